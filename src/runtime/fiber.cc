@@ -1,0 +1,347 @@
+// runtime/fiber.cc — see fiber.h for the contract.
+#include "runtime/fiber.h"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
+
+#if defined(HF_TSAN)
+extern "C" {
+void* __tsan_get_current_fiber(void);
+void* __tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void* fiber);
+void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+}
+#endif
+
+namespace hf::runtime {
+
+namespace ctx = boost::context;
+
+namespace {
+thread_local Fiber* t_current = nullptr;
+Runtime* g_runtime = nullptr;
+}  // namespace
+
+struct Fiber::Impl {
+  ctx::fiber inside;   // where to resume the fiber
+  ctx::fiber outside;  // where the fiber returns to when it parks
+  bool finished = false;
+#if defined(HF_TSAN)
+  void* tsan_fiber = nullptr;
+  void* tsan_thread = nullptr;
+#endif
+};
+
+Fiber::Fiber(asio::io_context& io, std::function<void()> body, size_t stack_bytes)
+    : io_(io), impl_(std::make_unique<Impl>()) {
+#if defined(HF_TSAN)
+  impl_->tsan_fiber = __tsan_create_fiber(0);
+#endif
+  impl_->inside = ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(stack_bytes),
+                             [this, body = std::move(body)](ctx::fiber&& outside) mutable {
+                               impl_->outside = std::move(outside);
+                               try {
+                                 body();
+                               } catch (const std::exception& e) {
+                                 spdlog::error("fiber ended by uncaught exception: {}", e.what());
+                               } catch (...) {
+                                 spdlog::error("fiber ended by uncaught exception");
+                               }
+                               impl_->finished = true;
+#if defined(HF_TSAN)
+                               __tsan_switch_to_fiber(impl_->tsan_thread, 0);
+#endif
+                               return std::move(impl_->outside);
+                             });
+}
+
+Fiber::~Fiber() {
+#if defined(HF_TSAN)
+  if (impl_->tsan_fiber) __tsan_destroy_fiber(impl_->tsan_fiber);
+#endif
+}
+
+FiberRef Fiber::spawn(asio::io_context& io, std::function<void()> body, size_t stack_bytes) {
+  FiberRef f(new Fiber(io, std::move(body), stack_bytes));
+  {
+    std::lock_guard g(f->mu_);
+    f->state_ = State::kScheduled;
+  }
+  asio::post(io, [f] { f->run_slice(); });
+  return f;
+}
+
+Fiber* Fiber::current() {
+  return t_current;
+}
+
+void Fiber::run_slice() {
+  FiberRef keep = shared_from_this();  // the fiber lives at least until it parks again
+  {
+    std::lock_guard g(mu_);
+    state_ = State::kRunning;
+  }
+  Fiber* prev = t_current;
+  t_current = this;
+#if defined(HF_TSAN)
+  impl_->tsan_thread = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(impl_->tsan_fiber, 0);
+#endif
+  impl_->inside = std::move(impl_->inside).resume();
+  t_current = prev;
+  std::lock_guard g(mu_);
+  if (impl_->finished) {
+    state_ = State::kDone;
+    return;
+  }
+  if (permit_) {
+    permit_ = false;
+    state_ = State::kScheduled;
+    asio::post(io_, [keep] { keep->run_slice(); });
+  } else {
+    state_ = State::kSuspended;
+  }
+}
+
+void Fiber::suspend() {
+  {
+    std::lock_guard g(mu_);
+    if (permit_) {
+      permit_ = false;
+      return;
+    }
+  }
+#if defined(HF_TSAN)
+  __tsan_switch_to_fiber(impl_->tsan_thread, 0);
+#endif
+  impl_->outside = std::move(impl_->outside).resume();
+#if defined(HF_TSAN)
+  // Resumed: run_slice switched TSan to this fiber before resuming us.
+#endif
+}
+
+void Fiber::resume() {
+  std::lock_guard g(mu_);
+  if (state_ == State::kSuspended) {
+    state_ = State::kScheduled;
+    FiberRef self = shared_from_this();
+    asio::post(io_, [self] { self->run_slice(); });
+  } else if (state_ != State::kDone) {
+    permit_ = true;
+  }
+}
+
+// ---- Event ----
+
+std::shared_ptr<Event> Event::create() {
+  auto ev = std::make_shared<Event>();
+  Fiber* f = Fiber::current();
+  if (f) ev->fiber_ = f->shared_from_this();
+  return ev;
+}
+
+bool Event::complete(WakeReason r) {
+  FiberRef f;
+  {
+    std::lock_guard g(mu_);
+    if (done_) return false;
+    done_ = true;
+    reason_ = r;
+    f = fiber_;
+  }
+  if (f) f->resume();
+  return true;
+}
+
+bool Event::completed() const {
+  std::lock_guard g(mu_);
+  return done_;
+}
+
+WakeReason Event::wait(Deadline deadline) {
+  Fiber* f = Fiber::current();
+  if (!f) {
+    // A plain thread (tests, tools): poll cheaply. Production waits always run in fibers.
+    while (!completed()) {
+      if (Clock::now() >= deadline) complete(WakeReason::kTimeout);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    std::lock_guard g(mu_);
+    return reason_;
+  }
+  std::unique_ptr<asio::steady_timer> timer;
+  if (deadline != Deadline::max()) {
+    timer = std::make_unique<asio::steady_timer>(f->io(), deadline);
+    std::weak_ptr<Event> weak = shared_from_this();
+    timer->async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto ev = weak.lock()) ev->complete(WakeReason::kTimeout);
+    });
+  }
+  while (!completed()) f->suspend();
+  if (timer) timer->cancel();
+  std::lock_guard g(mu_);
+  return reason_;
+}
+
+// ---- CancelToken ----
+
+void CancelToken::request(Kind k) {
+  int expected = kNone;
+  if (k == kTerminate) {
+    pending_.store(kTerminate, std::memory_order_release);
+  } else {
+    pending_.compare_exchange_strong(expected, k, std::memory_order_acq_rel);
+  }
+  std::shared_ptr<Event> ev;
+  {
+    std::lock_guard g(mu_);
+    ev = waiting_;
+  }
+  if (ev) ev->complete(WakeReason::kCancelled);
+}
+
+CancelToken::Kind CancelToken::take() {
+  int k = pending_.load(std::memory_order_acquire);
+  if (k != kTerminate && k != kNone) pending_.store(kNone, std::memory_order_release);
+  return static_cast<Kind>(k);
+}
+
+void CancelToken::attach(std::shared_ptr<Event> ev) {
+  {
+    std::lock_guard g(mu_);
+    waiting_ = ev;
+  }
+  if (pending() != kNone) ev->complete(WakeReason::kCancelled);
+}
+
+void CancelToken::detach() {
+  std::lock_guard g(mu_);
+  waiting_.reset();
+}
+
+bool sleep_until(Deadline deadline, CancelToken* cancel) {
+  auto ev = Event::create();
+  if (cancel) cancel->attach(ev);
+  WakeReason r = ev->wait(deadline);
+  if (cancel) cancel->detach();
+  return r != WakeReason::kCancelled;
+}
+
+// ---- blocking pool ----
+
+namespace {
+class BlockingPool {
+ public:
+  explicit BlockingPool(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~BlockingPool() {
+    {
+      std::lock_guard g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void submit(std::function<void()> fn) {
+    {
+      std::lock_guard g(mu_);
+      q_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock g(mu_);
+        cv_.wait(g, [this] { return stop_ || !q_.empty(); });
+        if (q_.empty()) return;
+        fn = std::move(q_.front());
+        q_.pop_front();
+      }
+      fn();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+std::unique_ptr<BlockingPool> g_pool;
+std::once_flag g_pool_once;
+int g_pool_threads = 32;
+BlockingPool& pool() {
+  std::call_once(g_pool_once, [] { g_pool = std::make_unique<BlockingPool>(g_pool_threads); });
+  return *g_pool;
+}
+}  // namespace
+
+void run_blocking(const std::function<void()>& fn) {
+  if (!Fiber::current()) {
+    fn();
+    return;
+  }
+  auto ev = Event::create();
+  std::exception_ptr err;
+  pool().submit([&] {
+    try {
+      fn();
+    } catch (...) {
+      err = std::current_exception();
+    }
+    ev->complete(WakeReason::kSignalled);
+  });
+  ev->wait();
+  if (err) std::rethrow_exception(err);
+}
+
+// ---- Runtime ----
+
+Runtime::Runtime(int threads, int blocking_threads) {
+  g_pool_threads = blocking_threads;
+  for (int i = 0; i < threads; ++i) {
+    contexts_.push_back(std::make_unique<asio::io_context>(1));
+    guards_.push_back(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        contexts_.back()->get_executor()));
+  }
+  g_runtime = this;
+}
+
+Runtime::~Runtime() {
+  stop();
+  if (g_runtime == this) g_runtime = nullptr;
+}
+
+Runtime* Runtime::instance() {
+  return g_runtime;
+}
+
+asio::io_context& Runtime::next_context() {
+  return *contexts_[next_.fetch_add(1, std::memory_order_relaxed) % contexts_.size()];
+}
+
+void Runtime::start() {
+  for (auto& c : contexts_) {
+    threads_.emplace_back([c = c.get()] { c->run(); });
+  }
+}
+
+void Runtime::stop() {
+  guards_.clear();
+  for (auto& c : contexts_) c->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace hf::runtime

@@ -1,0 +1,86 @@
+#include "runtime/fiber.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace hf::runtime {
+namespace {
+
+TEST(Fiber, SuspendResumeFromOtherThread) {
+  asio::io_context io;
+  std::atomic<int> step{0};
+  FiberRef f = Fiber::spawn(io, [&] {
+    step = 1;
+    Fiber::current()->suspend();
+    step = 2;
+  });
+  io.run_one();  // runs until the fiber parks
+  EXPECT_EQ(step.load(), 1);
+  std::thread t([&] { f->resume(); });
+  t.join();
+  io.restart();
+  io.run();
+  EXPECT_EQ(step.load(), 2);
+}
+
+TEST(Fiber, ResumeBeforeSuspendIsNotLost) {
+  asio::io_context io;
+  bool done = false;
+  Fiber::spawn(io, [&] {
+    Fiber::current()->resume();   // permit
+    Fiber::current()->suspend();  // consumes it, does not park
+    done = true;
+  });
+  io.run();
+  EXPECT_TRUE(done);
+}
+
+TEST(Event, TimeoutAndSignal) {
+  asio::io_context io;
+  WakeReason r1{}, r2{};
+  std::shared_ptr<Event> ev2;
+  Fiber::spawn(io, [&] {
+    auto ev = Event::create();
+    r1 = ev->wait(Clock::now() + std::chrono::milliseconds(5));
+    ev2 = Event::create();
+    r2 = ev2->wait(Clock::now() + std::chrono::seconds(30));
+  });
+  io.run_one();
+  while (!ev2) io.run_one();
+  EXPECT_EQ(r1, WakeReason::kTimeout);
+  EXPECT_TRUE(ev2->complete(WakeReason::kSignalled));
+  EXPECT_FALSE(ev2->complete(WakeReason::kTimeout));  // first completion wins
+  io.run();
+  EXPECT_EQ(r2, WakeReason::kSignalled);
+}
+
+TEST(CancelToken, CancelEndsWaitAtOnce) {
+  asio::io_context io;
+  CancelToken tok;
+  bool slept = true;
+  Fiber::spawn(io, [&] { slept = sleep_until(Clock::now() + std::chrono::hours(1), &tok); });
+  io.run_one();
+  tok.request(CancelToken::kUserRequest);
+  io.run();
+  EXPECT_FALSE(slept);
+  EXPECT_EQ(tok.take(), CancelToken::kUserRequest);
+  EXPECT_EQ(tok.pending(), CancelToken::kNone);
+}
+
+TEST(RunBlocking, ParksFiberWhileThreadWorks) {
+  asio::io_context io;
+  std::thread::id worker, fiber_thread;
+  auto guard = asio::make_work_guard(io);
+  Fiber::spawn(io, [&] {
+    fiber_thread = std::this_thread::get_id();
+    run_blocking([&] { worker = std::this_thread::get_id(); });
+    guard.reset();
+  });
+  io.run();
+  EXPECT_NE(worker, fiber_thread);
+}
+
+}  // namespace
+}  // namespace hf::runtime

@@ -1,0 +1,75 @@
+#include "session/registry.h"
+
+#include <random>
+
+namespace hf::session {
+
+std::pair<int32_t, int32_t> SessionRegistry::add(runtime::CancelToken* cancel, SessionInfo info) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::lock_guard g(mu_);
+  int32_t pid;
+  do {
+    pid = next_pid_++;
+    if (next_pid_ > 4000000) next_pid_ = 10000;
+  } while (sessions_.count(pid));
+  int32_t secret = static_cast<int32_t>(rng());
+  info.pid = pid;
+  sessions_[pid] = Entry{secret, cancel, std::move(info)};
+  return {pid, secret};
+}
+
+void SessionRegistry::remove(int32_t pid) {
+  std::lock_guard g(mu_);
+  sessions_.erase(pid);
+}
+
+void SessionRegistry::update(int32_t pid, const SessionInfo& info) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it != sessions_.end()) it->second.info = info;
+}
+
+bool SessionRegistry::cancel(int32_t pid, int32_t secret) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it == sessions_.end() || it->second.secret != secret) return false;
+  it->second.cancel->request(runtime::CancelToken::kUserRequest);
+  return true;
+}
+
+bool SessionRegistry::signal(int32_t pid, runtime::CancelToken::Kind kind) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it == sessions_.end()) return false;
+  it->second.cancel->request(kind);
+  return true;
+}
+
+std::vector<SessionInfo> SessionRegistry::snapshot() const {
+  std::lock_guard g(mu_);
+  std::vector<SessionInfo> out;
+  out.reserve(sessions_.size());
+  for (auto& [pid, e] : sessions_) out.push_back(e.info);
+  return out;
+}
+
+std::optional<SessionInfo> SessionRegistry::find(int32_t pid) const {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it == sessions_.end()) return std::nullopt;
+  return it->second.info;
+}
+
+std::optional<int32_t> SessionRegistry::pid_of_txn(uint64_t txn) const {
+  std::lock_guard g(mu_);
+  for (auto& [pid, e] : sessions_)
+    if (e.info.txn_id == txn) return pid;
+  return std::nullopt;
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard g(mu_);
+  return sessions_.size();
+}
+
+}  // namespace hf::session

@@ -1,0 +1,58 @@
+// session/registry.h — every live session, by backend pid: for CancelRequest,
+// pg_cancel_backend, pg_terminate_backend and pg_stat_activity. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/fiber.h"
+
+namespace hf::session {
+
+// What pg_stat_activity shows of a session; updated by the session's own fiber.
+struct SessionInfo {
+  int32_t pid = 0;
+  std::string user;
+  std::string database;
+  std::string application_name;
+  std::string state = "idle";  // active, idle, idle in transaction, idle in transaction (aborted)
+  std::string query;
+  std::string wait_event_type;  // "Lock" while waiting for a lock
+  std::string wait_event;       // "tuple", "transactionid", "relation", "advisory"
+  int64_t backend_start_us = 0;
+  int64_t xact_start_us = 0;  // 0: none
+  int64_t query_start_us = 0;
+  uint64_t txn_id = 0;  // the coordinator's TxnId while a transaction runs, else 0
+};
+
+class SessionRegistry {
+ public:
+  struct Entry {
+    int32_t secret = 0;
+    runtime::CancelToken* cancel = nullptr;
+    SessionInfo info;
+  };
+  // Allocates a pid and a secret key for a new session.
+  std::pair<int32_t, int32_t> add(runtime::CancelToken* cancel, SessionInfo info);
+  void remove(int32_t pid);
+  void update(int32_t pid, const SessionInfo& info);
+  // CancelRequest: cancels only when the secret matches. Returns whether it did.
+  bool cancel(int32_t pid, int32_t secret);
+  // pg_cancel_backend / pg_terminate_backend (no secret needed).
+  bool signal(int32_t pid, runtime::CancelToken::Kind kind);
+  std::vector<SessionInfo> snapshot() const;
+  std::optional<SessionInfo> find(int32_t pid) const;
+  std::optional<int32_t> pid_of_txn(uint64_t txn) const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<int32_t, Entry> sessions_;
+  int32_t next_pid_ = 10000;
+};
+
+}  // namespace hf::session
