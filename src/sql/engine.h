@@ -1,0 +1,150 @@
+// sql/engine.h — the SQL layer as the session sees it: parse, prepare, execute.
+//
+// The session (session/) owns transaction-block state, settings, prepared statements and
+// portals; the SQL layer turns text into plans and runs them against a coord::Transaction.
+// The split: statements that only change session state (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/
+// RELEASE, SET/RESET/SHOW, DISCARD, DEALLOCATE, PREPARE/EXECUTE) are recognised by
+// RawStatement::kind and carried out by the session using the parsed fields below;
+// everything else is prepared and executed here.
+//
+// Thread safety: Engine is shared by all sessions and thread-safe. A PreparedStatement is
+// immutable once built and may be shared. A Cursor belongs to one session's fiber.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/datum.h"
+#include "common/error.h"
+#include "coord/transaction.h"
+#include "runtime/fiber.h"
+#include "session/registry.h"
+
+namespace hf::catalog {
+class Catalog;
+}
+
+namespace hf::sql {
+
+// One column of a result.
+struct ResultColumn {
+  std::string name;
+  TypeRef type;
+  Oid table_oid = 0;   // source table, 0 if none
+  int16_t column = 0;  // attribute number in that table, 0 if none
+};
+
+enum class StatementKind : uint8_t {
+  kQuery,       // SELECT, VALUES, INSERT/UPDATE/DELETE (with or without RETURNING), DDL, COPY...
+  kBegin,       // BEGIN / START TRANSACTION [isolation] [READ ONLY|WRITE]
+  kCommit,      // COMMIT / END (and COMMIT AND CHAIN: chain = true)
+  kRollback,    // ROLLBACK / ABORT
+  kSavepoint,   // SAVEPOINT name
+  kRelease,     // RELEASE [SAVEPOINT] name
+  kRollbackTo,  // ROLLBACK TO [SAVEPOINT] name
+  kSet,         // SET [LOCAL|SESSION] name = value / TO DEFAULT, SET TRANSACTION ...
+  kReset,       // RESET name / RESET ALL
+  kShow,        // SHOW name / SHOW ALL
+  kDiscard,     // DISCARD ALL/PLANS/...
+  kDeallocate,  // DEALLOCATE [PREPARE] name|ALL
+  kEmpty,       // an empty query
+};
+
+// A statement as split and parsed, before binding. The session-state fields are filled for
+// the corresponding kinds.
+struct RawStatement {
+  StatementKind kind = StatementKind::kQuery;
+  std::string text;  // this statement's text (without the other statements of the string)
+  std::shared_ptr<const void> tree;  // parse tree owned by the SQL layer (opaque here)
+  // kBegin / kSet with SET TRANSACTION: isolation level name ("read committed", ...), empty if
+  // not given; read_only: nullopt if not given.
+  std::string isolation;
+  std::optional<bool> read_only;
+  bool chain = false;               // COMMIT/ROLLBACK AND CHAIN
+  std::string name;                 // savepoint name, setting name, deallocate name ("" = ALL)
+  std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT
+  bool is_local = false;            // SET LOCAL
+  bool set_transaction = false;     // SET TRANSACTION / SET SESSION CHARACTERISTICS
+  bool session_characteristics = false;
+  // Command tag PostgreSQL reports for it when it is not a query (e.g. "BEGIN", "SET").
+  std::string tag;
+};
+
+// What the SQL layer needs from the session while it executes.
+class SessionContext {
+ public:
+  virtual ~SessionContext() = default;
+  // The current transaction; the session starts an implicit one if none is open.
+  virtual coord::Transaction& transaction() = 0;
+  virtual std::string get_setting(const std::string& name) = 0;  // throws 42704 if unknown
+  virtual void set_setting(const std::string& name, const std::string& value, bool is_local) = 0;
+  virtual int32_t backend_pid() const = 0;
+  virtual runtime::CancelToken& cancel() = 0;
+  virtual session::SessionRegistry& registry() = 0;
+  virtual void notice(const Error& notice) = 0;
+  // Time the current transaction and statement started (microseconds since 2000-01-01 UTC).
+  virtual int64_t transaction_start_us() const = 0;
+  virtual int64_t statement_start_us() const = 0;
+  // Deadline for lock waits of the current statement (lock_timeout / statement_timeout).
+  virtual runtime::Deadline lock_deadline() const = 0;
+  // COPY FROM STDIN: pull the next CopyData payload (nullopt at CopyDone). MAY SUSPEND.
+  virtual void copy_in_start(bool binary, int columns) = 0;
+  virtual std::optional<std::string> copy_in_next() = 0;
+  virtual void copy_out_start(bool binary, int columns) = 0;
+  virtual void copy_out_data(const std::string& data) = 0;
+  virtual void copy_out_done() = 0;
+  // Session-level lock owner id (advisory session locks) and the session's in-transaction
+  // state, for functions that need them.
+  virtual uint64_t session_lock_owner() const = 0;
+};
+
+// A statement bound against the catalog: parameter types inferred, result shape known.
+class PreparedStatement {
+ public:
+  virtual ~PreparedStatement() = default;
+  virtual const std::vector<Oid>& param_types() const = 0;
+  virtual const std::vector<ResultColumn>& columns() const = 0;  // empty: no rows
+  virtual const RawStatement& raw() const = 0;
+  // Whether the catalog changed since binding (the session re-prepares then).
+  virtual bool stale(const catalog::Catalog& catalog) const = 0;
+};
+
+// Receives the rows of an execution.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void row(const Row& row) = 0;
+};
+
+// A running statement (a portal's execution state).
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  // Sends up to max_rows rows (0: all) to sink. Returns true when the statement is complete
+  // (then tag() is valid), false when suspended with more rows to come. MAY SUSPEND.
+  virtual bool fetch(int64_t max_rows, RowSink& sink) = 0;
+  virtual std::string tag() const = 0;  // "SELECT 3", "INSERT 0 1", "UPDATE 2", ...
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Splits and parses a query string (simple query: several statements; Parse: at most one).
+  // Throws SqlError 42601 with PostgreSQL's message and position on a syntax error.
+  virtual std::vector<RawStatement> parse(const std::string& sql) = 0;
+  // Binds a kQuery statement. param_types: types the client gave (0 = infer).
+  virtual std::shared_ptr<PreparedStatement> prepare(const RawStatement& stmt,
+                                                     const std::vector<Oid>& param_types,
+                                                     SessionContext& ctx) = 0;
+  // Starts executing with parameter values (already converted to Datums of param_types()).
+  virtual std::unique_ptr<Cursor> execute(std::shared_ptr<PreparedStatement> stmt,
+                                          std::vector<Datum> params, SessionContext& ctx) = 0;
+};
+
+std::unique_ptr<Engine> make_engine(catalog::Catalog& catalog, coord::TxnManager& txns);
+
+}  // namespace hf::sql
