@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench/pgbench.sh [--quick] [--targets "holdfast pg"] — TPC-B and select-only pgbench on
+# holdfast and on PostgreSQL 15, both on this machine with fsync on.
+# For each target: pgbench -i -s 10, then `pgbench -M prepared -c 8 -j 2 -T 60` (TPC-B) and
+# the same with -S. --quick: -s 1 -T 10. Prints workload | holdfast tps | PG tps | ratio and
+# writes bench/results/pgbench-<time>.json and .png (gnuplot). A target that does not start
+# is reported as "-" (holdfast is in progress).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+scale=10 secs=60 targets="holdfast pg"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) scale=1 secs=10; shift ;;
+    --targets) targets=$2; shift 2 ;;
+    *) sed -n 2,7p "$0"; exit 2 ;;
+  esac
+done
+clients=${HF_BENCH_CLIENTS:-8}
+declare -A tps lat
+for t in $targets; do
+  echo "== $t: starting"
+  if ! target_start "$t"; then
+    echo "== $t: not functional, skipped"; target_stop "$t"; continue
+  fi
+  echo "== $t: pgbench -i -s $scale"
+  pgb "$t" -i -q -s "$scale" >"$work/$t-init.log" 2>&1 || { tail -n 5 "$work/$t-init.log"; target_stop "$t"; continue; }
+  for w in tpcb select; do
+    flag=; [ $w = select ] && flag=-S
+    echo "== $t: $w, -M prepared -c $clients -j 2 -T $secs"
+    pgb "$t" $flag -M prepared -c "$clients" -j 2 -T "$secs" >"$work/$t-$w.log" 2>&1
+    read -r tps[$t-$w] lat[$t-$w] < <(parse_pgbench <"$work/$t-$w.log")
+    echo "   tps ${tps[$t-$w]}, latency avg ${lat[$t-$w]} ms"
+  done
+  target_stop "$t"
+done
+
+out=$results/pgbench-$stamp
+printf '\n%-10s %14s %14s %8s\n' workload "holdfast tps" "PG tps" ratio | tee "$out.txt"
+for w in tpcb select; do
+  h=${tps[holdfast-$w]:--} p=${tps[pg-$w]:--}
+  printf '%-10s %14s %14s %8s\n' "$w" "$h" "$p" "$(ratio "$h" "$p")" | tee -a "$out.txt"
+done
+{
+  printf '{"benchmark":"pgbench","time":"%s","scale":%s,"seconds":%s,"clients":%s,"host":"%s","cores":%s,"results":[' \
+    "$stamp" "$scale" "$secs" "$clients" "$(hostname)" "$(nproc)"
+  sep=
+  for t in holdfast pg; do for w in tpcb select; do
+    printf '%s{"target":"%s","workload":"%s","tps":%s,"latency_avg_ms":%s}' "$sep" "$t" "$w" \
+      "$(v=${tps[$t-$w]:-}; [ -n "$v" ] && [ "$v" != - ] && echo "$v" || echo null)" \
+      "$(v=${lat[$t-$w]:-}; [ -n "$v" ] && [ "$v" != - ] && echo "$v" || echo null)"
+    sep=,
+  done; done
+  printf ']}\n'
+} >"$out.json"
+for w in tpcb select; do
+  printf '%s %s %s\n' "$w" "${tps[holdfast-$w]:-0}" "${tps[pg-$w]:-0}" | sed 's/ - / 0 /; s/ -$/ 0/'
+done >"$work/plot.dat"
+gnuplot <<GP 2>/dev/null
+set terminal pngcairo size 800,500 noenhanced
+set output "$out.png"
+set title "pgbench (scale $scale, $clients clients, ${secs}s, fsync on)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "tps"
+set yrange [0:*]
+set grid ytics
+plot "$work/plot.dat" using 2:xtic(1) title "holdfast", "" using 3 title "PostgreSQL 15"
+GP
+[ -f "$out.png" ] || gnuplot -e "set terminal png size 800,500; set output '$out.png'; set style data histograms; set style fill solid; set yrange [0:*]; plot '$work/plot.dat' using 2:xtic(1) title 'holdfast', '' using 3 title 'PostgreSQL 15'"
+echo "results: $out.txt $out.json $out.png"

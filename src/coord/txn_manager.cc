@@ -1,0 +1,427 @@
+// coord/txn_manager.cc — timestamp oracle, transaction table, routing, and the Transaction
+// implementation (see txn_manager.h and transaction.h).
+#include "coord/txn_manager.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "common/error.h"
+
+namespace hf::coord {
+
+using partition_api::Partition;
+using partition_api::PartitionId;
+using partition_api::TxnState;
+using partition_api::TxnStatus;
+
+uint64_t routing_hash(std::string_view routing) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64 offset basis
+  for (unsigned char c : routing) {
+    h ^= c;
+    h *= 1099511628211ull;  // FNV-1a 64 prime
+  }
+  return h;
+}
+
+namespace {
+
+// ---- the merge of several partitions' cursors in key order ----
+class MergeCursor final : public RowCursor {
+ public:
+  MergeCursor(std::vector<std::unique_ptr<RowCursor>> cursors, bool reverse)
+      : cursors_(std::move(cursors)), cmp_{reverse} {}
+
+  std::optional<RowVersion> next() override {
+    if (!primed_) {
+      primed_ = true;
+      for (size_t i = 0; i < cursors_.size(); ++i) pull(i);
+    }
+    if (heap_.empty()) return std::nullopt;
+    std::pop_heap(heap_.begin(), heap_.end(), cmp_);
+    Item top = std::move(heap_.back());
+    heap_.pop_back();
+    pull(top.src);
+    return std::move(top.row);
+  }
+
+ private:
+  struct Item {
+    RowVersion row;
+    size_t src;
+  };
+  struct Cmp {
+    bool reverse;
+    // A max-heap pops the "largest": invert for ascending order.
+    bool operator()(const Item& a, const Item& b) const {
+      return reverse ? a.row.key < b.row.key : a.row.key > b.row.key;
+    }
+  };
+  void pull(size_t i) {
+    if (auto r = cursors_[i]->next()) {
+      heap_.push_back(Item{std::move(*r), i});
+      std::push_heap(heap_.begin(), heap_.end(), cmp_);
+    }
+  }
+  std::vector<std::unique_ptr<RowCursor>> cursors_;
+  Cmp cmp_;
+  std::vector<Item> heap_;
+  bool primed_ = false;
+};
+
+class ManagerImpl;
+
+class TransactionImpl final : public Transaction {
+ public:
+  TransactionImpl(ManagerImpl* m, TxnId id, const BeginOptions& opts, size_t partitions)
+      : m_(m), id_(id), opts_(opts), touched_(partitions, 0) {}
+  ~TransactionImpl() override;
+
+  TxnId id() const override { return id_; }
+  Isolation isolation() const override { return opts_.isolation; }
+  bool read_only() const override { return opts_.read_only; }
+  void start_statement() override;
+  ReadView view() const override { return ReadView{read_ts_, id_, cid_}; }
+  std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
+                                const std::string& key) override;
+  std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
+                                  const std::string& end, bool reverse,
+                                  const std::optional<std::string>& routing) override;
+  LatestState latest(const KeySpace& space, const std::string& routing,
+                     const std::string& key) override;
+  LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
+                  LockStrength strength, const LockWait& wait,
+                  std::optional<Version> expected) override;
+  void write(const KeySpace& space, const std::string& routing, const std::string& key,
+             const std::optional<std::string>& value) override;
+  SubId begin_subtransaction() override;
+  void rollback_to(SubId sub) override;
+  void release(SubId sub) override;
+  void commit() override;
+  void abort() override;
+
+ private:
+  enum : uint8_t { kLocked = 1, kWrote = 2 };
+  void ensure_snapshot();
+  SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
+  Partition& part(const std::string& routing, uint32_t* idx = nullptr);
+  void finish();
+
+  ManagerImpl* m_;
+  TxnId id_;
+  BeginOptions opts_;
+  Timestamp read_ts_ = 0;
+  bool have_snapshot_ = false;
+  CommandId cid_ = 0;
+  std::vector<SubId> subs_;  // open subtransactions, innermost last
+  SubId next_sub_ = 1;
+  std::vector<uint8_t> touched_;  // per partition: kLocked | kWrote
+  bool done_ = false;
+  bool committed_ = false;
+};
+
+class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
+ public:
+  ManagerImpl(std::vector<Partition*> parts, const TxnManagerOptions& o)
+      : parts_(std::move(parts)),
+        next_txn_(o.first_txn_id),
+        last_txn_(o.last_txn_id),
+        published_(o.start_ts) {
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      if (parts_[i]->id() != i) {
+        throw SqlError(sqlstate::kInternalError, "partition ids must be 0..n-1 in order");
+      }
+    }
+  }
+
+  std::unique_ptr<Transaction> begin(const BeginOptions& opts) override {
+    TxnId id = next_txn_.fetch_add(1, std::memory_order_relaxed);
+    if (id >= last_txn_) {
+      throw SqlError(sqlstate::kProgramLimitExceeded, "transaction ids exhausted; restart");
+    }
+    {
+      std::lock_guard g(mu_);
+      txns_.emplace(id, Entry{});
+    }
+    return std::make_unique<TransactionImpl>(this, id, opts, parts_.size());
+  }
+  Timestamp published() const override { return published_.load(std::memory_order_acquire); }
+  uint32_t partition_count() const override { return static_cast<uint32_t>(parts_.size()); }
+  partition_api::TxnStatusOracle& status_oracle() override { return *this; }
+  Timestamp oldest_snapshot() const override {
+    std::lock_guard g(mu_);
+    return snapshots_.empty() ? published_.load(std::memory_order_relaxed) : *snapshots_.begin();
+  }
+  uint32_t route(std::string_view routing) const override {
+    return static_cast<uint32_t>(routing_hash(routing) % parts_.size());
+  }
+
+  TxnStatus status(TxnId txn) override {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end()) return {TxnState::kAborted, 0};
+    return {it->second.state, it->second.commit_ts};
+  }
+
+  // A snapshot registered atomically with reading the published timestamp, so the GC
+  // horizon never passes a snapshot being taken.
+  Timestamp take_snapshot(TxnId txn) {
+    std::lock_guard g(mu_);
+    auto& e = txns_[txn];
+    if (e.has_snapshot) snapshots_.erase(snapshots_.find(e.snapshot));
+    e.snapshot = published_.load(std::memory_order_relaxed);
+    e.has_snapshot = true;
+    snapshots_.insert(e.snapshot);
+    return e.snapshot;
+  }
+  // The commit point's second half: assign, mark and publish under one mutex.
+  Timestamp assign_commit(TxnId txn) {
+    std::lock_guard g(mu_);
+    Timestamp ts = published_.load(std::memory_order_relaxed) + 1;
+    auto& e = txns_[txn];
+    e.state = TxnState::kCommitted;
+    e.commit_ts = ts;
+    published_.store(ts, std::memory_order_release);
+    return ts;
+  }
+  void mark_aborted(TxnId txn) {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) it->second.state = TxnState::kAborted;
+  }
+  // After every participant resolved (or dropped) the transaction's intents.
+  void forget(TxnId txn) {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end()) return;
+    if (it->second.has_snapshot) snapshots_.erase(snapshots_.find(it->second.snapshot));
+    txns_.erase(it);
+  }
+
+  Partition& partition(uint32_t i) { return *parts_[i]; }
+  size_t size() const { return parts_.size(); }
+
+ private:
+  struct Entry {
+    TxnState state = TxnState::kPending;
+    Timestamp commit_ts = 0;
+    bool has_snapshot = false;
+    Timestamp snapshot = 0;
+  };
+  std::vector<Partition*> parts_;
+  std::atomic<TxnId> next_txn_;
+  TxnId last_txn_;
+  std::atomic<Timestamp> published_;
+  mutable std::mutex mu_;  // guards txns_, snapshots_, and ordering of published_ updates
+  std::unordered_map<TxnId, Entry> txns_;
+  std::multiset<Timestamp> snapshots_;
+};
+
+// ---- TransactionImpl ----
+
+TransactionImpl::~TransactionImpl() {
+  if (!done_) {
+    try {
+      abort();
+    } catch (...) {
+    }
+  }
+}
+
+void TransactionImpl::ensure_snapshot() {
+  if (!have_snapshot_) {
+    read_ts_ = m_->take_snapshot(id_);
+    have_snapshot_ = true;
+  }
+}
+
+void TransactionImpl::start_statement() {
+  ++cid_;
+  if (opts_.isolation == Isolation::kReadCommitted || !have_snapshot_) {
+    read_ts_ = m_->take_snapshot(id_);
+    have_snapshot_ = true;
+  }
+}
+
+Partition& TransactionImpl::part(const std::string& routing, uint32_t* idx) {
+  uint32_t i = m_->route(routing);
+  if (idx) *idx = i;
+  return m_->partition(i);
+}
+
+std::optional<RowVersion> TransactionImpl::get(const KeySpace& space, const std::string& routing,
+                                               const std::string& key) {
+  ensure_snapshot();
+  return part(routing).get(space, key, view());
+}
+
+std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const std::string& start,
+                                                 const std::string& end, bool reverse,
+                                                 const std::optional<std::string>& routing) {
+  ensure_snapshot();
+  partition_api::ScanRequest req;
+  req.space = space;
+  req.start = start;
+  req.end = end;
+  req.view = view();
+  req.reverse = reverse;
+  if (routing) return part(*routing).scan(req);
+  if (m_->size() == 1) return m_->partition(0).scan(req);
+  std::vector<std::unique_ptr<RowCursor>> cursors;
+  cursors.reserve(m_->size());
+  for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
+  return std::make_unique<MergeCursor>(std::move(cursors), reverse);
+}
+
+LatestState TransactionImpl::latest(const KeySpace& space, const std::string& routing,
+                                    const std::string& key) {
+  return part(routing).latest(space, key);
+}
+
+LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routing,
+                                 const std::string& key, LockStrength strength,
+                                 const LockWait& wait, std::optional<Version> expected) {
+  uint32_t idx = 0;
+  Partition& p = part(routing, &idx);
+  touched_[idx] |= kLocked;
+  partition_api::LockRequest req;
+  req.space = space;
+  req.key = key;
+  req.txn = id_;
+  req.sub = current_sub();
+  req.strength = strength;
+  req.policy = wait.policy;
+  req.expected = expected;
+  req.deadline = wait.deadline;
+  req.cancel = wait.cancel;
+  LockResult r = p.lock(req);
+  switch (r.outcome) {
+    case LockOutcome::kGranted:
+    case LockOutcome::kVersionMismatch:
+    case LockOutcome::kWouldBlock:
+      return r;
+    case LockOutcome::kTimeout:
+      throw SqlError(sqlstate::kLockNotAvailable, "canceling statement due to lock timeout");
+    case LockOutcome::kDeadlock:
+      throw SqlError(sqlstate::kDeadlockDetected, "deadlock detected");
+    case LockOutcome::kMemoryExceeded:
+      throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
+                     "You might need to increase max_locks_per_transaction.");
+    case LockOutcome::kCancelled: {
+      auto kind = wait.cancel ? wait.cancel->pending() : runtime::CancelToken::kUserRequest;
+      if (kind == runtime::CancelToken::kStatementTimeout) {
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      }
+      if (kind == runtime::CancelToken::kTerminate) {
+        throw FatalError(sqlstate::kAdminShutdown,
+                         "terminating connection due to administrator command");
+      }
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+  }
+  return r;
+}
+
+void TransactionImpl::write(const KeySpace& space, const std::string& routing,
+                            const std::string& key, const std::optional<std::string>& value) {
+  if (opts_.read_only) {
+    throw SqlError("25006", "cannot execute write in a read-only transaction");
+  }
+  uint32_t idx = 0;
+  Partition& p = part(routing, &idx);
+  touched_[idx] |= kWrote | kLocked;
+  p.write(id_, current_sub(), cid_, space, key, value);
+}
+
+SubId TransactionImpl::begin_subtransaction() {
+  SubId s = next_sub_++;
+  subs_.push_back(s);
+  return s;
+}
+
+void TransactionImpl::rollback_to(SubId sub) {
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
+  }
+  // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
+  while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
+  subs_.push_back(next_sub_++);
+}
+
+void TransactionImpl::release(SubId sub) {
+  // Nothing to tell partitions: their rollback removes every sub >= first, so a released
+  // child's writes and locks go with its parent (see partition/local_partition.h).
+  while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
+}
+
+void TransactionImpl::finish() {
+  done_ = true;
+  m_->forget(id_);
+}
+
+void TransactionImpl::commit() {
+  if (done_) return;
+  std::vector<PartitionId> writers;
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i] & kWrote) writers.push_back(static_cast<PartitionId>(i));
+  }
+  if (writers.empty()) {
+    // Nothing to make durable: just release the locks (FOR UPDATE without writes).
+    for (size_t i = 0; i < touched_.size(); ++i) {
+      if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
+    }
+    finish();
+    return;
+  }
+  try {
+    for (auto p : writers) m_->partition(p).prepare(id_);
+    // The anchor holds the commit record; it is committed last so that deleting the
+    // record follows every resolution in WAL order.
+    PartitionId anchor = writers.front();
+    m_->partition(anchor).write_commit_record(id_, writers);
+  } catch (...) {
+    abort();
+    throw;
+  }
+  Timestamp ts = m_->assign_commit(id_);
+  committed_ = true;  // past the commit point: never abort from here on
+  PartitionId anchor = writers.front();
+  std::exception_ptr failed;
+  auto resolve = [&](size_t i) {
+    try {
+      m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
+    } catch (...) {
+      if (!failed) failed = std::current_exception();
+    }
+  };
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i] && i != anchor) resolve(i);
+  }
+  if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
+  done_ = true;
+  // A partition that failed to resolve keeps the intents; the transaction stays "committed"
+  // in the table so readers resolve them, and recovery redoes it from the commit record.
+  if (failed) std::rethrow_exception(failed);
+  m_->forget(id_);
+}
+
+void TransactionImpl::abort() {
+  if (done_ || committed_) return;
+  m_->mark_aborted(id_);
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
+  }
+  finish();
+}
+
+}  // namespace
+
+std::unique_ptr<LocalTxnManager> make_txn_manager(std::vector<Partition*> partitions,
+                                                  const TxnManagerOptions& opts) {
+  if (partitions.empty()) throw SqlError(sqlstate::kInternalError, "no partitions");
+  return std::make_unique<ManagerImpl>(std::move(partitions), opts);
+}
+
+}  // namespace hf::coord

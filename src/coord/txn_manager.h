@@ -1,0 +1,46 @@
+// coord/txn_manager.h — the in-process transaction coordinator behind coord::TxnManager.
+//
+// LocalTxnManager owns:
+//   - the timestamp oracle (a counter): commit timestamps and the published timestamp;
+//   - the transaction table: live transactions' state, answering partitions' "did txn X
+//     commit?" (TxnStatusOracle; unknown TxnId = aborted), and the oldest snapshot still in
+//     use (the GC horizon);
+//   - routing: partition = fnv1a64(routing key) % partition_count (part of the on-disk
+//     format: keys carry their partition id).
+// Thread-safe. Transactions it hands out are used by one fiber each.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "coord/transaction.h"
+
+namespace hf::coord {
+
+struct TxnManagerOptions {
+  Timestamp start_ts = 0;  // published timestamp at start (above everything stored)
+  TxnId first_txn_id = 1;  // TxnIds are handed out from here, increasing
+  TxnId last_txn_id = ~TxnId{0};
+};
+
+class LocalTxnManager : public TxnManager {
+ public:
+  // Partitions ask this whether another transaction's intent committed.
+  virtual partition_api::TxnStatusOracle& status_oracle() = 0;
+  // The oldest read timestamp any live transaction may still read at (or published() when
+  // none): history versions older than what this needs can be collected.
+  virtual Timestamp oldest_snapshot() const = 0;
+  // The partition a routing key lives in.
+  virtual uint32_t route(std::string_view routing) const = 0;
+};
+
+// The stable routing hash (FNV-1a, 64 bit). Part of the on-disk format.
+uint64_t routing_hash(std::string_view routing);
+
+// `partitions[i]->id()` must be i. They must outlive the manager.
+std::unique_ptr<LocalTxnManager> make_txn_manager(std::vector<partition_api::Partition*> partitions,
+                                                  const TxnManagerOptions& opts = {});
+
+}  // namespace hf::coord

@@ -1,0 +1,255 @@
+// coord/txn_manager_test.cc — the coordinator against scripted in-memory partitions:
+// routing, the merge of cursors, snapshots, the commit protocol's call order, and the
+// mapping of lock outcomes to PostgreSQL errors. (The coordinator over real partitions is
+// tested in partition/coord_integration_test.cc.)
+#include "coord/txn_manager.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "common/error.h"
+
+namespace hf::coord {
+namespace {
+
+using partition_api::LatestState;
+using partition_api::LockRequest;
+using partition_api::PartitionId;
+using partition_api::ScanRequest;
+
+std::vector<std::string> calls;  // "p<id>:<call>"
+
+class VecCursor : public RowCursor {
+ public:
+  explicit VecCursor(std::vector<RowVersion> rows) : rows_(std::move(rows)) {}
+  std::optional<RowVersion> next() override {
+    if (i_ == rows_.size()) return std::nullopt;
+    return rows_[i_++];
+  }
+
+ private:
+  std::vector<RowVersion> rows_;
+  size_t i_ = 0;
+};
+
+class FakePartition : public partition_api::Partition {
+ public:
+  explicit FakePartition(PartitionId id) : id_(id) {}
+  PartitionId id() const override { return id_; }
+  std::optional<RowVersion> get(const KeySpace&, const std::string& key,
+                                const ReadView& view) override {
+    last_view = view;
+    auto it = rows.find(key);
+    if (it == rows.end()) return std::nullopt;
+    return RowVersion{key, it->second, {}, 1, false};
+  }
+  std::unique_ptr<RowCursor> scan(const ScanRequest& req) override {
+    std::vector<RowVersion> out;
+    for (auto& [k, v] : rows) out.push_back(RowVersion{k, v, {}, 1, false});
+    if (req.reverse) std::reverse(out.begin(), out.end());
+    return std::make_unique<VecCursor>(std::move(out));
+  }
+  LatestState latest(const KeySpace&, const std::string&) override { return {}; }
+  LockResult lock(const LockRequest& req) override {
+    last_lock_sub = req.sub;
+    calls.push_back(tag("lock"));
+    LockResult r;
+    r.outcome = next_outcome;
+    return r;
+  }
+  void write(TxnId, SubId sub, CommandId cid, const KeySpace&, const std::string& key,
+             const std::optional<std::string>& value) override {
+    calls.push_back(tag("write"));
+    last_write_cid = cid;
+    last_write_sub = sub;
+  }
+  void rollback_subtransactions(TxnId, SubId first) override {
+    calls.push_back(tag("rollback" + std::to_string(first)));
+  }
+  void prepare(TxnId) override { calls.push_back(tag("prepare")); }
+  void write_commit_record(TxnId, const std::vector<PartitionId>& parts) override {
+    calls.push_back(tag("record" + std::to_string(parts.size())));
+  }
+  void commit(TxnId, Timestamp) override { calls.push_back(tag("commit")); }
+  void abort(TxnId) override { calls.push_back(tag("abort")); }
+
+  std::string tag(const std::string& c) const { return "p" + std::to_string(id_) + ":" + c; }
+  PartitionId id_;
+  std::map<std::string, std::string> rows;
+  LockOutcome next_outcome = LockOutcome::kGranted;
+  ReadView last_view;
+  SubId last_lock_sub = 0;
+  SubId last_write_sub = 0;
+  CommandId last_write_cid = 0;
+};
+
+class CoordUnit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    calls.clear();
+    for (PartitionId i = 0; i < 4; ++i) parts_.push_back(std::make_unique<FakePartition>(i));
+    std::vector<partition_api::Partition*> ps;
+    for (auto& p : parts_) ps.push_back(p.get());
+    m_ = make_txn_manager(ps, {100, 1, 1000});
+  }
+  // A key that routes to partition p.
+  std::string key_in(uint32_t p) {
+    for (int i = 0;; ++i) {
+      std::string k = "k" + std::to_string(i);
+      if (m_->route(k) == p) return k;
+    }
+  }
+  std::vector<std::unique_ptr<FakePartition>> parts_;
+  std::unique_ptr<LocalTxnManager> m_;
+};
+
+TEST(Routing, Fnv1a64IsStable) {
+  // On-disk format: these values must never change.
+  EXPECT_EQ(routing_hash(""), 14695981039346656037ull);
+  EXPECT_EQ(routing_hash("a"), 12638187200555641996ull);
+  EXPECT_EQ(routing_hash("foobar"), 0x85944171f73967e8ull);
+}
+
+TEST_F(CoordUnit, ScanMergesInKeyOrderBothWays) {
+  parts_[0]->rows = {{"a", "1"}, {"d", "4"}};
+  parts_[1]->rows = {{"b", "2"}};
+  parts_[3]->rows = {{"c", "3"}, {"e", "5"}};
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string seen;
+  auto c = t->scan(KeySpace{1001, 0}, "", "");
+  while (auto r = c->next()) seen += r->key;
+  EXPECT_EQ(seen, "abcde");
+  seen.clear();
+  c = t->scan(KeySpace{1001, 0}, "", "", true);
+  while (auto r = c->next()) seen += r->key;
+  EXPECT_EQ(seen, "edcba");
+  t->commit();
+}
+
+TEST_F(CoordUnit, SnapshotsAndCommandIds) {
+  auto rc = m_->begin({Isolation::kReadCommitted, false});
+  auto rr = m_->begin({Isolation::kRepeatableRead, false});
+  rc->start_statement();
+  rr->start_statement();
+  EXPECT_EQ(rc->view().read_ts, 100u);
+  EXPECT_EQ(rr->view().cid, 1u);
+  EXPECT_EQ(m_->oldest_snapshot(), 100u);
+  auto w = m_->begin({});
+  w->start_statement();
+  std::string k = key_in(2);
+  w->lock(KeySpace{1001, 0}, k, k, LockStrength::kUpdate, {}, std::nullopt);
+  w->write(KeySpace{1001, 0}, k, k, std::string("v"));
+  w->commit();
+  EXPECT_EQ(m_->published(), 101u);
+  EXPECT_EQ(m_->status_oracle().status(w->id()).state, partition_api::TxnState::kAborted)
+      << "forgotten after resolution: unknown = aborted";
+  rc->start_statement();
+  rr->start_statement();
+  EXPECT_EQ(rc->view().read_ts, 101u);
+  EXPECT_EQ(rr->view().read_ts, 100u);
+  EXPECT_EQ(rr->view().cid, 2u);
+  EXPECT_EQ(m_->oldest_snapshot(), 100u);
+  rr->commit();
+  EXPECT_EQ(m_->oldest_snapshot(), 101u);
+  EXPECT_EQ(m_->status_oracle().status(rc->id()).state, partition_api::TxnState::kPending);
+  rc->abort();
+}
+
+TEST_F(CoordUnit, CommitProtocolOrder) {
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k0 = key_in(0), k2 = key_in(2), k3 = key_in(3);
+  const KeySpace s{1001, 0};
+  t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
+  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k2, k2, std::string("x"));
+  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k0, k0, std::nullopt);
+  calls.clear();
+  t->commit();
+  // prepare writers, record on the anchor (first writer), commit others, anchor last.
+  EXPECT_EQ(calls, (std::vector<std::string>{"p0:prepare", "p2:prepare", "p0:record2", "p2:commit",
+                                             "p3:commit", "p0:commit"}));
+}
+
+TEST_F(CoordUnit, LockOnlyAndReadOnlyTransactionsWriteNoRecord) {
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k = key_in(1);
+  t->lock(KeySpace{1001, 0}, k, k, LockStrength::kUpdate, {}, std::nullopt);
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p1:abort"})) << "releases locks, no record";
+  auto r = m_->begin({Isolation::kReadCommitted, true});
+  r->start_statement();
+  EXPECT_THROW(r->write(KeySpace{1001, 0}, k, k, std::string("x")), SqlError);
+  calls.clear();
+  r->commit();
+  EXPECT_TRUE(calls.empty());
+  EXPECT_EQ(m_->published(), 100u);
+}
+
+TEST_F(CoordUnit, SubtransactionsRollBackOnTouchedPartitions) {
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k = key_in(1);
+  const KeySpace s{1001, 0};
+  SubId s1 = t->begin_subtransaction();
+  t->lock(s, k, k, LockStrength::kUpdate, {}, std::nullopt);
+  EXPECT_EQ(parts_[1]->last_lock_sub, s1);
+  SubId s2 = t->begin_subtransaction();
+  EXPECT_GT(s2, s1);
+  t->write(s, k, k, std::string("v"));
+  EXPECT_EQ(parts_[1]->last_write_sub, s2);
+  EXPECT_EQ(parts_[1]->last_write_cid, 1u);
+  calls.clear();
+  t->rollback_to(s1);
+  EXPECT_EQ(calls, (std::vector<std::string>{"p1:rollback" + std::to_string(s1)}));
+  t->write(s, k, k, std::string("w"));
+  EXPECT_GT(parts_[1]->last_write_sub, s2) << "continues in a fresh subtransaction";
+  SubId s4 = t->begin_subtransaction();
+  t->release(s4);
+  t->write(s, k, k, std::string("y"));
+  EXPECT_LT(parts_[1]->last_write_sub, s4) << "back in the parent after RELEASE";
+  t->abort();
+}
+
+TEST_F(CoordUnit, LockOutcomesBecomePostgresErrors) {
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k = key_in(0);
+  const KeySpace s{1001, 0};
+  auto expect_error = [&](LockOutcome o, const char* state, const char* msg,
+                          runtime::CancelToken* tok = nullptr) {
+    parts_[0]->next_outcome = o;
+    LockWait w;
+    w.cancel = tok;
+    try {
+      t->lock(s, k, k, LockStrength::kUpdate, w, std::nullopt);
+      ADD_FAILURE() << "no error for outcome " << int(o);
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, state);
+      EXPECT_EQ(e.error().message, msg);
+      if (o == LockOutcome::kMemoryExceeded) {
+        EXPECT_EQ(e.error().hint, "You might need to increase max_locks_per_transaction.");
+      }
+    }
+  };
+  expect_error(LockOutcome::kTimeout, "55P03", "canceling statement due to lock timeout");
+  expect_error(LockOutcome::kDeadlock, "40P01", "deadlock detected");
+  expect_error(LockOutcome::kMemoryExceeded, "53200", "out of shared memory");
+  expect_error(LockOutcome::kCancelled, "57014", "canceling statement due to user request");
+  runtime::CancelToken tok;
+  tok.request(runtime::CancelToken::kStatementTimeout);
+  expect_error(LockOutcome::kCancelled, "57014", "canceling statement due to statement timeout",
+               &tok);
+  parts_[0]->next_outcome = LockOutcome::kWouldBlock;
+  EXPECT_EQ(t->lock(s, k, k, LockStrength::kUpdate, {}, std::nullopt).outcome,
+            LockOutcome::kWouldBlock);
+  t->abort();
+}
+
+}  // namespace
+}  // namespace hf::coord

@@ -1,0 +1,162 @@
+// partition/local_node.cc — opening a node: storage, boot epoch, recovery, partitions.
+#include "partition/local_node.h"
+
+#include <filesystem>
+
+#include "common/error.h"
+#include "partition/local_partition.h"
+#include "storage/engine.h"
+#include "storage/keys.h"
+
+namespace hf::partition {
+
+namespace {
+constexpr int kEpochShift = 40;
+
+// Resolves one committed transaction found at recovery: its intents become versions at ts.
+void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPartition>>& parts,
+                    TxnId txn, std::string_view record_key, std::string_view value, Timestamp ts,
+                    rocksdb::WriteBatch& batch) {
+  std::vector<PartitionId> participants;
+  std::vector<std::string> keys;
+  bool listed = false;
+  if (!LocalPartition::decode_commit_record(value, &participants, &listed, &keys)) {
+    throw SqlError(sqlstate::kInternalError, "corrupt commit record");
+  }
+  for (auto p : participants) {
+    if (p >= parts.size()) {
+      throw SqlError(sqlstate::kInternalError, "commit record names partition " +
+                                                   std::to_string(p) + " but the node has " +
+                                                   std::to_string(parts.size()));
+    }
+    std::vector<std::string> mine;
+    if (listed) {
+      for (const auto& k : keys) {
+        if (k.size() >= 3 && storage::get_u16(k, 1) == p) mine.push_back(k);
+      }
+    } else {
+      // Too many keys to list: find this transaction's intents in the partition.
+      std::string prefix(1, storage::kRowPrefix);
+      storage::put_u16(prefix, static_cast<uint16_t>(p));
+      auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
+      mvcc::Record r;
+      for (it->first(); (*it)->Valid(); (*it)->Next()) {
+        auto v = (*it)->value();
+        if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.intent_txn == txn) {
+          mine.emplace_back((*it)->key().data(), (*it)->key().size());
+        }
+      }
+    }
+    parts[p]->store().resolve_commit(txn, ts, mine, batch);
+  }
+  batch.Delete(rocksdb::Slice(record_key.data(), record_key.size()));
+}
+}  // namespace
+
+LocalNode::~LocalNode() {
+  partitions_.clear();  // lock tables unregister from the graph first
+  wait_graph_.reset();
+  engine_.reset();
+}
+
+std::vector<partition_api::Partition*> LocalNode::partitions() const {
+  std::vector<partition_api::Partition*> out;
+  out.reserve(partitions_.size());
+  for (const auto& p : partitions_) out.push_back(p.get());
+  return out;
+}
+
+std::vector<std::pair<uint32_t, locks::LockInfo>> LocalNode::lock_dump() const {
+  std::vector<std::pair<uint32_t, locks::LockInfo>> out;
+  for (uint32_t i = 0; i < partitions_.size(); ++i) {
+    for (auto& l : partitions_[i]->lock_table().dump()) out.emplace_back(i, std::move(l));
+  }
+  return out;
+}
+
+RecoveredClock LocalNode::clock() const {
+  RecoveredClock c;
+  c.start_ts = epoch_ << kEpochShift;
+  c.first_txn_id = (epoch_ << kEpochShift) + 1;
+  c.last_txn_id = (epoch_ + 1) << kEpochShift;
+  return c;
+}
+
+void LocalNode::attach(partition_api::TxnStatusOracle* oracle,
+                       std::function<partition_api::Timestamp()> gc_horizon) {
+  for (auto& p : partitions_) {
+    p->set_oracle(oracle);
+    p->set_gc_horizon(gc_horizon);
+  }
+}
+
+std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions) {
+  if (partitions == 0 || partitions > 65535) {
+    throw SqlError(sqlstate::kInvalidParameterValue, "partition count must be 1..65535");
+  }
+  std::filesystem::create_directories(data_dir);
+  std::unique_ptr<LocalNode> node(new LocalNode());
+  node->engine_ = storage::Engine::open(data_dir);
+  auto& engine = *node->engine_;
+
+  // Boot epoch: TxnIds and timestamps of this boot live in [epoch << 40, (epoch + 1) << 40).
+  std::string buf;
+  uint64_t epoch = 0;
+  if (engine.get(storage::meta_key("epoch"), &buf) && buf.size() == 8)
+    epoch = storage::get_u64(buf);
+  ++epoch;
+  std::string ev;
+  storage::put_u64(ev, epoch);
+  std::string pc;
+  if (engine.get(storage::meta_key("partitions"), &buf)) {
+    if (buf.size() != 4 || storage::get_u32(buf) != partitions) {
+      throw SqlError(sqlstate::kInvalidParameterValue,
+                     "data directory was written with " +
+                         std::to_string(buf.size() == 4 ? storage::get_u32(buf) : 0) +
+                         " partitions, not " + std::to_string(partitions));
+    }
+  }
+  storage::put_u32(pc, partitions);
+  {
+    rocksdb::WriteBatch b;
+    b.Put(storage::meta_key("epoch"), ev);
+    b.Put(storage::meta_key("partitions"), pc);
+    engine.write(b, storage::Durability::kSynced);
+  }
+  node->epoch_ = epoch;
+  TxnId dead_below = epoch << kEpochShift;
+
+  node->wait_graph_ = std::make_unique<locks::WaitGraph>();
+  for (uint32_t i = 0; i < partitions; ++i) {
+    node->partitions_.push_back(
+        std::make_unique<LocalPartition>(i, &engine, node->wait_graph_.get(), dead_below));
+  }
+
+  // Recovery: every commit record is a committed transaction whose resolution may not have
+  // reached the WAL. Resolve at this boot's first timestamp (above all earlier boots').
+  Timestamp ts = node->clock().start_ts;
+  rocksdb::WriteBatch batch;
+  {
+    std::string lo(1, storage::kCommitRecordPrefix);
+    auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
+    for (it->first(); (*it)->Valid(); (*it)->Next()) {
+      auto k = (*it)->key();
+      auto v = (*it)->value();
+      if (k.size() != 9) continue;
+      TxnId txn = storage::get_u64(std::string_view(k.data(), k.size()), 1);
+      recover_commit(engine, node->partitions_, txn, std::string_view(k.data(), k.size()),
+                     std::string_view(v.data(), v.size()), ts, batch);
+      ++node->recovered_commits_;
+    }
+  }
+  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+
+  // Partitions are addressed by id for commit records.
+  auto* siblings = new std::vector<LocalPartition*>();
+  for (auto& p : node->partitions_) siblings->push_back(p.get());
+  node->siblings_.reset(siblings);
+  for (auto& p : node->partitions_) p->set_siblings(node->siblings_.get());
+  return node;
+}
+
+}  // namespace hf::partition

@@ -1,0 +1,83 @@
+// partition/local_node.h — one node's partitions: the storage engine, N LocalPartitions, the
+// shared wait-for graph, and crash recovery.
+//
+// open_local_node() opens (or creates) the RocksDB instance at data_dir, bumps the boot
+// epoch (meta key, synced), runs RECOVERY and creates the partitions:
+//   - every commit record ('t' keyspace) names a transaction that passed its commit point:
+//     its intents are resolved (turned into versions) at recovered_ts(), a timestamp above
+//     everything the previous boots used, and the record is deleted;
+//   - every other intent belongs to a transaction that never committed: it is dead, readers
+//     ignore it (the status oracle answers kAborted for unknown TxnIds) and writers drop it.
+// Boot epochs keep TxnIds and timestamps unique across restarts: boot e uses TxnIds and
+// timestamps in [e << 40, (e + 1) << 40).
+//
+// Wiring (server main):
+//   auto node = partition::open_local_node(dir, 8);
+//   auto c = node->clock();
+//   auto txns = coord::make_txn_manager(node->partitions(),
+//                                       {c.start_ts, c.first_txn_id, c.last_txn_id});
+//   node->attach(&txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); });
+// attach() must happen before the first call on a partition. The node outlives the manager's
+// use of its partitions. Thread-safe after attach().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "partition/locks/lock_table.h"
+#include "partition_api/partition.h"
+
+namespace hf::storage {
+class Engine;
+}
+
+namespace hf::partition {
+
+class LocalPartition;
+
+// What the coordinator needs to start above everything already stored.
+struct RecoveredClock {
+  partition_api::Timestamp start_ts = 0;  // the published timestamp at open (recovery's ts)
+  partition_api::TxnId first_txn_id = 1;  // the first TxnId this boot may hand out
+  partition_api::TxnId last_txn_id = 0;   // TxnIds of this boot stay below this
+};
+
+class LocalNode {
+ public:
+  ~LocalNode();
+  std::vector<partition_api::Partition*> partitions() const;
+  LocalPartition& partition(uint32_t i) { return *partitions_[i]; }
+  uint32_t partition_count() const { return static_cast<uint32_t>(partitions_.size()); }
+  uint64_t boot_epoch() const { return epoch_; }
+  RecoveredClock clock() const;
+  // Connects the partitions to the coordinator's transaction table (who committed?) and
+  // to the GC horizon (the oldest snapshot any transaction may still read at).
+  void attach(partition_api::TxnStatusOracle* oracle,
+              std::function<partition_api::Timestamp()> gc_horizon);
+  storage::Engine& engine() { return *engine_; }
+  // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
+  // partition_api yet: the lead decides whether the seam gets a lock_dump() call.
+  std::vector<std::pair<uint32_t, locks::LockInfo>> lock_dump() const;
+  // Transactions recovery resolved at open (for tests and logs).
+  size_t recovered_commits() const { return recovered_commits_; }
+
+ private:
+  friend std::unique_ptr<LocalNode> open_local_node(const std::string&, uint32_t);
+  LocalNode() = default;
+  std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<locks::WaitGraph> wait_graph_;
+  std::vector<std::unique_ptr<LocalPartition>> partitions_;
+  std::unique_ptr<std::vector<LocalPartition*>> siblings_;
+  uint64_t epoch_ = 0;
+  size_t recovered_commits_ = 0;
+};
+
+// Opens the node's storage at data_dir (created if missing) and recovers. Throws hf::SqlError
+// (XX000) when RocksDB cannot open. `partitions` must match the count the data was written
+// with (keys carry the partition id; routing is hash % count).
+std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions = 8);
+
+}  // namespace hf::partition

@@ -1,0 +1,235 @@
+// partition/local_partition.cc — see local_partition.h.
+#include "partition/local_partition.h"
+
+#include "common/error.h"
+#include "runtime/fiber.h"
+#include "storage/keys.h"
+
+namespace hf::partition {
+
+namespace {
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
+LockOutcome map_result(locks::AcquireResult r) {
+  switch (r) {
+    case locks::AcquireResult::kGranted:
+      return LockOutcome::kGranted;
+    case locks::AcquireResult::kWouldBlock:
+      return LockOutcome::kWouldBlock;
+    case locks::AcquireResult::kTimeout:
+      return LockOutcome::kTimeout;
+    case locks::AcquireResult::kDeadlock:
+      return LockOutcome::kDeadlock;
+    case locks::AcquireResult::kCancelled:
+      return LockOutcome::kCancelled;
+    case locks::AcquireResult::kMemoryExceeded:
+      return LockOutcome::kMemoryExceeded;
+  }
+  return LockOutcome::kCancelled;
+}
+}  // namespace
+
+LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
+                               TxnId dead_below)
+    : id_(id), store_(engine, static_cast<uint16_t>(id), dead_below), locks_(graph) {}
+
+LocalPartition::~LocalPartition() = default;
+
+std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
+                                              const ReadView& view) {
+  return store_.get(space, key, view);
+}
+
+std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
+  return store_.scan(req);
+}
+
+LatestState LocalPartition::latest(const KeySpace& space, const std::string& key) {
+  return store_.latest(space, key);
+}
+
+LockResult LocalPartition::lock(const LockRequest& req) {
+  locks::AcquireRequest ar;
+  ar.tag = locks::row_tag(req.space.table_id, req.space.index_id, req.key);
+  ar.mode = static_cast<locks::Mode>(req.strength);
+  ar.owner = req.txn;
+  ar.sub = req.sub;
+  ar.policy = req.policy == WaitPolicy::kBlock    ? locks::WaitPolicy::kBlock
+              : req.policy == WaitPolicy::kNoWait ? locks::WaitPolicy::kNoWait
+                                                  : locks::WaitPolicy::kSkipLocked;
+  ar.deadline = req.deadline;
+  ar.cancel = req.cancel;
+  LockResult res;
+  res.outcome = map_result(locks_.acquire(ar));
+  if (res.outcome != LockOutcome::kGranted) {
+    if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
+    return res;
+  }
+  // Under the lock: the newest committed version (a committed intent still being resolved
+  // counts as the newest; our own intent does not).
+  LatestState st = store_.latest(req.space, req.key);
+  res.newest = st.newest;
+  if (req.expected && *req.expected != st.newest) {
+    res.outcome = LockOutcome::kVersionMismatch;
+    res.value = std::move(st.value);
+  }
+  return res;
+}
+
+void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
+                           const std::string& key, const std::optional<std::string>& value) {
+  std::string rk = store_.row_key(space, key);
+  // Every RocksDB write from a fiber runs on the blocking pool: a write queues behind the
+  // group commit in progress (an fsync), which must park the fiber, not its executor.
+  runtime::run_blocking([&] { store_.write_intent(txn, sub, cid, rk, value); });
+  std::lock_guard g(mu_);
+  auto& s = txns_[txn].keys[rk];
+  s = std::max(s, sub);
+}
+
+std::vector<std::string> LocalPartition::written_keys(TxnId txn) const {
+  std::vector<std::string> out;
+  std::lock_guard g(mu_);
+  auto it = txns_.find(txn);
+  if (it == txns_.end()) return out;
+  out.reserve(it->second.keys.size());
+  for (const auto& [k, s] : it->second.keys) out.push_back(k);
+  return out;
+}
+
+void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) {
+      for (auto& [k, s] : it->second.keys) {
+        if (s >= first_aborted) {
+          keys.push_back(k);
+          s = first_aborted > 0 ? first_aborted - 1 : 0;  // what remains is older
+        }
+      }
+    }
+  }
+  if (!keys.empty()) runtime::run_blocking([&] { store_.rollback(txn, first_aborted, keys); });
+  locks_.release_subtransactions(txn, first_aborted);
+}
+
+void LocalPartition::prepare(TxnId) {
+  // Intents were written to the WAL (kWal); the commit record's fsync covers them.
+}
+
+std::string LocalPartition::encode_commit_record(const std::vector<PartitionId>& participants,
+                                                 const std::vector<std::string>* keys) {
+  std::string s;
+  s.push_back(1);  // committed
+  storage::put_u16(s, static_cast<uint16_t>(participants.size()));
+  for (auto p : participants) storage::put_u32(s, p);
+  if (keys == nullptr) {
+    storage::put_u32(s, 0xffffffffu);
+    return s;
+  }
+  storage::put_u32(s, static_cast<uint32_t>(keys->size()));
+  for (const auto& k : *keys) {
+    storage::put_u32(s, static_cast<uint32_t>(k.size()));
+    s.append(k);
+  }
+  return s;
+}
+
+bool LocalPartition::decode_commit_record(std::string_view buf,
+                                          std::vector<PartitionId>* participants, bool* keys_listed,
+                                          std::vector<std::string>* keys) {
+  size_t at = 0;
+  auto need = [&](size_t n) { return buf.size() >= at + n; };
+  if (!need(3) || buf[0] != 1) return false;
+  at = 1;
+  uint16_t n = storage::get_u16(buf, at);
+  at += 2;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (!need(4)) return false;
+    participants->push_back(storage::get_u32(buf, at));
+    at += 4;
+  }
+  if (!need(4)) return false;
+  uint32_t nk = storage::get_u32(buf, at);
+  at += 4;
+  *keys_listed = nk != 0xffffffffu;
+  if (!*keys_listed) return at == buf.size();
+  for (uint32_t i = 0; i < nk; ++i) {
+    if (!need(4)) return false;
+    uint32_t len = storage::get_u32(buf, at);
+    at += 4;
+    if (!need(len)) return false;
+    keys->emplace_back(buf.substr(at, len));
+    at += len;
+  }
+  return at == buf.size();
+}
+
+void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) {
+  std::vector<std::string> keys;
+  bool listed = siblings_ != nullptr;
+  for (auto p : participants) {
+    if (!listed) break;
+    if (p >= siblings_->size()) {
+      listed = false;
+      break;
+    }
+    auto k = (*siblings_)[p]->written_keys(txn);
+    if (keys.size() + k.size() > kMaxListedKeys) {
+      listed = false;
+      break;
+    }
+    for (auto& x : k) keys.push_back(std::move(x));
+  }
+  std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
+  std::string key = storage::commit_record_key(txn);
+  runtime::run_blocking([&] { store_.engine().put(key, value, storage::Durability::kSynced); });
+  std::lock_guard g(mu_);
+  txns_[txn].has_commit_record = true;
+}
+
+LocalPartition::TxnWrites LocalPartition::take(TxnId txn) {
+  std::lock_guard g(mu_);
+  auto it = txns_.find(txn);
+  if (it == txns_.end()) return {};
+  TxnWrites w = std::move(it->second);
+  txns_.erase(it);
+  return w;
+}
+
+void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
+  TxnWrites w = take(txn);
+  if (!w.keys.empty() || w.has_commit_record) {
+    std::vector<std::string> keys;
+    keys.reserve(w.keys.size());
+    for (auto& [k, s] : w.keys) keys.push_back(k);
+    rocksdb::WriteBatch batch;
+    store_.resolve_commit(txn, commit_ts, keys, batch);
+    if (w.has_commit_record) batch.Delete(slice(storage::commit_record_key(txn)));
+    if (batch.Count() > 0) {
+      runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kWal); });
+    }
+  }
+  locks_.release_all(txn);
+}
+
+void LocalPartition::abort(TxnId txn) {
+  TxnWrites w = take(txn);
+  if (!w.keys.empty()) {
+    std::vector<std::string> keys;
+    keys.reserve(w.keys.size());
+    for (auto& [k, s] : w.keys) keys.push_back(k);
+    rocksdb::WriteBatch batch;
+    store_.resolve_abort(txn, keys, batch);
+    if (batch.Count() > 0) {
+      runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kNoWal); });
+    }
+  }
+  locks_.release_all(txn);
+}
+
+}  // namespace hf::partition

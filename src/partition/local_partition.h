@@ -1,0 +1,101 @@
+// partition/local_partition.h — an in-process partition: MVCC rows (mvcc::MvccStore) plus
+// the partition's row lock table (locks::LockTable), implementing partition_api::Partition.
+//
+// What it owns: the lock table, and in memory, per live transaction, the row keys it wrote
+// in this partition (for commit, abort and savepoint rollback) and whether this partition
+// holds its commit record. Row data lives in the node's shared storage::Engine.
+//
+// Protocol details (coord/transaction.h has the overview):
+//   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
+//     version with `expected` → kGranted or kVersionMismatch (lock held either way).
+//   - write(): REQUIRES the row's NoKeyUpdate/Update lock; read-modify-write of the record
+//     (kWal, unsynced).
+//   - prepare(): no-op: intents are already in the WAL, and the commit record's synced write
+//     makes everything before it durable (one WAL, in order).
+//   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
+//     at most kMaxListedKeys}, synced through runtime::run_blocking (MAY SUSPEND; RocksDB
+//     groups concurrent synced writers into one fsync).
+//   - commit(): one kWal batch resolving every intent, then release_all in the lock table.
+//     The partition holding the commit record deletes it in the same batch: the coordinator
+//     commits that partition LAST, so the deletion follows every resolution in WAL order.
+//   - abort(): one kNoWal batch dropping the intents (a lost abort leaves a dead intent),
+//     then release_all.
+//   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost
+//     rollback followed by a commit would resurrect them), release_subtransactions.
+//   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
+//     removes every sub >= first, so a released child's writes and locks (ids above its
+//     parent's) go exactly when its parent or an ancestor is rolled back.
+// Thread-safe; lock() and write_commit_record() MAY SUSPEND.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "partition/locks/lock_table.h"
+#include "partition/mvcc/store.h"
+#include "partition_api/partition.h"
+
+namespace hf::partition {
+
+using namespace partition_api;  // NOLINT: the interface's vocabulary
+
+inline constexpr size_t kMaxListedKeys = 256;
+
+class LocalPartition final : public Partition {
+ public:
+  LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
+                 TxnId dead_below);
+  ~LocalPartition() override;
+
+  // The node's partitions, indexed by id (for collecting the written keys of local
+  // participants into a commit record). Set once by LocalNode.
+  void set_siblings(const std::vector<LocalPartition*>* siblings) { siblings_ = siblings; }
+  void set_oracle(TxnStatusOracle* oracle) { store_.set_oracle(oracle); }
+  void set_gc_horizon(std::function<Timestamp()> f) { store_.set_gc_horizon(std::move(f)); }
+
+  PartitionId id() const override { return id_; }
+  std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
+                                const ReadView& view) override;
+  std::unique_ptr<RowCursor> scan(const ScanRequest& req) override;
+  LatestState latest(const KeySpace& space, const std::string& key) override;
+  LockResult lock(const LockRequest& req) override;
+  void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
+             const std::optional<std::string>& value) override;
+  void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
+  void prepare(TxnId txn) override;
+  void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;
+  void commit(TxnId txn, Timestamp commit_ts) override;
+  void abort(TxnId txn) override;
+
+  // The row keys (storage 'r' keys) txn wrote here.
+  std::vector<std::string> written_keys(TxnId txn) const;
+  locks::LockTable& lock_table() { return locks_; }
+  mvcc::MvccStore& store() { return store_; }
+
+  // Commit record value encoding (shared with recovery).
+  static std::string encode_commit_record(const std::vector<PartitionId>& participants,
+                                          const std::vector<std::string>* keys);
+  // keys_listed=false: too many keys, recovery scans the participants for intents.
+  static bool decode_commit_record(std::string_view buf, std::vector<PartitionId>* participants,
+                                   bool* keys_listed, std::vector<std::string>* keys);
+
+ private:
+  struct TxnWrites {
+    std::unordered_map<std::string, SubId> keys;  // row key -> newest sub that wrote it
+    bool has_commit_record = false;
+  };
+  // Removes and returns txn's bookkeeping.
+  TxnWrites take(TxnId txn);
+
+  PartitionId id_;
+  mvcc::MvccStore store_;
+  locks::LockTable locks_;
+  const std::vector<LocalPartition*>* siblings_ = nullptr;
+  mutable std::mutex mu_;  // guards txns_
+  std::unordered_map<TxnId, TxnWrites> txns_;
+};
+
+}  // namespace hf::partition

@@ -1,0 +1,313 @@
+// partition/locks/lock_table.h — holdfast's heavyweight lock manager: row, table, advisory and
+// transaction locks with PostgreSQL's modes, queueing, wake-up and deadlock rules.
+//
+// What it owns and promises
+// -------------------------
+// A LockTable owns, for one partition, every lock object (one per LockTag that somebody holds
+// or waits for), the holds on it and the FIFO queue of requests waiting for it. It promises
+// PostgreSQL's observable behaviour (see README.md in this folder for the numbered rules):
+//
+//   * compatible modes are held by several owners at once; an owner never conflicts with
+//     its own holds (FOR SHARE then FOR UPDATE by one transaction waits only for others);
+//   * a request is granted at once if the owner already holds that very mode, or if no other
+//     owner holds a conflicting mode AND no waiter wants a conflicting mode (fairness) --
+//     except that a requester which already holds a mode that a waiter is blocked by goes
+//     ahead of that waiter;
+//   * a release grants, in queue order, exactly the waiters that can now proceed and wakes
+//     only those (hand-off: the releaser grants under the mutex, the woken fiber does not
+//     compete again);
+//   * a waiter that has waited deadlock_timeout asks the node's WaitGraph for a cycle; a
+//     cycle made only of queue-order ("soft") edges is broken by reordering wait queues, a
+//     real ("hard") cycle makes the asking waiter the victim (kDeadlock).
+//
+//                      LockTable (one mutex, mu_)
+//     +-----------------------------------------------------------------+
+//     | objects_: LockTag -> LockObject                                  |
+//     |    +-----------------------+                                     |
+//     |    | tag  row:7/0/'k1'     |   holds (granted, any order)         |
+//     |    | holds -----------------> [owner 1 sub 0 ForUpdate x1]       |
+//     |    | queue ------+         |   [owner 1 sub 2 ForShare  x1]       |
+//     |    +-------------|---------+                                     |
+//     |                  v   FIFO (PostgreSQL wait queue order)          |
+//     |      [r: owner 2 ForShare] -> [r: owner 3 ForKeyShare] -> ...    |
+//     |           |  Event (fiber parked, no thread)                     |
+//     | by_owner_: OwnerId -> tags it holds (release_all in O(own locks))|
+//     +-----------------------------------------------------------------+
+//            ^  add/remove                     ^ locks every table in id order,
+//            |                                 | builds waits-for edges, reorders
+//     +------+---------------------------------+------+
+//     |  WaitGraph (one per node; later fed by peers) |
+//     +-----------------------------------------------+
+//
+//   Who calls what: the partition (for the coordinator's locking statements, LOCK TABLE, the
+//   pg_advisory_* functions and foreign-key checks) calls acquire() per lock, in the stable
+//   global order the coordinator chose; the transaction's end calls release_all() on every
+//   partition it touched; savepoints call release_subtransactions() /
+//   reassign_subtransaction(); pg_locks and pg_blocking_pids() read dump() and blockers().
+//
+//      acquire ─ new object but max_locks reached ────────────────────────> kMemoryExceeded
+//         │ G0-G2: grantable at once? ─ yes ────────────────────────────────> kGranted
+//         │ no
+//         ├─ G3: policy NoWait / SkipLocked ────────────────────────────────> kWouldBlock
+//         ├─ Q2: a waiter it blocks holds what it needs ────────────────────> kDeadlock
+//         ├─ Q3: may go ahead of that waiter and nothing else blocks it ────> kGranted
+//         └─ enqueue, park on Event ─ granted and signalled by a releaser ──> kGranted
+//                   │ deadline passes ──────────────────────────────────────> kTimeout
+//                   │ CancelToken fires ────────────────────────────────────> kCancelled
+//                   └ deadlock_timeout: WaitGraph::check ─ hard ────────────> kDeadlock
+//                                                        └ soft: reorder queues, wait on
+//
+// Thread safety: every method may be called from any thread and any fiber concurrently.
+// One mutex per table (mu_) guards objects_, by_owner_ and every LockObject/Waiter in it;
+// the WaitGraph locks all registered tables in registration order (never a table's mutex
+// first and then the graph's), so the deadlock check cannot deadlock itself.
+//
+// MAY SUSPEND: only acquire() with WaitPolicy::kBlock parks the calling fiber (through
+// runtime::Event). Every other method is non-blocking apart from the short mutex.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "runtime/fiber.h"
+
+namespace hf::locks {
+
+using OwnerId = uint64_t;  // a transaction's TxnId, or a session's owner id for session-level
+                           // advisory locks
+using SubId = uint32_t;    // subtransaction (savepoint) id, 0 = top level
+
+enum class LockKind : uint8_t { kRow, kTable, kAdvisory, kTransaction };
+
+// kRow: a=table_id, b=index_id, key=encoded row key. kTable: a=table_id. kAdvisory: key = 8-byte
+// big-endian int8, b = 1 (one int8 key) or 2 (two int4 keys), as PostgreSQL's objsubid.
+// kTransaction: key = txn id (8-byte big-endian, see transaction_tag()).
+struct LockTag {
+  LockKind kind = LockKind::kRow;
+  uint32_t a = 0;
+  uint32_t b = 0;
+  std::string key;
+  bool operator==(const LockTag& o) const {
+    return kind == o.kind && a == o.a && b == o.b && key == o.key;
+  }
+  bool operator<(const LockTag& o) const;  // a total order, for stable dumps
+};
+
+struct LockTagHash {
+  size_t operator()(const LockTag& t) const;
+};
+
+// Convenience constructors for the tag shapes above.
+LockTag row_tag(uint32_t table_id, uint32_t index_id, std::string key);
+LockTag table_tag(uint32_t table_id);
+LockTag advisory_tag(int64_t key);                 // pg_advisory_lock(bigint)
+LockTag advisory_tag(int32_t key1, int32_t key2);  // pg_advisory_lock(int, int)
+LockTag transaction_tag(uint64_t txn_id);
+std::string to_string(const LockTag& t);  // "row:1/0/6b31", "table:5", "advisory:42", "txn:7"
+
+// Modes. kRow: 0 KeyShare, 1 Share, 2 NoKeyUpdate, 3 Update (PostgreSQL's tuple lock strengths).
+// kTable/kAdvisory/kTransaction: PostgreSQL's 8 table lock modes 1..8 (AccessShare=1, RowShare=2,
+// RowExclusive=3, ShareUpdateExclusive=4, Share=5, ShareRowExclusive=6, Exclusive=7,
+// AccessExclusive=8); advisory shared = Share(5), advisory exclusive = Exclusive(7), as in
+// PostgreSQL.
+using Mode = uint8_t;
+
+namespace row_mode {
+inline constexpr Mode kKeyShare = 0;
+inline constexpr Mode kShare = 1;
+inline constexpr Mode kNoKeyUpdate = 2;
+inline constexpr Mode kUpdate = 3;
+inline constexpr Mode kCount = 4;
+}  // namespace row_mode
+
+namespace table_mode {
+inline constexpr Mode kAccessShare = 1;
+inline constexpr Mode kRowShare = 2;
+inline constexpr Mode kRowExclusive = 3;
+inline constexpr Mode kShareUpdateExclusive = 4;
+inline constexpr Mode kShare = 5;
+inline constexpr Mode kShareRowExclusive = 6;
+inline constexpr Mode kExclusive = 7;
+inline constexpr Mode kAccessExclusive = 8;
+inline constexpr Mode kMax = 8;
+}  // namespace table_mode
+
+// Whether a hold of `held` by one owner blocks a request for `requested` by another
+// (PostgreSQL's conflict tables; symmetric). Out-of-range modes conflict with everything.
+bool conflicts(LockKind kind, Mode held, Mode requested);
+// True if `m` is a valid mode for `kind`.
+bool valid_mode(LockKind kind, Mode m);
+// True if a hold of `held` conflicts with at least everything `wanted` conflicts with (so
+// holding `held` makes a request for `wanted` redundant for conflict purposes).
+bool at_least_as_strong(LockKind kind, Mode held, Mode wanted);
+
+// The mode as pg_locks shows it. Table-like kinds: "AccessShareLock" ... "AccessExclusiveLock".
+// kRow: pg_locks shows the heavyweight *tuple* lock PostgreSQL takes while it waits for a row
+// (heapam.c tupleLockExtraInfo): KeyShare "AccessShareLock", Share "RowShareLock",
+// NoKeyUpdate "ExclusiveLock", Update "AccessExclusiveLock".
+const char* mode_name(LockKind kind, Mode m);
+// Row strengths as pgrowlocks / SQL spell them: "For Key Share", "For Share",
+// "For No Key Update", "For Update".
+const char* row_strength_name(Mode m);
+
+enum class WaitPolicy : uint8_t { kBlock, kNoWait, kSkipLocked };
+enum class AcquireResult : uint8_t {
+  kGranted,
+  kWouldBlock,
+  kTimeout,
+  kDeadlock,
+  kCancelled,
+  kMemoryExceeded
+};
+const char* to_string(AcquireResult r);
+
+struct AcquireRequest {
+  LockTag tag;
+  Mode mode = 0;
+  OwnerId owner = 0;
+  SubId sub = 0;
+  WaitPolicy policy = WaitPolicy::kBlock;
+  runtime::Deadline deadline =
+      runtime::Deadline::max();  // lock_timeout / WAIT n / statement_timeout
+  runtime::CancelToken* cancel = nullptr;
+  std::chrono::milliseconds deadlock_timeout{1000};  // per session setting
+  // Added: the session (backend) the owner belongs to, 0 = none. Owners of one group never
+  // conflict with each other and are one vertex in the waits-for graph, because in
+  // PostgreSQL one PGPROC holds both its session-level and its transaction-level locks
+  // (pg_advisory_lock then pg_advisory_xact_lock on the same key does not self-block).
+  OwnerId group = 0;
+  // Added: PostgreSQL's row-lock behaviour instead of strict FIFO. In PostgreSQL a row locker
+  // whose strength is compatible with every current locker does not sleep and never looks
+  // at the tuple lock queue (heapam.c heap_lock_tuple), so it overtakes queued conflicting
+  // waiters. true = do that (G2 skipped); false (default) = fair FIFO per README G2.
+  bool overtake_compatible = false;
+};
+
+struct LockInfo {
+  LockTag tag;
+  OwnerId owner;
+  Mode mode;
+  bool granted;
+  runtime::Clock::time_point wait_start;  // meaningful when !granted
+  SubId sub = 0;                          // added: the subtransaction of a hold
+  OwnerId group = 0;                      // added
+};
+
+// The time source and timed wait the table uses. The default is the real steady clock and
+// Event::wait; tests install a virtual clock to make timeouts exact and instant.
+class WaitClock {
+ public:
+  virtual ~WaitClock() = default;
+  virtual runtime::Clock::time_point now() const = 0;
+  // Parks until ev is completed or `until` passes (then completes ev with kTimeout).
+  // REQUIRES: called from the fiber ev is bound to.
+  virtual runtime::WakeReason wait(const std::shared_ptr<runtime::Event>& ev,
+                                   runtime::Deadline until) = 0;
+};
+WaitClock* real_clock();
+
+class WaitGraph;  // see below
+struct LockObject;
+struct Waiter;
+
+// One edge of a deadlock cycle, for the 40P01 DETAIL ("Process %d waits for %s on %s; blocked
+// by process %d."). waiter/blocker are vertices: the group (session) if set, else the owner.
+struct DeadlockEdge {
+  OwnerId waiter = 0;
+  LockTag tag;    // what the waiter waits for
+  Mode mode = 0;  // in which mode
+  OwnerId blocker = 0;
+};
+
+// Outcome of one deadlock check (PostgreSQL's DeadLockState, minus autovacuum).
+enum class DeadlockState : uint8_t { kNoDeadlock, kSoftDeadlock, kHardDeadlock, kNotWaiting };
+const char* to_string(DeadlockState s);
+
+class LockTable {
+ public:
+  explicit LockTable(WaitGraph* graph = nullptr, size_t max_locks = 1'000'000,
+                     WaitClock* clock = nullptr);
+  ~LockTable();
+  LockTable(const LockTable&) = delete;
+  LockTable& operator=(const LockTable&) = delete;
+
+  // MAY SUSPEND (kBlock only): parks the fiber on a runtime::Event until granted, timed
+  // out, cancelled or chosen as deadlock victim.
+  AcquireResult acquire(const AcquireRequest& req);
+  // Drops one hold of `mode` (the one from the latest subtransaction); false if none is held
+  // (PostgreSQL then warns "you don't own a lock of type %s").
+  bool release(const LockTag& tag, OwnerId owner, Mode mode);
+  void release_all(OwnerId owner);                           // commit / abort / session end
+  void release_subtransactions(OwnerId owner, SubId first);  // ROLLBACK TO: drop holds of
+                                                             // subs >= first
+  void reassign_subtransaction(OwnerId owner, SubId from, SubId to);  // RELEASE SAVEPOINT
+  std::vector<LockInfo> dump() const;                                 // for pg_locks; sorted by tag
+  std::vector<OwnerId> blockers(OwnerId waiter) const;                // pg_blocking_pids
+  bool holds(const LockTag& tag, OwnerId owner, Mode at_least) const;
+  size_t size() const;  // number of lock objects (for the memory bound)
+
+  // Runs the deadlock check for `waiter` now, as its deadlock_timeout would (tests, and
+  // the coordinator when a remote edge arrives). A hard deadlock wakes that waiter with
+  // kDeadlock.
+  DeadlockState check_deadlock(OwnerId waiter);
+
+  // After acquire() returned kDeadlock for `owner`: the cycle, starting with the owner's own
+  // wait, in PostgreSQL's DeadLockReport order. Cleared by the call.
+  std::vector<DeadlockEdge> take_deadlock_report(OwnerId owner);
+
+  // Debug: checks the invariants (granted modes pairwise compatible across owners, no
+  // waiter is blocked only by itself, bookkeeping consistent). Returns "" or a description.
+  std::string check_invariants() const;
+
+ private:
+  friend class WaitGraph;
+  // All private helpers REQUIRE mu_ held.
+  bool grantable_locked(const LockObject& obj, OwnerId owner, OwnerId group, Mode mode) const;
+  void grant_locked(LockObject& obj, OwnerId owner, OwnerId group, SubId sub, Mode mode);
+  void wake_waiters_locked(LockObject& obj);
+  void remove_waiter_locked(LockObject& obj, Waiter* w);
+  bool drop_hold_locked(LockObject& obj, OwnerId owner, Mode mode);
+  void maybe_free_locked(const LockTag& tag);
+
+  WaitGraph* graph_;
+  std::unique_ptr<WaitGraph> own_graph_;  // when constructed without a graph
+  const size_t max_locks_;
+  WaitClock* clock_;
+  uint64_t graph_order_ = 0;  // set by WaitGraph::add; the fixed lock order
+
+  mutable std::mutex mu_;  // guards everything below, and every LockObject/Waiter reachable
+  std::unordered_map<LockTag, std::unique_ptr<LockObject>, LockTagHash> objects_;
+  std::unordered_map<OwnerId, std::unordered_set<LockTag, LockTagHash>> by_owner_;  // tags held
+  std::unordered_map<OwnerId, Waiter*> waiting_;  // owner -> its one waiting request
+  std::unordered_map<OwnerId, std::vector<DeadlockEdge>> deadlock_reports_;  // until taken
+};
+
+// All lock tables of a node register with one WaitGraph; a waiter that has waited
+// deadlock_timeout asks it whether it is in a cycle (edges from every table: waiter ->
+// conflicting holders (hard), waiter -> conflicting earlier waiters (soft)). If the cycle
+// can be broken by reordering a wait queue (soft deadlock), reorder it; otherwise the asking
+// waiter is the victim (kDeadlock) — PostgreSQL's rule. Built so that edges can later come
+// from other nodes (the check works on a snapshot of plain edges, see lock_table.cc).
+class WaitGraph {
+ public:
+  void add(LockTable*);
+  void remove(LockTable*);
+  // Checks whether the waiting vertex (owner or group id) is in a deadlock; resolves a soft
+  // one by reordering queues and waking whoever can now run; on a hard one marks the
+  // waiter as victim and wakes it. Takes every table's mutex in registration order.
+  DeadlockState check(OwnerId vertex);
+
+ private:
+  std::mutex mu_;                   // guards tables_ and next_order_; taken before any table mutex
+  std::vector<LockTable*> tables_;  // sorted by graph_order_
+  uint64_t next_order_ = 1;
+};
+
+}  // namespace hf::locks

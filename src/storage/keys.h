@@ -1,0 +1,106 @@
+// storage/keys.h — every RocksDB key prefix holdfast writes, in one place (on-disk format;
+// doc/storage-format.md explains each).
+//
+//   'r' row record   ['r'][partition u16][table u32][index u32][key bytes]
+//                    → mvcc::Record (newest committed version + optional intent)
+//   'h' history      ['h'][partition u16][table u32][index u32][key bytes][~commit_ts u64]
+//                    → older committed versions, newest first per key
+//   't' commit rec.  ['t'][txn u64] → committed transaction's participants and keys
+//   'm' meta         ['m'][name]     → node metadata (boot epoch)
+// All integers are big-endian so that byte order is numeric order. Pure functions,
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hf::storage {
+
+inline constexpr char kRowPrefix = 'r';
+inline constexpr char kHistoryPrefix = 'h';
+inline constexpr char kCommitRecordPrefix = 't';
+inline constexpr char kMetaPrefix = 'm';
+
+// Length of [prefix][partition][table][index]: the prefix bloom filters' unit.
+inline constexpr size_t kKeySpacePrefixLen = 1 + 2 + 4 + 4;
+
+inline void put_u16(std::string& s, uint16_t v) {
+  s.push_back(static_cast<char>(v >> 8));
+  s.push_back(static_cast<char>(v));
+}
+inline void put_u32(std::string& s, uint32_t v) {
+  for (int i = 3; i >= 0; --i) s.push_back(static_cast<char>(v >> (8 * i)));
+}
+inline void put_u64(std::string& s, uint64_t v) {
+  for (int i = 7; i >= 0; --i) s.push_back(static_cast<char>(v >> (8 * i)));
+}
+inline uint64_t get_u64(std::string_view s, size_t at = 0) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+inline uint32_t get_u32(std::string_view s, size_t at = 0) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+inline uint16_t get_u16(std::string_view s, size_t at = 0) {
+  return static_cast<uint16_t>((static_cast<unsigned char>(s[at]) << 8) |
+                               static_cast<unsigned char>(s[at + 1]));
+}
+
+// [prefix][partition][table][index]
+inline std::string keyspace_prefix(char prefix, uint16_t partition, uint32_t table,
+                                   uint32_t index) {
+  std::string s;
+  s.reserve(kKeySpacePrefixLen + 32);
+  s.push_back(prefix);
+  put_u16(s, partition);
+  put_u32(s, table);
+  put_u32(s, index);
+  return s;
+}
+
+inline std::string row_key(uint16_t partition, uint32_t table, uint32_t index,
+                           std::string_view key) {
+  std::string s = keyspace_prefix(kRowPrefix, partition, table, index);
+  s.append(key);
+  return s;
+}
+
+// History keys sort newest first per key: ~commit_ts. REQUIRES: the row key `rk` is the
+// 'r' key of the same row (its prefix byte is swapped).
+inline std::string history_key(std::string_view rk, uint64_t commit_ts) {
+  std::string s(rk);
+  s[0] = kHistoryPrefix;
+  put_u64(s, ~commit_ts);
+  return s;
+}
+
+inline std::string commit_record_key(uint64_t txn) {
+  std::string s(1, kCommitRecordPrefix);
+  put_u64(s, txn);
+  return s;
+}
+
+inline std::string meta_key(std::string_view name) {
+  std::string s(1, kMetaPrefix);
+  s.append(name);
+  return s;
+}
+
+// The smallest key greater than every key starting with p ("" if none: p is all 0xff).
+inline std::string prefix_successor(std::string p) {
+  while (!p.empty()) {
+    auto c = static_cast<unsigned char>(p.back());
+    if (c != 0xff) {
+      p.back() = static_cast<char>(c + 1);
+      return p;
+    }
+    p.pop_back();
+  }
+  return p;
+}
+
+}  // namespace hf::storage
