@@ -1,0 +1,92 @@
+// sql/types/functions.h — builtin pure functions, operators and aggregates.
+//
+// Owns: a static registry of scalar functions, operators and aggregates with PostgreSQL's
+// signatures and overload resolution. Functions are plain function pointers (no
+// std::function on the scalar hot path). Promises: the registry is immutable after static
+// initialisation; resolve_* are thread-safe; functions never suspend.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "common/datum.h"
+
+namespace hf::sql::types {
+
+struct FuncContext {
+  int64_t statement_start_us = 0;    // since 2000-01-01 UTC (PostgreSQL epoch)
+  int64_t transaction_start_us = 0;  // since 2000-01-01 UTC
+};                                   // extended later
+
+// args are already cast to the declared argument types (polymorphic ones keep their actual
+// type); arg_types are those types (actual ones for polymorphic/variadic positions, which
+// concat/greatest/array functions need). A strict function is never called with a NULL.
+// May throw SqlError; never suspends.
+using ScalarFn = Datum (*)(const std::vector<Datum>& args, const std::vector<TypeRef>& arg_types,
+                           FuncContext& ctx);
+
+struct FunctionDef {
+  const char* name;
+  std::vector<Oid> arg_types;  // declared types; kAny / kAnyElementOid / kAnyArrayOid = polymorphic
+  Oid result;  // polymorphic (kAnyElementOid/kAnyArrayOid): use function_result_type()
+  ScalarFn fn;
+  bool strict;                // NULL in → NULL out
+  bool variadic_any = false;  // extra args of any type accepted after arg_types
+  bool volatile_ = false;     // random(), gen_random_uuid(), clock_timestamp()
+};
+
+// Resolution follows PostgreSQL's func_select_candidate in spirit: exact match, then implicit
+// casts (unknown literals adapt), best match by preferred types. Returns nullptr if none.
+// The caller casts each argument to def->arg_types[i] (when not polymorphic) before calling
+// fn. Non-volatile functions with constant arguments may be folded by the planner.
+const FunctionDef* resolve_function(std::string_view name, const std::vector<Oid>& arg_types);
+
+struct OperatorDef {
+  const char* name;
+  Oid left;  // 0 for prefix
+  Oid right;
+  Oid result;
+  ScalarFn fn;  // args: {left, right} or {right} for prefix; strict
+};
+
+// + - * / % ^ = <> != < > <= >= || ~~(LIKE) !~~ ~~*(ILIKE) !~~* ~ ~* !~ !~* (regex),
+// unary - and +, @, for the supported types. left = 0 for prefix operators.
+// The caller casts operands to def->left/right before calling fn.
+const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right);
+
+struct AggregateDef {
+  const char* name;
+  std::vector<Oid> arg_types;  // empty for count(*); kAny for count(any); array_agg: anynonarray
+  Oid result;  // min/max are declared per type; array_agg: kAnyArrayOid (aggregate_result_type)
+  std::function<std::any()> init;
+  std::function<void(std::any& state, const std::vector<Datum>& args)> step;
+  std::function<Datum(std::any& state)> final;
+  bool strict = true;  // NULL args are skipped (step not called)
+};
+
+// count(*) (arg_types empty), count(any), sum (sum(int2/int4)→int8, sum(int8)→numeric,
+// sum(numeric)→numeric, sum(float)→float), avg (int/numeric→numeric, float→float8), min,
+// max, bool_and, bool_or, every, string_agg(text,text)/(bytea,bytea), array_agg; sum/avg of
+// interval. The executor owns the state (one std::any per group); init/step/final are
+// thread-compatible (no shared state).
+const AggregateDef* resolve_aggregate(std::string_view name, const std::vector<Oid>& arg_types);
+
+// Result type of a resolved function/aggregate given actual argument types (resolves kAny).
+Oid function_result_type(const FunctionDef& f, const std::vector<Oid>& arg_types);
+Oid aggregate_result_type(const AggregateDef& a, const std::vector<Oid>& arg_types);
+
+// Result type of a resolved operator (resolves anyarray/anyelement for array operators).
+Oid operator_result_type(const OperatorDef& o, Oid left, Oid right);
+
+// Polymorphic pseudo-types used in declared signatures (PostgreSQL's OIDs).
+inline constexpr Oid kAnyArrayOid = 2277;
+inline constexpr Oid kAnyElementOid = 2283;
+inline constexpr Oid kAnyNonArrayOid = 2776;
+
+// LIKE matching (bytewise; escape '\\' by default). Exposed for the executor's fast paths.
+bool like_match(std::string_view s, std::string_view pattern, bool case_insensitive = false);
+
+}  // namespace hf::sql::types
