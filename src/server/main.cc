@@ -1,3 +1,119 @@
 // server/main.cc — the holdfast server: wires storage, partitions, the coordinator, the
-// catalog and the wire protocol together, and serves until SIGINT/SIGTERM.
-int main() { return 0; }
+// catalog, the SQL engine and the wire protocol together, and serves until SIGINT/SIGTERM.
+//
+// Startup order (each layer needs the one before): fiber runtime; the local node (RocksDB,
+// recovery, partitions); the transaction manager above its recovered clock; the catalog
+// loaded from storage; the SQL engine; the session services; the wire server. Shutdown runs
+// in reverse: stop accepting, end every connection (open transactions roll back), stop the
+// executors, then close the catalog, the coordinator and storage.
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <thread>
+
+#include "catalog/catalog.h"
+#include "coord/txn_manager.h"
+#include "partition/local_node.h"
+#include "runtime/fiber.h"
+#include "session/services.h"
+#include "sql/engine.h"
+#include "wire/server.h"
+
+namespace {
+
+// Each connection is one descriptor: 10,000 clients need more than the usual 1024.
+void raise_open_files_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t before = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+      spdlog::info("open files limit raised from {} to {}", before, rl.rlim_cur);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"holdfast: a PostgreSQL-compatible SQL server with PostgreSQL-exact row locking"};
+  std::string listen = "127.0.0.1";
+  int port = 5433;
+  std::string data_dir = "data";
+  uint32_t partitions = 8;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int max_connections = 10000;
+  std::string log_level = "info";
+  app.add_option("--listen", listen, "address to listen on")->capture_default_str();
+  app.add_option("--port", port, "TCP port")->capture_default_str();
+  app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
+  app.add_option("--partitions", partitions, "hash partitions per table (fixed at creation)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--threads", threads, "executor threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--max-connections", max_connections, "maximum concurrent clients")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  std::signal(SIGPIPE, SIG_IGN);
+  raise_open_files_limit();
+
+  try {
+    hf::runtime::Runtime runtime(threads);
+
+    auto node = hf::partition::open_local_node(data_dir, partitions);
+    auto clock = node->clock();
+    auto txns = hf::coord::make_txn_manager(
+        node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
+    node->attach(&txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); });
+    spdlog::info("storage open at {} ({} partitions, boot epoch {}, {} commits recovered)",
+                 data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits());
+
+    hf::catalog::Catalog catalog(*txns, partitions);
+    catalog.load();
+    auto engine = hf::sql::make_engine(catalog, *txns);
+
+    hf::session::ServerConfig config;
+    config.listen_host = listen;
+    config.port = port;
+    config.data_dir = data_dir;
+    config.max_connections = max_connections;
+    config.partitions = partitions;
+    hf::session::Services services(*txns, &catalog, *engine, config);
+
+    hf::wire::WireServer server(runtime, services);
+    uint16_t bound = server.listen(listen, port);
+    runtime.start();
+    server.start();
+    spdlog::info("holdfast listening on {}:{} ({} threads, max {} connections)", listen, bound,
+                 threads, max_connections);
+
+    boost::asio::io_context signals_io;
+    boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code& ec, int sig) {
+      if (!ec) spdlog::info("received signal {}, shutting down", sig);
+    });
+    signals_io.run();
+
+    server.stop();
+    runtime.stop();
+    spdlog::info("holdfast stopped");
+  } catch (const hf::SqlError& e) {
+    spdlog::critical("{} ({})", e.error().message, e.error().sqlstate);
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

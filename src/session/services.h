@@ -5,14 +5,21 @@
 #include <cstdint>
 #include <string>
 
+#include "activity/registry.h"
 #include "coord/transaction.h"
-#include "session/registry.h"
 
 namespace hf::catalog {
 class Catalog;
 }
+namespace hf::sql {
+class Engine;
+}
 
 namespace hf::session {
+
+// The registry lives below the SQL layer (activity/), which reads it for pg_stat_activity.
+using activity::SessionInfo;
+using activity::SessionRegistry;
 
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
@@ -25,15 +32,26 @@ struct ServerConfig {
 class Services {
  public:
   Services(coord::TxnManager& txns, catalog::Catalog& catalog, ServerConfig config)
-      : txns_(txns), catalog_(catalog), config_(std::move(config)) {}
+      : txns_(txns), catalog_(&catalog), config_(std::move(config)) {}
+  // With the SQL engine sessions run statements on (the server always gives one). Tests may
+  // pass catalog = nullptr when their engine does not use it.
+  Services(coord::TxnManager& txns, catalog::Catalog* catalog, sql::Engine& engine,
+           ServerConfig config)
+      : txns_(txns), catalog_(catalog), engine_(&engine), config_(std::move(config)) {}
   coord::TxnManager& txns() { return txns_; }
-  catalog::Catalog& catalog() { return catalog_; }
+  catalog::Catalog& catalog() { return *catalog_; }
+  bool has_catalog() const { return catalog_ != nullptr; }
+  // REQUIRES: has_engine() (set by the constructor or set_engine before serving).
+  sql::Engine& engine() { return *engine_; }
+  bool has_engine() const { return engine_ != nullptr; }
+  void set_engine(sql::Engine* engine) { engine_ = engine; }
   SessionRegistry& registry() { return registry_; }
   const ServerConfig& config() const { return config_; }
 
  private:
   coord::TxnManager& txns_;
-  catalog::Catalog& catalog_;
+  catalog::Catalog* catalog_;
+  sql::Engine* engine_ = nullptr;
   SessionRegistry registry_;
   ServerConfig config_;
 };

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "activity/registry.h"
 #include "common/datum.h"
 #include "common/error.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
-#include "session/registry.h"
 
 namespace hf::catalog {
 class Catalog;
@@ -84,7 +84,7 @@ class SessionContext {
   virtual void set_setting(const std::string& name, const std::string& value, bool is_local) = 0;
   virtual int32_t backend_pid() const = 0;
   virtual runtime::CancelToken& cancel() = 0;
-  virtual session::SessionRegistry& registry() = 0;
+  virtual activity::SessionRegistry& registry() = 0;
   virtual void notice(const Error& notice) = 0;
   // Time the current transaction and statement started (microseconds since 2000-01-01 UTC).
   virtual int64_t transaction_start_us() const = 0;

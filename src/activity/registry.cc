@@ -1,8 +1,8 @@
-#include "session/registry.h"
+#include "activity/registry.h"
 
 #include <random>
 
-namespace hf::session {
+namespace hf::activity {
 
 std::pair<int32_t, int32_t> SessionRegistry::add(runtime::CancelToken* cancel, SessionInfo info) {
   static thread_local std::mt19937 rng{std::random_device{}()};
@@ -72,4 +72,4 @@ size_t SessionRegistry::size() const {
   return sessions_.size();
 }
 
-}  // namespace hf::session
+}  // namespace hf::activity

@@ -1,5 +1,7 @@
-// session/registry.h — every live session, by backend pid: for CancelRequest,
-// pg_cancel_backend, pg_terminate_backend and pg_stat_activity. Thread-safe.
+// activity/registry.h — every live session, by backend pid: for CancelRequest,
+// pg_cancel_backend, pg_terminate_backend, pg_stat_activity and (issue 4) pg_locks and
+// pg_blocking_pids. Thread-safe. It sits below the SQL layer, which reads it, and is filled
+// in by the session layer above.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +13,7 @@
 
 #include "runtime/fiber.h"
 
-namespace hf::session {
+namespace hf::activity {
 
 // What pg_stat_activity shows of a session; updated by the session's own fiber.
 struct SessionInfo {
@@ -55,4 +57,4 @@ class SessionRegistry {
   int32_t next_pid_ = 10000;
 };
 
-}  // namespace hf::session
+}  // namespace hf::activity

@@ -1,0 +1,450 @@
+// catalog/catalog.cc — see catalog.h.
+#include "catalog/catalog.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace hf::catalog {
+
+using json = nlohmann::json;
+
+int Table::find_column(std::string_view n) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name == n) return static_cast<int>(i);
+  return -1;
+}
+
+const Index* Table::find_index(std::string_view n) const {
+  for (const auto& i : indexes)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+namespace {
+
+std::string be_key(char tag, uint64_t v) {
+  std::string k;
+  if (tag) k.push_back(tag);
+  for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
+  return k;
+}
+
+json to_json(const Table& t) {
+  json j;
+  j["oid"] = t.oid;
+  j["storage_id"] = t.storage_id;
+  j["name"] = t.name;
+  j["pk"] = t.primary_key;
+  j["pkey_name"] = t.pkey_name;
+  j["pkey_oid"] = t.pkey_oid;
+  j["rowid_sequence"] = t.rowid_sequence;
+  j["next_index_id"] = t.next_index_id;
+  j["columns"] = json::array();
+  for (const auto& c : t.columns)
+    j["columns"].push_back({{"name", c.name},
+                            {"oid", c.type.oid},
+                            {"typmod", c.type.typmod},
+                            {"not_null", c.not_null},
+                            {"default", c.default_expr},
+                            {"sequence", c.sequence},
+                            {"identity_always", c.identity_always}});
+  j["indexes"] = json::array();
+  for (const auto& i : t.indexes)
+    j["indexes"].push_back({{"id", i.id},
+                            {"oid", i.oid},
+                            {"name", i.name},
+                            {"unique", i.unique},
+                            {"constraint", i.constraint},
+                            {"columns", i.columns},
+                            {"exprs", i.exprs},
+                            {"include", i.include}});
+  j["checks"] = json::array();
+  for (const auto& c : t.checks) j["checks"].push_back({{"name", c.name}, {"expr", c.expr}});
+  j["fks"] = json::array();
+  for (const auto& f : t.foreign_keys)
+    j["fks"].push_back({{"name", f.name},
+                        {"columns", f.columns},
+                        {"ref_table", f.ref_table},
+                        {"ref_columns", f.ref_columns}});
+  return j;
+}
+
+Table table_from_json(const json& j) {
+  Table t;
+  t.oid = j.at("oid");
+  t.storage_id = j.at("storage_id");
+  t.name = j.at("name");
+  t.primary_key = j.at("pk").get<std::vector<int>>();
+  t.pkey_name = j.value("pkey_name", "");
+  t.pkey_oid = j.value("pkey_oid", 0u);
+  t.rowid_sequence = j.value("rowid_sequence", 0u);
+  t.next_index_id = j.value("next_index_id", 1u);
+  for (const auto& c : j.at("columns")) {
+    Column col;
+    col.name = c.at("name");
+    col.type = TypeRef{c.at("oid").get<Oid>(), c.at("typmod").get<int32_t>()};
+    col.not_null = c.value("not_null", false);
+    col.default_expr = c.value("default", "");
+    col.sequence = c.value("sequence", 0u);
+    col.identity_always = c.value("identity_always", false);
+    t.columns.push_back(std::move(col));
+  }
+  for (const auto& i : j.at("indexes")) {
+    Index idx;
+    idx.id = i.at("id");
+    idx.oid = i.value("oid", 0u);
+    idx.name = i.at("name");
+    idx.unique = i.value("unique", false);
+    idx.constraint = i.value("constraint", false);
+    idx.columns = i.at("columns").get<std::vector<int>>();
+    idx.exprs = i.at("exprs").get<std::vector<std::string>>();
+    idx.include = i.at("include").get<std::vector<int>>();
+    t.indexes.push_back(std::move(idx));
+  }
+  for (const auto& c : j.at("checks")) t.checks.push_back({c.at("name"), c.at("expr")});
+  for (const auto& f : j.at("fks")) {
+    ForeignKey fk;
+    fk.name = f.at("name");
+    fk.columns = f.at("columns").get<std::vector<int>>();
+    fk.ref_table = f.at("ref_table");
+    fk.ref_columns = f.at("ref_columns").get<std::vector<int>>();
+    t.foreign_keys.push_back(std::move(fk));
+  }
+  return t;
+}
+
+json seq_to_json(const Sequence& s) {
+  return {{"oid", s.oid},          {"name", s.name},
+          {"start", s.start},      {"increment", s.increment},
+          {"min", s.min_value},    {"max", s.max_value},
+          {"owner", s.owner_table}};
+}
+
+Sequence seq_from_json(const json& j) {
+  Sequence s;
+  s.oid = j.at("oid");
+  s.name = j.at("name");
+  s.start = j.at("start");
+  s.increment = j.at("increment");
+  s.min_value = j.at("min");
+  s.max_value = j.at("max");
+  s.owner_table = j.value("owner", 0u);
+  return s;
+}
+
+constexpr int64_t kSequenceCache = 32;
+
+}  // namespace
+
+Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
+    : txns_(txns), partitions_(partitions) {}
+Catalog::~Catalog() = default;
+
+void Catalog::bump() {
+  version_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void Catalog::write_system_row(uint32_t space, const std::string& key,
+                               const std::optional<std::string>& value) {
+  auto txn = txns_.begin({});
+  txn->start_statement();
+  coord::KeySpace ks{space, 0};
+  auto r = txn->lock(ks, key, key, coord::LockStrength::kUpdate, coord::LockWait{}, std::nullopt);
+  if (r.outcome != coord::LockOutcome::kGranted &&
+      r.outcome != coord::LockOutcome::kVersionMismatch) {
+    txn->abort();
+    throw SqlError(sqlstate::kObjectInUse, "could not lock catalog row");
+  }
+  txn->write(ks, key, key, value);
+  txn->commit();
+}
+
+std::optional<std::string> Catalog::read_system_row(uint32_t space, const std::string& key) {
+  auto txn = txns_.begin({});
+  txn->start_statement();
+  auto rv = txn->get(coord::KeySpace{space, 0}, key, key);
+  txn->commit();
+  if (!rv) return std::nullopt;
+  return rv->value;
+}
+
+void Catalog::load() {
+  auto txn = txns_.begin({});
+  txn->start_statement();
+  std::map<Oid, TablePtr> tables;
+  std::map<Oid, Sequence> seqs;
+  Oid max_oid = kFirstUserOid;
+  {
+    auto cur = txn->scan(coord::KeySpace{kTablesSpace, 0}, "", "");
+    while (auto rv = cur->next()) {
+      Table t = table_from_json(json::parse(rv->value));
+      max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
+      for (const auto& i : t.indexes) max_oid = std::max(max_oid, i.oid);
+      tables[t.oid] = std::make_shared<const Table>(std::move(t));
+    }
+  }
+  {
+    auto cur = txn->scan(coord::KeySpace{kSequencesSpace, 0}, "d", "e");
+    while (auto rv = cur->next()) {
+      Sequence s = seq_from_json(json::parse(rv->value));
+      max_oid = std::max(max_oid, s.oid);
+      seqs[s.oid] = s;
+    }
+  }
+  txn->commit();
+  std::unique_lock lk(mu_);
+  tables_ = std::move(tables);
+  sequences_ = std::move(seqs);
+  seq_state_.clear();
+  next_oid_.store(max_oid + 1);
+  bump();
+}
+
+TablePtr Catalog::find_table(std::string_view name) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, t] : tables_)
+    if (t->name == name) return t;
+  return nullptr;
+}
+
+TablePtr Catalog::table_by_oid(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = tables_.find(oid);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+TablePtr Catalog::table_by_index_name(std::string_view n) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, t] : tables_) {
+    if (t->pkey_name == n && !t->primary_key.empty()) return t;
+    if (t->find_index(n)) return t;
+  }
+  return nullptr;
+}
+
+std::vector<TablePtr> Catalog::tables() const {
+  std::shared_lock lk(mu_);
+  std::vector<TablePtr> out;
+  for (const auto& [oid, t] : tables_) out.push_back(t);
+  return out;
+}
+
+std::optional<Sequence> Catalog::find_sequence(std::string_view name) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, s] : sequences_)
+    if (s.name == name) return s;
+  return std::nullopt;
+}
+
+std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = sequences_.find(oid);
+  if (it == sequences_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Sequence> Catalog::sequences() const {
+  std::shared_lock lk(mu_);
+  std::vector<Sequence> out;
+  for (const auto& [oid, s] : sequences_) out.push_back(s);
+  return out;
+}
+
+bool Catalog::relation_exists(std::string_view name) const {
+  if (find_table(name) || table_by_index_name(name) || find_sequence(name)) return true;
+  return false;
+}
+
+Oid Catalog::allocate_oid() {
+  return next_oid_.fetch_add(1);
+}
+uint32_t Catalog::allocate_storage_id() {
+  return next_oid_.fetch_add(1);
+}
+
+void Catalog::persist_table(const Table& t, bool deleted) {
+  std::string key = be_key(0, t.oid);
+  if (deleted)
+    write_system_row(kTablesSpace, key, std::nullopt);
+  else
+    write_system_row(kTablesSpace, key, to_json(t).dump());
+}
+
+void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {
+  if (deleted) {
+    write_system_row(kSequencesSpace, be_key('d', s.oid), std::nullopt);
+    write_system_row(kSequencesSpace, be_key('v', s.oid), std::nullopt);
+  } else {
+    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json(s).dump());
+  }
+}
+
+TablePtr Catalog::create_table(Table t) {
+  std::lock_guard ddl(ddl_mu_);
+  if (t.oid == 0) t.oid = allocate_oid();
+  if (t.storage_id == 0) t.storage_id = allocate_storage_id();
+  persist_table(t, false);
+  auto p = std::make_shared<const Table>(std::move(t));
+  {
+    std::unique_lock lk(mu_);
+    tables_[p->oid] = p;
+  }
+  bump();
+  return p;
+}
+
+TablePtr Catalog::replace_table(Table t) {
+  std::lock_guard ddl(ddl_mu_);
+  persist_table(t, false);
+  auto p = std::make_shared<const Table>(std::move(t));
+  {
+    std::unique_lock lk(mu_);
+    tables_[p->oid] = p;
+  }
+  bump();
+  return p;
+}
+
+void Catalog::drop_table(Oid oid) {
+  std::lock_guard ddl(ddl_mu_);
+  TablePtr t = table_by_oid(oid);
+  if (!t) return;
+  persist_table(*t, true);
+  std::vector<Sequence> owned;
+  {
+    std::unique_lock lk(mu_);
+    tables_.erase(oid);
+    for (const auto& [soid, s] : sequences_)
+      if (s.owner_table == oid) owned.push_back(s);
+  }
+  for (const auto& s : owned) {
+    persist_sequence_def(s, true);
+    std::unique_lock lk(mu_);
+    sequences_.erase(s.oid);
+    seq_state_.erase(s.oid);
+  }
+  bump();
+}
+
+Oid Catalog::create_sequence(Sequence s) {
+  std::lock_guard ddl(ddl_mu_);
+  if (s.oid == 0) s.oid = allocate_oid();
+  persist_sequence_def(s, false);
+  {
+    std::unique_lock lk(mu_);
+    sequences_[s.oid] = s;
+  }
+  bump();
+  return s.oid;
+}
+
+void Catalog::drop_sequence(Oid oid) {
+  std::lock_guard ddl(ddl_mu_);
+  auto s = sequence_by_oid(oid);
+  if (!s) return;
+  persist_sequence_def(*s, true);
+  {
+    std::unique_lock lk(mu_);
+    sequences_.erase(oid);
+    seq_state_.erase(oid);
+  }
+  bump();
+}
+
+// A value may be handed out only once a high-water mark beyond it is durable, so a restart
+// never repeats it. The mark is persisted outside the sequence's mutex (the commit MAY
+// SUSPEND the fiber; a std::mutex held across it could block the executor thread), and with
+// max() semantics so racing refills never lower it.
+int64_t Catalog::nextval(Oid seq) {
+  Sequence def;
+  SeqState* st = nullptr;
+  {
+    std::unique_lock lk(mu_);
+    auto it = sequences_.find(seq);
+    if (it == sequences_.end())
+      throw SqlError(sqlstate::kUndefinedTable, "sequence does not exist");
+    def = it->second;
+    auto& p = seq_state_[seq];
+    if (!p) p = std::make_unique<SeqState>();
+    st = p.get();
+  }
+  bool up = def.increment > 0;
+  auto covered = [&](int64_t v, int64_t limit) { return up ? v < limit : v > limit; };
+  bool need_load = false;
+  {
+    std::lock_guard lk(st->mu);
+    need_load = !st->loaded;
+  }
+  if (need_load) {
+    auto v = read_system_row(kSequencesSpace, be_key('v', seq));
+    std::lock_guard lk(st->mu);
+    if (!st->loaded) {
+      st->next = v ? std::stoll(*v) : def.start;
+      st->limit = st->next;
+      st->loaded = true;
+    }
+  }
+  int64_t v = 0;
+  int64_t persist = 0;
+  bool must_persist = false;
+  {
+    std::lock_guard lk(st->mu);
+    v = st->next;
+    st->next += def.increment;
+    if (!covered(v, st->limit)) {
+      must_persist = true;
+      persist = v + def.increment * kSequenceCache;
+    }
+  }
+  if (v > def.max_value || v < def.min_value)
+    throw SqlError("2200H", std::string("nextval: reached ") + (up ? "maximum" : "minimum") +
+                                " value of sequence \"" + def.name + "\" (" +
+                                std::to_string(up ? def.max_value : def.min_value) + ")");
+  if (must_persist) {
+    std::string key = be_key('v', seq);
+    auto txn = txns_.begin({});
+    txn->start_statement();
+    coord::KeySpace ks{kSequencesSpace, 0};
+    auto r = txn->lock(ks, key, key, coord::LockStrength::kUpdate, coord::LockWait{}, std::nullopt);
+    if (r.outcome != coord::LockOutcome::kGranted &&
+        r.outcome != coord::LockOutcome::kVersionMismatch) {
+      txn->abort();
+      throw SqlError(sqlstate::kObjectInUse, "could not lock sequence \"" + def.name + "\"");
+    }
+    auto cur = txn->latest(ks, key, key);
+    if (cur.value) {
+      int64_t stored = std::stoll(*cur.value);
+      if (up ? stored > persist : stored < persist) persist = stored;
+    }
+    txn->write(ks, key, key, std::to_string(persist));
+    txn->commit();
+    std::lock_guard lk(st->mu);
+    if (up ? persist > st->limit : persist < st->limit) st->limit = persist;
+  }
+  return v;
+}
+
+void Catalog::setval(Oid seq, int64_t value, bool is_called) {
+  SeqState* st = nullptr;
+  int64_t inc = 1;
+  {
+    std::unique_lock lk(mu_);
+    auto it = sequences_.find(seq);
+    if (it == sequences_.end())
+      throw SqlError(sqlstate::kUndefinedTable, "sequence does not exist");
+    inc = it->second.increment;
+    auto& p = seq_state_[seq];
+    if (!p) p = std::make_unique<SeqState>();
+    st = p.get();
+  }
+  int64_t next = is_called ? value + inc : value;
+  write_system_row(kSequencesSpace, be_key('v', seq),
+                   std::to_string(next));  // may suspend: no mutex held
+  std::lock_guard lk(st->mu);
+  st->next = next;
+  st->limit = next;
+  st->loaded = true;
+}
+
+}  // namespace hf::catalog

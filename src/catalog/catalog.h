@@ -1,0 +1,164 @@
+// catalog/catalog.h — tables, indexes, constraints and sequences: definitions and storage.
+//
+// Owns: the schema. Definitions are rows in system keyspaces (table_id < 1000): table 1
+// ('hf_tables', one JSON document per table with its columns, indexes and constraints) and
+// table 2 ('hf_sequences', the high-water mark of each sequence). They are written through a
+// coord::Transaction, so they survive restart, and read back by load() at startup into an
+// in-memory cache of immutable snapshots (shared_ptr<const Table>); version() grows with every
+// DDL so prepared statements notice they are stale.
+//
+// DDL commits in its own short transaction at the moment it runs (autonomous, like a
+// sequence): a DDL statement inside a transaction block that is later rolled back stays
+// applied. (PostgreSQL's DDL is transactional; holdfast's is not yet.)
+//
+// Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
+// keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
+// from the table's row-id sequence, when it has none); secondary index i lives in
+// {storage_id, i}. TRUNCATE and rewrites switch to a new storage_id.
+//
+// Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "common/datum.h"
+#include "coord/transaction.h"
+
+namespace hf::catalog {
+
+inline constexpr uint32_t kTablesSpace = 1;     // hf_tables
+inline constexpr uint32_t kSequencesSpace = 2;  // hf_sequences
+inline constexpr Oid kFirstUserOid = 16384;
+
+struct Column {
+  std::string name;
+  TypeRef type;
+  bool not_null = false;
+  std::string default_expr;  // SQL text; empty: NULL
+  Oid sequence = 0;          // serial/identity: the sequence behind the default
+  bool identity_always = false;
+};
+
+struct Index {
+  uint32_t id = 0;  // keyspace index_id (>= 1)
+  Oid oid = 0;      // for pg_class
+  std::string name;
+  bool unique = false;
+  bool primary = false;      // the primary key's index (stored in the row keyspace, not apart)
+  bool constraint = false;   // created by a UNIQUE / PRIMARY KEY constraint
+  std::vector<int> columns;  // column positions; -1: expression (see exprs)
+  std::vector<std::string> exprs;  // SQL text of each expression key, in order
+  std::vector<int> include;        // INCLUDE columns
+};
+
+struct Check {
+  std::string name;
+  std::string expr;  // SQL text
+};
+
+struct ForeignKey {
+  std::string name;
+  std::vector<int> columns;
+  Oid ref_table = 0;
+  std::vector<int> ref_columns;
+};
+
+struct Table {
+  Oid oid = 0;
+  uint32_t storage_id = 0;  // keyspace table_id of the rows
+  std::string name;
+  std::vector<Column> columns;
+  std::vector<int> primary_key;  // column positions; empty: hidden row id
+  std::string pkey_name;         // "t_pkey"
+  Oid pkey_oid = 0;
+  std::vector<Index> indexes;  // secondary indexes (not the primary key)
+  std::vector<Check> checks;
+  std::vector<ForeignKey> foreign_keys;
+  Oid rowid_sequence = 0;  // for tables without a primary key
+  uint32_t next_index_id = 1;
+
+  int find_column(std::string_view name) const;
+  const Index* find_index(std::string_view name) const;
+};
+
+struct Sequence {
+  Oid oid = 0;
+  std::string name;
+  int64_t start = 1;
+  int64_t increment = 1;
+  int64_t min_value = 1;
+  int64_t max_value = INT64_MAX;
+  Oid owner_table = 0;  // serial: dropped with its table
+};
+
+using TablePtr = std::shared_ptr<const Table>;
+
+class Catalog {
+ public:
+  Catalog(coord::TxnManager& txns, uint32_t partitions);
+  ~Catalog();
+
+  // Reads every definition from storage. Call once before use. MAY SUSPEND.
+  void load();
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  TablePtr find_table(std::string_view name) const;
+  TablePtr table_by_oid(Oid oid) const;
+  TablePtr table_by_index_name(std::string_view index_name) const;
+  std::vector<TablePtr> tables() const;
+  std::optional<Sequence> find_sequence(std::string_view name) const;
+  std::optional<Sequence> sequence_by_oid(Oid oid) const;
+  std::vector<Sequence> sequences() const;
+  bool relation_exists(std::string_view name) const;  // table, index or sequence
+
+  // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
+  Oid allocate_oid();
+  uint32_t allocate_storage_id();
+  // Stores a new table (t.oid, t.storage_id assigned when 0) and returns it.
+  TablePtr create_table(Table t);
+  // Replaces an existing table's definition (same oid).
+  TablePtr replace_table(Table t);
+  void drop_table(Oid oid);
+  Oid create_sequence(Sequence s);
+  void drop_sequence(Oid oid);
+
+  // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
+  // time. Throws 2200H when the sequence is exhausted.
+  int64_t nextval(Oid seq);
+  void setval(Oid seq, int64_t value, bool is_called);
+
+ private:
+  struct SeqState {
+    int64_t next = 0;   // next value to hand out
+    int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
+    bool loaded = false;
+    std::mutex mu;
+  };
+  void persist_table(const Table& t, bool deleted);
+  void persist_sequence_def(const Sequence& s, bool deleted);
+  void write_system_row(uint32_t space, const std::string& key,
+                        const std::optional<std::string>& value);
+  std::optional<std::string> read_system_row(uint32_t space, const std::string& key);
+  void bump();
+
+  coord::TxnManager& txns_;
+  uint32_t partitions_;
+  mutable std::shared_mutex mu_;
+  std::map<Oid, TablePtr> tables_;
+  std::map<Oid, Sequence> sequences_;
+  std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
+  std::atomic<uint64_t> version_{1};
+  std::atomic<Oid> next_oid_{kFirstUserOid};
+  std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
+  std::mutex ddl_mu_;
+};
+
+}  // namespace hf::catalog

@@ -1,0 +1,975 @@
+// session/session.cc — Session over sql::Engine: PostgreSQL's transaction-block state
+// machine (xact.c's TBLOCK_* states reduced to what a client can observe), settings,
+// prepared statements and portals, statement_timeout, and pg_stat_activity updates.
+//
+// States: no block (an implicit transaction may be open: one per simple-query string, or
+// from the first extended-protocol message until Sync), an explicit block (BEGIN ... COMMIT),
+// and a failed explicit block ('E': everything but ROLLBACK / ROLLBACK TO / COMMIT gets
+// 25P02). The coordinator transaction is started lazily, when a statement needs one.
+// The session calls Transaction::start_statement() before preparing each query.
+#include <chrono>
+#include <map>
+
+#include "session/services.h"
+#include "session/session.h"
+#include "session/settings.h"
+#include "session/value_io.h"
+#include "sql/engine.h"
+
+namespace hf::session {
+
+namespace {
+
+int64_t now_us_since_2000() {
+  using namespace std::chrono;
+  int64_t unix_us = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return unix_us - 946684800LL * 1000000;
+}
+
+Error warning(const char* sqlstate, std::string msg) {
+  Error e;
+  e.sqlstate = sqlstate;
+  e.message = std::move(msg);
+  e.severity = "WARNING";
+  return e;
+}
+
+[[noreturn]] void throw_in_failed_block() {
+  throw SqlError(sqlstate::kInFailedSqlTransaction,
+                 "current transaction is aborted, commands ignored until end of transaction "
+                 "block");
+}
+
+bool is_exit_statement(sql::StatementKind k) {
+  return k == sql::StatementKind::kRollback || k == sql::StatementKind::kRollbackTo ||
+         k == sql::StatementKind::kCommit;
+}
+
+bool is_transaction_control(sql::StatementKind k) {
+  using K = sql::StatementKind;
+  return k == K::kBegin || k == K::kCommit || k == K::kRollback || k == K::kSavepoint ||
+         k == K::kRelease || k == K::kRollbackTo;
+}
+
+std::optional<coord::Isolation> parse_isolation(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  if (s == "serializable") return coord::Isolation::kSerializable;
+  if (s == "repeatable read") return coord::Isolation::kRepeatableRead;
+  return coord::Isolation::kReadCommitted;  // read committed, read uncommitted
+}
+
+const char* isolation_name(coord::Isolation i) {
+  switch (i) {
+    case coord::Isolation::kSerializable:
+      return "serializable";
+    case coord::Isolation::kRepeatableRead:
+      return "repeatable read";
+    default:
+      return "read committed";
+  }
+}
+
+FieldDesc text_field(const std::string& name) {
+  FieldDesc f;
+  f.name = name;
+  f.type_oid = type_oid::kText;
+  f.type_len = -1;
+  return f;
+}
+
+struct Prepared {
+  sql::RawStatement raw;
+  std::vector<Oid> requested_types;              // as the client gave them
+  std::shared_ptr<sql::PreparedStatement> stmt;  // null for session commands
+};
+
+struct Portal {
+  std::shared_ptr<Prepared> prepared;
+  std::shared_ptr<sql::PreparedStatement> stmt;
+  std::vector<Datum> params;
+  std::vector<int16_t> result_formats;  // one per column (expanded)
+  std::unique_ptr<sql::Cursor> cursor;
+  bool done = false;
+  std::string tag;
+};
+
+class SessionImpl final : public Session, public sql::SessionContext {
+ public:
+  SessionImpl(Services& services, const StartupParams& params)
+      : services_(services),
+        engine_(services.engine()),
+        params_(params),
+        settings_(Settings::Init{params.user, services.config().max_connections}) {
+    if (!params.application_name.empty())
+      settings_.set_default("application_name", params.application_name);
+    for (const auto& [name, value] : params.options) {
+      // Startup options that name settings (client_encoding, DateStyle, TimeZone,
+      // extra_float_digits, ...) become the session's defaults, as in PostgreSQL.
+      if (name == "options" || name == "replication") continue;
+      try {
+        settings_.set(name, value, false, false);
+        settings_.set_default(name, settings_.get(name));
+      } catch (const SqlError& e) {
+        throw FatalError(e.error());
+      }
+    }
+    settings_.take_changes();
+    info_.user = params.user;
+    info_.database = params.database;
+    info_.application_name = settings_.get("application_name");
+    info_.backend_start_us = now_us_since_2000();
+    auto [pid, secret] = services_.registry().add(&cancel_, info_);
+    pid_ = pid;
+    secret_ = secret;
+    info_.pid = pid;
+  }
+
+  ~SessionImpl() override {
+    terminate();
+    services_.registry().remove(pid_);
+  }
+
+  // ---- Session ----
+
+  std::vector<std::pair<std::string, std::string>> initial_parameter_status() override {
+    return settings_.reported();
+  }
+  std::vector<std::pair<std::string, std::string>> take_parameter_changes() override {
+    return settings_.take_changes();
+  }
+  int32_t pid() const override { return pid_; }
+  int32_t secret_key() const override { return secret_; }
+  char transaction_status() const override {
+    if (in_block_) return failed_ ? 'E' : 'T';
+    return 'I';
+  }
+  runtime::CancelToken& cancel_token() override { return cancel_; }
+
+  void simple_query(const std::string& sql, ResultSink& sink) override {
+    StatementScope scope(*this, sql, &sink);
+    try {
+      statements_.erase("");
+      portals_.erase("");
+      std::vector<sql::RawStatement> stmts = engine_.parse(sql);
+      if (stmts.empty()) {
+        sink.empty_query();
+        finish_xact_command();
+        return;
+      }
+      for (size_t i = 0; i < stmts.size(); ++i) {
+        // Several statements in one string share one implicit transaction (PostgreSQL's
+        // implicit transaction block) unless BEGIN makes it explicit.
+        if (stmts.size() > 1 && !in_block_) implicit_block_ = true;
+        const bool last = i + 1 == stmts.size();
+        run_simple_statement(stmts[i], sink);
+        if (last) implicit_block_ = false;
+        if (last || is_transaction_control(stmts[i].kind)) finish_xact_command();
+      }
+      implicit_block_ = false;
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  void parse(const std::string& name, const std::string& sql,
+             const std::vector<Oid>& param_types) override {
+    StatementScope scope(*this, sql, nullptr);
+    try {
+      if (!name.empty() && statements_.count(name)) {
+        throw SqlError("42P05", "prepared statement \"" + name + "\" already exists");
+      }
+      std::vector<sql::RawStatement> stmts = engine_.parse(sql);
+      if (stmts.size() > 1) {
+        throw SqlError(sqlstate::kSyntaxError,
+                       "cannot insert multiple commands into a prepared statement");
+      }
+      auto p = std::make_shared<Prepared>();
+      p->raw = stmts.empty() ? sql::RawStatement{sql::StatementKind::kEmpty} : stmts[0];
+      p->requested_types = param_types;
+      if (in_block_ && failed_ && !is_exit_statement(p->raw.kind)) throw_in_failed_block();
+      if (p->raw.kind == sql::StatementKind::kQuery) {
+        begin_statement();
+        p->stmt = engine_.prepare(p->raw, param_types, *this);
+      }
+      statements_[name] = std::move(p);
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  void bind(const std::string& portal_name, const std::string& statement,
+            const std::vector<int16_t>& param_formats,
+            const std::vector<std::optional<std::string>>& params,
+            const std::vector<int16_t>& result_formats) override {
+    try {
+      auto it = statements_.find(statement);
+      if (it == statements_.end()) throw_no_statement(statement);
+      std::shared_ptr<Prepared> p = it->second;
+      if (in_block_ && failed_ && !is_exit_statement(p->raw.kind)) throw_in_failed_block();
+      if (!portal_name.empty() && portals_.count(portal_name)) {
+        throw SqlError("42P03", "portal \"" + portal_name + "\" already exists");
+      }
+      if (p->stmt && services_.has_catalog() && p->stmt->stale(services_.catalog())) {
+        begin_statement();
+        p->stmt = engine_.prepare(p->raw, p->requested_types, *this);
+      }
+      std::vector<Oid> types = p->stmt ? p->stmt->param_types() : p->requested_types;
+      if (!p->stmt) types.clear();
+      if (params.size() != types.size()) {
+        throw SqlError(sqlstate::kProtocolViolation,
+                       "bind message supplies " + std::to_string(params.size()) +
+                           " parameters, but prepared statement \"" + statement + "\" requires " +
+                           std::to_string(types.size()));
+      }
+      if (param_formats.size() > 1 && param_formats.size() != params.size()) {
+        throw SqlError(sqlstate::kProtocolViolation,
+                       "bind message has " + std::to_string(param_formats.size()) +
+                           " parameter formats but " + std::to_string(params.size()) +
+                           " parameters");
+      }
+      size_t ncols = p->stmt ? p->stmt->columns().size() : result_columns_of(p->raw).size();
+      if (result_formats.size() > 1 && result_formats.size() != ncols) {
+        throw SqlError(sqlstate::kProtocolViolation,
+                       "bind message has " + std::to_string(result_formats.size()) +
+                           " result formats but query has " + std::to_string(ncols) + " columns");
+      }
+      auto portal = std::make_shared<Portal>();
+      portal->prepared = p;
+      portal->stmt = p->stmt;
+      for (size_t i = 0; i < params.size(); ++i) {
+        int16_t fmt = param_formats.empty()       ? 0
+                      : param_formats.size() == 1 ? param_formats[0]
+                                                  : param_formats[i];
+        if (fmt != 0 && fmt != 1) {
+          throw SqlError(sqlstate::kProtocolViolation,
+                         "unsupported format code: " + std::to_string(fmt));
+        }
+        if (!params[i]) {
+          portal->params.push_back(Datum::Null());
+          continue;
+        }
+        try {
+          portal->params.push_back(decode_value(*params[i], TypeRef{types[i], -1}, fmt));
+        } catch (SqlError& e) {
+          if (fmt == 1 && e.error().sqlstate == sqlstate::kInvalidBinaryRepresentation) {
+            e.error().message =
+                "incorrect binary data format in bind parameter " + std::to_string(i + 1);
+          }
+          throw;
+        }
+      }
+      for (size_t i = 0; i < ncols; ++i) {
+        int16_t fmt = result_formats.empty()       ? 0
+                      : result_formats.size() == 1 ? result_formats[0]
+                                                   : result_formats[i];
+        if (fmt != 0 && fmt != 1) {
+          throw SqlError(sqlstate::kProtocolViolation,
+                         "unsupported format code: " + std::to_string(fmt));
+        }
+        portal->result_formats.push_back(fmt);
+      }
+      portals_[portal_name] = std::move(portal);
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  StatementDescription describe_statement(const std::string& name) override {
+    try {
+      auto it = statements_.find(name);
+      if (it == statements_.end()) throw_no_statement(name);
+      const Prepared& p = *it->second;
+      StatementDescription d;
+      if (p.stmt) {
+        d.param_types = p.stmt->param_types();
+        d.fields = fields_of(p.stmt->columns(), {});
+      } else {
+        d.fields = result_columns_of(p.raw);
+      }
+      return d;
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  std::vector<FieldDesc> describe_portal(const std::string& name) override {
+    try {
+      Portal& portal = find_portal(name);
+      if (portal.stmt) return fields_of(portal.stmt->columns(), portal.result_formats);
+      auto fields = result_columns_of(portal.prepared->raw);
+      for (size_t i = 0; i < fields.size() && i < portal.result_formats.size(); ++i)
+        fields[i].format = portal.result_formats[i];
+      return fields;
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  ExecuteOutcome execute(const std::string& portal_name, int64_t max_rows,
+                         ResultSink& sink) override {
+    // Held by reference count: a COMMIT/ROLLBACK executed from this portal ends the
+    // transaction, which drops every portal, this one included.
+    std::shared_ptr<Portal> keep;
+    try {
+      keep = find_portal_ref(portal_name);
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+    const std::shared_ptr<Prepared> keep_prepared = keep->prepared;
+    Portal& portal = *keep;
+    StatementScope scope(*this, portal.prepared->raw.text, &sink);
+    try {
+      const sql::RawStatement& raw = portal.prepared->raw;
+      if (in_block_ && failed_ && !is_exit_statement(raw.kind)) throw_in_failed_block();
+      if (!portal.stmt) {
+        if (raw.kind == sql::StatementKind::kEmpty) {
+          sink.empty_query();
+          return ExecuteOutcome::kComplete;
+        }
+        if (portal.done) {
+          sink.command_complete(portal.tag);
+          return ExecuteOutcome::kComplete;
+        }
+        run_utility(raw, sink, portal.result_formats, /*send_row_description=*/false);
+        portal.done = true;
+        portal.tag = raw.tag;
+        if (is_transaction_control(raw.kind)) finish_xact_command();
+        return ExecuteOutcome::kComplete;
+      }
+      if (portal.done) {
+        sink.command_complete(portal.tag);
+        return ExecuteOutcome::kComplete;
+      }
+      if (!portal.cursor) {
+        begin_statement();
+        portal.cursor = engine_.execute(portal.stmt, portal.params, *this);
+      }
+      EncodingSink rows(*this, sink, portal.stmt->columns(), portal.result_formats);
+      bool complete = portal.cursor->fetch(max_rows, rows);
+      check_cancel();
+      if (!complete) return ExecuteOutcome::kSuspended;
+      portal.done = true;
+      portal.tag = portal.cursor->tag();
+      portal.cursor.reset();
+      sink.command_complete(portal.tag);
+      return ExecuteOutcome::kComplete;
+    } catch (const SqlError&) {
+      on_error();
+      throw;
+    }
+  }
+
+  void close_statement(const std::string& name) override { statements_.erase(name); }
+  void close_portal(const std::string& name) override { portals_.erase(name); }
+
+  void sync() override {
+    try {
+      if (!in_block_) {
+        implicit_block_ = false;
+        end_transaction(/*commit=*/true);
+      }
+    } catch (const SqlError&) {
+      on_error();
+      update_info_idle();
+      throw;
+    }
+    update_info_idle();
+  }
+
+  void terminate() override {
+    portals_.clear();
+    if (txn_) {
+      try {
+        txn_->abort();
+      } catch (...) {
+      }
+      txn_.reset();
+    }
+    in_block_ = failed_ = implicit_block_ = false;
+    savepoints_.clear();
+  }
+
+  // ---- sql::SessionContext ----
+
+  coord::Transaction& transaction() override {
+    ensure_txn();
+    return *txn_;
+  }
+  std::string get_setting(const std::string& name) override {
+    std::string key = name;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "transaction_isolation") {
+      if (txn_) return isolation_name(txn_->isolation());
+      if (next_isolation_) return isolation_name(*next_isolation_);
+      return settings_.get("default_transaction_isolation");
+    }
+    if (key == "transaction_read_only") {
+      if (txn_) return txn_->read_only() ? "on" : "off";
+      if (next_read_only_) return *next_read_only_ ? "on" : "off";
+      return settings_.get("default_transaction_read_only");
+    }
+    return settings_.get(name);
+  }
+  void set_setting(const std::string& name, const std::string& value, bool is_local) override {
+    apply_set(name, {value}, is_local);
+  }
+  int32_t backend_pid() const override { return pid_; }
+  runtime::CancelToken& cancel() override { return cancel_; }
+  SessionRegistry& registry() override { return services_.registry(); }
+  void notice(const Error& n) override {
+    if (sink_) sink_->notice(n);
+  }
+  int64_t transaction_start_us() const override {
+    return xact_start_us_ ? xact_start_us_ : stmt_start_us_;
+  }
+  int64_t statement_start_us() const override { return stmt_start_us_; }
+  runtime::Deadline lock_deadline() const override { return lock_deadline_; }
+  void copy_in_start(bool binary, int columns) override {
+    need_sink().copy_in_start(binary, columns);
+  }
+  std::optional<std::string> copy_in_next() override { return need_sink().copy_in_next(); }
+  void copy_out_start(bool binary, int columns) override {
+    need_sink().copy_out_start(binary, columns);
+  }
+  void copy_out_data(const std::string& data) override { need_sink().copy_out_data(data); }
+  void copy_out_done() override { need_sink().copy_out_done(); }
+  uint64_t session_lock_owner() const override {
+    return (uint64_t{1} << 62) | static_cast<uint32_t>(pid_);
+  }
+
+ private:
+  // Encodes rows in the portal's result formats; checks for cancellation between rows.
+  class EncodingSink : public sql::RowSink {
+   public:
+    EncodingSink(SessionImpl& s, ResultSink& out, const std::vector<sql::ResultColumn>& cols,
+                 const std::vector<int16_t>& formats)
+        : s_(s), out_(out), cols_(cols), formats_(formats) {}
+    void row(const Row& row) override {
+      s_.check_cancel();
+      values_.clear();
+      for (size_t i = 0; i < row.size(); ++i) {
+        TypeRef t = i < cols_.size() ? cols_[i].type : TypeRef{type_oid::kText, -1};
+        int16_t fmt = i < formats_.size() ? formats_[i] : 0;
+        values_.push_back(encode_value(row[i], t, fmt));
+      }
+      out_.data_row(values_);
+    }
+
+   private:
+    SessionImpl& s_;
+    ResultSink& out_;
+    const std::vector<sql::ResultColumn>& cols_;
+    const std::vector<int16_t>& formats_;
+    std::vector<std::optional<std::string>> values_;
+  };
+
+  // Marks a statement active for its duration: pg_stat_activity, statement_timeout timer,
+  // pending cancel requests cleared (a cancel that arrived while idle is ignored, as in
+  // PostgreSQL).
+  class StatementScope {
+   public:
+    StatementScope(SessionImpl& s, const std::string& query, ResultSink* sink)
+        : s_(s), prev_sink_(s.sink_) {
+      if (s_.cancel_.pending() != runtime::CancelToken::kTerminate) s_.cancel_.take();
+      if (sink) s_.sink_ = sink;
+      s_.stmt_start_us_ = now_us_since_2000();
+      s_.info_.state = "active";
+      s_.info_.query = query;
+      s_.info_.query_start_us = s_.stmt_start_us_;
+      s_.info_.application_name = s_.settings_.get("application_name");
+      s_.services_.registry().update(s_.pid_, s_.info_);
+      auto now = runtime::Clock::now();
+      runtime::Deadline stmt_deadline = runtime::Deadline::max();
+      int64_t st = s_.settings_.milliseconds("statement_timeout");
+      if (st > 0) {
+        stmt_deadline = now + std::chrono::milliseconds(st);
+        if (runtime::Fiber* f = runtime::Fiber::current()) {
+          timer_ = std::make_unique<boost::asio::steady_timer>(f->io(), stmt_deadline);
+          // The flag, not the timer's error code, says whether the statement is still
+          // running: a handler already queued when the statement ended must not cancel the
+          // next one (or touch a session that is gone). Both run on this fiber's thread.
+          armed_ = std::make_shared<bool>(true);
+          runtime::CancelToken* token = &s_.cancel_;
+          timer_->async_wait([token, armed = armed_](const boost::system::error_code& ec) {
+            if (!ec && *armed) token->request(runtime::CancelToken::kStatementTimeout);
+          });
+        }
+      }
+      s_.lock_deadline_ = stmt_deadline;
+      int64_t lt = s_.settings_.milliseconds("lock_timeout");
+      if (lt > 0) s_.lock_deadline_ = std::min(stmt_deadline, now + std::chrono::milliseconds(lt));
+    }
+    ~StatementScope() {
+      if (armed_) *armed_ = false;
+      if (timer_) timer_->cancel();
+      s_.sink_ = prev_sink_;
+      s_.update_info_idle();
+    }
+
+   private:
+    SessionImpl& s_;
+    ResultSink* prev_sink_;
+    std::unique_ptr<boost::asio::steady_timer> timer_;
+    std::shared_ptr<bool> armed_;
+  };
+
+  void check_cancel() {
+    switch (cancel_.pending()) {
+      case runtime::CancelToken::kNone:
+        return;
+      case runtime::CancelToken::kTerminate: {
+        Error e;
+        e.sqlstate = sqlstate::kAdminShutdown;
+        e.message = "terminating connection due to administrator command";
+        e.severity = "FATAL";
+        throw FatalError(e);
+      }
+      case runtime::CancelToken::kStatementTimeout:
+        cancel_.take();
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      default:
+        cancel_.take();
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+  }
+
+  ResultSink& need_sink() {
+    if (!sink_) throw SqlError(sqlstate::kInternalError, "no client connection for COPY");
+    return *sink_;
+  }
+
+  [[noreturn]] void throw_no_statement(const std::string& name) {
+    if (name.empty())
+      throw SqlError(sqlstate::kInvalidSqlStatementName,
+                     "unnamed prepared statement does not exist");
+    throw SqlError(sqlstate::kInvalidSqlStatementName,
+                   "prepared statement \"" + name + "\" does not exist");
+  }
+
+  std::shared_ptr<Portal> find_portal_ref(const std::string& name) {
+    auto it = portals_.find(name);
+    if (it == portals_.end())
+      throw SqlError(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
+    return it->second;
+  }
+  Portal& find_portal(const std::string& name) { return *find_portal_ref(name); }
+
+  std::vector<FieldDesc> fields_of(const std::vector<sql::ResultColumn>& cols,
+                                   const std::vector<int16_t>& formats) {
+    std::vector<FieldDesc> out;
+    out.reserve(cols.size());
+    for (size_t i = 0; i < cols.size(); ++i) {
+      FieldDesc f;
+      f.name = cols[i].name;
+      f.table_oid = cols[i].table_oid;
+      f.column = cols[i].column;
+      f.type_oid = cols[i].type.oid;
+      f.typmod = cols[i].type.typmod;
+      f.type_len = type_length(cols[i].type.oid);
+      f.format = i < formats.size() ? formats[i] : 0;
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+  // The result shape of a session command (SHOW), empty for the others.
+  std::vector<FieldDesc> result_columns_of(const sql::RawStatement& raw) {
+    if (raw.kind != sql::StatementKind::kShow) return {};
+    if (raw.name == "all" || raw.name == "ALL")
+      return {text_field("name"), text_field("setting"), text_field("description")};
+    std::string key = raw.name;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "transaction_isolation") return {text_field("transaction_isolation")};
+    if (key == "transaction isolation level") return {text_field("transaction_isolation")};
+    return {text_field(settings_.display_name(raw.name))};
+  }
+
+  void ensure_txn() {
+    if (txn_) return;
+    coord::BeginOptions opts;
+    opts.isolation =
+        next_isolation_.value_or(parse_isolation(settings_.get("default_transaction_isolation"))
+                                     .value_or(coord::Isolation::kReadCommitted));
+    opts.read_only =
+        next_read_only_.value_or(settings_.get("default_transaction_read_only") == "on");
+    txn_ = services_.txns().begin(opts);
+    if (!xact_start_us_) xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : now_us_since_2000();
+    info_.xact_start_us = xact_start_us_;
+    info_.txn_id = txn_->id();
+  }
+
+  void begin_statement() {
+    ensure_txn();
+    txn_->start_statement();
+  }
+
+  // Commits the implicit transaction after a statement that is not inside a block
+  // (PostgreSQL's finish_xact_command with the implicit block ended by the last statement).
+  void finish_xact_command() {
+    if (in_block_ || implicit_block_) return;
+    end_transaction(/*commit=*/true);
+  }
+
+  void end_transaction(bool commit) {
+    portals_.clear();
+    std::unique_ptr<coord::Transaction> txn = std::move(txn_);
+    const bool was_failed = failed_;
+    in_block_ = failed_ = implicit_block_ = false;
+    savepoints_.clear();
+    next_isolation_.reset();
+    next_read_only_.reset();
+    xact_start_us_ = 0;
+    info_.xact_start_us = 0;
+    info_.txn_id = 0;
+    if (!txn) {
+      settings_.end_transaction(commit && !was_failed);
+      return;
+    }
+    if (commit && !was_failed) {
+      try {
+        txn->commit();
+      } catch (...) {
+        settings_.end_transaction(false);
+        throw;
+      }
+      settings_.end_transaction(true);
+    } else {
+      txn->abort();
+      settings_.end_transaction(false);
+    }
+  }
+
+  // After an error: a block becomes failed (its transaction aborted at once unless a
+  // savepoint can still roll back to a good state); an implicit transaction rolls back.
+  void on_error() {
+    if (in_block_) {
+      failed_ = true;
+      for (auto& [name, portal] : portals_) portal->cursor.reset();
+      if (savepoints_.empty() && txn_) {
+        try {
+          txn_->abort();
+        } catch (...) {
+        }
+        txn_.reset();
+        info_.txn_id = 0;
+      }
+      return;
+    }
+    implicit_block_ = false;
+    try {
+      end_transaction(/*commit=*/false);
+    } catch (...) {
+    }
+  }
+
+  void update_info_idle() {
+    if (in_block_) {
+      info_.state = failed_ ? "idle in transaction (aborted)" : "idle in transaction";
+    } else {
+      info_.state = "idle";
+    }
+    services_.registry().update(pid_, info_);
+  }
+
+  void run_simple_statement(const sql::RawStatement& raw, ResultSink& sink) {
+    if (in_block_ && failed_ && !is_exit_statement(raw.kind)) throw_in_failed_block();
+    if (raw.kind == sql::StatementKind::kEmpty) {
+      sink.empty_query();
+      return;
+    }
+    if (raw.kind != sql::StatementKind::kQuery) {
+      run_utility(raw, sink, {}, /*send_row_description=*/true);
+      return;
+    }
+    begin_statement();
+    auto stmt = engine_.prepare(raw, {}, *this);
+    const auto& cols = stmt->columns();
+    std::vector<int16_t> formats(cols.size(), 0);
+    if (!cols.empty()) sink.row_description(fields_of(cols, formats));
+    auto cursor = engine_.execute(stmt, {}, *this);
+    EncodingSink rows(*this, sink, cols, formats);
+    cursor->fetch(0, rows);
+    check_cancel();
+    sink.command_complete(cursor->tag());
+  }
+
+  void apply_set(const std::string& name, const std::vector<std::string>& values, bool is_local) {
+    std::string key = name;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool in_txn = true;  // every SET runs inside some transaction (implicit or not)
+    if (key == "transaction_isolation" || key == "transaction_read_only") {
+      if (values.empty()) return;
+      if (key == "transaction_isolation") {
+        settings_.set("default_transaction_isolation", values[0], false, false);  // validate
+        settings_.reset("default_transaction_isolation", false, false);
+        next_isolation_ = parse_isolation(values[0]);
+      } else {
+        next_read_only_ = settings_.get("default_transaction_read_only") == "on";
+        Settings probe(Settings::Init{});
+        probe.set("default_transaction_read_only", values[0], false, false);
+        next_read_only_ = probe.get("default_transaction_read_only") == "on";
+      }
+      return;
+    }
+    if (values.empty()) {
+      settings_.reset(name, is_local, in_txn);
+      return;
+    }
+    std::string joined;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) joined += ", ";
+      joined += values[i];
+    }
+    settings_.set(name, joined, is_local, in_txn);
+  }
+
+  // Session commands (BEGIN, SET, SHOW, ...). Sends their rows and CommandComplete.
+  void run_utility(const sql::RawStatement& raw, ResultSink& sink,
+                   const std::vector<int16_t>& formats, bool send_row_description) {
+    using K = sql::StatementKind;
+    std::string tag = raw.tag;
+    switch (raw.kind) {
+      case K::kBegin:
+        if (in_block_) {
+          sink.notice(warning(sqlstate::kActiveSqlTransaction,
+                              "there is already a transaction in progress"));
+        } else {
+          in_block_ = true;
+          implicit_block_ = false;
+          if (!xact_start_us_) xact_start_us_ = stmt_start_us_;
+          info_.xact_start_us = xact_start_us_;
+          if (!txn_) {
+            if (auto iso = parse_isolation(raw.isolation)) next_isolation_ = iso;
+            if (raw.read_only) next_read_only_ = raw.read_only;
+          }
+        }
+        if (tag.empty()) tag = "BEGIN";
+        break;
+      case K::kCommit: {
+        const bool failed = in_block_ && failed_;
+        if (!in_block_) {
+          if (raw.chain && !implicit_block_) {
+            throw SqlError(sqlstate::kNoActiveSqlTransaction,
+                           "COMMIT AND CHAIN can only be used in transaction blocks");
+          }
+          sink.notice(
+              warning(sqlstate::kNoActiveSqlTransaction, "there is no transaction in progress"));
+        }
+        std::optional<coord::Isolation> iso;
+        std::optional<bool> ro;
+        if (txn_) {
+          iso = txn_->isolation();
+          ro = txn_->read_only();
+        } else {
+          iso = next_isolation_;
+          ro = next_read_only_;
+        }
+        const bool chain = raw.chain && in_block_;
+        end_transaction(/*commit=*/!failed);
+        if (chain) {
+          in_block_ = true;
+          next_isolation_ = iso;
+          next_read_only_ = ro;
+          xact_start_us_ = now_us_since_2000();
+        }
+        tag = failed ? "ROLLBACK" : "COMMIT";
+        break;
+      }
+      case K::kRollback: {
+        if (!in_block_) {
+          if (raw.chain && !implicit_block_) {
+            throw SqlError(sqlstate::kNoActiveSqlTransaction,
+                           "ROLLBACK AND CHAIN can only be used in transaction blocks");
+          }
+          sink.notice(
+              warning(sqlstate::kNoActiveSqlTransaction, "there is no transaction in progress"));
+        }
+        const bool chain = raw.chain && in_block_;
+        auto iso = txn_ ? std::optional(txn_->isolation()) : next_isolation_;
+        auto ro = txn_ ? std::optional(txn_->read_only()) : next_read_only_;
+        end_transaction(/*commit=*/false);
+        if (chain) {
+          in_block_ = true;
+          next_isolation_ = iso;
+          next_read_only_ = ro;
+          xact_start_us_ = now_us_since_2000();
+        }
+        tag = "ROLLBACK";
+        break;
+      }
+      case K::kSavepoint: {
+        if (!in_block_) {
+          throw SqlError(sqlstate::kNoActiveSqlTransaction,
+                         "SAVEPOINT can only be used in transaction blocks");
+        }
+        ensure_txn();
+        savepoints_.push_back({raw.name, txn_->begin_subtransaction()});
+        if (tag.empty()) tag = "SAVEPOINT";
+        break;
+      }
+      case K::kRelease: {
+        if (!in_block_) {
+          throw SqlError(sqlstate::kNoActiveSqlTransaction,
+                         "RELEASE SAVEPOINT can only be used in transaction blocks");
+        }
+        size_t idx = find_savepoint(raw.name);
+        for (size_t i = savepoints_.size(); i-- > idx;) txn_->release(savepoints_[i].sub);
+        savepoints_.resize(idx);
+        if (tag.empty()) tag = "RELEASE";
+        break;
+      }
+      case K::kRollbackTo: {
+        if (!in_block_) {
+          throw SqlError(sqlstate::kNoActiveSqlTransaction,
+                         "ROLLBACK TO SAVEPOINT can only be used in transaction blocks");
+        }
+        size_t idx = find_savepoint(raw.name);
+        txn_->rollback_to(savepoints_[idx].sub);
+        savepoints_.resize(idx + 1);
+        failed_ = false;
+        if (tag.empty()) tag = "ROLLBACK";
+        break;
+      }
+      case K::kSet:
+        if (raw.set_transaction) {
+          if (auto iso = parse_isolation(raw.isolation)) {
+            if (raw.session_characteristics) {
+              settings_.set("default_transaction_isolation", raw.isolation, false, true);
+            } else {
+              if (txn_) {
+                throw SqlError(sqlstate::kActiveSqlTransaction,
+                               "SET TRANSACTION ISOLATION LEVEL must be called before any query");
+              }
+              next_isolation_ = iso;
+            }
+          }
+          if (raw.read_only) {
+            if (raw.session_characteristics) {
+              settings_.set("default_transaction_read_only", *raw.read_only ? "on" : "off", false,
+                            true);
+            } else {
+              next_read_only_ = raw.read_only;
+            }
+          }
+        } else {
+          if (raw.is_local && !in_block_ && !implicit_block_) {
+            sink.notice(warning(sqlstate::kNoActiveSqlTransaction,
+                                "SET LOCAL can only be used in transaction blocks"));
+          }
+          apply_set(raw.name, raw.values, raw.is_local);
+        }
+        if (tag.empty()) tag = "SET";
+        break;
+      case K::kReset:
+        if (raw.name.empty() || raw.name == "all" || raw.name == "ALL") {
+          settings_.reset_all(true);
+        } else {
+          apply_set(raw.name, {}, false);
+        }
+        if (tag.empty()) tag = "RESET";
+        break;
+      case K::kShow: {
+        auto fields = result_columns_of(raw);
+        for (size_t i = 0; i < fields.size() && i < formats.size(); ++i)
+          fields[i].format = formats[i];
+        std::vector<std::vector<std::string>> rows;
+        if (fields.size() == 3) {
+          rows = settings_.show_all();
+        } else {
+          std::string key = raw.name;
+          for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (key == "transaction isolation level") key = "transaction_isolation";
+          rows.push_back({get_setting(key)});
+        }
+        if (send_row_description) sink.row_description(fields);
+        std::vector<std::optional<std::string>> values;
+        for (auto& r : rows) {
+          values.assign(r.begin(), r.end());
+          sink.data_row(values);
+        }
+        if (tag.empty()) tag = "SHOW";
+        break;
+      }
+      case K::kDiscard:
+        if (in_block_ && (raw.name.empty() || raw.name == "all" || raw.name == "ALL")) {
+          throw SqlError(sqlstate::kActiveSqlTransaction,
+                         "DISCARD ALL cannot run inside a transaction block");
+        }
+        if (raw.name.empty() || raw.name == "all" || raw.name == "ALL") {
+          settings_.reset_all(true);
+          statements_.clear();
+          portals_.clear();
+        }
+        if (tag.empty()) tag = "DISCARD ALL";
+        break;
+      case K::kDeallocate:
+        if (raw.name.empty()) {
+          statements_.clear();
+          if (tag.empty()) tag = "DEALLOCATE ALL";
+        } else {
+          if (!statements_.erase(raw.name)) {
+            throw SqlError(sqlstate::kInvalidSqlStatementName,
+                           "prepared statement \"" + raw.name + "\" does not exist");
+          }
+          if (tag.empty()) tag = "DEALLOCATE";
+        }
+        break;
+      default:
+        throw SqlError(sqlstate::kInternalError, "unexpected session command");
+    }
+    sink.command_complete(tag);
+  }
+
+  size_t find_savepoint(const std::string& name) {
+    for (size_t i = savepoints_.size(); i-- > 0;)
+      if (savepoints_[i].name == name) return i;
+    throw SqlError("3B001", "savepoint \"" + name + "\" does not exist");
+  }
+
+  struct Savepoint {
+    std::string name;
+    coord::SubId sub;
+  };
+
+  Services& services_;
+  sql::Engine& engine_;
+  StartupParams params_;
+  Settings settings_;
+  int32_t pid_ = 0;
+  int32_t secret_ = 0;
+  runtime::CancelToken cancel_;
+  SessionInfo info_;
+  ResultSink* sink_ = nullptr;
+
+  std::unique_ptr<coord::Transaction> txn_;
+  bool in_block_ = false;
+  bool failed_ = false;
+  bool implicit_block_ = false;
+  std::vector<Savepoint> savepoints_;
+  std::optional<coord::Isolation> next_isolation_;
+  std::optional<bool> next_read_only_;
+  int64_t xact_start_us_ = 0;
+  int64_t stmt_start_us_ = 0;
+  runtime::Deadline lock_deadline_ = runtime::Deadline::max();
+
+  std::map<std::string, std::shared_ptr<Prepared>> statements_;
+  std::map<std::string, std::shared_ptr<Portal>> portals_;
+};
+
+}  // namespace
+
+std::unique_ptr<Session> make_session(Services& services, const StartupParams& params) {
+  if (!services.has_engine()) {
+    throw FatalError(
+        Error{sqlstate::kInternalError, "the server has no SQL engine", {}, {}, 0, "FATAL"});
+  }
+  return std::make_unique<SessionImpl>(services, params);
+}
+
+}  // namespace hf::session

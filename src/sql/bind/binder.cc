@@ -1,0 +1,2074 @@
+// sql/bind/binder.cc — see binder.h.
+#include "sql/bind/binder.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "common/error.h"
+#include "sql/parse/parser.h"
+#include "sql/types/cast.h"
+#include "sql/types/functions.h"
+#include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::bind {
+
+namespace {
+
+using types::CastContext;
+
+[[noreturn]] void fail(const char* state, std::string msg, int location = -1,
+                       std::string hint = {}) {
+  Error e;
+  e.sqlstate = state;
+  e.message = std::move(msg);
+  e.hint = std::move(hint);
+  if (location >= 0) e.position = location + 1;
+  throw SqlError(std::move(e));
+}
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+std::string type_display(TypeRef t) {
+  if (t.oid == type_oid::kUnknown) return "unknown";
+  return types::format_type(TypeRef{t.oid, -1});
+}
+
+ExprPtr make_const(Datum v, TypeRef t) {
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kConst;
+  e->value = std::move(v);
+  e->type = t;
+  return e;
+}
+
+struct ScopeColumn {
+  std::string table;  // alias or table name
+  std::string name;
+  TypeRef type;
+  Oid table_oid = 0;
+  int16_t attnum = 0;
+  bool hidden = false;
+};
+
+struct Scope {
+  std::vector<ScopeColumn> cols;
+  const Scope* parent = nullptr;
+  std::set<std::string> tables;  // names visible for qualification
+};
+
+// Grouping context of a SELECT being bound.
+struct GroupCtx {
+  SelectPlan* plan = nullptr;
+  const Scope* input = nullptr;
+  bool grouped = false;
+  bool allow_windows = false;
+};
+
+const std::set<std::string> kAggregates = {
+    "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg"};
+const std::set<std::string> kWindowOnly = {"row_number",   "rank",        "dense_rank", "lead",
+                                           "lag",          "first_value", "last_value", "ntile",
+                                           "percent_rank", "cume_dist"};
+
+struct SessionFuncSig {
+  const char* name;
+  Oid result;
+};
+const SessionFuncSig kSessionFuncs[] = {
+    {"now", type_oid::kTimestampTz},
+    {"transaction_timestamp", type_oid::kTimestampTz},
+    {"statement_timestamp", type_oid::kTimestampTz},
+    {"clock_timestamp", type_oid::kTimestampTz},
+    {"current_setting", type_oid::kText},
+    {"set_config", type_oid::kText},
+    {"version", type_oid::kText},
+    {"pg_backend_pid", type_oid::kInt4},
+    {"current_database", type_oid::kName},
+    {"current_schema", type_oid::kName},
+    {"current_user", type_oid::kName},
+    {"session_user", type_oid::kName},
+    {"nextval", type_oid::kInt8},
+    {"currval", type_oid::kInt8},
+    {"setval", type_oid::kInt8},
+    {"lastval", type_oid::kInt8},
+    {"pg_sleep", type_oid::kVoid},
+    {"txid_current", type_oid::kInt8},
+    {"pg_cancel_backend", type_oid::kBool},
+    {"pg_terminate_backend", type_oid::kBool},
+    {"pg_table_is_visible", type_oid::kBool},
+    {"pg_type_is_visible", type_oid::kBool},
+    {"format_type", type_oid::kText},
+    {"pg_get_expr", type_oid::kText},
+    {"pg_get_indexdef", type_oid::kText},
+    {"pg_get_constraintdef", type_oid::kText},
+    {"obj_description", type_oid::kText},
+    {"col_description", type_oid::kText},
+    {"shobj_description", type_oid::kText},
+    {"pg_get_userbyid", type_oid::kName},
+    {"pg_encoding_to_char", type_oid::kName},
+    {"has_table_privilege", type_oid::kBool},
+    {"has_schema_privilege", type_oid::kBool},
+    {"has_database_privilege", type_oid::kBool},
+    {"pg_is_in_recovery", type_oid::kBool},
+    {"pg_postmaster_start_time", type_oid::kTimestampTz},
+    {"inet_server_port", type_oid::kInt4},
+    {"pg_relation_size", type_oid::kInt8},
+    {"pg_total_relation_size", type_oid::kInt8},
+    {"pg_table_size", type_oid::kInt8},
+    {"pg_size_pretty", type_oid::kText},
+    {"pg_get_partkeydef", type_oid::kText},
+    {"current_schemas", type_oid::kTextArray},
+    {"pg_advisory_lock", type_oid::kVoid},
+    {"pg_advisory_unlock", type_oid::kBool},
+    {"pg_try_advisory_lock", type_oid::kBool},
+    {"pg_advisory_xact_lock", type_oid::kVoid},
+    {"pg_try_advisory_xact_lock", type_oid::kBool},
+    {"pg_advisory_unlock_all", type_oid::kVoid},
+    {"pg_blocking_pids", type_oid::kInt4Array},
+    {"pg_isolation_test_session_is_blocked", type_oid::kBool},
+};
+
+const SessionFuncSig* find_session_func(const std::string& name) {
+  for (const auto& f : kSessionFuncs)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+class Binder {
+ public:
+  Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
+
+  BoundStatement bind(const PgQuery__Node* stmt);
+  std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
+  ExprPtr bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
+  ExprPtr coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column = {});
+  ExprPtr to_bool(ExprPtr e, const char* construct);
+  void finish_params();
+
+ private:
+  ExprPtr bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope);
+  ExprPtr bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCtx* g);
+  ExprPtr bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location);
+  ExprPtr bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g);
+  ExprPtr bind_sublink(const PgQuery__SubLink* s, const Scope& scope, GroupCtx* g);
+  ExprPtr bind_const(const PgQuery__AConst* c);
+  ExprPtr bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
+  void unify(std::vector<ExprPtr>& items, const char* construct);
+  void bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer);
+  void add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr t,
+                        const std::string& alias, const std::string& virt);
+  std::string target_name(const PgQuery__Node* n);
+  BoundStatement bind_insert(const PgQuery__InsertStmt* s);
+  BoundStatement bind_update(const PgQuery__UpdateStmt* s);
+  BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
+  BoundStatement bind_copy(const PgQuery__CopyStmt* s);
+  catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
+  std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
+                                      BoundStatement& out);
+  Scope table_scope(const catalog::Table& t, const std::string& alias);
+  void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
+
+  catalog::Catalog& cat_;
+  std::vector<Oid>& params_;
+  // Common table expressions visible while binding (name → bound plan).
+  std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>> ctes_;
+};
+
+void Binder::finish_params() {
+  for (auto& p : params_)
+    if (p == 0 || p == type_oid::kUnknown) p = type_oid::kText;
+}
+
+ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column) {
+  if (target.oid == type_oid::kUnknown || target.oid == type_oid::kAny) return e;
+  if (e->kind == ExprKind::kParam && (e->type.oid == type_oid::kUnknown)) {
+    params_[e->index] = target.oid;
+    e->type = TypeRef{target.oid, -1};
+  }
+  if (e->kind == ExprKind::kConst && e->type.oid == type_oid::kUnknown) {
+    if (e->value.is_null()) {
+      e->type = target;
+      return e;
+    }
+    e->value = types::from_text(e->value.as_string(), target);
+    e->type = target;
+    return e;
+  }
+  if (e->type.oid == target.oid) {
+    if (target.typmod >= 0 && e->type.typmod != target.typmod) {
+      auto c = std::make_unique<Expr>();
+      c->kind = ExprKind::kCast;
+      c->arg_types.push_back(e->type);
+      c->type = target;
+      c->negate = ctx == CastContext::kExplicit;
+      c->args.push_back(std::move(e));
+      return c;
+    }
+    return e;
+  }
+  if (!types::can_cast(e->type.oid, target.oid, ctx)) {
+    if (ctx == CastContext::kAssignment && !column.empty())
+      fail(sqlstate::kDatatypeMismatch,
+           "column \"" + column + "\" is of type " + type_display(target) +
+               " but expression is of type " + type_display(e->type),
+           e->location, "You will need to rewrite or cast the expression.");
+    if (ctx == CastContext::kExplicit)
+      fail("42846", "cannot cast type " + type_display(e->type) + " to " + type_display(target),
+           e->location);
+    fail(sqlstate::kDatatypeMismatch,
+         "argument of type " + type_display(e->type) + " cannot be converted to " +
+             type_display(target),
+         e->location);
+  }
+  auto c = std::make_unique<Expr>();
+  c->kind = ExprKind::kCast;
+  c->arg_types.push_back(e->type);
+  c->type = target;
+  c->negate = ctx == CastContext::kExplicit;
+  c->location = e->location;
+  c->args.push_back(std::move(e));
+  return c;
+}
+
+ExprPtr Binder::to_bool(ExprPtr e, const char* construct) {
+  if (e->type.oid == type_oid::kBool) return e;
+  if (e->type.oid == type_oid::kUnknown)
+    return coerce(std::move(e), TypeRef{type_oid::kBool, -1}, CastContext::kImplicit);
+  fail(sqlstate::kDatatypeMismatch,
+       std::string("argument of ") + construct + " must be type boolean, not type " +
+           type_display(e->type),
+       e->location);
+}
+
+void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
+  std::vector<Oid> ts;
+  for (auto& i : items) ts.push_back(i->type.oid);
+  Oid t = types::common_type(ts, construct);
+  for (auto& i : items) i = coerce(std::move(i), TypeRef{t, -1}, CastContext::kImplicit);
+}
+
+TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods, bool array,
+                      int location) {
+  std::string n = name;
+  if (n == "bpchar" && mods.empty()) {
+    // char without a length is char(1) in a column definition; the caller decides.
+  }
+  const types::TypeInfo* ti = types::find_type_by_name(n);
+  if (ti == nullptr)
+    fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist", location);
+  TypeRef t{ti->oid, -1};
+  if (!mods.empty()) t.typmod = types::make_typmod(ti->oid, mods);
+  if (array) {
+    Oid a = types::array_type_of(t.oid);
+    if (a == 0)
+      fail(sqlstate::kUndefinedObject, "type \"" + name + "[]\" does not exist", location);
+    t = TypeRef{a, -1};
+  }
+  return t;
+}
+
+ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
+  ExprPtr e;
+  if (c->isnull) {
+    e = make_const(Datum::Null(), TypeRef{type_oid::kUnknown, -1});
+  } else {
+    switch (c->val_case) {
+      case PG_QUERY__A__CONST__VAL_IVAL:
+        e = make_const(Datum(int64_t{c->ival->ival}), TypeRef{type_oid::kInt4, -1});
+        break;
+      case PG_QUERY__A__CONST__VAL_FVAL: {
+        std::string s = c->fval->fval;
+        bool integral = s.find_first_of(".eE") == std::string::npos;
+        if (integral) {
+          // Too big for int4: int8 if it fits, else numeric (as PostgreSQL's scanner does).
+          try {
+            size_t pos = 0;
+            long long v = std::stoll(s, &pos);
+            if (pos == s.size()) {
+              e = make_const(Datum(int64_t{v}), TypeRef{type_oid::kInt8, -1});
+              break;
+            }
+          } catch (...) {
+          }
+        }
+        e = make_const(types::from_text(s, TypeRef{type_oid::kNumeric, -1}),
+                       TypeRef{type_oid::kNumeric, -1});
+        break;
+      }
+      case PG_QUERY__A__CONST__VAL_BOOLVAL:
+        e = make_const(Datum(static_cast<bool>(c->boolval->boolval)), TypeRef{type_oid::kBool, -1});
+        break;
+      case PG_QUERY__A__CONST__VAL_SVAL:
+        e = make_const(Datum(std::string(c->sval->sval)), TypeRef{type_oid::kUnknown, -1});
+        break;
+      case PG_QUERY__A__CONST__VAL_BSVAL:
+      default:
+        fail(sqlstate::kFeatureNotSupported, "bit string literals are not supported", c->location);
+    }
+  }
+  e->location = c->location;
+  return e;
+}
+
+ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope) {
+  std::string table, col;
+  if (c->n_fields == 1) {
+    col = str_of(c->fields[0]);
+  } else if (c->n_fields == 2) {
+    table = str_of(c->fields[0]);
+    col = str_of(c->fields[1]);
+  } else if (c->n_fields == 3) {
+    table = str_of(c->fields[1]);
+    col = str_of(c->fields[2]);
+  }
+  if (col.empty()) fail(sqlstate::kSyntaxError, "unsupported column reference", c->location);
+  int level = 0;
+  bool table_seen = false;
+  for (const Scope* s = &scope; s != nullptr; s = s->parent, ++level) {
+    if (!table.empty() && s->tables.count(table)) table_seen = true;
+    int found = -1;
+    for (size_t i = 0; i < s->cols.size(); ++i) {
+      const auto& sc = s->cols[i];
+      if (sc.name != col) continue;
+      if (!table.empty() && sc.table != table) continue;
+      if (table.empty() && sc.hidden) continue;
+      if (found >= 0)
+        fail(sqlstate::kAmbiguousColumn, "column reference \"" + col + "\" is ambiguous",
+             c->location);
+      found = static_cast<int>(i);
+    }
+    if (found >= 0) {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kColumn;
+      e->index = found;
+      e->level = level;
+      e->type = s->cols[found].type;
+      e->location = c->location;
+      return e;
+    }
+  }
+  if (!table.empty() && !table_seen)
+    fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
+         c->location);
+  if (!table.empty())
+    fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
+         c->location);
+  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location);
+}
+
+ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location) {
+  if (l && l->type.oid == type_oid::kUnknown && r->type.oid != type_oid::kUnknown)
+    l = coerce(std::move(l), TypeRef{r->type.oid, -1}, CastContext::kImplicit);
+  else if (l && r->type.oid == type_oid::kUnknown && l->type.oid != type_oid::kUnknown)
+    r = coerce(std::move(r), TypeRef{l->type.oid, -1}, CastContext::kImplicit);
+  Oid lt = l ? l->type.oid : 0;
+  const types::OperatorDef* def = types::resolve_operator(op, lt, r->type.oid);
+  if (def == nullptr && l && lt == type_oid::kUnknown && r->type.oid == type_oid::kUnknown) {
+    l = coerce(std::move(l), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+    r = coerce(std::move(r), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+    def = types::resolve_operator(op, type_oid::kText, type_oid::kText);
+  }
+  if (def == nullptr) {
+    std::string msg = "operator does not exist: ";
+    if (l) msg += type_display(l->type) + " ";
+    msg += op + " " + type_display(r->type);
+    fail(sqlstate::kUndefinedFunction, msg, location,
+         "No operator matches the given name and argument types. You might need to add explicit "
+         "type casts.");
+  }
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kOp;
+  e->op = def;
+  e->name = op;
+  e->location = location;
+  if (l) {
+    if (def->left != type_oid::kAny)
+      l = coerce(std::move(l), TypeRef{def->left, -1}, CastContext::kImplicit);
+    e->arg_types.push_back(l->type);
+    e->args.push_back(std::move(l));
+  }
+  if (def->right != type_oid::kAny)
+    r = coerce(std::move(r), TypeRef{def->right, -1}, CastContext::kImplicit);
+  e->arg_types.push_back(r->type);
+  e->args.push_back(std::move(r));
+  e->type = TypeRef{def->result, -1};
+  if (def->result == type_oid::kAny) e->type = e->arg_types[0];
+  return e;
+}
+
+// Structural equality of bound expressions (for GROUP BY matching).
+bool same_expr(const Expr& a, const Expr& b) {
+  if (a.kind != b.kind || a.type.oid != b.type.oid || a.index != b.index || a.level != b.level ||
+      a.name != b.name || a.op != b.op || a.fn != b.fn || a.args.size() != b.args.size())
+    return false;
+  if (a.kind == ExprKind::kConst) {
+    if (a.value.is_null() != b.value.is_null()) return false;
+    if (!a.value.is_null() && !(a.value.v == b.value.v)) return false;
+  }
+  for (size_t i = 0; i < a.args.size(); ++i)
+    if (!same_expr(*a.args[i], *b.args[i])) return false;
+  return true;
+}
+
+bool contains_aggregate(const PgQuery__Node* n);
+
+bool contains_aggregate_list(PgQuery__Node** l, size_t k) {
+  for (size_t i = 0; i < k; ++i)
+    if (contains_aggregate(l[i])) return true;
+  return false;
+}
+
+bool contains_aggregate(const PgQuery__Node* n) {
+  if (n == nullptr) return false;
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_FUNC_CALL: {
+      const auto* f = n->func_call;
+      std::string name = str_of(f->funcname[f->n_funcname - 1]);
+      if (f->over == nullptr && kAggregates.count(name)) return true;
+      return contains_aggregate_list(f->args, f->n_args);
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR:
+      return contains_aggregate(n->a_expr->lexpr) || contains_aggregate(n->a_expr->rexpr);
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+      return contains_aggregate_list(n->bool_expr->args, n->bool_expr->n_args);
+    case PG_QUERY__NODE__NODE_TYPE_CAST:
+      return contains_aggregate(n->type_cast->arg);
+    case PG_QUERY__NODE__NODE_LIST:
+      return contains_aggregate_list(n->list->items, n->list->n_items);
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+      return contains_aggregate_list(n->coalesce_expr->args, n->coalesce_expr->n_args);
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+      return contains_aggregate_list(n->min_max_expr->args, n->min_max_expr->n_args);
+    case PG_QUERY__NODE__NODE_CASE_EXPR:
+      return contains_aggregate(n->case_expr->arg) || contains_aggregate(n->case_expr->defresult) ||
+             contains_aggregate_list(n->case_expr->args, n->case_expr->n_args);
+    case PG_QUERY__NODE__NODE_CASE_WHEN:
+      return contains_aggregate(n->case_when->expr) || contains_aggregate(n->case_when->result);
+    case PG_QUERY__NODE__NODE_NULL_TEST:
+      return contains_aggregate(n->null_test->arg);
+    case PG_QUERY__NODE__NODE_RES_TARGET:
+      return contains_aggregate(n->res_target->val);
+    case PG_QUERY__NODE__NODE_SORT_BY:
+      return contains_aggregate(n->sort_by->node);
+    default:
+      return false;
+  }
+}
+
+// In a grouped SELECT, an expression is either an aggregate, a GROUP BY expression, or
+// built from those.
+ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCtx* g) {
+  if (n->node_case == PG_QUERY__NODE__NODE_A_CONST ||
+      n->node_case == PG_QUERY__NODE__NODE_PARAM_REF)
+    return bind_expr(n, scope, nullptr);
+  if (n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL) {
+    const auto* f = n->func_call;
+    std::string name = str_of(f->funcname[f->n_funcname - 1]);
+    if (f->over == nullptr && kAggregates.count(name)) return bind_func(f, scope, g);
+    if (f->over != nullptr) return bind_func(f, scope, g);
+  }
+  if (!contains_aggregate(n) && n->node_case != PG_QUERY__NODE__NODE_SUB_LINK) {
+    ExprPtr plain;
+    try {
+      plain = bind_expr(n, *g->input, nullptr);
+    } catch (const SqlError&) {
+      plain = nullptr;
+    }
+    if (plain) {
+      for (size_t i = 0; i < g->plan->group_by.size(); ++i) {
+        if (same_expr(*plain, *g->plan->group_by[i])) {
+          auto e = std::make_unique<Expr>();
+          e->kind = ExprKind::kColumn;
+          e->index = static_cast<int>(i);
+          e->type = plain->type;
+          return e;
+        }
+      }
+      if (plain->kind == ExprKind::kColumn && plain->level == 0) {
+        const auto& sc = g->input->cols[plain->index];
+        fail(sqlstate::kGroupingError,
+             "column \"" + sc.table + "." + sc.name +
+                 "\" must appear in the GROUP BY clause or be used in an aggregate function",
+             plain->location);
+      }
+      if (plain->kind == ExprKind::kConst || plain->kind == ExprKind::kSessionFunc) return plain;
+    }
+  }
+  return nullptr;  // caller recurses structurally
+}
+
+ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g) {
+  std::string name = str_of(f->funcname[f->n_funcname - 1]);
+  std::string schema = f->n_funcname > 1 ? str_of(f->funcname[0]) : "";
+  // Window functions.
+  if (f->over != nullptr) {
+    if (g == nullptr || !g->allow_windows)
+      fail(sqlstate::kGroupingError, "window functions are not allowed here", f->location);
+    WindowCall w;
+    w.name = name;
+    w.star = f->agg_star;
+    GroupCtx* inner = g->grouped ? g : nullptr;
+    const Scope& s = g->grouped ? scope : *g->input;
+    GroupCtx no_window = g ? *g : GroupCtx{};
+    no_window.allow_windows = false;
+    for (size_t i = 0; i < f->n_args; ++i)
+      w.args.push_back(bind_expr(f->args[i], s, inner ? &no_window : nullptr));
+    for (size_t i = 0; i < f->over->n_partition_clause; ++i)
+      w.partition_by.push_back(
+          bind_expr(f->over->partition_clause[i], s, inner ? &no_window : nullptr));
+    for (size_t i = 0; i < f->over->n_order_clause; ++i) {
+      const auto* sb = f->over->order_clause[i]->sort_by;
+      SortKey k;
+      k.expr = bind_expr(sb->node, s, inner ? &no_window : nullptr);
+      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+      k.nulls_first =
+          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      w.order_by.push_back(std::move(k));
+    }
+    if (name == "row_number" || name == "rank" || name == "dense_rank" || name == "ntile") {
+      w.type = TypeRef{type_oid::kInt8, -1};
+      if (name == "ntile") w.type = TypeRef{type_oid::kInt4, -1};
+    } else if (name == "percent_rank" || name == "cume_dist") {
+      w.type = TypeRef{type_oid::kFloat8, -1};
+    } else if (name == "lead" || name == "lag" || name == "first_value" || name == "last_value") {
+      if (w.args.empty())
+        fail(sqlstate::kUndefinedFunction, "function " + name + "() does not exist", f->location);
+      for (size_t i = 1; i < w.args.size(); ++i)
+        if (i == 1)
+          w.args[i] =
+              coerce(std::move(w.args[i]), TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
+      if (w.args.size() > 2)
+        w.args[2] = coerce(std::move(w.args[2]), w.args[0]->type, CastContext::kImplicit);
+      w.type = w.args[0]->type;
+    } else {
+      std::vector<Oid> ts;
+      for (auto& a : w.args)
+        ts.push_back(a->type.oid == type_oid::kUnknown ? type_oid::kText : a->type.oid);
+      w.agg = types::resolve_aggregate(name, w.star ? std::vector<Oid>{} : ts);
+      if (w.agg == nullptr)
+        fail(sqlstate::kUndefinedFunction, "function " + name + " does not exist", f->location);
+      w.type = TypeRef{types::aggregate_result_type(*w.agg, ts), -1};
+    }
+    auto e = std::make_unique<Expr>();
+    e->kind = ExprKind::kWindowRef;
+    e->index = static_cast<int>(g->plan->windows.size());
+    e->type = w.type;
+    g->plan->windows.push_back(std::move(w));
+    return e;
+  }
+  // Aggregates.
+  if (kAggregates.count(name) && schema.empty()) {
+    if (g == nullptr || !g->grouped)
+      fail(sqlstate::kGroupingError, "aggregate functions are not allowed here", f->location);
+    AggCall a;
+    a.star = f->agg_star;
+    a.distinct = f->agg_distinct;
+    std::vector<Oid> ts;
+    for (size_t i = 0; i < f->n_args; ++i) {
+      auto arg = bind_expr(f->args[i], *g->input, nullptr);
+      if (arg->type.oid == type_oid::kUnknown)
+        arg = coerce(std::move(arg), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+      ts.push_back(arg->type.oid);
+      a.args.push_back(std::move(arg));
+    }
+    if (f->agg_filter) a.filter = to_bool(bind_expr(f->agg_filter, *g->input, nullptr), "FILTER");
+    a.def = types::resolve_aggregate(name, ts);
+    if (a.def == nullptr) {
+      std::string sig;
+      for (size_t i = 0; i < ts.size(); ++i)
+        sig += (i ? ", " : "") + type_display(TypeRef{ts[i], -1});
+      fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
+           f->location,
+           "No function matches the given name and argument types. You might need to add explicit "
+           "type casts.");
+    }
+    for (size_t i = 0; i < a.args.size() && i < a.def->arg_types.size(); ++i)
+      if (a.def->arg_types[i] != type_oid::kAny)
+        a.args[i] =
+            coerce(std::move(a.args[i]), TypeRef{a.def->arg_types[i], -1}, CastContext::kImplicit);
+    a.type = TypeRef{types::aggregate_result_type(*a.def, ts), -1};
+    auto e = std::make_unique<Expr>();
+    e->kind = ExprKind::kColumn;
+    e->index = static_cast<int>(g->plan->group_by.size() + g->plan->aggs.size());
+    e->type = a.type;
+    g->plan->aggs.push_back(std::move(a));
+    return e;
+  }
+  if (kWindowOnly.count(name))
+    fail(sqlstate::kFeatureNotSupported, "window function " + name + " requires an OVER clause",
+         f->location);
+  std::vector<ExprPtr> args;
+  for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
+  if (const SessionFuncSig* sf = find_session_func(name)) {
+    auto e = std::make_unique<Expr>();
+    e->kind = ExprKind::kSessionFunc;
+    e->name = name;
+    e->type = TypeRef{sf->result, -1};
+    e->location = f->location;
+    for (auto& a : args) {
+      if (a->type.oid == type_oid::kUnknown)
+        a = coerce(std::move(a), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+      e->arg_types.push_back(a->type);
+    }
+    if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
+        args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
+      std::string seq = std::get<std::string>(args[0]->value.v);
+      auto s = cat_.find_sequence(seq);
+      if (!s)
+        fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist", f->location);
+      e->index = static_cast<int>(s->oid);
+    }
+    if (name == "pg_sleep" && !args.empty())
+      args[0] = coerce(std::move(args[0]), TypeRef{type_oid::kFloat8, -1}, CastContext::kImplicit),
+      e->arg_types[0] = args[0]->type;
+    e->args = std::move(args);
+    return e;
+  }
+  std::vector<Oid> ts;
+  for (auto& a : args) ts.push_back(a->type.oid);
+  const types::FunctionDef* def = types::resolve_function(name, ts);
+  if (def == nullptr) {
+    std::string sig;
+    for (size_t i = 0; i < ts.size(); ++i)
+      sig += (i ? ", " : "") + type_display(TypeRef{ts[i], -1});
+    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
+         f->location,
+         "No function matches the given name and argument types. You might need to add explicit "
+         "type casts.");
+  }
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kFunc;
+  e->fn = def;
+  e->name = name;
+  e->location = f->location;
+  for (size_t i = 0; i < args.size(); ++i) {
+    Oid want = i < def->arg_types.size() ? def->arg_types[i] : type_oid::kAny;
+    if (want != type_oid::kAny)
+      args[i] = coerce(std::move(args[i]), TypeRef{want, -1}, CastContext::kImplicit);
+    else if (args[i]->type.oid == type_oid::kUnknown)
+      args[i] = coerce(std::move(args[i]), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+    e->arg_types.push_back(args[i]->type);
+  }
+  std::vector<Oid> actual;
+  for (auto& t : e->arg_types) actual.push_back(t.oid);
+  e->type = TypeRef{types::function_result_type(*def, actual), -1};
+  e->args = std::move(args);
+  return e;
+}
+
+ExprPtr Binder::bind_sublink(const PgQuery__SubLink* s, const Scope& scope, GroupCtx* g) {
+  auto plan = bind_select(s->subselect->select_stmt, &scope);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kSubLink;
+  e->location = s->location;
+  switch (s->sub_link_type) {
+    case PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK:
+      e->name = "exists";
+      e->type = TypeRef{type_oid::kBool, -1};
+      break;
+    case PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK:
+      if (plan->visible != 1)
+        fail(sqlstate::kSyntaxError, "subquery must return only one column", s->location);
+      e->name = "scalar";
+      e->type = plan->types[0];
+      break;
+    case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK: {
+      if (plan->visible != 1)
+        fail(sqlstate::kSyntaxError, "subquery must return only one column", s->location);
+      e->name = "array";
+      Oid at = types::array_type_of(plan->types[0].oid);
+      if (at == 0)
+        fail(sqlstate::kUndefinedObject,
+             "could not find array type for data type " + type_display(plan->types[0]),
+             s->location);
+      e->type = TypeRef{at, -1};
+      break;
+    }
+    case PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK:
+    case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK: {
+      if (plan->visible != 1)
+        fail(sqlstate::kSyntaxError, "subquery has too many columns", s->location);
+      e->name = s->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK ? "any" : "all";
+      std::string op = s->n_oper_name ? str_of(s->oper_name[s->n_oper_name - 1]) : "=";
+      auto left = bind_expr(s->testexpr, scope, g);
+      auto probe = make_const(Datum::Null(), plan->types[0]);
+      auto cmp = bind_operator(op, std::move(left), std::move(probe), s->location);
+      // cmp->args[0] is the (coerced) left side; args[1] stands for the subquery value.
+      e->op = cmp->op;
+      e->arg_types = cmp->arg_types;
+      e->args.push_back(std::move(cmp->args[0]));
+      e->type = TypeRef{type_oid::kBool, -1};
+      break;
+    }
+    default:
+      fail(sqlstate::kFeatureNotSupported, "unsupported subquery", s->location);
+  }
+  e->subquery = std::move(plan);
+  return e;
+}
+
+ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCtx* g) {
+  std::string op = a->n_name ? str_of(a->name[a->n_name - 1]) : "";
+  switch (a->kind) {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP: {
+      if (a->lexpr && a->lexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR && a->rexpr &&
+          a->rexpr->node_case == PG_QUERY__NODE__NODE_ROW_EXPR) {
+        const auto* l = a->lexpr->row_expr;
+        const auto* r = a->rexpr->row_expr;
+        if (l->n_args != r->n_args)
+          fail(sqlstate::kSyntaxError, "unequal number of entries in row expressions", a->location);
+        auto e = std::make_unique<Expr>();
+        e->kind = ExprKind::kRowCompare;
+        e->name = op;
+        e->type = TypeRef{type_oid::kBool, -1};
+        std::vector<ExprPtr> ls, rs;
+        for (size_t i = 0; i < l->n_args; ++i) {
+          auto le = bind_expr(l->args[i], scope, g);
+          auto re = bind_expr(r->args[i], scope, g);
+          // resolve the comparison per column to get the common operand types
+          auto cmp =
+              bind_operator(op == "<>" ? "=" : op, std::move(le), std::move(re), a->location);
+          ls.push_back(std::move(cmp->args[0]));
+          rs.push_back(std::move(cmp->args[1]));
+        }
+        for (auto& x : ls) e->arg_types.push_back(x->type), e->args.push_back(std::move(x));
+        for (auto& x : rs) e->args.push_back(std::move(x));
+        return e;
+      }
+      ExprPtr l = a->lexpr ? bind_expr(a->lexpr, scope, g) : nullptr;
+      ExprPtr r = bind_expr(a->rexpr, scope, g);
+      return bind_operator(op, std::move(l), std::move(r), a->location);
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {
+      ExprPtr l = bind_expr(a->lexpr, scope, g);
+      ExprPtr r = bind_expr(a->rexpr, scope, g);
+      return bind_operator(op, std::move(l), std::move(r), a->location);
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
+      ExprPtr l = bind_expr(a->lexpr, scope, g);
+      ExprPtr r = bind_expr(a->rexpr, scope, g);
+      if (r->type.oid == type_oid::kUnknown && l->type.oid != type_oid::kUnknown)
+        r = coerce(std::move(r), TypeRef{types::array_type_of(l->type.oid), -1},
+                   CastContext::kImplicit);
+      Oid elem = types::array_elem_type(r->type.oid);
+      if (elem == 0)
+        fail(sqlstate::kWrongObjectType, "op ANY/ALL (array) requires array on right side",
+             a->location);
+      auto probe = make_const(Datum::Null(), TypeRef{elem, -1});
+      auto cmp = bind_operator(op, std::move(l), std::move(probe), a->location);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kAnyOp;
+      e->op = cmp->op;
+      e->arg_types = cmp->arg_types;
+      e->negate = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL;
+      e->args.push_back(std::move(cmp->args[0]));
+      e->args.push_back(std::move(r));
+      e->type = TypeRef{type_oid::kBool, -1};
+      return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+      ExprPtr l = bind_expr(a->lexpr, scope, g);
+      const auto* list = a->rexpr->list;
+      std::vector<ExprPtr> items;
+      items.push_back(std::move(l));
+      for (size_t i = 0; i < list->n_items; ++i)
+        items.push_back(bind_expr(list->items[i], scope, g));
+      unify(items, "IN");
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kInList;
+      e->negate = op == "<>";
+      e->type = TypeRef{type_oid::kBool, -1};
+      Oid t = items[0]->type.oid;
+      e->op = types::resolve_operator("=", t, t);
+      if (e->op == nullptr)
+        fail(sqlstate::kUndefinedFunction,
+             "operator does not exist: " + type_display(items[0]->type) + " = " +
+                 type_display(items[0]->type),
+             a->location);
+      for (auto& i : items) e->arg_types.push_back(i->type), e->args.push_back(std::move(i));
+      return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN: {
+      const auto* list = a->rexpr->list;
+      bool neg = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN;
+      auto lo = bind_operator(neg ? "<" : ">=", bind_expr(a->lexpr, scope, g),
+                              bind_expr(list->items[0], scope, g), a->location);
+      auto hi = bind_operator(neg ? ">" : "<=", bind_expr(a->lexpr, scope, g),
+                              bind_expr(list->items[1], scope, g), a->location);
+      auto e = std::make_unique<Expr>();
+      e->kind = neg ? ExprKind::kOr : ExprKind::kAnd;
+      e->type = TypeRef{type_oid::kBool, -1};
+      e->args.push_back(std::move(lo));
+      e->args.push_back(std::move(hi));
+      return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
+      auto cmp = bind_operator("=", bind_expr(a->lexpr, scope, g), bind_expr(a->rexpr, scope, g),
+                               a->location);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kNullIf;
+      e->op = cmp->op;
+      e->type = cmp->args[0]->type;
+      e->arg_types = cmp->arg_types;
+      e->args = std::move(cmp->args);
+      return e;
+    }
+    case PG_QUERY__A__EXPR__KIND__AEXPR_DISTINCT:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT: {
+      auto cmp = bind_operator("=", bind_expr(a->lexpr, scope, g), bind_expr(a->rexpr, scope, g),
+                               a->location);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kDistinctFrom;
+      e->op = cmp->op;
+      e->negate = a->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT;
+      e->type = TypeRef{type_oid::kBool, -1};
+      e->arg_types = cmp->arg_types;
+      e->args = std::move(cmp->args);
+      return e;
+    }
+    default:
+      fail(sqlstate::kFeatureNotSupported, "unsupported expression", a->location);
+  }
+}
+
+ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* g) {
+  if (n == nullptr) fail(sqlstate::kSyntaxError, "missing expression");
+  if (g != nullptr && g->grouped) {
+    if (auto e = bind_grouped(n, scope, g)) return e;
+  }
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_A_CONST:
+      return bind_const(n->a_const);
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+      const auto* c = n->column_ref;
+      if (c->n_fields && c->fields[c->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+        fail(sqlstate::kSyntaxError, "row expansion via \"*\" is not supported here", c->location);
+      return bind_column_ref(c, scope);
+    }
+    case PG_QUERY__NODE__NODE_PARAM_REF: {
+      int num = n->param_ref->number;
+      if (num < 1 || num > 65535)
+        fail(sqlstate::kUndefinedParameter, "there is no parameter $" + std::to_string(num),
+             n->param_ref->location);
+      if (params_.size() < static_cast<size_t>(num)) params_.resize(num, 0);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kParam;
+      e->index = num - 1;
+      Oid t = params_[num - 1];
+      e->type = TypeRef{t == 0 ? type_oid::kUnknown : t, -1};
+      e->location = n->param_ref->location;
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR:
+      return bind_a_expr(n->a_expr, scope, g);
+    case PG_QUERY__NODE__NODE_BOOL_EXPR: {
+      const auto* b = n->bool_expr;
+      auto e = std::make_unique<Expr>();
+      e->type = TypeRef{type_oid::kBool, -1};
+      const char* what = "AND";
+      if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__AND_EXPR) e->kind = ExprKind::kAnd;
+      if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__OR_EXPR) e->kind = ExprKind::kOr, what = "OR";
+      if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR) e->kind = ExprKind::kNot, what = "NOT";
+      for (size_t i = 0; i < b->n_args; ++i)
+        e->args.push_back(to_bool(bind_expr(b->args[i], scope, g), what));
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_NULL_TEST: {
+      auto e = std::make_unique<Expr>();
+      e->kind = n->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NULL
+                    ? ExprKind::kIsNull
+                    : ExprKind::kIsNotNull;
+      e->type = TypeRef{type_oid::kBool, -1};
+      e->args.push_back(bind_expr(n->null_test->arg, scope, g));
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
+      const auto* b = n->boolean_test;
+      auto arg = to_bool(bind_expr(b->arg, scope, g), "IS TRUE");
+      auto e = std::make_unique<Expr>();
+      e->type = TypeRef{type_oid::kBool, -1};
+      switch (b->booltesttype) {
+        case PG_QUERY__BOOL_TEST_TYPE__IS_TRUE:
+          e->kind = ExprKind::kIsTrue;
+          break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE:
+          e->kind = ExprKind::kIsTrue, e->negate = true;
+          break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_FALSE:
+          e->kind = ExprKind::kIsFalse;
+          break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE:
+          e->kind = ExprKind::kIsFalse, e->negate = true;
+          break;
+        case PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN:
+          e->kind = ExprKind::kIsNull;
+          break;
+        default:
+          e->kind = ExprKind::kIsNotNull;
+          break;
+      }
+      e->args.push_back(std::move(arg));
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_TYPE_CAST: {
+      const auto* tc = n->type_cast;
+      TypeRef t = resolve_type_name(tc->type_name);
+      auto arg = bind_expr(tc->arg, scope, g);
+      if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
+          arg->type.oid == type_oid::kUnknown) {
+        std::string name = arg->value.as_string();
+        auto tab = cat_.find_table(name);
+        Oid oid = 0;
+        if (tab)
+          oid = tab->oid;
+        else if (auto s = cat_.find_sequence(name))
+          oid = s->oid;
+        else if (auto ti = cat_.table_by_index_name(name)) {
+          oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
+        } else
+          fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
+        // nextval('seq'::regclass) keeps the name so the session function finds it.
+        auto e = make_const(Datum(name), TypeRef{type_oid::kText, -1});
+        e->index = static_cast<int>(oid);
+        return e;
+      }
+      arg->location = tc->location;
+      return coerce(std::move(arg), t, CastContext::kExplicit);
+    }
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+      return bind_func(n->func_call, scope, g);
+    case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION: {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kSessionFunc;
+      switch (n->sqlvalue_function->op) {
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+          e->name = "current_date", e->type = {type_oid::kDate, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+          e->name = "now", e->type = {type_oid::kTimestampTz, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+          e->name = "localtimestamp", e->type = {type_oid::kTimestamp, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIME_N:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIME_N:
+          e->name = "localtime", e->type = {type_oid::kTime, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+          e->name = "current_database", e->type = {type_oid::kName, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
+          e->name = "current_schema", e->type = {type_oid::kName, -1};
+          break;
+        default:
+          e->name = "current_user", e->type = {type_oid::kName, -1};
+          break;
+      }
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_CASE_EXPR: {
+      const auto* c = n->case_expr;
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kCase;
+      std::vector<ExprPtr> results;
+      std::vector<ExprPtr> conds;
+      for (size_t i = 0; i < c->n_args; ++i) {
+        const auto* w = c->args[i]->case_when;
+        if (c->arg)
+          conds.push_back(bind_operator("=", bind_expr(c->arg, scope, g),
+                                        bind_expr(w->expr, scope, g), w->location));
+        else
+          conds.push_back(to_bool(bind_expr(w->expr, scope, g), "CASE"));
+        results.push_back(bind_expr(w->result, scope, g));
+      }
+      if (c->defresult) results.push_back(bind_expr(c->defresult, scope, g)), e->has_else = true;
+      unify(results, "CASE");
+      e->type = results[0]->type;
+      for (size_t i = 0; i < conds.size(); ++i) {
+        e->args.push_back(std::move(conds[i]));
+        e->args.push_back(std::move(results[i]));
+      }
+      if (e->has_else) e->args.push_back(std::move(results.back()));
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR: {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kCoalesce;
+      for (size_t i = 0; i < n->coalesce_expr->n_args; ++i)
+        e->args.push_back(bind_expr(n->coalesce_expr->args[i], scope, g));
+      unify(e->args, "COALESCE");
+      e->type = e->args[0]->type;
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR: {
+      auto e = std::make_unique<Expr>();
+      bool greatest = n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST;
+      e->kind = greatest ? ExprKind::kGreatest : ExprKind::kLeast;
+      for (size_t i = 0; i < n->min_max_expr->n_args; ++i)
+        e->args.push_back(bind_expr(n->min_max_expr->args[i], scope, g));
+      unify(e->args, greatest ? "GREATEST" : "LEAST");
+      e->type = e->args[0]->type;
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR: {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kArray;
+      for (size_t i = 0; i < n->a_array_expr->n_elements; ++i)
+        e->args.push_back(bind_expr(n->a_array_expr->elements[i], scope, g));
+      if (e->args.empty()) {
+        e->type = TypeRef{type_oid::kTextArray, -1};
+        return e;
+      }
+      unify(e->args, "ARRAY");
+      Oid at = types::array_type_of(e->args[0]->type.oid);
+      if (at == 0)
+        fail(sqlstate::kUndefinedObject,
+             "could not find array type for data type " + type_display(e->args[0]->type));
+      e->type = TypeRef{at, -1};
+      return e;
+    }
+    case PG_QUERY__NODE__NODE_SUB_LINK:
+      return bind_sublink(n->sub_link, scope, g);
+    case PG_QUERY__NODE__NODE_ROW_EXPR:
+      fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
+           n->row_expr->location);
+    default:
+      fail(sqlstate::kFeatureNotSupported, "unsupported expression");
+  }
+}
+
+std::string Binder::target_name(const PgQuery__Node* n) {
+  if (n == nullptr) return "?column?";
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF: {
+      const auto* c = n->column_ref;
+      return str_of(c->fields[c->n_fields - 1]);
+    }
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+      return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
+    case PG_QUERY__NODE__NODE_TYPE_CAST: {
+      std::string inner = target_name(n->type_cast->arg);
+      if (inner != "?column?") return inner;
+      std::string t = type_name_of(n->type_cast->type_name);
+      return t;
+    }
+    case PG_QUERY__NODE__NODE_CASE_EXPR:
+      return "case";
+    case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+      return "coalesce";
+    case PG_QUERY__NODE__NODE_MIN_MAX_EXPR:
+      return n->min_max_expr->op == PG_QUERY__MIN_MAX_OP__IS_GREATEST ? "greatest" : "least";
+    case PG_QUERY__NODE__NODE_A_EXPR:
+      return n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF ? "nullif" : "?column?";
+    case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
+      return "array";
+    case PG_QUERY__NODE__NODE_SUB_LINK:
+      if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK) return "exists";
+      if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK) return "array";
+      if (n->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXPR_SUBLINK) {
+        const auto* s = n->sub_link->subselect->select_stmt;
+        if (s->n_target_list == 1) {
+          const auto* rt = s->target_list[0]->res_target;
+          if (rt->name && *rt->name) return rt->name;
+          return target_name(rt->val);
+        }
+      }
+      return "?column?";
+    case PG_QUERY__NODE__NODE_SQLVALUE_FUNCTION:
+      switch (n->sqlvalue_function->op) {
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_DATE:
+          return "current_date";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_TIMESTAMP_N:
+          return "current_timestamp";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP:
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_LOCALTIMESTAMP_N:
+          return "localtimestamp";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_USER:
+          return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:
+          return "session_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
+          return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
+          return "current_catalog";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
+          return "current_schema";
+        default:
+          return "?column?";
+      }
+    case PG_QUERY__NODE__NODE_A_CONST:
+      if (!n->a_const->isnull && n->a_const->val_case == PG_QUERY__A__CONST__VAL_BOOLVAL)
+        return "bool";
+      return "?column?";
+    default:
+      return "?column?";
+  }
+}
+
+catalog::TablePtr Binder::lookup_table(const PgQuery__RangeVar* rv) {
+  std::string schema = rv->schemaname ? rv->schemaname : "";
+  if (!schema.empty() && schema != "public" && schema != "pg_catalog" &&
+      schema != "information_schema")
+    fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", rv->location);
+  auto t = cat_.find_table(rv->relname);
+  if (!t) {
+    auto v = virtual_table(schema, rv->relname);
+    if (v)
+      fail(sqlstate::kWrongObjectType,
+           "cannot change system relation \"" + std::string(rv->relname) + "\"", rv->location);
+    fail(sqlstate::kUndefinedTable, "relation \"" + std::string(rv->relname) + "\" does not exist",
+         rv->location);
+  }
+  return t;
+}
+
+Scope Binder::table_scope(const catalog::Table& t, const std::string& alias) {
+  Scope s;
+  s.tables.insert(alias);
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    s.cols.push_back(
+        {alias, t.columns[i].name, t.columns[i].type, t.oid, static_cast<int16_t>(i + 1)});
+  return s;
+}
+
+void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr t,
+                              const std::string& alias, const std::string& virt) {
+  Source src;
+  src.kind = Source::Kind::kTable;
+  src.table = t;
+  src.virtual_table = virt;
+  src.width = static_cast<int>(t->columns.size());
+  src.offset = static_cast<int>(scope.cols.size());
+  scope.tables.insert(alias);
+  for (size_t i = 0; i < t->columns.size(); ++i)
+    scope.cols.push_back({alias, t->columns[i].name, t->columns[i].type, virt.empty() ? t->oid : 0,
+                          static_cast<int16_t>(virt.empty() ? i + 1 : 0)});
+  plan.sources.push_back(std::move(src));
+}
+
+void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer) {
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_RANGE_VAR: {
+      const auto* rv = n->range_var;
+      std::string alias = rv->alias ? rv->alias->aliasname : rv->relname;
+      std::string schema = rv->schemaname ? rv->schemaname : "";
+      if (schema.empty()) {
+        for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
+          if (it->first == rv->relname) {
+            Source src;
+            src.kind = Source::Kind::kSubquery;
+            src.subquery = it->second;
+            src.width = it->second->visible;
+            src.offset = static_cast<int>(scope.cols.size());
+            scope.tables.insert(alias);
+            for (int i = 0; i < src.width; ++i)
+              scope.cols.push_back({alias, it->second->names[i], it->second->types[i]});
+            plan.sources.push_back(std::move(src));
+            return;
+          }
+        }
+      }
+      catalog::TablePtr t;
+      if (schema.empty() || schema == "public") t = cat_.find_table(rv->relname);
+      if (!t) {
+        auto v = virtual_table(schema, rv->relname);
+        if (v) {
+          add_table_source(
+              plan, scope, v, alias,
+              (schema.empty() ? std::string("pg_catalog") : schema) + "." + rv->relname);
+          return;
+        }
+      }
+      if (!t) t = lookup_table(rv);
+      add_table_source(plan, scope, t, alias, "");
+      return;
+    }
+    case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
+      const auto* rs = n->range_subselect;
+      auto sub = bind_select(rs->subquery->select_stmt, rs->lateral ? &scope : outer);
+      std::string alias = rs->alias ? rs->alias->aliasname : "";
+      Source src;
+      src.kind = Source::Kind::kSubquery;
+      src.subquery = sub;
+      src.width = sub->visible;
+      src.offset = static_cast<int>(scope.cols.size());
+      scope.tables.insert(alias);
+      for (int i = 0; i < sub->visible; ++i) {
+        std::string name = sub->names[i];
+        if (rs->alias && static_cast<size_t>(i) < rs->alias->n_colnames)
+          name = str_of(rs->alias->colnames[i]);
+        scope.cols.push_back({alias, name, sub->types[i]});
+      }
+      plan.sources.push_back(std::move(src));
+      return;
+    }
+    case PG_QUERY__NODE__NODE_RANGE_FUNCTION: {
+      const auto* rf = n->range_function;
+      if (rf->n_functions != 1) fail(sqlstate::kFeatureNotSupported, "ROWS FROM is not supported");
+      const auto* fl = rf->functions[0]->list;
+      const auto* fc = fl->items[0];
+      if (fc->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+        fail(sqlstate::kFeatureNotSupported, "unsupported FROM item");
+      std::string fname = str_of(fc->func_call->funcname[fc->func_call->n_funcname - 1]);
+      Source src;
+      src.kind = Source::Kind::kFunction;
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kSessionFunc;
+      e->name = fname;
+      Scope empty;
+      empty.parent = outer;
+      for (size_t i = 0; i < fc->func_call->n_args; ++i)
+        e->args.push_back(bind_expr(fc->func_call->args[i], empty, nullptr));
+      TypeRef col_type;
+      if (fname == "generate_series") {
+        Oid t = type_oid::kInt4;
+        for (auto& a : e->args)
+          if (a->type.oid == type_oid::kInt8)
+            t = type_oid::kInt8;
+          else if (a->type.oid == type_oid::kNumeric)
+            t = type_oid::kNumeric;
+        if (e->args.size() < 2 || e->args.size() > 3)
+          fail(sqlstate::kUndefinedFunction, "function generate_series does not exist");
+        for (auto& a : e->args) a = coerce(std::move(a), TypeRef{t, -1}, CastContext::kImplicit);
+        col_type = TypeRef{t, -1};
+      } else if (fname == "unnest") {
+        if (e->args.size() != 1)
+          fail(sqlstate::kUndefinedFunction, "function unnest does not exist");
+        col_type = TypeRef{types::array_elem_type(e->args[0]->type.oid), -1};
+      } else {
+        fail(sqlstate::kFeatureNotSupported, "function " + fname + " in FROM is not supported");
+      }
+      e->type = col_type;
+      src.function = std::move(e);
+      src.width = 1;
+      src.offset = static_cast<int>(scope.cols.size());
+      std::string alias = rf->alias ? rf->alias->aliasname : fname;
+      std::string col = rf->alias && rf->alias->n_colnames ? str_of(rf->alias->colnames[0]) : alias;
+      scope.tables.insert(alias);
+      scope.cols.push_back({alias, col, col_type});
+      plan.sources.push_back(std::move(src));
+      return;
+    }
+    case PG_QUERY__NODE__NODE_JOIN_EXPR: {
+      const auto* j = n->join_expr;
+      bind_from(j->larg, plan, scope, outer);
+      size_t first_right = plan.sources.size();
+      size_t left_width = scope.cols.size();
+      bind_from(j->rarg, plan, scope, outer);
+      if (plan.sources.size() != first_right + 1)
+        fail(sqlstate::kFeatureNotSupported, "a join on the right side of a join is not supported");
+      Source& src = plan.sources.back();
+      switch (j->jointype) {
+        case PG_QUERY__JOIN_TYPE__JOIN_LEFT:
+          src.join = Source::Join::kLeft;
+          break;
+        case PG_QUERY__JOIN_TYPE__JOIN_RIGHT:
+          src.join = Source::Join::kRight;
+          break;
+        case PG_QUERY__JOIN_TYPE__JOIN_FULL:
+          src.join = Source::Join::kFull;
+          break;
+        default:
+          src.join = (j->quals || j->n_using_clause || j->is_natural) ? Source::Join::kInner
+                                                                      : Source::Join::kCross;
+          break;
+      }
+      Scope join_scope = scope;
+      join_scope.parent = outer;
+      if (j->quals) {
+        src.on = to_bool(bind_expr(j->quals, join_scope, nullptr), "JOIN/ON");
+      } else if (j->n_using_clause) {
+        ExprPtr all;
+        for (size_t i = 0; i < j->n_using_clause; ++i) {
+          std::string col = str_of(j->using_clause[i]);
+          int li = -1, ri = -1;
+          for (size_t k = 0; k < left_width; ++k)
+            if (scope.cols[k].name == col && !scope.cols[k].hidden) li = static_cast<int>(k);
+          for (size_t k = left_width; k < scope.cols.size(); ++k)
+            if (scope.cols[k].name == col) ri = static_cast<int>(k);
+          if (li < 0 || ri < 0)
+            fail(sqlstate::kUndefinedColumn, "column \"" + col +
+                                                 "\" specified in USING clause does not exist in " +
+                                                 (li < 0 ? "left" : "right") + " table");
+          auto l = std::make_unique<Expr>();
+          l->kind = ExprKind::kColumn, l->index = li, l->type = scope.cols[li].type;
+          auto r = std::make_unique<Expr>();
+          r->kind = ExprKind::kColumn, r->index = ri, r->type = scope.cols[ri].type;
+          auto eq = bind_operator("=", std::move(l), std::move(r), -1);
+          // the right copy is hidden from unqualified references (USING merges them)
+          scope.cols[ri].hidden = true;
+          if (!all) {
+            all = std::move(eq);
+          } else {
+            auto a = std::make_unique<Expr>();
+            a->kind = ExprKind::kAnd, a->type = TypeRef{type_oid::kBool, -1};
+            a->args.push_back(std::move(all));
+            a->args.push_back(std::move(eq));
+            all = std::move(a);
+          }
+        }
+        src.on = std::move(all);
+      }
+      return;
+    }
+    default:
+      fail(sqlstate::kFeatureNotSupported, "unsupported FROM item");
+  }
+}
+
+std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
+  size_t cte_mark = ctes_.size();
+  if (s->with_clause) {
+    for (size_t i = 0; i < s->with_clause->n_ctes; ++i) {
+      const auto* cte = s->with_clause->ctes[i]->common_table_expr;
+      if (cte->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+        fail(sqlstate::kFeatureNotSupported, "data-modifying statements in WITH are not supported",
+             cte->location);
+      auto p = bind_select(cte->ctequery->select_stmt, outer);
+      for (size_t k = 0; k < cte->n_aliascolnames && k < p->names.size(); ++k)
+        p->names[k] = str_of(cte->aliascolnames[k]);
+      ctes_.emplace_back(cte->ctename, p);
+    }
+  }
+  auto plan = std::make_shared<SelectPlan>();
+  struct CteGuard {
+    std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>>& v;
+    size_t mark;
+    ~CteGuard() { v.resize(mark); }
+  } guard{ctes_, cte_mark};
+
+  if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+      s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
+    plan->setop = s->op == PG_QUERY__SET_OPERATION__SETOP_UNION       ? SetOp::kUnion
+                  : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? SetOp::kIntersect
+                                                                      : SetOp::kExcept;
+    plan->setop_all = s->all;
+    plan->left = bind_select(s->larg, outer);
+    plan->right = bind_select(s->rarg, outer);
+    const char* what = plan->setop == SetOp::kUnion       ? "UNION"
+                       : plan->setop == SetOp::kIntersect ? "INTERSECT"
+                                                          : "EXCEPT";
+    if (plan->left->visible != plan->right->visible)
+      fail(sqlstate::kSyntaxError,
+           std::string("each ") + what + " query must have the same number of columns");
+    plan->names = plan->left->names;
+    plan->names.resize(plan->left->visible);
+    plan->visible = plan->left->visible;
+    for (int i = 0; i < plan->visible; ++i) {
+      Oid t = types::common_type({plan->left->types[i].oid, plan->right->types[i].oid}, what);
+      plan->types.push_back(
+          TypeRef{t, t == plan->left->types[i].oid ? plan->left->types[i].typmod : -1});
+      plan->origins.push_back({0, 0});
+    }
+    // ORDER BY over a set operation: output column names / positions only.
+    Scope out;
+    for (int i = 0; i < plan->visible; ++i)
+      out.cols.push_back({"", plan->names[i], plan->types[i]});
+    for (size_t i = 0; i < s->n_sort_clause; ++i) {
+      const auto* sb = s->sort_clause[i]->sort_by;
+      SortKey k;
+      if (sb->node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+          sb->node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+        int pos = sb->node->a_const->ival->ival;
+        if (pos < 1 || pos > plan->visible)
+          fail(sqlstate::kInvalidColumnReference,
+               "ORDER BY position " + std::to_string(pos) + " is not in select list");
+        k.expr = std::make_unique<Expr>();
+        k.expr->kind = ExprKind::kColumn, k.expr->index = pos - 1,
+        k.expr->type = plan->types[pos - 1];
+      } else {
+        k.expr = bind_expr(sb->node, out, nullptr);
+      }
+      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+      k.nulls_first =
+          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      plan->order_by.push_back(std::move(k));
+    }
+    Scope none;
+    none.parent = outer;
+    if (s->limit_count)
+      plan->limit = coerce(bind_expr(s->limit_count, none, nullptr), {type_oid::kInt8, -1},
+                           CastContext::kImplicit);
+    if (s->limit_offset)
+      plan->offset = coerce(bind_expr(s->limit_offset, none, nullptr), {type_oid::kInt8, -1},
+                            CastContext::kImplicit);
+    return plan;
+  }
+
+  Scope scope;
+  scope.parent = outer;
+  if (s->n_values_lists > 0) {
+    Source src;
+    src.kind = Source::Kind::kValues;
+    size_t width = 0;
+    for (size_t r = 0; r < s->n_values_lists; ++r) {
+      const auto* l = s->values_lists[r]->list;
+      if (r == 0) width = l->n_items;
+      if (l->n_items != width)
+        fail(sqlstate::kSyntaxError, "VALUES lists must all be the same length");
+      std::vector<ExprPtr> row;
+      for (size_t i = 0; i < l->n_items; ++i) row.push_back(bind_expr(l->items[i], scope, nullptr));
+      src.values.push_back(std::move(row));
+    }
+    for (size_t c = 0; c < width; ++c) {
+      std::vector<Oid> ts;
+      for (auto& row : src.values) ts.push_back(row[c]->type.oid);
+      Oid t = types::common_type(ts, "VALUES");
+      for (auto& row : src.values)
+        row[c] = coerce(std::move(row[c]), TypeRef{t, -1}, CastContext::kImplicit);
+      std::string name = "column" + std::to_string(c + 1);
+      plan->names.push_back(name);
+      plan->types.push_back(TypeRef{t, -1});
+      plan->origins.push_back({0, 0});
+      auto col = std::make_unique<Expr>();
+      col->kind = ExprKind::kColumn, col->index = static_cast<int>(c), col->type = TypeRef{t, -1};
+      plan->targets.push_back(std::move(col));
+      scope.cols.push_back({"*VALUES*", name, TypeRef{t, -1}});
+    }
+    src.width = static_cast<int>(width);
+    plan->sources.push_back(std::move(src));
+    plan->input_width = static_cast<int>(width);
+    plan->visible = static_cast<int>(width);
+  } else {
+    for (size_t i = 0; i < s->n_from_clause; ++i) bind_from(s->from_clause[i], *plan, scope, outer);
+    plan->input_width = static_cast<int>(scope.cols.size());
+    if (s->where_clause) {
+      if (contains_aggregate(s->where_clause))
+        fail(sqlstate::kGroupingError, "aggregate functions are not allowed in WHERE");
+      plan->where = to_bool(bind_expr(s->where_clause, scope, nullptr), "WHERE");
+    }
+
+    bool grouped = s->n_group_clause > 0 || s->having_clause != nullptr ||
+                   contains_aggregate_list(s->target_list, s->n_target_list) ||
+                   contains_aggregate_list(s->sort_clause, s->n_sort_clause);
+    plan->grouped = grouped;
+    // GROUP BY: expressions, output-column positions or output-column names.
+    for (size_t i = 0; i < s->n_group_clause; ++i) {
+      const auto* gn = s->group_clause[i];
+      if (gn->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+          gn->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+        int pos = gn->a_const->ival->ival;
+        if (pos < 1 || static_cast<size_t>(pos) > s->n_target_list)
+          fail(sqlstate::kInvalidColumnReference,
+               "GROUP BY position " + std::to_string(pos) + " is not in select list");
+        plan->group_by.push_back(
+            bind_expr(s->target_list[pos - 1]->res_target->val, scope, nullptr));
+        continue;
+      }
+      try {
+        plan->group_by.push_back(bind_expr(gn, scope, nullptr));
+      } catch (const SqlError& err) {
+        bool found = false;
+        if (gn->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && gn->column_ref->n_fields == 1) {
+          std::string name = str_of(gn->column_ref->fields[0]);
+          for (size_t t = 0; t < s->n_target_list; ++t) {
+            const auto* rt = s->target_list[t]->res_target;
+            if (rt->name && name == rt->name) {
+              plan->group_by.push_back(bind_expr(rt->val, scope, nullptr));
+              found = true;
+              break;
+            }
+          }
+        }
+        if (!found) throw;
+      }
+    }
+    GroupCtx gctx;
+    gctx.plan = plan.get();
+    gctx.input = &scope;
+    gctx.grouped = grouped;
+    gctx.allow_windows = true;
+    // Targets.
+    for (size_t i = 0; i < s->n_target_list; ++i) {
+      const auto* rt = s->target_list[i]->res_target;
+      const auto* v = rt->val;
+      if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+          v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+              PG_QUERY__NODE__NODE_A_STAR) {
+        std::string table = v->column_ref->n_fields > 1
+                                ? str_of(v->column_ref->fields[v->column_ref->n_fields - 2])
+                                : "";
+        if (!table.empty() && !scope.tables.count(table))
+          fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
+               v->column_ref->location);
+        if (scope.cols.empty() && table.empty())
+          fail(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid",
+               v->column_ref->location);
+        for (size_t c = 0; c < scope.cols.size(); ++c) {
+          if (scope.cols[c].hidden) continue;
+          if (!table.empty() && scope.cols[c].table != table) continue;
+          ExprPtr e;
+          if (grouped) {
+            // bind through the grouping rules by position
+            auto col = std::make_unique<Expr>();
+            col->kind = ExprKind::kColumn, col->index = static_cast<int>(c),
+            col->type = scope.cols[c].type;
+            bool ok = false;
+            for (size_t gi = 0; gi < plan->group_by.size(); ++gi)
+              if (same_expr(*col, *plan->group_by[gi])) {
+                col->index = static_cast<int>(gi);
+                ok = true;
+                break;
+              }
+            if (!ok)
+              fail(sqlstate::kGroupingError,
+                   "column \"" + scope.cols[c].table + "." + scope.cols[c].name +
+                       "\" must appear in the GROUP BY clause or be used in an aggregate function");
+            e = std::move(col);
+          } else {
+            e = std::make_unique<Expr>();
+            e->kind = ExprKind::kColumn, e->index = static_cast<int>(c),
+            e->type = scope.cols[c].type;
+          }
+          plan->targets.push_back(std::move(e));
+          plan->names.push_back(scope.cols[c].name);
+          plan->types.push_back(scope.cols[c].type);
+          plan->origins.push_back({scope.cols[c].table_oid, scope.cols[c].attnum});
+        }
+        continue;
+      }
+      auto e = bind_expr(v, scope, &gctx);
+      if (e->type.oid == type_oid::kUnknown)
+        e = coerce(std::move(e), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+      plan->names.push_back((rt->name && *rt->name) ? rt->name : target_name(v));
+      plan->types.push_back(e->type);
+      std::pair<Oid, int16_t> origin{0, 0};
+      if (e->kind == ExprKind::kColumn && e->level == 0 && !grouped &&
+          static_cast<size_t>(e->index) < scope.cols.size())
+        origin = {scope.cols[e->index].table_oid, scope.cols[e->index].attnum};
+      plan->origins.push_back(origin);
+      plan->targets.push_back(std::move(e));
+    }
+    plan->visible = static_cast<int>(plan->targets.size());
+    if (s->having_clause)
+      plan->having = to_bool(bind_expr(s->having_clause, scope, &gctx), "HAVING");
+    // DISTINCT
+    if (s->n_distinct_clause > 0) {
+      plan->distinct = true;  // DISTINCT ON is treated as DISTINCT (approximation)
+    }
+    // ORDER BY: output name, position, or expression over the input (added as resjunk).
+    for (size_t i = 0; i < s->n_sort_clause; ++i) {
+      const auto* sb = s->sort_clause[i]->sort_by;
+      SortKey k;
+      const auto* node = sb->node;
+      int pos = -1;
+      if (node->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+          node->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL) {
+        pos = node->a_const->ival->ival;
+        if (pos < 1 || pos > plan->visible)
+          fail(sqlstate::kInvalidColumnReference,
+               "ORDER BY position " + std::to_string(pos) + " is not in select list",
+               node->a_const->location);
+        pos -= 1;
+      } else if (node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+                 node->column_ref->n_fields == 1) {
+        std::string name = str_of(node->column_ref->fields[0]);
+        for (int t = 0; t < plan->visible; ++t) {
+          if (plan->names[t] == name) {
+            // prefer an output column name (SQL92 rule), as PostgreSQL does
+            bool is_alias = false;
+            for (size_t q = 0; q < s->n_target_list; ++q) {
+              const auto* r2 = s->target_list[q]->res_target;
+              if (r2->name && name == r2->name) is_alias = true;
+            }
+            bool input_has = false;
+            for (auto& sc : scope.cols)
+              if (sc.name == name) input_has = true;
+            if (is_alias || !input_has) {
+              pos = t;
+              break;
+            }
+          }
+        }
+      }
+      if (pos >= 0) {
+        k.expr = std::make_unique<Expr>();
+        k.expr->kind = ExprKind::kColumn, k.expr->index = pos, k.expr->type = plan->types[pos];
+      } else {
+        auto e = bind_expr(node, scope, &gctx);
+        int idx = -1;
+        for (int t = 0; t < static_cast<int>(plan->targets.size()); ++t)
+          if (same_expr(*plan->targets[t], *e)) idx = t;
+        if (idx < 0) {
+          if (plan->distinct)
+            fail(sqlstate::kInvalidColumnReference,
+                 "for SELECT DISTINCT, ORDER BY expressions must appear in select list");
+          idx = static_cast<int>(plan->targets.size());
+          plan->types.push_back(e->type);
+          plan->names.push_back("?resjunk?");
+          plan->origins.push_back({0, 0});
+          plan->targets.push_back(std::move(e));
+        }
+        k.expr = std::make_unique<Expr>();
+        k.expr->kind = ExprKind::kColumn, k.expr->index = idx, k.expr->type = plan->types[idx];
+      }
+      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+      k.nulls_first =
+          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      plan->order_by.push_back(std::move(k));
+    }
+    // Locking clause (single table).
+    if (s->n_locking_clause > 0) {
+      const auto* lc = s->locking_clause[0]->locking_clause;
+      if (plan->distinct)
+        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with DISTINCT clause");
+      if (grouped && s->n_group_clause)
+        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with GROUP BY clause");
+      if (grouped)
+        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with aggregate functions");
+      plan->lock_rows = true;
+      switch (lc->strength) {
+        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE:
+          plan->lock_strength = coord::LockStrength::kKeyShare;
+          break;
+        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE:
+          plan->lock_strength = coord::LockStrength::kShare;
+          break;
+        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE:
+          plan->lock_strength = coord::LockStrength::kNoKeyUpdate;
+          break;
+        default:
+          plan->lock_strength = coord::LockStrength::kUpdate;
+          break;
+      }
+      if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitSkip)
+        plan->lock_wait = coord::WaitPolicy::kSkipLocked;
+      if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitError)
+        plan->lock_wait = coord::WaitPolicy::kNoWait;
+    }
+  }
+  Scope none;
+  none.parent = outer;
+  if (s->limit_count)
+    plan->limit = coerce(bind_expr(s->limit_count, none, nullptr), {type_oid::kInt8, -1},
+                         CastContext::kImplicit);
+  if (s->limit_offset)
+    plan->offset = coerce(bind_expr(s->limit_offset, none, nullptr), {type_oid::kInt8, -1},
+                          CastContext::kImplicit);
+  return plan;
+}
+
+std::vector<ExprPtr> Binder::bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
+                                            BoundStatement& out) {
+  std::vector<ExprPtr> res;
+  for (size_t i = 0; i < n; ++i) {
+    const auto* rt = list[i]->res_target;
+    const auto* v = rt->val;
+    if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+        v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+            PG_QUERY__NODE__NODE_A_STAR) {
+      for (size_t c = 0; c < scope.cols.size(); ++c) {
+        auto e = std::make_unique<Expr>();
+        e->kind = ExprKind::kColumn, e->index = static_cast<int>(c), e->type = scope.cols[c].type;
+        out.names.push_back(scope.cols[c].name);
+        out.types.push_back(scope.cols[c].type);
+        out.origins.push_back({scope.cols[c].table_oid, scope.cols[c].attnum});
+        res.push_back(std::move(e));
+      }
+      continue;
+    }
+    auto e = bind_expr(v, scope, nullptr);
+    if (e->type.oid == type_oid::kUnknown)
+      e = coerce(std::move(e), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+    out.names.push_back((rt->name && *rt->name) ? rt->name : target_name(v));
+    out.types.push_back(e->type);
+    std::pair<Oid, int16_t> origin{0, 0};
+    if (e->kind == ExprKind::kColumn && e->level == 0)
+      origin = {scope.cols[e->index].table_oid, scope.cols[e->index].attnum};
+    out.origins.push_back(origin);
+    res.push_back(std::move(e));
+  }
+  return res;
+}
+
+void Binder::checks_of(const catalog::Table& t, std::vector<ExprPtr>& out) {
+  for (const auto& c : t.checks) out.push_back(bind_table_expr(cat_, t, c.expr, nullptr));
+}
+
+BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kInsert;
+  out.tag = "INSERT";
+  auto plan = std::make_shared<InsertPlan>();
+  plan->table = lookup_table(s->relation);
+  const auto& t = *plan->table;
+  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
+  if (s->n_cols == 0) {
+    for (size_t i = 0; i < t.columns.size(); ++i) plan->columns.push_back(static_cast<int>(i));
+  } else {
+    for (size_t i = 0; i < s->n_cols; ++i) {
+      const auto* rt = s->cols[i]->res_target;
+      int c = t.find_column(rt->name);
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn,
+             "column \"" + std::string(rt->name) + "\" of relation \"" + t.name +
+                 "\" does not exist",
+             rt->location);
+      if (std::find(plan->columns.begin(), plan->columns.end(), c) != plan->columns.end())
+        fail(sqlstate::kDuplicateColumn,
+             "column \"" + std::string(rt->name) + "\" specified more than once", rt->location);
+      plan->columns.push_back(c);
+    }
+  }
+  Scope empty;
+  if (s->select_stmt) {
+    const auto* sel = s->select_stmt->select_stmt;
+    bool simple_values = sel->n_values_lists > 0 && sel->n_sort_clause == 0 && !sel->limit_count &&
+                         !sel->with_clause;
+    if (simple_values) {
+      for (size_t r = 0; r < sel->n_values_lists; ++r) {
+        const auto* l = sel->values_lists[r]->list;
+        if (s->n_cols == 0 && r == 0 && l->n_items < plan->columns.size())
+          plan->columns.resize(l->n_items);
+        if (l->n_items > plan->columns.size())
+          fail(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
+        if (l->n_items < plan->columns.size())
+          fail(sqlstate::kSyntaxError, "INSERT has more target columns than expressions");
+        std::vector<ExprPtr> row;
+        for (size_t i = 0; i < l->n_items; ++i) {
+          if (l->items[i]->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
+            row.push_back(nullptr);
+            continue;
+          }
+          const auto& col = t.columns[plan->columns[i]];
+          row.push_back(coerce(bind_expr(l->items[i], empty, nullptr), col.type,
+                               CastContext::kAssignment, col.name));
+        }
+        plan->rows.push_back(std::move(row));
+      }
+    } else {
+      plan->select = bind_select(sel, nullptr);
+      if (static_cast<size_t>(plan->select->visible) > plan->columns.size())
+        fail(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
+      plan->columns.resize(plan->select->visible);
+      for (int i = 0; i < plan->select->visible; ++i) {
+        const auto& col = t.columns[plan->columns[i]];
+        if (plan->select->types[i].oid != col.type.oid &&
+            !types::can_cast(plan->select->types[i].oid, col.type.oid, CastContext::kAssignment))
+          fail(sqlstate::kDatatypeMismatch,
+               "column \"" + col.name + "\" is of type " + type_display(col.type) +
+                   " but expression is of type " + type_display(plan->select->types[i]),
+               -1, "You will need to rewrite or cast the expression.");
+      }
+    }
+  } else {
+    plan->rows.emplace_back();  // DEFAULT VALUES
+    plan->columns.clear();
+  }
+  for (const auto& c : t.columns)
+    plan->defaults.push_back(
+        c.default_expr.empty() ? nullptr : bind_table_expr(cat_, t, c.default_expr, &c.type));
+  checks_of(t, plan->checks);
+  Scope row = table_scope(t, alias);
+  if (s->on_conflict_clause) {
+    const auto* oc = s->on_conflict_clause;
+    auto& ca = plan->conflict;
+    ca.present = true;
+    ca.do_update = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
+    if (oc->infer) {
+      for (size_t i = 0; i < oc->infer->n_index_elems; ++i) {
+        const auto* ie = oc->infer->index_elems[i]->index_elem;
+        if (!ie->name || !*ie->name)
+          fail(sqlstate::kFeatureNotSupported, "ON CONFLICT on an expression is not supported");
+        int c = t.find_column(ie->name);
+        if (c < 0)
+          fail(sqlstate::kUndefinedColumn,
+               "column \"" + std::string(ie->name) + "\" does not exist");
+        ca.target_columns.push_back(c);
+      }
+      auto same_set = [&](const std::vector<int>& cols) {
+        if (cols.size() != ca.target_columns.size()) return false;
+        for (int c : cols)
+          if (std::find(ca.target_columns.begin(), ca.target_columns.end(), c) ==
+              ca.target_columns.end())
+            return false;
+        return true;
+      };
+      if (!t.primary_key.empty() && same_set(t.primary_key)) ca.index_pos = -1;
+      for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
+        if (t.indexes[i].unique && t.indexes[i].exprs.empty() && same_set(t.indexes[i].columns))
+          ca.index_pos = static_cast<int>(i);
+      if (ca.index_pos == -2)
+        fail(sqlstate::kInvalidColumnReference,
+             "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+    } else if (ca.do_update) {
+      fail(sqlstate::kSyntaxError,
+           "ON CONFLICT DO UPDATE requires inference specification or constraint name", -1,
+           "For example, ON CONFLICT (column_name).");
+    }
+    if (ca.do_update) {
+      Scope both = row;
+      both.tables.insert("excluded");
+      for (size_t i = 0; i < t.columns.size(); ++i)
+        both.cols.push_back(
+            {"excluded", t.columns[i].name, t.columns[i].type, t.oid, static_cast<int16_t>(i + 1)});
+      // unqualified names resolve to the target table (excluded.* must be qualified)
+      for (size_t i = t.columns.size(); i < both.cols.size(); ++i) both.cols[i].hidden = true;
+      for (size_t i = 0; i < oc->n_target_list; ++i) {
+        const auto* rt = oc->target_list[i]->res_target;
+        if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
+          const auto* mar = rt->val->multi_assign_ref;
+          int c = t.find_column(rt->name);
+          if (c < 0)
+            fail(sqlstate::kUndefinedColumn, "column \"" + std::string(rt->name) +
+                                                 "\" of relation \"" + t.name +
+                                                 "\" does not exist");
+          const PgQuery__Node* src = mar->source;
+          const PgQuery__Node* item = nullptr;
+          if (src->node_case == PG_QUERY__NODE__NODE_ROW_EXPR)
+            item = src->row_expr->args[mar->colno - 1];
+          else
+            fail(sqlstate::kFeatureNotSupported, "unsupported multi-column assignment");
+          ca.sets.emplace_back(c, coerce(bind_expr(item, both, nullptr), t.columns[c].type,
+                                         CastContext::kAssignment, t.columns[c].name));
+          continue;
+        }
+        int c = t.find_column(rt->name);
+        if (c < 0)
+          fail(sqlstate::kUndefinedColumn,
+               "column \"" + std::string(rt->name) + "\" of relation \"" + t.name +
+                   "\" does not exist",
+               rt->location);
+        ca.sets.emplace_back(c, coerce(bind_expr(rt->val, both, nullptr), t.columns[c].type,
+                                       CastContext::kAssignment, t.columns[c].name));
+      }
+      if (oc->where_clause) ca.where = to_bool(bind_expr(oc->where_clause, both, nullptr), "WHERE");
+    }
+  }
+  plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
+  out.insert = plan;
+  return out;
+}
+
+BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kUpdate;
+  out.tag = "UPDATE";
+  if (s->n_from_clause) fail(sqlstate::kFeatureNotSupported, "UPDATE ... FROM is not supported");
+  auto plan = std::make_shared<UpdatePlan>();
+  plan->table = lookup_table(s->relation);
+  const auto& t = *plan->table;
+  Scope row = table_scope(t, s->relation->alias ? s->relation->alias->aliasname : t.name);
+  bool key_change = false;
+  for (size_t i = 0; i < s->n_target_list; ++i) {
+    const auto* rt = s->target_list[i]->res_target;
+    int c = t.find_column(rt->name);
+    if (c < 0)
+      fail(sqlstate::kUndefinedColumn,
+           "column \"" + std::string(rt->name) + "\" of relation \"" + t.name + "\" does not exist",
+           rt->location);
+    const PgQuery__Node* v = rt->val;
+    if (v->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
+      const auto* mar = v->multi_assign_ref;
+      if (mar->source->node_case != PG_QUERY__NODE__NODE_ROW_EXPR)
+        fail(sqlstate::kFeatureNotSupported, "unsupported multi-column assignment");
+      v = mar->source->row_expr->args[mar->colno - 1];
+    }
+    ExprPtr e;
+    if (v->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
+      e = t.columns[c].default_expr.empty()
+              ? make_const(Datum::Null(), t.columns[c].type)
+              : bind_table_expr(cat_, t, t.columns[c].default_expr, &t.columns[c].type);
+    else
+      e = coerce(bind_expr(v, row, nullptr), t.columns[c].type, CastContext::kAssignment,
+                 t.columns[c].name);
+    if (std::find(t.primary_key.begin(), t.primary_key.end(), c) != t.primary_key.end())
+      key_change = true;
+    for (const auto& idx : t.indexes)
+      if (idx.unique && std::find(idx.columns.begin(), idx.columns.end(), c) != idx.columns.end())
+        key_change = true;
+    plan->sets.emplace_back(c, std::move(e));
+  }
+  plan->strength = key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
+  if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  checks_of(t, plan->checks);
+  plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
+  out.update = plan;
+  return out;
+}
+
+BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kDelete;
+  out.tag = "DELETE";
+  if (s->n_using_clause) fail(sqlstate::kFeatureNotSupported, "DELETE ... USING is not supported");
+  auto plan = std::make_shared<DeletePlan>();
+  plan->table = lookup_table(s->relation);
+  const auto& t = *plan->table;
+  Scope row = table_scope(t, s->relation->alias ? s->relation->alias->aliasname : t.name);
+  if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
+  out.del = plan;
+  return out;
+}
+
+BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kCopyFrom;
+  out.tag = "COPY";
+  if (!s->is_from || (s->filename && *s->filename) || s->is_program || !s->relation)
+    fail(sqlstate::kFeatureNotSupported, "only COPY table FROM STDIN is supported");
+  out.copy_table = lookup_table(s->relation);
+  const auto& t = *out.copy_table;
+  if (s->n_attlist == 0) {
+    for (size_t i = 0; i < t.columns.size(); ++i) out.copy_columns.push_back(static_cast<int>(i));
+  } else {
+    for (size_t i = 0; i < s->n_attlist; ++i) {
+      std::string name = str_of(s->attlist[i]);
+      int c = t.find_column(name);
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn,
+             "column \"" + name + "\" of relation \"" + t.name + "\" does not exist");
+      out.copy_columns.push_back(c);
+    }
+  }
+  for (size_t i = 0; i < s->n_options; ++i) {
+    const auto* d = s->options[i]->def_elem;
+    std::string name = d->defname;
+    std::string v;
+    if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING) v = d->arg->string->sval;
+    if (name == "format") {
+      if (v == "csv")
+        out.copy_csv = true, out.copy_delimiter = ",", out.copy_null = "";
+      else if (v != "text")
+        fail(sqlstate::kFeatureNotSupported, "COPY format \"" + v + "\" not supported");
+    } else if (name == "delimiter") {
+      out.copy_delimiter = v;
+    } else if (name == "null") {
+      out.copy_null = v;
+    } else if (name == "header") {
+      out.copy_header =
+          !d->arg || v == "true" || v == "on" || v.empty() ||
+          (d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER && d->arg->integer->ival) ||
+          (d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean->boolval);
+    } else if (name == "freeze") {
+    } else {
+      fail(sqlstate::kFeatureNotSupported, "COPY option \"" + name + "\" not supported");
+    }
+  }
+  if (out.copy_csv && out.copy_delimiter == "\t") out.copy_delimiter = ",";
+  return out;
+}
+
+BoundStatement Binder::bind(const PgQuery__Node* stmt) {
+  BoundStatement out;
+  switch (stmt->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT: {
+      if (stmt->select_stmt->into_clause)
+        fail(sqlstate::kFeatureNotSupported, "SELECT INTO is not supported");
+      out.kind = BoundStatement::Kind::kSelect;
+      out.tag = "SELECT";
+      out.select = bind_select(stmt->select_stmt, nullptr);
+      out.names.assign(out.select->names.begin(), out.select->names.begin() + out.select->visible);
+      out.types.assign(out.select->types.begin(), out.select->types.begin() + out.select->visible);
+      out.origins.assign(out.select->origins.begin(),
+                         out.select->origins.begin() + out.select->visible);
+      break;
+    }
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+      if (stmt->insert_stmt->with_clause)
+        fail(sqlstate::kFeatureNotSupported, "WITH in INSERT is not supported");
+      out = bind_insert(stmt->insert_stmt);
+      break;
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+      if (stmt->update_stmt->with_clause)
+        fail(sqlstate::kFeatureNotSupported, "WITH in UPDATE is not supported");
+      out = bind_update(stmt->update_stmt);
+      break;
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+      if (stmt->delete_stmt->with_clause)
+        fail(sqlstate::kFeatureNotSupported, "WITH in DELETE is not supported");
+      out = bind_delete(stmt->delete_stmt);
+      break;
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+      out = bind_copy(stmt->copy_stmt);
+      break;
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT: {
+      out = bind(stmt->explain_stmt->query);
+      out.kind = BoundStatement::Kind::kExplain;
+      out.tag = "EXPLAIN";
+      out.names = {"QUERY PLAN"};
+      out.types = {TypeRef{type_oid::kText, -1}};
+      out.origins = {{0, 0}};
+      break;
+    }
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+    case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+    case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+      out.kind = BoundStatement::Kind::kUtility;
+      out.utility = stmt;
+      out.tag = parse::utility_tag(stmt);
+      break;
+    default:
+      fail(sqlstate::kFeatureNotSupported, "statement type is not supported");
+  }
+  finish_params();
+  out.param_types = params_;
+  return out;
+}
+
+}  // namespace
+
+std::string type_name_of(const PgQuery__TypeName* tn) {
+  std::string n = tn->n_names ? str_of(tn->names[tn->n_names - 1]) : "";
+  return n;
+}
+
+TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
+  std::string name = type_name_of(tn);
+  std::vector<int32_t> mods;
+  for (size_t i = 0; i < tn->n_typmods; ++i) {
+    const auto* m = tn->typmods[i];
+    if (m->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+        m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+      mods.push_back(m->a_const->ival->ival);
+  }
+  if (name == "interval") mods.clear();
+  if ((name == "timestamp" || name == "timestamptz" || name == "time")) mods.clear();
+  return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location);
+}
+
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params) {
+  Binder b(catalog, params);
+  return b.bind(stmt);
+}
+
+ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
+                        const std::string& text, const TypeRef* target) {
+  const PgQuery__Node* node = nullptr;
+  auto tree = parse::parse_expression(text, &node);
+  std::vector<Oid> params;
+  Binder b(catalog, params);
+  Scope s;
+  s.tables.insert(table.name);
+  for (size_t i = 0; i < table.columns.size(); ++i)
+    s.cols.push_back({table.name, table.columns[i].name, table.columns[i].type, table.oid,
+                      static_cast<int16_t>(i + 1)});
+  auto e = b.bind_expr(node, s, nullptr);
+  if (target) e = b.coerce(std::move(e), *target, CastContext::kAssignment);
+  return e;
+}
+
+}  // namespace hf::sql::bind

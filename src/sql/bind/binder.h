@@ -1,0 +1,38 @@
+// sql/bind/binder.h — parse trees to bound statements (names, types, parameters).
+//
+// Owns: name resolution against the catalog (42P01 / 42703 / 42702 with PostgreSQL's
+// texts), type checking and implicit casts (42804 / 42883), parameter type inference
+// ($n takes the type its context asks for; unknown → text, as PostgreSQL does), grouping
+// rules (42803) and the result shape of every statement. DDL statements are checked at
+// execution (they only keep their parse node here).
+//
+// Thread safety: a Binder is used by one thread for one statement; the catalog is read
+// through its thread-safe snapshots. Never suspends.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "sql/bind/bound.h"
+
+namespace hf::sql::bind {
+
+// Binds one statement. params: in: the client's types (0 = infer); out: every $n's type.
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params);
+
+// Binds a stored expression (DEFAULT, CHECK, index key) over a row of `table`; with a
+// target type, coerces to it in assignment context.
+ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
+                        const std::string& text, const TypeRef* target);
+
+// The type a TypeName denotes. Throws 42704 'type "x" does not exist'.
+TypeRef resolve_type_name(const PgQuery__TypeName* tn);
+// The last name of a TypeName ("serial", "int4", ...), lower case.
+std::string type_name_of(const PgQuery__TypeName* tn);
+
+// Virtual pg_catalog / information_schema tables the executor fills (nullptr if not one).
+catalog::TablePtr virtual_table(std::string_view schema, std::string_view name);
+
+}  // namespace hf::sql::bind

@@ -1,0 +1,226 @@
+// sql/bind/bound.h — statements bound against the catalog: typed expressions and the
+// logical shape of SELECT / INSERT / UPDATE / DELETE / utility statements.
+//
+// Owns: the bound representation the planner refines and the executor runs. Column
+// references are resolved to positions in the row their operator sees; functions and
+// operators to types:: definitions with explicit casts inserted; parameters to $n slots
+// whose types were inferred from context. Immutable after binding and planning, so a
+// prepared statement is shared freely between executions (and sessions).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include "catalog/catalog.h"
+#include "common/datum.h"
+#include "coord/transaction.h"
+#include "sql/types/functions.h"
+
+namespace hf::sql::bind {
+
+struct SelectPlan;
+
+enum class ExprKind : uint8_t {
+  kConst,
+  kColumn,       // index into the current row (level 0) or an outer row (level > 0)
+  kParam,        // index = $n - 1
+  kOp,           // op(args)
+  kFunc,         // fn(args)
+  kSessionFunc,  // name: needs the session (now(), current_setting(), nextval(), ...)
+  kAnd,
+  kOr,
+  kNot,
+  kIsNull,
+  kIsNotNull,
+  kIsTrue,
+  kIsFalse,
+  kCast,  // args[0] cast from arg_types[0] to type
+  kCase,  // args: [operand?] when1, then1, ..., [else]; has_operand / has_else
+  kCoalesce,
+  kNullIf,
+  kGreatest,
+  kLeast,
+  kInList,        // args[0] IN (args[1..]); op = the '=' operator; negate for NOT IN
+  kDistinctFrom,  // IS [NOT] DISTINCT FROM (negate: NOT DISTINCT)
+  kRowCompare,    // (a, b) op (c, d): args = left..., right...; name = op
+  kArray,         // ARRAY[...]
+  kAnyOp,         // args[0] op ANY (args[1] array); negate: ALL
+  kSubLink,       // subquery: name = "exists" | "scalar" | "any" | "all" | "array"
+  kAggRef,        // index into the aggregate results (post-aggregation row)
+  kWindowRef,     // index into the window results
+};
+
+struct Expr {
+  ExprKind kind = ExprKind::kConst;
+  TypeRef type;
+  Datum value;
+  int index = 0;
+  int level = 0;
+  std::string name;
+  const types::OperatorDef* op = nullptr;
+  const types::FunctionDef* fn = nullptr;
+  std::vector<std::unique_ptr<Expr>> args;
+  std::vector<TypeRef> arg_types;
+  bool negate = false;
+  bool has_operand = false;
+  bool has_else = false;
+  std::shared_ptr<SelectPlan> subquery;
+  int location = 0;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+// An aggregate call of a grouped SELECT.
+struct AggCall {
+  const types::AggregateDef* def = nullptr;
+  std::vector<ExprPtr> args;  // over the input row
+  bool star = false;
+  bool distinct = false;
+  ExprPtr filter;
+  TypeRef type;
+};
+
+struct SortKey {
+  ExprPtr expr;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
+// A window function: evaluated over the input row after WHERE/GROUP BY.
+struct WindowCall {
+  std::string name;  // row_number, rank, dense_rank, lead, lag, or aggregate
+  const types::AggregateDef* agg = nullptr;
+  std::vector<ExprPtr> args;
+  std::vector<ExprPtr> partition_by;
+  std::vector<SortKey> order_by;
+  bool star = false;
+  TypeRef type;
+};
+
+// How a base table is read (chosen by the planner).
+enum class AccessKind : uint8_t {
+  kFullScan,  // every row, merged across partitions in key order
+  kPointGet,  // all primary-key columns bound by equality: one get()
+  kPkRange,   // a primary-key prefix bound: scan [prefix, successor)
+  kIndexEq,   // equality on every column of a secondary index
+};
+
+struct TableAccess {
+  AccessKind kind = AccessKind::kFullScan;
+  std::vector<ExprPtr> key;  // values of the PK (prefix) / index columns, in key order
+  int index_pos = -1;        // position in table->indexes for kIndexEq
+};
+
+// One item of FROM.
+struct Source {
+  enum class Kind : uint8_t { kTable, kSubquery, kFunction, kValues } kind = Kind::kTable;
+  catalog::TablePtr table;
+  std::string virtual_table;  // pg_catalog view name when table is virtual
+  TableAccess access;
+  std::shared_ptr<SelectPlan> subquery;
+  ExprPtr function;  // set-returning function call (generate_series)
+  std::vector<std::vector<ExprPtr>> values;
+  int width = 0;   // number of columns it contributes
+  int offset = 0;  // first column position in the combined row
+  // How it joins to what comes before it.
+  enum class Join : uint8_t { kInner, kLeft, kRight, kFull, kCross } join = Join::kCross;
+  ExprPtr on;  // over the combined row so far (including this source)
+  std::vector<std::pair<int, int>> hash_keys;  // equi-join keys (left pos, right pos) for hash join
+  std::vector<Oid> hash_key_types;
+};
+
+enum class SetOp : uint8_t { kNone, kUnion, kIntersect, kExcept };
+
+// A bound SELECT (or VALUES, or a set operation).
+struct SelectPlan {
+  SetOp setop = SetOp::kNone;
+  bool setop_all = false;
+  std::shared_ptr<SelectPlan> left, right;
+
+  std::vector<Source> sources;  // empty: one row with no columns
+  int input_width = 0;
+  ExprPtr where;
+  bool grouped = false;
+  std::vector<ExprPtr> group_by;  // over the input row
+  std::vector<AggCall> aggs;
+  ExprPtr having;  // over the grouped row (group values then aggregates)
+  std::vector<WindowCall> windows;
+  std::vector<ExprPtr> targets;  // over the grouped row (or input row) + window results
+  std::vector<std::string> names;
+  std::vector<TypeRef> types;
+  std::vector<std::pair<Oid, int16_t>> origins;  // table oid, attnum per target
+  int visible = 0;                               // targets beyond this are sort-only (resjunk)
+  bool distinct = false;
+  std::vector<SortKey> order_by;  // over the output row (targets incl. resjunk)
+  ExprPtr limit, offset;
+  // SELECT ... FOR UPDATE/SHARE on a single table (issue 4 extends this).
+  bool lock_rows = false;
+  coord::LockStrength lock_strength = coord::LockStrength::kUpdate;
+  coord::WaitPolicy lock_wait = coord::WaitPolicy::kBlock;
+};
+
+struct ConflictAction {
+  bool present = false;
+  bool do_update = false;
+  std::vector<int> target_columns;            // inference columns
+  int index_pos = -2;                         // -1: primary key; >= 0: table->indexes[pos]
+  std::vector<std::pair<int, ExprPtr>> sets;  // over existing row ++ excluded row
+  ExprPtr where;
+};
+
+struct InsertPlan {
+  catalog::TablePtr table;
+  std::vector<int> columns;                // target column positions
+  std::vector<std::vector<ExprPtr>> rows;  // VALUES (nullptr: DEFAULT)
+  std::shared_ptr<SelectPlan> select;      // INSERT ... SELECT
+  std::vector<ExprPtr> defaults;           // per table column (nullptr: NULL)
+  std::vector<ExprPtr> checks;             // over the new row
+  ConflictAction conflict;
+  std::vector<ExprPtr> returning;  // over the new row
+};
+
+struct UpdatePlan {
+  catalog::TablePtr table;
+  TableAccess access;
+  ExprPtr where;                              // over the old row
+  std::vector<std::pair<int, ExprPtr>> sets;  // over the old row
+  std::vector<ExprPtr> checks;
+  std::vector<ExprPtr> returning;  // over the new row
+  coord::LockStrength strength = coord::LockStrength::kNoKeyUpdate;
+};
+
+struct DeletePlan {
+  catalog::TablePtr table;
+  TableAccess access;
+  ExprPtr where;
+  std::vector<ExprPtr> returning;  // over the old row
+};
+
+// A bound statement.
+struct BoundStatement {
+  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kUtility, kCopyFrom, kExplain };
+  Kind kind = Kind::kSelect;
+  std::shared_ptr<SelectPlan> select;
+  std::shared_ptr<InsertPlan> insert;
+  std::shared_ptr<UpdatePlan> update;
+  std::shared_ptr<DeletePlan> del;
+  const PgQuery__Node* utility = nullptr;  // DDL etc.: executed from the parse tree
+  std::string tag;                         // command tag stem
+  // Result shape.
+  std::vector<std::string> names;
+  std::vector<TypeRef> types;
+  std::vector<std::pair<Oid, int16_t>> origins;
+  std::vector<Oid> param_types;
+  // COPY FROM: target table and columns.
+  catalog::TablePtr copy_table;
+  std::vector<int> copy_columns;
+  bool copy_csv = false;
+  std::string copy_delimiter = "\t";
+  std::string copy_null = "\\N";
+  bool copy_header = false;
+  std::string explain_text;
+};
+
+}  // namespace hf::sql::bind

@@ -1,0 +1,234 @@
+// sql/bind/virtual_tables.cc — column definitions of the pg_catalog and information_schema
+// relations clients query (psql's \d family, pgbench, drivers). The executor fills their rows
+// from the catalog and the session registry (exec/system_views.cc).
+#include <map>
+#include <mutex>
+
+#include "sql/bind/binder.h"
+
+namespace hf::sql::bind {
+
+namespace {
+
+struct Col {
+  const char* name;
+  Oid type;
+};
+
+struct Def {
+  const char* schema;
+  const char* name;
+  std::vector<Col> cols;
+};
+
+const std::vector<Def>& defs() {
+  using namespace type_oid;
+  static const std::vector<Def> d = {
+      {"pg_catalog",
+       "pg_class",
+       {{"oid", kOid},
+        {"relname", kName},
+        {"relnamespace", kOid},
+        {"reltype", kOid},
+        {"relowner", kOid},
+        {"relam", kOid},
+        {"relfilenode", kOid},
+        {"reltablespace", kOid},
+        {"relpages", kInt4},
+        {"reltuples", kFloat4},
+        {"relhasindex", kBool},
+        {"relisshared", kBool},
+        {"relpersistence", kChar},
+        {"relkind", kChar},
+        {"relnatts", kInt2},
+        {"relchecks", kInt2},
+        {"relhasrules", kBool},
+        {"relhastriggers", kBool},
+        {"relhassubclass", kBool},
+        {"relrowsecurity", kBool},
+        {"relforcerowsecurity", kBool},
+        {"relispopulated", kBool},
+        {"relreplident", kChar},
+        {"relispartition", kBool},
+        {"reloptions", kTextArray},
+        {"relpartbound", kText}}},
+      {"pg_catalog", "pg_namespace", {{"oid", kOid}, {"nspname", kName}, {"nspowner", kOid}}},
+      {"pg_catalog", "pg_am", {{"oid", kOid}, {"amname", kName}, {"amtype", kChar}}},
+      {"pg_catalog",
+       "pg_type",
+       {{"oid", kOid},
+        {"typname", kName},
+        {"typnamespace", kOid},
+        {"typlen", kInt2},
+        {"typbyval", kBool},
+        {"typtype", kChar},
+        {"typcategory", kChar},
+        {"typelem", kOid},
+        {"typarray", kOid},
+        {"typrelid", kOid},
+        {"typbasetype", kOid},
+        {"typtypmod", kInt4},
+        {"typnotnull", kBool},
+        {"typowner", kOid}}},
+      {"pg_catalog",
+       "pg_attribute",
+       {{"attrelid", kOid},
+        {"attname", kName},
+        {"atttypid", kOid},
+        {"attlen", kInt2},
+        {"attnum", kInt2},
+        {"atttypmod", kInt4},
+        {"attnotnull", kBool},
+        {"atthasdef", kBool},
+        {"attisdropped", kBool},
+        {"attidentity", kChar},
+        {"attgenerated", kChar},
+        {"attcollation", kOid},
+        {"attstattarget", kInt4}}},
+      {"pg_catalog",
+       "pg_index",
+       {{"indexrelid", kOid},
+        {"indrelid", kOid},
+        {"indnatts", kInt2},
+        {"indisunique", kBool},
+        {"indisprimary", kBool},
+        {"indisclustered", kBool},
+        {"indisvalid", kBool},
+        {"indisreplident", kBool},
+        {"indkey", kText},
+        {"indisexclusion", kBool},
+        {"indimmediate", kBool}}},
+      {"pg_catalog",
+       "pg_constraint",
+       {{"oid", kOid},
+        {"conname", kName},
+        {"connamespace", kOid},
+        {"contype", kChar},
+        {"conrelid", kOid},
+        {"conindid", kOid},
+        {"confrelid", kOid},
+        {"conislocal", kBool}}},
+      {"pg_catalog",
+       "pg_database",
+       {{"oid", kOid},
+        {"datname", kName},
+        {"datdba", kOid},
+        {"encoding", kInt4},
+        {"datcollate", kName},
+        {"datctype", kName},
+        {"datistemplate", kBool},
+        {"datallowconn", kBool},
+        {"datacl", kTextArray},
+        {"datlocprovider", kChar},
+        {"daticulocale", kText}}},
+      {"pg_catalog",
+       "pg_settings",
+       {{"name", kText},
+        {"setting", kText},
+        {"unit", kText},
+        {"category", kText},
+        {"short_desc", kText},
+        {"context", kText},
+        {"vartype", kText},
+        {"source", kText}}},
+      {"pg_catalog",
+       "pg_roles",
+       {{"rolname", kName},
+        {"rolsuper", kBool},
+        {"rolinherit", kBool},
+        {"rolcreaterole", kBool},
+        {"rolcreatedb", kBool},
+        {"rolcanlogin", kBool},
+        {"rolreplication", kBool},
+        {"rolconnlimit", kInt4},
+        {"rolvaliduntil", kTimestampTz},
+        {"rolbypassrls", kBool},
+        {"oid", kOid}}},
+      {"pg_catalog",
+       "pg_user",
+       {{"usename", kName}, {"usesysid", kOid}, {"usecreatedb", kBool}, {"usesuper", kBool}}},
+      {"pg_catalog",
+       "pg_stat_activity",
+       {{"datid", kOid},
+        {"datname", kName},
+        {"pid", kInt4},
+        {"usename", kName},
+        {"application_name", kText},
+        {"backend_start", kTimestampTz},
+        {"xact_start", kTimestampTz},
+        {"query_start", kTimestampTz},
+        {"wait_event_type", kText},
+        {"wait_event", kText},
+        {"state", kText},
+        {"backend_xid", kXid},
+        {"query", kText},
+        {"backend_type", kText}}},
+      {"pg_catalog",
+       "pg_locks",
+       {{"locktype", kText},
+        {"database", kOid},
+        {"relation", kOid},
+        {"page", kInt4},
+        {"tuple", kInt2},
+        {"virtualxid", kText},
+        {"transactionid", kXid},
+        {"classid", kOid},
+        {"objid", kOid},
+        {"objsubid", kInt2},
+        {"virtualtransaction", kText},
+        {"pid", kInt4},
+        {"mode", kText},
+        {"granted", kBool},
+        {"fastpath", kBool},
+        {"waitstart", kTimestampTz}}},
+      {"pg_catalog",
+       "pg_description",
+       {{"objoid", kOid}, {"classoid", kOid}, {"objsubid", kInt4}, {"description", kText}}},
+      {"pg_catalog", "pg_inherits", {{"inhrelid", kOid}, {"inhparent", kOid}, {"inhseqno", kInt4}}},
+      {"pg_catalog", "pg_partitioned_table", {{"partrelid", kOid}, {"partstrat", kChar}}},
+      {"pg_catalog", "pg_tablespace", {{"oid", kOid}, {"spcname", kName}}},
+      {"information_schema",
+       "tables",
+       {{"table_catalog", kName},
+        {"table_schema", kName},
+        {"table_name", kName},
+        {"table_type", kText}}},
+      {"information_schema",
+       "columns",
+       {{"table_catalog", kName},
+        {"table_schema", kName},
+        {"table_name", kName},
+        {"column_name", kName},
+        {"ordinal_position", kInt4},
+        {"column_default", kText},
+        {"is_nullable", kText},
+        {"data_type", kText}}},
+  };
+  return d;
+}
+
+}  // namespace
+
+catalog::TablePtr virtual_table(std::string_view schema, std::string_view name) {
+  static std::mutex mu;
+  static std::map<std::string, catalog::TablePtr> cache;
+  for (const auto& d : defs()) {
+    if (name != d.name) continue;
+    if (!schema.empty() && schema != d.schema) continue;
+    if (schema.empty() && std::string_view(d.schema) != "pg_catalog") continue;
+    std::lock_guard lk(mu);
+    std::string key = std::string(d.schema) + "." + d.name;
+    auto& t = cache[key];
+    if (!t) {
+      auto nt = std::make_shared<catalog::Table>();
+      nt->name = d.name;
+      for (const auto& c : d.cols)
+        nt->columns.push_back(catalog::Column{c.name, TypeRef{c.type, -1}});
+      t = nt;
+    }
+    return t;
+  }
+  return nullptr;
+}
+
+}  // namespace hf::sql::bind

@@ -1,0 +1,119 @@
+// sql/engine.cc — the Engine of sql/engine.h: parse → bind → plan once per prepare, execute
+// many times with parameters (a prepared statement never re-binds; it goes stale when the
+// catalog version changes and the session re-prepares it).
+#include <atomic>
+
+#include "catalog/catalog.h"
+#include "sql/bind/binder.h"
+#include "sql/engine.h"
+#include "sql/exec/executor.h"
+#include "sql/parse/parser.h"
+#include "sql/plan/planner.h"
+
+namespace hf::sql {
+
+namespace {
+
+class Prepared : public PreparedStatement {
+ public:
+  Prepared(RawStatement raw, bind::BoundStatement bound, uint64_t version)
+      : raw_(std::move(raw)), bound_(std::move(bound)), version_(version) {
+    for (size_t i = 0; i < bound_.names.size(); ++i) {
+      ResultColumn c;
+      c.name = bound_.names[i];
+      c.type = bound_.types[i];
+      if (i < bound_.origins.size())
+        c.table_oid = bound_.origins[i].first, c.column = bound_.origins[i].second;
+      columns_.push_back(std::move(c));
+    }
+  }
+  const std::vector<Oid>& param_types() const override { return bound_.param_types; }
+  const std::vector<ResultColumn>& columns() const override { return columns_; }
+  const RawStatement& raw() const override { return raw_; }
+  bool stale(const catalog::Catalog& catalog) const override {
+    // Utility statements read the catalog when they run; only plans over tables go stale.
+    return bound_.kind != bind::BoundStatement::Kind::kUtility && catalog.version() != version_;
+  }
+  const bind::BoundStatement& bound() const { return bound_; }
+
+ private:
+  RawStatement raw_;
+  bind::BoundStatement bound_;
+  uint64_t version_;
+  std::vector<ResultColumn> columns_;
+};
+
+// Runs the statement to completion when created (inside execute(), while the session's
+// context is certainly alive) and hands the rows out in portal-sized pieces: fetch() never
+// touches the session context, which the session may rebuild between Bind and Execute.
+class MaterializedCursor : public Cursor {
+ public:
+  MaterializedCursor(const std::shared_ptr<Prepared>& stmt, const std::vector<Datum>& params,
+                     SessionContext& ctx, catalog::Catalog& catalog)
+      : is_select_(stmt->bound().kind == bind::BoundStatement::Kind::kSelect) {
+    result_ = exec::run(stmt->bound(), catalog, ctx, params);
+  }
+
+  bool fetch(int64_t max_rows, RowSink& sink) override {
+    int64_t sent = 0;
+    while (pos_ < result_.rows.size() && (max_rows <= 0 || sent < max_rows)) {
+      sink.row(result_.rows[pos_++]);
+      ++sent;
+    }
+    if (pos_ < result_.rows.size()) return false;
+    if (is_select_) result_.tag = "SELECT " + std::to_string(pos_);
+    return true;
+  }
+  std::string tag() const override { return result_.tag; }
+
+ private:
+  bool is_select_;
+  exec::Result result_;
+  size_t pos_ = 0;
+};
+
+class EngineImpl : public Engine {
+ public:
+  EngineImpl(catalog::Catalog& catalog, coord::TxnManager& txns) : catalog_(catalog), txns_(txns) {}
+
+  std::vector<RawStatement> parse(const std::string& sql) override { return parse::parse_sql(sql); }
+
+  std::shared_ptr<PreparedStatement> prepare(const RawStatement& stmt,
+                                             const std::vector<Oid>& param_types,
+                                             SessionContext& ctx) override {
+    if (stmt.kind != StatementKind::kQuery)
+      throw SqlError(sqlstate::kInternalError, "prepare() called for a session statement");
+    const auto& ps = parse::parsed(stmt);
+    uint64_t version = catalog_.version();
+    std::vector<Oid> params = param_types;
+    bind::BoundStatement bound;
+    try {
+      bound = bind::bind_statement(catalog_, ps.node, params);
+    } catch (SqlError& e) {
+      // Positions are relative to the whole query string in libpg_query's tree.
+      (void)ps;
+      throw;
+    }
+    plan::plan_statement(bound);
+    return std::make_shared<Prepared>(stmt, std::move(bound), version);
+  }
+
+  std::unique_ptr<Cursor> execute(std::shared_ptr<PreparedStatement> stmt,
+                                  std::vector<Datum> params, SessionContext& ctx) override {
+    auto p = std::static_pointer_cast<Prepared>(stmt);
+    ctx.transaction().start_statement();
+    return std::make_unique<MaterializedCursor>(p, params, ctx, catalog_);
+  }
+
+ private:
+  catalog::Catalog& catalog_;
+  coord::TxnManager& txns_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_engine(catalog::Catalog& catalog, coord::TxnManager& txns) {
+  return std::make_unique<EngineImpl>(catalog, txns);
+}
+
+}  // namespace hf::sql

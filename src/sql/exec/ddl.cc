@@ -1,0 +1,682 @@
+// sql/exec/ddl.cc — CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, TRUNCATE, sequences and the
+// maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT).
+#include <algorithm>
+#include <set>
+
+#include "common/error.h"
+#include "sql/bind/binder.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/parse/parser.h"
+#include "sql/types/key_codec.h"
+#include "sql/types/row_codec.h"
+#include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+void notice(ExecContext& cx, const std::string& state, const std::string& msg) {
+  Error e;
+  e.severity = "NOTICE";
+  e.sqlstate = state;
+  e.message = msg;
+  cx.session.notice(e);
+}
+
+[[noreturn]] void fail(const char* state, const std::string& msg) {
+  throw SqlError(state, msg);
+}
+
+std::vector<int> column_list(const catalog::Table& t, PgQuery__Node** keys, size_t n) {
+  std::vector<int> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string name = keys[i]->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM
+                           ? keys[i]->index_elem->name
+                           : str_of(keys[i]);
+    int c = t.find_column(name);
+    if (c < 0)
+      fail(sqlstate::kUndefinedColumn, "column \"" + name + "\" named in key does not exist");
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string unique_relation_name(ExecContext& cx, const std::string& base,
+                                 const catalog::Table* pending = nullptr) {
+  auto taken = [&](const std::string& n) {
+    if (cx.catalog.relation_exists(n)) return true;
+    if (pending) {
+      if (pending->pkey_name == n) return true;
+      for (const auto& i : pending->indexes)
+        if (i.name == n) return true;
+    }
+    return false;
+  };
+  if (!taken(base)) return base;
+  for (int i = 1;; ++i)
+    if (!taken(base + std::to_string(i))) return base + std::to_string(i);
+}
+
+std::string cols_name(const catalog::Table& t, const std::vector<int>& cols) {
+  std::string s;
+  for (size_t i = 0; i < cols.size(); ++i) s += (i ? "_" : "") + t.columns[cols[i]].name;
+  return s;
+}
+
+void first_column_ref(const PgQuery__Node* n, std::string& out);
+void first_column_ref_list(PgQuery__Node** l, size_t k, std::string& out) {
+  for (size_t i = 0; i < k && out.empty(); ++i) first_column_ref(l[i], out);
+}
+void first_column_ref(const PgQuery__Node* n, std::string& out) {
+  if (!n || !out.empty()) return;
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_COLUMN_REF:
+      out = str_of(n->column_ref->fields[n->column_ref->n_fields - 1]);
+      return;
+    case PG_QUERY__NODE__NODE_A_EXPR:
+      first_column_ref(n->a_expr->lexpr, out), first_column_ref(n->a_expr->rexpr, out);
+      return;
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+      first_column_ref_list(n->bool_expr->args, n->bool_expr->n_args, out);
+      return;
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+      first_column_ref_list(n->func_call->args, n->func_call->n_args, out);
+      return;
+    case PG_QUERY__NODE__NODE_TYPE_CAST:
+      first_column_ref(n->type_cast->arg, out);
+      return;
+    case PG_QUERY__NODE__NODE_NULL_TEST:
+      first_column_ref(n->null_test->arg, out);
+      return;
+    case PG_QUERY__NODE__NODE_LIST:
+      first_column_ref_list(n->list->items, n->list->n_items, out);
+      return;
+    default:
+      return;
+  }
+}
+
+// Adds a constraint (table-level or column-level for column `col`) to t.
+void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constraint* c, int col,
+                    std::vector<std::pair<std::string, std::vector<int>>>* unique_out) {
+  switch (c->contype) {
+    case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
+      t.columns[col].not_null = true;
+      return;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_NULL:
+      return;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
+      t.columns[col].default_expr = parse::deparse_expr(c->raw_expr);
+      return;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY: {
+      catalog::Sequence s;
+      s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
+      s.owner_table = t.oid;
+      Oid so = cx.catalog.create_sequence(s);
+      t.columns[col].sequence = so;
+      t.columns[col].not_null = true;
+      t.columns[col].identity_always = c->generated_when && std::string(c->generated_when) == "a";
+      t.columns[col].default_expr = "nextval('" + s.name + "'::regclass)";
+      return;
+    }
+    case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: {
+      std::string name;
+      if (c->conname && *c->conname)
+        name = c->conname;
+      else {
+        std::string first = col >= 0 ? t.columns[col].name : "";
+        if (first.empty()) first_column_ref(c->raw_expr, first);
+        name = t.name + "_" + (first.empty() ? "" : first + "_") + "check";
+      }
+      t.checks.push_back({name, parse::deparse_expr(c->raw_expr)});
+      return;
+    }
+    case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY: {
+      if (!t.primary_key.empty())
+        fail("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
+      t.primary_key = col >= 0 ? std::vector<int>{col} : column_list(t, c->keys, c->n_keys);
+      for (int k : t.primary_key) t.columns[k].not_null = true;
+      t.pkey_name = (c->conname && *c->conname) ? std::string(c->conname)
+                                                : unique_relation_name(cx, t.name + "_pkey", &t);
+      t.pkey_oid = cx.catalog.allocate_oid();
+      return;
+    }
+    case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE: {
+      std::vector<int> cols = col >= 0 ? std::vector<int>{col} : column_list(t, c->keys, c->n_keys);
+      std::string name =
+          (c->conname && *c->conname)
+              ? std::string(c->conname)
+              : unique_relation_name(cx, t.name + "_" + cols_name(t, cols) + "_key", &t);
+      if (unique_out) {
+        unique_out->emplace_back(name, cols);
+        return;
+      }
+      catalog::Index idx;
+      idx.id = t.next_index_id++;
+      idx.oid = cx.catalog.allocate_oid();
+      idx.name = name;
+      idx.unique = true;
+      idx.constraint = true;
+      idx.columns = cols;
+      if (c->n_including) idx.include = column_list(t, c->including, c->n_including);
+      t.indexes.push_back(idx);
+      return;
+    }
+    case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: {
+      catalog::ForeignKey fk;
+      fk.columns = col >= 0 ? std::vector<int>{col} : column_list(t, c->fk_attrs, c->n_fk_attrs);
+      auto parent =
+          c->pktable->relname == t.name ? nullptr : cx.catalog.find_table(c->pktable->relname);
+      const catalog::Table* pt =
+          parent ? parent.get() : (std::string(c->pktable->relname) == t.name ? &t : nullptr);
+      if (!pt)
+        fail(sqlstate::kUndefinedTable,
+             "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      fk.ref_table = pt->oid;
+      if (c->n_pk_attrs)
+        fk.ref_columns = column_list(*pt, c->pk_attrs, c->n_pk_attrs);
+      else
+        fk.ref_columns = pt->primary_key;
+      if (fk.ref_columns != pt->primary_key)
+        fail(sqlstate::kFeatureNotSupported,
+             "foreign keys must reference the primary key of \"" + pt->name + "\"");
+      if (fk.ref_columns.size() != fk.columns.size())
+        fail("42830", "number of referencing and referenced columns for foreign key disagree");
+      fk.name = (c->conname && *c->conname) ? std::string(c->conname)
+                                            : t.name + "_" + cols_name(t, fk.columns) + "_fkey";
+      t.foreign_keys.push_back(fk);
+      return;
+    }
+    default:
+      return;  // deferrable attributes etc.
+  }
+}
+
+catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuery__ColumnDef* cd,
+                                bool* serial, std::string* serial_kind) {
+  catalog::Column col;
+  col.name = cd->colname;
+  std::string tn = bind::type_name_of(cd->type_name);
+  *serial = false;
+  if ((tn == "serial" || tn == "bigserial" || tn == "smallserial" || tn == "serial4" ||
+       tn == "serial8" || tn == "serial2") &&
+      cd->type_name->n_names == 1) {
+    *serial = true;
+    *serial_kind = tn;
+    col.type = TypeRef{tn == "bigserial" || tn == "serial8"     ? type_oid::kInt8
+                       : tn == "smallserial" || tn == "serial2" ? type_oid::kInt2
+                                                                : type_oid::kInt4,
+                       -1};
+  } else {
+    col.type = bind::resolve_type_name(cd->type_name);
+  }
+  col.not_null = cd->is_not_null;
+  (void)cx;
+  (void)t;
+  return col;
+}
+
+std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
+  std::string name = s->relation->relname;
+  if (cx.catalog.relation_exists(name)) {
+    if (s->if_not_exists) {
+      notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
+      return "CREATE TABLE";
+    }
+    fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+  }
+  catalog::Table t;
+  t.name = name;
+  t.oid = cx.catalog.allocate_oid();
+  std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
+  for (size_t i = 0; i < s->n_table_elts; ++i) {
+    const auto* e = s->table_elts[i];
+    if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+      const auto* cd = e->column_def;
+      if (t.find_column(cd->colname) >= 0)
+        fail(sqlstate::kDuplicateColumn,
+             "column \"" + std::string(cd->colname) + "\" specified more than once");
+      bool serial = false;
+      std::string kind;
+      t.columns.push_back(column_from_def(cx, t, cd, &serial, &kind));
+      int col = static_cast<int>(t.columns.size()) - 1;
+      if (serial) {
+        catalog::Sequence sq;
+        sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
+        sq.owner_table = t.oid;
+        if (t.columns[col].type.oid == type_oid::kInt4) sq.max_value = INT32_MAX;
+        if (t.columns[col].type.oid == type_oid::kInt2) sq.max_value = INT16_MAX;
+        t.columns[col].sequence = cx.catalog.create_sequence(sq);
+        t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
+        t.columns[col].not_null = true;
+      }
+      for (size_t k = 0; k < cd->n_constraints; ++k)
+        deferred.emplace_back(cd->constraints[k]->constraint, col);
+    } else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+      deferred.emplace_back(e->constraint, -1);
+    } else {
+      fail(sqlstate::kFeatureNotSupported, "unsupported table element");
+    }
+  }
+  // Primary key first (names of unique constraints avoid it), then the rest in order.
+  for (auto& [c, col] : deferred)
+    if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
+  for (auto& [c, col] : deferred)
+    if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
+  if (t.primary_key.empty()) {
+    catalog::Sequence sq;
+    sq.name = "hf_rowid_" + std::to_string(t.oid);
+    sq.owner_table = t.oid;
+    t.rowid_sequence = cx.catalog.create_sequence(sq);
+  }
+  // validate stored expressions now (types, names)
+  for (const auto& c : t.columns)
+    if (!c.default_expr.empty()) bind::bind_table_expr(cx.catalog, t, c.default_expr, &c.type);
+  for (const auto& c : t.checks) bind::bind_table_expr(cx.catalog, t, c.expr, nullptr);
+  cx.catalog.create_table(std::move(t));
+  return "CREATE TABLE";
+}
+
+// Rewrites every row of `from` into table `to` (new storage, new key layout), building its
+// indexes. Rows are moved inside the caller's transaction.
+void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecContext& cx,
+                   const std::function<Row(const Row&)>& transform) {
+  std::vector<StoredRow> rows;
+  scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    rows.push_back(std::move(r));
+    return true;
+  });
+  Writer w(to, cx);
+  std::vector<bind::ExprPtr> no_checks;
+  for (auto& r : rows) {
+    Row nr = transform ? transform(r.row) : r.row;
+    nr.resize(to.columns.size());
+    w.check_row(nr, no_checks);
+    w.insert(nr, -3, nullptr);
+  }
+}
+
+std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
+  bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+  for (size_t i = 0; i < s->n_objects; ++i) {
+    const auto* obj = s->objects[i];
+    std::string name;
+    if (obj->node_case == PG_QUERY__NODE__NODE_LIST)
+      name = str_of(obj->list->items[obj->list->n_items - 1]);
+    else
+      name = str_of(obj);
+    switch (s->remove_type) {
+      case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
+        auto t = cx.catalog.find_table(name);
+        if (!t) {
+          if (s->missing_ok) {
+            notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
+            continue;
+          }
+          fail(sqlstate::kUndefinedTable, "table \"" + name + "\" does not exist");
+        }
+        for (const auto& other : cx.catalog.tables()) {
+          if (other->oid == t->oid) continue;
+          for (const auto& fk : other->foreign_keys) {
+            if (fk.ref_table != t->oid) continue;
+            if (!cascade) {
+              Error e;
+              e.sqlstate = "2BP01";
+              e.message = "cannot drop table " + name + " because other objects depend on it";
+              e.detail = "constraint " + fk.name + " on table " + other->name +
+                         " depends on table " + name;
+              e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+              throw SqlError(std::move(e));
+            }
+            notice(cx, "00000",
+                   "drop cascades to constraint " + fk.name + " on table " + other->name);
+            catalog::Table copy = *other;
+            copy.foreign_keys.erase(
+                std::remove_if(copy.foreign_keys.begin(), copy.foreign_keys.end(),
+                               [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; }),
+                copy.foreign_keys.end());
+            cx.catalog.replace_table(std::move(copy));
+            break;
+          }
+        }
+        cx.catalog.drop_table(t->oid);
+        break;
+      }
+      case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
+        auto t = cx.catalog.table_by_index_name(name);
+        if (!t) {
+          if (s->missing_ok) {
+            notice(cx, "00000", "index \"" + name + "\" does not exist, skipping");
+            continue;
+          }
+          fail(sqlstate::kUndefinedObject, "index \"" + name + "\" does not exist");
+        }
+        const catalog::Index* idx = t->find_index(name);
+        if (!idx || idx->constraint) {
+          Error e;
+          e.sqlstate = "2BP01";
+          e.message = "cannot drop index " + name + " because constraint " + name + " on table " +
+                      t->name + " requires it";
+          e.hint = "You can drop constraint " + name + " on table " + t->name + " instead.";
+          throw SqlError(std::move(e));
+        }
+        catalog::Table copy = *t;
+        copy.indexes.erase(std::remove_if(copy.indexes.begin(), copy.indexes.end(),
+                                          [&](const catalog::Index& i) { return i.name == name; }),
+                           copy.indexes.end());
+        cx.catalog.replace_table(std::move(copy));
+        break;
+      }
+      case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: {
+        auto sq = cx.catalog.find_sequence(name);
+        if (!sq) {
+          if (s->missing_ok) {
+            notice(cx, "00000", "sequence \"" + name + "\" does not exist, skipping");
+            continue;
+          }
+          fail(sqlstate::kUndefinedTable, "sequence \"" + name + "\" does not exist");
+        }
+        cx.catalog.drop_sequence(sq->oid);
+        break;
+      }
+      default:
+        fail(sqlstate::kFeatureNotSupported, "DROP of this object type is not supported");
+    }
+  }
+  return "";
+}
+
+void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
+  const auto& idx = t.indexes[index_pos];
+  Writer w(t, cx);
+  coord::KeySpace ispace{t.storage_id, idx.id};
+  scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    bool has_null = false;
+    std::string ik = w.index_key(index_pos, r.row, &has_null);
+    std::string full = idx.unique && !has_null ? ik : ik + r.key;
+    auto lk =
+        cx.txn.lock(ispace, ik, full, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
+    if (lk.outcome != coord::LockOutcome::kGranted &&
+        lk.outcome != coord::LockOutcome::kVersionMismatch)
+      throw_lock_failure(lk.outcome, t, cx);
+    if (idx.unique && !has_null && cx.txn.get(ispace, ik, ik)) {
+      Error e;
+      e.sqlstate = sqlstate::kUniqueViolation;
+      e.message = "could not create unique index \"" + idx.name + "\"";
+      if (idx.exprs.empty()) {
+        std::string names, vals;
+        for (size_t i = 0; i < idx.columns.size(); ++i) {
+          names += (i ? ", " : "") + t.columns[idx.columns[i]].name;
+          vals += (i ? ", " : "") +
+                  (r.row[idx.columns[i]].is_null()
+                       ? std::string("null")
+                       : types::to_text(r.row[idx.columns[i]], t.columns[idx.columns[i]].type));
+        }
+        e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
+      }
+      throw SqlError(std::move(e));
+    }
+    cx.txn.write(ispace, ik, full, idx.unique && !has_null ? r.key : std::string());
+    return true;
+  });
+}
+
+std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
+  auto tp = cx.catalog.find_table(s->relation->relname);
+  if (!tp)
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  catalog::Table t = *tp;
+  catalog::Index idx;
+  idx.unique = s->unique;
+  std::string name_part;
+  for (size_t i = 0; i < s->n_index_params; ++i) {
+    const auto* ie = s->index_params[i]->index_elem;
+    if (ie->name && *ie->name) {
+      int c = t.find_column(ie->name);
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn, "column \"" + std::string(ie->name) + "\" does not exist");
+      idx.columns.push_back(c);
+      name_part += (name_part.empty() ? "" : "_") + std::string(ie->name);
+    } else {
+      idx.columns.push_back(-1);
+      idx.exprs.push_back(parse::deparse_expr(ie->expr));
+      std::string fn =
+          ie->expr->node_case == PG_QUERY__NODE__NODE_FUNC_CALL
+              ? str_of(ie->expr->func_call->funcname[ie->expr->func_call->n_funcname - 1])
+              : "expr";
+      name_part += (name_part.empty() ? "" : "_") + fn;
+      bind::bind_table_expr(cx.catalog, t, idx.exprs.back(), nullptr);
+    }
+  }
+  if (s->n_index_including_params)
+    idx.include = column_list(t, s->index_including_params, s->n_index_including_params);
+  if (s->idxname && *s->idxname) {
+    idx.name = s->idxname;
+    if (cx.catalog.relation_exists(idx.name)) {
+      if (s->if_not_exists) {
+        notice(cx, sqlstate::kDuplicateTable,
+               "relation \"" + idx.name + "\" already exists, skipping");
+        return "CREATE INDEX";
+      }
+      fail(sqlstate::kDuplicateTable, "relation \"" + idx.name + "\" already exists");
+    }
+  } else {
+    idx.name = unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"));
+    if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx");
+  }
+  idx.id = t.next_index_id++;
+  idx.oid = cx.catalog.allocate_oid();
+  t.indexes.push_back(idx);
+  build_index(t, t.indexes.size() - 1, cx);
+  cx.catalog.replace_table(std::move(t));
+  return "CREATE INDEX";
+}
+
+std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  auto tp = cx.catalog.find_table(s->relation->relname);
+  if (!tp) {
+    if (s->missing_ok) {
+      notice(cx, "00000",
+             "relation \"" + std::string(s->relation->relname) + "\" does not exist, skipping");
+      return "ALTER TABLE";
+    }
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  }
+  for (size_t i = 0; i < s->n_cmds; ++i) {
+    const auto* cmd = s->cmds[i]->alter_table_cmd;
+    auto cur = cx.catalog.table_by_oid(tp->oid);
+    catalog::Table t = *cur;
+    switch (cmd->subtype) {
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn: {
+        const auto* cd = cmd->def->column_def;
+        if (t.find_column(cd->colname) >= 0) {
+          if (cmd->missing_ok) {
+            notice(cx, sqlstate::kDuplicateColumn,
+                   "column \"" + std::string(cd->colname) + "\" of relation \"" + t.name +
+                       "\" already exists, skipping");
+            continue;
+          }
+          fail(sqlstate::kDuplicateColumn, "column \"" + std::string(cd->colname) +
+                                               "\" of relation \"" + t.name + "\" already exists");
+        }
+        bool serial = false;
+        std::string kind;
+        t.columns.push_back(column_from_def(cx, t, cd, &serial, &kind));
+        int col = static_cast<int>(t.columns.size()) - 1;
+        if (serial) {
+          catalog::Sequence sq;
+          sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
+          sq.owner_table = t.oid;
+          t.columns[col].sequence = cx.catalog.create_sequence(sq);
+          t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
+          t.columns[col].not_null = true;
+        }
+        for (size_t k = 0; k < cd->n_constraints; ++k)
+          add_constraint(cx, t, cd->constraints[k]->constraint, col, nullptr);
+        if (!t.columns[col].default_expr.empty() || t.columns[col].not_null) {
+          // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
+          bind::ExprPtr d = t.columns[col].default_expr.empty()
+                                ? nullptr
+                                : bind::bind_table_expr(cx.catalog, t, t.columns[col].default_expr,
+                                                        &t.columns[col].type);
+          catalog::Table nt = t;
+          nt.storage_id = cx.catalog.allocate_storage_id();
+          rewrite_table(*cur, nt, cx, [&](const Row& r) {
+            Row nr = r;
+            nr.resize(nt.columns.size());
+            if (d) nr[col] = eval(*d, nr, cx);
+            return nr;
+          });
+          t = nt;
+        }
+        cx.catalog.replace_table(std::move(t));
+        break;
+      }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
+        const auto* c = cmd->def->constraint;
+        if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) {
+          if (!t.primary_key.empty())
+            fail("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
+          catalog::Table nt = t;
+          add_constraint(cx, nt, c, -1, nullptr);
+          for (int k : nt.primary_key) {
+            // existing NULLs violate the implied NOT NULL
+            (void)k;
+          }
+          nt.storage_id = cx.catalog.allocate_storage_id();
+          nt.rowid_sequence = 0;
+          rewrite_table(*cur, nt, cx, nullptr);
+          cx.catalog.replace_table(std::move(nt));
+        } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) {
+          add_constraint(cx, t, c, -1, nullptr);
+          build_index(t, t.indexes.size() - 1, cx);
+          cx.catalog.replace_table(std::move(t));
+        } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
+          add_constraint(cx, t, c, -1, nullptr);
+          auto e = bind::bind_table_expr(cx.catalog, t, t.checks.back().expr, nullptr);
+          scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+            Datum v = eval(*e, r.row, cx);
+            if (!v.is_null() && !v.as_bool())
+              throw SqlError(sqlstate::kCheckViolation,
+                             "check constraint \"" + t.checks.back().name + "\" of relation \"" +
+                                 t.name + "\" is violated by some row");
+            return true;
+          });
+          cx.catalog.replace_table(std::move(t));
+        } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+          add_constraint(cx, t, c, -1, nullptr);
+          // validate existing rows
+          Writer w(t, cx);
+          catalog::Table only_new = t;
+          only_new.foreign_keys = {t.foreign_keys.back()};
+          Writer check(only_new, cx);
+          scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+            check.check_foreign_keys(r.row, nullptr);
+            return true;
+          });
+          cx.catalog.replace_table(std::move(t));
+        } else {
+          fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE constraint");
+        }
+        break;
+      }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault: {
+        int col = t.find_column(cmd->name);
+        if (col < 0)
+          fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) +
+                                               "\" of relation \"" + t.name + "\" does not exist");
+        t.columns[col].default_expr = cmd->def ? parse::deparse_expr(cmd->def) : "";
+        cx.catalog.replace_table(std::move(t));
+        break;
+      }
+      default:
+        fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
+    }
+  }
+  return "ALTER TABLE";
+}
+
+std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
+  for (size_t i = 0; i < s->n_relations; ++i) {
+    const auto* rv = s->relations[i]->range_var;
+    auto t = cx.catalog.find_table(rv->relname);
+    if (!t)
+      fail(sqlstate::kUndefinedTable,
+           "relation \"" + std::string(rv->relname) + "\" does not exist");
+    catalog::Table nt = *t;
+    nt.storage_id = cx.catalog.allocate_storage_id();
+    cx.catalog.replace_table(std::move(nt));
+  }
+  return "TRUNCATE TABLE";
+}
+
+}  // namespace
+
+std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+      return create_table(node->create_stmt, cx);
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+      drop(node->drop_stmt, cx);
+      return parse::utility_tag(node);
+    case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+      return truncate(node->truncate_stmt, cx);
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      return create_index(node->index_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+      return alter_table(node->alter_table_stmt, cx);
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+    case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
+      return parse::utility_tag(node);
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
+      const auto* s = node->create_seq_stmt;
+      std::string name = s->sequence->relname;
+      if (cx.catalog.relation_exists(name)) {
+        if (s->if_not_exists) {
+          notice(cx, sqlstate::kDuplicateTable,
+                 "relation \"" + name + "\" already exists, skipping");
+          return "CREATE SEQUENCE";
+        }
+        fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+      }
+      catalog::Sequence sq;
+      sq.name = name;
+      for (size_t i = 0; i < s->n_options; ++i) {
+        const auto* d = s->options[i]->def_elem;
+        std::string opt = d->defname;
+        int64_t v = 0;
+        if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
+          v = d->arg->integer->ival;
+        else if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT)
+          v = std::stoll(d->arg->float_->fval);
+        if (opt == "start")
+          sq.start = v;
+        else if (opt == "increment")
+          sq.increment = v;
+        else if (opt == "minvalue")
+          sq.min_value = v;
+        else if (opt == "maxvalue")
+          sq.max_value = v;
+      }
+      if (sq.increment < 0 && sq.start == 1) {
+        sq.start = -1;
+        sq.max_value = -1;
+        sq.min_value = INT64_MIN;
+      }
+      cx.catalog.create_sequence(sq);
+      return "CREATE SEQUENCE";
+    }
+    default:
+      fail(sqlstate::kFeatureNotSupported, "statement is not supported");
+  }
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,495 @@
+// sql/exec/eval.cc — expression evaluation and the session-aware functions.
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "common/error.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/types/cast.h"
+#include "sql/types/compare.h"
+#include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::exec {
+
+using bind::Expr;
+using bind::ExprKind;
+
+namespace {
+
+int64_t now_us() {
+  // microseconds since 2000-01-01 UTC
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return us - 946684800LL * 1000000LL;
+}
+
+// currval()/lastval(): per backend.
+std::mutex g_currval_mu;
+std::map<std::pair<int32_t, Oid>, int64_t> g_currval;
+std::map<int32_t, int64_t> g_lastval;
+
+Datum tri_and(const Expr& e, const Row& row, ExecContext& cx) {
+  bool null = false;
+  for (const auto& a : e.args) {
+    Datum v = eval(*a, row, cx);
+    if (v.is_null())
+      null = true;
+    else if (!v.as_bool())
+      return Datum(false);
+  }
+  return null ? Datum::Null() : Datum(true);
+}
+
+Datum tri_or(const Expr& e, const Row& row, ExecContext& cx) {
+  bool null = false;
+  for (const auto& a : e.args) {
+    Datum v = eval(*a, row, cx);
+    if (v.is_null())
+      null = true;
+    else if (v.as_bool())
+      return Datum(true);
+  }
+  return null ? Datum::Null() : Datum(false);
+}
+
+Datum call_op(const types::OperatorDef* op, std::vector<Datum>& args,
+              const std::vector<TypeRef>& ts, ExecContext& cx) {
+  for (const auto& a : args)
+    if (a.is_null()) return Datum::Null();
+  return op->fn(args, ts, cx.fctx);
+}
+
+}  // namespace
+
+bool eval_bool(const Expr& e, const Row& row, ExecContext& cx) {
+  Datum v = eval(e, row, cx);
+  return !v.is_null() && v.as_bool();
+}
+
+Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
+  switch (e.kind) {
+    case ExprKind::kConst:
+      return e.value;
+    case ExprKind::kColumn:
+      if (e.level == 0) return row[e.index];
+      return (*cx.outer[cx.outer.size() - e.level])[e.index];
+    case ExprKind::kParam:
+      if (static_cast<size_t>(e.index) >= cx.params.size())
+        throw SqlError(sqlstate::kUndefinedParameter,
+                       "there is no parameter $" + std::to_string(e.index + 1));
+      return cx.params[e.index];
+    case ExprKind::kOp: {
+      std::vector<Datum> args;
+      args.reserve(e.args.size());
+      for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
+      return call_op(e.op, args, e.arg_types, cx);
+    }
+    case ExprKind::kFunc: {
+      std::vector<Datum> args;
+      args.reserve(e.args.size());
+      for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
+      if (e.fn->strict)
+        for (const auto& a : args)
+          if (a.is_null()) return Datum::Null();
+      return e.fn->fn(args, e.arg_types, cx.fctx);
+    }
+    case ExprKind::kSessionFunc: {
+      std::vector<Datum> args;
+      for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
+      return session_function(e, args, cx);
+    }
+    case ExprKind::kAnd:
+      return tri_and(e, row, cx);
+    case ExprKind::kOr:
+      return tri_or(e, row, cx);
+    case ExprKind::kNot: {
+      Datum v = eval(*e.args[0], row, cx);
+      return v.is_null() ? v : Datum(!v.as_bool());
+    }
+    case ExprKind::kIsNull:
+      return Datum(eval(*e.args[0], row, cx).is_null());
+    case ExprKind::kIsNotNull:
+      return Datum(!eval(*e.args[0], row, cx).is_null());
+    case ExprKind::kIsTrue: {
+      Datum v = eval(*e.args[0], row, cx);
+      bool r = !v.is_null() && v.as_bool();
+      return Datum(e.negate ? !r : r);
+    }
+    case ExprKind::kIsFalse: {
+      Datum v = eval(*e.args[0], row, cx);
+      bool r = !v.is_null() && !v.as_bool();
+      return Datum(e.negate ? !r : r);
+    }
+    case ExprKind::kCast: {
+      Datum v = eval(*e.args[0], row, cx);
+      if (v.is_null()) return v;
+      return types::cast(
+          v, e.arg_types[0], e.type,
+          e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment);
+    }
+    case ExprKind::kCase: {
+      size_t n = e.args.size() - (e.has_else ? 1 : 0);
+      for (size_t i = 0; i + 1 < n + 1 && i < n; i += 2)
+        if (eval_bool(*e.args[i], row, cx)) return eval(*e.args[i + 1], row, cx);
+      if (e.has_else) return eval(*e.args.back(), row, cx);
+      return Datum::Null();
+    }
+    case ExprKind::kCoalesce:
+      for (const auto& a : e.args) {
+        Datum v = eval(*a, row, cx);
+        if (!v.is_null()) return v;
+      }
+      return Datum::Null();
+    case ExprKind::kNullIf: {
+      Datum a = eval(*e.args[0], row, cx);
+      Datum b = eval(*e.args[1], row, cx);
+      if (a.is_null() || b.is_null()) return a;
+      std::vector<Datum> args{a, b};
+      Datum eq = e.op->fn(args, e.arg_types, cx.fctx);
+      return (!eq.is_null() && eq.as_bool()) ? Datum::Null() : a;
+    }
+    case ExprKind::kGreatest:
+    case ExprKind::kLeast: {
+      Datum best;
+      for (const auto& a : e.args) {
+        Datum v = eval(*a, row, cx);
+        if (v.is_null()) continue;
+        if (best.is_null()) {
+          best = v;
+          continue;
+        }
+        int c = types::compare(v, best, e.type.oid);
+        if ((e.kind == ExprKind::kGreatest && c > 0) || (e.kind == ExprKind::kLeast && c < 0))
+          best = v;
+      }
+      return best;
+    }
+    case ExprKind::kInList: {
+      Datum l = eval(*e.args[0], row, cx);
+      if (l.is_null()) return Datum::Null();
+      bool null = false;
+      for (size_t i = 1; i < e.args.size(); ++i) {
+        Datum r = eval(*e.args[i], row, cx);
+        if (r.is_null()) {
+          null = true;
+          continue;
+        }
+        std::vector<Datum> args{l, r};
+        Datum eq = e.op->fn(args, {e.arg_types[0], e.arg_types[i]}, cx.fctx);
+        if (!eq.is_null() && eq.as_bool()) return Datum(!e.negate);
+      }
+      if (null) return Datum::Null();
+      return Datum(e.negate);
+    }
+    case ExprKind::kDistinctFrom: {
+      Datum a = eval(*e.args[0], row, cx);
+      Datum b = eval(*e.args[1], row, cx);
+      bool same;
+      if (a.is_null() || b.is_null()) {
+        same = a.is_null() && b.is_null();
+      } else {
+        std::vector<Datum> args{a, b};
+        Datum eq = e.op->fn(args, e.arg_types, cx.fctx);
+        same = !eq.is_null() && eq.as_bool();
+      }
+      return Datum(e.negate ? same : !same);
+    }
+    case ExprKind::kRowCompare: {
+      size_t n = e.args.size() / 2;
+      const std::string& op = e.name;
+      for (size_t i = 0; i < n; ++i) {
+        Datum a = eval(*e.args[i], row, cx);
+        Datum b = eval(*e.args[n + i], row, cx);
+        if (a.is_null() || b.is_null()) return Datum::Null();
+        int c = types::compare(a, b, e.arg_types[i].oid);
+        if (op == "=" || op == "<>") {
+          if (c != 0) return Datum(op == "<>");
+          continue;
+        }
+        if (c != 0) {
+          if (op == "<" || op == "<=") return Datum(c < 0);
+          return Datum(c > 0);
+        }
+      }
+      if (op == "=") return Datum(true);
+      if (op == "<>") return Datum(false);
+      return Datum(op == "<=" || op == ">=");
+    }
+    case ExprKind::kArray: {
+      auto v = std::make_shared<std::vector<Datum>>();
+      for (const auto& a : e.args) v->push_back(eval(*a, row, cx));
+      return Datum(ArrayPtr(v));
+    }
+    case ExprKind::kAnyOp: {
+      Datum l = eval(*e.args[0], row, cx);
+      Datum arr = eval(*e.args[1], row, cx);
+      if (arr.is_null()) return Datum::Null();
+      const auto& items = *arr.as_array();
+      bool all = e.negate;
+      if (items.empty()) return Datum(all);
+      if (l.is_null()) return Datum::Null();
+      bool null = false;
+      for (const auto& it : items) {
+        if (it.is_null()) {
+          null = true;
+          continue;
+        }
+        std::vector<Datum> args{l, it};
+        Datum r = e.op->fn(args, e.arg_types, cx.fctx);
+        if (r.is_null()) {
+          null = true;
+          continue;
+        }
+        if (!all && r.as_bool()) return Datum(true);
+        if (all && !r.as_bool()) return Datum(false);
+      }
+      if (null) return Datum::Null();
+      return Datum(all);
+    }
+    case ExprKind::kSubLink: {
+      cx.outer.push_back(&row);
+      struct Pop {
+        std::vector<const Row*>& v;
+        ~Pop() { v.pop_back(); }
+      } pop{cx.outer};
+      std::vector<Row> rows = run_select(*e.subquery, cx);
+      if (e.name == "exists") return Datum(!rows.empty());
+      if (e.name == "scalar") {
+        if (rows.empty()) return Datum::Null();
+        if (rows.size() > 1)
+          throw SqlError(sqlstate::kCardinalityViolation,
+                         "more than one row returned by a subquery used as an expression");
+        return rows[0][0];
+      }
+      if (e.name == "array") {
+        auto v = std::make_shared<std::vector<Datum>>();
+        for (auto& r : rows) v->push_back(r[0]);
+        return Datum(ArrayPtr(v));
+      }
+      // any / all
+      Datum l = eval(*e.args[0], row, cx);
+      bool all = e.name == "all";
+      if (rows.empty()) return Datum(all);
+      if (l.is_null()) return Datum::Null();
+      bool null = false;
+      for (auto& r : rows) {
+        if (r[0].is_null()) {
+          null = true;
+          continue;
+        }
+        std::vector<Datum> args{l, r[0]};
+        Datum res = e.op->fn(args, e.arg_types, cx.fctx);
+        if (res.is_null()) {
+          null = true;
+          continue;
+        }
+        if (!all && res.as_bool()) return Datum(true);
+        if (all && !res.as_bool()) return Datum(false);
+      }
+      if (null) return Datum::Null();
+      return Datum(all);
+    }
+    case ExprKind::kWindowRef:
+      return (*cx.window_values)[e.index];
+    case ExprKind::kAggRef:
+      return row[e.index];
+  }
+  return Datum::Null();
+}
+
+Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContext& cx) {
+  const std::string& n = e.name;
+  auto& s = cx.session;
+  auto arg_text = [&](size_t i) -> std::string {
+    if (i >= args.size() || args[i].is_null()) return "";
+    if (std::holds_alternative<std::string>(args[i].v)) return args[i].as_string();
+    return types::to_text(args[i], e.arg_types[i]);
+  };
+  auto any_null = [&]() {
+    for (auto& a : args)
+      if (a.is_null()) return true;
+    return false;
+  };
+  if (n == "now" || n == "transaction_timestamp") return Datum(s.transaction_start_us());
+  if (n == "statement_timestamp") return Datum(s.statement_start_us());
+  if (n == "clock_timestamp") return Datum(now_us());
+  if (n == "localtimestamp") return Datum(s.transaction_start_us());
+  if (n == "current_date") {
+    int64_t us = s.transaction_start_us();
+    int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
+    return Datum(days);
+  }
+  if (n == "localtime") {
+    int64_t us = s.transaction_start_us() % 86400000000LL;
+    if (us < 0) us += 86400000000LL;
+    return Datum(us);
+  }
+  if (n == "current_setting") {
+    if (any_null()) return Datum::Null();
+    bool missing_ok = args.size() > 1 && args[1].as_bool();
+    try {
+      return Datum(s.get_setting(arg_text(0)));
+    } catch (const SqlError& err) {
+      if (missing_ok && err.error().sqlstate == sqlstate::kUndefinedObject) return Datum::Null();
+      throw;
+    }
+  }
+  if (n == "set_config") {
+    if (args.size() < 3 || args[0].is_null() || args[2].is_null())
+      throw SqlError(sqlstate::kNullValueNotAllowed, "SET requires parameter name");
+    std::string v = arg_text(1);
+    s.set_setting(arg_text(0), v, args[2].as_bool());
+    return Datum(s.get_setting(arg_text(0)));
+  }
+  if (n == "version")
+    return Datum(
+        std::string("PostgreSQL 15.18 (holdfast 0.1.0) on x86_64-pc-linux-gnu, compiled by gcc"));
+  if (n == "pg_backend_pid") return Datum(int64_t{s.backend_pid()});
+  if (n == "current_database" || n == "current_user" || n == "session_user" ||
+      n == "pg_get_userbyid") {
+    auto info = s.registry().find(s.backend_pid());
+    if (n == "current_database") return Datum(info ? info->database : std::string("postgres"));
+    return Datum(info && !info->user.empty() ? info->user : std::string("postgres"));
+  }
+  if (n == "current_schema") return Datum(std::string("public"));
+  if (n == "current_schemas") {
+    auto v = std::make_shared<std::vector<Datum>>();
+    if (!args.empty() && !args[0].is_null() && args[0].as_bool()) v->push_back(Datum("pg_catalog"));
+    v->push_back(Datum("public"));
+    return Datum(ArrayPtr(v));
+  }
+  if (n == "nextval" || n == "currval" || n == "setval") {
+    Oid seq = static_cast<Oid>(e.args.empty() ? 0 : e.args[0]->index);
+    if (seq == 0) {
+      std::string name = arg_text(0);
+      auto sq = cx.catalog.find_sequence(name);
+      if (!sq)
+        throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
+      seq = sq->oid;
+    }
+    int32_t pid = s.backend_pid();
+    if (n == "nextval") {
+      int64_t v = cx.catalog.nextval(seq);
+      std::lock_guard lk(g_currval_mu);
+      g_currval[{pid, seq}] = v;
+      g_lastval[pid] = v;
+      return Datum(v);
+    }
+    if (n == "currval") {
+      std::lock_guard lk(g_currval_mu);
+      auto it = g_currval.find({pid, seq});
+      if (it == g_currval.end()) {
+        auto sq = cx.catalog.sequence_by_oid(seq);
+        throw SqlError("55000", "currval of sequence \"" + (sq ? sq->name : std::string("?")) +
+                                    "\" is not yet defined in this session");
+      }
+      return Datum(it->second);
+    }
+    int64_t v = args[1].as_int();
+    bool called = args.size() < 3 || args[2].as_bool();
+    cx.catalog.setval(seq, v, called);
+    std::lock_guard lk(g_currval_mu);
+    g_currval[{pid, seq}] = v;
+    return Datum(v);
+  }
+  if (n == "lastval") {
+    std::lock_guard lk(g_currval_mu);
+    auto it = g_lastval.find(s.backend_pid());
+    if (it == g_lastval.end())
+      throw SqlError("55000", "lastval is not yet defined in this session");
+    return Datum(it->second);
+  }
+  if (n == "pg_sleep") {
+    if (any_null()) return Datum::Null();
+    double secs = args[0].as_double();
+    auto deadline =
+        runtime::Clock::now() + std::chrono::microseconds(static_cast<int64_t>(secs * 1e6));
+    if (!runtime::sleep_until(deadline, &s.cancel())) {
+      auto k = s.cancel().pending();
+      if (k == runtime::CancelToken::kStatementTimeout)
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      if (k == runtime::CancelToken::kTerminate)
+        throw FatalError(sqlstate::kAdminShutdown,
+                         "terminating connection due to administrator command");
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+    return Datum::Null();
+  }
+  if (n == "txid_current") return Datum(static_cast<int64_t>(cx.txn.id()));
+  if (n == "pg_cancel_backend" || n == "pg_terminate_backend") {
+    if (any_null()) return Datum::Null();
+    int32_t pid = static_cast<int32_t>(args[0].as_int());
+    bool ok = s.registry().signal(pid, n == "pg_cancel_backend" ? runtime::CancelToken::kUserRequest
+                                                                : runtime::CancelToken::kTerminate);
+    if (!ok) {
+      Error w;
+      w.severity = "WARNING";
+      w.sqlstate = sqlstate::kWarning;
+      w.message = "PID " + std::to_string(pid) + " is not a PostgreSQL backend process";
+      s.notice(w);
+    }
+    return Datum(ok);
+  }
+  if (n == "pg_table_is_visible" || n == "pg_type_is_visible" || n == "has_table_privilege" ||
+      n == "has_schema_privilege" || n == "has_database_privilege")
+    return any_null() ? Datum::Null() : Datum(true);
+  if (n == "pg_is_in_recovery") return Datum(false);
+  if (n == "format_type") {
+    if (args.empty() || args[0].is_null()) return Datum::Null();
+    int32_t typmod =
+        args.size() > 1 && !args[1].is_null() ? static_cast<int32_t>(args[1].as_int()) : -1;
+    Oid t = static_cast<Oid>(args[0].as_int());
+    if (!types::find_type(t)) return Datum(std::string("???"));
+    return Datum(types::format_type(TypeRef{t, typmod}));
+  }
+  if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
+  if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
+      n == "pg_get_expr" || n == "pg_get_partkeydef")
+    return Datum::Null();
+  if (n == "pg_get_indexdef" || n == "pg_get_constraintdef") {
+    if (any_null()) return Datum::Null();
+    Oid oid = static_cast<Oid>(args[0].as_int());
+    for (const auto& t : cx.catalog.tables()) {
+      auto cols = [&](const std::vector<int>& cs) {
+        std::string r;
+        for (size_t i = 0; i < cs.size(); ++i) r += (i ? ", " : "") + t->columns[cs[i]].name;
+        return r;
+      };
+      if (t->pkey_oid == oid && !t->primary_key.empty()) {
+        if (n == "pg_get_constraintdef") return Datum("PRIMARY KEY (" + cols(t->primary_key) + ")");
+        return Datum("CREATE UNIQUE INDEX " + t->pkey_name + " ON public." + t->name +
+                     " USING btree (" + cols(t->primary_key) + ")");
+      }
+      for (const auto& idx : t->indexes) {
+        if (idx.oid != oid) continue;
+        std::string keys;
+        size_t ei = 0;
+        for (size_t i = 0; i < idx.columns.size(); ++i) {
+          keys += i ? ", " : "";
+          keys += idx.columns[i] >= 0 ? t->columns[idx.columns[i]].name : idx.exprs[ei++];
+        }
+        if (n == "pg_get_constraintdef") return Datum("UNIQUE (" + keys + ")");
+        std::string inc = idx.include.empty() ? "" : " INCLUDE (" + cols(idx.include) + ")";
+        return Datum(std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + idx.name +
+                     " ON public." + t->name + " USING btree (" + keys + ")" + inc);
+      }
+    }
+    return Datum::Null();
+  }
+  if (n == "pg_relation_size" || n == "pg_total_relation_size" || n == "pg_table_size")
+    return Datum(int64_t{0});
+  if (n == "pg_size_pretty")
+    return any_null() ? Datum::Null() : Datum(std::to_string(args[0].as_int()) + " bytes");
+  if (n == "inet_server_port") return Datum::Null();
+  if (n == "pg_postmaster_start_time") return Datum(s.transaction_start_us());
+  if (n == "pg_blocking_pids") return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>()));
+  if (n == "pg_isolation_test_session_is_blocked") return Datum(false);
+  if (n.rfind("pg_advisory", 0) == 0 || n.rfind("pg_try_advisory", 0) == 0)
+    // Hook for issue 4: advisory locks go through the partition lock service.
+    throw SqlError(sqlstate::kFeatureNotSupported, "advisory locks are not supported yet");
+  throw SqlError(sqlstate::kUndefinedFunction, "function " + n + " is not supported");
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,76 @@
+// sql/exec/exec_internal.h — shared between the executor's files (not a public contract).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "sql/bind/bound.h"
+#include "sql/engine.h"
+#include "sql/types/functions.h"
+
+namespace hf::sql::exec {
+
+struct ExecContext {
+  catalog::Catalog& catalog;
+  SessionContext& session;
+  coord::Transaction& txn;
+  const std::vector<Datum>& params;
+  types::FuncContext fctx;
+  std::vector<const Row*> outer;  // enclosing rows of correlated subqueries; back() = parent
+  const std::vector<Datum>* window_values = nullptr;  // current row's window results
+  // Keys this statement wrote (true) or deleted (false): its own writes are invisible to its
+  // reads (same command id), yet uniqueness must see them.
+  std::map<std::string, bool> stmt_keys;
+};
+
+Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
+bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false
+std::vector<Row> run_select(const bind::SelectPlan& p, ExecContext& cx);
+Datum session_function(const bind::Expr& e, const std::vector<Datum>& args, ExecContext& cx);
+
+// One stored row as read.
+struct StoredRow {
+  Row row;
+  std::string key;
+  coord::Version newest;
+  // The version this read returned, as lock() expects it (nullopt: our own write).
+  std::optional<coord::Version> seen;
+};
+// Reads a base table through an access path; cb returns false to stop.
+void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
+                ExecContext& cx, const std::function<bool(StoredRow&)>& cb);
+
+// Keys and row encodings.
+coord::KeySpace row_space(const catalog::Table& t);
+std::string encode_pk(const catalog::Table& t, const Row& row);
+std::vector<TypeRef> column_types(const catalog::Table& t);
+void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecContext& cx);
+coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p = coord::WaitPolicy::kBlock);
+
+// Write path (exec/modify.cc).
+struct Writer {
+  const catalog::Table& table;
+  ExecContext& cx;
+  std::vector<bind::ExprPtr> index_exprs;  // flattened expression keys of expression indexes
+  explicit Writer(const catalog::Table& t, ExecContext& c);
+  // Index key of row for index i (nullopt: contains NULL and the index is unique → no conflict).
+  std::string index_key(size_t i, const Row& row, bool* has_null);
+  // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
+  // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none).
+  bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);
+  void update(const Row& old_row, const std::string& old_key, const Row& new_row);
+  void remove(const Row& old_row, const std::string& key);
+  void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks);
+  void check_foreign_keys(const Row& row, const Row* old_row);
+};
+
+// DDL (exec/ddl.cc).
+std::string run_utility(const PgQuery__Node* node, ExecContext& cx);
+// pg_catalog views (exec/system_views.cc).
+std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx);
+
+}  // namespace hf::sql::exec

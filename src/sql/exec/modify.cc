@@ -1,0 +1,687 @@
+// sql/exec/modify.cc — INSERT / UPDATE / DELETE / COPY FROM and the row write path.
+#include <algorithm>
+
+#include "common/error.h"
+#include "sql/bind/binder.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/exec/executor.h"
+#include "sql/plan/planner.h"
+#include "sql/types/cast.h"
+#include "sql/types/key_codec.h"
+#include "sql/types/row_codec.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::exec {
+
+using namespace hf::sql::bind;
+
+namespace {
+
+std::string row_text(const catalog::Table& t, const Row& row) {
+  std::string s = "(";
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i) s += ", ";
+    s += row[i].is_null() ? "null" : types::to_text(row[i], t.columns[i].type);
+  }
+  return s + ")";
+}
+
+std::string key_text(const catalog::Table& t, const std::vector<int>& cols, const Row& row) {
+  std::string names, vals;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    names += (i ? ", " : "") + t.columns[cols[i]].name;
+    vals += i ? ", " : "";
+    vals += row[cols[i]].is_null() ? "null" : types::to_text(row[cols[i]], t.columns[cols[i]].type);
+  }
+  return "Key (" + names + ")=(" + vals + ")";
+}
+
+// Whether a key exists for uniqueness purposes: visible to us (own writes included) or
+// committed by anyone, after we hold the key's lock.
+std::string stmt_key(const coord::KeySpace& space, const std::string& key) {
+  return std::to_string(space.table_id) + "/" + std::to_string(space.index_id) + "/" + key;
+}
+
+void note_write(ExecContext& cx, const coord::KeySpace& space, const std::string& key, bool live) {
+  cx.stmt_keys[stmt_key(space, key)] = live;
+}
+
+bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string& routing,
+               const std::string& key, std::optional<std::string>* value) {
+  auto sk = cx.stmt_keys.find(stmt_key(space, key));
+  if (sk != cx.stmt_keys.end()) {
+    // Written by this statement: taken (its value is not readable yet; callers that need it
+    // report "cannot affect row a second time").
+    return sk->second;
+  }
+  auto mine = cx.txn.get(space, routing, key);
+  auto latest = cx.txn.latest(space, routing, key);
+  if (latest.intent_txn == cx.txn.id()) {
+    if (mine && value) *value = mine->value;
+    return mine.has_value();
+  }
+  if (mine) {
+    if (value) *value = mine->value;
+    return true;
+  }
+  if (latest.newest.commit_ts != 0 && !latest.newest.deleted && latest.value) {
+    if (value) *value = latest.value;
+    return true;
+  }
+  return false;
+}
+
+void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& space,
+              const std::string& routing, const std::string& key) {
+  auto r =
+      cx.txn.lock(space, routing, key, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
+  if (r.outcome != coord::LockOutcome::kGranted &&
+      r.outcome != coord::LockOutcome::kVersionMismatch)
+    throw_lock_failure(r.outcome, t, cx);
+}
+
+}  // namespace
+
+Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
+  for (const auto& idx : t.indexes)
+    for (const auto& e : idx.exprs)
+      index_exprs.push_back(bind_table_expr(cx.catalog, t, e, nullptr));
+}
+
+std::string Writer::index_key(size_t i, const Row& row, bool* has_null) {
+  size_t expr_base = 0;
+  for (size_t k = 0; k < i; ++k) expr_base += table.indexes[k].exprs.size();
+  const auto& idx = table.indexes[i];
+  std::string key;
+  *has_null = false;
+  size_t ei = 0;
+  for (int c : idx.columns) {
+    Datum v;
+    Oid t;
+    if (c >= 0) {
+      v = row[c];
+      t = table.columns[c].type.oid;
+    } else {
+      const auto& e = *index_exprs[expr_base + ei++];
+      v = eval(e, row, cx);
+      t = e.type.oid;
+    }
+    *has_null |= v.is_null();
+    types::encode_key(key, v, t);
+  }
+  return key;
+}
+
+void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks) {
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    if (table.columns[i].not_null && row[i].is_null()) {
+      Error e;
+      e.sqlstate = sqlstate::kNotNullViolation;
+      e.message = "null value in column \"" + table.columns[i].name + "\" of relation \"" +
+                  table.name + "\" violates not-null constraint";
+      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      throw SqlError(std::move(e));
+    }
+  }
+  for (size_t i = 0; i < checks.size(); ++i) {
+    Datum v = eval(*checks[i], row, cx);
+    if (!v.is_null() && !v.as_bool()) {
+      Error e;
+      e.sqlstate = sqlstate::kCheckViolation;
+      e.message = "new row for relation \"" + table.name + "\" violates check constraint \"" +
+                  table.checks[i].name + "\"";
+      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      throw SqlError(std::move(e));
+    }
+  }
+}
+
+void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
+  for (const auto& fk : table.foreign_keys) {
+    bool null = false, changed = old_row == nullptr;
+    for (int c : fk.columns) {
+      null |= row[c].is_null();
+      if (old_row && !(row[c].v == (*old_row)[c].v)) changed = true;
+    }
+    if (null || !changed) continue;
+    auto parent = cx.catalog.table_by_oid(fk.ref_table);
+    if (!parent) continue;
+    std::string key;
+    for (size_t i = 0; i < fk.columns.size(); ++i)
+      types::encode_key(key, row[fk.columns[i]], parent->columns[fk.ref_columns[i]].type.oid);
+    auto space = row_space(*parent);
+    // PostgreSQL locks the referenced row FOR KEY SHARE.
+    auto r =
+        cx.txn.lock(space, key, key, coord::LockStrength::kKeyShare, lock_wait(cx), std::nullopt);
+    if (r.outcome != coord::LockOutcome::kGranted &&
+        r.outcome != coord::LockOutcome::kVersionMismatch)
+      throw_lock_failure(r.outcome, *parent, cx);
+    if (!key_taken(cx, space, key, key, nullptr)) {
+      Error e;
+      e.sqlstate = sqlstate::kForeignKeyViolation;
+      e.message = "insert or update on table \"" + table.name +
+                  "\" violates foreign key constraint \"" + fk.name + "\"";
+      e.detail =
+          key_text(table, fk.columns, row) + " is not present in table \"" + parent->name + "\".";
+      throw SqlError(std::move(e));
+    }
+  }
+}
+
+bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
+  auto space = row_space(table);
+  std::string key;
+  if (table.primary_key.empty()) {
+    types::encode_key(key, Datum(cx.catalog.nextval(table.rowid_sequence)), type_oid::kInt8);
+    lock_key(cx, table, space, key, key);
+  } else {
+    key = encode_pk(table, row);
+    lock_key(cx, table, space, key, key);
+    if (key_taken(cx, space, key, key, nullptr)) {
+      if (on_conflict_index == -1 || on_conflict_index == -2) {
+        if (conflict_key) *conflict_key = key;
+        return false;
+      }
+      Error e;
+      e.sqlstate = sqlstate::kUniqueViolation;
+      e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
+      e.detail = key_text(table, table.primary_key, row) + " already exists.";
+      throw SqlError(std::move(e));
+    }
+  }
+  std::vector<std::pair<coord::KeySpace, std::pair<std::string, std::string>>>
+      entries;  // space, routing, key
+  std::vector<std::string> values;
+  for (size_t i = 0; i < table.indexes.size(); ++i) {
+    const auto& idx = table.indexes[i];
+    bool has_null = false;
+    std::string ik = index_key(i, row, &has_null);
+    coord::KeySpace ispace{table.storage_id, idx.id};
+    if (idx.unique && !has_null) {
+      lock_key(cx, table, ispace, ik, ik);
+      std::optional<std::string> existing;
+      if (key_taken(cx, ispace, ik, ik, &existing)) {
+        if (on_conflict_index == static_cast<int>(i) || on_conflict_index == -2) {
+          if (conflict_key && existing) *conflict_key = *existing;
+          return false;
+        }
+        Error e;
+        e.sqlstate = sqlstate::kUniqueViolation;
+        e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
+        std::vector<int> cols;
+        for (int c : idx.columns) cols.push_back(c);
+        if (idx.exprs.empty()) e.detail = key_text(table, cols, row) + " already exists.";
+        throw SqlError(std::move(e));
+      }
+      entries.push_back({ispace, {ik, ik}});
+      values.push_back(key);
+    } else {
+      std::string full = ik + key;
+      lock_key(cx, table, ispace, ik, full);
+      entries.push_back({ispace, {ik, full}});
+      values.push_back("");
+    }
+  }
+  check_foreign_keys(row, nullptr);
+  cx.txn.write(space, key, key, types::encode_row(row, column_types(table)));
+  note_write(cx, space, key, true);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    cx.txn.write(entries[i].first, entries[i].second.first, entries[i].second.second, values[i]);
+    note_write(cx, entries[i].first, entries[i].second.second, true);
+  }
+  return true;
+}
+
+void Writer::update(const Row& old_row, const std::string& old_key, const Row& new_row) {
+  auto space = row_space(table);
+  std::string new_key = table.primary_key.empty() ? old_key : encode_pk(table, new_row);
+  if (new_key != old_key) {
+    lock_key(cx, table, space, new_key, new_key);
+    if (key_taken(cx, space, new_key, new_key, nullptr)) {
+      Error e;
+      e.sqlstate = sqlstate::kUniqueViolation;
+      e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
+      e.detail = key_text(table, table.primary_key, new_row) + " already exists.";
+      throw SqlError(std::move(e));
+    }
+  }
+  for (size_t i = 0; i < table.indexes.size(); ++i) {
+    const auto& idx = table.indexes[i];
+    bool old_null = false, new_null = false;
+    std::string ok = index_key(i, old_row, &old_null);
+    std::string nk = index_key(i, new_row, &new_null);
+    bool unique_layout_old = idx.unique && !old_null;
+    bool unique_layout_new = idx.unique && !new_null;
+    std::string old_full = unique_layout_old ? ok : ok + old_key;
+    std::string new_full = unique_layout_new ? nk : nk + new_key;
+    if (old_full == new_full && unique_layout_old == unique_layout_new) {
+      if (unique_layout_new && new_key != old_key)
+        cx.txn.write({table.storage_id, idx.id}, nk, nk, new_key);
+      continue;
+    }
+    coord::KeySpace ispace{table.storage_id, idx.id};
+    lock_key(cx, table, ispace, ok, old_full);
+    cx.txn.write(ispace, ok, old_full, std::nullopt);
+    lock_key(cx, table, ispace, nk, new_full);
+    if (unique_layout_new && key_taken(cx, ispace, nk, nk, nullptr)) {
+      Error e;
+      e.sqlstate = sqlstate::kUniqueViolation;
+      e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
+      if (idx.exprs.empty()) e.detail = key_text(table, idx.columns, new_row) + " already exists.";
+      throw SqlError(std::move(e));
+    }
+    cx.txn.write(ispace, nk, new_full, unique_layout_new ? new_key : std::string());
+    note_write(cx, ispace, old_full, false);
+    note_write(cx, ispace, new_full, true);
+  }
+  check_foreign_keys(new_row, &old_row);
+  if (new_key != old_key) {
+    cx.txn.write(space, old_key, old_key, std::nullopt);
+    note_write(cx, space, old_key, false);
+  }
+  cx.txn.write(space, new_key, new_key, types::encode_row(new_row, column_types(table)));
+  note_write(cx, space, new_key, true);
+}
+
+void Writer::remove(const Row& old_row, const std::string& key) {
+  auto space = row_space(table);
+  for (size_t i = 0; i < table.indexes.size(); ++i) {
+    const auto& idx = table.indexes[i];
+    bool has_null = false;
+    std::string ik = index_key(i, old_row, &has_null);
+    std::string full = idx.unique && !has_null ? ik : ik + key;
+    coord::KeySpace ispace{table.storage_id, idx.id};
+    lock_key(cx, table, ispace, ik, full);
+    cx.txn.write(ispace, ik, full, std::nullopt);
+    note_write(cx, ispace, full, false);
+  }
+  cx.txn.write(space, key, key, std::nullopt);
+  note_write(cx, space, key, false);
+}
+
+namespace {
+
+Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::vector<Datum>& vals,
+                 const std::vector<bool>& is_default, ExecContext& cx) {
+  const auto& t = *p.table;
+  Row row(t.columns.size());
+  std::vector<bool> given(t.columns.size(), false);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (is_default.size() > i && is_default[i]) continue;
+    row[cols[i]] = vals[i];
+    given[cols[i]] = true;
+  }
+  for (size_t c = 0; c < t.columns.size(); ++c)
+    if (!given[c] && p.defaults[c]) row[c] = eval(*p.defaults[c], Row{}, cx);
+  return row;
+}
+
+int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* returning) {
+  const auto& t = *p.table;
+  Writer w(t, cx);
+  int64_t n = 0;
+  auto one = [&](Row row) {
+    w.check_row(row, p.checks);
+    if (!p.conflict.present) {
+      w.insert(row, -3, nullptr);
+    } else {
+      std::string existing_key;
+      int which = p.conflict.target_columns.empty() ? -2 : p.conflict.index_pos;
+      if (!w.insert(row, which, &existing_key)) {
+        if (!p.conflict.do_update) return;
+        auto live = cx.stmt_keys.find(stmt_key(row_space(t), existing_key));
+        if (existing_key.empty() || (live != cx.stmt_keys.end() && live->second)) {
+          Error e;
+          e.sqlstate = sqlstate::kCardinalityViolation;
+          e.message = "ON CONFLICT DO UPDATE command cannot affect row a second time";
+          e.hint =
+              "Ensure that no rows proposed for insertion within the same command have duplicate "
+              "constrained values.";
+          throw SqlError(std::move(e));
+        }
+        // DO UPDATE: the conflicting row, locked (we hold the key lock), newest version.
+        auto space = row_space(t);
+        auto lr = cx.txn.lock(space, existing_key, existing_key, coord::LockStrength::kUpdate,
+                              lock_wait(cx), std::nullopt);
+        if (lr.outcome != coord::LockOutcome::kGranted &&
+            lr.outcome != coord::LockOutcome::kVersionMismatch)
+          throw_lock_failure(lr.outcome, t, cx);
+        std::optional<std::string> cur;
+        if (!key_taken(cx, space, existing_key, existing_key, &cur) || !cur) return;
+        if (cx.txn.isolation() != coord::Isolation::kReadCommitted) {
+          auto vis = cx.txn.get(space, existing_key, existing_key);
+          if (!vis)
+            throw SqlError(sqlstate::kSerializationFailure,
+                           "could not serialize access due to concurrent update");
+        }
+        Row old = types::decode_row(*cur, column_types(t));
+        Row both = old;
+        both.insert(both.end(), row.begin(), row.end());
+        if (p.conflict.where && !eval_bool(*p.conflict.where, both, cx)) return;
+        Row nr = old;
+        for (const auto& [c, e] : p.conflict.sets) nr[c] = eval(*e, both, cx);
+        w.check_row(nr, p.checks);
+        w.update(old, existing_key, nr);
+        row = nr;
+      }
+    }
+    ++n;
+    if (returning) {
+      Row out;
+      for (const auto& e : p.returning) out.push_back(eval(*e, row, cx));
+      returning->push_back(std::move(out));
+    }
+  };
+  if (p.select) {
+    std::vector<Row> rows = run_select(*p.select, cx);
+    for (auto& r : rows) {
+      std::vector<Datum> vals;
+      for (int i = 0; i < p.select->visible; ++i) {
+        const auto& col = t.columns[p.columns[i]];
+        Datum v = r[i];
+        if (!v.is_null() && (p.select->types[i].oid != col.type.oid || col.type.typmod >= 0))
+          v = types::cast(v, p.select->types[i], col.type, types::CastContext::kAssignment);
+        vals.push_back(v);
+      }
+      one(complete_row(p, p.columns, vals, {}, cx));
+    }
+  } else {
+    for (const auto& r : p.rows) {
+      std::vector<Datum> vals;
+      std::vector<bool> dflt;
+      for (const auto& e : r) {
+        dflt.push_back(e == nullptr);
+        vals.push_back(e ? eval(*e, Row{}, cx) : Datum::Null());
+      }
+      one(complete_row(p, p.columns, vals, dflt, cx));
+    }
+  }
+  return n;
+}
+
+// Candidate rows of UPDATE/DELETE, each locked before it is changed (EvalPlanQual under
+// READ COMMITTED: a row changed since our snapshot is re-read and re-checked).
+template <typename Fn>
+int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const Expr* where,
+                        coord::LockStrength strength, ExecContext& cx, Fn apply) {
+  std::vector<StoredRow> cands;
+  scan_table(t, acc, Row{}, cx, [&](StoredRow& r) {
+    if (!where || eval_bool(*where, r.row, cx)) cands.push_back(std::move(r));
+    return true;
+  });
+  auto space = row_space(t);
+  auto ts = column_types(t);
+  int64_t n = 0;
+  for (auto& c : cands) {
+    auto res = cx.txn.lock(space, c.key, c.key, strength, lock_wait(cx), c.seen);
+    if (res.outcome == coord::LockOutcome::kVersionMismatch) {
+      auto mine = cx.txn.latest(space, c.key, c.key);
+      if (mine.intent_txn != cx.txn.id()) {
+        if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+          throw SqlError(sqlstate::kSerializationFailure,
+                         "could not serialize access due to concurrent update");
+        if (res.newest.deleted || !res.value) continue;
+        c.row = types::decode_row(*res.value, ts);
+        if (where && !eval_bool(*where, c.row, cx)) continue;
+      }
+    } else if (res.outcome != coord::LockOutcome::kGranted) {
+      throw_lock_failure(res.outcome, t, cx);
+    }
+    apply(c);
+    ++n;
+  }
+  return n;
+}
+
+// COPY text format: one line → fields.
+std::vector<std::optional<std::string>> split_text_line(const std::string& line, char delim,
+                                                        const std::string& null) {
+  std::vector<std::optional<std::string>> out;
+  std::string cur;
+  bool raw_null_candidate = true;
+  std::string raw;
+  auto finish = [&]() {
+    if (raw == null)
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(cur);
+    cur.clear();
+    raw.clear();
+    raw_null_candidate = true;
+  };
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == delim) {
+      finish();
+      continue;
+    }
+    raw.push_back(c);
+    if (c == '\\' && i + 1 < line.size()) {
+      char n = line[++i];
+      raw.push_back(n);
+      switch (n) {
+        case 'n':
+          cur.push_back('\n');
+          break;
+        case 't':
+          cur.push_back('\t');
+          break;
+        case 'r':
+          cur.push_back('\r');
+          break;
+        case 'b':
+          cur.push_back('\b');
+          break;
+        case 'f':
+          cur.push_back('\f');
+          break;
+        case 'v':
+          cur.push_back('\v');
+          break;
+        default:
+          cur.push_back(n);
+          break;
+      }
+      continue;
+    }
+    cur.push_back(c);
+  }
+  (void)raw_null_candidate;
+  finish();
+  return out;
+}
+
+std::vector<std::optional<std::string>> split_csv_record(const std::string& rec, char delim,
+                                                         const std::string& null) {
+  std::vector<std::optional<std::string>> out;
+  std::string cur;
+  bool quoted = false, was_quoted = false;
+  for (size_t i = 0; i < rec.size(); ++i) {
+    char c = rec[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < rec.size() && rec[i + 1] == '"')
+          cur.push_back('"'), ++i;
+        else
+          quoted = false;
+      } else {
+        cur.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = was_quoted = true;
+      continue;
+    }
+    if (c == delim) {
+      if (!was_quoted && cur == null)
+        out.emplace_back(std::nullopt);
+      else
+        out.emplace_back(cur);
+      cur.clear();
+      was_quoted = false;
+      continue;
+    }
+    cur.push_back(c);
+  }
+  if (!was_quoted && cur == null)
+    out.emplace_back(std::nullopt);
+  else
+    out.emplace_back(cur);
+  return out;
+}
+
+int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
+  const auto& t = *s.copy_table;
+  auto ip = std::make_shared<InsertPlan>();
+  ip->table = s.copy_table;
+  for (const auto& c : t.columns)
+    ip->defaults.push_back(
+        c.default_expr.empty() ? nullptr : bind_table_expr(cx.catalog, t, c.default_expr, &c.type));
+  for (const auto& c : t.checks)
+    ip->checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
+  Writer w(t, cx);
+  cx.session.copy_in_start(false, static_cast<int>(s.copy_columns.size()));
+  std::string buf;
+  int64_t n = 0;
+  int64_t line_no = 0;
+  bool done = false;
+  bool header_pending = s.copy_header;
+  char delim = s.copy_delimiter.empty() ? '\t' : s.copy_delimiter[0];
+  auto handle_line = [&](const std::string& line) {
+    ++line_no;
+    if (line == "\\.") {
+      done = true;
+      return;
+    }
+    if (header_pending) {
+      header_pending = false;
+      return;
+    }
+    auto fields = s.copy_csv ? split_csv_record(line, delim, s.copy_null)
+                             : split_text_line(line, delim, s.copy_null);
+    if (fields.size() < s.copy_columns.size()) {
+      Error e;
+      e.sqlstate = "22P04";
+      e.message =
+          "missing data for column \"" + t.columns[s.copy_columns[fields.size()]].name + "\"";
+      throw SqlError(std::move(e));
+    }
+    if (fields.size() > s.copy_columns.size())
+      throw SqlError("22P04", "extra data after last expected column");
+    std::vector<Datum> vals;
+    for (size_t i = 0; i < fields.size(); ++i)
+      vals.push_back(fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type)
+                               : Datum::Null());
+    Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
+    w.check_row(row, ip->checks);
+    w.insert(row, -3, nullptr);
+    ++n;
+  };
+  std::optional<SqlError> failure;
+  while (auto chunk = cx.session.copy_in_next()) {
+    if (done || failure) continue;  // drain the rest of the stream
+    buf += *chunk;
+    size_t start = 0;
+    try {
+      for (;;) {
+        size_t nl = buf.find('\n', start);
+        if (nl == std::string::npos) break;
+        std::string line = buf.substr(start, nl - start);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        start = nl + 1;
+        handle_line(line);
+        if (done) break;
+      }
+    } catch (const SqlError& e) {
+      failure = e;
+    }
+    buf.erase(0, start);
+  }
+  if (failure) throw *failure;
+  if (!done && !buf.empty()) handle_line(buf);
+  return n;
+}
+
+}  // namespace
+
+Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
+           const std::vector<Datum>& params) {
+  coord::Transaction& txn = session.transaction();
+  ExecContext cx{catalog, session, txn, params, {}, {}, nullptr};
+  cx.fctx.statement_start_us = session.statement_start_us();
+  cx.fctx.transaction_start_us = session.transaction_start_us();
+  Result res;
+  switch (stmt.kind) {
+    case BoundStatement::Kind::kSelect:
+      res.rows = run_select(*stmt.select, cx);
+      res.tag = "SELECT " + std::to_string(res.rows.size());
+      break;
+    case BoundStatement::Kind::kInsert: {
+      if (txn.read_only())
+        throw SqlError("25006", "cannot execute INSERT in a read-only transaction");
+      bool ret = !stmt.insert->returning.empty();
+      int64_t n = do_insert(*stmt.insert, cx, ret ? &res.rows : nullptr);
+      res.tag = "INSERT 0 " + std::to_string(n);
+      break;
+    }
+    case BoundStatement::Kind::kUpdate: {
+      if (txn.read_only())
+        throw SqlError("25006", "cannot execute UPDATE in a read-only transaction");
+      const auto& p = *stmt.update;
+      Writer w(*p.table, cx);
+      int64_t n =
+          for_each_target(*p.table, p.access, p.where.get(), p.strength, cx, [&](StoredRow& c) {
+            Row nr = c.row;
+            for (const auto& [col, e] : p.sets) nr[col] = eval(*e, c.row, cx);
+            w.check_row(nr, p.checks);
+            w.update(c.row, c.key, nr);
+            if (!p.returning.empty()) {
+              Row out;
+              for (const auto& e : p.returning) out.push_back(eval(*e, nr, cx));
+              res.rows.push_back(std::move(out));
+            }
+          });
+      res.tag = "UPDATE " + std::to_string(n);
+      break;
+    }
+    case BoundStatement::Kind::kDelete: {
+      if (txn.read_only())
+        throw SqlError("25006", "cannot execute DELETE in a read-only transaction");
+      const auto& p = *stmt.del;
+      Writer w(*p.table, cx);
+      int64_t n = for_each_target(*p.table, p.access, p.where.get(), coord::LockStrength::kUpdate,
+                                  cx, [&](StoredRow& c) {
+                                    w.remove(c.row, c.key);
+                                    if (!p.returning.empty()) {
+                                      Row out;
+                                      for (const auto& e : p.returning)
+                                        out.push_back(eval(*e, c.row, cx));
+                                      res.rows.push_back(std::move(out));
+                                    }
+                                  });
+      res.tag = "DELETE " + std::to_string(n);
+      break;
+    }
+    case BoundStatement::Kind::kCopyFrom:
+      res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
+      break;
+    case BoundStatement::Kind::kExplain: {
+      std::string text = plan::explain(stmt);
+      size_t pos = 0;
+      while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        res.rows.push_back(Row{Datum(text.substr(pos, nl - pos))});
+        pos = nl + 1;
+      }
+      res.tag = "EXPLAIN";
+      break;
+    }
+    case BoundStatement::Kind::kUtility:
+      res.tag = run_utility(stmt.utility, cx);
+      break;
+  }
+  return res;
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,644 @@
+// sql/exec/select.cc — reading tables, joins, grouping, windows, sorting, set operations.
+#include <algorithm>
+#include <any>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/error.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/types/cast.h"
+#include "sql/types/compare.h"
+#include "sql/types/key_codec.h"
+#include "sql/types/row_codec.h"
+#include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::exec {
+
+using namespace hf::sql::bind;
+
+coord::KeySpace row_space(const catalog::Table& t) {
+  return coord::KeySpace{t.storage_id, 0};
+}
+
+std::vector<TypeRef> column_types(const catalog::Table& t) {
+  std::vector<TypeRef> v;
+  v.reserve(t.columns.size());
+  for (const auto& c : t.columns) v.push_back(c.type);
+  return v;
+}
+
+std::string encode_pk(const catalog::Table& t, const Row& row) {
+  std::string k;
+  for (int c : t.primary_key) types::encode_key(k, row[c], t.columns[c].type.oid);
+  return k;
+}
+
+coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p) {
+  return coord::LockWait{p, cx.session.lock_deadline(), &cx.session.cancel()};
+}
+
+void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecContext& cx) {
+  switch (o) {
+    case coord::LockOutcome::kWouldBlock:
+      throw SqlError(sqlstate::kLockNotAvailable,
+                     "could not obtain lock on row in relation \"" + t.name + "\"");
+    case coord::LockOutcome::kTimeout:
+      if (cx.session.cancel().pending() == runtime::CancelToken::kStatementTimeout)
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      throw SqlError(sqlstate::kLockNotAvailable, "canceling statement due to lock timeout");
+    case coord::LockOutcome::kDeadlock:
+      throw SqlError(sqlstate::kDeadlockDetected, "deadlock detected");
+    case coord::LockOutcome::kCancelled: {
+      auto k = cx.session.cancel().pending();
+      if (k == runtime::CancelToken::kStatementTimeout)
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      if (k == runtime::CancelToken::kTerminate)
+        throw FatalError(sqlstate::kAdminShutdown,
+                         "terminating connection due to administrator command");
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+    case coord::LockOutcome::kMemoryExceeded:
+      throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
+                     "You might need to increase max_locks_per_transaction.");
+    default:
+      throw SqlError(sqlstate::kInternalError, "unexpected lock outcome");
+  }
+}
+
+void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
+                ExecContext& cx, const std::function<bool(StoredRow&)>& cb) {
+  auto space = row_space(t);
+  auto ts = column_types(t);
+  auto emit = [&](const coord::RowVersion& rv) {
+    StoredRow sr;
+    sr.row = types::decode_row(rv.value, ts);
+    sr.key = rv.key;
+    sr.newest = rv.newest;
+    if (!rv.own_write) sr.seen = coord::Version{rv.visible_ts, false};
+    return cb(sr);
+  };
+  switch (acc.kind) {
+    case AccessKind::kPointGet: {
+      std::string key;
+      for (size_t i = 0; i < acc.key.size(); ++i) {
+        Datum v = eval(*acc.key[i], ctx_row, cx);
+        if (v.is_null()) return;
+        types::encode_key(key, v, t.columns[t.primary_key[i]].type.oid);
+      }
+      auto rv = cx.txn.get(space, key, key);
+      if (rv) emit(*rv);
+      return;
+    }
+    case AccessKind::kPkRange: {
+      std::string prefix;
+      for (size_t i = 0; i < acc.key.size(); ++i) {
+        Datum v = eval(*acc.key[i], ctx_row, cx);
+        if (v.is_null()) return;
+        types::encode_key(prefix, v, t.columns[t.primary_key[i]].type.oid);
+      }
+      auto cur = cx.txn.scan(space, prefix, types::prefix_successor(prefix));
+      while (auto rv = cur->next())
+        if (!emit(*rv)) return;
+      return;
+    }
+    case AccessKind::kIndexEq: {
+      const auto& idx = t.indexes[acc.index_pos];
+      std::string prefix;
+      for (size_t i = 0; i < acc.key.size(); ++i) {
+        Datum v = eval(*acc.key[i], ctx_row, cx);
+        if (v.is_null()) return;
+        types::encode_key(prefix, v, t.columns[idx.columns[i]].type.oid);
+      }
+      coord::KeySpace ispace{t.storage_id, idx.id};
+      std::vector<std::string> pks;
+      if (idx.unique) {
+        auto rv = cx.txn.get(ispace, prefix, prefix);
+        if (rv) pks.push_back(rv->value);
+      } else {
+        auto cur = cx.txn.scan(ispace, prefix, types::prefix_successor(prefix), false, prefix);
+        while (auto rv = cur->next()) pks.push_back(rv->key.substr(prefix.size()));
+      }
+      for (const auto& pk : pks) {
+        auto rv = cx.txn.get(space, pk, pk);
+        if (rv && !emit(*rv)) return;
+      }
+      return;
+    }
+    case AccessKind::kFullScan: {
+      auto cur = cx.txn.scan(space, "", "");
+      while (auto rv = cur->next())
+        if (!emit(*rv)) return;
+      return;
+    }
+  }
+}
+
+namespace {
+
+std::string group_key(const std::vector<Datum>& vals, const std::vector<Oid>& ts) {
+  std::string k;
+  for (size_t i = 0; i < vals.size(); ++i) {
+    Oid t = ts[i];
+    if (types::is_array_type(t) || t == type_oid::kUnknown || t == type_oid::kJson) {
+      // arrays: by their text form
+      k.push_back(vals[i].is_null() ? '\0' : '\1');
+      if (!vals[i].is_null()) {
+        std::string s = types::to_text(vals[i], TypeRef{t, -1});
+        types::encode_key(k, Datum(s), type_oid::kText);
+      }
+      continue;
+    }
+    types::encode_key(k, vals[i], t);
+  }
+  return k;
+}
+
+int compare_rows(const Row& a, const Row& b, const std::vector<SortKey>& keys,
+                 const std::vector<Oid>& ts) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const Datum& x = a[keys[i].expr->index];
+    const Datum& y = b[keys[i].expr->index];
+    int c;
+    if (x.is_null() || y.is_null()) {
+      if (x.is_null() && y.is_null())
+        c = 0;
+      else
+        c = x.is_null() ? (keys[i].nulls_first ? -1 : 1) : (keys[i].nulls_first ? 1 : -1);
+      if (c != 0) return c;  // null placement does not flip with DESC
+      continue;
+    }
+    c = types::compare(x, y, ts[i]);
+    if (keys[i].descending) c = -c;
+    if (c != 0) return c;
+  }
+  return 0;
+}
+
+void sort_rows(std::vector<Row>& rows, const std::vector<SortKey>& keys) {
+  if (keys.empty()) return;
+  std::vector<Oid> ts;
+  for (const auto& k : keys) ts.push_back(k.expr->type.oid);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [&](const Row& a, const Row& b) { return compare_rows(a, b, keys, ts) < 0; });
+}
+
+int64_t eval_count(const Expr* e, ExecContext& cx, int64_t dflt) {
+  if (!e) return dflt;
+  Datum v = eval(*e, Row{}, cx);
+  if (v.is_null()) return dflt;
+  return v.as_int();
+}
+
+std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
+                             const Expr* where_single) {
+  std::vector<Row> out;
+  switch (src.kind) {
+    case Source::Kind::kTable:
+      if (!src.virtual_table.empty()) return system_view_rows(src.virtual_table, cx);
+      scan_table(*src.table, src.access, ctx_row, cx, [&](StoredRow& r) {
+        if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
+        out.push_back(std::move(r.row));
+        return true;
+      });
+      return out;
+    case Source::Kind::kSubquery:
+      return run_select(*src.subquery, cx);
+    case Source::Kind::kValues:
+      for (const auto& r : src.values) {
+        Row row;
+        for (const auto& e : r) row.push_back(eval(*e, ctx_row, cx));
+        out.push_back(std::move(row));
+      }
+      return out;
+    case Source::Kind::kFunction: {
+      const Expr& f = *src.function;
+      std::vector<Datum> args;
+      for (const auto& a : f.args) args.push_back(eval(*a, ctx_row, cx));
+      for (auto& a : args)
+        if (a.is_null()) return out;
+      if (f.name == "generate_series") {
+        if (f.type.oid == type_oid::kNumeric) {
+          throw SqlError(sqlstate::kFeatureNotSupported,
+                         "generate_series(numeric) is not supported");
+        }
+        int64_t a = args[0].as_int(), b = args[1].as_int(),
+                step = args.size() > 2 ? args[2].as_int() : 1;
+        if (step == 0)
+          throw SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
+        for (int64_t v = a; step > 0 ? v <= b : v >= b; v += step) {
+          out.push_back(Row{Datum(v)});
+          if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
+        }
+        return out;
+      }
+      if (f.name == "unnest") {
+        for (const auto& d : *args[0].as_array()) out.push_back(Row{d});
+        return out;
+      }
+      return out;
+    }
+  }
+  return out;
+}
+
+std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx) {
+  Row empty;
+  if (p.sources.empty()) return {Row{}};
+  const Expr* where_single = p.sources.size() == 1 ? p.where.get() : nullptr;
+  std::vector<Row> acc = source_rows(p.sources[0], empty, cx, where_single);
+  for (size_t i = 1; i < p.sources.size(); ++i) {
+    const Source& src = p.sources[i];
+    std::vector<Row> right = source_rows(src, empty, cx, nullptr);
+    std::vector<Row> next;
+    std::vector<bool> right_matched(right.size(), false);
+    int left_width = src.offset;
+    auto combine = [&](const Row& l, const Row* r) {
+      Row row = l;
+      if (r)
+        row.insert(row.end(), r->begin(), r->end());
+      else
+        row.resize(left_width + src.width);
+      return row;
+    };
+    auto matches = [&](const Row& row) { return !src.on || eval_bool(*src.on, row, cx); };
+    auto null_left_row = [&](const Row& r) {
+      Row row(left_width);
+      row.insert(row.end(), r.begin(), r.end());
+      return row;
+    };
+    if (!src.hash_keys.empty()) {
+      std::unordered_multimap<std::string, size_t> ht;
+      std::vector<Oid> kt = src.hash_key_types;
+      for (size_t ri = 0; ri < right.size(); ++ri) {
+        std::vector<Datum> k;
+        bool null = false;
+        for (auto& hk : src.hash_keys) {
+          k.push_back(right[ri][hk.second]);
+          null |= right[ri][hk.second].is_null();
+        }
+        if (!null) ht.emplace(group_key(k, kt), ri);
+      }
+      for (const auto& l : acc) {
+        std::vector<Datum> k;
+        bool null = false;
+        for (auto& hk : src.hash_keys) {
+          k.push_back(l[hk.first]);
+          null |= l[hk.first].is_null();
+        }
+        bool any = false;
+        if (!null) {
+          auto range = ht.equal_range(group_key(k, kt));
+          for (auto it = range.first; it != range.second; ++it) {
+            Row row = combine(l, &right[it->second]);
+            if (!matches(row)) continue;
+            any = true;
+            right_matched[it->second] = true;
+            next.push_back(std::move(row));
+          }
+        }
+        if (!any && (src.join == Source::Join::kLeft || src.join == Source::Join::kFull))
+          next.push_back(combine(l, nullptr));
+      }
+    } else {
+      for (const auto& l : acc) {
+        bool any = false;
+        for (size_t ri = 0; ri < right.size(); ++ri) {
+          Row row = combine(l, &right[ri]);
+          if (!matches(row)) continue;
+          any = true;
+          right_matched[ri] = true;
+          next.push_back(std::move(row));
+        }
+        if (!any && (src.join == Source::Join::kLeft || src.join == Source::Join::kFull))
+          next.push_back(combine(l, nullptr));
+      }
+    }
+    if (src.join == Source::Join::kRight || src.join == Source::Join::kFull)
+      for (size_t ri = 0; ri < right.size(); ++ri)
+        if (!right_matched[ri]) next.push_back(null_left_row(right[ri]));
+    acc = std::move(next);
+  }
+  if (p.sources.size() > 1 && p.where) {
+    std::vector<Row> kept;
+    for (auto& r : acc)
+      if (eval_bool(*p.where, r, cx)) kept.push_back(std::move(r));
+    acc = std::move(kept);
+  }
+  return acc;
+}
+
+std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecContext& cx) {
+  struct Group {
+    std::vector<Datum> keys;
+    std::vector<std::any> states;
+    std::vector<std::unordered_set<std::string>> seen;  // DISTINCT aggregates
+  };
+  std::vector<Group> groups;
+  std::unordered_map<std::string, size_t> index;
+  std::vector<Oid> key_types;
+  for (const auto& g : p.group_by) key_types.push_back(g->type.oid);
+  auto new_group = [&](std::vector<Datum> keys) {
+    Group g;
+    g.keys = std::move(keys);
+    for (const auto& a : p.aggs) g.states.push_back(a.def->init());
+    g.seen.resize(p.aggs.size());
+    groups.push_back(std::move(g));
+    return groups.size() - 1;
+  };
+  for (const auto& row : input) {
+    std::vector<Datum> keys;
+    for (const auto& g : p.group_by) keys.push_back(eval(*g, row, cx));
+    std::string k = group_key(keys, key_types);
+    auto it = index.find(k);
+    size_t gi;
+    if (it == index.end()) {
+      gi = new_group(std::move(keys));
+      index.emplace(std::move(k), gi);
+    } else {
+      gi = it->second;
+    }
+    Group& g = groups[gi];
+    for (size_t a = 0; a < p.aggs.size(); ++a) {
+      const auto& ac = p.aggs[a];
+      if (ac.filter && !eval_bool(*ac.filter, row, cx)) continue;
+      std::vector<Datum> args;
+      bool null = false;
+      for (const auto& e : ac.args) {
+        args.push_back(eval(*e, row, cx));
+        null |= args.back().is_null();
+      }
+      if (null && ac.def->strict) continue;
+      if (ac.distinct) {
+        std::vector<Oid> ts;
+        for (const auto& e : ac.args) ts.push_back(e->type.oid);
+        if (!g.seen[a].insert(group_key(args, ts)).second) continue;
+      }
+      ac.def->step(g.states[a], args);
+    }
+  }
+  if (groups.empty() && p.group_by.empty()) new_group({});
+  std::vector<Row> out;
+  for (auto& g : groups) {
+    Row r = g.keys;
+    for (size_t a = 0; a < p.aggs.size(); ++a) r.push_back(p.aggs[a].def->final(g.states[a]));
+    if (p.having && !eval_bool(*p.having, r, cx)) continue;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Computes every window function for every row: values[row][window].
+std::vector<std::vector<Datum>> windows(const SelectPlan& p, const std::vector<Row>& rows,
+                                        ExecContext& cx) {
+  std::vector<std::vector<Datum>> values(rows.size(), std::vector<Datum>(p.windows.size()));
+  for (size_t w = 0; w < p.windows.size(); ++w) {
+    const WindowCall& wc = p.windows[w];
+    std::vector<Oid> pts;
+    for (const auto& e : wc.partition_by) pts.push_back(e->type.oid);
+    std::unordered_map<std::string, std::vector<size_t>> parts;
+    std::vector<std::string> order;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::vector<Datum> k;
+      for (const auto& e : wc.partition_by) k.push_back(eval(*e, rows[i], cx));
+      std::string key = group_key(k, pts);
+      auto [it, inserted] = parts.try_emplace(key);
+      if (inserted) order.push_back(key);
+      it->second.push_back(i);
+    }
+    for (const auto& key : order) {
+      auto& idx = parts[key];
+      // sort keys per row
+      std::vector<Row> sk(rows.size());
+      for (size_t i : idx) {
+        Row r;
+        for (const auto& o : wc.order_by) r.push_back(eval(*o.expr, rows[i], cx));
+        sk[i] = std::move(r);
+      }
+      std::vector<SortKey> keys;
+      std::vector<Oid> ots;
+      for (size_t k = 0; k < wc.order_by.size(); ++k) {
+        SortKey s;
+        s.expr = std::make_unique<Expr>();
+        s.expr->kind = ExprKind::kColumn;
+        s.expr->index = static_cast<int>(k);
+        s.expr->type = wc.order_by[k].expr->type;
+        s.descending = wc.order_by[k].descending;
+        s.nulls_first = wc.order_by[k].nulls_first;
+        ots.push_back(s.expr->type.oid);
+        keys.push_back(std::move(s));
+      }
+      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        return compare_rows(sk[a], sk[b], keys, ots) < 0;
+      });
+      auto peer = [&](size_t a, size_t b) { return compare_rows(sk[a], sk[b], keys, ots) == 0; };
+      const std::string& n = wc.name;
+      if (wc.agg) {
+        // Aggregate over the frame: with ORDER BY, from the start to the last peer; else all.
+        std::any st = wc.agg->init();
+        size_t i = 0;
+        while (i < idx.size()) {
+          size_t j = i;
+          while (j < idx.size() && (wc.order_by.empty() || peer(idx[i], idx[j]))) {
+            std::vector<Datum> args;
+            bool null = false;
+            for (const auto& a : wc.args) {
+              args.push_back(eval(*a, rows[idx[j]], cx));
+              null |= args.back().is_null();
+            }
+            if (!(null && wc.agg->strict)) wc.agg->step(st, args);
+            ++j;
+          }
+          if (wc.order_by.empty()) j = idx.size();
+          std::any copy = st;
+          Datum v = wc.agg->final(copy);
+          for (size_t k = i; k < j; ++k) values[idx[k]][w] = v;
+          i = j;
+        }
+        continue;
+      }
+      int64_t rank = 0, dense = 0;
+      for (size_t pos = 0; pos < idx.size(); ++pos) {
+        size_t r = idx[pos];
+        bool new_peer = pos == 0 || !peer(idx[pos - 1], r);
+        if (new_peer) {
+          rank = static_cast<int64_t>(pos) + 1;
+          ++dense;
+        }
+        if (n == "row_number")
+          values[r][w] = Datum(static_cast<int64_t>(pos) + 1);
+        else if (n == "rank")
+          values[r][w] = Datum(rank);
+        else if (n == "dense_rank")
+          values[r][w] = Datum(dense);
+        else if (n == "percent_rank")
+          values[r][w] = Datum(idx.size() > 1 ? double(rank - 1) / double(idx.size() - 1) : 0.0);
+        else if (n == "lead" || n == "lag") {
+          int64_t off = 1;
+          if (wc.args.size() > 1) {
+            Datum o = eval(*wc.args[1], rows[r], cx);
+            if (o.is_null()) {
+              values[r][w] = Datum::Null();
+              continue;
+            }
+            off = o.as_int();
+          }
+          int64_t target = static_cast<int64_t>(pos) + (n == "lead" ? off : -off);
+          if (target >= 0 && target < static_cast<int64_t>(idx.size()))
+            values[r][w] = eval(*wc.args[0], rows[idx[target]], cx);
+          else
+            values[r][w] = wc.args.size() > 2 ? eval(*wc.args[2], rows[r], cx) : Datum::Null();
+        } else if (n == "first_value") {
+          values[r][w] = eval(*wc.args[0], rows[idx[0]], cx);
+        } else if (n == "last_value") {
+          size_t last = pos;
+          while (last + 1 < idx.size() && peer(idx[last + 1], r)) ++last;
+          values[r][w] =
+              eval(*wc.args[0], rows[idx[wc.order_by.empty() ? idx.size() - 1 : last]], cx);
+        } else {
+          throw SqlError(sqlstate::kFeatureNotSupported,
+                         "window function " + n + " is not supported");
+        }
+      }
+    }
+  }
+  return values;
+}
+
+std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
+  std::vector<Row> l = run_select(*p.left, cx);
+  std::vector<Row> r = run_select(*p.right, cx);
+  std::vector<Oid> ts;
+  for (auto& t : p.types) ts.push_back(t.oid);
+  auto conv = [&](std::vector<Row>& rows, const SelectPlan& side) {
+    for (auto& row : rows)
+      for (int i = 0; i < p.visible; ++i)
+        if (side.types[i].oid != p.types[i].oid && !row[i].is_null())
+          row[i] = types::cast(row[i], side.types[i], p.types[i]);
+  };
+  conv(l, *p.left);
+  conv(r, *p.right);
+  std::vector<Row> out;
+  if (p.setop == SetOp::kUnion) {
+    if (p.setop_all) {
+      out = std::move(l);
+      for (auto& x : r) out.push_back(std::move(x));
+    } else {
+      std::unordered_set<std::string> seen;
+      for (auto* side : {&l, &r})
+        for (auto& x : *side)
+          if (seen.insert(group_key(x, ts)).second) out.push_back(std::move(x));
+    }
+  } else {
+    std::unordered_map<std::string, int64_t> counts;
+    for (auto& x : r) counts[group_key(x, ts)]++;
+    std::unordered_set<std::string> emitted;
+    for (auto& x : l) {
+      std::string k = group_key(x, ts);
+      auto it = counts.find(k);
+      bool in_right = it != counts.end() && it->second > 0;
+      if (p.setop == SetOp::kIntersect) {
+        if (!in_right) continue;
+        if (p.setop_all)
+          it->second--;
+        else if (!emitted.insert(k).second)
+          continue;
+        out.push_back(std::move(x));
+      } else {
+        if (in_right) {
+          if (p.setop_all) it->second--;
+          continue;
+        }
+        if (!p.setop_all && !emitted.insert(k).second) continue;
+        out.push_back(std::move(x));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
+  std::vector<Row> rows;
+  if (p.setop != SetOp::kNone) {
+    rows = setop(p, cx);
+  } else {
+    std::vector<Row> input;
+    // SELECT ... FOR UPDATE on one table: lock each row that passes WHERE, re-checking the
+    // newest version under READ COMMITTED (EvalPlanQual).
+    if (p.lock_rows && p.sources.size() == 1 && p.sources[0].kind == Source::Kind::kTable &&
+        p.sources[0].virtual_table.empty()) {
+      const auto& t = *p.sources[0].table;
+      auto space = row_space(t);
+      auto ts = column_types(t);
+      std::vector<StoredRow> cands;
+      scan_table(t, p.sources[0].access, Row{}, cx, [&](StoredRow& r) {
+        if (!p.where || eval_bool(*p.where, r.row, cx)) cands.push_back(std::move(r));
+        return true;
+      });
+      for (auto& c : cands) {
+        auto res =
+            cx.txn.lock(space, c.key, c.key, p.lock_strength, lock_wait(cx, p.lock_wait), c.seen);
+        if (res.outcome == coord::LockOutcome::kWouldBlock &&
+            p.lock_wait == coord::WaitPolicy::kSkipLocked)
+          continue;
+        if (res.outcome == coord::LockOutcome::kVersionMismatch) {
+          if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+            throw SqlError(sqlstate::kSerializationFailure,
+                           "could not serialize access due to concurrent update");
+          if (res.newest.deleted || !res.value) continue;
+          Row nr = types::decode_row(*res.value, ts);
+          if (p.where && !eval_bool(*p.where, nr, cx)) continue;
+          input.push_back(std::move(nr));
+          continue;
+        }
+        if (res.outcome != coord::LockOutcome::kGranted) throw_lock_failure(res.outcome, t, cx);
+        input.push_back(std::move(c.row));
+      }
+    } else {
+      input = join_sources(p, cx);
+    }
+    std::vector<Row> pre = p.grouped ? aggregate(p, input, cx) : std::move(input);
+    std::vector<std::vector<Datum>> wv;
+    if (!p.windows.empty()) wv = windows(p, pre, cx);
+    rows.reserve(pre.size());
+    for (size_t i = 0; i < pre.size(); ++i) {
+      if (!wv.empty()) cx.window_values = &wv[i];
+      Row out;
+      out.reserve(p.targets.size());
+      for (const auto& t : p.targets) out.push_back(eval(*t, pre[i], cx));
+      rows.push_back(std::move(out));
+    }
+    cx.window_values = nullptr;
+    if (p.distinct) {
+      std::vector<Oid> ts;
+      for (int i = 0; i < p.visible; ++i) ts.push_back(p.types[i].oid);
+      std::unordered_set<std::string> seen;
+      std::vector<Row> kept;
+      for (auto& r : rows) {
+        std::vector<Datum> vis(r.begin(), r.begin() + p.visible);
+        if (seen.insert(group_key(vis, ts)).second) kept.push_back(std::move(r));
+      }
+      rows = std::move(kept);
+    }
+  }
+  sort_rows(rows, p.order_by);
+  int64_t offset = eval_count(p.offset.get(), cx, 0);
+  int64_t limit = eval_count(p.limit.get(), cx, -1);
+  if (offset < 0) throw SqlError("2201X", "OFFSET must not be negative");
+  if (p.limit && limit < 0 && !eval(*p.limit, Row{}, cx).is_null())
+    throw SqlError("2201W", "LIMIT must not be negative");
+  if (offset > 0) {
+    if (static_cast<size_t>(offset) >= rows.size())
+      rows.clear();
+    else
+      rows.erase(rows.begin(), rows.begin() + offset);
+  }
+  if (limit >= 0 && static_cast<size_t>(limit) < rows.size()) rows.resize(limit);
+  for (auto& r : rows)
+    if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);
+  return rows;
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,238 @@
+// sql/exec/system_views.cc — rows of the pg_catalog / information_schema relations defined in
+// bind/virtual_tables.cc, generated from the catalog and the session registry.
+#include "common/error.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/types/type_info.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+constexpr Oid kPgCatalogNs = 11;
+constexpr Oid kPublicNs = 2200;
+constexpr Oid kInfoSchemaNs = 13000;
+constexpr Oid kBtreeAm = 403;
+constexpr Oid kHeapAm = 2;
+constexpr Oid kSuperuser = 10;
+
+Datum ch(char c) {
+  return Datum(std::string(1, c));
+}
+Datum oid(Oid o) {
+  return Datum(static_cast<int64_t>(o));
+}
+Datum null() {
+  return Datum::Null();
+}
+
+}  // namespace
+
+std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
+  std::vector<Row> out;
+  auto tables = cx.catalog.tables();
+  std::string view = name.substr(name.find('.') + 1);
+  bool info = name.rfind("information_schema.", 0) == 0;
+  auto user = [&]() {
+    auto i = cx.session.registry().find(cx.session.backend_pid());
+    return i && !i->user.empty() ? i->user : std::string("postgres");
+  };
+  auto database = [&]() {
+    auto i = cx.session.registry().find(cx.session.backend_pid());
+    return i && !i->database.empty() ? i->database : std::string("postgres");
+  };
+  if (info && view == "tables") {
+    for (const auto& t : tables)
+      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum("BASE TABLE")});
+    return out;
+  }
+  if (info && view == "columns") {
+    for (const auto& t : tables)
+      for (size_t i = 0; i < t->columns.size(); ++i) {
+        const auto& c = t->columns[i];
+        out.push_back(
+            {Datum(database()), Datum("public"), Datum(t->name), Datum(c.name),
+             Datum(int64_t(i + 1)), c.default_expr.empty() ? null() : Datum(c.default_expr),
+             Datum(c.not_null ? "NO" : "YES"), Datum(types::format_type(TypeRef{c.type.oid, -1}))});
+      }
+    return out;
+  }
+  if (view == "pg_class") {
+    auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex) {
+      out.push_back({oid(o),
+                     Datum(n),
+                     oid(kPublicNs),
+                     oid(0),
+                     oid(kSuperuser),
+                     oid(kind == 'i'   ? kBtreeAm
+                         : kind == 'r' ? kHeapAm
+                                       : 0),
+                     oid(o),
+                     oid(0),
+                     Datum(int64_t{0}),
+                     Datum(-1.0),
+                     Datum(hasindex),
+                     Datum(false),
+                     ch('p'),
+                     ch(kind),
+                     Datum(int64_t{natts}),
+                     Datum(int64_t{0}),
+                     Datum(false),
+                     Datum(false),
+                     Datum(false),
+                     Datum(false),
+                     Datum(false),
+                     Datum(true),
+                     ch('d'),
+                     Datum(false),
+                     null(),
+                     null()});
+    };
+    for (const auto& t : tables) {
+      rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
+          !t->primary_key.empty() || !t->indexes.empty());
+      if (!t->primary_key.empty())
+        rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false);
+      for (const auto& i : t->indexes)
+        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false);
+    }
+    for (const auto& s : cx.catalog.sequences())
+      if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false);
+    return out;
+  }
+  if (view == "pg_namespace") {
+    out.push_back({oid(kPgCatalogNs), Datum("pg_catalog"), oid(kSuperuser)});
+    out.push_back({oid(kPublicNs), Datum("public"), oid(kSuperuser)});
+    out.push_back({oid(kInfoSchemaNs), Datum("information_schema"), oid(kSuperuser)});
+    return out;
+  }
+  if (view == "pg_am") {
+    out.push_back({oid(kHeapAm), Datum("heap"), ch('t')});
+    out.push_back({oid(kBtreeAm), Datum("btree"), ch('i')});
+    return out;
+  }
+  if (view == "pg_type") {
+    for (Oid o = 1; o < 5000; ++o) {
+      const auto* ti = types::find_type(o);
+      if (!ti) continue;
+      out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
+                     Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
+                     oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
+                     oid(kSuperuser)});
+    }
+    return out;
+  }
+  if (view == "pg_attribute") {
+    for (const auto& t : tables)
+      for (size_t i = 0; i < t->columns.size(); ++i) {
+        const auto& c = t->columns[i];
+        const auto* ti = types::find_type(c.type.oid);
+        out.push_back({oid(t->oid), Datum(c.name), oid(c.type.oid),
+                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
+                       Datum(int64_t{c.type.typmod}), Datum(c.not_null),
+                       Datum(!c.default_expr.empty()), Datum(false),
+                       ch(c.identity_always ? 'a' : '\0'), ch('\0'), oid(0), Datum(int64_t{-1})});
+        if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
+        out.back()[10] = Datum(std::string());
+      }
+    return out;
+  }
+  if (view == "pg_index") {
+    auto keys = [&](const std::vector<int>& cols) {
+      std::string s;
+      for (size_t i = 0; i < cols.size(); ++i) s += (i ? " " : "") + std::to_string(cols[i] + 1);
+      return s;
+    };
+    for (const auto& t : tables) {
+      if (!t->primary_key.empty())
+        out.push_back({oid(t->pkey_oid), oid(t->oid), Datum(int64_t(t->primary_key.size())),
+                       Datum(true), Datum(true), Datum(false), Datum(true), Datum(false),
+                       Datum(keys(t->primary_key)), Datum(false), Datum(true)});
+      for (const auto& i : t->indexes)
+        out.push_back({oid(i.oid), oid(t->oid), Datum(int64_t(i.columns.size() + i.include.size())),
+                       Datum(i.unique), Datum(false), Datum(false), Datum(true), Datum(false),
+                       Datum(keys(i.columns)), Datum(false), Datum(true)});
+    }
+    return out;
+  }
+  if (view == "pg_constraint") {
+    for (const auto& t : tables) {
+      if (!t->primary_key.empty())
+        out.push_back({oid(t->pkey_oid), Datum(t->pkey_name), oid(kPublicNs), ch('p'), oid(t->oid),
+                       oid(t->pkey_oid), oid(0), Datum(true)});
+      for (const auto& i : t->indexes)
+        if (i.constraint)
+          out.push_back({oid(i.oid), Datum(i.name), oid(kPublicNs), ch('u'), oid(t->oid),
+                         oid(i.oid), oid(0), Datum(true)});
+      for (const auto& f : t->foreign_keys)
+        out.push_back({oid(0), Datum(f.name), oid(kPublicNs), ch('f'), oid(t->oid), oid(0),
+                       oid(f.ref_table), Datum(true)});
+      for (const auto& c : t->checks)
+        out.push_back({oid(0), Datum(c.name), oid(kPublicNs), ch('c'), oid(t->oid), oid(0), oid(0),
+                       Datum(true)});
+    }
+    return out;
+  }
+  if (view == "pg_database") {
+    for (const char* d : {"postgres", "template0", "template1"}) {
+      std::string dn = d;
+      out.push_back({oid(dn == "postgres"    ? 5
+                         : dn == "template0" ? 4
+                                             : 1),
+                     Datum(dn), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
+                     Datum("C.UTF-8"), Datum(dn != "postgres"), Datum(dn != "template0"), null(),
+                     ch('c'), null()});
+    }
+    std::string cur = database();
+    if (cur != "postgres" && cur != "template0" && cur != "template1")
+      out.push_back({oid(16384), Datum(cur), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
+                     Datum("C.UTF-8"), Datum(false), Datum(true), null(), ch('c'), null()});
+    return out;
+  }
+  if (view == "pg_settings") {
+    for (const char* n :
+         {"server_version", "server_version_num", "client_encoding", "DateStyle", "TimeZone",
+          "statement_timeout", "lock_timeout", "deadlock_timeout", "default_transaction_isolation",
+          "transaction_isolation", "application_name", "search_path", "max_connections",
+          "standard_conforming_strings", "integer_datetimes"}) {
+      std::string v;
+      try {
+        v = cx.session.get_setting(n);
+      } catch (const SqlError&) {
+        continue;
+      }
+      out.push_back({Datum(n), Datum(v), null(), null(), null(), Datum("user"), Datum("string"),
+                     Datum("default")});
+    }
+    return out;
+  }
+  if (view == "pg_roles") {
+    out.push_back({Datum(user()), Datum(true), Datum(true), Datum(true), Datum(true), Datum(true),
+                   Datum(true), Datum(int64_t{-1}), null(), Datum(true), oid(kSuperuser)});
+    return out;
+  }
+  if (view == "pg_user") {
+    out.push_back({Datum(user()), oid(kSuperuser), Datum(true), Datum(true)});
+    return out;
+  }
+  if (view == "pg_stat_activity") {
+    for (const auto& s : cx.session.registry().snapshot()) {
+      auto ts = [](int64_t us) { return us == 0 ? null() : Datum(us); };
+      out.push_back({oid(5), Datum(s.database), Datum(int64_t{s.pid}), Datum(s.user),
+                     Datum(s.application_name), ts(s.backend_start_us), ts(s.xact_start_us),
+                     ts(s.query_start_us),
+                     s.wait_event_type.empty() ? null() : Datum(s.wait_event_type),
+                     s.wait_event.empty() ? null() : Datum(s.wait_event), Datum(s.state),
+                     s.txn_id ? Datum(static_cast<int64_t>(s.txn_id)) : null(), Datum(s.query),
+                     Datum("client backend")});
+    }
+    return out;
+  }
+  // pg_locks (issue 4 fills it), pg_description, pg_inherits, pg_partitioned_table, pg_tablespace.
+  if (view == "pg_tablespace") {
+    out.push_back({oid(1663), Datum("pg_default")});
+    out.push_back({oid(1664), Datum("pg_global")});
+  }
+  return out;
+}
+
+}  // namespace hf::sql::exec

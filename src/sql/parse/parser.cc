@@ -1,0 +1,320 @@
+// sql/parse/parser.cc — see parser.h.
+#include "sql/parse/parser.h"
+
+#include <pg_query.h>
+
+#include <cstring>
+
+namespace hf::sql::parse {
+
+ParseTree::~ParseTree() {
+  if (result != nullptr) pg_query__parse_result__free_unpacked(result, nullptr);
+}
+
+namespace {
+
+std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
+  PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql.c_str());
+  if (r.error != nullptr) {
+    Error e;
+    e.sqlstate = sqlstate::kSyntaxError;
+    e.message = r.error->message ? r.error->message : "syntax error";
+    e.position = r.error->cursorpos;
+    // libpg_query reports some errors (e.g. bad integer literal) with other codes; its
+    // messages are PostgreSQL's, and syntax errors are the common case.
+    if (e.message.rfind("syntax error", 0) != 0 &&
+        e.message.find("unterminated") == std::string::npos &&
+        e.message.find("at end of input") == std::string::npos) {
+      if (e.message.find("out of range") != std::string::npos)
+        e.sqlstate = sqlstate::kNumericValueOutOfRange;
+    }
+    pg_query_free_protobuf_parse_result(r);
+    throw SqlError(std::move(e));
+  }
+  auto tree = std::make_shared<ParseTree>();
+  tree->result = pg_query__parse_result__unpack(
+      nullptr, r.parse_tree.len, reinterpret_cast<const uint8_t*>(r.parse_tree.data));
+  pg_query_free_protobuf_parse_result(r);
+  if (tree->result == nullptr)
+    throw SqlError(sqlstate::kInternalError, "could not unpack parse tree");
+  return tree;
+}
+
+std::string const_text(const PgQuery__Node* n) {
+  if (n == nullptr) return "";
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_A_CONST: {
+      const auto* c = n->a_const;
+      if (c->isnull) return "";
+      switch (c->val_case) {
+        case PG_QUERY__A__CONST__VAL_IVAL:
+          return std::to_string(c->ival->ival);
+        case PG_QUERY__A__CONST__VAL_FVAL:
+          return c->fval->fval;
+        case PG_QUERY__A__CONST__VAL_SVAL:
+          return c->sval->sval;
+        case PG_QUERY__A__CONST__VAL_BOOLVAL:
+          return c->boolval->boolval ? "on" : "off";
+        default:
+          return "";
+      }
+    }
+    case PG_QUERY__NODE__NODE_TYPE_CAST:
+      return const_text(n->type_cast->arg);
+    case PG_QUERY__NODE__NODE_STRING:
+      return n->string->sval;
+    case PG_QUERY__NODE__NODE_INTEGER:
+      return std::to_string(n->integer->ival);
+    case PG_QUERY__NODE__NODE_FLOAT:
+      return n->float_->fval;
+    default:
+      return "";
+  }
+}
+
+// Transaction modes of BEGIN / SET TRANSACTION: DefElems transaction_isolation,
+// transaction_read_only, transaction_deferrable.
+void read_transaction_modes(PgQuery__Node** opts, size_t n, RawStatement& out) {
+  for (size_t i = 0; i < n; ++i) {
+    if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+    const auto* d = opts[i]->def_elem;
+    std::string name = d->defname ? d->defname : "";
+    std::string v = const_text(d->arg);
+    if (name == "transaction_isolation") out.isolation = v;
+    if (name == "transaction_read_only") out.read_only = (v == "1" || v == "on" || v == "true");
+  }
+}
+
+void classify(const PgQuery__Node* node, RawStatement& out) {
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_TRANSACTION_STMT: {
+      const auto* t = node->transaction_stmt;
+      out.chain = t->chain;
+      switch (t->kind) {
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
+          out.kind = StatementKind::kBegin, out.tag = "BEGIN";
+          read_transaction_modes(t->options, t->n_options, out);
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START:
+          out.kind = StatementKind::kBegin, out.tag = "START TRANSACTION";
+          read_transaction_modes(t->options, t->n_options, out);
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT:
+          out.kind = StatementKind::kCommit, out.tag = "COMMIT";
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+          out.kind = StatementKind::kRollback, out.tag = "ROLLBACK";
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+          out.kind = StatementKind::kSavepoint, out.tag = "SAVEPOINT";
+          out.name = t->savepoint_name ? t->savepoint_name : "";
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE:
+          out.kind = StatementKind::kRelease, out.tag = "RELEASE";
+          out.name = t->savepoint_name ? t->savepoint_name : "";
+          return;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+          out.kind = StatementKind::kRollbackTo, out.tag = "ROLLBACK";
+          out.name = t->savepoint_name ? t->savepoint_name : "";
+          return;
+        default:
+          return;  // two-phase commit: left to prepare(), which refuses it
+      }
+    }
+    case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: {
+      const auto* s = node->variable_set_stmt;
+      out.name = s->name ? s->name : "";
+      out.is_local = s->is_local;
+      switch (s->kind) {
+        case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
+          out.kind = StatementKind::kSet, out.tag = "SET";
+          for (size_t i = 0; i < s->n_args; ++i) out.values.push_back(const_text(s->args[i]));
+          return;
+        case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+          out.kind = StatementKind::kSet, out.tag = "SET";
+          return;
+        case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_MULTI:
+          out.kind = StatementKind::kSet, out.tag = "SET";
+          out.set_transaction = true;
+          out.session_characteristics = out.name == "SESSION CHARACTERISTICS";
+          read_transaction_modes(s->args, s->n_args, out);
+          return;
+        case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
+          out.kind = StatementKind::kReset, out.tag = "RESET";
+          return;
+        case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+          out.kind = StatementKind::kReset, out.tag = "RESET";
+          out.name = "all";
+          return;
+        default:
+          out.kind = StatementKind::kSet, out.tag = "SET";
+          return;
+      }
+    }
+    case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
+      out.kind = StatementKind::kShow, out.tag = "SHOW";
+      out.name = node->variable_show_stmt->name ? node->variable_show_stmt->name : "";
+      return;
+    case PG_QUERY__NODE__NODE_DISCARD_STMT:
+      out.kind = StatementKind::kDiscard;
+      switch (node->discard_stmt->target) {
+        case PG_QUERY__DISCARD_MODE__DISCARD_PLANS:
+          out.tag = "DISCARD PLANS", out.name = "plans";
+          break;
+        case PG_QUERY__DISCARD_MODE__DISCARD_SEQUENCES:
+          out.tag = "DISCARD SEQUENCES", out.name = "sequences";
+          break;
+        case PG_QUERY__DISCARD_MODE__DISCARD_TEMP:
+          out.tag = "DISCARD TEMP", out.name = "temp";
+          break;
+        default:
+          out.tag = "DISCARD ALL", out.name = "all";
+          break;
+      }
+      return;
+    case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
+      out.kind = StatementKind::kDeallocate;
+      out.name = node->deallocate_stmt->name ? node->deallocate_stmt->name : "";
+      out.tag = out.name.empty() ? "DEALLOCATE ALL" : "DEALLOCATE";
+      return;
+    default:
+      out.kind = StatementKind::kQuery;
+      return;
+  }
+}
+
+}  // namespace
+
+std::vector<RawStatement> parse_sql(const std::string& sql) {
+  auto tree = parse_tree(sql);
+  std::vector<RawStatement> out;
+  for (size_t i = 0; i < tree->result->n_stmts; ++i) {
+    const PgQuery__RawStmt* rs = tree->result->stmts[i];
+    RawStatement raw;
+    size_t loc = static_cast<size_t>(rs->stmt_location);
+    size_t len = rs->stmt_len == 0 ? sql.size() - loc : static_cast<size_t>(rs->stmt_len);
+    raw.text = sql.substr(loc, len);
+    // Trim leading whitespace, as PostgreSQL's debug_query_string shows it.
+    size_t b = raw.text.find_first_not_of(" \t\r\n");
+    if (b != std::string::npos && b > 0) raw.text.erase(0, b);
+    auto ps = std::make_shared<ParsedStatement>();
+    ps->tree = tree;
+    ps->node = rs->stmt;
+    ps->location = static_cast<int>(loc);
+    raw.tree = ps;
+    if (rs->stmt == nullptr) {
+      raw.kind = StatementKind::kEmpty;
+    } else {
+      classify(rs->stmt, raw);
+      if (raw.kind == StatementKind::kQuery) raw.tag = utility_tag(rs->stmt);
+    }
+    out.push_back(std::move(raw));
+  }
+  if (out.empty()) {
+    RawStatement raw;
+    raw.kind = StatementKind::kEmpty;
+    out.push_back(std::move(raw));
+  }
+  return out;
+}
+
+const ParsedStatement& parsed(const RawStatement& raw) {
+  return *static_cast<const ParsedStatement*>(raw.tree.get());
+}
+
+std::shared_ptr<ParseTree> parse_expression(const std::string& expr, const PgQuery__Node** out) {
+  auto tree = parse_tree("SELECT " + expr);
+  *out = nullptr;
+  if (tree->result->n_stmts == 1) {
+    const auto* n = tree->result->stmts[0]->stmt;
+    if (n && n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+        n->select_stmt->n_target_list == 1) {
+      const auto* t = n->select_stmt->target_list[0];
+      if (t->node_case == PG_QUERY__NODE__NODE_RES_TARGET) *out = t->res_target->val;
+    }
+  }
+  if (*out == nullptr) throw SqlError(sqlstate::kSyntaxError, "invalid stored expression: " + expr);
+  return tree;
+}
+
+std::string deparse_expr(const PgQuery__Node* expr) {
+  PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
+  rt.val = const_cast<PgQuery__Node*>(expr);
+  PgQuery__Node rt_node = PG_QUERY__NODE__INIT;
+  rt_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+  rt_node.res_target = &rt;
+  PgQuery__Node* targets[1] = {&rt_node};
+  PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+  sel.n_target_list = 1;
+  sel.target_list = targets;
+  sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+  sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+  PgQuery__Node sel_node = PG_QUERY__NODE__INIT;
+  sel_node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+  sel_node.select_stmt = &sel;
+  PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
+  raw.stmt = &sel_node;
+  PgQuery__RawStmt* stmts[1] = {&raw};
+  PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
+  pr.version = 150001;
+  pr.n_stmts = 1;
+  pr.stmts = stmts;
+  std::string buf(pg_query__parse_result__get_packed_size(&pr), '\0');
+  pg_query__parse_result__pack(&pr, reinterpret_cast<uint8_t*>(buf.data()));
+  PgQueryProtobuf pb{buf.size(), buf.data()};
+  PgQueryDeparseResult d = pg_query_deparse_protobuf(pb);
+  std::string out;
+  if (d.error == nullptr && d.query != nullptr) {
+    out = d.query;
+    if (out.rfind("SELECT ", 0) == 0) out = out.substr(7);
+  }
+  pg_query_free_deparse_result(d);
+  if (out.empty()) throw SqlError(sqlstate::kInternalError, "could not deparse expression");
+  return out;
+}
+
+std::string utility_tag(const PgQuery__Node* node) {
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_SELECT_STMT:
+      return "SELECT";
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+      return "INSERT";
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+      return "UPDATE";
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+      return "DELETE";
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+      return "CREATE TABLE";
+    case PG_QUERY__NODE__NODE_DROP_STMT:
+      switch (node->drop_stmt->remove_type) {
+        case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+          return "DROP INDEX";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+          return "DROP SEQUENCE";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+          return "DROP VIEW";
+        default:
+          return "DROP TABLE";
+      }
+    case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+      return "TRUNCATE TABLE";
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      return "CREATE INDEX";
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+      return "ALTER TABLE";
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+      return node->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE";
+    case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
+      return "CHECKPOINT";
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+      return "COPY";
+    case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
+      return "EXPLAIN";
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+      return "CREATE SEQUENCE";
+    default:
+      return "";
+  }
+}
+
+}  // namespace hf::sql::parse

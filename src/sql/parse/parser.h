@@ -1,0 +1,52 @@
+// sql/parse/parser.h — SQL text to PostgreSQL parse trees (libpg_query 15, protobuf form).
+//
+// Owns: splitting a query string into statements, turning syntax errors into SqlError 42601
+// with PostgreSQL's message and cursor position, and recognising the statements the session
+// carries out itself (BEGIN/COMMIT/SET/SHOW/...; see sql/engine.h). The typed protobuf-c
+// structs of pg_query.pb-c.h are the tree the binder reads.
+//
+// Thread safety: parse_sql() is thread-safe (libpg_query keeps per-thread memory contexts).
+// A ParsedStatement is immutable and shared by every RawStatement cut from the same string.
+// Never suspends.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include "sql/engine.h"
+
+namespace hf::sql::parse {
+
+// The unpacked protobuf of one query string; frees it when the last statement goes.
+struct ParseTree {
+  PgQuery__ParseResult* result = nullptr;
+  ~ParseTree();
+};
+
+// What RawStatement::tree points to.
+struct ParsedStatement {
+  std::shared_ptr<ParseTree> tree;
+  const PgQuery__Node* node = nullptr;  // the statement (SelectStmt, InsertStmt, ...)
+  int location = 0;                     // byte offset of the statement in the string
+};
+
+// Parses and splits sql. Throws SqlError 42601 on a syntax error.
+std::vector<RawStatement> parse_sql(const std::string& sql);
+
+// The parsed statement of a RawStatement made by parse_sql(). REQUIRES raw.tree set.
+const ParsedStatement& parsed(const RawStatement& raw);
+
+// Parses one expression (as "SELECT <expr>") and returns the ResTarget's value node; the
+// returned tree keeps it alive. Used for stored DEFAULT / CHECK / index expressions.
+std::shared_ptr<ParseTree> parse_expression(const std::string& expr, const PgQuery__Node** out);
+
+// SQL text of an expression node (libpg_query's deparser), for stored DEFAULT/CHECK text.
+std::string deparse_expr(const PgQuery__Node* expr);
+
+// The command tag PostgreSQL reports for a utility statement node ("CREATE TABLE", ...).
+std::string utility_tag(const PgQuery__Node* node);
+
+}  // namespace hf::sql::parse

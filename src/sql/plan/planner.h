@@ -1,0 +1,27 @@
+// sql/plan/planner.h — access paths and join methods for bound statements.
+//
+// Owns: the choice of how each base table is read (PostgreSQL's names in EXPLAIN):
+//   - all primary-key columns bound by equality to values known before the scan (constants,
+//     parameters, outer columns): a point get — one partition, never a scan ("Index Scan
+//     using t_pkey");
+//   - a primary-key prefix bound: a range scan over [prefix, successor(prefix));
+//   - every column of a secondary index bound by equality: an index lookup;
+//   - otherwise a full scan merged across partitions in key order ("Seq Scan").
+// and, for joins, hash join keys from equality conjuncts between a new source and what
+// comes before it. The WHERE clause is always re-evaluated on the rows found, so an access
+// path only narrows what is read. Pure; never suspends.
+#pragma once
+
+#include <string>
+
+#include "sql/bind/bound.h"
+
+namespace hf::sql::plan {
+
+void plan_statement(bind::BoundStatement& stmt);
+// Deep copy of a bound expression.
+bind::ExprPtr clone(const bind::Expr& e);
+// Plain-text EXPLAIN output, one line per node.
+std::string explain(const bind::BoundStatement& stmt);
+
+}  // namespace hf::sql::plan

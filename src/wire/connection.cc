@@ -1,0 +1,513 @@
+#include "wire/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <cstring>
+
+#include "runtime/fiber.h"
+#include "wire/protocol.h"
+#include "wire/server.h"
+
+namespace hf::wire {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kInitialInput = 8192;
+constexpr size_t kMaxIdleBuffer = 65536;
+
+Error fatal(const char* state, std::string msg) {
+  Error e;
+  e.sqlstate = state;
+  e.message = std::move(msg);
+  e.severity = "FATAL";
+  return e;
+}
+
+// Messages after which an error starts skip-till-Sync (PostgreSQL's
+// doing_extended_query_message).
+bool is_extended(char type) {
+  return type == 'P' || type == 'B' || type == 'E' || type == 'D' || type == 'C' || type == 'H';
+}
+}  // namespace
+
+Connection::Connection(WireServer& server, asio::ip::tcp::socket socket)
+    : server_(server), socket_(std::move(socket)) {}
+
+Connection::~Connection() = default;
+
+void Connection::shutdown() {
+  std::weak_ptr<Connection> weak = weak_from_this();
+  asio::post(socket_.get_executor(), [weak] {
+    auto self = weak.lock();
+    if (!self) return;
+    if (self->session_) self->session_->cancel_token().request(runtime::CancelToken::kTerminate);
+    boost::system::error_code ec;
+    self->socket_.close(ec);
+  });
+}
+
+// ---- socket I/O ----
+
+size_t Connection::read_some(char* p, size_t n) {
+  for (;;) {
+    boost::system::error_code ec;
+    size_t got = socket_.read_some(asio::buffer(p, n), ec);
+    if (!ec) return got;
+    if (ec != asio::error::would_block && ec != asio::error::try_again) throw Lost{};
+    auto ev = runtime::Event::create();
+    boost::system::error_code wait_ec;
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [ev, &wait_ec](const boost::system::error_code& e) {
+                         wait_ec = e;
+                         ev->complete(runtime::WakeReason::kSignalled);
+                       });
+    ev->wait();
+    if (wait_ec) throw Lost{};
+  }
+}
+
+void Connection::write_all(std::string_view data) {
+  while (!data.empty()) {
+    boost::system::error_code ec;
+    size_t n = socket_.write_some(asio::buffer(data.data(), data.size()), ec);
+    if (!ec) {
+      data.remove_prefix(n);
+      continue;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) throw Lost{};
+    auto ev = runtime::Event::create();
+    boost::system::error_code wait_ec;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                       [ev, &wait_ec](const boost::system::error_code& e) {
+                         wait_ec = e;
+                         ev->complete(runtime::WakeReason::kSignalled);
+                       });
+    ev->wait();
+    if (wait_ec) throw Lost{};
+  }
+}
+
+void Connection::compact_input() {
+  if (in_pos_ == in_end_) {
+    in_pos_ = in_end_ = 0;
+    if (in_.size() > kMaxIdleBuffer) {
+      in_.resize(kInitialInput);
+      in_.shrink_to_fit();
+    }
+  } else if (in_pos_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+    in_end_ -= in_pos_;
+    in_pos_ = 0;
+  }
+}
+
+void Connection::fill(size_t need) {
+  if (in_end_ - in_pos_ >= need) return;
+  compact_input();
+  while (in_end_ < need) {
+    if (in_.size() == in_end_) {
+      // Grow with the data actually arriving, so a bogus huge length costs nothing up front.
+      size_t grow = std::min(need, std::max<size_t>(in_.size() * 2, kInitialInput));
+      in_.resize(std::max(grow, in_end_ + 1));
+    }
+    if (in_end_ == in_pos_) flush();  // about to block on input: send what is pending
+    in_end_ += read_some(in_.data() + in_end_, in_.size() - in_end_);
+  }
+}
+
+std::string_view Connection::read_exact(size_t n) {
+  fill(n);
+  std::string_view v(in_.data() + in_pos_, n);
+  in_pos_ += n;
+  return v;
+}
+
+int32_t Connection::read_int32() {
+  auto v = read_exact(4);
+  uint32_t x = 0;
+  for (char c : v) x = (x << 8) | static_cast<uint8_t>(c);
+  return static_cast<int32_t>(x);
+}
+
+char Connection::read_message(std::string_view& payload) {
+  if (in_pos_ == in_end_) flush();
+  fill(1);
+  char type = in_[in_pos_];
+  if (!is_known_frontend_type(type)) {
+    throw FatalError(fatal(sqlstate::kProtocolViolation,
+                           "invalid frontend message type " +
+                               std::to_string(static_cast<int>(static_cast<unsigned char>(type)))));
+  }
+  fill(5);
+  in_pos_ += 1;
+  int32_t len = read_int32();
+  if (len < 4 || len > kMaxMessageLength) {
+    throw FatalError(fatal(sqlstate::kProtocolViolation, "invalid message length"));
+  }
+  // Read the payload without moving it afterwards: the view stays valid until the next read.
+  fill(static_cast<size_t>(len - 4));
+  payload = std::string_view(in_.data() + in_pos_, static_cast<size_t>(len - 4));
+  in_pos_ += static_cast<size_t>(len - 4);
+  return type;
+}
+
+void Connection::flush() {
+  if (out_.empty()) return;
+  write_all(out_);
+  out_.clear();
+  if (out_.capacity() > kMaxIdleBuffer) out_.shrink_to_fit();
+}
+
+void Connection::maybe_flush() {
+  if (out_.size() >= server_.options().flush_threshold) flush();
+}
+
+// ---- handshake ----
+
+bool Connection::startup() {
+  session::StartupParams params;
+  for (int round = 0;; ++round) {
+    int32_t len = read_int32();
+    if (len < 8 || len > kMaxStartupPacketLength) {
+      // PostgreSQL logs this (COMMERROR) and closes without a reply.
+      spdlog::debug("invalid length of startup packet");
+      return false;
+    }
+    std::string payload(read_exact(static_cast<size_t>(len - 4)));
+    StartupPacket p = parse_startup(payload);
+    if (p.code == kSslRequestCode || p.code == kGssEncRequestCode) {
+      if (round >= 2) {
+        throw FatalError(
+            fatal(sqlstate::kProtocolViolation,
+                  "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0"));
+      }
+      if (in_end_ != in_pos_) {
+        // Bytes after an SSLRequest before our answer: PostgreSQL rejects them.
+        throw FatalError(
+            fatal(sqlstate::kProtocolViolation, "received unencrypted data after SSL request"));
+      }
+      write_all("N");
+      continue;
+    }
+    if (p.code == kCancelRequestCode) {
+      server_.services().registry().cancel(p.cancel_pid, p.cancel_secret);
+      return false;
+    }
+    params = std::move(p.params);
+    // Protocol 3.x with x > 0, or _pq_ options: NegotiateProtocolVersion.
+    std::vector<std::string> unknown;
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (auto& o : params.options) {
+      if (o.first.rfind("_pq_.", 0) == 0) {
+        unknown.push_back(o.first);
+      } else {
+        kept.push_back(o);
+      }
+    }
+    params.options = std::move(kept);
+    if ((p.code & 0xffff) != 0 || !unknown.empty()) {
+      MessageWriter w(out_);
+      w.begin('v').int32(kProtocolV3).int32(static_cast<int32_t>(unknown.size()));
+      for (auto& u : unknown) w.cstr(u);
+      w.end();
+    }
+    break;
+  }
+  if (!server_.admit()) {
+    throw FatalError(fatal(sqlstate::kTooManyConnections, "sorry, too many clients already"));
+  }
+  admitted_ = true;
+  switch (server_.options().auth) {
+    case AuthMethod::kTrust:
+      // SCRAM-SHA-256 goes here: AuthenticationSASL, then SASLInitialResponse/SASLResponse.
+      break;
+  }
+  session_ = session::make_session(server_.services(), params);
+  write_authentication_ok(out_);
+  for (auto& [name, value] : session_->initial_parameter_status())
+    write_parameter_status(out_, name, value);
+  write_backend_key_data(out_, session_->pid(), session_->secret_key());
+  return true;
+}
+
+// ---- message loop ----
+
+void Connection::run() {
+  try {
+    in_.resize(kInitialInput);
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    socket_.set_option(asio::socket_base::keep_alive(true), ec);
+    if (startup()) message_loop();
+  } catch (const Lost&) {
+  } catch (const FatalError& e) {
+    try {
+      send_fatal(e.error());
+    } catch (...) {
+    }
+  } catch (const SqlError& e) {
+    try {
+      Error err = e.error();
+      err.severity = "FATAL";
+      send_fatal(err);
+    } catch (...) {
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection ended by an internal error: {}", e.what());
+  }
+  try {
+    if (session_) session_->terminate();
+  } catch (...) {
+  }
+  session_.reset();
+  if (admitted_) server_.release_admission();
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+void Connection::send_fatal(const Error& e) {
+  Error err = e;
+  err.severity = "FATAL";
+  write_error(out_, err);
+  flush();
+}
+
+void Connection::message_loop() {
+  bool send_ready = true;
+  bool ignore_till_sync = false;
+  for (;;) {
+    if (send_ready) {
+      for (auto& [name, value] : session_->take_parameter_changes())
+        write_parameter_status(out_, name, value);
+      write_ready_for_query(out_, session_->transaction_status());
+      send_ready = false;
+    }
+    std::string_view payload;
+    char type = read_message(payload);
+    if (ignore_till_sync && type != 'S' && type != 'X') continue;
+    if (type == 'S') ignore_till_sync = false;
+    try {
+      if (!dispatch(type, payload, send_ready)) return;
+    } catch (const FatalError&) {
+      throw;
+    } catch (const SqlError& e) {
+      Error err = e.error();
+      if (err.severity.empty() || err.severity == "WARNING" || err.severity == "NOTICE")
+        err.severity = "ERROR";
+      write_error(out_, err);
+      if (is_extended(type)) {
+        ignore_till_sync = true;
+      } else {
+        send_ready = true;
+      }
+    }
+    if (session_->cancel_token().pending() == runtime::CancelToken::kTerminate) {
+      throw FatalError(
+          fatal(sqlstate::kAdminShutdown, "terminating connection due to administrator command"));
+    }
+  }
+}
+
+bool Connection::dispatch(char type, std::string_view payload, bool& send_ready) {
+  MessageReader r(payload);
+  switch (type) {
+    case 'Q': {
+      std::string sql = r.cstr();
+      r.expect_end();
+      send_ready = true;
+      session_->simple_query(sql, *this);
+      return true;
+    }
+    case 'P': {
+      std::string name = r.cstr();
+      std::string sql = r.cstr();
+      int16_t n = r.int16();
+      std::vector<Oid> types;
+      for (int i = 0; i < n; ++i) types.push_back(static_cast<Oid>(r.int32()));
+      r.expect_end();
+      session_->parse(name, sql, types);
+      write_simple(out_, '1');
+      return true;
+    }
+    case 'B': {
+      std::string portal = r.cstr();
+      std::string stmt = r.cstr();
+      int16_t nformats = r.int16();
+      std::vector<int16_t> formats;
+      for (int i = 0; i < nformats; ++i) formats.push_back(r.int16());
+      int16_t nparams = r.int16();
+      std::vector<std::optional<std::string>> params;
+      for (int i = 0; i < nparams; ++i) {
+        int32_t len = r.int32();
+        if (len == -1) {
+          params.emplace_back(std::nullopt);
+        } else {
+          if (len < 0)
+            throw SqlError(sqlstate::kProtocolViolation, "insufficient data left in message");
+          params.emplace_back(std::string(r.bytes(static_cast<size_t>(len))));
+        }
+      }
+      int16_t nresults = r.int16();
+      std::vector<int16_t> result_formats;
+      for (int i = 0; i < nresults; ++i) result_formats.push_back(r.int16());
+      r.expect_end();
+      session_->bind(portal, stmt, formats, params, result_formats);
+      write_simple(out_, '2');
+      return true;
+    }
+    case 'E': {
+      std::string portal = r.cstr();
+      int32_t max_rows = r.int32();
+      r.expect_end();
+      auto outcome = session_->execute(portal, max_rows > 0 ? max_rows : 0, *this);
+      if (outcome == session::ExecuteOutcome::kSuspended) write_simple(out_, 's');
+      maybe_flush();
+      return true;
+    }
+    case 'D': {
+      auto kind = static_cast<char>(r.int8());
+      std::string name = r.cstr();
+      r.expect_end();
+      if (kind == 'S') {
+        auto d = session_->describe_statement(name);
+        write_parameter_description(out_, d.param_types);
+        if (d.fields.empty()) {
+          write_simple(out_, 'n');
+        } else {
+          write_row_description(out_, d.fields);
+        }
+      } else if (kind == 'P') {
+        auto fields = session_->describe_portal(name);
+        if (fields.empty()) {
+          write_simple(out_, 'n');
+        } else {
+          write_row_description(out_, fields);
+        }
+      } else {
+        throw SqlError(sqlstate::kProtocolViolation,
+                       "invalid DESCRIBE message subtype " +
+                           std::to_string(static_cast<int>(static_cast<unsigned char>(kind))));
+      }
+      return true;
+    }
+    case 'C': {
+      auto kind = static_cast<char>(r.int8());
+      std::string name = r.cstr();
+      r.expect_end();
+      if (kind == 'S') {
+        session_->close_statement(name);
+      } else if (kind == 'P') {
+        session_->close_portal(name);
+      } else {
+        throw SqlError(sqlstate::kProtocolViolation,
+                       "invalid CLOSE message subtype " +
+                           std::to_string(static_cast<int>(static_cast<unsigned char>(kind))));
+      }
+      write_simple(out_, '3');
+      return true;
+    }
+    case 'S':
+      r.expect_end();
+      send_ready = true;
+      session_->sync();
+      return true;
+    case 'H':
+      r.expect_end();
+      flush();
+      return true;
+    case 'X':
+      session_->terminate();
+      return false;
+    case 'd':
+    case 'c':
+    case 'f':
+      // Outside COPY: ignored, per protocol (the client may still be sending after a failed
+      // COPY).
+      return true;
+    case 'F':
+      send_ready = true;
+      throw SqlError(sqlstate::kFeatureNotSupported, "fastpath function calls not supported");
+    default:
+      throw FatalError(
+          fatal(sqlstate::kProtocolViolation,
+                "invalid frontend message type " +
+                    std::to_string(static_cast<int>(static_cast<unsigned char>(type)))));
+  }
+}
+
+// ---- ResultSink ----
+
+void Connection::row_description(const std::vector<session::FieldDesc>& fields) {
+  write_row_description(out_, fields);
+}
+
+void Connection::data_row(const std::vector<std::optional<std::string>>& values) {
+  write_data_row(out_, values);
+  maybe_flush();
+}
+
+void Connection::command_complete(const std::string& tag) {
+  write_command_complete(out_, tag);
+}
+
+void Connection::empty_query() {
+  write_simple(out_, 'I');
+}
+
+void Connection::notice(const Error& n) {
+  Error e = n;
+  if (e.severity.empty()) e.severity = "NOTICE";
+  write_error(out_, e, /*notice=*/true);
+}
+
+void Connection::copy_in_start(bool binary, int columns) {
+  write_copy_response(out_, 'G', binary, columns);
+  flush();
+}
+
+std::optional<std::string> Connection::copy_in_next() {
+  for (;;) {
+    if (in_pos_ == in_end_) flush();
+    fill(1);
+    char type = in_[in_pos_];
+    if (type != 'd' && type != 'c' && type != 'f' && type != 'H' && type != 'S') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "0x%02X",
+                    static_cast<unsigned>(static_cast<unsigned char>(type)));
+      throw FatalError(fatal(sqlstate::kProtocolViolation, std::string("unexpected message type ") +
+                                                               buf + " during COPY from stdin"));
+    }
+    std::string_view payload;
+    read_message(payload);
+    switch (type) {
+      case 'd':
+        return std::string(payload);
+      case 'c':
+        return std::nullopt;
+      case 'f': {
+        MessageReader r(payload);
+        throw SqlError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + r.cstr());
+      }
+      default:
+        continue;  // Flush and Sync are ignored during COPY
+    }
+  }
+}
+
+void Connection::copy_out_start(bool binary, int columns) {
+  write_copy_response(out_, 'H', binary, columns);
+}
+
+void Connection::copy_out_data(const std::string& data) {
+  write_copy_data(out_, data);
+  maybe_flush();
+}
+
+void Connection::copy_out_done() {
+  write_simple(out_, 'c');
+}
+
+}  // namespace hf::wire

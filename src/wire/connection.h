@@ -1,0 +1,73 @@
+// wire/connection.h — one client connection: socket I/O from its fiber, the startup
+// handshake and PostgreSQL's backend message loop. Internal to wire/ (see server.h).
+//
+// A Connection is used by its fiber only, except shutdown(), which any thread may call.
+// Every socket operation MAY SUSPEND (parks the fiber until the socket is ready).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "session/session.h"
+
+namespace hf::wire {
+
+class WireServer;
+
+class Connection : public std::enable_shared_from_this<Connection>, public session::ResultSink {
+ public:
+  Connection(WireServer& server, boost::asio::ip::tcp::socket socket);
+  ~Connection() override;
+  // The fiber body: handshake, then messages until Terminate, EOF or a FATAL error.
+  void run();
+  // Any thread: closes the socket and terminates the running statement.
+  void shutdown();
+
+  // session::ResultSink
+  void row_description(const std::vector<session::FieldDesc>& fields) override;
+  void data_row(const std::vector<std::optional<std::string>>& values) override;
+  void command_complete(const std::string& tag) override;
+  void empty_query() override;
+  void notice(const Error& notice) override;
+  void copy_in_start(bool binary, int columns) override;
+  std::optional<std::string> copy_in_next() override;
+  void copy_out_start(bool binary, int columns) override;
+  void copy_out_data(const std::string& data) override;
+  void copy_out_done() override;
+
+ private:
+  struct Lost {};  // the peer went away or the socket failed
+
+  bool startup();
+  void message_loop();
+  // Handles one message; returns false on Terminate.
+  bool dispatch(char type, std::string_view payload, bool& send_ready);
+  void send_fatal(const Error& e);
+
+  // Socket helpers (MAY SUSPEND; throw Lost).
+  size_t read_some(char* p, size_t n);
+  void write_all(std::string_view data);
+  void fill(size_t need);  // buffered input holds at least `need` bytes
+  std::string_view read_exact(size_t n);
+  int32_t read_int32();
+  // Reads one framed message. Throws FatalError for a bad type or length.
+  char read_message(std::string_view& payload);
+  void flush();
+  void maybe_flush();
+  void compact_input();
+
+  WireServer& server_;
+  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<session::Session> session_;
+  bool admitted_ = false;
+  std::string in_;  // input buffer [in_pos_, in_end_) holds unread bytes
+  size_t in_pos_ = 0;
+  size_t in_end_ = 0;
+  std::string out_;
+};
+
+}  // namespace hf::wire
