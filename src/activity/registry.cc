@@ -29,6 +29,20 @@ void SessionRegistry::update(int32_t pid, const SessionInfo& info) {
   if (it != sessions_.end()) it->second.info = info;
 }
 
+void SessionRegistry::set_txn(int32_t pid, uint64_t txn_id) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it != sessions_.end()) it->second.info.txn_id = txn_id;
+}
+
+void SessionRegistry::set_wait(int32_t pid, const char* wait_event_type, const char* wait_event) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it == sessions_.end()) return;
+  it->second.info.wait_event_type = wait_event_type;
+  it->second.info.wait_event = wait_event;
+}
+
 bool SessionRegistry::cancel(int32_t pid, int32_t secret) {
   std::lock_guard g(mu_);
   auto it = sessions_.find(pid);

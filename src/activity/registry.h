@@ -42,6 +42,10 @@ class SessionRegistry {
   std::pair<int32_t, int32_t> add(runtime::CancelToken* cancel, SessionInfo info);
   void remove(int32_t pid);
   void update(int32_t pid, const SessionInfo& info);
+  // Cheaper than update() for what changes inside a statement: the transaction id (so
+  // pg_locks / deadlock reports map a TxnId to its pid at once) and the wait event.
+  void set_txn(int32_t pid, uint64_t txn_id);
+  void set_wait(int32_t pid, const char* wait_event_type, const char* wait_event);
   // CancelRequest: cancels only when the secret matches. Returns whether it did.
   bool cancel(int32_t pid, int32_t secret);
   // pg_cancel_backend / pg_terminate_backend (no secret needed).

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/error.h"
 
@@ -26,7 +27,95 @@ uint64_t routing_hash(std::string_view routing) {
   return h;
 }
 
+const char* lock_mode_name(LockKind kind, uint8_t mode) {
+  static const char* const kNames[] = {"INVALID",
+                                       "AccessShareLock",
+                                       "RowShareLock",
+                                       "RowExclusiveLock",
+                                       "ShareUpdateExclusiveLock",
+                                       "ShareLock",
+                                       "ShareRowExclusiveLock",
+                                       "ExclusiveLock",
+                                       "AccessExclusiveLock"};
+  static const uint8_t kRowToTuple[] = {1, 2, 7, 8};  // heapam.c tupleLockExtraInfo
+  if (kind == LockKind::kRow) return mode < 4 ? kNames[kRowToTuple[mode]] : "INVALID";
+  return mode >= 1 && mode <= 8 ? kNames[mode] : "INVALID";
+}
+
 namespace {
+
+constexpr uint32_t kDatabaseOid = 5;  // "postgres", as pg_stat_activity shows it
+
+// PostgreSQL's DescribeLockTag wording, for the 40P01 DETAIL.
+std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
+  auto u64 = [](const std::string& k) {
+    uint64_t v = 0;
+    for (unsigned char c : k) v = (v << 8) | c;
+    return v;
+  };
+  std::string mode = lock_mode_name(e.kind, e.mode);
+  switch (e.kind) {
+    case LockKind::kRow: {
+      // PostgreSQL's row waiter waits for the holder's transaction.
+      uint64_t txn = s ? s->txn_of(e.blocker) : 0;
+      if (txn == 0 && e.blocker < (uint64_t{1} << 62)) txn = e.blocker;
+      return "ShareLock on transaction " + std::to_string(txn);
+    }
+    case LockKind::kTable:
+      return mode + " on relation " + std::to_string(e.a) + " of database " +
+             std::to_string(kDatabaseOid);
+    case LockKind::kAdvisory: {
+      uint64_t v = u64(e.key);
+      return mode + " on advisory lock [" + std::to_string(kDatabaseOid) + "," +
+             std::to_string(v >> 32) + "," + std::to_string(v & 0xffffffffu) + "," +
+             std::to_string(e.b) + "]";
+    }
+    case LockKind::kTransaction:
+      return mode + " on transaction " + std::to_string(u64(e.key));
+  }
+  return mode;
+}
+
+[[noreturn]] void throw_deadlock(const std::vector<DeadlockEdge>& edges, LockSession* s) {
+  std::string detail;
+  for (const auto& e : edges) {
+    if (!detail.empty()) detail += "\n";
+    int32_t w = s ? s->pid_of(e.waiter) : static_cast<int32_t>(e.waiter);
+    int32_t b = s ? s->pid_of(e.blocker) : static_cast<int32_t>(e.blocker);
+    detail += "Process " + std::to_string(w) + " waits for " + describe_wait(e, s) +
+              "; blocked by process " + std::to_string(b) + ".";
+  }
+  throw SqlError(sqlstate::kDeadlockDetected, "deadlock detected", detail,
+                 "See server log for query details.");
+}
+
+// The answer to a lock request that did not get its lock and will not (except kWouldBlock,
+// which the caller handles): PostgreSQL's errors.
+[[noreturn]] void throw_lock_outcome(LockOutcome o, const LockWait& wait,
+                                     const std::vector<DeadlockEdge>& edges, LockSession* s) {
+  switch (o) {
+    case LockOutcome::kTimeout:
+      if (wait.cancel && wait.cancel->pending() == runtime::CancelToken::kStatementTimeout)
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      throw SqlError(sqlstate::kLockNotAvailable, "canceling statement due to lock timeout");
+    case LockOutcome::kDeadlock:
+      throw_deadlock(edges, s);
+    case LockOutcome::kMemoryExceeded:
+      throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
+                     "You might need to increase max_locks_per_transaction.");
+    default: {
+      auto kind = wait.cancel ? wait.cancel->pending() : runtime::CancelToken::kUserRequest;
+      if (kind == runtime::CancelToken::kStatementTimeout) {
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      }
+      if (kind == runtime::CancelToken::kTerminate) {
+        throw FatalError(sqlstate::kAdminShutdown,
+                         "terminating connection due to administrator command");
+      }
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+  }
+}
 
 // ---- the merge of several partitions' cursors in key order ----
 class MergeCursor final : public RowCursor {
@@ -101,9 +190,20 @@ class TransactionImpl final : public Transaction {
   void release(SubId sub) override;
   void commit() override;
   void abort() override;
+  bool lock_table(uint32_t table_oid, uint8_t mode, const LockWait& wait) override;
+  bool lock_advisory(const ObjectTag& tag, bool shared, const LockWait& wait,
+                     bool session_level) override;
+  bool unlock_advisory(const ObjectTag& tag, bool shared) override;
+  void unlock_all_advisory() override;
+  TxnManager& manager() override;
 
  private:
   enum : uint8_t { kLocked = 1, kWrote = 2 };
+  // Sends an object lock to its partition; true when granted, false on kWouldBlock, throws
+  // otherwise.
+  bool lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait, uint64_t owner,
+                   SubId sub);
+  uint64_t group() const { return opts_.session ? opts_.session->lock_group() : 0; }
   void ensure_snapshot();
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
@@ -118,6 +218,9 @@ class TransactionImpl final : public Transaction {
   std::vector<SubId> subs_;  // open subtransactions, innermost last
   SubId next_sub_ = 1;
   std::vector<uint8_t> touched_;  // per partition: kLocked | kWrote
+  // Table locks taken: (oid << 8 | mode) -> the subtransaction that took it (ROLLBACK TO
+  // forgets those of rolled-back subtransactions, as the partitions release them).
+  std::unordered_map<uint64_t, SubId> table_locks_;
   bool done_ = false;
   bool committed_ = false;
 };
@@ -202,6 +305,29 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
 
   Partition& partition(uint32_t i) { return *parts_[i]; }
   size_t size() const { return parts_.size(); }
+
+  void release_owner(uint64_t owner) override {
+    for (Partition* p : parts_) p->release_owner(owner);
+  }
+  std::vector<LockEntry> lock_view() override {
+    std::vector<LockEntry> out;
+    for (Partition* p : parts_) {
+      auto v = p->lock_view();
+      out.insert(out.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    }
+    return out;
+  }
+  std::vector<Blocker> blockers(const std::vector<uint64_t>& owners) override {
+    std::vector<Blocker> out;
+    for (uint64_t o : owners) {
+      if (o == 0) continue;
+      for (Partition* p : parts_) {
+        auto v = p->blockers(o);
+        out.insert(out.end(), v.begin(), v.end());
+      }
+    }
+    return out;
+  }
 
  private:
   struct Entry {
@@ -296,32 +422,88 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
   req.expected = expected;
   req.deadline = wait.deadline;
   req.cancel = wait.cancel;
+  LockSession* s = opts_.session;
+  if (s) {
+    req.group = s->lock_group();
+    req.deadlock_timeout = s->deadlock_timeout();
+    req.observer = s->wait_observer();
+  }
+  // Row locks behave as PostgreSQL's: a strength compatible with every current holder is
+  // granted at once, even past a queued conflicting waiter (spec tuplelock-upgrade-no-deadlock).
+  req.overtake_compatible = true;
   LockResult r = p.lock(req);
   switch (r.outcome) {
     case LockOutcome::kGranted:
     case LockOutcome::kVersionMismatch:
-    case LockOutcome::kWouldBlock:
       return r;
-    case LockOutcome::kTimeout:
-      throw SqlError(sqlstate::kLockNotAvailable, "canceling statement due to lock timeout");
-    case LockOutcome::kDeadlock:
-      throw SqlError(sqlstate::kDeadlockDetected, "deadlock detected");
-    case LockOutcome::kMemoryExceeded:
-      throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
-                     "You might need to increase max_locks_per_transaction.");
-    case LockOutcome::kCancelled: {
-      auto kind = wait.cancel ? wait.cancel->pending() : runtime::CancelToken::kUserRequest;
-      if (kind == runtime::CancelToken::kStatementTimeout) {
-        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
-      }
-      if (kind == runtime::CancelToken::kTerminate) {
-        throw FatalError(sqlstate::kAdminShutdown,
-                         "terminating connection due to administrator command");
-      }
-      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
-    }
+    case LockOutcome::kWouldBlock:
+      if (s) s->lock_failed(r.outcome, wait.policy);
+      return r;
+    default:
+      if (s) s->lock_failed(r.outcome, wait.policy);
+      throw_lock_outcome(r.outcome, wait, r.deadlock, s);
   }
-  return r;
+}
+
+bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
+                                  uint64_t owner, SubId sub) {
+  uint32_t idx = m_->route(partition_api::routing_key(tag));
+  partition_api::ObjectLockRequest req;
+  req.tag = tag;
+  req.mode = mode;
+  req.owner = owner;
+  req.sub = sub;
+  req.policy = wait.policy;
+  req.deadline = wait.deadline;
+  req.cancel = wait.cancel;
+  LockSession* s = opts_.session;
+  if (s) {
+    req.group = s->lock_group();
+    req.deadlock_timeout = s->deadlock_timeout();
+    req.observer = s->wait_observer();
+  }
+  // Marked before the call: a lock granted and then interrupted is still released at end.
+  if (owner == id_) touched_[idx] |= kLocked;
+  auto r = m_->partition(idx).lock_object(req);
+  if (r.outcome == LockOutcome::kGranted) return true;
+  if (s) s->lock_failed(r.outcome, wait.policy);
+  if (r.outcome == LockOutcome::kWouldBlock) return false;
+  throw_lock_outcome(r.outcome, wait, r.deadlock, s);
+}
+
+bool TransactionImpl::lock_table(uint32_t table_oid, uint8_t mode, const LockWait& wait) {
+  uint64_t key = uint64_t{table_oid} << 8 | mode;
+  if (table_locks_.count(key)) return true;
+  if (!lock_object(partition_api::table_object(table_oid), mode, wait, id_, current_sub()))
+    return false;
+  table_locks_.emplace(key, current_sub());
+  return true;
+}
+
+bool TransactionImpl::lock_advisory(const ObjectTag& tag, bool shared, const LockWait& wait,
+                                    bool session_level) {
+  uint8_t mode = shared ? table_mode::kShare : table_mode::kExclusive;
+  if (session_level) {
+    if (group() == 0)
+      throw SqlError(sqlstate::kInternalError, "session-level lock without a session");
+    return lock_object(tag, mode, wait, group(), 0);
+  }
+  return lock_object(tag, mode, wait, id_, current_sub());
+}
+
+bool TransactionImpl::unlock_advisory(const ObjectTag& tag, bool shared) {
+  if (group() == 0) return false;
+  uint32_t idx = m_->route(partition_api::routing_key(tag));
+  return m_->partition(idx).unlock_object(tag, group(),
+                                          shared ? table_mode::kShare : table_mode::kExclusive);
+}
+
+void TransactionImpl::unlock_all_advisory() {
+  if (group() != 0) m_->release_owner(group());
+}
+
+TxnManager& TransactionImpl::manager() {
+  return *m_;
 }
 
 void TransactionImpl::write(const KeySpace& space, const std::string& routing,
@@ -345,6 +527,7 @@ void TransactionImpl::rollback_to(SubId sub) {
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
   }
+  std::erase_if(table_locks_, [&](const auto& kv) { return kv.second >= sub; });
   // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
   while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
   subs_.push_back(next_sub_++);

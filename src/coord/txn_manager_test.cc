@@ -73,6 +73,17 @@ class FakePartition : public partition_api::Partition {
   }
   void commit(TxnId, Timestamp) override { calls.push_back(tag("commit")); }
   void abort(TxnId) override { calls.push_back(tag("abort")); }
+  partition_api::ObjectLockResult lock_object(const partition_api::ObjectLockRequest&) override {
+    calls.push_back(tag("lock_object"));
+    return {next_outcome, {}};
+  }
+  bool unlock_object(const partition_api::ObjectTag&, uint64_t, uint8_t) override {
+    calls.push_back(tag("unlock_object"));
+    return true;
+  }
+  void release_owner(uint64_t) override { calls.push_back(tag("release_owner")); }
+  std::vector<partition_api::LockEntry> lock_view() override { return {}; }
+  std::vector<partition_api::Blocker> blockers(uint64_t) override { return {}; }
 
   std::string tag(const std::string& c) const { return "p" + std::to_string(id_) + ":" + c; }
   PartitionId id_;

@@ -29,6 +29,36 @@ LockOutcome map_result(locks::AcquireResult r) {
   }
   return LockOutcome::kCancelled;
 }
+
+locks::WaitPolicy map_policy(WaitPolicy p) {
+  return p == WaitPolicy::kBlock    ? locks::WaitPolicy::kBlock
+         : p == WaitPolicy::kNoWait ? locks::WaitPolicy::kNoWait
+                                    : locks::WaitPolicy::kSkipLocked;
+}
+
+locks::LockTag to_lock_tag(const ObjectTag& t) {
+  return locks::LockTag{static_cast<locks::LockKind>(t.kind), t.a, t.b, t.key};
+}
+
+// Forwards the lock table's wait notices to the seam's observer.
+struct ObserverAdapter final : locks::WaitObserver {
+  explicit ObserverAdapter(LockWaitObserver* o) : to(o) {}
+  void wait_started(locks::LockKind kind, bool first) override {
+    to->wait_started(static_cast<LockKind>(kind), first);
+  }
+  void wait_ended() override { to->wait_ended(); }
+  LockWaitObserver* to;
+};
+
+std::vector<DeadlockEdge> map_report(std::vector<locks::DeadlockEdge> in) {
+  std::vector<DeadlockEdge> out;
+  out.reserve(in.size());
+  for (auto& e : in) {
+    out.push_back(DeadlockEdge{e.waiter, static_cast<LockKind>(e.tag.kind), e.tag.a, e.tag.b,
+                               std::move(e.tag.key), e.mode, e.blocker});
+  }
+  return out;
+}
 }  // namespace
 
 LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
@@ -56,15 +86,20 @@ LockResult LocalPartition::lock(const LockRequest& req) {
   ar.mode = static_cast<locks::Mode>(req.strength);
   ar.owner = req.txn;
   ar.sub = req.sub;
-  ar.policy = req.policy == WaitPolicy::kBlock    ? locks::WaitPolicy::kBlock
-              : req.policy == WaitPolicy::kNoWait ? locks::WaitPolicy::kNoWait
-                                                  : locks::WaitPolicy::kSkipLocked;
+  ar.policy = map_policy(req.policy);
   ar.deadline = req.deadline;
   ar.cancel = req.cancel;
+  ar.group = req.group;
+  ar.deadlock_timeout = req.deadlock_timeout;
+  ar.overtake_compatible = req.overtake_compatible;
+  std::optional<ObserverAdapter> adapter;
+  if (req.observer) ar.observer = &adapter.emplace(req.observer);
   LockResult res;
   res.outcome = map_result(locks_.acquire(ar));
   if (res.outcome != LockOutcome::kGranted) {
     if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
+    if (res.outcome == LockOutcome::kDeadlock)
+      res.deadlock = map_report(locks_.take_deadlock_report(req.txn));
     return res;
   }
   // Under the lock: the newest committed version (a committed intent still being resolved
@@ -230,6 +265,50 @@ void LocalPartition::abort(TxnId txn) {
     }
   }
   locks_.release_all(txn);
+}
+
+ObjectLockResult LocalPartition::lock_object(const ObjectLockRequest& req) {
+  locks::AcquireRequest ar;
+  ar.tag = to_lock_tag(req.tag);
+  ar.mode = req.mode;
+  ar.owner = req.owner;
+  ar.group = req.group;
+  ar.sub = req.sub;
+  ar.policy = map_policy(req.policy);
+  ar.deadline = req.deadline;
+  ar.cancel = req.cancel;
+  ar.deadlock_timeout = req.deadlock_timeout;
+  std::optional<ObserverAdapter> adapter;
+  if (req.observer) ar.observer = &adapter.emplace(req.observer);
+  ObjectLockResult res;
+  res.outcome = map_result(locks_.acquire(ar));
+  if (res.outcome == LockOutcome::kDeadlock)
+    res.deadlock = map_report(locks_.take_deadlock_report(req.owner));
+  return res;
+}
+
+bool LocalPartition::unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) {
+  return locks_.release(to_lock_tag(tag), owner, mode);
+}
+
+void LocalPartition::release_owner(uint64_t owner) {
+  locks_.release_all(owner);
+}
+
+std::vector<LockEntry> LocalPartition::lock_view() {
+  std::vector<LockEntry> out;
+  for (auto& i : locks_.dump()) {
+    out.push_back(LockEntry{static_cast<LockKind>(i.tag.kind), i.tag.a, i.tag.b,
+                            std::move(i.tag.key), i.owner, i.group, i.mode, i.granted,
+                            i.first_waiter, i.wait_start});
+  }
+  return out;
+}
+
+std::vector<Blocker> LocalPartition::blockers(uint64_t owner) {
+  std::vector<Blocker> out;
+  for (const auto& i : locks_.blocking(owner)) out.push_back(Blocker{i.owner, i.group});
+  return out;
 }
 
 }  // namespace hf::partition

@@ -22,6 +22,10 @@
 //     then release_all.
 //   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost
 //     rollback followed by a commit would resurrect them), release_subtransactions.
+//   - lock_object() / unlock_object() / release_owner() (issue 4): table, advisory and
+//     transaction locks in the same lock table (and so the same waits-for graph) as row
+//     locks; a transaction's object locks go with commit/abort/rollback_subtransactions.
+//   - lock_view() / blockers(): the lock table's dump and blockers, as plain values.
 //   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
 //     removes every sub >= first, so a released child's writes and locks (ids above its
 //     parent's) go exactly when its parent or an ancestor is rolled back.
@@ -69,6 +73,11 @@ class LocalPartition final : public Partition {
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;
   void commit(TxnId txn, Timestamp commit_ts) override;
   void abort(TxnId txn) override;
+  ObjectLockResult lock_object(const ObjectLockRequest& req) override;
+  bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
+  void release_owner(uint64_t owner) override;
+  std::vector<LockEntry> lock_view() override;
+  std::vector<Blocker> blockers(uint64_t owner) override;
 
   // The row keys (storage 'r' keys) txn wrote here.
   std::vector<std::string> written_keys(TxnId txn) const;

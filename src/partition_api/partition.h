@@ -78,6 +78,20 @@ struct RowVersion {
 
 // ---- row locks ----
 
+// What a lock is on (the same values as locks::LockKind).
+enum class LockKind : uint8_t { kRow = 0, kTable = 1, kAdvisory = 2, kTransaction = 3 };
+
+// Told when a lock call parks its fiber and when the wait ends (pg_stat_activity's
+// wait_event, wait metrics). In-process only: called on the waiting fiber, outside every
+// lock-table mutex; a remote call would send these as progress messages.
+class LockWaitObserver {
+ public:
+  virtual ~LockWaitObserver() = default;
+  // first_in_queue: nobody waits ahead (PostgreSQL then waits on the holder's transaction).
+  virtual void wait_started(LockKind kind, bool first_in_queue) = 0;
+  virtual void wait_ended() = 0;
+};
+
 // PostgreSQL's four row-lock strengths, weakest first. Conflicts (X = conflict):
 //                  KeyShare Share NoKeyUpdate Update
 //   KeyShare                                     X
@@ -113,13 +127,115 @@ struct LockRequest {
   std::optional<Version> expected;  // the version the caller saw; nullopt: don't check
   runtime::Deadline deadline = runtime::Deadline::max();
   runtime::CancelToken* cancel = nullptr;  // in-process only; a remote call carries an id
+  // Added (issue 4): the session (backend) the transaction belongs to, 0 = none: one vertex
+  // of the node's waits-for graph with the session's advisory locks (PostgreSQL's PGPROC).
+  uint64_t group = 0;
+  std::chrono::milliseconds deadlock_timeout{1000};  // the session's deadlock_timeout
+  LockWaitObserver* observer = nullptr;              // in-process only, like cancel
+  // PostgreSQL's row behaviour: a request compatible with every current holder is granted
+  // even if a conflicting request waits (heap_lock_tuple never queues it). false: strict
+  // FIFO per row (partition/locks/README.md G2).
+  bool overtake_compatible = false;
+};
+
+// One edge of a deadlock cycle (40P01 DETAIL): `waiter` waits for `mode` on `what`, blocked
+// by `blocker`. Waiter and blocker are vertices: the group (session) if set, else the owner.
+struct DeadlockEdge {
+  uint64_t waiter = 0;
+  LockKind kind = LockKind::kRow;
+  uint32_t a = 0, b = 0;
+  std::string key;
+  uint8_t mode = 0;  // kRow: a LockStrength; else a table lock mode 1..8
+  uint64_t blocker = 0;
 };
 
 struct LockResult {
   LockOutcome outcome = LockOutcome::kGranted;
-  Version newest;                    // the newest committed version when the call returned
-  std::optional<std::string> value;  // its value, when kVersionMismatch and not deleted
-  std::vector<TxnId> blockers;       // for kWouldBlock: who holds or waits ahead
+  Version newest;                      // the newest committed version when the call returned
+  std::optional<std::string> value;    // its value, when kVersionMismatch and not deleted
+  std::vector<TxnId> blockers;         // for kWouldBlock: who holds or waits ahead
+  std::vector<DeadlockEdge> deadlock;  // for kDeadlock: the cycle, this waiter's edge first
+};
+
+// ---- object locks (issue 4): table, advisory and transaction locks ----
+//
+// They travel through the seam like row locks, so a cluster needs no other path: the
+// coordinator routes an object lock to partition hash(tag) % N (coord/txn_manager.h), and
+// every partition's lock table shares the node's waits-for graph, so one detector sees
+// cycles across partitions and kinds (a table lock waiting for an advisory lock ...).
+//
+// Modes are PostgreSQL's table lock modes 1..8 (AccessShare=1 .. AccessExclusive=8);
+// advisory shared = Share (5), exclusive = Exclusive (7); PostgreSQL's conflict table.
+// Owners: a transaction's locks are owned by its TxnId; session-level advisory locks by the
+// session's owner id (SessionContext::session_lock_owner()). `group` is the session's owner
+// id for both, so a backend never conflicts with itself (PostgreSQL's rule).
+struct ObjectTag {
+  LockKind kind = LockKind::kTable;  // never kRow
+  uint32_t a = 0;                    // kTable: table oid
+  uint32_t b = 0;                    // kAdvisory: 1 = one int8 key, 2 = two int4 keys
+  std::string key;                   // kAdvisory: 8-byte big-endian key; kTransaction: txn id
+  friend bool operator==(const ObjectTag&, const ObjectTag&) = default;
+};
+inline std::string be64_key(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) s[i] = static_cast<char>(v & 0xff);
+  return s;
+}
+inline ObjectTag table_object(uint32_t table_oid) {
+  return ObjectTag{LockKind::kTable, table_oid, 0, {}};
+}
+inline ObjectTag advisory_object(int64_t key) {  // pg_advisory_lock(bigint)
+  return ObjectTag{LockKind::kAdvisory, 0, 1, be64_key(static_cast<uint64_t>(key))};
+}
+inline ObjectTag advisory_object(int32_t key1, int32_t key2) {  // pg_advisory_lock(int, int)
+  return ObjectTag{
+      LockKind::kAdvisory, 0, 2,
+      be64_key(uint64_t{static_cast<uint32_t>(key1)} << 32 | static_cast<uint32_t>(key2))};
+}
+// The routing key of an object tag (the coordinator hashes it to choose the partition):
+// kind, a, b and key, so a table lock routes by table id and an advisory lock by its key.
+inline std::string routing_key(const ObjectTag& tag) {
+  std::string s(1, static_cast<char>(tag.kind));
+  s += be64_key(uint64_t{tag.a} << 32 | tag.b);
+  s += tag.key;
+  return s;
+}
+
+struct ObjectLockRequest {
+  ObjectTag tag;
+  uint8_t mode = 0;
+  uint64_t owner = 0;
+  uint64_t group = 0;
+  SubId sub = 0;
+  WaitPolicy policy = WaitPolicy::kBlock;
+  runtime::Deadline deadline = runtime::Deadline::max();
+  runtime::CancelToken* cancel = nullptr;  // in-process only
+  std::chrono::milliseconds deadlock_timeout{1000};
+  LockWaitObserver* observer = nullptr;  // in-process only
+};
+
+struct ObjectLockResult {
+  LockOutcome outcome = LockOutcome::kGranted;  // never kVersionMismatch
+  std::vector<DeadlockEdge> deadlock;           // for kDeadlock
+};
+
+// One lock held or awaited, for pg_locks.
+struct LockEntry {
+  LockKind kind = LockKind::kRow;
+  uint32_t a = 0, b = 0;
+  std::string key;
+  uint64_t owner = 0;
+  uint64_t group = 0;
+  uint8_t mode = 0;
+  bool granted = false;
+  bool first_waiter = false;                // !granted and first in its queue
+  runtime::Clock::time_point wait_start{};  // when !granted
+};
+
+// Who blocks a waiting owner: holders of conflicting modes and conflicting waiters ahead.
+struct Blocker {
+  uint64_t owner = 0;
+  uint64_t group = 0;
 };
 
 // ---- scans ----
@@ -196,6 +312,20 @@ class Partition {
   virtual void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) = 0;
   virtual void commit(TxnId txn, Timestamp commit_ts) = 0;
   virtual void abort(TxnId txn) = 0;
+
+  // ---- object locks (issue 4) ----
+  // MAY SUSPEND (kBlock). Granted, kWouldBlock (NOWAIT), kTimeout, kCancelled, kDeadlock
+  // (with the cycle), kMemoryExceeded. A transaction's object locks go with commit()/
+  // abort()/rollback_subtransactions() like its row locks.
+  virtual ObjectLockResult lock_object(const ObjectLockRequest& req) = 0;
+  // Drops one hold of `mode` (the latest subtransaction's); false if none is held.
+  virtual bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) = 0;
+  // Drops every lock of `owner` (a session's advisory locks at session end / unlock_all).
+  virtual void release_owner(uint64_t owner) = 0;
+  // Every lock held or awaited in this partition (row holds included), for pg_locks.
+  virtual std::vector<LockEntry> lock_view() = 0;
+  // If `owner` waits in this partition: who blocks it (pg_blocking_pids).
+  virtual std::vector<Blocker> blockers(uint64_t owner) = 0;
 };
 
 }  // namespace hf::partition_api

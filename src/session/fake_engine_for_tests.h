@@ -47,8 +47,8 @@ class TxnLog {
 
 class FakeTransaction : public coord::Transaction {
  public:
-  FakeTransaction(TxnLog& log, coord::TxnId id, coord::BeginOptions o)
-      : log_(log), id_(id), opts_(o) {}
+  FakeTransaction(TxnLog& log, coord::TxnId id, coord::BeginOptions o, coord::TxnManager* m)
+      : log_(log), id_(id), opts_(o), m_(m) {}
   coord::TxnId id() const override { return id_; }
   coord::Isolation isolation() const override { return opts_.isolation; }
   bool read_only() const override { return opts_.read_only; }
@@ -85,11 +85,22 @@ class FakeTransaction : public coord::Transaction {
   void release(coord::SubId sub) override { log_.add("release " + std::to_string(sub)); }
   void commit() override { log_.add("commit " + std::to_string(id_)); }
   void abort() override { log_.add("abort " + std::to_string(id_)); }
+  bool lock_table(uint32_t oid, uint8_t mode, const coord::LockWait&) override {
+    log_.add("lock_table " + std::to_string(oid) + " " + std::to_string(mode));
+    return true;
+  }
+  bool lock_advisory(const coord::ObjectTag&, bool, const coord::LockWait&, bool) override {
+    return true;
+  }
+  bool unlock_advisory(const coord::ObjectTag&, bool) override { return true; }
+  void unlock_all_advisory() override {}
+  coord::TxnManager& manager() override { return *m_; }
 
  private:
   TxnLog& log_;
   coord::TxnId id_;
   coord::BeginOptions opts_;
+  coord::TxnManager* m_;
   coord::SubId next_sub_ = 0;
 };
 
@@ -106,10 +117,13 @@ class FakeTxnManager : public coord::TxnManager {
              : o.isolation == coord::Isolation::kSerializable ? " ser"
                                                               : "") +
             (o.read_only ? " ro" : ""));
-    return std::make_unique<FakeTransaction>(log, id, o);
+    return std::make_unique<FakeTransaction>(log, id, o, this);
   }
   coord::Timestamp published() const override { return 0; }
   uint32_t partition_count() const override { return 1; }
+  void release_owner(uint64_t) override {}
+  std::vector<coord::LockEntry> lock_view() override { return {}; }
+  std::vector<coord::Blocker> blockers(const std::vector<uint64_t>&) override { return {}; }
   TxnLog log;
 
  private:

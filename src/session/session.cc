@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 
+#include "activity/metrics.h"
 #include "session/services.h"
 #include "session/session.h"
 #include "session/settings.h"
@@ -93,7 +94,14 @@ struct Portal {
   std::string tag;
 };
 
-class SessionImpl final : public Session, public sql::SessionContext {
+// The session is also its transactions' LockSession (coord/transaction.h): it gives every
+// lock request its group (session_lock_owner()) and deadlock_timeout, shows waits in
+// pg_stat_activity (wait_event_type 'Lock') and counts them (activity/metrics.h), and at
+// its end releases its session-level advisory locks (TxnManager::release_owner).
+class SessionImpl final : public Session,
+                          public sql::SessionContext,
+                          public coord::LockSession,
+                          public partition_api::LockWaitObserver {
  public:
   SessionImpl(Services& services, const StartupParams& params)
       : services_(services),
@@ -391,6 +399,10 @@ class SessionImpl final : public Session, public sql::SessionContext {
       }
       txn_.reset();
     }
+    try {
+      services_.txns().release_owner(session_lock_owner());  // session advisory locks
+    } catch (...) {
+    }
     in_block_ = failed_ = implicit_block_ = false;
     savepoints_.clear();
   }
@@ -441,6 +453,78 @@ class SessionImpl final : public Session, public sql::SessionContext {
   void copy_out_done() override { need_sink().copy_out_done(); }
   uint64_t session_lock_owner() const override {
     return (uint64_t{1} << 62) | static_cast<uint32_t>(pid_);
+  }
+
+  bool in_transaction_block() const override { return in_block_ || implicit_block_; }
+
+  // ---- coord::LockSession ----
+  uint64_t lock_group() const override { return session_lock_owner(); }
+  std::chrono::milliseconds deadlock_timeout() override {
+    return std::chrono::milliseconds(
+        std::max<int64_t>(1, settings_.milliseconds("deadlock_timeout")));
+  }
+  partition_api::LockWaitObserver* wait_observer() override { return this; }
+  void lock_failed(coord::LockOutcome o, coord::WaitPolicy policy) override {
+    auto& m = activity::lock_metrics();
+    switch (o) {
+      case coord::LockOutcome::kWouldBlock:
+        activity::bump(policy == coord::WaitPolicy::kSkipLocked ? m.skipped : m.nowait_failures);
+        break;
+      case coord::LockOutcome::kTimeout:
+        activity::bump(m.timeouts);
+        break;
+      case coord::LockOutcome::kDeadlock:
+        activity::bump(m.deadlocks);
+        break;
+      case coord::LockOutcome::kCancelled:
+        activity::bump(m.cancelled);
+        break;
+      default:
+        break;
+    }
+  }
+  int32_t pid_of(uint64_t vertex) override {
+    if ((vertex >> 62) == 1) return static_cast<int32_t>(vertex & 0xffffffffu);
+    return services_.registry().pid_of_txn(vertex).value_or(0);
+  }
+  uint64_t txn_of(uint64_t vertex) override {
+    if ((vertex >> 62) != 1) return vertex;
+    auto info = services_.registry().find(pid_of(vertex));
+    return info ? info->txn_id : 0;
+  }
+
+  // ---- partition_api::LockWaitObserver ----
+  void wait_started(partition_api::LockKind kind, bool first_in_queue) override {
+    const char* ev = "transactionid";
+    switch (kind) {
+      case partition_api::LockKind::kRow:
+        // PostgreSQL's first waiter waits on the holder's transaction, later ones on the
+        // tuple lock.
+        ev = first_in_queue ? "transactionid" : "tuple";
+        break;
+      case partition_api::LockKind::kTable:
+        ev = "relation";
+        break;
+      case partition_api::LockKind::kAdvisory:
+        ev = "advisory";
+        break;
+      case partition_api::LockKind::kTransaction:
+        break;
+    }
+    info_.wait_event_type = "Lock";
+    info_.wait_event = ev;
+    wait_started_at_ = runtime::Clock::now();
+    activity::bump(activity::lock_metrics().waits);
+    services_.registry().set_wait(pid_, "Lock", ev);
+  }
+  void wait_ended() override {
+    info_.wait_event_type.clear();
+    info_.wait_event.clear();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(runtime::Clock::now() -
+                                                                    wait_started_at_)
+                  .count();
+    activity::bump(activity::lock_metrics().wait_time_us, static_cast<uint64_t>(us));
+    services_.registry().set_wait(pid_, "", "");
   }
 
  private:
@@ -501,9 +585,13 @@ class SessionImpl final : public Session, public sql::SessionContext {
           });
         }
       }
-      s_.lock_deadline_ = stmt_deadline;
+      // With the statement timer armed, statement_timeout ends a lock wait through the
+      // cancel token (57014 "statement timeout"), so the lock deadline is lock_timeout's
+      // alone (55P03 "lock timeout"): the two never race at the same instant.
+      s_.lock_deadline_ = timer_ ? runtime::Deadline::max() : stmt_deadline;
       int64_t lt = s_.settings_.milliseconds("lock_timeout");
-      if (lt > 0) s_.lock_deadline_ = std::min(stmt_deadline, now + std::chrono::milliseconds(lt));
+      if (lt > 0)
+        s_.lock_deadline_ = std::min(s_.lock_deadline_, now + std::chrono::milliseconds(lt));
     }
     ~StatementScope() {
       if (armed_) *armed_ = false;
@@ -598,10 +686,12 @@ class SessionImpl final : public Session, public sql::SessionContext {
                                      .value_or(coord::Isolation::kReadCommitted));
     opts.read_only =
         next_read_only_.value_or(settings_.get("default_transaction_read_only") == "on");
+    opts.session = this;
     txn_ = services_.txns().begin(opts);
     if (!xact_start_us_) xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : now_us_since_2000();
     info_.xact_start_us = xact_start_us_;
     info_.txn_id = txn_->id();
+    services_.registry().set_txn(pid_, info_.txn_id);
   }
 
   void begin_statement() {
@@ -957,6 +1047,7 @@ class SessionImpl final : public Session, public sql::SessionContext {
   int64_t xact_start_us_ = 0;
   int64_t stmt_start_us_ = 0;
   runtime::Deadline lock_deadline_ = runtime::Deadline::max();
+  runtime::Clock::time_point wait_started_at_{};
 
   std::map<std::string, std::shared_ptr<Prepared>> statements_;
   std::map<std::string, std::shared_ptr<Portal>> portals_;

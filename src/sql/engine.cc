@@ -95,6 +95,7 @@ class EngineImpl : public Engine {
       throw;
     }
     plan::plan_statement(bound);
+    bound.lock_wait_seconds = ps.lock_wait_seconds;
     return std::make_shared<Prepared>(stmt, std::move(bound), version);
   }
 

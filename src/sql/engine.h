@@ -100,6 +100,9 @@ class SessionContext {
   // Session-level lock owner id (advisory session locks) and the session's in-transaction
   // state, for functions that need them.
   virtual uint64_t session_lock_owner() const = 0;
+  // Added (issue 4): inside BEGIN ... COMMIT or an implicit block of several statements
+  // (PostgreSQL's IsTransactionBlock; LOCK TABLE requires it).
+  virtual bool in_transaction_block() const { return true; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

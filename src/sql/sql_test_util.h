@@ -3,7 +3,7 @@
 // SessionContext in autocommit mode (each exec() runs in its own transaction). Also a runner
 // for sqllogictest-style files (DuckDB style):
 //
-//   statement ok | statement error [SQLSTATE]
+//   statement ok | statement error [SQLSTATE [message]]
 //   <sql, one or more lines, ended by a blank line>
 //
 //   query [anything]
@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "activity/registry.h"
 #include "catalog/catalog.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
-#include "activity/registry.h"
 #include "sql/engine.h"
 #include "sql/types/type_io.h"
 
@@ -183,6 +183,12 @@ inline std::vector<std::string> run_logic_file(SqlHarness& h, const std::string&
       std::string sql = read_block(false);
       bool expect_ok = line.find("ok") != std::string::npos;
       std::string want_state = expect_ok ? "" : (line.size() > 16 ? line.substr(16) : "");
+      // "statement error SQLSTATE message text": the message must match too.
+      std::string want_message;
+      if (size_t sp = want_state.find(' '); sp != std::string::npos) {
+        want_message = want_state.substr(sp + 1);
+        want_state.resize(sp);
+      }
       try {
         h.exec(sql);
         if (!expect_ok)
@@ -191,9 +197,11 @@ inline std::vector<std::string> run_logic_file(SqlHarness& h, const std::string&
         if (expect_ok)
           failures.push_back(path + ":" + std::to_string(at) + ": " + e.error().sqlstate + " " +
                              e.error().message);
-        else if (!want_state.empty() && want_state != e.error().sqlstate)
-          failures.push_back(path + ":" + std::to_string(at) + ": wanted " + want_state + ", got " +
-                             e.error().sqlstate + " " + e.error().message);
+        else if ((!want_state.empty() && want_state != e.error().sqlstate) ||
+                 (!want_message.empty() && want_message != e.error().message))
+          failures.push_back(path + ":" + std::to_string(at) + ": wanted " + want_state + " " +
+                             want_message + ", got " + e.error().sqlstate + " " +
+                             e.error().message);
       }
       continue;
     }

@@ -370,8 +370,21 @@ void LockTable::maybe_free_locked(const LockTag& tag) {
     objects_.erase(it);
 }
 
+namespace {
+// Tells the request's observer that a wait ended. Declared before the table's unique_lock in
+// acquire(), so it runs after the mutex is released.
+struct WaitNotice {
+  WaitObserver* observer = nullptr;
+  bool started = false;
+  ~WaitNotice() {
+    if (started) observer->wait_ended();
+  }
+};
+}  // namespace
+
 AcquireResult LockTable::acquire(const AcquireRequest& req) {
   if (!valid_mode(req.tag.kind, req.mode)) throw std::invalid_argument("invalid lock mode");
+  WaitNotice notice{req.observer};
   std::unique_lock lk(mu_);
   auto it = objects_.find(req.tag);
   if (it == objects_.end()) {
@@ -455,10 +468,15 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
 
   const auto deadlock_at = me.wait_start + req.deadlock_timeout;
   bool checked = false;
+  const bool first_in_queue = pos == 0;
   for (;;) {
     runtime::Deadline until = checked ? req.deadline : std::min(req.deadline, deadlock_at);
     std::shared_ptr<Event> ev = me.ev;
     lk.unlock();
+    if (notice.observer && !notice.started) {
+      notice.started = true;
+      notice.observer->wait_started(kind, first_in_queue);
+    }
     if (req.cancel) req.cancel->attach(ev);
     WakeReason r = clock_->wait(ev, until);
     if (req.cancel) req.cancel->detach();
@@ -582,9 +600,10 @@ std::vector<LockInfo> LockTable::dump() const {
   std::vector<LockInfo> out;
   for (const auto& [tag, obj] : objects_) {
     for (const Hold& h : obj->holds)
-      out.push_back(LockInfo{tag, h.owner, h.mode, true, {}, h.sub, h.group});
+      out.push_back(LockInfo{tag, h.owner, h.mode, true, {}, h.sub, h.group, false});
     for (const Waiter* w : obj->queue)
-      out.push_back(LockInfo{tag, w->owner, w->mode, false, w->wait_start, w->sub, w->group});
+      out.push_back(LockInfo{tag, w->owner, w->mode, false, w->wait_start, w->sub, w->group,
+                             w == obj->queue.front()});
   }
   std::stable_sort(out.begin(), out.end(), [](const LockInfo& x, const LockInfo& y) {
     if (!(x.tag == y.tag)) return x.tag < y.tag;
@@ -615,6 +634,26 @@ std::vector<OwnerId> LockTable::blockers(OwnerId waiter) const {
   for (const Waiter* o : obj.queue) {
     if (o == w) break;
     if (o->vertex() != w->vertex() && conflicts(kind, o->mode, w->mode)) add(o->owner);
+  }
+  return out;
+}
+
+std::vector<LockInfo> LockTable::blocking(OwnerId waiter) const {
+  std::lock_guard lk(mu_);
+  std::vector<LockInfo> out;
+  auto it = waiting_.find(waiter);
+  if (it == waiting_.end()) return out;
+  const Waiter* w = it->second;
+  const LockObject& obj = *w->obj;
+  LockKind kind = obj.tag.kind;
+  for (const Hold& h : obj.holds)
+    if (!same_vertex(w->owner, w->group, h) && conflicts(kind, h.mode, w->mode))
+      out.push_back(LockInfo{obj.tag, h.owner, h.mode, true, {}, h.sub, h.group, false});
+  for (const Waiter* o : obj.queue) {
+    if (o == w) break;
+    if (o->vertex() != w->vertex() && conflicts(kind, o->mode, w->mode))
+      out.push_back(
+          LockInfo{obj.tag, o->owner, o->mode, false, o->wait_start, o->sub, o->group, false});
   }
   return out;
 }

@@ -168,6 +168,17 @@ enum class AcquireResult : uint8_t {
 };
 const char* to_string(AcquireResult r);
 
+// Told when acquire() parks the fiber and when that wait ends (pg_stat_activity's wait_event,
+// wait metrics). Called on the waiting fiber with no table mutex held; at most one
+// wait_started() per acquire(), always followed by wait_ended().
+class WaitObserver {
+ public:
+  virtual ~WaitObserver() = default;
+  // first_in_queue: no other request waits ahead on the object.
+  virtual void wait_started(LockKind kind, bool first_in_queue) = 0;
+  virtual void wait_ended() = 0;
+};
+
 struct AcquireRequest {
   LockTag tag;
   Mode mode = 0;
@@ -188,6 +199,7 @@ struct AcquireRequest {
   // at the tuple lock queue (heapam.c heap_lock_tuple), so it overtakes queued conflicting
   // waiters. true = do that (G2 skipped); false (default) = fair FIFO per README G2.
   bool overtake_compatible = false;
+  WaitObserver* observer = nullptr;  // added (issue 4): told when the request parks
 };
 
 struct LockInfo {
@@ -198,6 +210,7 @@ struct LockInfo {
   runtime::Clock::time_point wait_start;  // meaningful when !granted
   SubId sub = 0;                          // added: the subtransaction of a hold
   OwnerId group = 0;                      // added
+  bool first_waiter = false;              // added: !granted and first in its queue
 };
 
 // The time source and timed wait the table uses. The default is the real steady clock and
@@ -250,6 +263,9 @@ class LockTable {
   void reassign_subtransaction(OwnerId owner, SubId from, SubId to);  // RELEASE SAVEPOINT
   std::vector<LockInfo> dump() const;                                 // for pg_locks; sorted by tag
   std::vector<OwnerId> blockers(OwnerId waiter) const;                // pg_blocking_pids
+  // Like blockers(), with each blocker's group: the conflicting holds (granted = true) and
+  // the conflicting waiters ahead (granted = false) of the owner's waiting request.
+  std::vector<LockInfo> blocking(OwnerId waiter) const;
   bool holds(const LockTag& tag, OwnerId owner, Mode at_least) const;
   size_t size() const;  // number of lock objects (for the memory bound)
 

@@ -129,6 +129,11 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_advisory_xact_lock", type_oid::kVoid},
     {"pg_try_advisory_xact_lock", type_oid::kBool},
     {"pg_advisory_unlock_all", type_oid::kVoid},
+    {"pg_advisory_lock_shared", type_oid::kVoid},
+    {"pg_advisory_unlock_shared", type_oid::kBool},
+    {"pg_try_advisory_lock_shared", type_oid::kBool},
+    {"pg_advisory_xact_lock_shared", type_oid::kVoid},
+    {"pg_try_advisory_xact_lock_shared", type_oid::kBool},
     {"pg_blocking_pids", type_oid::kInt4Array},
     {"pg_isolation_test_session_is_blocked", type_oid::kBool},
 };
@@ -177,6 +182,11 @@ class Binder {
   std::vector<Oid>& params_;
   // Common table expressions visible while binding (name → bound plan).
   std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>> ctes_;
+  // Data-modifying WITH queries of the statement (BoundStatement::dml_ctes).
+  std::vector<std::shared_ptr<BoundStatement>> dml_ctes_;
+  void bind_with(const PgQuery__WithClause* w, const Scope* outer);
+  std::shared_ptr<SelectPlan> bind_target_join(const catalog::TablePtr& t, const std::string& alias,
+                                               PgQuery__Node** from, size_t n, Scope& scope);
 };
 
 void Binder::finish_params() {
@@ -1172,6 +1182,13 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
             Source src;
             src.kind = Source::Kind::kSubquery;
             src.subquery = it->second;
+            src.alias = alias;
+            src.is_cte = true;
+            if (it->second->no_returning)
+              fail(sqlstate::kFeatureNotSupported,
+                   "WITH query \"" + it->first + "\" does not have a RETURNING clause",
+                   rv->location);
+            src.cte_result = it->second->dml_cte;
             src.width = it->second->visible;
             src.offset = static_cast<int>(scope.cols.size());
             scope.tables.insert(alias);
@@ -1190,11 +1207,13 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
           add_table_source(
               plan, scope, v, alias,
               (schema.empty() ? std::string("pg_catalog") : schema) + "." + rv->relname);
+          plan.sources.back().alias = alias;
           return;
         }
       }
       if (!t) t = lookup_table(rv);
       add_table_source(plan, scope, t, alias, "");
+      plan.sources.back().alias = alias;
       return;
     }
     case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
@@ -1204,6 +1223,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       Source src;
       src.kind = Source::Kind::kSubquery;
       src.subquery = sub;
+      src.alias = alias;
       src.width = sub->visible;
       src.offset = static_cast<int>(scope.cols.size());
       scope.tables.insert(alias);
@@ -1257,6 +1277,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.width = 1;
       src.offset = static_cast<int>(scope.cols.size());
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
+      src.alias = alias;
       std::string col = rf->alias && rf->alias->n_colnames ? str_of(rf->alias->colnames[0]) : alias;
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
@@ -1265,6 +1286,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
     }
     case PG_QUERY__NODE__NODE_JOIN_EXPR: {
       const auto* j = n->join_expr;
+      size_t first_left = plan.sources.size();
       bind_from(j->larg, plan, scope, outer);
       size_t first_right = plan.sources.size();
       size_t left_width = scope.cols.size();
@@ -1275,12 +1297,18 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       switch (j->jointype) {
         case PG_QUERY__JOIN_TYPE__JOIN_LEFT:
           src.join = Source::Join::kLeft;
+          src.nullable = true;
           break;
         case PG_QUERY__JOIN_TYPE__JOIN_RIGHT:
           src.join = Source::Join::kRight;
+          for (size_t k = first_left; k + 1 < plan.sources.size(); ++k)
+            plan.sources[k].nullable = true;
           break;
         case PG_QUERY__JOIN_TYPE__JOIN_FULL:
           src.join = Source::Join::kFull;
+          src.nullable = true;
+          for (size_t k = first_left; k + 1 < plan.sources.size(); ++k)
+            plan.sources[k].nullable = true;
           break;
         default:
           src.join = (j->quals || j->n_using_clause || j->is_natural) ? Source::Join::kInner
@@ -1330,20 +1358,214 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
   }
 }
 
-std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
-  size_t cte_mark = ctes_.size();
-  if (s->with_clause) {
-    for (size_t i = 0; i < s->with_clause->n_ctes; ++i) {
-      const auto* cte = s->with_clause->ctes[i]->common_table_expr;
-      if (cte->ctequery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
-        fail(sqlstate::kFeatureNotSupported, "data-modifying statements in WITH are not supported",
-             cte->location);
-      auto p = bind_select(cte->ctequery->select_stmt, outer);
-      for (size_t k = 0; k < cte->n_aliascolnames && k < p->names.size(); ++k)
-        p->names[k] = str_of(cte->aliascolnames[k]);
-      ctes_.emplace_back(cte->ctename, p);
+// ---- locking clauses (PostgreSQL's transformLockingClause / CheckSelectLocking) ----
+
+const char* lock_clause_name(PgQuery__LockClauseStrength st) {
+  switch (st) {
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE:
+      return "FOR KEY SHARE";
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE:
+      return "FOR SHARE";
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE:
+      return "FOR NO KEY UPDATE";
+    default:
+      return "FOR UPDATE";
+  }
+}
+
+const char* lock_strength_name(coord::LockStrength st) {
+  switch (st) {
+    case coord::LockStrength::kKeyShare:
+      return "FOR KEY SHARE";
+    case coord::LockStrength::kShare:
+      return "FOR SHARE";
+    case coord::LockStrength::kNoKeyUpdate:
+      return "FOR NO KEY UPDATE";
+    default:
+      return "FOR UPDATE";
+  }
+}
+
+coord::LockStrength lock_strength_of(PgQuery__LockClauseStrength st) {
+  switch (st) {
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE:
+      return coord::LockStrength::kKeyShare;
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE:
+      return coord::LockStrength::kShare;
+    case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE:
+      return coord::LockStrength::kNoKeyUpdate;
+    default:
+      return coord::LockStrength::kUpdate;
+  }
+}
+
+coord::WaitPolicy lock_wait_of(PgQuery__LockWaitPolicy w) {
+  if (w == PG_QUERY__LOCK_WAIT_POLICY__LockWaitSkip) return coord::WaitPolicy::kSkipLocked;
+  if (w == PG_QUERY__LOCK_WAIT_POLICY__LockWaitError) return coord::WaitPolicy::kNoWait;
+  return coord::WaitPolicy::kBlock;
+}
+
+// NOWAIT wins over SKIP LOCKED, which wins over waiting (PostgreSQL's applyLockingClause).
+int wait_rank(coord::WaitPolicy w) {
+  return w == coord::WaitPolicy::kNoWait ? 2 : w == coord::WaitPolicy::kSkipLocked ? 1 : 0;
+}
+
+// CheckSelectLocking: the query shapes a locking clause cannot apply to, in PostgreSQL's order.
+void check_select_locking(const SelectPlan& p, const char* what) {
+  auto no = [&](const char* with) {
+    fail(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with " + with);
+  };
+  if (p.setop != SetOp::kNone) no("UNION/INTERSECT/EXCEPT");
+  if (p.distinct) no("DISTINCT clause");
+  if (!p.group_by.empty()) no("GROUP BY clause");
+  if (p.having) no("HAVING clause");
+  if (!p.aggs.empty()) no("aggregate functions");
+  if (!p.windows.empty()) no("window functions");
+}
+
+void lock_source(SelectPlan& p, Source& src, coord::LockStrength st, coord::WaitPolicy w) {
+  if (!src.lock || st > src.lock_strength) src.lock_strength = st;
+  if (!src.lock || wait_rank(w) > wait_rank(src.lock_wait)) src.lock_wait = w;
+  src.lock = true;
+  if (!p.lock_rows || st > p.lock_strength) p.lock_strength = st;
+  if (!p.lock_rows) p.lock_wait = w;
+  p.lock_rows = true;
+}
+
+// A clause without OF (or OF naming a subquery): every base table of p, pushed down into
+// subqueries in FROM; functions, VALUES and WITH queries are ignored.
+void lock_all_sources(SelectPlan& p, coord::LockStrength st, coord::WaitPolicy w,
+                      const char* what) {
+  check_select_locking(p, what);
+  for (auto& src : p.sources) {
+    if (src.kind == Source::Kind::kTable && src.virtual_table.empty())
+      lock_source(p, src, st, w);
+    else if (src.kind == Source::Kind::kSubquery && !src.is_cte && src.subquery)
+      lock_all_sources(*src.subquery, st, w, what);
+  }
+}
+
+void check_nullable_locks(const SelectPlan& p) {
+  for (const auto& src : p.sources)
+    if (src.lock && src.nullable)
+      fail(sqlstate::kFeatureNotSupported, std::string(lock_strength_name(src.lock_strength)) +
+                                               " cannot be applied to the nullable side of an "
+                                               "outer join");
+}
+
+// The locking clauses of one SELECT level.
+void bind_locking(const PgQuery__SelectStmt* s, SelectPlan& plan) {
+  if (s->n_locking_clause == 0) return;
+  plan.has_locking_clause = true;
+  for (size_t i = 0; i < s->n_locking_clause; ++i) {
+    const auto* lc = s->locking_clause[i]->locking_clause;
+    const char* what = lock_clause_name(lc->strength);
+    coord::LockStrength st = lock_strength_of(lc->strength);
+    coord::WaitPolicy w = lock_wait_of(lc->wait_policy);
+    check_select_locking(plan, what);
+    if (lc->n_locked_rels == 0) {
+      lock_all_sources(plan, st, w, what);
+      continue;
+    }
+    for (size_t r = 0; r < lc->n_locked_rels; ++r) {
+      const auto* rv = lc->locked_rels[r]->range_var;
+      if ((rv->schemaname && *rv->schemaname) || (rv->catalogname && *rv->catalogname))
+        fail(sqlstate::kSyntaxError, std::string(what) + " must specify unqualified relation names",
+             rv->location);
+      Source* found = nullptr;
+      for (auto& src : plan.sources)
+        if (src.alias == rv->relname) {
+          found = &src;
+          break;
+        }
+      if (!found)
+        fail(sqlstate::kUndefinedTable,
+             "relation \"" + std::string(rv->relname) + "\" in " + what +
+                 " clause not found in FROM clause",
+             rv->location);
+      switch (found->kind) {
+        case Source::Kind::kTable:
+          if (found->virtual_table.empty()) lock_source(plan, *found, st, w);
+          break;
+        case Source::Kind::kSubquery:
+          if (found->is_cte)
+            fail(sqlstate::kFeatureNotSupported,
+                 std::string(what) + " cannot be applied to a WITH query", rv->location);
+          lock_all_sources(*found->subquery, st, w, what);
+          break;
+        case Source::Kind::kFunction:
+          fail(sqlstate::kFeatureNotSupported,
+               std::string(what) + " cannot be applied to a function", rv->location);
+        case Source::Kind::kValues:
+          fail(sqlstate::kFeatureNotSupported, std::string(what) + " cannot be applied to VALUES",
+               rv->location);
+      }
     }
   }
+  check_nullable_locks(plan);
+}
+
+// WITH: SELECT queries become plans read where referenced; INSERT / UPDATE / DELETE are
+// bound as statements of their own that run once, before the main statement.
+void Binder::bind_with(const PgQuery__WithClause* w, const Scope* outer) {
+  for (size_t i = 0; i < w->n_ctes; ++i) {
+    const auto* cte = w->ctes[i]->common_table_expr;
+    std::shared_ptr<SelectPlan> p;
+    const PgQuery__Node* q = cte->ctequery;
+    if (q->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) {
+      p = bind_select(q->select_stmt, outer);
+    } else if (q->node_case == PG_QUERY__NODE__NODE_INSERT_STMT ||
+               q->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ||
+               q->node_case == PG_QUERY__NODE__NODE_DELETE_STMT) {
+      BoundStatement dml =
+          q->node_case == PG_QUERY__NODE__NODE_INSERT_STMT   ? bind_insert(q->insert_stmt)
+          : q->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT ? bind_update(q->update_stmt)
+                                                             : bind_delete(q->delete_stmt);
+      p = std::make_shared<SelectPlan>();
+      p->dml_cte = static_cast<int>(dml_ctes_.size());
+      p->no_returning = dml.names.empty();
+      p->names = dml.names;
+      p->types = dml.types;
+      p->origins = dml.origins;
+      p->visible = static_cast<int>(dml.names.size());
+      dml_ctes_.push_back(std::make_shared<BoundStatement>(std::move(dml)));
+    } else {
+      fail(sqlstate::kFeatureNotSupported, "unsupported statement in WITH", cte->location);
+    }
+    for (size_t k = 0; k < cte->n_aliascolnames && k < p->names.size(); ++k)
+      p->names[k] = str_of(cte->aliascolnames[k]);
+    ctes_.emplace_back(cte->ctename, p);
+  }
+}
+
+// UPDATE ... FROM / DELETE ... USING: the target table first (its columns at offset 0), then
+// the other FROM items; `scope` becomes the joined row's scope.
+std::shared_ptr<SelectPlan> Binder::bind_target_join(const catalog::TablePtr& t,
+                                                     const std::string& alias, PgQuery__Node** from,
+                                                     size_t n, Scope& scope) {
+  auto p = std::make_shared<SelectPlan>();
+  scope = Scope{};
+  add_table_source(*p, scope, t, alias, "");
+  p->sources.back().alias = alias;
+  for (size_t i = 0; i < n; ++i) bind_from(from[i], *p, scope, nullptr);
+  p->input_width = static_cast<int>(scope.cols.size());
+  return p;
+}
+
+// A locking clause anywhere in a set operation's tree (PostgreSQL rejects them all).
+void check_setop_locking(const PgQuery__SelectStmt* s) {
+  if (s == nullptr) return;
+  if (s->n_locking_clause > 0)
+    fail(sqlstate::kFeatureNotSupported,
+         std::string(lock_clause_name(s->locking_clause[0]->locking_clause->strength)) +
+             " is not allowed with UNION/INTERSECT/EXCEPT");
+  check_setop_locking(s->larg);
+  check_setop_locking(s->rarg);
+}
+
+std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
+  size_t cte_mark = ctes_.size();
+  if (s->with_clause) bind_with(s->with_clause, outer);
   auto plan = std::make_shared<SelectPlan>();
   struct CteGuard {
     std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>>& v;
@@ -1357,6 +1579,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                   : s->op == PG_QUERY__SET_OPERATION__SETOP_INTERSECT ? SetOp::kIntersect
                                                                       : SetOp::kExcept;
     plan->setop_all = s->all;
+    check_setop_locking(s);
     plan->left = bind_select(s->larg, outer);
     plan->right = bind_select(s->rarg, outer);
     const char* what = plan->setop == SetOp::kUnion       ? "UNION"
@@ -1413,6 +1636,10 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
   Scope scope;
   scope.parent = outer;
   if (s->n_values_lists > 0) {
+    if (s->n_locking_clause > 0)
+      fail(sqlstate::kFeatureNotSupported,
+           std::string(lock_clause_name(s->locking_clause[0]->locking_clause->strength)) +
+               " cannot be applied to VALUES");
     Source src;
     src.kind = Source::Kind::kValues;
     size_t width = 0;
@@ -1623,35 +1850,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
           (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
       plan->order_by.push_back(std::move(k));
     }
-    // Locking clause (single table).
-    if (s->n_locking_clause > 0) {
-      const auto* lc = s->locking_clause[0]->locking_clause;
-      if (plan->distinct)
-        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with DISTINCT clause");
-      if (grouped && s->n_group_clause)
-        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with GROUP BY clause");
-      if (grouped)
-        fail(sqlstate::kFeatureNotSupported, "FOR UPDATE is not allowed with aggregate functions");
-      plan->lock_rows = true;
-      switch (lc->strength) {
-        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORKEYSHARE:
-          plan->lock_strength = coord::LockStrength::kKeyShare;
-          break;
-        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORSHARE:
-          plan->lock_strength = coord::LockStrength::kShare;
-          break;
-        case PG_QUERY__LOCK_CLAUSE_STRENGTH__LCS_FORNOKEYUPDATE:
-          plan->lock_strength = coord::LockStrength::kNoKeyUpdate;
-          break;
-        default:
-          plan->lock_strength = coord::LockStrength::kUpdate;
-          break;
-      }
-      if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitSkip)
-        plan->lock_wait = coord::WaitPolicy::kSkipLocked;
-      if (lc->wait_policy == PG_QUERY__LOCK_WAIT_POLICY__LockWaitError)
-        plan->lock_wait = coord::WaitPolicy::kNoWait;
-    }
+    bind_locking(s, *plan);
   }
   Scope none;
   none.parent = outer;
@@ -1860,11 +2059,13 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   BoundStatement out;
   out.kind = BoundStatement::Kind::kUpdate;
   out.tag = "UPDATE";
-  if (s->n_from_clause) fail(sqlstate::kFeatureNotSupported, "UPDATE ... FROM is not supported");
   auto plan = std::make_shared<UpdatePlan>();
   plan->table = lookup_table(s->relation);
   const auto& t = *plan->table;
-  Scope row = table_scope(t, s->relation->alias ? s->relation->alias->aliasname : t.name);
+  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
+  Scope row = table_scope(t, alias);
+  if (s->n_from_clause)
+    plan->from = bind_target_join(plan->table, alias, s->from_clause, s->n_from_clause, row);
   bool key_change = false;
   for (size_t i = 0; i < s->n_target_list; ++i) {
     const auto* rt = s->target_list[i]->res_target;
@@ -1897,6 +2098,7 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   }
   plan->strength = key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
   if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  if (plan->from) plan->from->where = std::move(plan->where);
   checks_of(t, plan->checks);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.update = plan;
@@ -1907,12 +2109,15 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   BoundStatement out;
   out.kind = BoundStatement::Kind::kDelete;
   out.tag = "DELETE";
-  if (s->n_using_clause) fail(sqlstate::kFeatureNotSupported, "DELETE ... USING is not supported");
   auto plan = std::make_shared<DeletePlan>();
   plan->table = lookup_table(s->relation);
   const auto& t = *plan->table;
-  Scope row = table_scope(t, s->relation->alias ? s->relation->alias->aliasname : t.name);
+  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
+  Scope row = table_scope(t, alias);
+  if (s->n_using_clause)
+    plan->from = bind_target_join(plan->table, alias, s->using_clause, s->n_using_clause, row);
   if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  if (plan->from) plan->from->where = std::move(plan->where);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.del = plan;
   return out;
@@ -1982,18 +2187,15 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       break;
     }
     case PG_QUERY__NODE__NODE_INSERT_STMT:
-      if (stmt->insert_stmt->with_clause)
-        fail(sqlstate::kFeatureNotSupported, "WITH in INSERT is not supported");
+      if (stmt->insert_stmt->with_clause) bind_with(stmt->insert_stmt->with_clause, nullptr);
       out = bind_insert(stmt->insert_stmt);
       break;
     case PG_QUERY__NODE__NODE_UPDATE_STMT:
-      if (stmt->update_stmt->with_clause)
-        fail(sqlstate::kFeatureNotSupported, "WITH in UPDATE is not supported");
+      if (stmt->update_stmt->with_clause) bind_with(stmt->update_stmt->with_clause, nullptr);
       out = bind_update(stmt->update_stmt);
       break;
     case PG_QUERY__NODE__NODE_DELETE_STMT:
-      if (stmt->delete_stmt->with_clause)
-        fail(sqlstate::kFeatureNotSupported, "WITH in DELETE is not supported");
+      if (stmt->delete_stmt->with_clause) bind_with(stmt->delete_stmt->with_clause, nullptr);
       out = bind_delete(stmt->delete_stmt);
       break;
     case PG_QUERY__NODE__NODE_COPY_STMT:
@@ -2020,11 +2222,17 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);
       break;
+    case PG_QUERY__NODE__NODE_LOCK_STMT:  // exec/lock_table_stmt.cc
+      out.kind = BoundStatement::Kind::kUtility;
+      out.utility = stmt;
+      out.tag = "LOCK TABLE";
+      break;
     default:
       fail(sqlstate::kFeatureNotSupported, "statement type is not supported");
   }
   finish_params();
   out.param_types = params_;
+  if (!dml_ctes_.empty()) out.dml_ctes = std::move(dml_ctes_);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,14 @@ struct Source {
   ExprPtr on;  // over the combined row so far (including this source)
   std::vector<std::pair<int, int>> hash_keys;  // equi-join keys (left pos, right pos) for hash join
   std::vector<Oid> hash_key_types;
+  std::string alias;      // the name FOR UPDATE OF matches (alias, else the relation's name)
+  bool is_cte = false;    // a kSubquery that reads a WITH query (never locked by FOR UPDATE)
+  bool nullable = false;  // on the nullable side of an outer join
+  int cte_result = -1;    // reads the RETURNING rows of data-modifying WITH query n
+  // Row locking of a base table by the statement's locking clauses (LockRows).
+  bool lock = false;
+  coord::LockStrength lock_strength = coord::LockStrength::kKeyShare;
+  coord::WaitPolicy lock_wait = coord::WaitPolicy::kBlock;
 };
 
 enum class SetOp : uint8_t { kNone, kUnion, kIntersect, kExcept };
@@ -137,6 +146,10 @@ enum class SetOp : uint8_t { kNone, kUnion, kIntersect, kExcept };
 struct SelectPlan {
   SetOp setop = SetOp::kNone;
   bool setop_all = false;
+  // A WITH query that is an INSERT/UPDATE/DELETE: only its result shape lives here; its rows
+  // are BoundStatement::dml_ctes[dml_cte]'s RETURNING rows (no_returning: it has none).
+  int dml_cte = -1;
+  bool no_returning = false;
   std::shared_ptr<SelectPlan> left, right;
 
   std::vector<Source> sources;  // empty: one row with no columns
@@ -155,8 +168,12 @@ struct SelectPlan {
   bool distinct = false;
   std::vector<SortKey> order_by;  // over the output row (targets incl. resjunk)
   ExprPtr limit, offset;
-  // SELECT ... FOR UPDATE/SHARE on a single table (issue 4 extends this).
+  // SELECT ... FOR UPDATE/SHARE: lock_rows when a source of this level has `lock` set (a
+  // LockRows step between Sort and Limit, as PostgreSQL plans it). lock_strength is the
+  // strongest strength of any clause of this level (the table lock ROW SHARE is taken for
+  // every locked table whatever the strength); lock_wait the policy of the first clause.
   bool lock_rows = false;
+  bool has_locking_clause = false;  // the statement text has FOR ... (even if nothing to lock)
   coord::LockStrength lock_strength = coord::LockStrength::kUpdate;
   coord::WaitPolicy lock_wait = coord::WaitPolicy::kBlock;
 };
@@ -184,6 +201,10 @@ struct InsertPlan {
 struct UpdatePlan {
   catalog::TablePtr table;
   TableAccess access;
+  // UPDATE ... FROM: the target table is from->sources[0] (columns at offset 0) joined with
+  // the FROM items; from->where is the WHERE clause, and sets / returning are over the
+  // joined row. nullptr without FROM.
+  std::shared_ptr<SelectPlan> from;
   ExprPtr where;                              // over the old row
   std::vector<std::pair<int, ExprPtr>> sets;  // over the old row
   std::vector<ExprPtr> checks;
@@ -194,6 +215,7 @@ struct UpdatePlan {
 struct DeletePlan {
   catalog::TablePtr table;
   TableAccess access;
+  std::shared_ptr<SelectPlan> from;  // DELETE ... USING, as UpdatePlan::from
   ExprPtr where;
   std::vector<ExprPtr> returning;  // over the old row
 };
@@ -221,6 +243,10 @@ struct BoundStatement {
   std::string copy_null = "\\N";
   bool copy_header = false;
   std::string explain_text;
+  // Data-modifying WITH queries, run once each, in order, before the statement itself.
+  std::vector<std::shared_ptr<BoundStatement>> dml_ctes;
+  // `FOR UPDATE ... WAIT n`: the statement's row-lock waits end after this many seconds.
+  std::optional<double> lock_wait_seconds;
 };
 
 }  // namespace hf::sql::bind

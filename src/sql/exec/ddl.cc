@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/locking.h"
 #include "sql/parse/parser.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -323,9 +324,17 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         }
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
+          // A dependent table dropped by the same statement does not block (DROP TABLE a, b).
+          bool dropped_too = false;
+          for (size_t j = 0; j < s->n_objects && !dropped_too; ++j) {
+            const auto* o = s->objects[j];
+            dropped_too = (o->node_case == PG_QUERY__NODE__NODE_LIST
+                               ? str_of(o->list->items[o->list->n_items - 1])
+                               : str_of(o)) == other->name;
+          }
           for (const auto& fk : other->foreign_keys) {
             if (fk.ref_table != t->oid) continue;
-            if (!cascade) {
+            if (!cascade && !dropped_too) {
               Error e;
               e.sqlstate = "2BP01";
               e.message = "cannot drop table " + name + " because other objects depend on it";
@@ -334,8 +343,9 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
               e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
               throw SqlError(std::move(e));
             }
-            notice(cx, "00000",
-                   "drop cascades to constraint " + fk.name + " on table " + other->name);
+            if (!dropped_too)
+              notice(cx, "00000",
+                     "drop cascades to constraint " + fk.name + " on table " + other->name);
             catalog::Table copy = *other;
             copy.foreign_keys.erase(
                 std::remove_if(copy.foreign_keys.begin(), copy.foreign_keys.end(),
@@ -636,6 +646,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
       return parse::utility_tag(node);
+    case PG_QUERY__NODE__NODE_LOCK_STMT:
+      return run_lock_table(node->lock_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/locking.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/type_info.h"
@@ -68,6 +69,60 @@ bool eval_bool(const Expr& e, const Row& row, ExecContext& cx) {
   return !v.is_null() && v.as_bool();
 }
 
+namespace {
+
+using bind::ExprPtr;
+using bind::SelectPlan;
+
+// Whether a subquery reads a column of a query level outside itself (then it is correlated
+// and runs again for every row). depth: how many levels inside the subquery `p` is.
+bool expr_refs_outside(const Expr* e, int depth);
+bool plan_refs_outside(const SelectPlan& p, int depth) {
+  auto any = [&](const std::vector<ExprPtr>& v) {
+    for (const auto& x : v)
+      if (expr_refs_outside(x.get(), depth)) return true;
+    return false;
+  };
+  if (p.left && plan_refs_outside(*p.left, depth)) return true;
+  if (p.right && plan_refs_outside(*p.right, depth)) return true;
+  for (const auto& s : p.sources) {
+    if (s.subquery && plan_refs_outside(*s.subquery, depth)) return true;
+    if (expr_refs_outside(s.function.get(), depth) || expr_refs_outside(s.on.get(), depth) ||
+        any(s.access.key))
+      return true;
+    for (const auto& r : s.values)
+      if (any(r)) return true;
+  }
+  if (expr_refs_outside(p.where.get(), depth) || expr_refs_outside(p.having.get(), depth) ||
+      expr_refs_outside(p.limit.get(), depth) || expr_refs_outside(p.offset.get(), depth) ||
+      any(p.group_by) || any(p.targets))
+    return true;
+  for (const auto& a : p.aggs)
+    if (any(a.args) || expr_refs_outside(a.filter.get(), depth)) return true;
+  for (const auto& w : p.windows) {
+    if (any(w.args) || any(w.partition_by)) return true;
+    for (const auto& k : w.order_by)
+      if (expr_refs_outside(k.expr.get(), depth)) return true;
+  }
+  for (const auto& k : p.order_by)
+    if (expr_refs_outside(k.expr.get(), depth)) return true;
+  return false;
+}
+
+bool expr_refs_outside(const Expr* e, int depth) {
+  if (e == nullptr) return false;
+  if (e->kind == ExprKind::kColumn && e->level > depth) return true;
+  for (const auto& a : e->args)
+    if (expr_refs_outside(a.get(), depth)) return true;
+  return e->subquery && plan_refs_outside(*e->subquery, depth + 1);
+}
+
+}  // namespace
+
+namespace {
+bool is_null_value(const Expr& a, const Row& row, ExecContext& cx);
+}  // namespace
+
 Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
   switch (e.kind) {
     case ExprKind::kConst:
@@ -109,9 +164,9 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       return v.is_null() ? v : Datum(!v.as_bool());
     }
     case ExprKind::kIsNull:
-      return Datum(eval(*e.args[0], row, cx).is_null());
+      return Datum(is_null_value(*e.args[0], row, cx));
     case ExprKind::kIsNotNull:
-      return Datum(!eval(*e.args[0], row, cx).is_null());
+      return Datum(!is_null_value(*e.args[0], row, cx));
     case ExprKind::kIsTrue: {
       Datum v = eval(*e.args[0], row, cx);
       bool r = !v.is_null() && v.as_bool();
@@ -254,7 +309,15 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
         std::vector<const Row*>& v;
         ~Pop() { v.pop_back(); }
       } pop{cx.outer};
-      std::vector<Row> rows = run_select(*e.subquery, cx);
+      auto cached = cx.sublink_rows.find(&e);
+      if (cached == cx.sublink_rows.end()) {
+        std::optional<std::vector<Row>> init;
+        if (!plan_refs_outside(*e.subquery, 0)) init = run_select(*e.subquery, cx);
+        cached = cx.sublink_rows.emplace(&e, std::move(init)).first;
+      }
+      std::vector<Row> fresh;
+      if (!cached->second) fresh = run_select(*e.subquery, cx);
+      const std::vector<Row>& rows = cached->second ? *cached->second : fresh;
       if (e.name == "exists") return Datum(!rows.empty());
       if (e.name == "scalar") {
         if (rows.empty()) return Datum::Null();
@@ -484,12 +547,25 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     return any_null() ? Datum::Null() : Datum(std::to_string(args[0].as_int()) + " bytes");
   if (n == "inet_server_port") return Datum::Null();
   if (n == "pg_postmaster_start_time") return Datum(s.transaction_start_us());
-  if (n == "pg_blocking_pids") return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>()));
-  if (n == "pg_isolation_test_session_is_blocked") return Datum(false);
-  if (n.rfind("pg_advisory", 0) == 0 || n.rfind("pg_try_advisory", 0) == 0)
-    // Hook for issue 4: advisory locks go through the partition lock service.
-    throw SqlError(sqlstate::kFeatureNotSupported, "advisory locks are not supported yet");
+  // Advisory locks, pg_blocking_pids, pg_isolation_test_session_is_blocked (exec/locking.h).
+  if (auto r = lock_function(e, args, cx)) return *r;
   throw SqlError(sqlstate::kUndefinedFunction, "function " + n + " is not supported");
 }
+
+namespace {
+
+// IS [NOT] NULL. A function returning void (pg_sleep, pg_advisory_lock, ...) yields
+// PostgreSQL's non-null void value unless a strict call got a NULL argument; the executor
+// represents void as a NULL datum, so that case is decided from the arguments (PostgreSQL's
+// isolation specs rely on `WHERE pg_advisory_lock(0) IS NOT NULL`).
+bool is_null_value(const Expr& a, const Row& row, ExecContext& cx) {
+  Datum v = eval(a, row, cx);
+  if (a.type.oid != type_oid::kVoid || !v.is_null()) return v.is_null();
+  for (const auto& arg : a.args)
+    if (eval(*arg, row, cx).is_null()) return true;
+  return false;
+}
+
+}  // namespace
 
 }  // namespace hf::sql::exec

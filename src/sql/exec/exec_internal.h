@@ -25,6 +25,14 @@ struct ExecContext {
   // Keys this statement wrote (true) or deleted (false): its own writes are invisible to its
   // reads (same command id), yet uniqueness must see them.
   std::map<std::string, bool> stmt_keys;
+  // `WAIT n`: row-lock waits of this statement end by this time (55P03 lock timeout).
+  runtime::Deadline wait_deadline = runtime::Deadline::max();
+  // RETURNING rows of the statement's data-modifying WITH queries, by index.
+  std::vector<std::vector<Row>> cte_results;
+  // Rows of uncorrelated subqueries in expressions, computed once per statement (PostgreSQL's
+  // InitPlans): a `WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)` runs its subquery,
+  // and takes its locks, once. nullopt: the subquery is correlated.
+  std::map<const bind::Expr*, std::optional<std::vector<Row>>> sublink_rows;
 };
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
@@ -44,11 +52,19 @@ struct StoredRow {
 void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb);
 
+// UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
+// with the target row's key and version; a target row joined several times comes once.
+std::vector<StoredRow> join_candidates(const bind::SelectPlan& p, ExecContext& cx);
+// EvalPlanQual over a joined row whose locked parts were replaced by their newest versions:
+// the join conditions and WHERE again (a LEFT JOIN whose condition now fails null-extends).
+bool epq_recheck(const bind::SelectPlan& p, Row& row, ExecContext& cx);
+
 // Keys and row encodings.
 coord::KeySpace row_space(const catalog::Table& t);
 std::string encode_pk(const catalog::Table& t, const Row& row);
 std::vector<TypeRef> column_types(const catalog::Table& t);
-void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecContext& cx);
+[[noreturn]] void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t,
+                                     ExecContext& cx);
 coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p = coord::WaitPolicy::kBlock);
 
 // Write path (exec/modify.cc).

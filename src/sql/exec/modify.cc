@@ -5,6 +5,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
+#include "sql/exec/locking.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/key_codec.h"
@@ -400,29 +401,48 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
 }
 
 // Candidate rows of UPDATE/DELETE, each locked before it is changed (EvalPlanQual under
-// READ COMMITTED: a row changed since our snapshot is re-read and re-checked).
+// READ COMMITTED: a row changed since our snapshot is re-read and re-checked; a lock on a row
+// that fails the re-check stays held, as in PostgreSQL). With `from` (UPDATE ... FROM /
+// DELETE ... USING) a candidate's row is the joined row, the target's columns first, and the
+// re-check runs the join conditions with the other tables' rows as read. strength_of gives
+// the lock strength for a candidate (UPDATE: FOR UPDATE only when a key column's value
+// changes, as PostgreSQL decides it).
 template <typename Fn>
 int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const Expr* where,
-                        coord::LockStrength strength, ExecContext& cx, Fn apply) {
+                        const SelectPlan* from,
+                        const std::function<coord::LockStrength(const Row&)>& strength_of,
+                        ExecContext& cx, Fn apply) {
   std::vector<StoredRow> cands;
-  scan_table(t, acc, Row{}, cx, [&](StoredRow& r) {
-    if (!where || eval_bool(*where, r.row, cx)) cands.push_back(std::move(r));
-    return true;
-  });
+  if (from) {
+    cands = join_candidates(*from, cx);
+  } else {
+    scan_table(t, acc, Row{}, cx, [&](StoredRow& r) {
+      if (!where || eval_bool(*where, r.row, cx)) cands.push_back(std::move(r));
+      return true;
+    });
+  }
   auto space = row_space(t);
   auto ts = column_types(t);
   int64_t n = 0;
   for (auto& c : cands) {
-    auto res = cx.txn.lock(space, c.key, c.key, strength, lock_wait(cx), c.seen);
+    auto res = cx.txn.lock(space, c.key, c.key, strength_of(c.row), lock_wait(cx), c.seen);
     if (res.outcome == coord::LockOutcome::kVersionMismatch) {
       auto mine = cx.txn.latest(space, c.key, c.key);
       if (mine.intent_txn != cx.txn.id()) {
         if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
           throw SqlError(sqlstate::kSerializationFailure,
-                         "could not serialize access due to concurrent update");
+                         res.newest.deleted
+                             ? "could not serialize access due to concurrent delete"
+                             : "could not serialize access due to concurrent update");
         if (res.newest.deleted || !res.value) continue;
-        c.row = types::decode_row(*res.value, ts);
-        if (where && !eval_bool(*where, c.row, cx)) continue;
+        Row nr = types::decode_row(*res.value, ts);
+        if (from) {
+          for (size_t i = 0; i < nr.size() && i < c.row.size(); ++i) c.row[i] = std::move(nr[i]);
+          if (!epq_recheck(*from, c.row, cx)) continue;
+        } else {
+          c.row = std::move(nr);
+          if (where && !eval_bool(*where, c.row, cx)) continue;
+        }
       }
     } else if (res.outcome != coord::LockOutcome::kGranted) {
       throw_lock_failure(res.outcome, t, cx);
@@ -431,6 +451,23 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
     ++n;
   }
   return n;
+}
+
+// Whether an UPDATE's new row changes a key column (primary key or a unique index column):
+// then it locks FOR UPDATE, else FOR NO KEY UPDATE (PostgreSQL's HeapDetermineColumnsInfo).
+bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row) {
+  auto differs = [&](int c) {
+    return c >= 0 && static_cast<size_t>(c) < old_row.size() &&
+           (old_row[c].is_null() != new_row[c].is_null() ||
+            (!old_row[c].is_null() && !(old_row[c].v == new_row[c].v)));
+  };
+  for (int c : t.primary_key)
+    if (differs(c)) return true;
+  for (const auto& idx : t.indexes)
+    if (idx.unique)
+      for (int c : idx.columns)
+        if (differs(c)) return true;
+  return false;
 }
 
 // COPY text format: one line → fields.
@@ -605,12 +642,34 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
 
 }  // namespace
 
+namespace {
+Result run_statement(const BoundStatement& stmt, ExecContext& cx);
+}  // namespace
+
 Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
            const std::vector<Datum>& params) {
   coord::Transaction& txn = session.transaction();
   ExecContext cx{catalog, session, txn, params, {}, {}, nullptr};
   cx.fctx.statement_start_us = session.statement_start_us();
   cx.fctx.transaction_start_us = session.transaction_start_us();
+  if (stmt.lock_wait_seconds)
+    cx.wait_deadline = runtime::Clock::now() +
+                       std::chrono::duration_cast<runtime::Clock::duration>(
+                           std::chrono::duration<double>(std::min(*stmt.lock_wait_seconds, 1e9)));
+  take_statement_locks(stmt, cx);  // table locks (exec/locking.h)
+  // Data-modifying WITH queries run first, once each; the statement reads their RETURNING
+  // rows and, sharing their command id, does not see their writes (as in PostgreSQL).
+  for (const auto& cte : stmt.dml_ctes) {
+    take_statement_locks(*cte, cx);
+    cx.cte_results.push_back(run_statement(*cte, cx).rows);
+  }
+  return run_statement(stmt, cx);
+}
+
+namespace {
+
+Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
+  coord::Transaction& txn = cx.txn;
   Result res;
   switch (stmt.kind) {
     case BoundStatement::Kind::kSelect:
@@ -630,15 +689,29 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
         throw SqlError("25006", "cannot execute UPDATE in a read-only transaction");
       const auto& p = *stmt.update;
       Writer w(*p.table, cx);
-      int64_t n =
-          for_each_target(*p.table, p.access, p.where.get(), p.strength, cx, [&](StoredRow& c) {
-            Row nr = c.row;
-            for (const auto& [col, e] : p.sets) nr[col] = eval(*e, c.row, cx);
+      const size_t width = p.table->columns.size();
+      auto new_row = [&](const Row& joined) {
+        Row nr(joined.begin(), joined.begin() + width);
+        for (const auto& [col, e] : p.sets) nr[col] = eval(*e, joined, cx);
+        return nr;
+      };
+      auto strength_of = [&](const Row& joined) {
+        if (p.strength == coord::LockStrength::kNoKeyUpdate) return p.strength;
+        Row old(joined.begin(), joined.begin() + width);
+        return changes_key(*p.table, old, new_row(joined)) ? coord::LockStrength::kUpdate
+                                                           : coord::LockStrength::kNoKeyUpdate;
+      };
+      int64_t n = for_each_target(
+          *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
+            Row old(c.row.begin(), c.row.begin() + width);
+            Row nr = new_row(c.row);
             w.check_row(nr, p.checks);
-            w.update(c.row, c.key, nr);
+            w.update(old, c.key, nr);
             if (!p.returning.empty()) {
+              Row ret = c.row;  // RETURNING sees the new target row joined with the rest
+              for (size_t i = 0; i < width; ++i) ret[i] = nr[i];
               Row out;
-              for (const auto& e : p.returning) out.push_back(eval(*e, nr, cx));
+              for (const auto& e : p.returning) out.push_back(eval(*e, ret, cx));
               res.rows.push_back(std::move(out));
             }
           });
@@ -650,9 +723,11 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
         throw SqlError("25006", "cannot execute DELETE in a read-only transaction");
       const auto& p = *stmt.del;
       Writer w(*p.table, cx);
-      int64_t n = for_each_target(*p.table, p.access, p.where.get(), coord::LockStrength::kUpdate,
-                                  cx, [&](StoredRow& c) {
-                                    w.remove(c.row, c.key);
+      const size_t width = p.table->columns.size();
+      auto strength_of = [](const Row&) { return coord::LockStrength::kUpdate; };
+      int64_t n = for_each_target(*p.table, p.access, p.where.get(), p.from.get(), strength_of, cx,
+                                  [&](StoredRow& c) {
+                                    w.remove(Row(c.row.begin(), c.row.begin() + width), c.key);
                                     if (!p.returning.empty()) {
                                       Row out;
                                       for (const auto& e : p.returning)
@@ -683,5 +758,7 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
   }
   return res;
 }
+
+}  // namespace
 
 }  // namespace hf::sql::exec

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/locking.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/key_codec.h"
@@ -35,7 +36,8 @@ std::string encode_pk(const catalog::Table& t, const Row& row) {
 }
 
 coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p) {
-  return coord::LockWait{p, cx.session.lock_deadline(), &cx.session.cancel()};
+  return coord::LockWait{p, std::min(cx.session.lock_deadline(), cx.wait_deadline),
+                         &cx.session.cancel()};
 }
 
 void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecContext& cx) {
@@ -68,6 +70,7 @@ void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecConte
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb) {
+  lock_relation(cx, t, coord::table_mode::kAccessShare);  // exec/locking.h
   auto space = row_space(t);
   auto ts = column_types(t);
   auto emit = [&](const coord::RowVersion& rv) {
@@ -190,20 +193,41 @@ int64_t eval_count(const Expr* e, ExecContext& cx, int64_t dflt) {
   return v.as_int();
 }
 
+// The identity of one row of a base table inside a (joined) row: what LockRows locks.
+struct RowRef {
+  std::string key;
+  std::optional<coord::Version> seen;
+  bool present = false;
+};
+using RowRefs = std::vector<RowRef>;  // indexed by source number
+
+// Rows of one FROM item. With `refs`, a table source also reports each row's key and version.
 std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
-                             const Expr* where_single) {
+                             const Expr* where_single, std::vector<RowRef>* refs = nullptr) {
   std::vector<Row> out;
   switch (src.kind) {
     case Source::Kind::kTable:
-      if (!src.virtual_table.empty()) return system_view_rows(src.virtual_table, cx);
+      if (!src.virtual_table.empty()) {
+        out = system_view_rows(src.virtual_table, cx);
+        if (refs) refs->resize(out.size());
+        return out;
+      }
       scan_table(*src.table, src.access, ctx_row, cx, [&](StoredRow& r) {
         if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
         out.push_back(std::move(r.row));
+        if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true});
         return true;
       });
       return out;
     case Source::Kind::kSubquery:
-      return run_select(*src.subquery, cx);
+      if (src.cte_result >= 0) {
+        if (static_cast<size_t>(src.cte_result) < cx.cte_results.size())
+          out = cx.cte_results[src.cte_result];
+      } else {
+        out = run_select(*src.subquery, cx);
+      }
+      if (refs) refs->resize(out.size());
+      return out;
     case Source::Kind::kValues:
       for (const auto& r : src.values) {
         Row row;
@@ -242,15 +266,36 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
   return out;
 }
 
-std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx) {
+// Joins the FROM items left-deep (hash join on equi-join keys, else nested loop) and applies
+// WHERE. With `refs`, each result row also carries the identity of its base-table rows.
+std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
+                              std::vector<RowRefs>* refs = nullptr) {
   Row empty;
-  if (p.sources.empty()) return {Row{}};
-  const Expr* where_single = p.sources.size() == 1 ? p.where.get() : nullptr;
-  std::vector<Row> acc = source_rows(p.sources[0], empty, cx, where_single);
-  for (size_t i = 1; i < p.sources.size(); ++i) {
+  if (p.sources.empty()) {
+    if (refs) refs->assign(1, RowRefs{});
+    return {Row{}};
+  }
+  const size_t nsrc = p.sources.size();
+  const Expr* where_single = nsrc == 1 ? p.where.get() : nullptr;
+  std::vector<RowRef> first_refs;
+  std::vector<Row> acc =
+      source_rows(p.sources[0], empty, cx, where_single, refs ? &first_refs : nullptr);
+  std::vector<RowRefs> acc_refs;
+  if (refs) {
+    first_refs.resize(acc.size());
+    for (auto& r : first_refs) {
+      RowRefs rr(nsrc);
+      rr[0] = std::move(r);
+      acc_refs.push_back(std::move(rr));
+    }
+  }
+  for (size_t i = 1; i < nsrc; ++i) {
     const Source& src = p.sources[i];
-    std::vector<Row> right = source_rows(src, empty, cx, nullptr);
+    std::vector<RowRef> right_refs;
+    std::vector<Row> right = source_rows(src, empty, cx, nullptr, refs ? &right_refs : nullptr);
+    if (refs) right_refs.resize(right.size());
     std::vector<Row> next;
+    std::vector<RowRefs> next_refs;
     std::vector<bool> right_matched(right.size(), false);
     int left_width = src.offset;
     auto combine = [&](const Row& l, const Row* r) {
@@ -260,6 +305,15 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx) {
       else
         row.resize(left_width + src.width);
       return row;
+    };
+    // Appends a joined row; li / ri: the left and right input rows (npos: null-extended).
+    constexpr size_t npos = static_cast<size_t>(-1);
+    auto push = [&](Row&& row, size_t li, size_t ri) {
+      next.push_back(std::move(row));
+      if (!refs) return;
+      RowRefs rr = li != npos ? acc_refs[li] : RowRefs(nsrc);
+      if (ri != npos) rr[i] = right_refs[ri];
+      next_refs.push_back(std::move(rr));
     };
     auto matches = [&](const Row& row) { return !src.on || eval_bool(*src.on, row, cx); };
     auto null_left_row = [&](const Row& r) {
@@ -279,7 +333,8 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx) {
         }
         if (!null) ht.emplace(group_key(k, kt), ri);
       }
-      for (const auto& l : acc) {
+      for (size_t li = 0; li < acc.size(); ++li) {
+        const Row& l = acc[li];
         std::vector<Datum> k;
         bool null = false;
         for (auto& hk : src.hash_keys) {
@@ -288,43 +343,58 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx) {
         }
         bool any = false;
         if (!null) {
+          // Right rows in their scan order (a multimap's equal_range order is unspecified).
+          std::vector<size_t> hits;
           auto range = ht.equal_range(group_key(k, kt));
-          for (auto it = range.first; it != range.second; ++it) {
-            Row row = combine(l, &right[it->second]);
+          for (auto it = range.first; it != range.second; ++it) hits.push_back(it->second);
+          std::sort(hits.begin(), hits.end());
+          for (size_t ri : hits) {
+            Row row = combine(l, &right[ri]);
             if (!matches(row)) continue;
             any = true;
-            right_matched[it->second] = true;
-            next.push_back(std::move(row));
+            right_matched[ri] = true;
+            push(std::move(row), li, ri);
           }
         }
         if (!any && (src.join == Source::Join::kLeft || src.join == Source::Join::kFull))
-          next.push_back(combine(l, nullptr));
+          push(combine(l, nullptr), li, npos);
       }
     } else {
-      for (const auto& l : acc) {
+      for (size_t li = 0; li < acc.size(); ++li) {
+        const Row& l = acc[li];
         bool any = false;
         for (size_t ri = 0; ri < right.size(); ++ri) {
           Row row = combine(l, &right[ri]);
           if (!matches(row)) continue;
           any = true;
           right_matched[ri] = true;
-          next.push_back(std::move(row));
+          push(std::move(row), li, ri);
         }
         if (!any && (src.join == Source::Join::kLeft || src.join == Source::Join::kFull))
-          next.push_back(combine(l, nullptr));
+          push(combine(l, nullptr), li, npos);
       }
     }
     if (src.join == Source::Join::kRight || src.join == Source::Join::kFull)
       for (size_t ri = 0; ri < right.size(); ++ri)
-        if (!right_matched[ri]) next.push_back(null_left_row(right[ri]));
+        if (!right_matched[ri]) push(null_left_row(right[ri]), npos, ri);
     acc = std::move(next);
+    acc_refs = std::move(next_refs);
   }
-  if (p.sources.size() > 1 && p.where) {
+  // WHERE was applied during the scan only for a single base table.
+  bool filtered =
+      nsrc == 1 && p.sources[0].kind == Source::Kind::kTable && p.sources[0].virtual_table.empty();
+  if (!filtered && p.where) {
     std::vector<Row> kept;
-    for (auto& r : acc)
-      if (eval_bool(*p.where, r, cx)) kept.push_back(std::move(r));
+    std::vector<RowRefs> kept_refs;
+    for (size_t r = 0; r < acc.size(); ++r)
+      if (eval_bool(*p.where, acc[r], cx)) {
+        kept.push_back(std::move(acc[r]));
+        if (refs) kept_refs.push_back(std::move(acc_refs[r]));
+      }
     acc = std::move(kept);
+    acc_refs = std::move(kept_refs);
   }
+  if (refs) *refs = std::move(acc_refs);
   return acc;
 }
 
@@ -557,7 +627,133 @@ std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
   return out;
 }
 
+// Target list of one input row (window values, if any, are not allowed with FOR UPDATE).
+Row project(const SelectPlan& p, const Row& in, ExecContext& cx) {
+  Row out;
+  out.reserve(p.targets.size());
+  for (const auto& t : p.targets) out.push_back(eval(*t, in, cx));
+  return out;
+}
+
+void check_limits(const SelectPlan& p, ExecContext& cx, int64_t* offset, int64_t* limit) {
+  *offset = eval_count(p.offset.get(), cx, 0);
+  *limit = eval_count(p.limit.get(), cx, -1);
+  if (*offset < 0) throw SqlError("2201X", "OFFSET must not be negative");
+  if (p.limit && *limit < 0 && !eval(*p.limit, Row{}, cx).is_null())
+    throw SqlError("2201W", "LIMIT must not be negative");
+}
+
+// SELECT ... FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: PostgreSQL's plan is
+// Limit -> LockRows -> Sort -> scan/join. Candidates are read at the statement's snapshot
+// with their versions, sorted, then locked one result row at a time in that order, each
+// locked table's row in FROM order, passing the version read. Only rows pulled by the
+// Limit are locked (OFFSET rows included, as in PostgreSQL); rows skipped by SKIP LOCKED or
+// dropped by the re-check do not count. A lock answering kVersionMismatch means a newer
+// committed version: READ COMMITTED re-evaluates the join conditions and WHERE with the
+// newest versions of the changed rows and the other rows as read (EvalPlanQual) and returns
+// the new values in the old sort position; a deleted row is skipped; REPEATABLE READ and
+// SERIALIZABLE fail with 40001. Locks on rows that fail the re-check stay held.
+std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
+  std::vector<RowRefs> refs;
+  std::vector<Row> input = join_sources(p, cx, &refs);
+  std::vector<Row> outs;
+  outs.reserve(input.size());
+  for (const auto& in : input) outs.push_back(project(p, in, cx));
+  std::vector<size_t> order(input.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (!p.order_by.empty()) {
+    std::vector<Oid> ts;
+    for (const auto& k : p.order_by) ts.push_back(k.expr->type.oid);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return compare_rows(outs[a], outs[b], p.order_by, ts) < 0;
+    });
+  }
+  int64_t offset = 0, limit = -1;
+  check_limits(p, cx, &offset, &limit);
+  std::vector<Row> rows;
+  int64_t passed = 0;
+  const bool read_committed = cx.txn.isolation() == coord::Isolation::kReadCommitted;
+  for (size_t idx : order) {
+    if (limit >= 0 && passed >= offset + limit) break;
+    Row& in = input[idx];
+    bool skip = false, changed = false;
+    for (size_t s = 0; s < p.sources.size() && !skip; ++s) {
+      const Source& src = p.sources[s];
+      if (!src.lock || s >= refs[idx].size() || !refs[idx][s].present) continue;
+      const RowRef& ref = refs[idx][s];
+      const auto& t = *src.table;
+      auto res = cx.txn.lock(row_space(t), ref.key, ref.key, src.lock_strength,
+                             lock_wait(cx, src.lock_wait), ref.seen);
+      switch (res.outcome) {
+        case coord::LockOutcome::kGranted:
+          break;
+        case coord::LockOutcome::kWouldBlock:
+          if (src.lock_wait == coord::WaitPolicy::kSkipLocked) {
+            skip = true;
+            break;
+          }
+          throw_lock_failure(res.outcome, t, cx);
+        case coord::LockOutcome::kVersionMismatch: {
+          if (!read_committed)
+            throw SqlError(sqlstate::kSerializationFailure,
+                           "could not serialize access due to concurrent update");
+          if (res.newest.deleted || !res.value) {
+            skip = true;
+            break;
+          }
+          Row nr = types::decode_row(*res.value, column_types(t));
+          for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
+            in[src.offset + c] = std::move(nr[c]);
+          changed = true;
+          break;
+        }
+        default:
+          throw_lock_failure(res.outcome, t, cx);
+      }
+    }
+    if (skip) continue;
+    if (changed) {
+      // EvalPlanQual: the join conditions and WHERE over the newest versions.
+      if (!epq_recheck(p, in, cx)) continue;
+      outs[idx] = project(p, in, cx);
+    }
+    if (++passed > offset) rows.push_back(std::move(outs[idx]));
+  }
+  for (auto& r : rows)
+    if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);
+  return rows;
+}
+
 }  // namespace
+
+bool epq_recheck(const SelectPlan& p, Row& in, ExecContext& cx) {
+  for (size_t s = 1; s < p.sources.size(); ++s) {
+    const Source& src = p.sources[s];
+    if (!src.on || eval_bool(*src.on, in, cx)) continue;
+    if (src.join == Source::Join::kLeft)
+      for (int c = 0; c < src.width; ++c) in[src.offset + c] = Datum::Null();
+    else if (src.join == Source::Join::kInner || src.join == Source::Join::kCross)
+      return false;
+  }
+  return !p.where || eval_bool(*p.where, in, cx);
+}
+
+std::vector<StoredRow> join_candidates(const SelectPlan& p, ExecContext& cx) {
+  std::vector<RowRefs> refs;
+  std::vector<Row> rows = join_sources(p, cx, &refs);
+  std::vector<StoredRow> out;
+  std::unordered_set<std::string> seen;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (refs[i].empty() || !refs[i][0].present) continue;
+    if (!seen.insert(refs[i][0].key).second) continue;
+    StoredRow sr;
+    sr.row = std::move(rows[i]);
+    sr.key = refs[i][0].key;
+    sr.seen = refs[i][0].seen;
+    out.push_back(std::move(sr));
+  }
+  return out;
+}
 
 std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
   std::vector<Row> rows;
@@ -565,40 +761,8 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
     rows = setop(p, cx);
   } else {
     std::vector<Row> input;
-    // SELECT ... FOR UPDATE on one table: lock each row that passes WHERE, re-checking the
-    // newest version under READ COMMITTED (EvalPlanQual).
-    if (p.lock_rows && p.sources.size() == 1 && p.sources[0].kind == Source::Kind::kTable &&
-        p.sources[0].virtual_table.empty()) {
-      const auto& t = *p.sources[0].table;
-      auto space = row_space(t);
-      auto ts = column_types(t);
-      std::vector<StoredRow> cands;
-      scan_table(t, p.sources[0].access, Row{}, cx, [&](StoredRow& r) {
-        if (!p.where || eval_bool(*p.where, r.row, cx)) cands.push_back(std::move(r));
-        return true;
-      });
-      for (auto& c : cands) {
-        auto res =
-            cx.txn.lock(space, c.key, c.key, p.lock_strength, lock_wait(cx, p.lock_wait), c.seen);
-        if (res.outcome == coord::LockOutcome::kWouldBlock &&
-            p.lock_wait == coord::WaitPolicy::kSkipLocked)
-          continue;
-        if (res.outcome == coord::LockOutcome::kVersionMismatch) {
-          if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
-            throw SqlError(sqlstate::kSerializationFailure,
-                           "could not serialize access due to concurrent update");
-          if (res.newest.deleted || !res.value) continue;
-          Row nr = types::decode_row(*res.value, ts);
-          if (p.where && !eval_bool(*p.where, nr, cx)) continue;
-          input.push_back(std::move(nr));
-          continue;
-        }
-        if (res.outcome != coord::LockOutcome::kGranted) throw_lock_failure(res.outcome, t, cx);
-        input.push_back(std::move(c.row));
-      }
-    } else {
-      input = join_sources(p, cx);
-    }
+    if (p.lock_rows) return lock_rows(p, cx);
+    input = join_sources(p, cx);
     std::vector<Row> pre = p.grouped ? aggregate(p, input, cx) : std::move(input);
     std::vector<std::vector<Datum>> wv;
     if (!p.windows.empty()) wv = windows(p, pre, cx);

@@ -2,6 +2,7 @@
 // bind/virtual_tables.cc, generated from the catalog and the session registry.
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/locking.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -227,7 +228,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     }
     return out;
   }
-  // pg_locks (issue 4 fills it), pg_description, pg_inherits, pg_partitioned_table, pg_tablespace.
+  if (auto rows = lock_view_rows(view, cx)) return std::move(*rows);  // exec/locking.h
+  // pg_description, pg_inherits, pg_partitioned_table, pg_tablespace.
   if (view == "pg_tablespace") {
     out.push_back({oid(1663), Datum("pg_default")});
     out.push_back({oid(1664), Datum("pg_global")});

@@ -3,6 +3,9 @@
 
 #include <pg_query.h>
 
+#include <strings.h>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 namespace hf::sql::parse {
@@ -183,9 +186,185 @@ void classify(const PgQuery__Node* node, RawStatement& out) {
   }
 }
 
+struct Token {
+  std::string text;  // lower case for words
+  size_t offset = 0;
+  size_t length = 0;
+  bool word = false;
+};
+
+// A small lexer: enough of PostgreSQL's to find keywords outside strings and comments.
+std::vector<Token> lex(const std::string& s) {
+  std::vector<Token> out;
+  size_t i = 0, n = s.size();
+  auto is_ident_start = [](unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; };
+  auto is_ident = [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+  };
+  while (i < n) {
+    unsigned char c = s[i];
+    if (std::isspace(c)) {
+      ++i;
+      continue;
+    }
+    if (c == '-' && i + 1 < n && s[i + 1] == '-') {
+      while (i < n && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      int depth = 0;
+      while (i < n) {
+        if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+          ++depth, i += 2;
+        } else if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+      continue;
+    }
+    size_t start = i;
+    if (c == '\'' || ((c == 'e' || c == 'E') && i + 1 < n && s[i + 1] == '\'')) {
+      bool esc = c != '\'';
+      i += esc ? 2 : 1;
+      while (i < n) {
+        if (esc && s[i] == '\\') {
+          i += 2;
+          continue;
+        }
+        if (s[i] == '\'') {
+          if (i + 1 < n && s[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+      out.push_back({"'", start, i - start, false});
+      continue;
+    }
+    if (c == '"') {
+      ++i;
+      while (i < n) {
+        if (s[i] == '"') {
+          if (i + 1 < n && s[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+      out.push_back({"\"", start, i - start, false});
+      continue;
+    }
+    if (c == '$') {
+      size_t j = i + 1;
+      while (j < n && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+      if (j < n && s[j] == '$' &&
+          !(j > i + 1 && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+        std::string tag = s.substr(i, j - i + 1);
+        size_t end = s.find(tag, j + 1);
+        i = end == std::string::npos ? n : end + tag.size();
+        out.push_back({"$", start, i - start, false});
+        continue;
+      }
+    }
+    if (is_ident_start(c)) {
+      while (i < n && is_ident(static_cast<unsigned char>(s[i]))) ++i;
+      std::string w = s.substr(start, i - start);
+      for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.push_back({w, start, i - start, true});
+      continue;
+    }
+    if (std::isdigit(c) ||
+        (c == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      out.push_back({s.substr(start, i - start), start, i - start, false});
+      continue;
+    }
+    ++i;
+    out.push_back({s.substr(start, 1), start, 1, false});
+  }
+  return out;
+}
+
+[[noreturn]] void wait_syntax_error(const std::string& sql, const std::vector<Token>& t, size_t k) {
+  Error e;
+  e.sqlstate = sqlstate::kSyntaxError;
+  if (k >= t.size()) {
+    e.message = "syntax error at end of input";
+    e.position = static_cast<int>(sql.size()) + 1;
+  } else {
+    e.message = "syntax error at or near \"" + sql.substr(t[k].offset, t[k].length) + "\"";
+    e.position = static_cast<int>(t[k].offset) + 1;
+  }
+  throw SqlError(std::move(e));
+}
+
 }  // namespace
 
-std::vector<RawStatement> parse_sql(const std::string& sql) {
+std::string strip_lock_waits(const std::string& sql, std::vector<LockWaitClause>* waits) {
+  // Cheap test first: most statements have no WAIT at all.
+  bool maybe = false;
+  for (size_t i = 0; i + 4 <= sql.size() && !maybe; ++i)
+    maybe = (sql[i] == 'w' || sql[i] == 'W') && strncasecmp(sql.c_str() + i, "wait", 4) == 0;
+  if (!maybe) return sql;
+  std::vector<Token> t = lex(sql);
+  std::string out = sql;
+  auto is = [&](size_t k, const char* w) { return k < t.size() && t[k].word && t[k].text == w; };
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (!is(k, "for")) continue;
+    size_t m = k + 1;
+    if (is(m, "update") || is(m, "share")) {
+      m += 1;
+    } else if (is(m, "no") && is(m + 1, "key") && is(m + 2, "update")) {
+      m += 3;
+    } else if (is(m, "key") && is(m + 1, "share")) {
+      m += 2;
+    } else {
+      continue;
+    }
+    if (is(m, "of")) {
+      ++m;
+      for (;;) {
+        if (m >= t.size() || !(t[m].word || t[m].text == "\"")) break;
+        ++m;
+        while (m + 1 < t.size() && t[m].text == "." && (t[m + 1].word || t[m + 1].text == "\""))
+          m += 2;
+        if (m < t.size() && t[m].text == ",") {
+          ++m;
+          continue;
+        }
+        break;
+      }
+    }
+    if (!is(m, "wait")) continue;
+    size_t v = m + 1;
+    if (v >= t.size() || t[v].word || t[v].text.empty() ||
+        !(std::isdigit(static_cast<unsigned char>(t[v].text[0])) || t[v].text[0] == '.'))
+      wait_syntax_error(sql, t, v);
+    char* end = nullptr;
+    std::string num = t[v].text;
+    double secs = std::strtod(num.c_str(), &end);
+    if (end == nullptr || *end != '\0' || !(secs >= 0)) wait_syntax_error(sql, t, v);
+    size_t from = t[m].offset, to = t[v].offset + t[v].length;
+    for (size_t x = from; x < to; ++x)
+      if (out[x] != '\n') out[x] = ' ';
+    if (waits) waits->push_back({from, secs});
+    k = v;
+  }
+  return out;
+}
+
+std::vector<RawStatement> parse_sql(const std::string& sql_in) {
+  std::vector<LockWaitClause> waits;
+  std::string sql = strip_lock_waits(sql_in, &waits);
   auto tree = parse_tree(sql);
   std::vector<RawStatement> out;
   for (size_t i = 0; i < tree->result->n_stmts; ++i) {
@@ -193,7 +372,7 @@ std::vector<RawStatement> parse_sql(const std::string& sql) {
     RawStatement raw;
     size_t loc = static_cast<size_t>(rs->stmt_location);
     size_t len = rs->stmt_len == 0 ? sql.size() - loc : static_cast<size_t>(rs->stmt_len);
-    raw.text = sql.substr(loc, len);
+    raw.text = sql_in.substr(loc, len);
     // Trim leading whitespace, as PostgreSQL's debug_query_string shows it.
     size_t b = raw.text.find_first_not_of(" \t\r\n");
     if (b != std::string::npos && b > 0) raw.text.erase(0, b);
@@ -201,6 +380,9 @@ std::vector<RawStatement> parse_sql(const std::string& sql) {
     ps->tree = tree;
     ps->node = rs->stmt;
     ps->location = static_cast<int>(loc);
+    for (const auto& w : waits)
+      if (w.offset >= loc && w.offset < loc + len && !ps->lock_wait_seconds)
+        ps->lock_wait_seconds = w.seconds;
     raw.tree = ps;
     if (rs->stmt == nullptr) {
       raw.kind = StatementKind::kEmpty;

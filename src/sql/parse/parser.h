@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,21 @@ struct ParsedStatement {
   std::shared_ptr<ParseTree> tree;
   const PgQuery__Node* node = nullptr;  // the statement (SelectStmt, InsertStmt, ...)
   int location = 0;                     // byte offset of the statement in the string
+  // holdfast's `FOR UPDATE ... WAIT n` extension: seconds this statement waits at most for
+  // its row locks (nullopt: no WAIT clause). Cut out of the text before parsing.
+  std::optional<double> lock_wait_seconds;
 };
+
+// One `WAIT n` found after a locking clause: where it starts in the text and its seconds.
+struct LockWaitClause {
+  size_t offset = 0;
+  double seconds = 0;
+};
+// Replaces every `WAIT n` that follows a locking clause (FOR UPDATE / NO KEY UPDATE / SHARE /
+// KEY SHARE [OF ...]) with spaces, so positions in the rest of the text do not move, and
+// returns them. Throws SqlError 42601 when WAIT is followed by anything but a non-negative
+// number. Strings, quoted identifiers and comments are skipped.
+std::string strip_lock_waits(const std::string& sql, std::vector<LockWaitClause>* waits);
 
 // Parses and splits sql. Throws SqlError 42601 on a syntax error.
 std::vector<RawStatement> parse_sql(const std::string& sql);

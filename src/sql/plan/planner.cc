@@ -229,6 +229,9 @@ void plan_statement(BoundStatement& stmt) {
   if (stmt.update)
     choose_access(*stmt.update->table, stmt.update->where.get(), 0, stmt.update->access);
   if (stmt.del) choose_access(*stmt.del->table, stmt.del->where.get(), 0, stmt.del->access);
+  if (stmt.update && stmt.update->from) plan_select(*stmt.update->from);
+  if (stmt.del && stmt.del->from) plan_select(*stmt.del->from);
+  for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
 }
 
 std::string explain(const BoundStatement& stmt) {

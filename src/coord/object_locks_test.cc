@@ -1,0 +1,269 @@
+// coord/object_locks_test.cc — table and advisory locks through the coordinator and real
+// LocalPartitions: conflicts and the per-transaction cache, session owners, a session never
+// conflicting with itself, ROLLBACK TO, blockers and lock_view across partitions, and a
+// deadlock across a table lock and an advisory lock with PostgreSQL's DETAIL.
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "common/error.h"
+#include "coord/txn_manager.h"
+#include "partition/local_node.h"
+
+namespace hf {
+namespace {
+
+using coord::LockWait;
+using partition_api::LockKind;
+using partition_api::LockOutcome;
+using partition_api::WaitPolicy;
+namespace table_mode = coord::table_mode;
+
+// A session as the coordinator sees it.
+struct TestSession final : coord::LockSession, partition_api::LockWaitObserver {
+  explicit TestSession(int32_t p) : pid(p) {}
+  uint64_t lock_group() const override { return uint64_t{1} << 62 | static_cast<uint32_t>(pid); }
+  std::chrono::milliseconds deadlock_timeout() override { return deadlock; }
+  partition_api::LockWaitObserver* wait_observer() override { return this; }
+  void lock_failed(LockOutcome o, WaitPolicy) override { failures.push_back(o); }
+  int32_t pid_of(uint64_t v) override {
+    return v >> 62 == 1 ? static_cast<int32_t>(v & 0xffffffffu) : -1;
+  }
+  uint64_t txn_of(uint64_t) override { return 0; }
+  void wait_started(LockKind k, bool) override { waits.push_back(k); }
+  void wait_ended() override { ++ended; }
+
+  int32_t pid;
+  std::chrono::milliseconds deadlock{1000};
+  std::vector<LockOutcome> failures;
+  std::vector<LockKind> waits;
+  int ended = 0;
+};
+
+LockWait nowait() {
+  LockWait w;
+  w.policy = WaitPolicy::kNoWait;
+  return w;
+}
+
+class ObjectLocks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("hf_objlocks_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    node_ = partition::open_local_node(dir_, 8);
+    auto c = node_->clock();
+    txns_ =
+        coord::make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
+    node_->attach(&txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); });
+  }
+  void TearDown() override {
+    txns_.reset();
+    node_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<coord::Transaction> begin(TestSession* s) {
+    coord::BeginOptions o;
+    o.session = s;
+    auto t = txns_->begin(o);
+    t->start_statement();
+    return t;
+  }
+  // Runs fn on fibers of one io_context until every fiber returned.
+  void run_fibers(std::vector<std::function<void()>> fns) {
+    runtime::asio::io_context io;
+    auto guard = runtime::asio::make_work_guard(io);
+    size_t done = 0;
+    for (auto& f : fns) {
+      runtime::Fiber::spawn(io, [&, f] {
+        f();
+        if (++done == fns.size()) guard.reset();
+      });
+    }
+    io.run();
+  }
+
+  std::string dir_;
+  std::unique_ptr<partition::LocalNode> node_;
+  std::unique_ptr<coord::LocalTxnManager> txns_;
+};
+
+TEST_F(ObjectLocks, TableLocksConflictUntilCommit) {
+  TestSession s1(1), s2(2);
+  auto a = begin(&s1);
+  auto b = begin(&s2);
+  EXPECT_TRUE(a->lock_table(7, table_mode::kAccessShare, LockWait{}));
+  EXPECT_TRUE(b->lock_table(7, table_mode::kRowExclusive, nowait()));  // compatible
+  EXPECT_FALSE(b->lock_table(7, table_mode::kAccessExclusive, nowait()));
+  EXPECT_EQ(s2.failures, std::vector<LockOutcome>{LockOutcome::kWouldBlock});
+  // Cached: the same mode again is granted without asking (and with no conflict anyway).
+  EXPECT_TRUE(a->lock_table(7, table_mode::kAccessShare, nowait()));
+  int shown = 0;
+  for (const auto& e : txns_->lock_view())
+    if (e.kind == LockKind::kTable && e.a == 7) ++shown;
+  EXPECT_EQ(shown, 2);
+  a->commit();
+  EXPECT_TRUE(b->lock_table(7, table_mode::kAccessExclusive, nowait()))
+      << "only b's own RowExclusive is left, which never blocks b";
+}
+
+TEST_F(ObjectLocks, OwnLocksNeverConflictAndCommitReleases) {
+  TestSession s1(1), s2(2);
+  auto a = begin(&s1);
+  EXPECT_TRUE(a->lock_table(7, table_mode::kAccessShare, LockWait{}));
+  EXPECT_TRUE(a->lock_table(7, table_mode::kAccessExclusive, nowait()));  // own: upgrade
+  auto b = begin(&s2);
+  EXPECT_FALSE(b->lock_table(7, table_mode::kAccessShare, nowait()));
+  a->commit();
+  EXPECT_TRUE(b->lock_table(7, table_mode::kAccessShare, nowait()));
+  b->abort();
+  EXPECT_TRUE(txns_->lock_view().empty());
+}
+
+TEST_F(ObjectLocks, SessionAdvisoryLocksOutliveTransactionsUntilReleased) {
+  TestSession s1(1), s2(2);
+  auto key = partition_api::advisory_object(42);
+  {
+    auto a = begin(&s1);
+    EXPECT_TRUE(a->lock_advisory(key, false, LockWait{}, /*session_level=*/true));
+    // The same backend's transaction-level lock on the key does not conflict with it.
+    EXPECT_TRUE(a->lock_advisory(key, false, nowait(), /*session_level=*/false));
+    a->commit();
+  }
+  auto b = begin(&s2);
+  EXPECT_FALSE(b->lock_advisory(key, true, nowait(), true)) << "held by session 1";
+  auto a2 = begin(&s1);
+  EXPECT_FALSE(a2->unlock_advisory(key, /*shared=*/true)) << "not held in share mode";
+  EXPECT_TRUE(a2->unlock_advisory(key, false));
+  EXPECT_FALSE(a2->unlock_advisory(key, false)) << "one unlock per lock";
+  EXPECT_TRUE(b->lock_advisory(key, true, nowait(), true));
+  a2->commit();
+  b->commit();
+  // Session end.
+  EXPECT_FALSE(txns_->lock_view().empty());
+  txns_->release_owner(s2.lock_group());
+  EXPECT_TRUE(txns_->lock_view().empty());
+}
+
+TEST_F(ObjectLocks, UnlockAllReleasesOnlySessionLocks) {
+  TestSession s1(1), s2(2);
+  auto a = begin(&s1);
+  a->lock_advisory(partition_api::advisory_object(1), false, LockWait{}, true);
+  a->lock_advisory(partition_api::advisory_object(2, 3), false, LockWait{}, true);
+  a->lock_advisory(partition_api::advisory_object(4), false, LockWait{}, false);
+  a->unlock_all_advisory();
+  auto b = begin(&s2);
+  EXPECT_TRUE(b->lock_advisory(partition_api::advisory_object(1), false, nowait(), false));
+  EXPECT_TRUE(b->lock_advisory(partition_api::advisory_object(2, 3), false, nowait(), false));
+  EXPECT_FALSE(b->lock_advisory(partition_api::advisory_object(4), false, nowait(), false));
+  a->abort();
+  EXPECT_TRUE(b->lock_advisory(partition_api::advisory_object(4), false, nowait(), false));
+}
+
+TEST_F(ObjectLocks, RollbackToReleasesLaterTableLocksAndForgetsThemInTheCache) {
+  TestSession s1(1), s2(2);
+  auto a = begin(&s1);
+  a->lock_table(7, table_mode::kAccessShare, LockWait{});
+  auto sp = a->begin_subtransaction();
+  a->lock_table(8, table_mode::kAccessExclusive, LockWait{});
+  a->lock_advisory(partition_api::advisory_object(5), false, LockWait{}, false);
+  a->rollback_to(sp);
+  auto b = begin(&s2);
+  EXPECT_TRUE(b->lock_table(8, table_mode::kAccessExclusive, nowait()));
+  EXPECT_TRUE(b->lock_advisory(partition_api::advisory_object(5), false, nowait(), false));
+  EXPECT_FALSE(b->lock_table(7, table_mode::kAccessExclusive, nowait())) << "kept";
+  b->abort();
+  // Taken again after the rollback: the cache must not claim it is still held.
+  EXPECT_TRUE(a->lock_table(8, table_mode::kAccessExclusive, LockWait{}));
+  auto c = begin(&s2);
+  EXPECT_FALSE(c->lock_table(8, table_mode::kAccessShare, nowait()));
+}
+
+TEST_F(ObjectLocks, BlockersAndWaitNoticesAcrossKindsAndPartitions) {
+  TestSession s1(1), s2(2);
+  std::vector<partition_api::Blocker> seen;
+  std::vector<partition_api::LockEntry> view;
+  uint64_t a_id = 0, b_id = 0;
+  bool b_done = false;
+  run_fibers({[&] {
+                auto a = begin(&s1);
+                a_id = a->id();
+                a->lock_table(7, table_mode::kAccessExclusive, LockWait{});
+                a->lock(partition_api::KeySpace{1001, 0}, "r", "r",
+                        partition_api::LockStrength::kUpdate, LockWait{}, std::nullopt);
+                while (s2.waits.empty())
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                seen = txns_->blockers({b_id, s2.lock_group()});
+                view = txns_->lock_view();
+                a->commit();
+              },
+              [&] {
+                auto b = begin(&s2);
+                b_id = b->id();
+                EXPECT_TRUE(b->lock_table(7, table_mode::kAccessShare, LockWait{}));
+                b_done = true;
+                b->commit();
+              }});
+  EXPECT_TRUE(b_done);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].owner, a_id);
+  EXPECT_EQ(seen[0].group, s1.lock_group());
+  EXPECT_EQ(s2.waits, std::vector<LockKind>{LockKind::kTable});
+  EXPECT_EQ(s2.ended, 1);
+  bool row = false, waiting = false;
+  for (const auto& e : view) {
+    if (e.kind == LockKind::kRow && e.owner == a_id && e.granted) row = true;
+    if (e.kind == LockKind::kTable && e.owner == b_id && !e.granted && e.first_waiter)
+      waiting = true;
+  }
+  EXPECT_TRUE(row);
+  EXPECT_TRUE(waiting);
+}
+
+TEST_F(ObjectLocks, DeadlockAcrossTableAndAdvisoryLockNamesBothWaits) {
+  TestSession s1(101), s2(102);
+  s1.deadlock = std::chrono::milliseconds(10000);
+  s2.deadlock = std::chrono::milliseconds(20);
+  std::string state, detail, hint;
+  bool a_got = false;
+  auto key = partition_api::advisory_object(77);
+  run_fibers({[&] {
+                auto a = begin(&s1);
+                a->lock_table(7, table_mode::kAccessExclusive, LockWait{});
+                while (s2.lock_group() == 0 || txns_->lock_view().size() < 2)
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                a_got = a->lock_advisory(key, false, LockWait{}, false);  // waits for b
+                a->commit();
+              },
+              [&] {
+                auto b = begin(&s2);
+                b->lock_advisory(key, false, LockWait{}, false);
+                while (s1.waits.empty())
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                try {
+                  b->lock_table(7, table_mode::kAccessShare, LockWait{});
+                } catch (const SqlError& e) {
+                  state = e.error().sqlstate;
+                  detail = e.error().detail;
+                  hint = e.error().hint;
+                }
+                b->abort();
+              }});
+  EXPECT_EQ(state, "40P01");
+  EXPECT_TRUE(a_got) << "the survivor goes on";
+  EXPECT_EQ(detail,
+            "Process 102 waits for AccessShareLock on relation 7 of database 5; blocked by "
+            "process 101.\n"
+            "Process 101 waits for ExclusiveLock on advisory lock [5,0,77,1]; blocked by "
+            "process 102.");
+  EXPECT_EQ(hint, "See server log for query details.");
+  EXPECT_EQ(s2.failures, std::vector<LockOutcome>{LockOutcome::kDeadlock});
+}
+
+}  // namespace
+}  // namespace hf

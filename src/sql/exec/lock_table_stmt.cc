@@ -1,0 +1,108 @@
+// sql/exec/lock_table_stmt.cc — the table locks statements take, and LOCK TABLE (see
+// locking.h).
+#include "common/error.h"
+#include "sql/exec/locking.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+void lock_named(ExecContext& cx, const std::string& name, uint8_t mode) {
+  if (auto t = cx.catalog.find_table(name)) lock_relation(cx, *t, mode);
+}
+
+}  // namespace
+
+void lock_relation(ExecContext& cx, const catalog::Table& t, uint8_t mode) {
+  if (t.oid == 0) return;  // a pg_catalog view
+  if (!cx.txn.lock_table(t.oid, mode, lock_wait(cx))) {
+    throw SqlError(sqlstate::kLockNotAvailable,
+                   "could not obtain lock on relation \"" + t.name + "\"");
+  }
+}
+
+void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
+  using Kind = bind::BoundStatement::Kind;
+  switch (stmt.kind) {
+    case Kind::kInsert:
+      if (stmt.insert && stmt.insert->table)
+        lock_relation(cx, *stmt.insert->table, coord::table_mode::kRowExclusive);
+      return;
+    case Kind::kUpdate:
+      if (stmt.update && stmt.update->table)
+        lock_relation(cx, *stmt.update->table, coord::table_mode::kRowExclusive);
+      return;
+    case Kind::kDelete:
+      if (stmt.del && stmt.del->table)
+        lock_relation(cx, *stmt.del->table, coord::table_mode::kRowExclusive);
+      return;
+    case Kind::kCopyFrom:
+      if (stmt.copy_table) lock_relation(cx, *stmt.copy_table, coord::table_mode::kRowExclusive);
+      return;
+    case Kind::kUtility:
+      break;
+    default:
+      return;  // reads lock in scan_table
+  }
+  const PgQuery__Node* node = stmt.utility;
+  if (!node) return;
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_DROP_STMT: {
+      const auto* s = node->drop_stmt;
+      if (s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) return;
+      for (size_t i = 0; i < s->n_objects; ++i) {
+        const auto* obj = s->objects[i];
+        std::string name = obj->node_case == PG_QUERY__NODE__NODE_LIST
+                               ? str_of(obj->list->items[obj->list->n_items - 1])
+                               : str_of(obj);
+        lock_named(cx, name, coord::table_mode::kAccessExclusive);
+      }
+      return;
+    }
+    case PG_QUERY__NODE__NODE_TRUNCATE_STMT: {
+      const auto* s = node->truncate_stmt;
+      for (size_t i = 0; i < s->n_relations; ++i)
+        lock_named(cx, s->relations[i]->range_var->relname, coord::table_mode::kAccessExclusive);
+      return;
+    }
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+      if (node->alter_table_stmt->relation)
+        lock_named(cx, node->alter_table_stmt->relation->relname,
+                   coord::table_mode::kAccessExclusive);
+      return;
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      if (node->index_stmt->relation)
+        lock_named(cx, node->index_stmt->relation->relname, coord::table_mode::kShare);
+      return;
+    default:
+      return;
+  }
+}
+
+std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
+  if (!cx.session.in_transaction_block())
+    throw SqlError("25P01", "LOCK TABLE can only be used in transaction blocks");
+  uint8_t mode =
+      s->mode >= coord::table_mode::kAccessShare && s->mode <= coord::table_mode::kAccessExclusive
+          ? static_cast<uint8_t>(s->mode)
+          : coord::table_mode::kAccessExclusive;
+  for (size_t i = 0; i < s->n_relations; ++i) {
+    const auto* rv = s->relations[i]->range_var;
+    auto t = cx.catalog.find_table(rv->relname);
+    if (!t)
+      throw SqlError(sqlstate::kUndefinedTable,
+                     "relation \"" + std::string(rv->relname) + "\" does not exist");
+    auto wait = lock_wait(cx, s->nowait ? coord::WaitPolicy::kNoWait : coord::WaitPolicy::kBlock);
+    if (!cx.txn.lock_table(t->oid, mode, wait))
+      throw SqlError(sqlstate::kLockNotAvailable,
+                     "could not obtain lock on relation \"" + t->name + "\"");
+  }
+  return "LOCK TABLE";
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,49 @@
+// sql/exec/locking.h — table locks, advisory locks and lock observability in the executor
+// (issue 4). Implemented in lock_table_stmt.cc, lock_functions.cc and lock_views.cc.
+//
+// What it owns and promises:
+//   - The table locks statements take by themselves, as PostgreSQL does: ACCESS SHARE for
+//     every table a statement reads (scan_table), ROW EXCLUSIVE for the target of INSERT /
+//     UPDATE / DELETE / COPY FROM, ACCESS EXCLUSIVE for DROP / TRUNCATE / ALTER TABLE, SHARE
+//     for CREATE INDEX. The locking clauses' ROW SHARE is taken by whoever runs them, with
+//     lock_relation(cx, table, coord::table_mode::kRowShare). Each is taken once per table and
+//     mode per transaction: coord::Transaction caches it, so the hot path (a point SELECT in
+//     a transaction that already holds the lock) costs one hash lookup.
+//   - LOCK TABLE name [, ...] [IN <mode> MODE] [NOWAIT].
+//   - The pg_advisory_* family, pg_blocking_pids, pg_isolation_test_session_is_blocked.
+//     They run inside expression evaluation and may park the statement in the middle of a
+//     scan (the fiber waits in the lock table; nothing else has to know).
+//   - The rows of pg_locks and holdfast_lock_stats.
+// Thread safety: as the executor (one statement per session fiber). Lock calls MAY SUSPEND.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/exec/exec_internal.h"
+
+namespace hf::sql::exec {
+
+// Takes `mode` on the table for the statement's transaction (waits as the statement's lock
+// waits do). Virtual tables (pg_catalog views) take nothing.
+void lock_relation(ExecContext& cx, const catalog::Table& t, uint8_t mode);
+
+// The table locks a statement takes before it runs (see above); called by exec::run.
+void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx);
+
+// LOCK TABLE (a utility statement). Returns the command tag.
+std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx);
+
+// The lock functions: nullopt if `e.name` is not one of them.
+std::optional<Datum> lock_function(const bind::Expr& e, const std::vector<Datum>& args,
+                                   ExecContext& cx);
+
+// Rows of pg_locks / holdfast_lock_stats (nullopt: not one of these views).
+std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecContext& cx);
+
+// pg_blocking_pids(pid): sessions holding a lock that conflicts with pid's waiting request, or
+// waiting ahead of it for a conflicting one (row, table and advisory locks alike).
+std::vector<int32_t> blocking_pids(int32_t pid, ExecContext& cx);
+
+}  // namespace hf::sql::exec
