@@ -12,6 +12,8 @@
 //   SYNTAX ERROR            parse throws 42601
 //   SELECT pg_sleep(<s>) / SLEEP <ms>   waits on the session's cancel token
 //   WRITE                   takes the transaction, "INSERT 0 1"
+//   LOCKWAIT <ms>           takes the transaction and waits like a row lock wait (the
+//                           session's LockWaitObserver is told), on the cancel token
 // The transaction manager logs begin/commit/abort/savepoint calls.
 #pragma once
 
@@ -50,6 +52,7 @@ class FakeTransaction : public coord::Transaction {
   FakeTransaction(TxnLog& log, coord::TxnId id, coord::BeginOptions o, coord::TxnManager* m)
       : log_(log), id_(id), opts_(o), m_(m) {}
   coord::TxnId id() const override { return id_; }
+  coord::LockSession* lock_session() const { return opts_.session; }
   coord::Isolation isolation() const override { return opts_.isolation; }
   bool read_only() const override { return opts_.read_only; }
   void start_statement() override {}
@@ -218,7 +221,8 @@ class FakeEngine : public sql::Engine {
       cols.push_back({"?column?", TypeRef{type_oid::kInt4, -1}});
     } else if (l.rfind("gen", 0) == 0) {
       cols.push_back({"g", TypeRef{type_oid::kInt8, -1}});
-    } else if (l == "fail" || l.rfind("sleep", 0) == 0 || l == "write") {
+    } else if (l == "fail" || l.rfind("sleep", 0) == 0 || l == "write" ||
+               l.rfind("lockwait", 0) == 0) {
     } else {
       throw SqlError(sqlstate::kUndefinedTable, "relation \"" + l + "\" does not exist");
     }
@@ -233,6 +237,18 @@ class FakeEngine : public sql::Engine {
     if (l == "write") {
       ctx.transaction().write({}, "", "", std::string("x"));
       return std::make_unique<FakeCursor>(std::vector<Row>{}, "INSERT 0 1");
+    }
+    if (l.rfind("lockwait", 0) == 0) {
+      auto* txn = dynamic_cast<FakeTransaction*>(&ctx.transaction());
+      coord::LockSession* ls = txn ? txn->lock_session() : nullptr;
+      partition_api::LockWaitObserver* obs = ls ? ls->wait_observer() : nullptr;
+      auto deadline = runtime::Clock::now() + std::chrono::milliseconds(std::stoll(l.substr(8)));
+      if (obs) obs->wait_started(partition_api::LockKind::kRow, true);
+      bool slept = runtime::sleep_until(deadline, &ctx.cancel());
+      if (obs) obs->wait_ended();
+      if (!slept)
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+      return std::make_unique<FakeCursor>(std::vector<Row>{}, "LOCKWAIT");
     }
     if (l.rfind("select pg_sleep(", 0) == 0 || l.rfind("sleep", 0) == 0) {
       double secs =

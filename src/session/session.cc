@@ -152,6 +152,10 @@ class SessionImpl final : public Session,
     return 'I';
   }
   runtime::CancelToken& cancel_token() override { return cancel_; }
+  int64_t idle_in_transaction_timeout_ms() const override {
+    if (transaction_status() == 'I') return 0;
+    return settings_.milliseconds("idle_in_transaction_session_timeout");
+  }
 
   void simple_query(const std::string& sql, ResultSink& sink) override {
     StatementScope scope(*this, sql, &sink);
@@ -435,7 +439,7 @@ class SessionImpl final : public Session,
   runtime::CancelToken& cancel() override { return cancel_; }
   SessionRegistry& registry() override { return services_.registry(); }
   void notice(const Error& n) override {
-    if (sink_) sink_->notice(n);
+    if (sink_) send_notice(*sink_, n);
   }
   int64_t transaction_start_us() const override {
     return xact_start_us_ ? xact_start_us_ : stmt_start_us_;
@@ -516,6 +520,7 @@ class SessionImpl final : public Session,
     wait_started_at_ = runtime::Clock::now();
     activity::bump(activity::lock_metrics().waits);
     services_.registry().set_wait(pid_, "Lock", ev);
+    if (sink_) sink_->lock_wait(true);
   }
   void wait_ended() override {
     info_.wait_event_type.clear();
@@ -525,6 +530,7 @@ class SessionImpl final : public Session,
                   .count();
     activity::bump(activity::lock_metrics().wait_time_us, static_cast<uint64_t>(us));
     services_.registry().set_wait(pid_, "", "");
+    if (sink_) sink_->lock_wait(false);
   }
 
  private:
@@ -625,6 +631,28 @@ class SessionImpl final : public Session,
         cancel_.take();
         throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
     }
+  }
+
+  // Sends a NOTICE/WARNING/... to the client unless client_min_messages filters it out
+  // (PostgreSQL's is_log_level_output for the client: INFO always goes, the others when
+  // their level is at least client_min_messages, LOG ranking below NOTICE).
+  void send_notice(ResultSink& sink, const Error& n) {
+    if (client_wants(n.severity)) sink.notice(n);
+  }
+  bool client_wants(const std::string& severity) const {
+    auto rank = [](std::string_view level) {
+      if (level == "debug5") return 10;
+      if (level == "debug4") return 11;
+      if (level == "debug3") return 12;
+      if (level == "debug2") return 13;
+      if (level == "debug1" || level == "debug" || level == "DEBUG") return 14;
+      if (level == "log" || level == "LOG") return 15;
+      if (level == "warning" || level == "WARNING") return 19;
+      if (level == "error" || level == "ERROR") return 21;
+      return 18;  // notice, and a notice without a severity
+    };
+    if (severity == "INFO") return true;
+    return rank(severity) >= rank(settings_.get("client_min_messages"));
   }
 
   ResultSink& need_sink() {
@@ -827,8 +855,8 @@ class SessionImpl final : public Session,
     switch (raw.kind) {
       case K::kBegin:
         if (in_block_) {
-          sink.notice(warning(sqlstate::kActiveSqlTransaction,
-                              "there is already a transaction in progress"));
+          send_notice(sink, warning(sqlstate::kActiveSqlTransaction,
+                                    "there is already a transaction in progress"));
         } else {
           in_block_ = true;
           implicit_block_ = false;
@@ -848,8 +876,8 @@ class SessionImpl final : public Session,
             throw SqlError(sqlstate::kNoActiveSqlTransaction,
                            "COMMIT AND CHAIN can only be used in transaction blocks");
           }
-          sink.notice(
-              warning(sqlstate::kNoActiveSqlTransaction, "there is no transaction in progress"));
+          send_notice(sink, warning(sqlstate::kNoActiveSqlTransaction,
+                                    "there is no transaction in progress"));
         }
         std::optional<coord::Isolation> iso;
         std::optional<bool> ro;
@@ -877,8 +905,8 @@ class SessionImpl final : public Session,
             throw SqlError(sqlstate::kNoActiveSqlTransaction,
                            "ROLLBACK AND CHAIN can only be used in transaction blocks");
           }
-          sink.notice(
-              warning(sqlstate::kNoActiveSqlTransaction, "there is no transaction in progress"));
+          send_notice(sink, warning(sqlstate::kNoActiveSqlTransaction,
+                                    "there is no transaction in progress"));
         }
         const bool chain = raw.chain && in_block_;
         auto iso = txn_ ? std::optional(txn_->isolation()) : next_isolation_;
@@ -949,8 +977,8 @@ class SessionImpl final : public Session,
           }
         } else {
           if (raw.is_local && !in_block_ && !implicit_block_) {
-            sink.notice(warning(sqlstate::kNoActiveSqlTransaction,
-                                "SET LOCAL can only be used in transaction blocks"));
+            send_notice(sink, warning(sqlstate::kNoActiveSqlTransaction,
+                                      "SET LOCAL can only be used in transaction blocks"));
           }
           apply_set(raw.name, raw.values, raw.is_local);
         }

@@ -54,6 +54,13 @@ class ResultSink {
   virtual void copy_out_start(bool binary, int columns) = 0;
   virtual void copy_out_data(const std::string& data) = 0;
   virtual void copy_out_done() = 0;
+  // The session starts (true) or stops (false) waiting for a lock. While it waits, the wire
+  // layer watches the client's connection: a client that goes away (killed, or closed after
+  // a Terminate the session cannot read while it waits) gets the session's cancel token
+  // requested with kTerminate, so the wait ends at once and the transaction rolls back,
+  // releasing its locks. PostgreSQL does this only with client_connection_check_interval set;
+  // holdfast always does it for lock waits. Default: no watching.
+  virtual void lock_wait(bool waiting) { (void)waiting; }
 };
 
 struct StartupParams {
@@ -85,6 +92,11 @@ class Session {
   // 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.
   virtual char transaction_status() const = 0;
   virtual runtime::CancelToken& cancel_token() = 0;
+  // How long the client may leave the session idle before the connection ends with FATAL
+  // 25P03 "terminating connection due to idle-in-transaction timeout": the
+  // idle_in_transaction_session_timeout setting while in a transaction block ('T' or 'E'),
+  // else 0 (no limit). The wire layer asks after each ReadyForQuery.
+  virtual int64_t idle_in_transaction_timeout_ms() const { return 0; }
 
   // Simple query: every statement of the string, each reported to sink; stops at the first
   // error (reported by throwing, as above). MAY SUSPEND.

@@ -424,5 +424,33 @@ TEST(SettingsTest, ValuesAndErrors) {
   }
 }
 
+TEST_F(SessionTest, ClientMinMessagesFiltersNoticesAndWarnings) {
+  EXPECT_EQ(q("ROLLBACK"), "");
+  EXPECT_EQ(sent(), (V{"N WARNING 25P01 there is no transaction in progress", "C ROLLBACK"}));
+  EXPECT_EQ(q("SET client_min_messages = warning"), "");
+  sent();
+  EXPECT_EQ(q("ROLLBACK"), "");  // a WARNING still goes at 'warning'
+  EXPECT_EQ(sent(), (V{"N WARNING 25P01 there is no transaction in progress", "C ROLLBACK"}));
+  EXPECT_EQ(q("SET client_min_messages = error"), "");
+  sent();
+  EXPECT_EQ(q("ROLLBACK"), "");  // ... and not at 'error'
+  EXPECT_EQ(sent(), (V{"C ROLLBACK"}));
+  EXPECT_EQ(q("SET client_min_messages = debug1"), "");
+  sent();
+  EXPECT_EQ(q("ROLLBACK"), "");
+  EXPECT_EQ(sent(), (V{"N WARNING 25P01 there is no transaction in progress", "C ROLLBACK"}));
+}
+
+TEST_F(SessionTest, IdleInTransactionTimeoutAppliesOnlyInsideABlock) {
+  EXPECT_EQ(q("SET idle_in_transaction_session_timeout = '2s'"), "");
+  EXPECT_EQ(s->idle_in_transaction_timeout_ms(), 0);  // idle outside a block: no limit
+  EXPECT_EQ(q("BEGIN"), "");
+  EXPECT_EQ(s->idle_in_transaction_timeout_ms(), 2000);
+  EXPECT_EQ(q("FAIL"), "22012");
+  EXPECT_EQ(s->idle_in_transaction_timeout_ms(), 2000);  // failed block ('E') too
+  EXPECT_EQ(q("ROLLBACK"), "");
+  EXPECT_EQ(s->idle_in_transaction_timeout_ms(), 0);
+}
+
 }  // namespace
 }  // namespace hf::session

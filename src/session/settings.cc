@@ -30,6 +30,8 @@ const std::vector<Def>& defs() {
        "Sets the application name to be reported in statistics and logs."},
       {"bytea_output", Kind::kEnum, "hex", false, false, "escape,hex", 0, 0,
        "Sets the output format for bytea."},
+      {"client_connection_check_interval", Kind::kTimeMs, "0", false, false, nullptr, 0, INT32_MAX,
+       "Sets the time interval between checks for disconnection while running queries."},
       {"client_encoding", Kind::kString, "UTF8", true, false, nullptr, 0, 0,
        "Sets the client's character set encoding."},
       {"client_min_messages", Kind::kEnum, "notice", false, false,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <poll.h>
+
 #include <boost/asio/post.hpp>
 #include <cstring>
 
@@ -16,6 +18,8 @@ namespace asio = boost::asio;
 namespace {
 constexpr size_t kInitialInput = 8192;
 constexpr size_t kMaxIdleBuffer = 65536;
+// ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT
+constexpr const char* kIdleInTransactionTimeout = "25P03";
 
 Error fatal(const char* state, std::string msg) {
   Error e;
@@ -64,7 +68,10 @@ size_t Connection::read_some(char* p, size_t n) {
                          ev->complete(runtime::WakeReason::kSignalled);
                        });
     ev->wait();
-    if (wait_ec) throw Lost{};
+    if (wait_ec) {
+      check_idle_expired();
+      throw Lost{};
+    }
   }
 }
 
@@ -85,7 +92,10 @@ void Connection::write_all(std::string_view data) {
                          ev->complete(runtime::WakeReason::kSignalled);
                        });
     ev->wait();
-    if (wait_ec) throw Lost{};
+    if (wait_ec) {
+      check_idle_expired();
+      throw Lost{};
+    }
   }
 }
 
@@ -279,14 +289,19 @@ void Connection::message_loop() {
   bool send_ready = true;
   bool ignore_till_sync = false;
   for (;;) {
+    int64_t idle_ms = 0;
     if (send_ready) {
       for (auto& [name, value] : session_->take_parameter_changes())
         write_parameter_status(out_, name, value);
       write_ready_for_query(out_, session_->transaction_status());
       send_ready = false;
+      // As PostgreSQL: the idle timeout runs from a ReadyForQuery until the next message.
+      idle_ms = session_->idle_in_transaction_timeout_ms();
     }
     std::string_view payload;
+    if (idle_ms > 0 && in_pos_ == in_end_) arm_idle_timer(idle_ms);
     char type = read_message(payload);
+    disarm_idle_timer();
     if (ignore_till_sync && type != 'S' && type != 'X') continue;
     if (type == 'S') ignore_till_sync = false;
     try {
@@ -508,6 +523,93 @@ void Connection::copy_out_data(const std::string& data) {
 
 void Connection::copy_out_done() {
   write_simple(out_, 'c');
+}
+
+// ---- idle_in_transaction_session_timeout ----
+//
+// Armed after a ReadyForQuery that leaves the session in a transaction block, when no
+// message is already buffered; disarmed once the next message is read. When it fires while
+// the fiber is parked on the socket, it cancels that wait, and read_some / write_all throw
+// the FATAL; run() then sends it and rolls the transaction back, as PostgreSQL 15 does.
+// The timer's handler runs on this connection's executor thread, like the fiber, so the
+// flags need no lock; a handler already queued when the message arrived finds idle_armed_
+// false and does nothing.
+
+void Connection::arm_idle_timer(int64_t ms) {
+  if (!idle_timer_) idle_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  idle_armed_ = true;
+  idle_expired_ = false;
+  idle_timer_->expires_after(std::chrono::milliseconds(ms));
+  std::weak_ptr<Connection> weak = weak_from_this();
+  idle_timer_->async_wait([weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec || !self->idle_armed_) return;
+    self->idle_expired_ = true;
+    boost::system::error_code ignored;
+    self->socket_.cancel(ignored);
+  });
+}
+
+void Connection::disarm_idle_timer() {
+  if (!idle_armed_) return;
+  idle_armed_ = false;
+  idle_expired_ = false;
+  idle_timer_->cancel();
+}
+
+void Connection::check_idle_expired() {
+  if (!idle_expired_) return;
+  idle_armed_ = idle_expired_ = false;
+  throw FatalError(fatal(kIdleInTransactionTimeout,
+                         "terminating connection due to idle-in-transaction timeout"));
+}
+
+// ---- client-gone watch ----
+//
+// A session parked in a lock wait reads nothing from its socket, so a client killed (or
+// ending with Terminate) while it waits would otherwise go unnoticed until the lock is
+// granted, keeping its place in the queue and every lock its transaction holds. While the
+// session waits, an async_wait(wait_read) on the socket fires when anything arrives; poll's
+// POLLRDHUP then says whether the peer has shut down (data it sent before, such as a
+// Terminate, does not hide that). If it has, the session's cancel token gets kTerminate:
+// the wait ends, the statement fails FATAL and run() rolls the transaction back. If only
+// data arrived (a pipelined message), the watch is armed again for the next event. The
+// socket is edge-triggered, so a hang-up that happened before the wait began is caught by
+// the check in lock_wait(true), not by the watch.
+
+bool Connection::client_gone() {
+  pollfd p{};
+  p.fd = socket_.native_handle();
+  p.events = POLLIN | POLLRDHUP;
+  if (::poll(&p, 1, 0) <= 0) return false;
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+void Connection::lock_wait(bool waiting) {
+  lock_waiting_ = waiting;
+  if (!waiting || !session_) return;
+  if (client_gone()) {
+    session_->cancel_token().request(runtime::CancelToken::kTerminate);
+    return;
+  }
+  arm_client_watch();
+}
+
+void Connection::arm_client_watch() {
+  if (watch_pending_) return;
+  watch_pending_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->watch_pending_ = false;
+    if (ec || !self->lock_waiting_ || !self->session_) return;
+    if (self->client_gone()) {
+      self->session_->cancel_token().request(runtime::CancelToken::kTerminate);
+    } else {
+      self->arm_client_watch();
+    }
+  });
 }
 
 }  // namespace hf::wire

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "session/session.h"
 
@@ -38,6 +39,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   void copy_out_start(bool binary, int columns) override;
   void copy_out_data(const std::string& data) override;
   void copy_out_done() override;
+  void lock_wait(bool waiting) override;
 
  private:
   struct Lost {};  // the peer went away or the socket failed
@@ -59,6 +61,13 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   void flush();
   void maybe_flush();
   void compact_input();
+  // Client-gone watch while the session waits for a lock (ResultSink::lock_wait).
+  bool client_gone();
+  void arm_client_watch();
+  // idle_in_transaction_session_timeout while waiting for the next message.
+  void arm_idle_timer(int64_t ms);
+  void disarm_idle_timer();
+  void check_idle_expired();  // throws FatalError 25P03 once the timer has fired
 
   WireServer& server_;
   boost::asio::ip::tcp::socket socket_;
@@ -68,6 +77,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   size_t in_pos_ = 0;
   size_t in_end_ = 0;
   std::string out_;
+  // Touched only on the connection's executor thread (the fiber and its socket handlers).
+  bool lock_waiting_ = false;   // the session is parked in a lock wait
+  bool watch_pending_ = false;  // an async_wait(wait_read) watch is outstanding
+  std::unique_ptr<boost::asio::steady_timer> idle_timer_;  // made on first use
+  bool idle_armed_ = false;    // waiting for the next message with the timeout running
+  bool idle_expired_ = false;  // the timeout fired: the pending socket wait was cancelled
 };
 
 }  // namespace hf::wire

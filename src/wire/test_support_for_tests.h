@@ -149,6 +149,11 @@ class RawClient {
     }
   }
   int fd() const { return fd_; }
+  // Closes the socket without a Terminate, as a killed client's kernel does.
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
   static std::string startup(const std::string& user = "raw") {
     std::string body;

@@ -237,6 +237,100 @@ TEST_F(WireE2E, ClosedConnectionAbortsTransaction) {
   EXPECT_EQ(log, (std::vector<std::string>{"abort 1"}));
 }
 
+// Waits up to 3 s for the fake transaction manager to log something; returns it.
+std::vector<std::string> await_txn_log(TestServer& s) {
+  std::vector<std::string> log;
+  for (int i = 0; i < 600 && log.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    log = s.txns.log.take();
+  }
+  return log;
+}
+
+TEST_F(WireE2E, ClientKilledWhileWaitingForALockEndsTheWait) {
+  // No Terminate: the socket just closes, as when the client is killed. The session is
+  // parked in the lock wait and reads nothing; the wire layer's watch must notice.
+  TestServer s;
+  RawClient c(s.port);
+  c.send(RawClient::startup());
+  c.until_ready();
+  c.send(RawClient::query("BEGIN"));
+  c.until_ready();
+  auto start = std::chrono::steady_clock::now();
+  c.send(RawClient::query("LOCKWAIT 20000"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  s.txns.log.take();  // "begin 1": the fake begins its transaction at LOCKWAIT
+  c.close();
+  EXPECT_EQ(await_txn_log(s), (std::vector<std::string>{"abort 1"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(WireE2E, TerminateWhileWaitingForALockEndsTheWait) {
+  TestServer s;
+  PGconn* c = connect(s);
+  exec(c, "BEGIN");
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(pq.PQsendQuery(c, "LOCKWAIT 20000"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  s.txns.log.take();  // "begin 1": the fake begins its transaction at LOCKWAIT
+  pq.PQfinish(c);     // Terminate, then close, while the session still waits
+  EXPECT_EQ(await_txn_log(s), (std::vector<std::string>{"abort 1"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(WireRaw, PipelinedDataDoesNotEndALockWait) {
+  // Data arriving during the wait (a query sent ahead) is not a hang-up: the wait runs its
+  // course and both queries are answered.
+  TestServer s;
+  RawClient c(s.port);
+  c.send(RawClient::startup());
+  c.until_ready();
+  c.send(RawClient::query("BEGIN"));
+  c.until_ready();
+  c.send(RawClient::query("LOCKWAIT 300"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  c.send(RawClient::query("SELECT 1"));
+  std::string state;
+  EXPECT_EQ(c.until_ready(&state), "CZ");
+  EXPECT_EQ(c.until_ready(&state), "TDCZ");
+  EXPECT_EQ(state, "");
+  s.txns.log.take();
+  c.send(RawClient::query("COMMIT"));
+  EXPECT_EQ(c.until_ready(&state), "CZ");
+  EXPECT_EQ(s.txns.log.take(), (std::vector<std::string>{"commit 1"}));
+}
+
+TEST_F(WireE2E, IdleInTransactionSessionTimeout) {
+  TestServer s;
+  PGconn* c = connect(s);
+  exec(c, "SET idle_in_transaction_session_timeout = 200");
+  // Idle outside a transaction block: nothing happens.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(exec(c, "SELECT 3").second, "3");
+  // Busy inside one for longer than the timeout: nothing happens either.
+  exec(c, "BEGIN");
+  EXPECT_EQ(exec(c, "SLEEP 400").first, "");
+  exec(c, "WRITE");
+  s.txns.log.take();
+  // Idle inside one: FATAL 25P03, the transaction rolls back, the connection closes.
+  auto log = await_txn_log(s);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].rfind("abort", 0), 0u) << log[0];
+  // The FATAL is the first result (PQexec would return libpq's own "server closed the
+  // connection" result after it).
+  ASSERT_EQ(pq.PQsendQuery(c, "SELECT 4"), 1);
+  PGresult* r = pq.PQgetResult(c);
+  ASSERT_NE(r, nullptr) << pq.PQerrorMessage(c);
+  EXPECT_STREQ(pq.PQresultErrorField(r, 'C'), "25P03") << pq.PQerrorMessage(c);
+  EXPECT_STREQ(pq.PQresultErrorField(r, 'M'),
+               "terminating connection due to idle-in-transaction timeout");
+  EXPECT_STREQ(pq.PQresultErrorField(r, 'S'), "FATAL");
+  pq.PQclear(r);
+  while ((r = pq.PQgetResult(c)) != nullptr) pq.PQclear(r);
+  EXPECT_EQ(pq.PQstatus(c), CONNECTION_BAD);
+  pq.PQfinish(c);
+}
+
 TEST(WireRaw, SslRequestIsRefusedThenStartupProceeds) {
   TestServer s;
   RawClient c(s.port);
