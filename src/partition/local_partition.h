@@ -9,7 +9,10 @@
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
 //     version with `expected` → kGranted or kVersionMismatch (lock held either way).
 //   - write(): REQUIRES the row's NoKeyUpdate/Update lock; read-modify-write of the record
-//     (kWal, unsynced).
+//     (kWal, unsynced). Unsynced writes (write, commit, abort) run inline on the caller's
+//     thread unless a synced write is in flight or RocksDB stalls writes (storage::Engine::
+//     sync_in_flight(), write_stalled()): then they would queue behind the fsync or the stall,
+//     so they go through runtime::run_blocking.
 //   - prepare(): no-op: intents are already in the WAL, and the commit record's synced write
 //     makes everything before it durable (one WAL, in order).
 //   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
@@ -32,6 +35,7 @@
 // Thread-safe; lock() and write_commit_record() MAY SUSPEND.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -98,6 +102,9 @@ class LocalPartition final : public Partition {
   };
   // Removes and returns txn's bookkeeping.
   TxnWrites take(TxnId txn);
+  // Runs an unsynced RocksDB write: inline, or on the blocking pool while a synced write
+  // (a group commit's fsync) or a write stall is under way, since it would queue behind it.
+  void unsynced_write(const std::function<void()>& fn);
 
   PartitionId id_;
   mvcc::MvccStore store_;

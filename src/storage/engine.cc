@@ -4,6 +4,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -16,6 +17,19 @@ namespace {
 [[noreturn]] void fail(const rocksdb::Status& s, const char* what) {
   throw SqlError(sqlstate::kInternalError, std::string("storage ") + what + ": " + s.ToString());
 }
+
+// Mirrors RocksDB's write-stall state into Engine::write_stalled().
+class StallListener final : public rocksdb::EventListener {
+ public:
+  explicit StallListener(std::atomic<bool>* stalled) : stalled_(stalled) {}
+  void OnStallConditionsChanged(const rocksdb::WriteStallInfo& info) override {
+    stalled_->store(info.condition.cur != rocksdb::WriteStallCondition::kNormal,
+                    std::memory_order_release);
+  }
+
+ private:
+  std::atomic<bool>* stalled_;
+};
 }  // namespace
 
 std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions& opts) {
@@ -47,10 +61,14 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   o.manual_wal_flush = false;
   o.avoid_flush_during_shutdown = false;
 
+  std::unique_ptr<Engine> e(new Engine());
+  // The engine outlives the database (~Engine closes it first), so the listener's pointer
+  // stays valid for every callback.
+  o.listeners.push_back(std::make_shared<StallListener>(&e->stalled_));
+
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(o, dir, &raw);
   if (!s.ok()) fail(s, "open");
-  std::unique_ptr<Engine> e(new Engine());
   e->db_.reset(raw);
   return e;
 }
@@ -79,6 +97,13 @@ void Engine::write(rocksdb::WriteBatch& batch, Durability d) {
   wo.disableWAL = d == Durability::kNoWal;
   writes_.fetch_add(1, std::memory_order_relaxed);
   if (wo.sync) synced_writes_.fetch_add(1, std::memory_order_relaxed);
+  struct SyncMark {  // counts this synced write as in flight until it returns or throws
+    std::atomic<int>* n;
+    ~SyncMark() {
+      if (n) n->fetch_sub(1, std::memory_order_acq_rel);
+    }
+  } mark{wo.sync ? &syncing_ : nullptr};
+  if (wo.sync) syncing_.fetch_add(1, std::memory_order_acq_rel);
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) fail(s, "write");
 }

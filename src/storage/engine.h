@@ -9,6 +9,11 @@
 //   - write(batch, kWal) appends to the WAL without fsync; since the WAL is one sequential
 //     file, a later synced write makes every earlier kWal write durable too.
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
+//   - sync_in_flight() / write_stalled(): whether a synced write is under way right now, and
+//     whether RocksDB is delaying or stopping writes (too many memtables or L0 files). An
+//     unsynced write that arrives meanwhile queues behind the fsync or the stall, so a fiber
+//     should then hand it to the blocking pool; otherwise it is a memtable insert plus a
+//     buffered WAL append (microseconds) and may run inline.
 //   - get() is one point lookup (whole-key bloom filter + block cache).
 //   - iterators use the prefix bloom filter over the first kKeySpacePrefixLen bytes
 //     (one table/index of one partition) unless total_order is asked for.
@@ -75,6 +80,8 @@ class Engine {
   // Counters for tests and benchmarks.
   uint64_t synced_writes() const { return synced_writes_.load(std::memory_order_relaxed); }
   uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+  bool sync_in_flight() const { return syncing_.load(std::memory_order_acquire) > 0; }
+  bool write_stalled() const { return stalled_.load(std::memory_order_acquire); }
   rocksdb::DB* db() { return db_.get(); }
 
  private:
@@ -82,6 +89,8 @@ class Engine {
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};
+  std::atomic<int> syncing_{0};       // synced writes under way
+  std::atomic<bool> stalled_{false};  // RocksDB's write controller delays/stops writes
 };
 
 }  // namespace hf::storage

@@ -6,7 +6,9 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "storage/keys.h"
 
@@ -14,6 +16,7 @@ namespace hf::storage {
 namespace {
 
 std::atomic<int> wal_syncs{0};
+std::atomic<bool> hold_wal_sync{false};  // while set, a WAL sync waits (sync_in_flight test)
 
 // Counts Sync/Fsync calls on WAL files (*.log).
 class CountingFile : public rocksdb::WritableFileWrapper {
@@ -22,6 +25,7 @@ class CountingFile : public rocksdb::WritableFileWrapper {
       : rocksdb::WritableFileWrapper(f.get()), own_(std::move(f)), wal_(wal) {}
   rocksdb::Status Sync() override {
     if (wal_) ++wal_syncs;
+    while (wal_ && hold_wal_sync.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return rocksdb::WritableFileWrapper::Sync();
   }
   rocksdb::Status Fsync() override {
@@ -53,6 +57,33 @@ class CountingEnv : public rocksdb::EnvWrapper {
     return NewWritableFile(f, r, o);
   }
 };
+
+std::string temp_dir(const char* name);
+
+TEST(Engine, SyncInFlightWhileASyncedWriteWaitsForItsFsync) {
+  CountingEnv env;
+  auto dir = temp_dir("inflight");
+  {
+    EngineOptions o;
+    o.env = &env;
+    auto e = Engine::open(dir, o);
+    EXPECT_FALSE(e->sync_in_flight());
+    e->put("a", "1", Durability::kWal);
+    EXPECT_FALSE(e->sync_in_flight()) << "an unsynced write is never in flight as a sync";
+    hold_wal_sync = true;
+    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    bool seen = false;
+    for (int i = 0; i < 5000 && !seen; ++i) {
+      seen = e->sync_in_flight();
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_TRUE(seen);
+    hold_wal_sync = false;
+    t.join();
+    EXPECT_FALSE(e->sync_in_flight());
+  }
+  std::filesystem::remove_all(dir);
+}
 
 std::string temp_dir(const char* name) {
   auto p = std::filesystem::temp_directory_path() /
