@@ -8,8 +8,12 @@
 // DDL so prepared statements notice they are stale.
 //
 // DDL commits in its own short transaction at the moment it runs (autonomous, like a
-// sequence): a DDL statement inside a transaction block that is later rolled back stays
-// applied. (PostgreSQL's DDL is transactional; holdfast's is not yet.)
+// sequence), and is visible to every session from then on. Each DDL call may name the SQL
+// transaction it runs for (`owner`): the catalog then registers the compensating change with
+// owner->on_rollback(), so a statement that fails later in the same implicit or explicit
+// transaction, a ROLLBACK, or a ROLLBACK TO a savepoint taken before the DDL undoes it
+// (PostgreSQL's DDL is transactional). What differs from PostgreSQL: other sessions see the
+// change before its transaction commits, and a crash before that commit keeps it.
 //
 // Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
 // keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
@@ -68,6 +72,8 @@ struct ForeignKey {
   std::string name;
   std::vector<int> columns;
   Oid ref_table = 0;
+  // The parent's primary key or the columns of one of its unique indexes without expressions,
+  // in any order (PostgreSQL's rule; sql/exec resolves which at each check).
   std::vector<int> ref_columns;
 };
 
@@ -120,15 +126,17 @@ class Catalog {
   bool relation_exists(std::string_view name) const;  // table, index or sequence
 
   // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
+  // `owner`: the transaction whose rollback undoes the change (nullptr: never undone).
   Oid allocate_oid();
   uint32_t allocate_storage_id();
   // Stores a new table (t.oid, t.storage_id assigned when 0) and returns it.
-  TablePtr create_table(Table t);
+  TablePtr create_table(Table t, coord::Transaction* owner = nullptr);
   // Replaces an existing table's definition (same oid).
-  TablePtr replace_table(Table t);
-  void drop_table(Oid oid);
-  Oid create_sequence(Sequence s);
-  void drop_sequence(Oid oid);
+  TablePtr replace_table(Table t, coord::Transaction* owner = nullptr);
+  // Drops a table and the sequences it owns. Its rows stay in storage (an undo restores them).
+  void drop_table(Oid oid, coord::Transaction* owner = nullptr);
+  Oid create_sequence(Sequence s, coord::Transaction* owner = nullptr);
+  void drop_sequence(Oid oid, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
@@ -144,6 +152,8 @@ class Catalog {
   };
   void persist_table(const Table& t, bool deleted);
   void persist_sequence_def(const Sequence& s, bool deleted);
+  // Puts back a dropped sequence with its stored high-water mark (an undo).
+  void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
   void write_system_row(uint32_t space, const std::string& key,
                         const std::optional<std::string>& value);
   std::optional<std::string> read_system_row(uint32_t space, const std::string& key);

@@ -38,6 +38,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,15 @@ class Transaction {
   virtual std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                           const std::string& end, bool reverse = false,
                                           const std::optional<std::string>& routing = {}) = 0;
+  // Rows as a snapshot taken now sees them, with this transaction's own writes of every
+  // command so far, the current one included: PostgreSQL's foreign-key checks read so (a
+  // fresh snapshot after CommandCounterIncrement). Merged across partitions in key order.
+  // Added for the referenced-row check of DELETE / UPDATE on a parent table; the default
+  // (test doubles) reads at the statement's view.
+  virtual std::unique_ptr<RowCursor> scan_latest(const KeySpace& space, const std::string& start,
+                                                 const std::string& end) {
+    return scan(space, start, end);
+  }
   // The newest committed state of a key, whatever the snapshot (for EvalPlanQual).
   virtual LatestState latest(const KeySpace& space, const std::string& routing,
                              const std::string& key) = 0;
@@ -156,6 +166,14 @@ class Transaction {
   // MAY SUSPEND (durable commit). Throws SqlError when the commit fails (then aborted).
   virtual void commit() = 0;
   virtual void abort() = 0;
+
+  // Work that undoes an effect made outside this transaction's writes on its behalf (the
+  // catalog's autonomous DDL commits): run, newest first, by abort() and by rollback_to(s) for
+  // the undos registered in s or later; dropped by commit(). An undo MAY SUSPEND (it commits
+  // catalog rows), so abort()/rollback_to() may suspend when there are any; an undo that
+  // throws is skipped (the others still run). Added for transactional DDL (class-B specs);
+  // the default keeps test doubles that never run DDL compiling.
+  virtual void on_rollback(std::function<void()> undo) { (void)undo; }
 
   // ---- object locks (issue 4); see the top of this file ----
   // Table lock in one of PostgreSQL's modes. MAY SUSPEND. True when held (at once if this

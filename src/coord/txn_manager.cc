@@ -178,6 +178,8 @@ class TransactionImpl final : public Transaction {
   std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                   const std::string& end, bool reverse,
                                   const std::optional<std::string>& routing) override;
+  std::unique_ptr<RowCursor> scan_latest(const KeySpace& space, const std::string& start,
+                                         const std::string& end) override;
   LatestState latest(const KeySpace& space, const std::string& routing,
                      const std::string& key) override;
   LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
@@ -190,6 +192,9 @@ class TransactionImpl final : public Transaction {
   void release(SubId sub) override;
   void commit() override;
   void abort() override;
+  void on_rollback(std::function<void()> undo) override {
+    undo_.emplace_back(current_sub(), std::move(undo));
+  }
   bool lock_table(uint32_t table_oid, uint8_t mode, const LockWait& wait) override;
   bool lock_advisory(const ObjectTag& tag, bool shared, const LockWait& wait,
                      bool session_level) override;
@@ -208,6 +213,8 @@ class TransactionImpl final : public Transaction {
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
   void finish();
+  // Runs (newest first) and drops the undos registered in subtransaction `from` or later.
+  void run_undo(SubId from);
 
   ManagerImpl* m_;
   TxnId id_;
@@ -223,6 +230,7 @@ class TransactionImpl final : public Transaction {
   std::unordered_map<uint64_t, SubId> table_locks_;
   bool done_ = false;
   bool committed_ = false;
+  std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
 };
 
 class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
@@ -401,6 +409,24 @@ std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const st
   return std::make_unique<MergeCursor>(std::move(cursors), reverse);
 }
 
+std::unique_ptr<RowCursor> TransactionImpl::scan_latest(const KeySpace& space,
+                                                        const std::string& start,
+                                                        const std::string& end) {
+  // The transaction's registered snapshot keeps the GC horizon at or below it, so versions
+  // visible at the newer published timestamp stay readable while this scan runs.
+  ensure_snapshot();
+  partition_api::ScanRequest req;
+  req.space = space;
+  req.start = start;
+  req.end = end;
+  req.view = ReadView{m_->published(), id_, cid_ + 1};
+  if (m_->size() == 1) return m_->partition(0).scan(req);
+  std::vector<std::unique_ptr<RowCursor>> cursors;
+  cursors.reserve(m_->size());
+  for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
+  return std::make_unique<MergeCursor>(std::move(cursors), false);
+}
+
 LatestState TransactionImpl::latest(const KeySpace& space, const std::string& routing,
                                     const std::string& key) {
   return part(routing).latest(space, key);
@@ -528,6 +554,7 @@ void TransactionImpl::rollback_to(SubId sub) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
   }
   std::erase_if(table_locks_, [&](const auto& kv) { return kv.second >= sub; });
+  run_undo(sub);
   // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
   while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
   subs_.push_back(next_sub_++);
@@ -544,6 +571,18 @@ void TransactionImpl::finish() {
   m_->forget(id_);
 }
 
+void TransactionImpl::run_undo(SubId from) {
+  while (!undo_.empty() && undo_.back().first >= from) {
+    auto fn = std::move(undo_.back().second);
+    undo_.pop_back();
+    try {
+      fn();
+    } catch (...) {
+      // An undo that fails leaves its change in place; the others still run.
+    }
+  }
+}
+
 void TransactionImpl::commit() {
   if (done_) return;
   std::vector<PartitionId> writers;
@@ -555,6 +594,7 @@ void TransactionImpl::commit() {
     for (size_t i = 0; i < touched_.size(); ++i) {
       if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
     }
+    undo_.clear();
     finish();
     return;
   }
@@ -570,6 +610,7 @@ void TransactionImpl::commit() {
   }
   Timestamp ts = m_->assign_commit(id_);
   committed_ = true;  // past the commit point: never abort from here on
+  undo_.clear();
   PartitionId anchor = writers.front();
   std::exception_ptr failed;
   auto resolve = [&](size_t i) {
@@ -597,6 +638,7 @@ void TransactionImpl::abort() {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
   }
   finish();
+  run_undo(0);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ class FakePartition : public partition_api::Partition {
     return RowVersion{key, it->second, {}, 1, false};
   }
   std::unique_ptr<RowCursor> scan(const ScanRequest& req) override {
+    last_scan_view = req.view;
     std::vector<RowVersion> out;
     for (auto& [k, v] : rows) out.push_back(RowVersion{k, v, {}, 1, false});
     if (req.reverse) std::reverse(out.begin(), out.end());
@@ -90,6 +91,7 @@ class FakePartition : public partition_api::Partition {
   std::map<std::string, std::string> rows;
   LockOutcome next_outcome = LockOutcome::kGranted;
   ReadView last_view;
+  ReadView last_scan_view;
   SubId last_lock_sub = 0;
   SubId last_write_sub = 0;
   CommandId last_write_cid = 0;
@@ -166,6 +168,58 @@ TEST_F(CoordUnit, SnapshotsAndCommandIds) {
   EXPECT_EQ(m_->oldest_snapshot(), 101u);
   EXPECT_EQ(m_->status_oracle().status(rc->id()).state, partition_api::TxnState::kPending);
   rc->abort();
+}
+
+TEST_F(CoordUnit, RollbackUndosRunNewestFirstPerSavepoint) {
+  std::vector<int> ran;
+  auto t = m_->begin({});
+  t->start_statement();
+  t->on_rollback([&] { ran.push_back(1); });
+  SubId outer = t->begin_subtransaction();
+  t->on_rollback([&] { ran.push_back(2); });
+  SubId inner = t->begin_subtransaction();
+  t->on_rollback([&] { ran.push_back(3); });
+  t->release(inner);  // merged into `outer`: undone with it
+  t->rollback_to(outer);
+  EXPECT_EQ(ran, (std::vector<int>{3, 2}));
+  t->on_rollback([&] {
+    ran.push_back(4);
+    throw SqlError(sqlstate::kInternalError, "undo failed");
+  });
+  t->abort();  // a failing undo does not stop the others
+  EXPECT_EQ(ran, (std::vector<int>{3, 2, 4, 1}));
+  t->abort();  // idempotent: nothing runs twice
+  EXPECT_EQ(ran.size(), 4u);
+
+  auto c = m_->begin({});
+  c->start_statement();
+  c->on_rollback([&] { ran.push_back(9); });
+  std::string k = key_in(1);
+  c->lock(KeySpace{1001, 0}, k, k, LockStrength::kUpdate, {}, std::nullopt);
+  c->write(KeySpace{1001, 0}, k, k, std::string("v"));
+  c->commit();
+  c.reset();  // committed: the destructor's abort() is a no-op
+  EXPECT_EQ(ran.size(), 4u) << "commit drops the undos";
+}
+
+TEST_F(CoordUnit, ScanLatestReadsNewestCommitsAndCurrentCommand) {
+  auto rr = m_->begin({Isolation::kRepeatableRead, false});
+  rr->start_statement();
+  auto w = m_->begin({});
+  w->start_statement();
+  std::string k = key_in(2);
+  w->lock(KeySpace{1001, 0}, k, k, LockStrength::kUpdate, {}, std::nullopt);
+  w->write(KeySpace{1001, 0}, k, k, std::string("v"));
+  w->commit();
+  rr->start_statement();
+  auto cur = rr->scan_latest(KeySpace{1001, 0}, "", "");
+  for (auto& p : parts_) {
+    EXPECT_EQ(p->last_scan_view.read_ts, 101u) << "a snapshot taken now";
+    EXPECT_EQ(p->last_scan_view.cid, rr->view().cid + 1) << "the current command's writes too";
+    EXPECT_EQ(p->last_scan_view.txn, rr->id());
+  }
+  EXPECT_EQ(rr->view().read_ts, 100u) << "the transaction's own snapshot is unchanged";
+  rr->commit();
 }
 
 TEST_F(CoordUnit, CommitProtocolOrder) {

@@ -173,5 +173,113 @@ TEST(SqlEngine, RepeatableReadFailsOnConcurrentUpdate) {
   t1->abort();
 }
 
+// PostgreSQL's heap_lock_tuple: FOR KEY SHARE does not conflict with a committed update that
+// left the key columns alone: the version read is locked and returned, even in REPEATABLE
+// READ; a stronger lock, or a key change, fails with 40001 there.
+TEST(SqlEngine, KeyShareIgnoresCommittedNoKeyUpdate) {
+  SqlHarness h("/tmp/hf-sql-keyshare");
+  h.exec("CREATE TABLE t (id int PRIMARY KEY, v int, u int UNIQUE)");
+  h.exec("INSERT INTO t VALUES (1, 10, 100), (2, 20, 200)");
+  auto t1 = h.txns().begin({coord::Isolation::kRepeatableRead});
+  EXPECT_EQ(run_in(h, *t1, "SELECT v FROM t WHERE id = 1"), "SELECT 1 | 10 ");
+  auto t2 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t2, "UPDATE t SET v = 11 WHERE id = 1"), "UPDATE 1");
+  EXPECT_EQ(run_in(h, *t2, "UPDATE t SET u = 201 WHERE id = 2"), "UPDATE 1");
+  t2->commit();
+  EXPECT_EQ(run_in(h, *t1, "SELECT v FROM t WHERE id = 1 FOR KEY SHARE"), "SELECT 1 | 10 ");
+  for (const char* sql :
+       {"SELECT v FROM t WHERE id = 1 FOR SHARE", "SELECT v FROM t WHERE id = 2 FOR KEY SHARE"}) {
+    auto sub = t1->begin_subtransaction();
+    try {
+      run_in(h, *t1, sql);
+      ADD_FAILURE() << "expected 40001: " << sql;
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, "40001") << sql;
+    }
+    t1->rollback_to(sub);
+  }
+  t1->abort();
+}
+
+// ON CONFLICT DO UPDATE works on the newest version; above READ COMMITTED that version must
+// be the one the snapshot sees.
+TEST(SqlEngine, OnConflictUpdateOfAConcurrentlyUpdatedRowFailsInRepeatableRead) {
+  SqlHarness h("/tmp/hf-sql-upsert-rr");
+  h.exec("CREATE TABLE t (id int PRIMARY KEY, v int)");
+  h.exec("INSERT INTO t VALUES (1, 10)");
+  auto t1 = h.txns().begin({coord::Isolation::kRepeatableRead});
+  EXPECT_EQ(run_in(h, *t1, "SELECT v FROM t WHERE id = 1"), "SELECT 1 | 10 ");
+  auto t2 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t2, "UPDATE t SET v = 20 WHERE id = 1"), "UPDATE 1");
+  t2->commit();
+  try {
+    run_in(h, *t1, "INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET v = t.v + 1");
+    FAIL() << "expected 40001";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001");
+    EXPECT_EQ(e.error().message, "could not serialize access due to concurrent update");
+  }
+  t1->abort();
+  auto t3 = h.txns().begin({coord::Isolation::kReadCommitted});
+  EXPECT_EQ(
+      run_in(h, *t3, "INSERT INTO t VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET v = t.v + 1"),
+      "INSERT 0 1");
+  t3->commit();
+  EXPECT_EQ(h.exec("SELECT v FROM t").rows[0][0], "21");
+}
+
+// The parent-side foreign-key check reads referencing rows as a fresh snapshot sees them: a
+// child row committed after a REPEATABLE READ snapshot still blocks the DELETE (PostgreSQL's
+// RI check with detectNewRows), with PostgreSQL's message and DETAIL.
+TEST(SqlEngine, ParentDeleteSeesChildRowsCommittedAfterTheSnapshot) {
+  SqlHarness h("/tmp/hf-sql-fk-new-rows");
+  h.exec("CREATE TABLE parent (i int, c text)");
+  h.exec("CREATE UNIQUE INDEX parent_i ON parent (i)");
+  h.exec("INSERT INTO parent VALUES (1, 'a'), (2, 'b')");
+  h.exec("CREATE TABLE child (i int REFERENCES parent (i))");
+  auto t1 = h.txns().begin({coord::Isolation::kRepeatableRead});
+  EXPECT_EQ(run_in(h, *t1, "SELECT count(*) FROM child"), "SELECT 1 | 0 ");
+  auto t2 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t2, "INSERT INTO child VALUES (2)"), "INSERT 0 1");
+  t2->commit();
+  try {
+    run_in(h, *t1, "DELETE FROM parent WHERE i = 2");
+    FAIL() << "expected 23503";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "23503");
+    EXPECT_EQ(e.error().message,
+              "update or delete on table \"parent\" violates foreign key constraint "
+              "\"child_i_fkey\" on table \"child\"");
+    EXPECT_EQ(e.error().detail, "Key (i)=(2) is still referenced from table \"child\".");
+  }
+  t1->abort();
+  EXPECT_EQ(h.exec("DELETE FROM parent WHERE i = 1").tag, "DELETE 1");
+}
+
+// DDL is undone by the abort of the transaction that ran it, and by ROLLBACK TO a savepoint
+// taken before it (catalog.h: compensating changes registered with on_rollback()).
+TEST(SqlEngine, DdlIsUndoneWithItsTransaction) {
+  SqlHarness h("/tmp/hf-sql-ddl-undo");
+  h.exec("CREATE TABLE keep (id int PRIMARY KEY, v int)");
+  h.exec("INSERT INTO keep VALUES (1, 10)");
+  auto t1 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t1, "CREATE TABLE gone (a serial)"), "CREATE TABLE");
+  EXPECT_EQ(run_in(h, *t1, "INSERT INTO gone DEFAULT VALUES"), "INSERT 0 1");
+  auto sub = t1->begin_subtransaction();
+  EXPECT_EQ(run_in(h, *t1, "ALTER TABLE keep ADD COLUMN z int"), "ALTER TABLE");
+  EXPECT_EQ(run_in(h, *t1, "SELECT * FROM keep"), "SELECT 1 | 1 10 NULL ");
+  t1->rollback_to(sub);
+  EXPECT_EQ(run_in(h, *t1, "SELECT * FROM keep"), "SELECT 1 | 1 10 ");
+  EXPECT_EQ(run_in(h, *t1, "DROP TABLE keep"), "DROP TABLE");
+  EXPECT_EQ(h.catalog().find_table("keep"), nullptr);
+  t1->abort();
+  EXPECT_EQ(h.catalog().find_table("gone"), nullptr);
+  EXPECT_FALSE(h.catalog().find_sequence("gone_a_seq").has_value());
+  EXPECT_EQ(h.exec("SELECT id, v FROM keep").rows.size(), 1u) << "dropped, then restored";
+  h.restart();  // the undo is durable
+  EXPECT_EQ(h.catalog().find_table("gone"), nullptr);
+  EXPECT_EQ(h.exec("SELECT id, v FROM keep").rows[0][1], "10");
+}
+
 }  // namespace
 }  // namespace hf::sql::testing

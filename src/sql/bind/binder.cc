@@ -372,10 +372,19 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
 }
 
 ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location) {
-  if (l && l->type.oid == type_oid::kUnknown && r->type.oid != type_oid::kUnknown)
-    l = coerce(std::move(l), TypeRef{r->type.oid, -1}, CastContext::kImplicit);
-  else if (l && r->type.oid == type_oid::kUnknown && l->type.oid != type_oid::kUnknown)
-    r = coerce(std::move(r), TypeRef{l->type.oid, -1}, CastContext::kImplicit);
+  // One unknown literal: it takes the other operand's type only when an operator exists for
+  // that type on both sides (PostgreSQL's first rule); otherwise normal resolution decides, so
+  // 'a' || 1 is text || anynonarray, not an integer parse of 'a'.
+  if (l && (l->type.oid == type_oid::kUnknown) != (r->type.oid == type_oid::kUnknown)) {
+    Oid known = l->type.oid == type_oid::kUnknown ? r->type.oid : l->type.oid;
+    const types::OperatorDef* same = types::resolve_operator(op, known, known);
+    if (same && same->left == known && same->right == known) {
+      if (l->type.oid == type_oid::kUnknown)
+        l = coerce(std::move(l), TypeRef{known, -1}, CastContext::kImplicit);
+      else
+        r = coerce(std::move(r), TypeRef{known, -1}, CastContext::kImplicit);
+    }
+  }
   Oid lt = l ? l->type.oid : 0;
   const types::OperatorDef* def = types::resolve_operator(op, lt, r->type.oid);
   if (def == nullptr && l && lt == type_oid::kUnknown && r->type.oid == type_oid::kUnknown) {
@@ -627,7 +636,16 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       e->arg_types.push_back(a->type);
     }
     if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
-        args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
+        args[0]->kind == ExprKind::kConst && args[0]->type.oid == type_oid::kRegclass) {
+      if (!cat_.sequence_by_oid(static_cast<Oid>(args[0]->index))) {
+        auto t = cat_.table_by_oid(static_cast<Oid>(args[0]->index));
+        fail(sqlstate::kWrongObjectType,
+             "\"" + (t ? t->name : std::to_string(args[0]->index)) + "\" is not a sequence",
+             f->location);
+      }
+      e->index = args[0]->index;
+    } else if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
+               args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
       std::string seq = std::get<std::string>(args[0]->value.v);
       auto s = cat_.find_sequence(seq);
       if (!s)
@@ -946,8 +964,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
           oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
         } else
           fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
-        // nextval('seq'::regclass) keeps the name so the session function finds it.
-        auto e = make_const(Datum(name), TypeRef{type_oid::kText, -1});
+        // A regclass is the relation's oid (pg_locks.relation = 't'::regclass); index keeps it
+        // too, so nextval('seq'::regclass) finds its sequence without a lookup.
+        auto e = make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegclass, -1});
         e->index = static_cast<int>(oid);
         return e;
       }
@@ -1981,27 +2000,37 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     ca.present = true;
     ca.do_update = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
     if (oc->infer) {
+      // Inference elements: columns, or expressions matched with an expression index's
+      // key by their deparsed text (-1 in target_columns, the text in target_exprs).
+      std::vector<std::string> target_exprs;
       for (size_t i = 0; i < oc->infer->n_index_elems; ++i) {
         const auto* ie = oc->infer->index_elems[i]->index_elem;
-        if (!ie->name || !*ie->name)
-          fail(sqlstate::kFeatureNotSupported, "ON CONFLICT on an expression is not supported");
+        if (!ie->name || !*ie->name) {
+          bind_expr(ie->expr, row, nullptr);  // names must resolve (42703 otherwise)
+          ca.target_columns.push_back(-1);
+          target_exprs.push_back(parse::deparse_expr(ie->expr));
+          continue;
+        }
         int c = t.find_column(ie->name);
         if (c < 0)
           fail(sqlstate::kUndefinedColumn,
                "column \"" + std::string(ie->name) + "\" does not exist");
         ca.target_columns.push_back(c);
       }
-      auto same_set = [&](const std::vector<int>& cols) {
+      auto same_set = [&](const std::vector<int>& cols, const std::vector<std::string>& exprs) {
         if (cols.size() != ca.target_columns.size()) return false;
         for (int c : cols)
-          if (std::find(ca.target_columns.begin(), ca.target_columns.end(), c) ==
-              ca.target_columns.end())
+          if (c >= 0 && std::find(ca.target_columns.begin(), ca.target_columns.end(), c) ==
+                            ca.target_columns.end())
             return false;
-        return true;
+        std::vector<std::string> a = exprs, b = target_exprs;
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        return a == b;
       };
-      if (!t.primary_key.empty() && same_set(t.primary_key)) ca.index_pos = -1;
+      if (!t.primary_key.empty() && same_set(t.primary_key, {})) ca.index_pos = -1;
       for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
-        if (t.indexes[i].unique && t.indexes[i].exprs.empty() && same_set(t.indexes[i].columns))
+        if (t.indexes[i].unique && same_set(t.indexes[i].columns, t.indexes[i].exprs))
           ca.index_pos = static_cast<int>(i);
       if (ca.index_pos == -2)
         fail(sqlstate::kInvalidColumnReference,

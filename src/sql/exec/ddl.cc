@@ -2,6 +2,7 @@
 // maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT).
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "common/error.h"
 #include "sql/bind/binder.h"
@@ -119,7 +120,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       catalog::Sequence s;
       s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
       s.owner_table = t.oid;
-      Oid so = cx.catalog.create_sequence(s);
+      Oid so = cx.catalog.create_sequence(s, &cx.txn);
       t.columns[col].sequence = so;
       t.columns[col].not_null = true;
       t.columns[col].identity_always = c->generated_when && std::string(c->generated_when) == "a";
@@ -184,9 +185,13 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
         fk.ref_columns = column_list(*pt, c->pk_attrs, c->n_pk_attrs);
       else
         fk.ref_columns = pt->primary_key;
-      if (fk.ref_columns != pt->primary_key)
-        fail(sqlstate::kFeatureNotSupported,
-             "foreign keys must reference the primary key of \"" + pt->name + "\"");
+      // PostgreSQL: the referenced columns are the primary key or match a unique index
+      // without expressions (any column order); then the counts must agree.
+      if (fk.ref_columns.empty())
+        fail("42830", "there is no primary key for referenced table \"" + pt->name + "\"");
+      if (!fk_target(*pt, fk.ref_columns))
+        fail("42830", "there is no unique constraint matching given keys for referenced table \"" +
+                          pt->name + "\"");
       if (fk.ref_columns.size() != fk.columns.size())
         fail("42830", "number of referencing and referenced columns for foreign key disagree");
       fk.name = (c->conname && *c->conname) ? std::string(c->conname)
@@ -253,7 +258,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
         sq.owner_table = t.oid;
         if (t.columns[col].type.oid == type_oid::kInt4) sq.max_value = INT32_MAX;
         if (t.columns[col].type.oid == type_oid::kInt2) sq.max_value = INT16_MAX;
-        t.columns[col].sequence = cx.catalog.create_sequence(sq);
+        t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
         t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
         t.columns[col].not_null = true;
       }
@@ -274,13 +279,13 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     catalog::Sequence sq;
     sq.name = "hf_rowid_" + std::to_string(t.oid);
     sq.owner_table = t.oid;
-    t.rowid_sequence = cx.catalog.create_sequence(sq);
+    t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
   }
   // validate stored expressions now (types, names)
   for (const auto& c : t.columns)
     if (!c.default_expr.empty()) bind::bind_table_expr(cx.catalog, t, c.default_expr, &c.type);
   for (const auto& c : t.checks) bind::bind_table_expr(cx.catalog, t, c.expr, nullptr);
-  cx.catalog.create_table(std::move(t));
+  cx.catalog.create_table(std::move(t), &cx.txn);
   return "CREATE TABLE";
 }
 
@@ -295,11 +300,56 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
   });
   Writer w(to, cx);
   std::vector<bind::ExprPtr> no_checks;
+  if (!to.indexes.empty() || !to.foreign_keys.empty()) {
+    for (auto& r : rows) {
+      Row nr = transform ? transform(r.row) : r.row;
+      nr.resize(to.columns.size());
+      w.check_row(nr, no_checks);
+      w.insert(nr, -3, nullptr);
+    }
+    return;
+  }
+  // Bulk path (ALTER TABLE ... ADD PRIMARY KEY on pgbench's tables): `to` lives in a new
+  // keyspace nobody else can reach (ALTER holds the table's AccessExclusiveLock), so a key is
+  // taken only if this rewrite wrote it already: duplicates are found in memory instead of
+  // by two storage reads per row. Each row is still locked before its write (the partition's
+  // write contract); existing rows passed their foreign keys already (there are none here).
+  auto space = row_space(to);
+  auto col_types = column_types(to);
+  std::unordered_set<std::string> seen;
+  if (!to.primary_key.empty()) seen.reserve(rows.size());
   for (auto& r : rows) {
     Row nr = transform ? transform(r.row) : r.row;
+    r.row.clear();
     nr.resize(to.columns.size());
     w.check_row(nr, no_checks);
-    w.insert(nr, -3, nullptr);
+    std::string key;
+    if (to.primary_key.empty()) {
+      types::encode_key(key, Datum(cx.catalog.nextval(to.rowid_sequence)), type_oid::kInt8);
+    } else {
+      key = encode_pk(to, nr);
+      if (!seen.insert(key).second) {
+        // PostgreSQL's index build error (not the insert-time "violates unique constraint").
+        Error e;
+        e.sqlstate = sqlstate::kUniqueViolation;
+        e.message = "could not create unique index \"" + to.pkey_name + "\"";
+        std::string names, vals;
+        for (size_t i = 0; i < to.primary_key.size(); ++i) {
+          int c = to.primary_key[i];
+          names += (i ? ", " : "") + to.columns[c].name;
+          vals += i ? ", " : "";
+          vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type);
+        }
+        e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
+        throw SqlError(std::move(e));
+      }
+    }
+    auto lk =
+        cx.txn.lock(space, key, key, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
+    if (lk.outcome != coord::LockOutcome::kGranted &&
+        lk.outcome != coord::LockOutcome::kVersionMismatch)
+      throw_lock_failure(lk.outcome, to, cx);
+    cx.txn.write(space, key, key, types::encode_row(nr, col_types));
   }
 }
 
@@ -351,11 +401,11 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
                 std::remove_if(copy.foreign_keys.begin(), copy.foreign_keys.end(),
                                [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; }),
                 copy.foreign_keys.end());
-            cx.catalog.replace_table(std::move(copy));
+            cx.catalog.replace_table(std::move(copy), &cx.txn);
             break;
           }
         }
-        cx.catalog.drop_table(t->oid);
+        cx.catalog.drop_table(t->oid, &cx.txn);
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
@@ -376,11 +426,39 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           e.hint = "You can drop constraint " + name + " on table " + t->name + " instead.";
           throw SqlError(std::move(e));
         }
+        // A foreign key whose referenced unique key is this index depends on it.
+        const int pos = static_cast<int>(idx - t->indexes.data());
+        for (const auto& other : cx.catalog.tables()) {
+          std::vector<std::string> dependent;
+          for (const auto& fk : other->foreign_keys) {
+            if (fk.ref_table != t->oid) continue;
+            auto target = fk_target(*t, fk.ref_columns);
+            if (target && target->index_pos == pos) dependent.push_back(fk.name);
+          }
+          if (dependent.empty()) continue;
+          if (!cascade) {
+            Error e;
+            e.sqlstate = "2BP01";
+            e.message = "cannot drop index " + name + " because other objects depend on it";
+            e.detail = "constraint " + dependent.front() + " on table " + other->name +
+                       " depends on index " + name;
+            e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+            throw SqlError(std::move(e));
+          }
+          catalog::Table copy = *other;
+          for (const auto& d : dependent) {
+            notice(cx, "00000", "drop cascades to constraint " + d + " on table " + other->name);
+            std::erase_if(copy.foreign_keys,
+                          [&](const catalog::ForeignKey& f) { return f.name == d; });
+          }
+          cx.catalog.replace_table(std::move(copy), &cx.txn);
+          if (other->oid == t->oid) t = cx.catalog.table_by_oid(t->oid);
+        }
         catalog::Table copy = *t;
         copy.indexes.erase(std::remove_if(copy.indexes.begin(), copy.indexes.end(),
                                           [&](const catalog::Index& i) { return i.name == name; }),
                            copy.indexes.end());
-        cx.catalog.replace_table(std::move(copy));
+        cx.catalog.replace_table(std::move(copy), &cx.txn);
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: {
@@ -392,7 +470,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, "sequence \"" + name + "\" does not exist");
         }
-        cx.catalog.drop_sequence(sq->oid);
+        cx.catalog.drop_sequence(sq->oid, &cx.txn);
         break;
       }
       default:
@@ -465,8 +543,11 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
       bind::bind_table_expr(cx.catalog, t, idx.exprs.back(), nullptr);
     }
   }
-  if (s->n_index_including_params)
+  if (s->n_index_including_params) {
     idx.include = column_list(t, s->index_including_params, s->n_index_including_params);
+    // PostgreSQL's ChooseIndexColumnNames names INCLUDE columns too.
+    for (int c : idx.include) name_part += (name_part.empty() ? "" : "_") + t.columns[c].name;
+  }
   if (s->idxname && *s->idxname) {
     idx.name = s->idxname;
     if (cx.catalog.relation_exists(idx.name)) {
@@ -485,7 +566,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   idx.oid = cx.catalog.allocate_oid();
   t.indexes.push_back(idx);
   build_index(t, t.indexes.size() - 1, cx);
-  cx.catalog.replace_table(std::move(t));
+  cx.catalog.replace_table(std::move(t), &cx.txn);
   return "CREATE INDEX";
 }
 
@@ -525,7 +606,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           catalog::Sequence sq;
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
           sq.owner_table = t.oid;
-          t.columns[col].sequence = cx.catalog.create_sequence(sq);
+          t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
           t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
           t.columns[col].not_null = true;
         }
@@ -547,7 +628,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           });
           t = nt;
         }
-        cx.catalog.replace_table(std::move(t));
+        cx.catalog.replace_table(std::move(t), &cx.txn);
         break;
       }
       case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
@@ -564,11 +645,11 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           nt.storage_id = cx.catalog.allocate_storage_id();
           nt.rowid_sequence = 0;
           rewrite_table(*cur, nt, cx, nullptr);
-          cx.catalog.replace_table(std::move(nt));
+          cx.catalog.replace_table(std::move(nt), &cx.txn);
         } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) {
           add_constraint(cx, t, c, -1, nullptr);
           build_index(t, t.indexes.size() - 1, cx);
-          cx.catalog.replace_table(std::move(t));
+          cx.catalog.replace_table(std::move(t), &cx.txn);
         } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
           add_constraint(cx, t, c, -1, nullptr);
           auto e = bind::bind_table_expr(cx.catalog, t, t.checks.back().expr, nullptr);
@@ -580,7 +661,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
                                  t.name + "\" is violated by some row");
             return true;
           });
-          cx.catalog.replace_table(std::move(t));
+          cx.catalog.replace_table(std::move(t), &cx.txn);
         } else if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
           add_constraint(cx, t, c, -1, nullptr);
           // validate existing rows
@@ -592,7 +673,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
             check.check_foreign_keys(r.row, nullptr);
             return true;
           });
-          cx.catalog.replace_table(std::move(t));
+          cx.catalog.replace_table(std::move(t), &cx.txn);
         } else {
           fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE constraint");
         }
@@ -604,7 +685,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) +
                                                "\" of relation \"" + t.name + "\" does not exist");
         t.columns[col].default_expr = cmd->def ? parse::deparse_expr(cmd->def) : "";
-        cx.catalog.replace_table(std::move(t));
+        cx.catalog.replace_table(std::move(t), &cx.txn);
         break;
       }
       default:
@@ -623,7 +704,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
            "relation \"" + std::string(rv->relname) + "\" does not exist");
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
-    cx.catalog.replace_table(std::move(nt));
+    cx.catalog.replace_table(std::move(nt), &cx.txn);
   }
   return "TRUNCATE TABLE";
 }
@@ -683,7 +764,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
         sq.max_value = -1;
         sq.min_value = INT64_MIN;
       }
-      cx.catalog.create_sequence(sq);
+      cx.catalog.create_sequence(sq, &cx.txn);
       return "CREATE SEQUENCE";
     }
     default:

@@ -48,9 +48,12 @@ struct StoredRow {
   // The version this read returned, as lock() expects it (nullopt: our own write).
   std::optional<coord::Version> seen;
 };
-// Reads a base table through an access path; cb returns false to stop.
+// Reads a base table through an access path; cb returns false to stop. First takes the table
+// lock a read takes: ACCESS SHARE, or ROW SHARE when a locking clause covers the table (as
+// PostgreSQL's parser opens it), so that LOCK TABLE ... EXCLUSIVE blocks SELECT FOR UPDATE.
 void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
-                ExecContext& cx, const std::function<bool(StoredRow&)>& cb);
+                ExecContext& cx, const std::function<bool(StoredRow&)>& cb,
+                uint8_t relation_mode = coord::table_mode::kAccessShare);
 
 // UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
 // with the target row's key and version; a target row joined several times comes once.
@@ -61,11 +64,38 @@ bool epq_recheck(const bind::SelectPlan& p, Row& row, ExecContext& cx);
 
 // Keys and row encodings.
 coord::KeySpace row_space(const catalog::Table& t);
+// PostgreSQL's update chain across a primary-key change. An UPDATE that changes a row's key
+// deletes the old key and writes the new one; it also records old key -> new key in the
+// table's forwarding keyspace (index id kForwardIndexId, routed by the old key, written
+// under the old key's row lock, so no lock of its own). A reader that finds the old key
+// deleted follows the entry only when it committed with that deletion (same timestamp).
+inline constexpr uint32_t kForwardIndexId = 0xffffffffu;
+coord::KeySpace forward_space(const catalog::Table& t);
+// EvalPlanQual's walk after `key` was found deleted at `deleted_ts`: follows the forwarding
+// entries, locking each newer key at `strength`, to the newest live version.
+struct ChainEnd {
+  enum State { kGone, kLive, kWouldBlock } state = kGone;
+  std::string key;    // kLive: the row's key now
+  std::string value;  // kLive: its newest committed value (locked)
+};
+ChainEnd follow_moved_row(const catalog::Table& t, std::string key, coord::Timestamp deleted_ts,
+                          coord::LockStrength strength, const coord::LockWait& wait,
+                          ExecContext& cx);
 std::string encode_pk(const catalog::Table& t, const Row& row);
 std::vector<TypeRef> column_types(const catalog::Table& t);
 [[noreturn]] void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t,
                                      ExecContext& cx);
 coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p = coord::WaitPolicy::kBlock);
+
+// The unique key a foreign key's referenced columns match (PostgreSQL: the primary key or a
+// unique index without expressions, same columns in any order): index_pos -1 for the primary
+// key; order[k] = the position in ref_columns of the key's k-th column. nullopt: none.
+struct FkTarget {
+  int index_pos = -1;
+  std::vector<int> order;
+};
+std::optional<FkTarget> fk_target(const catalog::Table& parent,
+                                  const std::vector<int>& ref_columns);
 
 // Write path (exec/modify.cc).
 struct Writer {
@@ -82,6 +112,19 @@ struct Writer {
   void remove(const Row& old_row, const std::string& key);
   void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks);
   void check_foreign_keys(const Row& row, const Row* old_row);
+  // Foreign keys that reference this table: a row removed, or updated so that referenced
+  // columns change, is checked at the end of the statement (check_referencing_rows(), as
+  // PostgreSQL's NO ACTION triggers run): no committed or own row may still reference it.
+  void note_key_gone(const Row& old_row, const Row* new_row);
+  void check_referencing_rows();
+
+ private:
+  struct Referencing {
+    catalog::TablePtr child;
+    catalog::ForeignKey fk;
+  };
+  std::optional<std::vector<Referencing>> referencing_;
+  std::vector<std::pair<size_t, Row>> gone_;  // (index in referencing_, old row)
 };
 
 // DDL (exec/ddl.cc).

@@ -4,8 +4,11 @@
 // current_setting(), nextval(), pg_sleep(), ...), reading tables through their access paths,
 // joins (nested loop and hash), grouping, windows, sorting, and the write path: row and index
 // maintenance, uniqueness (lock the key at kUpdate, then check the newest committed state),
-// NOT NULL / CHECK / FOREIGN KEY checks, and the row locking of UPDATE / DELETE / SELECT FOR
-// UPDATE with PostgreSQL's EvalPlanQual re-check under READ COMMITTED (40001 above it).
+// NOT NULL / CHECK / FOREIGN KEY checks (the child's KEY SHARE lock on the referenced row; the
+// parent's NO ACTION check of DELETE and key-changing UPDATE at the end of the statement), and
+// the row locking of UPDATE / DELETE / SELECT FOR UPDATE with PostgreSQL's EvalPlanQual
+// re-check under READ COMMITTED (40001 above it), following a row across a primary-key change
+// (exec_internal.h, forward_space), and KEY SHARE's indifference to no-key updates.
 //
 // Thread safety: one run() per session fiber at a time. run() MAY SUSPEND (row locks,
 // COPY input, pg_sleep, commits of autonomous DDL and sequence allocations).

@@ -8,6 +8,7 @@
 #include "sql/exec/locking.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
+#include "sql/types/compare.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_io.h"
@@ -137,6 +138,28 @@ void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks) {
   }
 }
 
+std::optional<FkTarget> fk_target(const catalog::Table& parent,
+                                  const std::vector<int>& ref_columns) {
+  auto match = [&](const std::vector<int>& key, int pos) -> std::optional<FkTarget> {
+    if (key.empty() || key.size() != ref_columns.size()) return std::nullopt;
+    FkTarget t;
+    t.index_pos = pos;
+    for (int c : key) {
+      auto it = std::find(ref_columns.begin(), ref_columns.end(), c);
+      if (it == ref_columns.end()) return std::nullopt;
+      t.order.push_back(static_cast<int>(it - ref_columns.begin()));
+    }
+    return t;
+  };
+  if (auto t = match(parent.primary_key, -1)) return t;
+  for (size_t i = 0; i < parent.indexes.size(); ++i) {
+    const auto& idx = parent.indexes[i];
+    if (!idx.unique || !idx.exprs.empty()) continue;
+    if (auto t = match(idx.columns, static_cast<int>(i))) return t;
+  }
+  return std::nullopt;
+}
+
 void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
   for (const auto& fk : table.foreign_keys) {
     bool null = false, changed = old_row == nullptr;
@@ -147,23 +170,126 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
     if (null || !changed) continue;
     auto parent = cx.catalog.table_by_oid(fk.ref_table);
     if (!parent) continue;
+    auto target = fk_target(*parent, fk.ref_columns);
+    if (!target) continue;
+    const auto& key_cols =
+        target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
     std::string key;
-    for (size_t i = 0; i < fk.columns.size(); ++i)
-      types::encode_key(key, row[fk.columns[i]], parent->columns[fk.ref_columns[i]].type.oid);
+    for (size_t k = 0; k < key_cols.size(); ++k)
+      types::encode_key(key, row[fk.columns[target->order[k]]],
+                        parent->columns[key_cols[k]].type.oid);
     auto space = row_space(*parent);
     // PostgreSQL locks the referenced row FOR KEY SHARE.
-    auto r =
-        cx.txn.lock(space, key, key, coord::LockStrength::kKeyShare, lock_wait(cx), std::nullopt);
-    if (r.outcome != coord::LockOutcome::kGranted &&
-        r.outcome != coord::LockOutcome::kVersionMismatch)
-      throw_lock_failure(r.outcome, *parent, cx);
-    if (!key_taken(cx, space, key, key, nullptr)) {
+    auto lock_parent = [&](const std::string& row_key) {
+      auto r = cx.txn.lock(space, row_key, row_key, coord::LockStrength::kKeyShare, lock_wait(cx),
+                           std::nullopt);
+      if (r.outcome != coord::LockOutcome::kGranted &&
+          r.outcome != coord::LockOutcome::kVersionMismatch)
+        throw_lock_failure(r.outcome, *parent, cx);
+    };
+    bool present = false;
+    if (target->index_pos < 0) {
+      lock_parent(key);
+      present = key_taken(cx, space, key, key, nullptr);
+    } else {
+      // A unique index: its entry names the row; lock that row, then make sure the entry
+      // still names it (the row may have been deleted or its key changed meanwhile).
+      coord::KeySpace ispace{parent->storage_id, parent->indexes[target->index_pos].id};
+      std::optional<std::string> row_key;
+      if (key_taken(cx, ispace, key, key, &row_key) && row_key) {
+        for (int attempt = 0; attempt < 16 && !present; ++attempt) {
+          lock_parent(*row_key);
+          std::optional<std::string> now;
+          if (!key_taken(cx, ispace, key, key, &now) || !now) break;
+          if (*now != *row_key) {
+            row_key = now;
+            continue;
+          }
+          present = key_taken(cx, space, *row_key, *row_key, nullptr);
+          if (!present) break;
+        }
+      }
+    }
+    if (!present) {
       Error e;
       e.sqlstate = sqlstate::kForeignKeyViolation;
       e.message = "insert or update on table \"" + table.name +
                   "\" violates foreign key constraint \"" + fk.name + "\"";
       e.detail =
           key_text(table, fk.columns, row) + " is not present in table \"" + parent->name + "\".";
+      throw SqlError(std::move(e));
+    }
+  }
+}
+
+void Writer::note_key_gone(const Row& old_row, const Row* new_row) {
+  if (!referencing_) {
+    referencing_.emplace();
+    for (const auto& other : cx.catalog.tables())
+      for (const auto& fk : other->foreign_keys)
+        if (fk.ref_table == table.oid) referencing_->push_back({other, fk});
+  }
+  for (size_t i = 0; i < referencing_->size(); ++i) {
+    const auto& fk = (*referencing_)[i].fk;
+    bool null = false, changed = new_row == nullptr;
+    for (int c : fk.ref_columns) {
+      null |= old_row[c].is_null();
+      if (new_row && !types::equal(old_row[c], (*new_row)[c], table.columns[c].type.oid))
+        changed = true;
+    }
+    if (!null && changed) gone_.emplace_back(i, old_row);
+  }
+}
+
+void Writer::check_referencing_rows() {
+  auto pending = std::move(gone_);
+  gone_.clear();
+  for (const auto& [i, old_row] : pending) {
+    const auto& [child, fk] = (*referencing_)[i];
+    auto ts = column_types(*child);
+    std::string want;
+    for (size_t k = 0; k < fk.ref_columns.size(); ++k)
+      types::encode_key(want, old_row[fk.ref_columns[k]],
+                        table.columns[fk.ref_columns[k]].type.oid);
+    auto referenced_by = [&](const Row& r) {
+      std::string have;
+      for (size_t k = 0; k < fk.columns.size(); ++k) {
+        if (r[fk.columns[k]].is_null()) return false;
+        types::encode_key(have, r[fk.columns[k]], table.columns[fk.ref_columns[k]].type.oid);
+      }
+      return have == want;
+    };
+    // PostgreSQL's check: SELECT 1 FROM child WHERE fk = old key FOR KEY SHARE, with a fresh
+    // snapshot: referencing rows committed since our snapshot count, a row being deleted is
+    // waited for.
+    auto space = row_space(*child);
+    bool referenced = false;
+    auto cur = cx.txn.scan_latest(space, "", "");
+    while (!referenced) {
+      auto rv = cur->next();
+      if (!rv) break;
+      Row r = types::decode_row(rv->value, ts);
+      if (!referenced_by(r)) continue;
+      std::optional<coord::Version> seen;
+      if (!rv->own_write) seen = coord::Version{rv->visible_ts, false};
+      auto lr =
+          cx.txn.lock(space, rv->key, rv->key, coord::LockStrength::kKeyShare, lock_wait(cx), seen);
+      if (lr.outcome == coord::LockOutcome::kVersionMismatch) {
+        if (lr.newest.deleted || !lr.value) continue;
+        if (!referenced_by(types::decode_row(*lr.value, ts))) continue;
+      } else if (lr.outcome != coord::LockOutcome::kGranted) {
+        throw_lock_failure(lr.outcome, *child, cx);
+      }
+      referenced = true;
+    }
+    if (referenced) {
+      Error e;
+      e.sqlstate = sqlstate::kForeignKeyViolation;
+      e.message = "update or delete on table \"" + table.name +
+                  "\" violates foreign key constraint \"" + fk.name + "\" on table \"" +
+                  child->name + "\"";
+      e.detail = key_text(table, fk.ref_columns, old_row) + " is still referenced from table \"" +
+                 child->name + "\".";
       throw SqlError(std::move(e));
     }
   }
@@ -276,9 +402,12 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     note_write(cx, ispace, new_full, true);
   }
   check_foreign_keys(new_row, &old_row);
+  note_key_gone(old_row, &new_row);
   if (new_key != old_key) {
     cx.txn.write(space, old_key, old_key, std::nullopt);
     note_write(cx, space, old_key, false);
+    // The update chain across the key change (exec_internal.h, forward_space).
+    cx.txn.write(forward_space(table), old_key, old_key, new_key);
   }
   cx.txn.write(space, new_key, new_key, types::encode_row(new_row, column_types(table)));
   note_write(cx, space, new_key, true);
@@ -298,6 +427,7 @@ void Writer::remove(const Row& old_row, const std::string& key) {
   }
   cx.txn.write(space, key, key, std::nullopt);
   note_write(cx, space, key, false);
+  note_key_gone(old_row, nullptr);
 }
 
 namespace {
@@ -347,14 +477,23 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         if (lr.outcome != coord::LockOutcome::kGranted &&
             lr.outcome != coord::LockOutcome::kVersionMismatch)
           throw_lock_failure(lr.outcome, t, cx);
+        // PostgreSQL's ExecOnConflictUpdate works on the conclusively locked version: the
+        // newest committed one (or our own), whatever the snapshot sees; the WHERE and SET
+        // read it. Above READ COMMITTED that version must be the one the snapshot sees.
         std::optional<std::string> cur;
-        if (!key_taken(cx, space, existing_key, existing_key, &cur) || !cur) return;
-        if (cx.txn.isolation() != coord::Isolation::kReadCommitted) {
-          auto vis = cx.txn.get(space, existing_key, existing_key);
-          if (!vis)
-            throw SqlError(sqlstate::kSerializationFailure,
-                           "could not serialize access due to concurrent update");
+        auto newest = cx.txn.latest(space, existing_key, existing_key);
+        auto vis = cx.txn.get(space, existing_key, existing_key);
+        bool own = newest.intent_txn == cx.txn.id();
+        if (own) {
+          if (vis) cur = vis->value;
+        } else if (newest.newest.commit_ts != 0 && !newest.newest.deleted) {
+          cur = newest.value;
         }
+        if (!cur) return;
+        if (cx.txn.isolation() != coord::Isolation::kReadCommitted && !own &&
+            (!vis || vis->own_write || vis->visible_ts != newest.newest.commit_ts))
+          throw SqlError(sqlstate::kSerializationFailure,
+                         "could not serialize access due to concurrent update");
         Row old = types::decode_row(*cur, column_types(t));
         Row both = old;
         both.insert(both.end(), row.begin(), row.end());
@@ -397,6 +536,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
       one(complete_row(p, p.columns, vals, dflt, cx));
     }
   }
+  w.check_referencing_rows();
   return n;
 }
 
@@ -434,8 +574,18 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
                          res.newest.deleted
                              ? "could not serialize access due to concurrent delete"
                              : "could not serialize access due to concurrent update");
-        if (res.newest.deleted || !res.value) continue;
-        Row nr = types::decode_row(*res.value, ts);
+        std::string value;
+        if (res.newest.deleted || !res.value) {
+          // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
+          auto end = follow_moved_row(t, c.key, res.newest.commit_ts, strength_of(c.row),
+                                      lock_wait(cx), cx);
+          if (end.state != ChainEnd::kLive) continue;
+          c.key = std::move(end.key);
+          value = std::move(end.value);
+        } else {
+          value = std::move(*res.value);
+        }
+        Row nr = types::decode_row(value, ts);
         if (from) {
           for (size_t i = 0; i < nr.size() && i < c.row.size(); ++i) c.row[i] = std::move(nr[i]);
           if (!epq_recheck(*from, c.row, cx)) continue;
@@ -715,6 +865,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               res.rows.push_back(std::move(out));
             }
           });
+      w.check_referencing_rows();
       res.tag = "UPDATE " + std::to_string(n);
       break;
     }
@@ -735,6 +886,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
                                       res.rows.push_back(std::move(out));
                                     }
                                   });
+      w.check_referencing_rows();
       res.tag = "DELETE " + std::to_string(n);
       break;
     }

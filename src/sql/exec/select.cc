@@ -22,6 +22,29 @@ coord::KeySpace row_space(const catalog::Table& t) {
   return coord::KeySpace{t.storage_id, 0};
 }
 
+coord::KeySpace forward_space(const catalog::Table& t) {
+  return coord::KeySpace{t.storage_id, kForwardIndexId};
+}
+
+ChainEnd follow_moved_row(const catalog::Table& t, std::string key, coord::Timestamp deleted_ts,
+                          coord::LockStrength strength, const coord::LockWait& wait,
+                          ExecContext& cx) {
+  auto space = row_space(t);
+  for (int hop = 0; hop < 1000; ++hop) {
+    auto fwd = cx.txn.latest(forward_space(t), key, key);
+    if (fwd.newest.commit_ts != deleted_ts || fwd.newest.deleted || !fwd.value) break;
+    key = *fwd.value;
+    // Expecting "no committed version" makes the answer carry the newest one.
+    auto r = cx.txn.lock(space, key, key, strength, wait, coord::Version{0, false});
+    if (r.outcome == coord::LockOutcome::kWouldBlock) return ChainEnd{ChainEnd::kWouldBlock};
+    if (r.outcome == coord::LockOutcome::kGranted) break;  // nothing committed there
+    if (r.outcome != coord::LockOutcome::kVersionMismatch) throw_lock_failure(r.outcome, t, cx);
+    if (!r.newest.deleted && r.value) return ChainEnd{ChainEnd::kLive, key, *r.value};
+    deleted_ts = r.newest.commit_ts;
+  }
+  return ChainEnd{};
+}
+
 std::vector<TypeRef> column_types(const catalog::Table& t) {
   std::vector<TypeRef> v;
   v.reserve(t.columns.size());
@@ -69,8 +92,8 @@ void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecConte
 }
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
-                ExecContext& cx, const std::function<bool(StoredRow&)>& cb) {
-  lock_relation(cx, t, coord::table_mode::kAccessShare);  // exec/locking.h
+                ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
+  lock_relation(cx, t, relation_mode);  // exec/locking.h
   auto space = row_space(t);
   auto ts = column_types(t);
   auto emit = [&](const coord::RowVersion& rv) {
@@ -212,12 +235,15 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
         if (refs) refs->resize(out.size());
         return out;
       }
-      scan_table(*src.table, src.access, ctx_row, cx, [&](StoredRow& r) {
-        if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
-        out.push_back(std::move(r.row));
-        if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true});
-        return true;
-      });
+      scan_table(
+          *src.table, src.access, ctx_row, cx,
+          [&](StoredRow& r) {
+            if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
+            out.push_back(std::move(r.row));
+            if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true});
+            return true;
+          },
+          src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare);
       return out;
     case Source::Kind::kSubquery:
       if (src.cte_result >= 0) {
@@ -653,6 +679,22 @@ void check_limits(const SelectPlan& p, ExecContext& cx, int64_t* offset, int64_t
 // newest versions of the changed rows and the other rows as read (EvalPlanQual) and returns
 // the new values in the old sort position; a deleted row is skipped; REPEATABLE READ and
 // SERIALIZABLE fail with 40001. Locks on rows that fail the re-check stay held.
+// Whether two versions of a row agree on the columns of every unique index usable by a
+// foreign key (PostgreSQL's key columns; the primary key is the row's storage key, equal for
+// two versions of one key). A no-key update keeps them.
+bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
+  for (const auto& idx : t.indexes) {
+    if (!idx.unique || !idx.exprs.empty()) continue;
+    for (int c : idx.columns) {
+      if (c < 0 || static_cast<size_t>(c) >= a.size() || static_cast<size_t>(c) >= b.size())
+        continue;
+      if (a[c].is_null() != b[c].is_null()) return false;
+      if (!a[c].is_null() && !types::equal(a[c], b[c], t.columns[c].type.oid)) return false;
+    }
+  }
+  return true;
+}
+
 std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<RowRefs> refs;
   std::vector<Row> input = join_sources(p, cx, &refs);
@@ -694,14 +736,34 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
           }
           throw_lock_failure(res.outcome, t, cx);
         case coord::LockOutcome::kVersionMismatch: {
+          if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted &&
+              res.value) {
+            // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
+            // left the key columns alone, so the version read is locked (the lock follows
+            // the update chain) and returned as read: no EvalPlanQual, no 40001.
+            Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
+            if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) break;
+          }
           if (!read_committed)
             throw SqlError(sqlstate::kSerializationFailure,
                            "could not serialize access due to concurrent update");
+          std::string value;
           if (res.newest.deleted || !res.value) {
-            skip = true;
-            break;
+            // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
+            auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
+                                        lock_wait(cx, src.lock_wait), cx);
+            if (end.state == ChainEnd::kWouldBlock &&
+                src.lock_wait != coord::WaitPolicy::kSkipLocked)
+              throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
+            if (end.state != ChainEnd::kLive) {
+              skip = true;
+              break;
+            }
+            value = std::move(end.value);
+          } else {
+            value = std::move(*res.value);
           }
-          Row nr = types::decode_row(*res.value, column_types(t));
+          Row nr = types::decode_row(value, column_types(t));
           for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
             in[src.offset + c] = std::move(nr[c]);
           changed = true;
