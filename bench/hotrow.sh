@@ -5,15 +5,16 @@
 #             with 8, 32 and 128 clients: tps and p99 latency (from pgbench -l logs)
 #   queue:    8 workers taking jobs with FOR UPDATE SKIP LOCKED in one statement: jobs/s
 # Prints a comparison table, writes bench/results/hotrow-<time>.json/.txt and a .png of tps
-# against clients. --quick: 10 s per run instead of 60.
+# against clients. --quick: 10 s per run instead of 60. HF_QUEUE_JOBS: jobs in the queue
+# (default 300000, --quick 50000; it must outlast the run).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-secs=60 targets="holdfast pg" jobs=2000000
+secs=60 targets="holdfast pg" jobs=${HF_QUEUE_JOBS:-300000}
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) secs=10 jobs=300000; shift ;;
+    --quick) secs=10 jobs=${HF_QUEUE_JOBS:-50000}; shift ;;
     --targets) targets=$2; shift 2 ;;
-    *) sed -n 2,9p "$0"; exit 2 ;;
+    *) sed -n 2,10p "$0"; exit 2 ;;
   esac
 done
 client_counts=${HF_HOTROW_CLIENTS:-8 32 128}
@@ -40,9 +41,16 @@ for t in $targets; do
     p99[$t-hot-$c]=$(p99_ms "$work/$t-hot-$c".[0-9]*)
     echo "   hot row, $c clients: tps ${tps[$t-hot-$c]}, p99 ${p99[$t-hot-$c]} ms"
   done
+  # Jobs are loaded 50000 per statement (each its own transaction) on both targets.
   sql "$t" "CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
-            CREATE INDEX jobs_state_id ON jobs (state, id);
-            INSERT INTO jobs SELECT g, 'ready' FROM generate_series(1, $jobs) g;" || { target_stop "$t"; continue; }
+            CREATE INDEX jobs_state_id ON jobs (state, id);" || { target_stop "$t"; continue; }
+  load_ok=1 t0=$(date +%s)
+  for ((a = 1; a <= jobs; a += 50000)); do
+    b=$((a + 49999 < jobs ? a + 49999 : jobs))
+    sql "$t" "INSERT INTO jobs SELECT g, 'ready' FROM generate_series($a, $b) g" >/dev/null || { load_ok=0; break; }
+  done
+  [ $load_ok = 1 ] || { target_stop "$t"; continue; }
+  echo "   queue: $jobs jobs loaded in $(($(date +%s) - t0)) s"
   rm -f "$work/$t-queue".*
   pgb "$t" -n -M prepared -f "$work/queue.sql" -c 8 -j 2 -T "$secs" -l --log-prefix="$work/$t-queue" \
     >"$work/$t-queue.log" 2>&1
@@ -50,6 +58,7 @@ for t in $targets; do
   p99[$t-queue]=$(p99_ms "$work/$t-queue".[0-9]*)
   taken=$(sql "$t" "SELECT count(*) FROM jobs WHERE state = 'taken'")
   echo "   queue, 8 workers: ${tps[$t-queue]} jobs/s, p99 ${p99[$t-queue]} ms ($taken jobs taken)"
+  [ "$taken" = "$jobs" ] && echo "   WARNING: every job was taken before the end: raise HF_QUEUE_JOBS"
   target_stop "$t"
 done
 

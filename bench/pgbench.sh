@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 clients=${HF_BENCH_CLIENTS:-8}
-declare -A tps lat
+declare -A tps lat init
 for t in $targets; do
   echo "== $t: starting"
   if ! target_start "$t"; then
@@ -24,6 +24,9 @@ for t in $targets; do
   fi
   echo "== $t: pgbench -i -s $scale"
   pgb "$t" -i -q -s "$scale" >"$work/$t-init.log" 2>&1 || { tail -n 5 "$work/$t-init.log"; target_stop "$t"; continue; }
+  # "done in 8.66 s (drop tables ..., client-side generate ..., primary keys ...)."
+  init[$t]=$(awk '/^done in /{print $3}' "$work/$t-init.log")
+  echo "   $(grep '^done in ' "$work/$t-init.log")"
   for w in tpcb select; do
     flag=; [ $w = select ] && flag=-S
     echo "== $t: $w, -M prepared -c $clients -j 2 -T $secs"
@@ -40,6 +43,9 @@ for w in tpcb select; do
   h=${tps[holdfast-$w]:--} p=${tps[pg-$w]:--}
   printf '%-10s %14s %14s %8s\n' "$w" "$h" "$p" "$(ratio "$h" "$p")" | tee -a "$out.txt"
 done
+h=${init[holdfast]:--} p=${init[pg]:--}
+printf '%-10s %14s %14s %8s   (pgbench -i -s %s, seconds; ratio PG/holdfast)\n' init "$h" "$p" \
+  "$(ratio "$p" "$h")" "$scale" | tee -a "$out.txt"
 {
   printf '{"benchmark":"pgbench","time":"%s","scale":%s,"seconds":%s,"clients":%s,"host":"%s","cores":%s,"results":[' \
     "$stamp" "$scale" "$secs" "$clients" "$(hostname)" "$(nproc)"
@@ -50,6 +56,10 @@ done
       "$(v=${lat[$t-$w]:-}; [ -n "$v" ] && [ "$v" != - ] && echo "$v" || echo null)"
     sep=,
   done; done
+  for t in holdfast pg; do
+    printf ',{"target":"%s","workload":"init","seconds":%s}' "$t" \
+      "$(v=${init[$t]:-}; [ -n "$v" ] && echo "$v" || echo null)"
+  done
   printf ']}\n'
 } >"$out.json"
 for w in tpcb select; do
@@ -62,9 +72,11 @@ set title "pgbench (scale $scale, $clients clients, ${secs}s, fsync on)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set ylabel "tps"
-set yrange [0:*]
+set ylabel "tps (log scale)"
+set logscale y
+set yrange [10:*]
 set grid ytics
+set key top left
 plot "$work/plot.dat" using 2:xtic(1) title "holdfast", "" using 3 title "PostgreSQL 15"
 GP
 [ -f "$out.png" ] || gnuplot -e "set terminal png size 800,500; set output '$out.png'; set style data histograms; set style fill solid; set yrange [0:*]; plot '$work/plot.dat' using 2:xtic(1) title 'holdfast', '' using 3 title 'PostgreSQL 15'"
