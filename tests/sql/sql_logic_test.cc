@@ -281,5 +281,44 @@ TEST(SqlEngine, DdlIsUndoneWithItsTransaction) {
   EXPECT_EQ(h.exec("SELECT id, v FROM keep").rows[0][1], "10");
 }
 
+// The job queue: SKIP LOCKED under LIMIT over the (state, id) index, streamed. Each worker
+// locks only the row it returns, so the next worker's first unlocked row is the next job; a
+// worker's own taken job (state changed, lock held) is skipped by the others.
+TEST(SqlEngine, SkipLockedQueueLocksOnlyTheRowsReturned) {
+  SqlHarness h("/tmp/hf-sql-queue");
+  h.exec("CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL)");
+  h.exec("CREATE INDEX jobs_state_id ON jobs (state, id)");
+  h.exec("INSERT INTO jobs SELECT g, 'ready' FROM generate_series(1, 20) g");
+  const std::string pick =
+      "SELECT id FROM jobs WHERE state = 'ready' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
+  const std::string take =
+      "WITH j AS (" + pick +
+      ") UPDATE jobs SET state = 'taken' FROM j WHERE jobs.id = j.id RETURNING jobs.id";
+  auto t1 = h.txns().begin({});
+  auto t2 = h.txns().begin({});
+  auto t3 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t1, pick), "SELECT 1 | 1 ");
+  EXPECT_EQ(run_in(h, *t2, take), "UPDATE 1 | 2 ");
+  EXPECT_EQ(run_in(h, *t3,
+                   "SELECT id FROM jobs WHERE state = 'ready' ORDER BY id LIMIT 2 OFFSET 1 "
+                   "FOR UPDATE SKIP LOCKED"),
+            "SELECT 2 | 4 5 ");
+  // t3 locked 3 (OFFSET rows are locked, as in PostgreSQL), 4 and 5; nothing after them.
+  auto t4 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t4, "SELECT id FROM jobs WHERE id < 8 FOR UPDATE SKIP LOCKED"),
+            "SELECT 2 | 6 7 ");
+  t4->abort();
+  t3->abort();
+  t2->commit();
+  t1->abort();
+  auto t5 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t5, take), "UPDATE 1 | 1 ");
+  EXPECT_EQ(run_in(h, *t5, take), "UPDATE 1 | 3 ");
+  t5->commit();
+  EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE state = 'taken'").rows[0][0], "3");
+  EXPECT_EQ(h.exec("SELECT id FROM jobs WHERE state = 'ready' ORDER BY id DESC LIMIT 1").rows[0][0],
+            "20");
+}
+
 }  // namespace
 }  // namespace hf::sql::testing

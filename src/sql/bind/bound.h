@@ -102,16 +102,24 @@ struct WindowCall {
 
 // How a base table is read (chosen by the planner).
 enum class AccessKind : uint8_t {
-  kFullScan,  // every row, merged across partitions in key order
-  kPointGet,  // all primary-key columns bound by equality: one get()
-  kPkRange,   // a primary-key prefix bound: scan [prefix, successor)
-  kIndexEq,   // equality on every column of a secondary index
+  kFullScan,    // every row, merged across partitions in key order
+  kPointGet,    // all primary-key columns bound by equality: one get()
+  kPkRange,     // a primary-key prefix bound (key), optionally a range (lo/hi) on the next
+                // primary-key column: one scan merged across partitions in key order
+  kIndexEq,     // equality on every column of a secondary index (one partition)
+  kIndexRange,  // equality on a prefix of a secondary index's columns (key), optionally a
+                // range on the next column: the index scanned merged across partitions in
+                // index order, each entry's row fetched by its primary key
 };
 
 struct TableAccess {
   AccessKind kind = AccessKind::kFullScan;
   std::vector<ExprPtr> key;  // values of the PK (prefix) / index columns, in key order
-  int index_pos = -1;        // position in table->indexes for kIndexEq
+  int index_pos = -1;        // position in table->indexes for kIndexEq / kIndexRange
+  // kPkRange / kIndexRange: bounds on the key column after the equality prefix (null: none).
+  ExprPtr lo, hi;
+  bool lo_inclusive = true, hi_inclusive = true;
+  bool reverse = false;  // scan in descending key order (ORDER BY ... DESC from the scan)
 };
 
 // One item of FROM.
@@ -167,6 +175,13 @@ struct SelectPlan {
   int visible = 0;                               // targets beyond this are sort-only (resjunk)
   bool distinct = false;
   std::vector<SortKey> order_by;  // over the output row (targets incl. resjunk)
+  // The single table's access path delivers rows in order_by's order (the planner dropped
+  // the Sort): rows are used in scan order, and with LIMIT the scan stops early.
+  bool scan_ordered = false;
+  // UPDATE ... FROM / DELETE ... USING over two items whose join keys bind the target's whole
+  // primary key: a nested loop with sources[1] outer, sources[0] read per outer row through
+  // its access (a point get whose key columns refer to the outer row), not a full scan.
+  bool lookup_first_source = false;
   ExprPtr limit, offset;
   // SELECT ... FOR UPDATE/SHARE: lock_rows when a source of this level has `lock` set (a
   // LockRows step between Sort and Limit, as PostgreSQL plans it). lock_strength is the

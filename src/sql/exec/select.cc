@@ -91,6 +91,45 @@ void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecConte
   }
 }
 
+namespace {
+
+// The key interval [start, end) of a kPkRange / kIndexRange access over key columns `cols`:
+// the equality prefix, then the range on the next column. false: a bound is NULL (no row).
+bool key_range(const TableAccess& acc, const std::vector<int>& cols, const catalog::Table& t,
+               const Row& ctx_row, ExecContext& cx, std::string* start, std::string* end) {
+  std::string prefix;
+  for (size_t i = 0; i < acc.key.size(); ++i) {
+    Datum v = eval(*acc.key[i], ctx_row, cx);
+    if (v.is_null()) return false;
+    types::encode_key(prefix, v, t.columns[cols[i]].type.oid);
+  }
+  Oid next = acc.key.size() < cols.size() ? t.columns[cols[acc.key.size()]].type.oid : 0;
+  *start = prefix;
+  *end = types::prefix_successor(prefix);
+  if (acc.lo) {
+    Datum v = eval(*acc.lo, ctx_row, cx);
+    if (v.is_null()) return false;
+    std::string k = prefix;
+    types::encode_key(k, v, next);
+    *start = acc.lo_inclusive ? k : types::prefix_successor(k);
+  }
+  if (acc.hi) {
+    Datum v = eval(*acc.hi, ctx_row, cx);
+    if (v.is_null()) return false;
+    std::string k = prefix;
+    types::encode_key(k, v, next);
+    *end = acc.hi_inclusive ? types::prefix_successor(k) : k;
+  } else if (acc.lo) {
+    // No upper bound: stop before the next column's NULLs (no comparison is true for them).
+    std::string k = prefix;
+    types::encode_key(k, Datum::Null(), next);
+    *end = k;
+  }
+  return end->empty() || *start < *end;
+}
+
+}  // namespace
+
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
   lock_relation(cx, t, relation_mode);  // exec/locking.h
@@ -117,15 +156,30 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
       return;
     }
     case AccessKind::kPkRange: {
-      std::string prefix;
-      for (size_t i = 0; i < acc.key.size(); ++i) {
-        Datum v = eval(*acc.key[i], ctx_row, cx);
-        if (v.is_null()) return;
-        types::encode_key(prefix, v, t.columns[t.primary_key[i]].type.oid);
-      }
-      auto cur = cx.txn.scan(space, prefix, types::prefix_successor(prefix));
+      std::string start, end;
+      if (!key_range(acc, t.primary_key, t, ctx_row, cx, &start, &end)) return;
+      auto cur = cx.txn.scan(space, start, end, acc.reverse);
       while (auto rv = cur->next())
         if (!emit(*rv)) return;
+      return;
+    }
+    case AccessKind::kIndexRange: {
+      const auto& idx = t.indexes[acc.index_pos];
+      std::string start, end;
+      if (!key_range(acc, idx.columns, t, ctx_row, cx, &start, &end)) return;
+      coord::KeySpace ispace{t.storage_id, idx.id};
+      // Entries of one index value live on the partition that value hashes to: a prefix or
+      // range spans partitions, read merged in index order.
+      auto cur = cx.txn.scan(ispace, start, end, acc.reverse);
+      while (auto ev = cur->next()) {
+        // Entry key: the index columns, then the primary key (a unique index's entry without
+        // NULLs is the index columns alone and holds the primary key as its value).
+        std::string_view rest = ev->key;
+        for (int c : idx.columns) types::decode_key(rest, t.columns[c].type.oid);
+        std::string pk = rest.empty() ? ev->value : std::string(rest);
+        auto rv = cx.txn.get(space, pk, pk);
+        if (rv && !emit(*rv)) return;
+      }
       return;
     }
     case AccessKind::kIndexEq: {
@@ -142,7 +196,8 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
         auto rv = cx.txn.get(ispace, prefix, prefix);
         if (rv) pks.push_back(rv->value);
       } else {
-        auto cur = cx.txn.scan(ispace, prefix, types::prefix_successor(prefix), false, prefix);
+        auto cur =
+            cx.txn.scan(ispace, prefix, types::prefix_successor(prefix), acc.reverse, prefix);
         while (auto rv = cur->next()) pks.push_back(rv->key.substr(prefix.size()));
       }
       for (const auto& pk : pks) {
@@ -152,7 +207,7 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
       return;
     }
     case AccessKind::kFullScan: {
-      auto cur = cx.txn.scan(space, "", "");
+      auto cur = cx.txn.scan(space, "", "", acc.reverse);
       while (auto rv = cur->next())
         if (!emit(*rv)) return;
       return;
@@ -292,6 +347,40 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
   return out;
 }
 
+// SelectPlan::lookup_first_source: for each row of sources[1] (in its order), the target's
+// row found by its primary key; then the join condition and WHERE.
+std::vector<Row> lookup_join(const SelectPlan& p, ExecContext& cx, std::vector<RowRefs>* refs) {
+  const Source& target = p.sources[0];
+  const Source& from = p.sources[1];
+  const uint8_t mode = target.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare;
+  lock_relation(cx, *target.table, mode);
+  std::vector<RowRef> from_refs;
+  std::vector<Row> outer = source_rows(from, Row{}, cx, nullptr, refs ? &from_refs : nullptr);
+  if (refs) from_refs.resize(outer.size());
+  std::vector<Row> out;
+  for (size_t i = 0; i < outer.size(); ++i) {
+    scan_table(
+        *target.table, target.access, outer[i], cx,
+        [&](StoredRow& r) {
+          Row row = std::move(r.row);
+          row.resize(target.width);
+          row.insert(row.end(), outer[i].begin(), outer[i].end());
+          if (from.on && !eval_bool(*from.on, row, cx)) return true;
+          if (p.where && !eval_bool(*p.where, row, cx)) return true;
+          out.push_back(std::move(row));
+          if (refs) {
+            RowRefs rr(2);
+            rr[0] = RowRef{std::move(r.key), r.seen, true};
+            rr[1] = from_refs[i];
+            refs->push_back(std::move(rr));
+          }
+          return true;
+        },
+        mode);
+  }
+  return out;
+}
+
 // Joins the FROM items left-deep (hash join on equi-join keys, else nested loop) and applies
 // WHERE. With `refs`, each result row also carries the identity of its base-table rows.
 std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
@@ -302,6 +391,7 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
     return {Row{}};
   }
   const size_t nsrc = p.sources.size();
+  if (p.lookup_first_source) return lookup_join(p, cx, refs);
   const Expr* where_single = nsrc == 1 ? p.where.get() : nullptr;
   std::vector<RowRef> first_refs;
   std::vector<Row> acc =
@@ -695,6 +785,63 @@ bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
   return true;
 }
 
+// Locks, in FROM order, each locked table's row of one candidate row `in` (refs: the
+// identity of its base-table rows as read). false: the row is left out (SKIP LOCKED, or
+// deleted). A newer committed version replaces its columns in `in` and sets *changed: the
+// caller re-checks (EvalPlanQual).
+bool lock_candidate(const SelectPlan& p, Row& in, const RowRefs& refs, bool* changed,
+                    ExecContext& cx) {
+  const bool read_committed = cx.txn.isolation() == coord::Isolation::kReadCommitted;
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    const Source& src = p.sources[s];
+    if (!src.lock || s >= refs.size() || !refs[s].present) continue;
+    const RowRef& ref = refs[s];
+    const auto& t = *src.table;
+    auto res = cx.txn.lock(row_space(t), ref.key, ref.key, src.lock_strength,
+                           lock_wait(cx, src.lock_wait), ref.seen);
+    switch (res.outcome) {
+      case coord::LockOutcome::kGranted:
+        break;
+      case coord::LockOutcome::kWouldBlock:
+        if (src.lock_wait == coord::WaitPolicy::kSkipLocked) return false;
+        throw_lock_failure(res.outcome, t, cx);
+      case coord::LockOutcome::kVersionMismatch: {
+        if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted &&
+            res.value) {
+          // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
+          // left the key columns alone, so the version read is locked (the lock follows
+          // the update chain) and returned as read: no EvalPlanQual, no 40001.
+          Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
+          if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) break;
+        }
+        if (!read_committed)
+          throw SqlError(sqlstate::kSerializationFailure,
+                         "could not serialize access due to concurrent update");
+        std::string value;
+        if (res.newest.deleted || !res.value) {
+          // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
+          auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
+                                      lock_wait(cx, src.lock_wait), cx);
+          if (end.state == ChainEnd::kWouldBlock && src.lock_wait != coord::WaitPolicy::kSkipLocked)
+            throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
+          if (end.state != ChainEnd::kLive) return false;
+          value = std::move(end.value);
+        } else {
+          value = std::move(*res.value);
+        }
+        Row nr = types::decode_row(value, column_types(t));
+        for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
+          in[src.offset + c] = std::move(nr[c]);
+        *changed = true;
+        break;
+      }
+      default:
+        throw_lock_failure(res.outcome, t, cx);
+    }
+  }
+  return true;
+}
+
 std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<RowRefs> refs;
   std::vector<Row> input = join_sources(p, cx, &refs);
@@ -703,7 +850,7 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   for (const auto& in : input) outs.push_back(project(p, in, cx));
   std::vector<size_t> order(input.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  if (!p.order_by.empty()) {
+  if (!p.order_by.empty() && !p.scan_ordered) {
     std::vector<Oid> ts;
     for (const auto& k : p.order_by) ts.push_back(k.expr->type.oid);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -714,66 +861,11 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   check_limits(p, cx, &offset, &limit);
   std::vector<Row> rows;
   int64_t passed = 0;
-  const bool read_committed = cx.txn.isolation() == coord::Isolation::kReadCommitted;
   for (size_t idx : order) {
     if (limit >= 0 && passed >= offset + limit) break;
     Row& in = input[idx];
-    bool skip = false, changed = false;
-    for (size_t s = 0; s < p.sources.size() && !skip; ++s) {
-      const Source& src = p.sources[s];
-      if (!src.lock || s >= refs[idx].size() || !refs[idx][s].present) continue;
-      const RowRef& ref = refs[idx][s];
-      const auto& t = *src.table;
-      auto res = cx.txn.lock(row_space(t), ref.key, ref.key, src.lock_strength,
-                             lock_wait(cx, src.lock_wait), ref.seen);
-      switch (res.outcome) {
-        case coord::LockOutcome::kGranted:
-          break;
-        case coord::LockOutcome::kWouldBlock:
-          if (src.lock_wait == coord::WaitPolicy::kSkipLocked) {
-            skip = true;
-            break;
-          }
-          throw_lock_failure(res.outcome, t, cx);
-        case coord::LockOutcome::kVersionMismatch: {
-          if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted &&
-              res.value) {
-            // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
-            // left the key columns alone, so the version read is locked (the lock follows
-            // the update chain) and returned as read: no EvalPlanQual, no 40001.
-            Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
-            if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) break;
-          }
-          if (!read_committed)
-            throw SqlError(sqlstate::kSerializationFailure,
-                           "could not serialize access due to concurrent update");
-          std::string value;
-          if (res.newest.deleted || !res.value) {
-            // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
-            auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
-                                        lock_wait(cx, src.lock_wait), cx);
-            if (end.state == ChainEnd::kWouldBlock &&
-                src.lock_wait != coord::WaitPolicy::kSkipLocked)
-              throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
-            if (end.state != ChainEnd::kLive) {
-              skip = true;
-              break;
-            }
-            value = std::move(end.value);
-          } else {
-            value = std::move(*res.value);
-          }
-          Row nr = types::decode_row(value, column_types(t));
-          for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
-            in[src.offset + c] = std::move(nr[c]);
-          changed = true;
-          break;
-        }
-        default:
-          throw_lock_failure(res.outcome, t, cx);
-      }
-    }
-    if (skip) continue;
+    bool changed = false;
+    if (!lock_candidate(p, in, refs[idx], &changed, cx)) continue;
     if (changed) {
       // EvalPlanQual: the join conditions and WHERE over the newest versions.
       if (!epq_recheck(p, in, cx)) continue;
@@ -783,6 +875,50 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   }
   for (auto& r : rows)
     if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);
+  return rows;
+}
+
+// Whether run_select can pull p's rows one at a time from its table's scan: one base table,
+// rows needed in scan order (no Sort left, nothing that needs every row first).
+bool streams(const SelectPlan& p) {
+  return p.setop == SetOp::kNone && p.sources.size() == 1 &&
+         p.sources[0].kind == Source::Kind::kTable && p.sources[0].virtual_table.empty() &&
+         p.sources[0].table && !p.grouped && p.windows.empty() && !p.distinct &&
+         (p.order_by.empty() || p.scan_ordered) && (p.limit || p.offset);
+}
+
+// Limit -> [LockRows ->] scan, pulled lazily: the scan stops once OFFSET + LIMIT rows have
+// passed WHERE and, with a locking clause, have been locked (rows skipped by SKIP LOCKED or
+// failing the EvalPlanQual re-check do not count), so only the rows returned (and OFFSET's)
+// are read past and locked, as PostgreSQL's Limit over LockRows does.
+std::vector<Row> stream_select(const SelectPlan& p, ExecContext& cx) {
+  int64_t offset = 0, limit = -1;
+  check_limits(p, cx, &offset, &limit);
+  const Source& src = p.sources[0];
+  std::vector<Row> rows;
+  int64_t passed = 0;
+  auto done = [&] { return limit >= 0 && passed >= offset + limit; };
+  scan_table(
+      *src.table, src.access, Row{}, cx,
+      [&](StoredRow& r) {
+        if (done()) return false;
+        if (p.where && !eval_bool(*p.where, r.row, cx)) return true;
+        Row& in = r.row;
+        if (p.lock_rows) {
+          RowRefs refs(1);
+          refs[0] = RowRef{std::move(r.key), r.seen, true};
+          bool changed = false;
+          if (!lock_candidate(p, in, refs, &changed, cx)) return true;
+          if (changed && !epq_recheck(p, in, cx)) return true;
+        }
+        Row out = project(p, in, cx);
+        if (++passed > offset) {
+          if (static_cast<int>(out.size()) > p.visible) out.resize(p.visible);
+          rows.push_back(std::move(out));
+        }
+        return !done();
+      },
+      src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare);
   return rows;
 }
 
@@ -823,6 +959,7 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
     rows = setop(p, cx);
   } else {
     std::vector<Row> input;
+    if (streams(p)) return stream_select(p, cx);
     if (p.lock_rows) return lock_rows(p, cx);
     input = join_sources(p, cx);
     std::vector<Row> pre = p.grouped ? aggregate(p, input, cx) : std::move(input);
@@ -849,7 +986,7 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
       rows = std::move(kept);
     }
   }
-  sort_rows(rows, p.order_by);
+  if (!p.scan_ordered) sort_rows(rows, p.order_by);
   int64_t offset = eval_count(p.offset.get(), cx, 0);
   int64_t limit = eval_count(p.limit.get(), cx, -1);
   if (offset < 0) throw SqlError("2201X", "OFFSET must not be negative");

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "sql/types/type_info.h"
+
 namespace hf::sql::plan {
 
 using namespace hf::sql::bind;
@@ -76,50 +78,205 @@ const Expr* bound_value(const std::vector<std::pair<int, const Expr*>>& eqs, int
   return nullptr;
 }
 
-void choose_access(const catalog::Table& t, const Expr* where, int offset, TableAccess& acc) {
-  acc = TableAccess{};
-  std::vector<const Expr*> cs;
-  conjuncts(where, cs);
-  std::vector<std::pair<int, const Expr*>> eqs;
-  equalities(cs, offset, static_cast<int>(t.columns.size()), eqs);
-  if (eqs.empty()) return;
-  if (!t.primary_key.empty()) {
-    std::vector<ExprPtr> key;
-    for (int c : t.primary_key) {
-      const Expr* v = bound_value(eqs, c);
-      if (!v || v->type.oid != t.columns[c].type.oid) break;
-      key.push_back(clone(*v));
-    }
-    if (key.size() == t.primary_key.size()) {
-      acc.kind = AccessKind::kPointGet;
-      acc.key = std::move(key);
-      return;
-    }
-    if (!key.empty()) {
-      acc.kind = AccessKind::kPkRange;
-      acc.key = std::move(key);
-      return;
-    }
-  }
-  for (size_t i = 0; i < t.indexes.size(); ++i) {
-    const auto& idx = t.indexes[i];
-    if (!idx.exprs.empty()) continue;
-    std::vector<ExprPtr> key;
-    for (int c : idx.columns) {
-      const Expr* v = bound_value(eqs, c);
-      if (!v || v->type.oid != t.columns[c].type.oid) break;
-      key.push_back(clone(*v));
-    }
-    if (key.size() == idx.columns.size()) {
-      acc.kind = AccessKind::kIndexEq;
-      acc.key = std::move(key);
-      acc.index_pos = static_cast<int>(i);
-      return;
+// Whether the key encoding's byte order is the type's comparison order (arrays and json are
+// encoded, where at all, by text).
+bool key_ordered(Oid t) {
+  return !types::is_array_type(t) && t != type_oid::kJson && t != type_oid::kUnknown;
+}
+
+// A range conjunct "col op value" (either side) on a column of this level.
+struct RangeBound {
+  const Expr* value = nullptr;
+  bool inclusive = true;
+};
+
+// Bounds on table column `column` from "<", "<=", ">", ">=" conjuncts (BETWEEN binds to two of
+// them) whose value is known before the scan and has the column's type.
+void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type, RangeBound& lo,
+            RangeBound& hi) {
+  for (const Expr* c : cs) {
+    if (c->kind != ExprKind::kOp || c->args.size() != 2 || c->arg_types.size() != 2) continue;
+    const std::string& op = c->name;
+    if (op != "<" && op != "<=" && op != ">" && op != ">=") continue;
+    if (c->arg_types[0].oid != type || c->arg_types[1].oid != type || !key_ordered(type)) continue;
+    for (int side = 0; side < 2; ++side) {
+      const Expr& col = *c->args[side];
+      const Expr& val = *c->args[1 - side];
+      if (col.kind != ExprKind::kColumn || col.level != 0 || col.index != offset + column ||
+          !is_outer_value(val) || val.type.oid != type)
+        continue;
+      // "value op col" reads as "col op' value" with the comparison mirrored.
+      bool less = op[0] == '<';
+      if (side == 1) less = !less;
+      bool incl = op.size() == 2;
+      RangeBound& b = less ? hi : lo;
+      if (!b.value) b = RangeBound{&val, incl};
+      break;
     }
   }
 }
 
+void choose_access(const catalog::Table& t, const Expr* where, int offset, TableAccess& acc) {
+  acc = TableAccess{};
+  std::vector<const Expr*> cs;
+  conjuncts(where, cs);
+  if (cs.empty()) return;
+  std::vector<std::pair<int, const Expr*>> eqs;
+  equalities(cs, offset, static_cast<int>(t.columns.size()), eqs);
+  // Leading columns of `cols` bound by equality, and the range on the column after them.
+  struct Match {
+    std::vector<const Expr*> eq;
+    RangeBound lo, hi;
+    bool range() const { return lo.value || hi.value; }
+  };
+  auto match = [&](const std::vector<int>& cols) {
+    Match m;
+    for (int c : cols) {
+      const Expr* v = bound_value(eqs, c);
+      if (!v || v->type.oid != t.columns[c].type.oid) break;
+      m.eq.push_back(v);
+    }
+    if (m.eq.size() < cols.size()) {
+      int c = cols[m.eq.size()];
+      ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi);
+    }
+    return m;
+  };
+  auto take = [&](AccessKind kind, const Match& m, int index_pos) {
+    acc.kind = kind;
+    for (const Expr* v : m.eq) acc.key.push_back(clone(*v));
+    if (m.lo.value) acc.lo = clone(*m.lo.value), acc.lo_inclusive = m.lo.inclusive;
+    if (m.hi.value) acc.hi = clone(*m.hi.value), acc.hi_inclusive = m.hi.inclusive;
+    acc.index_pos = index_pos;
+  };
+  Match pk;
+  if (!t.primary_key.empty()) {
+    pk = match(t.primary_key);
+    if (pk.eq.size() == t.primary_key.size()) return take(AccessKind::kPointGet, pk, -1);
+    if (!pk.eq.empty()) return take(AccessKind::kPkRange, pk, -1);
+  }
+  // Secondary indexes: every column bound by equality first (one partition), else the
+  // longest equality prefix, a range after it breaking ties; the first index wins ties.
+  int best = -1;
+  Match best_m;
+  for (size_t i = 0; i < t.indexes.size(); ++i) {
+    const auto& idx = t.indexes[i];
+    if (!idx.exprs.empty() || idx.columns.empty()) continue;
+    bool plain = true;
+    for (int c : idx.columns) plain &= c >= 0 && static_cast<size_t>(c) < t.columns.size();
+    if (!plain) continue;
+    Match m = match(idx.columns);
+    if (m.eq.size() == idx.columns.size())
+      return take(AccessKind::kIndexEq, m, static_cast<int>(i));
+    if (m.eq.empty() && !m.range()) continue;
+    if (best < 0 || m.eq.size() > best_m.eq.size() ||
+        (m.eq.size() == best_m.eq.size() && m.range() && !best_m.range())) {
+      best = static_cast<int>(i);
+      best_m = std::move(m);
+    }
+  }
+  if (best >= 0 && !best_m.eq.empty()) return take(AccessKind::kIndexRange, best_m, best);
+  if (pk.range()) return take(AccessKind::kPkRange, pk, -1);
+  if (best >= 0) return take(AccessKind::kIndexRange, best_m, best);
+}
+
+// Whether the single table's access path yields rows in ORDER BY's order, so the Sort can go:
+// the scan's key columns (primary key; index columns then primary key), skipping columns
+// bound by equality, must start with the ORDER BY columns, all ascending with NULLs last
+// (a forward scan: keys encode NULL last) or all descending with NULLs first (backward).
+void order_from_scan(SelectPlan& p) {
+  p.scan_ordered = false;
+  if (p.order_by.empty() || p.grouped || p.distinct || !p.windows.empty() ||
+      p.setop != SetOp::kNone || p.sources.size() != 1)
+    return;
+  Source& src = p.sources[0];
+  if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) return;
+  const catalog::Table& t = *src.table;
+  std::vector<int> seq;
+  switch (src.access.kind) {
+    case AccessKind::kIndexEq:
+    case AccessKind::kIndexRange:
+      seq = t.indexes[src.access.index_pos].columns;
+      break;
+    default:
+      break;
+  }
+  // Rows of a table without a primary key follow a hidden row id: no order after `seq`.
+  seq.insert(seq.end(), t.primary_key.begin(), t.primary_key.end());
+  std::vector<const Expr*> cs;
+  conjuncts(p.where.get(), cs);
+  std::vector<std::pair<int, const Expr*>> eqs;
+  equalities(cs, 0, static_cast<int>(t.columns.size()), eqs);
+  auto constant = [&](int c) { return bound_value(eqs, c) != nullptr; };
+  size_t pos = 0;
+  int dir = 0;  // 1 forward, -1 backward
+  for (const auto& k : p.order_by) {
+    if (!k.expr || k.expr->kind != ExprKind::kColumn || k.expr->index < 0 ||
+        static_cast<size_t>(k.expr->index) >= p.targets.size())
+      return;
+    const Expr& target = *p.targets[k.expr->index];
+    if (target.kind != ExprKind::kColumn || target.level != 0 || target.index < 0 ||
+        static_cast<size_t>(target.index) >= t.columns.size() ||
+        target.type.oid != t.columns[target.index].type.oid || !key_ordered(target.type.oid))
+      return;
+    int c = target.index;
+    if (constant(c)) continue;
+    while (pos < seq.size() && constant(seq[pos])) ++pos;
+    if (pos == seq.size() || seq[pos] != c) return;
+    int d;
+    if (!k.descending && !k.nulls_first)
+      d = 1;
+    else if (k.descending && k.nulls_first)
+      d = -1;
+    else
+      return;
+    if (dir != 0 && d != dir) return;
+    dir = d;
+    ++pos;
+  }
+  p.scan_ordered = true;
+  src.access.reverse = dir < 0;
+  // A whole-table scan in key order is the primary key's index scan (as EXPLAIN says).
+  if (src.access.kind == AccessKind::kFullScan && dir != 0 && !t.primary_key.empty())
+    src.access.kind = AccessKind::kPkRange;
+}
+
+void plan_select(SelectPlan& p);
+
+// Plans the subqueries of expressions (SubLinks: EXISTS, IN, scalar, ARRAY) in e.
+void plan_sublinks(const Expr* e) {
+  if (e == nullptr) return;
+  for (const auto& a : e->args) plan_sublinks(a.get());
+  if (e->kind == ExprKind::kSubLink && e->subquery) plan_select(*e->subquery);
+}
+void plan_sublinks(const std::vector<ExprPtr>& v) {
+  for (const auto& e : v) plan_sublinks(e.get());
+}
+
+void plan_select_sublinks(SelectPlan& p) {
+  for (auto& src : p.sources) {
+    plan_sublinks(src.on.get());
+    plan_sublinks(src.function.get());
+    for (const auto& row : src.values) plan_sublinks(row);
+  }
+  plan_sublinks(p.where.get());
+  plan_sublinks(p.group_by);
+  for (const auto& a : p.aggs) {
+    plan_sublinks(a.args);
+    plan_sublinks(a.filter.get());
+  }
+  plan_sublinks(p.having.get());
+  for (const auto& w : p.windows) {
+    plan_sublinks(w.args);
+    plan_sublinks(w.partition_by);
+  }
+  plan_sublinks(p.targets);
+  plan_sublinks(p.limit.get());
+  plan_sublinks(p.offset.get());
+}
+
 void plan_select(SelectPlan& p) {
+  plan_select_sublinks(p);
   if (p.left) plan_select(*p.left);
   if (p.right) plan_select(*p.right);
   for (auto& src : p.sources) {
@@ -128,10 +285,13 @@ void plan_select(SelectPlan& p) {
   if (p.sources.size() == 1 && p.sources[0].kind == Source::Kind::kTable &&
       p.sources[0].virtual_table.empty())
     choose_access(*p.sources[0].table, p.where.get(), 0, p.sources[0].access);
+  order_from_scan(p);
   // Hash join keys: equality conjuncts (ON, or WHERE for inner/cross joins) between a column
   // of this source and a column before it.
   for (size_t i = 1; i < p.sources.size(); ++i) {
     auto& src = p.sources[i];
+    src.hash_keys.clear();  // a plan shared by several references is planned once per reference
+    src.hash_key_types.clear();
     std::vector<const Expr*> cs;
     conjuncts(src.on.get(), cs);
     if (src.join == Source::Join::kInner || src.join == Source::Join::kCross)
@@ -156,6 +316,40 @@ void plan_select(SelectPlan& p) {
   }
 }
 
+// UPDATE ... FROM / DELETE ... USING: when the FROM item (a subquery, WITH query, VALUES or
+// function) binds every primary-key column of the target by an equi-join key, the target is
+// read by a point get per FROM row (PostgreSQL's nested loop over an index scan) instead of
+// a full scan hash-joined.
+void plan_target_lookup(SelectPlan& p) {
+  p.lookup_first_source = false;
+  if (p.sources.size() != 2) return;
+  Source& target = p.sources[0];
+  const Source& from = p.sources[1];
+  if (target.kind != Source::Kind::kTable || !target.virtual_table.empty() || !target.table ||
+      target.table->primary_key.empty() || from.kind == Source::Kind::kTable ||
+      from.join != Source::Join::kInner)
+    return;
+  const catalog::Table& t = *target.table;
+  std::vector<ExprPtr> key;
+  for (int c : t.primary_key) {
+    int right = -1;
+    for (size_t k = 0; k < from.hash_keys.size(); ++k)
+      if (from.hash_keys[k].first == c && from.hash_key_types[k] == t.columns[c].type.oid)
+        right = from.hash_keys[k].second;
+    if (right < 0) return;
+    auto e = std::make_unique<Expr>();
+    e->kind = ExprKind::kColumn;
+    e->index = right;  // in the outer (FROM) row
+    e->level = 0;
+    e->type = t.columns[c].type;
+    key.push_back(std::move(e));
+  }
+  target.access = TableAccess{};
+  target.access.kind = AccessKind::kPointGet;
+  target.access.key = std::move(key);
+  p.lookup_first_source = true;
+}
+
 void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out);
 
 std::string access_line(const Source& s) {
@@ -166,9 +360,12 @@ std::string access_line(const Source& s) {
   switch (s.access.kind) {
     case AccessKind::kPointGet:
     case AccessKind::kPkRange:
-      return "Index Scan using " + t.pkey_name + " on " + t.name;
+      return std::string(s.access.reverse ? "Index Scan Backward using " : "Index Scan using ") +
+             t.pkey_name + " on " + t.name;
     case AccessKind::kIndexEq:
-      return "Index Scan using " + t.indexes[s.access.index_pos].name + " on " + t.name;
+    case AccessKind::kIndexRange:
+      return std::string(s.access.reverse ? "Index Scan Backward using " : "Index Scan using ") +
+             t.indexes[s.access.index_pos].name + " on " + t.name;
     default:
       return "Seq Scan on " + t.name;
   }
@@ -190,7 +387,7 @@ void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& ou
   }
   if (p.limit || p.offset) emit(out, depth++, "Limit");
   if (p.lock_rows) emit(out, depth++, "LockRows");
-  if (!p.order_by.empty()) emit(out, depth++, "Sort");
+  if (!p.order_by.empty() && !p.scan_ordered) emit(out, depth++, "Sort");
   if (p.distinct) emit(out, depth++, "HashAggregate");
   if (!p.windows.empty()) emit(out, depth++, "WindowAgg");
   if (p.grouped) emit(out, depth++, p.group_by.empty() ? "Aggregate" : "HashAggregate");
@@ -224,13 +421,34 @@ void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& ou
 }  // namespace
 
 void plan_statement(BoundStatement& stmt) {
+  if (stmt.insert) {
+    for (const auto& row : stmt.insert->rows) plan_sublinks(row);
+    for (const auto& [c, e] : stmt.insert->conflict.sets) plan_sublinks(e.get());
+    plan_sublinks(stmt.insert->conflict.where.get());
+    plan_sublinks(stmt.insert->returning);
+  }
+  if (stmt.update) {
+    plan_sublinks(stmt.update->where.get());
+    for (const auto& [c, e] : stmt.update->sets) plan_sublinks(e.get());
+    plan_sublinks(stmt.update->returning);
+  }
+  if (stmt.del) {
+    plan_sublinks(stmt.del->where.get());
+    plan_sublinks(stmt.del->returning);
+  }
   if (stmt.select) plan_select(*stmt.select);
   if (stmt.insert && stmt.insert->select) plan_select(*stmt.insert->select);
   if (stmt.update)
     choose_access(*stmt.update->table, stmt.update->where.get(), 0, stmt.update->access);
   if (stmt.del) choose_access(*stmt.del->table, stmt.del->where.get(), 0, stmt.del->access);
-  if (stmt.update && stmt.update->from) plan_select(*stmt.update->from);
-  if (stmt.del && stmt.del->from) plan_select(*stmt.del->from);
+  if (stmt.update && stmt.update->from) {
+    plan_select(*stmt.update->from);
+    plan_target_lookup(*stmt.update->from);
+  }
+  if (stmt.del && stmt.del->from) {
+    plan_select(*stmt.del->from);
+    plan_target_lookup(*stmt.del->from);
+  }
   for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
 }
 

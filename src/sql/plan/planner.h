@@ -4,12 +4,21 @@
 //   - all primary-key columns bound by equality to values known before the scan (constants,
 //     parameters, outer columns): a point get — one partition, never a scan ("Index Scan
 //     using t_pkey");
-//   - a primary-key prefix bound: a range scan over [prefix, successor(prefix));
-//   - every column of a secondary index bound by equality: an index lookup;
+//   - a primary-key prefix bound: a range scan over [prefix, successor(prefix)), narrowed by
+//     a range (<, <=, >, >=, BETWEEN) on the next key column;
+//   - every column of a secondary index bound by equality: an index lookup (one partition);
+//   - a prefix of a secondary index's columns bound by equality and/or a range on the column
+//     after it: an index range scan merged across partitions in index order ("Index Scan
+//     using idx"), each entry's row fetched by its primary key;
+//   - a range on the first primary-key column alone: a primary-key range scan;
 //   - otherwise a full scan merged across partitions in key order ("Seq Scan").
-// and, for joins, hash join keys from equality conjuncts between a new source and what
-// comes before it. The WHERE clause is always re-evaluated on the rows found, so an access
-// path only narrows what is read. Pure; never suspends.
+// For one table with ORDER BY, when the scan's key order (skipping columns bound by equality)
+// is the ORDER BY's, forward or backward, the Sort is dropped (SelectPlan::scan_ordered) and
+// the executor streams rows, stopping at LIMIT. UPDATE ... FROM / DELETE ... USING whose FROM
+// item binds the target's primary key read the target by point gets (lookup_first_source).
+// For joins, hash join keys from equality conjuncts between a new source and what comes
+// before it. The WHERE clause is always re-evaluated on the rows found, so an access path
+// only narrows what is read. Pure; never suspends.
 #pragma once
 
 #include <string>
