@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "coord/local_node_fixture_for_tests.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
 #include "storage/engine.h"
@@ -27,25 +28,9 @@ using partition_api::Version;
 
 const KeySpace kT{1001, 0};
 
-class CoordTest : public ::testing::Test {
+class CoordTest : public coord::LocalNodeFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("hf_coord_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    node_ = partition::open_local_node(dir_, 8);
-    auto c = node_->clock();
-    txns_ =
-        coord::make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
-    node_->attach(&txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); });
-  }
-  void TearDown() override {
-    txns_.reset();
-    node_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  CoordTest() : LocalNodeFixture("hf_coord_") {}
   std::unique_ptr<coord::Transaction> begin(Isolation iso = Isolation::kReadCommitted) {
     BeginOptions o;
     o.isolation = iso;
@@ -65,10 +50,6 @@ class CoordTest : public ::testing::Test {
     if (!r) return std::nullopt;
     return r->value;
   }
-
-  std::string dir_;
-  std::unique_ptr<partition::LocalNode> node_;
-  std::unique_ptr<coord::LocalTxnManager> txns_;
 };
 
 TEST_F(CoordTest, WriterBlocksSecondWriterUntilCommit) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "coord/local_node_fixture_for_tests.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
 
@@ -48,25 +49,9 @@ LockWait nowait() {
   return w;
 }
 
-class ObjectLocks : public ::testing::Test {
+class ObjectLocks : public coord::LocalNodeFixture {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("hf_objlocks_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
-    node_ = partition::open_local_node(dir_, 8);
-    auto c = node_->clock();
-    txns_ =
-        coord::make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
-    node_->attach(&txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); });
-  }
-  void TearDown() override {
-    txns_.reset();
-    node_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  ObjectLocks() : LocalNodeFixture("hf_objlocks_") {}
   std::unique_ptr<coord::Transaction> begin(TestSession* s) {
     coord::BeginOptions o;
     o.session = s;
@@ -87,10 +72,6 @@ class ObjectLocks : public ::testing::Test {
     }
     io.run();
   }
-
-  std::string dir_;
-  std::unique_ptr<partition::LocalNode> node_;
-  std::unique_ptr<coord::LocalTxnManager> txns_;
 };
 
 TEST_F(ObjectLocks, TableLocksConflictUntilCommit) {
