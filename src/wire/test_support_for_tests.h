@@ -52,18 +52,51 @@ struct TestServer {
 // libpq, resolved with dlsym.
 struct Pq {
 #define HF_PQ_FN(name) decltype(&::name) name = nullptr;
-#define HF_PQ_ALL(X)                                                                             \
-  X(PQconnectdb)                                                                                 \
-  X(PQfinish)                                                                                    \
-  X(PQstatus) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQprepare) X(PQexecPrepared)         \
-      X(PQresultStatus) X(PQresultErrorField) X(PQclear) X(PQntuples) X(PQnfields) X(PQgetvalue) \
-          X(PQgetisnull) X(PQgetlength) X(PQfname) X(PQftype) X(PQtransactionStatus)             \
-              X(PQserverVersion) X(PQparameterStatus) X(PQbackendPID) X(PQgetCancel) X(PQcancel) \
-                  X(PQfreeCancel) X(PQenterPipelineMode) X(PQexitPipelineMode) X(PQpipelineSync) \
-                      X(PQsendQueryParams) X(PQgetResult) X(PQsetnonblocking) X(PQflush)         \
-                          X(PQsendQuery) X(PQdescribePrepared) X(PQnparams) X(PQparamtype)       \
-                              X(PQcmdStatus) X(PQsetSingleRowMode) X(PQconsumeInput) X(PQisBusy) \
-                                  X(PQsocket)
+  // An X-macro list, one function a line: clang-format cannot lay it out stably.
+  // clang-format off
+#define HF_PQ_ALL(X) \
+  X(PQconnectdb) \
+  X(PQfinish) \
+  X(PQstatus) \
+  X(PQerrorMessage) \
+  X(PQexec) \
+  X(PQexecParams) \
+  X(PQprepare) \
+  X(PQexecPrepared) \
+  X(PQresultStatus) \
+  X(PQresultErrorField) \
+  X(PQclear) \
+  X(PQntuples) \
+  X(PQnfields) \
+  X(PQgetvalue) \
+  X(PQgetisnull) \
+  X(PQgetlength) \
+  X(PQfname) \
+  X(PQftype) \
+  X(PQtransactionStatus) \
+  X(PQserverVersion) \
+  X(PQparameterStatus) \
+  X(PQbackendPID) \
+  X(PQgetCancel) \
+  X(PQcancel) \
+  X(PQfreeCancel) \
+  X(PQenterPipelineMode) \
+  X(PQexitPipelineMode) \
+  X(PQpipelineSync) \
+  X(PQsendQueryParams) \
+  X(PQgetResult) \
+  X(PQsetnonblocking) \
+  X(PQflush) \
+  X(PQsendQuery) \
+  X(PQdescribePrepared) \
+  X(PQnparams) \
+  X(PQparamtype) \
+  X(PQcmdStatus) \
+  X(PQsetSingleRowMode) \
+  X(PQconsumeInput) \
+  X(PQisBusy) \
+  X(PQsocket)
+  // clang-format on
   HF_PQ_ALL(HF_PQ_FN)
   bool ok = false;
   Pq() {
