@@ -54,24 +54,29 @@ void Connection::shutdown() {
 
 // ---- socket I/O ----
 
+// Parks the fiber until the socket is ready for w; a socket error (or the idle timer closing
+// it) ends the connection.
+void Connection::await_socket(asio::ip::tcp::socket::wait_type w) {
+  auto ev = runtime::Event::create();
+  boost::system::error_code wait_ec;
+  socket_.async_wait(w, [ev, &wait_ec](const boost::system::error_code& e) {
+    wait_ec = e;
+    ev->complete(runtime::WakeReason::kSignalled);
+  });
+  ev->wait();
+  if (wait_ec) {
+    check_idle_expired();
+    throw Lost{};
+  }
+}
+
 size_t Connection::read_some(char* p, size_t n) {
   for (;;) {
     boost::system::error_code ec;
     size_t got = socket_.read_some(asio::buffer(p, n), ec);
     if (!ec) return got;
     if (ec != asio::error::would_block && ec != asio::error::try_again) throw Lost{};
-    auto ev = runtime::Event::create();
-    boost::system::error_code wait_ec;
-    socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                       [ev, &wait_ec](const boost::system::error_code& e) {
-                         wait_ec = e;
-                         ev->complete(runtime::WakeReason::kSignalled);
-                       });
-    ev->wait();
-    if (wait_ec) {
-      check_idle_expired();
-      throw Lost{};
-    }
+    await_socket(asio::ip::tcp::socket::wait_read);
   }
 }
 
@@ -84,18 +89,7 @@ void Connection::write_all(std::string_view data) {
       continue;
     }
     if (ec != asio::error::would_block && ec != asio::error::try_again) throw Lost{};
-    auto ev = runtime::Event::create();
-    boost::system::error_code wait_ec;
-    socket_.async_wait(asio::ip::tcp::socket::wait_write,
-                       [ev, &wait_ec](const boost::system::error_code& e) {
-                         wait_ec = e;
-                         ev->complete(runtime::WakeReason::kSignalled);
-                       });
-    ev->wait();
-    if (wait_ec) {
-      check_idle_expired();
-      throw Lost{};
-    }
+    await_socket(asio::ip::tcp::socket::wait_write);
   }
 }
 

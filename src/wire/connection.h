@@ -53,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   // Socket helpers (MAY SUSPEND; throw Lost).
   size_t read_some(char* p, size_t n);
   void write_all(std::string_view data);
+  void await_socket(boost::asio::socket_base::wait_type w);  // MAY SUSPEND
   void fill(size_t need);  // buffered input holds at least `need` bytes
   std::string_view read_exact(size_t n);
   int32_t read_int32();
