@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/type_info.h"
@@ -68,56 +69,6 @@ bool eval_bool(const Expr& e, const Row& row, ExecContext& cx) {
   Datum v = eval(e, row, cx);
   return !v.is_null() && v.as_bool();
 }
-
-namespace {
-
-using bind::ExprPtr;
-using bind::SelectPlan;
-
-// Whether a subquery reads a column of a query level outside itself (then it is correlated
-// and runs again for every row). depth: how many levels inside the subquery `p` is.
-bool expr_refs_outside(const Expr* e, int depth);
-bool plan_refs_outside(const SelectPlan& p, int depth) {
-  auto any = [&](const std::vector<ExprPtr>& v) {
-    for (const auto& x : v)
-      if (expr_refs_outside(x.get(), depth)) return true;
-    return false;
-  };
-  if (p.left && plan_refs_outside(*p.left, depth)) return true;
-  if (p.right && plan_refs_outside(*p.right, depth)) return true;
-  for (const auto& s : p.sources) {
-    if (s.subquery && plan_refs_outside(*s.subquery, depth)) return true;
-    if (expr_refs_outside(s.function.get(), depth) || expr_refs_outside(s.on.get(), depth) ||
-        any(s.access.key))
-      return true;
-    for (const auto& r : s.values)
-      if (any(r)) return true;
-  }
-  if (expr_refs_outside(p.where.get(), depth) || expr_refs_outside(p.having.get(), depth) ||
-      expr_refs_outside(p.limit.get(), depth) || expr_refs_outside(p.offset.get(), depth) ||
-      any(p.group_by) || any(p.targets))
-    return true;
-  for (const auto& a : p.aggs)
-    if (any(a.args) || expr_refs_outside(a.filter.get(), depth)) return true;
-  for (const auto& w : p.windows) {
-    if (any(w.args) || any(w.partition_by)) return true;
-    for (const auto& k : w.order_by)
-      if (expr_refs_outside(k.expr.get(), depth)) return true;
-  }
-  for (const auto& k : p.order_by)
-    if (expr_refs_outside(k.expr.get(), depth)) return true;
-  return false;
-}
-
-bool expr_refs_outside(const Expr* e, int depth) {
-  if (e == nullptr) return false;
-  if (e->kind == ExprKind::kColumn && e->level > depth) return true;
-  for (const auto& a : e->args)
-    if (expr_refs_outside(a.get(), depth)) return true;
-  return e->subquery && plan_refs_outside(*e->subquery, depth + 1);
-}
-
-}  // namespace
 
 namespace {
 bool is_null_value(const Expr& a, const Row& row, ExecContext& cx);
@@ -309,11 +260,11 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
         std::vector<const Row*>& v;
         ~Pop() { v.pop_back(); }
       } pop{cx.outer};
-      auto cached = cx.sublink_rows.find(&e);
+      auto cached = cx.sublink_rows.find(e.subquery.get());
       if (cached == cx.sublink_rows.end()) {
         std::optional<std::vector<Row>> init;
-        if (!plan_refs_outside(*e.subquery, 0)) init = run_select(*e.subquery, cx);
-        cached = cx.sublink_rows.emplace(&e, std::move(init)).first;
+        if (!plan::refers_outside(*e.subquery, 0)) init = run_select(*e.subquery, cx);
+        cached = cx.sublink_rows.emplace(e.subquery.get(), std::move(init)).first;
       }
       std::vector<Row> fresh;
       if (!cached->second) fresh = run_select(*e.subquery, cx);

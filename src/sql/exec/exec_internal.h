@@ -32,7 +32,7 @@ struct ExecContext {
   // Rows of uncorrelated subqueries in expressions, computed once per statement (PostgreSQL's
   // InitPlans): a `WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)` runs its subquery,
   // and takes its locks, once. nullopt: the subquery is correlated.
-  std::map<const bind::Expr*, std::optional<std::vector<Row>>> sublink_rows;
+  std::map<const bind::SelectPlan*, std::optional<std::vector<Row>>> sublink_rows;
 };
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);

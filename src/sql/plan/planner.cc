@@ -29,6 +29,46 @@ ExprPtr clone(const Expr& e) {
   return c;
 }
 
+bool refers_outside(const SelectPlan& p, int depth) {
+  auto any = [&](const std::vector<ExprPtr>& v) {
+    for (const auto& x : v)
+      if (refers_outside(x.get(), depth)) return true;
+    return false;
+  };
+  if (p.left && refers_outside(*p.left, depth)) return true;
+  if (p.right && refers_outside(*p.right, depth)) return true;
+  for (const auto& s : p.sources) {
+    if (s.subquery && refers_outside(*s.subquery, depth)) return true;
+    if (refers_outside(s.function.get(), depth) || refers_outside(s.on.get(), depth) ||
+        any(s.access.key))
+      return true;
+    for (const auto& r : s.values)
+      if (any(r)) return true;
+  }
+  if (refers_outside(p.where.get(), depth) || refers_outside(p.having.get(), depth) ||
+      refers_outside(p.limit.get(), depth) || refers_outside(p.offset.get(), depth) ||
+      any(p.group_by) || any(p.targets))
+    return true;
+  for (const auto& a : p.aggs)
+    if (any(a.args) || refers_outside(a.filter.get(), depth)) return true;
+  for (const auto& w : p.windows) {
+    if (any(w.args) || any(w.partition_by)) return true;
+    for (const auto& k : w.order_by)
+      if (refers_outside(k.expr.get(), depth)) return true;
+  }
+  for (const auto& k : p.order_by)
+    if (refers_outside(k.expr.get(), depth)) return true;
+  return false;
+}
+
+bool refers_outside(const Expr* e, int depth) {
+  if (e == nullptr) return false;
+  if (e->kind == ExprKind::kColumn && e->level > depth) return true;
+  for (const auto& a : e->args)
+    if (refers_outside(a.get(), depth)) return true;
+  return e->subquery && refers_outside(*e->subquery, depth + 1);
+}
+
 namespace {
 
 void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
@@ -43,8 +83,10 @@ void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
 // True when e can be computed before reading the current query level's rows.
 bool is_outer_value(const Expr& e) {
   if (e.kind == ExprKind::kColumn && e.level == 0) return false;
-  if (e.kind == ExprKind::kSubLink || e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef)
-    return false;
+  // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
+  if (e.kind == ExprKind::kSubLink)
+    return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
+  if (e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef) return false;
   if (e.kind == ExprKind::kSessionFunc &&
       (e.name == "nextval" || e.name == "clock_timestamp" || e.name == "pg_sleep"))
     return false;

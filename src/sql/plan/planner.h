@@ -30,6 +30,11 @@ namespace hf::sql::plan {
 void plan_statement(bind::BoundStatement& stmt);
 // Deep copy of a bound expression.
 bind::ExprPtr clone(const bind::Expr& e);
+// Whether `p` (or `e`) reads a column of a query level outside it, `depth` levels out from
+// where it sits: refers_outside(*sublink.subquery, 0) is true when the subquery is correlated
+// and must run again for every row; false makes it an InitPlan, computed once per statement.
+bool refers_outside(const bind::SelectPlan& p, int depth);
+bool refers_outside(const bind::Expr* e, int depth);
 // Plain-text EXPLAIN output, one line per node.
 std::string explain(const bind::BoundStatement& stmt);
 
