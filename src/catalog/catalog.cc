@@ -66,7 +66,9 @@ json to_json(const Table& t) {
     j["fks"].push_back({{"name", f.name},
                         {"columns", f.columns},
                         {"ref_table", f.ref_table},
-                        {"ref_columns", f.ref_columns}});
+                        {"ref_columns", f.ref_columns},
+                        {"on_delete", std::string(1, f.on_delete)},
+                        {"on_update", std::string(1, f.on_update)}});
   return j;
 }
 
@@ -109,6 +111,8 @@ Table table_from_json(const json& j) {
     fk.columns = f.at("columns").get<std::vector<int>>();
     fk.ref_table = f.at("ref_table");
     fk.ref_columns = f.at("ref_columns").get<std::vector<int>>();
+    fk.on_delete = f.value("on_delete", std::string(1, ForeignKey::kNoAction)).at(0);
+    fk.on_update = f.value("on_update", std::string(1, ForeignKey::kNoAction)).at(0);
     t.foreign_keys.push_back(std::move(fk));
   }
   return t;

@@ -75,6 +75,12 @@ struct ForeignKey {
   // The parent's primary key or the columns of one of its unique indexes without expressions,
   // in any order (PostgreSQL's rule; sql/exec resolves which at each check).
   std::vector<int> ref_columns;
+  // What deleting a referenced row, or changing its key, does to the referencing rows:
+  // PostgreSQL's confdeltype/confupdtype letters.
+  static constexpr char kNoAction = 'a', kRestrict = 'r', kCascade = 'c', kSetNull = 'n',
+                        kSetDefault = 'd';
+  char on_delete = kNoAction;
+  char on_update = kNoAction;
 };
 
 struct Table {

@@ -76,9 +76,10 @@ inline constexpr const char* kInternalError = "XX000";
 struct Error {
   std::string sqlstate = sqlstate::kInternalError;
   std::string message;
-  std::string detail;  // empty: not sent
-  std::string hint;    // empty: not sent
-  int position = 0;    // 1-based character position in the query text; 0: not sent
+  std::string detail;   // empty: not sent
+  std::string hint;     // empty: not sent
+  int position = 0;     // 1-based character position in the query text; 0: not sent
+  std::string context;  // CONTEXT: where it happened (e.g. a foreign key action's statement)
   std::string severity = "ERROR";
 };
 

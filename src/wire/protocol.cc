@@ -182,6 +182,7 @@ void write_error(std::string& out, const Error& e, bool notice) {
   if (!e.detail.empty()) w.int8('D').cstr(e.detail);
   if (!e.hint.empty()) w.int8('H').cstr(e.hint);
   if (e.position > 0) w.int8('P').cstr(std::to_string(e.position));
+  if (!e.context.empty()) w.int8('W').cstr(e.context);
   w.int8(0);
   w.end();
 }

@@ -196,6 +196,12 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
         fail("42830", "number of referencing and referenced columns for foreign key disagree");
       fk.name = (c->conname && *c->conname) ? std::string(c->conname)
                                             : t.name + "_" + cols_name(t, fk.columns) + "_fkey";
+      auto action = [](const char* a) { return a && *a ? *a : catalog::ForeignKey::kNoAction; };
+      fk.on_delete = action(c->fk_del_action);
+      fk.on_update = action(c->fk_upd_action);
+      if (c->n_fk_del_set_cols)
+        fail(sqlstate::kFeatureNotSupported,
+             "ON DELETE SET NULL/SET DEFAULT with a column list is not supported");
       t.foreign_keys.push_back(fk);
       return;
     }

@@ -113,8 +113,11 @@ struct Writer {
   void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks);
   void check_foreign_keys(const Row& row, const Row* old_row);
   // Foreign keys that reference this table: a row removed, or updated so that referenced
-  // columns change, is checked at the end of the statement (check_referencing_rows(), as
-  // PostgreSQL's NO ACTION triggers run): no committed or own row may still reference it.
+  // columns change, is dealt with at the end of the statement (check_referencing_rows(), when
+  // PostgreSQL's RI triggers run). NO ACTION / RESTRICT: no committed or own row may still
+  // reference it (23503). CASCADE / SET NULL / SET DEFAULT: the referencing rows are deleted
+  // or updated as a DELETE or UPDATE of the child would (row locks, waits, EvalPlanQual),
+  // and their own referencing rows in turn.
   void note_key_gone(const Row& old_row, const Row* new_row);
   void check_referencing_rows();
 
@@ -123,8 +126,16 @@ struct Writer {
     catalog::TablePtr child;
     catalog::ForeignKey fk;
   };
+  struct Gone {
+    size_t fk = 0;  // index in referencing_
+    Row old_row;
+    std::optional<Row> new_row;  // nullopt: the row was deleted
+  };
+  // Applies fk's ON DELETE / ON UPDATE action to the child rows referencing g.old_row.
+  // no_action: check as NO ACTION whatever fk says (SET DEFAULT's second look).
+  void act_on_referencing_rows(const Referencing& r, const Gone& g, bool no_action);
   std::optional<std::vector<Referencing>> referencing_;
-  std::vector<std::pair<size_t, Row>> gone_;  // (index in referencing_, old row)
+  std::vector<Gone> gone_;
 };
 
 // DDL (exec/ddl.cc).

@@ -237,62 +237,157 @@ void Writer::note_key_gone(const Row& old_row, const Row* new_row) {
       if (new_row && !types::equal(old_row[c], (*new_row)[c], table.columns[c].type.oid))
         changed = true;
     }
-    if (!null && changed) gone_.emplace_back(i, old_row);
+    if (!null && changed)
+      gone_.push_back({i, old_row, new_row ? std::optional<Row>(*new_row) : std::nullopt});
   }
 }
 
+namespace {
+bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row);
+
+// Whether child row r references the parent key `want` (the key encoding of the referenced
+// columns, in the parent's column types) through fk.
+bool references_key(const Row& r, const catalog::ForeignKey& fk, const catalog::Table& parent,
+                    const std::string& want) {
+  std::string have;
+  for (size_t k = 0; k < fk.columns.size(); ++k) {
+    if (r[fk.columns[k]].is_null()) return false;
+    types::encode_key(have, r[fk.columns[k]], parent.columns[fk.ref_columns[k]].type.oid);
+  }
+  return have == want;
+}
+}  // namespace
+
+namespace {
+// The statement PostgreSQL's RI trigger runs for an action, as its CONTEXT line shows it.
+std::string action_statement_text(const catalog::Table& child, const catalog::ForeignKey& fk,
+                                  char action, bool deleted) {
+  auto quoted = [&](int c) { return "\"" + child.columns[c].name + "\""; };
+  std::string s, where;
+  int param = 0;
+  if (action == catalog::ForeignKey::kCascade && deleted) {
+    s = "DELETE FROM ONLY \"public\".\"" + child.name + "\"";
+  } else {
+    s = "UPDATE ONLY \"public\".\"" + child.name + "\" SET ";
+    for (size_t k = 0; k < fk.columns.size(); ++k) {
+      s += (k ? ", " : "") + quoted(fk.columns[k]) + " = ";
+      s += action == catalog::ForeignKey::kCascade   ? "$" + std::to_string(++param)
+           : action == catalog::ForeignKey::kSetNull ? std::string("NULL")
+                                                     : std::string("DEFAULT");
+    }
+  }
+  for (size_t k = 0; k < fk.columns.size(); ++k)
+    where += std::string(k ? " AND " : "") + "$" + std::to_string(++param) +
+             " OPERATOR(pg_catalog.=) " + quoted(fk.columns[k]);
+  return "SQL statement \"" + s + " WHERE " + where + "\"";
+}
+}  // namespace
+
 void Writer::check_referencing_rows() {
-  auto pending = std::move(gone_);
-  gone_.clear();
-  for (const auto& [i, old_row] : pending) {
-    const auto& [child, fk] = (*referencing_)[i];
-    auto ts = column_types(*child);
-    std::string want;
-    for (size_t k = 0; k < fk.ref_columns.size(); ++k)
-      types::encode_key(want, old_row[fk.ref_columns[k]],
-                        table.columns[fk.ref_columns[k]].type.oid);
-    auto referenced_by = [&](const Row& r) {
-      std::string have;
-      for (size_t k = 0; k < fk.columns.size(); ++k) {
-        if (r[fk.columns[k]].is_null()) return false;
-        types::encode_key(have, r[fk.columns[k]], table.columns[fk.ref_columns[k]].type.oid);
-      }
-      return have == want;
-    };
-    // PostgreSQL's check: SELECT 1 FROM child WHERE fk = old key FOR KEY SHARE, with a fresh
-    // snapshot: referencing rows committed since our snapshot count, a row being deleted is
-    // waited for.
-    auto space = row_space(*child);
-    bool referenced = false;
+  while (!gone_.empty()) {
+    auto pending = std::move(gone_);
+    gone_.clear();
+    for (const auto& g : pending) act_on_referencing_rows((*referencing_)[g.fk], g, false);
+  }
+}
+
+void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool no_action) {
+  const auto& [child, fk] = ref;
+  using FK = catalog::ForeignKey;
+  const char action = no_action ? FK::kNoAction : g.new_row ? fk.on_update : fk.on_delete;
+  const bool acts = action == FK::kCascade || action == FK::kSetNull || action == FK::kSetDefault;
+  auto ts = column_types(*child);
+  std::string want;
+  for (int c : fk.ref_columns) types::encode_key(want, g.old_row[c], table.columns[c].type.oid);
+  // The child row an action leaves behind (nullopt: deleted).
+  std::vector<bind::ExprPtr> defaults;
+  if (action == FK::kSetDefault)
+    for (int c : fk.columns)
+      defaults.push_back(child->columns[c].default_expr.empty()
+                             ? nullptr
+                             : bind_table_expr(cx.catalog, *child, child->columns[c].default_expr,
+                                               &child->columns[c].type));
+  auto acted = [&](const Row& r) -> std::optional<Row> {
+    if (action == FK::kCascade && !g.new_row) return std::nullopt;
+    Row nr = r;
+    for (size_t k = 0; k < fk.columns.size(); ++k) {
+      int c = fk.columns[k];
+      if (action == FK::kCascade)
+        nr[c] = (*g.new_row)[fk.ref_columns[k]];
+      else if (action == FK::kSetNull || !defaults[k])
+        nr[c] = Datum::Null();
+      else
+        nr[c] = eval(*defaults[k], r, cx);
+    }
+    return nr;
+  };
+  // PostgreSQL's RI query: SELECT 1 FROM child WHERE fk = old key FOR KEY SHARE (or, for an
+  // action, the DELETE / UPDATE of those rows), with a fresh snapshot: referencing rows
+  // committed since our snapshot count, and a row being changed is waited for.
+  auto space = row_space(*child);
+  std::vector<std::pair<std::string, Row>> found;  // child key, newest row
+  {
     auto cur = cx.txn.scan_latest(space, "", "");
-    while (!referenced) {
-      auto rv = cur->next();
-      if (!rv) break;
+    while (auto rv = cur->next()) {
       Row r = types::decode_row(rv->value, ts);
-      if (!referenced_by(r)) continue;
+      if (!references_key(r, fk, table, want)) continue;
       std::optional<coord::Version> seen;
       if (!rv->own_write) seen = coord::Version{rv->visible_ts, false};
-      auto lr =
-          cx.txn.lock(space, rv->key, rv->key, coord::LockStrength::kKeyShare, lock_wait(cx), seen);
+      coord::LockStrength strength = coord::LockStrength::kKeyShare;
+      if (acts) {
+        auto after = acted(r);
+        strength = !after || changes_key(*child, r, *after) ? coord::LockStrength::kUpdate
+                                                            : coord::LockStrength::kNoKeyUpdate;
+      }
+      auto lr = cx.txn.lock(space, rv->key, rv->key, strength, lock_wait(cx), seen);
       if (lr.outcome == coord::LockOutcome::kVersionMismatch) {
+        if (acts && cx.txn.isolation() != coord::Isolation::kReadCommitted)
+          throw SqlError(sqlstate::kSerializationFailure,
+                         "could not serialize access due to concurrent update");
         if (lr.newest.deleted || !lr.value) continue;
-        if (!referenced_by(types::decode_row(*lr.value, ts))) continue;
+        r = types::decode_row(*lr.value, ts);
+        if (!references_key(r, fk, table, want)) continue;
       } else if (lr.outcome != coord::LockOutcome::kGranted) {
         throw_lock_failure(lr.outcome, *child, cx);
       }
-      referenced = true;
-    }
-    if (referenced) {
-      Error e;
-      e.sqlstate = sqlstate::kForeignKeyViolation;
-      e.message = "update or delete on table \"" + table.name +
-                  "\" violates foreign key constraint \"" + fk.name + "\" on table \"" +
-                  child->name + "\"";
-      e.detail = key_text(table, fk.ref_columns, old_row) + " is still referenced from table \"" +
-                 child->name + "\".";
-      throw SqlError(std::move(e));
+      found.emplace_back(rv->key, std::move(r));
+      if (!acts) break;  // one referencing row is enough to fail
     }
   }
+  if (found.empty()) return;
+  if (!acts) {
+    Error e;
+    e.sqlstate = sqlstate::kForeignKeyViolation;
+    e.message = "update or delete on table \"" + table.name +
+                "\" violates foreign key constraint \"" + fk.name + "\" on table \"" + child->name +
+                "\"";
+    e.detail = key_text(table, fk.ref_columns, g.old_row) + " is still referenced from table \"" +
+               child->name + "\".";
+    throw SqlError(std::move(e));
+  }
+  Writer w(*child, cx);
+  std::vector<bind::ExprPtr> checks;
+  for (const auto& c : child->checks)
+    checks.push_back(bind_table_expr(cx.catalog, *child, c.expr, nullptr));
+  try {
+    for (const auto& [key, r] : found) {
+      auto after = acted(r);
+      if (!after) {
+        w.remove(r, key);
+        continue;
+      }
+      w.check_row(*after, checks);
+      w.update(r, key, *after);
+    }
+  } catch (SqlError& e) {
+    if (e.error().context.empty())
+      e.error().context = action_statement_text(*child, fk, action, !g.new_row);
+    throw;
+  }
+  w.check_referencing_rows();
+  // Rows set to their default may reference the very key that went away (PostgreSQL then
+  // runs the NO ACTION check as well).
+  if (action == FK::kSetDefault) act_on_referencing_rows(ref, g, true);
 }
 
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {

@@ -159,17 +159,17 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& t : tables) {
       if (!t->primary_key.empty())
         out.push_back({oid(t->pkey_oid), Datum(t->pkey_name), oid(kPublicNs), ch('p'), oid(t->oid),
-                       oid(t->pkey_oid), oid(0), Datum(true)});
+                       oid(t->pkey_oid), oid(0), Datum(true), ch(' '), ch(' ')});
       for (const auto& i : t->indexes)
         if (i.constraint)
           out.push_back({oid(i.oid), Datum(i.name), oid(kPublicNs), ch('u'), oid(t->oid),
-                         oid(i.oid), oid(0), Datum(true)});
+                         oid(i.oid), oid(0), Datum(true), ch(' '), ch(' ')});
       for (const auto& f : t->foreign_keys)
         out.push_back({oid(0), Datum(f.name), oid(kPublicNs), ch('f'), oid(t->oid), oid(0),
-                       oid(f.ref_table), Datum(true)});
+                       oid(f.ref_table), Datum(true), ch(f.on_update), ch(f.on_delete)});
       for (const auto& c : t->checks)
         out.push_back({oid(0), Datum(c.name), oid(kPublicNs), ch('c'), oid(t->oid), oid(0), oid(0),
-                       Datum(true)});
+                       Datum(true), ch(' '), ch(' ')});
     }
     return out;
   }
