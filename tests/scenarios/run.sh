@@ -7,6 +7,8 @@
 #   run.sh --port P [spec ...]                run on a server already listening on 127.0.0.1:P
 # Prints ok/FAIL per spec and "N passed, N failed"; exit 1 when anything failed.
 # Add a scenario: write specs/NAME.spec, run `run.sh --target pg --regen NAME`, read the .out.
+# specs/NAME.sql is a one-session psql script instead (run with psql -a, errors and all, from
+# stdin so that messages do not name a path); it must drop what it creates.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 specs=("$@")
 if [ ${#specs[@]} -eq 0 ]; then
-  for f in "$here"/specs/*.spec; do specs+=("$(basename "$f" .spec)"); done
+  for f in "$here"/specs/*.spec "$here"/specs/*.sql; do specs+=("$(basename "${f%.*}")"); done
 fi
 tester=${ISOLATIONTESTER:-/usr/lib/postgresql/15/lib/pgxs/src/test/isolation/isolationtester}
 [ -x "$tester" ] || { echo "isolationtester not found ($tester): run scripts/setup.sh" >&2; exit 2; }
@@ -58,10 +60,14 @@ passed=0 failed=0
 for s in "${specs[@]}"; do
   # A spec marked "# holdfast-only" tests an extension PostgreSQL lacks (its expected output
   # is written by hand): skipped on PostgreSQL.
-  if [ "$target" = pg ] && grep -q '^# holdfast-only' "$here/specs/$s.spec"; then
+  if [ "$target" = pg ] && grep -qs '^# holdfast-only' "$here/specs/$s.spec"; then
     echo "skip  $s (holdfast-only)"; continue
   fi
-  timeout 600 "$tester" "$conn" <"$here/specs/$s.spec" >"$out/$s.out" 2>&1
+  if [ -f "$here/specs/$s.sql" ]; then
+    timeout 600 psql -X -a "$conn" -f - <"$here/specs/$s.sql" >"$out/$s.out" 2>&1
+  else
+    timeout 600 "$tester" "$conn" <"$here/specs/$s.spec" >"$out/$s.out" 2>&1
+  fi
   rc=$?
   if [ $regen = 1 ]; then
     cp "$out/$s.out" "$here/expected/$s.out"

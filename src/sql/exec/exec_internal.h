@@ -105,6 +105,8 @@ struct Writer {
   explicit Writer(const catalog::Table& t, ExecContext& c);
   // Index key of row for index i (nullopt: contains NULL and the index is unique → no conflict).
   std::string index_key(size_t i, const Row& row, bool* has_null);
+  // "Key (a, lower(b))=(1, x)": index i's key of row, for a unique violation's DETAIL.
+  std::string index_key_text(size_t i, const Row& row);
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
   // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none).
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);

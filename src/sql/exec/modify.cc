@@ -114,6 +114,36 @@ std::string Writer::index_key(size_t i, const Row& row, bool* has_null) {
   return key;
 }
 
+std::string Writer::index_key_text(size_t i, const Row& row) {
+  size_t expr_base = 0;
+  for (size_t k = 0; k < i; ++k) expr_base += table.indexes[k].exprs.size();
+  const auto& idx = table.indexes[i];
+  std::string names, vals;
+  size_t ei = 0;
+  for (size_t k = 0; k < idx.columns.size(); ++k) {
+    int c = idx.columns[k];
+    std::string name;
+    Datum v;
+    TypeRef type;
+    if (c >= 0) {
+      name = table.columns[c].name;
+      v = row[c];
+      type = table.columns[c].type;
+    } else {
+      const auto& e = *index_exprs[expr_base + ei];
+      name = idx.exprs[ei++];
+      // pg_get_indexdef's spelling: a function call as is, any other expression in parentheses.
+      if (e.kind != bind::ExprKind::kFunc) name = "(" + name + ")";
+      v = eval(e, row, cx);
+      type = e.type;
+    }
+    names += (k ? ", " : "") + name;
+    vals += k ? ", " : "";
+    vals += v.is_null() ? "null" : types::to_text(v, type);
+  }
+  return "Key (" + names + ")=(" + vals + ")";
+}
+
 void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks) {
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
@@ -430,9 +460,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
         Error e;
         e.sqlstate = sqlstate::kUniqueViolation;
         e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
-        std::vector<int> cols;
-        for (int c : idx.columns) cols.push_back(c);
-        if (idx.exprs.empty()) e.detail = key_text(table, cols, row) + " already exists.";
+        e.detail = index_key_text(i, row) + " already exists.";
         throw SqlError(std::move(e));
       }
       entries.push_back({ispace, {ik, ik}});
@@ -489,7 +517,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
-      if (idx.exprs.empty()) e.detail = key_text(table, idx.columns, new_row) + " already exists.";
+      e.detail = index_key_text(i, new_row) + " already exists.";
       throw SqlError(std::move(e));
     }
     cx.txn.write(ispace, nk, new_full, unique_layout_new ? new_key : std::string());
