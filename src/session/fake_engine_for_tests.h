@@ -229,6 +229,10 @@ class FakeEngine : public sql::Engine {
     return std::make_shared<FakePrepared>(stmt, params, cols);
   }
 
+  std::vector<Datum> evaluate_arguments(const sql::RawStatement&, const std::vector<Oid>&,
+                                        sql::SessionContext&) override {
+    throw SqlError(sqlstate::kFeatureNotSupported, "EXECUTE is not supported by the fake engine");
+  }
   std::unique_ptr<sql::Cursor> execute(std::shared_ptr<sql::PreparedStatement> stmt,
                                        std::vector<Datum> params,
                                        sql::SessionContext& ctx) override {

@@ -1026,6 +1026,41 @@ class SessionImpl final : public Session,
         }
         if (tag.empty()) tag = "DISCARD ALL";
         break;
+      case K::kPrepare: {
+        // SQL-level PREPARE shares the protocol's namespace of named statements.
+        if (statements_.count(raw.name))
+          throw SqlError("42P05", "prepared statement \"" + raw.name + "\" already exists");
+        begin_statement();
+        auto p = std::make_shared<Prepared>();
+        p->raw = raw;
+        p->stmt = engine_.prepare(raw, {}, *this);
+        statements_[raw.name] = std::move(p);
+        break;
+      }
+      case K::kExecute: {
+        auto it = statements_.find(raw.name);
+        if (it == statements_.end() || raw.name.empty()) throw_no_statement(raw.name);
+        std::shared_ptr<Prepared> p = it->second;
+        if (!p->stmt)
+          throw SqlError(sqlstate::kFeatureNotSupported,
+                         "EXECUTE of a session command is not supported");
+        begin_statement();
+        if (services_.has_catalog() && p->stmt->stale(services_.catalog()))
+          p->stmt = engine_.prepare(p->raw, p->requested_types, *this);
+        std::vector<Datum> args = engine_.evaluate_arguments(raw, p->stmt->param_types(), *this);
+        const auto& cols = p->stmt->columns();
+        std::vector<int16_t> fmts =
+            formats.size() == cols.size()
+                ? formats
+                : std::vector<int16_t>(cols.size(), formats.size() == 1 ? formats[0] : int16_t{0});
+        if (send_row_description && !cols.empty()) sink.row_description(fields_of(cols, fmts));
+        auto cursor = engine_.execute(p->stmt, std::move(args), *this);
+        EncodingSink rows(*this, sink, cols, fmts);
+        cursor->fetch(0, rows);
+        check_cancel();
+        tag = cursor->tag();
+        break;
+      }
       case K::kDeallocate:
         if (raw.name.empty()) {
           statements_.clear();

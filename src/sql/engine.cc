@@ -9,6 +9,7 @@
 #include "sql/exec/executor.h"
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
+#include "sql/types/type_info.h"
 
 namespace hf::sql {
 
@@ -81,7 +82,7 @@ class EngineImpl : public Engine {
   std::shared_ptr<PreparedStatement> prepare(const RawStatement& stmt,
                                              const std::vector<Oid>& param_types,
                                              SessionContext& ctx) override {
-    if (stmt.kind != StatementKind::kQuery)
+    if (stmt.kind != StatementKind::kQuery && stmt.kind != StatementKind::kPrepare)
       throw SqlError(sqlstate::kInternalError, "prepare() called for a session statement");
     const auto& ps = parse::parsed(stmt);
     uint64_t version = catalog_.version();
@@ -104,6 +105,31 @@ class EngineImpl : public Engine {
     auto p = std::static_pointer_cast<Prepared>(stmt);
     ctx.transaction().start_statement();
     return std::make_unique<MaterializedCursor>(p, params, ctx, catalog_);
+  }
+
+  std::vector<Datum> evaluate_arguments(const RawStatement& stmt, const std::vector<Oid>& types,
+                                        SessionContext& ctx) override {
+    const auto* ex = parse::parsed(stmt).node->execute_stmt;
+    if (ex->n_params != types.size())
+      throw SqlError(sqlstate::kSyntaxError,
+                     "wrong number of parameters for prepared statement \"" + stmt.name + "\"",
+                     "Expected " + std::to_string(types.size()) + " parameters but got " +
+                         std::to_string(ex->n_params) + ".");
+    if (types.empty()) return {};
+    // The arguments are expressions (constants, casts, even subqueries): computed as one
+    // SELECT of them, each cast to its parameter's type.
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < types.size(); ++i)
+      sql += (i ? ", CAST((" : "CAST((") + parse::deparse_expr(ex->params[i]) + ") AS " +
+             types::format_type(TypeRef{types[i], -1}) + ")";
+    auto raw = parse(sql);
+    auto cursor = execute(prepare(raw.at(0), {}, ctx), {}, ctx);
+    struct One : RowSink {
+      Row got;
+      void row(const Row& r) override { got = r; }
+    } one;
+    cursor->fetch(0, one);
+    return one.got;
   }
 
  private:

@@ -51,6 +51,8 @@ enum class StatementKind : uint8_t {
   kShow,        // SHOW name / SHOW ALL
   kDiscard,     // DISCARD ALL/PLANS/...
   kDeallocate,  // DEALLOCATE [PREPARE] name|ALL
+  kPrepare,     // PREPARE name [(types)] AS statement: Engine::prepare() binds it
+  kExecute,     // EXECUTE name [(arguments)]: Engine::evaluate_arguments() computes them
   kEmpty,       // an empty query
 };
 
@@ -64,8 +66,8 @@ struct RawStatement {
   // not given; read_only: nullopt if not given.
   std::string isolation;
   std::optional<bool> read_only;
-  bool chain = false;               // COMMIT/ROLLBACK AND CHAIN
-  std::string name;                 // savepoint name, setting name, deallocate name ("" = ALL)
+  bool chain = false;  // COMMIT/ROLLBACK AND CHAIN
+  std::string name;    // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
   std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT
   bool is_local = false;            // SET LOCAL
   bool set_transaction = false;     // SET TRANSACTION / SET SESSION CHARACTERISTICS
@@ -139,13 +141,19 @@ class Engine {
   // Splits and parses a query string (simple query: several statements; Parse: at most one).
   // Throws SqlError 42601 with PostgreSQL's message and position on a syntax error.
   virtual std::vector<RawStatement> parse(const std::string& sql) = 0;
-  // Binds a kQuery statement. param_types: types the client gave (0 = infer).
+  // Binds a kQuery statement, or the statement of a kPrepare (with the types it names).
+  // param_types: types the client gave (0 = infer).
   virtual std::shared_ptr<PreparedStatement> prepare(const RawStatement& stmt,
                                                      const std::vector<Oid>& param_types,
                                                      SessionContext& ctx) = 0;
   // Starts executing with parameter values (already converted to Datums of param_types()).
   virtual std::unique_ptr<Cursor> execute(std::shared_ptr<PreparedStatement> stmt,
                                           std::vector<Datum> params, SessionContext& ctx) = 0;
+  // The arguments of a kExecute, computed and converted to the prepared statement's types.
+  // Throws 42601 when their number differs. MAY SUSPEND (an argument may be a subquery).
+  virtual std::vector<Datum> evaluate_arguments(const RawStatement& execute,
+                                                const std::vector<Oid>& types,
+                                                SessionContext& ctx) = 0;
 };
 
 std::unique_ptr<Engine> make_engine(catalog::Catalog& catalog, coord::TxnManager& txns);

@@ -2230,6 +2230,15 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_COPY_STMT:
       out = bind_copy(stmt->copy_stmt);
       break;
+    case PG_QUERY__NODE__NODE_PREPARE_STMT: {
+      // PREPARE name (types) AS query: the types it names are the parameters' types.
+      const auto* ps = stmt->prepare_stmt;
+      if (params_.size() < ps->n_argtypes) params_.resize(ps->n_argtypes, 0);
+      for (size_t i = 0; i < ps->n_argtypes; ++i)
+        if (params_[i] == 0 && ps->argtypes[i]->node_case == PG_QUERY__NODE__NODE_TYPE_NAME)
+          params_[i] = resolve_type_name(ps->argtypes[i]->type_name).oid;
+      return bind(ps->query);
+    }
     case PG_QUERY__NODE__NODE_EXPLAIN_STMT: {
       out = bind(stmt->explain_stmt->query);
       out.kind = BoundStatement::Kind::kExplain;

@@ -175,6 +175,14 @@ void classify(const PgQuery__Node* node, RawStatement& out) {
           break;
       }
       return;
+    case PG_QUERY__NODE__NODE_PREPARE_STMT:
+      out.kind = StatementKind::kPrepare, out.tag = "PREPARE";
+      out.name = node->prepare_stmt->name ? node->prepare_stmt->name : "";
+      return;
+    case PG_QUERY__NODE__NODE_EXECUTE_STMT:
+      out.kind = StatementKind::kExecute;  // the tag is the prepared statement's
+      out.name = node->execute_stmt->name ? node->execute_stmt->name : "";
+      return;
     case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
       out.kind = StatementKind::kDeallocate;
       out.name = node->deallocate_stmt->name ? node->deallocate_stmt->name : "";
