@@ -58,6 +58,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   for (auto c : supported) lz4 |= (c == rocksdb::kLZ4Compression);
   o.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   // The WAL is the only durability mechanism (no 2PC in RocksDB, no per-write sync).
+  // manual_wal_flush off: every Write() hands its WAL record to the OS before it returns,
+  // which group_sync() relies on.
   o.manual_wal_flush = false;
   o.avoid_flush_during_shutdown = false;
 
@@ -91,21 +93,74 @@ bool Engine::get(std::string_view key, std::string* value) {
   return true;
 }
 
+namespace {
+struct InFlight {  // counts a synced write or sync() as under way until it returns or throws
+  explicit InFlight(std::atomic<int>* n) : n(n) {
+    if (n) n->fetch_add(1, std::memory_order_acq_rel);
+  }
+  ~InFlight() {
+    if (n) n->fetch_sub(1, std::memory_order_acq_rel);
+  }
+  std::atomic<int>* n;
+};
+}  // namespace
+
 void Engine::write(rocksdb::WriteBatch& batch, Durability d) {
+  // Never WriteOptions::sync: RocksDB would fsync inside its write group, and every write
+  // queued behind that group, synced or not, would wait for the fsync. A synced write is an
+  // unsynced one (the WAL append) followed by group_sync() (the fsync, outside the queue).
   rocksdb::WriteOptions wo;
-  wo.sync = d == Durability::kSynced;
   wo.disableWAL = d == Durability::kNoWal;
+  const bool synced = d == Durability::kSynced;
   writes_.fetch_add(1, std::memory_order_relaxed);
-  if (wo.sync) synced_writes_.fetch_add(1, std::memory_order_relaxed);
-  struct SyncMark {  // counts this synced write as in flight until it returns or throws
-    std::atomic<int>* n;
-    ~SyncMark() {
-      if (n) n->fetch_sub(1, std::memory_order_acq_rel);
-    }
-  } mark{wo.sync ? &syncing_ : nullptr};
-  if (wo.sync) syncing_.fetch_add(1, std::memory_order_acq_rel);
+  if (synced) synced_writes_.fetch_add(1, std::memory_order_relaxed);
+  InFlight mark(synced ? &syncing_ : nullptr);
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) fail(s, "write");
+  if (synced) group_sync();
+}
+
+void Engine::sync() {
+  InFlight mark(&syncing_);
+  group_sync();
+}
+
+void Engine::group_sync() {
+  // Why this is enough (checked against RocksDB 7.8): with manual_wal_flush off, Write()
+  // hands its WAL record to the OS (log::Writer::AddRecord flushes the file writer) before
+  // it returns. FlushWAL(true) is then SyncWAL(): under the log mutex it picks every live
+  // WAL up to the current one, fdatasyncs them without blocking writers
+  // (WritableFileWriter::SyncWithoutFlush; PosixWritableFile is sync-thread-safe), and
+  // fsyncs the WAL directory if a WAL was created since the last sync. A WAL that left
+  // the live list earlier was fully synced or its memtable is flushed to synced SSTs. So
+  // a WAL sync started after a write returned covers that write.
+  std::unique_lock g(sync_mu_);
+  // Every sync numbered above syncs_started_ starts after this point, hence after the
+  // caller's writes returned: the next one is the one this caller needs.
+  const uint64_t need = syncs_started_ + 1;
+  while (syncs_done_ < need && sync_failed_at_ == 0) {
+    if (sync_leading_) {
+      sync_cv_.wait(g);
+      continue;
+    }
+    sync_leading_ = true;
+    const uint64_t n = ++syncs_started_;
+    g.unlock();
+    rocksdb::Status s = db_->FlushWAL(true);
+    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+    g.lock();
+    sync_leading_ = false;
+    if (!s.ok() && sync_failed_at_ == 0) {
+      sync_failed_at_ = n;
+      sync_error_ = s.ToString();
+    }
+    syncs_done_ = n;
+    sync_cv_.notify_all();
+  }
+  // A failure after the sync this caller needed (which succeeded) does not concern it.
+  if (sync_failed_at_ != 0 && sync_failed_at_ <= need) {
+    throw SqlError(sqlstate::kInternalError, "storage WAL sync: " + sync_error_);
+  }
 }
 
 void Engine::put(std::string_view key, std::string_view value, Durability d) {

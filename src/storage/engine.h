@@ -2,18 +2,27 @@
 //
 // The engine is a thin, tuned wrapper: it knows nothing about versions or transactions
 // (MVCC lives in partition/mvcc and reads without RocksDB snapshots). It promises:
-//   - write(batch, kSynced) returns after the WAL is fsynced. It BLOCKS the calling thread:
-//     callers on a fiber MUST wrap it in runtime::run_blocking (hf_storage does not depend
-//     on the runtime). RocksDB groups concurrent synced writers into one fsync — that is
-//     holdfast's group commit; nothing else batches commits.
-//   - write(batch, kWal) appends to the WAL without fsync; since the WAL is one sequential
-//     file, a later synced write makes every earlier kWal write durable too.
+//   - write(batch, kSynced) returns after the batch is in the WAL and the WAL is fsynced.
+//     It BLOCKS the calling thread: callers on a fiber MUST wrap it in runtime::run_blocking
+//     (hf_storage does not depend on the runtime). It is an unsynced RocksDB write followed
+//     by sync(); sync() is holdfast's group commit (below), nothing else batches commits.
+//   - sync() makes every write that returned before sync() was called durable (including
+//     kWal writes of other threads), and blocks until then. Group commit: one caller at a
+//     time (the leader) runs rocksdb::DB::FlushWAL(true) — a WAL fsync outside RocksDB's
+//     write queue — for itself and every caller that arrived before that fsync started;
+//     callers that arrive during an fsync wait for it, then one of them leads the next one.
+//     A failed WAL sync is sticky: that sync() and every later one throw (after a failed
+//     fsync the kernel may have dropped the dirty pages, so a later fsync proves nothing).
+//   - write(batch, kWal) appends to the WAL without fsync (the bytes reach the OS before it
+//     returns: manual_wal_flush is off); a later sync() or synced write makes it durable
+//     too. It never waits for a sync in progress: the fsync runs outside RocksDB's write
+//     queue. So it is a memtable insert plus a WAL append (microseconds) and may run inline
+//     on a fiber, except while write_stalled().
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
-//   - sync_in_flight() / write_stalled(): whether a synced write is under way right now, and
-//     whether RocksDB is delaying or stopping writes (too many memtables or L0 files). An
-//     unsynced write that arrives meanwhile queues behind the fsync or the stall, so a fiber
-//     should then hand it to the blocking pool; otherwise it is a memtable insert plus a
-//     buffered WAL append (microseconds) and may run inline.
+//   - write_stalled(): whether RocksDB is delaying or stopping writes (too many memtables or
+//     L0 files); any write may then block for long, so a fiber should hand it to the
+//     blocking pool. sync_in_flight(): whether a synced write or sync() is under way
+//     (diagnostics; unsynced writes do not wait for it).
 //   - get() is one point lookup (whole-key bloom filter + block cache).
 //   - iterators use the prefix bloom filter over the first kKeySpacePrefixLen bytes
 //     (one table/index of one partition) unless total_order is asked for.
@@ -22,7 +31,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -70,6 +81,9 @@ class Engine {
   void write(rocksdb::WriteBatch& batch, Durability d);
   void put(std::string_view key, std::string_view value, Durability d);
   void del(std::string_view key, Durability d);
+  // Group commit: returns once every write that returned before this call is durable.
+  // BLOCKS (see the header comment).
+  void sync();
 
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
@@ -80,17 +94,31 @@ class Engine {
   // Counters for tests and benchmarks.
   uint64_t synced_writes() const { return synced_writes_.load(std::memory_order_relaxed); }
   uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
+  // WAL fsyncs done by sync() (group commits): synced_writes() / wal_syncs() is the group size.
+  uint64_t wal_syncs() const { return wal_syncs_.load(std::memory_order_relaxed); }
   bool sync_in_flight() const { return syncing_.load(std::memory_order_acquire) > 0; }
   bool write_stalled() const { return stalled_.load(std::memory_order_acquire); }
   rocksdb::DB* db() { return db_.get(); }
 
  private:
   Engine() = default;
+  void group_sync();  // sync() without the counters
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};
-  std::atomic<int> syncing_{0};       // synced writes under way
+  std::atomic<uint64_t> wal_syncs_{0};
+  std::atomic<int> syncing_{0};       // synced writes and sync() calls under way
   std::atomic<bool> stalled_{false};  // RocksDB's write controller delays/stops writes
+
+  // Group commit state, guarded by sync_mu_. WAL syncs are numbered from 1 in the order they
+  // start; a caller of sync() needs the first sync that starts after it arrived.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  uint64_t syncs_started_ = 0;   // the number of the latest WAL sync started
+  uint64_t syncs_done_ = 0;      // every sync up to this number has finished
+  bool sync_leading_ = false;    // a caller is running a WAL sync now
+  uint64_t sync_failed_at_ = 0;  // the number of the first failed WAL sync (0: none)
+  std::string sync_error_;       // its status
 };
 
 }  // namespace hf::storage
