@@ -6,18 +6,20 @@
 #   queue:    8 workers taking jobs with FOR UPDATE SKIP LOCKED in one statement: jobs/s
 # Prints a comparison table, writes bench/results/hotrow-<time>.json/.txt and a .png of tps
 # against clients. --quick: 10 s per run instead of 60. HF_QUEUE_JOBS: jobs in the queue
-# (default 300000, --quick 50000; it must outlast the run).
+# (default 300000, --quick 50000; it must outlast the run). --only hot|queue: run one part.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-secs=60 targets="holdfast pg" jobs=${HF_QUEUE_JOBS:-300000}
+secs=60 targets="holdfast pg" jobs=${HF_QUEUE_JOBS:-300000} only=
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) secs=10 jobs=${HF_QUEUE_JOBS:-50000}; shift ;;
     --targets) targets=$2; shift 2 ;;
-    *) sed -n 2,10p "$0"; exit 2 ;;
+    --only) only=$2; shift 2 ;;
+    *) sed -n 2,11p "$0"; exit 2 ;;
   esac
 done
 client_counts=${HF_HOTROW_CLIENTS:-8 32 128}
+[ "$only" = queue ] && client_counts=
 cat >"$work/hot.sql" <<'SQL'
 BEGIN;
 SELECT v FROM hot WHERE id = 1 FOR UPDATE;
@@ -31,8 +33,10 @@ declare -A tps p99
 for t in $targets; do
   echo "== $t: starting"
   if ! target_start "$t"; then echo "== $t: not functional, skipped"; target_stop "$t"; continue; fi
-  sql "$t" "CREATE TABLE hot (id int PRIMARY KEY, v bigint NOT NULL); INSERT INTO hot VALUES (1, 0);" ||
-    { target_stop "$t"; continue; }
+  if [ -n "$client_counts" ]; then
+    sql "$t" "CREATE TABLE hot (id int PRIMARY KEY, v bigint NOT NULL); INSERT INTO hot VALUES (1, 0);" ||
+      { target_stop "$t"; continue; }
+  fi
   for c in $client_counts; do
     rm -f "$work/$t-hot-$c".*
     pgb "$t" -n -M prepared -f "$work/hot.sql" -c "$c" -j 2 -T "$secs" -l --log-prefix="$work/$t-hot-$c" \
@@ -41,6 +45,7 @@ for t in $targets; do
     p99[$t-hot-$c]=$(p99_ms "$work/$t-hot-$c".[0-9]*)
     echo "   hot row, $c clients: tps ${tps[$t-hot-$c]}, p99 ${p99[$t-hot-$c]} ms"
   done
+  [ "$only" = hot ] && { target_stop "$t"; continue; }
   # Jobs are loaded 50000 per statement (each its own transaction) on both targets.
   sql "$t" "CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
             CREATE INDEX jobs_state_id ON jobs (state, id);" || { target_stop "$t"; continue; }
@@ -66,7 +71,7 @@ out=$results/hotrow-$stamp
 printf '\n%-22s %12s %12s %8s %14s %14s\n' workload "holdfast tps" "PG tps" ratio "holdfast p99" "PG p99 (ms)" | tee "$out.txt"
 rows=()
 for c in $client_counts; do rows+=("hot-$c"); done
-rows+=(queue)
+[ "$only" = hot ] || rows+=(queue)
 for r in "${rows[@]}"; do
   label=$r; [ "$r" = queue ] && label="queue (8 workers)" || label="hot row, ${r#hot-} clients"
   h=${tps[holdfast-$r]:--} p=${tps[pg-$r]:--}

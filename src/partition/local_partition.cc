@@ -63,20 +63,62 @@ std::vector<DeadlockEdge> map_report(std::vector<locks::DeadlockEdge> in) {
 
 LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
                                TxnId dead_below)
-    : id_(id), store_(engine, static_cast<uint16_t>(id), dead_below), locks_(graph) {}
+    : id_(id), store_(engine, static_cast<uint16_t>(id), dead_below), locks_(graph) {
+  store_.set_prune_sink([this](const std::vector<std::string>& rks, std::vector<bool>* pruned) {
+    prune_dead(rks, pruned);
+  });
+}
 
 LocalPartition::~LocalPartition() = default;
 
 void LocalPartition::unsynced_write(const std::function<void()>& fn) {
-  // An unsynced write queues behind a group commit in progress (an fsync) or a RocksDB write
-  // stall, which must park the fiber, not its executor: then it goes to the blocking pool.
-  // Otherwise it is a few microseconds and runs inline (a pool hop would cost more than the
-  // write). A sync that starts right after the check delays this one write by one fsync.
-  if (store_.engine().sync_in_flight() || store_.engine().write_stalled()) {
+  // An unsynced write is a memtable insert plus a WAL append: a few microseconds, so it runs
+  // inline (a pool hop would cost more than the write). It never waits for a group commit's
+  // fsync (storage::Engine syncs outside RocksDB's write queue), but it does wait out a
+  // RocksDB write stall, which must park the fiber, not its executor: then it goes to the
+  // blocking pool. A stall that starts right after the check delays this one write.
+  if (store_.engine().write_stalled()) {
     runtime::run_blocking(fn);
   } else {
     fn();
   }
+}
+
+size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
+                                  std::vector<bool>* pruned_out) {
+  if (pruned_out) pruned_out->assign(rks.size(), false);
+  std::unique_lock g(prune_mu_, std::try_to_lock);
+  if (!g.owns_lock() || store_.engine().write_stalled()) return 0;
+  Timestamp h = store_.horizon();
+  if (h == 0) return 0;
+  size_t pruned = 0;
+  for (size_t i = 0; i < rks.size(); ++i) {
+    const std::string& rk = rks[i];
+    if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) continue;
+    // The lock excludes a transaction that locked the row and may act on what it read
+    // there (store.h's invariant: only the lock holder modifies a record). Update mode
+    // conflicts with every row lock; NOWAIT: a busy row is skipped, never waited for.
+    locks::AcquireRequest ar;
+    ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
+                            rk.substr(storage::kKeySpacePrefixLen));
+    ar.mode = locks::row_mode::kUpdate;
+    ar.owner = kPruneOwner;
+    ar.policy = locks::WaitPolicy::kNoWait;
+    if (locks_.acquire(ar) != locks::AcquireResult::kGranted) continue;
+    bool done = false;
+    try {
+      done = store_.prune(rk, h);
+    } catch (...) {
+      locks_.release(ar.tag, kPruneOwner, ar.mode);
+      throw;
+    }
+    locks_.release(ar.tag, kPruneOwner, ar.mode);
+    if (done) {
+      ++pruned;
+      if (pruned_out) (*pruned_out)[i] = true;
+    }
+  }
+  return pruned;
 }
 
 std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
@@ -232,6 +274,7 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   }
   std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
   std::string key = storage::commit_record_key(txn);
+  // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
   runtime::run_blocking([&] { store_.engine().put(key, value, storage::Durability::kSynced); });
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;

@@ -10,14 +10,13 @@
 //     version with `expected` → kGranted or kVersionMismatch (lock held either way).
 //   - write(): REQUIRES the row's NoKeyUpdate/Update lock; read-modify-write of the record
 //     (kWal, unsynced). Unsynced writes (write, commit, abort) run inline on the caller's
-//     thread unless a synced write is in flight or RocksDB stalls writes (storage::Engine::
-//     sync_in_flight(), write_stalled()): then they would queue behind the fsync or the stall,
-//     so they go through runtime::run_blocking.
+//     thread (they never wait for a group commit's fsync) unless RocksDB stalls writes
+//     (storage::Engine::write_stalled()): then they go through runtime::run_blocking.
 //   - prepare(): no-op: intents are already in the WAL, and the commit record's synced write
 //     makes everything before it durable (one WAL, in order).
 //   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
-//     at most kMaxListedKeys}, synced through runtime::run_blocking (MAY SUSPEND; RocksDB
-//     groups concurrent synced writers into one fsync).
+//     at most kMaxListedKeys}, synced through runtime::run_blocking (MAY SUSPEND; the
+//     engine's group commit makes concurrent synced writers share one WAL fsync).
 //   - commit(): one kWal batch resolving every intent, then release_all in the lock table.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
@@ -29,6 +28,10 @@
 //     transaction locks in the same lock table (and so the same waits-for graph) as row
 //     locks; a transaction's object locks go with commit/abort/rollback_subtransactions.
 //   - lock_view() / blockers(): the lock table's dump and blockers, as plain values.
+//   - prune_dead(): scans report the dead records they stepped over (mvcc/store.h, pruning);
+//     each is removed under a NOWAIT row lock of owner kPruneOwner, skipped if anybody holds
+//     or awaits the row's lock. Runs on the scanning thread when its cursor is destroyed (or
+//     every mvcc::kPruneBatch dead keys); one pruner per partition at a time, others skip.
 //   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
 //     removes every sub >= first, so a released child's writes and locks (ids above its
 //     parent's) go exactly when its parent or an ancestor is rolled back.
@@ -51,6 +54,8 @@ namespace hf::partition {
 using namespace partition_api;  // NOLINT: the interface's vocabulary
 
 inline constexpr size_t kMaxListedKeys = 256;
+// The lock owner of pruning: neither a TxnId (< 1 << 62) nor a session owner (1 << 62 | pid).
+inline constexpr uint64_t kPruneOwner = uint64_t{1} << 63;
 
 class LocalPartition final : public Partition {
  public:
@@ -83,6 +88,12 @@ class LocalPartition final : public Partition {
   std::vector<LockEntry> lock_view() override;
   std::vector<Blocker> blockers(uint64_t owner) override;
 
+  // Removes those of the records at `rks` (storage 'r' keys) that are dead at the GC horizon
+  // and whose row lock is free; returns how many, and sets (*pruned)[i] for each removed
+  // rks[i]. Skips all if another thread is pruning this partition or RocksDB stalls writes
+  // (a later scan reports them again).
+  size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr);
+
   // The row keys (storage 'r' keys) txn wrote here.
   std::vector<std::string> written_keys(TxnId txn) const;
   locks::LockTable& lock_table() { return locks_; }
@@ -102,8 +113,8 @@ class LocalPartition final : public Partition {
   };
   // Removes and returns txn's bookkeeping.
   TxnWrites take(TxnId txn);
-  // Runs an unsynced RocksDB write: inline, or on the blocking pool while a synced write
-  // (a group commit's fsync) or a write stall is under way, since it would queue behind it.
+  // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
+  // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);
 
   PartitionId id_;
@@ -112,6 +123,7 @@ class LocalPartition final : public Partition {
   const std::vector<LocalPartition*>* siblings_ = nullptr;
   mutable std::mutex mu_;  // guards txns_
   std::unordered_map<TxnId, TxnWrites> txns_;
+  std::mutex prune_mu_;  // one pruner at a time (kPruneOwner's locks are not shared)
 };
 
 }  // namespace hf::partition

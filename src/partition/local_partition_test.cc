@@ -49,9 +49,9 @@ class PartitionTest : public ::testing::Test {
   }
   LocalPartition& p() { return node_->partition(0); }
   LockResult lock(TxnId txn, const std::string& key, std::optional<Version> expected = {},
-                  SubId sub = 0) {
+                  SubId sub = 0, KeySpace space = kT) {
     LockRequest r;
-    r.space = kT;
+    r.space = space;
     r.key = key;
     r.txn = txn;
     r.sub = sub;
@@ -61,10 +61,10 @@ class PartitionTest : public ::testing::Test {
     return p().lock(r);
   }
   // A whole transaction: lock, write, commit at the next timestamp.
-  Timestamp put(const std::string& key, std::optional<std::string> value) {
+  Timestamp put(const std::string& key, std::optional<std::string> value, KeySpace space = kT) {
     TxnId t = next_txn_++;
-    EXPECT_EQ(lock(t, key).outcome, LockOutcome::kGranted);
-    p().write(t, 0, 1, kT, key, value);
+    EXPECT_EQ(lock(t, key, {}, 0, space).outcome, LockOutcome::kGranted);
+    p().write(t, 0, 1, space, key, value);
     p().write_commit_record(t, {0});
     Timestamp ts = ++ts_;
     oracle_.states[t] = {TxnState::kCommitted, ts};
@@ -81,6 +81,21 @@ class PartitionTest : public ::testing::Test {
   std::optional<std::string> read(const std::string& key, Timestamp at, TxnId txn = 0,
                                   CommandId cid = 0) {
     return read(p(), key, at, txn, cid);
+  }
+  // The keys a full scan of `space` at `at` sees; the cursor is destroyed before returning
+  // (which is when it prunes).
+  std::string scan_keys(Timestamp at, KeySpace space = kT) {
+    ScanRequest req;
+    req.space = space;
+    req.view = ReadView{at, 0, 0};
+    std::string seen;
+    auto c = p().scan(req);
+    while (auto r = c->next()) seen += r->key;
+    return seen;
+  }
+  bool stored(const std::string& key, KeySpace space = kT) {
+    std::string v;
+    return p().store().engine().get(storage::row_key(0, space.table_id, space.index_id, key), &v);
   }
 
   std::string dir_;
@@ -248,6 +263,135 @@ TEST_F(PartitionTest, RecoveryScansWhenTooManyKeysToList) {
   Timestamp now = node_->clock().start_ts;
   EXPECT_EQ(read("k0", now), "v0");
   EXPECT_EQ(read("k265", now), "v265");
+}
+
+// ---- pruning of dead records (mvcc/store.h) ----
+
+TEST_F(PartitionTest, ScanPrunesDeadRecordBelowHorizon) {
+  put("a", "va");
+  Timestamp tb = put("b", "vb");
+  put("c", "vc");
+  Timestamp del = put("b", std::nullopt);  // horizon 0: the deletion and its history stay
+  std::string rk = storage::row_key(0, kT.table_id, 0, "b");
+  std::string v;
+  ASSERT_TRUE(stored("b"));
+  ASSERT_TRUE(p().store().engine().get(storage::history_key(rk, tb), &v));
+  horizon_ = del;
+  EXPECT_EQ(scan_keys(del), "ac");
+  EXPECT_FALSE(stored("b")) << "dead at the horizon: pruned";
+  EXPECT_FALSE(p().store().engine().get(storage::history_key(rk, tb), &v)) << "history too";
+  EXPECT_TRUE(stored("a"));
+  EXPECT_TRUE(stored("c"));
+  EXPECT_EQ(read("b", del), std::nullopt);
+  EXPECT_EQ(p().lock_table().size(), 0u) << "the pruner's lock is released";
+}
+
+TEST_F(PartitionTest, DeadRecordAboveHorizonIsKeptForOldSnapshots) {
+  Timestamp tb = put("b", "vb");
+  Timestamp del = put("b", std::nullopt);
+  horizon_ = del - 1;  // a snapshot at del - 1 may still read "vb"
+  EXPECT_EQ(scan_keys(del), "");
+  EXPECT_TRUE(stored("b"));
+  EXPECT_EQ(read("b", tb), "vb");
+  EXPECT_EQ(read("b", del - 1), "vb");
+  horizon_ = del;
+  EXPECT_EQ(scan_keys(del), "");
+  EXPECT_FALSE(stored("b"));
+}
+
+TEST_F(PartitionTest, LockedDeadRowIsNotPruned) {
+  put("b", "vb");
+  Timestamp del = put("b", std::nullopt);
+  horizon_ = del;
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "b").outcome, LockOutcome::kGranted);  // e.g. an INSERT about to write
+  EXPECT_EQ(scan_keys(del), "");
+  EXPECT_TRUE(stored("b")) << "the lock holder may act on what it read";
+  std::string rk = storage::row_key(0, kT.table_id, 0, "b");
+  EXPECT_EQ(p().prune_dead({rk}), 0u);
+  p().abort(t);
+  EXPECT_EQ(p().prune_dead({rk}), 1u);
+  EXPECT_FALSE(stored("b"));
+}
+
+TEST_F(PartitionTest, DeadRecordWithIntentIsNotPruned) {
+  put("b", "vb");
+  Timestamp del = put("b", std::nullopt);
+  horizon_ = del;
+  std::string rk = storage::row_key(0, kT.table_id, 0, "b");
+  // An intent written without a row lock (as the store allows for keys nobody locks): the
+  // stripe mutex and the re-check keep it.
+  TxnId t = next_txn_++;
+  oracle_.states[t] = {TxnState::kPending, 0};
+  p().store().write_intent(t, 0, 1, rk, "again");
+  EXPECT_FALSE(p().store().prune(rk, del));
+  EXPECT_EQ(p().prune_dead({rk}), 0u);
+  EXPECT_EQ(scan_keys(del), "");
+  EXPECT_EQ(read("b", del, t, 2), "again") << "the intent survived";
+  rocksdb::WriteBatch b;
+  p().store().resolve_abort(t, {rk}, b);
+  p().store().engine().write(b, storage::Durability::kWal);
+  oracle_.states.erase(t);
+  EXPECT_TRUE(p().store().prune(rk, del));
+  EXPECT_FALSE(stored("b"));
+}
+
+TEST_F(PartitionTest, ReinsertAfterPruneStartsAFreshRecord) {
+  put("b", "v1");
+  Timestamp del = put("b", std::nullopt);
+  horizon_ = del;
+  EXPECT_EQ(scan_keys(del), "");
+  ASSERT_FALSE(stored("b"));
+  Timestamp t2 = put("b", "v2");
+  EXPECT_EQ(read("b", t2), "v2");
+  EXPECT_EQ(read("b", t2 - 1), std::nullopt);
+  EXPECT_EQ(p().latest(kT, "b").newest, (Version{t2, false}));
+  EXPECT_EQ(scan_keys(t2), "b");
+  // Deleted again and pruned again.
+  Timestamp del2 = put("b", std::nullopt);
+  horizon_ = del2;
+  EXPECT_EQ(scan_keys(del2), "");
+  EXPECT_FALSE(stored("b"));
+}
+
+TEST_F(PartitionTest, IndexEntriesArePrunedUnderTheirOwnLock) {
+  const KeySpace idx{kT.table_id, 7};
+  put(std::string("ready") + '\0' + "1", "", idx);
+  put(std::string("ready") + '\0' + "2", "", idx);
+  Timestamp del = put(std::string("ready") + '\0' + "1", std::nullopt, idx);
+  horizon_ = del;
+  // A lock on the table row with the same key bytes does not protect the index entry; a
+  // lock on the index entry does.
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, std::string("ready") + '\0' + "1", {}, 0, idx).outcome, LockOutcome::kGranted);
+  EXPECT_EQ(scan_keys(del, idx), std::string("ready") + '\0' + "2");
+  EXPECT_TRUE(stored(std::string("ready") + '\0' + "1", idx));
+  p().abort(t);
+  EXPECT_EQ(scan_keys(del, idx), std::string("ready") + '\0' + "2");
+  EXPECT_FALSE(stored(std::string("ready") + '\0' + "1", idx));
+  EXPECT_TRUE(stored(std::string("ready") + '\0' + "2", idx));
+}
+
+TEST_F(PartitionTest, LongRunOfDeadRecordsIsPrunedInBatches) {
+  const size_t n = 3 * mvcc::kPruneBatch + 5;
+  for (size_t i = 0; i < n; ++i) put("k" + std::to_string(1000 + i), "v");
+  Timestamp del = 0;
+  for (size_t i = 0; i < n; ++i) del = put("k" + std::to_string(1000 + i), std::nullopt);
+  put("z", "live");
+  horizon_ = del;
+  ScanRequest req;
+  req.space = kT;
+  req.view = ReadView{del + 1, 0, 0};
+  auto c = p().scan(req);
+  auto r = c->next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->key, "z");
+  // Full batches were pruned during next(); the rest waits for the cursor's end.
+  EXPECT_FALSE(stored("k1000"));
+  EXPECT_TRUE(stored("k" + std::to_string(1000 + n - 1)));
+  c.reset();
+  EXPECT_FALSE(stored("k" + std::to_string(1000 + n - 1)));
+  EXPECT_EQ(scan_keys(del + 1), "z");
 }
 
 TEST_F(PartitionTest, PartitionCountIsCheckedAtOpen) {

@@ -16,6 +16,11 @@ rocksdb::Slice slice(std::string_view s) {
 }
 }  // namespace
 
+bool prunable(const Record& r, Timestamp h, TxnId dead_below) {
+  bool live_intent = r.has_intent() && r.intent_txn >= dead_below;
+  return r.has_committed && r.deleted && r.commit_ts <= h && !live_intent;
+}
+
 MvccStore::MvccStore(storage::Engine* engine, uint16_t partition, TxnId dead_below)
     : engine_(engine), partition_(partition), dead_below_(dead_below) {}
 
@@ -24,7 +29,8 @@ std::string MvccStore::row_key(const KeySpace& space, std::string_view key) cons
 }
 
 bool MvccStore::read_visible(const std::string& rk, std::string& buf, const ReadView& view,
-                             RowVersion* out) {
+                             RowVersion* out, Timestamp* dead_ts) {
+  if (dead_ts) *dead_ts = 0;
   Record r;
   Visibility v;
   for (int attempt = 0;; ++attempt) {
@@ -44,7 +50,12 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
       break;
     }
   }
-  if (v.kind == Visibility::kInvisible) return false;
+  if (v.kind == Visibility::kInvisible) {
+    // Cheap here (the record is decoded): a candidate for pruning, if the view is at or
+    // above the deletion. The prune sink re-checks against the GC horizon.
+    if (dead_ts && prunable(r, view.read_ts, dead_below_)) *dead_ts = r.commit_ts;
+    return false;
+  }
   std::string hist;
   if (v.kind == Visibility::kHistory) {
     if (!engine_->get(storage::history_key(rk, v.ts), &hist)) return false;
@@ -73,11 +84,38 @@ std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::strin
 }
 
 namespace {
+// Besides reading, a cursor collects the dead records it steps over for pruning and tracks
+// the run of them from its start key: if every record from the start up to some key was
+// pruned, that range is known-empty (store.h).
 class StoreCursor final : public RowCursor {
  public:
-  StoreCursor(MvccStore* store, std::unique_ptr<storage::Iter> it, const ReadView& view,
-              bool reverse)
-      : store_(store), it_(std::move(it)), view_(view), reverse_(reverse) {}
+  StoreCursor(MvccStore* store, std::unique_ptr<MvccStore::ScanWatch> watch, std::string start,
+              const ReadView& view, bool reverse)
+      : store_(store),
+        watch_(std::move(watch)),
+        start_(std::move(start)),
+        view_(view),
+        reverse_(reverse) {}
+  void open(std::unique_ptr<storage::Iter> it) { it_ = std::move(it); }
+  ~StoreCursor() override {
+    // Prune what this scan stepped over, then claim the pruned run. A destructor must not
+    // throw: a failed prune only leaves dead records for a later scan.
+    try {
+      flush_dead();
+    } catch (...) {
+      claim_failed_ = true;
+      failed_at_ = start_;  // claim nothing
+    }
+    std::string hi;
+    if (!reverse_ && run_len_ > 0) {
+      if (claim_failed_) {
+        hi = failed_at_;
+      } else if (!run_open_) {
+        hi = run_hi_;
+      }
+    }
+    store_->end_watch(watch_.get(), start_, hi);
+  }
 
   std::optional<RowVersion> next() override {
     if (!started_) {
@@ -96,16 +134,49 @@ class StoreCursor final : public RowCursor {
       rk_.assign(k.data(), k.size());
       buf_.assign(val.data(), val.size());
       RowVersion row;
-      if (store_->read_visible(rk_, buf_, view_, &row)) return row;
+      Timestamp dead_ts = 0;
+      if (store_->read_visible(rk_, buf_, view_, &row, &dead_ts)) {
+        end_run(rk_);
+        return row;
+      }
+      if (dead_ts != 0) {
+        if (run_open_) ++run_len_;
+        dead_.push_back(rk_);
+        // Bounded work per call: a long run of dead records is pruned as it goes.
+        if (dead_.size() >= kPruneBatch) flush_dead();
+      } else {
+        end_run(rk_);
+      }
       advance();
     }
     if (!(*it_)->status().ok()) {
       throw SqlError(sqlstate::kInternalError, "storage scan: " + (*it_)->status().ToString());
     }
+    end_run(watch_->hi);  // the run reached the end of the range
     return std::nullopt;
   }
 
  private:
+  // The run of dead records from the start ends before `rk` (a record that stays).
+  void end_run(const std::string& rk) {
+    if (!run_open_) return;
+    run_open_ = false;
+    run_hi_ = rk;
+  }
+  void flush_dead() {
+    if (dead_.empty()) return;
+    pruned_.assign(dead_.size(), false);
+    store_->report_dead(dead_, &pruned_);
+    // dead_[i] is the (reported_ + i)-th dead record; the first run_len_ form the run.
+    for (size_t i = 0; i < dead_.size() && !claim_failed_ && reported_ + i < run_len_; ++i) {
+      if (!pruned_[i]) {
+        claim_failed_ = true;
+        failed_at_ = dead_[i];
+      }
+    }
+    reported_ += dead_.size();
+    dead_.clear();
+  }
   void advance() {
     if (reverse_) {
       (*it_)->Prev();
@@ -114,21 +185,95 @@ class StoreCursor final : public RowCursor {
     }
   }
   MvccStore* store_;
+  std::unique_ptr<MvccStore::ScanWatch> watch_;
+  std::string start_;  // the row key the iterator starts at (forward)
   std::unique_ptr<storage::Iter> it_;
   ReadView view_;
   bool reverse_;
   bool started_ = false;
   std::string rk_, buf_;
+  std::vector<std::string> dead_;  // row keys of dead records stepped over, not yet reported
+  std::vector<bool> pruned_;
+  size_t reported_ = 0;        // dead records reported so far
+  bool run_open_ = true;       // every record so far was dead
+  size_t run_len_ = 0;         // dead records before the first one that stays
+  std::string run_hi_;         // that record's key (or the range's end)
+  bool claim_failed_ = false;  // a record of the run was not pruned:
+  std::string failed_at_;      // the first such
 };
 }  // namespace
 
 std::unique_ptr<RowCursor> MvccStore::scan(const ScanRequest& req) {
   std::string prefix = storage::keyspace_prefix(storage::kRowPrefix, partition_, req.space.table_id,
                                                 req.space.index_id);
-  std::string lower = prefix + req.start;
-  std::string upper = req.end.empty() ? storage::prefix_successor(prefix) : prefix + req.end;
-  auto it = engine_->iterate(std::move(lower), std::move(upper), req.reverse);
-  return std::make_unique<StoreCursor>(this, std::move(it), req.view, req.reverse);
+  auto watch = std::make_unique<ScanWatch>();
+  watch->lo = prefix + req.start;
+  watch->hi = req.end.empty() ? storage::prefix_successor(prefix) : prefix + req.end;
+  // The watch is registered before the iterator takes its snapshot (see store.h).
+  std::string lower = begin_watch(watch.get(), !req.reverse);
+  std::string upper = watch->hi;
+  if (!upper.empty() && lower > upper) lower = upper;
+  auto* w = watch.get();
+  auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse);
+  cursor->open(engine_->iterate(lower, w->hi, req.reverse));
+  return cursor;
+}
+
+std::string MvccStore::begin_watch(ScanWatch* w, bool forward) {
+  std::lock_guard g(ranges_mu_);
+  watches_.push_back(w);
+  if (!forward) return w->lo;
+  auto it = empty_.upper_bound(w->lo);
+  if (it == empty_.begin()) return w->lo;
+  --it;  // it->first <= lo
+  return w->lo < it->second ? it->second : w->lo;
+}
+
+void MvccStore::end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi) {
+  std::lock_guard g(ranges_mu_);
+  std::erase(watches_, w);
+  if (w->dirty || claim_hi.empty() || claim_hi <= claim_lo) return;
+  if (empty_.size() >= 4096) empty_.clear();  // bounded memory; scans re-learn
+  // The union of empty ranges that overlap or touch is empty.
+  std::string lo = claim_lo, hi = claim_hi;
+  auto it = empty_.lower_bound(lo);
+  while (it != empty_.end() && it->first <= hi) {
+    if (it->second > hi) hi = it->second;
+    it = empty_.erase(it);
+  }
+  if (it != empty_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second >= lo) {
+      if (hi > prev->second) prev->second = hi;
+      return;
+    }
+  }
+  empty_.emplace(std::move(lo), std::move(hi));
+}
+
+void MvccStore::note_created(const std::string& rk) {
+  std::lock_guard g(ranges_mu_);
+  for (ScanWatch* w : watches_) {
+    if (w->lo <= rk && (w->hi.empty() || rk < w->hi)) w->dirty = true;
+  }
+  auto it = empty_.upper_bound(rk);
+  if (it == empty_.begin()) return;
+  --it;  // it->first <= rk
+  if (rk >= it->second) return;
+  // Split [lo, hi) around rk: [lo, rk) and [rk + "\0", hi) stay empty.
+  std::string hi = std::move(it->second);
+  std::string after = rk + '\0';
+  if (it->first == rk) {
+    empty_.erase(it);
+  } else {
+    it->second = rk;
+  }
+  if (after < hi) empty_.emplace(std::move(after), std::move(hi));
+}
+
+std::map<std::string, std::string> MvccStore::empty_ranges() const {
+  std::lock_guard g(ranges_mu_);
+  return empty_;
 }
 
 LatestState MvccStore::latest(const KeySpace& space, const std::string& key) {
@@ -147,11 +292,34 @@ LatestState MvccStore::latest(const KeySpace& space, const std::string& key) {
   return st;
 }
 
+void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned) {
+  if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
+}
+
+bool MvccStore::prune(const std::string& rk, Timestamp h) {
+  if (h == 0) return false;
+  std::unique_lock g(stripe(rk), std::try_to_lock);
+  if (!g.owns_lock()) return false;  // a writer is at it: not dead for long, or not at all
+  std::string buf;
+  if (!engine_->get(rk, &buf)) return false;
+  Record r;
+  if (!decode_record(buf, &r)) corrupt(rk);
+  if (!prunable(r, h, dead_below_)) return false;
+  rocksdb::WriteBatch batch;
+  batch.Delete(slice(rk));
+  for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
+  engine_->write(batch, storage::Durability::kWal);
+  return true;
+}
+
 void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                              const std::optional<std::string>& value) {
+  // Excludes prune() between our read and our write (see the top of store.h).
+  std::lock_guard g(stripe(rk));
   std::string buf;
   Record r;
-  if (engine_->get(rk, &buf) && !decode_record(buf, &r)) corrupt(rk);
+  bool existed = engine_->get(rk, &buf);
+  if (existed && !decode_record(buf, &r)) corrupt(rk);
   if (r.has_intent() && r.intent_txn != txn) {
     // We hold the write lock, so the other writer is dead (aborted, or crashed before its
     // commit record). A committed one would still hold the lock until resolved.
@@ -161,6 +329,8 @@ void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::str
   std::string out;
   encode_record(r, &out);
   engine_->put(rk, out, storage::Durability::kWal);
+  // After the put: a scan whose iterator missed this record has its watch marked dirty.
+  if (!existed) note_created(rk);
 }
 
 void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
