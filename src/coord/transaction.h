@@ -8,8 +8,15 @@
 // entries), so it never depends on where a partition lives.
 //
 // Snapshots. READ COMMITTED takes a new snapshot at each start_statement(); REPEATABLE READ
-// and SERIALIZABLE take one at the first statement. A snapshot is the published commit
-// timestamp: every commit at or below it is durable and visible, none above it is.
+// and SERIALIZABLE take one at the first statement.
+//
+// SERIALIZABLE adds Serializable Snapshot Isolation (coord/ssi.h): reads take SIREAD locks in
+// the partitions (ReadView::serializable), writes ask the partition which concurrent readers
+// hold SIREAD locks on the key, and the coordinator's conflict graph fails a transaction with
+// 40001 "could not serialize access due to read/write dependencies among transactions" when
+// a dangerous structure appears (at a read, a write or commit, as PostgreSQL does). A snapshot is
+// the published commit timestamp: every commit at or below it is durable and visible, none above it
+// is.
 //
 // Commit protocol (one node today, many later):
 //   1. prepare() on every participant partition (intents durable where needed);
@@ -163,6 +170,15 @@ class Transaction {
   virtual void rollback_to(SubId sub) = 0;
   virtual void release(SubId sub) = 0;
 
+  // SERIALIZABLE: the rw-conflict check of a write of (space, key) without writing it.
+  // PostgreSQL runs it before reporting a unique violation, so that a key this transaction's
+  // concurrent readers depended on fails with 40001 rather than 23505. Throws 40001. Added for
+  // SSI; the default (test doubles, other isolation levels) does nothing.
+  virtual void check_write_conflict(const KeySpace& space, const std::string& routing,
+                                    const std::string& key) {
+    (void)space, (void)routing, (void)key;
+  }
+
   // MAY SUSPEND (durable commit). Throws SqlError when the commit fails (then aborted).
   virtual void commit() = 0;
   virtual void abort() = 0;
@@ -196,6 +212,9 @@ class Transaction {
 struct BeginOptions {
   Isolation isolation = Isolation::kReadCommitted;
   bool read_only = false;
+  // SERIALIZABLE READ ONLY DEFERRABLE: the first statement waits for a safe snapshot (one no
+  // serializable read-write transaction can make part of an anomaly), then runs without SSI.
+  bool deferrable = false;
   LockSession* session = nullptr;  // added (issue 4); outlives the transaction; may be null
 };
 

@@ -81,11 +81,25 @@ void LocalPartition::unsynced_write(const std::function<void()>& fn) {
 
 std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
                                               const ReadView& view) {
+  // The SIREAD lock first: a writer that comes after the read must find it.
+  if (view.serializable && view.txn != 0) siread_.lock_key(view.txn, space, key);
   return store_.get(space, key, view);
 }
 
 std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
+  if (req.view.serializable && req.view.txn != 0) {
+    siread_.lock_range(req.view.txn, req.space, req.start, req.end);
+  }
   return store_.scan(req);
+}
+
+std::vector<TxnId> LocalPartition::siread_holders(const KeySpace& space, const std::string& key,
+                                                  TxnId writer) {
+  return siread_.holders(space, key, writer);
+}
+
+void LocalPartition::release_siread(TxnId txn) {
+  siread_.release(txn);
 }
 
 LatestState LocalPartition::latest(const KeySpace& space, const std::string& key) {

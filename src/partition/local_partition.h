@@ -29,6 +29,8 @@
 //     transaction locks in the same lock table (and so the same waits-for graph) as row
 //     locks; a transaction's object locks go with commit/abort/rollback_subtransactions.
 //   - lock_view() / blockers(): the lock table's dump and blockers, as plain values.
+//   - SERIALIZABLE: get()/scan() with ReadView::serializable take SIREAD locks (siread_locks.h)
+//     and report skipped writes to the SsiConflictSink; siread_holders() answers a writer.
 //   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
 //     removes every sub >= first, so a released child's writes and locks (ids above its
 //     parent's) go exactly when its parent or an ancestor is rolled back.
@@ -44,6 +46,7 @@
 
 #include "partition/locks/lock_table.h"
 #include "partition/mvcc/store.h"
+#include "partition/siread_locks.h"
 #include "partition_api/partition.h"
 
 namespace hf::partition {
@@ -63,6 +66,7 @@ class LocalPartition final : public Partition {
   void set_siblings(const std::vector<LocalPartition*>* siblings) { siblings_ = siblings; }
   void set_oracle(TxnStatusOracle* oracle) { store_.set_oracle(oracle); }
   void set_gc_horizon(std::function<Timestamp()> f) { store_.set_gc_horizon(std::move(f)); }
+  void set_ssi_sink(SsiConflictSink* sink) { store_.set_ssi_sink(sink); }
 
   PartitionId id() const override { return id_; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
@@ -82,6 +86,10 @@ class LocalPartition final : public Partition {
   void release_owner(uint64_t owner) override;
   std::vector<LockEntry> lock_view() override;
   std::vector<Blocker> blockers(uint64_t owner) override;
+  std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key,
+                                    TxnId writer) override;
+  void release_siread(TxnId txn) override;
+  SireadLocks& siread_locks() { return siread_; }
 
   // The row keys (storage 'r' keys) txn wrote here.
   std::vector<std::string> written_keys(TxnId txn) const;
@@ -109,6 +117,7 @@ class LocalPartition final : public Partition {
   PartitionId id_;
   mvcc::MvccStore store_;
   locks::LockTable locks_;
+  SireadLocks siread_;
   const std::vector<LocalPartition*>* siblings_ = nullptr;
   mutable std::mutex mu_;  // guards txns_
   std::unordered_map<TxnId, TxnWrites> txns_;

@@ -27,6 +27,7 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
                              RowVersion* out) {
   Record r;
   Visibility v;
+  bool intent_dead = false;
   for (int attempt = 0;; ++attempt) {
     if (!decode_record(buf, &r)) corrupt(rk);
     v = visible(r, view, oracle_, dead_below_);
@@ -41,9 +42,11 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
       r = std::move(again);
       v = visible(r, ReadView{view.read_ts, view.txn, view.cid}, nullptr, dead_below_);
       // nullptr oracle: the intent is skipped as not ours (view.txn != was here).
+      intent_dead = true;
       break;
     }
   }
+  if (view.serializable && ssi_sink_) report_skipped(r, v, view, intent_dead);
   if (v.kind == Visibility::kInvisible) return false;
   std::string hist;
   if (v.kind == Visibility::kHistory) {
@@ -60,6 +63,28 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   out->visible_ts = v.kind == Visibility::kOwn ? 0 : v.ts;
   out->own_write = v.kind == Visibility::kOwn;
   return true;
+}
+
+void MvccStore::report_skipped(const Record& r, const Visibility& v, const ReadView& view,
+                               bool intent_dead) {
+  // Every write the snapshot cannot see is a rw-antidependency reader -> writer (SSI's
+  // "conflict out"): a pending intent, or a version committed after the snapshot.
+  if (r.has_intent() && r.intent_txn != view.txn && !intent_dead) {
+    if (v.newest.commit_ts > r.newest().commit_ts) {
+      if (v.newest.commit_ts > view.read_ts) {
+        ssi_sink_->read_skipped_commit(view.txn, v.newest.commit_ts);
+      }
+    } else if (!v.intent_reported_aborted) {
+      ssi_sink_->read_skipped_intent(view.txn, r.intent_txn);
+    }
+  }
+  if (r.has_committed && r.commit_ts > view.read_ts) {
+    ssi_sink_->read_skipped_commit(view.txn, r.commit_ts);
+  }
+  for (Timestamp h : r.history) {
+    if (h <= view.read_ts) break;  // newest first
+    ssi_sink_->read_skipped_commit(view.txn, h);
+  }
 }
 
 std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::string& key,

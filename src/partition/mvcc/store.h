@@ -45,6 +45,8 @@ class MvccStore {
 
   void set_oracle(TxnStatusOracle* oracle) { oracle_ = oracle; }
   void set_gc_horizon(std::function<Timestamp()> f) { gc_horizon_ = std::move(f); }
+  // SERIALIZABLE: reads with ReadView::serializable report the writes they skip here.
+  void set_ssi_sink(partition_api::SsiConflictSink* sink) { ssi_sink_ = sink; }
 
   std::string row_key(const KeySpace& space, std::string_view key) const;
 
@@ -77,12 +79,14 @@ class MvccStore {
 
  private:
   Timestamp horizon() const { return gc_horizon_ ? gc_horizon_() : 0; }
+  void report_skipped(const Record& r, const Visibility& v, const ReadView& view, bool intent_dead);
 
   storage::Engine* engine_;
   uint16_t partition_;
   TxnId dead_below_;
   TxnStatusOracle* oracle_ = nullptr;
   std::function<Timestamp()> gc_horizon_;
+  partition_api::SsiConflictSink* ssi_sink_ = nullptr;
 };
 
 }  // namespace hf::mvcc

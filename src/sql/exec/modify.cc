@@ -309,6 +309,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
         if (conflict_key) *conflict_key = key;
         return false;
       }
+      cx.txn.check_write_conflict(space, key, key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -332,6 +333,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
           if (conflict_key && existing) *conflict_key = *existing;
           return false;
         }
+        cx.txn.check_write_conflict(ispace, ik, ik);  // SSI: 40001 before 23505
         Error e;
         e.sqlstate = sqlstate::kUniqueViolation;
         e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
@@ -365,6 +367,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
   if (new_key != old_key) {
     lock_key(cx, table, space, new_key, new_key);
     if (key_taken(cx, space, new_key, new_key, nullptr)) {
+      cx.txn.check_write_conflict(space, new_key, new_key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -391,6 +394,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     cx.txn.write(ispace, ok, old_full, std::nullopt);
     lock_key(cx, table, ispace, nk, new_full);
     if (unique_layout_new && key_taken(cx, ispace, nk, nk, nullptr)) {
+      cx.txn.check_write_conflict(ispace, nk, nk);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
