@@ -51,6 +51,15 @@ size_t SsiGraph::size() const {
   return sxacts_.size();
 }
 
+std::vector<SsiGraph::TxnId> SsiGraph::safe_snapshot_blockers(TxnId txn) const {
+  std::vector<TxnId> out;
+  std::lock_guard g(mu_);
+  auto it = sxacts_.find(txn);
+  if (it == sxacts_.end() || !it->second->waiter) return out;
+  for (const Sxact* o : it->second->unsafe) out.push_back(o->id);
+  return out;
+}
+
 void SsiGraph::release_all(const std::vector<TxnId>& ids) {
   if (!release_locks_) return;
   for (TxnId t : ids) release_locks_(t);

@@ -84,6 +84,9 @@ class SsiGraph final : public partition_api::SsiConflictSink {
   void read_skipped_intent(TxnId reader, TxnId writer) override;
   void read_skipped_commit(TxnId reader, Timestamp commit_ts) override;
 
+  // The read-write transactions a waiting READ ONLY DEFERRABLE txn waits for.
+  std::vector<TxnId> safe_snapshot_blockers(TxnId txn) const;
+
   size_t size() const;  // transactions tracked (tests, memory)
 
   struct Sxact;

@@ -136,6 +136,13 @@ class Transaction {
   // Reads at the statement's view.
   virtual std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
                                         const std::string& key) = 0;
+  // get() without SERIALIZABLE's SIREAD lock and conflict-out check: the uniqueness checks
+  // of a write, which PostgreSQL makes with a dirty snapshot that leaves no predicate lock.
+  // Added for SSI; the default reads with get().
+  virtual std::optional<RowVersion> probe(const KeySpace& space, const std::string& routing,
+                                          const std::string& key) {
+    return get(space, routing, key);
+  }
   // Rows with start <= key < end (empty: unbounded), merged across partitions in key order.
   // With `routing` set, only the partition that routing key hashes to is read.
   virtual std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
@@ -236,6 +243,12 @@ class TxnManager {
   // Who blocks any of `owners` (a session's transaction and its session owner id), in
   // every partition: conflicting holders and conflicting waiters ahead (pg_blocking_pids).
   virtual std::vector<Blocker> blockers(const std::vector<uint64_t>& owners) = 0;
+  // While `txn` (SERIALIZABLE READ ONLY DEFERRABLE) waits for a safe snapshot: the read-write
+  // serializable transactions it waits for (pg_safe_snapshot_blocking_pids). Added for SSI.
+  virtual std::vector<TxnId> safe_snapshot_blockers(TxnId txn) {
+    (void)txn;
+    return {};
+  }
 };
 
 }  // namespace hf::coord

@@ -194,6 +194,13 @@ class TransactionImpl final : public Transaction {
   ReadView view() const override { return ReadView{read_ts_, id_, cid_, ssi_}; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
                                 const std::string& key) override;
+  std::optional<RowVersion> probe(const KeySpace& space, const std::string& routing,
+                                  const std::string& key) override {
+    ensure_snapshot();
+    ReadView v = view();
+    v.serializable = false;
+    return part(routing).get(space, key, v);
+  }
   std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                   const std::string& end, bool reverse,
                                   const std::optional<std::string>& routing) override;
@@ -296,6 +303,9 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   partition_api::SsiConflictSink& ssi_sink() override { return ssi_; }
   size_t ssi_tracked() const override { return ssi_.size(); }
   SsiGraph& ssi() { return ssi_; }
+  std::vector<TxnId> safe_snapshot_blockers(TxnId txn) override {
+    return ssi_.safe_snapshot_blockers(txn);
+  }
   // Drops txn's registered snapshot (a DEFERRABLE transaction retrying with a new one).
   void drop_snapshot(TxnId txn) {
     std::lock_guard g(mu_);

@@ -64,6 +64,7 @@ struct RawStatement {
   // not given; read_only: nullopt if not given.
   std::string isolation;
   std::optional<bool> read_only;
+  std::optional<bool> deferrable;   // DEFERRABLE / NOT DEFERRABLE; nullopt if not given
   bool chain = false;               // COMMIT/ROLLBACK AND CHAIN
   std::string name;                 // savepoint name, setting name, deallocate name ("" = ALL)
   std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT
