@@ -68,7 +68,8 @@ void SsiGraph::release_all(const std::vector<TxnId>& ids) {
 // GetSerializableTransactionSnapshotInt / GetSafeSnapshot.
 SsiGraph::Snapshot SsiGraph::begin(TxnId txn, bool read_only, bool deferrable,
                                    const std::function<Timestamp()>& take,
-                                   const std::function<void()>& release_snapshot) {
+                                   const std::function<void()>& release_snapshot,
+                                   runtime::CancelToken* cancel) {
   for (;;) {
     std::shared_ptr<runtime::Event> ev;
     Snapshot snap;
@@ -102,7 +103,14 @@ SsiGraph::Snapshot SsiGraph::begin(TxnId txn, bool read_only, bool deferrable,
       snap.tracked = true;
       if (!ev) return snap;
     }
-    ev->wait();
+    if (cancel) {
+      cancel->attach(ev);
+      if (cancel->pending() != runtime::CancelToken::kNone) {
+        ev->complete(runtime::WakeReason::kCancelled);
+      }
+    }
+    bool cancelled = ev->wait() == runtime::WakeReason::kCancelled;
+    if (cancel) cancel->detach();
     std::vector<TxnId> rel;
     bool safe = false;
     {
@@ -118,6 +126,7 @@ SsiGraph::Snapshot SsiGraph::begin(TxnId txn, bool read_only, bool deferrable,
       clear_old(&rel);
     }
     release_all(rel);
+    if (cancelled) return Snapshot{snap.read_ts, false, true};
     if (safe) return Snapshot{snap.read_ts, false};
     if (release_snapshot) release_snapshot();  // unsafe: try again with a new snapshot
   }

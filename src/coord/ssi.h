@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "partition_api/partition.h"
+#include "runtime/fiber.h"
 
 namespace hf::coord {
 
@@ -52,14 +53,17 @@ class SsiGraph final : public partition_api::SsiConflictSink {
 
   struct Snapshot {
     Timestamp read_ts = 0;
-    bool tracked = false;  // false: a safe read-only snapshot, no SSI needed
+    bool tracked = false;    // false: a safe read-only snapshot, no SSI needed
+    bool cancelled = false;  // a DEFERRABLE wait ended by `cancel` (no snapshot then)
   };
   // The snapshot of a serializable transaction: `take` reads the published timestamp under
   // the graph's mutex (so commits and snapshots are ordered alike here and in the timestamp
   // oracle). DEFERRABLE (with read_only) waits until the snapshot is safe: MAY SUSPEND.
   // `release_snapshot` undoes a take() (a DEFERRABLE retry).
+  // `cancel` (may be null) ends a DEFERRABLE wait (Snapshot::cancelled).
   Snapshot begin(TxnId txn, bool read_only, bool deferrable, const std::function<Timestamp()>& take,
-                 const std::function<void()>& release_snapshot = {});
+                 const std::function<void()>& release_snapshot = {},
+                 runtime::CancelToken* cancel = nullptr);
 
   // True while txn still needs SIREAD locks and conflict checks. A read-only transaction that
   // became safe is released here (its locks dropped) and answers false from then on.

@@ -111,6 +111,9 @@ class LockSession {
   // the transaction it runs (0: none).
   virtual int32_t pid_of(uint64_t vertex) = 0;
   virtual uint64_t txn_of(uint64_t vertex) = 0;
+  // The session's cancel token, for waits outside the lock table (a SERIALIZABLE READ ONLY
+  // DEFERRABLE transaction waiting for a safe snapshot). Added for SSI; may be null.
+  virtual runtime::CancelToken* wait_cancel() { return nullptr; }
 };
 
 // How to wait for a row lock.

@@ -418,9 +418,15 @@ void TransactionImpl::ensure_snapshot() {
   if (have_snapshot_) return;
   if (opts_.isolation == Isolation::kSerializable) {
     // Registered with the SSI graph atomically with reading the published timestamp.
+    runtime::CancelToken* cancel = opts_.session ? opts_.session->wait_cancel() : nullptr;
     auto snap = m_->ssi().begin(
         id_, opts_.read_only, opts_.deferrable, [&] { return m_->take_snapshot(id_); },
-        [&] { m_->drop_snapshot(id_); });
+        [&] { m_->drop_snapshot(id_); }, cancel);
+    if (snap.cancelled) {
+      LockWait w;
+      w.cancel = cancel;
+      throw_lock_outcome(LockOutcome::kCancelled, w, {}, opts_.session);
+    }
     read_ts_ = snap.read_ts;
     ssi_ = ssi_known_ = snap.tracked;
   } else {

@@ -468,6 +468,7 @@ class SessionImpl final : public Session,
         std::max<int64_t>(1, settings_.milliseconds("deadlock_timeout")));
   }
   partition_api::LockWaitObserver* wait_observer() override { return this; }
+  runtime::CancelToken* wait_cancel() override { return &cancel_; }
   void lock_failed(coord::LockOutcome o, coord::WaitPolicy policy) override {
     auto& m = activity::lock_metrics();
     switch (o) {
