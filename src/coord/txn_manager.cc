@@ -624,7 +624,7 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
 void TransactionImpl::check_write_conflict(const KeySpace& space, const std::string& routing,
                                            const std::string& key) {
   if (!ssi_known_) return;
-  m_->ssi().write_conflicts(id_, part(routing).siread_holders(space, key, id_));
+  m_->ssi().write_conflicts(id_, part(routing).siread_holders(space, key, id_, false));
 }
 
 SubId TransactionImpl::begin_subtransaction() {

@@ -82,7 +82,7 @@ void LocalPartition::unsynced_write(const std::function<void()>& fn) {
 std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
                                               const ReadView& view) {
   // The SIREAD lock first: a writer that comes after the read must find it.
-  if (view.serializable && view.txn != 0) siread_.lock_key(view.txn, space, key);
+  if (view.serializable && view.txn != 0) siread_.lock_key(view.txn, space, key, view.read_ts);
   return store_.get(space, key, view);
 }
 
@@ -94,8 +94,12 @@ std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
 }
 
 std::vector<TxnId> LocalPartition::siread_holders(const KeySpace& space, const std::string& key,
-                                                  TxnId writer) {
-  return siread_.holders(space, key, writer);
+                                                  TxnId writer, bool replaces) {
+  if (!replaces) return siread_.holders(space, key, writer);
+  // The live version the write replaces (a deleted one is not replaced: an insert).
+  LatestState st = store_.latest(space, key);
+  Timestamp overwritten = st.newest.deleted ? 0 : st.newest.commit_ts;
+  return siread_.holders(space, key, writer, overwritten);
 }
 
 void LocalPartition::release_siread(TxnId txn) {

@@ -86,8 +86,8 @@ class LocalPartition final : public Partition {
   void release_owner(uint64_t owner) override;
   std::vector<LockEntry> lock_view() override;
   std::vector<Blocker> blockers(uint64_t owner) override;
-  std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key,
-                                    TxnId writer) override;
+  std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key, TxnId writer,
+                                    bool replaces = true) override;
   void release_siread(TxnId txn) override;
   SireadLocks& siread_locks() { return siread_; }
 

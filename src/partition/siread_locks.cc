@@ -8,13 +8,14 @@ namespace hf::partition {
 using partition_api::KeySpace;
 using partition_api::TxnId;
 
-void SireadLocks::lock_key(TxnId txn, const KeySpace& space, const std::string& key) {
+void SireadLocks::lock_key(TxnId txn, const KeySpace& space, const std::string& key,
+                           partition_api::Timestamp read_ts) {
   std::lock_guard g(mu_);
   SpaceId sid = space_id(space);
   auto& tl = txns_[txn];
   if (tl.whole.count(sid)) return;
   auto& sp = spaces_[sid];
-  if (!sp.keys[key].insert(txn).second) return;
+  if (!sp.keys[key].emplace(txn, read_ts).second) return;
   auto& held = tl.by_space[sid];
   held.push_back(Held{false, key, {}});
   if (held.size() > kMaxLocksPerSpace) promote(txn, sid, tl);
@@ -73,8 +74,8 @@ void SireadLocks::drop_held(TxnId txn, SpaceId sid, const std::vector<Held>& hel
   }
 }
 
-std::vector<TxnId> SireadLocks::holders(const KeySpace& space, const std::string& key,
-                                        TxnId except) const {
+std::vector<TxnId> SireadLocks::holders(const KeySpace& space, const std::string& key, TxnId except,
+                                        partition_api::Timestamp overwritten_ts) const {
   std::vector<TxnId> out;
   std::lock_guard g(mu_);
   auto sit = spaces_.find(space_id(space));
@@ -84,7 +85,9 @@ std::vector<TxnId> SireadLocks::holders(const KeySpace& space, const std::string
     if (t != except) out.push_back(t);
   };
   if (auto k = sp.keys.find(key); k != sp.keys.end()) {
-    for (TxnId t : k->second) add(t);
+    for (const auto& [t, read_ts] : k->second) {
+      if (overwritten_ts == 0 || read_ts >= overwritten_ts) add(t);
+    }
   }
   for (auto r = sp.ranges.begin(); r != sp.ranges.end() && r->first <= key; ++r) {
     if (r->second.end.empty() || key < r->second.end) add(r->second.txn);

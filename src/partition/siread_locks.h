@@ -6,6 +6,8 @@
 //   - a key: get() of that key, found or not (a later insert of the key conflicts);
 //   - a key range [start, end): a bounded scan (an insert into the range conflicts);
 //   - the whole keyspace: an unbounded scan (PostgreSQL's relation lock after a seq scan).
+// A key lock remembers the reader's snapshot, so a writer replacing a newer version than the
+// reader saw does not count it (see holders()).
 // Memory is bounded per transaction and keyspace: past kMaxLocksPerSpace key/range locks, a
 // transaction's locks in that keyspace are promoted to one whole-keyspace lock (PostgreSQL
 // promotes tuple -> page -> relation the same way). Locks stay until release(txn): the
@@ -29,15 +31,20 @@ class SireadLocks {
  public:
   static constexpr size_t kMaxLocksPerSpace = 512;
 
+  // read_ts: the reader's snapshot (which version of the key it saw).
   void lock_key(partition_api::TxnId txn, const partition_api::KeySpace& space,
-                const std::string& key);
+                const std::string& key, partition_api::Timestamp read_ts = 0);
   // Empty start and end: the whole keyspace.
   void lock_range(partition_api::TxnId txn, const partition_api::KeySpace& space,
                   const std::string& start, const std::string& end);
-  // Holders other than `except` of a lock covering (space, key), each once.
+  // Holders other than `except` of a lock covering (space, key), each once. `overwritten_ts`:
+  // the commit timestamp of the live version the writer replaces (0: none, an insert). A key
+  // lock taken by a snapshot older than that version is on a version already overwritten,
+  // as PostgreSQL's tuple lock is on the tuple version read: its rw-conflict went to the
+  // version's writer, not to this one. Range and keyspace locks always count.
   std::vector<partition_api::TxnId> holders(const partition_api::KeySpace& space,
-                                            const std::string& key,
-                                            partition_api::TxnId except) const;
+                                            const std::string& key, partition_api::TxnId except,
+                                            partition_api::Timestamp overwritten_ts = 0) const;
   void release(partition_api::TxnId txn);
   size_t lock_count() const;  // for tests
 
@@ -52,7 +59,7 @@ class SireadLocks {
   };
   struct Space {
     std::set<partition_api::TxnId> whole;
-    std::map<std::string, std::set<partition_api::TxnId>> keys;
+    std::map<std::string, std::map<partition_api::TxnId, partition_api::Timestamp>> keys;
     std::multimap<std::string, Range> ranges;  // by start
   };
   struct Held {  // one key or range lock of a transaction, for release

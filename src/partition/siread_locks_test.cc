@@ -44,6 +44,17 @@ TEST(SireadLocks, ManyLocksPromoteToTheKeyspace) {
   EXPECT_EQ(l.lock_count(), 1u);
 }
 
+// A key lock is on the version the reader saw: replacing a newer one is not its conflict.
+TEST(SireadLocks, KeyLockOnAnOverwrittenVersionDoesNotCount) {
+  SireadLocks l;
+  l.lock_key(1, kA, "k", /*read_ts=*/10);
+  l.lock_key(2, kA, "k", /*read_ts=*/20);
+  l.lock_range(3, kA, "a", "z");  // a range counts whatever the version
+  EXPECT_EQ(l.holders(kA, "k", 0, /*overwritten_ts=*/15), (V{2, 3}));
+  EXPECT_EQ(l.holders(kA, "k", 0, /*overwritten_ts=*/5), (V{1, 2, 3}));
+  EXPECT_EQ(l.holders(kA, "k", 0, /*insert*/ 0), (V{1, 2, 3}));
+}
+
 TEST(SireadLocks, ReleaseDropsEverything) {
   SireadLocks l;
   l.lock_key(1, kA, "k");

@@ -349,10 +349,13 @@ class Partition {
   // SIREAD locks are taken by serializable reads (ReadView::serializable) and belong to the
   // partition that owns the keys. The transactions other than `writer` whose SIREAD locks
   // cover (space, key) (a point lock on the key, a range holding it, the whole keyspace): the
-  // writer's coordinator flags rw-conflicts reader -> writer ("conflict in").
+  // writer's coordinator flags rw-conflicts reader -> writer ("conflict in"). replaces: the
+  // write replaces the key's live version, and a key lock taken on an older version (already
+  // overwritten by another writer) does not count, as PostgreSQL's tuple lock is on the
+  // version read; false for a uniqueness check (PostgreSQL checks the index page).
   virtual std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key,
-                                            TxnId writer) {
-    (void)space, (void)key, (void)writer;
+                                            TxnId writer, bool replaces = true) {
+    (void)space, (void)key, (void)writer, (void)replaces;
     return {};
   }
   // Drops every SIREAD lock of txn (when no concurrent transaction can need them any more).
