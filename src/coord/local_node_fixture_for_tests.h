@@ -29,7 +29,9 @@ class LocalNodeFixture : public ::testing::Test {
     node_ = partition::open_local_node(dir_, 8);
     auto c = node_->clock();
     txns_ = make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
-    node_->attach(&txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); });
+    node_->attach(
+        &txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); },
+        &txns_->ssi_sink());
   }
   void TearDown() override {
     txns_.reset();

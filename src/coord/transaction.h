@@ -8,8 +8,15 @@
 // entries), so it never depends on where a partition lives.
 //
 // Snapshots. READ COMMITTED takes a new snapshot at each start_statement(); REPEATABLE READ
-// and SERIALIZABLE take one at the first statement. A snapshot is the published commit
-// timestamp: every commit at or below it is durable and visible, none above it is.
+// and SERIALIZABLE take one at the first statement.
+//
+// SERIALIZABLE adds Serializable Snapshot Isolation (coord/ssi.h): reads take SIREAD locks in
+// the partitions (ReadView::serializable), writes ask the partition which concurrent readers
+// hold SIREAD locks on the key, and the coordinator's conflict graph fails a transaction with
+// 40001 "could not serialize access due to read/write dependencies among transactions" when
+// a dangerous structure appears (at a read, a write or commit, as PostgreSQL does). A snapshot is
+// the published commit timestamp: every commit at or below it is durable and visible, none above it
+// is.
 //
 // Commit protocol (one node today, many later):
 //   1. prepare() on every participant partition (intents durable where needed);
@@ -104,6 +111,9 @@ class LockSession {
   // the transaction it runs (0: none).
   virtual int32_t pid_of(uint64_t vertex) = 0;
   virtual uint64_t txn_of(uint64_t vertex) = 0;
+  // The session's cancel token, for waits outside the lock table (a SERIALIZABLE READ ONLY
+  // DEFERRABLE transaction waiting for a safe snapshot). Added for SSI; may be null.
+  virtual runtime::CancelToken* wait_cancel() { return nullptr; }
 };
 
 // How to wait for a row lock.
@@ -129,6 +139,13 @@ class Transaction {
   // Reads at the statement's view.
   virtual std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
                                         const std::string& key) = 0;
+  // get() without SERIALIZABLE's SIREAD lock and conflict-out check: the uniqueness checks
+  // of a write, which PostgreSQL makes with a dirty snapshot that leaves no predicate lock.
+  // Added for SSI; the default reads with get().
+  virtual std::optional<RowVersion> probe(const KeySpace& space, const std::string& routing,
+                                          const std::string& key) {
+    return get(space, routing, key);
+  }
   // Rows with start <= key < end (empty: unbounded), merged across partitions in key order.
   // With `routing` set, only the partition that routing key hashes to is read.
   virtual std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
@@ -163,6 +180,15 @@ class Transaction {
   virtual void rollback_to(SubId sub) = 0;
   virtual void release(SubId sub) = 0;
 
+  // SERIALIZABLE: the rw-conflict check of a write of (space, key) without writing it.
+  // PostgreSQL runs it before reporting a unique violation, so that a key this transaction's
+  // concurrent readers depended on fails with 40001 rather than 23505. Throws 40001. Added for
+  // SSI; the default (test doubles, other isolation levels) does nothing.
+  virtual void check_write_conflict(const KeySpace& space, const std::string& routing,
+                                    const std::string& key) {
+    (void)space, (void)routing, (void)key;
+  }
+
   // MAY SUSPEND (durable commit). Throws SqlError when the commit fails (then aborted).
   virtual void commit() = 0;
   virtual void abort() = 0;
@@ -196,6 +222,9 @@ class Transaction {
 struct BeginOptions {
   Isolation isolation = Isolation::kReadCommitted;
   bool read_only = false;
+  // SERIALIZABLE READ ONLY DEFERRABLE: the first statement waits for a safe snapshot (one no
+  // serializable read-write transaction can make part of an anomaly), then runs without SSI.
+  bool deferrable = false;
   LockSession* session = nullptr;  // added (issue 4); outlives the transaction; may be null
 };
 
@@ -217,6 +246,12 @@ class TxnManager {
   // Who blocks any of `owners` (a session's transaction and its session owner id), in
   // every partition: conflicting holders and conflicting waiters ahead (pg_blocking_pids).
   virtual std::vector<Blocker> blockers(const std::vector<uint64_t>& owners) = 0;
+  // While `txn` (SERIALIZABLE READ ONLY DEFERRABLE) waits for a safe snapshot: the read-write
+  // serializable transactions it waits for (pg_safe_snapshot_blocking_pids). Added for SSI.
+  virtual std::vector<TxnId> safe_snapshot_blockers(TxnId txn) {
+    (void)txn;
+    return {};
+  }
 };
 
 }  // namespace hf::coord

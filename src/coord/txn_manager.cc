@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "coord/ssi.h"
 
 namespace hf::coord {
 
@@ -160,6 +161,24 @@ class MergeCursor final : public RowCursor {
   bool primed_ = false;
 };
 
+// A serializable transaction's cursor: raises the 40001 a read found (a conflict out to a
+// prepared pivot, or being doomed) at the row that found it, as PostgreSQL does.
+class SsiCursor final : public RowCursor {
+ public:
+  SsiCursor(std::unique_ptr<RowCursor> in, SsiGraph* g, TxnId txn)
+      : in_(std::move(in)), g_(g), txn_(txn) {}
+  std::optional<RowVersion> next() override {
+    auto r = in_->next();
+    g_->after_read(txn_, r.has_value());
+    return r;
+  }
+
+ private:
+  std::unique_ptr<RowCursor> in_;
+  SsiGraph* g_;
+  TxnId txn_;
+};
+
 class ManagerImpl;
 
 class TransactionImpl final : public Transaction {
@@ -172,9 +191,16 @@ class TransactionImpl final : public Transaction {
   Isolation isolation() const override { return opts_.isolation; }
   bool read_only() const override { return opts_.read_only; }
   void start_statement() override;
-  ReadView view() const override { return ReadView{read_ts_, id_, cid_}; }
+  ReadView view() const override { return ReadView{read_ts_, id_, cid_, ssi_}; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
                                 const std::string& key) override;
+  std::optional<RowVersion> probe(const KeySpace& space, const std::string& routing,
+                                  const std::string& key) override {
+    ensure_snapshot();
+    ReadView v = view();
+    v.serializable = false;
+    return part(routing).get(space, key, v);
+  }
   std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                   const std::string& end, bool reverse,
                                   const std::optional<std::string>& routing) override;
@@ -187,6 +213,8 @@ class TransactionImpl final : public Transaction {
                   std::optional<Version> expected) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
              const std::optional<std::string>& value) override;
+  void check_write_conflict(const KeySpace& space, const std::string& routing,
+                            const std::string& key) override;
   SubId begin_subtransaction() override;
   void rollback_to(SubId sub) override;
   void release(SubId sub) override;
@@ -230,6 +258,10 @@ class TransactionImpl final : public Transaction {
   std::unordered_map<uint64_t, SubId> table_locks_;
   bool done_ = false;
   bool committed_ = false;
+  // SERIALIZABLE: ssi_ while the SSI graph tracks this transaction (reads take SIREAD locks);
+  // ssi_known_ once it was registered there (commit/abort must tell it).
+  bool ssi_ = false;
+  bool ssi_known_ = false;
   std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
 };
 
@@ -239,7 +271,10 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
       : parts_(std::move(parts)),
         next_txn_(o.first_txn_id),
         last_txn_(o.last_txn_id),
-        published_(o.start_ts) {
+        published_(o.start_ts),
+        ssi_([this](TxnId t) {
+          for (Partition* p : parts_) p->release_siread(t);
+        }) {
     for (size_t i = 0; i < parts_.size(); ++i) {
       if (parts_[i]->id() != i) {
         throw SqlError(sqlstate::kInternalError, "partition ids must be 0..n-1 in order");
@@ -264,6 +299,20 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   Timestamp oldest_snapshot() const override {
     std::lock_guard g(mu_);
     return snapshots_.empty() ? published_.load(std::memory_order_relaxed) : *snapshots_.begin();
+  }
+  partition_api::SsiConflictSink& ssi_sink() override { return ssi_; }
+  size_t ssi_tracked() const override { return ssi_.size(); }
+  SsiGraph& ssi() { return ssi_; }
+  std::vector<TxnId> safe_snapshot_blockers(TxnId txn) override {
+    return ssi_.safe_snapshot_blockers(txn);
+  }
+  // Drops txn's registered snapshot (a DEFERRABLE transaction retrying with a new one).
+  void drop_snapshot(TxnId txn) {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end() || !it->second.has_snapshot) return;
+    snapshots_.erase(snapshots_.find(it->second.snapshot));
+    it->second.has_snapshot = false;
   }
   uint32_t route(std::string_view routing) const override {
     return static_cast<uint32_t>(routing_hash(routing) % parts_.size());
@@ -351,6 +400,7 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   mutable std::mutex mu_;  // guards txns_, snapshots_, and ordering of published_ updates
   std::unordered_map<TxnId, Entry> txns_;
   std::multiset<Timestamp> snapshots_;
+  SsiGraph ssi_;  // last: its release callback uses parts_
 };
 
 // ---- TransactionImpl ----
@@ -365,18 +415,35 @@ TransactionImpl::~TransactionImpl() {
 }
 
 void TransactionImpl::ensure_snapshot() {
-  if (!have_snapshot_) {
+  if (have_snapshot_) return;
+  if (opts_.isolation == Isolation::kSerializable) {
+    // Registered with the SSI graph atomically with reading the published timestamp.
+    runtime::CancelToken* cancel = opts_.session ? opts_.session->wait_cancel() : nullptr;
+    auto snap = m_->ssi().begin(
+        id_, opts_.read_only, opts_.deferrable, [&] { return m_->take_snapshot(id_); },
+        [&] { m_->drop_snapshot(id_); }, cancel);
+    if (snap.cancelled) {
+      LockWait w;
+      w.cancel = cancel;
+      throw_lock_outcome(LockOutcome::kCancelled, w, {}, opts_.session);
+    }
+    read_ts_ = snap.read_ts;
+    ssi_ = ssi_known_ = snap.tracked;
+  } else {
     read_ts_ = m_->take_snapshot(id_);
-    have_snapshot_ = true;
   }
+  have_snapshot_ = true;
 }
 
 void TransactionImpl::start_statement() {
   ++cid_;
-  if (opts_.isolation == Isolation::kReadCommitted || !have_snapshot_) {
+  if (opts_.isolation == Isolation::kReadCommitted) {
     read_ts_ = m_->take_snapshot(id_);
     have_snapshot_ = true;
   }
+  ensure_snapshot();
+  // A read-only transaction whose snapshot became safe stops taking SIREAD locks.
+  if (ssi_) ssi_ = m_->ssi().tracking(id_);
 }
 
 Partition& TransactionImpl::part(const std::string& routing, uint32_t* idx) {
@@ -388,7 +455,9 @@ Partition& TransactionImpl::part(const std::string& routing, uint32_t* idx) {
 std::optional<RowVersion> TransactionImpl::get(const KeySpace& space, const std::string& routing,
                                                const std::string& key) {
   ensure_snapshot();
-  return part(routing).get(space, key, view());
+  auto r = part(routing).get(space, key, view());
+  if (ssi_) m_->ssi().after_read(id_, r.has_value());
+  return r;
 }
 
 std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const std::string& start,
@@ -401,12 +470,19 @@ std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const st
   req.end = end;
   req.view = view();
   req.reverse = reverse;
-  if (routing) return part(*routing).scan(req);
-  if (m_->size() == 1) return m_->partition(0).scan(req);
-  std::vector<std::unique_ptr<RowCursor>> cursors;
-  cursors.reserve(m_->size());
-  for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
-  return std::make_unique<MergeCursor>(std::move(cursors), reverse);
+  std::unique_ptr<RowCursor> c;
+  if (routing) {
+    c = part(*routing).scan(req);
+  } else if (m_->size() == 1) {
+    c = m_->partition(0).scan(req);
+  } else {
+    std::vector<std::unique_ptr<RowCursor>> cursors;
+    cursors.reserve(m_->size());
+    for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
+    c = std::make_unique<MergeCursor>(std::move(cursors), reverse);
+  }
+  if (ssi_) c = std::make_unique<SsiCursor>(std::move(c), &m_->ssi(), id_);
+  return c;
 }
 
 std::unique_ptr<RowCursor> TransactionImpl::scan_latest(const KeySpace& space,
@@ -540,7 +616,15 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
   uint32_t idx = 0;
   Partition& p = part(routing, &idx);
   touched_[idx] |= kWrote | kLocked;
+  // SSI "conflict in", before the write as PostgreSQL checks it.
+  if (ssi_known_) m_->ssi().write_conflicts(id_, p.siread_holders(space, key, id_));
   p.write(id_, current_sub(), cid_, space, key, value);
+}
+
+void TransactionImpl::check_write_conflict(const KeySpace& space, const std::string& routing,
+                                           const std::string& key) {
+  if (!ssi_known_) return;
+  m_->ssi().write_conflicts(id_, part(routing).siread_holders(space, key, id_, false));
 }
 
 SubId TransactionImpl::begin_subtransaction() {
@@ -589,11 +673,20 @@ void TransactionImpl::commit() {
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i] & kWrote) writers.push_back(static_cast<PartitionId>(i));
   }
+  if (ssi_known_) {
+    try {
+      m_->ssi().precommit(id_);  // 40001 when committing would allow an anomaly
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
   if (writers.empty()) {
     // Nothing to make durable: just release the locks (FOR UPDATE without writes).
     for (size_t i = 0; i < touched_.size(); ++i) {
       if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
     }
+    if (ssi_known_) m_->ssi().commit(id_, false, {});
     undo_.clear();
     finish();
     return;
@@ -608,7 +701,12 @@ void TransactionImpl::commit() {
     abort();
     throw;
   }
-  Timestamp ts = m_->assign_commit(id_);
+  Timestamp ts = 0;
+  if (ssi_known_) {
+    m_->ssi().commit(id_, true, [&] { return ts = m_->assign_commit(id_); });
+  } else {
+    ts = m_->assign_commit(id_);
+  }
   committed_ = true;  // past the commit point: never abort from here on
   undo_.clear();
   PartitionId anchor = writers.front();
@@ -637,6 +735,7 @@ void TransactionImpl::abort() {
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
   }
+  if (ssi_known_) m_->ssi().aborted(id_);
   finish();
   run_undo(0);
 }

@@ -5,6 +5,7 @@
 //   - the transaction table: live transactions' state, answering partitions' "did txn X
 //     commit?" (TxnStatusOracle; unknown TxnId = aborted), and the oldest snapshot still in
 //     use (the GC horizon);
+//   - the SSI conflict graph of serializable transactions (coord/ssi.h);
 //   - routing: partition = fnv1a64(routing key) % partition_count (part of the on-disk
 //     format: keys carry their partition id).
 // Thread-safe. Transactions it hands out are used by one fiber each.
@@ -34,6 +35,10 @@ class LocalTxnManager : public TxnManager {
   virtual Timestamp oldest_snapshot() const = 0;
   // The partition a routing key lives in.
   virtual uint32_t route(std::string_view routing) const = 0;
+  // The SSI conflict graph (coord/ssi.h): partitions report what serializable reads skip.
+  virtual partition_api::SsiConflictSink& ssi_sink() = 0;
+  // Serializable transactions the SSI graph still tracks (tests, memory).
+  virtual size_t ssi_tracked() const = 0;
 };
 
 // The stable routing hash (FNV-1a, 64 bit). Part of the on-disk format.

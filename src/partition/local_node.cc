@@ -83,9 +83,11 @@ RecoveredClock LocalNode::clock() const {
 }
 
 void LocalNode::attach(partition_api::TxnStatusOracle* oracle,
-                       std::function<partition_api::Timestamp()> gc_horizon) {
+                       std::function<partition_api::Timestamp()> gc_horizon,
+                       partition_api::SsiConflictSink* ssi) {
   for (auto& p : partitions_) {
     p->set_oracle(oracle);
+    p->set_ssi_sink(ssi);
     p->set_gc_horizon(gc_horizon);
   }
 }

@@ -55,8 +55,10 @@ class LocalNode {
   RecoveredClock clock() const;
   // Connects the partitions to the coordinator's transaction table (who committed?) and
   // to the GC horizon (the oldest snapshot any transaction may still read at).
+  // ssi: the coordinator's SSI conflict graph, told what serializable reads skip (may be null).
   void attach(partition_api::TxnStatusOracle* oracle,
-              std::function<partition_api::Timestamp()> gc_horizon);
+              std::function<partition_api::Timestamp()> gc_horizon,
+              partition_api::SsiConflictSink* ssi = nullptr);
   storage::Engine& engine() { return *engine_; }
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.

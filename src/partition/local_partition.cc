@@ -123,11 +123,29 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
 
 std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
                                               const ReadView& view) {
+  // The SIREAD lock first: a writer that comes after the read must find it.
+  if (view.serializable && view.txn != 0) siread_.lock_key(view.txn, space, key, view.read_ts);
   return store_.get(space, key, view);
 }
 
 std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
+  if (req.view.serializable && req.view.txn != 0) {
+    siread_.lock_range(req.view.txn, req.space, req.start, req.end);
+  }
   return store_.scan(req);
+}
+
+std::vector<TxnId> LocalPartition::siread_holders(const KeySpace& space, const std::string& key,
+                                                  TxnId writer, bool replaces) {
+  if (!replaces) return siread_.holders(space, key, writer);
+  // The live version the write replaces (a deleted one is not replaced: an insert).
+  LatestState st = store_.latest(space, key);
+  Timestamp overwritten = st.newest.deleted ? 0 : st.newest.commit_ts;
+  return siread_.holders(space, key, writer, overwritten);
+}
+
+void LocalPartition::release_siread(TxnId txn) {
+  siread_.release(txn);
 }
 
 LatestState LocalPartition::latest(const KeySpace& space, const std::string& key) {

@@ -32,6 +32,8 @@
 //     each is removed under a NOWAIT row lock of owner kPruneOwner, skipped if anybody holds
 //     or awaits the row's lock. Runs on the scanning thread when its cursor is destroyed (or
 //     every mvcc::kPruneBatch dead keys); one pruner per partition at a time, others skip.
+//   - SERIALIZABLE: get()/scan() with ReadView::serializable take SIREAD locks (siread_locks.h)
+//     and report skipped writes to the SsiConflictSink; siread_holders() answers a writer.
 //   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
 //     removes every sub >= first, so a released child's writes and locks (ids above its
 //     parent's) go exactly when its parent or an ancestor is rolled back.
@@ -47,6 +49,7 @@
 
 #include "partition/locks/lock_table.h"
 #include "partition/mvcc/store.h"
+#include "partition/siread_locks.h"
 #include "partition_api/partition.h"
 
 namespace hf::partition {
@@ -68,6 +71,7 @@ class LocalPartition final : public Partition {
   void set_siblings(const std::vector<LocalPartition*>* siblings) { siblings_ = siblings; }
   void set_oracle(TxnStatusOracle* oracle) { store_.set_oracle(oracle); }
   void set_gc_horizon(std::function<Timestamp()> f) { store_.set_gc_horizon(std::move(f)); }
+  void set_ssi_sink(SsiConflictSink* sink) { store_.set_ssi_sink(sink); }
 
   PartitionId id() const override { return id_; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
@@ -87,6 +91,10 @@ class LocalPartition final : public Partition {
   void release_owner(uint64_t owner) override;
   std::vector<LockEntry> lock_view() override;
   std::vector<Blocker> blockers(uint64_t owner) override;
+  std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key, TxnId writer,
+                                    bool replaces = true) override;
+  void release_siread(TxnId txn) override;
+  SireadLocks& siread_locks() { return siread_; }
 
   // Removes those of the records at `rks` (storage 'r' keys) that are dead at the GC horizon
   // and whose row lock is free; returns how many, and sets (*pruned)[i] for each removed
@@ -120,6 +128,7 @@ class LocalPartition final : public Partition {
   PartitionId id_;
   mvcc::MvccStore store_;
   locks::LockTable locks_;
+  SireadLocks siread_;
   const std::vector<LocalPartition*>* siblings_ = nullptr;
   mutable std::mutex mu_;  // guards txns_
   std::unordered_map<TxnId, TxnWrites> txns_;

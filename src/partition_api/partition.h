@@ -65,6 +65,12 @@ struct ReadView {
   Timestamp read_ts = 0;  // committed versions with commit_ts <= read_ts are visible
   TxnId txn = 0;          // 0: a read outside any transaction's own writes
   CommandId cid = 0;
+  // SERIALIZABLE (SSI): the read takes SIREAD locks for `txn` in the partition (a point lock
+  // for get(), a key-range lock for scan(), the whole keyspace for an unbounded scan) and
+  // reports to the partition's SsiConflictSink every write it skips that the snapshot cannot
+  // see: another transaction's pending intent or a version committed after read_ts (the
+  // rw-antidependency "conflict out" of PostgreSQL's SSI).
+  bool serializable = false;
 };
 
 // One row as a read returns it.
@@ -280,6 +286,18 @@ class TxnStatusOracle {
   virtual TxnStatus status(TxnId txn) = 0;
 };
 
+// SERIALIZABLE (SSI). The conflict graph lives with the coordinator; partitions report what
+// their serializable reads skipped. In-process only today: a remote partition would send these
+// as messages to the reader's coordinator. Called outside every partition mutex; never suspends.
+class SsiConflictSink {
+ public:
+  virtual ~SsiConflictSink() = default;
+  // A serializable read by `reader` skipped a pending intent of `writer`.
+  virtual void read_skipped_intent(TxnId reader, TxnId writer) = 0;
+  // A serializable read by `reader` skipped a version committed at `commit_ts` (> its snapshot).
+  virtual void read_skipped_commit(TxnId reader, Timestamp commit_ts) = 0;
+};
+
 class Partition {
  public:
   virtual ~Partition() = default;
@@ -326,6 +344,22 @@ class Partition {
   virtual std::vector<LockEntry> lock_view() = 0;
   // If `owner` waits in this partition: who blocks it (pg_blocking_pids).
   virtual std::vector<Blocker> blockers(uint64_t owner) = 0;
+
+  // ---- SERIALIZABLE (SSI) SIREAD locks ----
+  // SIREAD locks are taken by serializable reads (ReadView::serializable) and belong to the
+  // partition that owns the keys. The transactions other than `writer` whose SIREAD locks
+  // cover (space, key) (a point lock on the key, a range holding it, the whole keyspace): the
+  // writer's coordinator flags rw-conflicts reader -> writer ("conflict in"). replaces: the
+  // write replaces the key's live version, and a key lock taken on an older version (already
+  // overwritten by another writer) does not count, as PostgreSQL's tuple lock is on the
+  // version read; false for a uniqueness check (PostgreSQL checks the index page).
+  virtual std::vector<TxnId> siread_holders(const KeySpace& space, const std::string& key,
+                                            TxnId writer, bool replaces = true) {
+    (void)space, (void)key, (void)writer, (void)replaces;
+    return {};
+  }
+  // Drops every SIREAD lock of txn (when no concurrent transaction can need them any more).
+  virtual void release_siread(TxnId txn) { (void)txn; }
 };
 
 }  // namespace hf::partition_api

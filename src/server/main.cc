@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
     auto clock = node->clock();
     auto txns = hf::coord::make_txn_manager(
         node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
-    node->attach(&txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); });
+    node->attach(
+        &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
+        &txns->ssi_sink());
     spdlog::info("storage open at {} ({} partitions, boot epoch {}, {} commits recovered)",
                  data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits());
 

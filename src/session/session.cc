@@ -468,6 +468,7 @@ class SessionImpl final : public Session,
         std::max<int64_t>(1, settings_.milliseconds("deadlock_timeout")));
   }
   partition_api::LockWaitObserver* wait_observer() override { return this; }
+  runtime::CancelToken* wait_cancel() override { return &cancel_; }
   void lock_failed(coord::LockOutcome o, coord::WaitPolicy policy) override {
     auto& m = activity::lock_metrics();
     switch (o) {
@@ -714,6 +715,8 @@ class SessionImpl final : public Session,
                                      .value_or(coord::Isolation::kReadCommitted));
     opts.read_only =
         next_read_only_.value_or(settings_.get("default_transaction_read_only") == "on");
+    opts.deferrable =
+        next_deferrable_.value_or(settings_.get("default_transaction_deferrable") == "on");
     opts.session = this;
     txn_ = services_.txns().begin(opts);
     if (!xact_start_us_) xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : now_us_since_2000();
@@ -742,6 +745,7 @@ class SessionImpl final : public Session,
     savepoints_.clear();
     next_isolation_.reset();
     next_read_only_.reset();
+    next_deferrable_.reset();
     xact_start_us_ = 0;
     info_.xact_start_us = 0;
     info_.txn_id = 0;
@@ -865,6 +869,7 @@ class SessionImpl final : public Session,
           if (!txn_) {
             if (auto iso = parse_isolation(raw.isolation)) next_isolation_ = iso;
             if (raw.read_only) next_read_only_ = raw.read_only;
+            if (raw.deferrable) next_deferrable_ = raw.deferrable;
           }
         }
         if (tag.empty()) tag = "BEGIN";
@@ -1107,6 +1112,7 @@ class SessionImpl final : public Session,
   std::vector<Savepoint> savepoints_;
   std::optional<coord::Isolation> next_isolation_;
   std::optional<bool> next_read_only_;
+  std::optional<bool> next_deferrable_;  // BEGIN ... DEFERRABLE (SERIALIZABLE READ ONLY)
   int64_t xact_start_us_ = 0;
   int64_t stmt_start_us_ = 0;
   runtime::Deadline lock_deadline_ = runtime::Deadline::max();

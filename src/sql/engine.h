@@ -66,8 +66,9 @@ struct RawStatement {
   // not given; read_only: nullopt if not given.
   std::string isolation;
   std::optional<bool> read_only;
-  bool chain = false;  // COMMIT/ROLLBACK AND CHAIN
-  std::string name;    // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
+  std::optional<bool> deferrable;  // DEFERRABLE / NOT DEFERRABLE; nullopt if not given
+  bool chain = false;              // COMMIT/ROLLBACK AND CHAIN
+  std::string name;  // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
   std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT
   bool is_local = false;            // SET LOCAL
   bool set_transaction = false;     // SET TRANSACTION / SET SESSION CHARACTERISTICS

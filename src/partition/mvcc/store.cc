@@ -33,6 +33,7 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   if (dead_ts) *dead_ts = 0;
   Record r;
   Visibility v;
+  bool intent_dead = false;
   for (int attempt = 0;; ++attempt) {
     if (!decode_record(buf, &r)) corrupt(rk);
     v = visible(r, view, oracle_, dead_below_);
@@ -47,9 +48,11 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
       r = std::move(again);
       v = visible(r, ReadView{view.read_ts, view.txn, view.cid}, nullptr, dead_below_);
       // nullptr oracle: the intent is skipped as not ours (view.txn != was here).
+      intent_dead = true;
       break;
     }
   }
+  if (view.serializable && ssi_sink_) report_skipped(r, v, view, intent_dead);
   if (v.kind == Visibility::kInvisible) {
     // Cheap here (the record is decoded): a candidate for pruning, if the view is at or
     // above the deletion. The prune sink re-checks against the GC horizon.
@@ -71,6 +74,28 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   out->visible_ts = v.kind == Visibility::kOwn ? 0 : v.ts;
   out->own_write = v.kind == Visibility::kOwn;
   return true;
+}
+
+void MvccStore::report_skipped(const Record& r, const Visibility& v, const ReadView& view,
+                               bool intent_dead) {
+  // Every write the snapshot cannot see is a rw-antidependency reader -> writer (SSI's
+  // "conflict out"): a pending intent, or a version committed after the snapshot.
+  if (r.has_intent() && r.intent_txn != view.txn && !intent_dead) {
+    if (v.newest.commit_ts > r.newest().commit_ts) {
+      if (v.newest.commit_ts > view.read_ts) {
+        ssi_sink_->read_skipped_commit(view.txn, v.newest.commit_ts);
+      }
+    } else if (!v.intent_reported_aborted) {
+      ssi_sink_->read_skipped_intent(view.txn, r.intent_txn);
+    }
+  }
+  if (r.has_committed && r.commit_ts > view.read_ts) {
+    ssi_sink_->read_skipped_commit(view.txn, r.commit_ts);
+  }
+  for (Timestamp h : r.history) {
+    if (h <= view.read_ts) break;  // newest first
+    ssi_sink_->read_skipped_commit(view.txn, h);
+  }
 }
 
 std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::string& key,

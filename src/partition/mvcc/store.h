@@ -92,6 +92,8 @@ class MvccStore {
   void set_prune_sink(PruneSink f) { prune_sink_ = std::move(f); }
   // The GC horizon: the oldest read timestamp anybody may still read at (0: unknown, no GC).
   Timestamp horizon() const { return gc_horizon_ ? gc_horizon_() : 0; }
+  // SERIALIZABLE: reads with ReadView::serializable report the writes they skip here.
+  void set_ssi_sink(partition_api::SsiConflictSink* sink) { ssi_sink_ = sink; }
 
   std::string row_key(const KeySpace& space, std::string_view key) const;
 
@@ -153,6 +155,7 @@ class MvccStore {
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);
+  void report_skipped(const Record& r, const Visibility& v, const ReadView& view, bool intent_dead);
 
   storage::Engine* engine_;
   uint16_t partition_;
@@ -164,6 +167,7 @@ class MvccStore {
   mutable std::mutex ranges_mu_;              // guards empty_ and watches_
   std::map<std::string, std::string> empty_;  // lo -> hi: no record in [lo, hi); disjoint
   std::vector<ScanWatch*> watches_;           // scans under way
+  partition_api::SsiConflictSink* ssi_sink_ = nullptr;
 };
 
 }  // namespace hf::mvcc

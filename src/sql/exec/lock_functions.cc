@@ -77,10 +77,17 @@ std::optional<Datum> lock_function(const bind::Expr& e, const std::vector<Datum>
     return Datum(ArrayPtr(v));
   }
   if (n == "pg_isolation_test_session_is_blocked") {
-    // PostgreSQL 15: blocked iff one of pg_blocking_pids(pid) is among the interesting pids
-    // (holdfast has no safe-snapshot waits to add).
+    // PostgreSQL 15: blocked iff one of pg_blocking_pids(pid) or
+    // pg_safe_snapshot_blocking_pids(pid) is among the interesting pids.
     if (args.size() < 2 || args[0].is_null() || args[1].is_null()) return Datum::Null();
     auto blockers = blocking_pids(static_cast<int32_t>(int_arg(args[0])), cx);
+    // ... and pg_safe_snapshot_blocking_pids(pid): a SERIALIZABLE READ ONLY DEFERRABLE wait.
+    if (auto info = cx.session.registry().find(static_cast<int32_t>(int_arg(args[0])));
+        info && info->txn_id) {
+      for (uint64_t t : cx.txn.manager().safe_snapshot_blockers(info->txn_id)) {
+        if (auto who = cx.session.registry().pid_of_txn(t)) blockers.push_back(*who);
+      }
+    }
     std::vector<int64_t> interesting;
     if (std::holds_alternative<std::string>(args[1].v)) {
       // An untyped '{1,2}' literal that reached us as text.

@@ -49,14 +49,16 @@ void note_write(ExecContext& cx, const coord::KeySpace& space, const std::string
 }
 
 bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string& routing,
-               const std::string& key, std::optional<std::string>* value) {
+               const std::string& key, std::optional<std::string>* value,
+               bool* invisible = nullptr) {
   auto sk = cx.stmt_keys.find(stmt_key(space, key));
   if (sk != cx.stmt_keys.end()) {
     // Written by this statement: taken (its value is not readable yet; callers that need it
     // report "cannot affect row a second time").
     return sk->second;
   }
-  auto mine = cx.txn.get(space, routing, key);
+  // A uniqueness check, not a read of the query: no SERIALIZABLE SIREAD lock (probe()).
+  auto mine = cx.txn.probe(space, routing, key);
   auto latest = cx.txn.latest(space, routing, key);
   if (latest.intent_txn == cx.txn.id()) {
     if (mine && value) *value = mine->value;
@@ -68,9 +70,20 @@ bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string&
   }
   if (latest.newest.commit_ts != 0 && !latest.newest.deleted && latest.value) {
     if (value) *value = latest.value;
+    if (invisible) *invisible = true;  // committed after the snapshot
     return true;
   }
   return false;
+}
+
+// PostgreSQL's ExecCheckTupleVisible: above READ COMMITTED, ON CONFLICT may not skip (DO
+// NOTHING) or update (DO UPDATE, which checks the same later) a conflicting row its snapshot
+// cannot see.
+void check_conflict_visible(ExecContext& cx, bool invisible) {
+  if (invisible && cx.txn.isolation() != coord::Isolation::kReadCommitted) {
+    throw SqlError(sqlstate::kSerializationFailure,
+                   "could not serialize access due to concurrent update");
+  }
 }
 
 void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& space,
@@ -429,11 +442,14 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   } else {
     key = encode_pk(table, row);
     lock_key(cx, table, space, key, key);
-    if (key_taken(cx, space, key, key, nullptr)) {
+    bool invisible = false;
+    if (key_taken(cx, space, key, key, nullptr, &invisible)) {
       if (on_conflict_index == -1 || on_conflict_index == -2) {
+        check_conflict_visible(cx, invisible);
         if (conflict_key) *conflict_key = key;
         return false;
       }
+      cx.txn.check_write_conflict(space, key, key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -452,11 +468,14 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
     if (idx.unique && !has_null) {
       lock_key(cx, table, ispace, ik, ik);
       std::optional<std::string> existing;
-      if (key_taken(cx, ispace, ik, ik, &existing)) {
+      bool invisible = false;
+      if (key_taken(cx, ispace, ik, ik, &existing, &invisible)) {
         if (on_conflict_index == static_cast<int>(i) || on_conflict_index == -2) {
+          check_conflict_visible(cx, invisible);
           if (conflict_key && existing) *conflict_key = *existing;
           return false;
         }
+        cx.txn.check_write_conflict(ispace, ik, ik);  // SSI: 40001 before 23505
         Error e;
         e.sqlstate = sqlstate::kUniqueViolation;
         e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
@@ -488,6 +507,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
   if (new_key != old_key) {
     lock_key(cx, table, space, new_key, new_key);
     if (key_taken(cx, space, new_key, new_key, nullptr)) {
+      cx.txn.check_write_conflict(space, new_key, new_key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -514,6 +534,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     cx.txn.write(ispace, ok, old_full, std::nullopt);
     lock_key(cx, table, ispace, nk, new_full);
     if (unique_layout_new && key_taken(cx, ispace, nk, nk, nullptr)) {
+      cx.txn.check_write_conflict(ispace, nk, nk);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";

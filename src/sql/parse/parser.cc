@@ -85,6 +85,7 @@ void read_transaction_modes(PgQuery__Node** opts, size_t n, RawStatement& out) {
     std::string v = const_text(d->arg);
     if (name == "transaction_isolation") out.isolation = v;
     if (name == "transaction_read_only") out.read_only = (v == "1" || v == "on" || v == "true");
+    if (name == "transaction_deferrable") out.deferrable = (v == "1" || v == "on" || v == "true");
   }
 }
 
