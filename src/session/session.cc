@@ -98,6 +98,56 @@ struct Portal {
 // lock request its group (session_lock_owner()) and deadlock_timeout, shows waits in
 // pg_stat_activity (wait_event_type 'Lock') and counts them (activity/metrics.h), and at
 // its end releases its session-level advisory locks (TxnManager::release_owner).
+
+// The startup packet's "options" (libpq's PGOPTIONS): a command line of "-c name=value" and
+// "--name=value" switches, split at unescaped whitespace (a backslash escapes the next
+// character), as PostgreSQL's pg_split_opts and process_postgres_switches read it.
+std::vector<std::pair<std::string, std::string>> split_startup_options(const std::string& text) {
+  std::vector<std::string> args;
+  std::string cur;
+  bool in_arg = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (in_arg) args.push_back(std::move(cur)), cur.clear(), in_arg = false;
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size()) c = text[++i];
+    cur.push_back(c), in_arg = true;
+  }
+  if (in_arg) args.push_back(std::move(cur));
+  std::vector<std::pair<std::string, std::string>> out;
+  auto setting = [&](std::string arg, const std::string& as_given) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      if (as_given.rfind("--", 0) == 0)
+        throw SqlError(sqlstate::kSyntaxError, "--" + arg + " requires a value");
+      throw SqlError(sqlstate::kSyntaxError, "-c " + arg + " requires a value");
+    }
+    std::string name = arg.substr(0, eq);
+    for (auto& ch : name)
+      if (ch == '-') ch = '_';
+    out.emplace_back(std::move(name), arg.substr(eq + 1));
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-c" && i + 1 < args.size()) {
+      setting(args[++i], a);
+    } else if (a.rfind("-c", 0) == 0 && a.size() > 2) {
+      setting(a.substr(2), a);
+    } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
+      setting(a.substr(2), a);
+    } else {
+      Error e;
+      e.sqlstate = sqlstate::kSyntaxError;
+      e.message = "invalid command-line argument for server process: " + a;
+      e.hint = "Try \"postgres --help\" for more information.";
+      throw SqlError(std::move(e));
+    }
+  }
+  return out;
+}
+
 class SessionImpl final : public Session,
                           public sql::SessionContext,
                           public coord::LockSession,
@@ -110,13 +160,22 @@ class SessionImpl final : public Session,
         settings_(Settings::Init{params.user, services.config().max_connections}) {
     if (!params.application_name.empty())
       settings_.set_default("application_name", params.application_name);
-    for (const auto& [name, value] : params.options) {
+    std::vector<std::pair<std::string, std::string>> startup = params.options;
+    for (const auto& [name, value] : params.options)
+      if (name == "options") {
+        try {
+          for (auto& kv : split_startup_options(value)) startup.push_back(std::move(kv));
+        } catch (const SqlError& e) {
+          throw FatalError(e.error());
+        }
+      }
+    for (const auto& [name, value] : startup) {
       // Startup options that name settings (client_encoding, DateStyle, TimeZone,
       // extra_float_digits, ...) become the session's defaults, as in PostgreSQL.
       if (name == "options" || name == "replication") continue;
       try {
         settings_.set(name, value, false, false);
-        settings_.set_default(name, settings_.get(name));
+        settings_.keep_as_default(name);
       } catch (const SqlError& e) {
         throw FatalError(e.error());
       }

@@ -452,5 +452,37 @@ TEST_F(SessionTest, IdleInTransactionTimeoutAppliesOnlyInsideABlock) {
   EXPECT_EQ(s->idle_in_transaction_timeout_ms(), 0);
 }
 
+// libpq's PGOPTIONS arrive as the startup parameter "options": a command line of -c and --
+// switches whose settings become the session's defaults (RESET returns to them).
+TEST_F(SessionTest, StartupOptionsSetDefaults) {
+  StartupParams p{"alice", "db", "app", {}};
+  p.options = {
+      {"options",
+       "-c statement_timeout=5s --lock-timeout=2s  -cextra_float_digits=2 -c my.note=a\\ b"}};
+  auto s2 = make_session(services, p);
+  auto show = [&](const std::string& name) {
+    RecordingSink out;
+    s2->simple_query("SHOW " + name, out);
+    return out.out.at(1);
+  };
+  EXPECT_EQ(show("statement_timeout"), "D 5s");
+  EXPECT_EQ(show("lock_timeout"), "D 2s");
+  EXPECT_EQ(show("extra_float_digits"), "D 2");
+  EXPECT_EQ(show("my.note"), "D a b");
+  RecordingSink out;
+  s2->simple_query("SET lock_timeout = 0; RESET lock_timeout", out);
+  EXPECT_EQ(show("lock_timeout"), "D 2s");
+
+  p.options = {{"options", "-x"}};
+  try {
+    make_session(services, p);
+    ADD_FAILURE() << "expected a fatal error";
+  } catch (const FatalError& e) {
+    EXPECT_EQ(e.error().message, "invalid command-line argument for server process: -x");
+  }
+  p.options = {{"options", "-c statement_timeout"}};
+  EXPECT_THROW(make_session(services, p), FatalError);
+}
+
 }  // namespace
 }  // namespace hf::session

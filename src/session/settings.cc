@@ -404,6 +404,11 @@ void Settings::set_default(const std::string& name, const std::string& value) {
   slot.reset_value = value;
 }
 
+void Settings::keep_as_default(const std::string& name) {
+  auto& slot = values_[lower(name)];
+  slot.reset_value = slot.current;
+}
+
 void Settings::end_transaction(bool commit) {
   for (auto& [key, u] : undo_) {
     values_[key].current = commit ? u.session_value.value_or(u.start_value) : u.start_value;

@@ -39,6 +39,9 @@ class Settings {
   // Sets a value from the startup packet or the server (no transaction scoping, becomes the
   // value RESET returns to).
   void set_default(const std::string& name, const std::string& value);
+  // The value set() just gave `name` becomes the one RESET returns to (startup options,
+  // which set() validates and converts first).
+  void keep_as_default(const std::string& name);
 
   // Transaction end: commit keeps session-level SETs and drops SET LOCAL; abort undoes all.
   void end_transaction(bool commit);
