@@ -262,7 +262,19 @@ TEST(Engine, UnsyncedWriteDoesNotWaitForAGroupCommitFsync) {
   std::filesystem::remove_all(dir);
 }
 
+// Under ThreadSanitizer, RocksDB's write-group leader copies its followers' batches into the
+// WAL and memtable, synchronised inside librocksdb, which is not instrumented: TSan sees the
+// leader read memory another thread wrote with no happens-before and reports a race that is
+// not one. The tests that pile many writers into write groups run in the normal and ASan
+// builds only.
+#if defined(__SANITIZE_THREAD__)
+#define SKIP_UNDER_TSAN() GTEST_SKIP() << "RocksDB write groups are invisible to TSan"
+#else
+#define SKIP_UNDER_TSAN() (void)0
+#endif
+
 TEST(Engine, ConcurrentSyncedWritesShareWalSyncs) {
+  SKIP_UNDER_TSAN();
   CountingEnv env;
   auto dir = temp_dir("group");
   {
@@ -322,6 +334,7 @@ TEST(Engine, SyncCoversEarlierUnsyncedWritesAndNothingLater) {
 }
 
 TEST(Engine, AcknowledgedSyncedWritesSurviveACrashUnderLoad) {
+  SKIP_UNDER_TSAN();
   // Writers keep going while the crash copy is taken; every synced write that had returned
   // before the copy, and every write of its thread before it, must be in the copy.
   CountingEnv env;
