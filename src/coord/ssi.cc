@@ -119,11 +119,7 @@ SsiGraph::Snapshot SsiGraph::begin(TxnId txn, bool read_only, bool deferrable,
       if (s == nullptr) return Snapshot{snap.read_ts, false};
       s->waiter.reset();
       safe = !s->ro_unsafe;
-      s->rolled_back = true;
-      for (Sxact* o : s->unsafe) o->unsafe.erase(s);
-      s->unsafe.clear();
-      remove(s, &rel);
-      clear_old(&rel);
+      drop_read_only(s, &rel);
     }
     release_all(rel);
     if (cancelled) return Snapshot{snap.read_ts, false, true};
@@ -140,14 +136,18 @@ bool SsiGraph::tracking(TxnId txn) {
     if (s == nullptr) return false;
     if (!s->ro_safe || !s->active()) return true;
     // ReleasePredicateLocks(isReadOnlySafe): the rest of the transaction needs no SSI.
-    s->rolled_back = true;
-    for (Sxact* o : s->unsafe) o->unsafe.erase(s);
-    s->unsafe.clear();
-    remove(s, &rel);
-    clear_old(&rel);
+    drop_read_only(s, &rel);
   }
   release_all(rel);
   return false;
+}
+
+void SsiGraph::drop_read_only(Sxact* s, std::vector<TxnId>* release) {
+  s->rolled_back = true;
+  for (Sxact* o : s->unsafe) o->unsafe.erase(s);
+  s->unsafe.clear();
+  remove(s, release);
+  clear_old(release);
 }
 
 void SsiGraph::after_read(TxnId txn, bool visited) {

@@ -105,6 +105,9 @@ class SsiGraph final : public partition_api::SsiConflictSink {
   // Drops transactions no active one overlaps; appends whose locks to release.
   void clear_old(std::vector<TxnId>* release);
   void remove(Sxact* s, std::vector<TxnId>* release);
+  // A read-only transaction that needs no more SSI (safe snapshot, or done waiting for one)
+  // leaves the graph: ends its unsafe links, is removed, and old ones are cleared.
+  void drop_read_only(Sxact* s, std::vector<TxnId>* release);
   void release_all(const std::vector<TxnId>& ids);
   Sxact* find(TxnId txn);
 
