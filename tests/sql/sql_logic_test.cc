@@ -393,5 +393,27 @@ TEST(Placement, StatementsBoundOnThePartitionKeyTouchOnePartition) {
   EXPECT_EQ(partitions_touched(h), 1u);
 }
 
+// A varchar key column compared with a text value (PostgreSQL relabels varchar to text) is
+// still a key condition: a point get, not a scan of the prefix before it.
+TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {
+  SqlHarness h("/tmp/hf-sql-varchar-key", /*counting=*/true);
+  h.exec(
+      "CREATE TABLE ce (shard_id int, workflow_id varchar(255), v int, "
+      "PRIMARY KEY (shard_id, workflow_id))");
+  h.exec("INSERT INTO ce SELECT 1, 'wf-' || g, g FROM generate_series(1, 50) g");
+  reset_counters(h);
+  auto r = h.exec("SELECT v FROM ce WHERE shard_id = 1 AND workflow_id = 'wf-' || 7");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][0], "7");
+  uint64_t gets = 0, scans = 0;
+  for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+  EXPECT_EQ(gets, 1u);
+  EXPECT_EQ(scans, 0u);
+  reset_counters(h);
+  r = h.exec("SELECT v FROM ce WHERE shard_id = 1 AND workflow_id >= 'wf-48'::text ORDER BY 1");
+  ASSERT_EQ(r.rows.size(), 8u);  // wf-48, wf-49, wf-5 .. wf-9, wf-50
+  EXPECT_EQ(r.rows[0][0], "5");
+}
+
 }  // namespace
 }  // namespace hf::sql::testing

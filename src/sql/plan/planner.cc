@@ -98,18 +98,35 @@ bool is_outer_value(const Expr& e, int known_below = 0) {
   return true;
 }
 
+// Types whose values share one key encoding and one comparison: a varchar column compared
+// with a text value (PostgreSQL relabels varchar to text and compares with texteq) is still a
+// key condition.
+bool same_key_type(Oid a, Oid b) {
+  auto texty = [](Oid t) { return t == type_oid::kText || t == type_oid::kVarchar; };
+  return a == b || (texty(a) && texty(b));
+}
+
+// The column a key condition compares: the column itself, or the column under a relabel
+// between types of one key encoding. nullptr: not a plain column.
+const Expr* key_column(const Expr& e) {
+  if (e.kind == ExprKind::kColumn) return &e;
+  if (e.kind == ExprKind::kCast && e.args.size() == 1 && e.type.typmod < 0 &&
+      e.args[0]->kind == ExprKind::kColumn && same_key_type(e.type.oid, e.args[0]->type.oid))
+    return e.args[0].get();
+  return nullptr;
+}
+
 // Column positions [offset, offset+width) bound by "col = value" conjuncts.
 void equalities(const std::vector<const Expr*>& cs, int offset, int width,
                 std::vector<std::pair<int, const Expr*>>& out, int known_below = 0) {
   for (const Expr* c : cs) {
     if (c->kind != ExprKind::kOp || c->name != "=" || c->args.size() != 2) continue;
     for (int side = 0; side < 2; ++side) {
-      const Expr& col = *c->args[side];
+      const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
-      if (col.kind == ExprKind::kColumn && col.level == 0 && col.index >= offset &&
-          col.index < offset + width && is_outer_value(val, known_below) &&
-          c->arg_types[0].oid == c->arg_types[1].oid) {
-        out.emplace_back(col.index - offset, &val);
+      if (col && col->level == 0 && col->index >= offset && col->index < offset + width &&
+          is_outer_value(val, known_below) && c->arg_types[0].oid == c->arg_types[1].oid) {
+        out.emplace_back(col->index - offset, &val);
         break;
       }
     }
@@ -142,12 +159,14 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
     if (c->kind != ExprKind::kOp || c->args.size() != 2 || c->arg_types.size() != 2) continue;
     const std::string& op = c->name;
     if (op != "<" && op != "<=" && op != ">" && op != ">=") continue;
-    if (c->arg_types[0].oid != type || c->arg_types[1].oid != type || !key_ordered(type)) continue;
+    if (!same_key_type(c->arg_types[0].oid, type) || !same_key_type(c->arg_types[1].oid, type) ||
+        !key_ordered(type))
+      continue;
     for (int side = 0; side < 2; ++side) {
-      const Expr& col = *c->args[side];
+      const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
-      if (col.kind != ExprKind::kColumn || col.level != 0 || col.index != offset + column ||
-          !is_outer_value(val, known_below) || val.type.oid != type)
+      if (!col || col->level != 0 || col->index != offset + column ||
+          !is_outer_value(val, known_below) || !same_key_type(val.type.oid, type))
         continue;
       // "value op col" reads as "col op' value" with the comparison mirrored.
       bool less = op[0] == '<';
@@ -178,7 +197,7 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     Match m;
     for (int c : cols) {
       const Expr* v = bound_value(eqs, c);
-      if (!v || v->type.oid != t.columns[c].type.oid) break;
+      if (!v || !same_key_type(v->type.oid, t.columns[c].type.oid)) break;
       m.eq.push_back(v);
     }
     if (m.eq.size() < cols.size()) {
