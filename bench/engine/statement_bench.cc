@@ -104,6 +104,24 @@ void BM_Insert(benchmark::State& state) {
 }
 BENCHMARK(BM_Insert);
 
+// Bulk loading: one INSERT ... SELECT of 10,000 rows, into a table with a primary key and
+// into one without (pgbench -i loads that way, then adds the key). Per iteration = 10,000 rows.
+void BM_BulkInsert(benchmark::State& state) {
+  auto& f = fixture();
+  static int n = 0;
+  for (auto _ : state) {
+    std::string t = "bulk" + std::to_string(n++);
+    state.PauseTiming();
+    f.h.exec("CREATE TABLE " + t + (state.range(0) ? " (aid int PRIMARY KEY" : " (aid int") +
+             ", bid int, abalance int, filler char(84))");
+    state.ResumeTiming();
+    f.h.exec("INSERT INTO " + t +
+             " SELECT g, g / 100000 + 1, 0, '' FROM generate_series(1, 10000) g");
+    ++total_iterations;
+  }
+}
+BENCHMARK(BM_BulkInsert)->Arg(0)->Arg(1);
+
 // Temporal's mutable-state update (doc temporal-sql.md §4 UPD) in one transaction.
 void BM_TemporalUpdateTransaction(benchmark::State& state) {
   auto& f = fixture();

@@ -222,7 +222,9 @@ class TransactionImpl final : public Transaction {
   void release(SubId sub) override;
   void commit() override;
   void abort() override;
-  void commit_one_phase(PartitionId writer);
+  void commit_one_phase(const std::vector<PartitionId>& writers);
+  // Whether the writers can commit in one atomic write (Partition::commit_group).
+  bool one_commit_group(const std::vector<PartitionId>& writers) const;
   void on_rollback(std::function<void()> undo) override {
     undo_.emplace_back(current_sub(), std::move(undo));
   }
@@ -769,8 +771,8 @@ void TransactionImpl::commit() {
     finish();
     return;
   }
-  if (writers.size() == 1 && !ssi_known_) {
-    commit_one_phase(writers.front());
+  if (!ssi_known_ && one_commit_group(writers)) {
+    commit_one_phase(writers);
     return;
   }
   try {
@@ -813,16 +815,27 @@ void TransactionImpl::commit() {
   m_->forget(id_);
 }
 
-// A transaction that wrote in one partition commits there in one synced write of its final
-// versions (Partition::commit_one_phase): no commit record, no intents in storage. Its
-// timestamp is reserved first (the records carry it) and published once the write is durable;
-// the partitions release its locks only after that, so nobody locks a row whose new version
-// is not yet visible. SERIALIZABLE transactions keep the two-phase path (the SSI graph assigns
+bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) const {
+  if (writers.size() == 1) return true;
+  uint64_t g = m_->partition(writers.front()).commit_group();
+  if (g == 0) return false;
+  for (PartitionId p : writers)
+    if (m_->partition(p).commit_group() != g) return false;
+  return true;
+}
+
+// A transaction whose writes are in one partition, or in partitions of one commit group (one
+// node's log), commits in one synced write of its final versions
+// (Partition::commit_one_phase): no commit record, no intents in storage. Its timestamp is
+// reserved first (the records carry it) and published once the write is durable; the
+// partitions release its locks only after that, so nobody locks a row whose new version is
+// not yet visible. SERIALIZABLE transactions keep the two-phase path (the SSI graph assigns
 // their timestamp at its commit check).
-void TransactionImpl::commit_one_phase(PartitionId writer) {
+void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) {
   Timestamp ts = m_->reserve_commit();
   try {
-    m_->partition(writer).commit_one_phase(id_, ts);
+    std::vector<PartitionId> with(writers.begin() + 1, writers.end());
+    m_->partition(writers.front()).commit_one_phase(id_, ts, with);
   } catch (...) {
     m_->complete_commit(id_, ts, false);
     abort();

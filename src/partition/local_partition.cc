@@ -1,6 +1,8 @@
 // partition/local_partition.cc — see local_partition.h.
 #include "partition/local_partition.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "runtime/fiber.h"
 #include "storage/keys.h"
@@ -208,6 +210,8 @@ std::vector<std::string> LocalPartition::written_keys(TxnId txn) const {
   if (it == txns_.end()) return out;
   out.reserve(it->second.keys.size());
   for (const auto& [k, s] : it->second.keys) out.push_back(k);
+  // In key order: a batch of neighbouring keys costs RocksDB's memtable less to insert.
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -354,27 +358,30 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
   locks_.release_all(txn);
 }
 
-void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts) {
-  std::vector<std::string> keys;
-  {
-    std::lock_guard g(mu_);
-    auto it = txns_.find(txn);
-    if (it != txns_.end()) {
-      keys.reserve(it->second.keys.size());
-      for (auto& [k, s] : it->second.keys) keys.push_back(k);
-    }
+void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
+                                      const std::vector<PartitionId>& with) {
+  std::vector<LocalPartition*> parts{this};
+  for (PartitionId p : with) {
+    if (!siblings_ || p >= siblings_->size())
+      throw SqlError(sqlstate::kInternalError, "one-phase commit with a partition of another node");
+    if (p != id_) parts.push_back((*siblings_)[p]);
   }
   rocksdb::WriteBatch batch;
-  std::vector<std::string> created;
-  store_.resolve_commit(txn, commit_ts, keys, batch, &created);
+  std::vector<std::vector<std::string>> created(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::vector<std::string> keys = parts[i]->written_keys(txn);
+    parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
+  }
   if (batch.Count() > 0) {
     // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
     runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
   }
-  store_.note_created(created);
-  std::lock_guard g(mu_);
-  auto it = txns_.find(txn);
-  if (it != txns_.end()) it->second.keys.clear();  // resolved: commit() releases the locks
+  for (size_t i = 0; i < parts.size(); ++i) {
+    parts[i]->store_.note_created(created[i]);
+    std::lock_guard g(parts[i]->mu_);
+    auto it = parts[i]->txns_.find(txn);
+    if (it != parts[i]->txns_.end()) it->second.keys.clear();  // resolved: commit() unlocks
+  }
 }
 
 void LocalPartition::abort(TxnId txn) {

@@ -24,8 +24,9 @@
 //   - commit(): one kWal batch resolving every intent (from the buffer's copy of the records
 //     written at prepare, without reading them again), then release_all in the lock table.
 //   - commit_one_phase(): one synced batch with the transaction's final versions (buffered
-//     intents resolved directly, intents already in storage resolved too), through
-//     runtime::run_blocking; the later commit() only releases the locks.
+//     intents resolved directly, intents already in storage resolved too) in this partition
+//     and in the sibling partitions named (one RocksDB, one WAL: the batch is atomic across
+//     them), through runtime::run_blocking; the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
 //   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
@@ -94,7 +95,10 @@ class LocalPartition final : public Partition {
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;
   void commit(TxnId txn, Timestamp commit_ts) override;
   void abort(TxnId txn) override;
-  void commit_one_phase(TxnId txn, Timestamp commit_ts) override;
+  void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                        const std::vector<PartitionId>& with = {}) override;
+  // The node's partitions share one RocksDB and its WAL: one group per node.
+  uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
   bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void release_owner(uint64_t owner) override;

@@ -500,6 +500,38 @@ TEST_F(PartitionTest, ABufferPastItsLimitSpillsAndStaysCorrect) {
   EXPECT_EQ(scan_keys(ts).size(), 5 * n);
 }
 
+// One-phase commit across the node's partitions: one synced batch with the final versions of
+// both, no commit record, nothing for recovery to redo; the locks go with commit().
+TEST_F(PartitionTest, OnePhaseCommitAcrossSiblingPartitions) {
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  LockRequest r1;
+  r1.space = kT;
+  r1.key = "x";
+  r1.txn = t;
+  r1.strength = LockStrength::kUpdate;
+  ASSERT_EQ(node_->partition(1).lock(r1).outcome, LockOutcome::kGranted);
+  node_->partition(1).write(t, 0, 1, kT, "x", "on p1");
+  EXPECT_EQ(p().commit_group(), node_->partition(1).commit_group());
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts, {1});
+  EXPECT_EQ(read("a", ts), "on p0");
+  EXPECT_EQ(read(node_->partition(1), "x", ts), "on p1");
+  EXPECT_EQ(read("a", ts - 1), std::nullopt);
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(t), &v));
+  TxnId other = next_txn_++;
+  EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kWouldBlock) << "locks held until commit()";
+  p().commit(t, ts);
+  node_->partition(1).commit(t, ts);
+  EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kGranted);
+  p().abort(other);
+  open();  // recovery: nothing to resolve, the versions are there
+  EXPECT_EQ(node_->recovered_commits(), 0u);
+  EXPECT_EQ(read(node_->partition(1), "x", node_->clock().start_ts), "on p1");
+}
+
 TEST_F(PartitionTest, PublishedWritesReachStorageAtOnce) {
   TxnId t = next_txn_++;
   ASSERT_EQ(lock(t, "s").outcome, LockOutcome::kGranted);

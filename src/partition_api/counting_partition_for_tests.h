@@ -53,9 +53,11 @@ class CountingPartition : public Partition {
   }
   void commit(TxnId txn, Timestamp commit_ts) override { inner_->commit(txn, commit_ts); }
   void abort(TxnId txn) override { inner_->abort(txn); }
-  void commit_one_phase(TxnId txn, Timestamp commit_ts) override {
-    inner_->commit_one_phase(txn, commit_ts);
+  void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                        const std::vector<PartitionId>& with) override {
+    inner_->commit_one_phase(txn, commit_ts, with);
   }
+  uint64_t commit_group() const override { return inner_->commit_group(); }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override {
     return inner_->lock_object(req);
   }

@@ -338,12 +338,19 @@ class Partition {
   virtual void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) = 0;
   virtual void commit(TxnId txn, Timestamp commit_ts) = 0;
   virtual void abort(TxnId txn) = 0;
-  // The commit point of a transaction that wrote in this partition only: its writes become
-  // versions at commit_ts in one synced write (no commit record: the write is atomic, so
-  // recovery has nothing to redo). MAY SUSPEND. Its locks stay held: commit(txn, commit_ts)
-  // releases them, once the coordinator has published commit_ts. Throws when the write fails
-  // (the coordinator then aborts). REQUIRES: no other partition holds writes of txn.
-  virtual void commit_one_phase(TxnId txn, Timestamp commit_ts) = 0;
+  // The commit point of a transaction whose writes are all in this partition and in `with`:
+  // they become versions at commit_ts in one synced write (no commit record: the write is
+  // atomic, so recovery has nothing to redo). MAY SUSPEND. Its locks stay held:
+  // commit(txn, commit_ts) on each partition releases them, once the coordinator has
+  // published commit_ts. Throws when the write fails (the coordinator then aborts).
+  // REQUIRES: every partition in `with` has this partition's commit_group() (a partition that
+  // can write theirs atomically with its own); no other partition holds writes of txn.
+  virtual void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                                const std::vector<PartitionId>& with = {}) = 0;
+  // Partitions with the same non-zero commit group can commit a transaction together in one
+  // atomic write (commit_one_phase with `with`): they share a node and its log. 0: none.
+  // A transaction that wrote across groups commits in two phases.
+  virtual uint64_t commit_group() const { return 0; }
 
   // ---- object locks (issue 4) ----
   // MAY SUSPEND (kBlock). Granted, kWouldBlock (NOWAIT), kTimeout, kCancelled, kDeadlock

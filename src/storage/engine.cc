@@ -47,6 +47,13 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   o.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kKeySpacePrefixLen));
   o.memtable_prefix_bloom_size_ratio = 0.05;
   o.memtable_whole_key_filtering = true;
+  // Batches (a commit, a bulk load) insert many keys of one keyspace in key order: with a
+  // per-prefix insert hint the memtable skips most of its skiplist search for them. RocksDB
+  // ignores the hint under concurrent memtable writes, so a write group's leader inserts
+  // every batch of the group.
+  o.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewCappedPrefixTransform(kKeySpacePrefixLen));
+  o.allow_concurrent_memtable_write = false;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
