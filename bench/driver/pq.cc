@@ -97,6 +97,9 @@ Connection::Connection(const std::string& conninfo) {
     throw client::PgError(client::kConnectionFailure, message);
   }
   cancel_ = PQgetCancel(conn_);
+  // NOTICEs (DROP TABLE IF EXISTS of a missing table) are not the driver's output.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 Connection::~Connection() {

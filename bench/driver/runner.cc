@@ -29,7 +29,8 @@ nlohmann::json retry_json(const client::RetryCounters& c) {
           {"failed", c.failed}};
 }
 
-void print_summary(const nlohmann::json& r, std::ostream& log) {
+void print_summary(const nlohmann::json& r, const std::vector<std::string>& kind_order,
+                   std::ostream& log) {
   log << std::fixed << std::setprecision(1);
   log << "== " << r["label"].get<std::string>() << ": " << r["clients"] << " clients, "
       << r["seconds"] << " s measured: " << r["units_per_s"].get<double>() << " "
@@ -43,7 +44,9 @@ void print_summary(const nlohmann::json& r, std::ostream& log) {
       << std::setw(10) << "mean ms" << std::setw(10) << "p50" << std::setw(10) << "p95"
       << std::setw(10) << "p99" << std::setw(10) << "max"
       << "\n";
-  for (const auto& [name, k] : r["kinds"].items()) {
+  for (const std::string& name : kind_order) {
+    if (!r["kinds"].contains(name)) continue;
+    const auto& k = r["kinds"][name];
     log << "   " << std::left << std::setw(20) << name << std::right << std::setw(8) << k["count"]
         << std::setw(10) << k["mean_ms"].get<double>() << std::setw(10) << k["p50_ms"].get<double>()
         << std::setw(10) << k["p95_ms"].get<double>() << std::setw(10) << k["p99_ms"].get<double>()
@@ -215,7 +218,7 @@ nlohmann::json run_workload(Workload& workload, const RunSettings& settings, std
       {"host", host},
       {"cores", std::thread::hardware_concurrency()},
   };
-  print_summary(report, log);
+  print_summary(report, workload.kind_names(), log);
   return report;
 }
 

@@ -592,15 +592,23 @@ void TemporalWorkload::setup(Connection& admin) {
 }
 
 void TemporalWorkload::before_run(Connection& admin) {
-  // The owning host's view of each shard: getShardQry, as at shard acquisition.
-  const Statement& get = admin.prepare("getShardQry_before_run", kGetShard);
+  // Shard acquisition, as a history host does it when it takes a shard over
+  // (context_impl.go acquireShard → renewRangeLocked(true)): read the row, then UpdateShard
+  // with range_id + 1, so that task ids of an earlier run are never handed out again.
+  const Statement& get = admin.prepare("getShardQry_acquire", kGetShard);
+  const Statement& lock = admin.prepare("lockShardQry_acquire", kLockShard);
+  const Statement& update = admin.prepare("updateShardQry_acquire", kUpdateShard);
+  std::mt19937_64 rng(seed_ ^ 0x61637175ULL);
   for (int shard = 1; shard <= shards_; ++shard) {
-    PgResult r = admin.exec(get, Params().integer(shard));
-    if (PQntuples(r.get()) != 1) {
+    if (PQntuples(admin.exec(get, Params().integer(shard)).get()) != 1) {
       throw std::runtime_error("shard " + std::to_string(shard) +
                                " is missing: run setup first (or use the same shards=N)");
     }
-    std::int64_t range = get_int(r.get(), 0, 1);
+    std::string info = random_bytes(rng, 600);
+    admin.exec("BEGIN");
+    std::int64_t range = get_int(admin.exec(lock, Params().integer(shard)).get(), 0, 0) + 1;
+    admin.exec(update, Params().integer(range).bytes(info).text(kEncoding).integer(shard));
+    admin.exec("COMMIT");
     ShardCache& cache = shard_cache_[static_cast<size_t>(shard - 1)];
     cache.range_id = range;
     cache.next_task_id = range << kRangeSizeBits;

@@ -29,15 +29,17 @@
 // current_executions.data ~100 B, history 0.3-2 KB, tasks 100-200 B, activity info 200-400 B.
 //
 // Shards: shard_id = FNV-1a(workflow_id) % shards + 1 (Temporal: farm fingerprint % N + 1).
-// Each shard's range_id is cached in the driver, as the owning history host caches it; task
-// and history transaction ids come from range_id << 20 upwards. About once per
-// `renew_every` workflows a client renews its workflow's shard first:
-// TX{ shards FOR UPDATE, range_id compared; UPDATE shards SET range_id = range_id + 1 }. The
-// renewal moves the cache forward after its UPDATE and before its COMMIT; since it holds the
-// row FOR UPDATE until then, a workflow transaction that reads the row FOR SHARE sees either
-// the old value before the renewal locked it or the new one after it committed, and the cache
-// agrees in both cases — a mismatch means a shared lock did not exclude the exclusive one.
-// Background: `membership_hosts` hosts upsert their cluster_membership row every 10-15 s.
+// Before the clients start, the driver acquires every shard as a history host does
+// (getShardQry, then TX{ FOR UPDATE; UPDATE shards SET range_id = range_id + 1 }) and caches
+// its range_id, as the owning host does; task and history transaction ids come from
+// range_id << 20 upwards, so a later run on the same data never reuses an earlier run's ids. About
+// once per `renew_every` workflows a client renews its workflow's shard first: TX{ shards FOR
+// UPDATE, range_id compared; UPDATE shards SET range_id = range_id + 1 }. The renewal moves the
+// cache forward after its UPDATE and before its COMMIT; since it holds the row FOR UPDATE until
+// then, a workflow transaction that reads the row FOR SHARE sees either the old value before the
+// renewal locked it or the new one after it committed, and the cache agrees in both cases — a
+// mismatch means a shared lock did not exclude the exclusive one. Background: `membership_hosts`
+// hosts upsert their cluster_membership row every 10-15 s.
 //
 // Client-side checks (Temporal's): range_id equal to the cache, run_id of current_executions,
 // db_record_version equal to the expected one, RowsAffected == 1, no current row at start,
