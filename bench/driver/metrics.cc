@@ -45,11 +45,13 @@ nlohmann::json LatencySamples::summary() const {
 }
 
 Metrics::Metrics(std::vector<std::string> kind_names, Clock::time_point window_start,
-                 Clock::time_point window_end)
+                 Clock::time_point window_end, std::vector<std::string> statement_names)
     : kind_names_(std::move(kind_names)),
       window_start_(window_start),
       window_end_(window_end),
-      kind_latency_(kind_names_.size()) {}
+      kind_latency_(kind_names_.size()),
+      statement_names_(std::move(statement_names)),
+      statement_latency_(statement_names_.size()) {}
 
 void Metrics::unit_done(Clock::time_point start, Clock::time_point end) {
   if (!in_window(end)) return;
@@ -92,6 +94,9 @@ void Metrics::merge(const Metrics& other) {
   unit_latency_.merge(other.unit_latency_);
   for (size_t k = 0; k < kind_latency_.size() && k < other.kind_latency_.size(); ++k) {
     kind_latency_[k].merge(other.kind_latency_[k]);
+  }
+  for (size_t k = 0; k < statement_latency_.size() && k < other.statement_latency_.size(); ++k) {
+    statement_latency_[k].merge(other.statement_latency_[k]);
   }
   for (const auto& [key, f] : other.failures_) {
     Failure& mine = failures_[key];

@@ -54,8 +54,10 @@ struct Failure {
 
 class Metrics {
  public:
+  // `statement_names`: the workload's prepared statements, for per-statement latencies
+  // (may be empty).
   Metrics(std::vector<std::string> kind_names, Clock::time_point window_start,
-          Clock::time_point window_end);
+          Clock::time_point window_end, std::vector<std::string> statement_names = {});
 
   bool in_window(Clock::time_point t) const { return t >= window_start_ && t < window_end_; }
 
@@ -66,6 +68,10 @@ class Metrics {
   // statements (without BEGIN/COMMIT).
   void kind_done(size_t kind, Clock::time_point start, Clock::time_point end, int transactions,
                  int statements);
+  // One execution of statement `statement` (an index into statement_names) that succeeded.
+  void statement_done(size_t statement, Clock::time_point start, Clock::time_point end) {
+    if (in_window(end)) statement_latency_.at(statement).add(end - start);
+  }
   // A failure, keyed by what failed and why (e.g. "wft1_started 40001 exhausted" or
   // "start check:range_id"); counted whenever it happens.
   void failure(const std::string& key, const std::string& message);
@@ -82,6 +88,8 @@ class Metrics {
   const LatencySamples& unit_latency() const { return unit_latency_; }
   const std::vector<std::string>& kind_names() const { return kind_names_; }
   const LatencySamples& kind_latency(size_t kind) const { return kind_latency_[kind]; }
+  const std::vector<std::string>& statement_names() const { return statement_names_; }
+  const LatencySamples& statement_latency(size_t s) const { return statement_latency_[s]; }
   const std::map<std::string, Failure>& failures() const { return failures_; }
   double window_seconds() const;
 
@@ -91,6 +99,8 @@ class Metrics {
   std::uint64_t units_ = 0, units_failed_ = 0, transactions_ = 0, statements_ = 0;
   LatencySamples unit_latency_;
   std::vector<LatencySamples> kind_latency_;
+  std::vector<std::string> statement_names_;
+  std::vector<LatencySamples> statement_latency_;
   std::map<std::string, Failure> failures_;
   client::RetryCounters retry_;
 };

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -52,6 +54,23 @@ void print_summary(const nlohmann::json& r, const std::vector<std::string>& kind
         << std::setw(10) << k["p95_ms"].get<double>() << std::setw(10) << k["p99_ms"].get<double>()
         << std::setw(10) << k["max_ms"].get<double>() << "\n";
   }
+  // Where a unit's time goes: the statements with the most time per unit.
+  std::vector<std::pair<double, std::string>> heavy;
+  for (const auto& [name, st] : r["statements"].items()) {
+    heavy.emplace_back(st["total_ms_per_unit"].get<double>(), name);
+  }
+  std::sort(heavy.rbegin(), heavy.rend());
+  if (!heavy.empty()) {
+    std::string unit = r["unit"].get<std::string>();
+    if (!unit.empty() && unit.back() == 's') unit.pop_back();  // "workflows" → "workflow"
+    log << "   statements with the most time per " << unit << ":\n";
+    for (size_t i = 0; i < heavy.size() && i < 8; ++i) {
+      const auto& st = r["statements"][heavy[i].second];
+      log << "     " << std::left << std::setw(42) << heavy[i].second << std::right << std::setw(8)
+          << heavy[i].first << " ms  (mean " << st["mean_ms"].get<double>() << ", p99 "
+          << st["p99_ms"].get<double>() << ", " << st["count"] << " runs)\n";
+    }
+  }
   const auto& retry = r["retry"];
   log << "   retries: " << retry["conflicts"] << " conflicts, " << retry["retries"] << " retries, "
       << retry["exhausted"] << " exhausted, " << retry["unsupported"]
@@ -101,7 +120,8 @@ nlohmann::json run_workload(Workload& workload, const RunSettings& settings, std
   const Clock::time_point window_end = window_start + seconds(settings.seconds);
   std::vector<Metrics> metrics;
   for (int i = 0; i <= settings.clients; ++i) {  // the last one is the background's
-    metrics.emplace_back(workload.kind_names(), window_start, window_end);
+    metrics.emplace_back(workload.kind_names(), window_start, window_end,
+                         workload.statement_names());
   }
   log << "== " << settings.label << ": " << workload.name() << ", " << settings.clients
       << " clients, warm-up " << settings.warmup << " s, measured " << settings.seconds << " s"
@@ -153,7 +173,7 @@ nlohmann::json run_workload(Workload& workload, const RunSettings& settings, std
   stop_background = true;
   background.join();
 
-  Metrics total(workload.kind_names(), window_start, window_end);
+  Metrics total(workload.kind_names(), window_start, window_end, workload.statement_names());
   for (const Metrics& m : metrics) total.merge(m);
 
   nlohmann::json check = nullptr;
@@ -185,6 +205,17 @@ nlohmann::json run_workload(Workload& workload, const RunSettings& settings, std
       kinds[total.kind_names()[k]] = total.kind_latency(k).summary();
     }
   }
+  nlohmann::json statements = nlohmann::json::object();
+  for (size_t k = 0; k < total.statement_names().size(); ++k) {
+    const LatencySamples& samples = total.statement_latency(k);
+    if (samples.count() == 0) continue;
+    statements[total.statement_names()[k]] = samples.summary();
+    statements[total.statement_names()[k]]["total_ms_per_unit"] =
+        total.units() ? std::round(samples.mean_micros() * static_cast<double>(samples.count()) /
+                                   static_cast<double>(total.units()) / 10.0) /
+                            100.0
+                      : 0.0;
+  }
   nlohmann::json failures = nlohmann::json::object();
   for (const auto& [key, f] : total.failures()) {
     failures[key] = {{"count", f.count}, {"example", f.example}};
@@ -209,6 +240,7 @@ nlohmann::json run_workload(Workload& workload, const RunSettings& settings, std
                      : 0.0},
       {"latency", total.unit_latency().summary()},
       {"kinds", kinds},
+      {"statements", statements},
       {"failures_total", total.failures_total()},
       {"failures", failures},
       {"retry", retry_json(total.retry())},

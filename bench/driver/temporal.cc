@@ -526,6 +526,12 @@ std::vector<std::string> TemporalWorkload::kind_names() const {
   return std::vector<std::string>(std::begin(kKindNames), std::end(kKindNames));
 }
 
+std::vector<std::string> TemporalWorkload::statement_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, sql] : statements()) names.push_back(name);
+  return names;
+}
+
 nlohmann::json TemporalWorkload::parameters() const {
   return {{"shards", shards_},
           {"renew_every", renew_every_},
@@ -672,7 +678,10 @@ class TemporalClient : public WorkloadClient {
  private:
   PgResult exec(Stmt s, const Params& params) {
     current_ = s;
-    return conn_.exec(*statements_[s], params);
+    auto start = Clock::now();
+    PgResult result = conn_.exec(*statements_[s], params);
+    if (metrics_) metrics_->statement_done(s, start, Clock::now());
+    return result;
   }
   Params key(const WorkflowRecord& wf) const {
     return Params().integer(wf.shard).bytes(namespace_id_).text(wf.workflow_id);
@@ -1105,6 +1114,7 @@ bool TemporalClient::run_workflow(WorkflowRecord& wf) {
 }
 
 void TemporalClient::check(CheckReport& report) {
+  metrics_ = nullptr;  // the check's statements are not the workload's
   auto expected_state = [](Step step) {
     switch (step) {
       case Step::kStarted:

@@ -79,6 +79,7 @@ class TemporalWorkload : public Workload {
   std::string name() const override { return "temporal"; }
   std::string unit() const override { return "workflows"; }
   std::vector<std::string> kind_names() const override;
+  std::vector<std::string> statement_names() const override;
   void setup(Connection& admin) override;
   void before_run(Connection& admin) override;
   std::unique_ptr<WorkloadClient> make_client(int index, Connection& conn) override;

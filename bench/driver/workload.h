@@ -81,6 +81,8 @@ class Workload {
   virtual std::string name() const = 0;
   virtual std::string unit() const = 0;                     // plural noun: "workflows"
   virtual std::vector<std::string> kind_names() const = 0;  // the kinds its Metrics record
+  // Its prepared statements' names, if its clients record per-statement latencies.
+  virtual std::vector<std::string> statement_names() const { return {}; }
   // Drops and creates its tables, then loads initial data.
   virtual void setup(Connection& admin) = 0;
   // Reads what clients need (caches, baselines for the check). Called once per run.
