@@ -107,7 +107,7 @@ summary=
 for c in $client_counts; do
   summary+="${summary:+, }$c: ${wps[holdfast-$c]:--} vs ${wps[pg-$c]:--}"
 done
-printf -- '- `temporal-%s`: `bash bench/temporal.sh%s` (%s shards, %s s per point; workflows/s holdfast vs PostgreSQL by clients: %s; load average %s → %s).\n' \
+printf -- '- `temporal-%s`: `bash bench/temporal.sh%s` (%s shards, %s s per point; workflows/s holdfast vs PostgreSQL by clients: %s; load average before %s, after %s, the run'"'"'s own fsync waits included).\n' \
   "$stamp" "${args:+ $args}" "$shards" "$secs" "$summary" "$load_start" "$load_end" \
   >>"$results/README.md"
 echo "results: $out.txt $out.json $out.png (and a line in bench/results/README.md)"
