@@ -20,7 +20,7 @@ std::chrono::microseconds backoff_delay(const RetryPolicy& policy, int retry, do
   const double cap = static_cast<double>(policy.max_delay.count());
   // Doubling in floating point saturates at the cap instead of overflowing for large retries.
   double delay = static_cast<double>(policy.base_delay.count());
-  for (int i = 1; i < retry && delay < cap; ++i) delay *= 2;
+  for (int i = 1; i < retry && delay > 0 && delay < cap; ++i) delay *= 2;
   delay = std::min(delay, cap);
   unit = std::clamp(unit, 0.0, 1.0);
   delay *= 1.0 + policy.jitter * (2.0 * unit - 1.0);
