@@ -148,8 +148,8 @@ void LocalPartition::release_siread(TxnId txn) {
   siread_.release(txn);
 }
 
-LatestState LocalPartition::latest(const KeySpace& space, const std::string& key) {
-  return store_.latest(space, key);
+LatestState LocalPartition::latest(const KeySpace& space, const std::string& key, TxnId own) {
+  return store_.latest(space, key, own);
 }
 
 LockResult LocalPartition::lock(const LockRequest& req) {
@@ -186,9 +186,16 @@ LockResult LocalPartition::lock(const LockRequest& req) {
 }
 
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
-                           const std::string& key, const std::optional<std::string>& value) {
+                           const std::string& key, const std::optional<std::string>& value,
+                           bool publish) {
   std::string rk = store_.row_key(space, key);
-  unsynced_write([&] { store_.write_intent(txn, sub, cid, rk, value); });
+  auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
+                          : store_.buffer_intent(txn, sub, cid, rk, value);
+  if (buffered == mvcc::MvccStore::BufferResult::kUnbuffered) {
+    unsynced_write([&] { store_.write_intent(txn, sub, cid, rk, value); });
+  } else if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
+    flush_intents(txn, /*keep=*/false);
+  }
   std::lock_guard g(mu_);
   auto& s = txns_[txn].keys[rk];
   s = std::max(s, sub);
@@ -218,12 +225,26 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
       }
     }
   }
-  if (!keys.empty()) runtime::run_blocking([&] { store_.rollback(txn, first_aborted, keys); });
+  // Buffered intents go in memory; only intents already in storage need a write.
+  bool stored = store_.rollback_buffer(txn, first_aborted);
+  if (!keys.empty() && stored)
+    runtime::run_blocking([&] { store_.rollback(txn, first_aborted, keys); });
   locks_.release_subtransactions(txn, first_aborted);
 }
 
-void LocalPartition::prepare(TxnId) {
-  // Intents were written to the WAL (kWal); the commit record's fsync covers them.
+void LocalPartition::flush_intents(TxnId txn, bool keep) {
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> created;
+  store_.flush_buffer(txn, keep, batch, &created);
+  if (batch.Count() == 0) return;
+  unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
+  store_.note_created(created);
+}
+
+void LocalPartition::prepare(TxnId txn) {
+  // The buffered intents go to the WAL (kWal) in one batch; the commit record's fsync, on
+  // this node's one WAL, makes them durable with it.
+  flush_intents(txn, /*keep=*/true);
 }
 
 std::string LocalPartition::encode_commit_record(const std::vector<PartitionId>& participants,
@@ -292,8 +313,14 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   }
   std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
   std::string key = storage::commit_record_key(txn);
+  // This partition's buffered intents travel in the same synced batch (its prepare).
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> created;
+  store_.flush_buffer(txn, /*keep=*/true, batch, &created);
+  batch.Put(slice(key), slice(value));
   // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
-  runtime::run_blocking([&] { store_.engine().put(key, value, storage::Durability::kSynced); });
+  runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+  store_.note_created(created);
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;
 }
@@ -314,18 +341,46 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
     rocksdb::WriteBatch batch;
-    store_.resolve_commit(txn, commit_ts, keys, batch);
+    std::vector<std::string> created;
+    store_.resolve_commit(txn, commit_ts, keys, batch, &created);
     if (w.has_commit_record) batch.Delete(slice(storage::commit_record_key(txn)));
     if (batch.Count() > 0) {
       unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
     }
+    store_.note_created(created);
+  } else {
+    store_.drop_buffer(txn);
   }
   locks_.release_all(txn);
 }
 
+void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts) {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) {
+      keys.reserve(it->second.keys.size());
+      for (auto& [k, s] : it->second.keys) keys.push_back(k);
+    }
+  }
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> created;
+  store_.resolve_commit(txn, commit_ts, keys, batch, &created);
+  if (batch.Count() > 0) {
+    // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
+    runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+  }
+  store_.note_created(created);
+  std::lock_guard g(mu_);
+  auto it = txns_.find(txn);
+  if (it != txns_.end()) it->second.keys.clear();  // resolved: commit() releases the locks
+}
+
 void LocalPartition::abort(TxnId txn) {
   TxnWrites w = take(txn);
-  if (!w.keys.empty()) {
+  // Buffered intents vanish with the buffer; only intents in storage need a write.
+  if (store_.drop_buffer(txn) && !w.keys.empty()) {
     std::vector<std::string> keys;
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
