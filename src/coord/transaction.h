@@ -126,6 +126,16 @@ struct LockWait {
   runtime::CancelToken* cancel = nullptr;
 };
 
+// One row of Transaction::lock_rows() (added, issue 8): lock()'s arguments.
+struct RowLockRequest {
+  KeySpace space;
+  std::string routing;
+  std::string key;
+  LockStrength strength = LockStrength::kUpdate;
+  LockWait wait;
+  std::optional<Version> expected;
+};
+
 class TxnManager;
 
 class Transaction {
@@ -171,6 +181,19 @@ class Transaction {
   virtual LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
                           LockStrength strength, const LockWait& wait,
                           std::optional<Version> expected) = 0;
+
+  // Added (issue 8): locks rows[first], rows[first + 1], ... in order, as lock() on each
+  // would, sending many at once to each partition (Partition::lock_batch). Returns the
+  // answers of a prefix, at least one; it stops after a kVersionMismatch or a kWouldBlock of
+  // a NOWAIT row (the caller acts on it before any later row is locked, as PostgreSQL's
+  // LockRows does) and after a row that had to wait. Rows not answered are not locked.
+  // MAY SUSPEND; throws as lock() does. The default locks rows[first] with lock().
+  virtual std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) {
+    const RowLockRequest& r = rows.at(first);
+    std::vector<LockResult> out;
+    out.push_back(lock(r.space, r.routing, r.key, r.strength, r.wait, r.expected));
+    return out;
+  }
 
   // Writes (value) or deletes (nullopt) a key. REQUIRES: the caller locked it at
   // kNoKeyUpdate or kUpdate in this transaction.

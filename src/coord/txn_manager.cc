@@ -105,7 +105,7 @@ std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
       throw_deadlock(edges, s);
     case LockOutcome::kMemoryExceeded:
       throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
-                     "You might need to increase max_locks_per_transaction.");
+                     "You might need to increase holdfast's --max-lock-memory.");
     default: {
       auto kind = wait.cancel ? wait.cancel->pending() : runtime::CancelToken::kUserRequest;
       if (kind == runtime::CancelToken::kStatementTimeout) {
@@ -213,6 +213,7 @@ class TransactionImpl final : public Transaction {
   LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
                   LockStrength strength, const LockWait& wait,
                   std::optional<Version> expected) override;
+  std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
              const std::optional<std::string>& value) override;
   void check_write_conflict(const KeySpace& space, const std::string& routing,
@@ -621,6 +622,99 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
       if (s) s->lock_failed(r.outcome, wait.policy);
       throw_lock_outcome(r.outcome, wait, r.deadlock, s);
   }
+}
+
+std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequest>& rows,
+                                                   size_t first) {
+  // Each partition gets its rows (in order) in one lock_batch call and answers up to its
+  // first row that would wait (or its first mismatch / NOWAIT failure). The answered prefix
+  // is the rows before the earliest such row over all partitions; a partition asked before
+  // that row was known may have granted rows after it, which are taken back (unlock_batch),
+  // so no row is held that PostgreSQL's LockRows would not hold yet.
+  struct Batch {
+    uint32_t part = 0;
+    std::vector<partition_api::LockRequest> reqs;
+    std::vector<size_t> row;  // reqs[k] is rows[row[k]]
+  };
+  std::vector<Batch> batches;
+  std::vector<int> batch_of(touched_.size(), -1);
+  LockSession* s = opts_.session;
+  for (size_t i = first; i < rows.size(); ++i) {
+    const RowLockRequest& r = rows[i];
+    uint32_t idx = m_->route(r.routing);
+    if (batch_of[idx] < 0) {
+      batch_of[idx] = static_cast<int>(batches.size());
+      batches.push_back(Batch{idx, {}, {}});
+    }
+    Batch& b = batches[batch_of[idx]];
+    partition_api::LockRequest& req = b.reqs.emplace_back();
+    req.space = r.space;
+    req.key = r.key;
+    req.txn = id_;
+    req.sub = current_sub();
+    req.strength = r.strength;
+    req.policy = r.wait.policy;
+    req.expected = r.expected;
+    req.deadline = r.wait.deadline;
+    req.cancel = r.wait.cancel;
+    if (s) {
+      req.group = s->lock_group();
+      req.deadlock_timeout = s->deadlock_timeout();
+    }
+    req.overtake_compatible = true;  // as lock()
+    b.row.push_back(i);
+  }
+  auto ends_answers = [](const partition_api::LockRequest& q, const LockResult& r) {
+    return r.outcome == LockOutcome::kVersionMismatch ||
+           r.outcome == LockOutcome::kMemoryExceeded ||
+           (r.outcome == LockOutcome::kWouldBlock && q.policy == WaitPolicy::kNoWait);
+  };
+  std::vector<LockResult> got(rows.size() - first);
+  size_t stop = rows.size();  // rows at or after stop are not answered
+  std::vector<size_t> answered(batches.size(), 0);
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    Batch& b = batches[bi];
+    size_t n = 0;
+    while (n < b.row.size() && b.row[n] < stop) ++n;
+    if (n == 0) continue;
+    b.reqs.resize(n);
+    b.row.resize(n);
+    touched_[b.part] |= kLocked;
+    std::vector<LockResult> ans = m_->partition(b.part).lock_batch(b.reqs);
+    answered[bi] = ans.size();
+    if (ans.size() < n) {
+      stop = std::min(stop, b.row[ans.size()]);
+    } else if (!ans.empty() && ends_answers(b.reqs[ans.size() - 1], ans.back())) {
+      stop = std::min(stop, b.row[ans.size() - 1] + 1);
+    }
+    for (size_t k = 0; k < ans.size(); ++k) got[b.row[k] - first] = std::move(ans[k]);
+  }
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    Batch& b = batches[bi];
+    std::vector<partition_api::LockRequest> back;
+    for (size_t k = 0; k < answered[bi]; ++k) {
+      LockOutcome o = got[b.row[k] - first].outcome;
+      if (b.row[k] >= stop && (o == LockOutcome::kGranted || o == LockOutcome::kVersionMismatch))
+        back.push_back(std::move(b.reqs[k]));
+    }
+    if (!back.empty()) m_->partition(b.part).unlock_batch(back);
+  }
+  if (stop == first) {
+    // The first row has to wait: the usual way, one row.
+    const RowLockRequest& r = rows[first];
+    std::vector<LockResult> out;
+    out.push_back(lock(r.space, r.routing, r.key, r.strength, r.wait, r.expected));
+    return out;
+  }
+  got.resize(stop - first);
+  for (size_t i = 0; i < got.size(); ++i) {
+    LockOutcome o = got[i].outcome;
+    if (o == LockOutcome::kGranted || o == LockOutcome::kVersionMismatch) continue;
+    if (s) s->lock_failed(o, rows[first + i].wait.policy);
+    if (o != LockOutcome::kWouldBlock)
+      throw_lock_outcome(o, rows[first + i].wait, got[i].deadlock, s);
+  }
+  return got;
 }
 
 bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait,

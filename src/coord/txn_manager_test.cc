@@ -349,7 +349,7 @@ TEST_F(CoordUnit, LockOutcomesBecomePostgresErrors) {
       EXPECT_EQ(e.error().sqlstate, state);
       EXPECT_EQ(e.error().message, msg);
       if (o == LockOutcome::kMemoryExceeded) {
-        EXPECT_EQ(e.error().hint, "You might need to increase max_locks_per_transaction.");
+        EXPECT_EQ(e.error().hint, "You might need to increase holdfast's --max-lock-memory.");
       }
     }
   };

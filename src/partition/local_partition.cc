@@ -64,8 +64,10 @@ std::vector<DeadlockEdge> map_report(std::vector<locks::DeadlockEdge> in) {
 }  // namespace
 
 LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
-                               TxnId dead_below)
-    : id_(id), store_(engine, static_cast<uint16_t>(id), dead_below), locks_(graph) {
+                               TxnId dead_below, locks::LockMemory* lock_memory)
+    : id_(id),
+      store_(engine, static_cast<uint16_t>(id), dead_below),
+      locks_(graph, SIZE_MAX, nullptr, lock_memory) {
   store_.set_prune_sink([this](const std::vector<std::string>& rks, std::vector<bool>* pruned) {
     prune_dead(rks, pruned);
   });
@@ -185,6 +187,55 @@ LockResult LocalPartition::lock(const LockRequest& req) {
     res.value = std::move(st.value);
   }
   return res;
+}
+
+std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest>& reqs) {
+  std::vector<LockResult> out;
+  if (reqs.empty()) return out;
+  const LockRequest& first = reqs.front();
+  std::vector<locks::RowAsk> asks;
+  asks.reserve(reqs.size());
+  for (const LockRequest& r : reqs) {
+    asks.push_back(locks::RowAsk{r.space.table_id, r.space.index_id, r.key,
+                                 static_cast<locks::Mode>(r.strength), map_policy(r.policy)});
+  }
+  std::vector<locks::AcquireResult> answers;
+  answers.reserve(reqs.size());
+  size_t n = locks_.acquire_rows(first.txn, first.group, first.sub, first.overtake_compatible, asks,
+                                 &answers);
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const LockRequest& req = reqs[i];
+    LockResult res;
+    res.outcome = map_result(answers[i]);
+    if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
+    if (res.outcome == LockOutcome::kGranted) {
+      // As lock(): under the lock, the newest committed version.
+      LatestState st = store_.latest(req.space, req.key);
+      res.newest = st.newest;
+      if (req.expected && *req.expected != st.newest) {
+        res.outcome = LockOutcome::kVersionMismatch;
+        res.value = std::move(st.value);
+        // The caller re-checks this row before any later one is locked: take those back.
+        for (size_t j = i + 1; j < n; ++j) {
+          if (answers[j] == locks::AcquireResult::kGranted)
+            locks_.release(
+                locks::row_tag(reqs[j].space.table_id, reqs[j].space.index_id, reqs[j].key),
+                reqs[j].txn, static_cast<locks::Mode>(reqs[j].strength));
+        }
+        n = i + 1;
+      }
+    }
+    out.push_back(std::move(res));
+  }
+  return out;
+}
+
+void LocalPartition::unlock_batch(const std::vector<LockRequest>& reqs) {
+  for (const LockRequest& r : reqs) {
+    locks_.release(locks::row_tag(r.space.table_id, r.space.index_id, r.key), r.txn,
+                   static_cast<locks::Mode>(r.strength));
+  }
 }
 
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,

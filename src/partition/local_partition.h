@@ -8,6 +8,10 @@
 // Protocol details (coord/transaction.h has the overview):
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
 //     version with `expected` → kGranted or kVersionMismatch (lock held either way).
+//   - lock_batch(): LockTable::acquire_rows (one mutex acquisition for the rows it can grant
+//     at once), then the version check of each granted row in order; after the first
+//     kVersionMismatch the later grants are taken back (release) and not answered.
+//     unlock_batch(): LockTable::release of each.
 //   - write(): REQUIRES the row's NoKeyUpdate/Update lock. The intent goes to the
 //     transaction's write buffer in memory (mvcc/store.h), seen only by its own reads; with
 //     `publish` (SERIALIZABLE), or once the buffer spilled, it is a read-modify-write of the
@@ -71,8 +75,9 @@ inline constexpr uint64_t kPruneOwner = uint64_t{1} << 63;
 
 class LocalPartition final : public Partition {
  public:
-  LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
-                 TxnId dead_below);
+  // lock_memory: the node's budget for locks (nullptr: unlimited).
+  LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph, TxnId dead_below,
+                 locks::LockMemory* lock_memory = nullptr);
   ~LocalPartition() override;
 
   // The node's partitions, indexed by id (for collecting the written keys of local
@@ -88,6 +93,8 @@ class LocalPartition final : public Partition {
   std::unique_ptr<RowCursor> scan(const ScanRequest& req) override;
   LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0) override;
   LockResult lock(const LockRequest& req) override;
+  std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) override;
+  void unlock_batch(const std::vector<LockRequest>& reqs) override;
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
              const std::optional<std::string>& value, bool publish = false) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;

@@ -315,6 +315,23 @@ class Partition {
   // Row locks. MAY SUSPEND. See LockOutcome for the answers.
   virtual LockResult lock(const LockRequest& req) = 0;
 
+  // Added (issue 8): many row locks of one statement in one call. Never suspends. Answers
+  // reqs[0], reqs[1], ... in order, each as lock() would without waiting, and stops BEFORE
+  // the first kBlock request that would have to wait (the caller sends that one to lock(),
+  // then the rest again) and AFTER a kVersionMismatch, a kWouldBlock of a kNoWait request or
+  // a kMemoryExceeded (the caller acts on those before any later row is locked, as
+  // PostgreSQL's LockRows does). Returns the answers (a prefix of reqs, possibly empty).
+  // REQUIRES: every request has the same txn, sub, group and overtake_compatible.
+  // The default answers nothing: the caller then locks one row at a time with lock().
+  virtual std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) {
+    (void)reqs;
+    return {};
+  }
+  // Added (issue 8): takes back grants of lock_batch() the caller will not use (rows after
+  // the place where another partition's batch stopped): one take of reqs[i].strength by
+  // reqs[i].txn in its latest subtransaction each, as if never asked. Never suspends.
+  virtual void unlock_batch(const std::vector<LockRequest>& reqs) { (void)reqs; }
+
   // Writes an intent: value, or a deletion when value is nullopt. REQUIRES: txn holds a
   // NoKeyUpdate or Update lock on (space, key) in this partition. The partition may keep the
   // intent where only txn's own reads see it until prepare() / write_commit_record() (no

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int max_connections = 10000;
   std::string log_level = "info";
+  size_t max_lock_memory_mb = hf::partition::default_max_lock_memory() >> 20;
   app.add_option("--listen", listen, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "TCP port")->capture_default_str();
   app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
@@ -60,6 +61,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "maximum concurrent clients")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-lock-memory", max_lock_memory_mb,
+                 "MiB the node may use for locks (row locks ~60 bytes each); a lock beyond it "
+                 "fails with 53200 out of shared memory")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -71,15 +77,18 @@ int main(int argc, char** argv) {
   try {
     hf::runtime::Runtime runtime(threads);
 
-    auto node = hf::partition::open_local_node(data_dir, partitions);
+    auto node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
     auto clock = node->clock();
     auto txns = hf::coord::make_txn_manager(
         node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
     node->attach(
         &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
         &txns->ssi_sink());
-    spdlog::info("storage open at {} ({} partitions, boot epoch {}, {} commits recovered)",
-                 data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits());
+    spdlog::info(
+        "storage open at {} ({} partitions, boot epoch {}, {} commits recovered, lock memory "
+        "{} MiB)",
+        data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
+        max_lock_memory_mb);
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();

@@ -86,7 +86,7 @@ void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecConte
     }
     case coord::LockOutcome::kMemoryExceeded:
       throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
-                     "You might need to increase max_locks_per_transaction.");
+                     "You might need to increase holdfast's --max-lock-memory.");
     default:
       throw SqlError(sqlstate::kInternalError, "unexpected lock outcome");
   }
@@ -827,13 +827,56 @@ bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
   return true;
 }
 
+// What one locked table's row of a candidate becomes once its lock answered (res): false:
+// the candidate is left out (SKIP LOCKED, or deleted). A newer committed version replaces the
+// table's columns in `in` and sets *changed: the caller re-checks (EvalPlanQual).
+bool on_row_locked(const Source& src, const RowRef& ref, coord::LockResult& res, Row& in,
+                   bool* changed, ExecContext& cx) {
+  const auto& t = *src.table;
+  switch (res.outcome) {
+    case coord::LockOutcome::kGranted:
+      return true;
+    case coord::LockOutcome::kWouldBlock:
+      if (src.lock_wait == coord::WaitPolicy::kSkipLocked) return false;
+      throw_lock_failure(res.outcome, t, cx);
+    case coord::LockOutcome::kVersionMismatch: {
+      if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted && res.value) {
+        // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
+        // left the key columns alone, so the version read is locked (the lock follows
+        // the update chain) and returned as read: no EvalPlanQual, no 40001.
+        Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
+        if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) return true;
+      }
+      if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+        throw SqlError(sqlstate::kSerializationFailure,
+                       "could not serialize access due to concurrent update");
+      std::string value;
+      if (res.newest.deleted || !res.value) {
+        // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
+        auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
+                                    lock_wait(cx, src.lock_wait), cx);
+        if (end.state == ChainEnd::kWouldBlock && src.lock_wait != coord::WaitPolicy::kSkipLocked)
+          throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
+        if (end.state != ChainEnd::kLive) return false;
+        value = std::move(end.value);
+      } else {
+        value = std::move(*res.value);
+      }
+      Row nr = types::decode_row(value, column_types(t));
+      for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
+        in[src.offset + c] = std::move(nr[c]);
+      *changed = true;
+      return true;
+    }
+    default:
+      throw_lock_failure(res.outcome, t, cx);
+  }
+}
+
 // Locks, in FROM order, each locked table's row of one candidate row `in` (refs: the
-// identity of its base-table rows as read). false: the row is left out (SKIP LOCKED, or
-// deleted). A newer committed version replaces its columns in `in` and sets *changed: the
-// caller re-checks (EvalPlanQual).
+// identity of its base-table rows as read), one lock call each. false: the row is left out.
 bool lock_candidate(const SelectPlan& p, Row& in, const RowRefs& refs, bool* changed,
                     ExecContext& cx) {
-  const bool read_committed = cx.txn.isolation() == coord::Isolation::kReadCommitted;
   for (size_t s = 0; s < p.sources.size(); ++s) {
     const Source& src = p.sources[s];
     if (!src.lock || s >= refs.size() || !refs[s].present) continue;
@@ -841,48 +884,26 @@ bool lock_candidate(const SelectPlan& p, Row& in, const RowRefs& refs, bool* cha
     const auto& t = *src.table;
     auto res = cx.txn.lock(row_space(t), row_routing(t, ref.key), ref.key, src.lock_strength,
                            lock_wait(cx, src.lock_wait), ref.seen);
-    switch (res.outcome) {
-      case coord::LockOutcome::kGranted:
-        break;
-      case coord::LockOutcome::kWouldBlock:
-        if (src.lock_wait == coord::WaitPolicy::kSkipLocked) return false;
-        throw_lock_failure(res.outcome, t, cx);
-      case coord::LockOutcome::kVersionMismatch: {
-        if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted &&
-            res.value) {
-          // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
-          // left the key columns alone, so the version read is locked (the lock follows
-          // the update chain) and returned as read: no EvalPlanQual, no 40001.
-          Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
-          if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) break;
-        }
-        if (!read_committed)
-          throw SqlError(sqlstate::kSerializationFailure,
-                         "could not serialize access due to concurrent update");
-        std::string value;
-        if (res.newest.deleted || !res.value) {
-          // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
-          auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
-                                      lock_wait(cx, src.lock_wait), cx);
-          if (end.state == ChainEnd::kWouldBlock && src.lock_wait != coord::WaitPolicy::kSkipLocked)
-            throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
-          if (end.state != ChainEnd::kLive) return false;
-          value = std::move(end.value);
-        } else {
-          value = std::move(*res.value);
-        }
-        Row nr = types::decode_row(value, column_types(t));
-        for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
-          in[src.offset + c] = std::move(nr[c]);
-        *changed = true;
-        break;
-      }
-      default:
-        throw_lock_failure(res.outcome, t, cx);
-    }
+    if (!on_row_locked(src, ref, res, in, changed, cx)) return false;
   }
   return true;
 }
+
+// The one source a locking SELECT locks, or -1 (none, or several: a joined row's tables are
+// locked one call each, since a skipped or deleted row leaves its later tables unlocked).
+int single_locked_source(const SelectPlan& p) {
+  int found = -1;
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    if (!p.sources[s].lock) continue;
+    if (found >= 0) return -1;
+    found = static_cast<int>(s);
+  }
+  return found;
+}
+
+// Candidates whose locks go to the coordinator in one lock_rows() call (issue 8): each
+// partition then takes many in one batch.
+constexpr size_t kLockWindow = 1024;
 
 std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<RowRefs> refs;
@@ -903,17 +924,62 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   check_limits(p, cx, &offset, &limit);
   std::vector<Row> rows;
   int64_t passed = 0;
-  for (size_t idx : order) {
-    if (limit >= 0 && passed >= offset + limit) break;
+  const int single = single_locked_source(p);
+  // One candidate after the locks answered: EvalPlanQual, then OFFSET / LIMIT.
+  auto emit = [&](size_t idx, bool changed) {
     Row& in = input[idx];
-    bool changed = false;
-    if (!lock_candidate(p, in, refs[idx], &changed, cx)) continue;
     if (changed) {
       // EvalPlanQual: the join conditions and WHERE over the newest versions.
-      if (!epq_recheck(p, in, cx)) continue;
+      if (!epq_recheck(p, in, cx)) return;
       outs[idx] = project(p, in, cx);
     }
     if (++passed > offset) rows.push_back(std::move(outs[idx]));
+  };
+  std::vector<coord::RowLockRequest> reqs;
+  std::vector<coord::LockResult> answers;
+  std::vector<size_t> req_of;  // per candidate of the window: its request, or npos
+  for (size_t w = 0; w < order.size();) {
+    if (limit >= 0 && passed >= offset + limit) break;
+    // The window never holds more candidates than the LIMIT still needs, so every row locked
+    // ahead is one PostgreSQL's Limit -> LockRows would lock too.
+    size_t want = kLockWindow;
+    if (limit >= 0) want = std::min<size_t>(want, static_cast<size_t>(offset + limit - passed));
+    size_t end = std::min(order.size(), w + want);
+    if (single < 0 || end - w == 1) {
+      bool changed = false;
+      if (lock_candidate(p, input[order[w]], refs[order[w]], &changed, cx)) emit(order[w], changed);
+      ++w;
+      continue;
+    }
+    const Source& src = p.sources[single];
+    const auto& t = *src.table;
+    reqs.clear();
+    answers.clear();
+    req_of.assign(end - w, SIZE_MAX);
+    for (size_t j = w; j < end; ++j) {
+      const RowRefs& r = refs[order[j]];
+      if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
+      const RowRef& ref = r[single];
+      req_of[j - w] = reqs.size();
+      reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
+                                           src.lock_strength, lock_wait(cx, src.lock_wait),
+                                           ref.seen});
+    }
+    for (size_t j = w; j < end; ++j) {
+      size_t q = req_of[j - w];
+      bool changed = false;
+      if (q != SIZE_MAX) {
+        // Answers come in order, many at a time; the coordinator stops after a row that needs
+        // handling before any later row is locked (a newer version, a NOWAIT failure).
+        while (answers.size() <= q) {
+          for (auto& a : cx.txn.lock_rows(reqs, answers.size())) answers.push_back(std::move(a));
+        }
+        if (!on_row_locked(src, refs[order[j]][single], answers[q], input[order[j]], &changed, cx))
+          continue;
+      }
+      emit(order[j], changed);
+    }
+    w = end;
   }
   for (auto& r : rows)
     if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);
