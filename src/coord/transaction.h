@@ -134,6 +134,7 @@ struct RowLockRequest {
   LockStrength strength = LockStrength::kUpdate;
   LockWait wait;
   std::optional<Version> expected;
+  Timestamp seen_at = 0;  // expected was read at a snapshot of this read_ts (0: unknown)
 };
 
 class TxnManager;

@@ -639,6 +639,8 @@ std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequ
   std::vector<Batch> batches;
   std::vector<int> batch_of(touched_.size(), -1);
   LockSession* s = opts_.session;
+  const uint64_t lock_group = s ? s->lock_group() : 0;
+  const auto deadlock_timeout = s ? s->deadlock_timeout() : std::chrono::milliseconds(1000);
   for (size_t i = first; i < rows.size(); ++i) {
     const RowLockRequest& r = rows[i];
     uint32_t idx = m_->route(r.routing);
@@ -655,12 +657,11 @@ std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequ
     req.strength = r.strength;
     req.policy = r.wait.policy;
     req.expected = r.expected;
+    req.seen_at = r.seen_at;
     req.deadline = r.wait.deadline;
     req.cancel = r.wait.cancel;
-    if (s) {
-      req.group = s->lock_group();
-      req.deadlock_timeout = s->deadlock_timeout();
-    }
+    req.group = lock_group;
+    req.deadlock_timeout = deadlock_timeout;
     req.overtake_compatible = true;  // as lock()
     b.row.push_back(i);
   }

@@ -204,16 +204,42 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
   size_t n = locks_.acquire_rows(first.txn, first.group, first.sub, first.overtake_compatible, asks,
                                  &answers);
   out.reserve(n);
+  // As lock(): under the lock, the newest committed version of each granted row. It is the
+  // version the caller read when the row was read at seen_at, nothing of its keyspace has
+  // been resolved here since, and the lock conflicts with a writer's (all but KEY SHARE):
+  // a later writer would still hold its lock (mvcc/store.h, last_resolved_commit()). Other
+  // rows are read again, with one storage iterator for the batch when they share a keyspace.
+  auto unchanged = [&](const LockRequest& r) {
+    return r.expected && r.seen_at != 0 && r.strength != LockStrength::kKeyShare &&
+           store_.last_resolved_commit(r.space) <= r.seen_at;
+  };
+  std::vector<std::string_view> reread;
+  std::vector<bool> known(n, false);  // decided once: the watermark may move meanwhile
+  bool one_space = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (answers[i] != locks::AcquireResult::kGranted) continue;
+    known[i] = unchanged(reqs[i]);
+    if (known[i]) continue;
+    reread.push_back(reqs[i].key);
+    one_space = one_space && reqs[i].space == first.space;
+  }
+  std::vector<Version> newest;
+  if (one_space) newest = store_.latest_versions(first.space, reread);
+  size_t next = 0;
   for (size_t i = 0; i < n; ++i) {
     const LockRequest& req = reqs[i];
     LockResult res;
     res.outcome = map_result(answers[i]);
     if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
     if (res.outcome == LockOutcome::kGranted) {
-      // As lock(): under the lock, the newest committed version.
-      LatestState st = store_.latest(req.space, req.key);
-      res.newest = st.newest;
-      if (req.expected && *req.expected != st.newest) {
+      if (known[i]) {
+        res.newest = *req.expected;
+      } else {
+        res.newest = one_space ? newest[next++] : store_.latest(req.space, req.key).newest;
+      }
+      if (req.expected && *req.expected != res.newest) {
+        LatestState st = store_.latest(req.space, req.key);  // the value, for EvalPlanQual
+        res.newest = st.newest;
         res.outcome = LockOutcome::kVersionMismatch;
         res.value = std::move(st.value);
         // The caller re-checks this row before any later one is locked: take those back.

@@ -131,6 +131,10 @@ struct LockRequest {
   LockStrength strength = LockStrength::kUpdate;
   WaitPolicy policy = WaitPolicy::kBlock;
   std::optional<Version> expected;  // the version the caller saw; nullopt: don't check
+  // Added (issue 8): `expected` came from a read at a snapshot with this read timestamp
+  // (0: unknown). lock_batch may then skip reading the row again (mvcc/store.h,
+  // last_resolved_commit()).
+  Timestamp seen_at = 0;
   runtime::Deadline deadline = runtime::Deadline::max();
   runtime::CancelToken* cancel = nullptr;  // in-process only; a remote call carries an id
   // Added (issue 4): the session (backend) the transaction belongs to, 0 = none: one vertex

@@ -341,15 +341,21 @@ uint32_t row_hash(uint32_t a, uint32_t b, std::string_view key) {
 // The table's rows by (a, b, key): open addressing with linear probing, power-of-two capacity,
 // load at most 3/4 (grown by the table, which charges the array to its LockMemory), deletion
 // by backward shift (no tombstones). An entry is a CompactRow* or a LockObject* with bit 0
-// set (a row in full form).
+// set (a row in full form), and in its top 16 bits (unused by x86-64 and AArch64 user-space
+// addresses) the top 16 bits of the row's hash: a probe reads the record only when those
+// match, so a lookup costs one cache miss in the array and about one in the records.
 class RowIndex {
  public:
-  using Entry = uintptr_t;
-  static Entry of(CompactRow* r) { return reinterpret_cast<Entry>(r); }
-  static Entry of(LockObject* o) { return reinterpret_cast<Entry>(o) | 1; }
+  using Entry = uint64_t;
+  static constexpr Entry kPointer = (Entry{1} << 48) - 2;
+  static Entry tag_of(uint32_t hash) { return static_cast<Entry>(hash >> 16) << 48; }
+  static Entry of(CompactRow* r) { return reinterpret_cast<uintptr_t>(r) | tag_of(r->hash); }
+  static Entry of(LockObject* o) {
+    return reinterpret_cast<uintptr_t>(o) | 1 | tag_of(o->row_hash);
+  }
   static bool is_full(Entry e) { return e & 1; }
-  static CompactRow* compact(Entry e) { return reinterpret_cast<CompactRow*>(e); }
-  static LockObject* full(Entry e) { return reinterpret_cast<LockObject*>(e & ~Entry{1}); }
+  static CompactRow* compact(Entry e) { return reinterpret_cast<CompactRow*>(e & kPointer); }
+  static LockObject* full(Entry e) { return reinterpret_cast<LockObject*>(e & kPointer); }
 
   size_t size() const { return size_; }
   size_t capacity() const { return slots_.size(); }
@@ -365,11 +371,16 @@ class RowIndex {
   Entry find(uint32_t hash, uint32_t a, uint32_t b, std::string_view key) const {
     if (slots_.empty()) return 0;
     size_t mask = slots_.size() - 1;
+    const Entry tag = tag_of(hash);
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       Entry e = slots_[i];
       if (e == 0) return 0;
-      if (matches(e, hash, a, b, key)) return e;
+      if ((e & ~(kPointer | 1)) == tag && matches(e, hash, a, b, key)) return e;
     }
+  }
+  // A hint: the slot a lookup of hash starts at is about to be read.
+  void prefetch(uint32_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
   }
   // REQUIRES: not present, !needs_grow().
   void insert(uint32_t hash, Entry e) {
@@ -437,6 +448,7 @@ struct LockTable::Ask {
   SubId sub;
   WaitPolicy policy;
   bool overtake;
+  uint32_t hash = 0;  // kRow: row_hash(a, b, key) when the caller has it, else 0
   LockTag make_tag() const { return tag ? *tag : LockTag{kind, a, b, std::string(key)}; }
 };
 
@@ -728,7 +740,7 @@ std::optional<AcquireResult> LockTable::try_grant_locked(const Ask& q, bool may_
   LockObject* obj = nullptr;
   uint32_t hash = 0;
   if (q.kind == LockKind::kRow) {
-    hash = row_hash(q.a, q.b, q.key);
+    hash = q.hash ? q.hash : row_hash(q.a, q.b, q.key);
     CompactRow* c = nullptr;
     find_row_locked(hash, q.a, q.b, q.key, &c, &obj);
     if (c) {
@@ -800,11 +812,21 @@ std::optional<AcquireResult> LockTable::try_grant_locked(const Ask& q, bool may_
 size_t LockTable::acquire_rows(OwnerId owner, OwnerId group, SubId sub, bool overtake_compatible,
                                const std::vector<RowAsk>& rows, std::vector<AcquireResult>* out) {
   std::lock_guard lk(mu_);
+  // The row index is the one random memory access per row: start fetching every row's slot
+  // (a hash table larger than the caches costs a miss per lookup otherwise).
+  constexpr size_t kAhead = 16;
+  std::vector<uint32_t> hashes(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    hashes[i] = row_hash(rows[i].a, rows[i].b, rows[i].key);
+    if (i < kAhead) rows_->prefetch(hashes[i]);
+  }
   size_t n = 0;
-  for (const RowAsk& r : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const RowAsk& r = rows[i];
+    if (i + kAhead < rows.size()) rows_->prefetch(hashes[i + kAhead]);
     if (!valid_mode(LockKind::kRow, r.mode)) throw std::invalid_argument("invalid lock mode");
-    Ask q{LockKind::kRow,     r.a, r.b, r.key, nullptr, r.mode, owner, group, sub, r.policy,
-          overtake_compatible};
+    Ask q{LockKind::kRow,      r.a,      r.b, r.key, nullptr, r.mode, owner, group, sub, r.policy,
+          overtake_compatible, hashes[i]};
     LockObject* obj = nullptr;
     auto res = try_grant_locked(q, /*may_queue=*/false, &obj);
     if (!res) break;  // it has to queue: the caller's acquire() does that

@@ -370,6 +370,41 @@ LatestState MvccStore::latest(const KeySpace& space, const std::string& key, Txn
   return st;
 }
 
+std::vector<partition_api::Version> MvccStore::latest_versions(
+    const KeySpace& space, const std::vector<std::string_view>& keys) {
+  std::vector<partition_api::Version> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<uint32_t> order(keys.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  const std::string prefix = row_key(space, "");
+  std::string rk = prefix;
+  auto it = engine_->iterate(prefix + std::string(keys[order.front()]),
+                             prefix + std::string(keys[order.back()]) + '\0');
+  it->first();
+  rocksdb::Iterator& i = **it;
+  for (uint32_t at : order) {
+    rk.resize(prefix.size());
+    rk.append(keys[at]);
+    rocksdb::Slice target(rk.data(), rk.size());
+    // Neighbours are a few Next() apart; a farther key is a Seek.
+    for (int steps = 0; i.Valid() && i.key().compare(target) < 0; ++steps) {
+      if (steps == 8) {
+        i.Seek(target);
+        break;
+      }
+      i.Next();
+    }
+    if (!i.Valid() || i.key().compare(target) != 0) continue;  // no record: no version
+    auto v = i.value();
+    Record r;
+    if (!decode_record(std::string_view(v.data(), v.size()), &r)) corrupt(rk);
+    out[at] = visible(r, ReadView{partition_api::kMaxTimestamp, 0, 0}, oracle_, dead_below_).newest;
+  }
+  if (!i.status().ok()) throw SqlError(sqlstate::kInternalError, "storage read failed");
+  return out;
+}
+
 void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned) {
   if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
 }
@@ -418,6 +453,14 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
   TxnBuffer* tb = buffer(txn, false);
   std::string buf, out;
   for (const auto& rk : rks) {
+    if (rk.size() >= storage::kKeySpacePrefixLen && rk[0] == storage::kRowPrefix) {
+      // last_resolved_commit(): raised before the write, so before the writer unlocks.
+      auto& at = resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))];
+      Timestamp cur = at.load(std::memory_order_relaxed);
+      while (cur < commit_ts &&
+             !at.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
+        ;
+    }
     Record r;
     BufferedKey* bk = nullptr;
     if (tb) {

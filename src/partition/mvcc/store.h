@@ -130,6 +130,22 @@ class MvccStore {
   std::unique_ptr<RowCursor> scan(const ScanRequest& req);
   // own: the asking transaction; its buffered intent counts as an intent (intent_txn).
   LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0);
+  // Added (issue 8): the newest committed version of several keys of one keyspace (any
+  // order), as latest(space, key).newest each, through one storage iterator stepping from
+  // key to key in key order instead of a point lookup each (a bulk FOR UPDATE checks a
+  // batch of rows, mostly neighbours, at once).
+  std::vector<partition_api::Version> latest_versions(const KeySpace& space,
+                                                      const std::vector<std::string_view>& keys);
+  // Added (issue 8): a commit timestamp at or above that of every transaction whose writes
+  // to `space` this store has resolved (resolve_commit, before the write is applied and the
+  // writer's locks go). A row of `space` read at a snapshot with read_ts >= this, and locked
+  // in a mode that conflicts with a writer's lock, still has the newest committed version the
+  // read saw: any later writer would still hold its lock. Conservative: keyspaces share 256
+  // slots by hash.
+  Timestamp last_resolved_commit(const KeySpace& space) const {
+    return resolved_at_[resolved_slot(space.table_id, space.index_id)].load(
+        std::memory_order_acquire);
+  }
 
   // ---- the write buffer (see the top of this file) ----
   enum class BufferResult : uint8_t {
@@ -253,6 +269,11 @@ class MvccStore {
   partition_api::SsiConflictSink* ssi_sink_ = nullptr;
   std::mutex buf_mu_;  // guards buffers_ (the map, not the buffers)
   std::unordered_map<TxnId, TxnBuffer> buffers_;
+  // last_resolved_commit() per keyspace slot.
+  static size_t resolved_slot(uint32_t table, uint32_t index) {
+    return ((table * 0x9E3779B1u) ^ (index * 0x85EBCA6Bu)) >> 24;
+  }
+  std::array<std::atomic<Timestamp>, 256> resolved_at_{};
 };
 
 }  // namespace hf::mvcc

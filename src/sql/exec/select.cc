@@ -956,6 +956,7 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
     reqs.clear();
     answers.clear();
     req_of.assign(end - w, SIZE_MAX);
+    const coord::Timestamp read_ts = cx.txn.view().read_ts;  // the candidates' snapshot
     for (size_t j = w; j < end; ++j) {
       const RowRefs& r = refs[order[j]];
       if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
@@ -963,7 +964,7 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
       req_of[j - w] = reqs.size();
       reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
                                            src.lock_strength, lock_wait(cx, src.lock_wait),
-                                           ref.seen});
+                                           ref.seen, read_ts});
     }
     for (size_t j = w; j < end; ++j) {
       size_t q = req_of[j - w];
