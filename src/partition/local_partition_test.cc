@@ -545,3 +545,114 @@ TEST_F(PartitionTest, PublishedWritesReachStorageAtOnce) {
 
 }  // namespace
 }  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// lock_batch (issue 8): answers in order, stops before a row that would wait and after a
+// mismatch (taking back what it granted after it), skips the re-read only when nothing of
+// the keyspace was resolved since the caller's read.
+class LockBatchTest : public PartitionTest {
+ protected:
+  LockRequest req(TxnId txn, const std::string& key, std::optional<Version> expected,
+                  Timestamp seen_at = 0, WaitPolicy policy = WaitPolicy::kBlock) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    r.policy = policy;
+    r.expected = expected;
+    r.seen_at = seen_at;
+    return r;
+  }
+  std::string outcomes(const std::vector<LockResult>& rs) {
+    std::string s;
+    for (const auto& r : rs)
+      s += r.outcome == LockOutcome::kGranted           ? "G"
+           : r.outcome == LockOutcome::kVersionMismatch ? "M"
+           : r.outcome == LockOutcome::kWouldBlock      ? "W"
+                                                        : "?";
+    return s;
+  }
+};
+
+TEST_F(LockBatchTest, StopsBeforeAWaitAndAfterAMismatch) {
+  Timestamp ta = put("a", "1");
+  Timestamp tb = put("b", "1");
+  Timestamp tc = put("c", "1");
+  Timestamp td = put("d", "1");
+  TxnId other = next_txn_++;
+  ASSERT_EQ(lock(other, "c").outcome, LockOutcome::kGranted);
+  TxnId me = next_txn_++;
+  // c is held by another: a and b are answered, c and d are not (and not locked).
+  auto rs = p().lock_batch({req(me, "a", Version{ta, false}), req(me, "b", Version{tb, false}),
+                            req(me, "c", Version{tc, false}), req(me, "d", Version{td, false})});
+  EXPECT_EQ(outcomes(rs), "GG");
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "d"), me, locks::row_mode::kKeyShare));
+  p().abort(other);
+  p().abort(me);
+  // b's version is not the one expected: answered with the newest and its value, and d
+  // (granted in the same call) is taken back.
+  Timestamp tb2 = put("b", "2");
+  TxnId me2 = next_txn_++;
+  rs = p().lock_batch({req(me2, "b", Version{tb, false}), req(me2, "d", Version{td, false})});
+  ASSERT_EQ(outcomes(rs), "M");
+  EXPECT_EQ(rs[0].newest, (Version{tb2, false}));
+  EXPECT_EQ(rs[0].value, "2");
+  EXPECT_TRUE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "b"), me2, locks::row_mode::kUpdate));
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "d"), me2, locks::row_mode::kKeyShare));
+  // SKIP LOCKED goes on past a locked row; unlock_batch takes grants back.
+  TxnId other2 = next_txn_++;
+  ASSERT_EQ(lock(other2, "a").outcome, LockOutcome::kGranted);
+  rs = p().lock_batch({req(me2, "a", Version{ta, false}, 0, WaitPolicy::kSkipLocked),
+                       req(me2, "c", Version{tc, false}, 0, WaitPolicy::kSkipLocked)});
+  EXPECT_EQ(outcomes(rs), "WG");
+  p().unlock_batch({req(me2, "c", {})});
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "c"), me2, locks::row_mode::kKeyShare));
+  p().abort(other2);
+  p().abort(me2);
+  EXPECT_EQ(p().lock_table().size(), 0u);
+}
+
+TEST_F(LockBatchTest, SeenAtSkipsTheReReadOnlyWhenNothingWasResolvedSince) {
+  Timestamp ta = put("a", "1");
+  TxnId me = next_txn_++;
+  // A caller that read at ta and passes a stale version is believed: nothing of the keyspace
+  // was resolved after ta, so the row cannot have changed (the lie shows the skip happens).
+  auto rs = p().lock_batch({req(me, "a", Version{ta - 1, false}, /*seen_at=*/ta)});
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].outcome, LockOutcome::kGranted);
+  p().abort(me);
+  // A commit after the read: the row is read again and the change seen.
+  Timestamp ta2 = put("a", "2");
+  TxnId me2 = next_txn_++;
+  rs = p().lock_batch({req(me2, "a", Version{ta, false}, /*seen_at=*/ta)});
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].outcome, LockOutcome::kVersionMismatch);
+  EXPECT_EQ(rs[0].newest, (Version{ta2, false}));
+  p().abort(me2);
+}
+
+TEST_F(LockBatchTest, NodeLockMemoryLimitAnswersMemoryExceeded) {
+  node_.reset();
+  node_ = open_local_node(dir_, 2, /*max_lock_memory=*/64 << 10);
+  node_->attach(&oracle_, [this] { return horizon_; });
+  TxnId me = node_->clock().first_txn_id;
+  std::vector<LockRequest> reqs;
+  for (int i = 0; i < 5000; ++i) reqs.push_back(req(me, "k" + std::to_string(i), std::nullopt));
+  auto rs = p().lock_batch(reqs);
+  ASSERT_FALSE(rs.empty());
+  ASSERT_LT(rs.size(), reqs.size());
+  EXPECT_EQ(rs.back().outcome, LockOutcome::kMemoryExceeded);
+  EXPECT_LE(node_->lock_memory().used(), size_t{64} << 10);
+  p().abort(me);
+  EXPECT_LT(node_->lock_memory().used(), size_t{2} << 10);  // the empty row index at most
+}
+
+}  // namespace
+}  // namespace hf::partition
