@@ -93,13 +93,16 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
   if (!g.owns_lock() || store_.engine().write_stalled()) return 0;
   Timestamp h = store_.horizon();
   if (h == 0) return 0;
-  size_t pruned = 0;
+  // The row locks exclude a transaction that locked a row and may act on what it read there
+  // (store.h's invariant: only the lock holder modifies a record). Update mode conflicts with
+  // every row lock; NOWAIT: a busy row is skipped, never waited for. They are held until the
+  // one batch that removes the records is written.
+  std::vector<std::string> locked;
+  std::vector<size_t> at;  // locked[j] is rks[at[j]]
+  std::vector<locks::LockTag> tags;
   for (size_t i = 0; i < rks.size(); ++i) {
     const std::string& rk = rks[i];
     if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) continue;
-    // The lock excludes a transaction that locked the row and may act on what it read
-    // there (store.h's invariant: only the lock holder modifies a record). Update mode
-    // conflicts with every row lock; NOWAIT: a busy row is skipped, never waited for.
     locks::AcquireRequest ar;
     ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
                             rk.substr(storage::kKeySpacePrefixLen));
@@ -107,19 +110,25 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
     ar.owner = kPruneOwner;
     ar.policy = locks::WaitPolicy::kNoWait;
     if (locks_.acquire(ar) != locks::AcquireResult::kGranted) continue;
-    bool done = false;
-    try {
-      done = store_.prune(rk, h);
-    } catch (...) {
-      locks_.release(ar.tag, kPruneOwner, ar.mode);
-      throw;
-    }
-    locks_.release(ar.tag, kPruneOwner, ar.mode);
-    if (done) {
-      ++pruned;
-      if (pruned_out) (*pruned_out)[i] = true;
-    }
+    tags.push_back(std::move(ar.tag));
+    locked.push_back(rk);
+    at.push_back(i);
   }
+  auto release = [&] {
+    for (const auto& t : tags) locks_.release(t, kPruneOwner, locks::row_mode::kUpdate);
+  };
+  std::vector<bool> done;
+  size_t pruned = 0;
+  try {
+    pruned = store_.prune(locked, h, &done);
+  } catch (...) {
+    release();
+    throw;
+  }
+  release();
+  if (pruned_out)
+    for (size_t j = 0; j < locked.size(); ++j)
+      if (done[j]) (*pruned_out)[at[j]] = true;
   return pruned;
 }
 

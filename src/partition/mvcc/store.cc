@@ -374,20 +374,42 @@ void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<boo
   if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
 }
 
-bool MvccStore::prune(const std::string& rk, Timestamp h) {
-  if (h == 0) return false;
-  std::unique_lock g(stripe(rk), std::try_to_lock);
-  if (!g.owns_lock()) return false;  // a writer is at it: not dead for long, or not at all
-  std::string buf;
-  if (!engine_->get(rk, &buf)) return false;
-  Record r;
-  if (!decode_record(buf, &r)) corrupt(rk);
-  if (!prunable(r, h, dead_below_)) return false;
+size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
+                        std::vector<bool>* pruned) {
+  pruned->assign(rks.size(), false);
+  if (h == 0 || rks.empty()) return 0;
+  // The stripes of every key, taken in index order (write_intent() takes one at a time, so
+  // this cannot deadlock with it) and held until the batch is written. A stripe some writer
+  // holds is skipped with its keys: not dead for long, or not at all.
+  std::vector<size_t> idx(rks.size());
+  std::vector<bool> want(stripes_.size(), false), held(stripes_.size(), false);
+  for (size_t i = 0; i < rks.size(); ++i) want[idx[i] = stripe_index(rks[i])] = true;
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (want[s]) held[s] = stripes_[s].try_lock();
   rocksdb::WriteBatch batch;
-  batch.Delete(slice(rk));
-  for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
-  engine_->write(batch, storage::Durability::kWal);
-  return true;
+  size_t n = 0;
+  try {
+    std::string buf;
+    for (size_t i = 0; i < rks.size(); ++i) {
+      const std::string& rk = rks[i];
+      if (!held[idx[i]] || !engine_->get(rk, &buf)) continue;
+      Record r;
+      if (!decode_record(buf, &r)) corrupt(rk);
+      if (!prunable(r, h, dead_below_)) continue;
+      batch.Delete(slice(rk));
+      for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
+      (*pruned)[i] = true;
+      ++n;
+    }
+    if (n > 0) engine_->write(batch, storage::Durability::kWal);
+  } catch (...) {
+    for (size_t s = 0; s < stripes_.size(); ++s)
+      if (held[s]) stripes_[s].unlock();
+    throw;
+  }
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (held[s]) stripes_[s].unlock();
+  return n;
 }
 
 void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,

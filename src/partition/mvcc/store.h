@@ -186,11 +186,17 @@ class MvccStore {
   std::vector<std::pair<std::string, OwnedIntent>> buffered_range(TxnId txn, const std::string& lo,
                                                                   const std::string& hi);
 
-  // Removes the record at rk and its history keys if it is dead at horizon h (re-read here).
-  // REQUIRES: h is at most the GC horizon; the caller excludes the row's lock holders (a
-  // lock holder may have acted on the record's state). Returns false if the record is not
-  // dead, is gone, or a writer of a key in the same stripe is busy (skipped, not waited for).
-  bool prune(const std::string& rk, Timestamp h);
+  // Removes, in one write, the records at rks (and their history keys) that are dead at
+  // horizon h (each re-read here); (*pruned)[i] tells whether rks[i] went. REQUIRES: h is at
+  // most the GC horizon; the caller excludes the rows' lock holders (a lock holder may have
+  // acted on a record's state). A record not dead, gone, or in a stripe a writer holds is
+  // skipped, not waited for. Returns how many went.
+  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned);
+  // One record (tests).
+  bool prune(const std::string& rk, Timestamp h) {
+    std::vector<bool> pruned;
+    return prune(std::vector<std::string>{rk}, h, &pruned) == 1;
+  }
   // Hands `rks` to the prune sink, if any; (*pruned)[i]: rks[i] was removed.
   void report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned);
 
@@ -211,9 +217,10 @@ class MvccStore {
 
  private:
   // Serializes write_intent() and prune() on one record (keys hashed to stripes).
-  std::mutex& stripe(const std::string& rk) {
-    return stripes_[std::hash<std::string>{}(rk) % stripes_.size()];
+  size_t stripe_index(const std::string& rk) const {
+    return std::hash<std::string>{}(rk) % stripes_.size();
   }
+  std::mutex& stripe(const std::string& rk) { return stripes_[stripe_index(rk)]; }
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);
