@@ -442,9 +442,10 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   auto space = row_space(table);
   std::string key, routing;
   if (table.primary_key.empty()) {
+    // A fresh row id from the table's sequence: no other transaction can know this key
+    // before we commit, so it needs no lock (Partition::write's second precondition).
     types::encode_key(key, Datum(cx.catalog.nextval(table.rowid_sequence)), type_oid::kInt8);
     routing = key;
-    lock_key(cx, table, space, routing, key);
   } else {
     key = encode_pk(table, row);
     routing = row_routing(table, key);
@@ -494,7 +495,8 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
       values.push_back(key);
     } else {
       std::string full = ik + key;
-      lock_key(cx, table, ispace, ir, full);
+      // The entry ends with the row's key: locked above, or a fresh row id nobody knows.
+      if (!table.primary_key.empty()) lock_key(cx, table, ispace, ir, full);
       entries.push_back({ispace, {ir, full}});
       values.push_back("");
     }
