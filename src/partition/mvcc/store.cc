@@ -536,6 +536,22 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
   auto [it, inserted] = tb->keys.try_emplace(rk);
   BufferedKey& bk = it->second;
   if (inserted) tb->bytes += rk.size() + 64;
+  // The common cases without the stack machinery below: a key's first write, and a rewrite
+  // by the same command (push_intent's replace rule).
+  if (bk.entries.empty() || (bk.entries.back().sub == sub && bk.entries.back().cid == cid)) {
+    if (bk.entries.empty()) bk.entries.emplace_back();
+    OwnedIntentEntry& e = bk.entries.back();
+    tb->bytes -= e.value.size();
+    e.sub = sub;
+    e.cid = cid;
+    e.deleted = !value.has_value();
+    if (value)
+      e.value = *value;
+    else
+      e.value.clear();
+    tb->bytes += e.value.size();
+    return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
+  }
   // record.h's push_intent keeps the stack's rules (replace the same command's entry,
   // compact past 8): run it on a view of the entries, then own the result.
   Record view;
