@@ -439,26 +439,22 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
   Timestamp h = horizon();
   TxnBuffer* tb = buffer(txn, false);
   std::string buf, out;
-  for (const auto& rk : rks) {
+  // One key: its record (from the buffer's flushed copy, or read) with txn's intent, resolved.
+  auto resolve = [&](const std::string& rk, BufferedKey* bk) {
     Record r;
-    BufferedKey* bk = nullptr;
-    if (tb) {
-      auto it = tb->keys.find(rk);
-      if (it != tb->keys.end()) bk = &it->second;
-    }
     if (bk && bk->flushed) {
       // The record as the flush wrote it: no read.
       if (!decode_record(bk->record, &r)) corrupt(rk);
     } else {
       bool exists = engine_->get(rk, &buf);
-      if (!exists && !bk) continue;
+      if (!exists && !bk) return;
       if (exists && !decode_record(buf, &r)) corrupt(rk);
       if (bk) {
         attach_intent(r, txn, bk->entries);
         if (!exists && created) created->push_back(rk);
       }
     }
-    if (!r.has_intent() || r.intent_txn != txn) continue;
+    if (!r.has_intent() || r.intent_txn != txn) return;
     const IntentEntry top = r.entries.back();
     if (r.has_committed) {
       batch.Put(slice(storage::history_key(rk, r.commit_ts)),
@@ -479,7 +475,7 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.clear_intent();
     if (top.deleted && r.history.empty()) {
       batch.Delete(slice(rk));  // inserted and deleted, or nothing older anyone can see
-      continue;
+      return;
     }
     r.has_committed = true;
     r.commit_ts = commit_ts;
@@ -487,7 +483,11 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.value = top.deleted ? std::string_view() : top.value;
     encode_record(r, &out);
     batch.Put(slice(rk), slice(out));
-  }
+  };
+  if (tb)
+    for (auto& [rk, bk] : tb->keys) resolve(rk, &bk);
+  for (const auto& rk : rks)
+    if (!tb || !tb->keys.count(rk)) resolve(rk, nullptr);
   drop_buffer(txn);
 }
 
@@ -571,8 +571,18 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
   return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
 }
 
+std::vector<std::string> MvccStore::buffered_keys(TxnId txn) {
+  std::vector<std::string> out;
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb) return out;
+  out.reserve(tb->keys.size());
+  for (const auto& [rk, bk] : tb->keys) out.push_back(rk);
+  return out;
+}
+
 void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
-                             std::vector<std::string>* created) {
+                             std::vector<std::string>* created,
+                             std::vector<std::pair<std::string, SubId>>* spilled) {
   TxnBuffer* tb = buffer(txn, false);
   if (!tb || tb->flushed) return;
   std::string buf;
@@ -593,6 +603,10 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
     if (keep) {
       bk.record = std::move(out);
       bk.flushed = true;
+    } else if (spilled) {
+      SubId newest = 0;
+      for (const auto& e : bk.entries) newest = std::max(newest, e.sub);
+      spilled->emplace_back(rk, newest);
     }
   }
   if (keep) {

@@ -145,8 +145,13 @@ class MvccStore {
   // them to note_created() once the batch is written). keep: the buffer stays, marked
   // flushed, for resolution (prepare); otherwise it is freed and every later write of txn in
   // this partition goes to storage (spill). Idempotent for a flushed buffer.
+  // spilled (keep false): the keys flushed, each with the newest subtransaction that wrote it.
   void flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
-                    std::vector<std::string>* created);
+                    std::vector<std::string>* created,
+                    std::vector<std::pair<std::string, SubId>>* spilled = nullptr);
+  // The keys in txn's buffer, in key order; whether txn has one.
+  std::vector<std::string> buffered_keys(TxnId txn);
+  bool has_buffer(TxnId txn) { return buffer(txn, false) != nullptr; }
   // Forgets txn's buffer. Returns true when any of txn's intents may be in storage (the
   // buffer was flushed or spilled, or txn wrote unbuffered): then resolve_abort() has work.
   bool drop_buffer(TxnId txn);
@@ -160,11 +165,11 @@ class MvccStore {
   // write lock. Drops a dead intent of another transaction found there.
   void write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                     const std::optional<std::string>& value);
-  // Adds to `batch` the resolution of txn's intents on the given row keys at commit_ts
-  // (the previous committed version moves to history; history no snapshot needs is
-  // deleted). Keys without an intent of txn are skipped (idempotent). Buffered keys resolve
-  // from the buffer (flushed: no read; else the stored record is read and *created gets the
-  // keys the batch creates); the buffer is freed.
+  // Adds to `batch` the resolution at commit_ts of txn's intents in its buffer and on the
+  // given row keys of storage intents (the previous committed version moves to history;
+  // history no snapshot needs is deleted). Keys without an intent of txn are skipped
+  // (idempotent). Buffered keys resolve from the buffer (flushed: no read; else the stored
+  // record is read and *created gets the keys the batch creates); the buffer is freed.
   void resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
                       rocksdb::WriteBatch& batch, std::vector<std::string>* created = nullptr);
   // Adds to `batch` the removal of txn's intents on the keys.
