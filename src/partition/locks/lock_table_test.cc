@@ -164,7 +164,11 @@ TEST(LockTable, MemoryPerRowLock) {
   std::printf("held row lock (int4 key): %.1f bytes charged, %.1f bytes of RSS\n", charged, rss);
   EXPECT_LE(charged, 64.0);
   EXPECT_GE(charged, 40.0);
-  EXPECT_LE(rss, 80.0);  // RSS also counts allocator slack; the charge is what is bounded
+#if !defined(HF_ASAN) && !defined(HF_TSAN)
+  // RSS also counts allocator slack (and, under a sanitizer, its shadow memory: not checked
+  // there); the charge is what is bounded.
+  EXPECT_LE(rss, 80.0);
+#endif
   EXPECT_EQ(t.check_invariants(), "");
   t.release_all(1);
   EXPECT_EQ(t.size(), 0u);
