@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/roles.h"
 #include "common/error.h"
 
 namespace hf::catalog {
@@ -69,6 +70,8 @@ json to_json(const Table& t) {
                         {"ref_columns", f.ref_columns},
                         {"on_delete", std::string(1, f.on_delete)},
                         {"on_update", std::string(1, f.on_update)}});
+  j["owner"] = t.owner;
+  if (t.acl) j["acl"] = acl_to_json(*t.acl);
   return j;
 }
 
@@ -115,6 +118,8 @@ Table table_from_json(const json& j) {
     fk.on_update = f.value("on_update", std::string(1, ForeignKey::kNoAction)).at(0);
     t.foreign_keys.push_back(std::move(fk));
   }
+  t.owner = j.value("owner", kBootstrapSuperuserId);
+  if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
   return t;
 }
 
@@ -122,7 +127,7 @@ json seq_to_json(const Sequence& s) {
   return {{"oid", s.oid},          {"name", s.name},
           {"start", s.start},      {"increment", s.increment},
           {"min", s.min_value},    {"max", s.max_value},
-          {"owner", s.owner_table}};
+          {"owner", s.owner_table},  {"owner_role", s.owner}};
 }
 
 Sequence seq_from_json(const json& j) {
@@ -134,6 +139,7 @@ Sequence seq_from_json(const json& j) {
   s.min_value = j.at("min");
   s.max_value = j.at("max");
   s.owner_table = j.value("owner", 0u);
+  s.owner = j.value("owner_role", kBootstrapSuperuserId);
   return s;
 }
 
@@ -143,7 +149,7 @@ constexpr int64_t kRowidSequenceCache = 65536;
 }  // namespace
 
 Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
-    : txns_(txns), partitions_(partitions) {}
+    : txns_(txns), partitions_(partitions), roles_(std::make_unique<Roles>(*this)) {}
 Catalog::~Catalog() = default;
 
 void Catalog::bump() {
@@ -198,6 +204,7 @@ void Catalog::load() {
     }
   }
   txn->commit();
+  max_oid = std::max(max_oid, roles_->load());
   std::unique_lock lk(mu_);
   tables_ = std::move(tables);
   sequences_ = std::move(seqs);

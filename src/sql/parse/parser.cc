@@ -503,6 +503,17 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "EXPLAIN";
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
       return "CREATE SEQUENCE";
+    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+      return "CREATE ROLE";
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+      return "ALTER ROLE";
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+      return "DROP ROLE";
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+      return node->grant_stmt->is_grant ? "GRANT" : "REVOKE";
+    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
+      return node->grant_role_stmt->is_grant ? "GRANT ROLE" : "REVOKE ROLE";
     default:
       return "";
   }
