@@ -30,6 +30,7 @@ void acl_update(Acl& acl, Oid grantee, Oid grantor, uint32_t privileges, bool is
     return i.grantee == grantee && i.grantor == grantor;
   });
   if (is_grant) {
+    if (privileges == 0) return;  // an item with no privileges is no item
     if (it == acl.end()) {
       acl.push_back(AclItem{grantee, grantor, 0, 0});
       it = acl.end() - 1;

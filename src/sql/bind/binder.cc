@@ -1002,6 +1002,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
           e->name = "current_schema", e->type = {type_oid::kName, -1};
           break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:  // exec/privileges.h
+          e->name = "session_user", e->type = {type_oid::kName, -1};
+          break;
         default:
           e->name = "current_user", e->type = {type_oid::kName, -1};
           break;
@@ -1132,6 +1135,8 @@ std::string Binder::target_name(const PgQuery__Node* n) {
           return "session_user";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
           return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+          return "current_role";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
           return "current_catalog";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:

@@ -6,6 +6,7 @@
 // cannot authenticate with one); an empty password clears it, with PostgreSQL's NOTICE.
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "auth/scram.h"
 #include "catalog/roles.h"
@@ -346,25 +347,30 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
   return "ALTER ROLE";
 }
 
-// What depends on a role, as PostgreSQL's checkSharedDependencies words it.
+// What depends on a role, as PostgreSQL's checkSharedDependencies words and sorts it: by
+// object oid, then ACL entries ('a') before ownership ('o'). An owner's own ACL entries are
+// not dependencies (PostgreSQL records none for them).
 std::string dependencies_of(ExecContext& cx, Oid role) {
-  std::vector<std::string> lines;
+  std::vector<std::tuple<Oid, char, std::string>> deps;
+  auto in_acl = [&](const catalog::Acl& acl, Oid owner) {
+    if (role == owner) return false;
+    for (const auto& item : acl)
+      if (item.grantee == role || item.grantor == role) return true;
+    return false;
+  };
   for (const auto& t : cx.catalog.tables()) {
-    if (t->owner == role) lines.push_back("owner of table " + t->name);
-    if (t->acl)
-      for (const auto& item : *t->acl)
-        if (item.grantee == role || (item.grantor == role && t->owner != role)) {
-          lines.push_back("privileges for table " + t->name);
-          break;
-        }
+    if (t->owner == role) deps.emplace_back(t->oid, 'o', "owner of table " + t->name);
+    if (t->acl && in_acl(*t->acl, t->owner))
+      deps.emplace_back(t->oid, 'a', "privileges for table " + t->name);
   }
-  for (const auto& item : roles_of(cx).public_schema_acl())
-    if (item.grantee == role || item.grantor == role) {
-      lines.push_back("privileges for schema public");
-      break;
-    }
+  for (const auto& s : cx.catalog.sequences())
+    if (s.owner == role && s.name.rfind("hf_rowid_", 0) != 0)  // not the hidden row ids
+      deps.emplace_back(s.oid, 'o', "owner of sequence " + s.name);
+  if (in_acl(roles_of(cx).public_schema_acl(), catalog::kDatabaseOwnerRoleId))
+    deps.emplace_back(catalog::kPublicNamespaceId, 'a', "privileges for schema public");
+  std::sort(deps.begin(), deps.end());
   std::string out;
-  for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+  for (const auto& d : deps) out += (out.empty() ? "" : "\n") + std::get<2>(d);
   return out;
 }
 
@@ -477,6 +483,51 @@ uint32_t restrict_grant(ExecContext& cx, bool is_grant, const Grantor& g, bool a
   return granted;
 }
 
+// REVOKE of privs from grantee's item granted by grantor (grant_option_only: GRANT OPTION
+// FOR). As PostgreSQL's aclupdate and recursive_revoke: when the grantee loses grant options
+// it no longer holds otherwise, what it granted with them is revoked too with CASCADE, and is
+// an error without ("dependent privileges exist").
+void acl_revoke(ExecContext& cx, catalog::Acl& acl, Oid owner, uint32_t all, Oid grantee,
+                Oid grantor, uint32_t privs, bool grant_option_only, bool cascade) {
+  auto options_of = [&]() -> uint32_t {
+    for (const auto& i : acl)
+      if (i.grantee == grantee && i.grantor == grantor) return i.grant_options;
+    return 0;
+  };
+  uint32_t before = options_of();
+  catalog::acl_update(acl, grantee, grantor, privs, false, grant_option_only);
+  uint32_t lost = before & ~options_of();
+  if (lost == 0 || grantee == owner) return;
+  lost &= ~roles_of(cx).grant_options(acl, owner, all, grantee, lost);
+  for (bool again = lost != 0; again;) {
+    again = false;
+    for (const auto& i : acl) {
+      if (i.grantor != grantee || (i.privileges & lost) == 0) continue;
+      if (!cascade) {
+        Error e;
+        e.sqlstate = "2BP01";
+        e.message = "dependent privileges exist";
+        e.hint = "Use CASCADE to revoke them too.";
+        throw SqlError(std::move(e));
+      }
+      acl_revoke(cx, acl, owner, all, i.grantee, grantee, lost, false, cascade);
+      again = true;
+      break;
+    }
+  }
+}
+
+void apply_grant(ExecContext& cx, const PgQuery__GrantStmt* s, catalog::Acl& acl, Oid owner,
+                 uint32_t all, const std::vector<Oid>& grantees, Oid grantor, uint32_t bits) {
+  const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+  for (Oid grantee : grantees) {
+    if (s->is_grant)
+      catalog::acl_update(acl, grantee, grantor, bits, true, s->grant_option);
+    else
+      acl_revoke(cx, acl, owner, all, grantee, grantor, bits, s->grant_option, cascade);
+  }
+}
+
 std::string privilege_upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -498,7 +549,7 @@ uint32_t privileges_named(const PgQuery__GrantStmt* s, bool schema, bool& all_pr
       b = table_privilege_bit(name);
     if (b == 0)
       fail("0LP01", "invalid privilege type " + privilege_upper(name) + " for " +
-                        (schema ? "schema" : "relation"));
+                        (schema ? "schema" : "table"));
     bits |= b;
   }
   return bits;
@@ -519,8 +570,7 @@ void grant_on_table(ExecContext& cx, const PgQuery__GrantStmt* s, const catalog:
       roles.privileges(t.acl, t.owner, acl::kAllOnTable, current_user(cx), acl::kAllOnTable);
   uint32_t bits = restrict_grant(cx, s->is_grant, g, all_privs, privileges, held, "table", t.name);
   catalog::Acl acl = t.acl ? *t.acl : catalog::default_acl(t.owner, acl::kAllOnTable);
-  for (Oid grantee : grantees)
-    catalog::acl_update(acl, grantee, g.id, bits, s->is_grant, s->grant_option);
+  apply_grant(cx, s, acl, t.owner, acl::kAllOnTable, grantees, g.id, bits);
   catalog::Table nt = t;
   nt.acl = std::move(acl);
   cx.catalog.replace_table(std::move(nt), &cx.txn);
@@ -577,8 +627,8 @@ std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
       uint32_t held = roles.public_schema_privileges(current_user(cx), acl::kAllOnSchema);
       uint32_t bits =
           restrict_grant(cx, s->is_grant, g, all_privs, privileges, held, "schema", "public");
-      for (Oid grantee : grantees)
-        catalog::acl_update(acl, grantee, g.id, bits, s->is_grant, s->grant_option);
+      apply_grant(cx, s, acl, catalog::kDatabaseOwnerRoleId, acl::kAllOnSchema, grantees, g.id,
+                  bits);
       cx.catalog.roles().set_public_schema_acl(std::move(acl), &cx.txn);
       return tag;
     }
