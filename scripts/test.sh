@@ -146,6 +146,7 @@ e2e connections bash tests/e2e/connections.sh 1000
 e2e killed_client bash tests/e2e/killed_client.sh
 e2e wait_endings bash tests/e2e/wait_endings.sh
 e2e session_timeouts bash tests/e2e/session_timeouts.sh
+e2e auth bash tests/e2e/auth.sh
 
 # ---- summary
 echo
