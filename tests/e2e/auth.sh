@@ -19,28 +19,10 @@ source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 py=$e2e_here/pgauth.py
 tls=$work/tls
-mkdir -p "$tls"
 
-# ---- certificates: a CA, the server's (localhost, 127.0.0.1), clients', another CA ----
-(
-  cd "$tls" || exit 1
-  ossl() { openssl "$@" >/dev/null 2>&1 || { echo "openssl $1 failed" >&2; exit 1; }; }
-  ossl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=hf test CA"
-  ossl req -x509 -newkey rsa:2048 -nodes -keyout evil.key -out evil.crt -days 2 -subj "/CN=evil CA"
-  ossl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.cnf
-  ossl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt \
-    -days 2 -sha256 -extfile san.cnf
-  for who in certuser alice verified; do
-    ossl req -newkey rsa:2048 -nodes -keyout "$who.key" -out "$who.csr" -subj "/CN=$who"
-    ossl x509 -req -in "$who.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$who.crt" \
-      -days 2 -sha256
-  done
-  ossl req -newkey rsa:2048 -nodes -keyout forged.key -out forged.csr -subj "/CN=certuser"
-  ossl x509 -req -in forged.csr -CA evil.crt -CAkey evil.key -CAcreateserial -out forged.crt \
-    -days 2 -sha256
-  chmod 600 ./*.key
-) || { echo "FAIL: could not make certificates"; exit 1; }
+# Certificates: a CA, the server's (localhost, 127.0.0.1), clients', another CA's.
+bash "$e2e_here/make_certs.sh" "$tls" certuser alice verified \
+  || { echo "FAIL: could not make certificates"; exit 1; }
 
 hba=$work/hba.conf
 # "local" lines are ignored by holdfast (no Unix socket); PostgreSQL needs one for pg_ctl.
