@@ -139,11 +139,11 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (size_t i = 0; i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
         const auto* ti = types::find_type(c.type.oid);
-        out.push_back({oid(t->oid), Datum(c.name), oid(c.type.oid),
-                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
-                       Datum(int64_t{c.type.typmod}), Datum(c.not_null),
-                       Datum(!c.default_expr.empty()), Datum(false),
-                       ch(c.identity_always ? 'a' : '\0'), ch('\0'), oid(0), Datum(int64_t{-1})});
+        out.push_back(
+            {oid(t->oid), Datum(c.name), oid(c.type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
+             Datum(int64_t(i + 1)), Datum(int64_t{c.type.typmod}), Datum(c.not_null),
+             Datum(!c.default_expr.empty()), Datum(false), ch(c.identity_always ? 'a' : '\0'),
+             ch('\0'), oid(0), Datum(int64_t{-1}), null()});
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
         out.back()[10] = Datum(std::string());
       }
