@@ -89,16 +89,6 @@ const std::vector<Def>& defs() {
         {"attcollation", kOid},
         {"attstattarget", kInt4},
         {"attacl", kTextArray}}},  // column privileges: none (aclitem[] in PostgreSQL)
-      {"pg_catalog",               // row security policies: none (psql's \dp reads it)
-       "pg_policy",
-       {{"oid", kOid},
-        {"polname", kName},
-        {"polrelid", kOid},
-        {"polcmd", kChar},
-        {"polpermissive", kBool},
-        {"polroles", kInt4Array},  // oid[] in PostgreSQL; holdfast reads no oid[] literals
-        {"polqual", kText},
-        {"polwithcheck", kText}}},
       {"pg_catalog",
        "pg_index",
        {{"indexrelid", kOid},
