@@ -103,8 +103,9 @@ struct Writer {
   ExecContext& cx;
   std::vector<bind::ExprPtr> index_exprs;  // flattened expression keys of expression indexes
   explicit Writer(const catalog::Table& t, ExecContext& c);
-  // Index key of row for index i (nullopt: contains NULL and the index is unique → no conflict).
-  std::string index_key(size_t i, const Row& row, bool* has_null);
+  // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
+  // the entry apart per row). *routing (if given): the entry's routing key (placement.h).
+  std::string index_key(size_t i, const Row& row, bool* has_null, std::string* routing = nullptr);
   // "Key (a, lower(b))=(1, x)": index i's key of row, for a unique violation's DETAIL.
   std::string index_key_text(size_t i, const Row& row);
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and

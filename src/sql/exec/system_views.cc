@@ -65,8 +65,17 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return Datum(ArrayPtr(v));
   };
   if (view == "pg_class") {
+    // reloptions: the placement of rows and index entries (holdfast.partition_key, catalog.h),
+    // so psql's \d+ shows it as "Options:".
+    auto partition_option = [](const catalog::Table& t, const std::vector<int>& key,
+                               size_t width) -> Datum {
+      std::string v = "holdfast.partition_key=";
+      for (size_t k = 0; k < width && k < key.size(); ++k)
+        v += (k ? ", " : "") + (key[k] >= 0 ? t.columns[key[k]].name : std::string("expr"));
+      return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{Datum(v)})));
+    };
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
-                   const std::optional<catalog::Acl>& acl) {
+                   const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null()) {
       out.push_back({oid(o),
                      Datum(n),
                      oid(kPublicNs),
@@ -93,18 +102,22 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(true),
                      ch('d'),
                      Datum(false),
-                     null(),
+                     reloptions,
                      null(),
                      acl_datum(acl)});
     };
     for (const auto& t : tables) {
       rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
-          !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl);
+          !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
+          t->primary_key.empty() ? Datum::Null()
+                                 : partition_option(*t, t->primary_key, t->placement_width()));
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
             t->owner, std::nullopt);
       for (const auto& i : t->indexes)
-        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false, t->owner, std::nullopt);
+        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false, t->owner, std::nullopt,
+            i.columns.size() > 1 ? partition_option(*t, i.columns, i.placement_width())
+                                 : Datum::Null());
     }
     for (const auto& s : cx.catalog.sequences())
       if (s.name.rfind("hf_rowid_", 0) != 0)
