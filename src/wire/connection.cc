@@ -541,8 +541,36 @@ void Connection::run() {
   }
   session_.reset();
   if (admitted_) server_.release_admission();
+  close_tls();
   boost::system::error_code ec;
   socket_.close(ec);
+}
+
+// As PostgreSQL, a TLS connection ends with close_notify, so the client reads a clean end
+// ("SSL connection has been closed unexpectedly" after a FATAL, not an EOF error). asio's
+// shutdown then waits for the peer's close_notify: a client that neither answers nor closes
+// gets 100 ms. The handler may outlive the wait, so it holds only the shared state.
+void Connection::close_tls() {
+  if (!tls_) return;
+  struct Wait {
+    std::shared_ptr<runtime::Event> ev;
+    bool done = false;
+  };
+  auto w = std::make_shared<Wait>();
+  w->ev = runtime::Event::create();
+  tls_->async_shutdown([w](const boost::system::error_code&) {
+    w->done = true;
+    w->ev->complete(runtime::WakeReason::kSignalled);
+  });
+  if (w->ev->wait(runtime::Clock::now() + std::chrono::milliseconds(100)) ==
+          runtime::WakeReason::kSignalled ||
+      w->done)
+    return;
+  boost::system::error_code ec;
+  socket_.cancel(ec);
+  // The handler runs on this connection's thread, like the fiber: no race with the check.
+  w->ev = runtime::Event::create();
+  if (!w->done) w->ev->wait();
 }
 
 void Connection::send_fatal(const Error& e) {

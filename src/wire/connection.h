@@ -49,6 +49,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   bool startup();
   // SSLRequest answered 'S': the TLS handshake. false: it failed (the connection ends).
   bool start_tls();
+  void close_tls();  // close_notify, bounded wait for the peer's (MAY SUSPEND)
   // ClientAuthentication and the role checks of InitializeSessionUserId: returns normally
   // when the client may go on; throws FatalError (28000, 28P01, 53300, ...) when not, Lost
   // when the client hangs up during the exchange (libpq does, to ask for a password).
