@@ -34,8 +34,13 @@ inline constexpr uint32_t kReferences = 1u << 5;  // x
 inline constexpr uint32_t kTrigger = 1u << 6;     // t
 inline constexpr uint32_t kUsage = 1u << 8;       // U
 inline constexpr uint32_t kCreate = 1u << 9;      // C
-inline constexpr uint32_t kAllOnTable = 0x7f;  // arwdDxt (PostgreSQL 15's ACL_ALL_RIGHTS_RELATION)
-inline constexpr uint32_t kAllOnSchema = kUsage | kCreate;
+inline constexpr uint32_t kTemporary = 1u << 10;  // T
+inline constexpr uint32_t kConnect = 1u << 11;    // c
+// ALL for each kind of object (PostgreSQL 15's ACL_ALL_RIGHTS_*).
+inline constexpr uint32_t kAllOnTable = 0x7f;                                // arwdDxt
+inline constexpr uint32_t kAllOnSequence = kUsage | kSelect | kUpdate;       // rwU
+inline constexpr uint32_t kAllOnSchema = kUsage | kCreate;                   // UC
+inline constexpr uint32_t kAllOnDatabase = kCreate | kTemporary | kConnect;  // CTc
 // "arwdDxtXUCTc": the letter of bit i.
 inline constexpr const char* kLetters = "arwdDxtXUCTc";
 }  // namespace acl

@@ -129,10 +129,16 @@ Table table_from_json(const json& j) {
 }
 
 json seq_to_json(const Sequence& s) {
-  return {{"oid", s.oid},          {"name", s.name},
-          {"start", s.start},      {"increment", s.increment},
-          {"min", s.min_value},    {"max", s.max_value},
-          {"owner", s.owner_table},  {"owner_role", s.owner}};
+  return {{"oid", s.oid},           {"name", s.name},
+          {"start", s.start},       {"increment", s.increment},
+          {"min", s.min_value},     {"max", s.max_value},
+          {"owner", s.owner_table}, {"owner_role", s.owner}};
+}
+
+json seq_to_json_with_acl(const Sequence& s) {
+  json j = seq_to_json(s);
+  if (s.acl) j["acl"] = acl_to_json(*s.acl);
+  return j;
 }
 
 Sequence seq_from_json(const json& j) {
@@ -145,6 +151,7 @@ Sequence seq_from_json(const json& j) {
   s.max_value = j.at("max");
   s.owner_table = j.value("owner", 0u);
   s.owner = j.value("owner_role", kBootstrapSuperuserId);
+  if (j.contains("acl")) s.acl = acl_from_json(j["acl"]);
   return s;
 }
 
@@ -293,7 +300,7 @@ void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {
     write_system_row(kSequencesSpace, be_key('d', s.oid), std::nullopt);
     write_system_row(kSequencesSpace, be_key('v', s.oid), std::nullopt);
   } else {
-    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json(s).dump());
+    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json_with_acl(s).dump());
   }
 }
 
@@ -394,6 +401,20 @@ void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
     bump();
   }
   if (owner) owner->on_rollback([this, seq = *s, mark] { restore_sequence(seq, mark); });
+}
+
+void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
+  std::optional<Sequence> old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = sequence_by_oid(s.oid);
+    if (!old) return;
+    persist_sequence_def(s, false);
+    std::unique_lock lk(mu_);
+    sequences_[s.oid] = s;
+  }
+  bump();
+  if (owner) owner->on_rollback([this, prev = *old] { replace_sequence(prev); });
 }
 
 void Catalog::restore_sequence(const Sequence& s, const std::optional<std::string>& mark) {

@@ -137,8 +137,9 @@ struct Sequence {
   int64_t increment = 1;
   int64_t min_value = 1;
   int64_t max_value = INT64_MAX;
-  Oid owner_table = 0;  // serial: dropped with its table
-  Oid owner = kBootstrapSuperuserId;  // added (issue 9): the owning role
+  Oid owner_table = 0;                // serial: dropped with its table
+  Oid owner = kBootstrapSuperuserId;  // added (issue 9): the owning role and the ACL
+  std::optional<Acl> acl;             // (nullopt: the default, all to the owner)
 };
 
 using TablePtr = std::shared_ptr<const Table>;
@@ -178,6 +179,8 @@ class Catalog {
   void drop_table(Oid oid, coord::Transaction* owner = nullptr);
   Oid create_sequence(Sequence s, coord::Transaction* owner = nullptr);
   void drop_sequence(Oid oid, coord::Transaction* owner = nullptr);
+  // Replaces a sequence's definition (owner, ACL); its values are untouched.
+  void replace_sequence(Sequence s, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.

@@ -86,6 +86,7 @@ Roles::~Roles() = default;
 Oid Roles::load() {
   std::map<Oid, Role> roles;
   std::optional<Acl> schema_acl;
+  std::map<std::string, Acl> database_acls;
   std::string mock_key;
   {
     auto txn = catalog_.txns_.begin({});
@@ -99,6 +100,8 @@ Oid Roles::load() {
         roles[r.oid] = std::move(r);
       } else if (key == kSchemaAclKey) {
         schema_acl = acl_from_json(json::parse(rv->value));
+      } else if (key[0] == 'd') {
+        database_acls[key.substr(1)] = acl_from_json(json::parse(rv->value));
       } else if (key == kMockKeyKey) {
         mock_key = rv->value;
       }
@@ -121,6 +124,7 @@ Oid Roles::load() {
     std::unique_lock lk(mu_);
     roles_ = std::move(roles);
     schema_acl_ = std::move(schema_acl);
+    database_acls_ = std::move(database_acls);
     mock_key_ = std::move(mock_key);
   }
   bump();
@@ -354,6 +358,58 @@ uint32_t Roles::public_schema_privileges(Oid role, uint32_t mask) const {
 
 uint32_t Roles::public_schema_grant_options(Oid role, uint32_t mask) const {
   return grant_options(public_schema_acl(), kDatabaseOwnerRoleId, acl::kAllOnSchema, role, mask);
+}
+
+void Roles::persist_database_acl(const std::string& name, const std::optional<Acl>& acl) {
+  catalog_.write_system_row(kRolesSpace, "d" + name,
+                            acl ? std::optional(acl_to_json(*acl).dump()) : std::nullopt);
+}
+
+Acl Roles::default_database_acl() {
+  // PostgreSQL's acldefault puts PUBLIC's item first.
+  return {AclItem{kPublicRoleId, kBootstrapSuperuserId, acl::kTemporary | acl::kConnect, 0},
+          AclItem{kBootstrapSuperuserId, kBootstrapSuperuserId, acl::kAllOnDatabase, 0}};
+}
+
+std::optional<Acl> Roles::database_acl(const std::string& name) const {
+  std::shared_lock lk(mu_);
+  auto it = database_acls_.find(name);
+  if (it == database_acls_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, Acl> Roles::database_acls() const {
+  std::shared_lock lk(mu_);
+  return database_acls_;
+}
+
+void Roles::set_database_acl(const std::string& name, Acl acl, coord::Transaction* owner) {
+  std::optional<Acl> old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = database_acl(name);
+    persist_database_acl(name, acl);
+    std::unique_lock lk(mu_);
+    database_acls_[name] = std::move(acl);
+  }
+  bump();
+  if (owner)
+    owner->on_rollback([this, name, old] {
+      std::lock_guard ddl(ddl_mu_);
+      persist_database_acl(name, old);
+      std::unique_lock lk(mu_);
+      if (old)
+        database_acls_[name] = *old;
+      else
+        database_acls_.erase(name);
+      version_.fetch_add(1);
+    });
+}
+
+uint32_t Roles::database_privileges(const std::string& name, Oid role, uint32_t mask) const {
+  auto acl = database_acl(name);
+  return privileges(acl ? *acl : default_database_acl(), kBootstrapSuperuserId, acl::kAllOnDatabase,
+                    role, mask);
 }
 
 std::string Roles::mock_auth_key() const {

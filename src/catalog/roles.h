@@ -3,7 +3,8 @@
 //
 // Owns: role definitions, stored as rows of system keyspace 3 ('hf_roles', one JSON document
 // per role, key 'r' + oid), written through coord::Transaction like the table definitions
-// (catalog.h), so they survive restarts; the schema ACL (key 'n' + namespace oid); and a
+// (catalog.h), so they survive restarts; the schema ACL (key 'n' + namespace oid); database
+// ACLs (key 'd' + name); and a
 // server-wide random key for mock SCRAM exchanges (key 'k'). A new data folder gets the
 // bootstrap superuser "postgres" (oid 10, LOGIN, no password) and pg_database_owner (oid 6171,
 // whose one implicit member is the database owner, postgres), as initdb makes them.
@@ -111,12 +112,21 @@ class Roles {
   uint32_t public_schema_privileges(Oid role, uint32_t mask) const;
   uint32_t public_schema_grant_options(Oid role, uint32_t mask) const;
 
+  // Databases (every name a client connects to exists; postgres owns them all): the default
+  // ACL is the owner's CTc and PUBLIC's Tc (PostgreSQL 15). nullopt: the default.
+  std::optional<Acl> database_acl(const std::string& name) const;
+  std::map<std::string, Acl> database_acls() const;
+  void set_database_acl(const std::string& name, Acl acl, coord::Transaction* owner = nullptr);
+  uint32_t database_privileges(const std::string& name, Oid role, uint32_t mask) const;
+  static Acl default_database_acl();
+
   // The server-wide key for mock SCRAM exchanges (random, made once per data folder).
   std::string mock_auth_key() const;
 
  private:
   void persist(const Role& r, bool deleted);
   void persist_schema_acl(const std::optional<Acl>& acl);
+  void persist_database_acl(const std::string& name, const std::optional<Acl>& acl);
   // Roles `member` belongs to, directly or not; privileges_only: only through INHERIT roles.
   std::vector<Oid> memberships(Oid member, bool privileges_only) const;  // REQUIRES: mu_ held
   void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
@@ -125,6 +135,7 @@ class Roles {
   mutable std::shared_mutex mu_;
   std::map<Oid, Role> roles_;
   std::optional<Acl> schema_acl_;  // nullopt: default
+  std::map<std::string, Acl> database_acls_;
   std::string mock_key_;
   std::atomic<uint64_t> version_{1};
   std::mutex ddl_mu_;

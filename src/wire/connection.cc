@@ -507,6 +507,14 @@ void Connection::authenticate(const session::StartupParams& params) {
       throw FatalError(fatal(sqlstate::kTooManyConnections,
                              "too many connections for role \"" + params.user + "\""));
   }
+  // PostgreSQL's CheckMyDatabase: CONNECT on the database (PUBLIC has it by default).
+  if (!role->superuser &&
+      roles->database_privileges(params.database, role->oid, catalog::acl::kConnect) == 0) {
+    Error e = fatal(sqlstate::kInsufficientPrivilege,
+                    "permission denied for database \"" + params.database + "\"");
+    e.detail = "User does not have CONNECT privilege.";
+    throw FatalError(e);
+  }
 }
 
 // ---- message loop ----

@@ -136,6 +136,11 @@ check_eq "password rule, wrong password" \
   'FATAL 28P01 password authentication failed for user "alice"' \
   "$(auth --user alice --password nope --db pwdb)"
 
+psql -X -q "$conn user=postgres sslmode=disable" -c 'REVOKE CONNECT ON DATABASE pwdb FROM PUBLIC'
+check_eq "CONNECT on the database revoked" \
+  'FATAL 42501 permission denied for database "pwdb"' \
+  "$(auth --user alice --password alice-pw --db pwdb)"
+
 echo "--- rules: first match wins"
 check_eq "reject line before a trust line" \
   'FATAL 28000 pg_hba.conf rejects connection for host "127.0.0.1", user "mallory", database "postgres", no encryption' \

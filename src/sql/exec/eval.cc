@@ -384,6 +384,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
       seq = sq->oid;
     }
+    check_sequence_privilege(cx, seq, n);  // exec/privileges.h
     int32_t pid = s.backend_pid();
     if (n == "nextval") {
       int64_t v = cx.catalog.nextval(seq);
@@ -447,7 +448,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     }
     return Datum(ok);
   }
-  if (n == "pg_table_is_visible" || n == "pg_type_is_visible" || n == "has_database_privilege")
+  if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);
   if (n == "format_type") {

@@ -247,6 +247,19 @@ void check_statement_privileges(const bind::BoundStatement& stmt, ExecContext& c
   }
 }
 
+void check_sequence_privilege(ExecContext& cx, Oid sequence, const std::string& function) {
+  Oid user = current_user(cx);
+  const auto& roles = cx.catalog.roles();
+  if (roles.is_superuser(user)) return;
+  auto seq = cx.catalog.sequence_by_oid(sequence);
+  if (!seq) return;  // nextval reports the missing sequence itself
+  uint32_t any = function == "nextval"  ? (acl::kUsage | acl::kUpdate)
+                 : function == "setval" ? acl::kUpdate
+                                        : (acl::kSelect | acl::kUsage);
+  if (roles.privileges(seq->acl, seq->owner, acl::kAllOnSequence, user, any) == 0)
+    permission_denied("sequence", seq->name);
+}
+
 void check_lock_table_privilege(ExecContext& cx, const catalog::Table& t, uint8_t mode) {
   if (mode == coord::table_mode::kAccessShare)
     require_table_privileges(cx, t, acl::kSelect);
@@ -263,8 +276,10 @@ bool is_text(const TypeRef& t) {
          t.oid == type_oid::kUnknown;
 }
 
+enum class Kind { kTable, kSchema, kDatabase };
+
 // has_*_privilege's privilege list: "SELECT, UPDATE WITH GRANT OPTION" (any of them counts).
-uint32_t privilege_list(const std::string& text, bool schema, bool& grant_option) {
+uint32_t privilege_list(const std::string& text, Kind kind, bool& grant_option) {
   uint32_t bits = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -281,11 +296,16 @@ uint32_t privilege_list(const std::string& text, bool schema, bool& grant_option
       item.resize(item.size() - suffix.size());
       grant_option = true;
     }
-    uint32_t b = schema
-                     ? (item == "usage"    ? acl::kUsage
-                        : item == "create" ? acl::kCreate
-                                           : 0)
-                     : (item == "all" || item == "all privileges" ? 0 : table_privilege_bit(item));
+    uint32_t b = 0;
+    if (kind == Kind::kSchema)
+      b = item == "usage" ? acl::kUsage : item == "create" ? acl::kCreate : 0;
+    else if (kind == Kind::kDatabase)
+      b = item == "connect"                       ? acl::kConnect
+          : item == "create"                      ? acl::kCreate
+          : item == "temporary" || item == "temp" ? acl::kTemporary
+                                                  : 0;
+    else if (item != "all" && item != "all privileges")
+      b = table_privilege_bit(item);
     if (b == 0)
       throw SqlError(sqlstate::kInvalidParameterValue,
                      "unrecognized privilege type: \"" + text.substr(0, text.find(',')) + "\"");
@@ -308,7 +328,8 @@ std::optional<Datum> role_function(const std::string& n, const std::vector<Datum
     if (roles.by_oid(oid)) return Datum(roles.name_of(oid));
     return Datum("unknown (OID=" + std::to_string(oid) + ")");
   }
-  if (n != "has_table_privilege" && n != "has_schema_privilege") return std::nullopt;
+  if (n != "has_table_privilege" && n != "has_schema_privilege" && n != "has_database_privilege")
+    return std::nullopt;
   for (const auto& a : args)
     if (a.is_null()) return Datum::Null();
   if (args.size() < 2 || args.size() > 3)
@@ -329,7 +350,19 @@ std::optional<Datum> role_function(const std::string& n, const std::vector<Datum
   }
   bool grant_option = false;
   const bool schema = n == "has_schema_privilege";
-  uint32_t wanted = privilege_list(args[i + 1].as_string(), schema, grant_option);
+  if (n == "has_database_privilege") {
+    std::string db = is_text(types[i]) ? args[i].as_string() : "postgres";
+    uint32_t wanted = privilege_list(args[i + 1].as_string(), Kind::kDatabase, grant_option);
+    auto acl = roles.database_acl(db);
+    const catalog::Acl effective = acl ? *acl : catalog::Roles::default_database_acl();
+    uint32_t held = grant_option ? roles.grant_options(effective, catalog::kBootstrapSuperuserId,
+                                                       acl::kAllOnDatabase, user, wanted)
+                                 : roles.privileges(effective, catalog::kBootstrapSuperuserId,
+                                                    acl::kAllOnDatabase, user, wanted);
+    return Datum(held != 0);
+  }
+  uint32_t wanted =
+      privilege_list(args[i + 1].as_string(), schema ? Kind::kSchema : Kind::kTable, grant_option);
   if (schema) {
     std::string nsp = is_text(types[i]) ? args[i].as_string() : "";
     if (!is_text(types[i])) {

@@ -46,6 +46,9 @@ void require_public_schema(ExecContext& cx, uint32_t priv, int location);
 
 // The table privileges a bound statement needs (the rules above), checked at once.
 void check_statement_privileges(const bind::BoundStatement& stmt, ExecContext& cx);
+// nextval (USAGE or UPDATE), currval (SELECT or USAGE), setval (UPDATE) on a sequence:
+// 42501 "permission denied for sequence s".
+void check_sequence_privilege(ExecContext& cx, Oid sequence, const std::string& function);
 // LOCK TABLE's per-mode rule. mode: coord::table_mode.
 void check_lock_table_privilege(ExecContext& cx, const catalog::Table& t, uint8_t mode);
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "auth/scram.h"
 #include "catalog/roles.h"
@@ -211,7 +212,7 @@ void change_members(ExecContext& cx, const Role& role,
     fail(sqlstate::kInsufficientPrivilege, "must have admin option on role \"" + role.name + "\"");
   }
   if (add && role.oid == catalog::kDatabaseOwnerRoleId)
-    fail("0LP01", "role \"" + role.name + "\" cannot have explicit members");
+    fail(sqlstate::kInternalError, "role \"" + role.name + "\" cannot have explicit members");
   for (const auto* spec : member_specs) {
     Oid mid = rolespec_oid(cx, spec);
     std::string mname = rolespec_name(cx, spec);
@@ -221,7 +222,7 @@ void change_members(ExecContext& cx, const Role& role,
                            [&](const catalog::RoleMembership& m) { return m.role == role.oid; });
     if (add) {
       if (mid == catalog::kDatabaseOwnerRoleId)
-        fail("0LP01", "role \"" + mname + "\" cannot be a member of any role");
+        fail(sqlstate::kInternalError, "role \"" + mname + "\" cannot be a member of any role");
       if (roles.is_member_of_nosuper(role.oid, mid))
         fail("0LP01", "role \"" + role.name + "\" is a member of role \"" + mname + "\"");
       if (it != member->member_of.end() && (!admin_option || it->admin_option)) {
@@ -351,11 +352,28 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
   return "ALTER ROLE";
 }
 
+// The oid pg_database shows for a database name.
+Oid database_oid(const std::string& name) {
+  return name == "postgres" ? 5 : name == "template0" ? 4 : name == "template1" ? 1 : 16384;
+}
+
 // What depends on a role, as PostgreSQL's checkSharedDependencies words and sorts it: by
 // object oid, then ACL entries ('a') before ownership ('o'). An owner's own ACL entries are
 // not dependencies (PostgreSQL records none for them).
 std::string dependencies_of(ExecContext& cx, Oid role) {
-  std::vector<std::tuple<Oid, char, std::string>> deps;
+  // Sort key: PostgreSQL creates a serial column's sequence just before its table, so such a
+  // sequence sorts right before the table here (its oid is allocated after the table's).
+  struct Dep {
+    Oid order = 0;
+    int before = 1;  // 0: the sequence of a serial column of table `order`
+    Oid oid = 0;
+    char deptype = 'o';
+    std::string text;
+    bool operator<(const Dep& o) const {
+      return std::tie(order, before, oid, deptype) < std::tie(o.order, o.before, o.oid, o.deptype);
+    }
+  };
+  std::vector<Dep> deps;
   auto in_acl = [&](const catalog::Acl& acl, Oid owner) {
     if (role == owner) return false;
     for (const auto& item : acl)
@@ -363,18 +381,27 @@ std::string dependencies_of(ExecContext& cx, Oid role) {
     return false;
   };
   for (const auto& t : cx.catalog.tables()) {
-    if (t->owner == role) deps.emplace_back(t->oid, 'o', "owner of table " + t->name);
+    if (t->owner == role) deps.push_back({t->oid, 1, t->oid, 'o', "owner of table " + t->name});
     if (t->acl && in_acl(*t->acl, t->owner))
-      deps.emplace_back(t->oid, 'a', "privileges for table " + t->name);
+      deps.push_back({t->oid, 1, t->oid, 'a', "privileges for table " + t->name});
   }
-  for (const auto& s : cx.catalog.sequences())
-    if (s.owner == role && s.name.rfind("hf_rowid_", 0) != 0)  // not the hidden row ids
-      deps.emplace_back(s.oid, 'o', "owner of sequence " + s.name);
+  for (const auto& s : cx.catalog.sequences()) {
+    if (s.name.rfind("hf_rowid_", 0) == 0) continue;  // the hidden row ids
+    Oid order = s.owner_table ? s.owner_table : s.oid;
+    int before = s.owner_table ? 0 : 1;
+    if (s.owner == role) deps.push_back({order, before, s.oid, 'o', "owner of sequence " + s.name});
+    if (s.acl && in_acl(*s.acl, s.owner))
+      deps.push_back({order, before, s.oid, 'a', "privileges for sequence " + s.name});
+  }
+  for (const auto& [db, acl] : roles_of(cx).database_acls())
+    if (in_acl(acl, catalog::kBootstrapSuperuserId))
+      deps.push_back({database_oid(db), 1, database_oid(db), 'a', "privileges for database " + db});
   if (in_acl(roles_of(cx).public_schema_acl(), catalog::kDatabaseOwnerRoleId))
-    deps.emplace_back(catalog::kPublicNamespaceId, 'a', "privileges for schema public");
+    deps.push_back({catalog::kPublicNamespaceId, 1, catalog::kPublicNamespaceId, 'a',
+                    "privileges for schema public"});
   std::sort(deps.begin(), deps.end());
   std::string out;
-  for (const auto& d : deps) out += (out.empty() ? "" : "\n") + std::get<2>(d);
+  for (const auto& d : deps) out += (out.empty() ? "" : "\n") + d.text;
   return out;
 }
 
@@ -383,7 +410,7 @@ std::string drop_role(const PgQuery__DropRoleStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_roles; ++i) {
     const auto* spec = as_rolespec(s->roles[i]);
     if (spec->roletype != PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_CSTRING)
-      fail(sqlstate::kSyntaxError, "cannot use special role specifier in DROP ROLE");
+      fail(sqlstate::kInvalidParameterValue, "cannot use special role specifier in DROP ROLE");
     std::string name = spec->rolename;
     auto r = roles_of(cx).find(name);
     if (!r) {
@@ -408,7 +435,7 @@ std::string drop_role(const PgQuery__DropRoleStmt* s, ExecContext& cx) {
 }
 
 std::string rename_role(const PgQuery__RenameStmt* s, ExecContext& cx) {
-  std::string old_name = str_of(s->object);
+  std::string old_name = s->subname ? s->subname : "";
   Role r = role_named(cx, old_name);
   std::string new_name = s->newname;
   if (r.oid == cx.session.session_user_id())
@@ -537,23 +564,42 @@ std::string privilege_upper(std::string s) {
   return s;
 }
 
-// The privilege bits a GRANT names for an object kind; all_privs: ALL [PRIVILEGES].
-uint32_t privileges_named(const PgQuery__GrantStmt* s, bool schema, bool& all_privs) {
+// The kinds of object GRANT and REVOKE act on, with PostgreSQL's names and privileges.
+struct ObjectKind {
+  const char* name;  // in messages: "table", "sequence", "schema", "database"
+  uint32_t all;      // ALL [PRIVILEGES]
+};
+constexpr ObjectKind kTableKind{"table", acl::kAllOnTable};
+constexpr ObjectKind kSequenceKind{"sequence", acl::kAllOnSequence};
+constexpr ObjectKind kSchemaKind{"schema", acl::kAllOnSchema};
+constexpr ObjectKind kDatabaseKind{"database", acl::kAllOnDatabase};
+
+uint32_t privilege_bit(const ObjectKind& kind, const std::string& name) {
+  if (&kind == &kTableKind) return table_privilege_bit(name);
+  uint32_t b = name == "select"                        ? acl::kSelect
+               : name == "update"                      ? acl::kUpdate
+               : name == "usage"                       ? acl::kUsage
+               : name == "create"                      ? acl::kCreate
+               : name == "connect"                     ? acl::kConnect
+               : name == "temporary" || name == "temp" ? acl::kTemporary
+                                                       : 0;
+  return b & kind.all;
+}
+
+// The privilege bits a GRANT names; all_privs: ALL [PRIVILEGES]. Names valid for tables but
+// not this kind are an error, except that GRANT ... ON TABLE also reaches sequences
+// (grant_on_sequence narrows them, with PostgreSQL's warning).
+uint32_t privileges_named(const PgQuery__GrantStmt* s, const ObjectKind& kind, bool& all_privs) {
   all_privs = s->n_privileges == 0;
-  if (all_privs) return schema ? acl::kAllOnSchema : acl::kAllOnTable;
+  if (all_privs) return kind.all;
   uint32_t bits = 0;
   for (size_t i = 0; i < s->n_privileges; ++i) {
     const auto* p = s->privileges[i]->access_priv;
     if (p->n_cols > 0) fail(sqlstate::kFeatureNotSupported, "column privileges are not supported");
     std::string name = p->priv_name ? p->priv_name : "";
-    uint32_t b = 0;
-    if (schema)
-      b = name == "usage" ? acl::kUsage : name == "create" ? acl::kCreate : 0;
-    else
-      b = table_privilege_bit(name);
+    uint32_t b = privilege_bit(kind, name);
     if (b == 0)
-      fail("0LP01", "invalid privilege type " + privilege_upper(name) + " for " +
-                        (schema ? "schema" : "table"));
+      fail("0LP01", "invalid privilege type " + privilege_upper(name) + " for " + kind.name);
     bits |= b;
   }
   return bits;
@@ -566,18 +612,43 @@ std::vector<Oid> grantee_ids(ExecContext& cx, const PgQuery__GrantStmt* s) {
   return out;
 }
 
-void grant_on_table(ExecContext& cx, const PgQuery__GrantStmt* s, const catalog::Table& t,
-                    uint32_t privileges, bool all_privs, const std::vector<Oid>& grantees) {
+// One object's ACL changed by a GRANT or REVOKE (PostgreSQL's ExecGrant_* for one object):
+// the grantor chosen, what it may grant checked, the ACL updated. Returns the new ACL.
+catalog::Acl granted_acl(ExecContext& cx, const PgQuery__GrantStmt* s,
+                         const std::optional<catalog::Acl>& acl, Oid owner, const ObjectKind& kind,
+                         const std::string& name, uint32_t privileges, bool all_privs,
+                         const std::vector<Oid>& grantees) {
   const auto& roles = roles_of(cx);
-  Grantor g = best_grantor(cx, t.acl, t.owner, privileges);
-  uint32_t held =
-      roles.privileges(t.acl, t.owner, acl::kAllOnTable, current_user(cx), acl::kAllOnTable);
-  uint32_t bits = restrict_grant(cx, s->is_grant, g, all_privs, privileges, held, "table", t.name);
-  catalog::Acl acl = t.acl ? *t.acl : catalog::default_acl(t.owner, acl::kAllOnTable);
-  apply_grant(cx, s, acl, t.owner, acl::kAllOnTable, grantees, g.id, bits);
-  catalog::Table nt = t;
-  nt.acl = std::move(acl);
-  cx.catalog.replace_table(std::move(nt), &cx.txn);
+  Grantor g = best_grantor(cx, acl, owner, privileges);
+  uint32_t held = roles.privileges(acl, owner, kind.all, current_user(cx), kind.all);
+  uint32_t bits = restrict_grant(cx, s->is_grant, g, all_privs, privileges, held, kind.name, name);
+  catalog::Acl out = acl ? *acl : catalog::default_acl(owner, kind.all);
+  apply_grant(cx, s, out, owner, kind.all, grantees, g.id, bits);
+  return out;
+}
+
+void grant_on_sequence(ExecContext& cx, const PgQuery__GrantStmt* s, catalog::Sequence seq,
+                       uint32_t privileges, bool all_privs, const std::vector<Oid>& grantees) {
+  if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {  // GRANT ... ON TABLE sequence
+    if (all_privs) {
+      privileges = acl::kAllOnSequence;
+    } else if (privileges & ~acl::kAllOnSequence) {
+      notice(cx, "WARNING", "0LP01",
+             "sequence \"" + seq.name + "\" only supports USAGE, SELECT, and UPDATE privileges");
+      privileges &= acl::kAllOnSequence;
+    }
+  }
+  seq.acl = granted_acl(cx, s, seq.acl, seq.owner, kSequenceKind, seq.name, privileges, all_privs,
+                        grantees);
+  cx.catalog.replace_sequence(std::move(seq), &cx.txn);
+}
+
+bool hidden_sequence(const catalog::Sequence& s) {
+  return s.name.rfind("hf_rowid_", 0) == 0;
+}
+
+void require_public_schema_name(const std::string& nsp) {
+  if (nsp != "public") fail(sqlstate::kInvalidSchemaName, "schema \"" + nsp + "\" does not exist");
 }
 
 std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
@@ -586,60 +657,83 @@ std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
     if (g != current_user(cx)) fail(sqlstate::kFeatureNotSupported, "grantor must be current user");
   }
   const std::string tag = s->is_grant ? "GRANT" : "REVOKE";
+  const bool all_in_schema = s->targtype == PG_QUERY__GRANT_TARGET_TYPE__ACL_TARGET_ALL_IN_SCHEMA;
   bool all_privs = false;
   switch (s->objtype) {
-    case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-      uint32_t privileges = privileges_named(s, false, all_privs);
+    case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+    case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: {
+      const bool seq_kind = s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE;
+      // A table statement names table privileges; sequences reached by it get them narrowed.
+      uint32_t privileges = privileges_named(s, seq_kind ? kSequenceKind : kTableKind, all_privs);
       std::vector<catalog::TablePtr> tables;
-      if (s->targtype == PG_QUERY__GRANT_TARGET_TYPE__ACL_TARGET_ALL_IN_SCHEMA) {
-        for (size_t i = 0; i < s->n_objects; ++i) {
-          std::string nsp = str_of(s->objects[i]);
-          if (nsp != "public")
-            fail(sqlstate::kInvalidSchemaName, "schema \"" + nsp + "\" does not exist");
+      std::vector<catalog::Sequence> seqs;
+      if (all_in_schema) {
+        for (size_t i = 0; i < s->n_objects; ++i) require_public_schema_name(str_of(s->objects[i]));
+        if (seq_kind) {
+          for (const auto& q : cx.catalog.sequences())
+            if (!hidden_sequence(q)) seqs.push_back(q);
+        } else {
+          tables = cx.catalog.tables();
         }
-        tables = cx.catalog.tables();
       } else {
         for (size_t i = 0; i < s->n_objects; ++i) {
-          const auto* rv = s->objects[i]->range_var;
-          auto t = cx.catalog.find_table(rv->relname);
-          if (!t)
-            fail(sqlstate::kUndefinedTable,
-                 "relation \"" + std::string(rv->relname) + "\" does not exist");
-          tables.push_back(t);
+          std::string name = s->objects[i]->range_var->relname;
+          auto t = cx.catalog.find_table(name);
+          auto q = cx.catalog.find_sequence(name);
+          if (q && hidden_sequence(*q)) q.reset();
+          if (!t && !q) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
+          if (seq_kind && !q)
+            fail(sqlstate::kWrongObjectType, "\"" + name + "\" is not a sequence");
+          if (t)
+            tables.push_back(t);
+          else
+            seqs.push_back(*q);
         }
       }
       std::vector<Oid> grantees = grantee_ids(cx, s);
-      for (const auto& t : tables)
-        grant_on_table(cx, s, *cx.catalog.table_by_oid(t->oid), privileges, all_privs, grantees);
+      for (const auto& t : tables) {
+        catalog::Table nt = *cx.catalog.table_by_oid(t->oid);
+        nt.acl = granted_acl(cx, s, nt.acl, nt.owner, kTableKind, nt.name, privileges, all_privs,
+                             grantees);
+        cx.catalog.replace_table(std::move(nt), &cx.txn);
+      }
+      for (const auto& q : seqs)
+        grant_on_sequence(cx, s, *cx.catalog.sequence_by_oid(q.oid), privileges, all_privs,
+                          grantees);
       return tag;
     }
     case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA: {
-      uint32_t privileges = privileges_named(s, true, all_privs);
+      uint32_t privileges = privileges_named(s, kSchemaKind, all_privs);
       for (size_t i = 0; i < s->n_objects; ++i) {
         std::string nsp = str_of(s->objects[i]);
-        if (nsp != "public") {
-          if (nsp == "pg_catalog" || nsp == "information_schema")
-            fail(sqlstate::kFeatureNotSupported,
-                 "GRANT and REVOKE on schema " + nsp + " are not supported");
-          fail(sqlstate::kInvalidSchemaName, "schema \"" + nsp + "\" does not exist");
-        }
+        if (nsp == "pg_catalog" || nsp == "information_schema")
+          fail(sqlstate::kFeatureNotSupported,
+               "GRANT and REVOKE on schema " + nsp + " are not supported");
+        require_public_schema_name(nsp);
       }
       std::vector<Oid> grantees = grantee_ids(cx, s);
-      const auto& roles = roles_of(cx);
-      catalog::Acl acl = roles.public_schema_acl();
-      Grantor g = best_grantor(cx, acl, catalog::kDatabaseOwnerRoleId, privileges);
-      uint32_t held = roles.public_schema_privileges(current_user(cx), acl::kAllOnSchema);
-      uint32_t bits =
-          restrict_grant(cx, s->is_grant, g, all_privs, privileges, held, "schema", "public");
-      apply_grant(cx, s, acl, catalog::kDatabaseOwnerRoleId, acl::kAllOnSchema, grantees, g.id,
-                  bits);
-      cx.catalog.roles().set_public_schema_acl(std::move(acl), &cx.txn);
+      cx.catalog.roles().set_public_schema_acl(
+          granted_acl(cx, s, roles_of(cx).public_schema_acl(), catalog::kDatabaseOwnerRoleId,
+                      kSchemaKind, "public", privileges, all_privs, grantees),
+          &cx.txn);
       return tag;
     }
-    case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
-      fail(sqlstate::kFeatureNotSupported, "privileges on sequences are not supported");
-    case PG_QUERY__OBJECT_TYPE__OBJECT_DATABASE:
-      fail(sqlstate::kFeatureNotSupported, "privileges on databases are not supported");
+    case PG_QUERY__OBJECT_TYPE__OBJECT_DATABASE: {
+      // Every database name exists in holdfast (a connection makes it); postgres owns them.
+      uint32_t privileges = privileges_named(s, kDatabaseKind, all_privs);
+      std::vector<Oid> grantees = grantee_ids(cx, s);
+      for (size_t i = 0; i < s->n_objects; ++i) {
+        std::string db = str_of(s->objects[i]);
+        auto acl = roles_of(cx).database_acl(db);
+        if (!acl) acl = catalog::Roles::default_database_acl();
+        cx.catalog.roles().set_database_acl(
+            db,
+            granted_acl(cx, s, acl, catalog::kBootstrapSuperuserId, kDatabaseKind, db, privileges,
+                        all_privs, grantees),
+            &cx.txn);
+      }
+      return tag;
+    }
     case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
     case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE:
     case PG_QUERY__OBJECT_TYPE__OBJECT_ROUTINE:

@@ -120,8 +120,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                                  : Datum::Null());
     }
     for (const auto& s : cx.catalog.sequences())
-      if (s.name.rfind("hf_rowid_", 0) != 0)
-        rel(s.oid, s.name, 'S', 3, false, s.owner, std::nullopt);
+      if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false, s.owner, s.acl);
     return out;
   }
   if (view == "pg_namespace") {
@@ -205,13 +204,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                          : dn == "template0" ? 4
                                              : 1),
                      Datum(dn), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
-                     Datum("C.UTF-8"), Datum(dn != "postgres"), Datum(dn != "template0"), null(),
-                     ch('c'), null()});
+                     Datum("C.UTF-8"), Datum(dn != "postgres"), Datum(dn != "template0"),
+                     acl_datum(roles.database_acl(dn)), ch('c'), null()});
     }
     std::string cur = database();
     if (cur != "postgres" && cur != "template0" && cur != "template1")
       out.push_back({oid(16384), Datum(cur), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
-                     Datum("C.UTF-8"), Datum(false), Datum(true), null(), ch('c'), null()});
+                     Datum("C.UTF-8"), Datum(false), Datum(true),
+                     acl_datum(roles.database_acl(cur)), ch('c'), null()});
     return out;
   }
   if (view == "pg_settings") {

@@ -30,6 +30,10 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
         e.message.find("at end of input") == std::string::npos) {
       if (e.message.find("out of range") != std::string::npos)
         e.sqlstate = sqlstate::kNumericValueOutOfRange;
+      // The grammar's check of role names (public, none, ...): ERRCODE_RESERVED_NAME.
+      if (e.message.rfind("role name \"", 0) == 0 &&
+          e.message.find("\" is reserved") != std::string::npos)
+        e.sqlstate = "42939";
     }
     pg_query_free_protobuf_parse_result(r);
     throw SqlError(std::move(e));
