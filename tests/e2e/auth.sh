@@ -41,16 +41,6 @@ HBA
 
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u hfpg -- "$@"; else "$@"; fi; }
 
-start_default() {
-  case $target in
-    holdfast)
-      bash "$e2e_root/scripts/server.sh" start --port "$port" --data "$work/data" \
-        --log "$work/holdfast.log" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
-    pg)
-      bash "$e2e_root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null \
-        || { echo "FAIL: PostgreSQL did not start"; exit 1; } ;;
-  esac
-}
 
 # The rules file and TLS: holdfast restarts with its options; PostgreSQL gets them in its
 # configuration and reloads.
@@ -77,8 +67,7 @@ CONF
   esac
 }
 
-start_default
-echo "$(basename "$0"): target $target on port $port"
+e2e_start  # lib.sh: the server with its default rules, and a psql session as postgres
 
 conn="host=127.0.0.1 port=$port dbname=postgres"
 echo "--- default rules: trust from loopback"

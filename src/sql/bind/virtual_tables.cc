@@ -23,6 +23,11 @@ struct Def {
 
 const std::vector<Def>& defs() {
   using namespace type_oid;
+  // pg_user and pg_shadow have the same columns (pg_user shows no password).
+  static const std::vector<Col> user_columns = {
+      {"usename", kName},  {"usesysid", kOid},         {"usecreatedb", kBool},
+      {"usesuper", kBool}, {"userepl", kBool},         {"usebypassrls", kBool},
+      {"passwd", kText},   {"valuntil", kTimestampTz}, {"useconfig", kTextArray}};
   static const std::vector<Def> d = {
       {"pg_catalog",
        "pg_class",
@@ -152,28 +157,8 @@ const std::vector<Def>& defs() {
         {"rolbypassrls", kBool},
         {"rolconfig", kTextArray},
         {"oid", kOid}}},
-      {"pg_catalog",
-       "pg_user",
-       {{"usename", kName},
-        {"usesysid", kOid},
-        {"usecreatedb", kBool},
-        {"usesuper", kBool},
-        {"userepl", kBool},
-        {"usebypassrls", kBool},
-        {"passwd", kText},
-        {"valuntil", kTimestampTz},
-        {"useconfig", kTextArray}}},
-      {"pg_catalog",
-       "pg_shadow",
-       {{"usename", kName},
-        {"usesysid", kOid},
-        {"usecreatedb", kBool},
-        {"usesuper", kBool},
-        {"userepl", kBool},
-        {"usebypassrls", kBool},
-        {"passwd", kText},
-        {"valuntil", kTimestampTz},
-        {"useconfig", kTextArray}}},
+      {"pg_catalog", "pg_user", user_columns},
+      {"pg_catalog", "pg_shadow", user_columns},
       {"pg_catalog",
        "pg_authid",
        {{"oid", kOid},

@@ -138,6 +138,20 @@ bool any_reads(const std::vector<bind::ExprPtr>& v, int lo, int hi) {
   return false;
 }
 
+// UPDATE ... FROM / DELETE ... USING: the items joined to the target (sources[0], whose
+// privileges the statement's kind decides).
+void walk_from_items(const SelectPlan* from, Needs& n) {
+  if (!from) return;
+  for (size_t i = 1; i < from->sources.size(); ++i) {
+    const auto& s = from->sources[i];
+    if (s.kind == bind::Source::Kind::kTable && s.table && s.table->oid != 0)
+      n.add(s.table.get(), acl::kSelect);
+    if (s.subquery) walk_select(*s.subquery, n);
+    walk_expr(s.on.get(), n);
+  }
+  walk_expr(from->where.get(), n);
+}
+
 void collect(const bind::BoundStatement& stmt, Needs& n) {
   using Kind = bind::BoundStatement::Kind;
   for (const auto& cte : stmt.dml_ctes) collect(*cte, n);
@@ -164,17 +178,7 @@ void collect(const bind::BoundStatement& stmt, Needs& n) {
     bool reads = p.where || p.from || any_reads(p.returning, 0, width);
     for (const auto& [col, e] : p.sets) reads = reads || reads_columns(e.get(), 0, width);
     n.add(p.table.get(), acl::kUpdate | (reads ? acl::kSelect : 0));
-    if (p.from) {
-      // The FROM items; the target itself (sources[0]) is the table above.
-      for (size_t i = 1; i < p.from->sources.size(); ++i) {
-        const auto& s = p.from->sources[i];
-        if (s.kind == bind::Source::Kind::kTable && s.table && s.table->oid != 0)
-          n.add(s.table.get(), acl::kSelect);
-        if (s.subquery) walk_select(*s.subquery, n);
-        walk_expr(s.on.get(), n);
-      }
-      walk_expr(p.from->where.get(), n);
-    }
+    walk_from_items(p.from.get(), n);
     walk_expr(p.where.get(), n);
     for (const auto& [col, e] : p.sets) walk_expr(e.get(), n);
     walk_exprs(p.returning, n);
@@ -184,16 +188,7 @@ void collect(const bind::BoundStatement& stmt, Needs& n) {
     const int width = static_cast<int>(p.table->columns.size());
     bool reads = p.where || p.from || any_reads(p.returning, 0, width);
     n.add(p.table.get(), acl::kDelete | (reads ? acl::kSelect : 0));
-    if (p.from) {
-      for (size_t i = 1; i < p.from->sources.size(); ++i) {
-        const auto& s = p.from->sources[i];
-        if (s.kind == bind::Source::Kind::kTable && s.table && s.table->oid != 0)
-          n.add(s.table.get(), acl::kSelect);
-        if (s.subquery) walk_select(*s.subquery, n);
-        walk_expr(s.on.get(), n);
-      }
-      walk_expr(p.from->where.get(), n);
-    }
+    walk_from_items(p.from.get(), n);
     walk_expr(p.where.get(), n);
     walk_exprs(p.returning, n);
   }

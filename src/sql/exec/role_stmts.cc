@@ -255,12 +255,8 @@ void check_role_name(const std::string& name) {
          "Role names starting with \"pg_\" are reserved.");
 }
 
-std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
-  std::string name = s->role;
-  RoleOptions o = read_options(cx, s->options, s->n_options);
-  Role r;
-  r.name = name;
-  r.can_login = s->stmt_type == PG_QUERY__ROLE_STMT_TYPE__ROLESTMT_USER;
+// The attributes CREATE / ALTER ROLE give (not the password, validity or memberships).
+void apply_attributes(const RoleOptions& o, Role& r) {
   if (o.superuser) r.superuser = bool_arg(o.superuser);
   if (o.inherit) r.inherit = bool_arg(o.inherit);
   if (o.create_role) r.create_role = bool_arg(o.create_role);
@@ -274,6 +270,15 @@ std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
       fail(sqlstate::kInvalidParameterValue,
            "invalid connection limit: " + std::to_string(r.connection_limit));
   }
+}
+
+std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
+  std::string name = s->role;
+  RoleOptions o = read_options(cx, s->options, s->n_options);
+  Role r;
+  r.name = name;
+  r.can_login = s->stmt_type == PG_QUERY__ROLE_STMT_TYPE__ROLESTMT_USER;
+  apply_attributes(o, r);
   const auto& roles = roles_of(cx);
   const bool superuser = roles.is_superuser(current_user(cx));
   if (r.superuser) {
@@ -331,19 +336,7 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
     if (o.any_besides_password() || !o.password || oid != user)
       fail(sqlstate::kInsufficientPrivilege, "permission denied");
   }
-  if (o.superuser) r.superuser = bool_arg(o.superuser);
-  if (o.inherit) r.inherit = bool_arg(o.inherit);
-  if (o.create_role) r.create_role = bool_arg(o.create_role);
-  if (o.create_db) r.create_db = bool_arg(o.create_db);
-  if (o.can_login) r.can_login = bool_arg(o.can_login);
-  if (o.replication) r.replication = bool_arg(o.replication);
-  if (o.bypass_rls) r.bypass_rls = bool_arg(o.bypass_rls);
-  if (o.connection_limit) {
-    r.connection_limit = o.connection_limit->arg->integer->ival;
-    if (r.connection_limit < -1)
-      fail(sqlstate::kInvalidParameterValue,
-           "invalid connection limit: " + std::to_string(r.connection_limit));
-  }
+  apply_attributes(o, r);
   if (o.valid_until) r.valid_until = valid_until_value(o.valid_until);
   if (o.password) r.password = password_secret(cx, o.password);
   cx.catalog.roles().replace(r, &cx.txn);
