@@ -44,6 +44,8 @@ constexpr int32_t kAuthSaslContinue = 11;
 constexpr int32_t kAuthSaslFinal = 12;
 // PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH.
 constexpr int32_t kMaxAuthResponse = 65535;
+// PostgreSQL's authentication_timeout default.
+constexpr std::chrono::seconds kAuthenticationTimeout{60};
 
 // Runs one asynchronous operation of the connection's stream and parks the fiber until it
 // completes. The handler's captures stay valid: the fiber's stack lives until then.
@@ -310,6 +312,23 @@ bool Connection::startup() {
   return true;
 }
 
+// PostgreSQL's authentication_timeout (60 s by default): a client that has not sent its
+// startup packet, finished the TLS handshake and authenticated by then is disconnected
+// without a message, so half-open connections cannot hold connection slots for ever. The
+// handler runs on this connection's thread; closing the socket ends the fiber's wait.
+void Connection::arm_startup_timer() {
+  startup_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  startup_timer_->expires_after(kAuthenticationTimeout);
+  std::weak_ptr<Connection> weak = weak_from_this();
+  startup_timer_->async_wait([weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec) return;
+    spdlog::info("canceling authentication due to timeout");
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);
+  });
+}
+
 // ---- TLS ----
 
 bool Connection::start_tls() {
@@ -526,7 +545,10 @@ void Connection::run() {
     socket_.non_blocking(true, ec);
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.set_option(asio::socket_base::keep_alive(true), ec);
-    if (startup()) message_loop();
+    arm_startup_timer();
+    bool started = startup();
+    startup_timer_.reset();  // cancels it
+    if (started) message_loop();
   } catch (const Lost&) {
   } catch (const FatalError& e) {
     try {

@@ -47,6 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   struct Lost {};  // the peer went away or the socket failed
 
   bool startup();
+  void arm_startup_timer();  // authentication_timeout
   // SSLRequest answered 'S': the TLS handshake. false: it failed (the connection ends).
   bool start_tls();
   void close_tls();  // close_notify, bounded wait for the peer's (MAY SUSPEND)
@@ -101,7 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   // Touched only on the connection's executor thread (the fiber and its socket handlers).
   bool lock_waiting_ = false;   // the session is parked in a lock wait
   bool watch_pending_ = false;  // an async_wait(wait_read) watch is outstanding
-  std::unique_ptr<boost::asio::steady_timer> idle_timer_;  // made on first use
+  std::unique_ptr<boost::asio::steady_timer> idle_timer_;     // made on first use
+  std::unique_ptr<boost::asio::steady_timer> startup_timer_;  // until authenticated
   bool idle_armed_ = false;    // waiting for the next message with the timeout running
   bool idle_expired_ = false;  // the timeout fired: the pending socket wait was cancelled
 };
