@@ -145,6 +145,7 @@ e2e crash bash tests/crash/crash_test.sh
 e2e connections bash tests/e2e/connections.sh 1000
 e2e killed_client bash tests/e2e/killed_client.sh
 e2e wait_endings bash tests/e2e/wait_endings.sh
+e2e client_retry bash tests/e2e/client_retry.sh
 e2e session_timeouts bash tests/e2e/session_timeouts.sh
 e2e auth bash tests/e2e/auth.sh
 e2e drivers bash tests/e2e/drivers.sh

@@ -19,8 +19,11 @@
 // is.
 //
 // Commit protocol (one node today, many later):
-//   1. prepare() on every participant partition (intents durable where needed);
-//   2. write_commit_record() on the anchor partition: the synced commit point;
+//   1. prepare() on every participant partition but the anchor (partitions keep a
+//      transaction's intents in memory until then: its buffered writes go to the WAL);
+//   2. write_commit_record() on the anchor partition: the synced commit point, with the
+//      anchor's own intents in the same write (a single-partition transaction commits with
+//      one synced write and one resolution write, whatever it wrote);
 //   3. the timestamp oracle assigns commit_ts and publishes it, and the transaction table
 //      marks the transaction committed at that timestamp (both under one mutex, so a
 //      snapshot never sees half a commit);

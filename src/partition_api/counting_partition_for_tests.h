@@ -31,18 +31,18 @@ class CountingPartition : public Partition {
     ++scans;
     return inner_->scan(req);
   }
-  LatestState latest(const KeySpace& space, const std::string& key) override {
+  LatestState latest(const KeySpace& space, const std::string& key, TxnId own) override {
     ++latests;
-    return inner_->latest(space, key);
+    return inner_->latest(space, key, own);
   }
   LockResult lock(const LockRequest& req) override {
     ++locks;
     return inner_->lock(req);
   }
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
-             const std::optional<std::string>& value) override {
+             const std::optional<std::string>& value, bool publish) override {
     ++writes;
-    inner_->write(txn, sub, cid, space, key, value);
+    inner_->write(txn, sub, cid, space, key, value, publish);
   }
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override {
     inner_->rollback_subtransactions(txn, first_aborted);
@@ -53,6 +53,11 @@ class CountingPartition : public Partition {
   }
   void commit(TxnId txn, Timestamp commit_ts) override { inner_->commit(txn, commit_ts); }
   void abort(TxnId txn) override { inner_->abort(txn); }
+  void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                        const std::vector<PartitionId>& with) override {
+    inner_->commit_one_phase(txn, commit_ts, with);
+  }
+  uint64_t commit_group() const override { return inner_->commit_group(); }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override {
     return inner_->lock_object(req);
   }
