@@ -18,6 +18,14 @@
 namespace hf::wire {
 
 namespace asio = boost::asio;
+
+namespace {
+// A session's stack: what a deeply nested statement may recurse into before it ends with
+// 54001 "stack depth limit exceeded" (runtime/stack.h): about as deep as PostgreSQL's own
+// default (max_stack_depth 2MB of its leaner frames). Reserved, not committed: only the pages
+// a statement touches cost memory, as with a process stack.
+constexpr size_t kSessionStackBytes = size_t{8} << 20;
+}  // namespace
 using asio::ip::tcp;
 
 namespace {
@@ -164,12 +172,15 @@ void WireServer::accept_next() {
       live_[id] = conn;
     }
     active_.fetch_add(1);
-    runtime::Fiber::spawn(io, [this, conn, id]() mutable {
-      conn->run();
-      forget(id);
-      conn.reset();
-      active_.fetch_sub(1);
-    });
+    runtime::Fiber::spawn(
+        io,
+        [this, conn, id]() mutable {
+          conn->run();
+          forget(id);
+          conn.reset();
+          active_.fetch_sub(1);
+        },
+        kSessionStackBytes);
     accept_next();
   });
 }

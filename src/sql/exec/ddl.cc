@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
@@ -78,6 +79,7 @@ void first_column_ref_list(PgQuery__Node** l, size_t k, std::string& out) {
   for (size_t i = 0; i < k && out.empty(); ++i) first_column_ref(l[i], out);
 }
 void first_column_ref(const PgQuery__Node* n, std::string& out) {
+  runtime::check_stack_depth();
   if (!n || !out.empty()) return;
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_COLUMN_REF:
@@ -291,6 +293,9 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
                                 bool* serial, std::string* serial_kind) {
   catalog::Column col;
   col.name = cd->colname;
+  if (cd->type_name == nullptr)
+    fail(sqlstate::kFeatureNotSupported,
+         "column \"" + col.name + "\" without a data type is not supported");
   std::string tn = bind::type_name_of(cd->type_name);
   *serial = false;
   if ((tn == "serial" || tn == "bigserial" || tn == "smallserial" || tn == "serial4" ||
@@ -312,6 +317,13 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
 }
 
 std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
+  // Forms whose columns come from elsewhere: their column definitions carry no type.
+  if (s->partbound)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION OF is not supported");
+  if (s->of_typename)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
+  if (s->n_inh_relations > 0)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
   std::string name = s->relation->relname;
   require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
   if (cx.catalog.relation_exists(name)) {

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
@@ -76,12 +77,23 @@ bool is_null_value(const Expr& a, const Row& row, ExecContext& cx);
 }  // namespace
 
 Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
+  runtime::check_stack_depth();
   switch (e.kind) {
     case ExprKind::kConst:
       return e.value;
-    case ExprKind::kColumn:
-      if (e.level == 0) return row[e.index];
-      return (*cx.outer[cx.outer.size() - e.level])[e.index];
+    case ExprKind::kColumn: {
+      // The binder resolves every column to a row its operator sees; should a construct ever
+      // evaluate one without that row, this is an error of the statement, not a bad read.
+      const Row* r = &row;
+      if (e.level > 0)
+        r = static_cast<size_t>(e.level) <= cx.outer.size() ? cx.outer[cx.outer.size() - e.level]
+                                                            : nullptr;
+      if (r == nullptr || e.index < 0 || static_cast<size_t>(e.index) >= r->size())
+        throw SqlError(sqlstate::kInternalError,
+                       "column reference outside the row it was bound to (level " +
+                           std::to_string(e.level) + ", position " + std::to_string(e.index) + ")");
+      return (*r)[e.index];
+    }
     case ExprKind::kParam:
       if (static_cast<size_t>(e.index) >= cx.params.size())
         throw SqlError(sqlstate::kUndefinedParameter,
@@ -307,8 +319,12 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       return Datum(all);
     }
     case ExprKind::kWindowRef:
+      if (cx.window_values == nullptr || static_cast<size_t>(e.index) >= cx.window_values->size())
+        throw SqlError(sqlstate::kInternalError, "window function result read outside its row");
       return (*cx.window_values)[e.index];
     case ExprKind::kAggRef:
+      if (static_cast<size_t>(e.index) >= row.size())
+        throw SqlError(sqlstate::kInternalError, "aggregate result read outside its row");
       return row[e.index];
   }
   return Datum::Null();

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
@@ -340,6 +341,7 @@ void Writer::check_referencing_rows() {
 }
 
 void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool no_action) {
+  runtime::check_stack_depth();
   const auto& [child, fk] = ref;
   using FK = catalog::ForeignKey;
   const char action = no_action ? FK::kNoAction : g.new_row ? fk.on_update : fk.on_delete;
