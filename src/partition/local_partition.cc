@@ -93,13 +93,16 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
   if (!g.owns_lock() || store_.engine().write_stalled()) return 0;
   Timestamp h = store_.horizon();
   if (h == 0) return 0;
-  size_t pruned = 0;
+  // The row locks exclude a transaction that locked a row and may act on what it read there
+  // (store.h's invariant: only the lock holder modifies a record). Update mode conflicts with
+  // every row lock; NOWAIT: a busy row is skipped, never waited for. They are held until the
+  // one batch that removes the records is written.
+  std::vector<std::string> locked;
+  std::vector<size_t> at;  // locked[j] is rks[at[j]]
+  std::vector<locks::LockTag> tags;
   for (size_t i = 0; i < rks.size(); ++i) {
     const std::string& rk = rks[i];
     if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) continue;
-    // The lock excludes a transaction that locked the row and may act on what it read
-    // there (store.h's invariant: only the lock holder modifies a record). Update mode
-    // conflicts with every row lock; NOWAIT: a busy row is skipped, never waited for.
     locks::AcquireRequest ar;
     ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
                             rk.substr(storage::kKeySpacePrefixLen));
@@ -107,19 +110,25 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
     ar.owner = kPruneOwner;
     ar.policy = locks::WaitPolicy::kNoWait;
     if (locks_.acquire(ar) != locks::AcquireResult::kGranted) continue;
-    bool done = false;
-    try {
-      done = store_.prune(rk, h);
-    } catch (...) {
-      locks_.release(ar.tag, kPruneOwner, ar.mode);
-      throw;
-    }
-    locks_.release(ar.tag, kPruneOwner, ar.mode);
-    if (done) {
-      ++pruned;
-      if (pruned_out) (*pruned_out)[i] = true;
-    }
+    tags.push_back(std::move(ar.tag));
+    locked.push_back(rk);
+    at.push_back(i);
   }
+  auto release = [&] {
+    for (const auto& t : tags) locks_.release(t, kPruneOwner, locks::row_mode::kUpdate);
+  };
+  std::vector<bool> done;
+  size_t pruned = 0;
+  try {
+    pruned = store_.prune(locked, h, &done);
+  } catch (...) {
+    release();
+    throw;
+  }
+  release();
+  if (pruned_out)
+    for (size_t j = 0; j < locked.size(); ++j)
+      if (done[j]) (*pruned_out)[at[j]] = true;
   return pruned;
 }
 
@@ -193,17 +202,26 @@ void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& 
   std::string rk = store_.row_key(space, key);
   auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
                           : store_.buffer_intent(txn, sub, cid, rk, value);
-  if (buffered == mvcc::MvccStore::BufferResult::kUnbuffered) {
-    unsynced_write([&] { store_.write_intent(txn, sub, cid, rk, value); });
-  } else if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
+  if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
+  if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
     flush_intents(txn, /*keep=*/false);
+    return;
   }
+  unsynced_write([&] { store_.write_intent(txn, sub, cid, rk, value); });
   std::lock_guard g(mu_);
   auto& s = txns_[txn].keys[rk];
   s = std::max(s, sub);
 }
 
-std::vector<std::string> LocalPartition::written_keys(TxnId txn) const {
+std::vector<std::string> LocalPartition::written_keys(TxnId txn) {
+  std::vector<std::string> out = stored_keys(txn);
+  std::vector<std::string> buffered = store_.buffered_keys(txn);
+  out.insert(out.end(), std::make_move_iterator(buffered.begin()),
+             std::make_move_iterator(buffered.end()));
+  return out;
+}
+
+std::vector<std::string> LocalPartition::stored_keys(TxnId txn) const {
   std::vector<std::string> out;
   std::lock_guard g(mu_);
   auto it = txns_.find(txn);
@@ -239,7 +257,14 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
 void LocalPartition::flush_intents(TxnId txn, bool keep) {
   rocksdb::WriteBatch batch;
   std::vector<std::string> created;
-  store_.flush_buffer(txn, keep, batch, &created);
+  std::vector<std::pair<std::string, SubId>> spilled;
+  store_.flush_buffer(txn, keep, batch, &created, keep ? nullptr : &spilled);
+  if (!spilled.empty()) {
+    // Spilled keys are storage intents from now on: this partition tracks them.
+    std::lock_guard g(mu_);
+    auto& keys = txns_[txn].keys;
+    for (auto& [k, s] : spilled) keys[std::move(k)] = s;
+  }
   if (batch.Count() == 0) return;
   unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
   store_.note_created(created);
@@ -340,10 +365,11 @@ LocalPartition::TxnWrites LocalPartition::take(TxnId txn) {
 
 void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
   TxnWrites w = take(txn);
-  if (!w.keys.empty() || w.has_commit_record) {
+  if (!w.keys.empty() || w.has_commit_record || store_.has_buffer(txn)) {
     std::vector<std::string> keys;
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
     rocksdb::WriteBatch batch;
     std::vector<std::string> created;
     store_.resolve_commit(txn, commit_ts, keys, batch, &created);
@@ -369,7 +395,7 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
   rocksdb::WriteBatch batch;
   std::vector<std::vector<std::string>> created(parts.size());
   for (size_t i = 0; i < parts.size(); ++i) {
-    std::vector<std::string> keys = parts[i]->written_keys(txn);
+    std::vector<std::string> keys = parts[i]->stored_keys(txn);  // and the buffer's
     parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
   }
   if (batch.Count() > 0) {

@@ -115,8 +115,10 @@ class LocalPartition final : public Partition {
   // (a later scan reports them again).
   size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr);
 
-  // The row keys (storage 'r' keys) txn wrote here.
-  std::vector<std::string> written_keys(TxnId txn) const;
+  // The row keys (storage 'r' keys) txn wrote here: stored_keys() and the buffered ones.
+  std::vector<std::string> written_keys(TxnId txn);
+  // The row keys txn wrote here whose intents are in storage (not buffered), in key order.
+  std::vector<std::string> stored_keys(TxnId txn) const;
   locks::LockTable& lock_table() { return locks_; }
   mvcc::MvccStore& store() { return store_; }
 
@@ -129,7 +131,9 @@ class LocalPartition final : public Partition {
 
  private:
   struct TxnWrites {
-    std::unordered_map<std::string, SubId> keys;  // row key -> newest sub that wrote it
+    // Row key -> newest sub that wrote it, for intents in storage (unbuffered, spilled); the
+    // buffered ones are the store's (mvcc/store.h, write buffer).
+    std::unordered_map<std::string, SubId> keys;
     bool has_commit_record = false;
   };
   // Removes and returns txn's bookkeeping.

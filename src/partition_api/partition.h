@@ -316,7 +316,9 @@ class Partition {
   virtual LockResult lock(const LockRequest& req) = 0;
 
   // Writes an intent: value, or a deletion when value is nullopt. REQUIRES: txn holds a
-  // NoKeyUpdate or Update lock on (space, key) in this partition. The partition may keep the
+  // NoKeyUpdate or Update lock on (space, key) in this partition, or no other transaction can
+  // reach the key until txn ends (a fresh row id from a sequence; a keyspace a table rewrite
+  // fills under ACCESS EXCLUSIVE). The partition may keep the
   // intent where only txn's own reads see it until prepare() / write_commit_record() (no
   // other transaction may write the key meanwhile, and readers skip uncommitted writes);
   // publish: make it visible to every reader's conflict checks at once (SERIALIZABLE: a

@@ -374,20 +374,42 @@ void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<boo
   if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
 }
 
-bool MvccStore::prune(const std::string& rk, Timestamp h) {
-  if (h == 0) return false;
-  std::unique_lock g(stripe(rk), std::try_to_lock);
-  if (!g.owns_lock()) return false;  // a writer is at it: not dead for long, or not at all
-  std::string buf;
-  if (!engine_->get(rk, &buf)) return false;
-  Record r;
-  if (!decode_record(buf, &r)) corrupt(rk);
-  if (!prunable(r, h, dead_below_)) return false;
+size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
+                        std::vector<bool>* pruned) {
+  pruned->assign(rks.size(), false);
+  if (h == 0 || rks.empty()) return 0;
+  // The stripes of every key, taken in index order (write_intent() takes one at a time, so
+  // this cannot deadlock with it) and held until the batch is written. A stripe some writer
+  // holds is skipped with its keys: not dead for long, or not at all.
+  std::vector<size_t> idx(rks.size());
+  std::vector<bool> want(stripes_.size(), false), held(stripes_.size(), false);
+  for (size_t i = 0; i < rks.size(); ++i) want[idx[i] = stripe_index(rks[i])] = true;
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (want[s]) held[s] = stripes_[s].try_lock();
   rocksdb::WriteBatch batch;
-  batch.Delete(slice(rk));
-  for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
-  engine_->write(batch, storage::Durability::kWal);
-  return true;
+  size_t n = 0;
+  try {
+    std::string buf;
+    for (size_t i = 0; i < rks.size(); ++i) {
+      const std::string& rk = rks[i];
+      if (!held[idx[i]] || !engine_->get(rk, &buf)) continue;
+      Record r;
+      if (!decode_record(buf, &r)) corrupt(rk);
+      if (!prunable(r, h, dead_below_)) continue;
+      batch.Delete(slice(rk));
+      for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
+      (*pruned)[i] = true;
+      ++n;
+    }
+    if (n > 0) engine_->write(batch, storage::Durability::kWal);
+  } catch (...) {
+    for (size_t s = 0; s < stripes_.size(); ++s)
+      if (held[s]) stripes_[s].unlock();
+    throw;
+  }
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (held[s]) stripes_[s].unlock();
+  return n;
 }
 
 void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
@@ -417,26 +439,22 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
   Timestamp h = horizon();
   TxnBuffer* tb = buffer(txn, false);
   std::string buf, out;
-  for (const auto& rk : rks) {
+  // One key: its record (from the buffer's flushed copy, or read) with txn's intent, resolved.
+  auto resolve = [&](const std::string& rk, BufferedKey* bk) {
     Record r;
-    BufferedKey* bk = nullptr;
-    if (tb) {
-      auto it = tb->keys.find(rk);
-      if (it != tb->keys.end()) bk = &it->second;
-    }
     if (bk && bk->flushed) {
       // The record as the flush wrote it: no read.
       if (!decode_record(bk->record, &r)) corrupt(rk);
     } else {
       bool exists = engine_->get(rk, &buf);
-      if (!exists && !bk) continue;
+      if (!exists && !bk) return;
       if (exists && !decode_record(buf, &r)) corrupt(rk);
       if (bk) {
         attach_intent(r, txn, bk->entries);
         if (!exists && created) created->push_back(rk);
       }
     }
-    if (!r.has_intent() || r.intent_txn != txn) continue;
+    if (!r.has_intent() || r.intent_txn != txn) return;
     const IntentEntry top = r.entries.back();
     if (r.has_committed) {
       batch.Put(slice(storage::history_key(rk, r.commit_ts)),
@@ -457,7 +475,7 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.clear_intent();
     if (top.deleted && r.history.empty()) {
       batch.Delete(slice(rk));  // inserted and deleted, or nothing older anyone can see
-      continue;
+      return;
     }
     r.has_committed = true;
     r.commit_ts = commit_ts;
@@ -465,7 +483,11 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.value = top.deleted ? std::string_view() : top.value;
     encode_record(r, &out);
     batch.Put(slice(rk), slice(out));
-  }
+  };
+  if (tb)
+    for (auto& [rk, bk] : tb->keys) resolve(rk, &bk);
+  for (const auto& rk : rks)
+    if (!tb || !tb->keys.count(rk)) resolve(rk, nullptr);
   drop_buffer(txn);
 }
 
@@ -514,6 +536,22 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
   auto [it, inserted] = tb->keys.try_emplace(rk);
   BufferedKey& bk = it->second;
   if (inserted) tb->bytes += rk.size() + 64;
+  // The common cases without the stack machinery below: a key's first write, and a rewrite
+  // by the same command (push_intent's replace rule).
+  if (bk.entries.empty() || (bk.entries.back().sub == sub && bk.entries.back().cid == cid)) {
+    if (bk.entries.empty()) bk.entries.emplace_back();
+    OwnedIntentEntry& e = bk.entries.back();
+    tb->bytes -= e.value.size();
+    e.sub = sub;
+    e.cid = cid;
+    e.deleted = !value.has_value();
+    if (value)
+      e.value = *value;
+    else
+      e.value.clear();
+    tb->bytes += e.value.size();
+    return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
+  }
   // record.h's push_intent keeps the stack's rules (replace the same command's entry,
   // compact past 8): run it on a view of the entries, then own the result.
   Record view;
@@ -533,8 +571,18 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
   return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
 }
 
+std::vector<std::string> MvccStore::buffered_keys(TxnId txn) {
+  std::vector<std::string> out;
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb) return out;
+  out.reserve(tb->keys.size());
+  for (const auto& [rk, bk] : tb->keys) out.push_back(rk);
+  return out;
+}
+
 void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
-                             std::vector<std::string>* created) {
+                             std::vector<std::string>* created,
+                             std::vector<std::pair<std::string, SubId>>* spilled) {
   TxnBuffer* tb = buffer(txn, false);
   if (!tb || tb->flushed) return;
   std::string buf;
@@ -555,6 +603,10 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
     if (keep) {
       bk.record = std::move(out);
       bk.flushed = true;
+    } else if (spilled) {
+      SubId newest = 0;
+      for (const auto& e : bk.entries) newest = std::max(newest, e.sub);
+      spilled->emplace_back(rk, newest);
     }
   }
   if (keep) {

@@ -145,8 +145,13 @@ class MvccStore {
   // them to note_created() once the batch is written). keep: the buffer stays, marked
   // flushed, for resolution (prepare); otherwise it is freed and every later write of txn in
   // this partition goes to storage (spill). Idempotent for a flushed buffer.
+  // spilled (keep false): the keys flushed, each with the newest subtransaction that wrote it.
   void flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
-                    std::vector<std::string>* created);
+                    std::vector<std::string>* created,
+                    std::vector<std::pair<std::string, SubId>>* spilled = nullptr);
+  // The keys in txn's buffer, in key order; whether txn has one.
+  std::vector<std::string> buffered_keys(TxnId txn);
+  bool has_buffer(TxnId txn) { return buffer(txn, false) != nullptr; }
   // Forgets txn's buffer. Returns true when any of txn's intents may be in storage (the
   // buffer was flushed or spilled, or txn wrote unbuffered): then resolve_abort() has work.
   bool drop_buffer(TxnId txn);
@@ -160,11 +165,11 @@ class MvccStore {
   // write lock. Drops a dead intent of another transaction found there.
   void write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                     const std::optional<std::string>& value);
-  // Adds to `batch` the resolution of txn's intents on the given row keys at commit_ts
-  // (the previous committed version moves to history; history no snapshot needs is
-  // deleted). Keys without an intent of txn are skipped (idempotent). Buffered keys resolve
-  // from the buffer (flushed: no read; else the stored record is read and *created gets the
-  // keys the batch creates); the buffer is freed.
+  // Adds to `batch` the resolution at commit_ts of txn's intents in its buffer and on the
+  // given row keys of storage intents (the previous committed version moves to history;
+  // history no snapshot needs is deleted). Keys without an intent of txn are skipped
+  // (idempotent). Buffered keys resolve from the buffer (flushed: no read; else the stored
+  // record is read and *created gets the keys the batch creates); the buffer is freed.
   void resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
                       rocksdb::WriteBatch& batch, std::vector<std::string>* created = nullptr);
   // Adds to `batch` the removal of txn's intents on the keys.
@@ -186,11 +191,17 @@ class MvccStore {
   std::vector<std::pair<std::string, OwnedIntent>> buffered_range(TxnId txn, const std::string& lo,
                                                                   const std::string& hi);
 
-  // Removes the record at rk and its history keys if it is dead at horizon h (re-read here).
-  // REQUIRES: h is at most the GC horizon; the caller excludes the row's lock holders (a
-  // lock holder may have acted on the record's state). Returns false if the record is not
-  // dead, is gone, or a writer of a key in the same stripe is busy (skipped, not waited for).
-  bool prune(const std::string& rk, Timestamp h);
+  // Removes, in one write, the records at rks (and their history keys) that are dead at
+  // horizon h (each re-read here); (*pruned)[i] tells whether rks[i] went. REQUIRES: h is at
+  // most the GC horizon; the caller excludes the rows' lock holders (a lock holder may have
+  // acted on a record's state). A record not dead, gone, or in a stripe a writer holds is
+  // skipped, not waited for. Returns how many went.
+  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned);
+  // One record (tests).
+  bool prune(const std::string& rk, Timestamp h) {
+    std::vector<bool> pruned;
+    return prune(std::vector<std::string>{rk}, h, &pruned) == 1;
+  }
   // Hands `rks` to the prune sink, if any; (*pruned)[i]: rks[i] was removed.
   void report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned);
 
@@ -211,9 +222,10 @@ class MvccStore {
 
  private:
   // Serializes write_intent() and prune() on one record (keys hashed to stripes).
-  std::mutex& stripe(const std::string& rk) {
-    return stripes_[std::hash<std::string>{}(rk) % stripes_.size()];
+  size_t stripe_index(const std::string& rk) const {
+    return std::hash<std::string>{}(rk) % stripes_.size();
   }
+  std::mutex& stripe(const std::string& rk) { return stripes_[stripe_index(rk)]; }
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);

@@ -413,8 +413,8 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
   // Bulk path (ALTER TABLE ... ADD PRIMARY KEY on pgbench's tables): `to` lives in a new
   // keyspace nobody else can reach (ALTER holds the table's AccessExclusiveLock), so a key is
   // taken only if this rewrite wrote it already: duplicates are found in memory instead of
-  // by two storage reads per row. Each row is still locked before its write (the partition's
-  // write contract); existing rows passed their foreign keys already (there are none here).
+  // by two storage reads per row, and its keys need no row locks (Partition::write: nobody
+  // else can reach them); existing rows passed their foreign keys already (there are none).
   auto space = row_space(to);
   auto col_types = column_types(to);
   std::unordered_set<std::string> seen;
@@ -445,13 +445,8 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
         throw SqlError(std::move(e));
       }
     }
-    const std::string routing = row_routing(to, key);
-    auto lk =
-        cx.txn.lock(space, routing, key, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
-    if (lk.outcome != coord::LockOutcome::kGranted &&
-        lk.outcome != coord::LockOutcome::kVersionMismatch)
-      throw_lock_failure(lk.outcome, to, cx);
-    cx.txn.write(space, routing, key, types::encode_row(nr, col_types));
+    // No row lock: see above (Partition::write's second precondition).
+    cx.txn.write(space, row_routing(to, key), key, types::encode_row(nr, col_types));
   }
 }
 

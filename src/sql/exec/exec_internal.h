@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -24,7 +25,7 @@ struct ExecContext {
   const std::vector<Datum>* window_values = nullptr;  // current row's window results
   // Keys this statement wrote (true) or deleted (false): its own writes are invisible to its
   // reads (same command id), yet uniqueness must see them.
-  std::map<std::string, bool> stmt_keys;
+  std::unordered_map<std::string, bool> stmt_keys;
   // `WAIT n`: row-lock waits of this statement end by this time (55P03 lock timeout).
   runtime::Deadline wait_deadline = runtime::Deadline::max();
   // RETURNING rows of the statement's data-modifying WITH queries, by index.
@@ -139,6 +140,7 @@ struct Writer {
   void act_on_referencing_rows(const Referencing& r, const Gone& g, bool no_action);
   std::optional<std::vector<Referencing>> referencing_;
   std::vector<Gone> gone_;
+  bool has_unique_index_ = false;
 };
 
 // DDL (exec/ddl.cc).

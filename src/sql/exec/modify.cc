@@ -44,7 +44,13 @@ std::string key_text(const catalog::Table& t, const std::vector<int>& cols, cons
 // Whether a key exists for uniqueness purposes: visible to us (own writes included) or
 // committed by anyone, after we hold the key's lock.
 std::string stmt_key(const coord::KeySpace& space, const std::string& key) {
-  return std::to_string(space.table_id) + "/" + std::to_string(space.index_id) + "/" + key;
+  std::string k(8 + key.size(), '\0');
+  for (int i = 0; i < 4; ++i) {
+    k[i] = static_cast<char>(space.table_id >> (24 - 8 * i));
+    k[4 + i] = static_cast<char>(space.index_id >> (24 - 8 * i));
+  }
+  k.replace(8, key.size(), key);
+  return k;
 }
 
 void note_write(ExecContext& cx, const coord::KeySpace& space, const std::string& key, bool live) {
@@ -101,9 +107,11 @@ void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& s
 }  // namespace
 
 Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
-  for (const auto& idx : t.indexes)
+  for (const auto& idx : t.indexes) {
+    has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
       index_exprs.push_back(bind_table_expr(cx.catalog, t, e, nullptr));
+  }
 }
 
 std::string Writer::index_key(size_t i, const Row& row, bool* has_null, std::string* routing) {
@@ -445,9 +453,10 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   auto space = row_space(table);
   std::string key, routing;
   if (table.primary_key.empty()) {
+    // A fresh row id from the table's sequence: no other transaction can know this key
+    // before we commit, so it needs no lock (Partition::write's second precondition).
     types::encode_key(key, Datum(cx.catalog.nextval(table.rowid_sequence)), type_oid::kInt8);
     routing = key;
-    lock_key(cx, table, space, routing, key);
   } else {
     key = encode_pk(table, row);
     routing = row_routing(table, key);
@@ -497,17 +506,20 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
       values.push_back(key);
     } else {
       std::string full = ik + key;
-      lock_key(cx, table, ispace, ir, full);
+      // The entry ends with the row's key: locked above, or a fresh row id nobody knows.
+      if (!table.primary_key.empty()) lock_key(cx, table, ispace, ir, full);
       entries.push_back({ispace, {ir, full}});
       values.push_back("");
     }
   }
   check_foreign_keys(row, nullptr);
   cx.txn.write(space, routing, key, types::encode_row(row, column_types(table)));
-  note_write(cx, space, key, true);
+  // Only keys a uniqueness check can look up are noted: a primary key, a unique index's
+  // entry, and a row id that a unique index entry names (ON CONFLICT's "second time" check).
+  if (!table.primary_key.empty() || has_unique_index_) note_write(cx, space, key, true);
   for (size_t i = 0; i < entries.size(); ++i) {
     cx.txn.write(entries[i].first, entries[i].second.first, entries[i].second.second, values[i]);
-    note_write(cx, entries[i].first, entries[i].second.second, true);
+    if (!values[i].empty()) note_write(cx, entries[i].first, entries[i].second.second, true);
   }
   return true;
 }
