@@ -5,6 +5,7 @@
 
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 
 namespace hf::sql::exec {
@@ -42,6 +43,7 @@ struct Needs {
 void walk_select(const SelectPlan& p, Needs& n);
 
 void walk_expr(const Expr* e, Needs& n) {
+  runtime::check_stack_depth();
   if (!e) return;
   if (e->subquery) walk_select(*e->subquery, n);
   for (const auto& a : e->args) walk_expr(a.get(), n);
@@ -52,6 +54,7 @@ void walk_exprs(const std::vector<bind::ExprPtr>& v, Needs& n) {
 }
 
 void walk_select(const SelectPlan& p, Needs& n) {
+  runtime::check_stack_depth();
   if (p.left) walk_select(*p.left, n);
   if (p.right) walk_select(*p.right, n);
   for (const auto& s : p.sources) {
@@ -99,6 +102,7 @@ void walk_select(const SelectPlan& p, Needs& n) {
 bool reads_columns(const Expr* e, int lo, int hi, int level = 0);
 
 bool select_reads_outer(const SelectPlan& p, int lo, int hi, int level) {
+  runtime::check_stack_depth();
   auto any = [&](const Expr* e) { return reads_columns(e, lo, hi, level); };
   auto any_of = [&](const std::vector<bind::ExprPtr>& v) {
     for (const auto& e : v)
@@ -123,6 +127,7 @@ bool select_reads_outer(const SelectPlan& p, int lo, int hi, int level) {
 }
 
 bool reads_columns(const Expr* e, int lo, int hi, int level) {
+  runtime::check_stack_depth();
   if (!e) return false;
   if (e->kind == bind::ExprKind::kColumn && e->level == level && e->index >= lo && e->index < hi)
     return true;
