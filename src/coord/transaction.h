@@ -174,8 +174,10 @@ class Transaction {
 
   // Writes (value) or deletes (nullopt) a key. REQUIRES: the caller locked it at
   // kNoKeyUpdate or kUpdate in this transaction.
+  // new_key: the key never existed (a keyspace this transaction created: a table rewrite), so
+  // the partition need not look for an older version (Partition::write).
   virtual void write(const KeySpace& space, const std::string& routing, const std::string& key,
-                     const std::optional<std::string>& value) = 0;
+                     const std::optional<std::string>& value, bool new_key = false) = 0;
 
   // Savepoints: a subtransaction per SAVEPOINT. rollback_to(s) undoes s and everything after
   // it, then continues in a new subtransaction; release(s) merges s into its parent.

@@ -214,7 +214,7 @@ class TransactionImpl final : public Transaction {
                   LockStrength strength, const LockWait& wait,
                   std::optional<Version> expected) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
-             const std::optional<std::string>& value) override;
+             const std::optional<std::string>& value, bool new_key) override;
   void check_write_conflict(const KeySpace& space, const std::string& routing,
                             const std::string& key) override;
   SubId begin_subtransaction() override;
@@ -685,7 +685,8 @@ TxnManager& TransactionImpl::manager() {
 }
 
 void TransactionImpl::write(const KeySpace& space, const std::string& routing,
-                            const std::string& key, const std::optional<std::string>& value) {
+                            const std::string& key, const std::optional<std::string>& value,
+                            bool new_key) {
   if (opts_.read_only) {
     throw SqlError("25006", "cannot execute write in a read-only transaction");
   }
@@ -698,7 +699,7 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
   // at once (they report the rw-conflict when they skip it); others may stay buffered in the
   // partition until commit.
   p.write(id_, current_sub(), cid_, space, key, value,
-          /*publish=*/opts_.isolation == Isolation::kSerializable);
+          /*publish=*/opts_.isolation == Isolation::kSerializable, new_key);
 }
 
 void TransactionImpl::check_write_conflict(const KeySpace& space, const std::string& routing,

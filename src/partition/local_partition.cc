@@ -198,10 +198,17 @@ LockResult LocalPartition::lock(const LockRequest& req) {
 
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                            const std::string& key, const std::optional<std::string>& value,
-                           bool publish) {
+                           bool publish, bool new_key) {
   std::string rk = store_.row_key(space, key);
-  auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
-                          : store_.buffer_intent(txn, sub, cid, rk, value);
+  bool in_storage = publish;
+  if (!in_storage) {
+    // A key whose intent already went to storage (a spill) is written there again.
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    in_storage = it != txns_.end() && it->second.keys.count(rk) > 0;
+  }
+  auto buffered = in_storage ? mvcc::MvccStore::BufferResult::kUnbuffered
+                             : store_.buffer_intent(txn, sub, cid, rk, value, new_key);
   if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
   if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
     flush_intents(txn, /*keep=*/false);

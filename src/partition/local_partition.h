@@ -89,7 +89,8 @@ class LocalPartition final : public Partition {
   LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0) override;
   LockResult lock(const LockRequest& req) override;
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
-             const std::optional<std::string>& value, bool publish = false) override;
+             const std::optional<std::string>& value, bool publish = false,
+             bool new_key = false) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;

@@ -494,13 +494,22 @@ TEST_F(PartitionTest, ABufferPastItsLimitSpillsAndStaysCorrect) {
   EXPECT_EQ(read("k1000", ts_), std::nullopt);
   std::string last = "k" + std::to_string(1000 + n - 1);
   EXPECT_EQ(read(last, ts_, t, 2), big + std::to_string(n - 1));
+  // After a spill: a spilled key is written again in storage, a new key is buffered again.
+  p().write(t, 0, 2, kT, "k1000", "rewritten");
+  ASSERT_EQ(lock(t, "z").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 2, kT, "z", "after the spill");
+  EXPECT_EQ(read("k1000", ts_, t, 3), "rewritten");
+  EXPECT_FALSE(stored("z")) << "buffered again";
+  EXPECT_EQ(read("z", ts_, t, 3), "after the spill");
   p().write_commit_record(t, {0});
   Timestamp ts = ++ts_;
   oracle_.states[t] = {TxnState::kCommitted, ts};
   p().commit(t, ts);
   oracle_.states.erase(t);
   EXPECT_EQ(read(last, ts), big + std::to_string(n - 1));
-  EXPECT_EQ(scan_keys(ts).size(), 5 * n);
+  EXPECT_EQ(read("k1000", ts), "rewritten");
+  EXPECT_EQ(read("z", ts), "after the spill");
+  EXPECT_EQ(scan_keys(ts).size(), 5 * n + 1);
 }
 
 // One-phase commit across the node's partitions: one synced batch with the final versions of

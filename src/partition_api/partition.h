@@ -323,9 +323,11 @@ class Partition {
   // other transaction may write the key meanwhile, and readers skip uncommitted writes);
   // publish: make it visible to every reader's conflict checks at once (SERIALIZABLE: a
   // concurrent serializable reader must notice the write it skips).
+  // new_key: the caller knows no version of the key was ever stored (a keyspace its
+  // transaction created), so the partition need not read for one.
   virtual void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                      const std::string& key, const std::optional<std::string>& value,
-                     bool publish = false) = 0;
+                     bool publish = false, bool new_key = false) = 0;
 
   // Savepoints: undo the intents and release the locks of subtransactions >= first_aborted.
   virtual void rollback_subtransactions(TxnId txn, SubId first_aborted) = 0;

@@ -444,6 +444,37 @@ TEST(Placement, StatementsBoundOnThePartitionKeyTouchOnePartition) {
 
 // A varchar key column compared with a text value (PostgreSQL relabels varchar to text) is
 // still a key condition: a point get, not a scan of the prefix before it.
+TEST(Placement, InListsReadOnlyThePartitionsAndKeysTheyName) {
+  SqlHarness h("/tmp/hf-sql-in-list", /*counting=*/true);
+  h.exec("CREATE TABLE kv (k int PRIMARY KEY, v text)");
+  h.exec("CREATE TABLE tasks (shard_id int, task_id bigint, PRIMARY KEY (shard_id, task_id))");
+  h.exec("INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 100) g");
+  h.exec("INSERT INTO tasks SELECT g % 16, g FROM generate_series(1, 400) g");
+  auto totals = [&] {
+    uint64_t gets = 0, scans = 0;
+    for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+    return std::pair{gets, scans};
+  };
+  // A list on the whole primary key: one get per distinct non-null value, no scan.
+  reset_counters(h);
+  auto r = h.exec("SELECT v FROM kv WHERE k IN (7, 3, 7, NULL, 1000)");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0][0], "v3");
+  EXPECT_EQ(r.rows[1][0], "v7");
+  EXPECT_EQ(totals(), (std::pair<uint64_t, uint64_t>(3, 0)));
+  // A list on the partition key of a longer primary key: one prefix scan per value, each in
+  // the one partition the value names.
+  reset_counters(h);
+  r = h.exec("DELETE FROM tasks WHERE shard_id IN (5) AND task_id < 100");
+  EXPECT_EQ(r.tag, "DELETE 6");
+  EXPECT_EQ(partitions_touched(h), 1u);
+  reset_counters(h);
+  r = h.exec("SELECT count(*) FROM tasks WHERE shard_id IN (5, 2 + 4)");
+  EXPECT_EQ(r.rows.at(0).at(0), "44");
+  EXPECT_EQ(totals().second, 2u);
+  EXPECT_LE(partitions_touched(h), 2u);
+}
+
 TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {
   SqlHarness h("/tmp/hf-sql-varchar-key", /*counting=*/true);
   h.exec(

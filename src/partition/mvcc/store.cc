@@ -446,7 +446,7 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
       // The record as the flush wrote it: no read.
       if (!decode_record(bk->record, &r)) corrupt(rk);
     } else {
-      bool exists = engine_->get(rk, &buf);
+      bool exists = !(bk && bk->new_key) && engine_->get(rk, &buf);
       if (!exists && !bk) return;
       if (exists && !decode_record(buf, &r)) corrupt(rk);
       if (bk) {
@@ -530,12 +530,17 @@ void MvccStore::attach_intent(Record& r, TxnId txn, const OwnedIntent& own) {
 
 MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId cid,
                                                  const std::string& rk,
-                                                 const std::optional<std::string>& value) {
+                                                 const std::optional<std::string>& value,
+                                                 bool new_key) {
   TxnBuffer* tb = buffer(txn, true);
-  if (tb->spilled || tb->flushed) return BufferResult::kUnbuffered;
+  if (tb->flushed) return BufferResult::kUnbuffered;
   auto [it, inserted] = tb->keys.try_emplace(rk);
   BufferedKey& bk = it->second;
-  if (inserted) tb->bytes += rk.size() + 64;
+  const size_t bytes_before = tb->bytes;
+  if (inserted) {
+    tb->bytes += rk.size() + 64;
+    bk.new_key = new_key;
+  }
   // The common cases without the stack machinery below: a key's first write, and a rewrite
   // by the same command (push_intent's replace rule).
   if (bk.entries.empty() || (bk.entries.back().sub == sub && bk.entries.back().cid == cid)) {
@@ -550,7 +555,8 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
     else
       e.value.clear();
     tb->bytes += e.value.size();
-    return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
+    account(tb, bytes_before);
+    return over_limit(tb) ? BufferResult::kSpillNow : BufferResult::kBuffered;
   }
   // record.h's push_intent keeps the stack's rules (replace the same command's entry,
   // compact past 8): run it on a view of the entries, then own the result.
@@ -568,7 +574,18 @@ MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId
   }
   bk.entries = std::move(next);
   tb->bytes = tb->bytes + after - before;
-  return tb->bytes > kBufferLimit ? BufferResult::kSpillNow : BufferResult::kBuffered;
+  account(tb, bytes_before);
+  return over_limit(tb) ? BufferResult::kSpillNow : BufferResult::kBuffered;
+}
+
+bool MvccStore::over_limit(const TxnBuffer* tb) {
+  // The partition's buffers together too: past the budget, the writer that adds to it spills.
+  return tb->bytes > kBufferLimit ||
+         buffered_bytes_.load(std::memory_order_relaxed) > kPartitionBufferBudget;
+}
+
+void MvccStore::account(const TxnBuffer* tb, size_t bytes_before) {
+  buffered_bytes_.fetch_add(tb->bytes - bytes_before, std::memory_order_relaxed);
 }
 
 std::vector<std::string> MvccStore::buffered_keys(TxnId txn) {
@@ -592,7 +609,7 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
     // our intent, so it is no longer dead once written.
     std::lock_guard g(stripe(rk));
     Record r;
-    bool exists = engine_->get(rk, &buf);
+    bool exists = !bk.new_key && engine_->get(rk, &buf);
     if (exists && !decode_record(buf, &r)) corrupt(rk);
     attach_intent(r, txn, bk.entries);
     if (!r.has_intent()) continue;  // every entry rolled back
@@ -613,6 +630,7 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
     tb->flushed = true;
   } else {
     tb->keys.clear();
+    buffered_bytes_.fetch_sub(tb->bytes, std::memory_order_relaxed);
     tb->bytes = 0;
     tb->spilled = true;
   }
@@ -624,6 +642,7 @@ bool MvccStore::drop_buffer(TxnId txn) {
   if (it == buffers_.end()) return false;
   const TxnBuffer& tb = it->second;
   bool stored = tb.flushed || tb.spilled || tb.unbuffered;
+  buffered_bytes_.fetch_sub(tb.bytes, std::memory_order_relaxed);
   buffers_.erase(it);
   return stored;
 }

@@ -46,11 +46,13 @@
 // intent records, so recovery works unchanged), and resolution then works from the buffer
 // instead of reading every record again. A write of a SERIALIZABLE transaction is not
 // buffered (write_intent() at once): concurrent serializable readers must see the intent to
-// report the rw-conflict (PostgreSQL's conflict-out). A buffer past kBufferLimit bytes
-// spills (its intents written out, the memory freed) and that transaction writes the rest of
-// its rows in this partition through write_intent(). A buffered record is created in storage
-// only by its flush, which reports it to the known-empty ranges then (note_created()).
-// Buffers are touched only by their own transaction's fiber; buf_mu_ guards the map of them.
+// report the rw-conflict (PostgreSQL's conflict-out). A buffer past kBufferLimit bytes, or
+// one that grows the partition's buffers past kPartitionBufferBudget, spills: its intents are
+// written out as intent records and the memory is freed; later writes buffer again, except
+// of keys already spilled (their intent is in storage: write_intent() updates it there). A buffered
+// record is created in storage only by its flush, which reports it to the known-empty ranges then
+// (note_created()). Buffers are touched only by their own transaction's fiber; buf_mu_ guards the
+// map of them.
 //
 // Thread-safe (see above). Never suspends.
 #pragma once
@@ -82,8 +84,10 @@ using partition_api::ScanRequest;
 
 // A cursor reports the dead records it steps over in batches of at most this many.
 inline constexpr size_t kPruneBatch = 128;
-// Bytes of buffered intents per transaction and partition before the buffer spills.
-inline constexpr size_t kBufferLimit = 4 << 20;
+// Bytes of buffered intents per transaction and partition before its buffer spills, and of
+// all transactions' buffers in one partition before the writer that adds to them spills.
+inline constexpr size_t kBufferLimit = 32 << 20;
+inline constexpr size_t kPartitionBufferBudget = 128 << 20;
 
 // One buffered intent entry (record.h's IntentEntry, owning its value).
 struct OwnedIntentEntry {
@@ -134,12 +138,13 @@ class MvccStore {
   // ---- the write buffer (see the top of this file) ----
   enum class BufferResult : uint8_t {
     kBuffered,   // kept in memory
-    kSpillNow,   // kept, and the buffer is over kBufferLimit: the caller spills it now
-    kUnbuffered  // not kept (the buffer spilled earlier): write it with write_intent()
+    kSpillNow,   // kept, and the buffer is over its limit: the caller spills it now
+    kUnbuffered  // not kept (the buffer was flushed by prepare): write it with write_intent()
   };
   // REQUIRES: txn holds the row's write lock.
+  // new_key: no version of rk was ever stored (flush and resolution need not read one).
   BufferResult buffer_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
-                             const std::optional<std::string>& value);
+                             const std::optional<std::string>& value, bool new_key = false);
   // Adds txn's buffered intents to `batch` as intent records (read-modify-write of each
   // stored record) and appends to *created the keys whose records the batch creates (pass
   // them to note_created() once the batch is written). keep: the buffer stays, marked
@@ -229,17 +234,24 @@ class MvccStore {
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);
+  struct TxnBuffer;
+  // Whether the buffer, or all buffers of this partition, are past their limits.
+  bool over_limit(const TxnBuffer* tb);
+  // Adds tb's growth since it held bytes_before bytes to buffered_bytes_.
+  void account(const TxnBuffer* tb, size_t bytes_before);
 
   struct BufferedKey {
     OwnedIntent entries;
     bool flushed = false;  // in storage as an intent record, `record` below
+    bool new_key = false;  // no version of the key was ever stored: nothing to read
     std::string record;    // flushed: the record as written (intent included)
   };
   struct TxnBuffer {
     std::map<std::string, BufferedKey> keys;  // by row key
     size_t bytes = 0;
     bool flushed = false;     // every key is in storage (prepare); kept for resolution
-    bool spilled = false;     // over the limit once: later writes go to storage directly
+    bool spilled = false;     // spilled once: some of txn's intents are in storage (the caller
+                              // writes a key spilled before through write_intent())
     bool unbuffered = false;  // some write of txn went to storage directly
   };
   // txn's buffer (created when `create`), or nullptr. The map is guarded by buf_mu_; a
@@ -265,6 +277,7 @@ class MvccStore {
   partition_api::SsiConflictSink* ssi_sink_ = nullptr;
   std::mutex buf_mu_;  // guards buffers_ (the map, not the buffers)
   std::unordered_map<TxnId, TxnBuffer> buffers_;
+  std::atomic<size_t> buffered_bytes_{0};  // the bytes of every buffer of this partition
 };
 
 }  // namespace hf::mvcc

@@ -394,20 +394,21 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
 // indexes. Rows are moved inside the caller's transaction.
 void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecContext& cx,
                    const std::function<Row(const Row&)>& transform) {
-  std::vector<StoredRow> rows;
-  scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
-    rows.push_back(std::move(r));
-    return true;
-  });
+  // Rows stream from the old keyspace into the new one (never all in memory): `to` has its own
+  // storage id, and our writes are invisible to this statement's scan anyway.
   Writer w(to, cx);
   std::vector<bind::ExprPtr> no_checks;
+  auto next_row = [&](StoredRow& r) {
+    Row nr = transform ? transform(r.row) : std::move(r.row);
+    nr.resize(to.columns.size());
+    w.check_row(nr, no_checks);
+    return nr;
+  };
   if (!to.indexes.empty() || !to.foreign_keys.empty()) {
-    for (auto& r : rows) {
-      Row nr = transform ? transform(r.row) : r.row;
-      nr.resize(to.columns.size());
-      w.check_row(nr, no_checks);
-      w.insert(nr, -3, nullptr);
-    }
+    scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+      w.insert(next_row(r), -3, nullptr);
+      return true;
+    });
     return;
   }
   // Bulk path (ALTER TABLE ... ADD PRIMARY KEY on pgbench's tables): `to` lives in a new
@@ -418,12 +419,8 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
   auto space = row_space(to);
   auto col_types = column_types(to);
   std::unordered_set<std::string> seen;
-  if (!to.primary_key.empty()) seen.reserve(rows.size());
-  for (auto& r : rows) {
-    Row nr = transform ? transform(r.row) : r.row;
-    r.row.clear();
-    nr.resize(to.columns.size());
-    w.check_row(nr, no_checks);
+  scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    Row nr = next_row(r);
     std::string key;
     if (to.primary_key.empty()) {
       types::encode_key(key, Datum(cx.catalog.nextval(to.rowid_sequence)), type_oid::kInt8);
@@ -445,9 +442,11 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
         throw SqlError(std::move(e));
       }
     }
-    // No row lock: see above (Partition::write's second precondition).
-    cx.txn.write(space, row_routing(to, key), key, types::encode_row(nr, col_types));
-  }
+    // No row lock, and no older version to look for: see above.
+    cx.txn.write(space, row_routing(to, key), key, types::encode_row(nr, col_types),
+                 /*new_key=*/true);
+    return true;
+  });
 }
 
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {

@@ -135,6 +135,36 @@ bool key_range(const TableAccess& acc, const std::vector<int>& cols, size_t widt
   return end->empty() || *start < *end;
 }
 
+// The keys (kPointGet) or key prefixes (kPkRange) an access with an IN list reads: the bound
+// prefix followed by each list value, sorted as the scan would meet them (descending for a
+// backward scan) and without duplicates; NULL values match nothing and are dropped.
+std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Table& t,
+                                     const Row& ctx_row, ExecContext& cx) {
+  KeyBuilder prefix(t.placement_width());
+  for (size_t i = 0; i < acc.key.size(); ++i) {
+    Datum v = eval(*acc.key[i], ctx_row, cx);
+    if (v.is_null()) return {};
+    prefix.add(v, t.columns[t.primary_key[i]].type.oid);
+  }
+  const Oid next = t.columns[t.primary_key[acc.key.size()]].type.oid;
+  std::vector<KeyBuilder> keys;
+  for (const auto& e : acc.in_values) {
+    Datum v = eval(*e, ctx_row, cx);
+    if (v.is_null()) continue;
+    keys.push_back(prefix);
+    keys.back().add(v, next);
+  }
+  auto less = [&](const KeyBuilder& a, const KeyBuilder& b) {
+    return acc.reverse ? b.key() < a.key() : a.key() < b.key();
+  };
+  std::sort(keys.begin(), keys.end(), less);
+  keys.erase(
+      std::unique(keys.begin(), keys.end(),
+                  [](const KeyBuilder& a, const KeyBuilder& b) { return a.key() == b.key(); }),
+      keys.end());
+  return keys;
+}
+
 }  // namespace
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
@@ -150,6 +180,24 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
     if (!rv.own_write) sr.seen = coord::Version{rv.visible_ts, false};
     return cb(sr);
   };
+  if (!acc.in_values.empty()) {
+    // One get (every key column bound) or one prefix scan per value of the IN list.
+    const bool point = acc.kind == AccessKind::kPointGet;
+    for (const KeyBuilder& kb : in_list_keys(acc, t, ctx_row, cx)) {
+      std::optional<std::string> routing;
+      if (kb.placed()) routing = kb.routing();
+      if (point) {
+        auto rv = cx.txn.get(space, *routing, kb.key());
+        if (rv && !emit(*rv)) return;
+        continue;
+      }
+      auto cur =
+          cx.txn.scan(space, kb.key(), types::prefix_successor(kb.key()), acc.reverse, routing);
+      while (auto rv = cur->next())
+        if (!emit(*rv)) return;
+    }
+    return;
+  }
   switch (acc.kind) {
     case AccessKind::kPointGet: {
       KeyBuilder kb(t.placement_width());

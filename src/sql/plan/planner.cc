@@ -59,7 +59,8 @@ bool refers_above(const SelectPlan& p, int depth, bool exact, const Expr** found
       }
     }
     if (refers_above(s.function.get(), s.lateral ? depth + 1 : depth, exact, found) ||
-        refers_above(s.on.get(), depth, exact, found) || any(s.access.key))
+        refers_above(s.on.get(), depth, exact, found) || any(s.access.key) ||
+        any(s.access.in_values))
       return true;
     for (const auto& r : s.values)
       if (any(r)) return true;
@@ -220,6 +221,27 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
   }
 }
 
+// The values of a "col IN (v1, v2, ...)" conjunct on table column `column` whose values are
+// all known before the scan and have the column's key type; empty when there is none.
+std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset, int column,
+                                 Oid type, int known_below) {
+  for (const Expr* c : cs) {
+    if (c->kind != ExprKind::kInList || c->negate || c->args.size() < 2) continue;
+    const Expr* col = key_column(*c->args[0]);
+    if (!col || col->level != 0 || col->index != offset + column || !key_ordered(type) ||
+        !same_key_type(col->type.oid, type))
+      continue;
+    std::vector<const Expr*> vals;
+    for (size_t i = 1; i < c->args.size(); ++i) {
+      const Expr& v = *c->args[i];
+      if (!is_outer_value(v, known_below) || !same_key_type(v.type.oid, type)) break;
+      vals.push_back(&v);
+    }
+    if (vals.size() == c->args.size() - 1) return vals;
+  }
+  return {};
+}
+
 // The access path of table t, whose columns start at `offset` in the row, from the conjuncts
 // cs; values may use the row's columns below known_below (join sources read before t).
 void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, int offset,
@@ -229,9 +251,11 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
   std::vector<std::pair<int, const Expr*>> eqs;
   equalities(cs, offset, static_cast<int>(t.columns.size()), eqs, known_below);
   // Leading columns of `cols` bound by equality, and the range on the column after them.
+  // (`in`: an IN list on that column instead, used by primary-key paths only.)
   struct Match {
     std::vector<const Expr*> eq;
     RangeBound lo, hi;
+    std::vector<const Expr*> in;
     bool range() const { return lo.value || hi.value; }
   };
   auto match = [&](const std::vector<int>& cols) {
@@ -244,20 +268,30 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     if (m.eq.size() < cols.size()) {
       int c = cols[m.eq.size()];
       ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi, known_below);
+      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below);
     }
     return m;
   };
-  auto take = [&](AccessKind kind, const Match& m, int index_pos) {
+  auto take = [&](AccessKind kind, const Match& m, int index_pos, bool with_in = false) {
     acc.kind = kind;
     for (const Expr* v : m.eq) acc.key.push_back(clone(*v));
+    acc.index_pos = index_pos;
+    if (with_in) {
+      for (const Expr* v : m.in) acc.in_values.push_back(clone(*v));
+      return;
+    }
     if (m.lo.value) acc.lo = clone(*m.lo.value), acc.lo_inclusive = m.lo.inclusive;
     if (m.hi.value) acc.hi = clone(*m.hi.value), acc.hi_inclusive = m.hi.inclusive;
-    acc.index_pos = index_pos;
   };
   Match pk;
   if (!t.primary_key.empty()) {
     pk = match(t.primary_key);
     if (pk.eq.size() == t.primary_key.size()) return take(AccessKind::kPointGet, pk, -1);
+    // An IN list on the next key column: a get or a prefix scan per value.
+    if (!pk.in.empty())
+      return take(
+          pk.eq.size() + 1 == t.primary_key.size() ? AccessKind::kPointGet : AccessKind::kPkRange,
+          pk, -1, /*with_in=*/true);
     if (!pk.eq.empty()) return take(AccessKind::kPkRange, pk, -1);
   }
   // Secondary indexes: every column bound by equality first (one partition), else the
@@ -643,12 +677,15 @@ void plan_statement(BoundStatement& stmt) {
 }
 
 size_t partitions_read(const catalog::Table& t, const TableAccess& a, size_t partitions) {
+  // An IN list reads one key or prefix per value: at most that many partitions.
+  const size_t per_value = a.in_values.empty() ? 1 : std::min(a.in_values.size(), partitions);
+  const size_t bound = a.key.size() + (a.in_values.empty() ? 0 : 1);
   switch (a.kind) {
     case AccessKind::kPointGet:
     case AccessKind::kIndexEq:
-      return 1;  // every key column bound: one key, one partition
+      return per_value;  // every key column bound: one key, one partition, per value
     case AccessKind::kPkRange:
-      return a.key.size() >= t.placement_width() ? 1 : partitions;
+      return bound >= t.placement_width() ? per_value : partitions;
     case AccessKind::kIndexRange:
       return a.index_pos >= 0 && static_cast<size_t>(a.index_pos) < t.indexes.size() &&
                      a.key.size() >= t.indexes[a.index_pos].placement_width()
@@ -667,6 +704,7 @@ std::string explain(const BoundStatement& stmt, uint32_t partitions) {
     s.access.kind = a.kind;
     s.access.index_pos = a.index_pos;
     for (const auto& k : a.key) s.access.key.push_back(clone(*k));
+    for (const auto& v : a.in_values) s.access.in_values.push_back(clone(*v));
     emit_scan(out, 1, s, partitions);
   };
   if (stmt.select) explain_select(*stmt.select, 0, out, partitions);
