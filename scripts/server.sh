@@ -25,7 +25,10 @@ done
 bin=${HOLDFAST_BIN:-$root/${HF_BUILD_PREFIX:-build}/holdfast}
 pidfile=${TMPDIR:-/tmp}/holdfast-$port.pid
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# A server that died stays a zombie until whoever inherited it reaps it (a subreaper may never):
+# a zombie is not running.
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+running() { [ -f "$pidfile" ] && alive "$(cat "$pidfile")"; }
 
 case $cmd in
   start)
@@ -64,13 +67,13 @@ case $cmd in
       kill -KILL "$pid" 2>/dev/null || true
     else
       kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      if kill -0 "$pid" 2>/dev/null; then
+      for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+      if alive "$pid"; then
         echo "server.sh: pid $pid ignored SIGTERM for 10 s: SIGKILL" >&2
         kill -KILL "$pid" 2>/dev/null || true
       fi
     fi
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
     rm -f "$pidfile"
     echo "server.sh: stopped pid $pid (port $port)"
     ;;

@@ -4,7 +4,8 @@
 #   2. build       build/ (normal), build-asan/ (ASan+UBSan), build-tsan/ (TSan)
 #   3. unit        ctest in each of the three build dirs
 #   4. end-to-end  tests that need a running server (normal build): PG-side self checks, then
-#                  conformance ratchet, our scenarios, crash recovery, 1,000 connections.
+#                  conformance ratchet, our scenarios, crash recovery, 1,000 connections; last,
+#                  PostgreSQL's regression SQL against the ASan build (tests/regress/run.sh).
 # The last line is "N passed, N failed, N skipped" (ctest tests + end-to-end phases).
 # Exit status is non-zero when anything failed.
 #
@@ -147,6 +148,16 @@ e2e killed_client bash tests/e2e/killed_client.sh
 e2e wait_endings bash tests/e2e/wait_endings.sh
 e2e client_retry bash tests/e2e/client_retry.sh
 e2e session_timeouts bash tests/e2e/session_timeouts.sh
+e2e auth bash tests/e2e/auth.sh
+e2e drivers bash tests/e2e/drivers.sh
+# PostgreSQL's own regression SQL against the ASan+UBSan server: no crash, hang or sanitizer
+# report, and the ratchet of files whose output is PostgreSQL's (only with this run's build).
+if [ "${built[asan]:-0}" = 1 ]; then
+  e2e pg_regress bash tests/regress/run.sh
+else
+  phase_start "e2e pg_regress"; skip pg_regress "the asan flavour was not built in this run"
+  phase_end "e2e pg_regress" skipped
+fi
 
 # ---- summary
 echo

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/roles.h"
 #include "common/error.h"
 
 namespace hf::catalog {
@@ -71,6 +72,8 @@ json to_json(const Table& t) {
                         {"ref_columns", f.ref_columns},
                         {"on_delete", std::string(1, f.on_delete)},
                         {"on_update", std::string(1, f.on_update)}});
+  j["owner"] = t.owner;
+  if (t.acl) j["acl"] = acl_to_json(*t.acl);
   return j;
 }
 
@@ -120,14 +123,22 @@ Table table_from_json(const json& j) {
     fk.on_update = f.value("on_update", std::string(1, ForeignKey::kNoAction)).at(0);
     t.foreign_keys.push_back(std::move(fk));
   }
+  t.owner = j.value("owner", kBootstrapSuperuserId);
+  if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
   return t;
 }
 
 json seq_to_json(const Sequence& s) {
-  return {{"oid", s.oid},          {"name", s.name},
-          {"start", s.start},      {"increment", s.increment},
-          {"min", s.min_value},    {"max", s.max_value},
-          {"owner", s.owner_table}};
+  return {{"oid", s.oid},           {"name", s.name},
+          {"start", s.start},       {"increment", s.increment},
+          {"min", s.min_value},     {"max", s.max_value},
+          {"owner", s.owner_table}, {"owner_role", s.owner}};
+}
+
+json seq_to_json_with_acl(const Sequence& s) {
+  json j = seq_to_json(s);
+  if (s.acl) j["acl"] = acl_to_json(*s.acl);
+  return j;
 }
 
 Sequence seq_from_json(const json& j) {
@@ -139,6 +150,8 @@ Sequence seq_from_json(const json& j) {
   s.min_value = j.at("min");
   s.max_value = j.at("max");
   s.owner_table = j.value("owner", 0u);
+  s.owner = j.value("owner_role", kBootstrapSuperuserId);
+  if (j.contains("acl")) s.acl = acl_from_json(j["acl"]);
   return s;
 }
 
@@ -148,7 +161,7 @@ constexpr int64_t kRowidSequenceCache = 65536;
 }  // namespace
 
 Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
-    : txns_(txns), partitions_(partitions) {}
+    : txns_(txns), partitions_(partitions), roles_(std::make_unique<Roles>(*this)) {}
 Catalog::~Catalog() = default;
 
 void Catalog::bump() {
@@ -203,6 +216,7 @@ void Catalog::load() {
     }
   }
   txn->commit();
+  max_oid = std::max(max_oid, roles_->load());
   std::unique_lock lk(mu_);
   tables_ = std::move(tables);
   sequences_ = std::move(seqs);
@@ -286,7 +300,7 @@ void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {
     write_system_row(kSequencesSpace, be_key('d', s.oid), std::nullopt);
     write_system_row(kSequencesSpace, be_key('v', s.oid), std::nullopt);
   } else {
-    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json(s).dump());
+    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json_with_acl(s).dump());
   }
 }
 
@@ -387,6 +401,20 @@ void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
     bump();
   }
   if (owner) owner->on_rollback([this, seq = *s, mark] { restore_sequence(seq, mark); });
+}
+
+void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
+  std::optional<Sequence> old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = sequence_by_oid(s.oid);
+    if (!old) return;
+    persist_sequence_def(s, false);
+    std::unique_lock lk(mu_);
+    sequences_[s.oid] = s;
+  }
+  bump();
+  if (owner) owner->on_rollback([this, prev = *old] { replace_sequence(prev); });
 }
 
 void Catalog::restore_sequence(const Sequence& s, const std::optional<std::string>& mark) {

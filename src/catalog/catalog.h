@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/acl.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
 
@@ -115,6 +116,9 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   Oid rowid_sequence = 0;  // for tables without a primary key
   uint32_t next_index_id = 1;
+  // Added (issue 9): the owning role and the ACL (nullopt: the default, all to the owner).
+  Oid owner = kBootstrapSuperuserId;
+  std::optional<Acl> acl;
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;
@@ -133,10 +137,14 @@ struct Sequence {
   int64_t increment = 1;
   int64_t min_value = 1;
   int64_t max_value = INT64_MAX;
-  Oid owner_table = 0;  // serial: dropped with its table
+  Oid owner_table = 0;                // serial: dropped with its table
+  Oid owner = kBootstrapSuperuserId;  // added (issue 9): the owning role and the ACL
+  std::optional<Acl> acl;             // (nullopt: the default, all to the owner)
 };
 
 using TablePtr = std::shared_ptr<const Table>;
+
+class Roles;  // catalog/roles.h
 
 class Catalog {
  public:
@@ -145,6 +153,9 @@ class Catalog {
 
   // Reads every definition from storage. Call once before use. MAY SUSPEND.
   void load();
+  // Roles, memberships and the schema ACL (catalog/roles.h), loaded by load().
+  Roles& roles() { return *roles_; }
+  const Roles& roles() const { return *roles_; }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   TablePtr find_table(std::string_view name) const;
@@ -168,6 +179,8 @@ class Catalog {
   void drop_table(Oid oid, coord::Transaction* owner = nullptr);
   Oid create_sequence(Sequence s, coord::Transaction* owner = nullptr);
   void drop_sequence(Oid oid, coord::Transaction* owner = nullptr);
+  // Replaces a sequence's definition (owner, ACL); its values are untouched.
+  void replace_sequence(Sequence s, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
@@ -175,6 +188,7 @@ class Catalog {
   void setval(Oid seq, int64_t value, bool is_called);
 
  private:
+  friend class Roles;  // stores its rows with write_system_row() through txns_
   struct SeqState {
     int64_t next = 0;   // next value to hand out
     int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
@@ -200,6 +214,7 @@ class Catalog {
   std::atomic<Oid> next_oid_{kFirstUserOid};
   std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
   std::mutex ddl_mu_;
+  std::unique_ptr<Roles> roles_;
 };
 
 }  // namespace hf::catalog

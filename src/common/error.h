@@ -65,6 +65,7 @@ inline constexpr const char* kProtocolViolation = "08P01";
 inline constexpr const char* kTooManyConnections = "53300";
 inline constexpr const char* kOutOfMemory = "53200";
 inline constexpr const char* kProgramLimitExceeded = "54000";
+inline constexpr const char* kStatementTooComplex = "54001";
 inline constexpr const char* kLockNotAvailable = "55P03";
 inline constexpr const char* kObjectInUse = "55006";
 inline constexpr const char* kQueryCanceled = "57014";

@@ -2,6 +2,7 @@
 #include "runtime/fiber.h"
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 
@@ -9,6 +10,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
+
+#include "runtime/stack.h"
 
 #if defined(HF_TSAN)
 extern "C" {
@@ -32,6 +35,7 @@ struct Fiber::Impl {
   ctx::fiber inside;   // where to resume the fiber
   ctx::fiber outside;  // where the fiber returns to when it parks
   bool finished = false;
+  uintptr_t stack_limit = 0;  // the lowest usable address of the fiber's stack
 #if defined(HF_TSAN)
   void* tsan_fiber = nullptr;
   void* tsan_thread = nullptr;
@@ -43,7 +47,15 @@ Fiber::Fiber(asio::io_context& io, std::function<void()> body, size_t stack_byte
 #if defined(HF_TSAN)
   impl_->tsan_fiber = __tsan_create_fiber(0);
 #endif
-  impl_->inside = ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(stack_bytes),
+  // The stack is allocated here rather than by ctx::fiber so that its bounds are known:
+  // run_slice() tells stack.h's check_stack_depth() where this stack ends.
+  ctx::protected_fixedsize_stack salloc(stack_bytes);
+  ctx::stack_context sc = salloc.allocate();
+  impl_->stack_limit = reinterpret_cast<uintptr_t>(sc.sp) - sc.size +
+                       static_cast<uintptr_t>(ctx::stack_traits::page_size());
+  detail::clear_stack_shadow(reinterpret_cast<void*>(impl_->stack_limit),
+                             reinterpret_cast<uintptr_t>(sc.sp) - impl_->stack_limit);
+  impl_->inside = ctx::fiber(std::allocator_arg, ctx::preallocated(sc.sp, sc.size, sc), salloc,
                              [this, body = std::move(body)](ctx::fiber&& outside) mutable {
                                impl_->outside = std::move(outside);
                                try {
@@ -89,12 +101,15 @@ void Fiber::run_slice() {
   }
   Fiber* prev = t_current;
   t_current = this;
+  const uintptr_t prev_stack_limit = detail::stack_limit();
+  detail::set_stack_limit(impl_->stack_limit);
 #if defined(HF_TSAN)
   impl_->tsan_thread = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(impl_->tsan_fiber, 0);
 #endif
   impl_->inside = std::move(impl_->inside).resume();
   t_current = prev;
+  detail::set_stack_limit(prev_stack_limit);
   std::lock_guard g(mu_);
   if (impl_->finished) {
     state_ = State::kDone;

@@ -42,7 +42,7 @@ using FiberRef = std::shared_ptr<Fiber>;
 class Fiber : public std::enable_shared_from_this<Fiber> {
  public:
   // Starts body in a new fiber on io. The stack is mmap'd with a guard page; its pages are
-  // committed only when touched.
+  // committed only when touched. check_stack_depth() (stack.h) knows where it ends.
   static FiberRef spawn(asio::io_context& io, std::function<void()> body,
                         size_t stack_bytes = 1 << 20);
   // The fiber the calling code runs in, or nullptr on a plain thread.

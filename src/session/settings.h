@@ -43,6 +43,11 @@ class Settings {
   // which set() validates and converts first).
   void keep_as_default(const std::string& name);
 
+  // Sets a value without validation or the read-only check, with SET's transaction scoping:
+  // for values the session derives itself (is_superuser, session_authorization).
+  void assign_internal(const std::string& name, const std::string& value, bool is_local,
+                       bool in_txn);
+
   // Transaction end: commit keeps session-level SETs and drops SET LOCAL; abort undoes all.
   void end_transaction(bool commit);
 

@@ -61,8 +61,11 @@ class FakeSession : public SessionContext {
   void copy_out_data(const std::string&) override {}
   void copy_out_done() override {}
   uint64_t session_lock_owner() const override { return 1; }
+  Oid current_user_id() const override { return user; }
+  Oid session_user_id() const override { return user; }
 
   std::unique_ptr<coord::Transaction> txn;
+  Oid user = 10;  // the role statements run as (10: the bootstrap superuser)
   std::map<std::string, std::string> settings{{"application_name", ""}, {"TimeZone", "UTC"}};
   runtime::CancelToken cancel_token;
   activity::SessionRegistry reg;

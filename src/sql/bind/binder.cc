@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
 #include "sql/types/functions.h"
@@ -180,8 +181,15 @@ class Binder {
 
   catalog::Catalog& cat_;
   std::vector<Oid>& params_;
-  // Common table expressions visible while binding (name → bound plan).
-  std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>> ctes_;
+  // Common table expressions visible while binding: name, bound plan, and the scope its
+  // query was bound in (the defining query's enclosing scope), from which a reference counts
+  // how many query levels below the definition it sits.
+  struct Cte {
+    std::string name;
+    std::shared_ptr<SelectPlan> plan;
+    const Scope* outer = nullptr;
+  };
+  std::vector<Cte> ctes_;
   // Data-modifying WITH queries of the statement (BoundStatement::dml_ctes).
   std::vector<std::shared_ptr<BoundStatement>> dml_ctes_;
   void bind_with(const PgQuery__WithClause* w, const Scope* outer);
@@ -205,7 +213,13 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
       e->type = target;
       return e;
     }
-    e->value = types::from_text(e->value.as_string(), target);
+    try {
+      e->value = types::from_text(e->value.as_string(), target);
+    } catch (SqlError& err) {
+      // As PostgreSQL's parser does, a literal that is not a valid value points at itself.
+      if (err.error().position == 0 && e->location >= 0) err.error().position = e->location + 1;
+      throw;
+    }
     e->type = target;
     return e;
   }
@@ -422,6 +436,7 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
 
 // Structural equality of bound expressions (for GROUP BY matching).
 bool same_expr(const Expr& a, const Expr& b) {
+  runtime::check_stack_depth();
   if (a.kind != b.kind || a.type.oid != b.type.oid || a.index != b.index || a.level != b.level ||
       a.name != b.name || a.op != b.op || a.fn != b.fn || a.args.size() != b.args.size())
     return false;
@@ -443,6 +458,7 @@ bool contains_aggregate_list(PgQuery__Node** l, size_t k) {
 }
 
 bool contains_aggregate(const PgQuery__Node* n) {
+  runtime::check_stack_depth();
   if (n == nullptr) return false;
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_FUNC_CALL: {
@@ -869,6 +885,7 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
 }
 
 ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* g) {
+  runtime::check_stack_depth();
   if (n == nullptr) fail(sqlstate::kSyntaxError, "missing expression");
   if (g != nullptr && g->grouped) {
     if (auto e = bind_grouped(n, scope, g)) return e;
@@ -970,7 +987,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         e->index = static_cast<int>(oid);
         return e;
       }
-      arg->location = tc->location;
+      // A literal's input error points at the literal (coerce), a failed cast at the cast.
+      if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown))
+        arg->location = tc->location;
       return coerce(std::move(arg), t, CastContext::kExplicit);
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
@@ -1001,6 +1020,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
           break;
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
           e->name = "current_schema", e->type = {type_oid::kName, -1};
+          break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:  // exec/privileges.h
+          e->name = "session_user", e->type = {type_oid::kName, -1};
           break;
         default:
           e->name = "current_user", e->type = {type_oid::kName, -1};
@@ -1080,6 +1102,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
 }
 
 std::string Binder::target_name(const PgQuery__Node* n) {
+  runtime::check_stack_depth();
   if (n == nullptr) return "?column?";
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_COLUMN_REF: {
@@ -1132,6 +1155,8 @@ std::string Binder::target_name(const PgQuery__Node* n) {
           return "session_user";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
           return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+          return "current_role";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
           return "current_catalog";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
@@ -1190,6 +1215,7 @@ void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr 
 }
 
 void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer) {
+  runtime::check_stack_depth();
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_RANGE_VAR: {
       const auto* rv = n->range_var;
@@ -1197,22 +1223,31 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       std::string schema = rv->schemaname ? rv->schemaname : "";
       if (schema.empty()) {
         for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
-          if (it->first == rv->relname) {
+          if (it->name == rv->relname) {
             Source src;
             src.kind = Source::Kind::kSubquery;
-            src.subquery = it->second;
+            src.subquery = it->plan;
             src.alias = alias;
             src.is_cte = true;
-            if (it->second->no_returning)
+            if (it->plan->no_returning)
               fail(sqlstate::kFeatureNotSupported,
-                   "WITH query \"" + it->first + "\" does not have a RETURNING clause",
+                   "WITH query \"" + it->name + "\" does not have a RETURNING clause",
                    rv->location);
-            src.cte_result = it->second->dml_cte;
-            src.width = it->second->visible;
+            src.cte_result = it->plan->dml_cte;
+            // Query levels between this reference and the definition: the scopes from this
+            // query's enclosing one up to the one the WITH query was bound in.
+            for (const Scope* s = outer; s != it->outer; s = s->parent) {
+              if (s == nullptr)
+                fail(sqlstate::kFeatureNotSupported,
+                     "reference to WITH query \"" + it->name + "\" from here is not supported",
+                     rv->location);
+              ++src.cte_levels_up;
+            }
+            src.width = it->plan->visible;
             src.offset = static_cast<int>(scope.cols.size());
             scope.tables.insert(alias);
             for (int i = 0; i < src.width; ++i)
-              scope.cols.push_back({alias, it->second->names[i], it->second->types[i]});
+              scope.cols.push_back({alias, it->plan->names[i], it->plan->types[i]});
             plan.sources.push_back(std::move(src));
             return;
           }
@@ -1242,6 +1277,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       Source src;
       src.kind = Source::Kind::kSubquery;
       src.subquery = sub;
+      src.lateral = rs->lateral;
       src.alias = alias;
       src.width = sub->visible;
       src.offset = static_cast<int>(scope.cols.size());
@@ -1268,10 +1304,12 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kSessionFunc;
       e->name = fname;
-      Scope empty;
-      empty.parent = outer;
+      // A function in FROM may read the items before it (PostgreSQL: implicitly LATERAL).
+      src.lateral = true;
+      Scope args_scope;
+      args_scope.parent = &scope;
       for (size_t i = 0; i < fc->func_call->n_args; ++i)
-        e->args.push_back(bind_expr(fc->func_call->args[i], empty, nullptr));
+        e->args.push_back(bind_expr(fc->func_call->args[i], args_scope, nullptr));
       TypeRef col_type;
       if (fname == "generate_series") {
         Oid t = type_oid::kInt4;
@@ -1553,7 +1591,7 @@ void Binder::bind_with(const PgQuery__WithClause* w, const Scope* outer) {
     }
     for (size_t k = 0; k < cte->n_aliascolnames && k < p->names.size(); ++k)
       p->names[k] = str_of(cte->aliascolnames[k]);
-    ctes_.emplace_back(cte->ctename, p);
+    ctes_.push_back(Cte{cte->ctename, p, outer});
   }
 }
 
@@ -1573,6 +1611,7 @@ std::shared_ptr<SelectPlan> Binder::bind_target_join(const catalog::TablePtr& t,
 
 // A locking clause anywhere in a set operation's tree (PostgreSQL rejects them all).
 void check_setop_locking(const PgQuery__SelectStmt* s) {
+  runtime::check_stack_depth();
   if (s == nullptr) return;
   if (s->n_locking_clause > 0)
     fail(sqlstate::kFeatureNotSupported,
@@ -1583,11 +1622,12 @@ void check_setop_locking(const PgQuery__SelectStmt* s) {
 }
 
 std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
+  runtime::check_stack_depth();
   size_t cte_mark = ctes_.size();
   if (s->with_clause) bind_with(s->with_clause, outer);
   auto plan = std::make_shared<SelectPlan>();
   struct CteGuard {
-    std::vector<std::pair<std::string, std::shared_ptr<SelectPlan>>>& v;
+    std::vector<Cte>& v;
     size_t mark;
     ~CteGuard() { v.resize(mark); }
   } guard{ctes_, cte_mark};
@@ -2256,6 +2296,14 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+    // Roles and privileges (exec/role_stmts.cc).
+    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
       out.kind = BoundStatement::Kind::kUtility;
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);

@@ -147,6 +147,15 @@ struct Source {
   bool is_cte = false;    // a kSubquery that reads a WITH query (never locked by FOR UPDATE)
   bool nullable = false;  // on the nullable side of an outer join
   int cte_result = -1;    // reads the RETURNING rows of data-modifying WITH query n
+  // A WITH query read from a query nested this many levels below the one whose WITH defines
+  // it: its references to enclosing rows skip that many of the reader's enclosing rows.
+  int cte_levels_up = 0;
+  // LATERAL subquery or function in FROM: bound one level below the row of the FROM items
+  // before it (its level-1 columns are that row's), so it is read with that row as its
+  // enclosing row; lateral_refs (set by the planner): it reads that row, so it is read again
+  // for each row of the items before it.
+  bool lateral = false;
+  bool lateral_refs = false;
   // Row locking of a base table by the statement's locking clauses (LockRows).
   bool lock = false;
   coord::LockStrength lock_strength = coord::LockStrength::kKeyShare;

@@ -5,10 +5,12 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -77,6 +79,7 @@ void first_column_ref_list(PgQuery__Node** l, size_t k, std::string& out) {
   for (size_t i = 0; i < k && out.empty(); ++i) first_column_ref(l[i], out);
 }
 void first_column_ref(const PgQuery__Node* n, std::string& out) {
+  runtime::check_stack_depth();
   if (!n || !out.empty()) return;
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_COLUMN_REF:
@@ -121,6 +124,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       catalog::Sequence s;
       s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
       s.owner_table = t.oid;
+      s.owner = t.owner;
       Oid so = cx.catalog.create_sequence(s, &cx.txn);
       t.columns[col].sequence = so;
       t.columns[col].not_null = true;
@@ -289,6 +293,9 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
                                 bool* serial, std::string* serial_kind) {
   catalog::Column col;
   col.name = cd->colname;
+  if (cd->type_name == nullptr)
+    fail(sqlstate::kFeatureNotSupported,
+         "column \"" + col.name + "\" without a data type is not supported");
   std::string tn = bind::type_name_of(cd->type_name);
   *serial = false;
   if ((tn == "serial" || tn == "bigserial" || tn == "smallserial" || tn == "serial4" ||
@@ -310,7 +317,15 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
 }
 
 std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
+  // Forms whose columns come from elsewhere: their column definitions carry no type.
+  if (s->partbound)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION OF is not supported");
+  if (s->of_typename)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
+  if (s->n_inh_relations > 0)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
   std::string name = s->relation->relname;
+  require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
   if (cx.catalog.relation_exists(name)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
@@ -321,6 +336,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   catalog::Table t;
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
+  t.owner = current_user(cx);
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
@@ -337,6 +353,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
         catalog::Sequence sq;
         sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
         sq.owner_table = t.oid;
+        sq.owner = t.owner;
         if (t.columns[col].type.oid == type_oid::kInt4) sq.max_value = INT32_MAX;
         if (t.columns[col].type.oid == type_oid::kInt2) sq.max_value = INT16_MAX;
         t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
@@ -362,6 +379,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     catalog::Sequence sq;
     sq.name = "hf_rowid_" + std::to_string(t.oid);
     sq.owner_table = t.oid;
+    sq.owner = t.owner;
     t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
   }
   // validate stored expressions now (types, names)
@@ -450,6 +468,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, "table \"" + name + "\" does not exist");
         }
+        require_owner(cx, t->owner, "table", name);
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
           // A dependent table dropped by the same statement does not block (DROP TABLE a, b).
@@ -495,6 +514,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedObject, "index \"" + name + "\" does not exist");
         }
+        require_owner(cx, t->owner, "index", name);
         const catalog::Index* idx = t->find_index(name);
         if (!idx || idx->constraint) {
           Error e;
@@ -548,6 +568,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, "sequence \"" + name + "\" does not exist");
         }
+        require_owner(cx, sq->owner, "sequence", name);
         cx.catalog.drop_sequence(sq->oid, &cx.txn);
         break;
       }
@@ -599,6 +620,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  require_owner(cx, tp->owner, "table", tp->name);
   catalog::Table t = *tp;
   catalog::Index idx;
   idx.unique = s->unique;
@@ -662,6 +684,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
   }
+  require_owner(cx, tp->owner, "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
     auto cur = cx.catalog.table_by_oid(tp->oid);
@@ -687,6 +710,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           catalog::Sequence sq;
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
           sq.owner_table = t.oid;
+          sq.owner = t.owner;
           t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
           t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
           t.columns[col].not_null = true;
@@ -769,6 +793,9 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         cx.catalog.replace_table(std::move(t), &cx.txn);
         break;
       }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:  // exec/role_stmts.cc
+        cx.catalog.replace_table(with_new_owner(t, cmd->newowner, cx), &cx.txn);
+        break;
       default:
         fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
     }
@@ -783,6 +810,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
+    require_table_privileges(cx, *t, catalog::acl::kTruncate);
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
     cx.catalog.replace_table(std::move(nt), &cx.txn);
@@ -813,6 +841,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;
+      require_public_schema(cx, catalog::acl::kCreate, s->sequence->location);
       if (cx.catalog.relation_exists(name)) {
         if (s->if_not_exists) {
           notice(cx, sqlstate::kDuplicateTable,
@@ -823,6 +852,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       }
       catalog::Sequence sq;
       sq.name = name;
+      sq.owner = current_user(cx);
       for (size_t i = 0; i < s->n_options; ++i) {
         const auto* d = s->options[i]->def_elem;
         std::string opt = d->defname;
@@ -849,7 +879,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return "CREATE SEQUENCE";
     }
     default:
-      fail(sqlstate::kFeatureNotSupported, "statement is not supported");
+      // Roles and privileges (exec/role_stmts.cc), which refuses anything else with 0A000.
+      return run_role_statement(node, cx);
   }
 }
 

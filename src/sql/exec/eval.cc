@@ -4,8 +4,10 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
@@ -75,12 +77,23 @@ bool is_null_value(const Expr& a, const Row& row, ExecContext& cx);
 }  // namespace
 
 Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
+  runtime::check_stack_depth();
   switch (e.kind) {
     case ExprKind::kConst:
       return e.value;
-    case ExprKind::kColumn:
-      if (e.level == 0) return row[e.index];
-      return (*cx.outer[cx.outer.size() - e.level])[e.index];
+    case ExprKind::kColumn: {
+      // The binder resolves every column to a row its operator sees; should a construct ever
+      // evaluate one without that row, this is an error of the statement, not a bad read.
+      const Row* r = &row;
+      if (e.level > 0)
+        r = static_cast<size_t>(e.level) <= cx.outer.size() ? cx.outer[cx.outer.size() - e.level]
+                                                            : nullptr;
+      if (r == nullptr || e.index < 0 || static_cast<size_t>(e.index) >= r->size())
+        throw SqlError(sqlstate::kInternalError,
+                       "column reference outside the row it was bound to (level " +
+                           std::to_string(e.level) + ", position " + std::to_string(e.index) + ")");
+      return (*r)[e.index];
+    }
     case ExprKind::kParam:
       if (static_cast<size_t>(e.index) >= cx.params.size())
         throw SqlError(sqlstate::kUndefinedParameter,
@@ -306,8 +319,12 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       return Datum(all);
     }
     case ExprKind::kWindowRef:
+      if (cx.window_values == nullptr || static_cast<size_t>(e.index) >= cx.window_values->size())
+        throw SqlError(sqlstate::kInternalError, "window function result read outside its row");
       return (*cx.window_values)[e.index];
     case ExprKind::kAggRef:
+      if (static_cast<size_t>(e.index) >= row.size())
+        throw SqlError(sqlstate::kInternalError, "aggregate result read outside its row");
       return row[e.index];
   }
   return Datum::Null();
@@ -361,11 +378,11 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     return Datum(
         std::string("PostgreSQL 15.18 (holdfast 0.1.0) on x86_64-pc-linux-gnu, compiled by gcc"));
   if (n == "pg_backend_pid") return Datum(int64_t{s.backend_pid()});
-  if (n == "current_database" || n == "current_user" || n == "session_user" ||
-      n == "pg_get_userbyid") {
+  // current_user, session_user, pg_get_userbyid, has_table_privilege, ... (exec/privileges.h)
+  if (auto v = role_function(n, args, e.arg_types, cx)) return std::move(*v);
+  if (n == "current_database") {
     auto info = s.registry().find(s.backend_pid());
-    if (n == "current_database") return Datum(info ? info->database : std::string("postgres"));
-    return Datum(info && !info->user.empty() ? info->user : std::string("postgres"));
+    return Datum(info ? info->database : std::string("postgres"));
   }
   if (n == "current_schema") return Datum(std::string("public"));
   if (n == "current_schemas") {
@@ -383,6 +400,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
       seq = sq->oid;
     }
+    check_sequence_privilege(cx, seq, n);  // exec/privileges.h
     int32_t pid = s.backend_pid();
     if (n == "nextval") {
       int64_t v = cx.catalog.nextval(seq);
@@ -446,8 +464,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     }
     return Datum(ok);
   }
-  if (n == "pg_table_is_visible" || n == "pg_type_is_visible" || n == "has_table_privilege" ||
-      n == "has_schema_privilege" || n == "has_database_privilege")
+  if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);
   if (n == "format_type") {

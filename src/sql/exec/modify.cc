@@ -2,11 +2,13 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
@@ -347,6 +349,7 @@ void Writer::check_referencing_rows() {
 }
 
 void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool no_action) {
+  runtime::check_stack_depth();
   const auto& [child, fk] = ref;
   using FK = catalog::ForeignKey;
   const char action = no_action ? FK::kNoAction : g.new_row ? fk.on_update : fk.on_delete;
@@ -977,6 +980,8 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
                        std::chrono::duration_cast<runtime::Clock::duration>(
                            std::chrono::duration<double>(std::min(*stmt.lock_wait_seconds, 1e9)));
   take_statement_locks(stmt, cx);  // table locks (exec/locking.h)
+  // As PostgreSQL's ExecCheckRTPerms: after the parser's table locks, before anything runs.
+  check_statement_privileges(stmt, cx);  // exec/privileges.h
   // Data-modifying WITH queries run first, once each; the statement reads their RETURNING
   // rows and, sharing their command id, does not see their writes (as in PostgreSQL).
   for (const auto& cte : stmt.dml_ctes) {

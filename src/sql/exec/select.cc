@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/placement.h"
@@ -345,6 +346,17 @@ using RowRefs = std::vector<RowRef>;  // indexed by source number
 std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
                              const Expr* where_single, std::vector<RowRef>* refs = nullptr) {
   std::vector<Row> out;
+  // A LATERAL item reads `ctx_row` (the row of the items before it) as its enclosing row.
+  struct PushOuter {
+    std::vector<const Row*>* v = nullptr;
+    ~PushOuter() {
+      if (v) v->pop_back();
+    }
+  } push_outer;
+  if (src.lateral) {
+    cx.outer.push_back(&ctx_row);
+    push_outer.v = &cx.outer;
+  }
   switch (src.kind) {
     case Source::Kind::kTable:
       if (!src.virtual_table.empty()) {
@@ -366,6 +378,19 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
       if (src.cte_result >= 0) {
         if (static_cast<size_t>(src.cte_result) < cx.cte_results.size())
           out = cx.cte_results[src.cte_result];
+      } else if (src.cte_levels_up > 0) {
+        // A WITH query read from below its definition sees the enclosing rows of the query
+        // that defines it.
+        if (static_cast<size_t>(src.cte_levels_up) > cx.outer.size())
+          throw SqlError(sqlstate::kInternalError, "WITH query read outside its query");
+        std::vector<const Row*> saved = cx.outer;
+        cx.outer.resize(cx.outer.size() - src.cte_levels_up);
+        struct Restore {
+          std::vector<const Row*>& v;
+          std::vector<const Row*>& saved;
+          ~Restore() { v.swap(saved); }
+        } restore{cx.outer, saved};
+        out = run_select(*src.subquery, cx);
       } else {
         out = run_select(*src.subquery, cx);
       }
@@ -475,7 +500,9 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
                         src.access.kind != AccessKind::kFullScan;
     std::vector<RowRef> right_refs;
     std::vector<Row> right;
-    if (!lookup) right = source_rows(src, empty, cx, nullptr, refs ? &right_refs : nullptr);
+    // A LATERAL item that reads the row before it is read again for each such row (below).
+    if (!lookup && !src.lateral_refs)
+      right = source_rows(src, empty, cx, nullptr, refs ? &right_refs : nullptr);
     if (refs) right_refs.resize(right.size());
     std::vector<Row> next;
     std::vector<RowRefs> next_refs;
@@ -504,7 +531,24 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
       row.insert(row.end(), r.begin(), r.end());
       return row;
     };
-    if (lookup) {
+    if (src.lateral_refs) {
+      // The planner allows only inner and left joins here (PostgreSQL's rule).
+      for (size_t li = 0; li < acc.size(); ++li) {
+        const Row& l = acc[li];
+        right_refs.clear();
+        right = source_rows(src, l, cx, nullptr, refs ? &right_refs : nullptr);
+        if (refs) right_refs.resize(right.size());
+        bool any = false;
+        for (size_t ri = 0; ri < right.size(); ++ri) {
+          Row row = combine(l, &right[ri]);
+          if (!matches(row)) continue;
+          any = true;
+          push(std::move(row), li, ri);
+        }
+        if (!any && src.join == Source::Join::kLeft) push(combine(l, nullptr), li, npos);
+      }
+      right.clear();
+    } else if (lookup) {
       const uint8_t mode =
           src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare;
       for (size_t li = 0; li < acc.size(); ++li) {
@@ -1111,6 +1155,7 @@ std::vector<StoredRow> join_candidates(const SelectPlan& p, ExecContext& cx) {
 }
 
 std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
+  runtime::check_stack_depth();
   std::vector<Row> rows;
   if (p.setop != SetOp::kNone) {
     rows = setop(p, cx);

@@ -4,20 +4,112 @@
 #include <pg_query.h>
 
 #include <strings.h>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
+
+#include "runtime/stack.h"
 
 namespace hf::sql::parse {
 
 ParseTree::~ParseTree() {
-  if (result != nullptr) pg_query__parse_result__free_unpacked(result, nullptr);
+  if (result == nullptr) return;
+  try {
+    runtime::run_with_stack(stack_bytes,
+                            [this] { pg_query__parse_result__free_unpacked(result, nullptr); });
+  } catch (...) {
+    // No stack could be mapped (53200): the tree leaks rather than overflowing this one.
+  }
 }
 
 namespace {
 
+// An upper bound of how deep the parse trees of `sql` nest, from its tokens: every bracket
+// opens a level, and inside one every token that is not a name or a constant may add one (an
+// operator, a keyword), except those that separate the members of a flat list: commas, AND and
+// OR (which PostgreSQL's grammar flattens), CASE's WHEN / THEN / ELSE. 0 when it cannot scan.
+size_t nesting_bound(const std::string& sql) {
+  PgQueryScanResult r = pg_query_scan(sql.c_str());
+  PgQuery__ScanResult* scan =
+      r.error ? nullptr
+              : pg_query__scan_result__unpack(nullptr, r.pbuf.len,
+                                              reinterpret_cast<const uint8_t*>(r.pbuf.data));
+  pg_query_free_scan_result(r);
+  if (scan == nullptr) return 0;
+  std::vector<size_t> counts(1, 0);  // per open bracket: tokens that may nest, this member
+  size_t level = 0, deepest = 0;     // level: brackets open + the counts
+  for (size_t i = 0; i < scan->n_tokens; ++i) {
+    switch (scan->tokens[i]->token) {
+      case PG_QUERY__TOKEN__ASCII_40:  // (
+      case PG_QUERY__TOKEN__ASCII_91:  // [
+        counts.push_back(0);
+        ++level;
+        break;
+      case PG_QUERY__TOKEN__ASCII_41:  // )
+      case PG_QUERY__TOKEN__ASCII_93:  // ]
+        if (counts.size() > 1) {
+          level -= counts.back() + 1;
+          counts.pop_back();
+        }
+        break;
+      case PG_QUERY__TOKEN__ASCII_44:  // ,
+      case PG_QUERY__TOKEN__AND:
+      case PG_QUERY__TOKEN__OR:
+      case PG_QUERY__TOKEN__WHEN:
+      case PG_QUERY__TOKEN__THEN:
+      case PG_QUERY__TOKEN__ELSE:
+        level -= counts.back();
+        counts.back() = 0;
+        break;
+      case PG_QUERY__TOKEN__ASCII_59:  // ; ends a statement
+        counts.assign(1, 0);
+        level = 0;
+        break;
+      case PG_QUERY__TOKEN__IDENT:
+      case PG_QUERY__TOKEN__UIDENT:
+      case PG_QUERY__TOKEN__FCONST:
+      case PG_QUERY__TOKEN__SCONST:
+      case PG_QUERY__TOKEN__USCONST:
+      case PG_QUERY__TOKEN__BCONST:
+      case PG_QUERY__TOKEN__XCONST:
+      case PG_QUERY__TOKEN__ICONST:
+      case PG_QUERY__TOKEN__PARAM:
+      case PG_QUERY__TOKEN__SQL_COMMENT:
+      case PG_QUERY__TOKEN__C_COMMENT:
+      case PG_QUERY__TOKEN__TRUE_P:
+      case PG_QUERY__TOKEN__FALSE_P:
+      case PG_QUERY__TOKEN__NULL_P:
+        break;
+      default:
+        ++counts.back();
+        ++level;
+        break;
+    }
+    deepest = std::max(deepest, level);
+  }
+  pg_query__scan_result__free_unpacked(scan, nullptr);
+  return deepest;
+}
+
 std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
-  PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql.c_str());
+  // libpg_query's conversion of a tree to protobuf takes time quadratic in its depth (every
+  // level's size is computed again for each level above it): a 400 kB `1+1+1...` held an
+  // executor thread for 40 s. A tree that deep could not be bound anyway (the binder stops
+  // at a few thousand levels with 54001), so a long statement is scanned first (in linear
+  // time) and refused when it could nest deeper than kMaxParseDepth.
+  if (sql.size() > kScanAbove && nesting_bound(sql) > kMaxParseDepth)
+    throw SqlError(sqlstate::kStatementTooComplex, "stack depth limit exceeded");
+  auto tree = std::make_shared<ParseTree>();
+  tree->stack_bytes = 64 * 1024 + sql.size() * kParseStackPerByte;
+  PgQueryProtobufParseResult r{};
+  runtime::run_with_stack(tree->stack_bytes, [&] {
+    r = pg_query_parse_protobuf(sql.c_str());
+    if (r.error == nullptr)
+      tree->result = pg_query__parse_result__unpack(
+          nullptr, r.parse_tree.len, reinterpret_cast<const uint8_t*>(r.parse_tree.data));
+  });
   if (r.error != nullptr) {
     Error e;
     e.sqlstate = sqlstate::kSyntaxError;
@@ -30,13 +122,14 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
         e.message.find("at end of input") == std::string::npos) {
       if (e.message.find("out of range") != std::string::npos)
         e.sqlstate = sqlstate::kNumericValueOutOfRange;
+      // The grammar's check of role names (public, none, ...): ERRCODE_RESERVED_NAME.
+      if (e.message.rfind("role name \"", 0) == 0 &&
+          e.message.find("\" is reserved") != std::string::npos)
+        e.sqlstate = "42939";
     }
     pg_query_free_protobuf_parse_result(r);
     throw SqlError(std::move(e));
   }
-  auto tree = std::make_shared<ParseTree>();
-  tree->result = pg_query__parse_result__unpack(
-      nullptr, r.parse_tree.len, reinterpret_cast<const uint8_t*>(r.parse_tree.data));
   pg_query_free_protobuf_parse_result(r);
   if (tree->result == nullptr)
     throw SqlError(sqlstate::kInternalError, "could not unpack parse tree");
@@ -44,6 +137,7 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
 }
 
 std::string const_text(const PgQuery__Node* n) {
+  runtime::check_stack_depth();
   if (n == nullptr) return "";
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_A_CONST: {
@@ -450,10 +544,20 @@ std::string deparse_expr(const PgQuery__Node* expr) {
   pr.version = 150001;
   pr.n_stmts = 1;
   pr.stmts = stmts;
-  std::string buf(pg_query__parse_result__get_packed_size(&pr), '\0');
-  pg_query__parse_result__pack(&pr, reinterpret_cast<uint8_t*>(buf.data()));
-  PgQueryProtobuf pb{buf.size(), buf.data()};
-  PgQueryDeparseResult d = pg_query_deparse_protobuf(pb);
+  // Sizing, packing and deparsing recurse per level of the tree. The tree came from a
+  // statement whose parse had a stack of its own (ParseTree); sizing takes a small fraction of
+  // that per level, so a generous reserved-not-committed stack bounds it; then every level
+  // takes at least a byte of the packed form, which bounds packing and deparsing.
+  std::string buf;
+  PgQueryDeparseResult d{};
+  runtime::run_with_stack(size_t{256} << 20, [&] {
+    buf.resize(pg_query__parse_result__get_packed_size(&pr));
+    runtime::run_with_stack(64 * 1024 + buf.size() * kParseStackPerByte, [&] {
+      pg_query__parse_result__pack(&pr, reinterpret_cast<uint8_t*>(buf.data()));
+      PgQueryProtobuf pb{buf.size(), buf.data()};
+      d = pg_query_deparse_protobuf(pb);
+    });
+  });
   std::string out;
   if (d.error == nullptr && d.query != nullptr) {
     out = d.query;
@@ -503,6 +607,17 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "EXPLAIN";
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
       return "CREATE SEQUENCE";
+    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+      return "CREATE ROLE";
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+      return "ALTER ROLE";
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+      return "DROP ROLE";
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+      return node->grant_stmt->is_grant ? "GRANT" : "REVOKE";
+    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
+      return node->grant_role_stmt->is_grant ? "GRANT ROLE" : "REVOKE ROLE";
     default:
       return "";
   }

@@ -7,7 +7,7 @@
 //
 // Thread safety: parse_sql() is thread-safe (libpg_query keeps per-thread memory contexts).
 // A ParsedStatement is immutable and shared by every RawStatement cut from the same string.
-// Never suspends.
+// Never suspends. Never overflows the stack, however deep the statement: see ParseTree.
 #pragma once
 
 #include <memory>
@@ -22,10 +22,22 @@
 namespace hf::sql::parse {
 
 // The unpacked protobuf of one query string; frees it when the last statement goes.
+// libpg_query's conversion of a parse tree to protobuf, protobuf-c's unpacking and freeing
+// recurse once per level of the tree, and a tree can be about half as deep as its text is
+// long (`1+1+1...`): they run on a stack of stack_bytes (runtime/stack.h's run_with_stack),
+// sized from the text's length, so that no statement can overflow a session's small stack.
 struct ParseTree {
   PgQuery__ParseResult* result = nullptr;
+  size_t stack_bytes = 0;
   ~ParseTree();
 };
+// Stack that libpg_query and protobuf-c use at most per byte of SQL text: measured at under
+// 1 KiB (`~ ~ ~ 1`, `1+1+1`), doubled.
+inline constexpr size_t kParseStackPerByte = 2048;
+// Statements longer than kScanAbove bytes whose tokens could nest more than kMaxParseDepth
+// levels are refused with 54001 before libpg_query parses them (see parse_tree in parser.cc).
+inline constexpr size_t kScanAbove = 16 * 1024;
+inline constexpr size_t kMaxParseDepth = 20000;
 
 // What RawStatement::tree points to.
 struct ParsedStatement {

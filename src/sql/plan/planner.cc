@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::plan {
@@ -10,6 +12,7 @@ namespace hf::sql::plan {
 using namespace hf::sql::bind;
 
 ExprPtr clone(const Expr& e) {
+  runtime::check_stack_depth();
   auto c = std::make_unique<Expr>();
   c->kind = e.kind;
   c->type = e.type;
@@ -29,49 +32,87 @@ ExprPtr clone(const Expr& e) {
   return c;
 }
 
-bool refers_outside(const SelectPlan& p, int depth) {
+namespace {
+
+// A column reference of `p` (or `e`) to a level `depth` + 1 or more levels out (`exact`: exactly
+// depth + 1 levels out), counted from where p sits. `found`: set to the first such reference.
+bool refers_above(const Expr* e, int depth, bool exact, const Expr** found = nullptr);
+
+bool refers_above(const SelectPlan& p, int depth, bool exact, const Expr** found = nullptr) {
+  runtime::check_stack_depth();
   auto any = [&](const std::vector<ExprPtr>& v) {
     for (const auto& x : v)
-      if (refers_outside(x.get(), depth)) return true;
+      if (refers_above(x.get(), depth, exact, found)) return true;
     return false;
   };
-  if (p.left && refers_outside(*p.left, depth)) return true;
-  if (p.right && refers_outside(*p.right, depth)) return true;
+  if (p.left && refers_above(*p.left, depth, exact, found)) return true;
+  if (p.right && refers_above(*p.right, depth, exact, found)) return true;
   for (const auto& s : p.sources) {
-    if (s.subquery && refers_outside(*s.subquery, depth)) return true;
-    if (refers_outside(s.function.get(), depth) || refers_outside(s.on.get(), depth) ||
-        any(s.access.key) || any(s.access.in_values))
+    if (s.subquery) {
+      // A lateral subquery sits one level below this one; a WITH query read from
+      // cte_levels_up levels below its definition counts its levels from there.
+      int d = s.lateral ? depth + 1 : depth - s.cte_levels_up;
+      if (d < 0 && exact) {
+        // Its own level-0 columns are not the level sought; only deeper levels are.
+      } else if (refers_above(*s.subquery, std::max(d, 0), exact, found)) {
+        return true;
+      }
+    }
+    if (refers_above(s.function.get(), s.lateral ? depth + 1 : depth, exact, found) ||
+        refers_above(s.on.get(), depth, exact, found) || any(s.access.key) ||
+        any(s.access.in_values))
       return true;
     for (const auto& r : s.values)
       if (any(r)) return true;
   }
-  if (refers_outside(p.where.get(), depth) || refers_outside(p.having.get(), depth) ||
-      refers_outside(p.limit.get(), depth) || refers_outside(p.offset.get(), depth) ||
-      any(p.group_by) || any(p.targets))
+  if (refers_above(p.where.get(), depth, exact, found) ||
+      refers_above(p.having.get(), depth, exact, found) ||
+      refers_above(p.limit.get(), depth, exact, found) ||
+      refers_above(p.offset.get(), depth, exact, found) || any(p.group_by) || any(p.targets))
     return true;
   for (const auto& a : p.aggs)
-    if (any(a.args) || refers_outside(a.filter.get(), depth)) return true;
+    if (any(a.args) || refers_above(a.filter.get(), depth, exact, found)) return true;
   for (const auto& w : p.windows) {
     if (any(w.args) || any(w.partition_by)) return true;
     for (const auto& k : w.order_by)
-      if (refers_outside(k.expr.get(), depth)) return true;
+      if (refers_above(k.expr.get(), depth, exact, found)) return true;
   }
   for (const auto& k : p.order_by)
-    if (refers_outside(k.expr.get(), depth)) return true;
+    if (refers_above(k.expr.get(), depth, exact, found)) return true;
   return false;
 }
 
-bool refers_outside(const Expr* e, int depth) {
+bool refers_above(const Expr* e, int depth, bool exact, const Expr** found) {
   if (e == nullptr) return false;
-  if (e->kind == ExprKind::kColumn && e->level > depth) return true;
+  runtime::check_stack_depth();
+  if (e->kind == ExprKind::kColumn && (exact ? e->level == depth + 1 : e->level > depth)) {
+    if (found) *found = e;
+    return true;
+  }
   for (const auto& a : e->args)
-    if (refers_outside(a.get(), depth)) return true;
-  return e->subquery && refers_outside(*e->subquery, depth + 1);
+    if (refers_above(a.get(), depth, exact, found)) return true;
+  return e->subquery && refers_above(*e->subquery, depth + 1, exact, found);
+}
+
+}  // namespace
+
+bool refers_outside(const SelectPlan& p, int depth) {
+  return refers_above(p, depth, false);
+}
+bool refers_outside(const Expr* e, int depth) {
+  return refers_above(e, depth, false);
+}
+bool refers_to_level(const SelectPlan& p, int depth) {
+  return refers_above(p, depth, true);
+}
+bool refers_to_level(const Expr* e, int depth) {
+  return refers_above(e, depth, true);
 }
 
 namespace {
 
 void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
+  runtime::check_stack_depth();
   if (e == nullptr) return;
   if (e->kind == ExprKind::kAnd) {
     for (const auto& a : e->args) conjuncts(a.get(), out);
@@ -85,6 +126,7 @@ void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
 // columns of the sources before it are known then: a nested loop's outer row).
 bool is_outer_value(const Expr& e, int known_below = 0) {
   if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
+  runtime::check_stack_depth();
   // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
   if (e.kind == ExprKind::kSubLink)
     return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
@@ -386,6 +428,7 @@ void plan_select(SelectPlan& p);
 
 // Plans the subqueries of expressions (SubLinks: EXISTS, IN, scalar, ARRAY) in e.
 void plan_sublinks(const Expr* e) {
+  runtime::check_stack_depth();
   if (e == nullptr) return;
   for (const auto& a : e->args) plan_sublinks(a.get());
   if (e->kind == ExprKind::kSubLink && e->subquery) plan_select(*e->subquery);
@@ -417,11 +460,29 @@ void plan_select_sublinks(SelectPlan& p) {
 }
 
 void plan_select(SelectPlan& p) {
+  runtime::check_stack_depth();
   plan_select_sublinks(p);
   if (p.left) plan_select(*p.left);
   if (p.right) plan_select(*p.right);
   for (auto& src : p.sources) {
     if (src.subquery) plan_select(*src.subquery);
+    if (!src.lateral) continue;
+    const Expr* ref = nullptr;
+    src.lateral_refs = src.subquery ? refers_above(*src.subquery, 0, true, &ref)
+                                    : refers_above(src.function.get(), 0, true, &ref);
+    // Read per row of the items before it, it cannot also be read once to null-extend them.
+    if (src.lateral_refs && (src.join == Source::Join::kRight || src.join == Source::Join::kFull)) {
+      std::string table;
+      for (const auto& other : p.sources)
+        if (ref->index >= other.offset && ref->index < other.offset + other.width)
+          table = other.alias;
+      Error e;
+      e.sqlstate = sqlstate::kInvalidColumnReference;
+      e.message = "invalid reference to FROM-clause entry for table \"" + table + "\"";
+      e.detail = "The combining JOIN type must be INNER or LEFT for a LATERAL reference.";
+      if (ref->location >= 0) e.position = ref->location + 1;
+      throw SqlError(std::move(e));
+    }
   }
   if (p.sources.size() == 1 && p.sources[0].kind == Source::Kind::kTable &&
       p.sources[0].virtual_table.empty())
@@ -435,6 +496,7 @@ void plan_select(SelectPlan& p) {
     auto& src = p.sources[i];
     src.hash_keys.clear();  // a plan shared by several references is planned once per reference
     src.hash_key_types.clear();
+    if (src.lateral_refs) continue;  // read again per left row: a nested loop
     std::vector<const Expr*> cs;
     conjuncts(src.on.get(), cs);
     if (src.join == Source::Join::kInner || src.join == Source::Join::kCross)
@@ -470,7 +532,7 @@ void plan_target_lookup(SelectPlan& p) {
   const Source& from = p.sources[1];
   if (target.kind != Source::Kind::kTable || !target.virtual_table.empty() || !target.table ||
       target.table->primary_key.empty() || from.kind == Source::Kind::kTable ||
-      from.join != Source::Join::kInner)
+      from.join != Source::Join::kInner || from.lateral)
     return;
   const catalog::Table& t = *target.table;
   std::vector<ExprPtr> key;
@@ -538,6 +600,7 @@ void emit_scan(std::vector<std::string>& out, int depth, const Source& s, uint32
 
 void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out,
                     uint32_t partitions) {
+  runtime::check_stack_depth();
   if (p.setop != SetOp::kNone) {
     emit(out, depth,
          p.setop == SetOp::kUnion ? (p.setop_all ? "Append" : "HashAggregate") : "HashSetOp");

@@ -35,6 +35,9 @@ bind::ExprPtr clone(const bind::Expr& e);
 // and must run again for every row; false makes it an InitPlan, computed once per statement.
 bool refers_outside(const bind::SelectPlan& p, int depth);
 bool refers_outside(const bind::Expr* e, int depth);
+// Whether `p` (or `e`) reads a column of exactly the query level depth + 1 levels out.
+bool refers_to_level(const bind::SelectPlan& p, int depth);
+bool refers_to_level(const bind::Expr* e, int depth);
 // Plain-text EXPLAIN output, one line per node; under each scan of a stored table a
 // "Partitions: k of n" line, n = `partitions` (0: no such lines).
 std::string explain(const bind::BoundStatement& stmt, uint32_t partitions);

@@ -251,11 +251,7 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   if (f == kBool && t == kInt4) return Datum(static_cast<int64_t>(d.as_bool() ? 1 : 0));
   if (f == kDate) {
     int64_t v = d.as_int();
-    if (t == kTimestamp || t == kTimestampTz) {
-      if (v == kDatePosInfinity) return Datum(kTsPosInfinity);
-      if (v == kDateNegInfinity) return Datum(kTsNegInfinity);
-      return Datum(v * kUsecsPerDay);
-    }
+    if (t == kTimestamp || t == kTimestampTz) return Datum(date_to_timestamp(v));
   }
   if (f == kTimestamp || f == kTimestampTz) {
     int64_t v = d.as_int();

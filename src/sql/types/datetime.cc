@@ -91,8 +91,9 @@ bool parse_date_part(Cursor& c, int64_t* y, int64_t* m, int64_t* d) {
   return false;
 }
 
-// hh:mm[:ss[.ffffff]] → micros. Returns false on syntax.
-bool parse_time_part(Cursor& c, int64_t* us, bool* overflow) {
+// hh:mm[:ss[.ffffff]] → micros. Returns false on syntax. overflow: not a time of day (or
+// more microseconds than an int64 holds: too_big, and then *us is 0).
+bool parse_time_part(Cursor& c, int64_t* us, bool* overflow, bool* too_big = nullptr) {
   int64_t h, m, sec = 0;
   int n;
   if (!c.digits(&h, &n)) return false;
@@ -121,7 +122,12 @@ bool parse_time_part(Cursor& c, int64_t* us, bool* overflow) {
     }
   }
   *overflow = h > 24 || m > 59 || sec > 60 || (h == 24 && (m > 0 || sec > 0 || frac > 0));
-  *us = h * kUsecsPerHour + m * kUsecsPerMinute + sec * kUsecsPerSec + frac;
+  int128 total = static_cast<int128>(h) * kUsecsPerHour + static_cast<int128>(m) * kUsecsPerMinute +
+                 static_cast<int128>(sec) * kUsecsPerSec + frac;
+  bool big = total > INT64_MAX;
+  if (too_big) *too_big = big;
+  *overflow |= big;
+  *us = big ? 0 : static_cast<int64_t>(total);
   return true;
 }
 
@@ -307,9 +313,20 @@ int64_t parse_timestamp(std::string_view s, bool tz) {
   if (bc) y = 1 - y;
   if (d > days_in_month(y, static_cast<unsigned>(m))) field_overflow(s);
   int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  int64_t r = days * kUsecsPerDay + us;
-  if (tz) r -= off * kUsecsPerSec;
-  return r;
+  int128 r = static_cast<int128>(days) * kUsecsPerDay + us;
+  if (tz) r -= static_cast<int128>(off) * kUsecsPerSec;
+  if (r < kMinTimestamp || r >= kEndTimestamp)
+    throw_error(sqlstate::kDatetimeFieldOverflow,
+                "timestamp out of range: \"" + std::string(s) + "\"");
+  return static_cast<int64_t>(r);
+}
+
+int64_t date_to_timestamp(int64_t days) {
+  if (days == kDatePosInfinity) return kTsPosInfinity;
+  if (days == kDateNegInfinity) return kTsNegInfinity;
+  if (days < kMinTimestamp / kUsecsPerDay || days >= kEndTimestamp / kUsecsPerDay)
+    throw_error(sqlstate::kDatetimeFieldOverflow, "date out of range for timestamp");
+  return days * kUsecsPerDay;
 }
 
 std::string date_to_string(int64_t days) {
@@ -412,7 +429,8 @@ Interval parse_interval(std::string_view s) {
   auto bad = [&]() { bad_datetime("interval", s); };
   std::string_view t = trim(s);
   Interval r;
-  double months = 0, days = 0, micros = 0;
+  // long double: an int64's worth of microseconds must be exact ('9223372036854775807 us').
+  long double months = 0, days = 0, micros = 0;
   if (t.empty()) bad();
   // ISO 8601 format with designators: P1Y2M3DT4H5M6S.
   if (t[0] == 'P' || t[0] == 'p') {
@@ -428,7 +446,7 @@ Interval parse_interval(std::string_view s) {
       if (c.peek() == '-' || c.peek() == '+') ++c.i;
       while (!c.eof() && (isdigit(static_cast<unsigned char>(c.peek())) || c.peek() == '.')) ++c.i;
       if (c.i == st || c.eof()) bad();
-      double v = std::strtod(std::string(c.s.substr(st, c.i - st)).c_str(), nullptr);
+      long double v = std::strtold(std::string(c.s.substr(st, c.i - st)).c_str(), nullptr);
       char u = static_cast<char>(toupper(c.peek()));
       ++c.i;
       if (!in_time) {
@@ -479,14 +497,16 @@ Interval parse_interval(std::string_view s) {
       if (c.peek() == ':') {
         Cursor tc{c.s.substr(numst)};
         int64_t us;
-        bool ovf;
-        if (!parse_time_part(tc, &us, &ovf)) bad();
+        bool ovf, too_big;
+        if (!parse_time_part(tc, &us, &ovf, &too_big)) bad();
+        if (too_big)
+          throw_error("22015", "interval field value out of range: \"" + std::string(s) + "\"");
         c.i = numst + tc.i;
-        micros += neg ? -static_cast<double>(us) : static_cast<double>(us);
+        micros += neg ? -static_cast<long double>(us) : static_cast<long double>(us);
         any = true;
         continue;
       }
-      double v = std::strtod(std::string(c.s.substr(st, c.i - st)).c_str(), nullptr);
+      long double v = std::strtold(std::string(c.s.substr(st, c.i - st)).c_str(), nullptr);
       c.skip_space();
       size_t ust = c.i;
       while (!c.eof() && isalpha(static_cast<unsigned char>(c.peek()))) ++c.i;
@@ -532,24 +552,29 @@ Interval parse_interval(std::string_view s) {
     }
   }
   // Spill fractional months into days (30 per month) and fractional days into time.
-  double whole_months = std::trunc(months);
+  long double whole_months = std::trunc(months);
   days += (months - whole_months) * 30;
-  double whole_days = std::trunc(days);
-  micros += (days - whole_days) * kUsecsPerDay;
-  if (std::fabs(whole_months) > INT32_MAX || std::fabs(whole_days) > INT32_MAX ||
-      std::fabs(micros) > 9.2e18)
+  long double whole_days = std::trunc(days);
+  micros = std::round(micros + (days - whole_days) * kUsecsPerDay);
+  if (!(whole_months >= INT32_MIN && whole_months <= INT32_MAX && whole_days >= INT32_MIN &&
+        whole_days <= INT32_MAX && micros >= static_cast<long double>(INT64_MIN) &&
+        micros <= static_cast<long double>(INT64_MAX)))
     throw_error(sqlstate::kDatetimeFieldOverflow, "interval out of range");
   r.months = static_cast<int32_t>(whole_months);
   r.days = static_cast<int32_t>(whole_days);
-  r.micros = static_cast<int64_t>(std::llround(micros));
+  r.micros = static_cast<int64_t>(micros);
   return r;
 }
 
 int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract) {
   if (ts == kTsPosInfinity || ts == kTsNegInfinity) return ts;
-  int32_t months = subtract ? -iv.months : iv.months;
-  int32_t days = subtract ? -iv.days : iv.days;
-  int64_t micros = subtract ? -iv.micros : iv.micros;
+  auto out_of_range = [] {
+    throw_error(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
+  };
+  // Wide enough that negating INT32_MIN / INT64_MIN and the products below cannot overflow.
+  int128 months = subtract ? -static_cast<int128>(iv.months) : iv.months;
+  int128 days = subtract ? -static_cast<int128>(iv.days) : iv.days;
+  int128 micros = subtract ? -static_cast<int128>(iv.micros) : iv.micros;
   if (months != 0) {
     int64_t d = ts / kUsecsPerDay, rem = ts % kUsecsPerDay;
     if (rem < 0) {
@@ -559,18 +584,21 @@ int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract) {
     int64_t y;
     unsigned m, dd;
     civil_from_days(d, &y, &m, &dd);
-    int64_t total = y * 12 + (m - 1) + months;
-    int64_t ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
+    int128 total = static_cast<int128>(y) * 12 + (m - 1) + months;
+    int128 ny = total >= 0 ? total / 12 : -((-total + 11) / 12);
+    // Years far outside timestamps' range would overflow the day arithmetic below.
+    if (ny < -1000000 || ny > 1000000) out_of_range();
     unsigned nm = static_cast<unsigned>(total - ny * 12) + 1;
-    unsigned maxd = static_cast<unsigned>(days_in_month(ny, nm));
+    unsigned maxd = static_cast<unsigned>(days_in_month(static_cast<int64_t>(ny), nm));
     if (dd > maxd) dd = maxd;
-    ts = days_from_civil(ny, nm, dd) * kUsecsPerDay + rem;
+    int128 moved =
+        static_cast<int128>(days_from_civil(static_cast<int64_t>(ny), nm, dd)) * kUsecsPerDay + rem;
+    if (moved < kMinTimestamp || moved >= kEndTimestamp) out_of_range();
+    ts = static_cast<int64_t>(moved);
   }
-  int64_t r;
-  if (__builtin_add_overflow(ts, static_cast<int64_t>(days) * kUsecsPerDay, &r) ||
-      __builtin_add_overflow(r, micros, &r))
-    throw_error(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
-  return r;
+  int128 r = static_cast<int128>(ts) + days * kUsecsPerDay + micros;
+  if (r < kMinTimestamp || r >= kEndTimestamp) out_of_range();
+  return static_cast<int64_t>(r);
 }
 
 Interval timestamp_diff(int64_t a, int64_t b) {

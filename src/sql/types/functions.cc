@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <string>
@@ -344,16 +345,20 @@ FN(op_date_mi_date) {
   return Datum(x - y);
 }
 FN(op_date_pl_interval) {
-  return Datum(timestamp_add_interval(a[0].as_int() * kUsecsPerDay, a[1].as_interval(), false));
+  return Datum(timestamp_add_interval(date_to_timestamp(a[0].as_int()), a[1].as_interval(), false));
 }
 FN(op_date_mi_interval) {
-  return Datum(timestamp_add_interval(a[0].as_int() * kUsecsPerDay, a[1].as_interval(), true));
+  return Datum(timestamp_add_interval(date_to_timestamp(a[0].as_int()), a[1].as_interval(), true));
 }
 FN(op_interval_pl_date) {
-  return Datum(timestamp_add_interval(a[1].as_int() * kUsecsPerDay, a[0].as_interval(), false));
+  return Datum(timestamp_add_interval(date_to_timestamp(a[1].as_int()), a[0].as_interval(), false));
 }
 FN(op_date_pl_time) {
-  return Datum(a[0].as_int() * kUsecsPerDay + a[1].as_int());
+  int64_t ts = date_to_timestamp(a[0].as_int());
+  if (ts == kTsPosInfinity || ts == kTsNegInfinity) return Datum(ts);
+  if (ts + a[1].as_int() >= kEndTimestamp)
+    throw_error(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
+  return Datum(ts + a[1].as_int());
 }
 FN(op_ts_pl_interval) {
   return Datum(timestamp_add_interval(a[0].as_int(), a[1].as_interval(), false));
@@ -372,11 +377,17 @@ int64_t time_wrap(int64_t v) {
   if (v < 0) v += kUsecsPerDay;
   return v;
 }
+// time ± interval wraps around midnight; PostgreSQL (built with -fwrapv) also wraps the
+// sum itself when the interval's microseconds are near the int64 limit.
+int64_t wrapping_add(int64_t x, int64_t y) {
+  return static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+}
 FN(op_time_pl_interval) {
-  return Datum(time_wrap(a[0].as_int() + a[1].as_interval().micros));
+  return Datum(time_wrap(wrapping_add(a[0].as_int(), a[1].as_interval().micros)));
 }
 FN(op_time_mi_interval) {
-  return Datum(time_wrap(a[0].as_int() - a[1].as_interval().micros));
+  const auto minus = static_cast<int64_t>(0 - static_cast<uint64_t>(a[1].as_interval().micros));
+  return Datum(time_wrap(wrapping_add(a[0].as_int(), minus)));
 }
 FN(op_time_mi_time) {
   return Datum(Interval{a[0].as_int() - a[1].as_int(), 0, 0});
@@ -1046,7 +1057,7 @@ Numeric extract_interval(const std::string& unit, const Interval& iv) {
   throw_error(sqlstate::kFeatureNotSupported,
               "unit \"" + unit + "\" not supported for type interval");
 }
-Numeric extract_any(const Datum& field, const Datum& v, Oid type) {
+std::string extract_unit(const Datum& field) {
   std::string unit = lower_field(field);
   // Plural and abbreviated spellings PostgreSQL accepts.
   static const std::pair<const char*, const char*> kAlias[] = {{"years", "year"},
@@ -1079,6 +1090,26 @@ Numeric extract_any(const Datum& field, const Datum& v, Oid type) {
                                                                {"qtr", "quarter"}};
   for (const auto& [from, to] : kAlias)
     if (unit == from) unit = to;
+  return unit;
+}
+// +1 / -1 for an infinite date or timestamp, else 0.
+int infinity_sign(const Datum& v, Oid type) {
+  if (type == kDate) {
+    if (v.as_int() == kDatePosInfinity) return 1;
+    if (v.as_int() == kDateNegInfinity) return -1;
+  } else if (type == kTimestamp || type == kTimestampTz) {
+    if (v.as_int() == kTsPosInfinity) return 1;
+    if (v.as_int() == kTsNegInfinity) return -1;
+  }
+  return 0;
+}
+// PostgreSQL: an infinite date or timestamp has no month, day, hour...: NULL; the units that
+// grow with time are infinite too.
+bool grows_with_time(const std::string& unit) {
+  return unit == "year" || unit == "decade" || unit == "century" || unit == "millennium" ||
+         unit == "julian" || unit == "isoyear" || unit == "epoch";
+}
+Numeric extract_any(const std::string& unit, const Datum& v, Oid type) {
   if (type == kInterval) return extract_interval(unit, v.as_interval());
   if (type == kTime) {
     int64_t t = v.as_int();
@@ -1091,16 +1122,26 @@ Numeric extract_any(const Datum& field, const Datum& v, Oid type) {
     throw_error(sqlstate::kFeatureNotSupported,
                 "unit \"" + unit + "\" not supported for type time without time zone");
   }
-  if (type == kDate) return extract_ts(unit, v.as_int() * kUsecsPerDay, true, "date");
+  if (type == kDate) return extract_ts(unit, date_to_timestamp(v.as_int()), true, "date");
   return extract_ts(
       unit, v.as_int(), false,
       type == kTimestampTz ? "timestamp with time zone" : "timestamp without time zone");
 }
 FN(f_extract) {
-  return Datum(extract_any(a[0], a[1], t[1].oid));
+  std::string unit = extract_unit(a[0]);
+  if (infinity_sign(a[1], t[1].oid) != 0) {
+    if (!grows_with_time(unit)) return Datum::Null();
+    throw_error(sqlstate::kFeatureNotSupported, "numeric infinity is not supported");
+  }
+  return Datum(extract_any(unit, a[1], t[1].oid));
 }
 FN(f_date_part) {
-  return Datum(numeric_to_double(extract_any(a[0], a[1], t[1].oid)));
+  std::string unit = extract_unit(a[0]);
+  if (int sign = infinity_sign(a[1], t[1].oid)) {
+    if (!grows_with_time(unit)) return Datum::Null();
+    return Datum(sign * std::numeric_limits<double>::infinity());
+  }
+  return Datum(numeric_to_double(extract_any(unit, a[1], t[1].oid)));
 }
 
 Interval age(int64_t x, int64_t y) {
@@ -1166,21 +1207,21 @@ FN(f_make_timestamp) {
     throw_error(sqlstate::kDatetimeFieldOverflow,
                 "time field value out of range: " + std::to_string(h) + ":" + std::to_string(mi) +
                     ":" + float_to_string(s, false));
-  return Datum(days * kUsecsPerDay + h * kUsecsPerHour + mi * kUsecsPerMinute +
-               static_cast<int64_t>(std::llround(s * 1e6)));
+  int128 r = static_cast<int128>(date_to_timestamp(days)) + h * kUsecsPerHour +
+             mi * kUsecsPerMinute + static_cast<int64_t>(std::llround(s * 1e6));
+  if (r >= kEndTimestamp) throw_error(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
+  return Datum(static_cast<int64_t>(r));
 }
 FN(f_justify_hours) {
   Interval iv = a[0].as_interval();
   int64_t d = iv.micros / kUsecsPerDay;
-  iv.days += static_cast<int32_t>(d);
-  iv.micros -= d * kUsecsPerDay;
-  return Datum(iv);
+  return Datum(
+      interval_checked(iv.months, static_cast<int128>(iv.days) + d, iv.micros - d * kUsecsPerDay));
 }
 FN(f_justify_days) {
   Interval iv = a[0].as_interval();
-  iv.months += iv.days / 30;
-  iv.days %= 30;
-  return Datum(iv);
+  return Datum(
+      interval_checked(static_cast<int128>(iv.months) + iv.days / 30, iv.days % 30, iv.micros));
 }
 
 // to_char(timestamp, text): the common template patterns.
@@ -1939,8 +1980,10 @@ Registry::Registry() {
   MINMAX(kOid)
   MINMAX(kFloat4)
   MINMAX(kFloat8)
-  MINMAX(kNumeric) MINMAX(kText) MINMAX(kBpchar) MINMAX(kDate) MINMAX(kTime) MINMAX(kTimestamp)
-      MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
+  MINMAX(kNumeric)
+  MINMAX(kText)
+  MINMAX(kBpchar) MINMAX(kDate) MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz)
+      MINMAX(kInterval) MINMAX(kAnyArray)
 #undef MINMAX
           for (int which = 0; which < 3; ++which) {
     AggregateDef d;

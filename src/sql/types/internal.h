@@ -83,12 +83,19 @@ std::string timestamp_to_string(int64_t us, bool tz);
 std::string time_to_string(int64_t us);
 std::string interval_to_string(const Interval& iv);
 int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
+// PostgreSQL's range of timestamps: [4714-11-24 00:00 BC, 294277-01-01 00:00).
+inline constexpr int64_t kMinTimestamp = -211813488000000000LL;
+inline constexpr int64_t kEndTimestamp = 9223371331200000000LL;
+// A date as the timestamp of its midnight: infinities stay infinite; a date past the range of
+// timestamps is 22008 "date out of range for timestamp".
+int64_t date_to_timestamp(int64_t days);
 Interval timestamp_diff(int64_t a, int64_t b);
 int128 interval_span(const Interval& iv);  // comparison key
 int64_t now_us();                          // wall clock, PostgreSQL epoch
 
-// Regular expressions (regex.cc). ECMAScript syntax approximates PostgreSQL's ARE for the
-// common subset; errors raise 2201B "invalid regular expression: ...".
+// Regular expressions (regex.cc). PCRE2's syntax approximates PostgreSQL's ARE for the
+// common subset; errors raise 2201B "invalid regular expression: ..."; a match that exceeds
+// PCRE2's backtracking or heap limit raises 2201B "... regular expression is too complex".
 bool regex_match_pg(const std::string& s, const std::string& pattern, bool icase);
 // flags: 'g' replace all, 'i' case-insensitive; \\1..\\9 and \\& in the replacement.
 std::string regex_replace_pg(const std::string& s, const std::string& pattern,
