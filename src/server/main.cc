@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "catalog/catalog.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int max_connections = 10000;
   std::string log_level = "info";
+  std::string statement_memory = "1GB";
   app.add_option("--listen", listen, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "TCP port")->capture_default_str();
   app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
@@ -60,6 +62,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "maximum concurrent clients")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--statement-memory", statement_memory,
+                 "memory one statement may hold in hash tables and materialised rows before it "
+                 "fails with 53200 (sorts spill to disk past work_mem instead); kB, MB, GB")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -67,6 +73,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   std::signal(SIGPIPE, SIG_IGN);
   raise_open_files_limit();
+
+  auto statement_memory_bytes = hf::sql::parse_memory_size(statement_memory);
+  if (!statement_memory_bytes || *statement_memory_bytes < 1024 * 1024) {
+    spdlog::critical("--statement-memory: \"{}\" is not a size of at least 1MB", statement_memory);
+    return 1;
+  }
 
   try {
     hf::runtime::Runtime runtime(threads);
@@ -80,6 +92,11 @@ int main(int argc, char** argv) {
         &txns->ssi_sink());
     spdlog::info("storage open at {} ({} partitions, boot epoch {}, {} commits recovered)",
                  data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits());
+
+    // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
+    std::string temp_dir = data_dir + "/pgsql_tmp";
+    std::filesystem::create_directories(temp_dir);
+    hf::sql::set_execution_limits({*statement_memory_bytes, temp_dir});
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();
