@@ -392,8 +392,9 @@ TEST(SqlMemory, SortPastWorkMemSpillsWithTheInMemoryResult) {
       EXPECT_EQ(exec::ExternalSorter::total_runs_written(), runs) << order;
       h.session().settings["work_mem"] = "64kB";
       auto spilled = h.exec(plain);
-      if (tail.empty() || tail.find("OFFSET") != std::string::npos)
+      if (tail.empty() || tail.find("OFFSET") != std::string::npos) {
         EXPECT_GT(exec::ExternalSorter::total_runs_written(), runs) << order << tail;
+      }
       ASSERT_EQ(want.rows.size(), in_memory.rows.size()) << order << tail;
       EXPECT_TRUE(want.rows == in_memory.rows) << order << tail;
       EXPECT_TRUE(want.rows == spilled.rows) << order << tail;
@@ -429,10 +430,11 @@ TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
       EXPECT_EQ(e.error().sqlstate, "53200") << sql;
       EXPECT_EQ(e.error().message, "out of memory") << sql;
       EXPECT_EQ(e.error().detail.rfind("Failed on request of size ", 0), 0u) << e.error().detail;
-      if (!context.empty())
+      if (!context.empty()) {
         EXPECT_NE(e.error().detail.find(" in memory context \"" + context + "\"."),
                   std::string::npos)
             << sql << ": " << e.error().detail;
+      }
     }
   };
   expect_oom(

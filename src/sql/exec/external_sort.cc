@@ -277,7 +277,12 @@ void ExternalSorter::finish() {
 }
 
 bool ExternalSorter::next(Row& out) {
-  if (merger_) return merger_->next(out);
+  if (merger_) {
+    // Each run holds at most `bound` rows, the merge of them more.
+    if (options_.bound >= 0 && merged_out_ >= options_.bound) return false;
+    ++merged_out_;
+    return merger_->next(out);
+  }
   if (next_row_ >= rows_.size()) return false;
   out = std::move(rows_[next_row_++]);
   return true;

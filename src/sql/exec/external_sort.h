@@ -92,6 +92,7 @@ class ExternalSorter {
   std::vector<Row> rows_;  // gathered, in input order (then sorted, when in memory)
   int64_t rows_bytes_ = 0;
   size_t next_row_ = 0;
+  int64_t merged_out_ = 0;  // rows next() returned from the merge
   std::vector<std::unique_ptr<TempFile>> runs_;
   std::unique_ptr<Merger> merger_;
   size_t runs_written_ = 0;

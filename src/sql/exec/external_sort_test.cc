@@ -38,13 +38,10 @@ std::vector<Row> sample_rows(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::vector<Row> rows;
   for (size_t i = 0; i < n; ++i) {
-    Row r;
-    r.push_back(rng() % 10 == 0 ? Datum::Null() : Datum(static_cast<int64_t>(rng() % 50) - 25));
-    if (rng() % 7 == 0)
-      r.push_back(Datum::Null());
-    else
-      r.push_back(Datum(std::string(rng() % 40, static_cast<char>('a' + rng() % 5))));
-    r.push_back(Datum(static_cast<int64_t>(i)));
+    Row r(3);
+    if (rng() % 10 != 0) r[0] = Datum(static_cast<int64_t>(rng() % 50) - 25);
+    if (rng() % 7 != 0) r[1] = Datum(std::string(rng() % 40, static_cast<char>('a' + rng() % 5)));
+    r[2] = Datum(static_cast<int64_t>(i));
     rows.push_back(std::move(r));
   }
   return rows;
