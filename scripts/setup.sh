@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang-format git
   libpg-query-dev libprotobuf-c-dev librocksdb-dev libpcre2-dev
   libboost-dev libboost-context-dev libasio-dev
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
   gnuplot-nox bc python3 procps util-linux

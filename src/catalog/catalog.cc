@@ -40,6 +40,7 @@ json to_json(const Table& t) {
   j["pkey_oid"] = t.pkey_oid;
   j["rowid_sequence"] = t.rowid_sequence;
   j["next_index_id"] = t.next_index_id;
+  j["partition_columns"] = t.partition_columns;
   j["columns"] = json::array();
   for (const auto& c : t.columns)
     j["columns"].push_back({{"name", c.name},
@@ -58,7 +59,8 @@ json to_json(const Table& t) {
                             {"constraint", i.constraint},
                             {"columns", i.columns},
                             {"exprs", i.exprs},
-                            {"include", i.include}});
+                            {"include", i.include},
+                            {"partition_columns", i.partition_columns}});
   j["checks"] = json::array();
   for (const auto& c : t.checks) j["checks"].push_back({{"name", c.name}, {"expr", c.expr}});
   j["fks"] = json::array();
@@ -82,6 +84,8 @@ Table table_from_json(const json& j) {
   t.pkey_oid = j.value("pkey_oid", 0u);
   t.rowid_sequence = j.value("rowid_sequence", 0u);
   t.next_index_id = j.value("next_index_id", 1u);
+  // Absent: a table from before partition keys, placed by its whole key.
+  t.partition_columns = j.value("partition_columns", 0u);
   for (const auto& c : j.at("columns")) {
     Column col;
     col.name = c.at("name");
@@ -102,6 +106,7 @@ Table table_from_json(const json& j) {
     idx.columns = i.at("columns").get<std::vector<int>>();
     idx.exprs = i.at("exprs").get<std::vector<std::string>>();
     idx.include = i.at("include").get<std::vector<int>>();
+    idx.partition_columns = i.value("partition_columns", 0u);
     t.indexes.push_back(std::move(idx));
   }
   for (const auto& c : j.at("checks")) t.checks.push_back({c.at("name"), c.at("expr")});

@@ -20,9 +20,18 @@
 // from the table's row-id sequence, when it has none); secondary index i lives in
 // {storage_id, i}. TRUNCATE and rewrites switch to a new storage_id.
 //
+// Placement (doc/placement.md): a row goes to the partition its partition key hashes to. The
+// partition key is a leading prefix of the primary key, Table::partition_columns columns long
+// (1 unless CREATE TABLE ... WITH (holdfast.partition_key = 'a, b') says otherwise), so the
+// rows that share it (one Temporal shard's tasks, one workflow's map rows) live together and a
+// read that fixes it visits one partition. An index entry goes where its first
+// Index::partition_columns key columns hash to. 0 in either field is the placement of data
+// written before partition keys existed: the whole key (rows) or every index column (entries).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -61,6 +70,13 @@ struct Index {
   std::vector<int> columns;  // column positions; -1: expression (see exprs)
   std::vector<std::string> exprs;  // SQL text of each expression key, in order
   std::vector<int> include;        // INCLUDE columns
+  // Leading key columns that place an entry (see the top of this file); 0: all of `columns`.
+  uint32_t partition_columns = 1;
+  // How many of the key's leading columns choose the partition (never more than it has).
+  size_t placement_width() const {
+    return partition_columns == 0 ? columns.size()
+                                  : std::min<size_t>(partition_columns, columns.size());
+  }
 };
 
 struct Check {
@@ -89,7 +105,10 @@ struct Table {
   std::string name;
   std::vector<Column> columns;
   std::vector<int> primary_key;  // column positions; empty: hidden row id
-  std::string pkey_name;         // "t_pkey"
+  // Leading primary-key columns that place a row (see the top of this file); 0: the whole
+  // primary key. A table without a primary key is placed by its hidden row id.
+  uint32_t partition_columns = 1;
+  std::string pkey_name;  // "t_pkey"
   Oid pkey_oid = 0;
   std::vector<Index> indexes;  // secondary indexes (not the primary key)
   std::vector<Check> checks;
@@ -99,6 +118,12 @@ struct Table {
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;
+  // How many leading key columns of a row key choose its partition (1 for the hidden row id).
+  size_t placement_width() const {
+    if (primary_key.empty()) return 1;
+    return partition_columns == 0 ? primary_key.size()
+                                  : std::min<size_t>(partition_columns, primary_key.size());
+  }
 };
 
 struct Sequence {

@@ -19,8 +19,11 @@
 // is.
 //
 // Commit protocol (one node today, many later):
-//   1. prepare() on every participant partition (intents durable where needed);
-//   2. write_commit_record() on the anchor partition: the synced commit point;
+//   1. prepare() on every participant partition but the anchor (partitions keep a
+//      transaction's intents in memory until then: its buffered writes go to the WAL);
+//   2. write_commit_record() on the anchor partition: the synced commit point, with the
+//      anchor's own intents in the same write (a single-partition transaction commits with
+//      one synced write and one resolution write, whatever it wrote);
 //   3. the timestamp oracle assigns commit_ts and publishes it, and the transaction table
 //      marks the transaction committed at that timestamp (both under one mutex, so a
 //      snapshot never sees half a commit);
@@ -171,8 +174,10 @@ class Transaction {
 
   // Writes (value) or deletes (nullopt) a key. REQUIRES: the caller locked it at
   // kNoKeyUpdate or kUpdate in this transaction.
+  // new_key: the key never existed (a keyspace this transaction created: a table rewrite), so
+  // the partition need not look for an older version (Partition::write).
   virtual void write(const KeySpace& space, const std::string& routing, const std::string& key,
-                     const std::optional<std::string>& value) = 0;
+                     const std::optional<std::string>& value, bool new_key = false) = 0;
 
   // Savepoints: a subtransaction per SAVEPOINT. rollback_to(s) undoes s and everything after
   // it, then continues in a new subtransaction; release(s) merges s into its parent.

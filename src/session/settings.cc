@@ -363,6 +363,7 @@ std::string Settings::normalize(const std::string& key, const std::string& value
 void Settings::assign(const std::string& key, const std::string& value, bool is_local,
                       bool in_txn) {
   auto& slot = values_[key];
+  dirty_ = true;
   if (in_txn) {
     auto [it, inserted] = undo_.try_emplace(key);
     if (inserted) it->second.start_value = slot.current;
@@ -403,6 +404,7 @@ void Settings::reset_all(bool in_txn) {
 void Settings::set_default(const std::string& name, const std::string& value) {
   std::string key = lower(name);
   auto& slot = values_[key];
+  dirty_ = true;
   slot.current = value;
   slot.reset_value = value;
 }
@@ -413,6 +415,7 @@ void Settings::keep_as_default(const std::string& name) {
 }
 
 void Settings::end_transaction(bool commit) {
+  if (!undo_.empty()) dirty_ = true;
   for (auto& [key, u] : undo_) {
     values_[key].current = commit ? u.session_value.value_or(u.start_value) : u.start_value;
   }
@@ -429,6 +432,9 @@ std::vector<std::pair<std::string, std::string>> Settings::reported() const {
 
 std::vector<std::pair<std::string, std::string>> Settings::take_changes() {
   std::vector<std::pair<std::string, std::string>> out;
+  // Called after every statement: only compare when a value may have changed since.
+  if (!dirty_) return out;
+  dirty_ = false;
   for (auto& [name, value] : reported()) {
     auto& last = last_reported_[lower(name)];
     if (last != value) {

@@ -70,6 +70,7 @@ class Settings {
   std::map<std::string, Value> values_;  // key: lower-case name
   std::map<std::string, TxnUndo> undo_;
   std::map<std::string, std::string> last_reported_;
+  bool dirty_ = true;  // a value may have changed since take_changes() last looked
 };
 
 // Parses "5s", "100ms", "1min", "250" (ms) into milliseconds; nullopt if malformed.

@@ -58,7 +58,17 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (view == "pg_class") {
-    auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex) {
+    // reloptions: the placement of rows and index entries (holdfast.partition_key, catalog.h),
+    // so psql's \d+ shows it as "Options:".
+    auto partition_option = [](const catalog::Table& t, const std::vector<int>& key,
+                               size_t width) -> Datum {
+      std::string v = "holdfast.partition_key=";
+      for (size_t k = 0; k < width && k < key.size(); ++k)
+        v += (k ? ", " : "") + (key[k] >= 0 ? t.columns[key[k]].name : std::string("expr"));
+      return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{Datum(v)})));
+    };
+    auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex,
+                   Datum reloptions = Datum::Null()) {
       out.push_back({oid(o),
                      Datum(n),
                      oid(kPublicNs),
@@ -85,16 +95,20 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(true),
                      ch('d'),
                      Datum(false),
-                     null(),
+                     reloptions,
                      null()});
     };
     for (const auto& t : tables) {
       rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
-          !t->primary_key.empty() || !t->indexes.empty());
+          !t->primary_key.empty() || !t->indexes.empty(),
+          t->primary_key.empty() ? Datum::Null()
+                                 : partition_option(*t, t->primary_key, t->placement_width()));
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false);
       for (const auto& i : t->indexes)
-        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false);
+        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false,
+            i.columns.size() > 1 ? partition_option(*t, i.columns, i.placement_width())
+                                 : Datum::Null());
     }
     for (const auto& s : cx.catalog.sequences())
       if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false);
