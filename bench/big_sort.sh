@@ -29,6 +29,8 @@ topn="SET work_mem = '$work_mem'; SELECT g, $payload AS p FROM generate_series(1
 out=$results/big_sort-$stamp.txt
 say() { echo "$@" | tee -a "$out"; }
 
+# CPU seconds (user + system) the process has used: the machine may be shared.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 kb() { awk -v k="$1" '/^'"$1"':/ { print $2 }' "/proc/$2/status"; }
 # Bytes in the server's open temporary files (unnamed: only their descriptors show them).
 temp_bytes() {
@@ -56,12 +58,15 @@ for t in $targets; do
         sleep 1; done ) &
     sampler=$!
   fi
+  [ -n "$pid" ] && cpu0=$(cpu_s "$pid")
   t0=$(date +%s.%N)
   got=$(sql "$t" "$full") || { say "$t: the sort failed"; status=1; }
   t1=$(date +%s.%N)
+  [ -n "$pid" ] && cpu1=$(cpu_s "$pid")
   want=$(sql "$t" "$topn") || { say "$t: the top-N failed"; status=1; }
   t2=$(date +%s.%N)
-  say "$t: full sort $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, top-N $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s"
+  cpu=; [ -n "$pid" ] && cpu=" ($(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.1f", b - a }') s of server CPU)"
+  say "$t: full sort $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s$cpu, top-N $(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }') s"
   if [ -n "$got" ] && [ "$got" = "$want" ]; then say "$t: last row of the sort = first of the reverse top-N: ok"
   else say "$t: MISMATCH: sort gave '$got', top-N gave '$want'"; status=1; fi
   if [ -n "$pid" ]; then
