@@ -19,6 +19,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <functional>
+#include <filesystem>
 #include <thread>
 
 #include "auth/hba.h"
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
   int max_connections = 10000;
   std::string log_level = "info";
   size_t max_lock_memory_mb = hf::partition::default_max_lock_memory() >> 20;
+  std::string statement_memory = "1GB";
   app.add_option("--listen", listen, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "TCP port")->capture_default_str();
   app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
@@ -106,6 +108,10 @@ int main(int argc, char** argv) {
                  "fails with 53200 out of shared memory")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1} << 30));
+  app.add_option("--statement-memory", statement_memory,
+                 "memory one statement may hold in hash tables and materialised rows before it "
+                 "fails with 53200 (sorts spill to disk past work_mem instead); kB, MB, GB")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str();
   std::string hba_file, ssl_cert, ssl_key, ssl_ca;
@@ -120,6 +126,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   std::signal(SIGPIPE, SIG_IGN);
   raise_open_files_limit();
+
+  auto statement_memory_bytes = hf::sql::parse_memory_size(statement_memory);
+  if (!statement_memory_bytes || *statement_memory_bytes < 1024 * 1024) {
+    spdlog::critical("--statement-memory: \"{}\" is not a size of at least 1MB", statement_memory);
+    return 1;
+  }
 
   try {
     auto rules = load_rules(hba_file, listen);  // before anything starts: it may refuse
@@ -137,6 +149,11 @@ int main(int argc, char** argv) {
         "{} MiB)",
         data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
         max_lock_memory_mb);
+
+    // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
+    std::string temp_dir = data_dir + "/pgsql_tmp";
+    std::filesystem::create_directories(temp_dir);
+    hf::sql::set_execution_limits({*statement_memory_bytes, temp_dir});
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();

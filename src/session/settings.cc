@@ -271,11 +271,14 @@ std::string Settings::normalize(const std::string& key, const std::string& value
   if (d->read_only) {
     throw SqlError("55P02", "parameter \"" + key + "\" cannot be changed");
   }
+  // PostgreSQL names the parameter's unit after the value ("63 kB is outside ...").
   auto check_range = [&](int64_t v) {
+    const char* unit = d->kind == Kind::kMemKb ? " kB" : d->kind == Kind::kTimeMs ? " ms" : "";
     if (v < d->min || v > d->max) {
       throw SqlError(sqlstate::kInvalidParameterValue,
-                     std::to_string(v) + " is outside the valid range for parameter \"" + key +
-                         "\" (" + std::to_string(d->min) + " .. " + std::to_string(d->max) + ")");
+                     std::to_string(v) + unit + " is outside the valid range for parameter \"" +
+                         key + "\" (" + std::to_string(d->min) + " .. " + std::to_string(d->max) +
+                         ")");
     }
   };
   switch (d->kind) {

@@ -62,7 +62,21 @@ class MaterializedCursor : public Cursor {
       ++sent;
     }
     if (pos_ < result_.rows.size()) return false;
-    if (is_select_) result_.tag = "SELECT " + std::to_string(pos_);
+    if (result_.stream) {
+      // Rows read from the sort's files one at a time: never all in memory.
+      Row row;
+      while (max_rows <= 0 || sent < max_rows) {
+        if (!result_.stream->next(row)) {
+          result_.stream.reset();  // closes (and so removes) the temporary files
+          break;
+        }
+        sink.row(row);
+        ++sent;
+        ++streamed_;
+      }
+      if (result_.stream) return false;
+    }
+    if (is_select_) result_.tag = "SELECT " + std::to_string(pos_ + streamed_);
     return true;
   }
   std::string tag() const override { return result_.tag; }
@@ -71,6 +85,7 @@ class MaterializedCursor : public Cursor {
   bool is_select_;
   exec::Result result_;
   size_t pos_ = 0;
+  size_t streamed_ = 0;
 };
 
 class EngineImpl : public Engine {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "activity/registry.h"
@@ -161,6 +162,23 @@ class Engine {
                                                 const std::vector<Oid>& types,
                                                 SessionContext& ctx) = 0;
 };
+
+// Process-wide limits of statement execution (doc/memory.md). Set once at startup, before
+// sessions run; thread-safe.
+struct ExecutionLimits {
+  // Cap on what one statement may hold in memory in materialisations that cannot spill
+  // (hash tables, materialised rows and results): past it, 53200.
+  int64_t statement_memory_bytes = 1024LL * 1024 * 1024;
+  // Where sorts larger than work_mem write their runs (empty: the system's temporary
+  // directory). The files are unnamed (O_TMPFILE) or unlinked at once, so nothing is left
+  // behind by an error or a crash.
+  std::string temp_directory;
+};
+void set_execution_limits(ExecutionLimits limits);
+ExecutionLimits execution_limits();
+// "1GB", "512MB", "64kB", "1024B", or a plain number of kilobytes (PostgreSQL's memory
+// units, 1024-based), in bytes. nullopt: not a size.
+std::optional<int64_t> parse_memory_size(std::string_view text);
 
 std::unique_ptr<Engine> make_engine(catalog::Catalog& catalog, coord::TxnManager& txns);
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "runtime/fiber.h"
+#include "sql/exec/external_sort.h"
 #include "sql/sql_test_util.h"
 
 namespace hf::sql::testing {
@@ -367,6 +368,96 @@ TEST(SqlEngine, DeepNestingIsStackDepthLimitExceeded) {
   }
   EXPECT_EQ(h.exec(values).tag, "INSERT 0 30000");
   EXPECT_EQ(h.exec(ors).rows[0][0], "4");
+}
+
+// ORDER BY past work_mem: sorted runs in temporary files, merged; the same rows in the same
+// order as the in-memory sort (ties in scan order, NULLs, DESC, text order), LIMIT/OFFSET.
+TEST(SqlMemory, SortPastWorkMemSpillsWithTheInMemoryResult) {
+  SqlHarness h("/tmp/hf-sql-sort-spill");
+  h.exec("CREATE TABLE t (id int PRIMARY KEY, k int, s text)");
+  h.exec(
+      "INSERT INTO t SELECT g, g % 97, CASE WHEN g % 13 = 0 THEN NULL ELSE md5((g % 5000)::text) "
+      "END FROM generate_series(1, 20000) g");
+  const std::vector<std::string> orders = {"k, s DESC NULLS FIRST", "s", "s DESC, k",
+                                           "k DESC NULLS LAST", "upper(s) NULLS FIRST, id DESC"};
+  for (const auto& order : orders) {
+    for (const std::string tail : {"", " LIMIT 25", " OFFSET 19990", " LIMIT 10 OFFSET 10000"}) {
+      // GROUP BY id keeps every row but takes the materialising path and its in-memory sort.
+      std::string grouped = "SELECT id, k, s FROM t GROUP BY id, k, s ORDER BY " + order + tail;
+      std::string plain = "SELECT id, k, s FROM t ORDER BY " + order + tail;
+      h.session().settings["work_mem"] = "1GB";
+      auto want = h.exec(grouped);
+      uint64_t runs = exec::ExternalSorter::total_runs_written();
+      auto in_memory = h.exec(plain);
+      EXPECT_EQ(exec::ExternalSorter::total_runs_written(), runs) << order;
+      h.session().settings["work_mem"] = "64kB";
+      auto spilled = h.exec(plain);
+      if (tail.empty() || tail.find("OFFSET") != std::string::npos) {
+        EXPECT_GT(exec::ExternalSorter::total_runs_written(), runs) << order << tail;
+      }
+      ASSERT_EQ(want.rows.size(), in_memory.rows.size()) << order << tail;
+      EXPECT_TRUE(want.rows == in_memory.rows) << order << tail;
+      EXPECT_TRUE(want.rows == spilled.rows) << order << tail;
+      EXPECT_EQ(spilled.tag, "SELECT " + std::to_string(want.rows.size()));
+    }
+  }
+  // A sort in a subquery (materialised by its reader) and over generate_series.
+  h.session().settings["work_mem"] = "64kB";
+  auto r = h.exec(
+      "SELECT count(*), min(x), max(x) FROM (SELECT md5(g::text) AS x FROM "
+      "generate_series(1, 50000) g ORDER BY 1 DESC OFFSET 10) s");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][0], "49990");
+  auto top = h.exec("SELECT md5(g::text) FROM generate_series(1, 50000) g ORDER BY 1 LIMIT 1");
+  EXPECT_EQ(top.rows[0][0], r.rows[0][1]);
+  h.session().settings.erase("work_mem");
+}
+
+// A hash table or materialisation past --statement-memory fails with 53200, not the process.
+TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
+  SqlHarness h("/tmp/hf-sql-statement-memory");
+  auto saved = execution_limits();
+  set_execution_limits({16LL * 1024 * 1024, saved.temp_directory});
+  struct Restore {
+    ExecutionLimits saved;
+    ~Restore() { set_execution_limits(saved); }
+  } restore{saved};
+  auto expect_oom = [&](const std::string& sql, const std::string& context) {
+    try {
+      h.exec(sql);
+      ADD_FAILURE() << "no error: " << sql;
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, "53200") << sql;
+      EXPECT_EQ(e.error().message, "out of memory") << sql;
+      EXPECT_EQ(e.error().detail.rfind("Failed on request of size ", 0), 0u) << e.error().detail;
+      if (!context.empty()) {
+        EXPECT_NE(e.error().detail.find(" in memory context \"" + context + "\"."),
+                  std::string::npos)
+            << sql << ": " << e.error().detail;
+      }
+    }
+  };
+  expect_oom(
+      "SELECT count(*) FROM (SELECT g, count(*) FROM generate_series(1, 150000) g GROUP BY g) s",
+      "HashAgg table context");
+  expect_oom("SELECT count(*) FROM (SELECT DISTINCT g FROM generate_series(1, 100000) g) s",
+             "HashAgg table context");
+  expect_oom("SELECT count(*) FROM generate_series(1, 400000) g", "ExecutorState");
+  expect_oom(
+      "SELECT count(*) FROM (SELECT g FROM generate_series(1, 100000) g UNION SELECT g FROM "
+      "generate_series(1, 100000) g) s",
+      "");
+  expect_oom(
+      "SELECT count(*) FROM (SELECT a.a FROM generate_series(1, 100000) a(a) JOIN "
+      "(SELECT b FROM generate_series(1, 100000) b ORDER BY b) b(b) ON a.a = b.b) s",
+      "");
+  // The statement after it runs; under the cap, and an ORDER BY past it, are fine.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) g").rows[0][0], "1000");
+  h.session().settings["work_mem"] = "1MB";
+  auto sorted = h.exec("SELECT g FROM generate_series(1, 1000000) g ORDER BY g DESC OFFSET 999999");
+  ASSERT_EQ(sorted.rows.size(), 1u);
+  EXPECT_EQ(sorted.rows[0][0], "1");
+  h.session().settings.erase("work_mem");
 }
 
 }  // namespace

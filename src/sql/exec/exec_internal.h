@@ -11,6 +11,8 @@
 #include "catalog/catalog.h"
 #include "sql/bind/bound.h"
 #include "sql/engine.h"
+#include "sql/exec/executor.h"
+#include "sql/exec/memory.h"
 #include "sql/types/functions.h"
 
 namespace hf::sql::exec {
@@ -34,11 +36,17 @@ struct ExecContext {
   // InitPlans): a `WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1)` runs its subquery,
   // and takes its locks, once. nullopt: the subquery is correlated.
   std::map<const bind::SelectPlan*, std::optional<std::vector<Row>>> sublink_rows;
+  // What the statement's materialisations hold (exec/memory.h): 53200 past the cap.
+  MemoryBudget memory{execution_limits().statement_memory_bytes};
 };
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
 bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false
 std::vector<Row> run_select(const bind::SelectPlan& p, ExecContext& cx);
+// Sort -> [Filter] -> one FROM item, run through an ExternalSorter (spilling past work_mem)
+// instead of materialising the input: the sorted rows, read lazily (after OFFSET, up to
+// LIMIT, hidden sort columns dropped). nullptr: p has another shape (run run_select()).
+std::unique_ptr<RowStream> run_sorted_select(const bind::SelectPlan& p, ExecContext& cx);
 Datum session_function(const bind::Expr& e, const std::vector<Datum>& args, ExecContext& cx);
 
 // One stored row as read.

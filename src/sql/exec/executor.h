@@ -14,6 +14,7 @@
 // COPY input, pg_sleep, commits of autonomous DDL and sequence allocations).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,18 @@
 
 namespace hf::sql::exec {
 
+// Rows produced after the statement ran (a sort's merge reading its temporary files): it
+// touches neither the session nor the transaction, so it may outlive both.
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  virtual bool next(Row& out) = 0;  // false: no more rows
+};
+
 struct Result {
   std::vector<Row> rows;
   std::string tag;
+  std::unique_ptr<RowStream> stream;  // when set, the rows come from it (after `rows`)
 };
 
 Result run(const bind::BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,

@@ -998,7 +998,9 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
   Result res;
   switch (stmt.kind) {
     case BoundStatement::Kind::kSelect:
-      res.rows = run_select(*stmt.select, cx);
+      // A sort over one FROM item hands its rows out from the sorter (never all in memory).
+      res.stream = run_sorted_select(*stmt.select, cx);
+      if (!res.stream) res.rows = run_select(*stmt.select, cx);
       res.tag = "SELECT " + std::to_string(res.rows.size());
       break;
     case BoundStatement::Kind::kInsert: {

@@ -7,7 +7,9 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/external_sort.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/memory.h"
 #include "sql/exec/placement.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
@@ -280,6 +282,9 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
 
 namespace {
 
+// What one entry of a hash table costs beyond its key (node, bucket, value), estimated.
+constexpr size_t kHashEntryOverhead = 64;
+
 std::string group_key(const std::vector<Datum>& vals, const std::vector<Oid>& ts) {
   std::string k;
   for (size_t i = 0; i < vals.size(); ++i) {
@@ -298,33 +303,19 @@ std::string group_key(const std::vector<Datum>& vals, const std::vector<Oid>& ts
   return k;
 }
 
-int compare_rows(const Row& a, const Row& b, const std::vector<SortKey>& keys,
-                 const std::vector<Oid>& ts) {
-  for (size_t i = 0; i < keys.size(); ++i) {
-    const Datum& x = a[keys[i].expr->index];
-    const Datum& y = b[keys[i].expr->index];
-    int c;
-    if (x.is_null() || y.is_null()) {
-      if (x.is_null() && y.is_null())
-        c = 0;
-      else
-        c = x.is_null() ? (keys[i].nulls_first ? -1 : 1) : (keys[i].nulls_first ? 1 : -1);
-      if (c != 0) return c;  // null placement does not flip with DESC
-      continue;
-    }
-    c = types::compare(x, y, ts[i]);
-    if (keys[i].descending) c = -c;
-    if (c != 0) return c;
-  }
-  return 0;
+std::vector<SortColumn> sort_columns(const std::vector<SortKey>& keys) {
+  std::vector<SortColumn> cols;
+  cols.reserve(keys.size());
+  for (const auto& k : keys)
+    cols.push_back(SortColumn{k.expr->index, k.expr->type.oid, k.descending, k.nulls_first});
+  return cols;
 }
 
 void sort_rows(std::vector<Row>& rows, const std::vector<SortKey>& keys) {
   if (keys.empty()) return;
-  std::vector<Oid> ts;
-  for (const auto& k : keys) ts.push_back(k.expr->type.oid);
+  auto cols = sort_columns(keys);
   std::stable_sort(rows.begin(), rows.end(),
-                   [&](const Row& a, const Row& b) { return compare_rows(a, b, keys, ts) < 0; });
+                   [&](const Row& a, const Row& b) { return compare_rows(a, b, cols) < 0; });
 }
 
 int64_t eval_count(const Expr* e, ExecContext& cx, int64_t dflt) {
@@ -342,10 +333,11 @@ struct RowRef {
 };
 using RowRefs = std::vector<RowRef>;  // indexed by source number
 
-// Rows of one FROM item. With `refs`, a table source also reports each row's key and version.
-std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
-                             const Expr* where_single, std::vector<RowRef>* refs = nullptr) {
-  std::vector<Row> out;
+// Calls emit with each row of one FROM item (a table's filtered by where_single). With
+// `refs`, a table source also reports each row's key and version.
+void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
+                         const Expr* where_single, std::vector<RowRef>* refs,
+                         const std::function<void(Row&&)>& emit) {
   // A LATERAL item reads `ctx_row` (the row of the items before it) as its enclosing row.
   struct PushOuter {
     std::vector<const Row*>* v = nullptr;
@@ -357,27 +349,29 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
     cx.outer.push_back(&ctx_row);
     push_outer.v = &cx.outer;
   }
+  auto emit_all = [&](std::vector<Row> rows) {
+    for (auto& r : rows) emit(std::move(r));
+  };
   switch (src.kind) {
     case Source::Kind::kTable:
       if (!src.virtual_table.empty()) {
-        out = system_view_rows(src.virtual_table, cx);
-        if (refs) refs->resize(out.size());
-        return out;
+        emit_all(system_view_rows(src.virtual_table, cx));
+        return;
       }
       scan_table(
           *src.table, src.access, ctx_row, cx,
           [&](StoredRow& r) {
             if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
-            out.push_back(std::move(r.row));
             if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true});
+            emit(std::move(r.row));
             return true;
           },
           src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare);
-      return out;
+      return;
     case Source::Kind::kSubquery:
       if (src.cte_result >= 0) {
         if (static_cast<size_t>(src.cte_result) < cx.cte_results.size())
-          out = cx.cte_results[src.cte_result];
+          emit_all(cx.cte_results[src.cte_result]);
       } else if (src.cte_levels_up > 0) {
         // A WITH query read from below its definition sees the enclosing rows of the query
         // that defines it.
@@ -390,25 +384,24 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
           std::vector<const Row*>& saved;
           ~Restore() { v.swap(saved); }
         } restore{cx.outer, saved};
-        out = run_select(*src.subquery, cx);
+        emit_all(run_select(*src.subquery, cx));
       } else {
-        out = run_select(*src.subquery, cx);
+        emit_all(run_select(*src.subquery, cx));
       }
-      if (refs) refs->resize(out.size());
-      return out;
+      return;
     case Source::Kind::kValues:
       for (const auto& r : src.values) {
         Row row;
         for (const auto& e : r) row.push_back(eval(*e, ctx_row, cx));
-        out.push_back(std::move(row));
+        emit(std::move(row));
       }
-      return out;
+      return;
     case Source::Kind::kFunction: {
       const Expr& f = *src.function;
       std::vector<Datum> args;
       for (const auto& a : f.args) args.push_back(eval(*a, ctx_row, cx));
       for (auto& a : args)
-        if (a.is_null()) return out;
+        if (a.is_null()) return;
       if (f.name == "generate_series") {
         if (f.type.oid == type_oid::kNumeric) {
           throw SqlError(sqlstate::kFeatureNotSupported,
@@ -419,18 +412,29 @@ std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext&
         if (step == 0)
           throw SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
         for (int64_t v = a; step > 0 ? v <= b : v >= b; v += step) {
-          out.push_back(Row{Datum(v)});
+          emit(Row{Datum(v)});
           if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
         }
-        return out;
+        return;
       }
       if (f.name == "unnest") {
-        for (const auto& d : *args[0].as_array()) out.push_back(Row{d});
-        return out;
+        for (const auto& d : *args[0].as_array()) emit(Row{d});
+        return;
       }
-      return out;
+      return;
     }
   }
+}
+
+// Rows of one FROM item, charged to the statement's memory budget.
+std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
+                             const Expr* where_single, std::vector<RowRef>* refs = nullptr) {
+  std::vector<Row> out;
+  for_each_source_row(src, ctx_row, cx, where_single, refs, [&](Row&& r) {
+    cx.memory.charge_row(r, kExecutorContext);
+    out.push_back(std::move(r));
+  });
+  if (refs) refs->resize(out.size());
   return out;
 }
 
@@ -500,8 +504,9 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
                         src.access.kind != AccessKind::kFullScan;
     std::vector<RowRef> right_refs;
     std::vector<Row> right;
-    // A LATERAL item that reads the row before it is read again for each such row (below).
-    if (!lookup && !src.lateral_refs)
+    // A LATERAL item that reads the row before it is read again for each such row (below);
+    // an index lookup is read for each left row.
+    if (!src.lateral_refs && !lookup)
       right = source_rows(src, empty, cx, nullptr, refs ? &right_refs : nullptr);
     if (refs) right_refs.resize(right.size());
     std::vector<Row> next;
@@ -519,6 +524,7 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
     // Appends a joined row; li / ri: the left and right input rows (npos: null-extended).
     constexpr size_t npos = static_cast<size_t>(-1);
     auto push = [&](Row&& row, size_t li, size_t ri) {
+      cx.memory.charge_row(row, kExecutorContext);
       next.push_back(std::move(row));
       if (!refs) return;
       RowRefs rr = li != npos ? acc_refs[li] : RowRefs(nsrc);
@@ -560,6 +566,7 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
               Row row = combine(l, &r.row);
               if (!matches(row)) return true;
               any = true;
+              cx.memory.charge_row(row, kExecutorContext);
               next.push_back(std::move(row));
               if (refs) {
                 RowRefs rr = acc_refs[li];
@@ -581,7 +588,10 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
           k.push_back(right[ri][hk.second]);
           null |= right[ri][hk.second].is_null();
         }
-        if (!null) ht.emplace(group_key(k, kt), ri);
+        if (null) continue;
+        std::string key = group_key(k, kt);
+        cx.memory.charge(key.size() + kHashEntryOverhead, kHashJoinContext);
+        ht.emplace(std::move(key), ri);
       }
       for (size_t li = 0; li < acc.size(); ++li) {
         const Row& l = acc[li];
@@ -673,6 +683,8 @@ std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecCon
     auto it = index.find(k);
     size_t gi;
     if (it == index.end()) {
+      cx.memory.charge(row_bytes(keys) + k.size() + kHashEntryOverhead * (1 + p.aggs.size()),
+                       kHashAggContext);
       gi = new_group(std::move(keys));
       index.emplace(std::move(k), gi);
     } else {
@@ -692,7 +704,10 @@ std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecCon
       if (ac.distinct) {
         std::vector<Oid> ts;
         for (const auto& e : ac.args) ts.push_back(e->type.oid);
-        if (!g.seen[a].insert(group_key(args, ts)).second) continue;
+        std::string key = group_key(args, ts);
+        if (g.seen[a].count(key)) continue;
+        cx.memory.charge(key.size() + kHashEntryOverhead, kHashAggContext);
+        g.seen[a].insert(std::move(key));
       }
       ac.def->step(g.states[a], args);
     }
@@ -735,23 +750,13 @@ std::vector<std::vector<Datum>> windows(const SelectPlan& p, const std::vector<R
         for (const auto& o : wc.order_by) r.push_back(eval(*o.expr, rows[i], cx));
         sk[i] = std::move(r);
       }
-      std::vector<SortKey> keys;
-      std::vector<Oid> ots;
-      for (size_t k = 0; k < wc.order_by.size(); ++k) {
-        SortKey s;
-        s.expr = std::make_unique<Expr>();
-        s.expr->kind = ExprKind::kColumn;
-        s.expr->index = static_cast<int>(k);
-        s.expr->type = wc.order_by[k].expr->type;
-        s.descending = wc.order_by[k].descending;
-        s.nulls_first = wc.order_by[k].nulls_first;
-        ots.push_back(s.expr->type.oid);
-        keys.push_back(std::move(s));
-      }
-      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-        return compare_rows(sk[a], sk[b], keys, ots) < 0;
-      });
-      auto peer = [&](size_t a, size_t b) { return compare_rows(sk[a], sk[b], keys, ots) == 0; };
+      std::vector<SortColumn> keys;
+      for (size_t k = 0; k < wc.order_by.size(); ++k)
+        keys.push_back(SortColumn{static_cast<int>(k), wc.order_by[k].expr->type.oid,
+                                  wc.order_by[k].descending, wc.order_by[k].nulls_first});
+      std::stable_sort(idx.begin(), idx.end(),
+                       [&](size_t a, size_t b) { return compare_rows(sk[a], sk[b], keys) < 0; });
+      auto peer = [&](size_t a, size_t b) { return compare_rows(sk[a], sk[b], keys) == 0; };
       const std::string& n = wc.name;
       if (wc.agg) {
         // Aggregate over the frame: with ORDER BY, from the start to the last peer; else all.
@@ -827,7 +832,9 @@ std::vector<std::vector<Datum>> windows(const SelectPlan& p, const std::vector<R
 
 std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
   std::vector<Row> l = run_select(*p.left, cx);
+  for (const auto& x : l) cx.memory.charge_row(x, kExecutorContext);
   std::vector<Row> r = run_select(*p.right, cx);
+  for (const auto& x : r) cx.memory.charge_row(x, kExecutorContext);
   std::vector<Oid> ts;
   for (auto& t : p.types) ts.push_back(t.oid);
   auto conv = [&](std::vector<Row>& rows, const SelectPlan& side) {
@@ -846,12 +853,21 @@ std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
     } else {
       std::unordered_set<std::string> seen;
       for (auto* side : {&l, &r})
-        for (auto& x : *side)
-          if (seen.insert(group_key(x, ts)).second) out.push_back(std::move(x));
+        for (auto& x : *side) {
+          std::string k = group_key(x, ts);
+          if (seen.count(k)) continue;
+          cx.memory.charge(k.size() + kHashEntryOverhead, kSetOpContext);
+          seen.insert(std::move(k));
+          out.push_back(std::move(x));
+        }
     }
   } else {
     std::unordered_map<std::string, int64_t> counts;
-    for (auto& x : r) counts[group_key(x, ts)]++;
+    for (auto& x : r) {
+      auto [it, fresh] = counts.try_emplace(group_key(x, ts), 0);
+      if (fresh) cx.memory.charge(it->first.size() + kHashEntryOverhead, kSetOpContext);
+      it->second++;
+    }
     std::unordered_set<std::string> emitted;
     for (auto& x : l) {
       std::string k = group_key(x, ts);
@@ -1002,15 +1018,16 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<Row> input = join_sources(p, cx, &refs);
   std::vector<Row> outs;
   outs.reserve(input.size());
-  for (const auto& in : input) outs.push_back(project(p, in, cx));
+  for (const auto& in : input) {
+    outs.push_back(project(p, in, cx));
+    cx.memory.charge_row(outs.back(), kExecutorContext);
+  }
   std::vector<size_t> order(input.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (!p.order_by.empty() && !p.scan_ordered) {
-    std::vector<Oid> ts;
-    for (const auto& k : p.order_by) ts.push_back(k.expr->type.oid);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return compare_rows(outs[a], outs[b], p.order_by, ts) < 0;
-    });
+    auto cols = sort_columns(p.order_by);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return compare_rows(outs[a], outs[b], cols) < 0; });
   }
   int64_t offset = 0, limit = -1;
   check_limits(p, cx, &offset, &limit);
@@ -1123,7 +1140,60 @@ std::vector<Row> stream_select(const SelectPlan& p, ExecContext& cx) {
   return rows;
 }
 
+// Whether ORDER BY is the last step over the rows of one FROM item (no join, grouping,
+// window, DISTINCT, set operation or locking clause between them), so the rows can be fed
+// to the sorter one at a time.
+bool sorts_one_source(const SelectPlan& p) {
+  return p.setop == SetOp::kNone && p.sources.size() == 1 && !p.lookup_first_source && !p.grouped &&
+         p.windows.empty() && !p.distinct && !p.lock_rows && !p.sources[0].lock &&
+         !p.order_by.empty() && !p.scan_ordered;
+}
+
+class SortedRows : public RowStream {
+ public:
+  SortedRows(std::unique_ptr<ExternalSorter> sorter, int64_t offset, int64_t limit, int visible)
+      : sorter_(std::move(sorter)), offset_(offset), limit_(limit), visible_(visible) {}
+  bool next(Row& out) override {
+    for (; offset_ > 0; --offset_)
+      if (!sorter_->next(out)) return false;
+    if (limit_ == 0 || !sorter_->next(out)) return false;
+    if (limit_ > 0) --limit_;
+    if (static_cast<int>(out.size()) > visible_) out.resize(visible_);
+    return true;
+  }
+
+ private:
+  std::unique_ptr<ExternalSorter> sorter_;
+  int64_t offset_;
+  int64_t limit_;  // -1: no limit
+  int visible_;
+};
+
 }  // namespace
+
+std::unique_ptr<RowStream> run_sorted_select(const SelectPlan& p, ExecContext& cx) {
+  if (!sorts_one_source(p)) return nullptr;
+  int64_t offset = 0, limit = -1;
+  check_limits(p, cx, &offset, &limit);
+  ExternalSorter::Options opts;
+  opts.work_mem_bytes = work_mem_bytes(cx.session);
+  opts.temp_directory = execution_limits().temp_directory;
+  // Top-N: only OFFSET + LIMIT rows can be returned.
+  if (limit >= 0) opts.bound = offset > INT64_MAX - limit ? -1 : offset + limit;
+  auto cols = sort_columns(p.order_by);
+  auto sorter = std::make_unique<ExternalSorter>(
+      [cols](const Row& a, const Row& b) { return compare_rows(a, b, cols); }, opts);
+  const Source& src = p.sources[0];
+  // A base table's scan applies WHERE itself; other items are filtered here.
+  const bool table_filters = src.kind == Source::Kind::kTable && src.virtual_table.empty();
+  for_each_source_row(src, Row{}, cx, table_filters ? p.where.get() : nullptr, nullptr,
+                      [&](Row&& in) {
+                        if (!table_filters && p.where && !eval_bool(*p.where, in, cx)) return;
+                        sorter->add(project(p, in, cx));
+                      });
+  sorter->finish();
+  return std::make_unique<SortedRows>(std::move(sorter), offset, limit, p.visible);
+}
 
 bool epq_recheck(const SelectPlan& p, Row& in, ExecContext& cx) {
   for (size_t s = 1; s < p.sources.size(); ++s) {
@@ -1156,7 +1226,17 @@ std::vector<StoredRow> join_candidates(const SelectPlan& p, ExecContext& cx) {
 
 std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
   runtime::check_stack_depth();
+  // What this call materialises is charged while it runs; its caller charges what it keeps.
+  MemoryScope memory_scope(cx.memory);
   std::vector<Row> rows;
+  if (auto sorted = run_sorted_select(p, cx)) {
+    Row r;
+    while (sorted->next(r)) {
+      cx.memory.charge_row(r, kExecutorContext);
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  }
   if (p.setop != SetOp::kNone) {
     rows = setop(p, cx);
   } else {
@@ -1173,6 +1253,7 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
       Row out;
       out.reserve(p.targets.size());
       for (const auto& t : p.targets) out.push_back(eval(*t, pre[i], cx));
+      cx.memory.charge_row(out, kExecutorContext);
       rows.push_back(std::move(out));
     }
     cx.window_values = nullptr;
@@ -1183,7 +1264,11 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
       std::vector<Row> kept;
       for (auto& r : rows) {
         std::vector<Datum> vis(r.begin(), r.begin() + p.visible);
-        if (seen.insert(group_key(vis, ts)).second) kept.push_back(std::move(r));
+        std::string k = group_key(vis, ts);
+        if (seen.count(k)) continue;
+        cx.memory.charge(k.size() + kHashEntryOverhead, kHashAggContext);
+        seen.insert(std::move(k));
+        kept.push_back(std::move(r));
       }
       rows = std::move(kept);
     }

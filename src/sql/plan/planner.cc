@@ -125,8 +125,8 @@ void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
 // known_below > 0, before reading the join source whose columns start at known_below (the
 // columns of the sources before it are known then: a nested loop's outer row).
 bool is_outer_value(const Expr& e, int known_below = 0) {
-  if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
   runtime::check_stack_depth();
+  if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
   // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
   if (e.kind == ExprKind::kSubLink)
     return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);

@@ -178,6 +178,54 @@ TEST(RowCodec, RoundTrip) {
 
 namespace hf::sql::types {
 namespace {
+// Equal as values: the same alternative, arrays element by element.
+bool same_datum(const Datum& a, const Datum& b) {
+  if (a.v.index() != b.v.index()) return false;
+  if (!std::holds_alternative<ArrayPtr>(a.v)) return a.v == b.v;
+  const auto &x = *a.as_array(), &y = *b.as_array();
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!same_datum(x[i], y[i])) return false;
+  return true;
+}
+
+TEST(RowCodec, SpillRowKeepsEveryKindOfDatum) {
+  Uuid u;
+  for (size_t i = 0; i < 16; ++i) u.bytes[i] = static_cast<uint8_t>(i * 17);
+  Numeric big;
+  big.unscaled = static_cast<__int128>(INT64_MAX) * 1000 + 7;
+  big.scale = 5;
+  Numeric nan;
+  nan.nan = true;
+  auto arr = std::make_shared<std::vector<Datum>>(std::vector<Datum>{
+      Datum(int64_t{1}), Datum::Null(), Datum(std::string("x")),
+      Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{Datum(2.5)})))});
+  Row row{Datum::Null(),
+          Datum(true),
+          Datum(false),
+          Datum(INT64_MIN),
+          Datum(int64_t{-1}),
+          Datum(0.1f * 3),  // a float4 kept as double
+          Datum(-0.0),
+          Datum(std::string()),
+          Datum(std::string("tab\there\0nul", 12)),
+          Datum(big),
+          Datum(nan),
+          Datum(Interval{-5, 3, -14}),
+          Datum(u),
+          Datum(ArrayPtr(arr)),
+          Datum(ArrayPtr(std::make_shared<std::vector<Datum>>()))};
+  Row back = decode_spill_row(encode_spill_row(row));
+  ASSERT_EQ(back.size(), row.size());
+  for (size_t i = 0; i < row.size(); ++i)
+    EXPECT_TRUE(same_datum(back[i], row[i])) << "column " << i;
+  EXPECT_TRUE(decode_spill_row(encode_spill_row(Row{})).empty());
+  std::string bytes = encode_spill_row(row);
+  EXPECT_THROW(decode_spill_row(bytes.substr(0, bytes.size() - 1)), SqlError);
+  bytes[1] = 42;  // no such kind
+  EXPECT_THROW(decode_spill_row(bytes), SqlError);
+}
+
 TEST(Compare, PseudoTypedArrays) {
   // The binder may type array operands as anyarray (2277); comparison must still be by value.
   Datum a = from_text("{1,2}", TypeRef{type_oid::kInt4Array, -1});

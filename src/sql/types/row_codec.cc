@@ -122,6 +122,33 @@ void put_value(std::string& out, const Datum& d, Oid type) {
   put_zigzag(out, d.as_int());
 }
 
+// A type whose stored form holds Datum alternative `index` (the tagged spill form).
+static_assert(std::is_same_v<std::variant_alternative_t<2, Datum::Value>, int64_t> &&
+                  std::is_same_v<std::variant_alternative_t<4, Datum::Value>, std::string> &&
+                  std::is_same_v<std::variant_alternative_t<7, Datum::Value>, Uuid> &&
+                  std::is_same_v<std::variant_alternative_t<8, Datum::Value>, ArrayPtr>,
+              "tagged_type() follows Datum::Value's alternatives");
+Oid tagged_type(size_t index) {
+  switch (index) {
+    case 1:
+      return kBool;
+    case 2:
+      return kInt8;
+    case 3:
+      return kFloat8;
+    case 4:
+      return kText;
+    case 5:
+      return kNumeric;
+    case 6:
+      return kInterval;
+    case 7:
+      return kUuid;
+    default:
+      corrupt();
+  }
+}
+
 Datum get_value(In& in, Oid type) {
   switch (type) {
     case kBool:
@@ -223,6 +250,58 @@ Row decode_row(std::string_view bytes, const std::vector<TypeRef>& types) {
     if (static_cast<uint8_t>(bitmap[c / 8]) & (1 << (c % 8))) continue;
     row[c] = get_value(in, types[c].oid);
   }
+  if (in.i != bytes.size()) corrupt();
+  return row;
+}
+
+namespace {
+
+// Temporary-file form of one value: its Datum alternative's index, then the stored encoding
+// of a type that holds that alternative (arrays: count, then each element tagged).
+void put_tagged(std::string& out, const Datum& d) {
+  out.push_back(static_cast<char>(d.v.index()));
+  if (d.is_null()) return;
+  if (std::holds_alternative<ArrayPtr>(d.v)) {
+    const auto& arr = *d.as_array();
+    put_varint(out, arr.size());
+    for (const Datum& e : arr) put_tagged(out, e);
+    return;
+  }
+  put_value(out, d, tagged_type(d.v.index()));
+}
+
+Datum get_tagged(In& in) {
+  size_t kind = static_cast<uint8_t>(in.take(1)[0]);
+  if (kind == 0) return Datum::Null();
+  if (kind == 8) {  // ArrayPtr (static_assert above tagged_type)
+    size_t n = in.varint();
+    if (n > in.s.size()) corrupt();
+    auto out = std::make_shared<std::vector<Datum>>();
+    out->reserve(n);
+    for (size_t k = 0; k < n; ++k) out->push_back(get_tagged(in));
+    return Datum(ArrayPtr(out));
+  }
+  if (kind >= std::variant_size_v<Datum::Value>) corrupt();
+  return get_value(in, tagged_type(kind));
+}
+
+}  // namespace
+
+std::string encode_spill_row(const Row& row) {
+  std::string out;
+  out.reserve(8 + row.size() * 6);
+  put_varint(out, row.size());
+  for (const Datum& d : row) put_tagged(out, d);
+  return out;
+}
+
+Row decode_spill_row(std::string_view bytes) {
+  In in{bytes};
+  size_t n = in.varint();
+  if (n > bytes.size()) corrupt();
+  Row row;
+  row.reserve(n);
+  for (size_t c = 0; c < n; ++c) row.push_back(get_tagged(in));
   if (in.i != bytes.size()) corrupt();
   return row;
 }

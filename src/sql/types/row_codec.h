@@ -17,6 +17,11 @@ std::string encode_row(const Row& row, const std::vector<TypeRef>& types);
 // trailing columns (the caller may fill a default). `types` must describe every stored column
 // (keep dropped columns' types); throws XX000 on corrupt input or a row wider than `types`.
 Row decode_row(std::string_view bytes, const std::vector<TypeRef>& types);
+// The same encoding made self-describing, for rows that live only in a temporary file
+// (external sort runs): each value carries its in-memory kind, so any Datum, whatever the
+// plan says its type is, reads back exactly as it was written (float4 keeps its double).
+std::string encode_spill_row(const Row& row);
+Row decode_spill_row(std::string_view bytes);
 // Number of columns stored in an encoded row.
 size_t stored_column_count(std::string_view bytes);
 
