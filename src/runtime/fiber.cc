@@ -53,6 +53,8 @@ Fiber::Fiber(asio::io_context& io, std::function<void()> body, size_t stack_byte
   ctx::stack_context sc = salloc.allocate();
   impl_->stack_limit = reinterpret_cast<uintptr_t>(sc.sp) - sc.size +
                        static_cast<uintptr_t>(ctx::stack_traits::page_size());
+  detail::clear_stack_shadow(reinterpret_cast<void*>(impl_->stack_limit),
+                             reinterpret_cast<uintptr_t>(sc.sp) - impl_->stack_limit);
   impl_->inside = ctx::fiber(std::allocator_arg, ctx::preallocated(sc.sp, sc.size, sc), salloc,
                              [this, body = std::move(body)](ctx::fiber&& outside) mutable {
                                impl_->outside = std::move(outside);

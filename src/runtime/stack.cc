@@ -12,6 +12,10 @@
 
 #include "common/error.h"
 
+#if defined(HF_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #if defined(HF_TSAN)
 extern "C" {
 void* __tsan_get_current_fiber(void);
@@ -57,6 +61,7 @@ struct NoReserveStack {
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw SqlError(sqlstate::kOutOfMemory, "out of memory");
     mprotect(p, page, PROT_NONE);
+    detail::clear_stack_shadow(static_cast<char*>(p) + page, size - page);
     ctx::stack_context sc;
     sc.size = size;
     sc.sp = static_cast<char*>(p) + size;
@@ -70,6 +75,14 @@ struct NoReserveStack {
 }  // namespace
 
 namespace detail {
+void clear_stack_shadow(void* lowest, size_t bytes) {
+#if defined(HF_ASAN)
+  ASAN_UNPOISON_MEMORY_REGION(lowest, bytes);
+#else
+  (void)lowest;
+  (void)bytes;
+#endif
+}
 uintptr_t stack_limit() {
   if (t_stack_limit == 0) t_stack_limit = thread_stack_limit();
   return t_stack_limit;

@@ -40,6 +40,11 @@ void check_stack_depth();
 void run_with_stack(size_t bytes, const std::function<void()>& fn);
 
 namespace detail {
+// AddressSanitizer keeps the poison of a stack frame's redzones in its shadow memory after the
+// stack is unmapped; a new stack mapped at the same addresses starts with that stale poison,
+// and a frame of the new stack's code that ASan does not re-poison reads as an error. A new
+// stack clears its shadow (no-op without ASan).
+void clear_stack_shadow(void* lowest, size_t bytes);
 // The lowest usable address of the stack the calling thread runs on now (0: not known yet,
 // computed from pthread on first use). Fiber and run_with_stack set it when they switch.
 uintptr_t stack_limit();

@@ -91,8 +91,9 @@ bool parse_date_part(Cursor& c, int64_t* y, int64_t* m, int64_t* d) {
   return false;
 }
 
-// hh:mm[:ss[.ffffff]] → micros. Returns false on syntax.
-bool parse_time_part(Cursor& c, int64_t* us, bool* overflow) {
+// hh:mm[:ss[.ffffff]] → micros. Returns false on syntax. overflow: not a time of day (or
+// more microseconds than an int64 holds: too_big, and then *us is 0).
+bool parse_time_part(Cursor& c, int64_t* us, bool* overflow, bool* too_big = nullptr) {
   int64_t h, m, sec = 0;
   int n;
   if (!c.digits(&h, &n)) return false;
@@ -121,7 +122,12 @@ bool parse_time_part(Cursor& c, int64_t* us, bool* overflow) {
     }
   }
   *overflow = h > 24 || m > 59 || sec > 60 || (h == 24 && (m > 0 || sec > 0 || frac > 0));
-  *us = h * kUsecsPerHour + m * kUsecsPerMinute + sec * kUsecsPerSec + frac;
+  int128 total = static_cast<int128>(h) * kUsecsPerHour + static_cast<int128>(m) * kUsecsPerMinute +
+                 static_cast<int128>(sec) * kUsecsPerSec + frac;
+  bool big = total > INT64_MAX;
+  if (too_big) *too_big = big;
+  *overflow |= big;
+  *us = big ? 0 : static_cast<int64_t>(total);
   return true;
 }
 
@@ -491,8 +497,10 @@ Interval parse_interval(std::string_view s) {
       if (c.peek() == ':') {
         Cursor tc{c.s.substr(numst)};
         int64_t us;
-        bool ovf;
-        if (!parse_time_part(tc, &us, &ovf)) bad();
+        bool ovf, too_big;
+        if (!parse_time_part(tc, &us, &ovf, &too_big)) bad();
+        if (too_big)
+          throw_error("22015", "interval field value out of range: \"" + std::string(s) + "\"");
         c.i = numst + tc.i;
         micros += neg ? -static_cast<long double>(us) : static_cast<long double>(us);
         any = true;
