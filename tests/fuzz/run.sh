@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh TARGET SECONDS [libFuzzer options...] — a fuzz campaign (README.md here).
 #   TARGET: sql or wire. Builds build-fuzz/ (clang-14, -DHF_FUZZ=ON: libFuzzer + ASan +
-#   UBSan) and runs build-fuzz/hf_fuzz_TARGET for SECONDS in libFuzzer's fork mode with one
+#   UBSan) and runs build-fuzz/tests/hf_fuzz_TARGET for SECONDS in libFuzzer's fork mode with one
 #   job, going on after a crash, timeout or out-of-memory (each input is saved under
 #   build-fuzz/artifacts/TARGET/). The working corpus (build-fuzz/corpus/TARGET) grows over
 #   runs; it starts from the checked-in corpus (corpus/TARGET), the crash inputs
@@ -41,7 +41,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$build"
 echo "fuzzing $target for $seconds s; log: $build/fuzz-$target.log"
-"$build/hf_fuzz_$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+"$build/tests/hf_fuzz_$target" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -timeout=15 -rss_limit_mb=3072 -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$artifacts/" "${opts[@]}" "$@" "$corpus" "${seeds[@]}" \
   2>&1 | tee "$build/fuzz-$target.log" | grep -E '^#[0-9]+: |INFO: |crash|timeout|oom' || true
