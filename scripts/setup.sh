@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
   gnuplot-nox bc python3 procps util-linux
+  clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )
 
 missing=()
