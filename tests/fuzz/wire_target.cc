@@ -22,10 +22,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -85,13 +87,26 @@ std::string client_bytes(std::string_view in) {
 // Sends everything, half-closes, and reads until EOF (or until the server resets the
 // connection); reading and writing interleave so neither side blocks on a full buffer.
 void converse(uint16_t port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) die("socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect failed");
+  // A campaign opens hundreds of connections a second: connect() can fail for a moment when
+  // the loopback's ephemeral ports are all in TIME_WAIT (EADDRNOTAVAIL). That is the client's
+  // machine, not the server: wait and retry; only a failure that lasts is a finding.
+  int fd = -1;
+  for (int attempt = 0;; ++attempt) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) die("socket failed");
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+    int err = errno;
+    close(fd);
+    if (attempt == 100) {
+      std::fprintf(stderr, "wire_target: connect: %s\n", std::strerror(err));
+      die("connect failed for 10 s");
+    }
+    usleep(100 * 1000);
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   size_t sent = 0;
   bool write_open = true;
