@@ -8,9 +8,10 @@ packages=(
   build-essential cmake pkg-config clang-format git
   libpg-query-dev libprotobuf-c-dev librocksdb-dev libpcre2-dev
   libboost-dev libboost-context-dev libasio-dev
-  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
+  libssl-dev openssl libidn-dev
   gnuplot-nox bc python3 procps util-linux
   clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/roles.h"
 #include "common/error.h"
 
 namespace hf::catalog {
@@ -40,6 +41,7 @@ json to_json(const Table& t) {
   j["pkey_oid"] = t.pkey_oid;
   j["rowid_sequence"] = t.rowid_sequence;
   j["next_index_id"] = t.next_index_id;
+  j["partition_columns"] = t.partition_columns;
   j["columns"] = json::array();
   for (const auto& c : t.columns)
     j["columns"].push_back({{"name", c.name},
@@ -58,7 +60,8 @@ json to_json(const Table& t) {
                             {"constraint", i.constraint},
                             {"columns", i.columns},
                             {"exprs", i.exprs},
-                            {"include", i.include}});
+                            {"include", i.include},
+                            {"partition_columns", i.partition_columns}});
   j["checks"] = json::array();
   for (const auto& c : t.checks) j["checks"].push_back({{"name", c.name}, {"expr", c.expr}});
   j["fks"] = json::array();
@@ -69,6 +72,8 @@ json to_json(const Table& t) {
                         {"ref_columns", f.ref_columns},
                         {"on_delete", std::string(1, f.on_delete)},
                         {"on_update", std::string(1, f.on_update)}});
+  j["owner"] = t.owner;
+  if (t.acl) j["acl"] = acl_to_json(*t.acl);
   return j;
 }
 
@@ -82,6 +87,8 @@ Table table_from_json(const json& j) {
   t.pkey_oid = j.value("pkey_oid", 0u);
   t.rowid_sequence = j.value("rowid_sequence", 0u);
   t.next_index_id = j.value("next_index_id", 1u);
+  // Absent: a table from before partition keys, placed by its whole key.
+  t.partition_columns = j.value("partition_columns", 0u);
   for (const auto& c : j.at("columns")) {
     Column col;
     col.name = c.at("name");
@@ -102,6 +109,7 @@ Table table_from_json(const json& j) {
     idx.columns = i.at("columns").get<std::vector<int>>();
     idx.exprs = i.at("exprs").get<std::vector<std::string>>();
     idx.include = i.at("include").get<std::vector<int>>();
+    idx.partition_columns = i.value("partition_columns", 0u);
     t.indexes.push_back(std::move(idx));
   }
   for (const auto& c : j.at("checks")) t.checks.push_back({c.at("name"), c.at("expr")});
@@ -115,14 +123,22 @@ Table table_from_json(const json& j) {
     fk.on_update = f.value("on_update", std::string(1, ForeignKey::kNoAction)).at(0);
     t.foreign_keys.push_back(std::move(fk));
   }
+  t.owner = j.value("owner", kBootstrapSuperuserId);
+  if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
   return t;
 }
 
 json seq_to_json(const Sequence& s) {
-  return {{"oid", s.oid},          {"name", s.name},
-          {"start", s.start},      {"increment", s.increment},
-          {"min", s.min_value},    {"max", s.max_value},
-          {"owner", s.owner_table}};
+  return {{"oid", s.oid},           {"name", s.name},
+          {"start", s.start},       {"increment", s.increment},
+          {"min", s.min_value},     {"max", s.max_value},
+          {"owner", s.owner_table}, {"owner_role", s.owner}};
+}
+
+json seq_to_json_with_acl(const Sequence& s) {
+  json j = seq_to_json(s);
+  if (s.acl) j["acl"] = acl_to_json(*s.acl);
+  return j;
 }
 
 Sequence seq_from_json(const json& j) {
@@ -134,6 +150,8 @@ Sequence seq_from_json(const json& j) {
   s.min_value = j.at("min");
   s.max_value = j.at("max");
   s.owner_table = j.value("owner", 0u);
+  s.owner = j.value("owner_role", kBootstrapSuperuserId);
+  if (j.contains("acl")) s.acl = acl_from_json(j["acl"]);
   return s;
 }
 
@@ -143,7 +161,7 @@ constexpr int64_t kRowidSequenceCache = 65536;
 }  // namespace
 
 Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
-    : txns_(txns), partitions_(partitions) {}
+    : txns_(txns), partitions_(partitions), roles_(std::make_unique<Roles>(*this)) {}
 Catalog::~Catalog() = default;
 
 void Catalog::bump() {
@@ -198,6 +216,7 @@ void Catalog::load() {
     }
   }
   txn->commit();
+  max_oid = std::max(max_oid, roles_->load());
   std::unique_lock lk(mu_);
   tables_ = std::move(tables);
   sequences_ = std::move(seqs);
@@ -281,7 +300,7 @@ void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {
     write_system_row(kSequencesSpace, be_key('d', s.oid), std::nullopt);
     write_system_row(kSequencesSpace, be_key('v', s.oid), std::nullopt);
   } else {
-    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json(s).dump());
+    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json_with_acl(s).dump());
   }
 }
 
@@ -382,6 +401,20 @@ void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
     bump();
   }
   if (owner) owner->on_rollback([this, seq = *s, mark] { restore_sequence(seq, mark); });
+}
+
+void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
+  std::optional<Sequence> old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = sequence_by_oid(s.oid);
+    if (!old) return;
+    persist_sequence_def(s, false);
+    std::unique_lock lk(mu_);
+    sequences_[s.oid] = s;
+  }
+  bump();
+  if (owner) owner->on_rollback([this, prev = *old] { replace_sequence(prev); });
 }
 
 void Catalog::restore_sequence(const Sequence& s, const std::optional<std::string>& mark) {

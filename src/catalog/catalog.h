@@ -20,9 +20,18 @@
 // from the table's row-id sequence, when it has none); secondary index i lives in
 // {storage_id, i}. TRUNCATE and rewrites switch to a new storage_id.
 //
+// Placement (doc/placement.md): a row goes to the partition its partition key hashes to. The
+// partition key is a leading prefix of the primary key, Table::partition_columns columns long
+// (1 unless CREATE TABLE ... WITH (holdfast.partition_key = 'a, b') says otherwise), so the
+// rows that share it (one Temporal shard's tasks, one workflow's map rows) live together and a
+// read that fixes it visits one partition. An index entry goes where its first
+// Index::partition_columns key columns hash to. 0 in either field is the placement of data
+// written before partition keys existed: the whole key (rows) or every index column (entries).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -33,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/acl.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
 
@@ -61,6 +71,13 @@ struct Index {
   std::vector<int> columns;  // column positions; -1: expression (see exprs)
   std::vector<std::string> exprs;  // SQL text of each expression key, in order
   std::vector<int> include;        // INCLUDE columns
+  // Leading key columns that place an entry (see the top of this file); 0: all of `columns`.
+  uint32_t partition_columns = 1;
+  // How many of the key's leading columns choose the partition (never more than it has).
+  size_t placement_width() const {
+    return partition_columns == 0 ? columns.size()
+                                  : std::min<size_t>(partition_columns, columns.size());
+  }
 };
 
 struct Check {
@@ -89,16 +106,28 @@ struct Table {
   std::string name;
   std::vector<Column> columns;
   std::vector<int> primary_key;  // column positions; empty: hidden row id
-  std::string pkey_name;         // "t_pkey"
+  // Leading primary-key columns that place a row (see the top of this file); 0: the whole
+  // primary key. A table without a primary key is placed by its hidden row id.
+  uint32_t partition_columns = 1;
+  std::string pkey_name;  // "t_pkey"
   Oid pkey_oid = 0;
   std::vector<Index> indexes;  // secondary indexes (not the primary key)
   std::vector<Check> checks;
   std::vector<ForeignKey> foreign_keys;
   Oid rowid_sequence = 0;  // for tables without a primary key
   uint32_t next_index_id = 1;
+  // Added (issue 9): the owning role and the ACL (nullopt: the default, all to the owner).
+  Oid owner = kBootstrapSuperuserId;
+  std::optional<Acl> acl;
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;
+  // How many leading key columns of a row key choose its partition (1 for the hidden row id).
+  size_t placement_width() const {
+    if (primary_key.empty()) return 1;
+    return partition_columns == 0 ? primary_key.size()
+                                  : std::min<size_t>(partition_columns, primary_key.size());
+  }
 };
 
 struct Sequence {
@@ -108,10 +137,14 @@ struct Sequence {
   int64_t increment = 1;
   int64_t min_value = 1;
   int64_t max_value = INT64_MAX;
-  Oid owner_table = 0;  // serial: dropped with its table
+  Oid owner_table = 0;                // serial: dropped with its table
+  Oid owner = kBootstrapSuperuserId;  // added (issue 9): the owning role and the ACL
+  std::optional<Acl> acl;             // (nullopt: the default, all to the owner)
 };
 
 using TablePtr = std::shared_ptr<const Table>;
+
+class Roles;  // catalog/roles.h
 
 class Catalog {
  public:
@@ -120,6 +153,9 @@ class Catalog {
 
   // Reads every definition from storage. Call once before use. MAY SUSPEND.
   void load();
+  // Roles, memberships and the schema ACL (catalog/roles.h), loaded by load().
+  Roles& roles() { return *roles_; }
+  const Roles& roles() const { return *roles_; }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   TablePtr find_table(std::string_view name) const;
@@ -143,6 +179,8 @@ class Catalog {
   void drop_table(Oid oid, coord::Transaction* owner = nullptr);
   Oid create_sequence(Sequence s, coord::Transaction* owner = nullptr);
   void drop_sequence(Oid oid, coord::Transaction* owner = nullptr);
+  // Replaces a sequence's definition (owner, ACL); its values are untouched.
+  void replace_sequence(Sequence s, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
@@ -150,6 +188,7 @@ class Catalog {
   void setval(Oid seq, int64_t value, bool is_called);
 
  private:
+  friend class Roles;  // stores its rows with write_system_row() through txns_
   struct SeqState {
     int64_t next = 0;   // next value to hand out
     int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
@@ -175,6 +214,7 @@ class Catalog {
   std::atomic<Oid> next_oid_{kFirstUserOid};
   std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
   std::mutex ddl_mu_;
+  std::unique_ptr<Roles> roles_;
 };
 
 }  // namespace hf::catalog

@@ -334,5 +334,72 @@ TEST_F(CoordTest, DISABLED_PerfPointReadsAndCommits) {
          (unsigned long long)node_->engine().synced_writes());
 }
 
+// Transaction::lock_rows (issue 8): many rows over several partitions in one call each; the
+// answers end before the first row that would wait, and no later row stays locked (a
+// partition asked before that row was known gives its later grants back). The row that has
+// to wait is then locked alone, waiting as lock() does, and the rest follow in one call.
+TEST_F(CoordTest, LockRowsStopsBeforeTheFirstRowThatWaitsInAnyPartition) {
+  std::vector<coord::RowLockRequest> rows;
+  for (int i = 0; i < 40; ++i) {
+    std::string k = "k" + std::to_string(100 + i);
+    put(k, "v");
+    rows.push_back(coord::RowLockRequest{kT, k, k, LockStrength::kUpdate, LockWait{}, {}, 0});
+  }
+  std::set<uint32_t> parts;
+  for (const auto& r : rows) parts.insert(txns_->route(r.routing));
+  ASSERT_GT(parts.size(), 1u) << "the rows must span partitions";
+  runtime::asio::io_context io;
+  auto guard = runtime::asio::make_work_guard(io);
+  std::unique_ptr<coord::Transaction> a;
+  std::vector<std::string> events;
+  int done = 0;
+  auto finish = [&] {
+    if (++done == 2) guard.reset();
+  };
+  runtime::Fiber::spawn(io, [&] {
+    a = begin();
+    a->start_statement();
+    a->lock(kT, rows[10].routing, rows[10].key, LockStrength::kUpdate, LockWait{}, std::nullopt);
+    auto b = begin();
+    b->start_statement();
+    auto got = b->lock_rows(rows, 0);
+    EXPECT_EQ(got.size(), 10u);
+    for (const auto& r : got) EXPECT_EQ(r.outcome, LockOutcome::kGranted);
+    // Every later row is free for a third transaction (NOWAIT).
+    auto c = begin();
+    c->start_statement();
+    LockWait nowait;
+    nowait.policy = partition_api::WaitPolicy::kNoWait;
+    for (size_t i = 11; i < rows.size(); ++i) {
+      EXPECT_EQ(
+          c->lock(kT, rows[i].routing, rows[i].key, LockStrength::kUpdate, nowait, std::nullopt)
+              .outcome,
+          LockOutcome::kGranted)
+          << rows[i].key;
+    }
+    c->abort();
+    events.push_back("B waits");
+    got = b->lock_rows(rows, 10);
+    events.push_back("B granted");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].outcome, LockOutcome::kGranted);
+    got = b->lock_rows(rows, 11);
+    EXPECT_EQ(got.size(), rows.size() - 11);
+    for (const auto& r : got) EXPECT_EQ(r.outcome, LockOutcome::kGranted);
+    b->commit();
+    finish();
+  });
+  runtime::Fiber::spawn(io, [&] {
+    while (events.empty())
+      runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+    runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(30));
+    events.push_back("A commits");
+    a->commit();
+    finish();
+  });
+  io.run();
+  EXPECT_EQ(events, (std::vector<std::string>{"B waits", "A commits", "B granted"}));
+}
+
 }  // namespace
 }  // namespace hf

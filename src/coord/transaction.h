@@ -19,8 +19,11 @@
 // is.
 //
 // Commit protocol (one node today, many later):
-//   1. prepare() on every participant partition (intents durable where needed);
-//   2. write_commit_record() on the anchor partition: the synced commit point;
+//   1. prepare() on every participant partition but the anchor (partitions keep a
+//      transaction's intents in memory until then: its buffered writes go to the WAL);
+//   2. write_commit_record() on the anchor partition: the synced commit point, with the
+//      anchor's own intents in the same write (a single-partition transaction commits with
+//      one synced write and one resolution write, whatever it wrote);
 //   3. the timestamp oracle assigns commit_ts and publishes it, and the transaction table
 //      marks the transaction committed at that timestamp (both under one mutex, so a
 //      snapshot never sees half a commit);
@@ -123,6 +126,17 @@ struct LockWait {
   runtime::CancelToken* cancel = nullptr;
 };
 
+// One row of Transaction::lock_rows() (added, issue 8): lock()'s arguments.
+struct RowLockRequest {
+  KeySpace space;
+  std::string routing;
+  std::string key;
+  LockStrength strength = LockStrength::kUpdate;
+  LockWait wait;
+  std::optional<Version> expected;
+  Timestamp seen_at = 0;  // expected was read at a snapshot of this read_ts (0: unknown)
+};
+
 class TxnManager;
 
 class Transaction {
@@ -169,10 +183,25 @@ class Transaction {
                           LockStrength strength, const LockWait& wait,
                           std::optional<Version> expected) = 0;
 
+  // Added (issue 8): locks rows[first], rows[first + 1], ... in order, as lock() on each
+  // would, sending many at once to each partition (Partition::lock_batch). Returns the
+  // answers of a prefix, at least one; it stops after a kVersionMismatch or a kWouldBlock of
+  // a NOWAIT row (the caller acts on it before any later row is locked, as PostgreSQL's
+  // LockRows does) and after a row that had to wait. Rows not answered are not locked.
+  // MAY SUSPEND; throws as lock() does. The default locks rows[first] with lock().
+  virtual std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) {
+    const RowLockRequest& r = rows.at(first);
+    std::vector<LockResult> out;
+    out.push_back(lock(r.space, r.routing, r.key, r.strength, r.wait, r.expected));
+    return out;
+  }
+
   // Writes (value) or deletes (nullopt) a key. REQUIRES: the caller locked it at
   // kNoKeyUpdate or kUpdate in this transaction.
+  // new_key: the key never existed (a keyspace this transaction created: a table rewrite), so
+  // the partition need not look for an older version (Partition::write).
   virtual void write(const KeySpace& space, const std::string& routing, const std::string& key,
-                     const std::optional<std::string>& value) = 0;
+                     const std::optional<std::string>& value, bool new_key = false) = 0;
 
   // Savepoints: a subtransaction per SAVEPOINT. rollback_to(s) undoes s and everything after
   // it, then continues in a new subtransaction; release(s) merges s into its parent.

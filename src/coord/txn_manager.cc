@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -103,7 +105,7 @@ std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
       throw_deadlock(edges, s);
     case LockOutcome::kMemoryExceeded:
       throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
-                     "You might need to increase max_locks_per_transaction.");
+                     "You might need to increase holdfast's --max-lock-memory.");
     default: {
       auto kind = wait.cancel ? wait.cancel->pending() : runtime::CancelToken::kUserRequest;
       if (kind == runtime::CancelToken::kStatementTimeout) {
@@ -211,8 +213,9 @@ class TransactionImpl final : public Transaction {
   LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
                   LockStrength strength, const LockWait& wait,
                   std::optional<Version> expected) override;
+  std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
-             const std::optional<std::string>& value) override;
+             const std::optional<std::string>& value, bool new_key) override;
   void check_write_conflict(const KeySpace& space, const std::string& routing,
                             const std::string& key) override;
   SubId begin_subtransaction() override;
@@ -220,6 +223,9 @@ class TransactionImpl final : public Transaction {
   void release(SubId sub) override;
   void commit() override;
   void abort() override;
+  void commit_one_phase(const std::vector<PartitionId>& writers);
+  // Whether the writers can commit in one atomic write (Partition::commit_group).
+  bool one_commit_group(const std::vector<PartitionId>& writers) const;
   void on_rollback(std::function<void()> undo) override {
     undo_.emplace_back(current_sub(), std::move(undo));
   }
@@ -272,6 +278,7 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
         next_txn_(o.first_txn_id),
         last_txn_(o.last_txn_id),
         published_(o.start_ts),
+        last_assigned_(o.start_ts),
         ssi_([this](TxnId t) {
           for (Partition* p : parts_) p->release_siread(t);
         }) {
@@ -336,15 +343,57 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
     snapshots_.insert(e.snapshot);
     return e.snapshot;
   }
-  // The commit point's second half: assign, mark and publish under one mutex.
+  // Commit timestamps. A snapshot is the published timestamp, and every commit at or below it
+  // must be durable and visible: so timestamps are published in order. A two-phase commit
+  // gets its timestamp after its commit point (assign_commit: committed at once); a one-phase
+  // commit reserves one before its synced write (reserve_commit), because its records carry
+  // it, and completes or cancels it after. published = the highest timestamp with no
+  // reservation at or below it still open. A committer waits (wait_published) until its own
+  // timestamp is published before it reports success: its session's next snapshot sees it.
   Timestamp assign_commit(TxnId txn) {
     std::lock_guard g(mu_);
-    Timestamp ts = published_.load(std::memory_order_relaxed) + 1;
+    Timestamp ts = ++last_assigned_;
     auto& e = txns_[txn];
     e.state = TxnState::kCommitted;
     e.commit_ts = ts;
-    published_.store(ts, std::memory_order_release);
+    advance_published();
     return ts;
+  }
+  // A timestamp for a one-phase commit: not visible until complete_commit().
+  Timestamp reserve_commit() {
+    std::lock_guard g(mu_);
+    Timestamp ts = ++last_assigned_;
+    reserved_.insert(ts);
+    return ts;
+  }
+  // The one-phase commit's write is durable (committed) or failed (!committed).
+  void complete_commit(TxnId txn, Timestamp ts, bool committed) {
+    std::lock_guard g(mu_);
+    reserved_.erase(ts);
+    if (committed) {
+      auto& e = txns_[txn];
+      e.state = TxnState::kCommitted;
+      e.commit_ts = ts;
+    }
+    advance_published();
+  }
+  // Returns once `ts` is published. MAY SUSPEND (parks the fiber; a plain thread blocks).
+  void wait_published(Timestamp ts) {
+    if (published_.load(std::memory_order_acquire) >= ts) return;
+    auto w = std::make_shared<PublishWaiter>();
+    if (runtime::Fiber::current() != nullptr) w->event = runtime::Event::create();
+    {
+      std::lock_guard g(mu_);
+      if (published_.load(std::memory_order_relaxed) >= ts) return;
+      publish_waiters_.emplace(ts, w);
+    }
+    if (w->event) {
+      while (w->event->wait() != runtime::WakeReason::kSignalled) {
+      }
+      return;
+    }
+    std::unique_lock g(w->mu);
+    w->cv.wait(g, [&] { return w->done; });
   }
   void mark_aborted(TxnId txn) {
     std::lock_guard g(mu_);
@@ -393,11 +442,39 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
     bool has_snapshot = false;
     Timestamp snapshot = 0;
   };
+  // A committer waiting for its timestamp to be published: a fiber's event, or a plain
+  // thread's condition variable.
+  struct PublishWaiter {
+    std::shared_ptr<runtime::Event> event;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  // REQUIRES: mu_ held. Publishes up to the first open reservation; wakes who waited for it.
+  void advance_published() {
+    Timestamp p = reserved_.empty() ? last_assigned_ : *reserved_.begin() - 1;
+    if (p <= published_.load(std::memory_order_relaxed)) return;
+    published_.store(p, std::memory_order_release);
+    while (!publish_waiters_.empty() && publish_waiters_.begin()->first <= p) {
+      auto w = std::move(publish_waiters_.begin()->second);
+      publish_waiters_.erase(publish_waiters_.begin());
+      if (w->event) {
+        w->event->complete(runtime::WakeReason::kSignalled);
+      } else {
+        std::lock_guard wg(w->mu);
+        w->done = true;
+        w->cv.notify_all();
+      }
+    }
+  }
   std::vector<Partition*> parts_;
   std::atomic<TxnId> next_txn_;
   TxnId last_txn_;
   std::atomic<Timestamp> published_;
-  mutable std::mutex mu_;  // guards txns_, snapshots_, and ordering of published_ updates
+  mutable std::mutex mu_;         // guards txns_, snapshots_, and ordering of published_ updates
+  Timestamp last_assigned_;       // guarded by mu_
+  std::set<Timestamp> reserved_;  // open reservations (mu_)
+  std::multimap<Timestamp, std::shared_ptr<PublishWaiter>> publish_waiters_;  // mu_
   std::unordered_map<TxnId, Entry> txns_;
   std::multiset<Timestamp> snapshots_;
   SsiGraph ssi_;  // last: its release callback uses parts_
@@ -505,7 +582,7 @@ std::unique_ptr<RowCursor> TransactionImpl::scan_latest(const KeySpace& space,
 
 LatestState TransactionImpl::latest(const KeySpace& space, const std::string& routing,
                                     const std::string& key) {
-  return part(routing).latest(space, key);
+  return part(routing).latest(space, key, id_);
 }
 
 LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routing,
@@ -545,6 +622,100 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
       if (s) s->lock_failed(r.outcome, wait.policy);
       throw_lock_outcome(r.outcome, wait, r.deadlock, s);
   }
+}
+
+std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequest>& rows,
+                                                   size_t first) {
+  // Each partition gets its rows (in order) in one lock_batch call and answers up to its
+  // first row that would wait (or its first mismatch / NOWAIT failure). The answered prefix
+  // is the rows before the earliest such row over all partitions; a partition asked before
+  // that row was known may have granted rows after it, which are taken back (unlock_batch),
+  // so no row is held that PostgreSQL's LockRows would not hold yet.
+  struct Batch {
+    uint32_t part = 0;
+    std::vector<partition_api::LockRequest> reqs;
+    std::vector<size_t> row;  // reqs[k] is rows[row[k]]
+  };
+  std::vector<Batch> batches;
+  std::vector<int> batch_of(touched_.size(), -1);
+  LockSession* s = opts_.session;
+  const uint64_t lock_group = s ? s->lock_group() : 0;
+  const auto deadlock_timeout = s ? s->deadlock_timeout() : std::chrono::milliseconds(1000);
+  for (size_t i = first; i < rows.size(); ++i) {
+    const RowLockRequest& r = rows[i];
+    uint32_t idx = m_->route(r.routing);
+    if (batch_of[idx] < 0) {
+      batch_of[idx] = static_cast<int>(batches.size());
+      batches.push_back(Batch{idx, {}, {}});
+    }
+    Batch& b = batches[batch_of[idx]];
+    partition_api::LockRequest& req = b.reqs.emplace_back();
+    req.space = r.space;
+    req.key = r.key;
+    req.txn = id_;
+    req.sub = current_sub();
+    req.strength = r.strength;
+    req.policy = r.wait.policy;
+    req.expected = r.expected;
+    req.seen_at = r.seen_at;
+    req.deadline = r.wait.deadline;
+    req.cancel = r.wait.cancel;
+    req.group = lock_group;
+    req.deadlock_timeout = deadlock_timeout;
+    req.overtake_compatible = true;  // as lock()
+    b.row.push_back(i);
+  }
+  auto ends_answers = [](const partition_api::LockRequest& q, const LockResult& r) {
+    return r.outcome == LockOutcome::kVersionMismatch ||
+           r.outcome == LockOutcome::kMemoryExceeded ||
+           (r.outcome == LockOutcome::kWouldBlock && q.policy == WaitPolicy::kNoWait);
+  };
+  std::vector<LockResult> got(rows.size() - first);
+  size_t stop = rows.size();  // rows at or after stop are not answered
+  std::vector<size_t> answered(batches.size(), 0);
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    Batch& b = batches[bi];
+    size_t n = 0;
+    while (n < b.row.size() && b.row[n] < stop) ++n;
+    if (n == 0) continue;
+    b.reqs.resize(n);
+    b.row.resize(n);
+    touched_[b.part] |= kLocked;
+    std::vector<LockResult> ans = m_->partition(b.part).lock_batch(b.reqs);
+    answered[bi] = ans.size();
+    if (ans.size() < n) {
+      stop = std::min(stop, b.row[ans.size()]);
+    } else if (!ans.empty() && ends_answers(b.reqs[ans.size() - 1], ans.back())) {
+      stop = std::min(stop, b.row[ans.size() - 1] + 1);
+    }
+    for (size_t k = 0; k < ans.size(); ++k) got[b.row[k] - first] = std::move(ans[k]);
+  }
+  for (size_t bi = 0; bi < batches.size(); ++bi) {
+    Batch& b = batches[bi];
+    std::vector<partition_api::LockRequest> back;
+    for (size_t k = 0; k < answered[bi]; ++k) {
+      LockOutcome o = got[b.row[k] - first].outcome;
+      if (b.row[k] >= stop && (o == LockOutcome::kGranted || o == LockOutcome::kVersionMismatch))
+        back.push_back(std::move(b.reqs[k]));
+    }
+    if (!back.empty()) m_->partition(b.part).unlock_batch(back);
+  }
+  if (stop == first) {
+    // The first row has to wait: the usual way, one row.
+    const RowLockRequest& r = rows[first];
+    std::vector<LockResult> out;
+    out.push_back(lock(r.space, r.routing, r.key, r.strength, r.wait, r.expected));
+    return out;
+  }
+  got.resize(stop - first);
+  for (size_t i = 0; i < got.size(); ++i) {
+    LockOutcome o = got[i].outcome;
+    if (o == LockOutcome::kGranted || o == LockOutcome::kVersionMismatch) continue;
+    if (s) s->lock_failed(o, rows[first + i].wait.policy);
+    if (o != LockOutcome::kWouldBlock)
+      throw_lock_outcome(o, rows[first + i].wait, got[i].deadlock, s);
+  }
+  return got;
 }
 
 bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
@@ -609,7 +780,8 @@ TxnManager& TransactionImpl::manager() {
 }
 
 void TransactionImpl::write(const KeySpace& space, const std::string& routing,
-                            const std::string& key, const std::optional<std::string>& value) {
+                            const std::string& key, const std::optional<std::string>& value,
+                            bool new_key) {
   if (opts_.read_only) {
     throw SqlError("25006", "cannot execute write in a read-only transaction");
   }
@@ -618,7 +790,11 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
   touched_[idx] |= kWrote | kLocked;
   // SSI "conflict in", before the write as PostgreSQL checks it.
   if (ssi_known_) m_->ssi().write_conflicts(id_, p.siread_holders(space, key, id_));
-  p.write(id_, current_sub(), cid_, space, key, value);
+  // A serializable transaction's intent must be visible to concurrent serializable readers
+  // at once (they report the rw-conflict when they skip it); others may stay buffered in the
+  // partition until commit.
+  p.write(id_, current_sub(), cid_, space, key, value,
+          /*publish=*/opts_.isolation == Isolation::kSerializable, new_key);
 }
 
 void TransactionImpl::check_write_conflict(const KeySpace& space, const std::string& routing,
@@ -691,11 +867,16 @@ void TransactionImpl::commit() {
     finish();
     return;
   }
+  if (!ssi_known_ && one_commit_group(writers)) {
+    commit_one_phase(writers);
+    return;
+  }
   try {
-    for (auto p : writers) m_->partition(p).prepare(id_);
     // The anchor holds the commit record; it is committed last so that deleting the
-    // record follows every resolution in WAL order.
+    // record follows every resolution in WAL order. Its own intents go with the record.
     PartitionId anchor = writers.front();
+    for (auto p : writers)
+      if (p != anchor) m_->partition(p).prepare(id_);
     m_->partition(anchor).write_commit_record(id_, writers);
   } catch (...) {
     abort();
@@ -723,9 +904,47 @@ void TransactionImpl::commit() {
   }
   if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
   done_ = true;
+  m_->wait_published(ts);  // an earlier one-phase commit may still be making itself durable
   // A partition that failed to resolve keeps the intents; the transaction stays "committed"
   // in the table so readers resolve them, and recovery redoes it from the commit record.
   if (failed) std::rethrow_exception(failed);
+  m_->forget(id_);
+}
+
+bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) const {
+  if (writers.size() == 1) return true;
+  uint64_t g = m_->partition(writers.front()).commit_group();
+  if (g == 0) return false;
+  for (PartitionId p : writers)
+    if (m_->partition(p).commit_group() != g) return false;
+  return true;
+}
+
+// A transaction whose writes are in one partition, or in partitions of one commit group (one
+// node's log), commits in one synced write of its final versions
+// (Partition::commit_one_phase): no commit record, no intents in storage. Its timestamp is
+// reserved first (the records carry it) and published once the write is durable; the
+// partitions release its locks only after that, so nobody locks a row whose new version is
+// not yet visible. SERIALIZABLE transactions keep the two-phase path (the SSI graph assigns
+// their timestamp at its commit check).
+void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) {
+  Timestamp ts = m_->reserve_commit();
+  try {
+    std::vector<PartitionId> with(writers.begin() + 1, writers.end());
+    m_->partition(writers.front()).commit_one_phase(id_, ts, with);
+  } catch (...) {
+    m_->complete_commit(id_, ts, false);
+    abort();
+    throw;
+  }
+  m_->complete_commit(id_, ts, true);
+  committed_ = true;  // past the commit point: never abort from here on
+  undo_.clear();
+  m_->wait_published(ts);
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
+  }
+  done_ = true;
   m_->forget(id_);
 }
 

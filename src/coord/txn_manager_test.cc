@@ -37,6 +37,8 @@ class FakePartition : public partition_api::Partition {
  public:
   explicit FakePartition(PartitionId id) : id_(id) {}
   PartitionId id() const override { return id_; }
+  uint64_t commit_group() const override { return group; }
+  uint64_t group = 0;
   std::optional<RowVersion> get(const KeySpace&, const std::string& key,
                                 const ReadView& view) override {
     last_view = view;
@@ -51,7 +53,7 @@ class FakePartition : public partition_api::Partition {
     if (req.reverse) std::reverse(out.begin(), out.end());
     return std::make_unique<VecCursor>(std::move(out));
   }
-  LatestState latest(const KeySpace&, const std::string&) override { return {}; }
+  LatestState latest(const KeySpace&, const std::string&, TxnId) override { return {}; }
   LockResult lock(const LockRequest& req) override {
     last_lock_sub = req.sub;
     calls.push_back(tag("lock"));
@@ -60,7 +62,7 @@ class FakePartition : public partition_api::Partition {
     return r;
   }
   void write(TxnId, SubId sub, CommandId cid, const KeySpace&, const std::string& key,
-             const std::optional<std::string>& value) override {
+             const std::optional<std::string>& value, bool, bool) override {
     calls.push_back(tag("write"));
     last_write_cid = cid;
     last_write_sub = sub;
@@ -74,6 +76,9 @@ class FakePartition : public partition_api::Partition {
   }
   void commit(TxnId, Timestamp) override { calls.push_back(tag("commit")); }
   void abort(TxnId) override { calls.push_back(tag("abort")); }
+  void commit_one_phase(TxnId, Timestamp, const std::vector<PartitionId>& with) override {
+    calls.push_back(tag("one_phase") + (with.empty() ? "" : "+" + std::to_string(with.size())));
+  }
   partition_api::ObjectLockResult lock_object(const partition_api::ObjectLockRequest&) override {
     calls.push_back(tag("lock_object"));
     return {next_outcome, {}};
@@ -234,9 +239,55 @@ TEST_F(CoordUnit, CommitProtocolOrder) {
   t->write(s, k0, k0, std::nullopt);
   calls.clear();
   t->commit();
-  // prepare writers, record on the anchor (first writer), commit others, anchor last.
-  EXPECT_EQ(calls, (std::vector<std::string>{"p0:prepare", "p2:prepare", "p0:record2", "p2:commit",
-                                             "p3:commit", "p0:commit"}));
+  // prepare writers but the anchor (first writer), whose intents go with its commit record;
+  // commit others, anchor last.
+  EXPECT_EQ(calls, (std::vector<std::string>{"p2:prepare", "p0:record2", "p2:commit", "p3:commit",
+                                             "p0:commit"}));
+}
+
+// A transaction that wrote in one partition commits there in one synced write: no prepare,
+// no commit record; its other partitions (locks only) are released after it.
+TEST_F(CoordUnit, SinglePartitionWriterCommitsInOnePhase) {
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k0 = key_in(0), k3 = key_in(3);
+  const KeySpace s{1001, 0};
+  t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
+  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k0, k0, std::string("x"));
+  Timestamp before = m_->published();
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p0:one_phase", "p0:commit", "p3:commit"}));
+  EXPECT_EQ(m_->published(), before + 1) << "its timestamp is published before commit returns";
+}
+
+// Writers that share a commit group (one node's log) commit together in one phase, through
+// the first writer; writers of different groups need the commit record.
+TEST_F(CoordUnit, WritersOfOneCommitGroupCommitInOnePhase) {
+  for (auto& p : parts_) p->group = 7;
+  auto t = m_->begin({});
+  t->start_statement();
+  std::string k0 = key_in(0), k2 = key_in(2);
+  const KeySpace s{1001, 0};
+  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k2, k2, std::string("x"));
+  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k0, k0, std::string("y"));
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p0:one_phase+1", "p0:commit", "p2:commit"}));
+  parts_[2]->group = 8;
+  t = m_->begin({});
+  t->start_statement();
+  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k2, k2, std::string("x"));
+  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k0, k0, std::string("y"));
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls,
+            (std::vector<std::string>{"p2:prepare", "p0:record2", "p2:commit", "p0:commit"}));
 }
 
 TEST_F(CoordUnit, LockOnlyAndReadOnlyTransactionsWriteNoRecord) {
@@ -298,7 +349,7 @@ TEST_F(CoordUnit, LockOutcomesBecomePostgresErrors) {
       EXPECT_EQ(e.error().sqlstate, state);
       EXPECT_EQ(e.error().message, msg);
       if (o == LockOutcome::kMemoryExceeded) {
-        EXPECT_EQ(e.error().hint, "You might need to increase max_locks_per_transaction.");
+        EXPECT_EQ(e.error().hint, "You might need to increase holdfast's --max-lock-memory.");
       }
     }
   };

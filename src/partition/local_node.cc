@@ -1,6 +1,9 @@
 // partition/local_node.cc — opening a node: storage, boot epoch, recovery, partitions.
 #include "partition/local_node.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "common/error.h"
@@ -53,9 +56,17 @@ void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPa
 }
 }  // namespace
 
+size_t default_max_lock_memory() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  size_t physical = pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : 0;
+  size_t cap = size_t{1} << 30;
+  return physical ? std::min(cap, std::max(physical / 8, size_t{64} << 20)) : cap;
+}
+
 LocalNode::~LocalNode() {
   partitions_.clear();  // lock tables unregister from the graph first
   wait_graph_.reset();
+  lock_memory_.reset();
   engine_.reset();
 }
 
@@ -92,7 +103,8 @@ void LocalNode::attach(partition_api::TxnStatusOracle* oracle,
   }
 }
 
-std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions) {
+std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions,
+                                           size_t max_lock_memory) {
   if (partitions == 0 || partitions > 65535) {
     throw SqlError(sqlstate::kInvalidParameterValue, "partition count must be 1..65535");
   }
@@ -129,9 +141,11 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   TxnId dead_below = epoch << kEpochShift;
 
   node->wait_graph_ = std::make_unique<locks::WaitGraph>();
+  node->lock_memory_ = std::make_unique<locks::LockMemory>(
+      max_lock_memory ? max_lock_memory : default_max_lock_memory());
   for (uint32_t i = 0; i < partitions; ++i) {
-    node->partitions_.push_back(
-        std::make_unique<LocalPartition>(i, &engine, node->wait_graph_.get(), dead_below));
+    node->partitions_.push_back(std::make_unique<LocalPartition>(
+        i, &engine, node->wait_graph_.get(), dead_below, node->lock_memory_.get()));
   }
 
   // Recovery: every commit record is a committed transaction whose resolution may not have

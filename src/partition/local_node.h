@@ -63,14 +63,17 @@ class LocalNode {
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.
   std::vector<std::pair<uint32_t, locks::LockInfo>> lock_dump() const;
+  // The node's lock memory budget (used / limit), shared by every partition's lock table.
+  const locks::LockMemory& lock_memory() const { return *lock_memory_; }
   // Transactions recovery resolved at open (for tests and logs).
   size_t recovered_commits() const { return recovered_commits_; }
 
  private:
-  friend std::unique_ptr<LocalNode> open_local_node(const std::string&, uint32_t);
+  friend std::unique_ptr<LocalNode> open_local_node(const std::string&, uint32_t, size_t);
   LocalNode() = default;
   std::unique_ptr<storage::Engine> engine_;
   std::unique_ptr<locks::WaitGraph> wait_graph_;
+  std::unique_ptr<locks::LockMemory> lock_memory_;  // shared by the partitions' lock tables
   std::vector<std::unique_ptr<LocalPartition>> partitions_;
   std::unique_ptr<std::vector<LocalPartition*>> siblings_;
   uint64_t epoch_ = 0;
@@ -80,6 +83,13 @@ class LocalNode {
 // Opens the node's storage at data_dir (created if missing) and recovers. Throws hf::SqlError
 // (XX000) when RocksDB cannot open. `partitions` must match the count the data was written
 // with (keys carry the partition id; routing is hash % count).
-std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions = 8);
+// max_lock_memory: bytes all lock tables of the node may use for locks together (0: the
+// default); a lock that needs more fails with 53200 (partition/locks/README.md M1).
+std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions = 8,
+                                           size_t max_lock_memory = 0);
+
+// The default lock memory: an eighth of physical memory, at least 64 MiB, at most 1 GiB
+// (about 17 million row locks of an int4 key at the cap; README "Limits and costs").
+size_t default_max_lock_memory();
 
 }  // namespace hf::partition

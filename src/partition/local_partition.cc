@@ -1,6 +1,8 @@
 // partition/local_partition.cc — see local_partition.h.
 #include "partition/local_partition.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "runtime/fiber.h"
 #include "storage/keys.h"
@@ -62,8 +64,10 @@ std::vector<DeadlockEdge> map_report(std::vector<locks::DeadlockEdge> in) {
 }  // namespace
 
 LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
-                               TxnId dead_below)
-    : id_(id), store_(engine, static_cast<uint16_t>(id), dead_below), locks_(graph) {
+                               TxnId dead_below, locks::LockMemory* lock_memory)
+    : id_(id),
+      store_(engine, static_cast<uint16_t>(id), dead_below),
+      locks_(graph, SIZE_MAX, nullptr, lock_memory) {
   store_.set_prune_sink([this](const std::vector<std::string>& rks, std::vector<bool>* pruned) {
     prune_dead(rks, pruned);
   });
@@ -91,13 +95,16 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
   if (!g.owns_lock() || store_.engine().write_stalled()) return 0;
   Timestamp h = store_.horizon();
   if (h == 0) return 0;
-  size_t pruned = 0;
+  // The row locks exclude a transaction that locked a row and may act on what it read there
+  // (store.h's invariant: only the lock holder modifies a record). Update mode conflicts with
+  // every row lock; NOWAIT: a busy row is skipped, never waited for. They are held until the
+  // one batch that removes the records is written.
+  std::vector<std::string> locked;
+  std::vector<size_t> at;  // locked[j] is rks[at[j]]
+  std::vector<locks::LockTag> tags;
   for (size_t i = 0; i < rks.size(); ++i) {
     const std::string& rk = rks[i];
     if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) continue;
-    // The lock excludes a transaction that locked the row and may act on what it read
-    // there (store.h's invariant: only the lock holder modifies a record). Update mode
-    // conflicts with every row lock; NOWAIT: a busy row is skipped, never waited for.
     locks::AcquireRequest ar;
     ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
                             rk.substr(storage::kKeySpacePrefixLen));
@@ -105,19 +112,25 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
     ar.owner = kPruneOwner;
     ar.policy = locks::WaitPolicy::kNoWait;
     if (locks_.acquire(ar) != locks::AcquireResult::kGranted) continue;
-    bool done = false;
-    try {
-      done = store_.prune(rk, h);
-    } catch (...) {
-      locks_.release(ar.tag, kPruneOwner, ar.mode);
-      throw;
-    }
-    locks_.release(ar.tag, kPruneOwner, ar.mode);
-    if (done) {
-      ++pruned;
-      if (pruned_out) (*pruned_out)[i] = true;
-    }
+    tags.push_back(std::move(ar.tag));
+    locked.push_back(rk);
+    at.push_back(i);
   }
+  auto release = [&] {
+    for (const auto& t : tags) locks_.release(t, kPruneOwner, locks::row_mode::kUpdate);
+  };
+  std::vector<bool> done;
+  size_t pruned = 0;
+  try {
+    pruned = store_.prune(locked, h, &done);
+  } catch (...) {
+    release();
+    throw;
+  }
+  release();
+  if (pruned_out)
+    for (size_t j = 0; j < locked.size(); ++j)
+      if (done[j]) (*pruned_out)[at[j]] = true;
   return pruned;
 }
 
@@ -148,8 +161,8 @@ void LocalPartition::release_siread(TxnId txn) {
   siread_.release(txn);
 }
 
-LatestState LocalPartition::latest(const KeySpace& space, const std::string& key) {
-  return store_.latest(space, key);
+LatestState LocalPartition::latest(const KeySpace& space, const std::string& key, TxnId own) {
+  return store_.latest(space, key, own);
 }
 
 LockResult LocalPartition::lock(const LockRequest& req) {
@@ -185,22 +198,122 @@ LockResult LocalPartition::lock(const LockRequest& req) {
   return res;
 }
 
+std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest>& reqs) {
+  std::vector<LockResult> out;
+  if (reqs.empty()) return out;
+  const LockRequest& first = reqs.front();
+  std::vector<locks::RowAsk> asks;
+  asks.reserve(reqs.size());
+  for (const LockRequest& r : reqs) {
+    asks.push_back(locks::RowAsk{r.space.table_id, r.space.index_id, r.key,
+                                 static_cast<locks::Mode>(r.strength), map_policy(r.policy)});
+  }
+  std::vector<locks::AcquireResult> answers;
+  answers.reserve(reqs.size());
+  size_t n = locks_.acquire_rows(first.txn, first.group, first.sub, first.overtake_compatible, asks,
+                                 &answers);
+  out.reserve(n);
+  // As lock(): under the lock, the newest committed version of each granted row. It is the
+  // version the caller read when the row was read at seen_at, nothing of its keyspace has
+  // been resolved here since, and the lock conflicts with a writer's (all but KEY SHARE):
+  // a later writer would still hold its lock (mvcc/store.h, last_resolved_commit()). Other
+  // rows are read again, with one storage iterator for the batch when they share a keyspace.
+  auto unchanged = [&](const LockRequest& r) {
+    return r.expected && r.seen_at != 0 && r.strength != LockStrength::kKeyShare &&
+           store_.last_resolved_commit(r.space) <= r.seen_at;
+  };
+  std::vector<std::string_view> reread;
+  std::vector<bool> known(n, false);  // decided once: the watermark may move meanwhile
+  bool one_space = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (answers[i] != locks::AcquireResult::kGranted) continue;
+    known[i] = unchanged(reqs[i]);
+    if (known[i]) continue;
+    reread.push_back(reqs[i].key);
+    one_space = one_space && reqs[i].space == first.space;
+  }
+  std::vector<Version> newest;
+  if (one_space) newest = store_.latest_versions(first.space, reread);
+  size_t next = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const LockRequest& req = reqs[i];
+    LockResult res;
+    res.outcome = map_result(answers[i]);
+    if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
+    if (res.outcome == LockOutcome::kGranted) {
+      if (known[i]) {
+        res.newest = *req.expected;
+      } else {
+        res.newest = one_space ? newest[next++] : store_.latest(req.space, req.key).newest;
+      }
+      if (req.expected && *req.expected != res.newest) {
+        LatestState st = store_.latest(req.space, req.key);  // the value, for EvalPlanQual
+        res.newest = st.newest;
+        res.outcome = LockOutcome::kVersionMismatch;
+        res.value = std::move(st.value);
+        // The caller re-checks this row before any later one is locked: take those back.
+        for (size_t j = i + 1; j < n; ++j) {
+          if (answers[j] == locks::AcquireResult::kGranted)
+            locks_.release(
+                locks::row_tag(reqs[j].space.table_id, reqs[j].space.index_id, reqs[j].key),
+                reqs[j].txn, static_cast<locks::Mode>(reqs[j].strength));
+        }
+        n = i + 1;
+      }
+    }
+    out.push_back(std::move(res));
+  }
+  return out;
+}
+
+void LocalPartition::unlock_batch(const std::vector<LockRequest>& reqs) {
+  for (const LockRequest& r : reqs) {
+    locks_.release(locks::row_tag(r.space.table_id, r.space.index_id, r.key), r.txn,
+                   static_cast<locks::Mode>(r.strength));
+  }
+}
+
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
-                           const std::string& key, const std::optional<std::string>& value) {
+                           const std::string& key, const std::optional<std::string>& value,
+                           bool publish, bool new_key) {
   std::string rk = store_.row_key(space, key);
+  bool in_storage = publish;
+  if (!in_storage) {
+    // A key whose intent already went to storage (a spill) is written there again.
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    in_storage = it != txns_.end() && it->second.keys.count(rk) > 0;
+  }
+  auto buffered = in_storage ? mvcc::MvccStore::BufferResult::kUnbuffered
+                             : store_.buffer_intent(txn, sub, cid, rk, value, new_key);
+  if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
+  if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
+    flush_intents(txn, /*keep=*/false);
+    return;
+  }
   unsynced_write([&] { store_.write_intent(txn, sub, cid, rk, value); });
   std::lock_guard g(mu_);
   auto& s = txns_[txn].keys[rk];
   s = std::max(s, sub);
 }
 
-std::vector<std::string> LocalPartition::written_keys(TxnId txn) const {
+std::vector<std::string> LocalPartition::written_keys(TxnId txn) {
+  std::vector<std::string> out = stored_keys(txn);
+  std::vector<std::string> buffered = store_.buffered_keys(txn);
+  out.insert(out.end(), std::make_move_iterator(buffered.begin()),
+             std::make_move_iterator(buffered.end()));
+  return out;
+}
+
+std::vector<std::string> LocalPartition::stored_keys(TxnId txn) const {
   std::vector<std::string> out;
   std::lock_guard g(mu_);
   auto it = txns_.find(txn);
   if (it == txns_.end()) return out;
   out.reserve(it->second.keys.size());
   for (const auto& [k, s] : it->second.keys) out.push_back(k);
+  // In key order: a batch of neighbouring keys costs RocksDB's memtable less to insert.
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -218,12 +331,33 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
       }
     }
   }
-  if (!keys.empty()) runtime::run_blocking([&] { store_.rollback(txn, first_aborted, keys); });
+  // Buffered intents go in memory; only intents already in storage need a write.
+  bool stored = store_.rollback_buffer(txn, first_aborted);
+  if (!keys.empty() && stored)
+    runtime::run_blocking([&] { store_.rollback(txn, first_aborted, keys); });
   locks_.release_subtransactions(txn, first_aborted);
 }
 
-void LocalPartition::prepare(TxnId) {
-  // Intents were written to the WAL (kWal); the commit record's fsync covers them.
+void LocalPartition::flush_intents(TxnId txn, bool keep) {
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> created;
+  std::vector<std::pair<std::string, SubId>> spilled;
+  store_.flush_buffer(txn, keep, batch, &created, keep ? nullptr : &spilled);
+  if (!spilled.empty()) {
+    // Spilled keys are storage intents from now on: this partition tracks them.
+    std::lock_guard g(mu_);
+    auto& keys = txns_[txn].keys;
+    for (auto& [k, s] : spilled) keys[std::move(k)] = s;
+  }
+  if (batch.Count() == 0) return;
+  unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
+  store_.note_created(created);
+}
+
+void LocalPartition::prepare(TxnId txn) {
+  // The buffered intents go to the WAL (kWal) in one batch; the commit record's fsync, on
+  // this node's one WAL, makes them durable with it.
+  flush_intents(txn, /*keep=*/true);
 }
 
 std::string LocalPartition::encode_commit_record(const std::vector<PartitionId>& participants,
@@ -292,8 +426,14 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   }
   std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
   std::string key = storage::commit_record_key(txn);
+  // This partition's buffered intents travel in the same synced batch (its prepare).
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> created;
+  store_.flush_buffer(txn, /*keep=*/true, batch, &created);
+  batch.Put(slice(key), slice(value));
   // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
-  runtime::run_blocking([&] { store_.engine().put(key, value, storage::Durability::kSynced); });
+  runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+  store_.note_created(created);
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;
 }
@@ -309,23 +449,55 @@ LocalPartition::TxnWrites LocalPartition::take(TxnId txn) {
 
 void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
   TxnWrites w = take(txn);
-  if (!w.keys.empty() || w.has_commit_record) {
+  if (!w.keys.empty() || w.has_commit_record || store_.has_buffer(txn)) {
     std::vector<std::string> keys;
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
     rocksdb::WriteBatch batch;
-    store_.resolve_commit(txn, commit_ts, keys, batch);
+    std::vector<std::string> created;
+    store_.resolve_commit(txn, commit_ts, keys, batch, &created);
     if (w.has_commit_record) batch.Delete(slice(storage::commit_record_key(txn)));
     if (batch.Count() > 0) {
       unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
     }
+    store_.note_created(created);
+  } else {
+    store_.drop_buffer(txn);
   }
   locks_.release_all(txn);
 }
 
+void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
+                                      const std::vector<PartitionId>& with) {
+  std::vector<LocalPartition*> parts{this};
+  for (PartitionId p : with) {
+    if (!siblings_ || p >= siblings_->size())
+      throw SqlError(sqlstate::kInternalError, "one-phase commit with a partition of another node");
+    if (p != id_) parts.push_back((*siblings_)[p]);
+  }
+  rocksdb::WriteBatch batch;
+  std::vector<std::vector<std::string>> created(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::vector<std::string> keys = parts[i]->stored_keys(txn);  // and the buffer's
+    parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
+  }
+  if (batch.Count() > 0) {
+    // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
+    runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    parts[i]->store_.note_created(created[i]);
+    std::lock_guard g(parts[i]->mu_);
+    auto it = parts[i]->txns_.find(txn);
+    if (it != parts[i]->txns_.end()) it->second.keys.clear();  // resolved: commit() unlocks
+  }
+}
+
 void LocalPartition::abort(TxnId txn) {
   TxnWrites w = take(txn);
-  if (!w.keys.empty()) {
+  // Buffered intents vanish with the buffer; only intents in storage need a write.
+  if (store_.drop_buffer(txn) && !w.keys.empty()) {
     std::vector<std::string> keys;
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);

@@ -8,20 +8,33 @@
 // Protocol details (coord/transaction.h has the overview):
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
 //     version with `expected` → kGranted or kVersionMismatch (lock held either way).
-//   - write(): REQUIRES the row's NoKeyUpdate/Update lock; read-modify-write of the record
-//     (kWal, unsynced). Unsynced writes (write, commit, abort) run inline on the caller's
-//     thread (they never wait for a group commit's fsync) unless RocksDB stalls writes
-//     (storage::Engine::write_stalled()): then they go through runtime::run_blocking.
-//   - prepare(): no-op: intents are already in the WAL, and the commit record's synced write
-//     makes everything before it durable (one WAL, in order).
+//   - lock_batch(): LockTable::acquire_rows (one mutex acquisition for the rows it can grant
+//     at once), then the version check of each granted row in order; after the first
+//     kVersionMismatch the later grants are taken back (release) and not answered.
+//     unlock_batch(): LockTable::release of each.
+//   - write(): REQUIRES the row's NoKeyUpdate/Update lock. The intent goes to the
+//     transaction's write buffer in memory (mvcc/store.h), seen only by its own reads; with
+//     `publish` (SERIALIZABLE), or once the buffer spilled, it is a read-modify-write of the
+//     record at once (kWal, unsynced). Unsynced writes (spills, prepare, commit, abort) run
+//     inline on the caller's thread (they never wait for a group commit's fsync) unless
+//     RocksDB stalls writes (storage::Engine::write_stalled()): then they go through
+//     runtime::run_blocking.
+//   - prepare(): the buffered intents in one kWal batch; the commit record's synced write
+//     then makes everything before it durable (one WAL, in order).
 //   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
-//     at most kMaxListedKeys}, synced through runtime::run_blocking (MAY SUSPEND; the
+//     at most kMaxListedKeys}, in one synced batch with this partition's buffered intents
+//     (so the anchor needs no prepare()), through runtime::run_blocking (MAY SUSPEND; the
 //     engine's group commit makes concurrent synced writers share one WAL fsync).
-//   - commit(): one kWal batch resolving every intent, then release_all in the lock table.
+//   - commit(): one kWal batch resolving every intent (from the buffer's copy of the records
+//     written at prepare, without reading them again), then release_all in the lock table.
+//   - commit_one_phase(): one synced batch with the transaction's final versions (buffered
+//     intents resolved directly, intents already in storage resolved too) in this partition
+//     and in the sibling partitions named (one RocksDB, one WAL: the batch is atomic across
+//     them), through runtime::run_blocking; the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
-//   - abort(): one kNoWal batch dropping the intents (a lost abort leaves a dead intent),
-//     then release_all.
+//   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
+//     abort leaves a dead intent), then release_all.
 //   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost
 //     rollback followed by a commit would resurrect them), release_subtransactions.
 //   - lock_object() / unlock_object() / release_owner() (issue 4): table, advisory and
@@ -62,8 +75,9 @@ inline constexpr uint64_t kPruneOwner = uint64_t{1} << 63;
 
 class LocalPartition final : public Partition {
  public:
-  LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph,
-                 TxnId dead_below);
+  // lock_memory: the node's budget for locks (nullptr: unlimited).
+  LocalPartition(PartitionId id, storage::Engine* engine, locks::WaitGraph* graph, TxnId dead_below,
+                 locks::LockMemory* lock_memory = nullptr);
   ~LocalPartition() override;
 
   // The node's partitions, indexed by id (for collecting the written keys of local
@@ -77,15 +91,22 @@ class LocalPartition final : public Partition {
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
                                 const ReadView& view) override;
   std::unique_ptr<RowCursor> scan(const ScanRequest& req) override;
-  LatestState latest(const KeySpace& space, const std::string& key) override;
+  LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0) override;
   LockResult lock(const LockRequest& req) override;
+  std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) override;
+  void unlock_batch(const std::vector<LockRequest>& reqs) override;
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
-             const std::optional<std::string>& value) override;
+             const std::optional<std::string>& value, bool publish = false,
+             bool new_key = false) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;
   void commit(TxnId txn, Timestamp commit_ts) override;
   void abort(TxnId txn) override;
+  void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                        const std::vector<PartitionId>& with = {}) override;
+  // The node's partitions share one RocksDB and its WAL: one group per node.
+  uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
   bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void release_owner(uint64_t owner) override;
@@ -102,8 +123,10 @@ class LocalPartition final : public Partition {
   // (a later scan reports them again).
   size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr);
 
-  // The row keys (storage 'r' keys) txn wrote here.
-  std::vector<std::string> written_keys(TxnId txn) const;
+  // The row keys (storage 'r' keys) txn wrote here: stored_keys() and the buffered ones.
+  std::vector<std::string> written_keys(TxnId txn);
+  // The row keys txn wrote here whose intents are in storage (not buffered), in key order.
+  std::vector<std::string> stored_keys(TxnId txn) const;
   locks::LockTable& lock_table() { return locks_; }
   mvcc::MvccStore& store() { return store_; }
 
@@ -116,7 +139,9 @@ class LocalPartition final : public Partition {
 
  private:
   struct TxnWrites {
-    std::unordered_map<std::string, SubId> keys;  // row key -> newest sub that wrote it
+    // Row key -> newest sub that wrote it, for intents in storage (unbuffered, spilled); the
+    // buffered ones are the store's (mvcc/store.h, write buffer).
+    std::unordered_map<std::string, SubId> keys;
     bool has_commit_record = false;
   };
   // Removes and returns txn's bookkeeping.
@@ -124,6 +149,9 @@ class LocalPartition final : public Partition {
   // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);
+  // Writes txn's buffered intents to storage (kWal); keep: for resolution (prepare), else
+  // a spill (mvcc/store.h, write buffer).
+  void flush_intents(TxnId txn, bool keep);
 
   PartitionId id_;
   mvcc::MvccStore store_;

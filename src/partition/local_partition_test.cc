@@ -12,6 +12,9 @@
 #include "storage/engine.h"
 #include "storage/keys.h"
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 namespace hf::partition {
 namespace {
 
@@ -219,11 +222,13 @@ TEST_F(PartitionTest, RecoveryResolvesCommittedAndDropsUncommitted) {
   r1.strength = LockStrength::kUpdate;
   ASSERT_EQ(node_->partition(1).lock(r1).outcome, LockOutcome::kGranted);
   node_->partition(1).write(a, 0, 1, kT, "x", "A wrote x");
+  node_->partition(1).prepare(a);  // the protocol: every participant but the anchor
   p().write_commit_record(a, {0, 1});
-  // Transaction B: intents only (no commit record).
+  // Transaction B: prepared intents only (no commit record).
   TxnId b = next_txn_++;
   ASSERT_EQ(lock(b, "b").outcome, LockOutcome::kGranted);
   p().write(b, 0, 1, kT, "b", "B wrote b");
+  p().prepare(b);
   uint64_t epoch = node_->boot_epoch();
 
   oracle_.states.clear();
@@ -397,6 +402,287 @@ TEST_F(PartitionTest, LongRunOfDeadRecordsIsPrunedInBatches) {
 TEST_F(PartitionTest, PartitionCountIsCheckedAtOpen) {
   node_.reset();
   EXPECT_THROW(open_local_node(dir_, 3), hf::SqlError);
+}
+
+}  // namespace
+}  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// The write buffer (mvcc/store.h): a transaction's intents stay in memory, seen by its own
+// reads only, until prepare / the commit record; storage sees one batch.
+TEST_F(PartitionTest, BufferedWritesAreOwnReadsOnlyUntilTheCommitRecord) {
+  Timestamp t0 = put("b", "old b");
+  put("d", "old d");
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  ASSERT_EQ(lock(t, "b").outcome, LockOutcome::kGranted);
+  ASSERT_EQ(lock(t, "d").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "new a");       // a key storage does not have
+  p().write(t, 0, 1, kT, "b", "new b");       // over a committed version
+  p().write(t, 0, 1, kT, "d", std::nullopt);  // a deletion
+  EXPECT_FALSE(stored("a")) << "nothing reaches storage before prepare";
+  std::string v;
+  ASSERT_TRUE(p().store().engine().get(storage::row_key(0, kT.table_id, 0, "b"), &v));
+  mvcc::Record r;
+  ASSERT_TRUE(mvcc::decode_record(v, &r));
+  EXPECT_FALSE(r.has_intent());
+  // Own reads of a later command see the writes; of the same command, not; others, never.
+  EXPECT_EQ(read("a", ts_, t, 2), "new a");
+  EXPECT_EQ(read("b", ts_, t, 2), "new b");
+  EXPECT_EQ(read("d", ts_, t, 2), std::nullopt);
+  EXPECT_EQ(read("b", ts_, t, 1), "old b");
+  EXPECT_EQ(read("a", ts_), std::nullopt);
+  EXPECT_EQ(read("b", ts_), "old b");
+  ScanRequest req;
+  req.space = kT;
+  req.view = ReadView{ts_, t, 2};
+  auto keys = [&](bool reverse) {
+    req.reverse = reverse;
+    std::string seen;
+    auto c = p().scan(req);
+    while (auto row = c->next()) seen += row->key + "=" + row->value + ";";
+    return seen;
+  };
+  EXPECT_EQ(keys(false), "a=new a;b=new b;");
+  EXPECT_EQ(keys(true), "b=new b;a=new a;");
+  EXPECT_EQ(scan_keys(ts_), "bd") << "another view sees the stored rows only";
+  oracle_.states[t] = {TxnState::kPending, 0};  // what the coordinator says of a live one
+  EXPECT_EQ(p().latest(kT, "a", t).intent_txn, t);
+  EXPECT_EQ(p().latest(kT, "a").intent_txn, 0u);
+  // Commit: intents and record in one synced batch, then resolution from memory.
+  p().write_commit_record(t, {0});
+  EXPECT_TRUE(stored("a"));
+  Timestamp ts = ++ts_;
+  oracle_.states[t] = {TxnState::kCommitted, ts};
+  p().commit(t, ts);
+  EXPECT_EQ(read("a", ts), "new a");
+  EXPECT_EQ(read("b", ts), "new b");
+  EXPECT_EQ(read("b", t0), "old b");
+  EXPECT_EQ(read("d", ts), std::nullopt);
+}
+
+TEST_F(PartitionTest, BufferedWritesRollBackAndAbortWithoutStorage) {
+  put("k", "committed");
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "k").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "k", "sub 0");
+  ASSERT_EQ(lock(t, "n", {}, 1).outcome, LockOutcome::kGranted);
+  p().write(t, 1, 2, kT, "k", "sub 1");
+  p().write(t, 1, 2, kT, "n", "only in sub 1");
+  EXPECT_EQ(read("k", ts_, t, 3), "sub 1");
+  p().rollback_subtransactions(t, 1);
+  EXPECT_EQ(read("k", ts_, t, 3), "sub 0");
+  EXPECT_EQ(read("n", ts_, t, 3), std::nullopt);
+  p().abort(t);
+  EXPECT_EQ(read("k", ts_), "committed");
+  EXPECT_FALSE(stored("n"));
+}
+
+TEST_F(PartitionTest, ABufferPastItsLimitSpillsAndStaysCorrect) {
+  TxnId t = next_txn_++;
+  std::string big(64 << 10, 'x');
+  size_t n = mvcc::kBufferLimit / big.size() + 8;
+  for (size_t i = 0; i < n; ++i) {
+    std::string k = "k" + std::to_string(1000 + i);
+    ASSERT_EQ(lock(t, k).outcome, LockOutcome::kGranted);
+    p().write(t, 0, 1, kT, k, big + std::to_string(i));
+  }
+  EXPECT_TRUE(stored("k1000")) << "the first rows spilled to storage as intents";
+  EXPECT_EQ(read("k1000", ts_, t, 2), big + "0");
+  EXPECT_EQ(read("k1000", ts_), std::nullopt);
+  std::string last = "k" + std::to_string(1000 + n - 1);
+  EXPECT_EQ(read(last, ts_, t, 2), big + std::to_string(n - 1));
+  // After a spill: a spilled key is written again in storage, a new key is buffered again.
+  p().write(t, 0, 2, kT, "k1000", "rewritten");
+  ASSERT_EQ(lock(t, "z").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 2, kT, "z", "after the spill");
+  EXPECT_EQ(read("k1000", ts_, t, 3), "rewritten");
+  EXPECT_FALSE(stored("z")) << "buffered again";
+  EXPECT_EQ(read("z", ts_, t, 3), "after the spill");
+  p().write_commit_record(t, {0});
+  Timestamp ts = ++ts_;
+  oracle_.states[t] = {TxnState::kCommitted, ts};
+  p().commit(t, ts);
+  oracle_.states.erase(t);
+  EXPECT_EQ(read(last, ts), big + std::to_string(n - 1));
+  EXPECT_EQ(read("k1000", ts), "rewritten");
+  EXPECT_EQ(read("z", ts), "after the spill");
+  EXPECT_EQ(scan_keys(ts).size(), 5 * n + 1);
+}
+
+// One-phase commit across the node's partitions: one synced batch with the final versions of
+// both, no commit record, nothing for recovery to redo; the locks go with commit().
+TEST_F(PartitionTest, OnePhaseCommitAcrossSiblingPartitions) {
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  LockRequest r1;
+  r1.space = kT;
+  r1.key = "x";
+  r1.txn = t;
+  r1.strength = LockStrength::kUpdate;
+  ASSERT_EQ(node_->partition(1).lock(r1).outcome, LockOutcome::kGranted);
+  node_->partition(1).write(t, 0, 1, kT, "x", "on p1");
+  EXPECT_EQ(p().commit_group(), node_->partition(1).commit_group());
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts, {1});
+  EXPECT_EQ(read("a", ts), "on p0");
+  EXPECT_EQ(read(node_->partition(1), "x", ts), "on p1");
+  EXPECT_EQ(read("a", ts - 1), std::nullopt);
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(t), &v));
+  TxnId other = next_txn_++;
+  EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kWouldBlock) << "locks held until commit()";
+  p().commit(t, ts);
+  node_->partition(1).commit(t, ts);
+  EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kGranted);
+  p().abort(other);
+  open();  // recovery: nothing to resolve, the versions are there
+  EXPECT_EQ(node_->recovered_commits(), 0u);
+  EXPECT_EQ(read(node_->partition(1), "x", node_->clock().start_ts), "on p1");
+}
+
+// A range of rows deleted (a queue drained from its front), pruned by the next scan and
+// compacted: a scan over it afterwards steps over no deleted entry in storage (counted by
+// RocksDB's perf context, so this is a count, not a timing).
+TEST_F(PartitionTest, ADeletedRangeLeavesNothingToStepOverOnceCompacted) {
+  for (int i = 0; i < 300; ++i) put("q" + std::to_string(1000 + i), "job");
+  Timestamp last = 0;
+  for (int i = 0; i < 250; ++i) last = put("q" + std::to_string(1000 + i), std::nullopt);
+  horizon_ = last;
+  EXPECT_EQ(scan_keys(last).size(), 50u * 5) << "the first scan prunes what it steps over";
+  p().store().engine().compact_all();
+  open();  // a fresh node: no known-empty range remembered from the first scan
+  horizon_ = node_->clock().start_ts;
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  EXPECT_EQ(scan_keys(node_->clock().start_ts).size(), 50u * 5);
+  EXPECT_EQ(rocksdb::get_perf_context()->internal_delete_skipped_count, 0u);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+}
+
+TEST_F(PartitionTest, PublishedWritesReachStorageAtOnce) {
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "s").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "s", "serializable", /*publish=*/true);
+  EXPECT_TRUE(stored("s"));
+  oracle_.states[t] = {TxnState::kPending, 0};
+  EXPECT_EQ(p().latest(kT, "s").intent_txn, t) << "visible to every reader's checks";
+  p().abort(t);
+  EXPECT_FALSE(stored("s"));
+}
+
+}  // namespace
+}  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// lock_batch (issue 8): answers in order, stops before a row that would wait and after a
+// mismatch (taking back what it granted after it), skips the re-read only when nothing of
+// the keyspace was resolved since the caller's read.
+class LockBatchTest : public PartitionTest {
+ protected:
+  LockRequest req(TxnId txn, const std::string& key, std::optional<Version> expected,
+                  Timestamp seen_at = 0, WaitPolicy policy = WaitPolicy::kBlock) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    r.policy = policy;
+    r.expected = expected;
+    r.seen_at = seen_at;
+    return r;
+  }
+  std::string outcomes(const std::vector<LockResult>& rs) {
+    std::string s;
+    for (const auto& r : rs)
+      s += r.outcome == LockOutcome::kGranted           ? "G"
+           : r.outcome == LockOutcome::kVersionMismatch ? "M"
+           : r.outcome == LockOutcome::kWouldBlock      ? "W"
+                                                        : "?";
+    return s;
+  }
+};
+
+TEST_F(LockBatchTest, StopsBeforeAWaitAndAfterAMismatch) {
+  Timestamp ta = put("a", "1");
+  Timestamp tb = put("b", "1");
+  Timestamp tc = put("c", "1");
+  Timestamp td = put("d", "1");
+  TxnId other = next_txn_++;
+  ASSERT_EQ(lock(other, "c").outcome, LockOutcome::kGranted);
+  TxnId me = next_txn_++;
+  // c is held by another: a and b are answered, c and d are not (and not locked).
+  auto rs = p().lock_batch({req(me, "a", Version{ta, false}), req(me, "b", Version{tb, false}),
+                            req(me, "c", Version{tc, false}), req(me, "d", Version{td, false})});
+  EXPECT_EQ(outcomes(rs), "GG");
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "d"), me, locks::row_mode::kKeyShare));
+  p().abort(other);
+  p().abort(me);
+  // b's version is not the one expected: answered with the newest and its value, and d
+  // (granted in the same call) is taken back.
+  Timestamp tb2 = put("b", "2");
+  TxnId me2 = next_txn_++;
+  rs = p().lock_batch({req(me2, "b", Version{tb, false}), req(me2, "d", Version{td, false})});
+  ASSERT_EQ(outcomes(rs), "M");
+  EXPECT_EQ(rs[0].newest, (Version{tb2, false}));
+  EXPECT_EQ(rs[0].value, "2");
+  EXPECT_TRUE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "b"), me2, locks::row_mode::kUpdate));
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "d"), me2, locks::row_mode::kKeyShare));
+  // SKIP LOCKED goes on past a locked row; unlock_batch takes grants back.
+  TxnId other2 = next_txn_++;
+  ASSERT_EQ(lock(other2, "a").outcome, LockOutcome::kGranted);
+  rs = p().lock_batch({req(me2, "a", Version{ta, false}, 0, WaitPolicy::kSkipLocked),
+                       req(me2, "c", Version{tc, false}, 0, WaitPolicy::kSkipLocked)});
+  EXPECT_EQ(outcomes(rs), "WG");
+  p().unlock_batch({req(me2, "c", {})});
+  EXPECT_FALSE(
+      p().lock_table().holds(locks::row_tag(kT.table_id, 0, "c"), me2, locks::row_mode::kKeyShare));
+  p().abort(other2);
+  p().abort(me2);
+  EXPECT_EQ(p().lock_table().size(), 0u);
+}
+
+TEST_F(LockBatchTest, SeenAtSkipsTheReReadOnlyWhenNothingWasResolvedSince) {
+  Timestamp ta = put("a", "1");
+  TxnId me = next_txn_++;
+  // A caller that read at ta and passes a stale version is believed: nothing of the keyspace
+  // was resolved after ta, so the row cannot have changed (the lie shows the skip happens).
+  auto rs = p().lock_batch({req(me, "a", Version{ta - 1, false}, /*seen_at=*/ta)});
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].outcome, LockOutcome::kGranted);
+  p().abort(me);
+  // A commit after the read: the row is read again and the change seen.
+  Timestamp ta2 = put("a", "2");
+  TxnId me2 = next_txn_++;
+  rs = p().lock_batch({req(me2, "a", Version{ta, false}, /*seen_at=*/ta)});
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].outcome, LockOutcome::kVersionMismatch);
+  EXPECT_EQ(rs[0].newest, (Version{ta2, false}));
+  p().abort(me2);
+}
+
+TEST_F(LockBatchTest, NodeLockMemoryLimitAnswersMemoryExceeded) {
+  node_.reset();
+  node_ = open_local_node(dir_, 2, /*max_lock_memory=*/64 << 10);
+  node_->attach(&oracle_, [this] { return horizon_; });
+  TxnId me = node_->clock().first_txn_id;
+  std::vector<LockRequest> reqs;
+  for (int i = 0; i < 5000; ++i) reqs.push_back(req(me, "k" + std::to_string(i), std::nullopt));
+  auto rs = p().lock_batch(reqs);
+  ASSERT_FALSE(rs.empty());
+  ASSERT_LT(rs.size(), reqs.size());
+  EXPECT_EQ(rs.back().outcome, LockOutcome::kMemoryExceeded);
+  EXPECT_LE(node_->lock_memory().used(), size_t{64} << 10);
+  p().abort(me);
+  EXPECT_LT(node_->lock_memory().used(), size_t{2} << 10);  // the empty row index at most
 }
 
 }  // namespace

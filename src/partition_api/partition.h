@@ -131,6 +131,10 @@ struct LockRequest {
   LockStrength strength = LockStrength::kUpdate;
   WaitPolicy policy = WaitPolicy::kBlock;
   std::optional<Version> expected;  // the version the caller saw; nullopt: don't check
+  // Added (issue 8): `expected` came from a read at a snapshot with this read timestamp
+  // (0: unknown). lock_batch may then skip reading the row again (mvcc/store.h,
+  // last_resolved_commit()).
+  Timestamp seen_at = 0;
   runtime::Deadline deadline = runtime::Deadline::max();
   runtime::CancelToken* cancel = nullptr;  // in-process only; a remote call carries an id
   // Added (issue 4): the session (backend) the transaction belongs to, 0 = none: one vertex
@@ -308,15 +312,43 @@ class Partition {
                                         const ReadView& view) = 0;
   virtual std::unique_ptr<RowCursor> scan(const ScanRequest& req) = 0;
   // The newest committed state of a key, ignoring any snapshot (EvalPlanQual reads this).
-  virtual LatestState latest(const KeySpace& space, const std::string& key) = 0;
+  // own: the asking transaction (0: none); LatestState::intent_txn reports its own
+  // uncommitted write of the key, wherever the partition keeps it.
+  virtual LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0) = 0;
 
   // Row locks. MAY SUSPEND. See LockOutcome for the answers.
   virtual LockResult lock(const LockRequest& req) = 0;
 
+  // Added (issue 8): many row locks of one statement in one call. Never suspends. Answers
+  // reqs[0], reqs[1], ... in order, each as lock() would without waiting, and stops BEFORE
+  // the first kBlock request that would have to wait (the caller sends that one to lock(),
+  // then the rest again) and AFTER a kVersionMismatch, a kWouldBlock of a kNoWait request or
+  // a kMemoryExceeded (the caller acts on those before any later row is locked, as
+  // PostgreSQL's LockRows does). Returns the answers (a prefix of reqs, possibly empty).
+  // REQUIRES: every request has the same txn, sub, group and overtake_compatible.
+  // The default answers nothing: the caller then locks one row at a time with lock().
+  virtual std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) {
+    (void)reqs;
+    return {};
+  }
+  // Added (issue 8): takes back grants of lock_batch() the caller will not use (rows after
+  // the place where another partition's batch stopped): one take of reqs[i].strength by
+  // reqs[i].txn in its latest subtransaction each, as if never asked. Never suspends.
+  virtual void unlock_batch(const std::vector<LockRequest>& reqs) { (void)reqs; }
+
   // Writes an intent: value, or a deletion when value is nullopt. REQUIRES: txn holds a
-  // NoKeyUpdate or Update lock on (space, key) in this partition.
+  // NoKeyUpdate or Update lock on (space, key) in this partition, or no other transaction can
+  // reach the key until txn ends (a fresh row id from a sequence; a keyspace a table rewrite
+  // fills under ACCESS EXCLUSIVE). The partition may keep the
+  // intent where only txn's own reads see it until prepare() / write_commit_record() (no
+  // other transaction may write the key meanwhile, and readers skip uncommitted writes);
+  // publish: make it visible to every reader's conflict checks at once (SERIALIZABLE: a
+  // concurrent serializable reader must notice the write it skips).
+  // new_key: the caller knows no version of the key was ever stored (a keyspace its
+  // transaction created), so the partition need not read for one.
   virtual void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
-                     const std::string& key, const std::optional<std::string>& value) = 0;
+                     const std::string& key, const std::optional<std::string>& value,
+                     bool publish = false, bool new_key = false) = 0;
 
   // Savepoints: undo the intents and release the locks of subtransactions >= first_aborted.
   virtual void rollback_subtransactions(TxnId txn, SubId first_aborted) = 0;
@@ -326,10 +358,24 @@ class Partition {
   // abort() drops them and releases the locks. commit() and abort() are idempotent.
   virtual void prepare(TxnId txn) = 0;
   // The commit point: writes the transaction's commit record durably (synced WAL, shared
-  // with concurrent commits). MAY SUSPEND. Called on one partition per transaction.
+  // with concurrent commits), with this partition's own intents (its prepare()). MAY
+  // SUSPEND. Called on one partition per transaction.
   virtual void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) = 0;
   virtual void commit(TxnId txn, Timestamp commit_ts) = 0;
   virtual void abort(TxnId txn) = 0;
+  // The commit point of a transaction whose writes are all in this partition and in `with`:
+  // they become versions at commit_ts in one synced write (no commit record: the write is
+  // atomic, so recovery has nothing to redo). MAY SUSPEND. Its locks stay held:
+  // commit(txn, commit_ts) on each partition releases them, once the coordinator has
+  // published commit_ts. Throws when the write fails (the coordinator then aborts).
+  // REQUIRES: every partition in `with` has this partition's commit_group() (a partition that
+  // can write theirs atomically with its own); no other partition holds writes of txn.
+  virtual void commit_one_phase(TxnId txn, Timestamp commit_ts,
+                                const std::vector<PartitionId>& with = {}) = 0;
+  // Partitions with the same non-zero commit group can commit a transaction together in one
+  // atomic write (commit_one_phase with `with`): they share a node and its log. 0: none.
+  // A transaction that wrote across groups commits in two phases.
+  virtual uint64_t commit_group() const { return 0; }
 
   // ---- object locks (issue 4) ----
   // MAY SUSPEND (kBlock). Granted, kWouldBlock (NOWAIT), kTimeout, kCancelled, kDeadlock

@@ -1,5 +1,10 @@
 // server/main.cc — the holdfast server: wires storage, partitions, the coordinator, the
-// catalog, the SQL engine and the wire protocol together, and serves until SIGINT/SIGTERM.
+// catalog, the SQL engine and the wire protocol together, and serves until SIGINT/SIGTERM
+// (SIGHUP reloads the host-based rules file).
+//
+// Safety rule: the server refuses to start (exit status 1) when it would listen on an address
+// other than loopback while a host-based rule trusts connections from beyond loopback (the
+// default rules trust 127.0.0.1 and ::1 only); a reload that would break the rule is refused.
 //
 // Startup order (each layer needs the one before): fiber runtime; the local node (RocksDB,
 // recovery, partitions); the transaction manager above its recovered clock; the catalog
@@ -13,8 +18,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 #include <thread>
 
+#include "auth/hba.h"
 #include "catalog/catalog.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
@@ -37,6 +44,39 @@ void raise_open_files_limit() {
   }
 }
 
+// The host-based rules from the file (or the defaults), checked against the listen address.
+// Throws std::runtime_error with every problem.
+std::shared_ptr<const hf::auth::HbaRules> load_rules(const std::string& hba_file,
+                                                     const std::string& listen) {
+  hf::auth::HbaRules rules;
+  if (hba_file.empty()) {
+    rules = hf::auth::HbaRules::defaults();
+  } else {
+    std::vector<std::string> warnings;
+    try {
+      rules = hf::auth::load_hba_file(hba_file, &warnings);
+    } catch (const hf::auth::HbaError& e) {
+      std::string all;
+      for (const auto& m : e.messages) all += "\n  " + m;
+      throw std::runtime_error("could not load " + hba_file + ":" + all);
+    }
+    for (const auto& w : warnings) spdlog::warn("{}", w);
+  }
+  auto addr = hf::auth::IpAddress::parse(listen == "localhost" ? "127.0.0.1" : listen);
+  if (!addr || !addr->loopback()) {
+    auto trusting = hf::auth::trusting_non_loopback(rules);
+    if (!trusting.empty()) {
+      const auto* r = trusting.front();
+      throw std::runtime_error(
+          "refusing to listen on " + listen + ": line " + std::to_string(r->line) + " of " +
+          rules.source + " (\"" + r->raw_line +
+          "\") trusts connections from addresses beyond loopback; require a password "
+          "(scram-sha-256) for them, or listen on 127.0.0.1 or ::1");
+    }
+  }
+  return std::make_shared<const hf::auth::HbaRules>(std::move(rules));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,6 +88,7 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int max_connections = 10000;
   std::string log_level = "info";
+  size_t max_lock_memory_mb = hf::partition::default_max_lock_memory() >> 20;
   app.add_option("--listen", listen, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "TCP port")->capture_default_str();
   app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
@@ -60,8 +101,20 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "maximum concurrent clients")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-lock-memory", max_lock_memory_mb,
+                 "MiB the node may use for locks (row locks ~60 bytes each); a lock beyond it "
+                 "fails with 53200 out of shared memory")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str();
+  std::string hba_file, ssl_cert, ssl_key, ssl_ca;
+  app.add_option("--hba-file", hba_file,
+                 "host-based rules in pg_hba.conf format (default: trust from 127.0.0.1 and ::1 "
+                 "only); reloaded on SIGHUP");
+  app.add_option("--ssl-cert", ssl_cert, "TLS certificate (PEM); with --ssl-key enables TLS");
+  app.add_option("--ssl-key", ssl_key, "TLS private key (PEM, mode 0600)");
+  app.add_option("--ssl-ca", ssl_ca, "CA certificates to request and verify client certificates");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -69,17 +122,21 @@ int main(int argc, char** argv) {
   raise_open_files_limit();
 
   try {
+    auto rules = load_rules(hba_file, listen);  // before anything starts: it may refuse
     hf::runtime::Runtime runtime(threads);
 
-    auto node = hf::partition::open_local_node(data_dir, partitions);
+    auto node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
     auto clock = node->clock();
     auto txns = hf::coord::make_txn_manager(
         node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
     node->attach(
         &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
         &txns->ssi_sink());
-    spdlog::info("storage open at {} ({} partitions, boot epoch {}, {} commits recovered)",
-                 data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits());
+    spdlog::info(
+        "storage open at {} ({} partitions, boot epoch {}, {} commits recovered, lock memory "
+        "{} MiB)",
+        data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
+        max_lock_memory_mb);
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();
@@ -93,7 +150,12 @@ int main(int argc, char** argv) {
     config.partitions = partitions;
     hf::session::Services services(*txns, &catalog, *engine, config);
 
-    hf::wire::WireServer server(runtime, services);
+    hf::wire::WireOptions wire_options;
+    wire_options.hba = rules;
+    wire_options.ssl_cert_file = ssl_cert;
+    wire_options.ssl_key_file = ssl_key;
+    wire_options.ssl_ca_file = ssl_ca;
+    hf::wire::WireServer server(runtime, services, wire_options);
     uint16_t bound = server.listen(listen, port);
     runtime.start();
     server.start();
@@ -101,10 +163,26 @@ int main(int argc, char** argv) {
                  threads, max_connections);
 
     boost::asio::io_context signals_io;
-    boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code& ec, int sig) {
-      if (!ec) spdlog::info("received signal {}, shutting down", sig);
-    });
+    boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int sig) {
+          if (ec) return;
+          if (sig != SIGHUP) {
+            spdlog::info("received signal {}, shutting down", sig);
+            return;
+          }
+          // As PostgreSQL: a file with errors is not used; the rules in force stay.
+          if (!hba_file.empty()) {
+            try {
+              server.set_hba(load_rules(hba_file, listen));
+              spdlog::info("received SIGHUP, reloaded {}", hba_file);
+            } catch (const std::exception& e) {
+              spdlog::error("{}; pg_hba.conf was not reloaded", e.what());
+            }
+          }
+          signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
     signals_io.run();
 
     server.stop();

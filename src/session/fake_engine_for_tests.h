@@ -76,7 +76,7 @@ class FakeTransaction : public coord::Transaction {
     return {};
   }
   void write(const coord::KeySpace&, const std::string&, const std::string&,
-             const std::optional<std::string>&) override {
+             const std::optional<std::string>&, bool) override {
     log_.add("write " + std::to_string(id_));
   }
   coord::SubId begin_subtransaction() override {

@@ -11,6 +11,8 @@
 #include <map>
 
 #include "activity/metrics.h"
+#include "catalog/catalog.h"
+#include "catalog/roles.h"
 #include "session/services.h"
 #include "session/session.h"
 #include "session/settings.h"
@@ -160,6 +162,7 @@ class SessionImpl final : public Session,
         settings_(Settings::Init{params.user, services.config().max_connections}) {
     if (!params.application_name.empty())
       settings_.set_default("application_name", params.application_name);
+    settings_.set_default("is_superuser", role_is_superuser(params.user) ? "on" : "off");
     std::vector<std::pair<std::string, std::string>> startup = params.options;
     for (const auto& [name, value] : params.options)
       if (name == "options") {
@@ -174,6 +177,11 @@ class SessionImpl final : public Session,
       // extra_float_digits, ...) become the session's defaults, as in PostgreSQL.
       if (name == "options" || name == "replication") continue;
       try {
+        if (is_role_setting(name)) {  // checked as SET ROLE / SET SESSION AUTHORIZATION are
+          set_role_setting(name, {value}, false, false);
+          keep_role_defaults();
+          continue;
+        }
         settings_.set(name, value, false, false);
         settings_.keep_as_default(name);
       } catch (const SqlError& e) {
@@ -519,6 +527,14 @@ class SessionImpl final : public Session,
   }
 
   bool in_transaction_block() const override { return in_block_ || implicit_block_; }
+  Oid current_user_id() const override {
+    refresh_user_ids();
+    return user_ids_.current;
+  }
+  Oid session_user_id() const override {
+    refresh_user_ids();
+    return user_ids_.session;
+  }
 
   // ---- coord::LockSession ----
   uint64_t lock_group() const override { return session_lock_owner(); }
@@ -884,6 +900,10 @@ class SessionImpl final : public Session,
     std::string key = name;
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool in_txn = true;  // every SET runs inside some transaction (implicit or not)
+    if (is_role_setting(key)) {
+      set_role_setting(key, values, is_local, in_txn);
+      return;
+    }
     if (key == "transaction_isolation" || key == "transaction_read_only") {
       if (values.empty()) return;
       if (key == "transaction_isolation") {
@@ -1084,6 +1104,8 @@ class SessionImpl final : public Session,
                          "DISCARD ALL cannot run inside a transaction block");
         }
         if (raw.name.empty() || raw.name == "all" || raw.name == "ALL") {
+          // SET SESSION AUTHORIZATION DEFAULT; RESET ALL; ... (RESET ALL keeps the role).
+          set_role_setting("session_authorization", {}, false, true);
           settings_.reset_all(true);
           statements_.clear();
           portals_.clear();
@@ -1148,6 +1170,107 @@ class SessionImpl final : public Session,
       if (savepoints_[i].name == name) return i;
     throw SqlError("3B001", "savepoint \"" + name + "\" does not exist");
   }
+
+  // ---- roles: current_user and session_user ----
+  //
+  // Kept as PostgreSQL keeps them, in the settings "session_authorization" (the session
+  // user's name) and "role" ("none", or the role SET ROLE chose), so that SET LOCAL, RESET and
+  // a rollback of the transaction that changed them behave as for any setting; is_superuser
+  // (reported to the client) follows the current user. The oids are looked up again when the
+  // names or the roles change.
+
+  static bool is_role_setting(const std::string& key) {
+    return key == "role" || key == "session_authorization";
+  }
+
+  std::optional<catalog::Role> role_named(const std::string& name) const {
+    if (!services_.has_catalog()) return std::nullopt;
+    return services_.catalog().roles().find(name);
+  }
+
+  bool role_is_superuser(const std::string& name) const {
+    if (!services_.has_catalog()) return true;  // tests without a catalog: as postgres
+    auto r = role_named(name);
+    return r && r->superuser;
+  }
+
+  // SET ROLE / SET SESSION AUTHORIZATION (values empty: DEFAULT or RESET), with PostgreSQL's
+  // checks: the session user must be a member of the role; only a session that authenticated
+  // as a superuser may change its session user.
+  void set_role_setting(const std::string& key, const std::vector<std::string>& values,
+                        bool is_local, bool in_txn) {
+    std::string value = values.empty() ? std::string() : values[0];
+    std::optional<catalog::Role> role;
+    if (key == "role") {
+      if (value.empty() || value == "none") {
+        settings_.reset("role", is_local, in_txn);
+      } else {
+        role = role_named(value);
+        if (services_.has_catalog()) {
+          if (!role)
+            throw SqlError(sqlstate::kInvalidParameterValue,
+                           "role \"" + value + "\" does not exist");
+          if (!services_.catalog().roles().is_member_of(session_user_id(), role->oid))
+            throw SqlError(sqlstate::kInsufficientPrivilege,
+                           "permission denied to set role \"" + value + "\"");
+        }
+        settings_.set("role", value, is_local, in_txn);
+      }
+    } else {
+      if (value.empty()) value = params_.user;  // DEFAULT: the authenticated user
+      role = role_named(value);
+      if (services_.has_catalog()) {
+        if (!role)
+          throw SqlError(sqlstate::kInvalidParameterValue, "role \"" + value + "\" does not exist");
+        if (value != params_.user && !role_is_superuser(params_.user))
+          throw SqlError(sqlstate::kInsufficientPrivilege,
+                         "permission denied to set session authorization");
+      }
+      settings_.assign_internal("session_authorization", value, is_local, in_txn);
+      settings_.reset("role", is_local, in_txn);
+    }
+    refresh_user_ids();
+    std::string current = settings_.get("role");
+    if (current == "none") current = settings_.get("session_authorization");
+    settings_.assign_internal("is_superuser", role_is_superuser(current) ? "on" : "off", is_local,
+                              in_txn);
+  }
+
+  // Startup options (-c role=x) become what RESET returns to.
+  void keep_role_defaults() {
+    for (const char* n : {"role", "session_authorization", "is_superuser"})
+      settings_.keep_as_default(n);
+  }
+
+  void refresh_user_ids() const {
+    std::string auth = settings_.get("session_authorization");
+    std::string role = settings_.get("role");
+    uint64_t version = services_.has_catalog() ? services_.catalog().roles().version() : 0;
+    if (user_ids_.valid && version == user_ids_.version && auth == user_ids_.auth &&
+        role == user_ids_.role)
+      return;
+    auto oid_of = [&](const std::string& name) -> Oid {
+      if (!services_.has_catalog()) return catalog::kBootstrapSuperuserId;
+      auto r = role_named(name);
+      // A role dropped while in use holds no privileges but PUBLIC's.
+      return r ? r->oid : catalog::kPublicRoleId;
+    };
+    user_ids_.session = oid_of(auth);
+    user_ids_.current = role == "none" ? user_ids_.session : oid_of(role);
+    user_ids_.auth = std::move(auth);
+    user_ids_.role = std::move(role);
+    user_ids_.version = version;
+    user_ids_.valid = true;
+  }
+
+  struct UserIds {
+    bool valid = false;
+    uint64_t version = 0;
+    std::string auth, role;
+    Oid session = catalog::kBootstrapSuperuserId;
+    Oid current = catalog::kBootstrapSuperuserId;
+  };
+  mutable UserIds user_ids_;
 
   struct Savepoint {
     std::string name;

@@ -84,8 +84,12 @@ const std::vector<Def>& defs() {
        "Sets the maximum number of concurrent connections."},
       {"max_locks_per_transaction", Kind::kInt, "64", false, true, nullptr, 10, INT32_MAX,
        "Sets the maximum number of locks per transaction."},
+      // holdfast stores passwords only as SCRAM-SHA-256 secrets: "md5" is not offered.
+      {"password_encryption", Kind::kEnum, "scram-sha-256", false, false, "scram-sha-256", 0, 0,
+       "Chooses the algorithm for encrypting passwords."},
       {"max_parallel_workers_per_gather", Kind::kInt, "2", false, false, nullptr, 0, 1024,
        "Sets the maximum number of parallel processes per executor node."},
+      {"role", Kind::kString, "none", false, false, nullptr, 0, 0, "Sets the current role."},
       {"row_security", Kind::kBool, "on", false, false, nullptr, 0, 0, "Enable row security."},
       {"search_path", Kind::kString, "\"$user\", public", false, false, nullptr, 0, 0,
        "Sets the schema search order for names that are not schema-qualified."},
@@ -360,12 +364,18 @@ std::string Settings::normalize(const std::string& key, const std::string& value
 void Settings::assign(const std::string& key, const std::string& value, bool is_local,
                       bool in_txn) {
   auto& slot = values_[key];
+  dirty_ = true;
   if (in_txn) {
     auto [it, inserted] = undo_.try_emplace(key);
     if (inserted) it->second.start_value = slot.current;
     if (!is_local) it->second.session_value = value;
   }
   slot.current = value;
+}
+
+void Settings::assign_internal(const std::string& name, const std::string& value, bool is_local,
+                               bool in_txn) {
+  assign(lower(name), value, is_local, in_txn);
 }
 
 void Settings::set(const std::string& name, const std::string& value, bool is_local, bool in_txn) {
@@ -393,6 +403,7 @@ void Settings::reset_all(bool in_txn) {
     const Def* d = find_def(key);
     if (d && d->read_only) continue;
     if (key == "transaction_isolation" || key == "transaction_read_only") continue;
+    if (key == "role" || key == "session_authorization") continue;  // GUC_NO_RESET_ALL
     assign(key, v.reset_value, false, in_txn);
   }
 }
@@ -400,6 +411,7 @@ void Settings::reset_all(bool in_txn) {
 void Settings::set_default(const std::string& name, const std::string& value) {
   std::string key = lower(name);
   auto& slot = values_[key];
+  dirty_ = true;
   slot.current = value;
   slot.reset_value = value;
 }
@@ -410,6 +422,7 @@ void Settings::keep_as_default(const std::string& name) {
 }
 
 void Settings::end_transaction(bool commit) {
+  if (!undo_.empty()) dirty_ = true;
   for (auto& [key, u] : undo_) {
     values_[key].current = commit ? u.session_value.value_or(u.start_value) : u.start_value;
   }
@@ -426,6 +439,9 @@ std::vector<std::pair<std::string, std::string>> Settings::reported() const {
 
 std::vector<std::pair<std::string, std::string>> Settings::take_changes() {
   std::vector<std::pair<std::string, std::string>> out;
+  // Called after every statement: only compare when a value may have changed since.
+  if (!dirty_) return out;
+  dirty_ = false;
   for (auto& [name, value] : reported()) {
     auto& last = last_reported_[lower(name)];
     if (last != value) {

@@ -43,6 +43,11 @@ class Settings {
   // which set() validates and converts first).
   void keep_as_default(const std::string& name);
 
+  // Sets a value without validation or the read-only check, with SET's transaction scoping:
+  // for values the session derives itself (is_superuser, session_authorization).
+  void assign_internal(const std::string& name, const std::string& value, bool is_local,
+                       bool in_txn);
+
   // Transaction end: commit keeps session-level SETs and drops SET LOCAL; abort undoes all.
   void end_transaction(bool commit);
 
@@ -70,6 +75,7 @@ class Settings {
   std::map<std::string, Value> values_;  // key: lower-case name
   std::map<std::string, TxnUndo> undo_;
   std::map<std::string, std::string> last_reported_;
+  bool dirty_ = true;  // a value may have changed since take_changes() last looked
 };
 
 // Parses "5s", "100ms", "1min", "250" (ms) into milliseconds; nullopt if malformed.

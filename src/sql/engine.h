@@ -106,6 +106,11 @@ class SessionContext {
   // Added (issue 4): inside BEGIN ... COMMIT or an implicit block of several statements
   // (PostgreSQL's IsTransactionBlock; LOCK TABLE requires it).
   virtual bool in_transaction_block() const { return true; }
+  // Added (issue 9): the role whose privileges statements run with (current_user, changed by
+  // SET ROLE) and the session's user (session_user, changed only by SET SESSION
+  // AUTHORIZATION). Default: the bootstrap superuser, oid 10.
+  virtual Oid current_user_id() const { return 10; }
+  virtual Oid session_user_id() const { return 10; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

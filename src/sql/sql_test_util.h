@@ -26,6 +26,7 @@
 #include "catalog/catalog.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
+#include "partition_api/counting_partition_for_tests.h"
 #include "sql/engine.h"
 #include "sql/types/type_io.h"
 
@@ -60,8 +61,11 @@ class FakeSession : public SessionContext {
   void copy_out_data(const std::string&) override {}
   void copy_out_done() override {}
   uint64_t session_lock_owner() const override { return 1; }
+  Oid current_user_id() const override { return user; }
+  Oid session_user_id() const override { return user; }
 
   std::unique_ptr<coord::Transaction> txn;
+  Oid user = 10;  // the role statements run as (10: the bootstrap superuser)
   std::map<std::string, std::string> settings{{"application_name", ""}, {"TimeZone", "UTC"}};
   runtime::CancelToken cancel_token;
   activity::SessionRegistry reg;
@@ -78,7 +82,9 @@ struct QueryResult {
 
 class SqlHarness {
  public:
-  explicit SqlHarness(const std::string& dir) : dir_(dir) {
+  // counting: every partition is wrapped in a CountingPartition (counters()).
+  explicit SqlHarness(const std::string& dir, bool counting = false)
+      : dir_(dir), counting_(counting) {
     std::filesystem::remove_all(dir_);
     open();
   }
@@ -89,8 +95,14 @@ class SqlHarness {
   void open() {
     node_ = partition::open_local_node(dir_, 4);
     auto c = node_->clock();
-    txns_ =
-        coord::make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
+    auto parts = node_->partitions();
+    counters_.clear();
+    if (counting_)
+      for (auto& p : parts) {
+        counters_.push_back(std::make_unique<partition_api::CountingPartition>(p));
+        p = counters_.back().get();
+      }
+    txns_ = coord::make_txn_manager(parts, {c.start_ts, c.first_txn_id, c.last_txn_id});
     node_->attach(&txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); });
     catalog_ = std::make_unique<catalog::Catalog>(*txns_, 4);
     catalog_->load();
@@ -100,6 +112,7 @@ class SqlHarness {
     engine_.reset();
     catalog_.reset();
     txns_.reset();
+    counters_.clear();
     node_.reset();
   }
   void restart() {
@@ -148,9 +161,13 @@ class SqlHarness {
   catalog::Catalog& catalog() { return *catalog_; }
   coord::TxnManager& txns() { return *txns_; }
   Engine& engine() { return *engine_; }
+  // The partitions' call counters (empty unless constructed with counting = true).
+  std::vector<std::unique_ptr<partition_api::CountingPartition>>& counters() { return counters_; }
 
  private:
   std::string dir_;
+  bool counting_ = false;
+  std::vector<std::unique_ptr<partition_api::CountingPartition>> counters_;
   std::unique_ptr<partition::LocalNode> node_;
   std::unique_ptr<coord::LocalTxnManager> txns_;
   std::unique_ptr<catalog::Catalog> catalog_;

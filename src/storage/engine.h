@@ -84,6 +84,9 @@ class Engine {
   // Group commit: returns once every write that returned before this call is durable.
   // BLOCKS (see the header comment).
   void sync();
+  // Flushes the memtables and compacts every level now (tests, and an operator's lever after
+  // mass deletions): deleted entries are gone afterwards. BLOCKS.
+  void compact_all();
 
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;

@@ -1,12 +1,20 @@
 #include "wire/connection.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <poll.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
 #include <cstring>
 
+#include "auth/scram.h"
+#include "catalog/catalog.h"
+#include "catalog/roles.h"
 #include "runtime/fiber.h"
 #include "wire/protocol.h"
 #include "wire/server.h"
@@ -27,6 +35,38 @@ Error fatal(const char* state, std::string msg) {
   e.message = std::move(msg);
   e.severity = "FATAL";
   return e;
+}
+
+// AuthenticationRequest codes.
+constexpr int32_t kAuthCleartextPassword = 3;
+constexpr int32_t kAuthSasl = 10;
+constexpr int32_t kAuthSaslContinue = 11;
+constexpr int32_t kAuthSaslFinal = 12;
+// PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH.
+constexpr int32_t kMaxAuthResponse = 65535;
+// PostgreSQL's authentication_timeout default.
+constexpr std::chrono::seconds kAuthenticationTimeout{60};
+
+// Runs one asynchronous operation of the connection's stream and parks the fiber until it
+// completes. The handler's captures stay valid: the fiber's stack lives until then.
+template <typename Start>
+std::pair<boost::system::error_code, size_t> await_io(Start&& start) {
+  auto ev = runtime::Event::create();
+  boost::system::error_code ec;
+  size_t n = 0;
+  start([ev, &ec, &n](const boost::system::error_code& e, size_t k) {
+    ec = e;
+    n = k;
+    ev->complete(runtime::WakeReason::kSignalled);
+  });
+  ev->wait();
+  return {ec, n};
+}
+
+int64_t now_us_since_2000() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() -
+         946684800LL * 1000000;
 }
 
 // Messages after which an error starts skip-till-Sync (PostgreSQL's
@@ -71,6 +111,13 @@ void Connection::await_socket(asio::ip::tcp::socket::wait_type w) {
 }
 
 size_t Connection::read_some(char* p, size_t n) {
+  if (tls_) {
+    auto [ec, got] =
+        await_io([&](auto handler) { tls_->async_read_some(asio::buffer(p, n), handler); });
+    if (!ec) return got;
+    check_idle_expired();
+    throw Lost{};
+  }
   for (;;) {
     boost::system::error_code ec;
     size_t got = socket_.read_some(asio::buffer(p, n), ec);
@@ -81,6 +128,16 @@ size_t Connection::read_some(char* p, size_t n) {
 }
 
 void Connection::write_all(std::string_view data) {
+  if (tls_) {
+    auto [ec, n] = await_io([&](auto handler) {
+      asio::async_write(*tls_, asio::buffer(data.data(), data.size()), handler);
+    });
+    if (ec) {
+      check_idle_expired();
+      throw Lost{};
+    }
+    return;
+  }
   while (!data.empty()) {
     boost::system::error_code ec;
     size_t n = socket_.write_some(asio::buffer(data.data(), data.size()), ec);
@@ -172,7 +229,11 @@ void Connection::maybe_flush() {
 
 bool Connection::startup() {
   session::StartupParams params;
-  for (int round = 0;; ++round) {
+  // PostgreSQL's ProcessStartupPacket: one SSLRequest and one GSSENCRequest may come first
+  // (in either order; after TLS is set up, no more GSSENCRequest); a second is taken for a
+  // startup packet of an unknown protocol version.
+  bool ssl_done = false, gss_done = false;
+  for (;;) {
     int32_t len = read_int32();
     if (len < 8 || len > kMaxStartupPacketLength) {
       // PostgreSQL logs this (COMMERROR) and closes without a reply.
@@ -181,19 +242,38 @@ bool Connection::startup() {
     }
     std::string payload(read_exact(static_cast<size_t>(len - 4)));
     StartupPacket p = parse_startup(payload);
-    if (p.code == kSslRequestCode || p.code == kGssEncRequestCode) {
-      if (round >= 2) {
-        throw FatalError(
-            fatal(sqlstate::kProtocolViolation,
-                  "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0"));
-      }
+    const bool ssl = p.code == kSslRequestCode, gss = p.code == kGssEncRequestCode;
+    if ((ssl && !ssl_done) || (gss && !gss_done)) {
       if (in_end_ != in_pos_) {
-        // Bytes after an SSLRequest before our answer: PostgreSQL rejects them.
-        throw FatalError(
-            fatal(sqlstate::kProtocolViolation, "received unencrypted data after SSL request"));
+        // Bytes after the request before our answer: they were sent unencrypted, perhaps by
+        // someone in between. PostgreSQL rejects them.
+        Error e = fatal(sqlstate::kProtocolViolation,
+                        ssl ? "received unencrypted data after SSL request"
+                            : "received unencrypted data after GSSAPI encryption request");
+        e.detail =
+            "This could be either a client-software bug or evidence of an attempted "
+            "man-in-the-middle attack.";
+        throw FatalError(e);
       }
-      write_all("N");
+      if (gss) {
+        write_all("N");
+        gss_done = true;
+        continue;
+      }
+      ssl_done = true;
+      if (!server_.tls_context()) {
+        write_all("N");
+        continue;
+      }
+      write_all("S");
+      if (!start_tls()) return false;
+      gss_done = true;
       continue;
+    }
+    if (ssl || gss) {
+      throw FatalError(fatal(sqlstate::kProtocolViolation,
+                             "unsupported frontend protocol " + std::to_string(p.code >> 16) + "." +
+                                 std::to_string(p.code & 0xffff) + ": server supports 3.0 to 3.0"));
     }
     if (p.code == kCancelRequestCode) {
       server_.services().registry().cancel(p.cancel_pid, p.cancel_secret);
@@ -223,17 +303,237 @@ bool Connection::startup() {
     throw FatalError(fatal(sqlstate::kTooManyConnections, "sorry, too many clients already"));
   }
   admitted_ = true;
-  switch (server_.options().auth) {
-    case AuthMethod::kTrust:
-      // SCRAM-SHA-256 goes here: AuthenticationSASL, then SASLInitialResponse/SASLResponse.
-      break;
-  }
+  authenticate(params);
   session_ = session::make_session(server_.services(), params);
   write_authentication_ok(out_);
   for (auto& [name, value] : session_->initial_parameter_status())
     write_parameter_status(out_, name, value);
   write_backend_key_data(out_, session_->pid(), session_->secret_key());
   return true;
+}
+
+// PostgreSQL's authentication_timeout (60 s by default): a client that has not sent its
+// startup packet, finished the TLS handshake and authenticated by then is disconnected
+// without a message, so half-open connections cannot hold connection slots for ever. The
+// handler runs on this connection's thread; closing the socket ends the fiber's wait.
+void Connection::arm_startup_timer() {
+  startup_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  startup_timer_->expires_after(kAuthenticationTimeout);
+  std::weak_ptr<Connection> weak = weak_from_this();
+  startup_timer_->async_wait([weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || ec) return;
+    spdlog::info("canceling authentication due to timeout");
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);
+  });
+}
+
+// ---- TLS ----
+
+bool Connection::start_tls() {
+  tls_ =
+      std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *server_.tls_context());
+  auto [ec, n] = await_io([&](auto handler) {
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [handler](const boost::system::error_code& e) mutable { handler(e, 0); });
+  });
+  if (ec) {
+    // PostgreSQL logs this and closes the connection without a reply.
+    spdlog::info("could not accept SSL connection: {}", ec.message());
+    return false;
+  }
+  SSL* ssl = tls_->native_handle();
+  if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+    peer_cert_valid_ = SSL_get_verify_result(ssl) == X509_V_OK;
+    char cn[256] = {};
+    int len = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+    // A common name with a NUL inside is no name (PostgreSQL refuses it too).
+    if (len > 0 && static_cast<size_t>(len) == std::strlen(cn)) peer_common_name_ = cn;
+    X509_free(peer);
+  }
+  return true;
+}
+
+// ---- authentication ----
+
+void Connection::send_auth_request(int32_t code, std::string_view data) {
+  MessageWriter(out_).begin('R').int32(code).bytes(data).end();
+  flush();
+}
+
+std::string Connection::read_auth_response(const char* what) {
+  if (in_pos_ == in_end_) flush();
+  fill(1);  // a hang-up here throws Lost: libpq closes to ask the user for a password
+  char type = in_[in_pos_];
+  if (type != 'p') {
+    throw FatalError(fatal(sqlstate::kProtocolViolation,
+                           std::string("expected ") + what + " response, got message type " +
+                               std::to_string(static_cast<int>(static_cast<unsigned char>(type)))));
+  }
+  fill(5);
+  in_pos_ += 1;
+  int32_t len = read_int32();
+  if (len < 4 || len > kMaxAuthResponse + 4)
+    throw FatalError(fatal(sqlstate::kProtocolViolation, "invalid message length"));
+  return std::string(read_exact(static_cast<size_t>(len - 4)));
+}
+
+bool Connection::sasl_exchange(const session::StartupParams& params,
+                               const std::optional<std::string>& secret) {
+  const bool binding = tls_ && !server_.certificate_hash().empty();
+  std::string mechanisms;
+  for (const auto& m : auth::scram_mechanisms(binding)) {
+    mechanisms += m;
+    mechanisms.push_back('\0');
+  }
+  mechanisms.push_back('\0');
+  send_auth_request(kAuthSasl, mechanisms);
+
+  std::string initial = read_auth_response("SASL");
+  MessageReader r(initial);
+  auth::ScramServer::Options o;
+  o.mechanism = r.cstr();
+  int32_t len = r.int32();
+  std::optional<std::string> input;
+  if (len >= 0) input = std::string(r.bytes(static_cast<size_t>(len)));
+  r.expect_end();
+  if (secret) o.secret = auth::parse_scram_secret(*secret);
+  o.user = params.user;
+  if (server_.services().has_catalog())
+    o.mock_key = server_.services().catalog().roles().mock_auth_key();
+  o.tls = binding;
+  o.certificate_hash = server_.certificate_hash();
+  auth::ScramServer scram(std::move(o));
+  for (;;) {
+    std::string reply;
+    // No initial response: an empty challenge asks for it.
+    auto step = input ? scram.exchange(*input, reply) : auth::ScramServer::Step::kContinue;
+    if (step == auth::ScramServer::Step::kFailure) return false;
+    if (step == auth::ScramServer::Step::kSuccess) {
+      send_auth_request(kAuthSaslFinal, reply);
+      return true;
+    }
+    send_auth_request(kAuthSaslContinue, reply);
+    input = read_auth_response("SASL");
+  }
+}
+
+bool Connection::password_exchange(const std::optional<std::string>& secret) {
+  send_auth_request(kAuthCleartextPassword);
+  std::string msg = read_auth_response("password");
+  MessageReader r(msg);
+  std::string password = r.cstr();
+  if (password.empty())
+    throw FatalError(fatal(sqlstate::kInvalidPassword, "empty password returned by client"));
+  if (!secret) return false;
+  auto parsed = auth::parse_scram_secret(*secret);
+  return parsed && auth::verify_password(password, *parsed);
+}
+
+void Connection::authenticate(const session::StartupParams& params) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (ec) throw Lost{};
+  const std::string host = ep.address().to_string();
+  auth::HbaClient client;
+  if (auto a = auth::IpAddress::parse(host)) client.address = *a;
+  client.ssl = tls_ != nullptr;
+  client.user = params.user;
+  client.database = params.database;
+
+  session::Services& services = server_.services();
+  catalog::Roles* roles = services.has_catalog() ? &services.catalog().roles() : nullptr;
+  auto is_member = [&](std::string_view user, std::string_view role) {
+    if (!roles) return user == role;
+    auto u = roles->find(user);
+    auto r = roles->find(role);
+    return u && r && roles->is_member_of_nosuper(u->oid, r->oid);
+  };
+  auto rules = server_.hba();
+  const auth::HbaRule* rule = auth::match_hba(*rules, client, is_member);
+  const std::string who = "host \"" + host + "\", user \"" + params.user + "\", database \"" +
+                          params.database + "\", " + (tls_ ? "SSL encryption" : "no encryption");
+  if (!rule) {
+    throw FatalError(
+        fatal(sqlstate::kInvalidAuthorizationSpecification, "no pg_hba.conf entry for " + who));
+  }
+  if (rule->clientcert != auth::ClientCert::kOff) {
+    if (!server_.verifies_client_certificates())
+      throw FatalError(fatal("F0000",
+                             "client certificates can only be checked if a root certificate "
+                             "store is available"));
+    if (!peer_cert_valid_)
+      throw FatalError(fatal(sqlstate::kInvalidAuthorizationSpecification,
+                             "connection requires a valid client certificate"));
+  }
+  std::optional<catalog::Role> role;
+  if (roles) role = roles->find(params.user);
+  // PostgreSQL's get_role_password: no secret for an unknown role, a role without a
+  // password, or one whose password has expired (VALID UNTIL); the exchange then fails.
+  std::optional<std::string> secret;
+  if (role && role->password && !(role->valid_until && *role->valid_until < now_us_since_2000()))
+    secret = role->password;
+  bool ok = false;
+  switch (rule->method) {
+    case auth::HbaMethod::kReject:
+      throw FatalError(fatal(sqlstate::kInvalidAuthorizationSpecification,
+                             "pg_hba.conf rejects connection for " + who));
+    case auth::HbaMethod::kTrust:
+    case auth::HbaMethod::kCert:
+      ok = true;
+      break;
+    case auth::HbaMethod::kScram:
+    case auth::HbaMethod::kMd5:  // SCRAM too: only SCRAM secrets are stored
+      ok = sasl_exchange(params, secret);
+      break;
+    case auth::HbaMethod::kPassword:
+      ok = password_exchange(secret);
+      break;
+  }
+  // clientcert=verify-full (implied by cert): the certificate's CN must be the user name.
+  if (ok && rule->clientcert == auth::ClientCert::kVerifyFull)
+    ok = !peer_common_name_.empty() && peer_common_name_ == params.user;
+  if (!ok) {
+    spdlog::info("authentication failed for user \"{}\" from {} (pg_hba.conf line {}: \"{}\")",
+                 params.user, host, rule->line, rule->raw_line);
+    switch (rule->method) {
+      case auth::HbaMethod::kTrust:
+        throw FatalError(fatal(sqlstate::kInvalidAuthorizationSpecification,
+                               "\"trust\" authentication failed for user \"" + params.user + "\""));
+      case auth::HbaMethod::kCert:
+        throw FatalError(
+            fatal(sqlstate::kInvalidAuthorizationSpecification,
+                  "certificate authentication failed for user \"" + params.user + "\""));
+      default:
+        throw FatalError(fatal(sqlstate::kInvalidPassword,
+                               "password authentication failed for user \"" + params.user + "\""));
+    }
+  }
+  if (!roles) return;  // tests without a catalog
+  // PostgreSQL's InitializeSessionUserId.
+  if (!role)
+    throw FatalError(fatal(sqlstate::kInvalidAuthorizationSpecification,
+                           "role \"" + params.user + "\" does not exist"));
+  if (!role->can_login)
+    throw FatalError(fatal(sqlstate::kInvalidAuthorizationSpecification,
+                           "role \"" + params.user + "\" is not permitted to log in"));
+  if (!role->superuser && role->connection_limit >= 0) {
+    int sessions = 0;
+    for (const auto& s : services.registry().snapshot())
+      if (s.user == params.user) ++sessions;
+    if (sessions >= role->connection_limit)
+      throw FatalError(fatal(sqlstate::kTooManyConnections,
+                             "too many connections for role \"" + params.user + "\""));
+  }
+  // PostgreSQL's CheckMyDatabase: CONNECT on the database (PUBLIC has it by default).
+  if (!role->superuser &&
+      roles->database_privileges(params.database, role->oid, catalog::acl::kConnect) == 0) {
+    Error e = fatal(sqlstate::kInsufficientPrivilege,
+                    "permission denied for database \"" + params.database + "\"");
+    e.detail = "User does not have CONNECT privilege.";
+    throw FatalError(e);
+  }
 }
 
 // ---- message loop ----
@@ -245,7 +545,10 @@ void Connection::run() {
     socket_.non_blocking(true, ec);
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     socket_.set_option(asio::socket_base::keep_alive(true), ec);
-    if (startup()) message_loop();
+    arm_startup_timer();
+    bool started = startup();
+    startup_timer_.reset();  // cancels it
+    if (started) message_loop();
   } catch (const Lost&) {
   } catch (const FatalError& e) {
     try {
@@ -268,8 +571,36 @@ void Connection::run() {
   }
   session_.reset();
   if (admitted_) server_.release_admission();
+  close_tls();
   boost::system::error_code ec;
   socket_.close(ec);
+}
+
+// As PostgreSQL, a TLS connection ends with close_notify, so the client reads a clean end
+// ("SSL connection has been closed unexpectedly" after a FATAL, not an EOF error). asio's
+// shutdown then waits for the peer's close_notify: a client that neither answers nor closes
+// gets 100 ms. The handler may outlive the wait, so it holds only the shared state.
+void Connection::close_tls() {
+  if (!tls_) return;
+  struct Wait {
+    std::shared_ptr<runtime::Event> ev;
+    bool done = false;
+  };
+  auto w = std::make_shared<Wait>();
+  w->ev = runtime::Event::create();
+  tls_->async_shutdown([w](const boost::system::error_code&) {
+    w->done = true;
+    w->ev->complete(runtime::WakeReason::kSignalled);
+  });
+  if (w->ev->wait(runtime::Clock::now() + std::chrono::milliseconds(100)) ==
+          runtime::WakeReason::kSignalled ||
+      w->done)
+    return;
+  boost::system::error_code ec;
+  socket_.cancel(ec);
+  // The handler runs on this connection's thread, like the fiber: no race with the check.
+  w->ev = runtime::Event::create();
+  if (!w->done) w->ev->wait();
 }
 
 void Connection::send_fatal(const Error& e) {

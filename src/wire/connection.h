@@ -1,5 +1,6 @@
-// wire/connection.h — one client connection: socket I/O from its fiber, the startup
-// handshake and PostgreSQL's backend message loop. Internal to wire/ (see server.h).
+// wire/connection.h — one client connection: socket I/O from its fiber (plain, or TLS through
+// an asio::ssl::stream over the same socket), the startup handshake with authentication, and
+// PostgreSQL's backend message loop. Internal to wire/ (see server.h).
 //
 // A Connection is used by its fiber only, except shutdown(), which any thread may call.
 // Every socket operation MAY SUSPEND (parks the fiber until the socket is ready).
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "session/session.h"
@@ -45,6 +47,20 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   struct Lost {};  // the peer went away or the socket failed
 
   bool startup();
+  void arm_startup_timer();  // authentication_timeout
+  // SSLRequest answered 'S': the TLS handshake. false: it failed (the connection ends).
+  bool start_tls();
+  void close_tls();  // close_notify, bounded wait for the peer's (MAY SUSPEND)
+  // ClientAuthentication and the role checks of InitializeSessionUserId: returns normally
+  // when the client may go on; throws FatalError (28000, 28P01, 53300, ...) when not, Lost
+  // when the client hangs up during the exchange (libpq does, to ask for a password).
+  void authenticate(const session::StartupParams& params);
+  bool sasl_exchange(const session::StartupParams& params,
+                     const std::optional<std::string>& secret);
+  bool password_exchange(const std::optional<std::string>& secret);
+  // An authentication response ('p'); a hang-up throws Lost.
+  std::string read_auth_response(const char* what);
+  void send_auth_request(int32_t code, std::string_view data = {});
   void message_loop();
   // Handles one message; returns false on Terminate.
   bool dispatch(char type, std::string_view payload, bool& send_ready);
@@ -72,6 +88,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
 
   WireServer& server_;
   boost::asio::ip::tcp::socket socket_;
+  // TLS over socket_ once an SSLRequest was accepted; the peer's certificate, if it sent one
+  // that verified against --ssl-ca, and its common name.
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  bool peer_cert_valid_ = false;
+  std::string peer_common_name_;
   std::unique_ptr<session::Session> session_;
   bool admitted_ = false;
   std::string in_;  // input buffer [in_pos_, in_end_) holds unread bytes
@@ -81,7 +102,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   // Touched only on the connection's executor thread (the fiber and its socket handlers).
   bool lock_waiting_ = false;   // the session is parked in a lock wait
   bool watch_pending_ = false;  // an async_wait(wait_read) watch is outstanding
-  std::unique_ptr<boost::asio::steady_timer> idle_timer_;  // made on first use
+  std::unique_ptr<boost::asio::steady_timer> idle_timer_;     // made on first use
+  std::unique_ptr<boost::asio::steady_timer> startup_timer_;  // until authenticated
   bool idle_armed_ = false;    // waiting for the next message with the timeout running
   bool idle_expired_ = false;  // the timeout fired: the pending socket wait was cancelled
 };

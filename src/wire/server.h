@@ -9,8 +9,16 @@
 // when the buffer grows large, and before blocking on input (PostgreSQL's pq_flush), so a
 // pipelined Parse/Bind/Execute/Sync costs one write.
 //
-// Thread-safety: listen/start/stop from one controlling thread. Protocol errors end only
-// the offending connection.
+// Who may connect, and how they prove who they are, is decided per connection by the
+// host-based rules (auth/hba.h; defaults: trust from loopback only) and carried out in
+// Connection::authenticate(): trust, reject, SCRAM-SHA-256 (AuthenticationSASL, SASLContinue,
+// SASLFinal; -PLUS with channel binding over TLS), cleartext password, client certificate.
+// With a certificate and key the server answers SSLRequest with 'S' and a TLS handshake
+// (OpenSSL through boost::asio::ssl), below the protocol code; GSSENCRequest gets 'N'.
+//
+// Thread-safety: listen/start/stop from one controlling thread; set_hba() from any thread
+// (connections read the rules they start with). Protocol errors end only the offending
+// connection.
 #pragma once
 
 #include <atomic>
@@ -21,25 +29,30 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
+#include "auth/hba.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
 
 namespace hf::wire {
 
-// How clients prove who they are. Only trust exists today; SCRAM-SHA-256 plugs in here
-// (AuthenticationSASL, SASLContinue, SASLFinal exchanged in Connection::authenticate).
-enum class AuthMethod { kTrust };
-
 struct WireOptions {
-  AuthMethod auth = AuthMethod::kTrust;
   size_t flush_threshold = 8192;  // flush output when the buffer grows past this
+  // TLS: PEM certificate (chain) and private key files; both empty: no TLS. ssl_ca_file: CA
+  // certificates to request and verify client certificates with (optional).
+  std::string ssl_cert_file;
+  std::string ssl_key_file;
+  std::string ssl_ca_file;
+  // Host-based rules; nullptr: auth::HbaRules::defaults().
+  std::shared_ptr<const auth::HbaRules> hba;
 };
 
 class Connection;
 
 class WireServer {
  public:
+  // Throws std::runtime_error when the TLS certificate or key cannot be used.
   WireServer(runtime::Runtime& runtime, session::Services& services, WireOptions opts = {});
   ~WireServer();
   // Binds host:port (port 0: ephemeral) and listens. Returns the bound port. Throws
@@ -59,6 +72,14 @@ class WireServer {
   // Counts a connection that finished startup; false when max_connections is reached.
   bool admit();
   void release_admission();
+  // The host-based rules in force (reload: set_hba).
+  std::shared_ptr<const auth::HbaRules> hba() const;
+  void set_hba(std::shared_ptr<const auth::HbaRules> rules);
+  // TLS: nullptr when the server has no certificate. certificate_hash: tls-server-end-point
+  // channel-binding data (empty: SCRAM-SHA-256-PLUS is not offered).
+  boost::asio::ssl::context* tls_context() { return tls_.get(); }
+  bool verifies_client_certificates() const { return !opts_.ssl_ca_file.empty(); }
+  const std::string& certificate_hash() const { return certificate_hash_; }
 
  private:
   void accept_next();
@@ -73,6 +94,10 @@ class WireServer {
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> active_{0};     // fibers alive
   std::atomic<int64_t> admitted_{0};  // sessions past startup
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::string certificate_hash_;
+  mutable std::mutex hba_mu_;
+  std::shared_ptr<const auth::HbaRules> hba_;
   std::mutex mu_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::weak_ptr<Connection>> live_;

@@ -371,3 +371,129 @@ TEST(SqlEngine, DeepNestingIsStackDepthLimitExceeded) {
 
 }  // namespace
 }  // namespace hf::sql::testing
+
+namespace hf::sql::testing {
+namespace {
+
+// How many partitions saw a data call (get, scan, latest, lock, write) since the last reset.
+size_t partitions_touched(SqlHarness& h) {
+  size_t n = 0;
+  for (auto& c : h.counters()) n += c->reads() + c->locks + c->writes > 0 ? 1 : 0;
+  return n;
+}
+void reset_counters(SqlHarness& h) {
+  for (auto& c : h.counters()) c->reset();
+}
+
+// doc/placement.md: rows are placed by their partition key, so a read, lock or write whose
+// conditions fix it goes to exactly one partition; a key placed by all its columns (the
+// placement before partition keys) spreads one shard's rows over every partition.
+TEST(Placement, StatementsBoundOnThePartitionKeyTouchOnePartition) {
+  SqlHarness h("/tmp/hf-sql-placement", /*counting=*/true);
+  ASSERT_EQ(h.counters().size(), 4u);
+  h.exec(
+      "CREATE TABLE tasks (shard_id int, task_id bigint, data text, "
+      "PRIMARY KEY (shard_id, task_id))");
+  h.exec(
+      "CREATE TABLE spread (shard_id int, task_id bigint, data text, "
+      "PRIMARY KEY (shard_id, task_id)) WITH (holdfast.partition_key = 'shard_id, task_id')");
+  h.exec("INSERT INTO tasks SELECT g % 16, g, 'x' FROM generate_series(1, 400) g");
+  h.exec("INSERT INTO spread SELECT shard_id, task_id, data FROM tasks");
+
+  reset_counters(h);
+  auto r = h.exec(
+      "SELECT count(*) FROM tasks WHERE shard_id = 5 AND task_id >= 10 AND "
+      "task_id < 200");
+  EXPECT_EQ(r.rows.at(0).at(0), "12");
+  EXPECT_EQ(partitions_touched(h), 1u);
+
+  reset_counters(h);
+  r = h.exec("SELECT task_id FROM tasks WHERE shard_id = 5 ORDER BY task_id LIMIT 2 FOR UPDATE");
+  EXPECT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(partitions_touched(h), 1u);
+
+  reset_counters(h);
+  r = h.exec("DELETE FROM tasks WHERE shard_id = 5 AND task_id < 100");
+  EXPECT_EQ(r.tag, "DELETE 6");
+  EXPECT_EQ(partitions_touched(h), 1u);
+
+  reset_counters(h);
+  h.exec("INSERT INTO tasks VALUES (5, 1000, 'a'), (5, 1001, 'b'), (5, 1002, 'c')");
+  EXPECT_EQ(partitions_touched(h), 1u);
+
+  // The same statements on a table placed by its whole key visit every partition.
+  reset_counters(h);
+  r = h.exec(
+      "SELECT count(*) FROM spread WHERE shard_id = 5 AND task_id >= 10 AND "
+      "task_id < 200");
+  EXPECT_EQ(r.rows.at(0).at(0), "12");
+  EXPECT_EQ(partitions_touched(h), 4u);
+
+  // A join that fixes the partition key of both tables stays on one partition: equal
+  // partition-key values place rows of different tables together.
+  h.exec("CREATE TABLE shards (shard_id int PRIMARY KEY, range_id bigint)");
+  h.exec("INSERT INTO shards SELECT g, 1 FROM generate_series(0, 15) g");
+  reset_counters(h);
+  r = h.exec(
+      "SELECT s.range_id, t.task_id FROM shards s JOIN tasks t ON t.shard_id = s.shard_id "
+      "WHERE s.shard_id = 5 AND t.task_id = 1001 FOR SHARE");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][1], "1001");
+  EXPECT_EQ(partitions_touched(h), 1u);
+}
+
+// A varchar key column compared with a text value (PostgreSQL relabels varchar to text) is
+// still a key condition: a point get, not a scan of the prefix before it.
+TEST(Placement, InListsReadOnlyThePartitionsAndKeysTheyName) {
+  SqlHarness h("/tmp/hf-sql-in-list", /*counting=*/true);
+  h.exec("CREATE TABLE kv (k int PRIMARY KEY, v text)");
+  h.exec("CREATE TABLE tasks (shard_id int, task_id bigint, PRIMARY KEY (shard_id, task_id))");
+  h.exec("INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 100) g");
+  h.exec("INSERT INTO tasks SELECT g % 16, g FROM generate_series(1, 400) g");
+  auto totals = [&] {
+    uint64_t gets = 0, scans = 0;
+    for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+    return std::pair{gets, scans};
+  };
+  // A list on the whole primary key: one get per distinct non-null value, no scan.
+  reset_counters(h);
+  auto r = h.exec("SELECT v FROM kv WHERE k IN (7, 3, 7, NULL, 1000)");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0][0], "v3");
+  EXPECT_EQ(r.rows[1][0], "v7");
+  EXPECT_EQ(totals(), (std::pair<uint64_t, uint64_t>(3, 0)));
+  // A list on the partition key of a longer primary key: one prefix scan per value, each in
+  // the one partition the value names.
+  reset_counters(h);
+  r = h.exec("DELETE FROM tasks WHERE shard_id IN (5) AND task_id < 100");
+  EXPECT_EQ(r.tag, "DELETE 6");
+  EXPECT_EQ(partitions_touched(h), 1u);
+  reset_counters(h);
+  r = h.exec("SELECT count(*) FROM tasks WHERE shard_id IN (5, 2 + 4)");
+  EXPECT_EQ(r.rows.at(0).at(0), "44");
+  EXPECT_EQ(totals().second, 2u);
+  EXPECT_LE(partitions_touched(h), 2u);
+}
+
+TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {
+  SqlHarness h("/tmp/hf-sql-varchar-key", /*counting=*/true);
+  h.exec(
+      "CREATE TABLE ce (shard_id int, workflow_id varchar(255), v int, "
+      "PRIMARY KEY (shard_id, workflow_id))");
+  h.exec("INSERT INTO ce SELECT 1, 'wf-' || g, g FROM generate_series(1, 50) g");
+  reset_counters(h);
+  auto r = h.exec("SELECT v FROM ce WHERE shard_id = 1 AND workflow_id = 'wf-' || 7");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][0], "7");
+  uint64_t gets = 0, scans = 0;
+  for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+  EXPECT_EQ(gets, 1u);
+  EXPECT_EQ(scans, 0u);
+  reset_counters(h);
+  r = h.exec("SELECT v FROM ce WHERE shard_id = 1 AND workflow_id >= 'wf-48'::text ORDER BY 1");
+  ASSERT_EQ(r.rows.size(), 8u);  // wf-48, wf-49, wf-5 .. wf-9, wf-50
+  EXPECT_EQ(r.rows[0][0], "5");
+}
+
+}  // namespace
+}  // namespace hf::sql::testing

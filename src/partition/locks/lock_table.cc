@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <new>
 #include <stdexcept>
 
 namespace hf::locks {
@@ -261,7 +262,203 @@ struct LockObject {
   LockTag tag;
   std::vector<Hold> holds;     // granted holds, any order; (owner, sub, mode) unique
   std::vector<Waiter*> queue;  // waiters in PostgreSQL wait-queue order
+  uint32_t row_hash = 0;       // kRow: row_hash() of the tag (its slot in the row index)
 };
+
+// A row lock in compact form (README "Row locks: compact and full"): one hold, of `owner`,
+// nobody else holding or waiting. Lives in the owner's arena (OwnerRows), key bytes right
+// after the record; found through the RowIndex.
+struct CompactRow {
+  OwnerId owner;
+  uint32_t hash;  // row_hash(a, b, key)
+  uint32_t a;     // table id
+  uint32_t b;     // index id
+  SubId sub;
+  uint16_t count;    // re-entrant takes (G0); at kMaxCount the row is promoted instead
+  uint16_t key_len;  // keys longer than kMaxKey take the full form
+  Mode mode;
+  bool live;  // false: dropped (its bytes stay in the arena until the owner's arena goes)
+  static constexpr uint16_t kMaxCount = 0xffff;
+  static constexpr size_t kMaxKey = 0xffff;
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
+  // Bytes the record takes in its arena: header and key, rounded up to 8.
+  static size_t footprint(size_t key_len) {
+    return (sizeof(CompactRow) + key_len + 7) & ~size_t{7};
+  }
+  size_t footprint() const { return footprint(key_len); }
+};
+static_assert(sizeof(CompactRow) == 32);
+
+// One owner's compact rows: records appended to chunks (512 bytes first, doubling to 64 KiB),
+// never moved except by compact_arena_locked(). Dropped records stay until the arena is
+// rebuilt or freed; release_all frees it whole.
+struct OwnerRows {
+  struct Chunk {
+    std::unique_ptr<std::byte[]> mem;
+    size_t size = 0;
+    size_t used = 0;
+  };
+  static constexpr size_t kFirstChunk = 512;
+  static constexpr size_t kMaxChunk = 64 * 1024;
+  std::vector<Chunk> chunks;
+  OwnerId group = 0;      // every compact row of the owner has this group
+  size_t live = 0;        // live records
+  size_t bytes = 0;       // sum of chunk sizes (charged)
+  size_t live_bytes = 0;  // footprints of live records
+
+  // Room for a record of n bytes at the end; nullptr if a new chunk is needed.
+  void* room(size_t n) {
+    if (chunks.empty() || chunks.back().size - chunks.back().used < n) return nullptr;
+    return chunks.back().mem.get() + chunks.back().used;
+  }
+  size_t next_chunk_size(size_t n) const {
+    size_t sz = chunks.empty() ? kFirstChunk : std::min(chunks.back().size * 2, kMaxChunk);
+    return std::max(sz, n);
+  }
+  template <typename Fn>
+  void for_each(Fn fn) {
+    for (Chunk& c : chunks) {
+      for (size_t at = 0; at < c.used;) {
+        auto* r = reinterpret_cast<CompactRow*>(c.mem.get() + at);
+        at += r->footprint();
+        fn(r);
+      }
+    }
+  }
+};
+
+namespace {
+uint32_t row_hash(uint32_t a, uint32_t b, std::string_view key) {
+  uint64_t h = std::hash<std::string_view>()(key);
+  h ^= (static_cast<uint64_t>(a) << 32 | b) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 32;
+  return static_cast<uint32_t>(h);
+}
+}  // namespace
+
+// The table's rows by (a, b, key): open addressing with linear probing, power-of-two capacity,
+// load at most 3/4 (grown by the table, which charges the array to its LockMemory), deletion
+// by backward shift (no tombstones). An entry is a CompactRow* or a LockObject* with bit 0
+// set (a row in full form), and in its top 16 bits (unused by x86-64 and AArch64 user-space
+// addresses) the top 16 bits of the row's hash: a probe reads the record only when those
+// match, so a lookup costs one cache miss in the array and about one in the records.
+class RowIndex {
+ public:
+  using Entry = uint64_t;
+  static constexpr Entry kPointer = (Entry{1} << 48) - 2;
+  static Entry tag_of(uint32_t hash) { return static_cast<Entry>(hash >> 16) << 48; }
+  static Entry of(CompactRow* r) { return reinterpret_cast<uintptr_t>(r) | tag_of(r->hash); }
+  static Entry of(LockObject* o) {
+    return reinterpret_cast<uintptr_t>(o) | 1 | tag_of(o->row_hash);
+  }
+  static bool is_full(Entry e) { return e & 1; }
+  static CompactRow* compact(Entry e) { return reinterpret_cast<CompactRow*>(e & kPointer); }
+  static LockObject* full(Entry e) { return reinterpret_cast<LockObject*>(e & kPointer); }
+
+  size_t size() const { return size_; }
+  size_t capacity() const { return slots_.size(); }
+  static size_t bytes(size_t capacity) { return capacity * sizeof(Entry); }
+  bool needs_grow() const { return (size_ + 1) * 4 > slots_.size() * 3; }
+  // The capacity that fits n entries at load <= 3/8 (after a shrink) and at least 64.
+  static size_t fitting(size_t n) {
+    size_t cap = 64;
+    while (cap * 3 < n * 8) cap *= 2;
+    return cap;
+  }
+
+  Entry find(uint32_t hash, uint32_t a, uint32_t b, std::string_view key) const {
+    if (slots_.empty()) return 0;
+    size_t mask = slots_.size() - 1;
+    const Entry tag = tag_of(hash);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      Entry e = slots_[i];
+      if (e == 0) return 0;
+      if ((e & ~(kPointer | 1)) == tag && matches(e, hash, a, b, key)) return e;
+    }
+  }
+  // A hint: the slot a lookup of hash starts at is about to be read.
+  void prefetch(uint32_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+  // REQUIRES: not present, !needs_grow().
+  void insert(uint32_t hash, Entry e) {
+    size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = e;
+    ++size_;
+  }
+  // Replaces the entry `was` (present) by `now`; both hash to `hash`.
+  void replace(uint32_t hash, Entry was, Entry now) { slots_[slot_of(hash, was)] = now; }
+  void erase(uint32_t hash, Entry e) {
+    size_t mask = slots_.size() - 1;
+    size_t hole = slot_of(hash, e);
+    // Backward shift: move up every later entry of the run that may live at the hole.
+    for (size_t j = (hole + 1) & mask; slots_[j] != 0; j = (j + 1) & mask) {
+      size_t home = hash_of(slots_[j]) & mask;
+      bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+      if (movable) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
+    }
+    slots_[hole] = 0;
+    --size_;
+  }
+  void rehash(size_t capacity) {
+    std::vector<Entry> old(capacity, 0);
+    old.swap(slots_);
+    size_ = 0;
+    for (Entry e : old)
+      if (e != 0) insert(hash_of(e), e);
+  }
+
+ private:
+  static uint32_t hash_of(Entry e) { return is_full(e) ? full(e)->row_hash : compact(e)->hash; }
+  static bool matches(Entry e, uint32_t hash, uint32_t a, uint32_t b, std::string_view key) {
+    if (is_full(e)) {
+      const LockObject* o = full(e);
+      return o->row_hash == hash && o->tag.a == a && o->tag.b == b && o->tag.key == key;
+    }
+    const CompactRow* r = compact(e);
+    return r->hash == hash && r->a == a && r->b == b && r->key() == key;
+  }
+  size_t slot_of(uint32_t hash, Entry e) const {
+    size_t mask = slots_.size() - 1;
+    size_t i = hash & mask;
+    while (slots_[i] != e) i = (i + 1) & mask;
+    return i;
+  }
+  std::vector<Entry> slots_;
+  size_t size_ = 0;
+};
+
+// One lock request as the grant rules see it (from acquire() or acquire_rows()).
+struct LockTable::Ask {
+  LockKind kind;
+  uint32_t a;
+  uint32_t b;
+  std::string_view key;
+  const LockTag* tag;  // the same as a tag, or nullptr (then built when needed)
+  Mode mode;
+  OwnerId owner;
+  OwnerId group;
+  SubId sub;
+  WaitPolicy policy;
+  bool overtake;
+  uint32_t hash = 0;  // kRow: row_hash(a, b, key) when the caller has it, else 0
+  LockTag make_tag() const { return tag ? *tag : LockTag{kind, a, b, std::string(key)}; }
+};
+
+bool LockMemory::try_charge(size_t n) {
+  size_t cur = used_.load(std::memory_order_relaxed);
+  do {
+    if (limit_ != 0 && cur + n > limit_) return false;
+  } while (!used_.compare_exchange_weak(cur, cur + n, std::memory_order_relaxed));
+  return true;
+}
 
 namespace {
 bool same_vertex(OwnerId owner, OwnerId group, const Hold& h) {
@@ -272,17 +469,182 @@ bool same_vertex(OwnerId owner, OwnerId group, const Hold& h) {
 // ---------------------------------------------------------------------------------------------
 // LockTable.
 
-LockTable::LockTable(WaitGraph* graph, size_t max_locks, WaitClock* clock)
-    : graph_(graph), max_locks_(max_locks), clock_(clock ? clock : real_clock()) {
+LockTable::LockTable(WaitGraph* graph, size_t max_locks, WaitClock* clock, LockMemory* memory)
+    : graph_(graph),
+      max_locks_(max_locks),
+      memory_(memory),
+      clock_(clock ? clock : real_clock()),
+      rows_(std::make_unique<RowIndex>()) {
   if (!graph_) {
     own_graph_ = std::make_unique<WaitGraph>();
     graph_ = own_graph_.get();
+  }
+  if (!memory_) {
+    own_memory_ = std::make_unique<LockMemory>();
+    memory_ = own_memory_.get();
   }
   graph_->add(this);
 }
 
 LockTable::~LockTable() {
   graph_->remove(this);
+  memory_->uncharge(charged_);
+}
+
+bool LockTable::charge_locked(size_t n, bool force) {
+  if (force) {
+    memory_->charge(n);
+  } else if (!memory_->try_charge(n)) {
+    return false;
+  }
+  charged_ += n;
+  return true;
+}
+
+void LockTable::uncharge_locked(size_t n) {
+  memory_->uncharge(n);
+  charged_ -= n;
+}
+
+void LockTable::find_row_locked(uint32_t hash, uint32_t a, uint32_t b, std::string_view key,
+                                CompactRow** compact, LockObject** full) const {
+  *compact = nullptr;
+  *full = nullptr;
+  RowIndex::Entry e = rows_->find(hash, a, b, key);
+  if (e == 0) return;
+  if (RowIndex::is_full(e)) {
+    *full = RowIndex::full(e);
+  } else {
+    *compact = RowIndex::compact(e);
+  }
+}
+
+bool LockTable::grow_index_locked() {
+  if (!rows_->needs_grow()) return true;
+  size_t old_cap = rows_->capacity();
+  size_t cap = std::max<size_t>(64, old_cap * 2);
+  if (!charge_locked(RowIndex::bytes(cap))) return false;
+  rows_->rehash(cap);
+  uncharge_locked(RowIndex::bytes(old_cap));
+  return true;
+}
+
+void LockTable::shrink_index_locked() {
+  size_t cap = rows_->capacity();
+  if (cap <= 64 || rows_->size() * 8 >= cap) return;
+  size_t fit = rows_->size() == 0 ? 0 : RowIndex::fitting(rows_->size());
+  rows_->rehash(fit);
+  uncharge_locked(RowIndex::bytes(cap));
+  charge_locked(RowIndex::bytes(fit), /*force=*/true);
+}
+
+bool LockTable::add_compact_locked(uint32_t hash, const Ask& ask) {
+  if (objects_.size() + compact_count_ >= max_locks_) return false;  // M1
+  if (!grow_index_locked()) return false;
+  auto& slot = row_owners_[ask.owner];
+  if (!slot) {
+    slot = std::make_unique<OwnerRows>();
+    slot->group = ask.group;
+  }
+  OwnerRows& rows = *slot;
+  size_t n = CompactRow::footprint(ask.key.size());
+  void* at = rows.room(n);
+  if (!at) {
+    size_t sz = rows.next_chunk_size(n);
+    if (!charge_locked(sz)) {
+      if (rows.live == 0) row_owners_.erase(ask.owner);
+      return false;
+    }
+    rows.chunks.push_back(OwnerRows::Chunk{std::make_unique<std::byte[]>(sz), sz, 0});
+    rows.bytes += sz;
+    at = rows.chunks.back().mem.get();
+  }
+  auto* r = new (at)
+      CompactRow{ask.owner, hash, ask.a, ask.b, ask.sub, 1, static_cast<uint16_t>(ask.key.size()),
+                 ask.mode,  true};
+  std::memcpy(r + 1, ask.key.data(), ask.key.size());
+  rows.chunks.back().used += n;
+  ++rows.live;
+  rows.live_bytes += n;
+  rows_->insert(hash, RowIndex::of(r));
+  ++compact_count_;
+  return true;
+}
+
+void LockTable::drop_compact_locked(CompactRow* r) {
+  rows_->erase(r->hash, RowIndex::of(r));
+  r->live = false;
+  --compact_count_;
+  OwnerRows& rows = *row_owners_.at(r->owner);
+  --rows.live;
+  rows.live_bytes -= r->footprint();
+}
+
+void LockTable::trim_owner_locked(OwnerId owner) {
+  auto it = row_owners_.find(owner);
+  if (it == row_owners_.end()) return;
+  OwnerRows& rows = *it->second;
+  if (rows.live == 0) {
+    uncharge_locked(rows.bytes);
+    row_owners_.erase(it);
+    return;
+  }
+  // Mostly dropped records (savepoints rolled back over and over): copy the live ones into a
+  // fresh arena so that the dropped ones do not keep their memory until the owner ends.
+  if (rows.bytes <= OwnerRows::kMaxChunk || rows.live_bytes * 2 > rows.bytes) return;
+  auto fresh = std::make_unique<OwnerRows>();
+  fresh->group = rows.group;
+  size_t sz = std::max(rows.live_bytes, OwnerRows::kFirstChunk);
+  fresh->chunks.push_back(OwnerRows::Chunk{std::make_unique<std::byte[]>(sz), sz, 0});
+  fresh->bytes = sz;
+  rows.for_each([&](CompactRow* r) {
+    if (!r->live) return;
+    size_t n = r->footprint();
+    auto* copy = reinterpret_cast<CompactRow*>(fresh->room(n));
+    std::memcpy(static_cast<void*>(copy), r, n);
+    fresh->chunks.back().used += n;
+    ++fresh->live;
+    fresh->live_bytes += n;
+    rows_->replace(r->hash, RowIndex::of(r), RowIndex::of(copy));
+  });
+  charge_locked(fresh->bytes, /*force=*/true);
+  uncharge_locked(rows.bytes);
+  it->second = std::move(fresh);
+}
+
+LockObject* LockTable::new_object_locked(const LockTag& tag, uint32_t hash) {
+  if (objects_.size() + compact_count_ >= max_locks_) return nullptr;  // M1
+  bool row = tag.kind == LockKind::kRow;
+  if (row && !grow_index_locked()) return nullptr;
+  if (!charge_locked(kFullObjectBytes + tag.key.size())) return nullptr;
+  auto obj = std::make_unique<LockObject>();
+  obj->tag = tag;
+  obj->row_hash = hash;
+  LockObject* o = obj.get();
+  objects_.emplace(tag, std::move(obj));
+  if (row) rows_->insert(hash, RowIndex::of(o));
+  return o;
+}
+
+LockObject* LockTable::promote_locked(CompactRow* r, bool force) {
+  if (!charge_locked(kFullObjectBytes + r->key_len, force)) return nullptr;
+  LockTag tag{LockKind::kRow, r->a, r->b, std::string(r->key())};
+  auto obj = std::make_unique<LockObject>();
+  obj->tag = tag;
+  obj->row_hash = r->hash;
+  OwnerRows& rows = *row_owners_.at(r->owner);
+  obj->holds.push_back(Hold{r->owner, rows.group, r->sub, r->mode, r->count});
+  by_owner_[r->owner].insert(tag);
+  LockObject* o = obj.get();
+  objects_.emplace(std::move(tag), std::move(obj));
+  // The slot now names the object; the record is dropped without touching the index.
+  rows_->replace(r->hash, RowIndex::of(r), RowIndex::of(o));
+  r->live = false;
+  --compact_count_;
+  --rows.live;
+  rows.live_bytes -= r->footprint();
+  trim_owner_locked(r->owner);
+  return o;
 }
 
 // G1: nothing held by another vertex conflicts. (Own holds never conflict.)
@@ -366,8 +728,115 @@ bool LockTable::drop_hold_locked(LockObject& obj, OwnerId owner, Mode mode) {
 
 void LockTable::maybe_free_locked(const LockTag& tag) {
   auto it = objects_.find(tag);
-  if (it != objects_.end() && it->second->holds.empty() && it->second->queue.empty())
-    objects_.erase(it);
+  if (it == objects_.end() || !it->second->holds.empty() || !it->second->queue.empty()) return;
+  LockObject* o = it->second.get();
+  if (tag.kind == LockKind::kRow) rows_->erase(o->row_hash, RowIndex::of(o));
+  uncharge_locked(kFullObjectBytes + tag.key.size());
+  objects_.erase(it);
+}
+
+std::optional<AcquireResult> LockTable::try_grant_locked(const Ask& q, bool may_queue,
+                                                         LockObject** objp) {
+  LockObject* obj = nullptr;
+  uint32_t hash = 0;
+  if (q.kind == LockKind::kRow) {
+    hash = q.hash ? q.hash : row_hash(q.a, q.b, q.key);
+    CompactRow* c = nullptr;
+    find_row_locked(hash, q.a, q.b, q.key, &c, &obj);
+    if (c) {
+      // G0 on the compact hold itself: one more count.
+      if (c->owner == q.owner && c->mode == q.mode && c->sub == q.sub &&
+          c->count < CompactRow::kMaxCount) {
+        ++c->count;
+        return AcquireResult::kGranted;
+      }
+      OwnerId holder_group = row_owners_.at(c->owner)->group;
+      bool same = c->owner == q.owner || (q.group != 0 && holder_group == q.group);
+      if (same || !conflicts(LockKind::kRow, c->mode, q.mode)) {
+        // G0/G1 with nobody waiting: a second hold, granted at once, in full form.
+        obj = promote_locked(c, /*force=*/false);
+        if (!obj) return AcquireResult::kMemoryExceeded;
+        grant_locked(*obj, q.owner, q.group, q.sub, q.mode);
+        return AcquireResult::kGranted;
+      }
+      // Conflicts with the holder.
+      if (q.policy != WaitPolicy::kBlock) return AcquireResult::kWouldBlock;  // G3
+      if (!may_queue) return std::nullopt;
+      // A waiter needs the full form; it is charged beyond the limit (M1: requests on
+      // existing locks never fail for memory).
+      *objp = promote_locked(c, /*force=*/true);
+      return std::nullopt;
+    }
+    if (!obj) {
+      // M1: a new lock needs room. Compact if the owner's rows are of this group.
+      auto oit = row_owners_.find(q.owner);
+      bool compact_ok = q.key.size() <= CompactRow::kMaxKey &&
+                        (oit == row_owners_.end() || oit->second->group == q.group);
+      if (compact_ok) {
+        return add_compact_locked(hash, q) ? AcquireResult::kGranted
+                                           : AcquireResult::kMemoryExceeded;
+      }
+    }
+  } else {
+    auto it = q.tag ? objects_.find(*q.tag) : objects_.find(q.make_tag());
+    if (it != objects_.end()) obj = it->second.get();
+  }
+  if (!obj) {
+    obj = new_object_locked(q.make_tag(), hash);
+    if (!obj) return AcquireResult::kMemoryExceeded;
+    grant_locked(*obj, q.owner, q.group, q.sub, q.mode);
+    return AcquireResult::kGranted;
+  }
+  *objp = obj;
+  LockKind kind = q.kind;
+  // G0: a mode the owner already holds is granted again at once, whatever waits (PostgreSQL
+  // finds it in its local lock table and never looks at the shared one).
+  for (const Hold& h : obj->holds) {
+    if (h.owner == q.owner && h.mode == q.mode) {
+      grant_locked(*obj, q.owner, q.group, q.sub, q.mode);
+      return AcquireResult::kGranted;
+    }
+  }
+  // G2 (PostgreSQL's waitMask): any waiter wanting a conflicting mode makes us wait too.
+  bool waiter_conflict = std::any_of(obj->queue.begin(), obj->queue.end(),
+                                     [&](Waiter* w) { return conflicts(kind, w->mode, q.mode); });
+  if ((!waiter_conflict || q.overtake) && grantable_locked(*obj, q.owner, q.group, q.mode)) {
+    grant_locked(*obj, q.owner, q.group, q.sub, q.mode);
+    return AcquireResult::kGranted;
+  }
+  // G3: NOWAIT and SKIP LOCKED fail before any queue jumping (as LockAcquire's dontWait).
+  if (q.policy != WaitPolicy::kBlock) return AcquireResult::kWouldBlock;
+  return std::nullopt;
+}
+
+size_t LockTable::acquire_rows(OwnerId owner, OwnerId group, SubId sub, bool overtake_compatible,
+                               const std::vector<RowAsk>& rows, std::vector<AcquireResult>* out) {
+  std::lock_guard lk(mu_);
+  // The row index is the one random memory access per row: start fetching every row's slot
+  // (a hash table larger than the caches costs a miss per lookup otherwise).
+  constexpr size_t kAhead = 16;
+  std::vector<uint32_t> hashes(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    hashes[i] = row_hash(rows[i].a, rows[i].b, rows[i].key);
+    if (i < kAhead) rows_->prefetch(hashes[i]);
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const RowAsk& r = rows[i];
+    if (i + kAhead < rows.size()) rows_->prefetch(hashes[i + kAhead]);
+    if (!valid_mode(LockKind::kRow, r.mode)) throw std::invalid_argument("invalid lock mode");
+    Ask q{LockKind::kRow,      r.a,      r.b, r.key, nullptr, r.mode, owner, group, sub, r.policy,
+          overtake_compatible, hashes[i]};
+    LockObject* obj = nullptr;
+    auto res = try_grant_locked(q, /*may_queue=*/false, &obj);
+    if (!res) break;  // it has to queue: the caller's acquire() does that
+    out->push_back(*res);
+    ++n;
+    if (*res == AcquireResult::kMemoryExceeded ||
+        (*res == AcquireResult::kWouldBlock && r.policy == WaitPolicy::kNoWait))
+      break;
+  }
+  return n;
 }
 
 namespace {
@@ -386,37 +855,21 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
   if (!valid_mode(req.tag.kind, req.mode)) throw std::invalid_argument("invalid lock mode");
   WaitNotice notice{req.observer};
   std::unique_lock lk(mu_);
-  auto it = objects_.find(req.tag);
-  if (it == objects_.end()) {
-    // M1: a new lock object needs room under max_locks.
-    if (objects_.size() >= max_locks_) return AcquireResult::kMemoryExceeded;
-    auto obj = std::make_unique<LockObject>();
-    obj->tag = req.tag;
-    LockObject& o = *obj;
-    objects_.emplace(req.tag, std::move(obj));
-    grant_locked(o, req.owner, req.group, req.sub, req.mode);
-    return AcquireResult::kGranted;
-  }
-  LockObject& obj = *it->second;
+  Ask q{req.tag.kind,
+        req.tag.a,
+        req.tag.b,
+        req.tag.key,
+        &req.tag,
+        req.mode,
+        req.owner,
+        req.group,
+        req.sub,
+        req.policy,
+        req.overtake_compatible};
+  LockObject* objp = nullptr;
+  if (auto res = try_grant_locked(q, /*may_queue=*/true, &objp)) return *res;
+  LockObject& obj = *objp;
   LockKind kind = req.tag.kind;
-  // G0: a mode the owner already holds is granted again at once, whatever waits (PostgreSQL
-  // finds it in its local lock table and never looks at the shared one).
-  for (const Hold& h : obj.holds) {
-    if (h.owner == req.owner && h.mode == req.mode) {
-      grant_locked(obj, req.owner, req.group, req.sub, req.mode);
-      return AcquireResult::kGranted;
-    }
-  }
-  // G2 (PostgreSQL's waitMask): any waiter wanting a conflicting mode makes us wait too.
-  bool waiter_conflict = std::any_of(obj.queue.begin(), obj.queue.end(),
-                                     [&](Waiter* w) { return conflicts(kind, w->mode, req.mode); });
-  if ((!waiter_conflict || req.overtake_compatible) &&
-      grantable_locked(obj, req.owner, req.group, req.mode)) {
-    grant_locked(obj, req.owner, req.group, req.sub, req.mode);
-    return AcquireResult::kGranted;
-  }
-  // G3: NOWAIT and SKIP LOCKED fail before any queue jumping (as LockAcquire's dontWait).
-  if (req.policy != WaitPolicy::kBlock) return AcquireResult::kWouldBlock;
 
   // Q1-Q3 (PostgreSQL's ProcSleep): a requester holding modes on this object goes ahead of
   // the first waiter whose request conflicts with what it holds.
@@ -517,61 +970,101 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
 
 bool LockTable::release(const LockTag& tag, OwnerId owner, Mode mode) {
   std::lock_guard lk(mu_);
-  auto it = objects_.find(tag);
-  if (it == objects_.end()) return false;
-  LockObject& obj = *it->second;
-  if (!drop_hold_locked(obj, owner, mode)) return false;
-  wake_waiters_locked(obj);
+  LockObject* obj = nullptr;
+  if (tag.kind == LockKind::kRow) {
+    CompactRow* c = nullptr;
+    find_row_locked(row_hash(tag.a, tag.b, tag.key), tag.a, tag.b, tag.key, &c, &obj);
+    if (c) {
+      if (c->owner != owner || c->mode != mode) return false;
+      if (--c->count == 0) {
+        drop_compact_locked(c);
+        trim_owner_locked(owner);
+        shrink_index_locked();
+      }
+      return true;
+    }
+  } else {
+    auto it = objects_.find(tag);
+    if (it != objects_.end()) obj = it->second.get();
+  }
+  if (!obj) return false;
+  if (!drop_hold_locked(*obj, owner, mode)) return false;
+  wake_waiters_locked(*obj);
   maybe_free_locked(tag);
   return true;
 }
 
 void LockTable::release_all(OwnerId owner) {
   std::lock_guard lk(mu_);
-  auto bit = by_owner_.find(owner);
-  if (bit == by_owner_.end()) return;
-  std::vector<LockTag> tags(bit->second.begin(), bit->second.end());
-  by_owner_.erase(bit);
-  std::sort(tags.begin(), tags.end());  // deterministic wake order
-  for (const LockTag& tag : tags) {
-    auto it = objects_.find(tag);
-    if (it == objects_.end()) continue;
-    LockObject& obj = *it->second;
-    std::erase_if(obj.holds, [&](const Hold& h) { return h.owner == owner; });
-    wake_waiters_locked(obj);
-    maybe_free_locked(tag);
+  // Compact rows: nobody waits for them, so they go in any order, with their arena.
+  if (auto rit = row_owners_.find(owner); rit != row_owners_.end()) {
+    rit->second->for_each([&](CompactRow* r) {
+      if (!r->live) return;
+      rows_->erase(r->hash, RowIndex::of(r));
+      --compact_count_;
+    });
+    uncharge_locked(rit->second->bytes);
+    row_owners_.erase(rit);
   }
+  auto bit = by_owner_.find(owner);
+  if (bit != by_owner_.end()) {
+    std::vector<LockTag> tags(bit->second.begin(), bit->second.end());
+    by_owner_.erase(bit);
+    std::sort(tags.begin(), tags.end());  // deterministic wake order
+    for (const LockTag& tag : tags) {
+      auto it = objects_.find(tag);
+      if (it == objects_.end()) continue;
+      LockObject& obj = *it->second;
+      std::erase_if(obj.holds, [&](const Hold& h) { return h.owner == owner; });
+      wake_waiters_locked(obj);
+      maybe_free_locked(tag);
+    }
+  }
+  shrink_index_locked();
 }
 
 void LockTable::release_subtransactions(OwnerId owner, SubId first) {
   std::lock_guard lk(mu_);
-  auto bit = by_owner_.find(owner);
-  if (bit == by_owner_.end()) return;
-  std::vector<LockTag> tags(bit->second.begin(), bit->second.end());
-  std::sort(tags.begin(), tags.end());
-  for (const LockTag& tag : tags) {
-    auto it = objects_.find(tag);
-    if (it == objects_.end()) continue;
-    LockObject& obj = *it->second;
-    size_t before = obj.holds.size();
-    std::erase_if(obj.holds, [&](const Hold& h) { return h.owner == owner && h.sub >= first; });
-    if (obj.holds.size() == before) continue;
-    bool still = std::any_of(obj.holds.begin(), obj.holds.end(),
-                             [&](const Hold& h) { return h.owner == owner; });
-    if (!still) {
-      auto oit = by_owner_.find(owner);
-      if (oit != by_owner_.end()) {
-        oit->second.erase(tag);
-        if (oit->second.empty()) by_owner_.erase(oit);
-      }
-    }
-    wake_waiters_locked(obj);
-    maybe_free_locked(tag);
+  if (auto rit = row_owners_.find(owner); rit != row_owners_.end()) {
+    rit->second->for_each([&](CompactRow* r) {
+      if (r->live && r->sub >= first) drop_compact_locked(r);
+    });
+    trim_owner_locked(owner);
   }
+  auto bit = by_owner_.find(owner);
+  if (bit != by_owner_.end()) {
+    std::vector<LockTag> tags(bit->second.begin(), bit->second.end());
+    std::sort(tags.begin(), tags.end());
+    for (const LockTag& tag : tags) {
+      auto it = objects_.find(tag);
+      if (it == objects_.end()) continue;
+      LockObject& obj = *it->second;
+      size_t before = obj.holds.size();
+      std::erase_if(obj.holds, [&](const Hold& h) { return h.owner == owner && h.sub >= first; });
+      if (obj.holds.size() == before) continue;
+      bool still = std::any_of(obj.holds.begin(), obj.holds.end(),
+                               [&](const Hold& h) { return h.owner == owner; });
+      if (!still) {
+        auto oit = by_owner_.find(owner);
+        if (oit != by_owner_.end()) {
+          oit->second.erase(tag);
+          if (oit->second.empty()) by_owner_.erase(oit);
+        }
+      }
+      wake_waiters_locked(obj);
+      maybe_free_locked(tag);
+    }
+  }
+  shrink_index_locked();
 }
 
 void LockTable::reassign_subtransaction(OwnerId owner, SubId from, SubId to) {
   std::lock_guard lk(mu_);
+  if (auto rit = row_owners_.find(owner); rit != row_owners_.end()) {
+    rit->second->for_each([&](CompactRow* r) {
+      if (r->live && r->sub == from) r->sub = to;
+    });
+  }
   auto bit = by_owner_.find(owner);
   if (bit == by_owner_.end()) return;
   for (const LockTag& tag : bit->second) {
@@ -598,6 +1091,20 @@ void LockTable::reassign_subtransaction(OwnerId owner, SubId from, SubId to) {
 std::vector<LockInfo> LockTable::dump() const {
   std::lock_guard lk(mu_);
   std::vector<LockInfo> out;
+  for (const auto& [owner, rows] : row_owners_) {
+    OwnerId group = rows->group;
+    rows->for_each([&](CompactRow* r) {
+      if (r->live)
+        out.push_back(LockInfo{row_tag(r->a, r->b, std::string(r->key())),
+                               r->owner,
+                               r->mode,
+                               true,
+                               {},
+                               r->sub,
+                               group,
+                               false});
+    });
+  }
   for (const auto& [tag, obj] : objects_) {
     for (const Hold& h : obj->holds)
       out.push_back(LockInfo{tag, h.owner, h.mode, true, {}, h.sub, h.group, false});
@@ -660,16 +1167,36 @@ std::vector<LockInfo> LockTable::blocking(OwnerId waiter) const {
 
 bool LockTable::holds(const LockTag& tag, OwnerId owner, Mode at_least) const {
   std::lock_guard lk(mu_);
-  auto it = objects_.find(tag);
-  if (it == objects_.end()) return false;
-  for (const Hold& h : it->second->holds)
+  const LockObject* obj = nullptr;
+  if (tag.kind == LockKind::kRow) {
+    CompactRow* c = nullptr;
+    LockObject* full = nullptr;
+    find_row_locked(row_hash(tag.a, tag.b, tag.key), tag.a, tag.b, tag.key, &c, &full);
+    if (c) return c->owner == owner && at_least_as_strong(tag.kind, c->mode, at_least);
+    obj = full;
+  } else {
+    auto it = objects_.find(tag);
+    if (it != objects_.end()) obj = it->second.get();
+  }
+  if (!obj) return false;
+  for (const Hold& h : obj->holds)
     if (h.owner == owner && at_least_as_strong(tag.kind, h.mode, at_least)) return true;
   return false;
 }
 
 size_t LockTable::size() const {
   std::lock_guard lk(mu_);
-  return objects_.size();
+  return objects_.size() + compact_count_;
+}
+
+size_t LockTable::compact_rows() const {
+  std::lock_guard lk(mu_);
+  return compact_count_;
+}
+
+size_t LockTable::memory_used() const {
+  std::lock_guard lk(mu_);
+  return charged_;
 }
 
 DeadlockState LockTable::check_deadlock(OwnerId waiter) {
@@ -694,9 +1221,16 @@ std::vector<DeadlockEdge> LockTable::take_deadlock_report(OwnerId owner) {
 
 std::string LockTable::check_invariants() const {
   std::lock_guard lk(mu_);
+  size_t row_objects = 0;
   for (const auto& [tag, obj] : objects_) {
     LockKind kind = tag.kind;
     if (obj->holds.empty() && obj->queue.empty()) return to_string(tag) + ": empty object kept";
+    if (kind == LockKind::kRow) {
+      ++row_objects;
+      if (obj->row_hash != row_hash(tag.a, tag.b, tag.key) ||
+          rows_->find(obj->row_hash, tag.a, tag.b, tag.key) != RowIndex::of(obj.get()))
+        return to_string(tag) + ": row object missing from the row index";
+    }
     for (size_t i = 0; i < obj->holds.size(); ++i) {
       const Hold& x = obj->holds[i];
       if (x.count == 0) return to_string(tag) + ": zero count hold";
@@ -720,6 +1254,35 @@ std::string LockTable::check_invariants() const {
         return to_string(tag) + ": waiter " + std::to_string(w->owner) + " waits for nothing";
     }
   }
+  // C1-C3 (README): compact rows are live in their owner's arena and in the row index; a row
+  // has one form; the charges add up.
+  size_t live = 0, bytes = 0;
+  for (const auto& [owner, rows] : row_owners_) {
+    size_t n = 0, nb = 0;
+    std::string bad;
+    rows->for_each([&](CompactRow* r) {
+      if (!r->live) return;
+      ++n;
+      nb += r->footprint();
+      if (r->owner != owner || r->count == 0) bad = "compact row of the wrong owner or count 0";
+      if (r->hash != row_hash(r->a, r->b, r->key()) ||
+          rows_->find(r->hash, r->a, r->b, r->key()) != RowIndex::of(r))
+        bad = to_string(row_tag(r->a, r->b, std::string(r->key()))) +
+              ": compact row missing from the row index";
+    });
+    if (!bad.empty()) return bad;
+    if (n != rows->live || nb != rows->live_bytes || n == 0)
+      return "owner " + std::to_string(owner) + ": arena counts wrong";
+    live += n;
+    bytes += rows->bytes;
+  }
+  if (live != compact_count_) return "compact row count wrong";
+  if (rows_->size() != compact_count_ + row_objects) return "row index holds other entries";
+  size_t full_bytes = 0;
+  for (const auto& [tag, obj] : objects_) full_bytes += kFullObjectBytes + tag.key.size();
+  if (charged_ != bytes + full_bytes + RowIndex::bytes(rows_->capacity()))
+    return "memory charged " + std::to_string(charged_) +
+           " != " + std::to_string(bytes + full_bytes + RowIndex::bytes(rows_->capacity()));
   return "";
 }
 

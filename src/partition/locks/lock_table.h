@@ -57,6 +57,28 @@
 //                   └ deadlock_timeout: WaitGraph::check ─ hard ────────────> kDeadlock
 //                                                        └ soft: reorder queues, wait on
 //
+// Row locks in two forms (README.md "Row locks: compact and full"). A row that one owner
+// holds in one mode and nobody else holds or awaits -- every row of a bulk FOR UPDATE, every
+// key an INSERT writes -- is a CompactRow: a record of 40 bytes plus the key (rounded up to
+// 8) in an arena owned by that owner, found through the table's open-addressing row index
+// (8 bytes a slot, load 3/8..3/4). No heap object per lock, no copy of the key in a second
+// map: release_all walks the owner's arena. About 60 bytes for a 5-byte key (an int4
+// primary key); lock_table_test's MemoryPerRowLock measures it. A second owner, a waiter,
+// a second mode or subtransaction of the same owner promotes the row to a full LockObject
+// (the diagram above; rows keep their slot in the row index, pointing at the object), which
+// the rules G/Q/W/D govern as before; a promoted row goes back to compact form when freed.
+//
+// Memory bound. Every table charges what it allocates for locks -- arena chunks, the row
+// index, an estimate per full object (kFullObjectBytes + its key) -- to the node's
+// LockMemory; a lock that needs memory beyond its limit fails with kMemoryExceeded (M1),
+// which the session reports as 53200 "out of shared memory". A transaction locking millions
+// of rows therefore costs ~60 bytes each and stops at the node's limit instead of growing
+// the server without bound (holdfast --max-lock-memory; LocalNode).
+//
+// Batches. acquire_rows() answers many row requests of one owner under one acquisition of
+// the mutex, in order, and stops before the first that would have to wait (the caller then
+// waits for that one through acquire(), and goes on): the partition's lock_batch().
+//
 // Thread safety: every method may be called from any thread and any fiber concurrently.
 // One mutex per table (mu_) guards objects_, by_owner_ and every LockObject/Waiter in it;
 // the WaitGraph locks all registered tables in registration order (never a table's mutex
@@ -66,12 +88,15 @@
 // runtime::Event). Every other method is non-blocking apart from the short mutex.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -229,6 +254,41 @@ WaitClock* real_clock();
 class WaitGraph;  // see below
 struct LockObject;
 struct Waiter;
+struct CompactRow;
+struct OwnerRows;
+class RowIndex;
+
+// The memory every lock table of a node may use for locks, shared by them (one per node).
+// Thread-safe (atomic). limit 0 = no limit.
+class LockMemory {
+ public:
+  explicit LockMemory(size_t limit_bytes = 0) : limit_(limit_bytes) {}
+  // Adds n bytes if the total stays within the limit; false (nothing added) otherwise.
+  bool try_charge(size_t n);
+  // Adds n bytes whatever the limit (a waiter's promoted row: README M1).
+  void charge(size_t n) { used_.fetch_add(n, std::memory_order_relaxed); }
+  void uncharge(size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+  size_t used() const { return used_.load(std::memory_order_relaxed); }
+  size_t limit() const { return limit_; }
+
+ private:
+  const size_t limit_;
+  std::atomic<size_t> used_{0};
+};
+
+// What a full lock object is charged (bytes, besides its key): the objects_ node, the
+// LockObject, one Hold and the owner's by_owner_ entry, as measured for libstdc++.
+inline constexpr size_t kFullObjectBytes = 320;
+
+// One row request of acquire_rows(): the row (a = table id, b = index id, key) and mode;
+// the owner, subtransaction, group and fairness come from the batch.
+struct RowAsk {
+  uint32_t a = 0;
+  uint32_t b = 0;
+  std::string_view key;
+  Mode mode = 0;
+  WaitPolicy policy = WaitPolicy::kBlock;
+};
 
 // One edge of a deadlock cycle, for the 40P01 DETAIL ("Process %d waits for %s on %s; blocked
 // by process %d."). waiter/blocker are vertices: the group (session) if set, else the owner.
@@ -245,8 +305,10 @@ const char* to_string(DeadlockState s);
 
 class LockTable {
  public:
-  explicit LockTable(WaitGraph* graph = nullptr, size_t max_locks = 1'000'000,
-                     WaitClock* clock = nullptr);
+  // max_locks: locked things (rows, tables, keys) at most (tests; M1). memory: the node's
+  // budget (nullptr: the table's own, unlimited).
+  explicit LockTable(WaitGraph* graph = nullptr, size_t max_locks = SIZE_MAX,
+                     WaitClock* clock = nullptr, LockMemory* memory = nullptr);
   ~LockTable();
   LockTable(const LockTable&) = delete;
   LockTable& operator=(const LockTable&) = delete;
@@ -254,6 +316,13 @@ class LockTable {
   // MAY SUSPEND (kBlock only): parks the fiber on a runtime::Event until granted, timed
   // out, cancelled or chosen as deadlock victim.
   AcquireResult acquire(const AcquireRequest& req);
+  // Never suspends. Row requests of one owner, answered in order under one acquisition of the
+  // mutex, each as acquire() would answer it without waiting: kGranted, kWouldBlock (NOWAIT,
+  // SKIP LOCKED), kMemoryExceeded. Stops BEFORE the first kBlock request that would have to
+  // queue (or that the queue rules Q2/Q3 decide) and AFTER a kWouldBlock of a kNoWait
+  // request or a kMemoryExceeded. Appends the answers to *out; returns how many.
+  size_t acquire_rows(OwnerId owner, OwnerId group, SubId sub, bool overtake_compatible,
+                      const std::vector<RowAsk>& rows, std::vector<AcquireResult>* out);
   // Drops one hold of `mode` (the one from the latest subtransaction); false if none is held
   // (PostgreSQL then warns "you don't own a lock of type %s").
   bool release(const LockTag& tag, OwnerId owner, Mode mode);
@@ -267,7 +336,9 @@ class LockTable {
   // the conflicting waiters ahead (granted = false) of the owner's waiting request.
   std::vector<LockInfo> blocking(OwnerId waiter) const;
   bool holds(const LockTag& tag, OwnerId owner, Mode at_least) const;
-  size_t size() const;  // number of lock objects (for the memory bound)
+  size_t size() const;          // locked things: compact rows and full objects (M1)
+  size_t compact_rows() const;  // rows in compact form (tests)
+  size_t memory_used() const;   // bytes this table has charged to its LockMemory
 
   // Runs the deadlock check for `waiter` now, as its deadlock_timeout would (tests, and
   // the coordinator when a remote edge arrives). A hard deadlock wakes that waiter with
@@ -285,6 +356,29 @@ class LockTable {
  private:
   friend class WaitGraph;
   // All private helpers REQUIRE mu_ held.
+  struct Ask;  // one request as the grant rules see it (lock_table.cc)
+  // G0-G3 and M1 for a request: the answer if it needs no queue, nullopt otherwise (then
+  // *obj is its full object, promoted from compact form if need be; with !may_queue a
+  // compact row is left as it is and *obj stays nullptr).
+  std::optional<AcquireResult> try_grant_locked(const Ask& ask, bool may_queue, LockObject** obj);
+  // The row's compact record or full object (both nullptr: neither).
+  void find_row_locked(uint32_t hash, uint32_t a, uint32_t b, std::string_view key,
+                       CompactRow** compact, LockObject** full) const;
+  // A new compact hold; false when memory or max_locks does not allow it.
+  bool add_compact_locked(uint32_t hash, const Ask& ask);
+  // Turns a compact row into a full object (same hold, same slot in the row index).
+  // force: charge its memory beyond the limit (a waiter); else nullptr when over it.
+  LockObject* promote_locked(CompactRow* r, bool force);
+  // Drops a compact record (index slot, owner's live count); trim_owner_locked frees or
+  // rebuilds the owner's arena afterwards.
+  void drop_compact_locked(CompactRow* r);
+  void trim_owner_locked(OwnerId owner);
+  void shrink_index_locked();
+  bool grow_index_locked();
+  // A new full object for tag; nullptr when memory or max_locks does not allow it.
+  LockObject* new_object_locked(const LockTag& tag, uint32_t row_hash);
+  bool charge_locked(size_t n, bool force = false);
+  void uncharge_locked(size_t n);
   bool grantable_locked(const LockObject& obj, OwnerId owner, OwnerId group, Mode mode) const;
   void grant_locked(LockObject& obj, OwnerId owner, OwnerId group, SubId sub, Mode mode);
   void wake_waiters_locked(LockObject& obj);
@@ -295,6 +389,8 @@ class LockTable {
   WaitGraph* graph_;
   std::unique_ptr<WaitGraph> own_graph_;  // when constructed without a graph
   const size_t max_locks_;
+  LockMemory* memory_;
+  std::unique_ptr<LockMemory> own_memory_;  // when constructed without one
   WaitClock* clock_;
   uint64_t graph_order_ = 0;  // set by WaitGraph::add; the fixed lock order
 
@@ -303,6 +399,11 @@ class LockTable {
   std::unordered_map<OwnerId, std::unordered_set<LockTag, LockTagHash>> by_owner_;  // tags held
   std::unordered_map<OwnerId, Waiter*> waiting_;  // owner -> its one waiting request
   std::unordered_map<OwnerId, std::vector<DeadlockEdge>> deadlock_reports_;  // until taken
+  // Rows: compact records and promoted (full) row objects, by row (lock_table.cc).
+  std::unique_ptr<RowIndex> rows_;
+  std::unordered_map<OwnerId, std::unique_ptr<OwnerRows>> row_owners_;  // compact arenas
+  size_t compact_count_ = 0;                                            // live compact rows
+  size_t charged_ = 0;  // bytes charged to memory_ by this table
 };
 
 // All lock tables of a node register with one WaitGraph; a waiter that has waited

@@ -7,7 +7,8 @@
 // exact and instant. HF_REWRITE=1 rewrites the expected outputs from what the table does.
 //
 // Commands:
-//   reset [max-locks=N]                    (two tables, 0 and 1, share one WaitGraph)
+//   reset [max-locks=N] [max-memory=BYTES] (two tables, 0 and 1, share one WaitGraph and
+//                                           one LockMemory of that limit, 0 = none)
 //   acquire NAME owner=O [group=G] [sub=S] tag=TAG mode=MODE [policy=block|nowait|skip]
 //           [timeout=Nms] [deadlock-timeout=Nms] [overtake=1] [precancel=1]
 //           (starts a fiber; prints what finished)
@@ -17,6 +18,10 @@
 //   check-deadlock NAME                    (runs NAME's deadlock check now)
 //   cancel NAME                            blockers NAME
 //   holds owner=O tag=TAG mode=MODE        dump        size
+//   acquire-rows owner=O [group=G] [sub=S] [overtake=1] rows=ROW,ROW,...
+//           ROW: TAG:MODE[:nowait|:skip]; LockTable::acquire_rows, prints its answers
+//   forms                                  (compact rows and full objects per table)
+//   memory                                 (bytes charged: per table and the node's total)
 // TAG: row:TABLE/INDEX/KEY, table:ID, advisory:N, advisory:N,M, txn:N.
 // MODE: row: keyshare share nokeyupdate update; others: accessshare rowshare rowexclusive
 //       shareupdateexclusive share sharerowexclusive exclusive accessexclusive.
@@ -172,7 +177,7 @@ std::string short_mode(LockKind kind, Mode m) {
 
 class Harness {
  public:
-  Harness() { reset(1'000'000); }
+  Harness() { reset(1'000'000, 0); }
   ~Harness() { cancel_pending(); }
 
   std::string run(const std::string& command) {
@@ -200,7 +205,7 @@ class Harness {
     std::ostringstream out;
     const std::string& cmd = words.at(0);
     if (cmd == "reset") {
-      reset(std::stoull(opt("max-locks", "1000000")));
+      reset(std::stoull(opt("max-locks", "1000000")), std::stoull(opt("max-memory", "0")));
     } else if (cmd == "acquire") {
       const std::string name = pos.at(0);
       auto r = std::make_shared<Request>();
@@ -237,6 +242,48 @@ class Harness {
       print_events(out);
       if (!r->done) out << "[" << name << "] waiting\n";
       return out.str();
+    } else if (cmd == "acquire-rows") {
+      std::vector<LockTag> tags;
+      std::vector<RowAsk> asks;
+      std::string list = arg("rows");
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        std::string item = list.substr(at, comma - at);
+        at = comma + 1;
+        // TAG:MODE[:POLICY]; the tag itself has one colon (row:T/I/K).
+        auto c1 = item.find(':', item.find(':') + 1);
+        auto c2 = item.find(':', c1 + 1);
+        tags.push_back(parse_tag(item.substr(0, c1)));
+        std::string mode = item.substr(c1 + 1, c2 == std::string::npos ? c2 : c2 - c1 - 1);
+        std::string pol = c2 == std::string::npos ? "block" : item.substr(c2 + 1);
+        RowAsk a;
+        a.mode = parse_mode(LockKind::kRow, mode);
+        a.policy = pol == "nowait" ? WaitPolicy::kNoWait
+                   : pol == "skip" ? WaitPolicy::kSkipLocked
+                                   : WaitPolicy::kBlock;
+        asks.push_back(a);
+      }
+      for (size_t i = 0; i < asks.size(); ++i) {
+        asks[i].a = tags[i].a;
+        asks[i].b = tags[i].b;
+        asks[i].key = tags[i].key;
+      }
+      std::vector<AcquireResult> got;
+      size_t n = tbl().acquire_rows(std::stoull(arg("owner")), std::stoull(opt("group", "0")),
+                                    static_cast<SubId>(std::stoul(opt("sub", "0"))),
+                                    opt("overtake", "0") == "1", asks, &got);
+      out << "answers:";
+      for (AcquireResult r : got) out << " " << to_string(r);
+      if (n < asks.size()) out << " (stopped: " << n << " of " << asks.size() << " answered)";
+      out << "\n";
+    } else if (cmd == "forms") {
+      for (size_t i = 0; i < tables_.size(); ++i)
+        out << "table " << i << ": compact " << tables_[i]->compact_rows() << ", full "
+            << tables_[i]->size() - tables_[i]->compact_rows() << "\n";
+    } else if (cmd == "memory") {
+      for (size_t i = 0; i < tables_.size(); ++i)
+        out << "table " << i << ": " << tables_[i]->memory_used() << " bytes\n";
+      out << "node: " << memory_->used() << " of " << memory_->limit() << " bytes\n";
     } else if (cmd == "release") {
       LockTag tag = parse_tag(arg("tag"));
       bool ok = tbl().release(tag, std::stoull(arg("owner")), parse_mode(tag.kind, arg("mode")));
@@ -307,13 +354,15 @@ class Harness {
     events_.clear();
   }
 
-  void reset(size_t max_locks) {
+  void reset(size_t max_locks, size_t max_memory) {
     cancel_pending();
     tables_.clear();
     graph_ = std::make_unique<WaitGraph>();
+    memory_ = std::make_unique<LockMemory>(max_memory);
     // Two partitions' tables on one node graph; commands take table=N (default 0).
     for (int i = 0; i < 2; ++i)
-      tables_.push_back(std::make_unique<LockTable>(graph_.get(), max_locks, &clock_));
+      tables_.push_back(
+          std::make_unique<LockTable>(graph_.get(), max_locks, &clock_, memory_.get()));
     requests_.clear();
     events_.clear();
   }
@@ -364,6 +413,7 @@ class Harness {
   boost::asio::io_context io_{1};
   VirtualClock clock_;
   std::unique_ptr<WaitGraph> graph_;
+  std::unique_ptr<LockMemory> memory_;  // declared before tables_: outlives them
   std::vector<std::unique_ptr<LockTable>> tables_;
   std::map<std::string, std::shared_ptr<Request>> requests_;
   std::vector<std::string> events_;
@@ -442,7 +492,8 @@ INSTANTIATE_TEST_SUITE_P(LockTable, ScenarioTest,
                                            "shared_holders", "table_modes", "advisory",
                                            "cross_partition", "pg_multixact_no_deadlock",
                                            "pg_deadlock_soft", "pg_deadlock_soft_2",
-                                           "pg_deadlock_hard", "pg_deadlock_simple"),
+                                           "pg_deadlock_hard", "pg_deadlock_simple", "batch_rows",
+                                           "compact_rows", "memory_budget"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -29,13 +29,20 @@ std::string MvccStore::row_key(const KeySpace& space, std::string_view key) cons
 }
 
 bool MvccStore::read_visible(const std::string& rk, std::string& buf, const ReadView& view,
-                             RowVersion* out, Timestamp* dead_ts) {
+                             RowVersion* out, Timestamp* dead_ts, const OwnedIntent* own,
+                             bool exists) {
   if (dead_ts) *dead_ts = 0;
   Record r;
   Visibility v;
   bool intent_dead = false;
   for (int attempt = 0;; ++attempt) {
-    if (!decode_record(buf, &r)) corrupt(rk);
+    if (!exists) {
+      r = Record{};
+    } else if (!decode_record(buf, &r)) {
+      corrupt(rk);
+    }
+    // The view's own buffered intent is the record's intent (store.h, write buffer).
+    if (own) attach_intent(r, view.txn, *own);
     v = visible(r, view, oracle_, dead_below_);
     if (!v.intent_reported_aborted || attempt == 1) break;
     // The oracle forgets a committed transaction only after its intents are resolved: if
@@ -101,10 +108,14 @@ void MvccStore::report_skipped(const Record& r, const Visibility& v, const ReadV
 std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::string& key,
                                          const ReadView& view) {
   std::string rk = row_key(space, key);
+  std::optional<OwnedIntent> own;
+  if (view.txn != 0) own = own_intent(view.txn, rk);
   std::string buf;
-  if (!engine_->get(rk, &buf)) return std::nullopt;
+  bool exists = engine_->get(rk, &buf);
+  if (!exists && !own) return std::nullopt;
   RowVersion row;
-  if (!read_visible(rk, buf, view, &row)) return std::nullopt;
+  if (!read_visible(rk, buf, view, &row, nullptr, own ? &*own : nullptr, exists))
+    return std::nullopt;
   return row;
 }
 
@@ -115,12 +126,14 @@ namespace {
 class StoreCursor final : public RowCursor {
  public:
   StoreCursor(MvccStore* store, std::unique_ptr<MvccStore::ScanWatch> watch, std::string start,
-              const ReadView& view, bool reverse)
+              const ReadView& view, bool reverse,
+              std::vector<std::pair<std::string, OwnedIntent>> own)
       : store_(store),
         watch_(std::move(watch)),
         start_(std::move(start)),
         view_(view),
-        reverse_(reverse) {}
+        reverse_(reverse),
+        own_(std::move(own)) {}
   void open(std::unique_ptr<storage::Iter> it) { it_ = std::move(it); }
   ~StoreCursor() override {
     // Prune what this scan stepped over, then claim the pruned run. A destructor must not
@@ -142,6 +155,8 @@ class StoreCursor final : public RowCursor {
     store_->end_watch(watch_.get(), start_, hi);
   }
 
+  // Rows come from the iterator merged, in key order, with the view's own buffered intents
+  // (store.h, write buffer): a key in both is the stored record with our intent attached.
   std::optional<RowVersion> next() override {
     if (!started_) {
       started_ = true;
@@ -150,17 +165,33 @@ class StoreCursor final : public RowCursor {
       } else {
         it_->first();
       }
-    } else if ((*it_)->Valid()) {
-      advance();
+    } else {
+      step();
     }
-    while ((*it_)->Valid()) {
-      auto k = (*it_)->key();
-      auto val = (*it_)->value();
-      rk_.assign(k.data(), k.size());
-      buf_.assign(val.data(), val.size());
+    while (true) {
+      bool from_iter = (*it_)->Valid();
+      bool from_own = own_pos_ < own_.size();
+      if (!from_iter && !from_own) break;
+      if (from_iter && from_own) {
+        auto k = (*it_)->key();
+        int c = std::string_view(k.data(), k.size()).compare(own_key());
+        if (c != 0) (c < 0) != reverse_ ? from_own = false : from_iter = false;
+      }
+      took_iter_ = from_iter;
+      took_own_ = from_own;
+      if (from_iter) {
+        auto k = (*it_)->key();
+        auto val = (*it_)->value();
+        rk_.assign(k.data(), k.size());
+        buf_.assign(val.data(), val.size());
+      } else {
+        rk_ = own_key();
+        buf_.clear();
+      }
+      const OwnedIntent* own = from_own ? &own_entry() : nullptr;
       RowVersion row;
       Timestamp dead_ts = 0;
-      if (store_->read_visible(rk_, buf_, view_, &row, &dead_ts)) {
+      if (store_->read_visible(rk_, buf_, view_, &row, &dead_ts, own, from_iter)) {
         end_run(rk_);
         return row;
       }
@@ -172,7 +203,7 @@ class StoreCursor final : public RowCursor {
       } else {
         end_run(rk_);
       }
-      advance();
+      step();
     }
     if (!(*it_)->status().ok()) {
       throw SqlError(sqlstate::kInternalError, "storage scan: " + (*it_)->status().ToString());
@@ -209,12 +240,27 @@ class StoreCursor final : public RowCursor {
       (*it_)->Next();
     }
   }
+  // Past the row last looked at: the iterator, the own intents, or both.
+  void step() {
+    if (took_iter_ && (*it_)->Valid()) advance();
+    if (took_own_) ++own_pos_;
+    took_iter_ = took_own_ = false;
+  }
+  const std::string& own_key() const {
+    return own_[reverse_ ? own_.size() - 1 - own_pos_ : own_pos_].first;
+  }
+  const OwnedIntent& own_entry() const {
+    return own_[reverse_ ? own_.size() - 1 - own_pos_ : own_pos_].second;
+  }
   MvccStore* store_;
   std::unique_ptr<MvccStore::ScanWatch> watch_;
   std::string start_;  // the row key the iterator starts at (forward)
   std::unique_ptr<storage::Iter> it_;
   ReadView view_;
   bool reverse_;
+  std::vector<std::pair<std::string, OwnedIntent>> own_;  // by key, ascending
+  size_t own_pos_ = 0;                                    // own rows taken so far
+  bool took_iter_ = false, took_own_ = false;             // what the last row came from
   bool started_ = false;
   std::string rk_, buf_;
   std::vector<std::string> dead_;  // row keys of dead records stepped over, not yet reported
@@ -239,7 +285,10 @@ std::unique_ptr<RowCursor> MvccStore::scan(const ScanRequest& req) {
   std::string upper = watch->hi;
   if (!upper.empty() && lower > upper) lower = upper;
   auto* w = watch.get();
-  auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse);
+  std::vector<std::pair<std::string, OwnedIntent>> own;
+  if (req.view.txn != 0) own = buffered_range(req.view.txn, watch->lo, watch->hi);
+  auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse,
+                                              std::move(own));
   cursor->open(engine_->iterate(lower, w->hi, req.reverse));
   return cursor;
 }
@@ -301,13 +350,17 @@ std::map<std::string, std::string> MvccStore::empty_ranges() const {
   return empty_;
 }
 
-LatestState MvccStore::latest(const KeySpace& space, const std::string& key) {
+LatestState MvccStore::latest(const KeySpace& space, const std::string& key, TxnId own) {
   LatestState st;
   std::string rk = row_key(space, key);
+  std::optional<OwnedIntent> mine;
+  if (own != 0) mine = own_intent(own, rk);
   std::string buf;
-  if (!engine_->get(rk, &buf)) return st;
+  bool exists = engine_->get(rk, &buf);
+  if (!exists && !mine) return st;
   Record r;
-  if (!decode_record(buf, &r)) corrupt(rk);
+  if (exists && !decode_record(buf, &r)) corrupt(rk);
+  if (mine) attach_intent(r, own, *mine);
   auto v = visible(r, ReadView{partition_api::kMaxTimestamp, 0, 0}, oracle_, dead_below_);
   st.newest = v.newest;
   if (v.kind == Visibility::kCommitted) st.value = std::string(v.value);
@@ -317,28 +370,86 @@ LatestState MvccStore::latest(const KeySpace& space, const std::string& key) {
   return st;
 }
 
+std::vector<partition_api::Version> MvccStore::latest_versions(
+    const KeySpace& space, const std::vector<std::string_view>& keys) {
+  std::vector<partition_api::Version> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<uint32_t> order(keys.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return keys[x] < keys[y]; });
+  const std::string prefix = row_key(space, "");
+  std::string rk = prefix;
+  auto it = engine_->iterate(prefix + std::string(keys[order.front()]),
+                             prefix + std::string(keys[order.back()]) + '\0');
+  it->first();
+  rocksdb::Iterator& i = **it;
+  for (uint32_t at : order) {
+    rk.resize(prefix.size());
+    rk.append(keys[at]);
+    rocksdb::Slice target(rk.data(), rk.size());
+    // Neighbours are a few Next() apart; a farther key is a Seek.
+    for (int steps = 0; i.Valid() && i.key().compare(target) < 0; ++steps) {
+      if (steps == 8) {
+        i.Seek(target);
+        break;
+      }
+      i.Next();
+    }
+    if (!i.Valid() || i.key().compare(target) != 0) continue;  // no record: no version
+    auto v = i.value();
+    Record r;
+    if (!decode_record(std::string_view(v.data(), v.size()), &r)) corrupt(rk);
+    out[at] = visible(r, ReadView{partition_api::kMaxTimestamp, 0, 0}, oracle_, dead_below_).newest;
+  }
+  if (!i.status().ok()) throw SqlError(sqlstate::kInternalError, "storage read failed");
+  return out;
+}
+
 void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned) {
   if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
 }
 
-bool MvccStore::prune(const std::string& rk, Timestamp h) {
-  if (h == 0) return false;
-  std::unique_lock g(stripe(rk), std::try_to_lock);
-  if (!g.owns_lock()) return false;  // a writer is at it: not dead for long, or not at all
-  std::string buf;
-  if (!engine_->get(rk, &buf)) return false;
-  Record r;
-  if (!decode_record(buf, &r)) corrupt(rk);
-  if (!prunable(r, h, dead_below_)) return false;
+size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
+                        std::vector<bool>* pruned) {
+  pruned->assign(rks.size(), false);
+  if (h == 0 || rks.empty()) return 0;
+  // The stripes of every key, taken in index order (write_intent() takes one at a time, so
+  // this cannot deadlock with it) and held until the batch is written. A stripe some writer
+  // holds is skipped with its keys: not dead for long, or not at all.
+  std::vector<size_t> idx(rks.size());
+  std::vector<bool> want(stripes_.size(), false), held(stripes_.size(), false);
+  for (size_t i = 0; i < rks.size(); ++i) want[idx[i] = stripe_index(rks[i])] = true;
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (want[s]) held[s] = stripes_[s].try_lock();
   rocksdb::WriteBatch batch;
-  batch.Delete(slice(rk));
-  for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
-  engine_->write(batch, storage::Durability::kWal);
-  return true;
+  size_t n = 0;
+  try {
+    std::string buf;
+    for (size_t i = 0; i < rks.size(); ++i) {
+      const std::string& rk = rks[i];
+      if (!held[idx[i]] || !engine_->get(rk, &buf)) continue;
+      Record r;
+      if (!decode_record(buf, &r)) corrupt(rk);
+      if (!prunable(r, h, dead_below_)) continue;
+      batch.Delete(slice(rk));
+      for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
+      (*pruned)[i] = true;
+      ++n;
+    }
+    if (n > 0) engine_->write(batch, storage::Durability::kWal);
+  } catch (...) {
+    for (size_t s = 0; s < stripes_.size(); ++s)
+      if (held[s]) stripes_[s].unlock();
+    throw;
+  }
+  for (size_t s = 0; s < stripes_.size(); ++s)
+    if (held[s]) stripes_[s].unlock();
+  return n;
 }
 
 void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                              const std::optional<std::string>& value) {
+  buffer(txn, true)->unbuffered = true;
   // Excludes prune() between our read and our write (see the top of store.h).
   std::lock_guard g(stripe(rk));
   std::string buf;
@@ -359,14 +470,34 @@ void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::str
 }
 
 void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
-                               rocksdb::WriteBatch& batch) {
+                               rocksdb::WriteBatch& batch, std::vector<std::string>* created) {
   Timestamp h = horizon();
+  TxnBuffer* tb = buffer(txn, false);
   std::string buf, out;
-  for (const auto& rk : rks) {
-    if (!engine_->get(rk, &buf)) continue;
+  // One key: its record (from the buffer's flushed copy, or read) with txn's intent, resolved.
+  auto resolve = [&](const std::string& rk, BufferedKey* bk) {
+    if (rk.size() >= storage::kKeySpacePrefixLen && rk[0] == storage::kRowPrefix) {
+      // last_resolved_commit(): raised before the write, so before the writer unlocks.
+      auto& at = resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))];
+      Timestamp cur = at.load(std::memory_order_relaxed);
+      while (cur < commit_ts &&
+             !at.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
+        ;
+    }
     Record r;
-    if (!decode_record(buf, &r)) corrupt(rk);
-    if (!r.has_intent() || r.intent_txn != txn) continue;
+    if (bk && bk->flushed) {
+      // The record as the flush wrote it: no read.
+      if (!decode_record(bk->record, &r)) corrupt(rk);
+    } else {
+      bool exists = !(bk && bk->new_key) && engine_->get(rk, &buf);
+      if (!exists && !bk) return;
+      if (exists && !decode_record(buf, &r)) corrupt(rk);
+      if (bk) {
+        attach_intent(r, txn, bk->entries);
+        if (!exists && created) created->push_back(rk);
+      }
+    }
+    if (!r.has_intent() || r.intent_txn != txn) return;
     const IntentEntry top = r.entries.back();
     if (r.has_committed) {
       batch.Put(slice(storage::history_key(rk, r.commit_ts)),
@@ -387,7 +518,7 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.clear_intent();
     if (top.deleted && r.history.empty()) {
       batch.Delete(slice(rk));  // inserted and deleted, or nothing older anyone can see
-      continue;
+      return;
     }
     r.has_committed = true;
     r.commit_ts = commit_ts;
@@ -395,7 +526,185 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     r.value = top.deleted ? std::string_view() : top.value;
     encode_record(r, &out);
     batch.Put(slice(rk), slice(out));
+  };
+  if (tb)
+    for (auto& [rk, bk] : tb->keys) resolve(rk, &bk);
+  for (const auto& rk : rks)
+    if (!tb || !tb->keys.count(rk)) resolve(rk, nullptr);
+  drop_buffer(txn);
+}
+
+// ---- the write buffer ----
+
+MvccStore::TxnBuffer* MvccStore::buffer(TxnId txn, bool create) {
+  std::lock_guard g(buf_mu_);
+  if (create) return &buffers_[txn];
+  auto it = buffers_.find(txn);
+  return it == buffers_.end() ? nullptr : &it->second;
+}
+
+std::optional<OwnedIntent> MvccStore::own_intent(TxnId txn, const std::string& rk) {
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb || tb->flushed) return std::nullopt;
+  auto it = tb->keys.find(rk);
+  if (it == tb->keys.end() || it->second.flushed) return std::nullopt;
+  return it->second.entries;
+}
+
+std::vector<std::pair<std::string, OwnedIntent>> MvccStore::buffered_range(TxnId txn,
+                                                                           const std::string& lo,
+                                                                           const std::string& hi) {
+  std::vector<std::pair<std::string, OwnedIntent>> out;
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb || tb->flushed) return out;
+  for (auto it = tb->keys.lower_bound(lo); it != tb->keys.end() && (hi.empty() || it->first < hi);
+       ++it) {
+    if (!it->second.flushed) out.emplace_back(it->first, it->second.entries);
   }
+  return out;
+}
+
+void MvccStore::attach_intent(Record& r, TxnId txn, const OwnedIntent& own) {
+  r.clear_intent();  // another transaction's intent here is dead: we hold the write lock
+  r.intent_txn = txn;
+  r.entries.reserve(own.size());
+  for (const auto& e : own) r.entries.push_back({e.sub, e.cid, e.deleted, e.value});
+}
+
+MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId cid,
+                                                 const std::string& rk,
+                                                 const std::optional<std::string>& value,
+                                                 bool new_key) {
+  TxnBuffer* tb = buffer(txn, true);
+  if (tb->flushed) return BufferResult::kUnbuffered;
+  auto [it, inserted] = tb->keys.try_emplace(rk);
+  BufferedKey& bk = it->second;
+  const size_t bytes_before = tb->bytes;
+  if (inserted) {
+    tb->bytes += rk.size() + 64;
+    bk.new_key = new_key;
+  }
+  // The common cases without the stack machinery below: a key's first write, and a rewrite
+  // by the same command (push_intent's replace rule).
+  if (bk.entries.empty() || (bk.entries.back().sub == sub && bk.entries.back().cid == cid)) {
+    if (bk.entries.empty()) bk.entries.emplace_back();
+    OwnedIntentEntry& e = bk.entries.back();
+    tb->bytes -= e.value.size();
+    e.sub = sub;
+    e.cid = cid;
+    e.deleted = !value.has_value();
+    if (value)
+      e.value = *value;
+    else
+      e.value.clear();
+    tb->bytes += e.value.size();
+    account(tb, bytes_before);
+    return over_limit(tb) ? BufferResult::kSpillNow : BufferResult::kBuffered;
+  }
+  // record.h's push_intent keeps the stack's rules (replace the same command's entry,
+  // compact past 8): run it on a view of the entries, then own the result.
+  Record view;
+  attach_intent(view, txn, bk.entries);
+  size_t before = 0;
+  for (const auto& e : bk.entries) before += e.value.size();
+  push_intent(view, txn, sub, cid, !value.has_value(), value ? std::string_view(*value) : "");
+  OwnedIntent next;
+  next.reserve(view.entries.size());
+  size_t after = 0;
+  for (const auto& e : view.entries) {
+    next.push_back({e.sub, e.cid, e.deleted, std::string(e.value)});
+    after += e.value.size();
+  }
+  bk.entries = std::move(next);
+  tb->bytes = tb->bytes + after - before;
+  account(tb, bytes_before);
+  return over_limit(tb) ? BufferResult::kSpillNow : BufferResult::kBuffered;
+}
+
+bool MvccStore::over_limit(const TxnBuffer* tb) {
+  // The partition's buffers together too: past the budget, the writer that adds to it spills.
+  return tb->bytes > kBufferLimit ||
+         buffered_bytes_.load(std::memory_order_relaxed) > kPartitionBufferBudget;
+}
+
+void MvccStore::account(const TxnBuffer* tb, size_t bytes_before) {
+  buffered_bytes_.fetch_add(tb->bytes - bytes_before, std::memory_order_relaxed);
+}
+
+std::vector<std::string> MvccStore::buffered_keys(TxnId txn) {
+  std::vector<std::string> out;
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb) return out;
+  out.reserve(tb->keys.size());
+  for (const auto& [rk, bk] : tb->keys) out.push_back(rk);
+  return out;
+}
+
+void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
+                             std::vector<std::string>* created,
+                             std::vector<std::pair<std::string, SubId>>* spilled) {
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb || tb->flushed) return;
+  std::string buf;
+  for (auto& [rk, bk] : tb->keys) {
+    if (bk.flushed) continue;
+    // Excludes prune() between the read and the batch's write (store.h): the record gets
+    // our intent, so it is no longer dead once written.
+    std::lock_guard g(stripe(rk));
+    Record r;
+    bool exists = !bk.new_key && engine_->get(rk, &buf);
+    if (exists && !decode_record(buf, &r)) corrupt(rk);
+    attach_intent(r, txn, bk.entries);
+    if (!r.has_intent()) continue;  // every entry rolled back
+    std::string out;
+    encode_record(r, &out);
+    batch.Put(slice(rk), slice(out));
+    if (!exists && created) created->push_back(rk);
+    if (keep) {
+      bk.record = std::move(out);
+      bk.flushed = true;
+    } else if (spilled) {
+      SubId newest = 0;
+      for (const auto& e : bk.entries) newest = std::max(newest, e.sub);
+      spilled->emplace_back(rk, newest);
+    }
+  }
+  if (keep) {
+    tb->flushed = true;
+  } else {
+    tb->keys.clear();
+    buffered_bytes_.fetch_sub(tb->bytes, std::memory_order_relaxed);
+    tb->bytes = 0;
+    tb->spilled = true;
+  }
+}
+
+bool MvccStore::drop_buffer(TxnId txn) {
+  std::lock_guard g(buf_mu_);
+  auto it = buffers_.find(txn);
+  if (it == buffers_.end()) return false;
+  const TxnBuffer& tb = it->second;
+  bool stored = tb.flushed || tb.spilled || tb.unbuffered;
+  buffered_bytes_.fetch_sub(tb.bytes, std::memory_order_relaxed);
+  buffers_.erase(it);
+  return stored;
+}
+
+bool MvccStore::rollback_buffer(TxnId txn, SubId first) {
+  TxnBuffer* tb = buffer(txn, false);
+  if (!tb) return false;
+  if (!tb->flushed) {
+    for (auto it = tb->keys.begin(); it != tb->keys.end();) {
+      auto& entries = it->second.entries;
+      std::erase_if(entries, [first](const OwnedIntentEntry& e) { return e.sub >= first; });
+      it = entries.empty() ? tb->keys.erase(it) : std::next(it);
+    }
+  }
+  return tb->flushed || tb->spilled || tb->unbuffered;
+}
+
+void MvccStore::note_created(const std::vector<std::string>& rks) {
+  for (const auto& rk : rks) note_created(rk);
 }
 
 void MvccStore::resolve_abort(TxnId txn, const std::vector<std::string>& rks,

@@ -37,6 +37,23 @@
 // dirty every scan watching that key; a scan registers its watch BEFORE it opens its
 // iterator and claims a range only if its watch stayed clean, so a record created after the
 // iterator's snapshot (which the scan could not see) never ends up inside a claimed range.
+// The write buffer. Most transactions' intents never need to be seen by anybody else before
+// they commit: a row is written only under its NoKeyUpdate/Update lock, so no other writer
+// touches it, and plain readers ignore uncommitted intents anyway. So buffer_intent() keeps a
+// transaction's intents in memory, per transaction, where only that transaction's own reads
+// (get, scan, latest with its TxnId) see them, merged with the stored records. They reach
+// storage in one batch: flush_buffer() at prepare / in the commit record's synced batch (as
+// intent records, so recovery works unchanged), and resolution then works from the buffer
+// instead of reading every record again. A write of a SERIALIZABLE transaction is not
+// buffered (write_intent() at once): concurrent serializable readers must see the intent to
+// report the rw-conflict (PostgreSQL's conflict-out). A buffer past kBufferLimit bytes, or
+// one that grows the partition's buffers past kPartitionBufferBudget, spills: its intents are
+// written out as intent records and the memory is freed; later writes buffer again, except
+// of keys already spilled (their intent is in storage: write_intent() updates it there). A buffered
+// record is created in storage only by its flush, which reports it to the known-empty ranges then
+// (note_created()). Buffers are touched only by their own transaction's fiber; buf_mu_ guards the
+// map of them.
+//
 // Thread-safe (see above). Never suspends.
 #pragma once
 
@@ -48,6 +65,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <rocksdb/write_batch.h>
@@ -66,6 +84,19 @@ using partition_api::ScanRequest;
 
 // A cursor reports the dead records it steps over in batches of at most this many.
 inline constexpr size_t kPruneBatch = 128;
+// Bytes of buffered intents per transaction and partition before its buffer spills, and of
+// all transactions' buffers in one partition before the writer that adds to them spills.
+inline constexpr size_t kBufferLimit = 32 << 20;
+inline constexpr size_t kPartitionBufferBudget = 128 << 20;
+
+// One buffered intent entry (record.h's IntentEntry, owning its value).
+struct OwnedIntentEntry {
+  SubId sub = 0;
+  CommandId cid = 0;
+  bool deleted = false;
+  std::string value;
+};
+using OwnedIntent = std::vector<OwnedIntentEntry>;  // oldest first
 
 // True when `r` is dead at GC horizon h (see the top of this file). Intents of earlier boots
 // (TxnId < dead_below) are dead and do not count.
@@ -97,20 +128,71 @@ class MvccStore {
 
   std::string row_key(const KeySpace& space, std::string_view key) const;
 
+  // Reads see the view's own buffered intents (view.txn).
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
                                 const ReadView& view);
   std::unique_ptr<RowCursor> scan(const ScanRequest& req);
-  LatestState latest(const KeySpace& space, const std::string& key);
+  // own: the asking transaction; its buffered intent counts as an intent (intent_txn).
+  LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0);
+  // Added (issue 8): the newest committed version of several keys of one keyspace (any
+  // order), as latest(space, key).newest each, through one storage iterator stepping from
+  // key to key in key order instead of a point lookup each (a bulk FOR UPDATE checks a
+  // batch of rows, mostly neighbours, at once).
+  std::vector<partition_api::Version> latest_versions(const KeySpace& space,
+                                                      const std::vector<std::string_view>& keys);
+  // Added (issue 8): a commit timestamp at or above that of every transaction whose writes
+  // to `space` this store has resolved (resolve_commit, before the write is applied and the
+  // writer's locks go). A row of `space` read at a snapshot with read_ts >= this, and locked
+  // in a mode that conflicts with a writer's lock, still has the newest committed version the
+  // read saw: any later writer would still hold its lock. Conservative: keyspaces share 256
+  // slots by hash.
+  Timestamp last_resolved_commit(const KeySpace& space) const {
+    return resolved_at_[resolved_slot(space.table_id, space.index_id)].load(
+        std::memory_order_acquire);
+  }
+
+  // ---- the write buffer (see the top of this file) ----
+  enum class BufferResult : uint8_t {
+    kBuffered,   // kept in memory
+    kSpillNow,   // kept, and the buffer is over its limit: the caller spills it now
+    kUnbuffered  // not kept (the buffer was flushed by prepare): write it with write_intent()
+  };
+  // REQUIRES: txn holds the row's write lock.
+  // new_key: no version of rk was ever stored (flush and resolution need not read one).
+  BufferResult buffer_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
+                             const std::optional<std::string>& value, bool new_key = false);
+  // Adds txn's buffered intents to `batch` as intent records (read-modify-write of each
+  // stored record) and appends to *created the keys whose records the batch creates (pass
+  // them to note_created() once the batch is written). keep: the buffer stays, marked
+  // flushed, for resolution (prepare); otherwise it is freed and every later write of txn in
+  // this partition goes to storage (spill). Idempotent for a flushed buffer.
+  // spilled (keep false): the keys flushed, each with the newest subtransaction that wrote it.
+  void flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
+                    std::vector<std::string>* created,
+                    std::vector<std::pair<std::string, SubId>>* spilled = nullptr);
+  // The keys in txn's buffer, in key order; whether txn has one.
+  std::vector<std::string> buffered_keys(TxnId txn);
+  bool has_buffer(TxnId txn) { return buffer(txn, false) != nullptr; }
+  // Forgets txn's buffer. Returns true when any of txn's intents may be in storage (the
+  // buffer was flushed or spilled, or txn wrote unbuffered): then resolve_abort() has work.
+  bool drop_buffer(TxnId txn);
+  // Removes buffered entries of subtransactions >= first. Returns true when any of txn's
+  // intents may be in storage (see drop_buffer()).
+  bool rollback_buffer(TxnId txn, SubId first);
+  // Reports records created by a written batch (see known-empty ranges).
+  void note_created(const std::vector<std::string>& rks);
 
   // Writes an intent of txn on row key rk (a row_key()). REQUIRES: txn holds the row's
   // write lock. Drops a dead intent of another transaction found there.
   void write_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                     const std::optional<std::string>& value);
-  // Adds to `batch` the resolution of txn's intents on the given row keys at commit_ts
-  // (the previous committed version moves to history; history no snapshot needs is
-  // deleted). Keys without an intent of txn are skipped (idempotent).
+  // Adds to `batch` the resolution at commit_ts of txn's intents in its buffer and on the
+  // given row keys of storage intents (the previous committed version moves to history;
+  // history no snapshot needs is deleted). Keys without an intent of txn are skipped
+  // (idempotent). Buffered keys resolve from the buffer (flushed: no read; else the stored
+  // record is read and *created gets the keys the batch creates); the buffer is freed.
   void resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
-                      rocksdb::WriteBatch& batch);
+                      rocksdb::WriteBatch& batch, std::vector<std::string>* created = nullptr);
   // Adds to `batch` the removal of txn's intents on the keys.
   void resolve_abort(TxnId txn, const std::vector<std::string>& rks, rocksdb::WriteBatch& batch);
   // Removes intent entries of subtransactions >= first on the keys; writes kWal.
@@ -121,14 +203,26 @@ class MvccStore {
   // visible and `dead_ts` is given, it is set to the commit ts of the record's deletion if
   // the record is a pruning candidate (newest committed version a deletion at or below the
   // view's read ts, no live intent), else 0.
+  // own: the view's buffered intent on rk, attached to the record as its intent; with
+  // exists=false there is no stored record (buf is ignored).
   bool read_visible(const std::string& rk, std::string& buf, const ReadView& view, RowVersion* out,
-                    Timestamp* dead_ts = nullptr);
+                    Timestamp* dead_ts = nullptr, const OwnedIntent* own = nullptr,
+                    bool exists = true);
+  // Copies of txn's unflushed buffered intents with lo <= rk < hi (hi "": unbounded), by key.
+  std::vector<std::pair<std::string, OwnedIntent>> buffered_range(TxnId txn, const std::string& lo,
+                                                                  const std::string& hi);
 
-  // Removes the record at rk and its history keys if it is dead at horizon h (re-read here).
-  // REQUIRES: h is at most the GC horizon; the caller excludes the row's lock holders (a
-  // lock holder may have acted on the record's state). Returns false if the record is not
-  // dead, is gone, or a writer of a key in the same stripe is busy (skipped, not waited for).
-  bool prune(const std::string& rk, Timestamp h);
+  // Removes, in one write, the records at rks (and their history keys) that are dead at
+  // horizon h (each re-read here); (*pruned)[i] tells whether rks[i] went. REQUIRES: h is at
+  // most the GC horizon; the caller excludes the rows' lock holders (a lock holder may have
+  // acted on a record's state). A record not dead, gone, or in a stripe a writer holds is
+  // skipped, not waited for. Returns how many went.
+  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned);
+  // One record (tests).
+  bool prune(const std::string& rk, Timestamp h) {
+    std::vector<bool> pruned;
+    return prune(std::vector<std::string>{rk}, h, &pruned) == 1;
+  }
   // Hands `rks` to the prune sink, if any; (*pruned)[i]: rks[i] was removed.
   void report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned);
 
@@ -149,12 +243,41 @@ class MvccStore {
 
  private:
   // Serializes write_intent() and prune() on one record (keys hashed to stripes).
-  std::mutex& stripe(const std::string& rk) {
-    return stripes_[std::hash<std::string>{}(rk) % stripes_.size()];
+  size_t stripe_index(const std::string& rk) const {
+    return std::hash<std::string>{}(rk) % stripes_.size();
   }
+  std::mutex& stripe(const std::string& rk) { return stripes_[stripe_index(rk)]; }
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);
+  struct TxnBuffer;
+  // Whether the buffer, or all buffers of this partition, are past their limits.
+  bool over_limit(const TxnBuffer* tb);
+  // Adds tb's growth since it held bytes_before bytes to buffered_bytes_.
+  void account(const TxnBuffer* tb, size_t bytes_before);
+
+  struct BufferedKey {
+    OwnedIntent entries;
+    bool flushed = false;  // in storage as an intent record, `record` below
+    bool new_key = false;  // no version of the key was ever stored: nothing to read
+    std::string record;    // flushed: the record as written (intent included)
+  };
+  struct TxnBuffer {
+    std::map<std::string, BufferedKey> keys;  // by row key
+    size_t bytes = 0;
+    bool flushed = false;     // every key is in storage (prepare); kept for resolution
+    bool spilled = false;     // spilled once: some of txn's intents are in storage (the caller
+                              // writes a key spilled before through write_intent())
+    bool unbuffered = false;  // some write of txn went to storage directly
+  };
+  // txn's buffer (created when `create`), or nullptr. The map is guarded by buf_mu_; a
+  // buffer itself is used only by its own transaction's fiber (map nodes do not move).
+  TxnBuffer* buffer(TxnId txn, bool create);
+  // txn's unflushed buffered intent on rk, copied; nullopt if none.
+  std::optional<OwnedIntent> own_intent(TxnId txn, const std::string& rk);
+  // The intent record for rk: the stored record `stored` (exists: it is there) with its
+  // intent replaced by `own` (a dead intent of another transaction is dropped).
+  static void attach_intent(Record& r, TxnId txn, const OwnedIntent& own);
   void report_skipped(const Record& r, const Visibility& v, const ReadView& view, bool intent_dead);
 
   storage::Engine* engine_;
@@ -168,6 +291,14 @@ class MvccStore {
   std::map<std::string, std::string> empty_;  // lo -> hi: no record in [lo, hi); disjoint
   std::vector<ScanWatch*> watches_;           // scans under way
   partition_api::SsiConflictSink* ssi_sink_ = nullptr;
+  std::mutex buf_mu_;  // guards buffers_ (the map, not the buffers)
+  std::unordered_map<TxnId, TxnBuffer> buffers_;
+  // last_resolved_commit() per keyspace slot.
+  static size_t resolved_slot(uint32_t table, uint32_t index) {
+    return ((table * 0x9E3779B1u) ^ (index * 0x85EBCA6Bu)) >> 24;
+  }
+  std::array<std::atomic<Timestamp>, 256> resolved_at_{};
+  std::atomic<size_t> buffered_bytes_{0};  // the bytes of every buffer of this partition
 };
 
 }  // namespace hf::mvcc

@@ -1035,6 +1035,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
           e->name = "current_schema", e->type = {type_oid::kName, -1};
           break;
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_SESSION_USER:  // exec/privileges.h
+          e->name = "session_user", e->type = {type_oid::kName, -1};
+          break;
         default:
           e->name = "current_user", e->type = {type_oid::kName, -1};
           break;
@@ -1166,6 +1169,8 @@ std::string Binder::target_name(const PgQuery__Node* n) {
           return "session_user";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_USER:
           return "current_user";
+        case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_ROLE:
+          return "current_role";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_CATALOG:
           return "current_catalog";
         case PG_QUERY__SQLVALUE_FUNCTION_OP__SVFOP_CURRENT_SCHEMA:
@@ -2305,6 +2310,14 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+    // Roles and privileges (exec/role_stmts.cc).
+    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
       out.kind = BoundStatement::Kind::kUtility;
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);

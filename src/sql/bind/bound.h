@@ -103,7 +103,8 @@ struct WindowCall {
 // How a base table is read (chosen by the planner).
 enum class AccessKind : uint8_t {
   kFullScan,    // every row, merged across partitions in key order
-  kPointGet,    // all primary-key columns bound by equality: one get()
+  kPointGet,    // all primary-key columns bound by equality (the last may be an IN list):
+                // one get() per key
   kPkRange,     // a primary-key prefix bound (key), optionally a range (lo/hi) on the next
                 // primary-key column: one scan merged across partitions in key order
   kIndexEq,     // equality on every column of a secondary index (one partition)
@@ -120,6 +121,10 @@ struct TableAccess {
   ExprPtr lo, hi;
   bool lo_inclusive = true, hi_inclusive = true;
   bool reverse = false;  // scan in descending key order (ORDER BY ... DESC from the scan)
+  // kPointGet / kPkRange: the primary-key column after `key` equals one of these values (an
+  // IN list). The access reads one key (kPointGet) or key prefix (kPkRange) per distinct
+  // value, in key order; lo/hi are unset. Empty: no list.
+  std::vector<ExprPtr> in_values;
 };
 
 // One item of FROM.

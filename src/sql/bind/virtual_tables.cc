@@ -23,6 +23,11 @@ struct Def {
 
 const std::vector<Def>& defs() {
   using namespace type_oid;
+  // pg_user and pg_shadow have the same columns (pg_user shows no password).
+  static const std::vector<Col> user_columns = {
+      {"usename", kName},  {"usesysid", kOid},         {"usecreatedb", kBool},
+      {"usesuper", kBool}, {"userepl", kBool},         {"usebypassrls", kBool},
+      {"passwd", kText},   {"valuntil", kTimestampTz}, {"useconfig", kTextArray}};
   static const std::vector<Def> d = {
       {"pg_catalog",
        "pg_class",
@@ -51,8 +56,11 @@ const std::vector<Def>& defs() {
         {"relreplident", kChar},
         {"relispartition", kBool},
         {"reloptions", kTextArray},
-        {"relpartbound", kText}}},
-      {"pg_catalog", "pg_namespace", {{"oid", kOid}, {"nspname", kName}, {"nspowner", kOid}}},
+        {"relpartbound", kText},
+        {"relacl", kTextArray}}},  // aclitem[] in PostgreSQL
+      {"pg_catalog",
+       "pg_namespace",
+       {{"oid", kOid}, {"nspname", kName}, {"nspowner", kOid}, {"nspacl", kTextArray}}},
       {"pg_catalog", "pg_am", {{"oid", kOid}, {"amname", kName}, {"amtype", kChar}}},
       {"pg_catalog",
        "pg_type",
@@ -84,7 +92,8 @@ const std::vector<Def>& defs() {
         {"attidentity", kChar},
         {"attgenerated", kChar},
         {"attcollation", kOid},
-        {"attstattarget", kInt4}}},
+        {"attstattarget", kInt4},
+        {"attacl", kTextArray}}},  // column privileges: none (aclitem[] in PostgreSQL)
       {"pg_catalog",
        "pg_index",
        {{"indexrelid", kOid},
@@ -143,12 +152,30 @@ const std::vector<Def>& defs() {
         {"rolcanlogin", kBool},
         {"rolreplication", kBool},
         {"rolconnlimit", kInt4},
+        {"rolpassword", kText},
         {"rolvaliduntil", kTimestampTz},
         {"rolbypassrls", kBool},
+        {"rolconfig", kTextArray},
         {"oid", kOid}}},
+      {"pg_catalog", "pg_user", user_columns},
+      {"pg_catalog", "pg_shadow", user_columns},
       {"pg_catalog",
-       "pg_user",
-       {{"usename", kName}, {"usesysid", kOid}, {"usecreatedb", kBool}, {"usesuper", kBool}}},
+       "pg_authid",
+       {{"oid", kOid},
+        {"rolname", kName},
+        {"rolsuper", kBool},
+        {"rolinherit", kBool},
+        {"rolcreaterole", kBool},
+        {"rolcreatedb", kBool},
+        {"rolcanlogin", kBool},
+        {"rolreplication", kBool},
+        {"rolbypassrls", kBool},
+        {"rolconnlimit", kInt4},
+        {"rolpassword", kText},
+        {"rolvaliduntil", kTimestampTz}}},
+      {"pg_catalog",
+       "pg_auth_members",
+       {{"roleid", kOid}, {"member", kOid}, {"grantor", kOid}, {"admin_option", kBool}}},
       {"pg_catalog",
        "pg_stat_activity",
        {{"datid", kOid},

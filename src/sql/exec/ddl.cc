@@ -9,6 +9,8 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -122,6 +124,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       catalog::Sequence s;
       s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
       s.owner_table = t.oid;
+      s.owner = t.owner;
       Oid so = cx.catalog.create_sequence(s, &cx.txn);
       t.columns[col].sequence = so;
       t.columns[col].not_null = true;
@@ -212,6 +215,80 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
   }
 }
 
+// The storage parameters of CREATE TABLE / CREATE INDEX ... WITH (...). PostgreSQL's own
+// (fillfactor, autovacuum_*, toast.*, ...) are accepted and have no effect here;
+// holdfast.partition_key names the leading key columns that place a row or an index entry
+// (catalog.h, doc/placement.md) and sets *partition_columns. `key` holds the key's column
+// positions (the primary key, or the index's columns; -1 for an expression), `key_what`
+// says what it is in messages.
+void apply_storage_parameters(PgQuery__Node** options, size_t n, const catalog::Table& t,
+                              const std::vector<int>& key, const std::string& key_what,
+                              bool is_index, uint32_t* partition_columns) {
+  static const char* const kTableParams[] = {
+      "fillfactor",      "parallel_workers",     "toast_tuple_target",         "user_catalog_table",
+      "vacuum_truncate", "vacuum_index_cleanup", "log_autovacuum_min_duration"};
+  static const char* const kIndexParams[] = {"fillfactor", "deduplicate_items"};
+  for (size_t i = 0; i < n; ++i) {
+    if (!options[i] || options[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM) continue;
+    const auto* d = options[i]->def_elem;
+    std::string ns = d->defnamespace ? d->defnamespace : "";
+    std::string name = d->defname ? d->defname : "";
+    if (ns == "holdfast" && name == "partition_key") {
+      // 'a, b' as a string, or a single bare column name (the grammar reads it as a type).
+      std::string text;
+      if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING)
+        text = d->arg->string->sval;
+      else if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_TYPE_NAME &&
+               d->arg->type_name->n_names == 1)
+        text = str_of(d->arg->type_name->names[0]);
+      else
+        fail(sqlstate::kInvalidParameterValue,
+             "invalid value for parameter \"holdfast.partition_key\"");
+      std::vector<std::string> names;
+      std::string cur;
+      for (char ch : text + ",") {
+        if (ch == ',') {
+          size_t a = cur.find_first_not_of(" \t\n"), b = cur.find_last_not_of(" \t\n");
+          if (a == std::string::npos)
+            fail(sqlstate::kInvalidParameterValue,
+                 "invalid value for parameter \"holdfast.partition_key\": \"" + text + "\"");
+          names.push_back(cur.substr(a, b - a + 1));
+          cur.clear();
+        } else {
+          cur.push_back(ch);
+        }
+      }
+      if (key.empty())
+        fail(sqlstate::kInvalidParameterValue,
+             "holdfast.partition_key requires a primary key on table \"" + t.name + "\"");
+      std::string key_text;
+      for (size_t k = 0; k < key.size(); ++k)
+        key_text += (k ? ", " : "") + (key[k] >= 0 ? t.columns[key[k]].name : "expression");
+      for (size_t k = 0; k < names.size(); ++k) {
+        int c = t.find_column(names[k]);
+        if (c < 0)
+          fail(sqlstate::kUndefinedColumn,
+               "column \"" + names[k] + "\" named in holdfast.partition_key does not exist");
+        if (k >= key.size() || key[k] != c) {
+          Error e;
+          e.sqlstate = sqlstate::kInvalidParameterValue;
+          e.message = "holdfast.partition_key must be a leading prefix of the " + key_what;
+          e.detail = "The " + key_what + " is (" + key_text + ").";
+          throw SqlError(std::move(e));
+        }
+      }
+      *partition_columns = static_cast<uint32_t>(names.size());
+      continue;
+    }
+    if (!ns.empty() && ns != "toast")
+      fail(sqlstate::kInvalidParameterValue, "unrecognized parameter namespace \"" + ns + "\"");
+    bool known = ns == "toast" || (!is_index && name.rfind("autovacuum_", 0) == 0);
+    for (const char* p : kTableParams) known |= !is_index && name == p;
+    for (const char* p : kIndexParams) known |= is_index && name == p;
+    if (!known) fail(sqlstate::kInvalidParameterValue, "unrecognized parameter \"" + name + "\"");
+  }
+}
+
 catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuery__ColumnDef* cd,
                                 bool* serial, std::string* serial_kind) {
   catalog::Column col;
@@ -248,6 +325,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   if (s->n_inh_relations > 0)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
   std::string name = s->relation->relname;
+  require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
   if (cx.catalog.relation_exists(name)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
@@ -258,6 +336,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   catalog::Table t;
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
+  t.owner = current_user(cx);
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
@@ -274,6 +353,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
         catalog::Sequence sq;
         sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
         sq.owner_table = t.oid;
+        sq.owner = t.owner;
         if (t.columns[col].type.oid == type_oid::kInt4) sq.max_value = INT32_MAX;
         if (t.columns[col].type.oid == type_oid::kInt2) sq.max_value = INT16_MAX;
         t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
@@ -293,10 +373,13 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
   for (auto& [c, col] : deferred)
     if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
+  apply_storage_parameters(s->options, s->n_options, t, t.primary_key, "primary key", false,
+                           &t.partition_columns);
   if (t.primary_key.empty()) {
     catalog::Sequence sq;
     sq.name = "hf_rowid_" + std::to_string(t.oid);
     sq.owner_table = t.oid;
+    sq.owner = t.owner;
     t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
   }
   // validate stored expressions now (types, names)
@@ -311,36 +394,33 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
 // indexes. Rows are moved inside the caller's transaction.
 void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecContext& cx,
                    const std::function<Row(const Row&)>& transform) {
-  std::vector<StoredRow> rows;
-  scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
-    rows.push_back(std::move(r));
-    return true;
-  });
+  // Rows stream from the old keyspace into the new one (never all in memory): `to` has its own
+  // storage id, and our writes are invisible to this statement's scan anyway.
   Writer w(to, cx);
   std::vector<bind::ExprPtr> no_checks;
+  auto next_row = [&](StoredRow& r) {
+    Row nr = transform ? transform(r.row) : std::move(r.row);
+    nr.resize(to.columns.size());
+    w.check_row(nr, no_checks);
+    return nr;
+  };
   if (!to.indexes.empty() || !to.foreign_keys.empty()) {
-    for (auto& r : rows) {
-      Row nr = transform ? transform(r.row) : r.row;
-      nr.resize(to.columns.size());
-      w.check_row(nr, no_checks);
-      w.insert(nr, -3, nullptr);
-    }
+    scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+      w.insert(next_row(r), -3, nullptr);
+      return true;
+    });
     return;
   }
   // Bulk path (ALTER TABLE ... ADD PRIMARY KEY on pgbench's tables): `to` lives in a new
   // keyspace nobody else can reach (ALTER holds the table's AccessExclusiveLock), so a key is
   // taken only if this rewrite wrote it already: duplicates are found in memory instead of
-  // by two storage reads per row. Each row is still locked before its write (the partition's
-  // write contract); existing rows passed their foreign keys already (there are none here).
+  // by two storage reads per row, and its keys need no row locks (Partition::write: nobody
+  // else can reach them); existing rows passed their foreign keys already (there are none).
   auto space = row_space(to);
   auto col_types = column_types(to);
   std::unordered_set<std::string> seen;
-  if (!to.primary_key.empty()) seen.reserve(rows.size());
-  for (auto& r : rows) {
-    Row nr = transform ? transform(r.row) : r.row;
-    r.row.clear();
-    nr.resize(to.columns.size());
-    w.check_row(nr, no_checks);
+  scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    Row nr = next_row(r);
     std::string key;
     if (to.primary_key.empty()) {
       types::encode_key(key, Datum(cx.catalog.nextval(to.rowid_sequence)), type_oid::kInt8);
@@ -362,13 +442,11 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
         throw SqlError(std::move(e));
       }
     }
-    auto lk =
-        cx.txn.lock(space, key, key, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
-    if (lk.outcome != coord::LockOutcome::kGranted &&
-        lk.outcome != coord::LockOutcome::kVersionMismatch)
-      throw_lock_failure(lk.outcome, to, cx);
-    cx.txn.write(space, key, key, types::encode_row(nr, col_types));
-  }
+    // No row lock, and no older version to look for: see above.
+    cx.txn.write(space, row_routing(to, key), key, types::encode_row(nr, col_types),
+                 /*new_key=*/true);
+    return true;
+  });
 }
 
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
@@ -390,6 +468,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, "table \"" + name + "\" does not exist");
         }
+        require_owner(cx, t->owner, "table", name);
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
           // A dependent table dropped by the same statement does not block (DROP TABLE a, b).
@@ -435,6 +514,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedObject, "index \"" + name + "\" does not exist");
         }
+        require_owner(cx, t->owner, "index", name);
         const catalog::Index* idx = t->find_index(name);
         if (!idx || idx->constraint) {
           Error e;
@@ -488,6 +568,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, "sequence \"" + name + "\" does not exist");
         }
+        require_owner(cx, sq->owner, "sequence", name);
         cx.catalog.drop_sequence(sq->oid, &cx.txn);
         break;
       }
@@ -504,14 +585,15 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
   coord::KeySpace ispace{t.storage_id, idx.id};
   scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
     bool has_null = false;
-    std::string ik = w.index_key(index_pos, r.row, &has_null);
+    std::string routing;
+    std::string ik = w.index_key(index_pos, r.row, &has_null, &routing);
     std::string full = idx.unique && !has_null ? ik : ik + r.key;
-    auto lk =
-        cx.txn.lock(ispace, ik, full, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
+    auto lk = cx.txn.lock(ispace, routing, full, coord::LockStrength::kUpdate, lock_wait(cx),
+                          std::nullopt);
     if (lk.outcome != coord::LockOutcome::kGranted &&
         lk.outcome != coord::LockOutcome::kVersionMismatch)
       throw_lock_failure(lk.outcome, t, cx);
-    if (idx.unique && !has_null && cx.txn.get(ispace, ik, ik)) {
+    if (idx.unique && !has_null && cx.txn.get(ispace, routing, ik)) {
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "could not create unique index \"" + idx.name + "\"";
@@ -528,7 +610,7 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
       }
       throw SqlError(std::move(e));
     }
-    cx.txn.write(ispace, ik, full, idx.unique && !has_null ? r.key : std::string());
+    cx.txn.write(ispace, routing, full, idx.unique && !has_null ? r.key : std::string());
     return true;
   });
 }
@@ -538,6 +620,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  require_owner(cx, tp->owner, "table", tp->name);
   catalog::Table t = *tp;
   catalog::Index idx;
   idx.unique = s->unique;
@@ -580,6 +663,8 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
     idx.name = unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"));
     if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx");
   }
+  apply_storage_parameters(s->options, s->n_options, t, idx.columns, "index key", true,
+                           &idx.partition_columns);
   idx.id = t.next_index_id++;
   idx.oid = cx.catalog.allocate_oid();
   t.indexes.push_back(idx);
@@ -599,6 +684,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
   }
+  require_owner(cx, tp->owner, "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
     auto cur = cx.catalog.table_by_oid(tp->oid);
@@ -624,6 +710,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           catalog::Sequence sq;
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
           sq.owner_table = t.oid;
+          sq.owner = t.owner;
           t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
           t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
           t.columns[col].not_null = true;
@@ -706,6 +793,9 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         cx.catalog.replace_table(std::move(t), &cx.txn);
         break;
       }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:  // exec/role_stmts.cc
+        cx.catalog.replace_table(with_new_owner(t, cmd->newowner, cx), &cx.txn);
+        break;
       default:
         fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
     }
@@ -720,6 +810,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
+    require_table_privileges(cx, *t, catalog::acl::kTruncate);
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
     cx.catalog.replace_table(std::move(nt), &cx.txn);
@@ -750,6 +841,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;
+      require_public_schema(cx, catalog::acl::kCreate, s->sequence->location);
       if (cx.catalog.relation_exists(name)) {
         if (s->if_not_exists) {
           notice(cx, sqlstate::kDuplicateTable,
@@ -760,6 +852,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       }
       catalog::Sequence sq;
       sq.name = name;
+      sq.owner = current_user(cx);
       for (size_t i = 0; i < s->n_options; ++i) {
         const auto* d = s->options[i]->def_elem;
         std::string opt = d->defname;
@@ -786,7 +879,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return "CREATE SEQUENCE";
     }
     default:
-      fail(sqlstate::kFeatureNotSupported, "statement is not supported");
+      // Roles and privileges (exec/role_stmts.cc), which refuses anything else with 0A000.
+      return run_role_statement(node, cx);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
@@ -377,11 +378,11 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     return Datum(
         std::string("PostgreSQL 15.18 (holdfast 0.1.0) on x86_64-pc-linux-gnu, compiled by gcc"));
   if (n == "pg_backend_pid") return Datum(int64_t{s.backend_pid()});
-  if (n == "current_database" || n == "current_user" || n == "session_user" ||
-      n == "pg_get_userbyid") {
+  // current_user, session_user, pg_get_userbyid, has_table_privilege, ... (exec/privileges.h)
+  if (auto v = role_function(n, args, e.arg_types, cx)) return std::move(*v);
+  if (n == "current_database") {
     auto info = s.registry().find(s.backend_pid());
-    if (n == "current_database") return Datum(info ? info->database : std::string("postgres"));
-    return Datum(info && !info->user.empty() ? info->user : std::string("postgres"));
+    return Datum(info ? info->database : std::string("postgres"));
   }
   if (n == "current_schema") return Datum(std::string("public"));
   if (n == "current_schemas") {
@@ -399,6 +400,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
       seq = sq->oid;
     }
+    check_sequence_privilege(cx, seq, n);  // exec/privileges.h
     int32_t pid = s.backend_pid();
     if (n == "nextval") {
       int64_t v = cx.catalog.nextval(seq);
@@ -462,8 +464,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     }
     return Datum(ok);
   }
-  if (n == "pg_table_is_visible" || n == "pg_type_is_visible" || n == "has_table_privilege" ||
-      n == "has_schema_privilege" || n == "has_database_privilege")
+  if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);
   if (n == "format_type") {

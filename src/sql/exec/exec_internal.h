@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -24,7 +25,7 @@ struct ExecContext {
   const std::vector<Datum>* window_values = nullptr;  // current row's window results
   // Keys this statement wrote (true) or deleted (false): its own writes are invisible to its
   // reads (same command id), yet uniqueness must see them.
-  std::map<std::string, bool> stmt_keys;
+  std::unordered_map<std::string, bool> stmt_keys;
   // `WAIT n`: row-lock waits of this statement end by this time (55P03 lock timeout).
   runtime::Deadline wait_deadline = runtime::Deadline::max();
   // RETURNING rows of the statement's data-modifying WITH queries, by index.
@@ -103,8 +104,9 @@ struct Writer {
   ExecContext& cx;
   std::vector<bind::ExprPtr> index_exprs;  // flattened expression keys of expression indexes
   explicit Writer(const catalog::Table& t, ExecContext& c);
-  // Index key of row for index i (nullopt: contains NULL and the index is unique → no conflict).
-  std::string index_key(size_t i, const Row& row, bool* has_null);
+  // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
+  // the entry apart per row). *routing (if given): the entry's routing key (placement.h).
+  std::string index_key(size_t i, const Row& row, bool* has_null, std::string* routing = nullptr);
   // "Key (a, lower(b))=(1, x)": index i's key of row, for a unique violation's DETAIL.
   std::string index_key_text(size_t i, const Row& row);
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
@@ -138,6 +140,7 @@ struct Writer {
   void act_on_referencing_rows(const Referencing& r, const Gone& g, bool no_action);
   std::optional<std::vector<Referencing>> referencing_;
   std::vector<Gone> gone_;
+  bool has_unique_index_ = false;
 };
 
 // DDL (exec/ddl.cc).

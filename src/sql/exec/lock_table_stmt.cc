@@ -2,6 +2,7 @@
 // locking.h).
 #include "common/error.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/privileges.h"
 
 namespace hf::sql::exec {
 
@@ -97,6 +98,7 @@ std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
     if (!t)
       throw SqlError(sqlstate::kUndefinedTable,
                      "relation \"" + std::string(rv->relname) + "\" does not exist");
+    check_lock_table_privilege(cx, *t, mode);  // before waiting for the lock, as PostgreSQL
     auto wait = lock_wait(cx, s->nowait ? coord::WaitPolicy::kNoWait : coord::WaitPolicy::kBlock);
     if (!cx.txn.lock_table(t->oid, mode, wait))
       throw SqlError(sqlstate::kLockNotAvailable,

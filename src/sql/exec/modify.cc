@@ -7,6 +7,8 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
@@ -42,7 +44,13 @@ std::string key_text(const catalog::Table& t, const std::vector<int>& cols, cons
 // Whether a key exists for uniqueness purposes: visible to us (own writes included) or
 // committed by anyone, after we hold the key's lock.
 std::string stmt_key(const coord::KeySpace& space, const std::string& key) {
-  return std::to_string(space.table_id) + "/" + std::to_string(space.index_id) + "/" + key;
+  std::string k(8 + key.size(), '\0');
+  for (int i = 0; i < 4; ++i) {
+    k[i] = static_cast<char>(space.table_id >> (24 - 8 * i));
+    k[4 + i] = static_cast<char>(space.index_id >> (24 - 8 * i));
+  }
+  k.replace(8, key.size(), key);
+  return k;
 }
 
 void note_write(ExecContext& cx, const coord::KeySpace& space, const std::string& key, bool live) {
@@ -99,16 +107,18 @@ void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& s
 }  // namespace
 
 Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
-  for (const auto& idx : t.indexes)
+  for (const auto& idx : t.indexes) {
+    has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
       index_exprs.push_back(bind_table_expr(cx.catalog, t, e, nullptr));
+  }
 }
 
-std::string Writer::index_key(size_t i, const Row& row, bool* has_null) {
+std::string Writer::index_key(size_t i, const Row& row, bool* has_null, std::string* routing) {
   size_t expr_base = 0;
   for (size_t k = 0; k < i; ++k) expr_base += table.indexes[k].exprs.size();
   const auto& idx = table.indexes[i];
-  std::string key;
+  KeyBuilder key(idx.placement_width());
   *has_null = false;
   size_t ei = 0;
   for (int c : idx.columns) {
@@ -123,9 +133,10 @@ std::string Writer::index_key(size_t i, const Row& row, bool* has_null) {
       t = e.type.oid;
     }
     *has_null |= v.is_null();
-    types::encode_key(key, v, t);
+    key.add(v, t);
   }
-  return key;
+  if (routing) *routing = key.routing();
+  return std::move(key.mutable_key());
 }
 
 std::string Writer::index_key_text(size_t i, const Row& row) {
@@ -218,15 +229,17 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
     if (!target) continue;
     const auto& key_cols =
         target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
-    std::string key;
+    KeyBuilder kb(target->index_pos < 0 ? parent->placement_width()
+                                        : parent->indexes[target->index_pos].placement_width());
     for (size_t k = 0; k < key_cols.size(); ++k)
-      types::encode_key(key, row[fk.columns[target->order[k]]],
-                        parent->columns[key_cols[k]].type.oid);
+      kb.add(row[fk.columns[target->order[k]]], parent->columns[key_cols[k]].type.oid);
+    const std::string& key = kb.key();
+    const std::string routing = kb.routing();
     auto space = row_space(*parent);
     // PostgreSQL locks the referenced row FOR KEY SHARE.
     auto lock_parent = [&](const std::string& row_key) {
-      auto r = cx.txn.lock(space, row_key, row_key, coord::LockStrength::kKeyShare, lock_wait(cx),
-                           std::nullopt);
+      auto r = cx.txn.lock(space, row_routing(*parent, row_key), row_key,
+                           coord::LockStrength::kKeyShare, lock_wait(cx), std::nullopt);
       if (r.outcome != coord::LockOutcome::kGranted &&
           r.outcome != coord::LockOutcome::kVersionMismatch)
         throw_lock_failure(r.outcome, *parent, cx);
@@ -234,22 +247,22 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
     bool present = false;
     if (target->index_pos < 0) {
       lock_parent(key);
-      present = key_taken(cx, space, key, key, nullptr);
+      present = key_taken(cx, space, routing, key, nullptr);
     } else {
       // A unique index: its entry names the row; lock that row, then make sure the entry
       // still names it (the row may have been deleted or its key changed meanwhile).
       coord::KeySpace ispace{parent->storage_id, parent->indexes[target->index_pos].id};
       std::optional<std::string> row_key;
-      if (key_taken(cx, ispace, key, key, &row_key) && row_key) {
+      if (key_taken(cx, ispace, routing, key, &row_key) && row_key) {
         for (int attempt = 0; attempt < 16 && !present; ++attempt) {
           lock_parent(*row_key);
           std::optional<std::string> now;
-          if (!key_taken(cx, ispace, key, key, &now) || !now) break;
+          if (!key_taken(cx, ispace, routing, key, &now) || !now) break;
           if (*now != *row_key) {
             row_key = now;
             continue;
           }
-          present = key_taken(cx, space, *row_key, *row_key, nullptr);
+          present = key_taken(cx, space, row_routing(*parent, *row_key), *row_key, nullptr);
           if (!present) break;
         }
       }
@@ -387,7 +400,8 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
         strength = !after || changes_key(*child, r, *after) ? coord::LockStrength::kUpdate
                                                             : coord::LockStrength::kNoKeyUpdate;
       }
-      auto lr = cx.txn.lock(space, rv->key, rv->key, strength, lock_wait(cx), seen);
+      auto lr =
+          cx.txn.lock(space, row_routing(*child, rv->key), rv->key, strength, lock_wait(cx), seen);
       if (lr.outcome == coord::LockOutcome::kVersionMismatch) {
         if (acts && cx.txn.isolation() != coord::Isolation::kReadCommitted)
           throw SqlError(sqlstate::kSerializationFailure,
@@ -440,21 +454,24 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
 
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
   auto space = row_space(table);
-  std::string key;
+  std::string key, routing;
   if (table.primary_key.empty()) {
+    // A fresh row id from the table's sequence: no other transaction can know this key
+    // before we commit, so it needs no lock (Partition::write's second precondition).
     types::encode_key(key, Datum(cx.catalog.nextval(table.rowid_sequence)), type_oid::kInt8);
-    lock_key(cx, table, space, key, key);
+    routing = key;
   } else {
     key = encode_pk(table, row);
-    lock_key(cx, table, space, key, key);
+    routing = row_routing(table, key);
+    lock_key(cx, table, space, routing, key);
     bool invisible = false;
-    if (key_taken(cx, space, key, key, nullptr, &invisible)) {
+    if (key_taken(cx, space, routing, key, nullptr, &invisible)) {
       if (on_conflict_index == -1 || on_conflict_index == -2) {
         check_conflict_visible(cx, invisible);
         if (conflict_key) *conflict_key = key;
         return false;
       }
-      cx.txn.check_write_conflict(space, key, key);  // SSI: 40001 before 23505
+      cx.txn.check_write_conflict(space, routing, key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -468,40 +485,44 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
     bool has_null = false;
-    std::string ik = index_key(i, row, &has_null);
+    std::string ir;
+    std::string ik = index_key(i, row, &has_null, &ir);
     coord::KeySpace ispace{table.storage_id, idx.id};
     if (idx.unique && !has_null) {
-      lock_key(cx, table, ispace, ik, ik);
+      lock_key(cx, table, ispace, ir, ik);
       std::optional<std::string> existing;
       bool invisible = false;
-      if (key_taken(cx, ispace, ik, ik, &existing, &invisible)) {
+      if (key_taken(cx, ispace, ir, ik, &existing, &invisible)) {
         if (on_conflict_index == static_cast<int>(i) || on_conflict_index == -2) {
           check_conflict_visible(cx, invisible);
           if (conflict_key && existing) *conflict_key = *existing;
           return false;
         }
-        cx.txn.check_write_conflict(ispace, ik, ik);  // SSI: 40001 before 23505
+        cx.txn.check_write_conflict(ispace, ir, ik);  // SSI: 40001 before 23505
         Error e;
         e.sqlstate = sqlstate::kUniqueViolation;
         e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
         e.detail = index_key_text(i, row) + " already exists.";
         throw SqlError(std::move(e));
       }
-      entries.push_back({ispace, {ik, ik}});
+      entries.push_back({ispace, {ir, ik}});
       values.push_back(key);
     } else {
       std::string full = ik + key;
-      lock_key(cx, table, ispace, ik, full);
-      entries.push_back({ispace, {ik, full}});
+      // The entry ends with the row's key: locked above, or a fresh row id nobody knows.
+      if (!table.primary_key.empty()) lock_key(cx, table, ispace, ir, full);
+      entries.push_back({ispace, {ir, full}});
       values.push_back("");
     }
   }
   check_foreign_keys(row, nullptr);
-  cx.txn.write(space, key, key, types::encode_row(row, column_types(table)));
-  note_write(cx, space, key, true);
+  cx.txn.write(space, routing, key, types::encode_row(row, column_types(table)));
+  // Only keys a uniqueness check can look up are noted: a primary key, a unique index's
+  // entry, and a row id that a unique index entry names (ON CONFLICT's "second time" check).
+  if (!table.primary_key.empty() || has_unique_index_) note_write(cx, space, key, true);
   for (size_t i = 0; i < entries.size(); ++i) {
     cx.txn.write(entries[i].first, entries[i].second.first, entries[i].second.second, values[i]);
-    note_write(cx, entries[i].first, entries[i].second.second, true);
+    if (!values[i].empty()) note_write(cx, entries[i].first, entries[i].second.second, true);
   }
   return true;
 }
@@ -509,10 +530,12 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
 void Writer::update(const Row& old_row, const std::string& old_key, const Row& new_row) {
   auto space = row_space(table);
   std::string new_key = table.primary_key.empty() ? old_key : encode_pk(table, new_row);
+  const std::string old_routing = row_routing(table, old_key);
+  const std::string new_routing = new_key == old_key ? old_routing : row_routing(table, new_key);
   if (new_key != old_key) {
-    lock_key(cx, table, space, new_key, new_key);
-    if (key_taken(cx, space, new_key, new_key, nullptr)) {
-      cx.txn.check_write_conflict(space, new_key, new_key);  // SSI: 40001 before 23505
+    lock_key(cx, table, space, new_routing, new_key);
+    if (key_taken(cx, space, new_routing, new_key, nullptr)) {
+      cx.txn.check_write_conflict(space, new_routing, new_key);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
@@ -523,42 +546,43 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
     bool old_null = false, new_null = false;
-    std::string ok = index_key(i, old_row, &old_null);
-    std::string nk = index_key(i, new_row, &new_null);
+    std::string o_routing, n_routing;
+    std::string ok = index_key(i, old_row, &old_null, &o_routing);
+    std::string nk = index_key(i, new_row, &new_null, &n_routing);
     bool unique_layout_old = idx.unique && !old_null;
     bool unique_layout_new = idx.unique && !new_null;
     std::string old_full = unique_layout_old ? ok : ok + old_key;
     std::string new_full = unique_layout_new ? nk : nk + new_key;
     if (old_full == new_full && unique_layout_old == unique_layout_new) {
       if (unique_layout_new && new_key != old_key)
-        cx.txn.write({table.storage_id, idx.id}, nk, nk, new_key);
+        cx.txn.write({table.storage_id, idx.id}, n_routing, nk, new_key);
       continue;
     }
     coord::KeySpace ispace{table.storage_id, idx.id};
-    lock_key(cx, table, ispace, ok, old_full);
-    cx.txn.write(ispace, ok, old_full, std::nullopt);
-    lock_key(cx, table, ispace, nk, new_full);
-    if (unique_layout_new && key_taken(cx, ispace, nk, nk, nullptr)) {
-      cx.txn.check_write_conflict(ispace, nk, nk);  // SSI: 40001 before 23505
+    lock_key(cx, table, ispace, o_routing, old_full);
+    cx.txn.write(ispace, o_routing, old_full, std::nullopt);
+    lock_key(cx, table, ispace, n_routing, new_full);
+    if (unique_layout_new && key_taken(cx, ispace, n_routing, nk, nullptr)) {
+      cx.txn.check_write_conflict(ispace, n_routing, nk);  // SSI: 40001 before 23505
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
       e.detail = index_key_text(i, new_row) + " already exists.";
       throw SqlError(std::move(e));
     }
-    cx.txn.write(ispace, nk, new_full, unique_layout_new ? new_key : std::string());
+    cx.txn.write(ispace, n_routing, new_full, unique_layout_new ? new_key : std::string());
     note_write(cx, ispace, old_full, false);
     note_write(cx, ispace, new_full, true);
   }
   check_foreign_keys(new_row, &old_row);
   note_key_gone(old_row, &new_row);
   if (new_key != old_key) {
-    cx.txn.write(space, old_key, old_key, std::nullopt);
+    cx.txn.write(space, old_routing, old_key, std::nullopt);
     note_write(cx, space, old_key, false);
     // The update chain across the key change (exec_internal.h, forward_space).
-    cx.txn.write(forward_space(table), old_key, old_key, new_key);
+    cx.txn.write(forward_space(table), old_routing, old_key, new_key);
   }
-  cx.txn.write(space, new_key, new_key, types::encode_row(new_row, column_types(table)));
+  cx.txn.write(space, new_routing, new_key, types::encode_row(new_row, column_types(table)));
   note_write(cx, space, new_key, true);
 }
 
@@ -567,14 +591,15 @@ void Writer::remove(const Row& old_row, const std::string& key) {
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
     bool has_null = false;
-    std::string ik = index_key(i, old_row, &has_null);
+    std::string ir;
+    std::string ik = index_key(i, old_row, &has_null, &ir);
     std::string full = idx.unique && !has_null ? ik : ik + key;
     coord::KeySpace ispace{table.storage_id, idx.id};
-    lock_key(cx, table, ispace, ik, full);
-    cx.txn.write(ispace, ik, full, std::nullopt);
+    lock_key(cx, table, ispace, ir, full);
+    cx.txn.write(ispace, ir, full, std::nullopt);
     note_write(cx, ispace, full, false);
   }
-  cx.txn.write(space, key, key, std::nullopt);
+  cx.txn.write(space, row_routing(table, key), key, std::nullopt);
   note_write(cx, space, key, false);
   note_key_gone(old_row, nullptr);
 }
@@ -621,7 +646,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         }
         // DO UPDATE: the conflicting row, locked (we hold the key lock), newest version.
         auto space = row_space(t);
-        auto lr = cx.txn.lock(space, existing_key, existing_key, coord::LockStrength::kUpdate,
+        const std::string routing = row_routing(t, existing_key);
+        auto lr = cx.txn.lock(space, routing, existing_key, coord::LockStrength::kUpdate,
                               lock_wait(cx), std::nullopt);
         if (lr.outcome != coord::LockOutcome::kGranted &&
             lr.outcome != coord::LockOutcome::kVersionMismatch)
@@ -630,8 +656,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         // newest committed one (or our own), whatever the snapshot sees; the WHERE and SET
         // read it. Above READ COMMITTED that version must be the one the snapshot sees.
         std::optional<std::string> cur;
-        auto newest = cx.txn.latest(space, existing_key, existing_key);
-        auto vis = cx.txn.get(space, existing_key, existing_key);
+        auto newest = cx.txn.latest(space, routing, existing_key);
+        auto vis = cx.txn.get(space, routing, existing_key);
         bool own = newest.intent_txn == cx.txn.id();
         if (own) {
           if (vis) cur = vis->value;
@@ -714,9 +740,10 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
   auto ts = column_types(t);
   int64_t n = 0;
   for (auto& c : cands) {
-    auto res = cx.txn.lock(space, c.key, c.key, strength_of(c.row), lock_wait(cx), c.seen);
+    const std::string routing = row_routing(t, c.key);
+    auto res = cx.txn.lock(space, routing, c.key, strength_of(c.row), lock_wait(cx), c.seen);
     if (res.outcome == coord::LockOutcome::kVersionMismatch) {
-      auto mine = cx.txn.latest(space, c.key, c.key);
+      auto mine = cx.txn.latest(space, routing, c.key);
       if (mine.intent_txn != cx.txn.id()) {
         if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
           throw SqlError(sqlstate::kSerializationFailure,
@@ -956,6 +983,8 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
                        std::chrono::duration_cast<runtime::Clock::duration>(
                            std::chrono::duration<double>(std::min(*stmt.lock_wait_seconds, 1e9)));
   take_statement_locks(stmt, cx);  // table locks (exec/locking.h)
+  // As PostgreSQL's ExecCheckRTPerms: after the parser's table locks, before anything runs.
+  check_statement_privileges(stmt, cx);  // exec/privileges.h
   // Data-modifying WITH queries run first, once each; the statement reads their RETURNING
   // rows and, sharing their command id, does not see their writes (as in PostgreSQL).
   for (const auto& cte : stmt.dml_ctes) {
@@ -1043,7 +1072,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
       break;
     case BoundStatement::Kind::kExplain: {
-      std::string text = plan::explain(stmt);
+      std::string text = plan::explain(stmt, cx.txn.manager().partition_count());
       size_t pos = 0;
       while (pos < text.size()) {
         size_t nl = text.find('\n', pos);

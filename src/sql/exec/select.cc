@@ -8,6 +8,7 @@
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/placement.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/key_codec.h"
@@ -32,11 +33,11 @@ ChainEnd follow_moved_row(const catalog::Table& t, std::string key, coord::Times
                           ExecContext& cx) {
   auto space = row_space(t);
   for (int hop = 0; hop < 1000; ++hop) {
-    auto fwd = cx.txn.latest(forward_space(t), key, key);
+    auto fwd = cx.txn.latest(forward_space(t), row_routing(t, key), key);
     if (fwd.newest.commit_ts != deleted_ts || fwd.newest.deleted || !fwd.value) break;
     key = *fwd.value;
     // Expecting "no committed version" makes the answer carry the newest one.
-    auto r = cx.txn.lock(space, key, key, strength, wait, coord::Version{0, false});
+    auto r = cx.txn.lock(space, row_routing(t, key), key, strength, wait, coord::Version{0, false});
     if (r.outcome == coord::LockOutcome::kWouldBlock) return ChainEnd{ChainEnd::kWouldBlock};
     if (r.outcome == coord::LockOutcome::kGranted) break;  // nothing committed there
     if (r.outcome != coord::LockOutcome::kVersionMismatch) throw_lock_failure(r.outcome, t, cx);
@@ -86,7 +87,7 @@ void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecConte
     }
     case coord::LockOutcome::kMemoryExceeded:
       throw SqlError(sqlstate::kOutOfMemory, "out of shared memory", "",
-                     "You might need to increase max_locks_per_transaction.");
+                     "You might need to increase holdfast's --max-lock-memory.");
     default:
       throw SqlError(sqlstate::kInternalError, "unexpected lock outcome");
   }
@@ -96,14 +97,19 @@ namespace {
 
 // The key interval [start, end) of a kPkRange / kIndexRange access over key columns `cols`:
 // the equality prefix, then the range on the next column. false: a bound is NULL (no row).
-bool key_range(const TableAccess& acc, const std::vector<int>& cols, const catalog::Table& t,
-               const Row& ctx_row, ExecContext& cx, std::string* start, std::string* end) {
-  std::string prefix;
+// `routing` is set when the equality prefix fixes the partition key (the first `width`
+// columns): every key of the interval then lives in one partition (placement.h).
+bool key_range(const TableAccess& acc, const std::vector<int>& cols, size_t width,
+               const catalog::Table& t, const Row& ctx_row, ExecContext& cx, std::string* start,
+               std::string* end, std::optional<std::string>* routing) {
+  KeyBuilder kb(width);
   for (size_t i = 0; i < acc.key.size(); ++i) {
     Datum v = eval(*acc.key[i], ctx_row, cx);
     if (v.is_null()) return false;
-    types::encode_key(prefix, v, t.columns[cols[i]].type.oid);
+    kb.add(v, t.columns[cols[i]].type.oid);
   }
+  if (kb.placed()) *routing = kb.routing();
+  const std::string& prefix = kb.key();
   Oid next = acc.key.size() < cols.size() ? t.columns[cols[acc.key.size()]].type.oid : 0;
   *start = prefix;
   *end = types::prefix_successor(prefix);
@@ -129,6 +135,36 @@ bool key_range(const TableAccess& acc, const std::vector<int>& cols, const catal
   return end->empty() || *start < *end;
 }
 
+// The keys (kPointGet) or key prefixes (kPkRange) an access with an IN list reads: the bound
+// prefix followed by each list value, sorted as the scan would meet them (descending for a
+// backward scan) and without duplicates; NULL values match nothing and are dropped.
+std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Table& t,
+                                     const Row& ctx_row, ExecContext& cx) {
+  KeyBuilder prefix(t.placement_width());
+  for (size_t i = 0; i < acc.key.size(); ++i) {
+    Datum v = eval(*acc.key[i], ctx_row, cx);
+    if (v.is_null()) return {};
+    prefix.add(v, t.columns[t.primary_key[i]].type.oid);
+  }
+  const Oid next = t.columns[t.primary_key[acc.key.size()]].type.oid;
+  std::vector<KeyBuilder> keys;
+  for (const auto& e : acc.in_values) {
+    Datum v = eval(*e, ctx_row, cx);
+    if (v.is_null()) continue;
+    keys.push_back(prefix);
+    keys.back().add(v, next);
+  }
+  auto less = [&](const KeyBuilder& a, const KeyBuilder& b) {
+    return acc.reverse ? b.key() < a.key() : a.key() < b.key();
+  };
+  std::sort(keys.begin(), keys.end(), less);
+  keys.erase(
+      std::unique(keys.begin(), keys.end(),
+                  [](const KeyBuilder& a, const KeyBuilder& b) { return a.key() == b.key(); }),
+      keys.end());
+  return keys;
+}
+
 }  // namespace
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
@@ -144,22 +180,43 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
     if (!rv.own_write) sr.seen = coord::Version{rv.visible_ts, false};
     return cb(sr);
   };
+  if (!acc.in_values.empty()) {
+    // One get (every key column bound) or one prefix scan per value of the IN list.
+    const bool point = acc.kind == AccessKind::kPointGet;
+    for (const KeyBuilder& kb : in_list_keys(acc, t, ctx_row, cx)) {
+      std::optional<std::string> routing;
+      if (kb.placed()) routing = kb.routing();
+      if (point) {
+        auto rv = cx.txn.get(space, *routing, kb.key());
+        if (rv && !emit(*rv)) return;
+        continue;
+      }
+      auto cur =
+          cx.txn.scan(space, kb.key(), types::prefix_successor(kb.key()), acc.reverse, routing);
+      while (auto rv = cur->next())
+        if (!emit(*rv)) return;
+    }
+    return;
+  }
   switch (acc.kind) {
     case AccessKind::kPointGet: {
-      std::string key;
+      KeyBuilder kb(t.placement_width());
       for (size_t i = 0; i < acc.key.size(); ++i) {
         Datum v = eval(*acc.key[i], ctx_row, cx);
         if (v.is_null()) return;
-        types::encode_key(key, v, t.columns[t.primary_key[i]].type.oid);
+        kb.add(v, t.columns[t.primary_key[i]].type.oid);
       }
-      auto rv = cx.txn.get(space, key, key);
+      auto rv = cx.txn.get(space, kb.routing(), kb.key());
       if (rv) emit(*rv);
       return;
     }
     case AccessKind::kPkRange: {
       std::string start, end;
-      if (!key_range(acc, t.primary_key, t, ctx_row, cx, &start, &end)) return;
-      auto cur = cx.txn.scan(space, start, end, acc.reverse);
+      std::optional<std::string> routing;
+      if (!key_range(acc, t.primary_key, t.placement_width(), t, ctx_row, cx, &start, &end,
+                     &routing))
+        return;
+      auto cur = cx.txn.scan(space, start, end, acc.reverse, routing);
       while (auto rv = cur->next())
         if (!emit(*rv)) return;
       return;
@@ -167,42 +224,47 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
     case AccessKind::kIndexRange: {
       const auto& idx = t.indexes[acc.index_pos];
       std::string start, end;
-      if (!key_range(acc, idx.columns, t, ctx_row, cx, &start, &end)) return;
+      std::optional<std::string> routing;
+      if (!key_range(acc, idx.columns, idx.placement_width(), t, ctx_row, cx, &start, &end,
+                     &routing))
+        return;
       coord::KeySpace ispace{t.storage_id, idx.id};
-      // Entries of one index value live on the partition that value hashes to: a prefix or
-      // range spans partitions, read merged in index order.
-      auto cur = cx.txn.scan(ispace, start, end, acc.reverse);
+      // Entries live where their leading index columns hash to: a range that fixes them is
+      // read in one partition, any other merged across partitions in index order.
+      auto cur = cx.txn.scan(ispace, start, end, acc.reverse, routing);
       while (auto ev = cur->next()) {
         // Entry key: the index columns, then the primary key (a unique index's entry without
         // NULLs is the index columns alone and holds the primary key as its value).
         std::string_view rest = ev->key;
         for (int c : idx.columns) types::decode_key(rest, t.columns[c].type.oid);
         std::string pk = rest.empty() ? ev->value : std::string(rest);
-        auto rv = cx.txn.get(space, pk, pk);
+        auto rv = cx.txn.get(space, row_routing(t, pk), pk);
         if (rv && !emit(*rv)) return;
       }
       return;
     }
     case AccessKind::kIndexEq: {
       const auto& idx = t.indexes[acc.index_pos];
-      std::string prefix;
+      KeyBuilder kb(idx.placement_width());
       for (size_t i = 0; i < acc.key.size(); ++i) {
         Datum v = eval(*acc.key[i], ctx_row, cx);
         if (v.is_null()) return;
-        types::encode_key(prefix, v, t.columns[idx.columns[i]].type.oid);
+        kb.add(v, t.columns[idx.columns[i]].type.oid);
       }
+      const std::string& prefix = kb.key();
+      std::string routing = kb.routing();  // every index column is bound: placed
       coord::KeySpace ispace{t.storage_id, idx.id};
       std::vector<std::string> pks;
       if (idx.unique) {
-        auto rv = cx.txn.get(ispace, prefix, prefix);
+        auto rv = cx.txn.get(ispace, routing, prefix);
         if (rv) pks.push_back(rv->value);
       } else {
         auto cur =
-            cx.txn.scan(ispace, prefix, types::prefix_successor(prefix), acc.reverse, prefix);
+            cx.txn.scan(ispace, prefix, types::prefix_successor(prefix), acc.reverse, routing);
         while (auto rv = cur->next()) pks.push_back(rv->key.substr(prefix.size()));
       }
       for (const auto& pk : pks) {
-        auto rv = cx.txn.get(space, pk, pk);
+        auto rv = cx.txn.get(space, row_routing(t, pk), pk);
         if (rv && !emit(*rv)) return;
       }
       return;
@@ -432,10 +494,14 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
   }
   for (size_t i = 1; i < nsrc; ++i) {
     const Source& src = p.sources[i];
+    // A source with an access path is looked up per row of what comes before it (the
+    // planner's nested loop over an index scan, planner.cc choose_join_access).
+    const bool lookup = src.kind == Source::Kind::kTable && src.virtual_table.empty() &&
+                        src.access.kind != AccessKind::kFullScan;
     std::vector<RowRef> right_refs;
     std::vector<Row> right;
     // A LATERAL item that reads the row before it is read again for each such row (below).
-    if (!src.lateral_refs)
+    if (!lookup && !src.lateral_refs)
       right = source_rows(src, empty, cx, nullptr, refs ? &right_refs : nullptr);
     if (refs) right_refs.resize(right.size());
     std::vector<Row> next;
@@ -482,6 +548,29 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
         if (!any && src.join == Source::Join::kLeft) push(combine(l, nullptr), li, npos);
       }
       right.clear();
+    } else if (lookup) {
+      const uint8_t mode =
+          src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare;
+      for (size_t li = 0; li < acc.size(); ++li) {
+        const Row& l = acc[li];
+        bool any = false;
+        scan_table(
+            *src.table, src.access, l, cx,
+            [&](StoredRow& r) {
+              Row row = combine(l, &r.row);
+              if (!matches(row)) return true;
+              any = true;
+              next.push_back(std::move(row));
+              if (refs) {
+                RowRefs rr = acc_refs[li];
+                rr[i] = RowRef{std::move(r.key), r.seen, true};
+                next_refs.push_back(std::move(rr));
+              }
+              return true;
+            },
+            mode);
+        if (!any && src.join == Source::Join::kLeft) push(combine(l, nullptr), li, npos);
+      }
     } else if (!src.hash_keys.empty()) {
       std::unordered_multimap<std::string, size_t> ht;
       std::vector<Oid> kt = src.hash_key_types;
@@ -830,62 +919,83 @@ bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
   return true;
 }
 
+// What one locked table's row of a candidate becomes once its lock answered (res): false:
+// the candidate is left out (SKIP LOCKED, or deleted). A newer committed version replaces the
+// table's columns in `in` and sets *changed: the caller re-checks (EvalPlanQual).
+bool on_row_locked(const Source& src, const RowRef& ref, coord::LockResult& res, Row& in,
+                   bool* changed, ExecContext& cx) {
+  const auto& t = *src.table;
+  switch (res.outcome) {
+    case coord::LockOutcome::kGranted:
+      return true;
+    case coord::LockOutcome::kWouldBlock:
+      if (src.lock_wait == coord::WaitPolicy::kSkipLocked) return false;
+      throw_lock_failure(res.outcome, t, cx);
+    case coord::LockOutcome::kVersionMismatch: {
+      if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted && res.value) {
+        // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
+        // left the key columns alone, so the version read is locked (the lock follows
+        // the update chain) and returned as read: no EvalPlanQual, no 40001.
+        Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
+        if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) return true;
+      }
+      if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+        throw SqlError(sqlstate::kSerializationFailure,
+                       "could not serialize access due to concurrent update");
+      std::string value;
+      if (res.newest.deleted || !res.value) {
+        // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
+        auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
+                                    lock_wait(cx, src.lock_wait), cx);
+        if (end.state == ChainEnd::kWouldBlock && src.lock_wait != coord::WaitPolicy::kSkipLocked)
+          throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
+        if (end.state != ChainEnd::kLive) return false;
+        value = std::move(end.value);
+      } else {
+        value = std::move(*res.value);
+      }
+      Row nr = types::decode_row(value, column_types(t));
+      for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
+        in[src.offset + c] = std::move(nr[c]);
+      *changed = true;
+      return true;
+    }
+    default:
+      throw_lock_failure(res.outcome, t, cx);
+  }
+}
+
 // Locks, in FROM order, each locked table's row of one candidate row `in` (refs: the
-// identity of its base-table rows as read). false: the row is left out (SKIP LOCKED, or
-// deleted). A newer committed version replaces its columns in `in` and sets *changed: the
-// caller re-checks (EvalPlanQual).
+// identity of its base-table rows as read), one lock call each. false: the row is left out.
 bool lock_candidate(const SelectPlan& p, Row& in, const RowRefs& refs, bool* changed,
                     ExecContext& cx) {
-  const bool read_committed = cx.txn.isolation() == coord::Isolation::kReadCommitted;
   for (size_t s = 0; s < p.sources.size(); ++s) {
     const Source& src = p.sources[s];
     if (!src.lock || s >= refs.size() || !refs[s].present) continue;
     const RowRef& ref = refs[s];
     const auto& t = *src.table;
-    auto res = cx.txn.lock(row_space(t), ref.key, ref.key, src.lock_strength,
+    auto res = cx.txn.lock(row_space(t), row_routing(t, ref.key), ref.key, src.lock_strength,
                            lock_wait(cx, src.lock_wait), ref.seen);
-    switch (res.outcome) {
-      case coord::LockOutcome::kGranted:
-        break;
-      case coord::LockOutcome::kWouldBlock:
-        if (src.lock_wait == coord::WaitPolicy::kSkipLocked) return false;
-        throw_lock_failure(res.outcome, t, cx);
-      case coord::LockOutcome::kVersionMismatch: {
-        if (src.lock_strength == coord::LockStrength::kKeyShare && !res.newest.deleted &&
-            res.value) {
-          // PostgreSQL's heap_lock_tuple: KEY SHARE does not conflict with an update that
-          // left the key columns alone, so the version read is locked (the lock follows
-          // the update chain) and returned as read: no EvalPlanQual, no 40001.
-          Row cur(in.begin() + src.offset, in.begin() + src.offset + src.width);
-          if (same_key_columns(t, cur, types::decode_row(*res.value, column_types(t)))) break;
-        }
-        if (!read_committed)
-          throw SqlError(sqlstate::kSerializationFailure,
-                         "could not serialize access due to concurrent update");
-        std::string value;
-        if (res.newest.deleted || !res.value) {
-          // Deleted, or moved by a key-changing UPDATE: follow it to its newest version.
-          auto end = follow_moved_row(t, ref.key, res.newest.commit_ts, src.lock_strength,
-                                      lock_wait(cx, src.lock_wait), cx);
-          if (end.state == ChainEnd::kWouldBlock && src.lock_wait != coord::WaitPolicy::kSkipLocked)
-            throw_lock_failure(coord::LockOutcome::kWouldBlock, t, cx);
-          if (end.state != ChainEnd::kLive) return false;
-          value = std::move(end.value);
-        } else {
-          value = std::move(*res.value);
-        }
-        Row nr = types::decode_row(value, column_types(t));
-        for (int c = 0; c < src.width && c < static_cast<int>(nr.size()); ++c)
-          in[src.offset + c] = std::move(nr[c]);
-        *changed = true;
-        break;
-      }
-      default:
-        throw_lock_failure(res.outcome, t, cx);
-    }
+    if (!on_row_locked(src, ref, res, in, changed, cx)) return false;
   }
   return true;
 }
+
+// The one source a locking SELECT locks, or -1 (none, or several: a joined row's tables are
+// locked one call each, since a skipped or deleted row leaves its later tables unlocked).
+int single_locked_source(const SelectPlan& p) {
+  int found = -1;
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    if (!p.sources[s].lock) continue;
+    if (found >= 0) return -1;
+    found = static_cast<int>(s);
+  }
+  return found;
+}
+
+// Candidates whose locks go to the coordinator in one lock_rows() call (issue 8): each
+// partition then takes many in one batch.
+constexpr size_t kLockWindow = 1024;
 
 std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<RowRefs> refs;
@@ -906,17 +1016,63 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   check_limits(p, cx, &offset, &limit);
   std::vector<Row> rows;
   int64_t passed = 0;
-  for (size_t idx : order) {
-    if (limit >= 0 && passed >= offset + limit) break;
+  const int single = single_locked_source(p);
+  // One candidate after the locks answered: EvalPlanQual, then OFFSET / LIMIT.
+  auto emit = [&](size_t idx, bool changed) {
     Row& in = input[idx];
-    bool changed = false;
-    if (!lock_candidate(p, in, refs[idx], &changed, cx)) continue;
     if (changed) {
       // EvalPlanQual: the join conditions and WHERE over the newest versions.
-      if (!epq_recheck(p, in, cx)) continue;
+      if (!epq_recheck(p, in, cx)) return;
       outs[idx] = project(p, in, cx);
     }
     if (++passed > offset) rows.push_back(std::move(outs[idx]));
+  };
+  std::vector<coord::RowLockRequest> reqs;
+  std::vector<coord::LockResult> answers;
+  std::vector<size_t> req_of;  // per candidate of the window: its request, or npos
+  for (size_t w = 0; w < order.size();) {
+    if (limit >= 0 && passed >= offset + limit) break;
+    // The window never holds more candidates than the LIMIT still needs, so every row locked
+    // ahead is one PostgreSQL's Limit -> LockRows would lock too.
+    size_t want = kLockWindow;
+    if (limit >= 0) want = std::min<size_t>(want, static_cast<size_t>(offset + limit - passed));
+    size_t end = std::min(order.size(), w + want);
+    if (single < 0 || end - w == 1) {
+      bool changed = false;
+      if (lock_candidate(p, input[order[w]], refs[order[w]], &changed, cx)) emit(order[w], changed);
+      ++w;
+      continue;
+    }
+    const Source& src = p.sources[single];
+    const auto& t = *src.table;
+    reqs.clear();
+    answers.clear();
+    req_of.assign(end - w, SIZE_MAX);
+    const coord::Timestamp read_ts = cx.txn.view().read_ts;  // the candidates' snapshot
+    for (size_t j = w; j < end; ++j) {
+      const RowRefs& r = refs[order[j]];
+      if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
+      const RowRef& ref = r[single];
+      req_of[j - w] = reqs.size();
+      reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
+                                           src.lock_strength, lock_wait(cx, src.lock_wait),
+                                           ref.seen, read_ts});
+    }
+    for (size_t j = w; j < end; ++j) {
+      size_t q = req_of[j - w];
+      bool changed = false;
+      if (q != SIZE_MAX) {
+        // Answers come in order, many at a time; the coordinator stops after a row that needs
+        // handling before any later row is locked (a newer version, a NOWAIT failure).
+        while (answers.size() <= q) {
+          for (auto& a : cx.txn.lock_rows(reqs, answers.size())) answers.push_back(std::move(a));
+        }
+        if (!on_row_locked(src, refs[order[j]][single], answers[q], input[order[j]], &changed, cx))
+          continue;
+      }
+      emit(order[j], changed);
+    }
+    w = end;
   }
   for (auto& r : rows)
     if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);

@@ -1,5 +1,6 @@
 // sql/exec/system_views.cc — rows of the pg_catalog / information_schema relations defined in
 // bind/virtual_tables.cc, generated from the catalog and the session registry.
+#include "catalog/roles.h"
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
@@ -33,10 +34,6 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
   auto tables = cx.catalog.tables();
   std::string view = name.substr(name.find('.') + 1);
   bool info = name.rfind("information_schema.", 0) == 0;
-  auto user = [&]() {
-    auto i = cx.session.registry().find(cx.session.backend_pid());
-    return i && !i->user.empty() ? i->user : std::string("postgres");
-  };
   auto database = [&]() {
     auto i = cx.session.registry().find(cx.session.backend_pid());
     return i && !i->database.empty() ? i->database : std::string("postgres");
@@ -57,13 +54,33 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       }
     return out;
   }
+  const auto& roles = cx.catalog.roles();
+  // An ACL as aclitem[] prints it (NULL: the default ACL).
+  auto acl_datum = [&](const std::optional<catalog::Acl>& acl) {
+    if (!acl) return null();
+    auto v = std::make_shared<std::vector<Datum>>();
+    for (const auto& item : *acl)
+      v->push_back(
+          Datum(catalog::acl_item_text(item, [&](Oid role) { return roles.name_of(role); })));
+    return Datum(ArrayPtr(v));
+  };
   if (view == "pg_class") {
-    auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex) {
+    // reloptions: the placement of rows and index entries (holdfast.partition_key, catalog.h),
+    // so psql's \d+ shows it as "Options:".
+    auto partition_option = [](const catalog::Table& t, const std::vector<int>& key,
+                               size_t width) -> Datum {
+      std::string v = "holdfast.partition_key=";
+      for (size_t k = 0; k < width && k < key.size(); ++k)
+        v += (k ? ", " : "") + (key[k] >= 0 ? t.columns[key[k]].name : std::string("expr"));
+      return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{Datum(v)})));
+    };
+    auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
+                   const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null()) {
       out.push_back({oid(o),
                      Datum(n),
                      oid(kPublicNs),
                      oid(0),
-                     oid(kSuperuser),
+                     oid(owner),
                      oid(kind == 'i'   ? kBtreeAm
                          : kind == 'r' ? kHeapAm
                                        : 0),
@@ -85,25 +102,32 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(true),
                      ch('d'),
                      Datum(false),
+                     reloptions,
                      null(),
-                     null()});
+                     acl_datum(acl)});
     };
     for (const auto& t : tables) {
       rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
-          !t->primary_key.empty() || !t->indexes.empty());
+          !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
+          t->primary_key.empty() ? Datum::Null()
+                                 : partition_option(*t, t->primary_key, t->placement_width()));
       if (!t->primary_key.empty())
-        rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false);
+        rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
+            t->owner, std::nullopt);
       for (const auto& i : t->indexes)
-        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false);
+        rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false, t->owner, std::nullopt,
+            i.columns.size() > 1 ? partition_option(*t, i.columns, i.placement_width())
+                                 : Datum::Null());
     }
     for (const auto& s : cx.catalog.sequences())
-      if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false);
+      if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false, s.owner, s.acl);
     return out;
   }
   if (view == "pg_namespace") {
-    out.push_back({oid(kPgCatalogNs), Datum("pg_catalog"), oid(kSuperuser)});
-    out.push_back({oid(kPublicNs), Datum("public"), oid(kSuperuser)});
-    out.push_back({oid(kInfoSchemaNs), Datum("information_schema"), oid(kSuperuser)});
+    out.push_back({oid(kPgCatalogNs), Datum("pg_catalog"), oid(kSuperuser), null()});
+    out.push_back({oid(kPublicNs), Datum("public"), oid(catalog::kDatabaseOwnerRoleId),
+                   acl_datum(roles.public_schema_acl())});
+    out.push_back({oid(kInfoSchemaNs), Datum("information_schema"), oid(kSuperuser), null()});
     return out;
   }
   if (view == "pg_am") {
@@ -127,11 +151,11 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (size_t i = 0; i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
         const auto* ti = types::find_type(c.type.oid);
-        out.push_back({oid(t->oid), Datum(c.name), oid(c.type.oid),
-                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
-                       Datum(int64_t{c.type.typmod}), Datum(c.not_null),
-                       Datum(!c.default_expr.empty()), Datum(false),
-                       ch(c.identity_always ? 'a' : '\0'), ch('\0'), oid(0), Datum(int64_t{-1})});
+        out.push_back(
+            {oid(t->oid), Datum(c.name), oid(c.type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
+             Datum(int64_t(i + 1)), Datum(int64_t{c.type.typmod}), Datum(c.not_null),
+             Datum(!c.default_expr.empty()), Datum(false), ch(c.identity_always ? 'a' : '\0'),
+             ch('\0'), oid(0), Datum(int64_t{-1}), null()});
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
         out.back()[10] = Datum(std::string());
       }
@@ -180,13 +204,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                          : dn == "template0" ? 4
                                              : 1),
                      Datum(dn), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
-                     Datum("C.UTF-8"), Datum(dn != "postgres"), Datum(dn != "template0"), null(),
-                     ch('c'), null()});
+                     Datum("C.UTF-8"), Datum(dn != "postgres"), Datum(dn != "template0"),
+                     acl_datum(roles.database_acl(dn)), ch('c'), null()});
     }
     std::string cur = database();
     if (cur != "postgres" && cur != "template0" && cur != "template1")
       out.push_back({oid(16384), Datum(cur), oid(kSuperuser), Datum(int64_t{6}), Datum("C.UTF-8"),
-                     Datum("C.UTF-8"), Datum(false), Datum(true), null(), ch('c'), null()});
+                     Datum("C.UTF-8"), Datum(false), Datum(true),
+                     acl_datum(roles.database_acl(cur)), ch('c'), null()});
     return out;
   }
   if (view == "pg_settings") {
@@ -206,13 +231,33 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     }
     return out;
   }
-  if (view == "pg_roles") {
-    out.push_back({Datum(user()), Datum(true), Datum(true), Datum(true), Datum(true), Datum(true),
-                   Datum(true), Datum(int64_t{-1}), null(), Datum(true), oid(kSuperuser)});
+  if (view == "pg_roles" || view == "pg_authid" || view == "pg_user" || view == "pg_shadow") {
+    // pg_roles and pg_user hide passwords; pg_authid and pg_shadow (superusers only, see
+    // exec/privileges.h) show the stored SCRAM secrets.
+    const bool secrets = view == "pg_authid" || view == "pg_shadow";
+    for (const auto& r : roles.all()) {
+      Datum valid = r.valid_until ? Datum(*r.valid_until) : null();
+      Datum password = secrets ? (r.password ? Datum(*r.password) : null()) : Datum("********");
+      if (view == "pg_roles")
+        out.push_back({Datum(r.name), Datum(r.superuser), Datum(r.inherit), Datum(r.create_role),
+                       Datum(r.create_db), Datum(r.can_login), Datum(r.replication),
+                       Datum(int64_t{r.connection_limit}), password, valid, Datum(r.bypass_rls),
+                       null(), oid(r.oid)});
+      else if (view == "pg_authid")
+        out.push_back({oid(r.oid), Datum(r.name), Datum(r.superuser), Datum(r.inherit),
+                       Datum(r.create_role), Datum(r.create_db), Datum(r.can_login),
+                       Datum(r.replication), Datum(r.bypass_rls),
+                       Datum(int64_t{r.connection_limit}), password, valid});
+      else if (r.can_login)  // pg_user, pg_shadow: roles that can log in
+        out.push_back({Datum(r.name), oid(r.oid), Datum(r.create_db), Datum(r.superuser),
+                       Datum(r.replication), Datum(r.bypass_rls), password, valid, null()});
+    }
     return out;
   }
-  if (view == "pg_user") {
-    out.push_back({Datum(user()), oid(kSuperuser), Datum(true), Datum(true)});
+  if (view == "pg_auth_members") {
+    for (const auto& r : roles.all())
+      for (const auto& m : r.member_of)
+        out.push_back({oid(m.role), oid(r.oid), oid(m.grantor), Datum(m.admin_option)});
     return out;
   }
   if (view == "pg_stat_activity") {

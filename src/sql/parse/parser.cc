@@ -123,6 +123,10 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
         e.message.find("at end of input") == std::string::npos) {
       if (e.message.find("out of range") != std::string::npos)
         e.sqlstate = sqlstate::kNumericValueOutOfRange;
+      // The grammar's check of role names (public, none, ...): ERRCODE_RESERVED_NAME.
+      if (e.message.rfind("role name \"", 0) == 0 &&
+          e.message.find("\" is reserved") != std::string::npos)
+        e.sqlstate = "42939";
     }
     pg_query_free_protobuf_parse_result(r);
     throw SqlError(std::move(e));
@@ -649,6 +653,17 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "EXPLAIN";
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
       return "CREATE SEQUENCE";
+    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
+      return "CREATE ROLE";
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+      return "ALTER ROLE";
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+      return "DROP ROLE";
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+      return node->grant_stmt->is_grant ? "GRANT" : "REVOKE";
+    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
+      return node->grant_role_stmt->is_grant ? "GRANT ROLE" : "REVOKE ROLE";
     default:
       return "";
   }

@@ -59,7 +59,8 @@ bool refers_above(const SelectPlan& p, int depth, bool exact, const Expr** found
       }
     }
     if (refers_above(s.function.get(), s.lateral ? depth + 1 : depth, exact, found) ||
-        refers_above(s.on.get(), depth, exact, found) || any(s.access.key))
+        refers_above(s.on.get(), depth, exact, found) || any(s.access.key) ||
+        any(s.access.in_values))
       return true;
     for (const auto& r : s.values)
       if (any(r)) return true;
@@ -120,10 +121,12 @@ void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
   out.push_back(e);
 }
 
-// True when e can be computed before reading the current query level's rows.
-bool is_outer_value(const Expr& e) {
+// True when e can be computed before reading the current query level's rows, or, with
+// known_below > 0, before reading the join source whose columns start at known_below (the
+// columns of the sources before it are known then: a nested loop's outer row).
+bool is_outer_value(const Expr& e, int known_below = 0) {
+  if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
   runtime::check_stack_depth();
-  if (e.kind == ExprKind::kColumn && e.level == 0) return false;
   // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
   if (e.kind == ExprKind::kSubLink)
     return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
@@ -133,22 +136,39 @@ bool is_outer_value(const Expr& e) {
     return false;
   if (e.kind == ExprKind::kFunc && e.fn && e.fn->volatile_) return false;
   for (const auto& a : e.args)
-    if (!is_outer_value(*a)) return false;
+    if (!is_outer_value(*a, known_below)) return false;
   return true;
+}
+
+// Types whose values share one key encoding and one comparison: a varchar column compared
+// with a text value (PostgreSQL relabels varchar to text and compares with texteq) is still a
+// key condition.
+bool same_key_type(Oid a, Oid b) {
+  auto texty = [](Oid t) { return t == type_oid::kText || t == type_oid::kVarchar; };
+  return a == b || (texty(a) && texty(b));
+}
+
+// The column a key condition compares: the column itself, or the column under a relabel
+// between types of one key encoding. nullptr: not a plain column.
+const Expr* key_column(const Expr& e) {
+  if (e.kind == ExprKind::kColumn) return &e;
+  if (e.kind == ExprKind::kCast && e.args.size() == 1 && e.type.typmod < 0 &&
+      e.args[0]->kind == ExprKind::kColumn && same_key_type(e.type.oid, e.args[0]->type.oid))
+    return e.args[0].get();
+  return nullptr;
 }
 
 // Column positions [offset, offset+width) bound by "col = value" conjuncts.
 void equalities(const std::vector<const Expr*>& cs, int offset, int width,
-                std::vector<std::pair<int, const Expr*>>& out) {
+                std::vector<std::pair<int, const Expr*>>& out, int known_below = 0) {
   for (const Expr* c : cs) {
     if (c->kind != ExprKind::kOp || c->name != "=" || c->args.size() != 2) continue;
     for (int side = 0; side < 2; ++side) {
-      const Expr& col = *c->args[side];
+      const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
-      if (col.kind == ExprKind::kColumn && col.level == 0 && col.index >= offset &&
-          col.index < offset + width && is_outer_value(val) &&
-          c->arg_types[0].oid == c->arg_types[1].oid) {
-        out.emplace_back(col.index - offset, &val);
+      if (col && col->level == 0 && col->index >= offset && col->index < offset + width &&
+          is_outer_value(val, known_below) && c->arg_types[0].oid == c->arg_types[1].oid) {
+        out.emplace_back(col->index - offset, &val);
         break;
       }
     }
@@ -176,17 +196,19 @@ struct RangeBound {
 // Bounds on table column `column` from "<", "<=", ">", ">=" conjuncts (BETWEEN binds to two of
 // them) whose value is known before the scan and has the column's type.
 void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type, RangeBound& lo,
-            RangeBound& hi) {
+            RangeBound& hi, int known_below) {
   for (const Expr* c : cs) {
     if (c->kind != ExprKind::kOp || c->args.size() != 2 || c->arg_types.size() != 2) continue;
     const std::string& op = c->name;
     if (op != "<" && op != "<=" && op != ">" && op != ">=") continue;
-    if (c->arg_types[0].oid != type || c->arg_types[1].oid != type || !key_ordered(type)) continue;
+    if (!same_key_type(c->arg_types[0].oid, type) || !same_key_type(c->arg_types[1].oid, type) ||
+        !key_ordered(type))
+      continue;
     for (int side = 0; side < 2; ++side) {
-      const Expr& col = *c->args[side];
+      const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
-      if (col.kind != ExprKind::kColumn || col.level != 0 || col.index != offset + column ||
-          !is_outer_value(val) || val.type.oid != type)
+      if (!col || col->level != 0 || col->index != offset + column ||
+          !is_outer_value(val, known_below) || !same_key_type(val.type.oid, type))
         continue;
       // "value op col" reads as "col op' value" with the comparison mirrored.
       bool less = op[0] == '<';
@@ -199,43 +221,77 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
   }
 }
 
-void choose_access(const catalog::Table& t, const Expr* where, int offset, TableAccess& acc) {
+// The values of a "col IN (v1, v2, ...)" conjunct on table column `column` whose values are
+// all known before the scan and have the column's key type; empty when there is none.
+std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset, int column,
+                                 Oid type, int known_below) {
+  for (const Expr* c : cs) {
+    if (c->kind != ExprKind::kInList || c->negate || c->args.size() < 2) continue;
+    const Expr* col = key_column(*c->args[0]);
+    if (!col || col->level != 0 || col->index != offset + column || !key_ordered(type) ||
+        !same_key_type(col->type.oid, type))
+      continue;
+    std::vector<const Expr*> vals;
+    for (size_t i = 1; i < c->args.size(); ++i) {
+      const Expr& v = *c->args[i];
+      if (!is_outer_value(v, known_below) || !same_key_type(v.type.oid, type)) break;
+      vals.push_back(&v);
+    }
+    if (vals.size() == c->args.size() - 1) return vals;
+  }
+  return {};
+}
+
+// The access path of table t, whose columns start at `offset` in the row, from the conjuncts
+// cs; values may use the row's columns below known_below (join sources read before t).
+void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, int offset,
+                   TableAccess& acc, int known_below = 0) {
   acc = TableAccess{};
-  std::vector<const Expr*> cs;
-  conjuncts(where, cs);
   if (cs.empty()) return;
   std::vector<std::pair<int, const Expr*>> eqs;
-  equalities(cs, offset, static_cast<int>(t.columns.size()), eqs);
+  equalities(cs, offset, static_cast<int>(t.columns.size()), eqs, known_below);
   // Leading columns of `cols` bound by equality, and the range on the column after them.
+  // (`in`: an IN list on that column instead, used by primary-key paths only.)
   struct Match {
     std::vector<const Expr*> eq;
     RangeBound lo, hi;
+    std::vector<const Expr*> in;
     bool range() const { return lo.value || hi.value; }
   };
   auto match = [&](const std::vector<int>& cols) {
     Match m;
     for (int c : cols) {
       const Expr* v = bound_value(eqs, c);
-      if (!v || v->type.oid != t.columns[c].type.oid) break;
+      if (!v || !same_key_type(v->type.oid, t.columns[c].type.oid)) break;
       m.eq.push_back(v);
     }
     if (m.eq.size() < cols.size()) {
       int c = cols[m.eq.size()];
-      ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi);
+      ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi, known_below);
+      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below);
     }
     return m;
   };
-  auto take = [&](AccessKind kind, const Match& m, int index_pos) {
+  auto take = [&](AccessKind kind, const Match& m, int index_pos, bool with_in = false) {
     acc.kind = kind;
     for (const Expr* v : m.eq) acc.key.push_back(clone(*v));
+    acc.index_pos = index_pos;
+    if (with_in) {
+      for (const Expr* v : m.in) acc.in_values.push_back(clone(*v));
+      return;
+    }
     if (m.lo.value) acc.lo = clone(*m.lo.value), acc.lo_inclusive = m.lo.inclusive;
     if (m.hi.value) acc.hi = clone(*m.hi.value), acc.hi_inclusive = m.hi.inclusive;
-    acc.index_pos = index_pos;
   };
   Match pk;
   if (!t.primary_key.empty()) {
     pk = match(t.primary_key);
     if (pk.eq.size() == t.primary_key.size()) return take(AccessKind::kPointGet, pk, -1);
+    // An IN list on the next key column: a get or a prefix scan per value.
+    if (!pk.in.empty())
+      return take(
+          pk.eq.size() + 1 == t.primary_key.size() ? AccessKind::kPointGet : AccessKind::kPkRange,
+          pk, -1, /*with_in=*/true);
     if (!pk.eq.empty()) return take(AccessKind::kPkRange, pk, -1);
   }
   // Secondary indexes: every column bound by equality first (one partition), else the
@@ -261,6 +317,50 @@ void choose_access(const catalog::Table& t, const Expr* where, int offset, Table
   if (best >= 0 && !best_m.eq.empty()) return take(AccessKind::kIndexRange, best_m, best);
   if (pk.range()) return take(AccessKind::kPkRange, pk, -1);
   if (best >= 0) return take(AccessKind::kIndexRange, best_m, best);
+}
+
+void choose_access(const catalog::Table& t, const Expr* where, int offset, TableAccess& acc) {
+  std::vector<const Expr*> cs;
+  conjuncts(where, cs);
+  choose_access(t, cs, offset, acc);
+}
+
+// Joins: a base table of a join is read through an access path too, as long as the path
+// keeps the rows in primary-key order, the order a full scan (and so the join's output)
+// has: a point get, a primary-key prefix or range, or all columns of an index by equality.
+// The first source is narrowed by the WHERE conjuncts on its own columns (only = and range
+// comparisons are used, which reject NULL, so null-extended rows of an outer join are
+// filtered out by the WHERE as before) and by the ON conditions of inner joins. A later
+// source joined INNER, LEFT or CROSS is looked up once per row of what comes before it,
+// with values from that row (a nested loop over an index scan), from its ON conditions and,
+// for inner and cross joins, the WHERE; RIGHT and FULL joins read it whole (they need its
+// unmatched rows).
+bool join_order_kept(const TableAccess& a) {
+  return a.kind == AccessKind::kPointGet || a.kind == AccessKind::kIndexEq ||
+         (a.kind == AccessKind::kPkRange && !a.reverse);
+}
+
+void choose_join_access(SelectPlan& p) {
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    Source& src = p.sources[i];
+    src.access = TableAccess{};
+    if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) continue;
+    std::vector<const Expr*> cs;
+    if (i == 0) {
+      conjuncts(p.where.get(), cs);
+      for (size_t j = 1; j < p.sources.size(); ++j)
+        if (p.sources[j].join == Source::Join::kInner) conjuncts(p.sources[j].on.get(), cs);
+    } else {
+      if (src.join != Source::Join::kInner && src.join != Source::Join::kLeft &&
+          src.join != Source::Join::kCross)
+        continue;
+      conjuncts(src.on.get(), cs);
+      if (src.join != Source::Join::kLeft) conjuncts(p.where.get(), cs);
+    }
+    TableAccess a;
+    choose_access(*src.table, cs, src.offset, a, i == 0 ? 0 : src.offset);
+    if (join_order_kept(a)) src.access = std::move(a);
+  }
 }
 
 // Whether the single table's access path yields rows in ORDER BY's order, so the Sort can go:
@@ -387,6 +487,8 @@ void plan_select(SelectPlan& p) {
   if (p.sources.size() == 1 && p.sources[0].kind == Source::Kind::kTable &&
       p.sources[0].virtual_table.empty())
     choose_access(*p.sources[0].table, p.where.get(), 0, p.sources[0].access);
+  else if (p.sources.size() > 1)
+    choose_join_access(p);
   order_from_scan(p);
   // Hash join keys: equality conjuncts (ON, or WHERE for inner/cross joins) between a column
   // of this source and a column before it.
@@ -453,7 +555,8 @@ void plan_target_lookup(SelectPlan& p) {
   p.lookup_first_source = true;
 }
 
-void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out);
+void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out,
+                    uint32_t partitions);
 
 std::string access_line(const Source& s) {
   if (s.kind == Source::Kind::kSubquery) return "Subquery Scan";
@@ -480,13 +583,29 @@ void emit(std::vector<std::string>& out, int depth, const std::string& line) {
   out.push_back(pre + line);
 }
 
-void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out) {
+// A node's detail line ("Partitions: ..."), indented under the node as PostgreSQL does.
+void emit_detail(std::vector<std::string>& out, int depth, const std::string& line) {
+  out.push_back(std::string(depth > 0 ? depth * 6 + 2 : 2, ' ') + line);
+}
+
+// A scan node and, for a stored table, how many of the node's partitions it reads.
+void emit_scan(std::vector<std::string>& out, int depth, const Source& s, uint32_t partitions) {
+  emit(out, depth, access_line(s));
+  if (s.kind != Source::Kind::kTable || !s.virtual_table.empty() || !s.table || partitions == 0)
+    return;
+  emit_detail(out, depth,
+              "Partitions: " + std::to_string(partitions_read(*s.table, s.access, partitions)) +
+                  " of " + std::to_string(partitions));
+}
+
+void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out,
+                    uint32_t partitions) {
   runtime::check_stack_depth();
   if (p.setop != SetOp::kNone) {
     emit(out, depth,
          p.setop == SetOp::kUnion ? (p.setop_all ? "Append" : "HashAggregate") : "HashSetOp");
-    explain_select(*p.left, depth + 1, out);
-    explain_select(*p.right, depth + 1, out);
+    explain_select(*p.left, depth + 1, out, partitions);
+    explain_select(*p.right, depth + 1, out, partitions);
     return;
   }
   if (p.limit || p.offset) emit(out, depth++, "Limit");
@@ -500,8 +619,8 @@ void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& ou
     return;
   }
   if (p.sources.size() == 1) {
-    emit(out, depth, access_line(p.sources[0]));
-    if (p.sources[0].subquery) explain_select(*p.sources[0].subquery, depth + 1, out);
+    emit_scan(out, depth, p.sources[0], partitions);
+    if (p.sources[0].subquery) explain_select(*p.sources[0].subquery, depth + 1, out, partitions);
     return;
   }
   // Left-deep: the last source joins everything before it.
@@ -513,13 +632,14 @@ void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& ou
                        : s.join == Source::Join::kRight ? "Right Join"
                        : s.join == Source::Join::kFull  ? "Full Join"
                                                         : "";
-    std::string line = s.hash_keys.empty() ? "Nested Loop" : "Hash Join";
+    bool lookup = s.kind == Source::Kind::kTable && s.access.kind != AccessKind::kFullScan;
+    std::string line = lookup || s.hash_keys.empty() ? "Nested Loop" : "Hash Join";
     if (!kind.empty()) line += " " + kind;
     emit(out, d, line);
-    emit(out, d + 1, access_line(s));
+    emit_scan(out, d + 1, s, partitions);
     ++d;
   }
-  emit(out, d, access_line(p.sources[0]));
+  emit_scan(out, d, p.sources[0], partitions);
 }
 
 }  // namespace
@@ -556,30 +676,52 @@ void plan_statement(BoundStatement& stmt) {
   for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
 }
 
-std::string explain(const BoundStatement& stmt) {
+size_t partitions_read(const catalog::Table& t, const TableAccess& a, size_t partitions) {
+  // An IN list reads one key or prefix per value: at most that many partitions.
+  const size_t per_value = a.in_values.empty() ? 1 : std::min(a.in_values.size(), partitions);
+  const size_t bound = a.key.size() + (a.in_values.empty() ? 0 : 1);
+  switch (a.kind) {
+    case AccessKind::kPointGet:
+    case AccessKind::kIndexEq:
+      return per_value;  // every key column bound: one key, one partition, per value
+    case AccessKind::kPkRange:
+      return bound >= t.placement_width() ? per_value : partitions;
+    case AccessKind::kIndexRange:
+      return a.index_pos >= 0 && static_cast<size_t>(a.index_pos) < t.indexes.size() &&
+                     a.key.size() >= t.indexes[a.index_pos].placement_width()
+                 ? 1
+                 : partitions;
+    default:
+      return partitions;
+  }
+}
+
+std::string explain(const BoundStatement& stmt, uint32_t partitions) {
   std::vector<std::string> out;
-  auto table_line = [&](const catalog::Table& t, const TableAccess& a) {
+  auto table_scan = [&](const catalog::TablePtr& t, const TableAccess& a) {
     Source s;
-    s.table = std::shared_ptr<const catalog::Table>(std::shared_ptr<const catalog::Table>{}, &t);
+    s.table = t;
     s.access.kind = a.kind;
     s.access.index_pos = a.index_pos;
-    return access_line(s);
+    for (const auto& k : a.key) s.access.key.push_back(clone(*k));
+    for (const auto& v : a.in_values) s.access.in_values.push_back(clone(*v));
+    emit_scan(out, 1, s, partitions);
   };
-  if (stmt.select) explain_select(*stmt.select, 0, out);
+  if (stmt.select) explain_select(*stmt.select, 0, out, partitions);
   if (stmt.insert) {
     out.push_back("Insert on " + stmt.insert->table->name);
     if (stmt.insert->select)
-      explain_select(*stmt.insert->select, 1, out);
+      explain_select(*stmt.insert->select, 1, out, partitions);
     else
       emit(out, 1, stmt.insert->rows.size() > 1 ? "Values Scan on \"*VALUES*\"" : "Result");
   }
   if (stmt.update) {
     out.push_back("Update on " + stmt.update->table->name);
-    emit(out, 1, table_line(*stmt.update->table, stmt.update->access));
+    table_scan(stmt.update->table, stmt.update->access);
   }
   if (stmt.del) {
     out.push_back("Delete on " + stmt.del->table->name);
-    emit(out, 1, table_line(*stmt.del->table, stmt.del->access));
+    table_scan(stmt.del->table, stmt.del->access);
   }
   std::string s;
   for (auto& l : out) s += l + "\n";

@@ -38,7 +38,11 @@ bool refers_outside(const bind::Expr* e, int depth);
 // Whether `p` (or `e`) reads a column of exactly the query level depth + 1 levels out.
 bool refers_to_level(const bind::SelectPlan& p, int depth);
 bool refers_to_level(const bind::Expr* e, int depth);
-// Plain-text EXPLAIN output, one line per node.
-std::string explain(const bind::BoundStatement& stmt);
+// Plain-text EXPLAIN output, one line per node; under each scan of a stored table a
+// "Partitions: k of n" line, n = `partitions` (0: no such lines).
+std::string explain(const bind::BoundStatement& stmt, uint32_t partitions);
+// How many of `partitions` partitions an access path of t reads: 1 when it fixes the
+// partition key of the keys it reads (sql/exec/placement.h routes it), else all of them.
+size_t partitions_read(const catalog::Table& t, const bind::TableAccess& a, size_t partitions);
 
 }  // namespace hf::sql::plan

@@ -1,0 +1,144 @@
+// catalog/roles.h — roles (PostgreSQL's pg_authid and pg_auth_members), the ACL of schema
+// public, and the privilege questions the rest of the server asks about them.
+//
+// Owns: role definitions, stored as rows of system keyspace 3 ('hf_roles', one JSON document
+// per role, key 'r' + oid), written through coord::Transaction like the table definitions
+// (catalog.h), so they survive restarts; the schema ACL (key 'n' + namespace oid); database
+// ACLs (key 'd' + name); and a
+// server-wide random key for mock SCRAM exchanges (key 'k'). A new data folder gets the
+// bootstrap superuser "postgres" (oid 10, LOGIN, no password) and pg_database_owner (oid 6171,
+// whose one implicit member is the database owner, postgres), as initdb makes them.
+//
+// Role DDL follows Catalog's rule: it commits on its own when it runs, and the SQL transaction
+// it names (`owner`) gets the compensating change registered, so ROLLBACK undoes it.
+// Passwords are stored only as SCRAM secrets (auth/scram.h), never in clear.
+//
+// Privilege rules, as PostgreSQL 15's acl.c: a superuser holds every privilege; a role holds
+// the privileges granted to it, to PUBLIC, and to the roles it inherits from (memberships
+// followed through roles with INHERIT); an object's owner holds all privileges on it until
+// revoked and may always grant them.
+//
+// Thread safety: all methods are thread-safe; reads see immutable snapshots under a shared
+// lock. DDL and load() MAY SUSPEND (commits).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/acl.h"
+#include "coord/transaction.h"
+
+namespace hf::catalog {
+
+class Catalog;
+struct Table;
+
+inline constexpr uint32_t kRolesSpace = 3;  // hf_roles
+
+struct RoleMembership {
+  Oid role = 0;  // the role this one is a member of
+  Oid grantor = kBootstrapSuperuserId;
+  bool admin_option = false;
+};
+
+struct Role {
+  Oid oid = 0;
+  std::string name;
+  bool superuser = false;
+  bool inherit = true;
+  bool create_role = false;
+  bool create_db = false;
+  bool can_login = false;
+  bool replication = false;
+  bool bypass_rls = false;
+  int32_t connection_limit = -1;
+  std::optional<std::string> password;    // a SCRAM-SHA-256 secret
+  std::optional<int64_t> valid_until;     // µs since 2000-01-01 UTC (INT64_MAX: infinity)
+  std::vector<RoleMembership> member_of;  // pg_auth_members rows with member = this role
+};
+
+class Roles {
+ public:
+  explicit Roles(Catalog& catalog);
+  ~Roles();
+
+  // Reads every role (creating the bootstrap roles in a new data folder). Returns the highest
+  // oid used, for the catalog's oid counter. MAY SUSPEND.
+  Oid load();
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+  std::optional<Role> find(std::string_view name) const;
+  std::optional<Role> by_oid(Oid oid) const;
+  std::vector<Role> all() const;  // by oid
+  // A role's name, or its oid as text when there is none (as aclitem output shows it).
+  std::string name_of(Oid oid) const;
+
+  // DDL (each commits on its own; see above). REQUIRES: the caller checked names and rights.
+  void create(Role r, coord::Transaction* owner = nullptr);
+  void replace(Role r, coord::Transaction* owner = nullptr);
+  // Drops the role and every membership in it (other roles' member_of entries).
+  void drop(Oid oid, coord::Transaction* owner = nullptr);
+
+  // PostgreSQL's has_privs_of_role: superusers, the role itself, and inheriting members.
+  bool has_privs_of(Oid member, Oid role) const;
+  // PostgreSQL's is_member_of_role (SET ROLE): any membership chain, INHERIT or not.
+  bool is_member_of(Oid member, Oid role) const;
+  // is_member_of without the superuser shortcut (pg_hba.conf's +role and samerole).
+  bool is_member_of_nosuper(Oid member, Oid role) const;
+  bool is_superuser(Oid role) const;
+  // Whether `role` may administer `target`'s membership (superuser, CREATEROLE for a
+  // non-superuser target, or ADMIN OPTION).
+  bool is_admin_of(Oid role, Oid target) const;
+
+  // The privileges among `mask` that `role` holds on an object with this owner and ACL
+  // (nullopt: the default ACL, all privileges to the owner).
+  uint32_t privileges(const std::optional<Acl>& acl, Oid owner, uint32_t all, Oid role,
+                      uint32_t mask) const;
+  // The grant options among `mask` that `role` holds (an owner holds them all).
+  uint32_t grant_options(const std::optional<Acl>& acl, Oid owner, uint32_t all, Oid role,
+                         uint32_t mask) const;
+  uint32_t table_privileges(const Table& t, Oid role, uint32_t mask) const;
+
+  // Schema public: owner pg_database_owner; default ACL owner=UC, PUBLIC=U (PostgreSQL 15).
+  Acl public_schema_acl() const;
+  void set_public_schema_acl(Acl acl, coord::Transaction* owner = nullptr);
+  uint32_t public_schema_privileges(Oid role, uint32_t mask) const;
+  uint32_t public_schema_grant_options(Oid role, uint32_t mask) const;
+
+  // Databases (every name a client connects to exists; postgres owns them all): the default
+  // ACL is the owner's CTc and PUBLIC's Tc (PostgreSQL 15). nullopt: the default.
+  std::optional<Acl> database_acl(const std::string& name) const;
+  std::map<std::string, Acl> database_acls() const;
+  void set_database_acl(const std::string& name, Acl acl, coord::Transaction* owner = nullptr);
+  uint32_t database_privileges(const std::string& name, Oid role, uint32_t mask) const;
+  static Acl default_database_acl();
+
+  // The server-wide key for mock SCRAM exchanges (random, made once per data folder).
+  std::string mock_auth_key() const;
+
+ private:
+  void persist(const Role& r, bool deleted);
+  void persist_schema_acl(const std::optional<Acl>& acl);
+  void persist_database_acl(const std::string& name, const std::optional<Acl>& acl);
+  // Roles `member` belongs to, directly or not; privileges_only: only through INHERIT roles.
+  std::vector<Oid> memberships(Oid member, bool privileges_only) const;  // REQUIRES: mu_ held
+  void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
+
+  Catalog& catalog_;
+  mutable std::shared_mutex mu_;
+  std::map<Oid, Role> roles_;
+  std::optional<Acl> schema_acl_;  // nullopt: default
+  std::map<std::string, Acl> database_acls_;
+  std::string mock_key_;
+  std::atomic<uint64_t> version_{1};
+  std::mutex ddl_mu_;
+};
+
+}  // namespace hf::catalog
