@@ -13,6 +13,7 @@ packages=(
   libpq-dev postgresql-15 postgresql-client-15
   libssl-dev openssl libidn-dev
   gnuplot-nox bc python3 procps util-linux
+  clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )
 
 missing=()

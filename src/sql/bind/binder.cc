@@ -808,6 +808,20 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
              a->location);
       auto probe = make_const(Datum::Null(), TypeRef{elem, -1});
       auto cmp = bind_operator(op, std::move(l), std::move(probe), a->location);
+      // PostgreSQL's make_scalar_array_op: the operator must yield boolean, and the array is
+      // coerced to an array of the operator's right input (33.4 = ANY (int[]) compares
+      // numerics), so the executor never meets an element of another type.
+      if (cmp->type.oid != type_oid::kBool)
+        fail(sqlstate::kWrongObjectType, "op ANY/ALL (array) requires operator to yield boolean",
+             a->location);
+      if (cmp->args[1]->type.oid != elem) {
+        Oid array = types::array_type_of(cmp->args[1]->type.oid);
+        if (array == 0)
+          fail(sqlstate::kFeatureNotSupported,
+               "op ANY/ALL (array) over " + type_display(cmp->args[1]->type) + " is not supported",
+               a->location);
+        r = coerce(std::move(r), TypeRef{array, -1}, CastContext::kImplicit);
+      }
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kAnyOp;
       e->op = cmp->op;

@@ -350,7 +350,10 @@ void Writer::check_referencing_rows() {
 
 void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool no_action) {
   runtime::check_stack_depth();
-  const auto& [child, fk] = ref;
+  // Plain references, not a structured binding: clang 14 (the fuzz build) cannot capture
+  // structured bindings in the lambda below.
+  const auto& child = ref.child;
+  const auto& fk = ref.fk;
   using FK = catalog::ForeignKey;
   const char action = no_action ? FK::kNoAction : g.new_row ? fk.on_update : fk.on_delete;
   const bool acts = action == FK::kCascade || action == FK::kSetNull || action == FK::kSetDefault;

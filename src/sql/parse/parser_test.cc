@@ -33,6 +33,29 @@ TEST(Parser, SyntaxErrorHasPostgresMessageAndPosition) {
   }
 }
 
+// PostgreSQL's pg_verify_mbstr: invalid UTF-8 is 22021 with the offending character's bytes
+// (found by the fuzz campaign: an invalid name broke the catalog's JSON).
+TEST(Parser, InvalidUtf8Is22021) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"CREATE TABLE t\xff (a int)", "0xff"},      {"SELECT '\xa4'", "0xa4"},
+      {"SELECT '\xe2\x28\xa1'", "0xe2 0x28 0xa1"},  // bad second byte
+      {"SELECT '\xed\xa0\x80'", "0xed 0xa0 0x80"},  // a surrogate
+      {"SELECT '\xc0\xaf'", "0xc0 0xaf"},           // overlong
+      {"SELECT 1 \xf0\x9f", "0xf0 0x9f"},           // cut off at the end
+  };
+  for (const auto& [sql, bytes] : cases) {
+    try {
+      parse_sql(sql);
+      ADD_FAILURE() << sql;
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, "22021") << sql;
+      EXPECT_EQ(e.error().message,
+                std::string("invalid byte sequence for encoding \"UTF8\": ") + bytes);
+    }
+  }
+  EXPECT_EQ(parse_sql("SELECT 'h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80'").size(), 1u);
+}
+
 TEST(Parser, EmptyQuery) {
   auto v = parse_sql("  ");
   ASSERT_EQ(v.size(), 1u);

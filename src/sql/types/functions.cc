@@ -1425,6 +1425,7 @@ FN(f_array_to_string) {
   return Datum(out);
 }
 FN(f_string_to_array) {
+  if (a[0].is_null()) return Datum::Null();  // not strict (a NULL delimiter splits characters)
   auto out = std::make_shared<std::vector<Datum>>();
   const std::string& s = a[0].as_string();
   if (s.empty()) return Datum(ArrayPtr(out));
@@ -1982,8 +1983,9 @@ Registry::Registry() {
   MINMAX(kFloat8)
   MINMAX(kNumeric)
   MINMAX(kText)
-  MINMAX(kBpchar) MINMAX(kDate) MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz)
-      MINMAX(kInterval) MINMAX(kAnyArray)
+  MINMAX(kBpchar)
+  MINMAX(kDate) MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz) MINMAX(kInterval)
+      MINMAX(kAnyArray)
 #undef MINMAX
           for (int which = 0; which < 3; ++which) {
     AggregateDef d;
