@@ -513,6 +513,7 @@ class SessionImpl final : public Session,
   }
   int64_t statement_start_us() const override { return stmt_start_us_; }
   runtime::Deadline lock_deadline() const override { return lock_deadline_; }
+  runtime::Deadline statement_deadline() const override { return statement_deadline_; }
   void copy_in_start(bool binary, int columns) override {
     need_sink().copy_in_start(binary, columns);
   }
@@ -671,11 +672,13 @@ class SessionImpl final : public Session,
       // cancel token (57014 "statement timeout"), so the lock deadline is lock_timeout's
       // alone (55P03 "lock timeout"): the two never race at the same instant.
       s_.lock_deadline_ = timer_ ? runtime::Deadline::max() : stmt_deadline;
+      s_.statement_deadline_ = stmt_deadline;
       int64_t lt = s_.settings_.milliseconds("lock_timeout");
       if (lt > 0)
         s_.lock_deadline_ = std::min(s_.lock_deadline_, now + std::chrono::milliseconds(lt));
     }
     ~StatementScope() {
+      s_.statement_deadline_ = runtime::Deadline::max();
       if (armed_) *armed_ = false;
       if (timer_) timer_->cancel();
       s_.sink_ = prev_sink_;
@@ -1298,6 +1301,7 @@ class SessionImpl final : public Session,
   int64_t xact_start_us_ = 0;
   int64_t stmt_start_us_ = 0;
   runtime::Deadline lock_deadline_ = runtime::Deadline::max();
+  runtime::Deadline statement_deadline_ = runtime::Deadline::max();  // statement_timeout's
   runtime::Clock::time_point wait_started_at_{};
 
   std::map<std::string, std::shared_ptr<Prepared>> statements_;

@@ -95,6 +95,10 @@ class SessionContext {
   virtual int64_t statement_start_us() const = 0;
   // Deadline for lock waits of the current statement (lock_timeout / statement_timeout).
   virtual runtime::Deadline lock_deadline() const = 0;
+  // When statement_timeout ends the current statement (max: never). Long loops compare the
+  // clock with it themselves: the timer that sets the cancel token runs on the statement's
+  // own thread and cannot fire while the statement keeps that thread busy.
+  virtual runtime::Deadline statement_deadline() const { return runtime::Deadline::max(); }
   // COPY FROM STDIN: pull the next CopyData payload (nullopt at CopyDone). MAY SUSPEND.
   virtual void copy_in_start(bool binary, int columns) = 0;
   virtual std::optional<std::string> copy_in_next() = 0;

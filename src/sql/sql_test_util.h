@@ -52,6 +52,7 @@ class FakeSession : public SessionContext {
   int64_t transaction_start_us() const override { return 0; }
   int64_t statement_start_us() const override { return 0; }
   runtime::Deadline lock_deadline() const override { return runtime::Deadline::max(); }
+  runtime::Deadline statement_deadline() const override { return stmt_deadline; }
   void copy_in_start(bool, int) override {}
   std::optional<std::string> copy_in_next() override {
     if (copy_pos >= copy_chunks.size()) return std::nullopt;
@@ -68,6 +69,7 @@ class FakeSession : public SessionContext {
   Oid user = 10;  // the role statements run as (10: the bootstrap superuser)
   std::map<std::string, std::string> settings{{"application_name", ""}, {"TimeZone", "UTC"}};
   runtime::CancelToken cancel_token;
+  runtime::Deadline stmt_deadline = runtime::Deadline::max();  // statement_timeout's
   activity::SessionRegistry reg;
   std::vector<std::string> notices;
   std::vector<std::string> copy_chunks;

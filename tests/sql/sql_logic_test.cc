@@ -370,6 +370,39 @@ TEST(SqlEngine, DeepNestingIsStackDepthLimitExceeded) {
   EXPECT_EQ(h.exec(ors).rows[0][0], "4");
 }
 
+// A statement that keeps its thread busy still ends at statement_timeout or on a cancel
+// request (the executor's loops look at the clock and the cancel token themselves).
+TEST(SqlInterrupts, BusyStatementsEndAtTheirDeadlineOrOnCancel) {
+  SqlHarness h("/tmp/hf-sql-interrupts");
+  h.exec("CREATE TABLE t (id int PRIMARY KEY)");
+  h.exec("INSERT INTO t SELECT g FROM generate_series(1, 5000) g");
+  auto expect_canceled = [&](const std::string& sql, const std::string& message) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      h.exec(sql);
+      ADD_FAILURE() << "no error: " << sql;
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, "57014") << sql;
+      EXPECT_EQ(e.error().message, message) << sql;
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << sql;
+  };
+  const std::vector<std::string> busy = {
+      "SELECT count(*) FROM generate_series(1, 1000000000) g",
+      "SELECT count(*) FROM t a, t b, t c",  // a join loop over rows already read
+      "INSERT INTO t SELECT g FROM generate_series(10000, 2000000000) g",
+  };
+  for (const auto& sql : busy) {
+    h.session().stmt_deadline = runtime::Clock::now() + std::chrono::milliseconds(50);
+    expect_canceled(sql, "canceling statement due to statement timeout");
+  }
+  h.session().stmt_deadline = runtime::Deadline::max();
+  h.session().cancel_token.request(runtime::CancelToken::kUserRequest);
+  expect_canceled("SELECT count(*) FROM t a, t b", "canceling statement due to user request");
+  h.session().cancel_token.take();
+  EXPECT_EQ(h.exec("SELECT count(*) FROM t").rows.at(0).at(0), "5000");  // nothing inserted
+}
+
 // ORDER BY past work_mem: sorted runs in temporary files, merged; the same rows in the same
 // order as the in-memory sort (ties in scan order, NULLs, DESC, text order), LIMIT/OFFSET.
 TEST(SqlMemory, SortPastWorkMemSpillsWithTheInMemoryResult) {

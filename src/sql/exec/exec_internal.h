@@ -38,7 +38,14 @@ struct ExecContext {
   std::map<const bind::SelectPlan*, std::optional<std::vector<Row>>> sublink_rows;
   // What the statement's materialisations hold (exec/memory.h): 53200 past the cap.
   MemoryBudget memory{execution_limits().statement_memory_bytes};
+  uint32_t interrupt_tick = 0;  // calls of check_for_interrupts() (it looks every 1024th)
 };
+
+// PostgreSQL's CHECK_FOR_INTERRUPTS for loops over rows: a cancel request, a terminate or a
+// passed statement_timeout ends the statement with PostgreSQL's error. Called once per row
+// by scans, set-returning functions and join loops; it looks at the token and the clock on
+// every 1024th call only.
+void check_for_interrupts(ExecContext& cx);
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
 bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false

@@ -67,6 +67,23 @@ coord::LockWait lock_wait(ExecContext& cx, coord::WaitPolicy p) {
                          &cx.session.cancel()};
 }
 
+void check_for_interrupts(ExecContext& cx) {
+  if ((++cx.interrupt_tick & 1023) != 0) return;
+  runtime::CancelToken& token = cx.session.cancel();
+  switch (token.pending()) {
+    case runtime::CancelToken::kNone:
+      if (runtime::Clock::now() < cx.session.statement_deadline()) return;
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+    case runtime::CancelToken::kStatementTimeout:
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+    case runtime::CancelToken::kTerminate:
+      throw FatalError(sqlstate::kAdminShutdown,
+                       "terminating connection due to administrator command");
+    default:
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+  }
+}
+
 void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t, ExecContext& cx) {
   switch (o) {
     case coord::LockOutcome::kWouldBlock:
@@ -175,6 +192,7 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
   auto space = row_space(t);
   auto ts = column_types(t);
   auto emit = [&](const coord::RowVersion& rv) {
+    check_for_interrupts(cx);
     StoredRow sr;
     sr.row = types::decode_row(rv.value, ts);
     sr.key = rv.key;
@@ -412,6 +430,7 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
         if (step == 0)
           throw SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
         for (int64_t v = a; step > 0 ? v <= b : v >= b; v += step) {
+          check_for_interrupts(cx);
           emit(Row{Datum(v)});
           if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
         }
@@ -531,7 +550,10 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
       if (ri != npos) rr[i] = right_refs[ri];
       next_refs.push_back(std::move(rr));
     };
-    auto matches = [&](const Row& row) { return !src.on || eval_bool(*src.on, row, cx); };
+    auto matches = [&](const Row& row) {
+      check_for_interrupts(cx);
+      return !src.on || eval_bool(*src.on, row, cx);
+    };
     auto null_left_row = [&](const Row& r) {
       Row row(left_width);
       row.insert(row.end(), r.begin(), r.end());
