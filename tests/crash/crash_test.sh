@@ -58,7 +58,7 @@ for r in $(seq "$rounds"); do
   pgbench -n -c 4 -j 2 -T 8 -l --log-prefix="$work/r$r" -h 127.0.0.1 -p "$port" -U postgres postgres \
     >"$work/run$r.log" 2>&1 &
   bench=$!
-  sleep $((2 + r))
+  sleep $((2 + (r - 1) % 6))  # 2-7 s: always while pgbench (-T 8) runs
   crash_server || die "could not kill the server"
   wait "$bench"  # pgbench's clients abort: non-zero exit expected
   # A log line is "client txn_no latency_us script_no epoch_s epoch_us"; failed or skipped
@@ -71,7 +71,7 @@ for r in $(seq "$rounds"); do
                    (SELECT sum(tbalance) FROM pgbench_tellers), (SELECT coalesce(sum(delta), 0) FROM pgbench_history),
                    (SELECT count(*) FROM pgbench_history)") || die "query after restart $r failed"
   IFS='|' read -r a b t d h <<<"$sums"
-  echo "round $r: killed after $((2 + r)) s; acknowledged this round $n (pgbench 'processed': ${processed:-?}), total $committed; history $h; sums a=$a b=$b t=$t delta=$d"
+  echo "round $r: killed after $((2 + (r - 1) % 6)) s; acknowledged this round $n (pgbench 'processed': ${processed:-?}), total $committed; history $h; sums a=$a b=$b t=$t delta=$d"
   [ "$a" = "$b" ] && [ "$b" = "$t" ] && [ "$t" = "$d" ] || die "balances disagree after crash $r"
   [ "$h" -ge "$committed" ] || die "history has $h rows but $committed commits were acknowledged"
   [ "$n" -gt 0 ] || die "no transaction committed in round $r (is the server working?)"
