@@ -18,8 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "auth/hba.h"
