@@ -14,12 +14,7 @@
 #include "runtime/stack.h"
 
 #if defined(HF_TSAN)
-extern "C" {
-void* __tsan_get_current_fiber(void);
-void* __tsan_create_fiber(unsigned flags);
-void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
-}
+#include <sanitizer/tsan_interface.h>  // the fiber API: __tsan_create_fiber, ...
 #endif
 
 namespace hf::runtime {

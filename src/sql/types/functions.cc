@@ -1984,10 +1984,10 @@ Registry::Registry() {
   MINMAX(kNumeric)
   MINMAX(kText)
   MINMAX(kBpchar)
-  MINMAX(kDate) MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz) MINMAX(kInterval)
-      MINMAX(kAnyArray)
+  MINMAX(kDate)
+  MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
 #undef MINMAX
-          for (int which = 0; which < 3; ++which) {
+      for (int which = 0; which < 3; ++which) {
     AggregateDef d;
     d.name = which == 0 ? "bool_and" : which == 1 ? "bool_or" : "every";
     d.arg_types = {kBool};
