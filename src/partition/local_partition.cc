@@ -277,15 +277,15 @@ void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& 
                            const std::string& key, const std::optional<std::string>& value,
                            bool publish, bool new_key) {
   std::string rk = store_.row_key(space, key);
-  bool in_storage = publish;
-  if (!in_storage) {
-    // A key whose intent already went to storage (a spill) is written there again.
+  // After a spill, a key whose intent went to storage then is written there again (asked
+  // only of transactions whose buffer spilled).
+  auto spilled = [&](const std::string& k) {
     std::lock_guard g(mu_);
     auto it = txns_.find(txn);
-    in_storage = it != txns_.end() && it->second.keys.count(rk) > 0;
-  }
-  auto buffered = in_storage ? mvcc::MvccStore::BufferResult::kUnbuffered
-                             : store_.buffer_intent(txn, sub, cid, rk, value, new_key);
+    return it != txns_.end() && it->second.keys.count(k) > 0;
+  };
+  auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
+                          : store_.buffer_intent(txn, sub, cid, rk, value, new_key, spilled);
   if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
   if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
     flush_intents(txn, /*keep=*/false);

@@ -571,12 +571,13 @@ void MvccStore::attach_intent(Record& r, TxnId txn, const OwnedIntent& own) {
   for (const auto& e : own) r.entries.push_back({e.sub, e.cid, e.deleted, e.value});
 }
 
-MvccStore::BufferResult MvccStore::buffer_intent(TxnId txn, SubId sub, CommandId cid,
-                                                 const std::string& rk,
-                                                 const std::optional<std::string>& value,
-                                                 bool new_key) {
+MvccStore::BufferResult MvccStore::buffer_intent(
+    TxnId txn, SubId sub, CommandId cid, const std::string& rk,
+    const std::optional<std::string>& value, bool new_key,
+    const std::function<bool(const std::string&)>& spilled_key) {
   TxnBuffer* tb = buffer(txn, true);
-  if (tb->flushed) return BufferResult::kUnbuffered;
+  if (tb->flushed || (tb->spilled && spilled_key && spilled_key(rk)))
+    return BufferResult::kUnbuffered;
   auto [it, inserted] = tb->keys.try_emplace(rk);
   BufferedKey& bk = it->second;
   const size_t bytes_before = tb->bytes;

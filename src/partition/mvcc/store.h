@@ -155,12 +155,15 @@ class MvccStore {
   enum class BufferResult : uint8_t {
     kBuffered,   // kept in memory
     kSpillNow,   // kept, and the buffer is over its limit: the caller spills it now
-    kUnbuffered  // not kept (the buffer was flushed by prepare): write it with write_intent()
+    kUnbuffered  // not kept (flushed by prepare, or a key spilled before): use write_intent()
   };
   // REQUIRES: txn holds the row's write lock.
   // new_key: no version of rk was ever stored (flush and resolution need not read one).
+  // spilled_key (asked only after this buffer spilled): whether rk's intent is in storage
+  // already; then kUnbuffered, and the caller updates it there with write_intent().
   BufferResult buffer_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
-                             const std::optional<std::string>& value, bool new_key = false);
+                             const std::optional<std::string>& value, bool new_key = false,
+                             const std::function<bool(const std::string&)>& spilled_key = {});
   // Adds txn's buffered intents to `batch` as intent records (read-modify-write of each
   // stored record) and appends to *created the keys whose records the batch creates (pass
   // them to note_created() once the batch is written). keep: the buffer stays, marked
