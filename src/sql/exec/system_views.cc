@@ -269,7 +269,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      s.wait_event_type.empty() ? null() : Datum(s.wait_event_type),
                      s.wait_event.empty() ? null() : Datum(s.wait_event), Datum(s.state),
                      s.txn_id ? Datum(static_cast<int64_t>(s.txn_id)) : null(), Datum(s.query),
-                     Datum("client backend")});
+                     Datum("client backend"),
+                     s.txn_id ? Datum(s.optimistic ? "optimistic" : "pessimistic") : null()});
     }
     return out;
   }

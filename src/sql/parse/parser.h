@@ -60,6 +60,18 @@ struct LockWaitClause {
 // number. Strings, quoted identifiers and comments are skipped.
 std::string strip_lock_waits(const std::string& sql, std::vector<LockWaitClause>* waits);
 
+// One `OPTIMISTIC` / `PESSIMISTIC` found after BEGIN [WORK | TRANSACTION] or START
+// TRANSACTION (TiDB's syntax, issue 10): where it is in the text and which.
+struct ConcurrencyClause {
+  size_t offset = 0;
+  bool optimistic = false;
+};
+// Replaces each such word with spaces (positions in the rest of the text do not move) and
+// returns them, so that PostgreSQL's grammar parses the rest of the BEGIN. The word must come
+// right after BEGIN [WORK | TRANSACTION] or START TRANSACTION at the start of a statement.
+std::string strip_concurrency_modes(const std::string& sql,
+                                    std::vector<ConcurrencyClause>* clauses);
+
 // Parses and splits sql. Throws SqlError 42601 on a syntax error.
 std::vector<RawStatement> parse_sql(const std::string& sql);
 
