@@ -3,6 +3,7 @@
 # pgbench with --max-tries 10 (a transaction that fails with 40001 / 40P01 is retried) on
 #   tpcb:    pgbench's TPC-B-like script, scale 10 (-M prepared)
 #   hot row: BEGIN; SELECT v FROM hot WHERE id = 1 FOR UPDATE; UPDATE hot ...; COMMIT;
+#   accounts: the same on a random row of pgbench_accounts (1,000,000 rows): little contention
 # on holdfast pessimistic (PostgreSQL's behaviour), holdfast optimistic (PGOPTIONS
 # "-c holdfast.concurrency=optimistic") and PostgreSQL 15 (pessimistic), all with fsync on,
 # in the same run. Prints tps, p99 latency (from pgbench -l, retries included), failed
@@ -24,6 +25,13 @@ SELECT v FROM hot WHERE id = 1 FOR UPDATE;
 UPDATE hot SET v = v + 1 WHERE id = 1;
 COMMIT;
 SQL
+cat >"$work/accounts.sql" <<'SQL'
+\set aid random(1, 100000 * :scale)
+BEGIN;
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid FOR UPDATE;
+UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;
+COMMIT;
+SQL
 # failed and retried transactions from pgbench's summary
 parse_failures() {
   awk '/^number of failed transactions:/{f=$5} /^number of transactions retried:/{r=$5}
@@ -38,11 +46,11 @@ for t in holdfast pg; do
   sql "$t" "CREATE TABLE hot (id int PRIMARY KEY, v bigint NOT NULL); INSERT INTO hot VALUES (1, 0);"
   modes=pessimistic; [ "$t" = holdfast ] && modes="pessimistic optimistic"
   for m in $modes; do
-    for w in tpcb hot; do
+    for w in tpcb hot accounts; do
       for c in $client_counts; do
         key=$t-$m-$w-$c
         [[ " ${runs[*]} " == *" $m-$w-$c "* ]] || runs+=("$m-$w-$c")
-        script=(-b tpcb-like); [ $w = hot ] && script=(-f "$work/hot.sql")
+        script=(-b tpcb-like); [ $w = tpcb ] || script=(-f "$work/$w.sql")
         rm -f "$work/$key".[0-9]*
         opts="-c holdfast.concurrency=$m"; [ "$t" = pg ] && opts=
         PGOPTIONS=$opts pgb "$t" -n -M prepared "${script[@]}" -c "$c" -j 2 -T "$secs" \
@@ -59,7 +67,7 @@ done
 
 out=$results/modes-$stamp
 printf '\n%-8s %-8s %-12s %10s %10s %8s %10s\n' workload clients target tps "p99 (ms)" failed retried | tee "$out.txt"
-for w in tpcb hot; do for c in $client_counts; do
+for w in tpcb hot accounts; do for c in $client_counts; do
   for tm in holdfast-pessimistic holdfast-optimistic pg-pessimistic; do
     key=$tm-$w-$c
     label=${tm/holdfast-/holdfast }; [ "$tm" = pg-pessimistic ] && label="PG 15"
@@ -73,7 +81,7 @@ num() { [ -n "${1:-}" ] && [ "$1" != - ] && echo "$1" || echo null; }
     "$stamp" "$secs" "$(hostname)" "$(nproc)"
   sep=
   for tm in holdfast-pessimistic holdfast-optimistic pg-pessimistic; do
-    for w in tpcb hot; do for c in $client_counts; do
+    for w in tpcb hot accounts; do for c in $client_counts; do
       key=$tm-$w-$c
       printf '%s{"target":"%s","mode":"%s","workload":"%s","clients":%s,"tps":%s,"p99_ms":%s,"failed":%s,"retried":%s}' \
         "$sep" "${tm%%-*}" "${tm#*-}" "$w" "$c" "$(num "${tps[$key]:-}")" "$(num "${p99[$key]:-}")" \
@@ -84,7 +92,7 @@ num() { [ -n "${1:-}" ] && [ "$1" != - ] && echo "$1" || echo null; }
   printf ']}\n'
 } >"$out.json"
 i=0
-for w in tpcb hot; do for c in $client_counts; do
+for w in tpcb hot accounts; do for c in $client_counts; do
   printf '%s "%s %s" %s %s %s\n' "$i" "$w" "$c" "${tps[holdfast-pessimistic-$w-$c]:-NaN}" \
     "${tps[holdfast-optimistic-$w-$c]:-NaN}" "${tps[pg-pessimistic-$w-$c]:-NaN}"
   i=$((i + 1))

@@ -163,6 +163,18 @@ class SessionImpl final : public Session,
     if (!params.application_name.empty())
       settings_.set_default("application_name", params.application_name);
     settings_.set_default("is_superuser", role_is_superuser(params.user) ? "on" : "off");
+    // ALTER ROLE ... SET (rolconfig) first: startup options override it, as in PostgreSQL.
+    // A value that no longer parses is skipped (PostgreSQL warns and goes on).
+    if (auto role = role_named(params.user)) {
+      for (const auto& [name, value] : role->config) {
+        if (is_role_setting(name)) continue;
+        try {
+          settings_.set(name, value, false, false);
+          settings_.keep_as_default(name);
+        } catch (const SqlError&) {
+        }
+      }
+    }
     std::vector<std::pair<std::string, std::string>> startup = params.options;
     for (const auto& [name, value] : params.options)
       if (name == "options") {

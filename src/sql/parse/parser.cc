@@ -137,6 +137,8 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
   return tree;
 }
 
+}  // namespace
+
 std::string const_text(const PgQuery__Node* n) {
   runtime::check_stack_depth();
   if (n == nullptr) return "";
@@ -169,6 +171,8 @@ std::string const_text(const PgQuery__Node* n) {
       return "";
   }
 }
+
+namespace {
 
 // Transaction modes of BEGIN / SET TRANSACTION: DefElems transaction_isolation,
 // transaction_read_only, transaction_deferrable.

@@ -82,6 +82,10 @@ const ParsedStatement& parsed(const RawStatement& raw);
 // returned tree keeps it alive. Used for stored DEFAULT / CHECK / index expressions.
 std::shared_ptr<ParseTree> parse_expression(const std::string& expr, const PgQuery__Node** out);
 
+// A constant of a SET statement's value list as SET shows it (strings unquoted, booleans
+// on/off, numbers as written); "" for anything else.
+std::string const_text(const PgQuery__Node* n);
+
 // SQL text of an expression node (libpg_query's deparser), for stored DEFAULT/CHECK text.
 std::string deparse_expr(const PgQuery__Node* expr);
 
