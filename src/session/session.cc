@@ -608,6 +608,9 @@ class SessionImpl final : public Session,
         break;
       case partition_api::LockKind::kTransaction:
         break;
+      case partition_api::LockKind::kResource:
+        ev = "holdfast_resource";
+        break;
     }
     info_.wait_event_type = "Lock";
     info_.wait_event = ev;
