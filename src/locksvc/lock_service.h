@@ -123,6 +123,11 @@ class LockService {
   // The lock-table owner id of a service owner: 1 << 63 | 1 << 61 | 61 bits of its hash (never
   // a TxnId, a session's owner id or the pruner's).
   static uint64_t owner_id(const std::string& owner);
+  // Whether a lock-table owner id is a service owner's (returns it then, else 0).
+  static uint64_t owner_id_of(uint64_t lock_owner) {
+    constexpr uint64_t kBits = (uint64_t{1} << 63) | (uint64_t{1} << 61);
+    return (lock_owner & kBits) == kBits ? lock_owner : 0;
+  }
 
  private:
   struct Holder {

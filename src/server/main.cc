@@ -27,6 +27,7 @@
 #include "catalog/catalog.h"
 #include "client/seat_demo.h"
 #include "coord/txn_manager.h"
+#include "locksvc/lock_service.h"
 #include "partition/local_node.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
@@ -175,6 +176,10 @@ int main(int argc, char** argv) {
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();
+    // The lock service's durable holds go back into the lock tables before anyone connects.
+    hf::locksvc::LockService lock_service(*txns);
+    size_t holds = lock_service.recover();
+    if (holds) spdlog::info("lock service: {} holds restored", holds);
     auto engine = hf::sql::make_engine(catalog, *txns);
 
     hf::session::ServerConfig config;
@@ -184,6 +189,7 @@ int main(int argc, char** argv) {
     config.max_connections = max_connections;
     config.partitions = partitions;
     hf::session::Services services(*txns, &catalog, *engine, config);
+    services.set_lock_service(&lock_service);
 
     hf::wire::WireOptions wire_options;
     wire_options.hba = rules;
@@ -194,6 +200,7 @@ int main(int argc, char** argv) {
     uint16_t bound = server.listen(listen, port);
     runtime.start();
     server.start();
+    lock_service.start_expiry();
     spdlog::info("holdfast listening on {}:{} ({} threads, max {} connections)", listen, bound,
                  threads, max_connections);
 
@@ -221,6 +228,7 @@ int main(int argc, char** argv) {
     signals_io.run();
 
     server.stop();
+    lock_service.stop_expiry();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {
