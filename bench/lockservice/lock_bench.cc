@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
   std::sort(handoffs_ms.begin(), handoffs_ms.end());
   auto pct = [&](double p) {
     if (handoffs_ms.empty()) return -1.0;
-    return handoffs_ms[std::min(handoffs_ms.size() - 1, static_cast<size_t>(p * handoffs_ms.size()))];
+    return handoffs_ms[std::min(handoffs_ms.size() - 1,
+                                static_cast<size_t>(p * handoffs_ms.size()))];
   };
   std::printf("%s %d %d %.1f %.3f %.3f\n", kind.c_str(), clients, resources, (a1 - a0) / secs,
               pct(0.5), pct(0.99));

@@ -25,6 +25,7 @@
 
 #include "auth/hba.h"
 #include "catalog/catalog.h"
+#include "client/lock_client.h"
 #include "client/seat_demo.h"
 #include "coord/txn_manager.h"
 #include "locksvc/lock_service.h"
@@ -84,6 +85,9 @@ std::shared_ptr<const hf::auth::HbaRules> load_rules(const std::string& hba_file
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `holdfast lock ... -- COMMAND`: hold lock-service locks while a command runs (client/).
+  if (argc > 1 && std::string(argv[1]) == "lock")
+    return hf::client::run_lock_command(argc - 1, argv + 1);
   CLI::App app{"holdfast: a PostgreSQL-compatible SQL server with PostgreSQL-exact row locking"};
   std::string listen = "127.0.0.1";
   int port = 5433;

@@ -32,7 +32,9 @@ namespace {
 
 constexpr int kResources = 20;
 
-std::string resource(int i) { return "crash-r" + std::to_string(i); }
+std::string resource(int i) {
+  return "crash-r" + std::to_string(i);
+}
 
 int load(const std::string& dsn, double seconds, const std::string& log_path) {
   std::mutex log_mu;
@@ -48,7 +50,8 @@ int load(const std::string& dsn, double seconds, const std::string& log_path) {
                             std::to_string(rnd() % 1000000);
         std::set<int> picked;
         int k = 1 + static_cast<int>(rnd() % 5);
-        while (static_cast<int>(picked.size()) < k) picked.insert(static_cast<int>(rnd() % kResources));
+        while (static_cast<int>(picked.size()) < k)
+          picked.insert(static_cast<int>(rnd() % kResources));
         std::string names, modes, line = "batch " + owner;
         std::vector<std::pair<std::string, bool>> batch;
         for (int r : picked) {
@@ -131,8 +134,9 @@ int check(const std::string& dsn, const std::string& log_path) {
     return 1;
   }
   int failures = 0;
-  PGresult* res = PQexec(conn, "SELECT owner, resource, mode FROM holdfast.resource_locks "
-                               "WHERE owner LIKE 'crash-%' ORDER BY owner, resource");
+  PGresult* res = PQexec(conn,
+                         "SELECT owner, resource, mode FROM holdfast.resource_locks "
+                         "WHERE owner LIKE 'crash-%' ORDER BY owner, resource");
   if (PQresultStatus(res) != PGRES_TUPLES_OK) {
     std::printf("FAIL: %s", PQerrorMessage(conn));
     return 1;
@@ -176,9 +180,10 @@ int check(const std::string& dsn, const std::string& log_path) {
   PGresult* u = PQexec(conn, "SELECT holdfast.unlock_all('crash-check')");
   PQclear(u);
   PQfinish(conn);
-  std::printf("%zu batches sent, %zu owners holding after the restart, all whole: %s; tokens "
-              "above every earlier one on %d of %d resources\n",
-              batches, held.size(), failures == 0 ? "yes" : "NO", kResources - below, kResources);
+  std::printf(
+      "%zu batches sent, %zu owners holding after the restart, all whole: %s; tokens "
+      "above every earlier one on %d of %d resources\n",
+      batches, held.size(), failures == 0 ? "yes" : "NO", kResources - below, kResources);
   return failures + below == 0 ? 0 : 1;
 }
 
