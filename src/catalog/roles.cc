@@ -91,6 +91,7 @@ Oid Roles::load() {
   std::map<Oid, Role> roles;
   std::optional<Acl> schema_acl;
   std::map<std::string, Acl> database_acls;
+  std::map<std::string, Config> database_configs;
   std::string mock_key;
   {
     auto txn = catalog_.txns_.begin({});
@@ -106,6 +107,9 @@ Oid Roles::load() {
         schema_acl = acl_from_json(json::parse(rv->value));
       } else if (key[0] == 'd') {
         database_acls[key.substr(1)] = acl_from_json(json::parse(rv->value));
+      } else if (key[0] == 'c') {
+        auto& c = database_configs[key.substr(1)];
+        for (const auto& kv : json::parse(rv->value)) c.emplace_back(kv.at(0), kv.at(1));
       } else if (key == kMockKeyKey) {
         mock_key = rv->value;
       }
@@ -129,6 +133,7 @@ Oid Roles::load() {
     roles_ = std::move(roles);
     schema_acl_ = std::move(schema_acl);
     database_acls_ = std::move(database_acls);
+    database_configs_ = std::move(database_configs);
     mock_key_ = std::move(mock_key);
   }
   bump();
@@ -406,6 +411,39 @@ void Roles::set_database_acl(const std::string& name, Acl acl, coord::Transactio
         database_acls_[name] = *old;
       else
         database_acls_.erase(name);
+      version_.fetch_add(1);
+    });
+}
+
+void Roles::persist_database_config(const std::string& name, const Config& config) {
+  json j = json::array();
+  for (const auto& [k, v] : config) j.push_back({k, v});
+  catalog_.write_system_row(kRolesSpace, "c" + name,
+                            config.empty() ? std::nullopt : std::optional(j.dump()));
+}
+
+Roles::Config Roles::database_config(const std::string& name) const {
+  std::shared_lock lk(mu_);
+  auto it = database_configs_.find(name);
+  return it == database_configs_.end() ? Config{} : it->second;
+}
+
+void Roles::set_database_config(const std::string& name, Config config, coord::Transaction* owner) {
+  Config old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = database_config(name);
+    persist_database_config(name, config);
+    std::unique_lock lk(mu_);
+    database_configs_[name] = std::move(config);
+  }
+  bump();
+  if (owner)
+    owner->on_rollback([this, name, old] {
+      std::lock_guard ddl(ddl_mu_);
+      persist_database_config(name, old);
+      std::unique_lock lk(mu_);
+      database_configs_[name] = old;
       version_.fetch_add(1);
     });
 }

@@ -122,6 +122,13 @@ class Roles {
   void set_database_acl(const std::string& name, Acl acl, coord::Transaction* owner = nullptr);
   uint32_t database_privileges(const std::string& name, Oid role, uint32_t mask) const;
   static Acl default_database_acl();
+  // ALTER DATABASE ... SET (issue 10: a per-database holdfast.concurrency): the settings a
+  // session of the database starts with, before its role's (lower-case name, value). Stored
+  // under key 'c' + name.
+  using Config = std::vector<std::pair<std::string, std::string>>;
+  Config database_config(const std::string& name) const;
+  void set_database_config(const std::string& name, Config config,
+                           coord::Transaction* owner = nullptr);
 
   // The server-wide key for mock SCRAM exchanges (random, made once per data folder).
   std::string mock_auth_key() const;
@@ -130,6 +137,7 @@ class Roles {
   void persist(const Role& r, bool deleted);
   void persist_schema_acl(const std::optional<Acl>& acl);
   void persist_database_acl(const std::string& name, const std::optional<Acl>& acl);
+  void persist_database_config(const std::string& name, const Config& config);
   // Roles `member` belongs to, directly or not; privileges_only: only through INHERIT roles.
   std::vector<Oid> memberships(Oid member, bool privileges_only) const;  // REQUIRES: mu_ held
   void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
@@ -139,6 +147,7 @@ class Roles {
   std::map<Oid, Role> roles_;
   std::optional<Acl> schema_acl_;  // nullopt: default
   std::map<std::string, Acl> database_acls_;
+  std::map<std::string, Config> database_configs_;
   std::string mock_key_;
   std::atomic<uint64_t> version_{1};
   std::mutex ddl_mu_;

@@ -163,10 +163,15 @@ class SessionImpl final : public Session,
     if (!params.application_name.empty())
       settings_.set_default("application_name", params.application_name);
     settings_.set_default("is_superuser", role_is_superuser(params.user) ? "on" : "off");
-    // ALTER ROLE ... SET (rolconfig) first: startup options override it, as in PostgreSQL.
-    // A value that no longer parses is skipped (PostgreSQL warns and goes on).
-    if (auto role = role_named(params.user)) {
-      for (const auto& [name, value] : role->config) {
+    // ALTER DATABASE ... SET, then ALTER ROLE ... SET (rolconfig): startup options override
+    // them, as in PostgreSQL. A value that no longer parses is skipped (PostgreSQL warns).
+    std::vector<std::pair<std::string, std::string>> defaults;
+    if (services_.has_catalog())
+      defaults = services_.catalog().roles().database_config(params.database);
+    if (auto role = role_named(params.user))
+      defaults.insert(defaults.end(), role->config.begin(), role->config.end());
+    {
+      for (const auto& [name, value] : defaults) {
         if (is_role_setting(name)) continue;
         try {
           settings_.set(name, value, false, false);

@@ -346,6 +346,9 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
   return "ALTER ROLE";
 }
 
+void apply_set(std::vector<std::pair<std::string, std::string>>& config,
+               const PgQuery__VariableSetStmt* set, const char* what, ExecContext& cx);
+
 // ALTER ROLE r SET name = value / TO DEFAULT / RESET name / RESET ALL (pg_roles.rolconfig):
 // what a new session of r starts with. A superuser may change any role's; a role with
 // CREATEROLE those of non-superusers; any role its own.
@@ -360,22 +363,41 @@ std::string alter_role_set(const PgQuery__AlterRoleSetStmt* s, ExecContext& cx) 
   const bool superuser = roles_of(cx).is_superuser(user);
   if (r.superuser ? !superuser : !(superuser || has_createrole(cx) || oid == user))
     fail(sqlstate::kInsufficientPrivilege, "permission denied");
-  const PgQuery__VariableSetStmt* set = s->setstmt;
+  apply_set(r.config, s->setstmt, "ALTER ROLE", cx);
+  cx.catalog.roles().replace(r, &cx.txn);
+  return "ALTER ROLE";
+}
+
+// ALTER DATABASE d SET / RESET: what a new session of database d starts with, before its
+// role's settings. postgres owns every database here, so only a superuser may.
+std::string alter_database_set(const PgQuery__AlterDatabaseSetStmt* s, ExecContext& cx) {
+  std::string db = s->dbname ? s->dbname : "";
+  if (!roles_of(cx).is_superuser(current_user(cx)))
+    fail(sqlstate::kInsufficientPrivilege, "must be owner of database " + db);
+  auto config = cx.catalog.roles().database_config(db);
+  apply_set(config, s->setstmt, "ALTER DATABASE", cx);
+  cx.catalog.roles().set_database_config(db, std::move(config), &cx.txn);
+  return "ALTER DATABASE";
+}
+
+// The change of SET / RESET / RESET ALL to a role's or a database's settings.
+void apply_set(std::vector<std::pair<std::string, std::string>>& config,
+               const PgQuery__VariableSetStmt* set, const char* what, ExecContext& cx) {
   std::string name = set && set->name ? set->name : "";
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto drop = [&] { std::erase_if(r.config, [&](const auto& kv) { return kv.first == name; }); };
+  auto drop = [&] { std::erase_if(config, [&](const auto& kv) { return kv.first == name; }); };
   switch (set ? set->kind : PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) {
     case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE: {
       cx.session.get_setting(name);  // 42704 unrecognized configuration parameter
       std::string value;
       for (size_t i = 0; i < set->n_args; ++i)
         value += (i ? ", " : "") + parse::const_text(set->args[i]);
-      auto it = std::find_if(r.config.begin(), r.config.end(),
+      auto it = std::find_if(config.begin(), config.end(),
                              [&](const auto& kv) { return kv.first == name; });
-      if (it != r.config.end())
+      if (it != config.end())
         it->second = value;
       else
-        r.config.emplace_back(name, value);
+        config.emplace_back(name, value);
       break;
     }
     case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
@@ -383,13 +405,12 @@ std::string alter_role_set(const PgQuery__AlterRoleSetStmt* s, ExecContext& cx) 
       drop();
       break;
     case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
-      r.config.clear();
+      config.clear();
       break;
     default:
-      fail(sqlstate::kFeatureNotSupported, "this form of ALTER ROLE ... SET is not supported");
+      fail(sqlstate::kFeatureNotSupported,
+           std::string("this form of ") + what + " ... SET is not supported");
   }
-  cx.catalog.roles().replace(r, &cx.txn);
-  return "ALTER ROLE";
 }
 
 // The oid pg_database shows for a database name.
@@ -847,6 +868,8 @@ std::string run_role_statement(const PgQuery__Node* node, ExecContext& cx) {
       break;
     case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
       return alter_role_set(node->alter_role_set_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
+      return alter_database_set(node->alter_database_set_stmt, cx);
     default:
       break;
   }

@@ -695,6 +695,8 @@ std::string utility_tag(const PgQuery__Node* node) {
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
       return "ALTER ROLE";
+    case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
+      return "ALTER DATABASE";
     case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
       return "DROP ROLE";
     case PG_QUERY__NODE__NODE_GRANT_STMT:

@@ -20,3 +20,18 @@ SELECT rolname, rolconfig FROM pg_roles WHERE rolname = 'settings_user';
 ALTER ROLE settings_user RESET ALL;
 SELECT rolname, rolconfig FROM pg_roles WHERE rolname = 'settings_user';
 DROP ROLE settings_user;
+-- ALTER DATABASE ... SET: before the role's settings; the role's win.
+ALTER DATABASE postgres SET work_mem = '6MB';
+ALTER DATABASE postgres SET statement_timeout = 4321;
+CREATE ROLE settings_user2 LOGIN;
+ALTER ROLE settings_user2 SET work_mem = '9MB';
+\c - settings_user2
+SHOW work_mem;
+SHOW statement_timeout;
+ALTER DATABASE postgres RESET work_mem;
+\c - postgres
+ALTER DATABASE postgres RESET ALL;
+\c - settings_user2
+SHOW statement_timeout;
+\c - postgres
+DROP ROLE settings_user2;
