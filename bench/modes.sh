@@ -4,11 +4,14 @@
 #   tpcb:    pgbench's TPC-B-like script, scale 10 (-M prepared)
 #   hot row: BEGIN; SELECT v FROM hot WHERE id = 1 FOR UPDATE; UPDATE hot ...; COMMIT;
 #   accounts: the same on a random row of pgbench_accounts (1,000,000 rows): little contention
+#   temporal: Temporal's workload (bench/driver, 16 clients, 512 shards; workflows/s, failed
+#             workflows, conflicts retried by the driver's retry library)
 # on holdfast pessimistic (PostgreSQL's behaviour), holdfast optimistic (PGOPTIONS
 # "-c holdfast.concurrency=optimistic") and PostgreSQL 15 (pessimistic), all with fsync on,
 # in the same run. Prints tps, p99 latency (from pgbench -l, retries included), failed
 # transactions and retries per target and mode as a table; writes bench/results/modes-<time>
 # .txt/.json and a .png of tps. --quick: 10 s per point instead of 30.
+# (For temporal the retried column counts conflicts.)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 secs=30 client_counts="8 32"
@@ -32,6 +35,9 @@ SELECT abalance FROM pgbench_accounts WHERE aid = :aid FOR UPDATE;
 UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;
 COMMIT;
 SQL
+driver=$root/${HF_BUILD_PREFIX:-build}/bench/hf_bench
+[ -x "$driver" ] || { echo "no $driver: build first (scripts/build.sh normal)" >&2; exit 1; }
+seed=$(date +%s)
 # failed and retried transactions from pgbench's summary
 parse_failures() {
   awk '/^number of failed transactions:/{f=$5} /^number of transactions retried:/{r=$5}
@@ -62,32 +68,50 @@ for t in holdfast pg; do
       done
     done
   done
+  # Temporal's workload (bench/driver, as bench/temporal.sh runs it) at 16 clients, each mode;
+  # the driver retries 40001 / 40P01 with the retry library (client/retry.h).
+  for m in $modes; do
+    key=$t-$m-temporal-16
+    opts="-c holdfast.concurrency=$m"; [ "$t" = pg ] && opts=
+    PGOPTIONS=$opts timeout $((secs + 900)) "$driver" --port "${bench_port[$t]}" --label "$t-$m" \
+      --clients 16 --seconds "$secs" --warmup 2 --seed "$seed" -D shards=512 >"$work/$key.log" 2>&1
+    line=$(grep '^RESULT ' "$work/$key.log")
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
+    tps[$key]=$(field units_per_s) p99[$key]=$(field p99_ms) failed[$key]=$(field failed)
+    retried[$key]=$(field conflicts)
+    echo "   $m temporal 16 clients: ${tps[$key]:-?} workflows/s, p99 ${p99[$key]:-?} ms, failed ${failed[$key]:-?}, conflicts ${retried[$key]:-?}"
+  done
   target_stop "$t"
 done
 
 out=$results/modes-$stamp
 printf '\n%-8s %-8s %-12s %10s %10s %8s %10s\n' workload clients target tps "p99 (ms)" failed retried | tee "$out.txt"
-for w in tpcb hot accounts; do for c in $client_counts; do
+rows=()
+for w in tpcb hot accounts; do for c in $client_counts; do rows+=("$w $c"); done; done
+rows+=("temporal 16")
+for row in "${rows[@]}"; do
+  read -r w c <<<"$row"
   for tm in holdfast-pessimistic holdfast-optimistic pg-pessimistic; do
     key=$tm-$w-$c
     label=${tm/holdfast-/holdfast }; [ "$tm" = pg-pessimistic ] && label="PG 15"
     printf '%-8s %-8s %-12s %10s %10s %8s %10s\n' "$w" "$c" "$label" "${tps[$key]:--}" \
       "${p99[$key]:--}" "${failed[$key]:--}" "${retried[$key]:--}" | tee -a "$out.txt"
   done
-done; done
+done
 num() { [ -n "${1:-}" ] && [ "$1" != - ] && echo "$1" || echo null; }
 {
   printf '{"benchmark":"modes","time":"%s","seconds":%s,"host":"%s","cores":%s,"results":[' \
     "$stamp" "$secs" "$(hostname)" "$(nproc)"
   sep=
   for tm in holdfast-pessimistic holdfast-optimistic pg-pessimistic; do
-    for w in tpcb hot accounts; do for c in $client_counts; do
+    for row in "${rows[@]}"; do
+      read -r w c <<<"$row"
       key=$tm-$w-$c
       printf '%s{"target":"%s","mode":"%s","workload":"%s","clients":%s,"tps":%s,"p99_ms":%s,"failed":%s,"retried":%s}' \
         "$sep" "${tm%%-*}" "${tm#*-}" "$w" "$c" "$(num "${tps[$key]:-}")" "$(num "${p99[$key]:-}")" \
         "$(num "${failed[$key]:-}")" "$(num "${retried[$key]:-}")"
       sep=,
-    done; done
+    done
   done
   printf ']}\n'
 } >"$out.json"
