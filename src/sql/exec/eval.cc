@@ -322,6 +322,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       if (cx.window_values == nullptr || static_cast<size_t>(e.index) >= cx.window_values->size())
         throw SqlError(sqlstate::kInternalError, "window function result read outside its row");
       return (*cx.window_values)[e.index];
+    case ExprKind::kSrf:
+      if (cx.srf_values == nullptr || static_cast<size_t>(e.index) >= cx.srf_values->size())
+        throw SqlError(sqlstate::kInternalError, "set-returning function read outside its row");
+      return (*cx.srf_values)[e.index];
     case ExprKind::kAggRef:
       if (static_cast<size_t>(e.index) >= row.size())
         throw SqlError(sqlstate::kInternalError, "aggregate result read outside its row");
@@ -503,8 +507,13 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         }
         if (n == "pg_get_constraintdef") return Datum("UNIQUE (" + keys + ")");
         std::string inc = idx.include.empty() ? "" : " INCLUDE (" + cols(idx.include) + ")";
+        // PostgreSQL parenthesises the predicate unless asked for the pretty form (psql's \d).
+        const bool pretty = args.size() > 2 && !args[2].is_null() && args[2].as_bool();
+        std::string where = idx.predicate.empty() ? ""
+                            : pretty              ? " WHERE " + idx.predicate
+                                                  : " WHERE (" + idx.predicate + ")";
         return Datum(std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + idx.name +
-                     " ON public." + t->name + " USING btree (" + keys + ")" + inc);
+                     " ON public." + t->name + " USING btree (" + keys + ")" + inc + where);
       }
     }
     return Datum::Null();
