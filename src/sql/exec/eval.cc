@@ -1,4 +1,5 @@
 // sql/exec/eval.cc — expression evaluation and the session-aware functions.
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -117,7 +118,13 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
     case ExprKind::kSessionFunc: {
       std::vector<Datum> args;
       for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
-      return session_function(e, args, cx);
+      Datum result = session_function(e, args, cx);
+      // A function returning void returns PostgreSQL's void value (text ''), not NULL,
+      // unless a strict call got a NULL argument.
+      if (e.type.oid == type_oid::kVoid && result.is_null() &&
+          std::none_of(args.begin(), args.end(), [](const Datum& a) { return a.is_null(); }))
+        return Datum(std::string());
+      return result;
     }
     case ExprKind::kAnd:
       return tri_and(e, row, cx);
