@@ -810,7 +810,27 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
   e->kind = ExprKind::kSrf;
   e->name = name;
   e->location = location;
-  if (name == "generate_series") {
+  auto datetime = [](Oid t) {
+    return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
+           t == type_oid::kInterval;
+  };
+  if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
+    // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
+    if (args.size() != 3) fail_no_function(name, ts, location);
+    const bool plain = (ts[0] == type_oid::kTimestamp || ts[1] == type_oid::kTimestamp) &&
+                       (ts[0] == type_oid::kTimestamp || ts[0] == type_oid::kUnknown) &&
+                       (ts[1] == type_oid::kTimestamp || ts[1] == type_oid::kUnknown);
+    const TypeRef t{plain ? type_oid::kTimestamp : type_oid::kTimestampTz, -1};
+    for (int i = 0; i < 2; ++i) {
+      if (!types::can_cast(ts[i], t.oid, CastContext::kImplicit))
+        fail_no_function(name, ts, location);
+      args[i] = coerce(std::move(args[i]), t, CastContext::kImplicit);
+    }
+    if (!types::can_cast(ts[2], type_oid::kInterval, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    args[2] = coerce(std::move(args[2]), TypeRef{type_oid::kInterval, -1}, CastContext::kImplicit);
+    e->type = t;
+  } else if (name == "generate_series") {
     if (args.size() < 2 || args.size() > 3) fail_no_function(name, ts, location);
     Oid t = type_oid::kInt4;
     for (auto& a : args)

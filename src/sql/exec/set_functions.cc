@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "sql/types/functions.h"
 
 namespace hf::sql::exec {
 
@@ -13,6 +14,19 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
   if (call.name == "unnest") {
     kind_ = Kind::kArray;
     array_ = args[0].as_array();
+    return;
+  }
+  if (call.type.oid == type_oid::kTimestamp || call.type.oid == type_oid::kTimestampTz) {
+    next_value_ = args[0].as_int();
+    stop_ = args[1].as_int();
+    interval_step_ = args[2].as_interval();
+    // The step's sign as PostgreSQL's interval comparison sees it (a month is 30 days).
+    const __int128 span = static_cast<__int128>(interval_step_.months) * 30 * 86400000000LL +
+                          static_cast<__int128>(interval_step_.days) * 86400000000LL +
+                          interval_step_.micros;
+    if (span == 0) throw SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
+    step_ = span > 0 ? 1 : -1;
+    if (step_ > 0 ? next_value_ <= stop_ : next_value_ >= stop_) kind_ = Kind::kTimestampSeries;
     return;
   }
   // generate_series(start, stop [, step])
@@ -33,6 +47,15 @@ bool SetFunctionCursor::next(Datum& out) {
       if (!array_ || array_pos_ >= array_->size()) return false;
       out = (*array_)[array_pos_++];
       return true;
+    case Kind::kTimestampSeries: {
+      out = Datum(next_value_);
+      const int64_t after = types::timestamp_plus_interval(next_value_, interval_step_);
+      if (step_ > 0 ? after > stop_ : after < stop_)
+        kind_ = Kind::kEmpty;
+      else
+        next_value_ = after;
+      return true;
+    }
     case Kind::kSeries: {
       out = Datum(next_value_);
       // That was the last value when the next step passes stop (or overflows).

@@ -5,8 +5,10 @@
 // for the target list alike; and ProjectSet's lockstep: the calls of one target list advance
 // together, the output row count is the longest call's, a call that has run out yields NULL,
 // and an input row whose calls all return nothing yields no row (PostgreSQL 10 and later).
-// Promises: a NULL argument gives no values (the functions are strict); errors are
-// PostgreSQL's (22023 "step size cannot equal zero"). Values are produced lazily, so a long
+// generate_series over integers (start, stop [, step]) and over timestamps (start, stop,
+// interval step, added again for each value: a month step keeps day-of-month clamping as
+// PostgreSQL does). Promises: a NULL argument gives no values (the functions are strict); errors
+// are PostgreSQL's (22023 "step size cannot equal zero"). Values are produced lazily, so a long
 // series costs memory only as its rows are kept.
 // Thread safety: a cursor belongs to one statement's fiber. Nothing here suspends.
 #pragma once
@@ -28,8 +30,9 @@ class SetFunctionCursor {
   bool next(Datum& out);
 
  private:
-  enum class Kind : uint8_t { kEmpty, kSeries, kArray } kind_ = Kind::kEmpty;
-  int64_t next_value_ = 0, stop_ = 0, step_ = 1;
+  enum class Kind : uint8_t { kEmpty, kSeries, kTimestampSeries, kArray } kind_ = Kind::kEmpty;
+  int64_t next_value_ = 0, stop_ = 0, step_ = 1;  // kTimestampSeries: step_ is the direction
+  Interval interval_step_;
   ArrayPtr array_;
   size_t array_pos_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "sql/types/type_io.h"
 
 namespace hf::sql::exec {
 namespace {
@@ -55,6 +56,30 @@ TEST(SetFunctions, SeriesStopsAtTheEndOfTheRangeWithoutOverflow) {
   const int64_t min = std::numeric_limits<int64_t>::min();
   SetFunctionCursor d(call, {Datum(min + 2), Datum(min), Datum(int64_t{-2})});
   EXPECT_EQ(values_of(d), (std::vector<int64_t>{min + 2, min}));
+}
+
+TEST(SetFunctions, TimestampSeriesAddsTheStepAgainForEachValue) {
+  auto call = series_call(type_oid::kTimestamp);
+  const TypeRef ts{type_oid::kTimestamp, -1}, iv{type_oid::kInterval, -1};
+  SetFunctionCursor months(call,
+                           {types::from_text("2020-01-30", ts), types::from_text("2020-04-01", ts),
+                            types::from_text("1 month", iv)});
+  std::vector<std::string> got;
+  Datum d;
+  while (months.next(d)) got.push_back(types::to_text(d, ts));
+  EXPECT_EQ(got, (std::vector<std::string>{"2020-01-30 00:00:00", "2020-02-29 00:00:00",
+                                           "2020-03-29 00:00:00"}));
+  SetFunctionCursor back(
+      call, {types::from_text("2020-01-01 00:00", ts), types::from_text("2019-12-31 23:00", ts),
+             types::from_text("-30 minutes", iv)});
+  got.clear();
+  while (back.next(d)) got.push_back(types::to_text(d, ts));
+  EXPECT_EQ(got, (std::vector<std::string>{"2020-01-01 00:00:00", "2019-12-31 23:30:00",
+                                           "2019-12-31 23:00:00"}));
+  EXPECT_THROW(
+      SetFunctionCursor(call, {types::from_text("2020-01-01", ts),
+                               types::from_text("2020-01-02", ts), types::from_text("0 days", iv)}),
+      SqlError);
 }
 
 TEST(SetFunctions, ZeroStepIsPostgresError) {

@@ -957,6 +957,14 @@ FN(f_date_trunc_ts) {
 FN(f_date_trunc_tstz) {
   return Datum(trunc_ts(lower_field(a[0]), a[1].as_int(), "timestamp with time zone"));
 }
+}  // namespace
+
+int64_t timestamp_plus_interval(int64_t ts, const Interval& iv) {
+  return timestamp_add_interval(ts, iv, false);
+}
+
+namespace {
+
 // AT TIME ZONE (PostgreSQL's timezone(zone, ts)): with a zone name, or with an interval
 // offset east of Greenwich (hours, minutes and seconds only).
 FN(f_timezone_tstz) {
@@ -2016,7 +2024,8 @@ Registry::Registry() {
   MINMAX(kBpchar)
   MINMAX(kDate)
   MINMAX(kTime)
-  MINMAX(kTimestamp) MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
+  MINMAX(kTimestamp)
+  MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
 #undef MINMAX
       for (int which = 0; which < 3; ++which) {
     AggregateDef d;

@@ -11,6 +11,14 @@ SELECT generate_series(5, 1, -2);
 SELECT generate_series(2147483646, 2147483647);
 SELECT generate_series(9223372036854775806, 9223372036854775807);
 SELECT generate_series(1, 3, 0);
+-- over timestamps, with an interval step added again for each value
+SELECT generate_series('2020-01-30'::date, '2020-04-01'::date, '1 month');
+SELECT generate_series('2020-01-01 00:00'::timestamp, '2020-01-01 01:00', '20 minutes');
+SELECT generate_series('2020-01-01', '2020-01-02', '12 hours'::interval);
+SELECT * FROM generate_series('2020-01-01 00:00'::timestamp, '2019-12-31 23:00', '-30 minutes') g;
+SELECT generate_series('2020-01-01 00:00'::timestamp, '2020-01-01 01:00', '-20 minutes');
+SELECT generate_series('2020-01-01 00:00'::timestamp, '2020-01-01 01:00', '0 minutes');
+SELECT generate_series('2020-01-01'::date, '2020-01-03'::date);
 -- per input row, in the input's order
 SELECT id, generate_series(1, n) FROM srf_t ORDER BY id;
 SELECT id, generate_series(1, n) AS g FROM srf_t ORDER BY id DESC, g DESC;
