@@ -721,13 +721,8 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     if (!srf_placement_.refusal.empty())
       fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
            srf_placement_.hint ? kSrfHint : "");
-    {
-      // PostgreSQL runs nested calls as a ProjectSet below the outer one's.
-      SrfScope nested(*this, {"set-returning functions in the arguments of a set-returning "
-                              "function are not supported",
-                              false});
-      for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
-    }
+    // Calls nested in the arguments run in a ProjectSet step below this one's.
+    for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
     auto e = bind_set_function(name, std::move(args), f->location);
     ++srf_calls_;
     last_srf_location_ = f->location;
@@ -2111,18 +2106,20 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
   return plan;
 }
 
-// Gathers the set-returning calls of plan's target list into plan.srfs (the ProjectSet step),
-// numbering them.
+// Gathers the set-returning calls of plan's target list into plan.srfs (the ProjectSet
+// steps), numbering them, each with its step: 0, or one more than the deepest call in its
+// arguments. Returns the deepest step of e's calls (-1: none).
 void Binder::collect_srfs(SelectPlan& plan) {
-  std::function<void(Expr&)> walk = [&](Expr& e) {
+  std::function<int(Expr&)> walk = [&](Expr& e) {
     runtime::check_stack_depth();
-    if (e.kind == ExprKind::kSubLink) return;
-    if (e.kind == ExprKind::kSrf) {
-      e.index = static_cast<int>(plan.srfs.size());
-      plan.srfs.push_back(&e);
-      return;
-    }
-    for (auto& a : e.args) walk(*a);
+    if (e.kind == ExprKind::kSubLink) return -1;
+    int deepest = -1;
+    for (auto& a : e.args) deepest = std::max(deepest, walk(*a));
+    if (e.kind != ExprKind::kSrf) return deepest;
+    e.index = static_cast<int>(plan.srfs.size());
+    plan.srfs.push_back(&e);
+    plan.srf_steps.push_back(deepest + 1);
+    return deepest + 1;
   };
   for (auto& t : plan.targets) walk(*t);
 }

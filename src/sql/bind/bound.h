@@ -195,8 +195,11 @@ struct SelectPlan {
   // The set-returning function calls in targets (PostgreSQL's ProjectSet): each input row
   // becomes as many output rows as the longest of them returns, the calls advancing in
   // lockstep and a call that has run out giving NULL. Pointers into targets' trees; their
-  // arguments are over the same row as targets. Empty: one output row per input row.
+  // arguments are over the same row as targets. Empty: one output row per input row. A call
+  // with calls in its arguments runs in a later step (srf_steps: 0, 1, ...), once per row of
+  // the steps before it, as PostgreSQL stacks ProjectSet nodes.
   std::vector<const Expr*> srfs;
+  std::vector<int> srf_steps;
   std::vector<std::string> names;
   std::vector<TypeRef> types;
   std::vector<std::pair<Oid, int16_t>> origins;  // table oid, attnum per target

@@ -903,20 +903,41 @@ std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
 // The output rows of one input row whose target list has set-returning calls (ProjectSet):
 // the target list once per row of the calls run in lockstep.
 void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::vector<Row>& out) {
-  std::vector<std::vector<Datum>> args(p.srfs.size());
-  for (size_t i = 0; i < p.srfs.size(); ++i)
-    for (const auto& a : p.srfs[i]->args) args[i].push_back(eval(*a, in, cx));
-  project_set(
-      p.srfs, args, [&] { check_for_interrupts(cx); },
-      [&](const std::vector<Datum>& values) {
-        cx.srf_values = &values;
-        Row r;
-        r.reserve(p.targets.size());
-        for (const auto& t : p.targets) r.push_back(eval(*t, in, cx));
-        cx.srf_values = nullptr;
-        cx.memory.charge_row(r, kExecutorContext);
-        out.push_back(std::move(r));
-      });
+  const int last_step = *std::max_element(p.srf_steps.begin(), p.srf_steps.end());
+  // The current value of every call; a step fills its own calls' and reads earlier steps'.
+  std::vector<Datum> values(p.srfs.size());
+  struct Reset {
+    ExecContext& cx;
+    ~Reset() { cx.srf_values = nullptr; }
+  } reset{cx};
+  std::function<void(int)> run_step = [&](int step) {
+    cx.srf_values = &values;
+    if (step > last_step) {
+      Row r;
+      r.reserve(p.targets.size());
+      for (const auto& t : p.targets) r.push_back(eval(*t, in, cx));
+      cx.memory.charge_row(r, kExecutorContext);
+      out.push_back(std::move(r));
+      return;
+    }
+    std::vector<const Expr*> calls;
+    std::vector<size_t> slots;
+    std::vector<std::vector<Datum>> args;
+    for (size_t i = 0; i < p.srfs.size(); ++i) {
+      if (p.srf_steps[i] != step) continue;
+      calls.push_back(p.srfs[i]);
+      slots.push_back(i);
+      args.emplace_back();
+      for (const auto& a : p.srfs[i]->args) args.back().push_back(eval(*a, in, cx));
+    }
+    project_set(
+        calls, args, [&] { check_for_interrupts(cx); },
+        [&](const std::vector<Datum>& step_values) {
+          for (size_t k = 0; k < slots.size(); ++k) values[slots[k]] = step_values[k];
+          run_step(step + 1);
+        });
+  };
+  run_step(0);
 }
 
 // Target list of one input row (window values, if any, are not allowed with FOR UPDATE).

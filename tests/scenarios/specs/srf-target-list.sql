@@ -19,6 +19,11 @@ SELECT * FROM generate_series('2020-01-01 00:00'::timestamp, '2019-12-31 23:00',
 SELECT generate_series('2020-01-01 00:00'::timestamp, '2020-01-01 01:00', '-20 minutes');
 SELECT generate_series('2020-01-01 00:00'::timestamp, '2020-01-01 01:00', '0 minutes');
 SELECT generate_series('2020-01-01'::date, '2020-01-03'::date);
+-- nested: a call in another's arguments runs in a step before it
+SELECT generate_series(1, generate_series(1, 3));
+SELECT generate_series(generate_series(1, 3), generate_series(2, 4));
+SELECT generate_series(1, 2) AS a, generate_series(1, generate_series(1, 2)) AS b;
+SELECT unnest(ARRAY[generate_series(1, 2), 10]) + 1 AS u;
 -- per input row, in the input's order
 SELECT id, generate_series(1, n) FROM srf_t ORDER BY id;
 SELECT id, generate_series(1, n) AS g FROM srf_t ORDER BY id DESC, g DESC;
