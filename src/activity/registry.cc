@@ -29,10 +29,13 @@ void SessionRegistry::update(int32_t pid, const SessionInfo& info) {
   if (it != sessions_.end()) it->second.info = info;
 }
 
-void SessionRegistry::set_txn(int32_t pid, uint64_t txn_id) {
+void SessionRegistry::set_txn(int32_t pid, uint64_t txn_id, bool optimistic) {
   std::lock_guard g(mu_);
   auto it = sessions_.find(pid);
-  if (it != sessions_.end()) it->second.info.txn_id = txn_id;
+  if (it != sessions_.end()) {
+    it->second.info.txn_id = txn_id;
+    it->second.info.optimistic = optimistic;
+  }
 }
 
 void SessionRegistry::set_wait(int32_t pid, const char* wait_event_type, const char* wait_event) {

@@ -29,6 +29,7 @@ struct SessionInfo {
   int64_t xact_start_us = 0;  // 0: none
   int64_t query_start_us = 0;
   uint64_t txn_id = 0;  // the coordinator's TxnId while a transaction runs, else 0
+  bool optimistic = false;  // the running transaction's mode (issue 10), when txn_id != 0
 };
 
 class SessionRegistry {
@@ -44,7 +45,7 @@ class SessionRegistry {
   void update(int32_t pid, const SessionInfo& info);
   // Cheaper than update() for what changes inside a statement: the transaction id (so
   // pg_locks / deadlock reports map a TxnId to its pid at once) and the wait event.
-  void set_txn(int32_t pid, uint64_t txn_id);
+  void set_txn(int32_t pid, uint64_t txn_id, bool optimistic = false);
   void set_wait(int32_t pid, const char* wait_event_type, const char* wait_event);
   // CancelRequest: cancels only when the secret matches. Returns whether it did.
   bool cancel(int32_t pid, int32_t secret);

@@ -39,6 +39,8 @@ json to_json(const Role& r) {
          {"connlimit", r.connection_limit}};
   j["password"] = r.password ? json(*r.password) : json(nullptr);
   j["valid_until"] = r.valid_until ? json(*r.valid_until) : json(nullptr);
+  j["config"] = json::array();
+  for (const auto& [name, value] : r.config) j["config"].push_back({name, value});
   j["member_of"] = json::array();
   for (const auto& m : r.member_of)
     j["member_of"].push_back({{"role", m.role}, {"grantor", m.grantor}, {"admin", m.admin_option}});
@@ -59,6 +61,8 @@ Role from_json(const json& j) {
   r.connection_limit = j.value("connlimit", -1);
   if (j.contains("password") && !j["password"].is_null()) r.password = j["password"];
   if (j.contains("valid_until") && !j["valid_until"].is_null()) r.valid_until = j["valid_until"];
+  if (j.contains("config"))
+    for (const auto& c : j["config"]) r.config.emplace_back(c.at(0), c.at(1));
   if (j.contains("member_of"))
     for (const auto& m : j["member_of"])
       r.member_of.push_back(

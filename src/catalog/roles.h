@@ -62,6 +62,9 @@ struct Role {
   std::optional<std::string> password;    // a SCRAM-SHA-256 secret
   std::optional<int64_t> valid_until;     // µs since 2000-01-01 UTC (INT64_MAX: infinity)
   std::vector<RoleMembership> member_of;  // pg_auth_members rows with member = this role
+  // ALTER ROLE ... SET (pg_roles.rolconfig): settings a session of this role starts with,
+  // before its startup options; (lower-case name, value) in the order first set.
+  std::vector<std::pair<std::string, std::string>> config;
 };
 
 class Roles {

@@ -145,6 +145,8 @@ class Transaction {
   virtual TxnId id() const = 0;
   virtual Isolation isolation() const = 0;
   virtual bool read_only() const = 0;
+  // Added (issue 10): an optimistic transaction (coord/optimistic.h).
+  virtual bool optimistic() const { return false; }
 
   // Statement boundary: a new command id; READ COMMITTED also takes a new snapshot.
   virtual void start_statement() = 0;
@@ -255,6 +257,11 @@ struct BeginOptions {
   // serializable read-write transaction can make part of an anomaly), then runs without SSI.
   bool deferrable = false;
   LockSession* session = nullptr;  // added (issue 4); outlives the transaction; may be null
+  // Added (issue 10): an optimistic transaction (coord/optimistic.h): no row lock until
+  // COMMIT, which validates. validate_reads (holdfast.occ_validate_reads): also what it read,
+  // through SSI at one snapshot, whatever the isolation level.
+  bool optimistic = false;
+  bool validate_reads = false;
 };
 
 // Starts transactions; one per server. Thread-safe.

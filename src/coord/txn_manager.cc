@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "coord/optimistic.h"
 #include "coord/ssi.h"
 
 namespace hf::coord {
@@ -192,6 +193,7 @@ class TransactionImpl final : public Transaction {
   TxnId id() const override { return id_; }
   Isolation isolation() const override { return opts_.isolation; }
   bool read_only() const override { return opts_.read_only; }
+  bool optimistic() const override { return opts_.optimistic; }
   void start_statement() override;
   ReadView view() const override { return ReadView{read_ts_, id_, cid_, ssi_}; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
@@ -244,6 +246,16 @@ class TransactionImpl final : public Transaction {
                    SubId sub);
   uint64_t group() const { return opts_.session ? opts_.session->lock_group() : 0; }
   void ensure_snapshot();
+  // Reads run with SSI at one snapshot: SERIALIZABLE, or an optimistic transaction that
+  // validates its reads (coord/optimistic.h).
+  bool ssi_reads() const {
+    return opts_.isolation == Isolation::kSerializable ||
+           (opts_.optimistic && opts_.validate_reads);
+  }
+  // An optimistic transaction's COMMIT, steps 1-2 (coord/optimistic.h): locks every noted
+  // row NOWAIT and checks it did not change; throws 40001 (OC000) otherwise.
+  void validate_optimistic();
+  [[noreturn]] void optimistic_conflict();
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
   void finish();
@@ -269,6 +281,7 @@ class TransactionImpl final : public Transaction {
   bool ssi_ = false;
   bool ssi_known_ = false;
   std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
+  OptimisticSet occ_;  // optimistic: the rows written or locked so far
 };
 
 class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
@@ -493,7 +506,7 @@ TransactionImpl::~TransactionImpl() {
 
 void TransactionImpl::ensure_snapshot() {
   if (have_snapshot_) return;
-  if (opts_.isolation == Isolation::kSerializable) {
+  if (ssi_reads()) {
     // Registered with the SSI graph atomically with reading the published timestamp.
     runtime::CancelToken* cancel = opts_.session ? opts_.session->wait_cancel() : nullptr;
     auto snap = m_->ssi().begin(
@@ -514,7 +527,7 @@ void TransactionImpl::ensure_snapshot() {
 
 void TransactionImpl::start_statement() {
   ++cid_;
-  if (opts_.isolation == Isolation::kReadCommitted) {
+  if (opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
     read_ts_ = m_->take_snapshot(id_);
     have_snapshot_ = true;
   }
@@ -590,6 +603,14 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
                                  const LockWait& wait, std::optional<Version> expected) {
   uint32_t idx = 0;
   Partition& p = part(routing, &idx);
+  if (opts_.optimistic) {
+    // O1: no lock now; COMMIT takes it and checks the row against what was seen.
+    ensure_snapshot();
+    occ_.note(space, key, idx, strength, current_sub(), false, expected, read_ts_);
+    LockResult r;
+    if (expected) r.newest = *expected;
+    return r;
+  }
   touched_[idx] |= kLocked;
   partition_api::LockRequest req;
   req.space = space;
@@ -626,6 +647,15 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
 
 std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequest>& rows,
                                                    size_t first) {
+  if (opts_.optimistic) {
+    std::vector<LockResult> out;
+    out.reserve(rows.size() - first);
+    for (size_t i = first; i < rows.size(); ++i) {
+      const RowLockRequest& r = rows[i];
+      out.push_back(lock(r.space, r.routing, r.key, r.strength, r.wait, r.expected));
+    }
+    return out;
+  }
   // Each partition gets its rows (in order) in one lock_batch call and answers up to its
   // first row that would wait (or its first mismatch / NOWAIT failure). The answered prefix
   // is the rows before the earliest such row over all partitions; a partition asked before
@@ -790,6 +820,15 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
   touched_[idx] |= kWrote | kLocked;
   // SSI "conflict in", before the write as PostgreSQL checks it.
   if (ssi_known_) m_->ssi().write_conflicts(id_, p.siread_holders(space, key, id_));
+  if (opts_.optimistic) {
+    // Buffered in the partition, unlocked, until COMMIT locks and validates it.
+    ensure_snapshot();
+    occ_.note(space, key, idx, LockStrength::kNoKeyUpdate, current_sub(), true, std::nullopt,
+              read_ts_);
+    p.write(id_, current_sub(), cid_, space, key, value, /*publish=*/false, new_key,
+            /*unlocked=*/true);
+    return;
+  }
   // A serializable transaction's intent must be visible to concurrent serializable readers
   // at once (they report the rw-conflict when they skip it); others may stay buffered in the
   // partition until commit.
@@ -814,6 +853,7 @@ void TransactionImpl::rollback_to(SubId sub) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
   }
   std::erase_if(table_locks_, [&](const auto& kv) { return kv.second >= sub; });
+  occ_.rollback(sub);
   run_undo(sub);
   // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
   while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
@@ -843,8 +883,81 @@ void TransactionImpl::run_undo(SubId from) {
   }
 }
 
+void TransactionImpl::optimistic_conflict() {
+  throw SqlError(sqlstate::kSerializationFailure, kOptimisticConflictMessage);
+}
+
+void TransactionImpl::validate_optimistic() {
+  auto by_part = occ_.by_partition(m_->size());
+  LockSession* s = opts_.session;
+  LockWait nowait;
+  nowait.policy = WaitPolicy::kNoWait;
+  for (size_t pi = 0; pi < by_part.size(); ++pi) {
+    const auto& rows = by_part[pi];
+    if (rows.empty()) continue;
+    touched_[pi] |= kLocked;
+    std::vector<partition_api::LockRequest> reqs;
+    reqs.reserve(rows.size());
+    for (const OptimisticSet::Row* r : rows) {
+      partition_api::LockRequest& q = reqs.emplace_back();
+      q.space = r->space;
+      q.key = r->key;
+      q.txn = id_;
+      q.sub = current_sub();
+      q.strength = r->strength;
+      q.policy = WaitPolicy::kNoWait;
+      q.group = group();
+      q.overtake_compatible = true;
+    }
+    Partition& p = m_->partition(static_cast<uint32_t>(pi));
+    size_t done = 0;
+    while (done < reqs.size()) {
+      std::vector<LockResult> ans;
+      if (done == 0) {
+        ans = p.lock_batch(reqs);
+      } else {
+        ans =
+            p.lock_batch(std::vector<partition_api::LockRequest>(reqs.begin() + done, reqs.end()));
+      }
+      if (ans.empty()) ans.push_back(p.lock(reqs[done]));
+      for (const LockResult& a : ans) {
+        switch (a.outcome) {
+          case LockOutcome::kGranted:
+          case LockOutcome::kVersionMismatch:
+            if (OptimisticSet::changed(*rows[done], a.newest)) optimistic_conflict();  // O2
+            break;
+          case LockOutcome::kWouldBlock:
+            if (s) s->lock_failed(a.outcome, WaitPolicy::kNoWait);
+            optimistic_conflict();  // O3
+          default:
+            throw_lock_outcome(a.outcome, nowait, a.deadlock, s);
+        }
+        ++done;
+      }
+    }
+  }
+  if (!ssi_known_) return;
+  // O6: the writes reach storage now (under their locks), where serializable readers see
+  // them; readers that took their SIREAD locks before that are found here.
+  for (size_t pi = 0; pi < by_part.size(); ++pi) {
+    if (!(touched_[pi] & kWrote)) continue;
+    Partition& p = m_->partition(static_cast<uint32_t>(pi));
+    p.prepare(id_);
+    for (const OptimisticSet::Row* r : by_part[pi])
+      if (r->wrote) m_->ssi().write_conflicts(id_, p.siread_holders(r->space, r->key, id_));
+  }
+}
+
 void TransactionImpl::commit() {
   if (done_) return;
+  if (opts_.optimistic && !occ_.empty()) {
+    try {
+      validate_optimistic();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
   std::vector<PartitionId> writers;
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i] & kWrote) writers.push_back(static_cast<PartitionId>(i));

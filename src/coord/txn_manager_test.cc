@@ -62,7 +62,7 @@ class FakePartition : public partition_api::Partition {
     return r;
   }
   void write(TxnId, SubId sub, CommandId cid, const KeySpace&, const std::string& key,
-             const std::optional<std::string>& value, bool, bool) override {
+             const std::optional<std::string>& value, bool, bool, bool) override {
     calls.push_back(tag("write"));
     last_write_cid = cid;
     last_write_sub = sub;

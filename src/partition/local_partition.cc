@@ -275,7 +275,7 @@ void LocalPartition::unlock_batch(const std::vector<LockRequest>& reqs) {
 
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                            const std::string& key, const std::optional<std::string>& value,
-                           bool publish, bool new_key) {
+                           bool publish, bool new_key, bool unlocked) {
   std::string rk = store_.row_key(space, key);
   // After a spill, a key whose intent went to storage then is written there again (asked
   // only of transactions whose buffer spilled).
@@ -287,6 +287,18 @@ void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& 
   auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
                           : store_.buffer_intent(txn, sub, cid, rk, value, new_key, spilled);
   if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
+  if (unlocked) {
+    // No lock yet: the intent may not reach storage, where another writer may hold the key.
+    if (buffered == mvcc::MvccStore::BufferResult::kUnbuffered)
+      throw SqlError(sqlstate::kInternalError, "optimistic write after prepare");
+    if (store_.buffer_bytes(txn) > kOptimisticBufferLimit) {
+      throw SqlError(sqlstate::kOutOfMemory, "out of memory",
+                     "An optimistic transaction keeps its writes in memory until COMMIT, at most " +
+                         std::to_string(kOptimisticBufferLimit >> 20) + " MB per partition.",
+                     "Write less per transaction, or use holdfast.concurrency = 'pessimistic'.");
+    }
+    return;
+  }
   if (buffered == mvcc::MvccStore::BufferResult::kSpillNow) {
     flush_intents(txn, /*keep=*/false);
     return;

@@ -96,8 +96,8 @@ class LocalPartition final : public Partition {
   std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) override;
   void unlock_batch(const std::vector<LockRequest>& reqs) override;
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
-             const std::optional<std::string>& value, bool publish = false,
-             bool new_key = false) override;
+             const std::optional<std::string>& value, bool publish = false, bool new_key = false,
+             bool unlocked = false) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;

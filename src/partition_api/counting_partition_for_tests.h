@@ -40,9 +40,10 @@ class CountingPartition : public Partition {
     return inner_->lock(req);
   }
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
-             const std::optional<std::string>& value, bool publish, bool new_key) override {
+             const std::optional<std::string>& value, bool publish, bool new_key,
+             bool unlocked) override {
     ++writes;
-    inner_->write(txn, sub, cid, space, key, value, publish, new_key);
+    inner_->write(txn, sub, cid, space, key, value, publish, new_key, unlocked);
   }
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override {
     inner_->rollback_subtransactions(txn, first_aborted);

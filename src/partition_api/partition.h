@@ -45,6 +45,9 @@ using CommandId = uint32_t;  // statement number inside a transaction
 using PartitionId = uint32_t;
 
 inline constexpr Timestamp kMaxTimestamp = ~Timestamp{0};
+// What an optimistic transaction may write in one partition before COMMIT (Partition::write,
+// unlocked): its writes stay in memory until then.
+inline constexpr size_t kOptimisticBufferLimit = size_t{256} << 20;
 
 struct KeySpace {
   uint32_t table_id = 0;
@@ -346,9 +349,14 @@ class Partition {
   // concurrent serializable reader must notice the write it skips).
   // new_key: the caller knows no version of the key was ever stored (a keyspace its
   // transaction created), so the partition need not read for one.
+  // unlocked (added, issue 10): an optimistic transaction writes before it holds any lock. The
+  // partition keeps the intent where only txn's own reads see it and never moves it to
+  // storage (no spill) until prepare() / write_commit_record() / commit_one_phase(), which the
+  // coordinator calls only after it took the key's lock at COMMIT. Throws SqlError 53200
+  // when txn's unlocked writes in this partition pass kOptimisticBufferLimit bytes.
   virtual void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                      const std::string& key, const std::optional<std::string>& value,
-                     bool publish = false, bool new_key = false) = 0;
+                     bool publish = false, bool new_key = false, bool unlocked = false) = 0;
 
   // Savepoints: undo the intents and release the locks of subtransactions >= first_aborted.
   virtual void rollback_subtransactions(TxnId txn, SubId first_aborted) = 0;

@@ -20,10 +20,12 @@
 #include <csignal>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <thread>
 
 #include "auth/hba.h"
 #include "catalog/catalog.h"
+#include "client/seat_demo.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
 #include "runtime/fiber.h"
@@ -121,7 +123,23 @@ int main(int argc, char** argv) {
   app.add_option("--ssl-cert", ssl_cert, "TLS certificate (PEM); with --ssl-key enables TLS");
   app.add_option("--ssl-key", ssl_key, "TLS private key (PEM, mode 0600)");
   app.add_option("--ssl-ca", ssl_ca, "CA certificates to request and verify client certificates");
+  // `holdfast demo seats --port N`: seed 003's story against a running server (client/).
+  auto* demo = app.add_subcommand("demo", "replay a story against a running server");
+  auto* seats = demo->add_subcommand(
+      "seats", "seed 003's seat booking, pessimistic then optimistic (three connections)");
+  std::string demo_host = "127.0.0.1", demo_user = "postgres", demo_db = "postgres";
+  int demo_port = 5433;
+  seats->add_option("--host", demo_host, "server address")->capture_default_str();
+  seats->add_option("--port", demo_port, "server port")->capture_default_str();
+  seats->add_option("--user", demo_user, "user name")->capture_default_str();
+  seats->add_option("--dbname", demo_db, "database")->capture_default_str();
+  demo->require_subcommand(1);
   CLI11_PARSE(app, argc, argv);
+  if (seats->parsed()) {
+    return hf::client::run_seat_demo("host=" + demo_host + " port=" + std::to_string(demo_port) +
+                                         " user=" + demo_user + " dbname=" + demo_db,
+                                     std::cout);
+  }
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   std::signal(SIGPIPE, SIG_IGN);

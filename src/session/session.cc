@@ -163,6 +163,18 @@ class SessionImpl final : public Session,
     if (!params.application_name.empty())
       settings_.set_default("application_name", params.application_name);
     settings_.set_default("is_superuser", role_is_superuser(params.user) ? "on" : "off");
+    // ALTER ROLE ... SET (rolconfig) first: startup options override it, as in PostgreSQL.
+    // A value that no longer parses is skipped (PostgreSQL warns and goes on).
+    if (auto role = role_named(params.user)) {
+      for (const auto& [name, value] : role->config) {
+        if (is_role_setting(name)) continue;
+        try {
+          settings_.set(name, value, false, false);
+          settings_.keep_as_default(name);
+        } catch (const SqlError&) {
+        }
+      }
+    }
     std::vector<std::pair<std::string, std::string>> startup = params.options;
     for (const auto& [name, value] : params.options)
       if (name == "options") {
@@ -492,6 +504,11 @@ class SessionImpl final : public Session,
       if (next_isolation_) return isolation_name(*next_isolation_);
       return settings_.get("default_transaction_isolation");
     }
+    if (key == "holdfast.concurrency") {
+      // Inside a transaction: its mode (BEGIN OPTIMISTIC / PESSIMISTIC may differ).
+      if (txn_) return txn_->optimistic() ? "optimistic" : "pessimistic";
+      if (next_optimistic_) return *next_optimistic_ ? "optimistic" : "pessimistic";
+    }
     if (key == "transaction_read_only") {
       if (txn_) return txn_->read_only() ? "on" : "off";
       if (next_read_only_) return *next_read_only_ ? "on" : "off";
@@ -796,11 +813,15 @@ class SessionImpl final : public Session,
     opts.deferrable =
         next_deferrable_.value_or(settings_.get("default_transaction_deferrable") == "on");
     opts.session = this;
+    opts.optimistic =
+        next_optimistic_.value_or(settings_.get("holdfast.concurrency") == "optimistic");
+    opts.validate_reads = settings_.get("holdfast.occ_validate_reads") == "on";
     txn_ = services_.txns().begin(opts);
     if (!xact_start_us_) xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : now_us_since_2000();
     info_.xact_start_us = xact_start_us_;
     info_.txn_id = txn_->id();
-    services_.registry().set_txn(pid_, info_.txn_id);
+    info_.optimistic = opts.optimistic;
+    services_.registry().set_txn(pid_, info_.txn_id, info_.optimistic);
   }
 
   void begin_statement() {
@@ -824,6 +845,7 @@ class SessionImpl final : public Session,
     next_isolation_.reset();
     next_read_only_.reset();
     next_deferrable_.reset();
+    next_optimistic_.reset();
     xact_start_us_ = 0;
     info_.xact_start_us = 0;
     info_.txn_id = 0;
@@ -952,6 +974,7 @@ class SessionImpl final : public Session,
             if (auto iso = parse_isolation(raw.isolation)) next_isolation_ = iso;
             if (raw.read_only) next_read_only_ = raw.read_only;
             if (raw.deferrable) next_deferrable_ = raw.deferrable;
+            if (raw.optimistic) next_optimistic_ = raw.optimistic;
           }
         }
         if (tag.empty()) tag = "BEGIN";
@@ -1297,7 +1320,9 @@ class SessionImpl final : public Session,
   std::vector<Savepoint> savepoints_;
   std::optional<coord::Isolation> next_isolation_;
   std::optional<bool> next_read_only_;
-  std::optional<bool> next_deferrable_;  // BEGIN ... DEFERRABLE (SERIALIZABLE READ ONLY)
+  std::optional<bool> next_deferrable_;
+  std::optional<bool> next_optimistic_;  // BEGIN OPTIMISTIC / PESSIMISTIC (issue 10)  // BEGIN ...
+                                         // DEFERRABLE (SERIALIZABLE READ ONLY)
   int64_t xact_start_us_ = 0;
   int64_t stmt_start_us_ = 0;
   runtime::Deadline lock_deadline_ = runtime::Deadline::max();

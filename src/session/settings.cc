@@ -58,6 +58,8 @@ const std::vector<Def>& defs() {
        "Sets the number of digits displayed for floating-point values."},
       {"holdfast.concurrency", Kind::kEnum, "pessimistic", false, false, "pessimistic,optimistic",
        0, 0, "Sets how row locks are taken: pessimistic (PostgreSQL) or optimistic."},
+      {"holdfast.occ_validate_reads", Kind::kBool, "off", false, false, nullptr, 0, 0,
+       "Makes optimistic transactions validate what they read at commit (serializable)."},
       {"idle_in_transaction_session_timeout", Kind::kTimeMs, "0", false, false, nullptr, 0,
        INT32_MAX, "Sets the maximum allowed idle time between queries, when in a transaction."},
       {"in_hot_standby", Kind::kBool, "off", true, true, nullptr, 0, 0,

@@ -68,6 +68,8 @@ struct RawStatement {
   std::string isolation;
   std::optional<bool> read_only;
   std::optional<bool> deferrable;  // DEFERRABLE / NOT DEFERRABLE; nullopt if not given
+  // kBegin: BEGIN OPTIMISTIC (true) / BEGIN PESSIMISTIC (false); nullopt if not given.
+  std::optional<bool> optimistic;
   bool chain = false;              // COMMIT/ROLLBACK AND CHAIN
   std::string name;  // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
   std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT

@@ -176,6 +176,11 @@ class MvccStore {
   // The keys in txn's buffer, in key order; whether txn has one.
   std::vector<std::string> buffered_keys(TxnId txn);
   bool has_buffer(TxnId txn) { return buffer(txn, false) != nullptr; }
+  // The bytes txn's buffer holds (0: none).
+  size_t buffer_bytes(TxnId txn) {
+    TxnBuffer* tb = buffer(txn, false);
+    return tb ? tb->bytes : 0;
+  }
   // Forgets txn's buffer. Returns true when any of txn's intents may be in storage (the
   // buffer was flushed or spilled, or txn wrote unbuffered): then resolve_abort() has work.
   bool drop_buffer(TxnId txn);

@@ -191,7 +191,9 @@ const std::vector<Def>& defs() {
         {"state", kText},
         {"backend_xid", kXid},
         {"query", kText},
-        {"backend_type", kText}}},
+        {"backend_type", kText},
+        // holdfast's: the running transaction's row-locking mode (issue 10), NULL outside one
+        {"holdfast_concurrency", kText}}},
       {"pg_catalog",
        "pg_locks",
        {{"locktype", kText},

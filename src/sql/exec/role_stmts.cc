@@ -13,6 +13,7 @@
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "sql/exec/privileges.h"
+#include "sql/parse/parser.h"
 #include "sql/types/type_io.h"
 
 namespace hf::sql::exec {
@@ -342,6 +343,52 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
   cx.catalog.roles().replace(r, &cx.txn);
   // ALTER GROUP g ADD USER u / DROP USER u.
   if (o.role_members) change_members(cx, r, role_list(o.role_members), s->action > 0, false);
+  return "ALTER ROLE";
+}
+
+// ALTER ROLE r SET name = value / TO DEFAULT / RESET name / RESET ALL (pg_roles.rolconfig):
+// what a new session of r starts with. A superuser may change any role's; a role with
+// CREATEROLE those of non-superusers; any role its own.
+std::string alter_role_set(const PgQuery__AlterRoleSetStmt* s, ExecContext& cx) {
+  if (s->role == nullptr)
+    fail(sqlstate::kFeatureNotSupported, "ALTER ROLE ALL ... SET is not supported");
+  if (s->database != nullptr && *s->database)
+    fail(sqlstate::kFeatureNotSupported, "ALTER ROLE ... IN DATABASE ... SET is not supported");
+  Oid oid = rolespec_oid(cx, s->role);
+  Role r = *roles_of(cx).by_oid(oid);
+  Oid user = current_user(cx);
+  const bool superuser = roles_of(cx).is_superuser(user);
+  if (r.superuser ? !superuser : !(superuser || has_createrole(cx) || oid == user))
+    fail(sqlstate::kInsufficientPrivilege, "permission denied");
+  const PgQuery__VariableSetStmt* set = s->setstmt;
+  std::string name = set && set->name ? set->name : "";
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto drop = [&] { std::erase_if(r.config, [&](const auto& kv) { return kv.first == name; }); };
+  switch (set ? set->kind : PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL) {
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE: {
+      cx.session.get_setting(name);  // 42704 unrecognized configuration parameter
+      std::string value;
+      for (size_t i = 0; i < set->n_args; ++i)
+        value += (i ? ", " : "") + parse::const_text(set->args[i]);
+      auto it = std::find_if(r.config.begin(), r.config.end(),
+                             [&](const auto& kv) { return kv.first == name; });
+      if (it != r.config.end())
+        it->second = value;
+      else
+        r.config.emplace_back(name, value);
+      break;
+    }
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
+      drop();
+      break;
+    case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
+      r.config.clear();
+      break;
+    default:
+      fail(sqlstate::kFeatureNotSupported, "this form of ALTER ROLE ... SET is not supported");
+  }
+  cx.catalog.roles().replace(r, &cx.txn);
   return "ALTER ROLE";
 }
 
@@ -799,7 +846,7 @@ std::string run_role_statement(const PgQuery__Node* node, ExecContext& cx) {
         return rename_role(node->rename_stmt, cx);
       break;
     case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
-      fail(sqlstate::kFeatureNotSupported, "ALTER ROLE ... SET is not supported");
+      return alter_role_set(node->alter_role_set_stmt, cx);
     default:
       break;
   }

@@ -232,6 +232,12 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (view == "pg_roles" || view == "pg_authid" || view == "pg_user" || view == "pg_shadow") {
+    auto rolconfig = [](const catalog::Role& r) {
+      if (r.config.empty()) return null();
+      std::vector<Datum> items;
+      for (const auto& [name, value] : r.config) items.emplace_back(name + "=" + value);
+      return Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))));
+    };
     // pg_roles and pg_user hide passwords; pg_authid and pg_shadow (superusers only, see
     // exec/privileges.h) show the stored SCRAM secrets.
     const bool secrets = view == "pg_authid" || view == "pg_shadow";
@@ -242,7 +248,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         out.push_back({Datum(r.name), Datum(r.superuser), Datum(r.inherit), Datum(r.create_role),
                        Datum(r.create_db), Datum(r.can_login), Datum(r.replication),
                        Datum(int64_t{r.connection_limit}), password, valid, Datum(r.bypass_rls),
-                       null(), oid(r.oid)});
+                       rolconfig(r), oid(r.oid)});
       else if (view == "pg_authid")
         out.push_back({oid(r.oid), Datum(r.name), Datum(r.superuser), Datum(r.inherit),
                        Datum(r.create_role), Datum(r.create_db), Datum(r.can_login),
@@ -250,7 +256,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                        Datum(int64_t{r.connection_limit}), password, valid});
       else if (r.can_login)  // pg_user, pg_shadow: roles that can log in
         out.push_back({Datum(r.name), oid(r.oid), Datum(r.create_db), Datum(r.superuser),
-                       Datum(r.replication), Datum(r.bypass_rls), password, valid, null()});
+                       Datum(r.replication), Datum(r.bypass_rls), password, valid, rolconfig(r)});
     }
     return out;
   }
@@ -269,7 +275,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      s.wait_event_type.empty() ? null() : Datum(s.wait_event_type),
                      s.wait_event.empty() ? null() : Datum(s.wait_event), Datum(s.state),
                      s.txn_id ? Datum(static_cast<int64_t>(s.txn_id)) : null(), Datum(s.query),
-                     Datum("client backend")});
+                     Datum("client backend"),
+                     s.txn_id ? Datum(s.optimistic ? "optimistic" : "pessimistic") : null()});
     }
     return out;
   }

@@ -137,6 +137,8 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
   return tree;
 }
 
+}  // namespace
+
 std::string const_text(const PgQuery__Node* n) {
   runtime::check_stack_depth();
   if (n == nullptr) return "";
@@ -169,6 +171,8 @@ std::string const_text(const PgQuery__Node* n) {
       return "";
   }
 }
+
+namespace {
 
 // Transaction modes of BEGIN / SET TRANSACTION: DefElems transaction_isolation,
 // transaction_read_only, transaction_deferrable.
@@ -466,6 +470,36 @@ std::string strip_lock_waits(const std::string& sql, std::vector<LockWaitClause>
   return out;
 }
 
+std::string strip_concurrency_modes(const std::string& sql,
+                                    std::vector<ConcurrencyClause>* clauses) {
+  auto contains = [&](const char* w) {
+    size_t n = std::strlen(w);
+    for (size_t i = 0; i + n <= sql.size(); ++i)
+      if (strncasecmp(sql.c_str() + i, w, n) == 0) return true;
+    return false;
+  };
+  if (!contains("optimistic") && !contains("pessimistic")) return sql;
+  std::vector<Token> t = lex(sql);
+  std::string out = sql;
+  auto is = [&](size_t k, const char* w) { return k < t.size() && t[k].word && t[k].text == w; };
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (k > 0 && t[k - 1].text != ";") continue;  // statements start the text or follow a ;
+    size_t m = k;
+    if (is(m, "begin")) {
+      ++m;
+      if (is(m, "work") || is(m, "transaction")) ++m;
+    } else if (is(m, "start") && is(m + 1, "transaction")) {
+      m += 2;
+    } else {
+      continue;
+    }
+    if (!is(m, "optimistic") && !is(m, "pessimistic")) continue;
+    for (size_t x = t[m].offset; x < t[m].offset + t[m].length; ++x) out[x] = ' ';
+    if (clauses) clauses->push_back({t[m].offset, t[m].text == "optimistic"});
+  }
+  return out;
+}
+
 namespace {
 
 // PostgreSQL verifies every string a client sends against the server encoding (UTF8 here)
@@ -513,7 +547,8 @@ void check_utf8(std::string_view s) {
 std::vector<RawStatement> parse_sql(const std::string& sql_in) {
   check_utf8(sql_in);
   std::vector<LockWaitClause> waits;
-  std::string sql = strip_lock_waits(sql_in, &waits);
+  std::vector<ConcurrencyClause> modes;
+  std::string sql = strip_concurrency_modes(strip_lock_waits(sql_in, &waits), &modes);
   auto tree = parse_tree(sql);
   std::vector<RawStatement> out;
   for (size_t i = 0; i < tree->result->n_stmts; ++i) {
@@ -533,6 +568,8 @@ std::vector<RawStatement> parse_sql(const std::string& sql_in) {
       if (w.offset >= loc && w.offset < loc + len && !ps->lock_wait_seconds)
         ps->lock_wait_seconds = w.seconds;
     raw.tree = ps;
+    for (const auto& c : modes)
+      if (c.offset >= loc && c.offset < loc + len) raw.optimistic = c.optimistic;
     if (rs->stmt == nullptr) {
       raw.kind = StatementKind::kEmpty;
     } else {

@@ -60,6 +60,18 @@ struct LockWaitClause {
 // number. Strings, quoted identifiers and comments are skipped.
 std::string strip_lock_waits(const std::string& sql, std::vector<LockWaitClause>* waits);
 
+// One `OPTIMISTIC` / `PESSIMISTIC` found after BEGIN [WORK | TRANSACTION] or START
+// TRANSACTION (TiDB's syntax, issue 10): where it is in the text and which.
+struct ConcurrencyClause {
+  size_t offset = 0;
+  bool optimistic = false;
+};
+// Replaces each such word with spaces (positions in the rest of the text do not move) and
+// returns them, so that PostgreSQL's grammar parses the rest of the BEGIN. The word must come
+// right after BEGIN [WORK | TRANSACTION] or START TRANSACTION at the start of a statement.
+std::string strip_concurrency_modes(const std::string& sql,
+                                    std::vector<ConcurrencyClause>* clauses);
+
 // Parses and splits sql. Throws SqlError 42601 on a syntax error.
 std::vector<RawStatement> parse_sql(const std::string& sql);
 
@@ -69,6 +81,10 @@ const ParsedStatement& parsed(const RawStatement& raw);
 // Parses one expression (as "SELECT <expr>") and returns the ResTarget's value node; the
 // returned tree keeps it alive. Used for stored DEFAULT / CHECK / index expressions.
 std::shared_ptr<ParseTree> parse_expression(const std::string& expr, const PgQuery__Node** out);
+
+// A constant of a SET statement's value list as SET shows it (strings unquoted, booleans
+// on/off, numbers as written); "" for anything else.
+std::string const_text(const PgQuery__Node* n);
 
 // SQL text of an expression node (libpg_query's deparser), for stored DEFAULT/CHECK text.
 std::string deparse_expr(const PgQuery__Node* expr);
