@@ -1253,6 +1253,15 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     }
     case PG_QUERY__NODE__NODE_SUB_LINK:
       return bind_sublink(n->sub_link, scope, g);
+    case PG_QUERY__NODE__NODE_COLLATE_CLAUSE: {
+      // Text compares bytewise here, which is what the collations accepted are.
+      const auto* c = n->collate_clause;
+      std::string name = c->n_collname ? str_of(c->collname[c->n_collname - 1]) : "";
+      if (name != "default" && name != "C" && name != "POSIX")
+        fail(sqlstate::kFeatureNotSupported, "collation \"" + name + "\" is not supported",
+             c->location);
+      return bind_expr(c->arg, scope, g);
+    }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
            n->row_expr->location);
