@@ -21,12 +21,17 @@ std::pair<int32_t, int32_t> SessionRegistry::add(runtime::CancelToken* cancel, S
 void SessionRegistry::remove(int32_t pid) {
   std::lock_guard g(mu_);
   sessions_.erase(pid);
+  std::erase_if(service_owner_pid_, [&](const auto& kv) { return kv.second == pid; });
 }
 
 void SessionRegistry::update(int32_t pid, const SessionInfo& info) {
   std::lock_guard g(mu_);
   auto it = sessions_.find(pid);
-  if (it != sessions_.end()) it->second.info = info;
+  if (it == sessions_.end()) return;
+  // The service owner is set by the SQL layer (set_service_owner), not by the session's copy.
+  uint64_t service_owner = it->second.info.service_owner;
+  it->second.info = info;
+  it->second.info.service_owner = service_owner;
 }
 
 void SessionRegistry::set_txn(int32_t pid, uint64_t txn_id, bool optimistic) {
@@ -82,6 +87,21 @@ std::optional<int32_t> SessionRegistry::pid_of_txn(uint64_t txn) const {
   for (auto& [pid, e] : sessions_)
     if (e.info.txn_id == txn) return pid;
   return std::nullopt;
+}
+
+void SessionRegistry::set_service_owner(int32_t pid, uint64_t owner) {
+  std::lock_guard g(mu_);
+  auto it = sessions_.find(pid);
+  if (it == sessions_.end()) return;
+  it->second.info.service_owner = owner;
+  service_owner_pid_[owner] = pid;
+}
+
+std::optional<int32_t> SessionRegistry::pid_of_service_owner(uint64_t owner) const {
+  std::lock_guard g(mu_);
+  auto it = service_owner_pid_.find(owner);
+  if (it == service_owner_pid_.end() || !sessions_.count(it->second)) return std::nullopt;
+  return it->second;
 }
 
 size_t SessionRegistry::size() const {

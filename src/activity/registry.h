@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/fiber.h"
@@ -28,8 +29,11 @@ struct SessionInfo {
   int64_t backend_start_us = 0;
   int64_t xact_start_us = 0;  // 0: none
   int64_t query_start_us = 0;
-  uint64_t txn_id = 0;  // the coordinator's TxnId while a transaction runs, else 0
+  uint64_t txn_id = 0;      // the coordinator's TxnId while a transaction runs, else 0
   bool optimistic = false;  // the running transaction's mode (issue 10), when txn_id != 0
+  // The lock-service owner id (locksvc::LockService::owner_id) this session last acted for
+  // (issue 11), 0 = none: pg_blocking_pids maps a service owner's waits and holds to it.
+  uint64_t service_owner = 0;
 };
 
 class SessionRegistry {
@@ -54,11 +58,16 @@ class SessionRegistry {
   std::vector<SessionInfo> snapshot() const;
   std::optional<SessionInfo> find(int32_t pid) const;
   std::optional<int32_t> pid_of_txn(uint64_t txn) const;
+  // Added (issue 11): the session that last took a lock-service lock for `owner` (the one
+  // pg_blocking_pids names for the owner's holds); it waits as that owner, too.
+  void set_service_owner(int32_t pid, uint64_t owner);
+  std::optional<int32_t> pid_of_service_owner(uint64_t owner) const;
   size_t size() const;
 
  private:
   mutable std::mutex mu_;
   std::map<int32_t, Entry> sessions_;
+  std::unordered_map<uint64_t, int32_t> service_owner_pid_;  // owner -> its latest session
   int32_t next_pid_ = 10000;
 };
 

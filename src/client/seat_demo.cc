@@ -105,16 +105,23 @@ std::string seat(Person& p, int n) {
   return v;
 }
 
-bool pessimistic_act(std::ostream& out, Person& bob, Person& alice, Person& mallory) {
-  out << "\n== Act 1: pessimistic (holdfast.concurrency = 'pessimistic', PostgreSQL's way)\n";
+// The story's first steps, the same in both acts: Bob finds free and locks A-4,
+// Alice locks A-5, Mallory (in `mode`) looks for free seats.
+void opening(std::ostream& out, Person& bob, Person& alice, Person& mallory, const char* begin,
+             const char* mode) {
   setup(out, mallory);
-  say(out, bob, "BEGIN PESSIMISTIC");
+  say(out, bob, begin);
   say(out, bob, kFind);
   say(out, bob, lock_seat(4));
-  say(out, alice, "BEGIN PESSIMISTIC");
+  say(out, alice, begin);
   say(out, alice, lock_seat(5));
-  say(out, mallory, "SET holdfast.concurrency = 'pessimistic'");
+  say(out, mallory, std::string("SET holdfast.concurrency = '") + mode + "'");
   say(out, mallory, "SELECT * FROM demo_seats WHERE booked_by IS NULL ORDER BY seat_number");
+}
+
+bool pessimistic_act(std::ostream& out, Person& bob, Person& alice, Person& mallory) {
+  out << "\n== Act 1: pessimistic (holdfast.concurrency = 'pessimistic', PostgreSQL's way)\n";
+  opening(out, bob, alice, mallory, "BEGIN PESSIMISTIC", "pessimistic");
   std::string sql = book("Mallory", 4);
   out << mallory.name << "> " << sql << "\n";
   PQsendQuery(mallory.conn, sql.c_str());
@@ -144,14 +151,8 @@ bool pessimistic_act(std::ostream& out, Person& bob, Person& alice, Person& mall
 
 bool optimistic_act(std::ostream& out, Person& bob, Person& alice, Person& mallory) {
   out << "\n== Act 2: optimistic (BEGIN OPTIMISTIC: a FOR UPDATE reserves nothing)\n";
-  setup(out, mallory);
-  say(out, bob, "BEGIN OPTIMISTIC ISOLATION LEVEL REPEATABLE READ");
-  say(out, bob, kFind);
-  say(out, bob, lock_seat(4));
-  say(out, alice, "BEGIN OPTIMISTIC ISOLATION LEVEL REPEATABLE READ");
-  say(out, alice, lock_seat(5));
-  say(out, mallory, "SET holdfast.concurrency = 'optimistic'");
-  say(out, mallory, "SELECT * FROM demo_seats WHERE booked_by IS NULL ORDER BY seat_number");
+  opening(out, bob, alice, mallory, "BEGIN OPTIMISTIC ISOLATION LEVEL REPEATABLE READ",
+          "optimistic");
   std::string m = say(out, mallory, book("Mallory", 4));
   say(out, bob, "SELECT * FROM demo_seats WHERE booked_by IS NULL ORDER BY seat_number");
   say(out, bob, book("Bob", 4));

@@ -248,6 +248,29 @@ class Transaction {
   virtual void unlock_all_advisory() = 0;
   // The manager that started this transaction (for pg_locks / pg_blocking_pids).
   virtual TxnManager& manager() = 0;
+
+  // ---- the lock service (issue 11, locksvc/lock_service.h) ----
+  // A resource lock (partition_api::resource_object) in `mode` (table_mode::kShare = READ,
+  // kExclusive = WRITE) owned by `owner`, a lock-service owner id: the hold is not the
+  // transaction's and outlives it (the service undoes it through on_rollback when the
+  // transaction aborts). owner is also the request's group, so one owner never conflicts with
+  // itself. overtake: granted at once when compatible with every holder, even past a queued
+  // waiter (a downgrade). MAY SUSPEND. True when granted; false under NOWAIT when it is not
+  // available; throws as lock_table() does (55P03 timeout, 40P01 with the cycle, 57014, 53200).
+  virtual bool lock_resource(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
+                             uint64_t owner, bool overtake = false) {
+    (void)tag, (void)mode, (void)wait, (void)owner, (void)overtake;
+    return false;
+  }
+  // Drops one hold of `mode` by `owner`; false if it holds none.
+  virtual bool unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) {
+    (void)tag, (void)owner, (void)mode;
+    return false;
+  }
+  // Work to run once the transaction committed (never when it aborts): the lock service
+  // releases in-memory holds only when their release is durable. Run in order, after the
+  // commit is visible; a callback that throws is skipped.
+  virtual void on_commit(std::function<void()> fn) { (void)fn; }
 };
 
 struct BeginOptions {

@@ -76,6 +76,8 @@ std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
     }
     case LockKind::kTransaction:
       return mode + " on transaction " + std::to_string(u64(e.key));
+    case LockKind::kResource:
+      return mode + " on holdfast resource \"" + e.key + "\"";
   }
   return mode;
 }
@@ -237,13 +239,19 @@ class TransactionImpl final : public Transaction {
   bool unlock_advisory(const ObjectTag& tag, bool shared) override;
   void unlock_all_advisory() override;
   TxnManager& manager() override;
+  bool lock_resource(const ObjectTag& tag, uint8_t mode, const LockWait& wait, uint64_t owner,
+                     bool overtake) override;
+  bool unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
+  void on_commit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
 
  private:
+  // Runs the on_commit callbacks once the commit is visible.
+  void run_on_commit();
   enum : uint8_t { kLocked = 1, kWrote = 2 };
   // Sends an object lock to its partition; true when granted, false on kWouldBlock, throws
-  // otherwise.
+  // otherwise. group: the request's group (0: the session's).
   bool lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait, uint64_t owner,
-                   SubId sub);
+                   SubId sub, uint64_t group = 0, bool overtake = false);
   uint64_t group() const { return opts_.session ? opts_.session->lock_group() : 0; }
   void ensure_snapshot();
   // Reads run with SSI at one snapshot: SERIALIZABLE, or an optimistic transaction that
@@ -281,7 +289,8 @@ class TransactionImpl final : public Transaction {
   bool ssi_ = false;
   bool ssi_known_ = false;
   std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
-  OptimisticSet occ_;  // optimistic: the rows written or locked so far
+  OptimisticSet occ_;                             // optimistic: the rows written or locked so far
+  std::vector<std::function<void()>> on_commit_;  // see on_commit()
 };
 
 class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
@@ -749,7 +758,7 @@ std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequ
 }
 
 bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
-                                  uint64_t owner, SubId sub) {
+                                  uint64_t owner, SubId sub, uint64_t group, bool overtake) {
   uint32_t idx = m_->route(partition_api::routing_key(tag));
   partition_api::ObjectLockRequest req;
   req.tag = tag;
@@ -765,6 +774,8 @@ bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const Lock
     req.deadlock_timeout = s->deadlock_timeout();
     req.observer = s->wait_observer();
   }
+  if (group != 0) req.group = group;
+  req.overtake_compatible = overtake;
   // Marked before the call: a lock granted and then interrupted is still released at end.
   if (owner == id_) touched_[idx] |= kLocked;
   auto r = m_->partition(idx).lock_object(req);
@@ -807,6 +818,26 @@ void TransactionImpl::unlock_all_advisory() {
 
 TxnManager& TransactionImpl::manager() {
   return *m_;
+}
+
+bool TransactionImpl::lock_resource(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
+                                    uint64_t owner, bool overtake) {
+  return lock_object(tag, mode, wait, owner, 0, /*group=*/owner, overtake);
+}
+
+bool TransactionImpl::unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) {
+  return m_->partition(m_->route(partition_api::routing_key(tag))).unlock_object(tag, owner, mode);
+}
+
+void TransactionImpl::run_on_commit() {
+  auto fns = std::move(on_commit_);
+  on_commit_.clear();
+  for (auto& fn : fns) {
+    try {
+      fn();
+    } catch (...) {
+    }
+  }
 }
 
 void TransactionImpl::write(const KeySpace& space, const std::string& routing,
@@ -978,6 +1009,7 @@ void TransactionImpl::commit() {
     if (ssi_known_) m_->ssi().commit(id_, false, {});
     undo_.clear();
     finish();
+    run_on_commit();
     return;
   }
   if (!ssi_known_ && one_commit_group(writers)) {
@@ -1020,6 +1052,7 @@ void TransactionImpl::commit() {
   m_->wait_published(ts);  // an earlier one-phase commit may still be making itself durable
   // A partition that failed to resolve keeps the intents; the transaction stays "committed"
   // in the table so readers resolve them, and recovery redoes it from the commit record.
+  run_on_commit();
   if (failed) std::rethrow_exception(failed);
   m_->forget(id_);
 }
@@ -1059,6 +1092,7 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   }
   done_ = true;
   m_->forget(id_);
+  run_on_commit();
 }
 
 void TransactionImpl::abort() {

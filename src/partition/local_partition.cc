@@ -533,6 +533,7 @@ ObjectLockResult LocalPartition::lock_object(const ObjectLockRequest& req) {
   ar.deadline = req.deadline;
   ar.cancel = req.cancel;
   ar.deadlock_timeout = req.deadlock_timeout;
+  ar.overtake_compatible = req.overtake_compatible;
   std::optional<ObserverAdapter> adapter;
   if (req.observer) ar.observer = &adapter.emplace(req.observer);
   ObjectLockResult res;

@@ -88,7 +88,13 @@ struct RowVersion {
 // ---- row locks ----
 
 // What a lock is on (the same values as locks::LockKind).
-enum class LockKind : uint8_t { kRow = 0, kTable = 1, kAdvisory = 2, kTransaction = 3 };
+enum class LockKind : uint8_t {
+  kRow = 0,
+  kTable = 1,
+  kAdvisory = 2,
+  kTransaction = 3,
+  kResource = 4
+};
 
 // Told when a lock call parks its fiber and when the wait ends (pg_stat_activity's
 // wait_event, wait metrics). In-process only: called on the waiting fiber, outside every
@@ -205,6 +211,11 @@ inline ObjectTag advisory_object(int32_t key1, int32_t key2) {  // pg_advisory_l
       LockKind::kAdvisory, 0, 2,
       be64_key(uint64_t{static_cast<uint32_t>(key1)} << 32 | static_cast<uint32_t>(key2))};
 }
+// A lock-service resource (issue 11, locksvc/lock_service.h): READ = Share (5), WRITE =
+// Exclusive (7), owned by the service owner's id rather than a transaction or a session.
+inline ObjectTag resource_object(const std::string& name) {
+  return ObjectTag{LockKind::kResource, 0, 0, name};
+}
 // The routing key of an object tag (the coordinator hashes it to choose the partition):
 // kind, a, b and key, so a table lock routes by table id and an advisory lock by its key.
 inline std::string routing_key(const ObjectTag& tag) {
@@ -225,6 +236,7 @@ struct ObjectLockRequest {
   runtime::CancelToken* cancel = nullptr;  // in-process only
   std::chrono::milliseconds deadlock_timeout{1000};
   LockWaitObserver* observer = nullptr;  // in-process only
+  bool overtake_compatible = false;      // added (issue 11): as LockRequest's
 };
 
 struct ObjectLockResult {

@@ -25,8 +25,10 @@
 
 #include "auth/hba.h"
 #include "catalog/catalog.h"
+#include "client/lock_client.h"
 #include "client/seat_demo.h"
 #include "coord/txn_manager.h"
+#include "locksvc/lock_service.h"
 #include "partition/local_node.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
@@ -83,6 +85,9 @@ std::shared_ptr<const hf::auth::HbaRules> load_rules(const std::string& hba_file
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `holdfast lock ... -- COMMAND`: hold lock-service locks while a command runs (client/).
+  if (argc > 1 && std::string(argv[1]) == "lock")
+    return hf::client::run_lock_command(argc - 1, argv + 1);
   CLI::App app{"holdfast: a PostgreSQL-compatible SQL server with PostgreSQL-exact row locking"};
   std::string listen = "127.0.0.1";
   int port = 5433;
@@ -175,6 +180,10 @@ int main(int argc, char** argv) {
 
     hf::catalog::Catalog catalog(*txns, partitions);
     catalog.load();
+    // The lock service's durable holds go back into the lock tables before anyone connects.
+    hf::locksvc::LockService lock_service(*txns);
+    size_t holds = lock_service.recover();
+    if (holds) spdlog::info("lock service: {} holds restored", holds);
     auto engine = hf::sql::make_engine(catalog, *txns);
 
     hf::session::ServerConfig config;
@@ -184,6 +193,7 @@ int main(int argc, char** argv) {
     config.max_connections = max_connections;
     config.partitions = partitions;
     hf::session::Services services(*txns, &catalog, *engine, config);
+    services.set_lock_service(&lock_service);
 
     hf::wire::WireOptions wire_options;
     wire_options.hba = rules;
@@ -194,6 +204,7 @@ int main(int argc, char** argv) {
     uint16_t bound = server.listen(listen, port);
     runtime.start();
     server.start();
+    lock_service.start_expiry();
     spdlog::info("holdfast listening on {}:{} ({} threads, max {} connections)", listen, bound,
                  threads, max_connections);
 
@@ -221,6 +232,7 @@ int main(int argc, char** argv) {
     signals_io.run();
 
     server.stop();
+    lock_service.stop_expiry();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {

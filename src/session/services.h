@@ -14,6 +14,9 @@ class Catalog;
 namespace hf::sql {
 class Engine;
 }
+namespace hf::locksvc {
+class LockService;
+}
 
 namespace hf::session {
 
@@ -46,6 +49,9 @@ class Services {
   bool has_engine() const { return engine_ != nullptr; }
   void set_engine(sql::Engine* engine) { engine_ = engine; }
   SessionRegistry& registry() { return registry_; }
+  // The lock service (issue 11); set by server/main.cc before serving, may stay null.
+  locksvc::LockService* lock_service() { return lock_service_; }
+  void set_lock_service(locksvc::LockService* s) { lock_service_ = s; }
   const ServerConfig& config() const { return config_; }
 
  private:
@@ -54,6 +60,7 @@ class Services {
   sql::Engine* engine_ = nullptr;
   SessionRegistry registry_;
   ServerConfig config_;
+  locksvc::LockService* lock_service_ = nullptr;
 };
 
 }  // namespace hf::session

@@ -553,6 +553,7 @@ class SessionImpl final : public Session,
     refresh_user_ids();
     return user_ids_.session;
   }
+  locksvc::LockService* lock_service() override { return services_.lock_service(); }
 
   // ---- coord::LockSession ----
   uint64_t lock_group() const override { return session_lock_owner(); }
@@ -607,6 +608,9 @@ class SessionImpl final : public Session,
         ev = "advisory";
         break;
       case partition_api::LockKind::kTransaction:
+        break;
+      case partition_api::LockKind::kResource:
+        ev = "holdfast_resource";
         break;
     }
     info_.wait_event_type = "Lock";

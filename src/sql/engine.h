@@ -29,6 +29,10 @@ namespace hf::catalog {
 class Catalog;
 }
 
+namespace hf::locksvc {
+class LockService;
+}
+
 namespace hf::sql {
 
 // One column of a result.
@@ -70,8 +74,8 @@ struct RawStatement {
   std::optional<bool> deferrable;  // DEFERRABLE / NOT DEFERRABLE; nullopt if not given
   // kBegin: BEGIN OPTIMISTIC (true) / BEGIN PESSIMISTIC (false); nullopt if not given.
   std::optional<bool> optimistic;
-  bool chain = false;              // COMMIT/ROLLBACK AND CHAIN
-  std::string name;  // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
+  bool chain = false;  // COMMIT/ROLLBACK AND CHAIN
+  std::string name;    // savepoint, setting, prepared statement name (DEALLOCATE: "" = ALL)
   std::vector<std::string> values;  // SET values, each already as text; empty: DEFAULT
   bool is_local = false;            // SET LOCAL
   bool set_transaction = false;     // SET TRANSACTION / SET SESSION CHARACTERISTICS
@@ -118,6 +122,9 @@ class SessionContext {
   // AUTHORIZATION). Default: the bootstrap superuser, oid 10.
   virtual Oid current_user_id() const { return 10; }
   virtual Oid session_user_id() const { return 10; }
+  // Added (issue 11): the server's lock service (holdfast.lock and friends); null when the
+  // server runs without one (tests): those functions then fail with 0A000.
+  virtual locksvc::LockService* lock_service() { return nullptr; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

@@ -211,6 +211,8 @@ std::string to_string(const LockTag& t) {
     case LockKind::kTransaction:
       if (t.key.size() == 8) return "txn:" + std::to_string(from_be64(t.key));
       return "txn:" + hex(t.key);
+    case LockKind::kResource:
+      return "resource:" + (printable(t.key) ? t.key : hex(t.key));
   }
   return "?";
 }

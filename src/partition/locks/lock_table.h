@@ -109,11 +109,13 @@ using OwnerId = uint64_t;  // a transaction's TxnId, or a session's owner id for
                            // advisory locks
 using SubId = uint32_t;    // subtransaction (savepoint) id, 0 = top level
 
-enum class LockKind : uint8_t { kRow, kTable, kAdvisory, kTransaction };
+enum class LockKind : uint8_t { kRow, kTable, kAdvisory, kTransaction, kResource };
 
 // kRow: a=table_id, b=index_id, key=encoded row key. kTable: a=table_id. kAdvisory: key = 8-byte
 // big-endian int8, b = 1 (one int8 key) or 2 (two int4 keys), as PostgreSQL's objsubid.
-// kTransaction: key = txn id (8-byte big-endian, see transaction_tag()).
+// kTransaction: key = txn id (8-byte big-endian, see transaction_tag()). kResource (issue 11):
+// key = a lock-service resource name (locksvc/lock_service.h), modes Share (READ) and
+// Exclusive (WRITE).
 struct LockTag {
   LockKind kind = LockKind::kRow;
   uint32_t a = 0;

@@ -174,6 +174,14 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_try_advisory_xact_lock_shared", type_oid::kBool},
     {"pg_blocking_pids", type_oid::kInt4Array},
     {"pg_isolation_test_session_is_blocked", type_oid::kBool},
+    // The lock service (issue 11, locksvc/lock_service.h), schema holdfast.
+    {"holdfast.lock", type_oid::kInt8Array},
+    {"holdfast.try_lock", type_oid::kInt8Array},
+    {"holdfast.unlock", type_oid::kBool},
+    {"holdfast.unlock_all", type_oid::kInt8},
+    {"holdfast.downgrade", type_oid::kVoid},
+    {"holdfast.renew", type_oid::kVoid},
+    {"holdfast.fence_ok", type_oid::kBool},
 };
 
 const SessionFuncSig* find_session_func(const std::string& name) {
@@ -729,7 +737,24 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     return e;
   }
   for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
+  if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
+    // The lock service's argument types: (owner text, resources text[], modes text[],
+    // wait interval), unlock (owner, resources text[]), renew (owner, ttl interval),
+    // fence_ok (resource text, token bigint).
+    auto want = [&](size_t i, Oid t) {
+      if (i < args.size())
+        args[i] = coerce(std::move(args[i]), TypeRef{t, -1}, CastContext::kImplicit);
+    };
+    if (name == "holdfast.lock" || name == "holdfast.try_lock") {
+      want(1, type_oid::kTextArray), want(2, type_oid::kTextArray), want(3, type_oid::kInterval);
+    } else if (name == "holdfast.unlock") {
+      want(1, type_oid::kTextArray);
+    } else if (name == "holdfast.renew") {
+      want(1, type_oid::kInterval);
+    } else if (name == "holdfast.fence_ok") {
+      want(1, type_oid::kInt8);
+    }
     auto e = std::make_unique<Expr>();
     e->kind = ExprKind::kSessionFunc;
     e->name = name;

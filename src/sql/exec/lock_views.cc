@@ -144,6 +144,12 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
                           Datum(static_cast<int64_t>(u64(e.key))), Datum::Null(), Datum::Null(),
                           Datum::Null(), pid, mode, e.granted, waitstart(e)));
         break;
+      case coord::LockKind::kResource:
+        // holdfast's lock service (holdfast.resource_locks names the resource and owner).
+        out.push_back(row("holdfast_resource", Datum::Null(), Datum::Null(), Datum::Null(),
+                          Datum::Null(), Datum::Null(), Datum::Null(), pid, mode, e.granted,
+                          waitstart(e)));
+        break;
       case coord::LockKind::kRow: {
         if (e.granted) break;  // PostgreSQL keeps row locks in the tuple
         auto it = oid_of_storage.find(e.a);

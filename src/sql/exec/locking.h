@@ -36,6 +36,9 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx);
 std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx);
 
 // The lock functions: nullopt if `e.name` is not one of them.
+// holdfast.resource_locks (issue 11): one row per holder and mode of a lock-service resource.
+std::vector<Row> resource_lock_rows(ExecContext& cx);
+
 std::optional<Datum> lock_function(const bind::Expr& e, const std::vector<Datum>& args,
                                    ExecContext& cx);
 

@@ -30,6 +30,7 @@ Datum null() {
 }  // namespace
 
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
+  if (name == "holdfast.resource_locks") return resource_lock_rows(cx);  // exec/locking.h
   std::vector<Row> out;
   auto tables = cx.catalog.tables();
   std::string view = name.substr(name.find('.') + 1);
