@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
-  libssl-dev openssl libidn-dev
+  libssl-dev openssl libidn-dev libcctz-dev tzdata
   gnuplot-nox bc python3 procps util-linux
   clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )

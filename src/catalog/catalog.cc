@@ -61,7 +61,8 @@ json to_json(const Table& t) {
                             {"columns", i.columns},
                             {"exprs", i.exprs},
                             {"include", i.include},
-                            {"partition_columns", i.partition_columns}});
+                            {"partition_columns", i.partition_columns},
+                            {"predicate", i.predicate}});
   j["checks"] = json::array();
   for (const auto& c : t.checks) j["checks"].push_back({{"name", c.name}, {"expr", c.expr}});
   j["fks"] = json::array();
@@ -110,6 +111,7 @@ Table table_from_json(const json& j) {
     idx.exprs = i.at("exprs").get<std::vector<std::string>>();
     idx.include = i.at("include").get<std::vector<int>>();
     idx.partition_columns = i.value("partition_columns", 0u);
+    idx.predicate = i.value("predicate", "");
     t.indexes.push_back(std::move(idx));
   }
   for (const auto& c : j.at("checks")) t.checks.push_back({c.at("name"), c.at("expr")});

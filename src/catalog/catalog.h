@@ -71,6 +71,10 @@ struct Index {
   std::vector<int> columns;  // column positions; -1: expression (see exprs)
   std::vector<std::string> exprs;  // SQL text of each expression key, in order
   std::vector<int> include;        // INCLUDE columns
+  // A partial index's predicate (CREATE INDEX ... WHERE), SQL text over the table's columns:
+  // only rows for which it is true have entries, and a unique one is unique among those
+  // rows only. Empty: every row.
+  std::string predicate;
   // Leading key columns that place an entry (see the top of this file); 0: all of `columns`.
   uint32_t partition_columns = 1;
   // How many of the key's leading columns choose the partition (never more than it has).

@@ -39,6 +39,43 @@ std::string type_display(TypeRef t) {
   return types::format_type(TypeRef{t.oid, -1});
 }
 
+const char kSrfHint[] =
+    "You might be able to move the set-returning function into a LATERAL FROM item.";
+
+// The set-returning functions a query may call (in FROM or in a SELECT's target list).
+bool is_set_function(const std::string& name) {
+  return name == "generate_series" || name == "unnest";
+}
+
+// Where a set-returning function call sits while it is bound (PostgreSQL's
+// check_srf_call_placement): refusal is the error (0A000) a call there gets, with PostgreSQL's
+// HINT when hint is set; empty where a call is allowed (a SELECT's target list and ORDER BY).
+struct SrfPlacement {
+  std::string refusal;
+  bool hint = false;
+};
+
+SrfPlacement srf_allowed() {
+  return {};
+}
+SrfPlacement srf_refused_in(const char* clause) {
+  return {std::string("set-returning functions are not allowed in ") + clause, false};
+}
+
+// The location of a set-returning call e computes its value from (not looking into
+// subqueries, which are evaluated on their own), or -2 when it has none.
+int set_returning_location(const Expr& e) {
+  runtime::check_stack_depth();
+  if (e.kind == ExprKind::kSrf) return e.location;
+  if (e.kind == ExprKind::kSubLink) return -2;
+  for (const auto& a : e.args)
+    if (int loc = set_returning_location(*a); loc != -2) return loc;
+  return -2;
+}
+
+[[noreturn]] void fail_no_function(const std::string& name, const std::vector<Oid>& ts,
+                                   int location);
+
 ExprPtr make_const(Datum v, TypeRef t) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kConst;
@@ -162,7 +199,23 @@ class Binder {
   ExprPtr bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
   ExprPtr coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column = {});
   ExprPtr to_bool(ExprPtr e, const char* construct);
+  // bind_expr (ungrouped) in a clause that refuses set-returning calls, named as PostgreSQL does.
+  ExprPtr bind_expr_in(const PgQuery__Node* n, const Scope& scope, const char* clause) {
+    SrfScope in_clause(*this, srf_refused_in(clause));
+    return bind_expr(n, scope, nullptr);
+  }
   void finish_params();
+  // Sets the placement for a scope of binding; the enclosing one comes back at its end.
+  struct SrfScope {
+    Binder& b;
+    SrfPlacement saved;
+    SrfScope(Binder& binder, SrfPlacement p) : b(binder), saved(std::move(binder.srf_placement_)) {
+      b.srf_placement_ = std::move(p);
+    }
+    ~SrfScope() { b.srf_placement_ = std::move(saved); }
+    SrfScope(const SrfScope&) = delete;
+    SrfScope& operator=(const SrfScope&) = delete;
+  };
 
  private:
   ExprPtr bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope);
@@ -186,6 +239,24 @@ class Binder {
                                       BoundStatement& out);
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
+  ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  void collect_srfs(SelectPlan& plan);
+  void bind_index_predicates(const catalog::Table& t, TableAccess& acc);
+
+  // Set-returning function calls: where one being bound sits, how many the query level being
+  // bound has (a subquery counts its own) and where the last one is, for the constructs that
+  // refuse them around them (CASE, COALESCE: PostgreSQL's p_last_srf).
+  SrfPlacement srf_placement_{"set-returning functions are not allowed here", false};
+  int srf_calls_ = 0;
+  int last_srf_location_ = -1;
+
+  // Fails, at the last call's location, when calls were bound since `mark` (srf_calls_ then).
+  void refuse_srfs_since(int mark, const char* construct) {
+    if (srf_calls_ != mark)
+      fail(sqlstate::kFeatureNotSupported,
+           std::string("set-returning functions are not allowed in ") + construct,
+           last_srf_location_, kSrfHint);
+  }
 
   catalog::Catalog& cat_;
   std::vector<Oid>& params_;
@@ -268,13 +339,18 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
 }
 
 ExprPtr Binder::to_bool(ExprPtr e, const char* construct) {
-  if (e->type.oid == type_oid::kBool) return e;
   if (e->type.oid == type_oid::kUnknown)
     return coerce(std::move(e), TypeRef{type_oid::kBool, -1}, CastContext::kImplicit);
-  fail(sqlstate::kDatatypeMismatch,
-       std::string("argument of ") + construct + " must be type boolean, not type " +
-           type_display(e->type),
-       e->location);
+  if (e->type.oid != type_oid::kBool)
+    fail(sqlstate::kDatatypeMismatch,
+         std::string("argument of ") + construct + " must be type boolean, not type " +
+             type_display(e->type),
+         e->location);
+  if (srf_calls_ > 0)
+    if (int loc = set_returning_location(*e); loc != -2)
+      fail(sqlstate::kDatatypeMismatch,
+           std::string("argument of ") + construct + " must not return a set", loc);
+  return e;
 }
 
 void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
@@ -559,8 +635,13 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     const Scope& s = g->grouped ? scope : *g->input;
     GroupCtx no_window = g ? *g : GroupCtx{};
     no_window.allow_windows = false;
+    SrfScope in_window(*this,
+                       {"window function calls cannot contain set-returning function calls", true});
     for (size_t i = 0; i < f->n_args; ++i)
       w.args.push_back(bind_expr(f->args[i], s, inner ? &no_window : nullptr));
+    // PostgreSQL evaluates these below the window (a ProjectSet under the WindowAgg).
+    SrfScope in_definition(
+        *this, {"set-returning functions in window definitions are not supported", false});
     for (size_t i = 0; i < f->over->n_partition_clause; ++i)
       w.partition_by.push_back(
           bind_expr(f->over->partition_clause[i], s, inner ? &no_window : nullptr));
@@ -613,6 +694,8 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     a.star = f->agg_star;
     a.distinct = f->agg_distinct;
     std::vector<Oid> ts;
+    SrfScope in_aggregate(
+        *this, {"aggregate function calls cannot contain set-returning function calls", true});
     for (size_t i = 0; i < f->n_args; ++i) {
       auto arg = bind_expr(f->args[i], *g->input, nullptr);
       if (arg->type.oid == type_oid::kUnknown)
@@ -620,17 +703,12 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       ts.push_back(arg->type.oid);
       a.args.push_back(std::move(arg));
     }
-    if (f->agg_filter) a.filter = to_bool(bind_expr(f->agg_filter, *g->input, nullptr), "FILTER");
-    a.def = types::resolve_aggregate(name, ts);
-    if (a.def == nullptr) {
-      std::string sig;
-      for (size_t i = 0; i < ts.size(); ++i)
-        sig += (i ? ", " : "") + type_display(TypeRef{ts[i], -1});
-      fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
-           f->location,
-           "No function matches the given name and argument types. You might need to add explicit "
-           "type casts.");
+    if (f->agg_filter) {
+      SrfScope in_filter(*this, srf_refused_in("FILTER"));
+      a.filter = to_bool(bind_expr(f->agg_filter, *g->input, nullptr), "FILTER");
     }
+    a.def = types::resolve_aggregate(name, ts);
+    if (a.def == nullptr) fail_no_function(name, ts, f->location);
     for (size_t i = 0; i < a.args.size() && i < a.def->arg_types.size(); ++i)
       if (a.def->arg_types[i] != type_oid::kAny)
         a.args[i] =
@@ -647,6 +725,17 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     fail(sqlstate::kFeatureNotSupported, "window function " + name + " requires an OVER clause",
          f->location);
   std::vector<ExprPtr> args;
+  if (is_set_function(name) && (schema.empty() || schema == "pg_catalog")) {
+    if (!srf_placement_.refusal.empty())
+      fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
+           srf_placement_.hint ? kSrfHint : "");
+    // Calls nested in the arguments run in a ProjectSet step below this one's.
+    for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
+    auto e = bind_set_function(name, std::move(args), f->location);
+    ++srf_calls_;
+    last_srf_location_ = f->location;
+    return e;
+  }
   for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
   if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
@@ -702,15 +791,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   std::vector<Oid> ts;
   for (auto& a : args) ts.push_back(a->type.oid);
   const types::FunctionDef* def = types::resolve_function(name, ts);
-  if (def == nullptr) {
-    std::string sig;
-    for (size_t i = 0; i < ts.size(); ++i)
-      sig += (i ? ", " : "") + type_display(TypeRef{ts[i], -1});
-    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
-         f->location,
-         "No function matches the given name and argument types. You might need to add explicit "
-         "type casts.");
-  }
+  if (def == nullptr) fail_no_function(name, ts, f->location);
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kFunc;
   e->fn = def;
@@ -727,6 +808,65 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   std::vector<Oid> actual;
   for (auto& t : e->arg_types) actual.push_back(t.oid);
   e->type = TypeRef{types::function_result_type(*def, actual), -1};
+  e->args = std::move(args);
+  return e;
+}
+
+void fail_no_function(const std::string& name, const std::vector<Oid>& ts, int location) {
+  std::string sig;
+  for (size_t i = 0; i < ts.size(); ++i) sig += (i ? ", " : "") + type_display(TypeRef{ts[i], -1});
+  fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist", location,
+       "No function matches the given name and argument types. You might need to add explicit "
+       "type casts.");
+}
+
+// generate_series(start, stop [, step]) over int4 or int8 (numeric is refused where it runs);
+// unnest(array). args are bound; the call's type is the type of the values it returns.
+ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> args,
+                                  int location) {
+  std::vector<Oid> ts;
+  for (auto& a : args) ts.push_back(a->type.oid);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kSrf;
+  e->name = name;
+  e->location = location;
+  auto datetime = [](Oid t) {
+    return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
+           t == type_oid::kInterval;
+  };
+  if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
+    // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
+    if (args.size() != 3) fail_no_function(name, ts, location);
+    const bool plain = (ts[0] == type_oid::kTimestamp || ts[1] == type_oid::kTimestamp) &&
+                       (ts[0] == type_oid::kTimestamp || ts[0] == type_oid::kUnknown) &&
+                       (ts[1] == type_oid::kTimestamp || ts[1] == type_oid::kUnknown);
+    const TypeRef t{plain ? type_oid::kTimestamp : type_oid::kTimestampTz, -1};
+    for (int i = 0; i < 2; ++i) {
+      if (!types::can_cast(ts[i], t.oid, CastContext::kImplicit))
+        fail_no_function(name, ts, location);
+      args[i] = coerce(std::move(args[i]), t, CastContext::kImplicit);
+    }
+    if (!types::can_cast(ts[2], type_oid::kInterval, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    args[2] = coerce(std::move(args[2]), TypeRef{type_oid::kInterval, -1}, CastContext::kImplicit);
+    e->type = t;
+  } else if (name == "generate_series") {
+    if (args.size() < 2 || args.size() > 3) fail_no_function(name, ts, location);
+    Oid t = type_oid::kInt4;
+    for (auto& a : args)
+      if (a->type.oid == type_oid::kInt8 && t == type_oid::kInt4)
+        t = type_oid::kInt8;
+      else if (a->type.oid == type_oid::kNumeric)
+        t = type_oid::kNumeric;
+    for (auto& a : args) a = coerce(std::move(a), TypeRef{t, -1}, CastContext::kImplicit);
+    e->type = TypeRef{t, -1};
+  } else {  // unnest
+    if (args.size() != 1) fail_no_function(name, ts, location);
+    Oid elem = types::array_elem_type(args[0]->type.oid);
+    if (elem == 0) fail_no_function(name, ts, location);
+    e->type = TypeRef{elem, -1};
+  }
+  for (auto& a : args) e->arg_types.push_back(a->type);
   e->args = std::move(args);
   return e;
 }
@@ -890,8 +1030,8 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
       auto e = std::make_unique<Expr>();
       e->kind = neg ? ExprKind::kOr : ExprKind::kAnd;
       e->type = TypeRef{type_oid::kBool, -1};
-      e->args.push_back(std::move(lo));
-      e->args.push_back(std::move(hi));
+      e->args.push_back(to_bool(std::move(lo), neg ? "OR" : "AND"));
+      e->args.push_back(to_bool(std::move(hi), neg ? "OR" : "AND"));
       return e;
     }
     case PG_QUERY__A__EXPR__KIND__AEXPR_NULLIF: {
@@ -1027,7 +1167,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         return e;
       }
       // A literal's input error points at the literal (coerce), a failed cast at the cast.
-      if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown))
+      // (A set-returning call keeps its own: errors about the set point at the call.)
+      if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown) &&
+          arg->kind != ExprKind::kSrf)
         arg->location = tc->location;
       return coerce(std::move(arg), t, CastContext::kExplicit);
     }
@@ -1073,6 +1215,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       const auto* c = n->case_expr;
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kCase;
+      const int srf_mark = srf_calls_;
       std::vector<ExprPtr> results;
       std::vector<ExprPtr> conds;
       for (size_t i = 0; i < c->n_args; ++i) {
@@ -1085,6 +1228,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         results.push_back(bind_expr(w->result, scope, g));
       }
       if (c->defresult) results.push_back(bind_expr(c->defresult, scope, g)), e->has_else = true;
+      refuse_srfs_since(srf_mark, "CASE");
       unify(results, "CASE");
       e->type = results[0]->type;
       for (size_t i = 0; i < conds.size(); ++i) {
@@ -1097,8 +1241,10 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     case PG_QUERY__NODE__NODE_COALESCE_EXPR: {
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kCoalesce;
+      const int srf_mark = srf_calls_;
       for (size_t i = 0; i < n->coalesce_expr->n_args; ++i)
         e->args.push_back(bind_expr(n->coalesce_expr->args[i], scope, g));
+      refuse_srfs_since(srf_mark, "COALESCE");
       unify(e->args, "COALESCE");
       e->type = e->args[0]->type;
       return e;
@@ -1132,6 +1278,15 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     }
     case PG_QUERY__NODE__NODE_SUB_LINK:
       return bind_sublink(n->sub_link, scope, g);
+    case PG_QUERY__NODE__NODE_COLLATE_CLAUSE: {
+      // Text compares bytewise here, which is what the collations accepted are.
+      const auto* c = n->collate_clause;
+      std::string name = c->n_collname ? str_of(c->collname[c->n_collname - 1]) : "";
+      if (name != "default" && name != "C" && name != "POSIX")
+        fail(sqlstate::kFeatureNotSupported, "collation \"" + name + "\" is not supported",
+             c->location);
+      return bind_expr(c->arg, scope, g);
+    }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
            n->row_expr->location);
@@ -1238,6 +1393,16 @@ Scope Binder::table_scope(const catalog::Table& t, const std::string& alias) {
   return s;
 }
 
+// TableAccess::index_predicates of t.
+void Binder::bind_index_predicates(const catalog::Table& t, TableAccess& acc) {
+  bool partial = false;
+  for (const auto& idx : t.indexes) partial |= !idx.predicate.empty();
+  if (!partial) return;
+  for (const auto& idx : t.indexes)
+    acc.index_predicates.push_back(
+        idx.predicate.empty() ? nullptr : bind_table_expr(cat_, t, idx.predicate, nullptr));
+}
+
 void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr t,
                               const std::string& alias, const std::string& virt) {
   Source src;
@@ -1246,6 +1411,7 @@ void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr 
   src.virtual_table = virt;
   src.width = static_cast<int>(t->columns.size());
   src.offset = static_cast<int>(scope.cols.size());
+  bind_index_predicates(*t, src.access);
   scope.tables.insert(alias);
   for (size_t i = 0; i < t->columns.size(); ++i)
     scope.cols.push_back({alias, t->columns[i].name, t->columns[i].type, virt.empty() ? t->oid : 0,
@@ -1340,36 +1506,21 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       std::string fname = str_of(fc->func_call->funcname[fc->func_call->n_funcname - 1]);
       Source src;
       src.kind = Source::Kind::kFunction;
-      auto e = std::make_unique<Expr>();
-      e->kind = ExprKind::kSessionFunc;
-      e->name = fname;
       // A function in FROM may read the items before it (PostgreSQL: implicitly LATERAL).
       src.lateral = true;
       Scope args_scope;
       args_scope.parent = &scope;
-      for (size_t i = 0; i < fc->func_call->n_args; ++i)
-        e->args.push_back(bind_expr(fc->func_call->args[i], args_scope, nullptr));
-      TypeRef col_type;
-      if (fname == "generate_series") {
-        Oid t = type_oid::kInt4;
-        for (auto& a : e->args)
-          if (a->type.oid == type_oid::kInt8)
-            t = type_oid::kInt8;
-          else if (a->type.oid == type_oid::kNumeric)
-            t = type_oid::kNumeric;
-        if (e->args.size() < 2 || e->args.size() > 3)
-          fail(sqlstate::kUndefinedFunction, "function generate_series does not exist");
-        for (auto& a : e->args) a = coerce(std::move(a), TypeRef{t, -1}, CastContext::kImplicit);
-        col_type = TypeRef{t, -1};
-      } else if (fname == "unnest") {
-        if (e->args.size() != 1)
-          fail(sqlstate::kUndefinedFunction, "function unnest does not exist");
-        col_type = TypeRef{types::array_elem_type(e->args[0]->type.oid), -1};
-      } else {
+      if (!is_set_function(fname))
         fail(sqlstate::kFeatureNotSupported, "function " + fname + " in FROM is not supported");
+      std::vector<ExprPtr> args;
+      {
+        SrfScope in_from(*this,
+                         {"set-returning functions must appear at top level of FROM", false});
+        for (size_t i = 0; i < fc->func_call->n_args; ++i)
+          args.push_back(bind_expr(fc->func_call->args[i], args_scope, nullptr));
       }
-      e->type = col_type;
-      src.function = std::move(e);
+      src.function = bind_set_function(fname, std::move(args), fc->func_call->location);
+      TypeRef col_type = src.function->type;
       src.width = 1;
       src.offset = static_cast<int>(scope.cols.size());
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
@@ -1413,6 +1564,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       }
       Scope join_scope = scope;
       join_scope.parent = outer;
+      SrfScope in_join(*this, srf_refused_in("JOIN conditions"));
       if (j->quals) {
         src.on = to_bool(bind_expr(j->quals, join_scope, nullptr), "JOIN/ON");
       } else if (j->n_using_clause) {
@@ -1517,6 +1669,7 @@ void check_select_locking(const SelectPlan& p, const char* what) {
   if (p.having) no("HAVING clause");
   if (!p.aggs.empty()) no("aggregate functions");
   if (!p.windows.empty()) no("window functions");
+  if (!p.srfs.empty()) no("set-returning functions in the target list");
 }
 
 void lock_source(SelectPlan& p, Source& src, coord::LockStrength st, coord::WaitPolicy w) {
@@ -1670,6 +1823,15 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     size_t mark;
     ~CteGuard() { v.resize(mark); }
   } guard{ctes_, cte_mark};
+  // This query level counts its own set-returning calls; the enclosing level's come back.
+  struct SrfCountGuard {
+    int& calls;
+    int& location;
+    int saved_calls, saved_location;
+    ~SrfCountGuard() { calls = saved_calls, location = saved_location; }
+  } srf_count_guard{srf_calls_, last_srf_location_, srf_calls_, last_srf_location_};
+  srf_calls_ = 0;
+  SrfScope srf_default(*this, {"set-returning functions are not allowed here", false});
 
   if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
       s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
@@ -1747,6 +1909,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
       if (l->n_items != width)
         fail(sqlstate::kSyntaxError, "VALUES lists must all be the same length");
       std::vector<ExprPtr> row;
+      SrfScope in_values(*this, srf_refused_in("VALUES"));
       for (size_t i = 0; i < l->n_items; ++i) row.push_back(bind_expr(l->items[i], scope, nullptr));
       src.values.push_back(std::move(row));
     }
@@ -1775,6 +1938,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     if (s->where_clause) {
       if (contains_aggregate(s->where_clause))
         fail(sqlstate::kGroupingError, "aggregate functions are not allowed in WHERE");
+      SrfScope in_where(*this, srf_refused_in("WHERE"));
       plan->where = to_bool(bind_expr(s->where_clause, scope, nullptr), "WHERE");
     }
 
@@ -1782,7 +1946,11 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                    contains_aggregate_list(s->target_list, s->n_target_list) ||
                    contains_aggregate_list(s->sort_clause, s->n_sort_clause);
     plan->grouped = grouped;
-    // GROUP BY: expressions, output-column positions or output-column names.
+    // GROUP BY: expressions, output-column positions or output-column names. PostgreSQL
+    // evaluates set-returning calls there below the aggregation (a ProjectSet under the Agg).
+    std::optional<SrfScope> in_group_by;
+    in_group_by.emplace(
+        *this, SrfPlacement{"set-returning functions in GROUP BY are not supported", false});
     for (size_t i = 0; i < s->n_group_clause; ++i) {
       const auto* gn = s->group_clause[i];
       if (gn->node_case == PG_QUERY__NODE__NODE_A_CONST &&
@@ -1813,11 +1981,14 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         if (!found) throw;
       }
     }
+    in_group_by.reset();
     GroupCtx gctx;
     gctx.plan = plan.get();
     gctx.input = &scope;
     gctx.grouped = grouped;
     gctx.allow_windows = true;
+    std::optional<SrfScope> in_targets;
+    in_targets.emplace(*this, srf_allowed());
     // Targets.
     for (size_t i = 0; i < s->n_target_list; ++i) {
       const auto* rt = s->target_list[i]->res_target;
@@ -1880,8 +2051,10 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
       plan->targets.push_back(std::move(e));
     }
     plan->visible = static_cast<int>(plan->targets.size());
-    if (s->having_clause)
+    if (s->having_clause) {
+      SrfScope in_having(*this, srf_refused_in("HAVING"));
       plan->having = to_bool(bind_expr(s->having_clause, scope, &gctx), "HAVING");
+    }
     // DISTINCT
     if (s->n_distinct_clause > 0) {
       plan->distinct = true;  // DISTINCT ON is treated as DISTINCT (approximation)
@@ -1948,21 +2121,46 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
           (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
       plan->order_by.push_back(std::move(k));
     }
+    in_targets.reset();
+    collect_srfs(*plan);
     bind_locking(s, *plan);
   }
   Scope none;
   none.parent = outer;
-  if (s->limit_count)
+  if (s->limit_count) {
+    SrfScope in_limit(*this, srf_refused_in("LIMIT"));
     plan->limit = coerce(bind_expr(s->limit_count, none, nullptr), {type_oid::kInt8, -1},
                          CastContext::kImplicit);
-  if (s->limit_offset)
+  }
+  if (s->limit_offset) {
+    SrfScope in_offset(*this, srf_refused_in("OFFSET"));
     plan->offset = coerce(bind_expr(s->limit_offset, none, nullptr), {type_oid::kInt8, -1},
                           CastContext::kImplicit);
+  }
   return plan;
+}
+
+// Gathers the set-returning calls of plan's target list into plan.srfs (the ProjectSet
+// steps), numbering them, each with its step: 0, or one more than the deepest call in its
+// arguments. Returns the deepest step of e's calls (-1: none).
+void Binder::collect_srfs(SelectPlan& plan) {
+  std::function<int(Expr&)> walk = [&](Expr& e) {
+    runtime::check_stack_depth();
+    if (e.kind == ExprKind::kSubLink) return -1;
+    int deepest = -1;
+    for (auto& a : e.args) deepest = std::max(deepest, walk(*a));
+    if (e.kind != ExprKind::kSrf) return deepest;
+    e.index = static_cast<int>(plan.srfs.size());
+    plan.srfs.push_back(&e);
+    plan.srf_steps.push_back(deepest + 1);
+    return deepest + 1;
+  };
+  for (auto& t : plan.targets) walk(*t);
 }
 
 std::vector<ExprPtr> Binder::bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                             BoundStatement& out) {
+  SrfScope in_returning(*this, srf_refused_in("RETURNING"));
   std::vector<ExprPtr> res;
   for (size_t i = 0; i < n; ++i) {
     const auto* rt = list[i]->res_target;
@@ -2029,6 +2227,10 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     bool simple_values = sel->n_values_lists > 0 && sel->n_sort_clause == 0 && !sel->limit_count &&
                          !sel->with_clause;
     if (simple_values) {
+      // A single VALUES row is PostgreSQL's target list: set-returning calls may sit there.
+      const bool one_row = sel->n_values_lists == 1;
+      SrfScope in_values(*this, one_row ? srf_allowed() : srf_refused_in("VALUES"));
+      const int srf_mark = srf_calls_;
       for (size_t r = 0; r < sel->n_values_lists; ++r) {
         const auto* l = sel->values_lists[r]->list;
         if (s->n_cols == 0 && r == 0 && l->n_items < plan->columns.size())
@@ -2048,6 +2250,23 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
                                CastContext::kAssignment, col.name));
         }
         plan->rows.push_back(std::move(row));
+      }
+      if (srf_calls_ != srf_mark) {
+        // INSERT ... SELECT of that row, run through the ProjectSet step.
+        auto sp = std::make_shared<SelectPlan>();
+        for (auto& e : plan->rows[0]) {
+          if (!e)
+            fail(sqlstate::kFeatureNotSupported,
+                 "DEFAULT beside a set-returning function in INSERT ... VALUES is not supported");
+          sp->names.push_back("?column?");
+          sp->types.push_back(e->type);
+          sp->origins.push_back({0, 0});
+          sp->targets.push_back(std::move(e));
+        }
+        sp->visible = static_cast<int>(sp->targets.size());
+        collect_srfs(*sp);
+        plan->rows.clear();
+        plan->select = std::move(sp);
       }
     } else {
       plan->select = bind_select(sel, nullptr);
@@ -2109,7 +2328,8 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
       };
       if (!t.primary_key.empty() && same_set(t.primary_key, {})) ca.index_pos = -1;
       for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
-        if (t.indexes[i].unique && same_set(t.indexes[i].columns, t.indexes[i].exprs))
+        if (t.indexes[i].unique && t.indexes[i].predicate.empty() &&
+            same_set(t.indexes[i].columns, t.indexes[i].exprs))
           ca.index_pos = static_cast<int>(i);
       if (ca.index_pos == -2)
         fail(sqlstate::kInvalidColumnReference,
@@ -2142,7 +2362,7 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
             item = src->row_expr->args[mar->colno - 1];
           else
             fail(sqlstate::kFeatureNotSupported, "unsupported multi-column assignment");
-          ca.sets.emplace_back(c, coerce(bind_expr(item, both, nullptr), t.columns[c].type,
+          ca.sets.emplace_back(c, coerce(bind_expr_in(item, both, "UPDATE"), t.columns[c].type,
                                          CastContext::kAssignment, t.columns[c].name));
           continue;
         }
@@ -2152,10 +2372,11 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
                "column \"" + std::string(rt->name) + "\" of relation \"" + t.name +
                    "\" does not exist",
                rt->location);
-        ca.sets.emplace_back(c, coerce(bind_expr(rt->val, both, nullptr), t.columns[c].type,
+        ca.sets.emplace_back(c, coerce(bind_expr_in(rt->val, both, "UPDATE"), t.columns[c].type,
                                        CastContext::kAssignment, t.columns[c].name));
       }
-      if (oc->where_clause) ca.where = to_bool(bind_expr(oc->where_clause, both, nullptr), "WHERE");
+      if (oc->where_clause)
+        ca.where = to_bool(bind_expr_in(oc->where_clause, both, "WHERE"), "WHERE");
     }
   }
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
@@ -2170,6 +2391,7 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   auto plan = std::make_shared<UpdatePlan>();
   plan->table = lookup_table(s->relation);
   const auto& t = *plan->table;
+  bind_index_predicates(t, plan->access);
   std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
   Scope row = table_scope(t, alias);
   if (s->n_from_clause)
@@ -2195,17 +2417,18 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
               ? make_const(Datum::Null(), t.columns[c].type)
               : bind_table_expr(cat_, t, t.columns[c].default_expr, &t.columns[c].type);
     else
-      e = coerce(bind_expr(v, row, nullptr), t.columns[c].type, CastContext::kAssignment,
+      e = coerce(bind_expr_in(v, row, "UPDATE"), t.columns[c].type, CastContext::kAssignment,
                  t.columns[c].name);
     if (std::find(t.primary_key.begin(), t.primary_key.end(), c) != t.primary_key.end())
       key_change = true;
     for (const auto& idx : t.indexes)
-      if (idx.unique && std::find(idx.columns.begin(), idx.columns.end(), c) != idx.columns.end())
+      if (idx.unique && idx.predicate.empty() &&
+          std::find(idx.columns.begin(), idx.columns.end(), c) != idx.columns.end())
         key_change = true;
     plan->sets.emplace_back(c, std::move(e));
   }
   plan->strength = key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
-  if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  if (s->where_clause) plan->where = to_bool(bind_expr_in(s->where_clause, row, "WHERE"), "WHERE");
   if (plan->from) plan->from->where = std::move(plan->where);
   checks_of(t, plan->checks);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
@@ -2220,11 +2443,12 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   auto plan = std::make_shared<DeletePlan>();
   plan->table = lookup_table(s->relation);
   const auto& t = *plan->table;
+  bind_index_predicates(t, plan->access);
   std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
   Scope row = table_scope(t, alias);
   if (s->n_using_clause)
     plan->from = bind_target_join(plan->table, alias, s->using_clause, s->n_using_clause, row);
-  if (s->where_clause) plan->where = to_bool(bind_expr(s->where_clause, row, nullptr), "WHERE");
+  if (s->where_clause) plan->where = to_bool(bind_expr_in(s->where_clause, row, "WHERE"), "WHERE");
   if (plan->from) plan->from->where = std::move(plan->where);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.del = plan;
@@ -2389,20 +2613,46 @@ BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* st
   return b.bind(stmt);
 }
 
+namespace {
+
+Scope table_row_scope(const catalog::Table& table) {
+  Scope s;
+  s.tables.insert(table.name);
+  for (size_t i = 0; i < table.columns.size(); ++i)
+    s.cols.push_back({table.name, table.columns[i].name, table.columns[i].type, table.oid,
+                      static_cast<int16_t>(i + 1)});
+  return s;
+}
+
+}  // namespace
+
 ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
                         const std::string& text, const TypeRef* target) {
   const PgQuery__Node* node = nullptr;
   auto tree = parse::parse_expression(text, &node);
   std::vector<Oid> params;
   Binder b(catalog, params);
-  Scope s;
-  s.tables.insert(table.name);
-  for (size_t i = 0; i < table.columns.size(); ++i)
-    s.cols.push_back({table.name, table.columns[i].name, table.columns[i].type, table.oid,
-                      static_cast<int16_t>(i + 1)});
-  auto e = b.bind_expr(node, s, nullptr);
+  auto e = b.bind_expr(node, table_row_scope(table), nullptr);
   if (target) e = b.coerce(std::move(e), *target, CastContext::kAssignment);
   return e;
+}
+
+ExprPtr bind_index_predicate(catalog::Catalog& catalog, const catalog::Table& table,
+                             const PgQuery__Node* predicate) {
+  std::vector<Oid> params;
+  Binder b(catalog, params);
+  Binder::SrfScope in_predicate(b, srf_refused_in("index predicates"));
+  ExprPtr e;
+  try {
+    e = b.bind_expr(predicate, table_row_scope(table), nullptr);
+  } catch (SqlError& err) {
+    // An aggregate call outside a grouped SELECT: named as PostgreSQL names the clause.
+    if (err.error().sqlstate == sqlstate::kGroupingError &&
+        err.error().message == "aggregate functions are not allowed here")
+      err.error().message = "aggregate functions are not allowed in index predicates";
+    throw;
+  }
+  return b.to_bool(std::move(e), "WHERE");
 }
 
 }  // namespace hf::sql::bind

@@ -26,6 +26,10 @@ BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* st
 // target type, coerces to it in assignment context.
 ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
                         const std::string& text, const TypeRef* target);
+// A partial index's predicate (CREATE INDEX ... WHERE) as parsed, over a row of `table`:
+// PostgreSQL's errors for it, at their place in the statement (42804 when not boolean).
+ExprPtr bind_index_predicate(catalog::Catalog& catalog, const catalog::Table& table,
+                             const PgQuery__Node* predicate);
 
 // The type a TypeName denotes. Throws 42704 'type "x" does not exist'.
 TypeRef resolve_type_name(const PgQuery__TypeName* tn);

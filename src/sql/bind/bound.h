@@ -52,6 +52,10 @@ enum class ExprKind : uint8_t {
   kSubLink,       // subquery: name = "exists" | "scalar" | "any" | "all" | "array"
   kAggRef,        // index into the aggregate results (post-aggregation row)
   kWindowRef,     // index into the window results
+  // A set-returning function call (generate_series, unnest): in FROM, a Source's function;
+  // in a SELECT's target list, index = its slot in SelectPlan::srfs, and evaluating it yields
+  // the value the ProjectSet step put in that slot for the output row being built.
+  kSrf,
 };
 
 struct Expr {
@@ -125,6 +129,11 @@ struct TableAccess {
   // IN list). The access reads one key (kPointGet) or key prefix (kPkRange) per distinct
   // value, in key order; lo/hi are unset. Empty: no list.
   std::vector<ExprPtr> in_values;
+  // Set by the binder, kept by the planner: per entry of the table's indexes, a partial
+  // index's predicate bound over the table's own columns (null: not partial). The planner
+  // reads through a partial index only when the WHERE clause implies its predicate. Empty:
+  // the table has no partial index.
+  std::vector<ExprPtr> index_predicates;
 };
 
 // One item of FROM.
@@ -183,6 +192,14 @@ struct SelectPlan {
   ExprPtr having;  // over the grouped row (group values then aggregates)
   std::vector<WindowCall> windows;
   std::vector<ExprPtr> targets;  // over the grouped row (or input row) + window results
+  // The set-returning function calls in targets (PostgreSQL's ProjectSet): each input row
+  // becomes as many output rows as the longest of them returns, the calls advancing in
+  // lockstep and a call that has run out giving NULL. Pointers into targets' trees; their
+  // arguments are over the same row as targets. Empty: one output row per input row. A call
+  // with calls in its arguments runs in a later step (srf_steps: 0, 1, ...), once per row of
+  // the steps before it, as PostgreSQL stacks ProjectSet nodes.
+  std::vector<const Expr*> srfs;
+  std::vector<int> srf_steps;
   std::vector<std::string> names;
   std::vector<TypeRef> types;
   std::vector<std::pair<Oid, int16_t>> origins;  // table oid, attnum per target

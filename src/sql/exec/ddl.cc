@@ -583,7 +583,10 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
   const auto& idx = t.indexes[index_pos];
   Writer w(t, cx);
   coord::KeySpace ispace{t.storage_id, idx.id};
+  // Unique keys this build wrote: its own writes are not visible to its reads (one command).
+  std::unordered_set<std::string> built;
   scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    if (!w.indexes_row(index_pos, r.row)) return true;
     bool has_null = false;
     std::string routing;
     std::string ik = w.index_key(index_pos, r.row, &has_null, &routing);
@@ -593,7 +596,7 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
     if (lk.outcome != coord::LockOutcome::kGranted &&
         lk.outcome != coord::LockOutcome::kVersionMismatch)
       throw_lock_failure(lk.outcome, t, cx);
-    if (idx.unique && !has_null && cx.txn.get(ispace, routing, ik)) {
+    if (idx.unique && !has_null && (!built.insert(ik).second || cx.txn.get(ispace, routing, ik))) {
       Error e;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "could not create unique index \"" + idx.name + "\"";
@@ -665,6 +668,10 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   }
   apply_storage_parameters(s->options, s->n_options, t, idx.columns, "index key", true,
                            &idx.partition_columns);
+  if (s->where_clause) {
+    bind::bind_index_predicate(cx.catalog, t, s->where_clause);
+    idx.predicate = parse::deparse_expr(s->where_clause);
+  }
   idx.id = t.next_index_id++;
   idx.oid = cx.catalog.allocate_oid();
   t.indexes.push_back(idx);

@@ -1,4 +1,5 @@
 // sql/exec/eval.cc — expression evaluation and the session-aware functions.
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -117,7 +118,13 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
     case ExprKind::kSessionFunc: {
       std::vector<Datum> args;
       for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
-      return session_function(e, args, cx);
+      Datum result = session_function(e, args, cx);
+      // A function returning void returns PostgreSQL's void value (text ''), not NULL,
+      // unless a strict call got a NULL argument.
+      if (e.type.oid == type_oid::kVoid && result.is_null() &&
+          std::none_of(args.begin(), args.end(), [](const Datum& a) { return a.is_null(); }))
+        return Datum(std::string());
+      return result;
     }
     case ExprKind::kAnd:
       return tri_and(e, row, cx);
@@ -322,6 +329,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       if (cx.window_values == nullptr || static_cast<size_t>(e.index) >= cx.window_values->size())
         throw SqlError(sqlstate::kInternalError, "window function result read outside its row");
       return (*cx.window_values)[e.index];
+    case ExprKind::kSrf:
+      if (cx.srf_values == nullptr || static_cast<size_t>(e.index) >= cx.srf_values->size())
+        throw SqlError(sqlstate::kInternalError, "set-returning function read outside its row");
+      return (*cx.srf_values)[e.index];
     case ExprKind::kAggRef:
       if (static_cast<size_t>(e.index) >= row.size())
         throw SqlError(sqlstate::kInternalError, "aggregate result read outside its row");
@@ -503,8 +514,13 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         }
         if (n == "pg_get_constraintdef") return Datum("UNIQUE (" + keys + ")");
         std::string inc = idx.include.empty() ? "" : " INCLUDE (" + cols(idx.include) + ")";
+        // PostgreSQL parenthesises the predicate unless asked for the pretty form (psql's \d).
+        const bool pretty = args.size() > 2 && !args[2].is_null() && args[2].as_bool();
+        std::string where = idx.predicate.empty() ? ""
+                            : pretty              ? " WHERE " + idx.predicate
+                                                  : " WHERE (" + idx.predicate + ")";
         return Datum(std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + idx.name +
-                     " ON public." + t->name + " USING btree (" + keys + ")" + inc);
+                     " ON public." + t->name + " USING btree (" + keys + ")" + inc + where);
       }
     }
     return Datum::Null();

@@ -25,6 +25,8 @@ struct ExecContext {
   types::FuncContext fctx;
   std::vector<const Row*> outer;  // enclosing rows of correlated subqueries; back() = parent
   const std::vector<Datum>* window_values = nullptr;  // current row's window results
+  // ProjectSet: the values of the target list's set-returning calls for the row being built.
+  const std::vector<Datum>* srf_values = nullptr;
   // Keys this statement wrote (true) or deleted (false): its own writes are invisible to its
   // reads (same command id), yet uniqueness must see them.
   std::unordered_map<std::string, bool> stmt_keys;
@@ -117,13 +119,16 @@ std::optional<FkTarget> fk_target(const catalog::Table& parent,
 struct Writer {
   const catalog::Table& table;
   ExecContext& cx;
-  std::vector<bind::ExprPtr> index_exprs;  // flattened expression keys of expression indexes
+  std::vector<bind::ExprPtr> index_exprs;       // flattened expression keys of expression indexes
+  std::vector<bind::ExprPtr> index_predicates;  // per index: a partial index's WHERE, or null
   explicit Writer(const catalog::Table& t, ExecContext& c);
   // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
   // the entry apart per row). *routing (if given): the entry's routing key (placement.h).
   std::string index_key(size_t i, const Row& row, bool* has_null, std::string* routing = nullptr);
   // "Key (a, lower(b))=(1, x)": index i's key of row, for a unique violation's DETAIL.
   std::string index_key_text(size_t i, const Row& row);
+  // Whether index i has an entry for row: always, or when a partial index's predicate is true.
+  bool indexes_row(size_t i, const Row& row);
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
   // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none).
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);

@@ -111,7 +111,13 @@ Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
     has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
       index_exprs.push_back(bind_table_expr(cx.catalog, t, e, nullptr));
+    index_predicates.push_back(
+        idx.predicate.empty() ? nullptr : bind_table_expr(cx.catalog, t, idx.predicate, nullptr));
   }
+}
+
+bool Writer::indexes_row(size_t i, const Row& row) {
+  return !index_predicates[i] || eval_bool(*index_predicates[i], row, cx);
 }
 
 std::string Writer::index_key(size_t i, const Row& row, bool* has_null, std::string* routing) {
@@ -209,7 +215,7 @@ std::optional<FkTarget> fk_target(const catalog::Table& parent,
   if (auto t = match(parent.primary_key, -1)) return t;
   for (size_t i = 0; i < parent.indexes.size(); ++i) {
     const auto& idx = parent.indexes[i];
-    if (!idx.unique || !idx.exprs.empty()) continue;
+    if (!idx.unique || !idx.exprs.empty() || !idx.predicate.empty()) continue;
     if (auto t = match(idx.columns, static_cast<int>(i))) return t;
   }
   return std::nullopt;
@@ -484,6 +490,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   std::vector<std::string> values;
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
+    if (!indexes_row(i, row)) continue;
     bool has_null = false;
     std::string ir;
     std::string ik = index_key(i, row, &has_null, &ir);
@@ -545,22 +552,29 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
   }
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
+    // A partial index: the row may move into or out of it.
+    const bool old_in = indexes_row(i, old_row), new_in = indexes_row(i, new_row);
+    if (!old_in && !new_in) continue;
     bool old_null = false, new_null = false;
     std::string o_routing, n_routing;
-    std::string ok = index_key(i, old_row, &old_null, &o_routing);
-    std::string nk = index_key(i, new_row, &new_null, &n_routing);
+    std::string ok = old_in ? index_key(i, old_row, &old_null, &o_routing) : std::string();
+    std::string nk = new_in ? index_key(i, new_row, &new_null, &n_routing) : std::string();
     bool unique_layout_old = idx.unique && !old_null;
     bool unique_layout_new = idx.unique && !new_null;
     std::string old_full = unique_layout_old ? ok : ok + old_key;
     std::string new_full = unique_layout_new ? nk : nk + new_key;
-    if (old_full == new_full && unique_layout_old == unique_layout_new) {
+    if (old_in && new_in && old_full == new_full && unique_layout_old == unique_layout_new) {
       if (unique_layout_new && new_key != old_key)
         cx.txn.write({table.storage_id, idx.id}, n_routing, nk, new_key);
       continue;
     }
     coord::KeySpace ispace{table.storage_id, idx.id};
-    lock_key(cx, table, ispace, o_routing, old_full);
-    cx.txn.write(ispace, o_routing, old_full, std::nullopt);
+    if (old_in) {
+      lock_key(cx, table, ispace, o_routing, old_full);
+      cx.txn.write(ispace, o_routing, old_full, std::nullopt);
+      note_write(cx, ispace, old_full, false);
+    }
+    if (!new_in) continue;
     lock_key(cx, table, ispace, n_routing, new_full);
     if (unique_layout_new && key_taken(cx, ispace, n_routing, nk, nullptr)) {
       cx.txn.check_write_conflict(ispace, n_routing, nk);  // SSI: 40001 before 23505
@@ -571,7 +585,6 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
       throw SqlError(std::move(e));
     }
     cx.txn.write(ispace, n_routing, new_full, unique_layout_new ? new_key : std::string());
-    note_write(cx, ispace, old_full, false);
     note_write(cx, ispace, new_full, true);
   }
   check_foreign_keys(new_row, &old_row);
@@ -590,6 +603,7 @@ void Writer::remove(const Row& old_row, const std::string& key) {
   auto space = row_space(table);
   for (size_t i = 0; i < table.indexes.size(); ++i) {
     const auto& idx = table.indexes[i];
+    if (!indexes_row(i, old_row)) continue;
     bool has_null = false;
     std::string ir;
     std::string ik = index_key(i, old_row, &has_null, &ir);
@@ -790,7 +804,7 @@ bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row
   for (int c : t.primary_key)
     if (differs(c)) return true;
   for (const auto& idx : t.indexes)
-    if (idx.unique)
+    if (idx.unique && idx.predicate.empty())
       for (int c : idx.columns)
         if (differs(c)) return true;
   return false;

@@ -11,6 +11,7 @@
 #include "sql/exec/locking.h"
 #include "sql/exec/memory.h"
 #include "sql/exec/placement.h"
+#include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/key_codec.h"
@@ -418,27 +419,11 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       const Expr& f = *src.function;
       std::vector<Datum> args;
       for (const auto& a : f.args) args.push_back(eval(*a, ctx_row, cx));
-      for (auto& a : args)
-        if (a.is_null()) return;
-      if (f.name == "generate_series") {
-        if (f.type.oid == type_oid::kNumeric) {
-          throw SqlError(sqlstate::kFeatureNotSupported,
-                         "generate_series(numeric) is not supported");
-        }
-        int64_t a = args[0].as_int(), b = args[1].as_int(),
-                step = args.size() > 2 ? args[2].as_int() : 1;
-        if (step == 0)
-          throw SqlError(sqlstate::kInvalidParameterValue, "step size cannot equal zero");
-        for (int64_t v = a; step > 0 ? v <= b : v >= b; v += step) {
-          check_for_interrupts(cx);
-          emit(Row{Datum(v)});
-          if ((step > 0 && v > INT64_MAX - step) || (step < 0 && v < INT64_MIN - step)) break;
-        }
-        return;
-      }
-      if (f.name == "unnest") {
-        for (const auto& d : *args[0].as_array()) emit(Row{d});
-        return;
+      SetFunctionCursor cursor(f, args);
+      Datum v;
+      while (cursor.next(v)) {
+        check_for_interrupts(cx);
+        emit(Row{std::move(v)});
       }
       return;
     }
@@ -915,6 +900,46 @@ std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
   return out;
 }
 
+// The output rows of one input row whose target list has set-returning calls (ProjectSet):
+// the target list once per row of the calls run in lockstep.
+void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::vector<Row>& out) {
+  const int last_step = *std::max_element(p.srf_steps.begin(), p.srf_steps.end());
+  // The current value of every call; a step fills its own calls' and reads earlier steps'.
+  std::vector<Datum> values(p.srfs.size());
+  struct Reset {
+    ExecContext& cx;
+    ~Reset() { cx.srf_values = nullptr; }
+  } reset{cx};
+  std::function<void(int)> run_step = [&](int step) {
+    cx.srf_values = &values;
+    if (step > last_step) {
+      Row r;
+      r.reserve(p.targets.size());
+      for (const auto& t : p.targets) r.push_back(eval(*t, in, cx));
+      cx.memory.charge_row(r, kExecutorContext);
+      out.push_back(std::move(r));
+      return;
+    }
+    std::vector<const Expr*> calls;
+    std::vector<size_t> slots;
+    std::vector<std::vector<Datum>> args;
+    for (size_t i = 0; i < p.srfs.size(); ++i) {
+      if (p.srf_steps[i] != step) continue;
+      calls.push_back(p.srfs[i]);
+      slots.push_back(i);
+      args.emplace_back();
+      for (const auto& a : p.srfs[i]->args) args.back().push_back(eval(*a, in, cx));
+    }
+    project_set(
+        calls, args, [&] { check_for_interrupts(cx); },
+        [&](const std::vector<Datum>& step_values) {
+          for (size_t k = 0; k < slots.size(); ++k) values[slots[k]] = step_values[k];
+          run_step(step + 1);
+        });
+  };
+  run_step(0);
+}
+
 // Target list of one input row (window values, if any, are not allowed with FOR UPDATE).
 Row project(const SelectPlan& p, const Row& in, ExecContext& cx) {
   Row out;
@@ -946,7 +971,7 @@ void check_limits(const SelectPlan& p, ExecContext& cx, int64_t* offset, int64_t
 // two versions of one key). A no-key update keeps them.
 bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
   for (const auto& idx : t.indexes) {
-    if (!idx.unique || !idx.exprs.empty()) continue;
+    if (!idx.unique || !idx.exprs.empty() || !idx.predicate.empty()) continue;
     for (int c : idx.columns) {
       if (c < 0 || static_cast<size_t>(c) >= a.size() || static_cast<size_t>(c) >= b.size())
         continue;
@@ -1123,7 +1148,7 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
 bool streams(const SelectPlan& p) {
   return p.setop == SetOp::kNone && p.sources.size() == 1 &&
          p.sources[0].kind == Source::Kind::kTable && p.sources[0].virtual_table.empty() &&
-         p.sources[0].table && !p.grouped && p.windows.empty() && !p.distinct &&
+         p.sources[0].table && !p.grouped && p.windows.empty() && !p.distinct && p.srfs.empty() &&
          (p.order_by.empty() || p.scan_ordered) && (p.limit || p.offset);
 }
 
@@ -1167,7 +1192,7 @@ std::vector<Row> stream_select(const SelectPlan& p, ExecContext& cx) {
 // to the sorter one at a time.
 bool sorts_one_source(const SelectPlan& p) {
   return p.setop == SetOp::kNone && p.sources.size() == 1 && !p.lookup_first_source && !p.grouped &&
-         p.windows.empty() && !p.distinct && !p.lock_rows && !p.sources[0].lock &&
+         p.windows.empty() && !p.distinct && !p.lock_rows && !p.sources[0].lock && p.srfs.empty() &&
          !p.order_by.empty() && !p.scan_ordered;
 }
 
@@ -1272,6 +1297,10 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
     rows.reserve(pre.size());
     for (size_t i = 0; i < pre.size(); ++i) {
       if (!wv.empty()) cx.window_values = &wv[i];
+      if (!p.srfs.empty()) {
+        project_set_rows(p, pre[i], cx, rows);
+        continue;
+      }
       Row out;
       out.reserve(p.targets.size());
       for (const auto& t : p.targets) out.push_back(eval(*t, pre[i], cx));

@@ -2,6 +2,7 @@
 #include "sql/plan/planner.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "common/error.h"
 #include "runtime/stack.h"
@@ -130,7 +131,8 @@ bool is_outer_value(const Expr& e, int known_below = 0) {
   // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
   if (e.kind == ExprKind::kSubLink)
     return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
-  if (e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef) return false;
+  if (e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef || e.kind == ExprKind::kSrf)
+    return false;
   if (e.kind == ExprKind::kSessionFunc &&
       (e.name == "nextval" || e.name == "clock_timestamp" || e.name == "pg_sleep"))
     return false;
@@ -244,9 +246,59 @@ std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset,
 
 // The access path of table t, whose columns start at `offset` in the row, from the conjuncts
 // cs; values may use the row's columns below known_below (join sources read before t).
+// Whether the conjuncts cs (over a row where the table's columns start at offset) imply a
+// partial index's predicate (over the table's columns alone): each of the predicate's
+// conjuncts is one of cs. PostgreSQL proves more (predtest.c); this is its simple case.
+bool implies_predicate(const std::vector<const Expr*>& cs, int offset, const Expr& predicate) {
+  std::function<bool(const Expr&, const Expr&)> same = [&](const Expr& p, const Expr& w) {
+    runtime::check_stack_depth();
+    if (p.kind != w.kind || p.type.oid != w.type.oid || p.name != w.name || p.op != w.op ||
+        p.fn != w.fn || p.negate != w.negate || p.args.size() != w.args.size())
+      return false;
+    switch (p.kind) {
+      case ExprKind::kColumn:
+        if (p.level != 0 || w.level != 0 || w.index != p.index + offset) return false;
+        break;
+      case ExprKind::kConst:
+        if (p.value.is_null() != w.value.is_null() ||
+            (!p.value.is_null() && !(p.value.v == w.value.v)))
+          return false;
+        break;
+      case ExprKind::kCast:
+      case ExprKind::kOp:
+      case ExprKind::kFunc:
+      case ExprKind::kAnd:
+      case ExprKind::kOr:
+      case ExprKind::kNot:
+      case ExprKind::kIsNull:
+      case ExprKind::kIsNotNull:
+      case ExprKind::kIsTrue:
+      case ExprKind::kIsFalse:
+      case ExprKind::kInList:
+      case ExprKind::kDistinctFrom:
+        break;
+      default:
+        return false;
+    }
+    for (size_t i = 0; i < p.args.size(); ++i)
+      if (!same(*p.args[i], *w.args[i])) return false;
+    return true;
+  };
+  std::vector<const Expr*> needed;
+  conjuncts(&predicate, needed);
+  for (const Expr* n : needed) {
+    bool found = false;
+    for (const Expr* c : cs) found = found || same(*n, *c);
+    if (!found) return false;
+  }
+  return true;
+}
+
 void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, int offset,
                    TableAccess& acc, int known_below = 0) {
+  std::vector<ExprPtr> predicates = std::move(acc.index_predicates);
   acc = TableAccess{};
+  acc.index_predicates = std::move(predicates);
   if (cs.empty()) return;
   std::vector<std::pair<int, const Expr*>> eqs;
   equalities(cs, offset, static_cast<int>(t.columns.size()), eqs, known_below);
@@ -301,6 +353,9 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
   for (size_t i = 0; i < t.indexes.size(); ++i) {
     const auto& idx = t.indexes[i];
     if (!idx.exprs.empty() || idx.columns.empty()) continue;
+    if (!idx.predicate.empty() && (i >= acc.index_predicates.size() || !acc.index_predicates[i] ||
+                                   !implies_predicate(cs, offset, *acc.index_predicates[i])))
+      continue;
     bool plain = true;
     for (int c : idx.columns) plain &= c >= 0 && static_cast<size_t>(c) < t.columns.size();
     if (!plain) continue;
@@ -343,6 +398,7 @@ bool join_order_kept(const TableAccess& a) {
 void choose_join_access(SelectPlan& p) {
   for (size_t i = 0; i < p.sources.size(); ++i) {
     Source& src = p.sources[i];
+    std::vector<ExprPtr> predicates = std::move(src.access.index_predicates);
     src.access = TableAccess{};
     if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) continue;
     std::vector<const Expr*> cs;
@@ -358,8 +414,12 @@ void choose_join_access(SelectPlan& p) {
       if (src.join != Source::Join::kLeft) conjuncts(p.where.get(), cs);
     }
     TableAccess a;
+    a.index_predicates = std::move(predicates);
     choose_access(*src.table, cs, src.offset, a, i == 0 ? 0 : src.offset);
-    if (join_order_kept(a)) src.access = std::move(a);
+    if (join_order_kept(a))
+      src.access = std::move(a);
+    else
+      src.access.index_predicates = std::move(a.index_predicates);
   }
 }
 

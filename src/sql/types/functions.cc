@@ -957,6 +957,40 @@ FN(f_date_trunc_ts) {
 FN(f_date_trunc_tstz) {
   return Datum(trunc_ts(lower_field(a[0]), a[1].as_int(), "timestamp with time zone"));
 }
+}  // namespace
+
+int64_t timestamp_plus_interval(int64_t ts, const Interval& iv) {
+  return timestamp_add_interval(ts, iv, false);
+}
+
+namespace {
+
+// AT TIME ZONE (PostgreSQL's timezone(zone, ts)): with a zone name, or with an interval
+// offset east of Greenwich (hours, minutes and seconds only).
+FN(f_timezone_tstz) {
+  return Datum(timestamptz_at_zone(a[1].as_int(), a[0].as_string()));
+}
+FN(f_timezone_ts) {
+  return Datum(timestamp_at_zone(a[1].as_int(), a[0].as_string()));
+}
+int64_t interval_zone_offset(const Datum& zone) {
+  const Interval& iv = zone.as_interval();
+  if (iv.months != 0 || iv.days != 0)
+    throw_error(sqlstate::kInvalidParameterValue, "interval time zone \"" +
+                                                      to_text(zone, TypeRef{kInterval, -1}) +
+                                                      "\" must not include months or days");
+  return iv.micros;
+}
+FN(f_timezone_interval_tstz) {
+  int64_t offset = interval_zone_offset(a[0]), ts = a[1].as_int();
+  if (ts == kTsNegInfinity || ts == kTsPosInfinity) return Datum(ts);
+  return Datum(ts + offset);
+}
+FN(f_timezone_interval_ts) {
+  int64_t offset = interval_zone_offset(a[0]), ts = a[1].as_int();
+  if (ts == kTsNegInfinity || ts == kTsPosInfinity) return Datum(ts);
+  return Datum(ts - offset);
+}
 FN(f_date_trunc_interval) {
   std::string unit = lower_field(a[0]);
   Interval iv = a[1].as_interval();
@@ -1854,6 +1888,10 @@ Registry::Registry() {
   F("transaction_timestamp", {}, kTimestampTz, f_now);
   F("statement_timestamp", {}, kTimestampTz, f_statement_timestamp);
   F("clock_timestamp", {}, kTimestampTz, f_clock_timestamp, true, false, true);
+  F("timezone", {kText, kTimestampTz}, kTimestamp, f_timezone_tstz);
+  F("timezone", {kText, kTimestamp}, kTimestampTz, f_timezone_ts);
+  F("timezone", {kInterval, kTimestampTz}, kTimestamp, f_timezone_interval_tstz);
+  F("timezone", {kInterval, kTimestamp}, kTimestampTz, f_timezone_interval_ts);
   F("date_trunc", {kText, kTimestamp}, kTimestamp, f_date_trunc_ts);
   F("date_trunc", {kText, kTimestampTz}, kTimestampTz, f_date_trunc_tstz);
   F("date_trunc", {kText, kInterval}, kInterval, f_date_trunc_interval);
@@ -1985,7 +2023,9 @@ Registry::Registry() {
   MINMAX(kText)
   MINMAX(kBpchar)
   MINMAX(kDate)
-  MINMAX(kTime) MINMAX(kTimestamp) MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
+  MINMAX(kTime)
+  MINMAX(kTimestamp)
+  MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
 #undef MINMAX
       for (int which = 0; which < 3; ++which) {
     AggregateDef d;

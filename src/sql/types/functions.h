@@ -87,6 +87,9 @@ inline constexpr Oid kAnyElementOid = 2283;
 inline constexpr Oid kAnyNonArrayOid = 2776;
 
 // LIKE matching (bytewise; escape '\\' by default). Exposed for the executor's fast paths.
+// timestamp[tz] + interval, as the + operator computes it (22008 when out of range).
+int64_t timestamp_plus_interval(int64_t ts, const Interval& iv);
+
 bool like_match(std::string_view s, std::string_view pattern, bool case_insensitive = false);
 
 }  // namespace hf::sql::types

@@ -83,6 +83,11 @@ std::string timestamp_to_string(int64_t us, bool tz);
 std::string time_to_string(int64_t us);
 std::string interval_to_string(const Interval& iv);
 int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
+// AT TIME ZONE with a zone name (timezone.cc): PostgreSQL's abbreviations, the tz database
+// (any case), POSIX offsets ("+05" is UTC-5); 22023 "time zone ... not recognized".
+// timestamptz → the local timestamp there; a local timestamp there → timestamptz.
+int64_t timestamptz_at_zone(int64_t ts, const std::string& zone);
+int64_t timestamp_at_zone(int64_t local, const std::string& zone);
 // PostgreSQL's range of timestamps: [4714-11-24 00:00 BC, 294277-01-01 00:00).
 inline constexpr int64_t kMinTimestamp = -211813488000000000LL;
 inline constexpr int64_t kEndTimestamp = 9223371331200000000LL;

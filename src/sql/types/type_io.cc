@@ -452,6 +452,8 @@ std::string to_text(const Datum& d, const TypeRef& t) {
       return interval_to_string(d.as_interval());
     case kUuid:
       return uuid_to_string(d.as_uuid());
+    case kVoid:  // PostgreSQL's void_out
+      return "";
     default:
       break;
   }
@@ -568,6 +570,8 @@ Datum from_text(std::string_view s, const TypeRef& t) {
 std::string to_binary(const Datum& d, const TypeRef& t) {
   std::string out;
   switch (t.oid) {
+    case kVoid:  // PostgreSQL's void_send: no bytes
+      return out;
     case kBool:
       out.push_back(d.as_bool() ? 1 : 0);
       return out;
