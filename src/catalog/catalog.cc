@@ -217,8 +217,15 @@ void Catalog::load() {
       seqs[s.oid] = s;
     }
   }
+  // Every id below the durable reservation may have been handed out before a restart.
+  if (auto hw = txn->get(coord::KeySpace{kSequencesSpace, 0}, "o", "o"))
+    max_oid = std::max<Oid>(max_oid, static_cast<Oid>(std::stoul(hw->value)));
   txn->commit();
   max_oid = std::max(max_oid, roles_->load());
+  {
+    std::lock_guard g(reserve_mu_);
+    reserved_ = max_oid + 1;  // the next allocation reserves a new block
+  }
   std::unique_lock lk(mu_);
   tables_ = std::move(tables);
   sequences_ = std::move(seqs);
@@ -283,10 +290,21 @@ bool Catalog::relation_exists(std::string_view name) const {
 }
 
 Oid Catalog::allocate_oid() {
-  return next_oid_.fetch_add(1);
+  Oid id = next_oid_.fetch_add(1);
+  reserve_through(id);
+  return id;
 }
 uint32_t Catalog::allocate_storage_id() {
-  return next_oid_.fetch_add(1);
+  return allocate_oid();
+}
+
+void Catalog::reserve_through(Oid id) {
+  constexpr Oid kBlock = 1000;
+  std::lock_guard g(reserve_mu_);
+  if (id < reserved_) return;
+  Oid upto = id + kBlock;
+  write_system_row(kSequencesSpace, "o", std::to_string(upto));
+  reserved_ = upto;
 }
 
 void Catalog::persist_table(const Table& t, bool deleted) {

@@ -217,6 +217,13 @@ class Catalog {
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};
   std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
+  // Oids (and storage ids, which share the counter) are never handed out twice, even after
+  // the newest object was dropped and the server restarted: its rows may still be in storage
+  // (a drop does not delete them), and a new table reusing its storage id would see them.
+  // The counter is reserved durably in blocks (key "o" of hf_sequences); see reserve_through.
+  void reserve_through(Oid id);
+  std::mutex reserve_mu_;
+  Oid reserved_ = 0;  // guarded by reserve_mu_: every id below it may be handed out
   std::mutex ddl_mu_;
   std::unique_ptr<Roles> roles_;
 };

@@ -36,6 +36,24 @@ TEST(SqlEngine, CatalogSurvivesRestart) {
   EXPECT_EQ(r.rows[1][1], "b");
 }
 
+// A dropped table's rows stay in storage; after a restart a new table must not get its storage
+// id (or oid) again and see them (found by the issue-13 helper: "corrupt stored row").
+TEST(SqlEngine, DroppedTablesIdsAreNotReusedAfterRestart) {
+  SqlHarness h("/tmp/hf-sql-reuse");
+  h.exec("CREATE TABLE test_t (id integer, val1 text, val2 integer)");
+  h.exec("CREATE INDEX test_idx ON test_t(id)");
+  h.exec("INSERT INTO test_t SELECT 1, 'a', 2");
+  h.exec("DROP TABLE test_t");
+  h.restart();
+  h.exec("CREATE TABLE test_t (id bigint PRIMARY KEY, val1 int)");
+  h.exec("CREATE INDEX test_idx ON test_t(val1)");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM test_t").rows.at(0).at(0), "0");
+  h.exec("INSERT INTO test_t VALUES (7, 8)");
+  auto r = h.exec("SELECT id, val1 FROM test_t");
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0][0], "7");
+}
+
 TEST(SqlEngine, UniqueViolationMessage) {
   SqlHarness h("/tmp/hf-sql-unique");
   h.exec("CREATE TABLE t (id int PRIMARY KEY)");
