@@ -91,18 +91,21 @@ void LockService::write_row(coord::Transaction& t, uint32_t index, const std::st
   t.write(KeySpace{kLockServiceSpace, index}, key, key, value);
 }
 
-LockService::ResourceRow LockService::load_resource(coord::Transaction& t,
-                                                    const std::string& name) {
+LockService::ResourceRow LockService::parse_resource(const std::string& value) {
   ResourceRow r;
-  auto v = read_row(t, kResources, name, true);
-  if (!v) return r;
-  json j = json::parse(*v);
+  json j = json::parse(value);
   r.next_token = j.value("next_token", int64_t{1});
   for (const auto& h : j["holders"])
     r.holders.push_back(Holder{h.at("owner"), h.value("read", int64_t{0}),
                                h.value("write", int64_t{0}), h.value("token", int64_t{0}),
                                h.value("since", int64_t{0})});
   return r;
+}
+
+LockService::ResourceRow LockService::load_resource(coord::Transaction& t,
+                                                    const std::string& name) {
+  auto v = read_row(t, kResources, name, true);
+  return v ? parse_resource(*v) : ResourceRow{};
 }
 
 void LockService::store_resource(coord::Transaction& t, const std::string& name,
@@ -234,16 +237,18 @@ std::optional<std::vector<std::optional<int64_t>>> LockService::acquire(coord::T
   return out;
 }
 
-bool LockService::release_holds(coord::Transaction& t, const std::string& owner,
-                                const std::string& resource, int64_t n_write, int64_t n_read,
-                                bool keep_owner_row) {
+bool LockService::release_holds(
+    coord::Transaction& t, const std::string& owner, const std::string& resource,
+    const std::function<std::pair<int64_t, int64_t>(const Holder&)>& pick, bool keep_owner_row,
+    int64_t* released) {
   ResourceRow row = load_resource(t, resource);
   auto h = std::find_if(row.holders.begin(), row.holders.end(),
                         [&](const Holder& x) { return x.owner == owner; });
   if (h == row.holders.end()) return false;
-  bool enough = h->write >= n_write && h->read >= n_read;
+  auto [n_write, n_read] = pick(*h);
   n_write = std::min(n_write, h->write);
   n_read = std::min(n_read, h->read);
+  if (n_write + n_read == 0) return false;
   h->write -= n_write;
   h->read -= n_read;
   const bool gone = h->write == 0 && h->read == 0;
@@ -254,6 +259,7 @@ bool LockService::release_holds(coord::Transaction& t, const std::string& owner,
     std::erase(o.resources, resource);
     store_owner(t, owner, o);
   }
+  if (released) *released += n_write + n_read;
   // L5: the lock table lets waiters in once the release is durable.
   const uint64_t id = owner_id(owner);
   auto tag = partition_api::resource_object(resource);
@@ -261,7 +267,7 @@ bool LockService::release_holds(coord::Transaction& t, const std::string& owner,
     for (int64_t i = 0; i < n_write; ++i) t.unlock_resource(tag, id, kExclusive);
     for (int64_t i = 0; i < n_read; ++i) t.unlock_resource(tag, id, kShare);
   });
-  return enough;
+  return true;
 }
 
 bool LockService::release(coord::Transaction& t, const std::string& owner,
@@ -271,22 +277,11 @@ bool LockService::release(coord::Transaction& t, const std::string& owner,
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   bool all = true;
-  for (const auto& name : names) {
-    // One hold, a WRITE hold first (L2): look at what the owner holds.
-    auto v = read_row(t, kResources, name, true);
-    int64_t w = 0, r = 0;
-    if (v) {
-      const json row = json::parse(*v);  // named: a range-for over a temporary's member dangles
-      for (const auto& h : row["holders"])
-        if (h.at("owner") == owner)
-          w = h.value("write", int64_t{0}), r = h.value("read", int64_t{0});
-    }
-    if (w == 0 && r == 0) {
-      all = false;
-      continue;
-    }
-    release_holds(t, owner, name, w > 0 ? 1 : 0, w > 0 ? 0 : 1, true);
-  }
+  // One hold of each, a WRITE hold first (L2).
+  auto one = [](const Holder& h) {
+    return h.write > 0 ? std::pair<int64_t, int64_t>{1, 0} : std::pair<int64_t, int64_t>{0, 1};
+  };
+  for (const auto& name : names) all = release_holds(t, owner, name, one, true) && all;
   return all;
 }
 
@@ -296,17 +291,8 @@ int64_t LockService::release_all(coord::Transaction& t, const std::string& owner
   std::vector<std::string> names = o.resources;
   std::sort(names.begin(), names.end());
   int64_t released = 0;
-  for (const auto& name : names) {
-    auto v = read_row(t, kResources, name, true);
-    if (!v) continue;
-    const json row = json::parse(*v);
-    for (const auto& h : row["holders"]) {
-      if (h.at("owner") != owner) continue;
-      int64_t w = h.value("write", int64_t{0}), r = h.value("read", int64_t{0});
-      release_holds(t, owner, name, w, r, false);
-      released += w + r;
-    }
-  }
+  auto all = [](const Holder& h) { return std::pair<int64_t, int64_t>{h.write, h.read}; };
+  for (const auto& name : names) release_holds(t, owner, name, all, false, &released);
   store_owner(t, owner, OwnerRow{});
   t.on_commit([this, owner] { set_expiry(owner, std::nullopt); });
   return released;
@@ -363,9 +349,8 @@ bool LockService::fence_ok(coord::Transaction& t, const std::string& resource, i
   if (r.outcome == coord::LockOutcome::kVersionMismatch)
     value = r.newest.deleted ? std::nullopt : r.value;
   if (!value) return false;
-  const json row = json::parse(*value);
-  for (const auto& h : row["holders"])
-    if (h.value("write", int64_t{0}) > 0 && h.value("token", int64_t{0}) == token) return true;
+  for (const auto& h : parse_resource(*value).holders)
+    if (h.write > 0 && h.token == token) return true;
   return false;
 }
 
@@ -390,20 +375,18 @@ std::vector<Holding> LockService::holdings(coord::Transaction& t) {
   std::vector<Holding> out;
   auto rc = t.scan(KeySpace{kLockServiceSpace, kResources}, "", "");
   while (auto r = rc->next()) {
-    json j = json::parse(r->value);
-    for (const auto& h : j["holders"]) {
-      std::string owner = h.at("owner");
+    for (const auto& h : parse_resource(r->value).holders) {
       for (Mode m : {Mode::kWrite, Mode::kRead}) {
-        int64_t n = h.value(m == Mode::kWrite ? "write" : "read", int64_t{0});
+        int64_t n = m == Mode::kWrite ? h.write : h.read;
         if (n == 0) continue;
         Holding x;
         x.resource = r->key;
-        x.owner = owner;
+        x.owner = h.owner;
         x.mode = m;
         x.count = n;
-        if (m == Mode::kWrite) x.token = h.value("token", int64_t{0});
-        x.acquired_at_us = h.value("since", int64_t{0});
-        if (auto e = expires.find(owner); e != expires.end()) x.expires_at_us = e->second;
+        if (m == Mode::kWrite) x.token = h.token;
+        x.acquired_at_us = h.since_us;
+        if (auto e = expires.find(h.owner); e != expires.end()) x.expires_at_us = e->second;
         if (auto w = waiting.find(r->key); w != waiting.end()) x.waiters = w->second;
         out.push_back(std::move(x));
       }
@@ -421,18 +404,16 @@ size_t LockService::recover() {
   LockWait nowait{coord::WaitPolicy::kNoWait, runtime::Deadline::max(), nullptr};
   auto rc = t->scan(KeySpace{kLockServiceSpace, kResources}, "", "");
   while (auto r = rc->next()) {
-    json j = json::parse(r->value);
     auto tag = partition_api::resource_object(r->key);
-    for (const auto& h : j["holders"]) {
-      std::string owner = h.at("owner");
-      remember(owner);
-      uint64_t id = owner_id(owner);
-      for (int64_t i = 0; i < h.value("write", int64_t{0}); ++i, ++holds)
+    for (const auto& h : parse_resource(r->value).holders) {
+      remember(h.owner);
+      uint64_t id = owner_id(h.owner);
+      for (int64_t i = 0; i < h.write; ++i, ++holds)
         if (!t->lock_resource(tag, kExclusive, nowait, id))
-          spdlog::error("lock service: could not restore WRITE of {} on {}", owner, r->key);
-      for (int64_t i = 0; i < h.value("read", int64_t{0}); ++i, ++holds)
+          spdlog::error("lock service: could not restore WRITE of {} on {}", h.owner, r->key);
+      for (int64_t i = 0; i < h.read; ++i, ++holds)
         if (!t->lock_resource(tag, kShare, nowait, id))
-          spdlog::error("lock service: could not restore READ of {} on {}", owner, r->key);
+          spdlog::error("lock service: could not restore READ of {} on {}", h.owner, r->key);
     }
   }
   auto oc = t->scan(KeySpace{kLockServiceSpace, kOwners}, "", "");

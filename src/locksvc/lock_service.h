@@ -48,6 +48,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -150,14 +151,17 @@ class LockService {
                                       bool for_update);
   void write_row(coord::Transaction& t, uint32_t index, const std::string& key,
                  const std::optional<std::string>& value);
+  static ResourceRow parse_resource(const std::string& value);
   ResourceRow load_resource(coord::Transaction& t, const std::string& name);
   void store_resource(coord::Transaction& t, const std::string& name, const ResourceRow& r);
   OwnerRow load_owner(coord::Transaction& t, const std::string& owner);
   void store_owner(coord::Transaction& t, const std::string& owner, const OwnerRow& o);
-  // Releases durably `n_write` WRITE and `n_read` READ holds of owner on resource; the
-  // in-memory release follows at commit (L5). Returns false when it held fewer.
+  // Releases durably the holds `pick` chooses (WRITE count, READ count; clamped to what the
+  // owner holds) of owner on resource, reading its row once; the in-memory release follows
+  // at commit (L5). Adds the number released to *released. False when nothing was held.
   bool release_holds(coord::Transaction& t, const std::string& owner, const std::string& resource,
-                     int64_t n_write, int64_t n_read, bool keep_owner_row);
+                     const std::function<std::pair<int64_t, int64_t>(const Holder&)>& pick,
+                     bool keep_owner_row, int64_t* released = nullptr);
   void remember(const std::string& owner);
   void set_expiry(const std::string& owner, std::optional<int64_t> expires_at_us);
   void expiry_loop();
