@@ -20,12 +20,7 @@ while [ $# -gt 0 ]; do
 done
 client_counts=${HF_HOTROW_CLIENTS:-8 32 128}
 [ "$only" = queue ] && client_counts=
-cat >"$work/hot.sql" <<'SQL'
-BEGIN;
-SELECT v FROM hot WHERE id = 1 FOR UPDATE;
-UPDATE hot SET v = v + 1 WHERE id = 1;
-COMMIT;
-SQL
+cp "$root/bench/sql/hot_row.sql" "$work/hot.sql"  # one hot row FOR UPDATE, shared with modes.sh / hotrow.sh
 cat >"$work/queue.sql" <<'SQL'
 WITH j AS (SELECT id FROM jobs WHERE state = 'ready' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE jobs SET state = 'taken' FROM j WHERE jobs.id = j.id RETURNING jobs.id;
 SQL

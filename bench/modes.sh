@@ -22,12 +22,7 @@ while [ $# -gt 0 ]; do
     *) sed -n 2,10p "$0"; exit 2 ;;
   esac
 done
-cat >"$work/hot.sql" <<'SQL'
-BEGIN;
-SELECT v FROM hot WHERE id = 1 FOR UPDATE;
-UPDATE hot SET v = v + 1 WHERE id = 1;
-COMMIT;
-SQL
+cp "$root/bench/sql/hot_row.sql" "$work/hot.sql"  # one hot row FOR UPDATE, shared with modes.sh / hotrow.sh
 cat >"$work/accounts.sql" <<'SQL'
 \set aid random(1, 100000 * :scale)
 BEGIN;

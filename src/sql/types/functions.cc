@@ -2025,7 +2025,8 @@ Registry::Registry() {
   MINMAX(kDate)
   MINMAX(kTime)
   MINMAX(kTimestamp)
-  MINMAX(kTimestampTz) MINMAX(kInterval) MINMAX(kAnyArray)
+  MINMAX(kTimestampTz)
+  MINMAX(kInterval) MINMAX(kAnyArray)
 #undef MINMAX
       for (int which = 0; which < 3; ++which) {
     AggregateDef d;

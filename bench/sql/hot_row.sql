@@ -1,0 +1,4 @@
+BEGIN;
+SELECT v FROM hot WHERE id = 1 FOR UPDATE;
+UPDATE hot SET v = v + 1 WHERE id = 1;
+COMMIT;
