@@ -2012,23 +2012,24 @@ Registry::Registry() {
   }
 #define MINMAX(T)                              \
   aggs.push_back(minmax_agg<T, false>("min")); \
-  aggs.push_back(minmax_agg<T, true>("max"));
-  MINMAX(kInt2)
-  MINMAX(kInt4)
-  MINMAX(kInt8)
-  MINMAX(kOid)
-  MINMAX(kFloat4)
-  MINMAX(kFloat8)
-  MINMAX(kNumeric)
-  MINMAX(kText)
-  MINMAX(kBpchar)
-  MINMAX(kDate)
-  MINMAX(kTime)
-  MINMAX(kTimestamp)
-  MINMAX(kTimestampTz)
-  MINMAX(kInterval) MINMAX(kAnyArray)
+  aggs.push_back(minmax_agg<T, true>("max"))
+  MINMAX(kInt2);
+  MINMAX(kInt4);
+  MINMAX(kInt8);
+  MINMAX(kOid);
+  MINMAX(kFloat4);
+  MINMAX(kFloat8);
+  MINMAX(kNumeric);
+  MINMAX(kText);
+  MINMAX(kBpchar);
+  MINMAX(kDate);
+  MINMAX(kTime);
+  MINMAX(kTimestamp);
+  MINMAX(kTimestampTz);
+  MINMAX(kInterval);
+  MINMAX(kAnyArray);
 #undef MINMAX
-      for (int which = 0; which < 3; ++which) {
+  for (int which = 0; which < 3; ++which) {
     AggregateDef d;
     d.name = which == 0 ? "bool_and" : which == 1 ? "bool_or" : "every";
     d.arg_types = {kBool};
