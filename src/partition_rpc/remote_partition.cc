@@ -102,8 +102,26 @@ void PartitionChannel::on_close(const std::string& why) {
   }
 }
 
+void PartitionChannel::count(const pb::Request& request) {
+  auto kind = static_cast<size_t>(request.call_case());
+  if (kind < calls_by_kind_.size()) calls_by_kind_[kind].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::map<std::string, uint64_t> PartitionChannel::call_counts() const {
+  std::map<std::string, uint64_t> out;
+  const auto* oneof = pb::Request::descriptor()->FindOneofByName("call");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    auto kind = static_cast<size_t>(field->number());
+    uint64_t n = kind < calls_by_kind_.size() ? calls_by_kind_[kind].load() : 0;
+    if (n) out[field->name()] = n;
+  }
+  return out;
+}
+
 pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* cancel,
                                     api::LockWaitObserver* observer) {
+  count(request);
   auto pending = std::make_shared<PendingCall>();
   uint64_t id;
   {
@@ -186,6 +204,7 @@ void PartitionChannel::send_pipelined(pb::Request request) {
     out.set_call_id(next_call_id_++);
   }
   request.set_pipelined(true);
+  count(request);
   *out.mutable_request() = std::move(request);
   connection_->send(out);
 }

@@ -32,6 +32,8 @@
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -71,6 +73,10 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
 
   std::string address() const { return address_; }
 
+  // Calls made so far, by kind ("get", "lock", ...; "write" counts pipelined writes), for the
+  // counted figures of doc/cluster.md: round trips per transaction. Any thread.
+  std::map<std::string, uint64_t> call_counts() const;
+
  private:
   struct PendingCall;
   PartitionChannel() = default;
@@ -81,6 +87,9 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   boost::asio::io_context io_;
   std::thread io_thread_;
   std::shared_ptr<FrameConnection> connection_;
+
+  void count(const pb::Request& request);
+  std::array<std::atomic<uint64_t>, 64> calls_by_kind_{};  // by pb::Request::CallCase
 
   std::mutex mu_;  // guards the three below
   uint64_t next_call_id_ = 1;

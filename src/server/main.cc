@@ -274,6 +274,13 @@ int main(int argc, char** argv) {
 
     server.stop();
     lock_service.stop_expiry();
+    if (self_channel) {
+      std::string counts;
+      for (const auto& [kind, n] : self_channel->call_counts()) {
+        counts += (counts.empty() ? "" : ", ") + kind + " " + std::to_string(n);
+      }
+      spdlog::info("partition rpc calls: {}", counts.empty() ? "none" : counts);
+    }
     if (partition_server) partition_server->stop();
     runtime.stop();
     spdlog::info("holdfast stopped");
