@@ -25,7 +25,7 @@
 // test thread). Nothing here blocks or suspends.
 #pragma once
 
-#include <raft.h>
+#include "replication/raft_c.h"
 
 #include <cstdint>
 #include <functional>

@@ -65,10 +65,6 @@
 // failing its pending requests with kUnknown).
 #pragma once
 
-#include <raft.h>
-#include <raft/uv.h>
-#include <uv.h>
-
 #include <deque>
 #include <functional>
 #include <memory>
@@ -78,6 +74,7 @@
 #include <thread>
 #include <vector>
 
+#include "replication/raft_c.h"
 #include "replication/raft_requests.h"
 #include "replication/state_machine.h"
 

@@ -38,11 +38,11 @@
 // other threads synchronise with apply() themselves. Nothing here suspends a fiber.
 #pragma once
 
-#include <raft.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "replication/raft_c.h"
 
 namespace hf::replication {
 
