@@ -118,12 +118,9 @@ const char* outcome_status_name(Outcome::Status s) {
 void submit_proposal(raft* r, std::string_view entry, OutcomeCallback done) {
   Pending* p = make_pending(r, std::move(done));
   p->apply.data = p;
-  // libraft takes ownership of a raft_malloc'd buffer when raft_apply succeeds.
-  raft_buffer buf;
-  buf.len = entry.size();
-  buf.base = raft_malloc(entry.empty() ? 1 : entry.size());
+  // libraft takes ownership of the raft_malloc'd buffer when raft_apply succeeds.
+  raft_buffer buf = FsmAdapter::encode_entry(entry);
   if (buf.base == nullptr) return finish(p, refused(r, RAFT_NOMEM));
-  if (!entry.empty()) std::memcpy(buf.base, entry.data(), entry.size());
   const int rv = raft_apply(r, &p->apply, &buf, 1, &on_applied);
   if (rv != 0) {
     raft_free(buf.base);

@@ -2,6 +2,9 @@
 // a uv_async_t, outcomes handed back through one-shot completions (contract in the header).
 #include "replication/replica_group.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <condition_variable>
 #include <filesystem>
 #include <optional>
@@ -178,6 +181,12 @@ std::string ReplicaGroup::open_on_loop() {
 
 void ReplicaGroup::run_loop(std::function<void(std::string)> started) {
   Loop& l = *loop_;
+  // libuv writes to peers' sockets; a peer that closed must give EPIPE on this thread, not
+  // a process-killing SIGPIPE (the server ignores SIGPIPE; a test binary does not).
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   int rv = uv_loop_init(&l.uv);
   if (rv != 0) return started(std::string("uv_loop_init: ") + uv_strerror(rv));
   l.wake.data = this;

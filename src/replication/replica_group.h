@@ -44,7 +44,7 @@
 //   R2. On each replica, per life (start() to stop()), the StateMachine sees at most one
 //       restore() at start (when its directory holds a snapshot), then apply() in log order
 //       exactly once per committed command entry, interleaved only with restore()s of newer
-//       snapshots the leader installs (state_machine.h, A1-A3).
+//       snapshots the leader installs (state_machine.h, A1-A4).
 //   R3. kNotLeader, kRejected and kShuttingDown mean the entry was never appended: it will
 //       never be applied anywhere. kUnknown means it may or may not be (raft_requests.h).
 //   R4. A replica restarted from its data directory rejoins with its log, term and vote

@@ -12,7 +12,7 @@ namespace hf::replication {
 
 namespace {
 
-constexpr size_t kIndexPrefixBytes = 8;
+constexpr size_t kWord = 8;
 
 [[noreturn]] void fatal(const char* what, LogIndex index, const char* detail) {
   std::fprintf(stderr, "replication: fatal: %s at index %llu: %s\n", what,
@@ -20,18 +20,46 @@ constexpr size_t kIndexPrefixBytes = 8;
   std::abort();
 }
 
-void encode_index(LogIndex index, unsigned char* out) {
-  for (size_t i = 0; i < kIndexPrefixBytes; ++i)
-    out[i] = static_cast<unsigned char>(index >> (8 * i));
+void put_u64(std::uint64_t n, unsigned char* out) {
+  for (size_t i = 0; i < kWord; ++i) out[i] = static_cast<unsigned char>(n >> (8 * i));
 }
 
-LogIndex decode_index(const unsigned char* in) {
-  LogIndex index = 0;
-  for (size_t i = 0; i < kIndexPrefixBytes; ++i) index |= static_cast<LogIndex>(in[i]) << (8 * i);
-  return index;
+std::uint64_t get_u64(const unsigned char* in) {
+  std::uint64_t n = 0;
+  for (size_t i = 0; i < kWord; ++i) n |= static_cast<std::uint64_t>(in[i]) << (8 * i);
+  return n;
+}
+
+// [length][bytes][zeros up to a multiple of 8], after `header_words` words the caller fills;
+// raft_malloc'd (nullptr base when out of memory).
+raft_buffer frame(std::string_view bytes, size_t header_words) {
+  const size_t head = (header_words + 1) * kWord;
+  const size_t len = head + (bytes.size() + kWord - 1) / kWord * kWord;
+  raft_buffer buf{raft_malloc(len), len};
+  if (buf.base == nullptr) return buf;
+  auto* out = static_cast<unsigned char*>(buf.base);
+  std::memset(out, 0, len);
+  put_u64(bytes.size(), out + header_words * kWord);
+  if (!bytes.empty()) std::memcpy(out + head, bytes.data(), bytes.size());
+  return buf;
+}
+
+// The bytes frame() wrapped, or false if `buf` is not such a frame.
+bool unframe(const raft_buffer& buf, size_t header_words, std::string_view* bytes) {
+  const size_t head = (header_words + 1) * kWord;
+  if (buf.len < head) return false;
+  const auto* in = static_cast<const unsigned char*>(buf.base);
+  const std::uint64_t len = get_u64(in + header_words * kWord);
+  if (len > buf.len - head) return false;
+  *bytes = std::string_view(reinterpret_cast<const char*>(in) + head, len);
+  return true;
 }
 
 }  // namespace
+
+raft_buffer FsmAdapter::encode_entry(std::string_view entry) {
+  return frame(entry, 0);
+}
 
 FsmAdapter::FsmAdapter(StateMachine& machine) : machine_(machine) {
   fsm_.version = 1;
@@ -47,8 +75,10 @@ int FsmAdapter::apply_callback(raft_fsm* fsm, const raft_buffer* buf, void** res
   // replicationApply sets last_applied only after this callback returns.
   const LogIndex index = self->raft_->last_applied + 1;
   if (index <= self->last_index_) fatal("apply out of order", index, "index did not increase");
+  std::string_view entry;
+  if (!unframe(*buf, 0, &entry)) fatal("apply", index, "the entry is not framed by encode_entry");
   try {
-    self->machine_.apply(index, std::string_view(static_cast<const char*>(buf->base), buf->len));
+    self->machine_.apply(index, entry);
   } catch (const std::exception& e) {
     fatal("StateMachine::apply threw", index, e.what());
   } catch (...) {
@@ -70,17 +100,16 @@ int FsmAdapter::snapshot_callback(raft_fsm* fsm, raft_buffer* bufs[], unsigned* 
                  static_cast<unsigned long long>(self->last_index_), e.what());
     return RAFT_IOERR;
   }
+  // [index][length][state][padding]: the index tells restore() where the snapshot stands.
   auto* array = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
-  auto* bytes = static_cast<unsigned char*>(raft_malloc(kIndexPrefixBytes + state.size()));
-  if (array == nullptr || bytes == nullptr) {
+  raft_buffer framed = frame(state, 1);
+  if (array == nullptr || framed.base == nullptr) {
     raft_free(array);
-    raft_free(bytes);
+    raft_free(framed.base);
     return RAFT_NOMEM;
   }
-  encode_index(self->last_index_, bytes);
-  if (!state.empty()) std::memcpy(bytes + kIndexPrefixBytes, state.data(), state.size());
-  array[0].base = bytes;
-  array[0].len = kIndexPrefixBytes + state.size();
+  put_u64(self->last_index_, static_cast<unsigned char*>(framed.base));
+  array[0] = framed;
   *bufs = array;
   *n_bufs = 1;
   return 0;
@@ -88,13 +117,11 @@ int FsmAdapter::snapshot_callback(raft_fsm* fsm, raft_buffer* bufs[], unsigned* 
 
 int FsmAdapter::restore_callback(raft_fsm* fsm, raft_buffer* buf) {
   auto* self = static_cast<FsmAdapter*>(fsm->data);
-  if (buf->len < kIndexPrefixBytes) return RAFT_MALFORMED;  // libraft keeps ownership
-  const auto* bytes = static_cast<const unsigned char*>(buf->base);
-  const LogIndex index = decode_index(bytes);
+  std::string_view state;
+  if (!unframe(*buf, 1, &state)) return RAFT_MALFORMED;  // libraft keeps ownership
+  const LogIndex index = get_u64(static_cast<const unsigned char*>(buf->base));
   try {
-    self->machine_.restore(
-        index, std::string_view(reinterpret_cast<const char*>(bytes) + kIndexPrefixBytes,
-                                buf->len - kIndexPrefixBytes));
+    self->machine_.restore(index, state);
   } catch (const std::exception& e) {
     fatal("StateMachine::restore threw", index, e.what());
   }

@@ -17,7 +17,12 @@
 //       Indexes have gaps: Raft's own entries (configuration changes, barriers) take
 //       indexes too and are not passed on. A violation is a bug in libraft or here: the
 //       adapter aborts the process rather than let replicas diverge.
-//   A3. snapshot() is asked for the state as of the last apply()/restore() (libraft takes a
+//   A3. The bytes apply() sees are exactly the bytes proposed. On disk an entry is framed
+//       by encode_entry(): its length (8 bytes) then the bytes, zero-padded to a multiple of
+//       8, because libraft 0.15's libuv segment format silently corrupts the log (a restart
+//       then fails to load it) unless every entry's length is a multiple of 8 (upstream
+//       issues canonical/raft#180, #304). Snapshots are framed the same way.
+//   A4. snapshot() is asked for the state as of the last apply()/restore() (libraft takes a
 //       snapshot right after applying, before applying anything else). The adapter prefixes
 //       its bytes with that index, which is how restore() learns the index (libraft's
 //       restore callback does not pass it).
@@ -66,6 +71,10 @@ class FsmAdapter {
   explicit FsmAdapter(StateMachine& machine);
   FsmAdapter(const FsmAdapter&) = delete;
   FsmAdapter& operator=(const FsmAdapter&) = delete;
+
+  // An entry as libraft must store it (A3), in a raft_malloc'd buffer for raft_apply;
+  // base is nullptr when out of memory.
+  static raft_buffer encode_entry(std::string_view entry);
 
   // The raft_fsm to give raft_init (or raft_fixture_grow).
   raft_fsm* fsm() { return &fsm_; }
