@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
@@ -202,7 +203,11 @@ void ReplicaGroup::run_loop(std::function<void(std::string)> started) {
     close_on_loop();
   }
   uv_run(&l.uv, UV_RUN_DEFAULT);
-  uv_loop_close(&l.uv);
+  // uv_run returns only when no handle is left, so this cannot be UV_EBUSY unless libraft
+  // left a handle open; say so rather than leak silently.
+  if ((rv = uv_loop_close(&l.uv)) != 0)
+    std::fprintf(stderr, "replication: replica %llu: uv_loop_close: %s\n",
+                 static_cast<unsigned long long>(options_.id), uv_strerror(rv));
   if (!error.empty()) return started(error);
   if (l.exited) l.exited();
 }

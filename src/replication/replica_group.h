@@ -26,16 +26,18 @@
 //     it from replicated state (the intents applied on it, whose holders are the
 //     transactions still pending) before serving; waiters that queued on the old leader
 //     see their RPC fail and retry against the new one.
-// What one proposal costs (3 voters, fsync on): the leader appends the entry to its own log
-// (one fdatasync, libuv thread pool) while sending AppendEntries to both followers (one
-// message each, on an open TCP connection); each follower appends and fdatasyncs, then
-// replies. The entry commits when the leader and one follower have it on disk: on the
-// critical path one network round trip plus one fsync (the leader's fsync overlaps the
-// followers'), three fsyncs in all. Apply happens on the leader at once; followers learn
-// the commit index with the next AppendEntries or heartbeat (no extra wait for the
-// proposer). Proposals arriving while a write is in flight share the next write and
-// message, so concurrent proposers batch. Measured figures: replica_group_test.cc,
-// ReplicaGroupUv.Throughput.
+// What one proposal costs (3 voters, fsync on). libraft's uv backend keeps the log in
+// segment files opened with O_DSYNC and writes them with kernel AIO (O_DIRECT where the
+// filesystem allows), so an append is durable when its write completes. The leader writes
+// the entry to its own log while sending AppendEntries to both followers (one message
+// each, on a TCP connection kept open); each follower writes and then replies. The entry
+// commits when the leader and one follower have it on disk: on the critical path one
+// network round trip plus one durable write (the leader's write overlaps the followers'),
+// three durable writes in all. The leader applies at once and answers the proposer;
+// followers learn the commit index with the next AppendEntries or heartbeat, which costs
+// the proposer nothing. Appends issued while a write is in flight go out together in the
+// next write, so concurrent proposers share writes. Measure with
+// `hf_replication_test --gtest_also_run_disabled_tests --gtest_filter='*Throughput'`.
 //
 // Invariants it promises (Raft's, as provided by libraft, plus this layer's):
 //   R1. An entry propose() reported kOk is applied, at the same index and in the same
@@ -58,7 +60,8 @@
 // mutex-guarded queue and a uv_async_t, and their Outcome comes back through a one-shot
 // completion. A caller inside a runtime fiber (runtime/fiber.h) is parked on an Event
 // (its executor thread keeps running other fibers); a caller on a plain thread blocks on a
-// condition variable. StateMachine calls run on the loop thread.
+// condition variable. StateMachine calls run on the loop thread, so a StateMachine callback
+// must never call this group's methods (it would wait for itself).
 // MAY SUSPEND (park the calling fiber, or block a plain thread): start, stop, propose,
 // barrier, add, assign, remove, transfer, info. None has a deadline of its own: libraft
 // bounds them (a leader that cannot reach a majority steps down after an election timeout,
