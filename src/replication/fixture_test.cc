@@ -210,6 +210,24 @@ TEST_F(FixtureCluster, APartitionedLeaderCannotCommitAndItsEntriesAreDiscarded) 
   EXPECT_EQ(machines_[0]->history(), machines_[new_leader]->history());
 }
 
+// Why kUnknown is not "failed": a leader deposed after replicating an entry but before
+// hearing that it did reports kUnknown, and the next leader commits the entry anyway.
+TEST_F(FixtureCluster, AnEntryWhoseFateWasUnknownMayStillCommit) {
+  start();
+  raft_fixture_elect(&f_, 0);
+  auto maybe = propose(0, "maybe");
+  raft_fixture_depose(&f_);  // followers' AppendEntries results are dropped until it steps down
+  ASSERT_TRUE(maybe->outcome.has_value());
+  EXPECT_EQ(maybe->outcome->status, Outcome::kUnknown);
+  ASSERT_TRUE(step_until([&] { return is_leader(0) || is_leader(1) || is_leader(2); }));
+  const unsigned leader = is_leader(0) ? 0 : is_leader(1) ? 1 : 2;
+  auto next = propose_all(leader, {"next"});
+  ASSERT_EQ(next[0]->outcome->status, Outcome::kOk);
+  ASSERT_TRUE(raft_fixture_step_until_applied(&f_, 3, next[0]->outcome->index, kMaxMs));
+  for (const auto& m : machines_)
+    EXPECT_EQ(m->values(), (std::vector<std::string>{"maybe", "next"}));
+}
+
 TEST_F(FixtureCluster, ARevivedReplicaCatchesUpFromTheLog) {
   start();
   raft_fixture_elect(&f_, 0);
