@@ -77,6 +77,10 @@ void on_change(raft_change* req, int status) {
 
 void on_transfer(struct raft_transfer* req) {
   auto* p = static_cast<Pending*>(req->data);
+  // Closing aborts a transfer through this callback too; leadership went nowhere.
+  if (raft_state(p->instance) == RAFT_UNAVAILABLE)
+    return finish(p, with_leader(p->instance, Outcome::kUnknown,
+                                 "the replica closed before the leadership transfer completed"));
   if (raft_state(p->instance) == RAFT_LEADER)
     return finish(p, with_leader(p->instance, Outcome::kUnknown,
                                  "leadership transfer did not complete in time"));

@@ -12,7 +12,7 @@
 //
 // How the cluster will use it (issue 12; doc/cluster.md is the lead's). Each partition is a
 // group of 3 replicas; the system group holds the catalog, the partition map and the
-// transaction status records. The partition leader is the replica whose group elected it:
+// transaction status records. A partition's leader is its group's Raft leader:
 //   - writes (intents, commit/abort records of a transaction on this partition) are
 //     encoded as entries and propose()d; propose() returns once the entry is committed on a
 //     majority and applied to the leader's StateMachine, so the leader answers the client
@@ -22,10 +22,14 @@
 //   - reads are served by the leader. Since libraft 0.15 has no leader lease, a read that
 //     must be linearizable first calls barrier() (one round trip and fsync), or the
 //     partition batches many reads behind one barrier.
-//   - the lock table is NOT replicated: it is volatile leader state. A new leader rebuilds
-//     it from replicated state (the intents applied on it, whose holders are the
-//     transactions still pending) before serving; waiters that queued on the old leader
-//     see their RPC fail and retry against the new one.
+//   - the lock table is NOT replicated: it is volatile leader state. A new leader first
+//     commits a barrier() (until then it may not have applied every entry the old leader
+//     committed: Raft commits a previous term's entries only with one of the new term),
+//     then rebuilds the lock table from replicated state (the intents applied on it, whose
+//     holders are the transactions still pending) and only then serves; waiters that
+//     queued on the old leader see their RPC fail and retry against the new one. libraft
+//     0.15 has no callback for a change of role: the partition learns it leads from
+//     info() or from kNotLeader answers.
 // What one proposal costs (3 voters, fsync on). libraft's uv backend keeps the log in
 // segment files opened with O_DSYNC and writes them with kernel AIO (O_DIRECT where the
 // filesystem allows), so an append is durable when its write completes. The leader writes
@@ -62,6 +66,7 @@
 // (its executor thread keeps running other fibers); a caller on a plain thread blocks on a
 // condition variable. StateMachine calls run on the loop thread, so a StateMachine callback
 // must never call this group's methods (it would wait for itself).
+// start() and stop() are the owner's (one caller; stop() holds a mutex while it waits).
 // MAY SUSPEND (park the calling fiber, or block a plain thread): start, stop, propose,
 // barrier, add, assign, remove, transfer, info. None has a deadline of its own: libraft
 // bounds them (a leader that cannot reach a majority steps down after an election timeout,
