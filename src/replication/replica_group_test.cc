@@ -33,7 +33,9 @@
 // socket another loop thread is just removing from its epoll set (epoll_ctl DEL). Both
 // accesses are inside uninstrumented libuv, ordered by libuv itself; this layer never
 // touches a descriptor. Only reports whose top frame is epoll_ctl are suppressed.
-extern "C" const char* __tsan_default_suppressions() { return "race:epoll_ctl\n"; }
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:epoll_ctl\n";
+}
 #endif
 
 namespace hf::replication {
@@ -251,6 +253,32 @@ TEST_F(UvCluster, MembershipChangesAndTransferOverTcp) {
   EXPECT_EQ(groups_[target]->info().configuration.size(), 3u);
   EXPECT_TRUE(groups_[target]->barrier().ok());
   EXPECT_EQ(groups_[target]->propose("after").status, Outcome::kOk);
+}
+
+// A replica that cannot listen fails start() with libraft's reason and is left stopped:
+// requests answer kShuttingDown, and destroying it is clean (the teardown path after a
+// half-open start runs under ASan/TSan here).
+TEST_F(UvCluster, StartFailsCleanlyWhenTheAddressIsTaken) {
+  const int taken = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(taken, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  ASSERT_EQ(getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ReplicaGroupOptions o = options(0);
+  o.address = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  o.bootstrap = {Member{1, o.address, Role::kVoter}};
+  RecordingMachine machine;
+  ReplicaGroup group(o, machine);
+  const std::string error = group.start();
+  close(taken);
+  EXPECT_NE(error.find("raft_start"), std::string::npos) << error;
+  EXPECT_EQ(group.propose("x").status, Outcome::kShuttingDown);
+  EXPECT_EQ(group.info().state, ReplicaInfo::kUnavailable);
+  EXPECT_EQ(group.start(), "the replica group was already started");
 }
 
 // A measurement, not a test: run with --gtest_also_run_disabled_tests.
