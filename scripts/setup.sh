@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
   libssl-dev openssl libidn-dev libcctz-dev tzdata
+  libraft-dev libuv1-dev  # replication: canonical's C Raft 0.15 and its libuv backend
   gnuplot-nox bc python3 procps util-linux
   clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )
