@@ -43,13 +43,7 @@ class PartitionRpcTest : public coord::LocalNodeFixture {
     std::vector<api::Partition*> parts;
     for (auto& p : remote_) parts.push_back(p.get());
     ASSERT_EQ(parts.size(), node_->partitions().size());
-    // The coordinator over the remote partitions, wired as the server wires a local node.
-    txns_.reset();
-    auto c = node_->clock();
-    txns_ = coord::make_txn_manager(parts, {c.start_ts, c.first_txn_id, c.last_txn_id});
-    node_->attach(
-        &txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); },
-        &txns_->ssi_sink());
+    use_partitions(parts);  // the coordinator over the remote partitions
   }
   void TearDown() override {
     txns_.reset();
@@ -60,11 +54,26 @@ class PartitionRpcTest : public coord::LocalNodeFixture {
     LocalNodeFixture::TearDown();
   }
 
-  void put(const std::string& key, const std::string& value) {
+  // A transaction holding key's row lock (FOR UPDATE), left open.
+  std::unique_ptr<coord::Transaction> hold(const std::string& key) {
     auto t = txns_->begin({});
     t->start_statement();
     auto got = t->lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt);
-    ASSERT_EQ(got.outcome, LockOutcome::kGranted);
+    EXPECT_EQ(got.outcome, LockOutcome::kGranted);
+    return t;
+  }
+
+  // A lock request of transaction txn for row "k", as the coordinator would send it.
+  static api::LockRequest row_k_request(api::TxnId txn) {
+    api::LockRequest req;
+    req.space = kT;
+    req.key = "k";
+    req.txn = txn;
+    return req;
+  }
+
+  void put(const std::string& key, const std::string& value) {
+    auto t = hold(key);
     t->write(kT, key, key, value);
     t->commit();
   }
@@ -132,11 +141,7 @@ TEST_F(PartitionRpcTest, TransactionsReadWriteAndScanThroughTheWire) {
 
 TEST_F(PartitionRpcTest, ALockWaitParksTheFiberAndReportsProgressUntilTheHolderCommits) {
   put("k", "v0");
-  auto holder = txns_->begin({});
-  holder->start_statement();
-  ASSERT_EQ(
-      holder->lock(kT, "k", "k", LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-      LockOutcome::kGranted);
+  auto holder = hold("k");
   holder->write(kT, "k", "k", "v1");
 
   runtime::asio::io_context io;
@@ -145,10 +150,7 @@ TEST_F(PartitionRpcTest, ALockWaitParksTheFiberAndReportsProgressUntilTheHolderC
   api::LockResult waited;
   std::atomic<bool> waiting{false};
   runtime::Fiber::spawn(io, [&] {
-    api::LockRequest req;
-    req.space = kT;
-    req.key = "k";
-    req.txn = 99999;
+    auto req = row_k_request(99999);
     req.strength = LockStrength::kUpdate;
     req.observer = &observer;
     req.expected = api::Version{1, false};
@@ -177,11 +179,7 @@ TEST_F(PartitionRpcTest, ALockWaitParksTheFiberAndReportsProgressUntilTheHolderC
 
 TEST_F(PartitionRpcTest, CancellingAWaitingCallCancelsItOnThePartitionsNode) {
   put("k", "v0");
-  auto holder = txns_->begin({});
-  holder->start_statement();
-  ASSERT_EQ(
-      holder->lock(kT, "k", "k", LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-      LockOutcome::kGranted);
+  auto holder = hold("k");
 
   runtime::asio::io_context io;
   auto guard = runtime::asio::make_work_guard(io);
@@ -189,10 +187,7 @@ TEST_F(PartitionRpcTest, CancellingAWaitingCallCancelsItOnThePartitionsNode) {
   api::LockResult waited;
   std::atomic<bool> waiting{false};
   runtime::Fiber::spawn(io, [&] {
-    api::LockRequest req;
-    req.space = kT;
-    req.key = "k";
-    req.txn = 99998;
+    auto req = row_k_request(99998);
     req.cancel = &cancel;
     waiting = true;
     waited = remote_of("k").lock(req);
@@ -211,15 +206,8 @@ TEST_F(PartitionRpcTest, CancellingAWaitingCallCancelsItOnThePartitionsNode) {
 
 TEST_F(PartitionRpcTest, ADeadlineTravelsAsTimeLeft) {
   put("k", "v0");
-  auto holder = txns_->begin({});
-  holder->start_statement();
-  ASSERT_EQ(
-      holder->lock(kT, "k", "k", LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-      LockOutcome::kGranted);
-  api::LockRequest req;
-  req.space = kT;
-  req.key = "k";
-  req.txn = 99997;
+  auto holder = hold("k");
+  auto req = row_k_request(99997);
   req.deadline = runtime::Clock::now() + std::chrono::milliseconds(100);
   // From a plain thread: the call blocks it (P2); the partition's node times the wait out.
   auto started = runtime::Clock::now();
@@ -301,17 +289,10 @@ TEST_F(PartitionRpcTest, ErrorsComeBackAsTheyWereThrown) {
 
 TEST_F(PartitionRpcTest, ALostConnectionFailsTheCallsInFlightAndLaterOnes) {
   put("k", "v0");
-  auto holder = txns_->begin({});
-  holder->start_statement();
-  ASSERT_EQ(
-      holder->lock(kT, "k", "k", LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-      LockOutcome::kGranted);
+  auto holder = hold("k");
   std::string error;
   std::thread waiter([&] {
-    api::LockRequest req;
-    req.space = kT;
-    req.key = "k";
-    req.txn = 99996;
+    auto req = row_k_request(99996);
     try {
       remote_of("k").lock(req);
     } catch (const SqlError& e) {
