@@ -324,6 +324,10 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
   if (s->n_inh_relations > 0)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
+  // A partitioned table without its partitions' routing would be an ordinary table that only
+  // looks partitioned: refused until declarative partitioning is built (issue 13).
+  if (s->partspec)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION BY is not supported");
   std::string name = s->relation->relname;
   require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
   if (cx.catalog.relation_exists(name)) {
