@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format git
   libpg-query-dev libprotobuf-c-dev librocksdb-dev libpcre2-dev
+  libprotobuf-dev protobuf-compiler  # the partition RPC messages (src/partition_rpc)
   libboost-dev libboost-context-dev libasio-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
