@@ -254,14 +254,22 @@ class Transaction {
   // kExclusive = WRITE) owned by `owner`, a lock-service owner id: the hold is not the
   // transaction's and outlives it (the service undoes it through on_rollback when the
   // transaction aborts). owner is also the request's group, so one owner never conflicts with
-  // itself. overtake: granted at once when compatible with every holder, even past a queued
-  // waiter (a downgrade). MAY SUSPEND. True when granted; false under NOWAIT when it is not
-  // available; throws as lock_table() does (55P03 timeout, 40P01 with the cycle, 57014, 53200).
+  // itself; while it waits, the waiter is the session (see act_for). overtake: granted at once when
+  // compatible with every holder, even past a queued waiter (a downgrade). MAY SUSPEND. True when
+  // granted; false under NOWAIT when it is not available; throws as lock_table() does (55P03
+  // timeout, 40P01 with the cycle, 57014, 53200).
   virtual bool lock_resource(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
                              uint64_t owner, bool overtake = false) {
     (void)tag, (void)mode, (void)wait, (void)owner, (void)overtake;
     return false;
   }
+  // The session running this transaction acts for lock-service owner `owner` (an owner id)
+  // until the transaction ends: the node's waits-for graph links owner -> the session
+  // (partition/locks WaitGraph::link), so whoever waits for the owner's holds waits for this
+  // session, and a cycle through it is a deadlock (40P01). A lock-service wait itself is the
+  // session's (its vertex is the session, the hold it gets is the owner's). Once per owner per
+  // transaction; no-op without a session. Never suspends.
+  virtual void act_for(uint64_t owner) { (void)owner; }
   // Drops one hold of `mode` by `owner`; false if it holds none.
   virtual bool unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) {
     (void)tag, (void)owner, (void)mode;

@@ -242,11 +242,14 @@ class TransactionImpl final : public Transaction {
   bool lock_resource(const ObjectTag& tag, uint8_t mode, const LockWait& wait, uint64_t owner,
                      bool overtake) override;
   bool unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
+  void act_for(uint64_t owner) override;
   void on_commit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
 
  private:
   // Runs the on_commit callbacks once the commit is visible.
   void run_on_commit();
+  // Removes the waits-for links act_for() added (the transaction ended).
+  void drop_links();
   enum : uint8_t { kLocked = 1, kWrote = 2 };
   // Sends an object lock to its partition; true when granted, false on kWouldBlock, throws
   // otherwise. group: the request's group (0: the session's).
@@ -291,6 +294,7 @@ class TransactionImpl final : public Transaction {
   std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
   OptimisticSet occ_;                             // optimistic: the rows written or locked so far
   std::vector<std::function<void()>> on_commit_;  // see on_commit()
+  std::vector<uint64_t> acting_for_;              // lock-service owners linked (act_for)
 };
 
 class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
@@ -774,7 +778,11 @@ bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const Lock
     req.deadlock_timeout = s->deadlock_timeout();
     req.observer = s->wait_observer();
   }
-  if (group != 0) req.group = group;
+  if (group != 0) {
+    // A lock-service hold: the owner holds it, the session (if any) is who waits for it.
+    req.waiter = req.group;
+    req.group = group;
+  }
   req.overtake_compatible = overtake;
   // Marked before the call: a lock granted and then interrupted is still released at end.
   if (owner == id_) touched_[idx] |= kLocked;
@@ -838,6 +846,24 @@ void TransactionImpl::run_on_commit() {
     } catch (...) {
     }
   }
+  drop_links();
+}
+
+// The link lives in the partition the owner's id routes to; every partition of a node
+// shares its waits-for graph.
+void TransactionImpl::act_for(uint64_t owner) {
+  uint64_t session = group();
+  if (session == 0 || std::find(acting_for_.begin(), acting_for_.end(), owner) != acting_for_.end())
+    return;
+  m_->partition(m_->route(partition_api::be64_key(owner))).link_waits(owner, session, true);
+  acting_for_.push_back(owner);
+}
+
+void TransactionImpl::drop_links() {
+  uint64_t session = group();
+  for (uint64_t owner : acting_for_)
+    m_->partition(m_->route(partition_api::be64_key(owner))).link_waits(owner, session, false);
+  acting_for_.clear();
 }
 
 void TransactionImpl::write(const KeySpace& space, const std::string& routing,
@@ -1104,6 +1130,7 @@ void TransactionImpl::abort() {
   if (ssi_known_) m_->ssi().aborted(id_);
   finish();
   run_undo(0);
+  drop_links();
 }
 
 }  // namespace

@@ -171,6 +171,7 @@ std::optional<std::vector<std::optional<int64_t>>> LockService::acquire(coord::T
   }
   const uint64_t id = owner_id(owner);
   remember(owner);
+  t.act_for(id);  // L7: from now until the transaction ends, waits for the owner wait for us
   std::vector<std::pair<coord::ObjectTag, uint8_t>> taken;
   auto give_back = [&] {
     for (auto it = taken.rbegin(); it != taken.rend(); ++it)
@@ -273,6 +274,7 @@ bool LockService::release_holds(
 bool LockService::release(coord::Transaction& t, const std::string& owner,
                           const std::vector<std::string>& resources) {
   if (owner.empty()) bad_input("lock owner must not be empty");
+  t.act_for(owner_id(owner));  // L7
   std::vector<std::string> names = resources;
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -287,6 +289,7 @@ bool LockService::release(coord::Transaction& t, const std::string& owner,
 
 int64_t LockService::release_all(coord::Transaction& t, const std::string& owner) {
   if (owner.empty()) bad_input("lock owner must not be empty");
+  t.act_for(owner_id(owner));  // L7
   OwnerRow o = load_owner(t, owner);
   std::vector<std::string> names = o.resources;
   std::sort(names.begin(), names.end());
@@ -301,6 +304,7 @@ int64_t LockService::release_all(coord::Transaction& t, const std::string& owner
 void LockService::downgrade(coord::Transaction& t, const std::string& owner,
                             const std::string& resource) {
   if (owner.empty()) bad_input("lock owner must not be empty");
+  t.act_for(owner_id(owner));  // L7
   ResourceRow row = load_resource(t, resource);
   auto h = std::find_if(row.holders.begin(), row.holders.end(),
                         [&](const Holder& x) { return x.owner == owner; });
@@ -331,6 +335,7 @@ void LockService::renew(coord::Transaction& t, const std::string& owner,
                         std::optional<std::chrono::microseconds> ttl) {
   if (owner.empty()) bad_input("lock owner must not be empty");
   if (ttl && ttl->count() <= 0) bad_input("time-to-live must be positive");
+  t.act_for(owner_id(owner));  // L7
   OwnerRow o = load_owner(t, owner);
   o.expires_at_us = ttl ? std::optional(now_us() + ttl->count()) : std::nullopt;
   store_owner(t, owner, o);

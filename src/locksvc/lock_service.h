@@ -14,8 +14,34 @@
 // owner's id (owner_id()), routed like any object lock. So a waiter is woken by the release
 // that lets it in, in arrival order (the lock table's FIFO), and a cycle of waits — across
 // calls, and mixed with row, table and advisory locks in the same waits-for graph — is found by
-// the same deadlock detector (40P01). The lock table is memory: recover() takes every durable
-// hold again at startup, before the server accepts connections.
+// the same deadlock detector (40P01; L7). The lock table is memory: recover() takes every
+// durable hold again at startup, before the server accepts connections.
+//
+// Deadlocks: who waits for whom (L7). An owner holds but never waits: what waits is the
+// session running a call. So in the node's waits-for graph (partition/locks WaitGraph):
+//   * a lock-service wait is the SESSION's: the vertex that waits is the calling session (the
+//     one PostgreSQL-style deadlock reports name as "Process N"); the hold it gets is the
+//     owner's, and the owner's own holds never block it (upgrade waits only for others);
+//   * an owner's holds wait for the sessions ACTING for it: from the start of any call for the
+//     owner (lock, try_lock, unlock, unlock_all, downgrade, renew) until the end of the
+//     transaction that ran it, the graph has a hard edge owner -> session
+//     (Transaction::act_for, WaitGraph::link). That session can still change the owner's
+//     holds: a hold it took goes if its transaction aborts, a release it made takes effect at
+//     its commit, and anyone else's unlock or the expiry thread waits for the resource row it
+//     locked. An owner no live session acts for has no outgoing edge: it is merely held, and
+//     its waiters wait until an unlock, its time-to-live, or their own timeout (55P03) — never
+//     a deadlock through it.
+// A cycle — session -> owner's hold -> acting session -> row / advisory / table / resource
+// lock -> ... -> first session — is then a cycle of the one graph, found by the same check as
+// row-lock cycles after deadlock_timeout: the checking session gets 40P01, its transaction
+// (and with it the holds its calls took) rolls back, and the others proceed. Two owners both
+// upgrading (each session waiting for the other owner's READ hold) are such a cycle, found at
+// once by the queue rule Q2. In the 40P01 DETAIL a wait blocked by an owner's hold names the
+// acting session in the cycle ("Process 11 waits for ExclusiveLock on holdfast resource "r";
+// blocked by process 12."), the lock as pg_locks shows it (locktype holdfast_resource; READ is
+// ShareLock, WRITE ExclusiveLock). The tie is per owner, not per resource: a session acting
+// for an owner in an open transaction ties all of that owner's holds to it (the owner's work
+// is in that session), which is conservative but never leaves a real cycle undetected.
 //
 // The promises:
 //   L1. acquire() is all or nothing: it takes the resources in name order (two batches never
@@ -39,6 +65,9 @@
 //       once the release is durable.
 //   L6. An owner's time-to-live (renew()) lapsing releases all its holds, durably, and wakes
 //       their waiters (the expiry thread).
+//   L7. A cycle of waits through lock-service holds — among service waits, or mixed with row,
+//       table and advisory lock waits — is a deadlock (40P01) found by the node's detector,
+//       and only then: a wait for an owner that no session acts for (above) is never one.
 //
 // Thread safety: all methods are thread-safe. acquire() and fence_ok() MAY SUSPEND (lock
 // waits); every method that writes MAY SUSPEND on row locks of the service's rows. Errors are

@@ -1,6 +1,7 @@
-// locksvc/lock_service_test.cc — the lock service over a real local node: its promises L1-L6
+// locksvc/lock_service_test.cc — the lock service over a real local node: its promises L1-L7
 // (lock_service.h), with waits interleaved on fibers in a fixed order, and a restart (the node
-// reopened from its folder) for durability and tokens.
+// reopened from its folder) for durability and tokens. L7's waits run in transactions of two
+// fake sessions (TestSession), as the SQL functions do.
 #include "locksvc/lock_service.h"
 
 #include <gtest/gtest.h>
@@ -270,6 +271,114 @@ TEST_F(LockServiceTest, TwoOwnersUpgradingTheSameResourceDeadlock) {  // L2
   const bool a_won = outcomes == std::vector<std::string>{"a upgraded", "b 40P01"};
   const bool b_won = outcomes == std::vector<std::string>{"a 40P01", "b upgraded"};
   EXPECT_TRUE(a_won || b_won) << outcomes[0] << ", " << outcomes[1];
+}
+
+// A session as the lock tables see it: its vertex (1 << 62 | pid), its deadlock_timeout.
+class TestSession final : public coord::LockSession {
+ public:
+  TestSession(int32_t pid, std::chrono::milliseconds deadlock_timeout)
+      : pid_(pid), deadlock_timeout_(deadlock_timeout) {}
+  uint64_t lock_group() const override { return uint64_t{1} << 62 | static_cast<uint32_t>(pid_); }
+  std::chrono::milliseconds deadlock_timeout() override { return deadlock_timeout_; }
+  partition_api::LockWaitObserver* wait_observer() override { return nullptr; }
+  void lock_failed(coord::LockOutcome, coord::WaitPolicy) override {}
+  int32_t pid_of(uint64_t vertex) override {
+    return (vertex >> 62) == 1 ? static_cast<int32_t>(vertex & 0xffffffffu) : 0;
+  }
+  uint64_t txn_of(uint64_t) override { return 0; }
+
+ private:
+  int32_t pid_;
+  std::chrono::milliseconds deadlock_timeout_;
+};
+
+// Session 1 holds a row and waits (for owner a) for r, which owner b holds; session 2 took r
+// for b in its open transaction and then waits for session 1's row (L7). `b_committed`: b's
+// transaction committed before session 2's row wait began, so nobody acts for b any more.
+// Returns what each session's wait ended with ("granted", a SQLSTATE), and session 1's
+// 40P01 DETAIL.
+struct MixedCycleOutcome {
+  std::string session1, session2, detail;
+};
+class LockServiceCycleTest : public LockServiceTest {
+ protected:
+  MixedCycleOutcome run(bool b_committed) {
+    TestSession s1(1, std::chrono::milliseconds(50)), s2(2, std::chrono::seconds(30));
+    const coord::KeySpace rows{99, 0};
+    MixedCycleOutcome out;
+    runtime::asio::io_context io;
+    auto guard = runtime::asio::make_work_guard(io);
+    int done = 0;
+    auto finish = [&] {
+      if (++done == 2) guard.reset();
+    };
+    auto after = [](int ms) {
+      runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(ms));
+    };
+    runtime::Fiber::spawn(io, [&] {  // session 1
+      coord::BeginOptions o;
+      o.session = &s1;
+      auto t = txns_->begin(o);
+      t->start_statement();
+      t->lock(rows, "k", "k", coord::LockStrength::kUpdate, LockWait{}, std::nullopt);
+      after(20);
+      try {
+        LockWait w{WaitPolicy::kBlock, runtime::Clock::now() + std::chrono::milliseconds(400),
+                   nullptr};
+        svc_->acquire(*t, "a", {W("r")}, w);
+        out.session1 = "granted";
+        t->commit();
+      } catch (const SqlError& e) {
+        out.session1 = e.error().sqlstate;
+        out.detail = e.error().detail;
+        t->abort();
+      }
+      finish();
+    });
+    runtime::Fiber::spawn(io, [&] {  // session 2
+      coord::BeginOptions o;
+      o.session = &s2;
+      auto t = txns_->begin(o);
+      t->start_statement();
+      svc_->acquire(*t, "b", {W("r")}, LockWait{});
+      if (b_committed) {
+        t->commit();
+        t = txns_->begin(o);
+        t->start_statement();
+      }
+      after(40);
+      try {
+        t->lock(rows, "k", "k", coord::LockStrength::kUpdate, LockWait{}, std::nullopt);
+        out.session2 = "granted";
+        t->commit();
+      } catch (const SqlError& e) {
+        out.session2 = e.error().sqlstate;
+        t->abort();
+      }
+      finish();
+    });
+    io.run();
+    return out;
+  }
+};
+
+TEST_F(LockServiceCycleTest, ARowWaitAndAServiceWaitInACycleAreADeadlock) {  // L7
+  auto out = run(/*b_committed=*/false);
+  EXPECT_EQ(out.session1, "40P01") << "session 1's deadlock_timeout ends first: the victim";
+  EXPECT_EQ(out.session2, "granted") << "session 1's abort let go of its row";
+  EXPECT_NE(out.detail.find("Process 1 waits for ExclusiveLock on holdfast resource \"r\"; "
+                            "blocked by process 2."),
+            std::string::npos)
+      << out.detail;
+  EXPECT_NE(out.detail.find("; blocked by process 1."), std::string::npos) << out.detail;
+  EXPECT_EQ(held("r"), "b:write:1");
+}
+
+TEST_F(LockServiceCycleTest, AnOwnerNoSessionActsForIsNotACycle) {  // L7
+  auto out = run(/*b_committed=*/true);
+  EXPECT_EQ(out.session1, "55P03") << "b is merely held: session 1 waits until its limit";
+  EXPECT_EQ(out.session2, "granted");
+  EXPECT_EQ(held("r"), "b:write:1");
 }
 
 }  // namespace

@@ -534,6 +534,7 @@ ObjectLockResult LocalPartition::lock_object(const ObjectLockRequest& req) {
   ar.cancel = req.cancel;
   ar.deadlock_timeout = req.deadlock_timeout;
   ar.overtake_compatible = req.overtake_compatible;
+  ar.waiter = req.waiter;
   std::optional<ObserverAdapter> adapter;
   if (req.observer) ar.observer = &adapter.emplace(req.observer);
   ObjectLockResult res;
@@ -541,6 +542,13 @@ ObjectLockResult LocalPartition::lock_object(const ObjectLockRequest& req) {
   if (res.outcome == LockOutcome::kDeadlock)
     res.deadlock = map_report(locks_.take_deadlock_report(req.owner));
   return res;
+}
+
+void LocalPartition::link_waits(uint64_t holder, uint64_t actor, bool add) {
+  if (add)
+    locks_.graph().link(holder, actor);
+  else
+    locks_.graph().unlink(holder, actor);
 }
 
 bool LocalPartition::unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) {

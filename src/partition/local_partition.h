@@ -108,6 +108,7 @@ class LocalPartition final : public Partition {
   // The node's partitions share one RocksDB and its WAL: one group per node.
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
+  void link_waits(uint64_t holder, uint64_t actor, bool add) override;
   bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void release_owner(uint64_t owner) override;
   std::vector<LockEntry> lock_view() override;

@@ -158,7 +158,9 @@ struct LockRequest {
 };
 
 // One edge of a deadlock cycle (40P01 DETAIL): `waiter` waits for `mode` on `what`, blocked
-// by `blocker`. Waiter and blocker are vertices: the group (session) if set, else the owner.
+// by `blocker`. Waiter and blocker are vertices: the group (session) if set, else the owner;
+// a lock-service wait is its session's (ObjectLockRequest::waiter), and a wait for a service
+// owner's hold names the session acting for the owner in the cycle (link_waits).
 struct DeadlockEdge {
   uint64_t waiter = 0;
   LockKind kind = LockKind::kRow;
@@ -237,6 +239,10 @@ struct ObjectLockRequest {
   std::chrono::milliseconds deadlock_timeout{1000};
   LockWaitObserver* observer = nullptr;  // in-process only
   bool overtake_compatible = false;      // added (issue 11): as LockRequest's
+  // Added (issue 11): the vertex that waits when it is not the holder (a lock-service call:
+  // the hold is the service owner's, owner = group; the waiter is the calling session's
+  // vertex). 0: group, else owner, as for every other lock.
+  uint64_t waiter = 0;
 };
 
 struct ObjectLockResult {
@@ -410,6 +416,12 @@ class Partition {
   virtual std::vector<LockEntry> lock_view() = 0;
   // If `owner` waits in this partition: who blocks it (pg_blocking_pids).
   virtual std::vector<Blocker> blockers(uint64_t owner) = 0;
+  // Added (issue 11): adds (add) or removes one link holder -> actor in the node's waits-for
+  // graph (partition/locks/lock_table.h, WaitGraph::link): the holds of `holder` (a
+  // lock-service owner) cannot go until `actor` (a session vertex) proceeds. Never suspends.
+  virtual void link_waits(uint64_t holder, uint64_t actor, bool add) {
+    (void)holder, (void)actor, (void)add;
+  }
 
   // ---- SERIALIZABLE (SSI) SIREAD locks ----
   // SIREAD locks are taken by serializable reads (ReadView::serializable) and belong to the

@@ -257,7 +257,9 @@ struct Waiter {
   bool granted = false;       // set by whoever granted it (hand-off)
   bool victim = false;        // set by the deadlock check (already removed from the queue)
   Clock::time_point wait_start;
-  OwnerId vertex() const { return group ? group : owner; }
+  OwnerId waiter = 0;  // AcquireRequest::waiter: the vertex that waits, if not the holder's
+  OwnerId hold_vertex() const { return group ? group : owner; }
+  OwnerId vertex() const { return waiter ? waiter : hold_vertex(); }
 };
 
 struct LockObject {
@@ -875,7 +877,8 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
 
   // Q1-Q3 (PostgreSQL's ProcSleep): a requester holding modes on this object goes ahead of
   // the first waiter whose request conflicts with what it holds.
-  OwnerId my_vertex = req.group ? req.group : req.owner;
+  const OwnerId my_hold_vertex = req.group ? req.group : req.owner;
+  const OwnerId my_vertex = req.waiter ? req.waiter : my_hold_vertex;
   std::vector<Mode> my_held;
   for (const Hold& h : obj.holds)
     if (same_vertex(req.owner, req.group, h)) my_held.push_back(h.mode);
@@ -889,7 +892,7 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
       if (blocks_him) {
         // Q2: he holds something I need too: a deadlock we can report at once.
         for (const Hold& h : obj.holds) {
-          if (same_vertex(w->owner, w->group, h) && h.vertex() != my_vertex &&
+          if (same_vertex(w->owner, w->group, h) && h.vertex() != my_hold_vertex &&
               conflicts(kind, h.mode, req.mode)) {
             deadlock_reports_[req.owner] = {DeadlockEdge{my_vertex, req.tag, req.mode, w->vertex()},
                                             DeadlockEdge{w->vertex(), req.tag, w->mode, my_vertex}};
@@ -915,6 +918,7 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
   me.group = req.group;
   me.sub = req.sub;
   me.mode = req.mode;
+  me.waiter = req.waiter;
   me.obj = &obj;
   me.ev = Event::create();
   me.wait_start = clock_->now();
@@ -1111,8 +1115,8 @@ std::vector<LockInfo> LockTable::dump() const {
     for (const Hold& h : obj->holds)
       out.push_back(LockInfo{tag, h.owner, h.mode, true, {}, h.sub, h.group, false});
     for (const Waiter* w : obj->queue)
-      out.push_back(LockInfo{tag, w->owner, w->mode, false, w->wait_start, w->sub, w->group,
-                             w == obj->queue.front()});
+      out.push_back(LockInfo{tag, w->owner, w->mode, false, w->wait_start, w->sub,
+                             w->waiter ? w->waiter : w->group, w == obj->queue.front()});
   }
   std::stable_sort(out.begin(), out.end(), [](const LockInfo& x, const LockInfo& y) {
     if (!(x.tag == y.tag)) return x.tag < y.tag;
@@ -1303,6 +1307,21 @@ void WaitGraph::remove(LockTable* t) {
   std::erase(tables_, t);
 }
 
+void WaitGraph::link(OwnerId holder, OwnerId actor) {
+  std::lock_guard g(mu_);
+  ++links_[holder][actor];
+}
+
+void WaitGraph::unlink(OwnerId holder, OwnerId actor) {
+  std::lock_guard g(mu_);
+  auto it = links_.find(holder);
+  if (it == links_.end()) return;
+  auto a = it->second.find(actor);
+  if (a == it->second.end()) return;
+  if (--a->second <= 0) it->second.erase(a);
+  if (it->second.empty()) links_.erase(it);
+}
+
 namespace {
 
 // A snapshot of every wait queue of the node, as plain values. Remote edges would be added
@@ -1316,7 +1335,8 @@ struct Snapshot {
     std::vector<std::pair<OwnerId, Mode>> holds;  // (vertex, mode)
   };
   struct Proc {
-    OwnerId vertex;
+    OwnerId vertex;       // who waits
+    OwnerId hold_vertex;  // whose holds it never waits for (its own: the owner's)
     int lock;
     Mode mode;
     Waiter* waiter;
@@ -1324,6 +1344,8 @@ struct Snapshot {
   std::vector<Lock> locks;
   std::vector<Proc> procs;
   std::unordered_map<OwnerId, int> proc_of;  // vertex -> its waiting proc
+  // WaitGraph::link: hard edges holder -> actors (sorted, so the search is deterministic).
+  std::unordered_map<OwnerId, std::vector<OwnerId>> links;
 };
 
 struct Edge {
@@ -1356,7 +1378,16 @@ class DeadlockChecker {
     find_cycle(start, soft);
     recording_ = false;
     std::reverse(details_.begin(), details_.end());
-    return details_;
+    // A wait blocked by a holder that is linked to an actor is reported as blocked by the
+    // actor (a process), PostgreSQL's shape: the link edges fold into the wait before them.
+    std::vector<DeadlockEdge> out;
+    for (const Detail& d : details_) {
+      if (d.link && !out.empty() && out.back().blocker == d.edge.waiter)
+        out.back().blocker = d.edge.blocker;
+      else if (!d.link)
+        out.push_back(d.edge);
+    }
+    return out;
   }
 
  private:
@@ -1406,14 +1437,24 @@ class DeadlockChecker {
     for (size_t i = 0; i < visited_.size(); ++i)
       if (visited_[i] == v) return i == 0;  // back at the start: a cycle through it
     visited_.push_back(v);
+    // Links: a holder's holds wait for the actors that act for it (hard edges).
+    if (auto lit = s_.links.find(v); lit != s_.links.end()) {
+      for (OwnerId actor : lit->second) {
+        if (actor != v && find_cycle_recurse(actor, soft)) {
+          record_link(v, actor);
+          return true;
+        }
+      }
+    }
     auto pit = s_.proc_of.find(v);
-    if (pit == s_.proc_of.end()) return false;  // not waiting: no outgoing edges
+    if (pit == s_.proc_of.end()) return false;  // not waiting: no other outgoing edges
     int pi = pit->second;
     const Snapshot::Proc& p = s_.procs[pi];
     const Snapshot::Lock& l = s_.locks[p.lock];
-    // Hard edges: holders of conflicting modes.
+    // Hard edges: holders of conflicting modes (never the waiter's own holds).
     for (const auto& [hv, hm] : l.holds) {
-      if (hv != v && conflicts(l.kind, hm, p.mode) && find_cycle_recurse(hv, soft)) {
+      if (hv != v && hv != p.hold_vertex && conflicts(l.kind, hm, p.mode) &&
+          find_cycle_recurse(hv, soft)) {
         record(v, l, p.mode, hv);
         return true;
       }
@@ -1435,7 +1476,11 @@ class DeadlockChecker {
   }
 
   void record(OwnerId waiter, const Snapshot::Lock& l, Mode mode, OwnerId blocker) {
-    if (recording_) details_.push_back(DeadlockEdge{waiter, l.obj->tag, mode, blocker});
+    if (recording_)
+      details_.push_back(Detail{DeadlockEdge{waiter, l.obj->tag, mode, blocker}, false});
+  }
+  void record_link(OwnerId holder, OwnerId actor) {
+    if (recording_) details_.push_back(Detail{DeadlockEdge{holder, {}, 0, actor}, true});
   }
 
   // PostgreSQL's ExpandConstraints: one topologically sorted order per constrained lock.
@@ -1492,7 +1537,11 @@ class DeadlockChecker {
   std::vector<OwnerId> visited_;
   int budget_ = 0;
   bool recording_ = false;
-  std::vector<DeadlockEdge> details_;
+  struct Detail {
+    DeadlockEdge edge;
+    bool link;  // a WaitGraph link holder -> actor, not a wait
+  };
+  std::vector<Detail> details_;
 };
 
 }  // namespace
@@ -1513,7 +1562,7 @@ DeadlockState WaitGraph::check(OwnerId vertex) {
       int li = static_cast<int>(s.locks.size());
       for (Waiter* w : obj->queue) {
         int pi = static_cast<int>(s.procs.size());
-        s.procs.push_back(Snapshot::Proc{w->vertex(), li, w->mode, w});
+        s.procs.push_back(Snapshot::Proc{w->vertex(), w->hold_vertex(), li, w->mode, w});
         s.proc_of.emplace(w->vertex(), pi);
         l.queue.push_back(pi);
       }
@@ -1522,6 +1571,11 @@ DeadlockState WaitGraph::check(OwnerId vertex) {
   }
   auto start = s.proc_of.find(vertex);
   if (start == s.proc_of.end()) return DeadlockState::kNotWaiting;
+  for (const auto& [holder, actors] : links_) {
+    auto& out = s.links[holder];
+    for (const auto& [actor, n] : actors) out.push_back(actor);
+    std::sort(out.begin(), out.end());
+  }
 
   DeadlockChecker checker(s);
   if (checker.check(vertex)) {

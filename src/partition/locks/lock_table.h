@@ -227,6 +227,12 @@ struct AcquireRequest {
   // waiters. true = do that (G2 skipped); false (default) = fair FIFO per README G2.
   bool overtake_compatible = false;
   WaitObserver* observer = nullptr;  // added (issue 4): told when the request parks
+  // Added (issue 11): the vertex that waits when it is not the holder. A lock-service call
+  // takes a hold for a service owner (owner = group = the owner's id, which outlives every
+  // session) but the one stuck while it waits is the session running the call: the waiter is
+  // that session's vertex, the hold (once granted) is the owner's. 0: the vertex of
+  // group/owner, as for every other lock. The own-hold rule still goes by owner/group.
+  OwnerId waiter = 0;
 };
 
 struct LockInfo {
@@ -236,7 +242,7 @@ struct LockInfo {
   bool granted;
   runtime::Clock::time_point wait_start;  // meaningful when !granted
   SubId sub = 0;                          // added: the subtransaction of a hold
-  OwnerId group = 0;                      // added
+  OwnerId group = 0;                      // added; for a waiter: its vertex (waiter, if set)
   bool first_waiter = false;              // added: !granted and first in its queue
 };
 
@@ -293,7 +299,9 @@ struct RowAsk {
 };
 
 // One edge of a deadlock cycle, for the 40P01 DETAIL ("Process %d waits for %s on %s; blocked
-// by process %d."). waiter/blocker are vertices: the group (session) if set, else the owner.
+// by process %d."). waiter/blocker are vertices: the request's `waiter` if set, else the group
+// (session) if set, else the owner. A hold of an owner linked to the sessions acting for it
+// (WaitGraph::link) is reported as blocked by the session the cycle goes through.
 struct DeadlockEdge {
   OwnerId waiter = 0;
   LockTag tag;    // what the waiter waits for
@@ -350,6 +358,9 @@ class LockTable {
   // After acquire() returned kDeadlock for `owner`: the cycle, starting with the owner's own
   // wait, in PostgreSQL's DeadLockReport order. Cleared by the call.
   std::vector<DeadlockEdge> take_deadlock_report(OwnerId owner);
+
+  // The node's waits-for graph this table belongs to (its own when constructed without one).
+  WaitGraph& graph() const { return *graph_; }
 
   // Debug: checks the invariants (granted modes pairwise compatible across owners, no
   // waiter is blocked only by itself, bookkeeping consistent). Returns "" or a description.
@@ -414,19 +425,30 @@ class LockTable {
 // can be broken by reordering a wait queue (soft deadlock), reorder it; otherwise the asking
 // waiter is the victim (kDeadlock) — PostgreSQL's rule. Built so that edges can later come
 // from other nodes (the check works on a snapshot of plain edges, see lock_table.cc).
+//
+// Links (issue 11). A vertex that holds but never waits itself — a lock-service owner, whose
+// holds outlive sessions — gets its outgoing edges from links: link(holder, actor) says "the
+// holds of `holder` cannot go until `actor` proceeds" (the session whose open transaction
+// acts for that owner). A link is a hard edge holder -> actor; a holder without links has no
+// outgoing edge (it is merely held: a waiter for it is not in a cycle through it). Links
+// are counted: each link() is undone by one unlink().
 class WaitGraph {
  public:
   void add(LockTable*);
   void remove(LockTable*);
+  void link(OwnerId holder, OwnerId actor);
+  void unlink(OwnerId holder, OwnerId actor);
   // Checks whether the waiting vertex (owner or group id) is in a deadlock; resolves a soft
   // one by reordering queues and waking whoever can now run; on a hard one marks the
   // waiter as victim and wakes it. Takes every table's mutex in registration order.
   DeadlockState check(OwnerId vertex);
 
  private:
-  std::mutex mu_;                   // guards tables_ and next_order_; taken before any table mutex
+  std::mutex mu_;                   // guards tables_, next_order_ and links_; taken before any
+                                    // table mutex
   std::vector<LockTable*> tables_;  // sorted by graph_order_
   uint64_t next_order_ = 1;
+  std::unordered_map<OwnerId, std::unordered_map<OwnerId, int>> links_;  // holder -> actor -> n
 };
 
 }  // namespace hf::locks

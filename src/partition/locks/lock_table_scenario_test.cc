@@ -9,9 +9,10 @@
 // Commands:
 //   reset [max-locks=N] [max-memory=BYTES] (two tables, 0 and 1, share one WaitGraph and
 //                                           one LockMemory of that limit, 0 = none)
-//   acquire NAME owner=O [group=G] [sub=S] tag=TAG mode=MODE [policy=block|nowait|skip]
-//           [timeout=Nms] [deadlock-timeout=Nms] [overtake=1] [precancel=1]
-//           (starts a fiber; prints what finished)
+//   acquire NAME owner=O [group=G] [waiter=W] [sub=S] tag=TAG mode=MODE
+//           [policy=block|nowait|skip] [timeout=Nms] [deadlock-timeout=Nms] [overtake=1]
+//           [precancel=1]  (starts a fiber; prints what finished)
+//   link holder=H actor=A                  unlink holder=H actor=A  (WaitGraph::link)
 //   release owner=O tag=TAG mode=MODE      release-all owner=O
 //   rollback-sub owner=O sub=S             release-sub owner=O from=S to=T
 //   advance-clock Nms                      (fires timers in time order, draining in between)
@@ -22,7 +23,7 @@
 //           ROW: TAG:MODE[:nowait|:skip]; LockTable::acquire_rows, prints its answers
 //   forms                                  (compact rows and full objects per table)
 //   memory                                 (bytes charged: per table and the node's total)
-// TAG: row:TABLE/INDEX/KEY, table:ID, advisory:N, advisory:N,M, txn:N.
+// TAG: row:TABLE/INDEX/KEY, table:ID, advisory:N, advisory:N,M, txn:N, resource:NAME.
 // MODE: row: keyshare share nokeyupdate update; others: accessshare rowshare rowexclusive
 //       shareupdateexclusive share sharerowexclusive exclusive accessexclusive.
 // acquire, release, holds and size take table=N (default 0); release-all, rollback-sub and
@@ -152,6 +153,7 @@ LockTag parse_tag(const std::string& v) {
                         static_cast<int32_t>(std::stol(rest.substr(comma + 1))));
   }
   if (kind == "txn") return transaction_tag(std::stoull(rest));
+  if (kind == "resource") return LockTag{LockKind::kResource, 0, 0, rest};
   throw std::runtime_error("bad tag kind " + kind);
 }
 
@@ -215,6 +217,7 @@ class Harness {
       r->req.mode = parse_mode(r->req.tag.kind, arg("mode"));
       r->req.owner = std::stoull(arg("owner"));
       r->req.group = std::stoull(opt("group", "0"));
+      r->req.waiter = std::stoull(opt("waiter", "0"));
       r->req.sub = static_cast<SubId>(std::stoul(opt("sub", "0")));
       std::string p = opt("policy", "block");
       r->req.policy = p == "nowait" ? WaitPolicy::kNoWait
@@ -308,6 +311,10 @@ class Harness {
         drain();
       }
       clock_.set(target);
+    } else if (cmd == "link") {
+      tables_.at(0)->graph().link(std::stoull(arg("holder")), std::stoull(arg("actor")));
+    } else if (cmd == "unlink") {
+      tables_.at(0)->graph().unlink(std::stoull(arg("holder")), std::stoull(arg("actor")));
     } else if (cmd == "check-deadlock") {
       auto& r = requests_.at(pos.at(0));
       out << to_string(r->table->check_deadlock(r->req.owner)) << "\n";
@@ -493,7 +500,7 @@ INSTANTIATE_TEST_SUITE_P(LockTable, ScenarioTest,
                                            "cross_partition", "pg_multixact_no_deadlock",
                                            "pg_deadlock_soft", "pg_deadlock_soft_2",
                                            "pg_deadlock_hard", "pg_deadlock_simple", "batch_rows",
-                                           "compact_rows", "memory_budget"),
+                                           "compact_rows", "memory_budget", "service_links"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
