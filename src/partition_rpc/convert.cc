@@ -234,6 +234,7 @@ void to_pb(const api::ObjectLockRequest& in, runtime::Clock::time_point now,
   out->set_policy(static_cast<uint32_t>(in.policy));
   wait_to_pb(in.deadline, in.observer, in.deadlock_timeout, now, out->mutable_wait());
   out->set_overtake_compatible(in.overtake_compatible);
+  out->set_waiter(in.waiter);
 }
 api::ObjectLockRequest from_pb(const pb::ObjectLockRequest& in, runtime::Clock::time_point now,
                                runtime::CancelToken* cancel, api::LockWaitObserver* observer) {
@@ -249,6 +250,7 @@ api::ObjectLockRequest from_pb(const pb::ObjectLockRequest& in, runtime::Clock::
   out.deadlock_timeout = std::chrono::milliseconds(in.wait().deadlock_timeout_ms());
   out.observer = in.wait().observed() ? observer : nullptr;
   out.overtake_compatible = in.overtake_compatible();
+  out.waiter = in.waiter();
   return out;
 }
 

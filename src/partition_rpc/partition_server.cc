@@ -167,6 +167,10 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const pb::R
       p.release_owner(q.release_owner().owner());
       r.mutable_done();
       break;
+    case pb::Request::kLinkWaits:
+      p.link_waits(q.link_waits().holder(), q.link_waits().actor(), q.link_waits().add());
+      r.mutable_done();
+      break;
     case pb::Request::kLockView: {
       auto* out = r.mutable_lock_view();
       for (const auto& e : p.lock_view()) to_pb(e, runtime::Clock::now(), out->add_entries());

@@ -404,6 +404,14 @@ class RemotePartition : public api::Partition {
     return r.unlocked().value();
   }
 
+  void link_waits(uint64_t holder, uint64_t actor, bool add) override {
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_link_waits();
+      m->set_holder(holder);
+      m->set_actor(actor);
+      m->set_add(add);
+    });
+  }
   void release_owner(uint64_t owner) override {
     call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_owner()->set_owner(owner); });
   }
