@@ -13,6 +13,7 @@
 #include "activity/metrics.h"
 #include "catalog/catalog.h"
 #include "catalog/roles.h"
+#include "session/listen_notify.h"
 #include "session/services.h"
 #include "session/session.h"
 #include "session/settings.h"
@@ -214,6 +215,7 @@ class SessionImpl final : public Session,
     pid_ = pid;
     secret_ = secret;
     info_.pid = pid;
+    notifications_ = std::make_unique<SessionNotifications>(services_.notifications(), pid_);
   }
 
   ~SessionImpl() override {
@@ -236,6 +238,12 @@ class SessionImpl final : public Session,
     return 'I';
   }
   runtime::CancelToken& cancel_token() override { return cancel_; }
+  std::vector<Notification> take_notifications() override {
+    return notifications_->take_delivered();
+  }
+  void set_notification_wakeup(std::function<void()> wake) override {
+    notifications_->set_wakeup(std::move(wake));
+  }
   int64_t idle_in_transaction_timeout_ms() const override {
     if (transaction_status() == 'I') return 0;
     return settings_.milliseconds("idle_in_transaction_session_timeout");
@@ -491,11 +499,19 @@ class SessionImpl final : public Session,
       services_.txns().release_owner(session_lock_owner());  // session advisory locks
     } catch (...) {
     }
+    if (notifications_) notifications_->aborted();
     in_block_ = failed_ = implicit_block_ = false;
     savepoints_.clear();
   }
 
   // ---- sql::SessionContext ----
+
+  void notify(const std::string& channel, const std::string& payload) override {
+    notifications_->notify(channel, payload);
+  }
+  std::vector<std::string> listening_channels() const override {
+    return notifications_->channels();
+  }
 
   coord::Transaction& transaction() override {
     ensure_txn();
@@ -858,22 +874,28 @@ class SessionImpl final : public Session,
     xact_start_us_ = 0;
     info_.xact_start_us = 0;
     info_.txn_id = 0;
-    if (!txn) {
-      settings_.end_transaction(commit && !was_failed);
+    if (!(commit && !was_failed)) {
+      notifications_->aborted();
+      if (txn) txn->abort();
+      settings_.end_transaction(false);
       return;
     }
-    if (commit && !was_failed) {
+    // LISTEN/NOTIFY: the hub's ticket is taken before the commit, so that notifications are
+    // delivered in commit-timestamp order (session/notification_hub.h).
+    notifications_->begin_commit();
+    if (txn) {
       try {
         txn->commit();
       } catch (...) {
+        notifications_->aborted();
         settings_.end_transaction(false);
         throw;
       }
-      settings_.end_transaction(true);
-    } else {
-      txn->abort();
-      settings_.end_transaction(false);
     }
+    uint64_t ts = txn ? txn->commit_timestamp() : 0;
+    if (ts == 0 && notifications_->has_pending()) ts = services_.txns().published();
+    notifications_->committed(ts);
+    settings_.end_transaction(true);
   }
 
   // After an error: a block becomes failed (its transaction aborted at once unless a
@@ -1046,7 +1068,7 @@ class SessionImpl final : public Session,
                          "SAVEPOINT can only be used in transaction blocks");
         }
         ensure_txn();
-        savepoints_.push_back({raw.name, txn_->begin_subtransaction()});
+        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark()});
         if (tag.empty()) tag = "SAVEPOINT";
         break;
       }
@@ -1068,6 +1090,7 @@ class SessionImpl final : public Session,
         }
         size_t idx = find_savepoint(raw.name);
         txn_->rollback_to(savepoints_[idx].sub);
+        notifications_->rollback_to(savepoints_[idx].notify_mark);
         savepoints_.resize(idx + 1);
         failed_ = false;
         if (tag.empty()) tag = "ROLLBACK";
@@ -1144,6 +1167,7 @@ class SessionImpl final : public Session,
           settings_.reset_all(true);
           statements_.clear();
           portals_.clear();
+          notifications_->unlisten("");  // UNLISTEN *, at the commit of this statement
         }
         if (tag.empty()) tag = "DISCARD ALL";
         break;
@@ -1193,6 +1217,15 @@ class SessionImpl final : public Session,
           }
           if (tag.empty()) tag = "DEALLOCATE";
         }
+        break;
+      case K::kListen:
+        notifications_->listen(raw.name);
+        break;
+      case K::kUnlisten:
+        notifications_->unlisten(raw.name);
+        break;
+      case K::kNotify:
+        notifications_->notify(raw.name, raw.values.empty() ? std::string() : raw.values[0]);
         break;
       default:
         throw SqlError(sqlstate::kInternalError, "unexpected session command");
@@ -1310,6 +1343,7 @@ class SessionImpl final : public Session,
   struct Savepoint {
     std::string name;
     coord::SubId sub;
+    SessionNotifications::Mark notify_mark;  // LISTEN/NOTIFY queued before it
   };
 
   Services& services_;
@@ -1340,6 +1374,7 @@ class SessionImpl final : public Session,
 
   std::map<std::string, std::shared_ptr<Prepared>> statements_;
   std::map<std::string, std::shared_ptr<Portal>> portals_;
+  std::unique_ptr<SessionNotifications> notifications_;  // LISTEN/NOTIFY (listen_notify.h)
 };
 
 }  // namespace

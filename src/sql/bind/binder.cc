@@ -44,7 +44,7 @@ const char kSrfHint[] =
 
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
-  return name == "generate_series" || name == "unnest";
+  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels";
 }
 
 // Where a set-returning function call sits while it is bound (PostgreSQL's
@@ -174,6 +174,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_try_advisory_xact_lock_shared", type_oid::kBool},
     {"pg_blocking_pids", type_oid::kInt4Array},
     {"pg_isolation_test_session_is_blocked", type_oid::kBool},
+    {"pg_notify", type_oid::kVoid},
     // The lock service (issue 11, locksvc/lock_service.h), schema holdfast.
     {"holdfast.lock", type_oid::kInt8Array},
     {"holdfast.try_lock", type_oid::kInt8Array},
@@ -754,6 +755,15 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       want(1, type_oid::kInterval);
     } else if (name == "holdfast.fence_ok") {
       want(1, type_oid::kInt8);
+    } else if (name == "pg_notify") {
+      std::vector<Oid> ts;
+      for (auto& a : args) ts.push_back(a->type.oid);
+      if (args.size() != 2) fail_no_function(name, ts, f->location);
+      for (size_t i = 0; i < 2; ++i) {
+        if (!types::can_cast(ts[i], type_oid::kText, CastContext::kImplicit))
+          fail_no_function(name, ts, f->location);
+        want(i, type_oid::kText);
+      }
     }
     auto e = std::make_unique<Expr>();
     e->kind = ExprKind::kSessionFunc;
@@ -834,7 +844,18 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
+  if (name == "pg_listening_channels") {
+    // unnest() over the session's list of channels (SessionContext::listening_channels).
+    if (!args.empty()) fail_no_function(name, ts, location);
+    auto channels = std::make_unique<Expr>();
+    channels->kind = ExprKind::kSessionFunc;
+    channels->name = name;
+    channels->type = TypeRef{type_oid::kTextArray, -1};
+    channels->location = location;
+    args.push_back(std::move(channels));
+    e->name = "unnest";
+    e->type = TypeRef{type_oid::kText, -1};
+  } else if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
     // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
     if (args.size() != 3) fail_no_function(name, ts, location);
     const bool plain = (ts[0] == type_oid::kTimestamp || ts[1] == type_oid::kTimestamp) &&

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tests/e2e/notify.sh — LISTEN/NOTIFY over libpq (tests/e2e/notify_order.c): an idle listener
+# receives, without sending anything, every notification of 1,000 transactions committed by two
+# notifiers, once each, in commit order, and none of the rolled-back ones.
+#   notify.sh [--target holdfast|pg] [--transactions N]
+# Exit 0 pass, 1 fail.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+target=holdfast transactions=1000
+while [ $# -gt 0 ]; do
+  case $1 in
+    --target) target=$2; shift 2 ;;
+    --transactions) transactions=$2; shift 2 ;;
+    *) sed -n 2,6p "$0" >&2; exit 2 ;;
+  esac
+done
+work=$(mktemp -d /tmp/hf-notify-XXXX)
+chmod 755 "$work"
+port=$(bash "$root/scripts/freeport.sh")
+cleanup() {
+  case $target in
+    holdfast) bash "$root/scripts/server.sh" stop --port "$port" >/dev/null 2>&1 ;;
+    pg) bash "$root/scripts/pg.sh" stop "$port" "$work/pg" >/dev/null 2>&1 ;;
+  esac
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cc -O1 -o "$work/notify_order" "$here/notify_order.c" \
+  -I"$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)" -lpq -lpthread \
+  || { echo "FAIL: cannot build notify_order"; exit 1; }
+case $target in
+  holdfast)
+    bash "$root/scripts/server.sh" start --port "$port" --data "$work/data" \
+      --log "$work/holdfast.log" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
+  pg)
+    bash "$root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null \
+      || { echo "FAIL: PostgreSQL did not start"; exit 1; } ;;
+  *) echo "unknown target $target" >&2; exit 2 ;;
+esac
+echo "notify.sh: target $target on port $port"
+"$work/notify_order" "host=127.0.0.1 port=$port user=postgres dbname=postgres" "$transactions"
