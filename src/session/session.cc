@@ -216,6 +216,7 @@ class SessionImpl final : public Session,
     secret_ = secret;
     info_.pid = pid;
     notifications_ = std::make_unique<SessionNotifications>(services_.notifications(), pid_);
+    if (services_.has_catalog()) temp_namespace_ = services_.catalog().new_temp_namespace();
   }
 
   ~SessionImpl() override {
@@ -502,6 +503,7 @@ class SessionImpl final : public Session,
     if (notifications_) notifications_->aborted();
     in_block_ = failed_ = implicit_block_ = false;
     savepoints_.clear();
+    drop_temp_tables();
   }
 
   // ---- sql::SessionContext ----
@@ -512,6 +514,7 @@ class SessionImpl final : public Session,
   std::vector<std::string> listening_channels() const override {
     return notifications_->channels();
   }
+  uint64_t temp_namespace() const override { return temp_namespace_; }
 
   coord::Transaction& transaction() override {
     ensure_txn();
@@ -885,9 +888,11 @@ class SessionImpl final : public Session,
     notifications_->begin_commit();
     if (txn) {
       try {
+        apply_on_commit_actions(*txn);
         txn->commit();
       } catch (...) {
         notifications_->aborted();
+        txn->abort();  // a failed commit has aborted already; ON COMMIT actions have not
         settings_.end_transaction(false);
         throw;
       }
@@ -1169,6 +1174,8 @@ class SessionImpl final : public Session,
           portals_.clear();
           notifications_->unlisten("");  // UNLISTEN *, at the commit of this statement
         }
+        if (raw.name.empty() || raw.name == "all" || raw.name == "ALL" || raw.name == "temp")
+          drop_temp_tables();
         if (tag.empty()) tag = "DISCARD ALL";
         break;
       case K::kPrepare: {
@@ -1231,6 +1238,39 @@ class SessionImpl final : public Session,
         throw SqlError(sqlstate::kInternalError, "unexpected session command");
     }
     sink.command_complete(tag);
+  }
+
+  // ---- temporary tables (catalog/catalog.h) ----
+
+  // The session's end and DISCARD TEMP / ALL: every temporary table goes (each drop commits
+  // on its own; a crash before it is cleaned up by Catalog::load at the next start).
+  void drop_temp_tables() {
+    if (!services_.has_catalog()) return;
+    for (const auto& t : services_.catalog().temp_tables(temp_namespace_)) {
+      try {
+        services_.catalog().drop_table(t->oid);
+      } catch (...) {
+      }
+    }
+  }
+
+  // PostgreSQL's PreCommit_on_commit_actions, inside the committing transaction: ON COMMIT
+  // DROP tables are dropped, ON COMMIT DELETE ROWS tables that hold rows are emptied (given
+  // new storage, as TRUNCATE does); a failed commit undoes both.
+  void apply_on_commit_actions(coord::Transaction& txn) {
+    if (!services_.has_catalog()) return;
+    catalog::Catalog& cat = services_.catalog();
+    for (const auto& t : cat.temp_tables(temp_namespace_)) {
+      if (t->on_commit == catalog::Table::kDrop) {
+        cat.drop_table(t->oid, &txn);
+      } else if (t->on_commit == catalog::Table::kDeleteRows) {
+        txn.start_statement();  // sees every write of the transaction so far
+        if (!txn.scan(coord::KeySpace{t->storage_id, 0}, "", "")->next()) continue;
+        catalog::Table emptied = *t;
+        emptied.storage_id = cat.allocate_storage_id();
+        cat.replace_table(std::move(emptied), &txn);
+      }
+    }
   }
 
   size_t find_savepoint(const std::string& name) {
@@ -1375,6 +1415,7 @@ class SessionImpl final : public Session,
   std::map<std::string, std::shared_ptr<Prepared>> statements_;
   std::map<std::string, std::shared_ptr<Portal>> portals_;
   std::unique_ptr<SessionNotifications> notifications_;  // LISTEN/NOTIFY (listen_notify.h)
+  uint64_t temp_namespace_ = 0;  // of this session's temporary tables (catalog/catalog.h)
 };
 
 }  // namespace

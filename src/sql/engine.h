@@ -136,6 +136,9 @@ class SessionContext {
     throw SqlError(sqlstate::kFeatureNotSupported, "NOTIFY is not supported");
   }
   virtual std::vector<std::string> listening_channels() const { return {}; }
+  // Added (issue 13): the namespace of the session's temporary tables
+  // (catalog::Table::temp_namespace); name lookups find them first. 0: the session has none.
+  virtual uint64_t temp_namespace() const { return 0; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

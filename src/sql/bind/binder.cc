@@ -194,6 +194,8 @@ const SessionFuncSig* find_session_func(const std::string& name) {
 class Binder {
  public:
   Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
+  // The session's temporary tables come first in name lookups (catalog.h).
+  void set_temp_namespace(uint64_t ns) { temp_ns_ = ns; }
 
   BoundStatement bind(const PgQuery__Node* stmt);
   std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
@@ -236,6 +238,15 @@ class Binder {
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
+  // A table named with an optional schema: none searches pg_temp then public, as PostgreSQL's
+  // default search path does; pg_temp only the session's temporary tables; public only the
+  // permanent ones.
+  catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
+    if (schema.empty()) return cat_.find_table(name, temp_ns_);
+    if (schema == "pg_temp") return cat_.find_temp_table(name, temp_ns_);
+    if (schema == "public") return cat_.find_table(name);
+    return nullptr;
+  }
   std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                       BoundStatement& out);
   Scope table_scope(const catalog::Table& t, const std::string& alias);
@@ -260,6 +271,7 @@ class Binder {
   }
 
   catalog::Catalog& cat_;
+  uint64_t temp_ns_ = 0;  // set_temp_namespace()
   std::vector<Oid>& params_;
   // Common table expressions visible while binding: name, bound plan, and the scope its
   // query was bound in (the defining query's enclosing scope), from which a reference counts
@@ -1171,7 +1183,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         std::string name = arg->value.as_string();
-        auto tab = cat_.find_table(name);
+        auto tab = cat_.find_table(name, temp_ns_);
         Oid oid = 0;
         if (tab)
           oid = tab->oid;
@@ -1391,9 +1403,9 @@ std::string Binder::target_name(const PgQuery__Node* n) {
 catalog::TablePtr Binder::lookup_table(const PgQuery__RangeVar* rv) {
   std::string schema = rv->schemaname ? rv->schemaname : "";
   if (!schema.empty() && schema != "public" && schema != "pg_catalog" &&
-      schema != "information_schema")
+      schema != "information_schema" && schema != "pg_temp")
     fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", rv->location);
-  auto t = cat_.find_table(rv->relname);
+  auto t = find_relation(schema, rv->relname);
   if (!t) {
     auto v = virtual_table(schema, rv->relname);
     if (v)
@@ -1480,7 +1492,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
         }
       }
       catalog::TablePtr t;
-      if (schema.empty() || schema == "public") t = cat_.find_table(rv->relname);
+      t = find_relation(schema, rv->relname);
       if (!t) {
         auto v = virtual_table(schema, rv->relname);
         if (v) {
@@ -2629,8 +2641,9 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
 }
 
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
-                              std::vector<Oid>& params) {
+                              std::vector<Oid>& params, uint64_t temp_namespace) {
   Binder b(catalog, params);
+  b.set_temp_namespace(temp_namespace);
   return b.bind(stmt);
 }
 

@@ -178,8 +178,9 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
     case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: {
       catalog::ForeignKey fk;
       fk.columns = col >= 0 ? std::vector<int>{col} : column_list(t, c->fk_attrs, c->n_fk_attrs);
-      auto parent =
-          c->pktable->relname == t.name ? nullptr : cx.catalog.find_table(c->pktable->relname);
+      auto parent = c->pktable->relname == t.name
+                        ? nullptr
+                        : cx.catalog.find_table(c->pktable->relname, cx.session.temp_namespace());
       const catalog::Table* pt =
           parent ? parent.get() : (std::string(c->pktable->relname) == t.name ? &t : nullptr);
       if (!pt)
@@ -316,6 +317,8 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
   return col;
 }
 
+constexpr const char* kInvalidTableDefinition = "42P16";
+
 std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   // Forms whose columns come from elsewhere: their column definitions carry no type.
   if (s->partbound)
@@ -325,8 +328,26 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   if (s->n_inh_relations > 0)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
   std::string name = s->relation->relname;
-  require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
-  if (cx.catalog.relation_exists(name)) {
+  const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
+  // CREATE TEMP TABLE, or CREATE TABLE pg_temp.x (PostgreSQL makes that temporary too).
+  const bool temp =
+      (s->relation->relpersistence && std::string(s->relation->relpersistence) == "t") ||
+      schema == "pg_temp";
+  const bool on_commit_given =
+      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_NOOP &&
+      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ON_COMMIT_ACTION_UNDEFINED;
+  if (on_commit_given && !temp)
+    fail(kInvalidTableDefinition, "ON COMMIT can only be used on temporary tables");
+  if (temp && !schema.empty() && schema != "pg_temp") {
+    Error e;
+    e.sqlstate = kInvalidTableDefinition;
+    e.message = "cannot create temporary relation in non-temporary schema";
+    e.position = s->relation->location + 1;
+    throw SqlError(std::move(e));
+  }
+  if (!temp) require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
+  if (temp ? cx.catalog.find_temp_table(name, cx.session.temp_namespace()) != nullptr
+           : cx.catalog.relation_exists(name)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
       return "CREATE TABLE";
@@ -337,6 +358,15 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
   t.owner = current_user(cx);
+  if (temp) {
+    t.temp_namespace = cx.session.temp_namespace();
+    if (t.temp_namespace == 0)
+      fail(sqlstate::kFeatureNotSupported, "temporary tables are not supported here");
+    if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DELETE_ROWS)
+      t.on_commit = catalog::Table::kDeleteRows;
+    else if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DROP)
+      t.on_commit = catalog::Table::kDrop;
+  }
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
@@ -460,7 +490,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
       name = str_of(obj);
     switch (s->remove_type) {
       case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-        auto t = cx.catalog.find_table(name);
+        auto t = cx.catalog.find_table(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
@@ -619,7 +649,7 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
 }
 
 std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname);
+  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
@@ -681,7 +711,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
 }
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname);
+  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
   if (!tp) {
     if (s->missing_ok) {
       notice(cx, "00000",
@@ -813,7 +843,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
 std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
-    auto t = cx.catalog.find_table(rv->relname);
+    auto t = cx.catalog.find_table(rv->relname, cx.session.temp_namespace());
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");

@@ -1,0 +1,59 @@
+-- Temporary tables in one session: CREATE TEMP / TEMPORARY TABLE, a temporary table shadows a
+-- permanent one of the same name (pg_temp comes first in the search path; public.x still
+-- names the permanent one), ON COMMIT PRESERVE ROWS / DELETE ROWS / DROP, DISCARD TEMP, and
+-- PostgreSQL's errors. (temp-tables-sessions.spec: privacy between sessions.)
+CREATE TABLE person (id int PRIMARY KEY, name text);
+INSERT INTO person VALUES (1, 'permanent');
+CREATE TEMP TABLE person (id int PRIMARY KEY, name text, extra int);
+INSERT INTO person VALUES (2, 'temporary', 7);
+SELECT * FROM person;
+SELECT * FROM public.person;
+SELECT * FROM pg_temp.person;
+UPDATE person SET extra = 8;
+SELECT id, name, extra FROM person;
+CREATE TEMP TABLE person (id int);
+CREATE TEMPORARY TABLE IF NOT EXISTS person (id int);
+DROP TABLE person;
+SELECT * FROM person;
+CREATE TEMPORARY TABLE t_serial (id serial, v text);
+INSERT INTO t_serial (v) VALUES ('a'), ('b');
+SELECT * FROM t_serial ORDER BY id;
+-- ON COMMIT
+CREATE TEMP TABLE t_delete (v int) ON COMMIT DELETE ROWS;
+INSERT INTO t_delete VALUES (1);
+SELECT count(*) FROM t_delete;
+BEGIN;
+INSERT INTO t_delete VALUES (2), (3);
+SELECT count(*) FROM t_delete;
+COMMIT;
+SELECT count(*) FROM t_delete;
+CREATE TEMP TABLE t_preserve (v int) ON COMMIT PRESERVE ROWS;
+INSERT INTO t_preserve VALUES (1);
+SELECT count(*) FROM t_preserve;
+BEGIN;
+CREATE TEMP TABLE t_drop (v int) ON COMMIT DROP;
+INSERT INTO t_drop VALUES (1);
+SELECT * FROM t_drop;
+COMMIT;
+SELECT * FROM t_drop;
+BEGIN;
+CREATE TEMP TABLE t_drop (v int) ON COMMIT DROP;
+ROLLBACK;
+SELECT * FROM t_drop;
+CREATE TEMP TABLE t_drop_now (v int) ON COMMIT DROP;
+SELECT * FROM t_drop_now;
+CREATE TABLE not_temp (v int) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE public.wrong_schema (v int);
+CREATE TABLE pg_temp.made_temp (v int);
+INSERT INTO made_temp VALUES (5);
+SELECT * FROM pg_temp.made_temp;
+-- DISCARD TEMP drops them all
+DISCARD TEMP;
+SELECT * FROM t_serial;
+SELECT * FROM t_preserve;
+SELECT * FROM made_temp;
+CREATE TEMP TABLE again (v int);
+DISCARD ALL;
+SELECT * FROM again;
+SELECT * FROM person;
+DROP TABLE person;
