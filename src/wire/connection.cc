@@ -964,17 +964,26 @@ void Connection::arm_client_watch() {
 // the fiber is parked in wait_for_message_or_notification (notify_waiting_). That function
 // flushes all output before it waits, so a cancelled wait never interrupts a write, and it
 // waits only for the first byte of a message, so no message is left half read. Both run on
-// this connection's thread: a notification taken before the wait began is sent before it.
+// this connection's thread. A notification that arrives while the fiber is busy (writing the
+// previous ones, or running a command) sets notify_pending_, which the wait checks before it
+// parks: the session wakes its connection only when its mailbox turns non-empty, so that
+// wake-up must not be lost.
 
 void Connection::send_notifications() {
+  notify_pending_ = false;
   for (const auto& n : session_->take_notifications())
     write_notification_response(out_, n.sender_pid, n.channel, n.payload);
 }
 
 void Connection::wait_for_message_or_notification() {
+  if (tls_) {
+    wait_tls_for_message_or_notification();
+    return;
+  }
   for (;;) {
     send_notifications();
-    flush();
+    flush();  // may park: a notification arriving meanwhile only sets notify_pending_
+    if (notify_pending_) continue;
     notify_woken_ = false;
     notify_waiting_ = true;
     try {
@@ -991,8 +1000,65 @@ void Connection::wait_for_message_or_notification() {
   }
 }
 
+// TLS: cancelling a read of the TLS stream is not safe (the stream may be between its own steps
+// and lose the cancel, or keep part of a record), and waiting on the raw socket would miss
+// bytes the stream has already read and buffered. So the read stays outstanding, and a
+// notification is written while it is (the TLS stream allows one read and one write at a
+// time); the read's result is taken once it completes. Its buffer is the tail of in_, which
+// nothing else touches meanwhile; an error while writing waits for the read to end before
+// the connection goes away.
+void Connection::wait_tls_for_message_or_notification() {
+  struct PendingRead {
+    std::shared_ptr<runtime::Event> ev;
+    boost::system::error_code ec;
+    size_t n = 0;
+    bool done = false;
+  };
+  compact_input();
+  if (in_.size() == in_end_) in_.resize(in_.size() + kInitialInput);
+  auto read = std::make_shared<PendingRead>();
+  tls_->async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                        [read](const boost::system::error_code& ec, size_t n) {
+                          read->ec = ec;
+                          read->n = n;
+                          read->done = true;
+                          if (read->ev) read->ev->complete(runtime::WakeReason::kSignalled);
+                        });
+  for (;;) {
+    try {
+      send_notifications();
+      flush();
+    } catch (...) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      while (!read->done) {
+        read->ev = runtime::Event::create();
+        read->ev->wait();
+      }
+      throw;
+    }
+    if (read->done) break;
+    if (notify_pending_) continue;
+    read->ev = runtime::Event::create();
+    notify_event_ = read->ev;
+    notify_waiting_ = true;
+    read->ev->wait();
+    notify_waiting_ = false;
+    notify_event_.reset();
+    if (read->done) break;
+  }
+  if (read->ec) throw_socket_failed();
+  in_end_ += read->n;
+}
+
 void Connection::notification_arrived() {
-  if (!notify_waiting_ || notify_woken_) return;
+  notify_pending_ = true;
+  if (!notify_waiting_) return;
+  if (notify_event_) {  // TLS
+    notify_event_->complete(runtime::WakeReason::kSignalled);
+    return;
+  }
+  if (notify_woken_) return;
   notify_woken_ = true;
   boost::system::error_code ignored;
   socket_.cancel(ignored);

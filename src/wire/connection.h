@@ -90,7 +90,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   // message while outside a transaction block, woken (on the connection's thread) to send
   // notifications at once, as PostgreSQL does for an idle session.
   void send_notifications();
-  void wait_for_message_or_notification();  // MAY SUSPEND
+  void wait_for_message_or_notification();      // MAY SUSPEND
+  void wait_tls_for_message_or_notification();  // its TLS form (MAY SUSPEND)
   void notification_arrived();
   void throw_socket_failed();  // Woken, the idle timeout's FATAL, or Lost
 
@@ -116,6 +117,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   bool idle_expired_ = false;    // the timeout fired: the pending socket wait was cancelled
   bool notify_waiting_ = false;  // idle outside a block: a notification may cancel the wait
   bool notify_woken_ = false;    // one did: the pending socket wait was cancelled
+  bool notify_pending_ = false;  // one arrived since the session's mailbox was last emptied
+  std::shared_ptr<runtime::Event> notify_event_;  // TLS: what a notification completes
 };
 
 }  // namespace hf::wire

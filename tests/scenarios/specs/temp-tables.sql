@@ -30,6 +30,8 @@ SELECT count(*) FROM t_delete;
 CREATE TEMP TABLE t_preserve (v int) ON COMMIT PRESERVE ROWS;
 INSERT INTO t_preserve VALUES (1);
 SELECT count(*) FROM t_preserve;
+SELECT relname, relpersistence FROM pg_class
+ WHERE relname IN ('t_preserve', 't_delete', 'person') AND relkind = 'r' ORDER BY 1;
 BEGIN;
 CREATE TEMP TABLE t_drop (v int) ON COMMIT DROP;
 INSERT INTO t_drop VALUES (1);
