@@ -1260,7 +1260,13 @@ class SessionImpl final : public Session,
   void apply_on_commit_actions(coord::Transaction& txn) {
     if (!services_.has_catalog()) return;
     catalog::Catalog& cat = services_.catalog();
-    for (const auto& t : cat.temp_tables(temp_namespace_)) {
+    // Looked up again only after DDL: a commit without temporary tables costs no catalog scan.
+    if (cat.version() != temp_tables_version_) {
+      temp_tables_version_ = cat.version();
+      temp_tables_ = cat.temp_tables(temp_namespace_);
+    }
+    const std::vector<catalog::TablePtr> tables = temp_tables_;
+    for (const auto& t : tables) {
       if (t->on_commit == catalog::Table::kDrop) {
         cat.drop_table(t->oid, &txn);
       } else if (t->on_commit == catalog::Table::kDeleteRows) {
@@ -1416,6 +1422,8 @@ class SessionImpl final : public Session,
   std::map<std::string, std::shared_ptr<Portal>> portals_;
   std::unique_ptr<SessionNotifications> notifications_;  // LISTEN/NOTIFY (listen_notify.h)
   uint64_t temp_namespace_ = 0;  // of this session's temporary tables (catalog/catalog.h)
+  std::vector<catalog::TablePtr> temp_tables_;  // as of catalog version temp_tables_version_
+  uint64_t temp_tables_version_ = 0;
 };
 
 }  // namespace

@@ -34,6 +34,8 @@ void notice(ExecContext& cx, const std::string& state, const std::string& msg) {
   cx.session.notice(e);
 }
 
+constexpr const char* kInvalidTableDefinition = "42P16";
+
 [[noreturn]] void fail(const char* state, const std::string& msg) {
   throw SqlError(state, msg);
 }
@@ -186,6 +188,11 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      if ((t.temp_namespace != 0) != (pt->temp_namespace != 0))
+        fail(kInvalidTableDefinition,
+             t.temp_namespace != 0
+                 ? "constraints on temporary tables may reference only temporary tables"
+                 : "constraints on permanent tables may reference only permanent tables");
       fk.ref_table = pt->oid;
       if (c->n_pk_attrs)
         fk.ref_columns = column_list(*pt, c->pk_attrs, c->n_pk_attrs);
@@ -316,8 +323,6 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
   (void)t;
   return col;
 }
-
-constexpr const char* kInvalidTableDefinition = "42P16";
 
 std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   // Forms whose columns come from elsewhere: their column definitions carry no type.

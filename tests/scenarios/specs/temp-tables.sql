@@ -49,6 +49,12 @@ CREATE TEMP TABLE public.wrong_schema (v int);
 CREATE TABLE pg_temp.made_temp (v int);
 INSERT INTO made_temp VALUES (5);
 SELECT * FROM pg_temp.made_temp;
+-- foreign keys may not mix temporary and permanent tables
+CREATE TEMP TABLE t_parent (id int PRIMARY KEY);
+CREATE TABLE perm_child (id int REFERENCES t_parent);
+CREATE TEMP TABLE t_child (id int REFERENCES person);
+CREATE TEMP TABLE t_child (id int REFERENCES t_parent);
+INSERT INTO t_child VALUES (1);
 -- DISCARD TEMP drops them all
 DISCARD TEMP;
 SELECT * FROM t_serial;
