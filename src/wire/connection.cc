@@ -111,7 +111,7 @@ void Connection::await_socket(asio::ip::tcp::socket::wait_type w) {
 // wait_for_message_or_notification), by the idle timeout, or because the socket is gone.
 void Connection::throw_socket_failed() {
   check_idle_expired();
-  if (notify_woken_) {
+  if (notify_woken_ && notify_waiting_) {
     notify_woken_ = false;
     throw Woken{};
   }
@@ -992,21 +992,22 @@ void Connection::wait_for_message_or_notification() {
       notify_waiting_ = false;
       continue;
     } catch (...) {
-      notify_waiting_ = false;
+      notify_waiting_ = notify_woken_ = false;
       throw;
     }
-    notify_waiting_ = false;
+    // A wake-up that came after the socket was already ready cancelled nothing: forget it, so
+    // that a later failure of this socket is not taken for one.
+    notify_waiting_ = notify_woken_ = false;
     return;
   }
 }
 
-// TLS: cancelling a read of the TLS stream is not safe (the stream may be between its own steps
-// and lose the cancel, or keep part of a record), and waiting on the raw socket would miss
-// bytes the stream has already read and buffered. So the read stays outstanding, and a
-// notification is written while it is (the TLS stream allows one read and one write at a
-// time); the read's result is taken once it completes. Its buffer is the tail of in_, which
-// nothing else touches meanwhile; an error while writing waits for the read to end before
-// the connection goes away.
+// TLS: asio does not promise that a TLS stream stays usable after one of its reads was
+// cancelled, and waiting on the raw socket instead would miss bytes the stream has already
+// read and buffered. So the read stays outstanding, and notifications are written while it is
+// (the TLS stream allows one read and one write at a time); the read's result is taken once
+// it completes. Its buffer is the tail of in_, which nothing else touches meanwhile; an error
+// while writing waits for the read to end before the connection goes away.
 void Connection::wait_tls_for_message_or_notification() {
   struct PendingRead {
     std::shared_ptr<runtime::Event> ev;
