@@ -484,6 +484,14 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     }
     return Datum(ok);
   }
+  if (n == "pg_table_is_visible" && !any_null()) {
+    // A table is visible when its name finds it: not another session's temporary table, nor a
+    // permanent table this session's temporary table of the same name shadows.
+    if (auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()))) {
+      auto found = cx.catalog.find_table(t->name, s.temp_namespace());
+      return Datum(found && found->oid == t->oid);
+    }
+  }
   if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);

@@ -9,6 +9,8 @@ INSERT INTO person VALUES (2, 'temporary', 7);
 SELECT * FROM person;
 SELECT * FROM public.person;
 SELECT * FROM pg_temp.person;
+SELECT relpersistence, pg_table_is_visible(oid) FROM pg_class
+ WHERE relname = 'person' AND relkind = 'r' ORDER BY 1;
 UPDATE person SET extra = 8;
 SELECT id, name, extra FROM person;
 CREATE TEMP TABLE person (id int);
