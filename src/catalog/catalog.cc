@@ -285,13 +285,16 @@ TablePtr Catalog::table_by_oid(Oid oid) const {
   return it == tables_.end() ? nullptr : it->second;
 }
 
-TablePtr Catalog::table_by_index_name(std::string_view n) const {
+TablePtr Catalog::table_by_index_name(std::string_view n, uint64_t temp_namespace) const {
   std::shared_lock lk(mu_);
+  TablePtr permanent;
   for (const auto& [oid, t] : tables_) {
-    if (t->pkey_name == n && !t->primary_key.empty()) return t;
-    if (t->find_index(n)) return t;
+    if (t->temp_namespace != 0 && t->temp_namespace != temp_namespace) continue;
+    if (!((t->pkey_name == n && !t->primary_key.empty()) || t->find_index(n))) continue;
+    if (t->temp_namespace != 0) return t;
+    permanent = t;
   }
-  return nullptr;
+  return permanent;
 }
 
 std::vector<TablePtr> Catalog::tables() const {
@@ -322,9 +325,12 @@ std::vector<Sequence> Catalog::sequences() const {
   return out;
 }
 
-bool Catalog::relation_exists(std::string_view name) const {
-  if (find_table(name) || table_by_index_name(name) || find_sequence(name)) return true;
-  return false;
+bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace) const {
+  if (find_sequence(name)) return true;
+  if (temp_namespace == 0) return find_table(name) || table_by_index_name(name);
+  if (find_temp_table(name, temp_namespace)) return true;
+  auto t = table_by_index_name(name, temp_namespace);
+  return t && t->temp_namespace == temp_namespace;
 }
 
 Oid Catalog::allocate_oid() {

@@ -35,8 +35,8 @@
 // session drops them when it ends (session/session.cc), and load() drops any that a crash or
 // a restart left behind, so a restarted server never shows them. What differs from
 // PostgreSQL: their rows go through the same storage as every table (not session-local
-// buffers), and the names of their indexes and sequences share one namespace with the
-// permanent ones (person_pkey1 when a permanent person_pkey exists).
+// buffers), and the names of their sequences (serial) share one namespace with the permanent
+// ones (t_id_seq1 when a permanent t_id_seq exists).
 //
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
@@ -189,13 +189,15 @@ class Catalog {
   // process (a restart drops every temporary table, so numbers may start again).
   uint64_t new_temp_namespace() { return next_temp_namespace_.fetch_add(1); }
   TablePtr table_by_oid(Oid oid) const;
-  TablePtr table_by_index_name(std::string_view index_name) const;
+  // The table with an index of that name, searched as find_table() searches.
+  TablePtr table_by_index_name(std::string_view index_name, uint64_t temp_namespace = 0) const;
   std::vector<TablePtr> tables() const;
   std::optional<Sequence> find_sequence(std::string_view name) const;
   std::optional<Sequence> sequence_by_oid(Oid oid) const;
   std::vector<Sequence> sequences() const;
-  // A permanent table, or any index or sequence, of that name.
-  bool relation_exists(std::string_view name) const;
+  // Whether a new table or index of that name would clash: in temp_namespace's schema (0: the
+  // permanent tables' schema), with a table or an index; sequences have one namespace.
+  bool relation_exists(std::string_view name, uint64_t temp_namespace = 0) const;
 
   // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
   // `owner`: the transaction whose rollback undoes the change (nullptr: never undone).

@@ -1189,7 +1189,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
           oid = tab->oid;
         else if (auto s = cat_.find_sequence(name))
           oid = s->oid;
-        else if (auto ti = cat_.table_by_index_name(name)) {
+        else if (auto ti = cat_.table_by_index_name(name, temp_ns_)) {
           oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
         } else
           fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);

@@ -54,10 +54,11 @@ std::vector<int> column_list(const catalog::Table& t, PgQuery__Node** keys, size
   return out;
 }
 
+// pending: the table the name is for (its schema: a temporary table's names are its session's).
 std::string unique_relation_name(ExecContext& cx, const std::string& base,
                                  const catalog::Table* pending = nullptr) {
   auto taken = [&](const std::string& n) {
-    if (cx.catalog.relation_exists(n)) return true;
+    if (cx.catalog.relation_exists(n, pending ? pending->temp_namespace : 0)) return true;
     if (pending) {
       if (pending->pkey_name == n) return true;
       for (const auto& i : pending->indexes)
@@ -351,8 +352,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     throw SqlError(std::move(e));
   }
   if (!temp) require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
-  if (temp ? cx.catalog.find_temp_table(name, cx.session.temp_namespace()) != nullptr
-           : cx.catalog.relation_exists(name)) {
+  if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
       return "CREATE TABLE";
@@ -541,7 +541,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
-        auto t = cx.catalog.table_by_index_name(name);
+        auto t = cx.catalog.table_by_index_name(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "index \"" + name + "\" does not exist, skipping");
@@ -689,7 +689,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   }
   if (s->idxname && *s->idxname) {
     idx.name = s->idxname;
-    if (cx.catalog.relation_exists(idx.name)) {
+    if (cx.catalog.relation_exists(idx.name, t.temp_namespace)) {
       if (s->if_not_exists) {
         notice(cx, sqlstate::kDuplicateTable,
                "relation \"" + idx.name + "\" already exists, skipping");
@@ -698,8 +698,9 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
       fail(sqlstate::kDuplicateTable, "relation \"" + idx.name + "\" already exists");
     }
   } else {
-    idx.name = unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"));
-    if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx");
+    idx.name =
+        unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"), &t);
+    if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx", &t);
   }
   apply_storage_parameters(s->options, s->n_options, t, idx.columns, "index key", true,
                            &idx.partition_columns);
