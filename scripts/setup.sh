@@ -7,11 +7,13 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format git
   libpg-query-dev libprotobuf-c-dev librocksdb-dev libpcre2-dev
+  libprotobuf-dev protobuf-compiler  # the partition RPC messages (src/partition_rpc)
   libboost-dev libboost-context-dev libasio-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 postgresql-client-15
   libssl-dev openssl libidn-dev libcctz-dev tzdata
+  libraft-dev libuv1-dev  # replication: canonical's C Raft 0.15 and its libuv backend
   gnuplot-nox bc python3 procps util-linux
   clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )

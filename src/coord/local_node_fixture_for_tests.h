@@ -27,8 +27,14 @@ class LocalNodeFixture : public ::testing::Test {
                .string();
     std::filesystem::remove_all(dir_);
     node_ = partition::open_local_node(dir_, 8);
+    use_partitions(node_->partitions());
+  }
+  // (Re)builds the transaction manager over `parts` (the node's partitions, or wrappers of
+  // them, or remote ones) and attaches it to the node as the server does.
+  void use_partitions(std::vector<partition_api::Partition*> parts) {
+    txns_.reset();
     auto c = node_->clock();
-    txns_ = make_txn_manager(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
+    txns_ = make_txn_manager(std::move(parts), {c.start_ts, c.first_txn_id, c.last_txn_id});
     node_->attach(
         &txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); },
         &txns_->ssi_sink());

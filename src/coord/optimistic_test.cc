@@ -238,12 +238,7 @@ TEST_F(OptimisticTest, PessimisticWriterWaitsForAnOptimisticCommitInProgress) { 
     wrappers.push_back(std::make_unique<PausingPartition>(p));
     parts.push_back(wrappers.back().get());
   }
-  txns_.reset();
-  auto c = node_->clock();
-  txns_ = make_txn_manager(parts, {c.start_ts, c.first_txn_id, c.last_txn_id});
-  node_->attach(
-      &txns_->status_oracle(), [m = txns_.get()] { return m->oldest_snapshot(); },
-      &txns_->ssi_sink());
+  use_partitions(parts);
   put("k", "v0");
   PausingPartition& kp = *wrappers[txns_->route("k")];
 

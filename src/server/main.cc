@@ -30,6 +30,8 @@
 #include "coord/txn_manager.h"
 #include "locksvc/lock_service.h"
 #include "partition/local_node.h"
+#include "partition_rpc/partition_server.h"
+#include "partition_rpc/remote_partition.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
 #include "sql/engine.h"
@@ -119,6 +121,16 @@ int main(int argc, char** argv) {
                  "memory one statement may hold in hash tables and materialised rows before it "
                  "fails with 53200 (sorts spill to disk past work_mem instead); kB, MB, GB")
       ->capture_default_str();
+  // The cluster port (issue 12): where this node serves its partitions to coordinators.
+  std::string cluster_listen;
+  bool partition_rpc = false;
+  app.add_option("--cluster-listen", cluster_listen,
+                 "HOST:PORT where this node serves its partitions to other nodes' coordinators "
+                 "(partition RPC; PORT 0: any free port)");
+  app.add_flag("--partition-rpc", partition_rpc,
+               "this node's coordinator reaches its own partitions through the cluster port, "
+               "as it reaches another node's (tests the network seam; implies --cluster-listen "
+               "127.0.0.1:0 when none is given)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off")
       ->capture_default_str();
   std::string hba_file, ssl_cert, ssl_key, ssl_ca;
@@ -159,11 +171,41 @@ int main(int argc, char** argv) {
   try {
     auto rules = load_rules(hba_file, listen);  // before anything starts: it may refuse
     hf::runtime::Runtime runtime(threads);
+    // Started before recovery: the partition server serves calls in the runtime's fibers.
+    runtime.start();
 
     auto node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
     auto clock = node->clock();
+    // The coordinator's partitions: the local ones, or (--partition-rpc) the same ones
+    // reached through this node's own partition server.
+    std::vector<hf::partition_api::Partition*> coordinator_partitions = node->partitions();
+    std::unique_ptr<hf::partition_rpc::PartitionServer> partition_server;
+    std::shared_ptr<hf::partition_rpc::PartitionChannel> self_channel;
+    std::vector<std::unique_ptr<hf::partition_api::Partition>> remote_partitions;
+    if (partition_rpc && cluster_listen.empty()) cluster_listen = "127.0.0.1:0";
+    if (!cluster_listen.empty()) {
+      auto colon = cluster_listen.rfind(':');
+      if (colon == std::string::npos) {
+        throw std::runtime_error("--cluster-listen: \"" + cluster_listen + "\" is not HOST:PORT");
+      }
+      std::string host = cluster_listen.substr(0, colon);
+      int cport = std::stoi(cluster_listen.substr(colon + 1));
+      if (host.empty() || cport < 0 || cport > 65535) {
+        throw std::runtime_error("--cluster-listen: \"" + cluster_listen + "\" is not HOST:PORT");
+      }
+      partition_server = std::make_unique<hf::partition_rpc::PartitionServer>(node->partitions());
+      uint16_t bound_cluster = partition_server->start(host, static_cast<uint16_t>(cport));
+      spdlog::info("serving {} partitions on {}:{}", node->partition_count(), host, bound_cluster);
+      if (partition_rpc) {
+        self_channel = hf::partition_rpc::PartitionChannel::connect(host, bound_cluster);
+        remote_partitions = self_channel->partitions();
+        coordinator_partitions.clear();
+        for (auto& p : remote_partitions) coordinator_partitions.push_back(p.get());
+        spdlog::info("the coordinator reaches its partitions through {}", self_channel->address());
+      }
+    }
     auto txns = hf::coord::make_txn_manager(
-        node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
+        coordinator_partitions, {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
     node->attach(
         &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
         &txns->ssi_sink());
@@ -202,7 +244,6 @@ int main(int argc, char** argv) {
     wire_options.ssl_ca_file = ssl_ca;
     hf::wire::WireServer server(runtime, services, wire_options);
     uint16_t bound = server.listen(listen, port);
-    runtime.start();
     server.start();
     lock_service.start_expiry();
     spdlog::info("holdfast listening on {}:{} ({} threads, max {} connections)", listen, bound,
@@ -233,6 +274,14 @@ int main(int argc, char** argv) {
 
     server.stop();
     lock_service.stop_expiry();
+    if (self_channel) {
+      std::string counts;
+      for (const auto& [kind, n] : self_channel->call_counts()) {
+        counts += (counts.empty() ? "" : ", ") + kind + " " + std::to_string(n);
+      }
+      spdlog::info("partition rpc calls: {}", counts.empty() ? "none" : counts);
+    }
+    if (partition_server) partition_server->stop();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {

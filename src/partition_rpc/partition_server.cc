@@ -1,0 +1,475 @@
+// partition_rpc/partition_server.cc — see partition_server.h.
+#include "partition_rpc/partition_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <map>
+
+#include "common/error.h"
+#include "partition_rpc/convert.h"
+#include "partition_rpc/frame_connection.h"
+
+namespace hf::partition_rpc {
+
+namespace {
+
+// Sends a waiting call's progress to its caller (S4).
+class ProgressForwarder : public api::LockWaitObserver {
+ public:
+  ProgressForwarder(std::shared_ptr<FrameConnection> conn, uint64_t call_id)
+      : conn_(std::move(conn)), call_id_(call_id) {}
+  void wait_started(api::LockKind kind, bool first_in_queue) override {
+    pb::Frame f;
+    f.set_call_id(call_id_);
+    auto* p = f.mutable_progress();
+    p->set_started(true);
+    p->set_kind(static_cast<uint32_t>(kind));
+    p->set_first_in_queue(first_in_queue);
+    conn_->send(f);
+  }
+  void wait_ended() override {
+    pb::Frame f;
+    f.set_call_id(call_id_);
+    f.mutable_progress()->set_started(false);
+    conn_->send(f);
+  }
+
+ private:
+  std::shared_ptr<FrameConnection> conn_;
+  uint64_t call_id_;
+};
+
+// One batch of a scan (partition.proto, Scan).
+void scan_batch(api::Partition& p, const pb::Scan& m, pb::ScanBatch* out) {
+  api::ScanRequest req;
+  req.space = from_pb(m.space());
+  req.start = m.start();
+  req.end = m.end();
+  req.view = from_pb(m.view());
+  req.reverse = m.reverse();
+  req.limit = m.limit();
+  auto cursor = p.scan(req);
+  uint32_t max_rows = std::max<uint32_t>(m.max_rows(), 1);
+  uint64_t bytes = 0;
+  for (;;) {
+    if (static_cast<uint32_t>(out->rows_size()) >= max_rows || bytes >= m.max_bytes()) return;
+    auto row = cursor->next();
+    if (!row) break;
+    bytes += row->key.size() + row->value.size();
+    to_pb(*row, out->add_rows());
+  }
+  out->set_done(true);
+}
+
+// Runs one request against the partition it names. MAY SUSPEND.
+pb::Response execute(const std::vector<api::Partition*>& partitions, const pb::Request& q,
+                     runtime::CancelToken* cancel, api::LockWaitObserver* observer) {
+  pb::Response r;
+  if (q.call_case() == pb::Request::kDescribe) {
+    auto* d = r.mutable_description();
+    for (auto* p : partitions) {
+      d->add_partitions(p->id());
+      d->add_commit_groups(p->commit_group());
+    }
+    return r;
+  }
+  if (q.partition() >= partitions.size()) {
+    throw ProtocolError(fmt::format("partition RPC: no partition {} on this node", q.partition()));
+  }
+  api::Partition& p = *partitions[q.partition()];
+  auto now = runtime::Clock::now();
+  switch (q.call_case()) {
+    case pb::Request::kGet: {
+      auto row = p.get(from_pb(q.get().space()), q.get().key(), from_pb(q.get().view()));
+      auto* out = r.mutable_row();
+      if (row) to_pb(*row, out->mutable_row());
+      break;
+    }
+    case pb::Request::kScan:
+      scan_batch(p, q.scan(), r.mutable_scan_batch());
+      break;
+    case pb::Request::kLatest:
+      to_pb(p.latest(from_pb(q.latest().space()), q.latest().key(), q.latest().own()),
+            r.mutable_latest());
+      break;
+    case pb::Request::kLock:
+      to_pb(p.lock(from_pb(q.lock(), now, cancel, observer)), r.mutable_lock());
+      break;
+    case pb::Request::kLockBatch: {
+      std::vector<api::LockRequest> reqs;
+      for (const auto& m : q.lock_batch().requests())
+        reqs.push_back(from_pb(m, now, nullptr, nullptr));
+      auto* out = r.mutable_locks();
+      for (const auto& x : p.lock_batch(reqs)) to_pb(x, out->add_results());
+      break;
+    }
+    case pb::Request::kUnlockBatch: {
+      std::vector<api::LockRequest> reqs;
+      for (const auto& m : q.unlock_batch().requests())
+        reqs.push_back(from_pb(m, now, nullptr, nullptr));
+      p.unlock_batch(reqs);
+      r.mutable_done();
+      break;
+    }
+    case pb::Request::kWrite: {
+      const auto& m = q.write();
+      std::optional<std::string> value;
+      if (m.has_value()) value = m.value();
+      p.write(m.txn(), m.sub(), m.cid(), from_pb(m.space()), m.key(), value, m.publish(),
+              m.new_key(), m.unlocked());
+      r.mutable_done();
+      break;
+    }
+    case pb::Request::kRollbackSubtransactions:
+      p.rollback_subtransactions(q.rollback_subtransactions().txn(),
+                                 q.rollback_subtransactions().first_aborted());
+      r.mutable_done();
+      break;
+    case pb::Request::kPrepare:
+      p.prepare(q.prepare().txn());
+      r.mutable_done();
+      break;
+    case pb::Request::kWriteCommitRecord: {
+      const auto& m = q.write_commit_record();
+      p.write_commit_record(m.txn(), {m.participants().begin(), m.participants().end()});
+      r.mutable_done();
+      break;
+    }
+    case pb::Request::kCommit:
+      p.commit(q.commit().txn(), q.commit().commit_ts());
+      r.mutable_done();
+      break;
+    case pb::Request::kAbort:
+      p.abort(q.abort().txn());
+      r.mutable_done();
+      break;
+    case pb::Request::kCommitOnePhase: {
+      const auto& m = q.commit_one_phase();
+      p.commit_one_phase(m.txn(), m.commit_ts(), {m.with().begin(), m.with().end()});
+      r.mutable_done();
+      break;
+    }
+    case pb::Request::kLockObject:
+      to_pb(p.lock_object(from_pb(q.lock_object(), now, cancel, observer)),
+            r.mutable_object_lock());
+      break;
+    case pb::Request::kUnlockObject: {
+      const auto& m = q.unlock_object();
+      bool dropped = p.unlock_object(from_pb(m.tag()), m.owner(),
+                                     static_cast<uint8_t>(std::min<uint32_t>(m.mode(), 0xff)));
+      r.mutable_unlocked()->set_value(dropped);
+      break;
+    }
+    case pb::Request::kReleaseOwner:
+      p.release_owner(q.release_owner().owner());
+      r.mutable_done();
+      break;
+    case pb::Request::kLockView: {
+      auto* out = r.mutable_lock_view();
+      for (const auto& e : p.lock_view()) to_pb(e, runtime::Clock::now(), out->add_entries());
+      break;
+    }
+    case pb::Request::kBlockers: {
+      auto* out = r.mutable_blockers();
+      for (const auto& b : p.blockers(q.blockers().owner())) to_pb(b, out->add_blockers());
+      break;
+    }
+    case pb::Request::kSireadHolders: {
+      const auto& m = q.siread_holders();
+      auto* out = r.mutable_txns();
+      for (auto t : p.siread_holders(from_pb(m.space()), m.key(), m.writer(), m.replaces())) {
+        out->add_txns(t);
+      }
+      break;
+    }
+    case pb::Request::kReleaseSiread:
+      p.release_siread(q.release_siread().txn());
+      r.mutable_done();
+      break;
+    case pb::Request::kDescribe:
+    case pb::Request::CALL_NOT_SET:
+      throw ProtocolError("partition RPC: a request without a call");
+  }
+  return r;
+}
+
+// Calls that never suspend and do no synced write run on the io thread as they arrive: a
+// fiber and two thread hops would cost more than the call (a read, a batch of lock grants).
+// The rest (a lock that may wait, the commit protocol's durable writes) get a fiber each.
+bool runs_inline(const pb::Request& q) {
+  switch (q.call_case()) {
+    case pb::Request::kGet:
+    case pb::Request::kScan:
+    case pb::Request::kLatest:
+    case pb::Request::kLockBatch:
+    case pb::Request::kUnlockBatch:
+    case pb::Request::kUnlockObject:
+    case pb::Request::kReleaseOwner:
+    case pb::Request::kLockView:
+    case pb::Request::kBlockers:
+    case pb::Request::kSireadHolders:
+    case pb::Request::kReleaseSiread:
+    case pb::Request::kDescribe:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The transaction a request acts for (0: none), for the failures of pipelined writes.
+uint64_t txn_of(const pb::Request& q) {
+  switch (q.call_case()) {
+    case pb::Request::kGet:
+      return q.get().view().txn();
+    case pb::Request::kScan:
+      return q.scan().view().txn();
+    case pb::Request::kLatest:
+      return q.latest().own();
+    case pb::Request::kLock:
+      return q.lock().txn();
+    case pb::Request::kLockBatch:
+      return q.lock_batch().requests().empty() ? 0 : q.lock_batch().requests(0).txn();
+    case pb::Request::kUnlockBatch:
+      return q.unlock_batch().requests().empty() ? 0 : q.unlock_batch().requests(0).txn();
+    case pb::Request::kWrite:
+      return q.write().txn();
+    case pb::Request::kRollbackSubtransactions:
+      return q.rollback_subtransactions().txn();
+    case pb::Request::kPrepare:
+      return q.prepare().txn();
+    case pb::Request::kWriteCommitRecord:
+      return q.write_commit_record().txn();
+    case pb::Request::kCommit:
+      return q.commit().txn();
+    case pb::Request::kAbort:
+      return q.abort().txn();
+    case pb::Request::kCommitOnePhase:
+      return q.commit_one_phase().txn();
+    case pb::Request::kLockObject:
+      return q.lock_object().owner();
+    case pb::Request::kSireadHolders:
+      return q.siread_holders().writer();
+    default:
+      return 0;
+  }
+}
+
+void set_error(pb::Response* r, const Error& e) {
+  auto* out = r->mutable_error();
+  out->set_sqlstate(e.sqlstate);
+  out->set_message(e.message);
+  out->set_detail(e.detail);
+  out->set_hint(e.hint);
+}
+
+}  // namespace
+
+// One accepted connection: its calls in flight, each with its own cancel token.
+class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
+ public:
+  ServedConnection(std::shared_ptr<FrameConnection> conn,
+                   const std::vector<api::Partition*>& partitions)
+      : conn_(std::move(conn)), partitions_(partitions) {}
+
+  // On the connection's io thread, in arrival order.
+  void on_frame(pb::Frame&& frame) {
+    if (frame.has_cancel()) {
+      std::lock_guard g(mu_);
+      auto it = running_.find(frame.call_id());
+      if (it != running_.end()) {
+        it->second->request(
+            static_cast<runtime::CancelToken::Kind>(std::clamp(frame.cancel().kind(), 1, 3)));
+      }
+      return;
+    }
+    if (!frame.has_request()) return;  // answers and progress only travel the other way
+    const pb::Request& q = frame.request();
+    if (settle_failed_write(frame.call_id(), q)) return;
+    if (q.pipelined()) return run_pipelined_write(frame.call_id(), q);
+    if (runs_inline(q)) return serve(frame.call_id(), q, nullptr);
+    if (q.call_case() == pb::Request::kLock && lock_at_once(frame.call_id(), q)) return;
+    auto token = std::make_shared<runtime::CancelToken>();
+    {
+      std::lock_guard g(mu_);
+      if (closed_) return;
+      running_[frame.call_id()] = token;
+    }
+    auto request = std::make_shared<pb::Frame>(std::move(frame));
+    runtime::Fiber::spawn(runtime::Runtime::instance()->next_context(),
+                          [self = shared_from_this(), request, token] {
+                            self->serve(request->call_id(), request->request(), token.get());
+                          });
+  }
+
+  void on_close() {
+    std::lock_guard g(mu_);
+    closed_ = true;
+    for (auto& [id, token] : running_) token->request(runtime::CancelToken::kTerminate);  // S3
+  }
+
+  void close() { conn_->close(); }
+
+ private:
+  // A transaction whose pipelined write failed: what failed, and in which subtransaction.
+  struct FailedWrite {
+    Error error;
+    uint32_t sub = 0;
+  };
+
+  // A pipelined write runs here, now, so every later request of the connection sees it; it is
+  // answered only when it fails (partition.proto, Request.pipelined). Writes never suspend.
+  void run_pipelined_write(uint64_t call_id, const pb::Request& q) {
+    if (q.call_case() != pb::Request::kWrite) {
+      return answer_error(
+          call_id, Error{sqlstate::kInternalError, "partition RPC: only a write may be pipelined"});
+    }
+    try {
+      execute(partitions_, q, nullptr, nullptr);
+    } catch (const SqlError& e) {
+      failed_writes_[q.write().txn()] = FailedWrite{e.error(), q.write().sub()};
+      answer_error(call_id, e.error());
+    } catch (const std::exception& e) {
+      Error err{sqlstate::kInternalError, e.what()};
+      failed_writes_[q.write().txn()] = FailedWrite{err, q.write().sub()};
+      answer_error(call_id, err);
+    }
+  }
+
+  // A request of a transaction whose pipelined write failed gets that failure as its answer
+  // (true: answered). abort() and a rollback past the failed write's subtransaction clear it
+  // and run as usual.
+  bool settle_failed_write(uint64_t call_id, const pb::Request& q) {
+    if (failed_writes_.empty()) return false;
+    uint64_t txn = txn_of(q);
+    auto it = txn ? failed_writes_.find(txn) : failed_writes_.end();
+    if (it == failed_writes_.end()) return false;
+    if (q.call_case() == pb::Request::kAbort ||
+        (q.call_case() == pb::Request::kRollbackSubtransactions &&
+         q.rollback_subtransactions().first_aborted() <= it->second.sub && it->second.sub != 0)) {
+      failed_writes_.erase(it);
+      return false;
+    }
+    answer_error(call_id, it->second.error);
+    return true;
+  }
+
+  // A row lock that needs no wait is answered here, as lock_batch answers it (the same answer
+  // lock() gives without waiting); one that must wait goes to a fiber (false).
+  bool lock_at_once(uint64_t call_id, const pb::Request& q) {
+    if (q.partition() >= partitions_.size()) return false;
+    pb::Frame answer;
+    answer.set_call_id(call_id);
+    try {
+      auto results = partitions_[q.partition()]->lock_batch(
+          {from_pb(q.lock(), runtime::Clock::now(), nullptr, nullptr)});
+      if (results.empty()) return false;
+      to_pb(results.front(), answer.mutable_response()->mutable_lock());
+    } catch (const SqlError& e) {
+      set_error(answer.mutable_response(), e.error());
+    } catch (const std::exception& e) {
+      set_error(answer.mutable_response(), Error{sqlstate::kInternalError, e.what()});
+    }
+    conn_->send(answer);
+    return true;
+  }
+
+  void answer_error(uint64_t call_id, const Error& e) {
+    pb::Frame answer;
+    answer.set_call_id(call_id);
+    set_error(answer.mutable_response(), e);
+    conn_->send(answer);
+  }
+
+  void serve(uint64_t call_id, const pb::Request& q, runtime::CancelToken* cancel) {
+    pb::Frame answer;
+    answer.set_call_id(call_id);
+    ProgressForwarder observer(conn_, call_id);
+    try {
+      *answer.mutable_response() = execute(partitions_, q, cancel, &observer);
+    } catch (const SqlError& e) {
+      set_error(answer.mutable_response(), e.error());
+    } catch (const std::exception& e) {
+      set_error(answer.mutable_response(), Error{sqlstate::kInternalError, e.what()});
+    }
+    {
+      std::lock_guard g(mu_);
+      running_.erase(call_id);
+    }
+    conn_->send(answer);
+  }
+
+  std::shared_ptr<FrameConnection> conn_;
+  const std::vector<api::Partition*>& partitions_;
+  std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<runtime::CancelToken>> running_;
+  bool closed_ = false;
+  std::map<uint64_t, FailedWrite> failed_writes_;  // by transaction; io thread only
+};
+
+PartitionServer::PartitionServer(std::vector<api::Partition*> partitions)
+    : partitions_(std::move(partitions)) {}
+
+PartitionServer::~PartitionServer() {
+  stop();
+}
+
+uint16_t PartitionServer::start(const std::string& host, uint16_t port) {
+  namespace ip = boost::asio::ip;
+  ip::tcp::endpoint ep(ip::make_address(host), port);
+  acceptor_ = std::make_unique<ip::tcp::acceptor>(io_);
+  acceptor_->open(ep.protocol());
+  acceptor_->set_option(ip::tcp::acceptor::reuse_address(true));
+  acceptor_->bind(ep);
+  acceptor_->listen();
+  uint16_t bound = acceptor_->local_endpoint().port();
+  accept_next();
+  io_thread_ = std::thread([this] {
+    auto guard = boost::asio::make_work_guard(io_);
+    io_.run();
+  });
+  return bound;
+}
+
+void PartitionServer::accept_next() {
+  acceptor_->async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket s) {
+    if (ec) {
+      if (ec != boost::asio::error::operation_aborted) {
+        spdlog::warn("partition server: accept failed: {}", ec.message());
+      }
+      return;
+    }
+    auto conn = std::make_shared<FrameConnection>(std::move(s));
+    auto served = std::make_shared<ServedConnection>(conn, partitions_);
+    {
+      std::lock_guard g(mu_);
+      connections_.insert(served);
+    }
+    conn->start([served](pb::Frame&& f) { served->on_frame(std::move(f)); },
+                [this, served](const std::string& why) {
+                  served->on_close();
+                  std::lock_guard g(mu_);
+                  connections_.erase(served);
+                });
+    accept_next();
+  });
+}
+
+void PartitionServer::stop() {
+  if (!io_thread_.joinable()) return;
+  boost::asio::post(io_, [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    std::lock_guard g(mu_);
+    for (const auto& c : connections_) c->close();
+  });
+  // Let the connections' close handlers run, then stop the loop.
+  boost::asio::post(io_, [this] { boost::asio::post(io_, [this] { io_.stop(); }); });
+  io_thread_.join();
+  std::lock_guard g(mu_);
+  connections_.clear();
+}
+
+}  // namespace hf::partition_rpc

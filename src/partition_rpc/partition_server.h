@@ -1,0 +1,61 @@
+// partition_rpc/partition_server.h — serves a node's partitions to other nodes' coordinators
+// (and, with --partition-rpc, to this node's own) over the cluster port.
+//
+// Owns the listening socket, the accepted connections and one io thread for their bytes.
+// Every request runs in a fiber of its own on the process's runtime (runtime::Runtime), so a
+// call that waits for a lock or a group commit parks that fiber only, and the connection keeps
+// serving other calls meanwhile: one connection carries the calls of all of a node's sessions.
+//
+// Promises:
+//  - S1 Every request gets exactly one answer (the partition method's result, or the SqlError
+//    it threw as an Error; anything else it threw as XX000), unless the connection is gone.
+//  - S2 A Cancel frame for a call still running requests cancellation of that call's own
+//    CancelToken with the kind sent (the call returns as a cancelled local call would).
+//  - S3 A connection that ends cancels (kTerminate) every call of it still running: no lock
+//    wait outlives the coordinator connection that asked for it.
+//  - S4 A waiting call with `observed` sends WaitProgress frames before its answer.
+// The partitions must outlive the server. REQUIRES: runtime::Runtime::instance() exists and
+// runs (requests are served by its executors).
+// Thread safety: start() and stop() from one thread; the rest is internal.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "partition_api/partition.h"
+
+namespace hf::partition_rpc {
+
+class ServedConnection;
+
+class PartitionServer {
+ public:
+  // partitions[i]->id() must be i.
+  explicit PartitionServer(std::vector<partition_api::Partition*> partitions);
+  ~PartitionServer();
+
+  // Listens on host:port (0: any free port) and starts serving. Returns the port.
+  // Throws std::runtime_error when it cannot listen.
+  uint16_t start(const std::string& host, uint16_t port);
+  // Closes the listener and every connection; waits for the io thread. Calls still running
+  // in fibers finish on their own (their answers are dropped).
+  void stop();
+
+ private:
+  void accept_next();
+
+  std::vector<partition_api::Partition*> partitions_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::thread io_thread_;
+  std::mutex mu_;
+  std::set<std::shared_ptr<ServedConnection>> connections_;
+};
+
+}  // namespace hf::partition_rpc

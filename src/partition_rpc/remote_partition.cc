@@ -1,0 +1,505 @@
+// partition_rpc/remote_partition.cc — see remote_partition.h.
+#include "partition_rpc/remote_partition.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <deque>
+
+#include "common/error.h"
+#include "partition_rpc/convert.h"
+
+namespace hf::partition_rpc {
+
+namespace {
+constexpr const char* kConnectionFailure = "08006";
+constexpr const char* kConnectionRefused = "08001";
+
+// Rows per scan batch: small first (most scans of a statement stop early: LIMIT, EXISTS, a
+// unique key), then growing to amortise the round trip.
+constexpr uint32_t kFirstScanBatch = 64;
+constexpr uint32_t kMaxScanBatch = 4096;
+constexpr uint64_t kScanBatchBytes = 1 << 20;
+}  // namespace
+
+// One call in flight: the frames that arrived for it (wait progress, then the answer) and how
+// its caller waits for them.
+struct PartitionChannel::PendingCall {
+  std::mutex mu;
+  std::deque<pb::Frame> inbox;
+  std::shared_ptr<runtime::Event> event;  // a parked fiber's, while inbox is empty
+  std::condition_variable cv;             // a plain thread waits here
+
+  void deliver(pb::Frame&& frame) {
+    std::shared_ptr<runtime::Event> wake;
+    {
+      std::lock_guard g(mu);
+      inbox.push_back(std::move(frame));
+      wake = std::move(event);
+    }
+    if (wake) wake->complete(runtime::WakeReason::kSignalled);
+    cv.notify_all();
+  }
+};
+
+std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& host,
+                                                            uint16_t port) {
+  std::shared_ptr<PartitionChannel> ch(new PartitionChannel());
+  ch->address_ = host + ":" + std::to_string(port);
+  boost::asio::ip::tcp::socket socket(ch->io_);
+  try {
+    boost::asio::ip::tcp::resolver resolver(ch->io_);
+    boost::asio::connect(socket, resolver.resolve(host, std::to_string(port)));
+  } catch (const boost::system::system_error& e) {
+    throw SqlError(kConnectionRefused, fmt::format("could not connect to partition server {}: {}",
+                                                   ch->address_, e.code().message()));
+  }
+  ch->connection_ = std::make_shared<FrameConnection>(std::move(socket));
+  // The handlers run on the io thread, which the destructor joins before anything they use
+  // goes away: a plain pointer (a strong one could make the io thread run the destructor).
+  PartitionChannel* c = ch.get();
+  ch->connection_->start([c](pb::Frame&& f) { c->on_frame(std::move(f)); },
+                         [c](const std::string& why) { c->on_close(why); });
+  ch->io_thread_ = std::thread([c] {
+    auto guard = boost::asio::make_work_guard(c->io_);
+    c->io_.run();
+  });
+  return ch;
+}
+
+PartitionChannel::~PartitionChannel() {
+  connection_->close();
+  io_.stop();
+  if (io_thread_.joinable()) io_thread_.join();
+}
+
+void PartitionChannel::on_frame(pb::Frame&& frame) {
+  std::shared_ptr<PendingCall> call;
+  {
+    std::lock_guard g(mu_);
+    auto it = pending_.find(frame.call_id());
+    if (it == pending_.end()) return;  // an answer to a call nobody waits for any more
+    call = it->second;
+  }
+  call->deliver(std::move(frame));
+}
+
+void PartitionChannel::on_close(const std::string& why) {
+  std::map<uint64_t, std::shared_ptr<PendingCall>> failed;
+  {
+    std::lock_guard g(mu_);
+    lost_ = why.empty() ? "closed" : why;
+    failed.swap(pending_);
+  }
+  for (auto& [id, call] : failed) {
+    pb::Frame f;
+    f.set_call_id(id);
+    auto* e = f.mutable_response()->mutable_error();
+    e->set_sqlstate(kConnectionFailure);
+    e->set_message(fmt::format("connection to partition server {} lost: {}", address_, why));
+    call->deliver(std::move(f));
+  }
+}
+
+void PartitionChannel::count(const pb::Request& request) {
+  auto kind = static_cast<size_t>(request.call_case());
+  if (kind < calls_by_kind_.size()) calls_by_kind_[kind].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::map<std::string, uint64_t> PartitionChannel::call_counts() const {
+  std::map<std::string, uint64_t> out;
+  const auto* oneof = pb::Request::descriptor()->FindOneofByName("call");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    auto kind = static_cast<size_t>(field->number());
+    uint64_t n = kind < calls_by_kind_.size() ? calls_by_kind_[kind].load() : 0;
+    if (n) out[field->name()] = n;
+  }
+  return out;
+}
+
+pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* cancel,
+                                    api::LockWaitObserver* observer) {
+  count(request);
+  auto pending = std::make_shared<PendingCall>();
+  uint64_t id;
+  {
+    std::lock_guard g(mu_);
+    if (!lost_.empty()) {
+      throw SqlError(kConnectionFailure,
+                     fmt::format("connection to partition server {} lost: {}", address_, lost_));
+    }
+    id = next_call_id_++;
+    pending_.emplace(id, pending);
+  }
+  pb::Frame out;
+  out.set_call_id(id);
+  *out.mutable_request() = std::move(request);
+  connection_->send(out);
+
+  bool cancel_sent = false;
+  runtime::Fiber* fiber = runtime::Fiber::current();
+  for (;;) {
+    pb::Frame in;
+    if (fiber) {
+      std::shared_ptr<runtime::Event> ev;
+      {
+        std::lock_guard g(pending->mu);
+        if (pending->inbox.empty()) pending->event = ev = runtime::Event::create();
+      }
+      if (ev) {
+        bool watch_cancel = cancel && !cancel_sent;
+        if (watch_cancel) cancel->attach(ev);
+        auto reason = ev->wait();
+        if (watch_cancel) cancel->detach();
+        if (reason == runtime::WakeReason::kCancelled) {
+          // Tell the partition's node; its answer (kCancelled, or what came first) follows.
+          cancel_sent = true;
+          pb::Frame c;
+          c.set_call_id(id);
+          c.mutable_cancel()->set_kind(static_cast<int32_t>(cancel->pending()));
+          connection_->send(c);
+        }
+        std::lock_guard g(pending->mu);
+        pending->event.reset();
+        if (pending->inbox.empty()) continue;
+      }
+    } else {
+      std::unique_lock g(pending->mu);
+      pending->cv.wait(g, [&] { return !pending->inbox.empty(); });
+    }
+    {
+      std::lock_guard g(pending->mu);
+      in = std::move(pending->inbox.front());
+      pending->inbox.pop_front();
+    }
+    if (in.has_progress()) {
+      if (observer) {
+        const auto& p = in.progress();
+        if (p.started()) {
+          observer->wait_started(static_cast<api::LockKind>(p.kind()), p.first_in_queue());
+        } else {
+          observer->wait_ended();
+        }
+      }
+      continue;
+    }
+    {
+      std::lock_guard g(mu_);
+      pending_.erase(id);
+    }
+    return std::move(*in.mutable_response());
+  }
+}
+
+void PartitionChannel::send_pipelined(pb::Request request) {
+  pb::Frame out;
+  {
+    std::lock_guard g(mu_);
+    if (!lost_.empty()) {
+      throw SqlError(kConnectionFailure,
+                     fmt::format("connection to partition server {} lost: {}", address_, lost_));
+    }
+    out.set_call_id(next_call_id_++);
+  }
+  request.set_pipelined(true);
+  count(request);
+  *out.mutable_request() = std::move(request);
+  connection_->send(out);
+}
+
+namespace {
+
+// Throws the partition's error; otherwise checks that the answer is the expected kind.
+void check(const pb::Response& r, pb::Response::ResultCase expected) {
+  if (r.has_error()) {
+    const auto& e = r.error();
+    throw SqlError(e.sqlstate(), e.message(), e.detail(), e.hint());
+  }
+  if (r.result_case() != expected) {
+    throw SqlError(sqlstate::kInternalError,
+                   fmt::format("partition RPC: answer of kind {} where {} was expected",
+                               static_cast<int>(r.result_case()), static_cast<int>(expected)));
+  }
+}
+
+class RemotePartition;
+
+// Rows of a remote scan, fetched a batch at a time (remote_partition.h P5).
+class RemoteCursor : public api::RowCursor {
+ public:
+  RemoteCursor(RemotePartition& partition, api::ScanRequest req)
+      : partition_(partition), req_(std::move(req)) {}
+  void fetch();
+  std::optional<api::RowVersion> next() override {
+    if (rows_.empty() && !done_) fetch();
+    if (rows_.empty()) return std::nullopt;
+    auto row = std::move(rows_.front());
+    rows_.pop_front();
+    return row;
+  }
+
+ private:
+  RemotePartition& partition_;
+  api::ScanRequest req_;
+  std::deque<api::RowVersion> rows_;
+  bool done_ = false;
+  uint32_t batch_ = kFirstScanBatch;
+};
+
+class RemotePartition : public api::Partition {
+ public:
+  RemotePartition(PartitionChannel& channel, api::PartitionId id, uint64_t commit_group)
+      : channel_(channel), id_(id), commit_group_(commit_group) {}
+
+  api::PartitionId id() const override { return id_; }
+  uint64_t commit_group() const override { return commit_group_; }
+
+  // One call to this partition.
+  template <typename Fill>
+  pb::Response call(pb::Response::ResultCase expected, Fill fill,
+                    runtime::CancelToken* cancel = nullptr,
+                    api::LockWaitObserver* observer = nullptr) {
+    pb::Request req;
+    req.set_partition(id_);
+    fill(req);
+    auto r = channel_.call(std::move(req), cancel, observer);
+    check(r, expected);
+    return r;
+  }
+
+  std::optional<api::RowVersion> get(const api::KeySpace& space, const std::string& key,
+                                     const api::ReadView& view) override {
+    auto r = call(pb::Response::kRow, [&](pb::Request& q) {
+      auto* m = q.mutable_get();
+      to_pb(space, m->mutable_space());
+      m->set_key(key);
+      to_pb(view, m->mutable_view());
+    });
+    if (!r.row().has_row()) return std::nullopt;
+    return from_pb(r.row().row());
+  }
+
+  std::unique_ptr<api::RowCursor> scan(const api::ScanRequest& req) override {
+    auto cursor = std::make_unique<RemoteCursor>(*this, req);
+    cursor->fetch();
+    return cursor;
+  }
+
+  api::LatestState latest(const api::KeySpace& space, const std::string& key,
+                          api::TxnId own) override {
+    auto r = call(pb::Response::kLatest, [&](pb::Request& q) {
+      auto* m = q.mutable_latest();
+      to_pb(space, m->mutable_space());
+      m->set_key(key);
+      m->set_own(own);
+    });
+    return from_pb(r.latest());
+  }
+
+  api::LockResult lock(const api::LockRequest& req) override {
+    auto r = call(
+        pb::Response::kLock,
+        [&](pb::Request& q) { to_pb(req, runtime::Clock::now(), q.mutable_lock()); }, req.cancel,
+        req.observer);
+    return from_pb(r.lock());
+  }
+
+  std::vector<api::LockResult> lock_batch(const std::vector<api::LockRequest>& reqs) override {
+    auto now = runtime::Clock::now();
+    auto r = call(pb::Response::kLocks, [&](pb::Request& q) {
+      auto* m = q.mutable_lock_batch();
+      for (const auto& req : reqs) to_pb(req, now, m->add_requests());
+    });
+    std::vector<api::LockResult> out;
+    for (const auto& x : r.locks().results()) out.push_back(from_pb(x));
+    return out;
+  }
+
+  void unlock_batch(const std::vector<api::LockRequest>& reqs) override {
+    auto now = runtime::Clock::now();
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_unlock_batch();
+      for (const auto& req : reqs) to_pb(req, now, m->add_requests());
+    });
+  }
+
+  void write(api::TxnId txn, api::SubId sub, api::CommandId cid, const api::KeySpace& space,
+             const std::string& key, const std::optional<std::string>& value, bool publish,
+             bool new_key, bool unlocked) override {
+    pb::Request q;  // pipelined (remote_partition.h P6)
+    q.set_partition(id_);
+    auto* m = q.mutable_write();
+    m->set_txn(txn);
+    m->set_sub(sub);
+    m->set_cid(cid);
+    to_pb(space, m->mutable_space());
+    m->set_key(key);
+    if (value) m->set_value(*value);
+    m->set_publish(publish);
+    m->set_new_key(new_key);
+    m->set_unlocked(unlocked);
+    channel_.send_pipelined(std::move(q));
+  }
+
+  void rollback_subtransactions(api::TxnId txn, api::SubId first_aborted) override {
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_rollback_subtransactions();
+      m->set_txn(txn);
+      m->set_first_aborted(first_aborted);
+    });
+  }
+
+  void prepare(api::TxnId txn) override {
+    call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_prepare()->set_txn(txn); });
+  }
+
+  void write_commit_record(api::TxnId txn,
+                           const std::vector<api::PartitionId>& participants) override {
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_write_commit_record();
+      m->set_txn(txn);
+      for (auto p : participants) m->add_participants(p);
+    });
+  }
+
+  void commit(api::TxnId txn, api::Timestamp commit_ts) override {
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_commit();
+      m->set_txn(txn);
+      m->set_commit_ts(commit_ts);
+    });
+  }
+
+  void abort(api::TxnId txn) override {
+    call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_abort()->set_txn(txn); });
+  }
+
+  void commit_one_phase(api::TxnId txn, api::Timestamp commit_ts,
+                        const std::vector<api::PartitionId>& with) override {
+    call(pb::Response::kDone, [&](pb::Request& q) {
+      auto* m = q.mutable_commit_one_phase();
+      m->set_txn(txn);
+      m->set_commit_ts(commit_ts);
+      for (auto p : with) m->add_with(p);
+    });
+  }
+
+  api::ObjectLockResult lock_object(const api::ObjectLockRequest& req) override {
+    auto r = call(
+        pb::Response::kObjectLock,
+        [&](pb::Request& q) { to_pb(req, runtime::Clock::now(), q.mutable_lock_object()); },
+        req.cancel, req.observer);
+    return from_pb(r.object_lock());
+  }
+
+  bool unlock_object(const api::ObjectTag& tag, uint64_t owner, uint8_t mode) override {
+    auto r = call(pb::Response::kUnlocked, [&](pb::Request& q) {
+      auto* m = q.mutable_unlock_object();
+      to_pb(tag, m->mutable_tag());
+      m->set_owner(owner);
+      m->set_mode(mode);
+    });
+    return r.unlocked().value();
+  }
+
+  void release_owner(uint64_t owner) override {
+    call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_owner()->set_owner(owner); });
+  }
+
+  std::vector<api::LockEntry> lock_view() override {
+    auto r = call(pb::Response::kLockView, [&](pb::Request& q) { q.mutable_lock_view(); });
+    auto now = runtime::Clock::now();
+    std::vector<api::LockEntry> out;
+    for (const auto& e : r.lock_view().entries()) out.push_back(from_pb(e, now));
+    return out;
+  }
+
+  std::vector<api::Blocker> blockers(uint64_t owner) override {
+    auto r = call(pb::Response::kBlockers,
+                  [&](pb::Request& q) { q.mutable_blockers()->set_owner(owner); });
+    std::vector<api::Blocker> out;
+    for (const auto& b : r.blockers().blockers()) out.push_back(from_pb(b));
+    return out;
+  }
+
+  std::vector<api::TxnId> siread_holders(const api::KeySpace& space, const std::string& key,
+                                         api::TxnId writer, bool replaces) override {
+    auto r = call(pb::Response::kTxns, [&](pb::Request& q) {
+      auto* m = q.mutable_siread_holders();
+      to_pb(space, m->mutable_space());
+      m->set_key(key);
+      m->set_writer(writer);
+      m->set_replaces(replaces);
+    });
+    return {r.txns().txns().begin(), r.txns().txns().end()};
+  }
+
+  void release_siread(api::TxnId txn) override {
+    call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_siread()->set_txn(txn); });
+  }
+
+ private:
+  PartitionChannel& channel_;
+  api::PartitionId id_;
+  uint64_t commit_group_;
+};
+
+void RemoteCursor::fetch() {
+  auto r = partition_.call(pb::Response::kScanBatch, [&](pb::Request& q) {
+    auto* m = q.mutable_scan();
+    to_pb(req_.space, m->mutable_space());
+    m->set_start(req_.start);
+    m->set_end(req_.end);
+    to_pb(req_.view, m->mutable_view());
+    m->set_reverse(req_.reverse);
+    m->set_limit(req_.limit);
+    m->set_max_rows(batch_);
+    m->set_max_bytes(kScanBatchBytes);
+  });
+  const auto& batch = r.scan_batch();
+  for (const auto& row : batch.rows()) rows_.push_back(from_pb(row));
+  done_ = batch.done();
+  if (req_.limit) {  // the hint covers the whole scan: what is left of it
+    size_t n = static_cast<size_t>(batch.rows_size());
+    if (n >= req_.limit) done_ = true;
+    req_.limit = n >= req_.limit ? 0 : req_.limit - n;
+  }
+  if (!done_ && rows_.empty()) {
+    throw SqlError(sqlstate::kInternalError, "partition RPC: an empty scan batch before the end");
+  }
+  if (!rows_.empty()) {
+    // The next batch continues after the last key received (partition.proto, Scan).
+    if (req_.reverse) {
+      req_.end = rows_.back().key;
+    } else {
+      req_.start = rows_.back().key;
+      req_.start.push_back('\0');
+    }
+  }
+  batch_ = std::min(batch_ * 4, kMaxScanBatch);
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
+  pb::Request req;
+  req.mutable_describe();
+  auto r = call(std::move(req));
+  check(r, pb::Response::kDescription);
+  const auto& d = r.description();
+  if (d.partitions_size() != d.commit_groups_size()) {
+    throw SqlError(sqlstate::kInternalError, "partition RPC: malformed node description");
+  }
+  std::vector<std::unique_ptr<api::Partition>> out;
+  for (int i = 0; i < d.partitions_size(); ++i) {
+    if (d.partitions(i) != static_cast<uint32_t>(i)) {
+      throw SqlError(sqlstate::kInternalError, "partition RPC: partitions out of order");
+    }
+    out.push_back(std::make_unique<RemotePartition>(*this, d.partitions(i), d.commit_groups(i)));
+  }
+  return out;
+}
+
+}  // namespace hf::partition_rpc

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# tests/e2e/partition_rpc.sh — the network seam (issue 12): a server started with
+# --partition-rpc reaches every one of its partitions through its own partition server on
+# loopback (src/partition_rpc), exactly as a coordinator reaches another node's partitions. The
+# PostgreSQL isolation specs (when ../shared/conformance is there) and our scenario specs must
+# give the same output as over local partitions: the coordinator does not know the difference.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d /tmp/hf-rpc-XXXX)
+chmod 755 "$work"
+port=$(bash "$root/scripts/freeport.sh")
+bash "$root/scripts/server.sh" start --port "$port" --data "$work/data" --log "$work/holdfast.log" \
+  -- --partition-rpc >/dev/null || exit 1
+trap 'bash "$root/scripts/server.sh" stop --port "$port" >/dev/null; rm -rf "$work"' EXIT
+grep -q "reaches its partitions through" "$work/holdfast.log" || {
+  echo "FAIL: the server does not use the partition RPC"; cat "$work/holdfast.log"; exit 1; }
+status=0
+out=$(bash "$root/tests/conformance/run.sh" --port "$port" 2>&1)
+rc=$?
+echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/partition rpc: /'
+[ $rc = 0 ] || { echo "$out" | tail -40; status=1; }
+out=$(bash "$root/tests/scenarios/run.sh" --port "$port" 2>&1)
+rc=$?
+echo "$out" | grep -E "^scenarios" | sed 's/^/partition rpc: /'
+[ $rc = 0 ] || { echo "$out" | tail -40; status=1; }
+if grep -E "ERROR|CRITICAL|critical" "$work/holdfast.log" | grep -qi "partition rpc\|partition server"; then
+  echo "FAIL: partition RPC errors in the server log"; grep -i "partition" "$work/holdfast.log" | tail; status=1
+fi
+exit $status
