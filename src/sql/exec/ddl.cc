@@ -488,14 +488,21 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
-    std::string name;
-    if (obj->node_case == PG_QUERY__NODE__NODE_LIST)
+    std::string name, schema;
+    if (obj->node_case == PG_QUERY__NODE__NODE_LIST) {
       name = str_of(obj->list->items[obj->list->n_items - 1]);
-    else
+      if (obj->list->n_items >= 2) schema = str_of(obj->list->items[obj->list->n_items - 2]);
+    } else {
       name = str_of(obj);
+    }
     switch (s->remove_type) {
       case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-        auto t = cx.catalog.find_table(name, cx.session.temp_namespace());
+        // public.x: the permanent table even when a temporary x shadows it; pg_temp.x: only
+        // the temporary one.
+        auto t = schema == "public" ? cx.catalog.find_table(name)
+                 : schema == "pg_temp"
+                     ? cx.catalog.find_temp_table(name, cx.session.temp_namespace())
+                     : cx.catalog.find_table(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
