@@ -153,6 +153,8 @@ e2e killed_client bash tests/e2e/killed_client.sh
 e2e wait_endings bash tests/e2e/wait_endings.sh
 e2e client_retry bash tests/e2e/client_retry.sh
 e2e session_timeouts bash tests/e2e/session_timeouts.sh
+e2e notify bash tests/e2e/notify.sh
+e2e temp_tables bash tests/e2e/temp_tables.sh
 e2e auth bash tests/e2e/auth.sh
 e2e drivers bash tests/e2e/drivers.sh
 # PostgreSQL's own regression SQL against the ASan+UBSan server: no crash, hang or sanitizer

@@ -75,6 +75,10 @@ json to_json(const Table& t) {
                         {"on_update", std::string(1, f.on_update)}});
   j["owner"] = t.owner;
   if (t.acl) j["acl"] = acl_to_json(*t.acl);
+  if (t.temp_namespace != 0) {
+    j["temp_namespace"] = t.temp_namespace;
+    j["on_commit"] = std::string(1, t.on_commit);
+  }
   return j;
 }
 
@@ -127,6 +131,8 @@ Table table_from_json(const json& j) {
   }
   t.owner = j.value("owner", kBootstrapSuperuserId);
   if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
+  t.temp_namespace = j.value("temp_namespace", uint64_t{0});
+  t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
   return t;
 }
 
@@ -226,19 +232,51 @@ void Catalog::load() {
     std::lock_guard g(reserve_mu_);
     reserved_ = max_oid + 1;  // the next allocation reserves a new block
   }
-  std::unique_lock lk(mu_);
-  tables_ = std::move(tables);
-  sequences_ = std::move(seqs);
-  seq_state_.clear();
-  next_oid_.store(max_oid + 1);
-  bump();
+  std::vector<Oid> leftover_temp;
+  {
+    std::unique_lock lk(mu_);
+    tables_ = std::move(tables);
+    sequences_ = std::move(seqs);
+    seq_state_.clear();
+    next_oid_.store(max_oid + 1);
+    for (const auto& [oid, t] : tables_)
+      if (t->temp_namespace != 0) leftover_temp.push_back(oid);
+    bump();
+  }
+  // Temporary tables of sessions that ended with the previous run (a crash, kill -9 or a
+  // shutdown before their sessions could drop them) die with it.
+  for (Oid oid : leftover_temp) drop_table(oid);
 }
 
-TablePtr Catalog::find_table(std::string_view name) const {
+TablePtr Catalog::find_table(std::string_view name, uint64_t temp_namespace) const {
+  std::shared_lock lk(mu_);
+  TablePtr permanent;
+  for (const auto& [oid, t] : tables_) {
+    if (t->name != name) continue;
+    if (t->temp_namespace == 0) {
+      permanent = t;
+    } else if (t->temp_namespace == temp_namespace) {
+      return t;
+    }
+  }
+  return permanent;
+}
+
+TablePtr Catalog::find_temp_table(std::string_view name, uint64_t temp_namespace) const {
+  if (temp_namespace == 0) return nullptr;
   std::shared_lock lk(mu_);
   for (const auto& [oid, t] : tables_)
-    if (t->name == name) return t;
+    if (t->temp_namespace == temp_namespace && t->name == name) return t;
   return nullptr;
+}
+
+std::vector<TablePtr> Catalog::temp_tables(uint64_t temp_namespace) const {
+  std::vector<TablePtr> out;
+  if (temp_namespace == 0) return out;
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, t] : tables_)
+    if (t->temp_namespace == temp_namespace) out.push_back(t);
+  return out;
 }
 
 TablePtr Catalog::table_by_oid(Oid oid) const {
@@ -247,13 +285,16 @@ TablePtr Catalog::table_by_oid(Oid oid) const {
   return it == tables_.end() ? nullptr : it->second;
 }
 
-TablePtr Catalog::table_by_index_name(std::string_view n) const {
+TablePtr Catalog::table_by_index_name(std::string_view n, uint64_t temp_namespace) const {
   std::shared_lock lk(mu_);
+  TablePtr permanent;
   for (const auto& [oid, t] : tables_) {
-    if (t->pkey_name == n && !t->primary_key.empty()) return t;
-    if (t->find_index(n)) return t;
+    if (t->temp_namespace != 0 && t->temp_namespace != temp_namespace) continue;
+    if (!((t->pkey_name == n && !t->primary_key.empty()) || t->find_index(n))) continue;
+    if (t->temp_namespace != 0) return t;
+    permanent = t;
   }
-  return nullptr;
+  return permanent;
 }
 
 std::vector<TablePtr> Catalog::tables() const {
@@ -284,9 +325,12 @@ std::vector<Sequence> Catalog::sequences() const {
   return out;
 }
 
-bool Catalog::relation_exists(std::string_view name) const {
-  if (find_table(name) || table_by_index_name(name) || find_sequence(name)) return true;
-  return false;
+bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace) const {
+  if (find_sequence(name)) return true;
+  if (temp_namespace == 0) return find_table(name) || table_by_index_name(name);
+  if (find_temp_table(name, temp_namespace)) return true;
+  auto t = table_by_index_name(name, temp_namespace);
+  return t && t->temp_namespace == temp_namespace;
 }
 
 Oid Catalog::allocate_oid() {

@@ -28,6 +28,16 @@
 // Index::partition_columns key columns hash to. 0 in either field is the placement of data
 // written before partition keys existed: the whole key (rows) or every index column (entries).
 //
+// Temporary tables (issue 13). CREATE TEMP TABLE stores a table like any other, marked with
+// the creating session's temp namespace (Table::temp_namespace): name lookups find it only for
+// that session, before a permanent table of the same name (PostgreSQL's pg_temp schema comes
+// first in the search path), and other sessions may create their own of the same name. The
+// session drops them when it ends (session/session.cc), and load() drops any that a crash or
+// a restart left behind, so a restarted server never shows them. What differs from
+// PostgreSQL: their rows go through the same storage as every table (not session-local
+// buffers), and the names of their sequences (serial) share one namespace with the permanent
+// ones (t_id_seq1 when a permanent t_id_seq exists).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -123,6 +133,12 @@ struct Table {
   // Added (issue 9): the owning role and the ACL (nullopt: the default, all to the owner).
   Oid owner = kBootstrapSuperuserId;
   std::optional<Acl> acl;
+  // Added (issue 13): a temporary table belongs to one session's temp namespace (see
+  // "Temporary tables" above); 0: a permanent table. on_commit: what each commit of that
+  // session does to it (CREATE TEMP TABLE ... ON COMMIT PRESERVE ROWS / DELETE ROWS / DROP).
+  uint64_t temp_namespace = 0;
+  static constexpr char kPreserveRows = 'p', kDeleteRows = 'd', kDrop = 'D';
+  char on_commit = kPreserveRows;
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;
@@ -162,14 +178,26 @@ class Catalog {
   const Roles& roles() const { return *roles_; }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
-  TablePtr find_table(std::string_view name) const;
+  // By name, as PostgreSQL's search path "pg_temp, public" finds it: the temporary table of
+  // that name in temp_namespace if there is one, else the permanent table. Other sessions'
+  // temporary tables are never found.
+  TablePtr find_table(std::string_view name, uint64_t temp_namespace = 0) const;
+  // Only the temporary table of that name in temp_namespace (the schema pg_temp).
+  TablePtr find_temp_table(std::string_view name, uint64_t temp_namespace) const;
+  std::vector<TablePtr> temp_tables(uint64_t temp_namespace) const;
+  // A fresh namespace for a session's temporary tables, never handed out twice by this
+  // process (a restart drops every temporary table, so numbers may start again).
+  uint64_t new_temp_namespace() { return next_temp_namespace_.fetch_add(1); }
   TablePtr table_by_oid(Oid oid) const;
-  TablePtr table_by_index_name(std::string_view index_name) const;
+  // The table with an index of that name, searched as find_table() searches.
+  TablePtr table_by_index_name(std::string_view index_name, uint64_t temp_namespace = 0) const;
   std::vector<TablePtr> tables() const;
   std::optional<Sequence> find_sequence(std::string_view name) const;
   std::optional<Sequence> sequence_by_oid(Oid oid) const;
   std::vector<Sequence> sequences() const;
-  bool relation_exists(std::string_view name) const;  // table, index or sequence
+  // Whether a new table or index of that name would clash: in temp_namespace's schema (0: the
+  // permanent tables' schema), with a table or an index; sequences have one namespace.
+  bool relation_exists(std::string_view name, uint64_t temp_namespace = 0) const;
 
   // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
   // `owner`: the transaction whose rollback undoes the change (nullptr: never undone).
@@ -217,6 +245,7 @@ class Catalog {
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};
   std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
+  std::atomic<uint64_t> next_temp_namespace_{1};
   // Oids (and storage ids, which share the counter) are never handed out twice, even after
   // the newest object was dropped and the server restarted: its rows may still be in storage
   // (a drop does not delete them), and a new table reusing its storage id would see them.

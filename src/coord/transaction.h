@@ -223,6 +223,10 @@ class Transaction {
   // MAY SUSPEND (durable commit). Throws SqlError when the commit fails (then aborted).
   virtual void commit() = 0;
   virtual void abort() = 0;
+  // Once commit() returned: the commit timestamp the oracle assigned, which orders this commit
+  // among all others (LISTEN/NOTIFY deliver in this order). 0 when the transaction wrote
+  // nothing (no timestamp is assigned then) or has not committed. Added for NOTIFY.
+  virtual Timestamp commit_timestamp() const { return 0; }
 
   // Work that undoes an effect made outside this transaction's writes on its behalf (the
   // catalog's autonomous DDL commits): run, newest first, by abort() and by rollback_to(s) for

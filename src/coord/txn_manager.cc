@@ -227,6 +227,7 @@ class TransactionImpl final : public Transaction {
   void release(SubId sub) override;
   void commit() override;
   void abort() override;
+  Timestamp commit_timestamp() const override { return commit_ts_; }
   void commit_one_phase(const std::vector<PartitionId>& writers);
   // Whether the writers can commit in one atomic write (Partition::commit_group).
   bool one_commit_group(const std::vector<PartitionId>& writers) const;
@@ -287,6 +288,7 @@ class TransactionImpl final : public Transaction {
   std::unordered_map<uint64_t, SubId> table_locks_;
   bool done_ = false;
   bool committed_ = false;
+  Timestamp commit_ts_ = 0;  // see commit_timestamp()
   // SERIALIZABLE: ssi_ while the SSI graph tracks this transaction (reads take SIREAD locks);
   // ssi_known_ once it was registered there (commit/abort must tell it).
   bool ssi_ = false;
@@ -1060,6 +1062,7 @@ void TransactionImpl::commit() {
     ts = m_->assign_commit(id_);
   }
   committed_ = true;  // past the commit point: never abort from here on
+  commit_ts_ = ts;
   undo_.clear();
   PartitionId anchor = writers.front();
   std::exception_ptr failed;
@@ -1111,6 +1114,7 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   }
   m_->complete_commit(id_, ts, true);
   committed_ = true;  // past the commit point: never abort from here on
+  commit_ts_ = ts;
   undo_.clear();
   m_->wait_published(ts);
   for (size_t i = 0; i < touched_.size(); ++i) {

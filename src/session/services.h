@@ -1,12 +1,15 @@
 // session/services.h — what every session shares: the server's transaction manager,
-// catalog, session registry and configuration. Built once by server/main.cc; thread-safe.
+// catalog, session registry, notification hub and configuration. Built once by server/main.cc;
+// thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "activity/registry.h"
 #include "coord/transaction.h"
+#include "session/notification_hub.h"
 
 namespace hf::catalog {
 class Catalog;
@@ -53,6 +56,8 @@ class Services {
   locksvc::LockService* lock_service() { return lock_service_; }
   void set_lock_service(locksvc::LockService* s) { lock_service_ = s; }
   const ServerConfig& config() const { return config_; }
+  // LISTEN / NOTIFY between the sessions of this server (session/notification_hub.h).
+  NotificationHub& notifications() { return *notifications_; }
 
  private:
   coord::TxnManager& txns_;
@@ -61,6 +66,7 @@ class Services {
   SessionRegistry registry_;
   ServerConfig config_;
   locksvc::LockService* lock_service_ = nullptr;
+  std::unique_ptr<NotificationHub> notifications_ = make_local_notification_hub();
 };
 
 }  // namespace hf::session

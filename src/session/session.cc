@@ -13,6 +13,7 @@
 #include "activity/metrics.h"
 #include "catalog/catalog.h"
 #include "catalog/roles.h"
+#include "session/listen_notify.h"
 #include "session/services.h"
 #include "session/session.h"
 #include "session/settings.h"
@@ -214,6 +215,8 @@ class SessionImpl final : public Session,
     pid_ = pid;
     secret_ = secret;
     info_.pid = pid;
+    notifications_ = std::make_unique<SessionNotifications>(services_.notifications(), pid_);
+    if (services_.has_catalog()) temp_namespace_ = services_.catalog().new_temp_namespace();
   }
 
   ~SessionImpl() override {
@@ -236,6 +239,12 @@ class SessionImpl final : public Session,
     return 'I';
   }
   runtime::CancelToken& cancel_token() override { return cancel_; }
+  std::vector<Notification> take_notifications() override {
+    return notifications_->take_delivered();
+  }
+  void set_notification_wakeup(std::function<void()> wake) override {
+    notifications_->set_wakeup(std::move(wake));
+  }
   int64_t idle_in_transaction_timeout_ms() const override {
     if (transaction_status() == 'I') return 0;
     return settings_.milliseconds("idle_in_transaction_session_timeout");
@@ -491,11 +500,21 @@ class SessionImpl final : public Session,
       services_.txns().release_owner(session_lock_owner());  // session advisory locks
     } catch (...) {
     }
+    if (notifications_) notifications_->aborted();
     in_block_ = failed_ = implicit_block_ = false;
     savepoints_.clear();
+    drop_temp_tables();
   }
 
   // ---- sql::SessionContext ----
+
+  void notify(const std::string& channel, const std::string& payload) override {
+    notifications_->notify(channel, payload);
+  }
+  std::vector<std::string> listening_channels() const override {
+    return notifications_->channels();
+  }
+  uint64_t temp_namespace() const override { return temp_namespace_; }
 
   coord::Transaction& transaction() override {
     ensure_txn();
@@ -858,22 +877,30 @@ class SessionImpl final : public Session,
     xact_start_us_ = 0;
     info_.xact_start_us = 0;
     info_.txn_id = 0;
-    if (!txn) {
-      settings_.end_transaction(commit && !was_failed);
+    if (!(commit && !was_failed)) {
+      notifications_->aborted();
+      if (txn) txn->abort();
+      settings_.end_transaction(false);
       return;
     }
-    if (commit && !was_failed) {
+    // LISTEN/NOTIFY: the hub's ticket is taken before the commit, so that notifications are
+    // delivered in commit-timestamp order (session/notification_hub.h).
+    notifications_->begin_commit();
+    if (txn) {
       try {
+        apply_on_commit_actions(*txn);
         txn->commit();
       } catch (...) {
+        notifications_->aborted();
+        txn->abort();  // a failed commit has aborted already; ON COMMIT actions have not
         settings_.end_transaction(false);
         throw;
       }
-      settings_.end_transaction(true);
-    } else {
-      txn->abort();
-      settings_.end_transaction(false);
     }
+    uint64_t ts = txn ? txn->commit_timestamp() : 0;
+    if (ts == 0 && notifications_->has_pending()) ts = services_.txns().published();
+    notifications_->committed(ts);
+    settings_.end_transaction(true);
   }
 
   // After an error: a block becomes failed (its transaction aborted at once unless a
@@ -1046,7 +1073,7 @@ class SessionImpl final : public Session,
                          "SAVEPOINT can only be used in transaction blocks");
         }
         ensure_txn();
-        savepoints_.push_back({raw.name, txn_->begin_subtransaction()});
+        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark()});
         if (tag.empty()) tag = "SAVEPOINT";
         break;
       }
@@ -1068,6 +1095,7 @@ class SessionImpl final : public Session,
         }
         size_t idx = find_savepoint(raw.name);
         txn_->rollback_to(savepoints_[idx].sub);
+        notifications_->rollback_to(savepoints_[idx].notify_mark);
         savepoints_.resize(idx + 1);
         failed_ = false;
         if (tag.empty()) tag = "ROLLBACK";
@@ -1144,7 +1172,10 @@ class SessionImpl final : public Session,
           settings_.reset_all(true);
           statements_.clear();
           portals_.clear();
+          notifications_->unlisten("");  // UNLISTEN *, at the commit of this statement
         }
+        if (raw.name.empty() || raw.name == "all" || raw.name == "ALL" || raw.name == "temp")
+          drop_temp_tables();
         if (tag.empty()) tag = "DISCARD ALL";
         break;
       case K::kPrepare: {
@@ -1194,10 +1225,58 @@ class SessionImpl final : public Session,
           if (tag.empty()) tag = "DEALLOCATE";
         }
         break;
+      case K::kListen:
+        notifications_->listen(raw.name);
+        break;
+      case K::kUnlisten:
+        notifications_->unlisten(raw.name);
+        break;
+      case K::kNotify:
+        notifications_->notify(raw.name, raw.values.empty() ? std::string() : raw.values[0]);
+        break;
       default:
         throw SqlError(sqlstate::kInternalError, "unexpected session command");
     }
     sink.command_complete(tag);
+  }
+
+  // ---- temporary tables (catalog/catalog.h) ----
+
+  // The session's end and DISCARD TEMP / ALL: every temporary table goes (each drop commits
+  // on its own; a crash before it is cleaned up by Catalog::load at the next start).
+  void drop_temp_tables() {
+    if (!services_.has_catalog()) return;
+    for (const auto& t : services_.catalog().temp_tables(temp_namespace_)) {
+      try {
+        services_.catalog().drop_table(t->oid);
+      } catch (...) {
+      }
+    }
+  }
+
+  // PostgreSQL's PreCommit_on_commit_actions, inside the committing transaction: ON COMMIT
+  // DROP tables are dropped, ON COMMIT DELETE ROWS tables that hold rows are emptied (given
+  // new storage, as TRUNCATE does); a failed commit undoes both.
+  void apply_on_commit_actions(coord::Transaction& txn) {
+    if (!services_.has_catalog()) return;
+    catalog::Catalog& cat = services_.catalog();
+    // Looked up again only after DDL: a commit without temporary tables costs no catalog scan.
+    if (cat.version() != temp_tables_version_) {
+      temp_tables_version_ = cat.version();
+      temp_tables_ = cat.temp_tables(temp_namespace_);
+    }
+    const std::vector<catalog::TablePtr> tables = temp_tables_;
+    for (const auto& t : tables) {
+      if (t->on_commit == catalog::Table::kDrop) {
+        cat.drop_table(t->oid, &txn);
+      } else if (t->on_commit == catalog::Table::kDeleteRows) {
+        txn.start_statement();  // sees every write of the transaction so far
+        if (!txn.scan(coord::KeySpace{t->storage_id, 0}, "", "")->next()) continue;
+        catalog::Table emptied = *t;
+        emptied.storage_id = cat.allocate_storage_id();
+        cat.replace_table(std::move(emptied), &txn);
+      }
+    }
   }
 
   size_t find_savepoint(const std::string& name) {
@@ -1310,6 +1389,7 @@ class SessionImpl final : public Session,
   struct Savepoint {
     std::string name;
     coord::SubId sub;
+    SessionNotifications::Mark notify_mark;  // LISTEN/NOTIFY queued before it
   };
 
   Services& services_;
@@ -1340,6 +1420,10 @@ class SessionImpl final : public Session,
 
   std::map<std::string, std::shared_ptr<Prepared>> statements_;
   std::map<std::string, std::shared_ptr<Portal>> portals_;
+  std::unique_ptr<SessionNotifications> notifications_;  // LISTEN/NOTIFY (listen_notify.h)
+  uint64_t temp_namespace_ = 0;  // of this session's temporary tables (catalog/catalog.h)
+  std::vector<catalog::TablePtr> temp_tables_;  // as of catalog version temp_tables_version_
+  uint64_t temp_tables_version_ = 0;
 };
 
 }  // namespace

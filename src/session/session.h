@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "common/datum.h"
 #include "common/error.h"
 #include "runtime/fiber.h"
+#include "session/notification_hub.h"
 
 namespace hf::session {
 
@@ -92,6 +94,13 @@ class Session {
   // 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block.
   virtual char transaction_status() const = 0;
   virtual runtime::CancelToken& cancel_token() = 0;
+  // LISTEN/NOTIFY: notifications delivered to this session and not yet sent to the client,
+  // oldest first. The wire layer sends them (NotificationResponse) when the session is
+  // outside a transaction block: before ReadyForQuery, and at once while it waits for the
+  // client's next message. set_notification_wakeup's function is called from any thread
+  // (with the hub's mutex held: it must only schedule work) when a notification arrives.
+  virtual std::vector<Notification> take_notifications() { return {}; }
+  virtual void set_notification_wakeup(std::function<void()> wake) { (void)wake; }
   // How long the client may leave the session idle before the connection ends with FATAL
   // 25P03 "terminating connection due to idle-in-transaction timeout": the
   // idle_in_transaction_session_timeout setting while in a transaction block ('T' or 'E'),

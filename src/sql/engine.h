@@ -59,6 +59,9 @@ enum class StatementKind : uint8_t {
   kPrepare,     // PREPARE name [(types)] AS statement: Engine::prepare() binds it
   kExecute,     // EXECUTE name [(arguments)]: Engine::evaluate_arguments() computes them
   kEmpty,       // an empty query
+  kListen,      // LISTEN channel (name)
+  kUnlisten,    // UNLISTEN channel | * (name; empty: *)
+  kNotify,      // NOTIFY channel [, 'payload'] (name; values[0]: the payload, if given)
 };
 
 // A statement as split and parsed, before binding. The session-state fields are filled for
@@ -125,6 +128,17 @@ class SessionContext {
   // Added (issue 11): the server's lock service (holdfast.lock and friends); null when the
   // server runs without one (tests): those functions then fail with 0A000.
   virtual locksvc::LockService* lock_service() { return nullptr; }
+  // Added (issue 13): pg_notify(channel, payload) queues a notification for the commit of the
+  // current transaction (the checks and the 22023 errors are the session's, as for NOTIFY);
+  // pg_listening_channels() lists the channels the session listens on (committed LISTENs).
+  virtual void notify(const std::string& channel, const std::string& payload) {
+    (void)channel, (void)payload;
+    throw SqlError(sqlstate::kFeatureNotSupported, "NOTIFY is not supported");
+  }
+  virtual std::vector<std::string> listening_channels() const { return {}; }
+  // Added (issue 13): the namespace of the session's temporary tables
+  // (catalog::Table::temp_namespace); name lookups find them first. 0: the session has none.
+  virtual uint64_t temp_namespace() const { return 0; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

@@ -64,9 +64,11 @@ class FakeSession : public SessionContext {
   uint64_t session_lock_owner() const override { return 1; }
   Oid current_user_id() const override { return user; }
   Oid session_user_id() const override { return user; }
+  uint64_t temp_namespace() const override { return temp_ns; }
 
   std::unique_ptr<coord::Transaction> txn;
-  Oid user = 10;  // the role statements run as (10: the bootstrap superuser)
+  uint64_t temp_ns = 0;  // the temporary tables statements see (0: none)
+  Oid user = 10;         // the role statements run as (10: the bootstrap superuser)
   std::map<std::string, std::string> settings{{"application_name", ""}, {"TimeZone", "UTC"}};
   runtime::CancelToken cancel_token;
   runtime::Deadline stmt_deadline = runtime::Deadline::max();  // statement_timeout's

@@ -104,10 +104,18 @@ void Connection::await_socket(asio::ip::tcp::socket::wait_type w) {
     ev->complete(runtime::WakeReason::kSignalled);
   });
   ev->wait();
-  if (wait_ec) {
-    check_idle_expired();
-    throw Lost{};
+  if (wait_ec) throw_socket_failed();
+}
+
+// A socket operation failed or was cancelled: by a notification to send (the idle wait of
+// wait_for_message_or_notification), by the idle timeout, or because the socket is gone.
+void Connection::throw_socket_failed() {
+  check_idle_expired();
+  if (notify_woken_ && notify_waiting_) {
+    notify_woken_ = false;
+    throw Woken{};
   }
+  throw Lost{};
 }
 
 size_t Connection::read_some(char* p, size_t n) {
@@ -115,8 +123,7 @@ size_t Connection::read_some(char* p, size_t n) {
     auto [ec, got] =
         await_io([&](auto handler) { tls_->async_read_some(asio::buffer(p, n), handler); });
     if (!ec) return got;
-    check_idle_expired();
-    throw Lost{};
+    throw_socket_failed();
   }
   for (;;) {
     boost::system::error_code ec;
@@ -305,6 +312,12 @@ bool Connection::startup() {
   admitted_ = true;
   authenticate(params);
   session_ = session::make_session(server_.services(), params);
+  std::weak_ptr<Connection> weak = weak_from_this();
+  session_->set_notification_wakeup([weak, executor = socket_.get_executor()] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->notification_arrived();
+    });
+  });
   write_authentication_ok(out_);
   for (auto& [name, value] : session_->initial_parameter_status())
     write_parameter_status(out_, name, value);
@@ -615,9 +628,12 @@ void Connection::message_loop() {
   bool ignore_till_sync = false;
   for (;;) {
     int64_t idle_ms = 0;
+    const bool after_ready = send_ready;  // between commands (not inside an extended batch)
     if (send_ready) {
       for (auto& [name, value] : session_->take_parameter_changes())
         write_parameter_status(out_, name, value);
+      // As PostgreSQL: what arrived during the command goes out before ReadyForQuery.
+      if (session_->transaction_status() == 'I') send_notifications();
       write_ready_for_query(out_, session_->transaction_status());
       send_ready = false;
       // As PostgreSQL: the idle timeout runs from a ReadyForQuery until the next message.
@@ -625,6 +641,8 @@ void Connection::message_loop() {
     }
     std::string_view payload;
     if (idle_ms > 0 && in_pos_ == in_end_) arm_idle_timer(idle_ms);
+    if (after_ready && in_pos_ == in_end_ && session_->transaction_status() == 'I')
+      wait_for_message_or_notification();
     char type = read_message(payload);
     disarm_idle_timer();
     if (ignore_till_sync && type != 'S' && type != 'X') continue;
@@ -935,6 +953,116 @@ void Connection::arm_client_watch() {
       self->arm_client_watch();
     }
   });
+}
+
+// ---- LISTEN/NOTIFY ----
+//
+// A session outside a transaction block that waits for the client's next message is sent
+// each notification as it arrives (PostgreSQL's ProcessNotifyInterrupt while idle). The hub
+// calls the session's wake-up function (set in startup()) from the notifier's thread; it posts
+// notification_arrived() to this connection's thread, which cancels the socket wait only while
+// the fiber is parked in wait_for_message_or_notification (notify_waiting_). That function
+// flushes all output before it waits, so a cancelled wait never interrupts a write, and it
+// waits only for the first byte of a message, so no message is left half read. Both run on
+// this connection's thread. A notification that arrives while the fiber is busy (writing the
+// previous ones, or running a command) sets notify_pending_, which the wait checks before it
+// parks: the session wakes its connection only when its mailbox turns non-empty, so that
+// wake-up must not be lost.
+
+void Connection::send_notifications() {
+  notify_pending_ = false;
+  for (const auto& n : session_->take_notifications())
+    write_notification_response(out_, n.sender_pid, n.channel, n.payload);
+}
+
+void Connection::wait_for_message_or_notification() {
+  if (tls_) {
+    wait_tls_for_message_or_notification();
+    return;
+  }
+  for (;;) {
+    send_notifications();
+    flush();  // may park: a notification arriving meanwhile only sets notify_pending_
+    if (notify_pending_) continue;
+    notify_woken_ = false;
+    notify_waiting_ = true;
+    try {
+      fill(1);
+    } catch (const Woken&) {
+      notify_waiting_ = false;
+      continue;
+    } catch (...) {
+      notify_waiting_ = notify_woken_ = false;
+      throw;
+    }
+    // A wake-up that came after the socket was already ready cancelled nothing: forget it, so
+    // that a later failure of this socket is not taken for one.
+    notify_waiting_ = notify_woken_ = false;
+    return;
+  }
+}
+
+// TLS: asio does not promise that a TLS stream stays usable after one of its reads was
+// cancelled, and waiting on the raw socket instead would miss bytes the stream has already
+// read and buffered. So the read stays outstanding, and notifications are written while it is
+// (the TLS stream allows one read and one write at a time); the read's result is taken once
+// it completes. Its buffer is the tail of in_, which nothing else touches meanwhile; an error
+// while writing waits for the read to end before the connection goes away.
+void Connection::wait_tls_for_message_or_notification() {
+  struct PendingRead {
+    std::shared_ptr<runtime::Event> ev;
+    boost::system::error_code ec;
+    size_t n = 0;
+    bool done = false;
+  };
+  compact_input();
+  if (in_.size() == in_end_) in_.resize(in_.size() + kInitialInput);
+  auto read = std::make_shared<PendingRead>();
+  tls_->async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                        [read](const boost::system::error_code& ec, size_t n) {
+                          read->ec = ec;
+                          read->n = n;
+                          read->done = true;
+                          if (read->ev) read->ev->complete(runtime::WakeReason::kSignalled);
+                        });
+  for (;;) {
+    try {
+      send_notifications();
+      flush();
+    } catch (...) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      while (!read->done) {
+        read->ev = runtime::Event::create();
+        read->ev->wait();
+      }
+      throw;
+    }
+    if (read->done) break;
+    if (notify_pending_) continue;
+    read->ev = runtime::Event::create();
+    notify_event_ = read->ev;
+    notify_waiting_ = true;
+    read->ev->wait();
+    notify_waiting_ = false;
+    notify_event_.reset();
+    if (read->done) break;
+  }
+  if (read->ec) throw_socket_failed();
+  in_end_ += read->n;
+}
+
+void Connection::notification_arrived() {
+  notify_pending_ = true;
+  if (!notify_waiting_) return;
+  if (notify_event_) {  // TLS
+    notify_event_->complete(runtime::WakeReason::kSignalled);
+    return;
+  }
+  if (notify_woken_) return;
+  notify_woken_ = true;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
 }
 
 }  // namespace hf::wire

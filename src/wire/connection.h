@@ -44,7 +44,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   void lock_wait(bool waiting) override;
 
  private:
-  struct Lost {};  // the peer went away or the socket failed
+  struct Lost {};   // the peer went away or the socket failed
+  struct Woken {};  // a notification arrived while waiting for the next message
 
   bool startup();
   void arm_startup_timer();  // authentication_timeout
@@ -85,6 +86,14 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   void arm_idle_timer(int64_t ms);
   void disarm_idle_timer();
   void check_idle_expired();  // throws FatalError 25P03 once the timer has fired
+  // LISTEN/NOTIFY: NotificationResponse for what the session received; waiting for the next
+  // message while outside a transaction block, woken (on the connection's thread) to send
+  // notifications at once, as PostgreSQL does for an idle session.
+  void send_notifications();
+  void wait_for_message_or_notification();      // MAY SUSPEND
+  void wait_tls_for_message_or_notification();  // its TLS form (MAY SUSPEND)
+  void notification_arrived();
+  void throw_socket_failed();  // Woken, the idle timeout's FATAL, or Lost
 
   WireServer& server_;
   boost::asio::ip::tcp::socket socket_;
@@ -104,8 +113,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   bool watch_pending_ = false;  // an async_wait(wait_read) watch is outstanding
   std::unique_ptr<boost::asio::steady_timer> idle_timer_;     // made on first use
   std::unique_ptr<boost::asio::steady_timer> startup_timer_;  // until authenticated
-  bool idle_armed_ = false;    // waiting for the next message with the timeout running
-  bool idle_expired_ = false;  // the timeout fired: the pending socket wait was cancelled
+  bool idle_armed_ = false;      // waiting for the next message with the timeout running
+  bool idle_expired_ = false;    // the timeout fired: the pending socket wait was cancelled
+  bool notify_waiting_ = false;  // idle outside a block: a notification may cancel the wait
+  bool notify_woken_ = false;    // one did: the pending socket wait was cancelled
+  bool notify_pending_ = false;  // one arrived since the session's mailbox was last emptied
+  std::shared_ptr<runtime::Event> notify_event_;  // TLS: what a notification completes
 };
 
 }  // namespace hf::wire

@@ -167,6 +167,11 @@ void write_backend_key_data(std::string& out, int32_t pid, int32_t secret) {
   MessageWriter(out).begin('K').int32(pid).int32(secret).end();
 }
 
+void write_notification_response(std::string& out, int32_t sender_pid, std::string_view channel,
+                                 std::string_view payload) {
+  MessageWriter(out).begin('A').int32(sender_pid).cstr(channel).cstr(payload).end();
+}
+
 void write_ready_for_query(std::string& out, char status) {
   MessageWriter(out).begin('Z').int8(static_cast<uint8_t>(status)).end();
 }

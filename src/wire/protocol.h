@@ -83,6 +83,9 @@ void write_authentication_ok(std::string& out);
 void write_parameter_status(std::string& out, std::string_view name, std::string_view value);
 void write_backend_key_data(std::string& out, int32_t pid, int32_t secret);
 void write_ready_for_query(std::string& out, char status);
+// NotificationResponse ('A'): a NOTIFY on a channel the session listens on.
+void write_notification_response(std::string& out, int32_t sender_pid, std::string_view channel,
+                                 std::string_view payload);
 // ErrorResponse ('E') or NoticeResponse ('N'): fields S, V, C, M, D, H, P.
 void write_error(std::string& out, const Error& e, bool notice = false);
 void write_row_description(std::string& out, const std::vector<session::FieldDesc>& fields);

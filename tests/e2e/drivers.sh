@@ -2,8 +2,8 @@
 # tests/e2e/drivers.sh [--target holdfast|pg] — SCRAM-SHA-256 and TLS with
 # sslmode=verify-full from client drivers other than libpq, against a CA made here:
 #   node-postgres (npm package "pg", installed into a temporary folder; needs node, npm and
-#     the npm registry): verified TLS, SCRAM-SHA-256 and -PLUS (enableChannelBinding), and
-#     the SQLSTATE of a wrong password (28P01);
+#     the npm registry): verified TLS, SCRAM-SHA-256 and -PLUS (enableChannelBinding), the
+#     SQLSTATE of a wrong password (28P01), and a LISTEN/NOTIFY round trip;
 #   pgjdbc (Debian's libpostgresql-jdbc-java, compiled against with javac): sslmode=
 #     verify-full, SCRAM, 28P01.
 # A driver whose tools are missing is skipped (a line says why); exit 77 when all are.
@@ -75,6 +75,45 @@ JS
     out=$(node_run "$tls/evil.crt" alice-pw plain)
     case $out in "ERROR "*certificate*) ok "node-postgres: a server certificate from another CA is refused" ;;
       *) bad "node-postgres with another CA: $out" ;; esac
+    # LISTEN/NOTIFY round trip over verified TLS: the listener only waits; the notifier
+    # sends through the extended protocol (a parameter), in a transaction, twice the same
+    # payload (folded) and once rolled back.
+    cat >"$work/node/notify.js" <<'JS'
+const { Client } = require('pg');
+const fs = require('fs');
+const [port, ca] = process.argv.slice(2);
+const opts = () => ({
+  host: 'localhost', port: Number(port), user: 'alice', database: 'postgres',
+  password: 'alice-pw', ssl: { ca: fs.readFileSync(ca), servername: 'localhost' },
+});
+(async () => {
+  const listener = new Client(opts()), notifier = new Client(opts());
+  try {
+    await listener.connect();
+    await notifier.connect();
+    const got = [];
+    listener.on('notification', (n) => got.push(n.channel + ':' + n.payload));
+    await listener.query('LISTEN jobs');
+    await notifier.query('BEGIN');
+    await notifier.query("SELECT pg_notify('jobs', $1)", ['rolled back']);
+    await notifier.query('ROLLBACK');
+    await notifier.query('BEGIN');
+    await notifier.query("SELECT pg_notify('jobs', $1)", ['job 1']);
+    await notifier.query("SELECT pg_notify('jobs', $1)", ['job 1']);
+    await notifier.query("NOTIFY jobs, 'job 2'");
+    await notifier.query('COMMIT');
+    for (let i = 0; i < 100 && got.length < 2; ++i) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    console.log('OK ' + got.join(','));
+    await listener.end();
+    await notifier.end();
+  } catch (e) {
+    console.log('ERROR ' + (e.code || '-') + ' ' + e.message);
+  }
+})();
+JS
+    check_eq "node-postgres: LISTEN/NOTIFY round trip" "OK jobs:job 1,jobs:job 2" \
+      "$(cd "$work/node" && timeout 60 node notify.js "$port" "$tls/ca.crt" 2>&1)"
   else
     echo "  SKIPPED node-postgres: npm install pg failed (no registry?): $(tail -n 2 "$work/node/npm.log")"
   fi

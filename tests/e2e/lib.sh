@@ -30,11 +30,11 @@ e2e_init() {
   trap e2e_cleanup EXIT
 }
 
-e2e_start() {
+e2e_start() {  # e2e_start [-- extra holdfast arguments]
   case $target in
     holdfast)
       bash "$e2e_root/scripts/server.sh" start --port "$port" --data "$work/data" \
-        --log "$work/holdfast.log" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
+        --log "$work/holdfast.log" "$@" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
     pg)
       bash "$e2e_root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null \
         || { echo "FAIL: PostgreSQL did not start"; exit 1; } ;;

@@ -54,6 +54,40 @@ TEST(SqlEngine, DroppedTablesIdsAreNotReusedAfterRestart) {
   EXPECT_EQ(r.rows[0][0], "7");
 }
 
+// Temporary tables (catalog.h): a session finds its own before a permanent table of the same
+// name, never another session's; each session may have its own of one name; a restart drops
+// them all (a crash must not bring them back).
+TEST(SqlEngine, TemporaryTablesArePrivateAndDoNotSurviveRestart) {
+  SqlHarness h("/tmp/hf-sql-temp");
+  auto ids = [&](const std::string& sql) {
+    std::string out;
+    for (const auto& row : h.exec(sql).rows) out += row.at(0) + ";";
+    return out;
+  };
+  h.exec("CREATE TABLE person (id int PRIMARY KEY, v text)");
+  h.exec("INSERT INTO person VALUES (1, 'permanent')");
+  h.session().temp_ns = h.catalog().new_temp_namespace();
+  const uint64_t first = h.session().temp_ns;
+  h.exec("CREATE TEMP TABLE person (id int PRIMARY KEY, w text)");
+  h.exec("INSERT INTO person VALUES (2, 'first')");
+  EXPECT_EQ(ids("SELECT id FROM person"), "2;");
+  EXPECT_EQ(ids("SELECT id FROM public.person"), "1;");
+  h.session().temp_ns = h.catalog().new_temp_namespace();
+  EXPECT_NE(h.session().temp_ns, first);
+  EXPECT_EQ(ids("SELECT id FROM person"), "1;") << "another session's temporary table";
+  h.exec("CREATE TEMP TABLE person (id int PRIMARY KEY)");
+  h.exec("INSERT INTO person VALUES (3)");
+  EXPECT_EQ(ids("SELECT id FROM person"), "3;");
+  h.session().temp_ns = 0;
+  EXPECT_EQ(ids("SELECT id FROM person"), "1;");
+  EXPECT_EQ(h.catalog().temp_tables(first).size(), 1u);
+  h.restart();
+  EXPECT_TRUE(h.catalog().temp_tables(first).empty());
+  h.session().temp_ns = first;
+  EXPECT_EQ(ids("SELECT id FROM person"), "1;");
+  EXPECT_EQ(h.catalog().tables().size(), 1u);
+}
+
 TEST(SqlEngine, UniqueViolationMessage) {
   SqlHarness h("/tmp/hf-sql-unique");
   h.exec("CREATE TABLE t (id int PRIMARY KEY)");

@@ -44,7 +44,7 @@ const char kSrfHint[] =
 
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
-  return name == "generate_series" || name == "unnest";
+  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels";
 }
 
 // Where a set-returning function call sits while it is bound (PostgreSQL's
@@ -174,6 +174,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_try_advisory_xact_lock_shared", type_oid::kBool},
     {"pg_blocking_pids", type_oid::kInt4Array},
     {"pg_isolation_test_session_is_blocked", type_oid::kBool},
+    {"pg_notify", type_oid::kVoid},
     // The lock service (issue 11, locksvc/lock_service.h), schema holdfast.
     {"holdfast.lock", type_oid::kInt8Array},
     {"holdfast.try_lock", type_oid::kInt8Array},
@@ -193,6 +194,8 @@ const SessionFuncSig* find_session_func(const std::string& name) {
 class Binder {
  public:
   Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
+  // The session's temporary tables come first in name lookups (catalog.h).
+  void set_temp_namespace(uint64_t ns) { temp_ns_ = ns; }
 
   BoundStatement bind(const PgQuery__Node* stmt);
   std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
@@ -235,6 +238,15 @@ class Binder {
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
+  // A table named with an optional schema: none searches pg_temp then public, as PostgreSQL's
+  // default search path does; pg_temp only the session's temporary tables; public only the
+  // permanent ones.
+  catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
+    if (schema.empty()) return cat_.find_table(name, temp_ns_);
+    if (schema == "pg_temp") return cat_.find_temp_table(name, temp_ns_);
+    if (schema == "public") return cat_.find_table(name);
+    return nullptr;
+  }
   std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                       BoundStatement& out);
   Scope table_scope(const catalog::Table& t, const std::string& alias);
@@ -259,6 +271,7 @@ class Binder {
   }
 
   catalog::Catalog& cat_;
+  uint64_t temp_ns_ = 0;  // set_temp_namespace()
   std::vector<Oid>& params_;
   // Common table expressions visible while binding: name, bound plan, and the scope its
   // query was bound in (the defining query's enclosing scope), from which a reference counts
@@ -754,6 +767,15 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       want(1, type_oid::kInterval);
     } else if (name == "holdfast.fence_ok") {
       want(1, type_oid::kInt8);
+    } else if (name == "pg_notify") {
+      std::vector<Oid> ts;
+      for (auto& a : args) ts.push_back(a->type.oid);
+      if (args.size() != 2) fail_no_function(name, ts, f->location);
+      for (size_t i = 0; i < 2; ++i) {
+        if (!types::can_cast(ts[i], type_oid::kText, CastContext::kImplicit))
+          fail_no_function(name, ts, f->location);
+        want(i, type_oid::kText);
+      }
     }
     auto e = std::make_unique<Expr>();
     e->kind = ExprKind::kSessionFunc;
@@ -834,7 +856,18 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
+  if (name == "pg_listening_channels") {
+    // unnest() over the session's list of channels (SessionContext::listening_channels).
+    if (!args.empty()) fail_no_function(name, ts, location);
+    auto channels = std::make_unique<Expr>();
+    channels->kind = ExprKind::kSessionFunc;
+    channels->name = name;
+    channels->type = TypeRef{type_oid::kTextArray, -1};
+    channels->location = location;
+    args.push_back(std::move(channels));
+    e->name = "unnest";
+    e->type = TypeRef{type_oid::kText, -1};
+  } else if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
     // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
     if (args.size() != 3) fail_no_function(name, ts, location);
     const bool plain = (ts[0] == type_oid::kTimestamp || ts[1] == type_oid::kTimestamp) &&
@@ -1150,13 +1183,13 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         std::string name = arg->value.as_string();
-        auto tab = cat_.find_table(name);
+        auto tab = cat_.find_table(name, temp_ns_);
         Oid oid = 0;
         if (tab)
           oid = tab->oid;
         else if (auto s = cat_.find_sequence(name))
           oid = s->oid;
-        else if (auto ti = cat_.table_by_index_name(name)) {
+        else if (auto ti = cat_.table_by_index_name(name, temp_ns_)) {
           oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
         } else
           fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
@@ -1370,9 +1403,9 @@ std::string Binder::target_name(const PgQuery__Node* n) {
 catalog::TablePtr Binder::lookup_table(const PgQuery__RangeVar* rv) {
   std::string schema = rv->schemaname ? rv->schemaname : "";
   if (!schema.empty() && schema != "public" && schema != "pg_catalog" &&
-      schema != "information_schema")
+      schema != "information_schema" && schema != "pg_temp")
     fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", rv->location);
-  auto t = cat_.find_table(rv->relname);
+  auto t = find_relation(schema, rv->relname);
   if (!t) {
     auto v = virtual_table(schema, rv->relname);
     if (v)
@@ -1459,7 +1492,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
         }
       }
       catalog::TablePtr t;
-      if (schema.empty() || schema == "public") t = cat_.find_table(rv->relname);
+      t = find_relation(schema, rv->relname);
       if (!t) {
         auto v = virtual_table(schema, rv->relname);
         if (v) {
@@ -2608,8 +2641,9 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
 }
 
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
-                              std::vector<Oid>& params) {
+                              std::vector<Oid>& params, uint64_t temp_namespace) {
   Binder b(catalog, params);
+  b.set_temp_namespace(temp_namespace);
   return b.bind(stmt);
 }
 

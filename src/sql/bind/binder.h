@@ -20,7 +20,7 @@ namespace hf::sql::bind {
 
 // Binds one statement. params: in: the client's types (0 = infer); out: every $n's type.
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
-                              std::vector<Oid>& params);
+                              std::vector<Oid>& params, uint64_t temp_namespace = 0);
 
 // Binds a stored expression (DEFAULT, CHECK, index key) over a row of `table`; with a
 // target type, coerces to it in assignment context.

@@ -34,6 +34,8 @@ void notice(ExecContext& cx, const std::string& state, const std::string& msg) {
   cx.session.notice(e);
 }
 
+constexpr const char* kInvalidTableDefinition = "42P16";
+
 [[noreturn]] void fail(const char* state, const std::string& msg) {
   throw SqlError(state, msg);
 }
@@ -52,10 +54,11 @@ std::vector<int> column_list(const catalog::Table& t, PgQuery__Node** keys, size
   return out;
 }
 
+// pending: the table the name is for (its schema: a temporary table's names are its session's).
 std::string unique_relation_name(ExecContext& cx, const std::string& base,
                                  const catalog::Table* pending = nullptr) {
   auto taken = [&](const std::string& n) {
-    if (cx.catalog.relation_exists(n)) return true;
+    if (cx.catalog.relation_exists(n, pending ? pending->temp_namespace : 0)) return true;
     if (pending) {
       if (pending->pkey_name == n) return true;
       for (const auto& i : pending->indexes)
@@ -178,13 +181,19 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
     case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: {
       catalog::ForeignKey fk;
       fk.columns = col >= 0 ? std::vector<int>{col} : column_list(t, c->fk_attrs, c->n_fk_attrs);
-      auto parent =
-          c->pktable->relname == t.name ? nullptr : cx.catalog.find_table(c->pktable->relname);
+      auto parent = c->pktable->relname == t.name
+                        ? nullptr
+                        : cx.catalog.find_table(c->pktable->relname, cx.session.temp_namespace());
       const catalog::Table* pt =
           parent ? parent.get() : (std::string(c->pktable->relname) == t.name ? &t : nullptr);
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      if ((t.temp_namespace != 0) != (pt->temp_namespace != 0))
+        fail(kInvalidTableDefinition,
+             t.temp_namespace != 0
+                 ? "constraints on temporary tables may reference only temporary tables"
+                 : "constraints on permanent tables may reference only permanent tables");
       fk.ref_table = pt->oid;
       if (c->n_pk_attrs)
         fk.ref_columns = column_list(*pt, c->pk_attrs, c->n_pk_attrs);
@@ -329,8 +338,25 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   if (s->partspec)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION BY is not supported");
   std::string name = s->relation->relname;
-  require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
-  if (cx.catalog.relation_exists(name)) {
+  const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
+  // CREATE TEMP TABLE, or CREATE TABLE pg_temp.x (PostgreSQL makes that temporary too).
+  const bool temp =
+      (s->relation->relpersistence && std::string(s->relation->relpersistence) == "t") ||
+      schema == "pg_temp";
+  const bool on_commit_given =
+      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_NOOP &&
+      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ON_COMMIT_ACTION_UNDEFINED;
+  if (on_commit_given && !temp)
+    fail(kInvalidTableDefinition, "ON COMMIT can only be used on temporary tables");
+  if (temp && !schema.empty() && schema != "pg_temp") {
+    Error e;
+    e.sqlstate = kInvalidTableDefinition;
+    e.message = "cannot create temporary relation in non-temporary schema";
+    e.position = s->relation->location + 1;
+    throw SqlError(std::move(e));
+  }
+  if (!temp) require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
+  if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
       return "CREATE TABLE";
@@ -341,6 +367,15 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
   t.owner = current_user(cx);
+  if (temp) {
+    t.temp_namespace = cx.session.temp_namespace();
+    if (t.temp_namespace == 0)
+      fail(sqlstate::kFeatureNotSupported, "temporary tables are not supported here");
+    if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DELETE_ROWS)
+      t.on_commit = catalog::Table::kDeleteRows;
+    else if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DROP)
+      t.on_commit = catalog::Table::kDrop;
+  }
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
@@ -457,14 +492,21 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
-    std::string name;
-    if (obj->node_case == PG_QUERY__NODE__NODE_LIST)
+    std::string name, schema;
+    if (obj->node_case == PG_QUERY__NODE__NODE_LIST) {
       name = str_of(obj->list->items[obj->list->n_items - 1]);
-    else
+      if (obj->list->n_items >= 2) schema = str_of(obj->list->items[obj->list->n_items - 2]);
+    } else {
       name = str_of(obj);
+    }
     switch (s->remove_type) {
       case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-        auto t = cx.catalog.find_table(name);
+        // public.x: the permanent table even when a temporary x shadows it; pg_temp.x: only
+        // the temporary one.
+        auto t = schema == "public" ? cx.catalog.find_table(name)
+                 : schema == "pg_temp"
+                     ? cx.catalog.find_temp_table(name, cx.session.temp_namespace())
+                     : cx.catalog.find_table(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
@@ -510,7 +552,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
-        auto t = cx.catalog.table_by_index_name(name);
+        auto t = cx.catalog.table_by_index_name(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "index \"" + name + "\" does not exist, skipping");
@@ -623,7 +665,7 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
 }
 
 std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname);
+  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
@@ -658,7 +700,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   }
   if (s->idxname && *s->idxname) {
     idx.name = s->idxname;
-    if (cx.catalog.relation_exists(idx.name)) {
+    if (cx.catalog.relation_exists(idx.name, t.temp_namespace)) {
       if (s->if_not_exists) {
         notice(cx, sqlstate::kDuplicateTable,
                "relation \"" + idx.name + "\" already exists, skipping");
@@ -667,8 +709,9 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
       fail(sqlstate::kDuplicateTable, "relation \"" + idx.name + "\" already exists");
     }
   } else {
-    idx.name = unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"));
-    if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx");
+    idx.name =
+        unique_relation_name(cx, t.name + "_" + name_part + (s->unique ? "_key" : "_idx"), &t);
+    if (s->unique) idx.name = unique_relation_name(cx, t.name + "_" + name_part + "_idx", &t);
   }
   apply_storage_parameters(s->options, s->n_options, t, idx.columns, "index key", true,
                            &idx.partition_columns);
@@ -685,7 +728,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
 }
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname);
+  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
   if (!tp) {
     if (s->missing_ok) {
       notice(cx, "00000",
@@ -817,7 +860,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
 std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
-    auto t = cx.catalog.find_table(rv->relname);
+    auto t = cx.catalog.find_table(rv->relname, cx.session.temp_namespace());
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");

@@ -395,6 +395,15 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     auto info = s.registry().find(s.backend_pid());
     return Datum(info ? info->database : std::string("postgres"));
   }
+  if (n == "pg_notify") {  // not strict: NULL is the empty string
+    s.notify(arg_text(0), arg_text(1));
+    return Datum::Null();
+  }
+  if (n == "pg_listening_channels") {
+    auto v = std::make_shared<std::vector<Datum>>();
+    for (auto& c : s.listening_channels()) v->push_back(Datum(std::move(c)));
+    return Datum(ArrayPtr(v));
+  }
   if (n == "current_schema") return Datum(std::string("public"));
   if (n == "current_schemas") {
     auto v = std::make_shared<std::vector<Datum>>();
@@ -474,6 +483,14 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
       s.notice(w);
     }
     return Datum(ok);
+  }
+  if (n == "pg_table_is_visible" && !any_null()) {
+    // A table is visible when its name finds it: not another session's temporary table, nor a
+    // permanent table this session's temporary table of the same name shadows.
+    if (auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()))) {
+      auto found = cx.catalog.find_table(t->name, s.temp_namespace());
+      return Datum(found && found->oid == t->oid);
+    }
   }
   if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);

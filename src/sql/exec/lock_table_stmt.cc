@@ -14,7 +14,8 @@ std::string str_of(const PgQuery__Node* n) {
 }
 
 void lock_named(ExecContext& cx, const std::string& name, uint8_t mode) {
-  if (auto t = cx.catalog.find_table(name)) lock_relation(cx, *t, mode);
+  if (auto t = cx.catalog.find_table(name, cx.session.temp_namespace()))
+    lock_relation(cx, *t, mode);
 }
 
 }  // namespace
@@ -94,7 +95,7 @@ std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
           : coord::table_mode::kAccessExclusive;
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
-    auto t = cx.catalog.find_table(rv->relname);
+    auto t = cx.catalog.find_table(rv->relname, cx.session.temp_namespace());
     if (!t)
       throw SqlError(sqlstate::kUndefinedTable,
                      "relation \"" + std::string(rv->relname) + "\" does not exist");

@@ -381,7 +381,7 @@ std::optional<Datum> role_function(const std::string& n, const std::vector<Datum
   catalog::TablePtr t;
   if (is_text(types[i])) {
     std::string name = args[i].as_string();
-    t = cx.catalog.find_table(name);
+    t = cx.catalog.find_table(name, cx.session.temp_namespace());
     if (!t) {
       if (bind::virtual_table("", name))  // pg_catalog relations: readable except pg_authid
         return Datum(roles.is_superuser(user) ||

@@ -739,7 +739,7 @@ std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
       } else {
         for (size_t i = 0; i < s->n_objects; ++i) {
           std::string name = s->objects[i]->range_var->relname;
-          auto t = cx.catalog.find_table(name);
+          auto t = cx.catalog.find_table(name, cx.session.temp_namespace());
           auto q = cx.catalog.find_sequence(name);
           if (q && hidden_sequence(*q)) q.reset();
           if (!t && !q) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");

@@ -75,8 +75,10 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         v += (k ? ", " : "") + (key[k] >= 0 ? t.columns[key[k]].name : std::string("expr"));
       return Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{Datum(v)})));
     };
+    // persistence: 'p', or 't' for a temporary table and its indexes (catalog.h).
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
-                   const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null()) {
+                   const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null(),
+                   char persistence = 'p') {
       out.push_back({oid(o),
                      Datum(n),
                      oid(kPublicNs),
@@ -91,7 +93,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(-1.0),
                      Datum(hasindex),
                      Datum(false),
-                     ch('p'),
+                     ch(persistence),
                      ch(kind),
                      Datum(int64_t{natts}),
                      Datum(int64_t{0}),
@@ -108,17 +110,20 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      acl_datum(acl)});
     };
     for (const auto& t : tables) {
+      const char persistence = t->temp_namespace != 0 ? 't' : 'p';
       rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
-                                 : partition_option(*t, t->primary_key, t->placement_width()));
+                                 : partition_option(*t, t->primary_key, t->placement_width()),
+          persistence);
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
-            t->owner, std::nullopt);
+            t->owner, std::nullopt, Datum::Null(), persistence);
       for (const auto& i : t->indexes)
         rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false, t->owner, std::nullopt,
             i.columns.size() > 1 ? partition_option(*t, i.columns, i.placement_width())
-                                 : Datum::Null());
+                                 : Datum::Null(),
+            persistence);
     }
     for (const auto& s : cx.catalog.sequences())
       if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false, s.owner, s.acl);

@@ -275,6 +275,19 @@ void classify(const PgQuery__Node* node, RawStatement& out) {
           break;
       }
       return;
+    case PG_QUERY__NODE__NODE_LISTEN_STMT:
+      out.kind = StatementKind::kListen, out.tag = "LISTEN";
+      out.name = node->listen_stmt->conditionname ? node->listen_stmt->conditionname : "";
+      return;
+    case PG_QUERY__NODE__NODE_UNLISTEN_STMT:  // UNLISTEN *: no name
+      out.kind = StatementKind::kUnlisten, out.tag = "UNLISTEN";
+      out.name = node->unlisten_stmt->conditionname ? node->unlisten_stmt->conditionname : "";
+      return;
+    case PG_QUERY__NODE__NODE_NOTIFY_STMT:
+      out.kind = StatementKind::kNotify, out.tag = "NOTIFY";
+      out.name = node->notify_stmt->conditionname ? node->notify_stmt->conditionname : "";
+      out.values.push_back(node->notify_stmt->payload ? node->notify_stmt->payload : "");
+      return;
     case PG_QUERY__NODE__NODE_PREPARE_STMT:
       out.kind = StatementKind::kPrepare, out.tag = "PREPARE";
       out.name = node->prepare_stmt->name ? node->prepare_stmt->name : "";
