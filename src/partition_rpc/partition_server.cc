@@ -65,16 +65,52 @@ void scan_batch(api::Partition& p, const pb::Scan& m, pb::ScanBatch* out) {
 }
 
 // Runs one request against the partition it names. MAY SUSPEND.
-pb::Response execute(const std::vector<api::Partition*>& partitions, const pb::Request& q,
-                     runtime::CancelToken* cancel, api::LockWaitObserver* observer) {
+pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeServices& services,
+                     const pb::Request& q, runtime::CancelToken* cancel,
+                     api::LockWaitObserver* observer) {
   pb::Response r;
-  if (q.call_case() == pb::Request::kDescribe) {
-    auto* d = r.mutable_description();
-    for (auto* p : partitions) {
-      d->add_partitions(p->id());
-      d->add_commit_groups(p->commit_group());
+  switch (q.call_case()) {  // the node's own calls
+    case pb::Request::kDescribe: {
+      if (!q.describe().coordinator().empty()) {
+        if (!services.on_attach)
+          throw ProtocolError("partition RPC: this node takes no coordinator");
+        services.on_attach(q.describe().coordinator());
+      }
+      auto* d = r.mutable_description();
+      for (auto* p : partitions) {
+        d->add_partitions(p->id());
+        d->add_commit_groups(p->commit_group());
+      }
+      d->set_start_ts(services.start_ts);
+      d->set_first_txn_id(services.first_txn_id);
+      d->set_last_txn_id(services.last_txn_id);
+      return r;
     }
-    return r;
+    case pb::Request::kTxnStatus: {
+      if (!services.status) throw ProtocolError("partition RPC: this node coordinates nothing");
+      auto st = services.status->status(q.txn_status().txn());
+      r.mutable_txn_status()->set_state(static_cast<uint32_t>(st.state));
+      r.mutable_txn_status()->set_commit_ts(st.commit_ts);
+      return r;
+    }
+    case pb::Request::kSsiReport: {
+      if (!services.ssi) throw ProtocolError("partition RPC: this node coordinates nothing");
+      const auto& m = q.ssi_report();
+      if (m.writer()) {
+        services.ssi->read_skipped_intent(m.reader(), m.writer());
+      } else {
+        services.ssi->read_skipped_commit(m.reader(), m.commit_ts());
+      }
+      r.mutable_done();
+      return r;
+    }
+    case pb::Request::kGcHorizon: {
+      if (!services.gc_horizon) throw ProtocolError("partition RPC: this node coordinates nothing");
+      r.mutable_gc_horizon()->set_ts(services.gc_horizon());
+      return r;
+    }
+    default:
+      break;
   }
   if (q.partition() >= partitions.size()) {
     throw ProtocolError(fmt::format("partition RPC: no partition {} on this node", q.partition()));
@@ -194,6 +230,9 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const pb::R
       r.mutable_done();
       break;
     case pb::Request::kDescribe:
+    case pb::Request::kTxnStatus:
+    case pb::Request::kSsiReport:
+    case pb::Request::kGcHorizon:
     case pb::Request::CALL_NOT_SET:
       throw ProtocolError("partition RPC: a request without a call");
   }
@@ -217,6 +256,9 @@ bool runs_inline(const pb::Request& q) {
     case pb::Request::kSireadHolders:
     case pb::Request::kReleaseSiread:
     case pb::Request::kDescribe:
+    case pb::Request::kTxnStatus:
+    case pb::Request::kSsiReport:
+    case pb::Request::kGcHorizon:
       return true;
     default:
       return false;
@@ -275,8 +317,8 @@ void set_error(pb::Response* r, const Error& e) {
 class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
  public:
   ServedConnection(std::shared_ptr<FrameConnection> conn,
-                   const std::vector<api::Partition*>& partitions)
-      : conn_(std::move(conn)), partitions_(partitions) {}
+                   const std::vector<api::Partition*>& partitions, const NodeServices& services)
+      : conn_(std::move(conn)), partitions_(partitions), services_(services) {}
 
   // On the connection's io thread, in arrival order.
   void on_frame(pb::Frame&& frame) {
@@ -331,7 +373,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
           call_id, Error{sqlstate::kInternalError, "partition RPC: only a write may be pipelined"});
     }
     try {
-      execute(partitions_, q, nullptr, nullptr);
+      execute(partitions_, services_, q, nullptr, nullptr);
     } catch (const SqlError& e) {
       failed_writes_[q.write().txn()] = FailedWrite{e.error(), q.write().sub()};
       answer_error(call_id, e.error());
@@ -392,7 +434,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     answer.set_call_id(call_id);
     ProgressForwarder observer(conn_, call_id);
     try {
-      *answer.mutable_response() = execute(partitions_, q, cancel, &observer);
+      *answer.mutable_response() = execute(partitions_, services_, q, cancel, &observer);
     } catch (const SqlError& e) {
       set_error(answer.mutable_response(), e.error());
     } catch (const std::exception& e) {
@@ -407,14 +449,15 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
 
   std::shared_ptr<FrameConnection> conn_;
   const std::vector<api::Partition*>& partitions_;
+  const NodeServices& services_;
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<runtime::CancelToken>> running_;
   bool closed_ = false;
   std::map<uint64_t, FailedWrite> failed_writes_;  // by transaction; io thread only
 };
 
-PartitionServer::PartitionServer(std::vector<api::Partition*> partitions)
-    : partitions_(std::move(partitions)) {}
+PartitionServer::PartitionServer(std::vector<api::Partition*> partitions, NodeServices services)
+    : partitions_(std::move(partitions)), services_(std::move(services)) {}
 
 PartitionServer::~PartitionServer() {
   stop();
@@ -446,7 +489,7 @@ void PartitionServer::accept_next() {
       return;
     }
     auto conn = std::make_shared<FrameConnection>(std::move(s));
-    auto served = std::make_shared<ServedConnection>(conn, partitions_);
+    auto served = std::make_shared<ServedConnection>(conn, partitions_, services_);
     {
       std::lock_guard g(mu_);
       connections_.insert(served);

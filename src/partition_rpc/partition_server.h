@@ -21,6 +21,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -34,10 +35,25 @@ namespace hf::partition_rpc {
 
 class ServedConnection;
 
+// What a node serves besides its partitions (issue 12, two-process setups; doc/cluster.md).
+struct NodeServices {
+  // The partitions' clock (partition/local_node.h RecoveredClock), sent in describe answers.
+  partition_api::Timestamp start_ts = 0;
+  partition_api::TxnId first_txn_id = 0, last_txn_id = 0;
+  // A partitions' node: a coordinator announced its cluster address (Describe.coordinator);
+  // attach the partitions to it. Throws to refuse. May block (it connects back).
+  std::function<void(const std::string& coordinator)> on_attach;
+  // A coordinator's node: answers its partitions' nodes' questions. Never suspend.
+  partition_api::TxnStatusOracle* status = nullptr;
+  partition_api::SsiConflictSink* ssi = nullptr;
+  std::function<partition_api::Timestamp()> gc_horizon;
+};
+
 class PartitionServer {
  public:
   // partitions[i]->id() must be i.
-  explicit PartitionServer(std::vector<partition_api::Partition*> partitions);
+  explicit PartitionServer(std::vector<partition_api::Partition*> partitions,
+                           NodeServices services = {});
   ~PartitionServer();
 
   // Listens on host:port (0: any free port) and starts serving. Returns the port.
@@ -51,6 +67,7 @@ class PartitionServer {
   void accept_next();
 
   std::vector<partition_api::Partition*> partitions_;
+  NodeServices services_;
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::thread io_thread_;

@@ -491,12 +491,16 @@ void RemoteCursor::fetch() {
 
 }  // namespace
 
-std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
+pb::NodeDescription PartitionChannel::describe(const std::string& coordinator) {
   pb::Request req;
-  req.mutable_describe();
+  req.mutable_describe()->set_coordinator(coordinator);
   auto r = call(std::move(req));
   check(r, pb::Response::kDescription);
-  const auto& d = r.description();
+  return r.description();
+}
+
+std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
+  auto d = describe();
   if (d.partitions_size() != d.commit_groups_size()) {
     throw SqlError(sqlstate::kInternalError, "partition RPC: malformed node description");
   }
@@ -508,6 +512,47 @@ std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
     out.push_back(std::make_unique<RemotePartition>(*this, d.partitions(i), d.commit_groups(i)));
   }
   return out;
+}
+
+api::TxnStatus CoordinatorLink::status(api::TxnId txn) {
+  pb::Request req;
+  req.mutable_txn_status()->set_txn(txn);
+  auto r = channel_->call(std::move(req));
+  check(r, pb::Response::kTxnStatus);
+  api::TxnStatus out;
+  out.state = static_cast<api::TxnState>(
+      std::min<uint32_t>(r.txn_status().state(), static_cast<uint32_t>(api::TxnState::kAborted)));
+  out.commit_ts = r.txn_status().commit_ts();
+  return out;
+}
+
+// SSI reports wait for the coordinator's acknowledgement: the read that skipped must not
+// return before its coordinator knows, or the coordinator could check its transaction's
+// conflicts at COMMIT without this one (in-process the sink is called before the read returns).
+void CoordinatorLink::read_skipped_intent(api::TxnId reader, api::TxnId writer) {
+  pb::Request req;
+  req.mutable_ssi_report()->set_reader(reader);
+  req.mutable_ssi_report()->set_writer(writer);
+  check(channel_->call(std::move(req)), pb::Response::kDone);
+}
+
+void CoordinatorLink::read_skipped_commit(api::TxnId reader, api::Timestamp commit_ts) {
+  pb::Request req;
+  req.mutable_ssi_report()->set_reader(reader);
+  req.mutable_ssi_report()->set_commit_ts(commit_ts);
+  check(channel_->call(std::move(req)), pb::Response::kDone);
+}
+
+api::Timestamp CoordinatorLink::gc_horizon() {
+  try {
+    pb::Request req;
+    req.mutable_gc_horizon();
+    auto r = channel_->call(std::move(req));
+    check(r, pb::Response::kGcHorizon);
+    return r.gc_horizon().ts();
+  } catch (const SqlError&) {
+    return 0;  // unknown: collect nothing
+  }
 }
 
 }  // namespace hf::partition_rpc

@@ -67,6 +67,11 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   // Throws 08006 when the connection is lost.
   void send_pipelined(pb::Request request);
 
+  // The node's description (partitions, commit groups, clock). With `coordinator` (the
+  // caller's cluster address) the partitions' node also attaches to that coordinator
+  // (partition.proto, Describe). Throws the node's error.
+  pb::NodeDescription describe(const std::string& coordinator = {});
+
   // The node's partitions, each a RemotePartition over this channel, indexed by partition id
   // as the node numbers them (partitions[i]->id() == i). The channel must outlive them.
   std::vector<std::unique_ptr<api::Partition>> partitions();
@@ -95,6 +100,33 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   uint64_t next_call_id_ = 1;
   std::map<uint64_t, std::shared_ptr<PendingCall>> pending_;
   std::string lost_;  // non-empty: the connection is gone, and why
+};
+
+}  // namespace hf::partition_rpc
+
+namespace hf::partition_rpc {
+
+// The coordinator of a partitions' node's transactions, on another node (issue 12): what the
+// node's partitions ask their coordinator — whether a transaction committed, the SSI conflicts
+// their serializable reads skipped, the GC horizon — becomes calls over a channel to it.
+// status() MAY SUSPEND (a fiber parks; a plain thread blocks) and throws 08006 when the
+// coordinator cannot be reached (the read that asked fails: it cannot know what it sees).
+// SSI reports wait for the coordinator's acknowledgement (one round trip, only when a
+// serializable read skips a write), so a read never returns before its coordinator knows of
+// the conflict. gc_horizon() answers 0 (collect nothing) when the coordinator cannot be
+// reached. Thread-safe.
+class CoordinatorLink : public api::TxnStatusOracle, public api::SsiConflictSink {
+ public:
+  explicit CoordinatorLink(std::shared_ptr<PartitionChannel> channel)
+      : channel_(std::move(channel)) {}
+  api::TxnStatus status(api::TxnId txn) override;
+  void read_skipped_intent(api::TxnId reader, api::TxnId writer) override;
+  void read_skipped_commit(api::TxnId reader, api::Timestamp commit_ts) override;
+  api::Timestamp gc_horizon();
+  std::string address() const { return channel_->address(); }
+
+ private:
+  std::shared_ptr<PartitionChannel> channel_;
 };
 
 }  // namespace hf::partition_rpc

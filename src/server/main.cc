@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "auth/hba.h"
@@ -127,6 +128,15 @@ int main(int argc, char** argv) {
   app.add_option("--cluster-listen", cluster_listen,
                  "HOST:PORT where this node serves its partitions to other nodes' coordinators "
                  "(partition RPC; PORT 0: any free port)");
+  std::string partitions_at;
+  bool storage_only = false;
+  app.add_option("--partitions-at", partitions_at,
+                 "HOST:PORT of a node started with --storage-only: this node keeps no partitions "
+                 "of its own and coordinates transactions over that node's (a two-process "
+                 "setup: SQL and coordinator here, partitions there)");
+  app.add_flag("--storage-only", storage_only,
+               "serve this node's partitions on --cluster-listen to one coordinator node "
+               "(--partitions-at) and accept no SQL connections");
   app.add_flag("--partition-rpc", partition_rpc,
                "this node's coordinator reaches its own partitions through the cluster port, "
                "as it reaches another node's (tests the network seam; implies --cluster-listen "
@@ -174,46 +184,135 @@ int main(int argc, char** argv) {
     // Started before recovery: the partition server serves calls in the runtime's fibers.
     runtime.start();
 
-    auto node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
-    auto clock = node->clock();
-    // The coordinator's partitions: the local ones, or (--partition-rpc) the same ones
-    // reached through this node's own partition server.
-    std::vector<hf::partition_api::Partition*> coordinator_partitions = node->partitions();
-    std::unique_ptr<hf::partition_rpc::PartitionServer> partition_server;
-    std::shared_ptr<hf::partition_rpc::PartitionChannel> self_channel;
-    std::vector<std::unique_ptr<hf::partition_api::Partition>> remote_partitions;
-    if (partition_rpc && cluster_listen.empty()) cluster_listen = "127.0.0.1:0";
-    if (!cluster_listen.empty()) {
-      auto colon = cluster_listen.rfind(':');
-      if (colon == std::string::npos) {
-        throw std::runtime_error("--cluster-listen: \"" + cluster_listen + "\" is not HOST:PORT");
+    auto host_port = [](const std::string& flag, const std::string& text) {
+      auto colon = text.rfind(':');
+      int p = -1;
+      if (colon != std::string::npos && colon > 0) {
+        try {
+          p = std::stoi(text.substr(colon + 1));
+        } catch (const std::exception&) {
+        }
       }
-      std::string host = cluster_listen.substr(0, colon);
-      int cport = std::stoi(cluster_listen.substr(colon + 1));
-      if (host.empty() || cport < 0 || cport > 65535) {
-        throw std::runtime_error("--cluster-listen: \"" + cluster_listen + "\" is not HOST:PORT");
-      }
-      partition_server = std::make_unique<hf::partition_rpc::PartitionServer>(node->partitions());
-      uint16_t bound_cluster = partition_server->start(host, static_cast<uint16_t>(cport));
-      spdlog::info("serving {} partitions on {}:{}", node->partition_count(), host, bound_cluster);
-      if (partition_rpc) {
-        self_channel = hf::partition_rpc::PartitionChannel::connect(host, bound_cluster);
-        remote_partitions = self_channel->partitions();
-        coordinator_partitions.clear();
-        for (auto& p : remote_partitions) coordinator_partitions.push_back(p.get());
-        spdlog::info("the coordinator reaches its partitions through {}", self_channel->address());
-      }
+      if (p < 0 || p > 65535)
+        throw std::runtime_error(flag + ": \"" + text + "\" is not HOST:PORT");
+      return std::pair<std::string, uint16_t>{text.substr(0, colon), static_cast<uint16_t>(p)};
+    };
+    if ((partition_rpc || storage_only || !partitions_at.empty()) && cluster_listen.empty()) {
+      if (storage_only) throw std::runtime_error("--storage-only needs --cluster-listen");
+      cluster_listen = "127.0.0.1:0";
     }
+    if (storage_only && (partition_rpc || !partitions_at.empty())) {
+      throw std::runtime_error("--storage-only excludes --partition-rpc and --partitions-at");
+    }
+
+    // The storage side (issue 12, doc/cluster.md): this node's partitions, or none (with
+    // --partitions-at the coordinator reaches another node's), and how the coordinator below
+    // reaches them: directly, or through a PartitionChannel.
+    std::unique_ptr<hf::partition::LocalNode> node;
+    std::unique_ptr<hf::partition_rpc::PartitionServer> partition_server;
+    std::shared_ptr<hf::partition_rpc::PartitionChannel> channel;
+    std::vector<std::unique_ptr<hf::partition_api::Partition>> remote_partitions;
+    std::vector<hf::partition_api::Partition*> coordinator_partitions;
+    hf::partition::RecoveredClock clock;
+    std::shared_ptr<hf::partition_rpc::CoordinatorLink> coordinator_link;  // --storage-only
+    std::mutex attach_mu;
+    if (partitions_at.empty()) {
+      node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
+      clock = node->clock();
+      coordinator_partitions = node->partitions();
+      spdlog::info(
+          "storage open at {} ({} partitions, boot epoch {}, {} commits recovered, lock memory "
+          "{} MiB)",
+          data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
+          max_lock_memory_mb);
+    }
+    if (!cluster_listen.empty() && partitions_at.empty()) {
+      auto [host, cport] = host_port("--cluster-listen", cluster_listen);
+      hf::partition_rpc::NodeServices served;
+      if (node) {
+        served.start_ts = clock.start_ts;
+        served.first_txn_id = clock.first_txn_id;
+        served.last_txn_id = clock.last_txn_id;
+      }
+      if (storage_only) {
+        // The coordinator node announces itself; its transactions' status, SSI conflicts and
+        // GC horizon are then asked of it.
+        served.on_attach = [&](const std::string& coordinator) {
+          std::lock_guard g(attach_mu);
+          // One coordinator per boot: a second one (or the same one restarted) would hand out
+          // TxnIds and timestamps from this boot's clock again. Restart both together.
+          if (coordinator_link) {
+            throw std::runtime_error("this node already served the coordinator at " +
+                                     coordinator_link->address() +
+                                     " since it started; restart it to serve another");
+          }
+          auto [chost, cport2] = host_port("coordinator", coordinator);
+          coordinator_link = std::make_shared<hf::partition_rpc::CoordinatorLink>(
+              hf::partition_rpc::PartitionChannel::connect(chost, cport2));
+          node->attach(
+              coordinator_link.get(), [link = coordinator_link] { return link->gc_horizon(); },
+              coordinator_link.get());
+          spdlog::info("partitions attached to the coordinator at {}", coordinator);
+        };
+      }
+      partition_server = std::make_unique<hf::partition_rpc::PartitionServer>(
+          node ? node->partitions() : std::vector<hf::partition_api::Partition*>{}, served);
+      uint16_t bound_cluster = partition_server->start(host, cport);
+      cluster_listen = host + ":" + std::to_string(bound_cluster);
+      spdlog::info("serving {} partitions on {}", node ? node->partition_count() : 0,
+                   cluster_listen);
+      if (partition_rpc)
+        channel = hf::partition_rpc::PartitionChannel::connect(host, bound_cluster);
+    }
+    if (!partitions_at.empty()) {
+      auto [phost, pport] = host_port("--partitions-at", partitions_at);
+      channel = hf::partition_rpc::PartitionChannel::connect(phost, pport);
+      auto d = channel->describe();
+      clock = {d.start_ts(), d.first_txn_id(), d.last_txn_id()};
+      partitions = static_cast<uint32_t>(d.partitions_size());
+    }
+    if (channel) {
+      remote_partitions = channel->partitions();
+      coordinator_partitions.clear();
+      for (auto& p : remote_partitions) coordinator_partitions.push_back(p.get());
+      spdlog::info("the coordinator reaches its {} partitions through {}",
+                   coordinator_partitions.size(), channel->address());
+    }
+
+    if (storage_only) {
+      spdlog::info("storage only: no SQL connections; waiting for a coordinator");
+      boost::asio::io_context signals_io;
+      boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+      signals.async_wait([](const boost::system::error_code&, int) {});
+      signals_io.run();
+      partition_server->stop();
+      runtime.stop();
+      spdlog::info("holdfast stopped");
+      return 0;
+    }
+
     auto txns = hf::coord::make_txn_manager(
         coordinator_partitions, {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
-    node->attach(
-        &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
-        &txns->ssi_sink());
-    spdlog::info(
-        "storage open at {} ({} partitions, boot epoch {}, {} commits recovered, lock memory "
-        "{} MiB)",
-        data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
-        max_lock_memory_mb);
+    if (node) {
+      node->attach(
+          &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
+          &txns->ssi_sink());
+    }
+    // With --partitions-at: this node's cluster port answers the partitions' node's questions
+    // about our transactions (whether one committed, SSI conflicts, the GC horizon).
+    std::unique_ptr<hf::partition_rpc::PartitionServer> coordinator_server;
+    if (!partitions_at.empty()) {
+      hf::partition_rpc::NodeServices answers;
+      answers.status = &txns->status_oracle();
+      answers.ssi = &txns->ssi_sink();
+      answers.gc_horizon = [m = txns.get()] { return m->oldest_snapshot(); };
+      auto [host, cport] = host_port("--cluster-listen", cluster_listen);
+      coordinator_server = std::make_unique<hf::partition_rpc::PartitionServer>(
+          std::vector<hf::partition_api::Partition*>{}, answers);
+      cport = coordinator_server->start(host, cport);
+      channel->describe(host + ":" + std::to_string(cport));  // the partitions' node attaches
+      spdlog::info("coordinating the partitions at {}", partitions_at);
+    }
 
     // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
     std::string temp_dir = data_dir + "/pgsql_tmp";
@@ -274,14 +373,15 @@ int main(int argc, char** argv) {
 
     server.stop();
     lock_service.stop_expiry();
-    if (self_channel) {
+    if (channel) {
       std::string counts;
-      for (const auto& [kind, n] : self_channel->call_counts()) {
+      for (const auto& [kind, n] : channel->call_counts()) {
         counts += (counts.empty() ? "" : ", ") + kind + " " + std::to_string(n);
       }
       spdlog::info("partition rpc calls: {}", counts.empty() ? "none" : counts);
     }
     if (partition_server) partition_server->stop();
+    if (coordinator_server) coordinator_server->stop();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {
