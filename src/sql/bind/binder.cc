@@ -160,6 +160,8 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_table_size", type_oid::kInt8},
     {"pg_size_pretty", type_oid::kText},
     {"pg_get_partkeydef", type_oid::kText},
+    {"pg_get_statisticsobjdef_columns", type_oid::kText},
+    {"pg_relation_is_publishable", type_oid::kBool},
     {"current_schemas", type_oid::kTextArray},
     {"pg_advisory_lock", type_oid::kVoid},
     {"pg_advisory_unlock", type_oid::kBool},
@@ -476,7 +478,10 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
   if (l && (l->type.oid == type_oid::kUnknown) != (r->type.oid == type_oid::kUnknown)) {
     Oid known = l->type.oid == type_oid::kUnknown ? r->type.oid : l->type.oid;
     const types::OperatorDef* same = types::resolve_operator(op, known, known);
-    if (same && same->left == known && same->right == known) {
+    // An anyarray operator takes the known operand's array type for both sides.
+    const Oid both = types::is_array_type(known) ? types::kAnyArrayOid : known;
+    if (same && (same->left == known || same->left == both) &&
+        (same->right == known || same->right == both)) {
       if (l->type.oid == type_oid::kUnknown)
         l = coerce(std::move(l), TypeRef{known, -1}, CastContext::kImplicit);
       else
