@@ -1292,6 +1292,33 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
              c->location);
       return bind_expr(c->arg, scope, g);
     }
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+      // array[index]: one subscript, no slices, no field selection.
+      const auto* ind = n->a_indirection;
+      if (ind->n_indirection != 1 ||
+          ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
+          ind->indirection[0]->a_indices->is_slice)
+        fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
+      auto arr = bind_expr(ind->arg, scope, g);
+      const Oid at = arr->type.oid;
+      const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
+                       : at == type_oid::kOidVector ? type_oid::kOid
+                                                    : types::array_elem_type(at);
+      if (elem == 0)
+        fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
+                                              " because it does not support subscripting");
+      auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
+                          TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kOp;
+      e->op = &types::array_subscript_operator();
+      e->name = e->op->name;
+      e->arg_types = {arr->type, index->type};
+      e->args.push_back(std::move(arr));
+      e->args.push_back(std::move(index));
+      e->type = TypeRef{elem, -1};
+      return e;
+    }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
            n->row_expr->location);
