@@ -1337,6 +1337,8 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
       return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
+      return target_name(n->a_indirection->arg);
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       std::string inner = target_name(n->type_cast->arg);
       if (inner != "?column?") return inner;

@@ -21,6 +21,12 @@ CREATE TABLE pd_item (sku int PRIMARY KEY CHECK (sku > 0), name text NOT NULL, p
 CREATE TABLE pd_log (at timestamptz NOT NULL, msg text, qty numeric DEFAULT 0, flag boolean DEFAULT true, k smallint);
 \d+ pd_log
 \d pd_log
+-- what psql's queries lean on: array subscripts, an array compared with an array literal,
+-- constraint definitions
+SELECT (ARRAY[10, 20, 30])[2], (ARRAY[10, 20, 30])[4], (ARRAY['a', 'b'])[1];
+SELECT ARRAY[0]::oid[] = '{0}';
+SELECT conname, contype, pg_get_constraintdef(oid, true) FROM pg_constraint
+  WHERE conrelid = 'pd_acc'::regclass ORDER BY conname;
 DROP TABLE pd_acc;
 DROP TABLE pd_item;
 DROP TABLE pd_log;
