@@ -64,10 +64,12 @@ json to_json(const Table& t) {
                             {"partition_columns", i.partition_columns},
                             {"predicate", i.predicate}});
   j["checks"] = json::array();
-  for (const auto& c : t.checks) j["checks"].push_back({{"name", c.name}, {"expr", c.expr}});
+  for (const auto& c : t.checks)
+    j["checks"].push_back({{"name", c.name}, {"expr", c.expr}, {"oid", c.oid}});
   j["fks"] = json::array();
   for (const auto& f : t.foreign_keys)
     j["fks"].push_back({{"name", f.name},
+                        {"oid", f.oid},
                         {"columns", f.columns},
                         {"ref_table", f.ref_table},
                         {"ref_columns", f.ref_columns},
@@ -118,10 +120,12 @@ Table table_from_json(const json& j) {
     idx.predicate = i.value("predicate", "");
     t.indexes.push_back(std::move(idx));
   }
-  for (const auto& c : j.at("checks")) t.checks.push_back({c.at("name"), c.at("expr")});
+  for (const auto& c : j.at("checks"))
+    t.checks.push_back({c.at("name"), c.at("expr"), c.value("oid", Oid{0})});
   for (const auto& f : j.at("fks")) {
     ForeignKey fk;
     fk.name = f.at("name");
+    fk.oid = f.value("oid", Oid{0});
     fk.columns = f.at("columns").get<std::vector<int>>();
     fk.ref_table = f.at("ref_table");
     fk.ref_columns = f.at("ref_columns").get<std::vector<int>>();
@@ -212,6 +216,8 @@ void Catalog::load() {
       Table t = table_from_json(json::parse(rv->value));
       max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
       for (const auto& i : t.indexes) max_oid = std::max(max_oid, i.oid);
+      for (const auto& c : t.checks) max_oid = std::max(max_oid, c.oid);
+      for (const auto& f : t.foreign_keys) max_oid = std::max(max_oid, f.oid);
       tables[t.oid] = std::make_shared<const Table>(std::move(t));
     }
   }

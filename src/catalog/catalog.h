@@ -97,10 +97,12 @@ struct Index {
 struct Check {
   std::string name;
   std::string expr;  // SQL text
+  Oid oid = 0;       // pg_constraint's; 0 in catalogs written before constraints had one
 };
 
 struct ForeignKey {
   std::string name;
+  Oid oid = 0;  // pg_constraint's; 0 in catalogs written before constraints had one
   std::vector<int> columns;
   Oid ref_table = 0;
   // The parent's primary key or the columns of one of its unique indexes without expressions,

@@ -68,6 +68,7 @@ inline constexpr Oid kInterval = 1186;
 inline constexpr Oid kNumeric = 1700;
 inline constexpr Oid kRegclass = 2205;
 inline constexpr Oid kRegtype = 2206;
+inline constexpr Oid kRegnamespace = 4089;
 inline constexpr Oid kRecord = 2249;
 inline constexpr Oid kCstring = 2275;
 inline constexpr Oid kAny = 2276;

@@ -160,6 +160,8 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_table_size", type_oid::kInt8},
     {"pg_size_pretty", type_oid::kText},
     {"pg_get_partkeydef", type_oid::kText},
+    {"pg_get_statisticsobjdef_columns", type_oid::kText},
+    {"pg_relation_is_publishable", type_oid::kBool},
     {"current_schemas", type_oid::kTextArray},
     {"pg_advisory_lock", type_oid::kVoid},
     {"pg_advisory_unlock", type_oid::kBool},
@@ -489,7 +491,10 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
   if (l && (l->type.oid == type_oid::kUnknown) != (r->type.oid == type_oid::kUnknown)) {
     Oid known = l->type.oid == type_oid::kUnknown ? r->type.oid : l->type.oid;
     const types::OperatorDef* same = types::resolve_operator(op, known, known);
-    if (same && same->left == known && same->right == known) {
+    // An anyarray operator takes the known operand's array type for both sides.
+    const Oid both = types::is_array_type(known) ? types::kAnyArrayOid : known;
+    if (same && (same->left == known || same->left == both) &&
+        (same->right == known || same->right == both)) {
       if (l->type.oid == type_oid::kUnknown)
         l = coerce(std::move(l), TypeRef{known, -1}, CastContext::kImplicit);
       else
@@ -1320,6 +1325,33 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
              c->location);
       return bind_expr(c->arg, scope, g);
     }
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+      // array[index]: one subscript, no slices, no field selection.
+      const auto* ind = n->a_indirection;
+      if (ind->n_indirection != 1 ||
+          ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
+          ind->indirection[0]->a_indices->is_slice)
+        fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
+      auto arr = bind_expr(ind->arg, scope, g);
+      const Oid at = arr->type.oid;
+      const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
+                       : at == type_oid::kOidVector ? type_oid::kOid
+                                                    : types::array_elem_type(at);
+      if (elem == 0)
+        fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
+                                              " because it does not support subscripting");
+      auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
+                          TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kOp;
+      e->op = &types::array_subscript_operator();
+      e->name = e->op->name;
+      e->arg_types = {arr->type, index->type};
+      e->args.push_back(std::move(arr));
+      e->args.push_back(std::move(index));
+      e->type = TypeRef{elem, -1};
+      return e;
+    }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
            n->row_expr->location);
@@ -1338,6 +1370,8 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
       return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
+      return target_name(n->a_indirection->arg);
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       std::string inner = target_name(n->type_cast->arg);
       if (inner != "?column?") return inner;

@@ -144,7 +144,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
         if (first.empty()) first_column_ref(c->raw_expr, first);
         name = t.name + "_" + (first.empty() ? "" : first + "_") + "check";
       }
-      t.checks.push_back({name, parse::deparse_expr(c->raw_expr)});
+      t.checks.push_back({name, parse::deparse_expr(c->raw_expr), cx.catalog.allocate_oid()});
       return;
     }
     case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY: {
@@ -213,6 +213,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       auto action = [](const char* a) { return a && *a ? *a : catalog::ForeignKey::kNoAction; };
       fk.on_delete = action(c->fk_del_action);
       fk.on_update = action(c->fk_upd_action);
+      fk.oid = cx.catalog.allocate_oid();
       if (c->n_fk_del_set_cols)
         fail(sqlstate::kFeatureNotSupported,
              "ON DELETE SET NULL/SET DEFAULT with a column list is not supported");

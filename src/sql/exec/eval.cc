@@ -505,8 +505,13 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
-      n == "pg_get_expr" || n == "pg_get_partkeydef")
+      n == "pg_get_partkeydef" || n == "pg_get_statisticsobjdef_columns")
     return Datum::Null();
+  // The catalog relations hold expressions (pg_attrdef.adbin) as SQL text already in
+  // PostgreSQL's spelling, not as node trees.
+  if (n == "pg_get_expr") return args.empty() ? Datum::Null() : args[0];
+  // holdfast has no logical replication: nothing can be published.
+  if (n == "pg_relation_is_publishable") return any_null() ? Datum::Null() : Datum(false);
   if (n == "pg_get_indexdef" || n == "pg_get_constraintdef") {
     if (any_null()) return Datum::Null();
     Oid oid = static_cast<Oid>(args[0].as_int());
@@ -538,6 +543,37 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
                                                   : " WHERE (" + idx.predicate + ")";
         return Datum(std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + idx.name +
                      " ON public." + t->name + " USING btree (" + keys + ")" + inc + where);
+      }
+      if (n != "pg_get_constraintdef") continue;
+      for (const auto& c : t->checks)
+        if (c.oid == oid) return Datum("CHECK (" + c.expr + ")");
+      for (const auto& f : t->foreign_keys) {
+        if (f.oid != oid) continue;
+        auto parent = cx.catalog.table_by_oid(f.ref_table);
+        if (!parent) return Datum::Null();
+        std::string ref;
+        for (size_t i = 0; i < f.ref_columns.size(); ++i)
+          ref += (i ? ", " : "") + parent->columns[f.ref_columns[i]].name;
+        // PostgreSQL names the action unless it is the default NO ACTION.
+        auto action = [](char a) -> std::string {
+          switch (a) {
+            case catalog::ForeignKey::kRestrict:
+              return "RESTRICT";
+            case catalog::ForeignKey::kCascade:
+              return "CASCADE";
+            case catalog::ForeignKey::kSetNull:
+              return "SET NULL";
+            case catalog::ForeignKey::kSetDefault:
+              return "SET DEFAULT";
+            default:
+              return "";
+          }
+        };
+        std::string def =
+            "FOREIGN KEY (" + cols(f.columns) + ") REFERENCES " + parent->name + "(" + ref + ")";
+        if (!action(f.on_update).empty()) def += " ON UPDATE " + action(f.on_update);
+        if (!action(f.on_delete).empty()) def += " ON DELETE " + action(f.on_delete);
+        return Datum(def);
       }
     }
     return Datum::Null();

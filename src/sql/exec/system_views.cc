@@ -27,6 +27,40 @@ Datum null() {
   return Datum::Null();
 }
 
+constexpr Oid kDefaultCollation = 100;
+constexpr Oid kCCollation = 950;
+constexpr Oid kPosixCollation = 951;
+
+// pg_type.typcollation: text-like types sort by the database's default collation, name by C.
+Oid type_collation(Oid type) {
+  if (type == type_oid::kName) return kCCollation;
+  if (type == type_oid::kText || type == type_oid::kVarchar || type == type_oid::kBpchar)
+    return kDefaultCollation;
+  return 0;
+}
+
+// pg_attribute.attstorage as PostgreSQL's types declare it: fixed-width values are plain,
+// numeric is main, other variable-width values extended.
+char storage_of(const types::TypeInfo* ti) {
+  if (!ti || ti->typlen != -1) return 'p';
+  return ti->oid == type_oid::kNumeric ? 'm' : 'x';
+}
+
+// A column default as pg_get_expr(adbin, adrelid) prints it. The catalog keeps the DEFAULT
+// clause's text; PostgreSQL stores the expression coerced to the column's type, so a string
+// literal comes back with a cast to that type ('x'::text). Other expressions print as written.
+std::string default_expr_text(const catalog::Column& c) {
+  const std::string& e = c.default_expr;
+  bool one_literal = e.size() >= 2 && e.front() == '\'' && e.back() == '\'';
+  for (size_t i = 1; one_literal && i + 1 < e.size(); ++i)
+    if (e[i] == '\'') {
+      if (e[i + 1] != '\'') one_literal = false;
+      ++i;  // a doubled quote inside the literal
+    }
+  if (!one_literal) return e;
+  return e + "::" + types::format_type(TypeRef{c.type.oid, -1});
+}
+
 }  // namespace
 
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
@@ -78,7 +112,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     // persistence: 'p', or 't' for a temporary table and its indexes (catalog.h).
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
                    const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null(),
-                   char persistence = 'p') {
+                   char persistence = 'p', int checks = 0) {
+      // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables.
       out.push_back({oid(o),
                      Datum(n),
                      oid(kPublicNs),
@@ -96,7 +131,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      ch(persistence),
                      ch(kind),
                      Datum(int64_t{natts}),
-                     Datum(int64_t{0}),
+                     Datum(int64_t{checks}),
                      Datum(false),
                      Datum(false),
                      Datum(false),
@@ -107,7 +142,9 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(false),
                      reloptions,
                      null(),
-                     acl_datum(acl)});
+                     acl_datum(acl),
+                     oid(0),
+                     oid(0)});
     };
     for (const auto& t : tables) {
       const char persistence = t->temp_namespace != 0 ? 't' : 'p';
@@ -115,7 +152,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
                                  : partition_option(*t, t->primary_key, t->placement_width()),
-          persistence);
+          persistence, static_cast<int>(t->checks.size()));
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
             t->owner, std::nullopt, Datum::Null(), persistence);
@@ -148,7 +185,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
                      Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
                      oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
-                     oid(kSuperuser)});
+                     oid(kSuperuser), oid(type_collation(ti->oid))});
     }
     return out;
   }
@@ -161,10 +198,29 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
             {oid(t->oid), Datum(c.name), oid(c.type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
              Datum(int64_t(i + 1)), Datum(int64_t{c.type.typmod}), Datum(c.not_null),
              Datum(!c.default_expr.empty()), Datum(false), ch(c.identity_always ? 'a' : '\0'),
-             ch('\0'), oid(0), Datum(int64_t{-1}), null()});
+             ch('\0'), oid(type_collation(c.type.oid)), Datum(int64_t{-1}), null(),
+             ch(storage_of(ti)), Datum(std::string())});
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
         out.back()[10] = Datum(std::string());
       }
+    return out;
+  }
+  if (view == "pg_attrdef") {
+    // holdfast gives defaults no object of their own: oid 0.
+    for (const auto& t : tables)
+      for (size_t i = 0; i < t->columns.size(); ++i)
+        if (!t->columns[i].default_expr.empty())
+          out.push_back({oid(0), oid(t->oid), Datum(int64_t(i + 1)),
+                         Datum(default_expr_text(t->columns[i]))});
+    return out;
+  }
+  if (view == "pg_collation") {
+    out.push_back({oid(kDefaultCollation), Datum("default"), oid(kPgCatalogNs), oid(kSuperuser),
+                   ch('d'), Datum(true), Datum(int64_t{-1}), null(), null()});
+    out.push_back({oid(kCCollation), Datum("C"), oid(kPgCatalogNs), oid(kSuperuser), ch('c'),
+                   Datum(true), Datum(int64_t{-1}), Datum("C"), Datum("C")});
+    out.push_back({oid(kPosixCollation), Datum("POSIX"), oid(kPgCatalogNs), oid(kSuperuser),
+                   ch('c'), Datum(true), Datum(int64_t{-1}), Datum("POSIX"), Datum("POSIX")});
     return out;
   }
   if (view == "pg_index") {
@@ -186,20 +242,31 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (view == "pg_constraint") {
+    // conkey/confkey: 1-based column numbers.
+    auto attnums = [](const std::vector<int>& cols) {
+      std::vector<Datum> items;
+      for (int c : cols) items.emplace_back(int64_t{c >= 0 ? c + 1 : 0});
+      return Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))));
+    };
+    // Constraints are immediate and valid, never inherited from a partitioned parent.
+    auto con = [&](Oid o, const std::string& name, char type, Oid rel, Oid index, Oid ref,
+                   char on_update, char on_delete, Datum key, Datum ref_key) {
+      out.push_back({oid(o), Datum(name), oid(kPublicNs), ch(type), oid(rel), oid(index), oid(ref),
+                     Datum(true), ch(on_update), ch(on_delete), Datum(false), Datum(false),
+                     Datum(true), oid(0), std::move(key), std::move(ref_key)});
+    };
     for (const auto& t : tables) {
       if (!t->primary_key.empty())
-        out.push_back({oid(t->pkey_oid), Datum(t->pkey_name), oid(kPublicNs), ch('p'), oid(t->oid),
-                       oid(t->pkey_oid), oid(0), Datum(true), ch(' '), ch(' ')});
+        con(t->pkey_oid, t->pkey_name, 'p', t->oid, t->pkey_oid, 0, ' ', ' ',
+            attnums(t->primary_key), null());
       for (const auto& i : t->indexes)
         if (i.constraint)
-          out.push_back({oid(i.oid), Datum(i.name), oid(kPublicNs), ch('u'), oid(t->oid),
-                         oid(i.oid), oid(0), Datum(true), ch(' '), ch(' ')});
+          con(i.oid, i.name, 'u', t->oid, i.oid, 0, ' ', ' ', attnums(i.columns), null());
       for (const auto& f : t->foreign_keys)
-        out.push_back({oid(0), Datum(f.name), oid(kPublicNs), ch('f'), oid(t->oid), oid(0),
-                       oid(f.ref_table), Datum(true), ch(f.on_update), ch(f.on_delete)});
+        con(f.oid, f.name, 'f', t->oid, 0, f.ref_table, f.on_update, f.on_delete,
+            attnums(f.columns), attnums(f.ref_columns));
       for (const auto& c : t->checks)
-        out.push_back({oid(0), Datum(c.name), oid(kPublicNs), ch('c'), oid(t->oid), oid(0), oid(0),
-                       Datum(true), ch(' '), ch(' ')});
+        con(c.oid, c.name, 'c', t->oid, 0, 0, ' ', ' ', null(), null());
     }
     return out;
   }
@@ -287,7 +354,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (auto rows = lock_view_rows(view, cx)) return std::move(*rows);  // exec/locking.h
-  // pg_description, pg_inherits, pg_partitioned_table, pg_tablespace.
+  // pg_description, pg_inherits, pg_partitioned_table, pg_tablespace, pg_policy,
+  // pg_statistic_ext, pg_publication, pg_publication_namespace, pg_publication_rel: empty.
   if (view == "pg_tablespace") {
     out.push_back({oid(1663), Datum("pg_default")});
     out.push_back({oid(1664), Datum("pg_global")});

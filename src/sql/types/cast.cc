@@ -38,6 +38,7 @@ constexpr CastRule kCasts[] = {
     {kInt4, kOid, I},
     {kInt4, kRegclass, I},
     {kInt4, kRegtype, I},
+    {kInt4, kRegnamespace, I},
     {kInt4, kBool, E},
     {kInt4, kChar, E},
     {kInt8, kInt2, A},
@@ -67,8 +68,12 @@ constexpr CastRule kCasts[] = {
     {kOid, kInt8, A},
     {kOid, kRegclass, I},
     {kOid, kRegtype, I},
+    {kOid, kRegnamespace, I},
+    {kInt2Vector, kInt2Array, I},
+    {kOidVector, kOidArray, I},
     {kRegclass, kOid, I},
     {kRegtype, kOid, I},
+    {kRegnamespace, kOid, I},
     {kRegclass, kInt8, A},
     {kRegclass, kInt4, A},
     {kText, kVarchar, I},
@@ -185,6 +190,10 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to) {
 
 Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext ctx) {
   if (d.is_null()) return d;
+  // int2vector and oidvector are their element's arrays (binary-coercible in pg_cast).
+  if ((from.oid == kInt2Vector && to.oid == kInt2Array) ||
+      (from.oid == kOidVector && to.oid == kOidArray))
+    return d;
   // Polymorphic pseudo-types (any, anyelement, anyarray, anynonarray): no conversion.
   if (t_is_pseudo(to.oid)) return d;
   bool expl = ctx == CastContext::kExplicit;
@@ -222,11 +231,14 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
     return from_text(d.as_string(), to);
   }
   auto is_int = [](Oid o) {
-    return o == kInt2 || o == kInt4 || o == kInt8 || o == kOid || o == kRegclass || o == kRegtype;
+    return o == kInt2 || o == kInt4 || o == kInt8 || o == kOid || o == kRegclass || o == kRegtype ||
+           o == kRegnamespace;
   };
   if (is_int(f)) {
     int64_t v = d.as_int();
-    if (is_int(t)) return Datum(check_int_range(v, t == kRegclass || t == kRegtype ? kOid : t));
+    if (is_int(t))
+      return Datum(
+          check_int_range(v, t == kRegclass || t == kRegtype || t == kRegnamespace ? kOid : t));
     if (t == kFloat8) return Datum(static_cast<double>(v));
     if (t == kFloat4) return Datum(static_cast<double>(static_cast<float>(v)));
     if (t == kNumeric) return apply_typmod(Datum(numeric_from_int(v)), to, expl);

@@ -107,6 +107,7 @@ int compare(const Datum& a, const Datum& b, Oid type) {
     case kTimestamp:
     case kTimestampTz:
     case kRegclass:
+    case kRegnamespace:
     case kRegtype: {
       int64_t x = a.as_int(), y = b.as_int();
       return x < y ? -1 : x > y;

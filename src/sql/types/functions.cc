@@ -2173,6 +2173,20 @@ const FunctionDef* resolve_function(std::string_view name, const std::vector<Oid
       [](const FunctionDef& d) -> const std::vector<Oid>& { return d.arg_types; }, true);
 }
 
+const OperatorDef& array_subscript_operator() {
+  static const OperatorDef def{
+      "[]", kAny, kInt4, kAny,
+      [](const std::vector<Datum>& args, const std::vector<TypeRef>& types, FuncContext&) {
+        const auto& items = *args[0].as_array();
+        const Oid t = types[0].oid;
+        const int64_t lower = t == kInt2Vector || t == kOidVector ? 0 : 1;
+        const int64_t i = args[1].as_int() - lower;
+        if (i < 0 || i >= static_cast<int64_t>(items.size())) return Datum::Null();
+        return items[static_cast<size_t>(i)];
+      }};
+  return def;
+}
+
 const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right) {
   const Registry& r = registry();
   std::string name(op == "!=" ? "<>" : op);

@@ -57,6 +57,12 @@ struct OperatorDef {
 // The caller casts operands to def->left/right before calling fn.
 const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right);
 
+// Array subscripting, array[index] (not a named operator in PostgreSQL, so resolve_operator
+// never returns it): left is the array (any array type, int2vector, oidvector), right the
+// int4 index; the element, or NULL when the index is outside the array. int2vector and
+// oidvector count from 0, other arrays from 1.
+const OperatorDef& array_subscript_operator();
+
 struct AggregateDef {
   const char* name;
   std::vector<Oid> arg_types;  // empty for count(*); kAny for count(any); array_agg: anynonarray

@@ -39,6 +39,7 @@ constexpr TypeInfo kTypes[] = {
     {kNumeric, "numeric", -1, 'N', 1231, 0, false},
     {kRegclass, "regclass", 4, 'N', 2210, 0, true},
     {kRegtype, "regtype", 4, 'N', 2211, 0, true},
+    {kRegnamespace, "regnamespace", 4, 'N', 4090, 0, true},
     {kRecord, "record", -1, 'P', 2287, 0, false},
     {kCstring, "cstring", -2, 'P', 1263, 0, false},
     {kAny, "any", 4, 'P', 0, 0, true},
@@ -72,6 +73,7 @@ constexpr TypeInfo kTypes[] = {
     {3807, "_jsonb", -1, 'A', 0, kJsonb, false},
     {2210, "_regclass", -1, 'A', 0, kRegclass, false},
     {2211, "_regtype", -1, 'A', 0, kRegtype, false},
+    {4090, "_regnamespace", -1, 'A', 0, kRegnamespace, false},
 };
 
 struct Alias {

@@ -420,6 +420,7 @@ std::string to_text(const Datum& d, const TypeRef& t) {
     case kOid:
     case kRegclass:
     case kRegtype:
+    case kRegnamespace:
     case kRegproc:
     case kXid:
       return std::to_string(d.as_int());
@@ -517,6 +518,7 @@ Datum from_text(std::string_view s, const TypeRef& t) {
     case kOid:
     case kRegclass:
     case kRegtype:
+    case kRegnamespace:
     case kRegproc:
     case kXid:
       return Datum(parse_int(s, t.oid == kInt2 || t.oid == kInt4 || t.oid == kInt8 ? t.oid : kOid));
@@ -582,6 +584,7 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
     case kOid:
     case kRegclass:
     case kRegtype:
+    case kRegnamespace:
     case kRegproc:
     case kXid:
     case kDate:
@@ -667,6 +670,7 @@ Datum from_binary(std::string_view s, const TypeRef& t) {
     case kOid:
     case kRegclass:
     case kRegtype:
+    case kRegnamespace:
     case kRegproc:
     case kXid:
       d = Datum(static_cast<int64_t>(static_cast<uint32_t>(r.be(4))));
