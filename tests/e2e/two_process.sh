@@ -38,7 +38,8 @@ status=0
 export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
 out=$(bash "$root/tests/conformance/run.sh" --port "$aport" 2>&1); rc=$?
 echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/two processes: /'
-[ $rc = 0 ] || { echo "$out" | tail -40; status=1; }
+# 77: the suite is not there (../shared/conformance): skipped, as in the test command's own step
+[ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -40; status=1; }
 out=$(bash "$root/tests/scenarios/run.sh" --port "$aport" 2>&1); rc=$?
 echo "$out" | grep -E "^scenarios" | sed 's/^/two processes: /'
 [ $rc = 0 ] || { echo "$out" | tail -40; status=1; }
