@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
 #include "partition_rpc/convert.h"
@@ -303,6 +304,20 @@ uint64_t txn_of(const pb::Request& q) {
   }
 }
 
+// Runs fn; what it threw, as the caller is told it (S1): the partition's SqlError as it was,
+// anything else as XX000. nullopt: it returned.
+template <typename Fn>
+std::optional<Error> failure_of(Fn&& fn) {
+  try {
+    fn();
+    return std::nullopt;
+  } catch (const SqlError& e) {
+    return e.error();
+  } catch (const std::exception& e) {
+    return Error{sqlstate::kInternalError, e.what()};
+  }
+}
+
 void set_error(pb::Response* r, const Error& e) {
   auto* out = r->mutable_error();
   out->set_sqlstate(e.sqlstate);
@@ -372,15 +387,9 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
       return answer_error(
           call_id, Error{sqlstate::kInternalError, "partition RPC: only a write may be pipelined"});
     }
-    try {
-      execute(partitions_, services_, q, nullptr, nullptr);
-    } catch (const SqlError& e) {
-      failed_writes_[q.write().txn()] = FailedWrite{e.error(), q.write().sub()};
-      answer_error(call_id, e.error());
-    } catch (const std::exception& e) {
-      Error err{sqlstate::kInternalError, e.what()};
-      failed_writes_[q.write().txn()] = FailedWrite{err, q.write().sub()};
-      answer_error(call_id, err);
+    if (auto err = failure_of([&] { execute(partitions_, services_, q, nullptr, nullptr); })) {
+      failed_writes_[q.write().txn()] = FailedWrite{*err, q.write().sub()};
+      answer_error(call_id, *err);
     }
   }
 
@@ -408,16 +417,18 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     if (q.partition() >= partitions_.size()) return false;
     pb::Frame answer;
     answer.set_call_id(call_id);
-    try {
+    bool answered = true;
+    auto err = failure_of([&] {
       auto results = partitions_[q.partition()]->lock_batch(
           {from_pb(q.lock(), runtime::Clock::now(), nullptr, nullptr)});
-      if (results.empty()) return false;
+      if (results.empty()) {
+        answered = false;
+        return;
+      }
       to_pb(results.front(), answer.mutable_response()->mutable_lock());
-    } catch (const SqlError& e) {
-      set_error(answer.mutable_response(), e.error());
-    } catch (const std::exception& e) {
-      set_error(answer.mutable_response(), Error{sqlstate::kInternalError, e.what()});
-    }
+    });
+    if (!answered) return false;
+    if (err) set_error(answer.mutable_response(), *err);
     conn_->send(answer);
     return true;
   }
@@ -433,12 +444,11 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     pb::Frame answer;
     answer.set_call_id(call_id);
     ProgressForwarder observer(conn_, call_id);
-    try {
-      *answer.mutable_response() = execute(partitions_, services_, q, cancel, &observer);
-    } catch (const SqlError& e) {
-      set_error(answer.mutable_response(), e.error());
-    } catch (const std::exception& e) {
-      set_error(answer.mutable_response(), Error{sqlstate::kInternalError, e.what()});
+    if (auto err = failure_of([&] {
+          *answer.mutable_response() = execute(partitions_, services_, q, cancel, &observer);
+        })) {
+      answer.mutable_response()->Clear();
+      set_error(answer.mutable_response(), *err);
     }
     {
       std::lock_guard g(mu_);

@@ -500,7 +500,11 @@ pb::NodeDescription PartitionChannel::describe(const std::string& coordinator) {
 }
 
 std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
-  auto d = describe();
+  return partitions(describe());
+}
+
+std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions(
+    const pb::NodeDescription& d) {
   if (d.partitions_size() != d.commit_groups_size()) {
     throw SqlError(sqlstate::kInternalError, "partition RPC: malformed node description");
   }

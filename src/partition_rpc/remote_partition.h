@@ -75,6 +75,8 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   // The node's partitions, each a RemotePartition over this channel, indexed by partition id
   // as the node numbers them (partitions[i]->id() == i). The channel must outlive them.
   std::vector<std::unique_ptr<api::Partition>> partitions();
+  // The same, from a description describe() already returned (no second round trip).
+  std::vector<std::unique_ptr<api::Partition>> partitions(const pb::NodeDescription& d);
 
   std::string address() const { return address_; }
 

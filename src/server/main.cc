@@ -270,9 +270,11 @@ int main(int argc, char** argv) {
       auto d = channel->describe();
       clock = {d.start_ts(), d.first_txn_id(), d.last_txn_id()};
       partitions = static_cast<uint32_t>(d.partitions_size());
+      remote_partitions = channel->partitions(d);
+    } else if (channel) {
+      remote_partitions = channel->partitions();
     }
     if (channel) {
-      remote_partitions = channel->partitions();
       coordinator_partitions.clear();
       for (auto& p : remote_partitions) coordinator_partitions.push_back(p.get());
       spdlog::info("the coordinator reaches its {} partitions through {}",
