@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/functions.h"
 #include "catalog/roles.h"
 #include "common/error.h"
 
@@ -173,7 +174,10 @@ constexpr int64_t kRowidSequenceCache = 65536;
 }  // namespace
 
 Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
-    : txns_(txns), partitions_(partitions), roles_(std::make_unique<Roles>(*this)) {}
+    : txns_(txns),
+      partitions_(partitions),
+      roles_(std::make_unique<Roles>(*this)),
+      functions_(std::make_unique<Functions>(*this)) {}
 Catalog::~Catalog() = default;
 
 void Catalog::bump() {
@@ -234,6 +238,7 @@ void Catalog::load() {
     max_oid = std::max<Oid>(max_oid, static_cast<Oid>(std::stoul(hw->value)));
   txn->commit();
   max_oid = std::max(max_oid, roles_->load());
+  max_oid = std::max(max_oid, functions_->load());
   {
     std::lock_guard g(reserve_mu_);
     reserved_ = max_oid + 1;  // the next allocation reserves a new block

@@ -166,7 +166,8 @@ struct Sequence {
 
 using TablePtr = std::shared_ptr<const Table>;
 
-class Roles;  // catalog/roles.h
+class Roles;      // catalog/roles.h
+class Functions;  // catalog/functions.h
 
 class Catalog {
  public:
@@ -178,6 +179,9 @@ class Catalog {
   // Roles, memberships and the schema ACL (catalog/roles.h), loaded by load().
   Roles& roles() { return *roles_; }
   const Roles& roles() const { return *roles_; }
+  // User-defined functions (catalog/functions.h), loaded by load(). Added (issue 13).
+  Functions& functions() { return *functions_; }
+  const Functions& functions() const { return *functions_; }
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   // By name, as PostgreSQL's search path "pg_temp, public" finds it: the temporary table of
@@ -222,7 +226,8 @@ class Catalog {
   void setval(Oid seq, int64_t value, bool is_called);
 
  private:
-  friend class Roles;  // stores its rows with write_system_row() through txns_
+  friend class Roles;      // stores its rows with write_system_row() through txns_
+  friend class Functions;  // the same, and bump()s the version
   struct SeqState {
     int64_t next = 0;   // next value to hand out
     int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
@@ -257,6 +262,7 @@ class Catalog {
   Oid reserved_ = 0;  // guarded by reserve_mu_: every id below it may be handed out
   std::mutex ddl_mu_;
   std::unique_ptr<Roles> roles_;
+  std::unique_ptr<Functions> functions_;
 };
 
 }  // namespace hf::catalog

@@ -9,6 +9,7 @@
 #include "sql/exec/executor.h"
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
+#include "sql/plpgsql/interpreter.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql {
@@ -155,6 +156,7 @@ class EngineImpl : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> make_engine(catalog::Catalog& catalog, coord::TxnManager& txns) {
+  plpgsql::install();  // LANGUAGE plpgsql and DO (sql/plpgsql/interpreter.h)
   return std::make_unique<EngineImpl>(catalog, txns);
 }
 

@@ -36,6 +36,17 @@ TEST(SqlEngine, CatalogSurvivesRestart) {
   EXPECT_EQ(r.rows[1][1], "b");
 }
 
+// User-defined functions are catalog rows: they survive a restart (issue 13).
+TEST(SqlEngine, FunctionsSurviveRestart) {
+  SqlHarness h("/tmp/hf-sql-functions-restart");
+  h.exec("CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'");
+  h.exec("CREATE FUNCTION gone() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+  h.exec("DROP FUNCTION gone");
+  h.restart();
+  EXPECT_EQ(h.exec("SELECT twice(21)").rows.at(0).at(0), "42");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM pg_proc WHERE proname = 'gone'").rows.at(0).at(0), "0");
+}
+
 // A dropped table's rows stay in storage; after a restart a new table must not get its storage
 // id (or oid) again and see them (found by the issue-13 helper: "corrupt stored row").
 TEST(SqlEngine, DroppedTablesIdsAreNotReusedAfterRestart) {

@@ -198,6 +198,7 @@ class Binder {
   Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
   // The session's temporary tables come first in name lookups (catalog.h).
   void set_temp_namespace(uint64_t ns) { temp_ns_ = ns; }
+  void set_param_names(const ParamNames* names) { param_names_ = names; }
 
   BoundStatement bind(const PgQuery__Node* stmt);
   std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
@@ -273,7 +274,16 @@ class Binder {
   }
 
   catalog::Catalog& cat_;
-  uint64_t temp_ns_ = 0;  // set_temp_namespace()
+  uint64_t temp_ns_ = 0;                     // set_temp_namespace()
+  const ParamNames* param_names_ = nullptr;  // set_param_names()
+  ExprPtr param_by_name(const std::string& table, const std::string& col, int location);
+  // A call of a user-defined function named `name` with these bound arguments, or nullptr
+  // when none of that name accepts them (the caller then tries the built-in functions).
+  ExprPtr bind_user_function(const std::string& name, std::vector<ExprPtr>& args, int location);
+  // A user-defined function as a FROM item: its output columns (a scalar one: one column
+  // named as the alias or the function).
+  void bind_user_function_source(const PgQuery__FuncCall* fc, const PgQuery__RangeFunction* rf,
+                                 SelectPlan& plan, Scope& scope, const Scope& args_scope);
   std::vector<Oid>& params_;
   // Common table expressions visible while binding: name, bound plan, and the scope its
   // query was bound in (the defining query's enclosing scope), from which a reference counts
@@ -475,6 +485,7 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
       return e;
     }
   }
+  if (auto p = param_by_name(table, col, c->location)) return p;
   if (!table.empty() && !table_seen)
     fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
          c->location);
@@ -482,6 +493,125 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
     fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
          c->location);
   fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location);
+}
+
+ExprPtr Binder::param_by_name(const std::string& table, const std::string& col, int location) {
+  if (param_names_ == nullptr) return nullptr;
+  const auto& names = param_names_->names;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) continue;
+    bool match = table.empty() ? names[i] == col
+                               : names[i] == table + "." + col ||
+                                     (table == param_names_->qualifier && names[i] == col);
+    if (!match) continue;
+    if (params_.size() <= i) params_.resize(i + 1, 0);
+    auto e = std::make_unique<Expr>();
+    e->kind = ExprKind::kParam;
+    e->index = static_cast<int>(i);
+    e->type = TypeRef{params_[i] == 0 ? type_oid::kUnknown : params_[i], -1};
+    e->location = location;
+    return e;
+  }
+  return nullptr;
+}
+
+ExprPtr Binder::bind_user_function(const std::string& name, std::vector<ExprPtr>& args,
+                                   int location) {
+  auto candidates = cat_.functions().find(name);
+  if (candidates.empty()) return nullptr;
+  // PostgreSQL's func_select_candidate, simplified: every given argument must convert
+  // implicitly to its parameter's type, missing trailing ones need defaults; among those
+  // that fit, the one with the most exact type matches wins.
+  catalog::FunctionPtr best;
+  int best_exact = -1;
+  for (const auto& f : candidates) {
+    std::vector<const catalog::FunctionArg*> inputs;
+    for (const auto& a : f->args)
+      if (a.is_input()) inputs.push_back(&a);
+    if (args.size() > inputs.size()) continue;
+    bool fits = true;
+    for (size_t i = args.size(); i < inputs.size(); ++i)
+      fits = fits && !inputs[i]->default_expr.empty();
+    int exact = 0;
+    for (size_t i = 0; i < args.size() && fits; ++i) {
+      Oid from = args[i]->type.oid, to = inputs[i]->type.oid;
+      if (from == to) {
+        ++exact;
+      } else if (from != type_oid::kUnknown && to != type_oid::kAny &&
+                 !types::can_cast(from, to, CastContext::kImplicit)) {
+        fits = false;
+      }
+    }
+    if (fits && exact > best_exact) best = f, best_exact = exact;
+  }
+  if (!best) return nullptr;
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kUserFunc;
+  e->name = name;
+  e->routine = best;
+  e->location = location;
+  size_t given = args.size();
+  size_t pos = 0;
+  for (const auto& a : best->args) {
+    if (!a.is_input()) continue;
+    ExprPtr arg;
+    if (pos < given) {
+      arg = std::move(args[pos]);
+    } else {
+      const PgQuery__Node* node = nullptr;
+      auto tree = parse::parse_expression(a.default_expr, &node);
+      arg = bind_expr(node, Scope{}, nullptr);
+    }
+    arg = coerce(std::move(arg), a.type, CastContext::kImplicit);
+    e->arg_types.push_back(arg->type);
+    e->args.push_back(std::move(arg));
+    ++pos;
+  }
+  auto outs = best->output_args();
+  e->type = outs.size() == 1 ? outs[0]->type : best->result;
+  return e;
+}
+
+void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
+                                       const PgQuery__RangeFunction* rf, SelectPlan& plan,
+                                       Scope& scope, const Scope& args_scope) {
+  std::string fname = str_of(fc->funcname[fc->n_funcname - 1]);
+  std::vector<ExprPtr> args;
+  {
+    SrfScope in_from(*this, {"set-returning functions must appear at top level of FROM", false});
+    for (size_t i = 0; i < fc->n_args; ++i)
+      args.push_back(bind_expr(fc->args[i], args_scope, nullptr));
+  }
+  auto call = bind_user_function(fname, args, fc->location);
+  if (!call) {
+    std::vector<Oid> ts;
+    for (auto& a : args) ts.push_back(a->type.oid);
+    if (types::resolve_function(fname, ts) != nullptr)
+      fail(sqlstate::kFeatureNotSupported, "function " + fname + " in FROM is not supported");
+    fail_no_function(fname, ts, fc->location);
+  }
+  Source src;
+  src.kind = Source::Kind::kFunction;
+  src.lateral = true;
+  std::string alias = rf->alias ? rf->alias->aliasname : fname;
+  src.alias = alias;
+  src.offset = static_cast<int>(scope.cols.size());
+  scope.tables.insert(alias);
+  auto outs = call->routine->output_args();
+  std::vector<std::pair<std::string, TypeRef>> cols;
+  if (outs.size() > 1) {
+    for (const auto* o : outs) cols.emplace_back(o->name, o->type);
+  } else {
+    cols.emplace_back(outs.empty() || outs[0]->name.empty() ? alias : outs[0]->name, call->type);
+  }
+  for (size_t i = 0; i < cols.size(); ++i) {
+    std::string col = cols[i].first;
+    if (rf->alias && i < rf->alias->n_colnames) col = str_of(rf->alias->colnames[i]);
+    scope.cols.push_back({alias, col, cols[i].second});
+  }
+  src.width = static_cast<int>(cols.size());
+  src.function = std::move(call);
+  plan.sources.push_back(std::move(src));
 }
 
 ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location) {
@@ -814,6 +944,14 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       e->arg_types[0] = args[0]->type;
     e->args = std::move(args);
     return e;
+  }
+  if (schema.empty() || schema == "public") {
+    if (auto call = bind_user_function(name, args, f->location)) {
+      if (call->routine->returns_set)
+        fail(sqlstate::kFeatureNotSupported,
+             "set-returning user functions are supported only in FROM", f->location);
+      return call;
+    }
   }
   std::vector<Oid> ts;
   for (auto& a : args) ts.push_back(a->type.oid);
@@ -1577,8 +1715,10 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.lateral = true;
       Scope args_scope;
       args_scope.parent = &scope;
-      if (!is_set_function(fname))
-        fail(sqlstate::kFeatureNotSupported, "function " + fname + " in FROM is not supported");
+      if (!is_set_function(fname)) {
+        bind_user_function_source(fc->func_call, rf, plan, scope, args_scope);
+        return;
+      }
       std::vector<ExprPtr> args;
       {
         SrfScope in_from(*this,
@@ -2626,6 +2766,9 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+    // User functions (exec/routines.h).
+    case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+    case PG_QUERY__NODE__NODE_DO_STMT:
     // Roles and privileges (exec/role_stmts.cc).
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
@@ -2675,9 +2818,11 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
 }
 
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
-                              std::vector<Oid>& params, uint64_t temp_namespace) {
+                              std::vector<Oid>& params, uint64_t temp_namespace,
+                              const ParamNames* param_names) {
   Binder b(catalog, params);
   b.set_temp_namespace(temp_namespace);
+  b.set_param_names(param_names);
   return b.bind(stmt);
 }
 

@@ -18,9 +18,19 @@
 
 namespace hf::sql::bind {
 
+// Names by which a routine's body refers to its parameters (issue 13): a column reference
+// that names no column in scope and matches names[i] (alone, or qualified as
+// "qualifier.name", or names[i] itself containing the dot, e.g. a PL/pgSQL record field
+// "rec.f") is the parameter $i+1. Columns win over parameters, as in SQL functions.
+struct ParamNames {
+  std::vector<std::string> names;  // per $n; empty entries: unnamed
+  std::string qualifier;           // the function's name
+};
+
 // Binds one statement. params: in: the client's types (0 = infer); out: every $n's type.
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
-                              std::vector<Oid>& params, uint64_t temp_namespace = 0);
+                              std::vector<Oid>& params, uint64_t temp_namespace = 0,
+                              const ParamNames* param_names = nullptr);
 
 // Binds a stored expression (DEFAULT, CHECK, index key) over a row of `table`; with a
 // target type, coerces to it in assignment context.

@@ -16,6 +16,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include "catalog/catalog.h"
+#include "catalog/functions.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
 #include "sql/types/functions.h"
@@ -56,6 +57,11 @@ enum class ExprKind : uint8_t {
   // in a SELECT's target list, index = its slot in SelectPlan::srfs, and evaluating it yields
   // the value the ProjectSet step put in that slot for the output row being built.
   kSrf,
+  // A call of a user-defined function (CREATE FUNCTION): routine is its definition as bound,
+  // args its input arguments (defaults filled in), each coerced to the declared type. Its body
+  // is parsed and run when the call is evaluated (sql/exec/routines.h). A set-returning one
+  // appears only as a FROM item's function.
+  kUserFunc,
 };
 
 struct Expr {
@@ -74,6 +80,7 @@ struct Expr {
   bool has_else = false;
   std::shared_ptr<SelectPlan> subquery;
   int location = 0;
+  catalog::FunctionPtr routine;  // kUserFunc
 };
 using ExprPtr = std::unique_ptr<Expr>;
 

@@ -880,6 +880,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return create_table(node->create_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:
+      if (node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
+        return drop_function(node->drop_stmt, cx);  // exec/routines.h
       drop(node->drop_stmt, cx);
       return parse::utility_tag(node);
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
@@ -893,6 +895,10 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return parse::utility_tag(node);
     case PG_QUERY__NODE__NODE_LOCK_STMT:
       return run_lock_table(node->lock_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:  // exec/routines.h
+      return create_function(node->create_function_stmt, cx);
+    case PG_QUERY__NODE__NODE_DO_STMT:
+      return run_do(node->do_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;

@@ -115,6 +115,12 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           if (a.is_null()) return Datum::Null();
       return e.fn->fn(args, e.arg_types, cx.fctx);
     }
+    case ExprKind::kUserFunc: {
+      std::vector<Datum> args;
+      args.reserve(e.args.size());
+      for (const auto& a : e.args) args.push_back(eval(*a, row, cx));
+      return call_user_function(e, std::move(args), cx);
+    }
     case ExprKind::kSessionFunc: {
       std::vector<Datum> args;
       for (const auto& a : e.args) args.push_back(eval(*a, row, cx));

@@ -13,6 +13,7 @@
 #include "sql/engine.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/memory.h"
+#include "sql/exec/routines.h"
 #include "sql/types/functions.h"
 
 namespace hf::sql::exec {

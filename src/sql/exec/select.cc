@@ -419,6 +419,13 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       const Expr& f = *src.function;
       std::vector<Datum> args;
       for (const auto& a : f.args) args.push_back(eval(*a, ctx_row, cx));
+      if (f.kind == bind::ExprKind::kUserFunc) {
+        for (auto& r : user_function_rows(f, std::move(args), cx)) {
+          check_for_interrupts(cx);
+          emit(std::move(r));
+        }
+        return;
+      }
       SetFunctionCursor cursor(f, args);
       Datum v;
       while (cursor.next(v)) {

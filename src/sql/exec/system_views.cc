@@ -173,6 +173,27 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     out.push_back({oid(kInfoSchemaNs), Datum("information_schema"), oid(kSuperuser), null()});
     return out;
   }
+  if (view == "pg_proc") {
+    constexpr Oid kSqlLanguage = 14, kPlpgsqlLanguage = 13573;  // PostgreSQL 15's pg_language
+    for (const auto& f : cx.catalog.functions().all()) {
+      std::string argtypes;
+      int64_t nargs = 0, ndefaults = 0;
+      std::vector<Datum> argnames;
+      for (const auto& a : f->args) {
+        argnames.push_back(Datum(a.name));
+        if (!a.is_input()) continue;
+        argtypes += (nargs++ ? " " : "") + std::to_string(a.type.oid);
+        if (!a.default_expr.empty()) ++ndefaults;
+      }
+      auto names = std::make_shared<const std::vector<Datum>>(argnames);
+      out.push_back({oid(f->oid), Datum(f->name), oid(kPublicNs), oid(f->owner),
+                     oid(f->language == "sql" ? kSqlLanguage : kPlpgsqlLanguage), ch('f'),
+                     Datum(false), Datum(f->strict), Datum(f->returns_set), ch(f->volatility),
+                     Datum(nargs), Datum(ndefaults), oid(f->result.oid), Datum(argtypes),
+                     argnames.empty() ? null() : Datum(ArrayPtr(names)), Datum(f->body)});
+    }
+    return out;
+  }
   if (view == "pg_am") {
     out.push_back({oid(kHeapAm), Datum("heap"), ch('t')});
     out.push_back({oid(kBtreeAm), Datum("btree"), ch('i')});

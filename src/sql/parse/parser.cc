@@ -684,6 +684,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP SEQUENCE";
         case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
           return "DROP VIEW";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+          return "DROP FUNCTION";
         default:
           return "DROP TABLE";
       }
@@ -703,6 +705,10 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "EXPLAIN";
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
       return "CREATE SEQUENCE";
+    case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+      return node->create_function_stmt->is_procedure ? "CREATE PROCEDURE" : "CREATE FUNCTION";
+    case PG_QUERY__NODE__NODE_DO_STMT:
+      return "DO";
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
       return "CREATE ROLE";
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:

@@ -137,6 +137,7 @@ bool is_outer_value(const Expr& e, int known_below = 0) {
       (e.name == "nextval" || e.name == "clock_timestamp" || e.name == "pg_sleep"))
     return false;
   if (e.kind == ExprKind::kFunc && e.fn && e.fn->volatile_) return false;
+  if (e.kind == ExprKind::kUserFunc && e.routine && e.routine->volatility == 'v') return false;
   for (const auto& a : e.args)
     if (!is_outer_value(*a, known_below)) return false;
   return true;

@@ -754,6 +754,90 @@ FN(f_quote_literal) {
   }
   return Datum(out + "'");
 }
+// format(formatstr, VARIADIC args): PostgreSQL's %s, %I, %L and %% with argument positions
+// (%2$s) and widths (%-10s, %*s), as text_format() in varlena.c does.
+FN(f_format) {
+  if (a[0].is_null()) return Datum::Null();
+  const std::string& fmt = a[0].as_string();
+  const auto bad = [](const std::string& msg) -> Datum {
+    throw SqlError(sqlstate::kInvalidParameterValue, msg);
+  };
+  std::string out;
+  size_t next_arg = 1;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%') {
+      out += fmt[i];
+      continue;
+    }
+    if (++i >= fmt.size()) bad("unterminated format() type specifier");
+    if (fmt[i] == '%') {
+      out += '%';
+      continue;
+    }
+    // [position$][flags][width]type
+    auto read_number = [&](size_t& pos, int64_t& value) {
+      size_t start = pos;
+      value = 0;
+      while (pos < fmt.size() && isdigit(static_cast<unsigned char>(fmt[pos])))
+        value = std::min<int64_t>(value * 10 + (fmt[pos++] - '0'), INT32_MAX);
+      return pos > start;
+    };
+    int64_t n = 0;
+    size_t pos = i;
+    if (read_number(pos, n) && pos < fmt.size() && fmt[pos] == '$') {
+      if (n == 0) bad("format specifies argument 0, but arguments are numbered from 1");
+      next_arg = static_cast<size_t>(n);
+      i = pos + 1;
+    }
+    bool left = false;
+    while (i < fmt.size() && fmt[i] == '-') left = true, ++i;
+    int64_t width = 0;
+    if (i < fmt.size() && fmt[i] == '*') {
+      ++i;
+      if (next_arg >= a.size()) bad("too few arguments for format()");
+      if (!a[next_arg].is_null()) {
+        width = cast(a[next_arg], t[next_arg], TypeRef{kInt4, -1}).as_int();
+        if (width < 0) left = true, width = -width;
+      }
+      ++next_arg;
+    } else {
+      read_number(i, width);
+    }
+    if (i >= fmt.size()) bad("unterminated format() type specifier");
+    char type = fmt[i];
+    if (type != 's' && type != 'I' && type != 'L')
+      bad(std::string("unrecognized format() type specifier \"") + type + "\"");
+    if (next_arg >= a.size()) bad("too few arguments for format()");
+    const Datum& v = a[next_arg];
+    const TypeRef& vt = t[next_arg];
+    ++next_arg;
+    std::string piece;
+    if (type == 's') {
+      piece = any_to_text(v, vt);
+    } else if (type == 'I') {
+      if (v.is_null())
+        throw SqlError(sqlstate::kNullValueNotAllowed,
+                       "null values cannot be formatted as an SQL identifier");
+      Args one{Datum(any_to_text(v, vt))};
+      Types text{TypeRef{kText, -1}};
+      piece = f_quote_ident(one, text, ctx).as_string();
+    } else {
+      if (v.is_null()) {
+        piece = "NULL";
+      } else {
+        Args one{v};
+        Types ty{vt};
+        piece = f_quote_literal(one, ty, ctx).as_string();
+      }
+    }
+    size_t chars = 0;
+    for (char c : piece)
+      if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+    std::string pad(width > static_cast<int64_t>(chars) ? width - chars : 0, ' ');
+    out += left ? piece + pad : pad + piece;
+  }
+  return Datum(out);
+}
 
 // Math.
 FN(f_round_num) {
@@ -1845,6 +1929,7 @@ Registry::Registry() {
   F("ascii", {kText}, kInt4, f_ascii);
   F("chr", {kInt4}, kText, f_chr);
   F("starts_with", {kText, kText}, kBool, f_starts_with);
+  F("format", {kText}, kText, f_format, false, true);
   F("quote_ident", {kText}, kText, f_quote_ident);
   F("quote_literal", {kAnyElement}, kText, f_quote_literal);
   F("round", {kNumeric}, kNumeric, f_round_num);

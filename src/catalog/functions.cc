@@ -1,0 +1,191 @@
+// catalog/functions.cc — see functions.h.
+#include "catalog/functions.h"
+
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+
+namespace hf::catalog {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string function_key(Oid oid) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "f%010u", oid);
+  return buf;
+}
+
+json type_to_json(const TypeRef& t) {
+  return json{{"oid", t.oid}, {"typmod", t.typmod}};
+}
+TypeRef type_from_json(const json& j) {
+  return TypeRef{j.at("oid").get<Oid>(), j.at("typmod").get<int32_t>()};
+}
+
+json to_json(const Function& f) {
+  json args = json::array();
+  for (const auto& a : f.args)
+    args.push_back({{"name", a.name},
+                    {"type", type_to_json(a.type)},
+                    {"mode", std::string(1, a.mode)},
+                    {"default", a.default_expr}});
+  return json{{"oid", f.oid},
+              {"name", f.name},
+              {"args", args},
+              {"result", type_to_json(f.result)},
+              {"returns_set", f.returns_set},
+              {"language", f.language},
+              {"body", f.body},
+              {"volatility", std::string(1, f.volatility)},
+              {"strict", f.strict},
+              {"owner", f.owner}};
+}
+
+Function from_json(const json& j) {
+  Function f;
+  f.oid = j.at("oid").get<Oid>();
+  f.name = j.at("name").get<std::string>();
+  for (const auto& a : j.at("args")) {
+    FunctionArg arg;
+    arg.name = a.at("name").get<std::string>();
+    arg.type = type_from_json(a.at("type"));
+    arg.mode = a.at("mode").get<std::string>().at(0);
+    arg.default_expr = a.at("default").get<std::string>();
+    f.args.push_back(std::move(arg));
+  }
+  f.result = type_from_json(j.at("result"));
+  f.returns_set = j.at("returns_set").get<bool>();
+  f.language = j.at("language").get<std::string>();
+  f.body = j.at("body").get<std::string>();
+  f.volatility = j.at("volatility").get<std::string>().at(0);
+  f.strict = j.at("strict").get<bool>();
+  f.owner = j.at("owner").get<Oid>();
+  return f;
+}
+
+}  // namespace
+
+std::vector<TypeRef> Function::input_types() const {
+  std::vector<TypeRef> out;
+  for (const auto& a : args)
+    if (a.is_input()) out.push_back(a.type);
+  return out;
+}
+
+std::vector<const FunctionArg*> Function::output_args() const {
+  std::vector<const FunctionArg*> out;
+  for (const auto& a : args)
+    if (a.is_output()) out.push_back(&a);
+  return out;
+}
+
+Functions::Functions(Catalog& catalog) : catalog_(catalog) {}
+
+Oid Functions::load() {
+  std::map<Oid, FunctionPtr> loaded;
+  auto txn = catalog_.txns_.begin({});
+  txn->start_statement();
+  auto cur = txn->scan(coord::KeySpace{kFunctionsSpace, 0}, "", "");
+  Oid max_oid = 0;
+  while (auto rv = cur->next()) {
+    auto f = std::make_shared<const Function>(from_json(json::parse(rv->value)));
+    max_oid = std::max(max_oid, f->oid);
+    loaded[f->oid] = std::move(f);
+  }
+  txn->commit();
+  std::unique_lock lk(mu_);
+  functions_ = std::move(loaded);
+  return max_oid;
+}
+
+std::vector<FunctionPtr> Functions::find(std::string_view name) const {
+  std::shared_lock lk(mu_);
+  std::vector<FunctionPtr> out;
+  for (const auto& [oid, f] : functions_)
+    if (f->name == name) out.push_back(f);
+  return out;
+}
+
+FunctionPtr Functions::find_exact(std::string_view name,
+                                  const std::vector<Oid>& input_types) const {
+  for (auto& f : find(name)) {
+    auto ts = f->input_types();
+    if (ts.size() != input_types.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < ts.size(); ++i) same = same && ts[i].oid == input_types[i];
+    if (same) return f;
+  }
+  return nullptr;
+}
+
+FunctionPtr Functions::by_oid(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = functions_.find(oid);
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+std::vector<FunctionPtr> Functions::all() const {
+  std::shared_lock lk(mu_);
+  std::vector<FunctionPtr> out;
+  for (const auto& [oid, f] : functions_) out.push_back(f);
+  return out;
+}
+
+void Functions::persist(const Function& f, bool deleted) {
+  catalog_.write_system_row(kFunctionsSpace, function_key(f.oid),
+                            deleted ? std::nullopt : std::optional(to_json(f).dump()));
+}
+
+void Functions::put(FunctionPtr f) {
+  {
+    std::unique_lock lk(mu_);
+    functions_[f->oid] = f;
+  }
+  catalog_.bump();
+}
+
+void Functions::erase(Oid oid) {
+  {
+    std::unique_lock lk(mu_);
+    functions_.erase(oid);
+  }
+  catalog_.bump();
+}
+
+FunctionPtr Functions::store(Function f, coord::Transaction* owner) {
+  if (f.oid == 0) f.oid = catalog_.allocate_oid();
+  FunctionPtr old = by_oid(f.oid);
+  persist(f, false);
+  auto p = std::make_shared<const Function>(std::move(f));
+  put(p);
+  if (owner) {
+    owner->on_rollback([this, old, p] {
+      if (old) {
+        persist(*old, false);
+        put(old);
+      } else {
+        persist(*p, true);
+        erase(p->oid);
+      }
+    });
+  }
+  return p;
+}
+
+void Functions::drop(Oid oid, coord::Transaction* owner) {
+  FunctionPtr old = by_oid(oid);
+  if (!old) return;
+  persist(*old, true);
+  erase(oid);
+  if (owner)
+    owner->on_rollback([this, old] {
+      persist(*old, false);
+      put(old);
+    });
+}
+
+}  // namespace hf::catalog

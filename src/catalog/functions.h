@@ -1,0 +1,88 @@
+// catalog/functions.h — user-defined functions (CREATE FUNCTION): definitions and storage.
+//
+// Owns: the definitions of functions written in LANGUAGE sql and LANGUAGE plpgsql, stored as
+// one JSON document per function in system keyspace 7 ('hf_functions', key "f" + oid) and
+// cached in memory as immutable snapshots (shared_ptr<const Function>). A definition is only
+// text and types: the body is parsed and bound by the SQL layer each time the function is
+// called (sql/exec/routines.h), so a function may name tables created after it, as in
+// PostgreSQL (which checks LANGUAGE sql bodies at creation unless check_function_bodies is
+// off; holdfast checks them at the first call).
+//
+// Promises: functions are identified, as PostgreSQL identifies them, by name and input
+// argument types (OUT and TABLE columns are not part of the identity). Changes commit
+// autonomously like the rest of the catalog's DDL and are undone through the owning
+// transaction's on_rollback() (see catalog.h); each change bumps the catalog version so
+// prepared statements that bound a call re-bind.
+//
+// Thread safety: all methods are thread-safe. create/replace/drop MAY SUSPEND (a commit).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "catalog/acl.h"
+#include "common/datum.h"
+#include "coord/transaction.h"
+
+namespace hf::catalog {
+
+class Catalog;
+
+inline constexpr uint32_t kFunctionsSpace = 7;  // hf_functions
+
+struct FunctionArg {
+  std::string name;  // empty: unnamed ($n only)
+  TypeRef type;
+  // PostgreSQL's proargmodes letters: i(n), o(ut), b (inout), v(ariadic), t(able column).
+  char mode = 'i';
+  std::string default_expr;  // SQL text of DEFAULT (input arguments only); empty: none
+  bool is_input() const { return mode == 'i' || mode == 'b' || mode == 'v'; }
+  bool is_output() const { return mode == 'o' || mode == 'b' || mode == 't'; }
+};
+
+struct Function {
+  Oid oid = 0;
+  std::string name;
+  std::vector<FunctionArg> args;  // in declaration order, all modes
+  TypeRef result;                 // the declared result (record when several output columns)
+  bool returns_set = false;       // SETOF / RETURNS TABLE
+  std::string language;           // "sql" or "plpgsql"
+  std::string body;
+  char volatility = 'v';  // i(mmutable), s(table), v(olatile)
+  bool strict = false;    // RETURNS NULL ON NULL INPUT
+  Oid owner = kBootstrapSuperuserId;
+
+  std::vector<TypeRef> input_types() const;
+  // The output columns (OUT, INOUT, TABLE arguments); empty: one column of type `result`.
+  std::vector<const FunctionArg*> output_args() const;
+};
+using FunctionPtr = std::shared_ptr<const Function>;
+
+class Functions {
+ public:
+  explicit Functions(Catalog& catalog);
+  // Reads every definition; returns the highest oid seen. MAY SUSPEND.
+  Oid load();
+  std::vector<FunctionPtr> find(std::string_view name) const;
+  // The one with exactly these input types, if any.
+  FunctionPtr find_exact(std::string_view name, const std::vector<Oid>& input_types) const;
+  FunctionPtr by_oid(Oid oid) const;
+  std::vector<FunctionPtr> all() const;
+  // Stores a new definition (f.oid assigned when 0) or replaces the one with the same oid.
+  FunctionPtr store(Function f, coord::Transaction* owner = nullptr);
+  void drop(Oid oid, coord::Transaction* owner = nullptr);
+
+ private:
+  void persist(const Function& f, bool deleted);
+  void put(FunctionPtr f);
+  void erase(Oid oid);
+
+  Catalog& catalog_;
+  mutable std::shared_mutex mu_;
+  std::map<Oid, FunctionPtr> functions_;
+};
+
+}  // namespace hf::catalog

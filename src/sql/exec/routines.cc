@@ -1,0 +1,478 @@
+// sql/exec/routines.cc — see routines.h.
+#include "sql/exec/routines.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "runtime/stack.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/exec/privileges.h"
+#include "sql/parse/parser.h"
+#include "sql/plan/planner.h"
+#include "sql/types/cast.h"
+#include "sql/types/type_info.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+constexpr Oid kTriggerType = 2279;  // PostgreSQL's pseudo-type "trigger"
+constexpr const char* kInvalidFunctionDefinition = "42P13";
+constexpr const char* kDuplicateFunction = "42723";
+constexpr const char* kAmbiguousFunction = "42725";
+
+PlpgsqlRuntime& plpgsql_runtime() {
+  static PlpgsqlRuntime runtime;
+  return runtime;
+}
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void notice(ExecContext& cx, const std::string& msg) {
+  Error e;
+  e.severity = "NOTICE";
+  e.sqlstate = "00000";
+  e.message = msg;
+  cx.session.notice(e);
+}
+
+// The type a parameter or RETURNS clause names; the pseudo-types a function may use
+// (trigger, record, void) included.
+TypeRef function_type(const PgQuery__TypeName* tn) {
+  std::string name = bind::type_name_of(tn);
+  if (name == "trigger") return TypeRef{kTriggerType, -1};
+  if (name == "record") return TypeRef{type_oid::kRecord, -1};
+  if (name == "void") return TypeRef{type_oid::kVoid, -1};
+  return bind::resolve_type_name(tn);
+}
+
+// Adds the line PostgreSQL's error context callback adds for the statement that failed.
+void add_context(SqlError& e, const std::string& line) {
+  Error& err = e.error();
+  err.position = 0;
+  err.context = err.context.empty() ? line : err.context + "\n" + line;
+}
+
+std::vector<Row> drain(Result r) {
+  std::vector<Row> rows = std::move(r.rows);
+  if (r.stream) {
+    Row row;
+    while (r.stream->next(row)) rows.push_back(row);
+  }
+  return rows;
+}
+
+// The rows of a LANGUAGE sql body's last statement, in the caller's transaction.
+std::vector<Row> run_sql_body(const catalog::Function& f, const std::vector<Datum>& args,
+                              ExecContext& cx, std::vector<TypeRef>* result_types) {
+  auto stmts = parse::parse_sql(f.body);
+  bind::ParamNames names;
+  names.qualifier = f.name;
+  std::vector<TypeRef> types;
+  for (const auto& a : f.args)
+    if (a.is_input()) names.names.push_back(a.name), types.push_back(a.type);
+  RoutineContext rc(cx);
+  RoutineContext::Outcome last;
+  int n = 0;
+  for (const auto& raw : stmts) {
+    if (raw.kind == StatementKind::kEmpty) continue;
+    ++n;
+    try {
+      if (raw.kind != StatementKind::kQuery)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       raw.tag + " is not allowed in an SQL function");
+      last = rc.run(raw.text, names, types, args, f.volatility == 'v');
+    } catch (SqlError& e) {
+      add_context(e, "SQL function \"" + f.name + "\" statement " + std::to_string(n));
+      throw;
+    }
+  }
+  if (result_types) *result_types = last.types;
+  if (f.result.oid == type_oid::kVoid) return {};
+  if (last.names.empty())
+    throw SqlError(
+        Error{kInvalidFunctionDefinition,
+              "return type mismatch in function declared to return " + types::format_type(f.result),
+              "Function's final statement must be SELECT or INSERT/UPDATE/DELETE "
+              "RETURNING.",
+              "", 0, "SQL function \"" + f.name + "\""});
+  return std::move(last.rows);
+}
+
+// Casts each value of rows to the function's output columns (implicit casts, as PostgreSQL's
+// check_sql_fn_retval allows them); 42P13 when a column cannot be.
+void coerce_result(const catalog::Function& f, const std::vector<TypeRef>& actual,
+                   std::vector<Row>& rows) {
+  std::vector<TypeRef> want;
+  for (const auto* o : f.output_args()) want.push_back(o->type);
+  if (want.empty()) want.push_back(f.result);
+  auto mismatch = [&](const std::string& detail) {
+    throw SqlError(
+        Error{kInvalidFunctionDefinition,
+              "return type mismatch in function declared to return " +
+                  (want.size() > 1 ? std::string("record") : types::format_type(f.result)),
+              detail, "", 0, "SQL function \"" + f.name + "\""});
+  };
+  if (actual.size() != want.size()) {
+    if (want.size() == 1) mismatch("Final statement must return exactly one column.");
+    mismatch("Final statement returns too " +
+             std::string(actual.size() < want.size() ? "few" : "many") + " columns.");
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (actual[i].oid == want[i].oid) continue;
+    if (actual[i].oid != type_oid::kUnknown &&
+        !types::can_cast(actual[i].oid, want[i].oid, types::CastContext::kImplicit)) {
+      if (want.size() == 1)
+        mismatch("Actual return type is " + types::format_type(actual[i]) + ".");
+      mismatch("Final statement returns " + types::format_type(actual[i]) + " instead of " +
+               types::format_type(want[i]) + " at column " + std::to_string(i + 1) + ".");
+    }
+    for (auto& r : rows)
+      if (i < r.size()) r[i] = types::cast(r[i], actual[i], want[i]);
+  }
+}
+
+// PostgreSQL's check at CREATE FUNCTION (check_function_bodies): the body parses, and when
+// it has only SELECT / INSERT / UPDATE / DELETE statements (so none depends on DDL before
+// it), each binds and the last one's columns fit the declared result.
+void check_sql_body(const catalog::Function& f, ExecContext& cx) {
+  auto stmts = parse::parse_sql(f.body);
+  for (const auto& raw : stmts) {
+    if (raw.kind == StatementKind::kEmpty) continue;
+    if (raw.kind != StatementKind::kQuery) return;
+    auto c = parse::parsed(raw).node->node_case;
+    if (c != PG_QUERY__NODE__NODE_SELECT_STMT && c != PG_QUERY__NODE__NODE_INSERT_STMT &&
+        c != PG_QUERY__NODE__NODE_UPDATE_STMT && c != PG_QUERY__NODE__NODE_DELETE_STMT)
+      return;
+  }
+  bind::ParamNames names;
+  names.qualifier = f.name;
+  std::vector<Oid> types;
+  for (const auto& a : f.args)
+    if (a.is_input()) names.names.push_back(a.name), types.push_back(a.type.oid);
+  bind::BoundStatement last;
+  bool any = false;
+  for (const auto& raw : stmts) {
+    if (raw.kind == StatementKind::kEmpty) continue;
+    std::vector<Oid> params = types;
+    try {
+      last = bind::bind_statement(cx.catalog, parse::parsed(raw).node, params,
+                                  cx.session.temp_namespace(), &names);
+    } catch (SqlError& e) {
+      e.error().position = 0;
+      throw;
+    }
+    any = true;
+  }
+  if (!any || f.result.oid == type_oid::kVoid) return;
+  if (last.names.empty())
+    throw SqlError(
+        Error{kInvalidFunctionDefinition,
+              "return type mismatch in function declared to return " + types::format_type(f.result),
+              "Function's final statement must be SELECT or INSERT/UPDATE/DELETE "
+              "RETURNING.",
+              "", 0, "SQL function \"" + f.name + "\""});
+  std::vector<Row> none;
+  coerce_result(f, last.types, none);
+}
+
+// The rows a call returns, before its values are coerced.
+std::vector<Row> invoke(const catalog::Function& f, const std::vector<Datum>& args,
+                        ExecContext& cx) {
+  runtime::check_stack_depth();
+  if (f.language == "sql") {
+    std::vector<TypeRef> actual;
+    auto rows = run_sql_body(f, args, cx, &actual);
+    if (f.result.oid != type_oid::kVoid) coerce_result(f, actual, rows);
+    return rows;
+  }
+  if (f.language == "plpgsql" && plpgsql_runtime().call) {
+    RoutineContext rc(cx);
+    return plpgsql_runtime().call(f, args, rc);
+  }
+  throw SqlError(sqlstate::kFeatureNotSupported,
+                 "functions in language \"" + f.language + "\" are not supported");
+}
+
+}  // namespace
+
+void set_plpgsql_runtime(PlpgsqlRuntime runtime) {
+  plpgsql_runtime() = std::move(runtime);
+}
+
+std::string function_signature(const std::string& name, const std::vector<TypeRef>& types,
+                               bool compact) {
+  std::string out = name + "(";
+  for (size_t i = 0; i < types.size(); ++i)
+    out += (i ? (compact ? "," : ", ") : "") + types::format_type(types[i]);
+  return out + ")";
+}
+
+RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::ParamNames& names,
+                                            const std::vector<TypeRef>& types,
+                                            const std::vector<Datum>& values, bool new_command) {
+  auto stmts = parse::parse_sql(sql);
+  if (stmts.size() != 1 || stmts[0].kind != StatementKind::kQuery)
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "only one SQL statement (not a transaction or session command) may run here");
+  const auto& ps = parse::parsed(stmts[0]);
+  std::vector<Oid> param_types;
+  for (const auto& t : types) param_types.push_back(t.oid);
+  auto bound =
+      bind::bind_statement(cx_.catalog, ps.node, param_types, cx_.session.temp_namespace(), &names);
+  plan::plan_statement(bound);
+  bound.lock_wait_seconds = ps.lock_wait_seconds;
+  if (new_command) cx_.txn.start_statement();
+  // Parameters the statement does not use may have no value; those it uses have one.
+  std::vector<Datum> params = values;
+  if (params.size() < bound.param_types.size()) params.resize(bound.param_types.size());
+  Result r = exec::run(bound, cx_.catalog, cx_.session, params);
+  Outcome out;
+  out.tag = r.tag;
+  out.rows = drain(std::move(r));
+  if (bound.kind == bind::BoundStatement::Kind::kSelect || !bound.names.empty()) {
+    out.names = bound.names;
+    out.types = bound.types;
+  }
+  if (bound.kind == bind::BoundStatement::Kind::kSelect) {
+    out.processed = static_cast<int64_t>(out.rows.size());
+  } else {
+    auto sp = out.tag.rfind(' ');
+    if (sp != std::string::npos) {
+      try {
+        out.processed = std::stoll(out.tag.substr(sp + 1));
+      } catch (const std::exception&) {
+        out.processed = 0;
+      }
+    }
+  }
+  return out;
+}
+
+SessionContext& RoutineContext::session() {
+  return cx_.session;
+}
+catalog::Catalog& RoutineContext::catalog() {
+  return cx_.catalog;
+}
+coord::Transaction& RoutineContext::txn() {
+  return cx_.txn;
+}
+void RoutineContext::notice(const Error& e) {
+  cx_.session.notice(e);
+}
+void RoutineContext::check_interrupts() {
+  check_for_interrupts(cx_);
+}
+
+Datum call_user_function(const bind::Expr& call, std::vector<Datum> args, ExecContext& cx) {
+  const catalog::Function& f = *call.routine;
+  if (f.strict && std::any_of(args.begin(), args.end(), [](const Datum& d) { return d.is_null(); }))
+    return Datum::Null();
+  auto rows = invoke(f, args, cx);
+  if (f.result.oid == type_oid::kVoid) return Datum(std::string());
+  if (rows.empty() || rows[0].empty()) return Datum::Null();
+  return rows[0][0];
+}
+
+std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> args,
+                                    ExecContext& cx) {
+  const catalog::Function& f = *call.routine;
+  if (f.strict && std::any_of(args.begin(), args.end(), [](const Datum& d) { return d.is_null(); }))
+    return {};
+  if (!f.returns_set) return {Row{call_user_function(call, std::move(args), cx)}};
+  return invoke(f, args, cx);
+}
+
+std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx) {
+  if (s->is_procedure)
+    throw SqlError(sqlstate::kFeatureNotSupported, "CREATE PROCEDURE is not supported");
+  catalog::Function f;
+  f.name = str_of(s->funcname[s->n_funcname - 1]);
+  if (s->n_funcname > 1 && str_of(s->funcname[0]) != "public")
+    throw SqlError(sqlstate::kInvalidSchemaName,
+                   "schema \"" + str_of(s->funcname[0]) + "\" does not exist");
+  f.owner = current_user(cx);
+  bool has_body = false;
+  for (size_t i = 0; i < s->n_options; ++i) {
+    const auto* d = s->options[i]->def_elem;
+    std::string opt = d->defname;
+    if (opt == "as") {
+      const auto* list = d->arg->list;
+      if (list->n_items != 1)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "functions in object files (AS 'file', 'symbol') are not supported");
+      f.body = str_of(list->items[0]);
+      has_body = true;
+    } else if (opt == "language") {
+      f.language = lower(str_of(d->arg));
+    } else if (opt == "volatility") {
+      f.volatility = str_of(d->arg).at(0);
+    } else if (opt == "strict") {
+      f.strict =
+          d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean->boolval;
+    } else if (opt == "window") {
+      throw SqlError(sqlstate::kFeatureNotSupported, "window functions are not supported");
+    }
+    // security, leakproof, cost, rows, parallel, set: accepted, no effect here.
+  }
+  if (s->sql_body != nullptr)
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "function bodies in SQL standard syntax (BEGIN ATOMIC) are not supported");
+  if (f.language.empty()) throw SqlError(kInvalidFunctionDefinition, "no language specified");
+  if (f.language != "sql" && f.language != "plpgsql") {
+    if (f.language == "c" || f.language == "internal")
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "functions in language \"" + f.language + "\" are not supported");
+    throw SqlError(sqlstate::kUndefinedObject, "language \"" + f.language + "\" does not exist");
+  }
+  if (!has_body) throw SqlError(kInvalidFunctionDefinition, "no function body specified");
+  for (size_t i = 0; i < s->n_parameters; ++i) {
+    const auto* p = s->parameters[i]->function_parameter;
+    catalog::FunctionArg a;
+    a.name = p->name ? p->name : "";
+    a.type = function_type(p->arg_type);
+    switch (p->mode) {
+      case PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_OUT:
+        a.mode = 'o';
+        break;
+      case PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_INOUT:
+        a.mode = 'b';
+        break;
+      case PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_VARIADIC:
+        throw SqlError(sqlstate::kFeatureNotSupported, "VARIADIC parameters are not supported");
+      case PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_TABLE:
+        a.mode = 't';
+        break;
+      default:
+        a.mode = 'i';
+    }
+    if (p->defexpr) {
+      if (!a.is_input())
+        throw SqlError(kInvalidFunctionDefinition, "only input parameters can have default values");
+      a.default_expr = parse::deparse_expr(p->defexpr);
+    } else if (a.is_input() && !f.args.empty()) {
+      for (const auto& prev : f.args)
+        if (prev.is_input() && !prev.default_expr.empty())
+          throw SqlError(kInvalidFunctionDefinition,
+                         "input parameters after one with a default value must also have "
+                         "defaults");
+    }
+    f.args.push_back(std::move(a));
+  }
+  auto outs = f.output_args();
+  if (s->return_type) {
+    f.result = function_type(s->return_type);
+    f.returns_set = s->return_type->setof;
+    if (outs.size() == 1 && f.result.oid == type_oid::kRecord) f.result = outs[0]->type;
+  } else if (outs.size() == 1) {
+    f.result = outs[0]->type;
+  } else if (outs.size() > 1) {
+    f.result = TypeRef{type_oid::kRecord, -1};
+  } else {
+    throw SqlError(kInvalidFunctionDefinition, "function result type must be specified");
+  }
+  if (f.result.oid == kTriggerType && f.language == "sql")
+    throw SqlError(sqlstate::kFeatureNotSupported, "SQL functions cannot return type trigger");
+  if (f.result.oid == type_oid::kRecord && outs.empty())
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "functions returning record without OUT parameters are not supported");
+  if (f.language == "sql") {
+    check_sql_body(f, cx);
+  } else if (plpgsql_runtime().validate) {
+    plpgsql_runtime().validate(f);
+  }
+  std::vector<Oid> input;
+  for (const auto& t : f.input_types()) input.push_back(t.oid);
+  if (auto old = cx.catalog.functions().find_exact(f.name, input)) {
+    if (!s->replace)
+      throw SqlError(kDuplicateFunction,
+                     "function \"" + f.name + "\" already exists with same argument types");
+    if (old->result != f.result || old->returns_set != f.returns_set)
+      throw SqlError(
+          kInvalidFunctionDefinition, "cannot change return type of existing function", "",
+          "Use DROP FUNCTION " + function_signature(f.name, f.input_types(), true) + " first.");
+    require_owner(cx, old->owner, "function", f.name);
+    f.oid = old->oid;
+    f.owner = old->owner;
+  }
+  cx.catalog.functions().store(std::move(f), &cx.txn);
+  return "CREATE FUNCTION";
+}
+
+std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
+  for (size_t i = 0; i < s->n_objects; ++i) {
+    const auto* o = s->objects[i]->object_with_args;
+    std::string name = str_of(o->objname[o->n_objname - 1]);
+    catalog::FunctionPtr f;
+    if (o->args_unspecified) {
+      auto found = cx.catalog.functions().find(name);
+      if (found.size() > 1)
+        throw SqlError(kAmbiguousFunction, "function name \"" + name + "\" is not unique", "",
+                       "Specify the argument list to select the function unambiguously.");
+      if (found.empty()) {
+        if (s->missing_ok) {
+          notice(cx, "function " + name + "() does not exist, skipping");
+          continue;
+        }
+        throw SqlError(sqlstate::kUndefinedFunction,
+                       "could not find a function named \"" + name + "\"");
+      }
+      f = found[0];
+    } else {
+      std::vector<TypeRef> types;
+      std::vector<Oid> oids;
+      std::string written;  // the types as the statement spelled them (the NOTICE's form)
+      for (size_t k = 0; k < o->n_objargs; ++k) {
+        const auto* tn = o->objargs[k]->type_name;
+        types.push_back(function_type(tn));
+        oids.push_back(types.back().oid);
+        std::string t;
+        for (size_t n = 0; n < tn->n_names; ++n) t += (n ? "." : "") + str_of(tn->names[n]);
+        written += (k ? "," : "") + t;
+      }
+      f = cx.catalog.functions().find_exact(name, oids);
+      if (!f) {
+        if (s->missing_ok) {
+          notice(cx, "function " + name + "(" + written + ") does not exist, skipping");
+          continue;
+        }
+        throw SqlError(sqlstate::kUndefinedFunction,
+                       "function " + function_signature(name, types) + " does not exist");
+      }
+    }
+    require_owner(cx, f->owner, "function", name);
+    cx.catalog.functions().drop(f->oid, &cx.txn);
+  }
+  return "DROP FUNCTION";
+}
+
+std::string run_do(const PgQuery__DoStmt* s, ExecContext& cx) {
+  std::string code, language = "plpgsql";
+  for (size_t i = 0; i < s->n_args; ++i) {
+    const auto* d = s->args[i]->def_elem;
+    if (std::string(d->defname) == "as") code = str_of(d->arg);
+    if (std::string(d->defname) == "language") language = lower(str_of(d->arg));
+  }
+  if (language != "plpgsql") {
+    if (language == "sql")
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "language \"sql\" does not support inline code execution");
+    throw SqlError(sqlstate::kUndefinedObject, "language \"" + language + "\" does not exist");
+  }
+  if (!plpgsql_runtime().run_do)
+    throw SqlError(sqlstate::kFeatureNotSupported, "DO is not supported");
+  RoutineContext rc(cx);
+  plpgsql_runtime().run_do(code, rc);
+  return "DO";
+}
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,98 @@
+// sql/exec/routines.h — user-defined functions (issue 13): CREATE / DROP FUNCTION, DO, and
+// calling a function from an expression or a FROM item.
+//
+// Owns: the DDL of functions (checks and PostgreSQL's errors: 42723, 42P13, 42883, 42725,
+// 42704), running a LANGUAGE sql body, and the seam to the PL/pgSQL interpreter
+// (sql/plpgsql/), which sits above this layer and installs itself with
+// set_plpgsql_runtime() when the engine is made.
+//
+// Design: a function is stored as text (catalog/functions.h) and its body is parsed, bound
+// and planned each time it is called, inside the caller's transaction: the statements of
+// the body run through exec::run() with the caller's session and coord::Transaction, so
+// they see its snapshot, take row locks for it (SELECT ... FOR UPDATE SKIP LOCKED inside a
+// function skips what other transactions hold) and are undone with it. Before each
+// statement of a VOLATILE function the transaction starts a new statement (a new command id,
+// and under READ COMMITTED a new snapshot), as PostgreSQL's CommandCounterIncrement and
+// snapshot refresh do; STABLE and IMMUTABLE functions run in the caller's statement.
+// Parameters are $n, and by name: a name that is not a column in scope is the parameter
+// (bind::ParamNames). A LANGUAGE sql function returns the first row of its last statement
+// (scalar; NULL when none) or all of its rows (SETOF / RETURNS TABLE). Errors raised in a
+// body get PostgreSQL's CONTEXT line ('SQL function "f" statement 1').
+//
+// Thread safety: one session fiber. Calls MAY SUSPEND (the body's locks and writes).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "catalog/functions.h"
+#include "sql/bind/binder.h"
+#include "sql/bind/bound.h"
+#include "sql/engine.h"
+
+namespace hf::sql::exec {
+
+struct ExecContext;
+
+// What a procedural body needs from the executor: its SQL statements run in the caller's
+// transaction. Owned by the call; used from the session's fiber only.
+class RoutineContext {
+ public:
+  explicit RoutineContext(ExecContext& cx) : cx_(cx) {}
+  struct Outcome {
+    std::vector<std::string> names;  // result columns (empty: no result)
+    std::vector<TypeRef> types;
+    std::vector<Row> rows;
+    int64_t processed = 0;  // rows returned or affected (PostgreSQL's SPI_processed)
+    std::string tag;
+  };
+  // Parses, binds, plans and runs one statement with parameters `values` of `types`, named
+  // by `names`. With new_command, a statement boundary first (see the top of this file).
+  // MAY SUSPEND. Throws SqlError as the statement does (positions dropped).
+  Outcome run(const std::string& sql, const bind::ParamNames& names,
+              const std::vector<TypeRef>& types, const std::vector<Datum>& values,
+              bool new_command);
+  SessionContext& session();
+  catalog::Catalog& catalog();
+  coord::Transaction& txn();
+  void notice(const Error& e);
+  // A cancel request or a passed statement_timeout ends the call (loops call it per turn).
+  void check_interrupts();
+
+ private:
+  ExecContext& cx_;
+};
+
+// The PL/pgSQL interpreter, as this layer calls it. rows: the result rows (a scalar
+// function returns one row of one value; SETOF: its RETURN NEXT / RETURN QUERY rows).
+struct PlpgsqlRuntime {
+  // Runs a LANGUAGE plpgsql function. MAY SUSPEND.
+  std::function<std::vector<Row>(const catalog::Function& f, const std::vector<Datum>& args,
+                                 RoutineContext& rc)>
+      call;
+  // Checks a body at CREATE FUNCTION (syntax errors as PostgreSQL reports them).
+  std::function<void(const catalog::Function& f)> validate;
+  // Runs a DO block's code. MAY SUSPEND.
+  std::function<void(const std::string& code, RoutineContext& rc)> run_do;
+};
+void set_plpgsql_runtime(PlpgsqlRuntime runtime);
+
+// Evaluates a kUserFunc call whose arguments are evaluated: the value (scalar functions).
+Datum call_user_function(const bind::Expr& call, std::vector<Datum> args, ExecContext& cx);
+// The rows of a kUserFunc call in FROM (each as wide as the function's output columns).
+std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> args,
+                                    ExecContext& cx);
+
+// CREATE [OR REPLACE] FUNCTION, DROP FUNCTION, DO: the command tag.
+std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx);
+std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx);
+std::string run_do(const PgQuery__DoStmt* s, ExecContext& cx);
+
+// "name(integer, text)" as PostgreSQL's "does not exist" messages show a signature
+// (func_signature_string); compact: "name(integer,text)" as its HINTs and CONTEXT lines
+// show a function (format_procedure).
+std::string function_signature(const std::string& name, const std::vector<TypeRef>& types,
+                               bool compact = false);
+
+}  // namespace hf::sql::exec

@@ -1,0 +1,1186 @@
+// sql/plpgsql/interpreter.cc — see interpreter.h.
+#include "sql/plpgsql/interpreter.h"
+
+#include <pg_query.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "sql/bind/binder.h"
+#include "sql/exec/routines.h"
+#include "sql/parse/parser.h"
+#include "sql/types/cast.h"
+#include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
+
+namespace hf::sql::plpgsql {
+
+namespace {
+
+using json = nlohmann::json;
+using exec::RoutineContext;
+
+constexpr Oid kTriggerType = 2279;
+
+// elog levels as libpg_query's tree numbers them (PostgreSQL 15's elog.h).
+constexpr int kLevelLog = 15, kLevelInfo = 17, kLevelNotice = 18, kLevelWarning = 19,
+              kLevelError = 21;
+
+// PostgreSQL's condition names (plerrcodes.h) for the conditions applications name most.
+const std::map<std::string, std::string>& condition_codes() {
+  static const std::map<std::string, std::string> codes = {
+      {"sql_statement_not_yet_complete", "03000"},
+      {"connection_exception", "08000"},
+      {"feature_not_supported", "0A000"},
+      {"case_not_found", "20000"},
+      {"cardinality_violation", "21000"},
+      {"data_exception", "22000"},
+      {"string_data_right_truncation", "22001"},
+      {"null_value_not_allowed", "22004"},
+      {"numeric_value_out_of_range", "22003"},
+      {"invalid_datetime_format", "22007"},
+      {"datetime_field_overflow", "22008"},
+      {"division_by_zero", "22012"},
+      {"invalid_parameter_value", "22023"},
+      {"invalid_text_representation", "22P02"},
+      {"invalid_binary_representation", "22P03"},
+      {"integrity_constraint_violation", "23000"},
+      {"restrict_violation", "23001"},
+      {"not_null_violation", "23502"},
+      {"foreign_key_violation", "23503"},
+      {"unique_violation", "23505"},
+      {"check_violation", "23514"},
+      {"exclusion_violation", "23P01"},
+      {"invalid_cursor_state", "24000"},
+      {"invalid_transaction_state", "25000"},
+      {"read_only_sql_transaction", "25006"},
+      {"in_failed_sql_transaction", "25P02"},
+      {"invalid_authorization_specification", "28000"},
+      {"invalid_schema_name", "3F000"},
+      {"transaction_rollback", "40000"},
+      {"serialization_failure", "40001"},
+      {"deadlock_detected", "40P01"},
+      {"syntax_error_or_access_rule_violation", "42000"},
+      {"syntax_error", "42601"},
+      {"insufficient_privilege", "42501"},
+      {"undefined_column", "42703"},
+      {"undefined_function", "42883"},
+      {"undefined_table", "42P01"},
+      {"undefined_parameter", "42P02"},
+      {"undefined_object", "42704"},
+      {"duplicate_column", "42701"},
+      {"duplicate_function", "42723"},
+      {"duplicate_schema", "42P06"},
+      {"duplicate_table", "42P07"},
+      {"duplicate_object", "42710"},
+      {"ambiguous_column", "42702"},
+      {"ambiguous_function", "42725"},
+      {"datatype_mismatch", "42804"},
+      {"wrong_object_type", "42809"},
+      {"invalid_function_definition", "42P13"},
+      {"insufficient_resources", "53000"},
+      {"out_of_memory", "53200"},
+      {"program_limit_exceeded", "54000"},
+      {"statement_too_complex", "54001"},
+      {"object_not_in_prerequisite_state", "55000"},
+      {"object_in_use", "55006"},
+      {"lock_not_available", "55P03"},
+      {"operator_intervention", "57000"},
+      {"query_canceled", "57014"},
+      {"admin_shutdown", "57P01"},
+      {"internal_error", "XX000"},
+      {"plpgsql_error", "P0000"},
+      {"raise_exception", "P0001"},
+      {"no_data_found", "P0002"},
+      {"too_many_rows", "P0003"},
+      {"assert_failure", "P0004"},
+  };
+  return codes;
+}
+
+bool is_sqlstate(const std::string& s) {
+  return s.size() == 5 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) ||
+                  std::isupper(static_cast<unsigned char>(c));
+         });
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// The first member of a one-member object ({"PLpgSQL_stmt_if": {...}}): its kind and body.
+std::pair<std::string, const json*> node_of(const json& n) {
+  if (!n.is_object() || n.empty()) return {"", nullptr};
+  auto it = n.begin();
+  return {it.key(), &it.value()};
+}
+
+std::string query_of(const json& expr) {
+  auto [kind, body] = node_of(expr);
+  if (body == nullptr || !body->contains("query")) return "";
+  return (*body)["query"].get<std::string>();
+}
+
+int int_of(const json& n, const char* key, int dflt = 0) {
+  return n.contains(key) ? n[key].get<int>() : dflt;
+}
+bool bool_of(const json& n, const char* key) {
+  return n.contains(key) && n[key].get<bool>();
+}
+std::string str_of(const json& n, const char* key) {
+  return n.contains(key) ? n[key].get<std::string>() : "";
+}
+
+// PostgreSQL's plpgsql_stmt_typename: how a CONTEXT line names a statement.
+std::string statement_name(const std::string& kind, const json& s) {
+  static const std::map<std::string, std::string> names = {
+      {"PLpgSQL_stmt_block", "statement block"},
+      {"PLpgSQL_stmt_assign", "assignment"},
+      {"PLpgSQL_stmt_if", "IF"},
+      {"PLpgSQL_stmt_case", "CASE"},
+      {"PLpgSQL_stmt_loop", "LOOP"},
+      {"PLpgSQL_stmt_while", "WHILE"},
+      {"PLpgSQL_stmt_fori", "FOR with integer loop variable"},
+      {"PLpgSQL_stmt_fors", "FOR over SELECT rows"},
+      {"PLpgSQL_stmt_dynfors", "FOR over EXECUTE statement"},
+      {"PLpgSQL_stmt_return", "RETURN"},
+      {"PLpgSQL_stmt_return_next", "RETURN NEXT"},
+      {"PLpgSQL_stmt_return_query", "RETURN QUERY"},
+      {"PLpgSQL_stmt_raise", "RAISE"},
+      {"PLpgSQL_stmt_assert", "ASSERT"},
+      {"PLpgSQL_stmt_execsql", "SQL statement"},
+      {"PLpgSQL_stmt_dynexecute", "EXECUTE"},
+      {"PLpgSQL_stmt_perform", "PERFORM"},
+      {"PLpgSQL_stmt_call", "CALL"},
+      {"PLpgSQL_stmt_commit", "COMMIT"},
+      {"PLpgSQL_stmt_rollback", "ROLLBACK"},
+      {"PLpgSQL_stmt_open", "OPEN"},
+      {"PLpgSQL_stmt_fetch", "FETCH"},
+      {"PLpgSQL_stmt_close", "CLOSE"},
+      {"PLpgSQL_stmt_forc", "FOR over cursor"},
+      {"PLpgSQL_stmt_foreach_a", "FOREACH over array"},
+  };
+  if (kind == "PLpgSQL_stmt_exit") return bool_of(s, "is_exit") ? "EXIT" : "CONTINUE";
+  if (kind == "PLpgSQL_stmt_getdiag")
+    return bool_of(s, "is_stacked") ? "GET STACKED DIAGNOSTICS" : "GET DIAGNOSTICS";
+  auto it = names.find(kind);
+  return it == names.end() ? kind : it->second;
+}
+
+struct Var {
+  std::string name;
+  TypeRef type{type_oid::kText, -1};
+  Datum value;
+  int lineno = 0;
+  bool declared = false;  // a DECLARE variable (initialised when its block is entered)
+  // In scope: a name refers to the newest active variable of that name (an inner DECLARE
+  // or a FOR loop's counter shadows an outer one while its block or loop runs).
+  bool active = true;
+  bool is_const = false, not_null = false;
+  const json* default_val = nullptr;
+  // A record or %ROWTYPE variable: its fields once assigned.
+  bool is_record = false;
+  bool assigned = false;
+  std::vector<std::string> field_names;
+  std::vector<TypeRef> field_types;
+  Row fields;
+  // A row target (INTO a, b): the variables it assigns, by datum index.
+  bool is_row = false;
+  std::vector<int> row_fields;
+};
+
+enum class Flow { kNormal, kExit, kContinue, kReturn };
+
+class Interpreter {
+ public:
+  Interpreter(RoutineContext& rc, const catalog::Function* f) : rc_(rc), f_(f) {
+    if (f_ == nullptr) {
+      context_name_ = "inline_code_block";
+    } else {
+      context_name_ = exec::function_signature(f_->name, f_->input_types(), true);
+      for (const auto* o : f_->output_args()) out_types_.push_back(o->type);
+      if (out_types_.empty()) out_types_.push_back(f_->result);
+    }
+  }
+
+  std::vector<Row> run(const json& tree, const std::vector<Datum>& args, const std::string& body) {
+    body_ = body;
+    const json* fn = nullptr;
+    if (tree.is_array() && !tree.empty()) fn = &tree[0]["PLpgSQL_function"];
+    if (fn == nullptr || !fn->is_object())
+      throw SqlError(sqlstate::kInternalError, "PL/pgSQL parser returned no function");
+    load_datums((*fn)["datums"], args);
+    const json& action = (*fn)["action"];
+    collect_blocks(action);
+    Flow flow = Flow::kNormal;
+    try {
+      flow = exec_stmt(action);
+    } catch (SqlError&) {
+      throw;
+    }
+    if (f_ == nullptr) return {};
+    if (f_->returns_set) return std::move(result_);
+    if (flow != Flow::kReturn) {
+      bool has_out = !f_->output_args().empty();
+      if (has_out) return {out_row()};
+      if (f_->result.oid == type_oid::kVoid) return {};
+      throw SqlError(Error{"2F005", "control reached end of function without RETURN", "", "", 0,
+                           "PL/pgSQL function " + context_name_});
+    }
+    return std::move(result_);
+  }
+
+ private:
+  // ---- variables ----
+  TypeRef resolve_type(const std::string& written) {
+    std::string t = trim(written);
+    std::string lt = lower(t);
+    if (lt == "record") return TypeRef{type_oid::kRecord, -1};
+    auto ends_with = [&](const std::string& suffix) {
+      return lt.size() > suffix.size() &&
+             lt.compare(lt.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("%rowtype")) return TypeRef{type_oid::kRecord, -1};
+    if (ends_with("%type")) {
+      std::string ref = lower(trim(t.substr(0, t.size() - 5)));
+      auto dot = ref.rfind('.');
+      if (dot == std::string::npos) {
+        for (auto it = vars_.rbegin(); it != vars_.rend(); ++it)
+          if (it->name == ref) return it->type;
+      } else {
+        auto table = rc_.catalog().find_table(ref.substr(0, dot), rc_.session().temp_namespace());
+        if (table) {
+          int c = table->find_column(ref.substr(dot + 1));
+          if (c >= 0) return table->columns[c].type;
+        }
+      }
+      throw SqlError(sqlstate::kUndefinedObject, "type \"" + t + "\" does not exist");
+    }
+    const PgQuery__Node* node = nullptr;
+    auto tree = parse::parse_expression("NULL::" + t, &node);
+    if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_TYPE_CAST)
+      throw SqlError(sqlstate::kUndefinedObject, "type \"" + t + "\" does not exist");
+    return bind::resolve_type_name(node->type_cast->type_name);
+  }
+
+  void rowtype_fields(Var& v, const std::string& written) {
+    std::string t = lower(trim(written));
+    if (t.size() <= 8 || t.compare(t.size() - 8, 8, "%rowtype") != 0) return;
+    auto table =
+        rc_.catalog().find_table(trim(t.substr(0, t.size() - 8)), rc_.session().temp_namespace());
+    if (!table)
+      throw SqlError(sqlstate::kUndefinedTable,
+                     "relation \"" + trim(t.substr(0, t.size() - 8)) + "\" does not exist");
+    for (const auto& c : table->columns) {
+      v.field_names.push_back(c.name);
+      v.field_types.push_back(c.type);
+      v.fields.push_back(Datum::Null());
+    }
+    v.assigned = true;
+  }
+
+  void load_datums(const json& datums, const std::vector<Datum>& args) {
+    size_t n_args = f_ ? f_->args.size() : 0;
+    size_t input = 0;
+    for (size_t i = 0; i < datums.size(); ++i) {
+      auto [kind, d] = node_of(datums[i]);
+      Var v;
+      if (d == nullptr) {
+        vars_.push_back(std::move(v));
+        continue;
+      }
+      v.name = str_of(*d, "refname");
+      v.lineno = int_of(*d, "lineno");
+      if (kind == "PLpgSQL_row") {
+        v.is_row = true;
+        v.name.clear();
+        for (const auto& fld : (*d)["fields"]) v.row_fields.push_back(fld["varno"].get<int>());
+        vars_.push_back(std::move(v));
+        continue;
+      }
+      if (kind == "PLpgSQL_rec") {
+        v.is_record = true;
+        v.type = TypeRef{type_oid::kRecord, -1};
+        vars_.push_back(std::move(v));
+        continue;
+      }
+      std::string typname;
+      if (d->contains("datatype")) typname = str_of((*d)["datatype"]["PLpgSQL_type"], "typname");
+      if (i < n_args) {
+        const auto& a = f_->args[i];
+        v.type = a.type;
+        v.value = Datum::Null();
+        if (a.is_input() && input < args.size()) v.value = args[input++];
+      } else if ((typname == "UNKNOWN" || typname.empty()) && kind == "PLpgSQL_var" &&
+                 v.name != "found" && v.name != "sqlstate" && v.name != "sqlerrm" &&
+                 v.name.rfind("__Case__Variable_", 0) != 0) {
+        // A FOR loop's counter: in scope while its loop runs.
+        v.type = TypeRef{type_oid::kInt4, -1};
+        v.active = false;
+      } else if (typname == "UNKNOWN" || typname.empty()) {
+        // Implicit variables: FOUND, FOR loop counters, CASE selectors, SQLSTATE/SQLERRM.
+        if (v.name == "found") {
+          v.type = TypeRef{type_oid::kBool, -1};
+          v.value = Datum(false);
+        } else if (v.name == "sqlstate" || v.name == "sqlerrm") {
+          v.type = TypeRef{type_oid::kText, -1};
+        } else {
+          v.type = TypeRef{type_oid::kInt4, -1};
+        }
+      } else {
+        v.declared = true;
+        v.active = false;
+        v.is_const = bool_of(*d, "isconst");
+        v.not_null = bool_of(*d, "notnull");
+        if (d->contains("default_val")) v.default_val = &(*d)["default_val"];
+        v.type = resolve_type(typname);
+        if (v.type.oid == type_oid::kRecord) {
+          v.is_record = true;
+          rowtype_fields(v, typname);
+        }
+      }
+      vars_.push_back(std::move(v));
+    }
+    // Each DECLARE variable belongs to the first block that begins at or after its line.
+    for (size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].declared) pending_decls_.push_back(static_cast<int>(i));
+  }
+
+  void collect_blocks(const json& n) {
+    if (n.is_object()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it.key() == "PLpgSQL_stmt_block") block_lines_.push_back(int_of(it.value(), "lineno"));
+        collect_blocks(it.value());
+      }
+    } else if (n.is_array()) {
+      for (const auto& x : n) collect_blocks(x);
+    }
+    std::sort(block_lines_.begin(), block_lines_.end());
+  }
+
+  // The DECLARE variables of the block starting at `line`, reset to their defaults and put
+  // in scope; returns them (they leave scope when the block ends).
+  std::vector<int> init_block_vars(int line) {
+    std::vector<int> mine;
+    for (int idx : pending_decls_) {
+      Var& v = vars_[idx];
+      auto owner = std::lower_bound(block_lines_.begin(), block_lines_.end(), v.lineno);
+      if (owner == block_lines_.end() || *owner != line) continue;
+      mine.push_back(idx);
+      v.active = true;
+      if (v.is_record) {
+        if (v.field_names.empty()) v.assigned = false;
+        std::fill(v.fields.begin(), v.fields.end(), Datum::Null());
+        continue;
+      }
+      v.value = Datum::Null();
+      if (v.default_val) {
+        TypeRef t;
+        Datum d = eval(*v.default_val, &t);
+        set_var(idx, d, t, true);
+      } else if (v.not_null) {
+        throw SqlError("22004", "variable \"" + v.name +
+                                    "\" must have a default value, since it's declared NOT NULL");
+      }
+    }
+    return mine;
+  }
+
+  void set_var(int idx, const Datum& value, const TypeRef& from, bool initialising = false) {
+    if (idx < 0 || static_cast<size_t>(idx) >= vars_.size())
+      throw SqlError(sqlstate::kInternalError, "PL/pgSQL variable out of range");
+    Var& v = vars_[idx];
+    if (v.is_const && !initialising)
+      throw SqlError(sqlstate::kSyntaxError, "variable \"" + v.name + "\" is declared CONSTANT");
+    if (v.is_record)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "assigning a single value to a record variable is not supported");
+    if (value.is_null() && v.not_null)
+      throw SqlError("22004", "null value cannot be assigned to variable \"" + v.name +
+                                  "\" declared NOT NULL");
+    v.value = convert(value, from, v.type);
+  }
+
+  static Datum convert(const Datum& value, const TypeRef& from, const TypeRef& to) {
+    if (value.is_null() || from == to || to.oid == type_oid::kRecord || from.oid == 0) return value;
+    if (from.oid == type_oid::kUnknown) return types::from_text(std::get<std::string>(value.v), to);
+    if (from.oid != to.oid && !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
+      // PostgreSQL converts through text when no cast exists (plpgsql's exec_cast_value).
+      return types::from_text(types::to_text(value, from), to);
+    }
+    return types::cast(value, from, to, types::CastContext::kAssignment);
+  }
+
+  void set_record(int idx, const std::vector<std::string>& names, const std::vector<TypeRef>& types,
+                  const Row* row) {
+    Var& v = vars_[idx];
+    v.field_names = names;
+    v.field_types = types;
+    v.fields = row ? *row : Row(names.size(), Datum::Null());
+    v.assigned = true;
+  }
+
+  // Assigns a result row to an INTO / FOR target (a row of variables, or one record).
+  void assign_target(const json& target, const RoutineContext::Outcome& o, const Row* row) {
+    auto [kind, t] = node_of(target);
+    std::vector<int> fields;
+    if (kind == "PLpgSQL_row") {
+      for (const auto& fld : (*t)["fields"]) fields.push_back(fld["varno"].get<int>());
+    } else if (t != nullptr && t->contains("dno")) {
+      fields.push_back((*t)["dno"].get<int>());
+    } else {
+      throw SqlError(sqlstate::kFeatureNotSupported, "this PL/pgSQL INTO target is not supported");
+    }
+    if (fields.size() == 1 && vars_[fields[0]].is_record) {
+      set_record(fields[0], o.names, o.types, row);
+      return;
+    }
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i < o.types.size() && row != nullptr) {
+        set_var(fields[i], (*row)[i], o.types[i]);
+      } else {
+        set_var(fields[i], Datum::Null(), TypeRef{type_oid::kUnknown, -1});
+      }
+    }
+  }
+
+  // ---- running SQL ----
+  // The variables as parameters: $n is the n-th datum (so a function's $1 is its first
+  // argument), a record's fields follow as "rec.field".
+  void params(bind::ParamNames& names, std::vector<TypeRef>& types, std::vector<Datum>& values) {
+    names.qualifier = f_ ? f_->name : "";
+    // Only the newest active variable of each name is visible.
+    std::vector<bool> visible(vars_.size(), false);
+    for (size_t i = 0; i < vars_.size(); ++i) {
+      if (!vars_[i].active || vars_[i].name.empty()) continue;
+      visible[i] = true;
+      for (size_t k = 0; k < i; ++k)
+        if (visible[k] && vars_[k].name == vars_[i].name) visible[k] = false;
+    }
+    for (size_t i = 0; i < vars_.size(); ++i) {
+      const Var& v = vars_[i];
+      bool plain = !v.is_row && !v.is_record;
+      names.names.push_back(plain && visible[i] ? v.name : "");
+      types.push_back(plain ? v.type : TypeRef{type_oid::kText, -1});
+      values.push_back(plain ? v.value : Datum::Null());
+    }
+    for (size_t r = 0; r < vars_.size(); ++r) {
+      const Var& v = vars_[r];
+      if (!v.is_record || !v.assigned || !visible[r]) continue;
+      for (size_t i = 0; i < v.field_names.size(); ++i) {
+        names.names.push_back(v.name + "." + v.field_names[i]);
+        types.push_back(v.field_types[i]);
+        values.push_back(v.fields[i]);
+      }
+    }
+  }
+
+  RoutineContext::Outcome run_sql(const std::string& sql, bool statement) {
+    bind::ParamNames names;
+    std::vector<TypeRef> types;
+    std::vector<Datum> values;
+    params(names, types, values);
+    bool new_command = statement && (f_ == nullptr || f_->volatility == 'v');
+    return rc_.run(sql, names, types, values, new_command);
+  }
+
+  // Dynamic SQL (EXECUTE): only the USING values, as $1, $2, ...
+  RoutineContext::Outcome run_dynamic(const json& s, const char* query_key) {
+    TypeRef qt;
+    Datum q = eval(s[query_key], &qt);
+    if (q.is_null()) throw SqlError("22004", "query string argument of EXECUTE is null");
+    std::string sql = types::to_text(q, qt);
+    bind::ParamNames names;
+    std::vector<TypeRef> types;
+    std::vector<Datum> values;
+    if (s.contains("params")) {
+      for (const auto& p : s["params"]) {
+        TypeRef t;
+        Datum d = eval(p, &t);
+        if (t.oid == type_oid::kUnknown) t = TypeRef{type_oid::kText, -1};
+        names.names.push_back("");
+        types.push_back(t);
+        values.push_back(d);
+      }
+    }
+    return rc_.run(sql, names, types, values, f_ == nullptr || f_->volatility == 'v');
+  }
+
+  Datum eval(const json& expr, TypeRef* type) {
+    std::string q = query_of(expr);
+    auto o = run_sql("SELECT " + q, false);
+    if (o.names.size() != 1)
+      throw SqlError(sqlstate::kSyntaxError,
+                     "query \"" + q + "\" returned " + std::to_string(o.names.size()) + " columns");
+    if (o.rows.size() > 1)
+      throw SqlError("21000", "query \"" + q + "\" returned more than one row");
+    if (type) *type = o.types[0];
+    return o.rows.empty() ? Datum::Null() : o.rows[0][0];
+  }
+
+  bool eval_bool(const json& expr) {
+    TypeRef t;
+    Datum d = eval(expr, &t);
+    if (d.is_null()) return false;
+    if (t.oid != type_oid::kBool) d = convert(d, t, TypeRef{type_oid::kBool, -1});
+    return d.as_bool();
+  }
+
+  void set_found(bool found) {
+    for (size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].name == "found" && !vars_[i].declared) vars_[i].value = Datum(found);
+  }
+
+  // ---- statements ----
+  Flow exec_stmts(const json& list) {
+    if (!list.is_array()) return Flow::kNormal;
+    for (const auto& s : list) {
+      Flow f = exec_stmt(s);
+      if (f != Flow::kNormal) return f;
+    }
+    return Flow::kNormal;
+  }
+
+  void add_context(SqlError& e, const std::string& kind, const json& s) {
+    if (context_done_) return;
+    context_done_ = true;
+    Error& err = e.error();
+    err.position = 0;
+    std::string line = "PL/pgSQL function " + context_name_;
+    if (s.contains("lineno")) line += " line " + std::to_string(int_of(s, "lineno"));
+    line += " at " + statement_name(kind, s);
+    err.context = err.context.empty() ? line : err.context + "\n" + line;
+  }
+
+  // A SQL statement's own CONTEXT line (before the PL/pgSQL one).
+  void sql_context(SqlError& e, const std::string& sql) {
+    if (context_done_) return;
+    Error& err = e.error();
+    err.position = 0;
+    std::string line = "SQL statement \"" + sql + "\"";
+    err.context = err.context.empty() ? line : err.context + "\n" + line;
+  }
+
+  RoutineContext::Outcome run_statement_sql(const std::string& sql) {
+    try {
+      return run_sql(sql, true);
+    } catch (FatalError&) {
+      throw;
+    } catch (SqlError& e) {
+      sql_context(e, sql);
+      throw;
+    }
+  }
+
+  Flow exec_stmt(const json& node) {
+    auto [kind, s] = node_of(node);
+    if (s == nullptr) return Flow::kNormal;
+    rc_.check_interrupts();
+    try {
+      return dispatch(kind, *s);
+    } catch (FatalError&) {
+      throw;
+    } catch (SqlError& e) {
+      add_context(e, kind, *s);
+      throw;
+    }
+  }
+
+  bool label_matches(const json& s) {
+    if (exit_label_.empty()) return true;
+    return str_of(s, "label") == exit_label_;
+  }
+
+  // A loop body's outcome: whether the loop ends, and what it passes on.
+  bool loop_flow(Flow f, const json& s, Flow* out) {
+    *out = Flow::kNormal;
+    if (f == Flow::kReturn) {
+      *out = f;
+      return true;
+    }
+    if (f == Flow::kExit) {
+      if (label_matches(s)) {
+        exit_label_.clear();
+        return true;
+      }
+      *out = f;
+      return true;
+    }
+    if (f == Flow::kContinue) {
+      if (label_matches(s)) {
+        exit_label_.clear();
+        return false;
+      }
+      *out = f;
+      return true;
+    }
+    return false;
+  }
+
+  Flow dispatch(const std::string& kind, const json& s) {
+    if (kind == "PLpgSQL_stmt_block") return exec_block(s);
+    if (kind == "PLpgSQL_stmt_assign") {
+      std::string q = query_of(s["expr"]);
+      size_t at = q.find(":=");
+      size_t skip = 2;
+      if (at == std::string::npos) at = q.find('='), skip = 1;
+      if (at == std::string::npos)
+        throw SqlError(sqlstate::kSyntaxError, "unrecognised PL/pgSQL assignment");
+      std::string target = trim(q.substr(0, at));
+      if (target.find_first_of(".[") != std::string::npos)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "assignment to a record field or an array element is not supported");
+      json e = {{"PLpgSQL_expr", {{"query", q.substr(at + skip)}}}};
+      TypeRef t;
+      Datum d = eval(e, &t);
+      set_var(int_of(s, "varno"), d, t);
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_if") {
+      if (eval_bool(s["cond"])) return exec_stmts(s.value("then_body", json::array()));
+      if (s.contains("elsif_list")) {
+        for (const auto& ei : s["elsif_list"]) {
+          const json& e = ei["PLpgSQL_if_elsif"];
+          if (eval_bool(e["cond"])) return exec_stmts(e.value("stmts", json::array()));
+        }
+      }
+      return exec_stmts(s.value("else_body", json::array()));
+    }
+    if (kind == "PLpgSQL_stmt_case") {
+      if (s.contains("t_expr")) {
+        TypeRef t;
+        Datum d = eval(s["t_expr"], &t);
+        int varno = int_of(s, "t_varno");
+        vars_[varno].type = t.oid == type_oid::kUnknown ? TypeRef{type_oid::kText, -1} : t;
+        vars_[varno].value = convert(d, t, vars_[varno].type);
+      }
+      for (const auto& w : s.value("case_when_list", json::array())) {
+        const json& cw = w["PLpgSQL_case_when"];
+        if (eval_bool(cw["expr"])) return exec_stmts(cw.value("stmts", json::array()));
+      }
+      if (bool_of(s, "have_else")) return exec_stmts(s.value("else_stmts", json::array()));
+      throw SqlError("20000", "case not found", "", "CASE statement is missing ELSE part.");
+    }
+    if (kind == "PLpgSQL_stmt_loop") {
+      for (;;) {
+        rc_.check_interrupts();
+        Flow out;
+        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) return out;
+      }
+    }
+    if (kind == "PLpgSQL_stmt_while") {
+      while (eval_bool(s["cond"])) {
+        rc_.check_interrupts();
+        Flow out;
+        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) return out;
+      }
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_fori") return exec_fori(s);
+    if (kind == "PLpgSQL_stmt_fors" || kind == "PLpgSQL_stmt_dynfors") {
+      auto o = kind == "PLpgSQL_stmt_fors" ? run_statement_sql(query_of(s["query"]))
+                                           : run_dynamic(s, "query");
+      bool any = false;
+      Flow result = Flow::kNormal;
+      for (const auto& row : o.rows) {
+        rc_.check_interrupts();
+        any = true;
+        assign_target(s["var"], o, &row);
+        Flow out;
+        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) {
+          result = out;
+          break;
+        }
+      }
+      set_found(any);
+      return result;
+    }
+    if (kind == "PLpgSQL_stmt_exit") {
+      if (s.contains("cond") && !eval_bool(s["cond"])) return Flow::kNormal;
+      exit_label_ = str_of(s, "label");
+      return bool_of(s, "is_exit") ? Flow::kExit : Flow::kContinue;
+    }
+    if (kind == "PLpgSQL_stmt_return") return exec_return(s);
+    if (kind == "PLpgSQL_stmt_return_next") {
+      require_set("RETURN NEXT");
+      result_.push_back(next_row(s));
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_return_query") {
+      require_set("RETURN QUERY");
+      auto o = s.contains("query") ? run_statement_sql(query_of(s["query"]))
+                                   : run_dynamic(s, "dynquery");
+      if (o.types.size() != out_types_.size())
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "structure of query does not match function result type",
+                       "Number of returned columns (" + std::to_string(o.types.size()) +
+                           ") does not match expected column count (" +
+                           std::to_string(out_types_.size()) + ").");
+      for (auto& row : o.rows) {
+        for (size_t i = 0; i < row.size(); ++i) row[i] = convert(row[i], o.types[i], out_types_[i]);
+        result_.push_back(std::move(row));
+      }
+      row_count_ = static_cast<int64_t>(o.rows.size());
+      set_found(!o.rows.empty());
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_raise") return exec_raise(s);
+    if (kind == "PLpgSQL_stmt_assert") {
+      if (eval_bool(s["cond"])) return Flow::kNormal;
+      std::string msg = "assertion failed";
+      if (s.contains("message")) {
+        TypeRef t;
+        Datum d = eval(s["message"], &t);
+        if (!d.is_null()) msg = types::to_text(d, t);
+      }
+      throw SqlError("P0004", msg);
+    }
+    if (kind == "PLpgSQL_stmt_perform") {
+      auto o = run_statement_sql(query_of(s["expr"]));
+      row_count_ = o.processed;
+      set_found(o.processed > 0);
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") {
+      bool dynamic = kind == "PLpgSQL_stmt_dynexecute";
+      std::string sql = dynamic ? "" : query_of(s["sqlstmt"]);
+      auto o = dynamic ? run_dynamic(s, "query") : run_statement_sql(sql);
+      row_count_ = o.processed;
+      if (bool_of(s, "into")) {
+        if (o.names.empty())
+          throw SqlError(sqlstate::kSyntaxError,
+                         dynamic ? "INTO used with a command that cannot return data"
+                                 : "query has no destination for result data");
+        if (bool_of(s, "strict")) {
+          if (o.rows.empty()) throw SqlError("P0002", "query returned no rows");
+          if (o.rows.size() > 1)
+            throw SqlError("P0003", "query returned more than one row", "",
+                           "Make sure the query returns a single row, or use LIMIT 1.");
+        }
+        assign_target(s["target"], o, o.rows.empty() ? nullptr : &o.rows[0]);
+        set_found(!o.rows.empty());
+      } else {
+        if (!dynamic && !o.names.empty() && o.tag.rfind("SELECT", 0) == 0)
+          throw SqlError(sqlstate::kSyntaxError, "query has no destination for result data", "",
+                         "If you want to discard the results of a SELECT, use PERFORM instead.");
+        if (!dynamic) set_found(o.processed > 0);
+      }
+      return Flow::kNormal;
+    }
+    if (kind == "PLpgSQL_stmt_getdiag") {
+      if (bool_of(s, "is_stacked"))
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "PL/pgSQL statement GET STACKED DIAGNOSTICS is not supported");
+      for (const auto& item : s.value("diag_items", json::array())) {
+        const json& di = item["PLpgSQL_diag_item"];
+        std::string k = str_of(di, "kind");
+        if (k != "ROW_COUNT")
+          throw SqlError(sqlstate::kFeatureNotSupported,
+                         "GET DIAGNOSTICS " + k + " is not supported");
+        set_var(int_of(di, "target"), Datum(row_count_), TypeRef{type_oid::kInt8, -1});
+      }
+      return Flow::kNormal;
+    }
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "PL/pgSQL statement " + statement_name(kind, s) + " is not supported");
+  }
+
+  Flow exec_fori(const json& s) {
+    const json& var = s["var"]["PLpgSQL_var"];
+    int varno = -1;
+    for (size_t i = 0; i < vars_.size(); ++i)
+      if (vars_[i].name == str_of(var, "refname") && vars_[i].lineno == int_of(var, "lineno"))
+        varno = static_cast<int>(i);
+    if (varno < 0) throw SqlError(sqlstate::kInternalError, "FOR loop variable not found");
+    auto bound = [&](const char* key, const char* what) -> int64_t {
+      TypeRef t;
+      Datum d = eval(s[key], &t);
+      if (d.is_null()) throw SqlError("22004", std::string(what) + " of FOR loop cannot be null");
+      return convert(d, t, TypeRef{type_oid::kInt4, -1}).as_int();
+    };
+    int64_t lo = bound("lower", "lower bound"), hi = bound("upper", "upper bound");
+    int64_t step = s.contains("step") ? bound("step", "BY value") : 1;
+    if (step <= 0)
+      throw SqlError(sqlstate::kInvalidParameterValue,
+                     "BY value of FOR loop must be greater than zero");
+    bool reverse = bool_of(s, "reverse");
+    bool any = false;
+    Flow result = Flow::kNormal;
+    struct InScope {
+      Var& v;
+      explicit InScope(Var& var) : v(var) { v.active = true; }
+      ~InScope() { v.active = false; }
+      InScope(const InScope&) = delete;
+      InScope& operator=(const InScope&) = delete;
+    } in_scope(vars_[varno]);
+    for (int64_t i = lo; reverse ? i >= hi : i <= hi; i += reverse ? -step : step) {
+      rc_.check_interrupts();
+      any = true;
+      vars_[varno].value = Datum(static_cast<int32_t>(i));
+      Flow out;
+      if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) {
+        result = out;
+        break;
+      }
+    }
+    set_found(any);
+    return result;
+  }
+
+  void require_set(const char* what) {
+    if (f_ == nullptr || !f_->returns_set)
+      throw SqlError(sqlstate::kSyntaxError,
+                     std::string("cannot use ") + what + " in a non-SETOF function");
+  }
+
+  Row out_row() {
+    Row row;
+    for (size_t i = 0; i < f_->args.size() && i < vars_.size(); ++i)
+      if (f_->args[i].is_output()) row.push_back(vars_[i].value);
+    return row;
+  }
+
+  // The variable a RETURN NEXT without an expression names on its line (libpg_query's tree
+  // leaves the variable out), or -1.
+  int return_next_var(const json& s) {
+    int line = int_of(s, "lineno");
+    size_t pos = 0;
+    for (int l = 1; l < line && pos != std::string::npos; ++l) {
+      pos = body_.find('\n', pos);
+      if (pos != std::string::npos) ++pos;
+    }
+    if (pos == std::string::npos) return -1;
+    std::string text = body_.substr(pos, body_.find('\n', pos) - pos);
+    static const std::regex re(R"(return\s+next\s+([A-Za-z_][A-Za-z0-9_$]*)\s*;)",
+                               std::regex::icase);
+    std::smatch m;
+    if (!std::regex_search(text, m, re)) return -1;
+    std::string name = lower(m[1].str());
+    for (int i = static_cast<int>(vars_.size()) - 1; i >= 0; --i)
+      if (vars_[i].name == name) return i;
+    return -1;
+  }
+
+  Row next_row(const json& s) {
+    if (s.contains("expr")) {
+      TypeRef t;
+      Datum d = eval(s["expr"], &t);
+      if (out_types_.size() != 1)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "RETURN NEXT of a composite expression is not supported");
+      return Row{convert(d, t, out_types_[0])};
+    }
+    if (f_ && !f_->output_args().empty()) return out_row();
+    int v = return_next_var(s);
+    if (v >= 0 && vars_[v].is_record) {
+      const Var& r = vars_[v];
+      if (!r.assigned)
+        throw SqlError("55000", "record \"" + r.name + "\" is not assigned yet",
+                       "The tuple structure of a not-yet-assigned record is indeterminate.");
+      if (r.fields.size() != out_types_.size())
+        throw SqlError(sqlstate::kDatatypeMismatch, "wrong record type supplied in RETURN NEXT");
+      Row row;
+      for (size_t i = 0; i < r.fields.size(); ++i)
+        row.push_back(convert(r.fields[i], r.field_types[i], out_types_[i]));
+      return row;
+    }
+    if (v >= 0) return Row{convert(vars_[v].value, vars_[v].type, out_types_[0])};
+    throw SqlError(sqlstate::kFeatureNotSupported, "this form of RETURN NEXT is not supported");
+  }
+
+  Flow exec_return(const json& s) {
+    // The parser appends a RETURN without a line to every body: reaching it is falling off
+    // the end (an error for a function that must return a value; see run()).
+    if (!s.contains("lineno")) return Flow::kNormal;
+    if (f_ == nullptr || f_->returns_set || f_->result.oid == type_oid::kVoid) return Flow::kReturn;
+    if (!f_->output_args().empty() && !s.contains("expr")) {
+      result_ = {out_row()};
+      return Flow::kReturn;
+    }
+    if (!s.contains("expr")) {
+      result_ = {Row{Datum::Null()}};
+      return Flow::kReturn;
+    }
+    TypeRef t;
+    Datum d = eval(s["expr"], &t);
+    if (out_types_.size() != 1)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "RETURN of a composite value is not supported");
+    result_ = {Row{convert(d, t, out_types_[0])}};
+    return Flow::kReturn;
+  }
+
+  std::string sqlstate_of(const std::string& name) {
+    if (is_sqlstate(name)) return name;
+    auto it = condition_codes().find(lower(name));
+    if (it == condition_codes().end())
+      throw SqlError(sqlstate::kUndefinedObject,
+                     "unrecognized exception condition \"" + name + "\"");
+    return it->second;
+  }
+
+  Flow exec_raise(const json& s) {
+    int level = int_of(s, "elog_level", kLevelError);
+    if (!s.contains("condname") && !s.contains("message") && !s.contains("options")) {
+      if (!current_error_)
+        throw SqlError("0Z002",
+                       "RAISE without parameters cannot be used outside an exception handler");
+      context_done_ = true;  // the error keeps the context it was raised with
+      throw *current_error_;
+    }
+    Error e;
+    e.sqlstate = "P0001";
+    if (s.contains("condname")) {
+      e.sqlstate = sqlstate_of(str_of(s, "condname"));
+      e.message = str_of(s, "condname");
+    }
+    if (s.contains("message")) {
+      std::string fmt = str_of(s, "message");
+      const json empty = json::array();
+      const json& ps = s.contains("params") ? s["params"] : empty;
+      size_t next = 0;
+      std::string out;
+      for (size_t i = 0; i < fmt.size(); ++i) {
+        if (fmt[i] != '%') {
+          out += fmt[i];
+        } else if (i + 1 < fmt.size() && fmt[i + 1] == '%') {
+          out += '%';
+          ++i;
+        } else {
+          if (next >= ps.size())
+            throw SqlError(sqlstate::kSyntaxError, "too few parameters specified for RAISE");
+          TypeRef t;
+          Datum d = eval(ps[next++], &t);
+          out += d.is_null() ? "<NULL>" : types::to_text(d, t);
+        }
+      }
+      if (next < ps.size())
+        throw SqlError(sqlstate::kSyntaxError, "too many parameters specified for RAISE");
+      e.message = out;
+    }
+    for (const auto& opt : s.value("options", json::array())) {
+      const json& o = opt["PLpgSQL_raise_option"];
+      TypeRef t;
+      Datum d = eval(o["expr"], &t);
+      std::string v = d.is_null() ? "" : types::to_text(d, t);
+      switch (int_of(o, "opt_type")) {
+        case 0:
+          e.sqlstate = sqlstate_of(v);
+          if (e.message.empty() && !s.contains("message")) e.message = v;
+          break;
+        case 1:
+          e.message = v;
+          break;
+        case 2:
+          e.detail = v;
+          break;
+        case 3:
+          e.hint = v;
+          break;
+        default:
+          break;  // COLUMN, CONSTRAINT, DATATYPE, TABLE, SCHEMA: not carried
+      }
+    }
+    if (e.message.empty() && !s.contains("message") && !s.contains("condname"))
+      e.message = e.sqlstate;
+    if (level >= kLevelError) {
+      e.severity = "ERROR";
+      throw SqlError(e);
+    }
+    if (level < kLevelInfo) {
+      if (level < kLevelLog) return Flow::kNormal;  // DEBUG: below client_min_messages
+      return Flow::kNormal;                         // LOG: the server's log only
+    }
+    e.severity = level == kLevelInfo ? "INFO" : level == kLevelNotice ? "NOTICE" : "WARNING";
+    if (level == kLevelWarning) e.severity = "WARNING";
+    if (!s.contains("condname") && e.sqlstate == "P0001") e.sqlstate = "00000";
+    if (level == kLevelWarning && e.sqlstate == "00000") e.sqlstate = "01000";
+    rc_.notice(e);
+    return Flow::kNormal;
+  }
+
+  bool handler_matches(const json& conditions, const std::string& state) {
+    for (const auto& c : conditions) {
+      const json& cond = c["PLpgSQL_condition"];
+      std::string name = str_of(cond, "condname");
+      if (lower(name) == "others") {
+        if (state != "57014" && state != "P0004") return true;
+        continue;
+      }
+      std::string code = sqlstate_of(name);
+      if (code == state) return true;
+      if (code.size() == 5 && code.compare(2, 3, "000") == 0 &&
+          state.compare(0, 2, code, 0, 2) == 0)
+        return true;
+    }
+    return false;
+  }
+
+  Flow exec_block(const json& s) {
+    struct Scope {
+      std::vector<Var>& vars;
+      std::vector<int> mine;
+      ~Scope() {
+        for (int i : mine) vars[i].active = false;
+      }
+    } scope{vars_, {}};
+    scope.mine = init_block_vars(int_of(s, "lineno"));
+    const json body = s.value("body", json::array());
+    Flow f = Flow::kNormal;
+    if (!s.contains("exceptions")) {
+      f = exec_stmts(body);
+    } else {
+      coord::Transaction& txn = rc_.txn();
+      coord::SubId sub = txn.begin_subtransaction();
+      std::optional<SqlError> caught;
+      try {
+        f = exec_stmts(body);
+        txn.release(sub);
+      } catch (FatalError&) {
+        throw;
+      } catch (SqlError& e) {
+        caught = e;
+      }
+      if (caught) {
+        txn.rollback_to(sub);
+        txn.release(sub);
+        const json& handlers = s["exceptions"]["PLpgSQL_exception_block"]["exc_list"];
+        const json* action = nullptr;
+        for (const auto& h : handlers) {
+          const json& ex = h["PLpgSQL_exception"];
+          if (handler_matches(ex["conditions"], caught->error().sqlstate)) {
+            action = &ex;
+            break;
+          }
+        }
+        if (action == nullptr) throw *caught;
+        // The error is handled: a later error gets its own context line.
+        context_done_ = false;
+        for (auto& v : vars_) {
+          if (v.name == "sqlstate" && !v.declared) v.value = Datum(caught->error().sqlstate);
+          if (v.name == "sqlerrm" && !v.declared) v.value = Datum(caught->error().message);
+        }
+        std::optional<SqlError> outer = std::move(current_error_);
+        current_error_ = caught;
+        try {
+          f = exec_stmts(action->value("action", json::array()));
+        } catch (...) {
+          current_error_ = std::move(outer);
+          throw;
+        }
+        current_error_ = std::move(outer);
+      }
+    }
+    if (f == Flow::kExit && !exit_label_.empty() && exit_label_ == str_of(s, "label")) {
+      exit_label_.clear();
+      return Flow::kNormal;
+    }
+    return f;
+  }
+
+  RoutineContext& rc_;
+  const catalog::Function* f_;
+  std::string context_name_;
+  std::string body_;
+  std::vector<TypeRef> out_types_;
+  std::vector<Var> vars_;
+  std::vector<int> pending_decls_;
+  std::vector<int> block_lines_;
+  std::vector<Row> result_;
+  std::string exit_label_;
+  int64_t row_count_ = 0;
+  bool context_done_ = false;
+  std::optional<SqlError> current_error_;  // in an exception handler: what it caught (RAISE;)
+};
+
+// A dollar-quote tag that does not occur in text.
+std::string quote_tag(const std::string& text) {
+  std::string tag = "$plpgsql$";
+  for (int i = 0; text.find(tag) != std::string::npos; ++i)
+    tag = "$plpgsql" + std::to_string(i) + "$";
+  return tag;
+}
+
+// libpg_query's PL/pgSQL parser reads a whole CREATE FUNCTION or DO statement.
+json parse_source(const std::string& source) {
+  PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(source.c_str());
+  if (r.error) {
+    std::string msg = r.error->message ? r.error->message : "syntax error";
+    pg_query_free_plpgsql_parse_result(r);
+    throw SqlError(sqlstate::kSyntaxError, msg);
+  }
+  json tree = json::parse(r.plpgsql_funcs ? r.plpgsql_funcs : "[]");
+  pg_query_free_plpgsql_parse_result(r);
+  return tree;
+}
+
+std::string function_source(const catalog::Function& f) {
+  std::string src = "CREATE FUNCTION " + std::string("f") + "(";
+  bool first = true;
+  for (const auto& a : f.args) {
+    if (!first) src += ", ";
+    first = false;
+    if (a.mode == 'o') src += "OUT ";
+    if (a.mode == 'b') src += "INOUT ";
+    if (a.mode == 't') src += "OUT ";
+    if (!a.name.empty()) src += "\"" + a.name + "\" ";
+    src += "text";
+  }
+  src += ") RETURNS ";
+  if (f.returns_set) src += "SETOF ";
+  src += f.result.oid == kTriggerType        ? "trigger"
+         : f.result.oid == type_oid::kVoid   ? "void"
+         : f.result.oid == type_oid::kRecord ? "record"
+                                             : "text";
+  std::string tag = quote_tag(f.body);
+  return src + " LANGUAGE plpgsql AS " + tag + f.body + tag;
+}
+
+std::vector<Row> call_function(const catalog::Function& f, const std::vector<Datum>& args,
+                               RoutineContext& rc) {
+  if (f.result.oid == kTriggerType)
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "trigger functions can only be called as triggers");
+  json tree = parse_source(function_source(f));
+  Interpreter in(rc, &f);
+  return in.run(tree, args, f.body);
+}
+
+void validate(const catalog::Function& f) {
+  parse_source(function_source(f));
+}
+
+void run_do(const std::string& code, RoutineContext& rc) {
+  std::string tag = quote_tag(code);
+  json tree = parse_source("DO " + tag + code + tag);
+  Interpreter in(rc, nullptr);
+  in.run(tree, {}, code);
+}
+
+}  // namespace
+
+void install() {
+  exec::PlpgsqlRuntime runtime;
+  runtime.call = call_function;
+  runtime.validate = validate;
+  runtime.run_do = run_do;
+  exec::set_plpgsql_runtime(std::move(runtime));
+}
+
+}  // namespace hf::sql::plpgsql
