@@ -140,6 +140,9 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_terminate_backend", type_oid::kBool},
     {"pg_table_is_visible", type_oid::kBool},
     {"pg_type_is_visible", type_oid::kBool},
+    {"pg_function_is_visible", type_oid::kBool},
+    {"pg_get_function_result", type_oid::kText},
+    {"pg_get_function_arguments", type_oid::kText},
     {"format_type", type_oid::kText},
     {"pg_get_expr", type_oid::kText},
     {"pg_get_indexdef", type_oid::kText},
@@ -947,9 +950,19 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   }
   if (schema.empty() || schema == "public") {
     if (auto call = bind_user_function(name, args, f->location)) {
-      if (call->routine->returns_set)
+      // Composite values (a record of several output columns) exist only as FROM items.
+      if (call->routine->output_args().size() > 1)
         fail(sqlstate::kFeatureNotSupported,
-             "set-returning user functions are supported only in FROM", f->location);
+             "functions returning several columns are supported only in FROM", f->location);
+      if (call->routine->returns_set) {
+        // In a target list: a set-returning call that ProjectSet runs.
+        if (!srf_placement_.refusal.empty())
+          fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
+               srf_placement_.hint ? kSrfHint : "");
+        call->kind = ExprKind::kSrf;
+        ++srf_calls_;
+        last_srf_location_ = f->location;
+      }
       return call;
     }
   }

@@ -60,7 +60,7 @@ enum class ExprKind : uint8_t {
   // A call of a user-defined function (CREATE FUNCTION): routine is its definition as bound,
   // args its input arguments (defaults filled in), each coerced to the declared type. Its body
   // is parsed and run when the call is evaluated (sql/exec/routines.h). A set-returning one
-  // appears only as a FROM item's function.
+  // is a FROM item's function, or in a target list a kSrf with `routine` set.
   kUserFunc,
 };
 

@@ -501,6 +501,15 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);
+  if (n == "pg_function_is_visible" || n == "pg_get_function_result" ||
+      n == "pg_get_function_arguments") {
+    if (any_null()) return Datum::Null();
+    auto f = cx.catalog.functions().by_oid(static_cast<Oid>(args[0].as_int()));
+    if (n == "pg_function_is_visible") return Datum(f != nullptr);
+    if (!f) return Datum::Null();
+    return Datum(n == "pg_get_function_result" ? function_result_text(*f)
+                                               : function_arguments_text(*f));
+  }
   if (n == "format_type") {
     if (args.empty() || args[0].is_null()) return Datum::Null();
     int32_t typmod =

@@ -216,20 +216,58 @@ std::string function_signature(const std::string& name, const std::vector<TypeRe
   return out + ")";
 }
 
+std::string function_result_text(const catalog::Function& f) {
+  auto outs = f.output_args();
+  bool table = !outs.empty() && outs[0]->mode == 't';
+  if (table) {
+    std::string out = "TABLE(";
+    for (size_t i = 0; i < outs.size(); ++i)
+      out += (i ? ", " : "") + outs[i]->name + " " + types::format_type(outs[i]->type);
+    return out + ")";
+  }
+  std::string type = f.result.oid == kTriggerType        ? "trigger"
+                     : f.result.oid == type_oid::kRecord ? "record"
+                     : f.result.oid == type_oid::kVoid   ? "void"
+                                                         : types::format_type(f.result);
+  return (f.returns_set ? "SETOF " : "") + type;
+}
+
+std::string function_arguments_text(const catalog::Function& f) {
+  std::string out;
+  for (const auto& a : f.args) {
+    if (a.mode == 't') continue;
+    if (!out.empty()) out += ", ";
+    if (a.mode == 'o') out += "OUT ";
+    if (a.mode == 'b') out += "INOUT ";
+    if (!a.name.empty()) out += a.name + " ";
+    out += types::format_type(a.type);
+    if (!a.default_expr.empty()) out += " DEFAULT " + a.default_expr;
+  }
+  return out;
+}
+
 RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::ParamNames& names,
                                             const std::vector<TypeRef>& types,
-                                            const std::vector<Datum>& values, bool new_command) {
-  auto stmts = parse::parse_sql(sql);
-  if (stmts.size() != 1 || stmts[0].kind != StatementKind::kQuery)
-    throw SqlError(sqlstate::kFeatureNotSupported,
-                   "only one SQL statement (not a transaction or session command) may run here");
-  const auto& ps = parse::parsed(stmts[0]);
-  std::vector<Oid> param_types;
-  for (const auto& t : types) param_types.push_back(t.oid);
-  auto bound =
-      bind::bind_statement(cx_.catalog, ps.node, param_types, cx_.session.temp_namespace(), &names);
-  plan::plan_statement(bound);
-  bound.lock_wait_seconds = ps.lock_wait_seconds;
+                                            const std::vector<Datum>& values, bool new_command,
+                                            const std::string& bind_context) {
+  std::vector<RawStatement> stmts;
+  bind::BoundStatement bound;
+  try {
+    stmts = parse::parse_sql(sql);
+    if (stmts.size() != 1 || stmts[0].kind != StatementKind::kQuery)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "only one SQL statement (not a transaction or session command) may run here");
+    const auto& ps = parse::parsed(stmts[0]);
+    std::vector<Oid> param_types;
+    for (const auto& t : types) param_types.push_back(t.oid);
+    bound = bind::bind_statement(cx_.catalog, ps.node, param_types, cx_.session.temp_namespace(),
+                                 &names);
+    plan::plan_statement(bound);
+    bound.lock_wait_seconds = ps.lock_wait_seconds;
+  } catch (SqlError& e) {
+    if (!bind_context.empty()) add_context(e, bind_context);
+    throw;
+  }
   if (new_command) cx_.txn.start_statement();
   // Parameters the statement does not use may have no value; those it uses have one.
   std::vector<Datum> params = values;

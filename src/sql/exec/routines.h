@@ -49,10 +49,12 @@ class RoutineContext {
   };
   // Parses, binds, plans and runs one statement with parameters `values` of `types`, named
   // by `names`. With new_command, a statement boundary first (see the top of this file).
-  // MAY SUSPEND. Throws SqlError as the statement does (positions dropped).
+  // MAY SUSPEND. Throws SqlError as the statement does (positions dropped); an error in
+  // parsing or binding gets bind_context as a CONTEXT line (PostgreSQL's 'SQL expression
+  // "..."' for the expressions PL/pgSQL prepares), unless it is empty.
   Outcome run(const std::string& sql, const bind::ParamNames& names,
-              const std::vector<TypeRef>& types, const std::vector<Datum>& values,
-              bool new_command);
+              const std::vector<TypeRef>& types, const std::vector<Datum>& values, bool new_command,
+              const std::string& bind_context = {});
   SessionContext& session();
   catalog::Catalog& catalog();
   coord::Transaction& txn();
@@ -88,6 +90,11 @@ std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> a
 std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx);
 std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx);
 std::string run_do(const PgQuery__DoStmt* s, ExecContext& cx);
+
+// pg_get_function_result / pg_get_function_arguments (psql's \\df): "SETOF integer",
+// "TABLE(a integer, b text)"; "x integer, y text DEFAULT 'a'::text".
+std::string function_result_text(const catalog::Function& f);
+std::string function_arguments_text(const catalog::Function& f);
 
 // "name(integer, text)" as PostgreSQL's "does not exist" messages show a signature
 // (func_signature_string); compact: "name(integer,text)" as its HINTs and CONTEXT lines

@@ -936,6 +936,15 @@ void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::
       slots.push_back(i);
       args.emplace_back();
       for (const auto& a : p.srfs[i]->args) args.back().push_back(eval(*a, in, cx));
+      if (p.srfs[i]->routine) {
+        // A user-defined set-returning function runs to completion here; its values go to
+        // the cursor as one array (SetFunctionCursor).
+        std::vector<Datum> items;
+        for (auto& r : user_function_rows(*p.srfs[i], std::move(args.back()), cx))
+          items.push_back(r.empty() ? Datum::Null() : std::move(r[0]));
+        args.back() = {
+            Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))))};
+      }
     }
     project_set(
         calls, args, [&] { check_for_interrupts(cx); },

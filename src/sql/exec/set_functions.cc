@@ -9,6 +9,11 @@
 namespace hf::sql::exec {
 
 SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args) {
+  if (call.routine) {  // a user-defined function's values, computed by the caller
+    kind_ = Kind::kArray;
+    array_ = args.at(0).as_array();
+    return;
+  }
   for (const auto& a : args)
     if (a.is_null()) return;  // strict: no values
   if (call.name == "unnest") {

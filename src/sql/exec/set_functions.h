@@ -24,7 +24,8 @@ namespace hf::sql::exec {
 
 class SetFunctionCursor {
  public:
-  // call: a bound ExprKind::kSrf; args: its arguments, evaluated.
+  // call: a bound ExprKind::kSrf; args: its arguments, evaluated (a user-defined function's:
+  // one array of the values it returned).
   SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args);
   // The next value; false when the call has no more.
   bool next(Datum& out);

@@ -124,6 +124,14 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// n[key] when it is there, else null (a const json's operator[] must not miss).
+const json& at(const json& n, const char* key) {
+  static const json none;
+  if (!n.is_object()) return none;
+  auto it = n.find(key);
+  return it == n.end() ? none : *it;
+}
+
 // The first member of a one-member object ({"PLpgSQL_stmt_if": {...}}): its kind and body.
 std::pair<std::string, const json*> node_of(const json& n) {
   if (!n.is_object() || n.empty()) return {"", nullptr};
@@ -134,7 +142,7 @@ std::pair<std::string, const json*> node_of(const json& n) {
 std::string query_of(const json& expr) {
   auto [kind, body] = node_of(expr);
   if (body == nullptr || !body->contains("query")) return "";
-  return (*body)["query"].get<std::string>();
+  return at((*body), "query").get<std::string>();
 }
 
 int int_of(const json& n, const char* key, int dflt = 0) {
@@ -142,6 +150,12 @@ int int_of(const json& n, const char* key, int dflt = 0) {
 }
 bool bool_of(const json& n, const char* key) {
   return n.contains(key) && n[key].get<bool>();
+}
+// n[key] when it is there, else an empty list (never a copy).
+const json& list_of(const json& n, const char* key) {
+  static const json empty = json::array();
+  auto it = n.find(key);
+  return it == n.end() ? empty : *it;
 }
 std::string str_of(const json& n, const char* key) {
   return n.contains(key) ? n[key].get<std::string>() : "";
@@ -222,12 +236,13 @@ class Interpreter {
   std::vector<Row> run(const json& tree, const std::vector<Datum>& args, const std::string& body) {
     body_ = body;
     const json* fn = nullptr;
-    if (tree.is_array() && !tree.empty()) fn = &tree[0]["PLpgSQL_function"];
+    if (tree.is_array() && !tree.empty()) fn = &at(tree[0], "PLpgSQL_function");
     if (fn == nullptr || !fn->is_object())
       throw SqlError(sqlstate::kInternalError, "PL/pgSQL parser returned no function");
-    load_datums((*fn)["datums"], args);
-    const json& action = (*fn)["action"];
+    load_datums(at((*fn), "datums"), args);
+    const json& action = at((*fn), "action");
     collect_blocks(action);
+    std::sort(block_lines_.begin(), block_lines_.end());
     Flow flow = Flow::kNormal;
     try {
       flow = exec_stmt(action);
@@ -310,7 +325,8 @@ class Interpreter {
       if (kind == "PLpgSQL_row") {
         v.is_row = true;
         v.name.clear();
-        for (const auto& fld : (*d)["fields"]) v.row_fields.push_back(fld["varno"].get<int>());
+        for (const auto& fld : at((*d), "fields"))
+          v.row_fields.push_back(at(fld, "varno").get<int>());
         vars_.push_back(std::move(v));
         continue;
       }
@@ -321,7 +337,8 @@ class Interpreter {
         continue;
       }
       std::string typname;
-      if (d->contains("datatype")) typname = str_of((*d)["datatype"]["PLpgSQL_type"], "typname");
+      if (d->contains("datatype"))
+        typname = str_of(at(at((*d), "datatype"), "PLpgSQL_type"), "typname");
       if (i < n_args) {
         const auto& a = f_->args[i];
         v.type = a.type;
@@ -348,7 +365,7 @@ class Interpreter {
         v.active = false;
         v.is_const = bool_of(*d, "isconst");
         v.not_null = bool_of(*d, "notnull");
-        if (d->contains("default_val")) v.default_val = &(*d)["default_val"];
+        if (d->contains("default_val")) v.default_val = &at((*d), "default_val");
         v.type = resolve_type(typname);
         if (v.type.oid == type_oid::kRecord) {
           v.is_record = true;
@@ -371,7 +388,6 @@ class Interpreter {
     } else if (n.is_array()) {
       for (const auto& x : n) collect_blocks(x);
     }
-    std::sort(block_lines_.begin(), block_lines_.end());
   }
 
   // The DECLARE variables of the block starting at `line`, reset to their defaults and put
@@ -441,9 +457,9 @@ class Interpreter {
     auto [kind, t] = node_of(target);
     std::vector<int> fields;
     if (kind == "PLpgSQL_row") {
-      for (const auto& fld : (*t)["fields"]) fields.push_back(fld["varno"].get<int>());
+      for (const auto& fld : at((*t), "fields")) fields.push_back(at(fld, "varno").get<int>());
     } else if (t != nullptr && t->contains("dno")) {
-      fields.push_back((*t)["dno"].get<int>());
+      fields.push_back(at((*t), "dno").get<int>());
     } else {
       throw SqlError(sqlstate::kFeatureNotSupported, "this PL/pgSQL INTO target is not supported");
     }
@@ -491,13 +507,30 @@ class Interpreter {
     }
   }
 
-  RoutineContext::Outcome run_sql(const std::string& sql, bool statement) {
+  RoutineContext::Outcome run_sql(const std::string& sql, bool statement,
+                                  const std::string& bind_context = {}) {
     bind::ParamNames names;
     std::vector<TypeRef> types;
     std::vector<Datum> values;
     params(names, types, values);
     bool new_command = statement && (f_ == nullptr || f_->volatility == 'v');
-    return rc_.run(sql, names, types, values, new_command);
+    try {
+      return rc_.run(sql, names, types, values, new_command, bind_context);
+    } catch (SqlError& e) {
+      // rec.field of a record not assigned yet: no parameter of that name existed.
+      const std::string prefix = "missing FROM-clause entry for table \"";
+      const std::string& m = e.error().message;
+      if (e.error().sqlstate == sqlstate::kUndefinedTable && m.rfind(prefix, 0) == 0) {
+        std::string name = m.substr(prefix.size(), m.size() - prefix.size() - 1);
+        for (const auto& v : vars_)
+          if (v.active && v.is_record && !v.assigned && v.name == name)
+            throw SqlError(
+                Error{"55000", "record \"" + name + "\" is not assigned yet",
+                      "The tuple structure of a not-yet-assigned record is indeterminate.", "", 0,
+                      e.error().context});
+      }
+      throw;
+    }
   }
 
   // Dynamic SQL (EXECUTE): only the USING values, as $1, $2, ...
@@ -510,7 +543,7 @@ class Interpreter {
     std::vector<TypeRef> types;
     std::vector<Datum> values;
     if (s.contains("params")) {
-      for (const auto& p : s["params"]) {
+      for (const auto& p : at(s, "params")) {
         TypeRef t;
         Datum d = eval(p, &t);
         if (t.oid == type_oid::kUnknown) t = TypeRef{type_oid::kText, -1};
@@ -524,7 +557,7 @@ class Interpreter {
 
   Datum eval(const json& expr, TypeRef* type) {
     std::string q = query_of(expr);
-    auto o = run_sql("SELECT " + q, false);
+    auto o = run_sql("SELECT " + q, false, "SQL expression \"" + q + "\"");
     if (o.names.size() != 1)
       throw SqlError(sqlstate::kSyntaxError,
                      "query \"" + q + "\" returned " + std::to_string(o.names.size()) + " columns");
@@ -636,7 +669,7 @@ class Interpreter {
   Flow dispatch(const std::string& kind, const json& s) {
     if (kind == "PLpgSQL_stmt_block") return exec_block(s);
     if (kind == "PLpgSQL_stmt_assign") {
-      std::string q = query_of(s["expr"]);
+      std::string q = query_of(at(s, "expr"));
       size_t at = q.find(":=");
       size_t skip = 2;
       if (at == std::string::npos) at = q.find('='), skip = 1;
@@ -653,57 +686,57 @@ class Interpreter {
       return Flow::kNormal;
     }
     if (kind == "PLpgSQL_stmt_if") {
-      if (eval_bool(s["cond"])) return exec_stmts(s.value("then_body", json::array()));
+      if (eval_bool(at(s, "cond"))) return exec_stmts(list_of(s, "then_body"));
       if (s.contains("elsif_list")) {
-        for (const auto& ei : s["elsif_list"]) {
-          const json& e = ei["PLpgSQL_if_elsif"];
-          if (eval_bool(e["cond"])) return exec_stmts(e.value("stmts", json::array()));
+        for (const auto& ei : at(s, "elsif_list")) {
+          const json& e = at(ei, "PLpgSQL_if_elsif");
+          if (eval_bool(at(e, "cond"))) return exec_stmts(list_of(e, "stmts"));
         }
       }
-      return exec_stmts(s.value("else_body", json::array()));
+      return exec_stmts(list_of(s, "else_body"));
     }
     if (kind == "PLpgSQL_stmt_case") {
       if (s.contains("t_expr")) {
         TypeRef t;
-        Datum d = eval(s["t_expr"], &t);
+        Datum d = eval(at(s, "t_expr"), &t);
         int varno = int_of(s, "t_varno");
         vars_[varno].type = t.oid == type_oid::kUnknown ? TypeRef{type_oid::kText, -1} : t;
         vars_[varno].value = convert(d, t, vars_[varno].type);
       }
-      for (const auto& w : s.value("case_when_list", json::array())) {
-        const json& cw = w["PLpgSQL_case_when"];
-        if (eval_bool(cw["expr"])) return exec_stmts(cw.value("stmts", json::array()));
+      for (const auto& w : list_of(s, "case_when_list")) {
+        const json& cw = at(w, "PLpgSQL_case_when");
+        if (eval_bool(at(cw, "expr"))) return exec_stmts(list_of(cw, "stmts"));
       }
-      if (bool_of(s, "have_else")) return exec_stmts(s.value("else_stmts", json::array()));
+      if (bool_of(s, "have_else")) return exec_stmts(list_of(s, "else_stmts"));
       throw SqlError("20000", "case not found", "", "CASE statement is missing ELSE part.");
     }
     if (kind == "PLpgSQL_stmt_loop") {
       for (;;) {
         rc_.check_interrupts();
         Flow out;
-        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) return out;
+        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) return out;
       }
     }
     if (kind == "PLpgSQL_stmt_while") {
-      while (eval_bool(s["cond"])) {
+      while (eval_bool(at(s, "cond"))) {
         rc_.check_interrupts();
         Flow out;
-        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) return out;
+        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) return out;
       }
       return Flow::kNormal;
     }
     if (kind == "PLpgSQL_stmt_fori") return exec_fori(s);
     if (kind == "PLpgSQL_stmt_fors" || kind == "PLpgSQL_stmt_dynfors") {
-      auto o = kind == "PLpgSQL_stmt_fors" ? run_statement_sql(query_of(s["query"]))
+      auto o = kind == "PLpgSQL_stmt_fors" ? run_statement_sql(query_of(at(s, "query")))
                                            : run_dynamic(s, "query");
       bool any = false;
       Flow result = Flow::kNormal;
       for (const auto& row : o.rows) {
         rc_.check_interrupts();
         any = true;
-        assign_target(s["var"], o, &row);
+        assign_target(at(s, "var"), o, &row);
         Flow out;
-        if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) {
+        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) {
           result = out;
           break;
         }
@@ -712,7 +745,7 @@ class Interpreter {
       return result;
     }
     if (kind == "PLpgSQL_stmt_exit") {
-      if (s.contains("cond") && !eval_bool(s["cond"])) return Flow::kNormal;
+      if (s.contains("cond") && !eval_bool(at(s, "cond"))) return Flow::kNormal;
       exit_label_ = str_of(s, "label");
       return bool_of(s, "is_exit") ? Flow::kExit : Flow::kContinue;
     }
@@ -724,7 +757,7 @@ class Interpreter {
     }
     if (kind == "PLpgSQL_stmt_return_query") {
       require_set("RETURN QUERY");
-      auto o = s.contains("query") ? run_statement_sql(query_of(s["query"]))
+      auto o = s.contains("query") ? run_statement_sql(query_of(at(s, "query")))
                                    : run_dynamic(s, "dynquery");
       if (o.types.size() != out_types_.size())
         throw SqlError(sqlstate::kDatatypeMismatch,
@@ -742,24 +775,24 @@ class Interpreter {
     }
     if (kind == "PLpgSQL_stmt_raise") return exec_raise(s);
     if (kind == "PLpgSQL_stmt_assert") {
-      if (eval_bool(s["cond"])) return Flow::kNormal;
+      if (eval_bool(at(s, "cond"))) return Flow::kNormal;
       std::string msg = "assertion failed";
       if (s.contains("message")) {
         TypeRef t;
-        Datum d = eval(s["message"], &t);
+        Datum d = eval(at(s, "message"), &t);
         if (!d.is_null()) msg = types::to_text(d, t);
       }
       throw SqlError("P0004", msg);
     }
     if (kind == "PLpgSQL_stmt_perform") {
-      auto o = run_statement_sql(query_of(s["expr"]));
+      auto o = run_statement_sql(query_of(at(s, "expr")));
       row_count_ = o.processed;
       set_found(o.processed > 0);
       return Flow::kNormal;
     }
     if (kind == "PLpgSQL_stmt_execsql" || kind == "PLpgSQL_stmt_dynexecute") {
       bool dynamic = kind == "PLpgSQL_stmt_dynexecute";
-      std::string sql = dynamic ? "" : query_of(s["sqlstmt"]);
+      std::string sql = dynamic ? "" : query_of(at(s, "sqlstmt"));
       auto o = dynamic ? run_dynamic(s, "query") : run_statement_sql(sql);
       row_count_ = o.processed;
       if (bool_of(s, "into")) {
@@ -773,7 +806,7 @@ class Interpreter {
             throw SqlError("P0003", "query returned more than one row", "",
                            "Make sure the query returns a single row, or use LIMIT 1.");
         }
-        assign_target(s["target"], o, o.rows.empty() ? nullptr : &o.rows[0]);
+        assign_target(at(s, "target"), o, o.rows.empty() ? nullptr : &o.rows[0]);
         set_found(!o.rows.empty());
       } else {
         if (!dynamic && !o.names.empty() && o.tag.rfind("SELECT", 0) == 0)
@@ -787,8 +820,8 @@ class Interpreter {
       if (bool_of(s, "is_stacked"))
         throw SqlError(sqlstate::kFeatureNotSupported,
                        "PL/pgSQL statement GET STACKED DIAGNOSTICS is not supported");
-      for (const auto& item : s.value("diag_items", json::array())) {
-        const json& di = item["PLpgSQL_diag_item"];
+      for (const auto& item : list_of(s, "diag_items")) {
+        const json& di = at(item, "PLpgSQL_diag_item");
         std::string k = str_of(di, "kind");
         if (k != "ROW_COUNT")
           throw SqlError(sqlstate::kFeatureNotSupported,
@@ -802,7 +835,7 @@ class Interpreter {
   }
 
   Flow exec_fori(const json& s) {
-    const json& var = s["var"]["PLpgSQL_var"];
+    const json& var = at(at(s, "var"), "PLpgSQL_var");
     int varno = -1;
     for (size_t i = 0; i < vars_.size(); ++i)
       if (vars_[i].name == str_of(var, "refname") && vars_[i].lineno == int_of(var, "lineno"))
@@ -834,7 +867,7 @@ class Interpreter {
       any = true;
       vars_[varno].value = Datum(static_cast<int32_t>(i));
       Flow out;
-      if (loop_flow(exec_stmts(s.value("body", json::array())), s, &out)) {
+      if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) {
         result = out;
         break;
       }
@@ -880,7 +913,7 @@ class Interpreter {
   Row next_row(const json& s) {
     if (s.contains("expr")) {
       TypeRef t;
-      Datum d = eval(s["expr"], &t);
+      Datum d = eval(at(s, "expr"), &t);
       if (out_types_.size() != 1)
         throw SqlError(sqlstate::kFeatureNotSupported,
                        "RETURN NEXT of a composite expression is not supported");
@@ -918,7 +951,7 @@ class Interpreter {
       return Flow::kReturn;
     }
     TypeRef t;
-    Datum d = eval(s["expr"], &t);
+    Datum d = eval(at(s, "expr"), &t);
     if (out_types_.size() != 1)
       throw SqlError(sqlstate::kFeatureNotSupported,
                      "RETURN of a composite value is not supported");
@@ -953,7 +986,7 @@ class Interpreter {
     if (s.contains("message")) {
       std::string fmt = str_of(s, "message");
       const json empty = json::array();
-      const json& ps = s.contains("params") ? s["params"] : empty;
+      const json& ps = s.contains("params") ? at(s, "params") : empty;
       size_t next = 0;
       std::string out;
       for (size_t i = 0; i < fmt.size(); ++i) {
@@ -974,10 +1007,10 @@ class Interpreter {
         throw SqlError(sqlstate::kSyntaxError, "too many parameters specified for RAISE");
       e.message = out;
     }
-    for (const auto& opt : s.value("options", json::array())) {
-      const json& o = opt["PLpgSQL_raise_option"];
+    for (const auto& opt : list_of(s, "options")) {
+      const json& o = at(opt, "PLpgSQL_raise_option");
       TypeRef t;
-      Datum d = eval(o["expr"], &t);
+      Datum d = eval(at(o, "expr"), &t);
       std::string v = d.is_null() ? "" : types::to_text(d, t);
       switch (int_of(o, "opt_type")) {
         case 0:
@@ -1017,7 +1050,7 @@ class Interpreter {
 
   bool handler_matches(const json& conditions, const std::string& state) {
     for (const auto& c : conditions) {
-      const json& cond = c["PLpgSQL_condition"];
+      const json& cond = at(c, "PLpgSQL_condition");
       std::string name = str_of(cond, "condname");
       if (lower(name) == "others") {
         if (state != "57014" && state != "P0004") return true;
@@ -1041,7 +1074,7 @@ class Interpreter {
       }
     } scope{vars_, {}};
     scope.mine = init_block_vars(int_of(s, "lineno"));
-    const json body = s.value("body", json::array());
+    const json& body = list_of(s, "body");
     Flow f = Flow::kNormal;
     if (!s.contains("exceptions")) {
       f = exec_stmts(body);
@@ -1060,11 +1093,11 @@ class Interpreter {
       if (caught) {
         txn.rollback_to(sub);
         txn.release(sub);
-        const json& handlers = s["exceptions"]["PLpgSQL_exception_block"]["exc_list"];
+        const json& handlers = at(at(at(s, "exceptions"), "PLpgSQL_exception_block"), "exc_list");
         const json* action = nullptr;
         for (const auto& h : handlers) {
-          const json& ex = h["PLpgSQL_exception"];
-          if (handler_matches(ex["conditions"], caught->error().sqlstate)) {
+          const json& ex = at(h, "PLpgSQL_exception");
+          if (handler_matches(at(ex, "conditions"), caught->error().sqlstate)) {
             action = &ex;
             break;
           }
@@ -1159,7 +1192,12 @@ std::vector<Row> call_function(const catalog::Function& f, const std::vector<Dat
                    "trigger functions can only be called as triggers");
   json tree = parse_source(function_source(f));
   Interpreter in(rc, &f);
-  return in.run(tree, args, f.body);
+  try {
+    return in.run(tree, args, f.body);
+  } catch (const json::exception& e) {
+    throw SqlError(sqlstate::kInternalError,
+                   std::string("unexpected PL/pgSQL parse tree: ") + e.what());
+  }
 }
 
 void validate(const catalog::Function& f) {
@@ -1170,7 +1208,12 @@ void run_do(const std::string& code, RoutineContext& rc) {
   std::string tag = quote_tag(code);
   json tree = parse_source("DO " + tag + code + tag);
   Interpreter in(rc, nullptr);
-  in.run(tree, {}, code);
+  try {
+    in.run(tree, {}, code);
+  } catch (const json::exception& e) {
+    throw SqlError(sqlstate::kInternalError,
+                   std::string("unexpected PL/pgSQL parse tree: ") + e.what());
+  }
 }
 
 }  // namespace

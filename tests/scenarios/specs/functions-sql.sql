@@ -30,6 +30,10 @@ CREATE FUNCTION fs_listing(min_id int) RETURNS TABLE (item text, cost numeric) L
 $$;
 SELECT * FROM fs_listing(2);
 SELECT item FROM fs_listing(1) WHERE cost > 1 ORDER BY item;
+-- a set-returning function in the select list
+SELECT fs_cheap(2), fs_cheap(1) AS under_one;
+SELECT fs_cheap(2) WHERE false;
+\df fs_*
 -- writes in the caller's transaction
 CREATE FUNCTION fs_insert(i int, n text) RETURNS int LANGUAGE sql AS $$
   INSERT INTO fs_items VALUES (i, n, 9.99);

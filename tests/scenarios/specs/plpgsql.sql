@@ -173,6 +173,22 @@ END
 $$;
 DO $$ BEGIN INSERT INTO pl_jobs (id, queue) VALUES (1, 'dup'); END $$;
 DO $$ BEGIN CASE 3 WHEN 1 THEN NULL; END CASE; END $$;
+DO $$
+DECLARE
+  r record;
+BEGIN
+  RAISE NOTICE 'field: %', r.id;
+END
+$$;
+DO $$
+DECLARE
+  r pl_jobs%ROWTYPE;
+  q pl_jobs.queue%TYPE := 'odd';
+BEGIN
+  SELECT * INTO r FROM pl_jobs WHERE queue = q ORDER BY id DESC LIMIT 1;
+  RAISE NOTICE 'last % job: % (%)', q, r.id, r.state;
+END
+$$;
 CREATE FUNCTION pl_noreturn() RETURNS int LANGUAGE plpgsql AS $$ BEGIN END $$;
 SELECT pl_noreturn();
 -- nested calls: the inner function's context comes first
