@@ -84,8 +84,8 @@ std::optional<std::string> LockService::read_row(coord::Transaction& t, uint32_t
     if (r.outcome == coord::LockOutcome::kWouldBlock)
       throw SqlError(sqlstate::kLockNotAvailable, "could not lock the lock service's row");
   }
-  auto c = t.scan_latest(space, key, key + std::string(1, '\0'));
-  if (auto row = c->next(); row && row->key == key) return row->value;
+  auto row = t.get_latest(space, key, key);
+  if (row) return row->value;
   return std::nullopt;
 }
 
