@@ -70,6 +70,15 @@ std::vector<Row> drain(Result r) {
   return rows;
 }
 
+// 42P13 for a body whose last statement returns no rows (and the function must return).
+[[noreturn]] void fail_no_result(const catalog::Function& f) {
+  throw SqlError(
+      Error{kInvalidFunctionDefinition,
+            "return type mismatch in function declared to return " + types::format_type(f.result),
+            "Function's final statement must be SELECT or INSERT/UPDATE/DELETE RETURNING.", "", 0,
+            "SQL function \"" + f.name + "\""});
+}
+
 // The rows of a LANGUAGE sql body's last statement, in the caller's transaction.
 std::vector<Row> run_sql_body(const catalog::Function& f, const std::vector<Datum>& args,
                               ExecContext& cx, std::vector<TypeRef>* result_types) {
@@ -97,13 +106,7 @@ std::vector<Row> run_sql_body(const catalog::Function& f, const std::vector<Datu
   }
   if (result_types) *result_types = last.types;
   if (f.result.oid == type_oid::kVoid) return {};
-  if (last.names.empty())
-    throw SqlError(
-        Error{kInvalidFunctionDefinition,
-              "return type mismatch in function declared to return " + types::format_type(f.result),
-              "Function's final statement must be SELECT or INSERT/UPDATE/DELETE "
-              "RETURNING.",
-              "", 0, "SQL function \"" + f.name + "\""});
+  if (last.names.empty()) fail_no_result(f);
   return std::move(last.rows);
 }
 
@@ -173,13 +176,7 @@ void check_sql_body(const catalog::Function& f, ExecContext& cx) {
     any = true;
   }
   if (!any || f.result.oid == type_oid::kVoid) return;
-  if (last.names.empty())
-    throw SqlError(
-        Error{kInvalidFunctionDefinition,
-              "return type mismatch in function declared to return " + types::format_type(f.result),
-              "Function's final statement must be SELECT or INSERT/UPDATE/DELETE "
-              "RETURNING.",
-              "", 0, "SQL function \"" + f.name + "\""});
+  if (last.names.empty()) fail_no_result(f);
   std::vector<Row> none;
   coerce_result(f, last.types, none);
 }

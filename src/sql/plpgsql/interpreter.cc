@@ -666,6 +666,12 @@ class Interpreter {
     return false;
   }
 
+  // One turn of a loop's body; true when the loop ends (*out: what it passes on).
+  bool loop_turn(const json& s, Flow* out) {
+    rc_.check_interrupts();
+    return loop_flow(exec_stmts(list_of(s, "body")), s, out);
+  }
+
   Flow dispatch(const std::string& kind, const json& s) {
     if (kind == "PLpgSQL_stmt_block") return exec_block(s);
     if (kind == "PLpgSQL_stmt_assign") {
@@ -711,18 +717,12 @@ class Interpreter {
       throw SqlError("20000", "case not found", "", "CASE statement is missing ELSE part.");
     }
     if (kind == "PLpgSQL_stmt_loop") {
-      for (;;) {
-        rc_.check_interrupts();
-        Flow out;
-        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) return out;
-      }
+      for (Flow out;;)
+        if (loop_turn(s, &out)) return out;
     }
     if (kind == "PLpgSQL_stmt_while") {
-      while (eval_bool(at(s, "cond"))) {
-        rc_.check_interrupts();
-        Flow out;
-        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) return out;
-      }
+      for (Flow out; eval_bool(at(s, "cond"));)
+        if (loop_turn(s, &out)) return out;
       return Flow::kNormal;
     }
     if (kind == "PLpgSQL_stmt_fori") return exec_fori(s);
@@ -732,14 +732,9 @@ class Interpreter {
       bool any = false;
       Flow result = Flow::kNormal;
       for (const auto& row : o.rows) {
-        rc_.check_interrupts();
         any = true;
         assign_target(at(s, "var"), o, &row);
-        Flow out;
-        if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) {
-          result = out;
-          break;
-        }
+        if (loop_turn(s, &result)) break;
       }
       set_found(any);
       return result;
@@ -863,14 +858,9 @@ class Interpreter {
       InScope& operator=(const InScope&) = delete;
     } in_scope(vars_[varno]);
     for (int64_t i = lo; reverse ? i >= hi : i <= hi; i += reverse ? -step : step) {
-      rc_.check_interrupts();
       any = true;
       vars_[varno].value = Datum(static_cast<int32_t>(i));
-      Flow out;
-      if (loop_flow(exec_stmts(list_of(s, "body")), s, &out)) {
-        result = out;
-        break;
-      }
+      if (loop_turn(s, &result)) break;
     }
     set_found(any);
     return result;

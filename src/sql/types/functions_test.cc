@@ -334,3 +334,24 @@ TEST(Functions, RegexpAndMakeInterval) {
 }
 }  // namespace
 }  // namespace hf::sql::types
+
+namespace hf::sql::types {
+namespace {
+
+// format() as PostgreSQL 15 prints it (issue 13: PL/pgSQL's EXECUTE format(...)).
+TEST(Functions, Format) {
+  auto t = [](const char* s) { return Val{s, kText}; };
+  auto i = [](const char* s) { return Val{s, kInt4}; };
+  EXPECT_EQ(
+      call("format", {t("UPDATE %I SET a = %L WHERE b = %s"), t("My Tab"), t("it's"), i("3")}),
+      "UPDATE \"My Tab\" SET a = 'it''s' WHERE b = 3");
+  EXPECT_EQ(call("format", {t("%2$s %1$s %%"), t("a"), t("b")}), "b a %");
+  EXPECT_EQ(call("format", {t("[%-4s|%4s]"), t("x"), t("y")}), "[x   |   y]");
+  EXPECT_EQ(call("format", {t("%L %s."), t("NULL"), t("NULL")}), "NULL .");
+  EXPECT_THROW(call("format", {t("%s %s"), t("a")}), SqlError);
+  EXPECT_THROW(call("format", {t("%x"), t("a")}), SqlError);
+  EXPECT_THROW(call("format", {t("%I"), t("NULL")}), SqlError);
+}
+
+}  // namespace
+}  // namespace hf::sql::types
