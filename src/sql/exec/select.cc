@@ -489,6 +489,11 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
                               std::vector<RowRefs>* refs = nullptr) {
   Row empty;
   if (p.sources.empty()) {
+    // No FROM: one row, unless WHERE rejects it (SELECT 1 WHERE false has none).
+    if (p.where && !eval_bool(*p.where, empty, cx)) {
+      if (refs) refs->clear();
+      return {};
+    }
     if (refs) refs->assign(1, RowRefs{});
     return {Row{}};
   }
