@@ -323,8 +323,13 @@ std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> a
   const catalog::Function& f = *call.routine;
   if (f.strict && std::any_of(args.begin(), args.end(), [](const Datum& d) { return d.is_null(); }))
     return {};
-  if (!f.returns_set) return {Row{call_user_function(call, std::move(args), cx)}};
-  return invoke(f, args, cx);
+  if (f.returns_set) return invoke(f, args, cx);
+  if (f.output_args().size() <= 1) return {Row{call_user_function(call, std::move(args), cx)}};
+  // Several OUT parameters: one row of them (NULLs when the body produced none).
+  auto rows = invoke(f, args, cx);
+  if (rows.empty()) return {Row(f.output_args().size(), Datum::Null())};
+  rows.resize(1);
+  return rows;
 }
 
 std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx) {
