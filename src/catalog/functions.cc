@@ -1,6 +1,7 @@
 // catalog/functions.cc — see functions.h.
 #include "catalog/functions.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -13,10 +14,29 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string function_key(Oid oid) {
+std::string function_key(Oid oid, char kind = 'f') {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "f%010u", oid);
+  std::snprintf(buf, sizeof buf, "%c%010u", kind, oid);
   return buf;
+}
+
+json trigger_to_json(const Trigger& t) {
+  return json{{"oid", t.oid},           {"name", t.name},     {"table", t.table},
+              {"function", t.function}, {"before", t.before}, {"events", t.events},
+              {"when", t.when},         {"args", t.args}};
+}
+
+Trigger trigger_from_json(const json& j) {
+  Trigger t;
+  t.oid = j.at("oid").get<Oid>();
+  t.name = j.at("name").get<std::string>();
+  t.table = j.at("table").get<Oid>();
+  t.function = j.at("function").get<Oid>();
+  t.before = j.at("before").get<bool>();
+  t.events = j.at("events").get<uint8_t>();
+  t.when = j.at("when").get<std::string>();
+  t.args = j.at("args").get<std::vector<std::string>>();
+  return t;
 }
 
 json type_to_json(const TypeRef& t) {
@@ -87,11 +107,18 @@ Functions::Functions(Catalog& catalog) : catalog_(catalog) {}
 
 Oid Functions::load() {
   std::map<Oid, FunctionPtr> loaded;
+  std::map<Oid, TriggerPtr> triggers;
   auto txn = catalog_.txns_.begin({});
   txn->start_statement();
   auto cur = txn->scan(coord::KeySpace{kFunctionsSpace, 0}, "", "");
   Oid max_oid = 0;
   while (auto rv = cur->next()) {
+    if (!rv->key.empty() && rv->key[0] == 't') {
+      auto t = std::make_shared<const Trigger>(trigger_from_json(json::parse(rv->value)));
+      max_oid = std::max(max_oid, t->oid);
+      triggers[t->oid] = std::move(t);
+      continue;
+    }
     auto f = std::make_shared<const Function>(from_json(json::parse(rv->value)));
     max_oid = std::max(max_oid, f->oid);
     loaded[f->oid] = std::move(f);
@@ -99,6 +126,7 @@ Oid Functions::load() {
   txn->commit();
   std::unique_lock lk(mu_);
   functions_ = std::move(loaded);
+  triggers_ = std::move(triggers);
   return max_oid;
 }
 
@@ -185,6 +213,64 @@ void Functions::drop(Oid oid, coord::Transaction* owner) {
     owner->on_rollback([this, old] {
       persist(*old, false);
       put(old);
+    });
+}
+
+std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
+  std::vector<TriggerPtr> out;
+  {
+    std::shared_lock lk(mu_);
+    for (const auto& [oid, t] : triggers_)
+      if (t->table == table) out.push_back(t);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TriggerPtr& a, const TriggerPtr& b) { return a->name < b->name; });
+  return out;
+}
+
+void Functions::persist_trigger(const Trigger& t, bool deleted) {
+  catalog_.write_system_row(kFunctionsSpace, function_key(t.oid, 't'),
+                            deleted ? std::nullopt : std::optional(trigger_to_json(t).dump()));
+}
+
+void Functions::put_trigger(TriggerPtr t, bool present) {
+  {
+    std::unique_lock lk(mu_);
+    if (present)
+      triggers_[t->oid] = t;
+    else
+      triggers_.erase(t->oid);
+  }
+  catalog_.bump();
+}
+
+TriggerPtr Functions::store_trigger(Trigger t, coord::Transaction* owner) {
+  if (t.oid == 0) t.oid = catalog_.allocate_oid();
+  persist_trigger(t, false);
+  auto p = std::make_shared<const Trigger>(std::move(t));
+  put_trigger(p, true);
+  if (owner)
+    owner->on_rollback([this, p] {
+      persist_trigger(*p, true);
+      put_trigger(p, false);
+    });
+  return p;
+}
+
+void Functions::drop_trigger(Oid oid, coord::Transaction* owner) {
+  TriggerPtr old;
+  {
+    std::shared_lock lk(mu_);
+    auto it = triggers_.find(oid);
+    if (it != triggers_.end()) old = it->second;
+  }
+  if (!old) return;
+  persist_trigger(*old, true);
+  put_trigger(old, false);
+  if (owner)
+    owner->on_rollback([this, old] {
+      persist_trigger(*old, false);
+      put_trigger(old, true);
     });
 }
 

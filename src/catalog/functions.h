@@ -61,6 +61,21 @@ struct Function {
 };
 using FunctionPtr = std::shared_ptr<const Function>;
 
+// A row-level trigger (CREATE TRIGGER ... FOR EACH ROW EXECUTE FUNCTION f()), stored beside
+// the functions (key "t" + oid). Identified by table and name.
+struct Trigger {
+  Oid oid = 0;
+  std::string name;
+  Oid table = 0;
+  Oid function = 0;
+  bool before = false;  // BEFORE (else AFTER)
+  static constexpr uint8_t kInsert = 1, kDelete = 2, kUpdate = 4;
+  uint8_t events = 0;
+  std::string when;               // WHEN condition as SQL text over NEW / OLD; empty: always
+  std::vector<std::string> args;  // TG_ARGV
+};
+using TriggerPtr = std::shared_ptr<const Trigger>;
+
 class Functions {
  public:
   explicit Functions(Catalog& catalog);
@@ -75,6 +90,11 @@ class Functions {
   FunctionPtr store(Function f, coord::Transaction* owner = nullptr);
   void drop(Oid oid, coord::Transaction* owner = nullptr);
 
+  // Triggers of a table, in name order (PostgreSQL fires them so).
+  std::vector<TriggerPtr> triggers_of(Oid table) const;
+  TriggerPtr store_trigger(Trigger t, coord::Transaction* owner = nullptr);
+  void drop_trigger(Oid oid, coord::Transaction* owner = nullptr);
+
  private:
   void persist(const Function& f, bool deleted);
   void put(FunctionPtr f);
@@ -83,6 +103,9 @@ class Functions {
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
   std::map<Oid, FunctionPtr> functions_;
+  std::map<Oid, TriggerPtr> triggers_;
+  void persist_trigger(const Trigger& t, bool deleted);
+  void put_trigger(TriggerPtr t, bool present);
 };
 
 }  // namespace hf::catalog

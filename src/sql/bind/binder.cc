@@ -2782,6 +2782,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
     case PG_QUERY__NODE__NODE_DO_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
     // Roles and privileges (exec/role_stmts.cc).
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:

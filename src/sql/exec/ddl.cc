@@ -882,6 +882,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_DROP_STMT:
       if (node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
         return drop_function(node->drop_stmt, cx);  // exec/routines.h
+      if (node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER)
+        return drop_trigger(node->drop_stmt, cx);
       drop(node->drop_stmt, cx);
       return parse::utility_tag(node);
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
@@ -899,6 +901,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_function(node->create_function_stmt, cx);
     case PG_QUERY__NODE__NODE_DO_STMT:
       return run_do(node->do_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+      return create_trigger(node->create_trig_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;

@@ -639,14 +639,19 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   const auto& t = *p.table;
   Writer w(t, cx);
   int64_t n = 0;
+  RowTriggers triggers(t, catalog::Trigger::kInsert, cx);  // exec/routines.h
   auto one = [&](Row row) {
+    if (!triggers.empty() && !triggers.before(nullptr, &row)) return;
     w.check_row(row, p.checks);
     if (!p.conflict.present) {
       w.insert(row, -3, nullptr);
+      if (!triggers.empty()) triggers.after(nullptr, &row);
     } else {
       std::string existing_key;
       int which = p.conflict.target_columns.empty() ? -2 : p.conflict.index_pos;
-      if (!w.insert(row, which, &existing_key)) {
+      bool inserted = w.insert(row, which, &existing_key);
+      if (inserted && !triggers.empty()) triggers.after(nullptr, &row);
+      if (!inserted) {
         if (!p.conflict.do_update) return;
         auto live = cx.stmt_keys.find(stmt_key(row_space(t), existing_key));
         if (existing_key.empty() || (live != cx.stmt_keys.end() && live->second)) {
@@ -1045,12 +1050,15 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
         return changes_key(*p.table, old, new_row(joined)) ? coord::LockStrength::kUpdate
                                                            : coord::LockStrength::kNoKeyUpdate;
       };
+      RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx);  // exec/routines.h
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
+            if (!triggers.empty() && !triggers.before(&old, &nr)) return;
             w.check_row(nr, p.checks);
             w.update(old, c.key, nr);
+            if (!triggers.empty()) triggers.after(&old, &nr);
             if (!p.returning.empty()) {
               Row ret = c.row;  // RETURNING sees the new target row joined with the rest
               for (size_t i = 0; i < width; ++i) ret[i] = nr[i];
@@ -1070,9 +1078,14 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       Writer w(*p.table, cx);
       const size_t width = p.table->columns.size();
       auto strength_of = [](const Row&) { return coord::LockStrength::kUpdate; };
+      RowTriggers triggers(*p.table, catalog::Trigger::kDelete, cx);  // exec/routines.h
       int64_t n = for_each_target(*p.table, p.access, p.where.get(), p.from.get(), strength_of, cx,
                                   [&](StoredRow& c) {
-                                    w.remove(Row(c.row.begin(), c.row.begin() + width), c.key);
+                                    Row old(c.row.begin(), c.row.begin() + width);
+                                    if (!triggers.empty() && !triggers.before(&old, nullptr))
+                                      return;
+                                    w.remove(old, c.key);
+                                    if (!triggers.empty()) triggers.after(&old, nullptr);
                                     if (!p.returning.empty()) {
                                       Row out;
                                       for (const auto& e : p.returning)

@@ -515,4 +515,151 @@ std::string run_do(const PgQuery__DoStmt* s, ExecContext& cx) {
   return "DO";
 }
 
+// ---- triggers ----
+
+namespace {
+
+// NEW / OLD as the parameters of a WHEN condition: "new.col", "old.col".
+void row_params(const catalog::Table& t, const char* name, const Row* row, bind::ParamNames& names,
+                std::vector<TypeRef>& types, std::vector<Datum>& values) {
+  if (row == nullptr) return;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    names.names.push_back(std::string(name) + "." + t.columns[i].name);
+    types.push_back(t.columns[i].type);
+    values.push_back(i < row->size() ? (*row)[i] : Datum::Null());
+  }
+}
+
+const char* op_name(uint8_t event) {
+  return event == catalog::Trigger::kInsert   ? "INSERT"
+         : event == catalog::Trigger::kDelete ? "DELETE"
+                                              : "UPDATE";
+}
+
+}  // namespace
+
+RowTriggers::RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx)
+    : table_(table), event_(event), cx_(cx) {
+  for (auto& t : cx.catalog.functions().triggers_of(table.oid))
+    if (t->events & event) (t->before ? before_ : after_).push_back(t);
+}
+
+std::optional<Row> RowTriggers::fire(const catalog::Trigger& t, const Row* old_row,
+                                     const Row* new_row) {
+  runtime::check_stack_depth();
+  RoutineContext rc(cx_);
+  if (!t.when.empty()) {
+    bind::ParamNames names;
+    std::vector<TypeRef> types;
+    std::vector<Datum> values;
+    row_params(table_, "new", new_row, names, types, values);
+    row_params(table_, "old", old_row, names, types, values);
+    auto o = rc.run("SELECT (" + t.when + ")::boolean", names, types, values, false);
+    if (o.rows.empty() || o.rows[0].empty() || o.rows[0][0].is_null() || !o.rows[0][0].as_bool())
+      return new_row ? std::optional<Row>(*new_row) : std::optional<Row>(*old_row);
+  }
+  auto f = cx_.catalog.functions().by_oid(t.function);
+  if (!f)
+    throw SqlError(sqlstate::kUndefinedFunction,
+                   "function of trigger \"" + t.name + "\" does not exist");
+  if (!plpgsql_runtime().call_trigger)
+    throw SqlError(sqlstate::kFeatureNotSupported, "triggers are not supported");
+  TriggerCall call{&t, &table_, op_name(event_), old_row, new_row};
+  return plpgsql_runtime().call_trigger(*f, call, rc);
+}
+
+bool RowTriggers::before(const Row* old_row, Row* new_row) {
+  for (const auto& t : before_) {
+    auto got = fire(*t, old_row, new_row);
+    if (!got) return false;
+    if (new_row) *new_row = std::move(*got);
+  }
+  return true;
+}
+
+void RowTriggers::after(const Row* old_row, const Row* new_row) {
+  for (const auto& t : after_) fire(*t, old_row, new_row);
+}
+
+std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
+  constexpr int32_t kBefore = 1 << 1, kInsteadOf = 1 << 6;
+  constexpr int32_t kOnInsert = 1 << 2, kOnDelete = 1 << 3, kOnUpdate = 1 << 4,
+                    kOnTruncate = 1 << 5;
+  if (s->isconstraint)
+    throw SqlError(sqlstate::kFeatureNotSupported, "constraint triggers are not supported");
+  if (!s->row)
+    throw SqlError(sqlstate::kFeatureNotSupported, "statement-level triggers are not supported");
+  if (s->timing & kInsteadOf)
+    throw SqlError(sqlstate::kFeatureNotSupported, "INSTEAD OF triggers are not supported");
+  if (s->events & kOnTruncate)
+    throw SqlError(sqlstate::kFeatureNotSupported, "TRUNCATE triggers are not supported");
+  if (s->n_columns > 0)
+    throw SqlError(sqlstate::kFeatureNotSupported, "UPDATE OF column triggers are not supported");
+  if (s->n_transition_rels > 0)
+    throw SqlError(sqlstate::kFeatureNotSupported, "transition tables are not supported");
+  std::string relname = s->relation->relname;
+  auto table = cx.catalog.find_table(relname, cx.session.temp_namespace());
+  if (!table)
+    throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
+  require_owner(cx, table->owner, "table", relname);
+  std::string fname = str_of(s->funcname[s->n_funcname - 1]);
+  auto f = cx.catalog.functions().find_exact(fname, {});
+  if (!f) throw SqlError(sqlstate::kUndefinedFunction, "function " + fname + "() does not exist");
+  if (f->result.oid != kTriggerType)
+    throw SqlError("42P17", "function " + fname + " must return type trigger");
+  catalog::Trigger t;
+  t.name = s->trigname;
+  t.table = table->oid;
+  t.function = f->oid;
+  t.before = (s->timing & kBefore) != 0;
+  if (s->events & kOnInsert) t.events |= catalog::Trigger::kInsert;
+  if (s->events & kOnDelete) t.events |= catalog::Trigger::kDelete;
+  if (s->events & kOnUpdate) t.events |= catalog::Trigger::kUpdate;
+  if (s->when_clause) t.when = parse::deparse_expr(s->when_clause);
+  for (size_t i = 0; i < s->n_args; ++i) t.args.push_back(str_of(s->args[i]));
+  for (const auto& other : cx.catalog.functions().triggers_of(table->oid)) {
+    if (other->name != t.name) continue;
+    if (!s->replace)
+      throw SqlError(sqlstate::kDuplicateObject,
+                     "trigger \"" + t.name + "\" for relation \"" + relname + "\" already exists");
+    t.oid = other->oid;
+    cx.catalog.functions().drop_trigger(other->oid, &cx.txn);
+  }
+  cx.catalog.functions().store_trigger(std::move(t), &cx.txn);
+  return "CREATE TRIGGER";
+}
+
+std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx) {
+  for (size_t i = 0; i < s->n_objects; ++i) {
+    const auto* list = s->objects[i]->list;
+    if (list == nullptr || list->n_items < 2)
+      throw SqlError(sqlstate::kSyntaxError, "DROP TRIGGER needs a table");
+    std::string name = str_of(list->items[list->n_items - 1]);
+    std::string relname = str_of(list->items[list->n_items - 2]);
+    auto table = cx.catalog.find_table(relname, cx.session.temp_namespace());
+    if (!table) {
+      if (s->missing_ok) {
+        notice(cx, "relation \"" + relname + "\" does not exist, skipping");
+        continue;
+      }
+      throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
+    }
+    catalog::TriggerPtr found;
+    for (const auto& t : cx.catalog.functions().triggers_of(table->oid))
+      if (t->name == name) found = t;
+    if (!found) {
+      if (s->missing_ok) {
+        notice(cx, "trigger \"" + name + "\" for relation \"" + relname +
+                       "\" does not exist, skipping");
+        continue;
+      }
+      throw SqlError(sqlstate::kUndefinedObject,
+                     "trigger \"" + name + "\" for table \"" + relname + "\" does not exist");
+    }
+    require_owner(cx, table->owner, "table", relname);
+    cx.catalog.functions().drop_trigger(found->oid, &cx.txn);
+  }
+  return "DROP TRIGGER";
+}
+
 }  // namespace hf::sql::exec

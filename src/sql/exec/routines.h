@@ -23,6 +23,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,15 @@ class RoutineContext {
   ExecContext& cx_;
 };
 
+// What a row trigger's function gets (PostgreSQL's TriggerData).
+struct TriggerCall {
+  const catalog::Trigger* trigger = nullptr;
+  const catalog::Table* table = nullptr;
+  const char* op = "";           // "INSERT", "UPDATE", "DELETE"
+  const Row* old_row = nullptr;  // UPDATE, DELETE
+  const Row* new_row = nullptr;  // INSERT, UPDATE
+};
+
 // The PL/pgSQL interpreter, as this layer calls it. rows: the result rows (a scalar
 // function returns one row of one value; SETOF: its RETURN NEXT / RETURN QUERY rows).
 struct PlpgsqlRuntime {
@@ -77,6 +87,11 @@ struct PlpgsqlRuntime {
   std::function<void(const catalog::Function& f)> validate;
   // Runs a DO block's code. MAY SUSPEND.
   std::function<void(const std::string& code, RoutineContext& rc)> run_do;
+  // Runs a trigger function for one row: the row it returned (NEW or OLD), nullopt for NULL
+  // (a BEFORE trigger then skips the row). MAY SUSPEND.
+  std::function<std::optional<Row>(const catalog::Function& f, const TriggerCall& call,
+                                   RoutineContext& rc)>
+      call_trigger;
 };
 void set_plpgsql_runtime(PlpgsqlRuntime runtime);
 
@@ -86,10 +101,35 @@ Datum call_user_function(const bind::Expr& call, std::vector<Datum> args, ExecCo
 std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> args,
                                     ExecContext& cx);
 
+// The row-level triggers (issue 13) of one table for one kind of change, fired by the
+// write path (exec/modify.cc) around each row it writes, in name order, each in the
+// caller's transaction. AFTER triggers fire right after their row is written (PostgreSQL
+// queues them to the end of the statement: a difference visible only to a trigger that
+// reads other rows the statement changes). Not fired: COPY, ON CONFLICT's update, and
+// foreign-key actions. MAY SUSPEND.
+class RowTriggers {
+ public:
+  RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx);
+  bool empty() const { return before_.empty() && after_.empty(); }
+  // BEFORE triggers: may replace *new_row; false when one returned NULL (skip the row).
+  bool before(const Row* old_row, Row* new_row);
+  void after(const Row* old_row, const Row* new_row);
+
+ private:
+  std::optional<Row> fire(const catalog::Trigger& t, const Row* old_row, const Row* new_row);
+  const catalog::Table& table_;
+  uint8_t event_;
+  ExecContext& cx_;
+  std::vector<catalog::TriggerPtr> before_, after_;
+};
+
 // CREATE [OR REPLACE] FUNCTION, DROP FUNCTION, DO: the command tag.
 std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx);
 std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx);
 std::string run_do(const PgQuery__DoStmt* s, ExecContext& cx);
+// CREATE TRIGGER ... FOR EACH ROW, DROP TRIGGER [IF EXISTS] name ON table.
+std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx);
+std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx);
 
 // pg_get_function_result / pg_get_function_arguments (psql's \\df): "SETOF integer",
 // "TABLE(a integer, b text)"; "x integer, y text DEFAULT 'a'::text".

@@ -686,6 +686,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP VIEW";
         case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
           return "DROP FUNCTION";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
+          return "DROP TRIGGER";
         default:
           return "DROP TABLE";
       }
@@ -709,6 +711,8 @@ std::string utility_tag(const PgQuery__Node* node) {
       return node->create_function_stmt->is_procedure ? "CREATE PROCEDURE" : "CREATE FUNCTION";
     case PG_QUERY__NODE__NODE_DO_STMT:
       return "DO";
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+      return "CREATE TRIGGER";
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
       return "CREATE ROLE";
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:

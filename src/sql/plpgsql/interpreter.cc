@@ -233,6 +233,9 @@ class Interpreter {
     }
   }
 
+  // A trigger function's call: NEW, OLD and the TG_ variables come from it.
+  void set_trigger(const exec::TriggerCall* call) { trigger_ = call; }
+
   std::vector<Row> run(const json& tree, const std::vector<Datum>& args, const std::string& body) {
     body_ = body;
     const json* fn = nullptr;
@@ -240,6 +243,7 @@ class Interpreter {
     if (fn == nullptr || !fn->is_object())
       throw SqlError(sqlstate::kInternalError, "PL/pgSQL parser returned no function");
     load_datums(at((*fn), "datums"), args);
+    if (trigger_) bind_trigger();
     const json& action = at((*fn), "action");
     collect_blocks(action);
     std::sort(block_lines_.begin(), block_lines_.end());
@@ -251,6 +255,9 @@ class Interpreter {
     }
     if (f_ == nullptr) return {};
     if (f_->returns_set) return std::move(result_);
+    if (trigger_ && flow != Flow::kReturn)
+      throw SqlError(Error{"2F005", "control reached end of trigger procedure without RETURN", "",
+                           "", 0, "PL/pgSQL function " + context_name_});
     if (flow != Flow::kReturn) {
       bool has_out = !f_->output_args().empty();
       if (has_out) return {out_row()};
@@ -262,6 +269,74 @@ class Interpreter {
   }
 
  private:
+  // NEW and OLD (records of the table's columns; unassigned when the operation has none) and
+  // TG_OP, TG_NAME, TG_WHEN, TG_LEVEL, TG_TABLE_NAME, TG_RELNAME, TG_TABLE_SCHEMA, TG_NARGS,
+  // TG_ARGV.
+  void bind_trigger() {
+    const auto& t = *trigger_->table;
+    for (auto& v : vars_) {
+      if (!v.is_record || (v.name != "new" && v.name != "old")) continue;
+      const Row* row = v.name == "new" ? trigger_->new_row : trigger_->old_row;
+      v.field_names.clear();
+      v.field_types.clear();
+      for (const auto& c : t.columns) {
+        v.field_names.push_back(c.name);
+        v.field_types.push_back(c.type);
+      }
+      v.fields = row ? *row : Row(t.columns.size(), Datum::Null());
+      v.assigned = row != nullptr;
+    }
+    auto text = [&](const char* name, const std::string& value) {
+      Var v;
+      v.name = name;
+      v.type = TypeRef{type_oid::kText, -1};
+      v.value = Datum(value);
+      vars_.push_back(std::move(v));
+    };
+    text("tg_op", trigger_->op);
+    text("tg_name", trigger_->trigger->name);
+    text("tg_when", trigger_->trigger->before ? "BEFORE" : "AFTER");
+    text("tg_level", "ROW");
+    text("tg_table_name", t.name);
+    text("tg_relname", t.name);
+    text("tg_table_schema", "public");
+    Var nargs;
+    nargs.name = "tg_nargs";
+    nargs.type = TypeRef{type_oid::kInt4, -1};
+    nargs.value = Datum(static_cast<int64_t>(trigger_->trigger->args.size()));
+    vars_.push_back(std::move(nargs));
+    std::vector<Datum> argv;
+    for (const auto& a : trigger_->trigger->args) argv.push_back(Datum(a));
+    Var args;
+    args.name = "tg_argv";
+    args.type = TypeRef{type_oid::kTextArray, -1};
+    args.value = Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(argv))));
+    vars_.push_back(std::move(args));
+  }
+
+  // rec.field := value.
+  void set_field(const std::string& target, const Datum& value, const TypeRef& from) {
+    auto dot = target.find('.');
+    std::string rec = lower(trim(target.substr(0, dot)));
+    std::string field = lower(trim(target.substr(dot + 1)));
+    for (int i = static_cast<int>(vars_.size()) - 1; i >= 0; --i) {
+      Var& v = vars_[i];
+      if (!v.active || !v.is_record || v.name != rec) continue;
+      if (!v.assigned)
+        throw SqlError("55000", "record \"" + rec + "\" is not assigned yet",
+                       "The tuple structure of a not-yet-assigned record is indeterminate.");
+      for (size_t k = 0; k < v.field_names.size(); ++k)
+        if (v.field_names[k] == field) {
+          v.fields[k] = convert(value, from, v.field_types[k]);
+          return;
+        }
+      throw SqlError(sqlstate::kUndefinedColumn,
+                     "record \"" + rec + "\" has no field \"" + field + "\"");
+    }
+    throw SqlError(sqlstate::kFeatureNotSupported,
+                   "assignment to \"" + target + "\" is not supported");
+  }
+
   // ---- variables ----
   TypeRef resolve_type(const std::string& written) {
     std::string t = trim(written);
@@ -682,13 +757,17 @@ class Interpreter {
       if (at == std::string::npos)
         throw SqlError(sqlstate::kSyntaxError, "unrecognised PL/pgSQL assignment");
       std::string target = trim(q.substr(0, at));
-      if (target.find_first_of(".[") != std::string::npos)
+      if (target.find('[') != std::string::npos)
         throw SqlError(sqlstate::kFeatureNotSupported,
-                       "assignment to a record field or an array element is not supported");
+                       "assignment to an array element is not supported");
       json e = {{"PLpgSQL_expr", {{"query", q.substr(at + skip)}}}};
       TypeRef t;
       Datum d = eval(e, &t);
-      set_var(int_of(s, "varno"), d, t);
+      if (target.find('.') != std::string::npos) {
+        set_field(target, d, t);
+      } else {
+        set_var(int_of(s, "varno"), d, t);
+      }
       return Flow::kNormal;
     }
     if (kind == "PLpgSQL_stmt_if") {
@@ -931,6 +1010,21 @@ class Interpreter {
     // The parser appends a RETURN without a line to every body: reaching it is falling off
     // the end (an error for a function that must return a value; see run()).
     if (!s.contains("lineno")) return Flow::kNormal;
+    if (trigger_) {
+      std::string q = lower(trim(query_of(at(s, "expr"))));
+      result_.clear();
+      for (const auto& v : vars_)
+        if (v.active && v.is_record && v.name == q) {
+          if (v.assigned) result_.push_back(v.fields);
+          return Flow::kReturn;
+        }
+      TypeRef t;
+      if (!eval(at(s, "expr"), &t).is_null())
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "returned row structure does not match the structure of the triggering "
+                       "table");
+      return Flow::kReturn;
+    }
     if (f_ == nullptr || f_->returns_set || f_->result.oid == type_oid::kVoid) return Flow::kReturn;
     if (!f_->output_args().empty() && !s.contains("expr")) {
       result_ = {out_row()};
@@ -1119,6 +1213,7 @@ class Interpreter {
 
   RoutineContext& rc_;
   const catalog::Function* f_;
+  const exec::TriggerCall* trigger_ = nullptr;
   std::string context_name_;
   std::string body_;
   std::vector<TypeRef> out_types_;
@@ -1178,8 +1273,9 @@ std::string function_source(const catalog::Function& f) {
 std::vector<Row> call_function(const catalog::Function& f, const std::vector<Datum>& args,
                                RoutineContext& rc) {
   if (f.result.oid == kTriggerType)
-    throw SqlError(sqlstate::kFeatureNotSupported,
-                   "trigger functions can only be called as triggers");
+    throw SqlError(Error{sqlstate::kFeatureNotSupported,
+                         "trigger functions can only be called as triggers", "", "", 0,
+                         "compilation of PL/pgSQL function \"" + f.name + "\" near line 1"});
   json tree = parse_source(function_source(f));
   Interpreter in(rc, &f);
   try {
@@ -1188,6 +1284,22 @@ std::vector<Row> call_function(const catalog::Function& f, const std::vector<Dat
     throw SqlError(sqlstate::kInternalError,
                    std::string("unexpected PL/pgSQL parse tree: ") + e.what());
   }
+}
+
+std::optional<Row> call_trigger(const catalog::Function& f, const exec::TriggerCall& call,
+                                RoutineContext& rc) {
+  json tree = parse_source(function_source(f));
+  Interpreter in(rc, &f);
+  in.set_trigger(&call);
+  std::vector<Row> rows;
+  try {
+    rows = in.run(tree, {}, f.body);
+  } catch (const json::exception& e) {
+    throw SqlError(sqlstate::kInternalError,
+                   std::string("unexpected PL/pgSQL parse tree: ") + e.what());
+  }
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
 }
 
 void validate(const catalog::Function& f) {
@@ -1213,6 +1325,7 @@ void install() {
   runtime.call = call_function;
   runtime.validate = validate;
   runtime.run_do = run_do;
+  runtime.call_trigger = call_trigger;
   exec::set_plpgsql_runtime(std::move(runtime));
 }
 
