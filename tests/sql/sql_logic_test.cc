@@ -555,6 +555,17 @@ TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
       "");
   // The statement after it runs; under the cap, and an ORDER BY past it, are fine.
   EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) g").rows[0][0], "1000");
+  // WHERE drops a joined row as the join makes it: a filtered cross join of 1,000 x 1,000
+  // rows (1M joined rows, far past 16 MB if they were kept first) holds only what passes.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) a(x), generate_series(1, "
+                   "1000) b(y) WHERE x + y = 1000")
+                .rows[0][0],
+            "999");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) a(x) LEFT JOIN "
+                   "generate_series(1, 1000) b(y) ON x = y + 500 WHERE y IS NULL")
+                .rows[0][0],
+            "500")
+      << "WHERE sees the null-extended rows of the outer join";
   h.session().settings["work_mem"] = "1MB";
   auto sorted = h.exec("SELECT g FROM generate_series(1, 1000000) g ORDER BY g DESC OFFSET 999999");
   ASSERT_EQ(sorted.rows.size(), 1u);
