@@ -1,7 +1,9 @@
-// catalog/functions.h — user-defined functions (CREATE FUNCTION): definitions and storage.
+// catalog/functions.h — user-defined functions (CREATE FUNCTION) and row triggers (CREATE
+// TRIGGER): definitions and storage.
 //
 // Owns: the definitions of functions written in LANGUAGE sql and LANGUAGE plpgsql, stored as
-// one JSON document per function in system keyspace 7 ('hf_functions', key "f" + oid) and
+// one JSON document per function in system keyspace 7 ('hf_functions', key "f" + oid; a
+// trigger: key "t" + oid) and
 // cached in memory as immutable snapshots (shared_ptr<const Function>). A definition is only
 // text and types: the body is parsed and bound by the SQL layer each time the function is
 // called (sql/exec/routines.h), so a function may name tables created after it, as in

@@ -1,9 +1,10 @@
-// sql/exec/routines.h — user-defined functions (issue 13): CREATE / DROP FUNCTION, DO, and
-// calling a function from an expression or a FROM item.
+// sql/exec/routines.h — user-defined functions and triggers (issue 13): CREATE / DROP
+// FUNCTION, DO, CREATE / DROP TRIGGER, calling a function from an expression or a FROM item,
+// and firing row triggers from the write path.
 //
-// Owns: the DDL of functions (checks and PostgreSQL's errors: 42723, 42P13, 42883, 42725,
-// 42704), running a LANGUAGE sql body, and the seam to the PL/pgSQL interpreter
-// (sql/plpgsql/), which sits above this layer and installs itself with
+// Owns: the DDL of functions and triggers (checks and PostgreSQL's errors: 42723, 42P13,
+// 42883, 42725, 42704, 42710, 42P17), running a LANGUAGE sql body, and the seam to the PL/pgSQL
+// interpreter (sql/plpgsql/), which sits above this layer and installs itself with
 // set_plpgsql_runtime() when the engine is made.
 //
 // Design: a function is stored as text (catalog/functions.h) and its body is parsed, bound

@@ -13,7 +13,9 @@
 // QUERY [EXECUTE], PERFORM, SQL statements with INTO [STRICT], EXECUTE ... [INTO] [USING],
 // RAISE (levels, format, USING options, condition names, SQLSTATE, re-raise), exception
 // blocks (a subtransaction per block entry, as PostgreSQL: rolled back when a handler
-// catches an error), GET DIAGNOSTICS ROW_COUNT, FOUND, SQLSTATE/SQLERRM in handlers.
+// catches an error), GET DIAGNOSTICS ROW_COUNT, FOUND, SQLSTATE/SQLERRM in handlers; trigger
+// functions (NEW / OLD records, NEW.col := ..., RETURN NEW / OLD / NULL, TG_OP, TG_NAME,
+// TG_WHEN, TG_LEVEL, TG_TABLE_NAME, TG_RELNAME, TG_TABLE_SCHEMA, TG_NARGS, TG_ARGV).
 // Anything else fails with 0A000 naming the statement kind; never a crash.
 //
 // Promises: PostgreSQL 15's errors and CONTEXT lines ('PL/pgSQL function f(integer) line 3 at
