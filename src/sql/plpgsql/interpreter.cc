@@ -211,6 +211,7 @@ struct Var {
   // A record or %ROWTYPE variable: its fields once assigned.
   bool is_record = false;
   bool assigned = false;
+  bool null_row = false;  // a trigger's OLD of an INSERT / NEW of a DELETE: fields read NULL
   std::vector<std::string> field_names;
   std::vector<TypeRef> field_types;
   Row fields;
@@ -269,7 +270,7 @@ class Interpreter {
   }
 
  private:
-  // NEW and OLD (records of the table's columns; unassigned when the operation has none) and
+  // NEW and OLD (records of the table's columns; all NULL when the operation has none) and
   // TG_OP, TG_NAME, TG_WHEN, TG_LEVEL, TG_TABLE_NAME, TG_RELNAME, TG_TABLE_SCHEMA, TG_NARGS,
   // TG_ARGV.
   void bind_trigger() {
@@ -284,7 +285,8 @@ class Interpreter {
         v.field_types.push_back(c.type);
       }
       v.fields = row ? *row : Row(t.columns.size(), Datum::Null());
-      v.assigned = row != nullptr;
+      v.assigned = true;
+      v.null_row = row == nullptr;
     }
     auto text = [&](const char* name, const std::string& value) {
       Var v;
@@ -1015,7 +1017,7 @@ class Interpreter {
       result_.clear();
       for (const auto& v : vars_)
         if (v.active && v.is_record && v.name == q) {
-          if (v.assigned) result_.push_back(v.fields);
+          if (v.assigned && !v.null_row) result_.push_back(v.fields);
           return Flow::kReturn;
         }
       TypeRef t;
