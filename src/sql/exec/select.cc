@@ -175,11 +175,18 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
   }
   const Oid next = t.columns[t.primary_key[acc.key.size()]].type.oid;
   std::vector<KeyBuilder> keys;
-  for (const auto& e : acc.in_values) {
-    Datum v = eval(*e, ctx_row, cx);
-    if (v.is_null()) continue;
+  auto add = [&](const Datum& v) {
+    if (v.is_null()) return;
     keys.push_back(prefix);
     keys.back().add(v, next);
+  };
+  for (const auto& e : acc.in_values) {
+    Datum v = eval(*e, ctx_row, cx);
+    if (!acc.in_array) {
+      add(v);
+    } else if (!v.is_null()) {
+      for (const Datum& item : *v.as_array()) add(item);
+    }
   }
   auto less = [&](const KeyBuilder& a, const KeyBuilder& b) {
     return acc.reverse ? b.key() < a.key() : a.key() < b.key();
