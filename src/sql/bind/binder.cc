@@ -196,8 +196,9 @@ const SessionFuncSig* find_session_func(const std::string& name) {
 class Binder {
  public:
   Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
-  // The session's temporary tables come first in name lookups (catalog.h).
-  void set_temp_namespace(uint64_t ns) { temp_ns_ = ns; }
+  // Where unqualified names are looked up: the session's temporary tables come first, then
+  // its search_path (catalog.h).
+  void set_search_path(catalog::SearchPath path) { path_ = std::move(path); }
 
   BoundStatement bind(const PgQuery__Node* stmt);
   std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
@@ -240,14 +241,10 @@ class Binder {
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
-  // A table named with an optional schema: none searches pg_temp then public, as PostgreSQL's
-  // default search path does; pg_temp only the session's temporary tables; public only the
-  // permanent ones.
+  // A table named with an optional schema: none searches the session's search path (its
+  // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
-    if (schema.empty()) return cat_.find_table(name, temp_ns_);
-    if (schema == "pg_temp") return cat_.find_temp_table(name, temp_ns_);
-    if (schema == "public") return cat_.find_table(name);
-    return nullptr;
+    return cat_.find_table(schema, name, path_);
   }
   std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                       BoundStatement& out);
@@ -273,7 +270,7 @@ class Binder {
   }
 
   catalog::Catalog& cat_;
-  uint64_t temp_ns_ = 0;  // set_temp_namespace()
+  catalog::SearchPath path_;  // set_search_path()
   std::vector<Oid>& params_;
   // Common table expressions visible while binding: name, bound plan, and the scope its
   // query was bound in (the defining query's enclosing scope), from which a reference counts
@@ -804,7 +801,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     } else if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
                args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
       std::string seq = std::get<std::string>(args[0]->value.v);
-      auto s = cat_.find_sequence(seq);
+      auto s = cat_.find_sequence_named(seq);
       if (!s)
         fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist", f->location);
       e->index = static_cast<int>(s->oid);
@@ -1187,15 +1184,19 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
-        std::string name = arg->value.as_string();
-        auto tab = cat_.find_table(name, temp_ns_);
+        const std::string name = arg->value.as_string();
+        // 'schema.name' or 'name' (sequence names are one namespace across schemas).
+        const size_t dot = name.rfind('.');
+        const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
+        const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
+        auto tab = cat_.find_table(schema, rel, path_);
         Oid oid = 0;
         if (tab)
           oid = tab->oid;
-        else if (auto s = cat_.find_sequence(name))
+        else if (auto s = cat_.find_sequence_named(name))
           oid = s->oid;
-        else if (auto ti = cat_.table_by_index_name(name, temp_ns_)) {
-          oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
+        else if (auto ti = cat_.table_by_index_name(schema, rel, path_)) {
+          oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
         } else
           fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
         // A regclass is the relation's oid (pg_locks.relation = 't'::regclass); index keeps it
@@ -1436,16 +1437,15 @@ std::string Binder::target_name(const PgQuery__Node* n) {
 
 catalog::TablePtr Binder::lookup_table(const PgQuery__RangeVar* rv) {
   std::string schema = rv->schemaname ? rv->schemaname : "";
-  if (!schema.empty() && schema != "public" && schema != "pg_catalog" &&
-      schema != "information_schema" && schema != "pg_temp")
-    fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", rv->location);
   auto t = find_relation(schema, rv->relname);
   if (!t) {
     auto v = virtual_table(schema, rv->relname);
     if (v)
       fail(sqlstate::kWrongObjectType,
            "cannot change system relation \"" + std::string(rv->relname) + "\"", rv->location);
-    fail(sqlstate::kUndefinedTable, "relation \"" + std::string(rv->relname) + "\" does not exist",
+    // Named as written: "s.t" when qualified (PostgreSQL's parserOpenTable).
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + (schema.empty() ? "" : schema + ".") + rv->relname + "\" does not exist",
          rv->location);
   }
   return t;
@@ -2626,6 +2626,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
     // Roles and privileges (exec/role_stmts.cc).
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
@@ -2645,7 +2646,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.tag = "LOCK TABLE";
       break;
     default:
-      fail(sqlstate::kFeatureNotSupported, "statement type is not supported");
+      fail(sqlstate::kFeatureNotSupported, parse::statement_kind(stmt) + " is not supported");
   }
   finish_params();
   out.param_types = params_;
@@ -2676,8 +2677,13 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
 
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
                               std::vector<Oid>& params, uint64_t temp_namespace) {
+  return bind_statement(catalog, stmt, params, catalog::SearchPath{temp_namespace});
+}
+
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params, const catalog::SearchPath& path) {
   Binder b(catalog, params);
-  b.set_temp_namespace(temp_namespace);
+  b.set_search_path(path);
   return b.bind(stmt);
 }
 

@@ -21,6 +21,9 @@ namespace hf::sql::bind {
 // Binds one statement. params: in: the client's types (0 = infer); out: every $n's type.
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
                               std::vector<Oid>& params, uint64_t temp_namespace = 0);
+// The same, looking up unqualified names along `path` (the session's search path).
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params, const catalog::SearchPath& path);
 
 // Binds a stored expression (DEFAULT, CHECK, index key) over a row of `table`; with a
 // target type, coerces to it in assignment context.
