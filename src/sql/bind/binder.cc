@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/parse/parser.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
 #include "sql/types/functions.h"
 #include "sql/types/type_info.h"
@@ -305,10 +306,17 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
       return e;
     }
     try {
-      e->value = types::from_text(e->value.as_string(), target);
+      // A bit string literal is read without its length, then fitted as the context says (an
+      // explicit cast pads or truncates), as PostgreSQL's length coercion does.
+      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit)
+        e->value = types::cast(e->value, TypeRef{type_oid::kUnknown, -1}, target, ctx);
+      else
+        e->value = types::from_text(e->value.as_string(), target);
     } catch (SqlError& err) {
-      // As PostgreSQL's parser does, a literal that is not a valid value points at itself.
-      if (err.error().position == 0 && e->location >= 0) err.error().position = e->location + 1;
+      // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
+      // length that does not fit is the coercion's error, with no position).
+      if (err.error().position == 0 && e->location >= 0 && err.error().sqlstate != "22026")
+        err.error().position = e->location + 1;
       throw;
     }
     e->type = target;
@@ -382,7 +390,15 @@ TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods,
   if (ti == nullptr)
     fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist", location);
   TypeRef t{ti->oid, -1};
-  if (!mods.empty()) t.typmod = types::make_typmod(ti->oid, mods);
+  if (!mods.empty()) {
+    try {
+      t.typmod = types::make_typmod(ti->oid, mods);
+    } catch (SqlError& err) {
+      // A modifier the type refuses points at the type name (PostgreSQL's typenameTypeMod).
+      if (err.error().position == 0 && location >= 0) err.error().position = location + 1;
+      throw;
+    }
+  }
   if (array) {
     Oid a = types::array_type_of(t.oid);
     if (a == 0)
@@ -426,9 +442,17 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
       case PG_QUERY__A__CONST__VAL_SVAL:
         e = make_const(Datum(std::string(c->sval->sval)), TypeRef{type_oid::kUnknown, -1});
         break;
-      case PG_QUERY__A__CONST__VAL_BSVAL:
+      case PG_QUERY__A__CONST__VAL_BSVAL:  // B'101' / X'1F': bit, the scanner keeps the letter
+        try {
+          e = make_const(Datum(types::parse_bit_string(c->bsval->bsval)),
+                         TypeRef{type_oid::kBit, -1});
+        } catch (SqlError& err) {
+          err.error().position = c->location + 1;
+          throw;
+        }
+        break;
       default:
-        fail(sqlstate::kFeatureNotSupported, "bit string literals are not supported", c->location);
+        fail(sqlstate::kFeatureNotSupported, "this constant is not supported", c->location);
     }
   }
   e->location = c->location;
@@ -1374,10 +1398,14 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
       return target_name(n->a_indirection->arg);
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
-      std::string inner = target_name(n->type_cast->arg);
-      if (inner != "?column?") return inner;
-      std::string t = type_name_of(n->type_cast->type_name);
-      return t;
+      // PostgreSQL's FigureColname: a name that comes from a cast's type (or CASE) is weak, so
+      // the outermost cast names x::bit(64)::bigint "int8"; a column's or function's name wins.
+      std::function<bool(const PgQuery__Node*)> weak = [&](const PgQuery__Node* a) {
+        if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) return weak(a->type_cast->arg);
+        return a->node_case == PG_QUERY__NODE__NODE_CASE_EXPR || target_name(a) == "?column?";
+      };
+      if (!weak(n->type_cast->arg)) return target_name(n->type_cast->arg);
+      return type_name_of(n->type_cast->type_name);
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR:
       return "case";

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/bit_string.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -363,6 +364,9 @@ Numeric numeric_recv(Reader& r) {
 Datum apply_typmod(const Datum& d, const TypeRef& t, bool explicit_cast) {
   if (d.is_null() || t.typmod < 0) return d;
   switch (t.oid) {
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(d.as_string(), t, explicit_cast));
     case kVarchar:
     case kBpchar: {
       if (t.typmod < 4) return d;
@@ -455,6 +459,9 @@ std::string to_text(const Datum& d, const TypeRef& t) {
       return uuid_to_string(d.as_uuid());
     case kVoid:  // PostgreSQL's void_out
       return "";
+    case kBit:
+    case kVarbit:
+      return d.as_string();
     default:
       break;
   }
@@ -550,6 +557,9 @@ Datum from_text(std::string_view s, const TypeRef& t) {
       return Datum(std::string(s.substr(0, 1)));
     case kBytea:
       return Datum(parse_bytea(s));
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(parse_bit_string(s), t, false));
     case kUuid:
       return Datum(parse_uuid(s));
     case kDate:
@@ -623,6 +633,9 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
       return std::string(reinterpret_cast<const char*>(d.as_uuid().bytes.data()), 16);
     case kJsonb:
       return "\x01" + d.as_string();
+    case kBit:
+    case kVarbit:
+      return bit_string_to_binary(d.as_string());
     default:
       break;
   }
@@ -722,6 +735,9 @@ Datum from_binary(std::string_view s, const TypeRef& t) {
     case kVarchar:
     case kBpchar:
       return apply_typmod(Datum(std::string(s)), t);
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(bit_string_from_binary(s), t, false));
     default:
       if (is_array_type(t.oid)) {
         Oid elem = array_elem_type(t.oid);
