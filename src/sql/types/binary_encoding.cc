@@ -148,13 +148,13 @@ std::string escape_decode(std::string_view s) {
     } else if (i + 1 < s.size() && s[i + 1] == '\\') {
       out.push_back('\\');
       i += 2;
-    } else if (i + 3 < s.size() + 0 && s[i + 1] >= '0' && s[i + 1] <= '3' && octal(s[i + 2]) &&
+    } else if (i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && octal(s[i + 2]) &&
                octal(s[i + 3])) {
       out.push_back(
           static_cast<char>((s[i + 1] - '0') << 6 | (s[i + 2] - '0') << 3 | (s[i + 3] - '0')));
       i += 4;
     } else {
-      invalid("invalid input syntax for type bytea");
+      throw SqlError(sqlstate::kInvalidTextRepresentation, "invalid input syntax for type bytea");
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/binary_encoding.h"
 #include "sql/types/bit_string.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
@@ -110,48 +111,10 @@ int hexval(char c) {
   return -1;
 }
 
+// byteain: "\\x" then hex digits, or the escape format (both decoded as decode() does).
 std::string parse_bytea(std::string_view s) {
-  std::string out;
-  if (s.size() >= 2 && s[0] == '\\' && s[1] == 'x') {
-    size_t i = 2;
-    while (i < s.size()) {
-      char c = s[i];
-      if (isspace(static_cast<unsigned char>(c))) {
-        ++i;
-        continue;
-      }
-      int hi = hexval(c);
-      if (hi < 0)
-        throw_error(sqlstate::kInvalidParameterValue,
-                    std::string("invalid hexadecimal digit: \"") + c + "\"");
-      if (i + 1 >= s.size())
-        throw_error(sqlstate::kInvalidParameterValue,
-                    "invalid hexadecimal data: odd number of digits");
-      int lo = hexval(s[i + 1]);
-      if (lo < 0)
-        throw_error(sqlstate::kInvalidParameterValue,
-                    std::string("invalid hexadecimal digit: \"") + s[i + 1] + "\"");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    }
-    return out;
-  }
-  for (size_t i = 0; i < s.size();) {
-    if (s[i] != '\\') {
-      out.push_back(s[i++]);
-    } else if (i + 1 < s.size() && s[i + 1] == '\\') {
-      out.push_back('\\');
-      i += 2;
-    } else if (i + 3 < s.size() + 0 && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
-               s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 4;
-    } else {
-      throw_error(sqlstate::kInvalidTextRepresentation, "invalid input syntax for type bytea");
-    }
-  }
-  return out;
+  if (s.size() >= 2 && s[0] == '\\' && s[1] == 'x') return decode_bytes(s.substr(2), "hex");
+  return decode_bytes(s, "escape");
 }
 
 Uuid parse_uuid(std::string_view s) {
