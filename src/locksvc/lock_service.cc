@@ -280,9 +280,10 @@ bool LockService::release_holds(
   auto h = std::find_if(row.holders.begin(), row.holders.end(),
                         [&](const Holder& x) { return x.owner == owner; });
   if (h == row.holders.end()) return false;
-  auto [n_write, n_read] = pick(*h);
-  n_write = std::min(n_write, h->write);
-  n_read = std::min(n_read, h->read);
+  // Plain variables, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  const std::pair<int64_t, int64_t> picked = pick(*h);
+  const int64_t n_write = std::min(picked.first, h->write);
+  const int64_t n_read = std::min(picked.second, h->read);
   if (n_write + n_read == 0) return false;
   h->write -= n_write;
   h->read -= n_read;

@@ -9,6 +9,7 @@
 //   SELECT $1 / SELECT $1::int4   echoes the parameter (text / int4)
 //   GEN <n>                 n rows of one int8 column "g" (1..n)
 //   FAIL                    throws 22012 division by zero when executed
+//   BUG                     throws std::logic_error (not an SqlError) when executed
 //   SYNTAX ERROR            parse throws 42601
 //   SELECT pg_sleep(<s>) / SLEEP <ms>   waits on the session's cancel token
 //   WRITE                   takes the transaction, "INSERT 0 1"
@@ -21,6 +22,7 @@
 #include <cctype>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -221,7 +223,7 @@ class FakeEngine : public sql::Engine {
       cols.push_back({"?column?", TypeRef{type_oid::kInt4, -1}});
     } else if (l.rfind("gen", 0) == 0) {
       cols.push_back({"g", TypeRef{type_oid::kInt8, -1}});
-    } else if (l == "fail" || l.rfind("sleep", 0) == 0 || l == "write" ||
+    } else if (l == "fail" || l == "bug" || l.rfind("sleep", 0) == 0 || l == "write" ||
                l.rfind("lockwait", 0) == 0) {
     } else {
       throw SqlError(sqlstate::kUndefinedTable, "relation \"" + l + "\" does not exist");
@@ -238,6 +240,7 @@ class FakeEngine : public sql::Engine {
                                        sql::SessionContext& ctx) override {
     std::string l = fake_lower(stmt->raw().text);
     if (l == "fail") throw SqlError(sqlstate::kDivisionByZero, "division by zero");
+    if (l == "bug") throw std::logic_error("a bug in the fake engine");
     if (l == "write") {
       ctx.transaction().write({}, "", "", std::string("x"));
       return std::make_unique<FakeCursor>(std::vector<Row>{}, "INSERT 0 1");

@@ -647,15 +647,27 @@ void Connection::message_loop() {
     disarm_idle_timer();
     if (ignore_till_sync && type != 'S' && type != 'X') continue;
     if (type == 'S') ignore_till_sync = false;
+    std::optional<Error> failed;
     try {
       if (!dispatch(type, payload, send_ready)) return;
     } catch (const FatalError&) {
       throw;
     } catch (const SqlError& e) {
-      Error err = e.error();
-      if (err.severity.empty() || err.severity == "WARNING" || err.severity == "NOTICE")
-        err.severity = "ERROR";
-      write_error(out_, err);
+      failed = e.error();
+    } catch (const std::bad_alloc&) {
+      session_->recover_from_internal_error();
+      failed = Error{sqlstate::kOutOfMemory, "out of memory"};
+    } catch (const std::exception& e) {
+      // A bug, not a user error: the statement ends as after any ERROR (PostgreSQL's
+      // elog(ERROR) with XX000) and the session goes on; the log keeps what happened.
+      spdlog::error("internal error in a {} message: {}", type, e.what());
+      session_->recover_from_internal_error();
+      failed = Error{sqlstate::kInternalError, e.what()};
+    }
+    if (failed) {
+      if (failed->severity.empty() || failed->severity == "WARNING" || failed->severity == "NOTICE")
+        failed->severity = "ERROR";
+      write_error(out_, *failed);
       if (is_extended(type)) {
         ignore_till_sync = true;
       } else {

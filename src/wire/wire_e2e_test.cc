@@ -75,6 +75,21 @@ TEST_F(WireE2E, StartupReportsParametersAndSimpleQueryWorks) {
   pq.PQfinish(c);
 }
 
+TEST_F(WireE2E, AnInternalErrorEndsTheStatementNotTheSession) {
+  TestServer s;
+  PGconn* c = connect(s);
+  EXPECT_EQ(exec(c, "BUG").first, "XX000");
+  EXPECT_EQ(pq.PQstatus(c), CONNECTION_OK);
+  EXPECT_EQ(exec(c, "SELECT 3").second, "3") << "the session goes on";
+  exec(c, "BEGIN");
+  EXPECT_EQ(exec(c, "BUG").first, "XX000");
+  EXPECT_EQ(pq.PQtransactionStatus(c), PQTRANS_INERROR) << "as after any ERROR in a block";
+  EXPECT_EQ(exec(c, "SELECT 1").first, "25P02");
+  exec(c, "ROLLBACK");
+  EXPECT_EQ(exec(c, "SELECT 4").second, "4");
+  pq.PQfinish(c);
+}
+
 TEST_F(WireE2E, ExtendedQueryWithTextAndBinaryParameters) {
   TestServer s;
   PGconn* c = connect(s);

@@ -544,6 +544,17 @@ TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
       "");
   // The statement after it runs; under the cap, and an ORDER BY past it, are fine.
   EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) g").rows[0][0], "1000");
+  // WHERE drops a joined row as the join makes it: a filtered cross join of 1,000 x 1,000
+  // rows (1M joined rows, far past 16 MB if they were kept first) holds only what passes.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) a(x), generate_series(1, "
+                   "1000) b(y) WHERE x + y = 1000")
+                .rows[0][0],
+            "999");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) a(x) LEFT JOIN "
+                   "generate_series(1, 1000) b(y) ON x = y + 500 WHERE y IS NULL")
+                .rows[0][0],
+            "500")
+      << "WHERE sees the null-extended rows of the outer join";
   h.session().settings["work_mem"] = "1MB";
   auto sorted = h.exec("SELECT g FROM generate_series(1, 1000000) g ORDER BY g DESC OFFSET 999999");
   ASSERT_EQ(sorted.rows.size(), 1u);
@@ -655,6 +666,42 @@ TEST(Placement, InListsReadOnlyThePartitionsAndKeysTheyName) {
   EXPECT_EQ(r.rows.at(0).at(0), "44");
   EXPECT_EQ(totals().second, 2u);
   EXPECT_LE(partitions_touched(h), 2u);
+}
+
+TEST(Placement, EqualsAnyArrayReadsOnlyTheKeysItNames) {
+  SqlHarness h("/tmp/hf-sql-any-array", /*counting=*/true);
+  h.exec("CREATE TABLE jobs (id int PRIMARY KEY, state text)");
+  h.exec("CREATE TABLE tasks (shard_id int, task_id bigint, PRIMARY KEY (shard_id, task_id))");
+  h.exec("INSERT INTO jobs SELECT g, 'running' FROM generate_series(1, 200) g");
+  h.exec("INSERT INTO tasks SELECT g % 16, g FROM generate_series(1, 400) g");
+  auto totals = [&] {
+    uint64_t gets = 0, scans = 0;
+    for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+    return std::pair{gets, scans};
+  };
+  // A job queue completes a batch: one get per distinct non-null id of the array parameter.
+  reset_counters(h);
+  std::vector<Datum> ids{Datum(int32_t{42}), Datum(int32_t{7}), Datum::Null(), Datum(int32_t{42}),
+                         Datum(int32_t{999})};
+  auto r = h.exec("UPDATE jobs SET state = 'done' WHERE id = ANY($1)",
+                  {Datum(std::make_shared<const std::vector<Datum>>(ids))});
+  EXPECT_EQ(r.tag, "UPDATE 2");
+  EXPECT_EQ(totals().second, 0u) << "no scan";
+  EXPECT_LE(partitions_touched(h), 3u);
+  r = h.exec("SELECT id FROM jobs WHERE state = 'done' ORDER BY id");
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0][0], "7");
+  EXPECT_EQ(r.rows[1][0], "42");
+  // An ARRAY[...] on the partition key of a longer key: a prefix scan per value.
+  reset_counters(h);
+  r = h.exec("SELECT count(*) FROM tasks WHERE shard_id = ANY (ARRAY[5, 6, 5])");
+  EXPECT_EQ(r.rows.at(0).at(0), "50");
+  EXPECT_EQ(totals().second, 2u);
+  // NULL and empty arrays match nothing; <> ANY and = ALL are not access paths but still right.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE id = ANY (NULL::int[])").rows[0][0], "0");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE id = ANY ('{}'::int[])").rows[0][0], "0");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE id <> ANY (ARRAY[1])").rows[0][0], "199");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE id = ALL (ARRAY[3, 3])").rows[0][0], "1");
 }
 
 TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {

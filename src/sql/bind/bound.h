@@ -129,6 +129,9 @@ struct TableAccess {
   // IN list). The access reads one key (kPointGet) or key prefix (kPkRange) per distinct
   // value, in key order; lo/hi are unset. Empty: no list.
   std::vector<ExprPtr> in_values;
+  // in_values holds one array-valued expression whose elements are the values (a
+  // "col = ANY($1)" conjunct, as job queues complete a batch of ids).
+  bool in_array = false;
   // Set by the binder, kept by the planner: per entry of the table's indexes, a partial
   // index's predicate bound over the table's own columns (null: not partial). The planner
   // reads through a partial index only when the WHERE clause implies its predicate. Empty:

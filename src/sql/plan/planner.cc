@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <string_view>
 
 #include "common/error.h"
 #include "runtime/stack.h"
@@ -224,10 +225,25 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
 }
 
 // The values of a "col IN (v1, v2, ...)" conjunct on table column `column` whose values are
-// all known before the scan and have the column's key type; empty when there is none.
+// all known before the scan and have the column's key type; empty when there is none. Or the
+// one array of a "col = ANY (array)" conjunct whose array is known before the scan and holds
+// the column's key type (*array set then).
 std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset, int column,
-                                 Oid type, int known_below) {
+                                 Oid type, int known_below, bool* array) {
+  *array = false;
   for (const Expr* c : cs) {
+    if (c->kind == ExprKind::kAnyOp && !c->negate && c->op &&
+        std::string_view(c->op->name) == "=" && c->args.size() == 2) {
+      const Expr* col = key_column(*c->args[0]);
+      const Expr& arr = *c->args[1];
+      if (col && col->level == 0 && col->index == offset + column && key_ordered(type) &&
+          same_key_type(col->type.oid, type) && is_outer_value(arr, known_below) &&
+          same_key_type(types::array_elem_type(arr.type.oid), type)) {
+        *array = true;
+        return {&arr};
+      }
+      continue;
+    }
     if (c->kind != ExprKind::kInList || c->negate || c->args.size() < 2) continue;
     const Expr* col = key_column(*c->args[0]);
     if (!col || col->level != 0 || col->index != offset + column || !key_ordered(type) ||
@@ -308,6 +324,7 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     std::vector<const Expr*> eq;
     RangeBound lo, hi;
     std::vector<const Expr*> in;
+    bool in_array = false;  // `in` is one array (col = ANY (array))
     bool range() const { return lo.value || hi.value; }
   };
   auto match = [&](const std::vector<int>& cols) {
@@ -320,7 +337,7 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     if (m.eq.size() < cols.size()) {
       int c = cols[m.eq.size()];
       ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi, known_below);
-      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below);
+      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below, &m.in_array);
     }
     return m;
   };
@@ -330,6 +347,7 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     acc.index_pos = index_pos;
     if (with_in) {
       for (const Expr* v : m.in) acc.in_values.push_back(clone(*v));
+      acc.in_array = m.in_array;
       return;
     }
     if (m.lo.value) acc.lo = clone(*m.lo.value), acc.lo_inclusive = m.lo.inclusive;
@@ -738,7 +756,10 @@ void plan_statement(BoundStatement& stmt) {
 
 size_t partitions_read(const catalog::Table& t, const TableAccess& a, size_t partitions) {
   // An IN list reads one key or prefix per value: at most that many partitions.
-  const size_t per_value = a.in_values.empty() ? 1 : std::min(a.in_values.size(), partitions);
+  // (An array's values are known only when the statement runs: any partition.)
+  const size_t per_value = a.in_values.empty() ? 1
+                           : a.in_array        ? partitions
+                                               : std::min(a.in_values.size(), partitions);
   const size_t bound = a.key.size() + (a.in_values.empty() ? 0 : 1);
   switch (a.kind) {
     case AccessKind::kPointGet:
@@ -765,6 +786,7 @@ std::string explain(const BoundStatement& stmt, uint32_t partitions) {
     s.access.index_pos = a.index_pos;
     for (const auto& k : a.key) s.access.key.push_back(clone(*k));
     for (const auto& v : a.in_values) s.access.in_values.push_back(clone(*v));
+    s.access.in_array = a.in_array;
     emit_scan(out, 1, s, partitions);
   };
   if (stmt.select) explain_select(*stmt.select, 0, out, partitions);
