@@ -1,6 +1,8 @@
 // catalog/catalog.cc — see catalog.h.
 #include "catalog/catalog.h"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/functions.h"
@@ -79,6 +81,7 @@ json to_json(const Table& t) {
                         {"on_update", std::string(1, f.on_update)}});
   j["owner"] = t.owner;
   if (t.acl) j["acl"] = acl_to_json(*t.acl);
+  if (t.namespace_oid != kPublicNamespaceId) j["namespace"] = t.namespace_oid;
   if (t.temp_namespace != 0) {
     j["temp_namespace"] = t.temp_namespace;
     j["on_commit"] = std::string(1, t.on_commit);
@@ -138,6 +141,7 @@ Table table_from_json(const json& j) {
   t.owner = j.value("owner", kBootstrapSuperuserId);
   if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
   t.temp_namespace = j.value("temp_namespace", uint64_t{0});
+  t.namespace_oid = j.value("namespace", kPublicNamespaceId);
   t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
   return t;
 }
@@ -152,6 +156,7 @@ json seq_to_json(const Sequence& s) {
 json seq_to_json_with_acl(const Sequence& s) {
   json j = seq_to_json(s);
   if (s.acl) j["acl"] = acl_to_json(*s.acl);
+  if (s.namespace_oid != kPublicNamespaceId) j["namespace"] = s.namespace_oid;
   return j;
 }
 
@@ -166,8 +171,20 @@ Sequence seq_from_json(const json& j) {
   s.owner_table = j.value("owner", 0u);
   s.owner = j.value("owner_role", kBootstrapSuperuserId);
   if (j.contains("acl")) s.acl = acl_from_json(j["acl"]);
+  s.namespace_oid = j.value("namespace", kPublicNamespaceId);
   return s;
 }
+
+json schema_to_json(const Schema& s) {
+  return {{"oid", s.oid}, {"name", s.name}, {"owner", s.owner}};
+}
+
+Schema schema_from_json(const json& j) {
+  return {j.at("oid").get<Oid>(), j.at("name").get<std::string>(),
+          j.value("owner", kBootstrapSuperuserId)};
+}
+
+const Schema kPublicSchema{kPublicNamespaceId, "public", kDatabaseOwnerRoleId};
 
 constexpr int64_t kSequenceCache = 32;
 constexpr int64_t kRowidSequenceCache = 65536;
@@ -205,6 +222,7 @@ void Catalog::load() {
   txn->start_statement();
   std::map<Oid, TablePtr> tables;
   std::map<Oid, Sequence> seqs;
+  std::map<Oid, Schema> schemas;
   Oid max_oid = kFirstUserOid;
   {
     auto cur = txn->scan(coord::KeySpace{kTablesSpace, 0}, "", "");
@@ -225,6 +243,14 @@ void Catalog::load() {
       seqs[s.oid] = s;
     }
   }
+  {
+    auto cur = txn->scan(coord::KeySpace{kNamespacesSpace, 0}, "", "");
+    while (auto rv = cur->next()) {
+      Schema sc = schema_from_json(json::parse(rv->value));
+      max_oid = std::max(max_oid, sc.oid);
+      schemas[sc.oid] = sc;
+    }
+  }
   // Every id below the durable reservation may have been handed out before a restart.
   if (auto hw = txn->get(coord::KeySpace{kSequencesSpace, 0}, "o", "o"))
     max_oid = std::max<Oid>(max_oid, static_cast<Oid>(std::stoul(hw->value)));
@@ -240,6 +266,7 @@ void Catalog::load() {
     std::unique_lock lk(mu_);
     tables_ = std::move(tables);
     sequences_ = std::move(seqs);
+    schemas_ = std::move(schemas);
     seq_state_.clear();
     next_oid_.store(max_oid + 1);
     for (const auto& [oid, t] : tables_)
@@ -252,17 +279,29 @@ void Catalog::load() {
 }
 
 TablePtr Catalog::find_table(std::string_view name, uint64_t temp_namespace) const {
+  return find_table(name, SearchPath{temp_namespace});
+}
+
+TablePtr Catalog::find_table(std::string_view name, const SearchPath& path) const {
+  if (auto t = find_temp_table(name, path.temp_namespace)) return t;
+  for (Oid ns : path.schemas)
+    if (auto t = find_table_in(ns, name)) return t;
+  return nullptr;
+}
+
+TablePtr Catalog::find_table_in(Oid ns, std::string_view name) const {
   std::shared_lock lk(mu_);
-  TablePtr permanent;
-  for (const auto& [oid, t] : tables_) {
-    if (t->name != name) continue;
-    if (t->temp_namespace == 0) {
-      permanent = t;
-    } else if (t->temp_namespace == temp_namespace) {
-      return t;
-    }
-  }
-  return permanent;
+  for (const auto& [oid, t] : tables_)
+    if (t->temp_namespace == 0 && t->namespace_oid == ns && t->name == name) return t;
+  return nullptr;
+}
+
+TablePtr Catalog::find_table(std::string_view schema, std::string_view name,
+                             const SearchPath& path) const {
+  if (schema.empty()) return find_table(name, path);
+  if (schema == "pg_temp") return find_temp_table(name, path.temp_namespace);
+  auto sc = find_schema(schema);
+  return sc ? find_table_in(sc->oid, name) : nullptr;
 }
 
 TablePtr Catalog::find_temp_table(std::string_view name, uint64_t temp_namespace) const {
@@ -289,15 +328,35 @@ TablePtr Catalog::table_by_oid(Oid oid) const {
 }
 
 TablePtr Catalog::table_by_index_name(std::string_view n, uint64_t temp_namespace) const {
-  std::shared_lock lk(mu_);
-  TablePtr permanent;
-  for (const auto& [oid, t] : tables_) {
-    if (t->temp_namespace != 0 && t->temp_namespace != temp_namespace) continue;
-    if (!((t->pkey_name == n && !t->primary_key.empty()) || t->find_index(n))) continue;
-    if (t->temp_namespace != 0) return t;
-    permanent = t;
+  return table_by_index_name("", n, SearchPath{temp_namespace});
+}
+
+TablePtr Catalog::table_by_index_name(std::string_view schema, std::string_view n,
+                                      const SearchPath& path) const {
+  auto has_index = [&](const Table& t) {
+    return (t.pkey_name == n && !t.primary_key.empty()) || t.find_index(n);
+  };
+  // The schemas to search, in order; kTempSchema stands for the session's temporary tables.
+  constexpr Oid kTempSchema = 0;
+  std::vector<Oid> order;
+  if (schema.empty()) {
+    order.push_back(kTempSchema);
+    order.insert(order.end(), path.schemas.begin(), path.schemas.end());
+  } else if (schema == "pg_temp") {
+    order.push_back(kTempSchema);
+  } else if (auto sc = find_schema(schema)) {
+    order.push_back(sc->oid);
   }
-  return permanent;
+  std::shared_lock lk(mu_);
+  for (Oid ns : order) {
+    for (const auto& [oid, t] : tables_) {
+      bool in_schema = ns == kTempSchema
+                           ? path.temp_namespace != 0 && t->temp_namespace == path.temp_namespace
+                           : t->temp_namespace == 0 && t->namespace_oid == ns;
+      if (in_schema && has_index(*t)) return t;
+    }
+  }
+  return nullptr;
 }
 
 std::vector<TablePtr> Catalog::tables() const {
@@ -314,6 +373,15 @@ std::optional<Sequence> Catalog::find_sequence(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<Sequence> Catalog::find_sequence_named(std::string_view qualified) const {
+  const size_t dot = qualified.rfind('.');
+  if (dot == std::string_view::npos) return find_sequence(qualified);
+  auto sc = find_schema(qualified.substr(0, dot));
+  auto sq = find_sequence(qualified.substr(dot + 1));
+  if (!sc || !sq || sq->namespace_oid != sc->oid) return std::nullopt;
+  return sq;
+}
+
 std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
   auto it = sequences_.find(oid);
@@ -328,12 +396,103 @@ std::vector<Sequence> Catalog::sequences() const {
   return out;
 }
 
-bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace) const {
+bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace, Oid ns) const {
   if (find_sequence(name)) return true;
-  if (temp_namespace == 0) return find_table(name) || table_by_index_name(name);
+  if (temp_namespace == 0) {
+    if (find_table_in(ns, name)) return true;
+    auto t = table_by_index_name("", name, SearchPath{0, {ns}});
+    return t != nullptr;
+  }
   if (find_temp_table(name, temp_namespace)) return true;
-  auto t = table_by_index_name(name, temp_namespace);
-  return t && t->temp_namespace == temp_namespace;
+  auto t = table_by_index_name("pg_temp", name, SearchPath{temp_namespace, {}});
+  return t != nullptr;
+}
+
+std::optional<Schema> Catalog::find_schema(std::string_view name) const {
+  if (name == kPublicSchema.name) return kPublicSchema;
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, sc] : schemas_)
+    if (sc.name == name) return sc;
+  return std::nullopt;
+}
+
+std::optional<Schema> Catalog::schema_by_oid(Oid oid) const {
+  if (oid == kPublicNamespaceId) return kPublicSchema;
+  std::shared_lock lk(mu_);
+  auto it = schemas_.find(oid);
+  if (it == schemas_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Schema> Catalog::schemas() const {
+  std::vector<Schema> out{kPublicSchema};
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, sc] : schemas_) out.push_back(sc);
+  return out;
+}
+
+std::string Catalog::schema_name(Oid ns) const {
+  auto sc = schema_by_oid(ns);
+  return sc ? sc->name : std::to_string(ns);
+}
+
+std::vector<TablePtr> Catalog::tables_in(Oid ns) const {
+  std::vector<TablePtr> out;
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, t] : tables_)
+    if (t->temp_namespace == 0 && t->namespace_oid == ns) out.push_back(t);
+  return out;
+}
+
+std::vector<Sequence> Catalog::sequences_in(Oid ns) const {
+  std::vector<Sequence> out;
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, sq] : sequences_)
+    if (sq.namespace_oid == ns && sq.owner_table == 0) out.push_back(sq);
+  return out;
+}
+
+std::vector<std::string> parse_search_path(std::string_view setting) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  auto blank = [&](size_t k) { return k < setting.size() && std::isspace(uint8_t(setting[k])); };
+  while (i < setting.size()) {
+    while (blank(i)) ++i;
+    if (i >= setting.size()) break;
+    std::string name;
+    if (setting[i] == '"') {
+      for (++i; i < setting.size(); ++i) {
+        if (setting[i] == '"') {
+          if (i + 1 < setting.size() && setting[i + 1] == '"') {
+            name.push_back('"');
+            ++i;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        name.push_back(setting[i]);
+      }
+    } else {
+      while (i < setting.size() && setting[i] != ',' && !blank(i))
+        name.push_back(static_cast<char>(std::tolower(uint8_t(setting[i++]))));
+    }
+    out.push_back(std::move(name));
+    while (blank(i)) ++i;
+    if (i < setting.size() && setting[i] == ',') ++i;
+  }
+  return out;
+}
+
+SearchPath Catalog::resolve_search_path(std::string_view setting, std::string_view user,
+                                        uint64_t temp_namespace) const {
+  SearchPath path{temp_namespace, {}};
+  for (const auto& name : parse_search_path(setting)) {
+    auto sc = find_schema(name == "$user" ? user : std::string_view(name));
+    if (sc && std::find(path.schemas.begin(), path.schemas.end(), sc->oid) == path.schemas.end())
+      path.schemas.push_back(sc->oid);
+  }
+  return path;
 }
 
 Oid Catalog::allocate_oid() {
@@ -360,6 +519,47 @@ void Catalog::persist_table(const Table& t, bool deleted) {
     write_system_row(kTablesSpace, key, std::nullopt);
   else
     write_system_row(kTablesSpace, key, to_json(t).dump());
+}
+
+void Catalog::persist_schema(const Schema& s, bool deleted) {
+  std::optional<std::string> value;
+  if (!deleted) value = schema_to_json(s).dump();
+  write_system_row(kNamespacesSpace, be_key(0, s.oid), value);
+}
+
+Oid Catalog::create_schema(Schema s, coord::Transaction* owner) {
+  {
+    std::lock_guard ddl(ddl_mu_);
+    if (s.oid == 0) s.oid = allocate_oid();
+    persist_schema(s, false);
+    {
+      std::unique_lock lk(mu_);
+      schemas_[s.oid] = s;
+    }
+    bump();
+  }
+  if (owner) owner->on_rollback([this, oid = s.oid] { drop_schema(oid); });
+  return s.oid;
+}
+
+void Catalog::drop_schema(Oid oid, coord::Transaction* owner) {
+  std::optional<Schema> old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    {
+      std::shared_lock lk(mu_);
+      auto it = schemas_.find(oid);
+      if (it == schemas_.end()) return;
+      old = it->second;
+    }
+    persist_schema(*old, true);
+    {
+      std::unique_lock lk(mu_);
+      schemas_.erase(oid);
+    }
+    bump();
+  }
+  if (owner) owner->on_rollback([this, sc = *old] { create_schema(sc); });
 }
 
 void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {

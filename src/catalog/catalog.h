@@ -38,6 +38,16 @@
 // buffers), and the names of their sequences (serial) share one namespace with the permanent
 // ones (t_id_seq1 when a permanent t_id_seq exists).
 //
+// Schemas (issue 13). Every table and sequence belongs to a schema (Table::namespace_oid,
+// Sequence::namespace_oid): public (oid 2200, the only one before schemas existed, and what a
+// definition without the field means) or one made by CREATE SCHEMA, stored as a row of system
+// keyspace 5 ('hf_namespaces', one JSON document per schema, key = big-endian oid). Table and
+// index names are unique within their schema; an unqualified name is looked up along a
+// SearchPath (the session's temporary schema, then the schemas of its search_path that
+// exist). What differs from PostgreSQL: sequence names still share one namespace across
+// schemas (a serial column's sequence takes a free name there), and there are no schema
+// privileges beyond those of public (owners and superusers may do everything).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -58,9 +68,31 @@
 
 namespace hf::catalog {
 
-inline constexpr uint32_t kTablesSpace = 1;     // hf_tables
-inline constexpr uint32_t kSequencesSpace = 2;  // hf_sequences
+inline constexpr uint32_t kTablesSpace = 1;      // hf_tables
+inline constexpr uint32_t kSequencesSpace = 2;   // hf_sequences
+inline constexpr uint32_t kNamespacesSpace = 5;  // hf_namespaces
 inline constexpr Oid kFirstUserOid = 16384;
+
+// A schema made by CREATE SCHEMA (public is built in and has no row).
+struct Schema {
+  Oid oid = 0;
+  std::string name;
+  Oid owner = kBootstrapSuperuserId;
+};
+
+// Where an unqualified table name is looked up, in order: the session's temporary tables
+// (temp_namespace; 0: none), then each schema of `schemas` (oids of existing schemas, as the
+// session's search_path resolved them). The first of `schemas` is where unqualified CREATE
+// puts a new table; empty: nowhere ("no schema has been selected to create in").
+struct SearchPath {
+  uint64_t temp_namespace = 0;
+  std::vector<Oid> schemas{kPublicNamespaceId};
+};
+
+// The schema names of a search_path setting ('"$user", public'), in order: split at commas
+// outside double quotes, surrounding blanks dropped, quotes removed ("" inside quotes is one
+// "), unquoted names lower-cased, as PostgreSQL's SplitIdentifierString reads it.
+std::vector<std::string> parse_search_path(std::string_view setting);
 
 struct Column {
   std::string name;
@@ -139,6 +171,7 @@ struct Table {
   // "Temporary tables" above); 0: a permanent table. on_commit: what each commit of that
   // session does to it (CREATE TEMP TABLE ... ON COMMIT PRESERVE ROWS / DELETE ROWS / DROP).
   uint64_t temp_namespace = 0;
+  Oid namespace_oid = kPublicNamespaceId;  // its schema (a temporary table: unused)
   static constexpr char kPreserveRows = 'p', kDeleteRows = 'd', kDrop = 'D';
   char on_commit = kPreserveRows;
 
@@ -159,9 +192,10 @@ struct Sequence {
   int64_t increment = 1;
   int64_t min_value = 1;
   int64_t max_value = INT64_MAX;
-  Oid owner_table = 0;                // serial: dropped with its table
-  Oid owner = kBootstrapSuperuserId;  // added (issue 9): the owning role and the ACL
-  std::optional<Acl> acl;             // (nullopt: the default, all to the owner)
+  Oid owner_table = 0;                     // serial: dropped with its table
+  Oid owner = kBootstrapSuperuserId;       // added (issue 9): the owning role and the ACL
+  std::optional<Acl> acl;                  // (nullopt: the default, all to the owner)
+  Oid namespace_oid = kPublicNamespaceId;  // its schema (pg_class.relnamespace)
 };
 
 using TablePtr = std::shared_ptr<const Table>;
@@ -188,6 +222,13 @@ class Catalog {
   // that name in temp_namespace if there is one, else the permanent table. Other sessions'
   // temporary tables are never found.
   TablePtr find_table(std::string_view name, uint64_t temp_namespace = 0) const;
+  // By name along a search path: its temporary tables, then each schema in order.
+  TablePtr find_table(std::string_view name, const SearchPath& path) const;
+  // The permanent table of that name in schema `ns`.
+  TablePtr find_table_in(Oid ns, std::string_view name) const;
+  // A table named [schema.]name: no schema searches `path`, "pg_temp" the temporary tables,
+  // any other the schema of that name. nullptr: no such table, or no such schema.
+  TablePtr find_table(std::string_view schema, std::string_view name, const SearchPath& path) const;
   // Only the temporary table of that name in temp_namespace (the schema pg_temp).
   TablePtr find_temp_table(std::string_view name, uint64_t temp_namespace) const;
   std::vector<TablePtr> temp_tables(uint64_t temp_namespace) const;
@@ -197,13 +238,34 @@ class Catalog {
   TablePtr table_by_oid(Oid oid) const;
   // The table with an index of that name, searched as find_table() searches.
   TablePtr table_by_index_name(std::string_view index_name, uint64_t temp_namespace = 0) const;
+  // The table with an index of that name: [schema.]index_name as find_table(schema, ...).
+  TablePtr table_by_index_name(std::string_view schema, std::string_view index_name,
+                               const SearchPath& path) const;
   std::vector<TablePtr> tables() const;
   std::optional<Sequence> find_sequence(std::string_view name) const;
+  // By a name as nextval('s.q') gives it: "q" or "schema.q" (the sequence must be in it).
+  std::optional<Sequence> find_sequence_named(std::string_view qualified) const;
   std::optional<Sequence> sequence_by_oid(Oid oid) const;
   std::vector<Sequence> sequences() const;
   // Whether a new table or index of that name would clash: in temp_namespace's schema (0: the
   // permanent tables' schema), with a table or an index; sequences have one namespace.
-  bool relation_exists(std::string_view name, uint64_t temp_namespace = 0) const;
+  bool relation_exists(std::string_view name, uint64_t temp_namespace = 0,
+                       Oid ns = kPublicNamespaceId) const;
+
+  // Schemas: by name (public included), by oid, and all of them by oid (public first).
+  std::optional<Schema> find_schema(std::string_view name) const;
+  std::optional<Schema> schema_by_oid(Oid oid) const;
+  std::vector<Schema> schemas() const;
+  // A schema's name ("public" for 2200; its oid as text when there is none).
+  std::string schema_name(Oid ns) const;
+  // The tables and sequences in schema ns (hidden row-id sequences and those a table owns
+  // are not listed: they go with their table), in oid order.
+  std::vector<TablePtr> tables_in(Oid ns) const;
+  std::vector<Sequence> sequences_in(Oid ns) const;
+  // The schemas of a search_path setting that exist, in order ("$user": the schema named as
+  // `user` if there is one), with the session's temporary namespace.
+  SearchPath resolve_search_path(std::string_view setting, std::string_view user,
+                                 uint64_t temp_namespace) const;
 
   // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
   // `owner`: the transaction whose rollback undoes the change (nullptr: never undone).
@@ -219,6 +281,10 @@ class Catalog {
   void drop_sequence(Oid oid, coord::Transaction* owner = nullptr);
   // Replaces a sequence's definition (owner, ACL); its values are untouched.
   void replace_sequence(Sequence s, coord::Transaction* owner = nullptr);
+  // Stores a new schema (s.oid assigned when 0) and returns its oid.
+  Oid create_schema(Schema s, coord::Transaction* owner = nullptr);
+  // Drops a schema. REQUIRES: nothing is left in it (callers drop or refuse first).
+  void drop_schema(Oid oid, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
@@ -236,6 +302,7 @@ class Catalog {
   };
   void persist_table(const Table& t, bool deleted);
   void persist_sequence_def(const Sequence& s, bool deleted);
+  void persist_schema(const Schema& s, bool deleted);
   // Puts back a dropped sequence with its stored high-water mark (an undo).
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
   void write_system_row(uint32_t space, const std::string& key,
@@ -248,6 +315,7 @@ class Catalog {
   mutable std::shared_mutex mu_;
   std::map<Oid, TablePtr> tables_;
   std::map<Oid, Sequence> sequences_;
+  std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};

@@ -105,7 +105,8 @@ class EngineImpl : public Engine {
     std::vector<Oid> params = param_types;
     bind::BoundStatement bound;
     try {
-      bound = bind::bind_statement(catalog_, ps.node, params, ctx.temp_namespace());
+      bound =
+          bind::bind_statement(catalog_, ps.node, params, exec::session_search_path(catalog_, ctx));
     } catch (SqlError& e) {
       // Positions are relative to the whole query string in libpg_query's tree.
       (void)ps;

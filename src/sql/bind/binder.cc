@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/parse/parser.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
 #include "sql/types/functions.h"
 #include "sql/types/type_info.h"
@@ -199,8 +200,9 @@ const SessionFuncSig* find_session_func(const std::string& name) {
 class Binder {
  public:
   Binder(catalog::Catalog& cat, std::vector<Oid>& params) : cat_(cat), params_(params) {}
-  // The session's temporary tables come first in name lookups (catalog.h).
-  void set_temp_namespace(uint64_t ns) { temp_ns_ = ns; }
+  // Where unqualified names are looked up: the session's temporary tables come first, then
+  // its search_path (catalog.h).
+  void set_search_path(catalog::SearchPath path) { path_ = std::move(path); }
   void set_param_names(const ParamNames* names) { param_names_ = names; }
 
   BoundStatement bind(const PgQuery__Node* stmt);
@@ -244,14 +246,10 @@ class Binder {
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
-  // A table named with an optional schema: none searches pg_temp then public, as PostgreSQL's
-  // default search path does; pg_temp only the session's temporary tables; public only the
-  // permanent ones.
+  // A table named with an optional schema: none searches the session's search path (its
+  // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
-    if (schema.empty()) return cat_.find_table(name, temp_ns_);
-    if (schema == "pg_temp") return cat_.find_temp_table(name, temp_ns_);
-    if (schema == "public") return cat_.find_table(name);
-    return nullptr;
+    return cat_.find_table(schema, name, path_);
   }
   std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                       BoundStatement& out);
@@ -277,7 +275,7 @@ class Binder {
   }
 
   catalog::Catalog& cat_;
-  uint64_t temp_ns_ = 0;                     // set_temp_namespace()
+  catalog::SearchPath path_;                 // set_search_path()
   const ParamNames* param_names_ = nullptr;  // set_param_names()
   ExprPtr param_by_name(const std::string& table, const std::string& col, int location);
   // A call of a user-defined function named `name` with these bound arguments, or nullptr
@@ -321,10 +319,17 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
       return e;
     }
     try {
-      e->value = types::from_text(e->value.as_string(), target);
+      // A bit string literal is read without its length, then fitted as the context says (an
+      // explicit cast pads or truncates), as PostgreSQL's length coercion does.
+      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit)
+        e->value = types::cast(e->value, TypeRef{type_oid::kUnknown, -1}, target, ctx);
+      else
+        e->value = types::from_text(e->value.as_string(), target);
     } catch (SqlError& err) {
-      // As PostgreSQL's parser does, a literal that is not a valid value points at itself.
-      if (err.error().position == 0 && e->location >= 0) err.error().position = e->location + 1;
+      // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
+      // length that does not fit is the coercion's error, with no position).
+      if (err.error().position == 0 && e->location >= 0 && err.error().sqlstate != "22026")
+        err.error().position = e->location + 1;
       throw;
     }
     e->type = target;
@@ -398,7 +403,15 @@ TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods,
   if (ti == nullptr)
     fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist", location);
   TypeRef t{ti->oid, -1};
-  if (!mods.empty()) t.typmod = types::make_typmod(ti->oid, mods);
+  if (!mods.empty()) {
+    try {
+      t.typmod = types::make_typmod(ti->oid, mods);
+    } catch (SqlError& err) {
+      // A modifier the type refuses points at the type name (PostgreSQL's typenameTypeMod).
+      if (err.error().position == 0 && location >= 0) err.error().position = location + 1;
+      throw;
+    }
+  }
   if (array) {
     Oid a = types::array_type_of(t.oid);
     if (a == 0)
@@ -442,9 +455,17 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
       case PG_QUERY__A__CONST__VAL_SVAL:
         e = make_const(Datum(std::string(c->sval->sval)), TypeRef{type_oid::kUnknown, -1});
         break;
-      case PG_QUERY__A__CONST__VAL_BSVAL:
+      case PG_QUERY__A__CONST__VAL_BSVAL:  // B'101' / X'1F': bit, the scanner keeps the letter
+        try {
+          e = make_const(Datum(types::parse_bit_string(c->bsval->bsval)),
+                         TypeRef{type_oid::kBit, -1});
+        } catch (SqlError& err) {
+          err.error().position = c->location + 1;
+          throw;
+        }
+        break;
       default:
-        fail(sqlstate::kFeatureNotSupported, "bit string literals are not supported", c->location);
+        fail(sqlstate::kFeatureNotSupported, "this constant is not supported", c->location);
     }
   }
   e->location = c->location;
@@ -937,7 +958,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     } else if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
                args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
       std::string seq = std::get<std::string>(args[0]->value.v);
-      auto s = cat_.find_sequence(seq);
+      auto s = cat_.find_sequence_named(seq);
       if (!s)
         fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist", f->location);
       e->index = static_cast<int>(s->oid);
@@ -1338,15 +1359,19 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
-        std::string name = arg->value.as_string();
-        auto tab = cat_.find_table(name, temp_ns_);
+        const std::string name = arg->value.as_string();
+        // 'schema.name' or 'name' (sequence names are one namespace across schemas).
+        const size_t dot = name.rfind('.');
+        const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
+        const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
+        auto tab = cat_.find_table(schema, rel, path_);
         Oid oid = 0;
         if (tab)
           oid = tab->oid;
-        else if (auto s = cat_.find_sequence(name))
+        else if (auto s = cat_.find_sequence_named(name))
           oid = s->oid;
-        else if (auto ti = cat_.table_by_index_name(name, temp_ns_)) {
-          oid = ti->pkey_name == name ? ti->pkey_oid : ti->find_index(name)->oid;
+        else if (auto ti = cat_.table_by_index_name(schema, rel, path_)) {
+          oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
         } else
           fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
         // A regclass is the relation's oid (pg_locks.relation = 't'::regclass); index keeps it
@@ -1524,10 +1549,14 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
       return target_name(n->a_indirection->arg);
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
-      std::string inner = target_name(n->type_cast->arg);
-      if (inner != "?column?") return inner;
-      std::string t = type_name_of(n->type_cast->type_name);
-      return t;
+      // PostgreSQL's FigureColname: a name that comes from a cast's type (or CASE) is weak, so
+      // the outermost cast names x::bit(64)::bigint "int8"; a column's or function's name wins.
+      std::function<bool(const PgQuery__Node*)> weak = [&](const PgQuery__Node* a) {
+        if (a->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) return weak(a->type_cast->arg);
+        return a->node_case == PG_QUERY__NODE__NODE_CASE_EXPR || target_name(a) == "?column?";
+      };
+      if (!weak(n->type_cast->arg)) return target_name(n->type_cast->arg);
+      return type_name_of(n->type_cast->type_name);
     }
     case PG_QUERY__NODE__NODE_CASE_EXPR:
       return "case";
@@ -1587,16 +1616,15 @@ std::string Binder::target_name(const PgQuery__Node* n) {
 
 catalog::TablePtr Binder::lookup_table(const PgQuery__RangeVar* rv) {
   std::string schema = rv->schemaname ? rv->schemaname : "";
-  if (!schema.empty() && schema != "public" && schema != "pg_catalog" &&
-      schema != "information_schema" && schema != "pg_temp")
-    fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", rv->location);
   auto t = find_relation(schema, rv->relname);
   if (!t) {
     auto v = virtual_table(schema, rv->relname);
     if (v)
       fail(sqlstate::kWrongObjectType,
            "cannot change system relation \"" + std::string(rv->relname) + "\"", rv->location);
-    fail(sqlstate::kUndefinedTable, "relation \"" + std::string(rv->relname) + "\" does not exist",
+    // Named as written: "s.t" when qualified (PostgreSQL's parserOpenTable).
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + (schema.empty() ? "" : schema + ".") + rv->relname + "\" does not exist",
          rv->location);
   }
   return t;
@@ -2779,6 +2807,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_VACUUM_STMT:
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
     case PG_QUERY__NODE__NODE_DO_STMT:
@@ -2802,7 +2831,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.tag = "LOCK TABLE";
       break;
     default:
-      fail(sqlstate::kFeatureNotSupported, "statement type is not supported");
+      fail(sqlstate::kFeatureNotSupported, parse::statement_kind(stmt) + " is not supported");
   }
   finish_params();
   out.param_types = params_;
@@ -2834,8 +2863,14 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
                               std::vector<Oid>& params, uint64_t temp_namespace,
                               const ParamNames* param_names) {
+  return bind_statement(catalog, stmt, params, catalog::SearchPath{temp_namespace}, param_names);
+}
+
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params, const catalog::SearchPath& path,
+                              const ParamNames* param_names) {
   Binder b(catalog, params);
-  b.set_temp_namespace(temp_namespace);
+  b.set_search_path(path);
   b.set_param_names(param_names);
   return b.bind(stmt);
 }

@@ -31,6 +31,10 @@ struct ParamNames {
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
                               std::vector<Oid>& params, uint64_t temp_namespace = 0,
                               const ParamNames* param_names = nullptr);
+// The same, looking up unqualified names along `path` (the session's search path).
+BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,
+                              std::vector<Oid>& params, const catalog::SearchPath& path,
+                              const ParamNames* param_names = nullptr);
 
 // Binds a stored expression (DEFAULT, CHECK, index key) over a row of `table`; with a
 // target type, coerces to it in assignment context.

@@ -11,6 +11,7 @@
 #include "sql/exec/locking.h"
 #include "sql/exec/placement.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -58,7 +59,9 @@ std::vector<int> column_list(const catalog::Table& t, PgQuery__Node** keys, size
 std::string unique_relation_name(ExecContext& cx, const std::string& base,
                                  const catalog::Table* pending = nullptr) {
   auto taken = [&](const std::string& n) {
-    if (cx.catalog.relation_exists(n, pending ? pending->temp_namespace : 0)) return true;
+    if (cx.catalog.relation_exists(n, pending ? pending->temp_namespace : 0,
+                                   pending ? pending->namespace_oid : catalog::kPublicNamespaceId))
+      return true;
     if (pending) {
       if (pending->pkey_name == n) return true;
       for (const auto& i : pending->indexes)
@@ -69,6 +72,16 @@ std::string unique_relation_name(ExecContext& cx, const std::string& base,
   if (!taken(base)) return base;
   for (int i = 1;; ++i)
     if (!taken(base + std::to_string(i))) return base + std::to_string(i);
+}
+
+// The DEFAULT of a serial or identity column of t: nextval of its sequence, named with t's
+// schema unless that is public (as PostgreSQL shows it with the default search path).
+std::string serial_default(ExecContext& cx, const catalog::Table& t, const std::string& seq) {
+  const std::string qualifier =
+      t.namespace_oid == catalog::kPublicNamespaceId || t.temp_namespace != 0
+          ? ""
+          : cx.catalog.schema_name(t.namespace_oid) + ".";
+  return "nextval('" + qualifier + seq + "'::regclass)";
 }
 
 std::string cols_name(const catalog::Table& t, const std::vector<int>& cols) {
@@ -128,11 +141,12 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
       s.owner_table = t.oid;
       s.owner = t.owner;
+      s.namespace_oid = t.namespace_oid;
       Oid so = cx.catalog.create_sequence(s, &cx.txn);
       t.columns[col].sequence = so;
       t.columns[col].not_null = true;
       t.columns[col].identity_always = c->generated_when && std::string(c->generated_when) == "a";
-      t.columns[col].default_expr = "nextval('" + s.name + "'::regclass)";
+      t.columns[col].default_expr = serial_default(cx, t, s.name);
       return;
     }
     case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: {
@@ -181,9 +195,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
     case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN: {
       catalog::ForeignKey fk;
       fk.columns = col >= 0 ? std::vector<int>{col} : column_list(t, c->fk_attrs, c->n_fk_attrs);
-      auto parent = c->pktable->relname == t.name
-                        ? nullptr
-                        : cx.catalog.find_table(c->pktable->relname, cx.session.temp_namespace());
+      auto parent = c->pktable->relname == t.name ? nullptr : utility_table(cx, c->pktable);
       const catalog::Table* pt =
           parent ? parent.get() : (std::string(c->pktable->relname) == t.name ? &t : nullptr);
       if (!pt)
@@ -356,8 +368,8 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     e.position = s->relation->location + 1;
     throw SqlError(std::move(e));
   }
-  if (!temp) require_public_schema(cx, catalog::acl::kCreate, s->relation->location);
-  if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0)) {
+  const Oid ns = temp ? catalog::kPublicNamespaceId : creation_schema(cx, s->relation);
+  if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0, ns)) {
     if (s->if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
       return "CREATE TABLE";
@@ -368,6 +380,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
   t.owner = current_user(cx);
+  t.namespace_oid = ns;
   if (temp) {
     t.temp_namespace = cx.session.temp_namespace();
     if (t.temp_namespace == 0)
@@ -394,10 +407,11 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
         sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
         sq.owner_table = t.oid;
         sq.owner = t.owner;
+        sq.namespace_oid = t.namespace_oid;
         if (t.columns[col].type.oid == type_oid::kInt4) sq.max_value = INT32_MAX;
         if (t.columns[col].type.oid == type_oid::kInt2) sq.max_value = INT16_MAX;
         t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
-        t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
+        t.columns[col].default_expr = serial_default(cx, t, sq.name);
         t.columns[col].not_null = true;
       }
       for (size_t k = 0; k < cd->n_constraints; ++k)
@@ -420,6 +434,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     sq.name = "hf_rowid_" + std::to_string(t.oid);
     sq.owner_table = t.oid;
     sq.owner = t.owner;
+    sq.namespace_oid = t.namespace_oid;
     t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
   }
   // validate stored expressions now (types, names)
@@ -490,6 +505,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
 }
 
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
+  if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) return drop_schemas(s, cx);
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
@@ -500,14 +516,20 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
     } else {
       name = str_of(obj);
     }
+    // A schema named that does not exist: 3F000, or a notice with IF EXISTS.
+    if (!schema.empty() && schema != "pg_temp" && !cx.catalog.find_schema(schema)) {
+      if (s->missing_ok) {
+        notice(cx, "00000", "schema \"" + schema + "\" does not exist, skipping");
+        continue;
+      }
+      fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist");
+    }
+    const auto path = session_search_path(cx.catalog, cx.session);
     switch (s->remove_type) {
       case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-        // public.x: the permanent table even when a temporary x shadows it; pg_temp.x: only
-        // the temporary one.
-        auto t = schema == "public" ? cx.catalog.find_table(name)
-                 : schema == "pg_temp"
-                     ? cx.catalog.find_temp_table(name, cx.session.temp_namespace())
-                     : cx.catalog.find_table(name, cx.session.temp_namespace());
+        // s.x: the table in schema s even when a temporary x shadows it; pg_temp.x: only the
+        // temporary one; x: the first along the search path.
+        auto t = cx.catalog.find_table(schema, name, path);
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
@@ -553,7 +575,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
-        auto t = cx.catalog.table_by_index_name(name, cx.session.temp_namespace());
+        auto t = cx.catalog.table_by_index_name(schema, name, path);
         if (!t) {
           if (s->missing_ok) {
             notice(cx, "00000", "index \"" + name + "\" does not exist, skipping");
@@ -666,7 +688,7 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
 }
 
 std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
+  auto tp = utility_table(cx, s->relation);
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
@@ -701,7 +723,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   }
   if (s->idxname && *s->idxname) {
     idx.name = s->idxname;
-    if (cx.catalog.relation_exists(idx.name, t.temp_namespace)) {
+    if (cx.catalog.relation_exists(idx.name, t.temp_namespace, t.namespace_oid)) {
       if (s->if_not_exists) {
         notice(cx, sqlstate::kDuplicateTable,
                "relation \"" + idx.name + "\" already exists, skipping");
@@ -729,7 +751,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
 }
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
-  auto tp = cx.catalog.find_table(s->relation->relname, cx.session.temp_namespace());
+  auto tp = utility_table(cx, s->relation);
   if (!tp) {
     if (s->missing_ok) {
       notice(cx, "00000",
@@ -766,8 +788,9 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
           sq.owner_table = t.oid;
           sq.owner = t.owner;
+          sq.namespace_oid = t.namespace_oid;
           t.columns[col].sequence = cx.catalog.create_sequence(sq, &cx.txn);
-          t.columns[col].default_expr = "nextval('" + sq.name + "'::regclass)";
+          t.columns[col].default_expr = serial_default(cx, t, sq.name);
           t.columns[col].not_null = true;
         }
         for (size_t k = 0; k < cd->n_constraints; ++k)
@@ -861,7 +884,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
 std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
-    auto t = cx.catalog.find_table(rv->relname, cx.session.temp_namespace());
+    auto t = utility_table(cx, rv);
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
@@ -879,6 +902,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
   switch (node->node_case) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return create_table(node->create_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+      return create_schema(node->create_schema_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:
       if (node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
         return drop_function(node->drop_stmt, cx);  // exec/routines.h
@@ -906,8 +931,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;
-      require_public_schema(cx, catalog::acl::kCreate, s->sequence->location);
-      if (cx.catalog.relation_exists(name)) {
+      const Oid ns = creation_schema(cx, s->sequence);
+      if (cx.catalog.relation_exists(name, 0, ns)) {
         if (s->if_not_exists) {
           notice(cx, sqlstate::kDuplicateTable,
                  "relation \"" + name + "\" already exists, skipping");
@@ -918,6 +943,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       catalog::Sequence sq;
       sq.name = name;
       sq.owner = current_user(cx);
+      sq.namespace_oid = ns;
       for (size_t i = 0; i < s->n_options; ++i) {
         const auto* d = s->options[i]->def_elem;
         std::string opt = d->defname;

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
@@ -410,18 +411,26 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     for (auto& c : s.listening_channels()) v->push_back(Datum(std::move(c)));
     return Datum(ArrayPtr(v));
   }
-  if (n == "current_schema") return Datum(std::string("public"));
+  // The schemas of the session's search_path that exist (pg_catalog, searched first unless
+  // the path names it, is implicit).
+  if (n == "current_schema") {
+    auto path = session_search_path(cx.catalog, s);
+    if (path.schemas.empty()) return Datum::Null();
+    return Datum(cx.catalog.schema_name(path.schemas.front()));
+  }
   if (n == "current_schemas") {
+    if (any_null()) return Datum::Null();
     auto v = std::make_shared<std::vector<Datum>>();
-    if (!args.empty() && !args[0].is_null() && args[0].as_bool()) v->push_back(Datum("pg_catalog"));
-    v->push_back(Datum("public"));
+    if (!args.empty() && args[0].as_bool()) v->push_back(Datum("pg_catalog"));
+    for (Oid ns : session_search_path(cx.catalog, s).schemas)
+      v->push_back(Datum(cx.catalog.schema_name(ns)));
     return Datum(ArrayPtr(v));
   }
   if (n == "nextval" || n == "currval" || n == "setval") {
     Oid seq = static_cast<Oid>(e.args.empty() ? 0 : e.args[0]->index);
     if (seq == 0) {
       std::string name = arg_text(0);
-      auto sq = cx.catalog.find_sequence(name);
+      auto sq = cx.catalog.find_sequence_named(name);
       if (!sq)
         throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
       seq = sq->oid;
@@ -494,7 +503,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     // A table is visible when its name finds it: not another session's temporary table, nor a
     // permanent table this session's temporary table of the same name shadows.
     if (auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()))) {
-      auto found = cx.catalog.find_table(t->name, s.temp_namespace());
+      auto found = cx.catalog.find_table(t->name, session_search_path(cx.catalog, s));
       return Datum(found && found->oid == t->oid);
     }
   }

@@ -38,6 +38,10 @@ struct Result {
   std::unique_ptr<RowStream> stream;  // when set, the rows come from it (after `rows`)
 };
 
+// Where the session looks up unqualified names now: its temporary tables, then the schemas of
+// its search_path setting that exist ("$user": the current user's schema).
+catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContext& session);
+
 Result run(const bind::BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
            const std::vector<Datum>& params);
 

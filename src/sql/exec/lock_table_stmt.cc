@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
 
 namespace hf::sql::exec {
 
@@ -95,10 +96,11 @@ std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
           : coord::table_mode::kAccessExclusive;
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
-    auto t = cx.catalog.find_table(rv->relname, cx.session.temp_namespace());
+    auto t = utility_table(cx, rv);
     if (!t)
       throw SqlError(sqlstate::kUndefinedTable,
-                     "relation \"" + std::string(rv->relname) + "\" does not exist");
+                     "relation \"" + (rv->schemaname ? std::string(rv->schemaname) + "." : "") +
+                         rv->relname + "\" does not exist");
     check_lock_table_privilege(cx, *t, mode);  // before waiting for the lock, as PostgreSQL
     auto wait = lock_wait(cx, s->nowait ? coord::WaitPolicy::kNoWait : coord::WaitPolicy::kBlock);
     if (!cx.txn.lock_table(t->oid, mode, wait))

@@ -13,6 +13,7 @@
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/type_io.h"
 
@@ -739,7 +740,7 @@ std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
       } else {
         for (size_t i = 0; i < s->n_objects; ++i) {
           std::string name = s->objects[i]->range_var->relname;
-          auto t = cx.catalog.find_table(name, cx.session.temp_namespace());
+          auto t = utility_table(cx, s->objects[i]->range_var);
           auto q = cx.catalog.find_sequence(name);
           if (q && hidden_sequence(*q)) q.reset();
           if (!t && !q) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");

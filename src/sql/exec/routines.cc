@@ -168,7 +168,7 @@ void check_sql_body(const catalog::Function& f, ExecContext& cx) {
     std::vector<Oid> params = types;
     try {
       last = bind::bind_statement(cx.catalog, parse::parsed(raw).node, params,
-                                  cx.session.temp_namespace(), &names);
+                                  session_search_path(cx.catalog, cx.session), &names);
     } catch (SqlError& e) {
       e.error().position = 0;
       throw;
@@ -257,8 +257,8 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
     const auto& ps = parse::parsed(stmts[0]);
     std::vector<Oid> param_types;
     for (const auto& t : types) param_types.push_back(t.oid);
-    bound = bind::bind_statement(cx_.catalog, ps.node, param_types, cx_.session.temp_namespace(),
-                                 &names);
+    bound = bind::bind_statement(cx_.catalog, ps.node, param_types,
+                                 session_search_path(cx_.catalog, cx_.session), &names);
     plan::plan_statement(bound);
     bound.lock_wait_seconds = ps.lock_wait_seconds;
   } catch (SqlError& e) {

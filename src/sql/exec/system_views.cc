@@ -112,11 +112,11 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     // persistence: 'p', or 't' for a temporary table and its indexes (catalog.h).
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
                    const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null(),
-                   char persistence = 'p', int checks = 0) {
+                   char persistence = 'p', int checks = 0, Oid ns = kPublicNs) {
       // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables.
       out.push_back({oid(o),
                      Datum(n),
-                     oid(kPublicNs),
+                     oid(ns),
                      oid(0),
                      oid(owner),
                      oid(kind == 'i'   ? kBtreeAm
@@ -152,18 +152,19 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
                                  : partition_option(*t, t->primary_key, t->placement_width()),
-          persistence, static_cast<int>(t->checks.size()));
+          persistence, static_cast<int>(t->checks.size()), t->namespace_oid);
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
-            t->owner, std::nullopt, Datum::Null(), persistence);
+            t->owner, std::nullopt, Datum::Null(), persistence, 0, t->namespace_oid);
       for (const auto& i : t->indexes)
         rel(i.oid, i.name, 'i', static_cast<int>(i.columns.size()), false, t->owner, std::nullopt,
             i.columns.size() > 1 ? partition_option(*t, i.columns, i.placement_width())
                                  : Datum::Null(),
-            persistence);
+            persistence, 0, t->namespace_oid);
     }
     for (const auto& s : cx.catalog.sequences())
-      if (s.name.rfind("hf_rowid_", 0) != 0) rel(s.oid, s.name, 'S', 3, false, s.owner, s.acl);
+      if (s.name.rfind("hf_rowid_", 0) != 0)
+        rel(s.oid, s.name, 'S', 3, false, s.owner, s.acl, Datum::Null(), 'p', 0, s.namespace_oid);
     return out;
   }
   if (view == "pg_namespace") {
@@ -171,6 +172,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     out.push_back({oid(kPublicNs), Datum("public"), oid(catalog::kDatabaseOwnerRoleId),
                    acl_datum(roles.public_schema_acl())});
     out.push_back({oid(kInfoSchemaNs), Datum("information_schema"), oid(kSuperuser), null()});
+    for (const auto& sc : cx.catalog.schemas())  // CREATE SCHEMA's
+      if (sc.oid != kPublicNs) out.push_back({oid(sc.oid), Datum(sc.name), oid(sc.owner), null()});
     return out;
   }
   if (view == "pg_proc") {

@@ -688,6 +688,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP FUNCTION";
         case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
           return "DROP TRIGGER";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
+          return "DROP SCHEMA";
         default:
           return "DROP TABLE";
       }
@@ -713,6 +715,8 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "DO";
     case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
       return "CREATE TRIGGER";
+    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+      return "CREATE SCHEMA";
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
       return "CREATE ROLE";
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
@@ -729,6 +733,43 @@ std::string utility_tag(const PgQuery__Node* node) {
     default:
       return "";
   }
+}
+
+std::string statement_kind(const PgQuery__Node* node) {
+  if (std::string tag = utility_tag(node); !tag.empty()) return tag;
+  // Node kinds whose message name is not their field name read as words.
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+      return "CREATE TRIGGER";
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return "CREATE VIEW";
+    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_RANGE_STMT:
+      return "CREATE TYPE";
+    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+      return "ALTER TYPE";
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+      return "CREATE TABLE AS";
+    case PG_QUERY__NODE__NODE_RULE_STMT:
+      return "CREATE RULE";
+    case PG_QUERY__NODE__NODE_CREATE_PLANG_STMT:
+      return "CREATE LANGUAGE";
+    case PG_QUERY__NODE__NODE_DEFINE_STMT:
+      return "CREATE AGGREGATE, OPERATOR or TYPE";
+    default:
+      break;
+  }
+  // Otherwise the node's field name: create_function_stmt -> CREATE FUNCTION.
+  const ProtobufCFieldDescriptor* field = nullptr;
+  for (unsigned i = 0; i < pg_query__node__descriptor.n_fields; ++i)
+    if (pg_query__node__descriptor.fields[i].id == static_cast<uint32_t>(node->node_case))
+      field = &pg_query__node__descriptor.fields[i];
+  if (field == nullptr) return "this statement";
+  std::string name = field->name;
+  if (name.ends_with("_stmt")) name.resize(name.size() - 5);
+  for (auto& c : name) c = c == '_' ? ' ' : static_cast<char>(std::toupper(uint8_t(c)));
+  return name;
 }
 
 }  // namespace hf::sql::parse

@@ -91,5 +91,8 @@ std::string deparse_expr(const PgQuery__Node* expr);
 
 // The command tag PostgreSQL reports for a utility statement node ("CREATE TABLE", ...).
 std::string utility_tag(const PgQuery__Node* node);
+// What kind of statement a node is, for "... is not supported" (0A000): its command tag when
+// utility_tag knows it, else PostgreSQL's name of the command ("CREATE TRIGGER", "LISTEN").
+std::string statement_kind(const PgQuery__Node* node);
 
 }  // namespace hf::sql::parse

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "sql/types/bit_string.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
@@ -115,6 +116,12 @@ constexpr CastRule kCasts[] = {
     {kJsonb, kInt4, E},
     {kJsonb, kInt8, E},
     {kJsonb, kFloat8, E},
+    {kBit, kVarbit, I},
+    {kVarbit, kBit, I},
+    {kInt4, kBit, E},
+    {kInt8, kBit, E},
+    {kBit, kInt4, E},
+    {kBit, kInt8, E},
 };
 
 bool rank_ok(char rule, CastContext ctx) {
@@ -202,6 +209,15 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
     if (to.typmod < 0 || to.typmod == from.typmod) return d;
     return apply_typmod(d, to, expl);
   }
+  // Bit strings: read without a length, then fitted to it as a cast does (an explicit one pads
+  // or truncates), as PostgreSQL's I/O conversion followed by its length coercion.
+  const bool to_bits = t == kBit || t == kVarbit;
+  if (to_bits && (f == kUnknown || is_text_like(f)))
+    return apply_typmod(Datum(parse_bit_string(d.as_string())), to, expl);
+  if (to_bits && (f == kBit || f == kVarbit)) return apply_typmod(d, to, expl);
+  if (t == kBit && (f == kInt4 || f == kInt8))
+    return Datum(bit_string_from_int(d.as_int(), f == kInt8 ? 64 : 32, to.typmod));
+  if (f == kBit && (t == kInt4 || t == kInt8)) return Datum(bit_string_to_int(d.as_string(), t));
   if (f == kUnknown) {
     if (t == kVarchar || t == kBpchar)  // explicit casts truncate, assignment raises 22001
       return apply_typmod(Datum(d.as_string()), to, expl);

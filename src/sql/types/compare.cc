@@ -129,6 +129,8 @@ int compare(const Datum& a, const Datum& b, Oid type) {
     case kChar:
     case kJson:
     case kJsonb:
+    case kBit:
+    case kVarbit:
       return cmp_bytes(a.as_string(), b.as_string());
     case kInterval: {
       int128 x = interval_span(a.as_interval()), y = interval_span(b.as_interval());

@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "sql/types/binary_encoding.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/internal.h"
@@ -692,6 +693,18 @@ FN(f_reverse) {
 }
 FN(f_md5) {
   return Datum(md5_hex(a[0].as_string()));
+}
+FN(f_sha224) {
+  return Datum(sha224(a[0].as_string()));
+}
+FN(f_sha256) {
+  return Datum(sha256(a[0].as_string()));
+}
+FN(f_encode) {
+  return Datum(encode_bytes(a[0].as_string(), a[1].as_string()));
+}
+FN(f_decode) {
+  return Datum(decode_bytes(a[0].as_string(), a[1].as_string()));
 }
 FN(f_ascii) {
   const std::string& s = a[0].as_string();
@@ -1822,7 +1835,8 @@ Registry::Registry() {
   ops.push_back({"||", kText, kText, kText, op_text_concat});
   ops.push_back({"||", kText, kAnyNonArray, kText, op_any_text_concat});
   ops.push_back({"||", kAnyNonArray, kText, kText, op_any_text_concat});
-  for (Oid s : {kText, kBpchar, kName, kBool, kBytea, kUuid, kChar}) add_cmp_ops(ops, s, s, false);
+  for (Oid s : {kText, kBpchar, kName, kBool, kBytea, kUuid, kChar, kBit, kVarbit})
+    add_cmp_ops(ops, s, s, false);
   for (Oid s : {kText, kBpchar, kName}) {
     ops.push_back({"~~", s, kText, kBool, op_like});
     ops.push_back({"!~~", s, kText, kBool, op_not_like});
@@ -1926,6 +1940,10 @@ Registry::Registry() {
   F("reverse", {kText}, kText, f_reverse);
   F("md5", {kText}, kText, f_md5);
   F("md5", {kBytea}, kText, f_md5);
+  F("sha224", {kBytea}, kBytea, f_sha224);
+  F("sha256", {kBytea}, kBytea, f_sha256);
+  F("encode", {kBytea, kText}, kText, f_encode);
+  F("decode", {kText, kText}, kBytea, f_decode);
   F("ascii", {kText}, kInt4, f_ascii);
   F("chr", {kInt4}, kText, f_chr);
   F("starts_with", {kText, kText}, kBool, f_starts_with);

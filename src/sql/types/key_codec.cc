@@ -105,6 +105,8 @@ void encode_value(std::string& out, const Datum& d, Oid type) {
     case kVarchar:
     case kName:
     case kBytea:
+    case kBit:
+    case kVarbit:
     case kChar:
     case kUnknown:
     case kJson:
@@ -220,6 +222,8 @@ Datum decode_value(KeyReader& r, Oid type) {
     case kVarchar:
     case kName:
     case kBytea:
+    case kBit:
+    case kVarbit:
     case kChar:
     case kUnknown:
     case kJson:

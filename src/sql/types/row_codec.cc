@@ -189,6 +189,8 @@ Datum get_value(In& in, Oid type) {
     case kBpchar:
     case kName:
     case kBytea:
+    case kBit:
+    case kVarbit:
     case kChar:
     case kUnknown:
     case kJson:

@@ -46,6 +46,8 @@ constexpr TypeInfo kTypes[] = {
     {kVoid, "void", 4, 'P', 0, 0, true},
     {kUuid, "uuid", 16, 'U', 2951, 0, false},
     {kJsonb, "jsonb", -1, 'U', 3807, 0, false},
+    {kBit, "bit", -1, 'V', 1561, 0, false},
+    {kVarbit, "varbit", -1, 'V', 1563, 0, false, true},
     // Arrays.
     {kBoolArray, "_bool", -1, 'A', 0, kBool, false},
     {kByteaArray, "_bytea", -1, 'A', 0, kBytea, false},
@@ -71,6 +73,8 @@ constexpr TypeInfo kTypes[] = {
     {2951, "_uuid", -1, 'A', 0, kUuid, false},
     {199, "_json", -1, 'A', 0, kJson, false},
     {3807, "_jsonb", -1, 'A', 0, kJsonb, false},
+    {1561, "_bit", -1, 'A', 0, kBit, false},
+    {1563, "_varbit", -1, 'A', 0, kVarbit, false},
     {2210, "_regclass", -1, 'A', 0, kRegclass, false},
     {2211, "_regtype", -1, 'A', 0, kRegtype, false},
     {4090, "_regnamespace", -1, 'A', 0, kRegnamespace, false},
@@ -105,6 +109,7 @@ constexpr Alias kAliases[] = {
     {"timestamp without time zone", kTimestamp},
     {"timestamp with time zone", kTimestampTz},
     {"time without time zone", kTime},
+    {"bit varying", kVarbit},
 };
 
 }  // namespace
@@ -175,6 +180,10 @@ std::string format_type(const TypeRef& t) {
     case kTime:
       return t.typmod >= 0 ? "time(" + to_string(t.typmod) + ") without time zone"
                            : "time without time zone";
+    case kBit:
+      return t.typmod >= 0 ? "bit(" + to_string(t.typmod) + ")" : "bit";
+    case kVarbit:
+      return t.typmod >= 0 ? "bit varying(" + to_string(t.typmod) + ")" : "bit varying";
     default:
       return info->name;
   }
@@ -209,6 +218,14 @@ int32_t make_typmod(Oid oid, const std::vector<int32_t>& mods) {
       if (mods[0] < 0)
         bad("TIMESTAMP(" + std::to_string(mods[0]) + ") precision must not be negative");
       return mods[0] > 6 ? 6 : mods[0];
+    case kBit:
+    case kVarbit: {
+      const char* n = oid == kBit ? "bit" : "varbit";
+      if (mods.size() != 1) bad("invalid type modifier");
+      if (mods[0] < 1) bad(std::string("length for type ") + n + " must be at least 1");
+      if (mods[0] > 83886080) bad(std::string("length for type ") + n + " cannot exceed 83886080");
+      return mods[0];  // the length itself (no VARHDRSZ, as PostgreSQL's bittypmodin)
+    }
     default:
       return -1;
   }

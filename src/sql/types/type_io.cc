@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/binary_encoding.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -109,48 +111,10 @@ int hexval(char c) {
   return -1;
 }
 
+// byteain: "\\x" then hex digits, or the escape format (both decoded as decode() does).
 std::string parse_bytea(std::string_view s) {
-  std::string out;
-  if (s.size() >= 2 && s[0] == '\\' && s[1] == 'x') {
-    size_t i = 2;
-    while (i < s.size()) {
-      char c = s[i];
-      if (isspace(static_cast<unsigned char>(c))) {
-        ++i;
-        continue;
-      }
-      int hi = hexval(c);
-      if (hi < 0)
-        throw_error(sqlstate::kInvalidParameterValue,
-                    std::string("invalid hexadecimal digit: \"") + c + "\"");
-      if (i + 1 >= s.size())
-        throw_error(sqlstate::kInvalidParameterValue,
-                    "invalid hexadecimal data: odd number of digits");
-      int lo = hexval(s[i + 1]);
-      if (lo < 0)
-        throw_error(sqlstate::kInvalidParameterValue,
-                    std::string("invalid hexadecimal digit: \"") + s[i + 1] + "\"");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    }
-    return out;
-  }
-  for (size_t i = 0; i < s.size();) {
-    if (s[i] != '\\') {
-      out.push_back(s[i++]);
-    } else if (i + 1 < s.size() && s[i + 1] == '\\') {
-      out.push_back('\\');
-      i += 2;
-    } else if (i + 3 < s.size() + 0 && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
-               s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 4;
-    } else {
-      throw_error(sqlstate::kInvalidTextRepresentation, "invalid input syntax for type bytea");
-    }
-  }
-  return out;
+  if (s.size() >= 2 && s[0] == '\\' && s[1] == 'x') return decode_bytes(s.substr(2), "hex");
+  return decode_bytes(s, "escape");
 }
 
 Uuid parse_uuid(std::string_view s) {
@@ -363,6 +327,9 @@ Numeric numeric_recv(Reader& r) {
 Datum apply_typmod(const Datum& d, const TypeRef& t, bool explicit_cast) {
   if (d.is_null() || t.typmod < 0) return d;
   switch (t.oid) {
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(d.as_string(), t, explicit_cast));
     case kVarchar:
     case kBpchar: {
       if (t.typmod < 4) return d;
@@ -455,6 +422,9 @@ std::string to_text(const Datum& d, const TypeRef& t) {
       return uuid_to_string(d.as_uuid());
     case kVoid:  // PostgreSQL's void_out
       return "";
+    case kBit:
+    case kVarbit:
+      return d.as_string();
     default:
       break;
   }
@@ -550,6 +520,9 @@ Datum from_text(std::string_view s, const TypeRef& t) {
       return Datum(std::string(s.substr(0, 1)));
     case kBytea:
       return Datum(parse_bytea(s));
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(parse_bit_string(s), t, false));
     case kUuid:
       return Datum(parse_uuid(s));
     case kDate:
@@ -623,6 +596,9 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
       return std::string(reinterpret_cast<const char*>(d.as_uuid().bytes.data()), 16);
     case kJsonb:
       return "\x01" + d.as_string();
+    case kBit:
+    case kVarbit:
+      return bit_string_to_binary(d.as_string());
     default:
       break;
   }
@@ -722,6 +698,9 @@ Datum from_binary(std::string_view s, const TypeRef& t) {
     case kVarchar:
     case kBpchar:
       return apply_typmod(Datum(std::string(s)), t);
+    case kBit:
+    case kVarbit:
+      return Datum(fit_bit_string(bit_string_from_binary(s), t, false));
     default:
       if (is_array_type(t.oid)) {
         Oid elem = array_elem_type(t.oid);

@@ -1,0 +1,248 @@
+// sql/exec/schemas.cc — see schemas.h.
+#include "sql/exec/schemas.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "catalog/roles.h"
+#include "common/error.h"
+#include "sql/exec/executor.h"
+#include "sql/exec/privileges.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+[[noreturn]] void fail(const char* state, const std::string& msg, int location = -1) {
+  Error e;
+  e.sqlstate = state;
+  e.message = msg;
+  if (location >= 0) e.position = location + 1;
+  throw SqlError(std::move(e));
+}
+
+void notice(ExecContext& cx, const std::string& msg, const std::string& detail = {}) {
+  Error e;
+  e.severity = "NOTICE";
+  e.sqlstate = "00000";
+  e.message = msg;
+  e.detail = detail;
+  cx.session.notice(e);
+}
+
+constexpr const char* kDuplicateSchema = "42P06";
+constexpr const char* kReservedName = "42939";
+constexpr const char* kDependentObjectsStillExist = "2BP01";
+
+catalog::Schema existing_schema(ExecContext& cx, const std::string& name, int location = -1) {
+  auto sc = cx.catalog.find_schema(name);
+  if (!sc) fail(sqlstate::kInvalidSchemaName, "schema \"" + name + "\" does not exist", location);
+  return *sc;
+}
+
+}  // namespace
+
+catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContext& session) {
+  std::string setting = "\"$user\", public";
+  try {
+    setting = session.get_setting("search_path");
+  } catch (const SqlError&) {
+    // A session without settings (tests) searches the default path.
+  }
+  return catalog.resolve_search_path(setting, catalog.roles().name_of(session.current_user_id()),
+                                     session.temp_namespace());
+}
+
+catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {
+  const std::string schema = rv->schemaname ? rv->schemaname : "";
+  if (!schema.empty() && schema != "pg_temp") existing_schema(cx, schema);
+  return cx.catalog.find_table(schema, rv->relname, session_search_path(cx.catalog, cx.session));
+}
+
+catalog::TablePtr utility_index_table(ExecContext& cx, const std::string& schema,
+                                      const std::string& name) {
+  if (!schema.empty() && schema != "pg_temp") existing_schema(cx, schema);
+  return cx.catalog.table_by_index_name(schema, name, session_search_path(cx.catalog, cx.session));
+}
+
+Oid creation_schema(ExecContext& cx, const PgQuery__RangeVar* rv) {
+  Oid ns = catalog::kPublicNamespaceId;
+  if (rv->schemaname && *rv->schemaname) {
+    ns = existing_schema(cx, rv->schemaname, rv->location).oid;
+  } else {
+    auto path = session_search_path(cx.catalog, cx.session);
+    if (path.schemas.empty())
+      fail(sqlstate::kInvalidSchemaName, "no schema has been selected to create in", rv->location);
+    ns = path.schemas.front();
+  }
+  if (ns == catalog::kPublicNamespaceId) {
+    require_public_schema(cx, catalog::acl::kCreate, rv->location);
+  } else if (auto sc = cx.catalog.schema_by_oid(ns);
+             sc && !cx.catalog.roles().has_privs_of(current_user(cx), sc->owner)) {
+    // Only the owner may create in a schema (holdfast has no GRANT on other schemas yet).
+    Error e;
+    e.sqlstate = sqlstate::kInsufficientPrivilege;
+    e.message = "permission denied for schema " + sc->name;
+    e.position = rv->location + 1;
+    throw SqlError(std::move(e));
+  }
+  return ns;
+}
+
+std::string relation_display_name(ExecContext& cx, const catalog::Table& t) {
+  auto found = cx.catalog.find_table(t.name, session_search_path(cx.catalog, cx.session));
+  if ((found && found->oid == t.oid) || t.temp_namespace != 0) return t.name;
+  return cx.catalog.schema_name(t.namespace_oid) + "." + t.name;
+}
+
+std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
+  Oid owner = current_user(cx);
+  std::string owner_name;
+  if (s->authrole) {
+    const auto* r = s->authrole;
+    switch (r->roletype) {
+      case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_CSTRING: {
+        auto role = cx.catalog.roles().find(r->rolename);
+        if (!role)
+          fail(sqlstate::kUndefinedObject,
+               "role \"" + std::string(r->rolename) + "\" does not exist");
+        owner = role->oid;
+        break;
+      }
+      case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_SESSION_USER:
+        owner = cx.session.session_user_id();
+        break;
+      case PG_QUERY__ROLE_SPEC_TYPE__ROLESPEC_PUBLIC:
+        fail(sqlstate::kUndefinedObject, "role \"public\" does not exist");
+      default:
+        break;
+    }
+    if (!cx.catalog.roles().is_member_of(current_user(cx), owner))
+      fail(sqlstate::kInsufficientPrivilege,
+           "must be member of role \"" + cx.catalog.roles().name_of(owner) + "\"");
+  }
+  // CREATE SCHEMA AUTHORIZATION r: the schema is named after its owner.
+  const std::string name =
+      s->schemaname && *s->schemaname ? s->schemaname : cx.catalog.roles().name_of(owner);
+  if (s->n_schema_elts > 0)
+    fail(sqlstate::kFeatureNotSupported, "CREATE SCHEMA ... CREATE is not supported");
+  if (name.starts_with("pg_")) {
+    Error e;
+    e.sqlstate = kReservedName;
+    e.message = "unacceptable schema name \"" + name + "\"";
+    e.detail = "The prefix \"pg_\" is reserved for system schemas.";
+    throw SqlError(std::move(e));
+  }
+  if (cx.catalog.find_schema(name) || name == "information_schema") {
+    if (s->if_not_exists) {
+      notice(cx, "schema \"" + name + "\" already exists, skipping");
+      return "CREATE SCHEMA";
+    }
+    fail(kDuplicateSchema, "schema \"" + name + "\" already exists");
+  }
+  catalog::Schema sc;
+  sc.name = name;
+  sc.owner = owner;
+  cx.catalog.create_schema(std::move(sc), &cx.txn);
+  return "CREATE SCHEMA";
+}
+
+std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
+  const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+  // Every name is resolved first: a missing one fails the statement before anything is gone.
+  std::vector<catalog::Schema> doomed;
+  for (size_t i = 0; i < s->n_objects; ++i) {
+    const std::string name = str_of(s->objects[i]);
+    auto sc = cx.catalog.find_schema(name);
+    if (!sc) {
+      if (s->missing_ok) {
+        notice(cx, "schema \"" + name + "\" does not exist, skipping");
+        continue;
+      }
+      fail(sqlstate::kInvalidSchemaName, "schema \"" + name + "\" does not exist");
+    }
+    require_owner(cx, sc->owner, "schema", name);
+    doomed.push_back(*sc);
+  }
+  std::set<Oid> doomed_oids;
+  for (const auto& sc : doomed) doomed_oids.insert(sc.oid);
+  for (const auto& sc : doomed) {
+    // What lives in the schema, in creation (oid) order, each followed by what depends on it
+    // from outside: the foreign keys of other schemas' tables that reference a table.
+    struct Member {
+      Oid oid;
+      catalog::TablePtr table;  // or
+      catalog::Sequence sequence;
+    };
+    std::vector<Member> members;
+    for (const auto& t : cx.catalog.tables_in(sc.oid)) members.push_back({t->oid, t, {}});
+    for (const auto& q : cx.catalog.sequences_in(sc.oid))
+      if (!q.name.starts_with("hf_rowid_")) members.push_back({q.oid, nullptr, q});
+    std::sort(members.begin(), members.end(),
+              [](const Member& a, const Member& b) { return a.oid < b.oid; });
+    std::vector<std::string> dependents;  // "table s.t", "constraint c on table r", ...
+    std::vector<std::string> restrict_detail;
+    for (const auto& m : members) {
+      std::string what = m.table ? "table " + relation_display_name(cx, *m.table)
+                                 : "sequence " + (sc.name + "." + m.sequence.name);
+      dependents.push_back(what);
+      restrict_detail.push_back(what + " depends on schema " + sc.name);
+      if (!m.table) continue;
+      for (const auto& other : cx.catalog.tables()) {
+        if (other->temp_namespace == 0 && doomed_oids.count(other->namespace_oid)) continue;
+        for (const auto& fk : other->foreign_keys) {
+          if (fk.ref_table != m.table->oid) continue;
+          std::string c =
+              "constraint " + fk.name + " on table " + relation_display_name(cx, *other);
+          dependents.push_back(c);
+          restrict_detail.push_back(c + " depends on " + what);
+        }
+      }
+    }
+    if (!dependents.empty() && !cascade) {
+      Error e;
+      e.sqlstate = kDependentObjectsStillExist;
+      e.message = "cannot drop schema " + sc.name + " because other objects depend on it";
+      for (size_t i = 0; i < restrict_detail.size(); ++i)
+        e.detail += (i ? "\n" : "") + restrict_detail[i];
+      e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+      throw SqlError(std::move(e));
+    }
+    if (sc.oid == catalog::kPublicNamespaceId)
+      fail(sqlstate::kFeatureNotSupported, "DROP SCHEMA public is not supported");
+    if (dependents.size() == 1) {
+      notice(cx, "drop cascades to " + dependents.front());
+    } else if (!dependents.empty()) {
+      std::string detail;
+      for (size_t i = 0; i < dependents.size(); ++i)
+        detail += (i ? "\n" : "") + ("drop cascades to " + dependents[i]);
+      notice(cx, "drop cascades to " + std::to_string(dependents.size()) + " other objects",
+             detail);
+    }
+    for (const auto& m : members) {
+      if (!m.table) {
+        cx.catalog.drop_sequence(m.oid, &cx.txn);
+        continue;
+      }
+      // Foreign keys of tables that stay lose their reference to the dropped table.
+      for (const auto& other : cx.catalog.tables()) {
+        if (other->oid == m.oid) continue;
+        catalog::Table copy = *other;
+        auto gone = std::erase_if(
+            copy.foreign_keys, [&](const catalog::ForeignKey& f) { return f.ref_table == m.oid; });
+        if (gone) cx.catalog.replace_table(std::move(copy), &cx.txn);
+      }
+      cx.catalog.drop_table(m.oid, &cx.txn);
+    }
+    cx.catalog.drop_schema(sc.oid, &cx.txn);
+  }
+  return "DROP SCHEMA";
+}
+
+}  // namespace hf::sql::exec
