@@ -81,6 +81,10 @@ json to_json(const Table& t) {
     j["temp_namespace"] = t.temp_namespace;
     j["on_commit"] = std::string(1, t.on_commit);
   }
+  if (t.is_view()) {
+    j["view_query"] = t.view_query;
+    j["view_depends"] = t.view_depends;
+  }
   return j;
 }
 
@@ -137,6 +141,8 @@ Table table_from_json(const json& j) {
   if (j.contains("acl")) t.acl = acl_from_json(j["acl"]);
   t.temp_namespace = j.value("temp_namespace", uint64_t{0});
   t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
+  t.view_query = j.value("view_query", "");
+  if (j.contains("view_depends")) t.view_depends = j["view_depends"].get<std::vector<Oid>>();
   return t;
 }
 

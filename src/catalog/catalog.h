@@ -38,6 +38,14 @@
 // buffers), and the names of their sequences (serial) share one namespace with the permanent
 // ones (t_id_seq1 when a permanent t_id_seq exists).
 //
+// Views (issue 13). A view is a Table whose view_query is set: its columns are the view's
+// (names and types fixed at CREATE VIEW, as PostgreSQL's pg_attribute rows for it), it has no
+// rows, indexes or constraints of its own, and it shares the relation namespace with tables
+// (pg_class relkind 'v'). view_query is the defining SELECT as libpg_query's deparser prints
+// it; sql/bind re-parses and binds it where the view is read (see binder.cc). view_depends
+// lists the relations it reads, so DROP TABLE refuses (or with CASCADE, drops the view) as
+// PostgreSQL's pg_depend does.
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -141,6 +149,10 @@ struct Table {
   uint64_t temp_namespace = 0;
   static constexpr char kPreserveRows = 'p', kDeleteRows = 'd', kDrop = 'D';
   char on_commit = kPreserveRows;
+  // Added (issue 13): a view's defining query and the relations it reads (see "Views" above).
+  std::string view_query;
+  std::vector<Oid> view_depends;
+  bool is_view() const { return !view_query.empty(); }
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;

@@ -141,6 +141,7 @@ struct Source {
   enum class Kind : uint8_t { kTable, kSubquery, kFunction, kValues } kind = Kind::kTable;
   catalog::TablePtr table;
   std::string virtual_table;  // pg_catalog view name when table is virtual
+  catalog::TablePtr view;     // a kSubquery that is a view's query (catalog.h "Views")
   TableAccess access;
   std::shared_ptr<SelectPlan> subquery;
   ExprPtr function;  // set-returning function call (generate_series)
@@ -291,6 +292,9 @@ struct BoundStatement {
   std::string explain_text;
   // Data-modifying WITH queries, run once each, in order, before the statement itself.
   std::vector<std::shared_ptr<BoundStatement>> dml_ctes;
+  // Every relation (table or view) a name in the statement found, views' own queries
+  // included: what a view made of it depends on.
+  std::vector<Oid> relations;
   // `FOR UPDATE ... WAIT n`: the statement's row-lock waits end after this many seconds.
   std::optional<double> lock_wait_seconds;
 };

@@ -189,6 +189,9 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      if (pt->is_view())
+        fail(sqlstate::kWrongObjectType,
+             "referenced relation \"" + std::string(c->pktable->relname) + "\" is not a table");
       if ((t.temp_namespace != 0) != (pt->temp_namespace != 0))
         fail(kInvalidTableDefinition,
              t.temp_namespace != 0
@@ -501,7 +504,10 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
       name = str_of(obj);
     }
     switch (s->remove_type) {
-      case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
+      case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+      case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: {
+        const bool view_stmt = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
+        const std::string kind = view_stmt ? "view" : "table";
         // public.x: the permanent table even when a temporary x shadows it; pg_temp.x: only
         // the temporary one.
         auto t = schema == "public" ? cx.catalog.find_table(name)
@@ -510,45 +516,77 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
                      : cx.catalog.find_table(name, cx.session.temp_namespace());
         if (!t) {
           if (s->missing_ok) {
-            notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
+            notice(cx, "00000", kind + " \"" + name + "\" does not exist, skipping");
             continue;
           }
-          fail(sqlstate::kUndefinedTable, "table \"" + name + "\" does not exist");
+          fail(sqlstate::kUndefinedTable, kind + " \"" + name + "\" does not exist");
         }
-        require_owner(cx, t->owner, "table", name);
+        if (t->is_view() != view_stmt) {
+          Error e;
+          e.sqlstate = sqlstate::kWrongObjectType;
+          e.message = "\"" + name + "\" is not a " + kind;
+          e.hint =
+              view_stmt ? "Use DROP TABLE to remove a table." : "Use DROP VIEW to remove a view.";
+          throw SqlError(std::move(e));
+        }
+        require_owner(cx, t->owner, kind.c_str(), name);
+        // Objects dropped by the same statement do not block (DROP TABLE a, b).
+        std::set<std::string> in_statement;
+        for (size_t j = 0; j < s->n_objects; ++j) {
+          const auto* o = s->objects[j];
+          in_statement.insert(o->node_case == PG_QUERY__NODE__NODE_LIST
+                                  ? str_of(o->list->items[o->list->n_items - 1])
+                                  : str_of(o));
+        }
+        // What depends on it, as PostgreSQL lists it: foreign keys, then views.
+        std::vector<std::string> depends, cascades;
+        std::vector<catalog::TablePtr> referencing;
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
-          // A dependent table dropped by the same statement does not block (DROP TABLE a, b).
-          bool dropped_too = false;
-          for (size_t j = 0; j < s->n_objects && !dropped_too; ++j) {
-            const auto* o = s->objects[j];
-            dropped_too = (o->node_case == PG_QUERY__NODE__NODE_LIST
-                               ? str_of(o->list->items[o->list->n_items - 1])
-                               : str_of(o)) == other->name;
-          }
           for (const auto& fk : other->foreign_keys) {
             if (fk.ref_table != t->oid) continue;
-            if (!cascade && !dropped_too) {
-              Error e;
-              e.sqlstate = "2BP01";
-              e.message = "cannot drop table " + name + " because other objects depend on it";
-              e.detail = "constraint " + fk.name + " on table " + other->name +
-                         " depends on table " + name;
-              e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
-              throw SqlError(std::move(e));
+            referencing.push_back(other);
+            if (!in_statement.count(other->name)) {
+              depends.push_back("constraint " + fk.name + " on table " + other->name +
+                                " depends on " + kind + " " + name);
+              cascades.push_back("drop cascades to constraint " + fk.name + " on table " +
+                                 other->name);
             }
-            if (!dropped_too)
-              notice(cx, "00000",
-                     "drop cascades to constraint " + fk.name + " on table " + other->name);
-            catalog::Table copy = *other;
-            copy.foreign_keys.erase(
-                std::remove_if(copy.foreign_keys.begin(), copy.foreign_keys.end(),
-                               [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; }),
-                copy.foreign_keys.end());
-            cx.catalog.replace_table(std::move(copy), &cx.txn);
             break;
           }
         }
+        std::vector<catalog::TablePtr> views;
+        for (const auto& d : dependent_views(cx, *t)) {
+          if (in_statement.count(d.view->name)) continue;
+          views.push_back(d.view);
+          depends.push_back(d.detail);
+          cascades.push_back("drop cascades to view " + d.view->name);
+        }
+        if (!depends.empty() && !cascade) {
+          Error e;
+          e.sqlstate = "2BP01";
+          e.message = "cannot drop " + kind + " " + name + " because other objects depend on it";
+          for (const auto& d : depends) e.detail += (e.detail.empty() ? "" : "\n") + d;
+          e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+          throw SqlError(std::move(e));
+        }
+        if (cascades.size() == 1) {
+          notice(cx, "00000", cascades[0]);
+        } else if (cascades.size() > 1) {
+          Error e;
+          e.severity = "NOTICE";
+          e.sqlstate = "00000";
+          e.message = "drop cascades to " + std::to_string(cascades.size()) + " other objects";
+          for (const auto& c : cascades) e.detail += (e.detail.empty() ? "" : "\n") + c;
+          cx.session.notice(e);
+        }
+        for (const auto& other : referencing) {
+          catalog::Table copy = *cx.catalog.table_by_oid(other->oid);
+          std::erase_if(copy.foreign_keys,
+                        [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; });
+          cx.catalog.replace_table(std::move(copy), &cx.txn);
+        }
+        for (const auto& v : views) cx.catalog.drop_table(v->oid, &cx.txn);
         cx.catalog.drop_table(t->oid, &cx.txn);
         break;
       }
@@ -670,6 +708,13 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  if (tp->is_view()) {
+    Error e;
+    e.sqlstate = sqlstate::kWrongObjectType;
+    e.message = "cannot create index on relation \"" + tp->name + "\"";
+    e.detail = "This operation is not supported for views.";
+    throw SqlError(std::move(e));
+  }
   require_owner(cx, tp->owner, "table", tp->name);
   catalog::Table t = *tp;
   catalog::Index idx;
@@ -739,9 +784,23 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
   }
-  require_owner(cx, tp->owner, "table", tp->name);
+  require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
+    if (tp->is_view() && cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
+      const char* action = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ? "ADD COLUMN"
+                           : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint
+                               ? "ADD CONSTRAINT"
+                               : nullptr;
+      if (!action)
+        fail(sqlstate::kFeatureNotSupported, "this ALTER TABLE action on a view is not supported");
+      Error e;
+      e.sqlstate = sqlstate::kWrongObjectType;
+      e.message = std::string("ALTER action ") + action + " cannot be performed on relation \"" +
+                  tp->name + "\"";
+      e.detail = "This operation is not supported for views.";
+      throw SqlError(std::move(e));
+    }
     auto cur = cx.catalog.table_by_oid(tp->oid);
     catalog::Table t = *cur;
     switch (cmd->subtype) {
@@ -865,6 +924,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
+    if (t->is_view()) fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
     require_table_privileges(cx, *t, catalog::acl::kTruncate);
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
@@ -879,6 +939,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
   switch (node->node_case) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return create_table(node->create_stmt, cx);
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return create_view(node->view_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:
       drop(node->drop_stmt, cx);
       return parse::utility_tag(node);

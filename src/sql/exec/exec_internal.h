@@ -165,6 +165,18 @@ struct Writer {
 
 // DDL (exec/ddl.cc).
 std::string run_utility(const PgQuery__Node* node, ExecContext& cx);
+// Views (exec/views.cc). CREATE [OR REPLACE] [TEMP] VIEW; returns the command tag.
+std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx);
+// A view that depends on a relation, directly or through other views, with the DETAIL line
+// PostgreSQL gives it ("view v depends on table t"), in PostgreSQL's order.
+struct DependentView {
+  catalog::TablePtr view;
+  std::string detail;
+};
+std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table& rel);
+// pg_get_viewdef(v) / pg_views.definition: the stored query (see views.cc for how it differs
+// from PostgreSQL's deparse).
+std::string view_definition(const catalog::Table& view);
 // pg_catalog views (exec/system_views.cc).
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx);
 

@@ -104,6 +104,17 @@ std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
     if (!cx.txn.lock_table(t->oid, mode, wait))
       throw SqlError(sqlstate::kLockNotAvailable,
                      "could not obtain lock on relation \"" + t->name + "\"");
+    // A view: the relations its query reads too, as PostgreSQL's LockViewRecurse does.
+    std::vector<Oid> pending(t->view_depends.begin(), t->view_depends.end());
+    while (!pending.empty()) {
+      auto base = cx.catalog.table_by_oid(pending.back());
+      pending.pop_back();
+      if (!base) continue;
+      if (!cx.txn.lock_table(base->oid, mode, wait))
+        throw SqlError(sqlstate::kLockNotAvailable,
+                       "could not obtain lock on relation \"" + base->name + "\"");
+      pending.insert(pending.end(), base->view_depends.begin(), base->view_depends.end());
+    }
   }
   return "LOCK TABLE";
 }

@@ -2,6 +2,7 @@
 // bind/virtual_tables.cc, generated from the catalog and the session registry.
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/types/type_info.h"
@@ -75,7 +76,25 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
   };
   if (info && view == "tables") {
     for (const auto& t : tables)
-      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum("BASE TABLE")});
+      out.push_back({Datum(database()), Datum("public"), Datum(t->name),
+                     Datum(t->is_view() ? "VIEW" : "BASE TABLE")});
+    return out;
+  }
+  if (info && view == "views") {
+    for (const auto& t : tables) {
+      if (!t->is_view()) continue;
+      const char* updatable = bind::view_update_refusal(cx.catalog, *t).empty() ? "YES" : "NO";
+      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum(view_definition(*t)),
+                     Datum("NONE"), Datum(updatable), Datum(updatable), Datum("NO"), Datum("NO"),
+                     Datum("NO")});
+    }
+    return out;
+  }
+  if (view == "pg_views") {
+    for (const auto& t : tables)
+      if (t->is_view())
+        out.push_back({Datum("public"), Datum(t->name), Datum(cx.catalog.roles().name_of(t->owner)),
+                       Datum(view_definition(*t))});
     return out;
   }
   if (info && view == "columns") {
@@ -148,6 +167,11 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     };
     for (const auto& t : tables) {
       const char persistence = t->temp_namespace != 0 ? 't' : 'p';
+      if (t->is_view()) {
+        rel(t->oid, t->name, 'v', static_cast<int>(t->columns.size()), false, t->owner, t->acl,
+            Datum::Null(), persistence);
+        continue;
+      }
       rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
