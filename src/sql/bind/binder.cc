@@ -77,6 +77,20 @@ int set_returning_location(const Expr& e) {
 [[noreturn]] void fail_no_function(const std::string& name, const std::vector<Oid>& ts,
                                    int location);
 
+// where := first AND where (first alone when where is null; where unchanged when first is).
+void conjoin(ExprPtr& where, ExprPtr first) {
+  if (!first) return;
+  if (!where) {
+    where = std::move(first);
+    return;
+  }
+  auto a = std::make_unique<Expr>();
+  a->kind = ExprKind::kAnd, a->type = TypeRef{type_oid::kBool, -1};
+  a->args.push_back(std::move(first));
+  a->args.push_back(std::move(where));
+  where = std::move(a);
+}
+
 ExprPtr make_const(Datum v, TypeRef t) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kConst;
@@ -260,8 +274,18 @@ class Binder {
   }
   // A view read in FROM: its stored query bound as a subquery named alias (see the top of
   // this file).
+  // sole: the view is its query level's only FROM item, so a simple view may be pulled up
+  // (see add_view_source).
   void add_view_source(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
-                       const std::string& alias, const PgQuery__Alias* alias_node, int location);
+                       const std::string& alias, const PgQuery__Alias* alias_node, int location,
+                       bool sole = false);
+  bool pull_up_view(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                    const std::string& alias, const PgQuery__Alias* alias_node, SelectPlan& sub,
+                    const PgQuery__Node* query);
+  // bind_select -> bind_from: the FROM item being bound is the query level's only one.
+  bool sole_from_item_ = false;
+  // A pulled-up view's WHERE (over its base table's row), for bind_select to add to its own.
+  ExprPtr pulled_up_view_where_;
   // INSERT / UPDATE / DELETE through an automatically updatable view (PostgreSQL's
   // rewriteTargetView): the statement is bound against the view's base table, its names
   // resolved through the view's columns.
@@ -284,16 +308,7 @@ class Binder {
   // UPDATE / DELETE through a view touch only the rows the view shows: its WHERE joins the
   // statement's (PostgreSQL adds it as a security qual before the user's, same effect).
   void add_view_condition(ExprPtr& where) {
-    if (!dml_view_ || !dml_view_->where) return;
-    if (!where) {
-      where = std::move(dml_view_->where);
-      return;
-    }
-    auto a = std::make_unique<Expr>();
-    a->kind = ExprKind::kAnd, a->type = TypeRef{type_oid::kBool, -1};
-    a->args.push_back(std::move(dml_view_->where));
-    a->args.push_back(std::move(where));
-    where = std::move(a);
+    if (dml_view_) conjoin(where, std::move(dml_view_->where));
   }
   // The relations every name lookup found (BoundStatement::relations).
   std::set<Oid> relations_;
@@ -1554,9 +1569,17 @@ void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr 
 // tables). The view's columns were fixed by CREATE VIEW; a base table that gained columns
 // since (SELECT * re-expanded) contributes only the first ones, as PostgreSQL's stored
 // target list does.
+//
+// A simple view that is its query level's only FROM item (one base table, only a WHERE, its
+// columns some of the table's in the table's order) is pulled up as PostgreSQL's planner pulls
+// up such a subquery: the level reads the base table itself, under the view's name and column
+// names (the table's other columns cannot be named), and the view's WHERE joins the level's.
+// So a locking clause locks the base rows after the level's ORDER BY and LIMIT, as
+// PostgreSQL's LockRows does (`SELECT ... FROM ready_jobs LIMIT 1 FOR UPDATE SKIP LOCKED`
+// locks one row), and the level's WHERE can pick the table's index.
 void Binder::add_view_source(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
                              const std::string& alias, const PgQuery__Alias* alias_node,
-                             int location) {
+                             int location, bool sole) {
   runtime::check_stack_depth();
   if (std::find(expanding_views_.begin(), expanding_views_.end(), view->oid) !=
       expanding_views_.end())
@@ -1587,6 +1610,8 @@ void Binder::add_view_source(SelectPlan& plan, Scope& scope, const catalog::Tabl
   restore();
   const int width = static_cast<int>(view->columns.size());
   if (sub->visible > width) sub->visible = width;
+  if (sole && scope.cols.empty() && pull_up_view(plan, scope, view, alias, alias_node, *sub, query))
+    return;
   Source src;
   src.kind = Source::Kind::kSubquery;
   src.subquery = sub;
@@ -1602,6 +1627,51 @@ void Binder::add_view_source(SelectPlan& plan, Scope& scope, const catalog::Tabl
     scope.cols.push_back({alias, name, sub->types[i]});
   }
   plan.sources.push_back(std::move(src));
+}
+
+bool Binder::pull_up_view(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                          const std::string& alias, const PgQuery__Alias* alias_node,
+                          SelectPlan& sub, const PgQuery__Node* query) {
+  const auto* q = query->select_stmt;
+  if (q->n_sort_clause || q->n_locking_clause || q->n_distinct_clause || q->n_group_clause ||
+      q->having_clause || q->op != PG_QUERY__SET_OPERATION__SETOP_NONE || q->with_clause ||
+      q->limit_count || q->limit_offset)
+    return false;
+  if (sub.grouped || !sub.aggs.empty() || !sub.windows.empty() || !sub.srfs.empty() ||
+      sub.distinct || sub.sources.size() != 1 || sub.has_locking_clause ||
+      sub.targets.size() != static_cast<size_t>(sub.visible))
+    return false;
+  Source& base = sub.sources[0];
+  if (base.kind != Source::Kind::kTable || !base.virtual_table.empty() || base.lateral ||
+      !base.table)
+    return false;
+  int last = -1;
+  for (const auto& e : sub.targets) {
+    if (e->kind != ExprKind::kColumn || e->level != 0 || e->index <= last) return false;
+    last = e->index;
+  }
+  Source src = std::move(base);
+  src.alias = alias;
+  src.view = view;
+  src.offset = 0;
+  scope.tables.insert(alias);
+  for (const auto& c : src.table->columns) {
+    ScopeColumn sc{alias, "", c.type};
+    sc.hidden = true;
+    scope.cols.push_back(std::move(sc));
+  }
+  for (int i = 0; i < sub.visible; ++i) {
+    auto& sc = scope.cols[sub.targets[i]->index];
+    sc.name = alias_node && static_cast<size_t>(i) < alias_node->n_colnames
+                  ? str_of(alias_node->colnames[i])
+                  : view->columns[i].name;
+    sc.hidden = false;
+    sc.table_oid = view->oid;
+    sc.attnum = static_cast<int16_t>(i + 1);
+  }
+  plan.sources.push_back(std::move(src));
+  pulled_up_view_where_ = std::move(sub.where);
+  return true;
 }
 
 std::shared_ptr<SelectPlan> Binder::bind_view_query(const catalog::TablePtr& view) {
@@ -1694,6 +1764,8 @@ int Binder::target_column(const catalog::Table& t, const std::string& name,
 
 void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer) {
   runtime::check_stack_depth();
+  const bool sole = sole_from_item_;
+  sole_from_item_ = false;
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_RANGE_VAR: {
       const auto* rv = n->range_var;
@@ -1745,7 +1817,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       }
       if (!t) t = lookup_table(rv);
       if (t->is_view()) {
-        add_view_source(plan, scope, t, alias, rv->alias, rv->location);
+        add_view_source(plan, scope, t, alias, rv->alias, rv->location, sole);
         return;
       }
       add_table_source(plan, scope, t, alias, "");
@@ -2210,7 +2282,11 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     plan->input_width = static_cast<int>(width);
     plan->visible = static_cast<int>(width);
   } else {
-    for (size_t i = 0; i < s->n_from_clause; ++i) bind_from(s->from_clause[i], *plan, scope, outer);
+    for (size_t i = 0; i < s->n_from_clause; ++i) {
+      sole_from_item_ = s->n_from_clause == 1;
+      bind_from(s->from_clause[i], *plan, scope, outer);
+    }
+    ExprPtr view_where = std::move(pulled_up_view_where_);
     plan->input_width = static_cast<int>(scope.cols.size());
     if (s->where_clause) {
       if (contains_aggregate(s->where_clause))
@@ -2218,6 +2294,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
       SrfScope in_where(*this, srf_refused_in("WHERE"));
       plan->where = to_bool(bind_expr(s->where_clause, scope, nullptr), "WHERE");
     }
+    conjoin(plan->where, std::move(view_where));
 
     bool grouped = s->n_group_clause > 0 || s->having_clause != nullptr ||
                    contains_aggregate_list(s->target_list, s->n_target_list) ||

@@ -141,7 +141,9 @@ struct Source {
   enum class Kind : uint8_t { kTable, kSubquery, kFunction, kValues } kind = Kind::kTable;
   catalog::TablePtr table;
   std::string virtual_table;  // pg_catalog view name when table is virtual
-  catalog::TablePtr view;     // a kSubquery that is a view's query (catalog.h "Views")
+  // Read through this view (catalog.h "Views"): a kSubquery of its query, or the kTable of
+  // its base table when the binder pulled a simple view up into its reader.
+  catalog::TablePtr view;
   TableAccess access;
   std::shared_ptr<SelectPlan> subquery;
   ExprPtr function;  // set-returning function call (generate_series)

@@ -60,7 +60,9 @@ void walk_select(const SelectPlan& p, Needs& n) {
   for (const auto& s : p.sources) {
     switch (s.kind) {
       case bind::Source::Kind::kTable:
-        if (s.table && s.table->oid != 0)
+        if (s.view)  // a view pulled up into its reader (see below)
+          n.add(s.view.get(), acl::kSelect | (s.lock ? acl::kUpdate : 0));
+        else if (s.table && s.table->oid != 0)
           n.add(s.table.get(), acl::kSelect | (s.lock ? acl::kUpdate : 0));
         else if (!s.virtual_table.empty())
           n.views.push_back(s.virtual_table);
