@@ -1755,10 +1755,14 @@ int Binder::target_column(const catalog::Table& t, const std::string& name,
   if (!dml_view_) return t.find_column(name);
   const int c = dml_view_->view->find_column(name);
   if (c < 0) return -1;
-  if (dml_view_->base_of[c] < 0)
-    fail(sqlstate::kFeatureNotSupported,
-         "cannot " + verb + " column \"" + name + "\" of view \"" + dml_view_->view->name + "\"",
-         -1);
+  if (dml_view_->base_of[c] < 0) {
+    Error e;
+    e.sqlstate = sqlstate::kFeatureNotSupported;
+    e.message =
+        "cannot " + verb + " column \"" + name + "\" of view \"" + dml_view_->view->name + "\"";
+    e.detail = "View columns that are not columns of their base relation are not updatable.";
+    throw SqlError(std::move(e));
+  }
   return dml_view_->base_of[c];
 }
 

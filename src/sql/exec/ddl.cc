@@ -538,20 +538,25 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
                                   ? str_of(o->list->items[o->list->n_items - 1])
                                   : str_of(o));
         }
-        // What depends on it, as PostgreSQL lists it: foreign keys, then views.
-        std::vector<std::string> depends, cascades;
+        // What depends on it (foreign keys, views), in the order PostgreSQL lists it: the
+        // direct dependents as they were made, each view followed by the views on it.
+        struct Dependent {
+          Oid group;
+          std::string detail, cascade;
+        };
+        std::vector<Dependent> found;
         std::vector<catalog::TablePtr> referencing;
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
           for (const auto& fk : other->foreign_keys) {
             if (fk.ref_table != t->oid) continue;
             referencing.push_back(other);
-            if (!in_statement.count(other->name)) {
-              depends.push_back("constraint " + fk.name + " on table " + other->name +
-                                " depends on " + kind + " " + name);
-              cascades.push_back("drop cascades to constraint " + fk.name + " on table " +
-                                 other->name);
-            }
+            if (!in_statement.count(other->name))
+              found.push_back(
+                  {fk.oid,
+                   "constraint " + fk.name + " on table " + other->name + " depends on " + kind +
+                       " " + name,
+                   "drop cascades to constraint " + fk.name + " on table " + other->name});
             break;
           }
         }
@@ -559,8 +564,14 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         for (const auto& d : dependent_views(cx, *t)) {
           if (in_statement.count(d.view->name)) continue;
           views.push_back(d.view);
-          depends.push_back(d.detail);
-          cascades.push_back("drop cascades to view " + d.view->name);
+          found.push_back({d.group, d.detail, "drop cascades to view " + d.view->name});
+        }
+        std::stable_sort(found.begin(), found.end(),
+                         [](const Dependent& a, const Dependent& b) { return a.group < b.group; });
+        std::vector<std::string> depends, cascades;
+        for (auto& d : found) {
+          depends.push_back(std::move(d.detail));
+          cascades.push_back(std::move(d.cascade));
         }
         if (!depends.empty() && !cascade) {
           Error e;

@@ -172,6 +172,9 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx);
 struct DependentView {
   catalog::TablePtr view;
   std::string detail;
+  // The oid of the direct dependent it is listed under (PostgreSQL lists the direct
+  // dependents, foreign keys among them, in the order they were made).
+  Oid group = 0;
 };
 std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table& rel);
 // pg_get_viewdef(v) / pg_views.definition: the stored query (see views.cc for how it differs

@@ -186,17 +186,18 @@ std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table
   std::set<Oid> seen{rel.oid};
   auto first = direct(rel.oid);
   for (const auto& v : first) seen.insert(v->oid);
-  std::function<void(const catalog::TablePtr&)> below = [&](const catalog::TablePtr& v) {
+  std::function<void(const catalog::TablePtr&, Oid)> below = [&](const catalog::TablePtr& v,
+                                                                 Oid group) {
     for (const auto& d : direct(v->oid)) {
       if (!seen.insert(d->oid).second) continue;
-      out.push_back({d, "view " + d->name + " depends on view " + v->name});
-      below(d);
+      out.push_back({d, "view " + d->name + " depends on view " + v->name, group});
+      below(d, group);
     }
   };
   const std::string rel_text = (rel.is_view() ? "view " : "table ") + rel.name;
   for (const auto& v : first) {
-    out.push_back({v, "view " + v->name + " depends on " + rel_text});
-    below(v);
+    out.push_back({v, "view " + v->name + " depends on " + rel_text, v->oid});
+    below(v, v->oid);
   }
   return out;
 }
