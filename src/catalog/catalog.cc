@@ -5,6 +5,7 @@
 
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "coord/autonomous_update.h"
 
 namespace hf::catalog {
 
@@ -188,17 +189,8 @@ void Catalog::bump() {
 
 void Catalog::write_system_row(uint32_t space, const std::string& key,
                                const std::optional<std::string>& value) {
-  auto txn = txns_.begin({});
-  txn->start_statement();
-  coord::KeySpace ks{space, 0};
-  auto r = txn->lock(ks, key, key, coord::LockStrength::kUpdate, coord::LockWait{}, std::nullopt);
-  if (r.outcome != coord::LockOutcome::kGranted &&
-      r.outcome != coord::LockOutcome::kVersionMismatch) {
-    txn->abort();
-    throw SqlError(sqlstate::kObjectInUse, "could not lock catalog row");
-  }
-  txn->write(ks, key, key, value);
-  txn->commit();
+  coord::update_row_autonomously(txns_, coord::KeySpace{space, 0}, key, "catalog row",
+                                 [&](const std::optional<std::string>&) { return value; });
 }
 
 std::optional<std::string> Catalog::read_system_row(uint32_t space, const std::string& key) {
@@ -559,23 +551,16 @@ int64_t Catalog::nextval(Oid seq) {
                                 " value of sequence \"" + def.name + "\" (" +
                                 std::to_string(up ? def.max_value : def.min_value) + ")");
   if (must_persist) {
-    std::string key = be_key('v', seq);
-    auto txn = txns_.begin({});
-    txn->start_statement();
-    coord::KeySpace ks{kSequencesSpace, 0};
-    auto r = txn->lock(ks, key, key, coord::LockStrength::kUpdate, coord::LockWait{}, std::nullopt);
-    if (r.outcome != coord::LockOutcome::kGranted &&
-        r.outcome != coord::LockOutcome::kVersionMismatch) {
-      txn->abort();
-      throw SqlError(sqlstate::kObjectInUse, "could not lock sequence \"" + def.name + "\"");
-    }
-    auto cur = txn->latest(ks, key, key);
-    if (cur.value) {
-      int64_t stored = std::stoll(*cur.value);
-      if (up ? stored > persist : stored < persist) persist = stored;
-    }
-    txn->write(ks, key, key, std::to_string(persist));
-    txn->commit();
+    // The reservation commits on its own: nextval never rolls back (PostgreSQL's neither).
+    coord::update_row_autonomously(txns_, coord::KeySpace{kSequencesSpace, 0}, be_key('v', seq),
+                                   "sequence \"" + def.name + "\"",
+                                   [&](const std::optional<std::string>& cur) {
+                                     if (cur) {
+                                       int64_t was = std::stoll(*cur);
+                                       if (up ? was > persist : was < persist) persist = was;
+                                     }
+                                     return std::optional<std::string>(std::to_string(persist));
+                                   });
     std::lock_guard lk(st->mu);
     if (up ? persist > st->limit : persist < st->limit) st->limit = persist;
   }

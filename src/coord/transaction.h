@@ -176,6 +176,17 @@ class Transaction {
                                                  const std::string& end) {
     return scan(space, start, end);
   }
+  // One key as scan_latest() sees it: a snapshot taken now, with this transaction's own
+  // writes of every command so far. A point read of the one partition `routing` names. Added
+  // for the lock service's rows, read after their row lock; the default scans.
+  virtual std::optional<RowVersion> get_latest(const KeySpace& space, const std::string& routing,
+                                               const std::string& key) {
+    (void)routing;
+    auto c = scan_latest(space, key, key + std::string(1, '\0'));
+    auto row = c->next();
+    if (row && row->key == key) return row;
+    return std::nullopt;
+  }
   // The newest committed state of a key, whatever the snapshot (for EvalPlanQual).
   virtual LatestState latest(const KeySpace& space, const std::string& routing,
                              const std::string& key) = 0;

@@ -212,6 +212,8 @@ class TransactionImpl final : public Transaction {
                                   const std::optional<std::string>& routing) override;
   std::unique_ptr<RowCursor> scan_latest(const KeySpace& space, const std::string& start,
                                          const std::string& end) override;
+  std::optional<RowVersion> get_latest(const KeySpace& space, const std::string& routing,
+                                       const std::string& key) override;
   LatestState latest(const KeySpace& space, const std::string& routing,
                      const std::string& key) override;
   LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
@@ -606,6 +608,13 @@ std::unique_ptr<RowCursor> TransactionImpl::scan_latest(const KeySpace& space,
   cursors.reserve(m_->size());
   for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
   return std::make_unique<MergeCursor>(std::move(cursors), false);
+}
+
+std::optional<RowVersion> TransactionImpl::get_latest(const KeySpace& space,
+                                                      const std::string& routing,
+                                                      const std::string& key) {
+  ensure_snapshot();  // as scan_latest: the registered snapshot holds the GC horizon
+  return part(routing).get(space, key, ReadView{m_->published(), id_, cid_ + 1});
 }
 
 LatestState TransactionImpl::latest(const KeySpace& space, const std::string& routing,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "coord/autonomous_update.h"
 
 namespace hf::locksvc {
 
@@ -19,7 +20,9 @@ using coord::table_mode::kShare;
 
 namespace {
 
-constexpr uint32_t kResources = 0, kOwners = 1;
+constexpr uint32_t kResources = 0, kOwners = 1, kCounters = 2;
+// Fencing tokens reserved at a time (one synced commit each): a restart skips at most this many.
+constexpr int64_t kTokenBlock = 1024;
 
 [[noreturn]] void bad_input(const std::string& message) {
   throw SqlError(sqlstate::kInvalidParameterValue, message);
@@ -81,8 +84,8 @@ std::optional<std::string> LockService::read_row(coord::Transaction& t, uint32_t
     if (r.outcome == coord::LockOutcome::kWouldBlock)
       throw SqlError(sqlstate::kLockNotAvailable, "could not lock the lock service's row");
   }
-  auto c = t.scan_latest(space, key, key + std::string(1, '\0'));
-  if (auto row = c->next(); row && row->key == key) return row->value;
+  auto row = t.get_latest(space, key, key);
+  if (row) return row->value;
   return std::nullopt;
 }
 
@@ -145,6 +148,34 @@ void LockService::store_owner(coord::Transaction& t, const std::string& owner, c
 void LockService::remember(const std::string& owner) {
   std::lock_guard g(mu_);
   names_.emplace(owner_id(owner), owner);
+}
+
+int64_t LockService::issue_token(int64_t at_least) {
+  for (;;) {
+    {
+      std::lock_guard g(token_mu_);
+      int64_t token = std::max(token_next_, at_least);
+      if (token < token_limit_) {
+        token_next_ = token + 1;
+        return token;
+      }
+    }
+    // Reserve the next block above everything reserved before (this run's and earlier runs')
+    // and above the floor. Concurrent reservations each get a block of their own.
+    int64_t base = 0;
+    auto stored = coord::update_row_autonomously(
+        txns_, KeySpace{kLockServiceSpace, kCounters}, "tokens", "fencing token counter",
+        [&](const std::optional<std::string>& cur) {
+          base = std::max<int64_t>(cur ? std::stoll(*cur) : 1, at_least);
+          return std::optional<std::string>(std::to_string(base + kTokenBlock));
+        });
+    std::lock_guard g(token_mu_);
+    const int64_t limit = std::stoll(*stored);
+    if (limit > token_limit_) {
+      token_next_ = std::max(token_next_, base);
+      token_limit_ = limit;
+    }
+  }
 }
 
 // ---- acquire / release ----
@@ -215,7 +246,10 @@ std::optional<std::vector<std::optional<int64_t>>> LockService::acquire(coord::T
       h = row.holders.end() - 1;
     }
     if (r.mode == Mode::kWrite) {
-      if (h->write == 0) h->token = row.next_token++;  // L3: a new WRITE grant
+      if (h->write == 0) {  // L3: a new WRITE grant
+        h->token = issue_token(row.next_token);
+        row.next_token = h->token + 1;
+      }
       ++h->write;
       tokens[r.resource] = h->token;
     } else {

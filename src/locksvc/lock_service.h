@@ -51,9 +51,15 @@
 //       WRITE hold first); READ -> WRITE upgrade waits only for the other readers (two owners
 //       that both wait to upgrade are a deadlock: 40P01); downgrade() turns the owner's WRITE
 //       holds into READ holds at once.
-//   L3. Every new WRITE grant (count 0 -> 1) gets a fencing token from the resource's counter:
-//       tokens of a resource only grow, and never repeat, across restarts (the counter is in
-//       the resource's row).
+//   L3. Every new WRITE grant (count 0 -> 1) gets a fencing token that is larger than every
+//       token handed out before on this node — including those of grants whose transaction
+//       then aborted — across restarts. The tokens come from a node-wide counter that never
+//       rolls back: it is reserved in blocks (kTokenBlock) by a transaction of its own
+//       (coord/autonomous_update.h, keyspace {4, 2} "tokens"), so a restart continues above
+//       every token of the previous run. A resource's row also keeps the floor of its next
+//       token ("next_token"), so its tokens keep growing if the resource comes from a node
+//       whose counter ran further. (In the cluster the counter must be the resource's
+//       partition's, or the timestamp oracle's: doc/cluster.md.)
 //   L4. fence_ok(resource, token) is true iff `token` is the token of a WRITE grant that still
 //       holds, as of the statement's snapshot, and it takes a FOR SHARE row lock on the
 //       resource's row: a newer grant writes that row, so it waits until the fenced
@@ -192,6 +198,9 @@ class LockService {
                      const std::function<std::pair<int64_t, int64_t>(const Holder&)>& pick,
                      bool keep_owner_row, int64_t* released = nullptr);
   void remember(const std::string& owner);
+  // L3: the next token, at least `at_least` (the resource's floor). MAY SUSPEND (a
+  // reservation every kTokenBlock tokens).
+  int64_t issue_token(int64_t at_least);
   void set_expiry(const std::string& owner, std::optional<int64_t> expires_at_us);
   void expiry_loop();
 
@@ -202,6 +211,9 @@ class LockService {
   std::condition_variable expiry_cv_;
   std::thread expiry_thread_;
   bool stopping_ = false;
+  std::mutex token_mu_;     // guards the token reservation below (never held across a wait)
+  int64_t token_next_ = 0;  // tokens [token_next_, token_limit_) are reserved and unused
+  int64_t token_limit_ = 0;
 };
 
 // µs since 2000-01-01 UTC now (the time base of timestamps in holdfast).

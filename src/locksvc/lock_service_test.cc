@@ -155,10 +155,35 @@ TEST_F(LockServiceTest, FencingTokensGrowAndOnlyTheNewestHeldGrantPasses) {  // 
   EXPECT_TRUE(fence(tb));
 }
 
+TEST_F(LockServiceTest, ATokenOfAGrantWhoseTransactionAbortedIsNeverHandedOutAgain) {  // L3
+  int64_t aborted_token = 0;
+  {
+    auto t = txns_->begin(coord::BeginOptions{});
+    t->start_statement();
+    auto a = svc_->acquire(*t, "a", {W("r")}, LockWait{WaitPolicy::kNoWait, {}, nullptr});
+    ASSERT_TRUE(a && (*a)[0]);
+    aborted_token = *(*a)[0];
+    t->abort();  // the client may still keep the token it was shown
+  }
+  auto b = try_lock("b", {W("r")});
+  ASSERT_TRUE(b && (*b)[0]);
+  EXPECT_GT(*(*b)[0], aborted_token) << "the resource's row rolled back; the counter did not";
+  EXPECT_FALSE(in_txn([&](coord::Transaction& t) { return svc_->fence_ok(t, "r", aborted_token); }))
+      << "the aborted grant's token fences nothing";
+}
+
 TEST_F(LockServiceTest, HoldsAndTokensSurviveARestart) {  // L3, recovery
   auto a = try_lock("job-1", {W("tbl"), R("db")});
   ASSERT_TRUE(a);
   int64_t token = *(*a)[0];
+  {  // a grant that aborts just before the restart: its token was shown, never stored
+    auto t = txns_->begin(coord::BeginOptions{});
+    t->start_statement();
+    auto x = svc_->acquire(*t, "job-x", {W("other")}, LockWait{WaitPolicy::kNoWait, {}, nullptr});
+    ASSERT_TRUE(x && (*x)[0]);
+    token = std::max(token, *(*x)[0]);
+    t->abort();
+  }
   // Restart: the service, the coordinator and the node go; the node reopens its folder.
   svc_.reset();
   txns_.reset();
@@ -178,6 +203,9 @@ TEST_F(LockServiceTest, HoldsAndTokensSurviveARestart) {  // L3, recovery
   auto b = try_lock("job-3", {W("tbl")});
   ASSERT_TRUE(b);
   EXPECT_GT(*(*b)[0], token) << "tokens never go back, across restarts";
+  auto o = try_lock("job-4", {W("other")});
+  ASSERT_TRUE(o);
+  EXPECT_GT(*(*o)[0], token) << "nor repeat an aborted grant's token after a restart";
 }
 
 TEST_F(LockServiceTest, TimeToLiveReleasesEverythingAndWakesWaiters) {  // L6
