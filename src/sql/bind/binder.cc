@@ -3005,6 +3005,12 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
   return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location);
 }
 
+std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::Table& view) {
+  std::vector<Oid> params;
+  Binder b(catalog, params);
+  return b.bind_view_query(std::make_shared<const catalog::Table>(view));
+}
+
 std::string view_update_refusal(catalog::Catalog& catalog, const catalog::Table& view) {
   const PgQuery__Node* query = nullptr;
   auto tree = parse::parse_query(view.view_query, &query);

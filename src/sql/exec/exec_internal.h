@@ -177,9 +177,9 @@ struct DependentView {
   Oid group = 0;
 };
 std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table& rel);
-// pg_get_viewdef(v) / pg_views.definition: the stored query (see views.cc for how it differs
-// from PostgreSQL's deparse).
-std::string view_definition(const catalog::Table& view);
+// pg_get_viewdef(v, pretty) / pg_views.definition (see views.cc for what matches PostgreSQL's
+// deparse).
+std::string view_definition(catalog::Catalog& catalog, const catalog::Table& view, bool pretty);
 // pg_catalog views (exec/system_views.cc).
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx);
 

@@ -84,7 +84,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& t : tables) {
       if (!t->is_view()) continue;
       const char* updatable = bind::view_update_refusal(cx.catalog, *t).empty() ? "YES" : "NO";
-      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum(view_definition(*t)),
+      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum(view_definition(cx.catalog, *t, false)),
                      Datum("NONE"), Datum(updatable), Datum(updatable), Datum("NO"), Datum("NO"),
                      Datum("NO")});
     }
@@ -94,7 +94,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& t : tables)
       if (t->is_view())
         out.push_back({Datum("public"), Datum(t->name), Datum(cx.catalog.roles().name_of(t->owner)),
-                       Datum(view_definition(*t))});
+                       Datum(view_definition(cx.catalog, *t, false))});
     return out;
   }
   if (info && view == "columns") {

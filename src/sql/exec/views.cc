@@ -7,7 +7,15 @@
 // deparser prints it. PostgreSQL's rules: OR REPLACE may only add columns at the end (42P16
 // otherwise), a view that reads a temporary table becomes temporary (with a NOTICE), and a
 // column name may appear once (42701).
+//
+// pg_get_viewdef (psql's "View definition:", pg_views, information_schema.views) prints the
+// view as PostgreSQL deparses its rule (every column qualified, constants with their types,
+// PostgreSQL's layout; pretty or fully parenthesised) for the shapes simple views have: one
+// table, targets / WHERE / GROUP BY / LIMIT made of columns, constants, operators, casts,
+// functions and aggregates. Any other view prints the stored query as libpg_query's deparser
+// gives it (same meaning, not PostgreSQL's text).
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -16,7 +24,9 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
+#include "runtime/stack.h"
 #include "sql/types/type_info.h"
+#include "sql/types/type_io.h"
 
 namespace hf::sql::exec {
 
@@ -160,11 +170,209 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   return "CREATE VIEW";
 }
 
-// PostgreSQL prints its own deparse of the stored rule: one target per line, every column
-// qualified, literals with their casts. holdfast prints the query as libpg_query's deparser
-// gives it, in PostgreSQL's frame (a leading space, a closing semicolon): same meaning, not
-// the same text.
-std::string view_definition(const catalog::Table& view) {
+namespace {
+
+// ---- pg_get_viewdef: PostgreSQL's deparse of a view's rule, for the shapes simple views
+// have (one table; targets, WHERE and GROUP BY made of columns, constants, operators,
+// functions and aggregates). Anything else falls back to the stored text.
+
+struct Unsupported {};
+
+// PostgreSQL's quote_identifier without the keyword list: lower-case names stay bare.
+std::string ident(const std::string& s) {
+  bool safe = !s.empty() && (std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_');
+  for (char c : s)
+    safe = safe && (std::islower(static_cast<unsigned char>(c)) ||
+                    std::isdigit(static_cast<unsigned char>(c)) || c == '_');
+  if (safe) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// Binding strength of an operator, PostgreSQL's grammar order (higher binds tighter).
+int precedence(const std::string& op) {
+  if (op == "*" || op == "/" || op == "%") return 5;
+  if (op == "+" || op == "-") return 4;
+  if (op == "=" || op == "<>" || op == "<" || op == ">" || op == "<=" || op == ">=") return 2;
+  return 3;  // any other operator (||, ~~, ...)
+}
+
+struct ViewDeparser {
+  const bind::SelectPlan& plan;
+  std::string qualifier;  // the FROM item's name columns are qualified with
+  bool pretty;
+
+  // Targets of a grouped query read the grouped row: GROUP BY values, then aggregates.
+  bool grouped_row = false;
+
+  std::string aggregate(size_t index) const {
+    if (index >= plan.aggs.size()) throw Unsupported{};
+    const auto& a = plan.aggs[index];
+    if (a.filter || !a.def) throw Unsupported{};
+    std::string s = std::string(a.def->name) + "(" + (a.distinct ? "DISTINCT " : "");
+    if (a.star) return s + "*)";
+    ViewDeparser input{plan, qualifier, pretty};  // the arguments read the input row
+    for (size_t i = 0; i < a.args.size(); ++i) s += (i ? ", " : "") + input.expr(*a.args[i]);
+    return s + ")";
+  }
+
+  std::string column(const bind::Expr& e) const {
+    if (grouped_row && e.level == 0) {
+      const size_t groups = plan.group_by.size();
+      if (static_cast<size_t>(e.index) >= groups) return aggregate(e.index - groups);
+      ViewDeparser input{plan, qualifier, pretty};
+      return input.expr(*plan.group_by[e.index]);
+    }
+    if (e.level != 0 || plan.sources.size() != 1 || !plan.sources[0].table)
+      throw Unsupported{};
+    const auto& t = *plan.sources[0].table;
+    if (e.index < 0 || static_cast<size_t>(e.index) >= t.columns.size()) throw Unsupported{};
+    return ident(qualifier) + "." + ident(t.columns[e.index].name);
+  }
+
+  std::string constant(const bind::Expr& e) const {
+    const std::string type = types::format_type(TypeRef{e.type.oid, -1});
+    if (e.value.is_null()) return "NULL::" + type;
+    const std::string text = types::to_text(e.value, e.type);
+    switch (e.type.oid) {
+      case type_oid::kInt4:
+        if (text[0] != '-') return text;
+        return literal(text) + "::" + type;
+      case type_oid::kBool:
+        return text == "t" ? "true" : "false";
+      case type_oid::kNumeric:
+        if (text[0] != '-' && text.find('.') != std::string::npos) return text;
+        return literal(text) + "::" + type;
+      default:
+        return literal(text) + "::" + type;
+    }
+  }
+
+  // e as an operand of an operator of strength parent (0: stands alone).
+  std::string expr(const bind::Expr& e, int parent = 0) const {
+    runtime::check_stack_depth();
+    switch (e.kind) {
+      case bind::ExprKind::kColumn:
+        return column(e);
+      case bind::ExprKind::kConst:
+        return constant(e);
+      case bind::ExprKind::kOp: {
+        if (!e.op || e.args.size() != 2) throw Unsupported{};
+        const int mine = precedence(e.op->name);
+        std::string s = expr(*e.args[0], mine) + " " + e.op->name + " " + expr(*e.args[1], mine + 1);
+        if (!pretty || (parent != 0 && parent > mine)) return "(" + s + ")";
+        return s;
+      }
+      case bind::ExprKind::kAnd:
+      case bind::ExprKind::kOr: {
+        // PostgreSQL's AND / OR take any number of arguments: a chain prints flat.
+        std::vector<const bind::Expr*> items;
+        std::function<void(const bind::Expr&)> flatten = [&](const bind::Expr& x) {
+          for (const auto& a : x.args) {
+            if (a->kind == e.kind)
+              flatten(*a);
+            else
+              items.push_back(a.get());
+          }
+        };
+        flatten(e);
+        const bool is_and = e.kind == bind::ExprKind::kAnd;
+        std::string s;
+        for (size_t i = 0; i < items.size(); ++i)
+          s += (i ? (is_and ? " AND " : " OR ") : "") + expr(*items[i], 1);
+        if (!pretty || parent != 0) return "(" + s + ")";
+        return s;
+      }
+      case bind::ExprKind::kCast: {
+        const std::string type = types::format_type(e.type);
+        if (pretty) return expr(*e.args[0], 7) + "::" + type;
+        return "(" + expr(*e.args[0], 7) + ")::" + type;
+      }
+      case bind::ExprKind::kNot:
+        return pretty ? "NOT " + expr(*e.args[0], 6) : "(NOT " + expr(*e.args[0], 6) + ")";
+      case bind::ExprKind::kIsNull:
+      case bind::ExprKind::kIsNotNull: {
+        std::string s = expr(*e.args[0], 6) +
+                        (e.kind == bind::ExprKind::kIsNull ? " IS NULL" : " IS NOT NULL");
+        return !pretty || parent > 2 ? "(" + s + ")" : s;
+      }
+      case bind::ExprKind::kFunc: {
+        if (!e.fn) throw Unsupported{};
+        std::string s = std::string(e.fn->name) + "(";
+        for (size_t i = 0; i < e.args.size(); ++i) s += (i ? ", " : "") + expr(*e.args[i]);
+        return s + ")";
+      }
+      default:
+        throw Unsupported{};
+    }
+  }
+
+  std::string query(const catalog::Table& view) {
+    if (plan.setop != bind::SetOp::kNone || plan.distinct || !plan.windows.empty() ||
+        !plan.srfs.empty() || plan.having || !plan.order_by.empty() || plan.offset ||
+        plan.sources.size() > 1 || plan.lock_rows || plan.has_locking_clause)
+      throw Unsupported{};
+    if (!plan.sources.empty() && (plan.sources[0].kind != bind::Source::Kind::kTable ||
+                                  !plan.sources[0].virtual_table.empty()))
+      throw Unsupported{};
+    if (plan.grouped && plan.group_by.empty() && plan.aggs.empty()) throw Unsupported{};
+    std::string s = " SELECT";
+    grouped_row = plan.grouped;
+    for (int i = 0; i < plan.visible; ++i) {
+      const bind::Expr* e = plan.targets[i].get();
+      const std::string& name = view.columns[i].name;
+      s += i ? ",\n    " : " ";
+      s += expr(*e);
+      // A column keeps its name without AS; anything else is named.
+      if (plan.grouped && e->kind == bind::ExprKind::kColumn && e->level == 0)
+        e = static_cast<size_t>(e->index) < plan.group_by.size() ? plan.group_by[e->index].get()
+                                                                 : nullptr;
+      const bool same = e && e->kind == bind::ExprKind::kColumn && e->level == 0 &&
+                        plan.sources.size() == 1 &&
+                        plan.sources[0].table->columns[e->index].name == name;
+      if (!same) s += " AS " + ident(name);
+    }
+    grouped_row = false;
+    if (!plan.sources.empty()) {
+      const auto& src = plan.sources[0];
+      s += "\n   FROM " + ident(src.table->name);
+      if (src.alias != src.table->name) s += " " + ident(src.alias);
+    }
+    if (plan.where) s += "\n  WHERE " + expr(*plan.where);
+    if (!plan.group_by.empty()) {
+      s += "\n  GROUP BY ";
+      for (size_t i = 0; i < plan.group_by.size(); ++i)
+        s += (i ? ", " : "") + expr(*plan.group_by[i]);
+    }
+    if (plan.limit) {
+      const bind::Expr* l = plan.limit.get();
+      while (l->kind == bind::ExprKind::kCast) l = l->args[0].get();
+      if (l->kind != bind::ExprKind::kConst || l->value.is_null()) throw Unsupported{};
+      s += "\n LIMIT " + types::to_text(l->value, l->type);
+    }
+    return s + ";";
+  }
+};
+
+}  // namespace
+
+std::string view_definition(catalog::Catalog& catalog, const catalog::Table& view, bool pretty) {
+  try {
+    auto plan = bind::bind_view(catalog, view);
+    std::string qualifier;
+    if (!plan->sources.empty()) qualifier = plan->sources[0].alias;
+    ViewDeparser d{*plan, qualifier, pretty};
+    return d.query(view);
+  } catch (const Unsupported&) {
+  } catch (const SqlError&) {
+  }
   return " " + view.view_query + ";";
 }
 
