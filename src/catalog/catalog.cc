@@ -82,9 +82,14 @@ json to_json(const Table& t) {
     j["temp_namespace"] = t.temp_namespace;
     j["on_commit"] = std::string(1, t.on_commit);
   }
-  if (t.is_view()) {
+  if (!t.view_query.empty()) {
     j["view_query"] = t.view_query;
     j["view_depends"] = t.view_depends;
+  }
+  if (t.check_option) j["check_option"] = std::string(1, t.check_option);
+  if (t.materialized) {
+    j["materialized"] = true;
+    j["populated"] = t.populated;
   }
   return j;
 }
@@ -144,6 +149,9 @@ Table table_from_json(const json& j) {
   t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
   t.view_query = j.value("view_query", "");
   if (j.contains("view_depends")) t.view_depends = j["view_depends"].get<std::vector<Oid>>();
+  t.materialized = j.value("materialized", false);
+  if (j.contains("check_option")) t.check_option = j["check_option"].get<std::string>().at(0);
+  t.populated = j.value("populated", true);
   return t;
 }
 

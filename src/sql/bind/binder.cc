@@ -310,6 +310,14 @@ class Binder {
   void add_view_condition(ExprPtr& where) {
     if (dml_view_) conjoin(where, std::move(dml_view_->where));
   }
+  // WITH CHECK OPTION of the view written through: its WHERE appended to checks.
+  void add_check_option(std::vector<ExprPtr>& checks, std::string& view_name) {
+    if (!dml_view_ || !dml_view_->view->check_option) return;
+    auto again = bind_view_query(dml_view_->view);
+    if (!again->where) return;
+    checks.push_back(std::move(again->where));
+    view_name = dml_view_->view->name;
+  }
   // The relations every name lookup found (BoundStatement::relations).
   std::set<Oid> relations_;
   // Views being expanded, innermost last (a view that reads itself is refused).
@@ -1714,6 +1722,11 @@ const char* plan_update_refusal(const SelectPlan& p) {
 
 }  // namespace
 
+void refuse_materialized_target(const catalog::Table& t) {
+  if (t.materialized)
+    fail(sqlstate::kWrongObjectType, "cannot change materialized view \"" + t.name + "\"");
+}
+
 catalog::TablePtr Binder::enter_dml_view(const catalog::TablePtr& view, const std::string& verb) {
   const PgQuery__Node* query = nullptr;
   auto tree = parse::parse_query(view->view_query, &query);
@@ -1820,6 +1833,10 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
         }
       }
       if (!t) t = lookup_table(rv);
+      if (t->materialized && !t->populated)
+        // (an executor error in PostgreSQL: no position)
+        fail("55000", "materialized view \"" + t->name + "\" has not been populated", -1,
+             "Use the REFRESH MATERIALIZED VIEW command.");
       if (t->is_view()) {
         add_view_source(plan, scope, t, alias, rv->alias, rv->location, sole);
         return;
@@ -2572,6 +2589,7 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   out.tag = "INSERT";
   auto plan = std::make_shared<InsertPlan>();
   plan->table = lookup_table(s->relation);
+  refuse_materialized_target(*plan->table);
   std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
   if (plan->table->is_view()) {
     plan->table = enter_dml_view(plan->table, "insert into");
@@ -2671,6 +2689,7 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     plan->defaults.push_back(
         c.default_expr.empty() ? nullptr : bind_table_expr(cat_, t, c.default_expr, &c.type));
   checks_of(t, plan->checks);
+  add_check_option(plan->checks, plan->check_option_view);
   Scope row = table_scope(t, alias);
   if (s->on_conflict_clause) {
     const auto* oc = s->on_conflict_clause;
@@ -2770,6 +2789,7 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   out.tag = "UPDATE";
   auto plan = std::make_shared<UpdatePlan>();
   plan->table = lookup_table(s->relation);
+  refuse_materialized_target(*plan->table);
   std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
   if (plan->table->is_view()) {
     plan->table = enter_dml_view(plan->table, "update");
@@ -2818,6 +2838,7 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   add_view_condition(plan->where);
   if (plan->from) plan->from->where = std::move(plan->where);
   checks_of(t, plan->checks);
+  add_check_option(plan->checks, plan->check_option_view);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.update = plan;
   return out;
@@ -2829,6 +2850,7 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   out.tag = "DELETE";
   auto plan = std::make_shared<DeletePlan>();
   plan->table = lookup_table(s->relation);
+  refuse_materialized_target(*plan->table);
   std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
   if (plan->table->is_view()) {
     plan->table = enter_dml_view(plan->table, "delete from");
@@ -2949,6 +2971,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     }
     case PG_QUERY__NODE__NODE_CREATE_STMT:
     case PG_QUERY__NODE__NODE_VIEW_STMT:  // exec/views.cc
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
     case PG_QUERY__NODE__NODE_DROP_STMT:
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
     case PG_QUERY__NODE__NODE_INDEX_STMT:
@@ -2965,6 +2988,13 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_GRANT_STMT:
     case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
     case PG_QUERY__NODE__NODE_RENAME_STMT:
+      out.kind = BoundStatement::Kind::kUtility;
+      out.utility = stmt;
+      out.tag = parse::utility_tag(stmt);
+      break;
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:  // exec/views.cc
+      if (stmt->create_table_as_stmt->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        fail(sqlstate::kFeatureNotSupported, "CREATE TABLE AS is not supported");
       out.kind = BoundStatement::Kind::kUtility;
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);

@@ -245,6 +245,9 @@ struct InsertPlan {
   std::vector<ExprPtr> checks;             // over the new row
   ConflictAction conflict;
   std::vector<ExprPtr> returning;  // over the new row
+  // Written through a view WITH CHECK OPTION: its name, and checks past the table's own
+  // CHECK constraints are the view's WHERE (a row failing it, or NULL, is refused: 44000).
+  std::string check_option_view;
 };
 
 struct UpdatePlan {
@@ -258,6 +261,7 @@ struct UpdatePlan {
   std::vector<std::pair<int, ExprPtr>> sets;  // over the old row
   std::vector<ExprPtr> checks;
   std::vector<ExprPtr> returning;  // over the new row
+  std::string check_option_view;   // as InsertPlan's
   coord::LockStrength strength = coord::LockStrength::kNoKeyUpdate;
 };
 

@@ -189,7 +189,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
-      if (pt->is_view())
+      if (pt->relkind() != 'r')
         fail(sqlstate::kWrongObjectType,
              "referenced relation \"" + std::string(c->pktable->relname) + "\" is not a table");
       if ((t.temp_namespace != 0) != (pt->temp_namespace != 0))
@@ -505,9 +505,14 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     switch (s->remove_type) {
       case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
-      case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW: {
-        const bool view_stmt = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW;
-        const std::string kind = view_stmt ? "view" : "table";
+      case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+      case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW: {
+        const char relkind = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW      ? 'v'
+                             : s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? 'm'
+                                                                                       : 'r';
+        const std::string kind = relkind == 'v'   ? "view"
+                                 : relkind == 'm' ? "materialized view"
+                                                  : "table";
         // public.x: the permanent table even when a temporary x shadows it; pg_temp.x: only
         // the temporary one.
         auto t = schema == "public" ? cx.catalog.find_table(name)
@@ -521,12 +526,14 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, kind + " \"" + name + "\" does not exist");
         }
-        if (t->is_view() != view_stmt) {
+        if (t->relkind() != relkind) {
           Error e;
           e.sqlstate = sqlstate::kWrongObjectType;
           e.message = "\"" + name + "\" is not a " + kind;
-          e.hint =
-              view_stmt ? "Use DROP TABLE to remove a table." : "Use DROP VIEW to remove a view.";
+          e.hint = t->relkind() == 'v' ? "Use DROP VIEW to remove a view."
+                   : t->relkind() == 'm'
+                       ? "Use DROP MATERIALIZED VIEW to remove a materialized view."
+                       : "Use DROP TABLE to remove a table.";
           throw SqlError(std::move(e));
         }
         require_owner(cx, t->owner, kind.c_str(), name);
@@ -564,7 +571,9 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         for (const auto& d : dependent_views(cx, *t)) {
           if (in_statement.count(d.view->name)) continue;
           views.push_back(d.view);
-          found.push_back({d.group, d.detail, "drop cascades to view " + d.view->name});
+          found.push_back(
+              {d.group, d.detail,
+               "drop cascades to " + std::string(d.view->kind_name()) + " " + d.view->name});
         }
         std::stable_sort(found.begin(), found.end(),
                          [](const Dependent& a, const Dependent& b) { return a.group < b.group; });
@@ -798,7 +807,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
   require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
-    if (tp->is_view() && cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
+    if (tp->relkind() != 'r' && cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
       const char* action = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ? "ADD COLUMN"
                            : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint
                                ? "ADD CONSTRAINT"
@@ -809,7 +818,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
       e.sqlstate = sqlstate::kWrongObjectType;
       e.message = std::string("ALTER action ") + action + " cannot be performed on relation \"" +
                   tp->name + "\"";
-      e.detail = "This operation is not supported for views.";
+      e.detail = std::string("This operation is not supported for ") + tp->kind_name() + "s.";
       throw SqlError(std::move(e));
     }
     auto cur = cx.catalog.table_by_oid(tp->oid);
@@ -935,7 +944,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
-    if (t->is_view()) fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
+    if (t->relkind() != 'r') fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
     require_table_privileges(cx, *t, catalog::acl::kTruncate);
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
@@ -952,6 +961,10 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_table(node->create_stmt, cx);
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return create_view(node->view_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+      return create_materialized_view(node->create_table_as_stmt, cx);
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+      return refresh_materialized_view(node->refresh_mat_view_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:
       drop(node->drop_stmt, cx);
       return parse::utility_tag(node);

@@ -20,11 +20,12 @@
 #include <set>
 
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
-#include "runtime/stack.h"
+#include "sql/types/cast.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -76,6 +77,59 @@ void check_replacement_columns(const catalog::Table& old_view,
   }
 }
 
+// WITH CHECK OPTION only on an automatically updatable view (PostgreSQL's DefineView).
+void check_check_option(ExecContext& cx, const catalog::Table& view) {
+  if (!view.check_option) return;
+  std::string why = bind::view_update_refusal(cx.catalog, view);
+  if (!why.empty())
+    fail(sqlstate::kFeatureNotSupported,
+         "WITH CHECK OPTION is supported only on automatically updatable views", why);
+}
+
+struct BoundViewQuery {
+  bind::BoundStatement stmt;
+  std::vector<catalog::Column> columns;
+  std::vector<Oid> depends;  // the relations it reads
+};
+
+// The query of CREATE [MATERIALIZED] VIEW bound as this session's SELECT would be: its
+// columns, named by the statement's column list where it gives one, and what it reads.
+BoundViewQuery bind_view_query(const PgQuery__Node* query, PgQuery__Node** aliases,
+                               size_t n_aliases, const char* too_many, ExecContext& cx) {
+  BoundViewQuery out;
+  std::vector<Oid> params;
+  out.stmt = bind::bind_statement(cx.catalog, query, params, cx.session.temp_namespace());
+  if (!params.empty()) {
+    Error e;
+    e.sqlstate = "42P02";
+    e.message = "there is no parameter $1";
+    throw SqlError(std::move(e));
+  }
+  if (!out.stmt.dml_ctes.empty())
+    fail(sqlstate::kFeatureNotSupported,
+         "views must not contain data-modifying statements in WITH");
+  for (size_t i = 0; i < out.stmt.names.size(); ++i) {
+    catalog::Column c;
+    c.name = out.stmt.names[i];
+    c.type = out.stmt.types[i];
+    // PostgreSQL 15 resolves a view's unknown-type columns ('x') as text.
+    if (c.type.oid == type_oid::kUnknown) c.type = TypeRef{type_oid::kText, -1};
+    out.columns.push_back(std::move(c));
+  }
+  if (n_aliases > out.columns.size()) fail(sqlstate::kSyntaxError, too_many);
+  for (size_t i = 0; i < n_aliases; ++i)
+    if (aliases[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+      out.columns[i].name = aliases[i]->string->sval;
+  for (size_t i = 0; i < out.columns.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (out.columns[i].name == out.columns[j].name)
+        fail(sqlstate::kDuplicateColumn,
+             "column \"" + out.columns[i].name + "\" specified more than once");
+  for (Oid o : out.stmt.relations)
+    if (cx.catalog.table_by_oid(o)) out.depends.push_back(o);
+  return out;
+}
+
 }  // namespace
 
 std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
@@ -85,52 +139,23 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   bool temp = (rv->relpersistence && std::string(rv->relpersistence) == "t") || schema == "pg_temp";
   if (s->n_options > 0)
     fail(sqlstate::kFeatureNotSupported, "CREATE VIEW ... WITH options is not supported");
-  if (s->with_check_option == PG_QUERY__VIEW_CHECK_OPTION__LOCAL_CHECK_OPTION ||
-      s->with_check_option == PG_QUERY__VIEW_CHECK_OPTION__CASCADED_CHECK_OPTION)
-    fail(sqlstate::kFeatureNotSupported, "WITH CHECK OPTION is not supported");
+  const char check_option =
+      s->with_check_option == PG_QUERY__VIEW_CHECK_OPTION__LOCAL_CHECK_OPTION      ? 'l'
+      : s->with_check_option == PG_QUERY__VIEW_CHECK_OPTION__CASCADED_CHECK_OPTION ? 'c'
+                                                                                   : 0;
   if (s->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
     fail(sqlstate::kFeatureNotSupported, "CREATE VIEW of this query is not supported");
   if (s->query->select_stmt->into_clause)
     fail(sqlstate::kFeatureNotSupported, "views must not contain SELECT INTO");
 
   // Bind the query as a SELECT of this session would be (temporary tables visible).
-  std::vector<Oid> params;
-  auto bound = bind::bind_statement(cx.catalog, s->query, params, cx.session.temp_namespace());
-  if (!params.empty()) {
-    Error e;
-    e.sqlstate = "42P02";
-    e.message = "there is no parameter $1";
-    throw SqlError(std::move(e));
-  }
-  if (!bound.dml_ctes.empty())
-    fail(sqlstate::kFeatureNotSupported,
-         "views must not contain data-modifying statements in WITH");
-  std::vector<catalog::Column> cols;
-  for (size_t i = 0; i < bound.names.size(); ++i) {
-    catalog::Column c;
-    c.name = bound.names[i];
-    c.type = bound.types[i];
-    // PostgreSQL 15 resolves a view's unknown-type columns ('x') as text.
-    if (c.type.oid == type_oid::kUnknown) c.type = TypeRef{type_oid::kText, -1};
-    cols.push_back(std::move(c));
-  }
-  if (s->n_aliases > cols.size())
-    fail(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
-  for (size_t i = 0; i < s->n_aliases; ++i)
-    if (s->aliases[i]->node_case == PG_QUERY__NODE__NODE_STRING)
-      cols[i].name = s->aliases[i]->string->sval;
-  for (size_t i = 0; i < cols.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (cols[i].name == cols[j].name)
-        fail(sqlstate::kDuplicateColumn,
-             "column \"" + cols[i].name + "\" specified more than once");
-
-  std::vector<Oid> depends;
-  for (Oid o : bound.relations) {
+  auto bound = bind_view_query(s->query, s->aliases, s->n_aliases,
+                               "CREATE VIEW specifies more column names than columns", cx);
+  std::vector<catalog::Column> cols = std::move(bound.columns);
+  std::vector<Oid> depends = std::move(bound.depends);
+  for (Oid o : depends) {
     auto t = cx.catalog.table_by_oid(o);
-    if (!t) continue;
-    depends.push_back(o);
-    if (!temp && t->temp_namespace != 0) {
+    if (!temp && t && t->temp_namespace != 0) {
       if (!schema.empty() && schema != "pg_temp")
         fail(sqlstate::kFeatureNotSupported,
              "cannot create temporary relation in non-temporary schema");
@@ -153,6 +178,8 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
     v.columns = std::move(cols);
     v.view_query = parse::deparse_query(s->query);
     v.view_depends = std::move(depends);
+    v.check_option = check_option;
+    check_check_option(cx, v);
     cx.catalog.replace_table(std::move(v), &cx.txn);
     return "CREATE VIEW";
   }
@@ -166,6 +193,8 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   v.columns = std::move(cols);
   v.view_query = parse::deparse_query(s->query);
   v.view_depends = std::move(depends);
+  v.check_option = check_option;
+  check_check_option(cx, v);
   cx.catalog.create_table(std::move(v), &cx.txn);
   return "CREATE VIEW";
 }
@@ -230,8 +259,7 @@ struct ViewDeparser {
       ViewDeparser input{plan, qualifier, pretty};
       return input.expr(*plan.group_by[e.index]);
     }
-    if (e.level != 0 || plan.sources.size() != 1 || !plan.sources[0].table)
-      throw Unsupported{};
+    if (e.level != 0 || plan.sources.size() != 1 || !plan.sources[0].table) throw Unsupported{};
     const auto& t = *plan.sources[0].table;
     if (e.index < 0 || static_cast<size_t>(e.index) >= t.columns.size()) throw Unsupported{};
     return ident(qualifier) + "." + ident(t.columns[e.index].name);
@@ -266,7 +294,8 @@ struct ViewDeparser {
       case bind::ExprKind::kOp: {
         if (!e.op || e.args.size() != 2) throw Unsupported{};
         const int mine = precedence(e.op->name);
-        std::string s = expr(*e.args[0], mine) + " " + e.op->name + " " + expr(*e.args[1], mine + 1);
+        std::string s =
+            expr(*e.args[0], mine) + " " + e.op->name + " " + expr(*e.args[1], mine + 1);
         if (!pretty || (parent != 0 && parent > mine)) return "(" + s + ")";
         return s;
       }
@@ -299,8 +328,8 @@ struct ViewDeparser {
         return pretty ? "NOT " + expr(*e.args[0], 6) : "(NOT " + expr(*e.args[0], 6) + ")";
       case bind::ExprKind::kIsNull:
       case bind::ExprKind::kIsNotNull: {
-        std::string s = expr(*e.args[0], 6) +
-                        (e.kind == bind::ExprKind::kIsNull ? " IS NULL" : " IS NOT NULL");
+        std::string s =
+            expr(*e.args[0], 6) + (e.kind == bind::ExprKind::kIsNull ? " IS NULL" : " IS NOT NULL");
         return !pretty || parent > 2 ? "(" + s + ")" : s;
       }
       case bind::ExprKind::kFunc: {
@@ -376,6 +405,94 @@ std::string view_definition(catalog::Catalog& catalog, const catalog::Table& vie
   return " " + view.view_query + ";";
 }
 
+namespace {
+
+// Stores the rows `plan` returns in materialized view t (its current storage). Returns how
+// many.
+int64_t fill_materialized_view(const catalog::Table& t, const bind::SelectPlan& plan,
+                               ExecContext& cx) {
+  std::vector<Row> rows = run_select(plan, cx);
+  Writer w(t, cx);
+  for (auto& r : rows) {
+    Row row(t.columns.size());
+    for (size_t i = 0; i < t.columns.size() && i < r.size(); ++i) {
+      const TypeRef from = plan.types[i];
+      Datum v = r[i];
+      if (!v.is_null() && from.oid != t.columns[i].type.oid && from.oid != type_oid::kUnknown)
+        v = types::cast(v, from, t.columns[i].type, types::CastContext::kAssignment);
+      row[i] = std::move(v);
+    }
+    w.insert(row, -3, nullptr);
+  }
+  return static_cast<int64_t>(rows.size());
+}
+
+}  // namespace
+
+std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecContext& cx) {
+  const PgQuery__RangeVar* rv = s->into->rel;
+  const std::string name = rv->relname;
+  if (s->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+    fail(sqlstate::kFeatureNotSupported, "CREATE MATERIALIZED VIEW of this query is not supported");
+  require_public_schema(cx, catalog::acl::kCreate, rv->location);
+  if (cx.catalog.relation_exists(name)) {
+    if (s->if_not_exists) {
+      notice(cx, "relation \"" + name + "\" already exists, skipping");
+      return "CREATE MATERIALIZED VIEW";
+    }
+    fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+  }
+  auto bound = bind_view_query(s->query, s->into->col_names, s->into->n_col_names,
+                               "too many column names were specified", cx);
+  for (Oid o : bound.depends)
+    if (auto t = cx.catalog.table_by_oid(o); t && t->temp_namespace != 0)
+      fail(sqlstate::kFeatureNotSupported,
+           "materialized views must not use temporary tables or views");
+  catalog::Table t;
+  t.name = name;
+  t.oid = cx.catalog.allocate_oid();
+  t.owner = current_user(cx);
+  t.columns = std::move(bound.columns);
+  t.materialized = true;
+  t.populated = !s->into->skip_data;
+  t.view_query = parse::deparse_query(s->query);
+  t.view_depends = std::move(bound.depends);
+  catalog::Sequence rowid;  // its rows have no primary key: a hidden row id places them
+  rowid.name = "hf_rowid_" + std::to_string(t.oid);
+  rowid.owner_table = t.oid;
+  rowid.owner = t.owner;
+  t.rowid_sequence = cx.catalog.create_sequence(rowid, &cx.txn);
+  auto created = cx.catalog.create_table(std::move(t), &cx.txn);
+  if (s->into->skip_data) return "CREATE MATERIALIZED VIEW";
+  return "SELECT " + std::to_string(fill_materialized_view(*created, *bound.stmt.select, cx));
+}
+
+std::string refresh_materialized_view(const PgQuery__RefreshMatViewStmt* s, ExecContext& cx) {
+  const std::string name = s->relation->relname;
+  auto t = cx.catalog.find_table(name, cx.session.temp_namespace());
+  if (!t) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
+  if (!t->materialized)
+    fail(sqlstate::kWrongObjectType, "\"" + name + "\" is not a materialized view");
+  if (s->concurrent)
+    fail(sqlstate::kFeatureNotSupported, "REFRESH MATERIALIZED VIEW CONCURRENTLY is not supported");
+  require_owner(cx, t->owner, "materialized view", name);
+  // PostgreSQL's REFRESH takes ACCESS EXCLUSIVE: readers wait for the new rows.
+  if (!cx.txn.lock_table(t->oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+    fail(sqlstate::kLockNotAvailable, "could not obtain lock on relation \"" + name + "\"");
+  catalog::Table next = *t;
+  next.storage_id = cx.catalog.allocate_storage_id();  // as TRUNCATE: the old rows stay behind
+  next.populated = !s->skip_data;
+  auto replaced = cx.catalog.replace_table(std::move(next), &cx.txn);
+  if (!s->skip_data) {
+    const PgQuery__Node* query = nullptr;
+    auto tree = parse::parse_query(t->view_query, &query);
+    std::vector<Oid> params;
+    auto bound = bind::bind_statement(cx.catalog, query, params, 0);
+    fill_materialized_view(*replaced, *bound.select, cx);
+  }
+  return "REFRESH MATERIALIZED VIEW";
+}
+
 std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table& rel) {
   auto all = cx.catalog.tables();
   std::sort(all.begin(), all.end(),
@@ -383,7 +500,7 @@ std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table
   auto direct = [&](Oid of) {
     std::vector<catalog::TablePtr> out;
     for (const auto& t : all)
-      if (t->is_view() && t->oid != of &&
+      if (!t->view_query.empty() && t->oid != of &&
           std::find(t->view_depends.begin(), t->view_depends.end(), of) != t->view_depends.end())
         out.push_back(t);
     return out;
@@ -398,13 +515,17 @@ std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table
                                                                  Oid group) {
     for (const auto& d : direct(v->oid)) {
       if (!seen.insert(d->oid).second) continue;
-      out.push_back({d, "view " + d->name + " depends on view " + v->name, group});
+      out.push_back({d,
+                     std::string(d->kind_name()) + " " + d->name + " depends on " + v->kind_name() +
+                         " " + v->name,
+                     group});
       below(d, group);
     }
   };
-  const std::string rel_text = (rel.is_view() ? "view " : "table ") + rel.name;
+  const std::string rel_text = std::string(rel.kind_name()) + " " + rel.name;
   for (const auto& v : first) {
-    out.push_back({v, "view " + v->name + " depends on " + rel_text, v->oid});
+    out.push_back(
+        {v, std::string(v->kind_name()) + " " + v->name + " depends on " + rel_text, v->oid});
     below(v, v->oid);
   }
   return out;

@@ -703,6 +703,12 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "CREATE TABLE";
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return "CREATE VIEW";
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+      return node->create_table_as_stmt->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW
+                 ? "CREATE MATERIALIZED VIEW"
+                 : "CREATE TABLE AS";
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+      return "REFRESH MATERIALIZED VIEW";
     case PG_QUERY__NODE__NODE_DROP_STMT:
       switch (node->drop_stmt->remove_type) {
         case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
@@ -711,6 +717,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP SEQUENCE";
         case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
           return "DROP VIEW";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+          return "DROP MATERIALIZED VIEW";
         default:
           return "DROP TABLE";
       }

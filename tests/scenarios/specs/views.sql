@@ -16,6 +16,7 @@ SELECT status FROM ready;
 SELECT ready.status FROM ready;
 \dv
 \d ready
+\d+ ready
 -- OR REPLACE may only add columns at the end
 CREATE OR REPLACE VIEW ready AS SELECT id FROM vt;
 CREATE OR REPLACE VIEW ready AS SELECT payload, id FROM vt;
@@ -66,6 +67,8 @@ SELECT * FROM ready ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
 SELECT * FROM ready FOR UPDATE OF ready NOWAIT;
 CREATE VIEW counts AS SELECT status, count(*) FROM vt GROUP BY status;
 SELECT * FROM counts FOR UPDATE;
+\d+ counts
+SELECT definition FROM pg_views WHERE viewname = 'counts';
 -- writing through a view
 INSERT INTO ready VALUES (4, 'd', 'new');
 INSERT INTO ready (id, status) VALUES (5, 'done') RETURNING *;
@@ -91,6 +94,19 @@ INSERT INTO computed (id, up) VALUES (7, 'x');
 UPDATE computed SET up = 'x';
 UPDATE computed SET id = id + 100 WHERE id = 4 RETURNING *;
 SELECT * FROM computed ORDER BY id;
+-- WITH CHECK OPTION: rows written through the view must stay visible in it
+CREATE VIEW checked AS SELECT id, status, payload FROM vt WHERE status <> 'bad' WITH CHECK OPTION;
+CREATE VIEW checked_local AS SELECT id, status FROM vt WHERE id < 100 WITH LOCAL CHECK OPTION;
+CREATE VIEW checked_agg AS SELECT count(*) FROM vt WITH CHECK OPTION;
+INSERT INTO checked VALUES (10, 'ok', 'x');
+INSERT INTO checked VALUES (11, 'bad', 'x');
+INSERT INTO checked (id, status) VALUES (12, NULL);
+UPDATE checked SET status = 'bad' WHERE id = 10;
+UPDATE checked SET payload = 'y' WHERE id = 10 RETURNING *;
+INSERT INTO checked_local VALUES (100, 'new');
+SELECT table_name, check_option, is_updatable FROM information_schema.views WHERE table_name LIKE 'checked%' ORDER BY 1;
+\d+ checked
+DROP VIEW checked, checked_local;
 -- temporary views
 CREATE TEMP VIEW tv AS SELECT 1 AS one;
 CREATE TEMP TABLE tt (a int);
