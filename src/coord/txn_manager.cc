@@ -127,7 +127,7 @@ std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
 class MergeCursor final : public RowCursor {
  public:
   MergeCursor(std::vector<std::unique_ptr<RowCursor>> cursors, bool reverse)
-      : cursors_(std::move(cursors)), cmp_{reverse} {}
+      : cursors_(std::move(cursors)), heads_(cursors_.size()), cmp_{&heads_, reverse} {}
 
   std::optional<RowVersion> next() override {
     if (!primed_) {
@@ -136,33 +136,37 @@ class MergeCursor final : public RowCursor {
     }
     if (heap_.empty()) return std::nullopt;
     std::pop_heap(heap_.begin(), heap_.end(), cmp_);
-    Item top = std::move(heap_.back());
+    const size_t src = heap_.back();
     heap_.pop_back();
-    pull(top.src);
-    return std::move(top.row);
+    RowVersion out = std::move(heads_[src]);
+    pull(src);
+    return out;
   }
 
  private:
-  struct Item {
-    RowVersion row;
-    size_t src;
-  };
+  // The heap holds source numbers; each source's current row stays in heads_, so reordering
+  // the heap moves no row (a million-row scan would move each row's strings ~log2(N) times).
   struct Cmp {
+    const std::vector<RowVersion>* heads;
     bool reverse;
     // A max-heap pops the "largest": invert for ascending order.
-    bool operator()(const Item& a, const Item& b) const {
-      return reverse ? a.row.key < b.row.key : a.row.key > b.row.key;
+    bool operator()(size_t a, size_t b) const {
+      const std::string& ka = (*heads)[a].key;
+      const std::string& kb = (*heads)[b].key;
+      return reverse ? ka < kb : ka > kb;
     }
   };
   void pull(size_t i) {
     if (auto r = cursors_[i]->next()) {
-      heap_.push_back(Item{std::move(*r), i});
+      heads_[i] = std::move(*r);
+      heap_.push_back(i);
       std::push_heap(heap_.begin(), heap_.end(), cmp_);
     }
   }
   std::vector<std::unique_ptr<RowCursor>> cursors_;
+  std::vector<RowVersion> heads_;  // per source: its row in the heap, if the source is there
   Cmp cmp_;
-  std::vector<Item> heap_;
+  std::vector<size_t> heap_;
   bool primed_ = false;
 };
 

@@ -147,6 +147,16 @@ void Fiber::resume() {
   }
 }
 
+void Fiber::yield() {
+  Fiber* f = current();
+  if (!f) return;
+  // The post runs once this fiber has parked (the executor is one thread), behind everything
+  // already queued; its resume() then queues the fiber's next slice.
+  FiberRef self = f->shared_from_this();
+  asio::post(f->io_, [self] { self->resume(); });
+  f->suspend();
+}
+
 // ---- Event ----
 
 std::shared_ptr<Event> Event::create() {

@@ -49,7 +49,11 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   static Fiber* current();
 
   void suspend();  // REQUIRES: called from this fiber
-  void resume();   // any thread
+  // Lets every handler and fiber already ready on the calling fiber's executor run, then
+  // continues (the fiber goes to the back of the executor's queue). No-op outside a fiber.
+  // REQUIRES: the caller holds no std::mutex another fiber of this thread may take.
+  static void yield();
+  void resume();  // any thread
   asio::io_context& io() { return io_; }
   ~Fiber();
 

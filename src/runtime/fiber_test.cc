@@ -1,6 +1,7 @@
 #include "runtime/fiber.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -35,6 +36,24 @@ TEST(Fiber, ResumeBeforeSuspendIsNotLost) {
   });
   io.run();
   EXPECT_TRUE(done);
+}
+
+TEST(Fiber, YieldLetsTheOtherFibersOfTheThreadRun) {
+  asio::io_context io;
+  std::string order;
+  auto body = [&](char name) {
+    return [&order, name] {
+      for (int i = 0; i < 3; ++i) {
+        order += name;
+        Fiber::yield();
+      }
+    };
+  };
+  Fiber::spawn(io, body('a'));
+  Fiber::spawn(io, body('b'));
+  io.run();
+  EXPECT_EQ(order, "ababab") << "without the yield one fiber would run its whole loop first";
+  Fiber::yield();  // outside a fiber: nothing happens
 }
 
 TEST(Event, TimeoutAndSignal) {

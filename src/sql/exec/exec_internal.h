@@ -41,13 +41,21 @@ struct ExecContext {
   // What the statement's materialisations hold (exec/memory.h): 53200 past the cap.
   MemoryBudget memory{execution_limits().statement_memory_bytes};
   uint32_t interrupt_tick = 0;  // calls of check_for_interrupts() (it looks every 1024th)
+  // When the statement last let the other sessions of its executor thread run (below).
+  runtime::Clock::time_point slice_start = runtime::Clock::now();
 };
 
 // PostgreSQL's CHECK_FOR_INTERRUPTS for loops over rows: a cancel request, a terminate or a
 // passed statement_timeout ends the statement with PostgreSQL's error. Called once per row
 // by scans, set-returning functions and join loops; it looks at the token and the clock on
 // every 1024th call only.
+// It is also where a long statement shares its executor thread: once it has run
+// kStatementSlice since it last did, it yields (runtime::Fiber::yield), so the sessions
+// pinned to the same thread — a job queue's claims beside a report's million-row scan — wait
+// at most a slice, not the whole statement. A scan tolerates the suspension as it tolerates
+// a row-lock wait in the middle of it.
 void check_for_interrupts(ExecContext& cx);
+inline constexpr std::chrono::milliseconds kStatementSlice{10};
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
 bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false

@@ -72,9 +72,16 @@ void check_for_interrupts(ExecContext& cx) {
   if ((++cx.interrupt_tick & 1023) != 0) return;
   runtime::CancelToken& token = cx.session.cancel();
   switch (token.pending()) {
-    case runtime::CancelToken::kNone:
-      if (runtime::Clock::now() < cx.session.statement_deadline()) return;
-      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+    case runtime::CancelToken::kNone: {
+      const auto now = runtime::Clock::now();
+      if (now >= cx.session.statement_deadline())
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+      if (now - cx.slice_start >= kStatementSlice) {
+        runtime::Fiber::yield();
+        cx.slice_start = runtime::Clock::now();
+      }
+      return;
+    }
     case runtime::CancelToken::kStatementTimeout:
       throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
     case runtime::CancelToken::kTerminate:
