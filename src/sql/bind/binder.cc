@@ -295,6 +295,11 @@ class Binder {
     ExprPtr where;             // the view's WHERE over the base row (null: none)
   };
   std::optional<DmlView> dml_view_;
+  // The table INSERT / UPDATE / DELETE write (through a view: its base table) and the name
+  // the statement calls it (*alias). unsupported_clause: the statement has a clause not
+  // supported through a view (refusal: the 0A000 message).
+  catalog::TablePtr dml_target(const PgQuery__RangeVar* rv, const std::string& verb,
+                               bool unsupported_clause, const char* refusal, std::string* alias);
   // verb: "insert into" / "update" / "delete from". Returns the base table; 55000 when the
   // view is not automatically updatable.
   catalog::TablePtr enter_dml_view(const catalog::TablePtr& view, const std::string& verb);
@@ -1727,6 +1732,18 @@ void refuse_materialized_target(const catalog::Table& t) {
     fail(sqlstate::kWrongObjectType, "cannot change materialized view \"" + t.name + "\"");
 }
 
+catalog::TablePtr Binder::dml_target(const PgQuery__RangeVar* rv, const std::string& verb,
+                                     bool unsupported_clause, const char* refusal,
+                                     std::string* alias) {
+  auto t = lookup_table(rv);
+  refuse_materialized_target(*t);
+  *alias = rv->alias ? rv->alias->aliasname : t->name;
+  if (!t->is_view()) return t;
+  t = enter_dml_view(t, verb);
+  if (unsupported_clause) fail(sqlstate::kFeatureNotSupported, refusal);
+  return t;
+}
+
 catalog::TablePtr Binder::enter_dml_view(const catalog::TablePtr& view, const std::string& verb) {
   const PgQuery__Node* query = nullptr;
   auto tree = parse::parse_query(view->view_query, &query);
@@ -2588,14 +2605,9 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   out.kind = BoundStatement::Kind::kInsert;
   out.tag = "INSERT";
   auto plan = std::make_shared<InsertPlan>();
-  plan->table = lookup_table(s->relation);
-  refuse_materialized_target(*plan->table);
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
-  if (plan->table->is_view()) {
-    plan->table = enter_dml_view(plan->table, "insert into");
-    if (s->on_conflict_clause)
-      fail(sqlstate::kFeatureNotSupported, "INSERT ... ON CONFLICT on a view is not supported");
-  }
+  std::string alias;
+  plan->table = dml_target(s->relation, "insert into", s->on_conflict_clause,
+                           "INSERT ... ON CONFLICT on a view is not supported", &alias);
   const auto& t = *plan->table;
   if (s->n_cols == 0) {
     if (dml_view_) {
@@ -2788,14 +2800,9 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   out.kind = BoundStatement::Kind::kUpdate;
   out.tag = "UPDATE";
   auto plan = std::make_shared<UpdatePlan>();
-  plan->table = lookup_table(s->relation);
-  refuse_materialized_target(*plan->table);
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
-  if (plan->table->is_view()) {
-    plan->table = enter_dml_view(plan->table, "update");
-    if (s->n_from_clause)
-      fail(sqlstate::kFeatureNotSupported, "UPDATE ... FROM on a view is not supported");
-  }
+  std::string alias;
+  plan->table = dml_target(s->relation, "update", s->n_from_clause,
+                           "UPDATE ... FROM on a view is not supported", &alias);
   const auto& t = *plan->table;
   bind_index_predicates(t, plan->access);
   Scope row = table_scope(t, alias);
@@ -2849,14 +2856,9 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   out.kind = BoundStatement::Kind::kDelete;
   out.tag = "DELETE";
   auto plan = std::make_shared<DeletePlan>();
-  plan->table = lookup_table(s->relation);
-  refuse_materialized_target(*plan->table);
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : plan->table->name;
-  if (plan->table->is_view()) {
-    plan->table = enter_dml_view(plan->table, "delete from");
-    if (s->n_using_clause)
-      fail(sqlstate::kFeatureNotSupported, "DELETE ... USING on a view is not supported");
-  }
+  std::string alias;
+  plan->table = dml_target(s->relation, "delete from", s->n_using_clause,
+                           "DELETE ... USING on a view is not supported", &alias);
   const auto& t = *plan->table;
   bind_index_predicates(t, plan->access);
   Scope row = table_scope(t, alias);

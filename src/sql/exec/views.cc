@@ -170,32 +170,30 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
 
   catalog::TablePtr existing =
       temp ? cx.catalog.find_temp_table(name, ns) : cx.catalog.find_table(name);
-  if (existing && s->replace) {
+  catalog::Table v;
+  const bool replacing = existing && s->replace;
+  if (replacing) {
     if (!existing->is_view()) fail(sqlstate::kWrongObjectType, "\"" + name + "\" is not a view");
     require_owner(cx, existing->owner, "view", name);
     check_replacement_columns(*existing, cols);
-    catalog::Table v = *existing;
-    v.columns = std::move(cols);
-    v.view_query = parse::deparse_query(s->query);
-    v.view_depends = std::move(depends);
-    v.check_option = check_option;
-    check_check_option(cx, v);
-    cx.catalog.replace_table(std::move(v), &cx.txn);
-    return "CREATE VIEW";
+    v = *existing;
+  } else {
+    if (existing || cx.catalog.relation_exists(name, ns))
+      fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+    v.name = name;
+    v.oid = cx.catalog.allocate_oid();
+    v.owner = current_user(cx);
+    v.temp_namespace = ns;
   }
-  if (existing || cx.catalog.relation_exists(name, ns))
-    fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
-  catalog::Table v;
-  v.name = name;
-  v.oid = cx.catalog.allocate_oid();
-  v.owner = current_user(cx);
-  v.temp_namespace = ns;
   v.columns = std::move(cols);
   v.view_query = parse::deparse_query(s->query);
   v.view_depends = std::move(depends);
   v.check_option = check_option;
   check_check_option(cx, v);
-  cx.catalog.create_table(std::move(v), &cx.txn);
+  if (replacing)
+    cx.catalog.replace_table(std::move(v), &cx.txn);
+  else
+    cx.catalog.create_table(std::move(v), &cx.txn);
   return "CREATE VIEW";
 }
 
