@@ -86,6 +86,15 @@ json to_json(const Table& t) {
     j["temp_namespace"] = t.temp_namespace;
     j["on_commit"] = std::string(1, t.on_commit);
   }
+  if (!t.view_query.empty()) {
+    j["view_query"] = t.view_query;
+    j["view_depends"] = t.view_depends;
+  }
+  if (t.check_option) j["check_option"] = std::string(1, t.check_option);
+  if (t.materialized) {
+    j["materialized"] = true;
+    j["populated"] = t.populated;
+  }
   return j;
 }
 
@@ -143,6 +152,11 @@ Table table_from_json(const json& j) {
   t.temp_namespace = j.value("temp_namespace", uint64_t{0});
   t.namespace_oid = j.value("namespace", kPublicNamespaceId);
   t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
+  t.view_query = j.value("view_query", "");
+  if (j.contains("view_depends")) t.view_depends = j["view_depends"].get<std::vector<Oid>>();
+  t.materialized = j.value("materialized", false);
+  if (j.contains("check_option")) t.check_option = j["check_option"].get<std::string>().at(0);
+  t.populated = j.value("populated", true);
   return t;
 }
 

@@ -48,6 +48,16 @@
 // schemas (a serial column's sequence takes a free name there), and there are no schema
 // privileges beyond those of public (owners and superusers may do everything).
 //
+// Views (issue 13). A view is a Table whose view_query is set: its columns are the view's
+// (names and types fixed at CREATE VIEW, as PostgreSQL's pg_attribute rows for it), it has no
+// rows, indexes or constraints of its own, and it shares the relation namespace with tables
+// (pg_class relkind 'v'). view_query is the defining SELECT as libpg_query's deparser prints
+// it; sql/bind re-parses and binds it where the view is read (see binder.cc). view_depends
+// lists the relations it reads, so DROP TABLE refuses (or with CASCADE, drops the view) as
+// PostgreSQL's pg_depend does. A materialized view is a Table with rows of its own (a hidden
+// row id, like a table without a primary key), materialized set and view_query kept for
+// REFRESH; reads see its rows, not its query.
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -174,6 +184,23 @@ struct Table {
   Oid namespace_oid = kPublicNamespaceId;  // its schema (a temporary table: unused)
   static constexpr char kPreserveRows = 'p', kDeleteRows = 'd', kDrop = 'D';
   char on_commit = kPreserveRows;
+  // Added (issue 13): a view's defining query and the relations it reads (see "Views" above).
+  std::string view_query;
+  std::vector<Oid> view_depends;
+  // A materialized view (CREATE MATERIALIZED VIEW): a table whose rows are its view_query's
+  // result as of the last REFRESH (none and refused to readers until then: populated).
+  bool materialized = false;
+  bool populated = true;
+  // A view's WITH [CASCADED | LOCAL] CHECK OPTION: 'c', 'l'; 0: none. Rows written through
+  // the view must satisfy its WHERE.
+  char check_option = 0;
+  bool is_view() const { return !view_query.empty() && !materialized; }
+  // pg_class.relkind: 'r' table, 'v' view, 'm' materialized view.
+  char relkind() const { return materialized ? 'm' : is_view() ? 'v' : 'r'; }
+  // The kind as PostgreSQL's messages name it.
+  const char* kind_name() const {
+    return materialized ? "materialized view" : is_view() ? "view" : "table";
+  }
 
   int find_column(std::string_view name) const;
   const Index* find_index(std::string_view name) const;

@@ -385,6 +385,28 @@ TEST(SqlEngine, SkipLockedQueueLocksOnlyTheRowsReturned) {
             "20");
 }
 
+// A view survives a restart (its query is stored and bound again), and a job claim through it
+// locks only the base row it returns (the view is pulled up, so LIMIT comes before LockRows).
+TEST(SqlEngine, ViewsSurviveRestartAndLockOnlyTheRowsReturned) {
+  SqlHarness h("/tmp/hf-sql-views");
+  h.exec("CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL)");
+  h.exec("INSERT INTO jobs SELECT g, 'ready' FROM generate_series(1, 5) g");
+  h.exec("CREATE VIEW ready_jobs AS SELECT id FROM jobs WHERE state = 'ready'");
+  h.restart();
+  const std::string claim = "SELECT id FROM ready_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
+  auto t1 = h.txns().begin({});
+  auto t2 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t1, claim), "SELECT 1 | 1 ");
+  EXPECT_EQ(run_in(h, *t2, claim), "SELECT 1 | 2 ");
+  EXPECT_EQ(run_in(h, *t2, "UPDATE ready_jobs SET id = 20 WHERE id = 2"), "UPDATE 1");
+  t2->commit();
+  auto t3 = h.txns().begin({});
+  EXPECT_EQ(run_in(h, *t3, "SELECT id FROM ready_jobs ORDER BY id FOR UPDATE SKIP LOCKED"),
+            "SELECT 4 | 3 4 5 20 ");
+  t3->abort();
+  t1->abort();
+}
+
 // A statement nested deeper than the stack allows ends with 54001, on a session's small fiber
 // stack as on a thread's; parsing it (libpg_query recurses once per level of the tree) never
 // overflows. Before issue 9's fix, `1+1+...` a thousand deep took the server down.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -77,6 +78,20 @@ int set_returning_location(const Expr& e) {
 [[noreturn]] void fail_no_function(const std::string& name, const std::vector<Oid>& ts,
                                    int location);
 
+// where := first AND where (first alone when where is null; where unchanged when first is).
+void conjoin(ExprPtr& where, ExprPtr first) {
+  if (!first) return;
+  if (!where) {
+    where = std::move(first);
+    return;
+  }
+  auto a = std::make_unique<Expr>();
+  a->kind = ExprKind::kAnd, a->type = TypeRef{type_oid::kBool, -1};
+  a->args.push_back(std::move(first));
+  a->args.push_back(std::move(where));
+  where = std::move(a);
+}
+
 ExprPtr make_const(Datum v, TypeRef t) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kConst;
@@ -146,6 +161,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_get_function_arguments", type_oid::kText},
     {"format_type", type_oid::kText},
     {"pg_get_expr", type_oid::kText},
+    {"pg_get_viewdef", type_oid::kText},
     {"pg_get_indexdef", type_oid::kText},
     {"pg_get_constraintdef", type_oid::kText},
     {"obj_description", type_oid::kText},
@@ -206,6 +222,8 @@ class Binder {
   void set_param_names(const ParamNames* names) { param_names_ = names; }
 
   BoundStatement bind(const PgQuery__Node* stmt);
+  // A view's query bound alone (as FROM would read it).
+  std::shared_ptr<SelectPlan> bind_view_query(const catalog::TablePtr& view);
   std::shared_ptr<SelectPlan> bind_select(const PgQuery__SelectStmt* s, const Scope* outer);
   ExprPtr bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
   ExprPtr coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column = {});
@@ -249,8 +267,65 @@ class Binder {
   // A table named with an optional schema: none searches the session's search path (its
   // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
-    return cat_.find_table(schema, name, path_);
+    catalog::TablePtr t = cat_.find_table(schema, name, path_);
+    if (t) relations_.insert(t->oid);
+    return t;
   }
+  // A view read in FROM: its stored query bound as a subquery named alias (see the top of
+  // this file).
+  // sole: the view is its query level's only FROM item, so a simple view may be pulled up
+  // (see add_view_source).
+  void add_view_source(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                       const std::string& alias, const PgQuery__Alias* alias_node, int location,
+                       bool sole = false);
+  bool pull_up_view(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                    const std::string& alias, const PgQuery__Alias* alias_node, SelectPlan& sub,
+                    const PgQuery__Node* query);
+  // bind_select -> bind_from: the FROM item being bound is the query level's only one.
+  bool sole_from_item_ = false;
+  // A pulled-up view's WHERE (over its base table's row), for bind_select to add to its own.
+  ExprPtr pulled_up_view_where_;
+  // INSERT / UPDATE / DELETE through an automatically updatable view (PostgreSQL's
+  // rewriteTargetView): the statement is bound against the view's base table, its names
+  // resolved through the view's columns.
+  struct DmlView {
+    catalog::TablePtr view;
+    std::vector<int> base_of;  // view column i's base column (-1: an expression)
+    ExprPtr where;             // the view's WHERE over the base row (null: none)
+  };
+  std::optional<DmlView> dml_view_;
+  // The table INSERT / UPDATE / DELETE write (through a view: its base table) and the name
+  // the statement calls it (*alias). unsupported_clause: the statement has a clause not
+  // supported through a view (refusal: the 0A000 message).
+  catalog::TablePtr dml_target(const PgQuery__RangeVar* rv, const std::string& verb,
+                               bool unsupported_clause, const char* refusal, std::string* alias);
+  // verb: "insert into" / "update" / "delete from". Returns the base table; 55000 when the
+  // view is not automatically updatable.
+  catalog::TablePtr enter_dml_view(const catalog::TablePtr& view, const std::string& verb);
+  // A target column named in INSERT's column list or UPDATE's SET: its base column position
+  // through dml_view_ (when set), else t's; -1 when there is none.
+  int target_column(const catalog::Table& t, const std::string& name, const std::string& verb);
+  // The relation a DML statement's errors name: the view when writing through one.
+  const std::string& target_display(const catalog::Table& t) const {
+    return dml_view_ ? dml_view_->view->name : t.name;
+  }
+  // UPDATE / DELETE through a view touch only the rows the view shows: its WHERE joins the
+  // statement's (PostgreSQL adds it as a security qual before the user's, same effect).
+  void add_view_condition(ExprPtr& where) {
+    if (dml_view_) conjoin(where, std::move(dml_view_->where));
+  }
+  // WITH CHECK OPTION of the view written through: its WHERE appended to checks.
+  void add_check_option(std::vector<ExprPtr>& checks, std::string& view_name) {
+    if (!dml_view_ || !dml_view_->view->check_option) return;
+    auto again = bind_view_query(dml_view_->view);
+    if (!again->where) return;
+    checks.push_back(std::move(again->where));
+    view_name = dml_view_->view->name;
+  }
+  // The relations every name lookup found (BoundStatement::relations).
+  std::set<Oid> relations_;
+  // Views being expanded, innermost last (a view that reads itself is refused).
+  std::vector<Oid> expanding_views_;
   std::vector<ExprPtr> bind_returning(PgQuery__Node** list, size_t n, const Scope& scope,
                                       BoundStatement& out);
   Scope table_scope(const catalog::Table& t, const std::string& alias);
@@ -1636,6 +1711,17 @@ Scope Binder::table_scope(const catalog::Table& t, const std::string& alias) {
   for (size_t i = 0; i < t.columns.size(); ++i)
     s.cols.push_back(
         {alias, t.columns[i].name, t.columns[i].type, t.oid, static_cast<int16_t>(i + 1)});
+  if (dml_view_ && dml_view_->view->oid != t.oid) {
+    // Writing through a view: the base row's columns go by the view's names; those the view
+    // does not show cannot be named (the empty name is no identifier).
+    for (auto& c : s.cols) c.name.clear(), c.hidden = true;
+    for (size_t i = 0; i < dml_view_->base_of.size(); ++i) {
+      const int b = dml_view_->base_of[i];
+      if (b < 0 || !s.cols[b].name.empty()) continue;
+      s.cols[b].name = dml_view_->view->columns[i].name;
+      s.cols[b].hidden = false;
+    }
+  }
   return s;
 }
 
@@ -1665,8 +1751,232 @@ void Binder::add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr 
   plan.sources.push_back(std::move(src));
 }
 
+// A view's query is bound as PostgreSQL's rewriter expands it: a subquery in FROM under the
+// view's name, its output columns named as the view's. It is bound in a scope of its own: no
+// enclosing rows, no WITH queries of the reading statement, and the names in it resolve as
+// they did where the view was made (a permanent view never sees a session's temporary
+// tables). The view's columns were fixed by CREATE VIEW; a base table that gained columns
+// since (SELECT * re-expanded) contributes only the first ones, as PostgreSQL's stored
+// target list does.
+//
+// A simple view that is its query level's only FROM item (one base table, only a WHERE, its
+// columns some of the table's in the table's order) is pulled up as PostgreSQL's planner pulls
+// up such a subquery: the level reads the base table itself, under the view's name and column
+// names (the table's other columns cannot be named), and the view's WHERE joins the level's.
+// So a locking clause locks the base rows after the level's ORDER BY and LIMIT, as
+// PostgreSQL's LockRows does (`SELECT ... FROM ready_jobs LIMIT 1 FOR UPDATE SKIP LOCKED`
+// locks one row), and the level's WHERE can pick the table's index.
+void Binder::add_view_source(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                             const std::string& alias, const PgQuery__Alias* alias_node,
+                             int location, bool sole) {
+  runtime::check_stack_depth();
+  if (std::find(expanding_views_.begin(), expanding_views_.end(), view->oid) !=
+      expanding_views_.end())
+    fail("42P17", "infinite recursion detected in rules for relation \"" + view->name + "\"",
+         location);
+  const PgQuery__Node* query = nullptr;
+  auto tree = parse::parse_query(view->view_query, &query);
+  std::vector<Cte> saved_ctes;
+  saved_ctes.swap(ctes_);
+  // A permanent view never reads the session's temporary tables.
+  const uint64_t saved_temp_ns = path_.temp_namespace;
+  if (view->temp_namespace == 0) path_.temp_namespace = 0;
+  // What the view's query reads is the view's dependency, not the reading statement's.
+  const std::set<Oid> saved_relations = relations_;
+  expanding_views_.push_back(view->oid);
+  auto restore = [&] {
+    expanding_views_.pop_back();
+    path_.temp_namespace = saved_temp_ns;
+    ctes_.swap(saved_ctes);
+    relations_ = saved_relations;
+  };
+  std::shared_ptr<SelectPlan> sub;
+  try {
+    sub = bind_select(query->select_stmt, nullptr);
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+  const int width = static_cast<int>(view->columns.size());
+  if (sub->visible > width) sub->visible = width;
+  if (sole && scope.cols.empty() && pull_up_view(plan, scope, view, alias, alias_node, *sub, query))
+    return;
+  Source src;
+  src.kind = Source::Kind::kSubquery;
+  src.subquery = sub;
+  src.alias = alias;
+  src.view = view;
+  src.width = sub->visible;
+  src.offset = static_cast<int>(scope.cols.size());
+  scope.tables.insert(alias);
+  for (int i = 0; i < sub->visible; ++i) {
+    std::string name = view->columns[i].name;
+    if (alias_node && static_cast<size_t>(i) < alias_node->n_colnames)
+      name = str_of(alias_node->colnames[i]);
+    scope.cols.push_back({alias, name, sub->types[i]});
+  }
+  plan.sources.push_back(std::move(src));
+}
+
+bool Binder::pull_up_view(SelectPlan& plan, Scope& scope, const catalog::TablePtr& view,
+                          const std::string& alias, const PgQuery__Alias* alias_node,
+                          SelectPlan& sub, const PgQuery__Node* query) {
+  const auto* q = query->select_stmt;
+  if (q->n_sort_clause || q->n_locking_clause || q->n_distinct_clause || q->n_group_clause ||
+      q->having_clause || q->op != PG_QUERY__SET_OPERATION__SETOP_NONE || q->with_clause ||
+      q->limit_count || q->limit_offset)
+    return false;
+  if (sub.grouped || !sub.aggs.empty() || !sub.windows.empty() || !sub.srfs.empty() ||
+      sub.distinct || sub.sources.size() != 1 || sub.has_locking_clause ||
+      sub.targets.size() != static_cast<size_t>(sub.visible))
+    return false;
+  Source& base = sub.sources[0];
+  if (base.kind != Source::Kind::kTable || !base.virtual_table.empty() || base.lateral ||
+      !base.table)
+    return false;
+  int last = -1;
+  for (const auto& e : sub.targets) {
+    if (e->kind != ExprKind::kColumn || e->level != 0 || e->index <= last) return false;
+    last = e->index;
+  }
+  Source src = std::move(base);
+  src.alias = alias;
+  src.view = view;
+  src.offset = 0;
+  scope.tables.insert(alias);
+  for (const auto& c : src.table->columns) {
+    ScopeColumn sc{alias, "", c.type};
+    sc.hidden = true;
+    scope.cols.push_back(std::move(sc));
+  }
+  for (int i = 0; i < sub.visible; ++i) {
+    auto& sc = scope.cols[sub.targets[i]->index];
+    sc.name = alias_node && static_cast<size_t>(i) < alias_node->n_colnames
+                  ? str_of(alias_node->colnames[i])
+                  : view->columns[i].name;
+    sc.hidden = false;
+    sc.table_oid = view->oid;
+    sc.attnum = static_cast<int16_t>(i + 1);
+  }
+  plan.sources.push_back(std::move(src));
+  pulled_up_view_where_ = std::move(sub.where);
+  return true;
+}
+
+std::shared_ptr<SelectPlan> Binder::bind_view_query(const catalog::TablePtr& view) {
+  SelectPlan holder;
+  Scope scope;
+  add_view_source(holder, scope, view, view->name, nullptr, -1);
+  return holder.sources.back().subquery;
+}
+
+namespace {
+
+// PostgreSQL's view_query_is_auto_updatable, the checks made on the query's text, in its order.
+const char* parse_update_refusal(const PgQuery__SelectStmt* q) {
+  if (q->n_distinct_clause) return "Views containing DISTINCT are not automatically updatable.";
+  if (q->n_group_clause) return "Views containing GROUP BY are not automatically updatable.";
+  if (q->having_clause) return "Views containing HAVING are not automatically updatable.";
+  if (q->op != PG_QUERY__SET_OPERATION__SETOP_NONE)
+    return "Views containing UNION, INTERSECT, or EXCEPT are not automatically updatable.";
+  if (q->with_clause) return "Views containing WITH are not automatically updatable.";
+  if (q->limit_count || q->limit_offset)
+    return "Views containing LIMIT or OFFSET are not automatically updatable.";
+  return nullptr;
+}
+
+// The same for what binding found.
+const char* plan_update_refusal(const SelectPlan& p) {
+  if (!p.aggs.empty())
+    return "Views that return aggregate functions are not automatically updatable.";
+  if (!p.windows.empty())
+    return "Views that return window functions are not automatically updatable.";
+  if (!p.srfs.empty())
+    return "Views that return set-returning functions are not automatically updatable.";
+  if (p.sources.size() != 1 ||
+      !((p.sources[0].kind == Source::Kind::kTable && p.sources[0].virtual_table.empty()) ||
+        p.sources[0].view))
+    return "Views that do not select from a single table or view are not automatically "
+           "updatable.";
+  return nullptr;
+}
+
+}  // namespace
+
+void refuse_materialized_target(const catalog::Table& t) {
+  if (t.materialized)
+    fail(sqlstate::kWrongObjectType, "cannot change materialized view \"" + t.name + "\"");
+}
+
+catalog::TablePtr Binder::dml_target(const PgQuery__RangeVar* rv, const std::string& verb,
+                                     bool unsupported_clause, const char* refusal,
+                                     std::string* alias) {
+  auto t = lookup_table(rv);
+  refuse_materialized_target(*t);
+  *alias = rv->alias ? rv->alias->aliasname : t->name;
+  if (!t->is_view()) return t;
+  t = enter_dml_view(t, verb);
+  if (unsupported_clause) fail(sqlstate::kFeatureNotSupported, refusal);
+  return t;
+}
+
+catalog::TablePtr Binder::enter_dml_view(const catalog::TablePtr& view, const std::string& verb) {
+  const PgQuery__Node* query = nullptr;
+  auto tree = parse::parse_query(view->view_query, &query);
+  const char* refusal = parse_update_refusal(query->select_stmt);
+  auto sub = refusal ? nullptr : bind_view_query(view);
+  if (!refusal) refusal = plan_update_refusal(*sub);
+  if (refusal) {
+    const std::string action = verb == "insert into" ? "INSERT"
+                               : verb == "update"    ? "UPDATE"
+                                                     : "DELETE";
+    const std::string doing = verb == "insert into" ? "inserting into"
+                              : verb == "update"    ? "updating"
+                                                    : "deleting from";
+    Error e;
+    e.sqlstate = "55000";
+    e.message = "cannot " + verb + " view \"" + view->name + "\"";
+    e.detail = refusal;
+    e.hint = "To enable " + doing + " the view, provide an INSTEAD OF " + action +
+             " trigger or an unconditional ON " + action + " DO INSTEAD rule.";
+    throw SqlError(std::move(e));
+  }
+  const Source& src = sub->sources[0];
+  if (src.view)
+    fail(sqlstate::kFeatureNotSupported,
+         "INSERT, UPDATE or DELETE through a view of a view is not supported");
+  DmlView dv;
+  dv.view = view;
+  for (int i = 0; i < sub->visible; ++i) {
+    const auto& e = sub->targets[i];
+    dv.base_of.push_back(e->kind == ExprKind::kColumn && e->level == 0 ? e->index : -1);
+  }
+  dv.where = std::move(sub->where);
+  dml_view_ = std::move(dv);
+  return src.table;
+}
+
+int Binder::target_column(const catalog::Table& t, const std::string& name,
+                          const std::string& verb) {
+  if (!dml_view_) return t.find_column(name);
+  const int c = dml_view_->view->find_column(name);
+  if (c < 0) return -1;
+  if (dml_view_->base_of[c] < 0) {
+    Error e;
+    e.sqlstate = sqlstate::kFeatureNotSupported;
+    e.message =
+        "cannot " + verb + " column \"" + name + "\" of view \"" + dml_view_->view->name + "\"";
+    e.detail = "View columns that are not columns of their base relation are not updatable.";
+    throw SqlError(std::move(e));
+  }
+  return dml_view_->base_of[c];
+}
+
 void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer) {
   runtime::check_stack_depth();
+  const bool sole = sole_from_item_;
+  sole_from_item_ = false;
   switch (n->node_case) {
     case PG_QUERY__NODE__NODE_RANGE_VAR: {
       const auto* rv = n->range_var;
@@ -1717,6 +2027,14 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
         }
       }
       if (!t) t = lookup_table(rv);
+      if (t->materialized && !t->populated)
+        // (an executor error in PostgreSQL: no position)
+        fail("55000", "materialized view \"" + t->name + "\" has not been populated", -1,
+             "Use the REFRESH MATERIALIZED VIEW command.");
+      if (t->is_view()) {
+        add_view_source(plan, scope, t, alias, rv->alias, rv->location, sole);
+        return;
+      }
       add_table_source(plan, scope, t, alias, "");
       plan.sources.back().alias = alias;
       return;
@@ -2181,7 +2499,11 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     plan->input_width = static_cast<int>(width);
     plan->visible = static_cast<int>(width);
   } else {
-    for (size_t i = 0; i < s->n_from_clause; ++i) bind_from(s->from_clause[i], *plan, scope, outer);
+    for (size_t i = 0; i < s->n_from_clause; ++i) {
+      sole_from_item_ = s->n_from_clause == 1;
+      bind_from(s->from_clause[i], *plan, scope, outer);
+    }
+    ExprPtr view_where = std::move(pulled_up_view_where_);
     plan->input_width = static_cast<int>(scope.cols.size());
     if (s->where_clause) {
       if (contains_aggregate(s->where_clause))
@@ -2189,6 +2511,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
       SrfScope in_where(*this, srf_refused_in("WHERE"));
       plan->where = to_bool(bind_expr(s->where_clause, scope, nullptr), "WHERE");
     }
+    conjoin(plan->where, std::move(view_where));
 
     bool grouped = s->n_group_clause > 0 || s->having_clause != nullptr ||
                    contains_aggregate_list(s->target_list, s->n_target_list) ||
@@ -2416,6 +2739,18 @@ std::vector<ExprPtr> Binder::bind_returning(PgQuery__Node** list, size_t n, cons
     if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
         v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
             PG_QUERY__NODE__NODE_A_STAR) {
+      if (dml_view_) {
+        // The view's columns, in its order, as the view computes them from the base row
+        // (its query bound again: each use owns its expressions).
+        auto again = bind_view_query(dml_view_->view);
+        for (int c = 0; c < again->visible; ++c) {
+          out.names.push_back(dml_view_->view->columns[c].name);
+          out.types.push_back(again->targets[c]->type);
+          out.origins.push_back({dml_view_->view->oid, static_cast<int16_t>(c + 1)});
+          res.push_back(std::move(again->targets[c]));
+        }
+        continue;
+      }
       for (size_t c = 0; c < scope.cols.size(); ++c) {
         auto e = std::make_unique<Expr>();
         e->kind = ExprKind::kColumn, e->index = static_cast<int>(c), e->type = scope.cols[c].type;
@@ -2449,18 +2784,24 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   out.kind = BoundStatement::Kind::kInsert;
   out.tag = "INSERT";
   auto plan = std::make_shared<InsertPlan>();
-  plan->table = lookup_table(s->relation);
+  std::string alias;
+  plan->table = dml_target(s->relation, "insert into", s->on_conflict_clause,
+                           "INSERT ... ON CONFLICT on a view is not supported", &alias);
   const auto& t = *plan->table;
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
   if (s->n_cols == 0) {
-    for (size_t i = 0; i < t.columns.size(); ++i) plan->columns.push_back(static_cast<int>(i));
+    if (dml_view_) {
+      for (size_t i = 0; i < dml_view_->base_of.size(); ++i)
+        plan->columns.push_back(target_column(t, dml_view_->view->columns[i].name, "insert into"));
+    } else {
+      for (size_t i = 0; i < t.columns.size(); ++i) plan->columns.push_back(static_cast<int>(i));
+    }
   } else {
     for (size_t i = 0; i < s->n_cols; ++i) {
       const auto* rt = s->cols[i]->res_target;
-      int c = t.find_column(rt->name);
+      int c = target_column(t, rt->name, "insert into");
       if (c < 0)
         fail(sqlstate::kUndefinedColumn,
-             "column \"" + std::string(rt->name) + "\" of relation \"" + t.name +
+             "column \"" + std::string(rt->name) + "\" of relation \"" + target_display(t) +
                  "\" does not exist",
              rt->location);
       if (std::find(plan->columns.begin(), plan->columns.end(), c) != plan->columns.end())
@@ -2539,6 +2880,7 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     plan->defaults.push_back(
         c.default_expr.empty() ? nullptr : bind_table_expr(cat_, t, c.default_expr, &c.type));
   checks_of(t, plan->checks);
+  add_check_option(plan->checks, plan->check_option_view);
   Scope row = table_scope(t, alias);
   if (s->on_conflict_clause) {
     const auto* oc = s->on_conflict_clause;
@@ -2637,20 +2979,22 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   out.kind = BoundStatement::Kind::kUpdate;
   out.tag = "UPDATE";
   auto plan = std::make_shared<UpdatePlan>();
-  plan->table = lookup_table(s->relation);
+  std::string alias;
+  plan->table = dml_target(s->relation, "update", s->n_from_clause,
+                           "UPDATE ... FROM on a view is not supported", &alias);
   const auto& t = *plan->table;
   bind_index_predicates(t, plan->access);
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
   Scope row = table_scope(t, alias);
   if (s->n_from_clause)
     plan->from = bind_target_join(plan->table, alias, s->from_clause, s->n_from_clause, row);
   bool key_change = false;
   for (size_t i = 0; i < s->n_target_list; ++i) {
     const auto* rt = s->target_list[i]->res_target;
-    int c = t.find_column(rt->name);
+    int c = target_column(t, rt->name, "update");
     if (c < 0)
       fail(sqlstate::kUndefinedColumn,
-           "column \"" + std::string(rt->name) + "\" of relation \"" + t.name + "\" does not exist",
+           "column \"" + std::string(rt->name) + "\" of relation \"" + target_display(t) +
+               "\" does not exist",
            rt->location);
     const PgQuery__Node* v = rt->val;
     if (v->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF) {
@@ -2677,8 +3021,10 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
   }
   plan->strength = key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
   if (s->where_clause) plan->where = to_bool(bind_expr_in(s->where_clause, row, "WHERE"), "WHERE");
+  add_view_condition(plan->where);
   if (plan->from) plan->from->where = std::move(plan->where);
   checks_of(t, plan->checks);
+  add_check_option(plan->checks, plan->check_option_view);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.update = plan;
   return out;
@@ -2689,14 +3035,16 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   out.kind = BoundStatement::Kind::kDelete;
   out.tag = "DELETE";
   auto plan = std::make_shared<DeletePlan>();
-  plan->table = lookup_table(s->relation);
+  std::string alias;
+  plan->table = dml_target(s->relation, "delete from", s->n_using_clause,
+                           "DELETE ... USING on a view is not supported", &alias);
   const auto& t = *plan->table;
   bind_index_predicates(t, plan->access);
-  std::string alias = s->relation->alias ? s->relation->alias->aliasname : t.name;
   Scope row = table_scope(t, alias);
   if (s->n_using_clause)
     plan->from = bind_target_join(plan->table, alias, s->using_clause, s->n_using_clause, row);
   if (s->where_clause) plan->where = to_bool(bind_expr_in(s->where_clause, row, "WHERE"), "WHERE");
+  add_view_condition(plan->where);
   if (plan->from) plan->from->where = std::move(plan->where);
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.del = plan;
@@ -2711,6 +3059,9 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
     fail(sqlstate::kFeatureNotSupported, "only COPY table FROM STDIN is supported");
   out.copy_table = lookup_table(s->relation);
   const auto& t = *out.copy_table;
+  if (t.is_view())
+    fail(sqlstate::kWrongObjectType, "cannot copy to view \"" + t.name + "\"", -1,
+         "To enable copying to a view, provide an INSTEAD OF INSERT trigger.");
   if (s->n_attlist == 0) {
     for (size_t i = 0; i < t.columns.size(); ++i) out.copy_columns.push_back(static_cast<int>(i));
   } else {
@@ -2800,6 +3151,8 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       break;
     }
     case PG_QUERY__NODE__NODE_CREATE_STMT:
+    case PG_QUERY__NODE__NODE_VIEW_STMT:  // exec/views.cc
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
     case PG_QUERY__NODE__NODE_DROP_STMT:
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
     case PG_QUERY__NODE__NODE_INDEX_STMT:
@@ -2825,6 +3178,13 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);
       break;
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:  // exec/views.cc
+      if (stmt->create_table_as_stmt->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        fail(sqlstate::kFeatureNotSupported, "CREATE TABLE AS is not supported");
+      out.kind = BoundStatement::Kind::kUtility;
+      out.utility = stmt;
+      out.tag = parse::utility_tag(stmt);
+      break;
     case PG_QUERY__NODE__NODE_LOCK_STMT:  // exec/lock_table_stmt.cc
       out.kind = BoundStatement::Kind::kUtility;
       out.utility = stmt;
@@ -2836,6 +3196,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
   finish_params();
   out.param_types = params_;
   if (!dml_ctes_.empty()) out.dml_ctes = std::move(dml_ctes_);
+  out.relations.assign(relations_.begin(), relations_.end());
   return out;
 }
 
@@ -2858,6 +3219,27 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
   if (name == "interval") mods.clear();
   if ((name == "timestamp" || name == "timestamptz" || name == "time")) mods.clear();
   return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location);
+}
+
+std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::Table& view) {
+  std::vector<Oid> params;
+  Binder b(catalog, params);
+  return b.bind_view_query(std::make_shared<const catalog::Table>(view));
+}
+
+std::string view_update_refusal(catalog::Catalog& catalog, const catalog::Table& view) {
+  const PgQuery__Node* query = nullptr;
+  auto tree = parse::parse_query(view.view_query, &query);
+  if (const char* r = parse_update_refusal(query->select_stmt)) return r;
+  std::vector<Oid> params;
+  Binder b(catalog, params);
+  try {
+    auto sub = b.bind_view_query(std::make_shared<const catalog::Table>(view));
+    if (const char* r = plan_update_refusal(*sub)) return r;
+  } catch (const SqlError&) {
+    return "The view's query no longer binds.";
+  }
+  return "";
 }
 
 BoundStatement bind_statement(catalog::Catalog& catalog, const PgQuery__Node* stmt,

@@ -45,6 +45,15 @@ ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
 ExprPtr bind_index_predicate(catalog::Catalog& catalog, const catalog::Table& table,
                              const PgQuery__Node* predicate);
 
+// A view's query bound as a read of the view binds it (sql/exec prints it: pg_get_viewdef).
+std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::Table& view);
+
+// Why a view is not automatically updatable, as PostgreSQL's DETAIL says it ("Views containing
+// DISTINCT are not automatically updatable."); empty when it is (one base table or view, no
+// DISTINCT / GROUP BY / HAVING / set operation / WITH / LIMIT / aggregates / window or
+// set-returning functions).
+std::string view_update_refusal(catalog::Catalog& catalog, const catalog::Table& view);
+
 // The type a TypeName denotes. Throws 42704 'type "x" does not exist'.
 TypeRef resolve_type_name(const PgQuery__TypeName* tn);
 // The last name of a TypeName ("serial", "int4", ...), lower case.

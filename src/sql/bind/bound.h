@@ -151,6 +151,9 @@ struct Source {
   enum class Kind : uint8_t { kTable, kSubquery, kFunction, kValues } kind = Kind::kTable;
   catalog::TablePtr table;
   std::string virtual_table;  // pg_catalog view name when table is virtual
+  // Read through this view (catalog.h "Views"): a kSubquery of its query, or the kTable of
+  // its base table when the binder pulled a simple view up into its reader.
+  catalog::TablePtr view;
   TableAccess access;
   std::shared_ptr<SelectPlan> subquery;
   ExprPtr function;  // set-returning function call (generate_series)
@@ -252,6 +255,9 @@ struct InsertPlan {
   std::vector<ExprPtr> checks;             // over the new row
   ConflictAction conflict;
   std::vector<ExprPtr> returning;  // over the new row
+  // Written through a view WITH CHECK OPTION: its name, and checks past the table's own
+  // CHECK constraints are the view's WHERE (a row failing it, or NULL, is refused: 44000).
+  std::string check_option_view;
 };
 
 struct UpdatePlan {
@@ -265,6 +271,7 @@ struct UpdatePlan {
   std::vector<std::pair<int, ExprPtr>> sets;  // over the old row
   std::vector<ExprPtr> checks;
   std::vector<ExprPtr> returning;  // over the new row
+  std::string check_option_view;   // as InsertPlan's
   coord::LockStrength strength = coord::LockStrength::kNoKeyUpdate;
 };
 
@@ -301,6 +308,9 @@ struct BoundStatement {
   std::string explain_text;
   // Data-modifying WITH queries, run once each, in order, before the statement itself.
   std::vector<std::shared_ptr<BoundStatement>> dml_ctes;
+  // Every relation (table or view) a name in the statement found, views' own queries
+  // included: what a view made of it depends on.
+  std::vector<Oid> relations;
   // `FOR UPDATE ... WAIT n`: the statement's row-lock waits end after this many seconds.
   std::optional<double> lock_wait_seconds;
 };

@@ -201,6 +201,9 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      if (pt->relkind() != 'r')
+        fail(sqlstate::kWrongObjectType,
+             "referenced relation \"" + std::string(c->pktable->relname) + "\" is not a table");
       if ((t.temp_namespace != 0) != (pt->temp_namespace != 0))
         fail(kInvalidTableDefinition,
              t.temp_namespace != 0
@@ -526,51 +529,106 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     const auto path = session_search_path(cx.catalog, cx.session);
     switch (s->remove_type) {
-      case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-        // s.x: the table in schema s even when a temporary x shadows it; pg_temp.x: only the
-        // temporary one; x: the first along the search path.
+      case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+      case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+      case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW: {
+        const char relkind = s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW      ? 'v'
+                             : s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? 'm'
+                                                                                       : 'r';
+        const std::string kind = relkind == 'v'   ? "view"
+                                 : relkind == 'm' ? "materialized view"
+                                                  : "table";
+        // s.x: the relation in schema s even when a temporary x shadows it; pg_temp.x: only
+        // the temporary one; x: the first along the search path.
         auto t = cx.catalog.find_table(schema, name, path);
         if (!t) {
           if (s->missing_ok) {
-            notice(cx, "00000", "table \"" + name + "\" does not exist, skipping");
+            notice(cx, "00000", kind + " \"" + name + "\" does not exist, skipping");
             continue;
           }
-          fail(sqlstate::kUndefinedTable, "table \"" + name + "\" does not exist");
+          fail(sqlstate::kUndefinedTable, kind + " \"" + name + "\" does not exist");
         }
-        require_owner(cx, t->owner, "table", name);
+        if (t->relkind() != relkind) {
+          Error e;
+          e.sqlstate = sqlstate::kWrongObjectType;
+          e.message = "\"" + name + "\" is not a " + kind;
+          e.hint = t->relkind() == 'v' ? "Use DROP VIEW to remove a view."
+                   : t->relkind() == 'm'
+                       ? "Use DROP MATERIALIZED VIEW to remove a materialized view."
+                       : "Use DROP TABLE to remove a table.";
+          throw SqlError(std::move(e));
+        }
+        require_owner(cx, t->owner, kind.c_str(), name);
+        // Objects dropped by the same statement do not block (DROP TABLE a, b).
+        std::set<std::string> in_statement;
+        for (size_t j = 0; j < s->n_objects; ++j) {
+          const auto* o = s->objects[j];
+          in_statement.insert(o->node_case == PG_QUERY__NODE__NODE_LIST
+                                  ? str_of(o->list->items[o->list->n_items - 1])
+                                  : str_of(o));
+        }
+        // What depends on it (foreign keys, views), in the order PostgreSQL lists it: the
+        // direct dependents as they were made, each view followed by the views on it.
+        struct Dependent {
+          Oid group;
+          std::string detail, cascade;
+        };
+        std::vector<Dependent> found;
+        std::vector<catalog::TablePtr> referencing;
         for (const auto& other : cx.catalog.tables()) {
           if (other->oid == t->oid) continue;
-          // A dependent table dropped by the same statement does not block (DROP TABLE a, b).
-          bool dropped_too = false;
-          for (size_t j = 0; j < s->n_objects && !dropped_too; ++j) {
-            const auto* o = s->objects[j];
-            dropped_too = (o->node_case == PG_QUERY__NODE__NODE_LIST
-                               ? str_of(o->list->items[o->list->n_items - 1])
-                               : str_of(o)) == other->name;
-          }
           for (const auto& fk : other->foreign_keys) {
             if (fk.ref_table != t->oid) continue;
-            if (!cascade && !dropped_too) {
-              Error e;
-              e.sqlstate = "2BP01";
-              e.message = "cannot drop table " + name + " because other objects depend on it";
-              e.detail = "constraint " + fk.name + " on table " + other->name +
-                         " depends on table " + name;
-              e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
-              throw SqlError(std::move(e));
-            }
-            if (!dropped_too)
-              notice(cx, "00000",
-                     "drop cascades to constraint " + fk.name + " on table " + other->name);
-            catalog::Table copy = *other;
-            copy.foreign_keys.erase(
-                std::remove_if(copy.foreign_keys.begin(), copy.foreign_keys.end(),
-                               [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; }),
-                copy.foreign_keys.end());
-            cx.catalog.replace_table(std::move(copy), &cx.txn);
+            referencing.push_back(other);
+            if (!in_statement.count(other->name))
+              found.push_back(
+                  {fk.oid,
+                   "constraint " + fk.name + " on table " + other->name + " depends on " + kind +
+                       " " + name,
+                   "drop cascades to constraint " + fk.name + " on table " + other->name});
             break;
           }
         }
+        std::vector<catalog::TablePtr> views;
+        for (const auto& d : dependent_views(cx, *t)) {
+          if (in_statement.count(d.view->name)) continue;
+          views.push_back(d.view);
+          found.push_back(
+              {d.group, d.detail,
+               "drop cascades to " + std::string(d.view->kind_name()) + " " + d.view->name});
+        }
+        std::stable_sort(found.begin(), found.end(),
+                         [](const Dependent& a, const Dependent& b) { return a.group < b.group; });
+        std::vector<std::string> depends, cascades;
+        for (auto& d : found) {
+          depends.push_back(std::move(d.detail));
+          cascades.push_back(std::move(d.cascade));
+        }
+        if (!depends.empty() && !cascade) {
+          Error e;
+          e.sqlstate = "2BP01";
+          e.message = "cannot drop " + kind + " " + name + " because other objects depend on it";
+          for (const auto& d : depends) e.detail += (e.detail.empty() ? "" : "\n") + d;
+          e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+          throw SqlError(std::move(e));
+        }
+        if (cascades.size() == 1) {
+          notice(cx, "00000", cascades[0]);
+        } else if (cascades.size() > 1) {
+          Error e;
+          e.severity = "NOTICE";
+          e.sqlstate = "00000";
+          e.message = "drop cascades to " + std::to_string(cascades.size()) + " other objects";
+          for (const auto& c : cascades) e.detail += (e.detail.empty() ? "" : "\n") + c;
+          cx.session.notice(e);
+        }
+        for (const auto& other : referencing) {
+          catalog::Table copy = *cx.catalog.table_by_oid(other->oid);
+          std::erase_if(copy.foreign_keys,
+                        [&](const catalog::ForeignKey& f) { return f.ref_table == t->oid; });
+          cx.catalog.replace_table(std::move(copy), &cx.txn);
+        }
+        for (const auto& v : views) cx.catalog.drop_table(v->oid, &cx.txn);
         cx.catalog.drop_table(t->oid, &cx.txn);
         break;
       }
@@ -692,6 +750,13 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   if (!tp)
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  if (tp->is_view()) {
+    Error e;
+    e.sqlstate = sqlstate::kWrongObjectType;
+    e.message = "cannot create index on relation \"" + tp->name + "\"";
+    e.detail = "This operation is not supported for views.";
+    throw SqlError(std::move(e));
+  }
   require_owner(cx, tp->owner, "table", tp->name);
   catalog::Table t = *tp;
   catalog::Index idx;
@@ -761,9 +826,23 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
     fail(sqlstate::kUndefinedTable,
          "relation \"" + std::string(s->relation->relname) + "\" does not exist");
   }
-  require_owner(cx, tp->owner, "table", tp->name);
+  require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
+    if (tp->relkind() != 'r' && cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
+      const char* action = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ? "ADD COLUMN"
+                           : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint
+                               ? "ADD CONSTRAINT"
+                               : nullptr;
+      if (!action)
+        fail(sqlstate::kFeatureNotSupported, "this ALTER TABLE action on a view is not supported");
+      Error e;
+      e.sqlstate = sqlstate::kWrongObjectType;
+      e.message = std::string("ALTER action ") + action + " cannot be performed on relation \"" +
+                  tp->name + "\"";
+      e.detail = std::string("This operation is not supported for ") + tp->kind_name() + "s.";
+      throw SqlError(std::move(e));
+    }
     auto cur = cx.catalog.table_by_oid(tp->oid);
     catalog::Table t = *cur;
     switch (cmd->subtype) {
@@ -888,6 +967,7 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
+    if (t->relkind() != 'r') fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
     require_table_privileges(cx, *t, catalog::acl::kTruncate);
     catalog::Table nt = *t;
     nt.storage_id = cx.catalog.allocate_storage_id();
@@ -904,6 +984,12 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_table(node->create_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
       return create_schema(node->create_schema_stmt, cx);
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return create_view(node->view_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+      return create_materialized_view(node->create_table_as_stmt, cx);
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+      return refresh_materialized_view(node->refresh_mat_view_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:
       if (node->drop_stmt->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION)
         return drop_function(node->drop_stmt, cx);  // exec/routines.h

@@ -534,6 +534,12 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   // The catalog relations hold expressions (pg_attrdef.adbin) as SQL text already in
   // PostgreSQL's spelling, not as node trees.
   if (n == "pg_get_expr") return args.empty() ? Datum::Null() : args[0];
+  if (n == "pg_get_viewdef") {
+    if (any_null()) return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    const bool pretty = args.size() > 1 && !args[1].is_null() && args[1].as_bool();
+    return t && t->is_view() ? Datum(view_definition(cx.catalog, *t, pretty)) : Datum::Null();
+  }
   // holdfast has no logical replication: nothing can be published.
   if (n == "pg_relation_is_publishable") return any_null() ? Datum::Null() : Datum(false);
   if (n == "pg_get_indexdef" || n == "pg_get_constraintdef") {

@@ -143,7 +143,10 @@ struct Writer {
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);
   void update(const Row& old_row, const std::string& old_key, const Row& new_row);
   void remove(const Row& old_row, const std::string& key);
-  void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks);
+  // checks: the table's CHECK constraints, then (check_option_view set) a view's WITH CHECK
+  // OPTION condition.
+  void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks,
+                 const std::string& check_option_view = {});
   void check_foreign_keys(const Row& row, const Row* old_row);
   // Foreign keys that reference this table: a row removed, or updated so that referenced
   // columns change, is dealt with at the end of the statement (check_referencing_rows(), when
@@ -174,6 +177,25 @@ struct Writer {
 
 // DDL (exec/ddl.cc).
 std::string run_utility(const PgQuery__Node* node, ExecContext& cx);
+// Views (exec/views.cc). CREATE [OR REPLACE] [TEMP] VIEW; returns the command tag.
+std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx);
+// CREATE MATERIALIZED VIEW (a CreateTableAsStmt of objtype MATVIEW) and REFRESH
+// MATERIALIZED VIEW; return the command tag ("SELECT n" when rows were stored).
+std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecContext& cx);
+std::string refresh_materialized_view(const PgQuery__RefreshMatViewStmt* s, ExecContext& cx);
+// A view that depends on a relation, directly or through other views, with the DETAIL line
+// PostgreSQL gives it ("view v depends on table t"), in PostgreSQL's order.
+struct DependentView {
+  catalog::TablePtr view;
+  std::string detail;
+  // The oid of the direct dependent it is listed under (PostgreSQL lists the direct
+  // dependents, foreign keys among them, in the order they were made).
+  Oid group = 0;
+};
+std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table& rel);
+// pg_get_viewdef(v, pretty) / pg_views.definition (see views.cc for what matches PostgreSQL's
+// deparse).
+std::string view_definition(catalog::Catalog& catalog, const catalog::Table& view, bool pretty);
 // pg_catalog views (exec/system_views.cc).
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx);
 

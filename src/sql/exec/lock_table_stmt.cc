@@ -1,6 +1,10 @@
 // sql/exec/lock_table_stmt.cc — the table locks statements take, and LOCK TABLE (see
 // locking.h).
+#include <algorithm>
+#include <functional>
+
 #include "common/error.h"
+#include "runtime/stack.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
@@ -106,6 +110,27 @@ std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx) {
     if (!cx.txn.lock_table(t->oid, mode, wait))
       throw SqlError(sqlstate::kLockNotAvailable,
                      "could not obtain lock on relation \"" + t->name + "\"");
+    // A view: the relations its query reads too, as PostgreSQL's LockViewRecurse does; a view
+    // that reads itself through others is PostgreSQL's 42P17.
+    std::vector<Oid> ancestors{t->oid};
+    std::function<void(const catalog::Table&)> lock_below = [&](const catalog::Table& view) {
+      for (Oid o : view.view_depends) {
+        auto base = cx.catalog.table_by_oid(o);
+        if (!base) continue;
+        if (std::find(ancestors.begin(), ancestors.end(), o) != ancestors.end())
+          throw SqlError("42P17",
+                         "infinite recursion detected in rules for relation \"" + t->name + "\"");
+        if (!cx.txn.lock_table(base->oid, mode, wait))
+          throw SqlError(sqlstate::kLockNotAvailable,
+                         "could not obtain lock on relation \"" + base->name + "\"");
+        if (!base->is_view()) continue;
+        runtime::check_stack_depth();
+        ancestors.push_back(o);
+        lock_below(*base);
+        ancestors.pop_back();
+      }
+    };
+    lock_below(*t);
   }
   return "LOCK TABLE";
 }

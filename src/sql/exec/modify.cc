@@ -175,7 +175,8 @@ std::string Writer::index_key_text(size_t i, const Row& row) {
   return "Key (" + names + ")=(" + vals + ")";
 }
 
-void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks) {
+void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks,
+                       const std::string& check_option_view) {
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
       Error e;
@@ -188,6 +189,14 @@ void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks) {
   }
   for (size_t i = 0; i < checks.size(); ++i) {
     Datum v = eval(*checks[i], row, cx);
+    if (i >= table.checks.size() && !check_option_view.empty()) {
+      if (!v.is_null() && v.as_bool()) continue;
+      Error e;
+      e.sqlstate = "44000";
+      e.message = "new row violates check option for view \"" + check_option_view + "\"";
+      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      throw SqlError(std::move(e));
+    }
     if (!v.is_null() && !v.as_bool()) {
       Error e;
       e.sqlstate = sqlstate::kCheckViolation;
@@ -642,7 +651,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   RowTriggers triggers(t, catalog::Trigger::kInsert, cx);  // exec/routines.h
   auto one = [&](Row row) {
     if (!triggers.empty() && !triggers.before(nullptr, &row)) return;
-    w.check_row(row, p.checks);
+    w.check_row(row, p.checks, p.check_option_view);
     if (!p.conflict.present) {
       w.insert(row, -3, nullptr);
       if (!triggers.empty()) triggers.after(nullptr, &row);
@@ -694,7 +703,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         if (p.conflict.where && !eval_bool(*p.conflict.where, both, cx)) return;
         Row nr = old;
         for (const auto& [c, e] : p.conflict.sets) nr[c] = eval(*e, both, cx);
-        w.check_row(nr, p.checks);
+        w.check_row(nr, p.checks, p.check_option_view);
         w.update(old, existing_key, nr);
         row = nr;
       }
@@ -1056,7 +1065,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
             if (!triggers.empty() && !triggers.before(&old, &nr)) return;
-            w.check_row(nr, p.checks);
+            w.check_row(nr, p.checks, p.check_option_view);
             w.update(old, c.key, nr);
             if (!triggers.empty()) triggers.after(&old, &nr);
             if (!p.returning.empty()) {

@@ -60,7 +60,9 @@ void walk_select(const SelectPlan& p, Needs& n) {
   for (const auto& s : p.sources) {
     switch (s.kind) {
       case bind::Source::Kind::kTable:
-        if (s.table && s.table->oid != 0)
+        if (s.view)  // a view pulled up into its reader (see below)
+          n.add(s.view.get(), acl::kSelect | (s.lock ? acl::kUpdate : 0));
+        else if (s.table && s.table->oid != 0)
           n.add(s.table.get(), acl::kSelect | (s.lock ? acl::kUpdate : 0));
         else if (!s.virtual_table.empty())
           n.views.push_back(s.virtual_table);
@@ -68,7 +70,14 @@ void walk_select(const SelectPlan& p, Needs& n) {
           n.views.push_back(s.table->name);
         break;
       case bind::Source::Kind::kSubquery:
-        if (s.subquery) walk_select(*s.subquery, n);
+        // A view: SELECT on it (UPDATE too when the statement locks its rows). What its query
+        // reads PostgreSQL checks against the view's owner, who could read it when making it;
+        // holdfast does not check it again.
+        if (s.view)
+          n.add(s.view.get(),
+                acl::kSelect | (s.subquery && s.subquery->lock_rows ? acl::kUpdate : 0));
+        else if (s.subquery)
+          walk_select(*s.subquery, n);
         break;
       case bind::Source::Kind::kFunction:
         walk_expr(s.function.get(), n);
@@ -239,7 +248,8 @@ void check_statement_privileges(const bind::BoundStatement& stmt, ExecContext& c
   Needs n;
   collect(stmt, n);
   for (const auto& [t, privs] : n.tables)
-    if (roles.table_privileges(*t, user, privs) != privs) permission_denied("table", t->name);
+    if (roles.table_privileges(*t, user, privs) != privs)
+      permission_denied(t->is_view() ? "view" : "table", t->name);
   for (const auto& v : n.views) {
     std::string name = v.substr(v.find('.') + 1);
     if (name == "pg_authid") permission_denied("table", name);

@@ -2,6 +2,7 @@
 // bind/virtual_tables.cc, generated from the catalog and the session registry.
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/types/type_info.h"
@@ -75,12 +76,34 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
   };
   if (info && view == "tables") {
     for (const auto& t : tables)
-      out.push_back({Datum(database()), Datum("public"), Datum(t->name), Datum("BASE TABLE")});
+      if (!t->materialized)  // not in information_schema, as in PostgreSQL
+        out.push_back({Datum(database()), Datum("public"), Datum(t->name),
+                       Datum(t->is_view() ? "VIEW" : "BASE TABLE")});
+    return out;
+  }
+  if (info && view == "views") {
+    for (const auto& t : tables) {
+      if (!t->is_view()) continue;
+      const char* updatable = bind::view_update_refusal(cx.catalog, *t).empty() ? "YES" : "NO";
+      out.push_back({Datum(database()), Datum("public"), Datum(t->name),
+                     Datum(view_definition(cx.catalog, *t, false)),
+                     Datum(t->check_option == 'c'   ? "CASCADED"
+                           : t->check_option == 'l' ? "LOCAL"
+                                                    : "NONE"),
+                     Datum(updatable), Datum(updatable), Datum("NO"), Datum("NO"), Datum("NO")});
+    }
+    return out;
+  }
+  if (view == "pg_views") {
+    for (const auto& t : tables)
+      if (t->is_view())
+        out.push_back({Datum("public"), Datum(t->name), Datum(cx.catalog.roles().name_of(t->owner)),
+                       Datum(view_definition(cx.catalog, *t, false))});
     return out;
   }
   if (info && view == "columns") {
     for (const auto& t : tables)
-      for (size_t i = 0; i < t->columns.size(); ++i) {
+      for (size_t i = 0; !t->materialized && i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
         out.push_back(
             {Datum(database()), Datum("public"), Datum(t->name), Datum(c.name),
@@ -119,9 +142,9 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      oid(ns),
                      oid(0),
                      oid(owner),
-                     oid(kind == 'i'   ? kBtreeAm
-                         : kind == 'r' ? kHeapAm
-                                       : 0),
+                     oid(kind == 'i'                  ? kBtreeAm
+                         : kind == 'r' || kind == 'm' ? kHeapAm
+                                                      : 0),
                      oid(o),
                      oid(0),
                      Datum(int64_t{0}),
@@ -148,7 +171,16 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     };
     for (const auto& t : tables) {
       const char persistence = t->temp_namespace != 0 ? 't' : 'p';
-      rel(t->oid, t->name, 'r', static_cast<int>(t->columns.size()),
+      if (t->is_view()) {
+        Datum options = Datum::Null();
+        if (t->check_option)
+          options = Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{
+              Datum(t->check_option == 'c' ? "check_option=cascaded" : "check_option=local")})));
+        rel(t->oid, t->name, 'v', static_cast<int>(t->columns.size()), false, t->owner, t->acl,
+            options, persistence);
+        continue;
+      }
+      rel(t->oid, t->name, t->relkind(), static_cast<int>(t->columns.size()),
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
                                  : partition_option(*t, t->primary_key, t->placement_width()),

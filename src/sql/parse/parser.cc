@@ -618,23 +618,23 @@ std::shared_ptr<ParseTree> parse_expression(const std::string& expr, const PgQue
   return tree;
 }
 
-std::string deparse_expr(const PgQuery__Node* expr) {
-  PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
-  rt.val = const_cast<PgQuery__Node*>(expr);
-  PgQuery__Node rt_node = PG_QUERY__NODE__INIT;
-  rt_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
-  rt_node.res_target = &rt;
-  PgQuery__Node* targets[1] = {&rt_node};
-  PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
-  sel.n_target_list = 1;
-  sel.target_list = targets;
-  sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
-  sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
-  PgQuery__Node sel_node = PG_QUERY__NODE__INIT;
-  sel_node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
-  sel_node.select_stmt = &sel;
+std::shared_ptr<ParseTree> parse_query(const std::string& sql, const PgQuery__Node** out) {
+  auto tree = parse_tree(sql);
+  *out = nullptr;
+  if (tree->result->n_stmts == 1) {
+    const auto* n = tree->result->stmts[0]->stmt;
+    if (n && n->node_case == PG_QUERY__NODE__NODE_SELECT_STMT) *out = n;
+  }
+  if (*out == nullptr) throw SqlError(sqlstate::kSyntaxError, "invalid stored query: " + sql);
+  return tree;
+}
+
+namespace {
+
+// libpg_query's deparser over one statement node (borrowed, not freed).
+std::string deparse_node(PgQuery__Node* stmt) {
   PgQuery__RawStmt raw = PG_QUERY__RAW_STMT__INIT;
-  raw.stmt = &sel_node;
+  raw.stmt = stmt;
   PgQuery__RawStmt* stmts[1] = {&raw};
   PgQuery__ParseResult pr = PG_QUERY__PARSE_RESULT__INIT;
   pr.version = 150001;
@@ -655,12 +655,37 @@ std::string deparse_expr(const PgQuery__Node* expr) {
     });
   });
   std::string out;
-  if (d.error == nullptr && d.query != nullptr) {
-    out = d.query;
-    if (out.rfind("SELECT ", 0) == 0) out = out.substr(7);
-  }
+  if (d.error == nullptr && d.query != nullptr) out = d.query;
   pg_query_free_deparse_result(d);
+  return out;
+}
+
+}  // namespace
+
+std::string deparse_expr(const PgQuery__Node* expr) {
+  PgQuery__ResTarget rt = PG_QUERY__RES_TARGET__INIT;
+  rt.val = const_cast<PgQuery__Node*>(expr);
+  PgQuery__Node rt_node = PG_QUERY__NODE__INIT;
+  rt_node.node_case = PG_QUERY__NODE__NODE_RES_TARGET;
+  rt_node.res_target = &rt;
+  PgQuery__Node* targets[1] = {&rt_node};
+  PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+  sel.n_target_list = 1;
+  sel.target_list = targets;
+  sel.limit_option = PG_QUERY__LIMIT_OPTION__LIMIT_OPTION_DEFAULT;
+  sel.op = PG_QUERY__SET_OPERATION__SETOP_NONE;
+  PgQuery__Node sel_node = PG_QUERY__NODE__INIT;
+  sel_node.node_case = PG_QUERY__NODE__NODE_SELECT_STMT;
+  sel_node.select_stmt = &sel;
+  std::string out = deparse_node(&sel_node);
+  if (out.rfind("SELECT ", 0) == 0) out = out.substr(7);
   if (out.empty()) throw SqlError(sqlstate::kInternalError, "could not deparse expression");
+  return out;
+}
+
+std::string deparse_query(const PgQuery__Node* query) {
+  std::string out = deparse_node(const_cast<PgQuery__Node*>(query));
+  if (out.empty()) throw SqlError(sqlstate::kInternalError, "could not deparse query");
   return out;
 }
 
@@ -676,6 +701,14 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "DELETE";
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return "CREATE TABLE";
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return "CREATE VIEW";
+    case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+      return node->create_table_as_stmt->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW
+                 ? "CREATE MATERIALIZED VIEW"
+                 : "CREATE TABLE AS";
+    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+      return "REFRESH MATERIALIZED VIEW";
     case PG_QUERY__NODE__NODE_DROP_STMT:
       switch (node->drop_stmt->remove_type) {
         case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
@@ -690,6 +723,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP TRIGGER";
         case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
           return "DROP SCHEMA";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+          return "DROP MATERIALIZED VIEW";
         default:
           return "DROP TABLE";
       }

@@ -89,6 +89,13 @@ std::string const_text(const PgQuery__Node* n);
 // SQL text of an expression node (libpg_query's deparser), for stored DEFAULT/CHECK text.
 std::string deparse_expr(const PgQuery__Node* expr);
 
+// Parses one stored query (a SELECT, VALUES or set operation: a view's); the returned tree
+// keeps *out alive. Throws 42601 when the text is anything else.
+std::shared_ptr<ParseTree> parse_query(const std::string& sql, const PgQuery__Node** out);
+
+// SQL text of a statement node (libpg_query's deparser): a view's stored query.
+std::string deparse_query(const PgQuery__Node* query);
+
 // The command tag PostgreSQL reports for a utility statement node ("CREATE TABLE", ...).
 std::string utility_tag(const PgQuery__Node* node);
 // What kind of statement a node is, for "... is not supported" (0A000): its command tag when

@@ -1,0 +1,42 @@
+-- Materialized views (issue 13 item 5): CREATE MATERIALIZED VIEW [WITH NO DATA], REFRESH,
+-- reading one that was never populated, writing to one, DROP and the errors of the wrong
+-- DROP, what depends on the table it reads.
+CREATE TABLE mt (id int PRIMARY KEY, s text);
+INSERT INTO mt VALUES (1, 'a'), (2, 'b');
+CREATE MATERIALIZED VIEW mv AS SELECT id, s FROM mt WHERE id > 0;
+CREATE MATERIALIZED VIEW mv2 (ident) AS SELECT id FROM mt WITH NO DATA;
+SELECT * FROM mv2;
+SELECT * FROM mv ORDER BY id;
+INSERT INTO mt VALUES (3, 'c');
+SELECT count(*) FROM mv;
+REFRESH MATERIALIZED VIEW mv;
+SELECT * FROM mv ORDER BY id;
+REFRESH MATERIALIZED VIEW mv2;
+SELECT ident FROM mv2 ORDER BY 1;
+BEGIN;
+DELETE FROM mt WHERE id = 1;
+REFRESH MATERIALIZED VIEW mv;
+SELECT count(*) FROM mv;
+ROLLBACK;
+SELECT count(*) FROM mv;
+REFRESH MATERIALIZED VIEW mt;
+REFRESH MATERIALIZED VIEW nosuch;
+INSERT INTO mv VALUES (9, 'x');
+UPDATE mv SET s = 'y';
+DELETE FROM mv;
+TRUNCATE mv;
+DROP TABLE mv;
+DROP MATERIALIZED VIEW mt;
+DROP VIEW mv;
+DROP TABLE mt;
+\dm
+SELECT relname, relkind FROM pg_class WHERE relname LIKE 'mv%' ORDER BY 1;
+SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'mv%';
+CREATE MATERIALIZED VIEW mv AS SELECT 1;
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1;
+CREATE MATERIALIZED VIEW mv3 AS SELECT id, s || '!' AS loud FROM mt;
+CREATE INDEX mv3_loud ON mv3 (loud);
+SELECT * FROM mv3 WHERE loud = 'b!';
+DROP MATERIALIZED VIEW mv, mv2;
+DROP MATERIALIZED VIEW IF EXISTS mv;
+DROP TABLE mt CASCADE;
