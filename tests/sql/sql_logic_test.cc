@@ -668,19 +668,20 @@ TEST(Placement, StatementsBoundOnThePartitionKeyTouchOnePartition) {
   EXPECT_EQ(partitions_touched(h), 1u);
 }
 
-// A varchar key column compared with a text value (PostgreSQL relabels varchar to text) is
-// still a key condition: a point get, not a scan of the prefix before it.
+// Gets and scans every partition saw since the last reset_counters().
+std::pair<uint64_t, uint64_t> gets_and_scans(SqlHarness& h) {
+  uint64_t gets = 0, scans = 0;
+  for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
+  return {gets, scans};
+}
+
 TEST(Placement, InListsReadOnlyThePartitionsAndKeysTheyName) {
   SqlHarness h("/tmp/hf-sql-in-list", /*counting=*/true);
   h.exec("CREATE TABLE kv (k int PRIMARY KEY, v text)");
   h.exec("CREATE TABLE tasks (shard_id int, task_id bigint, PRIMARY KEY (shard_id, task_id))");
   h.exec("INSERT INTO kv SELECT g, 'v' || g FROM generate_series(1, 100) g");
   h.exec("INSERT INTO tasks SELECT g % 16, g FROM generate_series(1, 400) g");
-  auto totals = [&] {
-    uint64_t gets = 0, scans = 0;
-    for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
-    return std::pair{gets, scans};
-  };
+  auto totals = [&] { return gets_and_scans(h); };
   // A list on the whole primary key: one get per distinct non-null value, no scan.
   reset_counters(h);
   auto r = h.exec("SELECT v FROM kv WHERE k IN (7, 3, 7, NULL, 1000)");
@@ -707,11 +708,7 @@ TEST(Placement, EqualsAnyArrayReadsOnlyTheKeysItNames) {
   h.exec("CREATE TABLE tasks (shard_id int, task_id bigint, PRIMARY KEY (shard_id, task_id))");
   h.exec("INSERT INTO jobs SELECT g, 'running' FROM generate_series(1, 200) g");
   h.exec("INSERT INTO tasks SELECT g % 16, g FROM generate_series(1, 400) g");
-  auto totals = [&] {
-    uint64_t gets = 0, scans = 0;
-    for (auto& c : h.counters()) gets += c->gets, scans += c->scans;
-    return std::pair{gets, scans};
-  };
+  auto totals = [&] { return gets_and_scans(h); };
   // A job queue completes a batch: one get per distinct non-null id of the array parameter.
   reset_counters(h);
   std::vector<Datum> ids{Datum(int32_t{42}), Datum(int32_t{7}), Datum::Null(), Datum(int32_t{42}),
@@ -737,6 +734,8 @@ TEST(Placement, EqualsAnyArrayReadsOnlyTheKeysItNames) {
   EXPECT_EQ(h.exec("SELECT count(*) FROM jobs WHERE id = ALL (ARRAY[3, 3])").rows[0][0], "1");
 }
 
+// A varchar key column compared with a text value (PostgreSQL relabels varchar to text) is
+// still a key condition: a point get, not a scan of the prefix before it.
 TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {
   SqlHarness h("/tmp/hf-sql-varchar-key", /*counting=*/true);
   h.exec(

@@ -58,6 +58,9 @@ struct ExecContext {
 void check_for_interrupts(ExecContext& cx);
 inline constexpr std::chrono::milliseconds kStatementSlice{10};
 
+// Sends a NOTICE (SQLSTATE 00000) with an optional DETAIL to the session's client.
+void send_notice(ExecContext& cx, const std::string& message, const std::string& detail = {});
+
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
 bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false
 std::vector<Row> run_select(const bind::SelectPlan& p, ExecContext& cx);

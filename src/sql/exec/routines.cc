@@ -36,14 +36,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-void notice(ExecContext& cx, const std::string& msg) {
-  Error e;
-  e.severity = "NOTICE";
-  e.sqlstate = "00000";
-  e.message = msg;
-  cx.session.notice(e);
-}
-
 // The type a parameter or RETURNS clause names; the pseudo-types a function may use
 // (trigger, record, void) included.
 TypeRef function_type(const PgQuery__TypeName* tn) {
@@ -460,7 +452,7 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
                        "Specify the argument list to select the function unambiguously.");
       if (found.empty()) {
         if (s->missing_ok) {
-          notice(cx, "function " + name + "() does not exist, skipping");
+          send_notice(cx, "function " + name + "() does not exist, skipping");
           continue;
         }
         throw SqlError(sqlstate::kUndefinedFunction,
@@ -482,7 +474,7 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
       f = cx.catalog.functions().find_exact(name, oids);
       if (!f) {
         if (s->missing_ok) {
-          notice(cx, "function " + name + "(" + written + ") does not exist, skipping");
+          send_notice(cx, "function " + name + "(" + written + ") does not exist, skipping");
           continue;
         }
         throw SqlError(sqlstate::kUndefinedFunction,
@@ -639,7 +631,7 @@ std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx) {
     auto table = cx.catalog.find_table(relname, cx.session.temp_namespace());
     if (!table) {
       if (s->missing_ok) {
-        notice(cx, "relation \"" + relname + "\" does not exist, skipping");
+        send_notice(cx, "relation \"" + relname + "\" does not exist, skipping");
         continue;
       }
       throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
@@ -649,8 +641,8 @@ std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx) {
       if (t->name == name) found = t;
     if (!found) {
       if (s->missing_ok) {
-        notice(cx, "trigger \"" + name + "\" for relation \"" + relname +
-                       "\" does not exist, skipping");
+        send_notice(cx, "trigger \"" + name + "\" for relation \"" + relname +
+                            "\" does not exist, skipping");
         continue;
       }
       throw SqlError(sqlstate::kUndefinedObject,

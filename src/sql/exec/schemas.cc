@@ -7,6 +7,7 @@
 
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
 
@@ -25,15 +26,6 @@ std::string str_of(const PgQuery__Node* n) {
   e.message = msg;
   if (location >= 0) e.position = location + 1;
   throw SqlError(std::move(e));
-}
-
-void notice(ExecContext& cx, const std::string& msg, const std::string& detail = {}) {
-  Error e;
-  e.severity = "NOTICE";
-  e.sqlstate = "00000";
-  e.message = msg;
-  e.detail = detail;
-  cx.session.notice(e);
 }
 
 constexpr const char* kDuplicateSchema = "42P06";
@@ -141,7 +133,7 @@ std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
   }
   if (cx.catalog.find_schema(name) || name == "information_schema") {
     if (s->if_not_exists) {
-      notice(cx, "schema \"" + name + "\" already exists, skipping");
+      send_notice(cx, "schema \"" + name + "\" already exists, skipping");
       return "CREATE SCHEMA";
     }
     fail(kDuplicateSchema, "schema \"" + name + "\" already exists");
@@ -162,7 +154,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     auto sc = cx.catalog.find_schema(name);
     if (!sc) {
       if (s->missing_ok) {
-        notice(cx, "schema \"" + name + "\" does not exist, skipping");
+        send_notice(cx, "schema \"" + name + "\" does not exist, skipping");
         continue;
       }
       fail(sqlstate::kInvalidSchemaName, "schema \"" + name + "\" does not exist");
@@ -217,13 +209,13 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     if (sc.oid == catalog::kPublicNamespaceId)
       fail(sqlstate::kFeatureNotSupported, "DROP SCHEMA public is not supported");
     if (dependents.size() == 1) {
-      notice(cx, "drop cascades to " + dependents.front());
+      send_notice(cx, "drop cascades to " + dependents.front());
     } else if (!dependents.empty()) {
       std::string detail;
       for (size_t i = 0; i < dependents.size(); ++i)
         detail += (i ? "\n" : "") + ("drop cascades to " + dependents[i]);
-      notice(cx, "drop cascades to " + std::to_string(dependents.size()) + " other objects",
-             detail);
+      send_notice(cx, "drop cascades to " + std::to_string(dependents.size()) + " other objects",
+                  detail);
     }
     for (const auto& m : members) {
       if (!m.table) {
@@ -243,6 +235,15 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     cx.catalog.drop_schema(sc.oid, &cx.txn);
   }
   return "DROP SCHEMA";
+}
+
+void send_notice(ExecContext& cx, const std::string& message, const std::string& detail) {
+  Error e;
+  e.severity = "NOTICE";
+  e.sqlstate = "00000";
+  e.message = message;
+  e.detail = detail;
+  cx.session.notice(e);
 }
 
 }  // namespace hf::sql::exec

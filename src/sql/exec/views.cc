@@ -45,14 +45,6 @@ constexpr const char* kInvalidTableDefinition = "42P16";
   throw SqlError(std::move(e));
 }
 
-void notice(ExecContext& cx, const std::string& msg) {
-  Error e;
-  e.severity = "NOTICE";
-  e.sqlstate = "00000";
-  e.message = msg;
-  cx.session.notice(e);
-}
-
 std::string type_text(TypeRef t) {
   return types::format_type(t);
 }
@@ -159,7 +151,7 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
       if (!schema.empty() && schema != "pg_temp")
         fail(sqlstate::kFeatureNotSupported,
              "cannot create temporary relation in non-temporary schema");
-      notice(cx, "view \"" + name + "\" will be a temporary view");
+      send_notice(cx, "view \"" + name + "\" will be a temporary view");
       temp = true;
     }
   }
@@ -435,7 +427,7 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
   require_public_schema(cx, catalog::acl::kCreate, rv->location);
   if (cx.catalog.relation_exists(name)) {
     if (s->if_not_exists) {
-      notice(cx, "relation \"" + name + "\" already exists, skipping");
+      send_notice(cx, "relation \"" + name + "\" already exists, skipping");
       return "CREATE MATERIALIZED VIEW";
     }
     fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
