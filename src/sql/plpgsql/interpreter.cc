@@ -8,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -960,6 +959,36 @@ class Interpreter {
     return row;
   }
 
+  // In a lower-cased line, the identifier of the first "return next <name> ;" (blanks
+  // between the words), or "". Scanned by hand: no std::regex in holdfast (its matcher
+  // recurses per character, and GCC 12 warns inside it under the sanitizers).
+  static std::string return_next_name(const std::string& line) {
+    auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    auto ident_start = [](char c) {
+      return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    auto ident_char = [&](char c) {
+      return ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '$';
+    };
+    for (size_t at = line.find("return"); at != std::string::npos;
+         at = line.find("return", at + 1)) {
+      size_t i = at + 6;
+      size_t gap = i;
+      while (i < line.size() && blank(line[i])) ++i;
+      if (i == gap || line.compare(i, 4, "next") != 0) continue;
+      i += 4;
+      gap = i;
+      while (i < line.size() && blank(line[i])) ++i;
+      if (i == gap || i >= line.size() || !ident_start(line[i])) continue;
+      size_t start = i;
+      while (i < line.size() && ident_char(line[i])) ++i;
+      std::string name = line.substr(start, i - start);
+      while (i < line.size() && blank(line[i])) ++i;
+      if (i < line.size() && line[i] == ';') return name;
+    }
+    return "";
+  }
+
   // The variable a RETURN NEXT without an expression names on its line (libpg_query's tree
   // leaves the variable out), or -1.
   int return_next_var(const json& s) {
@@ -971,11 +1000,8 @@ class Interpreter {
     }
     if (pos == std::string::npos) return -1;
     std::string text = body_.substr(pos, body_.find('\n', pos) - pos);
-    static const std::regex re(R"(return\s+next\s+([A-Za-z_][A-Za-z0-9_$]*)\s*;)",
-                               std::regex::icase);
-    std::smatch m;
-    if (!std::regex_search(text, m, re)) return -1;
-    std::string name = lower(m[1].str());
+    std::string name = return_next_name(lower(text));
+    if (name.empty()) return -1;
     for (int i = static_cast<int>(vars_.size()) - 1; i >= 0; --i)
       if (vars_[i].name == name) return i;
     return -1;
