@@ -903,8 +903,6 @@ class SessionImpl final : public Session,
     settings_.end_transaction(true);
   }
 
-  void recover_from_internal_error() override { on_error(); }
-
   // After an error: a block becomes failed (its transaction aborted at once unless a
   // savepoint can still roll back to a good state); an implicit transaction rolls back.
   void on_error() {

@@ -128,10 +128,6 @@ class Session {
   virtual void sync() = 0;
   // The client went away or sent Terminate: roll back, release everything.
   virtual void terminate() = 0;
-  // Handling a message threw something other than an SqlError (a bug): the statement ends as
-  // after an ERROR — its transaction aborts, a transaction block becomes failed — so the
-  // connection reports XX000 and the session goes on, as PostgreSQL does after elog(ERROR).
-  virtual void recover_from_internal_error() {}
 };
 
 // Creates sessions; thread-safe. Implemented in session/ over the SQL engine.

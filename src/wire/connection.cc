@@ -654,15 +654,16 @@ void Connection::message_loop() {
       throw;
     } catch (const SqlError& e) {
       failed = e.error();
-    } catch (const std::bad_alloc&) {
-      session_->recover_from_internal_error();
-      failed = Error{sqlstate::kOutOfMemory, "out of memory"};
     } catch (const std::exception& e) {
-      // A bug, not a user error: the statement ends as after any ERROR (PostgreSQL's
-      // elog(ERROR) with XX000) and the session goes on; the log keeps what happened.
+      // A bug, not a user error: the client gets PostgreSQL's XX000 (53200 for bad_alloc) as
+      // a FATAL and the connection ends, so a session whose state the exception may have left
+      // half-changed runs nothing more; the log keeps what happened.
       spdlog::error("internal error in a {} message: {}", type, e.what());
-      session_->recover_from_internal_error();
-      failed = Error{sqlstate::kInternalError, e.what()};
+      const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
+      Error err{oom ? sqlstate::kOutOfMemory : sqlstate::kInternalError,
+                oom ? "out of memory" : e.what()};
+      err.severity = "FATAL";
+      throw FatalError(err);
     }
     if (failed) {
       if (failed->severity.empty() || failed->severity == "WARNING" || failed->severity == "NOTICE")
