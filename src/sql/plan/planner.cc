@@ -232,13 +232,17 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
 std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset, int column,
                                  Oid type, int known_below, bool* array) {
   *array = false;
+  // Whether e is the table's column `column`, usable as its key.
+  auto is_the_column = [&](const Expr& e) {
+    const Expr* col = key_column(e);
+    return col && col->level == 0 && col->index == offset + column && key_ordered(type) &&
+           same_key_type(col->type.oid, type);
+  };
   for (const Expr* c : cs) {
     if (c->kind == ExprKind::kAnyOp && !c->negate && c->op &&
         std::string_view(c->op->name) == "=" && c->args.size() == 2) {
-      const Expr* col = key_column(*c->args[0]);
       const Expr& arr = *c->args[1];
-      if (col && col->level == 0 && col->index == offset + column && key_ordered(type) &&
-          same_key_type(col->type.oid, type) && is_outer_value(arr, known_below) &&
+      if (is_the_column(*c->args[0]) && is_outer_value(arr, known_below) &&
           same_key_type(types::array_elem_type(arr.type.oid), type)) {
         *array = true;
         return {&arr};
@@ -246,10 +250,7 @@ std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset,
       continue;
     }
     if (c->kind != ExprKind::kInList || c->negate || c->args.size() < 2) continue;
-    const Expr* col = key_column(*c->args[0]);
-    if (!col || col->level != 0 || col->index != offset + column || !key_ordered(type) ||
-        !same_key_type(col->type.oid, type))
-      continue;
+    if (!is_the_column(*c->args[0])) continue;
     std::vector<const Expr*> vals;
     for (size_t i = 1; i < c->args.size(); ++i) {
       const Expr& v = *c->args[i];
