@@ -75,6 +75,7 @@
 #include "catalog/acl.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
+#include "runtime/fiber.h"
 
 namespace hf::catalog {
 
@@ -353,9 +354,10 @@ class Catalog {
   // (a drop does not delete them), and a new table reusing its storage id would see them.
   // The counter is reserved durably in blocks (key "o" of hf_sequences); see reserve_through.
   void reserve_through(Oid id);
-  std::mutex reserve_mu_;
+  // Both are held across write_system_row, whose commit may park the fiber: fiber mutexes.
+  runtime::FiberMutex reserve_mu_;
   Oid reserved_ = 0;  // guarded by reserve_mu_: every id below it may be handed out
-  std::mutex ddl_mu_;
+  runtime::FiberMutex ddl_mu_;
   std::unique_ptr<Roles> roles_;
   std::unique_ptr<Functions> functions_;
 };

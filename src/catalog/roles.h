@@ -34,6 +34,7 @@
 
 #include "catalog/acl.h"
 #include "coord/transaction.h"
+#include "runtime/fiber.h"
 
 namespace hf::catalog {
 
@@ -150,7 +151,7 @@ class Roles {
   std::map<std::string, Config> database_configs_;
   std::string mock_key_;
   std::atomic<uint64_t> version_{1};
-  std::mutex ddl_mu_;
+  runtime::FiberMutex ddl_mu_;  // held across persist(), whose commit may park the fiber
 };
 
 }  // namespace hf::catalog

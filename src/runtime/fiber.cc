@@ -210,6 +210,44 @@ WakeReason Event::wait(Deadline deadline) {
   return reason_;
 }
 
+// ---- FiberMutex ----
+
+void FiberMutex::lock() {
+  std::shared_ptr<Event> granted;
+  {
+    std::lock_guard g(mu_);
+    if (!held_) {
+      held_ = true;
+      return;
+    }
+    granted = Event::create();
+    waiters_.push_back(granted);
+  }
+  // unlock() completes the event after making this waiter the holder (held_ stays true).
+  granted->wait();
+}
+
+bool FiberMutex::try_lock() {
+  std::lock_guard g(mu_);
+  if (held_) return false;
+  held_ = true;
+  return true;
+}
+
+void FiberMutex::unlock() {
+  std::shared_ptr<Event> next;
+  {
+    std::lock_guard g(mu_);
+    if (waiters_.empty()) {
+      held_ = false;
+      return;
+    }
+    next = std::move(waiters_.front());
+    waiters_.pop_front();
+  }
+  next->complete(WakeReason::kSignalled);
+}
+
 // ---- CancelToken ----
 
 void CancelToken::request(Kind k) {

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,24 @@ class Event : public std::enable_shared_from_this<Event> {
   mutable std::mutex mu_;
   bool done_ = false;
   WakeReason reason_ = WakeReason::kSignalled;
+};
+
+// A mutex that may be held across a fiber's suspension (a catalog change that commits, and
+// a commit may park the fiber until its fsync is done). A contended lock() parks the calling
+// fiber instead of blocking its thread: the holder may be another fiber of that same thread,
+// which must get to run to release it. (A std::mutex there deadlocks the thread.) On a plain
+// thread lock() waits as Event::wait does. Waiters get the mutex in arrival order: unlock()
+// hands it straight to the first. Not recursive. Meets Lockable (std::lock_guard works).
+class FiberMutex {
+ public:
+  void lock();
+  bool try_lock();
+  void unlock();
+
+ private:
+  std::mutex mu_;
+  bool held_ = false;                           // guarded by mu_
+  std::deque<std::shared_ptr<Event>> waiters_;  // guarded by mu_
 };
 
 // Cancellation of the statement running in a session: a CancelRequest, pg_cancel_backend,

@@ -1,6 +1,7 @@
 #include "runtime/fiber.h"
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -99,6 +100,59 @@ TEST(RunBlocking, ParksFiberWhileThreadWorks) {
   });
   io.run();
   EXPECT_NE(worker, fiber_thread);
+}
+
+// The catalog holds its DDL mutex across a commit, and a commit parks the fiber until the
+// fsync is done. Another fiber of the same thread that then wants the mutex must park too:
+// blocking the thread (a std::mutex) would keep the holder from ever running again, and every
+// session of that thread would hang (pg-regress hung this way in CREATE TABLE).
+TEST(FiberMutex, AContendedLockParksTheFiberSoTheHolderOnTheSameThreadCanFinish) {
+  asio::io_context io;
+  FiberMutex m;
+  std::string order;
+  Fiber::spawn(io, [&] {
+    std::lock_guard g(m);
+    order += "A";
+    sleep_until(Clock::now() + std::chrono::milliseconds(20));  // parks while holding m
+    order += "a";
+  });
+  auto waiter = [&](char name) {
+    return [&, name] {
+      std::lock_guard g(m);
+      order += name;
+      Fiber::yield();  // while it holds m the next waiter stays parked
+      order += static_cast<char>(name + ('a' - 'A'));
+    };
+  };
+  Fiber::spawn(io, waiter('B'));
+  Fiber::spawn(io, waiter('C'));
+  io.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(order, "AaBbCc") << "each holder finishes before the next, in arrival order";
+  EXPECT_TRUE(m.try_lock()) << "the last unlock leaves it free";
+  EXPECT_FALSE(m.try_lock());
+  m.unlock();
+}
+
+TEST(FiberMutex, APlainThreadWaitsForAFiberThatHoldsIt) {
+  asio::io_context io;
+  FiberMutex m;
+  std::atomic<bool> locked{false};
+  std::atomic<int> value{0};
+  auto guard = asio::make_work_guard(io);
+  Fiber::spawn(io, [&] {
+    m.lock();
+    locked = true;
+    sleep_until(Clock::now() + std::chrono::milliseconds(20));
+    value = 1;
+    m.unlock();
+    guard.reset();
+  });
+  std::thread runner([&] { io.run(); });
+  while (!locked) std::this_thread::yield();
+  m.lock();
+  EXPECT_EQ(value.load(), 1) << "the thread got the mutex only after the fiber released it";
+  m.unlock();
+  runner.join();
 }
 
 }  // namespace

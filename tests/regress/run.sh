@@ -41,6 +41,7 @@ export HOLDFAST_BIN=$bin
 # A sanitizer report ends the server (so the file that caused it shows as a crash and the
 # runner restarts the server); leaks are reported when the server exits at the end.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 start="HF_START_TIMEOUT=60 bash '$root/scripts/server.sh' start --port $port --data '$work/data' --log '$log'"
 cleanup() {
@@ -68,9 +69,10 @@ if grep -qE '^(CRASH|HANG) ' "$work/run.log"; then
 fi
 # Sanitizer reports: "ERROR: AddressSanitizer: ...", "ERROR: LeakSanitizer: ...",
 # "file.cc:12:3: runtime error: ..." (UBSan).
-reports=$(grep -E 'ERROR: (Address|Leak|Undefined|Thread)Sanitizer|runtime error: |SUMMARY: [A-Za-z]+Sanitizer' "$log")
+# A leak's first frames say whose it is (CI keeps only this output, not the log).
+reports=$(grep -E -A6 'ERROR: (Address|Leak|Undefined|Thread)Sanitizer|runtime error: |SUMMARY: [A-Za-z]+Sanitizer|(Direct|Indirect) leak of' "$log")
 if [ -n "$reports" ]; then
-  echo "FAIL: sanitizer reports in the server log:"; echo "$reports" | sed 's/^/  /' | head -n 40
+  echo "FAIL: sanitizer reports in the server log:"; echo "$reports" | sed 's/^/  /' | head -n 80
   [ -n "${HF_KEEP:-}" ] || cp "$log" "/tmp/hf-regress-holdfast-$$.log" && echo "  log: /tmp/hf-regress-holdfast-$$.log"
   failed=1
 fi
