@@ -27,6 +27,8 @@ using json = nlohmann::json;
 using exec::RoutineContext;
 
 constexpr Oid kTriggerType = 2279;
+// The name function_source gives an unnamed argument (followed by its position).
+constexpr std::string_view kUnnamedArg = "hf$unnamed_arg";
 
 // elog levels as libpg_query's tree numbers them (PostgreSQL 15's elog.h).
 constexpr int kLevelLog = 15, kLevelInfo = 17, kLevelNotice = 18, kLevelWarning = 19,
@@ -417,6 +419,7 @@ class Interpreter {
         typname = str_of(at(at((*d), "datatype"), "PLpgSQL_type"), "typname");
       if (i < n_args) {
         const auto& a = f_->args[i];
+        if (v.name.rfind(kUnnamedArg, 0) == 0) v.name.clear();
         v.type = a.type;
         v.value = Datum::Null();
         if (a.is_input() && input < args.size()) v.value = args[input++];
@@ -1279,13 +1282,19 @@ json parse_source(const std::string& source) {
 std::string function_source(const catalog::Function& f) {
   std::string src = "CREATE FUNCTION " + std::string("f") + "(";
   bool first = true;
+  int n_arg = 1;
   for (const auto& a : f.args) {
     if (!first) src += ", ";
     first = false;
     if (a.mode == 'o') src += "OUT ";
     if (a.mode == 'b') src += "INOUT ";
     if (a.mode == 't') src += "OUT ";
-    if (!a.name.empty()) src += "\"" + a.name + "\" ";
+    // libpg_query's PL/pgSQL parser makes a datum only for a named argument, and the
+    // interpreter finds the arguments as the first datums: an unnamed one gets a name no
+    // body can write (load_datums hides it again; the body reads it as $n).
+    src +=
+        "\"" + (a.name.empty() ? std::string(kUnnamedArg) + std::to_string(n_arg) : a.name) + "\" ";
+    ++n_arg;
     src += "text";
   }
   src += ") RETURNS ";
