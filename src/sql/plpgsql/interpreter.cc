@@ -586,13 +586,15 @@ class Interpreter {
     }
   }
 
-  RoutineContext::Outcome run_sql(const std::string& sql, bool statement,
-                                  const std::string& bind_context = {}) {
+  RoutineContext::Outcome run_sql(const std::string& sql, const std::string& bind_context = {}) {
     bind::ParamNames names;
     std::vector<TypeRef> types;
     std::vector<Datum> values;
     params(names, types, values);
-    bool new_command = statement && (f_ == nullptr || f_->volatility == 'v');
+    // As PostgreSQL's SPI in a volatile function: every query, an expression's too, first
+    // advances the command (and under READ COMMITTED takes a new snapshot), so it sees what
+    // the statements before it wrote.
+    bool new_command = f_ == nullptr || f_->volatility == 'v';
     try {
       return rc_.run(sql, names, types, values, new_command, bind_context);
     } catch (SqlError& e) {
@@ -636,7 +638,7 @@ class Interpreter {
 
   Datum eval(const json& expr, TypeRef* type) {
     std::string q = query_of(expr);
-    auto o = run_sql("SELECT " + q, false, "SQL expression \"" + q + "\"");
+    auto o = run_sql("SELECT " + q, "SQL expression \"" + q + "\"");
     if (o.names.size() != 1)
       throw SqlError(sqlstate::kSyntaxError,
                      "query \"" + q + "\" returned " + std::to_string(o.names.size()) + " columns");
@@ -691,7 +693,7 @@ class Interpreter {
 
   RoutineContext::Outcome run_statement_sql(const std::string& sql) {
     try {
-      return run_sql(sql, true);
+      return run_sql(sql);
     } catch (FatalError&) {
       throw;
     } catch (SqlError& e) {
