@@ -247,7 +247,11 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
   key += names.qualifier;
   for (const auto& n : names.names) key += "," + n;
   const uint64_t version = cx_.catalog.version();
-  std::string path = cx_.session.get_setting("search_path");
+  // The search path as resolved (schema oids, the session's temporary schema): a SET of
+  // search_path or of the role ("$user") that changes it makes the statement bind again.
+  catalog::SearchPath search_path = session_search_path(cx_.catalog, cx_.session);
+  std::string path = std::to_string(search_path.temp_namespace);
+  for (Oid schema : search_path.schemas) path += "," + std::to_string(schema);
   std::shared_ptr<const Prepared> prepared;
   if (auto it = prepared_.find(key); it != prepared_.end() &&
                                      it->second->catalog_version == version &&
@@ -266,8 +270,7 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
       const auto& ps = parse::parsed(fresh->stmts[0]);
       std::vector<Oid> param_types;
       for (const auto& t : types) param_types.push_back(t.oid);
-      fresh->bound = bind::bind_statement(cx_.catalog, ps.node, param_types,
-                                          session_search_path(cx_.catalog, cx_.session), &names);
+      fresh->bound = bind::bind_statement(cx_.catalog, ps.node, param_types, search_path, &names);
       plan::plan_statement(fresh->bound);
       fresh->bound.lock_wait_seconds = ps.lock_wait_seconds;
     } catch (SqlError& e) {
