@@ -380,20 +380,29 @@ std::vector<TablePtr> Catalog::tables() const {
   return out;
 }
 
-std::optional<Sequence> Catalog::find_sequence(std::string_view name) const {
+std::optional<Sequence> Catalog::find_sequence_in(Oid ns, std::string_view name) const {
   std::shared_lock lk(mu_);
   for (const auto& [oid, s] : sequences_)
-    if (s.name == name) return s;
+    if (s.name == name && s.namespace_oid == ns) return s;
   return std::nullopt;
 }
 
-std::optional<Sequence> Catalog::find_sequence_named(std::string_view qualified) const {
+std::optional<Sequence> Catalog::find_sequence(std::string_view schema, std::string_view name,
+                                               const SearchPath& path) const {
+  if (!schema.empty()) {
+    auto sc = find_schema(schema);
+    return sc ? find_sequence_in(sc->oid, name) : std::nullopt;
+  }
+  for (Oid ns : path.schemas)
+    if (auto s = find_sequence_in(ns, name)) return s;
+  return std::nullopt;
+}
+
+std::optional<Sequence> Catalog::find_sequence_named(std::string_view qualified,
+                                                     const SearchPath& path) const {
   const size_t dot = qualified.rfind('.');
-  if (dot == std::string_view::npos) return find_sequence(qualified);
-  auto sc = find_schema(qualified.substr(0, dot));
-  auto sq = find_sequence(qualified.substr(dot + 1));
-  if (!sc || !sq || sq->namespace_oid != sc->oid) return std::nullopt;
-  return sq;
+  if (dot == std::string_view::npos) return find_sequence("", qualified, path);
+  return find_sequence(qualified.substr(0, dot), qualified.substr(dot + 1), path);
 }
 
 std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
@@ -411,7 +420,7 @@ std::vector<Sequence> Catalog::sequences() const {
 }
 
 bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace, Oid ns) const {
-  if (find_sequence(name)) return true;
+  if (find_sequence_in(ns, name)) return true;
   if (temp_namespace == 0) {
     if (find_table_in(ns, name)) return true;
     auto t = table_by_index_name("", name, SearchPath{0, {ns}});

@@ -270,13 +270,17 @@ class Catalog {
   TablePtr table_by_index_name(std::string_view schema, std::string_view index_name,
                                const SearchPath& path) const;
   std::vector<TablePtr> tables() const;
-  std::optional<Sequence> find_sequence(std::string_view name) const;
-  // By a name as nextval('s.q') gives it: "q" or "schema.q" (the sequence must be in it).
-  std::optional<Sequence> find_sequence_named(std::string_view qualified) const;
+  // A sequence by name: in schema ns; or the first along the search path.
+  std::optional<Sequence> find_sequence_in(Oid ns, std::string_view name) const;
+  std::optional<Sequence> find_sequence(std::string_view schema, std::string_view name,
+                                        const SearchPath& path) const;
+  // By a name as nextval('s.q') gives it: "q" (along the path) or "schema.q".
+  std::optional<Sequence> find_sequence_named(std::string_view qualified,
+                                              const SearchPath& path) const;
   std::optional<Sequence> sequence_by_oid(Oid oid) const;
   std::vector<Sequence> sequences() const;
   // Whether a new table or index of that name would clash: in temp_namespace's schema (0: the
-  // permanent tables' schema), with a table or an index; sequences have one namespace.
+  // permanent tables' schema ns), with a table, an index or a sequence.
   bool relation_exists(std::string_view name, uint64_t temp_namespace = 0,
                        Oid ns = kPublicNamespaceId) const;
 

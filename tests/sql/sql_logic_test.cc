@@ -339,7 +339,7 @@ TEST(SqlEngine, DdlIsUndoneWithItsTransaction) {
   EXPECT_EQ(h.catalog().find_table("keep"), nullptr);
   t1->abort();
   EXPECT_EQ(h.catalog().find_table("gone"), nullptr);
-  EXPECT_FALSE(h.catalog().find_sequence("gone_a_seq").has_value());
+  EXPECT_FALSE(h.catalog().find_sequence_in(catalog::kPublicNamespaceId, "gone_a_seq").has_value());
   EXPECT_EQ(h.exec("SELECT id, v FROM keep").rows.size(), 1u) << "dropped, then restored";
   h.restart();  // the undo is durable
   EXPECT_EQ(h.catalog().find_table("gone"), nullptr);

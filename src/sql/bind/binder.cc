@@ -873,14 +873,13 @@ ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCt
 // index's) oid, as the ::regclass cast and the functions taking a relation name read it.
 // index keeps the oid too, so nextval('seq'::regclass) finds its sequence without a lookup.
 ExprPtr Binder::regclass_const(const std::string& name, int location) {
-  // Sequence names are one namespace across schemas.
   const size_t dot = name.rfind('.');
   const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
   const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
   Oid oid = 0;
   if (auto tab = cat_.find_table(schema, rel, path_))
     oid = tab->oid;
-  else if (auto s = cat_.find_sequence_named(name))
+  else if (auto s = cat_.find_sequence(schema, rel, path_))
     oid = s->oid;
   else if (auto ti = cat_.table_by_index_name(schema, rel, path_))
     oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
@@ -1065,9 +1064,10 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     } else if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
                args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
       std::string seq = std::get<std::string>(args[0]->value.v);
-      auto s = cat_.find_sequence_named(seq);
+      auto s = cat_.find_sequence_named(seq, path_);
       if (!s)
-        fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist", f->location);
+        fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist",
+             args[0]->location);  // at the name, as PostgreSQL
       e->index = static_cast<int>(s->oid);
     }
     if (name == "pg_sleep" && !args.empty())

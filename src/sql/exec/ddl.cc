@@ -138,7 +138,7 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       return;
     case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY: {
       catalog::Sequence s;
-      s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq");
+      s.name = unique_relation_name(cx, t.name + "_" + t.columns[col].name + "_seq", &t);
       s.owner_table = t.oid;
       s.owner = t.owner;
       s.namespace_oid = t.namespace_oid;
@@ -421,7 +421,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
       int col = static_cast<int>(t.columns.size()) - 1;
       if (serial) {
         catalog::Sequence sq;
-        sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
+        sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq", &t);
         sq.owner_table = t.oid;
         sq.owner = t.owner;
         sq.namespace_oid = t.namespace_oid;
@@ -701,7 +701,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
         break;
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: {
-        auto sq = cx.catalog.find_sequence(name);
+        auto sq = cx.catalog.find_sequence(schema, name, path);
         if (!sq) {
           if (s->missing_ok) {
             notice(cx, "00000", "sequence \"" + name + "\" does not exist, skipping");
@@ -878,7 +878,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         int col = static_cast<int>(t.columns.size()) - 1;
         if (serial) {
           catalog::Sequence sq;
-          sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq");
+          sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq", &t);
           sq.owner_table = t.oid;
           sq.owner = t.owner;
           sq.namespace_oid = t.namespace_oid;

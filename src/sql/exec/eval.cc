@@ -435,7 +435,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     Oid seq = static_cast<Oid>(e.args.empty() ? 0 : e.args[0]->index);
     if (seq == 0) {
       std::string name = arg_text(0);
-      auto sq = cx.catalog.find_sequence_named(name);
+      auto sq = cx.catalog.find_sequence_named(name, session_search_path(cx.catalog, s));
       if (!sq)
         throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
       seq = sq->oid;

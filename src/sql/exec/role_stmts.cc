@@ -741,7 +741,9 @@ std::string grant_objects(const PgQuery__GrantStmt* s, ExecContext& cx) {
         for (size_t i = 0; i < s->n_objects; ++i) {
           std::string name = s->objects[i]->range_var->relname;
           auto t = utility_table(cx, s->objects[i]->range_var);
-          auto q = cx.catalog.find_sequence(name);
+          const auto* rv = s->objects[i]->range_var;
+          auto q = cx.catalog.find_sequence(rv->schemaname ? rv->schemaname : "", name,
+                                            session_search_path(cx.catalog, cx.session));
           if (q && hidden_sequence(*q)) q.reset();
           if (!t && !q) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
           if (seq_kind && !q)
