@@ -241,8 +241,24 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
                      Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
                      oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
-                     oid(kSuperuser), oid(type_collation(ti->oid))});
+                     oid(kSuperuser), oid(type_collation(ti->oid)), null()});
     }
+    // Enum types (typtype 'e') and their arrays.
+    for (const auto& e : cx.catalog.enums()) {
+      out.push_back({oid(e->oid), Datum(e->name), oid(e->namespace_oid), Datum(int64_t{4}),
+                     Datum(true), ch('e'), ch('E'), oid(0), oid(e->array_oid), oid(0), oid(0),
+                     Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0), null()});
+      out.push_back({oid(e->array_oid), Datum("_" + e->name), oid(e->namespace_oid),
+                     Datum(int64_t{-1}), Datum(false), ch('b'), ch('A'), oid(e->oid), oid(0),
+                     oid(0), oid(0), Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0),
+                     null()});
+    }
+    return out;
+  }
+  if (view == "pg_enum") {
+    for (const auto& e : cx.catalog.enums())
+      for (const auto& l : e->labels)
+        out.push_back({oid(l.oid), oid(e->oid), Datum(l.sort_order), Datum(l.label)});
     return out;
   }
   if (view == "pg_attribute") {
