@@ -108,6 +108,11 @@ TEST_F(EnumTypesTest, CastsAndOperators) {
   EXPECT_TRUE(lt->fn({Datum("retry"), Datum("active")}, {type(), type()}, ctx).as_bool());
   EXPECT_FALSE(lt->fn({Datum("active"), Datum("retry")}, {type(), type()}, ctx).as_bool());
   EXPECT_EQ(resolve_operator("<", kState, type_oid::kInt4), nullptr);
+  const AggregateDef* max = resolve_aggregate("max", {kState});
+  ASSERT_NE(max, nullptr);
+  std::any st = max->init();
+  for (const char* l : {"retry", "active", "queued"}) max->step(st, {Datum(l)});
+  EXPECT_EQ(max->final(st).as_string(), "active");
   const FunctionDef* range = resolve_function("enum_range", {kState});
   ASSERT_NE(range, nullptr);
   EXPECT_EQ(function_result_type(*range, {kState}), kStateArray);

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -1739,28 +1741,46 @@ Numeric int128_to_numeric(int128 v) {
   return numeric_parse(s, &ok);
 }
 
-template <Oid T, bool IsMax>
-AggregateDef minmax_agg(const char* name) {
+// min or max over values of type t (compared as compare() orders t).
+AggregateDef minmax_agg_of(const char* name, Oid t, bool is_max) {
   AggregateDef d;
   d.name = name;
-  d.arg_types = {T};
-  d.result = T;
+  d.arg_types = {t};
+  d.result = t;
   d.init = [] { return std::any(MinMax{}); };
-  d.step = [](std::any& st, const Args& a) {
+  d.step = [t, is_max](std::any& st, const Args& a) {
     auto& s = std::any_cast<MinMax&>(st);
     if (!s.has) {
       s.v = a[0];
       s.has = true;
       return;
     }
-    int c = compare(a[0], s.v, T);
-    if (IsMax ? c > 0 : c < 0) s.v = a[0];
+    int c = compare(a[0], s.v, t);
+    if (is_max ? c > 0 : c < 0) s.v = a[0];
   };
   d.final = [](std::any& st) {
     auto& s = std::any_cast<MinMax&>(st);
     return s.has ? s.v : Datum::Null();
   };
   return d;
+}
+
+template <Oid T, bool IsMax>
+AggregateDef minmax_agg(const char* name) {
+  return minmax_agg_of(name, T, IsMax);
+}
+
+// min/max(anyenum): one definition per enum type, made at its first use and kept (the
+// executor holds plain pointers to definitions).
+const AggregateDef* enum_minmax_agg(Oid enum_type, bool is_max) {
+  static std::mutex mu;
+  static std::map<std::pair<Oid, bool>, std::unique_ptr<const AggregateDef>> made;
+  std::lock_guard g(mu);
+  auto& d = made[{enum_type, is_max}];
+  if (!d)
+    d = std::make_unique<const AggregateDef>(
+        minmax_agg_of(is_max ? "max" : "min", enum_type, is_max));
+  return d.get();
 }
 
 AggregateDef sum_int_agg(Oid arg, Oid result, bool avg) {
@@ -2366,6 +2386,8 @@ const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right) {
 }
 
 const AggregateDef* resolve_aggregate(std::string_view name, const std::vector<Oid>& arg_types) {
+  if ((name == "min" || name == "max") && arg_types.size() == 1 && is_enum_type(arg_types[0]))
+    return enum_minmax_agg(arg_types[0], name == "max");
   const Registry& r = registry();
   return best_of(
       r.aggs, r.agg_index, name, arg_types,

@@ -24,6 +24,7 @@ select id from eq.job where state = any('{created,failed}') order by id;
 select id from eq.job where state in ('created', 'cancelled') order by id;
 select id from eq.job where state = 'nosuch';
 select state, count(*) from eq.job group by state order by state;
+select min(state), max(state) from eq.job;
 select min(id), state::text from eq.job group by state order by 2;
 select 'retry'::eq.job_state < 'active'::eq.job_state as retry_first;
 select 'retry'::text < 'active'::text as alphabetical;
