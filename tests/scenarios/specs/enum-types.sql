@@ -68,6 +68,12 @@ create table feelings (m mood, s job_state);
 insert into feelings values ('happy', 'retry'), ('sad', 'created'), ('ok', null);
 select * from feelings order by m;
 select m from feelings where m > 'sad' order by m desc;
+-- Functions and PL/pgSQL variables of an enum type.
+create function next_state(s job_state) returns job_state language sql
+  as $$ select case when s < 'active' then 'active'::job_state else s end $$;
+select next_state('retry') as from_retry, next_state('failed') as from_failed;
+do $$ declare v job_state := 'retry'; begin v := next_state(v); raise notice 'state %', v; end $$;
+drop function next_state(job_state);
 reset search_path;
 create type mood as enum ('z', 'a');
 select 'a'::mood < 'z'::mood as a_first, 'a'::eq.mood as qualified;
