@@ -1084,9 +1084,17 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   e->fn = def;
   e->name = name;
   e->location = f->location;
+  // anyenum arguments share one enum type: an unknown one (a NULL literal) takes it.
+  Oid enum_actual = 0;
+  for (size_t i = 0; i < args.size() && i < def->arg_types.size(); ++i)
+    if (def->arg_types[i] == types::kAnyEnumOid && args[i]->type.oid != type_oid::kUnknown &&
+        enum_actual == 0)
+      enum_actual = args[i]->type.oid;
   for (size_t i = 0; i < args.size(); ++i) {
     Oid want = i < def->arg_types.size() ? def->arg_types[i] : type_oid::kAny;
-    if (!keeps_own_type(want))
+    if (want == types::kAnyEnumOid && enum_actual != 0 && args[i]->type.oid == type_oid::kUnknown)
+      args[i] = coerce(std::move(args[i]), TypeRef{enum_actual, -1}, CastContext::kImplicit);
+    else if (!keeps_own_type(want))
       args[i] = coerce(std::move(args[i]), TypeRef{want, -1}, CastContext::kImplicit);
     else if (args[i]->type.oid == type_oid::kUnknown)
       args[i] = coerce(std::move(args[i]), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);

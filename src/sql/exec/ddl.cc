@@ -381,6 +381,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     }
     fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
   }
+  if (!temp) refuse_row_type_clash(cx, ns, name);
   catalog::Table t;
   t.name = name;
   t.oid = cx.catalog.allocate_oid();

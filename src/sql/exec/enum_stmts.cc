@@ -71,6 +71,13 @@ std::string builtin_type(const QualifiedName& q) {
 
 }  // namespace
 
+void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name) {
+  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}))
+    fail(kDuplicateObject, "type \"" + name + "\" already exists", {},
+         "A relation has an associated type of the same name, so you must use a name that "
+         "doesn't conflict with any existing type.");
+}
+
 std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
   QualifiedName q = qualified_name(s->type_name, s->n_type_name);
   // The schema it goes to, checked as for a relation (existence, CREATE privilege).

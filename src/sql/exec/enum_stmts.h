@@ -23,4 +23,8 @@ std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx);
 std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx);
 std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx);
 
+// A new table or view named `name` in schema ns would take the name of its row type, which an
+// enum type of that name already has: 42710 'type "name" already exists' with PostgreSQL's HINT.
+void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name);
+
 }  // namespace hf::sql::exec

@@ -77,6 +77,9 @@ drop function next_state(job_state);
 reset search_path;
 create type mood as enum ('z', 'a');
 select 'a'::mood < 'z'::mood as a_first, 'a'::eq.mood as qualified;
+-- A table or view may not take an enum's name (it would be its row type's).
+create table mood (x int);
+create view mood as select 1 as x;
 -- DROP TYPE.
 drop type eq.mood;
 drop type eq.mood restrict;
