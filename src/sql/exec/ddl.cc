@@ -14,6 +14,7 @@
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -226,6 +227,21 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
         fail("42830", "number of referencing and referenced columns for foreign key disagree");
       fk.name = (c->conname && *c->conname) ? std::string(c->conname)
                                             : t.name + "_" + cols_name(t, fk.columns) + "_fkey";
+      // An enum column compares only with its own type (there is no cross-type = operator).
+      for (size_t k = 0; k < fk.columns.size(); ++k) {
+        const auto& mine = t.columns[fk.columns[k]];
+        const auto& theirs = pt->columns[fk.ref_columns[k]];
+        if (mine.type.oid != theirs.type.oid &&
+            (types::find_enum(mine.type.oid) || types::find_enum(theirs.type.oid))) {
+          Error e;
+          e.sqlstate = sqlstate::kDatatypeMismatch;
+          e.message = "foreign key constraint \"" + fk.name + "\" cannot be implemented";
+          e.detail = "Key columns \"" + mine.name + "\" and \"" + theirs.name +
+                     "\" are of incompatible types: " + types::format_type(mine.type) + " and " +
+                     types::format_type(theirs.type) + ".";
+          throw SqlError(std::move(e));
+        }
+      }
       auto action = [](const char* a) { return a && *a ? *a : catalog::ForeignKey::kNoAction; };
       fk.on_delete = action(c->fk_del_action);
       fk.on_update = action(c->fk_upd_action);
@@ -992,6 +1008,10 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_enum(node->create_enum_stmt, cx);
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return alter_enum(node->alter_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
+      if (node->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
+        return rename_enum(node->rename_stmt, cx);
+      return run_role_statement(node, cx);
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return create_view(node->view_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:

@@ -155,6 +155,28 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
   return "ALTER TYPE";
 }
 
+std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
+  QualifiedName q;
+  if (s->object && s->object->node_case == PG_QUERY__NODE__NODE_LIST)
+    q = qualified_name(s->object->list->items, s->object->list->n_items);
+  auto e = lookup(cx, q);
+  if (!e) {
+    if (std::string b = builtin_type(q); !b.empty())
+      fail(sqlstate::kFeatureNotSupported,
+           "ALTER TYPE ... RENAME of type " + b + " is not supported");
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  }
+  require_owner(cx, e->owner, "type", e->name);
+  const std::string new_name = s->newname ? s->newname : "";
+  if (cx.catalog.find_enum(e->schema_name, new_name, {}) ||
+      cx.catalog.find_table_in(e->namespace_oid, new_name))
+    fail(kDuplicateObject, "type \"" + new_name + "\" already exists");
+  types::EnumType t = *e;
+  t.name = new_name;
+  cx.catalog.store_enum(std::move(t), &cx.txn);
+  return "ALTER TYPE";
+}
+
 std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
   const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   // Every name is resolved first: a missing one fails the statement before anything is gone.

@@ -32,7 +32,9 @@ void EnumRegistry::put(EnumTypePtr t) {
   std::unique_lock lk(mu_);
   auto row = [&](Oid oid, std::string name, TypeInfo info) {
     auto& r = rows_[oid];
-    // A row, once made, keeps its name's storage: find_type() callers may hold the pointer.
+    // find_type() callers may hold a row's pointers: a renamed type gets a new row and the
+    // old one is kept.
+    if (r && r->name != name) retired_.push_back(std::move(r));
     if (!r) r = std::make_unique<Row>(Row{std::move(name), {}});
     info.name = r->name.c_str();
     r->info = info;

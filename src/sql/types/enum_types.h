@@ -88,6 +88,7 @@ class EnumRegistry {
     TypeInfo info;
   };
   std::map<Oid, std::unique_ptr<Row>> rows_;
+  std::vector<std::unique_ptr<Row>> retired_;  // rows of names types had before a rename
 };
 
 EnumRegistry& enum_types();

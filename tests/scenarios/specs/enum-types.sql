@@ -77,6 +77,10 @@ drop function next_state(job_state);
 reset search_path;
 create type mood as enum ('z', 'a');
 select 'a'::mood < 'z'::mood as a_first, 'a'::eq.mood as qualified;
+-- A foreign key between columns of different enum types cannot be implemented.
+create table by_mood (m mood primary key);
+create table wrong_ref (s eq.job_state references by_mood);
+drop table by_mood;
 -- A table or view may not take an enum's name (it would be its row type's).
 create table mood (x int);
 create view mood as select 1 as x;
@@ -84,7 +88,14 @@ create view mood as select 1 as x;
 drop type eq.mood;
 drop type eq.mood restrict;
 drop table eq.feelings;
-drop type eq.mood, mood;
+alter type mood rename to feeling;
+alter type feeling rename to mood2;
+create table tclash (x int);
+alter type mood2 rename to tclash;
+drop table tclash;
+select 'a'::mood2, 'z'::mood2 < 'a'::mood2 as z_first;
+alter type nosuch rename to x;
+drop type eq.mood, mood2;
 drop type if exists eq.mood;
 drop type nosuch_type;
 drop type integer;
