@@ -365,7 +365,9 @@ const std::vector<Def>& defs() {
         {"ordinal_position", kInt4},
         {"column_default", kText},
         {"is_nullable", kText},
-        {"data_type", kText}}},
+        {"data_type", kText},
+        {"udt_schema", kName},
+        {"udt_name", kName}}},
   };
   return d;
 }

@@ -5,6 +5,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -105,10 +106,20 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& t : tables)
       for (size_t i = 0; !t->materialized && i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
-        out.push_back(
-            {Datum(database()), Datum("public"), Datum(t->name), Datum(c.name),
-             Datum(int64_t(i + 1)), c.default_expr.empty() ? null() : Datum(c.default_expr),
-             Datum(c.not_null ? "NO" : "YES"), Datum(types::format_type(TypeRef{c.type.oid, -1}))});
+        // data_type as the standard names it: user-defined types (enums) and arrays by kind;
+        // udt_*: the type's own schema and pg_type name.
+        auto e = types::find_enum(c.type.oid);
+        const auto* ti = types::find_type(c.type.oid);
+        std::string data_type = e ? "USER-DEFINED"
+                                : types::is_array_type(c.type.oid)
+                                    ? "ARRAY"
+                                    : types::format_type(TypeRef{c.type.oid, -1});
+        out.push_back({Datum(database()), Datum(cx.catalog.schema_name(t->namespace_oid)),
+                       Datum(t->name), Datum(c.name), Datum(int64_t(i + 1)),
+                       c.default_expr.empty() ? null() : Datum(c.default_expr),
+                       Datum(c.not_null ? "NO" : "YES"), Datum(std::move(data_type)),
+                       Datum(e ? e->schema_name : std::string("pg_catalog")),
+                       ti ? Datum(std::string(ti->name)) : null()});
       }
     return out;
   }

@@ -61,6 +61,8 @@ select t.typname, t.typtype, t.typcategory, e.enumlabel, e.enumsortorder
   from pg_enum e join pg_type t on t.oid = e.enumtypid
   where t.typname = 'job_state' order by e.enumsortorder;
 select typname, typcategory from pg_type where typelem = 'eq.job_state'::regtype;
+select table_schema, column_name, data_type, udt_schema, udt_name from information_schema.columns
+  where table_name = 'job' order by ordinal_position;
 -- Types in the search path, and a type of the same name in two schemas.
 set search_path = eq, public;
 create type mood as enum ('sad', 'ok', 'happy');
