@@ -32,10 +32,12 @@ void EnumRegistry::put(EnumTypePtr t) {
   std::unique_lock lk(mu_);
   auto row = [&](Oid oid, std::string name, TypeInfo info) {
     auto& r = rows_[oid];
-    // find_type() callers may hold a row's pointers: a renamed type gets a new row and the
-    // old one is kept.
-    if (r && r->name != name) retired_.push_back(std::move(r));
-    if (!r) r = std::make_unique<Row>(Row{std::move(name), {}});
+    // find_type() callers read a row without the lock: a row is never written once made (its
+    // fields follow from the oids and the name, which only a rename changes); a renamed type
+    // gets a new row and the old one is kept.
+    if (r && r->name == name) return;
+    if (r) retired_.push_back(std::move(r));
+    r = std::make_unique<Row>(Row{std::move(name), {}});
     info.name = r->name.c_str();
     r->info = info;
   };
