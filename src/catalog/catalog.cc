@@ -212,7 +212,7 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
       functions_(std::make_unique<Functions>(*this)) {}
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
-  for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid);
+  for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
 }
 
 void Catalog::bump() {

@@ -52,7 +52,7 @@ void Catalog::put_enum(EnumTypePtr t) {
 Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
   {
     std::unique_lock lk(mu_);
-    for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid);
+    for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
     enums_.clear();
   }
   Oid max_oid = 0;

@@ -48,10 +48,10 @@ void EnumRegistry::put(EnumTypePtr t) {
   by_oid_[t->oid] = std::move(t);
 }
 
-void EnumRegistry::erase(Oid oid) {
+void EnumRegistry::erase(Oid oid, const EnumType* only_if) {
   std::unique_lock lk(mu_);
   auto it = by_oid_.find(oid);
-  if (it == by_oid_.end()) return;
+  if (it == by_oid_.end() || (only_if != nullptr && it->second.get() != only_if)) return;
   array_to_elem_.erase(it->second->array_oid);
   by_oid_.erase(it);
 }

@@ -64,7 +64,9 @@ class EnumRegistry {
  public:
   // Adds or replaces the definition with t->oid.
   void put(EnumTypePtr t);
-  void erase(Oid oid);
+  // Removes the type with this oid; with only_if, only when that is the definition registered
+  // (a catalog going away leaves another catalog's type of the same oid alone).
+  void erase(Oid oid, const EnumType* only_if = nullptr);
   // By the enum's oid; nullptr if it is not an enum.
   EnumTypePtr find(Oid oid) const;
   // By the oid of its array type; nullptr if none.

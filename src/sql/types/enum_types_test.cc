@@ -49,6 +49,9 @@ TEST_F(EnumTypesTest, TypeInfoAndFormat) {
   EXPECT_EQ(array_elem_type(kStateArray), kState);
   EXPECT_EQ(format_type(type()), "job_state");
   EXPECT_EQ(format_type(TypeRef{kStateArray, -1}), "job_state[]");
+  EnumType other;  // another catalog's definition: erasing it leaves the registered one
+  enum_types().erase(kState, &other);
+  EXPECT_NE(find_type(kState), nullptr);
   enum_types().erase(kState);
   EXPECT_EQ(find_type(kState), nullptr);  // a dropped type is gone from the type layer
 }
