@@ -73,6 +73,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -335,6 +336,13 @@ class Catalog {
   // Stores a new enum type (oid, array_oid and label oids assigned when 0) or replaces the
   // one with its oid (ALTER TYPE ... ADD VALUE); returns it.
   sql::types::EnumTypePtr store_enum(sql::types::EnumType t, coord::Transaction* owner = nullptr);
+  // ALTER TYPE: applies `change` to the current definition of enum `oid` under the DDL lock and
+  // stores the result, so concurrent ALTER TYPEs do not lose each other's labels. change may
+  // throw (nothing is stored) or return false (nothing to store). nullptr: nothing stored, or
+  // no such type.
+  sql::types::EnumTypePtr update_enum(Oid oid,
+                                      const std::function<bool(sql::types::EnumType&)>& change,
+                                      coord::Transaction* owner = nullptr);
   void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
 
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
@@ -359,6 +367,8 @@ class Catalog {
   // use. MAY SUSPEND.
   Oid load_enums(const std::map<Oid, Schema>& schemas);
   void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
+  // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
+  sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
   void write_system_row(uint32_t space, const std::string& key,
                         const std::optional<std::string>& value);

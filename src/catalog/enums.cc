@@ -111,21 +111,42 @@ std::vector<EnumTypePtr> Catalog::enums_in(Oid ns) const {
   return out;
 }
 
+EnumTypePtr Catalog::persist_enum_locked(EnumType t) {
+  if (t.oid == 0) t.oid = allocate_oid();
+  if (t.array_oid == 0) t.array_oid = allocate_oid();
+  for (auto& l : t.labels)
+    if (l.oid == 0) l.oid = allocate_oid();
+  t.schema_name = schema_name(t.namespace_oid);
+  write_system_row(kTypesSpace, type_key(t.oid), enum_to_json(t).dump());
+  auto stored = std::make_shared<const EnumType>(std::move(t));
+  put_enum(stored);
+  bump();
+  return stored;
+}
+
+EnumTypePtr Catalog::update_enum(Oid oid, const std::function<bool(EnumType&)>& change,
+                                 coord::Transaction* owner) {
+  EnumTypePtr previous;
+  EnumTypePtr stored;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    previous = enum_by_oid(oid);
+    if (!previous) return nullptr;
+    EnumType t = *previous;
+    if (!change(t)) return nullptr;
+    stored = persist_enum_locked(std::move(t));
+  }
+  if (owner) owner->on_rollback([this, previous] { store_enum(*previous); });
+  return stored;
+}
+
 EnumTypePtr Catalog::store_enum(EnumType t, coord::Transaction* owner) {
   EnumTypePtr previous;
   EnumTypePtr stored;
   {
     std::lock_guard ddl(ddl_mu_);
-    if (t.oid == 0) t.oid = allocate_oid();
-    if (t.array_oid == 0) t.array_oid = allocate_oid();
-    for (auto& l : t.labels)
-      if (l.oid == 0) l.oid = allocate_oid();
-    t.schema_name = schema_name(t.namespace_oid);
-    previous = enum_by_oid(t.oid);
-    write_system_row(kTypesSpace, type_key(t.oid), enum_to_json(t).dump());
-    stored = std::make_shared<const EnumType>(std::move(t));
-    put_enum(stored);
-    bump();
+    if (t.oid != 0) previous = enum_by_oid(t.oid);
+    stored = persist_enum_locked(std::move(t));
   }
   if (owner) {
     if (previous)

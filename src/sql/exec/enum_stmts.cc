@@ -50,6 +50,11 @@ QualifiedName qualified_name(PgQuery__Node* const* names, size_t n) {
   return q;
 }
 
+// Inserts label before or after `neighbour` (at the end when empty) with a sort order between
+// its neighbours'; throws 22023 when the neighbour is not a label of t.
+void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
+                  bool after);
+
 void check_label(const std::string& label) {
   if (label.size() > kMaxLabelBytes)
     fail(kInvalidName, "invalid enum label \"" + label + "\"", "Labels must be 63 bytes or less.");
@@ -117,23 +122,38 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
     fail(sqlstate::kFeatureNotSupported, "ALTER TYPE ... RENAME VALUE is not supported");
   const std::string label = s->new_val ? s->new_val : "";
   check_label(label);
-  if (e->sort_order_of(label)) {
-    if (s->skip_if_new_val_exists) {
-      send_notice(cx, "enum label \"" + label + "\" already exists, skipping");
-      return "ALTER TYPE";
+  // Decided on the definition current under the catalog's DDL lock (update_enum), so a
+  // concurrent ADD VALUE is not lost.
+  bool skipped = false;
+  auto add_label = [&](types::EnumType& t) {
+    if (t.sort_order_of(label)) {
+      if (s->skip_if_new_val_exists) {
+        skipped = true;
+        return false;
+      }
+      fail(kDuplicateObject, "enum label \"" + label + "\" already exists");
     }
-    fail(kDuplicateObject, "enum label \"" + label + "\" already exists");
-  }
-  types::EnumType t = *e;
+    insert_label(t, label, s->new_val_neighbor ? s->new_val_neighbor : "", s->new_val_is_after);
+    return true;
+  };
+  if (!cx.catalog.update_enum(e->oid, add_label, &cx.txn) && !skipped)
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  if (skipped) send_notice(cx, "enum label \"" + label + "\" already exists, skipping");
+  return "ALTER TYPE";
+}
+
+namespace {
+
+void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
+                  bool after) {
   double order = t.labels.empty() ? 1 : t.labels.back().sort_order + 1;
   size_t at = t.labels.size();
-  if (s->new_val_neighbor && *s->new_val_neighbor) {
-    const std::string neighbour = s->new_val_neighbor;
+  if (!neighbour.empty()) {
     auto it = std::find_if(t.labels.begin(), t.labels.end(),
                            [&](const types::EnumLabel& l) { return l.label == neighbour; });
     if (it == t.labels.end())
       fail(sqlstate::kInvalidParameterValue, "\"" + neighbour + "\" is not an existing enum label");
-    at = static_cast<size_t>(it - t.labels.begin()) + (s->new_val_is_after ? 1 : 0);
+    at = static_cast<size_t>(it - t.labels.begin()) + (after ? 1 : 0);
     // Between the labels either side of the new position; one past the end or before the
     // first when there is none on that side. Existing sort orders never change (enum_types.h).
     const bool has_before = at > 0, has_after = at < t.labels.size();
@@ -151,9 +171,9 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
     }
   }
   t.labels.insert(t.labels.begin() + static_cast<std::ptrdiff_t>(at), {0, order, label});
-  cx.catalog.store_enum(std::move(t), &cx.txn);
-  return "ALTER TYPE";
 }
+
+}  // namespace
 
 std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
   QualifiedName q;
@@ -171,9 +191,12 @@ std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
   if (cx.catalog.find_enum(e->schema_name, new_name, {}) ||
       cx.catalog.find_table_in(e->namespace_oid, new_name))
     fail(kDuplicateObject, "type \"" + new_name + "\" already exists");
-  types::EnumType t = *e;
-  t.name = new_name;
-  cx.catalog.store_enum(std::move(t), &cx.txn);
+  auto renamed = [&](types::EnumType& t) {
+    t.name = new_name;
+    return true;
+  };
+  if (!cx.catalog.update_enum(e->oid, renamed, &cx.txn))
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
   return "ALTER TYPE";
 }
 
