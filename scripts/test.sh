@@ -156,6 +156,7 @@ e2e wait_endings bash tests/e2e/wait_endings.sh
 e2e client_retry bash tests/e2e/client_retry.sh
 e2e session_timeouts bash tests/e2e/session_timeouts.sh
 e2e shared_thread bash tests/e2e/shared_thread.sh
+e2e concurrent_ddl bash tests/e2e/concurrent_ddl.sh
 e2e notify bash tests/e2e/notify.sh
 e2e temp_tables bash tests/e2e/temp_tables.sh
 e2e auth bash tests/e2e/auth.sh

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <poll.h>
 
@@ -658,7 +659,13 @@ void Connection::message_loop() {
       // A bug, not a user error: the client gets PostgreSQL's XX000 (53200 for bad_alloc) as
       // a FATAL and the connection ends, so a session whose state the exception may have left
       // half-changed runs nothing more; the log keeps what happened.
-      spdlog::error("internal error in a {} message: {}", type, e.what());
+      // As PostgreSQL's log_min_error_statement: the statement that failed, for a simple query.
+      std::string_view stmt = type == 'Q'
+                                  ? payload.substr(0, std::min<size_t>(payload.size(), 2000))
+                                  : std::string_view{};
+      if (!stmt.empty() && stmt.back() == '\0') stmt.remove_suffix(1);
+      spdlog::error("internal error in a {} message: {}{}{}", type, e.what(),
+                    stmt.empty() ? "" : "; statement: ", stmt);
       const bool oom = dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
       Error err{oom ? sqlstate::kOutOfMemory : sqlstate::kInternalError,
                 oom ? "out of memory" : e.what()};

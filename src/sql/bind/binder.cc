@@ -252,6 +252,7 @@ class Binder {
   ExprPtr bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCtx* g);
   ExprPtr bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location);
   ExprPtr bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g);
+  ExprPtr regclass_const(const std::string& name, int location);
   ExprPtr bind_sublink(const PgQuery__SubLink* s, const Scope& scope, GroupCtx* g);
   ExprPtr bind_const(const PgQuery__AConst* c);
   ExprPtr bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
@@ -881,6 +882,28 @@ ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCt
   return nullptr;  // caller recurses structurally
 }
 
+// 'name' or 'schema.name' as a regclass constant: the relation's (or sequence's, or
+// index's) oid, as the ::regclass cast and the functions taking a relation name read it.
+// index keeps the oid too, so nextval('seq'::regclass) finds its sequence without a lookup.
+ExprPtr Binder::regclass_const(const std::string& name, int location) {
+  // Sequence names are one namespace across schemas.
+  const size_t dot = name.rfind('.');
+  const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
+  const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
+  Oid oid = 0;
+  if (auto tab = cat_.find_table(schema, rel, path_))
+    oid = tab->oid;
+  else if (auto s = cat_.find_sequence_named(name))
+    oid = s->oid;
+  else if (auto ti = cat_.table_by_index_name(schema, rel, path_))
+    oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
+  else
+    fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", location);
+  auto e = make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegclass, -1});
+  e->index = static_cast<int>(oid);
+  return e;
+}
+
 ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g) {
   std::string name = str_of(f->funcname[f->n_funcname - 1]);
   std::string schema = f->n_funcname > 1 ? str_of(f->funcname[0]) : "";
@@ -1014,6 +1037,15 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       want(1, type_oid::kInterval);
     } else if (name == "holdfast.fence_ok") {
       want(1, type_oid::kInt8);
+    } else if (name == "pg_get_viewdef" && !args.empty()) {
+      // pg_get_viewdef(text) names the view; pg_get_viewdef(oid) gives its oid.
+      if (args[0]->kind == ExprKind::kConst && !args[0]->value.is_null() &&
+          (args[0]->type.oid == type_oid::kUnknown || args[0]->type.oid == type_oid::kText ||
+           args[0]->type.oid == type_oid::kVarchar || args[0]->type.oid == type_oid::kName))
+        args[0] = regclass_const(args[0]->value.as_string(), -1);  // PostgreSQL: at run time
+      want(0, type_oid::kOid);
+      // (oid, pretty bool) or (oid, wrap column int): any wrap column pretty-prints.
+      if (args.size() > 1 && args[1]->type.oid != type_oid::kBool) want(1, type_oid::kInt4);
     } else if (name == "pg_notify") {
       std::vector<Oid> ts;
       for (auto& a : args) ts.push_back(a->type.oid);
@@ -1217,6 +1249,7 @@ ExprPtr Binder::bind_sublink(const PgQuery__SubLink* s, const Scope& scope, Grou
       // cmp->args[0] is the (coerced) left side; args[1] stands for the subquery value.
       e->op = cmp->op;
       e->arg_types = cmp->arg_types;
+      e->arg_types.push_back(plan->types[0]);
       e->args.push_back(std::move(cmp->args[0]));
       e->type = TypeRef{type_oid::kBool, -1};
       break;
@@ -1454,28 +1487,8 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       TypeRef t = resolve_type_name(tc->type_name, path_.schemas);
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
-          arg->type.oid == type_oid::kUnknown) {
-        const std::string name = arg->value.as_string();
-        // 'schema.name' or 'name' (sequence names are one namespace across schemas).
-        const size_t dot = name.rfind('.');
-        const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
-        const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
-        auto tab = cat_.find_table(schema, rel, path_);
-        Oid oid = 0;
-        if (tab)
-          oid = tab->oid;
-        else if (auto s = cat_.find_sequence_named(name))
-          oid = s->oid;
-        else if (auto ti = cat_.table_by_index_name(schema, rel, path_)) {
-          oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
-        } else
-          fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", tc->location);
-        // A regclass is the relation's oid (pg_locks.relation = 't'::regclass); index keeps it
-        // too, so nextval('seq'::regclass) finds its sequence without a lookup.
-        auto e = make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegclass, -1});
-        e->index = static_cast<int>(oid);
-        return e;
-      }
+          arg->type.oid == type_oid::kUnknown)
+        return regclass_const(arg->value.as_string(), tc->location);
       if (t.oid == type_oid::kRegtype && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an

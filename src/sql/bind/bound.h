@@ -51,6 +51,8 @@ enum class ExprKind : uint8_t {
   kArray,         // ARRAY[...]
   kAnyOp,         // args[0] op ANY (args[1] array); negate: ALL
   kSubLink,       // subquery: name = "exists" | "scalar" | "any" | "all" | "array"
+                  // (any/all: args[0] the left side, op over arg_types[0..1]; arg_types[2] is
+                  // the subquery column's own type, cast to arg_types[1] when they differ)
   kAggRef,        // index into the aggregate results (post-aggregation row)
   kWindowRef,     // index into the window results
   // A set-returning function call (generate_series, unnest): in FROM, a Source's function;

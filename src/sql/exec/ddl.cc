@@ -14,7 +14,6 @@
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
-#include "sql/types/enum_types.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -227,20 +226,19 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
         fail("42830", "number of referencing and referenced columns for foreign key disagree");
       fk.name = (c->conname && *c->conname) ? std::string(c->conname)
                                             : t.name + "_" + cols_name(t, fk.columns) + "_fkey";
-      // An enum column compares only with its own type (there is no cross-type = operator).
+      // As PostgreSQL: the referenced column's equality must apply, either across types of one
+      // operator family (int8 = int4) or after an implicit cast of the referencing value
+      // (int to numeric); numeric referencing integer has neither.
       for (size_t k = 0; k < fk.columns.size(); ++k) {
-        const auto& mine = t.columns[fk.columns[k]];
-        const auto& theirs = pt->columns[fk.ref_columns[k]];
-        if (mine.type.oid != theirs.type.oid &&
-            (types::find_enum(mine.type.oid) || types::find_enum(theirs.type.oid))) {
-          Error e;
-          e.sqlstate = sqlstate::kDatatypeMismatch;
-          e.message = "foreign key constraint \"" + fk.name + "\" cannot be implemented";
-          e.detail = "Key columns \"" + mine.name + "\" and \"" + theirs.name +
-                     "\" are of incompatible types: " + types::format_type(mine.type) + " and " +
-                     types::format_type(theirs.type) + ".";
-          throw SqlError(std::move(e));
-        }
+        const TypeRef& ft = t.columns[fk.columns[k]].type;
+        const TypeRef& pt_type = pt->columns[fk.ref_columns[k]].type;
+        if (!fk_comparable(ft.oid, pt_type.oid))
+          throw SqlError(Error{sqlstate::kDatatypeMismatch,
+                               "foreign key constraint \"" + fk.name + "\" cannot be implemented",
+                               "Key columns \"" + t.columns[fk.columns[k]].name + "\" and \"" +
+                                   pt->columns[fk.ref_columns[k]].name +
+                                   "\" are of incompatible types: " + types::format_type(ft) +
+                                   " and " + types::format_type(pt_type) + "."});
       }
       auto action = [](const char* a) { return a && *a ? *a : catalog::ForeignKey::kNoAction; };
       fk.on_delete = action(c->fk_del_action);

@@ -320,7 +320,12 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           null = true;
           continue;
         }
-        std::vector<Datum> args{l, r[0]};
+        // float8_col IN (SELECT int_col ...): the operator takes the common type.
+        Datum v =
+            e.arg_types[2].oid == e.arg_types[1].oid
+                ? r[0]
+                : types::cast(r[0], e.arg_types[2], e.arg_types[1], types::CastContext::kImplicit);
+        std::vector<Datum> args{l, std::move(v)};
         Datum res = e.op->fn(args, e.arg_types, cx.fctx);
         if (res.is_null()) {
           null = true;
@@ -544,7 +549,9 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "pg_get_viewdef") {
     if (any_null()) return Datum::Null();
     auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
-    const bool pretty = args.size() > 1 && !args[1].is_null() && args[1].as_bool();
+    // The second argument: pretty (bool), or a wrap column (int), which also pretty-prints.
+    const bool pretty = args.size() > 1 && !args[1].is_null() &&
+                        (e.arg_types[1].oid == type_oid::kBool ? args[1].as_bool() : true);
     return t && t->is_view() ? Datum(view_definition(cx.catalog, *t, pretty)) : Datum::Null();
   }
   // holdfast has no logical replication: nothing can be published.

@@ -126,6 +126,11 @@ struct FkTarget {
 };
 std::optional<FkTarget> fk_target(const catalog::Table& parent,
                                   const std::vector<int>& ref_columns);
+// Whether a referencing column of type fk can reference one of type pk (PostgreSQL: one
+// btree operator family holds both, or fk casts implicitly to pk), and the referencing value
+// as the referenced key's type (fk_key_value), which is what its key is built from.
+bool fk_comparable(Oid fk, Oid pk);
+Datum fk_key_value(const Datum& v, Oid fk, Oid pk);
 
 // Write path (exec/modify.cc).
 struct Writer {

@@ -208,6 +208,30 @@ void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks,
   }
 }
 
+namespace {
+// Types whose values share one representation and one btree operator family.
+int same_family(Oid t) {
+  using namespace type_oid;
+  if (t == kInt2 || t == kInt4 || t == kInt8) return 1;
+  if (t == kFloat4 || t == kFloat8) return 2;
+  if (t == kText || t == kVarchar || t == kName) return 3;
+  return 0;
+}
+}  // namespace
+
+bool fk_comparable(Oid fk, Oid pk) {
+  if (fk == pk) return true;
+  const int f = same_family(fk);
+  return (f != 0 && f == same_family(pk)) || types::can_cast(fk, pk, types::CastContext::kImplicit);
+}
+
+Datum fk_key_value(const Datum& v, Oid fk, Oid pk) {
+  if (fk == pk || v.is_null()) return v;
+  const int f = same_family(fk);
+  if (f != 0 && f == same_family(pk)) return v;
+  return types::cast(v, TypeRef{fk, -1}, TypeRef{pk, -1}, types::CastContext::kImplicit);
+}
+
 std::optional<FkTarget> fk_target(const catalog::Table& parent,
                                   const std::vector<int>& ref_columns) {
   auto match = [&](const std::vector<int>& key, int pos) -> std::optional<FkTarget> {
@@ -246,8 +270,11 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
         target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
     KeyBuilder kb(target->index_pos < 0 ? parent->placement_width()
                                         : parent->indexes[target->index_pos].placement_width());
-    for (size_t k = 0; k < key_cols.size(); ++k)
-      kb.add(row[fk.columns[target->order[k]]], parent->columns[key_cols[k]].type.oid);
+    for (size_t k = 0; k < key_cols.size(); ++k) {
+      const int c = fk.columns[target->order[k]];
+      const Oid pk_type = parent->columns[key_cols[k]].type.oid;
+      kb.add(fk_key_value(row[c], table.columns[c].type.oid, pk_type), pk_type);
+    }
     const std::string& key = kb.key();
     const std::string routing = kb.routing();
     auto space = row_space(*parent);

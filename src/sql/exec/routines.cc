@@ -240,24 +240,45 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
                                             const std::vector<TypeRef>& types,
                                             const std::vector<Datum>& values, bool new_command,
                                             const std::string& bind_context) {
-  std::vector<RawStatement> stmts;
-  bind::BoundStatement bound;
-  try {
-    stmts = parse::parse_sql(sql);
-    if (stmts.size() != 1 || stmts[0].kind != StatementKind::kQuery)
-      throw SqlError(sqlstate::kFeatureNotSupported,
-                     "only one SQL statement (not a transaction or session command) may run here");
-    const auto& ps = parse::parsed(stmts[0]);
-    std::vector<Oid> param_types;
-    for (const auto& t : types) param_types.push_back(t.oid);
-    bound = bind::bind_statement(cx_.catalog, ps.node, param_types,
-                                 session_search_path(cx_.catalog, cx_.session), &names);
-    plan::plan_statement(bound);
-    bound.lock_wait_seconds = ps.lock_wait_seconds;
-  } catch (SqlError& e) {
-    if (!bind_context.empty()) add_context(e, bind_context);
-    throw;
+  // The statement's text, parameter types and names say what binding it gives.
+  std::string key = sql;
+  key.push_back('\0');
+  for (const auto& t : types) key += std::to_string(t.oid) + "/" + std::to_string(t.typmod) + ",";
+  key.push_back('\0');
+  key += names.qualifier;
+  for (const auto& n : names.names) key += "," + n;
+  const uint64_t version = cx_.catalog.version();
+  std::string path = cx_.session.get_setting("search_path");
+  std::shared_ptr<const Prepared> prepared;
+  if (auto it = prepared_.find(key); it != prepared_.end() &&
+                                     it->second->catalog_version == version &&
+                                     it->second->search_path == path)
+    prepared = it->second;
+  if (!prepared) {
+    auto fresh = std::make_shared<Prepared>();
+    fresh->catalog_version = version;
+    fresh->search_path = std::move(path);
+    try {
+      fresh->stmts = parse::parse_sql(sql);
+      if (fresh->stmts.size() != 1 || fresh->stmts[0].kind != StatementKind::kQuery)
+        throw SqlError(
+            sqlstate::kFeatureNotSupported,
+            "only one SQL statement (not a transaction or session command) may run here");
+      const auto& ps = parse::parsed(fresh->stmts[0]);
+      std::vector<Oid> param_types;
+      for (const auto& t : types) param_types.push_back(t.oid);
+      fresh->bound = bind::bind_statement(cx_.catalog, ps.node, param_types,
+                                          session_search_path(cx_.catalog, cx_.session), &names);
+      plan::plan_statement(fresh->bound);
+      fresh->bound.lock_wait_seconds = ps.lock_wait_seconds;
+    } catch (SqlError& e) {
+      if (!bind_context.empty()) add_context(e, bind_context);
+      throw;
+    }
+    prepared = fresh;
+    prepared_[key] = std::move(fresh);
   }
+  const bind::BoundStatement& bound = prepared->bound;
   if (new_command) cx_.txn.start_statement();
   // Parameters the statement does not use may have no value; those it uses have one.
   std::vector<Datum> params = values;

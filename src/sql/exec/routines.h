@@ -24,8 +24,10 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/functions.h"
@@ -65,7 +67,18 @@ class RoutineContext {
   void check_interrupts();
 
  private:
+  // A statement parsed, bound and planned once in this call: a loop's expressions and
+  // statements are prepared on its first turn, not on every turn. It holds while the catalog
+  // version and the search path are those it was bound under (a DDL statement in the body,
+  // or one committed by another session, makes the next use bind again).
+  struct Prepared {
+    std::vector<RawStatement> stmts;  // owns the parse tree the bound statement points into
+    bind::BoundStatement bound;
+    uint64_t catalog_version = 0;
+    std::string search_path;
+  };
   ExecContext& cx_;
+  std::unordered_map<std::string, std::shared_ptr<const Prepared>> prepared_;
 };
 
 // What a row trigger's function gets (PostgreSQL's TriggerData).

@@ -28,6 +28,8 @@ using json = nlohmann::json;
 using exec::RoutineContext;
 
 constexpr Oid kTriggerType = 2279;
+// The name function_source gives an unnamed argument (followed by its position).
+constexpr std::string_view kUnnamedArg = "hf$unnamed_arg";
 
 // elog levels as libpg_query's tree numbers them (PostgreSQL 15's elog.h).
 constexpr int kLevelLog = 15, kLevelInfo = 17, kLevelNotice = 18, kLevelWarning = 19,
@@ -419,6 +421,7 @@ class Interpreter {
         typname = str_of(at(at((*d), "datatype"), "PLpgSQL_type"), "typname");
       if (i < n_args) {
         const auto& a = f_->args[i];
+        if (v.name.rfind(kUnnamedArg, 0) == 0) v.name.clear();
         v.type = a.type;
         v.value = Datum::Null();
         if (a.is_input() && input < args.size()) v.value = args[input++];
@@ -585,13 +588,15 @@ class Interpreter {
     }
   }
 
-  RoutineContext::Outcome run_sql(const std::string& sql, bool statement,
-                                  const std::string& bind_context = {}) {
+  RoutineContext::Outcome run_sql(const std::string& sql, const std::string& bind_context = {}) {
     bind::ParamNames names;
     std::vector<TypeRef> types;
     std::vector<Datum> values;
     params(names, types, values);
-    bool new_command = statement && (f_ == nullptr || f_->volatility == 'v');
+    // As PostgreSQL's SPI in a volatile function: every query, an expression's too, first
+    // advances the command (and under READ COMMITTED takes a new snapshot), so it sees what
+    // the statements before it wrote.
+    bool new_command = f_ == nullptr || f_->volatility == 'v';
     try {
       return rc_.run(sql, names, types, values, new_command, bind_context);
     } catch (SqlError& e) {
@@ -635,7 +640,7 @@ class Interpreter {
 
   Datum eval(const json& expr, TypeRef* type) {
     std::string q = query_of(expr);
-    auto o = run_sql("SELECT " + q, false, "SQL expression \"" + q + "\"");
+    auto o = run_sql("SELECT " + q, "SQL expression \"" + q + "\"");
     if (o.names.size() != 1)
       throw SqlError(sqlstate::kSyntaxError,
                      "query \"" + q + "\" returned " + std::to_string(o.names.size()) + " columns");
@@ -690,7 +695,7 @@ class Interpreter {
 
   RoutineContext::Outcome run_statement_sql(const std::string& sql) {
     try {
-      return run_sql(sql, true);
+      return run_sql(sql);
     } catch (FatalError&) {
       throw;
     } catch (SqlError& e) {
@@ -1281,13 +1286,19 @@ json parse_source(const std::string& source) {
 std::string function_source(const catalog::Function& f) {
   std::string src = "CREATE FUNCTION " + std::string("f") + "(";
   bool first = true;
+  int n_arg = 1;
   for (const auto& a : f.args) {
     if (!first) src += ", ";
     first = false;
     if (a.mode == 'o') src += "OUT ";
     if (a.mode == 'b') src += "INOUT ";
     if (a.mode == 't') src += "OUT ";
-    if (!a.name.empty()) src += "\"" + a.name + "\" ";
+    // libpg_query's PL/pgSQL parser makes a datum only for a named argument, and the
+    // interpreter finds the arguments as the first datums: an unnamed one gets a name no
+    // body can write (load_datums hides it again; the body reads it as $n).
+    src +=
+        "\"" + (a.name.empty() ? std::string(kUnnamedArg) + std::to_string(n_arg) : a.name) + "\" ";
+    ++n_arg;
     src += "text";
   }
   src += ") RETURNS ";
