@@ -210,7 +210,10 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
       partitions_(partitions),
       roles_(std::make_unique<Roles>(*this)),
       functions_(std::make_unique<Functions>(*this)) {}
-Catalog::~Catalog() = default;
+Catalog::~Catalog() {
+  // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
+  for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
+}
 
 void Catalog::bump() {
   version_.fetch_add(1, std::memory_order_acq_rel);
@@ -271,6 +274,7 @@ void Catalog::load() {
   txn->commit();
   max_oid = std::max(max_oid, roles_->load());
   max_oid = std::max(max_oid, functions_->load());
+  max_oid = std::max(max_oid, load_enums(schemas));
   {
     std::lock_guard g(reserve_mu_);
     reserved_ = max_oid + 1;  // the next allocation reserves a new block

@@ -58,12 +58,22 @@
 // row id, like a table without a primary key), materialized set and view_query kept for
 // REFRESH; reads see its rows, not its query.
 //
+// Enum types (issue 13). CREATE TYPE ... AS ENUM stores one JSON document per type in system
+// keyspace 8 ('hf_types', key = big-endian oid): its schema, name, owner, the oid of its array
+// type and its labels with their oids and sort orders (pg_enum). The catalog mirrors every
+// definition into sql/types' process-wide EnumRegistry (sql/types/enum_types.h), which is how
+// the type layer turns the type's oid into its labels; a type name is looked up along the
+// SearchPath like a table's. What differs from PostgreSQL: type names have their own namespace
+// per schema (a table and a type may share a name; PostgreSQL's pg_type would clash with the
+// table's row type).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,12 +86,14 @@
 #include "common/datum.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
+#include "sql/types/enum_types.h"
 
 namespace hf::catalog {
 
 inline constexpr uint32_t kTablesSpace = 1;      // hf_tables
 inline constexpr uint32_t kSequencesSpace = 2;   // hf_sequences
 inline constexpr uint32_t kNamespacesSpace = 5;  // hf_namespaces
+inline constexpr uint32_t kTypesSpace = 8;       // hf_types (enum types)
 inline constexpr Oid kFirstUserOid = 16384;
 
 // A schema made by CREATE SCHEMA (public is built in and has no row).
@@ -318,6 +330,25 @@ class Catalog {
   // Drops a schema. REQUIRES: nothing is left in it (callers drop or refuse first).
   void drop_schema(Oid oid, coord::Transaction* owner = nullptr);
 
+  // Enum types (see "Enum types" above). By [schema.]name along `path` (nullptr if none), by
+  // oid, all of them, and those in schema ns.
+  sql::types::EnumTypePtr find_enum(std::string_view schema, std::string_view name,
+                                    const SearchPath& path) const;
+  sql::types::EnumTypePtr enum_by_oid(Oid oid) const;
+  std::vector<sql::types::EnumTypePtr> enums() const;
+  std::vector<sql::types::EnumTypePtr> enums_in(Oid ns) const;
+  // Stores a new enum type (oid, array_oid and label oids assigned when 0) or replaces the
+  // one with its oid (ALTER TYPE ... ADD VALUE); returns it.
+  sql::types::EnumTypePtr store_enum(sql::types::EnumType t, coord::Transaction* owner = nullptr);
+  // ALTER TYPE: applies `change` to the current definition of enum `oid` under the DDL lock and
+  // stores the result, so concurrent ALTER TYPEs do not lose each other's labels. change may
+  // throw (nothing is stored) or return false (nothing to store). nullptr: nothing stored, or
+  // no such type.
+  sql::types::EnumTypePtr update_enum(Oid oid,
+                                      const std::function<bool(sql::types::EnumType&)>& change,
+                                      coord::Transaction* owner = nullptr);
+  void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
+
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
   int64_t nextval(Oid seq);
@@ -336,6 +367,12 @@ class Catalog {
   void persist_sequence_def(const Sequence& s, bool deleted);
   void persist_schema(const Schema& s, bool deleted);
   // Puts back a dropped sequence with its stored high-water mark (an undo).
+  // Reads the enum types (load(), with the schemas it read); returns the highest oid they
+  // use. MAY SUSPEND.
+  Oid load_enums(const std::map<Oid, Schema>& schemas);
+  void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
+  // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
+  sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
   void write_system_row(uint32_t space, const std::string& key,
                         const std::optional<std::string>& value);
@@ -348,6 +385,7 @@ class Catalog {
   std::map<Oid, TablePtr> tables_;
   std::map<Oid, Sequence> sequences_;
   std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
+  std::map<Oid, sql::types::EnumTypePtr> enums_;
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};

@@ -11,6 +11,7 @@
 #include "sql/parse/parser.h"
 #include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
@@ -469,15 +470,25 @@ void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
   for (auto& i : items) i = coerce(std::move(i), TypeRef{t, -1}, CastContext::kImplicit);
 }
 
+// A declared argument type whose operand is passed as it is, with its own type: any, and
+// anyenum (the enum's functions and operators need to know which enum it is).
+bool keeps_own_type(Oid declared) {
+  return declared == type_oid::kAny || declared == types::kAnyEnumOid;
+}
+
+// schema: the qualifier written ("" for none); a built-in type is found unless it names a
+// schema other than pg_catalog, a user type (enum) in that schema or along search_schemas.
 TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods, bool array,
-                      int location) {
-  std::string n = name;
-  if (n == "bpchar" && mods.empty()) {
-    // char without a length is char(1) in a column definition; the caller decides.
-  }
-  const types::TypeInfo* ti = types::find_type_by_name(n);
+                      int location, const std::string& schema = "",
+                      const std::vector<Oid>& search_schemas = {catalog::kPublicNamespaceId}) {
+  const bool user_schema = !schema.empty() && schema != "pg_catalog";
+  const types::TypeInfo* ti = user_schema ? nullptr : types::find_type_by_name(name);
+  if (ti == nullptr && schema != "pg_catalog")
+    if (auto e = types::enum_types().find(schema, name, search_schemas))
+      ti = types::find_type(e->oid);
   if (ti == nullptr)
-    fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist", location);
+    fail(sqlstate::kUndefinedObject,
+         "type \"" + (user_schema ? schema + "." : "") + name + "\" does not exist", location);
   TypeRef t{ti->oid, -1};
   if (!mods.empty()) {
     try {
@@ -722,7 +733,9 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
     Oid known = l->type.oid == type_oid::kUnknown ? r->type.oid : l->type.oid;
     const types::OperatorDef* same = types::resolve_operator(op, known, known);
     // An anyarray operator takes the known operand's array type for both sides.
-    const Oid both = types::is_array_type(known) ? types::kAnyArrayOid : known;
+    const Oid both = types::is_array_type(known) ? types::kAnyArrayOid
+                     : types::find_enum(known)   ? types::kAnyEnumOid
+                                                 : known;
     if (same && (same->left == known || same->left == both) &&
         (same->right == known || same->right == both)) {
       if (l->type.oid == type_oid::kUnknown)
@@ -752,12 +765,12 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
   e->name = op;
   e->location = location;
   if (l) {
-    if (def->left != type_oid::kAny)
+    if (!keeps_own_type(def->left))
       l = coerce(std::move(l), TypeRef{def->left, -1}, CastContext::kImplicit);
     e->arg_types.push_back(l->type);
     e->args.push_back(std::move(l));
   }
-  if (def->right != type_oid::kAny)
+  if (!keeps_own_type(def->right))
     r = coerce(std::move(r), TypeRef{def->right, -1}, CastContext::kImplicit);
   e->arg_types.push_back(r->type);
   e->args.push_back(std::move(r));
@@ -979,7 +992,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     a.def = types::resolve_aggregate(name, ts);
     if (a.def == nullptr) fail_no_function(name, ts, f->location);
     for (size_t i = 0; i < a.args.size() && i < a.def->arg_types.size(); ++i)
-      if (a.def->arg_types[i] != type_oid::kAny)
+      if (!keeps_own_type(a.def->arg_types[i]))
         a.args[i] =
             coerce(std::move(a.args[i]), TypeRef{a.def->arg_types[i], -1}, CastContext::kImplicit);
     a.type = TypeRef{types::aggregate_result_type(*a.def, ts), -1};
@@ -1103,9 +1116,17 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   e->fn = def;
   e->name = name;
   e->location = f->location;
+  // anyenum arguments share one enum type: an unknown one (a NULL literal) takes it.
+  Oid enum_actual = 0;
+  for (size_t i = 0; i < args.size() && i < def->arg_types.size(); ++i)
+    if (def->arg_types[i] == types::kAnyEnumOid && args[i]->type.oid != type_oid::kUnknown &&
+        enum_actual == 0)
+      enum_actual = args[i]->type.oid;
   for (size_t i = 0; i < args.size(); ++i) {
     Oid want = i < def->arg_types.size() ? def->arg_types[i] : type_oid::kAny;
-    if (want != type_oid::kAny)
+    if (want == types::kAnyEnumOid && enum_actual != 0 && args[i]->type.oid == type_oid::kUnknown)
+      args[i] = coerce(std::move(args[i]), TypeRef{enum_actual, -1}, CastContext::kImplicit);
+    else if (!keeps_own_type(want))
       args[i] = coerce(std::move(args[i]), TypeRef{want, -1}, CastContext::kImplicit);
     else if (args[i]->type.oid == type_oid::kUnknown)
       args[i] = coerce(std::move(args[i]), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
@@ -1463,11 +1484,26 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     }
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       const auto* tc = n->type_cast;
-      TypeRef t = resolve_type_name(tc->type_name);
+      TypeRef t = resolve_type_name(tc->type_name, path_.schemas);
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown)
         return regclass_const(arg->value.as_string(), tc->location);
+      if (t.oid == type_oid::kRegtype && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
+          arg->type.oid == type_oid::kUnknown) {
+        // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an
+        // oid written as digits is read as one.
+        const std::string written = arg->value.as_string();
+        if (!written.empty() && written.find_first_not_of("0123456789") != std::string::npos) {
+          const PgQuery__Node* node = nullptr;
+          auto tree = parse::parse_expression("NULL::" + written, &node);
+          if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_TYPE_CAST)
+            fail(sqlstate::kUndefinedObject, "type \"" + written + "\" does not exist",
+                 arg->location);
+          const Oid oid = resolve_type_name(node->type_cast->type_name, path_.schemas).oid;
+          return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegtype, -1});
+        }
+      }
       // A literal's input error points at the literal (coerce), a failed cast at the cast.
       // (A set-returning call keeps its own: errors about the set point at the call.)
       if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown) &&
@@ -3151,7 +3187,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       if (params_.size() < ps->n_argtypes) params_.resize(ps->n_argtypes, 0);
       for (size_t i = 0; i < ps->n_argtypes; ++i)
         if (params_[i] == 0 && ps->argtypes[i]->node_case == PG_QUERY__NODE__NODE_TYPE_NAME)
-          params_[i] = resolve_type_name(ps->argtypes[i]->type_name).oid;
+          params_[i] = resolve_type_name(ps->argtypes[i]->type_name, path_.schemas).oid;
       return bind(ps->query);
     }
     case PG_QUERY__NODE__NODE_EXPLAIN_STMT: {
@@ -3174,6 +3210,8 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
+    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
     case PG_QUERY__NODE__NODE_DO_STMT:
@@ -3220,8 +3258,9 @@ std::string type_name_of(const PgQuery__TypeName* tn) {
   return n;
 }
 
-TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
+TypeRef resolve_type_name(const PgQuery__TypeName* tn, const std::vector<Oid>& search_schemas) {
   std::string name = type_name_of(tn);
+  std::string schema = tn->n_names >= 2 ? str_of(tn->names[tn->n_names - 2]) : "";
   std::vector<int32_t> mods;
   for (size_t i = 0; i < tn->n_typmods; ++i) {
     const auto* m = tn->typmods[i];
@@ -3231,7 +3270,7 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn) {
   }
   if (name == "interval") mods.clear();
   if ((name == "timestamp" || name == "timestamptz" || name == "time")) mods.clear();
-  return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location);
+  return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location, schema, search_schemas);
 }
 
 std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::Table& view) {

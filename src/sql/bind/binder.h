@@ -54,8 +54,10 @@ std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::
 // set-returning functions).
 std::string view_update_refusal(catalog::Catalog& catalog, const catalog::Table& view);
 
-// The type a TypeName denotes. Throws 42704 'type "x" does not exist'.
-TypeRef resolve_type_name(const PgQuery__TypeName* tn);
+// The type a TypeName denotes: built in, or an enum type in the schema it names or else along
+// search_schemas (the session's search path). Throws 42704 'type "x" does not exist'.
+TypeRef resolve_type_name(const PgQuery__TypeName* tn,
+                          const std::vector<Oid>& search_schemas = {catalog::kPublicNamespaceId});
 // The last name of a TypeName ("serial", "int4", ...), lower case.
 std::string type_name_of(const PgQuery__TypeName* tn);
 

@@ -100,7 +100,12 @@ const std::vector<Def>& defs() {
         {"typtypmod", kInt4},
         {"typnotnull", kBool},
         {"typowner", kOid},
-        {"typcollation", kOid}}},
+        {"typcollation", kOid},
+        {"typacl", kTextArray}}},  // aclitem[] in PostgreSQL; NULL: the default privileges
+      // Added (issue 13): the labels of enum types (CREATE TYPE ... AS ENUM).
+      {"pg_catalog",
+       "pg_enum",
+       {{"oid", kOid}, {"enumtypid", kOid}, {"enumsortorder", kFloat4}, {"enumlabel", kName}}},
       {"pg_catalog",
        "pg_attribute",
        {{"attrelid", kOid},
@@ -360,7 +365,9 @@ const std::vector<Def>& defs() {
         {"ordinal_position", kInt4},
         {"column_default", kText},
         {"is_nullable", kText},
-        {"data_type", kText}}},
+        {"data_type", kText},
+        {"udt_schema", kName},
+        {"udt_name", kName}}},
   };
   return d;
 }

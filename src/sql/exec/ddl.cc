@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/placement.h"
@@ -347,7 +348,8 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
                                                                 : type_oid::kInt4,
                        -1};
   } else {
-    col.type = bind::resolve_type_name(cd->type_name);
+    col.type =
+        bind::resolve_type_name(cd->type_name, session_search_path(cx.catalog, cx.session).schemas);
   }
   col.not_null = cd->is_not_null;
   (void)cx;
@@ -393,6 +395,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     }
     fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
   }
+  if (!temp) refuse_row_type_clash(cx, ns, name);
   catalog::Table t;
   t.name = name;
   t.oid = cx.catalog.allocate_oid();
@@ -523,6 +526,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
 
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
   if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) return drop_schemas(s, cx);
+  if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return drop_types(s, cx);
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
@@ -998,6 +1002,14 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_table(node->create_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
       return create_schema(node->create_schema_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
+      return create_enum(node->create_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+      return alter_enum(node->alter_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
+      if (node->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
+        return rename_enum(node->rename_stmt, cx);
+      return run_role_statement(node, cx);
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return create_view(node->view_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:

@@ -512,6 +512,13 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
       return Datum(found && found->oid == t->oid);
     }
   }
+  if (n == "pg_type_is_visible" && !any_null()) {
+    // An enum type is visible when its name finds it along the search path.
+    if (auto e = cx.catalog.enum_by_oid(static_cast<Oid>(args[0].as_int()))) {
+      auto found = cx.catalog.find_enum("", e->name, session_search_path(cx.catalog, s));
+      return Datum(found && found->oid == e->oid);
+    }
+  }
   if (n == "pg_table_is_visible" || n == "pg_type_is_visible")
     return any_null() ? Datum::Null() : Datum(true);
   if (n == "pg_is_in_recovery") return Datum(false);

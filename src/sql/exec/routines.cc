@@ -6,6 +6,7 @@
 
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
@@ -37,13 +38,13 @@ std::string lower(std::string s) {
 }
 
 // The type a parameter or RETURNS clause names; the pseudo-types a function may use
-// (trigger, record, void) included.
-TypeRef function_type(const PgQuery__TypeName* tn) {
+// (trigger, record, void) included; enum types along the session's search path.
+TypeRef function_type(const PgQuery__TypeName* tn, ExecContext& cx) {
   std::string name = bind::type_name_of(tn);
   if (name == "trigger") return TypeRef{kTriggerType, -1};
   if (name == "record") return TypeRef{type_oid::kRecord, -1};
   if (name == "void") return TypeRef{type_oid::kVoid, -1};
-  return bind::resolve_type_name(tn);
+  return bind::resolve_type_name(tn, session_search_path(cx.catalog, cx.session).schemas);
 }
 
 // Adds the line PostgreSQL's error context callback adds for the statement that failed.
@@ -395,7 +396,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
     const auto* p = s->parameters[i]->function_parameter;
     catalog::FunctionArg a;
     a.name = p->name ? p->name : "";
-    a.type = function_type(p->arg_type);
+    a.type = function_type(p->arg_type, cx);
     switch (p->mode) {
       case PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_OUT:
         a.mode = 'o';
@@ -426,7 +427,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
   }
   auto outs = f.output_args();
   if (s->return_type) {
-    f.result = function_type(s->return_type);
+    f.result = function_type(s->return_type, cx);
     f.returns_set = s->return_type->setof;
     if (outs.size() == 1 && f.result.oid == type_oid::kRecord) f.result = outs[0]->type;
   } else if (outs.size() == 1) {
@@ -489,7 +490,7 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
       std::string written;  // the types as the statement spelled them (the NOTICE's form)
       for (size_t k = 0; k < o->n_objargs; ++k) {
         const auto* tn = o->objargs[k]->type_name;
-        types.push_back(function_type(tn));
+        types.push_back(function_type(tn, cx));
         oids.push_back(types.back().oid);
         std::string t;
         for (size_t n = 0; n < tn->n_names; ++n) t += (n ? "." : "") + str_of(tn->names[n]);

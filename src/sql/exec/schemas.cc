@@ -10,6 +10,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
+#include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
 
@@ -171,18 +172,32 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       Oid oid;
       catalog::TablePtr table;  // or
       catalog::Sequence sequence;
+      types::EnumTypePtr enum_type = nullptr;  // or
     };
     std::vector<Member> members;
     for (const auto& t : cx.catalog.tables_in(sc.oid)) members.push_back({t->oid, t, {}});
     for (const auto& q : cx.catalog.sequences_in(sc.oid))
       if (!q.name.starts_with("hf_rowid_")) members.push_back({q.oid, nullptr, q});
+    for (const auto& e : cx.catalog.enums_in(sc.oid)) {
+      // A column of a table that stays would have to go with the type (not supported).
+      for (const auto& t : cx.catalog.tables()) {
+        if (t->temp_namespace == 0 && doomed_oids.count(t->namespace_oid)) continue;
+        for (const auto& c : t->columns)
+          if ((c.type.oid == e->oid || c.type.oid == e->array_oid) && cascade)
+            fail(sqlstate::kFeatureNotSupported,
+                 "DROP SCHEMA ... CASCADE of a type that columns of other schemas use is not "
+                 "supported");
+      }
+      members.push_back({e->oid, nullptr, {}, e});
+    }
     std::sort(members.begin(), members.end(),
               [](const Member& a, const Member& b) { return a.oid < b.oid; });
     std::vector<std::string> dependents;  // "table s.t", "constraint c on table r", ...
     std::vector<std::string> restrict_detail;
     for (const auto& m : members) {
-      std::string what = m.table ? "table " + relation_display_name(cx, *m.table)
-                                 : "sequence " + (sc.name + "." + m.sequence.name);
+      std::string what = m.table       ? "table " + relation_display_name(cx, *m.table)
+                         : m.enum_type ? "type " + types::format_type(TypeRef{m.oid, -1})
+                                       : "sequence " + (sc.name + "." + m.sequence.name);
       dependents.push_back(what);
       restrict_detail.push_back(what + " depends on schema " + sc.name);
       if (!m.table) continue;
@@ -218,6 +233,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
                   detail);
     }
     for (const auto& m : members) {
+      if (m.enum_type) continue;  // after the tables that use it
       if (!m.table) {
         cx.catalog.drop_sequence(m.oid, &cx.txn);
         continue;
@@ -232,6 +248,8 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
       cx.catalog.drop_table(m.oid, &cx.txn);
     }
+    for (const auto& m : members)
+      if (m.enum_type) cx.catalog.drop_enum(m.oid, &cx.txn);
     cx.catalog.drop_schema(sc.oid, &cx.txn);
   }
   return "DROP SCHEMA";

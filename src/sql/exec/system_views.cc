@@ -5,6 +5,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -105,10 +106,20 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& t : tables)
       for (size_t i = 0; !t->materialized && i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
-        out.push_back(
-            {Datum(database()), Datum("public"), Datum(t->name), Datum(c.name),
-             Datum(int64_t(i + 1)), c.default_expr.empty() ? null() : Datum(c.default_expr),
-             Datum(c.not_null ? "NO" : "YES"), Datum(types::format_type(TypeRef{c.type.oid, -1}))});
+        // data_type as the standard names it: user-defined types (enums) and arrays by kind;
+        // udt_*: the type's own schema and pg_type name.
+        auto e = types::find_enum(c.type.oid);
+        const auto* ti = types::find_type(c.type.oid);
+        std::string data_type = e ? "USER-DEFINED"
+                                : types::is_array_type(c.type.oid)
+                                    ? "ARRAY"
+                                    : types::format_type(TypeRef{c.type.oid, -1});
+        out.push_back({Datum(database()), Datum(cx.catalog.schema_name(t->namespace_oid)),
+                       Datum(t->name), Datum(c.name), Datum(int64_t(i + 1)),
+                       c.default_expr.empty() ? null() : Datum(c.default_expr),
+                       Datum(c.not_null ? "NO" : "YES"), Datum(std::move(data_type)),
+                       Datum(e ? e->schema_name : std::string("pg_catalog")),
+                       ti ? Datum(std::string(ti->name)) : null()});
       }
     return out;
   }
@@ -241,8 +252,24 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
                      Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
                      oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
-                     oid(kSuperuser), oid(type_collation(ti->oid))});
+                     oid(kSuperuser), oid(type_collation(ti->oid)), null()});
     }
+    // Enum types (typtype 'e') and their arrays.
+    for (const auto& e : cx.catalog.enums()) {
+      out.push_back({oid(e->oid), Datum(e->name), oid(e->namespace_oid), Datum(int64_t{4}),
+                     Datum(true), ch('e'), ch('E'), oid(0), oid(e->array_oid), oid(0), oid(0),
+                     Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0), null()});
+      out.push_back({oid(e->array_oid), Datum("_" + e->name), oid(e->namespace_oid),
+                     Datum(int64_t{-1}), Datum(false), ch('b'), ch('A'), oid(e->oid), oid(0),
+                     oid(0), oid(0), Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0),
+                     null()});
+    }
+    return out;
+  }
+  if (view == "pg_enum") {
+    for (const auto& e : cx.catalog.enums())
+      for (const auto& l : e->labels)
+        out.push_back({oid(l.oid), oid(e->oid), Datum(l.sort_order), Datum(l.label)});
     return out;
   }
   if (view == "pg_attribute") {

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/privileges.h"
 #include "sql/parse/parser.h"
@@ -172,6 +173,7 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   } else {
     if (existing || cx.catalog.relation_exists(name, ns))
       fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+    if (!temp) refuse_row_type_clash(cx, catalog::kPublicNamespaceId, name);
     v.name = name;
     v.oid = cx.catalog.allocate_oid();
     v.owner = current_user(cx);
@@ -432,6 +434,7 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
     }
     fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
   }
+  refuse_row_type_clash(cx, catalog::kPublicNamespaceId, name);
   auto bound = bind_view_query(s->query, s->into->col_names, s->into->n_col_names,
                                "too many column names were specified", cx);
   for (Oid o : bound.depends)

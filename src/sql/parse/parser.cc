@@ -725,6 +725,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP SCHEMA";
         case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
           return "DROP MATERIALIZED VIEW";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
+          return "DROP TYPE";
         default:
           return "DROP TABLE";
       }
@@ -752,6 +754,10 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "CREATE TRIGGER";
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
       return "CREATE SCHEMA";
+    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+      return "CREATE TYPE";
+    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+      return "ALTER TYPE";
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
       return "CREATE ROLE";
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
@@ -778,12 +784,9 @@ std::string statement_kind(const PgQuery__Node* node) {
       return "CREATE TRIGGER";
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return "CREATE VIEW";
-    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
     case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_CREATE_RANGE_STMT:
       return "CREATE TYPE";
-    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
-      return "ALTER TYPE";
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
       return "CREATE TABLE AS";
     case PG_QUERY__NODE__NODE_RULE_STMT:

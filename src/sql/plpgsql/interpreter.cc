@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/executor.h"
 #include "sql/exec/routines.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
@@ -369,7 +370,8 @@ class Interpreter {
     auto tree = parse::parse_expression("NULL::" + t, &node);
     if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_TYPE_CAST)
       throw SqlError(sqlstate::kUndefinedObject, "type \"" + t + "\" does not exist");
-    return bind::resolve_type_name(node->type_cast->type_name);
+    return bind::resolve_type_name(node->type_cast->type_name,
+                                   exec::session_search_path(rc_.catalog(), rc_.session()).schemas);
   }
 
   void rowtype_fields(Var& v, const std::string& written) {

@@ -137,7 +137,7 @@ bool rank_ok(char rule, CastContext ctx) {
 }
 
 bool t_is_pseudo(Oid o) {
-  return o == kAny || o == 2277 || o == 2283 || o == 2776;
+  return o == kAny || o == 2277 || o == 2283 || o == 2776 || o == 3500;
 }
 
 bool is_text_like(Oid o) {
@@ -178,6 +178,10 @@ bool can_cast(Oid from, Oid to, CastContext ctx) {
   if (from == to) return true;
   if (from == kUnknown) return true;
   if (to == kAny || to == 2283 /*anyelement*/ || to == 2776 /*anynonarray*/) return true;
+  if (to == 3500 /*anyenum*/) {
+    const TypeInfo* ti = find_type(from);
+    return ti != nullptr && ti->category == 'E';
+  }
   if (to == 2277 /*anyarray*/) return is_array_type(from);
   for (const auto& c : kCasts)
     if (c.from == from && c.to == to) return rank_ok(c.ctx, ctx);

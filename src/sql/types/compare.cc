@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -142,6 +143,14 @@ int compare(const Datum& a, const Datum& b, Oid type) {
     }
     default:
       break;
+  }
+  if (type >= kFirstUserTypeOid) {
+    // An enum orders by its labels' sort order, not by their spelling.
+    if (auto e = find_enum(type)) {
+      auto x = e->sort_order_of(a.as_string()), y = e->sort_order_of(b.as_string());
+      if (x && y) return *x < *y ? -1 : *x > *y;
+      return cmp_bytes(a.as_string(), b.as_string());
+    }
   }
   Oid elem = array_elem_type(type);
   if (elem != 0 && std::holds_alternative<ArrayPtr>(a.v) && std::holds_alternative<ArrayPtr>(b.v)) {

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -17,6 +19,7 @@
 #include "sql/types/binary_encoding.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/md5.h"
 #include "sql/types/type_info.h"
@@ -32,6 +35,7 @@ namespace {
 constexpr Oid kAnyArray = 2277;
 constexpr Oid kAnyElement = 2283;
 constexpr Oid kAnyNonArray = 2776;
+constexpr Oid kAnyEnum = kAnyEnumOid;
 
 using Args = std::vector<Datum>;
 using Types = std::vector<TypeRef>;
@@ -1598,6 +1602,40 @@ FN(f_least) {
     if (!a[i].is_null() && (best.is_null() || compare(a[i], best, t[i].oid) < 0)) best = a[i];
   return best;
 }
+// The enum type of a call's first argument (its labels).
+EnumTypePtr enum_of_argument(const Types& t) {
+  auto e = t.empty() ? nullptr : find_enum(t[0].oid);
+  if (!e) throw_error(sqlstate::kWrongObjectType, "argument must be an enum type");
+  return e;
+}
+FN(f_enum_first) {
+  (void)a, (void)ctx;
+  auto e = enum_of_argument(t);
+  return e->labels.empty() ? Datum::Null() : Datum(e->labels.front().label);
+}
+FN(f_enum_last) {
+  (void)a, (void)ctx;
+  auto e = enum_of_argument(t);
+  return e->labels.empty() ? Datum::Null() : Datum(e->labels.back().label);
+}
+// enum_range(t): every label in order; enum_range(lo, hi): from lo through hi (a NULL bound:
+// from the first / to the last).
+FN(f_enum_range) {
+  (void)ctx;
+  auto e = enum_of_argument(t);
+  auto out = std::make_shared<std::vector<Datum>>();
+  const bool bounded = a.size() == 2;
+  std::optional<double> lo, hi;
+  if (bounded && !a[0].is_null()) lo = e->sort_order_of(a[0].as_string());
+  if (bounded && !a[1].is_null()) hi = e->sort_order_of(a[1].as_string());
+  for (const auto& l : e->labels) {
+    if (lo && l.sort_order < *lo) continue;
+    if (hi && l.sort_order > *hi) continue;
+    out->push_back(Datum(l.label));
+  }
+  return Datum(ArrayPtr(out));
+}
+
 FN(f_num_nulls) {
   int64_t n = 0;
   for (const auto& d : a) n += d.is_null();
@@ -1703,28 +1741,46 @@ Numeric int128_to_numeric(int128 v) {
   return numeric_parse(s, &ok);
 }
 
-template <Oid T, bool IsMax>
-AggregateDef minmax_agg(const char* name) {
+// min or max over values of type t (compared as compare() orders t).
+AggregateDef minmax_agg_of(const char* name, Oid t, bool is_max) {
   AggregateDef d;
   d.name = name;
-  d.arg_types = {T};
-  d.result = T;
+  d.arg_types = {t};
+  d.result = t;
   d.init = [] { return std::any(MinMax{}); };
-  d.step = [](std::any& st, const Args& a) {
+  d.step = [t, is_max](std::any& st, const Args& a) {
     auto& s = std::any_cast<MinMax&>(st);
     if (!s.has) {
       s.v = a[0];
       s.has = true;
       return;
     }
-    int c = compare(a[0], s.v, T);
-    if (IsMax ? c > 0 : c < 0) s.v = a[0];
+    int c = compare(a[0], s.v, t);
+    if (is_max ? c > 0 : c < 0) s.v = a[0];
   };
   d.final = [](std::any& st) {
     auto& s = std::any_cast<MinMax&>(st);
     return s.has ? s.v : Datum::Null();
   };
   return d;
+}
+
+template <Oid T, bool IsMax>
+AggregateDef minmax_agg(const char* name) {
+  return minmax_agg_of(name, T, IsMax);
+}
+
+// min/max(anyenum): one definition per enum type, made at its first use and kept (the
+// executor holds plain pointers to definitions).
+const AggregateDef* enum_minmax_agg(Oid enum_type, bool is_max) {
+  static std::mutex mu;
+  static std::map<std::pair<Oid, bool>, std::unique_ptr<const AggregateDef>> made;
+  std::lock_guard g(mu);
+  auto& d = made[{enum_type, is_max}];
+  if (!d)
+    d = std::make_unique<const AggregateDef>(
+        minmax_agg_of(is_max ? "max" : "min", enum_type, is_max));
+  return d.get();
 }
 
 AggregateDef sum_int_agg(Oid arg, Oid result, bool avg) {
@@ -1879,6 +1935,9 @@ Registry::Registry() {
   ops.push_back({"*", kFloat8, kInterval, kInterval, op_float_mul_interval});
   ops.push_back({"/", kInterval, kFloat8, kInterval, op_interval_div});
 
+  // Enums: compare() orders them by their labels' sort order.
+  add_cmp_ops(ops, kAnyEnum, kAnyEnum, false);
+
   // Arrays.
   add_cmp_ops(ops, kAnyArray, kAnyArray, false);
   ops.push_back({"||", kAnyArray, kAnyArray, kAnyArray, op_array_cat});
@@ -2017,6 +2076,11 @@ Registry::Registry() {
   F("array_upper", {kAnyArray, kInt4}, kInt4, f_array_length);
   F("array_lower", {kAnyArray, kInt4}, kInt4, f_array_lower);
   F("cardinality", {kAnyArray}, kInt4, f_cardinality);
+  // Enum support functions: their argument's type matters, not its value (NULL::t is usual).
+  F("enum_first", {kAnyEnum}, kAnyEnum, f_enum_first, false);
+  F("enum_last", {kAnyEnum}, kAnyEnum, f_enum_last, false);
+  F("enum_range", {kAnyEnum}, kAnyArray, f_enum_range, false);
+  F("enum_range", {kAnyEnum, kAnyEnum}, kAnyArray, f_enum_range, false);
   F("array_append", {kAnyArray, kAnyElement}, kAnyArray, f_array_append, false);
   F("array_prepend", {kAnyElement, kAnyArray}, kAnyArray, f_array_prepend, false);
   F("array_cat", {kAnyArray, kAnyArray}, kAnyArray, f_array_cat, false);
@@ -2200,7 +2264,12 @@ const Registry& registry() {
 }
 
 bool is_polymorphic(Oid o) {
-  return o == kAny || o == kAnyElement || o == kAnyNonArray || o == kAnyArray;
+  return o == kAny || o == kAnyElement || o == kAnyNonArray || o == kAnyArray || o == kAnyEnum;
+}
+
+bool is_enum_type(Oid o) {
+  const TypeInfo* ti = o >= kFirstUserTypeOid ? find_type(o) : nullptr;
+  return ti != nullptr && ti->category == 'E';
 }
 
 // Scores one candidate: -1 if not applicable, else (exact*1000 + preferred*10 + string).
@@ -2221,8 +2290,9 @@ int score(const std::vector<Oid>& decl, const std::vector<Oid>& actual, bool var
         Oid e = array_elem_type(a);
         if (poly_elem != 0 && poly_elem != e) return -1;
         poly_elem = e;
-      } else if (d == kAnyElement || d == kAnyNonArray) {
+      } else if (d == kAnyElement || d == kAnyNonArray || d == kAnyEnum) {
         if (d == kAnyNonArray && is_array_type(a)) return -1;
+        if (d == kAnyEnum && a != kUnknown && !is_enum_type(a)) return -1;
         if (a != kUnknown) {
           if (poly_elem != 0 && poly_elem != a && !can_cast(a, poly_elem, CastContext::kImplicit))
             return -1;
@@ -2316,6 +2386,8 @@ const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right) {
 }
 
 const AggregateDef* resolve_aggregate(std::string_view name, const std::vector<Oid>& arg_types) {
+  if ((name == "min" || name == "max") && arg_types.size() == 1 && is_enum_type(arg_types[0]))
+    return enum_minmax_agg(arg_types[0], name == "max");
   const Registry& r = registry();
   return best_of(
       r.aggs, r.agg_index, name, arg_types,
@@ -2331,13 +2403,14 @@ Oid resolve_poly(Oid result, const std::vector<Oid>& decl, const std::vector<Oid
     Oid a = actual[i];
     if (a == kUnknown) continue;
     if (d == kAnyArray && arr == 0) arr = a;
-    if ((d == kAnyElement || d == kAnyNonArray || d == kAny) && elem == 0) elem = a;
+    if ((d == kAnyElement || d == kAnyNonArray || d == kAny || d == kAnyEnum) && elem == 0)
+      elem = a;
   }
   if (elem == 0 && arr != 0) elem = array_elem_type(arr);
   if (arr == 0 && elem != 0) arr = array_type_of(elem);
   if (elem == 0) elem = kText;
   if (result == kAnyArray) return arr != 0 ? arr : kTextArray;
-  return elem;
+  return elem;  // anyelement, anyenum
 }
 }  // namespace
 

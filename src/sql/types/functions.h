@@ -91,6 +91,8 @@ Oid operator_result_type(const OperatorDef& o, Oid left, Oid right);
 inline constexpr Oid kAnyArrayOid = 2277;
 inline constexpr Oid kAnyElementOid = 2283;
 inline constexpr Oid kAnyNonArrayOid = 2776;
+// anyenum: any enum type (sql/types/enum_types.h); the operand's own type is passed to fn.
+inline constexpr Oid kAnyEnumOid = 3500;
 
 // LIKE matching (bytewise; escape '\\' by default). Exposed for the executor's fast paths.
 // timestamp[tz] + interval, as the + operator computes it (22008 when out of range).

@@ -11,11 +11,14 @@
 //   interval: 16-byte comparison span, then months/days/micros so decode is exact (note:
 //            '1 mon' and '30 days' compare equal yet encode differently)
 //   arrays: per element 0x01 + value or 0x02 for NULL, ended by 0x00
+//   enums: the label's sort order as a float, then the label as text (so decode needs no
+//          registry; the sort order alone decides the order, labels are unique per type)
 #include "sql/types/key_codec.h"
 
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -42,6 +45,18 @@ void put_string(std::string& out, std::string_view s) {
 }
 
 void encode_value(std::string& out, const Datum& d, Oid type);
+
+void put_double(std::string& out, double x) {
+  uint64_t u;
+  if (std::isnan(x)) {
+    u = UINT64_MAX;
+  } else {
+    if (x == 0) x = 0;
+    memcpy(&u, &x, 8);
+    u = (u & (1ULL << 63)) ? ~u : (u | (1ULL << 63));
+  }
+  put_u64(out, u);
+}
 
 void encode_numeric(std::string& out, const Numeric& n0) {
   if (n0.nan) {
@@ -79,19 +94,9 @@ void encode_value(std::string& out, const Datum& d, Oid type) {
       out.push_back(d.as_bool() ? 1 : 0);
       return;
     case kFloat4:
-    case kFloat8: {
-      double x = d.as_double();
-      uint64_t u;
-      if (std::isnan(x)) {
-        u = UINT64_MAX;
-      } else {
-        if (x == 0) x = 0;
-        memcpy(&u, &x, 8);
-        u = (u & (1ULL << 63)) ? ~u : (u | (1ULL << 63));
-      }
-      put_u64(out, u);
+    case kFloat8:
+      put_double(out, d.as_double());
       return;
-    }
     case kNumeric:
       encode_numeric(out, d.as_numeric());
       return;
@@ -128,6 +133,18 @@ void encode_value(std::string& out, const Datum& d, Oid type) {
       return;
     default:
       break;
+  }
+  if (type >= kFirstUserTypeOid) {
+    if (auto e = find_enum(type)) {
+      const std::string& label = d.as_string();
+      auto order = e->sort_order_of(label);
+      if (!order)
+        throw_error(sqlstate::kInvalidTextRepresentation,
+                    "invalid input value for enum " + e->display_name() + ": \"" + label + "\"");
+      put_double(out, *order);
+      put_string(out, label);
+      return;
+    }
   }
   Oid elem = array_elem_type(type);
   if (elem != 0) {
@@ -247,6 +264,10 @@ Datum decode_value(KeyReader& r, Oid type) {
     }
     default:
       break;
+  }
+  if (type >= kFirstUserTypeOid && find_enum(type)) {
+    r.u64();  // the sort order; the label follows
+    return Datum(r.str());
   }
   Oid elem = array_elem_type(type);
   if (elem != 0) {

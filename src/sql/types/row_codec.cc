@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -201,6 +202,10 @@ Datum get_value(In& in, Oid type) {
     }
     default:
       break;
+  }
+  if (type >= kFirstUserTypeOid && find_enum(type)) {  // an enum: its label
+    size_t n = in.varint();
+    return Datum(std::string(in.take(n)));
   }
   Oid elem = array_elem_type(type);
   if (elem != 0) {

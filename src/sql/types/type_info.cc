@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "sql/types/enum_types.h"
 
 namespace hf::sql::types {
 namespace {
@@ -117,7 +118,8 @@ constexpr Alias kAliases[] = {
 const TypeInfo* find_type(Oid oid) {
   for (const auto& t : kTypes)
     if (t.oid == oid) return &t;
-  return nullptr;
+  if (oid < kFirstUserTypeOid) return nullptr;  // built in or nothing
+  return enum_types().type_info(oid);
 }
 
 const TypeInfo* find_type_by_name(std::string_view name) {
@@ -143,6 +145,8 @@ std::string format_type(const TypeRef& t) {
   if (info == nullptr) return "???";
   if (info->elem_oid != 0 && info->category == 'A' && info->name[0] == '_')
     return format_type(TypeRef{info->elem_oid, t.typmod}) + "[]";
+  if (info->category == 'E')
+    if (auto e = find_enum(t.oid)) return e->display_name();
   switch (t.oid) {
     case kInt2:
       return "smallint";

@@ -9,6 +9,7 @@
 
 #include "sql/types/binary_encoding.h"
 #include "sql/types/bit_string.h"
+#include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 
@@ -538,6 +539,8 @@ Datum from_text(std::string_view s, const TypeRef& t) {
     default:
       break;
   }
+  if (t.oid >= kFirstUserTypeOid)
+    if (auto e = find_enum(t.oid)) return enum_from_text(*e, s);
   if (is_array_type(t.oid)) return parse_array(s, t);
   throw_error(sqlstate::kFeatureNotSupported, "no input function for type " + format_type(t));
 }
@@ -729,6 +732,8 @@ Datum from_binary(std::string_view s, const TypeRef& t) {
         d = Datum(ArrayPtr(out));
         break;
       }
+      if (t.oid >= kFirstUserTypeOid)
+        if (auto e = find_enum(t.oid)) return enum_from_text(*e, s);  // enum_recv: the label
       return Datum(std::string(s));
   }
   r.done();

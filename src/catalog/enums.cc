@@ -1,0 +1,177 @@
+// catalog/enums.cc — enum types: storage in hf_types and the mirror in sql/types' registry
+// (see "Enum types" in catalog.h).
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+
+namespace hf::catalog {
+
+using json = nlohmann::json;
+using sql::types::EnumType;
+using sql::types::EnumTypePtr;
+
+namespace {
+
+std::string type_key(Oid oid) {
+  std::string k;
+  for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>((oid >> (i * 8)) & 0xff));
+  return k;
+}
+
+json enum_to_json(const EnumType& t) {
+  json labels = json::array();
+  for (const auto& l : t.labels)
+    labels.push_back({{"oid", l.oid}, {"sort", l.sort_order}, {"label", l.label}});
+  return {{"oid", t.oid},   {"array_oid", t.array_oid}, {"namespace", t.namespace_oid},
+          {"name", t.name}, {"owner", t.owner},         {"labels", std::move(labels)}};
+}
+
+EnumType enum_from_json(const json& j) {
+  EnumType t;
+  t.oid = j.at("oid").get<Oid>();
+  t.array_oid = j.at("array_oid").get<Oid>();
+  t.namespace_oid = j.value("namespace", kPublicNamespaceId);
+  t.name = j.at("name").get<std::string>();
+  t.owner = j.value("owner", kBootstrapSuperuserId);
+  for (const auto& l : j.at("labels"))
+    t.labels.push_back(
+        {l.at("oid").get<Oid>(), l.at("sort").get<double>(), l.at("label").get<std::string>()});
+  return t;
+}
+
+}  // namespace
+
+void Catalog::put_enum(EnumTypePtr t) {
+  {
+    std::unique_lock lk(mu_);
+    enums_[t->oid] = t;
+  }
+  sql::types::enum_types().put(std::move(t));
+}
+
+Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
+  {
+    std::unique_lock lk(mu_);
+    for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
+    enums_.clear();
+  }
+  Oid max_oid = 0;
+  auto txn = txns_.begin({});
+  txn->start_statement();
+  std::vector<EnumType> loaded;
+  auto cur = txn->scan(coord::KeySpace{kTypesSpace, 0}, "", "");
+  while (auto rv = cur->next()) loaded.push_back(enum_from_json(json::parse(rv->value)));
+  txn->commit();
+  for (auto& t : loaded) {
+    max_oid = std::max({max_oid, t.oid, t.array_oid});
+    for (const auto& l : t.labels) max_oid = std::max(max_oid, l.oid);
+    auto sc = schemas.find(t.namespace_oid);
+    t.schema_name = sc != schemas.end() ? sc->second.name : schema_name(t.namespace_oid);
+    put_enum(std::make_shared<const EnumType>(std::move(t)));
+  }
+  return max_oid;
+}
+
+EnumTypePtr Catalog::find_enum(std::string_view schema, std::string_view name,
+                               const SearchPath& path) const {
+  std::shared_lock lk(mu_);
+  auto in = [&](Oid ns) -> EnumTypePtr {
+    for (const auto& [oid, t] : enums_)
+      if (t->namespace_oid == ns && t->name == name) return t;
+    return nullptr;
+  };
+  if (!schema.empty()) {
+    if (schema == "public") return in(kPublicNamespaceId);
+    for (const auto& [oid, sc] : schemas_)
+      if (sc.name == schema) return in(oid);
+    return nullptr;
+  }
+  for (Oid ns : path.schemas)
+    if (auto t = in(ns)) return t;
+  return nullptr;
+}
+
+EnumTypePtr Catalog::enum_by_oid(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = enums_.find(oid);
+  return it == enums_.end() ? nullptr : it->second;
+}
+
+std::vector<EnumTypePtr> Catalog::enums() const {
+  std::shared_lock lk(mu_);
+  std::vector<EnumTypePtr> out;
+  for (const auto& [oid, t] : enums_) out.push_back(t);
+  return out;
+}
+
+std::vector<EnumTypePtr> Catalog::enums_in(Oid ns) const {
+  std::vector<EnumTypePtr> out;
+  for (auto& t : enums())
+    if (t->namespace_oid == ns) out.push_back(std::move(t));
+  return out;
+}
+
+EnumTypePtr Catalog::persist_enum_locked(EnumType t) {
+  if (t.oid == 0) t.oid = allocate_oid();
+  if (t.array_oid == 0) t.array_oid = allocate_oid();
+  for (auto& l : t.labels)
+    if (l.oid == 0) l.oid = allocate_oid();
+  t.schema_name = schema_name(t.namespace_oid);
+  write_system_row(kTypesSpace, type_key(t.oid), enum_to_json(t).dump());
+  auto stored = std::make_shared<const EnumType>(std::move(t));
+  put_enum(stored);
+  bump();
+  return stored;
+}
+
+EnumTypePtr Catalog::update_enum(Oid oid, const std::function<bool(EnumType&)>& change,
+                                 coord::Transaction* owner) {
+  EnumTypePtr previous;
+  EnumTypePtr stored;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    previous = enum_by_oid(oid);
+    if (!previous) return nullptr;
+    EnumType t = *previous;
+    if (!change(t)) return nullptr;
+    stored = persist_enum_locked(std::move(t));
+  }
+  if (owner) owner->on_rollback([this, previous] { store_enum(*previous); });
+  return stored;
+}
+
+EnumTypePtr Catalog::store_enum(EnumType t, coord::Transaction* owner) {
+  EnumTypePtr previous;
+  EnumTypePtr stored;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    if (t.oid != 0) previous = enum_by_oid(t.oid);
+    stored = persist_enum_locked(std::move(t));
+  }
+  if (owner) {
+    if (previous)
+      owner->on_rollback([this, previous] { store_enum(*previous); });
+    else
+      owner->on_rollback([this, oid = stored->oid] { drop_enum(oid); });
+  }
+  return stored;
+}
+
+void Catalog::drop_enum(Oid oid, coord::Transaction* owner) {
+  EnumTypePtr old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    old = enum_by_oid(oid);
+    if (!old) return;
+    write_system_row(kTypesSpace, type_key(oid), std::nullopt);
+    {
+      std::unique_lock lk(mu_);
+      enums_.erase(oid);
+    }
+    sql::types::enum_types().erase(oid);
+    bump();
+  }
+  if (owner) owner->on_rollback([this, old] { store_enum(*old); });
+}
+
+}  // namespace hf::catalog

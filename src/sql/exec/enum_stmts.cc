@@ -1,0 +1,251 @@
+// sql/exec/enum_stmts.cc — see enum_stmts.h.
+#include "sql/exec/enum_stmts.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "sql/exec/executor.h"
+#include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
+#include "sql/types/enum_types.h"
+#include "sql/types/type_info.h"
+
+namespace hf::sql::exec {
+
+namespace {
+
+constexpr const char* kDuplicateObject = "42710";
+constexpr const char* kInvalidName = "42602";
+constexpr const char* kWrongObjectType = "42809";
+constexpr const char* kDependentObjectsStillExist = "2BP01";
+constexpr size_t kMaxLabelBytes = 63;  // NAMEDATALEN - 1
+
+[[noreturn]] void fail(const char* state, const std::string& msg, const std::string& detail = {},
+                       const std::string& hint = {}) {
+  Error e;
+  e.sqlstate = state;
+  e.message = msg;
+  e.detail = detail;
+  e.hint = hint;
+  throw SqlError(std::move(e));
+}
+
+std::string str_of(const PgQuery__Node* n) {
+  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
+  return "";
+}
+
+// A possibly qualified name given as a list of String nodes: {schema, name}.
+struct QualifiedName {
+  std::string schema;
+  std::string name;
+  std::string written() const { return schema.empty() ? name : schema + "." + name; }
+};
+
+QualifiedName qualified_name(PgQuery__Node* const* names, size_t n) {
+  QualifiedName q;
+  if (n == 0) return q;
+  q.name = str_of(names[n - 1]);
+  if (n >= 2) q.schema = str_of(names[n - 2]);
+  return q;
+}
+
+// Inserts label before or after `neighbour` (at the end when empty) with a sort order between
+// its neighbours'; throws 22023 when the neighbour is not a label of t.
+void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
+                  bool after);
+
+void check_label(const std::string& label) {
+  if (label.size() > kMaxLabelBytes)
+    fail(kInvalidName, "invalid enum label \"" + label + "\"", "Labels must be 63 bytes or less.");
+}
+
+// The enum a statement names, or nullptr (the schema, when named, must exist: 3F000).
+types::EnumTypePtr lookup(ExecContext& cx, const QualifiedName& q) {
+  if (!q.schema.empty() && q.schema != "pg_catalog" && !cx.catalog.find_schema(q.schema))
+    fail(sqlstate::kInvalidSchemaName, "schema \"" + q.schema + "\" does not exist");
+  return cx.catalog.find_enum(q.schema, q.name, session_search_path(cx.catalog, cx.session));
+}
+
+// The type a statement names is built in (not an enum): its display name, or "" if none.
+std::string builtin_type(const QualifiedName& q) {
+  if (!q.schema.empty() && q.schema != "pg_catalog") return "";
+  const types::TypeInfo* ti = types::find_type_by_name(q.name);
+  return ti ? types::format_type(TypeRef{ti->oid, -1}) : "";
+}
+
+}  // namespace
+
+void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name) {
+  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}))
+    fail(kDuplicateObject, "type \"" + name + "\" already exists", {},
+         "A relation has an associated type of the same name, so you must use a name that "
+         "doesn't conflict with any existing type.");
+}
+
+std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
+  QualifiedName q = qualified_name(s->type_name, s->n_type_name);
+  // The schema it goes to, checked as for a relation (existence, CREATE privilege).
+  PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+  rv.schemaname = const_cast<char*>(q.schema.c_str());
+  rv.relname = const_cast<char*>(q.name.c_str());
+  rv.location = -1;
+  const Oid ns = creation_schema(cx, &rv);
+  // A table's name is taken too: PostgreSQL gives each table a row type of its name.
+  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), q.name, {}) ||
+      cx.catalog.find_table_in(ns, q.name))
+    fail(kDuplicateObject, "type \"" + q.name + "\" already exists");
+  types::EnumType t;
+  t.name = q.name;
+  t.namespace_oid = ns;
+  t.owner = current_user(cx);
+  for (size_t i = 0; i < s->n_vals; ++i) {
+    std::string label = str_of(s->vals[i]);
+    check_label(label);
+    if (t.sort_order_of(label))
+      fail(kDuplicateObject, "enum label \"" + label + "\" used more than once");
+    t.labels.push_back({0, static_cast<double>(i + 1), label});
+  }
+  cx.catalog.store_enum(std::move(t), &cx.txn);
+  return "CREATE TYPE";
+}
+
+std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
+  QualifiedName q = qualified_name(s->type_name, s->n_type_name);
+  auto e = lookup(cx, q);
+  if (!e) {
+    if (std::string b = builtin_type(q); !b.empty()) fail(kWrongObjectType, b + " is not an enum");
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  }
+  require_owner(cx, e->owner, "type", e->name);
+  if (s->old_val && *s->old_val)
+    fail(sqlstate::kFeatureNotSupported, "ALTER TYPE ... RENAME VALUE is not supported");
+  const std::string label = s->new_val ? s->new_val : "";
+  check_label(label);
+  // Decided on the definition current under the catalog's DDL lock (update_enum), so a
+  // concurrent ADD VALUE is not lost.
+  bool skipped = false;
+  auto add_label = [&](types::EnumType& t) {
+    if (t.sort_order_of(label)) {
+      if (s->skip_if_new_val_exists) {
+        skipped = true;
+        return false;
+      }
+      fail(kDuplicateObject, "enum label \"" + label + "\" already exists");
+    }
+    insert_label(t, label, s->new_val_neighbor ? s->new_val_neighbor : "", s->new_val_is_after);
+    return true;
+  };
+  if (!cx.catalog.update_enum(e->oid, add_label, &cx.txn) && !skipped)
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  if (skipped) send_notice(cx, "enum label \"" + label + "\" already exists, skipping");
+  return "ALTER TYPE";
+}
+
+namespace {
+
+void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
+                  bool after) {
+  double order = t.labels.empty() ? 1 : t.labels.back().sort_order + 1;
+  size_t at = t.labels.size();
+  if (!neighbour.empty()) {
+    auto it = std::find_if(t.labels.begin(), t.labels.end(),
+                           [&](const types::EnumLabel& l) { return l.label == neighbour; });
+    if (it == t.labels.end())
+      fail(sqlstate::kInvalidParameterValue, "\"" + neighbour + "\" is not an existing enum label");
+    at = static_cast<size_t>(it - t.labels.begin()) + (after ? 1 : 0);
+    // Between the labels either side of the new position; one past the end or before the
+    // first when there is none on that side. Existing sort orders never change (enum_types.h).
+    const bool has_before = at > 0, has_after = at < t.labels.size();
+    if (has_before && has_after) {
+      double lo = t.labels[at - 1].sort_order, hi = t.labels[at].sort_order;
+      order = lo + (hi - lo) / 2;
+      if (order <= lo || order >= hi)
+        fail(sqlstate::kFeatureNotSupported, "too many enum labels added between \"" +
+                                                 t.labels[at - 1].label + "\" and \"" +
+                                                 t.labels[at].label + "\"");
+    } else if (has_after) {
+      order = t.labels[at].sort_order - 1;
+    } else {
+      order = t.labels[at - 1].sort_order + 1;
+    }
+  }
+  t.labels.insert(t.labels.begin() + static_cast<std::ptrdiff_t>(at), {0, order, label});
+}
+
+}  // namespace
+
+std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
+  QualifiedName q;
+  if (s->object && s->object->node_case == PG_QUERY__NODE__NODE_LIST)
+    q = qualified_name(s->object->list->items, s->object->list->n_items);
+  auto e = lookup(cx, q);
+  if (!e) {
+    if (std::string b = builtin_type(q); !b.empty())
+      fail(sqlstate::kFeatureNotSupported,
+           "ALTER TYPE ... RENAME of type " + b + " is not supported");
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  }
+  require_owner(cx, e->owner, "type", e->name);
+  const std::string new_name = s->newname ? s->newname : "";
+  if (cx.catalog.find_enum(e->schema_name, new_name, {}) ||
+      cx.catalog.find_table_in(e->namespace_oid, new_name))
+    fail(kDuplicateObject, "type \"" + new_name + "\" already exists");
+  auto renamed = [&](types::EnumType& t) {
+    t.name = new_name;
+    return true;
+  };
+  if (!cx.catalog.update_enum(e->oid, renamed, &cx.txn))
+    fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  return "ALTER TYPE";
+}
+
+std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
+  const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+  // Every name is resolved first: a missing one fails the statement before anything is gone.
+  std::vector<types::EnumTypePtr> doomed;
+  for (size_t i = 0; i < s->n_objects; ++i) {
+    const PgQuery__Node* obj = s->objects[i];
+    if (obj->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
+      fail(sqlstate::kFeatureNotSupported, "DROP TYPE of this object is not supported");
+    const PgQuery__TypeName* tn = obj->type_name;
+    QualifiedName q = qualified_name(tn->names, tn->n_names);
+    auto e = lookup(cx, q);
+    if (!e) {
+      if (std::string b = builtin_type(q); !b.empty())
+        fail(kDependentObjectsStillExist,
+             "cannot drop type " + b + " because it is required by the database system");
+      if (s->missing_ok) {
+        send_notice(cx, "type \"" + q.written() + "\" does not exist, skipping");
+        continue;
+      }
+      fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+    }
+    require_owner(cx, e->owner, "type", e->name);
+    doomed.push_back(e);
+  }
+  for (const auto& e : doomed) {
+    // The columns (of tables and views) whose type is the enum or an array of it.
+    std::vector<std::string> dependents;
+    for (const auto& t : cx.catalog.tables())
+      for (const auto& c : t->columns)
+        if (c.type.oid == e->oid || c.type.oid == e->array_oid)
+          dependents.push_back("column " + c.name + " of " + t->kind_name() + " " +
+                               relation_display_name(cx, *t) + " depends on type " +
+                               types::format_type(TypeRef{e->oid, -1}));
+    if (dependents.empty()) continue;
+    if (cascade)
+      fail(sqlstate::kFeatureNotSupported,
+           "DROP TYPE ... CASCADE of a type that columns use is not supported");
+    std::string detail;
+    for (const auto& d : dependents) detail += (detail.empty() ? "" : "\n") + d;
+    fail(kDependentObjectsStillExist,
+         "cannot drop type " + types::format_type(TypeRef{e->oid, -1}) +
+             " because other objects depend on it",
+         detail, "Use DROP ... CASCADE to drop the dependent objects too.");
+  }
+  for (const auto& e : doomed) cx.catalog.drop_enum(e->oid, &cx.txn);
+  return "DROP TYPE";
+}
+
+}  // namespace hf::sql::exec
