@@ -240,13 +240,24 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
                                             const std::vector<TypeRef>& types,
                                             const std::vector<Datum>& values, bool new_command,
                                             const std::string& bind_context) {
-  // The statement's text, parameter types and names say what binding it gives.
+  // The statement's text, parameter types and names say what binding it gives. Each part
+  // ends with a NUL, which no SQL text or identifier holds (a quoted name may hold a comma).
   std::string key = sql;
   key.push_back('\0');
-  for (const auto& t : types) key += std::to_string(t.oid) + "/" + std::to_string(t.typmod) + ",";
+  key += std::to_string(types.size());
   key.push_back('\0');
+  for (const auto& t : types) {
+    key += std::to_string(t.oid);
+    key.push_back('/');
+    key += std::to_string(t.typmod);
+    key.push_back('\0');
+  }
   key += names.qualifier;
-  for (const auto& n : names.names) key += "," + n;
+  key.push_back('\0');
+  for (const auto& n : names.names) {
+    key += n;
+    key.push_back('\0');
+  }
   const uint64_t version = cx_.catalog.version();
   // The search path as resolved (schema oids, the session's temporary schema): a SET of
   // search_path or of the role ("$user") that changes it makes the statement bind again.
