@@ -110,6 +110,7 @@ struct Schema {
 struct SearchPath {
   uint64_t temp_namespace = 0;
   std::vector<Oid> schemas{kPublicNamespaceId};
+  bool operator==(const SearchPath&) const = default;
 };
 
 // The schema names of a search_path setting ('"$user", public'), in order: split at commas

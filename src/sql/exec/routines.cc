@@ -262,17 +262,15 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
   // The search path as resolved (schema oids, the session's temporary schema): a SET of
   // search_path or of the role ("$user") that changes it makes the statement bind again.
   catalog::SearchPath search_path = session_search_path(cx_.catalog, cx_.session);
-  std::string path = std::to_string(search_path.temp_namespace);
-  for (Oid schema : search_path.schemas) path += "," + std::to_string(schema);
   std::shared_ptr<const Prepared> prepared;
   if (auto it = prepared_.find(key); it != prepared_.end() &&
                                      it->second->catalog_version == version &&
-                                     it->second->search_path == path)
+                                     it->second->search_path == search_path)
     prepared = it->second;
   if (!prepared) {
     auto fresh = std::make_shared<Prepared>();
     fresh->catalog_version = version;
-    fresh->search_path = std::move(path);
+    fresh->search_path = search_path;
     try {
       fresh->stmts = parse::parse_sql(sql);
       if (fresh->stmts.size() != 1 || fresh->stmts[0].kind != StatementKind::kQuery)

@@ -75,7 +75,7 @@ class RoutineContext {
     std::vector<RawStatement> stmts;  // owns the parse tree the bound statement points into
     bind::BoundStatement bound;
     uint64_t catalog_version = 0;
-    std::string search_path;
+    catalog::SearchPath search_path;
   };
   ExecContext& cx_;
   std::unordered_map<std::string, std::shared_ptr<const Prepared>> prepared_;
