@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "common/error.h"
 #include "runtime/stack.h"
@@ -342,6 +343,10 @@ class Binder {
   SrfPlacement srf_placement_{"set-returning functions are not allowed here", false};
   int srf_calls_ = 0;
   int last_srf_location_ = -1;
+  // Set while a set operation binds one of its sides: that SELECT's own untyped literals
+  // stay `unknown` so the set operation can give them the other side's type, as PostgreSQL
+  // does (select 1 union select '2' is integer). Read and cleared on entry to bind_select.
+  bool keep_unknown_targets_ = false;
 
   // Fails, at the last call's location, when calls were bound since `mark` (srf_calls_ then).
   void refuse_srfs_since(int mark, const char* construct) {
@@ -779,6 +784,14 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
   return e;
 }
 
+// ASC/DESC and NULLS FIRST/LAST of one ORDER BY item: NULLs sort as if larger than any
+// value, so they come last ascending and first descending unless the item says otherwise.
+void set_sort_direction(const PgQuery__SortBy& sb, SortKey& k) {
+  k.descending = sb.sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+  k.nulls_first = sb.sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+                  (sb.sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+}
+
 // Structural equality of bound expressions (for GROUP BY matching).
 bool same_expr(const Expr& a, const Expr& b) {
   runtime::check_stack_depth();
@@ -910,6 +923,12 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   if (f->over != nullptr) {
     if (g == nullptr || !g->allow_windows)
       fail(sqlstate::kGroupingError, "window functions are not allowed here", f->location);
+    if (f->agg_distinct)
+      fail(sqlstate::kFeatureNotSupported, "DISTINCT is not implemented for window functions",
+           f->location);
+    if (f->n_agg_order > 0)
+      fail(sqlstate::kFeatureNotSupported,
+           "aggregate ORDER BY is not implemented for window functions", f->location);
     WindowCall w;
     w.name = name;
     w.star = f->agg_star;
@@ -931,10 +950,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       const auto* sb = f->over->order_clause[i]->sort_by;
       SortKey k;
       k.expr = bind_expr(sb->node, s, inner ? &no_window : nullptr);
-      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-      k.nulls_first =
-          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      set_sort_direction(*sb, k);
       w.order_by.push_back(std::move(k));
     }
     if (name == "row_number" || name == "rank" || name == "dense_rank" || name == "ntile") {
@@ -985,6 +1001,22 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       ts.push_back(arg->type.oid);
       a.args.push_back(std::move(arg));
     }
+    for (size_t i = 0; i < f->n_agg_order; ++i) {
+      const auto* sb = f->agg_order[i]->sort_by;
+      SortKey k;
+      k.expr = bind_expr(sb->node, *g->input, nullptr);
+      if (k.expr->type.oid == type_oid::kUnknown)
+        k.expr = coerce(std::move(k.expr), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+      set_sort_direction(*sb, k);
+      // DISTINCT removes duplicates of the arguments, so an order by anything else would be
+      // ambiguous among the duplicates.
+      if (a.distinct && std::none_of(a.args.begin(), a.args.end(),
+                                     [&](const ExprPtr& arg) { return same_expr(*arg, *k.expr); }))
+        fail(sqlstate::kInvalidColumnReference,
+             "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+             k.expr->location);
+      a.order_by.push_back(std::move(k));
+    }
     if (f->agg_filter) {
       SrfScope in_filter(*this, srf_refused_in("FILTER"));
       a.filter = to_bool(bind_expr(f->agg_filter, *g->input, nullptr), "FILTER");
@@ -1006,6 +1038,12 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   if (kWindowOnly.count(name))
     fail(sqlstate::kFeatureNotSupported, "window function " + name + " requires an OVER clause",
          f->location);
+  if (f->agg_distinct)
+    fail(sqlstate::kWrongObjectType,
+         "DISTINCT specified, but " + name + " is not an aggregate function", f->location);
+  if (f->n_agg_order > 0 && !f->agg_within_group)
+    fail(sqlstate::kWrongObjectType,
+         "ORDER BY specified, but " + name + " is not an aggregate function", f->location);
   std::vector<ExprPtr> args;
   if (is_set_function(name) && (schema.empty() || schema == "pg_catalog")) {
     if (!srf_placement_.refusal.empty())
@@ -2430,6 +2468,7 @@ void check_setop_locking(const PgQuery__SelectStmt* s) {
 
 std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
   runtime::check_stack_depth();
+  const bool keep_unknown = std::exchange(keep_unknown_targets_, false);
   size_t cte_mark = ctes_.size();
   if (s->with_clause) bind_with(s->with_clause, outer);
   auto plan = std::make_shared<SelectPlan>();
@@ -2455,7 +2494,9 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                                                                       : SetOp::kExcept;
     plan->setop_all = s->all;
     check_setop_locking(s);
+    keep_unknown_targets_ = true;
     plan->left = bind_select(s->larg, outer);
+    keep_unknown_targets_ = true;
     plan->right = bind_select(s->rarg, outer);
     const char* what = plan->setop == SetOp::kUnion       ? "UNION"
                        : plan->setop == SetOp::kIntersect ? "INTERSECT"
@@ -2468,6 +2509,15 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     plan->visible = plan->left->visible;
     for (int i = 0; i < plan->visible; ++i) {
       Oid t = types::common_type({plan->left->types[i].oid, plan->right->types[i].oid}, what);
+      // A side's untyped literal takes the common type here, so a bad one is reported at
+      // its position, before anything runs.
+      for (SelectPlan* side : {plan->left.get(), plan->right.get()})
+        if (side->types[i].oid == type_oid::kUnknown && side->setop == SetOp::kNone &&
+            static_cast<size_t>(i) < side->targets.size()) {
+          side->targets[i] =
+              coerce(std::move(side->targets[i]), TypeRef{t, -1}, CastContext::kImplicit);
+          side->types[i] = side->targets[i]->type;
+        }
       plan->types.push_back(
           TypeRef{t, t == plan->left->types[i].oid ? plan->left->types[i].typmod : -1});
       plan->origins.push_back({0, 0});
@@ -2491,10 +2541,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
       } else {
         k.expr = bind_expr(sb->node, out, nullptr);
       }
-      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-      k.nulls_first =
-          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      set_sort_direction(*sb, k);
       plan->order_by.push_back(std::move(k));
     }
     Scope none;
@@ -2659,7 +2706,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         continue;
       }
       auto e = bind_expr(v, scope, &gctx);
-      if (e->type.oid == type_oid::kUnknown)
+      if (e->type.oid == type_oid::kUnknown && !keep_unknown)
         e = coerce(std::move(e), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
       plan->names.push_back((rt->name && *rt->name) ? rt->name : target_name(v));
       plan->types.push_back(e->type);
@@ -2735,10 +2782,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         k.expr = std::make_unique<Expr>();
         k.expr->kind = ExprKind::kColumn, k.expr->index = idx, k.expr->type = plan->types[idx];
       }
-      k.descending = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
-      k.nulls_first =
-          sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
-          (sb->sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
+      set_sort_direction(*sb, k);
       plan->order_by.push_back(std::move(k));
     }
     in_targets.reset();

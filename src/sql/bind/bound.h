@@ -86,6 +86,12 @@ struct Expr {
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
+struct SortKey {
+  ExprPtr expr;
+  bool descending = false;
+  bool nulls_first = false;
+};
+
 // An aggregate call of a grouped SELECT.
 struct AggCall {
   const types::AggregateDef* def = nullptr;
@@ -93,13 +99,10 @@ struct AggCall {
   bool star = false;
   bool distinct = false;
   ExprPtr filter;
+  // ORDER BY inside the call (string_agg(x, ',' ORDER BY y)): the group's inputs are fed to
+  // the aggregate in this order, ties in input order. Keys read the input row.
+  std::vector<SortKey> order_by;
   TypeRef type;
-};
-
-struct SortKey {
-  ExprPtr expr;
-  bool descending = false;
-  bool nulls_first = false;
 };
 
 // A window function: evaluated over the input row after WHERE/GROUP BY.

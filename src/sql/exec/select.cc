@@ -700,11 +700,27 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
   return acc;
 }
 
+// Feeds one input to an aggregate, unless DISTINCT has seen these arguments already.
+void step_aggregate(const bind::AggCall& ac, std::any& state, std::unordered_set<std::string>& seen,
+                    const std::vector<Datum>& args, ExecContext& cx) {
+  if (ac.distinct) {
+    std::vector<Oid> ts;
+    for (const auto& e : ac.args) ts.push_back(e->type.oid);
+    std::string key = group_key(args, ts);
+    if (seen.count(key)) return;
+    cx.memory.charge(key.size() + kHashEntryOverhead, kHashAggContext);
+    seen.insert(std::move(key));
+  }
+  ac.def->step(state, args);
+}
+
 std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecContext& cx) {
   struct Group {
     std::vector<Datum> keys;
     std::vector<std::any> states;
     std::vector<std::unordered_set<std::string>> seen;  // DISTINCT aggregates
+    // Aggregates with ORDER BY: each input's sort keys and arguments, fed in order at the end.
+    std::vector<std::vector<std::pair<Row, std::vector<Datum>>>> ordered;
   };
   std::vector<Group> groups;
   std::unordered_map<std::string, size_t> index;
@@ -715,6 +731,7 @@ std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecCon
     g.keys = std::move(keys);
     for (const auto& a : p.aggs) g.states.push_back(a.def->init());
     g.seen.resize(p.aggs.size());
+    g.ordered.resize(p.aggs.size());
     groups.push_back(std::move(g));
     return groups.size() - 1;
   };
@@ -743,18 +760,34 @@ std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecCon
         null |= args.back().is_null();
       }
       if (null && ac.def->strict) continue;
-      if (ac.distinct) {
-        std::vector<Oid> ts;
-        for (const auto& e : ac.args) ts.push_back(e->type.oid);
-        std::string key = group_key(args, ts);
-        if (g.seen[a].count(key)) continue;
-        cx.memory.charge(key.size() + kHashEntryOverhead, kHashAggContext);
-        g.seen[a].insert(std::move(key));
+      if (!ac.order_by.empty()) {
+        Row sort_keys;
+        for (const auto& k : ac.order_by) sort_keys.push_back(eval(*k.expr, row, cx));
+        cx.memory.charge(row_bytes(sort_keys) + row_bytes(args) + kHashEntryOverhead,
+                         kHashAggContext);
+        g.ordered[a].emplace_back(std::move(sort_keys), std::move(args));
+        continue;
       }
-      ac.def->step(g.states[a], args);
+      step_aggregate(ac, g.states[a], g.seen[a], args, cx);
     }
   }
   if (groups.empty() && p.group_by.empty()) new_group({});
+  for (size_t a = 0; a < p.aggs.size(); ++a) {
+    const auto& ac = p.aggs[a];
+    if (ac.order_by.empty()) continue;
+    std::vector<SortColumn> cols;
+    for (size_t k = 0; k < ac.order_by.size(); ++k)
+      cols.push_back(SortColumn{static_cast<int>(k), ac.order_by[k].expr->type.oid,
+                                ac.order_by[k].descending, ac.order_by[k].nulls_first});
+    for (auto& g : groups) {
+      auto& inputs = g.ordered[a];
+      std::stable_sort(inputs.begin(), inputs.end(), [&](const auto& x, const auto& y) {
+        return compare_rows(x.first, y.first, cols) < 0;
+      });
+      for (auto& in : inputs) step_aggregate(ac, g.states[a], g.seen[a], in.second, cx);
+      inputs.clear();
+    }
+  }
   std::vector<Row> out;
   for (auto& g : groups) {
     Row r = g.keys;

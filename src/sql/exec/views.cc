@@ -236,7 +236,7 @@ struct ViewDeparser {
   std::string aggregate(size_t index) const {
     if (index >= plan.aggs.size()) throw Unsupported{};
     const auto& a = plan.aggs[index];
-    if (a.filter || !a.def) throw Unsupported{};
+    if (a.filter || !a.def || !a.order_by.empty()) throw Unsupported{};
     std::string s = std::string(a.def->name) + "(" + (a.distinct ? "DISTINCT " : "");
     if (a.star) return s + "*)";
     ViewDeparser input{plan, qualifier, pretty};  // the arguments read the input row
