@@ -402,13 +402,6 @@ std::optional<Sequence> Catalog::find_sequence(std::string_view schema, std::str
   return std::nullopt;
 }
 
-std::optional<Sequence> Catalog::find_sequence_named(std::string_view qualified,
-                                                     const SearchPath& path) const {
-  const size_t dot = qualified.rfind('.');
-  if (dot == std::string_view::npos) return find_sequence("", qualified, path);
-  return find_sequence(qualified.substr(0, dot), qualified.substr(dot + 1), path);
-}
-
 std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
   auto it = sequences_.find(oid);

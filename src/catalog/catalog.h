@@ -287,9 +287,6 @@ class Catalog {
   std::optional<Sequence> find_sequence_in(Oid ns, std::string_view name) const;
   std::optional<Sequence> find_sequence(std::string_view schema, std::string_view name,
                                         const SearchPath& path) const;
-  // By a name as nextval('s.q') gives it: "q" (along the path) or "schema.q".
-  std::optional<Sequence> find_sequence_named(std::string_view qualified,
-                                              const SearchPath& path) const;
   std::optional<Sequence> sequence_by_oid(Oid oid) const;
   std::vector<Sequence> sequences() const;
   // Whether a new table or index of that name would clash: in temp_namespace's schema (0: the

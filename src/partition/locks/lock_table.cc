@@ -1263,7 +1263,10 @@ std::string LockTable::check_invariants() const {
   // C1-C3 (README): compact rows are live in their owner's arena and in the row index; a row
   // has one form; the charges add up.
   size_t live = 0, bytes = 0;
-  for (const auto& [owner, rows] : row_owners_) {
+  for (const auto& owner_rows : row_owners_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto owner = owner_rows.first;
+    const auto& rows = owner_rows.second;
     size_t n = 0, nb = 0;
     std::string bad;
     rows->for_each([&](CompactRow* r) {

@@ -162,6 +162,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_get_function_result", type_oid::kText},
     {"pg_get_function_arguments", type_oid::kText},
     {"format_type", type_oid::kText},
+    {"to_regclass", type_oid::kRegclass},
     {"pg_get_expr", type_oid::kText},
     {"pg_get_viewdef", type_oid::kText},
     {"pg_get_indexdef", type_oid::kText},
@@ -899,18 +900,17 @@ ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCt
 // index's) oid, as the ::regclass cast and the functions taking a relation name read it.
 // index keeps the oid too, so nextval('seq'::regclass) finds its sequence without a lookup.
 ExprPtr Binder::regclass_const(const std::string& name, int location) {
-  const size_t dot = name.rfind('.');
-  const std::string schema = dot == std::string::npos ? "" : name.substr(0, dot);
-  const std::string rel = dot == std::string::npos ? name : name.substr(dot + 1);
-  Oid oid = 0;
-  if (auto tab = cat_.find_table(schema, rel, path_))
-    oid = tab->oid;
-  else if (auto s = cat_.find_sequence(schema, rel, path_))
-    oid = s->oid;
-  else if (auto ti = cat_.table_by_index_name(schema, rel, path_))
-    oid = ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
-  else
-    fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist", location);
+  Oid oid = relation_oid_by_name(cat_, name, path_);
+  if (oid == 0) {
+    auto parts = qualified_name_list(name);
+    if (parts.size() >= 2 && !cat_.find_schema(parts[parts.size() - 2]))
+      fail(sqlstate::kInvalidSchemaName,
+           "schema \"" + parts[parts.size() - 2] + "\" does not exist", location);
+    // PostgreSQL names the relation as it was read (quotes gone, case folded).
+    std::string shown;
+    for (const auto& part : parts) shown += (shown.empty() ? "" : ".") + part;
+    fail(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist", location);
+  }
   auto e = make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegclass, -1});
   e->index = static_cast<int>(oid);
   return e;
@@ -1103,8 +1103,16 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
         a = coerce(std::move(a), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
       e->arg_types.push_back(a->type);
     }
-    if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
-        args[0]->kind == ExprKind::kConst && args[0]->type.oid == type_oid::kRegclass) {
+    const bool sequence_function = name == "nextval" || name == "currval" || name == "setval";
+    // A constant name is read as regclass input reads it (nextval('"MySeq"')), as PostgreSQL's
+    // implicit text-to-regclass cast does, with its errors at the name.
+    if (sequence_function && !args.empty() && args[0]->kind == ExprKind::kConst &&
+        !args[0]->value.is_null() && args[0]->type.oid != type_oid::kRegclass) {
+      args[0] = regclass_const(std::get<std::string>(args[0]->value.v), args[0]->location);
+      e->arg_types[0] = args[0]->type;
+    }
+    if (sequence_function && !args.empty() && args[0]->kind == ExprKind::kConst &&
+        args[0]->type.oid == type_oid::kRegclass) {
       if (!cat_.sequence_by_oid(static_cast<Oid>(args[0]->index))) {
         auto t = cat_.table_by_oid(static_cast<Oid>(args[0]->index));
         fail(sqlstate::kWrongObjectType,
@@ -1112,14 +1120,6 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
              f->location);
       }
       e->index = args[0]->index;
-    } else if ((name == "nextval" || name == "currval" || name == "setval") && !args.empty() &&
-               args[0]->kind == ExprKind::kConst && !args[0]->value.is_null()) {
-      std::string seq = std::get<std::string>(args[0]->value.v);
-      auto s = cat_.find_sequence_named(seq, path_);
-      if (!s)
-        fail(sqlstate::kUndefinedTable, "relation \"" + seq + "\" does not exist",
-             args[0]->location);  // at the name, as PostgreSQL
-      e->index = static_cast<int>(s->oid);
     }
     if (name == "pg_sleep" && !args.empty())
       args[0] = coerce(std::move(args[0]), TypeRef{type_oid::kFloat8, -1}, CastContext::kImplicit),
@@ -1526,7 +1526,7 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown)
-        return regclass_const(arg->value.as_string(), tc->location);
+        return regclass_const(arg->value.as_string(), arg->location);
       if (t.oid == type_oid::kRegtype && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an
@@ -3300,6 +3300,72 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
 std::string type_name_of(const PgQuery__TypeName* tn) {
   std::string n = tn->n_names ? str_of(tn->names[tn->n_names - 1]) : "";
   return n;
+}
+
+std::vector<std::string> qualified_name_list(const std::string& text) {
+  auto bad = [] { fail(sqlstate::kInvalidName, "invalid name syntax"); };
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  std::vector<std::string> parts;
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n && space(text[i])) ++i;
+  if (i == n) bad();  // no name at all
+  for (;;) {
+    std::string part;
+    if (text[i] == '"') {
+      for (++i;; ++i) {
+        if (i == n) bad();  // unterminated quote
+        if (text[i] == '"') {
+          if (i + 1 < n && text[i + 1] == '"') {
+            part += '"';
+            ++i;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        part += text[i];
+      }
+      if (part.empty()) bad();  // "" is an empty identifier
+    } else {
+      while (i < n && text[i] != '.' && !space(text[i])) {
+        char c = text[i++];
+        part += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+      if (part.empty()) bad();
+    }
+    parts.push_back(std::move(part));
+    while (i < n && space(text[i])) ++i;
+    if (i == n) break;
+    if (text[i] != '.') bad();
+    ++i;
+    while (i < n && space(text[i])) ++i;
+    if (i == n) bad();  // a trailing dot
+  }
+  return parts;
+}
+
+Oid relation_oid_by_name(const catalog::Catalog& cat, const std::string& text,
+                         const catalog::SearchPath& path) {
+  auto parts = qualified_name_list(text);
+  if (parts.size() > 3) {
+    std::string joined;
+    for (const auto& p : parts) joined += (joined.empty() ? "" : ".") + p;
+    fail(sqlstate::kSyntaxError, "improper relation name (too many dotted names): " + joined);
+  }
+  if (parts.size() == 3) {
+    if (parts[0] != "postgres")
+      fail(sqlstate::kFeatureNotSupported, "cross-database references are not implemented: \"" +
+                                               parts[0] + "." + parts[1] + "." + parts[2] + "\"");
+    parts.erase(parts.begin());
+  }
+  const std::string schema = parts.size() == 2 ? parts[0] : "";
+  const std::string& rel = parts.back();
+  if (auto tab = cat.find_table(schema, rel, path)) return tab->oid;
+  if (auto s = cat.find_sequence(schema, rel, path)) return s->oid;
+  if (auto ti = cat.table_by_index_name(schema, rel, path))
+    return ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
+  return 0;
 }
 
 TypeRef resolve_type_name(const PgQuery__TypeName* tn, const std::vector<Oid>& search_schemas) {

@@ -54,6 +54,16 @@ std::shared_ptr<SelectPlan> bind_view(catalog::Catalog& catalog, const catalog::
 // set-returning functions).
 std::string view_update_refusal(catalog::Catalog& catalog, const catalog::Table& view);
 
+// A qualified name as regclass input and to_regclass read it ('t', 'S.t', '"My T".x'): parts
+// split at dots outside double quotes, unquoted parts folded to lower case, "" inside quotes a
+// quote. Throws 42602 "invalid name syntax".
+std::vector<std::string> qualified_name_list(const std::string& text);
+// The relation (table, view, sequence or index) such a name denotes, looked up in its schema
+// or along `path`: its oid, or 0 when there is none. Throws 42602 for a bad name, and for more
+// than two parts 0A000 (cross-database references).
+Oid relation_oid_by_name(const catalog::Catalog& catalog, const std::string& text,
+                         const catalog::SearchPath& path);
+
 // The type a TypeName denotes: built in, or an enum type in the schema it names or else along
 // search_schemas (the session's search path). Throws 42704 'type "x" does not exist'.
 TypeRef resolve_type_name(const PgQuery__TypeName* tn,

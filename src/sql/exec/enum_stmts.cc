@@ -14,10 +14,6 @@ namespace hf::sql::exec {
 
 namespace {
 
-constexpr const char* kDuplicateObject = "42710";
-constexpr const char* kInvalidName = "42602";
-constexpr const char* kWrongObjectType = "42809";
-constexpr const char* kDependentObjectsStillExist = "2BP01";
 constexpr size_t kMaxLabelBytes = 63;  // NAMEDATALEN - 1
 
 [[noreturn]] void fail(const char* state, const std::string& msg, const std::string& detail = {},
@@ -57,7 +53,8 @@ void insert_label(types::EnumType& t, const std::string& label, const std::strin
 
 void check_label(const std::string& label) {
   if (label.size() > kMaxLabelBytes)
-    fail(kInvalidName, "invalid enum label \"" + label + "\"", "Labels must be 63 bytes or less.");
+    fail(sqlstate::kInvalidName, "invalid enum label \"" + label + "\"",
+         "Labels must be 63 bytes or less.");
 }
 
 // The enum a statement names, or nullptr (the schema, when named, must exist: 3F000).
@@ -78,7 +75,7 @@ std::string builtin_type(const QualifiedName& q) {
 
 void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name) {
   if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}))
-    fail(kDuplicateObject, "type \"" + name + "\" already exists", {},
+    fail(sqlstate::kDuplicateObject, "type \"" + name + "\" already exists", {},
          "A relation has an associated type of the same name, so you must use a name that "
          "doesn't conflict with any existing type.");
 }
@@ -94,7 +91,7 @@ std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
   // A table's name is taken too: PostgreSQL gives each table a row type of its name.
   if (cx.catalog.find_enum(cx.catalog.schema_name(ns), q.name, {}) ||
       cx.catalog.find_table_in(ns, q.name))
-    fail(kDuplicateObject, "type \"" + q.name + "\" already exists");
+    fail(sqlstate::kDuplicateObject, "type \"" + q.name + "\" already exists");
   types::EnumType t;
   t.name = q.name;
   t.namespace_oid = ns;
@@ -103,7 +100,7 @@ std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
     std::string label = str_of(s->vals[i]);
     check_label(label);
     if (t.sort_order_of(label))
-      fail(kDuplicateObject, "enum label \"" + label + "\" used more than once");
+      fail(sqlstate::kDuplicateObject, "enum label \"" + label + "\" used more than once");
     t.labels.push_back({0, static_cast<double>(i + 1), label});
   }
   cx.catalog.store_enum(std::move(t), &cx.txn);
@@ -114,7 +111,8 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
   QualifiedName q = qualified_name(s->type_name, s->n_type_name);
   auto e = lookup(cx, q);
   if (!e) {
-    if (std::string b = builtin_type(q); !b.empty()) fail(kWrongObjectType, b + " is not an enum");
+    if (std::string b = builtin_type(q); !b.empty())
+      fail(sqlstate::kWrongObjectType, b + " is not an enum");
     fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
   }
   require_owner(cx, e->owner, "type", e->name);
@@ -131,7 +129,7 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
         skipped = true;
         return false;
       }
-      fail(kDuplicateObject, "enum label \"" + label + "\" already exists");
+      fail(sqlstate::kDuplicateObject, "enum label \"" + label + "\" already exists");
     }
     insert_label(t, label, s->new_val_neighbor ? s->new_val_neighbor : "", s->new_val_is_after);
     return true;
@@ -190,7 +188,7 @@ std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
   const std::string new_name = s->newname ? s->newname : "";
   if (cx.catalog.find_enum(e->schema_name, new_name, {}) ||
       cx.catalog.find_table_in(e->namespace_oid, new_name))
-    fail(kDuplicateObject, "type \"" + new_name + "\" already exists");
+    fail(sqlstate::kDuplicateObject, "type \"" + new_name + "\" already exists");
   auto renamed = [&](types::EnumType& t) {
     t.name = new_name;
     return true;
@@ -213,7 +211,7 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
     auto e = lookup(cx, q);
     if (!e) {
       if (std::string b = builtin_type(q); !b.empty())
-        fail(kDependentObjectsStillExist,
+        fail(sqlstate::kDependentObjectsStillExist,
              "cannot drop type " + b + " because it is required by the database system");
       if (s->missing_ok) {
         send_notice(cx, "type \"" + q.written() + "\" does not exist, skipping");
@@ -239,7 +237,7 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
            "DROP TYPE ... CASCADE of a type that columns use is not supported");
     std::string detail;
     for (const auto& d : dependents) detail += (detail.empty() ? "" : "\n") + d;
-    fail(kDependentObjectsStillExist,
+    fail(sqlstate::kDependentObjectsStillExist,
          "cannot drop type " + types::format_type(TypeRef{e->oid, -1}) +
              " because other objects depend on it",
          detail, "Use DROP ... CASCADE to drop the dependent objects too.");

@@ -434,11 +434,20 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "nextval" || n == "currval" || n == "setval") {
     Oid seq = static_cast<Oid>(e.args.empty() ? 0 : e.args[0]->index);
     if (seq == 0) {
+      // A name computed at run time, read as regclass input reads it.
       std::string name = arg_text(0);
-      auto sq = cx.catalog.find_sequence_named(name, session_search_path(cx.catalog, s));
-      if (!sq)
-        throw SqlError(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
-      seq = sq->oid;
+      seq = bind::relation_oid_by_name(cx.catalog, name, session_search_path(cx.catalog, s));
+      if (seq == 0) {
+        std::string shown;
+        for (const auto& part : bind::qualified_name_list(name))
+          shown += (shown.empty() ? "" : ".") + part;
+        throw SqlError(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist");
+      }
+      if (!cx.catalog.sequence_by_oid(seq)) {
+        auto t = cx.catalog.table_by_oid(seq);
+        throw SqlError(sqlstate::kWrongObjectType,
+                       "\"" + (t ? t->name : name) + "\" is not a sequence");
+      }
     }
     check_sequence_privilege(cx, seq, n);  // exec/privileges.h
     int32_t pid = s.backend_pid();
@@ -538,6 +547,12 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     Oid t = static_cast<Oid>(args[0].as_int());
     if (!types::find_type(t)) return Datum(std::string("???"));
     return Datum(types::format_type(TypeRef{t, typmod}));
+  }
+  if (n == "to_regclass") {
+    if (any_null()) return Datum::Null();
+    Oid oid = bind::relation_oid_by_name(cx.catalog, args[0].as_string(),
+                                         session_search_path(cx.catalog, cx.session));
+    return oid == 0 ? Datum::Null() : Datum(static_cast<int64_t>(oid));
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||

@@ -31,7 +31,6 @@ std::string str_of(const PgQuery__Node* n) {
 
 constexpr const char* kDuplicateSchema = "42P06";
 constexpr const char* kReservedName = "42939";
-constexpr const char* kDependentObjectsStillExist = "2BP01";
 
 catalog::Schema existing_schema(ExecContext& cx, const std::string& name, int location = -1) {
   auto sc = cx.catalog.find_schema(name);
@@ -214,7 +213,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     if (!dependents.empty() && !cascade) {
       Error e;
-      e.sqlstate = kDependentObjectsStillExist;
+      e.sqlstate = sqlstate::kDependentObjectsStillExist;
       e.message = "cannot drop schema " + sc.name + " because other objects depend on it";
       for (size_t i = 0; i < restrict_detail.size(); ++i)
         e.detail += (i ? "\n" : "") + restrict_detail[i];
