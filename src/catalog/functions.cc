@@ -55,6 +55,7 @@ json to_json(const Function& f) {
                     {"default", a.default_expr}});
   return json{{"oid", f.oid},
               {"name", f.name},
+              {"namespace", f.namespace_oid},
               {"args", args},
               {"result", type_to_json(f.result)},
               {"returns_set", f.returns_set},
@@ -69,6 +70,8 @@ Function from_json(const json& j) {
   Function f;
   f.oid = j.at("oid").get<Oid>();
   f.name = j.at("name").get<std::string>();
+  // Definitions stored before functions had schemas are public's.
+  f.namespace_oid = j.value("namespace", kPublicNamespaceId);
   for (const auto& a : j.at("args")) {
     FunctionArg arg;
     arg.name = a.at("name").get<std::string>();
@@ -138,9 +141,10 @@ std::vector<FunctionPtr> Functions::find(std::string_view name) const {
   return out;
 }
 
-FunctionPtr Functions::find_exact(std::string_view name,
+FunctionPtr Functions::find_exact(Oid ns, std::string_view name,
                                   const std::vector<Oid>& input_types) const {
   for (auto& f : find(name)) {
+    if (f->namespace_oid != ns) continue;
     auto ts = f->input_types();
     if (ts.size() != input_types.size()) continue;
     bool same = true;
@@ -148,6 +152,14 @@ FunctionPtr Functions::find_exact(std::string_view name,
     if (same) return f;
   }
   return nullptr;
+}
+
+std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
+  std::shared_lock lk(mu_);
+  std::vector<FunctionPtr> out;
+  for (const auto& [oid, f] : functions_)
+    if (f->namespace_oid == ns) out.push_back(f);
+  return out;
 }
 
 FunctionPtr Functions::by_oid(Oid oid) const {

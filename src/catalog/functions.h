@@ -10,7 +10,7 @@
 // PostgreSQL (which checks LANGUAGE sql bodies at creation unless check_function_bodies is
 // off; holdfast checks them at the first call).
 //
-// Promises: functions are identified, as PostgreSQL identifies them, by name and input
+// Promises: functions are identified, as PostgreSQL identifies them, by schema, name and input
 // argument types (OUT and TABLE columns are not part of the identity). Changes commit
 // autonomously like the rest of the catalog's DDL and are undone through the owning
 // transaction's on_rollback() (see catalog.h); each change bumps the catalog version so
@@ -48,10 +48,11 @@ struct FunctionArg {
 struct Function {
   Oid oid = 0;
   std::string name;
-  std::vector<FunctionArg> args;  // in declaration order, all modes
-  TypeRef result;                 // the declared result (record when several output columns)
-  bool returns_set = false;       // SETOF / RETURNS TABLE
-  std::string language;           // "sql" or "plpgsql"
+  Oid namespace_oid = kPublicNamespaceId;  // its schema (pg_proc.pronamespace)
+  std::vector<FunctionArg> args;           // in declaration order, all modes
+  TypeRef result;            // the declared result (record when several output columns)
+  bool returns_set = false;  // SETOF / RETURNS TABLE
+  std::string language;      // "sql" or "plpgsql"
   std::string body;
   char volatility = 'v';  // i(mmutable), s(table), v(olatile)
   bool strict = false;    // RETURNS NULL ON NULL INPUT
@@ -83,9 +84,12 @@ class Functions {
   explicit Functions(Catalog& catalog);
   // Reads every definition; returns the highest oid seen. MAY SUSPEND.
   Oid load();
+  // Every function of that name, in every schema (callers choose by schema or search path).
   std::vector<FunctionPtr> find(std::string_view name) const;
-  // The one with exactly these input types, if any.
-  FunctionPtr find_exact(std::string_view name, const std::vector<Oid>& input_types) const;
+  // The one in schema `ns` with exactly these input types, if any.
+  FunctionPtr find_exact(Oid ns, std::string_view name, const std::vector<Oid>& input_types) const;
+  // The functions of schema `ns` (DROP SCHEMA), in oid order.
+  std::vector<FunctionPtr> in_schema(Oid ns) const;
   FunctionPtr by_oid(Oid oid) const;
   std::vector<FunctionPtr> all() const;
   // Stores a new definition (f.oid assigned when 0) or replaces the one with the same oid.

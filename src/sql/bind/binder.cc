@@ -363,7 +363,9 @@ class Binder {
   ExprPtr param_by_name(const std::string& table, const std::string& col, int location);
   // A call of a user-defined function named `name` with these bound arguments, or nullptr
   // when none of that name accepts them (the caller then tries the built-in functions).
-  ExprPtr bind_user_function(const std::string& name, std::vector<ExprPtr>& args, int location);
+  // A call of a user-defined function: `schema` empty looks along the search path.
+  ExprPtr bind_user_function(const std::string& schema, const std::string& name,
+                             std::vector<ExprPtr>& args, int location);
   // A user-defined function as a FROM item: its output columns (a scalar one: one column
   // named as the alias or the function).
   void bind_user_function_source(const PgQuery__FuncCall* fc, const PgQuery__RangeFunction* rf,
@@ -632,16 +634,34 @@ ExprPtr Binder::param_by_name(const std::string& table, const std::string& col, 
   return nullptr;
 }
 
-ExprPtr Binder::bind_user_function(const std::string& name, std::vector<ExprPtr>& args,
-                                   int location) {
+ExprPtr Binder::bind_user_function(const std::string& schema, const std::string& name,
+                                   std::vector<ExprPtr>& args, int location) {
   auto candidates = cat_.functions().find(name);
   if (candidates.empty()) return nullptr;
+  // Where a candidate's schema stands: the schema named, or its place in the search path.
+  std::optional<Oid> named;
+  if (!schema.empty()) {
+    auto sc = cat_.find_schema(schema);
+    if (!sc) {
+      if (schema == "pg_catalog" || schema == "information_schema") return nullptr;
+      fail(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist", location);
+    }
+    named = sc->oid;
+  }
+  auto rank_of = [&](const catalog::Function& f) -> int {
+    if (named) return f.namespace_oid == *named ? 0 : -1;
+    auto it = std::find(path_.schemas.begin(), path_.schemas.end(), f.namespace_oid);
+    return it == path_.schemas.end() ? -1 : static_cast<int>(it - path_.schemas.begin());
+  };
   // PostgreSQL's func_select_candidate, simplified: every given argument must convert
   // implicitly to its parameter's type, missing trailing ones need defaults; among those
-  // that fit, the one with the most exact type matches wins.
+  // that fit, the one with the most exact type matches wins, and on a tie the one whose
+  // schema comes first in the search path.
   catalog::FunctionPtr best;
-  int best_exact = -1;
+  int best_exact = -1, best_rank = 0;
   for (const auto& f : candidates) {
+    const int rank = rank_of(*f);
+    if (rank < 0) continue;
     std::vector<const catalog::FunctionArg*> inputs;
     for (const auto& a : f->args)
       if (a.is_input()) inputs.push_back(&a);
@@ -659,7 +679,8 @@ ExprPtr Binder::bind_user_function(const std::string& name, std::vector<ExprPtr>
         fits = false;
       }
     }
-    if (fits && exact > best_exact) best = f, best_exact = exact;
+    if (fits && (exact > best_exact || (exact == best_exact && rank < best_rank)))
+      best = f, best_exact = exact, best_rank = rank;
   }
   if (!best) return nullptr;
   auto e = std::make_unique<Expr>();
@@ -699,7 +720,8 @@ void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
     for (size_t i = 0; i < fc->n_args; ++i)
       args.push_back(bind_expr(fc->args[i], args_scope, nullptr));
   }
-  auto call = bind_user_function(fname, args, fc->location);
+  const std::string fschema = fc->n_funcname > 1 ? str_of(fc->funcname[fc->n_funcname - 2]) : "";
+  auto call = bind_user_function(fschema, fname, args, fc->location);
   if (!call) {
     std::vector<Oid> ts;
     for (auto& a : args) ts.push_back(a->type.oid);
@@ -1127,8 +1149,8 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     e->args = std::move(args);
     return e;
   }
-  if (schema.empty() || schema == "public") {
-    if (auto call = bind_user_function(name, args, f->location)) {
+  if (schema != "pg_catalog") {
+    if (auto call = bind_user_function(schema, name, args, f->location)) {
       // Composite values (a record of several output columns) exist only as FROM items.
       if (call->routine->output_args().size() > 1)
         fail(sqlstate::kFeatureNotSupported,
@@ -1147,6 +1169,11 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   }
   std::vector<Oid> ts;
   for (auto& a : args) ts.push_back(a->type.oid);
+  // Built-in functions live in pg_catalog, not in the schemas users create.
+  if (!schema.empty() && schema != "pg_catalog" && schema != "public" &&
+      schema != "information_schema")
+    fail_no_function(name.find('.') == std::string::npos ? schema + "." + name : name, ts,
+                     f->location);
   const types::FunctionDef* def = types::resolve_function(name, ts);
   if (def == nullptr) fail_no_function(name, ts, f->location);
   auto e = std::make_unique<Expr>();

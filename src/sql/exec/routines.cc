@@ -8,6 +8,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
@@ -192,6 +193,40 @@ std::vector<Row> invoke(const catalog::Function& f, const std::vector<Datum>& ar
                  "functions in language \"" + f.language + "\" are not supported");
 }
 
+// The functions a DROP FUNCTION or CREATE TRIGGER naming [schema.]name may mean: those of
+// the schema named (3F000 when there is none), else those of the search path's schemas, in
+// path order.
+std::vector<catalog::FunctionPtr> functions_named(ExecContext& cx, PgQuery__Node* const* names,
+                                                  size_t n) {
+  auto all = cx.catalog.functions().find(str_of(names[n - 1]));
+  std::vector<catalog::FunctionPtr> out;
+  if (n > 1) {
+    const std::string schema = str_of(names[n - 2]);
+    auto sc = cx.catalog.find_schema(schema);
+    if (!sc)
+      throw SqlError(sqlstate::kInvalidSchemaName, "schema \"" + schema + "\" does not exist");
+    for (auto& f : all)
+      if (f->namespace_oid == sc->oid) out.push_back(f);
+    return out;
+  }
+  for (Oid ns : session_search_path(cx.catalog, cx.session).schemas)
+    for (auto& f : all)
+      if (f->namespace_oid == ns) out.push_back(f);
+  return out;
+}
+
+// The first of them whose input types are exactly `types`.
+catalog::FunctionPtr function_exact(const std::vector<catalog::FunctionPtr>& candidates,
+                                    const std::vector<Oid>& types) {
+  for (const auto& f : candidates) {
+    auto ts = f->input_types();
+    if (ts.size() == types.size() && std::equal(ts.begin(), ts.end(), types.begin(),
+                                                [](const TypeRef& t, Oid o) { return t.oid == o; }))
+      return f;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void set_plpgsql_runtime(PlpgsqlRuntime runtime) {
@@ -363,9 +398,8 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
     throw SqlError(sqlstate::kFeatureNotSupported, "CREATE PROCEDURE is not supported");
   catalog::Function f;
   f.name = str_of(s->funcname[s->n_funcname - 1]);
-  if (s->n_funcname > 1 && str_of(s->funcname[0]) != "public")
-    throw SqlError(sqlstate::kInvalidSchemaName,
-                   "schema \"" + str_of(s->funcname[0]) + "\" does not exist");
+  f.namespace_oid =
+      creation_schema(cx, s->n_funcname > 1 ? str_of(s->funcname[s->n_funcname - 2]) : "", -1);
   f.owner = current_user(cx);
   bool has_body = false;
   for (size_t i = 0; i < s->n_options; ++i) {
@@ -458,7 +492,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
   }
   std::vector<Oid> input;
   for (const auto& t : f.input_types()) input.push_back(t.oid);
-  if (auto old = cx.catalog.functions().find_exact(f.name, input)) {
+  if (auto old = cx.catalog.functions().find_exact(f.namespace_oid, f.name, input)) {
     if (!s->replace)
       throw SqlError(kDuplicateFunction,
                      "function \"" + f.name + "\" already exists with same argument types");
@@ -479,18 +513,21 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
     const auto* o = s->objects[i]->object_with_args;
     std::string name = str_of(o->objname[o->n_objname - 1]);
     catalog::FunctionPtr f;
+    auto candidates = functions_named(cx, o->objname, o->n_objname);
+    std::string shown;  // the name as the statement wrote it (schema-qualified or not)
+    for (size_t k = 0; k < o->n_objname; ++k) shown += (k ? "." : "") + str_of(o->objname[k]);
     if (o->args_unspecified) {
-      auto found = cx.catalog.functions().find(name);
+      auto& found = candidates;
       if (found.size() > 1)
         throw SqlError(kAmbiguousFunction, "function name \"" + name + "\" is not unique", "",
                        "Specify the argument list to select the function unambiguously.");
       if (found.empty()) {
         if (s->missing_ok) {
-          send_notice(cx, "function " + name + "() does not exist, skipping");
+          send_notice(cx, "function " + shown + "() does not exist, skipping");
           continue;
         }
         throw SqlError(sqlstate::kUndefinedFunction,
-                       "could not find a function named \"" + name + "\"");
+                       "could not find a function named \"" + shown + "\"");
       }
       f = found[0];
     } else {
@@ -505,14 +542,14 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
         for (size_t n = 0; n < tn->n_names; ++n) t += (n ? "." : "") + str_of(tn->names[n]);
         written += (k ? "," : "") + t;
       }
-      f = cx.catalog.functions().find_exact(name, oids);
+      f = function_exact(candidates, oids);
       if (!f) {
         if (s->missing_ok) {
-          send_notice(cx, "function " + name + "(" + written + ") does not exist, skipping");
+          send_notice(cx, "function " + shown + "(" + written + ") does not exist, skipping");
           continue;
         }
         throw SqlError(sqlstate::kUndefinedFunction,
-                       "function " + function_signature(name, types) + " does not exist");
+                       "function " + function_signature(shown, types) + " does not exist");
       }
     }
     require_owner(cx, f->owner, "function", name);
@@ -624,12 +661,12 @@ std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
   if (s->n_transition_rels > 0)
     throw SqlError(sqlstate::kFeatureNotSupported, "transition tables are not supported");
   std::string relname = s->relation->relname;
-  auto table = cx.catalog.find_table(relname, cx.session.temp_namespace());
+  auto table = utility_table(cx, s->relation);
   if (!table)
     throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
   require_owner(cx, table->owner, "table", relname);
   std::string fname = str_of(s->funcname[s->n_funcname - 1]);
-  auto f = cx.catalog.functions().find_exact(fname, {});
+  auto f = function_exact(functions_named(cx, s->funcname, s->n_funcname), {});
   if (!f) throw SqlError(sqlstate::kUndefinedFunction, "function " + fname + "() does not exist");
   if (f->result.oid != kTriggerType)
     throw SqlError("42P17", "function " + fname + " must return type trigger");
@@ -662,7 +699,12 @@ std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx) {
       throw SqlError(sqlstate::kSyntaxError, "DROP TRIGGER needs a table");
     std::string name = str_of(list->items[list->n_items - 1]);
     std::string relname = str_of(list->items[list->n_items - 2]);
-    auto table = cx.catalog.find_table(relname, cx.session.temp_namespace());
+    std::string schema = list->n_items > 2 ? str_of(list->items[list->n_items - 3]) : "";
+    PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+    rv.schemaname = schema.data();
+    rv.relname = relname.data();
+    rv.location = -1;
+    auto table = utility_table(cx, &rv);
     if (!table) {
       if (s->missing_ok) {
         send_notice(cx, "relation \"" + relname + "\" does not exist, skipping");

@@ -5,11 +5,13 @@
 #include <set>
 #include <vector>
 
+#include "catalog/functions.h"
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/routines.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -64,24 +66,28 @@ catalog::TablePtr utility_index_table(ExecContext& cx, const std::string& schema
 }
 
 Oid creation_schema(ExecContext& cx, const PgQuery__RangeVar* rv) {
+  return creation_schema(cx, rv->schemaname ? rv->schemaname : "", rv->location);
+}
+
+Oid creation_schema(ExecContext& cx, const std::string& schema, int location) {
   Oid ns = catalog::kPublicNamespaceId;
-  if (rv->schemaname && *rv->schemaname) {
-    ns = existing_schema(cx, rv->schemaname, rv->location).oid;
+  if (!schema.empty()) {
+    ns = existing_schema(cx, schema, location).oid;
   } else {
     auto path = session_search_path(cx.catalog, cx.session);
     if (path.schemas.empty())
-      fail(sqlstate::kInvalidSchemaName, "no schema has been selected to create in", rv->location);
+      fail(sqlstate::kInvalidSchemaName, "no schema has been selected to create in", location);
     ns = path.schemas.front();
   }
   if (ns == catalog::kPublicNamespaceId) {
-    require_public_schema(cx, catalog::acl::kCreate, rv->location);
+    require_public_schema(cx, catalog::acl::kCreate, location);
   } else if (auto sc = cx.catalog.schema_by_oid(ns);
              sc && !cx.catalog.roles().has_privs_of(current_user(cx), sc->owner)) {
     // Only the owner may create in a schema (holdfast has no GRANT on other schemas yet).
     Error e;
     e.sqlstate = sqlstate::kInsufficientPrivilege;
     e.message = "permission denied for schema " + sc->name;
-    e.position = rv->location + 1;
+    if (location >= 0) e.position = location + 1;
     throw SqlError(std::move(e));
   }
   return ns;
@@ -171,7 +177,8 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       Oid oid;
       catalog::TablePtr table;  // or
       catalog::Sequence sequence;
-      types::EnumTypePtr enum_type = nullptr;  // or
+      types::EnumTypePtr enum_type = nullptr;   // or
+      catalog::FunctionPtr function = nullptr;  // or
     };
     std::vector<Member> members;
     for (const auto& t : cx.catalog.tables_in(sc.oid)) members.push_back({t->oid, t, {}});
@@ -189,14 +196,23 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
       members.push_back({e->oid, nullptr, {}, e});
     }
+    for (const auto& f : cx.catalog.functions().in_schema(sc.oid))
+      members.push_back({f->oid, nullptr, {}, nullptr, f});
     std::sort(members.begin(), members.end(),
               [](const Member& a, const Member& b) { return a.oid < b.oid; });
     std::vector<std::string> dependents;  // "table s.t", "constraint c on table r", ...
     std::vector<std::string> restrict_detail;
+    // A function shows its schema unless the search path finds that schema (format_procedure).
+    const auto path = session_search_path(cx.catalog, cx.session);
+    const bool schema_visible =
+        std::find(path.schemas.begin(), path.schemas.end(), sc.oid) != path.schemas.end();
     for (const auto& m : members) {
-      std::string what = m.table       ? "table " + relation_display_name(cx, *m.table)
-                         : m.enum_type ? "type " + types::format_type(TypeRef{m.oid, -1})
-                                       : "sequence " + (sc.name + "." + m.sequence.name);
+      std::string what =
+          m.table       ? "table " + relation_display_name(cx, *m.table)
+          : m.enum_type ? "type " + types::format_type(TypeRef{m.oid, -1})
+          : m.function  ? "function " + (schema_visible ? "" : sc.name + ".") +
+                             function_signature(m.function->name, m.function->input_types(), true)
+                       : "sequence " + (sc.name + "." + m.sequence.name);
       dependents.push_back(what);
       restrict_detail.push_back(what + " depends on schema " + sc.name);
       if (!m.table) continue;
@@ -233,6 +249,10 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     for (const auto& m : members) {
       if (m.enum_type) continue;  // after the tables that use it
+      if (m.function) {
+        cx.catalog.functions().drop(m.oid, &cx.txn);
+        continue;
+      }
       if (!m.table) {
         cx.catalog.drop_sequence(m.oid, &cx.txn);
         continue;

@@ -32,6 +32,8 @@ catalog::TablePtr utility_index_table(ExecContext& cx, const std::string& schema
 // The schema a new permanent relation named by rv goes to: its schema, or the first schema of
 // the search path; checks the current user may create there (42501). location: rv's.
 Oid creation_schema(ExecContext& cx, const PgQuery__RangeVar* rv);
+// The same for an object named [schema.]name (a function): `schema` empty takes the path's first.
+Oid creation_schema(ExecContext& cx, const std::string& schema, int location);
 // t's name as a message shows it: bare when the search path finds t by it, else "s.t".
 std::string relation_display_name(ExecContext& cx, const catalog::Table& t);
 

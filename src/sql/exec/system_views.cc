@@ -232,7 +232,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         if (!a.default_expr.empty()) ++ndefaults;
       }
       auto names = std::make_shared<const std::vector<Datum>>(argnames);
-      out.push_back({oid(f->oid), Datum(f->name), oid(kPublicNs), oid(f->owner),
+      out.push_back({oid(f->oid), Datum(f->name), oid(f->namespace_oid), oid(f->owner),
                      oid(f->language == "sql" ? kSqlLanguage : kPlpgsqlLanguage), ch('f'),
                      Datum(false), Datum(f->strict), Datum(f->returns_set), ch(f->volatility),
                      Datum(nargs), Datum(ndefaults), oid(f->result.oid), Datum(argtypes),
