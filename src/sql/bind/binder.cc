@@ -14,6 +14,7 @@
 #include "sql/types/cast.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
+#include "sql/types/json.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -48,7 +49,8 @@ const char kSrfHint[] =
 
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
-  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels";
+  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
+         types::json::set_function_as_array(name, 0) != nullptr;
 }
 
 // Where a set-returning function call sits while it is bound (PostgreSQL's
@@ -125,8 +127,20 @@ struct GroupCtx {
   bool allow_windows = false;
 };
 
-const std::set<std::string> kAggregates = {
-    "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg"};
+const std::set<std::string> kAggregates = {"count",
+                                           "sum",
+                                           "avg",
+                                           "min",
+                                           "max",
+                                           "bool_and",
+                                           "bool_or",
+                                           "every",
+                                           "string_agg",
+                                           "array_agg",
+                                           "json_agg",
+                                           "jsonb_agg",
+                                           "json_object_agg",
+                                           "jsonb_object_agg"};
 const std::set<std::string> kWindowOnly = {"row_number",   "rank",        "dense_rank", "lead",
                                            "lag",          "first_value", "last_value", "ntile",
                                            "percent_rank", "cume_dist"};
@@ -1199,7 +1213,24 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (name == "pg_listening_channels") {
+  if (const types::FunctionDef* as_array = types::json::set_function_as_array(name, 0)) {
+    // jsonb_array_elements(x) and its kin: unnest() over the array a function computes.
+    const Oid want = as_array->arg_types[0];
+    if (args.size() != 1 || !types::can_cast(ts[0], want, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    auto call = std::make_unique<Expr>();
+    call->kind = ExprKind::kFunc;
+    call->fn = as_array;
+    call->name = name;
+    call->location = location;
+    call->args.push_back(coerce(std::move(args[0]), TypeRef{want, -1}, CastContext::kImplicit));
+    call->arg_types.push_back(call->args[0]->type);
+    call->type = TypeRef{as_array->result, -1};
+    args.clear();
+    args.push_back(std::move(call));
+    e->name = "unnest";
+    e->type = TypeRef{types::array_elem_type(as_array->result), -1};
+  } else if (name == "pg_listening_channels") {
     // unnest() over the session's list of channels (SessionContext::listening_channels).
     if (!args.empty()) fail_no_function(name, ts, location);
     auto channels = std::make_unique<Expr>();
@@ -2179,6 +2210,11 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
       src.alias = alias;
       std::string col = rf->alias && rf->alias->n_colnames ? str_of(rf->alias->colnames[0]) : alias;
+      // json[b]_array_elements[_text] name their column "value" (PostgreSQL's OUT parameter).
+      if (!(rf->alias && rf->alias->n_colnames) &&
+          fname.find("_array_elements") != std::string::npos &&
+          types::json::set_function_as_array(fname, 0) != nullptr)
+        col = "value";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
       plan.sources.push_back(std::move(src));
