@@ -53,6 +53,12 @@ bool is_set_function(const std::string& name) {
          types::json::set_function_as_array(name, 0) != nullptr;
 }
 
+// jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
+bool is_two_column_set_function(const std::string& name) {
+  return name == "jsonb_each" || name == "jsonb_each_text" || name == "json_each" ||
+         name == "json_each_text";
+}
+
 // Where a set-returning function call sits while it is bound (PostgreSQL's
 // check_srf_call_placement): refusal is the error (0A000) a call there gets, with PostgreSQL's
 // HINT when hint is set; empty where a call is allowed (a SELECT's target list and ORDER BY).
@@ -111,6 +117,9 @@ struct ScopeColumn {
   Oid table_oid = 0;
   int16_t attnum = 0;
   bool hidden = false;
+  // The only column of a FROM function returning one value: its alias alone names it too
+  // (PostgreSQL's whole-row reference to such an item is that value).
+  bool whole_row = false;
 };
 
 struct Scope {
@@ -605,6 +614,10 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
              c->location);
       found = static_cast<int>(i);
     }
+    if (found < 0 && table.empty()) {
+      for (size_t i = 0; i < s->cols.size(); ++i)
+        if (s->cols[i].whole_row && s->cols[i].table == col) found = static_cast<int>(i);
+    }
     if (found >= 0) {
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kColumn;
@@ -1060,6 +1073,9 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
          "ORDER BY specified, but " + name + " is not an aggregate function", f->location);
   std::vector<ExprPtr> args;
   if (is_set_function(name) && (schema.empty() || schema == "pg_catalog")) {
+    if (is_two_column_set_function(name))
+      fail(sqlstate::kFeatureNotSupported,
+           "function " + name + " is supported only in FROM (it returns records)", f->location);
     if (!srf_placement_.refusal.empty())
       fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
            srf_placement_.hint ? kSrfHint : "");
@@ -2209,6 +2225,20 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.offset = static_cast<int>(scope.cols.size());
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
       src.alias = alias;
+      if (is_two_column_set_function(fname)) {
+        // (key text, value json[b] or text): the executor takes the values two at a time.
+        src.width = 2;
+        const char* names[] = {"key", "value"};
+        const TypeRef types[] = {TypeRef{type_oid::kText, -1}, col_type};
+        scope.tables.insert(alias);
+        for (size_t i = 0; i < 2; ++i) {
+          std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
+                                                                   : std::string(names[i]);
+          scope.cols.push_back({alias, col, types[i]});
+        }
+        plan.sources.push_back(std::move(src));
+        return;
+      }
       std::string col = rf->alias && rf->alias->n_colnames ? str_of(rf->alias->colnames[0]) : alias;
       // json[b]_array_elements[_text] name their column "value" (PostgreSQL's OUT parameter).
       if (!(rf->alias && rf->alias->n_colnames) &&
@@ -2217,6 +2247,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
         col = "value";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
+      scope.cols.back().whole_row = true;
       plan.sources.push_back(std::move(src));
       return;
     }

@@ -442,9 +442,15 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       }
       SetFunctionCursor cursor(f, args);
       Datum v;
+      Row row;
+      // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
+      const size_t width = src.width > 0 ? static_cast<size_t>(src.width) : 1;
       while (cursor.next(v)) {
+        row.push_back(std::move(v));
+        if (row.size() < width) continue;
         check_for_interrupts(cx);
-        emit(Row{std::move(v)});
+        emit(std::move(row));
+        row = Row{};
       }
       return;
     }

@@ -898,6 +898,27 @@ FN(op_path_text) {
   return as_text_result(at_path(v, *a[1].as_array()), is_json(t));
 }
 
+std::vector<Datum> variadic_path(const Args& a, const Types& t) {
+  std::vector<Datum> path;
+  for (size_t i = 1; i < a.size(); ++i)
+    path.push_back(a[i].is_null() || t[i].oid == kText ? a[i] : Datum(to_text(a[i], t[i])));
+  return path;
+}
+
+// json[b]_extract_path[_text](from, VARIADIC path text[]): #> and #>> with the path spread out.
+FN(f_extract_path) {
+  UNUSED_FN_ARGS;
+  std::string text = a[0].as_string();
+  Value v = parse(text, !is_json(t));
+  return as_json_result(at_path(v, variadic_path(a, t)), is_json(t));
+}
+FN(f_extract_path_text) {
+  UNUSED_FN_ARGS;
+  std::string text = a[0].as_string();
+  Value v = parse(text, !is_json(t));
+  return as_text_result(at_path(v, variadic_path(a, t)), is_json(t));
+}
+
 FN(op_contains) {
   UNUSED_FN_ARGS;
   return Datum(contains(jb(a[0]), jb(a[1])));
@@ -1268,10 +1289,32 @@ FN(f_pg_typeof) {
 }
 
 // Set-returning functions, computed as an array for unnest().
-template <int Which>  // 0 elements, 1 elements_text, 2 object_keys
+template <int Which>  // 0 elements, 1 elements_text, 2 object_keys, 3 each, 4 each_text
 FN(f_srf_array) {
   UNUSED_FN_ARGS;
   const bool json = is_json(t);
+  if constexpr (Which >= 3) {
+    // Two columns (key, value), flattened: k1, v1, k2, v2, ...
+    std::string text = a[0].as_string();
+    Value v = parse(text, !json);
+    if (v.kind != Kind::kObject) {
+      const char* fname = json ? (Which == 3 ? "json_each" : "json_each_text")
+                               : (Which == 3 ? "jsonb_each" : "jsonb_each_text");
+      if (!json)
+        throw_error(sqlstate::kInvalidParameterValue,
+                    std::string("cannot call ") + fname + " on a non-object");
+      throw_error(sqlstate::kInvalidParameterValue, v.kind == Kind::kArray
+                                                        ? "cannot deconstruct an array as an object"
+                                                        : "cannot deconstruct a scalar");
+    }
+    auto arr = std::make_shared<std::vector<Datum>>();
+    for (const auto& f : v.fields) {
+      arr->push_back(Datum(f.first));
+      arr->push_back(Which == 4 ? as_text_result(&f.second, json)
+                                : as_json_result(&f.second, json));
+    }
+    return Datum(ArrayPtr(arr));
+  }
   const char* fname = Which == 2 ? (json ? "json_object_keys" : "jsonb_object_keys")
                                  : (json ? "json_array_elements" : "jsonb_array_elements");
   std::string text = a[0].as_string();
@@ -1490,6 +1533,11 @@ void register_json(std::vector<FunctionDef>& funcs, std::vector<OperatorDef>& op
   F("jsonb_strip_nulls", {kJsonb}, kJsonb, f_strip_nulls);
   F("jsonb_pretty", {kJsonb}, kText, f_pretty);
   F("pg_typeof", {kAny}, kRegtype, f_pg_typeof, false);
+  F("array_to_json", {kAny}, kJson, f_to_json);
+  F("jsonb_extract_path", {kJsonb}, kJsonb, f_extract_path, true, true);
+  F("jsonb_extract_path_text", {kJsonb}, kText, f_extract_path_text, true, true);
+  F("json_extract_path", {kJson}, kJson, f_extract_path, true, true);
+  F("json_extract_path_text", {kJson}, kText, f_extract_path_text, true, true);
 }
 
 const AggregateDef* resolve_json_aggregate(std::string_view name, const std::vector<Oid>& args) {
@@ -1513,6 +1561,10 @@ const FunctionDef* set_function_as_array(std::string_view name, Oid arg_type) {
       {"json_array_elements", {kJson}, kJsonArray, f_srf_array<0>, true},
       {"json_array_elements_text", {kJson}, kTextArray, f_srf_array<1>, true},
       {"json_object_keys", {kJson}, kTextArray, f_srf_array<2>, true},
+      {"jsonb_each", {kJsonb}, kJsonbArray, f_srf_array<3>, true},
+      {"jsonb_each_text", {kJsonb}, kTextArray, f_srf_array<4>, true},
+      {"json_each", {kJson}, kJsonArray, f_srf_array<3>, true},
+      {"json_each_text", {kJson}, kTextArray, f_srf_array<4>, true},
   };
   (void)arg_type;
   for (const auto& d : defs)

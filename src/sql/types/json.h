@@ -69,9 +69,10 @@ void register_json(std::vector<FunctionDef>& funcs, std::vector<OperatorDef>& op
 // must know the value's type); nullptr when name is none of them or the arity is wrong.
 const AggregateDef* resolve_json_aggregate(std::string_view name, const std::vector<Oid>& args);
 
-// The set-returning functions jsonb_array_elements[_text], jsonb_object_keys and their json_
-// forms run as unnest() over the array this function computes: its name is the SRF's, its
-// result the array type (jsonb[], json[] or text[]). nullptr for other names.
+// The set-returning functions jsonb_array_elements[_text], jsonb_object_keys, jsonb_each[_text]
+// and their json_ forms run as unnest() over the array this function computes: its name is the
+// SRF's, its result the array type (jsonb[], json[] or text[]); the *_each ones (two columns,
+// key and value; FROM only) flatten each pair into two elements. nullptr for other names.
 const FunctionDef* set_function_as_array(std::string_view name, Oid arg_type);
 
 }  // namespace hf::sql::types::json

@@ -92,6 +92,15 @@ select json_array_elements('[1, "a" , {"b":2}]');
 select json_array_elements_text('[1, "a"]'), json_object_keys('{"b":1,"a":2}');
 select * from jsonb_array_elements('[1,2]');
 select * from jsonb_array_elements_text('["x","y"]') e where e.value <> 'x';
+select * from jsonb_each('{"b":1,"a":"x","c":[1, {"d":null}]}');
+select * from jsonb_each_text('{"b":null,"a":"x","c":[1]}') e(k, v) order by k desc;
+select * from json_each('{"b":null,"a" : "x","b":[1, 2]}');
+select key, value from json_each_text('{"a":"x","b":2}') where key = 'b';
+select * from jsonb_each('[1]');
+select * from json_each('1');
+select jsonb_extract_path('{"a":{"b":[1,2]}}', 'a', 'b'), jsonb_extract_path_text('{"a":{"b":[1,"x"]}}', 'a', 'b', '1'),
+  json_extract_path('{"a": {"b" : 1}}', 'a'), json_extract_path_text('{"a":"q"}', 'a'), jsonb_extract_path('{"a":1}', 'z');
+select array_to_json(array['a','b']), array_to_json('{1,2}'::int[]);
 select jsonb_array_elements('{"a":1}');
 select jsonb_object_keys('[1]');
 -- a table with a jsonb column, as a job queue uses one
@@ -116,6 +125,9 @@ select name, jsonb_agg(jsonb_build_object('id', id, 'x', data->>'x') order by id
   from jq group by name order by name;
 select count(*) from jq where data = '{"x":"second", "a":2}';
 select id from jq where data is not null order by data, id;
+select t.id, e.key, e.value from jq t, jsonb_each(t.data) e where jsonb_typeof(e.value) <> 'number'
+  order by t.id, e.key;
+select t.id, x from jq t, jsonb_array_elements_text(t.data->'tags') x order by 1, 2;
 create index jq_data on jq (data);
 select id from jq where data = '{"a":2,"x":"second"}';
 drop table jq;
