@@ -14,6 +14,7 @@
 #include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/json.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -329,6 +330,11 @@ std::string group_key(const std::vector<Datum>& vals, const std::vector<Oid>& ts
         std::string s = types::to_text(vals[i], TypeRef{t, -1});
         types::encode_key(k, Datum(s), type_oid::kText);
       }
+      continue;
+    }
+    if (t == type_oid::kJsonb && !vals[i].is_null()) {  // 1.0 and 1.00 are one group
+      types::encode_key(k, Datum(types::json::jsonb_hash_key(vals[i].as_string())),
+                        type_oid::kText);
       continue;
     }
     types::encode_key(k, vals[i], t);

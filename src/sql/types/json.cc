@@ -1421,6 +1421,25 @@ std::string json_in(std::string_view text) {
   return std::string(text);
 }
 
+namespace {
+void strip_fraction_zeros(Value& v) {
+  runtime::check_stack_depth();
+  if (v.kind == Kind::kNumber && v.s.find('.') != std::string::npos) {
+    while (v.s.back() == '0') v.s.pop_back();
+    if (v.s.back() == '.') v.s.pop_back();
+  }
+  for (auto& e : v.items) strip_fraction_zeros(e);
+  for (auto& f : v.fields) strip_fraction_zeros(f.second);
+}
+}  // namespace
+
+std::string jsonb_hash_key(std::string_view stored) {
+  if (stored.find('.') == std::string_view::npos) return std::string(stored);
+  Value v = parse(stored, true);
+  strip_fraction_zeros(v);
+  return to_jsonb_text(v);
+}
+
 Value from_datum(const Datum& d, Oid t) {
   if (t == kJsonb && !d.is_null()) return parse(d.as_string(), true);
   return parse(json_text_of(d, t), true);

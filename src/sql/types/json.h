@@ -52,6 +52,10 @@ std::string json_in(std::string_view text);
 // and jsonb are parsed, arrays become arrays, timestamps ISO 8601 strings, the rest strings).
 Value from_datum(const Datum& d, Oid t);
 
+// A stored jsonb datum's form for hashing (GROUP BY, DISTINCT): equal values (1.0 and 1.00)
+// give equal keys.
+std::string jsonb_hash_key(std::string_view stored);
+
 // jsonb's btree order (-1, 0, 1) and containment (a @> b).
 int compare(const Value& a, const Value& b);
 int compare_text(std::string_view a, std::string_view b);  // two stored jsonb datums

@@ -113,6 +113,13 @@ TEST(Jsonb, Order) {
   EXPECT_GT(cmp("10", "9.99"), 0);
 }
 
+TEST(Jsonb, HashKeyMakesEqualValuesEqual) {
+  EXPECT_EQ(json::jsonb_hash_key(jb(R"({"a":[1.0, 2.50]})")),
+            json::jsonb_hash_key(jb(R"({"a":[1, 2.5]})")));
+  EXPECT_NE(json::jsonb_hash_key(jb("10")), json::jsonb_hash_key(jb("1.0")));
+  EXPECT_EQ(json::jsonb_hash_key(jb(R"("1.00")")), R"("1.00")");  // strings stay as they are
+}
+
 TEST(Jsonb, Containment) {
   EXPECT_EQ(op(R"({"a":1,"b":[1,2,{"c":3}]})", "@>", R"({"b":[{"c":3}]})"), "t");
   EXPECT_EQ(op(R"({"a":1})", "@>", R"({"a":1.0})"), "t");

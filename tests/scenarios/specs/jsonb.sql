@@ -53,6 +53,9 @@ select '[1]'::jsonb #- '{x}';
 select '{"a":1, "b":[1]}'::jsonb = '{"b":[1.0],"a":1}', '1'::jsonb = '1.00', '[1,2]'::jsonb <> '[2,1]';
 select v from (values ('{}'::jsonb), ('[]'), ('true'), ('1'), ('"a"'), ('null'), ('[1,2]'),
   ('{"a":1}'), ('[5]'), ('-1.5'), ('false'), ('"b"'), ('{"b":1,"a":2}')) t(v) order by v;
+select v, count(*) from (values ('1.0'::jsonb), ('1.00'), ('{"a":1}'), ('{"a":1.0}'), ('[]')) t(v)
+  group by v order by v;
+select distinct v from (values ('1.0'::jsonb), ('1.00')) t(v);
 -- functions
 select jsonb_typeof('{}'), jsonb_typeof('[]'), jsonb_typeof('"x"'), jsonb_typeof('1.5'),
   jsonb_typeof('true'), jsonb_typeof('null'), json_typeof(' [1] ');
@@ -121,6 +124,10 @@ select json_agg(id order by id), jsonb_agg(data order by id), json_agg(data->'x'
 select name, json_agg(id order by id), jsonb_object_agg(id, data->'a') from jq group by name order by name;
 select json_object_agg(name, id order by id) from jq where id < 3;
 select json_agg(id) from jq where false;
+select json_agg(id order by id desc), jsonb_agg(data->'x' order by data->>'x' desc nulls last),
+  string_agg(name, ',' order by name, id desc), array_agg(id order by data nulls first, id)
+  from jq;
+select name, json_object_agg(id, data->'a' order by id desc) from jq group by name order by 1;
 select name, jsonb_agg(jsonb_build_object('id', id, 'x', data->>'x') order by id)
   from jq group by name order by name;
 select count(*) from jq where data = '{"x":"second", "a":2}';
