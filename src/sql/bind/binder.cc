@@ -357,6 +357,10 @@ class Binder {
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
   ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
+                               GroupCtx* g);
+  ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
+                               GroupCtx* g);
   void collect_srfs(SelectPlan& plan);
   void bind_index_predicates(const catalog::Table& t, TableAccess& acc);
 
@@ -1711,31 +1715,20 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       return bind_expr(c->arg, scope, g);
     }
     case PG_QUERY__NODE__NODE_A_INDIRECTION: {
-      // array[index]: one subscript, no slices, no field selection.
+      // array[index] (one subscript, no slices) and jsonb[sub]...; no field selection.
       const auto* ind = n->a_indirection;
-      if (ind->n_indirection != 1 ||
-          ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
-          ind->indirection[0]->a_indices->is_slice)
+      if (ind->n_indirection < 1 ||
+          !std::all_of(ind->indirection, ind->indirection + ind->n_indirection,
+                       [](const PgQuery__Node* i) {
+                         return i->node_case == PG_QUERY__NODE__NODE_A_INDICES;
+                       }))
         fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
-      auto arr = bind_expr(ind->arg, scope, g);
-      const Oid at = arr->type.oid;
-      const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
-                       : at == type_oid::kOidVector ? type_oid::kOid
-                                                    : types::array_elem_type(at);
-      if (elem == 0)
-        fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
-                                              " because it does not support subscripting");
-      auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
-                          TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
-      auto e = std::make_unique<Expr>();
-      e->kind = ExprKind::kOp;
-      e->op = &types::array_subscript_operator();
-      e->name = e->op->name;
-      e->arg_types = {arr->type, index->type};
-      e->args.push_back(std::move(arr));
-      e->args.push_back(std::move(index));
-      e->type = TypeRef{elem, -1};
-      return e;
+      auto base = bind_expr(ind->arg, scope, g);
+      if (base->type.oid == type_oid::kJsonb)
+        return bind_jsonb_subscript(std::move(base), ind, scope, g);
+      if (ind->n_indirection != 1 || ind->indirection[0]->a_indices->is_slice)
+        fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
+      return bind_array_subscript(std::move(base), ind, scope, g);
     }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
@@ -1743,6 +1736,65 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     default:
       fail(sqlstate::kFeatureNotSupported, "unsupported expression");
   }
+}
+
+// jsonb[sub]...: PostgreSQL 14's jsonb subscripting, read-only: each subscript (text or
+// integer) is a step of a path, as jsonb_extract_path (#>) takes it.
+ExprPtr Binder::bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind,
+                                     const Scope& scope, GroupCtx* g) {
+  std::vector<ExprPtr> args;
+  std::vector<Oid> ts = {type_oid::kJsonb};
+  args.push_back(std::move(base));
+  for (size_t i = 0; i < ind->n_indirection; ++i) {
+    const auto* idx = ind->indirection[i]->a_indices;
+    if (idx->is_slice)  // at the upper bound, as PostgreSQL
+      fail(sqlstate::kDatatypeMismatch, "jsonb subscript does not support slices",
+           idx->uidx ? bind_expr(idx->uidx, scope, g)->location : -1);
+    auto sub = bind_expr(idx->uidx, scope, g);
+    const Oid st = sub->type.oid;
+    if (st == type_oid::kInt2 || st == type_oid::kInt4 || st == type_oid::kInt8 ||
+        st == type_oid::kUnknown || types::can_cast(st, type_oid::kText, CastContext::kImplicit))
+      sub = coerce(std::move(sub), TypeRef{type_oid::kText, -1},
+                   st == type_oid::kUnknown ? CastContext::kImplicit : CastContext::kExplicit);
+    else
+      fail(sqlstate::kDatatypeMismatch,
+           "subscript type " + type_display(sub->type) + " is not supported", sub->location,
+           "jsonb subscript must be coercible to either integer or text.");
+    ts.push_back(type_oid::kText);
+    args.push_back(std::move(sub));
+  }
+  const types::FunctionDef* def = types::resolve_function("jsonb_extract_path", ts);
+  if (def == nullptr) fail(sqlstate::kInternalError, "jsonb_extract_path is missing");
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kFunc;
+  e->fn = def;
+  e->name = "jsonb_extract_path";
+  for (auto& a : args) e->arg_types.push_back(a->type);
+  e->args = std::move(args);
+  e->type = TypeRef{type_oid::kJsonb, -1};
+  return e;
+}
+
+ExprPtr Binder::bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind,
+                                     const Scope& scope, GroupCtx* g) {
+  const Oid at = arr->type.oid;
+  const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
+                   : at == type_oid::kOidVector ? type_oid::kOid
+                                                : types::array_elem_type(at);
+  if (elem == 0)
+    fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
+                                          " because it does not support subscripting");
+  auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
+                      TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kOp;
+  e->op = &types::array_subscript_operator();
+  e->name = e->op->name;
+  e->arg_types = {arr->type, index->type};
+  e->args.push_back(std::move(arr));
+  e->args.push_back(std::move(index));
+  e->type = TypeRef{elem, -1};
+  return e;
 }
 
 std::string Binder::target_name(const PgQuery__Node* n) {

@@ -132,6 +132,9 @@ select name, jsonb_agg(jsonb_build_object('id', id, 'x', data->>'x') order by id
   from jq group by name order by name;
 select count(*) from jq where data = '{"x":"second", "a":2}';
 select id from jq where data is not null order by data, id;
+select id, data['x'], data['nested']['k'][-1], data['tags'][0] from jq order by id;
+select data['x':'y'] from jq;
+select data[true] from jq;
 select t.id, e.key, e.value from jq t, jsonb_each(t.data) e where jsonb_typeof(e.value) <> 'number'
   order by t.id, e.key;
 select t.id, x from jq t, jsonb_array_elements_text(t.data->'tags') x order by 1, 2;
