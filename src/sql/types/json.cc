@@ -1551,6 +1551,23 @@ void register_json(std::vector<FunctionDef>& funcs, std::vector<OperatorDef>& op
   F("json_array_length", {kJson}, kInt4, f_array_length);
   F("jsonb_strip_nulls", {kJsonb}, kJsonb, f_strip_nulls);
   F("jsonb_pretty", {kJsonb}, kText, f_pretty);
+  // The operators' functions under their own names.
+  for (Oid j : {kJson, kJsonb}) {
+    const bool b = j == kJsonb;
+    F(b ? "jsonb_object_field" : "json_object_field", {j, kText}, j, op_field);
+    F(b ? "jsonb_object_field_text" : "json_object_field_text", {j, kText}, kText, op_field_text);
+    F(b ? "jsonb_array_element" : "json_array_element", {j, kInt4}, j, op_elem);
+    F(b ? "jsonb_array_element_text" : "json_array_element_text", {j, kInt4}, kText, op_elem_text);
+  }
+  F("jsonb_contains", {kJsonb, kJsonb}, kBool, op_contains);
+  F("jsonb_contained", {kJsonb, kJsonb}, kBool, op_contained);
+  F("jsonb_exists", {kJsonb, kText}, kBool, op_exists);
+  F("jsonb_exists_any", {kJsonb, kTextArray}, kBool, op_exists_any);
+  F("jsonb_exists_all", {kJsonb, kTextArray}, kBool, op_exists_all);
+  F("jsonb_concat", {kJsonb, kJsonb}, kJsonb, op_concat);
+  F("jsonb_delete", {kJsonb, kText}, kJsonb, op_delete_key);
+  F("jsonb_delete", {kJsonb, kInt4}, kJsonb, op_delete_index);
+  F("jsonb_delete_path", {kJsonb, kTextArray}, kJsonb, op_delete_path);
   F("pg_typeof", {kAny}, kRegtype, f_pg_typeof, false);
   F("array_to_json", {kAny}, kJson, f_to_json);
   F("jsonb_extract_path", {kJsonb}, kJsonb, f_extract_path, true, true);

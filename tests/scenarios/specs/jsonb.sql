@@ -86,6 +86,10 @@ select json_object('{a,1,b,2}'), jsonb_object('{b,1,a,null}'), jsonb_object('{a,
 select ('{"a":1.5}'::jsonb -> 'a')::numeric, ('{"a":2}'::jsonb -> 'a')::int,
   ('{"a":true}'::jsonb -> 'a')::boolean, ('1.5'::jsonb)::float8;
 select ('{"a":"x"}'::jsonb -> 'a')::int;
+select jsonb_contains('{"a":1}', '{}'), jsonb_contained('{}', '[]'), jsonb_exists('{"a":1}', 'a'),
+  jsonb_exists_any('["a"]', '{b,a}'), jsonb_object_field_text('{"a":"x"}', 'a'),
+  json_array_element('[1, [2]]', 1), jsonb_concat('[1]', '2'), jsonb_delete('{"a":1,"b":2}', 'a'),
+  jsonb_delete_path('{"a":[1,2]}', '{a,-1}');
 select pg_typeof(1), pg_typeof('{}'::jsonb), pg_typeof('x'::text), pg_typeof(1.5), pg_typeof(now());
 -- set-returning functions
 select jsonb_array_elements('[1,"a",{"b":2}]');
