@@ -50,7 +50,7 @@ const char kSrfHint[] =
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
-         types::json::set_function_as_array(name, 0) != nullptr;
+         types::json::set_function_as_array(name) != nullptr;
 }
 
 // jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
@@ -1233,7 +1233,7 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (const types::FunctionDef* as_array = types::json::set_function_as_array(name, 0)) {
+  if (const types::FunctionDef* as_array = types::json::set_function_as_array(name)) {
     // jsonb_array_elements(x) and its kin: unnest() over the array a function computes.
     const Oid want = as_array->arg_types[0];
     if (args.size() != 1 || !types::can_cast(ts[0], want, CastContext::kImplicit))
@@ -2295,7 +2295,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       // json[b]_array_elements[_text] name their column "value" (PostgreSQL's OUT parameter).
       if (!(rf->alias && rf->alias->n_colnames) &&
           fname.find("_array_elements") != std::string::npos &&
-          types::json::set_function_as_array(fname, 0) != nullptr)
+          types::json::set_function_as_array(fname) != nullptr)
         col = "value";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});

@@ -160,7 +160,8 @@ class Parser {
     throw err;
   }
 
-  [[noreturn]] void lex_fail(size_t end, std::string detail) {
+  // A lexical error: the token ends at end; no detail means PostgreSQL's JSON_INVALID_TOKEN.
+  [[noreturn]] void lex_fail(size_t end, std::string detail = {}) {
     tok_end_ = end;
     lex_error_ = true;
     if (detail.empty()) detail = "Token \"" + token() + "\" is invalid.";
@@ -220,7 +221,7 @@ class Parser {
     }
     size_t e = p;
     while (e < in_.size() && alnum(static_cast<unsigned char>(in_[e]))) ++e;
-    if (e == p) lex_fail(p + mblen_utf8(static_cast<unsigned char>(c)), "");
+    if (e == p) lex_fail(p + mblen_utf8(static_cast<unsigned char>(c)));
     std::string_view w = in_.substr(p, e - p);
     if (w == "true")
       tok_ = Tok::kTrue;
@@ -229,7 +230,7 @@ class Parser {
     else if (w == "null")
       tok_ = Tok::kNull;
     else
-      lex_fail(e, "");
+      lex_fail(e);
     tok_end_ = pos_ = e;
   }
 
@@ -258,18 +259,27 @@ class Parser {
     }
     size_t e = s;
     while (e < in_.size() && alnum(static_cast<unsigned char>(in_[e]))) ++e, error = true;
-    if (error) lex_fail(e, "");
+    if (error) lex_fail(e);
     tok_ = Tok::kNumber;
     tok_end_ = pos_ = e;
   }
 
-  // Scans a string token; str_ gets its contents (de-escaped).
+  // Scans a string token; str_ gets its contents (de-escaped). Surrogate pairs and \u0000 are
+  // checked only for jsonb: PostgreSQL checks them only where it de-escapes, and json keeps
+  // its text (str_ then keeps an escape it cannot turn into a character as written).
   void lex_string(size_t start) {
     size_t s = start + 1;
     str_.clear();
     int32_t hi_surrogate = -1;
+    size_t hi_at = 0;  // where the pending high surrogate's escape starts
+    // A high surrogate not followed by a low one; end: the end of the offending character.
+    auto lone_high = [&](size_t end) {
+      if (jsonb_) lex_fail(end, "Unicode low surrogate must follow a high surrogate.");
+      str_ += in_.substr(hi_at, 6);
+      hi_surrogate = -1;
+    };
     for (;;) {
-      if (s >= in_.size()) lex_fail(s, "");
+      if (s >= in_.size()) lex_fail(s);
       unsigned char c = static_cast<unsigned char>(in_[s]);
       if (c == '"') break;
       if (c < 0x20) {
@@ -279,37 +289,44 @@ class Parser {
       }
       if (c == '\\') {
         ++s;
-        if (s >= in_.size()) lex_fail(s, "");
+        if (s >= in_.size()) lex_fail(s);
         char e = in_[s];
         if (e == 'u') {
           uint32_t ch = 0;
           for (int i = 1; i <= 4; ++i) {
             size_t k = s + static_cast<size_t>(i);
-            char h = k < in_.size() ? in_[k] : '\0';
+            if (k >= in_.size()) lex_fail(k);
+            char h = in_[k];
             int v = h >= '0' && h <= '9'   ? h - '0'
                     : h >= 'a' && h <= 'f' ? h - 'a' + 10
                     : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                            : -1;
             if (v < 0)
-              lex_fail(std::min(k + (k < in_.size() ? 1 : 0), in_.size()),
+              lex_fail(k + mblen_utf8(static_cast<unsigned char>(h)),
                        "\"\\u\" must be followed by four hexadecimal digits.");
             ch = ch * 16 + static_cast<uint32_t>(v);
           }
+          const size_t esc = s - 1;  // the backslash
           s += 5;
           if (ch >= 0xd800 && ch <= 0xdbff) {
-            if (hi_surrogate != -1)
-              lex_fail(s, "Unicode high surrogate must not follow a high surrogate.");
+            if (hi_surrogate != -1) {
+              if (jsonb_) lex_fail(s, "Unicode high surrogate must not follow a high surrogate.");
+              lone_high(s);
+            }
             hi_surrogate = static_cast<int32_t>(ch);
+            hi_at = esc;
             continue;
           }
           if (ch >= 0xdc00 && ch <= 0xdfff) {
-            if (hi_surrogate == -1)
-              lex_fail(s, "Unicode low surrogate must follow a high surrogate.");
+            if (hi_surrogate == -1) {
+              if (jsonb_) lex_fail(s, "Unicode low surrogate must follow a high surrogate.");
+              str_ += in_.substr(esc, 6);
+              continue;
+            }
             ch = ((static_cast<uint32_t>(hi_surrogate) & 0x3ff) << 10) + (ch & 0x3ff) + 0x10000;
             hi_surrogate = -1;
           }
-          if (hi_surrogate != -1)
-            lex_fail(s, "Unicode low surrogate must follow a high surrogate.");
+          if (hi_surrogate != -1) lone_high(s);
           if (ch == 0) {
             if (jsonb_) {
               tok_end_ = s;
@@ -323,8 +340,7 @@ class Parser {
           }
           continue;
         }
-        if (hi_surrogate != -1)
-          lex_fail(s + 1, "Unicode low surrogate must follow a high surrogate.");
+        if (hi_surrogate != -1) lone_high(s + 1);
         switch (e) {
           case '"':
           case '\\':
@@ -355,11 +371,11 @@ class Parser {
         ++s;
         continue;
       }
-      if (hi_surrogate != -1) lex_fail(s, "Unicode low surrogate must follow a high surrogate.");
+      if (hi_surrogate != -1) lone_high(s + mblen_utf8(c));
       str_.push_back(static_cast<char>(c));
       ++s;
     }
-    if (hi_surrogate != -1) lex_fail(s, "Unicode low surrogate must follow a high surrogate.");
+    if (hi_surrogate != -1) lone_high(s + 1);
     tok_ = Tok::kString;
     tok_end_ = pos_ = s + 1;
   }
@@ -1066,8 +1082,8 @@ void set_path(Value& v, const std::vector<Datum>& path, size_t level, const Valu
         } else if (op == 1) {
           it->second = *nv;
         } else {
-          throw_error(sqlstate::kInvalidParameterValue, "cannot replace existing key",
-                      "");  // PostgreSQL adds a HINT; see jsonb_insert below
+          throw SqlError(sqlstate::kInvalidParameterValue, "cannot replace existing key", "",
+                         "Try using the function jsonb_set to replace key value.");
         }
       } else {
         set_path(it->second, path, level + 1, nv, op, create);
@@ -1144,13 +1160,7 @@ FN(f_jsonb_insert) {
   if (v.is_scalar()) throw_error(sqlstate::kInvalidParameterValue, "cannot set path in scalar");
   const auto& path = *a[1].as_array();
   if (path.empty()) return a[0];
-  try {
-    set_path(v, path, 0, &nv, after ? 3 : 2, false);
-  } catch (SqlError& e) {
-    if (e.error().message == "cannot replace existing key")
-      e.error().hint = "Try using the function jsonb_set to replace key value.";
-    throw;
-  }
+  set_path(v, path, 0, &nv, after ? 3 : 2, false);
   return Datum(jsonb_in(to_jsonb_text(v)));
 }
 
@@ -1589,7 +1599,7 @@ const AggregateDef* resolve_json_aggregate(std::string_view name, const std::vec
   return d.get();
 }
 
-const FunctionDef* set_function_as_array(std::string_view name, Oid arg_type) {
+const FunctionDef* set_function_as_array(std::string_view name) {
   static const FunctionDef defs[] = {
       {"jsonb_array_elements", {kJsonb}, kJsonbArray, f_srf_array<0>, true},
       {"jsonb_array_elements_text", {kJsonb}, kTextArray, f_srf_array<1>, true},
@@ -1602,7 +1612,6 @@ const FunctionDef* set_function_as_array(std::string_view name, Oid arg_type) {
       {"json_each", {kJson}, kJsonArray, f_srf_array<3>, true},
       {"json_each_text", {kJson}, kTextArray, f_srf_array<4>, true},
   };
-  (void)arg_type;
   for (const auto& d : defs)
     if (name == d.name) return &d;
   return nullptr;

@@ -77,6 +77,6 @@ const AggregateDef* resolve_json_aggregate(std::string_view name, const std::vec
 // and their json_ forms run as unnest() over the array this function computes: its name is the
 // SRF's, its result the array type (jsonb[], json[] or text[]); the *_each ones (two columns,
 // key and value; FROM only) flatten each pair into two elements. nullptr for other names.
-const FunctionDef* set_function_as_array(std::string_view name, Oid arg_type);
+const FunctionDef* set_function_as_array(std::string_view name);
 
 }  // namespace hf::sql::types::json

@@ -84,6 +84,13 @@ TEST(Jsonb, SyntaxErrors) {
   EXPECT_EQ(e.detail, "Token \"x\" is invalid.");
   e = error_of([] { jb("[1] 2"); });
   EXPECT_EQ(e.detail, "Expected end of input, but found \"2\".");
+  e = error_of([] { jb(R"("\ud83d")"); });
+  EXPECT_EQ(e.detail, "Unicode low surrogate must follow a high surrogate.");
+  EXPECT_EQ(e.context, R"(JSON data, line 1: "\ud83d")");
+  e = error_of([] { jb(R"("\u12)"); });
+  EXPECT_EQ(e.detail, R"(Token ""\u12" is invalid.)");
+  // json does not de-escape, so lone surrogates pass as PostgreSQL lets them.
+  EXPECT_EQ(json::json_in(R"(["\ud83d", "\ude00x"])"), R"(["\ud83d", "\ude00x"])");
   e = error_of([] { json::json_in("[1,2"); });
   EXPECT_EQ(e.detail, "The input string ended unexpectedly.");
 }

@@ -20,6 +20,17 @@ select '{"a" 1}'::jsonb;
 select '[1] x'::jsonb;
 select '"\u0000"'::jsonb;
 select '"\x"'::jsonb;
+select '"\ud83d"'::jsonb;
+select '"\ude00x"'::jsonb;
+select '"\ud83d\ud83d"'::jsonb;
+select '"\u12x4"'::jsonb;
+select '"a\ud83dx"'::jsonb;
+select '"\u12'::jsonb;
+select '"\ud83d\n"'::jsonb;
+select '"\ud83d"'::json, '"\ude00"'::json, '"\ud83dx"'::json, '["\ud83d\ud83d"]'::json;
+select '"\u0000"'::json, '["\u00e9", "\ud83d\ude00"]'::json -> 0, '{"a":"\u00e9"}'::json ->> 'a';
+select E'"tab\there"'::jsonb;
+select E'[1,\n 2,\n  x]'::jsonb;
 select '{"a":
   [1, 2 3]}'::jsonb;
 -- field and element access
