@@ -14,6 +14,7 @@
 #include "sql/types/cast.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
+#include "sql/types/json.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -48,7 +49,14 @@ const char kSrfHint[] =
 
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
-  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels";
+  return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
+         types::json::set_function_as_array(name) != nullptr;
+}
+
+// jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
+bool is_two_column_set_function(const std::string& name) {
+  return name == "jsonb_each" || name == "jsonb_each_text" || name == "json_each" ||
+         name == "json_each_text";
 }
 
 // Where a set-returning function call sits while it is bound (PostgreSQL's
@@ -109,6 +117,9 @@ struct ScopeColumn {
   Oid table_oid = 0;
   int16_t attnum = 0;
   bool hidden = false;
+  // The only column of a FROM function returning one value: its alias alone names it too
+  // (PostgreSQL's whole-row reference to such an item is that value).
+  bool whole_row = false;
 };
 
 struct Scope {
@@ -125,8 +136,20 @@ struct GroupCtx {
   bool allow_windows = false;
 };
 
-const std::set<std::string> kAggregates = {
-    "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg"};
+const std::set<std::string> kAggregates = {"count",
+                                           "sum",
+                                           "avg",
+                                           "min",
+                                           "max",
+                                           "bool_and",
+                                           "bool_or",
+                                           "every",
+                                           "string_agg",
+                                           "array_agg",
+                                           "json_agg",
+                                           "jsonb_agg",
+                                           "json_object_agg",
+                                           "jsonb_object_agg"};
 const std::set<std::string> kWindowOnly = {"row_number",   "rank",        "dense_rank", "lead",
                                            "lag",          "first_value", "last_value", "ntile",
                                            "percent_rank", "cume_dist"};
@@ -335,6 +358,10 @@ class Binder {
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
   ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
+                               GroupCtx* g);
+  ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
+                               GroupCtx* g);
   void collect_srfs(SelectPlan& plan);
   void bind_index_predicates(const catalog::Table& t, TableAccess& acc);
 
@@ -593,6 +620,10 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
         fail(sqlstate::kAmbiguousColumn, "column reference \"" + col + "\" is ambiguous",
              c->location);
       found = static_cast<int>(i);
+    }
+    if (found < 0 && table.empty()) {
+      for (size_t i = 0; i < s->cols.size(); ++i)
+        if (s->cols[i].whole_row && s->cols[i].table == col) found = static_cast<int>(i);
     }
     if (found >= 0) {
       auto e = std::make_unique<Expr>();
@@ -1068,6 +1099,9 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
          "ORDER BY specified, but " + name + " is not an aggregate function", f->location);
   std::vector<ExprPtr> args;
   if (is_set_function(name) && (schema.empty() || schema == "pg_catalog")) {
+    if (is_two_column_set_function(name))
+      fail(sqlstate::kFeatureNotSupported,
+           "function " + name + " is supported only in FROM (it returns records)", f->location);
     if (!srf_placement_.refusal.empty())
       fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
            srf_placement_.hint ? kSrfHint : "");
@@ -1226,7 +1260,24 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (name == "pg_listening_channels") {
+  if (const types::FunctionDef* as_array = types::json::set_function_as_array(name)) {
+    // jsonb_array_elements(x) and its kin: unnest() over the array a function computes.
+    const Oid want = as_array->arg_types[0];
+    if (args.size() != 1 || !types::can_cast(ts[0], want, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    auto call = std::make_unique<Expr>();
+    call->kind = ExprKind::kFunc;
+    call->fn = as_array;
+    call->name = name;
+    call->location = location;
+    call->args.push_back(coerce(std::move(args[0]), TypeRef{want, -1}, CastContext::kImplicit));
+    call->arg_types.push_back(call->args[0]->type);
+    call->type = TypeRef{as_array->result, -1};
+    args.clear();
+    args.push_back(std::move(call));
+    e->name = "unnest";
+    e->type = TypeRef{types::array_elem_type(as_array->result), -1};
+  } else if (name == "pg_listening_channels") {
     // unnest() over the session's list of channels (SessionContext::listening_channels).
     if (!args.empty()) fail_no_function(name, ts, location);
     auto channels = std::make_unique<Expr>();
@@ -1691,31 +1742,20 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       return bind_expr(c->arg, scope, g);
     }
     case PG_QUERY__NODE__NODE_A_INDIRECTION: {
-      // array[index]: one subscript, no slices, no field selection.
+      // array[index] (one subscript, no slices) and jsonb[sub]...; no field selection.
       const auto* ind = n->a_indirection;
-      if (ind->n_indirection != 1 ||
-          ind->indirection[0]->node_case != PG_QUERY__NODE__NODE_A_INDICES ||
-          ind->indirection[0]->a_indices->is_slice)
+      if (ind->n_indirection < 1 ||
+          !std::all_of(ind->indirection, ind->indirection + ind->n_indirection,
+                       [](const PgQuery__Node* i) {
+                         return i->node_case == PG_QUERY__NODE__NODE_A_INDICES;
+                       }))
         fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
-      auto arr = bind_expr(ind->arg, scope, g);
-      const Oid at = arr->type.oid;
-      const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
-                       : at == type_oid::kOidVector ? type_oid::kOid
-                                                    : types::array_elem_type(at);
-      if (elem == 0)
-        fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
-                                              " because it does not support subscripting");
-      auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
-                          TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
-      auto e = std::make_unique<Expr>();
-      e->kind = ExprKind::kOp;
-      e->op = &types::array_subscript_operator();
-      e->name = e->op->name;
-      e->arg_types = {arr->type, index->type};
-      e->args.push_back(std::move(arr));
-      e->args.push_back(std::move(index));
-      e->type = TypeRef{elem, -1};
-      return e;
+      auto base = bind_expr(ind->arg, scope, g);
+      if (base->type.oid == type_oid::kJsonb)
+        return bind_jsonb_subscript(std::move(base), ind, scope, g);
+      if (ind->n_indirection != 1 || ind->indirection[0]->a_indices->is_slice)
+        fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
+      return bind_array_subscript(std::move(base), ind, scope, g);
     }
     case PG_QUERY__NODE__NODE_ROW_EXPR:
       fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
@@ -1723,6 +1763,65 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     default:
       fail(sqlstate::kFeatureNotSupported, "unsupported expression");
   }
+}
+
+// jsonb[sub]...: PostgreSQL 14's jsonb subscripting, read-only: each subscript (text or
+// integer) is a step of a path, as jsonb_extract_path (#>) takes it.
+ExprPtr Binder::bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind,
+                                     const Scope& scope, GroupCtx* g) {
+  std::vector<ExprPtr> args;
+  std::vector<Oid> ts = {type_oid::kJsonb};
+  args.push_back(std::move(base));
+  for (size_t i = 0; i < ind->n_indirection; ++i) {
+    const auto* idx = ind->indirection[i]->a_indices;
+    if (idx->is_slice)  // at the upper bound, as PostgreSQL
+      fail(sqlstate::kDatatypeMismatch, "jsonb subscript does not support slices",
+           idx->uidx ? bind_expr(idx->uidx, scope, g)->location : -1);
+    auto sub = bind_expr(idx->uidx, scope, g);
+    const Oid st = sub->type.oid;
+    if (st == type_oid::kInt2 || st == type_oid::kInt4 || st == type_oid::kInt8 ||
+        st == type_oid::kUnknown || types::can_cast(st, type_oid::kText, CastContext::kImplicit))
+      sub = coerce(std::move(sub), TypeRef{type_oid::kText, -1},
+                   st == type_oid::kUnknown ? CastContext::kImplicit : CastContext::kExplicit);
+    else
+      fail(sqlstate::kDatatypeMismatch,
+           "subscript type " + type_display(sub->type) + " is not supported", sub->location,
+           "jsonb subscript must be coercible to either integer or text.");
+    ts.push_back(type_oid::kText);
+    args.push_back(std::move(sub));
+  }
+  const types::FunctionDef* def = types::resolve_function("jsonb_extract_path", ts);
+  if (def == nullptr) fail(sqlstate::kInternalError, "jsonb_extract_path is missing");
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kFunc;
+  e->fn = def;
+  e->name = "jsonb_extract_path";
+  for (auto& a : args) e->arg_types.push_back(a->type);
+  e->args = std::move(args);
+  e->type = TypeRef{type_oid::kJsonb, -1};
+  return e;
+}
+
+ExprPtr Binder::bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind,
+                                     const Scope& scope, GroupCtx* g) {
+  const Oid at = arr->type.oid;
+  const Oid elem = at == type_oid::kInt2Vector  ? type_oid::kInt2
+                   : at == type_oid::kOidVector ? type_oid::kOid
+                                                : types::array_elem_type(at);
+  if (elem == 0)
+    fail(sqlstate::kDatatypeMismatch, "cannot subscript type " + type_display(arr->type) +
+                                          " because it does not support subscripting");
+  auto index = coerce(bind_expr(ind->indirection[0]->a_indices->uidx, scope, g),
+                      TypeRef{type_oid::kInt4, -1}, CastContext::kImplicit);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kOp;
+  e->op = &types::array_subscript_operator();
+  e->name = e->op->name;
+  e->arg_types = {arr->type, index->type};
+  e->args.push_back(std::move(arr));
+  e->args.push_back(std::move(index));
+  e->type = TypeRef{elem, -1};
+  return e;
 }
 
 std::string Binder::target_name(const PgQuery__Node* n) {
@@ -2205,9 +2304,29 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.offset = static_cast<int>(scope.cols.size());
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
       src.alias = alias;
+      if (is_two_column_set_function(fname)) {
+        // (key text, value json[b] or text): the executor takes the values two at a time.
+        src.width = 2;
+        const char* names[] = {"key", "value"};
+        const TypeRef types[] = {TypeRef{type_oid::kText, -1}, col_type};
+        scope.tables.insert(alias);
+        for (size_t i = 0; i < 2; ++i) {
+          std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
+                                                                   : std::string(names[i]);
+          scope.cols.push_back({alias, col, types[i]});
+        }
+        plan.sources.push_back(std::move(src));
+        return;
+      }
       std::string col = rf->alias && rf->alias->n_colnames ? str_of(rf->alias->colnames[0]) : alias;
+      // json[b]_array_elements[_text] name their column "value" (PostgreSQL's OUT parameter).
+      if (!(rf->alias && rf->alias->n_colnames) &&
+          fname.find("_array_elements") != std::string::npos &&
+          types::json::set_function_as_array(fname) != nullptr)
+        col = "value";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
+      scope.cols.back().whole_row = true;
       plan.sources.push_back(std::move(src));
       return;
     }

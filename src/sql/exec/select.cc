@@ -14,6 +14,7 @@
 #include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/json.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -331,6 +332,11 @@ std::string group_key(const std::vector<Datum>& vals, const std::vector<Oid>& ts
       }
       continue;
     }
+    if (t == type_oid::kJsonb && !vals[i].is_null()) {  // 1.0 and 1.00 are one group
+      types::encode_key(k, Datum(types::json::jsonb_hash_key(vals[i].as_string())),
+                        type_oid::kText);
+      continue;
+    }
     types::encode_key(k, vals[i], t);
   }
   return k;
@@ -442,9 +448,15 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       }
       SetFunctionCursor cursor(f, args);
       Datum v;
+      Row row;
+      // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
+      const size_t width = src.width > 0 ? static_cast<size_t>(src.width) : 1;
       while (cursor.next(v)) {
+        row.push_back(std::move(v));
+        if (row.size() < width) continue;
         check_for_interrupts(cx);
-        emit(Row{std::move(v)});
+        emit(std::move(row));
+        row = Row{};
       }
       return;
     }

@@ -5,6 +5,7 @@
 
 #include "sql/types/bit_string.h"
 #include "sql/types/internal.h"
+#include "sql/types/json.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -114,7 +115,9 @@ constexpr CastRule kCasts[] = {
     {kJsonb, kBool, E},
     {kJsonb, kNumeric, E},
     {kJsonb, kInt4, E},
+    {kJsonb, kInt2, E},
     {kJsonb, kInt8, E},
+    {kJsonb, kFloat4, E},
     {kJsonb, kFloat8, E},
     {kBit, kVarbit, I},
     {kVarbit, kBit, I},
@@ -244,7 +247,11 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   }
   // From string types: the target's input function.
   if (is_text_like(f) || f == kChar || f == kJson || f == kJsonb) {
+    if (f == kJson && t == kJsonb) return Datum(json::jsonb_in(d.as_string()));
     if ((f == kJson || f == kJsonb) && (t == kJson || t == kJsonb)) return d;
+    if (f == kJsonb && (t == kBool || t == kNumeric || t == kInt2 || t == kInt4 || t == kInt8 ||
+                        t == kFloat4 || t == kFloat8))
+      return json::cast_jsonb_to(d.as_string(), t);
     if (f == kChar && t == kInt4)
       return Datum(static_cast<int64_t>(
           d.as_string().empty() ? 0 : static_cast<signed char>(d.as_string()[0])));

@@ -7,6 +7,7 @@
 
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
+#include "sql/types/json.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::types {
@@ -129,10 +130,11 @@ int compare(const Datum& a, const Datum& b, Oid type) {
     case kUnknown:
     case kChar:
     case kJson:
-    case kJsonb:
     case kBit:
     case kVarbit:
       return cmp_bytes(a.as_string(), b.as_string());
+    case kJsonb:
+      return json::compare_text(a.as_string(), b.as_string());
     case kInterval: {
       int128 x = interval_span(a.as_interval()), y = interval_span(b.as_interval());
       return x < y ? -1 : x > y;

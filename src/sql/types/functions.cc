@@ -21,6 +21,7 @@
 #include "sql/types/compare.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
+#include "sql/types/json.h"
 #include "sql/types/md5.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
@@ -2253,6 +2254,8 @@ Registry::Registry() {
     aggs.push_back(d);
   }
 
+  json::register_json(funcs, ops, aggs);
+
   for (size_t i = 0; i < funcs.size(); ++i) func_index.emplace(funcs[i].name, i);
   for (size_t i = 0; i < aggs.size(); ++i) agg_index.emplace(aggs[i].name, i);
   for (size_t i = 0; i < ops.size(); ++i) op_index.emplace(ops[i].name, i);
@@ -2388,6 +2391,8 @@ const OperatorDef* resolve_operator(std::string_view op, Oid left, Oid right) {
 const AggregateDef* resolve_aggregate(std::string_view name, const std::vector<Oid>& arg_types) {
   if ((name == "min" || name == "max") && arg_types.size() == 1 && is_enum_type(arg_types[0]))
     return enum_minmax_agg(arg_types[0], name == "max");
+  if (name.find("json") != std::string_view::npos)
+    return json::resolve_json_aggregate(name, arg_types);
   const Registry& r = registry();
   return best_of(
       r.aggs, r.agg_index, name, arg_types,

@@ -11,6 +11,7 @@
 #include "sql/types/bit_string.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
+#include "sql/types/json.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::types {
@@ -382,12 +383,15 @@ std::string to_text(const Datum& d, const TypeRef& t) {
   switch (t.oid) {
     case kBool:
       return d.as_bool() ? "t" : "f";
+    case kRegtype:  // regtypeout: the type's name, or its number when there is no such type
+      if (find_type(static_cast<Oid>(d.as_int())) != nullptr)
+        return format_type(TypeRef{static_cast<Oid>(d.as_int()), -1});
+      return std::to_string(d.as_int());
     case kInt2:
     case kInt4:
     case kInt8:
     case kOid:
     case kRegclass:
-    case kRegtype:
     case kRegnamespace:
     case kRegproc:
     case kXid:
@@ -505,10 +509,12 @@ Datum from_text(std::string_view s, const TypeRef& t) {
     }
     case kText:
     case kUnknown:
-    case kJson:
-    case kJsonb:
     case kCstring:
       return Datum(std::string(s));
+    case kJson:
+      return Datum(json::json_in(s));
+    case kJsonb:
+      return Datum(json::jsonb_in(s));
     case kVarchar:
     case kBpchar:
       return apply_typmod(Datum(std::string(s)), t);
@@ -695,7 +701,7 @@ Datum from_binary(std::string_view s, const TypeRef& t) {
     case kJsonb: {
       if (r.be(1) != 1)
         throw_error(sqlstate::kInvalidBinaryRepresentation, "unsupported jsonb version number");
-      d = Datum(std::string(r.take(s.size() - 1)));
+      d = Datum(json::jsonb_in(r.take(s.size() - 1)));
       break;
     }
     case kVarchar:
