@@ -110,4 +110,7 @@ std::string regex_replace_pg(const std::string& s, const std::string& pattern,
 size_t utf8_length(std::string_view s);
 size_t utf8_prefix_bytes(std::string_view s, size_t nchars);  // bytes in first nchars chars
 
+// Appends code point cp (at most 0x10FFFF, not a surrogate: callers check) as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
+
 }  // namespace hf::sql::types::internal
