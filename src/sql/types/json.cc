@@ -61,7 +61,6 @@ size_t mblen_utf8(unsigned char c) {
   return 1;
 }
 
-
 // A number's text as numeric prints it: no exponent, the display scale numeric_in gives it
 // (fraction digits minus the exponent, at least 0), no sign on zero.
 std::string normalize_number(std::string_view t) {
