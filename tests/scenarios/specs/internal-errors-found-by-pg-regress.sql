@@ -78,3 +78,8 @@ insert into igr_fk values (42);
 insert into igr_fk values (43);
 drop table igr_fk;
 drop table igr_pk;
+-- Found by the fuzzer (tests/fuzz/crashes/sql/timestamp-input-huge-year-ubsan): a year past
+-- int's range overflowed the day arithmetic; PostgreSQL calls it a field overflow.
+SELECT '6666666666666666666666666666666666666666666666666666666666666666666666666666666666666662011-03-27 01:59:59'::timestamp;
+SELECT '2147483648-01-01 00:00'::timestamp;
+SELECT '300000-01-01'::timestamp, '6000000-01-01 00:00'::timestamptz;
