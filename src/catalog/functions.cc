@@ -21,9 +21,11 @@ std::string function_key(Oid oid, char kind = 'f') {
 }
 
 json trigger_to_json(const Trigger& t) {
-  return json{{"oid", t.oid},           {"name", t.name},     {"table", t.table},
-              {"function", t.function}, {"before", t.before}, {"events", t.events},
-              {"when", t.when},         {"args", t.args}};
+  return json{{"oid", t.oid},         {"name", t.name},
+              {"table", t.table},     {"function", t.function},
+              {"before", t.before},   {"events", t.events},
+              {"when", t.when},       {"args", t.args},
+              {"columns", t.columns}, {"row_level", t.row_level}};
 }
 
 Trigger trigger_from_json(const json& j) {
@@ -36,6 +38,8 @@ Trigger trigger_from_json(const json& j) {
   t.events = j.at("events").get<uint8_t>();
   t.when = j.at("when").get<std::string>();
   t.args = j.at("args").get<std::vector<std::string>>();
+  t.columns = j.value("columns", std::vector<std::string>{});  // absent before UPDATE OF
+  t.row_level = j.value("row_level", true);  // absent before statement-level triggers
   return t;
 }
 

@@ -64,18 +64,22 @@ struct Function {
 };
 using FunctionPtr = std::shared_ptr<const Function>;
 
-// A row-level trigger (CREATE TRIGGER ... FOR EACH ROW EXECUTE FUNCTION f()), stored beside
+// A trigger (CREATE TRIGGER ... FOR EACH ROW | STATEMENT EXECUTE FUNCTION f()), stored beside
 // the functions (key "t" + oid). Identified by table and name.
 struct Trigger {
   Oid oid = 0;
   std::string name;
   Oid table = 0;
   Oid function = 0;
-  bool before = false;  // BEFORE (else AFTER)
+  bool before = false;    // BEFORE (else AFTER)
+  bool row_level = true;  // FOR EACH ROW (else FOR EACH STATEMENT)
   static constexpr uint8_t kInsert = 1, kDelete = 2, kUpdate = 4;
   uint8_t events = 0;
   std::string when;               // WHEN condition as SQL text over NEW / OLD; empty: always
   std::vector<std::string> args;  // TG_ARGV
+  // UPDATE OF c1, c2: an UPDATE fires it only when its SET list names one of these columns
+  // (whether or not the value changes), as PostgreSQL's column-specific triggers. Empty: any.
+  std::vector<std::string> columns;
 };
 using TriggerPtr = std::shared_ptr<const Trigger>;
 

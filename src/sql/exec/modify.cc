@@ -676,6 +676,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   Writer w(t, cx);
   int64_t n = 0;
   RowTriggers triggers(t, catalog::Trigger::kInsert, cx);  // exec/routines.h
+  fire_statement_triggers(t, catalog::Trigger::kInsert, true, cx);
   auto one = [&](Row row) {
     if (!triggers.empty() && !triggers.before(nullptr, &row)) return;
     w.check_row(row, p.checks, p.check_option_view);
@@ -767,6 +768,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
     }
   }
   w.check_referencing_rows();
+  fire_statement_triggers(t, catalog::Trigger::kInsert, false, cx);
   return n;
 }
 
@@ -1086,7 +1088,10 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
         return changes_key(*p.table, old, new_row(joined)) ? coord::LockStrength::kUpdate
                                                            : coord::LockStrength::kNoKeyUpdate;
       };
-      RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx);  // exec/routines.h
+      std::vector<int> set_columns;
+      for (const auto& set : p.sets) set_columns.push_back(set.first);
+      RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, &set_columns);
+      fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, true, cx, &set_columns);
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
@@ -1104,6 +1109,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
             }
           });
       w.check_referencing_rows();
+      fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, false, cx, &set_columns);
       res.tag = "UPDATE " + std::to_string(n);
       break;
     }
@@ -1115,6 +1121,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       const size_t width = p.table->columns.size();
       auto strength_of = [](const Row&) { return coord::LockStrength::kUpdate; };
       RowTriggers triggers(*p.table, catalog::Trigger::kDelete, cx);  // exec/routines.h
+      fire_statement_triggers(*p.table, catalog::Trigger::kDelete, true, cx);
       int64_t n = for_each_target(*p.table, p.access, p.where.get(), p.from.get(), strength_of, cx,
                                   [&](StoredRow& c) {
                                     Row old(c.row.begin(), c.row.begin() + width);
@@ -1130,6 +1137,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
                                     }
                                   });
       w.check_referencing_rows();
+      fire_statement_triggers(*p.table, catalog::Trigger::kDelete, false, cx);
       res.tag = "DELETE " + std::to_string(n);
       break;
     }

@@ -601,39 +601,68 @@ const char* op_name(uint8_t event) {
 
 }  // namespace
 
-RowTriggers::RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx)
-    : table_(table), event_(event), cx_(cx) {
-  for (auto& t : cx.catalog.functions().triggers_of(table.oid))
-    if (t->events & event) (t->before ? before_ : after_).push_back(t);
+namespace {
+
+// Whether trigger t fires for `event` on table: an UPDATE OF trigger only when the UPDATE's SET
+// list (updated_columns; nullptr: unknown, fire) names one of its columns.
+bool trigger_applies(const catalog::Trigger& t, const catalog::Table& table, uint8_t event,
+                     const std::vector<int>* updated_columns) {
+  if (!(t.events & event)) return false;
+  if (event != catalog::Trigger::kUpdate || t.columns.empty() || updated_columns == nullptr)
+    return true;
+  for (int c : *updated_columns)
+    if (c >= 0 && static_cast<size_t>(c) < table.columns.size() &&
+        std::find(t.columns.begin(), t.columns.end(), table.columns[c].name) != t.columns.end())
+      return true;
+  return false;
 }
 
-std::optional<Row> RowTriggers::fire(const catalog::Trigger& t, const Row* old_row,
-                                     const Row* new_row) {
+// Runs trigger t once (its WHEN condition first): the row a BEFORE ROW trigger returns (the
+// row unchanged when WHEN is false), nullopt when it returned NULL.
+std::optional<Row> fire_trigger(const catalog::Trigger& t, const catalog::Table& table,
+                                uint8_t event, const Row* old_row, const Row* new_row,
+                                ExecContext& cx) {
   runtime::check_stack_depth();
-  RoutineContext rc(cx_);
+  RoutineContext rc(cx);
+  auto unchanged = [&]() -> std::optional<Row> {
+    if (new_row) return *new_row;
+    if (old_row) return *old_row;
+    return Row{};
+  };
   if (!t.when.empty()) {
     bind::ParamNames names;
     std::vector<TypeRef> types;
     std::vector<Datum> values;
-    row_params(table_, "new", new_row, names, types, values);
-    row_params(table_, "old", old_row, names, types, values);
+    row_params(table, "new", new_row, names, types, values);
+    row_params(table, "old", old_row, names, types, values);
     auto o = rc.run("SELECT (" + t.when + ")::boolean", names, types, values, false);
     if (o.rows.empty() || o.rows[0].empty() || o.rows[0][0].is_null() || !o.rows[0][0].as_bool())
-      return new_row ? std::optional<Row>(*new_row) : std::optional<Row>(*old_row);
+      return unchanged();
   }
-  auto f = cx_.catalog.functions().by_oid(t.function);
+  auto f = cx.catalog.functions().by_oid(t.function);
   if (!f)
     throw SqlError(sqlstate::kUndefinedFunction,
                    "function of trigger \"" + t.name + "\" does not exist");
   if (!plpgsql_runtime().call_trigger)
     throw SqlError(sqlstate::kFeatureNotSupported, "triggers are not supported");
-  TriggerCall call{&t, &table_, op_name(event_), old_row, new_row};
-  return plpgsql_runtime().call_trigger(*f, call, rc);
+  TriggerCall call{&t, &table, op_name(event), old_row, new_row, !t.row_level};
+  auto got = plpgsql_runtime().call_trigger(*f, call, rc);
+  return t.row_level ? got : unchanged();  // a statement trigger's result is ignored
+}
+
+}  // namespace
+
+RowTriggers::RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx,
+                         const std::vector<int>* updated_columns)
+    : table_(table), event_(event), cx_(cx) {
+  for (auto& t : cx.catalog.functions().triggers_of(table.oid))
+    if (t->row_level && trigger_applies(*t, table, event, updated_columns))
+      (t->before ? before_ : after_).push_back(t);
 }
 
 bool RowTriggers::before(const Row* old_row, Row* new_row) {
   for (const auto& t : before_) {
-    auto got = fire(*t, old_row, new_row);
+    auto got = fire_trigger(*t, table_, event_, old_row, new_row, cx_);
     if (!got) return false;
     if (new_row) *new_row = std::move(*got);
   }
@@ -641,7 +670,14 @@ bool RowTriggers::before(const Row* old_row, Row* new_row) {
 }
 
 void RowTriggers::after(const Row* old_row, const Row* new_row) {
-  for (const auto& t : after_) fire(*t, old_row, new_row);
+  for (const auto& t : after_) fire_trigger(*t, table_, event_, old_row, new_row, cx_);
+}
+
+void fire_statement_triggers(const catalog::Table& table, uint8_t event, bool before,
+                             ExecContext& cx, const std::vector<int>* updated_columns) {
+  for (auto& t : cx.catalog.functions().triggers_of(table.oid))
+    if (!t->row_level && t->before == before && trigger_applies(*t, table, event, updated_columns))
+      fire_trigger(*t, table, event, nullptr, nullptr, cx);
 }
 
 std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
@@ -650,14 +686,10 @@ std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
                     kOnTruncate = 1 << 5;
   if (s->isconstraint)
     throw SqlError(sqlstate::kFeatureNotSupported, "constraint triggers are not supported");
-  if (!s->row)
-    throw SqlError(sqlstate::kFeatureNotSupported, "statement-level triggers are not supported");
   if (s->timing & kInsteadOf)
     throw SqlError(sqlstate::kFeatureNotSupported, "INSTEAD OF triggers are not supported");
   if (s->events & kOnTruncate)
     throw SqlError(sqlstate::kFeatureNotSupported, "TRUNCATE triggers are not supported");
-  if (s->n_columns > 0)
-    throw SqlError(sqlstate::kFeatureNotSupported, "UPDATE OF column triggers are not supported");
   if (s->n_transition_rels > 0)
     throw SqlError(sqlstate::kFeatureNotSupported, "transition tables are not supported");
   std::string relname = s->relation->relname;
@@ -675,11 +707,20 @@ std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
   t.table = table->oid;
   t.function = f->oid;
   t.before = (s->timing & kBefore) != 0;
+  t.row_level = s->row;
   if (s->events & kOnInsert) t.events |= catalog::Trigger::kInsert;
   if (s->events & kOnDelete) t.events |= catalog::Trigger::kDelete;
   if (s->events & kOnUpdate) t.events |= catalog::Trigger::kUpdate;
   if (s->when_clause) t.when = parse::deparse_expr(s->when_clause);
   for (size_t i = 0; i < s->n_args; ++i) t.args.push_back(str_of(s->args[i]));
+  for (size_t i = 0; i < s->n_columns; ++i) {
+    std::string col = str_of(s->columns[i]);
+    if (table->find_column(col) < 0)
+      throw SqlError(sqlstate::kUndefinedColumn,
+                     "column \"" + col + "\" of relation \"" + relname + "\" does not exist");
+    if (std::find(t.columns.begin(), t.columns.end(), col) == t.columns.end())
+      t.columns.push_back(col);
+  }
   for (const auto& other : cx.catalog.functions().triggers_of(table->oid)) {
     if (other->name != t.name) continue;
     if (!s->replace)

@@ -88,6 +88,7 @@ struct TriggerCall {
   const char* op = "";           // "INSERT", "UPDATE", "DELETE"
   const Row* old_row = nullptr;  // UPDATE, DELETE
   const Row* new_row = nullptr;  // INSERT, UPDATE
+  bool statement_level = false;  // FOR EACH STATEMENT: no NEW or OLD, TG_LEVEL 'STATEMENT'
 };
 
 // The PL/pgSQL interpreter, as this layer calls it. rows: the result rows (a scalar
@@ -123,19 +124,28 @@ std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> a
 // foreign-key actions. MAY SUSPEND.
 class RowTriggers {
  public:
-  RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx);
+  // updated_columns: for UPDATE, the columns its SET list names (UPDATE OF triggers fire only
+  // when one of theirs is among them); nullptr: every trigger of the event.
+  RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx,
+              const std::vector<int>* updated_columns = nullptr);
   bool empty() const { return before_.empty() && after_.empty(); }
   // BEFORE triggers: may replace *new_row; false when one returned NULL (skip the row).
   bool before(const Row* old_row, Row* new_row);
   void after(const Row* old_row, const Row* new_row);
 
  private:
-  std::optional<Row> fire(const catalog::Trigger& t, const Row* old_row, const Row* new_row);
   const catalog::Table& table_;
   uint8_t event_;
   ExecContext& cx_;
   std::vector<catalog::TriggerPtr> before_, after_;
 };
+
+// The statement-level triggers (FOR EACH STATEMENT) of one INSERT, UPDATE or DELETE on table:
+// the BEFORE ones (before = true) fire once before its first row, the AFTER ones once after
+// its last, even when it touched no row, as PostgreSQL fires them. updated_columns: as
+// RowTriggers'.
+void fire_statement_triggers(const catalog::Table& table, uint8_t event, bool before,
+                             ExecContext& cx, const std::vector<int>* updated_columns = nullptr);
 
 // CREATE [OR REPLACE] FUNCTION, DROP FUNCTION, DO: the command tag.
 std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx);

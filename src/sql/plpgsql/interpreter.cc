@@ -300,10 +300,11 @@ class Interpreter {
     text("tg_op", trigger_->op);
     text("tg_name", trigger_->trigger->name);
     text("tg_when", trigger_->trigger->before ? "BEFORE" : "AFTER");
-    text("tg_level", "ROW");
+    text("tg_level", trigger_->statement_level ? "STATEMENT" : "ROW");
     text("tg_table_name", t.name);
     text("tg_relname", t.name);
-    text("tg_table_schema", "public");
+    text("tg_table_schema",
+         t.temp_namespace != 0 ? "pg_temp" : rc_.catalog().schema_name(t.namespace_oid));
     Var nargs;
     nargs.name = "tg_nargs";
     nargs.type = TypeRef{type_oid::kInt4, -1};
