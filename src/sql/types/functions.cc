@@ -228,14 +228,6 @@ std::string ascii_upper(std::string s) {
   return s;
 }
 
-size_t utf8_char_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) return 2;
-  if ((c & 0xF0) == 0xE0) return 3;
-  if ((c & 0xF8) == 0xF0) return 4;
-  return 1;
-}
-
 bool like_impl(std::string_view s, std::string_view p) {
   size_t si = 0, pi = 0;
   size_t star_p = std::string_view::npos, star_s = 0;

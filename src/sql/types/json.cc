@@ -25,6 +25,7 @@ using Kind = Value::Kind;
 namespace {
 
 using internal::append_utf8;
+using internal::utf8_char_len;
 
 constexpr const char* kUntranslatableCharacter = "22P05";
 constexpr const char* kArraySubscriptError = "2202E";
@@ -51,14 +52,6 @@ enum class Tok : uint8_t {
 bool alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c >= 0x80;
-}
-
-size_t mblen_utf8(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) return 2;
-  if ((c & 0xF0) == 0xE0) return 3;
-  if ((c & 0xF8) == 0xF0) return 4;
-  return 1;
 }
 
 // A number's text as numeric prints it: no exponent, the display scale numeric_in gives it
@@ -132,7 +125,7 @@ class Parser {
     size_t ctx_end = tok_end_;
     size_t ctx_start = line_start_;
     while (ctx_end - ctx_start >= 50)
-      ctx_start += mblen_utf8(static_cast<unsigned char>(in_[ctx_start]));
+      ctx_start += utf8_char_len(static_cast<unsigned char>(in_[ctx_start]));
     std::string prefix = ctx_start > line_start_ ? "..." : "";
     std::string suffix = (tok_ != Tok::kEnd || lex_error_) && ctx_end < in_.size() &&
                                  in_[ctx_end] != '\n' && in_[ctx_end] != '\r'
@@ -205,7 +198,7 @@ class Parser {
     }
     size_t e = p;
     while (e < in_.size() && alnum(static_cast<unsigned char>(in_[e]))) ++e;
-    if (e == p) lex_fail(p + mblen_utf8(static_cast<unsigned char>(c)));
+    if (e == p) lex_fail(p + utf8_char_len(static_cast<unsigned char>(c)));
     std::string_view w = in_.substr(p, e - p);
     if (w == "true")
       tok_ = Tok::kTrue;
@@ -286,7 +279,7 @@ class Parser {
                     : h >= 'A' && h <= 'F' ? h - 'A' + 10
                                            : -1;
             if (v < 0)
-              lex_fail(k + mblen_utf8(static_cast<unsigned char>(h)),
+              lex_fail(k + utf8_char_len(static_cast<unsigned char>(h)),
                        "\"\\u\" must be followed by four hexadecimal digits.");
             ch = ch * 16 + static_cast<uint32_t>(v);
           }
@@ -347,7 +340,7 @@ class Parser {
             str_.push_back('\t');
             break;
           default: {
-            size_t len = mblen_utf8(static_cast<unsigned char>(e));
+            size_t len = utf8_char_len(static_cast<unsigned char>(e));
             lex_fail(s + len,
                      "Escape sequence \"\\" + std::string(in_.substr(s, len)) + "\" is invalid.");
           }
@@ -355,7 +348,7 @@ class Parser {
         ++s;
         continue;
       }
-      if (hi_surrogate != -1) lone_high(s + mblen_utf8(c));
+      if (hi_surrogate != -1) lone_high(s + utf8_char_len(c));
       str_.push_back(static_cast<char>(c));
       ++s;
     }
