@@ -2614,7 +2614,11 @@ void check_setop_locking(const PgQuery__SelectStmt* s) {
 
 std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, const Scope* outer) {
   runtime::check_stack_depth();
-  const bool keep_unknown = std::exchange(keep_unknown_targets_, false);
+  // A side that sorts, groups or removes duplicates resolves its literals to text first, as
+  // PostgreSQL does (select distinct '2' union select 1 is an error there).
+  const bool keep_unknown = std::exchange(keep_unknown_targets_, false) &&
+                            s->n_distinct_clause == 0 && s->n_sort_clause == 0 &&
+                            s->n_group_clause == 0;
   size_t cte_mark = ctes_.size();
   if (s->with_clause) bind_with(s->with_clause, outer);
   auto plan = std::make_shared<SelectPlan>();
@@ -2654,7 +2658,17 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
     plan->names.resize(plan->left->visible);
     plan->visible = plan->left->visible;
     for (int i = 0; i < plan->visible; ++i) {
-      Oid t = types::common_type({plan->left->types[i].oid, plan->right->types[i].oid}, what);
+      Oid t;
+      try {
+        t = types::common_type({plan->left->types[i].oid, plan->right->types[i].oid}, what);
+      } catch (SqlError& err) {
+        // PostgreSQL points at the right side's column.
+        const SelectPlan& r = *plan->right;
+        if (err.error().position == 0 && r.setop == SetOp::kNone &&
+            static_cast<size_t>(i) < r.targets.size() && r.targets[i]->location >= 0)
+          err.error().position = r.targets[i]->location + 1;
+        throw;
+      }
       // A side's untyped literal takes the common type here, so a bad one is reported at
       // its position, before anything runs.
       for (SelectPlan* side : {plan->left.get(), plan->right.get()})

@@ -28,3 +28,7 @@ select 'a' union select 1;
 select x from (select 1 as x union all select '7') s where x > 2;
 select x from (select null as x union select 2) s order by 1 nulls first;
 select case when true then 1 end;
+-- a side that sorts, groups or removes duplicates has resolved its literals to text already
+select distinct '2' union select 1;
+(select '3' order by 1) union all select 1;
+select '3' as x union all select 1 order by x;
