@@ -83,3 +83,9 @@ drop table igr_pk;
 SELECT '6666666666666666666666666666666666666666666666666666666666666666666666666666666666666662011-03-27 01:59:59'::timestamp;
 SELECT '2147483648-01-01 00:00'::timestamp;
 SELECT '300000-01-01'::timestamp, '6000000-01-01 00:00'::timestamptz;
+-- Found by the fuzzer (tests/fuzz/crashes/sql/catalog-function-without-arguments): catalog
+-- functions called with too few arguments read one that was not there.
+select pg_get_viewdef();
+select to_regclass();
+select format_type(23);
+select current_setting();
