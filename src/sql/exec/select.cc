@@ -1149,6 +1149,62 @@ int single_locked_source(const SelectPlan& p) {
 // partition then takes many in one batch.
 constexpr size_t kLockWindow = 1024;
 
+// LockRows over one window of candidates, input[order[0]] .. input[order[n - 1]], in that
+// order: with one locked source, one lock_rows() call per batch the coordinator answers;
+// otherwise lock_candidate() per candidate. emit(index into input, changed) for each
+// candidate that stays in the result. Callers size the window to what LIMIT still needs, so
+// every row locked is one PostgreSQL's Limit -> LockRows would lock too.
+void lock_window(const SelectPlan& p, ExecContext& cx, int single, std::vector<Row>& input,
+                 const std::vector<RowRefs>& refs, const size_t* order, size_t n,
+                 const std::function<void(size_t, bool)>& emit) {
+  if (single < 0 || n == 1) {
+    for (size_t j = 0; j < n; ++j) {
+      bool changed = false;
+      if (lock_candidate(p, input[order[j]], refs[order[j]], &changed, cx)) emit(order[j], changed);
+    }
+    return;
+  }
+  const Source& src = p.sources[single];
+  const auto& t = *src.table;
+  std::vector<coord::RowLockRequest> reqs;
+  std::vector<coord::LockResult> answers;
+  std::vector<size_t> req_of(n, SIZE_MAX);  // per candidate: its request, or none
+  reqs.reserve(n);
+  const coord::Timestamp read_ts = cx.txn.view().read_ts;  // the candidates' snapshot
+  for (size_t j = 0; j < n; ++j) {
+    const RowRefs& r = refs[order[j]];
+    if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
+    const RowRef& ref = r[single];
+    req_of[j] = reqs.size();
+    reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
+                                         src.lock_strength, lock_wait(cx, src.lock_wait), ref.seen,
+                                         read_ts});
+  }
+  for (size_t j = 0; j < n; ++j) {
+    size_t q = req_of[j];
+    bool changed = false;
+    if (q != SIZE_MAX) {
+      // Answers come in order, many at a time; the coordinator stops after a row that needs
+      // handling before any later row is locked (a newer version, a NOWAIT failure).
+      while (answers.size() <= q) {
+        for (auto& a : cx.txn.lock_rows(reqs, answers.size())) answers.push_back(std::move(a));
+      }
+      if (!on_row_locked(src, refs[order[j]][single], answers[q], input[order[j]], &changed, cx))
+        continue;
+    }
+    emit(order[j], changed);
+  }
+}
+
+// The window LockRows may lock next: kLockWindow, or fewer when LIMIT needs fewer.
+size_t lock_window_size(int64_t offset, int64_t limit, int64_t passed) {
+  if (limit < 0) return kLockWindow;
+  return std::min<size_t>(kLockWindow,
+                          static_cast<size_t>(std::max<int64_t>(0, offset + limit - passed)));
+}
+
+// LockRows over a join, or over rows sorted before they are locked: every candidate is read
+// (and projected, for the sort) first.
 std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
   std::vector<RowRefs> refs;
   std::vector<Row> input = join_sources(p, cx, &refs);
@@ -1180,71 +1236,88 @@ std::vector<Row> lock_rows(const SelectPlan& p, ExecContext& cx) {
     }
     if (++passed > offset) rows.push_back(std::move(outs[idx]));
   };
-  std::vector<coord::RowLockRequest> reqs;
-  std::vector<coord::LockResult> answers;
-  std::vector<size_t> req_of;  // per candidate of the window: its request, or npos
   for (size_t w = 0; w < order.size();) {
-    if (limit >= 0 && passed >= offset + limit) break;
-    // The window never holds more candidates than the LIMIT still needs, so every row locked
-    // ahead is one PostgreSQL's Limit -> LockRows would lock too.
-    size_t want = kLockWindow;
-    if (limit >= 0) want = std::min<size_t>(want, static_cast<size_t>(offset + limit - passed));
-    size_t end = std::min(order.size(), w + want);
-    if (single < 0 || end - w == 1) {
-      bool changed = false;
-      if (lock_candidate(p, input[order[w]], refs[order[w]], &changed, cx)) emit(order[w], changed);
-      ++w;
-      continue;
-    }
-    const Source& src = p.sources[single];
-    const auto& t = *src.table;
-    reqs.clear();
-    answers.clear();
-    req_of.assign(end - w, SIZE_MAX);
-    const coord::Timestamp read_ts = cx.txn.view().read_ts;  // the candidates' snapshot
-    for (size_t j = w; j < end; ++j) {
-      const RowRefs& r = refs[order[j]];
-      if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
-      const RowRef& ref = r[single];
-      req_of[j - w] = reqs.size();
-      reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
-                                           src.lock_strength, lock_wait(cx, src.lock_wait),
-                                           ref.seen, read_ts});
-    }
-    for (size_t j = w; j < end; ++j) {
-      size_t q = req_of[j - w];
-      bool changed = false;
-      if (q != SIZE_MAX) {
-        // Answers come in order, many at a time; the coordinator stops after a row that needs
-        // handling before any later row is locked (a newer version, a NOWAIT failure).
-        while (answers.size() <= q) {
-          for (auto& a : cx.txn.lock_rows(reqs, answers.size())) answers.push_back(std::move(a));
-        }
-        if (!on_row_locked(src, refs[order[j]][single], answers[q], input[order[j]], &changed, cx))
-          continue;
-      }
-      emit(order[j], changed);
-    }
-    w = end;
+    size_t n = std::min(order.size() - w, lock_window_size(offset, limit, passed));
+    if (n == 0) break;
+    lock_window(p, cx, single, input, refs, order.data() + w, n, emit);
+    w += n;
   }
   for (auto& r : rows)
     if (static_cast<int>(r.size()) > p.visible) r.resize(p.visible);
   return rows;
 }
 
+// Whether LockRows can take p's rows from its one table's scan as they come (no join, and
+// no Sort between the scan and LockRows).
+bool lock_streams(const SelectPlan& p) {
+  return p.lock_rows && p.setop == SetOp::kNone && p.sources.size() == 1 &&
+         !p.lookup_first_source && p.sources[0].kind == Source::Kind::kTable &&
+         p.sources[0].virtual_table.empty() && p.sources[0].table && p.sources[0].lock &&
+         !p.grouped && p.windows.empty() && !p.distinct && p.srfs.empty() &&
+         (p.order_by.empty() || p.scan_ordered);
+}
+
+// [Limit ->] LockRows -> scan, pulled a window at a time: the scan's rows that pass WHERE
+// gather into a window (kLockWindow, or what LIMIT still needs), the window is locked in one
+// batch per partition, and the scan stops once OFFSET + LIMIT rows have been locked (rows
+// skipped by SKIP LOCKED or failing the EvalPlanQual re-check do not count), as PostgreSQL's
+// Limit over LockRows does. Only a window of candidates is held at a time, so locking a
+// million rows keeps a million result rows, not every row read.
+std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
+  int64_t offset = 0, limit = -1;
+  check_limits(p, cx, &offset, &limit);
+  const Source& src = p.sources[0];
+  std::vector<Row> rows;
+  int64_t passed = 0;
+  std::vector<Row> window;
+  std::vector<RowRefs> window_refs;
+  std::vector<size_t> order;
+  auto emit = [&](size_t idx, bool changed) {
+    Row& in = window[idx];
+    if (changed && !epq_recheck(p, in, cx)) return;
+    if (++passed <= offset) return;
+    Row out = project(p, in, cx);
+    if (static_cast<int>(out.size()) > p.visible) out.resize(p.visible);
+    cx.memory.charge_row(out, kExecutorContext);
+    rows.push_back(std::move(out));
+  };
+  auto lock_gathered = [&] {
+    order.resize(window.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    lock_window(p, cx, 0, window, window_refs, order.data(), window.size(), emit);
+    window.clear();
+    window_refs.clear();
+  };
+  size_t capacity = lock_window_size(offset, limit, passed);
+  if (capacity == 0) return rows;
+  scan_table(
+      *src.table, src.access, Row{}, cx,
+      [&](StoredRow& r) {
+        if (p.where && !eval_bool(*p.where, r.row, cx)) return true;
+        window.push_back(std::move(r.row));
+        window_refs.emplace_back(1);
+        window_refs.back()[0] = RowRef{std::move(r.key), r.seen, true};
+        if (window.size() < capacity) return true;
+        lock_gathered();
+        capacity = lock_window_size(offset, limit, passed);
+        return capacity > 0;
+      },
+      coord::table_mode::kRowShare);
+  if (!window.empty()) lock_gathered();
+  return rows;
+}
+
 // Whether run_select can pull p's rows one at a time from its table's scan: one base table,
-// rows needed in scan order (no Sort left, nothing that needs every row first).
+// rows needed in scan order (no Sort left, nothing that needs every row first). Locking
+// SELECTs stream through stream_lock_rows instead.
 bool streams(const SelectPlan& p) {
   return p.setop == SetOp::kNone && p.sources.size() == 1 &&
          p.sources[0].kind == Source::Kind::kTable && p.sources[0].virtual_table.empty() &&
          p.sources[0].table && !p.grouped && p.windows.empty() && !p.distinct && p.srfs.empty() &&
-         (p.order_by.empty() || p.scan_ordered) && (p.limit || p.offset);
+         (p.order_by.empty() || p.scan_ordered) && (p.limit || p.offset) && !p.lock_rows;
 }
 
-// Limit -> [LockRows ->] scan, pulled lazily: the scan stops once OFFSET + LIMIT rows have
-// passed WHERE and, with a locking clause, have been locked (rows skipped by SKIP LOCKED or
-// failing the EvalPlanQual re-check do not count), so only the rows returned (and OFFSET's)
-// are read past and locked, as PostgreSQL's Limit over LockRows does.
+// Limit -> scan, pulled lazily: the scan stops once OFFSET + LIMIT rows have passed WHERE.
 std::vector<Row> stream_select(const SelectPlan& p, ExecContext& cx) {
   int64_t offset = 0, limit = -1;
   check_limits(p, cx, &offset, &limit);
@@ -1257,15 +1330,7 @@ std::vector<Row> stream_select(const SelectPlan& p, ExecContext& cx) {
       [&](StoredRow& r) {
         if (done()) return false;
         if (p.where && !eval_bool(*p.where, r.row, cx)) return true;
-        Row& in = r.row;
-        if (p.lock_rows) {
-          RowRefs refs(1);
-          refs[0] = RowRef{std::move(r.key), r.seen, true};
-          bool changed = false;
-          if (!lock_candidate(p, in, refs, &changed, cx)) return true;
-          if (changed && !epq_recheck(p, in, cx)) return true;
-        }
-        Row out = project(p, in, cx);
+        Row out = project(p, r.row, cx);
         if (++passed > offset) {
           if (static_cast<int>(out.size()) > p.visible) out.resize(p.visible);
           rows.push_back(std::move(out));
@@ -1377,6 +1442,7 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
     rows = setop(p, cx);
   } else {
     std::vector<Row> input;
+    if (lock_streams(p)) return stream_lock_rows(p, cx);
     if (streams(p)) return stream_select(p, cx);
     if (p.lock_rows) return lock_rows(p, cx);
     input = join_sources(p, cx);
