@@ -161,7 +161,7 @@ TEST_F(CoordTest, ReadCommittedSeesNewCommitsPerStatementRepeatableReadDoesNot) 
 TEST_F(CoordTest, ScanMergesPartitionsInKeyOrder) {
   std::set<uint32_t> parts;
   for (int i = 0; i < 100; ++i) {
-    char k[3];
+    char k[12];
     snprintf(k, sizeof k, "%02d", i);
     put(k, std::string("v") + k);
     parts.insert(txns_->route(k));

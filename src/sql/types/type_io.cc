@@ -307,12 +307,12 @@ Numeric numeric_recv(Reader& r) {
                 "invalid sign in external \"numeric\" value");
   std::string digits;
   for (int k = 0; k < ndigits; ++k) {
-    int d = static_cast<int>(r.be(2));
+    unsigned d = static_cast<uint16_t>(r.be(2));
     if (d >= 10000)
       throw_error(sqlstate::kInvalidBinaryRepresentation,
                   "invalid digit in external \"numeric\" value");
     char buf[8];
-    snprintf(buf, sizeof buf, "%04d", d);
+    snprintf(buf, sizeof buf, "%04u", d);
     digits += buf;
   }
   // value = 0.digits * 10^(4*(weight+1))
