@@ -9,6 +9,7 @@
 #include <map>
 #include <new>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace hf::locks {
 
@@ -1432,14 +1433,17 @@ class DeadlockChecker {
 
   bool find_cycle(OwnerId start, std::vector<Edge>& soft) {
     visited_.clear();
+    search_start_ = start;
     soft.clear();
     return find_cycle_recurse(start, soft);
   }
 
+  // Each vertex is expanded once per search (PostgreSQL's visitedProcs): met again, it is
+  // either the start (a cycle through it) or a vertex whose edges were already followed. The
+  // set keeps the search O(edges): a queue of n waiters has ~n^2/2 soft edges, and a linear
+  // list of visited vertices made each check O(n^3) (256 waiters on one lock: ~8M steps).
   bool find_cycle_recurse(OwnerId v, std::vector<Edge>& soft) {
-    for (size_t i = 0; i < visited_.size(); ++i)
-      if (visited_[i] == v) return i == 0;  // back at the start: a cycle through it
-    visited_.push_back(v);
+    if (!visited_.insert(v).second) return v == search_start_;
     // Links: a holder's holds wait for the actors that act for it (hard edges).
     if (auto lit = s_.links.find(v); lit != s_.links.end()) {
       for (OwnerId actor : lit->second) {
@@ -1537,7 +1541,8 @@ class DeadlockChecker {
   const Snapshot& s_;
   std::vector<Edge> cur_;
   std::map<int, std::vector<int>> orders_;
-  std::vector<OwnerId> visited_;
+  std::unordered_set<OwnerId> visited_;
+  OwnerId search_start_ = 0;
   int budget_ = 0;
   bool recording_ = false;
   struct Detail {
