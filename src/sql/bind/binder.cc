@@ -2332,6 +2332,8 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
     case PG_QUERY__NODE__NODE_RANGE_FUNCTION: {
       const auto* rf = n->range_function;
       if (rf->n_functions != 1) fail(sqlstate::kFeatureNotSupported, "ROWS FROM is not supported");
+      // Refused rather than ignored: the ordinality column would be missing from the result.
+      if (rf->ordinality) fail(sqlstate::kFeatureNotSupported, "WITH ORDINALITY is not supported");
       const auto* fl = rf->functions[0]->list;
       const auto* fc = fl->items[0];
       if (fc->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
