@@ -513,6 +513,13 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
     const auto* o = s->objects[i]->object_with_args;
     std::string name = str_of(o->objname[o->n_objname - 1]);
     catalog::FunctionPtr f;
+    if (s->missing_ok && o->n_objname > 1) {
+      const std::string schema = str_of(o->objname[o->n_objname - 2]);
+      if (!cx.catalog.find_schema(schema)) {
+        send_notice(cx, "schema \"" + schema + "\" does not exist, skipping");
+        continue;
+      }
+    }
     auto candidates = functions_named(cx, o->objname, o->n_objname);
     std::string shown;  // the name as the statement wrote it (schema-qualified or not)
     for (size_t k = 0; k < o->n_objname; ++k) shown += (k ? "." : "") + str_of(o->objname[k]);

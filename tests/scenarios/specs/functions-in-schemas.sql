@@ -33,6 +33,8 @@ drop function fs.twice(int);
 select fs.twice(2);
 drop function if exists fs.twice(int);
 drop function nosuch.twice(int);
+drop function if exists nosuch.twice(int);
+drop function if exists nosuch.twice;
 drop function fs.thrice;
 drop schema fs;
 drop schema fs cascade;
