@@ -9,6 +9,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/partitions.h"
 #include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
@@ -556,8 +557,13 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
-      n == "pg_get_partkeydef" || n == "pg_get_statisticsobjdef_columns")
+      n == "pg_get_statisticsobjdef_columns")
     return Datum::Null();
+  if (n == "pg_get_partkeydef") {  // NULL for a table that is not partitioned
+    if (any_null()) return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    return t && t->is_partitioned() ? Datum(partition_key_text(*t)) : Datum::Null();
+  }
   // The catalog relations hold expressions (pg_attrdef.adbin) as SQL text already in
   // PostgreSQL's spelling, not as node trees.
   if (n == "pg_get_expr") return args.empty() ? Datum::Null() : args[0];
