@@ -50,7 +50,7 @@ const char kSrfHint[] =
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
-         types::json::set_function_as_array(name) != nullptr;
+         name == "pg_partition_ancestors" || types::json::set_function_as_array(name) != nullptr;
 }
 
 // jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
@@ -1004,7 +1004,11 @@ ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCt
 // index's) oid, as the ::regclass cast and the functions taking a relation name read it.
 // index keeps the oid too, so nextval('seq'::regclass) finds its sequence without a lookup.
 ExprPtr Binder::regclass_const(const std::string& name, int location) {
-  Oid oid = relation_oid_by_name(cat_, name, path_);
+  // PostgreSQL's regclassin takes a number as the oid itself (psql's \d queries pass them).
+  const bool numeric =
+      !name.empty() && name.size() <= 10 &&
+      std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  Oid oid = numeric ? static_cast<Oid>(std::stoull(name)) : relation_oid_by_name(cat_, name, path_);
   if (oid == 0) {
     auto parts = qualified_name_list(name);
     if (parts.size() >= 2 && !cat_.find_schema(parts[parts.size() - 2]))
@@ -1344,6 +1348,27 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     args.push_back(std::move(channels));
     e->name = "unnest";
     e->type = TypeRef{type_oid::kText, -1};
+  } else if (name == "pg_partition_ancestors") {
+    // unnest() over the relation and the partitioned tables above it (a session function:
+    // it reads the catalog).
+    if (args.size() != 1 || !types::can_cast(ts[0], type_oid::kRegclass, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    auto chain = std::make_unique<Expr>();
+    chain->kind = ExprKind::kSessionFunc;
+    chain->name = name;
+    chain->type = TypeRef{type_oid::kOidArray, -1};
+    chain->location = location;
+    // A constant name is read as regclass input reads it.
+    if (args[0]->kind == ExprKind::kConst && !args[0]->value.is_null() &&
+        (ts[0] == type_oid::kUnknown || ts[0] == type_oid::kText))
+      args[0] = regclass_const(std::get<std::string>(args[0]->value.v), args[0]->location);
+    chain->args.push_back(
+        coerce(std::move(args[0]), TypeRef{type_oid::kRegclass, -1}, CastContext::kImplicit));
+    chain->arg_types.push_back(chain->args[0]->type);
+    args.clear();
+    args.push_back(std::move(chain));
+    e->name = "unnest";
+    e->type = TypeRef{type_oid::kRegclass, -1};
   } else if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
     // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
     if (args.size() != 3) fail_no_function(name, ts, location);
@@ -2380,6 +2405,8 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
           fname.find("_array_elements") != std::string::npos &&
           types::json::set_function_as_array(fname) != nullptr)
         col = "value";
+      // pg_partition_ancestors's OUT parameter.
+      if (!(rf->alias && rf->alias->n_colnames) && fname == "pg_partition_ancestors") col = "relid";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
       scope.cols.back().whole_row = true;

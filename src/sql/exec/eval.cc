@@ -412,6 +412,19 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     s.notify(arg_text(0), arg_text(1));
     return Datum::Null();
   }
+  if (n == "pg_partition_ancestors") {
+    // The relation, then each partitioned table above it; nothing for a relation that is
+    // neither a partition nor partitioned.
+    auto v = std::make_shared<std::vector<Datum>>();
+    if (any_null()) return Datum(ArrayPtr(v));
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    if (!t || (!t->is_partitioned() && t->partition_parent == 0)) return Datum(ArrayPtr(v));
+    for (int depth = 0; t && depth < 1000; ++depth) {
+      v->push_back(Datum(static_cast<int64_t>(t->oid)));
+      t = t->partition_parent ? cx.catalog.table_by_oid(t->partition_parent) : nullptr;
+    }
+    return Datum(ArrayPtr(v));
+  }
   if (n == "pg_listening_channels") {
     auto v = std::make_shared<std::vector<Datum>>();
     for (auto& c : s.listening_channels()) v->push_back(Datum(std::move(c)));

@@ -194,8 +194,10 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       }
       rel(t->oid, t->name, t->relkind(), static_cast<int>(t->columns.size()),
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
-          t->primary_key.empty() ? Datum::Null()
-                                 : partition_option(*t, t->primary_key, t->placement_width()),
+          // A partitioned table stores no rows: nothing to place.
+          t->primary_key.empty() || t->is_partitioned()
+              ? Datum::Null()
+              : partition_option(*t, t->primary_key, t->placement_width()),
           persistence, static_cast<int>(t->checks.size()), t->namespace_oid);
       // Partitioned tables (catalog.h): relhassubclass, relispartition, relpartbound (the
       // bound as pg_get_expr prints it: the catalog keeps no node trees).
