@@ -409,6 +409,9 @@ class Binder {
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
   ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  void bind_json_to_recordset(const std::string& fname, const PgQuery__FuncCall* fc,
+                              const PgQuery__RangeFunction* rf, SelectPlan& plan, Scope& scope,
+                              Scope& args_scope);
   ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
                                GroupCtx* g);
   ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
@@ -1304,6 +1307,54 @@ void fail_no_function(const std::string& name, const std::vector<Oid>& ts, int l
   fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist", location,
        "No function matches the given name and argument types. You might need to add explicit "
        "type casts.");
+}
+
+// json[b]_to_recordset(array of objects) AS alias (col type, ...), a FROM item: one row per
+// object, each column the object's member of its name converted to its type. The call is a
+// kSrf whose first argument is the json[b] and whose further arguments are constants naming
+// the columns, each typed as its column (sql/exec/set_functions.cc reads them so).
+void Binder::bind_json_to_recordset(const std::string& fname, const PgQuery__FuncCall* fc,
+                                    const PgQuery__RangeFunction* rf, SelectPlan& plan,
+                                    Scope& scope, Scope& args_scope) {
+  if (rf->n_coldeflist == 0)
+    fail(sqlstate::kSyntaxError,
+         "a column definition list is required for functions returning \"record\"", fc->location);
+  if (fc->n_args != 1) {
+    std::vector<Oid> ts;
+    for (size_t i = 0; i < fc->n_args; ++i) ts.push_back(type_oid::kUnknown);
+    fail_no_function(fname, ts, fc->location);
+  }
+  const TypeRef json_type{fname == "jsonb_to_recordset" ? type_oid::kJsonb : type_oid::kJson, -1};
+  ExprPtr arg;
+  {
+    SrfScope in_from(*this, {"set-returning functions must appear at top level of FROM", false});
+    arg = bind_expr(fc->args[0], args_scope, nullptr);
+  }
+  if (!types::can_cast(arg->type.oid, json_type.oid, CastContext::kImplicit))
+    fail_no_function(fname, {arg->type.oid}, fc->location);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kSrf;
+  e->name = "json_to_recordset";
+  e->location = fc->location;
+  e->type = TypeRef{type_oid::kRecord, -1};
+  e->args.push_back(coerce(std::move(arg), json_type, CastContext::kImplicit));
+  Source src;
+  src.kind = Source::Kind::kFunction;
+  src.lateral = true;
+  src.offset = static_cast<int>(scope.cols.size());
+  const std::string alias = rf->alias ? rf->alias->aliasname : fname;
+  src.alias = alias;
+  scope.tables.insert(alias);
+  for (size_t i = 0; i < rf->n_coldeflist; ++i) {
+    const auto* cd = rf->coldeflist[i]->column_def;
+    TypeRef t = resolve_type_name(cd->type_name, path_.schemas);
+    auto column = make_const(Datum(std::string(cd->colname)), t);
+    e->args.push_back(std::move(column));
+    scope.cols.push_back({alias, cd->colname, t});
+  }
+  src.width = static_cast<int>(rf->n_coldeflist);
+  src.function = std::move(e);
+  plan.sources.push_back(std::move(src));
 }
 
 // generate_series(start, stop [, step]) over int4 or int8 (numeric is refused where it runs);
@@ -2368,6 +2419,10 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.lateral = true;
       Scope args_scope;
       args_scope.parent = &scope;
+      if (fname == "json_to_recordset" || fname == "jsonb_to_recordset") {
+        bind_json_to_recordset(fname, fc->func_call, rf, plan, scope, args_scope);
+        return;
+      }
       if (!is_set_function(fname)) {
         bind_user_function_source(fc->func_call, rf, plan, scope, args_scope);
         return;
