@@ -576,6 +576,11 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
       fail(sqlstate::kFeatureNotSupported, "foreign keys on partitioned tables are not supported");
   }
   if (partition_parent) {
+    if (temp != (partition_parent->temp_namespace != 0))
+      fail(sqlstate::kWrongObjectType,
+           std::string(temp ? "cannot create a temporary relation as partition of permanent "
+                            : "cannot create a permanent relation as partition of temporary ") +
+               "relation \"" + partition_parent->name + "\"");
     require_owner(cx, partition_parent->owner, "table", partition_parent->name);
     lock_relation(cx, *partition_parent, coord::table_mode::kAccessExclusive);
     t.partition_parent = partition_parent->oid;

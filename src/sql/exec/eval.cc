@@ -572,6 +572,14 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
       n == "pg_get_statisticsobjdef_columns")
     return Datum::Null();
+  if (n == "pg_get_partition_constraintdef") {
+    if (any_null()) return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    auto parent = t && t->partition_parent ? cx.catalog.table_by_oid(t->partition_parent) : nullptr;
+    if (!parent) return Datum::Null();
+    auto text = partition_constraint_text(*parent, *t);
+    return text ? Datum(std::move(*text)) : Datum::Null();
+  }
   if (n == "pg_get_partkeydef") {  // NULL for a table that is not partitioned
     if (any_null()) return Datum::Null();
     auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));

@@ -7,6 +7,7 @@
 #include "sql/bind/binder.h"
 #include "sql/parse/parser.h"
 #include "sql/types/compare.h"
+#include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
 namespace hf::sql::exec {
@@ -411,6 +412,58 @@ void check_default_partition(const catalog::Table& parent, const catalog::Table&
       return true;
     });
   }
+}
+
+namespace {
+
+// A bound value as a constant of the key column's type in an expression (get_const_expr
+// with its type label): int4 bare (a negative one quoted and labelled), bool bare, the rest
+// quoted and labelled.
+std::string labelled_const(const std::string& text, const TypeRef& type) {
+  if (type.oid == type_oid::kInt4 && !text.empty() && text[0] != '-') return text;
+  if (type.oid == type_oid::kBool) return text == "t" ? "true" : "false";
+  return quote_literal(text) + "::" + types::format_type(type);
+}
+
+}  // namespace
+
+std::optional<std::string> partition_constraint_text(const catalog::Table& parent,
+                                                     const catalog::Table& part) {
+  if (parent.partition_parent != 0) return std::nullopt;
+  const PartitionBound& b = part.partition_bound;
+  if (b.kind == PartitionBound::kList) {
+    const auto& col = parent.columns[parent.partition_key[0]];
+    std::vector<std::string> values;
+    bool has_null = false;
+    for (const auto& v : b.values) {
+      if (v)
+        values.push_back(labelled_const(*v, col.type));
+      else
+        has_null = true;
+    }
+    std::string cmp;
+    if (values.size() == 1) {
+      cmp = "(" + col.name + " = " + values[0] + ")";
+    } else if (!values.empty()) {
+      cmp = "(" + col.name + " = ANY (ARRAY[";
+      for (size_t i = 0; i < values.size(); ++i) cmp += (i ? ", " : "") + values[i];
+      cmp += "]))";
+    }
+    if (has_null)
+      return cmp.empty() ? "(" + col.name + " IS NULL)"
+                         : "((" + col.name + " IS NULL) OR " + cmp + ")";
+    return "((" + col.name + " IS NOT NULL) AND " + cmp + ")";
+  }
+  if (b.kind == PartitionBound::kRange && parent.partition_key.size() == 1) {
+    const auto& col = parent.columns[parent.partition_key[0]];
+    std::string s = "((" + col.name + " IS NOT NULL)";
+    if (b.from[0].kind == RangeDatum::kValue)
+      s += " AND (" + col.name + " >= " + labelled_const(b.from[0].text, col.type) + ")";
+    if (b.to[0].kind == RangeDatum::kValue)
+      s += " AND (" + col.name + " < " + labelled_const(b.to[0].text, col.type) + ")";
+    return s + ")";
+  }
+  return std::nullopt;
 }
 
 std::string partition_key_text(const catalog::Table& t) {

@@ -14,6 +14,7 @@
 // CREATE TABLE (0A000).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,5 +60,11 @@ std::string partition_key_text(const catalog::Table& t);
 // "FOR VALUES IN ('a', 'b')", "FOR VALUES FROM (1) TO (MAXVALUE)", "DEFAULT": as
 // pg_get_expr(relpartbound, oid) prints a partition's bound.
 std::string partition_bound_text(const catalog::Table& parent, const catalog::PartitionBound& b);
+
+// A partition's constraint as pg_get_partition_constraintdef prints it, for one level of
+// LIST partitioning and single-column RANGE partitioning; nullopt for the forms it does not
+// print yet (multi-column ranges, DEFAULT partitions, partitions of partitions).
+std::optional<std::string> partition_constraint_text(const catalog::Table& parent,
+                                                     const catalog::Table& part);
 
 }  // namespace hf::sql::exec

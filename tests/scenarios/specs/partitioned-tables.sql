@@ -17,6 +17,11 @@ SELECT partstrat, partnatts FROM pg_partitioned_table WHERE partrelid = 'jobs'::
 SELECT pg_get_partkeydef('jobs'::regclass);
 SELECT relname, pg_get_expr(relpartbound, oid) FROM pg_class
   WHERE relname IN ('jobs_a', 'jobs_bc') ORDER BY 1;
+SELECT relname, pg_get_partition_constraintdef(oid) FROM pg_class
+  WHERE relname IN ('jobs_a', 'jobs_bc', 'jobs') ORDER BY 1;
+-- psql's \d of a partitioned table and of a partition.
+\d jobs
+\d+ jobs_a
 -- UPDATE and DELETE through the parent; a new key moves the row to its partition.
 UPDATE jobs SET state = 'active' WHERE queue = 'a' AND id = 4;
 UPDATE jobs SET queue = 'b' WHERE id = 1 RETURNING id, queue, state;
@@ -69,6 +74,16 @@ SELECT y, m, note FROM events WHERE y >= 2020 ORDER BY y, m;
 SELECT relname, pg_get_expr(relpartbound, oid) FROM pg_class
   WHERE relname LIKE 'events_%' ORDER BY 1;
 SELECT pg_get_partkeydef('events'::regclass);
+CREATE TABLE nums (n int) PARTITION BY RANGE (n);
+CREATE TABLE nums_low PARTITION OF nums FOR VALUES FROM (MINVALUE) TO (-5);
+CREATE TABLE nums_mid PARTITION OF nums FOR VALUES FROM (-5) TO (10);
+CREATE TABLE nums_lists (n int, b bigint) PARTITION BY LIST (b);
+CREATE TABLE nums_lists_1 PARTITION OF nums_lists FOR VALUES IN (5, -7);
+CREATE TABLE nums_lists_2 PARTITION OF nums_lists FOR VALUES IN (NULL, 8);
+SELECT relname, pg_get_partition_constraintdef(oid) FROM pg_class
+  WHERE relname LIKE 'nums_%' ORDER BY 1;
+CREATE TEMP TABLE nums_temp PARTITION OF nums FOR VALUES FROM (10) TO (20);
+DROP TABLE nums, nums_lists;
 -- Sub-partitioning: a partition that is partitioned in turn.
 CREATE TABLE events_2022 PARTITION OF events FOR VALUES FROM (2022, 1) TO (2023, 1)
   PARTITION BY LIST (note);
