@@ -159,6 +159,11 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
     case ExprKind::kCast: {
       Datum v = eval(*e.args[0], row, cx);
       if (v.is_null()) return v;
+      // regclass's text is the relation's name (regclassout reads the catalog).
+      if (e.arg_types[0].oid == type_oid::kRegclass &&
+          (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
+           e.type.oid == type_oid::kName))
+        return Datum(regclass_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
       return types::cast(
           v, e.arg_types[0], e.type,
           e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment);

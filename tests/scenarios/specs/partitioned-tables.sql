@@ -74,6 +74,9 @@ SELECT y, m, note FROM events WHERE y >= 2020 ORDER BY y, m;
 SELECT relname, pg_get_expr(relpartbound, oid) FROM pg_class
   WHERE relname LIKE 'events_%' ORDER BY 1;
 SELECT pg_get_partkeydef('events'::regclass);
+-- \d+ lists the partitions by name (regclass as text).
+\d+ events
+SELECT 'events'::regclass::text, 'public.events'::regclass::text = 'events';
 CREATE TABLE nums (n int) PARTITION BY RANGE (n);
 CREATE TABLE nums_low PARTITION OF nums FOR VALUES FROM (MINVALUE) TO (-5);
 CREATE TABLE nums_mid PARTITION OF nums FOR VALUES FROM (-5) TO (10);
