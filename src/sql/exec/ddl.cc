@@ -1,8 +1,8 @@
 // sql/exec/ddl.cc — CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, TRUNCATE, sequences and the
 // maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT). Partitioned tables
 // (catalog.h): CREATE TABLE ... PARTITION BY / PARTITION OF, ALTER TABLE ... ATTACH / DETACH
-// PARTITION, DROP and TRUNCATE of a parent reaching its partitions (bounds and their checks
-// live in exec/partitions.h). CREATE TABLE ... (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
+// PARTITION, ADD COLUMN and ADD PRIMARY KEY on a parent, DROP and TRUNCATE of a parent
+// reaching its partitions (bounds and their checks live in exec/partitions.h). CREATE TABLE ... (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
 #include <algorithm>
 #include <set>
 #include <unordered_set>
@@ -1119,6 +1119,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
         cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
     if (tp->is_partitioned() && !partition_cmd && !adds_primary_key &&
+        cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
         cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner &&
         cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault)
       fail(sqlstate::kFeatureNotSupported,
@@ -1157,6 +1158,9 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         std::string kind;
         t.columns.push_back(column_from_def(cx, t, cd, &serial, &kind));
         int col = static_cast<int>(t.columns.size()) - 1;
+        if (serial && t.is_partitioned())
+          fail(sqlstate::kFeatureNotSupported,
+               "adding a serial column to a partitioned table is not supported");
         if (serial) {
           catalog::Sequence sq;
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq", &t);
@@ -1167,23 +1171,51 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           t.columns[col].default_expr = serial_default(cx, t, sq.name);
           t.columns[col].not_null = true;
         }
+        const size_t checks_before = t.checks.size();
         for (size_t k = 0; k < cd->n_constraints; ++k)
           add_constraint(cx, t, cd->constraints[k]->constraint, col, nullptr);
-        if (!t.columns[col].default_expr.empty() || t.columns[col].not_null) {
-          // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
-          bind::ExprPtr d = t.columns[col].default_expr.empty()
-                                ? nullptr
-                                : bind::bind_table_expr(cx.catalog, t, t.columns[col].default_expr,
-                                                        &t.columns[col].type);
-          catalog::Table nt = t;
+        // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
+        auto fill_existing_rows = [&](catalog::Table& target, const catalog::Table& stored) {
+          if (target.columns[col].default_expr.empty() && !target.columns[col].not_null) return;
+          bind::ExprPtr d =
+              target.columns[col].default_expr.empty()
+                  ? nullptr
+                  : bind::bind_table_expr(cx.catalog, target, target.columns[col].default_expr,
+                                          &target.columns[col].type);
+          catalog::Table nt = target;
           nt.storage_id = cx.catalog.allocate_storage_id();
-          rewrite_table(*cur, nt, cx, [&](const Row& r) {
+          rewrite_table(stored, nt, cx, [&](const Row& r) {
             Row nr = r;
             nr.resize(nt.columns.size());
             if (d) nr[col] = eval(*d, nr, cx);
             return nr;
           });
-          t = nt;
+          target = nt;
+        };
+        if (t.is_partitioned()) {
+          // The parent has no rows; every partition below it gets the column (and its CHECK
+          // constraints) at the same position, as PostgreSQL's recursion does.
+          std::function<void(Oid)> add_to_partitions = [&](Oid parent) {
+            for (const auto& part : cx.catalog.partitions_of(parent)) {
+              catalog::Table pt = *part;
+              if (pt.columns.size() != static_cast<size_t>(col))
+                fail(sqlstate::kFeatureNotSupported,
+                     "ADD COLUMN on a partitioned table whose partition \"" + pt.name +
+                         "\" has other columns is not supported");
+              pt.columns.push_back(t.columns[col]);
+              for (size_t k = checks_before; k < t.checks.size(); ++k)
+                pt.checks.push_back(
+                    {t.checks[k].name, t.checks[k].expr, cx.catalog.allocate_oid()});
+              if (pt.is_partitioned())
+                add_to_partitions(pt.oid);
+              else
+                fill_existing_rows(pt, *part);
+              cx.catalog.replace_table(std::move(pt), &cx.txn);
+            }
+          };
+          add_to_partitions(t.oid);
+        } else {
+          fill_existing_rows(t, *cur);
         }
         cx.catalog.replace_table(std::move(t), &cx.txn);
         break;

@@ -99,6 +99,11 @@ SELECT y, m, note FROM events_2022_x;
 SELECT relname, relkind FROM pg_class WHERE relname LIKE 'events_2022%' ORDER BY 1;
 TRUNCATE events;
 SELECT count(*) FROM events;
+-- ADD COLUMN on the parent reaches every partition, existing rows taking its default.
+ALTER TABLE jobs ADD COLUMN prio int NOT NULL DEFAULT 7;
+INSERT INTO jobs (id, queue) VALUES (30, 'a') RETURNING prio;
+SELECT id, queue, prio FROM jobs ORDER BY id;
+SELECT id, prio FROM jobs_a ORDER BY id;
 -- Dropping the parent drops its partitions.
 DROP TABLE events;
 DROP TABLE jobs;
