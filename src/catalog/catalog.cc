@@ -95,6 +95,24 @@ json to_json(const Table& t) {
     j["materialized"] = true;
     j["populated"] = t.populated;
   }
+  if (t.partition_strategy) {
+    j["partition_strategy"] = std::string(1, t.partition_strategy);
+    j["partition_key"] = t.partition_key;
+  }
+  if (t.partition_parent != 0) {
+    const PartitionBound& b = t.partition_bound;
+    json bound{{"kind", std::string(1, b.kind)}};
+    json values = json::array();
+    for (const auto& v : b.values) values.push_back(v ? json(*v) : json(nullptr));
+    bound["values"] = values;
+    for (const auto* side : {&b.from, &b.to}) {
+      json arr = json::array();
+      for (const auto& d : *side) arr.push_back({std::string(1, d.kind), d.text});
+      bound[side == &b.from ? "from" : "to"] = arr;
+    }
+    j["partition_parent"] = t.partition_parent;
+    j["partition_bound"] = bound;
+  }
   return j;
 }
 
@@ -157,6 +175,21 @@ Table table_from_json(const json& j) {
   t.materialized = j.value("materialized", false);
   if (j.contains("check_option")) t.check_option = j["check_option"].get<std::string>().at(0);
   t.populated = j.value("populated", true);
+  if (j.contains("partition_strategy")) {
+    t.partition_strategy = j["partition_strategy"].get<std::string>().at(0);
+    t.partition_key = j.at("partition_key").get<std::vector<int>>();
+  }
+  if (j.contains("partition_parent")) {
+    t.partition_parent = j["partition_parent"];
+    const json& bound = j.at("partition_bound");
+    PartitionBound& b = t.partition_bound;
+    b.kind = bound.at("kind").get<std::string>().at(0);
+    for (const auto& v : bound.at("values"))
+      b.values.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(v));
+    for (auto* side : {&b.from, &b.to})
+      for (const auto& d : bound.at(side == &b.from ? "from" : "to"))
+        side->push_back({d.at(0).get<std::string>().at(0), d.at(1).get<std::string>()});
+  }
   return t;
 }
 
@@ -381,6 +414,14 @@ std::vector<TablePtr> Catalog::tables() const {
   std::shared_lock lk(mu_);
   std::vector<TablePtr> out;
   for (const auto& [oid, t] : tables_) out.push_back(t);
+  return out;
+}
+
+std::vector<TablePtr> Catalog::partitions_of(Oid parent) const {
+  std::shared_lock lk(mu_);
+  std::vector<TablePtr> out;
+  for (const auto& [oid, t] : tables_)
+    if (t->partition_parent == parent) out.push_back(t);
   return out;
 }
 

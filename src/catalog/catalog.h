@@ -67,6 +67,16 @@
 // per schema (a table and a type may share a name; PostgreSQL's pg_type would clash with the
 // table's row type).
 //
+// Partitioned tables (PostgreSQL's declarative partitioning; nothing to do with the placement
+// partitions above). CREATE TABLE ... PARTITION BY LIST | RANGE (cols) makes a Table with
+// partition_strategy set (pg_class relkind 'p'): it has columns, defaults and CHECK
+// constraints but no rows, indexes or keys of its own. Its partitions are ordinary tables (or
+// partitioned ones in turn) whose partition_parent is its oid and whose partition_bound says
+// which rows they take; partitions_of() lists them. sql/exec routes rows written through the
+// parent to a partition and reads the parent as the union of its partitions
+// (sql/exec/partitions.h). A partition's columns are the parent's, same names, types and
+// order (CREATE TABLE ... PARTITION OF copies them; ATTACH PARTITION requires it).
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -172,6 +182,21 @@ struct ForeignKey {
   char on_update = kNoAction;
 };
 
+// Which rows a partition takes (PostgreSQL's relpartbound).
+struct PartitionBound {
+  static constexpr char kList = 'l', kRange = 'r', kDefault = 'd';
+  char kind = 0;  // 0: not a partition
+  // kList: the values, each as its text in the key column's type (nullopt: NULL).
+  std::vector<std::optional<std::string>> values;
+  // kRange: per key column, the inclusive lower (from) and exclusive upper (to) bound.
+  struct RangeDatum {
+    static constexpr char kValue = 'v', kMinValue = '-', kMaxValue = '+';
+    char kind = kValue;
+    std::string text;  // kValue: the value's text in the key column's type
+  };
+  std::vector<RangeDatum> from, to;
+};
+
 struct Table {
   Oid oid = 0;
   uint32_t storage_id = 0;  // keyspace table_id of the rows
@@ -208,12 +233,25 @@ struct Table {
   // A view's WITH [CASCADED | LOCAL] CHECK OPTION: 'c', 'l'; 0: none. Rows written through
   // the view must satisfy its WHERE.
   char check_option = 0;
+  // A partitioned table (see "Partitioned tables" above): PostgreSQL's partstrat, 'l' LIST or
+  // 'r' RANGE (0: not partitioned), and the key's column positions (partattrs).
+  char partition_strategy = 0;
+  std::vector<int> partition_key;
+  // A partition: its parent's oid (0: none) and its bound.
+  Oid partition_parent = 0;
+  PartitionBound partition_bound;
   bool is_view() const { return !view_query.empty() && !materialized; }
-  // pg_class.relkind: 'r' table, 'v' view, 'm' materialized view.
-  char relkind() const { return materialized ? 'm' : is_view() ? 'v' : 'r'; }
+  bool is_partitioned() const { return partition_strategy != 0; }
+  // pg_class.relkind: 'r' table, 'p' partitioned table, 'v' view, 'm' materialized view.
+  char relkind() const {
+    return materialized ? 'm' : is_view() ? 'v' : is_partitioned() ? 'p' : 'r';
+  }
   // The kind as PostgreSQL's messages name it.
   const char* kind_name() const {
-    return materialized ? "materialized view" : is_view() ? "view" : "table";
+    return materialized       ? "materialized view"
+           : is_view()        ? "view"
+           : is_partitioned() ? "partitioned table"
+                              : "table";
   }
 
   int find_column(std::string_view name) const;
@@ -283,6 +321,8 @@ class Catalog {
   TablePtr table_by_index_name(std::string_view schema, std::string_view index_name,
                                const SearchPath& path) const;
   std::vector<TablePtr> tables() const;
+  // The partitions of a partitioned table, in oid order (PostgreSQL's pg_inherits order).
+  std::vector<TablePtr> partitions_of(Oid parent) const;
   // A sequence by name: in schema ns; or the first along the search path.
   std::optional<Sequence> find_sequence_in(Oid ns, std::string_view name) const;
   std::optional<Sequence> find_sequence(std::string_view schema, std::string_view name,

@@ -19,6 +19,7 @@
 #include "session/settings.h"
 #include "session/value_io.h"
 #include "sql/engine.h"
+#include "sql/exec/executor.h"
 
 namespace hf::session {
 
@@ -668,7 +669,13 @@ class SessionImpl final : public Session,
       for (size_t i = 0; i < row.size(); ++i) {
         TypeRef t = i < cols_.size() ? cols_[i].type : TypeRef{type_oid::kText, -1};
         int16_t fmt = i < formats_.size() ? formats_[i] : 0;
-        values_.push_back(encode_value(row[i], t, fmt));
+        // regclass prints as a name (regclassout reads the catalog, which type_io cannot).
+        if (t.oid == type_oid::kRegclass && fmt == 0 && !row[i].is_null() &&
+            s_.services_.has_catalog())
+          values_.push_back(sql::exec::regclass_text(s_.services_.catalog(), s_,
+                                                     static_cast<Oid>(row[i].as_int())));
+        else
+          values_.push_back(encode_value(row[i], t, fmt));
       }
       out_.data_row(values_);
     }

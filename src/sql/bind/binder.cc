@@ -50,7 +50,7 @@ const char kSrfHint[] =
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
-         types::json::set_function_as_array(name) != nullptr;
+         name == "pg_partition_ancestors" || types::json::set_function_as_array(name) != nullptr;
 }
 
 // jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
@@ -206,6 +206,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_table_size", type_oid::kInt8},
     {"pg_size_pretty", type_oid::kText},
     {"pg_get_partkeydef", type_oid::kText},
+    {"pg_get_partition_constraintdef", type_oid::kText},
     {"pg_get_statisticsobjdef_columns", type_oid::kText},
     {"pg_relation_is_publishable", type_oid::kBool},
     {"current_schemas", type_oid::kTextArray},
@@ -273,6 +274,7 @@ const SessionFuncArity kSessionFuncArities[] = {
     {"pg_table_size", 1, 1},
     {"pg_size_pretty", 1, 1},
     {"pg_get_partkeydef", 1, 1},
+    {"pg_get_partition_constraintdef", 1, 1},
     {"pg_get_statisticsobjdef_columns", 1, 1},
     {"pg_relation_is_publishable", 1, 1},
     {"current_schemas", 1, 1},
@@ -409,6 +411,9 @@ class Binder {
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
   ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  void bind_json_to_recordset(const std::string& fname, const PgQuery__FuncCall* fc,
+                              const PgQuery__RangeFunction* rf, SelectPlan& plan, Scope& scope,
+                              Scope& args_scope);
   ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
                                GroupCtx* g);
   ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
@@ -1004,7 +1009,11 @@ ExprPtr Binder::bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCt
 // index's) oid, as the ::regclass cast and the functions taking a relation name read it.
 // index keeps the oid too, so nextval('seq'::regclass) finds its sequence without a lookup.
 ExprPtr Binder::regclass_const(const std::string& name, int location) {
-  Oid oid = relation_oid_by_name(cat_, name, path_);
+  // PostgreSQL's regclassin takes a number as the oid itself (psql's \d queries pass them).
+  const bool numeric =
+      !name.empty() && name.size() <= 10 &&
+      std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  Oid oid = numeric ? static_cast<Oid>(std::stoull(name)) : relation_oid_by_name(cat_, name, path_);
   if (oid == 0) {
     auto parts = qualified_name_list(name);
     if (parts.size() >= 2 && !cat_.find_schema(parts[parts.size() - 2]))
@@ -1302,6 +1311,54 @@ void fail_no_function(const std::string& name, const std::vector<Oid>& ts, int l
        "type casts.");
 }
 
+// json[b]_to_recordset(array of objects) AS alias (col type, ...), a FROM item: one row per
+// object, each column the object's member of its name converted to its type. The call is a
+// kSrf whose first argument is the json[b] and whose further arguments are constants naming
+// the columns, each typed as its column (sql/exec/set_functions.cc reads them so).
+void Binder::bind_json_to_recordset(const std::string& fname, const PgQuery__FuncCall* fc,
+                                    const PgQuery__RangeFunction* rf, SelectPlan& plan,
+                                    Scope& scope, Scope& args_scope) {
+  if (rf->n_coldeflist == 0)
+    fail(sqlstate::kSyntaxError,
+         "a column definition list is required for functions returning \"record\"", fc->location);
+  if (fc->n_args != 1) {
+    std::vector<Oid> ts;
+    for (size_t i = 0; i < fc->n_args; ++i) ts.push_back(type_oid::kUnknown);
+    fail_no_function(fname, ts, fc->location);
+  }
+  const TypeRef json_type{fname == "jsonb_to_recordset" ? type_oid::kJsonb : type_oid::kJson, -1};
+  ExprPtr arg;
+  {
+    SrfScope in_from(*this, {"set-returning functions must appear at top level of FROM", false});
+    arg = bind_expr(fc->args[0], args_scope, nullptr);
+  }
+  if (!types::can_cast(arg->type.oid, json_type.oid, CastContext::kImplicit))
+    fail_no_function(fname, {arg->type.oid}, fc->location);
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kSrf;
+  e->name = "json_to_recordset";
+  e->location = fc->location;
+  e->type = TypeRef{type_oid::kRecord, -1};
+  e->args.push_back(coerce(std::move(arg), json_type, CastContext::kImplicit));
+  Source src;
+  src.kind = Source::Kind::kFunction;
+  src.lateral = true;
+  src.offset = static_cast<int>(scope.cols.size());
+  const std::string alias = rf->alias ? rf->alias->aliasname : fname;
+  src.alias = alias;
+  scope.tables.insert(alias);
+  for (size_t i = 0; i < rf->n_coldeflist; ++i) {
+    const auto* cd = rf->coldeflist[i]->column_def;
+    TypeRef t = resolve_type_name(cd->type_name, path_.schemas);
+    auto column = make_const(Datum(std::string(cd->colname)), t);
+    e->args.push_back(std::move(column));
+    scope.cols.push_back({alias, cd->colname, t});
+  }
+  src.width = static_cast<int>(rf->n_coldeflist);
+  src.function = std::move(e);
+  plan.sources.push_back(std::move(src));
+}
+
 // generate_series(start, stop [, step]) over int4 or int8 (numeric is refused where it runs);
 // unnest(array). args are bound; the call's type is the type of the values it returns.
 ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> args,
@@ -1344,6 +1401,27 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     args.push_back(std::move(channels));
     e->name = "unnest";
     e->type = TypeRef{type_oid::kText, -1};
+  } else if (name == "pg_partition_ancestors") {
+    // unnest() over the relation and the partitioned tables above it (a session function:
+    // it reads the catalog).
+    if (args.size() != 1 || !types::can_cast(ts[0], type_oid::kRegclass, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    auto chain = std::make_unique<Expr>();
+    chain->kind = ExprKind::kSessionFunc;
+    chain->name = name;
+    chain->type = TypeRef{type_oid::kOidArray, -1};
+    chain->location = location;
+    // A constant name is read as regclass input reads it.
+    if (args[0]->kind == ExprKind::kConst && !args[0]->value.is_null() &&
+        (ts[0] == type_oid::kUnknown || ts[0] == type_oid::kText))
+      args[0] = regclass_const(std::get<std::string>(args[0]->value.v), args[0]->location);
+    chain->args.push_back(
+        coerce(std::move(args[0]), TypeRef{type_oid::kRegclass, -1}, CastContext::kImplicit));
+    chain->arg_types.push_back(chain->args[0]->type);
+    args.clear();
+    args.push_back(std::move(chain));
+    e->name = "unnest";
+    e->type = TypeRef{type_oid::kRegclass, -1};
   } else if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
     // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
     if (args.size() != 3) fail_no_function(name, ts, location);
@@ -2345,6 +2423,10 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.lateral = true;
       Scope args_scope;
       args_scope.parent = &scope;
+      if (fname == "json_to_recordset" || fname == "jsonb_to_recordset") {
+        bind_json_to_recordset(fname, fc->func_call, rf, plan, scope, args_scope);
+        return;
+      }
       if (!is_set_function(fname)) {
         bind_user_function_source(fc->func_call, rf, plan, scope, args_scope);
         return;
@@ -2382,6 +2464,8 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
           fname.find("_array_elements") != std::string::npos &&
           types::json::set_function_as_array(fname) != nullptr)
         col = "value";
+      // pg_partition_ancestors's OUT parameter.
+      if (!(rf->alias && rf->alias->n_colnames) && fname == "pg_partition_ancestors") col = "relid";
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
       scope.cols.back().whole_row = true;

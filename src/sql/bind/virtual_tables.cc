@@ -323,7 +323,9 @@ const std::vector<Def>& defs() {
         {"prrelid", kOid},
         {"prqual", kText},  // pg_node_tree in PostgreSQL
         {"prattrs", kInt2Vector}}},
-      {"pg_catalog", "pg_partitioned_table", {{"partrelid", kOid}, {"partstrat", kChar}}},
+      {"pg_catalog",
+       "pg_partitioned_table",
+       {{"partrelid", kOid}, {"partstrat", kChar}, {"partnatts", kInt2}, {"partdefid", kOid}}},
       {"pg_catalog", "pg_tablespace", {{"oid", kOid}, {"spcname", kName}}},
       {"holdfast",  // the lock service's holdings (issue 11, locksvc/lock_service.h)
        "resource_locks",

@@ -1,5 +1,8 @@
 // sql/exec/ddl.cc — CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, TRUNCATE, sequences and the
-// maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT).
+// maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT). Partitioned tables
+// (catalog.h): CREATE TABLE ... PARTITION BY / PARTITION OF, ALTER TABLE ... ATTACH / DETACH
+// PARTITION, ADD COLUMN and ADD PRIMARY KEY on a parent, DROP and TRUNCATE of a parent
+// reaching its partitions (bounds and their checks live in exec/partitions.h). CREATE TABLE ... (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
 #include <algorithm>
 #include <set>
 #include <unordered_set>
@@ -10,6 +13,7 @@
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/partitions.h"
 #include "sql/exec/placement.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
@@ -202,6 +206,9 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       if (!pt)
         fail(sqlstate::kUndefinedTable,
              "relation \"" + std::string(c->pktable->relname) + "\" does not exist");
+      if (pt->is_partitioned())
+        fail(sqlstate::kFeatureNotSupported,
+             "foreign keys referencing partitioned tables are not supported");
       if (pt->relkind() != 'r')
         fail(sqlstate::kWrongObjectType,
              "referenced relation \"" + std::string(c->pktable->relname) + "\" is not a table");
@@ -357,18 +364,109 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
   return col;
 }
 
+// The table a PARTITION OF / ATTACH / DETACH names (42P01 when there is none).
+catalog::TablePtr named_partition(ExecContext& cx, const PgQuery__RangeVar* rv) {
+  auto t = utility_table(cx, rv);
+  if (!t)
+    fail(sqlstate::kUndefinedTable, "relation \"" + std::string(rv->relname) + "\" does not exist");
+  return t;
+}
+
+// A partitioned table's primary key must hold every partition-key column (each partition
+// then enforces it alone), as PostgreSQL requires.
+void require_partition_columns(const catalog::Table& t) {
+  for (int c : t.partition_key)
+    if (std::find(t.primary_key.begin(), t.primary_key.end(), c) == t.primary_key.end())
+      throw SqlError(Error{sqlstate::kFeatureNotSupported,
+                           "unique constraint on partitioned table must include all partitioning "
+                           "columns",
+                           "PRIMARY KEY constraint on table \"" + t.name + "\" lacks column \"" +
+                               t.columns[c].name + "\" which is part of the partition key."});
+}
+
+// CREATE TABLE ... PARTITION BY: the strategy and key columns (catalog.h "Partitioned
+// tables"), with PostgreSQL's checks. REQUIRES: t's columns are known.
+void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
+  const std::string strategy = spec->strategy ? spec->strategy : "";
+  if (strategy == "hash" || strategy == "h")
+    fail(sqlstate::kFeatureNotSupported, "hash partitioning is not supported");
+  t.partition_strategy = strategy.empty() ? 0 : strategy[0];
+  if (t.partition_strategy != 'l' && t.partition_strategy != 'r')
+    fail(sqlstate::kFeatureNotSupported,
+         "partition strategy \"" + strategy + "\" is not supported");
+  if (t.partition_strategy == 'l' && spec->n_part_params != 1) {
+    Error e;
+    e.sqlstate = "42P17";
+    e.message = "cannot use \"list\" partition strategy with more than one column";
+    throw SqlError(std::move(e));
+  }
+  for (size_t i = 0; i < spec->n_part_params; ++i) {
+    const auto* elem = spec->part_params[i]->partition_elem;
+    if (!elem->name || !*elem->name)
+      fail(sqlstate::kFeatureNotSupported, "partition keys on expressions are not supported");
+    int col = t.find_column(elem->name);
+    if (col < 0) {
+      Error e;
+      e.sqlstate = sqlstate::kUndefinedColumn;
+      e.message =
+          "column \"" + std::string(elem->name) + "\" named in partition key does not exist";
+      e.position = elem->location + 1;
+      throw SqlError(std::move(e));
+    }
+    t.partition_key.push_back(col);
+  }
+}
+
+// CREATE TABLE ... (LIKE source [INCLUDING ...]): source's columns with their NOT NULL
+// constraints, and as asked their defaults and CHECK constraints (PostgreSQL's
+// transformTableLikeClause). Indexes and identity are not copied.
+void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLikeClause* like) {
+  auto src = utility_table(cx, like->relation);
+  if (!src) {
+    Error e;
+    e.sqlstate = sqlstate::kUndefinedTable;
+    e.message = "relation \"" + std::string(like->relation->relname) + "\" does not exist";
+    e.position = like->relation->location + 1;
+    throw SqlError(std::move(e));
+  }
+  constexpr uint32_t kConstraints = 1u << 2, kDefaults = 1u << 3, kIdentity = 1u << 5,
+                     kIndexes = 1u << 6;
+  if ((like->options & kIndexes) && (!src->primary_key.empty() || !src->indexes.empty()))
+    fail(sqlstate::kFeatureNotSupported,
+         "CREATE TABLE ... LIKE ... INCLUDING INDEXES is not supported");
+  for (const auto& c : src->columns) {
+    if (t.find_column(c.name) >= 0)
+      fail(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" specified more than once");
+    catalog::Column col;
+    col.name = c.name;
+    col.type = c.type;
+    col.not_null = c.not_null;
+    // A serial column's default names its sequence; an identity column's is its own.
+    const bool identity = c.sequence != 0 && c.identity_always;
+    if ((like->options & kDefaults) && !identity) col.default_expr = c.default_expr;
+    if ((like->options & kIdentity) && identity)
+      fail(sqlstate::kFeatureNotSupported,
+           "CREATE TABLE ... LIKE ... INCLUDING IDENTITY is not supported");
+    t.columns.push_back(std::move(col));
+  }
+  if (like->options & kConstraints)
+    for (const auto& c : src->checks)
+      t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
+}
+
 std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
   // Forms whose columns come from elsewhere: their column definitions carry no type.
-  if (s->partbound)
-    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION OF is not supported");
   if (s->of_typename)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
-  if (s->n_inh_relations > 0)
+  if (s->n_inh_relations > 0 && !s->partbound)
     fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
-  // A partitioned table without its partitions' routing would be an ordinary table that only
-  // looks partitioned: refused until declarative partitioning is built (issue 13).
-  if (s->partspec)
-    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... PARTITION BY is not supported");
+  // CREATE TABLE ... PARTITION OF parent: the parent's columns, defaults and CHECK constraints.
+  catalog::TablePtr partition_parent;
+  if (s->partbound) {
+    partition_parent = named_partition(cx, s->inh_relations[0]->range_var);
+    if (!partition_parent->is_partitioned())
+      fail(sqlstate::kWrongObjectType, "\"" + partition_parent->name + "\" is not partitioned");
+  }
   std::string name = s->relation->relname;
   const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
   // CREATE TEMP TABLE, or CREATE TABLE pg_temp.x (PostgreSQL makes that temporary too).
@@ -410,10 +508,27 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     else if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DROP)
       t.on_commit = catalog::Table::kDrop;
   }
+  if (partition_parent) {
+    for (const auto& c : partition_parent->columns) {
+      catalog::Column col;
+      col.name = c.name;
+      col.type = c.type;
+      col.not_null = c.not_null;
+      col.default_expr = c.default_expr;
+      t.columns.push_back(std::move(col));
+    }
+    for (const auto& c : partition_parent->checks)
+      t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
+  }
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
-    if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+    if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && partition_parent) {
+      fail(sqlstate::kFeatureNotSupported,
+           "column options in CREATE TABLE ... PARTITION OF are not supported");
+    } else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
+      add_like_columns(cx, t, e->table_like_clause);
+    } else if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
       const auto* cd = e->column_def;
       if (t.find_column(cd->colname) >= 0)
         fail(sqlstate::kDuplicateColumn,
@@ -449,7 +564,42 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
   apply_storage_parameters(s->options, s->n_options, t, t.primary_key, "primary key", false,
                            &t.partition_columns);
-  if (t.primary_key.empty()) {
+  if (s->partspec) {
+    set_partition_key(t, s->partspec);
+    // The parent holds no rows, so no keys or indexes of its own (PostgreSQL would put one
+    // on each partition).
+    if (!t.indexes.empty())
+      fail(sqlstate::kFeatureNotSupported,
+           "unique constraints on partitioned tables are not supported");
+    if (!t.primary_key.empty()) require_partition_columns(t);
+    if (!t.foreign_keys.empty())
+      fail(sqlstate::kFeatureNotSupported, "foreign keys on partitioned tables are not supported");
+  }
+  if (partition_parent) {
+    if (temp != (partition_parent->temp_namespace != 0))
+      fail(sqlstate::kWrongObjectType,
+           std::string(temp ? "cannot create a temporary relation as partition of permanent "
+                            : "cannot create a permanent relation as partition of temporary ") +
+               "relation \"" + partition_parent->name + "\"");
+    require_owner(cx, partition_parent->owner, "table", partition_parent->name);
+    lock_relation(cx, *partition_parent, coord::table_mode::kAccessExclusive);
+    t.partition_parent = partition_parent->oid;
+    t.partition_bound = make_partition_bound(*partition_parent, s->partbound, t.name, cx);
+    check_default_partition(*partition_parent, t, cx);
+    // The parent's primary key is each partition's (PostgreSQL builds its index on each).
+    if (!partition_parent->primary_key.empty()) {
+      if (!t.primary_key.empty() && t.primary_key != partition_parent->primary_key)
+        fail(sqlstate::kFeatureNotSupported,
+             "a partition whose primary key differs from its parent's is not supported");
+      if (t.primary_key.empty()) {
+        t.primary_key = partition_parent->primary_key;
+        for (int k : t.primary_key) t.columns[k].not_null = true;
+        t.pkey_name = unique_relation_name(cx, t.name + "_pkey", &t);
+        t.pkey_oid = cx.catalog.allocate_oid();
+      }
+    }
+  }
+  if (t.primary_key.empty() && !t.is_partitioned()) {
     catalog::Sequence sq;
     sq.name = "hf_rowid_" + std::to_string(t.oid);
     sq.owner_table = t.oid;
@@ -566,7 +716,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
           fail(sqlstate::kUndefinedTable, kind + " \"" + name + "\" does not exist");
         }
-        if (t->relkind() != relkind) {
+        if ((t->relkind() == 'p' ? 'r' : t->relkind()) != relkind) {
           Error e;
           e.sqlstate = sqlstate::kWrongObjectType;
           e.message = "\"" + name + "\" is not a " + kind;
@@ -647,6 +797,14 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           cx.catalog.replace_table(std::move(copy), &cx.txn);
         }
         for (const auto& v : views) cx.catalog.drop_table(v->oid, &cx.txn);
+        // A partitioned table's partitions go with it (PostgreSQL's pg_depend 'a' entries).
+        std::function<void(Oid)> drop_partitions = [&](Oid parent) {
+          for (const auto& part : cx.catalog.partitions_of(parent)) {
+            drop_partitions(part->oid);
+            cx.catalog.drop_table(part->oid, &cx.txn);
+          }
+        };
+        drop_partitions(t->oid);
         cx.catalog.drop_table(t->oid, &cx.txn);
         break;
       }
@@ -775,6 +933,9 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
     e.detail = "This operation is not supported for views.";
     throw SqlError(std::move(e));
   }
+  // PostgreSQL would create a matching index on each partition (and on those attached later).
+  if (tp->is_partitioned())
+    fail(sqlstate::kFeatureNotSupported, "indexes on partitioned tables are not supported");
   require_owner(cx, tp->owner, "table", tp->name);
   catalog::Table t = *tp;
   catalog::Index idx;
@@ -833,6 +994,109 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   return "CREATE INDEX";
 }
 
+// Gives partition `part` (and, partitioned, its partitions) its parent's primary key, as
+// PostgreSQL builds the parent's key index on each partition: nothing when it has that key
+// already; a table without one is rewritten under it (its rows keyed by it).
+void give_partition_primary_key(ExecContext& cx, const catalog::Table& part,
+                                const std::vector<int>& key) {
+  if (part.primary_key == key) return;
+  if (!part.primary_key.empty())
+    fail(sqlstate::kFeatureNotSupported,
+         "a partition whose primary key differs from its parent's is not supported");
+  catalog::Table nt = part;
+  nt.primary_key = key;
+  for (int k : key) nt.columns[k].not_null = true;
+  nt.pkey_name = unique_relation_name(cx, part.name + "_pkey", &nt);
+  nt.pkey_oid = cx.catalog.allocate_oid();
+  if (part.is_partitioned()) {
+    for (const auto& child : cx.catalog.partitions_of(part.oid))
+      give_partition_primary_key(cx, *child, key);
+  } else {
+    nt.storage_id = cx.catalog.allocate_storage_id();
+    nt.rowid_sequence = 0;
+    rewrite_table(part, nt, cx, nullptr);
+  }
+  cx.catalog.replace_table(std::move(nt), &cx.txn);
+}
+
+[[noreturn]] void fail_datatype(const std::string& msg, const std::string& detail = {}) {
+  throw SqlError(Error{sqlstate::kDatatypeMismatch, msg, detail});
+}
+
+// ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...: child's columns must be the
+// parent's (same order here), it must have the parent's CHECK constraints, and its rows must
+// satisfy the bound (23514), as PostgreSQL checks them.
+void attach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd* pc,
+                      ExecContext& cx) {
+  auto child = named_partition(cx, pc->name);
+  require_owner(cx, child->owner, "table", child->name);
+  if (child->relkind() != 'r' && child->relkind() != 'p')
+    fail(sqlstate::kWrongObjectType, "\"" + child->name + "\" is not a table");
+  if (child->partition_parent != 0) fail("42P17", "\"" + child->name + "\" is already a partition");
+  if (child->oid == parent.oid) fail("42P17", "cannot attach a table as a partition of itself");
+  if ((child->temp_namespace != 0) != (parent.temp_namespace != 0))
+    fail(sqlstate::kWrongObjectType,
+         child->temp_namespace != 0
+             ? "cannot attach a temporary relation as partition of permanent relation \"" +
+                   parent.name + "\""
+             : "cannot attach a permanent relation as partition of temporary relation \"" +
+                   parent.name + "\"");
+  for (const auto& c : child->columns)
+    if (parent.find_column(c.name) < 0)
+      fail_datatype("table \"" + child->name + "\" contains column \"" + c.name +
+                        "\" not found in parent \"" + parent.name + "\"",
+                    "The new partition may contain only the columns present in parent.");
+  for (size_t i = 0; i < parent.columns.size(); ++i) {
+    const auto& pcol = parent.columns[i];
+    int k = child->find_column(pcol.name);
+    if (k < 0) fail_datatype("child table is missing column \"" + pcol.name + "\"");
+    const auto& ccol = child->columns[k];
+    if (!(ccol.type == pcol.type))
+      fail_datatype("child table \"" + child->name + "\" has different type for column \"" +
+                    pcol.name + "\"");
+    if (pcol.not_null && !ccol.not_null)
+      fail_datatype("column \"" + pcol.name + "\" in child table must be marked NOT NULL");
+    if (static_cast<size_t>(k) != i)
+      fail(sqlstate::kFeatureNotSupported,
+           "ATTACH PARTITION of a table whose columns are not in its parent's order is not "
+           "supported");
+  }
+  for (const auto& pcheck : parent.checks) {
+    bool found = false;
+    for (const auto& c : child->checks) found = found || c.name == pcheck.name;
+    if (!found) fail_datatype("child table is missing constraint \"" + pcheck.name + "\"");
+  }
+  lock_relation(cx, *child, coord::table_mode::kAccessExclusive);
+  catalog::Table nt = *child;
+  nt.partition_parent = parent.oid;
+  nt.partition_bound = make_partition_bound(parent, pc->bound, child->name, cx);
+  scan_table(*child, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+    if (!row_fits_partition(parent, nt, r.row, cx))
+      throw SqlError(sqlstate::kCheckViolation, "partition constraint of relation \"" +
+                                                    child->name + "\" is violated by some row");
+    return true;
+  });
+  check_default_partition(parent, nt, cx);
+  cx.catalog.replace_table(std::move(nt), &cx.txn);
+  if (!parent.primary_key.empty())
+    give_partition_primary_key(cx, *cx.catalog.table_by_oid(child->oid), parent.primary_key);
+}
+
+void detach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd* pc,
+                      ExecContext& cx) {
+  if (pc->concurrent)
+    fail(sqlstate::kFeatureNotSupported, "DETACH PARTITION CONCURRENTLY is not supported");
+  auto child = named_partition(cx, pc->name);
+  if (child->partition_parent != parent.oid)
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + child->name + "\" is not a partition of relation \"" + parent.name + "\"");
+  lock_relation(cx, *child, coord::table_mode::kAccessExclusive);
+  catalog::Table nt = *child;
+  nt.partition_parent = 0;
+  nt.partition_bound = catalog::PartitionBound{};
+  cx.catalog.replace_table(std::move(nt), &cx.txn);
+}
+
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
   auto tp = utility_table(cx, s->relation);
   if (!tp) {
@@ -847,7 +1111,21 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
   require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
-    if (tp->relkind() != 'r' && cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
+    const bool partition_cmd = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition ||
+                               cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition;
+    if (partition_cmd && !tp->is_partitioned())
+      fail(sqlstate::kWrongObjectType, "table \"" + tp->name + "\" is not partitioned");
+    const bool adds_primary_key =
+        cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+        cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+    if (tp->is_partitioned() && !partition_cmd && !adds_primary_key &&
+        cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
+        cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner &&
+        cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault)
+      fail(sqlstate::kFeatureNotSupported,
+           "this ALTER TABLE action on a partitioned table is not supported");
+    if (tp->relkind() != 'r' && tp->relkind() != 'p' &&
+        cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
       const char* action = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ? "ADD COLUMN"
                            : cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint
                                ? "ADD CONSTRAINT"
@@ -880,6 +1158,9 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         std::string kind;
         t.columns.push_back(column_from_def(cx, t, cd, &serial, &kind));
         int col = static_cast<int>(t.columns.size()) - 1;
+        if (serial && t.is_partitioned())
+          fail(sqlstate::kFeatureNotSupported,
+               "adding a serial column to a partitioned table is not supported");
         if (serial) {
           catalog::Sequence sq;
           sq.name = unique_relation_name(cx, t.name + "_" + cd->colname + "_seq", &t);
@@ -890,23 +1171,51 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           t.columns[col].default_expr = serial_default(cx, t, sq.name);
           t.columns[col].not_null = true;
         }
+        const size_t checks_before = t.checks.size();
         for (size_t k = 0; k < cd->n_constraints; ++k)
           add_constraint(cx, t, cd->constraints[k]->constraint, col, nullptr);
-        if (!t.columns[col].default_expr.empty() || t.columns[col].not_null) {
-          // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
-          bind::ExprPtr d = t.columns[col].default_expr.empty()
-                                ? nullptr
-                                : bind::bind_table_expr(cx.catalog, t, t.columns[col].default_expr,
-                                                        &t.columns[col].type);
-          catalog::Table nt = t;
+        // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
+        auto fill_existing_rows = [&](catalog::Table& target, const catalog::Table& stored) {
+          if (target.columns[col].default_expr.empty() && !target.columns[col].not_null) return;
+          bind::ExprPtr d =
+              target.columns[col].default_expr.empty()
+                  ? nullptr
+                  : bind::bind_table_expr(cx.catalog, target, target.columns[col].default_expr,
+                                          &target.columns[col].type);
+          catalog::Table nt = target;
           nt.storage_id = cx.catalog.allocate_storage_id();
-          rewrite_table(*cur, nt, cx, [&](const Row& r) {
+          rewrite_table(stored, nt, cx, [&](const Row& r) {
             Row nr = r;
             nr.resize(nt.columns.size());
             if (d) nr[col] = eval(*d, nr, cx);
             return nr;
           });
-          t = nt;
+          target = nt;
+        };
+        if (t.is_partitioned()) {
+          // The parent has no rows; every partition below it gets the column (and its CHECK
+          // constraints) at the same position, as PostgreSQL's recursion does.
+          std::function<void(Oid)> add_to_partitions = [&](Oid parent) {
+            for (const auto& part : cx.catalog.partitions_of(parent)) {
+              catalog::Table pt = *part;
+              if (pt.columns.size() != static_cast<size_t>(col))
+                fail(sqlstate::kFeatureNotSupported,
+                     "ADD COLUMN on a partitioned table whose partition \"" + pt.name +
+                         "\" has other columns is not supported");
+              pt.columns.push_back(t.columns[col]);
+              for (size_t k = checks_before; k < t.checks.size(); ++k)
+                pt.checks.push_back(
+                    {t.checks[k].name, t.checks[k].expr, cx.catalog.allocate_oid()});
+              if (pt.is_partitioned())
+                add_to_partitions(pt.oid);
+              else
+                fill_existing_rows(pt, *part);
+              cx.catalog.replace_table(std::move(pt), &cx.txn);
+            }
+          };
+          add_to_partitions(t.oid);
+        } else {
+          fill_existing_rows(t, *cur);
         }
         cx.catalog.replace_table(std::move(t), &cx.txn);
         break;
@@ -918,6 +1227,14 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
             fail("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
           catalog::Table nt = t;
           add_constraint(cx, nt, c, -1, nullptr);
+          if (nt.is_partitioned()) {
+            // The parent has no rows: its key is its partitions'.
+            require_partition_columns(nt);
+            for (const auto& part : cx.catalog.partitions_of(nt.oid))
+              give_partition_primary_key(cx, *part, nt.primary_key);
+            cx.catalog.replace_table(std::move(nt), &cx.txn);
+            break;
+          }
           for (int k : nt.primary_key) {
             // existing NULLs violate the implied NOT NULL
             (void)k;
@@ -971,6 +1288,12 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
       case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:  // exec/role_stmts.cc
         cx.catalog.replace_table(with_new_owner(t, cmd->newowner, cx), &cx.txn);
         break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
+        attach_partition(t, cmd->def->partition_cmd, cx);
+        break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
+        detach_partition(t, cmd->def->partition_cmd, cx);
+        break;
       default:
         fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
     }
@@ -985,11 +1308,17 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
     if (!t)
       fail(sqlstate::kUndefinedTable,
            "relation \"" + std::string(rv->relname) + "\" does not exist");
-    if (t->relkind() != 'r') fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
+    if (t->relkind() != 'r' && t->relkind() != 'p')
+      fail(sqlstate::kWrongObjectType, "\"" + t->name + "\" is not a table");
     require_table_privileges(cx, *t, catalog::acl::kTruncate);
-    catalog::Table nt = *t;
-    nt.storage_id = cx.catalog.allocate_storage_id();
-    cx.catalog.replace_table(std::move(nt), &cx.txn);
+    // A partitioned table's rows are its partitions'.
+    std::vector<catalog::TablePtr> targets{t};
+    if (t->is_partitioned()) targets = leaf_partitions(*t, cx);
+    for (const auto& target : targets) {
+      catalog::Table nt = *target;
+      nt.storage_id = cx.catalog.allocate_storage_id();
+      cx.catalog.replace_table(std::move(nt), &cx.txn);
+    }
   }
   return "TRUNCATE TABLE";
 }

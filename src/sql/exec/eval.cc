@@ -9,6 +9,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/partitions.h"
 #include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
@@ -158,6 +159,11 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
     case ExprKind::kCast: {
       Datum v = eval(*e.args[0], row, cx);
       if (v.is_null()) return v;
+      // regclass's text is the relation's name (regclassout reads the catalog).
+      if (e.arg_types[0].oid == type_oid::kRegclass &&
+          (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
+           e.type.oid == type_oid::kName))
+        return Datum(regclass_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
       return types::cast(
           v, e.arg_types[0], e.type,
           e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment);
@@ -411,6 +417,19 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     s.notify(arg_text(0), arg_text(1));
     return Datum::Null();
   }
+  if (n == "pg_partition_ancestors") {
+    // The relation, then each partitioned table above it; nothing for a relation that is
+    // neither a partition nor partitioned.
+    auto v = std::make_shared<std::vector<Datum>>();
+    if (any_null()) return Datum(ArrayPtr(v));
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    if (!t || (!t->is_partitioned() && t->partition_parent == 0)) return Datum(ArrayPtr(v));
+    for (int depth = 0; t && depth < 1000; ++depth) {
+      v->push_back(Datum(static_cast<int64_t>(t->oid)));
+      t = t->partition_parent ? cx.catalog.table_by_oid(t->partition_parent) : nullptr;
+    }
+    return Datum(ArrayPtr(v));
+  }
   if (n == "pg_listening_channels") {
     auto v = std::make_shared<std::vector<Datum>>();
     for (auto& c : s.listening_channels()) v->push_back(Datum(std::move(c)));
@@ -556,8 +575,21 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
-      n == "pg_get_partkeydef" || n == "pg_get_statisticsobjdef_columns")
+      n == "pg_get_statisticsobjdef_columns")
     return Datum::Null();
+  if (n == "pg_get_partition_constraintdef") {
+    if (any_null()) return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    auto parent = t && t->partition_parent ? cx.catalog.table_by_oid(t->partition_parent) : nullptr;
+    if (!parent) return Datum::Null();
+    auto text = partition_constraint_text(*parent, *t);
+    return text ? Datum(std::move(*text)) : Datum::Null();
+  }
+  if (n == "pg_get_partkeydef") {  // NULL for a table that is not partitioned
+    if (any_null()) return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    return t && t->is_partitioned() ? Datum(partition_key_text(*t)) : Datum::Null();
+  }
   // The catalog relations hold expressions (pg_attrdef.adbin) as SQL text already in
   // PostgreSQL's spelling, not as node trees.
   if (n == "pg_get_expr") return args.empty() ? Datum::Null() : args[0];

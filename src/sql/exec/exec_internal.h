@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -17,6 +18,8 @@
 #include "sql/types/functions.h"
 
 namespace hf::sql::exec {
+
+struct PartitionCache;  // exec/partitions.cc
 
 struct ExecContext {
   catalog::Catalog& catalog;
@@ -41,6 +44,8 @@ struct ExecContext {
   std::map<const bind::SelectPlan*, std::optional<std::vector<Row>>> sublink_rows;
   // What the statement's materialisations hold (exec/memory.h): 53200 past the cap.
   MemoryBudget memory{execution_limits().statement_memory_bytes};
+  // The partitions of the partitioned tables the statement touched, read once (partitions.h).
+  std::shared_ptr<PartitionCache> partitions;
   uint32_t interrupt_tick = 0;  // calls of check_for_interrupts() (it looks every 1024th)
   // When the statement last let the other sessions of its executor thread run (below).
   runtime::Clock::time_point slice_start = runtime::Clock::now();
@@ -77,10 +82,15 @@ struct StoredRow {
   coord::Version newest;
   // The version this read returned, as lock() expects it (nullopt: our own write).
   std::optional<coord::Version> seen;
+  // The table the row is stored in: the one scanned, or the leaf partition a read of a
+  // partitioned table found it in (valid for the statement: partitions.h's cache holds it).
+  const catalog::Table* table = nullptr;
 };
 // Reads a base table through an access path; cb returns false to stop. First takes the table
 // lock a read takes: ACCESS SHARE, or ROW SHARE when a locking clause covers the table (as
 // PostgreSQL's parser opens it), so that LOCK TABLE ... EXCLUSIVE blocks SELECT FOR UPDATE.
+// A partitioned table is read as its leaf partitions in turn (each fully; the parent has no
+// access paths of its own), each StoredRow naming the partition it came from.
 void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb,
                 uint8_t relation_mode = coord::table_mode::kAccessShare);

@@ -1,4 +1,7 @@
-// sql/exec/modify.cc — INSERT / UPDATE / DELETE / COPY FROM and the row write path.
+// sql/exec/modify.cc — INSERT / UPDATE / DELETE / COPY FROM and the row write path. Writes
+// through a partitioned table go to its leaf partitions: a new row routed (exec/partitions.h),
+// an UPDATE or DELETE applied to the partition its row was read from, an UPDATE whose new
+// row belongs elsewhere moved (deleted there, inserted where it is routed).
 #include <algorithm>
 
 #include "common/error.h"
@@ -7,6 +10,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/partitions.h"
 #include "sql/exec/placement.h"
 #include "sql/exec/privileges.h"
 #include "sql/plan/planner.h"
@@ -656,6 +660,45 @@ void Writer::remove(const Row& old_row, const std::string& key) {
 
 namespace {
 
+// The writers of a statement that writes through a partitioned table: one per leaf partition
+// it touches, with that partition's CHECK constraints bound over its row (a partition's
+// constraints, its parent's copies among them, are what PostgreSQL checks on a routed row).
+class PartitionWriters {
+ public:
+  struct Target {
+    Target(const catalog::Table& t, ExecContext& cx) : writer(t, cx) {
+      for (const auto& c : t.checks)
+        checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
+    }
+    Writer writer;
+    std::vector<ExprPtr> checks;
+  };
+  explicit PartitionWriters(ExecContext& cx) : cx_(cx) {}
+  // REQUIRES: part outlives the statement (a leaf from partitions.h's cache).
+  Target& of(const catalog::Table& part) {
+    auto& slot = targets_[part.oid];
+    if (!slot) slot = std::make_unique<Target>(part, cx_);
+    return *slot;
+  }
+  // The row, routed from `parent`: its partition's NOT NULL and CHECK constraints, then (a view
+  // WITH CHECK OPTION over the parent) the view's condition through the parent's writer.
+  Target& checked_target(const catalog::Table& parent, const Row& row, Writer& parent_writer,
+                         const std::vector<ExprPtr>& parent_checks,
+                         const std::string& check_option_view) {
+    Target& target = of(route_row(parent, row, cx_));
+    target.writer.check_row(row, target.checks);
+    if (!check_option_view.empty()) parent_writer.check_row(row, parent_checks, check_option_view);
+    return target;
+  }
+  void check_referencing_rows() {
+    for (auto& [oid, t] : targets_) t->writer.check_referencing_rows();
+  }
+
+ private:
+  ExecContext& cx_;
+  std::map<Oid, std::unique_ptr<Target>> targets_;
+};
+
 Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::vector<Datum>& vals,
                  const std::vector<bool>& is_default, ExecContext& cx) {
   const auto& t = *p.table;
@@ -677,10 +720,19 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   int64_t n = 0;
   RowTriggers triggers(t, catalog::Trigger::kInsert, cx);  // exec/routines.h
   fire_statement_triggers(t, catalog::Trigger::kInsert, true, cx);
+  PartitionWriters parts(cx);
   auto one = [&](Row row) {
     if (!triggers.empty() && !triggers.before(nullptr, &row)) return;
-    w.check_row(row, p.checks, p.check_option_view);
-    if (!p.conflict.present) {
+    if (!t.is_partitioned()) w.check_row(row, p.checks, p.check_option_view);
+    if (t.is_partitioned()) {
+      // Routed to its partition (23514 when none takes it), which checks and stores it.
+      Writer& pw = parts.checked_target(t, row, w, p.checks, p.check_option_view).writer;
+      if (p.conflict.present && p.conflict.do_update)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "ON CONFLICT DO UPDATE on a partitioned table is not supported");
+      if (!pw.insert(row, p.conflict.present ? -2 : -3, nullptr)) return;
+      if (!triggers.empty()) triggers.after(nullptr, &row);
+    } else if (!p.conflict.present) {
       w.insert(row, -3, nullptr);
       if (!triggers.empty()) triggers.after(nullptr, &row);
     } else {
@@ -768,6 +820,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
     }
   }
   w.check_referencing_rows();
+  parts.check_referencing_rows();
   fire_statement_triggers(t, catalog::Trigger::kInsert, false, cx);
   return n;
 }
@@ -793,11 +846,13 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
       return true;
     });
   }
-  auto space = row_space(t);
   auto ts = column_types(t);
   int64_t n = 0;
   for (auto& c : cands) {
-    const std::string routing = row_routing(t, c.key);
+    // A partitioned target's candidate is locked in the partition it was read from.
+    const catalog::Table& stored = c.table ? *c.table : t;
+    auto space = row_space(stored);
+    const std::string routing = row_routing(stored, c.key);
     auto res = cx.txn.lock(space, routing, c.key, strength_of(c.row), lock_wait(cx), c.seen);
     if (res.outcome == coord::LockOutcome::kVersionMismatch) {
       auto mine = cx.txn.latest(space, routing, c.key);
@@ -810,7 +865,7 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
         std::string value;
         if (res.newest.deleted || !res.value) {
           // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
-          auto end = follow_moved_row(t, c.key, res.newest.commit_ts, strength_of(c.row),
+          auto end = follow_moved_row(stored, c.key, res.newest.commit_ts, strength_of(c.row),
                                       lock_wait(cx), cx);
           if (end.state != ChainEnd::kLive) continue;
           c.key = std::move(end.key);
@@ -828,7 +883,7 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
         }
       }
     } else if (res.outcome != coord::LockOutcome::kGranted) {
-      throw_lock_failure(res.outcome, t, cx);
+      throw_lock_failure(res.outcome, stored, cx);
     }
     apply(c);
     ++n;
@@ -961,6 +1016,7 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
   for (const auto& c : t.checks)
     ip->checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
   Writer w(t, cx);
+  PartitionWriters parts(cx);
   cx.session.copy_in_start(false, static_cast<int>(s.copy_columns.size()));
   std::string buf;
   int64_t n = 0;
@@ -994,8 +1050,20 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
       vals.push_back(fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type)
                                : Datum::Null());
     Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
-    w.check_row(row, ip->checks);
-    w.insert(row, -3, nullptr);
+    if (t.is_partitioned()) {
+      try {
+        parts.checked_target(t, row, w, ip->checks, {}).writer.insert(row, -3, nullptr);
+      } catch (SqlError& e) {
+        // PostgreSQL's COPY error context for a row it could not store.
+        if (e.error().context.empty())
+          e.error().context =
+              "COPY " + t.name + ", line " + std::to_string(line_no) + ": \"" + line + "\"";
+        throw;
+      }
+    } else {
+      w.check_row(row, ip->checks);
+      w.insert(row, -3, nullptr);
+    }
     ++n;
   };
   std::optional<SqlError> failure;
@@ -1020,6 +1088,7 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
   }
   if (failure) throw *failure;
   if (!done && !buf.empty()) handle_line(buf);
+  parts.check_referencing_rows();
   return n;
 }
 
@@ -1092,13 +1161,31 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       for (const auto& set : p.sets) set_columns.push_back(set.first);
       RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, &set_columns);
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, true, cx, &set_columns);
+      PartitionWriters parts(cx);
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
             if (!triggers.empty() && !triggers.before(&old, &nr)) return;
-            w.check_row(nr, p.checks, p.check_option_view);
-            w.update(old, c.key, nr);
+            if (p.table->is_partitioned()) {
+              // A new row its partition no longer takes moves to the one that does (a delete
+              // and an insert routed from the target, as PostgreSQL's cross-partition update).
+              auto& from_part = parts.of(*c.table);
+              const catalog::Table& dest = route_row(*p.table, nr, cx);
+              if (dest.oid == c.table->oid) {
+                from_part.writer.check_row(nr, from_part.checks);
+                if (!p.check_option_view.empty()) w.check_row(nr, p.checks, p.check_option_view);
+                from_part.writer.update(old, c.key, nr);
+              } else {
+                auto& to_part =
+                    parts.checked_target(*p.table, nr, w, p.checks, p.check_option_view);
+                from_part.writer.remove(old, c.key);
+                to_part.writer.insert(nr, -3, nullptr);
+              }
+            } else {
+              w.check_row(nr, p.checks, p.check_option_view);
+              w.update(old, c.key, nr);
+            }
             if (!triggers.empty()) triggers.after(&old, &nr);
             if (!p.returning.empty()) {
               Row ret = c.row;  // RETURNING sees the new target row joined with the rest
@@ -1109,6 +1196,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
             }
           });
       w.check_referencing_rows();
+      parts.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, false, cx, &set_columns);
       res.tag = "UPDATE " + std::to_string(n);
       break;
@@ -1122,21 +1210,23 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       auto strength_of = [](const Row&) { return coord::LockStrength::kUpdate; };
       RowTriggers triggers(*p.table, catalog::Trigger::kDelete, cx);  // exec/routines.h
       fire_statement_triggers(*p.table, catalog::Trigger::kDelete, true, cx);
-      int64_t n = for_each_target(*p.table, p.access, p.where.get(), p.from.get(), strength_of, cx,
-                                  [&](StoredRow& c) {
-                                    Row old(c.row.begin(), c.row.begin() + width);
-                                    if (!triggers.empty() && !triggers.before(&old, nullptr))
-                                      return;
-                                    w.remove(old, c.key);
-                                    if (!triggers.empty()) triggers.after(&old, nullptr);
-                                    if (!p.returning.empty()) {
-                                      Row out;
-                                      for (const auto& e : p.returning)
-                                        out.push_back(eval(*e, c.row, cx));
-                                      res.rows.push_back(std::move(out));
-                                    }
-                                  });
+      PartitionWriters parts(cx);
+      int64_t n = for_each_target(
+          *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
+            Row old(c.row.begin(), c.row.begin() + width);
+            if (!triggers.empty() && !triggers.before(&old, nullptr)) return;
+            // A partitioned target's row goes from its partition.
+            Writer& from = p.table->is_partitioned() ? parts.of(*c.table).writer : w;
+            from.remove(old, c.key);
+            if (!triggers.empty()) triggers.after(&old, nullptr);
+            if (!p.returning.empty()) {
+              Row out;
+              for (const auto& e : p.returning) out.push_back(eval(*e, c.row, cx));
+              res.rows.push_back(std::move(out));
+            }
+          });
       w.check_referencing_rows();
+      parts.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kDelete, false, cx);
       res.tag = "DELETE " + std::to_string(n);
       break;

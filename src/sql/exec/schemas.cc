@@ -53,6 +53,42 @@ catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContex
                                      session.temp_namespace());
 }
 
+namespace {
+
+// PostgreSQL's quote_identifier without the keyword list: lower-case names stay bare.
+std::string quoted_name(const std::string& name) {
+  bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name) bare = bare && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (bare) return name;
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oid oid) {
+  std::string name;
+  Oid ns = 0;
+  bool visible = false;
+  const auto path = session_search_path(catalog, session);
+  if (auto t = catalog.table_by_oid(oid)) {
+    name = t->name;
+    ns = t->namespace_oid;
+    auto found = catalog.find_table(t->name, path);
+    visible = found && found->oid == oid;
+  } else if (auto sq = catalog.sequence_by_oid(oid)) {
+    name = sq->name;
+    ns = sq->namespace_oid;
+    auto found = catalog.find_sequence("", sq->name, path);
+    visible = found && found->oid == oid;
+  } else {
+    return std::to_string(oid);
+  }
+  if (visible) return quoted_name(name);
+  return quoted_name(catalog.schema_name(ns)) + "." + quoted_name(name);
+}
+
 catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {
   const std::string schema = rv->schemaname ? rv->schemaname : "";
   if (!schema.empty() && schema != "pg_temp") existing_schema(cx, schema);

@@ -10,6 +10,7 @@
 #include "sql/exec/external_sort.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/memory.h"
+#include "sql/exec/partitions.h"
 #include "sql/exec/placement.h"
 #include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
@@ -205,11 +206,34 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
   lock_relation(cx, t, relation_mode);  // exec/locking.h
+  if (t.is_partitioned()) {
+    // acc.key: the planner's pruning values for the partition key (planner.cc).
+    std::vector<catalog::TablePtr> pruned;
+    const bool prune = acc.kind == AccessKind::kFullScan && !acc.key.empty();
+    if (prune) {
+      std::vector<Datum> key;
+      for (const auto& e : acc.key) key.push_back(eval(*e, ctx_row, cx));
+      pruned = partitions_for_key(t, key, cx);
+    }
+    bool stopped = false;
+    for (const auto& part : prune ? pruned : leaf_partitions(t, cx)) {
+      scan_table(
+          *part, TableAccess{}, ctx_row, cx,
+          [&](StoredRow& r) {
+            if (!cb(r)) stopped = true;
+            return !stopped;
+          },
+          relation_mode);
+      if (stopped) return;
+    }
+    return;
+  }
   auto space = row_space(t);
   auto ts = column_types(t);
   auto emit = [&](const coord::RowVersion& rv) {
     check_for_interrupts(cx);
     StoredRow sr;
+    sr.table = &t;
     sr.row = types::decode_row(rv.value, ts);
     sr.key = rv.key;
     sr.newest = rv.newest;
@@ -369,7 +393,12 @@ struct RowRef {
   std::string key;
   std::optional<coord::Version> seen;
   bool present = false;
+  const catalog::Table* table = nullptr;  // the table the row is stored in (StoredRow::table)
 };
+// The table a source's row is stored in: its own, or the leaf partition it came from.
+const catalog::Table& stored_in(const Source& src, const RowRef& ref) {
+  return ref.table ? *ref.table : *src.table;
+}
 using RowRefs = std::vector<RowRef>;  // indexed by source number
 
 // Calls emit with each row of one FROM item (a table's filtered by where_single). With
@@ -401,7 +430,7 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
           *src.table, src.access, ctx_row, cx,
           [&](StoredRow& r) {
             if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
-            if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true});
+            if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true, r.table});
             emit(std::move(r.row));
             return true;
           },
@@ -498,7 +527,7 @@ std::vector<Row> lookup_join(const SelectPlan& p, ExecContext& cx, std::vector<R
           out.push_back(std::move(row));
           if (refs) {
             RowRefs rr(2);
-            rr[0] = RowRef{std::move(r.key), r.seen, true};
+            rr[0] = RowRef{std::move(r.key), r.seen, true, r.table};
             rr[1] = from_refs[i];
             refs->push_back(std::move(rr));
           }
@@ -624,7 +653,7 @@ std::vector<Row> join_sources(const SelectPlan& p, ExecContext& cx,
               next.push_back(std::move(row));
               if (refs) {
                 RowRefs rr = acc_refs[li];
-                rr[i] = RowRef{std::move(r.key), r.seen, true};
+                rr[i] = RowRef{std::move(r.key), r.seen, true, r.table};
                 next_refs.push_back(std::move(rr));
               }
               return true;
@@ -1076,7 +1105,7 @@ bool same_key_columns(const catalog::Table& t, const Row& a, const Row& b) {
 // table's columns in `in` and sets *changed: the caller re-checks (EvalPlanQual).
 bool on_row_locked(const Source& src, const RowRef& ref, coord::LockResult& res, Row& in,
                    bool* changed, ExecContext& cx) {
-  const auto& t = *src.table;
+  const auto& t = stored_in(src, ref);
   switch (res.outcome) {
     case coord::LockOutcome::kGranted:
       return true;
@@ -1125,7 +1154,7 @@ bool lock_candidate(const SelectPlan& p, Row& in, const RowRefs& refs, bool* cha
     const Source& src = p.sources[s];
     if (!src.lock || s >= refs.size() || !refs[s].present) continue;
     const RowRef& ref = refs[s];
-    const auto& t = *src.table;
+    const auto& t = stored_in(src, ref);
     auto res = cx.txn.lock(row_space(t), row_routing(t, ref.key), ref.key, src.lock_strength,
                            lock_wait(cx, src.lock_wait), ref.seen);
     if (!on_row_locked(src, ref, res, in, changed, cx)) return false;
@@ -1165,7 +1194,6 @@ void lock_window(const SelectPlan& p, ExecContext& cx, int single, std::vector<R
     return;
   }
   const Source& src = p.sources[single];
-  const auto& t = *src.table;
   std::vector<coord::RowLockRequest> reqs;
   std::vector<coord::LockResult> answers;
   std::vector<size_t> req_of(n, SIZE_MAX);  // per candidate: its request, or none
@@ -1175,6 +1203,7 @@ void lock_window(const SelectPlan& p, ExecContext& cx, int single, std::vector<R
     const RowRefs& r = refs[order[j]];
     if (static_cast<size_t>(single) >= r.size() || !r[single].present) continue;
     const RowRef& ref = r[single];
+    const auto& t = stored_in(src, ref);  // a partitioned table's row: its partition's
     req_of[j] = reqs.size();
     reqs.push_back(coord::RowLockRequest{row_space(t), row_routing(t, ref.key), ref.key,
                                          src.lock_strength, lock_wait(cx, src.lock_wait), ref.seen,
@@ -1296,7 +1325,7 @@ std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
         if (p.where && !eval_bool(*p.where, r.row, cx)) return true;
         window.push_back(std::move(r.row));
         window_refs.emplace_back(1);
-        window_refs.back()[0] = RowRef{std::move(r.key), r.seen, true};
+        window_refs.back()[0] = RowRef{std::move(r.key), r.seen, true, r.table};
         if (window.size() < capacity) return true;
         lock_gathered();
         capacity = lock_window_size(offset, limit, passed);
@@ -1415,11 +1444,16 @@ std::vector<StoredRow> join_candidates(const SelectPlan& p, ExecContext& cx) {
   std::unordered_set<std::string> seen;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (refs[i].empty() || !refs[i][0].present) continue;
-    if (!seen.insert(refs[i][0].key).second) continue;
+    // A partitioned target's rows come from several tables, whose keys may coincide.
+    const catalog::Table* from_table = refs[i][0].table;
+    if (!seen.insert(std::to_string(from_table ? from_table->storage_id : 0) + ":" + refs[i][0].key)
+             .second)
+      continue;
     StoredRow sr;
     sr.row = std::move(rows[i]);
     sr.key = refs[i][0].key;
     sr.seen = refs[i][0].seen;
+    sr.table = refs[i][0].table;
     out.push_back(std::move(sr));
   }
   return out;

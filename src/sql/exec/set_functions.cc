@@ -5,8 +5,60 @@
 
 #include "common/error.h"
 #include "sql/types/functions.h"
+#include "sql/types/json.h"
+#include "sql/types/type_io.h"
 
 namespace hf::sql::exec {
+
+namespace {
+
+// json[b]_to_recordset's values (binder.cc bind_json_to_recordset: args after the first name
+// the columns and carry their types): per object of the array, each column's member
+// converted from its text (a string's contents, another value's JSON text) to the column's
+// type; a missing member or JSON null is NULL.
+ArrayPtr json_records(const bind::Expr& call, const Datum& doc) {
+  const bool jsonb = call.args[0]->type.oid == type_oid::kJsonb;
+  const char* fname = jsonb ? "jsonb_to_recordset" : "json_to_recordset";
+  const std::string& text = doc.as_string();
+  types::json::Value v = types::json::parse(text, jsonb);
+  // PostgreSQL's messages: json's parser says what it found, jsonb's check does not.
+  if (v.kind != types::json::Value::Kind::kArray)
+    throw SqlError(sqlstate::kInvalidParameterValue,
+                   std::string("cannot call ") + fname +
+                       (jsonb                                         ? " on a non-array"
+                        : v.kind == types::json::Value::Kind::kObject ? " on an object"
+                                                                      : " on a scalar"));
+  auto out = std::make_shared<std::vector<Datum>>();
+  for (const auto& item : v.items) {
+    if (item.kind != types::json::Value::Kind::kObject)
+      throw SqlError(sqlstate::kInvalidParameterValue,
+                     std::string("argument of ") + fname + " must be an array of objects");
+    for (size_t c = 1; c < call.args.size(); ++c) {
+      const bind::Expr& column = *call.args[c];
+      const std::string& name = column.value.as_string();
+      const types::json::Value* member = nullptr;
+      for (const auto& [key, value] : item.fields)
+        if (key == name) member = &value;  // the last of duplicate keys, as PostgreSQL
+      if (!member || member->kind == types::json::Value::Kind::kNull) {
+        out->push_back(Datum::Null());
+        continue;
+      }
+      const bool json_column =
+          column.type.oid == type_oid::kJson || column.type.oid == type_oid::kJsonb;
+      std::string value_text;
+      if (member->kind == types::json::Value::Kind::kString && !json_column)
+        value_text = member->s;
+      else if (!member->raw.empty())
+        value_text = std::string(member->raw);
+      else
+        value_text = types::json::to_jsonb_text(*member);
+      out->push_back(types::from_text(value_text, column.type));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args) {
   if (call.routine) {  // a user-defined function's values, computed by the caller
@@ -16,6 +68,12 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
   }
   for (const auto& a : args)
     if (a.is_null()) return;  // strict: no values
+  if (call.name == "json_to_recordset") {
+    // The rows' values, row after row (the FROM item takes them a row's width at a time).
+    kind_ = Kind::kArray;
+    array_ = json_records(call, args[0]);
+    return;
+  }
   if (call.name == "unnest") {
     kind_ = Kind::kArray;
     array_ = args[0].as_array();

@@ -5,6 +5,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
+#include "sql/exec/partitions.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
 
@@ -193,9 +194,19 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       }
       rel(t->oid, t->name, t->relkind(), static_cast<int>(t->columns.size()),
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
-          t->primary_key.empty() ? Datum::Null()
-                                 : partition_option(*t, t->primary_key, t->placement_width()),
+          // A partitioned table stores no rows: nothing to place.
+          t->primary_key.empty() || t->is_partitioned()
+              ? Datum::Null()
+              : partition_option(*t, t->primary_key, t->placement_width()),
           persistence, static_cast<int>(t->checks.size()), t->namespace_oid);
+      // Partitioned tables (catalog.h): relhassubclass, relispartition, relpartbound (the
+      // bound as pg_get_expr prints it: the catalog keeps no node trees).
+      if (t->is_partitioned()) out.back()[18] = Datum(!cx.catalog.partitions_of(t->oid).empty());
+      if (t->partition_parent != 0) {
+        out.back()[23] = Datum(true);
+        if (auto parent = cx.catalog.table_by_oid(t->partition_parent))
+          out.back()[25] = Datum(partition_bound_text(*parent, t->partition_bound));
+      }
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
             t->owner, std::nullopt, Datum::Null(), persistence, 0, t->namespace_oid);
@@ -437,8 +448,26 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (auto rows = lock_view_rows(view, cx)) return std::move(*rows);  // exec/locking.h
-  // pg_description, pg_inherits, pg_partitioned_table, pg_tablespace, pg_policy,
-  // pg_statistic_ext, pg_publication, pg_publication_namespace, pg_publication_rel: empty.
+  if (view == "pg_inherits") {  // partitions only: there is no table inheritance
+    for (const auto& t : tables)
+      if (t->partition_parent != 0)
+        out.push_back({oid(t->oid), oid(t->partition_parent), Datum(int64_t{1}), Datum(false)});
+    return out;
+  }
+  if (view == "pg_partitioned_table") {
+    for (const auto& t : tables) {
+      if (!t->is_partitioned()) continue;
+      Oid default_partition = 0;
+      for (const auto& part : cx.catalog.partitions_of(t->oid))
+        if (part->partition_bound.kind == catalog::PartitionBound::kDefault)
+          default_partition = part->oid;
+      out.push_back({oid(t->oid), ch(t->partition_strategy),
+                     Datum(static_cast<int64_t>(t->partition_key.size())), oid(default_partition)});
+    }
+    return out;
+  }
+  // pg_description, pg_tablespace, pg_policy, pg_statistic_ext, pg_publication,
+  // pg_publication_namespace, pg_publication_rel: empty.
   if (view == "pg_tablespace") {
     out.push_back({oid(1663), Datum("pg_default")});
     out.push_back({oid(1664), Datum("pg_global")});

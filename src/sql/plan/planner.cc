@@ -320,6 +320,20 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
   if (cs.empty()) return;
   std::vector<std::pair<int, const Expr*>> eqs;
   equalities(cs, offset, static_cast<int>(t.columns.size()), eqs, known_below);
+  if (t.is_partitioned()) {
+    // Partition pruning: equalities fixing every partition-key column (constants, parameters,
+    // values of the rows before it) give a full scan's key, the values the scan routes to
+    // pick the one partition that can hold matching rows (sql/exec/partitions.h). WHERE is
+    // still applied to what it reads.
+    std::vector<const Expr*> values;
+    for (int c : t.partition_key) {
+      const Expr* v = bound_value(eqs, c);
+      if (!v || !same_key_type(v->type.oid, t.columns[c].type.oid)) return;
+      values.push_back(v);
+    }
+    for (const Expr* v : values) acc.key.push_back(clone(*v));
+    return;
+  }
   // Leading columns of `cols` bound by equality, and the range on the column after them.
   // (`in`: an IN list on that column instead, used by primary-key paths only.)
   struct Match {
@@ -436,7 +450,9 @@ void choose_join_access(SelectPlan& p) {
     TableAccess a;
     a.index_predicates = std::move(predicates);
     choose_access(*src.table, cs, src.offset, a, i == 0 ? 0 : src.offset);
-    if (join_order_kept(a))
+    // The first item's partition pruning (choose_access) reads no earlier row: kept.
+    const bool pruned_first = i == 0 && src.table->is_partitioned() && !a.key.empty();
+    if (join_order_kept(a) || pruned_first)
       src.access = std::move(a);
     else
       src.access.index_predicates = std::move(a.index_predicates);
@@ -611,8 +627,8 @@ void plan_target_lookup(SelectPlan& p) {
   Source& target = p.sources[0];
   const Source& from = p.sources[1];
   if (target.kind != Source::Kind::kTable || !target.virtual_table.empty() || !target.table ||
-      target.table->primary_key.empty() || from.kind == Source::Kind::kTable ||
-      from.join != Source::Join::kInner || from.lateral)
+      target.table->primary_key.empty() || target.table->is_partitioned() ||
+      from.kind == Source::Kind::kTable || from.join != Source::Join::kInner || from.lateral)
     return;
   const catalog::Table& t = *target.table;
   std::vector<ExprPtr> key;
