@@ -3,6 +3,7 @@
 // an UPDATE or DELETE applied to the partition its row was read from, an UPDATE whose new
 // row belongs elsewhere moved (deleted there, inserted where it is routed).
 #include <algorithm>
+#include <optional>
 
 #include "common/error.h"
 #include "runtime/stack.h"
@@ -718,8 +719,19 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   const auto& t = *p.table;
   Writer w(t, cx);
   int64_t n = 0;
-  RowTriggers triggers(t, catalog::Trigger::kInsert, cx);  // exec/routines.h
+  AfterRowQueue after_rows(cx);
+  RowTriggers triggers(t, catalog::Trigger::kInsert, cx, after_rows);  // exec/routines.h
+  // ON CONFLICT DO UPDATE fires the UPDATE triggers too, as PostgreSQL's ModifyTable does:
+  // its BEFORE statement triggers after the INSERT ones, its row triggers around each
+  // conflicting row's update, its AFTER statement triggers before the INSERT ones.
+  const bool upsert = p.conflict.present && p.conflict.do_update;
+  std::vector<int> upsert_columns;
+  for (const auto& set : p.conflict.sets) upsert_columns.push_back(set.first);
+  std::optional<RowTriggers> update_triggers;
+  if (upsert)
+    update_triggers.emplace(t, catalog::Trigger::kUpdate, cx, after_rows, &upsert_columns);
   fire_statement_triggers(t, catalog::Trigger::kInsert, true, cx);
+  if (upsert) fire_statement_triggers(t, catalog::Trigger::kUpdate, true, cx, &upsert_columns);
   PartitionWriters parts(cx);
   auto one = [&](Row row) {
     if (!triggers.empty() && !triggers.before(nullptr, &row)) return;
@@ -783,8 +795,10 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         if (p.conflict.where && !eval_bool(*p.conflict.where, both, cx)) return;
         Row nr = old;
         for (const auto& [c, e] : p.conflict.sets) nr[c] = eval(*e, both, cx);
+        if (!update_triggers->empty() && !update_triggers->before(&old, &nr)) return;
         w.check_row(nr, p.checks, p.check_option_view);
         w.update(old, existing_key, nr);
+        if (!update_triggers->empty()) update_triggers->after(&old, &nr);
         row = nr;
       }
     }
@@ -819,8 +833,10 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
       one(complete_row(p, p.columns, vals, dflt, cx));
     }
   }
+  after_rows.fire();
   w.check_referencing_rows();
   parts.check_referencing_rows();
+  if (upsert) fire_statement_triggers(t, catalog::Trigger::kUpdate, false, cx, &upsert_columns);
   fire_statement_triggers(t, catalog::Trigger::kInsert, false, cx);
   return n;
 }
@@ -1159,7 +1175,8 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       };
       std::vector<int> set_columns;
       for (const auto& set : p.sets) set_columns.push_back(set.first);
-      RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, &set_columns);
+      AfterRowQueue after_rows(cx);
+      RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, after_rows, &set_columns);
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, true, cx, &set_columns);
       PartitionWriters parts(cx);
       int64_t n = for_each_target(
@@ -1195,6 +1212,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               res.rows.push_back(std::move(out));
             }
           });
+      after_rows.fire();
       w.check_referencing_rows();
       parts.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, false, cx, &set_columns);
@@ -1208,7 +1226,8 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       Writer w(*p.table, cx);
       const size_t width = p.table->columns.size();
       auto strength_of = [](const Row&) { return coord::LockStrength::kUpdate; };
-      RowTriggers triggers(*p.table, catalog::Trigger::kDelete, cx);  // exec/routines.h
+      AfterRowQueue after_rows(cx);
+      RowTriggers triggers(*p.table, catalog::Trigger::kDelete, cx, after_rows);
       fire_statement_triggers(*p.table, catalog::Trigger::kDelete, true, cx);
       PartitionWriters parts(cx);
       int64_t n = for_each_target(
@@ -1225,6 +1244,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               res.rows.push_back(std::move(out));
             }
           });
+      after_rows.fire();
       w.check_referencing_rows();
       parts.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kDelete, false, cx);

@@ -660,8 +660,8 @@ std::optional<Row> fire_trigger(const catalog::Trigger& t, const catalog::Table&
 }  // namespace
 
 RowTriggers::RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx,
-                         const std::vector<int>* updated_columns)
-    : table_(table), event_(event), cx_(cx) {
+                         AfterRowQueue& queue, const std::vector<int>* updated_columns)
+    : table_(table), event_(event), cx_(cx), queue_(queue) {
   for (auto& t : cx.catalog.functions().triggers_of(table.oid))
     if (t->row_level && trigger_applies(*t, table, event, updated_columns))
       (t->before ? before_ : after_).push_back(t);
@@ -677,7 +677,22 @@ bool RowTriggers::before(const Row* old_row, Row* new_row) {
 }
 
 void RowTriggers::after(const Row* old_row, const Row* new_row) {
-  for (const auto& t : after_) fire_trigger(*t, table_, event_, old_row, new_row, cx_);
+  for (const auto& t : after_) {
+    AfterRowQueue::Event e{t, &table_, event_, std::nullopt, std::nullopt};
+    if (old_row) e.old_row = *old_row;
+    if (new_row) e.new_row = *new_row;
+    queue_.events_.push_back(std::move(e));
+  }
+}
+
+void AfterRowQueue::fire() {
+  // A trigger's own statements run with queues of their own; taking the events first keeps
+  // this loop independent of anything they do.
+  std::vector<Event> events;
+  events.swap(events_);
+  for (const Event& e : events)
+    fire_trigger(*e.trigger, *e.table, e.event, e.old_row ? &*e.old_row : nullptr,
+                 e.new_row ? &*e.new_row : nullptr, cx_);
 }
 
 void fire_statement_triggers(const catalog::Table& table, uint8_t event, bool before,

@@ -116,27 +116,50 @@ Datum call_user_function(const bind::Expr& call, std::vector<Datum> args, ExecCo
 std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> args,
                                     ExecContext& cx);
 
+// PostgreSQL's after-trigger queue of one statement: AFTER ROW events are queued as the
+// statement writes its rows and fired, in the order queued, once its rows are written (before
+// its AFTER STATEMENT triggers), so each such trigger sees every change the statement made.
+// One queue takes the events of every RowTriggers of the statement (INSERT ... ON CONFLICT
+// DO UPDATE queues its inserts and its updates in one order). The queued rows are copies.
+class AfterRowQueue {
+ public:
+  explicit AfterRowQueue(ExecContext& cx) : cx_(cx) {}
+  // Fires the queued events in order and empties the queue. MAY SUSPEND.
+  void fire();
+
+ private:
+  friend class RowTriggers;
+  struct Event {
+    catalog::TriggerPtr trigger;
+    const catalog::Table* table;
+    uint8_t event;
+    std::optional<Row> old_row, new_row;
+  };
+  ExecContext& cx_;
+  std::vector<Event> events_;
+};
+
 // The row-level triggers (issue 13) of one table for one kind of change, fired by the
 // write path (exec/modify.cc) around each row it writes, in name order, each in the
-// caller's transaction. AFTER triggers fire right after their row is written (PostgreSQL
-// queues them to the end of the statement: a difference visible only to a trigger that
-// reads other rows the statement changes). Not fired: COPY, ON CONFLICT's update, and
-// foreign-key actions. MAY SUSPEND.
+// caller's transaction: BEFORE triggers at once, AFTER triggers queued on the statement's
+// AfterRowQueue. Not fired: COPY and foreign-key actions. MAY SUSPEND.
 class RowTriggers {
  public:
   // updated_columns: for UPDATE, the columns its SET list names (UPDATE OF triggers fire only
   // when one of theirs is among them); nullptr: every trigger of the event.
-  RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx,
+  RowTriggers(const catalog::Table& table, uint8_t event, ExecContext& cx, AfterRowQueue& queue,
               const std::vector<int>* updated_columns = nullptr);
   bool empty() const { return before_.empty() && after_.empty(); }
   // BEFORE triggers: may replace *new_row; false when one returned NULL (skip the row).
   bool before(const Row* old_row, Row* new_row);
+  // Queues the AFTER triggers' events for this row.
   void after(const Row* old_row, const Row* new_row);
 
  private:
   const catalog::Table& table_;
   uint8_t event_;
   ExecContext& cx_;
+  AfterRowQueue& queue_;
   std::vector<catalog::TriggerPtr> before_, after_;
 };
 
