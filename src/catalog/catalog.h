@@ -67,6 +67,11 @@
 // per schema (a table and a type may share a name; PostgreSQL's pg_type would clash with the
 // table's row type).
 //
+// Row types (composite types). Every table and view has a row type of its name whose oid is
+// the relation's oid; the catalog publishes it into sql/types' CompositeRegistry
+// (sql/types/composite_types.h) at load() and whenever the relation is created, altered or
+// dropped, so `returns s.jobs`, a PL/pgSQL variable `v s.jobs` and format_type() find it.
+//
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
 
@@ -86,6 +91,7 @@
 #include "common/datum.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 
 namespace hf::catalog {
@@ -208,6 +214,12 @@ struct Table {
   // A view's WITH [CASCADED | LOCAL] CHECK OPTION: 'c', 'l'; 0: none. Rows written through
   // the view must satisfy its WHERE.
   char check_option = 0;
+  // ALTER TABLE ... ENABLE / FORCE ROW LEVEL SECURITY (pg_class.relrowsecurity,
+  // relforcerowsecurity). With it on and no policies (holdfast has none), roles other than
+  // the owner, superusers and BYPASSRLS roles see no rows and may write none, as PostgreSQL's
+  // default deny (sql/exec/privileges.h); FORCE makes the owner subject to it too.
+  bool row_security = false;
+  bool force_row_security = false;
   bool is_view() const { return !view_query.empty() && !materialized; }
   // pg_class.relkind: 'r' table, 'v' view, 'm' materialized view.
   char relkind() const { return materialized ? 'm' : is_view() ? 'v' : 'r'; }
@@ -369,6 +381,9 @@ class Catalog {
   // use. MAY SUSPEND.
   Oid load_enums(const std::map<Oid, Schema>& schemas);
   void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
+  // A relation's row type into the composite registry (sql/types/composite_types.h), and out.
+  void publish_row_type(const TablePtr& t);
+  void retract_row_type(Oid oid);
   // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
   sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
@@ -384,6 +399,9 @@ class Catalog {
   std::map<Oid, Sequence> sequences_;
   std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
   std::map<Oid, sql::types::EnumTypePtr> enums_;
+  // The row types this catalog published (so its destructor takes out only its own).
+  std::mutex row_types_mu_;
+  std::map<Oid, std::shared_ptr<const sql::types::CompositeType>> row_types_;
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};

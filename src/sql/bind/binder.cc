@@ -12,6 +12,7 @@
 #include "sql/parse/parser.h"
 #include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/json.h"
@@ -572,6 +573,9 @@ TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods,
   if (ti == nullptr && schema != "pg_catalog")
     if (auto e = types::enum_types().find(schema, name, search_schemas))
       ti = types::find_type(e->oid);
+  if (ti == nullptr && schema != "pg_catalog")
+    if (auto c = types::composite_types().find(schema, name, search_schemas))
+      ti = types::find_type(c->oid);
   if (ti == nullptr)
     fail(sqlstate::kUndefinedObject,
          "type \"" + (user_schema ? schema + "." : "") + name + "\" does not exist", location);
@@ -820,8 +824,8 @@ void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
   scope.tables.insert(alias);
   auto outs = call->routine->output_args();
   std::vector<std::pair<std::string, TypeRef>> cols;
-  if (outs.size() > 1) {
-    for (const auto* o : outs) cols.emplace_back(o->name, o->type);
+  if (outs.size() > 1 || call->routine->returns_composite()) {
+    cols = call->routine->result_columns();
   } else {
     cols.emplace_back(outs.empty() || outs[0]->name.empty() ? alias : outs[0]->name, call->type);
   }

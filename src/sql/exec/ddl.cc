@@ -971,6 +971,16 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
       case PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner:  // exec/role_stmts.cc
         cx.catalog.replace_table(with_new_owner(t, cmd->newowner, cx), &cx.txn);
         break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRowSecurity:
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableRowSecurity:
+        t.row_security = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRowSecurity;
+        cx.catalog.replace_table(std::move(t), &cx.txn);
+        break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_ForceRowSecurity:
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_NoForceRowSecurity:
+        t.force_row_security = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ForceRowSecurity;
+        cx.catalog.replace_table(std::move(t), &cx.txn);
+        break;
       default:
         fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
     }

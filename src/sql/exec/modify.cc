@@ -495,6 +495,9 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
 }
 
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
+  if (row_security_hides(cx, table))  // exec/privileges.h: no policy admits the row
+    throw SqlError(sqlstate::kInsufficientPrivilege,
+                   "new row violates row-level security policy for table \"" + table.name + "\"");
   auto space = row_space(table);
   std::string key, routing;
   if (table.primary_key.empty()) {

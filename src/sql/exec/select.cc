@@ -11,9 +11,11 @@
 #include "sql/exec/locking.h"
 #include "sql/exec/memory.h"
 #include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/json.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -204,7 +206,8 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
-  lock_relation(cx, t, relation_mode);  // exec/locking.h
+  lock_relation(cx, t, relation_mode);    // exec/locking.h
+  if (row_security_hides(cx, t)) return;  // exec/privileges.h: no policies, no rows
   auto space = row_space(t);
   auto ts = column_types(t);
   auto emit = [&](const coord::RowVersion& rv) {
@@ -1013,8 +1016,11 @@ void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::
         // A user-defined set-returning function runs to completion here; its values go to
         // the cursor as one array (SetFunctionCursor).
         std::vector<Datum> items;
+        const bool composite = p.srfs[i]->routine->returns_composite();
         for (auto& r : user_function_rows(*p.srfs[i], std::move(args.back()), cx))
-          items.push_back(r.empty() ? Datum::Null() : std::move(r[0]));
+          items.push_back(r.empty()   ? Datum::Null()
+                          : composite ? types::make_composite(std::move(r))
+                                      : std::move(r[0]));
         args.back() = {
             Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))))};
       }

@@ -146,12 +146,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     // persistence: 'p', or 't' for a temporary table and its indexes (catalog.h).
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
                    const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null(),
-                   char persistence = 'p', int checks = 0, Oid ns = kPublicNs) {
-      // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables.
+                   char persistence = 'p', int checks = 0, Oid ns = kPublicNs,
+                   bool row_security = false, bool force_row_security = false) {
+      // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables. reltype:
+      // a relation's row type has the relation's oid (sql/types/composite_types.h).
       out.push_back({oid(o),
                      Datum(n),
                      oid(ns),
-                     oid(0),
+                     oid(kind == 'r' || kind == 'v' || kind == 'm' ? o : 0),
                      oid(owner),
                      oid(kind == 'i'                  ? kBtreeAm
                          : kind == 'r' || kind == 'm' ? kHeapAm
@@ -169,8 +171,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(false),
                      Datum(false),
                      Datum(false),
-                     Datum(false),
-                     Datum(false),
+                     Datum(row_security),
+                     Datum(force_row_security),
                      Datum(true),
                      ch('d'),
                      Datum(false),
@@ -195,7 +197,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           !t->primary_key.empty() || !t->indexes.empty(), t->owner, t->acl,
           t->primary_key.empty() ? Datum::Null()
                                  : partition_option(*t, t->primary_key, t->placement_width()),
-          persistence, static_cast<int>(t->checks.size()), t->namespace_oid);
+          persistence, static_cast<int>(t->checks.size()), t->namespace_oid, t->row_security,
+          t->force_row_security);
       if (!t->primary_key.empty())
         rel(t->pkey_oid, t->pkey_name, 'i', static_cast<int>(t->primary_key.size()), false,
             t->owner, std::nullopt, Datum::Null(), persistence, 0, t->namespace_oid);
