@@ -49,7 +49,7 @@ json to_json(const Table& t) {
   j["next_index_id"] = t.next_index_id;
   j["partition_columns"] = t.partition_columns;
   j["columns"] = json::array();
-  for (const auto& c : t.columns)
+  for (const auto& c : t.columns) {
     j["columns"].push_back({{"name", c.name},
                             {"oid", c.type.oid},
                             {"typmod", c.type.typmod},
@@ -57,6 +57,8 @@ json to_json(const Table& t) {
                             {"default", c.default_expr},
                             {"sequence", c.sequence},
                             {"identity_always", c.identity_always}});
+    if (!c.generated_expr.empty()) j["columns"].back()["generated"] = c.generated_expr;
+  }
   j["indexes"] = json::array();
   for (const auto& i : t.indexes)
     j["indexes"].push_back({{"id", i.id},
@@ -122,6 +124,7 @@ Table table_from_json(const json& j) {
     col.default_expr = c.value("default", "");
     col.sequence = c.value("sequence", 0u);
     col.identity_always = c.value("identity_always", false);
+    col.generated_expr = c.value("generated", std::string());
     t.columns.push_back(std::move(col));
   }
   for (const auto& i : j.at("indexes")) {

@@ -71,6 +71,8 @@
 // the relation's oid; the catalog publishes it into sql/types' CompositeRegistry
 // (sql/types/composite_types.h) at load() and whenever the relation is created, altered or
 // dropped, so `returns s.jobs`, a PL/pgSQL variable `v s.jobs` and format_type() find it.
+// CREATE TYPE ... AS (f type, ...) stores a standalone composite type (with an array type) in
+// hf_types, one JSON document with "kind": "c" (enums have none), published the same way.
 //
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
@@ -131,6 +133,9 @@ struct Column {
   std::string default_expr;  // SQL text; empty: NULL
   Oid sequence = 0;          // serial/identity: the sequence behind the default
   bool identity_always = false;
+  // GENERATED ALWAYS AS (expr) STORED: SQL text over the row's other columns, computed into
+  // the column whenever a row is written (after BEFORE triggers, as PostgreSQL); empty: none.
+  std::string generated_expr;
 };
 
 struct Index {
@@ -359,6 +364,16 @@ class Catalog {
                                       coord::Transaction* owner = nullptr);
   void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
 
+  // Composite types of CREATE TYPE ... AS (...) (see "Row types" above): stored in hf_types
+  // beside the enums (kind "c") and published into the CompositeRegistry. store_composite
+  // assigns the oid and array oid when 0. By [schema.]name along `path`: nullptr if none.
+  sql::types::CompositeTypePtr store_composite(sql::types::CompositeType t,
+                                               coord::Transaction* owner = nullptr);
+  void drop_composite(Oid oid, coord::Transaction* owner = nullptr);
+  sql::types::CompositeTypePtr find_composite(std::string_view schema, std::string_view name,
+                                              const SearchPath& path) const;
+  std::vector<sql::types::CompositeTypePtr> standalone_composites() const;
+
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
   int64_t nextval(Oid seq);
@@ -384,6 +399,7 @@ class Catalog {
   // A relation's row type into the composite registry (sql/types/composite_types.h), and out.
   void publish_row_type(const TablePtr& t);
   void retract_row_type(Oid oid);
+  void publish_composite(sql::types::CompositeTypePtr t);  // a standalone one, as stored
   // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
   sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
@@ -400,7 +416,7 @@ class Catalog {
   std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
   std::map<Oid, sql::types::EnumTypePtr> enums_;
   // The row types this catalog published (so its destructor takes out only its own).
-  std::mutex row_types_mu_;
+  mutable std::mutex row_types_mu_;
   std::map<Oid, std::shared_ptr<const sql::types::CompositeType>> row_types_;
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};

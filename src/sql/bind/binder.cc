@@ -410,6 +410,7 @@ class Binder {
   Scope table_scope(const catalog::Table& t, const std::string& alias);
   void checks_of(const catalog::Table& t, std::vector<ExprPtr>& out);
   ExprPtr bind_set_function(const std::string& name, std::vector<ExprPtr> args, int location);
+  ExprPtr select_field(ExprPtr base, const std::string& name, int location);
   ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
                                GroupCtx* g);
   ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
@@ -473,6 +474,26 @@ void Binder::finish_params() {
 
 ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column) {
   if (target.oid == type_oid::kUnknown || target.oid == type_oid::kAny) return e;
+  if (e->kind == ExprKind::kRow && e->type.oid == type_oid::kRecord) {
+    // A row constructor becomes a value of the composite type: its fields cast one by one.
+    if (auto ct = types::find_composite(target.oid)) {
+      if (e->args.size() != ct->fields.size()) {
+        Error err;
+        err.sqlstate = "42846";
+        err.message = "cannot cast type record to " + type_display(target);
+        err.detail = std::string("Input has too ") +
+                     (e->args.size() < ct->fields.size() ? "few" : "many") + " columns.";
+        err.position = e->location >= 0 ? e->location + 1 : 0;
+        throw SqlError(std::move(err));
+      }
+      for (size_t i = 0; i < e->args.size(); ++i) {
+        e->args[i] = coerce(std::move(e->args[i]), ct->fields[i].type, ctx);
+        e->arg_types[i] = e->args[i]->type;
+      }
+      e->type = target;
+      return e;
+    }
+  }
   if (e->kind == ExprKind::kParam && (e->type.oid == type_oid::kUnknown)) {
     params_[e->index] = target.oid;
     e->type = TypeRef{target.oid, -1};
@@ -1802,8 +1823,21 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       return bind_expr(c->arg, scope, g);
     }
     case PG_QUERY__NODE__NODE_A_INDIRECTION: {
-      // array[index] (one subscript, no slices) and jsonb[sub]...; no field selection.
+      // array[index] (one subscript, no slices), jsonb[sub]... and (composite).field.
       const auto* ind = n->a_indirection;
+      if (ind->n_indirection >= 1 &&
+          std::all_of(
+              ind->indirection, ind->indirection + ind->n_indirection,
+              [](const PgQuery__Node* i) { return i->node_case == PG_QUERY__NODE__NODE_STRING; })) {
+        auto base = bind_expr(ind->arg, scope, g);
+        for (size_t i = 0; i < ind->n_indirection; ++i) {
+          const int at = base->location;
+          base = select_field(std::move(base), str_of(ind->indirection[i]), at);
+        }
+        return base;
+      }
+      if (ind->n_indirection >= 1 && ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+        fail(sqlstate::kFeatureNotSupported, "(composite).* is not supported here");
       if (ind->n_indirection < 1 ||
           !std::all_of(ind->indirection, ind->indirection + ind->n_indirection,
                        [](const PgQuery__Node* i) {
@@ -1817,12 +1851,52 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
       return bind_array_subscript(std::move(base), ind, scope, g);
     }
-    case PG_QUERY__NODE__NODE_ROW_EXPR:
-      fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
-           n->row_expr->location);
+    case PG_QUERY__NODE__NODE_ROW_EXPR: {
+      // ROW(a, b) and (a, b, c): an anonymous record until a cast or an assignment types it.
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kRow;
+      e->type = TypeRef{type_oid::kRecord, -1};
+      e->location = n->row_expr->location;
+      for (size_t i = 0; i < n->row_expr->n_args; ++i) {
+        auto a = bind_expr(n->row_expr->args[i], scope, g);
+        if (a->type.oid == type_oid::kUnknown)
+          a = coerce(std::move(a), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+        e->arg_types.push_back(a->type);
+        e->args.push_back(std::move(a));
+      }
+      return e;
+    }
     default:
       fail(sqlstate::kFeatureNotSupported, "unsupported expression");
   }
+}
+
+// (x).name: the field of a composite value, 42703 when the type has none, 42809 when x is
+// not a composite (PostgreSQL's messages).
+ExprPtr Binder::select_field(ExprPtr base, const std::string& name, int location) {
+  auto ct = types::find_composite(base->type.oid);
+  if (!ct) {
+    if (base->type.oid == type_oid::kRecord && base->kind == ExprKind::kRow)
+      fail(sqlstate::kUndefinedColumn,
+           "could not identify column \"" + name + "\" in record data type", location);
+    fail(sqlstate::kWrongObjectType,
+         "column notation ." + name + " applied to type " + type_display(base->type) +
+             ", which is not a composite type",
+         location);
+  }
+  for (size_t i = 0; i < ct->fields.size(); ++i)
+    if (ct->fields[i].name == name) {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kFieldSelect;
+      e->index = static_cast<int>(i);
+      e->type = ct->fields[i].type;
+      e->location = location;
+      e->arg_types.push_back(base->type);
+      e->args.push_back(std::move(base));
+      return e;
+    }
+  fail(sqlstate::kUndefinedColumn,
+       "column \"" + name + "\" not found in data type " + type_display(base->type), location);
 }
 
 // jsonb[sub]...: PostgreSQL 14's jsonb subscripting, read-only: each subscript (text or
@@ -1894,8 +1968,16 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
       return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
-    case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
-      return target_name(n->a_indirection->arg);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+      // (x).field is named as the field; a subscripted value as the value.
+      const auto* ind = n->a_indirection;
+      if (ind->n_indirection > 0 &&
+          ind->indirection[ind->n_indirection - 1]->node_case == PG_QUERY__NODE__NODE_STRING)
+        return str_of(ind->indirection[ind->n_indirection - 1]);
+      return target_name(ind->arg);
+    }
+    case PG_QUERY__NODE__NODE_ROW_EXPR:
+      return "row";
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       // PostgreSQL's FigureColname: a name that comes from a cast's type (or CASE) is weak, so
       // the outermost cast names x::bit(64)::bigint "int8"; a column's or function's name wins.
@@ -2374,6 +2456,19 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
           std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
                                                                    : std::string(names[i]);
           scope.cols.push_back({alias, col, types[i]});
+        }
+        plan.sources.push_back(std::move(src));
+        return;
+      }
+      if (auto ct = types::find_composite(col_type.oid)) {
+        // unnest of a composite array: the composite's fields are the columns.
+        src.width = static_cast<int>(ct->fields.size());
+        src.expand_composite = true;
+        scope.tables.insert(alias);
+        for (size_t i = 0; i < ct->fields.size(); ++i) {
+          std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
+                                                                   : ct->fields[i].name;
+          scope.cols.push_back({alias, col, ct->fields[i].type});
         }
         plan.sources.push_back(std::move(src));
         return;
@@ -3475,6 +3570,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
+    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:

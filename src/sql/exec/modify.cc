@@ -107,6 +107,10 @@ void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& s
 }  // namespace
 
 Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
+  for (const auto& col : t.columns)
+    generated.push_back(col.generated_expr.empty()
+                            ? nullptr
+                            : bind_table_expr(cx.catalog, t, col.generated_expr, &col.type));
   for (const auto& idx : t.indexes) {
     has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
@@ -175,8 +179,10 @@ std::string Writer::index_key_text(size_t i, const Row& row) {
   return "Key (" + names + ")=(" + vals + ")";
 }
 
-void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks,
+void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
                        const std::string& check_option_view) {
+  for (size_t i = 0; i < generated.size() && i < row.size(); ++i)
+    if (generated[i]) row[i] = eval(*generated[i], row, cx);
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
       Error e;

@@ -455,6 +455,12 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
       const size_t width = src.width > 0 ? static_cast<size_t>(src.width) : 1;
       while (cursor.next(v)) {
+        if (src.expand_composite) {
+          // unnest of a composite array: each value's fields are the columns.
+          check_for_interrupts(cx);
+          emit(v.is_null() ? Row(width, Datum::Null()) : Row(*v.as_array()));
+          continue;
+        }
         row.push_back(std::move(v));
         if (row.size() < width) continue;
         check_for_interrupts(cx);

@@ -289,6 +289,7 @@ class Interpreter {
       v.fields = row ? *row : Row(t.columns.size(), Datum::Null());
       v.assigned = true;
       v.null_row = row == nullptr;
+      v.type = TypeRef{t.oid, -1};  // the table's row type (sql/types/composite_types.h)
     }
     auto text = [&](const char* name, const std::string& value) {
       Var v;
@@ -592,6 +593,15 @@ class Interpreter {
     for (size_t i = 0; i < vars_.size(); ++i) {
       const Var& v = vars_[i];
       bool plain = !v.is_row && !v.is_record;
+      if (v.is_record && v.assigned && visible[i]) {
+        // The record as a whole (v_job is null, return query ... v_job): a composite of its
+        // declared type (a trigger's NEW / OLD: the table's row type), else a record.
+        names.names.push_back(v.name);
+        types.push_back(types::find_composite(v.type.oid) ? v.type
+                                                          : TypeRef{type_oid::kRecord, -1});
+        values.push_back(v.null_row ? Datum::Null() : types::make_composite(v.fields));
+        continue;
+      }
       names.names.push_back(plain && visible[i] ? v.name : "");
       types.push_back(plain ? v.type : TypeRef{type_oid::kText, -1});
       values.push_back(plain ? v.value : Datum::Null());
@@ -1073,10 +1083,14 @@ class Interpreter {
           return Flow::kReturn;
         }
       TypeRef t;
-      if (!eval(at(s, "expr"), &t).is_null())
+      Datum d = eval(at(s, "expr"), &t);
+      if (d.is_null()) return Flow::kReturn;
+      // A row of the table's type (return coalesce(new, old)).
+      if (t.oid != trigger_->table->oid || d.as_array()->size() != trigger_->table->columns.size())
         throw SqlError(sqlstate::kDatatypeMismatch,
                        "returned row structure does not match the structure of the triggering "
                        "table");
+      result_.push_back(*d.as_array());
       return Flow::kReturn;
     }
     if (f_ == nullptr || f_->returns_set || f_->result.oid == type_oid::kVoid) return Flow::kReturn;

@@ -20,14 +20,21 @@ std::string CompositeType::display_name() const {
 
 void CompositeRegistry::put(CompositeTypePtr t) {
   std::unique_lock lk(mu_);
-  auto& r = rows_[t->oid];
-  // find_type() callers read a row without the lock: a row is never written once made; a
-  // renamed type gets a new row and the old one is kept.
-  if (!r || r->name != t->name) {
+  auto row = [&](Oid oid, std::string name, TypeInfo info) {
+    auto& r = rows_[oid];
+    // find_type() callers read a row without the lock: a row is never written once made; a
+    // renamed type gets a new row and the old one is kept.
+    if (r && r->name == name && r->info.array_oid == info.array_oid) return;
     if (r) retired_.push_back(std::move(r));
-    r = std::make_unique<Row>(Row{t->name, {}});
-    // pg_type: a composite is a varlena of category 'C'.
-    r->info = TypeInfo{t->oid, r->name.c_str(), -1, 'C', 0, 0, false};
+    r = std::make_unique<Row>(Row{std::move(name), {}});
+    info.name = r->name.c_str();
+    r->info = info;
+  };
+  // pg_type: a composite is a varlena of category 'C'; its array a varlena of category 'A'.
+  row(t->oid, t->name, TypeInfo{t->oid, nullptr, -1, 'C', t->array_oid, 0, false});
+  if (t->array_oid != 0) {
+    row(t->array_oid, "_" + t->name, TypeInfo{t->array_oid, nullptr, -1, 'A', 0, t->oid, false});
+    array_to_elem_[t->array_oid] = t->oid;
   }
   by_oid_[t->oid] = std::move(t);
 }
@@ -36,6 +43,7 @@ void CompositeRegistry::erase(Oid oid, const CompositeType* only_if) {
   std::unique_lock lk(mu_);
   auto it = by_oid_.find(oid);
   if (it == by_oid_.end() || (only_if != nullptr && it->second.get() != only_if)) return;
+  array_to_elem_.erase(it->second->array_oid);
   by_oid_.erase(it);
 }
 
@@ -61,7 +69,8 @@ CompositeTypePtr CompositeRegistry::find(std::string_view schema, std::string_vi
 
 const TypeInfo* CompositeRegistry::type_info(Oid oid) const {
   std::shared_lock lk(mu_);
-  if (by_oid_.find(oid) == by_oid_.end()) return nullptr;
+  if (by_oid_.find(oid) == by_oid_.end() && array_to_elem_.find(oid) == array_to_elem_.end())
+    return nullptr;
   auto it = rows_.find(oid);
   return it == rows_.end() ? nullptr : &it->second->info;
 }
@@ -81,8 +90,9 @@ std::string composite_to_text(const std::vector<Datum>& fields,
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out.push_back(',');
     if (fields[i].is_null()) continue;
+    // An anonymous record's fields (no types) print by their representation.
     std::string s =
-        to_text(fields[i], i < types.size() ? types[i].type : TypeRef{type_oid::kText, -1});
+        to_text(fields[i], i < types.size() ? types[i].type : TypeRef{type_oid::kAny, -1});
     bool quote = s.empty();
     for (char c : s)
       quote = quote || c == '"' || c == '\\' || c == '(' || c == ')' || c == ',' ||

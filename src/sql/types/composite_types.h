@@ -13,8 +13,8 @@
 // plan, here in the registry). A NULL composite is a NULL Datum.
 //
 // What differs from PostgreSQL: oids of user types are process-wide keys here (see
-// enum_types.h for why two catalogs in one process must not overlap); composite types have no
-// array type yet; CREATE TYPE ... AS (...) is not supported yet.
+// enum_types.h for why two catalogs in one process must not overlap); a relation's row type
+// has no array type yet (a CREATE TYPE ... AS (...) type has one).
 //
 // Thread safety: all methods are thread-safe (a reader-writer lock; readers get immutable
 // snapshots). Never suspends.
@@ -45,6 +45,11 @@ struct CompositeType {
   // A temporary table's row type is found by oid only, never by name (0: permanent).
   uint64_t temp_namespace = 0;
   std::vector<CompositeField> fields;
+  // A type of CREATE TYPE ... AS (...) (not a relation's row type): its array type (_name;
+  // 0: none, as a relation's row type has none yet) and owner.
+  bool standalone = false;
+  Oid array_oid = 0;
+  Oid owner = 0;
 
   // How format_type() shows it: bare in schema public, else "schema.name".
   std::string display_name() const;
@@ -62,12 +67,14 @@ class CompositeRegistry {
   // search_schemas (oids, in order) that has one of that name.
   CompositeTypePtr find(std::string_view schema, std::string_view name,
                         const std::vector<Oid>& search_schemas) const;
-  // The pg_type row of a composite type; nullptr if none. Valid for the life of the process.
+  // The pg_type row of a composite type or of its array type; nullptr if none. Valid for the
+  // life of the process.
   const TypeInfo* type_info(Oid oid) const;
 
  private:
   mutable std::shared_mutex mu_;
   std::map<Oid, CompositeTypePtr> by_oid_;
+  std::map<Oid, Oid> array_to_elem_;
   struct Row {
     std::string name;
     TypeInfo info;

@@ -435,6 +435,7 @@ std::string to_text(const Datum& d, const TypeRef& t) {
       break;
   }
   if (auto c = find_composite(t.oid)) return composite_to_text(*d.as_array(), c->fields);
+  if (t.oid == kRecord) return composite_to_text(*d.as_array(), {});
   if (is_array_type(t.oid)) {
     Oid elem = array_elem_type(t.oid);
     std::string out = "{";
