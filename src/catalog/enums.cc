@@ -74,11 +74,17 @@ void Catalog::publish_composite(sql::types::CompositeTypePtr t) {
   sql::types::composite_types().put(std::move(t));
 }
 
+// A new type, or (t.oid set) the replacement of one (ALTER TYPE), undone to the previous.
 sql::types::CompositeTypePtr Catalog::store_composite(sql::types::CompositeType t,
                                                       coord::Transaction* owner) {
-  sql::types::CompositeTypePtr stored;
+  sql::types::CompositeTypePtr stored, previous;
   {
     std::lock_guard ddl(ddl_mu_);
+    if (t.oid != 0) {
+      std::lock_guard lk(row_types_mu_);
+      auto it = row_types_.find(t.oid);
+      if (it != row_types_.end()) previous = it->second;
+    }
     if (t.oid == 0) t.oid = allocate_oid();
     if (t.array_oid == 0) t.array_oid = allocate_oid();
     t.standalone = true;
@@ -88,7 +94,12 @@ sql::types::CompositeTypePtr Catalog::store_composite(sql::types::CompositeType 
     publish_composite(stored);
     bump();
   }
-  if (owner) owner->on_rollback([this, oid = stored->oid] { drop_composite(oid); });
+  if (owner) {
+    if (previous)
+      owner->on_rollback([this, previous] { store_composite(*previous); });
+    else
+      owner->on_rollback([this, oid = stored->oid] { drop_composite(oid); });
+  }
   return stored;
 }
 

@@ -857,6 +857,7 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
 }
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return alter_composite_type(s, cx);
   auto tp = utility_table(cx, s->relation);
   if (!tp) {
     if (s->missing_ok) {

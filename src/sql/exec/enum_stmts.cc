@@ -228,6 +228,30 @@ std::string create_composite_type(const PgQuery__CompositeTypeStmt* s, ExecConte
   return "CREATE TYPE";
 }
 
+std::string alter_composite_type(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
+  const std::string name = s->relation->relname;
+  auto c = cx.catalog.find_composite(schema, name, session_search_path(cx.catalog, cx.session));
+  if (!c) fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
+  require_owner(cx, c->owner, "type", c->name);
+  types::CompositeType t = *c;
+  const auto path = session_search_path(cx.catalog, cx.session);
+  for (size_t i = 0; i < s->n_cmds; ++i) {
+    const auto* cmd = s->cmds[i]->alter_table_cmd;
+    if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType)
+      fail(sqlstate::kFeatureNotSupported,
+           "only ALTER TYPE ... ALTER ATTRIBUTE ... TYPE is supported for composite types");
+    auto f = std::find_if(t.fields.begin(), t.fields.end(),
+                          [&](const types::CompositeField& x) { return x.name == cmd->name; });
+    if (f == t.fields.end())
+      fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) + "\" of relation \"" +
+                                           t.name + "\" does not exist");
+    f->type = bind::resolve_type_name(cmd->def->column_def->type_name, path.schemas);
+  }
+  cx.catalog.store_composite(std::move(t), &cx.txn);
+  return "ALTER TYPE";
+}
+
 std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
   const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   // Every name is resolved first: a missing one fails the statement before anything is gone.

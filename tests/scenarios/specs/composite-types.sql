@@ -53,4 +53,8 @@ create schema ct2;
 create type ct2.pair as (a int, b text);
 create table ct2.t (id int);
 select (1, 'x')::ct2.pair;
+alter type ct2.pair alter attribute a type smallint;
+select pg_typeof(((1, 'x')::ct2.pair).a);
+select (70000, 'x')::ct2.pair;
+alter type ct2.pair alter attribute nosuch type int;
 drop schema ct2 cascade;
