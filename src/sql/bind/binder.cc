@@ -444,8 +444,13 @@ class Binder {
   // A call of a user-defined function named `name` with these bound arguments, or nullptr
   // when none of that name accepts them (the caller then tries the built-in functions).
   // A call of a user-defined function: `schema` empty looks along the search path.
+  // name => value arguments: the values bound, the names in *names ("" for a positional one);
+  // names stays empty when there are none.
+  std::vector<ExprPtr> bind_call_args(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g,
+                                      std::vector<std::string>* names);
   ExprPtr bind_user_function(const std::string& schema, const std::string& name,
-                             std::vector<ExprPtr>& args, int location);
+                             std::vector<ExprPtr>& args, int location,
+                             const std::vector<std::string>& arg_names = {});
   // A user-defined function as a FROM item: its output columns (a scalar one: one column
   // named as the alias or the function).
   void bind_user_function_source(const PgQuery__FuncCall* fc, const PgQuery__RangeFunction* rf,
@@ -741,8 +746,31 @@ ExprPtr Binder::param_by_name(const std::string& table, const std::string& col, 
   return nullptr;
 }
 
+std::vector<ExprPtr> Binder::bind_call_args(const PgQuery__FuncCall* f, const Scope& scope,
+                                            GroupCtx* g, std::vector<std::string>* names) {
+  std::vector<ExprPtr> args;
+  for (size_t i = 0; i < f->n_args; ++i) {
+    const PgQuery__Node* a = f->args[i];
+    if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+      names->resize(i);
+      names->push_back(a->named_arg_expr->name);
+      args.push_back(bind_expr(a->named_arg_expr->arg, scope, g));
+      continue;
+    }
+    args.push_back(bind_expr(a, scope, g));
+    if (!names->empty()) {
+      if (!names->back().empty())
+        fail(sqlstate::kSyntaxError, "positional argument cannot follow named argument",
+             args.back()->location);
+      names->push_back("");
+    }
+  }
+  return args;
+}
+
 ExprPtr Binder::bind_user_function(const std::string& schema, const std::string& name,
-                                   std::vector<ExprPtr>& args, int location) {
+                                   std::vector<ExprPtr>& args, int location,
+                                   const std::vector<std::string>& arg_names) {
   auto candidates = cat_.functions().find(name);
   if (candidates.empty()) return nullptr;
   // Where a candidate's schema stands: the schema named, or its place in the search path.
@@ -766,6 +794,7 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
   // schema comes first in the search path.
   catalog::FunctionPtr best;
   int best_exact = -1, best_rank = 0;
+  std::vector<int> best_slot;
   for (const auto& f : candidates) {
     const int rank = rank_of(*f);
     if (rank < 0) continue;
@@ -773,12 +802,26 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
     for (const auto& a : f->args)
       if (a.is_input()) inputs.push_back(&a);
     if (args.size() > inputs.size()) continue;
+    // Which input each given argument fills: by position, or by name (name => value).
+    std::vector<int> slot;
+    std::vector<bool> filled(inputs.size(), false);
     bool fits = true;
-    for (size_t i = args.size(); i < inputs.size(); ++i)
-      fits = fits && !inputs[i]->default_expr.empty();
+    for (size_t i = 0; i < args.size() && fits; ++i) {
+      int at = static_cast<int>(i);
+      if (i < arg_names.size() && !arg_names[i].empty()) {
+        at = -1;
+        for (size_t k = 0; k < inputs.size(); ++k)
+          if (inputs[k]->name == arg_names[i]) at = static_cast<int>(k);
+      }
+      fits = at >= 0 && !filled[at];
+      if (fits) filled[at] = true;
+      slot.push_back(at);
+    }
+    for (size_t i = 0; i < inputs.size() && fits; ++i)
+      fits = filled[i] || !inputs[i]->default_expr.empty();
     int exact = 0;
     for (size_t i = 0; i < args.size() && fits; ++i) {
-      Oid from = args[i]->type.oid, to = inputs[i]->type.oid;
+      Oid from = args[i]->type.oid, to = inputs[slot[i]]->type.oid;
       if (from == to) {
         ++exact;
       } else if (from != type_oid::kUnknown && to != type_oid::kAny &&
@@ -787,7 +830,7 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
       }
     }
     if (fits && (exact > best_exact || (exact == best_exact && rank < best_rank)))
-      best = f, best_exact = exact, best_rank = rank;
+      best = f, best_exact = exact, best_rank = rank, best_slot = slot;
   }
   if (!best) return nullptr;
   auto e = std::make_unique<Expr>();
@@ -795,13 +838,15 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
   e->name = name;
   e->routine = best;
   e->location = location;
-  size_t given = args.size();
+  // The given arguments in input order; the inputs none fills take their defaults.
+  std::vector<ExprPtr> by_input(best->input_types().size());
+  for (size_t i = 0; i < args.size(); ++i) by_input[best_slot[i]] = std::move(args[i]);
   size_t pos = 0;
   for (const auto& a : best->args) {
     if (!a.is_input()) continue;
     ExprPtr arg;
-    if (pos < given) {
-      arg = std::move(args[pos]);
+    if (by_input[pos]) {
+      arg = std::move(by_input[pos]);
     } else {
       const PgQuery__Node* node = nullptr;
       auto tree = parse::parse_expression(a.default_expr, &node);
@@ -822,13 +867,13 @@ void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
                                        Scope& scope, const Scope& args_scope) {
   std::string fname = str_of(fc->funcname[fc->n_funcname - 1]);
   std::vector<ExprPtr> args;
+  std::vector<std::string> arg_names;
   {
     SrfScope in_from(*this, {"set-returning functions must appear at top level of FROM", false});
-    for (size_t i = 0; i < fc->n_args; ++i)
-      args.push_back(bind_expr(fc->args[i], args_scope, nullptr));
+    args = bind_call_args(fc, args_scope, nullptr, &arg_names);
   }
   const std::string fschema = fc->n_funcname > 1 ? str_of(fc->funcname[fc->n_funcname - 2]) : "";
-  auto call = bind_user_function(fschema, fname, args, fc->location);
+  auto call = bind_user_function(fschema, fname, args, fc->location, arg_names);
   if (!call) {
     std::vector<Oid> ts;
     for (auto& a : args) ts.push_back(a->type.oid);
@@ -1188,7 +1233,8 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     last_srf_location_ = f->location;
     return e;
   }
-  for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
+  std::vector<std::string> arg_names;  // name => value arguments (user functions only)
+  args = bind_call_args(f, scope, g, &arg_names);
   if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
     if (!session_func_arity_ok(name, args.size())) {
@@ -1265,7 +1311,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     return e;
   }
   if (schema != "pg_catalog") {
-    if (auto call = bind_user_function(schema, name, args, f->location)) {
+    if (auto call = bind_user_function(schema, name, args, f->location, arg_names)) {
       // Composite values (a record of several output columns) exist only as FROM items.
       if (call->routine->output_args().size() > 1)
         fail(sqlstate::kFeatureNotSupported,
@@ -1289,6 +1335,17 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       schema != "information_schema")
     fail_no_function(name.find('.') == std::string::npos ? schema + "." + name : name, ts,
                      f->location);
+  if (!arg_names.empty()) {
+    // No built-in function takes named arguments here: PostgreSQL's message, names shown.
+    std::string sig;
+    for (size_t i = 0; i < args.size(); ++i)
+      sig += (i ? ", " : "") + (arg_names[i].empty() ? "" : arg_names[i] + " => ") +
+             type_display(args[i]->type);
+    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
+         f->location,
+         "No function matches the given name and argument types. You might need to add "
+         "explicit type casts.");
+  }
   const types::FunctionDef* def = types::resolve_function(name, ts);
   if (def == nullptr) fail_no_function(name, ts, f->location);
   auto e = std::make_unique<Expr>();

@@ -212,7 +212,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
         std::find(path.schemas.begin(), path.schemas.end(), sc.oid) != path.schemas.end();
     for (const auto& m : members) {
       std::string what =
-          m.table                      ? "table " + relation_display_name(cx, *m.table)
+          m.table ? std::string(m.table->kind_name()) + " " + relation_display_name(cx, *m.table)
           : m.enum_type || m.composite ? "type " + types::format_type(TypeRef{m.oid, -1})
           : m.function                 ? "function " + (schema_visible ? "" : sc.name + ".") +
                              function_signature(m.function->name, m.function->input_types(), true)

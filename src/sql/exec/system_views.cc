@@ -190,7 +190,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           options = Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{
               Datum(t->check_option == 'c' ? "check_option=cascaded" : "check_option=local")})));
         rel(t->oid, t->name, 'v', static_cast<int>(t->columns.size()), false, t->owner, t->acl,
-            options, persistence);
+            options, persistence, 0, t->namespace_oid);
         continue;
       }
       rel(t->oid, t->name, t->relkind(), static_cast<int>(t->columns.size()),
