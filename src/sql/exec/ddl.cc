@@ -354,6 +354,7 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
   } else {
     col.type =
         bind::resolve_type_name(cd->type_name, session_search_path(cx.catalog, cx.session).schemas);
+    refuse_composite_column(col.type, col.name);
   }
   col.not_null = cd->is_not_null;
   (void)cx;
@@ -1009,6 +1010,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         TypeRef to = bind::resolve_type_name(cd->type_name,
                                              session_search_path(cx.catalog, cx.session).schemas);
         if (from == to) break;
+        refuse_composite_column(to, t.columns[col].name);
         if (from.oid != to.oid &&
             !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
           Error e;

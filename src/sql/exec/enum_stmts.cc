@@ -228,6 +228,14 @@ std::string create_composite_type(const PgQuery__CompositeTypeStmt* s, ExecConte
   return "CREATE TYPE";
 }
 
+void refuse_composite_column(const TypeRef& type, const std::string& column) {
+  if (types::find_composite(type.oid) || types::find_composite(types::array_elem_type(type.oid)))
+    fail(sqlstate::kFeatureNotSupported, "column \"" + column + "\" is of composite type " +
+                                             types::format_type(type) +
+                                             ", and table columns of composite types are "
+                                             "not supported");
+}
+
 std::string alter_composite_type(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
   const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
   const std::string name = s->relation->relname;

@@ -449,6 +449,7 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
   t.oid = cx.catalog.allocate_oid();
   t.owner = current_user(cx);
   t.columns = std::move(bound.columns);
+  for (const auto& c : t.columns) refuse_composite_column(c.type, c.name);
   t.materialized = true;
   t.populated = !s->into->skip_data;
   t.view_query = parse::deparse_query(s->query);

@@ -26,6 +26,7 @@ select spec.identifier, spec.max_attempts, spec.flags
                     ('b', '{}', 'q', null, 2, '{x,y}')::ct.job_spec]) spec
   order by 1;
 create table ct.jobs (id serial primary key, task text, queue text, attempts int);
+create type ct2p as (a int, b text);
 create function ct.add_jobs(specs ct.job_spec[]) returns setof ct.jobs as $$
 begin
   return query insert into ct.jobs (task, queue, attempts)
@@ -42,12 +43,18 @@ $$ language sql;
 select ct.add_job('t3');
 select id, task, queue from ct.add_job('t4', 'q2');
 select row(1, 'a b', null);
+-- composites group, sort and de-duplicate field by field
+select x, count(*) from (select (10, 'a')::ct2p as x union all select (9, 'a')::ct2p
+                         union all select (10, 'a')::ct2p) s group by x order by x;
+select count(distinct x) from (select (1, 'a')::ct2p as x union all select (1, 'a')::ct2p) s;
+select distinct r from (select row(1, 'a'::text) as r union all select row(1, 'a'::text)) s;
 drop type ct.job_spec;
 drop type ct.nosuch;
 drop type if exists ct.nosuch;
 drop function ct.add_job, ct.add_jobs;
 drop type ct.job_spec;
 drop table ct.jobs;
+drop type ct2p;
 drop schema ct;
 create schema ct2;
 create type ct2.pair as (a int, b text);
