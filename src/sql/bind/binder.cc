@@ -479,7 +479,9 @@ void Binder::finish_params() {
 
 ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column) {
   if (target.oid == type_oid::kUnknown || target.oid == type_oid::kAny) return e;
-  if (e->kind == ExprKind::kRow && e->type.oid == type_oid::kRecord) {
+  auto row_type = e->kind == ExprKind::kRow ? types::find_composite(e->type.oid) : nullptr;
+  if (e->kind == ExprKind::kRow &&
+      (e->type.oid == type_oid::kRecord || (row_type && row_type->anonymous))) {
     // A row constructor becomes a value of the composite type: its fields cast one by one.
     if (auto ct = types::find_composite(target.oid)) {
       if (e->args.size() != ct->fields.size()) {
@@ -705,6 +707,38 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
     if (found < 0 && table.empty()) {
       for (size_t i = 0; i < s->cols.size(); ++i)
         if (s->cols[i].whole_row && s->cols[i].table == col) found = static_cast<int>(i);
+    }
+    if (found < 0 && table.empty() && s->tables.count(col)) {
+      // A whole-row reference (row_to_json(t), json_agg(t)): a row of the item's columns, of
+      // its table's row type when it is a table's full row, else a record.
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kRow;
+      e->location = c->location;
+      Oid rel = 0;
+      bool one_table = true;
+      for (size_t i = 0; i < s->cols.size(); ++i) {
+        const auto& sc = s->cols[i];
+        if (sc.table != col || sc.hidden) continue;
+        auto v = std::make_unique<Expr>();
+        v->kind = ExprKind::kColumn;
+        v->index = static_cast<int>(i);
+        v->level = level;
+        v->type = sc.type;
+        if (rel == 0) rel = sc.table_oid;
+        one_table = one_table && sc.table_oid != 0 && sc.table_oid == rel;
+        e->arg_types.push_back(v->type);
+        e->args.push_back(std::move(v));
+      }
+      auto ct = one_table ? types::find_composite(rel) : nullptr;
+      if (ct && ct->fields.size() == e->args.size()) {
+        e->type = TypeRef{rel, -1};
+      } else {
+        std::vector<types::CompositeField> fields;
+        for (const auto& sc : s->cols)
+          if (sc.table == col && !sc.hidden) fields.push_back({sc.name, sc.type});
+        e->type = TypeRef{types::composite_types().bless(fields), -1};
+      }
+      return e;
     }
     if (found >= 0) {
       auto e = std::make_unique<Expr>();
@@ -1912,15 +1946,17 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       // ROW(a, b) and (a, b, c): an anonymous record until a cast or an assignment types it.
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kRow;
-      e->type = TypeRef{type_oid::kRecord, -1};
       e->location = n->row_expr->location;
+      std::vector<types::CompositeField> fields;  // f1, f2, ... as PostgreSQL names them
       for (size_t i = 0; i < n->row_expr->n_args; ++i) {
         auto a = bind_expr(n->row_expr->args[i], scope, g);
         if (a->type.oid == type_oid::kUnknown)
           a = coerce(std::move(a), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+        fields.push_back({"f" + std::to_string(i + 1), a->type});
         e->arg_types.push_back(a->type);
         e->args.push_back(std::move(a));
       }
+      e->type = TypeRef{types::composite_types().bless(fields), -1};
       return e;
     }
     default:
@@ -1933,9 +1969,6 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
 ExprPtr Binder::select_field(ExprPtr base, const std::string& name, int location) {
   auto ct = types::find_composite(base->type.oid);
   if (!ct) {
-    if (base->type.oid == type_oid::kRecord && base->kind == ExprKind::kRow)
-      fail(sqlstate::kUndefinedColumn,
-           "could not identify column \"" + name + "\" in record data type", location);
     fail(sqlstate::kWrongObjectType,
          "column notation ." + name + " applied to type " + type_display(base->type) +
              ", which is not a composite type",
@@ -1952,6 +1985,9 @@ ExprPtr Binder::select_field(ExprPtr base, const std::string& name, int location
       e->args.push_back(std::move(base));
       return e;
     }
+  if (ct->anonymous)
+    fail(sqlstate::kUndefinedColumn,
+         "could not identify column \"" + name + "\" in record data type", location);
   fail(sqlstate::kUndefinedColumn,
        "column \"" + name + "\" not found in data type " + type_display(base->type), location);
 }

@@ -597,8 +597,15 @@ class Interpreter {
         // The record as a whole (v_job is null, return query ... v_job): a composite of its
         // declared type (a trigger's NEW / OLD: the table's row type), else a record.
         names.names.push_back(v.name);
-        types.push_back(types::find_composite(v.type.oid) ? v.type
-                                                          : TypeRef{type_oid::kRecord, -1});
+        TypeRef whole = v.type;
+        if (!types::find_composite(whole.oid)) {
+          // A record: the row type of its fields as the query that filled it named them.
+          std::vector<types::CompositeField> fields;
+          for (size_t k = 0; k < v.field_names.size(); ++k)
+            fields.push_back({v.field_names[k], v.field_types[k]});
+          whole = TypeRef{types::composite_types().bless(fields), -1};
+        }
+        types.push_back(whole);
         values.push_back(v.null_row ? Datum::Null() : types::make_composite(v.fields));
         continue;
       }

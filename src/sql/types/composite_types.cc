@@ -67,6 +67,33 @@ CompositeTypePtr CompositeRegistry::find(std::string_view schema, std::string_vi
   return nullptr;
 }
 
+Oid CompositeRegistry::bless(const std::vector<CompositeField>& fields) {
+  std::string signature;
+  for (const auto& f : fields)
+    signature += std::to_string(f.name.size()) + ":" + f.name + ":" + std::to_string(f.type.oid) +
+                 ":" + std::to_string(f.type.typmod) + ";";
+  {
+    std::shared_lock lk(mu_);
+    auto it = blessed_.find(signature);
+    if (it != blessed_.end()) return it->second;
+  }
+  auto t = std::make_shared<CompositeType>();
+  t->name = "record";
+  t->anonymous = true;
+  t->fields = fields;
+  Oid oid;
+  {
+    std::unique_lock lk(mu_);
+    auto it = blessed_.find(signature);
+    if (it != blessed_.end()) return it->second;
+    oid = next_record_oid_++;
+    blessed_[signature] = oid;
+  }
+  t->oid = oid;
+  put(std::move(t));
+  return oid;
+}
+
 const TypeInfo* CompositeRegistry::type_info(Oid oid) const {
   std::shared_lock lk(mu_);
   if (by_oid_.find(oid) == by_oid_.end() && array_to_elem_.find(oid) == array_to_elem_.end())

@@ -48,6 +48,8 @@ struct CompositeType {
   // A type of CREATE TYPE ... AS (...) (not a relation's row type): its array type (_name;
   // 0: none, as a relation's row type has none yet) and owner.
   bool standalone = false;
+  // An anonymous record's row type (bless()): its fields named as the query named them.
+  bool anonymous = false;
   Oid array_oid = 0;
   Oid owner = 0;
 
@@ -67,6 +69,11 @@ class CompositeRegistry {
   // search_schemas (oids, in order) that has one of that name.
   CompositeTypePtr find(std::string_view schema, std::string_view name,
                         const std::vector<Oid>& search_schemas) const;
+  // The row type of an anonymous record with these fields (a ROW(...) constructor, a whole-row
+  // reference to a subquery, a PL/pgSQL record), as PostgreSQL's typmod registry blesses a
+  // record's tuple descriptor: one oid per distinct field list, from kFirstRecordTypeOid on,
+  // kept for the life of the process; format_type() shows it as "record".
+  Oid bless(const std::vector<CompositeField>& fields);
   // The pg_type row of a composite type or of its array type; nullptr if none. Valid for the
   // life of the process.
   const TypeInfo* type_info(Oid oid) const;
@@ -75,6 +82,8 @@ class CompositeRegistry {
   mutable std::shared_mutex mu_;
   std::map<Oid, CompositeTypePtr> by_oid_;
   std::map<Oid, Oid> array_to_elem_;
+  std::map<std::string, Oid> blessed_;  // field list signature -> its record type
+  Oid next_record_oid_ = 0xF0000000;
   struct Row {
     std::string name;
     TypeInfo info;
@@ -84,6 +93,8 @@ class CompositeRegistry {
 };
 
 CompositeRegistry& composite_types();
+
+inline constexpr Oid kFirstRecordTypeOid = 0xF0000000;
 
 // Convenience: the composite type with this oid (nullptr if `oid` is not one).
 inline CompositeTypePtr find_composite(Oid oid) {

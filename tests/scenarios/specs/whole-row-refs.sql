@@ -46,6 +46,16 @@ insert into wr_jobs values (3, 'k3', null);
 update wr_jobs set key = 'k33' where id = 3;
 delete from wr_jobs where id = 3;
 select count(*) from wr_jobs;
+-- whole-row references in queries: row_to_json(t), json_agg(t), to_json of rows
+create table wr_small (id int primary key, name text, tags text[]);
+insert into wr_small values (1, 'a b', '{x,y}'), (2, null, null);
+select row_to_json(t) from wr_small t order by id;
+select json_agg(t order by id) from wr_small t;
+select row_to_json(s) from (select id, name as label from wr_small order by id) s;
+select to_json(row(1, 'x'::text)), (row(1, 'x'::text)).f2;
+select t from wr_small t order by id;
+select (row(1, 2)).nosuch;
+drop table wr_small;
 -- functions of its row type keep a table
 drop table wr_jobs;
 drop function wr_null_checks(), wr_remove(text);
