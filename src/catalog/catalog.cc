@@ -1,6 +1,8 @@
 // catalog/catalog.cc — see catalog.h.
 #include "catalog/catalog.h"
 
+#include "sql/types/composite_types.h"
+
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -47,7 +49,7 @@ json to_json(const Table& t) {
   j["next_index_id"] = t.next_index_id;
   j["partition_columns"] = t.partition_columns;
   j["columns"] = json::array();
-  for (const auto& c : t.columns)
+  for (const auto& c : t.columns) {
     j["columns"].push_back({{"name", c.name},
                             {"oid", c.type.oid},
                             {"typmod", c.type.typmod},
@@ -55,6 +57,8 @@ json to_json(const Table& t) {
                             {"default", c.default_expr},
                             {"sequence", c.sequence},
                             {"identity_always", c.identity_always}});
+    if (!c.generated_expr.empty()) j["columns"].back()["generated"] = c.generated_expr;
+  }
   j["indexes"] = json::array();
   for (const auto& i : t.indexes)
     j["indexes"].push_back({{"id", i.id},
@@ -91,6 +95,8 @@ json to_json(const Table& t) {
     j["view_depends"] = t.view_depends;
   }
   if (t.check_option) j["check_option"] = std::string(1, t.check_option);
+  if (t.row_security) j["row_security"] = true;
+  if (t.force_row_security) j["force_row_security"] = true;
   if (t.materialized) {
     j["materialized"] = true;
     j["populated"] = t.populated;
@@ -136,6 +142,7 @@ Table table_from_json(const json& j) {
     col.default_expr = c.value("default", "");
     col.sequence = c.value("sequence", 0u);
     col.identity_always = c.value("identity_always", false);
+    col.generated_expr = c.value("generated", std::string());
     t.columns.push_back(std::move(col));
   }
   for (const auto& i : j.at("indexes")) {
@@ -174,6 +181,8 @@ Table table_from_json(const json& j) {
   if (j.contains("view_depends")) t.view_depends = j["view_depends"].get<std::vector<Oid>>();
   t.materialized = j.value("materialized", false);
   if (j.contains("check_option")) t.check_option = j["check_option"].get<std::string>().at(0);
+  t.row_security = j.value("row_security", false);
+  t.force_row_security = j.value("force_row_security", false);
   t.populated = j.value("populated", true);
   if (j.contains("partition_strategy")) {
     t.partition_strategy = j["partition_strategy"].get<std::string>().at(0);
@@ -246,6 +255,29 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
   for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
+  for (const auto& [oid, t] : row_types_) sql::types::composite_types().erase(oid, t.get());
+}
+
+void Catalog::publish_row_type(const TablePtr& t) {
+  auto type = std::make_shared<sql::types::CompositeType>();
+  type->oid = t->oid;
+  type->namespace_oid = t->namespace_oid;
+  type->schema_name = schema_name(t->namespace_oid);
+  type->name = t->name;
+  type->temp_namespace = t->temp_namespace;
+  for (const auto& c : t->columns) type->fields.push_back({c.name, c.type});
+  sql::types::CompositeTypePtr p = std::move(type);
+  std::lock_guard lk(row_types_mu_);
+  row_types_[t->oid] = p;
+  sql::types::composite_types().put(p);
+}
+
+void Catalog::retract_row_type(Oid oid) {
+  std::lock_guard lk(row_types_mu_);
+  auto it = row_types_.find(oid);
+  if (it == row_types_.end()) return;
+  sql::types::composite_types().erase(oid, it->second.get());
+  row_types_.erase(it);
 }
 
 void Catalog::bump() {
@@ -324,6 +356,7 @@ void Catalog::load() {
       if (t->temp_namespace != 0) leftover_temp.push_back(oid);
     bump();
   }
+  for (const auto& t : this->tables()) publish_row_type(t);
   // Temporary tables of sessions that ended with the previous run (a crash, kill -9 or a
   // shutdown before their sessions could drop them) die with it.
   for (Oid oid : leftover_temp) drop_table(oid);
@@ -644,6 +677,7 @@ TablePtr Catalog::create_table(Table t, coord::Transaction* owner) {
       std::unique_lock lk(mu_);
       tables_[p->oid] = p;
     }
+    publish_row_type(p);
     bump();
   }
   if (owner) owner->on_rollback([this, oid = p->oid] { drop_table(oid); });
@@ -661,6 +695,7 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
       std::unique_lock lk(mu_);
       tables_[p->oid] = p;
     }
+    publish_row_type(p);
     bump();
   }
   if (owner && old) owner->on_rollback([this, old] { replace_table(*old); });
@@ -681,6 +716,7 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
       for (const auto& [soid, s] : sequences_)
         if (s.owner_table == oid) owned.emplace_back(s, std::nullopt);
     }
+    retract_row_type(oid);
     for (auto& [s, mark] : owned) {
       if (owner) mark = read_system_row(kSequencesSpace, be_key('v', s.oid));
       persist_sequence_def(s, true);

@@ -76,6 +76,12 @@
 // parent to a partition and reads the parent as the union of its partitions
 // (sql/exec/partitions.h). A partition's columns are the parent's, same names, types and
 // order (CREATE TABLE ... PARTITION OF copies them; ATTACH PARTITION requires it).
+// Row types (composite types). Every table and view has a row type of its name whose oid is
+// the relation's oid; the catalog publishes it into sql/types' CompositeRegistry
+// (sql/types/composite_types.h) at load() and whenever the relation is created, altered or
+// dropped, so `returns s.jobs`, a PL/pgSQL variable `v s.jobs` and format_type() find it.
+// CREATE TYPE ... AS (f type, ...) stores a standalone composite type (with an array type) in
+// hf_types, one JSON document with "kind": "c" (enums have none), published the same way.
 //
 // Thread safety: all methods are thread-safe. DDL and nextval() MAY SUSPEND (a commit).
 #pragma once
@@ -96,6 +102,7 @@
 #include "common/datum.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 
 namespace hf::catalog {
@@ -135,6 +142,9 @@ struct Column {
   std::string default_expr;  // SQL text; empty: NULL
   Oid sequence = 0;          // serial/identity: the sequence behind the default
   bool identity_always = false;
+  // GENERATED ALWAYS AS (expr) STORED: SQL text over the row's other columns, computed into
+  // the column whenever a row is written (after BEFORE triggers, as PostgreSQL); empty: none.
+  std::string generated_expr;
 };
 
 struct Index {
@@ -240,6 +250,12 @@ struct Table {
   // A partition: its parent's oid (0: none) and its bound.
   Oid partition_parent = 0;
   PartitionBound partition_bound;
+  // ALTER TABLE ... ENABLE / FORCE ROW LEVEL SECURITY (pg_class.relrowsecurity,
+  // relforcerowsecurity). With it on and no policies (holdfast has none), roles other than
+  // the owner, superusers and BYPASSRLS roles see no rows and may write none, as PostgreSQL's
+  // default deny (sql/exec/privileges.h); FORCE makes the owner subject to it too.
+  bool row_security = false;
+  bool force_row_security = false;
   bool is_view() const { return !view_query.empty() && !materialized; }
   bool is_partitioned() const { return partition_strategy != 0; }
   // pg_class.relkind: 'r' table, 'p' partitioned table, 'v' view, 'm' materialized view.
@@ -387,6 +403,16 @@ class Catalog {
                                       coord::Transaction* owner = nullptr);
   void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
 
+  // Composite types of CREATE TYPE ... AS (...) (see "Row types" above): stored in hf_types
+  // beside the enums (kind "c") and published into the CompositeRegistry. store_composite
+  // assigns the oid and array oid when 0. By [schema.]name along `path`: nullptr if none.
+  sql::types::CompositeTypePtr store_composite(sql::types::CompositeType t,
+                                               coord::Transaction* owner = nullptr);
+  void drop_composite(Oid oid, coord::Transaction* owner = nullptr);
+  sql::types::CompositeTypePtr find_composite(std::string_view schema, std::string_view name,
+                                              const SearchPath& path) const;
+  std::vector<sql::types::CompositeTypePtr> standalone_composites() const;
+
   // Sequences: autonomous, never rolled back. Values are allocated from storage 32 at a
   // time. Throws 2200H when the sequence is exhausted.
   int64_t nextval(Oid seq);
@@ -409,6 +435,10 @@ class Catalog {
   // use. MAY SUSPEND.
   Oid load_enums(const std::map<Oid, Schema>& schemas);
   void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
+  // A relation's row type into the composite registry (sql/types/composite_types.h), and out.
+  void publish_row_type(const TablePtr& t);
+  void retract_row_type(Oid oid);
+  void publish_composite(sql::types::CompositeTypePtr t);  // a standalone one, as stored
   // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
   sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
@@ -424,6 +454,9 @@ class Catalog {
   std::map<Oid, Sequence> sequences_;
   std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
   std::map<Oid, sql::types::EnumTypePtr> enums_;
+  // The row types this catalog published (so its destructor takes out only its own).
+  mutable std::mutex row_types_mu_;
+  std::map<Oid, std::shared_ptr<const sql::types::CompositeType>> row_types_;
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};
   std::atomic<Oid> next_oid_{kFirstUserOid};

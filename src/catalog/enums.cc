@@ -39,7 +39,108 @@ EnumType enum_from_json(const json& j) {
   return t;
 }
 
+json composite_to_json(const sql::types::CompositeType& t) {
+  json fields = json::array();
+  for (const auto& f : t.fields)
+    fields.push_back({{"name", f.name}, {"oid", f.type.oid}, {"typmod", f.type.typmod}});
+  return {{"kind", "c"},
+          {"oid", t.oid},
+          {"array_oid", t.array_oid},
+          {"namespace", t.namespace_oid},
+          {"name", t.name},
+          {"owner", t.owner},
+          {"fields", std::move(fields)}};
+}
+
+sql::types::CompositeType composite_from_json(const json& j) {
+  sql::types::CompositeType t;
+  t.standalone = true;
+  t.oid = j.at("oid").get<Oid>();
+  t.array_oid = j.at("array_oid").get<Oid>();
+  t.namespace_oid = j.value("namespace", kPublicNamespaceId);
+  t.name = j.at("name").get<std::string>();
+  t.owner = j.value("owner", kBootstrapSuperuserId);
+  for (const auto& f : j.at("fields"))
+    t.fields.push_back(
+        {f.at("name").get<std::string>(), TypeRef{f.at("oid").get<Oid>(), f.value("typmod", -1)}});
+  return t;
+}
+
 }  // namespace
+
+void Catalog::publish_composite(sql::types::CompositeTypePtr t) {
+  std::lock_guard lk(row_types_mu_);
+  row_types_[t->oid] = t;
+  sql::types::composite_types().put(std::move(t));
+}
+
+// A new type, or (t.oid set) the replacement of one (ALTER TYPE), undone to the previous.
+sql::types::CompositeTypePtr Catalog::store_composite(sql::types::CompositeType t,
+                                                      coord::Transaction* owner) {
+  sql::types::CompositeTypePtr stored, previous;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    if (t.oid != 0) {
+      std::lock_guard lk(row_types_mu_);
+      auto it = row_types_.find(t.oid);
+      if (it != row_types_.end()) previous = it->second;
+    }
+    if (t.oid == 0) t.oid = allocate_oid();
+    if (t.array_oid == 0) t.array_oid = allocate_oid();
+    t.standalone = true;
+    t.schema_name = schema_name(t.namespace_oid);
+    write_system_row(kTypesSpace, type_key(t.oid), composite_to_json(t).dump());
+    stored = std::make_shared<const sql::types::CompositeType>(std::move(t));
+    publish_composite(stored);
+    bump();
+  }
+  if (owner) {
+    if (previous)
+      owner->on_rollback([this, previous] { store_composite(*previous); });
+    else
+      owner->on_rollback([this, oid = stored->oid] { drop_composite(oid); });
+  }
+  return stored;
+}
+
+void Catalog::drop_composite(Oid oid, coord::Transaction* owner) {
+  sql::types::CompositeTypePtr old;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    {
+      std::lock_guard lk(row_types_mu_);
+      auto it = row_types_.find(oid);
+      if (it == row_types_.end() || !it->second->standalone) return;
+      old = it->second;
+    }
+    write_system_row(kTypesSpace, type_key(oid), std::nullopt);
+    retract_row_type(oid);
+    bump();
+  }
+  if (owner) owner->on_rollback([this, old] { store_composite(*old); });
+}
+
+sql::types::CompositeTypePtr Catalog::find_composite(std::string_view schema, std::string_view name,
+                                                     const SearchPath& path) const {
+  std::vector<Oid> schemas;
+  if (!schema.empty()) {
+    auto sc = find_schema(schema);
+    if (!sc) return nullptr;
+    schemas.push_back(sc->oid);
+  } else {
+    schemas = path.schemas;
+  }
+  auto t = sql::types::composite_types().find("", name, schemas);
+  return t && t->standalone ? t : nullptr;
+}
+
+std::vector<sql::types::CompositeTypePtr> Catalog::standalone_composites() const {
+  std::vector<sql::types::CompositeTypePtr> out;
+  std::lock_guard lk(row_types_mu_);
+  for (const auto& [oid, t] : row_types_)
+    if (t->standalone) out.push_back(t);
+  return out;
+}
 
 void Catalog::put_enum(EnumTypePtr t) {
   {
@@ -59,9 +160,22 @@ Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
   auto txn = txns_.begin({});
   txn->start_statement();
   std::vector<EnumType> loaded;
+  std::vector<sql::types::CompositeType> composites;
   auto cur = txn->scan(coord::KeySpace{kTypesSpace, 0}, "", "");
-  while (auto rv = cur->next()) loaded.push_back(enum_from_json(json::parse(rv->value)));
+  while (auto rv = cur->next()) {
+    json j = json::parse(rv->value);
+    if (j.value("kind", "e") == "c")
+      composites.push_back(composite_from_json(j));
+    else
+      loaded.push_back(enum_from_json(j));
+  }
   txn->commit();
+  for (auto& t : composites) {
+    max_oid = std::max({max_oid, t.oid, t.array_oid});
+    auto sc = schemas.find(t.namespace_oid);
+    t.schema_name = sc != schemas.end() ? sc->second.name : schema_name(t.namespace_oid);
+    publish_composite(std::make_shared<const sql::types::CompositeType>(std::move(t)));
+  }
   for (auto& t : loaded) {
     max_oid = std::max({max_oid, t.oid, t.array_oid});
     for (const auto& l : t.labels) max_oid = std::max(max_oid, l.oid);

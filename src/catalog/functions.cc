@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "sql/types/composite_types.h"
 
 namespace hf::catalog {
 
@@ -107,6 +108,22 @@ std::vector<const FunctionArg*> Function::output_args() const {
   std::vector<const FunctionArg*> out;
   for (const auto& a : args)
     if (a.is_output()) out.push_back(&a);
+  return out;
+}
+
+bool Function::returns_composite() const {
+  return output_args().empty() && sql::types::find_composite(result.oid) != nullptr;
+}
+
+std::vector<std::pair<std::string, TypeRef>> Function::result_columns() const {
+  std::vector<std::pair<std::string, TypeRef>> out;
+  for (const auto* o : output_args()) out.emplace_back(o->name, o->type);
+  if (!out.empty()) return out;
+  if (auto c = sql::types::find_composite(result.oid)) {
+    for (const auto& f : c->fields) out.emplace_back(f.name, f.type);
+    return out;
+  }
+  out.emplace_back("", result);
   return out;
 }
 

@@ -61,6 +61,13 @@ struct Function {
   std::vector<TypeRef> input_types() const;
   // The output columns (OUT, INOUT, TABLE arguments); empty: one column of type `result`.
   std::vector<const FunctionArg*> output_args() const;
+  // Whether it returns a composite type (a table's row type, `returns s.jobs`) without OUT
+  // arguments: its body yields the type's fields as columns, a call in FROM expands to them
+  // and a call elsewhere makes one composite value of them.
+  bool returns_composite() const;
+  // The columns a call in FROM yields (name, type): the OUT arguments, else a composite
+  // result's fields, else one unnamed column of type `result`.
+  std::vector<std::pair<std::string, TypeRef>> result_columns() const;
 };
 using FunctionPtr = std::shared_ptr<const Function>;
 

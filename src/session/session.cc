@@ -20,6 +20,7 @@
 #include "session/value_io.h"
 #include "sql/engine.h"
 #include "sql/exec/executor.h"
+#include "sql/types/composite_types.h"
 
 namespace hf::session {
 
@@ -817,6 +818,9 @@ class SessionImpl final : public Session,
       f.table_oid = cols[i].table_oid;
       f.column = cols[i].column;
       f.type_oid = cols[i].type.oid;
+      // An anonymous record's row type lives only in this process: clients see "record", as
+      // PostgreSQL sends them (sql/types/composite_types.h, bless()).
+      if (f.type_oid >= sql::types::kFirstRecordTypeOid) f.type_oid = type_oid::kRecord;
       f.typmod = cols[i].type.typmod;
       f.type_len = type_length(cols[i].type.oid);
       f.format = i < formats.size() ? formats[i] : 0;

@@ -12,6 +12,7 @@
 #include "sql/parse/parser.h"
 #include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/json.h"
@@ -414,6 +415,7 @@ class Binder {
   void bind_json_to_recordset(const std::string& fname, const PgQuery__FuncCall* fc,
                               const PgQuery__RangeFunction* rf, SelectPlan& plan, Scope& scope,
                               Scope& args_scope);
+  ExprPtr select_field(ExprPtr base, const std::string& name, int location);
   ExprPtr bind_jsonb_subscript(ExprPtr base, const PgQuery__AIndirection* ind, const Scope& scope,
                                GroupCtx* g);
   ExprPtr bind_array_subscript(ExprPtr arr, const PgQuery__AIndirection* ind, const Scope& scope,
@@ -447,8 +449,13 @@ class Binder {
   // A call of a user-defined function named `name` with these bound arguments, or nullptr
   // when none of that name accepts them (the caller then tries the built-in functions).
   // A call of a user-defined function: `schema` empty looks along the search path.
+  // name => value arguments: the values bound, the names in *names ("" for a positional one);
+  // names stays empty when there are none.
+  std::vector<ExprPtr> bind_call_args(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g,
+                                      std::vector<std::string>* names);
   ExprPtr bind_user_function(const std::string& schema, const std::string& name,
-                             std::vector<ExprPtr>& args, int location);
+                             std::vector<ExprPtr>& args, int location,
+                             const std::vector<std::string>& arg_names = {});
   // A user-defined function as a FROM item: its output columns (a scalar one: one column
   // named as the alias or the function).
   void bind_user_function_source(const PgQuery__FuncCall* fc, const PgQuery__RangeFunction* rf,
@@ -477,6 +484,28 @@ void Binder::finish_params() {
 
 ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column) {
   if (target.oid == type_oid::kUnknown || target.oid == type_oid::kAny) return e;
+  auto row_type = e->kind == ExprKind::kRow ? types::find_composite(e->type.oid) : nullptr;
+  if (e->kind == ExprKind::kRow &&
+      (e->type.oid == type_oid::kRecord || (row_type && row_type->anonymous))) {
+    // A row constructor becomes a value of the composite type: its fields cast one by one.
+    if (auto ct = types::find_composite(target.oid)) {
+      if (e->args.size() != ct->fields.size()) {
+        Error err;
+        err.sqlstate = "42846";
+        err.message = "cannot cast type record to " + type_display(target);
+        err.detail = std::string("Input has too ") +
+                     (e->args.size() < ct->fields.size() ? "few" : "many") + " columns.";
+        err.position = e->location >= 0 ? e->location + 1 : 0;
+        throw SqlError(std::move(err));
+      }
+      for (size_t i = 0; i < e->args.size(); ++i) {
+        e->args[i] = coerce(std::move(e->args[i]), ct->fields[i].type, ctx);
+        e->arg_types[i] = e->args[i]->type;
+      }
+      e->type = target;
+      return e;
+    }
+  }
   if (e->kind == ExprKind::kParam && (e->type.oid == type_oid::kUnknown)) {
     params_[e->index] = target.oid;
     e->type = TypeRef{target.oid, -1};
@@ -577,6 +606,9 @@ TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods,
   if (ti == nullptr && schema != "pg_catalog")
     if (auto e = types::enum_types().find(schema, name, search_schemas))
       ti = types::find_type(e->oid);
+  if (ti == nullptr && schema != "pg_catalog")
+    if (auto c = types::composite_types().find(schema, name, search_schemas))
+      ti = types::find_type(c->oid);
   if (ti == nullptr)
     fail(sqlstate::kUndefinedObject,
          "type \"" + (user_schema ? schema + "." : "") + name + "\" does not exist", location);
@@ -681,6 +713,38 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
       for (size_t i = 0; i < s->cols.size(); ++i)
         if (s->cols[i].whole_row && s->cols[i].table == col) found = static_cast<int>(i);
     }
+    if (found < 0 && table.empty() && s->tables.count(col)) {
+      // A whole-row reference (row_to_json(t), json_agg(t)): a row of the item's columns, of
+      // its table's row type when it is a table's full row, else a record.
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kRow;
+      e->location = c->location;
+      Oid rel = 0;
+      bool one_table = true;
+      for (size_t i = 0; i < s->cols.size(); ++i) {
+        const auto& sc = s->cols[i];
+        if (sc.table != col || sc.hidden) continue;
+        auto v = std::make_unique<Expr>();
+        v->kind = ExprKind::kColumn;
+        v->index = static_cast<int>(i);
+        v->level = level;
+        v->type = sc.type;
+        if (rel == 0) rel = sc.table_oid;
+        one_table = one_table && sc.table_oid != 0 && sc.table_oid == rel;
+        e->arg_types.push_back(v->type);
+        e->args.push_back(std::move(v));
+      }
+      auto ct = one_table ? types::find_composite(rel) : nullptr;
+      if (ct && ct->fields.size() == e->args.size()) {
+        e->type = TypeRef{rel, -1};
+      } else {
+        std::vector<types::CompositeField> fields;
+        for (const auto& sc : s->cols)
+          if (sc.table == col && !sc.hidden) fields.push_back({sc.name, sc.type});
+        e->type = TypeRef{types::composite_types().bless(fields), -1};
+      }
+      return e;
+    }
     if (found >= 0) {
       auto e = std::make_unique<Expr>();
       e->kind = ExprKind::kColumn;
@@ -721,8 +785,31 @@ ExprPtr Binder::param_by_name(const std::string& table, const std::string& col, 
   return nullptr;
 }
 
+std::vector<ExprPtr> Binder::bind_call_args(const PgQuery__FuncCall* f, const Scope& scope,
+                                            GroupCtx* g, std::vector<std::string>* names) {
+  std::vector<ExprPtr> args;
+  for (size_t i = 0; i < f->n_args; ++i) {
+    const PgQuery__Node* a = f->args[i];
+    if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
+      names->resize(i);
+      names->push_back(a->named_arg_expr->name);
+      args.push_back(bind_expr(a->named_arg_expr->arg, scope, g));
+      continue;
+    }
+    args.push_back(bind_expr(a, scope, g));
+    if (!names->empty()) {
+      if (!names->back().empty())
+        fail(sqlstate::kSyntaxError, "positional argument cannot follow named argument",
+             args.back()->location);
+      names->push_back("");
+    }
+  }
+  return args;
+}
+
 ExprPtr Binder::bind_user_function(const std::string& schema, const std::string& name,
-                                   std::vector<ExprPtr>& args, int location) {
+                                   std::vector<ExprPtr>& args, int location,
+                                   const std::vector<std::string>& arg_names) {
   auto candidates = cat_.functions().find(name);
   if (candidates.empty()) return nullptr;
   // Where a candidate's schema stands: the schema named, or its place in the search path.
@@ -746,6 +833,7 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
   // schema comes first in the search path.
   catalog::FunctionPtr best;
   int best_exact = -1, best_rank = 0;
+  std::vector<int> best_slot;
   for (const auto& f : candidates) {
     const int rank = rank_of(*f);
     if (rank < 0) continue;
@@ -753,12 +841,26 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
     for (const auto& a : f->args)
       if (a.is_input()) inputs.push_back(&a);
     if (args.size() > inputs.size()) continue;
+    // Which input each given argument fills: by position, or by name (name => value).
+    std::vector<int> slot;
+    std::vector<bool> filled(inputs.size(), false);
     bool fits = true;
-    for (size_t i = args.size(); i < inputs.size(); ++i)
-      fits = fits && !inputs[i]->default_expr.empty();
+    for (size_t i = 0; i < args.size() && fits; ++i) {
+      int at = static_cast<int>(i);
+      if (i < arg_names.size() && !arg_names[i].empty()) {
+        at = -1;
+        for (size_t k = 0; k < inputs.size(); ++k)
+          if (inputs[k]->name == arg_names[i]) at = static_cast<int>(k);
+      }
+      fits = at >= 0 && !filled[at];
+      if (fits) filled[at] = true;
+      slot.push_back(at);
+    }
+    for (size_t i = 0; i < inputs.size() && fits; ++i)
+      fits = filled[i] || !inputs[i]->default_expr.empty();
     int exact = 0;
     for (size_t i = 0; i < args.size() && fits; ++i) {
-      Oid from = args[i]->type.oid, to = inputs[i]->type.oid;
+      Oid from = args[i]->type.oid, to = inputs[slot[i]]->type.oid;
       if (from == to) {
         ++exact;
       } else if (from != type_oid::kUnknown && to != type_oid::kAny &&
@@ -767,7 +869,7 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
       }
     }
     if (fits && (exact > best_exact || (exact == best_exact && rank < best_rank)))
-      best = f, best_exact = exact, best_rank = rank;
+      best = f, best_exact = exact, best_rank = rank, best_slot = slot;
   }
   if (!best) return nullptr;
   auto e = std::make_unique<Expr>();
@@ -775,13 +877,15 @@ ExprPtr Binder::bind_user_function(const std::string& schema, const std::string&
   e->name = name;
   e->routine = best;
   e->location = location;
-  size_t given = args.size();
+  // The given arguments in input order; the inputs none fills take their defaults.
+  std::vector<ExprPtr> by_input(best->input_types().size());
+  for (size_t i = 0; i < args.size(); ++i) by_input[best_slot[i]] = std::move(args[i]);
   size_t pos = 0;
   for (const auto& a : best->args) {
     if (!a.is_input()) continue;
     ExprPtr arg;
-    if (pos < given) {
-      arg = std::move(args[pos]);
+    if (by_input[pos]) {
+      arg = std::move(by_input[pos]);
     } else {
       const PgQuery__Node* node = nullptr;
       auto tree = parse::parse_expression(a.default_expr, &node);
@@ -802,13 +906,13 @@ void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
                                        Scope& scope, const Scope& args_scope) {
   std::string fname = str_of(fc->funcname[fc->n_funcname - 1]);
   std::vector<ExprPtr> args;
+  std::vector<std::string> arg_names;
   {
     SrfScope in_from(*this, {"set-returning functions must appear at top level of FROM", false});
-    for (size_t i = 0; i < fc->n_args; ++i)
-      args.push_back(bind_expr(fc->args[i], args_scope, nullptr));
+    args = bind_call_args(fc, args_scope, nullptr, &arg_names);
   }
   const std::string fschema = fc->n_funcname > 1 ? str_of(fc->funcname[fc->n_funcname - 2]) : "";
-  auto call = bind_user_function(fschema, fname, args, fc->location);
+  auto call = bind_user_function(fschema, fname, args, fc->location, arg_names);
   if (!call) {
     std::vector<Oid> ts;
     for (auto& a : args) ts.push_back(a->type.oid);
@@ -825,8 +929,8 @@ void Binder::bind_user_function_source(const PgQuery__FuncCall* fc,
   scope.tables.insert(alias);
   auto outs = call->routine->output_args();
   std::vector<std::pair<std::string, TypeRef>> cols;
-  if (outs.size() > 1) {
-    for (const auto* o : outs) cols.emplace_back(o->name, o->type);
+  if (outs.size() > 1 || call->routine->returns_composite()) {
+    cols = call->routine->result_columns();
   } else {
     cols.emplace_back(outs.empty() || outs[0]->name.empty() ? alias : outs[0]->name, call->type);
   }
@@ -1172,7 +1276,8 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     last_srf_location_ = f->location;
     return e;
   }
-  for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
+  std::vector<std::string> arg_names;  // name => value arguments (user functions only)
+  args = bind_call_args(f, scope, g, &arg_names);
   if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
     if (!session_func_arity_ok(name, args.size())) {
@@ -1249,7 +1354,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     return e;
   }
   if (schema != "pg_catalog") {
-    if (auto call = bind_user_function(schema, name, args, f->location)) {
+    if (auto call = bind_user_function(schema, name, args, f->location, arg_names)) {
       // Composite values (a record of several output columns) exist only as FROM items.
       if (call->routine->output_args().size() > 1)
         fail(sqlstate::kFeatureNotSupported,
@@ -1273,6 +1378,17 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       schema != "information_schema")
     fail_no_function(name.find('.') == std::string::npos ? schema + "." + name : name, ts,
                      f->location);
+  if (!arg_names.empty()) {
+    // No built-in function takes named arguments here: PostgreSQL's message, names shown.
+    std::string sig;
+    for (size_t i = 0; i < args.size(); ++i)
+      sig += (i ? ", " : "") + (arg_names[i].empty() ? "" : arg_names[i] + " => ") +
+             type_display(args[i]->type);
+    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
+         f->location,
+         "No function matches the given name and argument types. You might need to add "
+         "explicit type casts.");
+  }
   const types::FunctionDef* def = types::resolve_function(name, ts);
   if (def == nullptr) fail_no_function(name, ts, f->location);
   auto e = std::make_unique<Expr>();
@@ -1876,8 +1992,21 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       return bind_expr(c->arg, scope, g);
     }
     case PG_QUERY__NODE__NODE_A_INDIRECTION: {
-      // array[index] (one subscript, no slices) and jsonb[sub]...; no field selection.
+      // array[index] (one subscript, no slices), jsonb[sub]... and (composite).field.
       const auto* ind = n->a_indirection;
+      if (ind->n_indirection >= 1 &&
+          std::all_of(
+              ind->indirection, ind->indirection + ind->n_indirection,
+              [](const PgQuery__Node* i) { return i->node_case == PG_QUERY__NODE__NODE_STRING; })) {
+        auto base = bind_expr(ind->arg, scope, g);
+        for (size_t i = 0; i < ind->n_indirection; ++i) {
+          const int at = base->location;
+          base = select_field(std::move(base), str_of(ind->indirection[i]), at);
+        }
+        return base;
+      }
+      if (ind->n_indirection >= 1 && ind->indirection[0]->node_case == PG_QUERY__NODE__NODE_A_STAR)
+        fail(sqlstate::kFeatureNotSupported, "(composite).* is not supported here");
       if (ind->n_indirection < 1 ||
           !std::all_of(ind->indirection, ind->indirection + ind->n_indirection,
                        [](const PgQuery__Node* i) {
@@ -1891,12 +2020,54 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         fail(sqlstate::kFeatureNotSupported, "only a single array subscript is supported");
       return bind_array_subscript(std::move(base), ind, scope, g);
     }
-    case PG_QUERY__NODE__NODE_ROW_EXPR:
-      fail(sqlstate::kFeatureNotSupported, "row expressions are supported only in comparisons",
-           n->row_expr->location);
+    case PG_QUERY__NODE__NODE_ROW_EXPR: {
+      // ROW(a, b) and (a, b, c): an anonymous record until a cast or an assignment types it.
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kRow;
+      e->location = n->row_expr->location;
+      std::vector<types::CompositeField> fields;  // f1, f2, ... as PostgreSQL names them
+      for (size_t i = 0; i < n->row_expr->n_args; ++i) {
+        auto a = bind_expr(n->row_expr->args[i], scope, g);
+        if (a->type.oid == type_oid::kUnknown)
+          a = coerce(std::move(a), TypeRef{type_oid::kText, -1}, CastContext::kImplicit);
+        fields.push_back({"f" + std::to_string(i + 1), a->type});
+        e->arg_types.push_back(a->type);
+        e->args.push_back(std::move(a));
+      }
+      e->type = TypeRef{types::composite_types().bless(fields), -1};
+      return e;
+    }
     default:
       fail(sqlstate::kFeatureNotSupported, "unsupported expression");
   }
+}
+
+// (x).name: the field of a composite value, 42703 when the type has none, 42809 when x is
+// not a composite (PostgreSQL's messages).
+ExprPtr Binder::select_field(ExprPtr base, const std::string& name, int location) {
+  auto ct = types::find_composite(base->type.oid);
+  if (!ct) {
+    fail(sqlstate::kWrongObjectType,
+         "column notation ." + name + " applied to type " + type_display(base->type) +
+             ", which is not a composite type",
+         location);
+  }
+  for (size_t i = 0; i < ct->fields.size(); ++i)
+    if (ct->fields[i].name == name) {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kFieldSelect;
+      e->index = static_cast<int>(i);
+      e->type = ct->fields[i].type;
+      e->location = location;
+      e->arg_types.push_back(base->type);
+      e->args.push_back(std::move(base));
+      return e;
+    }
+  if (ct->anonymous)
+    fail(sqlstate::kUndefinedColumn,
+         "could not identify column \"" + name + "\" in record data type", location);
+  fail(sqlstate::kUndefinedColumn,
+       "column \"" + name + "\" not found in data type " + type_display(base->type), location);
 }
 
 // jsonb[sub]...: PostgreSQL 14's jsonb subscripting, read-only: each subscript (text or
@@ -1968,8 +2139,16 @@ std::string Binder::target_name(const PgQuery__Node* n) {
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
       return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
-    case PG_QUERY__NODE__NODE_A_INDIRECTION:  // a subscripted value is named as the value
-      return target_name(n->a_indirection->arg);
+    case PG_QUERY__NODE__NODE_A_INDIRECTION: {
+      // (x).field is named as the field; a subscripted value as the value.
+      const auto* ind = n->a_indirection;
+      if (ind->n_indirection > 0 &&
+          ind->indirection[ind->n_indirection - 1]->node_case == PG_QUERY__NODE__NODE_STRING)
+        return str_of(ind->indirection[ind->n_indirection - 1]);
+      return target_name(ind->arg);
+    }
+    case PG_QUERY__NODE__NODE_ROW_EXPR:
+      return "row";
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       // PostgreSQL's FigureColname: a name that comes from a cast's type (or CASE) is weak, so
       // the outermost cast names x::bit(64)::bigint "int8"; a column's or function's name wins.
@@ -2454,6 +2633,19 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
           std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
                                                                    : std::string(names[i]);
           scope.cols.push_back({alias, col, types[i]});
+        }
+        plan.sources.push_back(std::move(src));
+        return;
+      }
+      if (auto ct = types::find_composite(col_type.oid)) {
+        // unnest of a composite array: the composite's fields are the columns.
+        src.width = static_cast<int>(ct->fields.size());
+        src.expand_composite = true;
+        scope.tables.insert(alias);
+        for (size_t i = 0; i < ct->fields.size(); ++i) {
+          std::string col = rf->alias && i < rf->alias->n_colnames ? str_of(rf->alias->colnames[i])
+                                                                   : ct->fields[i].name;
+          scope.cols.push_back({alias, col, ct->fields[i].type});
         }
         plan.sources.push_back(std::move(src));
         return;
@@ -3557,6 +3749,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
+    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:

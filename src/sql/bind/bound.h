@@ -64,6 +64,12 @@ enum class ExprKind : uint8_t {
   // is parsed and run when the call is evaluated (sql/exec/routines.h). A set-returning one
   // is a FROM item's function, or in a target list a kSrf with `routine` set.
   kUserFunc,
+  // ROW(a, b) / (a, b, c): a composite value of args (sql/types/composite_types.h); its type
+  // is record, or the composite type a cast or an assignment gave it (args coerced to the
+  // fields' types).
+  kRow,
+  // (x).f: field `index` of the composite args[0] (NULL when it is NULL).
+  kFieldSelect,
 };
 
 struct Expr {
@@ -163,7 +169,10 @@ struct Source {
   std::shared_ptr<SelectPlan> subquery;
   ExprPtr function;  // set-returning function call (generate_series)
   std::vector<std::vector<ExprPtr>> values;
-  int width = 0;   // number of columns it contributes
+  int width = 0;  // number of columns it contributes
+  // A function whose values are composites (unnest of a composite array): each value's
+  // fields are the source's `width` columns.
+  bool expand_composite = false;
   int offset = 0;  // first column position in the combined row
   // How it joins to what comes before it.
   enum class Join : uint8_t { kInner, kLeft, kRight, kFull, kCross } join = Join::kCross;

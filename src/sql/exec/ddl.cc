@@ -2,7 +2,8 @@
 // maintenance statements accepted as no-ops (VACUUM, ANALYZE, CHECKPOINT). Partitioned tables
 // (catalog.h): CREATE TABLE ... PARTITION BY / PARTITION OF, ALTER TABLE ... ATTACH / DETACH
 // PARTITION, ADD COLUMN and ADD PRIMARY KEY on a parent, DROP and TRUNCATE of a parent
-// reaching its partitions (bounds and their checks live in exec/partitions.h). CREATE TABLE ... (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
+// reaching its partitions (bounds and their checks live in exec/partitions.h). CREATE TABLE ...
+// (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
 #include <algorithm>
 #include <set>
 #include <unordered_set>
@@ -18,6 +19,7 @@
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
+#include "sql/types/cast.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -140,6 +142,9 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       return;
     case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
       t.columns[col].default_expr = parse::deparse_expr(c->raw_expr);
+      return;
+    case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:  // GENERATED ALWAYS AS (expr) STORED
+      t.columns[col].generated_expr = parse::deparse_expr(c->raw_expr);
       return;
     case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY: {
       catalog::Sequence s;
@@ -357,6 +362,7 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
   } else {
     col.type =
         bind::resolve_type_name(cd->type_name, session_search_path(cx.catalog, cx.session).schemas);
+    refuse_composite_column(col.type, col.name);
   }
   col.not_null = cd->is_not_null;
   (void)cx;
@@ -765,6 +771,24 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
               {d.group, d.detail,
                "drop cascades to " + std::string(d.view->kind_name()) + " " + d.view->name});
         }
+        // Functions that take or return its row type (sql/types/composite_types.h).
+        std::vector<Oid> functions;
+        for (const auto& f : cx.catalog.functions().all()) {
+          bool uses = f->result.oid == t->oid;
+          for (const auto& a : f->args) uses = uses || a.type.oid == t->oid;
+          if (!uses) continue;
+          // Shown with its schema unless the search path finds it (format_procedure).
+          const bool visible = std::find(path.schemas.begin(), path.schemas.end(),
+                                         f->namespace_oid) != path.schemas.end();
+          const std::string shown =
+              "function " +
+              function_signature(
+                  (visible ? "" : cx.catalog.schema_name(f->namespace_oid) + ".") + f->name,
+                  f->input_types(), true);
+          functions.push_back(f->oid);
+          found.push_back({f->oid, shown + " depends on type " + types::format_type({t->oid, -1}),
+                           "drop cascades to " + shown});
+        }
         std::stable_sort(found.begin(), found.end(),
                          [](const Dependent& a, const Dependent& b) { return a.group < b.group; });
         std::vector<std::string> depends, cascades;
@@ -805,6 +829,7 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
           }
         };
         drop_partitions(t->oid);
+        for (Oid f : functions) cx.catalog.functions().drop(f, &cx.txn);
         cx.catalog.drop_table(t->oid, &cx.txn);
         break;
       }
@@ -1098,6 +1123,7 @@ void detach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd*
 }
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return alter_composite_type(s, cx);
   auto tp = utility_table(cx, s->relation);
   if (!tp) {
     if (s->missing_ok) {
@@ -1124,6 +1150,8 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault)
       fail(sqlstate::kFeatureNotSupported,
            "this ALTER TABLE action on a partitioned table is not supported");
+    // Each command sees the rows the one before it rewrote (a new command id).
+    if (i > 0) cx.txn.start_statement();
     if (tp->relkind() != 'r' && tp->relkind() != 'p' &&
         cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner) {
       const char* action = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn ? "ADD COLUMN"
@@ -1294,10 +1322,101 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
       case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
         detach_partition(t, cmd->def->partition_cmd, cx);
         break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: {
+        int col = t.find_column(cmd->name);
+        if (col < 0)
+          fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) +
+                                               "\" of relation \"" + t.name + "\" does not exist");
+        const auto* cd = cmd->def->column_def;
+        if (cd->raw_default != nullptr)
+          fail(sqlstate::kFeatureNotSupported, "ALTER COLUMN ... TYPE ... USING is not supported");
+        TypeRef from = t.columns[col].type;
+        TypeRef to = bind::resolve_type_name(cd->type_name,
+                                             session_search_path(cx.catalog, cx.session).schemas);
+        if (from == to) break;
+        refuse_composite_column(to, t.columns[col].name);
+        if (from.oid != to.oid &&
+            !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
+          Error e;
+          e.sqlstate = sqlstate::kDatatypeMismatch;
+          e.message = "column \"" + t.columns[col].name +
+                      "\" cannot be cast automatically to type " + types::format_type(to);
+          e.hint = "You might need to specify \"USING " + t.columns[col].name +
+                   "::" + types::format_type(to) + "\".";
+          throw SqlError(std::move(e));
+        }
+        // Every row is rewritten with the value cast (PostgreSQL's table rewrite), indexes too.
+        catalog::Table nt = t;
+        nt.columns[col].type = to;
+        nt.storage_id = cx.catalog.allocate_storage_id();
+        rewrite_table(*cur, nt, cx, [&](const Row& r) {
+          Row nr = r;
+          if (!nr[col].is_null())
+            nr[col] = types::cast(nr[col], from, to, types::CastContext::kAssignment);
+          return nr;
+        });
+        cx.catalog.replace_table(std::move(nt), &cx.txn);
+        break;
+      }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull: {
+        int col = t.find_column(cmd->name);
+        if (col < 0)
+          fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) +
+                                               "\" of relation \"" + t.name + "\" does not exist");
+        const bool set = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull;
+        if (!set &&
+            std::find(t.primary_key.begin(), t.primary_key.end(), col) != t.primary_key.end())
+          fail("42P16", "column \"" + t.columns[col].name + "\" is in a primary key");
+        if (set && !t.columns[col].not_null)
+          scan_table(t, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
+            if (r.row[col].is_null())
+              throw SqlError(sqlstate::kNotNullViolation, "column \"" + t.columns[col].name +
+                                                              "\" of relation \"" + t.name +
+                                                              "\" contains null values");
+            return true;
+          });
+        t.columns[col].not_null = set;
+        cx.catalog.replace_table(std::move(t), &cx.txn);
+        break;
+      }
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRowSecurity:
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_DisableRowSecurity:
+        t.row_security = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_EnableRowSecurity;
+        cx.catalog.replace_table(std::move(t), &cx.txn);
+        break;
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_ForceRowSecurity:
+      case PG_QUERY__ALTER_TABLE_TYPE__AT_NoForceRowSecurity:
+        t.force_row_security = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ForceRowSecurity;
+        cx.catalog.replace_table(std::move(t), &cx.txn);
+        break;
       default:
         fail(sqlstate::kFeatureNotSupported, "unsupported ALTER TABLE command");
     }
   }
+  return "ALTER TABLE";
+}
+
+// ALTER TABLE [IF EXISTS] t RENAME TO n: the table and its row type take the new name; its
+// indexes, sequences and constraints keep theirs (as in PostgreSQL).
+std::string rename_table(const PgQuery__RenameStmt* s, ExecContext& cx) {
+  auto tp = utility_table(cx, s->relation);
+  if (!tp) {
+    if (s->missing_ok) {
+      notice(cx, "00000",
+             "relation \"" + std::string(s->relation->relname) + "\" does not exist, skipping");
+      return "ALTER TABLE";
+    }
+    fail(sqlstate::kUndefinedTable,
+         "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+  }
+  require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
+  const std::string name = s->newname;
+  if (cx.catalog.relation_exists(name, tp->temp_namespace, tp->namespace_oid))
+    fail("42P07", "relation \"" + name + "\" already exists");
+  catalog::Table t = *tp;
+  t.name = name;
+  cx.catalog.replace_table(std::move(t), &cx.txn);
   return "ALTER TABLE";
 }
 
@@ -1333,11 +1452,15 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_schema(node->create_schema_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
       return create_enum(node->create_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+      return create_composite_type(node->composite_type_stmt, cx);
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return alter_enum(node->alter_enum_stmt, cx);
     case PG_QUERY__NODE__NODE_RENAME_STMT:
       if (node->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
         return rename_enum(node->rename_stmt, cx);
+      if (node->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+        return rename_table(node->rename_stmt, cx);
       return run_role_statement(node, cx);
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return create_view(node->view_stmt, cx);

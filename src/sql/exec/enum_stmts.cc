@@ -3,10 +3,14 @@
 
 #include <algorithm>
 
+#include "catalog/functions.h"
 #include "common/error.h"
+#include "sql/bind/binder.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/routines.h"
 #include "sql/exec/schemas.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
 
@@ -74,7 +78,8 @@ std::string builtin_type(const QualifiedName& q) {
 }  // namespace
 
 void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name) {
-  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}))
+  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}) ||
+      cx.catalog.find_composite(cx.catalog.schema_name(ns), name, {}))
     fail(sqlstate::kDuplicateObject, "type \"" + name + "\" already exists", {},
          "A relation has an associated type of the same name, so you must use a name that "
          "doesn't conflict with any existing type.");
@@ -90,6 +95,7 @@ std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
   const Oid ns = creation_schema(cx, &rv);
   // A table's name is taken too: PostgreSQL gives each table a row type of its name.
   if (cx.catalog.find_enum(cx.catalog.schema_name(ns), q.name, {}) ||
+      cx.catalog.find_composite(cx.catalog.schema_name(ns), q.name, {}) ||
       cx.catalog.find_table_in(ns, q.name))
     fail(sqlstate::kDuplicateObject, "type \"" + q.name + "\" already exists");
   types::EnumType t;
@@ -198,16 +204,82 @@ std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
   return "ALTER TYPE";
 }
 
+std::string create_composite_type(const PgQuery__CompositeTypeStmt* s, ExecContext& cx) {
+  const Oid ns = creation_schema(cx, s->typevar);
+  const std::string name = s->typevar->relname;
+  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}) ||
+      cx.catalog.find_composite(cx.catalog.schema_name(ns), name, {}) ||
+      cx.catalog.find_table_in(ns, name))
+    fail(sqlstate::kDuplicateObject, "type \"" + name + "\" already exists");
+  types::CompositeType t;
+  t.name = name;
+  t.namespace_oid = ns;
+  t.owner = current_user(cx);
+  const auto path = session_search_path(cx.catalog, cx.session);
+  for (size_t i = 0; i < s->n_coldeflist; ++i) {
+    const auto* cd = s->coldeflist[i]->column_def;
+    for (const auto& f : t.fields)
+      if (f.name == cd->colname)
+        fail(sqlstate::kDuplicateColumn,
+             "column \"" + std::string(cd->colname) + "\" specified more than once");
+    t.fields.push_back({cd->colname, bind::resolve_type_name(cd->type_name, path.schemas)});
+  }
+  cx.catalog.store_composite(std::move(t), &cx.txn);
+  return "CREATE TYPE";
+}
+
+void refuse_composite_column(const TypeRef& type, const std::string& column) {
+  if (types::find_composite(type.oid) || types::find_composite(types::array_elem_type(type.oid)))
+    fail(sqlstate::kFeatureNotSupported, "column \"" + column + "\" is of composite type " +
+                                             types::format_type(type) +
+                                             ", and table columns of composite types are "
+                                             "not supported");
+}
+
+std::string alter_composite_type(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
+  const std::string name = s->relation->relname;
+  auto c = cx.catalog.find_composite(schema, name, session_search_path(cx.catalog, cx.session));
+  if (!c) fail(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
+  require_owner(cx, c->owner, "type", c->name);
+  types::CompositeType t = *c;
+  const auto path = session_search_path(cx.catalog, cx.session);
+  for (size_t i = 0; i < s->n_cmds; ++i) {
+    const auto* cmd = s->cmds[i]->alter_table_cmd;
+    if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType)
+      fail(sqlstate::kFeatureNotSupported,
+           "only ALTER TYPE ... ALTER ATTRIBUTE ... TYPE is supported for composite types");
+    auto f = std::find_if(t.fields.begin(), t.fields.end(),
+                          [&](const types::CompositeField& x) { return x.name == cmd->name; });
+    if (f == t.fields.end())
+      fail(sqlstate::kUndefinedColumn, "column \"" + std::string(cmd->name) + "\" of relation \"" +
+                                           t.name + "\" does not exist");
+    f->type = bind::resolve_type_name(cmd->def->column_def->type_name, path.schemas);
+  }
+  cx.catalog.store_composite(std::move(t), &cx.txn);
+  return "ALTER TYPE";
+}
+
 std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
   const bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   // Every name is resolved first: a missing one fails the statement before anything is gone.
-  std::vector<types::EnumTypePtr> doomed;
+  struct Doomed {
+    Oid oid = 0, array_oid = 0;
+    bool composite = false;
+  };
+  std::vector<Doomed> doomed;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const PgQuery__Node* obj = s->objects[i];
     if (obj->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
       fail(sqlstate::kFeatureNotSupported, "DROP TYPE of this object is not supported");
     const PgQuery__TypeName* tn = obj->type_name;
     QualifiedName q = qualified_name(tn->names, tn->n_names);
+    if (auto c = cx.catalog.find_composite(q.schema, q.name,
+                                           session_search_path(cx.catalog, cx.session))) {
+      require_owner(cx, c->owner, "type", c->name);
+      doomed.push_back({c->oid, c->array_oid, true});
+      continue;
+    }
     auto e = lookup(cx, q);
     if (!e) {
       if (std::string b = builtin_type(q); !b.empty())
@@ -220,17 +292,43 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
       fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
     }
     require_owner(cx, e->owner, "type", e->name);
-    doomed.push_back(e);
+    doomed.push_back({e->oid, e->array_oid, false});
   }
-  for (const auto& e : doomed) {
-    // The columns (of tables and views) whose type is the enum or an array of it.
+  for (const auto& d : doomed) {
+    const Doomed* e = &d;
+    // The columns (of tables and views) whose type is the type or an array of it; for a
+    // composite type also the fields of other composite types and the functions using it.
     std::vector<std::string> dependents;
+    auto uses = [&](const TypeRef& t) { return t.oid == e->oid || t.oid == e->array_oid; };
+    const std::string shown = types::format_type(TypeRef{e->oid, -1});
     for (const auto& t : cx.catalog.tables())
       for (const auto& c : t->columns)
-        if (c.type.oid == e->oid || c.type.oid == e->array_oid)
+        if (uses(c.type))
           dependents.push_back("column " + c.name + " of " + t->kind_name() + " " +
-                               relation_display_name(cx, *t) + " depends on type " +
-                               types::format_type(TypeRef{e->oid, -1}));
+                               relation_display_name(cx, *t) + " depends on type " + shown);
+    if (e->composite) {
+      for (const auto& c : cx.catalog.standalone_composites())
+        for (const auto& f : c->fields)
+          if (uses(f.type))
+            dependents.push_back("column " + f.name + " of composite type " +
+                                 types::format_type(TypeRef{c->oid, -1}) + " depends on type " +
+                                 shown);
+      for (const auto& f : cx.catalog.functions().all()) {
+        // PostgreSQL names the type the function uses: the composite or its array type.
+        Oid used = uses(f->result) ? f->result.oid : 0;
+        for (const auto& a : f->args)
+          if (used == 0 && uses(a.type)) used = a.type.oid;
+        if (used != 0)
+          dependents.push_back(
+              "function " +
+              function_signature((f->namespace_oid == catalog::kPublicNamespaceId
+                                      ? ""
+                                      : cx.catalog.schema_name(f->namespace_oid) + ".") +
+                                     f->name,
+                                 f->input_types(), true) +
+              " depends on type " + types::format_type(TypeRef{used, -1}));
+      }
+    }
     if (dependents.empty()) continue;
     if (cascade)
       fail(sqlstate::kFeatureNotSupported,
@@ -238,11 +336,15 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
     std::string detail;
     for (const auto& d : dependents) detail += (detail.empty() ? "" : "\n") + d;
     fail(sqlstate::kDependentObjectsStillExist,
-         "cannot drop type " + types::format_type(TypeRef{e->oid, -1}) +
-             " because other objects depend on it",
-         detail, "Use DROP ... CASCADE to drop the dependent objects too.");
+         "cannot drop type " + shown + " because other objects depend on it", detail,
+         "Use DROP ... CASCADE to drop the dependent objects too.");
   }
-  for (const auto& e : doomed) cx.catalog.drop_enum(e->oid, &cx.txn);
+  for (const auto& e : doomed) {
+    if (e.composite)
+      cx.catalog.drop_composite(e.oid, &cx.txn);
+    else
+      cx.catalog.drop_enum(e.oid, &cx.txn);
+  }
   return "DROP TYPE";
 }
 

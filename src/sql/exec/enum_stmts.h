@@ -21,7 +21,17 @@ namespace hf::sql::exec {
 // Each returns the command tag.
 std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx);
 std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx);
+// DROP TYPE of enums and of composite types (2BP01 when columns, composite fields or
+// functions use a composite type).
 std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx);
+// CREATE TYPE name AS (field type, ...): a standalone composite type (catalog.h, "Row types").
+std::string create_composite_type(const PgQuery__CompositeTypeStmt* s, ExecContext& cx);
+// Table columns of a composite type (or an array of one) cannot be stored yet (the row codec
+// has no encoding for them): 0A000 naming the column.
+void refuse_composite_column(const TypeRef& type, const std::string& column);
+// ALTER TYPE name ALTER ATTRIBUTE f TYPE t (the only ALTER of a composite type so far; no
+// typed tables exist, so no rows need rewriting).
+std::string alter_composite_type(const PgQuery__AlterTableStmt* s, ExecContext& cx);
 // ALTER TYPE name RENAME TO new_name.
 std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx);
 

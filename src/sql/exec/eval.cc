@@ -14,6 +14,7 @@
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -77,6 +78,12 @@ bool eval_bool(const Expr& e, const Row& row, ExecContext& cx) {
 
 namespace {
 bool is_null_value(const Expr& a, const Row& row, ExecContext& cx);
+// IS NOT NULL: for a composite (a row), true only when every field is not null (PostgreSQL's
+// row-wise test, so that ROW(1, NULL) is neither NULL nor NOT NULL).
+bool is_not_null_value(const Expr& a, const Row& row, ExecContext& cx);
+bool is_row_type(Oid oid) {
+  return oid == type_oid::kRecord || types::find_composite(oid) != nullptr;
+}
 }  // namespace
 
 Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
@@ -145,7 +152,7 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
     case ExprKind::kIsNull:
       return Datum(is_null_value(*e.args[0], row, cx));
     case ExprKind::kIsNotNull:
-      return Datum(!is_null_value(*e.args[0], row, cx));
+      return Datum(is_not_null_value(*e.args[0], row, cx));
     case ExprKind::kIsTrue: {
       Datum v = eval(*e.args[0], row, cx);
       bool r = !v.is_null() && v.as_bool();
@@ -255,6 +262,17 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       if (op == "=") return Datum(true);
       if (op == "<>") return Datum(false);
       return Datum(op == "<=" || op == ">=");
+    }
+    case ExprKind::kRow: {
+      std::vector<Datum> fields;
+      for (const auto& a : e.args) fields.push_back(eval(*a, row, cx));
+      return types::make_composite(std::move(fields));
+    }
+    case ExprKind::kFieldSelect: {
+      Datum v = eval(*e.args[0], row, cx);
+      if (v.is_null()) return v;
+      const auto& fields = *v.as_array();
+      return static_cast<size_t>(e.index) < fields.size() ? fields[e.index] : Datum::Null();
     }
     case ExprKind::kArray: {
       auto v = std::make_shared<std::vector<Datum>>();
@@ -694,10 +712,23 @@ namespace {
 // isolation specs rely on `WHERE pg_advisory_lock(0) IS NOT NULL`).
 bool is_null_value(const Expr& a, const Row& row, ExecContext& cx) {
   Datum v = eval(a, row, cx);
+  if (!v.is_null() && is_row_type(a.type.oid)) {
+    // A row IS NULL when every field is.
+    const auto& fields = *v.as_array();
+    return std::all_of(fields.begin(), fields.end(), [](const Datum& f) { return f.is_null(); });
+  }
   if (a.type.oid != type_oid::kVoid || !v.is_null()) return v.is_null();
   for (const auto& arg : a.args)
     if (eval(*arg, row, cx).is_null()) return true;
   return false;
+}
+
+bool is_not_null_value(const Expr& a, const Row& row, ExecContext& cx) {
+  if (!is_row_type(a.type.oid)) return !is_null_value(a, row, cx);
+  Datum v = eval(a, row, cx);
+  if (v.is_null()) return false;
+  const auto& fields = *v.as_array();
+  return std::none_of(fields.begin(), fields.end(), [](const Datum& f) { return f.is_null(); });
 }
 
 }  // namespace

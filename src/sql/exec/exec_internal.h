@@ -148,6 +148,7 @@ struct Writer {
   ExecContext& cx;
   std::vector<bind::ExprPtr> index_exprs;       // flattened expression keys of expression indexes
   std::vector<bind::ExprPtr> index_predicates;  // per index: a partial index's WHERE, or null
+  std::vector<bind::ExprPtr> generated;         // per column: its GENERATED expression, or null
   explicit Writer(const catalog::Table& t, ExecContext& c);
   // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
   // the entry apart per row). *routing (if given): the entry's routing key (placement.h).
@@ -161,9 +162,9 @@ struct Writer {
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);
   void update(const Row& old_row, const std::string& old_key, const Row& new_row);
   void remove(const Row& old_row, const std::string& key);
-  // checks: the table's CHECK constraints, then (check_option_view set) a view's WITH CHECK
-  // OPTION condition.
-  void check_row(const Row& row, const std::vector<bind::ExprPtr>& checks,
+  // Computes the row's stored generated columns, then checks it: NOT NULL, the table's
+  // CHECK constraints, then (check_option_view set) a view's WITH CHECK OPTION condition.
+  void check_row(Row& row, const std::vector<bind::ExprPtr>& checks,
                  const std::string& check_option_view = {});
   void check_foreign_keys(const Row& row, const Row* old_row);
   // Foreign keys that reference this table: a row removed, or updated so that referenced

@@ -112,6 +112,10 @@ void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& s
 }  // namespace
 
 Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
+  for (const auto& col : t.columns)
+    generated.push_back(col.generated_expr.empty()
+                            ? nullptr
+                            : bind_table_expr(cx.catalog, t, col.generated_expr, &col.type));
   for (const auto& idx : t.indexes) {
     has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
@@ -180,8 +184,10 @@ std::string Writer::index_key_text(size_t i, const Row& row) {
   return "Key (" + names + ")=(" + vals + ")";
 }
 
-void Writer::check_row(const Row& row, const std::vector<ExprPtr>& checks,
+void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
                        const std::string& check_option_view) {
+  for (size_t i = 0; i < generated.size() && i < row.size(); ++i)
+    if (generated[i]) row[i] = eval(*generated[i], row, cx);
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
       Error e;
@@ -500,6 +506,9 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
 }
 
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
+  if (row_security_hides(cx, table))  // exec/privileges.h: no policy admits the row
+    throw SqlError(sqlstate::kInsufficientPrivilege,
+                   "new row violates row-level security policy for table \"" + table.name + "\"");
   auto space = row_space(table);
   std::string key, routing;
   if (table.primary_key.empty()) {
@@ -683,7 +692,8 @@ class PartitionWriters {
   }
   // The row, routed from `parent`: its partition's NOT NULL and CHECK constraints, then (a view
   // WITH CHECK OPTION over the parent) the view's condition through the parent's writer.
-  Target& checked_target(const catalog::Table& parent, const Row& row, Writer& parent_writer,
+  // Computes the row's generated columns on the way (Writer::check_row).
+  Target& checked_target(const catalog::Table& parent, Row& row, Writer& parent_writer,
                          const std::vector<ExprPtr>& parent_checks,
                          const std::string& check_option_view) {
     Target& target = of(route_row(parent, row, cx_));

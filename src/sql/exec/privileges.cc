@@ -241,6 +241,15 @@ void require_public_schema(ExecContext& cx, uint32_t priv, int location) {
   permission_denied("schema", "public", location >= 0 ? location + 1 : 0);
 }
 
+bool row_security_hides(ExecContext& cx, const catalog::Table& t) {
+  if (!t.row_security) return false;
+  Oid user = current_user(cx);
+  const auto& roles = cx.catalog.roles();
+  if (roles.is_superuser(user) || roles.has_privs_of(user, t.owner)) return false;
+  auto role = roles.by_oid(user);
+  return !(role && role->bypass_rls);
+}
+
 void check_statement_privileges(const bind::BoundStatement& stmt, ExecContext& cx) {
   Oid user = current_user(cx);
   const auto& roles = cx.catalog.roles();

@@ -44,6 +44,15 @@ void require_owner(ExecContext& cx, Oid owner, const char* kind, const std::stri
 // location: the statement position to report (-1: none).
 void require_public_schema(ExecContext& cx, uint32_t priv, int location);
 
+// Row-level security (ALTER TABLE ... ENABLE ROW LEVEL SECURITY): holdfast has no policies,
+// so on a table with it enabled PostgreSQL's default deny applies — whether it hides every
+// row from the current user: true unless the user is a superuser, has BYPASSRLS or has the
+// owner's privileges. Reads then see no rows (scan_table) and INSERT fails with 42501 "new
+// row violates row-level security policy" (Writer::insert). What differs from PostgreSQL:
+// FORCE ROW LEVEL SECURITY is stored but does not subject the owner, and the row_security
+// setting is not consulted.
+bool row_security_hides(ExecContext& cx, const catalog::Table& t);
+
 // The table privileges a bound statement needs (the rules above), checked at once.
 void check_statement_privileges(const bind::BoundStatement& stmt, ExecContext& cx);
 // nextval (USAGE or UPDATE), currval (SELECT or USAGE), setval (UPDATE) on a sequence:

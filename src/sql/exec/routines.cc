@@ -12,6 +12,7 @@
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
 #include "sql/types/cast.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -45,7 +46,12 @@ TypeRef function_type(const PgQuery__TypeName* tn, ExecContext& cx) {
   if (name == "trigger") return TypeRef{kTriggerType, -1};
   if (name == "record") return TypeRef{type_oid::kRecord, -1};
   if (name == "void") return TypeRef{type_oid::kVoid, -1};
-  return bind::resolve_type_name(tn, session_search_path(cx.catalog, cx.session).schemas);
+  try {
+    return bind::resolve_type_name(tn, session_search_path(cx.catalog, cx.session).schemas);
+  } catch (SqlError& e) {
+    e.error().position = 0;  // PostgreSQL reports a CREATE FUNCTION's types without one
+    throw;
+  }
 }
 
 // Adds the line PostgreSQL's error context callback adds for the statement that failed.
@@ -109,15 +115,37 @@ std::vector<Row> run_sql_body(const catalog::Function& f, const std::vector<Datu
 void coerce_result(const catalog::Function& f, const std::vector<TypeRef>& actual,
                    std::vector<Row>& rows) {
   std::vector<TypeRef> want;
-  for (const auto* o : f.output_args()) want.push_back(o->type);
-  if (want.empty()) want.push_back(f.result);
+  for (const auto& [name, type] : f.result_columns()) want.push_back(type);
+  const bool composite = f.returns_composite();
+  // A composite result may also come as one column of that type: its fields are the row.
+  if (composite && actual.size() == 1 && actual[0].oid == f.result.oid) {
+    for (auto& r : rows) r = r.empty() || r[0].is_null() ? Row{} : *r[0].as_array();
+    return;
+  }
   auto mismatch = [&](const std::string& detail) {
-    throw SqlError(
-        Error{kInvalidFunctionDefinition,
-              "return type mismatch in function declared to return " +
-                  (want.size() > 1 ? std::string("record") : types::format_type(f.result)),
-              detail, "", 0, "SQL function \"" + f.name + "\""});
+    throw SqlError(Error{
+        kInvalidFunctionDefinition,
+        "return type mismatch in function declared to return " +
+            (want.size() > 1 && !composite ? std::string("record") : types::format_type(f.result)),
+        detail, "", 0, "SQL function \"" + f.name + "\""});
   };
+  if (composite) {
+    // PostgreSQL matches a composite's fields one by one (assignment casts), then counts.
+    for (size_t i = 0; i < actual.size() && i < want.size(); ++i) {
+      if (actual[i].oid == want[i].oid) continue;
+      if (actual[i].oid != type_oid::kUnknown &&
+          !types::can_cast(actual[i].oid, want[i].oid, types::CastContext::kAssignment))
+        mismatch("Final statement returns " + types::format_type(actual[i]) + " instead of " +
+                 types::format_type(want[i]) + " at column " + std::to_string(i + 1) + ".");
+      for (auto& r : rows)
+        if (i < r.size())
+          r[i] = types::cast(r[i], actual[i], want[i], types::CastContext::kAssignment);
+    }
+    if (actual.size() != want.size())
+      mismatch("Final statement returns too " +
+               std::string(actual.size() < want.size() ? "few" : "many") + " columns.");
+    return;
+  }
   if (actual.size() != want.size()) {
     if (want.size() == 1) mismatch("Final statement must return exactly one column.");
     mismatch("Final statement returns too " +
@@ -376,6 +404,7 @@ Datum call_user_function(const bind::Expr& call, std::vector<Datum> args, ExecCo
   auto rows = invoke(f, args, cx);
   if (f.result.oid == type_oid::kVoid) return Datum(std::string());
   if (rows.empty() || rows[0].empty()) return Datum::Null();
+  if (f.returns_composite()) return types::make_composite(std::move(rows[0]));
   return rows[0][0];
 }
 
@@ -385,10 +414,13 @@ std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> a
   if (f.strict && std::any_of(args.begin(), args.end(), [](const Datum& d) { return d.is_null(); }))
     return {};
   if (f.returns_set) return invoke(f, args, cx);
-  if (f.output_args().size() <= 1) return {Row{call_user_function(call, std::move(args), cx)}};
-  // Several OUT parameters: one row of them (NULLs when the body produced none).
+  const bool composite = f.returns_composite();
+  if (f.output_args().size() <= 1 && !composite)
+    return {Row{call_user_function(call, std::move(args), cx)}};
+  // Several OUT parameters or a composite's fields: one row of them (NULLs when the body
+  // produced none or returned a NULL composite).
   auto rows = invoke(f, args, cx);
-  if (rows.empty()) return {Row(f.output_args().size(), Datum::Null())};
+  if (rows.empty() || rows[0].empty()) return {Row(f.result_columns().size(), Datum::Null())};
   rows.resize(1);
   return rows;
 }

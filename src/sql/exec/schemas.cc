@@ -215,6 +215,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       catalog::Sequence sequence;
       types::EnumTypePtr enum_type = nullptr;   // or
       catalog::FunctionPtr function = nullptr;  // or
+      bool composite = false;                   // a CREATE TYPE ... AS (...) type
     };
     std::vector<Member> members;
     for (const auto& t : cx.catalog.tables_in(sc.oid)) members.push_back({t->oid, t, {}});
@@ -234,6 +235,9 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     for (const auto& f : cx.catalog.functions().in_schema(sc.oid))
       members.push_back({f->oid, nullptr, {}, nullptr, f});
+    for (const auto& c : cx.catalog.standalone_composites())
+      if (c->namespace_oid == sc.oid)
+        members.push_back({c->oid, nullptr, {}, nullptr, nullptr, true});
     std::sort(members.begin(), members.end(),
               [](const Member& a, const Member& b) { return a.oid < b.oid; });
     std::vector<std::string> dependents;  // "table s.t", "constraint c on table r", ...
@@ -244,9 +248,9 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
         std::find(path.schemas.begin(), path.schemas.end(), sc.oid) != path.schemas.end();
     for (const auto& m : members) {
       std::string what =
-          m.table       ? "table " + relation_display_name(cx, *m.table)
-          : m.enum_type ? "type " + types::format_type(TypeRef{m.oid, -1})
-          : m.function  ? "function " + (schema_visible ? "" : sc.name + ".") +
+          m.table ? std::string(m.table->kind_name()) + " " + relation_display_name(cx, *m.table)
+          : m.enum_type || m.composite ? "type " + types::format_type(TypeRef{m.oid, -1})
+          : m.function                 ? "function " + (schema_visible ? "" : sc.name + ".") +
                              function_signature(m.function->name, m.function->input_types(), true)
                        : "sequence " + (sc.name + "." + m.sequence.name);
       dependents.push_back(what);
@@ -284,7 +288,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
                   detail);
     }
     for (const auto& m : members) {
-      if (m.enum_type) continue;  // after the tables that use it
+      if (m.enum_type || m.composite) continue;  // after the tables that use it
       if (m.function) {
         cx.catalog.functions().drop(m.oid, &cx.txn);
         continue;
@@ -303,8 +307,10 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
       cx.catalog.drop_table(m.oid, &cx.txn);
     }
-    for (const auto& m : members)
+    for (const auto& m : members) {
       if (m.enum_type) cx.catalog.drop_enum(m.oid, &cx.txn);
+      if (m.composite) cx.catalog.drop_composite(m.oid, &cx.txn);
+    }
     cx.catalog.drop_schema(sc.oid, &cx.txn);
   }
   return "DROP SCHEMA";

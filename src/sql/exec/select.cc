@@ -12,9 +12,11 @@
 #include "sql/exec/memory.h"
 #include "sql/exec/partitions.h"
 #include "sql/exec/placement.h"
+#include "sql/exec/privileges.h"
 #include "sql/exec/set_functions.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/json.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -205,7 +207,8 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
-  lock_relation(cx, t, relation_mode);  // exec/locking.h
+  lock_relation(cx, t, relation_mode);    // exec/locking.h
+  if (row_security_hides(cx, t)) return;  // exec/privileges.h: no policies, no rows
   if (t.is_partitioned()) {
     // acc.key: the planner's pruning values for the partition key (planner.cc).
     std::vector<catalog::TablePtr> pruned;
@@ -481,6 +484,12 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
       const size_t width = src.width > 0 ? static_cast<size_t>(src.width) : 1;
       while (cursor.next(v)) {
+        if (src.expand_composite) {
+          // unnest of a composite array: each value's fields are the columns.
+          check_for_interrupts(cx);
+          emit(v.is_null() ? Row(width, Datum::Null()) : Row(*v.as_array()));
+          continue;
+        }
         row.push_back(std::move(v));
         if (row.size() < width) continue;
         check_for_interrupts(cx);
@@ -1042,8 +1051,11 @@ void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::
         // A user-defined set-returning function runs to completion here; its values go to
         // the cursor as one array (SetFunctionCursor).
         std::vector<Datum> items;
+        const bool composite = p.srfs[i]->routine->returns_composite();
         for (auto& r : user_function_rows(*p.srfs[i], std::move(args.back()), cx))
-          items.push_back(r.empty() ? Datum::Null() : std::move(r[0]));
+          items.push_back(r.empty()   ? Datum::Null()
+                          : composite ? types::make_composite(std::move(r))
+                                      : std::move(r[0]));
         args.back() = {
             Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))))};
       }

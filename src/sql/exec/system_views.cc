@@ -147,12 +147,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     // persistence: 'p', or 't' for a temporary table and its indexes (catalog.h).
     auto rel = [&](Oid o, const std::string& n, char kind, int natts, bool hasindex, Oid owner,
                    const std::optional<catalog::Acl>& acl, Datum reloptions = Datum::Null(),
-                   char persistence = 'p', int checks = 0, Oid ns = kPublicNs) {
-      // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables.
+                   char persistence = 'p', int checks = 0, Oid ns = kPublicNs,
+                   bool row_security = false, bool force_row_security = false) {
+      // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables. reltype:
+      // a relation's row type has the relation's oid (sql/types/composite_types.h).
       out.push_back({oid(o),
                      Datum(n),
                      oid(ns),
-                     oid(0),
+                     oid(kind == 'r' || kind == 'v' || kind == 'm' ? o : 0),
                      oid(owner),
                      oid(kind == 'i'                  ? kBtreeAm
                          : kind == 'r' || kind == 'm' ? kHeapAm
@@ -170,8 +172,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(false),
                      Datum(false),
                      Datum(false),
-                     Datum(false),
-                     Datum(false),
+                     Datum(row_security),
+                     Datum(force_row_security),
                      Datum(true),
                      ch('d'),
                      Datum(false),
@@ -189,7 +191,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           options = Datum(ArrayPtr(std::make_shared<std::vector<Datum>>(std::vector<Datum>{
               Datum(t->check_option == 'c' ? "check_option=cascaded" : "check_option=local")})));
         rel(t->oid, t->name, 'v', static_cast<int>(t->columns.size()), false, t->owner, t->acl,
-            options, persistence);
+            options, persistence, 0, t->namespace_oid);
         continue;
       }
       rel(t->oid, t->name, t->relkind(), static_cast<int>(t->columns.size()),
@@ -198,7 +200,8 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           t->primary_key.empty() || t->is_partitioned()
               ? Datum::Null()
               : partition_option(*t, t->primary_key, t->placement_width()),
-          persistence, static_cast<int>(t->checks.size()), t->namespace_oid);
+          persistence, static_cast<int>(t->checks.size()), t->namespace_oid, t->row_security,
+          t->force_row_security);
       // Partitioned tables (catalog.h): relhassubclass, relispartition, relpartbound (the
       // bound as pg_get_expr prints it: the catalog keeps no node trees).
       if (t->is_partitioned()) out.back()[18] = Datum(!cx.catalog.partitions_of(t->oid).empty());

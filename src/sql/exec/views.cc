@@ -25,6 +25,7 @@
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/privileges.h"
+#include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
 #include "sql/types/type_info.h"
@@ -159,10 +160,11 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   const uint64_t ns = temp ? cx.session.temp_namespace() : 0;
   if (temp && ns == 0)
     fail(sqlstate::kFeatureNotSupported, "temporary views are not supported here");
-  if (!temp) require_public_schema(cx, catalog::acl::kCreate, rv->location);
+  // The schema named, else the search path's first (CREATE privilege checked there).
+  const Oid schema_oid = temp ? catalog::kPublicNamespaceId : creation_schema(cx, rv);
 
   catalog::TablePtr existing =
-      temp ? cx.catalog.find_temp_table(name, ns) : cx.catalog.find_table(name);
+      temp ? cx.catalog.find_temp_table(name, ns) : cx.catalog.find_table_in(schema_oid, name);
   catalog::Table v;
   const bool replacing = existing && s->replace;
   if (replacing) {
@@ -171,10 +173,11 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
     check_replacement_columns(*existing, cols);
     v = *existing;
   } else {
-    if (existing || cx.catalog.relation_exists(name, ns))
+    if (existing || cx.catalog.relation_exists(name, ns, schema_oid))
       fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
-    if (!temp) refuse_row_type_clash(cx, catalog::kPublicNamespaceId, name);
+    if (!temp) refuse_row_type_clash(cx, schema_oid, name);
     v.name = name;
+    v.namespace_oid = schema_oid;
     v.oid = cx.catalog.allocate_oid();
     v.owner = current_user(cx);
     v.temp_namespace = ns;
@@ -446,6 +449,7 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
   t.oid = cx.catalog.allocate_oid();
   t.owner = current_user(cx);
   t.columns = std::move(bound.columns);
+  for (const auto& c : t.columns) refuse_composite_column(c.type, c.name);
   t.materialized = true;
   t.populated = !s->into->skip_data;
   t.view_query = parse::deparse_query(s->query);

@@ -755,6 +755,7 @@ std::string utility_tag(const PgQuery__Node* node) {
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
       return "CREATE SCHEMA";
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
       return "CREATE TYPE";
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return "ALTER TYPE";

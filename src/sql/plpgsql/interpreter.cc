@@ -17,6 +17,7 @@
 #include "sql/exec/routines.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -231,8 +232,7 @@ class Interpreter {
       context_name_ = "inline_code_block";
     } else {
       context_name_ = exec::function_signature(f_->name, f_->input_types(), true);
-      for (const auto* o : f_->output_args()) out_types_.push_back(o->type);
-      if (out_types_.empty()) out_types_.push_back(f_->result);
+      for (const auto& [name, type] : f_->result_columns()) out_types_.push_back(type);
     }
   }
 
@@ -289,6 +289,7 @@ class Interpreter {
       v.fields = row ? *row : Row(t.columns.size(), Datum::Null());
       v.assigned = true;
       v.null_row = row == nullptr;
+      v.type = TypeRef{t.oid, -1};  // the table's row type (sql/types/composite_types.h)
     }
     auto text = [&](const char* name, const std::string& value) {
       Var v;
@@ -351,7 +352,18 @@ class Interpreter {
       return lt.size() > suffix.size() &&
              lt.compare(lt.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (ends_with("%rowtype")) return TypeRef{type_oid::kRecord, -1};
+    if (ends_with("%rowtype")) {
+      // The table's row type (a composite of its columns), searched as a table name is.
+      std::string ref = trim(t.substr(0, t.size() - 8));
+      auto dot = ref.rfind('.');
+      std::string schema = dot == std::string::npos ? "" : lower(trim(ref.substr(0, dot)));
+      std::string name = lower(trim(dot == std::string::npos ? ref : ref.substr(dot + 1)));
+      auto table = rc_.catalog().find_table(
+          schema, name, exec::session_search_path(rc_.catalog(), rc_.session()));
+      if (!table)
+        throw SqlError(sqlstate::kUndefinedTable, "relation \"" + ref + "\" does not exist");
+      return TypeRef{table->oid, -1};
+    }
     if (ends_with("%type")) {
       std::string ref = lower(trim(t.substr(0, t.size() - 5)));
       auto dot = ref.rfind('.');
@@ -375,17 +387,13 @@ class Interpreter {
                                    exec::session_search_path(rc_.catalog(), rc_.session()).schemas);
   }
 
-  void rowtype_fields(Var& v, const std::string& written) {
-    std::string t = lower(trim(written));
-    if (t.size() <= 8 || t.compare(t.size() - 8, 8, "%rowtype") != 0) return;
-    auto table =
-        rc_.catalog().find_table(trim(t.substr(0, t.size() - 8)), rc_.session().temp_namespace());
-    if (!table)
-      throw SqlError(sqlstate::kUndefinedTable,
-                     "relation \"" + trim(t.substr(0, t.size() - 8)) + "\" does not exist");
-    for (const auto& c : table->columns) {
-      v.field_names.push_back(c.name);
-      v.field_types.push_back(c.type);
+  // A variable of a composite type (a table's row type, `v s.jobs` or `v s.jobs%rowtype`):
+  // a record whose fields are the type's, all NULL until assigned.
+  void composite_fields(Var& v, const types::CompositeType& c) {
+    v.is_record = true;
+    for (const auto& f : c.fields) {
+      v.field_names.push_back(f.name);
+      v.field_types.push_back(f.type);
       v.fields.push_back(Datum::Null());
     }
     v.assigned = true;
@@ -451,7 +459,8 @@ class Interpreter {
         v.type = resolve_type(typname);
         if (v.type.oid == type_oid::kRecord) {
           v.is_record = true;
-          rowtype_fields(v, typname);
+        } else if (auto c = types::find_composite(v.type.oid)) {
+          composite_fields(v, *c);
         }
       }
       vars_.push_back(std::move(v));
@@ -528,6 +537,16 @@ class Interpreter {
   void set_record(int idx, const std::vector<std::string>& names, const std::vector<TypeRef>& types,
                   const Row* row) {
     Var& v = vars_[idx];
+    if (types::find_composite(v.type.oid)) {
+      // A variable of a composite type keeps its fields: the values go in by position
+      // (missing ones NULL), converted to the fields' types.
+      for (size_t i = 0; i < v.fields.size(); ++i)
+        v.fields[i] = row != nullptr && i < row->size()
+                          ? convert((*row)[i], types[i], v.field_types[i])
+                          : Datum::Null();
+      v.assigned = true;
+      return;
+    }
     v.field_names = names;
     v.field_types = types;
     v.fields = row ? *row : Row(names.size(), Datum::Null());
@@ -574,6 +593,22 @@ class Interpreter {
     for (size_t i = 0; i < vars_.size(); ++i) {
       const Var& v = vars_[i];
       bool plain = !v.is_row && !v.is_record;
+      if (v.is_record && v.assigned && visible[i]) {
+        // The record as a whole (v_job is null, return query ... v_job): a composite of its
+        // declared type (a trigger's NEW / OLD: the table's row type), else a record.
+        names.names.push_back(v.name);
+        TypeRef whole = v.type;
+        if (!types::find_composite(whole.oid)) {
+          // A record: the row type of its fields as the query that filled it named them.
+          std::vector<types::CompositeField> fields;
+          for (size_t k = 0; k < v.field_names.size(); ++k)
+            fields.push_back({v.field_names[k], v.field_types[k]});
+          whole = TypeRef{types::composite_types().bless(fields), -1};
+        }
+        types.push_back(whole);
+        values.push_back(v.null_row ? Datum::Null() : types::make_composite(v.fields));
+        continue;
+      }
       names.names.push_back(plain && visible[i] ? v.name : "");
       types.push_back(plain ? v.type : TypeRef{type_oid::kText, -1});
       values.push_back(plain ? v.value : Datum::Null());
@@ -1055,10 +1090,14 @@ class Interpreter {
           return Flow::kReturn;
         }
       TypeRef t;
-      if (!eval(at(s, "expr"), &t).is_null())
+      Datum d = eval(at(s, "expr"), &t);
+      if (d.is_null()) return Flow::kReturn;
+      // A row of the table's type (return coalesce(new, old)).
+      if (t.oid != trigger_->table->oid || d.as_array()->size() != trigger_->table->columns.size())
         throw SqlError(sqlstate::kDatatypeMismatch,
                        "returned row structure does not match the structure of the triggering "
                        "table");
+      result_.push_back(*d.as_array());
       return Flow::kReturn;
     }
     if (f_ == nullptr || f_->returns_set || f_->result.oid == type_oid::kVoid) return Flow::kReturn;
@@ -1070,12 +1109,45 @@ class Interpreter {
       result_ = {Row{Datum::Null()}};
       return Flow::kReturn;
     }
+    if (f_->returns_composite()) return return_composite(s);
     TypeRef t;
     Datum d = eval(at(s, "expr"), &t);
     if (out_types_.size() != 1)
       throw SqlError(sqlstate::kFeatureNotSupported,
                      "RETURN of a composite value is not supported");
     result_ = {Row{convert(d, t, out_types_[0])}};
+    return Flow::kReturn;
+  }
+
+  // RETURN in a function returning a composite type: a record variable's fields, a value
+  // of that type, or NULL (an empty result row: a NULL composite).
+  Flow return_composite(const json& s) {
+    std::string q = lower(trim(query_of(at(s, "expr"))));
+    for (int i = static_cast<int>(vars_.size()) - 1; i >= 0; --i) {
+      const Var& v = vars_[i];
+      if (!v.active || !v.is_record || v.name != q) continue;
+      if (!v.assigned)
+        throw SqlError("55000", "record \"" + v.name + "\" is not assigned yet",
+                       "The tuple structure of a not-yet-assigned record is indeterminate.");
+      if (v.fields.size() != out_types_.size())
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "returned record type does not match expected record type");
+      Row row;
+      for (size_t k = 0; k < v.fields.size(); ++k)
+        row.push_back(convert(v.fields[k], v.field_types[k], out_types_[k]));
+      result_ = {std::move(row)};
+      return Flow::kReturn;
+    }
+    TypeRef t;
+    Datum d = eval(at(s, "expr"), &t);
+    if (d.is_null()) {
+      result_ = {Row{}};
+      return Flow::kReturn;
+    }
+    if (t.oid != f_->result.oid)
+      throw SqlError(sqlstate::kDatatypeMismatch,
+                     "returned record type does not match expected record type");
+    result_ = {*d.as_array()};
     return Flow::kReturn;
   }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/json.h"
@@ -155,7 +156,10 @@ int compare(const Datum& a, const Datum& b, Oid type) {
     }
   }
   Oid elem = array_elem_type(type);
-  if (elem != 0 && std::holds_alternative<ArrayPtr>(a.v) && std::holds_alternative<ArrayPtr>(b.v)) {
+  auto composite = elem == 0 ? find_composite(type) : nullptr;
+  if ((elem != 0 || composite) && std::holds_alternative<ArrayPtr>(a.v) &&
+      std::holds_alternative<ArrayPtr>(b.v)) {
+    // Arrays element by element; a composite field by field, each by its type.
     const auto& x = *a.as_array();
     const auto& y = *b.as_array();
     size_t n = std::min(x.size(), y.size());
@@ -165,7 +169,10 @@ int compare(const Datum& a, const Datum& b, Oid type) {
         if (xn != yn) return xn ? 1 : -1;  // NULL elements sort after non-null
         continue;
       }
-      int c = compare(x[i], y[i], elem);
+      Oid t = elem;
+      if (composite) t = i < composite->fields.size() ? composite->fields[i].type.oid : kText;
+      int c = composite && i >= composite->fields.size() ? compare_generic(x[i], y[i])
+                                                         : compare(x[i], y[i], t);
       if (c != 0) return c;
     }
     return x.size() < y.size() ? -1 : x.size() > y.size();
@@ -235,8 +242,14 @@ uint64_t hash(const Datum& d, Oid type) {
           std::string_view(reinterpret_cast<const char*>(d.as_uuid().bytes.data()), 16));
     case 8: {
       Oid elem = array_elem_type(type);
+      auto composite = elem == 0 ? find_composite(type) : nullptr;
       uint64_t h = 0x51ed270b27f3a1c3ULL;
-      for (const Datum& e : *d.as_array()) h = mix(h ^ hash(e, elem)) + 0x9e3779b97f4a7c15ULL;
+      const auto& items = *d.as_array();
+      for (size_t i = 0; i < items.size(); ++i) {
+        Oid t = elem;
+        if (composite && i < composite->fields.size()) t = composite->fields[i].type.oid;
+        h = mix(h ^ hash(items[i], t)) + 0x9e3779b97f4a7c15ULL;
+      }
       return h;
     }
     default:

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "runtime/stack.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
@@ -729,6 +730,21 @@ void datum_json_text(std::string& out, const Datum& d, Oid t) {
     out.push_back(']');
     return;
   }
+  auto composite = find_composite(t);
+  if (composite || t == kRecord) {
+    // A row: an object of its fields (an anonymous record's named f1, f2, ...).
+    const auto& fields = *d.as_array();
+    out.push_back('{');
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i) out.push_back(',');
+      const bool typed = composite && i < composite->fields.size();
+      escape(out, typed ? composite->fields[i].name : "f" + std::to_string(i + 1));
+      out.push_back(':');
+      datum_json_text(out, fields[i], typed ? composite->fields[i].type.oid : kText);
+    }
+    out.push_back('}');
+    return;
+  }
   escape(out, to_text(d, TypeRef{t, -1}));
 }
 
@@ -1346,7 +1362,7 @@ AggregateDef make_agg(std::string_view name, const std::vector<Oid>& args) {
   if (name == "json_agg" || name == "jsonb_agg") {
     d.name = jsonb ? "jsonb_agg" : "json_agg";
     const Oid t = args[0];
-    const bool structured = is_array_type(t);
+    const bool structured = is_array_type(t) || t == kRecord || find_composite(t) != nullptr;
     d.step = [t, structured](std::any& st, const Args& a) {
       auto& s = std::any_cast<AggState&>(st);
       if (s.any) {
@@ -1519,6 +1535,7 @@ void register_json(std::vector<FunctionDef>& funcs, std::vector<OperatorDef>& op
     funcs.push_back(FunctionDef{name, std::move(args), result, fn, strict, variadic, false});
   };
   F("to_json", {kAny}, kJson, f_to_json);
+  F("row_to_json", {kAny}, kJson, f_to_json);  // a composite: an object of its fields
   F("to_jsonb", {kAny}, kJsonb, f_to_jsonb);
   F("json_build_object", {}, kJson, f_json_build_object, false, true);
   F("jsonb_build_object", {}, kJsonb, f_jsonb_build_object, false, true);

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/type_info.h"
@@ -42,6 +43,28 @@ void put_string(std::string& out, std::string_view s) {
   }
   out.push_back('\0');
   out.push_back('\x01');
+}
+
+// The type an anonymous record's field is encoded as: the one its representation implies.
+Oid representation_type(const Datum& d) {
+  switch (d.v.index()) {
+    case 1:
+      return kBool;
+    case 2:
+      return kInt8;
+    case 3:
+      return kFloat8;
+    case 5:
+      return kNumeric;
+    case 6:
+      return kInterval;
+    case 7:
+      return kUuid;
+    case 8:
+      return kRecord;
+    default:
+      return kText;
+  }
 }
 
 void encode_value(std::string& out, const Datum& d, Oid type);
@@ -147,14 +170,22 @@ void encode_value(std::string& out, const Datum& d, Oid type) {
     }
   }
   Oid elem = array_elem_type(type);
-  if (elem != 0) {
-    for (const Datum& e : *d.as_array()) {
+  auto composite = elem == 0 ? find_composite(type) : nullptr;
+  if (elem != 0 || composite || type == kRecord) {
+    // Elements, or a composite's fields (each with its type; an anonymous record's by what
+    // its values are), in order, each marked present or NULL.
+    const auto& items = *d.as_array();
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Datum& e = items[i];
       if (e.is_null()) {
         out.push_back(2);
-      } else {
-        out.push_back(1);
-        encode_value(out, e, elem);
+        continue;
       }
+      out.push_back(1);
+      Oid t = elem;
+      if (composite) t = i < composite->fields.size() ? composite->fields[i].type.oid : kText;
+      if (type == kRecord) t = representation_type(e);
+      encode_value(out, e, t);
     }
     out.push_back(0);
     return;
@@ -270,15 +301,22 @@ Datum decode_value(KeyReader& r, Oid type) {
     return Datum(r.str());
   }
   Oid elem = array_elem_type(type);
-  if (elem != 0) {
+  auto composite = elem == 0 ? find_composite(type) : nullptr;
+  if (type == kRecord)
+    throw_error(sqlstate::kFeatureNotSupported, "keys of anonymous records cannot be decoded");
+  if (elem != 0 || composite) {
     auto out = std::make_shared<std::vector<Datum>>();
     while (true) {
       uint8_t m = r.byte();
       if (m == 0) break;
+      Oid t = elem;
+      if (composite)
+        t = out->size() < composite->fields.size() ? composite->fields[out->size()].type.oid
+                                                   : kText;
       if (m == 2)
         out->push_back(Datum::Null());
       else
-        out->push_back(decode_value(r, elem));
+        out->push_back(decode_value(r, t));
     }
     return Datum(ArrayPtr(out));
   }

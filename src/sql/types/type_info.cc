@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 
 namespace hf::sql::types {
@@ -119,7 +120,8 @@ const TypeInfo* find_type(Oid oid) {
   for (const auto& t : kTypes)
     if (t.oid == oid) return &t;
   if (oid < kFirstUserTypeOid) return nullptr;  // built in or nothing
-  return enum_types().type_info(oid);
+  if (const TypeInfo* e = enum_types().type_info(oid)) return e;
+  return composite_types().type_info(oid);
 }
 
 const TypeInfo* find_type_by_name(std::string_view name) {
@@ -147,6 +149,8 @@ std::string format_type(const TypeRef& t) {
     return format_type(TypeRef{info->elem_oid, t.typmod}) + "[]";
   if (info->category == 'E')
     if (auto e = find_enum(t.oid)) return e->display_name();
+  if (info->category == 'C')
+    if (auto c = find_composite(t.oid)) return c->display_name();
   switch (t.oid) {
     case kInt2:
       return "smallint";

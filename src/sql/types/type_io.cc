@@ -9,6 +9,7 @@
 
 #include "sql/types/binary_encoding.h"
 #include "sql/types/bit_string.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/json.h"
@@ -433,6 +434,8 @@ std::string to_text(const Datum& d, const TypeRef& t) {
     default:
       break;
   }
+  if (auto c = find_composite(t.oid)) return composite_to_text(*d.as_array(), c->fields);
+  if (t.oid == kRecord) return composite_to_text(*d.as_array(), {});
   if (is_array_type(t.oid)) {
     Oid elem = array_elem_type(t.oid);
     std::string out = "{";
