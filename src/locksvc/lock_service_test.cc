@@ -351,8 +351,11 @@ class LockServiceCycleTest : public LockServiceTest {
       t->lock(rows, "k", "k", coord::LockStrength::kUpdate, LockWait{}, std::nullopt);
       after(20);
       try {
-        LockWait w{WaitPolicy::kBlock, runtime::Clock::now() + std::chrono::milliseconds(400),
-                   nullptr};
+        // The limit only ends a wait no deadlock check ends: with a cycle it is far beyond
+        // session 1's deadlock_timeout (50 ms), so a slow machine (a sanitizer build under
+        // load) still sees the check first; without one it is what the wait ends with.
+        const auto limit = b_committed ? std::chrono::milliseconds(400) : std::chrono::seconds(10);
+        LockWait w{WaitPolicy::kBlock, runtime::Clock::now() + limit, nullptr};
         svc_->acquire(*t, "a", {W("r")}, w);
         out.session1 = "granted";
         t->commit();
