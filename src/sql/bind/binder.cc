@@ -51,7 +51,8 @@ const char kSrfHint[] =
 // The set-returning functions a query may call (in FROM or in a SELECT's target list).
 bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
-         name == "pg_partition_ancestors" || types::json::set_function_as_array(name) != nullptr;
+         name == "pg_partition_ancestors" || name == "json_populate_recordset" ||
+         name == "jsonb_populate_recordset" || types::json::set_function_as_array(name) != nullptr;
 }
 
 // jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
@@ -1538,6 +1539,29 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     args.push_back(std::move(chain));
     e->name = "unnest";
     e->type = TypeRef{type_oid::kRegclass, -1};
+  } else if (name == "json_populate_recordset" || name == "jsonb_populate_recordset") {
+    // (base, from_json): each object of a JSON array as a value of base's row type, each field
+    // from the member of its name, converted as json[b]_to_recordset converts (in FROM the
+    // fields are the columns: the composite is expanded). base only names the type.
+    if (args.size() != 2) fail_no_function(name, ts, location);
+    auto ct = types::find_composite(ts[0]);
+    if (!ct)
+      fail(sqlstate::kDatatypeMismatch, "first argument of " + name + " must be a row type",
+           location);
+    const Expr* base = args[0].get();
+    if (base->kind == ExprKind::kCast && !base->args.empty()) base = base->args[0].get();
+    if (base->kind != ExprKind::kConst || !base->value.is_null())
+      fail(sqlstate::kFeatureNotSupported,
+           name + " with a base value other than NULL is not supported", location);
+    const TypeRef json_type{name.rfind("jsonb", 0) == 0 ? type_oid::kJsonb : type_oid::kJson, -1};
+    if (!types::can_cast(ts[1], json_type.oid, CastContext::kImplicit))
+      fail_no_function(name, ts, location);
+    ExprPtr doc = coerce(std::move(args[1]), json_type, CastContext::kImplicit);
+    args.clear();
+    args.push_back(std::move(doc));
+    for (const auto& field : ct->fields) args.push_back(make_const(Datum(field.name), field.type));
+    e->name = "json_populate_recordset";
+    e->type = TypeRef{ct->oid, -1};
   } else if (name == "generate_series" && std::any_of(ts.begin(), ts.end(), datetime)) {
     // (timestamp, timestamp, interval) when the bounds are timestamps, else with time zone.
     if (args.size() != 3) fail_no_function(name, ts, location);

@@ -16,9 +16,37 @@ namespace {
 // the columns and carry their types): per object of the array, each column's member
 // converted from its text (a string's contents, another value's JSON text) to the column's
 // type; a missing member or JSON null is NULL.
+// A member's text as a field's input reads it: a string's contents, another value's JSON.
+std::string member_text(const types::json::Value& member, bool json_field) {
+  if (member.kind == types::json::Value::Kind::kString && !json_field) return member.s;
+  if (!member.raw.empty()) return std::string(member.raw);
+  return types::json::to_jsonb_text(member);
+}
+
+// A one-dimensional JSON array as a value of array type `type`.
+Datum json_array_value(const types::json::Value& array, const TypeRef& type, const char* fname) {
+  const TypeRef elem{types::array_elem_type(type.oid), type.typmod};
+  const bool json_elem = elem.oid == type_oid::kJson || elem.oid == type_oid::kJsonb;
+  auto values = std::make_shared<std::vector<Datum>>();
+  for (const auto& item : array.items) {
+    if (item.kind == types::json::Value::Kind::kArray)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     std::string(fname) + " of a multidimensional array is not supported");
+    if (item.kind == types::json::Value::Kind::kNull) {
+      values->push_back(Datum::Null());
+      continue;
+    }
+    values->push_back(types::from_text(member_text(item, json_elem), elem));
+  }
+  return Datum(ArrayPtr(std::move(values)));
+}
+
 ArrayPtr json_records(const bind::Expr& call, const Datum& doc) {
   const bool jsonb = call.args[0]->type.oid == type_oid::kJsonb;
-  const char* fname = jsonb ? "jsonb_to_recordset" : "json_to_recordset";
+  const bool populate = call.name == "json_populate_recordset";
+  const char* fname = populate ? (jsonb ? "jsonb_populate_recordset" : "json_populate_recordset")
+                      : jsonb  ? "jsonb_to_recordset"
+                               : "json_to_recordset";
   const std::string& text = doc.as_string();
   types::json::Value v = types::json::parse(text, jsonb);
   // PostgreSQL's messages: json's parser says what it found, jsonb's check does not.
@@ -45,14 +73,13 @@ ArrayPtr json_records(const bind::Expr& call, const Datum& doc) {
       }
       const bool json_column =
           column.type.oid == type_oid::kJson || column.type.oid == type_oid::kJsonb;
-      std::string value_text;
-      if (member->kind == types::json::Value::Kind::kString && !json_column)
-        value_text = member->s;
-      else if (!member->raw.empty())
-        value_text = std::string(member->raw);
-      else
-        value_text = types::json::to_jsonb_text(*member);
-      out->push_back(types::from_text(value_text, column.type));
+      if (member->kind == types::json::Value::Kind::kArray &&
+          types::is_array_type(column.type.oid)) {
+        // A JSON array into an array column: element by element (PostgreSQL's populate_array).
+        out->push_back(json_array_value(*member, column.type, fname));
+        continue;
+      }
+      out->push_back(types::from_text(member_text(*member, json_column), column.type));
     }
   }
   return out;
@@ -72,6 +99,19 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
     // The rows' values, row after row (the FROM item takes them a row's width at a time).
     kind_ = Kind::kArray;
     array_ = json_records(call, args[0]);
+    return;
+  }
+  if (call.name == "json_populate_recordset") {
+    // One composite value (sql/types/composite_types.h) per record.
+    ArrayPtr values = json_records(call, args[0]);
+    const size_t width = call.args.size() - 1;
+    auto records = std::make_shared<std::vector<Datum>>();
+    for (size_t at = 0; width > 0 && at + width <= values->size(); at += width)
+      records->push_back(Datum(ArrayPtr(
+          std::make_shared<std::vector<Datum>>(values->begin() + static_cast<long>(at),
+                                               values->begin() + static_cast<long>(at + width)))));
+    kind_ = Kind::kArray;
+    array_ = std::move(records);
     return;
   }
   if (call.name == "unnest") {
