@@ -10,7 +10,7 @@ const PgBoss = require('pg-boss');
 
 const [port, jobsArg, workersArg] = process.argv.slice(2);
 const jobs = Number(jobsArg), workers = Number(workersArg);
-const deadline = Date.now() + 240 * 1000;
+const deadline = Date.now() + 600 * 1000;
 
 (async () => {
   const boss = new PgBoss({ host: '127.0.0.1', port: Number(port), user: 'postgres',
