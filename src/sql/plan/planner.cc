@@ -471,6 +471,44 @@ void order_from_scan(SelectPlan& p) {
   Source& src = p.sources[0];
   if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) return;
   const catalog::Table& t = *src.table;
+  std::vector<const Expr*> cs;
+  conjuncts(p.where.get(), cs);
+  std::vector<std::pair<int, const Expr*>> eqs;
+  equalities(cs, 0, static_cast<int>(t.columns.size()), eqs);
+  auto constant = [&](int c) { return bound_value(eqs, c) != nullptr; };
+  // Whether rows in the order of key columns `seq` (then the primary key: a table without
+  // one follows a hidden row id, so no order after `seq`) are in ORDER BY's order; *dir: 1
+  // forward, -1 backward, 0 when every ORDER BY column is constant.
+  auto gives_order = [&](std::vector<int> seq, int* dir) {
+    seq.insert(seq.end(), t.primary_key.begin(), t.primary_key.end());
+    size_t pos = 0;
+    *dir = 0;
+    for (const auto& k : p.order_by) {
+      if (!k.expr || k.expr->kind != ExprKind::kColumn || k.expr->index < 0 ||
+          static_cast<size_t>(k.expr->index) >= p.targets.size())
+        return false;
+      const Expr& target = *p.targets[k.expr->index];
+      if (target.kind != ExprKind::kColumn || target.level != 0 || target.index < 0 ||
+          static_cast<size_t>(target.index) >= t.columns.size() ||
+          target.type.oid != t.columns[target.index].type.oid || !key_ordered(target.type.oid))
+        return false;
+      int c = target.index;
+      if (constant(c)) continue;
+      while (pos < seq.size() && constant(seq[pos])) ++pos;
+      if (pos == seq.size() || seq[pos] != c) return false;
+      int d;
+      if (!k.descending && !k.nulls_first)
+        d = 1;
+      else if (k.descending && k.nulls_first)
+        d = -1;
+      else
+        return false;
+      if (*dir != 0 && d != *dir) return false;
+      *dir = d;
+      ++pos;
+    }
+    return true;
+  };
   std::vector<int> seq;
   switch (src.access.kind) {
     case AccessKind::kIndexEq:
@@ -480,38 +518,31 @@ void order_from_scan(SelectPlan& p) {
     default:
       break;
   }
-  // Rows of a table without a primary key follow a hidden row id: no order after `seq`.
-  seq.insert(seq.end(), t.primary_key.begin(), t.primary_key.end());
-  std::vector<const Expr*> cs;
-  conjuncts(p.where.get(), cs);
-  std::vector<std::pair<int, const Expr*>> eqs;
-  equalities(cs, 0, static_cast<int>(t.columns.size()), eqs);
-  auto constant = [&](int c) { return bound_value(eqs, c) != nullptr; };
-  size_t pos = 0;
-  int dir = 0;  // 1 forward, -1 backward
-  for (const auto& k : p.order_by) {
-    if (!k.expr || k.expr->kind != ExprKind::kColumn || k.expr->index < 0 ||
-        static_cast<size_t>(k.expr->index) >= p.targets.size())
-      return;
-    const Expr& target = *p.targets[k.expr->index];
-    if (target.kind != ExprKind::kColumn || target.level != 0 || target.index < 0 ||
-        static_cast<size_t>(target.index) >= t.columns.size() ||
-        target.type.oid != t.columns[target.index].type.oid || !key_ordered(target.type.oid))
-      return;
-    int c = target.index;
-    if (constant(c)) continue;
-    while (pos < seq.size() && constant(seq[pos])) ++pos;
-    if (pos == seq.size() || seq[pos] != c) return;
-    int d;
-    if (!k.descending && !k.nulls_first)
-      d = 1;
-    else if (k.descending && k.nulls_first)
-      d = -1;
-    else
-      return;
-    if (dir != 0 && d != dir) return;
-    dir = d;
-    ++pos;
+  int dir = 0;
+  if (!gives_order(seq, &dir)) {
+    // A LIMIT over a whole-table scan: an index whose columns give ORDER BY's order reads
+    // only the rows the LIMIT needs, as PostgreSQL's ordered index scan does (a job queue's
+    // "ORDER BY priority, run_at LIMIT 1 FOR UPDATE SKIP LOCKED" stops at the first row it
+    // can lock instead of sorting the table). A partial index only when WHERE implies its
+    // predicate; the first index that fits wins.
+    if (src.access.kind != AccessKind::kFullScan || !p.limit) return;
+    bool found = false;
+    for (size_t i = 0; i < t.indexes.size() && !found; ++i) {
+      const auto& idx = t.indexes[i];
+      if (!idx.exprs.empty() || idx.columns.empty()) continue;
+      bool plain = true;
+      for (int c : idx.columns) plain &= c >= 0 && static_cast<size_t>(c) < t.columns.size();
+      if (!plain) continue;
+      if (!idx.predicate.empty() &&
+          (i >= src.access.index_predicates.size() || !src.access.index_predicates[i] ||
+           !implies_predicate(cs, src.offset, *src.access.index_predicates[i])))
+        continue;
+      if (!gives_order(idx.columns, &dir) || dir == 0) continue;
+      src.access.kind = AccessKind::kIndexRange;
+      src.access.index_pos = static_cast<int>(i);
+      found = true;
+    }
+    if (!found) return;
   }
   p.scan_ordered = true;
   src.access.reverse = dir < 0;
