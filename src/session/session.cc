@@ -895,6 +895,16 @@ class SessionImpl final : public Session,
     notifications_->begin_commit();
     if (txn) {
       try {
+        // Deferred constraints' checks run as the transaction's last statement.
+        // (transaction() must find it again meanwhile.)
+        txn_ = std::move(txn);
+        try {
+          engine_.run_deferred_checks(*this);
+        } catch (...) {
+          txn = std::move(txn_);
+          throw;
+        }
+        txn = std::move(txn_);
         apply_on_commit_actions(*txn);
         txn->commit();
       } catch (...) {
@@ -961,6 +971,10 @@ class SessionImpl final : public Session,
     EncodingSink rows(*this, sink, cols, formats);
     cursor->fetch(0, rows);
     check_cancel();
+    // A statement that is its own transaction commits before its completion is sent
+    // (PostgreSQL's finish_xact_command before EndCommand): a deferred check's 23503 then
+    // replaces the command tag.
+    if (!in_block_ && !implicit_block_) engine_.run_deferred_checks(*this);
     sink.command_complete(cursor->tag());
   }
 
