@@ -2,6 +2,9 @@
 // through a partitioned table go to its leaf partitions: a new row routed (exec/partitions.h),
 // an UPDATE or DELETE applied to the partition its row was read from, an UPDATE whose new
 // row belongs elsewhere moved (deleted there, inserted where it is routed).
+// Foreign keys: a referencing row's check, and a referenced row's NO ACTION check, run at the
+// row or at the end of the statement, or at COMMIT when the constraint is deferred
+// (exec/deferred_constraints.h); the referenced row is locked FOR KEY SHARE either way.
 #include <algorithm>
 
 #include "common/error.h"
@@ -329,6 +332,12 @@ bool Writer::referenced_row_present(const catalog::Table& parent_table, int inde
       throw_lock_failure(r.outcome, *parent, cx);
     deleted_meanwhile = r.newest.deleted && r.newest.commit_ts != 0 &&
                         cx.txn.latest(space, row_routing_key, row_key).intent_txn != cx.txn.id();
+    // REPEATABLE READ and SERIALIZABLE: a row the snapshot still shows was deleted by a
+    // concurrent transaction (PostgreSQL's RI check with its crosscheck snapshot).
+    if (deleted_meanwhile && cx.txn.isolation() != coord::Isolation::kReadCommitted &&
+        cx.txn.probe(space, row_routing_key, row_key))
+      throw SqlError(sqlstate::kSerializationFailure,
+                     "could not serialize access due to concurrent update");
   };
   bool present = false;
   if (index_pos < 0) {
