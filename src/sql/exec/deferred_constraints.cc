@@ -31,32 +31,33 @@ bool deferred_in(const DeferredConstraints& st, const catalog::ForeignKey& fk) {
 // Runs the pending checks whose constraint is no longer deferred (all of them at COMMIT),
 // in the order they were queued; the others stay pending.
 void run_checks(ExecContext& cx, DeferredConstraints& st, bool all) {
-  if (st.pending.empty()) return;
-  cx.txn.start_statement();  // the checks see every write of the transaction so far
   std::vector<DeferredConstraints::Check> keep;
-  auto pending = std::move(st.pending);
-  st.pending.clear();
-  for (const auto& c : pending) {
-    auto table = cx.catalog.table_by_oid(c.table);
-    if (!table) continue;  // dropped since
-    const catalog::ForeignKey* fk = nullptr;
-    for (const auto& f : table->foreign_keys)
-      if (f.oid == c.constraint) fk = &f;
-    if (!fk) continue;  // the constraint was dropped since
-    if (!all && deferred_in(st, *fk)) {
-      keep.push_back(c);
-      continue;
+  // A check queued while these run (none today: checks do not write) runs in the next round.
+  while (!st.pending.empty()) {
+    cx.txn.start_statement();  // the checks see every write of the transaction so far
+    auto pending = std::move(st.pending);
+    st.pending.clear();
+    for (const auto& c : pending) {
+      auto table = cx.catalog.table_by_oid(c.table);
+      if (!table) continue;  // dropped since
+      const catalog::ForeignKey* fk = nullptr;
+      for (const auto& f : table->foreign_keys)
+        if (f.oid == c.constraint) fk = &f;
+      if (!fk) continue;  // the constraint was dropped since
+      if (!all && deferred_in(st, *fk)) {
+        keep.push_back(c);
+        continue;
+      }
+      if (c.referenced_old_row) {
+        auto parent = cx.catalog.table_by_oid(fk->ref_table);
+        if (!parent) continue;
+        Writer w(*parent, cx);
+        w.check_deferred_referenced_key(*table, *fk, *c.referenced_old_row);
+        continue;
+      }
+      Writer w(*table, cx);
+      w.check_deferred_foreign_key(*fk, c.row_key);
     }
-    if (c.referenced_old_row) {
-      auto parent = cx.catalog.table_by_oid(fk->ref_table);
-      if (!parent) continue;
-      Writer w(*parent, cx);
-      w.check_deferred_referenced_key(*table, *fk, *c.referenced_old_row);
-      w.check_referencing_rows();
-      continue;
-    }
-    Writer w(*table, cx);
-    w.check_deferred_foreign_key(*fk, c.row_key);
   }
   st.pending = std::move(keep);
 }

@@ -124,6 +124,13 @@ ALTER TABLE dc_other ADD CONSTRAINT dc_other_r_fkey FOREIGN KEY (p) REFERENCES d
 BEGIN;
 DELETE FROM dc_parent WHERE id = 100;
 ROLLBACK;
+-- ON DELETE CASCADE acts at once even when its constraint is deferred (only the NO ACTION
+-- check can wait).
+BEGIN;
+SET CONSTRAINTS dc_child_deferrable_fkey DEFERRED;
+DELETE FROM dc_parent WHERE id = 80;
+SELECT id FROM dc_child WHERE p_deferrable = 80;
+COMMIT;
 SELECT * FROM dc_parent ORDER BY id;
 SELECT * FROM dc_child ORDER BY id;
 SET CONSTRAINTS ALL DEFERRED;
