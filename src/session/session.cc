@@ -19,6 +19,7 @@
 #include "session/settings.h"
 #include "session/value_io.h"
 #include "sql/engine.h"
+#include "sql/exec/deferred_constraints.h"
 #include "sql/exec/executor.h"
 
 namespace hf::session {
@@ -1094,7 +1095,13 @@ class SessionImpl final : public Session,
                          "SAVEPOINT can only be used in transaction blocks");
         }
         ensure_txn();
-        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark()});
+        // SET CONSTRAINTS' choices and the pending deferred checks as they are now, for
+        // ROLLBACK TO (PostgreSQL's AfterTriggerBeginSubXact).
+        std::shared_ptr<sql::DeferredConstraints> deferred_state;
+        if (deferred_constraints && deferred_constraints->txn == txn_->id())
+          deferred_state = std::make_shared<sql::DeferredConstraints>(*deferred_constraints);
+        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark(),
+                               std::move(deferred_state)});
         if (tag.empty()) tag = "SAVEPOINT";
         break;
       }
@@ -1117,6 +1124,10 @@ class SessionImpl final : public Session,
         size_t idx = find_savepoint(raw.name);
         txn_->rollback_to(savepoints_[idx].sub);
         notifications_->rollback_to(savepoints_[idx].notify_mark);
+        deferred_constraints =
+            savepoints_[idx].deferred_state
+                ? std::make_shared<sql::DeferredConstraints>(*savepoints_[idx].deferred_state)
+                : nullptr;
         savepoints_.resize(idx + 1);
         failed_ = false;
         if (tag.empty()) tag = "ROLLBACK";
@@ -1411,6 +1422,8 @@ class SessionImpl final : public Session,
     std::string name;
     coord::SubId sub;
     SessionNotifications::Mark notify_mark;  // LISTEN/NOTIFY queued before it
+    // Deferred constraints' state when it was made (null: none yet); ROLLBACK TO restores it.
+    std::shared_ptr<sql::DeferredConstraints> deferred_state;
   };
 
   Services& services_;
