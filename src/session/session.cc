@@ -7,6 +7,9 @@
 // and a failed explicit block ('E': everything but ROLLBACK / ROLLBACK TO / COMMIT gets
 // 25P02). The coordinator transaction is started lazily, when a statement needs one.
 // The session calls Transaction::start_statement() before preparing each query.
+// COMMIT first runs the deferred constraints' pending checks (Engine::run_deferred_checks; a
+// statement that is its own transaction runs them before its completion is sent), and a
+// failure there rolls the transaction back; SAVEPOINT / ROLLBACK TO keep and restore their state.
 #include <chrono>
 #include <map>
 
