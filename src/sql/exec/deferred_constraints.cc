@@ -115,6 +115,8 @@ std::string set_constraints(const PgQuery__ConstraintsSetStmt* s, ExecContext& c
       bool found = false;
       for (const auto& t : cx.catalog.tables()) {
         if (schema && t->namespace_oid != *schema) continue;
+        // Another session's temporary tables are not this session's to name.
+        if (t->temp_namespace != 0 && t->temp_namespace != cx.session.temp_namespace()) continue;
         // Only DEFERRED needs the constraint deferrable (PostgreSQL's AfterTriggerSetState).
         auto not_deferrable = [&] {
           found = true;
