@@ -82,7 +82,9 @@ json to_json(const Table& t) {
                         {"ref_table", f.ref_table},
                         {"ref_columns", f.ref_columns},
                         {"on_delete", std::string(1, f.on_delete)},
-                        {"on_update", std::string(1, f.on_update)}});
+                        {"on_update", std::string(1, f.on_update)},
+                        {"deferrable", f.deferrable},
+                        {"initially_deferred", f.initially_deferred}});
   j["owner"] = t.owner;
   if (t.acl) j["acl"] = acl_to_json(*t.acl);
   if (t.namespace_oid != kPublicNamespaceId) j["namespace"] = t.namespace_oid;
@@ -170,6 +172,8 @@ Table table_from_json(const json& j) {
     fk.ref_columns = f.at("ref_columns").get<std::vector<int>>();
     fk.on_delete = f.value("on_delete", std::string(1, ForeignKey::kNoAction)).at(0);
     fk.on_update = f.value("on_update", std::string(1, ForeignKey::kNoAction)).at(0);
+    fk.deferrable = f.value("deferrable", false);
+    fk.initially_deferred = f.value("initially_deferred", false);
     t.foreign_keys.push_back(std::move(fk));
   }
   t.owner = j.value("owner", kBootstrapSuperuserId);

@@ -190,6 +190,10 @@ struct ForeignKey {
                         kSetDefault = 'd';
   char on_delete = kNoAction;
   char on_update = kNoAction;
+  // DEFERRABLE / INITIALLY DEFERRED (pg_constraint's condeferrable / condeferred): a deferred
+  // constraint's check of the referencing row runs at COMMIT (sql/exec/deferred_constraints.h).
+  bool deferrable = false;
+  bool initially_deferred = false;
 };
 
 // Which rows a partition takes (PostgreSQL's relpartbound).

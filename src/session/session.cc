@@ -7,6 +7,9 @@
 // and a failed explicit block ('E': everything but ROLLBACK / ROLLBACK TO / COMMIT gets
 // 25P02). The coordinator transaction is started lazily, when a statement needs one.
 // The session calls Transaction::start_statement() before preparing each query.
+// COMMIT first runs the deferred constraints' pending checks (Engine::run_deferred_checks; a
+// statement that is its own transaction runs them before its completion is sent), and a
+// failure there rolls the transaction back; SAVEPOINT / ROLLBACK TO keep and restore their state.
 #include <chrono>
 #include <map>
 
@@ -19,6 +22,7 @@
 #include "session/settings.h"
 #include "session/value_io.h"
 #include "sql/engine.h"
+#include "sql/exec/deferred_constraints.h"
 #include "sql/exec/executor.h"
 #include "sql/types/composite_types.h"
 
@@ -899,6 +903,16 @@ class SessionImpl final : public Session,
     notifications_->begin_commit();
     if (txn) {
       try {
+        // Deferred constraints' checks run as the transaction's last statement.
+        // (transaction() must find it again meanwhile.)
+        txn_ = std::move(txn);
+        try {
+          engine_.run_deferred_checks(*this);
+        } catch (...) {
+          txn = std::move(txn_);
+          throw;
+        }
+        txn = std::move(txn_);
         apply_on_commit_actions(*txn);
         txn->commit();
       } catch (...) {
@@ -965,6 +979,10 @@ class SessionImpl final : public Session,
     EncodingSink rows(*this, sink, cols, formats);
     cursor->fetch(0, rows);
     check_cancel();
+    // A statement that is its own transaction commits before its completion is sent
+    // (PostgreSQL's finish_xact_command before EndCommand): a deferred check's 23503 then
+    // replaces the command tag.
+    if (!in_block_ && !implicit_block_) engine_.run_deferred_checks(*this);
     sink.command_complete(cursor->tag());
   }
 
@@ -1084,7 +1102,13 @@ class SessionImpl final : public Session,
                          "SAVEPOINT can only be used in transaction blocks");
         }
         ensure_txn();
-        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark()});
+        // SET CONSTRAINTS' choices and the pending deferred checks as they are now, for
+        // ROLLBACK TO (PostgreSQL's AfterTriggerBeginSubXact).
+        std::shared_ptr<sql::DeferredConstraints> deferred_state;
+        if (deferred_constraints && deferred_constraints->txn == txn_->id())
+          deferred_state = std::make_shared<sql::DeferredConstraints>(*deferred_constraints);
+        savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark(),
+                               std::move(deferred_state)});
         if (tag.empty()) tag = "SAVEPOINT";
         break;
       }
@@ -1107,6 +1131,10 @@ class SessionImpl final : public Session,
         size_t idx = find_savepoint(raw.name);
         txn_->rollback_to(savepoints_[idx].sub);
         notifications_->rollback_to(savepoints_[idx].notify_mark);
+        deferred_constraints =
+            savepoints_[idx].deferred_state
+                ? std::make_shared<sql::DeferredConstraints>(*savepoints_[idx].deferred_state)
+                : nullptr;
         savepoints_.resize(idx + 1);
         failed_ = false;
         if (tag.empty()) tag = "ROLLBACK";
@@ -1401,6 +1429,8 @@ class SessionImpl final : public Session,
     std::string name;
     coord::SubId sub;
     SessionNotifications::Mark notify_mark;  // LISTEN/NOTIFY queued before it
+    // Deferred constraints' state when it was made (null: none yet); ROLLBACK TO restores it.
+    std::shared_ptr<sql::DeferredConstraints> deferred_state;
   };
 
   Services& services_;

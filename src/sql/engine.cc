@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "sql/bind/binder.h"
 #include "sql/engine.h"
+#include "sql/exec/deferred_constraints.h"
 #include "sql/exec/executor.h"
 #include "sql/parse/parser.h"
 #include "sql/plan/planner.h"
@@ -122,6 +123,10 @@ class EngineImpl : public Engine {
     auto p = std::static_pointer_cast<Prepared>(stmt);
     ctx.transaction().start_statement();
     return std::make_unique<MaterializedCursor>(p, params, ctx, catalog_);
+  }
+
+  void run_deferred_checks(SessionContext& session) override {
+    exec::run_deferred_checks(catalog_, session);
   }
 
   std::vector<Datum> evaluate_arguments(const RawStatement& stmt, const std::vector<Oid>& types,

@@ -88,9 +88,15 @@ struct RawStatement {
 };
 
 // What the SQL layer needs from the session while it executes.
+struct DeferredConstraints;  // sql/exec/deferred_constraints.h
+
 class SessionContext {
  public:
   virtual ~SessionContext() = default;
+  // The current transaction's deferred foreign-key checks and SET CONSTRAINTS choices, kept
+  // by the executor (it starts afresh when the transaction id changes); Engine::
+  // run_deferred_checks() runs them at COMMIT.
+  std::shared_ptr<DeferredConstraints> deferred_constraints;
   // The current transaction; the session starts an implicit one if none is open.
   virtual coord::Transaction& transaction() = 0;
   virtual std::string get_setting(const std::string& name) = 0;  // throws 42704 if unknown
@@ -188,6 +194,9 @@ class Engine {
   virtual std::vector<Datum> evaluate_arguments(const RawStatement& execute,
                                                 const std::vector<Oid>& types,
                                                 SessionContext& ctx) = 0;
+  // COMMIT, before the transaction commits: the checks of deferred constraints still
+  // pending (23503 fails the commit). MAY SUSPEND.
+  virtual void run_deferred_checks(SessionContext& session) { (void)session; }
 };
 
 // Process-wide limits of statement execution (doc/memory.md). Set once at startup, before

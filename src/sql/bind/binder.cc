@@ -3804,6 +3804,11 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.utility = stmt;
       out.tag = "LOCK TABLE";
       break;
+    case PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT:  // exec/deferred_constraints.h
+      out.kind = BoundStatement::Kind::kUtility;
+      out.utility = stmt;
+      out.tag = "SET CONSTRAINTS";
+      break;
     default:
       fail(sqlstate::kFeatureNotSupported, parse::statement_kind(stmt) + " is not supported");
   }

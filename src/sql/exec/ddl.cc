@@ -131,9 +131,73 @@ void first_column_ref(const PgQuery__Node* n, std::string& out) {
   }
 }
 
+// A column's constraint list carries DEFERRABLE / NOT DEFERRABLE / INITIALLY ... as separate
+// attribute entries after the constraint they qualify (a table constraint has them set by the
+// grammar): folds them into that constraint, with PostgreSQL's transformConstraintAttrs
+// errors (42601).
+void fold_constraint_attributes(PgQuery__Node* const* constraints, size_t n) {
+  PgQuery__Constraint* last = nullptr;  // the last constraint that takes attributes
+  bool saw_deferrability = false, saw_initially = false;
+  for (size_t k = 0; k < n; ++k) {
+    PgQuery__Constraint* c = constraints[k]->constraint;
+    auto syntax_error = [&](const std::string& msg) {
+      Error e;
+      e.sqlstate = sqlstate::kSyntaxError;
+      e.message = msg;
+      e.position = c->location + 1;
+      throw SqlError(std::move(e));
+    };
+    auto need_last = [&](const char* clause) {
+      if (!last) syntax_error(std::string("misplaced ") + clause + " clause");
+    };
+    switch (c->contype) {
+      case PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_DEFERRABLE:
+      case PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_NOT_DEFERRABLE: {
+        const bool deferrable = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_DEFERRABLE;
+        need_last(deferrable ? "DEFERRABLE" : "NOT DEFERRABLE");
+        if (saw_deferrability)
+          syntax_error("multiple DEFERRABLE/NOT DEFERRABLE clauses not allowed");
+        saw_deferrability = true;
+        last->deferrable = deferrable;
+        if (!deferrable && saw_initially && last->initdeferred)
+          syntax_error("constraint declared INITIALLY DEFERRED must be DEFERRABLE");
+        break;
+      }
+      case PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_DEFERRED:
+      case PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_IMMEDIATE: {
+        const bool deferred = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_DEFERRED;
+        need_last(deferred ? "INITIALLY DEFERRED" : "INITIALLY IMMEDIATE");
+        if (saw_initially)
+          syntax_error("multiple INITIALLY IMMEDIATE/DEFERRED clauses not allowed");
+        saw_initially = true;
+        last->initdeferred = deferred;
+        if (deferred && !saw_deferrability)
+          last->deferrable = true;  // INITIALLY DEFERRED implies DEFERRABLE
+        else if (deferred && !last->deferrable)
+          syntax_error("constraint declared INITIALLY DEFERRED must be DEFERRABLE");
+        break;
+      }
+      case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+      case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+      case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
+      case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+        last = c;
+        saw_deferrability = saw_initially = false;
+        break;
+      default:
+        last = nullptr;
+        break;
+    }
+  }
+}
+
 // Adds a constraint (table-level or column-level for column `col`) to t.
 void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constraint* c, int col,
                     std::vector<std::pair<std::string, std::vector<int>>>* unique_out) {
+  if (c->deferrable && (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
+                        c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE))
+    fail(sqlstate::kFeatureNotSupported,
+         "DEFERRABLE primary key and unique constraints are not supported");
   switch (c->contype) {
     case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
       t.columns[col].not_null = true;
@@ -255,6 +319,8 @@ void add_constraint(ExecContext& cx, catalog::Table& t, const PgQuery__Constrain
       auto action = [](const char* a) { return a && *a ? *a : catalog::ForeignKey::kNoAction; };
       fk.on_delete = action(c->fk_del_action);
       fk.on_update = action(c->fk_upd_action);
+      fk.deferrable = c->deferrable;
+      fk.initially_deferred = c->initdeferred;
       fk.oid = cx.catalog.allocate_oid();
       if (c->n_fk_del_set_cols)
         fail(sqlstate::kFeatureNotSupported,
@@ -555,6 +621,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
         t.columns[col].default_expr = serial_default(cx, t, sq.name);
         t.columns[col].not_null = true;
       }
+      fold_constraint_attributes(cd->constraints, cd->n_constraints);
       for (size_t k = 0; k < cd->n_constraints; ++k)
         deferred.emplace_back(cd->constraints[k]->constraint, col);
     } else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
@@ -1200,6 +1267,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
           t.columns[col].not_null = true;
         }
         const size_t checks_before = t.checks.size();
+        fold_constraint_attributes(cd->constraints, cd->n_constraints);
         for (size_t k = 0; k < cd->n_constraints; ++k)
           add_constraint(cx, t, cd->constraints[k]->constraint, col, nullptr);
         // Existing rows get the default (evaluated per row, as PostgreSQL's rewrite does).
@@ -1486,6 +1554,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return parse::utility_tag(node);
     case PG_QUERY__NODE__NODE_LOCK_STMT:
       return run_lock_table(node->lock_stmt, cx);
+    case PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT:
+      return set_constraints(node->constraints_set_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:  // exec/routines.h
       return create_function(node->create_function_stmt, cx);
     case PG_QUERY__NODE__NODE_DO_STMT:

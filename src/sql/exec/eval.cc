@@ -682,6 +682,8 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
             "FOREIGN KEY (" + cols(f.columns) + ") REFERENCES " + parent->name + "(" + ref + ")";
         if (!action(f.on_update).empty()) def += " ON UPDATE " + action(f.on_update);
         if (!action(f.on_delete).empty()) def += " ON DELETE " + action(f.on_delete);
+        if (f.deferrable) def += " DEFERRABLE";
+        if (f.initially_deferred) def += " INITIALLY DEFERRED";
         return Datum(def);
       }
     }

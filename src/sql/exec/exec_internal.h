@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "sql/bind/bound.h"
 #include "sql/engine.h"
+#include "sql/exec/deferred_constraints.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/memory.h"
 #include "sql/exec/routines.h"
@@ -20,6 +21,7 @@
 namespace hf::sql::exec {
 
 struct PartitionCache;  // exec/partitions.cc
+class KeyBuilder;       // exec/placement.h
 
 struct ExecContext {
   catalog::Catalog& catalog;
@@ -166,7 +168,19 @@ struct Writer {
   // CHECK constraints, then (check_option_view set) a view's WITH CHECK OPTION condition.
   void check_row(Row& row, const std::vector<bind::ExprPtr>& checks,
                  const std::string& check_option_view = {});
-  void check_foreign_keys(const Row& row, const Row* old_row);
+  // The row's foreign keys whose columns are new or changed: each checked now, or, when the
+  // constraint is deferred and row_key (the row's storage key) is given, queued for COMMIT
+  // (exec/deferred_constraints.h).
+  void check_foreign_keys(const Row& row, const Row* old_row, const std::string* row_key = nullptr);
+  // One foreign key of row: the referenced row must exist (locked FOR KEY SHARE), else 23503.
+  void check_foreign_key(const catalog::ForeignKey& fk, const Row& row);
+  // A deferred check: re-reads the row at row_key (the newest version this transaction sees)
+  // and, if it is still there, checks fk.
+  void check_deferred_foreign_key(const catalog::ForeignKey& fk, const std::string& row_key);
+  // A deferred NO ACTION check of this (referenced) table's row old_row, gone or with its
+  // key changed: unless a row with that key exists again, no row of child may reference it.
+  void check_deferred_referenced_key(const catalog::Table& child, const catalog::ForeignKey& fk,
+                                     const Row& old_row);
   // Foreign keys that reference this table: a row removed, or updated so that referenced
   // columns change, is dealt with at the end of the statement (check_referencing_rows(), when
   // PostgreSQL's RI triggers run). NO ACTION / RESTRICT: no committed or own row may still
@@ -189,6 +203,9 @@ struct Writer {
   // Applies fk's ON DELETE / ON UPDATE action to the child rows referencing g.old_row.
   // no_action: check as NO ACTION whatever fk says (SET DEFAULT's second look).
   void act_on_referencing_rows(const Referencing& r, const Gone& g, bool no_action);
+  // Whether the row of parent with the key kb (of its primary key, index_pos -1, or of its
+  // unique index index_pos) exists, locked FOR KEY SHARE as PostgreSQL's RI check does.
+  bool referenced_row_present(const catalog::Table& parent, int index_pos, const KeyBuilder& kb);
   std::optional<std::vector<Referencing>> referencing_;
   std::vector<Gone> gone_;
   bool has_unique_index_ = false;

@@ -2,6 +2,9 @@
 // through a partitioned table go to its leaf partitions: a new row routed (exec/partitions.h),
 // an UPDATE or DELETE applied to the partition its row was read from, an UPDATE whose new
 // row belongs elsewhere moved (deleted there, inserted where it is routed).
+// Foreign keys: a referencing row's check, and a referenced row's NO ACTION check, run at the
+// row or at the end of the statement, or at COMMIT when the constraint is deferred
+// (exec/deferred_constraints.h); the referenced row is locked FOR KEY SHARE either way.
 #include <algorithm>
 #include <optional>
 
@@ -265,7 +268,7 @@ std::optional<FkTarget> fk_target(const catalog::Table& parent,
   return std::nullopt;
 }
 
-void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
+void Writer::check_foreign_keys(const Row& row, const Row* old_row, const std::string* row_key) {
   for (const auto& fk : table.foreign_keys) {
     bool null = false, changed = old_row == nullptr;
     for (int c : fk.columns) {
@@ -273,63 +276,118 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row) {
       if (old_row && !(row[c].v == (*old_row)[c].v)) changed = true;
     }
     if (null || !changed) continue;
-    auto parent = cx.catalog.table_by_oid(fk.ref_table);
-    if (!parent) continue;
-    auto target = fk_target(*parent, fk.ref_columns);
-    if (!target) continue;
-    const auto& key_cols =
-        target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
-    KeyBuilder kb(target->index_pos < 0 ? parent->placement_width()
-                                        : parent->indexes[target->index_pos].placement_width());
-    for (size_t k = 0; k < key_cols.size(); ++k) {
-      const int c = fk.columns[target->order[k]];
-      const Oid pk_type = parent->columns[key_cols[k]].type.oid;
-      kb.add(fk_key_value(row[c], table.columns[c].type.oid, pk_type), pk_type);
+    if (row_key && fk.deferrable && constraint_deferred(cx, fk)) {
+      defer_foreign_key_check(cx, table, fk, *row_key);
+      continue;
     }
-    const std::string& key = kb.key();
-    const std::string routing = kb.routing();
-    auto space = row_space(*parent);
-    // PostgreSQL locks the referenced row FOR KEY SHARE.
-    auto lock_parent = [&](const std::string& row_key) {
-      auto r = cx.txn.lock(space, row_routing(*parent, row_key), row_key,
-                           coord::LockStrength::kKeyShare, lock_wait(cx), std::nullopt);
-      if (r.outcome != coord::LockOutcome::kGranted &&
-          r.outcome != coord::LockOutcome::kVersionMismatch)
-        throw_lock_failure(r.outcome, *parent, cx);
-    };
-    bool present = false;
-    if (target->index_pos < 0) {
-      lock_parent(key);
-      present = key_taken(cx, space, routing, key, nullptr);
-    } else {
-      // A unique index: its entry names the row; lock that row, then make sure the entry
-      // still names it (the row may have been deleted or its key changed meanwhile).
-      coord::KeySpace ispace{parent->storage_id, parent->indexes[target->index_pos].id};
-      std::optional<std::string> row_key;
-      if (key_taken(cx, ispace, routing, key, &row_key) && row_key) {
-        for (int attempt = 0; attempt < 16 && !present; ++attempt) {
-          lock_parent(*row_key);
-          std::optional<std::string> now;
-          if (!key_taken(cx, ispace, routing, key, &now) || !now) break;
-          if (*now != *row_key) {
-            row_key = now;
-            continue;
-          }
-          present = key_taken(cx, space, row_routing(*parent, *row_key), *row_key, nullptr);
-          if (!present) break;
+    check_foreign_key(fk, row);
+  }
+}
+
+void Writer::check_deferred_foreign_key(const catalog::ForeignKey& fk, const std::string& row_key) {
+  // PostgreSQL's deferred RI check skips a row that is no longer live; a later version of it
+  // whose key changed queued its own check, one whose key did not is checked here.
+  auto space = row_space(table);
+  std::optional<std::string> value;
+  if (!key_taken(cx, space, row_routing(table, row_key), row_key, &value) || !value) return;
+  Row row = types::decode_row(*value, column_types(table));
+  for (int c : fk.columns)
+    if (row[c].is_null()) return;
+  check_foreign_key(fk, row);
+}
+
+void Writer::check_foreign_key(const catalog::ForeignKey& fk, const Row& row) {
+  auto parent = cx.catalog.table_by_oid(fk.ref_table);
+  if (!parent) return;
+  auto target = fk_target(*parent, fk.ref_columns);
+  if (!target) return;
+  const auto& key_cols =
+      target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
+  KeyBuilder kb(target->index_pos < 0 ? parent->placement_width()
+                                      : parent->indexes[target->index_pos].placement_width());
+  for (size_t k = 0; k < key_cols.size(); ++k) {
+    const int c = fk.columns[target->order[k]];
+    const Oid pk_type = parent->columns[key_cols[k]].type.oid;
+    kb.add(fk_key_value(row[c], table.columns[c].type.oid, pk_type), pk_type);
+  }
+  if (!referenced_row_present(*parent, target->index_pos, kb)) {
+    Error e;
+    e.sqlstate = sqlstate::kForeignKeyViolation;
+    e.message = "insert or update on table \"" + table.name +
+                "\" violates foreign key constraint \"" + fk.name + "\"";
+    e.detail =
+        key_text(table, fk.columns, row) + " is not present in table \"" + parent->name + "\".";
+    throw SqlError(std::move(e));
+  }
+}
+
+bool Writer::referenced_row_present(const catalog::Table& parent_table, int index_pos,
+                                    const KeyBuilder& kb) {
+  const catalog::Table* parent = &parent_table;
+  const std::string& key = kb.key();
+  const std::string routing = kb.routing();
+  auto space = row_space(*parent);
+  // PostgreSQL locks the referenced row FOR KEY SHARE; a deletion committed meanwhile (the
+  // lock may have waited for it) leaves nothing to reference, whatever the snapshot shows.
+  bool deleted_meanwhile = false;
+  auto lock_parent = [&](const std::string& row_key) {
+    const std::string row_routing_key = row_routing(*parent, row_key);
+    auto r = cx.txn.lock(space, row_routing_key, row_key, coord::LockStrength::kKeyShare,
+                         lock_wait(cx), std::nullopt);
+    if (r.outcome != coord::LockOutcome::kGranted &&
+        r.outcome != coord::LockOutcome::kVersionMismatch)
+      throw_lock_failure(r.outcome, *parent, cx);
+    deleted_meanwhile = r.newest.deleted && r.newest.commit_ts != 0 &&
+                        cx.txn.latest(space, row_routing_key, row_key).intent_txn != cx.txn.id();
+    // REPEATABLE READ and SERIALIZABLE: a row the snapshot still shows was deleted by a
+    // concurrent transaction (PostgreSQL's RI check with its crosscheck snapshot).
+    if (deleted_meanwhile && cx.txn.isolation() != coord::Isolation::kReadCommitted &&
+        cx.txn.probe(space, row_routing_key, row_key))
+      throw SqlError(sqlstate::kSerializationFailure,
+                     "could not serialize access due to concurrent update");
+  };
+  bool present = false;
+  if (index_pos < 0) {
+    lock_parent(key);
+    present = !deleted_meanwhile && key_taken(cx, space, routing, key, nullptr);
+  } else {
+    // A unique index: its entry names the row; lock that row, then make sure the entry
+    // still names it (the row may have been deleted or its key changed meanwhile).
+    coord::KeySpace ispace{parent->storage_id, parent->indexes[index_pos].id};
+    std::optional<std::string> row_key;
+    if (key_taken(cx, ispace, routing, key, &row_key) && row_key) {
+      for (int attempt = 0; attempt < 16 && !present; ++attempt) {
+        lock_parent(*row_key);
+        std::optional<std::string> now;
+        if (!key_taken(cx, ispace, routing, key, &now) || !now) break;
+        if (*now != *row_key) {
+          row_key = now;
+          continue;
         }
+        present = !deleted_meanwhile &&
+                  key_taken(cx, space, row_routing(*parent, *row_key), *row_key, nullptr);
+        if (!present) break;
       }
     }
-    if (!present) {
-      Error e;
-      e.sqlstate = sqlstate::kForeignKeyViolation;
-      e.message = "insert or update on table \"" + table.name +
-                  "\" violates foreign key constraint \"" + fk.name + "\"";
-      e.detail =
-          key_text(table, fk.columns, row) + " is not present in table \"" + parent->name + "\".";
-      throw SqlError(std::move(e));
-    }
   }
+  return present;
+}
+
+void Writer::check_deferred_referenced_key(const catalog::Table& child,
+                                           const catalog::ForeignKey& fk, const Row& old_row) {
+  // PostgreSQL's NO ACTION check: fine when a row with the old key exists again (locked FOR
+  // KEY SHARE), else no row of the child may reference it.
+  if (auto target = fk_target(table, fk.ref_columns)) {
+    const auto& key_cols =
+        target->index_pos < 0 ? table.primary_key : table.indexes[target->index_pos].columns;
+    KeyBuilder kb(target->index_pos < 0 ? table.placement_width()
+                                        : table.indexes[target->index_pos].placement_width());
+    for (int c : key_cols) kb.add(old_row[c], table.columns[c].type.oid);
+    if (referenced_row_present(table, target->index_pos, kb)) return;
+  }
+  auto child_ptr = cx.catalog.table_by_oid(child.oid);
+  if (!child_ptr) return;
+  act_on_referencing_rows({child_ptr, fk}, Gone{0, old_row, std::nullopt}, true);
 }
 
 void Writer::note_key_gone(const Row& old_row, const Row* new_row) {
@@ -397,7 +455,16 @@ void Writer::check_referencing_rows() {
   while (!gone_.empty()) {
     auto pending = std::move(gone_);
     gone_.clear();
-    for (const auto& g : pending) act_on_referencing_rows((*referencing_)[g.fk], g, false);
+    for (const auto& g : pending) {
+      // A deferred constraint's NO ACTION check waits for COMMIT (RESTRICT never does).
+      const auto& ref = (*referencing_)[g.fk];
+      const char action = g.new_row ? ref.fk.on_update : ref.fk.on_delete;
+      if (action == catalog::ForeignKey::kNoAction && constraint_deferred(cx, ref.fk)) {
+        defer_referenced_key_check(cx, *ref.child, ref.fk, g.old_row);
+        continue;
+      }
+      act_on_referencing_rows(ref, g, false);
+    }
   }
 }
 
@@ -572,7 +639,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
       values.push_back("");
     }
   }
-  check_foreign_keys(row, nullptr);
+  check_foreign_keys(row, nullptr, &key);
   cx.txn.write(space, routing, key, types::encode_row(row, column_types(table)));
   // Only keys a uniqueness check can look up are noted: a primary key, a unique index's
   // entry, and a row id that a unique index entry names (ON CONFLICT's "second time" check).
@@ -637,7 +704,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     cx.txn.write(ispace, n_routing, new_full, unique_layout_new ? new_key : std::string());
     note_write(cx, ispace, new_full, true);
   }
-  check_foreign_keys(new_row, &old_row);
+  check_foreign_keys(new_row, &old_row, &new_key);
   note_key_gone(old_row, &new_row);
   if (new_key != old_key) {
     cx.txn.write(space, old_routing, old_key, std::nullopt);

@@ -345,11 +345,13 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (int c : cols) items.emplace_back(int64_t{c >= 0 ? c + 1 : 0});
       return Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))));
     };
-    // Constraints are immediate and valid, never inherited from a partitioned parent.
+    // Constraints are valid, never inherited from a partitioned parent; only foreign keys
+    // can be deferrable.
     auto con = [&](Oid o, const std::string& name, char type, Oid rel, Oid index, Oid ref,
-                   char on_update, char on_delete, Datum key, Datum ref_key) {
+                   char on_update, char on_delete, Datum key, Datum ref_key,
+                   bool deferrable = false, bool deferred = false) {
       out.push_back({oid(o), Datum(name), oid(kPublicNs), ch(type), oid(rel), oid(index), oid(ref),
-                     Datum(true), ch(on_update), ch(on_delete), Datum(false), Datum(false),
+                     Datum(true), ch(on_update), ch(on_delete), Datum(deferrable), Datum(deferred),
                      Datum(true), oid(0), std::move(key), std::move(ref_key)});
     };
     for (const auto& t : tables) {
@@ -361,7 +363,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
           con(i.oid, i.name, 'u', t->oid, i.oid, 0, ' ', ' ', attnums(i.columns), null());
       for (const auto& f : t->foreign_keys)
         con(f.oid, f.name, 'f', t->oid, 0, f.ref_table, f.on_update, f.on_delete,
-            attnums(f.columns), attnums(f.ref_columns));
+            attnums(f.columns), attnums(f.ref_columns), f.deferrable, f.initially_deferred);
       for (const auto& c : t->checks)
         con(c.oid, c.name, 'c', t->oid, 0, 0, ' ', ' ', null(), null());
     }
