@@ -1189,19 +1189,32 @@ void detach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd*
   cx.catalog.replace_table(std::move(nt), &cx.txn);
 }
 
-std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
-  if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return alter_composite_type(s, cx);
-  auto tp = utility_table(cx, s->relation);
+namespace {
+
+// The table an ALTER TABLE [IF EXISTS] (or its RENAME) names, its owner checked; nullptr
+// when IF EXISTS skips a missing one (with PostgreSQL's notice).
+catalog::TablePtr table_to_alter(ExecContext& cx, const PgQuery__RangeVar* relation,
+                                 bool missing_ok) {
+  auto tp = utility_table(cx, relation);
   if (!tp) {
-    if (s->missing_ok) {
+    if (missing_ok) {
       notice(cx, "00000",
-             "relation \"" + std::string(s->relation->relname) + "\" does not exist, skipping");
-      return "ALTER TABLE";
+             "relation \"" + std::string(relation->relname) + "\" does not exist, skipping");
+      return nullptr;
     }
     fail(sqlstate::kUndefinedTable,
-         "relation \"" + std::string(s->relation->relname) + "\" does not exist");
+         "relation \"" + std::string(relation->relname) + "\" does not exist");
   }
   require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
+  return tp;
+}
+
+}  // namespace
+
+std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return alter_composite_type(s, cx);
+  auto tp = table_to_alter(cx, s->relation, s->missing_ok);
+  if (!tp) return "ALTER TABLE";
   for (size_t i = 0; i < s->n_cmds; ++i) {
     const auto* cmd = s->cmds[i]->alter_table_cmd;
     const bool partition_cmd = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition ||
@@ -1468,17 +1481,8 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
 // ALTER TABLE [IF EXISTS] t RENAME TO n: the table and its row type take the new name; its
 // indexes, sequences and constraints keep theirs (as in PostgreSQL).
 std::string rename_table(const PgQuery__RenameStmt* s, ExecContext& cx) {
-  auto tp = utility_table(cx, s->relation);
-  if (!tp) {
-    if (s->missing_ok) {
-      notice(cx, "00000",
-             "relation \"" + std::string(s->relation->relname) + "\" does not exist, skipping");
-      return "ALTER TABLE";
-    }
-    fail(sqlstate::kUndefinedTable,
-         "relation \"" + std::string(s->relation->relname) + "\" does not exist");
-  }
-  require_owner(cx, tp->owner, tp->is_view() ? "view" : "table", tp->name);
+  auto tp = table_to_alter(cx, s->relation, s->missing_ok);
+  if (!tp) return "ALTER TABLE";
   const std::string name = s->newname;
   if (cx.catalog.relation_exists(name, tp->temp_namespace, tp->namespace_oid))
     fail("42P07", "relation \"" + name + "\" already exists");
