@@ -709,12 +709,11 @@ bool RowTriggers::before(const Row* old_row, Row* new_row) {
 }
 
 void RowTriggers::after(const Row* old_row, const Row* new_row) {
-  for (const auto& t : after_) {
-    AfterRowQueue::Event e{t, &table_, event_, std::nullopt, std::nullopt};
-    if (old_row) e.old_row = *old_row;
-    if (new_row) e.new_row = *new_row;
-    queue_.events_.push_back(std::move(e));
-  }
+  if (after_.empty()) return;
+  AfterRowQueue::Event e{&after_, &table_, event_, std::nullopt, std::nullopt};
+  if (old_row) e.old_row = *old_row;
+  if (new_row) e.new_row = *new_row;
+  queue_.events_.push_back(std::move(e));
 }
 
 void AfterRowQueue::fire() {
@@ -723,8 +722,9 @@ void AfterRowQueue::fire() {
   std::vector<Event> events;
   events.swap(events_);
   for (const Event& e : events)
-    fire_trigger(*e.trigger, *e.table, e.event, e.old_row ? &*e.old_row : nullptr,
-                 e.new_row ? &*e.new_row : nullptr, cx_);
+    for (const auto& t : *e.triggers)
+      fire_trigger(*t, *e.table, e.event, e.old_row ? &*e.old_row : nullptr,
+                   e.new_row ? &*e.new_row : nullptr, cx_);
 }
 
 void fire_statement_triggers(const catalog::Table& table, uint8_t event, bool before,

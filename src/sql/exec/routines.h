@@ -129,8 +129,10 @@ class AfterRowQueue {
 
  private:
   friend class RowTriggers;
+  // One changed row and the AFTER triggers it fires (its RowTriggers', which outlive the
+  // queue's fire(): both belong to the statement).
   struct Event {
-    catalog::TriggerPtr trigger;
+    const std::vector<catalog::TriggerPtr>* triggers;
     const catalog::Table* table;
     uint8_t event;
     std::optional<Row> old_row, new_row;

@@ -122,4 +122,10 @@ inline size_t utf8_char_len(unsigned char c) {
 // Appends code point cp (at most 0x10FFFF, not a surrogate: callers check) as UTF-8.
 void append_utf8(std::string& out, uint32_t cp);
 
+// The type a Datum's representation alone implies (Datum::Value's alternative `index`):
+// what a value is encoded as where no declared type says otherwise (row_codec's tagged spill
+// form, an anonymous record's field in key_codec). 0 for NULL, arrays and records, and any
+// other alternative: each caller decides what those mean.
+Oid representation_type(size_t index);
+
 }  // namespace hf::sql::types::internal

@@ -45,26 +45,12 @@ void put_string(std::string& out, std::string_view s) {
   out.push_back('\x01');
 }
 
-// The type an anonymous record's field is encoded as: the one its representation implies.
-Oid representation_type(const Datum& d) {
-  switch (d.v.index()) {
-    case 1:
-      return kBool;
-    case 2:
-      return kInt8;
-    case 3:
-      return kFloat8;
-    case 5:
-      return kNumeric;
-    case 6:
-      return kInterval;
-    case 7:
-      return kUuid;
-    case 8:
-      return kRecord;
-    default:
-      return kText;
-  }
+// The type an anonymous record's field is encoded as: the one its representation implies
+// (a nested array or record as a record; text where nothing else fits).
+Oid record_field_type(const Datum& d) {
+  if (d.v.index() == 8) return kRecord;
+  Oid t = internal::representation_type(d.v.index());
+  return t != 0 ? t : kText;
 }
 
 void encode_value(std::string& out, const Datum& d, Oid type);
@@ -184,7 +170,7 @@ void encode_value(std::string& out, const Datum& d, Oid type) {
       out.push_back(1);
       Oid t = elem;
       if (composite) t = i < composite->fields.size() ? composite->fields[i].type.oid : kText;
-      if (type == kRecord) t = representation_type(e);
+      if (type == kRecord) t = record_field_type(e);
       encode_value(out, e, t);
     }
     out.push_back(0);

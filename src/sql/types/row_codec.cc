@@ -124,30 +124,10 @@ void put_value(std::string& out, const Datum& d, Oid type) {
 }
 
 // A type whose stored form holds Datum alternative `index` (the tagged spill form).
-static_assert(std::is_same_v<std::variant_alternative_t<2, Datum::Value>, int64_t> &&
-                  std::is_same_v<std::variant_alternative_t<4, Datum::Value>, std::string> &&
-                  std::is_same_v<std::variant_alternative_t<7, Datum::Value>, Uuid> &&
-                  std::is_same_v<std::variant_alternative_t<8, Datum::Value>, ArrayPtr>,
-              "tagged_type() follows Datum::Value's alternatives");
 Oid tagged_type(size_t index) {
-  switch (index) {
-    case 1:
-      return kBool;
-    case 2:
-      return kInt8;
-    case 3:
-      return kFloat8;
-    case 4:
-      return kText;
-    case 5:
-      return kNumeric;
-    case 6:
-      return kInterval;
-    case 7:
-      return kUuid;
-    default:
-      corrupt();
-  }
+  Oid t = representation_type(index);
+  if (t == 0) corrupt();
+  return t;
 }
 
 Datum get_value(In& in, Oid type) {
@@ -280,7 +260,7 @@ void put_tagged(std::string& out, const Datum& d) {
 Datum get_tagged(In& in) {
   size_t kind = static_cast<uint8_t>(in.take(1)[0]);
   if (kind == 0) return Datum::Null();
-  if (kind == 8) {  // ArrayPtr (static_assert above tagged_type)
+  if (kind == 8) {  // ArrayPtr (static_assert at representation_type)
     size_t n = in.varint();
     if (n > in.s.size()) corrupt();
     auto out = std::make_shared<std::vector<Datum>>();
@@ -318,4 +298,33 @@ size_t stored_column_count(std::string_view bytes) {
   return in.varint();
 }
 
+namespace internal {
+
+static_assert(std::is_same_v<std::variant_alternative_t<2, Datum::Value>, int64_t> &&
+                  std::is_same_v<std::variant_alternative_t<4, Datum::Value>, std::string> &&
+                  std::is_same_v<std::variant_alternative_t<7, Datum::Value>, Uuid> &&
+                  std::is_same_v<std::variant_alternative_t<8, Datum::Value>, ArrayPtr>,
+              "representation_type() follows Datum::Value's alternatives");
+Oid representation_type(size_t index) {
+  switch (index) {
+    case 1:
+      return kBool;
+    case 2:
+      return kInt8;
+    case 3:
+      return kFloat8;
+    case 4:
+      return kText;
+    case 5:
+      return kNumeric;
+    case 6:
+      return kInterval;
+    case 7:
+      return kUuid;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace internal
 }  // namespace hf::sql::types
