@@ -19,6 +19,7 @@
 // much as the server's hand-off.
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -68,6 +69,25 @@ int main(int argc, char** argv) {
     }
     c.owner = "bench-" + std::to_string(i);
     c.rnd.seed(static_cast<unsigned>(i));
+    // An earlier run on the same server may have left holds: its last holder, and a waiter
+    // granted while its client was closing. Release them until none is left for a while.
+    if (i == 0 && kind != "advisory") {
+      int quiet = 0;
+      for (int round = 0; round < 50 && quiet < 3; ++round) {
+        PGresult* r = PQexec(c.conn,
+                             "SELECT holdfast.unlock_all(owner) FROM (SELECT DISTINCT owner FROM "
+                             "holdfast.resource_locks WHERE owner LIKE 'bench-%') o");
+        const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+        const int released = ok ? PQntuples(r) : 0;
+        PQclear(r);
+        if (!ok) {
+          std::fprintf(stderr, "unlock_all: %s", PQerrorMessage(c.conn));
+          return 1;
+        }
+        quiet = released == 0 ? quiet + 1 : 0;
+        if (quiet < 3) ::usleep(100 * 1000);
+      }
+    }
   }
   auto send_lock = [&](Client& c) {
     c.resource = resources == 1 ? 0 : static_cast<int>(c.rnd() % static_cast<unsigned>(resources));

@@ -88,6 +88,19 @@ void LocalPartition::unsynced_write(const std::function<void()>& fn) {
   }
 }
 
+void LocalPartition::synced_write(rocksdb::WriteBatch& batch) {
+  storage::Engine& engine = store_.engine();
+  if (!runtime::Fiber::current() || engine.write_stalled()) {
+    runtime::run_blocking([&] { engine.write(batch, storage::Durability::kSynced); });
+    return;
+  }
+  // Only when no group is syncing does this executor block, for one fsync, delaying its other
+  // fibers by that much; under load a group is nearly always syncing, so commits park and a
+  // pool thread waits for the next group, and no executor waits on another's fsync.
+  if (engine.write_and_sync_if_idle(batch)) return;
+  runtime::run_blocking([&] { engine.sync(); });
+}
+
 size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
                                   std::vector<bool>* pruned_out) {
   if (pruned_out) pruned_out->assign(rks.size(), false);
@@ -443,8 +456,7 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   std::vector<std::string> created;
   store_.flush_buffer(txn, /*keep=*/true, batch, &created);
   batch.Put(slice(key), slice(value));
-  // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
-  runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+  synced_write(batch);
   store_.note_created(created);
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;
@@ -495,8 +507,7 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
     parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
   }
   if (batch.Count() > 0) {
-    // Blocks a pool thread, not the executor, while the engine's group commit syncs the WAL.
-    runtime::run_blocking([&] { store_.engine().write(batch, storage::Durability::kSynced); });
+    synced_write(batch);
   }
   for (size_t i = 0; i < parts.size(); ++i) {
     parts[i]->store_.note_created(created[i]);

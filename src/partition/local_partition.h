@@ -150,6 +150,10 @@ class LocalPartition final : public Partition {
   // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);
+  // Writes `batch` durably (a commit). On a fiber with nobody else syncing the WAL, the fsync
+  // runs right here (no hand-off to the blocking pool and back: the latency of a lone
+  // commit); otherwise the fiber parks while a pool thread waits for the group commit.
+  void synced_write(rocksdb::WriteBatch& batch);
   // Writes txn's buffered intents to storage (kWal); keep: for resolution (prepare), else
   // a spill (mvcc/store.h, write buffer).
   void flush_intents(TxnId txn, bool keep);

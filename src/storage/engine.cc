@@ -165,24 +165,47 @@ void Engine::group_sync() {
       sync_cv_.wait(g);
       continue;
     }
-    sync_leading_ = true;
-    const uint64_t n = ++syncs_started_;
-    g.unlock();
-    rocksdb::Status s = db_->FlushWAL(true);
-    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
-    g.lock();
-    sync_leading_ = false;
-    if (!s.ok() && sync_failed_at_ == 0) {
-      sync_failed_at_ = n;
-      sync_error_ = s.ToString();
-    }
-    syncs_done_ = n;
-    sync_cv_.notify_all();
+    lead_sync(g);
   }
+  check_sync(need);
+}
+
+void Engine::lead_sync(std::unique_lock<std::mutex>& g) {
+  sync_leading_ = true;
+  const uint64_t n = ++syncs_started_;
+  g.unlock();
+  rocksdb::Status s = db_->FlushWAL(true);
+  wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+  g.lock();
+  sync_leading_ = false;
+  if (!s.ok() && sync_failed_at_ == 0) {
+    sync_failed_at_ = n;
+    sync_error_ = s.ToString();
+  }
+  syncs_done_ = n;
+  sync_cv_.notify_all();
+}
+
+void Engine::check_sync(uint64_t need) const {
   // A failure after the sync this caller needed (which succeeded) does not concern it.
   if (sync_failed_at_ != 0 && sync_failed_at_ <= need) {
     throw SqlError(sqlstate::kInternalError, "storage WAL sync: " + sync_error_);
   }
+}
+
+bool Engine::write_and_sync_if_idle(rocksdb::WriteBatch& batch) {
+  writes_.fetch_add(1, std::memory_order_relaxed);
+  synced_writes_.fetch_add(1, std::memory_order_relaxed);
+  InFlight mark(&syncing_);
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) fail(s, "write");
+  std::unique_lock g(sync_mu_);
+  // A sync under way may have started before this write returned: this caller needs the
+  // next one, which it must not wait for here (the caller's thread may be an executor).
+  if (sync_leading_) return false;
+  lead_sync(g);  // number syncs_started_ + 1: started after the write returned
+  check_sync(syncs_started_);
+  return true;
 }
 
 void Engine::compact_all() {

@@ -18,6 +18,12 @@
 //     too. It never waits for a sync in progress: the fsync runs outside RocksDB's write
 //     queue. So it is a memtable insert plus a WAL append (microseconds) and may run inline
 //     on a fiber, except while write_stalled().
+//   - write_and_sync_if_idle(batch) is write(batch, kWal) and then, only when no WAL sync is
+//     under way, that sync on the calling thread (it leads a group of one): true when the
+//     batch is durable on return; false when a sync was under way — the caller must then
+//     sync() (it waits for the next group, which it may hand to the blocking pool). A commit
+//     that nobody else is syncing with pays no thread hand-off; one that arrives while the
+//     WAL is being synced joins the next group without blocking its thread on the cv.
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
 //   - write_stalled(): whether RocksDB is delaying or stopping writes (too many memtables or
 //     L0 files); any write may then block for long, so a fiber should hand it to the
@@ -84,6 +90,8 @@ class Engine {
   // Group commit: returns once every write that returned before this call is durable.
   // BLOCKS (see the header comment).
   void sync();
+  // See the header comment. BLOCKS for one WAL fsync when it returns true.
+  bool write_and_sync_if_idle(rocksdb::WriteBatch& batch);
   // Flushes the memtables and compacts every level now (tests, and an operator's lever after
   // mass deletions): deleted entries are gone afterwards. BLOCKS.
   void compact_all();
@@ -106,6 +114,11 @@ class Engine {
  private:
   Engine() = default;
   void group_sync();  // sync() without the counters
+  // Runs WAL sync number ++syncs_started_ as the leader: REQUIRES g holds sync_mu_ and no
+  // sync is leading. Returns with g held, the sync done (or its failure recorded).
+  void lead_sync(std::unique_lock<std::mutex>& g);
+  // Throws the sticky sync failure if the sync a caller needed (number `need`) failed.
+  void check_sync(uint64_t need) const;
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};

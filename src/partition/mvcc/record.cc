@@ -8,7 +8,7 @@
 namespace hf::mvcc {
 
 namespace {
-enum : uint8_t { kFlagCommitted = 1, kFlagDeleted = 2, kFlagIntent = 4 };
+enum : uint8_t { kFlagCommitted = 1, kFlagDeleted = 2, kFlagIntent = 4, kFlagHistoryMore = 8 };
 
 struct Reader {
   std::string_view s;
@@ -62,6 +62,7 @@ bool decode_record(std::string_view buf, Record* out) {
   out->history.clear();
   out->history.reserve(nh);
   for (uint16_t i = 0; i < nh && r.ok; ++i) out->history.push_back(r.u64());
+  out->history_more = (flags & kFlagHistoryMore) && !out->history.empty();
   out->intent_txn = 0;
   out->entries.clear();
   if (flags & kFlagIntent) {
@@ -94,6 +95,7 @@ void encode_record(const Record& r, std::string* out) {
   if (r.has_committed) flags |= kFlagCommitted;
   if (r.has_committed && r.deleted) flags |= kFlagDeleted;
   if (r.has_intent()) flags |= kFlagIntent;
+  if (r.history_more && !r.history.empty()) flags |= kFlagHistoryMore;
   out->push_back(static_cast<char>(flags));
   if (r.has_committed) {
     storage::put_u64(*out, r.commit_ts);
@@ -177,6 +179,11 @@ Visibility visible(const Record& r, const ReadView& view, TxnStatusOracle* oracl
       v.ts = ts;
       return v;
     }
+  }
+  if (r.history_more) {  // older than every listed version: the store seeks for it
+    v.kind = Visibility::kHistoryOlder;
+    v.ts = view.read_ts;
+    return v;
   }
   v.kind = Visibility::kInvisible;
   return v;

@@ -3,9 +3,14 @@
 // One RocksDB key per row (storage/keys.h 'r'): its value is a Record:
 //   - the newest committed version: commit_ts, deleted flag, value (absent when the key
 //     never committed);
-//   - the commit timestamps of the older committed versions still kept in the history
-//     keyspace ('h' + row key + ~ts), newest first — so a history read is one Get of a
-//     known key and garbage collection deletes known keys (no iterator);
+//   - the commit timestamps of the newest kMaxListedHistory older committed versions still
+//     kept in the history keyspace ('h' + row key + ~ts), newest first — so a read of a
+//     recent version is one Get of a known key and garbage collection deletes known keys —
+//     and whether older ones exist beyond the list (history_more). The list is bounded
+//     because every write rewrites the record: while an old snapshot holds the GC horizon
+//     back, a hot row would otherwise grow by 8 bytes a write and each write would cost
+//     O(writes since the snapshot). A read of an unlisted version seeks the history keys
+//     (Visibility::kHistoryOlder), as do GC and SSI for them: the rare, old-snapshot path;
 //   - an optional intent: the writing TxnId and a small stack of entries
 //     {sub, cid, deleted, value}, oldest first. A transaction's writes push (or, for the
 //     same sub and command, replace) the top entry; entries of older commands stay so that
@@ -13,7 +18,7 @@
 //     rolled-back subtransactions eagerly.
 //
 // Encoding (little surprises avoided: fixed-width big-endian integers):
-//   u8 flags (1 committed, 2 committed-deleted, 4 intent)
+//   u8 flags (1 committed, 2 committed-deleted, 4 intent, 8 history beyond the list)
 //   [committed] u64 commit_ts, u32 len, value
 //   u16 nhistory, u64 ts * nhistory
 //   [intent] u64 txn, u16 nentries, {u32 sub, u32 cid, u8 deleted, u32 len, value} * n
@@ -39,6 +44,9 @@ using partition_api::Timestamp;
 using partition_api::TxnId;
 using partition_api::TxnStatusOracle;
 
+// How many older versions a record lists (Record::history).
+inline constexpr size_t kMaxListedHistory = 32;
+
 struct IntentEntry {
   SubId sub = 0;
   CommandId cid = 0;
@@ -52,7 +60,10 @@ struct Record {
   bool deleted = false;
   std::string_view value;
   std::vector<Timestamp> history;  // older committed versions kept in 'h', newest first
-  TxnId intent_txn = 0;            // 0: no intent
+  // History keys older than history.back() exist that the list leaves out (REQUIRES: history
+  // is not empty when set).
+  bool history_more = false;
+  TxnId intent_txn = 0;  // 0: no intent
   std::vector<IntentEntry> entries;
 
   bool has_intent() const { return intent_txn != 0 && !entries.empty(); }
@@ -65,7 +76,7 @@ struct Record {
     entries.clear();
   }
   // True when the record says nothing (no committed version, no history, no intent).
-  bool empty() const { return !has_committed && history.empty() && !has_intent(); }
+  bool empty() const { return !has_committed && history.empty() && !history_more && !has_intent(); }
 };
 
 // Returns false on a malformed buffer.
@@ -79,10 +90,11 @@ bool decode_history(std::string_view buf, bool* deleted, std::string_view* value
 // What a view sees of a record.
 struct Visibility {
   enum Kind : uint8_t {
-    kInvisible,  // nothing visible (never existed, deleted, or only newer versions)
-    kOwn,        // the view's own uncommitted write: value / deleted in `entry`
-    kCommitted,  // the record's committed version (or a committed intent being resolved)
-    kHistory,    // read history version history_ts (one Get), visible unless deleted
+    kInvisible,     // nothing visible (never existed, deleted, or only newer versions)
+    kOwn,           // the view's own uncommitted write: value / deleted in `entry`
+    kCommitted,     // the record's committed version (or a committed intent being resolved)
+    kHistory,       // read history version history_ts (one Get), visible unless deleted
+    kHistoryOlder,  // an unlisted history version: the newest at or below ts (one seek)
   } kind = kInvisible;
   bool deleted = false;
   std::string_view value;

@@ -59,7 +59,7 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
       break;
     }
   }
-  if (view.serializable && ssi_sink_) report_skipped(r, v, view, intent_dead);
+  if (view.serializable && ssi_sink_) report_skipped(rk, r, v, view, intent_dead);
   if (v.kind == Visibility::kInvisible) {
     // Cheap here (the record is decoded): a candidate for pruning, if the view is at or
     // above the deletion. The prune sink re-checks against the GC horizon.
@@ -67,8 +67,19 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
     return false;
   }
   std::string hist;
-  if (v.kind == Visibility::kHistory) {
+  if (v.kind == Visibility::kHistoryOlder) {
+    bool found = false;
+    scan_history(rk, v.ts, [&](Timestamp ts, std::string_view value) {
+      found = true;
+      v.ts = ts;
+      hist.assign(value.data(), value.size());
+      return false;
+    });
+    if (!found) return false;  // the row did not exist then
+  } else if (v.kind == Visibility::kHistory) {
     if (!engine_->get(storage::history_key(rk, v.ts), &hist)) return false;
+  }
+  if (v.kind == Visibility::kHistory || v.kind == Visibility::kHistoryOlder) {
     bool deleted = false;
     std::string_view value;
     if (!decode_history(hist, &deleted, &value)) corrupt(rk);
@@ -83,8 +94,35 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   return true;
 }
 
-void MvccStore::report_skipped(const Record& r, const Visibility& v, const ReadView& view,
-                               bool intent_dead) {
+void MvccStore::scan_history(const std::string& rk, Timestamp at_most,
+                             const std::function<bool(Timestamp, std::string_view)>& fn) {
+  std::string lower = storage::history_key(rk, at_most);
+  std::string prefix = lower.substr(0, rk.size());
+  // Prefix mode needs the range inside one keyspace prefix (a row key has key bytes).
+  auto it = engine_->iterate(lower, storage::prefix_successor(prefix),
+                             rk.size() <= storage::kKeySpacePrefixLen);
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    auto k = (*it)->key();
+    // Keys of longer row keys that start with rk's bytes sort among rk's own: skip them.
+    if (k.size() != rk.size() + 8) continue;
+    std::string_view ks(k.data(), k.size());
+    if (!fn(~storage::get_u64(ks, rk.size()),
+            std::string_view((*it)->value().data(), (*it)->value().size())))
+      break;
+  }
+}
+
+void MvccStore::delete_unlisted_history(const std::string& rk, const Record& r,
+                                        rocksdb::WriteBatch& batch) {
+  if (!r.history_more || r.history.empty()) return;
+  scan_history(rk, r.history.back() - 1, [&](Timestamp ts, std::string_view) {
+    batch.Delete(slice(storage::history_key(rk, ts)));
+    return true;
+  });
+}
+
+void MvccStore::report_skipped(const std::string& rk, const Record& r, const Visibility& v,
+                               const ReadView& view, bool intent_dead) {
   // Every write the snapshot cannot see is a rw-antidependency reader -> writer (SSI's
   // "conflict out"): a pending intent, or a version committed after the snapshot.
   if (r.has_intent() && r.intent_txn != view.txn && !intent_dead) {
@@ -100,8 +138,15 @@ void MvccStore::report_skipped(const Record& r, const Visibility& v, const ReadV
     ssi_sink_->read_skipped_commit(view.txn, r.commit_ts);
   }
   for (Timestamp h : r.history) {
-    if (h <= view.read_ts) break;  // newest first
+    if (h <= view.read_ts) return;  // newest first
     ssi_sink_->read_skipped_commit(view.txn, h);
+  }
+  if (r.history_more) {  // every listed version is after the snapshot: so may unlisted ones be
+    scan_history(rk, r.history.back() - 1, [&](Timestamp ts, std::string_view) {
+      if (ts <= view.read_ts) return false;
+      ssi_sink_->read_skipped_commit(view.txn, ts);
+      return true;
+    });
   }
 }
 
@@ -433,6 +478,7 @@ size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
       if (!prunable(r, h, dead_below_)) continue;
       batch.Delete(slice(rk));
       for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
+      delete_unlisted_history(rk, r, batch);
       (*pruned)[i] = true;
       ++n;
     }
@@ -509,11 +555,21 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     if (h != 0) {
       size_t keep = 0;
       while (keep < r.history.size() && r.history[keep] > h) ++keep;
-      if (keep < r.history.size()) ++keep;
-      for (size_t i = keep; i < r.history.size(); ++i) {
-        batch.Delete(slice(storage::history_key(rk, r.history[i])));
+      if (keep < r.history.size()) {
+        ++keep;
+        // The newest version at or below the horizon is listed: everything older goes,
+        // the unlisted versions too.
+        for (size_t i = keep; i < r.history.size(); ++i) {
+          batch.Delete(slice(storage::history_key(rk, r.history[i])));
+        }
+        delete_unlisted_history(rk, r, batch);
+        r.history_more = false;
+        r.history.resize(keep);
       }
-      r.history.resize(keep);
+    }
+    if (r.history.size() > kMaxListedHistory) {  // the rest stay stored, unlisted
+      r.history.resize(kMaxListedHistory);
+      r.history_more = true;
     }
     r.clear_intent();
     if (top.deleted && r.history.empty()) {

@@ -286,7 +286,14 @@ class MvccStore {
   // The intent record for rk: the stored record `stored` (exists: it is there) with its
   // intent replaced by `own` (a dead intent of another transaction is dropped).
   static void attach_intent(Record& r, TxnId txn, const OwnedIntent& own);
-  void report_skipped(const Record& r, const Visibility& v, const ReadView& view, bool intent_dead);
+  void report_skipped(const std::string& rk, const Record& r, const Visibility& v,
+                      const ReadView& view, bool intent_dead);
+  // Visits the history versions of row rk committed at or below `at_most`, newest first,
+  // until fn returns false (one seek; record.h: versions older than the listed ones).
+  void scan_history(const std::string& rk, Timestamp at_most,
+                    const std::function<bool(Timestamp, std::string_view)>& fn);
+  // Deletes (into batch) r's history versions that its list leaves out (history_more).
+  void delete_unlisted_history(const std::string& rk, const Record& r, rocksdb::WriteBatch& batch);
 
   storage::Engine* engine_;
   uint16_t partition_;

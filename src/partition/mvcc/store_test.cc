@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -206,6 +207,76 @@ TEST_F(StoreTest, PruneNeverErasesAConcurrentIntent) {
   pruner.join();
   EXPECT_EQ(lost, 0);
   EXPECT_GT(pruned.load(), 0u) << "the race was exercised";
+}
+
+// A hot row written while an old snapshot holds the horizon back: the record lists only the
+// newest versions (each write stays O(1)), old snapshots still read theirs by seeking, and
+// when the horizon moves on the unlisted versions are collected too.
+TEST_F(StoreTest, HistoryBeyondTheListIsReadAndCollected) {
+  auto history_keys = [&](const std::string& key) {
+    std::string lo = storage::history_key(rk(key), ~uint64_t{0});
+    std::string prefix = lo.substr(0, rk(key).size());
+    auto it = engine_->iterate(prefix, storage::prefix_successor(prefix), true);
+    int n = 0;
+    for (it->first(); (*it)->Valid(); (*it)->Next())
+      if ((*it)->key().size() == rk(key).size() + 8) ++n;
+    return n;
+  };
+  horizon_ = 50;  // an old snapshot
+  const std::string longer = std::string("k") + "\xff\xff\xff\xff\xff\xff\xff";
+  std::vector<Timestamp> ts;
+  for (int i = 0; i < 100; ++i) {
+    ts.push_back(put("k", "v" + std::to_string(i)));
+    if (i % 10 == 0) put(longer, "other" + std::to_string(i));  // interleaved history keys
+  }
+  std::string buf;
+  Record r;
+  ASSERT_TRUE(engine_->get(rk("k"), &buf));
+  ASSERT_TRUE(decode_record(buf, &r));
+  EXPECT_EQ(r.history.size(), kMaxListedHistory);
+  EXPECT_TRUE(r.history_more);
+  EXPECT_LT(buf.size(), 400u) << "the record does not grow with every write";
+  EXPECT_EQ(history_keys("k"), 99);
+  for (int i : {0, 5, 40, 66, 67, 68, 98, 99}) {
+    auto v = store_->get(kSpace, "k", ReadView{ts[static_cast<size_t>(i)], 0, 0});
+    ASSERT_TRUE(v.has_value()) << i;
+    EXPECT_EQ(v->value, "v" + std::to_string(i)) << i;
+    EXPECT_EQ(v->visible_ts, ts[static_cast<size_t>(i)]) << i;
+  }
+  EXPECT_FALSE(store_->get(kSpace, "k", ReadView{ts[0] - 1, 0, 0}).has_value());
+  auto other = store_->get(kSpace, longer, ReadView{ts[1], 0, 0});
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->value, "other0");
+
+  horizon_ = ts.back();  // the old snapshot ended
+  put("k", "last");
+  EXPECT_EQ(history_keys("k"), 1) << "only the newest version at or below the horizon stays";
+  ASSERT_TRUE(engine_->get(rk("k"), &buf));
+  ASSERT_TRUE(decode_record(buf, &r));
+  EXPECT_EQ(r.history.size(), 1u);
+  EXPECT_FALSE(r.history_more);
+  EXPECT_EQ(history_keys(longer), 9) << "another row's history is not touched";
+}
+
+// SSI: a serializable read at an old snapshot reports every commit after it, listed or not.
+TEST_F(StoreTest, SerializableReadReportsUnlistedSkippedCommits) {
+  struct Sink : partition_api::SsiConflictSink {
+    std::vector<Timestamp> commits;
+    void read_skipped_intent(TxnId, TxnId) override {}
+    void read_skipped_commit(TxnId, Timestamp ts) override { commits.push_back(ts); }
+  } sink;
+  store_->set_ssi_sink(&sink);
+  horizon_ = 50;
+  std::vector<Timestamp> ts;
+  for (int i = 0; i < 80; ++i) ts.push_back(put("k", "v" + std::to_string(i)));
+  ReadView view{ts[9], 777, 0};
+  view.serializable = true;
+  auto v = store_->get(kSpace, "k", view);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->value, "v9");
+  std::sort(sink.commits.begin(), sink.commits.end());
+  sink.commits.erase(std::unique(sink.commits.begin(), sink.commits.end()), sink.commits.end());
+  EXPECT_EQ(sink.commits, std::vector<Timestamp>(ts.begin() + 10, ts.end()));
 }
 
 }  // namespace
