@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "storage/keys.h"
+#include "storage/zero_filled_wal.h"
 
 namespace hf::storage {
 
@@ -35,9 +36,13 @@ class StallListener final : public rocksdb::EventListener {
 }  // namespace
 
 std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions& opts) {
+  std::unique_ptr<Engine> e(new Engine());
   rocksdb::Options o;
   o.create_if_missing = opts.create_if_missing;
-  if (opts.env != nullptr) o.env = opts.env;
+  // WAL files are written into zeros already on disk: a commit's fdatasync then writes the
+  // commit's bytes only, not the file's grown size too (zero_filled_wal.h).
+  e->env_ = make_zero_filled_wal_env(opts.env != nullptr ? opts.env : rocksdb::Env::Default());
+  o.env = e->env_.get();
   o.IncreaseParallelism(2);
   // RocksDB's informational LOG lines are formatted on hot paths (every WAL sync): keep
   // warnings and errors only.
@@ -79,13 +84,10 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   // manual_wal_flush off: every Write() hands its WAL record to the OS before it returns,
   // which group_sync() relies on.
   o.manual_wal_flush = false;
-  // Reuse WAL files instead of creating new ones: a recycled file is overwritten in place,
-  // so a commit's fdatasync writes only data, not the file's size in its inode (PostgreSQL
-  // gets the same from preallocated WAL segments).
-  o.recycle_log_file_num = 4;
+  // (recycle_log_file_num would reuse WAL files in place, but RocksDB switches it off under
+  // the default kPointInTimeRecovery: zero_filled_wal.h does that job.)
   o.avoid_flush_during_shutdown = false;
 
-  std::unique_ptr<Engine> e(new Engine());
   // The engine outlives the database (~Engine closes it first), so the listener's pointer
   // stays valid for every callback.
   o.listeners.push_back(std::make_shared<StallListener>(&e->stalled_));

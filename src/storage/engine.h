@@ -119,6 +119,7 @@ class Engine {
   void lead_sync(std::unique_lock<std::mutex>& g);
   // Throws the sticky sync failure if the sync a caller needed (number `need`) failed.
   void check_sync(uint64_t need) const;
+  std::unique_ptr<rocksdb::Env> env_;  // zero_filled_wal.h; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};

@@ -413,6 +413,87 @@ TEST(Engine, FailedWalSyncFailsThatCommitAndEveryLaterOne) {
   std::filesystem::remove_all(dir);
 }
 
+// A commit that finds nobody syncing syncs on its own thread; one that finds a sync under way
+// does not wait for it there (its thread may be an executor) and leaves the sync to sync().
+TEST(Engine, WriteAndSyncIfIdleLeadsOnlyWhenNobodySyncs) {
+  CountingEnv env;
+  wal_state.clear();
+  auto dir = temp_dir("idle"), copy = temp_dir("idle_crash");
+  {
+    EngineOptions o;
+    o.env = &env;
+    auto e = Engine::open(dir, o);
+    rocksdb::WriteBatch b1;
+    b1.Put("k1", "v");
+    const int before = wal_syncs.load();
+    EXPECT_TRUE(e->write_and_sync_if_idle(b1));
+    EXPECT_EQ(wal_syncs.load(), before + 1);
+    crash_copy(dir, copy);
+    {
+      auto c = Engine::open(copy);
+      std::string v;
+      EXPECT_TRUE(c->get("k1", &v)) << "durable when it returned true";
+    }
+    hold_wal_sync = true;
+    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    while (syncs_holding.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    rocksdb::WriteBatch b2;
+    b2.Put("k2", "v");
+    EXPECT_FALSE(e->write_and_sync_if_idle(b2)) << "a sync was under way: not waited for here";
+    hold_wal_sync = false;
+    t.join();
+    e->sync();
+    crash_copy(dir, copy);
+    {
+      auto c = Engine::open(copy);
+      std::string v;
+      EXPECT_TRUE(c->get("k2", &v)) << "durable after sync()";
+    }
+    fail_wal_sync = true;
+    rocksdb::WriteBatch b3;
+    b3.Put("k3", "v");
+    EXPECT_THROW(e->write_and_sync_if_idle(b3), SqlError);
+    fail_wal_sync = false;
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(copy);
+}
+
+// The WAL is written into zeros laid down ahead (zero_filled_wal.h): a crash image whose WAL
+// holds the synced records followed by those zeros replays every synced record.
+TEST(Engine, ZeroFilledWalTailRecovers) {
+  namespace fs = std::filesystem;
+  auto dir = temp_dir("zeros"), copy = temp_dir("zeros_crash");
+  {
+    auto e = Engine::open(dir);
+    for (int i = 0; i < 200; ++i) e->put("k" + std::to_string(i), "v", Durability::kSynced);
+    uint64_t wal_bytes = 0;
+    fs::remove_all(copy);
+    fs::create_directories(copy);
+    for (const auto& f : fs::directory_iterator(dir)) {
+      std::string name = f.path().filename().string();
+      if (name == "LOCK" || name.rfind("LOG", 0) == 0) continue;
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".log") wal_bytes += f.file_size();
+      fs::copy_file(f.path(), fs::path(copy) / name);  // as a power loss would leave it
+    }
+    EXPECT_GE(wal_bytes, 8u << 20) << "the WAL was zero-filled ahead of the writer";
+  }
+  for (int round = 0; round < 2; ++round) {  // and the recovered database goes on working
+    auto c = Engine::open(copy);
+    std::string v;
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(c->get("k" + std::to_string(i), &v)) << i;
+    }
+    if (round == 0) {
+      c->put("after", "v", Durability::kSynced);
+    } else {
+      EXPECT_TRUE(c->get("after", &v));
+    }
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(copy);
+}
+
 TEST(Keys, HistoryKeysSortNewestFirst) {
   std::string rk = row_key(3, 4, 5, "key");
   EXPECT_LT(history_key(rk, 20), history_key(rk, 10));
