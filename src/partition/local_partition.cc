@@ -90,14 +90,21 @@ void LocalPartition::unsynced_write(const std::function<void()>& fn) {
 
 void LocalPartition::synced_write(rocksdb::WriteBatch& batch) {
   storage::Engine& engine = store_.engine();
-  if (!runtime::Fiber::current() || engine.write_stalled()) {
+  // The fsync runs on this fiber's own thread only when no other fiber is ready to run
+  // anywhere (nobody waits behind it) and the WAL's syncs are neither under way nor recently
+  // shared (storage::Engine::write_and_sync_if_idle): a lone commit then skips the hand-off
+  // to the pool and the wake-up back (~0.07 ms of a ~0.3 ms commit here). Under concurrent
+  // commits the commit parks while a pool thread waits for the group commit, and no executor
+  // stops for an fsync while requests arrive for it (measured: 64 lock-service clients lose
+  // ~15% when every commit that finds the WAL idle syncs inline).
+  const bool alone = runtime::Fiber::current() != nullptr && !engine.write_stalled() &&
+                     runtime::Fiber::ready_count() <= 1;
+  if (!alone) {
     runtime::run_blocking([&] { engine.write(batch, storage::Durability::kSynced); });
     return;
   }
-  // Only when no group is syncing does this executor block, for one fsync, delaying its other
-  // fibers by that much; under load a group is nearly always syncing, so commits park and a
-  // pool thread waits for the next group, and no executor waits on another's fsync.
   if (engine.write_and_sync_if_idle(batch)) return;
+  // Appended, but a sync was under way: the next group makes it durable, off this thread.
   runtime::run_blocking([&] { engine.sync(); });
 }
 

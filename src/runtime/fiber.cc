@@ -1,6 +1,8 @@
 // runtime/fiber.cc — see fiber.h for the contract.
 #include "runtime/fiber.h"
 
+#include <atomic>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -74,11 +76,21 @@ Fiber::~Fiber() {
 #endif
 }
 
+namespace {
+// Fibers running or scheduled to run (State kRunning or kScheduled), on every executor.
+std::atomic<int> g_ready_fibers{0};
+}  // namespace
+
+int Fiber::ready_count() {
+  return g_ready_fibers.load(std::memory_order_relaxed);
+}
+
 FiberRef Fiber::spawn(asio::io_context& io, std::function<void()> body, size_t stack_bytes) {
   FiberRef f(new Fiber(io, std::move(body), stack_bytes));
   {
     std::lock_guard g(f->mu_);
     f->state_ = State::kScheduled;
+    g_ready_fibers.fetch_add(1, std::memory_order_relaxed);
   }
   asio::post(io, [f] { f->run_slice(); });
   return f;
@@ -108,6 +120,7 @@ void Fiber::run_slice() {
   std::lock_guard g(mu_);
   if (impl_->finished) {
     state_ = State::kDone;
+    g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
     return;
   }
   if (permit_) {
@@ -116,6 +129,7 @@ void Fiber::run_slice() {
     asio::post(io_, [keep] { keep->run_slice(); });
   } else {
     state_ = State::kSuspended;
+    g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -140,6 +154,7 @@ void Fiber::resume() {
   std::lock_guard g(mu_);
   if (state_ == State::kSuspended) {
     state_ = State::kScheduled;
+    g_ready_fibers.fetch_add(1, std::memory_order_relaxed);
     FiberRef self = shared_from_this();
     asio::post(io_, [self] { self->run_slice(); });
   } else if (state_ != State::kDone) {

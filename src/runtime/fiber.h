@@ -48,6 +48,9 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
                         size_t stack_bytes = 1 << 20);
   // The fiber the calling code runs in, or nullptr on a plain thread.
   static Fiber* current();
+  // How many fibers are running or scheduled to run, on every executor (the caller, if it is
+  // one, included): a fiber about to block its thread knows whether anyone else would wait.
+  static int ready_count();
 
   void suspend();  // REQUIRES: called from this fiber
   // Lets every handler and fiber already ready on the calling fiber's executor run, then

@@ -57,6 +57,28 @@ TEST(Fiber, YieldLetsTheOtherFibersOfTheThreadRun) {
   Fiber::yield();  // outside a fiber: nothing happens
 }
 
+// ready_count() counts fibers running or scheduled, not parked ones (a commit uses it to
+// decide whether blocking its thread for an fsync would hold anyone up).
+TEST(Fiber, ReadyCountLeavesOutParkedFibers) {
+  asio::io_context io;
+  const int base = Fiber::ready_count();
+  int seen_alone = -1, seen_with_other = -1;
+  FiberRef parked = Fiber::spawn(io, [] { Fiber::current()->suspend(); });
+  EXPECT_EQ(Fiber::ready_count(), base + 1) << "scheduled counts";
+  io.run_one();  // parks
+  EXPECT_EQ(Fiber::ready_count(), base);
+  Fiber::spawn(io, [&] {
+    seen_alone = Fiber::ready_count();
+    parked->resume();  // now scheduled
+    seen_with_other = Fiber::ready_count();
+  });
+  io.restart();
+  io.run();
+  EXPECT_EQ(seen_alone, base + 1) << "only the running fiber";
+  EXPECT_EQ(seen_with_other, base + 2);
+  EXPECT_EQ(Fiber::ready_count(), base) << "finished fibers leave the count";
+}
+
 TEST(Event, TimeoutAndSignal) {
   asio::io_context io;
   WakeReason r1{}, r2{};

@@ -173,6 +173,9 @@ void Engine::group_sync() {
 }
 
 void Engine::lead_sync(std::unique_lock<std::mutex>& g) {
+  if (syncing_.load(std::memory_order_acquire) > 1) {  // others wait for WAL syncs too
+    contended_until_ = std::chrono::steady_clock::now() + kContendedFor;
+  }
   sync_leading_ = true;
   const uint64_t n = ++syncs_started_;
   g.unlock();
@@ -204,7 +207,7 @@ bool Engine::write_and_sync_if_idle(rocksdb::WriteBatch& batch) {
   std::unique_lock g(sync_mu_);
   // A sync under way may have started before this write returned: this caller needs the
   // next one, which it must not wait for here (the caller's thread may be an executor).
-  if (sync_leading_) return false;
+  if (sync_leading_ || std::chrono::steady_clock::now() < contended_until_) return false;
   lead_sync(g);  // number syncs_started_ + 1: started after the write returned
   check_sync(syncs_started_);
   return true;

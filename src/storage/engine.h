@@ -20,7 +20,9 @@
 //     on a fiber, except while write_stalled().
 //   - write_and_sync_if_idle(batch) is write(batch, kWal) and then, only when no WAL sync is
 //     under way, that sync on the calling thread (it leads a group of one): true when the
-//     batch is durable on return; false when a sync was under way — the caller must then
+//     batch is durable on return; false when a sync was under way, or one started in the
+//     last 10 ms while other callers waited for syncs too (commits are concurrent: group
+//     commit on the blocking pool serves them better) — the caller must then
 //     sync() (it waits for the next group, which it may hand to the blocking pool). A commit
 //     that nobody else is syncing with pays no thread hand-off; one that arrives while the
 //     WAL is being synced joins the next group without blocking its thread on the cv.
@@ -37,6 +39,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -131,9 +134,13 @@ class Engine {
   // start; a caller of sync() needs the first sync that starts after it arrived.
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
-  uint64_t syncs_started_ = 0;   // the number of the latest WAL sync started
-  uint64_t syncs_done_ = 0;      // every sync up to this number has finished
-  bool sync_leading_ = false;    // a caller is running a WAL sync now
+  uint64_t syncs_started_ = 0;  // the number of the latest WAL sync started
+  uint64_t syncs_done_ = 0;     // every sync up to this number has finished
+  bool sync_leading_ = false;   // a caller is running a WAL sync now
+  // Until then write_and_sync_if_idle does not lead: a sync started recently while others
+  // waited for one too, so commits are concurrent and group commit serves them better.
+  static constexpr std::chrono::milliseconds kContendedFor{10};
+  std::chrono::steady_clock::time_point contended_until_{};
   uint64_t sync_failed_at_ = 0;  // the number of the first failed WAL sync (0: none)
   std::string sync_error_;       // its status
 };
