@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
 
 #include <atomic>
 #include <chrono>
@@ -492,6 +494,40 @@ TEST(Engine, ZeroFilledWalTailRecovers) {
   }
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(copy);
+}
+
+// Point reads of a big file read a small filter piece, not the file's whole filter: with one
+// whole-file filter larger than a cache shard, every point read re-read it from the file
+// (counted here in bytes read from files, RocksDB's perf context).
+TEST(Engine, PointReadsOfABigFileDoNotRereadItsFilter) {
+  auto dir = temp_dir("filter");
+  {
+    EngineOptions o;
+    o.block_cache_bytes = 8 << 20;  // 16 shards of 512 KB
+    auto e = Engine::open(dir, o);
+    rocksdb::WriteBatch b;
+    for (int i = 0; i < 1000000; ++i) {
+      b.Put(row_key(1, 2, 0, "key" + std::to_string(i)), "v");
+      if (b.Count() == 10000) {
+        e->write(b, Durability::kNoWal);
+        b.Clear();
+      }
+    }
+    e->compact_all();  // one big file, its filter ~1.2 MB: more than a cache shard
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    std::string v;
+    int found = 0;
+    for (int i = 0; i < 2000; ++i) {
+      found += e->get(row_key(1, 2, 0, "key" + std::to_string(i * 491)), &v);
+      found += e->get(row_key(1, 2, 0, "absent" + std::to_string(i)), &v);
+    }
+    const uint64_t bytes = rocksdb::get_perf_context()->block_read_byte;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    EXPECT_EQ(found, 2000);
+    EXPECT_LT(bytes, 64u << 20) << "4,000 point reads read " << bytes << " bytes from files";
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Keys, HistoryKeysSortNewestFirst) {
