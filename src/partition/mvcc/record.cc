@@ -62,7 +62,12 @@ bool decode_record(std::string_view buf, Record* out) {
   out->history.clear();
   out->history.reserve(nh);
   for (uint16_t i = 0; i < nh && r.ok; ++i) out->history.push_back(r.u64());
-  out->history_more = (flags & kFlagHistoryMore) && !out->history.empty();
+  out->history_more = false;
+  out->history_floor = 0;
+  if (flags & kFlagHistoryMore) {
+    out->history_floor = r.u64();
+    out->history_more = !out->history.empty();
+  }
   out->intent_txn = 0;
   out->entries.clear();
   if (flags & kFlagIntent) {
@@ -84,7 +89,7 @@ bool decode_record(std::string_view buf, Record* out) {
 
 void encode_record(const Record& r, std::string* out) {
   out->clear();
-  size_t size = 1 + 2 + 8 * r.history.size();
+  size_t size = 1 + 2 + 8 * r.history.size() + 8;
   if (r.has_committed) size += 12 + r.value.size();
   if (r.has_intent()) {
     size += 10;
@@ -104,6 +109,7 @@ void encode_record(const Record& r, std::string* out) {
   }
   storage::put_u16(*out, static_cast<uint16_t>(r.history.size()));
   for (auto ts : r.history) storage::put_u64(*out, ts);
+  if (flags & kFlagHistoryMore) storage::put_u64(*out, r.history_floor);
   if (r.has_intent()) {
     storage::put_u64(*out, r.intent_txn);
     storage::put_u16(*out, static_cast<uint16_t>(r.entries.size()));

@@ -20,7 +20,7 @@
 // Encoding (little surprises avoided: fixed-width big-endian integers):
 //   u8 flags (1 committed, 2 committed-deleted, 4 intent, 8 history beyond the list)
 //   [committed] u64 commit_ts, u32 len, value
-//   u16 nhistory, u64 ts * nhistory
+//   u16 nhistory, u64 ts * nhistory, [flag 8] u64 history_floor
 //   [intent] u64 txn, u16 nentries, {u32 sub, u32 cid, u8 deleted, u32 len, value} * n
 //
 // Record holds string_views into the buffer it was decoded from (or into the caller's
@@ -61,8 +61,11 @@ struct Record {
   std::string_view value;
   std::vector<Timestamp> history;  // older committed versions kept in 'h', newest first
   // History keys older than history.back() exist that the list leaves out (REQUIRES: history
-  // is not empty when set).
+  // is not empty when set), none older than history_floor: garbage collection deleted
+  // those, so a seek among the unlisted stops there instead of stepping over their
+  // tombstones.
   bool history_more = false;
+  Timestamp history_floor = 0;
   TxnId intent_txn = 0;  // 0: no intent
   std::vector<IntentEntry> entries;
 

@@ -69,7 +69,7 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   std::string hist;
   if (v.kind == Visibility::kHistoryOlder) {
     bool found = false;
-    scan_history(rk, v.ts, [&](Timestamp ts, std::string_view value) {
+    scan_history(rk, v.ts, r.history_floor, [&](Timestamp ts, std::string_view value) {
       found = true;
       v.ts = ts;
       hist.assign(value.data(), value.size());
@@ -94,13 +94,15 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
   return true;
 }
 
-void MvccStore::scan_history(const std::string& rk, Timestamp at_most,
+void MvccStore::scan_history(const std::string& rk, Timestamp at_most, Timestamp at_least,
                              const std::function<bool(Timestamp, std::string_view)>& fn) {
+  if (at_most < at_least) return;
   std::string lower = storage::history_key(rk, at_most);
-  std::string prefix = lower.substr(0, rk.size());
+  // Keys sort newest first: versions at or above at_least come before at_least - 1's key.
+  std::string upper = at_least > 0 ? storage::history_key(rk, at_least - 1)
+                                   : storage::prefix_successor(lower.substr(0, rk.size()));
   // Prefix mode needs the range inside one keyspace prefix (a row key has key bytes).
-  auto it = engine_->iterate(lower, storage::prefix_successor(prefix),
-                             rk.size() <= storage::kKeySpacePrefixLen);
+  auto it = engine_->iterate(lower, upper, rk.size() <= storage::kKeySpacePrefixLen);
   for (it->first(); (*it)->Valid(); (*it)->Next()) {
     auto k = (*it)->key();
     // Keys of longer row keys that start with rk's bytes sort among rk's own: skip them.
@@ -115,10 +117,26 @@ void MvccStore::scan_history(const std::string& rk, Timestamp at_most,
 void MvccStore::delete_unlisted_history(const std::string& rk, const Record& r,
                                         rocksdb::WriteBatch& batch) {
   if (!r.history_more || r.history.empty()) return;
-  scan_history(rk, r.history.back() - 1, [&](Timestamp ts, std::string_view) {
+  scan_history(rk, r.history.back() - 1, r.history_floor, [&](Timestamp ts, std::string_view) {
     batch.Delete(slice(storage::history_key(rk, ts)));
     return true;
   });
+}
+
+void MvccStore::trim_unlisted_history(const std::string& rk, Record& r, Timestamp h,
+                                      rocksdb::WriteBatch& batch) {
+  if (!r.history_more || r.history.empty() || h <= r.history_floor) return;
+  Timestamp kept = 0;
+  scan_history(rk, std::min(h, r.history.back() - 1), r.history_floor,
+               [&](Timestamp ts, std::string_view) {
+                 if (kept == 0) {
+                   kept = ts;  // the newest at or below the horizon: a snapshot may need it
+                 } else {
+                   batch.Delete(slice(storage::history_key(rk, ts)));
+                 }
+                 return true;
+               });
+  if (kept != 0) r.history_floor = kept;
 }
 
 void MvccStore::report_skipped(const std::string& rk, const Record& r, const Visibility& v,
@@ -142,11 +160,12 @@ void MvccStore::report_skipped(const std::string& rk, const Record& r, const Vis
     ssi_sink_->read_skipped_commit(view.txn, h);
   }
   if (r.history_more) {  // every listed version is after the snapshot: so may unlisted ones be
-    scan_history(rk, r.history.back() - 1, [&](Timestamp ts, std::string_view) {
-      if (ts <= view.read_ts) return false;
-      ssi_sink_->read_skipped_commit(view.txn, ts);
-      return true;
-    });
+    scan_history(rk, r.history.back() - 1, std::max(r.history_floor, view.read_ts + 1),
+                 [&](Timestamp ts, std::string_view) {
+                   if (ts <= view.read_ts) return false;
+                   ssi_sink_->read_skipped_commit(view.txn, ts);
+                   return true;
+                 });
   }
 }
 
@@ -564,10 +583,15 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
         }
         delete_unlisted_history(rk, r, batch);
         r.history_more = false;
+        r.history_floor = 0;
         r.history.resize(keep);
+      } else {
+        trim_unlisted_history(rk, r, h, batch);
       }
     }
     if (r.history.size() > kMaxListedHistory) {  // the rest stay stored, unlisted
+      // Newly unlisted: every older version is gone, so the oldest dropped one is the floor.
+      if (!r.history_more) r.history_floor = r.history.back();
       r.history.resize(kMaxListedHistory);
       r.history_more = true;
     }

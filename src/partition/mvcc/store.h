@@ -288,12 +288,17 @@ class MvccStore {
   static void attach_intent(Record& r, TxnId txn, const OwnedIntent& own);
   void report_skipped(const std::string& rk, const Record& r, const Visibility& v,
                       const ReadView& view, bool intent_dead);
-  // Visits the history versions of row rk committed at or below `at_most`, newest first,
+  // Visits the history versions of row rk committed in [at_least, at_most], newest first,
   // until fn returns false (one seek; record.h: versions older than the listed ones).
-  void scan_history(const std::string& rk, Timestamp at_most,
+  void scan_history(const std::string& rk, Timestamp at_most, Timestamp at_least,
                     const std::function<bool(Timestamp, std::string_view)>& fn);
   // Deletes (into batch) r's history versions that its list leaves out (history_more).
   void delete_unlisted_history(const std::string& rk, const Record& r, rocksdb::WriteBatch& batch);
+  // GC of the unlisted versions while every listed one is newer than the horizon h: keeps
+  // the newest unlisted version at or below h, deletes the older ones down to the floor and
+  // raises the floor to the kept one (the work is what became garbage since the last time).
+  void trim_unlisted_history(const std::string& rk, Record& r, Timestamp h,
+                             rocksdb::WriteBatch& batch);
 
   storage::Engine* engine_;
   uint16_t partition_;

@@ -248,7 +248,22 @@ TEST_F(StoreTest, HistoryBeyondTheListIsReadAndCollected) {
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(other->value, "other0");
 
-  horizon_ = ts.back();  // the old snapshot ended
+  // The old snapshot ended; the oldest one left reads at ts[40]: unlisted versions below the
+  // newest at or below it go, by one bounded scan, and later reads are unchanged.
+  horizon_ = ts[40];
+  put("k", "next");
+  EXPECT_EQ(history_keys("k"), 60) << "v0..v39 collected, v40..v99 kept";
+  ASSERT_TRUE(engine_->get(rk("k"), &buf));
+  ASSERT_TRUE(decode_record(buf, &r));
+  EXPECT_TRUE(r.history_more);
+  EXPECT_EQ(r.history_floor, ts[40]);
+  for (int i : {40, 41, 66, 67, 99}) {
+    auto v = store_->get(kSpace, "k", ReadView{ts[static_cast<size_t>(i)], 0, 0});
+    ASSERT_TRUE(v.has_value()) << i;
+    EXPECT_EQ(v->value, "v" + std::to_string(i)) << i;
+  }
+
+  horizon_ = ts.back() + 1;  // every snapshot sees the newest version
   put("k", "last");
   EXPECT_EQ(history_keys("k"), 1) << "only the newest version at or below the horizon stays";
   ASSERT_TRUE(engine_->get(rk("k"), &buf));
