@@ -144,15 +144,19 @@ void Engine::write(rocksdb::WriteBatch& batch, Durability d) {
   // Never WriteOptions::sync: RocksDB would fsync inside its write group, and every write
   // queued behind that group, synced or not, would wait for the fsync. A synced write is an
   // unsynced one (the WAL append) followed by group_sync() (the fsync, outside the queue).
+  const bool synced = d == Durability::kSynced;
+  InFlight mark(synced ? &syncing_ : nullptr);
+  append(batch, d);
+  if (synced) group_sync();
+}
+
+void Engine::append(rocksdb::WriteBatch& batch, Durability d) {
   rocksdb::WriteOptions wo;
   wo.disableWAL = d == Durability::kNoWal;
-  const bool synced = d == Durability::kSynced;
   writes_.fetch_add(1, std::memory_order_relaxed);
-  if (synced) synced_writes_.fetch_add(1, std::memory_order_relaxed);
-  InFlight mark(synced ? &syncing_ : nullptr);
+  if (d == Durability::kSynced) synced_writes_.fetch_add(1, std::memory_order_relaxed);
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) fail(s, "write");
-  if (synced) group_sync();
 }
 
 void Engine::sync() {
@@ -210,11 +214,8 @@ void Engine::check_sync(uint64_t need) const {
 }
 
 bool Engine::write_and_sync_if_idle(rocksdb::WriteBatch& batch) {
-  writes_.fetch_add(1, std::memory_order_relaxed);
-  synced_writes_.fetch_add(1, std::memory_order_relaxed);
   InFlight mark(&syncing_);
-  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) fail(s, "write");
+  append(batch, Durability::kSynced);
   std::unique_lock g(sync_mu_);
   // A sync under way may have started before this write returned: this caller needs the
   // next one, which it must not wait for here (the caller's thread may be an executor).

@@ -117,6 +117,8 @@ class Engine {
  private:
   Engine() = default;
   void group_sync();  // sync() without the counters
+  // The RocksDB write of write() (counted; kSynced counts as a synced write), no fsync.
+  void append(rocksdb::WriteBatch& batch, Durability d);
   // Runs WAL sync number ++syncs_started_ as the leader: REQUIRES g holds sync_mu_ and no
   // sync is leading. Returns with g held, the sync done (or its failure recorded).
   void lead_sync(std::unique_lock<std::mutex>& g);

@@ -162,7 +162,6 @@ void MvccStore::report_skipped(const std::string& rk, const Record& r, const Vis
   if (r.history_more) {  // every listed version is after the snapshot: so may unlisted ones be
     scan_history(rk, r.history.back() - 1, std::max(r.history_floor, view.read_ts + 1),
                  [&](Timestamp ts, std::string_view) {
-                   if (ts <= view.read_ts) return false;
                    ssi_sink_->read_skipped_commit(view.txn, ts);
                    return true;
                  });

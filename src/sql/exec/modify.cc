@@ -268,6 +268,18 @@ std::optional<FkTarget> fk_target(const catalog::Table& parent,
   return std::nullopt;
 }
 
+namespace {
+// The referenced key of parent that t names (its primary key, or a unique index): its columns.
+const std::vector<int>& target_columns(const catalog::Table& parent, const FkTarget& t) {
+  return t.index_pos < 0 ? parent.primary_key : parent.indexes[t.index_pos].columns;
+}
+// An empty key of that kind, placed as that key is.
+KeyBuilder target_key(const catalog::Table& parent, const FkTarget& t) {
+  return KeyBuilder(t.index_pos < 0 ? parent.placement_width()
+                                    : parent.indexes[t.index_pos].placement_width());
+}
+}  // namespace
+
 void Writer::check_foreign_keys(const Row& row, const Row* old_row, const std::string* row_key) {
   for (const auto& fk : table.foreign_keys) {
     bool null = false, changed = old_row == nullptr;
@@ -276,7 +288,7 @@ void Writer::check_foreign_keys(const Row& row, const Row* old_row, const std::s
       if (old_row && !(row[c].v == (*old_row)[c].v)) changed = true;
     }
     if (null || !changed) continue;
-    if (row_key && fk.deferrable && constraint_deferred(cx, fk)) {
+    if (row_key && constraint_deferred(cx, fk)) {
       defer_foreign_key_check(cx, table, fk, *row_key);
       continue;
     }
@@ -301,10 +313,8 @@ void Writer::check_foreign_key(const catalog::ForeignKey& fk, const Row& row) {
   if (!parent) return;
   auto target = fk_target(*parent, fk.ref_columns);
   if (!target) return;
-  const auto& key_cols =
-      target->index_pos < 0 ? parent->primary_key : parent->indexes[target->index_pos].columns;
-  KeyBuilder kb(target->index_pos < 0 ? parent->placement_width()
-                                      : parent->indexes[target->index_pos].placement_width());
+  const auto& key_cols = target_columns(*parent, *target);
+  KeyBuilder kb = target_key(*parent, *target);
   for (size_t k = 0; k < key_cols.size(); ++k) {
     const int c = fk.columns[target->order[k]];
     const Oid pk_type = parent->columns[key_cols[k]].type.oid;
@@ -321,22 +331,21 @@ void Writer::check_foreign_key(const catalog::ForeignKey& fk, const Row& row) {
   }
 }
 
-bool Writer::referenced_row_present(const catalog::Table& parent_table, int index_pos,
+bool Writer::referenced_row_present(const catalog::Table& parent, int index_pos,
                                     const KeyBuilder& kb) {
-  const catalog::Table* parent = &parent_table;
   const std::string& key = kb.key();
   const std::string routing = kb.routing();
-  auto space = row_space(*parent);
+  auto space = row_space(parent);
   // PostgreSQL locks the referenced row FOR KEY SHARE; a deletion committed meanwhile (the
   // lock may have waited for it) leaves nothing to reference, whatever the snapshot shows.
   bool deleted_meanwhile = false;
   auto lock_parent = [&](const std::string& row_key) {
-    const std::string row_routing_key = row_routing(*parent, row_key);
+    const std::string row_routing_key = row_routing(parent, row_key);
     auto r = cx.txn.lock(space, row_routing_key, row_key, coord::LockStrength::kKeyShare,
                          lock_wait(cx), std::nullopt);
     if (r.outcome != coord::LockOutcome::kGranted &&
         r.outcome != coord::LockOutcome::kVersionMismatch)
-      throw_lock_failure(r.outcome, *parent, cx);
+      throw_lock_failure(r.outcome, parent, cx);
     deleted_meanwhile = r.newest.deleted && r.newest.commit_ts != 0 &&
                         cx.txn.latest(space, row_routing_key, row_key).intent_txn != cx.txn.id();
     // REPEATABLE READ and SERIALIZABLE: a row the snapshot still shows was deleted by a
@@ -353,7 +362,7 @@ bool Writer::referenced_row_present(const catalog::Table& parent_table, int inde
   } else {
     // A unique index: its entry names the row; lock that row, then make sure the entry
     // still names it (the row may have been deleted or its key changed meanwhile).
-    coord::KeySpace ispace{parent->storage_id, parent->indexes[index_pos].id};
+    coord::KeySpace ispace{parent.storage_id, parent.indexes[index_pos].id};
     std::optional<std::string> row_key;
     if (key_taken(cx, ispace, routing, key, &row_key) && row_key) {
       for (int attempt = 0; attempt < 16 && !present; ++attempt) {
@@ -365,7 +374,7 @@ bool Writer::referenced_row_present(const catalog::Table& parent_table, int inde
           continue;
         }
         present = !deleted_meanwhile &&
-                  key_taken(cx, space, row_routing(*parent, *row_key), *row_key, nullptr);
+                  key_taken(cx, space, row_routing(parent, *row_key), *row_key, nullptr);
         if (!present) break;
       }
     }
@@ -378,11 +387,8 @@ void Writer::check_deferred_referenced_key(const catalog::Table& child,
   // PostgreSQL's NO ACTION check: fine when a row with the old key exists again (locked FOR
   // KEY SHARE), else no row of the child may reference it.
   if (auto target = fk_target(table, fk.ref_columns)) {
-    const auto& key_cols =
-        target->index_pos < 0 ? table.primary_key : table.indexes[target->index_pos].columns;
-    KeyBuilder kb(target->index_pos < 0 ? table.placement_width()
-                                        : table.indexes[target->index_pos].placement_width());
-    for (int c : key_cols) kb.add(old_row[c], table.columns[c].type.oid);
+    KeyBuilder kb = target_key(table, *target);
+    for (int c : target_columns(table, *target)) kb.add(old_row[c], table.columns[c].type.oid);
     if (referenced_row_present(table, target->index_pos, kb)) return;
   }
   auto child_ptr = cx.catalog.table_by_oid(child.oid);
