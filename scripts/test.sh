@@ -159,6 +159,7 @@ e2e shared_thread bash tests/e2e/shared_thread.sh
 e2e concurrent_ddl bash tests/e2e/concurrent_ddl.sh
 e2e notify bash tests/e2e/notify.sh
 e2e temp_tables bash tests/e2e/temp_tables.sh
+e2e bulk_load bash tests/e2e/bulk_load.sh
 e2e auth bash tests/e2e/auth.sh
 e2e drivers bash tests/e2e/drivers.sh
 e2e job_queues bash tests/e2e/job_queues.sh

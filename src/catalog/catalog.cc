@@ -674,7 +674,10 @@ TablePtr Catalog::create_table(Table t, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     if (t.oid == 0) t.oid = allocate_oid();
-    if (t.storage_id == 0) t.storage_id = allocate_storage_id();
+    if (t.storage_id == 0) {
+      t.storage_id = allocate_storage_id();
+      if (owner) owner->note_new_keyspace(t.storage_id);  // coord/transaction.h, bulk loading
+    }
     persist_table(t, false);
     p = std::make_shared<const Table>(std::move(t));
     {
@@ -703,6 +706,8 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
     bump();
   }
   if (owner && old) owner->on_rollback([this, old] { replace_table(*old); });
+  // TRUNCATE and rewrites give the table a new keyspace (coord/transaction.h, bulk loading).
+  if (owner && old && old->storage_id != p->storage_id) owner->note_new_keyspace(p->storage_id);
   return p;
 }
 

@@ -216,6 +216,30 @@ class Transaction {
   virtual void write(const KeySpace& space, const std::string& routing, const std::string& key,
                      const std::optional<std::string>& value, bool new_key = false) = 0;
 
+  // ---- bulk loading (added, issue 8) ----
+  // A keyspace table id (catalog storage id) that this transaction just created: a table it
+  // created, truncated or rewrote, held under ACCESS EXCLUSIVE until it ends. While the
+  // transaction is still in the subtransaction that created it (or in the parent a RELEASE
+  // merged it into), may_load() says so: a ROLLBACK TO then drops the keyspace as a whole,
+  // so rows loaded into it need no undo of their own (PostgreSQL's COPY FREEZE conditions).
+  virtual void note_new_keyspace(uint32_t table_id) { (void)table_id; }
+  virtual bool may_load(uint32_t table_id) const {
+    (void)table_id;
+    return false;
+  }
+  // Stores a row of a keyspace for which may_load() holds (Partition::load: a committed
+  // version every snapshot sees, no lock or intent). Rows are batched per partition and
+  // reach storage at flush_loads(), which the caller runs before anything reads the keyspace
+  // (the end of the statement); a batch may also go earlier, when it is large, and commit()
+  // sends what is left. A failed statement's unflushed rows are dropped by the rollback_to()
+  // or abort() that must follow it. REQUIRES: the key was never written in `space`. The
+  // default writes an intent.
+  virtual void load(const KeySpace& space, const std::string& routing, std::string key,
+                    std::string value) {
+    write(space, routing, key, value, /*new_key=*/true);
+  }
+  virtual void flush_loads() {}
+
   // Savepoints: a subtransaction per SAVEPOINT. rollback_to(s) undoes s and everything after
   // it, then continues in a new subtransaction; release(s) merges s into its parent.
   virtual SubId begin_subtransaction() = 0;

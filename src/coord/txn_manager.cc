@@ -228,6 +228,14 @@ class TransactionImpl final : public Transaction {
              const std::optional<std::string>& value, bool new_key) override;
   void check_write_conflict(const KeySpace& space, const std::string& routing,
                             const std::string& key) override;
+  void note_new_keyspace(uint32_t table_id) override { new_keyspaces_[table_id] = current_sub(); }
+  bool may_load(uint32_t table_id) const override {
+    auto it = new_keyspaces_.find(table_id);
+    return it != new_keyspaces_.end() && it->second == current_sub() && !opts_.read_only;
+  }
+  void load(const KeySpace& space, const std::string& routing, std::string key,
+            std::string value) override;
+  void flush_loads() override;
   SubId begin_subtransaction() override;
   void rollback_to(SubId sub) override;
   void release(SubId sub) override;
@@ -287,6 +295,17 @@ class TransactionImpl final : public Transaction {
   bool have_snapshot_ = false;
   CommandId cid_ = 0;
   std::vector<SubId> subs_;  // open subtransactions, innermost last
+  // Bulk loading: keyspaces created, each with its subtransaction (note_new_keyspace), and
+  // the rows load() has not sent yet, per partition.
+  std::unordered_map<uint32_t, SubId> new_keyspaces_;
+  struct PendingLoad {
+    KeySpace space;
+    std::vector<std::pair<std::string, std::string>> rows;
+    size_t bytes = 0;
+  };
+  std::vector<PendingLoad> pending_loads_;  // per partition (sized on first use)
+  // Sends partition idx's pending rows (Partition::load, or intents where it cannot).
+  void send_loads(uint32_t idx);
   SubId next_sub_ = 1;
   std::vector<uint8_t> touched_;  // per partition: kLocked | kWrote
   // Table locks taken: (oid << 8 | mode) -> the subtransaction that took it (ROLLBACK TO
@@ -914,6 +933,43 @@ void TransactionImpl::check_write_conflict(const KeySpace& space, const std::str
   m_->ssi().write_conflicts(id_, part(routing).siread_holders(space, key, id_, false));
 }
 
+// A partition's batch goes to storage once it holds this many bytes: large enough that the
+// per-write costs vanish, small enough that the rows of every partition's batch are still in
+// the CPU cache when they are copied into the write (measured on pgbench -i: 1 MB batches
+// cost ~10% more, in memcpy cache misses).
+constexpr size_t kLoadBatchBytes = size_t{128} << 10;
+
+void TransactionImpl::load(const KeySpace& space, const std::string& routing, std::string key,
+                           std::string value) {
+  uint32_t idx = 0;
+  part(routing, &idx);
+  if (pending_loads_.empty()) pending_loads_.resize(touched_.size());
+  PendingLoad& pl = pending_loads_[idx];
+  if (!pl.rows.empty() && !(pl.space == space)) send_loads(idx);
+  pl.space = space;
+  pl.bytes += key.size() + value.size();
+  pl.rows.emplace_back(std::move(key), std::move(value));
+  if (pl.bytes >= kLoadBatchBytes) send_loads(idx);
+}
+
+void TransactionImpl::send_loads(uint32_t idx) {
+  PendingLoad& pl = pending_loads_[idx];
+  if (pl.rows.empty()) return;
+  touched_[idx] |= kWrote;  // commit makes the rows durable; abort deletes them
+  Partition& p = m_->partition(idx);
+  if (!p.load(id_, current_sub(), pl.space, pl.rows)) {
+    touched_[idx] |= kLocked;
+    for (const auto& [key, value] : pl.rows)
+      p.write(id_, current_sub(), cid_, pl.space, key, value, /*publish=*/false, /*new_key=*/true);
+  }
+  pl.rows.clear();
+  pl.bytes = 0;
+}
+
+void TransactionImpl::flush_loads() {
+  for (size_t i = 0; i < pending_loads_.size(); ++i) send_loads(static_cast<uint32_t>(i));
+}
+
 SubId TransactionImpl::begin_subtransaction() {
   SubId s = next_sub_++;
   subs_.push_back(s);
@@ -925,6 +981,8 @@ void TransactionImpl::rollback_to(SubId sub) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
   }
   std::erase_if(table_locks_, [&](const auto& kv) { return kv.second >= sub; });
+  std::erase_if(new_keyspaces_, [&](const auto& kv) { return kv.second >= sub; });
+  pending_loads_.clear();
   occ_.rollback(sub);
   run_undo(sub);
   // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
@@ -936,6 +994,10 @@ void TransactionImpl::release(SubId sub) {
   // Nothing to tell partitions: their rollback removes every sub >= first, so a released
   // child's writes and locks go with its parent (see partition/local_partition.h).
   while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
+  // Keyspaces the released subtransactions created are the parent's now (its ROLLBACK TO
+  // drops them whole).
+  for (auto& [id, s] : new_keyspaces_)
+    if (s >= sub) s = current_sub();
 }
 
 void TransactionImpl::finish() {
@@ -1022,6 +1084,12 @@ void TransactionImpl::validate_optimistic() {
 
 void TransactionImpl::commit() {
   if (done_) return;
+  try {
+    flush_loads();
+  } catch (...) {
+    abort();
+    throw;
+  }
   if (opts_.optimistic && !occ_.empty()) {
     try {
       validate_optimistic();
@@ -1140,6 +1208,7 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
 
 void TransactionImpl::abort() {
   if (done_ || committed_) return;
+  pending_loads_.clear();
   m_->mark_aborted(id_);
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);

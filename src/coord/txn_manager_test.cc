@@ -369,3 +369,45 @@ TEST_F(CoordUnit, LockOutcomesBecomePostgresErrors) {
 
 }  // namespace
 }  // namespace hf::coord
+
+namespace hf::coord {
+namespace {
+
+// Bulk loading (issue 8): which keyspaces a transaction may load, across savepoints, and the
+// fallback to intents where a partition cannot load.
+TEST_F(CoordUnit, MayLoadOnlyInTheSubtransactionThatCreatedTheKeyspace) {
+  auto t = m_->begin({});
+  t->start_statement();
+  EXPECT_FALSE(t->may_load(7));
+  t->note_new_keyspace(7);
+  EXPECT_TRUE(t->may_load(7));
+  SubId s1 = t->begin_subtransaction();
+  EXPECT_FALSE(t->may_load(7)) << "a savepoint after TRUNCATE: COPY FREEZE is refused";
+  t->note_new_keyspace(8);
+  EXPECT_TRUE(t->may_load(8));
+  t->release(s1);
+  EXPECT_TRUE(t->may_load(7));
+  EXPECT_TRUE(t->may_load(8)) << "RELEASE merges the keyspace into the parent";
+  SubId s2 = t->begin_subtransaction();
+  t->note_new_keyspace(9);
+  t->rollback_to(s2);
+  EXPECT_FALSE(t->may_load(9)) << "ROLLBACK TO drops the keyspace";
+  EXPECT_FALSE(t->may_load(7)) << "still inside the subtransaction ROLLBACK TO continues";
+  t->abort();
+}
+
+TEST_F(CoordUnit, LoadsAreBatchedAndBecomeIntentsWhereAPartitionCannotLoad) {
+  auto t = m_->begin({});
+  t->start_statement();
+  t->note_new_keyspace(1001);
+  std::string k = key_in(2);
+  t->load(KeySpace{1001, 0}, k, k, "row");
+  EXPECT_TRUE(calls.empty()) << "nothing is sent before flush_loads()";
+  t->flush_loads();
+  ASSERT_EQ(calls, std::vector<std::string>{"p2:write"});
+  t->commit();
+  EXPECT_EQ(calls.back(), "p2:commit");
+}
+
+}  // namespace
+}  // namespace hf::coord

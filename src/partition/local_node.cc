@@ -166,6 +166,8 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
     }
   }
   if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  // Bulk loads of transactions that never committed (partition_api Partition::load).
+  for (auto& p : node->partitions_) p->drop_interrupted_loads();
 
   // Partitions are addressed by id for commit records.
   auto* siblings = new std::vector<LocalPartition*>();

@@ -33,6 +33,14 @@
 //     them), through runtime::run_blocking; the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
+//   - load() (issue 8): the rows as frozen committed records (mvcc::MvccStore::load) in one
+//     kWal batch; the first batch of a keyspace also writes its load marker (storage/keys.h
+//     'l'). The commit point deletes the markers in its own synced batch (commit_one_phase(),
+//     or write_commit_record() for every sibling participant), so a marker outlives a crash
+//     only when its transaction did not commit: recovery (drop_interrupted_loads()) deletes
+//     those rows, which every snapshot would otherwise see. abort() and
+//     rollback_subtransactions() delete the keyspace's rows and marker (kNoWal, key by key: a
+//     lost deletion leaves the marker, so recovery deletes them again).
 //   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
 //     abort leaves a dead intent), then release_all.
 //   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost
@@ -98,6 +106,8 @@ class LocalPartition final : public Partition {
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
              const std::optional<std::string>& value, bool publish = false, bool new_key = false,
              bool unlocked = false) override;
+  bool load(TxnId txn, SubId sub, const KeySpace& space,
+            const std::vector<std::pair<std::string, std::string>>& rows) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;
@@ -144,9 +154,25 @@ class LocalPartition final : public Partition {
     // buffered ones are the store's (mvcc/store.h, write buffer).
     std::unordered_map<std::string, SubId> keys;
     bool has_commit_record = false;
+    // Keyspaces txn bulk-loaded here (load()), each with the subtransaction that loaded it
+    // first: abort and rollback_subtransactions delete their rows.
+    std::vector<std::pair<KeySpace, SubId>> loaded;
   };
+  // Deletes the rows, history and load markers of the keyspaces in this partition (an
+  // aborted load).
+  void delete_loaded(const std::vector<KeySpace>& spaces);
+  // Adds to `batch` the deletion of txn's load markers here (its commit point).
+  void delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch);
   // Removes and returns txn's bookkeeping.
   TxnWrites take(TxnId txn);
+
+ public:
+  // Recovery (LocalNode, before any transaction): deletes the rows of every load that a
+  // crash interrupted (a load marker is left only by a transaction that never committed).
+  // Returns how many keyspaces.
+  size_t drop_interrupted_loads();
+
+ private:
   // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);

@@ -687,3 +687,94 @@ TEST_F(LockBatchTest, NodeLockMemoryLimitAnswersMemoryExceeded) {
 
 }  // namespace
 }  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// Bulk loading (issue 8, Partition::load): frozen rows, markers, abort, recovery.
+class LoadTest : public PartitionTest {
+ protected:
+  const KeySpace kL{1002, 0};
+  std::vector<std::pair<std::string, std::string>> rows(const std::string& prefix, int n) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int i = 0; i < n; ++i)
+      out.emplace_back(prefix + std::to_string(100 + i), "v" + std::to_string(i));
+    return out;
+  }
+  bool marker(uint16_t partition = 0) {
+    std::string v;
+    return p().store().engine().get(
+        storage::keyspace_prefix(storage::kLoadMarkerPrefix, partition, kL.table_id, kL.index_id),
+        &v);
+  }
+  std::optional<std::string> read_loaded(const std::string& key, Timestamp at) {
+    auto r = p().get(kL, key, ReadView{at, 0, 0});
+    if (!r) return std::nullopt;
+    return r->value;
+  }
+};
+
+TEST_F(LoadTest, CommittedLoadIsSeenByEverySnapshotAndSurvivesRestart) {
+  Timestamp before = ts_;  // a snapshot older than the load
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 3)));
+  EXPECT_TRUE(marker());
+  EXPECT_EQ(read_loaded("k101", before), "v1");  // frozen: nothing else can reach the keyspace
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts);
+  p().commit(t, ts);
+  EXPECT_FALSE(marker()) << "the commit's batch deletes the marker";
+  open();  // restart: recovery keeps a committed load
+  EXPECT_EQ(read_loaded("k100", ts_), "v0");
+  EXPECT_EQ(read_loaded("k102", ts_), "v2");
+  auto latest = p().latest(kL, "k102");
+  EXPECT_EQ(latest.newest.commit_ts, kFrozenTimestamp);
+}
+
+TEST_F(LoadTest, AbortAndRollbackDeleteTheLoadedRows) {
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 2)));
+  p().abort(t);
+  EXPECT_FALSE(stored("k100", kL));
+  EXPECT_FALSE(marker());
+  // Loaded in subtransaction 2: ROLLBACK TO 2 deletes them; ROLLBACK TO 3 does not.
+  TxnId u = next_txn_++;
+  ASSERT_TRUE(p().load(u, 2, kL, rows("k", 2)));
+  p().rollback_subtransactions(u, 3);
+  EXPECT_TRUE(stored("k100", kL));
+  p().rollback_subtransactions(u, 2);
+  EXPECT_FALSE(stored("k100", kL));
+  EXPECT_FALSE(marker());
+  p().abort(u);
+}
+
+TEST_F(LoadTest, RecoveryDropsALoadThatNeverCommitted) {
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 50)));
+  EXPECT_TRUE(stored("k120", kL));
+  open();  // a restart with the transaction still open: it never committed
+  EXPECT_FALSE(stored("k120", kL));
+  EXPECT_EQ(read_loaded("k120", ts_), std::nullopt);
+  EXPECT_FALSE(marker());
+}
+
+TEST_F(LoadTest, TwoPhaseCommitRecordDeletesTheMarkersOfItsParticipants) {
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(node_->partition(1).load(t, 0, kL, rows("k", 2)));
+  ASSERT_EQ(lock(t, "x").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "x", std::string("1"));
+  EXPECT_TRUE(marker(1));
+  p().write_commit_record(t, {0, 1});
+  EXPECT_FALSE(marker(1)) << "deleted atomically with the commit record";
+  Timestamp ts = ++ts_;
+  oracle_.states[t] = {TxnState::kCommitted, ts};
+  node_->partition(1).commit(t, ts);
+  p().commit(t, ts);
+  open();
+  auto r = node_->partition(1).get(kL, "k101", ReadView{ts_, 0, 0});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->value, "v1");
+}
+
+}  // namespace
+}  // namespace hf::partition

@@ -45,6 +45,9 @@ using CommandId = uint32_t;  // statement number inside a transaction
 using PartitionId = uint32_t;
 
 inline constexpr Timestamp kMaxTimestamp = ~Timestamp{0};
+// The commit timestamp of bulk-loaded rows (Partition::load): below every snapshot's read
+// timestamp (a node's timestamps start at its boot epoch << 40), so every reader sees them.
+inline constexpr Timestamp kFrozenTimestamp = 1;
 // What an optimistic transaction may write in one partition before COMMIT (Partition::write,
 // unlocked): its writes stay in memory until then.
 inline constexpr size_t kOptimisticBufferLimit = size_t{256} << 20;
@@ -375,6 +378,25 @@ class Partition {
   virtual void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                      const std::string& key, const std::optional<std::string>& value,
                      bool publish = false, bool new_key = false, bool unlocked = false) = 0;
+
+  // Added (issue 8): bulk loading. Stores rows of a keyspace that nobody but txn can reach
+  // until it ends (a table txn created, truncated or rewrote in its current subtransaction,
+  // under ACCESS EXCLUSIVE) as committed versions that every snapshot sees (commit ts
+  // kFrozenTimestamp), as PostgreSQL's COPY FREEZE stores frozen tuples: no lock, intent,
+  // write buffer or resolution per row. Written at once and unsynced; txn's commit point (the
+  // synced write of write_commit_record() or commit_one_phase(), on the log these rows are in)
+  // makes them durable, so a participant that loaded takes part in the commit even when it
+  // wrote nothing else. abort(), and rollback_subtransactions() of sub or an ancestor,
+  // delete the keyspace's rows in this partition (they would be unreachable garbage anyway:
+  // the catalog never gives a keyspace's table id to another table).
+  // REQUIRES: no version of any of the keys was ever stored in `space`; no other transaction
+  // reads or writes `space` before txn ends. Returns false when the partition cannot load (a
+  // partition on another node today): the caller writes intents instead.
+  virtual bool load(TxnId txn, SubId sub, const KeySpace& space,
+                    const std::vector<std::pair<std::string, std::string>>& rows) {
+    (void)txn, (void)sub, (void)space, (void)rows;
+    return false;
+  }
 
   // Savepoints: undo the intents and release the locks of subtransactions >= first_aborted.
   virtual void rollback_subtransactions(TxnId txn, SubId first_aborted) = 0;

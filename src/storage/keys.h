@@ -7,6 +7,9 @@
 //                    → older committed versions, newest first per key
 //   't' commit rec.  ['t'][txn u64] → committed transaction's participants and keys
 //   'm' meta         ['m'][name]     → node metadata (boot epoch)
+//   'l' load marker  ['l'][partition u16][table u32][index u32] → txn u64: a transaction
+//                    bulk-loaded rows of that keyspace here and has not committed (deleted
+//                    atomically with its commit point; recovery deletes the rows of any left)
 // All integers are big-endian so that byte order is numeric order. Pure functions,
 // thread-safe.
 #pragma once
@@ -21,6 +24,7 @@ inline constexpr char kRowPrefix = 'r';
 inline constexpr char kHistoryPrefix = 'h';
 inline constexpr char kCommitRecordPrefix = 't';
 inline constexpr char kMetaPrefix = 'm';
+inline constexpr char kLoadMarkerPrefix = 'l';
 
 // Length of [prefix][partition][table][index]: the prefix bloom filters' unit.
 inline constexpr size_t kKeySpacePrefixLen = 1 + 2 + 4 + 4;

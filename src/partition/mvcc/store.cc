@@ -787,6 +787,41 @@ void MvccStore::note_created(const std::vector<std::string>& rks) {
   for (const auto& rk : rks) note_created(rk);
 }
 
+void MvccStore::note_created_range(const std::string& first_rk, const std::string& last_rk) {
+  std::lock_guard g(ranges_mu_);
+  for (ScanWatch* w : watches_) {
+    if (last_rk >= w->lo && (w->hi.empty() || first_rk < w->hi)) w->dirty = true;
+  }
+  // Ranges [lo, hi) with lo <= last_rk and hi > first_rk meet it: drop them whole (a
+  // known-empty range only saves a scan some steps; forgetting one is always safe).
+  auto it = empty_.upper_bound(last_rk);
+  while (it != empty_.begin()) {
+    --it;
+    if (it->second <= first_rk) break;  // disjoint ranges: every earlier one ends earlier
+    it = empty_.erase(it);
+  }
+}
+
+void MvccStore::load(const KeySpace& space,
+                     const std::vector<std::pair<std::string, std::string>>& rows,
+                     rocksdb::WriteBatch& batch, std::string* first_rk, std::string* last_rk) {
+  Record r;
+  r.has_committed = true;
+  r.commit_ts = partition_api::kFrozenTimestamp;
+  std::string rk = row_key(space, "");
+  const size_t prefix = rk.size();
+  std::string out;
+  for (const auto& [key, value] : rows) {
+    rk.resize(prefix);
+    rk += key;
+    r.value = value;
+    encode_record(r, &out);
+    batch.Put(slice(rk), slice(out));
+    if (first_rk->empty() || rk < *first_rk) *first_rk = rk;
+    if (rk > *last_rk) *last_rk = rk;
+  }
+}
+
 void MvccStore::resolve_abort(TxnId txn, const std::vector<std::string>& rks,
                               rocksdb::WriteBatch& batch) {
   std::string buf, out;

@@ -3685,6 +3685,13 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
       out.copy_columns.push_back(c);
     }
   }
+  // A boolean option (PostgreSQL's defGetBoolean): bare, a boolean, 0/1, or a word.
+  auto flag = [](const PgQuery__DefElem* d, const std::string& v) -> bool {
+    if (!d->arg) return true;
+    if (d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER) return d->arg->integer->ival != 0;
+    if (d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN) return d->arg->boolean->boolval;
+    return v == "true" || v == "on" || v == "t" || v == "yes" || v == "1";
+  };
   for (size_t i = 0; i < s->n_options; ++i) {
     const auto* d = s->options[i]->def_elem;
     std::string name = d->defname;
@@ -3700,11 +3707,9 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
     } else if (name == "null") {
       out.copy_null = v;
     } else if (name == "header") {
-      out.copy_header =
-          !d->arg || v == "true" || v == "on" || v.empty() ||
-          (d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER && d->arg->integer->ival) ||
-          (d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean->boolval);
+      out.copy_header = flag(d, v);
     } else if (name == "freeze") {
+      out.copy_freeze = flag(d, v);
     } else {
       fail(sqlstate::kFeatureNotSupported, "COPY option \"" + name + "\" not supported");
     }

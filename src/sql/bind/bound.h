@@ -319,6 +319,7 @@ struct BoundStatement {
   std::string copy_delimiter = "\t";
   std::string copy_null = "\\N";
   bool copy_header = false;
+  bool copy_freeze = false;  // FREEZE: the table must be new in this subtransaction
   std::string explain_text;
   // Data-modifying WITH queries, run once each, in order, before the statement itself.
   std::vector<std::shared_ptr<BoundStatement>> dml_ctes;

@@ -711,40 +711,42 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
   }
   // Bulk path (ALTER TABLE ... ADD PRIMARY KEY on pgbench's tables): `to` lives in a new
   // keyspace nobody else can reach (ALTER holds the table's AccessExclusiveLock), so a key is
-  // taken only if this rewrite wrote it already: duplicates are found in memory instead of
-  // by two storage reads per row, and its keys need no row locks (Partition::write: nobody
-  // else can reach them); existing rows passed their foreign keys already (there are none).
+  // taken only if this rewrite loaded it already (LoadedKeys: nothing to remember while keys
+  // come in order), and its rows are loaded (coord::Transaction::load: no row lock, intent
+  // or resolution; a ROLLBACK drops the keyspace whole); existing rows passed their foreign
+  // keys already (there are none).
+  cx.txn.note_new_keyspace(to.storage_id);  // made by this statement, before replace_table
   auto space = row_space(to);
   auto col_types = column_types(to);
-  std::unordered_set<std::string> seen;
+  LoadedKeys loaded(/*empty=*/true);
   scan_table(from, bind::TableAccess{}, Row{}, cx, [&](StoredRow& r) {
     Row nr = next_row(r);
-    std::string key;
-    if (to.primary_key.empty()) {
-      types::encode_key(key, Datum(cx.catalog.nextval(to.rowid_sequence)), type_oid::kInt8);
-    } else {
-      key = encode_pk(to, nr);
-      if (!seen.insert(key).second) {
-        // PostgreSQL's index build error (not the insert-time "violates unique constraint").
-        Error e;
-        e.sqlstate = sqlstate::kUniqueViolation;
-        e.message = "could not create unique index \"" + to.pkey_name + "\"";
-        std::string names, vals;
-        for (size_t i = 0; i < to.primary_key.size(); ++i) {
-          int c = to.primary_key[i];
-          names += (i ? ", " : "") + to.columns[c].name;
-          vals += i ? ", " : "";
-          vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type);
-        }
-        e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
-        throw SqlError(std::move(e));
+    std::string key = new_row_key(to, nr, cx);
+    std::string routing = row_routing(to, key);
+    if (!to.primary_key.empty() && loaded.taken(space, routing, key, cx)) {
+      // PostgreSQL's index build error (not the insert-time "violates unique constraint").
+      Error e;
+      e.sqlstate = sqlstate::kUniqueViolation;
+      e.message = "could not create unique index \"" + to.pkey_name + "\"";
+      std::string names, vals;
+      for (size_t i = 0; i < to.primary_key.size(); ++i) {
+        int c = to.primary_key[i];
+        names += (i ? ", " : "") + to.columns[c].name;
+        vals += i ? ", " : "";
+        vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type);
       }
+      e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
+      throw SqlError(std::move(e));
     }
-    // No row lock, and no older version to look for: see above.
-    cx.txn.write(space, row_routing(to, key), key, types::encode_row(nr, col_types),
-                 /*new_key=*/true);
+    std::string value = types::encode_row(nr, col_types);
+    if (cx.txn.may_load(to.storage_id)) {
+      cx.txn.load(space, routing, std::move(key), std::move(value));
+    } else {
+      cx.txn.write(space, routing, key, value, /*new_key=*/true);  // no lock: see above
+    }
     return true;
   });
+  cx.txn.flush_loads();
 }
 
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -124,6 +125,8 @@ ChainEnd follow_moved_row(const catalog::Table& t, std::string key, coord::Times
                           coord::LockStrength strength, const coord::LockWait& wait,
                           ExecContext& cx);
 std::string encode_pk(const catalog::Table& t, const Row& row);
+// The storage key of a new row: its primary key, or a fresh row id from the table's sequence.
+std::string new_row_key(const catalog::Table& t, const Row& row, ExecContext& cx);
 std::vector<TypeRef> column_types(const catalog::Table& t);
 [[noreturn]] void throw_lock_failure(coord::LockOutcome o, const catalog::Table& t,
                                      ExecContext& cx);
@@ -144,6 +147,32 @@ std::optional<FkTarget> fk_target(const catalog::Table& parent,
 bool fk_comparable(Oid fk, Oid pk);
 Datum fk_key_value(const Datum& v, Oid fk, Oid pk);
 
+// Duplicate keys among rows loaded into a keyspace (coord::Transaction::load), without the
+// lock and the two storage reads of insert()'s check and without remembering every key:
+// while keys arrive in increasing order into a keyspace that was empty (a rewrite in key
+// order, a sorted COPY), none can be a duplicate. The first key at or below the largest so far
+// sends the loads (everything loaded is then in storage) and from then on keys are
+// remembered until the next send, up to kLoadedKeysBatch; a key at or below the largest is
+// looked for there and in storage (probe).
+class LoadedKeys {
+ public:
+  static constexpr size_t kLoadedKeysBatch = 65536;
+  // empty: the keyspace held no row when loading began (else every key is looked for).
+  explicit LoadedKeys(bool empty) : was_empty_(empty), ordered_(empty) {}
+  // True when key is taken: loaded before, or stored. Otherwise notes it as loaded.
+  bool taken(const coord::KeySpace& space, const std::string& routing, const std::string& key,
+             ExecContext& cx);
+
+ private:
+  bool was_empty_;
+  bool ordered_;  // every key so far was above the one before, into an empty keyspace
+  bool any_ = false;
+  std::string max_;
+  std::unordered_set<std::string> unsent_;  // keys loaded since the last send (!ordered_)
+};
+// Whether a keyspace holds no row this transaction can see (one scan step).
+bool keyspace_empty(const coord::KeySpace& space, ExecContext& cx);
+
 // Write path (exec/modify.cc).
 struct Writer {
   const catalog::Table& table;
@@ -162,6 +191,13 @@ struct Writer {
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
   // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none).
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);
+  // Added (issue 8): whether rows may be bulk-loaded into the table instead of insert()ed
+  // (COPY): this transaction created its keyspace in the current subtransaction
+  // (coord::Transaction::may_load), and no index, foreign key, partitioning or row-security
+  // policy needs a row's own work. load() then stores a checked row (check_row) as insert()
+  // would, without row lock or intent; a duplicate primary key is still 23505.
+  bool loadable() const;
+  void load(const Row& row);
   void update(const Row& old_row, const std::string& old_key, const Row& new_row);
   void remove(const Row& old_row, const std::string& key);
   // Computes the row's stored generated columns, then checks it: NOT NULL, the table's
@@ -209,6 +245,7 @@ struct Writer {
   std::optional<std::vector<Referencing>> referencing_;
   std::vector<Gone> gone_;
   bool has_unique_index_ = false;
+  std::optional<LoadedKeys> loaded_keys_;  // load() of a table with a primary key
 };
 
 // DDL (exec/ddl.cc).

@@ -578,20 +578,79 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
   if (action == FK::kSetDefault) act_on_referencing_rows(ref, g, true);
 }
 
+namespace {
+// 23505 for a row whose primary key is taken.
+[[noreturn]] void throw_duplicate_pk(const catalog::Table& t, const Row& row) {
+  Error e;
+  e.sqlstate = sqlstate::kUniqueViolation;
+  e.message = "duplicate key value violates unique constraint \"" + t.pkey_name + "\"";
+  e.detail = key_text(t, t.primary_key, row) + " already exists.";
+  throw SqlError(std::move(e));
+}
+}  // namespace
+
+bool keyspace_empty(const coord::KeySpace& space, ExecContext& cx) {
+  return !cx.txn.scan(space, "", "")->next().has_value();
+}
+
+bool LoadedKeys::taken(const coord::KeySpace& space, const std::string& routing,
+                       const std::string& key, ExecContext& cx) {
+  const bool above = !any_ || key > max_;
+  if (above) {
+    max_ = key;
+    any_ = true;
+  }
+  if (ordered_) {
+    if (above) return false;
+    // The first key out of order: what is loaded goes to storage, where probe() finds it.
+    ordered_ = false;
+    cx.txn.flush_loads();
+  }
+  // Above every key loaded, into a keyspace that was empty: new.
+  const bool surely_new = above && was_empty_;
+  if (!surely_new && (unsent_.count(key) > 0 || cx.txn.probe(space, routing, key))) return true;
+  if (unsent_.size() >= kLoadedKeysBatch) {
+    cx.txn.flush_loads();
+    unsent_.clear();
+  }
+  unsent_.insert(key);
+  return false;
+}
+
+bool Writer::loadable() const {
+  return cx.txn.may_load(table.storage_id) && table.indexes.empty() && table.foreign_keys.empty() &&
+         !table.is_partitioned() && !row_security_hides(cx, table);
+}
+
+std::string new_row_key(const catalog::Table& t, const Row& row, ExecContext& cx) {
+  if (!t.primary_key.empty()) return encode_pk(t, row);
+  // A fresh row id from the table's sequence: no other transaction can know this key before
+  // we commit, so it needs no lock (Partition::write's second precondition).
+  std::string key;
+  types::encode_key(key, Datum(cx.catalog.nextval(t.rowid_sequence)), type_oid::kInt8);
+  return key;
+}
+
+void Writer::load(const Row& row) {
+  auto space = row_space(table);
+  std::string key = new_row_key(table, row, cx);
+  std::string routing = row_routing(table, key);
+  if (!table.primary_key.empty()) {
+    // No lock: nobody else reaches the keyspace.
+    if (!loaded_keys_) loaded_keys_.emplace(keyspace_empty(space, cx));
+    if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row);
+  }
+  cx.txn.load(space, routing, std::move(key), types::encode_row(row, column_types(table)));
+}
+
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
   if (row_security_hides(cx, table))  // exec/privileges.h: no policy admits the row
     throw SqlError(sqlstate::kInsufficientPrivilege,
                    "new row violates row-level security policy for table \"" + table.name + "\"");
   auto space = row_space(table);
-  std::string key, routing;
-  if (table.primary_key.empty()) {
-    // A fresh row id from the table's sequence: no other transaction can know this key
-    // before we commit, so it needs no lock (Partition::write's second precondition).
-    types::encode_key(key, Datum(cx.catalog.nextval(table.rowid_sequence)), type_oid::kInt8);
-    routing = key;
-  } else {
-    key = encode_pk(table, row);
-    routing = row_routing(table, key);
+  std::string key = new_row_key(table, row, cx);
+  std::string routing = row_routing(table, key);
+  if (!table.primary_key.empty()) {
     lock_key(cx, table, space, routing, key);
     bool invisible = false;
     if (key_taken(cx, space, routing, key, nullptr, &invisible)) {
@@ -601,11 +660,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
         return false;
       }
       cx.txn.check_write_conflict(space, routing, key);  // SSI: 40001 before 23505
-      Error e;
-      e.sqlstate = sqlstate::kUniqueViolation;
-      e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
-      e.detail = key_text(table, table.primary_key, row) + " already exists.";
-      throw SqlError(std::move(e));
+      throw_duplicate_pk(table, row);
     }
   }
   std::vector<std::pair<coord::KeySpace, std::pair<std::string, std::string>>>
@@ -666,11 +721,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     lock_key(cx, table, space, new_routing, new_key);
     if (key_taken(cx, space, new_routing, new_key, nullptr)) {
       cx.txn.check_write_conflict(space, new_routing, new_key);  // SSI: 40001 before 23505
-      Error e;
-      e.sqlstate = sqlstate::kUniqueViolation;
-      e.message = "duplicate key value violates unique constraint \"" + table.pkey_name + "\"";
-      e.detail = key_text(table, table.primary_key, new_row) + " already exists.";
-      throw SqlError(std::move(e));
+      throw_duplicate_pk(table, new_row);
     }
   }
   for (size_t i = 0; i < table.indexes.size(); ++i) {
@@ -1116,6 +1167,9 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
     ip->checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
   Writer w(t, cx);
   PartitionWriters parts(cx);
+  // A table this transaction created or truncated (pgbench -i, an ETL job's load): its rows
+  // are loaded, not inserted (Writer::load, PostgreSQL's COPY FREEZE).
+  const bool bulk = w.loadable();
   cx.session.copy_in_start(false, static_cast<int>(s.copy_columns.size()));
   std::string buf;
   int64_t n = 0;
@@ -1149,23 +1203,38 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
       vals.push_back(fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type)
                                : Datum::Null());
     Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
-    if (t.is_partitioned()) {
-      try {
+    try {
+      if (t.is_partitioned()) {
         parts.checked_target(t, row, w, ip->checks, {}).writer.insert(row, -3, nullptr);
-      } catch (SqlError& e) {
-        // PostgreSQL's COPY error context for a row it could not store.
-        if (e.error().context.empty())
-          e.error().context =
-              "COPY " + t.name + ", line " + std::to_string(line_no) + ": \"" + line + "\"";
-        throw;
+      } else {
+        w.check_row(row, ip->checks);
+        if (bulk) {
+          w.load(row);
+        } else {
+          w.insert(row, -3, nullptr);
+        }
       }
-    } else {
-      w.check_row(row, ip->checks);
-      w.insert(row, -3, nullptr);
+    } catch (SqlError& e) {
+      // PostgreSQL's COPY error context for a row it could not store. A unique violation
+      // surfaces when its multi-insert buffer is flushed, no longer knowing the line's text.
+      if (e.error().context.empty()) {
+        e.error().context = "COPY " + t.name + ", line " + std::to_string(line_no);
+        if (e.error().sqlstate != sqlstate::kUniqueViolation)
+          e.error().context += ": \"" + line + "\"";
+      }
+      throw;
     }
     ++n;
   };
   std::optional<SqlError> failure;
+  // PostgreSQL checks FREEZE once the client is sending: the data is drained, then 55000.
+  if (s.copy_freeze && t.is_partitioned())
+    failure = SqlError(sqlstate::kFeatureNotSupported,
+                       "cannot perform COPY FREEZE on a partitioned table");
+  else if (s.copy_freeze && !cx.txn.may_load(t.storage_id))
+    failure = SqlError("55000",
+                       "cannot perform COPY FREEZE because the table was not created or "
+                       "truncated in the current subtransaction");
   while (auto chunk = cx.session.copy_in_next()) {
     if (done || failure) continue;  // drain the rest of the stream
     buf += *chunk;
@@ -1187,6 +1256,7 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
   }
   if (failure) throw *failure;
   if (!done && !buf.empty()) handle_line(buf);
+  if (bulk) cx.txn.flush_loads();
   parts.check_referencing_rows();
   return n;
 }
