@@ -706,8 +706,17 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
     bump();
   }
   if (owner && old) owner->on_rollback([this, old] { replace_table(*old); });
-  // TRUNCATE and rewrites give the table a new keyspace (coord/transaction.h, bulk loading).
-  if (owner && old && old->storage_id != p->storage_id) owner->note_new_keyspace(p->storage_id);
+  // TRUNCATE and rewrites give the table a new keyspace (coord/transaction.h, bulk loading);
+  // the one it had is garbage once that commits. Without an owner this is final at once (an
+  // undo: the storage being replaced was new).
+  if (old && old->storage_id != p->storage_id) {
+    if (owner) {
+      owner->note_new_keyspace(p->storage_id);
+      owner->on_commit([this, id = old->storage_id] { txns_.drop_keyspaces(id); });
+    } else {
+      txns_.drop_keyspaces(old->storage_id);
+    }
+  }
   return p;
 }
 
@@ -735,11 +744,16 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
     }
     bump();
   }
-  if (owner)
+  if (owner) {
     owner->on_rollback([this, t, owned] {
       for (const auto& [s, mark] : owned) restore_sequence(s, mark);
       replace_table(*t);
     });
+    // Its rows are garbage once the DROP commits (coord::TxnManager::drop_keyspaces).
+    owner->on_commit([this, id = t->storage_id] { txns_.drop_keyspaces(id); });
+  } else {
+    txns_.drop_keyspaces(t->storage_id);  // autonomous, or the undo of a CREATE
+  }
 }
 
 Oid Catalog::create_sequence(Sequence s, coord::Transaction* owner) {

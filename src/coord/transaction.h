@@ -342,6 +342,11 @@ class TxnManager {
   // The published timestamp: a snapshot taken now sees exactly the commits at or below it.
   virtual Timestamp published() const = 0;
   virtual uint32_t partition_count() const = 0;
+  // Added (issue 8): the keyspaces {table_id, *} are garbage in every partition
+  // (Partition::drop_keyspaces): a dropped table's storage once its DROP committed, the
+  // storage a TRUNCATE or rewrite replaced, the new storage of one rolled back. The default
+  // keeps them.
+  virtual void drop_keyspaces(uint32_t table_id) { (void)table_id; }
 
   // ---- locks of the whole node (issue 4) ----
   // Drops every lock owned by `owner` in every partition (a session's advisory locks at

@@ -455,11 +455,30 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   }
   // After every participant resolved (or dropped) the transaction's intents.
   void forget(TxnId txn) {
-    std::lock_guard g(mu_);
-    auto it = txns_.find(txn);
-    if (it == txns_.end()) return;
-    if (it->second.has_snapshot) snapshots_.erase(snapshots_.find(it->second.snapshot));
-    txns_.erase(it);
+    std::vector<uint32_t> ready;
+    {
+      std::lock_guard g(mu_);
+      auto it = txns_.find(txn);
+      if (it == txns_.end()) return;
+      if (it->second.has_snapshot) snapshots_.erase(snapshots_.find(it->second.snapshot));
+      txns_.erase(it);
+      if (!pending_drops_.empty()) ready = take_ready_drops();
+    }
+    send_drops(ready);
+  }
+  // The pending drops no live snapshot predates. REQUIRES: mu_ held.
+  std::vector<uint32_t> take_ready_drops() {
+    std::vector<uint32_t> ready;
+    std::erase_if(pending_drops_, [&](const auto& d) {
+      if (!snapshots_.empty() && *snapshots_.begin() <= d.second) return false;
+      ready.push_back(d.first);
+      return true;
+    });
+    return ready;
+  }
+  void send_drops(const std::vector<uint32_t>& ready) {
+    for (uint32_t id : ready)
+      for (Partition* p : parts_) p->drop_keyspaces(id);
   }
 
   Partition& partition(uint32_t i) { return *parts_[i]; }
@@ -467,6 +486,19 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
 
   void release_owner(uint64_t owner) override {
     for (Partition* p : parts_) p->release_owner(owner);
+  }
+  // Deferred until no transaction that had a snapshot when it was asked is left: a
+  // statement that bound the table before its DROP or TRUNCATE committed, then waited for the
+  // table lock, still reads the old keyspace (PostgreSQL would read the new one; here the old
+  // rows must at least stay whole until it ends). Asked again at every transaction's end.
+  void drop_keyspaces(uint32_t table_id) override {
+    std::vector<uint32_t> ready;
+    {
+      std::lock_guard g(mu_);
+      pending_drops_.emplace_back(table_id, published_.load(std::memory_order_relaxed));
+      ready = take_ready_drops();
+    }
+    send_drops(ready);
   }
   std::vector<LockEntry> lock_view() override {
     std::vector<LockEntry> out;
@@ -530,6 +562,8 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   std::multimap<Timestamp, std::shared_ptr<PublishWaiter>> publish_waiters_;  // mu_
   std::unordered_map<TxnId, Entry> txns_;
   std::multiset<Timestamp> snapshots_;
+  // drop_keyspaces() not sent yet: (table id, the published timestamp when it was asked).
+  std::vector<std::pair<uint32_t, Timestamp>> pending_drops_;
   SsiGraph ssi_;  // last: its release callback uses parts_
 };
 

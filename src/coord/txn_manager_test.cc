@@ -70,6 +70,9 @@ class FakePartition : public partition_api::Partition {
   void rollback_subtransactions(TxnId, SubId first) override {
     calls.push_back(tag("rollback" + std::to_string(first)));
   }
+  void drop_keyspaces(uint32_t table_id) override {
+    calls.push_back(tag("drop" + std::to_string(table_id)));
+  }
   void prepare(TxnId) override { calls.push_back(tag("prepare")); }
   void write_commit_record(TxnId, const std::vector<PartitionId>& parts) override {
     calls.push_back(tag("record" + std::to_string(parts.size())));
@@ -407,6 +410,30 @@ TEST_F(CoordUnit, LoadsAreBatchedAndBecomeIntentsWhereAPartitionCannotLoad) {
   ASSERT_EQ(calls, std::vector<std::string>{"p2:write"});
   t->commit();
   EXPECT_EQ(calls.back(), "p2:commit");
+}
+
+}  // namespace
+}  // namespace hf::coord
+
+namespace hf::coord {
+namespace {
+
+// A dropped keyspace is sent to the partitions only once no transaction whose snapshot
+// predates the drop is left (one may still read the old keyspace).
+TEST_F(CoordUnit, KeyspaceDropWaitsForOlderSnapshots) {
+  auto reader = m_->begin({});
+  reader->start_statement();
+  m_->drop_keyspaces(7);
+  EXPECT_TRUE(calls.empty()) << "a snapshot from before the drop is live";
+  auto later = m_->begin({});
+  later->start_statement();
+  later->commit();
+  EXPECT_TRUE(calls.empty());
+  reader->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p0:drop7", "p1:drop7", "p2:drop7", "p3:drop7"}));
+  calls.clear();
+  m_->drop_keyspaces(8);
+  EXPECT_EQ(calls.size(), 4u) << "nobody reads: at once";
 }
 
 }  // namespace

@@ -41,6 +41,8 @@
 //     those rows, which every snapshot would otherwise see. abort() and
 //     rollback_subtransactions() delete the keyspace's rows and marker (kNoWal, key by key: a
 //     lost deletion leaves the marker, so recovery deletes them again).
+//   - drop_keyspaces() (issue 8): the table's row, history and load-marker keys in this
+//     partition become dropped ranges of the engine (storage::Engine::drop_range).
 //   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
 //     abort leaves a dead intent), then release_all.
 //   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost
@@ -108,6 +110,7 @@ class LocalPartition final : public Partition {
              bool unlocked = false) override;
   bool load(TxnId txn, SubId sub, const KeySpace& space,
             const std::vector<std::pair<std::string, std::string>>& rows) override;
+  void drop_keyspaces(uint32_t table_id) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
   void write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) override;

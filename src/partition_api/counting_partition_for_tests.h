@@ -45,6 +45,12 @@ class CountingPartition : public Partition {
     ++writes;
     inner_->write(txn, sub, cid, space, key, value, publish, new_key, unlocked);
   }
+  bool load(TxnId txn, SubId sub, const KeySpace& space,
+            const std::vector<std::pair<std::string, std::string>>& rows) override {
+    writes += rows.size();
+    return inner_->load(txn, sub, space, rows);
+  }
+  void drop_keyspaces(uint32_t table_id) override { inner_->drop_keyspaces(table_id); }
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override {
     inner_->rollback_subtransactions(txn, first_aborted);
   }

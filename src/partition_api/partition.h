@@ -398,6 +398,12 @@ class Partition {
     return false;
   }
 
+  // Added (issue 8): the keyspaces {table_id, *} are garbage: no transaction will read or
+  // write them again (the catalog dropped or replaced the table's storage, and that is
+  // final: committed, or the creation rolled back). The partition frees their storage in
+  // the background. Never suspends. The default keeps them.
+  virtual void drop_keyspaces(uint32_t table_id) { (void)table_id; }
+
   // Savepoints: undo the intents and release the locks of subtransactions >= first_aborted.
   virtual void rollback_subtransactions(TxnId txn, SubId first_aborted) = 0;
 

@@ -165,6 +165,7 @@ class SqlHarness {
   catalog::Catalog& catalog() { return *catalog_; }
   coord::TxnManager& txns() { return *txns_; }
   Engine& engine() { return *engine_; }
+  partition::LocalNode& node() { return *node_; }
   // The partitions' call counters (empty unless constructed with counting = true).
   std::vector<std::unique_ptr<partition_api::CountingPartition>>& counters() { return counters_; }
 

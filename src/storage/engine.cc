@@ -10,6 +10,11 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/experimental.h>
+
 #include "common/error.h"
 #include "storage/keys.h"
 #include "storage/zero_filled_wal.h"
@@ -32,6 +37,74 @@ class StallListener final : public rocksdb::EventListener {
 
  private:
   std::atomic<bool>* stalled_;
+};
+}  // namespace
+
+// drop_range()'s ranges: disjoint [lo, hi), sorted by lo, replaced whole on change (a
+// compaction takes the list current when it starts and keeps it).
+struct DroppedRanges {
+  using List = std::vector<std::pair<std::string, std::string>>;
+  mutable std::mutex mu;
+  std::shared_ptr<const List> list = std::make_shared<const List>();
+  std::shared_ptr<const List> get() const {
+    std::lock_guard g(mu);
+    return list;
+  }
+  void add(const std::string& lo, const std::string& hi) {
+    std::lock_guard g(mu);
+    auto next = std::make_shared<List>(*list);
+    auto at = std::lower_bound(next->begin(), next->end(), std::make_pair(lo, std::string()));
+    if (at != next->end() && at->first == lo) return;
+    next->emplace(at, lo, hi);
+    list = std::move(next);
+  }
+};
+
+namespace {
+constexpr std::string_view kDroppedMeta = "dropped/";
+
+bool in_dropped(const DroppedRanges::List& l, std::string_view key) {
+  auto at = std::upper_bound(l.begin(), l.end(), key,
+                             [](std::string_view k, const auto& r) { return k < r.first; });
+  if (at == l.begin()) return false;
+  --at;  // at->first <= key
+  return key < at->second;
+}
+
+class DroppedRangesFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit DroppedRangesFilter(std::shared_ptr<const DroppedRanges::List> l) : l_(std::move(l)) {}
+  // kRemove: RocksDB writes a tombstone in the key's place, so an older version of the key in
+  // a level below this compaction stays hidden.
+  Decision FilterV2(int, const rocksdb::Slice& key, ValueType type, const rocksdb::Slice&,
+                    std::string*, std::string*) const override {
+    if (type != ValueType::kValue) return Decision::kKeep;
+    return in_dropped(*l_, std::string_view(key.data(), key.size())) ? Decision::kRemove
+                                                                     : Decision::kKeep;
+  }
+  const char* Name() const override { return "holdfast.DroppedRanges"; }
+
+ private:
+  std::shared_ptr<const DroppedRanges::List> l_;
+};
+
+class DroppedRangesFilterFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  explicit DroppedRangesFilterFactory(std::shared_ptr<DroppedRanges> d) : d_(std::move(d)) {}
+  bool ShouldFilterTableFileCreation(rocksdb::TableFileCreationReason reason) const override {
+    return reason == rocksdb::TableFileCreationReason::kFlush ||
+           reason == rocksdb::TableFileCreationReason::kCompaction;
+  }
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context&) override {
+    auto l = d_->get();
+    if (l->empty()) return nullptr;
+    return std::make_unique<DroppedRangesFilter>(std::move(l));
+  }
+  const char* Name() const override { return "holdfast.DroppedRangesFactory"; }
+
+ private:
+  std::shared_ptr<DroppedRanges> d_;
 };
 }  // namespace
 
@@ -102,12 +175,33 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   // The engine outlives the database (~Engine closes it first), so the listener's pointer
   // stays valid for every callback.
   o.listeners.push_back(std::make_shared<StallListener>(&e->stalled_));
+  e->dropped_ = std::make_shared<DroppedRanges>();
+  o.compaction_filter_factory = std::make_shared<DroppedRangesFilterFactory>(e->dropped_);
 
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(o, dir, &raw);
   if (!s.ok()) fail(s, "open");
   e->db_.reset(raw);
+  // The ranges dropped before this boot (compactions that started before this simply keep
+  // their keys for a later one).
+  std::string lo = meta_key(kDroppedMeta);
+  auto it = e->iterate(lo, prefix_successor(lo), /*total_order=*/true);
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    std::string_view k((*it)->key().data(), (*it)->key().size());
+    e->dropped_->add(std::string(k.substr(lo.size())), (*it)->value().ToString());
+  }
   return e;
+}
+
+void Engine::drop_range(const std::string& lo, const std::string& hi) {
+  put(meta_key(kDroppedMeta) + lo, hi, Durability::kWal);  // lost: the keys stay, harmless
+  dropped_->add(lo, hi);
+  rocksdb::Slice b(lo), e(hi);
+  rocksdb::experimental::SuggestCompactRange(db_.get(), &b, &e).PermitUncheckedError();
+}
+
+size_t Engine::dropped_ranges() const {
+  return dropped_->get()->size();
 }
 
 Engine::~Engine() {

@@ -31,6 +31,13 @@
 //     L0 files); any write may then block for long, so a fiber should hand it to the
 //     blocking pool. sync_in_flight(): whether a synced write or sync() is under way
 //     (diagnostics; unsynced writes do not wait for it).
+//   - drop_range(lo, hi) (added, issue 8): the keys of [lo, hi) are garbage (a dropped
+//     table's keyspace): every later flush and compaction leaves them out (a compaction
+//     filter; RocksDB turns each into a tombstone that the bottom level drops), the files
+//     holding them are marked for compaction at once, and the range is kept durably (meta
+//     keys "dropped/") so that this goes on after a restart. REQUIRES: nobody reads or writes
+//     those keys again. RocksDB's DeleteRange is not used: its tombstones do not mix with the
+//     memtable insert hints below in RocksDB 7 (an assertion in the skiplist insert).
 //   - get() is one point lookup (whole-key bloom filter + block cache).
 //   - iterators use the prefix bloom filter over the first kKeySpacePrefixLen bytes
 //     (one table/index of one partition) unless total_order is asked for.
@@ -79,6 +86,8 @@ class Iter {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+struct DroppedRanges;  // engine.cc
+
 class Engine {
  public:
   // Opens (creating if asked) the database in dir. Throws SqlError on failure.
@@ -98,6 +107,10 @@ class Engine {
   // Flushes the memtables and compacts every level now (tests, and an operator's lever after
   // mass deletions): deleted entries are gone afterwards. BLOCKS.
   void compact_all();
+  // See the header comment. Never blocks for the compaction it asks for.
+  void drop_range(const std::string& lo, const std::string& hi);
+  // The dropped ranges (tests).
+  size_t dropped_ranges() const;
 
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
@@ -125,6 +138,8 @@ class Engine {
   // Throws the sticky sync failure if the sync a caller needed (number `need`) failed.
   void check_sync(uint64_t need) const;
   std::unique_ptr<rocksdb::Env> env_;  // zero_filled_wal.h; outlives db_
+  // drop_range()'s ranges, shared with the compaction filter factory (engine.cc).
+  std::shared_ptr<DroppedRanges> dropped_;
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};

@@ -8,6 +8,8 @@
 #include "runtime/fiber.h"
 #include "sql/exec/external_sort.h"
 #include "sql/sql_test_util.h"
+#include "storage/engine.h"
+#include "storage/keys.h"
 
 namespace hf::sql::testing {
 namespace {
@@ -754,6 +756,55 @@ TEST(Placement, VarcharKeyComparedWithTextIsAPointGet) {
   r = h.exec("SELECT v FROM ce WHERE shard_id = 1 AND workflow_id >= 'wf-48'::text ORDER BY 1");
   ASSERT_EQ(r.rows.size(), 8u);  // wf-48, wf-49, wf-5 .. wf-9, wf-50
   EXPECT_EQ(r.rows[0][0], "5");
+}
+
+}  // namespace
+}  // namespace hf::sql::testing
+
+namespace hf::sql::testing {
+namespace {
+
+// Storage of tables that are gone (issue 8): a committed DROP or TRUNCATE frees the old rows
+// at the next compaction, a rolled-back TRUNCATE frees the new ones and keeps the old.
+TEST(SqlEngine, DroppedAndTruncatedTablesFreeTheirStorage) {
+  SqlHarness h("/tmp/hf-sql-dropped-storage");
+  auto keys_of = [&](uint32_t storage_id) {
+    size_t n = 0;
+    for (uint16_t p = 0; p < 4; ++p) {
+      std::string lo = storage::keyspace_prefix(storage::kRowPrefix, p, storage_id, 0);
+      auto it = h.node().engine().iterate(
+          lo, storage::keyspace_prefix(storage::kRowPrefix, p, storage_id + 1, 0), true);
+      for (it->first(); (*it)->Valid(); (*it)->Next()) ++n;
+    }
+    return n;
+  };
+  h.exec("CREATE TABLE gone (a int PRIMARY KEY, b text)");
+  h.exec("CREATE TABLE kept (a int PRIMARY KEY, b text)");
+  h.exec("INSERT INTO gone SELECT g, 'x' FROM generate_series(1, 300) g");
+  h.exec("INSERT INTO kept SELECT g, 'y' FROM generate_series(1, 300) g");
+  const uint32_t gone = h.catalog().find_table("gone")->storage_id;
+  const uint32_t kept = h.catalog().find_table("kept")->storage_id;
+  h.node().engine().compact_all();
+  ASSERT_EQ(keys_of(gone), 300u);
+  h.exec("DROP TABLE gone");
+  h.node().engine().compact_all();
+  EXPECT_EQ(keys_of(gone), 0u);
+  EXPECT_EQ(keys_of(kept), 300u);
+  // TRUNCATE in a transaction that rolls back: the old rows stay, the new keyspace goes.
+  auto txn = h.txns().begin({});
+  run_in(h, *txn, "TRUNCATE kept");
+  const uint32_t fresh = h.catalog().find_table("kept")->storage_id;
+  ASSERT_NE(fresh, kept);
+  run_in(h, *txn, "INSERT INTO kept VALUES (1, 'z')");
+  txn->abort();
+  EXPECT_EQ(h.catalog().find_table("kept")->storage_id, kept);
+  h.node().engine().compact_all();
+  EXPECT_EQ(keys_of(kept), 300u);
+  EXPECT_EQ(keys_of(fresh), 0u);
+  EXPECT_EQ(h.exec("SELECT count(*) FROM kept").rows.at(0).at(0), "300");
+  h.exec("TRUNCATE kept");
+  h.node().engine().compact_all();
+  EXPECT_EQ(keys_of(kept), 0u) << "a committed TRUNCATE frees the old rows";
 }
 
 }  // namespace
