@@ -302,6 +302,7 @@ class TransactionImpl final : public Transaction {
     KeySpace space;
     std::vector<std::pair<std::string, std::string>> rows;
     size_t bytes = 0;
+    bool sent = false;  // rows went to the partition since its last finish_loads()
   };
   std::vector<PendingLoad> pending_loads_;  // per partition (sized on first use)
   // Sends partition idx's pending rows (Partition::load, or intents where it cannot).
@@ -991,7 +992,9 @@ void TransactionImpl::send_loads(uint32_t idx) {
   if (pl.rows.empty()) return;
   touched_[idx] |= kWrote;  // commit makes the rows durable; abort deletes them
   Partition& p = m_->partition(idx);
-  if (!p.load(id_, current_sub(), pl.space, pl.rows)) {
+  if (p.load(id_, current_sub(), pl.space, pl.rows)) {
+    pl.sent = true;
+  } else {
     touched_[idx] |= kLocked;
     for (const auto& [key, value] : pl.rows)
       p.write(id_, current_sub(), cid_, pl.space, key, value, /*publish=*/false, /*new_key=*/true);
@@ -1001,7 +1004,13 @@ void TransactionImpl::send_loads(uint32_t idx) {
 }
 
 void TransactionImpl::flush_loads() {
-  for (size_t i = 0; i < pending_loads_.size(); ++i) send_loads(static_cast<uint32_t>(i));
+  for (size_t i = 0; i < pending_loads_.size(); ++i) {
+    send_loads(static_cast<uint32_t>(i));
+    if (pending_loads_[i].sent) {
+      m_->partition(static_cast<uint32_t>(i)).finish_loads(id_);
+      pending_loads_[i].sent = false;
+    }
+  }
 }
 
 SubId TransactionImpl::begin_subtransaction() {

@@ -358,30 +358,84 @@ std::string load_marker_key(PartitionId p, const KeySpace& space) {
 
 bool LocalPartition::load(TxnId txn, SubId sub, const KeySpace& space,
                           const std::vector<std::pair<std::string, std::string>>& rows) {
+  TxnWrites::Load* l = nullptr;  // only txn's own fiber touches it; map nodes do not move
   bool first = false;
   {
     std::lock_guard g(mu_);
     auto& loaded = txns_[txn].loaded;
-    first =
-        std::none_of(loaded.begin(), loaded.end(), [&](const auto& l) { return l.first == space; });
-    if (first) loaded.emplace_back(space, sub);
+    for (auto& x : loaded)
+      if (x.space == space) l = &x;
+    if (!l) {
+      l = &loaded.emplace_back();
+      l->space = space;
+      l->sub = sub;
+      first = true;
+    }
   }
-  rocksdb::WriteBatch batch;
   if (first) {
+    // Durable before any row can be: a file is in storage the moment it is added.
+    rocksdb::WriteBatch marker;
     std::string v;
     storage::put_u64(v, txn);
-    batch.Put(slice(load_marker_key(id_, space)), slice(v));
+    marker.Put(slice(load_marker_key(id_, space)), slice(v));
+    synced_write(marker);
   }
-  if (rows.empty()) {
-    if (batch.Count() > 0)
-      unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
-    return true;
+  if (rows.empty()) return true;
+  bool ordered = l->in_order && (l->last_key.empty() || rows.front().first > l->last_key);
+  size_t bytes = rows.front().first.size() + rows.front().second.size();
+  for (size_t i = 1; i < rows.size(); ++i) {
+    ordered = ordered && rows[i - 1].first < rows[i].first;
+    bytes += rows[i].first.size() + rows[i].second.size();
   }
   std::string first_rk, last_rk;
-  store_.load(space, rows, batch, &first_rk, &last_rk);
+  if (!ordered) {
+    // Out of order: what the file holds goes to storage now, the rest through the memtable.
+    l->in_order = false;
+    finish_file(*l);
+  } else {
+    l->last_key = rows.back().first;
+    if (l->file || bytes >= kFileLoadMinBytes) {
+      if (!l->file) l->file = store_.engine().begin_file_load();
+      storage::Engine::FileLoad& f = *l->file;
+      store_.load(
+          space, rows, [&](const std::string& rk, const std::string& rec) { f.put(rk, rec); },
+          &first_rk, &last_rk);
+      if (l->file_first_rk.empty()) l->file_first_rk = first_rk;
+      l->file_last_rk = last_rk;
+      return true;
+    }
+  }
+  rocksdb::WriteBatch batch;
+  store_.load(
+      space, rows,
+      [&](const std::string& rk, const std::string& rec) { batch.Put(slice(rk), slice(rec)); },
+      &first_rk, &last_rk);
   unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
   store_.note_created_range(first_rk, last_rk);
   return true;
+}
+
+void LocalPartition::finish_file(TxnWrites::Load& l) {
+  if (!l.file) return;
+  std::unique_ptr<storage::Engine::FileLoad> f = std::move(l.file);
+  if (f->entries() > 0) {
+    runtime::run_blocking([&] { f->finish(); });
+    store_.note_created_range(l.file_first_rk, l.file_last_rk);
+  }
+  l.file_first_rk.clear();
+  l.file_last_rk.clear();
+}
+
+void LocalPartition::finish_loads(TxnId txn) {
+  std::vector<TxnWrites::Load*> open;
+  {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end()) return;
+    for (auto& l : it->second.loaded)
+      if (l.file) open.push_back(&l);
+  }
+  for (TxnWrites::Load* l : open) finish_file(*l);
 }
 
 void LocalPartition::delete_loaded(const std::vector<KeySpace>& spaces) {
@@ -424,7 +478,7 @@ void LocalPartition::delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch) 
   std::lock_guard g(mu_);
   auto it = txns_.find(txn);
   if (it == txns_.end()) return;
-  for (const auto& l : it->second.loaded) batch.Delete(slice(load_marker_key(id_, l.first)));
+  for (const auto& l : it->second.loaded) batch.Delete(slice(load_marker_key(id_, l.space)));
 }
 
 size_t LocalPartition::drop_interrupted_loads() {
@@ -457,8 +511,8 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
         }
       }
       std::erase_if(it->second.loaded, [&](const auto& l) {
-        if (l.second < first_aborted) return false;
-        unloaded.push_back(l.first);
+        if (l.sub < first_aborted) return false;
+        unloaded.push_back(l.space);  // an unfinished file goes with it
         return true;
       });
     }
@@ -635,7 +689,7 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
 void LocalPartition::abort(TxnId txn) {
   TxnWrites w = take(txn);
   std::vector<KeySpace> unloaded;
-  for (const auto& l : w.loaded) unloaded.push_back(l.first);
+  for (const auto& l : w.loaded) unloaded.push_back(l.space);
   delete_loaded(unloaded);
   // Buffered intents vanish with the buffer; only intents in storage need a write.
   if (store_.drop_buffer(txn) && !w.keys.empty()) {

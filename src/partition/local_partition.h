@@ -33,14 +33,18 @@
 //     them), through runtime::run_blocking; the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
-//   - load() (issue 8): the rows as frozen committed records (mvcc::MvccStore::load) in one
-//     kWal batch; the first batch of a keyspace also writes its load marker (storage/keys.h
-//     'l'). The commit point deletes the markers in its own synced batch (commit_one_phase(),
-//     or write_commit_record() for every sibling participant), so a marker outlives a crash
-//     only when its transaction did not commit: recovery (drop_interrupted_loads()) deletes
-//     those rows, which every snapshot would otherwise see. abort() and
-//     rollback_subtransactions() delete the keyspace's rows and marker (kNoWal, key by key: a
-//     lost deletion leaves the marker, so recovery deletes them again).
+//   - load() (issue 8): the rows as frozen committed records (mvcc::MvccStore::load). While
+//     a keyspace's rows arrive in key order (row ids, a rewrite in key order, a sorted COPY)
+//     in batches of kFileLoadMinBytes or more, they go into a file (storage::Engine::FileLoad)
+//     that finish_loads() adds to storage whole: no WAL, no memtable, no compaction;
+//     otherwise in kWal batches. The first load of
+//     a keyspace first writes its load marker (storage/keys.h 'l'), synced, so no file can be
+//     in storage without it. The commit point deletes the markers in its own synced batch
+//     (commit_one_phase(), or write_commit_record() for every sibling participant), so a marker
+//     outlives a crash only when its transaction did not commit: recovery
+//     (drop_interrupted_loads()) deletes those rows, which every snapshot would otherwise see.
+//     abort() and rollback_subtransactions() delete the keyspace's rows and marker (kNoWal, key by
+//     key: a lost deletion leaves the marker, so recovery deletes them again).
 //   - drop_keyspaces() (issue 8): the table's row, history and load-marker keys in this
 //     partition become dropped ranges of the engine (storage::Engine::drop_range).
 //   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
@@ -80,6 +84,9 @@ namespace hf::partition {
 using namespace partition_api;  // NOLINT: the interface's vocabulary
 
 inline constexpr size_t kMaxListedKeys = 256;
+// load(): a keyspace's rows go into a file only from a batch this large on (a small load goes
+// through the memtable: a file per partition per statement would pile up tiny files).
+inline constexpr size_t kFileLoadMinBytes = 64 << 10;
 // The lock owner of pruning: neither a TxnId (< 1 << 62) nor a session owner (1 << 62 | pid).
 inline constexpr uint64_t kPruneOwner = uint64_t{1} << 63;
 
@@ -110,6 +117,7 @@ class LocalPartition final : public Partition {
              bool unlocked = false) override;
   bool load(TxnId txn, SubId sub, const KeySpace& space,
             const std::vector<std::pair<std::string, std::string>>& rows) override;
+  void finish_loads(TxnId txn) override;
   void drop_keyspaces(uint32_t table_id) override;
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override;
   void prepare(TxnId txn) override;
@@ -157,10 +165,22 @@ class LocalPartition final : public Partition {
     // buffered ones are the store's (mvcc/store.h, write buffer).
     std::unordered_map<std::string, SubId> keys;
     bool has_commit_record = false;
-    // Keyspaces txn bulk-loaded here (load()), each with the subtransaction that loaded it
-    // first: abort and rollback_subtransactions delete their rows.
-    std::vector<std::pair<KeySpace, SubId>> loaded;
+    // Keyspaces txn bulk-loaded here (load()): abort and rollback_subtransactions delete
+    // their rows.
+    struct Load {
+      KeySpace space;
+      SubId sub = 0;  // the subtransaction that loaded it first
+      // Rows so far came in increasing key order: they go into `file`, which finish_loads()
+      // adds to storage whole. Once not, rows go through the memtable (write batches).
+      bool in_order = true;
+      std::string last_key;                             // the largest key loaded
+      std::unique_ptr<storage::Engine::FileLoad> file;  // unfinished rows, or null
+      std::string file_first_rk, file_last_rk;          // its row-key range
+    };
+    std::vector<Load> loaded;
   };
+  // Adds l's file to storage (BLOCKS: on the blocking pool) and reports its rows created.
+  void finish_file(TxnWrites::Load& l);
   // Deletes the rows, history and load markers of the keyspaces in this partition (an
   // aborted load).
   void delete_loaded(const std::vector<KeySpace>& spaces);

@@ -695,10 +695,15 @@ namespace {
 class LoadTest : public PartitionTest {
  protected:
   const KeySpace kL{1002, 0};
-  std::vector<std::pair<std::string, std::string>> rows(const std::string& prefix, int n) {
+  // n rows prefix100.. with values "v<i>", padded so that the batch is large enough for a
+  // file (kFileLoadMinBytes) when `big`.
+  std::vector<std::pair<std::string, std::string>> rows(const std::string& prefix, int n,
+                                                        bool big = false) {
     std::vector<std::pair<std::string, std::string>> out;
+    const size_t pad = big ? kFileLoadMinBytes / n + 1 : 0;
     for (int i = 0; i < n; ++i)
-      out.emplace_back(prefix + std::to_string(100 + i), "v" + std::to_string(i));
+      out.emplace_back(prefix + std::to_string(100 + i),
+                       "v" + std::to_string(i) + std::string(pad, ' '));
     return out;
   }
   bool marker(uint16_t partition = 0) {
@@ -719,6 +724,7 @@ TEST_F(LoadTest, CommittedLoadIsSeenByEverySnapshotAndSurvivesRestart) {
   TxnId t = next_txn_++;
   ASSERT_TRUE(p().load(t, 0, kL, rows("k", 3)));
   EXPECT_TRUE(marker());
+  p().finish_loads(t);
   EXPECT_EQ(read_loaded("k101", before), "v1");  // frozen: nothing else can reach the keyspace
   Timestamp ts = ++ts_;
   p().commit_one_phase(t, ts);
@@ -733,13 +739,16 @@ TEST_F(LoadTest, CommittedLoadIsSeenByEverySnapshotAndSurvivesRestart) {
 
 TEST_F(LoadTest, AbortAndRollbackDeleteTheLoadedRows) {
   TxnId t = next_txn_++;
-  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 2)));
+  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 2, /*big=*/true)));
+  p().finish_loads(t);
+  EXPECT_TRUE(stored("k100", kL));
   p().abort(t);
   EXPECT_FALSE(stored("k100", kL));
   EXPECT_FALSE(marker());
   // Loaded in subtransaction 2: ROLLBACK TO 2 deletes them; ROLLBACK TO 3 does not.
   TxnId u = next_txn_++;
   ASSERT_TRUE(p().load(u, 2, kL, rows("k", 2)));
+  p().finish_loads(u);
   p().rollback_subtransactions(u, 3);
   EXPECT_TRUE(stored("k100", kL));
   p().rollback_subtransactions(u, 2);
@@ -750,7 +759,8 @@ TEST_F(LoadTest, AbortAndRollbackDeleteTheLoadedRows) {
 
 TEST_F(LoadTest, RecoveryDropsALoadThatNeverCommitted) {
   TxnId t = next_txn_++;
-  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 50)));
+  ASSERT_TRUE(p().load(t, 0, kL, rows("k", 50, /*big=*/true)));  // a file, added whole
+  p().finish_loads(t);
   EXPECT_TRUE(stored("k120", kL));
   open();  // a restart with the transaction still open: it never committed
   EXPECT_FALSE(stored("k120", kL));
@@ -758,9 +768,35 @@ TEST_F(LoadTest, RecoveryDropsALoadThatNeverCommitted) {
   EXPECT_FALSE(marker());
 }
 
+// Rows in key order go into a file that finish_loads() adds whole; the first batch out of
+// order sends that file and goes through the memtable, as does everything after it.
+TEST_F(LoadTest, RowsInOrderGoToAFileOthersThroughTheMemtable) {
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p().load(t, 0, kL, rows("0", 2)));  // a small batch: the memtable
+  EXPECT_TRUE(stored("0100", kL));
+  ASSERT_TRUE(p().load(t, 0, kL, rows("a", 3, true)));
+  EXPECT_FALSE(stored("a100", kL)) << "held in the file until finish_loads()";
+  ASSERT_TRUE(p().load(t, 0, kL, rows("b", 3)));  // above every key: the same file
+  EXPECT_FALSE(stored("b100", kL));
+  ASSERT_TRUE(p().load(t, 0, kL, {{"a5", "late"}}));  // below "b102": out of order
+  EXPECT_TRUE(stored("a100", kL)) << "the file went to storage first";
+  EXPECT_TRUE(stored("b102", kL));
+  EXPECT_TRUE(stored("a5", kL));
+  ASSERT_TRUE(p().load(t, 0, kL, rows("c", 2, true)));  // in order again: the memtable now
+  EXPECT_TRUE(stored("c101", kL));
+  p().finish_loads(t);
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts);
+  p().commit(t, ts);
+  EXPECT_EQ(read_loaded("a5", ts), "late");
+  EXPECT_EQ(read_loaded("b101", ts), "v1");
+  EXPECT_EQ(read_loaded("0101", ts), "v1");
+}
+
 TEST_F(LoadTest, TwoPhaseCommitRecordDeletesTheMarkersOfItsParticipants) {
   TxnId t = next_txn_++;
   ASSERT_TRUE(node_->partition(1).load(t, 0, kL, rows("k", 2)));
+  node_->partition(1).finish_loads(t);
   ASSERT_EQ(lock(t, "x").outcome, LockOutcome::kGranted);
   p().write(t, 0, 1, kT, "x", std::string("1"));
   EXPECT_TRUE(marker(1));

@@ -50,6 +50,7 @@ class CountingPartition : public Partition {
     writes += rows.size();
     return inner_->load(txn, sub, space, rows);
   }
+  void finish_loads(TxnId txn) override { inner_->finish_loads(txn); }
   void drop_keyspaces(uint32_t table_id) override { inner_->drop_keyspaces(table_id); }
   void rollback_subtransactions(TxnId txn, SubId first_aborted) override {
     inner_->rollback_subtransactions(txn, first_aborted);

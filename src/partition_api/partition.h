@@ -391,12 +391,17 @@ class Partition {
   // the catalog never gives a keyspace's table id to another table).
   // REQUIRES: no version of any of the keys was ever stored in `space`; no other transaction
   // reads or writes `space` before txn ends. Returns false when the partition cannot load (a
-  // partition on another node today): the caller writes intents instead.
+  // partition on another node today): the caller writes intents instead. The rows may be
+  // readable only after finish_loads().
   virtual bool load(TxnId txn, SubId sub, const KeySpace& space,
                     const std::vector<std::pair<std::string, std::string>>& rows) {
     (void)txn, (void)sub, (void)space, (void)rows;
     return false;
   }
+  // Makes every row txn load()ed here so far readable (the partition may hold rows back until
+  // then: in a file it adds to storage whole). REQUIRES: called before txn reads a keyspace it
+  // loaded and before its commit point. MAY SUSPEND (a file's fsync).
+  virtual void finish_loads(TxnId txn) { (void)txn; }
 
   // Added (issue 8): the keyspaces {table_id, *} are garbage: no transaction will read or
   // write them again (the catalog dropped or replaced the table's storage, and that is

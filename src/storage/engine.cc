@@ -14,6 +14,7 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/experimental.h>
+#include <rocksdb/sst_file_writer.h>
 
 #include "common/error.h"
 #include "storage/keys.h"
@@ -182,6 +183,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   auto s = rocksdb::DB::Open(o, dir, &raw);
   if (!s.ok()) fail(s, "open");
   e->db_.reset(raw);
+  e->dir_ = dir;
+  e->options_ = o;
   // The ranges dropped before this boot (compactions that started before this simply keep
   // their keys for a later one).
   std::string lo = meta_key(kDroppedMeta);
@@ -202,6 +205,57 @@ void Engine::drop_range(const std::string& lo, const std::string& hi) {
 
 size_t Engine::dropped_ranges() const {
   return dropped_->get()->size();
+}
+
+std::unique_ptr<Engine::FileLoad> Engine::begin_file_load() {
+  std::unique_ptr<FileLoad> f(new FileLoad());
+  f->engine_ = this;
+  // In the database's directory (one file system: ingestion moves the file, no copy). A
+  // crash leaves at most such a file behind, which a later FileLoad of that name overwrites;
+  // RocksDB ignores files it does not know.
+  f->path_ = dir_ + "/hf-load-" + std::to_string(next_file_load_.fetch_add(1)) + ".sst";
+  f->writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(options_), options_);
+  auto s = f->writer_->Open(f->path_);
+  if (!s.ok()) fail(s, "file load open");
+  return f;
+}
+
+void Engine::FileLoad::put(std::string_view key, std::string_view value) {
+  auto s = writer_->Put(rocksdb::Slice(key.data(), key.size()),
+                        rocksdb::Slice(value.data(), value.size()));
+  if (!s.ok()) fail(s, "file load put");
+  ++entries_;
+  bytes_ += key.size() + value.size();
+}
+
+void Engine::FileLoad::finish() {
+  if (!writer_) return;
+  if (entries_ == 0) {
+    writer_.reset();
+    std::remove(path_.c_str());
+    return;
+  }
+  auto s = writer_->Finish();
+  writer_.reset();
+  if (!s.ok()) {
+    std::remove(path_.c_str());
+    fail(s, "file load finish");
+  }
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  s = engine_->db_->IngestExternalFile({path_}, io);
+  if (!s.ok()) {
+    std::remove(path_.c_str());
+    fail(s, "file load ingest");
+  }
+  entries_ = 0;
+}
+
+Engine::FileLoad::~FileLoad() {
+  if (writer_) {
+    writer_.reset();
+    std::remove(path_.c_str());
+  }
 }
 
 Engine::~Engine() {

@@ -54,6 +54,8 @@
 #include <string_view>
 
 #include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 namespace hf::storage {
@@ -107,6 +109,30 @@ class Engine {
   // Flushes the memtables and compacts every level now (tests, and an operator's lever after
   // mass deletions): deleted entries are gone afterwards. BLOCKS.
   void compact_all();
+  // Added (issue 8): entries written into a new file that the database then takes whole
+  // (RocksDB's SST ingestion): no WAL, no memtable, and no compaction when the file's key range
+  // is new (it goes straight to the bottom level). put() REQUIRES keys strictly increasing.
+  // finish() BLOCKS (the file's fsync and the ingestion's manifest write): afterwards the
+  // entries are durable and visible; a finish() of no entries does nothing. Destroying an
+  // unfinished FileLoad deletes its file. Used by one thread at a time.
+  class FileLoad {
+   public:
+    ~FileLoad();
+    void put(std::string_view key, std::string_view value);
+    size_t entries() const { return entries_; }
+    uint64_t bytes() const { return bytes_; }
+    void finish();
+
+   private:
+    friend class Engine;
+    FileLoad() = default;
+    Engine* engine_ = nullptr;
+    std::string path_;
+    std::unique_ptr<rocksdb::SstFileWriter> writer_;
+    size_t entries_ = 0;
+    uint64_t bytes_ = 0;
+  };
+  std::unique_ptr<FileLoad> begin_file_load();
   // See the header comment. Never blocks for the compaction it asks for.
   void drop_range(const std::string& lo, const std::string& hi);
   // The dropped ranges (tests).
@@ -138,6 +164,9 @@ class Engine {
   // Throws the sticky sync failure if the sync a caller needed (number `need`) failed.
   void check_sync(uint64_t need) const;
   std::unique_ptr<rocksdb::Env> env_;  // zero_filled_wal.h; outlives db_
+  std::string dir_;
+  rocksdb::Options options_;  // as opened (FileLoad writes files with them)
+  std::atomic<uint64_t> next_file_load_{0};
   // drop_range()'s ranges, shared with the compaction filter factory (engine.cc).
   std::shared_ptr<DroppedRanges> dropped_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -804,7 +804,7 @@ void MvccStore::note_created_range(const std::string& first_rk, const std::strin
 
 void MvccStore::load(const KeySpace& space,
                      const std::vector<std::pair<std::string, std::string>>& rows,
-                     rocksdb::WriteBatch& batch, std::string* first_rk, std::string* last_rk) {
+                     const LoadSink& put, std::string* first_rk, std::string* last_rk) {
   Record r;
   r.has_committed = true;
   r.commit_ts = partition_api::kFrozenTimestamp;
@@ -816,7 +816,7 @@ void MvccStore::load(const KeySpace& space,
     rk += key;
     r.value = value;
     encode_record(r, &out);
-    batch.Put(slice(rk), slice(out));
+    put(rk, out);
     if (first_rk->empty() || rk < *first_rk) *first_rk = rk;
     if (rk > *last_rk) *last_rk = rk;
   }

@@ -192,13 +192,14 @@ class MvccStore {
   // Reports records created anywhere in [first_rk, last_rk] (a load()): every watch over
   // that range is marked dirty and every known-empty range meeting it is forgotten.
   void note_created_range(const std::string& first_rk, const std::string& last_rk);
-  // Added (issue 8): adds to `batch` the records of bulk-loaded rows (Partition::load): each
-  // a committed version at kFrozenTimestamp, without history or intent, written blind.
-  // *first_rk / *last_rk: the smallest and largest row key written (for
-  // note_created_range() once the batch is written). REQUIRES: rows is not empty; no record
+  // Added (issue 8): hands `put` the records of bulk-loaded rows (Partition::load), in the
+  // rows' order: each a committed version at kFrozenTimestamp, without history or intent,
+  // to be written blind. *first_rk / *last_rk: the smallest and largest row key (for
+  // note_created_range() once they are written). REQUIRES: rows is not empty; no record
   // exists at any of the keys.
+  using LoadSink = std::function<void(const std::string& rk, const std::string& record)>;
   void load(const KeySpace& space, const std::vector<std::pair<std::string, std::string>>& rows,
-            rocksdb::WriteBatch& batch, std::string* first_rk, std::string* last_rk);
+            const LoadSink& put, std::string* first_rk, std::string* last_rk);
 
   // Writes an intent of txn on row key rk (a row_key()). REQUIRES: txn holds the row's
   // write lock. Drops a dead intent of another transaction found there.

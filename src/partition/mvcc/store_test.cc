@@ -139,7 +139,9 @@ TEST_F(StoreTest, LoadedRecordsEndTheKnownEmptyRangesTheyFallIn) {
   ASSERT_EQ(store_->empty_ranges().size(), 1u);
   rocksdb::WriteBatch batch;
   std::string first, last;
-  store_->load(kSpace, {{"c", "x"}, {"f", "y"}}, batch, &first, &last);
+  store_->load(
+      kSpace, {{"c", "x"}, {"f", "y"}},
+      [&](const std::string& rk, const std::string& rec) { batch.Put(rk, rec); }, &first, &last);
   EXPECT_EQ(first, rk("c"));
   EXPECT_EQ(last, rk("f"));
   store_->engine().write(batch, storage::Durability::kWal);
