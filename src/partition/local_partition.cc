@@ -596,6 +596,10 @@ bool LocalPartition::decode_commit_record(std::string_view buf,
 }
 
 void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) {
+  // Loaded files are in storage before the commit point (the coordinator saw to it already).
+  finish_loads(txn);
+  for (auto p : participants)
+    if (siblings_ && p < siblings_->size()) (*siblings_)[p]->finish_loads(txn);
   std::vector<std::string> keys;
   bool listed = siblings_ != nullptr;
   for (auto p : participants) {
@@ -668,6 +672,7 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
   }
   rocksdb::WriteBatch batch;
   std::vector<std::vector<std::string>> created(parts.size());
+  for (LocalPartition* part : parts) part->finish_loads(txn);  // the coordinator did; cheap
   for (size_t i = 0; i < parts.size(); ++i) {
     std::vector<std::string> keys = parts[i]->stored_keys(txn);  // and the buffer's
     parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
