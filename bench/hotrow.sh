@@ -90,6 +90,7 @@ for c in $client_counts; do
   h=${tps[holdfast-hot-$c]:-} p=${tps[pg-hot-$c]:-}
   printf '%s %s %s\n' "$c" "${h:-NaN}" "${p:-NaN}"
 done | sed 's/ - / NaN /g; s/ -$/ NaN/' >"$work/plot.dat"
+if [ -s "$work/plot.dat" ]; then
 gnuplot <<GP 2>/dev/null
 set terminal pngcairo size 800,500 noenhanced
 set output "$out.png"
@@ -103,4 +104,7 @@ set key top right
 plot "$work/plot.dat" using 1:2 with linespoints lw 2 title "holdfast", \
      "" using 1:3 with linespoints lw 2 title "PostgreSQL 15"
 GP
+else  # --only queue: no hot-row points; the queue's jobs/s as two bars
+  bash "$(dirname "$0")/plot_queue.sh" "$out.png" "$secs" "${tps[holdfast-queue]:-NaN}" "${tps[pg-queue]:-NaN}"
+fi
 echo "results: $out.txt $out.json $out.png"
