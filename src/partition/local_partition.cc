@@ -468,10 +468,11 @@ void LocalPartition::delete_loaded(const std::vector<KeySpace>& spaces) {
 
 void LocalPartition::drop_keyspaces(uint32_t table_id) {
   if (table_id == 0xffffffffu) return;  // no end key to name (never handed out)
+  storage::Engine& engine = store_.engine();
+  engine.drop_table(table_id);  // node-wide: the other partitions' calls find it done
   const auto p = static_cast<uint16_t>(id_);
-  for (char prefix : {storage::kRowPrefix, storage::kHistoryPrefix, storage::kLoadMarkerPrefix})
-    store_.engine().drop_range(storage::keyspace_prefix(prefix, p, table_id, 0),
-                               storage::keyspace_prefix(prefix, p, table_id + 1, 0));
+  engine.compact_soon(storage::keyspace_prefix(storage::kRowPrefix, p, table_id, 0),
+                      storage::keyspace_prefix(storage::kRowPrefix, p, table_id + 1, 0));
 }
 
 void LocalPartition::delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch) {

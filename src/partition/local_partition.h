@@ -45,8 +45,9 @@
 //     (drop_interrupted_loads()) deletes those rows, which every snapshot would otherwise see.
 //     abort() and rollback_subtransactions() delete the keyspace's rows and marker (kNoWal, key by
 //     key: a lost deletion leaves the marker, so recovery deletes them again).
-//   - drop_keyspaces() (issue 8): the table's row, history and load-marker keys in this
-//     partition become dropped ranges of the engine (storage::Engine::drop_range).
+//   - drop_keyspaces() (issue 8): the table id becomes a dropped table of the engine
+//     (storage::Engine::drop_table, node-wide) and this partition's rows of it are marked for
+//     compaction.
 //   - abort(): drops the buffer; intents already in storage go in one kNoWal batch (a lost
 //     abort leaves a dead intent), then release_all.
 //   - rollback_subtransactions(): drops intent entries of subs >= first (kWal: a lost

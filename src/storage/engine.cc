@@ -41,35 +41,35 @@ class StallListener final : public rocksdb::EventListener {
 };
 }  // namespace
 
-// drop_range()'s ranges: disjoint [lo, hi), sorted by lo, replaced whole on change (a
-// compaction takes the list current when it starts and keeps it).
+// drop_table()'s table ids, sorted, replaced whole on change (a compaction takes the list
+// current when it starts and keeps it). Thousands of dropped tables cost a few KB.
 struct DroppedRanges {
-  using List = std::vector<std::pair<std::string, std::string>>;
+  using List = std::vector<uint32_t>;
   mutable std::mutex mu;
   std::shared_ptr<const List> list = std::make_shared<const List>();
   std::shared_ptr<const List> get() const {
     std::lock_guard g(mu);
     return list;
   }
-  void add(const std::string& lo, const std::string& hi) {
+  bool add(uint32_t table) {
     std::lock_guard g(mu);
+    auto at = std::lower_bound(list->begin(), list->end(), table);
+    if (at != list->end() && *at == table) return false;
     auto next = std::make_shared<List>(*list);
-    auto at = std::lower_bound(next->begin(), next->end(), std::make_pair(lo, std::string()));
-    if (at != next->end() && at->first == lo) return;
-    next->emplace(at, lo, hi);
+    next->insert(next->begin() + (at - list->begin()), table);
     list = std::move(next);
+    return true;
   }
 };
 
 namespace {
 constexpr std::string_view kDroppedMeta = "dropped/";
 
+// Whether key is a row, history or load-marker key (storage/keys.h) of a dropped table.
 bool in_dropped(const DroppedRanges::List& l, std::string_view key) {
-  auto at = std::upper_bound(l.begin(), l.end(), key,
-                             [](std::string_view k, const auto& r) { return k < r.first; });
-  if (at == l.begin()) return false;
-  --at;  // at->first <= key
-  return key < at->second;
+  if (key.size() < 7) return false;
+  if (key[0] != kRowPrefix && key[0] != kHistoryPrefix && key[0] != kLoadMarkerPrefix) return false;
+  return std::binary_search(l.begin(), l.end(), get_u32(key, 3));
 }
 
 class DroppedRangesFilter final : public rocksdb::CompactionFilter {
@@ -83,7 +83,7 @@ class DroppedRangesFilter final : public rocksdb::CompactionFilter {
     return in_dropped(*l_, std::string_view(key.data(), key.size())) ? Decision::kRemove
                                                                      : Decision::kKeep;
   }
-  const char* Name() const override { return "holdfast.DroppedRanges"; }
+  const char* Name() const override { return "holdfast.DroppedTables"; }
 
  private:
   std::shared_ptr<const DroppedRanges::List> l_;
@@ -102,7 +102,7 @@ class DroppedRangesFilterFactory final : public rocksdb::CompactionFilterFactory
     if (l->empty()) return nullptr;
     return std::make_unique<DroppedRangesFilter>(std::move(l));
   }
-  const char* Name() const override { return "holdfast.DroppedRangesFactory"; }
+  const char* Name() const override { return "holdfast.DroppedTablesFactory"; }
 
  private:
   std::shared_ptr<DroppedRanges> d_;
@@ -185,25 +185,30 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   e->db_.reset(raw);
   e->dir_ = dir;
   e->options_ = o;
-  // The ranges dropped before this boot (compactions that started before this simply keep
+  // The tables dropped before this boot (compactions that started before this simply keep
   // their keys for a later one).
   std::string lo = meta_key(kDroppedMeta);
   auto it = e->iterate(lo, prefix_successor(lo), /*total_order=*/true);
   for (it->first(); (*it)->Valid(); (*it)->Next()) {
     std::string_view k((*it)->key().data(), (*it)->key().size());
-    e->dropped_->add(std::string(k.substr(lo.size())), (*it)->value().ToString());
+    if (k.size() == lo.size() + 4) e->dropped_->add(get_u32(k, lo.size()));
   }
   return e;
 }
 
-void Engine::drop_range(const std::string& lo, const std::string& hi) {
-  put(meta_key(kDroppedMeta) + lo, hi, Durability::kWal);  // lost: the keys stay, harmless
-  dropped_->add(lo, hi);
+void Engine::drop_table(uint32_t table_id) {
+  if (!dropped_->add(table_id)) return;
+  std::string k = meta_key(kDroppedMeta);
+  put_u32(k, table_id);
+  put(k, "", Durability::kWal);  // lost: the keys stay, unreachable
+}
+
+void Engine::compact_soon(const std::string& lo, const std::string& hi) {
   rocksdb::Slice b(lo), e(hi);
   rocksdb::experimental::SuggestCompactRange(db_.get(), &b, &e).PermitUncheckedError();
 }
 
-size_t Engine::dropped_ranges() const {
+size_t Engine::dropped_tables() const {
   return dropped_->get()->size();
 }
 

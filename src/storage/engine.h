@@ -31,13 +31,14 @@
 //     L0 files); any write may then block for long, so a fiber should hand it to the
 //     blocking pool. sync_in_flight(): whether a synced write or sync() is under way
 //     (diagnostics; unsynced writes do not wait for it).
-//   - drop_range(lo, hi) (added, issue 8): the keys of [lo, hi) are garbage (a dropped
-//     table's keyspace): every later flush and compaction leaves them out (a compaction
-//     filter; RocksDB turns each into a tombstone that the bottom level drops), the files
-//     holding them are marked for compaction at once, and the range is kept durably (meta
-//     keys "dropped/") so that this goes on after a restart. REQUIRES: nobody reads or writes
-//     those keys again. RocksDB's DeleteRange is not used: its tombstones do not mix with the
-//     memtable insert hints below in RocksDB 7 (an assertion in the skiplist insert).
+//   - drop_table(table) (added, issue 8): every row, history and load-marker key of that
+//     table id (storage/keys.h), in every partition, is garbage (a dropped table's keyspace):
+//     every later flush and compaction leaves them out (a compaction filter; RocksDB turns each
+//     into a tombstone that the bottom level drops), and the id is kept durably (meta keys
+//     "dropped/") so that this goes on after a restart. compact_soon(lo, hi) marks the files
+//     holding a range for compaction. RocksDB's DeleteRange is not used: its tombstones do
+//     not mix with the memtable insert hints below in RocksDB 7 (an assertion in the skiplist
+//     insert).
 //   - get() is one point lookup (whole-key bloom filter + block cache).
 //   - iterators use the prefix bloom filter over the first kKeySpacePrefixLen bytes
 //     (one table/index of one partition) unless total_order is asked for.
@@ -133,10 +134,12 @@ class Engine {
     uint64_t bytes_ = 0;
   };
   std::unique_ptr<FileLoad> begin_file_load();
+  // See the header comment. REQUIRES: nobody reads or writes the table's keys again.
+  void drop_table(uint32_t table_id);
   // See the header comment. Never blocks for the compaction it asks for.
-  void drop_range(const std::string& lo, const std::string& hi);
-  // The dropped ranges (tests).
-  size_t dropped_ranges() const;
+  void compact_soon(const std::string& lo, const std::string& hi);
+  // The dropped table ids (tests).
+  size_t dropped_tables() const;
 
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
@@ -167,7 +170,7 @@ class Engine {
   std::string dir_;
   rocksdb::Options options_;  // as opened (FileLoad writes files with them)
   std::atomic<uint64_t> next_file_load_{0};
-  // drop_range()'s ranges, shared with the compaction filter factory (engine.cc).
+  // drop_table()'s ids, shared with the compaction filter factory (engine.cc).
   std::shared_ptr<DroppedRanges> dropped_;
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};

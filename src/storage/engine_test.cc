@@ -544,7 +544,7 @@ TEST(Keys, HistoryKeysSortNewestFirst) {
 namespace hf::storage {
 namespace {
 
-// drop_range (issue 8): a dropped table's keys leave storage at the next flush or compaction,
+// drop_table (issue 8): a dropped table's keys leave storage at the next flush or compaction,
 // older versions in lower levels included, and the range is remembered across a restart.
 TEST(Engine, DroppedRangesLeaveStorageAtCompaction) {
   auto dir = temp_dir("dropped");
@@ -564,8 +564,9 @@ TEST(Engine, DroppedRangesLeaveStorageAtCompaction) {
     e->compact_all();  // the old versions now sit in the bottom level
     for (int i = 0; i < 100; ++i)
       e->put(row_key(0, 7, 0, "k" + std::to_string(i)), "new", Durability::kWal);
-    e->drop_range(keyspace_prefix(kRowPrefix, 0, 7, 0), keyspace_prefix(kRowPrefix, 0, 8, 0));
-    EXPECT_EQ(e->dropped_ranges(), 1u);
+    e->drop_table(7);
+    e->drop_table(7);  // idempotent (every partition of the node asks)
+    EXPECT_EQ(e->dropped_tables(), 1u);
     e->compact_all();  // flush (filtered) and compaction of both levels
     EXPECT_EQ(count(*e, 7), 0) << "no version of a dropped key may resurface";
     EXPECT_EQ(count(*e, 8), 100);
@@ -573,7 +574,7 @@ TEST(Engine, DroppedRangesLeaveStorageAtCompaction) {
   }
   {
     auto e = Engine::open(dir);
-    EXPECT_EQ(e->dropped_ranges(), 1u) << "kept across a restart";
+    EXPECT_EQ(e->dropped_tables(), 1u) << "kept across a restart";
     e->compact_all();
     EXPECT_EQ(count(*e, 7), 0) << "the range still filters after the restart";
     EXPECT_EQ(count(*e, 8), 100);
