@@ -471,8 +471,11 @@ void LocalPartition::drop_keyspaces(uint32_t table_id) {
   storage::Engine& engine = store_.engine();
   engine.drop_table(table_id);  // node-wide: the other partitions' calls find it done
   const auto p = static_cast<uint16_t>(id_);
+  // Only a large table's rows are worth a compaction of their own (the rest go with the
+  // compactions that come anyway).
   engine.compact_soon(storage::keyspace_prefix(storage::kRowPrefix, p, table_id, 0),
-                      storage::keyspace_prefix(storage::kRowPrefix, p, table_id + 1, 0));
+                      storage::keyspace_prefix(storage::kRowPrefix, p, table_id + 1, 0),
+                      uint64_t{16} << 20);
 }
 
 void LocalPartition::delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch) {

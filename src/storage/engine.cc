@@ -203,9 +203,20 @@ void Engine::drop_table(uint32_t table_id) {
   put(k, "", Durability::kWal);  // lost: the keys stay, unreachable
 }
 
-void Engine::compact_soon(const std::string& lo, const std::string& hi) {
+bool Engine::compact_soon(const std::string& lo, const std::string& hi, uint64_t min_bytes) {
+  // A small range is left to the compactions that come anyway: marking the files around it
+  // would rewrite far more than it frees (every DROP of a temporary table would).
+  rocksdb::Range r(lo, hi);
+  uint64_t size = 0;
+  rocksdb::SizeApproximationOptions so;
+  so.include_files = true;
+  so.include_memtables = false;
+  if (!db_->GetApproximateSizes(so, db_->DefaultColumnFamily(), &r, 1, &size).ok() ||
+      size < min_bytes)
+    return false;
   rocksdb::Slice b(lo), e(hi);
   rocksdb::experimental::SuggestCompactRange(db_.get(), &b, &e).PermitUncheckedError();
+  return true;
 }
 
 size_t Engine::dropped_tables() const {

@@ -35,10 +35,10 @@
 //     table id (storage/keys.h), in every partition, is garbage (a dropped table's keyspace):
 //     every later flush and compaction leaves them out (a compaction filter; RocksDB turns each
 //     into a tombstone that the bottom level drops), and the id is kept durably (meta keys
-//     "dropped/") so that this goes on after a restart. compact_soon(lo, hi) marks the files
-//     holding a range for compaction. RocksDB's DeleteRange is not used: its tombstones do
-//     not mix with the memtable insert hints below in RocksDB 7 (an assertion in the skiplist
-//     insert).
+//     "dropped/") so that this goes on after a restart. compact_soon(lo, hi, n) marks the
+//     files holding a range for compaction when they hold at least n bytes of it. RocksDB's
+//     DeleteRange is not used: its tombstones do not mix with the memtable insert hints below in
+//     RocksDB 7 (an assertion in the skiplist insert).
 //   - get() is one point lookup (whole-key bloom filter + block cache).
 //   - iterators use the prefix bloom filter over the first kKeySpacePrefixLen bytes
 //     (one table/index of one partition) unless total_order is asked for.
@@ -136,8 +136,9 @@ class Engine {
   std::unique_ptr<FileLoad> begin_file_load();
   // See the header comment. REQUIRES: nobody reads or writes the table's keys again.
   void drop_table(uint32_t table_id);
-  // See the header comment. Never blocks for the compaction it asks for.
-  void compact_soon(const std::string& lo, const std::string& hi);
+  // See the header comment: only when the files hold min_bytes or more of the range (true
+  // then). Never blocks for the compaction it asks for.
+  bool compact_soon(const std::string& lo, const std::string& hi, uint64_t min_bytes);
   // The dropped table ids (tests).
   size_t dropped_tables() const;
 
