@@ -710,12 +710,8 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
   // the one it had is garbage once that commits. Without an owner this is final at once (an
   // undo: the storage being replaced was new).
   if (old && old->storage_id != p->storage_id) {
-    if (owner) {
-      owner->note_new_keyspace(p->storage_id);
-      owner->on_commit([this, id = old->storage_id] { txns_.drop_keyspaces(id); });
-    } else {
-      txns_.drop_keyspaces(old->storage_id);
-    }
+    if (owner) owner->note_new_keyspace(p->storage_id);
+    release_storage(old->storage_id, owner);
   }
   return p;
 }
@@ -744,16 +740,19 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
     }
     bump();
   }
-  if (owner) {
+  if (owner)
     owner->on_rollback([this, t, owned] {
       for (const auto& [s, mark] : owned) restore_sequence(s, mark);
       replace_table(*t);
     });
-    // Its rows are garbage once the DROP commits (coord::TxnManager::drop_keyspaces).
-    owner->on_commit([this, id = t->storage_id] { txns_.drop_keyspaces(id); });
-  } else {
-    txns_.drop_keyspaces(t->storage_id);  // autonomous, or the undo of a CREATE
-  }
+  release_storage(t->storage_id, owner);  // without an owner: autonomous, or a CREATE's undo
+}
+
+void Catalog::release_storage(uint32_t storage_id, coord::Transaction* owner) {
+  if (owner)
+    owner->on_commit([this, storage_id] { txns_.drop_keyspaces(storage_id); });
+  else
+    txns_.drop_keyspaces(storage_id);
 }
 
 Oid Catalog::create_sequence(Sequence s, coord::Transaction* owner) {

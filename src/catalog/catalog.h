@@ -446,6 +446,9 @@ class Catalog {
   // Assigns missing oids, writes and publishes t. REQUIRES: ddl_mu_ held. MAY SUSPEND.
   sql::types::EnumTypePtr persist_enum_locked(sql::types::EnumType t);
   void restore_sequence(const Sequence& s, const std::optional<std::string>& mark);
+  // A table's keyspace is no longer its: garbage once `owner` commits (coord::TxnManager::
+  // drop_keyspaces), at once without an owner (an autonomous change, or an undo).
+  void release_storage(uint32_t storage_id, coord::Transaction* owner);
   void write_system_row(uint32_t space, const std::string& key,
                         const std::optional<std::string>& value);
   std::optional<std::string> read_system_row(uint32_t space, const std::string& key);

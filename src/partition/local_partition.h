@@ -146,6 +146,11 @@ class LocalPartition final : public Partition {
   // (a later scan reports them again).
   size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr);
 
+  // Recovery (LocalNode, before any transaction): deletes the rows of every load that a
+  // crash interrupted (a load marker is left only by a transaction that never committed).
+  // Returns how many keyspaces.
+  size_t drop_interrupted_loads();
+
   // The row keys (storage 'r' keys) txn wrote here: stored_keys() and the buffered ones.
   std::vector<std::string> written_keys(TxnId txn);
   // The row keys txn wrote here whose intents are in storage (not buffered), in key order.
@@ -190,13 +195,6 @@ class LocalPartition final : public Partition {
   // Removes and returns txn's bookkeeping.
   TxnWrites take(TxnId txn);
 
- public:
-  // Recovery (LocalNode, before any transaction): deletes the rows of every load that a
-  // crash interrupted (a load marker is left only by a transaction that never committed).
-  // Returns how many keyspaces.
-  size_t drop_interrupted_loads();
-
- private:
   // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);

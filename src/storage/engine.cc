@@ -43,7 +43,7 @@ class StallListener final : public rocksdb::EventListener {
 
 // drop_table()'s table ids, sorted, replaced whole on change (a compaction takes the list
 // current when it starts and keeps it). Thousands of dropped tables cost a few KB.
-struct DroppedRanges {
+struct DroppedTables {
   using List = std::vector<uint32_t>;
   mutable std::mutex mu;
   std::shared_ptr<const List> list = std::make_shared<const List>();
@@ -66,15 +66,15 @@ namespace {
 constexpr std::string_view kDroppedMeta = "dropped/";
 
 // Whether key is a row, history or load-marker key (storage/keys.h) of a dropped table.
-bool in_dropped(const DroppedRanges::List& l, std::string_view key) {
+bool in_dropped(const DroppedTables::List& l, std::string_view key) {
   if (key.size() < 7) return false;
   if (key[0] != kRowPrefix && key[0] != kHistoryPrefix && key[0] != kLoadMarkerPrefix) return false;
   return std::binary_search(l.begin(), l.end(), get_u32(key, 3));
 }
 
-class DroppedRangesFilter final : public rocksdb::CompactionFilter {
+class DroppedTablesFilter final : public rocksdb::CompactionFilter {
  public:
-  explicit DroppedRangesFilter(std::shared_ptr<const DroppedRanges::List> l) : l_(std::move(l)) {}
+  explicit DroppedTablesFilter(std::shared_ptr<const DroppedTables::List> l) : l_(std::move(l)) {}
   // kRemove: RocksDB writes a tombstone in the key's place, so an older version of the key in
   // a level below this compaction stays hidden.
   Decision FilterV2(int, const rocksdb::Slice& key, ValueType type, const rocksdb::Slice&,
@@ -86,12 +86,12 @@ class DroppedRangesFilter final : public rocksdb::CompactionFilter {
   const char* Name() const override { return "holdfast.DroppedTables"; }
 
  private:
-  std::shared_ptr<const DroppedRanges::List> l_;
+  std::shared_ptr<const DroppedTables::List> l_;
 };
 
-class DroppedRangesFilterFactory final : public rocksdb::CompactionFilterFactory {
+class DroppedTablesFilterFactory final : public rocksdb::CompactionFilterFactory {
  public:
-  explicit DroppedRangesFilterFactory(std::shared_ptr<DroppedRanges> d) : d_(std::move(d)) {}
+  explicit DroppedTablesFilterFactory(std::shared_ptr<DroppedTables> d) : d_(std::move(d)) {}
   bool ShouldFilterTableFileCreation(rocksdb::TableFileCreationReason reason) const override {
     return reason == rocksdb::TableFileCreationReason::kFlush ||
            reason == rocksdb::TableFileCreationReason::kCompaction;
@@ -100,12 +100,12 @@ class DroppedRangesFilterFactory final : public rocksdb::CompactionFilterFactory
       const rocksdb::CompactionFilter::Context&) override {
     auto l = d_->get();
     if (l->empty()) return nullptr;
-    return std::make_unique<DroppedRangesFilter>(std::move(l));
+    return std::make_unique<DroppedTablesFilter>(std::move(l));
   }
   const char* Name() const override { return "holdfast.DroppedTablesFactory"; }
 
  private:
-  std::shared_ptr<DroppedRanges> d_;
+  std::shared_ptr<DroppedTables> d_;
 };
 }  // namespace
 
@@ -176,8 +176,8 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   // The engine outlives the database (~Engine closes it first), so the listener's pointer
   // stays valid for every callback.
   o.listeners.push_back(std::make_shared<StallListener>(&e->stalled_));
-  e->dropped_ = std::make_shared<DroppedRanges>();
-  o.compaction_filter_factory = std::make_shared<DroppedRangesFilterFactory>(e->dropped_);
+  e->dropped_ = std::make_shared<DroppedTables>();
+  o.compaction_filter_factory = std::make_shared<DroppedTablesFilterFactory>(e->dropped_);
 
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(o, dir, &raw);
@@ -241,7 +241,6 @@ void Engine::FileLoad::put(std::string_view key, std::string_view value) {
                         rocksdb::Slice(value.data(), value.size()));
   if (!s.ok()) fail(s, "file load put");
   ++entries_;
-  bytes_ += key.size() + value.size();
 }
 
 void Engine::FileLoad::finish() {

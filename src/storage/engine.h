@@ -89,7 +89,7 @@ class Iter {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
-struct DroppedRanges;  // engine.cc
+struct DroppedTables;  // engine.cc
 
 class Engine {
  public:
@@ -121,7 +121,6 @@ class Engine {
     ~FileLoad();
     void put(std::string_view key, std::string_view value);
     size_t entries() const { return entries_; }
-    uint64_t bytes() const { return bytes_; }
     void finish();
 
    private:
@@ -131,7 +130,6 @@ class Engine {
     std::string path_;
     std::unique_ptr<rocksdb::SstFileWriter> writer_;
     size_t entries_ = 0;
-    uint64_t bytes_ = 0;
   };
   std::unique_ptr<FileLoad> begin_file_load();
   // See the header comment. REQUIRES: nobody reads or writes the table's keys again.
@@ -172,7 +170,7 @@ class Engine {
   rocksdb::Options options_;  // as opened (FileLoad writes files with them)
   std::atomic<uint64_t> next_file_load_{0};
   // drop_table()'s ids, shared with the compaction filter factory (engine.cc).
-  std::shared_ptr<DroppedRanges> dropped_;
+  std::shared_ptr<DroppedTables> dropped_;
   std::unique_ptr<rocksdb::DB> db_;
   std::atomic<uint64_t> synced_writes_{0};
   std::atomic<uint64_t> writes_{0};

@@ -738,12 +738,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
       e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
       throw SqlError(std::move(e));
     }
-    std::string value = types::encode_row(nr, col_types);
-    if (cx.txn.may_load(to.storage_id)) {
-      cx.txn.load(space, routing, std::move(key), std::move(value));
-    } else {
-      cx.txn.write(space, routing, key, value, /*new_key=*/true);  // no lock: see above
-    }
+    cx.txn.load(space, routing, std::move(key), types::encode_row(nr, col_types));
     return true;
   });
   cx.txn.flush_loads();

@@ -165,9 +165,8 @@ class LoadedKeys {
 
  private:
   bool was_empty_;
-  bool ordered_;  // every key so far was above the one before, into an empty keyspace
-  bool any_ = false;
-  std::string max_;
+  bool ordered_;     // every key so far was above the one before, into an empty keyspace
+  std::string max_;  // the largest key so far ("" before the first: keys are never empty)
   std::unordered_set<std::string> unsent_;  // keys loaded since the last send (!ordered_)
 };
 // Whether a keyspace holds no row this transaction can see (one scan step).
@@ -180,6 +179,7 @@ struct Writer {
   std::vector<bind::ExprPtr> index_exprs;       // flattened expression keys of expression indexes
   std::vector<bind::ExprPtr> index_predicates;  // per index: a partial index's WHERE, or null
   std::vector<bind::ExprPtr> generated;         // per column: its GENERATED expression, or null
+  std::vector<TypeRef> col_types;               // column_types(table), for every row's encoding
   explicit Writer(const catalog::Table& t, ExecContext& c);
   // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
   // the entry apart per row). *routing (if given): the entry's routing key (placement.h).

@@ -114,7 +114,8 @@ void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& s
 
 }  // namespace
 
-Writer::Writer(const catalog::Table& t, ExecContext& c) : table(t), cx(c) {
+Writer::Writer(const catalog::Table& t, ExecContext& c)
+    : table(t), cx(c), col_types(column_types(t)) {
   for (const auto& col : t.columns)
     generated.push_back(col.generated_expr.empty()
                             ? nullptr
@@ -302,7 +303,7 @@ void Writer::check_deferred_foreign_key(const catalog::ForeignKey& fk, const std
   auto space = row_space(table);
   std::optional<std::string> value;
   if (!key_taken(cx, space, row_routing(table, row_key), row_key, &value) || !value) return;
-  Row row = types::decode_row(*value, column_types(table));
+  Row row = types::decode_row(*value, col_types);
   for (int c : fk.columns)
     if (row[c].is_null()) return;
   check_foreign_key(fk, row);
@@ -595,11 +596,8 @@ bool keyspace_empty(const coord::KeySpace& space, ExecContext& cx) {
 
 bool LoadedKeys::taken(const coord::KeySpace& space, const std::string& routing,
                        const std::string& key, ExecContext& cx) {
-  const bool above = !any_ || key > max_;
-  if (above) {
-    max_ = key;
-    any_ = true;
-  }
+  const bool above = max_.empty() || key > max_;
+  if (above) max_ = key;
   if (ordered_) {
     if (above) return false;
     // The first key out of order: what is loaded goes to storage, where probe() finds it.
@@ -640,7 +638,7 @@ void Writer::load(const Row& row) {
     if (!loaded_keys_) loaded_keys_.emplace(keyspace_empty(space, cx));
     if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row);
   }
-  cx.txn.load(space, routing, std::move(key), types::encode_row(row, column_types(table)));
+  cx.txn.load(space, routing, std::move(key), types::encode_row(row, col_types));
 }
 
 bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict_key) {
@@ -701,7 +699,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
     }
   }
   check_foreign_keys(row, nullptr, &key);
-  cx.txn.write(space, routing, key, types::encode_row(row, column_types(table)));
+  cx.txn.write(space, routing, key, types::encode_row(row, col_types));
   // Only keys a uniqueness check can look up are noted: a primary key, a unique index's
   // entry, and a row id that a unique index entry names (ON CONFLICT's "second time" check).
   if (!table.primary_key.empty() || has_unique_index_) note_write(cx, space, key, true);
@@ -769,7 +767,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     // The update chain across the key change (exec_internal.h, forward_space).
     cx.txn.write(forward_space(table), old_routing, old_key, new_key);
   }
-  cx.txn.write(space, new_routing, new_key, types::encode_row(new_row, column_types(table)));
+  cx.txn.write(space, new_routing, new_key, types::encode_row(new_row, col_types));
   note_write(cx, space, new_key, true);
 }
 
