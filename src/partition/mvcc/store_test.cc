@@ -47,6 +47,15 @@ class StoreTest : public ::testing::Test {
     engine_->write(b, storage::Durability::kWal);
     return ts;
   }
+  // Rows "a".."last" and "z", then "a".."last" deleted: a queue drained from its front.
+  // Returns the last deletion's timestamp.
+  Timestamp dead_front(char last) {
+    for (char c = 'a'; c <= last; ++c) put(std::string(1, c), "v");
+    put("z", "live");
+    Timestamp del = 0;
+    for (char c = 'a'; c <= last; ++c) del = put(std::string(1, c), std::nullopt);
+    return del;
+  }
   std::string scan(Timestamp at, const std::string& start = "") {
     ScanRequest req;
     req.space = kSpace;
@@ -100,10 +109,7 @@ TEST_F(StoreTest, PruneRechecksTheRecord) {
 }
 
 TEST_F(StoreTest, ScanClaimsThePrunedPrefixAndLaterScansSkipIt) {
-  for (char c = 'a'; c <= 'j'; ++c) put(std::string(1, c), "v");
-  put("z", "live");
-  Timestamp del = 0;
-  for (char c = 'a'; c <= 'j'; ++c) del = put(std::string(1, c), std::nullopt);
+  Timestamp del = dead_front('j');
   horizon_ = del;
   EXPECT_EQ(scan(del), "z");
   auto ranges = store_->empty_ranges();
@@ -130,10 +136,7 @@ TEST_F(StoreTest, ScanClaimsThePrunedPrefixAndLaterScansSkipIt) {
 // Bulk-loaded records (issue 8) land inside a known-empty range: the range is forgotten and
 // the loaded rows are scanned, at any snapshot (kFrozenTimestamp).
 TEST_F(StoreTest, LoadedRecordsEndTheKnownEmptyRangesTheyFallIn) {
-  for (char c = 'a'; c <= 'j'; ++c) put(std::string(1, c), "v");
-  put("z", "live");
-  Timestamp del = 0;
-  for (char c = 'a'; c <= 'j'; ++c) del = put(std::string(1, c), std::nullopt);
+  Timestamp del = dead_front('j');
   horizon_ = del;
   EXPECT_EQ(scan(del), "z");
   ASSERT_EQ(store_->empty_ranges().size(), 1u);
@@ -152,10 +155,7 @@ TEST_F(StoreTest, LoadedRecordsEndTheKnownEmptyRangesTheyFallIn) {
 }
 
 TEST_F(StoreTest, RecordCreatedDuringAScanStopsItsClaim) {
-  for (char c = 'a'; c <= 'j'; ++c) put(std::string(1, c), "v");
-  put("z", "live");
-  Timestamp del = 0;
-  for (char c = 'a'; c <= 'j'; ++c) del = put(std::string(1, c), std::nullopt);
+  Timestamp del = dead_front('j');
   horizon_ = del;
   ScanRequest req;
   req.space = kSpace;
@@ -173,10 +173,7 @@ TEST_F(StoreTest, RecordCreatedDuringAScanStopsItsClaim) {
 }
 
 TEST_F(StoreTest, ClaimStopsAtTheFirstRecordNotPruned) {
-  for (char c = 'a'; c <= 'e'; ++c) put(std::string(1, c), "v");
-  put("z", "live");
-  Timestamp del = 0;
-  for (char c = 'a'; c <= 'e'; ++c) del = put(std::string(1, c), std::nullopt);
+  Timestamp del = dead_front('e');
   // "c" was deleted later than the horizon: it must stay, and so must the claim's end.
   horizon_ = del;
   Timestamp late = put("c", "again");
