@@ -26,6 +26,13 @@
 //     sync() (it waits for the next group, which it may hand to the blocking pool). A commit
 //     that nobody else is syncing with pays no thread hand-off; one that arrives while the
 //     WAL is being synced joins the next group without blocking its thread on the cv.
+//   - sync_then(done) (added, issue 8) is sync() without blocking anyone: done(nullptr) is
+//     called, on the engine's WAL-sync thread, once every write that returned before the
+//     call is durable (done(the sticky failure) if the sync it needed failed). The sync
+//     thread leads the group syncs for every sync_then waiting: under concurrent commits a
+//     commit costs no thread hand-off at all (its fiber appends with append_synced() on its
+//     own thread, then parks until done; the sync thread wakes once per group, not once per
+//     commit). Pending callbacks are called with an error when the engine closes.
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
 //   - write_stalled(): whether RocksDB is delaying or stopping writes (too many memtables or
 //     L0 files); any write may then block for long, so a fiber should hand it to the
@@ -49,10 +56,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -107,6 +118,12 @@ class Engine {
   void sync();
   // See the header comment. BLOCKS for one WAL fsync when it returns true.
   bool write_and_sync_if_idle(rocksdb::WriteBatch& batch);
+  // The WAL append of a synced write (counted as one), without the fsync: follow it with
+  // sync() or sync_then(). Microseconds unless write_stalled().
+  void append_synced(rocksdb::WriteBatch& batch) { append(batch, Durability::kSynced); }
+  // See the header comment. Never blocks; done must not block for long (it runs on the
+  // sync thread, ahead of the next group's fsync).
+  void sync_then(std::function<void(std::exception_ptr)> done);
   // Flushes the memtables and compacts every level now (tests, and an operator's lever after
   // mass deletions): deleted entries are gone afterwards. BLOCKS.
   void compact_all();
@@ -165,6 +182,9 @@ class Engine {
   void lead_sync(std::unique_lock<std::mutex>& g);
   // Throws the sticky sync failure if the sync a caller needed (number `need`) failed.
   void check_sync(uint64_t need) const;
+  // The WAL-sync thread of sync_then(): leads a sync while callbacks wait for one, calls
+  // those whose sync is done.
+  void sync_loop();
   std::unique_ptr<rocksdb::Env> env_;  // zero_filled_wal.h; outlives db_
   std::string dir_;
   rocksdb::Options options_;  // as opened (FileLoad writes files with them)
@@ -191,6 +211,16 @@ class Engine {
   std::chrono::steady_clock::time_point contended_until_{};
   uint64_t sync_failed_at_ = 0;  // the number of the first failed WAL sync (0: none)
   std::string sync_error_;       // its status
+  // sync_then()'s callbacks, each with the number of the sync it needs (in arrival order, so
+  // in increasing need), and the thread that serves them (started by the first one).
+  struct SyncWaiter {
+    uint64_t need;
+    std::function<void(std::exception_ptr)> done;
+  };
+  std::deque<SyncWaiter> sync_waiters_;
+  std::condition_variable sync_thread_cv_;  // sync_waiters_ grew, a sync ended, or closing
+  bool sync_thread_stop_ = false;
+  std::thread sync_thread_;
 };
 
 }  // namespace hf::storage

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -456,6 +457,87 @@ TEST(Engine, WriteAndSyncIfIdleLeadsOnlyWhenNobodySyncs) {
     b3.Put("k3", "v");
     EXPECT_THROW(e->write_and_sync_if_idle(b3), SqlError);
     fail_wal_sync = false;
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(copy);
+}
+
+// sync_then: the callback comes on the engine's sync thread once the writes appended before
+// the call are durable (a crash copy taken in the callback holds them); while a sync is under
+// way the callbacks that arrive wait for the next one and share it; a failed sync fails every
+// callback that needed it and every later one; closing the engine answers the pending ones.
+TEST(Engine, SyncThenCallsBackOnceTheEarlierWritesAreDurable) {
+  CountingEnv env;
+  wal_state.clear();
+  auto dir = temp_dir("sync_then"), copy = temp_dir("sync_then_crash");
+  {
+    EngineOptions o;
+    o.env = &env;
+    auto e = Engine::open(dir, o);
+    // One commit: appended, then the callback; the copy made inside it keeps the write.
+    rocksdb::WriteBatch b1;
+    b1.Put("k1", "v");
+    e->append_synced(b1);
+    std::promise<bool> first;
+    const std::thread::id caller = std::this_thread::get_id();
+    e->sync_then([&](std::exception_ptr err) {
+      crash_copy(dir, copy);
+      first.set_value(!err && std::this_thread::get_id() != caller);
+    });
+    EXPECT_TRUE(first.get_future().get()) << "no error, and not on the caller's thread";
+    {
+      auto c = Engine::open(copy);
+      std::string v;
+      EXPECT_TRUE(c->get("k1", &v)) << "durable when the callback ran";
+    }
+    EXPECT_EQ(e->synced_writes(), 1u);
+
+    // Ten commits arriving while a sync is held share the next sync.
+    hold_wal_sync = true;
+    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    while (syncs_holding.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::atomic<int> answered{0};
+    for (int i = 0; i < 10; ++i) {
+      rocksdb::WriteBatch b;
+      b.Put("g" + std::to_string(i), "v");
+      e->append_synced(b);
+      e->sync_then([&](std::exception_ptr err) {
+        if (!err) answered.fetch_add(1);
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(answered.load(), 0) << "the sync under way started before these writes";
+    const int syncs_before = wal_syncs.load();
+    hold_wal_sync = false;
+    t.join();
+    for (int i = 0; i < 5000 && answered.load() < 10; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(answered.load(), 10);
+    EXPECT_LE(wal_syncs.load() - syncs_before, 3) << "ten commits share the syncs after the held one";
+    EXPECT_FALSE(e->sync_in_flight());
+
+    // A failed sync fails the callback, and later ones too (the failure is sticky).
+    fail_wal_sync = true;
+    rocksdb::WriteBatch b3;
+    b3.Put("k3", "v");
+    e->append_synced(b3);
+    std::promise<bool> failed;
+    e->sync_then([&](std::exception_ptr err) { failed.set_value(err != nullptr); });
+    EXPECT_TRUE(failed.get_future().get());
+    fail_wal_sync = false;
+    std::promise<bool> later;
+    e->sync_then([&](std::exception_ptr err) { later.set_value(err != nullptr); });
+    EXPECT_TRUE(later.get_future().get());
+  }
+  {
+    // Closing never loses a callback: each is answered, by its sync or by the close.
+    auto e = Engine::open(temp_dir("sync_then_close"));
+    std::atomic<int> answered{0};
+    e->sync_then([&](std::exception_ptr) { answered.fetch_add(1); });
+    e.reset();
+    EXPECT_EQ(answered.load(), 1);
+    std::filesystem::remove_all(temp_dir("sync_then_close"));
   }
   std::filesystem::remove_all(dir);
   std::filesystem::remove_all(copy);

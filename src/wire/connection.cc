@@ -120,19 +120,21 @@ void Connection::throw_socket_failed() {
 }
 
 size_t Connection::read_some(char* p, size_t n) {
-  if (tls_) {
-    auto [ec, got] =
-        await_io([&](auto handler) { tls_->async_read_some(asio::buffer(p, n), handler); });
-    if (!ec) return got;
-    throw_socket_failed();
-  }
-  for (;;) {
-    boost::system::error_code ec;
-    size_t got = socket_.read_some(asio::buffer(p, n), ec);
-    if (!ec) return got;
-    if (ec != asio::error::would_block && ec != asio::error::try_again) throw Lost{};
-    await_socket(asio::ip::tcp::socket::wait_read);
-  }
+  // Always Asio's asynchronous read, also on a plain socket: its reactor reads at once when
+  // the socket may hold data, and after a read that emptied the socket (the usual case: the
+  // client waits for our answer before it sends again) it waits for the next edge-triggered
+  // event without a system call. A read of our own first, then async_wait on EAGAIN, cost a
+  // failed recv and an epoll_ctl per statement (measured, issue 8: 0.65 of each per statement
+  // under the Temporal workload).
+  auto [ec, got] = await_io([&](auto handler) {
+    if (tls_) {
+      tls_->async_read_some(asio::buffer(p, n), handler);
+    } else {
+      socket_.async_read_some(asio::buffer(p, n), handler);
+    }
+  });
+  if (!ec) return got;
+  throw_socket_failed();
 }
 
 void Connection::write_all(std::string_view data) {

@@ -93,7 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public sessi
   void wait_for_message_or_notification();      // MAY SUSPEND
   void wait_tls_for_message_or_notification();  // its TLS form (MAY SUSPEND)
   void notification_arrived();
-  void throw_socket_failed();  // Woken, the idle timeout's FATAL, or Lost
+  [[noreturn]] void throw_socket_failed();  // Woken, the idle timeout's FATAL, or Lost
 
   WireServer& server_;
   boost::asio::ip::tcp::socket socket_;
