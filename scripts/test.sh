@@ -163,6 +163,7 @@ e2e bulk_load bash tests/e2e/bulk_load.sh
 e2e auth bash tests/e2e/auth.sh
 e2e drivers bash tests/e2e/drivers.sh
 e2e job_queues bash tests/e2e/job_queues.sh
+e2e driver_queues bash tests/e2e/driver_queues.sh
 # PostgreSQL's own regression SQL against the ASan+UBSan server: no crash, hang or sanitizer
 # report, and the ratchet of files whose output is PostgreSQL's (only with this run's build).
 if [ "${built[asan]:-0}" = 1 ]; then

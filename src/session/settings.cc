@@ -286,9 +286,12 @@ std::string Settings::normalize(const std::string& key, const std::string& value
   switch (d->kind) {
     case Kind::kString:
       if (key == "client_encoding") {
-        std::string v = lower(value);
-        v.erase(std::remove(v.begin(), v.end(), '-'), v.end());
-        v.erase(std::remove(v.begin(), v.end(), '_'), v.end());
+        // PostgreSQL compares encoding names with everything but letters and digits left
+        // out (clean_encoding_name): asyncpg sends client_encoding='utf-8' with the quotes.
+        std::string v;
+        for (char c : lower(value)) {
+          if (std::isalnum(static_cast<unsigned char>(c))) v.push_back(c);
+        }
         if (v != "utf8" && v != "unicode") invalid_value(key, value);
         return "UTF8";
       }
