@@ -57,6 +57,11 @@ TEST_F(WireE2E, StartupReportsParametersAndSimpleQueryWorks) {
   EXPECT_GT(pq.PQbackendPID(c), 0);
 
   EXPECT_EQ(exec(c, "SELECT 7"), std::make_pair(std::string(), std::string("7")));
+  // Encoding names compare as PostgreSQL's do, all but letters and digits left out: asyncpg
+  // sends client_encoding='utf-8' quotes included.
+  EXPECT_EQ(exec(c, "SET client_encoding = '''utf-8'''").first, "");
+  EXPECT_EQ(exec(c, "SHOW client_encoding"), std::make_pair(std::string(), std::string("UTF8")));
+  EXPECT_EQ(exec(c, "SET client_encoding = 'no-such-encoding'").first, "22023");
   EXPECT_EQ(exec(c, "FAIL").first, "22012");
   EXPECT_EQ(pq.PQtransactionStatus(c), PQTRANS_IDLE);
   exec(c, "BEGIN");
