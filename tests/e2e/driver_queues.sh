@@ -1,33 +1,28 @@
 #!/usr/bin/env bash
 # tests/e2e/driver_queues.sh [--jobs N] [--workers W] [--targets "holdfast pg"]
-#   [--drivers "psycopg asyncpg"] — a FOR UPDATE SKIP LOCKED claim loop and a LISTEN/NOTIFY
-# round trip through Python drivers from Debian (python3-psycopg 3.1, libpq underneath;
-# python3-asyncpg 0.27, its own protocol code with prepared statements and binary formats),
-# on holdfast and on PostgreSQL 15 in the same run: W workers complete N jobs (default 4,000
-# and 8), each exactly once (driver_queues/claim.py says what it checks). Prints jobs/s per
-# driver and target. Exit 0 when every run passed its checks, 1 when one failed, 77 (skipped)
-# when Debian's python3 lacks both drivers (scripts/setup.sh installs them).
+#   [--drivers "psycopg asyncpg pg postgres"] — a FOR UPDATE SKIP LOCKED claim loop and a
+# LISTEN/NOTIFY round trip through client drivers, unchanged, on holdfast and on PostgreSQL 15
+# in the same run: W workers complete N jobs (default 4,000 and 8), each exactly once.
+#   psycopg   Debian's python3-psycopg 3.1 (libpq underneath)     driver_queues/claim.py
+#   asyncpg   Debian's python3-asyncpg 0.27 (its own protocol code, binary formats)
+#   pg        node-postgres 8.23.1 from the npm registry           driver_queues/claim.js
+#   postgres  postgres.js 3.4.10 from the npm registry (named prepared statements)
+# Prints jobs/s per driver and target. A driver whose runtime or package is missing is
+# skipped (a line says why). Exit 0 when every run passed its checks, 1 when one failed, 77
+# (skipped) when no driver could run (scripts/setup.sh installs the Python ones).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-jobs=4000 workers=8 targets="holdfast pg" drivers="psycopg asyncpg"
+jobs=4000 workers=8 targets="holdfast pg" drivers="psycopg asyncpg pg postgres"
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) jobs=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --targets) targets=$2; shift 2 ;;
     --drivers) drivers=$2; shift 2 ;;
-    *) sed -n 2,9p "$0"; exit 2 ;;
+    *) sed -n 2,13p "$0"; exit 2 ;;
   esac
 done
-# Debian's interpreter, where Debian's driver packages are (a pyenv python3 may come first).
-py=/usr/bin/python3
-have=()
-for d in $drivers; do
-  if "$py" -c "import $d" 2>/dev/null; then have+=("$d"); else echo "--- $d: not installed, skipped"; fi
-done
-[ ${#have[@]} -gt 0 ] || { echo "SKIPPED: none of the drivers ($drivers) is installed"; exit 77; }
-
 work=$(mktemp -d /tmp/hf-dq-XXXX)
 chmod 755 "$work"
 port=
@@ -39,6 +34,33 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Debian's interpreter, where Debian's driver packages are (a pyenv python3 may come first).
+py=/usr/bin/python3
+declare -A npm_package=([pg]=pg@8.23.1 [postgres]=postgres@3.4.10)
+have=() node_wanted=()
+for d in $drivers; do
+  case $d in
+    psycopg | asyncpg)
+      if "$py" -c "import $d" 2>/dev/null; then have+=("$d"); else echo "--- $d: not installed, skipped"; fi ;;
+    pg | postgres) node_wanted+=("$d") ;;
+    *) echo "unknown driver $d"; exit 2 ;;
+  esac
+done
+if [ ${#node_wanted[@]} -gt 0 ]; then
+  pkgs=()
+  for d in "${node_wanted[@]}"; do pkgs+=("${npm_package[$d]}"); done
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "--- ${node_wanted[*]}: node and npm are not installed, skipped"
+  elif (cd "$work" && timeout 300 npm install --silent --no-audit --no-fund "${pkgs[@]}" >npm.log 2>&1); then
+    cp "$here/driver_queues/claim.js" "$work/"
+    have+=("${node_wanted[@]}")
+  else
+    tail -3 "$work/npm.log"
+    echo "--- ${node_wanted[*]}: npm could not install ${pkgs[*]} (registry unreachable?), skipped"
+  fi
+fi
+[ ${#have[@]} -gt 0 ] || { echo "SKIPPED: none of the drivers ($drivers) can run here"; exit 77; }
 
 failed=0
 declare -A result
@@ -55,8 +77,12 @@ for target in $targets; do
   esac
   for d in "${have[@]}"; do
     echo "--- $d on $target (port $port): $jobs jobs, $workers workers"
-    out=$(timeout 300 "$py" "$here/driver_queues/claim.py" --driver "$d" --port "$port" \
-      --jobs "$jobs" --workers "$workers" 2>&1)
+    case $d in
+      pg | postgres) run=(node "$work/claim.js") ;;
+      *) run=("$py" "$here/driver_queues/claim.py") ;;
+    esac
+    out=$(cd "$work" && timeout 300 "${run[@]}" --driver "$d" --port "$port" --jobs "$jobs" \
+      --workers "$workers" 2>&1)
     rc=$?
     echo "$out" | tail -n 8
     line=$(echo "$out" | grep '^RESULT' | tail -1)

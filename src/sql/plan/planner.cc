@@ -152,6 +152,32 @@ bool same_key_type(Oid a, Oid b) {
   return a == b || (texty(a) && texty(b));
 }
 
+// Whether a value of type `value` can serve as a key of a `column` column by a cast that
+// never fails and keeps every value and the order: the same key type, or a narrower integer
+// (PostgreSQL's integer_ops operator family: "int4col = $1::int2" uses the index; psycopg
+// sends small Python ints as int2, an int8 column's ids as int2 or int4).
+bool key_compatible(Oid value, Oid column) {
+  if (same_key_type(value, column)) return true;
+  auto width = [](Oid t) {
+    return t == type_oid::kInt2 ? 2 : t == type_oid::kInt4 ? 4 : t == type_oid::kInt8 ? 8 : 0;
+  };
+  return width(value) != 0 && width(column) != 0 && width(value) < width(column);
+}
+
+// A key value for a column of type `column`: a copy of v, under a widening cast when v has a
+// narrower integer type (key_compatible), so that the key is encoded as the column's type.
+ExprPtr key_value(const Expr& v, const TypeRef& column) {
+  ExprPtr c = clone(v);
+  if (same_key_type(v.type.oid, column.oid)) return c;
+  auto cast = std::make_unique<Expr>();
+  cast->kind = ExprKind::kCast;
+  cast->type = TypeRef{column.oid, -1};
+  cast->arg_types = {v.type};
+  cast->location = v.location;
+  cast->args.push_back(std::move(c));
+  return cast;
+}
+
 // The column a key condition compares: the column itself, or the column under a relabel
 // between types of one key encoding. nullptr: not a plain column.
 const Expr* key_column(const Expr& e) {
@@ -171,7 +197,9 @@ void equalities(const std::vector<const Expr*>& cs, int offset, int width,
       const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
       if (col && col->level == 0 && col->index >= offset && col->index < offset + width &&
-          is_outer_value(val, known_below) && c->arg_types[0].oid == c->arg_types[1].oid) {
+          is_outer_value(val, known_below) &&
+          (c->arg_types[0].oid == c->arg_types[1].oid ||
+           key_compatible(c->arg_types[1 - side].oid, c->arg_types[side].oid))) {
         out.emplace_back(col->index - offset, &val);
         break;
       }
@@ -205,14 +233,15 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
     if (c->kind != ExprKind::kOp || c->args.size() != 2 || c->arg_types.size() != 2) continue;
     const std::string& op = c->name;
     if (op != "<" && op != "<=" && op != ">" && op != ">=") continue;
-    if (!same_key_type(c->arg_types[0].oid, type) || !same_key_type(c->arg_types[1].oid, type) ||
+    if (!key_compatible(c->arg_types[0].oid, type) || !key_compatible(c->arg_types[1].oid, type) ||
         !key_ordered(type))
       continue;
     for (int side = 0; side < 2; ++side) {
       const Expr* col = key_column(*c->args[side]);
       const Expr& val = *c->args[1 - side];
       if (!col || col->level != 0 || col->index != offset + column ||
-          !is_outer_value(val, known_below) || !same_key_type(val.type.oid, type))
+          !same_key_type(c->arg_types[side].oid, type) || !is_outer_value(val, known_below) ||
+          !key_compatible(val.type.oid, type))
         continue;
       // "value op col" reads as "col op' value" with the comparison mirrored.
       bool less = op[0] == '<';
@@ -341,13 +370,15 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     RangeBound lo, hi;
     std::vector<const Expr*> in;
     bool in_array = false;  // `in` is one array (col = ANY (array))
+    std::vector<int> cols;  // the key columns matched against
     bool range() const { return lo.value || hi.value; }
   };
   auto match = [&](const std::vector<int>& cols) {
     Match m;
+    m.cols = cols;
     for (int c : cols) {
       const Expr* v = bound_value(eqs, c);
-      if (!v || !same_key_type(v->type.oid, t.columns[c].type.oid)) break;
+      if (!v || !key_compatible(v->type.oid, t.columns[c].type.oid)) break;
       m.eq.push_back(v);
     }
     if (m.eq.size() < cols.size()) {
@@ -359,15 +390,17 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
   };
   auto take = [&](AccessKind kind, const Match& m, int index_pos, bool with_in = false) {
     acc.kind = kind;
-    for (const Expr* v : m.eq) acc.key.push_back(clone(*v));
+    auto type_of = [&](size_t i) { return t.columns[m.cols[i]].type; };
+    for (size_t i = 0; i < m.eq.size(); ++i) acc.key.push_back(key_value(*m.eq[i], type_of(i)));
     acc.index_pos = index_pos;
     if (with_in) {
       for (const Expr* v : m.in) acc.in_values.push_back(clone(*v));
       acc.in_array = m.in_array;
       return;
     }
-    if (m.lo.value) acc.lo = clone(*m.lo.value), acc.lo_inclusive = m.lo.inclusive;
-    if (m.hi.value) acc.hi = clone(*m.hi.value), acc.hi_inclusive = m.hi.inclusive;
+    const size_t next = m.eq.size();  // the column the range bounds
+    if (m.lo.value) acc.lo = key_value(*m.lo.value, type_of(next)), acc.lo_inclusive = m.lo.inclusive;
+    if (m.hi.value) acc.hi = key_value(*m.hi.value, type_of(next)), acc.hi_inclusive = m.hi.inclusive;
   };
   Match pk;
   if (!t.primary_key.empty()) {
