@@ -23,14 +23,14 @@
 //     then makes everything before it durable (one WAL, in order).
 //   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
 //     at most kMaxListedKeys}, in one synced batch with this partition's buffered intents
-//     (so the anchor needs no prepare()), through runtime::run_blocking (MAY SUSPEND; the
-//     engine's group commit makes concurrent synced writers share one WAL fsync).
+//     (so the anchor needs no prepare()), through synced_write() (MAY SUSPEND: the fiber parks
+//     until the engine's sync thread has synced the WAL; concurrent commits share one fsync).
 //   - commit(): one kWal batch resolving every intent (from the buffer's copy of the records
 //     written at prepare, without reading them again), then release_all in the lock table.
 //   - commit_one_phase(): one synced batch with the transaction's final versions (buffered
 //     intents resolved directly, intents already in storage resolved too) in this partition
 //     and in the sibling partitions named (one RocksDB, one WAL: the batch is atomic across
-//     them), through runtime::run_blocking; the later commit() only releases the locks.
+//     them), through synced_write(); the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
 //   - load() (issue 8): the rows as frozen committed records (mvcc::MvccStore::load). While
@@ -199,8 +199,9 @@ class LocalPartition final : public Partition {
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);
   // Writes `batch` durably (a commit). On a fiber with nobody else syncing the WAL, the fsync
-  // runs right here (no hand-off to the blocking pool and back: the latency of a lone
-  // commit); otherwise the fiber parks while a pool thread waits for the group commit.
+  // runs right here (no hand-off to another thread and back: the latency of a lone commit);
+  // otherwise the batch is appended here and the fiber parks until the engine's sync thread
+  // has synced the WAL (storage::Engine::sync_then: one wake-up per group, not per commit).
   void synced_write(rocksdb::WriteBatch& batch);
   // Writes txn's buffered intents to storage (kWal); keep: for resolution (prepare), else
   // a spill (mvcc/store.h, write buffer).

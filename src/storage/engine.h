@@ -21,11 +21,11 @@
 //   - write_and_sync_if_idle(batch) is write(batch, kWal) and then, only when no WAL sync is
 //     under way, that sync on the calling thread (it leads a group of one): true when the
 //     batch is durable on return; false when a sync was under way, or one started in the
-//     last 10 ms while other callers waited for syncs too (commits are concurrent: group
-//     commit on the blocking pool serves them better) — the caller must then
-//     sync() (it waits for the next group, which it may hand to the blocking pool). A commit
-//     that nobody else is syncing with pays no thread hand-off; one that arrives while the
-//     WAL is being synced joins the next group without blocking its thread on the cv.
+//     last 10 ms while other callers waited for syncs too (commits are concurrent: the group
+//     commit of the sync thread serves them better) — the caller must then sync() or
+//     sync_then() (the next group). A commit that nobody else is syncing with pays no thread
+//     hand-off; one that arrives while the WAL is being synced joins the next group without
+//     blocking its thread on the cv.
 //   - sync_then(done) (added, issue 8) is sync() without blocking anyone: done(nullptr) is
 //     called, on the engine's WAL-sync thread, once every write that returned before the
 //     call is durable (done(the sticky failure) if the sync it needed failed). The sync
