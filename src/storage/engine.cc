@@ -392,8 +392,8 @@ void Engine::sync_loop() {
   for (;;) {
     // Hand every callback whose sync has finished its answer, outside the mutex.
     std::vector<SyncWaiter> ready;
-    while (!sync_waiters_.empty() &&
-           (sync_waiters_.front().need <= syncs_done_ || sync_failed_at_ != 0 || sync_thread_stop_)) {
+    while (!sync_waiters_.empty() && (sync_waiters_.front().need <= syncs_done_ ||
+                                      sync_failed_at_ != 0 || sync_thread_stop_)) {
       ready.push_back(std::move(sync_waiters_.front()));
       sync_waiters_.pop_front();
     }

@@ -14,8 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -514,7 +514,8 @@ TEST(Engine, SyncThenCallsBackOnceTheEarlierWritesAreDurable) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     EXPECT_EQ(answered.load(), 10);
-    EXPECT_LE(wal_syncs.load() - syncs_before, 3) << "ten commits share the syncs after the held one";
+    EXPECT_LE(wal_syncs.load() - syncs_before, 3)
+        << "ten commits share the syncs after the held one";
     EXPECT_FALSE(e->sync_in_flight());
 
     // A failed sync fails the callback, and later ones too (the failure is sticky).

@@ -23,17 +23,8 @@ while [ $# -gt 0 ]; do
     *) sed -n 2,13p "$0"; exit 2 ;;
   esac
 done
-work=$(mktemp -d /tmp/hf-dq-XXXX)
-chmod 755 "$work"
-port=
-cleanup() {
-  if [ -n "$port" ]; then
-    bash "$root/scripts/server.sh" stop --port "$port" >/dev/null 2>&1
-    bash "$root/scripts/pg.sh" stop "$port" "$work/pg" >/dev/null 2>&1
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/targets.sh"
+targets_init dq
 
 # Debian's interpreter, where Debian's driver packages are (a pyenv python3 may come first).
 py=/usr/bin/python3
@@ -65,16 +56,7 @@ fi
 failed=0
 declare -A result
 for target in $targets; do
-  port=$(bash "$root/scripts/freeport.sh")
-  case $target in
-    holdfast)
-      bash "$root/scripts/server.sh" start --port "$port" --data "$work/data" \
-        --log "$work/holdfast.log" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
-    pg)
-      bash "$root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null \
-        || { echo "FAIL: PostgreSQL did not start"; exit 1; } ;;
-    *) echo "unknown target $target"; exit 2 ;;
-  esac
+  target_up "$target"
   for d in "${have[@]}"; do
     echo "--- $d on $target (port $port): $jobs jobs, $workers workers"
     case $d in
@@ -94,14 +76,9 @@ for target in $targets; do
     fi
     result[$d-$target]=$line
   done
-  case $target in
-    holdfast) bash "$root/scripts/server.sh" stop --port "$port" >/dev/null 2>&1 ;;
-    pg) bash "$root/scripts/pg.sh" stop "$port" "$work/pg" >/dev/null 2>&1 ;;
-  esac
-  port=
+  target_down
 done
 
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 echo
 fmt='%-10s %-8s %7s %8s %9s %8s %11s %7s\n'
 printf "$fmt" driver target jobs workers seconds jobs/s "dup/missing" notify

@@ -32,17 +32,8 @@ declare -A package=([pgboss]=pg-boss@10.4.2 [gw]=graphile-worker@0.17.3)
 declare -A script=([pgboss]=pgboss_run.js [gw]=graphile_worker_run.js)
 declare -A label=([pgboss]=pg-boss [gw]=graphile-worker)
 
-work=$(mktemp -d /tmp/hf-queues-XXXX)
-chmod 755 "$work"
-port=
-cleanup() {
-  if [ -n "$port" ]; then
-    bash "$root/scripts/server.sh" stop --port "$port" >/dev/null 2>&1
-    bash "$root/scripts/pg.sh" stop "$port" "$work/pg" >/dev/null 2>&1
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/targets.sh"
+targets_init queues
 
 pkgs=()
 for lib in $libs; do
@@ -62,18 +53,7 @@ failed=0
 declare -A result
 for target in $targets; do
   for lib in $libs; do
-    # A fresh server per run: each library gets an empty database.
-    port=$(bash "$root/scripts/freeport.sh")
-    case $target in
-      holdfast)
-        rm -rf "$work/data"
-        bash "$root/scripts/server.sh" start --port "$port" --data "$work/data" \
-          --log "$work/holdfast.log" >/dev/null || { echo "FAIL: holdfast did not start"; exit 1; } ;;
-      pg)
-        rm -rf "$work/pg"
-        bash "$root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null \
-          || { echo "FAIL: PostgreSQL did not start"; exit 1; } ;;
-    esac
+    target_up "$target"  # a fresh server per run: each library gets an empty database
     echo "--- ${label[$lib]} on $target (port $port): $jobs jobs, $workers workers"
     out=$(cd "$work" && timeout 660 node "${script[$lib]}" "$port" "$jobs" "$workers" 2>&1)
     rc=$?
@@ -86,15 +66,10 @@ for target in $targets; do
       failed=1
     fi
     result[$lib-$target]=$line
-    case $target in
-      holdfast) bash "$root/scripts/server.sh" stop --port "$port" >/dev/null 2>&1 ;;
-      pg) bash "$root/scripts/pg.sh" stop "$port" "$work/pg" >/dev/null 2>&1 ;;
-    esac
-    port=
+    target_down
   done
 done
 
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 echo
 fmt='%-16s %-8s %7s %8s %9s %8s %11s\n'
 printf "$fmt" library target jobs workers seconds jobs/s "dup/missing"

@@ -399,8 +399,10 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
       return;
     }
     const size_t next = m.eq.size();  // the column the range bounds
-    if (m.lo.value) acc.lo = key_value(*m.lo.value, type_of(next)), acc.lo_inclusive = m.lo.inclusive;
-    if (m.hi.value) acc.hi = key_value(*m.hi.value, type_of(next)), acc.hi_inclusive = m.hi.inclusive;
+    if (m.lo.value)
+      acc.lo = key_value(*m.lo.value, type_of(next)), acc.lo_inclusive = m.lo.inclusive;
+    if (m.hi.value)
+      acc.hi = key_value(*m.hi.value, type_of(next)), acc.hi_inclusive = m.hi.inclusive;
   };
   Match pk;
   if (!t.primary_key.empty()) {
