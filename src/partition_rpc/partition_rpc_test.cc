@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "coord/local_node_fixture_for_tests.h"
+#include "storage/engine.h"
 #include "partition_api/counting_partition_for_tests.h"
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
@@ -271,6 +272,16 @@ TEST_F(PartitionRpcTest, AFailedPipelinedWriteFailsTheTransactionsLaterRequests)
   remote.clear();
   channel.reset();
   server.stop();
+}
+
+// A dropped table's keyspaces reach the partitions' node: its engine records the table as
+// dropped (and frees its rows at compaction), as a local drop does.
+TEST_F(PartitionRpcTest, KeyspaceDropsReachThePartitionsNode) {
+  put("a", "1");
+  const size_t before = node_->engine().dropped_tables();
+  for (auto& p : remote_) p->drop_keyspaces(kT.table_id);  // each waits for its answer
+  EXPECT_EQ(node_->engine().dropped_tables(), before + 1);
+  EXPECT_EQ(channel_->call_counts()["drop_keyspaces"], remote_.size());
 }
 
 TEST_F(PartitionRpcTest, ErrorsComeBackAsTheyWereThrown) {

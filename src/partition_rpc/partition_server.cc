@@ -230,6 +230,10 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
       p.release_siread(q.release_siread().txn());
       r.mutable_done();
       break;
+    case pb::Request::kDropKeyspaces:
+      p.drop_keyspaces(q.drop_keyspaces().table_id());
+      r.mutable_done();
+      break;
     case pb::Request::kDescribe:
     case pb::Request::kTxnStatus:
     case pb::Request::kSsiReport:

@@ -444,6 +444,10 @@ class RemotePartition : public api::Partition {
     return {r.txns().txns().begin(), r.txns().txns().end()};
   }
 
+  void drop_keyspaces(uint32_t table_id) override {
+    call(pb::Response::kDone,
+         [&](pb::Request& q) { q.mutable_drop_keyspaces()->set_table_id(table_id); });
+  }
   void release_siread(api::TxnId txn) override {
     call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_siread()->set_txn(txn); });
   }
