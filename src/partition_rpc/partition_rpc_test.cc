@@ -8,10 +8,10 @@
 
 #include "common/error.h"
 #include "coord/local_node_fixture_for_tests.h"
-#include "storage/engine.h"
 #include "partition_api/counting_partition_for_tests.h"
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
+#include "storage/engine.h"
 
 namespace hf::partition_rpc {
 namespace {
