@@ -377,23 +377,29 @@ void Engine::lead_sync(std::unique_lock<std::mutex>& g) {
 }
 
 void Engine::sync_then(std::function<void(std::exception_ptr)> done) {
-  syncing_.fetch_add(1, std::memory_order_acq_rel);  // until done is called (sync_loop)
-  std::lock_guard g(sync_mu_);
-  if (!sync_thread_.joinable() && !sync_thread_stop_) {
-    sync_thread_ = std::thread([this] { sync_loop(); });
+  {
+    std::lock_guard g(sync_mu_);
+    if (!sync_thread_stop_) {
+      if (!sync_thread_.joinable()) sync_thread_ = std::thread([this] { sync_loop(); });
+      // As in group_sync: the first sync started after this point covers the caller's writes.
+      sync_waiters_.push_back({syncs_started_ + 1, std::move(done)});
+      syncing_.fetch_add(1, std::memory_order_acq_rel);  // until done is called (sync_loop)
+      sync_thread_cv_.notify_one();
+      return;
+    }
   }
-  // As in group_sync: the first sync started after this point covers the caller's writes.
-  sync_waiters_.push_back({syncs_started_ + 1, std::move(done)});
-  sync_thread_cv_.notify_one();
+  // The engine is closing: its sync thread has answered its last callback.
+  done(std::make_exception_ptr(
+      SqlError(sqlstate::kInternalError, "storage closed before the WAL sync")));
 }
 
 void Engine::sync_loop() {
   std::unique_lock g(sync_mu_);
   for (;;) {
-    // Hand every callback whose sync has finished its answer, outside the mutex.
+    // Hand every callback whose sync has finished (or failed) its answer, outside the mutex.
     std::vector<SyncWaiter> ready;
-    while (!sync_waiters_.empty() && (sync_waiters_.front().need <= syncs_done_ ||
-                                      sync_failed_at_ != 0 || sync_thread_stop_)) {
+    while (!sync_waiters_.empty() &&
+           (sync_waiters_.front().need <= syncs_done_ || sync_failed_at_ != 0)) {
       ready.push_back(std::move(sync_waiters_.front()));
       sync_waiters_.pop_front();
     }
@@ -401,15 +407,10 @@ void Engine::sync_loop() {
       std::vector<std::exception_ptr> errors;
       for (const SyncWaiter& w : ready) {
         std::exception_ptr e;
-        if (sync_thread_stop_ && w.need > syncs_done_) {
-          e = std::make_exception_ptr(
-              SqlError(sqlstate::kInternalError, "storage closed before the WAL sync"));
-        } else {
-          try {
-            check_sync(w.need);
-          } catch (...) {
-            e = std::current_exception();
-          }
+        try {
+          check_sync(w.need);
+        } catch (...) {
+          e = std::current_exception();
         }
         errors.push_back(e);
       }
@@ -421,7 +422,8 @@ void Engine::sync_loop() {
       g.lock();
       continue;
     }
-    if (sync_thread_stop_) return;
+    // Closing: every callback still waiting gets its sync first (below), then the thread ends.
+    if (sync_thread_stop_ && sync_waiters_.empty()) return;
     if (sync_waiters_.empty() || sync_leading_) {
       // Nothing to sync for, or another caller's sync is under way (its end notifies).
       sync_thread_cv_.wait(g);

@@ -32,7 +32,8 @@
 //     thread leads the group syncs for every sync_then waiting: under concurrent commits a
 //     commit costs no thread hand-off at all (its fiber appends with append_synced() on its
 //     own thread, then parks until done; the sync thread wakes once per group, not once per
-//     commit). Pending callbacks are called with an error when the engine closes.
+//     commit). Closing the engine syncs for the callbacks still waiting and answers them; a
+//     sync_then() after that is answered at once, with an error, on the caller's thread.
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
 //   - write_stalled(): whether RocksDB is delaying or stopping writes (too many memtables or
 //     L0 files); any write may then block for long, so a fiber should hand it to the
