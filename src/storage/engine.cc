@@ -397,26 +397,22 @@ void Engine::sync_loop() {
   std::unique_lock g(sync_mu_);
   for (;;) {
     // Hand every callback whose sync has finished (or failed) its answer, outside the mutex.
-    std::vector<SyncWaiter> ready;
+    std::vector<std::pair<SyncWaiter, std::exception_ptr>> ready;
     while (!sync_waiters_.empty() &&
            (sync_waiters_.front().need <= syncs_done_ || sync_failed_at_ != 0)) {
-      ready.push_back(std::move(sync_waiters_.front()));
+      std::exception_ptr failure;
+      try {
+        check_sync(sync_waiters_.front().need);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      ready.emplace_back(std::move(sync_waiters_.front()), failure);
       sync_waiters_.pop_front();
     }
     if (!ready.empty()) {
-      std::vector<std::exception_ptr> errors;
-      for (const SyncWaiter& w : ready) {
-        std::exception_ptr e;
-        try {
-          check_sync(w.need);
-        } catch (...) {
-          e = std::current_exception();
-        }
-        errors.push_back(e);
-      }
       g.unlock();
-      for (size_t i = 0; i < ready.size(); ++i) {
-        ready[i].done(errors[i]);
+      for (auto& [waiter, failure] : ready) {
+        waiter.done(failure);
         syncing_.fetch_sub(1, std::memory_order_acq_rel);
       }
       g.lock();

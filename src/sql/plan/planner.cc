@@ -198,8 +198,7 @@ void equalities(const std::vector<const Expr*>& cs, int offset, int width,
       const Expr& val = *c->args[1 - side];
       if (col && col->level == 0 && col->index >= offset && col->index < offset + width &&
           is_outer_value(val, known_below) &&
-          (c->arg_types[0].oid == c->arg_types[1].oid ||
-           key_compatible(c->arg_types[1 - side].oid, c->arg_types[side].oid))) {
+          key_compatible(c->arg_types[1 - side].oid, c->arg_types[side].oid)) {
         out.emplace_back(col->index - offset, &val);
         break;
       }
