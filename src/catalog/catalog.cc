@@ -118,6 +118,10 @@ json to_json(const Table& t) {
       for (const auto& d : *side) arr.push_back({std::string(1, d.kind), d.text});
       bound[side == &b.from ? "from" : "to"] = arr;
     }
+    if (b.kind == PartitionBound::kHash) {
+      bound["modulus"] = b.modulus;
+      bound["remainder"] = b.remainder;
+    }
     j["partition_parent"] = t.partition_parent;
     j["partition_bound"] = bound;
   }
@@ -202,6 +206,8 @@ Table table_from_json(const json& j) {
     for (auto* side : {&b.from, &b.to})
       for (const auto& d : bound.at(side == &b.from ? "from" : "to"))
         side->push_back({d.at(0).get<std::string>().at(0), d.at(1).get<std::string>()});
+    b.modulus = bound.value("modulus", 0);
+    b.remainder = bound.value("remainder", 0);
   }
   return t;
 }

@@ -68,7 +68,7 @@
 // table's row type).
 //
 // Partitioned tables (PostgreSQL's declarative partitioning; nothing to do with the placement
-// partitions above). CREATE TABLE ... PARTITION BY LIST | RANGE (cols) makes a Table with
+// partitions above). CREATE TABLE ... PARTITION BY LIST | RANGE | HASH (cols) makes a Table with
 // partition_strategy set (pg_class relkind 'p'): it has columns, defaults and CHECK
 // constraints but no rows, indexes or keys of its own. Its partitions are ordinary tables (or
 // partitioned ones in turn) whose partition_parent is its oid and whose partition_bound says
@@ -198,7 +198,7 @@ struct ForeignKey {
 
 // Which rows a partition takes (PostgreSQL's relpartbound).
 struct PartitionBound {
-  static constexpr char kList = 'l', kRange = 'r', kDefault = 'd';
+  static constexpr char kList = 'l', kRange = 'r', kHash = 'h', kDefault = 'd';
   char kind = 0;  // 0: not a partition
   // kList: the values, each as its text in the key column's type (nullopt: NULL).
   std::vector<std::optional<std::string>> values;
@@ -209,6 +209,8 @@ struct PartitionBound {
     std::string text;  // kValue: the value's text in the key column's type
   };
   std::vector<RangeDatum> from, to;
+  // kHash: the rows whose partition hash (sql/types/hashing.h) is remainder modulo modulus.
+  int32_t modulus = 0, remainder = 0;
 };
 
 struct Table {
@@ -247,8 +249,8 @@ struct Table {
   // A view's WITH [CASCADED | LOCAL] CHECK OPTION: 'c', 'l'; 0: none. Rows written through
   // the view must satisfy its WHERE.
   char check_option = 0;
-  // A partitioned table (see "Partitioned tables" above): PostgreSQL's partstrat, 'l' LIST or
-  // 'r' RANGE (0: not partitioned), and the key's column positions (partattrs).
+  // A partitioned table (see "Partitioned tables" above): PostgreSQL's partstrat, 'l' LIST,
+  // 'r' RANGE or 'h' HASH (0: not partitioned), and the key's column positions (partattrs).
   char partition_strategy = 0;
   std::vector<int> partition_key;
   // A partition: its parent's oid (0: none) and its bound.

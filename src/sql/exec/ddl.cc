@@ -20,6 +20,7 @@
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
+#include "sql/types/hashing.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
 #include "sql/types/type_info.h"
@@ -460,10 +461,8 @@ void require_partition_columns(const catalog::Table& t) {
 // tables"), with PostgreSQL's checks. REQUIRES: t's columns are known.
 void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
   const std::string strategy = spec->strategy ? spec->strategy : "";
-  if (strategy == "hash" || strategy == "h")
-    fail(sqlstate::kFeatureNotSupported, "hash partitioning is not supported");
   t.partition_strategy = strategy.empty() ? 0 : strategy[0];
-  if (t.partition_strategy != 'l' && t.partition_strategy != 'r')
+  if (t.partition_strategy != 'l' && t.partition_strategy != 'r' && t.partition_strategy != 'h')
     fail(sqlstate::kFeatureNotSupported,
          "partition strategy \"" + strategy + "\" is not supported");
   if (t.partition_strategy == 'l' && spec->n_part_params != 1) {
@@ -485,6 +484,11 @@ void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
       e.position = elem->location + 1;
       throw SqlError(std::move(e));
     }
+    // A hash key's rows are placed by PostgreSQL's hash of each value (sql/types/hashing.h).
+    if (t.partition_strategy == 'h' && !types::has_extended_hash(t.columns[col].type.oid))
+      fail(sqlstate::kFeatureNotSupported,
+           "hash partitioning on a column of type " + types::format_type(t.columns[col].type) +
+               " is not supported");
     t.partition_key.push_back(col);
   }
 }

@@ -1,12 +1,14 @@
 // sql/exec/partitions.cc — see partitions.h.
 #include "sql/exec/partitions.h"
 
+#include <algorithm>
 #include <map>
 
 #include "common/error.h"
 #include "sql/bind/binder.h"
 #include "sql/parse/parser.h"
 #include "sql/types/compare.h"
+#include "sql/types/hashing.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -25,6 +27,7 @@ struct ParsedPartition {
     Datum value;
   };
   std::vector<Bound> from, to;  // kRange
+  int32_t modulus = 0, remainder = 0;  // kHash
 };
 
 struct PartitionCache {
@@ -43,6 +46,8 @@ ParsedPartition parse_partition(const catalog::Table& parent, catalog::TablePtr 
   ParsedPartition p;
   const PartitionBound& b = part->partition_bound;
   p.kind = b.kind;
+  p.modulus = b.modulus;
+  p.remainder = b.remainder;
   const TypeRef& first = parent.columns[parent.partition_key[0]].type;
   for (const auto& v : b.values) p.values.push_back(v ? types::from_text(*v, first) : Datum());
   for (auto* side : {&b.from, &b.to}) {
@@ -100,7 +105,19 @@ int compare_bounds(const catalog::Table& parent, const std::vector<ParsedPartiti
   return 0;
 }
 
+// PostgreSQL's hash of a row's partition key (sql/types/hashing.h).
+uint64_t key_hash(const catalog::Table& parent, const std::vector<Datum>& key) {
+  std::vector<TypeRef> types;
+  for (int c : parent.partition_key) types.push_back(parent.columns[c].type);
+  return types::partition_hash(key, types);
+}
+
+bool hash_takes(const ParsedPartition& p, uint64_t hash) {
+  return hash % static_cast<uint64_t>(p.modulus) == static_cast<uint64_t>(p.remainder);
+}
+
 bool takes(const catalog::Table& parent, const ParsedPartition& p, const std::vector<Datum>& key) {
+  if (p.kind == PartitionBound::kHash) return hash_takes(p, key_hash(parent, key));
   if (p.kind == PartitionBound::kList) {
     const Oid type = parent.columns[parent.partition_key[0]].type.oid;
     for (const auto& v : p.values) {
@@ -126,6 +143,12 @@ std::vector<Datum> key_of(const catalog::Table& parent, const Row& row) {
 // The partition of `parent` (one level) that takes key: a bound's, else the default; null.
 const ParsedPartition* choose(const catalog::Table& parent, const std::vector<Datum>& key,
                               ExecContext& cx) {
+  if (parent.partition_strategy == PartitionBound::kHash) {  // one hash for every partition
+    const uint64_t hash = key_hash(parent, key);
+    for (const auto& p : partitions(parent, cx))
+      if (hash_takes(p, hash)) return &p;
+    return nullptr;
+  }
   const ParsedPartition* dflt = nullptr;
   for (const auto& p : partitions(parent, cx)) {
     if (p.kind == PartitionBound::kDefault)
@@ -265,6 +288,67 @@ std::string range_side_text(const catalog::Table& parent, const std::vector<Rang
   return s + ")";
 }
 
+// FOR VALUES WITH (MODULUS m, REMAINDER r), checked as PostgreSQL's transformPartitionBound
+// and check_new_partition_bound check it: every modulus divides the next larger one among the
+// partitions ordered by (modulus, remainder), so that each remainder class of the greatest
+// modulus belongs to at most one partition, and the new partition's classes are free.
+PartitionBound hash_bound(const catalog::Table& parent, const PgQuery__PartitionBoundSpec* spec,
+                          const std::string& part_name, ExecContext& cx) {
+  if (spec->modulus <= 0)
+    bound_error(kInvalidTableDefinition,
+                "modulus for hash partition must be an integer value greater than zero", -1);
+  if (spec->remainder < 0)
+    bound_error(kInvalidTableDefinition,
+                "remainder for hash partition must be an integer value greater than or equal to "
+                "zero",
+                -1);
+  if (spec->remainder >= spec->modulus)
+    bound_error(kInvalidTableDefinition, "remainder for hash partition must be less than modulus",
+                -1);
+  PartitionBound b;
+  b.kind = PartitionBound::kHash;
+  b.modulus = spec->modulus;
+  b.remainder = spec->remainder;
+  std::vector<const ParsedPartition*> sorted;
+  for (const auto& p : partitions(parent, cx))
+    if (p.kind == PartitionBound::kHash) sorted.push_back(&p);
+  if (sorted.empty()) return b;
+  auto before = [](const ParsedPartition* p, int32_t m, int32_t r) {
+    return p->modulus < m || (p->modulus == m && p->remainder < r);
+  };
+  std::sort(sorted.begin(), sorted.end(), [&](const ParsedPartition* x, const ParsedPartition* y) {
+    return before(x, y->modulus, y->remainder);
+  });
+  auto factor_error = [&](const char* relation, int32_t other, const ParsedPartition& p) {
+    bound_error(kInvalidObjectDefinition,
+                "every hash partition modulus must be a factor of the next larger modulus", -1,
+                "The new modulus " + std::to_string(b.modulus) + " is " + relation + " " +
+                    std::to_string(other) + ", the modulus of existing partition \"" +
+                    p.table->name + "\".");
+  };
+  // The last partition at or before (modulus, remainder), and the one after it.
+  size_t after = 0;
+  while (after < sorted.size() && (before(sorted[after], b.modulus, b.remainder) ||
+                                    (sorted[after]->modulus == b.modulus &&
+                                     sorted[after]->remainder == b.remainder)))
+    ++after;
+  if (after > 0 && b.modulus % sorted[after - 1]->modulus != 0)
+    factor_error("not divisible by", sorted[after - 1]->modulus, *sorted[after - 1]);
+  if (after < sorted.size() && sorted[after]->modulus % b.modulus != 0)
+    factor_error("not a factor of", sorted[after]->modulus, *sorted[after]);
+  // The remainder classes of the greatest modulus the new partition would take.
+  int32_t greatest = 0;
+  for (const auto* p : sorted) greatest = std::max(greatest, p->modulus);
+  for (int64_t r = b.remainder % greatest; r < greatest; r += b.modulus)
+    for (const auto* p : sorted)
+      if (r % p->modulus == p->remainder)
+        bound_error(
+            kInvalidObjectDefinition,
+            "partition \"" + part_name + "\" would overlap partition \"" + p->table->name + "\"",
+            spec->location);
+  return b;
+}
+
 }  // namespace
 
 const std::vector<catalog::TablePtr>& leaf_partitions(const catalog::Table& parent,
@@ -339,6 +423,9 @@ catalog::PartitionBound make_partition_bound(const catalog::Table& parent,
   const int location = spec->location;
   const std::string strategy = spec->strategy ? spec->strategy : "";
   if (spec->is_default) {
+    if (parent.partition_strategy == PartitionBound::kHash)
+      bound_error(kInvalidTableDefinition,
+                  "a hash-partitioned table may not have a default partition", -1);
     b.kind = PartitionBound::kDefault;
     for (const auto& p : partitions(parent, cx))
       if (p.kind == PartitionBound::kDefault)
@@ -351,10 +438,11 @@ catalog::PartitionBound make_partition_bound(const catalog::Table& parent,
   const char want = parent.partition_strategy;
   const char given = strategy.empty() ? 0 : strategy[0];
   if (given != want) {
-    const char* what = want == 'l' ? "list" : "range";
+    const char* what = want == 'l' ? "list" : want == 'h' ? "hash" : "range";
     bound_error(kInvalidTableDefinition,
                 std::string("invalid bound specification for a ") + what + " partition", location);
   }
+  if (want == PartitionBound::kHash) return hash_bound(parent, spec, part_name, cx);
   if (want == PartitionBound::kList) {
     b.kind = PartitionBound::kList;
     const auto& col = parent.columns[parent.partition_key[0]];
@@ -431,6 +519,10 @@ std::optional<std::string> partition_constraint_text(const catalog::Table& paren
                                                      const catalog::Table& part) {
   if (parent.partition_parent != 0) return std::nullopt;
   const PartitionBound& b = part.partition_bound;
+  if (b.kind == PartitionBound::kHash)
+    return "satisfies_hash_partition('" + std::to_string(parent.oid) + "'::oid, " +
+           std::to_string(b.modulus) + ", " + std::to_string(b.remainder) + ", " +
+           column_name_list(parent) + ")";
   if (b.kind == PartitionBound::kList) {
     const auto& col = parent.columns[parent.partition_key[0]];
     std::vector<std::string> values;
@@ -467,12 +559,17 @@ std::optional<std::string> partition_constraint_text(const catalog::Table& paren
 }
 
 std::string partition_key_text(const catalog::Table& t) {
-  return std::string(t.partition_strategy == 'l' ? "LIST" : "RANGE") + " (" + column_name_list(t) +
-         ")";
+  const char* strategy = t.partition_strategy == PartitionBound::kList   ? "LIST"
+                         : t.partition_strategy == PartitionBound::kHash ? "HASH"
+                                                                         : "RANGE";
+  return std::string(strategy) + " (" + column_name_list(t) + ")";
 }
 
 std::string partition_bound_text(const catalog::Table& parent, const catalog::PartitionBound& b) {
   if (b.kind == PartitionBound::kDefault) return "DEFAULT";
+  if (b.kind == PartitionBound::kHash)
+    return "FOR VALUES WITH (modulus " + std::to_string(b.modulus) + ", remainder " +
+           std::to_string(b.remainder) + ")";
   if (b.kind == PartitionBound::kList) {
     std::string s = "FOR VALUES IN (";
     const Oid type = parent.columns[parent.partition_key[0]].type.oid;

@@ -10,8 +10,9 @@
 // Promises: the partitions of a parent are looked up once per statement (ExecContext's
 // cache), so one statement sees one set of partitions. Partitions have their parent's
 // columns in its order, so a row of the parent is a row of each partition as it is.
-// Strategies: LIST and RANGE over plain columns; HASH and expression keys are refused at
-// CREATE TABLE (0A000).
+// Strategies: LIST, RANGE and HASH over plain columns (HASH places a row as PostgreSQL does,
+// by its hash support functions: sql/types/hashing.h); expression keys, and HASH over a type
+// without a hash function here, are refused at CREATE TABLE (0A000).
 #pragma once
 
 #include <optional>

@@ -20,6 +20,7 @@
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/enum_types.h"
+#include "sql/types/hashing.h"
 #include "sql/types/internal.h"
 #include "sql/types/json.h"
 #include "sql/types/md5.h"
@@ -690,6 +691,18 @@ FN(f_reverse) {
 }
 FN(f_md5) {
   return Datum(md5_hex(a[0].as_string()));
+}
+// PostgreSQL's hash support functions (hashing.h), which users call for advisory-lock keys
+// (pg_advisory_xact_lock(hashtext('job'))): the 32-bit ones are the low word of the unseeded
+// 64-bit hash, as an int4.
+FN(f_hash32) {
+  (void)ctx;
+  return Datum(int64_t{static_cast<int32_t>(static_cast<uint32_t>(hash_value_extended(a[0], t[0], 0)))});
+}
+FN(f_hash_extended) {
+  (void)ctx;
+  return Datum(static_cast<int64_t>(
+      hash_value_extended(a[0], t[0], static_cast<uint64_t>(a[1].as_int()))));
 }
 FN(f_sha224) {
   return Datum(sha224(a[0].as_string()));
@@ -1979,6 +1992,29 @@ Registry::Registry() {
   F("md5", {kText}, kText, f_md5);
   F("md5", {kBytea}, kText, f_md5);
   F("sha224", {kBytea}, kBytea, f_sha224);
+  struct HashFunction {
+    const char* name;
+    const char* extended;
+    Oid type;
+  };
+  for (const auto& h : std::initializer_list<HashFunction>{
+           {"hashint2", "hashint2extended", kInt2},
+           {"hashint4", "hashint4extended", kInt4},
+           {"hashint8", "hashint8extended", kInt8},
+           {"hashoid", "hashoidextended", kOid},
+           {"hashchar", "hashcharextended", kChar},
+           {"hashtext", "hashtextextended", kText},
+           {"hashbpchar", "hashbpcharextended", kBpchar},
+           {"hashname", "hashnameextended", kName},
+           {"hashfloat4", "hashfloat4extended", kFloat4},
+           {"hashfloat8", "hashfloat8extended", kFloat8},
+           {"uuid_hash", "uuid_hash_extended", kUuid},
+           {"hash_numeric", "hash_numeric_extended", kNumeric},
+           {"timestamp_hash", "timestamp_hash_extended", kTimestamp},
+           {"time_hash", "time_hash_extended", kTime}}) {
+    F(h.name, {h.type}, kInt4, f_hash32);
+    F(h.extended, {h.type, kInt8}, kInt8, f_hash_extended);
+  }
   F("sha256", {kBytea}, kBytea, f_sha256);
   F("encode", {kBytea, kText}, kText, f_encode);
   F("decode", {kText, kText}, kBytea, f_decode);
