@@ -173,6 +173,10 @@ class LoadedKeys {
 bool keyspace_empty(const coord::KeySpace& space, ExecContext& cx);
 
 // Write path (exec/modify.cc).
+// 23514 "new row for relation ... violates partition constraint" unless `row` belongs in
+// partition `table` (and its ancestors); nothing for a table that is not a partition.
+void check_partition_constraint(const catalog::Table& table, const Row& row, ExecContext& cx);
+
 struct Writer {
   const catalog::Table& table;
   ExecContext& cx;
@@ -201,7 +205,8 @@ struct Writer {
   void update(const Row& old_row, const std::string& old_key, const Row& new_row);
   void remove(const Row& old_row, const std::string& key);
   // Computes the row's stored generated columns, then checks it: NOT NULL, the table's
-  // CHECK constraints, then (check_option_view set) a view's WITH CHECK OPTION condition.
+  // CHECK constraints, then (check_option_view set) a view's WITH CHECK OPTION condition,
+  // then, for a partition, its partition constraint.
   void check_row(Row& row, const std::vector<bind::ExprPtr>& checks,
                  const std::string& check_option_view = {});
   // The row's foreign keys whose columns are new or changed: each checked now, or, when the

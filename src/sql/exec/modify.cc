@@ -221,6 +221,16 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       throw SqlError(std::move(e));
     }
   }
+  check_partition_constraint(table, row, cx);
+}
+
+void check_partition_constraint(const catalog::Table& table, const Row& row, ExecContext& cx) {
+  if (table.partition_parent == 0 || row_in_partition(table, row, cx)) return;
+  Error e;
+  e.sqlstate = sqlstate::kCheckViolation;
+  e.message = "new row for relation \"" + table.name + "\" violates partition constraint";
+  e.detail = "Failing row contains " + row_text(table, row) + ".";
+  throw SqlError(std::move(e));
 }
 
 namespace {
@@ -818,6 +828,8 @@ class PartitionWriters {
   Target& checked_target(const catalog::Table& parent, Row& row, Writer& parent_writer,
                          const std::vector<ExprPtr>& parent_checks,
                          const std::string& check_option_view) {
+    // A partitioned partition routes only rows that belong in it (ExecFindPartition).
+    check_partition_constraint(parent, row, cx_);
     Target& target = of(route_row(parent, row, cx_));
     target.writer.check_row(row, target.checks);
     if (!check_option_view.empty()) parent_writer.check_row(row, parent_checks, check_option_view);

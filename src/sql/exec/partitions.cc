@@ -412,8 +412,23 @@ bool row_fits_partition(const catalog::Table& parent, const catalog::Table& part
         return false;
     return true;
   }
+  for (const auto& p : partitions(parent, cx))  // parsed once per statement
+    if (p.table->oid == part.oid) return takes(parent, p, key);
+  // Not a partition yet (ATTACH PARTITION checking its rows).
   ParsedPartition p = parse_partition(parent, std::make_shared<catalog::Table>(part));
   return takes(parent, p, key);
+}
+
+bool row_in_partition(const catalog::Table& part, const Row& row, ExecContext& cx) {
+  catalog::TablePtr holder;  // keeps `level` alive above the first level
+  for (const catalog::Table* level = &part; level->partition_parent != 0;) {
+    auto parent = cx.catalog.table_by_oid(level->partition_parent);
+    if (!parent) return true;  // the parent is gone (DETACH in flight): nothing to check
+    if (!row_fits_partition(*parent, *level, row, cx)) return false;
+    holder = std::move(parent);
+    level = holder.get();
+  }
+  return true;
 }
 
 catalog::PartitionBound make_partition_bound(const catalog::Table& parent,

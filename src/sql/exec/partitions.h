@@ -43,6 +43,10 @@ const catalog::Table& route_row(const catalog::Table& parent, const Row& row, Ex
 bool row_fits_partition(const catalog::Table& parent, const catalog::Table& part, const Row& row,
                         ExecContext& cx);
 
+// Whether `row` belongs in partition `part` and in each of its ancestors that is itself a
+// partition (PostgreSQL's partition constraint of `part`).
+bool row_in_partition(const catalog::Table& part, const Row& row, ExecContext& cx);
+
 // The bound of a new partition `part_name` of `parent` from its FOR VALUES clause, checked as
 // PostgreSQL checks it: the strategy matches the parent's, values convert to the key columns'
 // types, a range is not empty, and no existing partition overlaps it (42P17).

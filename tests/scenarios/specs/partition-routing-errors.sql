@@ -43,3 +43,26 @@ ALTER TABLE p DETACH PARTITION t;
 ALTER TABLE p ATTACH PARTITION nosuch FOR VALUES IN (8);
 CREATE TABLE p9 PARTITION OF nosuch FOR VALUES IN (9);
 DROP TABLE p, r, t, pt;
+-- A partition written to directly takes only the rows its bound (and its ancestors' bounds)
+-- admit; a row that fits is stored and read through the parent.
+CREATE TABLE ev (id int, kind text, region text) PARTITION BY LIST (kind);
+CREATE TABLE ev_a PARTITION OF ev FOR VALUES IN ('a') PARTITION BY RANGE (id);
+CREATE TABLE ev_a_low PARTITION OF ev_a FOR VALUES FROM (0) TO (100);
+CREATE TABLE ev_rest PARTITION OF ev DEFAULT;
+CREATE TABLE ev_h (id int, k int) PARTITION BY HASH (k);
+CREATE TABLE ev_h0 PARTITION OF ev_h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+CREATE TABLE ev_h1 PARTITION OF ev_h FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+INSERT INTO ev_a VALUES (3, 'b', 'x');
+INSERT INTO ev_a_low VALUES (3, 'b', 'x');
+INSERT INTO ev_a_low VALUES (300, 'a', 'x');
+INSERT INTO ev_a_low VALUES (3, 'a', 'x');
+INSERT INTO ev_rest VALUES (4, 'a', 'y');
+INSERT INTO ev_rest VALUES (4, 'c', 'y');
+UPDATE ev_a_low SET kind = 'z' WHERE id = 3;
+UPDATE ev_rest SET kind = 'a';
+SELECT * FROM ev ORDER BY id;
+INSERT INTO ev_h0 SELECT g, g FROM generate_series(1, 6) g;
+INSERT INTO ev_h0 SELECT g, g FROM generate_series(1, 6) g WHERE g IN (1, 2, 5);
+INSERT INTO ev_h1 SELECT g, g FROM generate_series(1, 6) g WHERE g IN (3, 4, 6);
+SELECT id FROM ev_h ORDER BY id;
+DROP TABLE ev, ev_h;
