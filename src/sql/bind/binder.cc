@@ -179,6 +179,8 @@ const SessionFuncSig kSessionFuncs[] = {
     {"lastval", type_oid::kInt8},
     {"pg_sleep", type_oid::kVoid},
     {"txid_current", type_oid::kInt8},
+    {"pg_current_xact_id", type_oid::kInt8},  // PostgreSQL's xid8, shown as the same number
+    {"pg_get_serial_sequence", type_oid::kText},
     {"pg_cancel_backend", type_oid::kBool},
     {"pg_terminate_backend", type_oid::kBool},
     {"pg_table_is_visible", type_oid::kBool},

@@ -20,6 +20,7 @@
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
+#include "sql/types/functions.h"
 #include "sql/types/hashing.h"
 #include "sql/types/key_codec.h"
 #include "sql/types/row_codec.h"
@@ -88,8 +89,11 @@ std::string serial_default(ExecContext& cx, const catalog::Table& t, const std::
   const std::string qualifier =
       t.namespace_oid == catalog::kPublicNamespaceId || t.temp_namespace != 0
           ? ""
-          : cx.catalog.schema_name(t.namespace_oid) + ".";
-  return "nextval('" + qualifier + seq + "'::regclass)";
+          : types::quote_identifier(cx.catalog.schema_name(t.namespace_oid)) + ".";
+  std::string literal;  // the regclass text inside a string literal: quotes doubled
+  for (char c : qualifier + types::quote_identifier(seq))
+    literal += c == '\'' ? "''" : std::string(1, c);
+  return "nextval('" + literal + "'::regclass)";
 }
 
 std::string cols_name(const catalog::Table& t, const std::vector<int>& cols) {
@@ -486,9 +490,9 @@ void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
     }
     // A hash key's rows are placed by PostgreSQL's hash of each value (sql/types/hashing.h).
     if (t.partition_strategy == 'h' && !types::has_extended_hash(t.columns[col].type.oid))
-      fail(sqlstate::kFeatureNotSupported,
-           "hash partitioning on a column of type " + types::format_type(t.columns[col].type) +
-               " is not supported");
+      fail(sqlstate::kFeatureNotSupported, "hash partitioning on a column of type " +
+                                               types::format_type(t.columns[col].type) +
+                                               " is not supported");
     t.partition_key.push_back(col);
   }
 }

@@ -15,6 +15,7 @@
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/functions.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -31,6 +32,14 @@ int64_t now_us() {
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   return us - 946684800LL * 1000000LL;
+}
+
+// 42P01 for a relation named in a string argument, named as regclass input parsed it.
+[[noreturn]] void throw_no_relation(const std::string& name) {
+  std::string shown;
+  for (const auto& part : bind::qualified_name_list(name))
+    shown += (shown.empty() ? "" : ".") + part;
+  throw SqlError(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist");
 }
 
 // currval()/lastval(): per backend.
@@ -475,10 +484,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
       std::string name = arg_text(0);
       seq = bind::relation_oid_by_name(cx.catalog, name, session_search_path(cx.catalog, s));
       if (seq == 0) {
-        std::string shown;
-        for (const auto& part : bind::qualified_name_list(name))
-          shown += (shown.empty() ? "" : ".") + part;
-        throw SqlError(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist");
+        throw_no_relation(name);
       }
       if (!cx.catalog.sequence_by_oid(seq)) {
         auto t = cx.catalog.table_by_oid(seq);
@@ -535,7 +541,8 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     }
     return Datum::Null();
   }
-  if (n == "txid_current") return Datum(static_cast<int64_t>(cx.txn.id()));
+  if (n == "txid_current" || n == "pg_current_xact_id")
+    return Datum(static_cast<int64_t>(cx.txn.id()));
   if (n == "pg_cancel_backend" || n == "pg_terminate_backend") {
     if (any_null()) return Datum::Null();
     int32_t pid = static_cast<int32_t>(args[0].as_int());
@@ -590,6 +597,26 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     Oid oid = bind::relation_oid_by_name(cx.catalog, args[0].as_string(),
                                          session_search_path(cx.catalog, cx.session));
     return oid == 0 ? Datum::Null() : Datum(static_cast<int64_t>(oid));
+  }
+  if (n == "pg_get_serial_sequence") {
+    // The sequence a serial or identity column takes its values from, schema-qualified; the
+    // table name is read as regclass input is (case-folded), the column name literally.
+    if (any_null()) return Datum::Null();
+    const std::string& name = args[0].as_string();
+    auto t = cx.catalog.table_by_oid(
+        bind::relation_oid_by_name(cx.catalog, name, session_search_path(cx.catalog, cx.session)));
+    if (!t) {
+      throw_no_relation(name);
+    }
+    const int col = t->find_column(args[1].as_string());
+    if (col < 0)
+      throw SqlError(
+          sqlstate::kUndefinedColumn,
+          "column \"" + args[1].as_string() + "\" of relation \"" + t->name + "\" does not exist");
+    auto seq = cx.catalog.sequence_by_oid(t->columns[col].sequence);
+    if (!seq) return Datum::Null();
+    return Datum(types::quote_identifier(cx.catalog.schema_name(seq->namespace_oid)) + "." +
+                 types::quote_identifier(seq->name));
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
   if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||

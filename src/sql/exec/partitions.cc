@@ -26,7 +26,7 @@ struct ParsedPartition {
     char kind = RangeDatum::kValue;
     Datum value;
   };
-  std::vector<Bound> from, to;  // kRange
+  std::vector<Bound> from, to;         // kRange
   int32_t modulus = 0, remainder = 0;  // kHash
 };
 
@@ -328,9 +328,9 @@ PartitionBound hash_bound(const catalog::Table& parent, const PgQuery__Partition
   };
   // The last partition at or before (modulus, remainder), and the one after it.
   size_t after = 0;
-  while (after < sorted.size() && (before(sorted[after], b.modulus, b.remainder) ||
-                                    (sorted[after]->modulus == b.modulus &&
-                                     sorted[after]->remainder == b.remainder)))
+  while (after < sorted.size() &&
+         (before(sorted[after], b.modulus, b.remainder) ||
+          (sorted[after]->modulus == b.modulus && sorted[after]->remainder == b.remainder)))
     ++after;
   if (after > 0 && b.modulus % sorted[after - 1]->modulus != 0)
     factor_error("not divisible by", sorted[after - 1]->modulus, *sorted[after - 1]);

@@ -12,6 +12,7 @@
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/routines.h"
+#include "sql/types/functions.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -53,20 +54,6 @@ catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContex
                                      session.temp_namespace());
 }
 
-namespace {
-
-// PostgreSQL's quote_identifier without the keyword list: lower-case names stay bare.
-std::string quoted_name(const std::string& name) {
-  bool bare = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
-  for (char c : name) bare = bare && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-  if (bare) return name;
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace
-
 std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oid oid) {
   std::string name;
   Oid ns = 0;
@@ -85,8 +72,8 @@ std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oi
   } else {
     return std::to_string(oid);
   }
-  if (visible) return quoted_name(name);
-  return quoted_name(catalog.schema_name(ns)) + "." + quoted_name(name);
+  if (visible) return types::quote_identifier(name);
+  return types::quote_identifier(catalog.schema_name(ns)) + "." + types::quote_identifier(name);
 }
 
 catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {
@@ -131,8 +118,10 @@ Oid creation_schema(ExecContext& cx, const std::string& schema, int location) {
 
 std::string relation_display_name(ExecContext& cx, const catalog::Table& t) {
   auto found = cx.catalog.find_table(t.name, session_search_path(cx.catalog, cx.session));
-  if ((found && found->oid == t.oid) || t.temp_namespace != 0) return t.name;
-  return cx.catalog.schema_name(t.namespace_oid) + "." + t.name;
+  if ((found && found->oid == t.oid) || t.temp_namespace != 0)
+    return types::quote_identifier(t.name);
+  return types::quote_identifier(cx.catalog.schema_name(t.namespace_oid)) + "." +
+         types::quote_identifier(t.name);
 }
 
 std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
@@ -250,9 +239,11 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
       std::string what =
           m.table ? std::string(m.table->kind_name()) + " " + relation_display_name(cx, *m.table)
           : m.enum_type || m.composite ? "type " + types::format_type(TypeRef{m.oid, -1})
-          : m.function                 ? "function " + (schema_visible ? "" : sc.name + ".") +
-                             function_signature(m.function->name, m.function->input_types(), true)
-                       : "sequence " + (sc.name + "." + m.sequence.name);
+          : m.function
+              ? "function " + (schema_visible ? "" : types::quote_identifier(sc.name) + ".") +
+                    function_signature(m.function->name, m.function->input_types(), true)
+              : "sequence " + types::quote_identifier(sc.name) + "." +
+                    types::quote_identifier(m.sequence.name);
       dependents.push_back(what);
       restrict_detail.push_back(what + " depends on schema " + sc.name);
       if (!m.table) continue;

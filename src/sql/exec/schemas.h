@@ -34,7 +34,8 @@ catalog::TablePtr utility_index_table(ExecContext& cx, const std::string& schema
 Oid creation_schema(ExecContext& cx, const PgQuery__RangeVar* rv);
 // The same for an object named [schema.]name (a function): `schema` empty takes the path's first.
 Oid creation_schema(ExecContext& cx, const std::string& schema, int location);
-// t's name as a message shows it: bare when the search path finds t by it, else "s.t".
+// t's name as an object description shows it (quote_identifier on each part): bare when
+// the search path finds t by it, else "s.t".
 std::string relation_display_name(ExecContext& cx, const catalog::Table& t);
 
 // CREATE SCHEMA and DROP SCHEMA. Return the command tag.

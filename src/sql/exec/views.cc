@@ -28,6 +28,7 @@
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
 #include "sql/types/cast.h"
+#include "sql/types/functions.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
 
@@ -202,16 +203,8 @@ namespace {
 
 struct Unsupported {};
 
-// PostgreSQL's quote_identifier without the keyword list: lower-case names stay bare.
 std::string ident(const std::string& s) {
-  bool safe = !s.empty() && (std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_');
-  for (char c : s)
-    safe = safe && (std::islower(static_cast<unsigned char>(c)) ||
-                    std::isdigit(static_cast<unsigned char>(c)) || c == '_');
-  if (safe) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+  return types::quote_identifier(s);
 }
 
 std::string literal(const std::string& s) {

@@ -697,12 +697,13 @@ FN(f_md5) {
 // 64-bit hash, as an int4.
 FN(f_hash32) {
   (void)ctx;
-  return Datum(int64_t{static_cast<int32_t>(static_cast<uint32_t>(hash_value_extended(a[0], t[0], 0)))});
+  return Datum(
+      int64_t{static_cast<int32_t>(static_cast<uint32_t>(hash_value_extended(a[0], t[0], 0)))});
 }
 FN(f_hash_extended) {
   (void)ctx;
-  return Datum(static_cast<int64_t>(
-      hash_value_extended(a[0], t[0], static_cast<uint64_t>(a[1].as_int()))));
+  return Datum(
+      static_cast<int64_t>(hash_value_extended(a[0], t[0], static_cast<uint64_t>(a[1].as_int()))));
 }
 FN(f_sha224) {
   return Datum(sha224(a[0].as_string()));
@@ -740,19 +741,7 @@ FN(f_starts_with) {
   return Datum(a[0].as_string().starts_with(a[1].as_string()));
 }
 FN(f_quote_ident) {
-  const std::string& s = a[0].as_string();
-  bool safe = !s.empty() && (islower(static_cast<unsigned char>(s[0])) || s[0] == '_');
-  for (char c : s)
-    if (!(islower(static_cast<unsigned char>(c)) || isdigit(static_cast<unsigned char>(c)) ||
-          c == '_'))
-      safe = false;
-  if (safe) return a[0];
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return Datum(out + "\"");
+  return Datum(quote_identifier(a[0].as_string()));
 }
 FN(f_quote_literal) {
   const std::string& s = any_to_text(a[0], t[0]);
@@ -1809,6 +1798,21 @@ AggregateDef sum_int_agg(Oid arg, Oid result, bool avg) {
 }
 
 }  // namespace
+
+std::string quote_identifier(const std::string& s) {
+  bool safe = !s.empty() && (islower(static_cast<unsigned char>(s[0])) || s[0] == '_');
+  for (char c : s)
+    if (!(islower(static_cast<unsigned char>(c)) || isdigit(static_cast<unsigned char>(c)) ||
+          c == '_'))
+      safe = false;
+  if (safe) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 bool like_match(std::string_view s, std::string_view pattern, bool case_insensitive) {
   if (!case_insensitive) return like_impl(s, pattern);

@@ -100,4 +100,9 @@ int64_t timestamp_plus_interval(int64_t ts, const Interval& iv);
 
 bool like_match(std::string_view s, std::string_view pattern, bool case_insensitive = false);
 
+// PostgreSQL's quote_identifier without its keyword list: a name of lower-case letters,
+// digits and underscores not starting with a digit stays bare; any other is double-quoted
+// with its double quotes doubled (quote_ident(), and every name the catalog functions print).
+std::string quote_identifier(const std::string& name);
+
 }  // namespace hf::sql::types

@@ -11,7 +11,9 @@ namespace hf::sql::types {
 
 namespace {
 
-constexpr uint32_t rotl(uint32_t x, int k) { return std::rotl(x, k); }
+constexpr uint32_t rotl(uint32_t x, int k) {
+  return std::rotl(x, k);
+}
 
 // lookup3's reversible mix of three words.
 void mix(uint32_t& a, uint32_t& b, uint32_t& c) {
@@ -52,7 +54,9 @@ uint32_t le_word(const uint8_t* p, size_t n) {
   return w;
 }
 
-uint64_t result(uint32_t b, uint32_t c) { return (static_cast<uint64_t>(b) << 32) | c; }
+uint64_t result(uint32_t b, uint32_t c) {
+  return (static_cast<uint64_t>(b) << 32) | c;
+}
 
 uint64_t hash_string(const std::string& s, uint64_t seed) {
   return hash_bytes_extended(reinterpret_cast<const uint8_t*>(s.data()), s.size(), seed);
@@ -92,7 +96,8 @@ uint64_t hash_numeric(const Numeric& n, uint64_t seed) {
   while (scale % 4 != 0) digits += '0', ++scale;
   while (scale < 0) digits += '0', ++scale;  // a negative scale: trailing integer zeros
   int integer_digits = static_cast<int>(digits.size()) - scale;
-  while (integer_digits % 4 != 0 || integer_digits < 0) digits.insert(digits.begin(), '0'), ++integer_digits;
+  while (integer_digits % 4 != 0 || integer_digits < 0)
+    digits.insert(digits.begin(), '0'), ++integer_digits;
   int weight = integer_digits / 4 - 1;
   std::vector<uint16_t> groups;
   for (size_t i = 0; i < digits.size(); i += 4)
