@@ -16,6 +16,7 @@ packages=(
   libraft-dev libuv1-dev  # replication: canonical's C Raft 0.15 and its libuv backend
   gnuplot-nox bc python3 procps util-linux
   python3-psycopg python3-asyncpg  # tests/e2e/driver_queues.sh: Python drivers' claim loops
+  default-jdk-headless libpostgresql-jdbc-java  # pgjdbc: driver_queues.sh, drivers.sh (TLS)
   clang-14 libclang-rt-14-dev  # libFuzzer campaigns (tests/fuzz/run.sh); CI replays with GCC
 )
 
