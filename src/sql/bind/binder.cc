@@ -3724,8 +3724,12 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
   BoundStatement out;
   switch (stmt->node_case) {
     case PG_QUERY__NODE__NODE_SELECT_STMT: {
-      if (stmt->select_stmt->into_clause)
-        fail(sqlstate::kFeatureNotSupported, "SELECT INTO is not supported");
+      if (stmt->select_stmt->into_clause) {  // SELECT ... INTO t: exec/views.cc create_table_as
+        out.kind = BoundStatement::Kind::kUtility;
+        out.utility = stmt;
+        out.tag = "SELECT";
+        break;
+      }
       out.kind = BoundStatement::Kind::kSelect;
       out.tag = "SELECT";
       out.select = bind_select(stmt->select_stmt, nullptr);
@@ -3800,8 +3804,6 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.tag = parse::utility_tag(stmt);
       break;
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:  // exec/views.cc
-      if (stmt->create_table_as_stmt->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
-        fail(sqlstate::kFeatureNotSupported, "CREATE TABLE AS is not supported");
       out.kind = BoundStatement::Kind::kUtility;
       out.utility = stmt;
       out.tag = parse::utility_tag(stmt);

@@ -534,42 +534,31 @@ void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLi
       t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
 }
 
-std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
-  // Forms whose columns come from elsewhere: their column definitions carry no type.
-  if (s->of_typename)
-    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
-  if (s->n_inh_relations > 0 && !s->partbound)
-    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
-  // CREATE TABLE ... PARTITION OF parent: the parent's columns, defaults and CHECK constraints.
-  catalog::TablePtr partition_parent;
-  if (s->partbound) {
-    partition_parent = named_partition(cx, s->inh_relations[0]->range_var);
-    if (!partition_parent->is_partitioned())
-      fail(sqlstate::kWrongObjectType, "\"" + partition_parent->name + "\" is not partitioned");
-  }
-  std::string name = s->relation->relname;
-  const std::string schema = s->relation->schemaname ? s->relation->schemaname : "";
+}  // namespace
+
+std::optional<catalog::Table> new_table(ExecContext& cx, const PgQuery__RangeVar* rv,
+                                        PgQuery__OnCommitAction oncommit, bool if_not_exists) {
+  std::string name = rv->relname;
+  const std::string schema = rv->schemaname ? rv->schemaname : "";
   // CREATE TEMP TABLE, or CREATE TABLE pg_temp.x (PostgreSQL makes that temporary too).
   const bool temp =
-      (s->relation->relpersistence && std::string(s->relation->relpersistence) == "t") ||
-      schema == "pg_temp";
-  const bool on_commit_given =
-      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_NOOP &&
-      s->oncommit != PG_QUERY__ON_COMMIT_ACTION__ON_COMMIT_ACTION_UNDEFINED;
+      (rv->relpersistence && std::string(rv->relpersistence) == "t") || schema == "pg_temp";
+  const bool on_commit_given = oncommit != PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_NOOP &&
+                               oncommit != PG_QUERY__ON_COMMIT_ACTION__ON_COMMIT_ACTION_UNDEFINED;
   if (on_commit_given && !temp)
     fail(kInvalidTableDefinition, "ON COMMIT can only be used on temporary tables");
   if (temp && !schema.empty() && schema != "pg_temp") {
     Error e;
     e.sqlstate = kInvalidTableDefinition;
     e.message = "cannot create temporary relation in non-temporary schema";
-    e.position = s->relation->location + 1;
+    e.position = rv->location + 1;
     throw SqlError(std::move(e));
   }
-  const Oid ns = temp ? catalog::kPublicNamespaceId : creation_schema(cx, s->relation);
+  const Oid ns = temp ? catalog::kPublicNamespaceId : creation_schema(cx, rv);
   if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0, ns)) {
-    if (s->if_not_exists) {
+    if (if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
-      return "CREATE TABLE";
+      return std::nullopt;
     }
     fail(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
   }
@@ -583,11 +572,42 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     t.temp_namespace = cx.session.temp_namespace();
     if (t.temp_namespace == 0)
       fail(sqlstate::kFeatureNotSupported, "temporary tables are not supported here");
-    if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DELETE_ROWS)
+    if (oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DELETE_ROWS)
       t.on_commit = catalog::Table::kDeleteRows;
-    else if (s->oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DROP)
+    else if (oncommit == PG_QUERY__ON_COMMIT_ACTION__ONCOMMIT_DROP)
       t.on_commit = catalog::Table::kDrop;
   }
+  return t;
+}
+
+void give_rowid_sequence(ExecContext& cx, catalog::Table& t) {
+  catalog::Sequence sq;
+  sq.name = "hf_rowid_" + std::to_string(t.oid);
+  sq.owner_table = t.oid;
+  sq.owner = t.owner;
+  sq.namespace_oid = t.namespace_oid;
+  t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
+}
+
+namespace {
+
+std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
+  // Forms whose columns come from elsewhere: their column definitions carry no type.
+  if (s->of_typename)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... OF type is not supported");
+  if (s->n_inh_relations > 0 && !s->partbound)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE ... INHERITS is not supported");
+  // CREATE TABLE ... PARTITION OF parent: the parent's columns, defaults and CHECK constraints.
+  catalog::TablePtr partition_parent;
+  if (s->partbound) {
+    partition_parent = named_partition(cx, s->inh_relations[0]->range_var);
+    if (!partition_parent->is_partitioned())
+      fail(sqlstate::kWrongObjectType, "\"" + partition_parent->name + "\" is not partitioned");
+  }
+  auto shell = new_table(cx, s->relation, s->oncommit, s->if_not_exists);
+  if (!shell) return "CREATE TABLE";
+  catalog::Table& t = *shell;
+  const bool temp = t.temp_namespace != 0;
   if (partition_parent) {
     for (const auto& c : partition_parent->columns) {
       catalog::Column col;
@@ -680,14 +700,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
       }
     }
   }
-  if (t.primary_key.empty() && !t.is_partitioned()) {
-    catalog::Sequence sq;
-    sq.name = "hf_rowid_" + std::to_string(t.oid);
-    sq.owner_table = t.oid;
-    sq.owner = t.owner;
-    sq.namespace_oid = t.namespace_oid;
-    t.rowid_sequence = cx.catalog.create_sequence(sq, &cx.txn);
-  }
+  if (t.primary_key.empty() && !t.is_partitioned()) give_rowid_sequence(cx, t);
   // validate stored expressions now (types, names)
   for (const auto& c : t.columns)
     if (!c.default_expr.empty()) bind::bind_table_expr(cx.catalog, t, c.default_expr, &c.type);
@@ -1542,7 +1555,17 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       return create_view(node->view_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-      return create_materialized_view(node->create_table_as_stmt, cx);
+      if (node->create_table_as_stmt->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        return create_materialized_view(node->create_table_as_stmt, cx);
+      return create_table_as(node->create_table_as_stmt->into, node->create_table_as_stmt->query,
+                             node->create_table_as_stmt->if_not_exists, cx);
+    case PG_QUERY__NODE__NODE_SELECT_STMT: {  // SELECT ... INTO t: CREATE TABLE t AS SELECT
+      PgQuery__SelectStmt without_into = *node->select_stmt;
+      without_into.into_clause = nullptr;
+      PgQuery__Node query = *node;
+      query.select_stmt = &without_into;
+      return create_table_as(node->select_stmt->into_clause, &query, false, cx);
+    }
     case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
       return refresh_materialized_view(node->refresh_mat_view_stmt, cx);
     case PG_QUERY__NODE__NODE_DROP_STMT:

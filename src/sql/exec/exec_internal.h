@@ -260,6 +260,18 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx);
 // CREATE MATERIALIZED VIEW (a CreateTableAsStmt of objtype MATVIEW) and REFRESH
 // MATERIALIZED VIEW; return the command tag ("SELECT n" when rows were stored).
 std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecContext& cx);
+// CREATE [TEMP] TABLE ... AS query [WITH [NO] DATA] and SELECT ... INTO: a table with the
+// query's columns (names, types) and its rows, no keys (a hidden row id places them).
+std::string create_table_as(const PgQuery__IntoClause* into, const PgQuery__Node* query,
+                            bool if_not_exists, ExecContext& cx);
+// The catalog entry CREATE TABLE and CREATE TABLE AS start from: name, schema, owner, oid,
+// and for a temporary table (CREATE TEMP TABLE, or a table in pg_temp) its session and ON
+// COMMIT action, with PostgreSQL's checks. nullopt: IF NOT EXISTS found the name taken (the
+// notice is sent).
+std::optional<catalog::Table> new_table(ExecContext& cx, const PgQuery__RangeVar* rv,
+                                        PgQuery__OnCommitAction oncommit, bool if_not_exists);
+// A table without a primary key is placed by a hidden row id from its own sequence.
+void give_rowid_sequence(ExecContext& cx, catalog::Table& t);
 std::string refresh_materialized_view(const PgQuery__RefreshMatViewStmt* s, ExecContext& cx);
 // A view that depends on a relation, directly or through other views, with the DETAIL line
 // PostgreSQL gives it ("view v depends on table t"), in PostgreSQL's order.

@@ -395,10 +395,9 @@ std::string view_definition(catalog::Catalog& catalog, const catalog::Table& vie
 
 namespace {
 
-// Stores the rows `plan` returns in materialized view t (its current storage). Returns how
-// many.
-int64_t fill_materialized_view(const catalog::Table& t, const bind::SelectPlan& plan,
-                               ExecContext& cx) {
+// Stores the rows `plan` returns in t (a materialized view's current storage, or a table
+// CREATE TABLE AS made). Returns how many.
+int64_t fill_table(const catalog::Table& t, const bind::SelectPlan& plan, ExecContext& cx) {
   std::vector<Row> rows = run_select(plan, cx);
   Writer w(t, cx);
   for (auto& r : rows) {
@@ -454,7 +453,28 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
   t.rowid_sequence = cx.catalog.create_sequence(rowid, &cx.txn);
   auto created = cx.catalog.create_table(std::move(t), &cx.txn);
   if (s->into->skip_data) return "CREATE MATERIALIZED VIEW";
-  return "SELECT " + std::to_string(fill_materialized_view(*created, *bound.stmt.select, cx));
+  return "SELECT " + std::to_string(fill_table(*created, *bound.stmt.select, cx));
+}
+
+std::string create_table_as(const PgQuery__IntoClause* into, const PgQuery__Node* query,
+                            bool if_not_exists, ExecContext& cx) {
+  if (query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
+    fail(sqlstate::kFeatureNotSupported, "CREATE TABLE AS of this query is not supported");
+  auto given = [](const char* s) { return s && *s; };
+  if (given(into->access_method) || into->n_options || given(into->table_space_name))
+    fail(sqlstate::kFeatureNotSupported,
+         "CREATE TABLE AS with storage options or a tablespace is not supported");
+  auto shell = new_table(cx, into->rel, into->on_commit, if_not_exists);
+  if (!shell) return "CREATE TABLE AS";
+  catalog::Table& t = *shell;
+  auto bound = bind_view_query(query, into->col_names, into->n_col_names,
+                               "too many column names were specified", cx);
+  t.columns = std::move(bound.columns);
+  for (const auto& c : t.columns) refuse_composite_column(c.type, c.name);
+  give_rowid_sequence(cx, t);
+  auto created = cx.catalog.create_table(std::move(t), &cx.txn);
+  if (into->skip_data) return "CREATE TABLE AS";
+  return "SELECT " + std::to_string(fill_table(*created, *bound.stmt.select, cx));
 }
 
 std::string refresh_materialized_view(const PgQuery__RefreshMatViewStmt* s, ExecContext& cx) {
@@ -478,7 +498,7 @@ std::string refresh_materialized_view(const PgQuery__RefreshMatViewStmt* s, Exec
     auto tree = parse::parse_query(t->view_query, &query);
     std::vector<Oid> params;
     auto bound = bind::bind_statement(cx.catalog, query, params, 0);
-    fill_materialized_view(*replaced, *bound.select, cx);
+    fill_table(*replaced, *bound.select, cx);
   }
   return "REFRESH MATERIALIZED VIEW";
 }
