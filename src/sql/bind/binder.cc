@@ -595,8 +595,11 @@ void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
 
 // A declared argument type whose operand is passed as it is, with its own type: any, and
 // anyenum (the enum's functions and operators need to know which enum it is).
+// A polymorphic declared type takes the argument's own type (the result type follows it).
 bool keeps_own_type(Oid declared) {
-  return declared == type_oid::kAny || declared == types::kAnyEnumOid;
+  return declared == type_oid::kAny || declared == types::kAnyEnumOid ||
+         declared == types::kAnyElementOid || declared == types::kAnyArrayOid ||
+         declared == types::kAnyNonArrayOid;
 }
 
 // schema: the qualifier written ("" for none); a built-in type is found unless it names a
@@ -998,6 +1001,9 @@ ExprPtr Binder::bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int l
   e->args.push_back(std::move(r));
   e->type = TypeRef{def->result, -1};
   if (def->result == type_oid::kAny) e->type = e->arg_types[0];
+  if (def->result == types::kAnyArrayOid || def->result == types::kAnyElementOid)
+    e->type.oid = types::operator_result_type(
+        *def, e->arg_types.size() > 1 ? e->arg_types[0].oid : 0, e->arg_types.back().oid);
   return e;
 }
 
@@ -1405,10 +1411,19 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     if (def->arg_types[i] == types::kAnyEnumOid && args[i]->type.oid != type_oid::kUnknown &&
         enum_actual == 0)
       enum_actual = args[i]->type.oid;
+  std::vector<Oid> given;  // the arguments' own types, before coercion
+  for (const auto& a : args) given.push_back(a->type.oid);
   for (size_t i = 0; i < args.size(); ++i) {
     Oid want = i < def->arg_types.size() ? def->arg_types[i] : type_oid::kAny;
     if (want == types::kAnyEnumOid && enum_actual != 0 && args[i]->type.oid == type_oid::kUnknown)
       args[i] = coerce(std::move(args[i]), TypeRef{enum_actual, -1}, CastContext::kImplicit);
+    else if (args[i]->type.oid == type_oid::kUnknown &&
+             (want == types::kAnyElementOid || want == types::kAnyArrayOid))
+      // An unknown literal in a polymorphic position takes the type the other arguments fix
+      // (array_append(text[], 'x'): text), or text.
+      args[i] = coerce(std::move(args[i]),
+                       TypeRef{types::resolve_polymorphic(want, def->arg_types, given), -1},
+                       CastContext::kImplicit);
     else if (!keeps_own_type(want))
       args[i] = coerce(std::move(args[i]), TypeRef{want, -1}, CastContext::kImplicit);
     else if (args[i]->type.oid == type_oid::kUnknown)

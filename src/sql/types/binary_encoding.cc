@@ -5,8 +5,11 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 
 #include "common/error.h"
+#include "common/utf8.h"
+#include "sql/types/internal.h"
 
 namespace hf::sql::types {
 
@@ -168,6 +171,93 @@ std::string sha224(std::string_view data) {
 
 std::string sha256(std::string_view data) {
   return digest(EVP_sha256(), data);
+}
+
+std::string sha384(std::string_view data) {
+  return digest(EVP_sha384(), data);
+}
+
+std::string sha512(std::string_view data) {
+  return digest(EVP_sha512(), data);
+}
+
+namespace {
+
+enum class Encoding { kUtf8, kLatin1, kSqlAscii };
+
+// An encoding name as PostgreSQL's pg_char_to_encoding reads it (clean_encoding_name: only
+// letters and digits count, case ignored).
+Encoding encoding_named(std::string_view name, const char* role) {
+  std::string clean;
+  for (char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      clean += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (clean == "utf8" || clean == "unicode") return Encoding::kUtf8;
+  if (clean == "latin1" || clean == "iso88591") return Encoding::kLatin1;
+  if (clean == "sqlascii") return Encoding::kSqlAscii;
+  static const char* const kOthers[] = {
+      "eucjp",   "euccn",    "euckr",    "euctw",       "eucjis2004", "muleinternal", "latin2",
+      "latin3",  "latin4",   "latin5",   "latin6",      "latin7",     "latin8",       "latin9",
+      "latin10", "win1256",  "win1258",  "win866",      "win874",     "koi8r",        "win1251",
+      "win1252", "iso88595", "iso88596", "iso88597",    "iso88598",   "win1250",      "win1253",
+      "win1254", "win1255",  "win1257",  "koi8u",       "sjis",       "big5",         "gbk",
+      "uhc",     "gb18030",  "johab",    "shiftjis2004"};
+  for (const char* other : kOthers)
+    if (clean == other)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "conversion with encoding \"" + std::string(name) + "\" is not supported");
+  throw SqlError(sqlstate::kInvalidParameterValue,
+                 std::string("invalid ") + role + " encoding name \"" + std::string(name) + "\"");
+}
+
+const char* encoding_label(Encoding e) {
+  return e == Encoding::kUtf8 ? "UTF8" : e == Encoding::kLatin1 ? "LATIN1" : "SQL_ASCII";
+}
+
+std::string hex_bytes(std::string_view bytes) {
+  std::string out;
+  for (size_t k = 0; k < bytes.size(); ++k) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%s0x%02x", k ? " " : "", static_cast<unsigned char>(bytes[k]));
+    out += hex;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string convert_encoding(std::string_view bytes, std::string_view from_name,
+                             std::string_view to_name) {
+  const Encoding from = encoding_named(from_name, "source");
+  const Encoding to = encoding_named(to_name, "destination");
+  // To UTF8 first (SQL_ASCII's bytes are taken as they are, and must then be valid UTF8).
+  std::string utf8;
+  if (from == Encoding::kLatin1) {
+    for (char ch : bytes) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == 0) throw SqlError("22021", "invalid byte sequence for encoding \"LATIN1\": 0x00");
+      internal::append_utf8(utf8, c);
+    }
+  } else {
+    utf8.assign(bytes);
+    if (to != Encoding::kSqlAscii || from == Encoding::kUtf8) check_utf8(utf8);
+  }
+  if (to != Encoding::kLatin1) return utf8;
+  std::string out;
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    const size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+    for (size_t k = 1; k < len; ++k)
+      cp = cp << 6 | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
+    if (cp > 0xff)
+      throw SqlError("22P05", "character with byte sequence " + hex_bytes(utf8.substr(i, len)) +
+                                  " in encoding \"UTF8\" has no equivalent in encoding \"" +
+                                  encoding_label(to) + "\"");
+    out += static_cast<char>(cp);
+    i += len;
+  }
+  return out;
 }
 
 // Format names compare without regard to case, as PostgreSQL's pg_strcasecmp.

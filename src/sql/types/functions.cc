@@ -711,6 +711,21 @@ FN(f_sha224) {
 FN(f_sha256) {
   return Datum(sha256(a[0].as_string()));
 }
+FN(f_sha384) {
+  return Datum(sha384(a[0].as_string()));
+}
+FN(f_sha512) {
+  return Datum(sha512(a[0].as_string()));
+}
+FN(f_convert_to) {  // text in the server's UTF8 → bytes in the named encoding
+  return Datum(convert_encoding(a[0].as_string(), "UTF8", a[1].as_string()));
+}
+FN(f_convert_from) {
+  return Datum(convert_encoding(a[0].as_string(), a[1].as_string(), "UTF8"));
+}
+FN(f_convert) {
+  return Datum(convert_encoding(a[0].as_string(), a[1].as_string(), a[2].as_string()));
+}
 FN(f_encode) {
   return Datum(encode_bytes(a[0].as_string(), a[1].as_string()));
 }
@@ -751,6 +766,10 @@ FN(f_quote_literal) {
     out += c;
   }
   return Datum(out + "'");
+}
+FN(f_quote_nullable) {  // quote_literal, and NULL as the unquoted word
+  if (a[0].is_null()) return Datum(std::string("NULL"));
+  return f_quote_literal(a, t, ctx);
 }
 // format(formatstr, VARIADIC args): PostgreSQL's %s, %I, %L and %% with argument positions
 // (%2$s) and widths (%-10s, %*s), as text_format() in varlena.c does.
@@ -1517,14 +1536,35 @@ FN(f_array_cat) {
   out->insert(out->end(), a[1].as_array()->begin(), a[1].as_array()->end());
   return Datum(ArrayPtr(out));
 }
+// Whether array element `x` is `v` as array_position, array_remove and array_replace compare
+// (IS NOT DISTINCT FROM: a NULL matches a NULL).
+bool same_element(const Datum& x, const Datum& v, Oid elem) {
+  return x.is_null() ? v.is_null() : (!v.is_null() && equal(x, v, elem));
+}
 FN(f_array_position) {
+  if (a[0].is_null()) return Datum::Null();
   Oid elem = array_elem_type(t[0].oid);
   const auto& arr = *a[0].as_array();
-  for (size_t i = 0; i < arr.size(); ++i) {
-    if (arr[i].is_null() ? a[1].is_null() : (!a[1].is_null() && equal(arr[i], a[1], elem)))
-      return Datum(static_cast<int64_t>(i + 1));
-  }
+  for (size_t i = 0; i < arr.size(); ++i)
+    if (same_element(arr[i], a[1], elem)) return Datum(static_cast<int64_t>(i + 1));
   return Datum::Null();
+}
+// array_remove(arr, v) / array_replace(arr, v, with): every element that is v, dropped or
+// replaced.
+FN(f_array_remove) {
+  if (a[0].is_null()) return Datum::Null();
+  Oid elem = array_elem_type(t[0].oid);
+  auto out = std::make_shared<std::vector<Datum>>();
+  for (const Datum& x : *a[0].as_array())
+    if (!same_element(x, a[1], elem)) out->push_back(x);
+  return Datum(ArrayPtr(std::move(out)));
+}
+FN(f_array_replace) {
+  if (a[0].is_null()) return Datum::Null();
+  Oid elem = array_elem_type(t[0].oid);
+  auto out = std::make_shared<std::vector<Datum>>();
+  for (const Datum& x : *a[0].as_array()) out->push_back(same_element(x, a[1], elem) ? a[2] : x);
+  return Datum(ArrayPtr(std::move(out)));
 }
 FN(f_array_to_string) {
   if (a[1].is_null()) return Datum::Null();
@@ -2020,6 +2060,11 @@ Registry::Registry() {
     F(h.extended, {h.type, kInt8}, kInt8, f_hash_extended);
   }
   F("sha256", {kBytea}, kBytea, f_sha256);
+  F("sha384", {kBytea}, kBytea, f_sha384);
+  F("sha512", {kBytea}, kBytea, f_sha512);
+  F("convert_to", {kText, kName}, kBytea, f_convert_to);
+  F("convert_from", {kBytea, kName}, kText, f_convert_from);
+  F("convert", {kBytea, kName, kName}, kBytea, f_convert);
   F("encode", {kBytea, kText}, kText, f_encode);
   F("decode", {kText, kText}, kBytea, f_decode);
   F("ascii", {kText}, kInt4, f_ascii);
@@ -2028,6 +2073,7 @@ Registry::Registry() {
   F("format", {kText}, kText, f_format, false, true);
   F("quote_ident", {kText}, kText, f_quote_ident);
   F("quote_literal", {kAnyElement}, kText, f_quote_literal);
+  F("quote_nullable", {kAnyElement}, kText, f_quote_nullable, /*strict=*/false);
   F("round", {kNumeric}, kNumeric, f_round_num);
   F("round", {kNumeric, kInt4}, kNumeric, f_round_num2);
   F("round", {kFloat8}, kFloat8, f_round_float);
@@ -2104,6 +2150,8 @@ Registry::Registry() {
   F("array_prepend", {kAnyElement, kAnyArray}, kAnyArray, f_array_prepend, false);
   F("array_cat", {kAnyArray, kAnyArray}, kAnyArray, f_array_cat, false);
   F("array_position", {kAnyArray, kAnyElement}, kInt4, f_array_position, false);
+  F("array_remove", {kAnyArray, kAnyElement}, kAnyArray, f_array_remove, false);
+  F("array_replace", {kAnyArray, kAnyElement, kAnyElement}, kAnyArray, f_array_replace, false);
   F("array_to_string", {kAnyArray, kText}, kText, f_array_to_string);
   F("array_to_string", {kAnyArray, kText, kText}, kText, f_array_to_string, false);
   F("string_to_array", {kText, kText}, kTextArray, f_string_to_array, false);
@@ -2417,8 +2465,9 @@ const AggregateDef* resolve_aggregate(std::string_view name, const std::vector<O
       [](const AggregateDef& d) -> const std::vector<Oid>& { return d.arg_types; }, false);
 }
 
-namespace {
-Oid resolve_poly(Oid result, const std::vector<Oid>& decl, const std::vector<Oid>& actual) {
+namespace {}  // namespace
+
+Oid resolve_polymorphic(Oid result, const std::vector<Oid>& decl, const std::vector<Oid>& actual) {
   if (!is_polymorphic(result)) return result;
   Oid elem = 0, arr = 0;
   for (size_t i = 0; i < actual.size(); ++i) {
@@ -2435,25 +2484,24 @@ Oid resolve_poly(Oid result, const std::vector<Oid>& decl, const std::vector<Oid
   if (result == kAnyArray) return arr != 0 ? arr : kTextArray;
   return elem;  // anyelement, anyenum
 }
-}  // namespace
 
 Oid function_result_type(const FunctionDef& f, const std::vector<Oid>& arg_types) {
   if (f.variadic_any && is_polymorphic(f.result)) {
     // greatest/least: the common type of all arguments.
     return common_type(arg_types, f.name[0] == 'g' ? "GREATEST" : "LEAST");
   }
-  return resolve_poly(f.result, f.arg_types, arg_types);
+  return resolve_polymorphic(f.result, f.arg_types, arg_types);
 }
 
 Oid aggregate_result_type(const AggregateDef& a, const std::vector<Oid>& arg_types) {
-  return resolve_poly(a.result, a.arg_types, arg_types);
+  return resolve_polymorphic(a.result, a.arg_types, arg_types);
 }
 
 Oid operator_result_type(const OperatorDef& o, Oid left, Oid right) {
   std::vector<Oid> decl =
       o.left == 0 ? std::vector<Oid>{o.right} : std::vector<Oid>{o.left, o.right};
   std::vector<Oid> actual = o.left == 0 ? std::vector<Oid>{right} : std::vector<Oid>{left, right};
-  return resolve_poly(o.result, decl, actual);
+  return resolve_polymorphic(o.result, decl, actual);
 }
 
 }  // namespace hf::sql::types

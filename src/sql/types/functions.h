@@ -87,6 +87,12 @@ Oid aggregate_result_type(const AggregateDef& a, const std::vector<Oid>& arg_typ
 // Result type of a resolved operator (resolves anyarray/anyelement for array operators).
 Oid operator_result_type(const OperatorDef& o, Oid left, Oid right);
 
+// The type a polymorphic declared type (anyelement, anyarray, anynonarray, anyenum) stands
+// for, given the declared and actual argument types: the first actual anyelement-like type,
+// else the element type of the first actual anyarray, text when every one is unknown
+// (PostgreSQL's rule for unknown literals); anyarray is that type's array type.
+Oid resolve_polymorphic(Oid declared, const std::vector<Oid>& decl, const std::vector<Oid>& actual);
+
 // Polymorphic pseudo-types used in declared signatures (PostgreSQL's OIDs).
 inline constexpr Oid kAnyArrayOid = 2277;
 inline constexpr Oid kAnyElementOid = 2283;
