@@ -91,6 +91,10 @@ struct Prepared {
   sql::RawStatement raw;
   std::vector<Oid> requested_types;              // as the client gave them
   std::shared_ptr<sql::PreparedStatement> stmt;  // null for session commands
+  bool from_sql = false;                         // PREPARE, not the protocol's Parse
+  std::string source_text;  // the client's whole query string (pg_prepared_statements)
+  int64_t prepare_time_us = now_us_since_2000();
+  int64_t executions = 0;  // Binds and EXECUTEs (pg_prepared_statements.generic_plans)
 };
 
 struct Portal {
@@ -298,6 +302,7 @@ class SessionImpl final : public Session,
       auto p = std::make_shared<Prepared>();
       p->raw = stmts.empty() ? sql::RawStatement{sql::StatementKind::kEmpty} : stmts[0];
       p->requested_types = param_types;
+      p->source_text = sql;
       if (in_block_ && failed_ && !is_exit_statement(p->raw.kind)) throw_in_failed_block();
       if (p->raw.kind == sql::StatementKind::kQuery) {
         begin_statement();
@@ -319,6 +324,7 @@ class SessionImpl final : public Session,
       if (it == statements_.end()) throw_no_statement(statement);
       std::shared_ptr<Prepared> p = it->second;
       if (in_block_ && failed_ && !is_exit_statement(p->raw.kind)) throw_in_failed_block();
+      ++p->executions;
       if (!portal_name.empty() && portals_.count(portal_name)) {
         throw SqlError("42P03", "portal \"" + portal_name + "\" already exists");
       }
@@ -559,6 +565,21 @@ class SessionImpl final : public Session,
     return xact_start_us_ ? xact_start_us_ : stmt_start_us_;
   }
   int64_t statement_start_us() const override { return stmt_start_us_; }
+  std::vector<PreparedStatementInfo> prepared_statements() const override {
+    std::vector<PreparedStatementInfo> out;
+    for (const auto& [name, p] : statements_) {
+      if (name.empty()) continue;  // the unnamed statement is not listed
+      PreparedStatementInfo info;
+      info.name = name;
+      info.statement = p->source_text;
+      info.prepare_time_us = p->prepare_time_us;
+      info.parameter_types = p->stmt ? p->stmt->param_types() : p->requested_types;
+      info.from_sql = p->from_sql;
+      info.executions = p->executions;
+      out.push_back(std::move(info));
+    }
+    return out;
+  }
   runtime::Deadline lock_deadline() const override { return lock_deadline_; }
   runtime::Deadline statement_deadline() const override { return statement_deadline_; }
   void copy_in_start(bool binary, int columns) override {
@@ -1224,6 +1245,8 @@ class SessionImpl final : public Session,
         begin_statement();
         auto p = std::make_shared<Prepared>();
         p->raw = raw;
+        p->from_sql = true;
+        p->source_text = info_.query;
         p->stmt = engine_.prepare(raw, {}, *this);
         statements_[raw.name] = std::move(p);
         break;
@@ -1235,6 +1258,7 @@ class SessionImpl final : public Session,
         if (!p->stmt)
           throw SqlError(sqlstate::kFeatureNotSupported,
                          "EXECUTE of a session command is not supported");
+        ++p->executions;
         begin_statement();
         if (services_.has_catalog() && p->stmt->stale(services_.catalog()))
           p->stmt = engine_.prepare(p->raw, p->requested_types, *this);

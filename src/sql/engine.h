@@ -145,6 +145,17 @@ class SessionContext {
   // Added (issue 13): the namespace of the session's temporary tables
   // (catalog::Table::temp_namespace); name lookups find them first. 0: the session has none.
   virtual uint64_t temp_namespace() const { return 0; }
+  // Added (issue 13): the session's named prepared statements, SQL PREPARE's and the
+  // protocol's (Parse with a name), for pg_prepared_statements.
+  struct PreparedStatementInfo {
+    std::string name;
+    std::string statement;        // the text as the client sent it
+    int64_t prepare_time_us = 0;  // since 2000-01-01 UTC
+    std::vector<Oid> parameter_types;
+    bool from_sql = false;   // PREPARE (true) or the protocol's Parse (false)
+    int64_t executions = 0;  // each one runs the plan bound at PREPARE (a generic plan)
+  };
+  virtual std::vector<PreparedStatementInfo> prepared_statements() const { return {}; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

@@ -438,6 +438,18 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         out.push_back({oid(m.role), oid(r.oid), oid(m.grantor), Datum(m.admin_option)});
     return out;
   }
+  if (view == "pg_prepared_statements") {
+    // holdfast binds a prepared statement once and runs that plan at every execution: each
+    // one counts as a generic plan.
+    for (const auto& p : cx.session.prepared_statements()) {
+      auto types = std::make_shared<std::vector<Datum>>();
+      for (Oid t : p.parameter_types) types->push_back(oid(t));
+      out.push_back({Datum(p.name), Datum(p.statement), Datum(p.prepare_time_us),
+                     Datum(ArrayPtr(types)), Datum(p.from_sql), Datum(p.executions),
+                     Datum(int64_t{0})});
+    }
+    return out;
+  }
   if (view == "pg_stat_activity") {
     for (const auto& s : cx.session.registry().snapshot()) {
       auto ts = [](int64_t us) { return us == 0 ? null() : Datum(us); };
