@@ -3498,7 +3498,26 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     auto& ca = plan->conflict;
     ca.present = true;
     ca.do_update = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
-    if (oc->infer) {
+    if (oc->infer && oc->infer->conname && *oc->infer->conname) {
+      // ON CONSTRAINT name: the index of the primary key or UNIQUE constraint of that name.
+      // A unique index made by CREATE UNIQUE INDEX is no constraint (PostgreSQL looks the
+      // name up in pg_constraint), and a CHECK or FOREIGN KEY constraint has no index.
+      const std::string name = oc->infer->conname;
+      if (!t.primary_key.empty() && t.pkey_name == name) ca.index_pos = -1;
+      for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
+        if (t.indexes[i].constraint && t.indexes[i].name == name)
+          ca.index_pos = static_cast<int>(i);
+      if (ca.index_pos == -2) {
+        bool indexless = false;
+        for (const auto& c : t.checks) indexless |= c.name == name;
+        for (const auto& fk : t.foreign_keys) indexless |= fk.name == name;
+        if (indexless)
+          fail(sqlstate::kWrongObjectType,
+               "constraint in ON CONFLICT clause has no associated index");
+        fail(sqlstate::kUndefinedObject,
+             "constraint \"" + name + "\" for table \"" + t.name + "\" does not exist");
+      }
+    } else if (oc->infer) {
       // Inference elements: columns, or expressions matched with an expression index's
       // key by their deparsed text (-1 in target_columns, the text in target_exprs).
       std::vector<std::string> target_exprs;

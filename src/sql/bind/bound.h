@@ -254,8 +254,10 @@ struct SelectPlan {
 struct ConflictAction {
   bool present = false;
   bool do_update = false;
-  std::vector<int> target_columns;            // inference columns
-  int index_pos = -2;                         // -1: primary key; >= 0: table->indexes[pos]
+  std::vector<int> target_columns;  // inference columns
+  // The arbiter, inferred from the columns or named by ON CONSTRAINT: -1 the primary key,
+  // >= 0 table->indexes[pos]; -2 any unique key (DO NOTHING without a conflict target).
+  int index_pos = -2;
   std::vector<std::pair<int, ExprPtr>> sets;  // over existing row ++ excluded row
   ExprPtr where;
 };

@@ -881,8 +881,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
       if (!triggers.empty()) triggers.after(nullptr, &row);
     } else {
       std::string existing_key;
-      int which = p.conflict.target_columns.empty() ? -2 : p.conflict.index_pos;
-      bool inserted = w.insert(row, which, &existing_key);
+      bool inserted = w.insert(row, p.conflict.index_pos, &existing_key);
       if (inserted && !triggers.empty()) triggers.after(nullptr, &row);
       if (!inserted) {
         if (!p.conflict.do_update) return;
