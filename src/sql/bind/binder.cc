@@ -3546,10 +3546,27 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
         std::sort(b.begin(), b.end());
         return a == b;
       };
+      // ON CONFLICT (...) WHERE p: p is bound over the row (names must resolve) but, as in
+      // PostgreSQL, need not be boolean: it only has to imply a partial index's predicate.
+      std::vector<const Expr*> where_conjuncts;
+      ExprPtr infer_where;
+      if (oc->infer->where_clause) {
+        infer_where = bind_expr(oc->infer->where_clause, row, nullptr);
+        conjuncts(infer_where.get(), where_conjuncts);
+      }
       if (!t.primary_key.empty() && same_set(t.primary_key, {})) ca.index_pos = -1;
       for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
         if (t.indexes[i].unique && t.indexes[i].predicate.empty() &&
             same_set(t.indexes[i].columns, t.indexes[i].exprs))
+          ca.index_pos = static_cast<int>(i);
+      // A partial unique index only when the WHERE implies its predicate (never without
+      // one). PostgreSQL takes every matching index as an arbiter; one arbiter is kept here,
+      // an index without a predicate first: its conflicts include the partial one's.
+      for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2 && infer_where; ++i)
+        if (t.indexes[i].unique && !t.indexes[i].predicate.empty() &&
+            same_set(t.indexes[i].columns, t.indexes[i].exprs) &&
+            implies_predicate(where_conjuncts, 0,
+                              *bind_table_expr(cat_, t, t.indexes[i].predicate, nullptr)))
           ca.index_pos = static_cast<int>(i);
       if (ca.index_pos == -2)
         fail(sqlstate::kInvalidColumnReference,
@@ -3989,6 +4006,61 @@ ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
   auto e = b.bind_expr(node, table_row_scope(table), nullptr);
   if (target) e = b.coerce(std::move(e), *target, CastContext::kAssignment);
   return e;
+}
+
+void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
+  runtime::check_stack_depth();
+  if (e == nullptr) return;
+  if (e->kind == ExprKind::kAnd) {
+    for (const auto& a : e->args) conjuncts(a.get(), out);
+    return;
+  }
+  out.push_back(e);
+}
+
+bool implies_predicate(const std::vector<const Expr*>& cs, int offset, const Expr& predicate) {
+  std::function<bool(const Expr&, const Expr&)> same = [&](const Expr& p, const Expr& w) {
+    runtime::check_stack_depth();
+    if (p.kind != w.kind || p.type.oid != w.type.oid || p.name != w.name || p.op != w.op ||
+        p.fn != w.fn || p.negate != w.negate || p.args.size() != w.args.size())
+      return false;
+    switch (p.kind) {
+      case ExprKind::kColumn:
+        if (p.level != 0 || w.level != 0 || w.index != p.index + offset) return false;
+        break;
+      case ExprKind::kConst:
+        if (p.value.is_null() != w.value.is_null() ||
+            (!p.value.is_null() && !(p.value.v == w.value.v)))
+          return false;
+        break;
+      case ExprKind::kCast:
+      case ExprKind::kOp:
+      case ExprKind::kFunc:
+      case ExprKind::kAnd:
+      case ExprKind::kOr:
+      case ExprKind::kNot:
+      case ExprKind::kIsNull:
+      case ExprKind::kIsNotNull:
+      case ExprKind::kIsTrue:
+      case ExprKind::kIsFalse:
+      case ExprKind::kInList:
+      case ExprKind::kDistinctFrom:
+        break;
+      default:
+        return false;
+    }
+    for (size_t i = 0; i < p.args.size(); ++i)
+      if (!same(*p.args[i], *w.args[i])) return false;
+    return true;
+  };
+  std::vector<const Expr*> needed;
+  conjuncts(&predicate, needed);
+  for (const Expr* n : needed) {
+    bool found = false;
+    for (const Expr* c : cs) found = found || same(*n, *c);
+    if (!found) return false;
+  }
+  return true;
 }
 
 ExprPtr bind_index_predicate(catalog::Catalog& catalog, const catalog::Table& table,
