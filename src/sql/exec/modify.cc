@@ -978,7 +978,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
 // DELETE ... USING) a candidate's row is the joined row, the target's columns first, and the
 // re-check runs the join conditions with the other tables' rows as read. strength_of gives
 // the lock strength for a candidate (UPDATE: FOR UPDATE only when a key column's value
-// changes, as PostgreSQL decides it).
+// changes, as PostgreSQL decides it). apply changes a locked candidate and says whether it
+// did (false: a BEFORE ROW trigger skipped it); the count is of the rows changed.
 template <typename Fn>
 int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const Expr* where,
                         const SelectPlan* from,
@@ -1032,8 +1033,7 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
     } else if (res.outcome != coord::LockOutcome::kGranted) {
       throw_lock_failure(res.outcome, stored, cx);
     }
-    apply(c);
-    ++n;
+    if (apply(c)) ++n;
   }
   return n;
 }
@@ -1333,7 +1333,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
-            if (!triggers.empty() && !triggers.before(&old, &nr)) return;
+            if (!triggers.empty() && !triggers.before(&old, &nr)) return false;
             if (p.table->is_partitioned()) {
               // A new row its partition no longer takes moves to the one that does (a delete
               // and an insert routed from the target, as PostgreSQL's cross-partition update).
@@ -1361,6 +1361,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               for (const auto& e : p.returning) out.push_back(eval(*e, ret, cx));
               res.rows.push_back(std::move(out));
             }
+            return true;
           });
       after_rows.fire();
       w.check_referencing_rows();
@@ -1383,7 +1384,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
-            if (!triggers.empty() && !triggers.before(&old, nullptr)) return;
+            if (!triggers.empty() && !triggers.before(&old, nullptr)) return false;
             // A partitioned target's row goes from its partition.
             Writer& from = p.table->is_partitioned() ? parts.of(*c.table).writer : w;
             from.remove(old, c.key);
@@ -1393,6 +1394,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               for (const auto& e : p.returning) out.push_back(eval(*e, c.row, cx));
               res.rows.push_back(std::move(out));
             }
+            return true;
           });
       after_rows.fire();
       w.check_referencing_rows();
