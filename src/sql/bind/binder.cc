@@ -3148,23 +3148,37 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
             bind_expr(s->target_list[pos - 1]->res_target->val, scope, nullptr));
         continue;
       }
-      try {
-        plan->group_by.push_back(bind_expr(gn, scope, nullptr));
-      } catch (const SqlError& err) {
-        bool found = false;
-        if (gn->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && gn->column_ref->n_fields == 1) {
-          std::string name = str_of(gn->column_ref->fields[0]);
-          for (size_t t = 0; t < s->n_target_list; ++t) {
-            const auto* rt = s->target_list[t]->res_target;
-            if (rt->name && name == rt->name) {
-              plan->group_by.push_back(bind_expr(rt->val, scope, nullptr));
-              found = true;
-              break;
-            }
-          }
+      if (gn->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && gn->column_ref->n_fields == 1 &&
+          gn->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // A bare name is a column of this level's FROM first, then an output column's name,
+        // then an outer column (PostgreSQL's findTargetlistEntrySQL92 for GROUP BY: the
+        // opposite of ORDER BY's priority).
+        std::string name = str_of(gn->column_ref->fields[0]);
+        bool from_column = false;
+        for (const auto& sc : scope.cols)
+          from_column |= (!sc.hidden && sc.name == name) || (sc.whole_row && sc.table == name);
+        ExprPtr output;
+        for (size_t t = 0; t < s->n_target_list && !from_column; ++t) {
+          const auto* rt = s->target_list[t]->res_target;
+          const auto* v = rt->val;
+          if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+              v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+                  PG_QUERY__NODE__NODE_A_STAR)
+            continue;  // a * names only FROM columns, already preferred
+          if (((rt->name && *rt->name) ? std::string(rt->name) : target_name(v)) != name) continue;
+          ExprPtr e = bind_expr(v, scope, nullptr);
+          if (!output)
+            output = std::move(e);
+          else if (!same_expr(*output, *e))
+            fail(sqlstate::kAmbiguousColumn, "GROUP BY \"" + name + "\" is ambiguous",
+                 gn->column_ref->location);
         }
-        if (!found) throw;
+        if (output) {
+          plan->group_by.push_back(std::move(output));
+          continue;
+        }
       }
+      plan->group_by.push_back(bind_expr(gn, scope, nullptr));
     }
     in_group_by.reset();
     GroupCtx gctx;
@@ -3259,24 +3273,19 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                node->a_const->location);
         pos -= 1;
       } else if (node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
-                 node->column_ref->n_fields == 1) {
+                 node->column_ref->n_fields == 1 &&
+                 node->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // A bare name is an output column's name first (SQL92's rule, PostgreSQL's
+        // findTargetlistEntrySQL92), whatever the input has; two output columns of that name
+        // that are not the same expression make it ambiguous. Else it is an input column.
         std::string name = str_of(node->column_ref->fields[0]);
         for (int t = 0; t < plan->visible; ++t) {
-          if (plan->names[t] == name) {
-            // prefer an output column name (SQL92 rule), as PostgreSQL does
-            bool is_alias = false;
-            for (size_t q = 0; q < s->n_target_list; ++q) {
-              const auto* r2 = s->target_list[q]->res_target;
-              if (r2->name && name == r2->name) is_alias = true;
-            }
-            bool input_has = false;
-            for (auto& sc : scope.cols)
-              if (sc.name == name) input_has = true;
-            if (is_alias || !input_has) {
-              pos = t;
-              break;
-            }
-          }
+          if (plan->names[t] != name) continue;
+          if (pos < 0)
+            pos = t;
+          else if (!same_expr(*plan->targets[pos], *plan->targets[t]))
+            fail(sqlstate::kAmbiguousColumn, "ORDER BY \"" + name + "\" is ambiguous",
+                 node->column_ref->location);
         }
       }
       if (pos >= 0) {
