@@ -648,6 +648,27 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   auto space = row_space(table);
   std::string key = new_row_key(table, row, cx);
   std::string routing = row_routing(table, key);
+  // An arbiter index is checked before any other key, as PostgreSQL checks the arbiters
+  // before it inserts: a conflict there is ON CONFLICT's to handle even when another unique
+  // key of the row (the primary key, an index listed before it) is taken too.
+  bool arbiter_locked = false;
+  if (on_conflict_index >= 0 && indexes_row(on_conflict_index, row)) {
+    bool has_null = false;
+    std::string ir;
+    std::string ik = index_key(on_conflict_index, row, &has_null, &ir);
+    if (!has_null) {
+      coord::KeySpace ispace{table.storage_id, table.indexes[on_conflict_index].id};
+      lock_key(cx, table, ispace, ir, ik);
+      arbiter_locked = true;
+      std::optional<std::string> existing;
+      bool invisible = false;
+      if (key_taken(cx, ispace, ir, ik, &existing, &invisible)) {
+        check_conflict_visible(cx, invisible);
+        if (conflict_key && existing) *conflict_key = *existing;
+        return false;
+      }
+    }
+  }
   if (!table.primary_key.empty()) {
     lock_key(cx, table, space, routing, key);
     bool invisible = false;
@@ -672,7 +693,8 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
     std::string ik = index_key(i, row, &has_null, &ir);
     coord::KeySpace ispace{table.storage_id, idx.id};
     if (idx.unique && !has_null) {
-      lock_key(cx, table, ispace, ir, ik);
+      if (!arbiter_locked || static_cast<int>(i) != on_conflict_index)
+        lock_key(cx, table, ispace, ir, ik);
       std::optional<std::string> existing;
       bool invisible = false;
       if (key_taken(cx, ispace, ir, ik, &existing, &invisible)) {

@@ -26,6 +26,10 @@ insert into occ_t values (4, 'a', 4) on conflict on constraint occ_code_key
 -- a conflict on another unique index than the one named is still an error
 insert into occ_t values (1, 'z', 9) on conflict on constraint occ_code_key do nothing;
 insert into occ_t values (9, 'a', 9) on conflict on constraint occ_t_pkey do nothing;
+-- the constraint named is checked first: its conflict is handled though the key is taken too
+insert into occ_t values (1, 'a', 9) on conflict on constraint occ_code_key do nothing;
+insert into occ_t values (2, 'a', 9) on conflict on constraint occ_code_key
+  do update set w = 12 returning *;
 -- the same row twice in one command
 insert into occ_t values (5, 'e', 5), (6, 'e', 6) on conflict on constraint occ_code_key
   do update set w = excluded.w;

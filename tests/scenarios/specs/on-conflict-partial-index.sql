@@ -65,5 +65,17 @@ begin
 end $$;
 select ocp_enqueue('k3', 1), ocp_enqueue('k3', 2), ocp_enqueue('k4', 3);
 select * from ocp_jobs order by id;
+-- a partial and a full unique index on one column, the partial one made first: the arbiter
+-- is checked before the other keys, so its conflict is handled, not reported
+create table ocp_two (id int primary key, k int, state text);
+create unique index ocp_two_part on ocp_two (k) where state = 'q';
+create unique index ocp_two_full on ocp_two (k);
+insert into ocp_two values (1, 1, 'q');
+insert into ocp_two values (2, 1, 'q') on conflict (k) do nothing;
+insert into ocp_two values (2, 1, 'q') on conflict (k) where state = 'q' do nothing;
+insert into ocp_two values (1, 1, 'q') on conflict (k) where state = 'q'
+  do update set id = 7 returning *;
+insert into ocp_two values (7, 2, 'q') on conflict (k) do nothing;
+drop table ocp_two;
 drop function ocp_enqueue;
 drop table ocp_jobs, ocp_keys, ocp_names;
