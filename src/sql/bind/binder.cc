@@ -1007,6 +1007,19 @@ void set_sort_direction(const PgQuery__SortBy& sb, SortKey& k) {
                   (sb.sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
 }
 
+// Where an expression starts in the statement text: its leftmost located part (PostgreSQL's
+// exprLocation); 0 when none is known (an expression's location 0 is "not set": no clause
+// sub-expression starts a statement).
+int leftmost_location(const Expr& e) {
+  runtime::check_stack_depth();
+  int loc = e.location;
+  for (const auto& a : e.args) {
+    int l = a ? leftmost_location(*a) : 0;
+    if (l > 0 && (loc <= 0 || l < loc)) loc = l;
+  }
+  return std::max(loc, 0);
+}
+
 // Structural equality of bound expressions (for GROUP BY matching).
 bool same_expr(const Expr& a, const Expr& b) {
   runtime::check_stack_depth();
@@ -3056,8 +3069,34 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         k.expr = std::make_unique<Expr>();
         k.expr->kind = ExprKind::kColumn, k.expr->index = pos - 1,
         k.expr->type = plan->types[pos - 1];
+      } else if (sb->node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+                 sb->node->column_ref->n_fields == 1 &&
+                 sb->node->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // As for a plain SELECT, but every output column is a column of its own: two of one
+        // name are ambiguous.
+        std::string name = str_of(sb->node->column_ref->fields[0]);
+        int pos = -1;
+        for (int c = 0; c < plan->visible; ++c) {
+          if (plan->names[c] != name) continue;
+          if (pos >= 0)
+            fail(sqlstate::kAmbiguousColumn, "ORDER BY \"" + name + "\" is ambiguous",
+                 sb->node->column_ref->location);
+          pos = c;
+        }
+        k.expr = bind_expr(sb->node, out, nullptr);  // 42703 when no output column has it
       } else {
         k.expr = bind_expr(sb->node, out, nullptr);
+        if (k.expr->kind != ExprKind::kColumn || k.expr->level != 0) {
+          Error e;
+          e.sqlstate = sqlstate::kFeatureNotSupported;
+          e.message = "invalid UNION/INTERSECT/EXCEPT ORDER BY clause";
+          e.detail = "Only result column names can be used, not expressions or functions.";
+          e.hint =
+              "Add the expression/function to every SELECT, or move the UNION into a FROM "
+              "clause.";
+          if (int loc = leftmost_location(*k.expr); loc > 0) e.position = loc + 1;
+          throw SqlError(std::move(e));
+        }
       }
       set_sort_direction(*sb, k);
       plan->order_by.push_back(std::move(k));

@@ -32,6 +32,12 @@ select a as k, c as k from obn group by k;
 select a as k, a as k, count(*) from obn group by k order by k;
 -- set operations: output columns only
 select a from obn union select c from obn order by a;
+select a::text from obn union select c::text from obn order by a;
+select a as k, c as k from obn union select 1, 2 order by k;
+select a from obn union select c from obn order by nosuch;
+select a from obn union select c from obn order by a + 1;
+select a from obn union select c from obn order by abs(a);
+select a from obn union select c from obn order by obn.a;
 -- a join: an output column of that name, or an ambiguous input
 select x.a, y.a as z from obn x join obn y on x.a = y.c order by a;
 select * from obn x join obn y on x.a = y.c order by a;
