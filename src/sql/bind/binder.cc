@@ -1015,6 +1015,19 @@ void set_sort_direction(const PgQuery__SortBy& sb, SortKey& k) {
                   (sb.sortby_nulls != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST && k.descending);
 }
 
+// Where an expression starts in the statement text: its leftmost located part (PostgreSQL's
+// exprLocation); 0 when none is known (an expression's location 0 is "not set": no clause
+// sub-expression starts a statement).
+int leftmost_location(const Expr& e) {
+  runtime::check_stack_depth();
+  int loc = e.location;
+  for (const auto& a : e.args) {
+    int l = a ? leftmost_location(*a) : 0;
+    if (l > 0 && (loc <= 0 || l < loc)) loc = l;
+  }
+  return std::max(loc, 0);
+}
+
 // Structural equality of bound expressions (for GROUP BY matching).
 bool same_expr(const Expr& a, const Expr& b) {
   runtime::check_stack_depth();
@@ -3073,8 +3086,34 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         k.expr = std::make_unique<Expr>();
         k.expr->kind = ExprKind::kColumn, k.expr->index = pos - 1,
         k.expr->type = plan->types[pos - 1];
+      } else if (sb->node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+                 sb->node->column_ref->n_fields == 1 &&
+                 sb->node->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // As for a plain SELECT, but every output column is a column of its own: two of one
+        // name are ambiguous.
+        std::string name = str_of(sb->node->column_ref->fields[0]);
+        int pos = -1;
+        for (int c = 0; c < plan->visible; ++c) {
+          if (plan->names[c] != name) continue;
+          if (pos >= 0)
+            fail(sqlstate::kAmbiguousColumn, "ORDER BY \"" + name + "\" is ambiguous",
+                 sb->node->column_ref->location);
+          pos = c;
+        }
+        k.expr = bind_expr(sb->node, out, nullptr);  // 42703 when no output column has it
       } else {
         k.expr = bind_expr(sb->node, out, nullptr);
+        if (k.expr->kind != ExprKind::kColumn || k.expr->level != 0) {
+          Error e;
+          e.sqlstate = sqlstate::kFeatureNotSupported;
+          e.message = "invalid UNION/INTERSECT/EXCEPT ORDER BY clause";
+          e.detail = "Only result column names can be used, not expressions or functions.";
+          e.hint =
+              "Add the expression/function to every SELECT, or move the UNION into a FROM "
+              "clause.";
+          if (int loc = leftmost_location(*k.expr); loc > 0) e.position = loc + 1;
+          throw SqlError(std::move(e));
+        }
       }
       set_sort_direction(*sb, k);
       plan->order_by.push_back(std::move(k));
@@ -3165,23 +3204,37 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
             bind_expr(s->target_list[pos - 1]->res_target->val, scope, nullptr));
         continue;
       }
-      try {
-        plan->group_by.push_back(bind_expr(gn, scope, nullptr));
-      } catch (const SqlError& err) {
-        bool found = false;
-        if (gn->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && gn->column_ref->n_fields == 1) {
-          std::string name = str_of(gn->column_ref->fields[0]);
-          for (size_t t = 0; t < s->n_target_list; ++t) {
-            const auto* rt = s->target_list[t]->res_target;
-            if (rt->name && name == rt->name) {
-              plan->group_by.push_back(bind_expr(rt->val, scope, nullptr));
-              found = true;
-              break;
-            }
-          }
+      if (gn->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && gn->column_ref->n_fields == 1 &&
+          gn->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // A bare name is a column of this level's FROM first, then an output column's name,
+        // then an outer column (PostgreSQL's findTargetlistEntrySQL92 for GROUP BY: the
+        // opposite of ORDER BY's priority).
+        std::string name = str_of(gn->column_ref->fields[0]);
+        bool from_column = false;
+        for (const auto& sc : scope.cols)
+          from_column |= (!sc.hidden && sc.name == name) || (sc.whole_row && sc.table == name);
+        ExprPtr output;
+        for (size_t t = 0; t < s->n_target_list && !from_column; ++t) {
+          const auto* rt = s->target_list[t]->res_target;
+          const auto* v = rt->val;
+          if (v->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+              v->column_ref->fields[v->column_ref->n_fields - 1]->node_case ==
+                  PG_QUERY__NODE__NODE_A_STAR)
+            continue;  // a * names only FROM columns, already preferred
+          if (((rt->name && *rt->name) ? std::string(rt->name) : target_name(v)) != name) continue;
+          ExprPtr e = bind_expr(v, scope, nullptr);
+          if (!output)
+            output = std::move(e);
+          else if (!same_expr(*output, *e))
+            fail(sqlstate::kAmbiguousColumn, "GROUP BY \"" + name + "\" is ambiguous",
+                 gn->column_ref->location);
         }
-        if (!found) throw;
+        if (output) {
+          plan->group_by.push_back(std::move(output));
+          continue;
+        }
       }
+      plan->group_by.push_back(bind_expr(gn, scope, nullptr));
     }
     in_group_by.reset();
     GroupCtx gctx;
@@ -3276,24 +3329,19 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                node->a_const->location);
         pos -= 1;
       } else if (node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
-                 node->column_ref->n_fields == 1) {
+                 node->column_ref->n_fields == 1 &&
+                 node->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+        // A bare name is an output column's name first (SQL92's rule, PostgreSQL's
+        // findTargetlistEntrySQL92), whatever the input has; two output columns of that name
+        // that are not the same expression make it ambiguous. Else it is an input column.
         std::string name = str_of(node->column_ref->fields[0]);
         for (int t = 0; t < plan->visible; ++t) {
-          if (plan->names[t] == name) {
-            // prefer an output column name (SQL92 rule), as PostgreSQL does
-            bool is_alias = false;
-            for (size_t q = 0; q < s->n_target_list; ++q) {
-              const auto* r2 = s->target_list[q]->res_target;
-              if (r2->name && name == r2->name) is_alias = true;
-            }
-            bool input_has = false;
-            for (auto& sc : scope.cols)
-              if (sc.name == name) input_has = true;
-            if (is_alias || !input_has) {
-              pos = t;
-              break;
-            }
-          }
+          if (plan->names[t] != name) continue;
+          if (pos < 0)
+            pos = t;
+          else if (!same_expr(*plan->targets[pos], *plan->targets[t]))
+            fail(sqlstate::kAmbiguousColumn, "ORDER BY \"" + name + "\" is ambiguous",
+                 node->column_ref->location);
         }
       }
       if (pos >= 0) {
@@ -3515,7 +3563,26 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     auto& ca = plan->conflict;
     ca.present = true;
     ca.do_update = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
-    if (oc->infer) {
+    if (oc->infer && oc->infer->conname && *oc->infer->conname) {
+      // ON CONSTRAINT name: the index of the primary key or UNIQUE constraint of that name.
+      // A unique index made by CREATE UNIQUE INDEX is no constraint (PostgreSQL looks the
+      // name up in pg_constraint), and a CHECK or FOREIGN KEY constraint has no index.
+      const std::string name = oc->infer->conname;
+      if (!t.primary_key.empty() && t.pkey_name == name) ca.index_pos = -1;
+      for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
+        if (t.indexes[i].constraint && t.indexes[i].name == name)
+          ca.index_pos = static_cast<int>(i);
+      if (ca.index_pos == -2) {
+        bool indexless = false;
+        for (const auto& c : t.checks) indexless |= c.name == name;
+        for (const auto& fk : t.foreign_keys) indexless |= fk.name == name;
+        if (indexless)
+          fail(sqlstate::kWrongObjectType,
+               "constraint in ON CONFLICT clause has no associated index");
+        fail(sqlstate::kUndefinedObject,
+             "constraint \"" + name + "\" for table \"" + t.name + "\" does not exist");
+      }
+    } else if (oc->infer) {
       // Inference elements: columns, or expressions matched with an expression index's
       // key by their deparsed text (-1 in target_columns, the text in target_exprs).
       std::vector<std::string> target_exprs;
@@ -3544,10 +3611,27 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
         std::sort(b.begin(), b.end());
         return a == b;
       };
+      // ON CONFLICT (...) WHERE p: p is bound over the row (names must resolve) but, as in
+      // PostgreSQL, need not be boolean: it only has to imply a partial index's predicate.
+      std::vector<const Expr*> where_conjuncts;
+      ExprPtr infer_where;
+      if (oc->infer->where_clause) {
+        infer_where = bind_expr(oc->infer->where_clause, row, nullptr);
+        conjuncts(infer_where.get(), where_conjuncts);
+      }
       if (!t.primary_key.empty() && same_set(t.primary_key, {})) ca.index_pos = -1;
       for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2; ++i)
         if (t.indexes[i].unique && t.indexes[i].predicate.empty() &&
             same_set(t.indexes[i].columns, t.indexes[i].exprs))
+          ca.index_pos = static_cast<int>(i);
+      // A partial unique index only when the WHERE implies its predicate (never without
+      // one). PostgreSQL takes every matching index as an arbiter; one arbiter is kept here,
+      // an index without a predicate first: its conflicts include the partial one's.
+      for (size_t i = 0; i < t.indexes.size() && ca.index_pos == -2 && infer_where; ++i)
+        if (t.indexes[i].unique && !t.indexes[i].predicate.empty() &&
+            same_set(t.indexes[i].columns, t.indexes[i].exprs) &&
+            implies_predicate(where_conjuncts, 0,
+                              *bind_table_expr(cat_, t, t.indexes[i].predicate, nullptr)))
           ca.index_pos = static_cast<int>(i);
       if (ca.index_pos == -2)
         fail(sqlstate::kInvalidColumnReference,
@@ -3989,6 +4073,61 @@ ExprPtr bind_table_expr(catalog::Catalog& catalog, const catalog::Table& table,
   auto e = b.bind_expr(node, table_row_scope(table), nullptr);
   if (target) e = b.coerce(std::move(e), *target, CastContext::kAssignment);
   return e;
+}
+
+void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
+  runtime::check_stack_depth();
+  if (e == nullptr) return;
+  if (e->kind == ExprKind::kAnd) {
+    for (const auto& a : e->args) conjuncts(a.get(), out);
+    return;
+  }
+  out.push_back(e);
+}
+
+bool implies_predicate(const std::vector<const Expr*>& cs, int offset, const Expr& predicate) {
+  std::function<bool(const Expr&, const Expr&)> same = [&](const Expr& p, const Expr& w) {
+    runtime::check_stack_depth();
+    if (p.kind != w.kind || p.type.oid != w.type.oid || p.name != w.name || p.op != w.op ||
+        p.fn != w.fn || p.negate != w.negate || p.args.size() != w.args.size())
+      return false;
+    switch (p.kind) {
+      case ExprKind::kColumn:
+        if (p.level != 0 || w.level != 0 || w.index != p.index + offset) return false;
+        break;
+      case ExprKind::kConst:
+        if (p.value.is_null() != w.value.is_null() ||
+            (!p.value.is_null() && !(p.value.v == w.value.v)))
+          return false;
+        break;
+      case ExprKind::kCast:
+      case ExprKind::kOp:
+      case ExprKind::kFunc:
+      case ExprKind::kAnd:
+      case ExprKind::kOr:
+      case ExprKind::kNot:
+      case ExprKind::kIsNull:
+      case ExprKind::kIsNotNull:
+      case ExprKind::kIsTrue:
+      case ExprKind::kIsFalse:
+      case ExprKind::kInList:
+      case ExprKind::kDistinctFrom:
+        break;
+      default:
+        return false;
+    }
+    for (size_t i = 0; i < p.args.size(); ++i)
+      if (!same(*p.args[i], *w.args[i])) return false;
+    return true;
+  };
+  std::vector<const Expr*> needed;
+  conjuncts(&predicate, needed);
+  for (const Expr* n : needed) {
+    bool found = false;
+    for (const Expr* c : cs) found = found || same(*n, *c);
+    if (!found) return false;
+  }
+  return true;
 }
 
 ExprPtr bind_index_predicate(catalog::Catalog& catalog, const catalog::Table& table,

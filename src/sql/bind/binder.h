@@ -4,7 +4,12 @@
 // texts), type checking and implicit casts (42804 / 42883), parameter type inference
 // ($n takes the type its context asks for; unknown → text, as PostgreSQL does), grouping
 // rules (42803) and the result shape of every statement. DDL statements are checked at
-// execution (they only keep their parse node here).
+// execution (they only keep their parse node here). A bare name in ORDER BY is an output
+// column's name before an input column, in GROUP BY after this level's input columns
+// (PostgreSQL's SQL92 rule; 42702 "ORDER BY \"x\" is ambiguous"). INSERT ... ON CONFLICT's
+// arbiter is chosen here: the constraint ON CONSTRAINT names, or the primary key / unique
+// index the conflict target's columns and expressions infer (a partial one only when the
+// target's WHERE implies its predicate).
 //
 // Thread safety: a Binder is used by one thread for one statement; the catalog is read
 // through its thread-safe snapshots. Never suspends.

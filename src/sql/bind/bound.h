@@ -251,11 +251,20 @@ struct SelectPlan {
   coord::WaitPolicy lock_wait = coord::WaitPolicy::kBlock;
 };
 
+// The conjuncts of e (its AND operands, flattened; e itself when it is no AND), appended.
+void conjuncts(const Expr* e, std::vector<const Expr*>& out);
+// Whether the conjuncts cs (over a row where the table's columns start at offset) imply a
+// partial index's predicate (over the table's columns alone): each of the predicate's
+// conjuncts is one of cs. PostgreSQL proves more (predtest.c); this is its simple case.
+bool implies_predicate(const std::vector<const Expr*>& cs, int offset, const Expr& predicate);
+
 struct ConflictAction {
   bool present = false;
   bool do_update = false;
-  std::vector<int> target_columns;            // inference columns
-  int index_pos = -2;                         // -1: primary key; >= 0: table->indexes[pos]
+  std::vector<int> target_columns;  // inference columns
+  // The arbiter, inferred from the columns or named by ON CONSTRAINT: -1 the primary key,
+  // >= 0 table->indexes[pos]; -2 any unique key (DO NOTHING without a conflict target).
+  int index_pos = -2;
   std::vector<std::pair<int, ExprPtr>> sets;  // over existing row ++ excluded row
   ExprPtr where;
 };

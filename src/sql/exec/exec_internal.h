@@ -193,7 +193,8 @@ struct Writer {
   // Whether index i has an entry for row: always, or when a partial index's predicate is true.
   bool indexes_row(size_t i, const Row& row);
   // Inserts a new row. Returns false (and fills conflict_key) when a unique key exists and
-  // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none).
+  // `on_conflict_index` names that constraint (-1 PK, >=0 index, -2 any, -3 none); an index
+  // named there is checked before the row's other keys (PostgreSQL's arbiters go first).
   bool insert(const Row& row, int on_conflict_index, std::string* conflict_key);
   // Added (issue 8): whether rows may be bulk-loaded into the table instead of insert()ed
   // (COPY): this transaction created its keyspace in the current subtransaction

@@ -658,6 +658,27 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
   auto space = row_space(table);
   std::string key = new_row_key(table, row, cx);
   std::string routing = row_routing(table, key);
+  // An arbiter index is checked before any other key, as PostgreSQL checks the arbiters
+  // before it inserts: a conflict there is ON CONFLICT's to handle even when another unique
+  // key of the row (the primary key, an index listed before it) is taken too.
+  bool arbiter_locked = false;
+  if (on_conflict_index >= 0 && indexes_row(on_conflict_index, row)) {
+    bool has_null = false;
+    std::string ir;
+    std::string ik = index_key(on_conflict_index, row, &has_null, &ir);
+    if (!has_null) {
+      coord::KeySpace ispace{table.storage_id, table.indexes[on_conflict_index].id};
+      lock_key(cx, table, ispace, ir, ik);
+      arbiter_locked = true;
+      std::optional<std::string> existing;
+      bool invisible = false;
+      if (key_taken(cx, ispace, ir, ik, &existing, &invisible)) {
+        check_conflict_visible(cx, invisible);
+        if (conflict_key && existing) *conflict_key = *existing;
+        return false;
+      }
+    }
+  }
   if (!table.primary_key.empty()) {
     lock_key(cx, table, space, routing, key);
     bool invisible = false;
@@ -682,7 +703,8 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
     std::string ik = index_key(i, row, &has_null, &ir);
     coord::KeySpace ispace{table.storage_id, idx.id};
     if (idx.unique && !has_null) {
-      lock_key(cx, table, ispace, ir, ik);
+      if (!arbiter_locked || static_cast<int>(i) != on_conflict_index)
+        lock_key(cx, table, ispace, ir, ik);
       std::optional<std::string> existing;
       bool invisible = false;
       if (key_taken(cx, ispace, ir, ik, &existing, &invisible)) {
@@ -893,8 +915,7 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
       if (!triggers.empty()) triggers.after(nullptr, &row);
     } else {
       std::string existing_key;
-      int which = p.conflict.target_columns.empty() ? -2 : p.conflict.index_pos;
-      bool inserted = w.insert(row, which, &existing_key);
+      bool inserted = w.insert(row, p.conflict.index_pos, &existing_key);
       if (inserted && !triggers.empty()) triggers.after(nullptr, &row);
       if (!inserted) {
         if (!p.conflict.do_update) return;
@@ -991,7 +1012,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
 // DELETE ... USING) a candidate's row is the joined row, the target's columns first, and the
 // re-check runs the join conditions with the other tables' rows as read. strength_of gives
 // the lock strength for a candidate (UPDATE: FOR UPDATE only when a key column's value
-// changes, as PostgreSQL decides it).
+// changes, as PostgreSQL decides it). apply changes a locked candidate and says whether it
+// did (false: a BEFORE ROW trigger skipped it); the count is of the rows changed.
 template <typename Fn>
 int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const Expr* where,
                         const SelectPlan* from,
@@ -1045,8 +1067,7 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
     } else if (res.outcome != coord::LockOutcome::kGranted) {
       throw_lock_failure(res.outcome, stored, cx);
     }
-    apply(c);
-    ++n;
+    if (apply(c)) ++n;
   }
   return n;
 }
@@ -1346,7 +1367,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
-            if (!triggers.empty() && !triggers.before(&old, &nr)) return;
+            if (!triggers.empty() && !triggers.before(&old, &nr)) return false;
             if (p.table->is_partitioned()) {
               // A new row its partition no longer takes moves to the one that does (a delete
               // and an insert routed from the target, as PostgreSQL's cross-partition update).
@@ -1374,6 +1395,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               for (const auto& e : p.returning) out.push_back(eval(*e, ret, cx));
               res.rows.push_back(std::move(out));
             }
+            return true;
           });
       after_rows.fire();
       w.check_referencing_rows();
@@ -1396,7 +1418,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
-            if (!triggers.empty() && !triggers.before(&old, nullptr)) return;
+            if (!triggers.empty() && !triggers.before(&old, nullptr)) return false;
             // A partitioned target's row goes from its partition.
             Writer& from = p.table->is_partitioned() ? parts.of(*c.table).writer : w;
             from.remove(old, c.key);
@@ -1406,6 +1428,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               for (const auto& e : p.returning) out.push_back(eval(*e, c.row, cx));
               res.rows.push_back(std::move(out));
             }
+            return true;
           });
       after_rows.fire();
       w.check_referencing_rows();

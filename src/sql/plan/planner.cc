@@ -113,16 +113,6 @@ bool refers_to_level(const Expr* e, int depth) {
 
 namespace {
 
-void conjuncts(const Expr* e, std::vector<const Expr*>& out) {
-  runtime::check_stack_depth();
-  if (e == nullptr) return;
-  if (e->kind == ExprKind::kAnd) {
-    for (const auto& a : e->args) conjuncts(a.get(), out);
-    return;
-  }
-  out.push_back(e);
-}
-
 // True when e can be computed before reading the current query level's rows, or, with
 // known_below > 0, before reading the join source whose columns start at known_below (the
 // columns of the sources before it are known then: a nested loop's outer row).
@@ -292,54 +282,6 @@ std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset,
 
 // The access path of table t, whose columns start at `offset` in the row, from the conjuncts
 // cs; values may use the row's columns below known_below (join sources read before t).
-// Whether the conjuncts cs (over a row where the table's columns start at offset) imply a
-// partial index's predicate (over the table's columns alone): each of the predicate's
-// conjuncts is one of cs. PostgreSQL proves more (predtest.c); this is its simple case.
-bool implies_predicate(const std::vector<const Expr*>& cs, int offset, const Expr& predicate) {
-  std::function<bool(const Expr&, const Expr&)> same = [&](const Expr& p, const Expr& w) {
-    runtime::check_stack_depth();
-    if (p.kind != w.kind || p.type.oid != w.type.oid || p.name != w.name || p.op != w.op ||
-        p.fn != w.fn || p.negate != w.negate || p.args.size() != w.args.size())
-      return false;
-    switch (p.kind) {
-      case ExprKind::kColumn:
-        if (p.level != 0 || w.level != 0 || w.index != p.index + offset) return false;
-        break;
-      case ExprKind::kConst:
-        if (p.value.is_null() != w.value.is_null() ||
-            (!p.value.is_null() && !(p.value.v == w.value.v)))
-          return false;
-        break;
-      case ExprKind::kCast:
-      case ExprKind::kOp:
-      case ExprKind::kFunc:
-      case ExprKind::kAnd:
-      case ExprKind::kOr:
-      case ExprKind::kNot:
-      case ExprKind::kIsNull:
-      case ExprKind::kIsNotNull:
-      case ExprKind::kIsTrue:
-      case ExprKind::kIsFalse:
-      case ExprKind::kInList:
-      case ExprKind::kDistinctFrom:
-        break;
-      default:
-        return false;
-    }
-    for (size_t i = 0; i < p.args.size(); ++i)
-      if (!same(*p.args[i], *w.args[i])) return false;
-    return true;
-  };
-  std::vector<const Expr*> needed;
-  conjuncts(&predicate, needed);
-  for (const Expr* n : needed) {
-    bool found = false;
-    for (const Expr* c : cs) found = found || same(*n, *c);
-    if (!found) return false;
-  }
-  return true;
-}
-
 void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, int offset,
                    TableAccess& acc, int known_below = 0) {
   std::vector<ExprPtr> predicates = std::move(acc.index_predicates);
