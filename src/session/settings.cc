@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "sql/types/timezone.h"
 
 namespace hf::session {
 
@@ -25,6 +26,8 @@ struct Def {
 };
 
 const std::vector<Def>& defs() {
+  // The server's TimeZone, as initdb would pick it (the system's zone).
+  static const std::string default_time_zone = sql::types::TimeZone::system_default_name();
   static const std::vector<Def> d = {
       {"application_name", Kind::kString, "", true, false, nullptr, 0, 0,
        "Sets the application name to be reported in statistics and logs."},
@@ -110,7 +113,7 @@ const std::vector<Def>& defs() {
       {"synchronous_commit", Kind::kEnum, "on", false, false,
        "local,remote_write,remote_apply,on,off", 0, 0,
        "Sets the current transaction's synchronization level."},
-      {"TimeZone", Kind::kString, "UTC", true, false, nullptr, 0, 0,
+      {"TimeZone", Kind::kString, default_time_zone.c_str(), true, false, nullptr, 0, 0,
        "Sets the time zone for displaying and interpreting time stamps."},
       {"timezone_abbreviations", Kind::kString, "Default", false, false, nullptr, 0, 0,
        "Selects a file of time zone abbreviations."},
@@ -304,12 +307,13 @@ std::string Settings::normalize(const std::string& key, const std::string& value
         return "ISO, MDY";
       }
       if (key == "timezone") {
-        std::string v = lower(value);
-        if (v == "utc" || v == "etc/utc" || v == "gmt" || v == "z" || v == "zulu" || v == "0" ||
-            v == "+00" || v == "00:00" || v == "+00:00" || v == "universal")
-          return value == "0" ? std::string("UTC") : value;
-        throw SqlError(sqlstate::kInvalidParameterValue,
-                       "invalid value for parameter \"TimeZone\": \"" + value + "\"");
+        // Kept as SHOW prints it (PostgreSQL's show_timezone): the tz database's spelling of
+        // a zone, "<+02>-02" for an offset; that form reads back as the same zone.
+        std::string shown, detail;
+        if (!sql::types::TimeZone::from_setting(value, &shown, &detail))
+          throw SqlError(sqlstate::kInvalidParameterValue,
+                         "invalid value for parameter \"TimeZone\": \"" + value + "\"", detail);
+        return shown;
       }
       return value;
     case Kind::kBool: {

@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
+#include "sql/types/timezone.h"
 
 namespace hf::catalog {
 class Catalog;
@@ -145,6 +146,9 @@ class SessionContext {
   // Added (issue 13): the namespace of the session's temporary tables
   // (catalog::Table::temp_namespace); name lookups find them first. 0: the session has none.
   virtual uint64_t temp_namespace() const { return 0; }
+  // The session's TimeZone setting, resolved (sql/types/timezone.h): a statement reads it
+  // once as it starts (FuncContext::zone). Default: UTC.
+  virtual types::TimeZone time_zone() const { return {}; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

@@ -519,10 +519,26 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
     try {
       // A bit string literal is read without its length, then fitted as the context says (an
       // explicit cast pads or truncates), as PostgreSQL's length coercion does.
-      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit)
+      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit) {
         e->value = types::cast(e->value, TypeRef{type_oid::kUnknown, -1}, target, ctx);
-      else
+      } else if (target.oid == type_oid::kTimestampTz ||
+                 types::array_elem_type(target.oid) == type_oid::kTimestampTz) {
+        // A timestamptz literal without an offset is local time in the session's zone, which
+        // the executor knows (a prepared statement may run after SET TimeZone): checked here,
+        // so that a bad literal points at itself, and read when the statement runs.
+        types::from_text(e->value.as_string(), target);
+        e->type = TypeRef{type_oid::kText, -1};
+        auto c = std::make_unique<Expr>();
+        c->kind = ExprKind::kCast;
+        c->arg_types.push_back(e->type);
+        c->type = target;
+        c->negate = ctx == CastContext::kExplicit;
+        c->location = e->location;
+        c->args.push_back(std::move(e));
+        return c;
+      } else {
         e->value = types::from_text(e->value.as_string(), target);
+      }
     } catch (SqlError& err) {
       // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
       // length that does not fit is the coercion's error, with no position).

@@ -1430,7 +1430,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         rewrite_table(*cur, nt, cx, [&](const Row& r) {
           Row nr = r;
           if (!nr[col].is_null())
-            nr[col] = types::cast(nr[col], from, to, types::CastContext::kAssignment);
+            nr[col] = types::cast(nr[col], from, to, types::CastContext::kAssignment, cx.fctx.zone);
           return nr;
         });
         cx.catalog.replace_table(std::move(nt), &cx.txn);

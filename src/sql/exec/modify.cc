@@ -949,7 +949,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         const auto& col = t.columns[p.columns[i]];
         Datum v = r[i];
         if (!v.is_null() && (p.select->types[i].oid != col.type.oid || col.type.typmod >= 0))
-          v = types::cast(v, p.select->types[i], col.type, types::CastContext::kAssignment);
+          v = types::cast(v, p.select->types[i], col.type, types::CastContext::kAssignment,
+                          cx.fctx.zone);
         vals.push_back(v);
       }
       one(complete_row(p, p.columns, vals, {}, cx));
@@ -1198,8 +1199,9 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
       throw SqlError("22P04", "extra data after last expected column");
     std::vector<Datum> vals;
     for (size_t i = 0; i < fields.size(); ++i)
-      vals.push_back(fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type)
-                               : Datum::Null());
+      vals.push_back(
+          fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type, cx.fctx.zone)
+                    : Datum::Null());
     Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
     try {
       if (t.is_partitioned()) {
@@ -1271,6 +1273,7 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
   ExecContext cx{catalog, session, txn, params, {}, {}, nullptr};
   cx.fctx.statement_start_us = session.statement_start_us();
   cx.fctx.transaction_start_us = session.transaction_start_us();
+  cx.fctx.zone = session.time_zone();
   if (stmt.lock_wait_seconds)
     cx.wait_deadline = runtime::Clock::now() +
                        std::chrono::duration_cast<runtime::Clock::duration>(

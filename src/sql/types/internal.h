@@ -11,6 +11,10 @@
 #include "common/datum.h"
 #include "common/error.h"
 
+namespace hf::sql::types {
+class TimeZone;  // timezone.h
+}
+
 namespace hf::sql::types::internal {
 
 using int128 = __int128;
@@ -75,11 +79,15 @@ void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 bool is_leap(int64_t y);
 int days_in_month(int64_t y, unsigned m);
 int64_t parse_date(std::string_view s);                // 22007/22008
-int64_t parse_timestamp(std::string_view s, bool tz);  // micros
+int64_t parse_timestamp(std::string_view s, bool tz);  // micros; timestamptz: UTC if unzoned
+// timestamptz input: a time without an explicit zone is local time in `zone`.
+int64_t parse_timestamptz(std::string_view s, const TimeZone& zone);
 int64_t parse_time(std::string_view s);
 Interval parse_interval(std::string_view s);
 std::string date_to_string(int64_t days);
-std::string timestamp_to_string(int64_t us, bool tz);
+std::string timestamp_to_string(int64_t us, bool tz);  // tz: as timestamptz in UTC
+// timestamptz output in `zone`: the local time, then its offset ("-05", "+05:30").
+std::string timestamptz_to_string(int64_t us, const TimeZone& zone);
 std::string time_to_string(int64_t us);
 std::string interval_to_string(const Interval& iv);
 int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
