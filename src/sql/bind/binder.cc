@@ -610,7 +610,10 @@ void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
 // A declared argument type whose operand is passed as it is, with its own type: any, and
 // anyenum (the enum's functions and operators need to know which enum it is).
 bool keeps_own_type(Oid declared) {
-  return declared == type_oid::kAny || declared == types::kAnyEnumOid;
+  // anynonarray (text || anynonarray): the operand's own type, whose output function the
+  // operator calls (a timestamptz prints as one, in the session's zone).
+  return declared == type_oid::kAny || declared == types::kAnyEnumOid ||
+         declared == types::kAnyNonArrayOid;
 }
 
 // schema: the qualifier written ("" for none); a built-in type is found unless it names a
