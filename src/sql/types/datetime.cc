@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "sql/types/internal.h"
@@ -337,7 +338,22 @@ int64_t parse_timestamp_in(std::string_view s, const TimeZone* zone) {
   }
   Cursor tzc{rest};
   bool zoned = false;
-  if (!parse_tz(tzc, &off, &zoned) || !tzc.eof()) bad_datetime(type, s);
+  // A zone named after the time ("... America/New_York", "... EST"): its local time (a
+  // timestamp ignores it, as PostgreSQL's does).
+  std::optional<TimeZone> named;
+  if (!parse_tz(tzc, &off, &zoned) || !tzc.eof()) {
+    const std::string name(trim(rest));
+    named = zone_named_in_input(name);
+    if (!named && isalpha(static_cast<unsigned char>(name[0])) &&
+        name.find('/') != std::string::npos) {
+      // PostgreSQL reads a word with a slash as a zone name (lower-cased in its message).
+      std::string lowered = name;
+      for (auto& ch : lowered) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+      throw_error(sqlstate::kInvalidParameterValue, "time zone \"" + lowered + "\" not recognized");
+    }
+    if (!named) bad_datetime(type, s);
+    zoned = true;
+  }
   // A year that does not fit PostgreSQL's int field is a field overflow there; bounding it
   // also keeps the day arithmetic below from overflowing (a fuzzer found
   // '6666...2011-03-27'::timestamp).
@@ -346,12 +362,12 @@ int64_t parse_timestamp_in(std::string_view s, const TimeZone* zone) {
   if (d > days_in_month(y, static_cast<unsigned>(m))) field_overflow(s);
   int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   int128 r = static_cast<int128>(days) * kUsecsPerDay + us;
-  if (tz && zoned) r -= static_cast<int128>(off) * kUsecsPerSec;
+  if (tz && zoned && !named) r -= static_cast<int128>(off) * kUsecsPerSec;
   if (r < kMinTimestamp || r >= kEndTimestamp)
     throw_error(sqlstate::kDatetimeFieldOverflow,
                 "timestamp out of range: \"" + std::string(s) + "\"");
-  if (tz && !zoned) {
-    r = zone->to_utc(static_cast<int64_t>(r));
+  if (tz && (!zoned || named)) {
+    r = (named ? *named : *zone).to_utc(static_cast<int64_t>(r));
     if (r < kMinTimestamp || r >= kEndTimestamp)
       throw_error(sqlstate::kDatetimeFieldOverflow,
                   "timestamp out of range: \"" + std::string(s) + "\"");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -96,6 +97,9 @@ int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
 // timestamptz → the local timestamp there; a local timestamp there → timestamptz.
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone);
 int64_t timestamp_at_zone(int64_t local, const std::string& zone);
+// A zone named at the end of timestamptz input: an abbreviation or a tz database zone (any
+// case); nullopt for anything else.
+std::optional<TimeZone> zone_named_in_input(const std::string& name);
 // PostgreSQL's range of timestamps: [4714-11-24 00:00 BC, 294277-01-01 00:00).
 inline constexpr int64_t kMinTimestamp = -211813488000000000LL;
 inline constexpr int64_t kEndTimestamp = 9223371331200000000LL;

@@ -173,6 +173,16 @@ constexpr int32_t kMaxOffsetSeconds = 24 * 3600 * 7 - 1;
 
 }  // namespace
 
+std::optional<TimeZone> zone_named_in_input(const std::string& name) {
+  if (name.empty() || !isalpha(static_cast<unsigned char>(name[0]))) return std::nullopt;
+  std::string lower = name;
+  for (auto& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  for (const auto& a : kAbbreviations)
+    if (lower == a.name) return TimeZone::of_offset(a.offset);
+  if (auto tz = named_zone(name)) return TimeZone::of_tz(*tz);
+  return std::nullopt;
+}
+
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone) {
   return resolve_zone(zone).to_local(ts);
 }

@@ -18,6 +18,12 @@ SELECT '2024-07-01 12:00'::timestamptz AS summer,
        '2024-11-03 01:30'::timestamptz AS repeated,
        '2024-07-01 12:00+02'::timestamptz AS explicit_offset;
 SELECT '2024-07-01 12:00'::timestamptz = '2024-07-01 16:00+00'::timestamptz AS same_instant;
+-- a zone named in the input: its local time
+SELECT '2024-07-01 12:00 Europe/Berlin'::timestamptz AS berlin_noon,
+       '2024-07-01 12:00 asia/kolkata'::timestamptz AS kolkata_noon,
+       '2024-01-01 12:00 EST'::timestamptz AS est_noon,
+       '2024-07-01 12:00 Europe/Berlin'::timestamp AS ignored_by_timestamp;
+SELECT '2024-07-01 12:00 Nowhere/Foo'::timestamptz;
 -- LMT before standard time
 SELECT '1800-07-01 00:00'::timestamptz AS lmt;
 -- casts that depend on the zone
@@ -85,6 +91,15 @@ SELECT id, at FROM tz_events ORDER BY id;
 SELECT '2024-07-01 12:00'::timestamptz AS local_noon,
        extract(timezone_minute FROM '2024-07-01 12:00'::timestamptz) AS tz_minute,
        to_char('2024-07-01 12:00'::timestamptz, 'HH24:MI OF') AS of;
+-- text forms inside other values follow the zone too
+SELECT to_json('2024-07-01 12:00+00'::timestamptz) AS json,
+       to_jsonb('2024-07-01 12:00+00'::timestamptz) AS jsonb,
+       json_build_object('at', '2024-07-01 12:00+00'::timestamptz) AS object,
+       row('2024-07-01 12:00+00'::timestamptz) AS record,
+       array['2024-07-01 12:00+00'::timestamptz] AS arr,
+       '2024-07-01 12:00+00'::timestamptz || ' local' AS concatenated,
+       '2024-07-01'::date || ' ' || '12:00'::time AS date_concatenated,
+       format('%s', '2024-07-01 12:00+00'::timestamptz) AS formatted;
 -- any case; POSIX-style names and offsets
 SET TimeZone = 'europe/berlin';
 SHOW TimeZone;
