@@ -733,7 +733,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
         int c = to.primary_key[i];
         names += (i ? ", " : "") + to.columns[c].name;
         vals += i ? ", " : "";
-        vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type);
+        vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type, cx.fctx.zone);
       }
       e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
       throw SqlError(std::move(e));
@@ -999,7 +999,8 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
           vals += (i ? ", " : "") +
                   (r.row[idx.columns[i]].is_null()
                        ? std::string("null")
-                       : types::to_text(r.row[idx.columns[i]], t.columns[idx.columns[i]].type));
+                       : types::to_text(r.row[idx.columns[i]], t.columns[idx.columns[i]].type,
+                                        cx.fctx.zone));
         }
         e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
       }

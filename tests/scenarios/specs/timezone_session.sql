@@ -73,6 +73,16 @@ CREATE TABLE tz_events (id int PRIMARY KEY, at timestamptz);
 INSERT INTO tz_events VALUES (1, '2024-03-10 01:00'), (2, '2024-03-10 03:00'),
                              (3, '2024-07-01 12:00-04');
 SELECT id, at FROM tz_events ORDER BY id;
+-- error details show values in the session's zone
+CREATE UNIQUE INDEX tz_events_at ON tz_events (at);
+INSERT INTO tz_events VALUES (4, '2024-03-10 06:00+00');
+CREATE TABLE tz_checked (at timestamptz CHECK (at > '2000-01-01 00:00'));
+INSERT INTO tz_checked VALUES ('1999-12-31 20:00');
+DROP TABLE tz_checked;
+-- a role's VALID UNTIL is read in the session's zone
+CREATE ROLE tz_role VALID UNTIL '2030-01-01 00:00';
+SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'tz_role';
+DROP ROLE tz_role;
 SET TIME ZONE 'Europe/Berlin';
 SHOW TimeZone;
 SELECT id, at FROM tz_events ORDER BY id;
