@@ -104,6 +104,20 @@ void conjoin(ExprPtr& where, ExprPtr first) {
   where = std::move(a);
 }
 
+// Whether a literal's value as `type` depends on the session's TimeZone: any timestamptz
+// (array), a date or timestamp (array) naming a relative day ('today', 'now', ...).
+bool reads_session_zone(const std::string& literal, Oid type) {
+  const Oid elem = types::array_elem_type(type);
+  const Oid t = elem != 0 ? elem : type;
+  if (t == type_oid::kTimestampTz) return true;
+  if (t != type_oid::kDate && t != type_oid::kTimestamp) return false;
+  std::string lower = literal;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"now", "today", "tomorrow", "yesterday"})
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
 ExprPtr make_const(Datum v, TypeRef t) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kConst;
@@ -521,11 +535,11 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
       // explicit cast pads or truncates), as PostgreSQL's length coercion does.
       if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit) {
         e->value = types::cast(e->value, TypeRef{type_oid::kUnknown, -1}, target, ctx);
-      } else if (target.oid == type_oid::kTimestampTz ||
-                 types::array_elem_type(target.oid) == type_oid::kTimestampTz) {
-        // A timestamptz literal without an offset is local time in the session's zone, which
-        // the executor knows (a prepared statement may run after SET TimeZone): checked here,
-        // so that a bad literal points at itself, and read when the statement runs.
+      } else if (reads_session_zone(e->value.as_string(), target.oid)) {
+        // A timestamptz literal without an offset is local time in the session's zone, and
+        // 'today' or 'now' as a date or timestamp is the session's: the executor knows the
+        // zone (a prepared statement may run after SET TimeZone). Checked here, so that a bad
+        // literal points at itself, and read when the statement runs.
         types::from_text(e->value.as_string(), target);
         e->type = TypeRef{type_oid::kText, -1};
         auto c = std::make_unique<Expr>();

@@ -18,7 +18,7 @@ namespace hf::sql::types::internal {
 namespace {
 constexpr int64_t kUnixToPgDays = 10957;  // 1970-01-01 → 2000-01-01
 
-int64_t parse_timestamp_in(std::string_view s, const TimeZone* zone);
+int64_t parse_timestamp_in(std::string_view s, const TimeZone& zone, bool tz);
 std::string local_timestamp_to_string(int64_t us, const std::string& offset);
 
 // The day (since 2000-01-01) a timestamp falls on.
@@ -240,12 +240,12 @@ static bool parse_date_core(std::string_view t, const char* type, int64_t* days,
   return true;
 }
 
-int64_t parse_date(std::string_view s) {
+int64_t parse_date(std::string_view s, const TimeZone& zone) {
   std::string_view t = trim(s);
   if (ieq(t, "infinity") || ieq(t, "+infinity")) return kDatePosInfinity;
   if (ieq(t, "-infinity")) return kDateNegInfinity;
   if (ieq(t, "epoch")) return -kUnixToPgDays;
-  int64_t now_days = now_us() / kUsecsPerDay;
+  int64_t now_days = floor_days(zone.to_local(now_us()));  // today in the session's zone
   if (ieq(t, "today") || ieq(t, "now")) return now_days;
   if (ieq(t, "tomorrow")) return now_days + 1;
   if (ieq(t, "yesterday")) return now_days - 1;
@@ -285,29 +285,31 @@ int64_t parse_time(std::string_view s) {
 }
 
 int64_t parse_timestamp(std::string_view s, bool tz) {
-  return tz ? parse_timestamptz(s, TimeZone()) : parse_timestamp_in(s, nullptr);
+  return parse_timestamp_in(s, TimeZone(), tz);
 }
 
 int64_t parse_timestamptz(std::string_view s, const TimeZone& zone) {
-  return parse_timestamp_in(s, &zone);
+  return parse_timestamp_in(s, zone, true);
+}
+
+int64_t parse_local_timestamp(std::string_view s, const TimeZone& zone) {
+  return parse_timestamp_in(s, zone, false);
 }
 
 namespace {
 
-// timestamp input (zone null) or timestamptz input (a time without an explicit offset is
-// local time in *zone).
-int64_t parse_timestamp_in(std::string_view s, const TimeZone* zone) {
-  const bool tz = zone != nullptr;
+// timestamp input (tz false: 'now' and 'today' are those of `zone`) or timestamptz input (a
+// time without an explicit offset is local time in `zone`).
+int64_t parse_timestamp_in(std::string_view s, const TimeZone& zone, bool tz) {
   const char* type = tz ? "timestamp with time zone" : "timestamp without time zone";
   std::string_view t = trim(s);
   if (ieq(t, "infinity") || ieq(t, "+infinity")) return kTsPosInfinity;
   if (ieq(t, "-infinity")) return kTsNegInfinity;
   if (ieq(t, "epoch")) return -kUnixToPgDays * kUsecsPerDay;
-  if (ieq(t, "now")) return now_us();
-  // today, tomorrow, yesterday: midnights of the session's zone for timestamptz.
-  const int64_t now = tz ? zone->to_local(now_us()) : now_us();
-  int64_t today = floor_days(now) * kUsecsPerDay;
-  auto local = [&](int64_t l) { return tz ? zone->to_utc(l) : l; };
+  if (ieq(t, "now")) return tz ? now_us() : zone.to_local(now_us());
+  // today, tomorrow, yesterday: midnights of the session's zone.
+  int64_t today = floor_days(zone.to_local(now_us())) * kUsecsPerDay;
+  auto local = [&](int64_t l) { return tz ? zone.to_utc(l) : l; };
   if (ieq(t, "today")) return local(today);
   if (ieq(t, "tomorrow")) return local(today + kUsecsPerDay);
   if (ieq(t, "yesterday")) return local(today - kUsecsPerDay);
@@ -367,7 +369,7 @@ int64_t parse_timestamp_in(std::string_view s, const TimeZone* zone) {
     throw_error(sqlstate::kDatetimeFieldOverflow,
                 "timestamp out of range: \"" + std::string(s) + "\"");
   if (tz && (!zoned || named)) {
-    r = (named ? *named : *zone).to_utc(static_cast<int64_t>(r));
+    r = (named ? *named : zone).to_utc(static_cast<int64_t>(r));
     if (r < kMinTimestamp || r >= kEndTimestamp)
       throw_error(sqlstate::kDatetimeFieldOverflow,
                   "timestamp out of range: \"" + std::string(s) + "\"");

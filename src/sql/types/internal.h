@@ -79,10 +79,13 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d);  // days since 2000-
 void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 bool is_leap(int64_t y);
 int days_in_month(int64_t y, unsigned m);
-int64_t parse_date(std::string_view s);                // 22007/22008
+// 22007/22008; 'today' and 'now' are the date in `zone`.
+int64_t parse_date(std::string_view s, const TimeZone& zone);
 int64_t parse_timestamp(std::string_view s, bool tz);  // micros; timestamptz: UTC if unzoned
 // timestamptz input: a time without an explicit zone is local time in `zone`.
 int64_t parse_timestamptz(std::string_view s, const TimeZone& zone);
+// timestamp input whose 'now', 'today', ... are the local times of `zone`.
+int64_t parse_local_timestamp(std::string_view s, const TimeZone& zone);
 int64_t parse_time(std::string_view s);
 Interval parse_interval(std::string_view s);
 std::string date_to_string(int64_t days);

@@ -536,11 +536,11 @@ Datum from_text(std::string_view s, const TypeRef& t, const TimeZone& zone) {
     case kUuid:
       return Datum(parse_uuid(s));
     case kDate:
-      return Datum(parse_date(s));
+      return Datum(parse_date(s, zone));
     case kTime:
       return apply_typmod(Datum(parse_time(s)), t);
     case kTimestamp:
-      return apply_typmod(Datum(parse_timestamp(s, false)), t);
+      return apply_typmod(Datum(parse_local_timestamp(s, zone)), t);
     case kTimestampTz:
       return apply_typmod(Datum(parse_timestamptz(s, zone)), t);
     case kInterval:

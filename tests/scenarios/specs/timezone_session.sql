@@ -68,6 +68,10 @@ SELECT now() = now()::timestamp AT TIME ZONE 'America/New_York' AS now_local,
 SELECT localtimestamp = now() AT TIME ZONE 'America/New_York' AS localtimestamp_is_local,
        current_date = (now() AT TIME ZONE 'America/New_York')::date AS current_date_is_local,
        localtime = (now() AT TIME ZONE 'America/New_York')::time AS localtime_is_local;
+SELECT 'today'::date = current_date AS today_date,
+       'today'::timestamptz = current_date::timestamptz AS today_tstz,
+       'today'::timestamp = current_date::timestamp AS today_ts,
+       abs(extract(epoch FROM 'now'::timestamp - localtimestamp)) < 60 AS now_ts;
 -- a table: stored instants, shown in the reader's zone
 CREATE TABLE tz_events (id int PRIMARY KEY, at timestamptz);
 INSERT INTO tz_events VALUES (1, '2024-03-10 01:00'), (2, '2024-03-10 03:00'),
