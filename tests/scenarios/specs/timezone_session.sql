@@ -72,6 +72,21 @@ SELECT 'today'::date = current_date AS today_date,
        'today'::timestamptz = current_date::timestamptz AS today_tstz,
        'today'::timestamp = current_date::timestamp AS today_ts,
        abs(extract(epoch FROM 'now'::timestamp - localtimestamp)) < 60 AS now_ts;
+-- functions: an SQL function's result cast, PL/pgSQL assignments and text
+CREATE FUNCTION tz_midnight(d date) RETURNS timestamptz LANGUAGE sql AS $$ SELECT d $$;
+SELECT tz_midnight('2024-07-01') AS sql_function;
+CREATE FUNCTION tz_plpgsql() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  t timestamptz := '2024-07-01 12:00';
+  l timestamp;
+BEGIN
+  l := t;
+  RAISE NOTICE 'in plpgsql: %', t;
+  RETURN t::text || ' / ' || l::text;
+END $$;
+SELECT tz_plpgsql() AS plpgsql;
+DROP FUNCTION tz_midnight(date);
+DROP FUNCTION tz_plpgsql();
 -- a table: stored instants, shown in the reader's zone
 CREATE TABLE tz_events (id int PRIMARY KEY, at timestamptz);
 INSERT INTO tz_events VALUES (1, '2024-03-10 01:00'), (2, '2024-03-10 03:00'),
