@@ -127,13 +127,19 @@ std::optional<cctz::time_zone> named_zone(const std::string& name) {
   return tz;
 }
 
-// AT TIME ZONE's zone: an abbreviation, a tz database zone or a POSIX offset.
-TimeZone resolve_zone(const std::string& name) {
+// An abbreviation or a tz database zone (any case).
+std::optional<TimeZone> abbreviation_or_named_zone(const std::string& name) {
   std::string lower = name;
   for (auto& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   for (const auto& a : kAbbreviations)
     if (lower == a.name) return TimeZone::of_offset(a.offset);
   if (auto tz = named_zone(name)) return TimeZone::of_tz(*tz);
+  return std::nullopt;
+}
+
+// AT TIME ZONE's zone: an abbreviation, a tz database zone or a POSIX offset.
+TimeZone resolve_zone(const std::string& name) {
+  if (auto zone = abbreviation_or_named_zone(name)) return *zone;
   if (auto off = posix_offset(name)) return TimeZone::of_offset(*off);
   throw_error(sqlstate::kInvalidParameterValue, "time zone \"" + name + "\" not recognized");
 }
@@ -151,10 +157,9 @@ cctz::time_point<cctz::seconds> instant(int64_t utc_us) {
          cctz::seconds(floor_div(utc_us, kUsecsPerSec) + kUnixEpochInPgSeconds);
 }
 
-// PostgreSQL's name for a zone of a fixed offset (pg_tzset_offset): "<+02>-02", "<-07>+07",
-// "<+05:30>-05:30" — the offset east, then the POSIX offset west.
-std::string offset_zone_name(int32_t east) {
-  int32_t a = east < 0 ? -east : east;
+// An offset's magnitude as PostgreSQL prints it: "05", "05:30", "04:56:02".
+std::string offset_digits(int32_t seconds) {
+  const int32_t a = seconds < 0 ? -seconds : seconds;
   char buf[32];
   if (a % 3600 == 0)
     snprintf(buf, sizeof buf, "%02d", a / 3600);
@@ -162,25 +167,25 @@ std::string offset_zone_name(int32_t east) {
     snprintf(buf, sizeof buf, "%02d:%02d", a / 3600, a / 60 % 60);
   else
     snprintf(buf, sizeof buf, "%02d:%02d:%02d", a / 3600, a / 60 % 60, a % 60);
-  const std::string o = buf;
+  return buf;
+}
+
+// PostgreSQL's name for a zone of a fixed offset (pg_tzset_offset): "<+02>-02", "<-07>+07",
+// "<+05:30>-05:30" — the offset east, then the POSIX offset west.
+std::string offset_zone_name(int32_t east) {
+  const std::string o = offset_digits(east);
   return east < 0 ? "<-" + o + ">+" + o : "<+" + o + ">-" + o;
 }
 
-// PostgreSQL's limit on a zone's offset (pg_tzset_offset goes through a POSIX string whose
-// hours are below 24*7; check_timezone's own tests are tighter for intervals): 14 hours
-// east or west as for the named zones, in practice.
+// The largest offset a numeric or INTERVAL setting may give: PostgreSQL's pg_tzset_offset
+// builds a POSIX zone string, whose hours must stay below 24 * 7.
 constexpr int32_t kMaxOffsetSeconds = 24 * 3600 * 7 - 1;
 
 }  // namespace
 
 std::optional<TimeZone> zone_named_in_input(const std::string& name) {
   if (name.empty() || !isalpha(static_cast<unsigned char>(name[0]))) return std::nullopt;
-  std::string lower = name;
-  for (auto& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  for (const auto& a : kAbbreviations)
-    if (lower == a.name) return TimeZone::of_offset(a.offset);
-  if (auto tz = named_zone(name)) return TimeZone::of_tz(*tz);
-  return std::nullopt;
+  return abbreviation_or_named_zone(name);
 }
 
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone) {
@@ -309,16 +314,7 @@ std::string TimeZone::abbreviation(int64_t utc_us) const {
 }
 
 std::string format_utc_offset(int32_t east) {
-  const int32_t a = east < 0 ? -east : east;
-  char buf[32];
-  const char sign = east < 0 ? '-' : '+';
-  if (a % 3600 == 0)
-    snprintf(buf, sizeof buf, "%c%02d", sign, a / 3600);
-  else if (a % 60 == 0)
-    snprintf(buf, sizeof buf, "%c%02d:%02d", sign, a / 3600, a / 60 % 60);
-  else
-    snprintf(buf, sizeof buf, "%c%02d:%02d:%02d", sign, a / 3600, a / 60 % 60, a % 60);
-  return buf;
+  return (east < 0 ? "-" : "+") + offset_digits(east);
 }
 
 }  // namespace hf::sql::types
