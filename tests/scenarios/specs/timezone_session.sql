@@ -98,6 +98,13 @@ INSERT INTO tz_events VALUES (4, '2024-03-10 06:00+00');
 CREATE TABLE tz_checked (at timestamptz CHECK (at > '2000-01-01 00:00'));
 INSERT INTO tz_checked VALUES ('1999-12-31 20:00');
 DROP TABLE tz_checked;
+-- range partition bounds are instants read in the session's zone
+CREATE TABLE tz_parted (at timestamptz) PARTITION BY RANGE (at);
+CREATE TABLE tz_parted_jan PARTITION OF tz_parted FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+INSERT INTO tz_parted VALUES ('2024-01-31 22:00'), ('2024-01-01 00:00');
+SELECT at FROM tz_parted_jan ORDER BY at;
+INSERT INTO tz_parted VALUES ('2024-02-01 00:00');
+DROP TABLE tz_parted;
 -- a role's VALID UNTIL is read in the session's zone
 CREATE ROLE tz_role VALID UNTIL '2030-01-01 00:00';
 SELECT rolvaliduntil FROM pg_roles WHERE rolname = 'tz_role';
