@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "sql/types/timezone.h"
+#include "sql/types/type_io.h"
 
 namespace hf::session {
 
@@ -156,6 +157,21 @@ const Def* find_def(const std::string& key) {
   throw SqlError(sqlstate::kInvalidParameterValue,
                  "invalid value for parameter \"" + name + "\": \"" + value + "\"", {},
                  std::move(hint));
+}
+
+// SET ... INTERVAL '1 month' as PostgreSQL's messages quote it: the interval in its output
+// form ("INTERVAL '1 mon'"); any other value as given.
+std::string interval_setting_text(const std::string& value) {
+  const std::string prefix = "INTERVAL '";
+  if (value.rfind(prefix, 0) != 0 || value.size() <= prefix.size() || value.back() != '\'')
+    return value;
+  const TypeRef interval{type_oid::kInterval, -1};
+  try {
+    const std::string text = value.substr(prefix.size(), value.size() - prefix.size() - 1);
+    return prefix + sql::types::to_text(sql::types::from_text(text, interval), interval) + "'";
+  } catch (const SqlError&) {
+    return value;
+  }
 }
 
 std::optional<bool> parse_bool(const std::string& v) {
@@ -311,8 +327,10 @@ std::string Settings::normalize(const std::string& key, const std::string& value
         // a zone, "<+02>-02" for an offset; that form reads back as the same zone.
         std::string shown, detail;
         if (!sql::types::TimeZone::from_setting(value, &shown, &detail))
-          throw SqlError(sqlstate::kInvalidParameterValue,
-                         "invalid value for parameter \"TimeZone\": \"" + value + "\"", detail);
+          throw SqlError(
+              sqlstate::kInvalidParameterValue,
+              "invalid value for parameter \"TimeZone\": \"" + interval_setting_text(value) + "\"",
+              detail);
         return shown;
       }
       return value;

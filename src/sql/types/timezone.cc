@@ -237,8 +237,11 @@ std::optional<TimeZone> TimeZone::from_setting(const std::string& value, std::st
                                  : "Cannot specify days in time zone interval.";
       return std::nullopt;
     }
-    if (iv.micros % kUsecsPerSec != 0 || std::llabs(iv.micros / kUsecsPerSec) > kMaxOffsetSeconds)
+    if (iv.micros % kUsecsPerSec != 0) return std::nullopt;
+    if (std::llabs(iv.micros / kUsecsPerSec) > kMaxOffsetSeconds) {
+      if (detail) *detail = "UTC timezone offset is out of range.";
       return std::nullopt;
+    }
     const auto east = static_cast<int32_t>(iv.micros / kUsecsPerSec);
     *display = offset_zone_name(east);
     return of_offset(east);
@@ -248,7 +251,10 @@ std::optional<TimeZone> TimeZone::from_setting(const std::string& value, std::st
     char* end = nullptr;
     const double hours = std::strtod(value.c_str(), &end);
     if (end != value.c_str() && *end == '\0') {
-      if (!std::isfinite(hours) || std::fabs(hours * 3600) > kMaxOffsetSeconds) return std::nullopt;
+      if (!std::isfinite(hours) || std::fabs(hours * 3600) > kMaxOffsetSeconds) {
+        if (detail) *detail = "UTC timezone offset is out of range.";
+        return std::nullopt;
+      }
       const auto east = static_cast<int32_t>(std::lround(hours * 3600));
       *display = offset_zone_name(east);
       return of_offset(east);

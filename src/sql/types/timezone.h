@@ -27,8 +27,9 @@ class TimeZone {
 
   // The zone a TimeZone setting value names, as PostgreSQL 15's check_timezone reads it;
   // nullopt when it names none (*detail, when given, then says why if PostgreSQL does: an
-  // interval with days). display: what SHOW TimeZone prints for it (the tz database's
-  // spelling of a zone name, "<+02>-02" for a numeric offset, else the value as given).
+  // interval with days, an offset of a week or more). display: what SHOW TimeZone prints for it
+  // (the tz database's spelling of a zone name, "<+02>-02" for a numeric offset, else the value as
+  // given).
   static std::optional<TimeZone> from_setting(const std::string& value, std::string* display,
                                               std::string* detail = nullptr);
   // The zone the server starts with, as initdb picks it: $TZ when it names a zone, else the
