@@ -368,7 +368,8 @@ class SessionImpl final : public Session,
           continue;
         }
         try {
-          portal->params.push_back(decode_value(*params[i], TypeRef{types[i], -1}, fmt));
+          portal->params.push_back(
+              decode_value(*params[i], TypeRef{types[i], -1}, fmt, time_zone()));
         } catch (SqlError& e) {
           if (fmt == 1 && e.error().sqlstate == sqlstate::kInvalidBinaryRepresentation) {
             e.error().message =
@@ -580,6 +581,16 @@ class SessionImpl final : public Session,
     }
     return out;
   }
+  sql::types::TimeZone time_zone() const override {
+    // Resolved again only when the setting changed (SET, RESET, a rolled-back SET).
+    std::string name = settings_.get("TimeZone");
+    if (name != zone_setting_) {
+      std::string shown;
+      zone_ = sql::types::TimeZone::from_setting(name, &shown).value_or(sql::types::TimeZone());
+      zone_setting_ = std::move(name);
+    }
+    return zone_;
+  }
   runtime::Deadline lock_deadline() const override { return lock_deadline_; }
   runtime::Deadline statement_deadline() const override { return statement_deadline_; }
   void copy_in_start(bool binary, int columns) override {
@@ -688,7 +699,7 @@ class SessionImpl final : public Session,
    public:
     EncodingSink(SessionImpl& s, ResultSink& out, const std::vector<sql::ResultColumn>& cols,
                  const std::vector<int16_t>& formats)
-        : s_(s), out_(out), cols_(cols), formats_(formats) {}
+        : s_(s), out_(out), cols_(cols), formats_(formats), zone_(s.time_zone()) {}
     void row(const Row& row) override {
       s_.check_cancel();
       values_.clear();
@@ -701,7 +712,7 @@ class SessionImpl final : public Session,
           values_.push_back(sql::exec::regclass_text(s_.services_.catalog(), s_,
                                                      static_cast<Oid>(row[i].as_int())));
         else
-          values_.push_back(encode_value(row[i], t, fmt));
+          values_.push_back(encode_value(row[i], t, fmt, zone_));
       }
       out_.data_row(values_);
     }
@@ -711,6 +722,7 @@ class SessionImpl final : public Session,
     ResultSink& out_;
     const std::vector<sql::ResultColumn>& cols_;
     const std::vector<int16_t>& formats_;
+    const sql::types::TimeZone zone_;  // timestamptz's text form (the session's TimeZone)
     std::vector<std::optional<std::string>> values_;
   };
 
@@ -1448,6 +1460,9 @@ class SessionImpl final : public Session,
     Oid current = catalog::kBootstrapSuperuserId;
   };
   mutable UserIds user_ids_;
+  // time_zone()'s cache: the TimeZone setting it last resolved, and its zone.
+  mutable std::string zone_setting_ = "UTC";
+  mutable sql::types::TimeZone zone_;
 
   struct Savepoint {
     std::string name;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "sql/types/timezone.h"
+#include "sql/types/type_io.h"
 
 namespace hf::session {
 
@@ -25,6 +27,8 @@ struct Def {
 };
 
 const std::vector<Def>& defs() {
+  // The server's TimeZone, as initdb would pick it (the system's zone).
+  static const std::string default_time_zone = sql::types::TimeZone::system_default_name();
   static const std::vector<Def> d = {
       {"application_name", Kind::kString, "", true, false, nullptr, 0, 0,
        "Sets the application name to be reported in statistics and logs."},
@@ -110,7 +114,7 @@ const std::vector<Def>& defs() {
       {"synchronous_commit", Kind::kEnum, "on", false, false,
        "local,remote_write,remote_apply,on,off", 0, 0,
        "Sets the current transaction's synchronization level."},
-      {"TimeZone", Kind::kString, "UTC", true, false, nullptr, 0, 0,
+      {"TimeZone", Kind::kString, default_time_zone.c_str(), true, false, nullptr, 0, 0,
        "Sets the time zone for displaying and interpreting time stamps."},
       {"timezone_abbreviations", Kind::kString, "Default", false, false, nullptr, 0, 0,
        "Selects a file of time zone abbreviations."},
@@ -153,6 +157,21 @@ const Def* find_def(const std::string& key) {
   throw SqlError(sqlstate::kInvalidParameterValue,
                  "invalid value for parameter \"" + name + "\": \"" + value + "\"", {},
                  std::move(hint));
+}
+
+// SET ... INTERVAL '1 month' as PostgreSQL's messages quote it: the interval in its output
+// form ("INTERVAL '1 mon'"); any other value as given.
+std::string interval_setting_text(const std::string& value) {
+  const std::string prefix = "INTERVAL '";
+  if (value.rfind(prefix, 0) != 0 || value.size() <= prefix.size() || value.back() != '\'')
+    return value;
+  const TypeRef interval{type_oid::kInterval, -1};
+  try {
+    const std::string text = value.substr(prefix.size(), value.size() - prefix.size() - 1);
+    return prefix + sql::types::to_text(sql::types::from_text(text, interval), interval) + "'";
+  } catch (const SqlError&) {
+    return value;
+  }
 }
 
 std::optional<bool> parse_bool(const std::string& v) {
@@ -304,12 +323,15 @@ std::string Settings::normalize(const std::string& key, const std::string& value
         return "ISO, MDY";
       }
       if (key == "timezone") {
-        std::string v = lower(value);
-        if (v == "utc" || v == "etc/utc" || v == "gmt" || v == "z" || v == "zulu" || v == "0" ||
-            v == "+00" || v == "00:00" || v == "+00:00" || v == "universal")
-          return value == "0" ? std::string("UTC") : value;
-        throw SqlError(sqlstate::kInvalidParameterValue,
-                       "invalid value for parameter \"TimeZone\": \"" + value + "\"");
+        // Kept as SHOW prints it (PostgreSQL's show_timezone): the tz database's spelling of
+        // a zone, "<+02>-02" for an offset; that form reads back as the same zone.
+        std::string shown, detail;
+        if (!sql::types::TimeZone::from_setting(value, &shown, &detail))
+          throw SqlError(
+              sqlstate::kInvalidParameterValue,
+              "invalid value for parameter \"TimeZone\": \"" + interval_setting_text(value) + "\"",
+              detail);
+        return shown;
       }
       return value;
     case Kind::kBool: {

@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
+#include "sql/types/timezone.h"
 
 namespace hf::catalog {
 class Catalog;
@@ -156,6 +157,9 @@ class SessionContext {
     int64_t executions = 0;  // each one runs the plan bound at PREPARE (a generic plan)
   };
   virtual std::vector<PreparedStatementInfo> prepared_statements() const { return {}; }
+  // The session's TimeZone setting, resolved (sql/types/timezone.h): a statement reads it
+  // once as it starts (FuncContext::zone). Default: UTC.
+  virtual types::TimeZone time_zone() const { return {}; }
 };
 
 // A statement bound against the catalog: parameter types inferred, result shape known.

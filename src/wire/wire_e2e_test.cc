@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "sql/types/timezone.h"
 #include "wire/test_support_for_tests.h"
 
 namespace hf::wire {
@@ -51,7 +52,9 @@ TEST_F(WireE2E, StartupReportsParametersAndSimpleQueryWorks) {
   EXPECT_STREQ(pq.PQparameterStatus(c, "DateStyle"), "ISO, MDY");
   EXPECT_STREQ(pq.PQparameterStatus(c, "integer_datetimes"), "on");
   EXPECT_STREQ(pq.PQparameterStatus(c, "standard_conforming_strings"), "on");
-  EXPECT_STREQ(pq.PQparameterStatus(c, "TimeZone"), "UTC");
+  // The server's zone is the system's, as initdb picks it.
+  EXPECT_EQ(std::string(pq.PQparameterStatus(c, "TimeZone")),
+            sql::types::TimeZone::system_default_name());
   EXPECT_STREQ(pq.PQparameterStatus(c, "application_name"), "e2e");
   EXPECT_STREQ(pq.PQparameterStatus(c, "session_authorization"), "tester");
   EXPECT_GT(pq.PQbackendPID(c), 0);

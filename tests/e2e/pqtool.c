@@ -9,6 +9,10 @@
  *     cancel        sends a CancelRequest on a new connection (PQcancel); prints "cancel sent"
  *     result        waits for the sent query and prints its outcome
  *     finish        sends Terminate and closes the connection (PQfinish), then exits
+ *     param V SQL   runs SQL (extended protocol) with $1 = V as text, of no stated type;
+ *                   prints "VALUE <first value, text>" or the outcome of an error
+ *     binary SQL    runs SQL (extended protocol) with results in binary; prints
+ *                   "HEX <first value's bytes in hex>" or the outcome of an error
  *   Outcomes: "OK <command tag>" or "ERROR <SQLSTATE> <message>" or "FATAL <SQLSTATE>
  *   <message>" or "LOST <libpq message>" (the connection ended without an error report).
  *
@@ -58,6 +62,23 @@ static void collect(PGconn *conn) {
   fflush(stdout);
 }
 
+/* Prints the first value of a one-row result (text, or its bytes in hex), else the outcome. */
+static void print_value(PGconn *conn, PGresult *res, int binary) {
+  if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0) {
+    if (binary) {
+      printf("HEX ");
+      const unsigned char *v = (const unsigned char *)PQgetvalue(res, 0, 0);
+      for (int i = 0; i < PQgetlength(res, 0, 0); ++i) printf("%02x", v[i]);
+      printf("\n");
+    } else {
+      printf("VALUE %s\n", PQgetvalue(res, 0, 0));
+    }
+  } else {
+    print_outcome(conn, res);
+  }
+  if (res) PQclear(res);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: pqtool CONNINFO < commands\n");
@@ -89,6 +110,17 @@ int main(int argc, char **argv) {
       printf(ok ? "cancel sent\n" : "cancel failed %s\n", ok ? "" : err);
     } else if (strcmp(line, "result") == 0) {
       collect(conn);
+    } else if (strncmp(line, "param ", 6) == 0) {
+      char *value = line + 6, *sql = strchr(value, ' ');
+      if (sql == NULL) {
+        printf("usage: param V SQL\n");
+      } else {
+        *sql++ = 0;
+        const char *values[1] = {value};
+        print_value(conn, PQexecParams(conn, sql, 1, NULL, values, NULL, NULL, 0), 0);
+      }
+    } else if (strncmp(line, "binary ", 7) == 0) {
+      print_value(conn, PQexecParams(conn, line + 7, 0, NULL, NULL, NULL, NULL, 1), 1);
     } else if (strcmp(line, "finish") == 0) {
       PQfinish(conn);
       printf("finished\n");

@@ -6,6 +6,10 @@
 #     idle-in-transaction timeout", its transaction rolled back and its locks released; idle
 #     outside a transaction, or busy (waiting for a lock) inside one, it is not.
 #   client_min_messages: NOTICE and WARNING reach the client only at or above the setting.
+#   TimeZone in the startup packet (PGOPTIONS='-c TimeZone=...', PGTZ, as pgjdbc sends the
+#     JVM's zone): the session's zone from the start, for text results and text parameters
+#     (binary timestamptz stays the UTC instant); an unknown zone refuses the connection with
+#     FATAL 22023.
 # Exit 0 on pass, 1 on fail.
 source "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -110,4 +114,33 @@ expected='WARNING:  25P01: there is no transaction in progress
 NOTICE:  00000: table "nosuch3" does not exist, skipping
 notice'
 check_eq "client_min_messages filters NOTICE and WARNING" "$expected" "$got"
+
+echo "--- TimeZone at connection"
+tz_psql() {  # tz_psql ENV=VALUE...: SHOW TimeZone and a timestamptz, in a session so started
+  env "$@" psql -X -At -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+    -c "show timezone" -c "select '2024-07-01 12:00+00'::timestamptz" 2>&1 |
+    sed -E 's/^psql: error: .*(FATAL: )/\1/'
+}
+check_eq "PGOPTIONS -c TimeZone=America/New_York" $'America/New_York\n2024-07-01 08:00:00-04' \
+  "$(tz_psql PGOPTIONS='-c TimeZone=America/New_York')"
+check_eq "PGTZ=Europe/Berlin" $'Europe/Berlin\n2024-07-01 14:00:00+02' \
+  "$(tz_psql PGTZ=Europe/Berlin)"
+check_eq "PGOPTIONS -c timezone=asia/kolkata" $'Asia/Kolkata\n2024-07-01 17:30:00+05:30' \
+  "$(tz_psql PGOPTIONS='-c timezone=asia/kolkata')"
+check_eq "PGOPTIONS -c TimeZone=Foo/Bar is refused" \
+  'FATAL:  invalid value for parameter "TimeZone": "Foo/Bar"' \
+  "$(tz_psql PGOPTIONS='-c TimeZone=Foo/Bar')"
+# Extended protocol: a text parameter is read in the session's zone; a binary result is the
+# instant (microseconds since 2000-01-01 UTC) whatever the zone.
+open_tool Z PGOPTIONS='-c TimeZone=America/New_York'
+z_expect() {  # z_expect WHAT EXPECTED: the next answer of session Z
+  if wait_line Z '^(VALUE|HEX|ERROR|FATAL|LOST)'; then check_eq "$1" "$2" "$line"; else bad "$1: no answer"; fi
+}
+send Z 'param 2024-07-01T12:00 select $1::timestamptz'
+z_expect "text parameter and result in the zone" 'VALUE 2024-07-01 12:00:00-04'
+send Z 'param 2024-07-01T12:00 select extract(epoch from $1::timestamptz)::bigint'
+z_expect "the parameter's instant" 'VALUE 1719849600'
+send Z "binary select '2024-07-01 12:00'::timestamptz"
+z_expect "binary timestamptz is the instant" "HEX $(printf '%016x' 773164800000000)"
+send Z finish; wait_exit Z
 e2e_finish

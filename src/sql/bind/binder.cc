@@ -104,6 +104,20 @@ void conjoin(ExprPtr& where, ExprPtr first) {
   where = std::move(a);
 }
 
+// Whether a literal's value as `type` depends on the session's TimeZone: any timestamptz
+// (array), a date or timestamp (array) naming a relative day ('today', 'now', ...).
+bool reads_session_zone(const std::string& literal, Oid type) {
+  const Oid elem = types::array_elem_type(type);
+  const Oid t = elem != 0 ? elem : type;
+  if (t == type_oid::kTimestampTz) return true;
+  if (t != type_oid::kDate && t != type_oid::kTimestamp) return false;
+  std::string lower = literal;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"now", "today", "tomorrow", "yesterday"})
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
 ExprPtr make_const(Datum v, TypeRef t) {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kConst;
@@ -521,10 +535,26 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
     try {
       // A bit string literal is read without its length, then fitted as the context says (an
       // explicit cast pads or truncates), as PostgreSQL's length coercion does.
-      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit)
+      if (target.oid == type_oid::kBit || target.oid == type_oid::kVarbit) {
         e->value = types::cast(e->value, TypeRef{type_oid::kUnknown, -1}, target, ctx);
-      else
+      } else if (reads_session_zone(e->value.as_string(), target.oid)) {
+        // A timestamptz literal without an offset is local time in the session's zone, and
+        // 'today' or 'now' as a date or timestamp is the session's: the executor knows the
+        // zone (a prepared statement may run after SET TimeZone). Checked here, so that a bad
+        // literal points at itself, and read when the statement runs.
+        types::from_text(e->value.as_string(), target);
+        e->type = TypeRef{type_oid::kText, -1};
+        auto c = std::make_unique<Expr>();
+        c->kind = ExprKind::kCast;
+        c->arg_types.push_back(e->type);
+        c->type = target;
+        c->negate = ctx == CastContext::kExplicit;
+        c->location = e->location;
+        c->args.push_back(std::move(e));
+        return c;
+      } else {
         e->value = types::from_text(e->value.as_string(), target);
+      }
     } catch (SqlError& err) {
       // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
       // length that does not fit is the coercion's error, with no position).
@@ -593,9 +623,10 @@ void Binder::unify(std::vector<ExprPtr>& items, const char* construct) {
   for (auto& i : items) i = coerce(std::move(i), TypeRef{t, -1}, CastContext::kImplicit);
 }
 
-// A declared argument type whose operand is passed as it is, with its own type: any, and
-// anyenum (the enum's functions and operators need to know which enum it is).
-// A polymorphic declared type takes the argument's own type (the result type follows it).
+// A declared argument type whose operand is passed as it is, with its own type: any; anyenum
+// (the enum's functions and operators need to know which enum it is); anyelement, anyarray
+// and anynonarray (the result type follows the argument's, and text || anynonarray calls the
+// operand's own output function: a timestamptz prints as one, in the session's zone).
 bool keeps_own_type(Oid declared) {
   return declared == type_oid::kAny || declared == types::kAnyEnumOid ||
          declared == types::kAnyElementOid || declared == types::kAnyArrayOid ||

@@ -754,7 +754,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
         int c = to.primary_key[i];
         names += (i ? ", " : "") + to.columns[c].name;
         vals += i ? ", " : "";
-        vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type);
+        vals += nr[c].is_null() ? "null" : types::to_text(nr[c], to.columns[c].type, cx.fctx.zone);
       }
       e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
       throw SqlError(std::move(e));
@@ -1020,7 +1020,8 @@ void build_index(const catalog::Table& t, size_t index_pos, ExecContext& cx) {
           vals += (i ? ", " : "") +
                   (r.row[idx.columns[i]].is_null()
                        ? std::string("null")
-                       : types::to_text(r.row[idx.columns[i]], t.columns[idx.columns[i]].type));
+                       : types::to_text(r.row[idx.columns[i]], t.columns[idx.columns[i]].type,
+                                        cx.fctx.zone));
         }
         e.detail = "Key (" + names + ")=(" + vals + ") is duplicated.";
       }
@@ -1451,7 +1452,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         rewrite_table(*cur, nt, cx, [&](const Row& r) {
           Row nr = r;
           if (!nr[col].is_null())
-            nr[col] = types::cast(nr[col], from, to, types::CastContext::kAssignment);
+            nr[col] = types::cast(nr[col], from, to, types::CastContext::kAssignment, cx.fctx.zone);
           return nr;
         });
         cx.catalog.replace_table(std::move(nt), &cx.txn);

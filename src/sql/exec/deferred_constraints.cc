@@ -154,6 +154,7 @@ void run_deferred_checks(catalog::Catalog& catalog, SessionContext& session) {
   if (st->txn != txn.id()) return;
   static const std::vector<Datum> kNoParams;
   ExecContext cx{catalog, session, txn, kNoParams, {}, {}, nullptr};
+  cx.fctx.zone = session.time_zone();
   run_checks(cx, *st, true);
 }
 

@@ -180,9 +180,9 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
            e.type.oid == type_oid::kName))
         return Datum(regclass_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
-      return types::cast(
-          v, e.arg_types[0], e.type,
-          e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment);
+      return types::cast(v, e.arg_types[0], e.type,
+                         e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment,
+                         cx.fctx.zone);
     }
     case ExprKind::kCase: {
       size_t n = e.args.size() - (e.has_else ? 1 : 0);
@@ -354,10 +354,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           continue;
         }
         // float8_col IN (SELECT int_col ...): the operator takes the common type.
-        Datum v =
-            e.arg_types[2].oid == e.arg_types[1].oid
-                ? r[0]
-                : types::cast(r[0], e.arg_types[2], e.arg_types[1], types::CastContext::kImplicit);
+        Datum v = e.arg_types[2].oid == e.arg_types[1].oid
+                      ? r[0]
+                      : types::cast(r[0], e.arg_types[2], e.arg_types[1],
+                                    types::CastContext::kImplicit, cx.fctx.zone);
         std::vector<Datum> args{l, std::move(v)};
         Datum res = e.op->fn(args, e.arg_types, cx.fctx);
         if (res.is_null()) {
@@ -392,7 +392,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   auto arg_text = [&](size_t i) -> std::string {
     if (i >= args.size() || args[i].is_null()) return "";
     if (std::holds_alternative<std::string>(args[i].v)) return args[i].as_string();
-    return types::to_text(args[i], e.arg_types[i]);
+    return types::to_text(args[i], e.arg_types[i], cx.fctx.zone);
   };
   auto any_null = [&]() {
     for (auto& a : args)
@@ -402,14 +402,15 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "now" || n == "transaction_timestamp") return Datum(s.transaction_start_us());
   if (n == "statement_timestamp") return Datum(s.statement_start_us());
   if (n == "clock_timestamp") return Datum(now_us());
-  if (n == "localtimestamp") return Datum(s.transaction_start_us());
+  // The local date and times are the transaction's start in the session's zone.
+  if (n == "localtimestamp") return Datum(cx.fctx.zone.to_local(s.transaction_start_us()));
   if (n == "current_date") {
-    int64_t us = s.transaction_start_us();
+    int64_t us = cx.fctx.zone.to_local(s.transaction_start_us());
     int64_t days = us >= 0 ? us / 86400000000LL : -((-us + 86400000000LL - 1) / 86400000000LL);
     return Datum(days);
   }
   if (n == "localtime") {
-    int64_t us = s.transaction_start_us() % 86400000000LL;
+    int64_t us = cx.fctx.zone.to_local(s.transaction_start_us()) % 86400000000LL;
     if (us < 0) us += 86400000000LL;
     return Datum(us);
   }

@@ -30,21 +30,24 @@ using namespace hf::sql::bind;
 
 namespace {
 
-std::string row_text(const catalog::Table& t, const Row& row) {
+// The values of an error's DETAIL as PostgreSQL prints them (timestamptz in the session's zone).
+std::string row_text(const catalog::Table& t, const Row& row, const types::TimeZone& zone) {
   std::string s = "(";
   for (size_t i = 0; i < row.size(); ++i) {
     if (i) s += ", ";
-    s += row[i].is_null() ? "null" : types::to_text(row[i], t.columns[i].type);
+    s += row[i].is_null() ? "null" : types::to_text(row[i], t.columns[i].type, zone);
   }
   return s + ")";
 }
 
-std::string key_text(const catalog::Table& t, const std::vector<int>& cols, const Row& row) {
+std::string key_text(const catalog::Table& t, const std::vector<int>& cols, const Row& row,
+                     const types::TimeZone& zone) {
   std::string names, vals;
   for (size_t i = 0; i < cols.size(); ++i) {
     names += (i ? ", " : "") + t.columns[cols[i]].name;
     vals += i ? ", " : "";
-    vals += row[cols[i]].is_null() ? "null" : types::to_text(row[cols[i]], t.columns[cols[i]].type);
+    vals += row[cols[i]].is_null() ? "null"
+                                   : types::to_text(row[cols[i]], t.columns[cols[i]].type, zone);
   }
   return "Key (" + names + ")=(" + vals + ")";
 }
@@ -183,7 +186,7 @@ std::string Writer::index_key_text(size_t i, const Row& row) {
     }
     names += (k ? ", " : "") + name;
     vals += k ? ", " : "";
-    vals += v.is_null() ? "null" : types::to_text(v, type);
+    vals += v.is_null() ? "null" : types::to_text(v, type, cx.fctx.zone);
   }
   return "Key (" + names + ")=(" + vals + ")";
 }
@@ -198,7 +201,7 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       e.sqlstate = sqlstate::kNotNullViolation;
       e.message = "null value in column \"" + table.columns[i].name + "\" of relation \"" +
                   table.name + "\" violates not-null constraint";
-      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      e.detail = "Failing row contains " + row_text(table, row, cx.fctx.zone) + ".";
       throw SqlError(std::move(e));
     }
   }
@@ -209,7 +212,7 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       Error e;
       e.sqlstate = "44000";
       e.message = "new row violates check option for view \"" + check_option_view + "\"";
-      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      e.detail = "Failing row contains " + row_text(table, row, cx.fctx.zone) + ".";
       throw SqlError(std::move(e));
     }
     if (!v.is_null() && !v.as_bool()) {
@@ -217,7 +220,7 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       e.sqlstate = sqlstate::kCheckViolation;
       e.message = "new row for relation \"" + table.name + "\" violates check constraint \"" +
                   table.checks[i].name + "\"";
-      e.detail = "Failing row contains " + row_text(table, row) + ".";
+      e.detail = "Failing row contains " + row_text(table, row, cx.fctx.zone) + ".";
       throw SqlError(std::move(e));
     }
   }
@@ -336,8 +339,8 @@ void Writer::check_foreign_key(const catalog::ForeignKey& fk, const Row& row) {
     e.sqlstate = sqlstate::kForeignKeyViolation;
     e.message = "insert or update on table \"" + table.name +
                 "\" violates foreign key constraint \"" + fk.name + "\"";
-    e.detail =
-        key_text(table, fk.columns, row) + " is not present in table \"" + parent->name + "\".";
+    e.detail = key_text(table, fk.columns, row, cx.fctx.zone) + " is not present in table \"" +
+               parent->name + "\".";
     throw SqlError(std::move(e));
   }
 }
@@ -560,8 +563,8 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
     e.message = "update or delete on table \"" + table.name +
                 "\" violates foreign key constraint \"" + fk.name + "\" on table \"" + child->name +
                 "\"";
-    e.detail = key_text(table, fk.ref_columns, g.old_row) + " is still referenced from table \"" +
-               child->name + "\".";
+    e.detail = key_text(table, fk.ref_columns, g.old_row, cx.fctx.zone) +
+               " is still referenced from table \"" + child->name + "\".";
     throw SqlError(std::move(e));
   }
   Writer w(*child, cx);
@@ -591,11 +594,12 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
 
 namespace {
 // 23505 for a row whose primary key is taken.
-[[noreturn]] void throw_duplicate_pk(const catalog::Table& t, const Row& row) {
+[[noreturn]] void throw_duplicate_pk(const catalog::Table& t, const Row& row,
+                                     const types::TimeZone& zone) {
   Error e;
   e.sqlstate = sqlstate::kUniqueViolation;
   e.message = "duplicate key value violates unique constraint \"" + t.pkey_name + "\"";
-  e.detail = key_text(t, t.primary_key, row) + " already exists.";
+  e.detail = key_text(t, t.primary_key, row, zone) + " already exists.";
   throw SqlError(std::move(e));
 }
 }  // namespace
@@ -646,7 +650,7 @@ void Writer::load(const Row& row) {
   if (!table.primary_key.empty()) {
     // No lock: nobody else reaches the keyspace.
     if (!loaded_keys_) loaded_keys_.emplace(keyspace_empty(space, cx));
-    if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row);
+    if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row, cx.fctx.zone);
   }
   cx.txn.load(space, routing, std::move(key), types::encode_row(row, col_types));
 }
@@ -689,7 +693,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
         return false;
       }
       cx.txn.check_write_conflict(space, routing, key);  // SSI: 40001 before 23505
-      throw_duplicate_pk(table, row);
+      throw_duplicate_pk(table, row, cx.fctx.zone);
     }
   }
   std::vector<std::pair<coord::KeySpace, std::pair<std::string, std::string>>>
@@ -751,7 +755,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     lock_key(cx, table, space, new_routing, new_key);
     if (key_taken(cx, space, new_routing, new_key, nullptr)) {
       cx.txn.check_write_conflict(space, new_routing, new_key);  // SSI: 40001 before 23505
-      throw_duplicate_pk(table, new_row);
+      throw_duplicate_pk(table, new_row, cx.fctx.zone);
     }
   }
   for (size_t i = 0; i < table.indexes.size(); ++i) {
@@ -982,7 +986,8 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
         const auto& col = t.columns[p.columns[i]];
         Datum v = r[i];
         if (!v.is_null() && (p.select->types[i].oid != col.type.oid || col.type.typmod >= 0))
-          v = types::cast(v, p.select->types[i], col.type, types::CastContext::kAssignment);
+          v = types::cast(v, p.select->types[i], col.type, types::CastContext::kAssignment,
+                          cx.fctx.zone);
         vals.push_back(v);
       }
       one(complete_row(p, p.columns, vals, {}, cx));
@@ -1231,8 +1236,9 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
       throw SqlError("22P04", "extra data after last expected column");
     std::vector<Datum> vals;
     for (size_t i = 0; i < fields.size(); ++i)
-      vals.push_back(fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type)
-                               : Datum::Null());
+      vals.push_back(
+          fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type, cx.fctx.zone)
+                    : Datum::Null());
     Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
     try {
       if (t.is_partitioned()) {
@@ -1304,6 +1310,7 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
   ExecContext cx{catalog, session, txn, params, {}, {}, nullptr};
   cx.fctx.statement_start_us = session.statement_start_us();
   cx.fctx.transaction_start_us = session.transaction_start_us();
+  cx.fctx.zone = session.time_zone();
   if (stmt.lock_wait_seconds)
     cx.wait_deadline = runtime::Clock::now() +
                        std::chrono::duration_cast<runtime::Clock::duration>(

@@ -236,6 +236,8 @@ std::optional<std::string> bound_value(const PgQuery__Node* n, const catalog::Co
   auto e = bind::bind_table_expr(cx.catalog, no_columns, parse::deparse_expr(n), &col.type);
   Datum v = eval(*e, Row{}, cx);
   if (v.is_null()) return std::nullopt;
+  // Kept in UTC: a timestamptz bound keeps its offset ("+00"), the instant it was read as in
+  // the creating session's zone, whatever zone a later reader has.
   return types::to_text(v, col.type);
 }
 
@@ -389,7 +391,8 @@ const catalog::Table& route_row(const catalog::Table& parent, const Row& row, Ex
         if (i) values += ", ";
         values += key[i].is_null()
                       ? "null"
-                      : types::to_text(key[i], level->columns[level->partition_key[i]].type);
+                      : types::to_text(key[i], level->columns[level->partition_key[i]].type,
+                                       cx.fctx.zone);
       }
       Error e;
       e.sqlstate = sqlstate::kCheckViolation;

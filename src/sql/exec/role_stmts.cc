@@ -196,8 +196,9 @@ std::optional<std::string> password_secret(ExecContext& cx, const PgQuery__DefEl
   return auth::build_scram_secret(pw);
 }
 
-int64_t valid_until_value(const PgQuery__DefElem* d) {
-  Datum v = types::from_text(str_of(d->arg), TypeRef{type_oid::kTimestampTz, -1});
+// VALID UNTIL's timestamptz: a time without an offset is local time in the session's zone.
+int64_t valid_until_value(const PgQuery__DefElem* d, const ExecContext& cx) {
+  Datum v = types::from_text(str_of(d->arg), TypeRef{type_oid::kTimestampTz, -1}, cx.fctx.zone);
   return v.as_int();
 }
 
@@ -297,7 +298,7 @@ std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
   }
   check_role_name(name);
   if (roles.find(name)) fail(sqlstate::kDuplicateObject, "role \"" + name + "\" already exists");
-  if (o.valid_until) r.valid_until = valid_until_value(o.valid_until);
+  if (o.valid_until) r.valid_until = valid_until_value(o.valid_until, cx);
   if (o.password) r.password = password_secret(cx, o.password);
   r.oid = cx.catalog.allocate_oid();
   cx.catalog.roles().create(r, &cx.txn);
@@ -339,7 +340,7 @@ std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
       fail(sqlstate::kInsufficientPrivilege, "permission denied");
   }
   apply_attributes(o, r);
-  if (o.valid_until) r.valid_until = valid_until_value(o.valid_until);
+  if (o.valid_until) r.valid_until = valid_until_value(o.valid_until, cx);
   if (o.password) r.password = password_secret(cx, o.password);
   cx.catalog.roles().replace(r, &cx.txn);
   // ALTER GROUP g ADD USER u / DROP USER u.

@@ -112,8 +112,9 @@ std::vector<Row> run_sql_body(const catalog::Function& f, const std::vector<Datu
 
 // Casts each value of rows to the function's output columns (implicit casts, as PostgreSQL's
 // check_sql_fn_retval allows them); 42P13 when a column cannot be.
+// timestamptz's casts use `zone`, the session's.
 void coerce_result(const catalog::Function& f, const std::vector<TypeRef>& actual,
-                   std::vector<Row>& rows) {
+                   std::vector<Row>& rows, const types::TimeZone& zone) {
   std::vector<TypeRef> want;
   for (const auto& [name, type] : f.result_columns()) want.push_back(type);
   const bool composite = f.returns_composite();
@@ -139,7 +140,7 @@ void coerce_result(const catalog::Function& f, const std::vector<TypeRef>& actua
                  types::format_type(want[i]) + " at column " + std::to_string(i + 1) + ".");
       for (auto& r : rows)
         if (i < r.size())
-          r[i] = types::cast(r[i], actual[i], want[i], types::CastContext::kAssignment);
+          r[i] = types::cast(r[i], actual[i], want[i], types::CastContext::kAssignment, zone);
     }
     if (actual.size() != want.size())
       mismatch("Final statement returns too " +
@@ -161,7 +162,8 @@ void coerce_result(const catalog::Function& f, const std::vector<TypeRef>& actua
                types::format_type(want[i]) + " at column " + std::to_string(i + 1) + ".");
     }
     for (auto& r : rows)
-      if (i < r.size()) r[i] = types::cast(r[i], actual[i], want[i]);
+      if (i < r.size())
+        r[i] = types::cast(r[i], actual[i], want[i], types::CastContext::kExplicit, zone);
   }
 }
 
@@ -200,7 +202,7 @@ void check_sql_body(const catalog::Function& f, ExecContext& cx) {
   if (!any || f.result.oid == type_oid::kVoid) return;
   if (last.names.empty()) fail_no_result(f);
   std::vector<Row> none;
-  coerce_result(f, last.types, none);
+  coerce_result(f, last.types, none, types::TimeZone());  // no rows: only the checks
 }
 
 // The rows a call returns, before its values are coerced.
@@ -210,7 +212,7 @@ std::vector<Row> invoke(const catalog::Function& f, const std::vector<Datum>& ar
   if (f.language == "sql") {
     std::vector<TypeRef> actual;
     auto rows = run_sql_body(f, args, cx, &actual);
-    if (f.result.oid != type_oid::kVoid) coerce_result(f, actual, rows);
+    if (f.result.oid != type_oid::kVoid) coerce_result(f, actual, rows, cx.fctx.zone);
     return rows;
   }
   if (f.language == "plpgsql" && plpgsql_runtime().call) {

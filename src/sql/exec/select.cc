@@ -478,7 +478,7 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
         }
         return;
       }
-      SetFunctionCursor cursor(f, args);
+      SetFunctionCursor cursor(f, args, cx.fctx.zone);
       Datum v;
       Row row;
       // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
@@ -966,7 +966,8 @@ std::vector<Row> setop(const SelectPlan& p, ExecContext& cx) {
     for (auto& row : rows)
       for (int i = 0; i < p.visible; ++i)
         if (side.types[i].oid != p.types[i].oid && !row[i].is_null())
-          row[i] = types::cast(row[i], side.types[i], p.types[i]);
+          row[i] = types::cast(row[i], side.types[i], p.types[i], types::CastContext::kExplicit,
+                               cx.fctx.zone);
   };
   conv(l, *p.left);
   conv(r, *p.right);
@@ -1061,7 +1062,7 @@ void project_set_rows(const SelectPlan& p, const Row& in, ExecContext& cx, std::
       }
     }
     project_set(
-        calls, args, [&] { check_for_interrupts(cx); },
+        calls, args, cx.fctx.zone, [&] { check_for_interrupts(cx); },
         [&](const std::vector<Datum>& step_values) {
           for (size_t k = 0; k < slots.size(); ++k) values[slots[k]] = step_values[k];
           run_step(step + 1);

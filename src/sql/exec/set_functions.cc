@@ -87,7 +87,8 @@ ArrayPtr json_records(const bind::Expr& call, const Datum& doc) {
 
 }  // namespace
 
-SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args) {
+SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args,
+                                     const types::TimeZone& zone) {
   if (call.routine) {  // a user-defined function's values, computed by the caller
     kind_ = Kind::kArray;
     array_ = args.at(0).as_array();
@@ -123,6 +124,7 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
     next_value_ = args[0].as_int();
     stop_ = args[1].as_int();
     interval_step_ = args[2].as_interval();
+    if (call.type.oid == type_oid::kTimestampTz) series_zone_ = zone;
     // The step's sign as PostgreSQL's interval comparison sees it (a month is 30 days).
     const __int128 span = static_cast<__int128>(interval_step_.months) * 30 * 86400000000LL +
                           static_cast<__int128>(interval_step_.days) * 86400000000LL +
@@ -152,7 +154,10 @@ bool SetFunctionCursor::next(Datum& out) {
       return true;
     case Kind::kTimestampSeries: {
       out = Datum(next_value_);
-      const int64_t after = types::timestamp_plus_interval(next_value_, interval_step_);
+      const int64_t after =
+          series_zone_
+              ? types::timestamptz_plus_interval(next_value_, interval_step_, *series_zone_)
+              : types::timestamp_plus_interval(next_value_, interval_step_);
       if (step_ > 0 ? after > stop_ : after < stop_)
         kind_ = Kind::kEmpty;
       else
@@ -175,11 +180,12 @@ bool SetFunctionCursor::next(Datum& out) {
 }
 
 int64_t project_set(const std::vector<const bind::Expr*>& calls,
-                    const std::vector<std::vector<Datum>>& args, const std::function<void()>& check,
+                    const std::vector<std::vector<Datum>>& args, const types::TimeZone& zone,
+                    const std::function<void()>& check,
                     const std::function<void(const std::vector<Datum>&)>& emit) {
   std::vector<SetFunctionCursor> cursors;
   cursors.reserve(calls.size());
-  for (size_t i = 0; i < calls.size(); ++i) cursors.emplace_back(*calls[i], args[i]);
+  for (size_t i = 0; i < calls.size(); ++i) cursors.emplace_back(*calls[i], args[i], zone);
   std::vector<Datum> values(calls.size());
   int64_t rows = 0;
   for (;;) {

@@ -15,18 +15,22 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "common/datum.h"
 #include "sql/bind/bound.h"
+#include "sql/types/timezone.h"
 
 namespace hf::sql::exec {
 
 class SetFunctionCursor {
  public:
   // call: a bound ExprKind::kSrf; args: its arguments, evaluated (a user-defined function's:
-  // one array of the values it returned).
-  SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args);
+  // one array of the values it returned). zone: the session's, in which generate_series over
+  // timestamptz steps (a day keeps the local clock time across daylight-saving changes).
+  SetFunctionCursor(const bind::Expr& call, const std::vector<Datum>& args,
+                    const types::TimeZone& zone = types::TimeZone());
   // The next value; false when the call has no more.
   bool next(Datum& out);
 
@@ -34,6 +38,7 @@ class SetFunctionCursor {
   enum class Kind : uint8_t { kEmpty, kSeries, kTimestampSeries, kArray } kind_ = Kind::kEmpty;
   int64_t next_value_ = 0, stop_ = 0, step_ = 1;  // kTimestampSeries: step_ is the direction
   Interval interval_step_;
+  std::optional<types::TimeZone> series_zone_;  // kTimestampSeries over timestamptz
   ArrayPtr array_;
   size_t array_pos_ = 0;
 };
@@ -43,7 +48,8 @@ class SetFunctionCursor {
 // it has run out), until every call has run out. check is called before each output row
 // (interrupts). Returns the number of output rows.
 int64_t project_set(const std::vector<const bind::Expr*>& calls,
-                    const std::vector<std::vector<Datum>>& args, const std::function<void()>& check,
+                    const std::vector<std::vector<Datum>>& args, const types::TimeZone& zone,
+                    const std::function<void()>& check,
                     const std::function<void(const std::vector<Datum>&)>& emit);
 
 }  // namespace hf::sql::exec

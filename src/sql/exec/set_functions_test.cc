@@ -82,6 +82,23 @@ TEST(SetFunctions, TimestampSeriesAddsTheStepAgainForEachValue) {
       SqlError);
 }
 
+TEST(SetFunctions, TimestamptzSeriesStepsDaysOnTheLocalClockOfTheZone) {
+  auto call = series_call(type_oid::kTimestampTz);
+  const TypeRef tstz{type_oid::kTimestampTz, -1}, iv{type_oid::kInterval, -1};
+  std::string shown;
+  const types::TimeZone ny = *types::TimeZone::from_setting("America/New_York", &shown);
+  SetFunctionCursor days(
+      call,
+      {types::from_text("2024-03-09 12:00", tstz, ny),
+       types::from_text("2024-03-11 12:00", tstz, ny), types::from_text("1 day", iv)},
+      ny);
+  std::vector<std::string> got;
+  Datum d;
+  while (days.next(d)) got.push_back(types::to_text(d, tstz, ny));
+  EXPECT_EQ(got, (std::vector<std::string>{"2024-03-09 12:00:00-05", "2024-03-10 12:00:00-04",
+                                           "2024-03-11 12:00:00-04"}));
+}
+
 TEST(SetFunctions, ZeroStepIsPostgresError) {
   auto call = series_call();
   try {
@@ -103,7 +120,8 @@ TEST(SetFunctions, ProjectSetRunsCallsInLockstepPaddingWithNull) {
   std::vector<std::vector<Datum>> rows;
   int checks = 0;
   int64_t n = project_set(
-      calls, args, [&] { ++checks; }, [&](const std::vector<Datum>& v) { rows.push_back(v); });
+      calls, args, types::TimeZone(), [&] { ++checks; },
+      [&](const std::vector<Datum>& v) { rows.push_back(v); });
   ASSERT_EQ(n, 3);
   EXPECT_EQ(checks, 3);
   ASSERT_EQ(rows.size(), 3u);
@@ -121,7 +139,7 @@ TEST(SetFunctions, ProjectSetGivesNoRowWhenEveryCallIsEmpty) {
   std::vector<std::vector<Datum>> args{{Datum(int64_t{1}), Datum(int64_t{0})},
                                        {Datum::Null(), Datum(int64_t{3})}};
   int64_t n = project_set(
-      calls, args, [] {}, [](const std::vector<Datum>&) { FAIL() << "a row"; });
+      calls, args, types::TimeZone(), [] {}, [](const std::vector<Datum>&) { FAIL() << "a row"; });
   EXPECT_EQ(n, 0);
 }
 

@@ -406,7 +406,7 @@ int64_t fill_table(const catalog::Table& t, const bind::SelectPlan& plan, ExecCo
       const TypeRef from = plan.types[i];
       Datum v = r[i];
       if (!v.is_null() && from.oid != t.columns[i].type.oid && from.oid != type_oid::kUnknown)
-        v = types::cast(v, from, t.columns[i].type, types::CastContext::kAssignment);
+        v = types::cast(v, from, t.columns[i].type, types::CastContext::kAssignment, cx.fctx.zone);
       row[i] = std::move(v);
     }
     w.insert(row, -3, nullptr);

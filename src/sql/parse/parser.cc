@@ -232,7 +232,21 @@ void classify(const PgQuery__Node* node, RawStatement& out) {
       switch (s->kind) {
         case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE:
           out.kind = StatementKind::kSet, out.tag = "SET";
-          for (size_t i = 0; i < s->n_args; ++i) out.values.push_back(const_text(s->args[i]));
+          for (size_t i = 0; i < s->n_args; ++i) {
+            // INTERVAL '...' (SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE) stays marked as
+            // one, as PostgreSQL's flatten_set_variable_args writes it.
+            const PgQuery__Node* arg = s->args[i];
+            std::string v = const_text(arg);
+            if (arg->node_case == PG_QUERY__NODE__NODE_TYPE_CAST && arg->type_cast->type_name &&
+                arg->type_cast->type_name->n_names > 0) {
+              const PgQuery__Node* last =
+                  arg->type_cast->type_name->names[arg->type_cast->type_name->n_names - 1];
+              if (last->node_case == PG_QUERY__NODE__NODE_STRING &&
+                  std::string(last->string->sval) == "interval")
+                v = "INTERVAL '" + v + "'";
+            }
+            out.values.push_back(std::move(v));
+          }
           return;
         case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_DEFAULT:
           out.kind = StatementKind::kSet, out.tag = "SET";

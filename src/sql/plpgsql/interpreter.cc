@@ -524,14 +524,17 @@ class Interpreter {
     v.value = convert(value, from, v.type);
   }
 
-  static Datum convert(const Datum& value, const TypeRef& from, const TypeRef& to) {
+  // An assignment cast; timestamptz's conversions in the session's TimeZone.
+  Datum convert(const Datum& value, const TypeRef& from, const TypeRef& to) {
     if (value.is_null() || from == to || to.oid == type_oid::kRecord || from.oid == 0) return value;
-    if (from.oid == type_oid::kUnknown) return types::from_text(std::get<std::string>(value.v), to);
+    const types::TimeZone zone = rc_.session().time_zone();
+    if (from.oid == type_oid::kUnknown)
+      return types::from_text(std::get<std::string>(value.v), to, zone);
     if (from.oid != to.oid && !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
       // PostgreSQL converts through text when no cast exists (plpgsql's exec_cast_value).
-      return types::from_text(types::to_text(value, from), to);
+      return types::from_text(types::to_text(value, from, zone), to, zone);
     }
-    return types::cast(value, from, to, types::CastContext::kAssignment);
+    return types::cast(value, from, to, types::CastContext::kAssignment, zone);
   }
 
   void set_record(int idx, const std::vector<std::string>& names, const std::vector<TypeRef>& types,
@@ -898,7 +901,7 @@ class Interpreter {
       if (s.contains("message")) {
         TypeRef t;
         Datum d = eval(at(s, "message"), &t);
-        if (!d.is_null()) msg = types::to_text(d, t);
+        if (!d.is_null()) msg = types::to_text(d, t, rc_.session().time_zone());
       }
       throw SqlError("P0004", msg);
     }
@@ -1192,7 +1195,7 @@ class Interpreter {
             throw SqlError(sqlstate::kSyntaxError, "too few parameters specified for RAISE");
           TypeRef t;
           Datum d = eval(ps[next++], &t);
-          out += d.is_null() ? "<NULL>" : types::to_text(d, t);
+          out += d.is_null() ? "<NULL>" : types::to_text(d, t, rc_.session().time_zone());
         }
       }
       if (next < ps.size())
@@ -1203,7 +1206,7 @@ class Interpreter {
       const json& o = at(opt, "PLpgSQL_raise_option");
       TypeRef t;
       Datum d = eval(at(o, "expr"), &t);
-      std::string v = d.is_null() ? "" : types::to_text(d, t);
+      std::string v = d.is_null() ? "" : types::to_text(d, t, rc_.session().time_zone());
       switch (int_of(o, "opt_type")) {
         case 0:
           e.sqlstate = sqlstate_of(v);

@@ -202,7 +202,8 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to) {
   return cast(d, from, to, CastContext::kExplicit);
 }
 
-Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext ctx) {
+Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext ctx,
+           const TimeZone& zone) {
   if (d.is_null()) return d;
   // int2vector and oidvector are their element's arrays (binary-coercible in pg_cast).
   if ((from.oid == kInt2Vector && to.oid == kInt2Array) ||
@@ -228,7 +229,7 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   if (f == kUnknown) {
     if (t == kVarchar || t == kBpchar)  // explicit casts truncate, assignment raises 22001
       return apply_typmod(Datum(d.as_string()), to, expl);
-    return from_text(d.as_string(), to);
+    return from_text(d.as_string(), to, zone);
   }
   // To string types.
   if (is_text_like(t) || t == kChar) {
@@ -240,7 +241,7 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
     else if (is_text_like(f) || f == kChar)
       s = d.as_string();
     else
-      s = to_text(d, from);
+      s = to_text(d, from, zone);
     if (t == kName) return from_text(s, to);
     if (t == kChar) return Datum(s.substr(0, 1));
     return apply_typmod(Datum(std::move(s)), to, expl);
@@ -255,7 +256,7 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
     if (f == kChar && t == kInt4)
       return Datum(static_cast<int64_t>(
           d.as_string().empty() ? 0 : static_cast<signed char>(d.as_string()[0])));
-    return from_text(d.as_string(), to);
+    return from_text(d.as_string(), to, zone);
   }
   auto is_int = [](Oid o) {
     return o == kInt2 || o == kInt4 || o == kInt8 || o == kOid || o == kRegclass || o == kRegtype ||
@@ -290,10 +291,14 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   if (f == kBool && t == kInt4) return Datum(static_cast<int64_t>(d.as_bool() ? 1 : 0));
   if (f == kDate) {
     int64_t v = d.as_int();
-    if (t == kTimestamp || t == kTimestampTz) return Datum(date_to_timestamp(v));
+    if (t == kTimestamp) return Datum(date_to_timestamp(v));
+    if (t == kTimestampTz) return Datum(zone.to_utc(date_to_timestamp(v)));  // local midnight
   }
   if (f == kTimestamp || f == kTimestampTz) {
     int64_t v = d.as_int();
+    if (f == kTimestamp && t == kTimestampTz) return apply_typmod(Datum(zone.to_utc(v)), to, expl);
+    // timestamptz to timestamp, date or time: the wall-clock time in the session's zone.
+    if (f == kTimestampTz) v = zone.to_local(v);
     if (t == kTimestamp || t == kTimestampTz) return apply_typmod(Datum(v), to, expl);
     if (t == kDate) {
       if (v == kTsPosInfinity) return Datum(kDatePosInfinity);
@@ -318,12 +323,12 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   if (fe != 0 && te != 0) {
     auto out = std::make_shared<std::vector<Datum>>();
     for (const Datum& e : *d.as_array())
-      out->push_back(cast(e, TypeRef{fe, from.typmod}, TypeRef{te, to.typmod}, ctx));
+      out->push_back(cast(e, TypeRef{fe, from.typmod}, TypeRef{te, to.typmod}, ctx, zone));
     return Datum(ArrayPtr(out));
   }
   if (is_text_like(f) || find_type(f) != nullptr) {
     // Generic I/O conversion.
-    return from_text(to_text(d, from), to);
+    return from_text(to_text(d, from, zone), to, zone);
   }
   throw_error(sqlstate::kFeatureNotSupported,
               "cannot cast type " + format_type(from) + " to " + format_type(to));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/datum.h"
+#include "sql/types/timezone.h"
 
 namespace hf::sql::types {
 
@@ -19,7 +20,10 @@ bool can_cast(Oid from, Oid to, CastContext ctx);
 // varchar(n) truncates). Null in → null out.
 Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to);
 // As cast(), choosing assignment vs explicit semantics for typmod (truncation vs 22001).
-Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext ctx);
+// The casts that involve timestamptz (to and from text, timestamp, date, time) take the
+// local time of `zone`, the session's TimeZone (callers without a session: UTC).
+Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext ctx,
+           const TimeZone& zone = TimeZone());
 // UNION/CASE/COALESCE resolution (PG's select_common_type rules, unknown → text); throws
 // 42804 "... types %s and %s cannot be matched".
 Oid common_type(const std::vector<Oid>& types);

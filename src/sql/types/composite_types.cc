@@ -112,14 +112,14 @@ Datum make_composite(std::vector<Datum> fields) {
 }
 
 std::string composite_to_text(const std::vector<Datum>& fields,
-                              const std::vector<CompositeField>& types) {
+                              const std::vector<CompositeField>& types, const TimeZone& zone) {
   std::string out = "(";
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out.push_back(',');
     if (fields[i].is_null()) continue;
     // An anonymous record's fields (no types) print by their representation.
     std::string s =
-        to_text(fields[i], i < types.size() ? types[i].type : TypeRef{type_oid::kAny, -1});
+        to_text(fields[i], i < types.size() ? types[i].type : TypeRef{type_oid::kAny, -1}, zone);
     bool quote = s.empty();
     for (char c : s)
       quote = quote || c == '"' || c == '\\' || c == '(' || c == ')' || c == ',' ||

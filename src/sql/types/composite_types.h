@@ -32,6 +32,8 @@
 
 namespace hf::sql::types {
 
+class TimeZone;  // timezone.h
+
 struct CompositeField {
   std::string name;
   TypeRef type;
@@ -106,7 +108,8 @@ Datum make_composite(std::vector<Datum> fields);
 
 // PostgreSQL's record_out: "(1,abc,,\"a b\")" — NULL fields empty, a field quoted when it is
 // empty or holds a quote, backslash, parenthesis, comma or blank.
+// Fields of type timestamptz print in `zone`.
 std::string composite_to_text(const std::vector<Datum>& fields,
-                              const std::vector<CompositeField>& types);
+                              const std::vector<CompositeField>& types, const TimeZone& zone);
 
 }  // namespace hf::sql::types

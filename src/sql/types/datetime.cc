@@ -1,19 +1,30 @@
 // sql/types/datetime.cc — calendar math and ISO text I/O for date, time, timestamp[tz] and
-// interval, as PostgreSQL 15 does with DateStyle ISO, MDY and TimeZone UTC.
+// interval, as PostgreSQL 15 does with DateStyle ISO, MDY; timestamptz in a given TimeZone
+// (timezone.h): local time and offset out, unzoned input read as local time.
 #include <strings.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "sql/types/internal.h"
+#include "sql/types/timezone.h"
 
 namespace hf::sql::types::internal {
 
 namespace {
 constexpr int64_t kUnixToPgDays = 10957;  // 1970-01-01 → 2000-01-01
+
+int64_t parse_timestamp_in(std::string_view s, const TimeZone& zone, bool tz);
+std::string local_timestamp_to_string(int64_t us, const std::string& offset);
+
+// The day (since 2000-01-01) a timestamp falls on.
+int64_t floor_days(int64_t us) {
+  return us / kUsecsPerDay - (us % kUsecsPerDay < 0 ? 1 : 0);
+}
 
 [[noreturn]] void bad_datetime(const char* type, std::string_view s) {
   throw_error(sqlstate::kInvalidDatetimeFormat, std::string("invalid input syntax for type ") +
@@ -131,10 +142,12 @@ bool parse_time_part(Cursor& c, int64_t* us, bool* overflow, bool* too_big = nul
   return true;
 }
 
-// Optional timezone suffix: Z, UTC, GMT, +hh, +hh:mm, +hhmm. Returns offset seconds east.
-bool parse_tz(Cursor& c, int64_t* offset_secs) {
+// Optional timezone suffix: Z, UTC, GMT, +hh, +hh:mm, +hhmm. Returns offset seconds east;
+// *given (when asked) says whether there was a suffix.
+bool parse_tz(Cursor& c, int64_t* offset_secs, bool* given = nullptr) {
   c.skip_space();
   *offset_secs = 0;
+  if (given) *given = !c.eof();
   if (c.eof()) return true;
   std::string_view rest = c.s.substr(c.i);
   if (ieq(rest, "z") || ieq(rest, "utc") || ieq(rest, "gmt") || ieq(rest, "+00") ||
@@ -227,12 +240,12 @@ static bool parse_date_core(std::string_view t, const char* type, int64_t* days,
   return true;
 }
 
-int64_t parse_date(std::string_view s) {
+int64_t parse_date(std::string_view s, const TimeZone& zone) {
   std::string_view t = trim(s);
   if (ieq(t, "infinity") || ieq(t, "+infinity")) return kDatePosInfinity;
   if (ieq(t, "-infinity")) return kDateNegInfinity;
   if (ieq(t, "epoch")) return -kUnixToPgDays;
-  int64_t now_days = now_us() / kUsecsPerDay;
+  int64_t now_days = floor_days(zone.to_local(now_us()));  // today in the session's zone
   if (ieq(t, "today") || ieq(t, "now")) return now_days;
   if (ieq(t, "tomorrow")) return now_days + 1;
   if (ieq(t, "yesterday")) return now_days - 1;
@@ -272,16 +285,34 @@ int64_t parse_time(std::string_view s) {
 }
 
 int64_t parse_timestamp(std::string_view s, bool tz) {
+  return parse_timestamp_in(s, TimeZone(), tz);
+}
+
+int64_t parse_timestamptz(std::string_view s, const TimeZone& zone) {
+  return parse_timestamp_in(s, zone, true);
+}
+
+int64_t parse_local_timestamp(std::string_view s, const TimeZone& zone) {
+  return parse_timestamp_in(s, zone, false);
+}
+
+namespace {
+
+// timestamp input (tz false: 'now' and 'today' are those of `zone`) or timestamptz input (a
+// time without an explicit offset is local time in `zone`).
+int64_t parse_timestamp_in(std::string_view s, const TimeZone& zone, bool tz) {
   const char* type = tz ? "timestamp with time zone" : "timestamp without time zone";
   std::string_view t = trim(s);
   if (ieq(t, "infinity") || ieq(t, "+infinity")) return kTsPosInfinity;
   if (ieq(t, "-infinity")) return kTsNegInfinity;
   if (ieq(t, "epoch")) return -kUnixToPgDays * kUsecsPerDay;
-  if (ieq(t, "now")) return now_us();
-  int64_t today = now_us() / kUsecsPerDay * kUsecsPerDay;
-  if (ieq(t, "today")) return today;
-  if (ieq(t, "tomorrow")) return today + kUsecsPerDay;
-  if (ieq(t, "yesterday")) return today - kUsecsPerDay;
+  if (ieq(t, "now")) return tz ? now_us() : zone.to_local(now_us());
+  // today, tomorrow, yesterday: midnights of the session's zone.
+  int64_t today = floor_days(zone.to_local(now_us())) * kUsecsPerDay;
+  auto local = [&](int64_t l) { return tz ? zone.to_utc(l) : l; };
+  if (ieq(t, "today")) return local(today);
+  if (ieq(t, "tomorrow")) return local(today + kUsecsPerDay);
+  if (ieq(t, "yesterday")) return local(today - kUsecsPerDay);
   Cursor c{t};
   int64_t y, m, d;
   if (!parse_date_part(c, &y, &m, &d)) bad_datetime(type, s);
@@ -308,7 +339,23 @@ int64_t parse_timestamp(std::string_view s, bool tz) {
     rest = trim(rest.substr(0, rest.size() - 2));
   }
   Cursor tzc{rest};
-  if (!parse_tz(tzc, &off) || !tzc.eof()) bad_datetime(type, s);
+  bool zoned = false;
+  // A zone named after the time ("... America/New_York", "... EST"): its local time (a
+  // timestamp ignores it, as PostgreSQL's does).
+  std::optional<TimeZone> named;
+  if (!parse_tz(tzc, &off, &zoned) || !tzc.eof()) {
+    const std::string name(trim(rest));
+    named = zone_named_in_input(name);
+    if (!named && isalpha(static_cast<unsigned char>(name[0])) &&
+        name.find('/') != std::string::npos) {
+      // PostgreSQL reads a word with a slash as a zone name (lower-cased in its message).
+      std::string lowered = name;
+      for (auto& ch : lowered) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+      throw_error(sqlstate::kInvalidParameterValue, "time zone \"" + lowered + "\" not recognized");
+    }
+    if (!named) bad_datetime(type, s);
+    zoned = true;
+  }
   // A year that does not fit PostgreSQL's int field is a field overflow there; bounding it
   // also keeps the day arithmetic below from overflowing (a fuzzer found
   // '6666...2011-03-27'::timestamp).
@@ -317,12 +364,20 @@ int64_t parse_timestamp(std::string_view s, bool tz) {
   if (d > days_in_month(y, static_cast<unsigned>(m))) field_overflow(s);
   int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   int128 r = static_cast<int128>(days) * kUsecsPerDay + us;
-  if (tz) r -= static_cast<int128>(off) * kUsecsPerSec;
+  if (tz && zoned && !named) r -= static_cast<int128>(off) * kUsecsPerSec;
   if (r < kMinTimestamp || r >= kEndTimestamp)
     throw_error(sqlstate::kDatetimeFieldOverflow,
                 "timestamp out of range: \"" + std::string(s) + "\"");
+  if (tz && (!zoned || named)) {
+    r = (named ? *named : zone).to_utc(static_cast<int64_t>(r));
+    if (r < kMinTimestamp || r >= kEndTimestamp)
+      throw_error(sqlstate::kDatetimeFieldOverflow,
+                  "timestamp out of range: \"" + std::string(s) + "\"");
+  }
   return static_cast<int64_t>(r);
 }
+
+}  // namespace
 
 int64_t date_to_timestamp(int64_t days) {
   if (days == kDatePosInfinity) return kTsPosInfinity;
@@ -371,6 +426,19 @@ std::string time_to_string(int64_t us) {
 }
 
 std::string timestamp_to_string(int64_t us, bool tz) {
+  return tz ? timestamptz_to_string(us, TimeZone()) : local_timestamp_to_string(us, {});
+}
+
+std::string timestamptz_to_string(int64_t us, const TimeZone& zone) {
+  if (us == kTsPosInfinity || us == kTsNegInfinity) return timestamp_to_string(us, false);
+  return local_timestamp_to_string(zone.to_local(us), format_utc_offset(zone.utc_offset(us)));
+}
+
+namespace {
+
+// A wall-clock time as PostgreSQL's ISO output prints it, with the offset (empty for
+// timestamp) after the time and before " BC".
+std::string local_timestamp_to_string(int64_t us, const std::string& offset) {
   if (us == kTsPosInfinity) return "infinity";
   if (us == kTsNegInfinity) return "-infinity";
   int64_t days = us / kUsecsPerDay;
@@ -386,10 +454,12 @@ std::string timestamp_to_string(int64_t us, bool tz) {
   snprintf(buf, sizeof buf, "%04lld-%02u-%02u ", static_cast<long long>(y > 0 ? y : 1 - y), m, d);
   std::string out = buf;
   out += time_to_string(rem);
-  if (tz) out += "+00";
+  out += offset;
   if (y <= 0) out += " BC";
   return out;
 }
+
+}  // namespace
 
 std::string interval_to_string(const Interval& iv) {
   int32_t year = iv.months / 12, mon = iv.months % 12, mday = iv.days;

@@ -211,12 +211,14 @@ FN(op_text_concat) {
   return Datum(a[0].as_string() + a[1].as_string());
 }
 FN(op_any_text_concat) {
-  std::string l = t[0].oid == kText || t[0].oid == kVarchar || t[0].oid == kUnknown
-                      ? a[0].as_string()
-                      : cast(a[0], t[0], TypeRef{kText, -1}).as_string();
-  std::string r = t[1].oid == kText || t[1].oid == kVarchar || t[1].oid == kUnknown
-                      ? a[1].as_string()
-                      : cast(a[1], t[1], TypeRef{kText, -1}).as_string();
+  std::string l =
+      t[0].oid == kText || t[0].oid == kVarchar || t[0].oid == kUnknown
+          ? a[0].as_string()
+          : cast(a[0], t[0], TypeRef{kText, -1}, CastContext::kExplicit, ctx.zone).as_string();
+  std::string r =
+      t[1].oid == kText || t[1].oid == kVarchar || t[1].oid == kUnknown
+          ? a[1].as_string()
+          : cast(a[1], t[1], TypeRef{kText, -1}, CastContext::kExplicit, ctx.zone).as_string();
   return Datum(l + r);
 }
 
@@ -359,14 +361,19 @@ FN(op_date_pl_time) {
     throw_error(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
   return Datum(ts + a[1].as_int());
 }
+// timestamp or timestamptz (type) plus or minus an interval.
+int64_t ts_add(int64_t ts, Oid type, const Interval& iv, bool subtract, const FuncContext& ctx) {
+  if (type == kTimestampTz) return timestamptz_plus_interval(ts, iv, ctx.zone, subtract);
+  return timestamp_add_interval(ts, iv, subtract);
+}
 FN(op_ts_pl_interval) {
-  return Datum(timestamp_add_interval(a[0].as_int(), a[1].as_interval(), false));
+  return Datum(ts_add(a[0].as_int(), t[0].oid, a[1].as_interval(), false, ctx));
 }
 FN(op_interval_pl_ts) {
-  return Datum(timestamp_add_interval(a[1].as_int(), a[0].as_interval(), false));
+  return Datum(ts_add(a[1].as_int(), t[1].oid, a[0].as_interval(), false, ctx));
 }
 FN(op_ts_mi_interval) {
-  return Datum(timestamp_add_interval(a[0].as_int(), a[1].as_interval(), true));
+  return Datum(ts_add(a[0].as_int(), t[0].oid, a[1].as_interval(), true, ctx));
 }
 FN(op_ts_mi_ts) {
   return Datum(timestamp_diff(a[0].as_int(), a[1].as_int()));
@@ -574,14 +581,14 @@ FN(f_replace) {
   return Datum(out);
 }
 
-std::string any_to_text(const Datum& d, const TypeRef& t) {
+std::string any_to_text(const Datum& d, const TypeRef& t, const TimeZone& zone) {
   if (d.is_null()) return "";
   if (std::holds_alternative<std::string>(d.v) && t.oid != kBytea) return d.as_string();
-  return to_text(d, t);
+  return to_text(d, t, zone);
 }
 FN(f_concat) {
   std::string out;
-  for (size_t i = 0; i < a.size(); ++i) out += any_to_text(a[i], t[i]);
+  for (size_t i = 0; i < a.size(); ++i) out += any_to_text(a[i], t[i], ctx.zone);
   return Datum(out);
 }
 FN(f_concat_ws) {
@@ -592,7 +599,7 @@ FN(f_concat_ws) {
     if (a[i].is_null()) continue;
     if (!first) out += a[0].as_string();
     first = false;
-    out += any_to_text(a[i], t[i]);
+    out += any_to_text(a[i], t[i], ctx.zone);
   }
   return Datum(out);
 }
@@ -759,7 +766,7 @@ FN(f_quote_ident) {
   return Datum(quote_identifier(a[0].as_string()));
 }
 FN(f_quote_literal) {
-  const std::string& s = any_to_text(a[0], t[0]);
+  const std::string& s = any_to_text(a[0], t[0], ctx.zone);
   std::string out = s.find('\\') != std::string::npos ? "E'" : "'";
   for (char c : s) {
     if (c == '\'' || c == '\\') out += c;
@@ -830,12 +837,12 @@ FN(f_format) {
     ++next_arg;
     std::string piece;
     if (type == 's') {
-      piece = any_to_text(v, vt);
+      piece = any_to_text(v, vt, ctx.zone);
     } else if (type == 'I') {
       if (v.is_null())
         throw SqlError(sqlstate::kNullValueNotAllowed,
                        "null values cannot be formatted as an SQL identifier");
-      Args one{Datum(any_to_text(v, vt))};
+      Args one{Datum(any_to_text(v, vt, ctx.zone))};
       Types text{TypeRef{kText, -1}};
       piece = f_quote_ident(one, text, ctx).as_string();
     } else {
@@ -1056,12 +1063,27 @@ FN(f_date_trunc_ts) {
   return Datum(trunc_ts(lower_field(a[0]), a[1].as_int(), "timestamp"));
 }
 FN(f_date_trunc_tstz) {
-  return Datum(trunc_ts(lower_field(a[0]), a[1].as_int(), "timestamp with time zone"));
+  // Truncated in the session's zone: units of an hour or more cut the local time.
+  const std::string unit = lower_field(a[0]);
+  const int64_t ts = a[1].as_int();
+  const char* tname = "timestamp with time zone";
+  if (unit == "microseconds" || unit == "milliseconds" || unit == "second" || unit == "minute")
+    return Datum(trunc_ts(unit, ts, tname));
+  return Datum(ctx.zone.to_utc(trunc_ts(unit, ctx.zone.to_local(ts), tname)));
 }
 }  // namespace
 
 int64_t timestamp_plus_interval(int64_t ts, const Interval& iv) {
   return timestamp_add_interval(ts, iv, false);
+}
+
+int64_t timestamptz_plus_interval(int64_t ts, const Interval& iv, const TimeZone& zone,
+                                  bool subtract) {
+  if (ts == kTsPosInfinity || ts == kTsNegInfinity) return ts;
+  if (iv.months != 0 || iv.days != 0)
+    ts = zone.to_utc(
+        timestamp_add_interval(zone.to_local(ts), Interval{0, iv.days, iv.months}, subtract));
+  return timestamp_add_interval(ts, Interval{iv.micros, 0, 0}, subtract);
 }
 
 namespace {
@@ -1244,7 +1266,7 @@ bool grows_with_time(const std::string& unit) {
   return unit == "year" || unit == "decade" || unit == "century" || unit == "millennium" ||
          unit == "julian" || unit == "isoyear" || unit == "epoch";
 }
-Numeric extract_any(const std::string& unit, const Datum& v, Oid type) {
+Numeric extract_any(const std::string& unit, const Datum& v, Oid type, const TimeZone& zone) {
   if (type == kInterval) return extract_interval(unit, v.as_interval());
   if (type == kTime) {
     int64_t t = v.as_int();
@@ -1258,9 +1280,17 @@ Numeric extract_any(const std::string& unit, const Datum& v, Oid type) {
                 "unit \"" + unit + "\" not supported for type time without time zone");
   }
   if (type == kDate) return extract_ts(unit, date_to_timestamp(v.as_int()), true, "date");
-  return extract_ts(
-      unit, v.as_int(), false,
-      type == kTimestampTz ? "timestamp with time zone" : "timestamp without time zone");
+  if (type == kTimestampTz) {
+    // The fields of the local time in the session's zone; epoch and the zone's offset.
+    const int64_t ts = v.as_int();
+    if (unit == "epoch") return extract_ts(unit, ts, false, "timestamp with time zone");
+    const int32_t east = zone.utc_offset(ts);
+    if (unit == "timezone") return numeric_from_int(east);
+    if (unit == "timezone_hour") return numeric_from_int(east / 3600);
+    if (unit == "timezone_minute") return numeric_from_int(east / 60 % 60);
+    return extract_ts(unit, zone.to_local(ts), false, "timestamp with time zone");
+  }
+  return extract_ts(unit, v.as_int(), false, "timestamp without time zone");
 }
 FN(f_extract) {
   std::string unit = extract_unit(a[0]);
@@ -1268,7 +1298,7 @@ FN(f_extract) {
     if (!grows_with_time(unit)) return Datum::Null();
     throw_error(sqlstate::kFeatureNotSupported, "numeric infinity is not supported");
   }
-  return Datum(extract_any(unit, a[1], t[1].oid));
+  return Datum(extract_any(unit, a[1], t[1].oid, ctx.zone));
 }
 FN(f_date_part) {
   std::string unit = extract_unit(a[0]);
@@ -1276,7 +1306,7 @@ FN(f_date_part) {
     if (!grows_with_time(unit)) return Datum::Null();
     return Datum(sign * std::numeric_limits<double>::infinity());
   }
-  return Datum(numeric_to_double(extract_any(unit, a[1], t[1].oid)));
+  return Datum(numeric_to_double(extract_any(unit, a[1], t[1].oid, ctx.zone)));
 }
 
 Interval age(int64_t x, int64_t y) {
@@ -1305,13 +1335,19 @@ Interval age(int64_t x, int64_t y) {
   if (neg) r = Interval{-r.micros, -r.days, -r.months};
   return r;
 }
+// age() of two timestamptz compares their local times in the session's zone; that of two
+// timestamps (same function: they convert implicitly) the timestamps.
 FN(f_age2) {
+  if (t[0].oid == kTimestampTz)
+    return Datum(age(ctx.zone.to_local(a[0].as_int()), ctx.zone.to_local(a[1].as_int())));
   return Datum(age(a[0].as_int(), a[1].as_int()));
 }
 FN(f_age1) {
-  int64_t today = (ctx.transaction_start_us ? ctx.transaction_start_us : now_us());
+  // age(ts) is age(current_date, ts): today's midnight in the session's zone.
+  int64_t today = ctx.zone.to_local(ctx.transaction_start_us ? ctx.transaction_start_us : now_us());
   today -= ((today % kUsecsPerDay) + kUsecsPerDay) % kUsecsPerDay;
-  return Datum(age(today, a[0].as_int()));
+  const int64_t ts = a[0].as_int();
+  return Datum(age(today, t[0].oid == kTimestampTz ? ctx.zone.to_local(ts) : ts));
 }
 FN(f_to_timestamp) {
   double x = a[0].as_double();
@@ -1360,7 +1396,9 @@ FN(f_justify_days) {
 }
 
 // to_char(timestamp, text): the common template patterns.
-std::string to_char_ts(int64_t ts, const std::string& fmt, bool tz) {
+// tz: the time zone of a timestamptz, whose local time ts is (null for a timestamp); utc:
+// the instant, for the zone's abbreviation and offset.
+std::string to_char_ts(int64_t ts, const std::string& fmt, const TimeZone* tz, int64_t utc) {
   static const char* kMonths[] = {"January",   "February", "March",    "April",
                                   "May",       "June",     "July",     "August",
                                   "September", "October",  "November", "December"};
@@ -1479,11 +1517,25 @@ std::string to_char_ts(int64_t ts, const std::string& fmt, bool tz) {
     } else if (starts("am") || starts("pm")) {
       out += f.hour < 12 ? "am" : "pm";
       i += 2;
+    } else if (starts("TZH")) {
+      if (tz) {
+        const int32_t east = tz->utc_offset(utc);
+        char buf[16];
+        snprintf(buf, sizeof buf, "%c%02d", east < 0 ? '-' : '+', std::abs(east) / 3600);
+        out += buf;
+      }
+      i += 3;
+    } else if (starts("TZM")) {
+      if (tz) num(std::abs(tz->utc_offset(utc)) / 60 % 60, 2, fm);
+      i += 3;
     } else if (starts("TZ")) {
-      out += tz ? "UTC" : "";
+      out += tz ? tz->abbreviation(utc) : "";
       i += 2;
     } else if (starts("tz")) {
-      out += tz ? "utc" : "";
+      out += tz ? ascii_lower(tz->abbreviation(utc)) : "";
+      i += 2;
+    } else if (starts("OF")) {
+      if (tz) out += format_utc_offset(tz->utc_offset(utc));
       i += 2;
     } else if (fmt[i] == '"') {
       ++i;
@@ -1499,10 +1551,11 @@ std::string to_char_ts(int64_t ts, const std::string& fmt, bool tz) {
   return out;
 }
 FN(f_to_char_ts) {
-  return Datum(to_char_ts(a[0].as_int(), a[1].as_string(), false));
+  return Datum(to_char_ts(a[0].as_int(), a[1].as_string(), nullptr, 0));
 }
 FN(f_to_char_tstz) {
-  return Datum(to_char_ts(a[0].as_int(), a[1].as_string(), true));
+  const int64_t ts = a[0].as_int();
+  return Datum(to_char_ts(ctx.zone.to_local(ts), a[1].as_string(), &ctx.zone, ts));
 }
 
 // Arrays.
@@ -1576,7 +1629,7 @@ FN(f_array_to_string) {
     if (e.is_null() && !has_null_str) continue;
     if (!first) out += a[1].as_string();
     first = false;
-    out += e.is_null() ? a[2].as_string() : any_to_text(e, TypeRef{elem, -1});
+    out += e.is_null() ? a[2].as_string() : any_to_text(e, TypeRef{elem, -1}, ctx.zone);
   }
   return Datum(out);
 }

@@ -13,13 +13,17 @@
 #include <vector>
 
 #include "common/datum.h"
+#include "sql/types/timezone.h"
 
 namespace hf::sql::types {
 
 struct FuncContext {
   int64_t statement_start_us = 0;    // since 2000-01-01 UTC (PostgreSQL epoch)
   int64_t transaction_start_us = 0;  // since 2000-01-01 UTC
-};                                   // extended later
+  // The session's TimeZone: timestamptz text I/O, its casts to and from local types,
+  // date_trunc, extract, to_char, age and calendar arithmetic follow it (timezone.h).
+  TimeZone zone;
+};
 
 // args are already cast to the declared argument types (polymorphic ones keep their actual
 // type); arg_types are those types (actual ones for polymorphic/variadic positions, which
@@ -101,8 +105,13 @@ inline constexpr Oid kAnyNonArrayOid = 2776;
 inline constexpr Oid kAnyEnumOid = 3500;
 
 // LIKE matching (bytewise; escape '\\' by default). Exposed for the executor's fast paths.
-// timestamp[tz] + interval, as the + operator computes it (22008 when out of range).
+// timestamp + interval, as the + operator computes it (22008 when out of range).
 int64_t timestamp_plus_interval(int64_t ts, const Interval& iv);
+// timestamptz + interval in `zone`: months and days move the local clock (a day across a
+// daylight-saving change keeps the wall-clock time), the rest is elapsed time (PostgreSQL's
+// timestamptz_pl_interval).
+int64_t timestamptz_plus_interval(int64_t ts, const Interval& iv, const TimeZone& zone,
+                                  bool subtract = false);
 
 bool like_match(std::string_view s, std::string_view pattern, bool case_insensitive = false);
 

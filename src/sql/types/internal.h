@@ -5,11 +5,16 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/datum.h"
 #include "common/error.h"
+
+namespace hf::sql::types {
+class TimeZone;  // timezone.h
+}
 
 namespace hf::sql::types::internal {
 
@@ -74,12 +79,19 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d);  // days since 2000-
 void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d);
 bool is_leap(int64_t y);
 int days_in_month(int64_t y, unsigned m);
-int64_t parse_date(std::string_view s);                // 22007/22008
-int64_t parse_timestamp(std::string_view s, bool tz);  // micros
+// 22007/22008; 'today' and 'now' are the date in `zone`.
+int64_t parse_date(std::string_view s, const TimeZone& zone);
+int64_t parse_timestamp(std::string_view s, bool tz);  // micros; timestamptz: UTC if unzoned
+// timestamptz input: a time without an explicit zone is local time in `zone`.
+int64_t parse_timestamptz(std::string_view s, const TimeZone& zone);
+// timestamp input whose 'now', 'today', ... are the local times of `zone`.
+int64_t parse_local_timestamp(std::string_view s, const TimeZone& zone);
 int64_t parse_time(std::string_view s);
 Interval parse_interval(std::string_view s);
 std::string date_to_string(int64_t days);
-std::string timestamp_to_string(int64_t us, bool tz);
+std::string timestamp_to_string(int64_t us, bool tz);  // tz: as timestamptz in UTC
+// timestamptz output in `zone`: the local time, then its offset ("-05", "+05:30").
+std::string timestamptz_to_string(int64_t us, const TimeZone& zone);
 std::string time_to_string(int64_t us);
 std::string interval_to_string(const Interval& iv);
 int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
@@ -88,6 +100,9 @@ int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
 // timestamptz → the local timestamp there; a local timestamp there → timestamptz.
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone);
 int64_t timestamp_at_zone(int64_t local, const std::string& zone);
+// A zone named at the end of timestamptz input: an abbreviation or a tz database zone (any
+// case); nullopt for anything else.
+std::optional<TimeZone> zone_named_in_input(const std::string& name);
 // PostgreSQL's range of timestamps: [4714-11-24 00:00 BC, 294277-01-01 00:00).
 inline constexpr int64_t kMinTimestamp = -211813488000000000LL;
 inline constexpr int64_t kEndTimestamp = 9223371331200000000LL;

@@ -679,7 +679,9 @@ std::string iso_datetime(std::string s, bool tz) {
 }
 
 // datum_to_json: SQL value → JSON text (json's spacing: arrays "[1,2]").
-void datum_json_text(std::string& out, const Datum& d, Oid t) {
+// timestamptz values (alone, in arrays or records) print in `zone`, as PostgreSQL's do in the
+// session's TimeZone.
+void datum_json_text(std::string& out, const Datum& d, Oid t, const TimeZone& zone = TimeZone()) {
   runtime::check_stack_depth();
   if (d.is_null()) {
     out += "null";
@@ -714,7 +716,7 @@ void datum_json_text(std::string& out, const Datum& d, Oid t) {
       return;
     case kTimestamp:
     case kTimestampTz:
-      escape(out, iso_datetime(to_text(d, TypeRef{t, -1}), t == kTimestampTz));
+      escape(out, iso_datetime(to_text(d, TypeRef{t, -1}, zone), t == kTimestampTz));
       return;
     default:
       break;
@@ -725,7 +727,7 @@ void datum_json_text(std::string& out, const Datum& d, Oid t) {
     out.push_back('[');
     for (size_t i = 0; i < arr.size(); ++i) {
       if (i) out.push_back(',');
-      datum_json_text(out, arr[i], elem);
+      datum_json_text(out, arr[i], elem, zone);
     }
     out.push_back(']');
     return;
@@ -740,7 +742,7 @@ void datum_json_text(std::string& out, const Datum& d, Oid t) {
       const bool typed = composite && i < composite->fields.size();
       escape(out, typed ? composite->fields[i].name : "f" + std::to_string(i + 1));
       out.push_back(':');
-      datum_json_text(out, fields[i], typed ? composite->fields[i].type.oid : kText);
+      datum_json_text(out, fields[i], typed ? composite->fields[i].type.oid : kText, zone);
     }
     out.push_back('}');
     return;
@@ -748,9 +750,9 @@ void datum_json_text(std::string& out, const Datum& d, Oid t) {
   escape(out, to_text(d, TypeRef{t, -1}));
 }
 
-std::string json_text_of(const Datum& d, Oid t) {
+std::string json_text_of(const Datum& d, Oid t, const TimeZone& zone = TimeZone()) {
   std::string s;
-  datum_json_text(s, d, t);
+  datum_json_text(s, d, t, zone);
   return s;
 }
 
@@ -1194,15 +1196,14 @@ FN(f_pretty) {
 }
 
 FN(f_to_json) {
-  (void)ctx;
-  return Datum(json_text_of(a[0], t[0].oid));
+  return Datum(json_text_of(a[0], t[0].oid, ctx.zone));
 }
 FN(f_to_jsonb) {
-  (void)ctx;
-  return out(from_datum(a[0], t[0].oid));
+  return out(from_datum(a[0], t[0].oid, ctx.zone));
 }
 
-std::string build_object_json(const Args& a, const Types& t, const char* fname) {
+std::string build_object_json(const Args& a, const Types& t, const char* fname,
+                              const TimeZone& zone) {
   if (a.size() % 2 != 0)
     throw SqlError(sqlstate::kInvalidParameterValue,
                    "argument list must have even number of elements", "",
@@ -1221,35 +1222,31 @@ std::string build_object_json(const Args& a, const Types& t, const char* fname) 
     if (i) s += ", ";
     escape(s, key_text(a[i], t[i].oid));
     s += " : ";
-    datum_json_text(s, a[i + 1], t[i + 1].oid);
+    datum_json_text(s, a[i + 1], t[i + 1].oid, zone);
   }
   s += "}";
   return s;
 }
 
 FN(f_json_build_object) {
-  (void)ctx;
-  return Datum(build_object_json(a, t, "json_build_object"));
+  return Datum(build_object_json(a, t, "json_build_object", ctx.zone));
 }
 FN(f_jsonb_build_object) {
-  (void)ctx;
-  return Datum(jsonb_in(build_object_json(a, t, "jsonb_build_object")));
+  return Datum(jsonb_in(build_object_json(a, t, "jsonb_build_object", ctx.zone)));
 }
-std::string build_array_json(const Args& a, const Types& t) {
+std::string build_array_json(const Args& a, const Types& t, const TimeZone& zone) {
   std::string s = "[";
   for (size_t i = 0; i < a.size(); ++i) {
     if (i) s += ", ";
-    datum_json_text(s, a[i], t[i].oid);
+    datum_json_text(s, a[i], t[i].oid, zone);
   }
   return s + "]";
 }
 FN(f_json_build_array) {
-  (void)ctx;
-  return Datum(build_array_json(a, t));
+  return Datum(build_array_json(a, t, ctx.zone));
 }
 FN(f_jsonb_build_array) {
-  (void)ctx;
-  return Datum(jsonb_in(build_array_json(a, t)));
+  return Datum(jsonb_in(build_array_json(a, t, ctx.zone)));
 }
 
 // json_object(text[]) / jsonb_object(text[]): alternating keys and values, all strings.
@@ -1443,9 +1440,9 @@ std::string jsonb_hash_key(std::string_view stored) {
   return to_jsonb_text(v);
 }
 
-Value from_datum(const Datum& d, Oid t) {
+Value from_datum(const Datum& d, Oid t, const TimeZone& zone) {
   if (t == kJsonb && !d.is_null()) return parse(d.as_string(), true);
-  return parse(json_text_of(d, t), true);
+  return parse(json_text_of(d, t, zone), true);
 }
 
 int compare(const Value& a, const Value& b) {

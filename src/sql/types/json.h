@@ -50,7 +50,8 @@ std::string json_in(std::string_view text);
 
 // A jsonb value from any SQL value of type t (to_jsonb's rules: numbers stay numbers, json
 // and jsonb are parsed, arrays become arrays, timestamps ISO 8601 strings, the rest strings).
-Value from_datum(const Datum& d, Oid t);
+// timestamptz values as text in `zone` (the session's TimeZone).
+Value from_datum(const Datum& d, Oid t, const TimeZone& zone = TimeZone());
 
 // A stored jsonb datum's form for hashing (GROUP BY, DISTINCT): equal values (1.0 and 1.00)
 // give equal keys.

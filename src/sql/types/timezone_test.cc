@@ -1,9 +1,11 @@
 // sql/types/timezone_test.cc — AT TIME ZONE: tz database zones (any case), transitions,
-// abbreviations, POSIX offsets, PostgreSQL's error for an unknown zone.
+// abbreviations, POSIX offsets, PostgreSQL's error for an unknown zone; the session's
+// TimeZone setting (what it accepts, how SHOW spells it) and timestamptz text I/O in a zone.
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "sql/types/internal.h"
+#include "sql/types/timezone.h"
 
 namespace hf::sql::types::internal {
 namespace {
@@ -57,6 +59,46 @@ TEST(TimeZone, UnknownZoneIsPostgresError) {
       EXPECT_EQ(e.error().message, std::string("time zone \"") + bad + "\" not recognized");
     }
   }
+}
+
+std::string shown_as(const std::string& value) {
+  std::string shown;
+  return TimeZone::from_setting(value, &shown) ? shown : "<invalid>";
+}
+
+TEST(TimeZone, SettingAcceptsWhatPostgresAcceptsAndShowsItsSpelling) {
+  EXPECT_EQ(shown_as("america/new_york"), "America/New_York");
+  EXPECT_EQ(shown_as("PST8PDT"), "PST8PDT");
+  EXPECT_EQ(shown_as("+02"), "<+02>-02");  // a number: hours east
+  EXPECT_EQ(shown_as("-7"), "<-07>+07");
+  EXPECT_EQ(shown_as("5.5"), "<+05:30>-05:30");
+  EXPECT_EQ(shown_as("INTERVAL '+02:00'"), "<+02>-02");
+  EXPECT_EQ(shown_as("<+02>-02"), "<+02>-02");  // SHOW's form reads back
+  EXPECT_EQ(shown_as("UTC+3"), "UTC+3");        // POSIX: hours west
+  EXPECT_EQ(shown_as("Foo/Bar"), "<invalid>");
+  EXPECT_EQ(shown_as(""), "<invalid>");
+  EXPECT_EQ(shown_as("PST"), "<invalid>");  // abbreviations are for AT TIME ZONE only
+  std::string shown, detail;
+  EXPECT_FALSE(TimeZone::from_setting("INTERVAL '1 day'", &shown, &detail));
+  EXPECT_EQ(detail, "Cannot specify days in time zone interval.");
+}
+
+TEST(TimeZone, TimestamptzTextFollowsTheZone) {
+  std::string shown;
+  const TimeZone ny = *TimeZone::from_setting("America/New_York", &shown);
+  const TimeZone kolkata = *TimeZone::from_setting("Asia/Kolkata", &shown);
+  const TimeZone west = *TimeZone::from_setting("UTC+3", &shown);
+  const int64_t t = parse_timestamptz("2024-03-10 07:00+00", TimeZone());
+  EXPECT_EQ(timestamptz_to_string(t, ny), "2024-03-10 03:00:00-04");
+  EXPECT_EQ(timestamptz_to_string(t, kolkata), "2024-03-10 12:30:00+05:30");
+  EXPECT_EQ(timestamptz_to_string(t, west), "2024-03-10 04:00:00-03");
+  EXPECT_EQ(timestamptz_to_string(parse_timestamptz("1800-07-01 00:00", ny), ny),
+            "1800-07-01 00:00:00-04:56:02");
+  // unzoned input is local time; a skipped local time takes the offset before the change
+  EXPECT_EQ(parse_timestamptz("2024-03-10 03:00", ny), t);
+  EXPECT_EQ(timestamptz_to_string(parse_timestamptz("2024-03-10 02:30", ny), ny),
+            "2024-03-10 03:30:00-04");
+  EXPECT_EQ(timestamptz_to_string(kTsPosInfinity, ny), "infinity");
 }
 
 }  // namespace

@@ -168,7 +168,7 @@ bool array_elem_needs_quotes(const std::string& s) {
               "malformed array literal: \"" + std::string(s) + "\"", detail);
 }
 
-Datum parse_array(std::string_view s, const TypeRef& t) {
+Datum parse_array(std::string_view s, const TypeRef& t, const TimeZone& zone) {
   Oid elem = array_elem_type(t.oid);
   TypeRef et{elem, t.typmod};
   size_t i = 0;
@@ -216,7 +216,7 @@ Datum parse_array(std::string_view s, const TypeRef& t) {
     if (!quoted && strcasecmp(elem_text.c_str(), "null") == 0)
       out->push_back(Datum::Null());
     else
-      out->push_back(from_text(elem_text, et));
+      out->push_back(from_text(elem_text, et, zone));
     if (i >= s.size()) malformed_array(s, "Unexpected end of input.");
     if (s[i] == ',') {
       ++i;
@@ -380,7 +380,7 @@ Datum apply_typmod(const Datum& d, const TypeRef& t, bool explicit_cast) {
   }
 }
 
-std::string to_text(const Datum& d, const TypeRef& t) {
+std::string to_text(const Datum& d, const TypeRef& t, const TimeZone& zone) {
   switch (t.oid) {
     case kBool:
       return d.as_bool() ? "t" : "f";
@@ -421,7 +421,7 @@ std::string to_text(const Datum& d, const TypeRef& t) {
     case kTimestamp:
       return timestamp_to_string(d.as_int(), false);
     case kTimestampTz:
-      return timestamp_to_string(d.as_int(), true);
+      return timestamptz_to_string(d.as_int(), zone);
     case kInterval:
       return interval_to_string(d.as_interval());
     case kUuid:
@@ -434,8 +434,8 @@ std::string to_text(const Datum& d, const TypeRef& t) {
     default:
       break;
   }
-  if (auto c = find_composite(t.oid)) return composite_to_text(*d.as_array(), c->fields);
-  if (t.oid == kRecord) return composite_to_text(*d.as_array(), {});
+  if (auto c = find_composite(t.oid)) return composite_to_text(*d.as_array(), c->fields, zone);
+  if (t.oid == kRecord) return composite_to_text(*d.as_array(), {}, zone);
   if (is_array_type(t.oid)) {
     Oid elem = array_elem_type(t.oid);
     std::string out = "{";
@@ -447,7 +447,7 @@ std::string to_text(const Datum& d, const TypeRef& t) {
         out += "NULL";
         continue;
       }
-      std::string s = to_text(e, TypeRef{elem, -1});
+      std::string s = to_text(e, TypeRef{elem, -1}, zone);
       if (array_elem_needs_quotes(s)) {
         out.push_back('"');
         for (char c : s) {
@@ -476,14 +476,14 @@ std::string to_text(const Datum& d, const TypeRef& t) {
     for (const Datum& e : *d.as_array()) {
       if (!first) out.push_back(',');
       first = false;
-      out += e.is_null() ? std::string("NULL") : to_text(e, TypeRef{kAny, -1});
+      out += e.is_null() ? std::string("NULL") : to_text(e, TypeRef{kAny, -1}, zone);
     }
     return out + "}";
   }
   throw_error(sqlstate::kFeatureNotSupported, "no output function for type " + format_type(t));
 }
 
-Datum from_text(std::string_view s, const TypeRef& t) {
+Datum from_text(std::string_view s, const TypeRef& t, const TimeZone& zone) {
   switch (t.oid) {
     case kBool: {
       bool b;
@@ -536,13 +536,13 @@ Datum from_text(std::string_view s, const TypeRef& t) {
     case kUuid:
       return Datum(parse_uuid(s));
     case kDate:
-      return Datum(parse_date(s));
+      return Datum(parse_date(s, zone));
     case kTime:
       return apply_typmod(Datum(parse_time(s)), t);
     case kTimestamp:
-      return apply_typmod(Datum(parse_timestamp(s, false)), t);
+      return apply_typmod(Datum(parse_local_timestamp(s, zone)), t);
     case kTimestampTz:
-      return apply_typmod(Datum(parse_timestamp(s, true)), t);
+      return apply_typmod(Datum(parse_timestamptz(s, zone)), t);
     case kInterval:
       return Datum(parse_interval(s));
     default:
@@ -550,7 +550,7 @@ Datum from_text(std::string_view s, const TypeRef& t) {
   }
   if (t.oid >= kFirstUserTypeOid)
     if (auto e = find_enum(t.oid)) return enum_from_text(*e, s);
-  if (is_array_type(t.oid)) return parse_array(s, t);
+  if (is_array_type(t.oid)) return parse_array(s, t, zone);
   throw_error(sqlstate::kFeatureNotSupported, "no input function for type " + format_type(t));
 }
 
