@@ -232,7 +232,7 @@ void check_partition_constraint(const catalog::Table& table, const Row& row, Exe
   Error e;
   e.sqlstate = sqlstate::kCheckViolation;
   e.message = "new row for relation \"" + table.name + "\" violates partition constraint";
-  e.detail = "Failing row contains " + row_text(table, row) + ".";
+  e.detail = "Failing row contains " + row_text(table, row, cx.fctx.zone) + ".";
   throw SqlError(std::move(e));
 }
 
