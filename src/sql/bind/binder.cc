@@ -1120,6 +1120,8 @@ ExprPtr Binder::regclass_const(const std::string& name, int location) {
   const bool numeric =
       !name.empty() && name.size() <= 10 &&
       std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // "-" is InvalidOid, as regclassout prints it.
+  if (name == "-") return make_const(Datum(int64_t{0}), TypeRef{type_oid::kRegclass, -1});
   Oid oid = numeric ? static_cast<Oid>(std::stoull(name)) : relation_oid_by_name(cat_, name, path_);
   if (oid == 0) {
     auto parts = qualified_name_list(name);
@@ -1698,6 +1700,13 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
       if (r->type.oid == type_oid::kUnknown && l->type.oid != type_oid::kUnknown)
         r = coerce(std::move(r), TypeRef{types::array_type_of(l->type.oid), -1},
                    CastContext::kImplicit);
+      // int2vector and oidvector are arrays in PostgreSQL (attnum = ANY (pg_index.indkey)).
+      if (r->type.oid == type_oid::kInt2Vector || r->type.oid == type_oid::kOidVector)
+        r = coerce(std::move(r),
+                   TypeRef{r->type.oid == type_oid::kInt2Vector ? type_oid::kInt2Array
+                                                                : type_oid::kOidArray,
+                           -1},
+                   CastContext::kImplicit);
       Oid elem = types::array_elem_type(r->type.oid);
       if (elem == 0)
         fail(sqlstate::kWrongObjectType, "op ANY/ALL (array) requires array on right side",
@@ -1886,6 +1895,8 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
         // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an
         // oid written as digits is read as one.
         const std::string written = arg->value.as_string();
+        if (written == "-")  // InvalidOid, as regtypeout prints it
+          return make_const(Datum(int64_t{0}), TypeRef{type_oid::kRegtype, -1});
         if (!written.empty() && written.find_first_not_of("0123456789") != std::string::npos) {
           const PgQuery__Node* node = nullptr;
           auto tree = parse::parse_expression("NULL::" + written, &node);
@@ -3896,6 +3907,7 @@ Oid relation_oid_by_name(const catalog::Catalog& cat, const std::string& text,
   if (auto s = cat.find_sequence(schema, rel, path)) return s->oid;
   if (auto ti = cat.table_by_index_name(schema, rel, path))
     return ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
+  if (schema.empty() || schema == "pg_catalog") return system_catalog_oid(rel);
   return 0;
 }
 
