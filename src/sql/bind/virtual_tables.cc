@@ -401,7 +401,15 @@ const std::vector<Def>& defs() {
        {{"table_catalog", kName},
         {"table_schema", kName},
         {"table_name", kName},
-        {"table_type", kText}}},
+        {"table_type", kText},
+        {"self_referencing_column_name", kName},
+        {"reference_generation", kText},
+        {"user_defined_type_catalog", kName},
+        {"user_defined_type_schema", kName},
+        {"user_defined_type_name", kName},
+        {"is_insertable_into", kText},
+        {"is_typed", kText},
+        {"commit_action", kText}}},
       // PostgreSQL 15's columns. Its domains: sql_identifier as name, cardinal_number as
       // integer, character_data and yes_or_no as text (exec/information_schema.cc).
       {"information_schema",

@@ -213,6 +213,20 @@ std::optional<std::vector<Row>> information_schema_rows(const std::string& view,
   // Ordinary and partitioned tables: the relations with constraints.
   auto has_constraints = [](const catalog::Table& t) { return t.view_query.empty(); };
 
+  if (view == "tables") {
+    for (const auto& t : tables) {
+      if (t->materialized) continue;  // not in information_schema, as in PostgreSQL
+      const bool temp = t->temp_namespace != 0;
+      const bool insertable = !t->is_view() || bind::view_update_refusal(cx.catalog, *t).empty();
+      out.push_back({database, schema_of(t->namespace_oid), Datum(t->name),
+                     Datum(t->is_view() ? "VIEW"
+                           : temp       ? "LOCAL TEMPORARY"
+                                        : "BASE TABLE"),
+                     null(), null(), null(), null(), null(), yes_no(insertable), Datum("NO"),
+                     temp ? Datum("PRESERVE") : null()});
+    }
+    return out;
+  }
   if (view == "columns") {
     for (const auto& t : tables) {
       if (t->materialized) continue;  // not in information_schema, as in PostgreSQL

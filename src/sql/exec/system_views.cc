@@ -183,13 +183,6 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     auto i = cx.session.registry().find(cx.session.backend_pid());
     return i && !i->database.empty() ? i->database : std::string("postgres");
   };
-  if (info && view == "tables") {
-    for (const auto& t : tables)
-      if (!t->materialized)  // not in information_schema, as in PostgreSQL
-        out.push_back({Datum(database()), Datum(cx.catalog.schema_name(t->namespace_oid)),
-                       Datum(t->name), Datum(t->is_view() ? "VIEW" : "BASE TABLE")});
-    return out;
-  }
   if (info && view == "views") {
     for (const auto& t : tables) {
       if (!t->is_view()) continue;

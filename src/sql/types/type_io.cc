@@ -644,8 +644,10 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
     default:
       break;
   }
-  if (is_array_type(t.oid)) {
-    Oid elem = array_elem_type(t.oid);
+  // int2vector / oidvector send as one-dimensional arrays of their element, indexed from 0.
+  const bool vector = t.oid == kInt2Vector || t.oid == kOidVector;
+  if (vector || is_array_type(t.oid)) {
+    Oid elem = vector ? (t.oid == kInt2Vector ? kInt2 : kOid) : array_elem_type(t.oid);
     const auto& arr = *d.as_array();
     bool has_null = false;
     for (const Datum& e : arr) has_null |= e.is_null();
@@ -654,7 +656,7 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
     put_be(out, elem, 4);
     if (!arr.empty()) {
       put_be(out, arr.size(), 4);
-      put_be(out, 1, 4);
+      put_be(out, vector ? 0 : 1, 4);
     }
     for (const Datum& e : arr) {
       if (e.is_null()) {

@@ -72,4 +72,7 @@ SELECT schema_name, schema_owner, default_character_set_name, sql_path
   FROM information_schema.schemata WHERE schema_name IN ('cis', 'public', 'pg_catalog', 'information_schema')
   ORDER BY 1;
 SELECT * FROM information_schema.sequences WHERE sequence_schema = 'cis' ORDER BY sequence_name;
+CREATE VIEW cis.v AS SELECT id, code FROM cis.parent;
+CREATE VIEW cis.v_agg AS SELECT count(*) AS n FROM cis.parent;
+SELECT * FROM information_schema.tables WHERE table_schema = 'cis' ORDER BY table_name;
 DROP SCHEMA cis CASCADE;
