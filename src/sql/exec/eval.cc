@@ -660,7 +660,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
       if (n == "pg_get_indexdef") {
         const int column = args.size() > 1 && !args[1].is_null() ? int(args[1].as_int()) : 0;
         const bool pretty = args.size() > 2 && !args[2].is_null() && args[2].as_bool();
-        auto def = index_definition(cx.catalog, oid, column, pretty);
+        auto def = index_definition(cx.catalog, oid, column, pretty, &cx.session);
         return def ? Datum(std::move(*def)) : Datum::Null();
       }
       if (t->pkey_oid == oid && !t->primary_key.empty())

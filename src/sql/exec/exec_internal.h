@@ -280,9 +280,10 @@ std::string expression_definition(catalog::Catalog& catalog, const catalog::Tabl
                                   const std::string& text, bool pretty);
 // pg_get_indexdef(index, column, pretty) / pg_indexes.indexdef: the CREATE INDEX statement of
 // the index with that oid (the primary key's included), or with column > 0 that key column's
-// text alone; nullopt when no index has the oid (exec/system_views.cc).
+// text alone; nullopt when no index has the oid (exec/system_views.cc). Pretty with a
+// session: the table qualified only when that session's search path would not find it.
 std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index, int column,
-                                            bool pretty);
+                                            bool pretty, SessionContext* session = nullptr);
 // A column default as pg_get_expr(adbin, adrelid) prints it (pg_attrdef.adbin,
 // information_schema.columns.column_default).
 std::string column_default_text(const catalog::Column& c);

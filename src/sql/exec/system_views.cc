@@ -128,8 +128,71 @@ Oid sequence_type(const catalog::Sequence& sq) {
   return type_oid::kInt8;
 }
 
+namespace {
+
+// One column of an index as PostgreSQL describes it: its pg_attribute name (the column's, or
+// for an expression the function's name or "expr", numbered when taken: "expr1"), its type
+// and its text in pg_get_indexdef (an expression other than a function call in parentheses).
+struct IndexKey {
+  std::string name;
+  TypeRef type;
+  std::string text, pretty_text;
+};
+
+std::vector<IndexKey> index_keys(catalog::Catalog& catalog, const catalog::Table& t,
+                                 const std::vector<int>& columns,
+                                 const std::vector<std::string>& exprs,
+                                 const std::vector<int>& include) {
+  std::vector<IndexKey> keys;
+  size_t next_expr = 0;
+  std::vector<int> all = columns;
+  all.insert(all.end(), include.begin(), include.end());
+  for (int c : all) {
+    IndexKey k;
+    if (c >= 0) {
+      k.name = t.columns[c].name;
+      k.type = t.columns[c].type;
+      k.text = k.pretty_text = types::quote_identifier(k.name);
+    } else {
+      const std::string& e = next_expr < exprs.size() ? exprs[next_expr++] : std::string();
+      bool call = false;
+      k.name = "expr";
+      k.type = TypeRef{0, -1};
+      try {
+        auto bound = bind::bind_table_expr(catalog, t, e, nullptr);
+        k.type = bound->type;
+        call = bound->kind == bind::ExprKind::kFunc && bound->fn;
+        if (call) k.name = bound->fn->name;
+      } catch (const SqlError&) {
+        // The stored text no longer binds: described as written, of unknown type.
+      }
+      k.text = expression_definition(catalog, t, e, false);
+      k.pretty_text = expression_definition(catalog, t, e, true);
+      if (!call) {
+        k.text = "(" + k.text + ")";
+        k.pretty_text = "(" + k.pretty_text + ")";
+      }
+    }
+    // PostgreSQL's ChooseIndexColumnNames: a name already taken gets the first free number.
+    auto taken = [&](const std::string& n) {
+      for (const auto& other : keys)
+        if (other.name == n) return true;
+      return false;
+    };
+    if (taken(k.name)) {
+      int n = 1;
+      while (taken(k.name + std::to_string(n))) ++n;
+      k.name += std::to_string(n);
+    }
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+}  // namespace
+
 std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index, int column,
-                                            bool pretty) {
+                                            bool pretty, SessionContext* session) {
   for (const auto& t : catalog.tables()) {
     const catalog::Index* idx = nullptr;
     catalog::Index pkey;  // the primary key, described as the index it is in PostgreSQL
@@ -143,13 +206,9 @@ std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index
         if (i.oid == index) idx = &i;
     }
     if (!idx) continue;
-    // The key columns' text: a column's name, an expression as written.
     std::vector<std::string> keys;
-    size_t next_expr = 0;
-    for (int c : idx->columns)
-      keys.push_back(c >= 0 ? types::quote_identifier(t->columns[c].name)
-                            : idx->exprs[next_expr++]);
-    for (int c : idx->include) keys.push_back(types::quote_identifier(t->columns[c].name));
+    for (const auto& k : index_keys(catalog, *t, idx->columns, idx->exprs, idx->include))
+      keys.push_back(pretty ? k.pretty_text : k.text);
     if (column > 0) {
       if (size_t(column) > keys.size()) return std::string();
       return keys[column - 1];
@@ -160,10 +219,14 @@ std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index
       return r;
     };
     const size_t nkeys = idx->columns.size();
+    // Pretty, the table is named as regclass prints it (qualified only when not visible).
+    const std::string table_name =
+        pretty && session ? regclass_text(catalog, *session, t->oid)
+                          : types::quote_identifier(catalog.schema_name(t->namespace_oid)) + "." +
+                                types::quote_identifier(t->name);
     std::string def = std::string("CREATE ") + (idx->unique ? "UNIQUE " : "") + "INDEX " +
-                      types::quote_identifier(idx->name) + " ON " +
-                      types::quote_identifier(catalog.schema_name(t->namespace_oid)) + "." +
-                      types::quote_identifier(t->name) + " USING btree (" + list(0, nkeys) + ")";
+                      types::quote_identifier(idx->name) + " ON " + table_name + " USING btree (" +
+                      list(0, nkeys) + ")";
     if (!idx->include.empty()) def += " INCLUDE (" + list(nkeys, keys.size()) + ")";
     // PostgreSQL parenthesises the predicate unless asked for the pretty form (psql's \d).
     if (!idx->predicate.empty())
@@ -429,26 +492,22 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     // An index's attributes, as PostgreSQL's index_create names them: a key column's name, or
     // "expr" ("expr1", ...) for an expression, whose type holdfast does not keep (0).
     auto index_attributes = [&](Oid index, const catalog::Table& t, const std::vector<int>& keys,
+                                const std::vector<std::string>& exprs,
                                 const std::vector<int>& include) {
-      std::vector<int> all = keys;
-      all.insert(all.end(), include.begin(), include.end());
-      int exprs = 0;
-      for (size_t i = 0; i < all.size(); ++i) {
-        const catalog::Column* c = all[i] >= 0 ? &t.columns[all[i]] : nullptr;
-        std::string name = c ? c->name : exprs == 0 ? "expr" : "expr" + std::to_string(exprs);
-        if (!c) ++exprs;
-        const TypeRef type = c ? c->type : TypeRef{0, -1};
+      const auto described = index_keys(cx.catalog, t, keys, exprs, include);
+      for (size_t i = 0; i < described.size(); ++i) {
+        const TypeRef type = described[i].type;
         const auto* ti = types::find_type(type.oid);
-        out.push_back({oid(index), Datum(name), oid(type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
-                       Datum(int64_t(i + 1)), Datum(int64_t{type.typmod}), Datum(false),
-                       Datum(false), Datum(false), Datum(std::string()), Datum(std::string()),
-                       oid(type_collation(type.oid)), Datum(int64_t{-1}), null(),
-                       ch(storage_of(ti)), Datum(std::string())});
+        out.push_back({oid(index), Datum(described[i].name), oid(type.oid),
+                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
+                       Datum(int64_t{type.typmod}), Datum(false), Datum(false), Datum(false),
+                       Datum(std::string()), Datum(std::string()), oid(type_collation(type.oid)),
+                       Datum(int64_t{-1}), null(), ch(storage_of(ti)), Datum(std::string())});
       }
     };
     for (const auto& t : tables) {
-      if (!t->primary_key.empty()) index_attributes(t->pkey_oid, *t, t->primary_key, {});
-      for (const auto& i : t->indexes) index_attributes(i.oid, *t, i.columns, i.include);
+      if (!t->primary_key.empty()) index_attributes(t->pkey_oid, *t, t->primary_key, {}, {});
+      for (const auto& i : t->indexes) index_attributes(i.oid, *t, i.columns, i.exprs, i.include);
     }
     return out;
   }

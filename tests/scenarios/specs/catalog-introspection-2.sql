@@ -31,6 +31,12 @@ SELECT pg_get_indexdef('ci_t_c'::regclass, 1, true), pg_get_indexdef('ci_t_c'::r
 \d ci_t_pkey
 \d ci_t_c
 \d ci_t_part
+CREATE INDEX ci_t_exprs ON ci_t ((a + 1), b, (a * 2 + 1), lower(c), upper(b));
+\d ci_t_expr
+\d ci_t_exprs
+SELECT pg_get_indexdef('ci_t_exprs'::regclass), pg_get_indexdef('ci_t_exprs'::regclass, 0, true),
+       pg_get_indexdef('ci_t_exprs'::regclass, 1, false), pg_get_indexdef('ci_t_exprs'::regclass, 3, true);
+DROP INDEX ci_t_exprs;
 -- regclass prints an index's name, schema-qualified when it is not visible; 0 prints '-'
 SELECT 'ci_t_pkey'::regclass, 'ci_t_c'::regclass::text, 0::regclass, 0::regtype, '-'::regclass::oid;
 CREATE SCHEMA ci_s;
