@@ -1890,6 +1890,27 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown)
         return regclass_const(arg->value.as_string(), arg->location);
+      if (t.oid == type_oid::kRegnamespace && arg->kind == ExprKind::kConst &&
+          !arg->value.is_null() && arg->type.oid == type_oid::kUnknown) {
+        // 'name'::regnamespace: the schema's oid (regnamespacein); digits are an oid, "-" 0.
+        const std::string written = arg->value.as_string();
+        Oid oid = 0;
+        if (written == "-" ||
+            (!written.empty() && written.find_first_not_of("0123456789") == std::string::npos))
+          oid = written == "-" ? 0 : static_cast<Oid>(std::stoull(written));
+        else if (auto parts = qualified_name_list(written); parts.size() != 1)
+          fail(sqlstate::kInvalidName, "invalid name syntax", arg->location);
+        else if (parts[0] == "pg_catalog")
+          oid = 11;
+        else if (parts[0] == "information_schema")
+          oid = 13000;  // as pg_namespace lists it (exec/system_views.cc)
+        else if (auto sc = cat_.find_schema(parts[0]))
+          oid = sc->oid;
+        else
+          fail(sqlstate::kInvalidSchemaName, "schema \"" + parts[0] + "\" does not exist",
+               arg->location);
+        return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegnamespace, -1});
+      }
       if (t.oid == type_oid::kRegtype && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an

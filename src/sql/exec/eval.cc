@@ -180,6 +180,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
            e.type.oid == type_oid::kName))
         return Datum(regclass_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
+      if (e.arg_types[0].oid == type_oid::kRegnamespace &&
+          (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
+           e.type.oid == type_oid::kName))
+        return Datum(regnamespace_text(cx.catalog, static_cast<Oid>(v.as_int())));
       return types::cast(
           v, e.arg_types[0], e.type,
           e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment);

@@ -46,6 +46,8 @@ catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContex
 // index's) name, schema-qualified when the session's search path would not find it by
 // that name, quoted when it needs quotes; "-" for 0; the number for anything else.
 std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oid oid);
+// A regnamespace value's text (regnamespaceout): the schema's name, "-" for 0, else the number.
+std::string regnamespace_text(catalog::Catalog& catalog, Oid oid);
 
 Result run(const bind::BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
            const std::vector<Datum>& params);

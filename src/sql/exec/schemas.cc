@@ -99,6 +99,14 @@ std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oi
   return types::quote_identifier(catalog.schema_name(ns)) + "." + types::quote_identifier(name);
 }
 
+std::string regnamespace_text(catalog::Catalog& catalog, Oid oid) {
+  if (oid == 0) return "-";
+  if (oid == 11) return "pg_catalog";
+  if (oid == 13000) return "information_schema";  // as pg_namespace lists it
+  auto sc = catalog.schema_by_oid(oid);
+  return sc ? types::quote_identifier(sc->name) : std::to_string(oid);
+}
+
 catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {
   const std::string schema = rv->schemaname ? rv->schemaname : "";
   if (!schema.empty() && schema != "pg_temp") existing_schema(cx, schema);

@@ -43,6 +43,11 @@ CREATE SCHEMA ci_s;
 CREATE TABLE ci_s.u (id int PRIMARY KEY, x text);
 CREATE INDEX ci_u_x ON ci_s.u (x);
 SELECT 'ci_s.u_pkey'::regclass, 'ci_s.ci_u_x'::regclass;
+-- regnamespace reads and prints schema names
+SELECT 'public'::regnamespace, 'ci_s'::regnamespace::text, 'pg_catalog'::regnamespace::oid,
+       0::regnamespace, 0::regproc, '-'::regtype::oid;
+SELECT relnamespace::regnamespace FROM pg_class WHERE relname = 'ci_u_x';
+SELECT 'ci_nope'::regnamespace;
 SET search_path = ci_s, public;
 SELECT 'u_pkey'::regclass, 'ci_u_x'::regclass;
 RESET search_path;
