@@ -1138,6 +1138,26 @@ ExprPtr Binder::regclass_const(const std::string& name, int location) {
   return e;
 }
 
+namespace {
+
+// int2vector and oidvector are arrays to PostgreSQL's array functions (unnest(indkey)). Only
+// where their lower bound of 0 cannot show: holdfast's arrays all start at 1, so
+// generate_subscripts, array_lower and array_position keep refusing them.
+void vectors_as_arrays(const std::string& name, std::vector<ExprPtr>& args, Binder& b) {
+  static const std::set<std::string> kBoundFree = {"unnest", "array_length", "cardinality",
+                                                   "array_ndims", "array_to_string"};
+  if (!kBoundFree.count(name)) return;
+  for (auto& a : args) {
+    const Oid t = a->type.oid;
+    if (t != type_oid::kInt2Vector && t != type_oid::kOidVector) continue;
+    const TypeRef array{t == type_oid::kInt2Vector ? type_oid::kInt2Array : type_oid::kOidArray,
+                        -1};
+    a = b.coerce(std::move(a), array, CastContext::kImplicit);
+  }
+}
+
+}  // namespace
+
 ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g) {
   std::string name = str_of(f->funcname[f->n_funcname - 1]);
   std::string schema = f->n_funcname > 1 ? str_of(f->funcname[0]) : "";
@@ -1283,6 +1303,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   }
   std::vector<std::string> arg_names;  // name => value arguments (user functions only)
   args = bind_call_args(f, scope, g, &arg_names);
+  if (schema.empty() || schema == "pg_catalog") vectors_as_arrays(name, args, *this);
   if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
     if (!session_func_arity_ok(name, args.size())) {
@@ -1482,8 +1503,10 @@ void Binder::bind_json_to_recordset(const std::string& fname, const PgQuery__Fun
 
 // generate_series(start, stop [, step]) over int4 or int8 (numeric is refused where it runs);
 // unnest(array). args are bound; the call's type is the type of the values it returns.
+
 ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> args,
                                   int location) {
+  vectors_as_arrays(name, args, *this);
   std::vector<Oid> ts;
   for (auto& a : args) ts.push_back(a->type.oid);
   auto e = std::make_unique<Expr>();

@@ -14,6 +14,10 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 SELECT 2 = ANY('1 2 3'::int2vector), 4 = ANY('1 2 3'::int2vector), 0 < ALL('1 2'::int2vector);
 SELECT 26::oid = ANY('23 26'::oidvector), '1 2 3'::int2vector, '23 26'::oidvector;
 SELECT (indkey)[0], indkey[1], indkey[2] FROM pg_index WHERE indexrelid = 'ci_t_pkey'::regclass;
+SELECT unnest(indkey), array_length(indkey, 1), cardinality(indclass), array_to_string(indkey, ',')
+  FROM pg_index WHERE indexrelid = 'ci_t_pkey'::regclass;
+SELECT a.attname FROM pg_index i, unnest(i.indkey) k, pg_attribute a
+  WHERE i.indexrelid = 'ci_t_c'::regclass AND a.attrelid = i.indrelid AND a.attnum = k ORDER BY 1;
 -- pg_index's columns
 SELECT indexrelid::regclass, indrelid::regclass, indnatts, indnkeyatts, indisunique,
        indnullsnotdistinct, indisprimary, indisexclusion, indimmediate, indisclustered,
