@@ -9,7 +9,11 @@
 // DEFAULT is indistinguishable from a serial one in the catalog and shows as is_identity NO;
 // the columns a CHECK constraint uses (constraint_column_usage) are the identifiers of its
 // text that name the table's columns.
+#include <algorithm>
+#include <cctype>
+
 #include "catalog/roles.h"
+#include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
