@@ -1170,6 +1170,8 @@ ExprPtr Binder::regclass_const(const std::string& name, int location) {
   const bool numeric =
       !name.empty() && name.size() <= 10 &&
       std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // "-" is InvalidOid, as regclassout prints it.
+  if (name == "-") return make_const(Datum(int64_t{0}), TypeRef{type_oid::kRegclass, -1});
   Oid oid = numeric ? static_cast<Oid>(std::stoull(name)) : relation_oid_by_name(cat_, name, path_);
   if (oid == 0) {
     auto parts = qualified_name_list(name);
@@ -1185,6 +1187,26 @@ ExprPtr Binder::regclass_const(const std::string& name, int location) {
   e->index = static_cast<int>(oid);
   return e;
 }
+
+namespace {
+
+// int2vector and oidvector are arrays to PostgreSQL's array functions (unnest(indkey)). Only
+// where their lower bound of 0 cannot show: holdfast's arrays all start at 1, so
+// generate_subscripts, array_lower and array_position keep refusing them.
+void vectors_as_arrays(const std::string& name, std::vector<ExprPtr>& args, Binder& b) {
+  static const std::set<std::string> kBoundFree = {"unnest", "array_length", "cardinality",
+                                                   "array_ndims", "array_to_string"};
+  if (!kBoundFree.count(name)) return;
+  for (auto& a : args) {
+    const Oid t = a->type.oid;
+    if (t != type_oid::kInt2Vector && t != type_oid::kOidVector) continue;
+    const TypeRef array{t == type_oid::kInt2Vector ? type_oid::kInt2Array : type_oid::kOidArray,
+                        -1};
+    a = b.coerce(std::move(a), array, CastContext::kImplicit);
+  }
+}
+
+}  // namespace
 
 ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g) {
   std::string name = str_of(f->funcname[f->n_funcname - 1]);
@@ -1331,6 +1353,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   }
   std::vector<std::string> arg_names;  // name => value arguments (user functions only)
   args = bind_call_args(f, scope, g, &arg_names);
+  if (schema.empty() || schema == "pg_catalog") vectors_as_arrays(name, args, *this);
   if (schema == "holdfast") name = "holdfast." + name;  // the lock service's functions
   if (const SessionFuncSig* sf = find_session_func(name)) {
     if (!session_func_arity_ok(name, args.size())) {
@@ -1539,8 +1562,10 @@ void Binder::bind_json_to_recordset(const std::string& fname, const PgQuery__Fun
 
 // generate_series(start, stop [, step]) over int4 or int8 (numeric is refused where it runs);
 // unnest(array). args are bound; the call's type is the type of the values it returns.
+
 ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> args,
                                   int location) {
+  vectors_as_arrays(name, args, *this);
   std::vector<Oid> ts;
   for (auto& a : args) ts.push_back(a->type.oid);
   auto e = std::make_unique<Expr>();
@@ -1757,6 +1782,13 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
       if (r->type.oid == type_oid::kUnknown && l->type.oid != type_oid::kUnknown)
         r = coerce(std::move(r), TypeRef{types::array_type_of(l->type.oid), -1},
                    CastContext::kImplicit);
+      // int2vector and oidvector are arrays in PostgreSQL (attnum = ANY (pg_index.indkey)).
+      if (r->type.oid == type_oid::kInt2Vector || r->type.oid == type_oid::kOidVector)
+        r = coerce(std::move(r),
+                   TypeRef{r->type.oid == type_oid::kInt2Vector ? type_oid::kInt2Array
+                                                                : type_oid::kOidArray,
+                           -1},
+                   CastContext::kImplicit);
       Oid elem = types::array_elem_type(r->type.oid);
       if (elem == 0)
         fail(sqlstate::kWrongObjectType, "op ANY/ALL (array) requires array on right side",
@@ -1940,11 +1972,34 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown)
         return regclass_const(arg->value.as_string(), arg->location);
+      if (t.oid == type_oid::kRegnamespace && arg->kind == ExprKind::kConst &&
+          !arg->value.is_null() && arg->type.oid == type_oid::kUnknown) {
+        // 'name'::regnamespace: the schema's oid (regnamespacein); digits are an oid, "-" 0.
+        const std::string written = arg->value.as_string();
+        Oid oid = 0;
+        if (written == "-" ||
+            (!written.empty() && written.find_first_not_of("0123456789") == std::string::npos))
+          oid = written == "-" ? 0 : static_cast<Oid>(std::stoull(written));
+        else if (auto parts = qualified_name_list(written); parts.size() != 1)
+          fail(sqlstate::kInvalidName, "invalid name syntax", arg->location);
+        else if (parts[0] == "pg_catalog")
+          oid = 11;
+        else if (parts[0] == "information_schema")
+          oid = 13000;  // as pg_namespace lists it (exec/system_views.cc)
+        else if (auto sc = cat_.find_schema(parts[0]))
+          oid = sc->oid;
+        else
+          fail(sqlstate::kInvalidSchemaName, "schema \"" + parts[0] + "\" does not exist",
+               arg->location);
+        return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegnamespace, -1});
+      }
       if (t.oid == type_oid::kRegtype && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown) {
         // 'name'::regtype: the type that name denotes (as PostgreSQL's regtypein parses it); an
         // oid written as digits is read as one.
         const std::string written = arg->value.as_string();
+        if (written == "-")  // InvalidOid, as regtypeout prints it
+          return make_const(Datum(int64_t{0}), TypeRef{type_oid::kRegtype, -1});
         if (!written.empty() && written.find_first_not_of("0123456789") != std::string::npos) {
           const PgQuery__Node* node = nullptr;
           auto tree = parse::parse_expression("NULL::" + written, &node);
@@ -4028,6 +4083,7 @@ Oid relation_oid_by_name(const catalog::Catalog& cat, const std::string& text,
   if (auto s = cat.find_sequence(schema, rel, path)) return s->oid;
   if (auto ti = cat.table_by_index_name(schema, rel, path))
     return ti->pkey_name == rel ? ti->pkey_oid : ti->find_index(rel)->oid;
+  if (schema.empty() || schema == "pg_catalog") return system_catalog_oid(rel);
   return 0;
 }
 

@@ -78,5 +78,9 @@ std::string type_name_of(const PgQuery__TypeName* tn);
 
 // Virtual pg_catalog / information_schema tables the executor fills (nullptr if not one).
 catalog::TablePtr virtual_table(std::string_view schema, std::string_view name);
+// The oids PostgreSQL 15 gives the system catalogs clients name as regclass
+// ('pg_catalog.pg_class'::regclass in psql's pg_depend queries); 0 / "" for others.
+Oid system_catalog_oid(std::string_view name);
+std::string system_catalog_name(Oid oid);
 
 }  // namespace hf::sql::bind

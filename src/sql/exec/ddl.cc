@@ -1633,6 +1633,28 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
         sq.max_value = -1;
         sq.min_value = INT64_MIN;
       }
+      // AS smallint | integer: the type's range bounds the sequence where no MINVALUE /
+      // MAXVALUE says otherwise (pg_sequence.seqtypid is read back from them).
+      for (size_t i = 0; i < s->n_options; ++i) {
+        const auto* d = s->options[i]->def_elem;
+        if (std::string(d->defname) != "as" || !d->arg ||
+            d->arg->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
+          continue;
+        const std::string type = bind::type_name_of(d->arg->type_name);
+        if (type != "int2" && type != "int4" && type != "int8")
+          fail(sqlstate::kInvalidParameterValue,
+               "sequence type must be smallint, integer, or bigint");
+        auto has = [&](const char* option) {
+          for (size_t j = 0; j < s->n_options; ++j)
+            if (std::string(s->options[j]->def_elem->defname) == option) return true;
+          return false;
+        };
+        const int64_t type_max = type == "int2"   ? INT16_MAX
+                                 : type == "int4" ? INT32_MAX
+                                                  : INT64_MAX;
+        if (sq.increment > 0 && !has("maxvalue")) sq.max_value = type_max;
+        if (sq.increment < 0 && !has("minvalue")) sq.min_value = -type_max - 1;
+      }
       cx.catalog.create_sequence(sq, &cx.txn);
       return "CREATE SEQUENCE";
     }

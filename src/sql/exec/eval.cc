@@ -180,6 +180,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
            e.type.oid == type_oid::kName))
         return Datum(regclass_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
+      if (e.arg_types[0].oid == type_oid::kRegnamespace &&
+          (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
+           e.type.oid == type_oid::kName))
+        return Datum(regnamespace_text(cx.catalog, static_cast<Oid>(v.as_int())));
       return types::cast(v, e.arg_types[0], e.type,
                          e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment,
                          cx.fctx.zone);
@@ -658,11 +662,14 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         for (size_t i = 0; i < cs.size(); ++i) r += (i ? ", " : "") + t->columns[cs[i]].name;
         return r;
       };
-      if (t->pkey_oid == oid && !t->primary_key.empty()) {
-        if (n == "pg_get_constraintdef") return Datum("PRIMARY KEY (" + cols(t->primary_key) + ")");
-        return Datum("CREATE UNIQUE INDEX " + t->pkey_name + " ON public." + t->name +
-                     " USING btree (" + cols(t->primary_key) + ")");
+      if (n == "pg_get_indexdef") {
+        const int column = args.size() > 1 && !args[1].is_null() ? int(args[1].as_int()) : 0;
+        const bool pretty = args.size() > 2 && !args[2].is_null() && args[2].as_bool();
+        auto def = index_definition(cx.catalog, oid, column, pretty, &cx.session);
+        return def ? Datum(std::move(*def)) : Datum::Null();
       }
+      if (t->pkey_oid == oid && !t->primary_key.empty())
+        return Datum("PRIMARY KEY (" + cols(t->primary_key) + ")");
       for (const auto& idx : t->indexes) {
         if (idx.oid != oid) continue;
         std::string keys;
@@ -671,19 +678,17 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
           keys += i ? ", " : "";
           keys += idx.columns[i] >= 0 ? t->columns[idx.columns[i]].name : idx.exprs[ei++];
         }
-        if (n == "pg_get_constraintdef") return Datum("UNIQUE (" + keys + ")");
-        std::string inc = idx.include.empty() ? "" : " INCLUDE (" + cols(idx.include) + ")";
-        // PostgreSQL parenthesises the predicate unless asked for the pretty form (psql's \d).
-        const bool pretty = args.size() > 2 && !args[2].is_null() && args[2].as_bool();
-        std::string where = idx.predicate.empty() ? ""
-                            : pretty              ? " WHERE " + idx.predicate
-                                                  : " WHERE (" + idx.predicate + ")";
-        return Datum(std::string("CREATE ") + (idx.unique ? "UNIQUE " : "") + "INDEX " + idx.name +
-                     " ON public." + t->name + " USING btree (" + keys + ")" + inc + where);
+        return Datum("UNIQUE (" + keys + ")");
       }
-      if (n != "pg_get_constraintdef") continue;
       for (const auto& c : t->checks)
-        if (c.oid == oid) return Datum("CHECK (" + c.expr + ")");
+        if (c.oid == oid) {
+          // Not pretty: fully parenthesised as PostgreSQL deparses it; pretty (psql's \d): the
+          // stored text.
+          const bool pretty = args.size() > 1 && !args[1].is_null() && args[1].as_bool();
+          return Datum("CHECK (" +
+                       (pretty ? c.expr : expression_definition(cx.catalog, *t, c.expr, false)) +
+                       ")");
+        }
       for (const auto& f : t->foreign_keys) {
         if (f.oid != oid) continue;
         auto parent = cx.catalog.table_by_oid(f.ref_table);

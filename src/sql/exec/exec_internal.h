@@ -287,6 +287,23 @@ std::vector<DependentView> dependent_views(ExecContext& cx, const catalog::Table
 // pg_get_viewdef(v, pretty) / pg_views.definition (see views.cc for what matches PostgreSQL's
 // deparse).
 std::string view_definition(catalog::Catalog& catalog, const catalog::Table& view, bool pretty);
+// A table's stored expression (a CHECK constraint's) as PostgreSQL deparses it: fully
+// parenthesised, or pretty; the stored text when the deparser does not know its shape.
+std::string expression_definition(catalog::Catalog& catalog, const catalog::Table& table,
+                                  const std::string& text, bool pretty);
+// pg_get_indexdef(index, column, pretty) / pg_indexes.indexdef: the CREATE INDEX statement of
+// the index with that oid (the primary key's included), or with column > 0 that key column's
+// text alone; nullopt when no index has the oid (exec/system_views.cc). Pretty with a
+// session: the table qualified only when that session's search path would not find it.
+std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index, int column,
+                                            bool pretty, SessionContext* session = nullptr);
+// A column default as pg_get_expr(adbin, adrelid) prints it (pg_attrdef.adbin,
+// information_schema.columns.column_default).
+std::string column_default_text(const catalog::Column& c);
+// A sequence's type (pg_sequence.seqtypid, information_schema.sequences.data_type).
+Oid sequence_type(const catalog::Sequence& sq);
+// The rows of the information_schema views information_schema.cc fills; nullopt for others.
+std::optional<std::vector<Row>> information_schema_rows(const std::string& view, ExecContext& cx);
 // pg_catalog views (exec/system_views.cc).
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx);
 

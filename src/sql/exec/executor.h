@@ -42,10 +42,12 @@ struct Result {
 // its search_path setting that exist ("$user": the current user's schema).
 catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContext& session);
 
-// A regclass value's text as PostgreSQL's regclassout prints it: the table's (or
-// sequence's) name, schema-qualified when the session's search path would not find it by
-// that name, quoted when it needs quotes; the number for anything else.
+// A regclass value's text as PostgreSQL's regclassout prints it: the table's (sequence's,
+// index's) name, schema-qualified when the session's search path would not find it by
+// that name, quoted when it needs quotes; "-" for 0; the number for anything else.
 std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oid oid);
+// A regnamespace value's text (regnamespaceout): the schema's name, "-" for 0, else the number.
+std::string regnamespace_text(catalog::Catalog& catalog, Oid oid);
 
 Result run(const bind::BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
            const std::vector<Datum>& params);

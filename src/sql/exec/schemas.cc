@@ -8,6 +8,7 @@
 #include "catalog/functions.h"
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
@@ -58,7 +59,23 @@ std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oi
   std::string name;
   Oid ns = 0;
   bool visible = false;
+  if (oid == 0) return "-";  // InvalidOid, as regclassout prints it
   const auto path = session_search_path(catalog, session);
+  // The table an index belongs to, and the index's name (the primary key's or a secondary's).
+  auto index_owner = [&](std::string* index_name) -> catalog::TablePtr {
+    for (const auto& t : catalog.tables()) {
+      if (!t->primary_key.empty() && t->pkey_oid == oid) {
+        *index_name = t->pkey_name;
+        return t;
+      }
+      for (const auto& i : t->indexes)
+        if (i.oid == oid) {
+          *index_name = i.name;
+          return t;
+        }
+    }
+    return nullptr;
+  };
   if (auto t = catalog.table_by_oid(oid)) {
     name = t->name;
     ns = t->namespace_oid;
@@ -69,11 +86,25 @@ std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oi
     ns = sq->namespace_oid;
     auto found = catalog.find_sequence("", sq->name, path);
     visible = found && found->oid == oid;
+  } else if (auto owner = index_owner(&name)) {
+    ns = owner->namespace_oid;
+    auto found = catalog.table_by_index_name("", name, path);
+    visible = found && found->oid == owner->oid;
+  } else if (auto system = bind::system_catalog_name(oid); !system.empty()) {
+    return system;  // pg_catalog is always searched
   } else {
     return std::to_string(oid);
   }
   if (visible) return types::quote_identifier(name);
   return types::quote_identifier(catalog.schema_name(ns)) + "." + types::quote_identifier(name);
+}
+
+std::string regnamespace_text(catalog::Catalog& catalog, Oid oid) {
+  if (oid == 0) return "-";
+  if (oid == 11) return "pg_catalog";
+  if (oid == 13000) return "information_schema";  // as pg_namespace lists it
+  auto sc = catalog.schema_by_oid(oid);
+  return sc ? types::quote_identifier(sc->name) : std::to_string(oid);
 }
 
 catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {

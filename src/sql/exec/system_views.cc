@@ -1,5 +1,10 @@
 // sql/exec/system_views.cc — rows of the pg_catalog / information_schema relations defined in
-// bind/virtual_tables.cc, generated from the catalog and the session registry.
+// bind/virtual_tables.cc, generated from the catalog and the session registry (the
+// information_schema views about columns, constraints, schemas and sequences:
+// exec/information_schema.cc). Indexes, the primary key's included, are relations of their
+// own as in PostgreSQL: pg_class, pg_index (PostgreSQL 15's columns) and pg_attribute rows,
+// and CREATE INDEX text for pg_get_indexdef and pg_indexes (index_definition).
+#include "catalog/functions.h"
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "sql/bind/binder.h"
@@ -7,6 +12,7 @@
 #include "sql/exec/locking.h"
 #include "sql/exec/partitions.h"
 #include "sql/types/enum_types.h"
+#include "sql/types/functions.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -42,6 +48,54 @@ Oid type_collation(Oid type) {
   return 0;
 }
 
+// The default btree operator class of a type (pg_opclass oids of PostgreSQL 15); 0 when
+// holdfast does not know it.
+Oid btree_opclass(Oid type) {
+  switch (type) {
+    case type_oid::kInt4:
+      return 1978;
+    case type_oid::kInt2:
+      return 1979;
+    case type_oid::kOid:
+      return 1981;
+    case type_oid::kDate:
+      return 3122;
+    case type_oid::kFloat8:
+      return 3123;
+    case type_oid::kInt8:
+      return 3124;
+    case type_oid::kNumeric:
+      return 3125;
+    case type_oid::kText:
+    case type_oid::kVarchar:  // varchar is indexed with text's class
+      return 3126;
+    case type_oid::kTimestampTz:
+      return 3127;
+    case type_oid::kTimestamp:
+      return 3128;
+    case type_oid::kBool:
+      return 10003;
+    case type_oid::kBpchar:
+      return 10004;
+    case type_oid::kBytea:
+      return 10006;
+    case type_oid::kChar:
+      return 10007;
+    case type_oid::kFloat4:
+      return 10012;
+    case type_oid::kInterval:
+      return 10022;
+    case type_oid::kName:
+      return 10028;
+    case type_oid::kTime:
+      return 10038;
+    case type_oid::kUuid:
+      return 10065;
+    default:
+      return 0;
+  }
+}
+
 // pg_attribute.attstorage as PostgreSQL's types declare it: fixed-width values are plain,
 // numeric is main, other variable-width values extended.
 char storage_of(const types::TypeInfo* ti) {
@@ -49,10 +103,12 @@ char storage_of(const types::TypeInfo* ti) {
   return ti->oid == type_oid::kNumeric ? 'm' : 'x';
 }
 
+}  // namespace
+
 // A column default as pg_get_expr(adbin, adrelid) prints it. The catalog keeps the DEFAULT
 // clause's text; PostgreSQL stores the expression coerced to the column's type, so a string
 // literal comes back with a cast to that type ('x'::text). Other expressions print as written.
-std::string default_expr_text(const catalog::Column& c) {
+std::string column_default_text(const catalog::Column& c) {
   const std::string& e = c.default_expr;
   bool one_literal = e.size() >= 2 && e.front() == '\'' && e.back() == '\'';
   for (size_t i = 1; one_literal && i + 1 < e.size(); ++i)
@@ -64,7 +120,121 @@ std::string default_expr_text(const catalog::Column& c) {
   return e + "::" + types::format_type(TypeRef{c.type.oid, -1});
 }
 
+// A sequence's type (pg_sequence.seqtypid): what its bounds say, bigint unless AS smallint or
+// AS integer narrowed them.
+Oid sequence_type(const catalog::Sequence& sq) {
+  if (sq.max_value == INT16_MAX || sq.min_value == INT16_MIN) return type_oid::kInt2;
+  if (sq.max_value == INT32_MAX || sq.min_value == INT32_MIN) return type_oid::kInt4;
+  return type_oid::kInt8;
+}
+
+namespace {
+
+// One column of an index as PostgreSQL describes it: its pg_attribute name (the column's, or
+// for an expression the function's name or "expr", numbered when taken: "expr1"), its type
+// and its text in pg_get_indexdef (an expression other than a function call in parentheses).
+struct IndexKey {
+  std::string name;
+  TypeRef type;
+  std::string text, pretty_text;
+};
+
+std::vector<IndexKey> index_keys(catalog::Catalog& catalog, const catalog::Table& t,
+                                 const std::vector<int>& columns,
+                                 const std::vector<std::string>& exprs,
+                                 const std::vector<int>& include) {
+  std::vector<IndexKey> keys;
+  size_t next_expr = 0;
+  std::vector<int> all = columns;
+  all.insert(all.end(), include.begin(), include.end());
+  for (int c : all) {
+    IndexKey k;
+    if (c >= 0) {
+      k.name = t.columns[c].name;
+      k.type = t.columns[c].type;
+      k.text = k.pretty_text = types::quote_identifier(k.name);
+    } else {
+      const std::string& e = next_expr < exprs.size() ? exprs[next_expr++] : std::string();
+      bool call = false;
+      k.name = "expr";
+      k.type = TypeRef{0, -1};
+      try {
+        auto bound = bind::bind_table_expr(catalog, t, e, nullptr);
+        k.type = bound->type;
+        call = bound->kind == bind::ExprKind::kFunc && bound->fn;
+        if (call) k.name = bound->fn->name;
+      } catch (const SqlError&) {
+        // The stored text no longer binds: described as written, of unknown type.
+      }
+      k.text = expression_definition(catalog, t, e, false);
+      k.pretty_text = expression_definition(catalog, t, e, true);
+      if (!call) {
+        k.text = "(" + k.text + ")";
+        k.pretty_text = "(" + k.pretty_text + ")";
+      }
+    }
+    // PostgreSQL's ChooseIndexColumnNames: a name already taken gets the first free number.
+    auto taken = [&](const std::string& n) {
+      for (const auto& other : keys)
+        if (other.name == n) return true;
+      return false;
+    };
+    if (taken(k.name)) {
+      int n = 1;
+      while (taken(k.name + std::to_string(n))) ++n;
+      k.name += std::to_string(n);
+    }
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
 }  // namespace
+
+std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index, int column,
+                                            bool pretty, SessionContext* session) {
+  for (const auto& t : catalog.tables()) {
+    const catalog::Index* idx = nullptr;
+    catalog::Index pkey;  // the primary key, described as the index it is in PostgreSQL
+    if (t->pkey_oid == index && !t->primary_key.empty()) {
+      pkey.name = t->pkey_name;
+      pkey.unique = true;
+      pkey.columns = t->primary_key;
+      idx = &pkey;
+    } else {
+      for (const auto& i : t->indexes)
+        if (i.oid == index) idx = &i;
+    }
+    if (!idx) continue;
+    std::vector<std::string> keys;
+    for (const auto& k : index_keys(catalog, *t, idx->columns, idx->exprs, idx->include))
+      keys.push_back(pretty ? k.pretty_text : k.text);
+    if (column > 0) {
+      if (size_t(column) > keys.size()) return std::string();
+      return keys[column - 1];
+    }
+    auto list = [&](size_t from, size_t to) {
+      std::string r;
+      for (size_t i = from; i < to; ++i) r += (i > from ? ", " : "") + keys[i];
+      return r;
+    };
+    const size_t nkeys = idx->columns.size();
+    // Pretty, the table is named as regclass prints it (qualified only when not visible).
+    const std::string table_name =
+        pretty && session ? regclass_text(catalog, *session, t->oid)
+                          : types::quote_identifier(catalog.schema_name(t->namespace_oid)) + "." +
+                                types::quote_identifier(t->name);
+    std::string def = std::string("CREATE ") + (idx->unique ? "UNIQUE " : "") + "INDEX " +
+                      types::quote_identifier(idx->name) + " ON " + table_name + " USING btree (" +
+                      list(0, nkeys) + ")";
+    if (!idx->include.empty()) def += " INCLUDE (" + list(nkeys, keys.size()) + ")";
+    // PostgreSQL parenthesises the predicate unless asked for the pretty form (psql's \d).
+    if (!idx->predicate.empty())
+      def += pretty ? " WHERE " + idx->predicate : " WHERE (" + idx->predicate + ")";
+    return def;
+  }
+  return std::nullopt;
+}
 
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
   if (name == "holdfast.resource_locks") return resource_lock_rows(cx);  // exec/locking.h
@@ -76,19 +246,12 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     auto i = cx.session.registry().find(cx.session.backend_pid());
     return i && !i->database.empty() ? i->database : std::string("postgres");
   };
-  if (info && view == "tables") {
-    for (const auto& t : tables)
-      if (!t->materialized)  // not in information_schema, as in PostgreSQL
-        out.push_back({Datum(database()), Datum("public"), Datum(t->name),
-                       Datum(t->is_view() ? "VIEW" : "BASE TABLE")});
-    return out;
-  }
   if (info && view == "views") {
     for (const auto& t : tables) {
       if (!t->is_view()) continue;
       const char* updatable = bind::view_update_refusal(cx.catalog, *t).empty() ? "YES" : "NO";
-      out.push_back({Datum(database()), Datum("public"), Datum(t->name),
-                     Datum(view_definition(cx.catalog, *t, false)),
+      out.push_back({Datum(database()), Datum(cx.catalog.schema_name(t->namespace_oid)),
+                     Datum(t->name), Datum(view_definition(cx.catalog, *t, false)),
                      Datum(t->check_option == 'c'   ? "CASCADED"
                            : t->check_option == 'l' ? "LOCAL"
                                                     : "NONE"),
@@ -96,34 +259,60 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     }
     return out;
   }
+  auto schema_of = [&](const catalog::Table& t) {
+    return Datum(cx.catalog.schema_name(t.namespace_oid));
+  };
+  auto owner_of = [&](const catalog::Table& t) {
+    return Datum(cx.catalog.roles().name_of(t.owner));
+  };
+  auto has_indexes = [](const catalog::Table& t) {
+    return !t.primary_key.empty() || !t.indexes.empty();
+  };
   if (view == "pg_views") {
     for (const auto& t : tables)
       if (t->is_view())
-        out.push_back({Datum("public"), Datum(t->name), Datum(cx.catalog.roles().name_of(t->owner)),
+        out.push_back({schema_of(*t), Datum(t->name), owner_of(*t),
                        Datum(view_definition(cx.catalog, *t, false))});
     return out;
   }
-  if (info && view == "columns") {
+  if (view == "pg_matviews") {
     for (const auto& t : tables)
-      for (size_t i = 0; !t->materialized && i < t->columns.size(); ++i) {
-        const auto& c = t->columns[i];
-        // data_type as the standard names it: user-defined types (enums) and arrays by kind;
-        // udt_*: the type's own schema and pg_type name.
-        auto e = types::find_enum(c.type.oid);
-        const auto* ti = types::find_type(c.type.oid);
-        std::string data_type = e ? "USER-DEFINED"
-                                : types::is_array_type(c.type.oid)
-                                    ? "ARRAY"
-                                    : types::format_type(TypeRef{c.type.oid, -1});
-        out.push_back({Datum(database()), Datum(cx.catalog.schema_name(t->namespace_oid)),
-                       Datum(t->name), Datum(c.name), Datum(int64_t(i + 1)),
-                       c.default_expr.empty() ? null() : Datum(c.default_expr),
-                       Datum(c.not_null ? "NO" : "YES"), Datum(std::move(data_type)),
-                       Datum(e ? e->schema_name : std::string("pg_catalog")),
-                       ti ? Datum(std::string(ti->name)) : null()});
-      }
+      if (t->materialized)
+        out.push_back({schema_of(*t), Datum(t->name), owner_of(*t), null(), Datum(has_indexes(*t)),
+                       Datum(t->populated), Datum(view_definition(cx.catalog, *t, false))});
     return out;
   }
+  if (view == "pg_tables") {
+    // relhastriggers: the table's own triggers, and the foreign keys' (PostgreSQL implements
+    // both ends of a foreign key with triggers).
+    auto has_triggers = [&](const catalog::Table& t) {
+      if (!t.foreign_keys.empty() || !cx.catalog.functions().triggers_of(t.oid).empty())
+        return true;
+      for (const auto& other : tables)
+        for (const auto& f : other->foreign_keys)
+          if (f.ref_table == t.oid) return true;
+      return false;
+    };
+    for (const auto& t : tables)
+      if (!t->view_query.size())  // tables and partitioned tables (relkind r, p)
+        out.push_back({schema_of(*t), Datum(t->name), owner_of(*t), null(), Datum(has_indexes(*t)),
+                       Datum(false), Datum(has_triggers(*t)), Datum(t->row_security)});
+    return out;
+  }
+  if (view == "pg_indexes") {
+    for (const auto& t : tables) {
+      if (!t->view_query.empty() && !t->materialized) continue;
+      std::vector<std::pair<Oid, std::string>> indexes;
+      if (!t->primary_key.empty()) indexes.emplace_back(t->pkey_oid, t->pkey_name);
+      for (const auto& i : t->indexes) indexes.emplace_back(i.oid, i.name);
+      for (const auto& [index, index_name] : indexes)
+        out.push_back({schema_of(*t), Datum(t->name), Datum(index_name), null(),
+                       Datum(index_definition(cx.catalog, index, 0, false).value_or(""))});
+    }
+    return out;
+  }
+  if (info)  // exec/information_schema.cc
+    if (auto rows = information_schema_rows(view, cx)) return std::move(*rows);
   const auto& roles = cx.catalog.roles();
   // An ACL as aclitem[] prints it (NULL: the default ACL).
   auto acl_datum = [&](const std::optional<catalog::Acl>& acl) {
@@ -300,6 +489,26 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
         out.back()[10] = Datum(std::string());
       }
+    // An index's attributes, as PostgreSQL's index_create names them: a key column's name, or
+    // "expr" ("expr1", ...) for an expression, whose type holdfast does not keep (0).
+    auto index_attributes = [&](Oid index, const catalog::Table& t, const std::vector<int>& keys,
+                                const std::vector<std::string>& exprs,
+                                const std::vector<int>& include) {
+      const auto described = index_keys(cx.catalog, t, keys, exprs, include);
+      for (size_t i = 0; i < described.size(); ++i) {
+        const TypeRef type = described[i].type;
+        const auto* ti = types::find_type(type.oid);
+        out.push_back({oid(index), Datum(described[i].name), oid(type.oid),
+                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
+                       Datum(int64_t{type.typmod}), Datum(false), Datum(false), Datum(false),
+                       Datum(std::string()), Datum(std::string()), oid(type_collation(type.oid)),
+                       Datum(int64_t{-1}), null(), ch(storage_of(ti)), Datum(std::string())});
+      }
+    };
+    for (const auto& t : tables) {
+      if (!t->primary_key.empty()) index_attributes(t->pkey_oid, *t, t->primary_key, {}, {});
+      for (const auto& i : t->indexes) index_attributes(i.oid, *t, i.columns, i.exprs, i.include);
+    }
     return out;
   }
   if (view == "pg_attrdef") {
@@ -308,7 +517,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (size_t i = 0; i < t->columns.size(); ++i)
         if (!t->columns[i].default_expr.empty())
           out.push_back({oid(0), oid(t->oid), Datum(int64_t(i + 1)),
-                         Datum(default_expr_text(t->columns[i]))});
+                         Datum(column_default_text(t->columns[i]))});
     return out;
   }
   if (view == "pg_collation") {
@@ -321,21 +530,77 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (view == "pg_index") {
-    auto keys = [&](const std::vector<int>& cols) {
-      std::string s;
-      for (size_t i = 0; i < cols.size(); ++i) s += (i ? " " : "") + std::to_string(cols[i] + 1);
-      return s;
+    // One row per index, the primary key's included. indkey: the key columns then the
+    // INCLUDE columns (1-based; 0 for an expression); indcollation, indclass and indoption
+    // describe the key columns only. Every index is a valid, live, immediate btree.
+    auto int_vector = [](const std::vector<int64_t>& items) {
+      auto v = std::make_shared<std::vector<Datum>>();
+      for (int64_t i : items) v->emplace_back(i);
+      return Datum(ArrayPtr(v));
+    };
+    auto index_row = [&](const catalog::Table& t, Oid index, const std::vector<int>& keys,
+                         const std::vector<int>& include, bool unique, bool primary,
+                         const std::vector<std::string>& exprs, const std::string& predicate) {
+      std::vector<int64_t> attnums, collations, opclasses, options;
+      for (int c : keys) {
+        attnums.push_back(c >= 0 ? c + 1 : 0);
+        const Oid type = c >= 0 ? t.columns[c].type.oid : 0;
+        collations.push_back(type_collation(type));
+        opclasses.push_back(btree_opclass(type));
+        options.push_back(0);
+      }
+      for (int c : include) attnums.push_back(c + 1);
+      std::string exprs_text;
+      for (const auto& x : exprs) exprs_text += (exprs_text.empty() ? "" : ", ") + x;
+      out.push_back({oid(index),
+                     oid(t.oid),
+                     Datum(int64_t(keys.size() + include.size())),
+                     Datum(int64_t(keys.size())),
+                     Datum(unique),
+                     Datum(false),
+                     Datum(primary),
+                     Datum(false),
+                     Datum(true),
+                     Datum(false),
+                     Datum(true),
+                     Datum(false),
+                     Datum(true),
+                     Datum(true),
+                     Datum(false),
+                     int_vector(attnums),
+                     int_vector(collations),
+                     int_vector(opclasses),
+                     int_vector(options),
+                     exprs_text.empty() ? null() : Datum(exprs_text),
+                     predicate.empty() ? null() : Datum(predicate)});
     };
     for (const auto& t : tables) {
       if (!t->primary_key.empty())
-        out.push_back({oid(t->pkey_oid), oid(t->oid), Datum(int64_t(t->primary_key.size())),
-                       Datum(true), Datum(true), Datum(false), Datum(true), Datum(false),
-                       Datum(keys(t->primary_key)), Datum(false), Datum(true)});
+        index_row(*t, t->pkey_oid, t->primary_key, {}, true, true, {}, "");
       for (const auto& i : t->indexes)
-        out.push_back({oid(i.oid), oid(t->oid), Datum(int64_t(i.columns.size() + i.include.size())),
-                       Datum(i.unique), Datum(false), Datum(false), Datum(true), Datum(false),
-                       Datum(keys(i.columns)), Datum(false), Datum(true)});
+        index_row(*t, i.oid, i.columns, i.include, i.unique, false, i.exprs, i.predicate);
     }
+    return out;
+  }
+  if (view == "pg_depend") {
+    // A serial column's sequence depends on it automatically ('a'), an identity column's
+    // internally ('i'): psql's \d on a sequence prints "Owned by:" from these.
+    constexpr Oid kPgClass = 1259;
+    for (const auto& t : tables)
+      for (size_t i = 0; i < t->columns.size(); ++i)
+        if (t->columns[i].sequence != 0)
+          out.push_back({oid(kPgClass), oid(t->columns[i].sequence), Datum(int64_t{0}),
+                         oid(kPgClass), oid(t->oid), Datum(int64_t(i + 1)),
+                         ch(t->columns[i].identity_always ? 'i' : 'a')});
+    return out;
+  }
+  if (view == "pg_sequence") {
+    // holdfast's sequences never cycle and cache one value; their type is read back from
+    // their bounds (AS smallint / integer set them, see exec/ddl.cc).
+    for (const auto& sq : cx.catalog.sequences())
+      if (sq.name.rfind("hf_rowid_", 0) != 0)
+        out.push_back({oid(sq.oid), oid(sequence_type(sq)), Datum(sq.start), Datum(sq.increment),
+                       Datum(sq.max_value), Datum(sq.min_value), Datum(int64_t{1}), Datum(false)});
     return out;
   }
   if (view == "pg_constraint") {

@@ -250,6 +250,8 @@ struct ViewDeparser {
     if (e.level != 0 || plan.sources.size() != 1 || !plan.sources[0].table) throw Unsupported{};
     const auto& t = *plan.sources[0].table;
     if (e.index < 0 || static_cast<size_t>(e.index) >= t.columns.size()) throw Unsupported{};
+    // A table's own expression (a CHECK constraint) names its columns unqualified.
+    if (qualifier.empty()) return ident(t.columns[e.index].name);
     return ident(qualifier) + "." + ident(t.columns[e.index].name);
   }
 
@@ -391,6 +393,22 @@ std::string view_definition(catalog::Catalog& catalog, const catalog::Table& vie
   } catch (const SqlError&) {
   }
   return " " + view.view_query + ";";
+}
+
+std::string expression_definition(catalog::Catalog& catalog, const catalog::Table& table,
+                                  const std::string& text, bool pretty) {
+  try {
+    auto e = bind::bind_table_expr(catalog, table, text, nullptr);
+    bind::SelectPlan plan;  // the table alone, for the deparser's column names
+    bind::Source source;
+    source.table = std::make_shared<const catalog::Table>(table);
+    plan.sources.push_back(std::move(source));
+    ViewDeparser d{plan, "", pretty};
+    return d.expr(*e);
+  } catch (const Unsupported&) {
+  } catch (const SqlError&) {
+  }
+  return text;
 }
 
 namespace {

@@ -41,6 +41,7 @@ constexpr CastRule kCasts[] = {
     {kInt4, kRegclass, I},
     {kInt4, kRegtype, I},
     {kInt4, kRegnamespace, I},
+    {kInt4, kRegproc, I},
     {kInt4, kBool, E},
     {kInt4, kChar, E},
     {kInt8, kInt2, A},
@@ -71,11 +72,13 @@ constexpr CastRule kCasts[] = {
     {kOid, kRegclass, I},
     {kOid, kRegtype, I},
     {kOid, kRegnamespace, I},
+    {kOid, kRegproc, I},
     {kInt2Vector, kInt2Array, I},
     {kOidVector, kOidArray, I},
     {kRegclass, kOid, I},
     {kRegtype, kOid, I},
     {kRegnamespace, kOid, I},
+    {kRegproc, kOid, I},
     {kRegclass, kInt8, A},
     {kRegclass, kInt4, A},
     {kText, kVarchar, I},
@@ -260,13 +263,13 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
   }
   auto is_int = [](Oid o) {
     return o == kInt2 || o == kInt4 || o == kInt8 || o == kOid || o == kRegclass || o == kRegtype ||
-           o == kRegnamespace;
+           o == kRegnamespace || o == kRegproc;
   };
   if (is_int(f)) {
     int64_t v = d.as_int();
     if (is_int(t))
-      return Datum(
-          check_int_range(v, t == kRegclass || t == kRegtype || t == kRegnamespace ? kOid : t));
+      return Datum(check_int_range(
+          v, t == kRegclass || t == kRegtype || t == kRegnamespace || t == kRegproc ? kOid : t));
     if (t == kFloat8) return Datum(static_cast<double>(v));
     if (t == kFloat4) return Datum(static_cast<double>(static_cast<float>(v)));
     if (t == kNumeric) return apply_typmod(Datum(numeric_from_int(v)), to, expl);

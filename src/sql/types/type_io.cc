@@ -385,18 +385,30 @@ std::string to_text(const Datum& d, const TypeRef& t, const TimeZone& zone) {
     case kBool:
       return d.as_bool() ? "t" : "f";
     case kRegtype:  // regtypeout: the type's name, or its number when there is no such type
+      if (d.as_int() == 0) return "-";  // InvalidOid, as every reg* output prints it
       if (find_type(static_cast<Oid>(d.as_int())) != nullptr)
         return format_type(TypeRef{static_cast<Oid>(d.as_int()), -1});
+      return std::to_string(d.as_int());
+    case kRegclass:
+    case kRegnamespace:
+    case kRegproc:
+      if (d.as_int() == 0) return "-";
       return std::to_string(d.as_int());
     case kInt2:
     case kInt4:
     case kInt8:
     case kOid:
-    case kRegclass:
-    case kRegnamespace:
-    case kRegproc:
     case kXid:
       return std::to_string(d.as_int());
+    case kInt2Vector:  // int2vectorout / oidvectorout: the elements separated by spaces
+    case kOidVector: {
+      std::string out;
+      for (const Datum& e : *d.as_array()) {
+        if (!out.empty()) out.push_back(' ');
+        out += std::to_string(e.as_int());
+      }
+      return out;
+    }
     case kFloat4:
       return float_to_string(d.as_double(), true);
     case kFloat8:
@@ -498,6 +510,8 @@ Datum from_text(std::string_view s, const TypeRef& t, const TimeZone& zone) {
     case kRegtype:
     case kRegnamespace:
     case kRegproc:
+      if (s == "-") return Datum(int64_t{0});  // InvalidOid, as the reg* inputs read it
+      [[fallthrough]];
     case kXid:
       return Datum(parse_int(s, t.oid == kInt2 || t.oid == kInt4 || t.oid == kInt8 ? t.oid : kOid));
     case kFloat4:
@@ -545,6 +559,22 @@ Datum from_text(std::string_view s, const TypeRef& t, const TimeZone& zone) {
       return apply_typmod(Datum(parse_timestamptz(s, zone)), t);
     case kInterval:
       return Datum(parse_interval(s));
+    case kInt2Vector:  // int2vectorin / oidvectorin: integers separated by spaces
+    case kOidVector: {
+      auto items = std::make_shared<std::vector<Datum>>();
+      size_t i = 0;
+      while (i < s.size()) {
+        if (s[i] == ' ') {
+          ++i;
+          continue;
+        }
+        size_t end = s.find(' ', i);
+        if (end == std::string_view::npos) end = s.size();
+        items->emplace_back(parse_int(s.substr(i, end - i), t.oid == kInt2Vector ? kInt2 : kOid));
+        i = end;
+      }
+      return Datum(ArrayPtr(items));
+    }
     default:
       break;
   }
@@ -614,8 +644,10 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
     default:
       break;
   }
-  if (is_array_type(t.oid)) {
-    Oid elem = array_elem_type(t.oid);
+  // int2vector / oidvector send as one-dimensional arrays of their element, indexed from 0.
+  const bool vector = t.oid == kInt2Vector || t.oid == kOidVector;
+  if (vector || is_array_type(t.oid)) {
+    Oid elem = vector ? (t.oid == kInt2Vector ? kInt2 : kOid) : array_elem_type(t.oid);
     const auto& arr = *d.as_array();
     bool has_null = false;
     for (const Datum& e : arr) has_null |= e.is_null();
@@ -624,7 +656,7 @@ std::string to_binary(const Datum& d, const TypeRef& t) {
     put_be(out, elem, 4);
     if (!arr.empty()) {
       put_be(out, arr.size(), 4);
-      put_be(out, 1, 4);
+      put_be(out, vector ? 0 : 1, 4);
     }
     for (const Datum& e : arr) {
       if (e.is_null()) {

@@ -200,6 +200,21 @@ TEST(TypeIo, Arrays) {
                "invalid input syntax for type integer: \"x\"");
 }
 
+// int2vector / oidvector: elements separated by spaces; sent as arrays indexed from 0.
+TEST(TypeIo, Vectors) {
+  EXPECT_EQ(rt("1 2 3", T(kInt2Vector)), "1 2 3");
+  EXPECT_EQ(rt("", T(kOidVector)), "");
+  EXPECT_EQ(rt(" 23  26 ", T(kOidVector)), "23 26");
+  EXPECT_EQ(from_text("4 5", T(kInt2Vector)).as_array()->size(), 2u);
+  expect_error([] { from_text("1 x", T(kInt2Vector)); }, "22P02",
+               "invalid input syntax for type smallint: \"x\"");
+  // ndim 1, no nulls, element int2, 2 elements, lower bound 0, then 2-byte elements.
+  EXPECT_EQ(to_binary(from_text("1 2", T(kInt2Vector)), T(kInt2Vector)),
+            std::string("\0\0\0\1\0\0\0\0\0\0\0\x15\0\0\0\2\0\0\0\0"
+                        "\0\0\0\2\0\1\0\0\0\2\0\2",
+                        32));
+}
+
 TEST(TypeIo, Binary) {
   EXPECT_EQ(to_binary(Datum(int64_t{1}), T(kInt4)), std::string("\0\0\0\1", 4));
   EXPECT_EQ(from_binary(std::string("\xff\xff\xff\xfe", 4), T(kInt4)).as_int(), -2);
