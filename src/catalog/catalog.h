@@ -190,6 +190,21 @@ struct ForeignKey {
                         kSetDefault = 'd';
   char on_delete = kNoAction;
   char on_update = kNoAction;
+  // An action as SQL names it: "NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT".
+  static const char* action_name(char action) {
+    switch (action) {
+      case kRestrict:
+        return "RESTRICT";
+      case kCascade:
+        return "CASCADE";
+      case kSetNull:
+        return "SET NULL";
+      case kSetDefault:
+        return "SET DEFAULT";
+      default:
+        return "NO ACTION";
+    }
+  }
   // DEFERRABLE / INITIALLY DEFERRED (pg_constraint's condeferrable / condeferred): a deferred
   // constraint's check of the referencing row runs at COMMIT (sql/exec/deferred_constraints.h).
   bool deferrable = false;

@@ -499,6 +499,20 @@ void Binder::finish_params() {
     if (p == 0 || p == type_oid::kUnknown) p = type_oid::kText;
 }
 
+namespace {
+// A cast of e to target, evaluated at run time (an explicit cast when ctx says so).
+ExprPtr cast_node(ExprPtr e, TypeRef target, CastContext ctx) {
+  auto c = std::make_unique<Expr>();
+  c->kind = ExprKind::kCast;
+  c->arg_types.push_back(e->type);
+  c->type = target;
+  c->negate = ctx == CastContext::kExplicit;
+  c->location = e->location;
+  c->args.push_back(std::move(e));
+  return c;
+}
+}  // namespace
+
 ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::string& column) {
   if (target.oid == type_oid::kUnknown || target.oid == type_oid::kAny) return e;
   auto row_type = e->kind == ExprKind::kRow ? types::find_composite(e->type.oid) : nullptr;
@@ -544,14 +558,7 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
         // literal points at itself, and read when the statement runs.
         types::from_text(e->value.as_string(), target);
         e->type = TypeRef{type_oid::kText, -1};
-        auto c = std::make_unique<Expr>();
-        c->kind = ExprKind::kCast;
-        c->arg_types.push_back(e->type);
-        c->type = target;
-        c->negate = ctx == CastContext::kExplicit;
-        c->location = e->location;
-        c->args.push_back(std::move(e));
-        return c;
+        return cast_node(std::move(e), target, ctx);
       } else {
         e->value = types::from_text(e->value.as_string(), target);
       }
@@ -591,14 +598,7 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
              type_display(target),
          e->location);
   }
-  auto c = std::make_unique<Expr>();
-  c->kind = ExprKind::kCast;
-  c->arg_types.push_back(e->type);
-  c->type = target;
-  c->negate = ctx == CastContext::kExplicit;
-  c->location = e->location;
-  c->args.push_back(std::move(e));
-  return c;
+  return cast_node(std::move(e), target, ctx);
 }
 
 ExprPtr Binder::to_bool(ExprPtr e, const char* construct) {

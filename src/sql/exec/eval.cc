@@ -698,18 +698,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
           ref += (i ? ", " : "") + parent->columns[f.ref_columns[i]].name;
         // PostgreSQL names the action unless it is the default NO ACTION.
         auto action = [](char a) -> std::string {
-          switch (a) {
-            case catalog::ForeignKey::kRestrict:
-              return "RESTRICT";
-            case catalog::ForeignKey::kCascade:
-              return "CASCADE";
-            case catalog::ForeignKey::kSetNull:
-              return "SET NULL";
-            case catalog::ForeignKey::kSetDefault:
-              return "SET DEFAULT";
-            default:
-              return "";
-          }
+          return a == catalog::ForeignKey::kNoAction ? "" : catalog::ForeignKey::action_name(a);
         };
         std::string def =
             "FOREIGN KEY (" + cols(f.columns) + ") REFERENCES " + parent->name + "(" + ref + ")";

@@ -189,21 +189,6 @@ std::string generation_expression(const std::string& text) {
   return text;
 }
 
-std::string rule_name(char action) {
-  switch (action) {
-    case catalog::ForeignKey::kCascade:
-      return "CASCADE";
-    case catalog::ForeignKey::kSetNull:
-      return "SET NULL";
-    case catalog::ForeignKey::kSetDefault:
-      return "SET DEFAULT";
-    case catalog::ForeignKey::kRestrict:
-      return "RESTRICT";
-    default:
-      return "NO ACTION";
-  }
-}
-
 }  // namespace
 
 std::optional<std::vector<Row>> information_schema_rows(const std::string& view, ExecContext& cx) {
@@ -374,7 +359,8 @@ std::optional<std::vector<Row>> information_schema_rows(const std::string& view,
         out.push_back({database, schema_of(t->namespace_oid), Datum(f.name),
                        named ? database : null(), named ? schema_of(parent->namespace_oid) : null(),
                        named ? Datum(key->constraint) : null(), Datum("NONE"),
-                       Datum(rule_name(f.on_update)), Datum(rule_name(f.on_delete))});
+                       Datum(catalog::ForeignKey::action_name(f.on_update)),
+                       Datum(catalog::ForeignKey::action_name(f.on_delete))});
       }
     return out;
   }
