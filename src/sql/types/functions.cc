@@ -1034,6 +1034,58 @@ std::string lower_field(const Datum& d) {
   return ascii_lower(d.as_string());
 }
 
+std::string extract_unit(const Datum& field) {
+  std::string unit = lower_field(field);
+  // Plural and abbreviated spellings PostgreSQL accepts.
+  static const std::pair<const char*, const char*> kAlias[] = {{"years", "year"},
+                                                               {"months", "month"},
+                                                               {"mon", "month"},
+                                                               {"mons", "month"},
+                                                               {"days", "day"},
+                                                               {"hours", "hour"},
+                                                               {"minutes", "minute"},
+                                                               {"min", "minute"},
+                                                               {"mins", "minute"},
+                                                               {"seconds", "second"},
+                                                               {"sec", "second"},
+                                                               {"secs", "second"},
+                                                               {"millisecond", "milliseconds"},
+                                                               {"ms", "milliseconds"},
+                                                               {"msec", "milliseconds"},
+                                                               {"microsecond", "microseconds"},
+                                                               {"us", "microseconds"},
+                                                               {"usec", "microseconds"},
+                                                               {"weeks", "week"},
+                                                               {"decades", "decade"},
+                                                               {"centuries", "century"},
+                                                               {"millennia", "millennium"},
+                                                               {"y", "year"},
+                                                               {"d", "day"},
+                                                               {"h", "hour"},
+                                                               {"m", "minute"},
+                                                               {"s", "second"},
+                                                               {"qtr", "quarter"}};
+  for (const auto& [from, to] : kAlias)
+    if (unit == from) unit = to;
+  return unit;
+}
+// Whether `unit` (as extract_unit spells it) is a unit PostgreSQL's DecodeUnits knows: one
+// a type does not support is 0A000 "not supported", any other word 22023 "not recognized".
+bool known_unit(const std::string& unit) {
+  static const char* const kUnits[] = {
+      "microseconds",  "milliseconds",   "second",     "minute",  "hour",
+      "day",           "week",           "month",      "quarter", "year",
+      "decade",        "century",        "millennium", "epoch",   "dow",
+      "doy",           "isodow",         "isoyear",    "julian",  "timezone",
+      "timezone_hour", "timezone_minute"};
+  for (const char* u : kUnits)
+    if (unit == u) return true;
+  return false;
+}
+[[noreturn]] void unit_not_recognized(const std::string& unit, const std::string& type_name) {
+  throw_error(sqlstate::kInvalidParameterValue,
+              "unit \"" + unit + "\" not recognized for type " + type_name);
+}
 int64_t trunc_ts(const std::string& unit, int64_t ts, const char* tname) {
   if (ts == kTsPosInfinity || ts == kTsNegInfinity) return ts;
   Fields f = split_ts(ts);
@@ -1056,20 +1108,23 @@ int64_t trunc_ts(const std::string& unit, int64_t ts, const char* tname) {
   if (unit == "decade") return mk(f.year - ((f.year % 10) + 10) % 10, 1, 1);
   if (unit == "century") return mk(f.year > 0 ? (f.year - 1) / 100 * 100 + 1 : f.year, 1, 1);
   if (unit == "millennium") return mk(f.year > 0 ? (f.year - 1) / 1000 * 1000 + 1 : f.year, 1, 1);
-  throw_error(sqlstate::kInvalidParameterValue,
-              std::string(tname) + " units \"" + unit + "\" not recognized");
+  unit_not_recognized(unit, tname);
 }
 FN(f_date_trunc_ts) {
-  return Datum(trunc_ts(lower_field(a[0]), a[1].as_int(), "timestamp"));
+  return Datum(trunc_ts(extract_unit(a[0]), a[1].as_int(), "timestamp without time zone"));
 }
-FN(f_date_trunc_tstz) {
-  // Truncated in the session's zone: units of an hour or more cut the local time.
-  const std::string unit = lower_field(a[0]);
-  const int64_t ts = a[1].as_int();
+// A timestamptz truncated in `zone`: units of an hour or more cut the local time.
+int64_t trunc_tstz(const std::string& unit, int64_t ts, const TimeZone& zone) {
   const char* tname = "timestamp with time zone";
   if (unit == "microseconds" || unit == "milliseconds" || unit == "second" || unit == "minute")
-    return Datum(trunc_ts(unit, ts, tname));
-  return Datum(ctx.zone.to_utc(trunc_ts(unit, ctx.zone.to_local(ts), tname)));
+    return trunc_ts(unit, ts, tname);
+  return zone.to_utc(trunc_ts(unit, zone.to_local(ts), tname));
+}
+FN(f_date_trunc_tstz) {  // in the session's zone
+  return Datum(trunc_tstz(extract_unit(a[0]), a[1].as_int(), ctx.zone));
+}
+FN(f_date_trunc_tstz_zone) {  // date_trunc(unit, ts, zone): in the named zone
+  return Datum(trunc_tstz(extract_unit(a[0]), a[1].as_int(), resolve_zone(a[2].as_string())));
 }
 }  // namespace
 
@@ -1115,7 +1170,7 @@ FN(f_timezone_interval_ts) {
   return Datum(ts - offset);
 }
 FN(f_date_trunc_interval) {
-  std::string unit = lower_field(a[0]);
+  std::string unit = extract_unit(a[0]);
   Interval iv = a[1].as_interval();
   auto cut = [&](int64_t q) { iv.micros -= iv.micros % q; };
   if (unit == "microseconds") {
@@ -1140,7 +1195,7 @@ FN(f_date_trunc_interval) {
   else if (unit == "century")
     iv.micros = 0, iv.days = 0, iv.months -= iv.months % 1200;
   else
-    throw_error(sqlstate::kInvalidParameterValue, "interval units \"" + unit + "\" not recognized");
+    unit_not_recognized(unit, "interval");
   return Datum(iv);
 }
 
@@ -1214,41 +1269,6 @@ Numeric extract_interval(const std::string& unit, const Interval& iv) {
   throw_error(sqlstate::kFeatureNotSupported,
               "unit \"" + unit + "\" not supported for type interval");
 }
-std::string extract_unit(const Datum& field) {
-  std::string unit = lower_field(field);
-  // Plural and abbreviated spellings PostgreSQL accepts.
-  static const std::pair<const char*, const char*> kAlias[] = {{"years", "year"},
-                                                               {"months", "month"},
-                                                               {"mon", "month"},
-                                                               {"mons", "month"},
-                                                               {"days", "day"},
-                                                               {"hours", "hour"},
-                                                               {"minutes", "minute"},
-                                                               {"min", "minute"},
-                                                               {"mins", "minute"},
-                                                               {"seconds", "second"},
-                                                               {"sec", "second"},
-                                                               {"secs", "second"},
-                                                               {"millisecond", "milliseconds"},
-                                                               {"ms", "milliseconds"},
-                                                               {"msec", "milliseconds"},
-                                                               {"microsecond", "microseconds"},
-                                                               {"us", "microseconds"},
-                                                               {"usec", "microseconds"},
-                                                               {"weeks", "week"},
-                                                               {"decades", "decade"},
-                                                               {"centuries", "century"},
-                                                               {"millennia", "millennium"},
-                                                               {"y", "year"},
-                                                               {"d", "day"},
-                                                               {"h", "hour"},
-                                                               {"m", "minute"},
-                                                               {"s", "second"},
-                                                               {"qtr", "quarter"}};
-  for (const auto& [from, to] : kAlias)
-    if (unit == from) unit = to;
-  return unit;
-}
 // +1 / -1 for an infinite date or timestamp, else 0.
 int infinity_sign(const Datum& v, Oid type) {
   if (type == kDate) {
@@ -1294,6 +1314,7 @@ Numeric extract_any(const std::string& unit, const Datum& v, Oid type, const Tim
 }
 FN(f_extract) {
   std::string unit = extract_unit(a[0]);
+  if (!known_unit(unit)) unit_not_recognized(unit, format_type(t[1]));
   if (infinity_sign(a[1], t[1].oid) != 0) {
     if (!grows_with_time(unit)) return Datum::Null();
     throw_error(sqlstate::kFeatureNotSupported, "numeric infinity is not supported");
@@ -1302,6 +1323,7 @@ FN(f_extract) {
 }
 FN(f_date_part) {
   std::string unit = extract_unit(a[0]);
+  if (!known_unit(unit)) unit_not_recognized(unit, format_type(t[1]));
   if (int sign = infinity_sign(a[1], t[1].oid)) {
     if (!grows_with_time(unit)) return Datum::Null();
     return Datum(sign * std::numeric_limits<double>::infinity());
@@ -2174,6 +2196,7 @@ Registry::Registry() {
   F("timezone", {kInterval, kTimestamp}, kTimestampTz, f_timezone_interval_ts);
   F("date_trunc", {kText, kTimestamp}, kTimestamp, f_date_trunc_ts);
   F("date_trunc", {kText, kTimestampTz}, kTimestampTz, f_date_trunc_tstz);
+  F("date_trunc", {kText, kTimestampTz, kText}, kTimestampTz, f_date_trunc_tstz_zone);
   F("date_trunc", {kText, kInterval}, kInterval, f_date_trunc_interval);
   for (Oid src : {kTimestamp, kTimestampTz, kDate, kTime, kInterval}) {
     F("extract", {kText, src}, kNumeric, f_extract);

@@ -251,7 +251,7 @@ TEST(Functions, DateTime) {
       [] {
         call("date_trunc", {U("fortnight"), {"2024-05-17", kTimestamp}});
       },
-      "22023", "timestamp units \"fortnight\" not recognized");
+      "22023", "unit \"fortnight\" not recognized for type timestamp without time zone");
 }
 
 TEST(Functions, ArraysAndMisc) {

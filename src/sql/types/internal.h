@@ -98,6 +98,9 @@ int64_t timestamp_add_interval(int64_t ts, const Interval& iv, bool subtract);
 // AT TIME ZONE with a zone name (timezone.cc): PostgreSQL's abbreviations, the tz database
 // (any case), POSIX offsets ("+05" is UTC-5); 22023 "time zone ... not recognized".
 // timestamptz → the local timestamp there; a local timestamp there → timestamptz.
+// AT TIME ZONE's zone (and date_trunc's third argument): an abbreviation, a tz database
+// zone or a POSIX offset; 22023 'time zone "x" not recognized'.
+TimeZone resolve_zone(const std::string& name);
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone);
 int64_t timestamp_at_zone(int64_t local, const std::string& zone);
 // A zone named at the end of timestamptz input: an abbreviation or a tz database zone (any

@@ -137,13 +137,6 @@ std::optional<TimeZone> abbreviation_or_named_zone(const std::string& name) {
   return std::nullopt;
 }
 
-// AT TIME ZONE's zone: an abbreviation, a tz database zone or a POSIX offset.
-TimeZone resolve_zone(const std::string& name) {
-  if (auto zone = abbreviation_or_named_zone(name)) return *zone;
-  if (auto off = posix_offset(name)) return TimeZone::of_offset(*off);
-  throw_error(sqlstate::kInvalidParameterValue, "time zone \"" + name + "\" not recognized");
-}
-
 bool finite(int64_t ts) {
   return ts != kTsNegInfinity && ts != kTsPosInfinity;
 }
@@ -186,6 +179,13 @@ constexpr int32_t kMaxOffsetSeconds = 24 * 3600 * 7 - 1;
 std::optional<TimeZone> zone_named_in_input(const std::string& name) {
   if (name.empty() || !isalpha(static_cast<unsigned char>(name[0]))) return std::nullopt;
   return abbreviation_or_named_zone(name);
+}
+
+// AT TIME ZONE's zone: an abbreviation, a tz database zone or a POSIX offset.
+TimeZone resolve_zone(const std::string& name) {
+  if (auto zone = abbreviation_or_named_zone(name)) return *zone;
+  if (auto off = posix_offset(name)) return TimeZone::of_offset(*off);
+  throw_error(sqlstate::kInvalidParameterValue, "time zone \"" + name + "\" not recognized");
 }
 
 int64_t timestamptz_at_zone(int64_t ts, const std::string& zone) {
