@@ -865,6 +865,7 @@ class Interpreter {
       set_found(any);
       return result;
     }
+    if (kind == "PLpgSQL_stmt_foreach_a") return exec_foreach(s);
     if (kind == "PLpgSQL_stmt_exit") {
       if (s.contains("cond") && !eval_bool(at(s, "cond"))) return Flow::kNormal;
       exit_label_ = str_of(s, "label");
@@ -937,20 +938,7 @@ class Interpreter {
       }
       return Flow::kNormal;
     }
-    if (kind == "PLpgSQL_stmt_getdiag") {
-      if (bool_of(s, "is_stacked"))
-        throw SqlError(sqlstate::kFeatureNotSupported,
-                       "PL/pgSQL statement GET STACKED DIAGNOSTICS is not supported");
-      for (const auto& item : list_of(s, "diag_items")) {
-        const json& di = at(item, "PLpgSQL_diag_item");
-        std::string k = str_of(di, "kind");
-        if (k != "ROW_COUNT")
-          throw SqlError(sqlstate::kFeatureNotSupported,
-                         "GET DIAGNOSTICS " + k + " is not supported");
-        set_var(int_of(di, "target"), Datum(row_count_), TypeRef{type_oid::kInt8, -1});
-      }
-      return Flow::kNormal;
-    }
+    if (kind == "PLpgSQL_stmt_getdiag") return exec_getdiag(s);
     throw SqlError(sqlstate::kFeatureNotSupported,
                    "PL/pgSQL statement " + statement_name(kind, s) + " is not supported");
   }
@@ -986,6 +974,72 @@ class Interpreter {
     for (int64_t i = lo; reverse ? i >= hi : i <= hi; i += reverse ? -step : step) {
       any = true;
       vars_[varno].value = Datum(static_cast<int32_t>(i));
+      if (loop_turn(s, &result)) break;
+    }
+    set_found(any);
+    return result;
+  }
+
+  // GET DIAGNOSTICS (ROW_COUNT) and, inside an exception handler, GET STACKED DIAGNOSTICS:
+  // the handled error's SQLSTATE, message, detail, hint and context. The error fields
+  // holdfast does not keep apart (COLUMN_NAME, CONSTRAINT_NAME, PG_DATATYPE_NAME, TABLE_NAME,
+  // SCHEMA_NAME) read as '', what PostgreSQL gives when an error does not set them.
+  Flow exec_getdiag(const json& s) {
+    const bool stacked = bool_of(s, "is_stacked");
+    if (stacked && !current_error_)
+      throw SqlError("0Z002",
+                     "GET STACKED DIAGNOSTICS cannot be used outside an exception handler");
+    const TypeRef text{type_oid::kText, -1};
+    for (const auto& item : list_of(s, "diag_items")) {
+      const json& di = at(item, "PLpgSQL_diag_item");
+      const std::string k = str_of(di, "kind");
+      const int target = int_of(di, "target");
+      if (!stacked && k == "ROW_COUNT") {
+        set_var(target, Datum(row_count_), TypeRef{type_oid::kInt8, -1});
+        continue;
+      }
+      if (!stacked)
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "GET DIAGNOSTICS " + k + " is not supported");
+      const Error& e = current_error_->error();
+      if (k == "RETURNED_SQLSTATE")
+        set_var(target, Datum(e.sqlstate), text);
+      else if (k == "MESSAGE_TEXT")
+        set_var(target, Datum(e.message), text);
+      else if (k == "PG_EXCEPTION_DETAIL")
+        set_var(target, Datum(e.detail), text);
+      else if (k == "PG_EXCEPTION_HINT")
+        set_var(target, Datum(e.hint), text);
+      else if (k == "PG_EXCEPTION_CONTEXT")
+        set_var(target, Datum(e.context), text);
+      else if (k == "COLUMN_NAME" || k == "CONSTRAINT_NAME" || k == "PG_DATATYPE_NAME" ||
+               k == "TABLE_NAME" || k == "SCHEMA_NAME")
+        set_var(target, Datum(std::string()), text);
+      else
+        throw SqlError(sqlstate::kFeatureNotSupported,
+                       "GET STACKED DIAGNOSTICS " + k + " is not supported");
+    }
+    return Flow::kNormal;
+  }
+
+  // FOREACH target IN ARRAY expr LOOP: the elements in order (a multi-dimensional array is
+  // one list here: holdfast's arrays are one-dimensional).
+  Flow exec_foreach(const json& s) {
+    if (int_of(s, "slice") != 0)
+      throw SqlError(sqlstate::kFeatureNotSupported, "FOREACH ... SLICE is not supported");
+    TypeRef t;
+    Datum array = eval(at(s, "expr"), &t);
+    if (array.is_null()) throw SqlError("22004", "FOREACH expression must not be null");
+    if (!types::is_array_type(t.oid))
+      throw SqlError(sqlstate::kDatatypeMismatch,
+                     "FOREACH expression must yield an array, not type " + types::format_type(t));
+    const TypeRef elem{types::array_elem_type(t.oid), -1};
+    const ArrayPtr elements = array.as_array();  // held while the body runs
+    bool any = false;
+    Flow result = Flow::kNormal;
+    for (const Datum& d : *elements) {
+      any = true;
+      set_var(int_of(s, "varno"), d, elem);
       if (loop_turn(s, &result)) break;
     }
     set_found(any);
