@@ -560,12 +560,17 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
         e->type = TypeRef{type_oid::kText, -1};
         return cast_node(std::move(e), target, ctx);
       } else {
-        e->value = types::from_text(e->value.as_string(), target);
+        // Read without the length, then fitted to it as the cast's context says: an explicit
+        // cast truncates ('abcdef'::varchar(3) is 'abc'), an assignment fails (22001).
+        e->value = types::apply_typmod(
+            types::from_text(e->value.as_string(), TypeRef{target.oid, -1}), target,
+            ctx == CastContext::kExplicit);
       }
     } catch (SqlError& err) {
       // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
       // length that does not fit is the coercion's error, with no position).
-      if (err.error().position == 0 && e->location >= 0 && err.error().sqlstate != "22026")
+      if (err.error().position == 0 && e->location >= 0 && err.error().sqlstate != "22026" &&
+          err.error().sqlstate != sqlstate::kStringDataRightTruncation)
         err.error().position = e->location + 1;
       throw;
     }
@@ -4097,8 +4102,7 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn, const std::vector<Oid>& s
         m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
       mods.push_back(m->a_const->ival->ival);
   }
-  if (name == "interval") mods.clear();
-  if ((name == "timestamp" || name == "timestamptz" || name == "time")) mods.clear();
+  if (name == "interval") mods.clear();  // INTERVAL's field and precision modifiers: not kept
   return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location, schema, search_schemas);
 }
 
