@@ -25,6 +25,7 @@
 #include "sql/exec/deferred_constraints.h"
 #include "sql/exec/executor.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/functions.h"
 
 namespace hf::session {
 
@@ -1049,10 +1050,13 @@ class SessionImpl final : public Session,
       settings_.reset(name, is_local, in_txn);
       return;
     }
+    // A list setting of names (PostgreSQL's GUC_LIST_QUOTE: search_path) keeps each item as
+    // a name: quoted where it needs quotes, so SET search_path = "MySchema" finds MySchema.
+    const bool list_of_names = key == "search_path" || key == "temp_tablespaces";
     std::string joined;
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) joined += ", ";
-      joined += values[i];
+      joined += list_of_names ? sql::types::quote_identifier(values[i]) : values[i];
     }
     settings_.set(name, joined, is_local, in_txn);
   }
