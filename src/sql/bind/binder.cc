@@ -562,9 +562,9 @@ ExprPtr Binder::coerce(ExprPtr e, TypeRef target, CastContext ctx, const std::st
       } else {
         // Read without the length, then fitted to it as the cast's context says: an explicit
         // cast truncates ('abcdef'::varchar(3) is 'abc'), an assignment fails (22001).
-        e->value = types::apply_typmod(
-            types::from_text(e->value.as_string(), TypeRef{target.oid, -1}), target,
-            ctx == CastContext::kExplicit);
+        e->value =
+            types::apply_typmod(types::from_text(e->value.as_string(), TypeRef{target.oid, -1}),
+                                target, ctx == CastContext::kExplicit);
       }
     } catch (SqlError& err) {
       // As PostgreSQL's parser does, a literal that is not a valid value points at itself (a
@@ -2734,8 +2734,6 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
     case PG_QUERY__NODE__NODE_RANGE_FUNCTION: {
       const auto* rf = n->range_function;
       if (rf->n_functions != 1) fail(sqlstate::kFeatureNotSupported, "ROWS FROM is not supported");
-      // Refused rather than ignored: the ordinality column would be missing from the result.
-      if (rf->ordinality) fail(sqlstate::kFeatureNotSupported, "WITH ORDINALITY is not supported");
       const auto* fl = rf->functions[0]->list;
       const auto* fc = fl->items[0];
       if (fc->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
@@ -2747,6 +2745,10 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.lateral = true;
       Scope args_scope;
       args_scope.parent = &scope;
+      // Refused rather than ignored where the ordinality column is not built.
+      if (rf->ordinality && (fname == "json_to_recordset" || fname == "jsonb_to_recordset" ||
+                             !is_set_function(fname)))
+        fail(sqlstate::kFeatureNotSupported, "WITH ORDINALITY on " + fname + " is not supported");
       if (fname == "json_to_recordset" || fname == "jsonb_to_recordset") {
         bind_json_to_recordset(fname, fc->func_call, rf, plan, scope, args_scope);
         return;
@@ -2768,6 +2770,24 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.offset = static_cast<int>(scope.cols.size());
       std::string alias = rf->alias ? rf->alias->aliasname : fname;
       src.alias = alias;
+      // WITH ORDINALITY: one more column, the row's number (bigint, from 1), named by the
+      // alias list's next name or "ordinality".
+      // Then a column list longer than the columns is 42P10, as PostgreSQL.
+      auto add_ordinality = [&] {
+        if (rf->ordinality) {
+          const size_t at = static_cast<size_t>(src.width);
+          std::string col = rf->alias && at < rf->alias->n_colnames
+                                ? str_of(rf->alias->colnames[at])
+                                : std::string("ordinality");
+          scope.cols.push_back({alias, col, TypeRef{type_oid::kInt8, -1}});
+          src.ordinality = true;
+          ++src.width;
+        }
+        if (rf->alias && rf->alias->n_colnames > static_cast<size_t>(src.width))
+          fail("42P10", "table \"" + alias + "\" has " + std::to_string(src.width) +
+                            " columns available but " + std::to_string(rf->alias->n_colnames) +
+                            " columns specified");
+      };
       if (is_two_column_set_function(fname)) {
         // (key text, value json[b] or text): the executor takes the values two at a time.
         src.width = 2;
@@ -2779,6 +2799,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
                                                                    : std::string(names[i]);
           scope.cols.push_back({alias, col, types[i]});
         }
+        add_ordinality();
         plan.sources.push_back(std::move(src));
         return;
       }
@@ -2792,6 +2813,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
                                                                    : ct->fields[i].name;
           scope.cols.push_back({alias, col, ct->fields[i].type});
         }
+        add_ordinality();
         plan.sources.push_back(std::move(src));
         return;
       }
@@ -2806,6 +2828,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       scope.tables.insert(alias);
       scope.cols.push_back({alias, col, col_type});
       scope.cols.back().whole_row = true;
+      add_ordinality();
       plan.sources.push_back(std::move(src));
       return;
     }

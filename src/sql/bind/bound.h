@@ -173,6 +173,8 @@ struct Source {
   // A function whose values are composites (unnest of a composite array): each value's
   // fields are the source's `width` columns.
   bool expand_composite = false;
+  // WITH ORDINALITY: the last of the `width` columns is the row's number (int8, from 1).
+  bool ordinality = false;
   int offset = 0;  // first column position in the combined row
   // How it joins to what comes before it.
   enum class Join : uint8_t { kInner, kLeft, kRight, kFull, kCross } join = Join::kCross;

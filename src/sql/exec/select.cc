@@ -481,19 +481,25 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       SetFunctionCursor cursor(f, args, cx.fctx.zone);
       Datum v;
       Row row;
-      // A source of width n (jsonb_each: key, value) takes the call's values n at a time.
-      const size_t width = src.width > 0 ? static_cast<size_t>(src.width) : 1;
+      // A source of width n (jsonb_each: key, value) takes the call's values n at a time; WITH
+      // ORDINALITY adds the row's number after them.
+      const size_t width =
+          (src.width > 0 ? static_cast<size_t>(src.width) : 1) - (src.ordinality ? 1 : 0);
+      int64_t ordinal = 0;
+      auto emit_numbered = [&](Row&& r) {
+        check_for_interrupts(cx);
+        if (src.ordinality) r.push_back(Datum(++ordinal));
+        emit(std::move(r));
+      };
       while (cursor.next(v)) {
         if (src.expand_composite) {
           // unnest of a composite array: each value's fields are the columns.
-          check_for_interrupts(cx);
-          emit(v.is_null() ? Row(width, Datum::Null()) : Row(*v.as_array()));
+          emit_numbered(v.is_null() ? Row(width, Datum::Null()) : Row(*v.as_array()));
           continue;
         }
         row.push_back(std::move(v));
         if (row.size() < width) continue;
-        check_for_interrupts(cx);
-        emit(std::move(row));
+        emit_numbered(std::move(row));
         row = Row{};
       }
       return;
