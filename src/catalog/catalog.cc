@@ -58,7 +58,9 @@ json to_json(const Table& t) {
                             {"sequence", c.sequence},
                             {"identity_always", c.identity_always}});
     if (!c.generated_expr.empty()) j["columns"].back()["generated"] = c.generated_expr;
+    if (!c.comment.empty()) j["columns"].back()["comment"] = c.comment;
   }
+  if (!t.comment.empty()) j["comment"] = t.comment;
   j["indexes"] = json::array();
   for (const auto& i : t.indexes)
     j["indexes"].push_back({{"id", i.id},
@@ -149,6 +151,7 @@ Table table_from_json(const json& j) {
     col.sequence = c.value("sequence", 0u);
     col.identity_always = c.value("identity_always", false);
     col.generated_expr = c.value("generated", std::string());
+    col.comment = c.value("comment", std::string());
     t.columns.push_back(std::move(col));
   }
   for (const auto& i : j.at("indexes")) {
@@ -186,6 +189,7 @@ Table table_from_json(const json& j) {
   t.namespace_oid = j.value("namespace", kPublicNamespaceId);
   t.on_commit = j.value("on_commit", std::string(1, Table::kPreserveRows)).at(0);
   t.view_query = j.value("view_query", "");
+  t.comment = j.value("comment", "");
   if (j.contains("view_depends")) t.view_depends = j["view_depends"].get<std::vector<Oid>>();
   t.materialized = j.value("materialized", false);
   if (j.contains("check_option")) t.check_option = j["check_option"].get<std::string>().at(0);

@@ -145,6 +145,8 @@ struct Column {
   // GENERATED ALWAYS AS (expr) STORED: SQL text over the row's other columns, computed into
   // the column whenever a row is written (after BEFORE triggers, as PostgreSQL); empty: none.
   std::string generated_expr;
+  // COMMENT ON COLUMN (col_description); empty: none.
+  std::string comment;
 };
 
 struct Index {
@@ -261,6 +263,8 @@ struct Table {
   // result as of the last REFRESH (none and refused to readers until then: populated).
   bool materialized = false;
   bool populated = true;
+  // COMMENT ON TABLE / VIEW / MATERIALIZED VIEW (obj_description); empty: none.
+  std::string comment;
   // A view's WITH [CASCADED | LOCAL] CHECK OPTION: 'c', 'l'; 0: none. Rows written through
   // the view must satisfy its WHERE.
   char check_option = 0;

@@ -3999,6 +3999,7 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
     case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+    case PG_QUERY__NODE__NODE_COMMENT_STMT:  // exec/ddl.cc comment_on
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
     case PG_QUERY__NODE__NODE_DO_STMT:

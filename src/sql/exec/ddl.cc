@@ -1511,6 +1511,55 @@ std::string rename_table(const PgQuery__RenameStmt* s, ExecContext& cx) {
   return "ALTER TABLE";
 }
 
+// COMMENT ON TABLE | VIEW | MATERIALIZED VIEW | COLUMN ... IS 'text' | NULL: kept in the
+// catalog for obj_description / col_description (psql's \d+ and \dt+). Other objects: 0A000.
+std::string comment_on(const PgQuery__CommentStmt* s, ExecContext& cx) {
+  using OT = PgQuery__ObjectType;
+  const OT kind = s->objtype;
+  const bool column = kind == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN;
+  const char* what = kind == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE     ? "table"
+                     : kind == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW    ? "view"
+                     : kind == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? "materialized view"
+                     : column                                        ? "column"
+                                                                     : nullptr;
+  if (!what || !s->object || s->object->node_case != PG_QUERY__NODE__NODE_LIST)
+    fail(sqlstate::kFeatureNotSupported, "COMMENT on this kind of object is not supported");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < s->object->list->n_items; ++i)
+    if (s->object->list->items[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+      names.push_back(s->object->list->items[i]->string->sval);
+  std::string col_name;
+  if (column) {
+    if (names.size() < 2) fail(sqlstate::kSyntaxError, "column name must be qualified");
+    col_name = names.back();
+    names.pop_back();
+  }
+  if (names.empty() || names.size() > 2)
+    fail(sqlstate::kFeatureNotSupported, "COMMENT on this name is not supported");
+  PgQuery__RangeVar rv = PG_QUERY__RANGE_VAR__INIT;
+  rv.relname = names.back().data();
+  if (names.size() == 2) rv.schemaname = names[0].data();
+  auto tp = table_to_alter(cx, &rv, false);
+  const OT actual = tp->materialized ? PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW
+                    : tp->is_view()  ? PG_QUERY__OBJECT_TYPE__OBJECT_VIEW
+                                     : PG_QUERY__OBJECT_TYPE__OBJECT_TABLE;
+  if (!column && actual != kind)
+    fail(sqlstate::kWrongObjectType, "\"" + tp->name + "\" is not a " + what);
+  catalog::Table t = *tp;
+  const std::string text = s->comment ? s->comment : "";
+  if (column) {
+    const int c = t.find_column(col_name);
+    if (c < 0)
+      fail(sqlstate::kUndefinedColumn,
+           "column \"" + col_name + "\" of relation \"" + t.name + "\" does not exist");
+    t.columns[c].comment = text;
+  } else {
+    t.comment = text;
+  }
+  cx.catalog.replace_table(std::move(t), &cx.txn);
+  return "COMMENT";
+}
+
 std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_relations; ++i) {
     const auto* rv = s->relations[i]->range_var;
@@ -1547,6 +1596,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_composite_type(node->composite_type_stmt, cx);
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return alter_enum(node->alter_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_COMMENT_STMT:
+      return comment_on(node->comment_stmt, cx);
     case PG_QUERY__NODE__NODE_RENAME_STMT:
       if (node->rename_stmt->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
         return rename_enum(node->rename_stmt, cx);

@@ -624,9 +624,23 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
                  types::quote_identifier(seq->name));
   }
   if (n == "pg_encoding_to_char") return Datum(std::string("UTF8"));
-  if (n == "obj_description" || n == "col_description" || n == "shobj_description" ||
-      n == "pg_get_statisticsobjdef_columns")
-    return Datum::Null();
+  if (n == "obj_description" || n == "col_description") {
+    // COMMENT ON's text for a relation (obj_description(oid[, 'pg_class'])) or a column
+    // (col_description(oid, attnum)); NULL for anything without one.
+    if (any_null()) return Datum::Null();
+    if (n == "obj_description" && args.size() > 1 && args[1].as_string() != "pg_class")
+      return Datum::Null();
+    auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
+    if (!t) return Datum::Null();
+    std::string text = t->comment;
+    if (n == "col_description") {
+      const int64_t attnum = args.size() > 1 ? args[1].as_int() : 0;
+      if (attnum < 1 || attnum > static_cast<int64_t>(t->columns.size())) return Datum::Null();
+      text = t->columns[attnum - 1].comment;
+    }
+    return text.empty() ? Datum::Null() : Datum(text);
+  }
+  if (n == "shobj_description" || n == "pg_get_statisticsobjdef_columns") return Datum::Null();
   if (n == "pg_get_partition_constraintdef") {
     if (any_null()) return Datum::Null();
     auto t = cx.catalog.table_by_oid(static_cast<Oid>(args[0].as_int()));
