@@ -84,6 +84,13 @@ struct Error {
   int position = 0;     // 1-based character position in the query text; 0: not sent
   std::string context;  // CONTEXT: where it happened (e.g. a foreign key action's statement)
   std::string severity = "ERROR";
+  // The object an integrity error is about (PostgreSQL's ErrorResponse fields s, t, c, n),
+  // which drivers expose (psycopg's diag.constraint_name, pgjdbc's getConstraint); empty: not
+  // sent.
+  std::string schema_name;
+  std::string table_name;
+  std::string column_name;
+  std::string constraint_name;
 };
 
 // Thrown to end the current statement; caught by the session, which reports it.

@@ -188,6 +188,10 @@ void write_error(std::string& out, const Error& e, bool notice) {
   if (!e.hint.empty()) w.int8('H').cstr(e.hint);
   if (e.position > 0) w.int8('P').cstr(std::to_string(e.position));
   if (!e.context.empty()) w.int8('W').cstr(e.context);
+  if (!e.schema_name.empty()) w.int8('s').cstr(e.schema_name);
+  if (!e.table_name.empty()) w.int8('t').cstr(e.table_name);
+  if (!e.column_name.empty()) w.int8('c').cstr(e.column_name);
+  if (!e.constraint_name.empty()) w.int8('n').cstr(e.constraint_name);
   w.int8(0);
   w.end();
 }

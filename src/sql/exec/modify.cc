@@ -30,6 +30,15 @@ using namespace hf::sql::bind;
 
 namespace {
 
+// The relation an integrity error is about, as PostgreSQL names it in the error's schema and
+// table fields (a temporary table's schema is left out).
+Error relation_error(const catalog::Table& t, ExecContext& cx) {
+  Error e;
+  if (t.temp_namespace == 0) e.schema_name = cx.catalog.schema_name(t.namespace_oid);
+  e.table_name = t.name;
+  return e;
+}
+
 // The values of an error's DETAIL as PostgreSQL prints them (timestamptz in the session's zone).
 std::string row_text(const catalog::Table& t, const Row& row, const types::TimeZone& zone) {
   std::string s = "(";
@@ -197,7 +206,8 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
     if (generated[i]) row[i] = eval(*generated[i], row, cx);
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
-      Error e;
+      Error e = relation_error(table, cx);
+      e.column_name = table.columns[i].name;
       e.sqlstate = sqlstate::kNotNullViolation;
       e.message = "null value in column \"" + table.columns[i].name + "\" of relation \"" +
                   table.name + "\" violates not-null constraint";
@@ -216,7 +226,8 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       throw SqlError(std::move(e));
     }
     if (!v.is_null() && !v.as_bool()) {
-      Error e;
+      Error e = relation_error(table, cx);
+      e.constraint_name = table.checks[i].name;
       e.sqlstate = sqlstate::kCheckViolation;
       e.message = "new row for relation \"" + table.name + "\" violates check constraint \"" +
                   table.checks[i].name + "\"";
@@ -229,7 +240,7 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
 
 void check_partition_constraint(const catalog::Table& table, const Row& row, ExecContext& cx) {
   if (table.partition_parent == 0 || row_in_partition(table, row, cx)) return;
-  Error e;
+  Error e = relation_error(table, cx);
   e.sqlstate = sqlstate::kCheckViolation;
   e.message = "new row for relation \"" + table.name + "\" violates partition constraint";
   e.detail = "Failing row contains " + row_text(table, row, cx.fctx.zone) + ".";
@@ -335,7 +346,8 @@ void Writer::check_foreign_key(const catalog::ForeignKey& fk, const Row& row) {
     kb.add(fk_key_value(row[c], table.columns[c].type.oid, pk_type), pk_type);
   }
   if (!referenced_row_present(*parent, target->index_pos, kb)) {
-    Error e;
+    Error e = relation_error(table, cx);
+    e.constraint_name = fk.name;
     e.sqlstate = sqlstate::kForeignKeyViolation;
     e.message = "insert or update on table \"" + table.name +
                 "\" violates foreign key constraint \"" + fk.name + "\"";
@@ -558,7 +570,8 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
   }
   if (found.empty()) return;
   if (!acts) {
-    Error e;
+    Error e = relation_error(*child, cx);  // PostgreSQL names the referencing table
+    e.constraint_name = fk.name;
     e.sqlstate = sqlstate::kForeignKeyViolation;
     e.message = "update or delete on table \"" + table.name +
                 "\" violates foreign key constraint \"" + fk.name + "\" on table \"" + child->name +
@@ -594,9 +607,10 @@ void Writer::act_on_referencing_rows(const Referencing& ref, const Gone& g, bool
 
 namespace {
 // 23505 for a row whose primary key is taken.
-[[noreturn]] void throw_duplicate_pk(const catalog::Table& t, const Row& row,
-                                     const types::TimeZone& zone) {
-  Error e;
+[[noreturn]] void throw_duplicate_pk(const catalog::Table& t, const Row& row, ExecContext& cx) {
+  const types::TimeZone& zone = cx.fctx.zone;
+  Error e = relation_error(t, cx);
+  e.constraint_name = t.pkey_name;
   e.sqlstate = sqlstate::kUniqueViolation;
   e.message = "duplicate key value violates unique constraint \"" + t.pkey_name + "\"";
   e.detail = key_text(t, t.primary_key, row, zone) + " already exists.";
@@ -650,7 +664,7 @@ void Writer::load(const Row& row) {
   if (!table.primary_key.empty()) {
     // No lock: nobody else reaches the keyspace.
     if (!loaded_keys_) loaded_keys_.emplace(keyspace_empty(space, cx));
-    if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row, cx.fctx.zone);
+    if (loaded_keys_->taken(space, routing, key, cx)) throw_duplicate_pk(table, row, cx);
   }
   cx.txn.load(space, routing, std::move(key), types::encode_row(row, col_types));
 }
@@ -693,7 +707,7 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
         return false;
       }
       cx.txn.check_write_conflict(space, routing, key);  // SSI: 40001 before 23505
-      throw_duplicate_pk(table, row, cx.fctx.zone);
+      throw_duplicate_pk(table, row, cx);
     }
   }
   std::vector<std::pair<coord::KeySpace, std::pair<std::string, std::string>>>
@@ -718,7 +732,8 @@ bool Writer::insert(const Row& row, int on_conflict_index, std::string* conflict
           return false;
         }
         cx.txn.check_write_conflict(ispace, ir, ik);  // SSI: 40001 before 23505
-        Error e;
+        Error e = relation_error(table, cx);
+        e.constraint_name = idx.name;
         e.sqlstate = sqlstate::kUniqueViolation;
         e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
         e.detail = index_key_text(i, row) + " already exists.";
@@ -755,7 +770,7 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     lock_key(cx, table, space, new_routing, new_key);
     if (key_taken(cx, space, new_routing, new_key, nullptr)) {
       cx.txn.check_write_conflict(space, new_routing, new_key);  // SSI: 40001 before 23505
-      throw_duplicate_pk(table, new_row, cx.fctx.zone);
+      throw_duplicate_pk(table, new_row, cx);
     }
   }
   for (size_t i = 0; i < table.indexes.size(); ++i) {
@@ -786,7 +801,8 @@ void Writer::update(const Row& old_row, const std::string& old_key, const Row& n
     lock_key(cx, table, ispace, n_routing, new_full);
     if (unique_layout_new && key_taken(cx, ispace, n_routing, nk, nullptr)) {
       cx.txn.check_write_conflict(ispace, n_routing, nk);  // SSI: 40001 before 23505
-      Error e;
+      Error e = relation_error(table, cx);
+      e.constraint_name = idx.name;
       e.sqlstate = sqlstate::kUniqueViolation;
       e.message = "duplicate key value violates unique constraint \"" + idx.name + "\"";
       e.detail = index_key_text(i, new_row) + " already exists.";

@@ -981,9 +981,9 @@ class Interpreter {
   }
 
   // GET DIAGNOSTICS (ROW_COUNT) and, inside an exception handler, GET STACKED DIAGNOSTICS:
-  // the handled error's SQLSTATE, message, detail, hint and context. The error fields
-  // holdfast does not keep apart (COLUMN_NAME, CONSTRAINT_NAME, PG_DATATYPE_NAME, TABLE_NAME,
-  // SCHEMA_NAME) read as '', what PostgreSQL gives when an error does not set them.
+  // the handled error's SQLSTATE, message, detail, hint, context and the object an integrity
+  // error names (schema, table, column, constraint); PG_DATATYPE_NAME, which holdfast does
+  // not set, reads as '', what PostgreSQL gives when an error does not set it.
   Flow exec_getdiag(const json& s) {
     const bool stacked = bool_of(s, "is_stacked");
     if (stacked && !current_error_)
@@ -1012,8 +1012,15 @@ class Interpreter {
         set_var(target, Datum(e.hint), text);
       else if (k == "PG_EXCEPTION_CONTEXT")
         set_var(target, Datum(e.context), text);
-      else if (k == "COLUMN_NAME" || k == "CONSTRAINT_NAME" || k == "PG_DATATYPE_NAME" ||
-               k == "TABLE_NAME" || k == "SCHEMA_NAME")
+      else if (k == "COLUMN_NAME")
+        set_var(target, Datum(e.column_name), text);
+      else if (k == "CONSTRAINT_NAME")
+        set_var(target, Datum(e.constraint_name), text);
+      else if (k == "TABLE_NAME")
+        set_var(target, Datum(e.table_name), text);
+      else if (k == "SCHEMA_NAME")
+        set_var(target, Datum(e.schema_name), text);
+      else if (k == "PG_DATATYPE_NAME")
         set_var(target, Datum(std::string()), text);
       else
         throw SqlError(sqlstate::kFeatureNotSupported,
