@@ -13,6 +13,26 @@
 
 namespace hf {
 
+// The length of the UTF-8 sequence lead byte c starts (1 for a byte that starts none).
+inline size_t utf8_char_len(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) return 2;
+  if ((c & 0xF0) == 0xE0) return 3;
+  if ((c & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+// Bytes as PostgreSQL's encoding errors list them: "0xe2 0x82 0xac".
+inline std::string hex_byte_list(std::string_view bytes) {
+  std::string out;
+  for (size_t k = 0; k < bytes.size(); ++k) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%s0x%02x", k ? " " : "", static_cast<unsigned char>(bytes[k]));
+    out += hex;
+  }
+  return out;
+}
+
 // PostgreSQL verifies every string a client sends against the server encoding (UTF8 here)
 // before anything reads it (pg_verify_mbstr): a NUL, a stray continuation byte, an overlong or
 // surrogate form or a cut-off character is 22021, reported with the bytes of the character as
@@ -23,11 +43,7 @@ inline void check_utf8(std::string_view s) {
   while (i < s.size()) {
     auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
     unsigned char c = b(i);
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xe0) == 0xc0 ? 2
-                 : (c & 0xf0) == 0xe0 ? 3
-                 : (c & 0xf8) == 0xf0 ? 4
-                                      : 1;
+    const size_t len = utf8_char_len(c);
     bool ok = c != 0 && i + len <= s.size();
     if (ok && len == 1) ok = c < 0x80;
     if (ok && len > 1) {
@@ -39,16 +55,10 @@ inline void check_utf8(std::string_view s) {
       ok = c >= 0xc2 && c <= 0xf4 && b(i + 1) >= lo && b(i + 1) <= hi;
       for (size_t k = 2; ok && k < len; ++k) ok = b(i + k) >= 0x80 && b(i + k) <= 0xbf;
     }
-    if (!ok) {
-      std::string bytes;
-      for (size_t k = 0; k < len && i + k < s.size(); ++k) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "%s0x%02x", k ? " " : "", b(i + k));
-        bytes += hex;
-      }
-      throw SqlError("22021",  // character_not_in_repertoire
-                     "invalid byte sequence for encoding \"UTF8\": " + bytes);
-    }
+    if (!ok)
+      throw SqlError(
+          "22021",  // character_not_in_repertoire
+          "invalid byte sequence for encoding \"UTF8\": " + hex_byte_list(s.substr(i, len)));
     i += len;
   }
 }

@@ -184,6 +184,9 @@ struct Writer {
   std::vector<bind::ExprPtr> index_predicates;  // per index: a partial index's WHERE, or null
   std::vector<bind::ExprPtr> generated;         // per column: its GENERATED expression, or null
   std::vector<TypeRef> col_types;               // column_types(table), for every row's encoding
+  // Its rows were routed here from a partitioned table (which checks the bounds it routes
+  // by): check_row leaves out the partition constraint, a per-row walk of the ancestors.
+  bool routed = false;
   explicit Writer(const catalog::Table& t, ExecContext& c);
   // Index key of row for index i; *has_null: a key column is NULL (a unique index then keeps
   // the entry apart per row). *routing (if given): the entry's routing key (placement.h).
@@ -207,7 +210,7 @@ struct Writer {
   void remove(const Row& old_row, const std::string& key);
   // Computes the row's stored generated columns, then checks it: NOT NULL, the table's
   // CHECK constraints, then (check_option_view set) a view's WITH CHECK OPTION condition,
-  // then, for a partition, its partition constraint.
+  // then, for a partition written to directly (not `routed`), its partition constraint.
   void check_row(Row& row, const std::vector<bind::ExprPtr>& checks,
                  const std::string& check_option_view = {});
   // The row's foreign keys whose columns are new or changed: each checked now, or, when the

@@ -235,7 +235,7 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
       throw SqlError(std::move(e));
     }
   }
-  check_partition_constraint(table, row, cx);
+  if (!routed) check_partition_constraint(table, row, cx);
 }
 
 void check_partition_constraint(const catalog::Table& table, const Row& row, ExecContext& cx) {
@@ -851,6 +851,7 @@ class PartitionWriters {
  public:
   struct Target {
     Target(const catalog::Table& t, ExecContext& cx) : writer(t, cx) {
+      writer.routed = true;
       for (const auto& c : t.checks)
         checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
     }
@@ -1397,6 +1398,8 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
               auto& from_part = parts.of(*c.table);
               const catalog::Table& dest = route_row(*p.table, nr, cx);
               if (dest.oid == c.table->oid) {
+                // Routing stays inside p.table: the row must still fit p.table's own bound.
+                check_partition_constraint(*p.table, nr, cx);
                 from_part.writer.check_row(nr, from_part.checks);
                 if (!p.check_option_view.empty()) w.check_row(nr, p.checks, p.check_option_view);
                 from_part.writer.update(old, c.key, nr);

@@ -1001,30 +1001,21 @@ class Interpreter {
       if (!stacked)
         throw SqlError(sqlstate::kFeatureNotSupported,
                        "GET DIAGNOSTICS " + k + " is not supported");
-      const Error& e = current_error_->error();
-      if (k == "RETURNED_SQLSTATE")
-        set_var(target, Datum(e.sqlstate), text);
-      else if (k == "MESSAGE_TEXT")
-        set_var(target, Datum(e.message), text);
-      else if (k == "PG_EXCEPTION_DETAIL")
-        set_var(target, Datum(e.detail), text);
-      else if (k == "PG_EXCEPTION_HINT")
-        set_var(target, Datum(e.hint), text);
-      else if (k == "PG_EXCEPTION_CONTEXT")
-        set_var(target, Datum(e.context), text);
-      else if (k == "COLUMN_NAME")
-        set_var(target, Datum(e.column_name), text);
-      else if (k == "CONSTRAINT_NAME")
-        set_var(target, Datum(e.constraint_name), text);
-      else if (k == "TABLE_NAME")
-        set_var(target, Datum(e.table_name), text);
-      else if (k == "SCHEMA_NAME")
-        set_var(target, Datum(e.schema_name), text);
-      else if (k == "PG_DATATYPE_NAME")
+      static const std::map<std::string, std::string Error::*> kFields = {
+          {"RETURNED_SQLSTATE", &Error::sqlstate},      {"MESSAGE_TEXT", &Error::message},
+          {"PG_EXCEPTION_DETAIL", &Error::detail},      {"PG_EXCEPTION_HINT", &Error::hint},
+          {"PG_EXCEPTION_CONTEXT", &Error::context},    {"COLUMN_NAME", &Error::column_name},
+          {"CONSTRAINT_NAME", &Error::constraint_name}, {"TABLE_NAME", &Error::table_name},
+          {"SCHEMA_NAME", &Error::schema_name}};
+      if (k == "PG_DATATYPE_NAME") {
         set_var(target, Datum(std::string()), text);
-      else
+        continue;
+      }
+      auto field = kFields.find(k);
+      if (field == kFields.end())
         throw SqlError(sqlstate::kFeatureNotSupported,
                        "GET STACKED DIAGNOSTICS " + k + " is not supported");
+      set_var(target, Datum(current_error_->error().*(field->second)), text);
     }
     return Flow::kNormal;
   }

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
 
 #include "common/error.h"
 #include "common/utf8.h"
@@ -214,16 +213,6 @@ const char* encoding_label(Encoding e) {
   return e == Encoding::kUtf8 ? "UTF8" : e == Encoding::kLatin1 ? "LATIN1" : "SQL_ASCII";
 }
 
-std::string hex_bytes(std::string_view bytes) {
-  std::string out;
-  for (size_t k = 0; k < bytes.size(); ++k) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "%s0x%02x", k ? " " : "", static_cast<unsigned char>(bytes[k]));
-    out += hex;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string convert_encoding(std::string_view bytes, std::string_view from_name,
@@ -246,12 +235,12 @@ std::string convert_encoding(std::string_view bytes, std::string_view from_name,
   std::string out;
   for (size_t i = 0; i < utf8.size();) {
     const auto c = static_cast<unsigned char>(utf8[i]);
-    const size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+    const size_t len = utf8_char_len(c);  // check_utf8 above: a whole, valid sequence
     uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
     for (size_t k = 1; k < len; ++k)
       cp = cp << 6 | (static_cast<unsigned char>(utf8[i + k]) & 0x3f);
     if (cp > 0xff)
-      throw SqlError("22P05", "character with byte sequence " + hex_bytes(utf8.substr(i, len)) +
+      throw SqlError("22P05", "character with byte sequence " + hex_byte_list(utf8.substr(i, len)) +
                                   " in encoding \"UTF8\" has no equivalent in encoding \"" +
                                   encoding_label(to) + "\"");
     out += static_cast<char>(cp);

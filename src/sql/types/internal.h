@@ -11,6 +11,7 @@
 
 #include "common/datum.h"
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace hf::sql::types {
 class TimeZone;  // timezone.h
@@ -128,14 +129,7 @@ std::string regex_replace_pg(const std::string& s, const std::string& pattern,
 size_t utf8_length(std::string_view s);
 size_t utf8_prefix_bytes(std::string_view s, size_t nchars);  // bytes in first nchars chars
 
-// The length of the UTF-8 sequence lead byte c starts (1 for a byte that starts none).
-inline size_t utf8_char_len(unsigned char c) {
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) return 2;
-  if ((c & 0xF0) == 0xE0) return 3;
-  if ((c & 0xF8) == 0xF0) return 4;
-  return 1;
-}
+// utf8_char_len: common/utf8.h.
 
 // Appends code point cp (at most 0x10FFFF, not a surrogate: callers check) as UTF-8.
 void append_utf8(std::string& out, uint32_t cp);

@@ -26,7 +26,7 @@ using Kind = Value::Kind;
 namespace {
 
 using internal::append_utf8;
-using internal::utf8_char_len;
+using hf::utf8_char_len;
 
 constexpr const char* kUntranslatableCharacter = "22P05";
 constexpr const char* kArraySubscriptError = "2202E";
