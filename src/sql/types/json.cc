@@ -25,8 +25,8 @@ using Kind = Value::Kind;
 
 namespace {
 
-using internal::append_utf8;
 using hf::utf8_char_len;
+using internal::append_utf8;
 
 constexpr const char* kUntranslatableCharacter = "22P05";
 constexpr const char* kArraySubscriptError = "2202E";
