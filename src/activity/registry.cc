@@ -4,13 +4,19 @@
 
 namespace hf::activity {
 
+void SessionRegistry::set_node(uint32_t node_id) {
+  std::lock_guard g(mu_);
+  pid_base_ = static_cast<int32_t>(node_id << kNodeShift);
+  next_pid_ = pid_base_ + 10000;
+}
+
 std::pair<int32_t, int32_t> SessionRegistry::add(runtime::CancelToken* cancel, SessionInfo info) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   std::lock_guard g(mu_);
   int32_t pid;
   do {
     pid = next_pid_++;
-    if (next_pid_ > 4000000) next_pid_ = 10000;
+    if (next_pid_ > pid_base_ + 4000000) next_pid_ = pid_base_ + 10000;
   } while (sessions_.count(pid));
   int32_t secret = static_cast<int32_t>(rng());
   info.pid = pid;

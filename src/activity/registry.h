@@ -43,6 +43,12 @@ class SessionRegistry {
     runtime::CancelToken* cancel = nullptr;
     SessionInfo info;
   };
+  // Pids unique in a cluster (issue 12): node n hands out pids in [n * 2^22 + 10000,
+  // n * 2^22 + 4000000], so the pid names its node and every lock owner derived from it
+  // (the session's lock group) is unique wherever its locks are held. Node 0 (one node) keeps
+  // 10000-4000000. Call before the first add(); n < 512 (pids stay positive int32).
+  void set_node(uint32_t node_id);
+  static constexpr int kNodeShift = 22;
   // Allocates a pid and a secret key for a new session.
   std::pair<int32_t, int32_t> add(runtime::CancelToken* cancel, SessionInfo info);
   void remove(int32_t pid);
@@ -68,6 +74,7 @@ class SessionRegistry {
   mutable std::mutex mu_;
   std::map<int32_t, Entry> sessions_;
   std::unordered_map<uint64_t, int32_t> service_owner_pid_;  // owner -> its latest session
+  int32_t pid_base_ = 0;                                     // node id << kNodeShift
   int32_t next_pid_ = 10000;
 };
 

@@ -302,6 +302,20 @@ void Catalog::write_system_row(uint32_t space, const std::string& key,
                                const std::optional<std::string>& value) {
   coord::update_row_autonomously(txns_, coord::KeySpace{space, 0}, key, "catalog row",
                                  [&](const std::optional<std::string>&) { return value; });
+  // Other coordinators read their catalog again before their next statement (sync); this one
+  // has the change already, unless another one's came in between.
+  uint64_t now = txns_.bump_catalog_version();
+  uint64_t before = now - 1;
+  synced_.compare_exchange_strong(before, now, std::memory_order_acq_rel);
+}
+
+void Catalog::set_node(uint32_t node_id) {
+  node_id_ = node_id;
+  next_temp_namespace_.store((uint64_t{node_id} << kTempNamespaceNodeShift) + 1);
+}
+
+bool Catalog::temp_namespace_is_ours(uint64_t ns) const {
+  return ns >> kTempNamespaceNodeShift == node_id_;
 }
 
 std::optional<std::string> Catalog::read_system_row(uint32_t space, const std::string& key) {
@@ -314,6 +328,25 @@ std::optional<std::string> Catalog::read_system_row(uint32_t space, const std::s
 }
 
 void Catalog::load() {
+  read_definitions(/*boot=*/true);
+}
+
+// Another coordinator changed the catalog since this one read it (issue 12: several SQL nodes
+// over one node's partitions): read every definition again. A statement binds after this, so
+// it sees every catalog change committed before it started, wherever it was made.
+void Catalog::sync() {
+  uint64_t shared = txns_.catalog_version();
+  if (shared == synced_.load(std::memory_order_acquire)) return;
+  std::lock_guard g(sync_mu_);
+  if (shared == synced_.load(std::memory_order_acquire)) return;
+  read_definitions(/*boot=*/false);
+  synced_.store(shared, std::memory_order_release);
+}
+
+void Catalog::read_definitions(bool boot) {
+  // Read first: a change committed while this reads bumps past it, and the next sync reads
+  // again.
+  if (boot) synced_.store(txns_.catalog_version(), std::memory_order_release);
   auto txn = txns_.begin({});
   txn->start_statement();
   std::map<Oid, TablePtr> tables;
@@ -354,20 +387,22 @@ void Catalog::load() {
   max_oid = std::max(max_oid, roles_->load());
   max_oid = std::max(max_oid, functions_->load());
   max_oid = std::max(max_oid, load_enums(schemas));
-  {
+  if (boot) {
     std::lock_guard g(reserve_mu_);
-    reserved_ = max_oid + 1;  // the next allocation reserves a new block
+    next_oid_ = max_oid + 1;  // the next allocation claims a new block from here
+    reserved_ = next_oid_;
   }
   std::vector<Oid> leftover_temp;
   {
     std::unique_lock lk(mu_);
     tables_ = std::move(tables);
+    // A sequence's cached values stay (its block is this coordinator's); a dropped one's go.
+    std::erase_if(seq_state_, [&](const auto& kv) { return !seqs.count(kv.first); });
     sequences_ = std::move(seqs);
     schemas_ = std::move(schemas);
-    seq_state_.clear();
-    next_oid_.store(max_oid + 1);
     for (const auto& [oid, t] : tables_)
-      if (t->temp_namespace != 0) leftover_temp.push_back(oid);
+      if (boot && t->temp_namespace != 0 && temp_namespace_is_ours(t->temp_namespace))
+        leftover_temp.push_back(oid);
     bump();
   }
   for (const auto& t : this->tables()) publish_row_type(t);
@@ -603,22 +638,27 @@ SearchPath Catalog::resolve_search_path(std::string_view setting, std::string_vi
   return path;
 }
 
+// Ids are claimed in blocks under the lock of the durable reservation row (key "o" of
+// hf_sequences): a block starts at the larger of this coordinator's next id and the
+// reservation, so coordinators sharing the catalog (issue 12) never hand out the same id.
 Oid Catalog::allocate_oid() {
-  Oid id = next_oid_.fetch_add(1);
-  reserve_through(id);
-  return id;
+  constexpr Oid kBlock = 1000;
+  std::lock_guard g(reserve_mu_);
+  if (next_oid_ >= reserved_) {
+    Oid start = next_oid_;
+    coord::update_row_autonomously(
+        txns_, coord::KeySpace{kSequencesSpace, 0}, "o", "catalog row",
+        [&](const std::optional<std::string>& cur) {
+          if (cur) start = std::max<Oid>(start, static_cast<Oid>(std::stoul(*cur)));
+          return std::optional<std::string>(std::to_string(start + kBlock));
+        });
+    next_oid_ = start;
+    reserved_ = start + kBlock;
+  }
+  return next_oid_++;
 }
 uint32_t Catalog::allocate_storage_id() {
   return allocate_oid();
-}
-
-void Catalog::reserve_through(Oid id) {
-  constexpr Oid kBlock = 1000;
-  std::lock_guard g(reserve_mu_);
-  if (id < reserved_) return;
-  Oid upto = id + kBlock;
-  write_system_row(kSequencesSpace, "o", std::to_string(upto));
-  reserved_ = upto;
 }
 
 void Catalog::persist_table(const Table& t, bool deleted) {
@@ -855,6 +895,7 @@ int64_t Catalog::nextval(Oid seq) {
     if (!st->loaded) {
       st->next = v ? std::stoll(*v) : def.start;
       st->limit = st->next;
+      if (v) st->stored = st->next;
       st->loaded = true;
     }
   }
@@ -870,28 +911,54 @@ int64_t Catalog::nextval(Oid seq) {
       // Hidden row-id sequences (no user sees their values) reserve far more at a time: the
       // reservation is a synced commit, and a COPY into a table without a primary key would
       // otherwise pay one fsync per 32 rows.
-      int64_t cache = def.name.starts_with("hf_rowid_") ? kRowidSequenceCache : kSequenceCache;
+      // With other coordinators (issue 12) a user's sequence caches nothing, as PostgreSQL's
+      // CACHE 1: nextval on any node gives the next value, in order.
+      int64_t cache = def.name.starts_with("hf_rowid_") ? kRowidSequenceCache
+                      : txns_.shares_partitions()       ? 1
+                                                        : kSequenceCache;
       persist = v + def.increment * cache;
     }
   }
-  if (v > def.max_value || v < def.min_value)
-    throw SqlError("2200H", std::string("nextval: reached ") + (up ? "maximum" : "minimum") +
-                                " value of sequence \"" + def.name + "\" (" +
-                                std::to_string(up ? def.max_value : def.min_value) + ")");
+  auto check_range = [&] {
+    if (v > def.max_value || v < def.min_value)
+      throw SqlError("2200H", std::string("nextval: reached ") + (up ? "maximum" : "minimum") +
+                                  " value of sequence \"" + def.name + "\" (" +
+                                  std::to_string(up ? def.max_value : def.min_value) + ")");
+  };
+  check_range();
   if (must_persist) {
     // The reservation commits on its own: nextval never rolls back (PostgreSQL's neither).
+    // A reservation another coordinator wrote past v (issue 12: several coordinators share
+    // the catalog) means v is in its block: this one's block starts where that one ends.
+    int64_t from = v;
+    int64_t cache = persist - v;
     coord::update_row_autonomously(txns_, coord::KeySpace{kSequencesSpace, 0}, be_key('v', seq),
                                    "sequence \"" + def.name + "\"",
                                    [&](const std::optional<std::string>& cur) {
+                                     from = v;
+                                     persist = v + cache;
                                      if (cur) {
                                        int64_t was = std::stoll(*cur);
+                                       std::lock_guard lk(st->mu);
+                                       bool foreign = st->stored != was;
+                                       if (foreign && (up ? was > v : was < v))
+                                         from = was, persist = was + cache;
                                        if (up ? was > persist : was < persist) persist = was;
                                      }
+                                     std::lock_guard lk(st->mu);
+                                     st->stored = persist;
                                      return std::optional<std::string>(std::to_string(persist));
                                    });
     std::lock_guard lk(st->mu);
-    if (up ? persist > st->limit : persist < st->limit) st->limit = persist;
+    if (from != v) {  // the values from `from` on are this coordinator's now
+      v = from;
+      st->next = v + def.increment;
+      st->limit = persist;
+    } else if (up ? persist > st->limit : persist < st->limit) {
+      st->limit = persist;
+    }
   }
+  if (must_persist) check_range();
   return v;
 }
 

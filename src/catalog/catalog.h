@@ -330,6 +330,13 @@ class Catalog {
 
   // Reads every definition from storage. Call once before use. MAY SUSPEND.
   void load();
+  // Several coordinators over one node's partitions (issue 12, doc/cluster.md §8 A): reads
+  // every definition again when another coordinator changed the catalog since this one read
+  // it (TxnManager::catalog_version). Sessions call it before a statement binds. MAY SUSPEND.
+  void sync();
+  // This coordinator's node id (0-511): temporary namespaces it hands out carry it, so they
+  // are unique among coordinators and load() drops only its own node's leftovers.
+  void set_node(uint32_t node_id);
   // Roles, memberships and the schema ACL (catalog/roles.h), loaded by load().
   Roles& roles() { return *roles_; }
   const Roles& roles() const { return *roles_; }
@@ -449,6 +456,9 @@ class Catalog {
   struct SeqState {
     int64_t next = 0;   // next value to hand out
     int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
+    // The reservation this coordinator last wrote (or read at load): a stored one that differs
+    // was written by another coordinator sharing the catalog, whose values start past it.
+    std::optional<int64_t> stored;
     bool loaded = false;
     std::mutex mu;
   };
@@ -487,17 +497,24 @@ class Catalog {
   std::map<Oid, std::shared_ptr<const sql::types::CompositeType>> row_types_;
   std::map<Oid, std::unique_ptr<SeqState>> seq_state_;
   std::atomic<uint64_t> version_{1};
-  std::atomic<Oid> next_oid_{kFirstUserOid};
+  // The shared catalog version (TxnManager::catalog_version) the definitions here are as new
+  // as; see sync().
+  std::atomic<uint64_t> synced_{0};
+  runtime::FiberMutex sync_mu_;
+  void read_definitions(bool boot);
+  static constexpr int kTempNamespaceNodeShift = 40;
+  uint32_t node_id_ = 0;
+  bool temp_namespace_is_ours(uint64_t ns) const;
   std::atomic<uint32_t> next_storage_id_{kFirstUserOid};
   std::atomic<uint64_t> next_temp_namespace_{1};
   // Oids (and storage ids, which share the counter) are never handed out twice, even after
   // the newest object was dropped and the server restarted: its rows may still be in storage
   // (a drop does not delete them), and a new table reusing its storage id would see them.
-  // The counter is reserved durably in blocks (key "o" of hf_sequences); see reserve_through.
-  void reserve_through(Oid id);
+  // The counter is claimed durably in blocks (key "o" of hf_sequences); see allocate_oid.
   // Both are held across write_system_row, whose commit may park the fiber: fiber mutexes.
   runtime::FiberMutex reserve_mu_;
-  Oid reserved_ = 0;  // guarded by reserve_mu_: every id below it may be handed out
+  Oid next_oid_ = kFirstUserOid;  // reserve_mu_: the next id of the claimed block
+  Oid reserved_ = 0;              // reserve_mu_: the claimed block ends here
   runtime::FiberMutex ddl_mu_;
   std::unique_ptr<Roles> roles_;
   std::unique_ptr<Functions> functions_;

@@ -347,6 +347,13 @@ class TxnManager {
   // storage a TRUNCATE or rewrite replaced, the new storage of one rolled back. The default
   // keeps them.
   virtual void drop_keyspaces(uint32_t table_id) { (void)table_id; }
+  // Added (issue 12): the catalog's version shared by every coordinator over the same
+  // partitions (partition_api::TxnRegistry::catalog_version); the defaults: one coordinator.
+  virtual uint64_t catalog_version() { return 0; }
+  virtual uint64_t bump_catalog_version() { return 0; }
+  // True when other coordinators may share the partitions (the registry is on another node):
+  // state cached here (a sequence's values) would then be seen out of order elsewhere.
+  virtual bool shares_partitions() const { return false; }
 
   // ---- locks of the whole node (issue 4) ----
   // Drops every lock owned by `owner` in every partition (a session's advisory locks at
@@ -357,10 +364,12 @@ class TxnManager {
   // Who blocks any of `owners` (a session's transaction and its session owner id), in
   // every partition: conflicting holders and conflicting waiters ahead (pg_blocking_pids).
   virtual std::vector<Blocker> blockers(const std::vector<uint64_t>& owners) = 0;
-  // While `txn` (SERIALIZABLE READ ONLY DEFERRABLE) waits for a safe snapshot: the read-write
-  // serializable transactions it waits for (pg_safe_snapshot_blocking_pids). Added for SSI.
-  virtual std::vector<TxnId> safe_snapshot_blockers(TxnId txn) {
-    (void)txn;
+  // While the transaction of lock group `group` (a session: LockSession::lock_group) waits
+  // for a safe snapshot (SERIALIZABLE READ ONLY DEFERRABLE): the lock groups of the read-write
+  // serializable transactions it waits for (pg_safe_snapshot_blocking_pids), wherever their
+  // sessions run. Added for SSI; by group since issue 12.
+  virtual std::vector<uint64_t> safe_snapshot_blocking_groups(uint64_t group) {
+    (void)group;
     return {};
   }
 };

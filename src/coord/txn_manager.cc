@@ -174,17 +174,17 @@ class MergeCursor final : public RowCursor {
 // prepared pivot, or being doomed) at the row that found it, as PostgreSQL does.
 class SsiCursor final : public RowCursor {
  public:
-  SsiCursor(std::unique_ptr<RowCursor> in, SsiGraph* g, TxnId txn)
+  SsiCursor(std::unique_ptr<RowCursor> in, partition_api::TxnRegistry* g, TxnId txn)
       : in_(std::move(in)), g_(g), txn_(txn) {}
   std::optional<RowVersion> next() override {
     auto r = in_->next();
-    g_->after_read(txn_, r.has_value());
+    g_->ssi_after_read(txn_, r.has_value());
     return r;
   }
 
  private:
   std::unique_ptr<RowCursor> in_;
-  SsiGraph* g_;
+  partition_api::TxnRegistry* g_;
   TxnId txn_;
 };
 
@@ -325,17 +325,11 @@ class TransactionImpl final : public Transaction {
   std::vector<uint64_t> acting_for_;              // lock-service owners linked (act_for)
 };
 
-class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatusOracle {
+class ManagerImpl final : public LocalTxnManager {
  public:
-  ManagerImpl(std::vector<Partition*> parts, const TxnManagerOptions& o)
-      : parts_(std::move(parts)),
-        next_txn_(o.first_txn_id),
-        last_txn_(o.last_txn_id),
-        published_(o.start_ts),
-        last_assigned_(o.start_ts),
-        ssi_([this](TxnId t) {
-          for (Partition* p : parts_) p->release_siread(t);
-        }) {
+  ManagerImpl(std::vector<Partition*> parts, std::shared_ptr<partition_api::TxnRegistry> registry,
+              LocalTxnRegistry* local)
+      : parts_(std::move(parts)), registry_(std::move(registry)), local_(local) {
     for (size_t i = 0; i < parts_.size(); ++i) {
       if (parts_[i]->id() != i) {
         throw SqlError(sqlstate::kInternalError, "partition ids must be 0..n-1 in order");
@@ -344,142 +338,25 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   }
 
   std::unique_ptr<Transaction> begin(const BeginOptions& opts) override {
-    TxnId id = next_txn_.fetch_add(1, std::memory_order_relaxed);
-    if (id >= last_txn_) {
-      throw SqlError(sqlstate::kProgramLimitExceeded, "transaction ids exhausted; restart");
-    }
-    {
-      std::lock_guard g(mu_);
-      txns_.emplace(id, Entry{});
-    }
+    TxnId id = next_txn_id();
+    registry_->begin(id, opts.session ? opts.session->lock_group() : 0);
     return std::make_unique<TransactionImpl>(this, id, opts, parts_.size());
   }
-  Timestamp published() const override { return published_.load(std::memory_order_acquire); }
+  Timestamp published() const override { return registry_->published(); }
   uint32_t partition_count() const override { return static_cast<uint32_t>(parts_.size()); }
-  partition_api::TxnStatusOracle& status_oracle() override { return *this; }
-  Timestamp oldest_snapshot() const override {
-    std::lock_guard g(mu_);
-    return snapshots_.empty() ? published_.load(std::memory_order_relaxed) : *snapshots_.begin();
+  partition_api::TxnStatusOracle& status_oracle() override { return *registry_; }
+  Timestamp oldest_snapshot() const override { return registry_->oldest_snapshot(); }
+  partition_api::SsiConflictSink& ssi_sink() override {
+    if (!local_) throw SqlError(sqlstate::kInternalError, "the SSI graph is on another node");
+    return local_->ssi_sink();
   }
-  partition_api::SsiConflictSink& ssi_sink() override { return ssi_; }
-  size_t ssi_tracked() const override { return ssi_.size(); }
-  SsiGraph& ssi() { return ssi_; }
-  std::vector<TxnId> safe_snapshot_blockers(TxnId txn) override {
-    return ssi_.safe_snapshot_blockers(txn);
-  }
-  // Drops txn's registered snapshot (a DEFERRABLE transaction retrying with a new one).
-  void drop_snapshot(TxnId txn) {
-    std::lock_guard g(mu_);
-    auto it = txns_.find(txn);
-    if (it == txns_.end() || !it->second.has_snapshot) return;
-    snapshots_.erase(snapshots_.find(it->second.snapshot));
-    it->second.has_snapshot = false;
+  size_t ssi_tracked() const override { return registry_->ssi_tracked(); }
+  partition_api::TxnRegistry& registry() { return *registry_; }
+  std::vector<uint64_t> safe_snapshot_blocking_groups(uint64_t group) override {
+    return registry_->ssi_safe_snapshot_blocking_groups(group);
   }
   uint32_t route(std::string_view routing) const override {
     return static_cast<uint32_t>(routing_hash(routing) % parts_.size());
-  }
-
-  TxnStatus status(TxnId txn) override {
-    std::lock_guard g(mu_);
-    auto it = txns_.find(txn);
-    if (it == txns_.end()) return {TxnState::kAborted, 0};
-    return {it->second.state, it->second.commit_ts};
-  }
-
-  // A snapshot registered atomically with reading the published timestamp, so the GC
-  // horizon never passes a snapshot being taken.
-  Timestamp take_snapshot(TxnId txn) {
-    std::lock_guard g(mu_);
-    auto& e = txns_[txn];
-    if (e.has_snapshot) snapshots_.erase(snapshots_.find(e.snapshot));
-    e.snapshot = published_.load(std::memory_order_relaxed);
-    e.has_snapshot = true;
-    snapshots_.insert(e.snapshot);
-    return e.snapshot;
-  }
-  // Commit timestamps. A snapshot is the published timestamp, and every commit at or below it
-  // must be durable and visible: so timestamps are published in order. A two-phase commit
-  // gets its timestamp after its commit point (assign_commit: committed at once); a one-phase
-  // commit reserves one before its synced write (reserve_commit), because its records carry
-  // it, and completes or cancels it after. published = the highest timestamp with no
-  // reservation at or below it still open. A committer waits (wait_published) until its own
-  // timestamp is published before it reports success: its session's next snapshot sees it.
-  Timestamp assign_commit(TxnId txn) {
-    std::lock_guard g(mu_);
-    Timestamp ts = ++last_assigned_;
-    auto& e = txns_[txn];
-    e.state = TxnState::kCommitted;
-    e.commit_ts = ts;
-    advance_published();
-    return ts;
-  }
-  // A timestamp for a one-phase commit: not visible until complete_commit().
-  Timestamp reserve_commit() {
-    std::lock_guard g(mu_);
-    Timestamp ts = ++last_assigned_;
-    reserved_.insert(ts);
-    return ts;
-  }
-  // The one-phase commit's write is durable (committed) or failed (!committed).
-  void complete_commit(TxnId txn, Timestamp ts, bool committed) {
-    std::lock_guard g(mu_);
-    reserved_.erase(ts);
-    if (committed) {
-      auto& e = txns_[txn];
-      e.state = TxnState::kCommitted;
-      e.commit_ts = ts;
-    }
-    advance_published();
-  }
-  // Returns once `ts` is published. MAY SUSPEND (parks the fiber; a plain thread blocks).
-  void wait_published(Timestamp ts) {
-    if (published_.load(std::memory_order_acquire) >= ts) return;
-    auto w = std::make_shared<PublishWaiter>();
-    if (runtime::Fiber::current() != nullptr) w->event = runtime::Event::create();
-    {
-      std::lock_guard g(mu_);
-      if (published_.load(std::memory_order_relaxed) >= ts) return;
-      publish_waiters_.emplace(ts, w);
-    }
-    if (w->event) {
-      while (w->event->wait() != runtime::WakeReason::kSignalled) {
-      }
-      return;
-    }
-    std::unique_lock g(w->mu);
-    w->cv.wait(g, [&] { return w->done; });
-  }
-  void mark_aborted(TxnId txn) {
-    std::lock_guard g(mu_);
-    auto it = txns_.find(txn);
-    if (it != txns_.end()) it->second.state = TxnState::kAborted;
-  }
-  // After every participant resolved (or dropped) the transaction's intents.
-  void forget(TxnId txn) {
-    std::vector<uint32_t> ready;
-    {
-      std::lock_guard g(mu_);
-      auto it = txns_.find(txn);
-      if (it == txns_.end()) return;
-      if (it->second.has_snapshot) snapshots_.erase(snapshots_.find(it->second.snapshot));
-      txns_.erase(it);
-      if (!pending_drops_.empty()) ready = take_ready_drops();
-    }
-    send_drops(ready);
-  }
-  // The pending drops no live snapshot predates. REQUIRES: mu_ held.
-  std::vector<uint32_t> take_ready_drops() {
-    std::vector<uint32_t> ready;
-    std::erase_if(pending_drops_, [&](const auto& d) {
-      if (!snapshots_.empty() && *snapshots_.begin() <= d.second) return false;
-      ready.push_back(d.first);
-      return true;
-    });
-    return ready;
-  }
-  void send_drops(const std::vector<uint32_t>& ready) {
-    for (uint32_t id : ready)
-      for (Partition* p : parts_) p->drop_keyspaces(id);
   }
 
   Partition& partition(uint32_t i) { return *parts_[i]; }
@@ -488,19 +365,10 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
   void release_owner(uint64_t owner) override {
     for (Partition* p : parts_) p->release_owner(owner);
   }
-  // Deferred until no transaction that had a snapshot when it was asked is left: a
-  // statement that bound the table before its DROP or TRUNCATE committed, then waited for the
-  // table lock, still reads the old keyspace (PostgreSQL would read the new one; here the old
-  // rows must at least stay whole until it ends). Asked again at every transaction's end.
-  void drop_keyspaces(uint32_t table_id) override {
-    std::vector<uint32_t> ready;
-    {
-      std::lock_guard g(mu_);
-      pending_drops_.emplace_back(table_id, published_.load(std::memory_order_relaxed));
-      ready = take_ready_drops();
-    }
-    send_drops(ready);
-  }
+  void drop_keyspaces(uint32_t table_id) override { registry_->drop_keyspaces(table_id); }
+  uint64_t catalog_version() override { return registry_->catalog_version(); }
+  bool shares_partitions() const override { return local_ == nullptr; }
+  uint64_t bump_catalog_version() override { return registry_->bump_catalog_version(); }
   std::vector<LockEntry> lock_view() override {
     std::vector<LockEntry> out;
     for (Partition* p : parts_) {
@@ -514,58 +382,37 @@ class ManagerImpl final : public LocalTxnManager, public partition_api::TxnStatu
     for (uint64_t o : owners) {
       if (o == 0) continue;
       for (Partition* p : parts_) {
-        auto v = p->blockers(o);
-        out.insert(out.end(), v.begin(), v.end());
+        for (const Blocker& b : p->blockers(o)) {
+          // A session's transaction and its lock group may both be asked for: one answer each.
+          if (std::none_of(out.begin(), out.end(), [&](const Blocker& x) {
+                return x.owner == b.owner && x.group == b.group;
+              }))
+            out.push_back(b);
+        }
       }
     }
     return out;
   }
 
  private:
-  struct Entry {
-    TxnState state = TxnState::kPending;
-    Timestamp commit_ts = 0;
-    bool has_snapshot = false;
-    Timestamp snapshot = 0;
-  };
-  // A committer waiting for its timestamp to be published: a fiber's event, or a plain
-  // thread's condition variable.
-  struct PublishWaiter {
-    std::shared_ptr<runtime::Event> event;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-  };
-  // REQUIRES: mu_ held. Publishes up to the first open reservation; wakes who waited for it.
-  void advance_published() {
-    Timestamp p = reserved_.empty() ? last_assigned_ : *reserved_.begin() - 1;
-    if (p <= published_.load(std::memory_order_relaxed)) return;
-    published_.store(p, std::memory_order_release);
-    while (!publish_waiters_.empty() && publish_waiters_.begin()->first <= p) {
-      auto w = std::move(publish_waiters_.begin()->second);
-      publish_waiters_.erase(publish_waiters_.begin());
-      if (w->event) {
-        w->event->complete(runtime::WakeReason::kSignalled);
-      } else {
-        std::lock_guard wg(w->mu);
-        w->done = true;
-        w->cv.notify_all();
-      }
+  // TxnIds come from the registry in blocks (one claim per kTxnIdBlock transactions, so a
+  // remote registry costs no round trip per BEGIN); ids increase within this manager.
+  static constexpr uint64_t kTxnIdBlock = 1024;
+  TxnId next_txn_id() {
+    std::lock_guard g(ids_mu_);
+    if (next_id_ == block_end_) {
+      auto b = registry_->claim_txn_ids(kTxnIdBlock);
+      next_id_ = b.first;
+      block_end_ = b.end;
     }
+    return next_id_++;
   }
+
   std::vector<Partition*> parts_;
-  std::atomic<TxnId> next_txn_;
-  TxnId last_txn_;
-  std::atomic<Timestamp> published_;
-  mutable std::mutex mu_;         // guards txns_, snapshots_, and ordering of published_ updates
-  Timestamp last_assigned_;       // guarded by mu_
-  std::set<Timestamp> reserved_;  // open reservations (mu_)
-  std::multimap<Timestamp, std::shared_ptr<PublishWaiter>> publish_waiters_;  // mu_
-  std::unordered_map<TxnId, Entry> txns_;
-  std::multiset<Timestamp> snapshots_;
-  // drop_keyspaces() not sent yet: (table id, the published timestamp when it was asked).
-  std::vector<std::pair<uint32_t, Timestamp>> pending_drops_;
-  SsiGraph ssi_;  // last: its release callback uses parts_
+  std::shared_ptr<partition_api::TxnRegistry> registry_;
+  LocalTxnRegistry* local_;  // registry_ when it is in-process, else nullptr
+  std::mutex ids_mu_;
+  TxnId next_id_ = 0, block_end_ = 0;  // ids_mu_
 };
 
 // ---- TransactionImpl ----
@@ -584,9 +431,7 @@ void TransactionImpl::ensure_snapshot() {
   if (ssi_reads()) {
     // Registered with the SSI graph atomically with reading the published timestamp.
     runtime::CancelToken* cancel = opts_.session ? opts_.session->wait_cancel() : nullptr;
-    auto snap = m_->ssi().begin(
-        id_, opts_.read_only, opts_.deferrable, [&] { return m_->take_snapshot(id_); },
-        [&] { m_->drop_snapshot(id_); }, cancel);
+    auto snap = m_->registry().ssi_begin(id_, opts_.read_only, opts_.deferrable, cancel);
     if (snap.cancelled) {
       LockWait w;
       w.cancel = cancel;
@@ -595,7 +440,7 @@ void TransactionImpl::ensure_snapshot() {
     read_ts_ = snap.read_ts;
     ssi_ = ssi_known_ = snap.tracked;
   } else {
-    read_ts_ = m_->take_snapshot(id_);
+    read_ts_ = m_->registry().take_snapshot(id_);
   }
   have_snapshot_ = true;
 }
@@ -603,12 +448,12 @@ void TransactionImpl::ensure_snapshot() {
 void TransactionImpl::start_statement() {
   ++cid_;
   if (opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
-    read_ts_ = m_->take_snapshot(id_);
+    read_ts_ = m_->registry().take_snapshot(id_);
     have_snapshot_ = true;
   }
   ensure_snapshot();
   // A read-only transaction whose snapshot became safe stops taking SIREAD locks.
-  if (ssi_) ssi_ = m_->ssi().tracking(id_);
+  if (ssi_) ssi_ = m_->registry().ssi_tracking(id_);
 }
 
 Partition& TransactionImpl::part(const std::string& routing, uint32_t* idx) {
@@ -621,7 +466,7 @@ std::optional<RowVersion> TransactionImpl::get(const KeySpace& space, const std:
                                                const std::string& key) {
   ensure_snapshot();
   auto r = part(routing).get(space, key, view());
-  if (ssi_) m_->ssi().after_read(id_, r.has_value());
+  if (ssi_) m_->registry().ssi_after_read(id_, r.has_value());
   return r;
 }
 
@@ -646,7 +491,7 @@ std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const st
     for (size_t i = 0; i < m_->size(); ++i) cursors.push_back(m_->partition(i).scan(req));
     c = std::make_unique<MergeCursor>(std::move(cursors), reverse);
   }
-  if (ssi_) c = std::make_unique<SsiCursor>(std::move(c), &m_->ssi(), id_);
+  if (ssi_) c = std::make_unique<SsiCursor>(std::move(c), &m_->registry(), id_);
   return c;
 }
 
@@ -945,7 +790,7 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
   Partition& p = part(routing, &idx);
   touched_[idx] |= kWrote | kLocked;
   // SSI "conflict in", before the write as PostgreSQL checks it.
-  if (ssi_known_) m_->ssi().write_conflicts(id_, p.siread_holders(space, key, id_));
+  if (ssi_known_) m_->registry().ssi_write_conflicts(id_, p.siread_holders(space, key, id_));
   if (opts_.optimistic) {
     // Buffered in the partition, unlocked, until COMMIT locks and validates it.
     ensure_snapshot();
@@ -965,7 +810,7 @@ void TransactionImpl::write(const KeySpace& space, const std::string& routing,
 void TransactionImpl::check_write_conflict(const KeySpace& space, const std::string& routing,
                                            const std::string& key) {
   if (!ssi_known_) return;
-  m_->ssi().write_conflicts(id_, part(routing).siread_holders(space, key, id_, false));
+  m_->registry().ssi_write_conflicts(id_, part(routing).siread_holders(space, key, id_, false));
 }
 
 // A partition's batch goes to storage once it holds this many bytes: large enough that the
@@ -1045,7 +890,7 @@ void TransactionImpl::release(SubId sub) {
 
 void TransactionImpl::finish() {
   done_ = true;
-  m_->forget(id_);
+  m_->registry().forget(id_);
 }
 
 void TransactionImpl::run_undo(SubId from) {
@@ -1121,7 +966,8 @@ void TransactionImpl::validate_optimistic() {
     Partition& p = m_->partition(static_cast<uint32_t>(pi));
     p.prepare(id_);
     for (const OptimisticSet::Row* r : by_part[pi])
-      if (r->wrote) m_->ssi().write_conflicts(id_, p.siread_holders(r->space, r->key, id_));
+      if (r->wrote)
+        m_->registry().ssi_write_conflicts(id_, p.siread_holders(r->space, r->key, id_));
   }
 }
 
@@ -1147,7 +993,7 @@ void TransactionImpl::commit() {
   }
   if (ssi_known_) {
     try {
-      m_->ssi().precommit(id_);  // 40001 when committing would allow an anomaly
+      m_->registry().ssi_precommit(id_);  // 40001 when committing would allow an anomaly
     } catch (...) {
       abort();
       throw;
@@ -1158,7 +1004,7 @@ void TransactionImpl::commit() {
     for (size_t i = 0; i < touched_.size(); ++i) {
       if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
     }
-    if (ssi_known_) m_->ssi().commit(id_, false, {});
+    if (ssi_known_) m_->registry().ssi_commit(id_, false);
     undo_.clear();
     finish();
     run_on_commit();
@@ -1181,9 +1027,9 @@ void TransactionImpl::commit() {
   }
   Timestamp ts = 0;
   if (ssi_known_) {
-    m_->ssi().commit(id_, true, [&] { return ts = m_->assign_commit(id_); });
+    ts = m_->registry().ssi_commit(id_, true);
   } else {
-    ts = m_->assign_commit(id_);
+    ts = m_->registry().assign_commit(id_);
   }
   committed_ = true;  // past the commit point: never abort from here on
   commit_ts_ = ts;
@@ -1202,12 +1048,13 @@ void TransactionImpl::commit() {
   }
   if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
   done_ = true;
-  m_->wait_published(ts);  // an earlier one-phase commit may still be making itself durable
+  m_->registry().wait_published(
+      ts);  // an earlier one-phase commit may still be making itself durable
   // A partition that failed to resolve keeps the intents; the transaction stays "committed"
   // in the table so readers resolve them, and recovery redoes it from the commit record.
   run_on_commit();
   if (failed) std::rethrow_exception(failed);
-  m_->forget(id_);
+  m_->registry().forget(id_);
 }
 
 bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) const {
@@ -1227,36 +1074,36 @@ bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) 
 // not yet visible. SERIALIZABLE transactions keep the two-phase path (the SSI graph assigns
 // their timestamp at its commit check).
 void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) {
-  Timestamp ts = m_->reserve_commit();
+  Timestamp ts = m_->registry().reserve_commit();
   try {
     std::vector<PartitionId> with(writers.begin() + 1, writers.end());
     m_->partition(writers.front()).commit_one_phase(id_, ts, with);
   } catch (...) {
-    m_->complete_commit(id_, ts, false);
+    m_->registry().complete_commit(id_, ts, false);
     abort();
     throw;
   }
-  m_->complete_commit(id_, ts, true);
+  m_->registry().complete_commit(id_, ts, true);
   committed_ = true;  // past the commit point: never abort from here on
   commit_ts_ = ts;
   undo_.clear();
-  m_->wait_published(ts);
+  m_->registry().wait_published(ts);
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
   }
   done_ = true;
-  m_->forget(id_);
+  m_->registry().forget(id_);
   run_on_commit();
 }
 
 void TransactionImpl::abort() {
   if (done_ || committed_) return;
   pending_loads_.clear();
-  m_->mark_aborted(id_);
+  m_->registry().mark_aborted(id_);
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
   }
-  if (ssi_known_) m_->ssi().aborted(id_);
+  if (ssi_known_) m_->registry().ssi_aborted(id_);
   finish();
   run_undo(0);
   drop_links();
@@ -1267,7 +1114,16 @@ void TransactionImpl::abort() {
 std::unique_ptr<LocalTxnManager> make_txn_manager(std::vector<Partition*> partitions,
                                                   const TxnManagerOptions& opts) {
   if (partitions.empty()) throw SqlError(sqlstate::kInternalError, "no partitions");
-  return std::make_unique<ManagerImpl>(std::move(partitions), opts);
+  std::shared_ptr<LocalTxnRegistry> registry = make_txn_registry(partitions, opts);
+  LocalTxnRegistry* local = registry.get();
+  return std::make_unique<ManagerImpl>(std::move(partitions), std::move(registry), local);
+}
+
+std::unique_ptr<LocalTxnManager> make_txn_manager(
+    std::vector<Partition*> partitions, std::shared_ptr<partition_api::TxnRegistry> registry) {
+  if (partitions.empty()) throw SqlError(sqlstate::kInternalError, "no partitions");
+  auto* local = dynamic_cast<LocalTxnRegistry*>(registry.get());
+  return std::make_unique<ManagerImpl>(std::move(partitions), std::move(registry), local);
 }
 
 }  // namespace hf::coord

@@ -1,13 +1,16 @@
 // coord/txn_manager.h — the in-process transaction coordinator behind coord::TxnManager.
 //
-// LocalTxnManager owns:
+// LocalTxnManager owns the transactions of this node's sessions and routing: partition =
+// fnv1a64(routing key) % partition_count (part of the on-disk format: keys carry their
+// partition id). What all coordinators over the same partitions must share lives in a
+// TxnRegistry (partition_api/txn_registry.h), in this process or on the partitions' node:
 //   - the timestamp oracle (a counter): commit timestamps and the published timestamp;
 //   - the transaction table: live transactions' state, answering partitions' "did txn X
 //     commit?" (TxnStatusOracle; unknown TxnId = aborted), and the oldest snapshot still in
 //     use (the GC horizon);
-//   - the SSI conflict graph of serializable transactions (coord/ssi.h);
-//   - routing: partition = fnv1a64(routing key) % partition_count (part of the on-disk
-//     format: keys carry their partition id).
+//   - the SSI conflict graph of serializable transactions (coord/ssi.h).
+// make_txn_registry builds the in-process one (over the partitions it frees dropped keyspaces
+// and SIREAD locks in); the manager takes TxnIds from it in blocks.
 // Thread-safe. Transactions it hands out are used by one fiber each.
 #pragma once
 
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "coord/transaction.h"
+#include "partition_api/txn_registry.h"
 
 namespace hf::coord {
 
@@ -25,6 +29,17 @@ struct TxnManagerOptions {
   TxnId first_txn_id = 1;  // TxnIds are handed out from here, increasing
   TxnId last_txn_id = ~TxnId{0};
 };
+
+// The in-process registry: the one a node that holds partitions serves (doc/cluster.md §8 A).
+class LocalTxnRegistry : public partition_api::TxnRegistry {
+ public:
+  // Where the partitions report what serializable reads skip.
+  virtual partition_api::SsiConflictSink& ssi_sink() = 0;
+};
+
+// `partitions`: where dropped keyspaces and released SIREAD locks are sent (a node's own).
+std::unique_ptr<LocalTxnRegistry> make_txn_registry(
+    std::vector<partition_api::Partition*> partitions, const TxnManagerOptions& opts = {});
 
 class LocalTxnManager : public TxnManager {
  public:
@@ -36,6 +51,7 @@ class LocalTxnManager : public TxnManager {
   // The partition a routing key lives in.
   virtual uint32_t route(std::string_view routing) const = 0;
   // The SSI conflict graph (coord/ssi.h): partitions report what serializable reads skip.
+  // Only when the registry is in this process (throws otherwise).
   virtual partition_api::SsiConflictSink& ssi_sink() = 0;
   // Serializable transactions the SSI graph still tracks (tests, memory).
   virtual size_t ssi_tracked() const = 0;
@@ -44,8 +60,13 @@ class LocalTxnManager : public TxnManager {
 // The stable routing hash (FNV-1a, 64 bit). Part of the on-disk format.
 uint64_t routing_hash(std::string_view routing);
 
-// `partitions[i]->id()` must be i. They must outlive the manager.
+// `partitions[i]->id()` must be i. They must outlive the manager. This one makes and owns an
+// in-process registry over the same partitions.
 std::unique_ptr<LocalTxnManager> make_txn_manager(std::vector<partition_api::Partition*> partitions,
                                                   const TxnManagerOptions& opts = {});
+// A coordinator that shares `registry` with others (issue 12): in-process or remote.
+std::unique_ptr<LocalTxnManager> make_txn_manager(
+    std::vector<partition_api::Partition*> partitions,
+    std::shared_ptr<partition_api::TxnRegistry> registry);
 
 }  // namespace hf::coord

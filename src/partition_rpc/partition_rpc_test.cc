@@ -4,6 +4,7 @@
 // partition_server.h S1-S4).
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "common/error.h"
@@ -333,6 +334,152 @@ TEST_F(PartitionRpcTest, ALostConnectionFailsTheCallsInFlightAndLaterOnes) {
   node_->partitions()[txns_->route("k")]->abort(99996);
   holder.reset();  // its abort cannot reach the partition any more: it must not throw
   txns_.reset();
+}
+
+// Several coordinators over one node (doc/cluster.md §8 milestone A): the node serves its
+// partitions and its transaction registry; each coordinator is a manager over its own channel,
+// its RemotePartitions and a RemoteTxnRegistry, as `holdfast --partitions-at` builds it.
+class SeveralCoordinatorsTest : public coord::LocalNodeFixture {
+ protected:
+  SeveralCoordinatorsTest() : LocalNodeFixture("hf_rpc_multi_") {}
+
+  struct Coordinator {
+    std::shared_ptr<PartitionChannel> channel;
+    std::vector<std::unique_ptr<api::Partition>> partitions;
+    std::unique_ptr<coord::LocalTxnManager> txns;
+  };
+
+  void SetUp() override {
+    LocalNodeFixture::SetUp();
+    txns_.reset();
+    runtime_ = std::make_unique<runtime::Runtime>(2, 4);
+    runtime_->start();
+    auto c = node_->clock();
+    registry_ =
+        coord::make_txn_registry(node_->partitions(), {c.start_ts, c.first_txn_id, c.last_txn_id});
+    node_->attach(
+        registry_.get(), [r = registry_.get()] { return r->oldest_snapshot(); },
+        &registry_->ssi_sink());
+    NodeServices services;
+    services.registry = registry_.get();
+    server_ = std::make_unique<PartitionServer>(node_->partitions(), services);
+    uint16_t port = server_->start("127.0.0.1", 0);
+    for (auto& co : coordinators_) {
+      co.channel = PartitionChannel::connect("127.0.0.1", port);
+      co.partitions = co.channel->partitions();
+      std::vector<api::Partition*> parts;
+      for (auto& p : co.partitions) parts.push_back(p.get());
+      co.txns = coord::make_txn_manager(parts, std::make_shared<RemoteTxnRegistry>(co.channel));
+    }
+  }
+  void TearDown() override {
+    for (auto& co : coordinators_) co = Coordinator{};
+    server_.reset();
+    runtime_->stop();
+    registry_.reset();
+    LocalNodeFixture::TearDown();
+  }
+
+  coord::LocalTxnManager& a() { return *coordinators_[0].txns; }
+  coord::LocalTxnManager& b() { return *coordinators_[1].txns; }
+
+  static void put(coord::Transaction& t, const std::string& key, const std::string& value) {
+    ASSERT_EQ(t.lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
+              LockOutcome::kGranted);
+    t.write(kT, key, key, value);
+  }
+  static std::string read(coord::Transaction& t, const std::string& key) {
+    auto row = t.get(kT, key, key);
+    return row ? row->value : "<none>";
+  }
+
+  std::unique_ptr<runtime::Runtime> runtime_;
+  std::shared_ptr<coord::LocalTxnRegistry> registry_;
+  std::unique_ptr<PartitionServer> server_;
+  std::array<Coordinator, 2> coordinators_;
+};
+
+TEST_F(SeveralCoordinatorsTest, TxnIdsNeverOverlapAndACommitIsSeenByTheOtherCoordinatorAtOnce) {
+  auto t1 = a().begin({});
+  auto t2 = b().begin({});
+  EXPECT_NE(t1->id(), t2->id());
+  t1->abort();
+  t2->abort();
+  // C2: a snapshot taken on B after A's COMMIT returned sees it, for a one-phase commit (one
+  // key) and a two-phase one (keys in several partitions).
+  for (int round = 0; round < 20; ++round) {
+    std::string v = "v" + std::to_string(round);
+    auto w = a().begin({});
+    w->start_statement();
+    put(*w, "k", v);
+    if (round % 2) {
+      for (int i = 0; i < 8; ++i) put(*w, "spread" + std::to_string(i), v);
+    }
+    w->commit();
+    auto r = b().begin({});
+    r->start_statement();
+    EXPECT_EQ(read(*r, "k"), v) << "round " << round;
+    if (round % 2) {
+      EXPECT_EQ(read(*r, "spread7"), v) << "round " << round;
+    }
+    r->commit();
+  }
+}
+
+TEST_F(SeveralCoordinatorsTest, ARowLockHeldThroughOneCoordinatorBlocksTheOther) {
+  auto holder = a().begin({});
+  holder->start_statement();
+  put(*holder, "k", "new");
+  auto other = b().begin({});
+  other->start_statement();
+  EXPECT_EQ(read(*other, "k"), "<none>");  // the pending intent is not visible
+  coord::LockWait nowait;
+  nowait.policy = api::WaitPolicy::kNoWait;
+  EXPECT_EQ(other->lock(kT, "k", "k", LockStrength::kShare, nowait, std::nullopt).outcome,
+            LockOutcome::kWouldBlock);
+  other->abort();
+  holder->commit();
+  auto after = b().begin({});
+  after->start_statement();
+  EXPECT_EQ(after->lock(kT, "k", "k", LockStrength::kShare, nowait, std::nullopt).outcome,
+            LockOutcome::kGranted);
+  EXPECT_EQ(read(*after, "k"), "new");
+  after->commit();
+}
+
+TEST_F(SeveralCoordinatorsTest, WriteSkewAcrossCoordinatorsFailsOneSerializableTransaction) {
+  {
+    auto t = a().begin({});
+    t->start_statement();
+    put(*t, "x", "1");
+    put(*t, "y", "1");
+    t->commit();
+  }
+  coord::BeginOptions ser;
+  ser.isolation = coord::Isolation::kSerializable;
+  auto t1 = a().begin(ser);
+  auto t2 = b().begin(ser);
+  t1->start_statement();
+  t2->start_statement();
+  // Each reads both rows, then writes the one the other read (the classic write skew).
+  EXPECT_EQ(read(*t1, "x") + read(*t1, "y"), "11");
+  EXPECT_EQ(read(*t2, "x") + read(*t2, "y"), "11");
+  int failed = 0;
+  auto step = [&](coord::Transaction& t, const std::string& key) {
+    try {
+      t.start_statement();
+      put(t, key, "0");
+      t.commit();
+    } catch (const SqlError& e) {
+      EXPECT_EQ(e.error().sqlstate, "40001");
+      ++failed;
+      t.abort();
+    }
+  };
+  step(*t1, "x");
+  step(*t2, "y");
+  EXPECT_EQ(failed, 1) << "exactly one of the two must fail with 40001";
+  EXPECT_EQ(registry_->ssi_tracked(), 0u);
 }
 
 }  // namespace

@@ -65,53 +65,136 @@ void scan_batch(api::Partition& p, const pb::Scan& m, pb::ScanBatch* out) {
   out->set_done(true);
 }
 
+// A call to the node's transaction registry (partition.proto), not to a partition.
+bool is_registry_call(const pb::Request& q) {
+  return q.call_case() >= pb::Request::kClaimTxnIds &&
+         q.call_case() <= pb::Request::kBumpCatalogVersion;
+}
+
+// Runs a registry call. MAY SUSPEND (wait_published, ssi_begin).
+void registry_call(api::TxnRegistry& g, const pb::Request& q, runtime::CancelToken* cancel,
+                   pb::Response* r) {
+  switch (q.call_case()) {
+    case pb::Request::kClaimTxnIds: {
+      auto b = g.claim_txn_ids(q.claim_txn_ids().count());
+      r->mutable_txn_id_block()->set_first(b.first);
+      r->mutable_txn_id_block()->set_end(b.end);
+      return;
+    }
+    case pb::Request::kRegistryBegin:
+      g.begin(q.registry_begin().txn(), q.registry_begin().group());
+      break;
+    case pb::Request::kPublished:
+      r->mutable_ts()->set_ts(g.published());
+      return;
+    case pb::Request::kTakeSnapshot:
+      r->mutable_ts()->set_ts(g.take_snapshot(q.take_snapshot().txn()));
+      return;
+    case pb::Request::kDropSnapshot:
+      g.drop_snapshot(q.drop_snapshot().txn());
+      break;
+    case pb::Request::kOldestSnapshot:
+      r->mutable_ts()->set_ts(g.oldest_snapshot());
+      return;
+    case pb::Request::kAssignCommit:
+      r->mutable_ts()->set_ts(g.assign_commit(q.assign_commit().txn()));
+      return;
+    case pb::Request::kReserveCommit:
+      r->mutable_ts()->set_ts(g.reserve_commit());
+      return;
+    case pb::Request::kCompleteCommit: {
+      const auto& m = q.complete_commit();
+      g.complete_commit(m.txn(), m.commit_ts(), m.committed());
+      r->mutable_ts()->set_ts(g.published());
+      return;
+    }
+    case pb::Request::kWaitPublished:
+      g.wait_published(q.wait_published().ts());
+      r->mutable_ts()->set_ts(g.published());
+      return;
+    case pb::Request::kMarkAborted:
+      g.mark_aborted(q.mark_aborted().txn());
+      break;
+    case pb::Request::kForget:
+      g.forget(q.forget().txn());
+      break;
+    case pb::Request::kRegistryDropKeyspaces:
+      g.drop_keyspaces(q.registry_drop_keyspaces().table_id());
+      break;
+    case pb::Request::kSsiBegin: {
+      const auto& m = q.ssi_begin();
+      auto snap = g.ssi_begin(m.txn(), m.read_only(), m.deferrable(), cancel);
+      auto* out = r->mutable_ssi_snapshot();
+      out->set_read_ts(snap.read_ts);
+      out->set_tracked(snap.tracked);
+      out->set_cancelled(snap.cancelled);
+      return;
+    }
+    case pb::Request::kSsiTracking:
+      r->mutable_flag()->set_value(g.ssi_tracking(q.ssi_tracking().txn()));
+      return;
+    case pb::Request::kSsiAfterRead:
+      g.ssi_after_read(q.ssi_after_read().txn(), q.ssi_after_read().visited());
+      break;
+    case pb::Request::kSsiWriteConflicts: {
+      const auto& m = q.ssi_write_conflicts();
+      g.ssi_write_conflicts(m.txn(), {m.readers().begin(), m.readers().end()});
+      break;
+    }
+    case pb::Request::kSsiPrecommit:
+      g.ssi_precommit(q.ssi_precommit().txn());
+      break;
+    case pb::Request::kSsiCommit:
+      r->mutable_ts()->set_ts(g.ssi_commit(q.ssi_commit().txn(), q.ssi_commit().wrote()));
+      return;
+    case pb::Request::kSsiAborted:
+      g.ssi_aborted(q.ssi_aborted().txn());
+      break;
+    case pb::Request::kSsiSafeSnapshotBlockingGroups: {
+      auto* out = r->mutable_txns();  // set even when empty
+      for (auto t :
+           g.ssi_safe_snapshot_blocking_groups(q.ssi_safe_snapshot_blocking_groups().owner()))
+        out->add_txns(t);
+      return;
+    }
+    case pb::Request::kSsiTracked:
+      r->mutable_count()->set_count(g.ssi_tracked());
+      return;
+    case pb::Request::kCatalogVersion:
+      r->mutable_count()->set_count(g.catalog_version());
+      return;
+    case pb::Request::kBumpCatalogVersion:
+      r->mutable_count()->set_count(g.bump_catalog_version());
+      return;
+    case pb::Request::kRegistryStatus: {
+      auto st = g.status(q.registry_status().txn());
+      r->mutable_txn_status()->set_state(static_cast<uint32_t>(st.state));
+      r->mutable_txn_status()->set_commit_ts(st.commit_ts);
+      return;
+    }
+    default:
+      throw ProtocolError("partition RPC: not a registry call");
+  }
+  r->mutable_done();
+}
+
 // Runs one request against the partition it names. MAY SUSPEND.
 pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeServices& services,
                      const pb::Request& q, runtime::CancelToken* cancel,
                      api::LockWaitObserver* observer) {
   pb::Response r;
-  switch (q.call_case()) {  // the node's own calls
-    case pb::Request::kDescribe: {
-      if (!q.describe().coordinator().empty()) {
-        if (!services.on_attach)
-          throw ProtocolError("partition RPC: this node takes no coordinator");
-        services.on_attach(q.describe().coordinator());
-      }
-      auto* d = r.mutable_description();
-      for (auto* p : partitions) {
-        d->add_partitions(p->id());
-        d->add_commit_groups(p->commit_group());
-      }
-      d->set_start_ts(services.start_ts);
-      d->set_first_txn_id(services.first_txn_id);
-      d->set_last_txn_id(services.last_txn_id);
-      return r;
+  if (q.call_case() == pb::Request::kDescribe) {
+    auto* d = r.mutable_description();
+    for (auto* p : partitions) {
+      d->add_partitions(p->id());
+      d->add_commit_groups(p->commit_group());
     }
-    case pb::Request::kTxnStatus: {
-      if (!services.status) throw ProtocolError("partition RPC: this node coordinates nothing");
-      auto st = services.status->status(q.txn_status().txn());
-      r.mutable_txn_status()->set_state(static_cast<uint32_t>(st.state));
-      r.mutable_txn_status()->set_commit_ts(st.commit_ts);
-      return r;
-    }
-    case pb::Request::kSsiReport: {
-      if (!services.ssi) throw ProtocolError("partition RPC: this node coordinates nothing");
-      const auto& m = q.ssi_report();
-      if (m.writer()) {
-        services.ssi->read_skipped_intent(m.reader(), m.writer());
-      } else {
-        services.ssi->read_skipped_commit(m.reader(), m.commit_ts());
-      }
-      r.mutable_done();
-      return r;
-    }
-    case pb::Request::kGcHorizon: {
-      if (!services.gc_horizon) throw ProtocolError("partition RPC: this node coordinates nothing");
-      r.mutable_gc_horizon()->set_ts(services.gc_horizon());
-      return r;
-    }
-    default:
-      break;
+    return r;
+  }
+  if (is_registry_call(q)) {
+    if (!services.registry) throw ProtocolError("partition RPC: this node keeps no registry");
+    registry_call(*services.registry, q, cancel, &r);
+    return r;
   }
   if (q.partition() >= partitions.size()) {
     throw ProtocolError(fmt::format("partition RPC: no partition {} on this node", q.partition()));
@@ -234,11 +317,7 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
       p.drop_keyspaces(q.drop_keyspaces().table_id());
       r.mutable_done();
       break;
-    case pb::Request::kDescribe:
-    case pb::Request::kTxnStatus:
-    case pb::Request::kSsiReport:
-    case pb::Request::kGcHorizon:
-    case pb::Request::CALL_NOT_SET:
+    default:
       throw ProtocolError("partition RPC: a request without a call");
   }
   return r;
@@ -261,12 +340,10 @@ bool runs_inline(const pb::Request& q) {
     case pb::Request::kSireadHolders:
     case pb::Request::kReleaseSiread:
     case pb::Request::kDescribe:
-    case pb::Request::kTxnStatus:
-    case pb::Request::kSsiReport:
-    case pb::Request::kGcHorizon:
       return true;
-    default:
-      return false;
+    default:  // registry calls: all but the two that may wait
+      return is_registry_call(q) && q.call_case() != pb::Request::kWaitPublished &&
+             q.call_case() != pb::Request::kSsiBegin;
   }
 }
 
@@ -353,7 +430,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     if (!frame.has_request()) return;  // answers and progress only travel the other way
     const pb::Request& q = frame.request();
     if (settle_failed_write(frame.call_id(), q)) return;
-    if (q.pipelined()) return run_pipelined_write(frame.call_id(), q);
+    if (q.pipelined()) return run_pipelined(frame.call_id(), q);
     if (runs_inline(q)) return serve(frame.call_id(), q, nullptr);
     if (q.call_case() == pb::Request::kLock && lock_at_once(frame.call_id(), q)) return;
     auto token = std::make_shared<runtime::CancelToken>();
@@ -384,15 +461,23 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     uint32_t sub = 0;
   };
 
-  // A pipelined write runs here, now, so every later request of the connection sees it; it is
-  // answered only when it fails (partition.proto, Request.pipelined). Writes never suspend.
-  void run_pipelined_write(uint64_t call_id, const pb::Request& q) {
-    if (q.call_case() != pb::Request::kWrite) {
-      return answer_error(
-          call_id, Error{sqlstate::kInternalError, "partition RPC: only a write may be pipelined"});
+  // A pipelined request runs here, now, so every later request of the connection sees it; it
+  // is answered only when it fails (partition.proto, Request.pipelined). None suspends.
+  void run_pipelined(uint64_t call_id, const pb::Request& q) {
+    bool write = q.call_case() == pb::Request::kWrite;
+    switch (q.call_case()) {
+      case pb::Request::kWrite:
+      case pb::Request::kRegistryBegin:
+      case pb::Request::kDropSnapshot:
+      case pb::Request::kMarkAborted:
+      case pb::Request::kForget:
+        break;
+      default:
+        return answer_error(call_id, Error{sqlstate::kInternalError,
+                                           "partition RPC: this call may not be pipelined"});
     }
     if (auto err = failure_of([&] { execute(partitions_, services_, q, nullptr, nullptr); })) {
-      failed_writes_[q.write().txn()] = FailedWrite{*err, q.write().sub()};
+      if (write) failed_writes_[q.write().txn()] = FailedWrite{*err, q.write().sub()};
       answer_error(call_id, *err);
     }
   }

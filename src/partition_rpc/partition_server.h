@@ -30,23 +30,17 @@
 #include <vector>
 
 #include "partition_api/partition.h"
+#include "partition_api/txn_registry.h"
 
 namespace hf::partition_rpc {
 
 class ServedConnection;
 
-// What a node serves besides its partitions (issue 12, two-process setups; doc/cluster.md).
+// What a node serves besides its partitions (issue 12; doc/cluster.md §8 milestone A).
 struct NodeServices {
-  // The partitions' clock (partition/local_node.h RecoveredClock), sent in describe answers.
-  partition_api::Timestamp start_ts = 0;
-  partition_api::TxnId first_txn_id = 0, last_txn_id = 0;
-  // A partitions' node: a coordinator announced its cluster address (Describe.coordinator);
-  // attach the partitions to it. Throws to refuse. May block (it connects back).
-  std::function<void(const std::string& coordinator)> on_attach;
-  // A coordinator's node: answers its partitions' nodes' questions. Never suspend.
-  partition_api::TxnStatusOracle* status = nullptr;
-  partition_api::SsiConflictSink* ssi = nullptr;
-  std::function<partition_api::Timestamp()> gc_horizon;
+  // The transaction registry every coordinator over these partitions shares (the node's
+  // own, partition_api/txn_registry.h); nullptr: registry calls are refused.
+  partition_api::TxnRegistry* registry = nullptr;
 };
 
 class PartitionServer {

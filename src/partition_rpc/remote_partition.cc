@@ -495,9 +495,9 @@ void RemoteCursor::fetch() {
 
 }  // namespace
 
-pb::NodeDescription PartitionChannel::describe(const std::string& coordinator) {
+pb::NodeDescription PartitionChannel::describe() {
   pb::Request req;
-  req.mutable_describe()->set_coordinator(coordinator);
+  req.mutable_describe();
   auto r = call(std::move(req));
   check(r, pb::Response::kDescription);
   return r.description();
@@ -522,45 +522,196 @@ std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions(
   return out;
 }
 
-api::TxnStatus CoordinatorLink::status(api::TxnId txn) {
-  pb::Request req;
-  req.mutable_txn_status()->set_txn(txn);
-  auto r = channel_->call(std::move(req));
-  check(r, pb::Response::kTxnStatus);
+// ---- RemoteTxnRegistry ----
+
+pb::Response RemoteTxnRegistry::call(pb::Request q, pb::Response::ResultCase expected,
+                                     runtime::CancelToken* cancel) {
+  auto r = channel_->call(std::move(q), cancel);
+  check(r, expected);
+  return r;
+}
+
+api::Timestamp RemoteTxnRegistry::ts_call(pb::Request q, bool published) {
+  api::Timestamp ts = call(std::move(q), pb::Response::kTs).ts().ts();
+  if (published) {
+    api::Timestamp seen = seen_published_.load(std::memory_order_relaxed);
+    while (seen < ts && !seen_published_.compare_exchange_weak(seen, ts)) {
+    }
+  }
+  return ts;
+}
+
+api::TxnStatus RemoteTxnRegistry::status(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_registry_status()->set_txn(txn);
+  auto r = call(std::move(q), pb::Response::kTxnStatus).txn_status();
   api::TxnStatus out;
   out.state = static_cast<api::TxnState>(
-      std::min<uint32_t>(r.txn_status().state(), static_cast<uint32_t>(api::TxnState::kAborted)));
-  out.commit_ts = r.txn_status().commit_ts();
+      std::min<uint32_t>(r.state(), static_cast<uint32_t>(api::TxnState::kAborted)));
+  out.commit_ts = r.commit_ts();
   return out;
 }
 
-// SSI reports wait for the coordinator's acknowledgement: the read that skipped must not
-// return before its coordinator knows, or the coordinator could check its transaction's
-// conflicts at COMMIT without this one (in-process the sink is called before the read returns).
-void CoordinatorLink::read_skipped_intent(api::TxnId reader, api::TxnId writer) {
-  pb::Request req;
-  req.mutable_ssi_report()->set_reader(reader);
-  req.mutable_ssi_report()->set_writer(writer);
-  check(channel_->call(std::move(req)), pb::Response::kDone);
+api::TxnRegistry::TxnIdBlock RemoteTxnRegistry::claim_txn_ids(uint64_t count) {
+  pb::Request q;
+  q.mutable_claim_txn_ids()->set_count(count);
+  auto r = call(std::move(q), pb::Response::kTxnIdBlock).txn_id_block();
+  return {r.first(), r.end()};
 }
 
-void CoordinatorLink::read_skipped_commit(api::TxnId reader, api::Timestamp commit_ts) {
-  pb::Request req;
-  req.mutable_ssi_report()->set_reader(reader);
-  req.mutable_ssi_report()->set_commit_ts(commit_ts);
-  check(channel_->call(std::move(req)), pb::Response::kDone);
+void RemoteTxnRegistry::begin(api::TxnId txn, uint64_t group) {
+  pb::Request q;
+  q.mutable_registry_begin()->set_txn(txn);
+  q.mutable_registry_begin()->set_group(group);
+  channel_->send_pipelined(std::move(q));
 }
 
-api::Timestamp CoordinatorLink::gc_horizon() {
-  try {
-    pb::Request req;
-    req.mutable_gc_horizon();
-    auto r = channel_->call(std::move(req));
-    check(r, pb::Response::kGcHorizon);
-    return r.gc_horizon().ts();
-  } catch (const SqlError&) {
-    return 0;  // unknown: collect nothing
-  }
+api::Timestamp RemoteTxnRegistry::published() {
+  pb::Request q;
+  q.mutable_published();
+  return ts_call(std::move(q), true);
+}
+
+api::Timestamp RemoteTxnRegistry::take_snapshot(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_take_snapshot()->set_txn(txn);
+  return ts_call(std::move(q), true);
+}
+
+void RemoteTxnRegistry::drop_snapshot(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_drop_snapshot()->set_txn(txn);
+  channel_->send_pipelined(std::move(q));
+}
+
+api::Timestamp RemoteTxnRegistry::oldest_snapshot() {
+  pb::Request q;
+  q.mutable_oldest_snapshot();
+  return ts_call(std::move(q), false);
+}
+
+api::Timestamp RemoteTxnRegistry::assign_commit(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_assign_commit()->set_txn(txn);
+  return ts_call(std::move(q), false);
+}
+
+api::Timestamp RemoteTxnRegistry::reserve_commit() {
+  pb::Request q;
+  q.mutable_reserve_commit();
+  return ts_call(std::move(q), false);
+}
+
+void RemoteTxnRegistry::complete_commit(api::TxnId txn, api::Timestamp ts, bool committed) {
+  pb::Request q;
+  auto* m = q.mutable_complete_commit();
+  m->set_txn(txn);
+  m->set_commit_ts(ts);
+  m->set_committed(committed);
+  ts_call(std::move(q), true);  // answers the published timestamp
+}
+
+void RemoteTxnRegistry::wait_published(api::Timestamp ts) {
+  if (seen_published_.load(std::memory_order_relaxed) >= ts) return;
+  pb::Request q;
+  q.mutable_wait_published()->set_ts(ts);
+  ts_call(std::move(q), true);
+}
+
+void RemoteTxnRegistry::mark_aborted(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_mark_aborted()->set_txn(txn);
+  channel_->send_pipelined(std::move(q));
+}
+
+void RemoteTxnRegistry::forget(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_forget()->set_txn(txn);
+  channel_->send_pipelined(std::move(q));
+}
+
+void RemoteTxnRegistry::drop_keyspaces(uint32_t table_id) {
+  pb::Request q;
+  q.mutable_registry_drop_keyspaces()->set_table_id(table_id);
+  call(std::move(q), pb::Response::kDone);
+}
+
+api::TxnRegistry::SsiSnapshot RemoteTxnRegistry::ssi_begin(api::TxnId txn, bool read_only,
+                                                           bool deferrable,
+                                                           runtime::CancelToken* cancel) {
+  pb::Request q;
+  auto* m = q.mutable_ssi_begin();
+  m->set_txn(txn);
+  m->set_read_only(read_only);
+  m->set_deferrable(deferrable);
+  auto r = call(std::move(q), pb::Response::kSsiSnapshot, cancel).ssi_snapshot();
+  return {r.read_ts(), r.tracked(), r.cancelled()};
+}
+
+bool RemoteTxnRegistry::ssi_tracking(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_ssi_tracking()->set_txn(txn);
+  return call(std::move(q), pb::Response::kFlag).flag().value();
+}
+
+void RemoteTxnRegistry::ssi_after_read(api::TxnId txn, bool visited) {
+  pb::Request q;
+  q.mutable_ssi_after_read()->set_txn(txn);
+  q.mutable_ssi_after_read()->set_visited(visited);
+  call(std::move(q), pb::Response::kDone);
+}
+
+void RemoteTxnRegistry::ssi_write_conflicts(api::TxnId txn,
+                                            const std::vector<api::TxnId>& readers) {
+  pb::Request q;
+  auto* m = q.mutable_ssi_write_conflicts();
+  m->set_txn(txn);
+  for (auto r : readers) m->add_readers(r);
+  call(std::move(q), pb::Response::kDone);
+}
+
+void RemoteTxnRegistry::ssi_precommit(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_ssi_precommit()->set_txn(txn);
+  call(std::move(q), pb::Response::kDone);
+}
+
+api::Timestamp RemoteTxnRegistry::ssi_commit(api::TxnId txn, bool wrote) {
+  pb::Request q;
+  q.mutable_ssi_commit()->set_txn(txn);
+  q.mutable_ssi_commit()->set_wrote(wrote);
+  return ts_call(std::move(q), false);
+}
+
+void RemoteTxnRegistry::ssi_aborted(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_ssi_aborted()->set_txn(txn);
+  call(std::move(q), pb::Response::kDone);
+}
+
+std::vector<uint64_t> RemoteTxnRegistry::ssi_safe_snapshot_blocking_groups(uint64_t group) {
+  pb::Request q;
+  q.mutable_ssi_safe_snapshot_blocking_groups()->set_owner(group);
+  auto r = call(std::move(q), pb::Response::kTxns);
+  return {r.txns().txns().begin(), r.txns().txns().end()};
+}
+
+uint64_t RemoteTxnRegistry::catalog_version() {
+  pb::Request q;
+  q.mutable_catalog_version();
+  return call(std::move(q), pb::Response::kCount).count().count();
+}
+
+uint64_t RemoteTxnRegistry::bump_catalog_version() {
+  pb::Request q;
+  q.mutable_bump_catalog_version();
+  return call(std::move(q), pb::Response::kCount).count().count();
+}
+
+size_t RemoteTxnRegistry::ssi_tracked() {
+  pb::Request q;
+  q.mutable_ssi_tracked();
+  return call(std::move(q), pb::Response::kCount).count().count();
 }
 
 }  // namespace hf::partition_rpc

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "partition_api/partition.h"
+#include "partition_api/txn_registry.h"
 #include "partition_rpc/frame_connection.h"
 
 namespace hf::partition_rpc {
@@ -67,10 +68,8 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   // Throws 08006 when the connection is lost.
   void send_pipelined(pb::Request request);
 
-  // The node's description (partitions, commit groups, clock). With `coordinator` (the
-  // caller's cluster address) the partitions' node also attaches to that coordinator
-  // (partition.proto, Describe). Throws the node's error.
-  pb::NodeDescription describe(const std::string& coordinator = {});
+  // The node's description (partitions, commit groups). Throws the node's error.
+  pb::NodeDescription describe();
 
   // The node's partitions, each a RemotePartition over this channel, indexed by partition id
   // as the node numbers them (partitions[i]->id() == i). The channel must outlive them.
@@ -108,27 +107,52 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
 
 namespace hf::partition_rpc {
 
-// The coordinator of a partitions' node's transactions, on another node (issue 12): what the
-// node's partitions ask their coordinator — whether a transaction committed, the SSI conflicts
-// their serializable reads skipped, the GC horizon — becomes calls over a channel to it.
-// status() MAY SUSPEND (a fiber parks; a plain thread blocks) and throws 08006 when the
-// coordinator cannot be reached (the read that asked fails: it cannot know what it sees).
-// SSI reports wait for the coordinator's acknowledgement (one round trip, only when a
-// serializable read skips a write), so a read never returns before its coordinator knows of
-// the conflict. gc_horizon() answers 0 (collect nothing) when the coordinator cannot be
-// reached. Thread-safe.
-class CoordinatorLink : public api::TxnStatusOracle, public api::SsiConflictSink {
+// The transaction registry of a partitions' node (partition_api/txn_registry.h), reached over
+// the channel its partitions use: every coordinator over those partitions shares it (doc/
+// cluster.md §8 milestone A). A call that answers something is a round trip (MAY SUSPEND); the
+// ones that answer nothing (begin, drop_snapshot, mark_aborted, forget) are pipelined, so they
+// cost no wait and still reach the node before the transaction's next request. The largest
+// published timestamp any answer carried is kept, and wait_published() for a timestamp at or
+// below it returns without a call. Errors are the node's (40001 from the SSI calls), or 08006
+// when the connection is lost. Thread-safe.
+class RemoteTxnRegistry final : public api::TxnRegistry {
  public:
-  explicit CoordinatorLink(std::shared_ptr<PartitionChannel> channel)
+  explicit RemoteTxnRegistry(std::shared_ptr<PartitionChannel> channel)
       : channel_(std::move(channel)) {}
   api::TxnStatus status(api::TxnId txn) override;
-  void read_skipped_intent(api::TxnId reader, api::TxnId writer) override;
-  void read_skipped_commit(api::TxnId reader, api::Timestamp commit_ts) override;
-  api::Timestamp gc_horizon();
-  std::string address() const { return channel_->address(); }
+  TxnIdBlock claim_txn_ids(uint64_t count) override;
+  void begin(api::TxnId txn, uint64_t group) override;
+  api::Timestamp published() override;
+  api::Timestamp take_snapshot(api::TxnId txn) override;
+  void drop_snapshot(api::TxnId txn) override;
+  api::Timestamp oldest_snapshot() override;
+  api::Timestamp assign_commit(api::TxnId txn) override;
+  api::Timestamp reserve_commit() override;
+  void complete_commit(api::TxnId txn, api::Timestamp ts, bool committed) override;
+  void wait_published(api::Timestamp ts) override;
+  void mark_aborted(api::TxnId txn) override;
+  void forget(api::TxnId txn) override;
+  void drop_keyspaces(uint32_t table_id) override;
+  SsiSnapshot ssi_begin(api::TxnId txn, bool read_only, bool deferrable,
+                        runtime::CancelToken* cancel) override;
+  bool ssi_tracking(api::TxnId txn) override;
+  void ssi_after_read(api::TxnId txn, bool visited) override;
+  void ssi_write_conflicts(api::TxnId txn, const std::vector<api::TxnId>& readers) override;
+  void ssi_precommit(api::TxnId txn) override;
+  api::Timestamp ssi_commit(api::TxnId txn, bool wrote) override;
+  void ssi_aborted(api::TxnId txn) override;
+  std::vector<uint64_t> ssi_safe_snapshot_blocking_groups(uint64_t group) override;
+  size_t ssi_tracked() override;
+  uint64_t catalog_version() override;
+  uint64_t bump_catalog_version() override;
 
  private:
+  // One call answered with a timestamp (which is also a published one when `published`).
+  api::Timestamp ts_call(pb::Request q, bool published);
+  pb::Response call(pb::Request q, pb::Response::ResultCase expected,
+                    runtime::CancelToken* cancel = nullptr);
   std::shared_ptr<PartitionChannel> channel_;
+  std::atomic<api::Timestamp> seen_published_{0};
 };
 
 }  // namespace hf::partition_rpc

@@ -135,13 +135,20 @@ int main(int argc, char** argv) {
                  "(partition RPC; PORT 0: any free port)");
   std::string partitions_at;
   bool storage_only = false;
+  uint32_t node_id = 0;
+  app.add_option("--node-id", node_id,
+                 "this node's number in a cluster (0-511): its backend pids are node-id * 2^22 + "
+                 "10000 and up, so a pid is unique in the cluster and names its node")
+      ->check(CLI::Range(0, 511))
+      ->capture_default_str();
   app.add_option("--partitions-at", partitions_at,
                  "HOST:PORT of a node started with --storage-only: this node keeps no partitions "
-                 "of its own and coordinates transactions over that node's (a two-process "
-                 "setup: SQL and coordinator here, partitions there)");
+                 "of its own and coordinates transactions over that node's, sharing its "
+                 "transaction registry with every other such node (SQL and coordinators on "
+                 "several nodes, partitions on one)");
   app.add_flag("--storage-only", storage_only,
-               "serve this node's partitions on --cluster-listen to one coordinator node "
-               "(--partitions-at) and accept no SQL connections");
+               "serve this node's partitions and transaction registry on --cluster-listen to "
+               "coordinator nodes (--partitions-at) and accept no SQL connections");
   app.add_flag("--partition-rpc", partition_rpc,
                "this node's coordinator reaches its own partitions through the cluster port, "
                "as it reaches another node's (tests the network seam; implies --cluster-listen "
@@ -210,21 +217,27 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--storage-only excludes --partition-rpc and --partitions-at");
     }
 
-    // The storage side (issue 12, doc/cluster.md): this node's partitions, or none (with
-    // --partitions-at the coordinator reaches another node's), and how the coordinator below
-    // reaches them: directly, or through a PartitionChannel.
+    // The storage side (issue 12, doc/cluster.md): this node's partitions and the transaction
+    // registry every coordinator over them shares (partition_api/txn_registry.h), or none
+    // (with --partitions-at the coordinator reaches another node's), and how the coordinator
+    // below reaches them: directly, or through a PartitionChannel.
     std::unique_ptr<hf::partition::LocalNode> node;
+    std::shared_ptr<hf::coord::LocalTxnRegistry> node_registry;
     std::unique_ptr<hf::partition_rpc::PartitionServer> partition_server;
     std::shared_ptr<hf::partition_rpc::PartitionChannel> channel;
     std::vector<std::unique_ptr<hf::partition_api::Partition>> remote_partitions;
     std::vector<hf::partition_api::Partition*> coordinator_partitions;
-    hf::partition::RecoveredClock clock;
-    std::shared_ptr<hf::partition_rpc::CoordinatorLink> coordinator_link;  // --storage-only
-    std::mutex attach_mu;
+    std::shared_ptr<hf::partition_api::TxnRegistry> coordinator_registry;
     if (partitions_at.empty()) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
-      clock = node->clock();
+      auto clock = node->clock();
+      node_registry = hf::coord::make_txn_registry(
+          node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
+      node->attach(
+          node_registry.get(), [r = node_registry.get()] { return r->oldest_snapshot(); },
+          &node_registry->ssi_sink());
       coordinator_partitions = node->partitions();
+      coordinator_registry = node_registry;
       spdlog::info(
           "storage open at {} ({} partitions, boot epoch {}, {} commits recovered, lock memory "
           "{} MiB)",
@@ -234,38 +247,13 @@ int main(int argc, char** argv) {
     if (!cluster_listen.empty() && partitions_at.empty()) {
       auto [host, cport] = host_port("--cluster-listen", cluster_listen);
       hf::partition_rpc::NodeServices served;
-      if (node) {
-        served.start_ts = clock.start_ts;
-        served.first_txn_id = clock.first_txn_id;
-        served.last_txn_id = clock.last_txn_id;
-      }
-      if (storage_only) {
-        // The coordinator node announces itself; its transactions' status, SSI conflicts and
-        // GC horizon are then asked of it.
-        served.on_attach = [&](const std::string& coordinator) {
-          std::lock_guard g(attach_mu);
-          // One coordinator per boot: a second one (or the same one restarted) would hand out
-          // TxnIds and timestamps from this boot's clock again. Restart both together.
-          if (coordinator_link) {
-            throw std::runtime_error("this node already served the coordinator at " +
-                                     coordinator_link->address() +
-                                     " since it started; restart it to serve another");
-          }
-          auto [chost, cport2] = host_port("coordinator", coordinator);
-          coordinator_link = std::make_shared<hf::partition_rpc::CoordinatorLink>(
-              hf::partition_rpc::PartitionChannel::connect(chost, cport2));
-          node->attach(
-              coordinator_link.get(), [link = coordinator_link] { return link->gc_horizon(); },
-              coordinator_link.get());
-          spdlog::info("partitions attached to the coordinator at {}", coordinator);
-        };
-      }
-      partition_server = std::make_unique<hf::partition_rpc::PartitionServer>(
-          node ? node->partitions() : std::vector<hf::partition_api::Partition*>{}, served);
+      served.registry = node_registry.get();
+      partition_server =
+          std::make_unique<hf::partition_rpc::PartitionServer>(node->partitions(), served);
       uint16_t bound_cluster = partition_server->start(host, cport);
       cluster_listen = host + ":" + std::to_string(bound_cluster);
-      spdlog::info("serving {} partitions on {}", node ? node->partition_count() : 0,
-                   cluster_listen);
+      spdlog::info("serving {} partitions and the transaction registry on {}",
+                   node->partition_count(), cluster_listen);
       if (partition_rpc)
         channel = hf::partition_rpc::PartitionChannel::connect(host, bound_cluster);
     }
@@ -273,21 +261,29 @@ int main(int argc, char** argv) {
       auto [phost, pport] = host_port("--partitions-at", partitions_at);
       channel = hf::partition_rpc::PartitionChannel::connect(phost, pport);
       auto d = channel->describe();
-      clock = {d.start_ts(), d.first_txn_id(), d.last_txn_id()};
       partitions = static_cast<uint32_t>(d.partitions_size());
       remote_partitions = channel->partitions(d);
     } else if (channel) {
       remote_partitions = channel->partitions();
     }
     if (channel) {
+      // Every call crosses the channel: the partitions' and the registry's (several
+      // coordinators may share them: doc/cluster.md §8 milestone A).
       coordinator_partitions.clear();
       for (auto& p : remote_partitions) coordinator_partitions.push_back(p.get());
-      spdlog::info("the coordinator reaches its {} partitions through {}",
+      coordinator_registry = std::make_shared<hf::partition_rpc::RemoteTxnRegistry>(channel);
+      spdlog::info("the coordinator reaches its {} partitions and their registry through {}",
                    coordinator_partitions.size(), channel->address());
     }
 
     if (storage_only) {
-      spdlog::info("storage only: no SQL connections; waiting for a coordinator");
+      // The lock service's durable holds go back into the lock tables here, once per boot
+      // of the partitions, by a coordinator of this node's own.
+      auto own = hf::coord::make_txn_manager(node->partitions(), node_registry);
+      hf::locksvc::LockService lock_service(*own);
+      size_t holds = lock_service.recover();
+      if (holds) spdlog::info("lock service: {} holds restored", holds);
+      spdlog::info("storage only: no SQL connections; coordinators attach on {}", cluster_listen);
       boost::asio::io_context signals_io;
       boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
       signals.async_wait([](const boost::system::error_code&, int) {});
@@ -298,28 +294,7 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    auto txns = hf::coord::make_txn_manager(
-        coordinator_partitions, {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
-    if (node) {
-      node->attach(
-          &txns->status_oracle(), [m = txns.get()] { return m->oldest_snapshot(); },
-          &txns->ssi_sink());
-    }
-    // With --partitions-at: this node's cluster port answers the partitions' node's questions
-    // about our transactions (whether one committed, SSI conflicts, the GC horizon).
-    std::unique_ptr<hf::partition_rpc::PartitionServer> coordinator_server;
-    if (!partitions_at.empty()) {
-      hf::partition_rpc::NodeServices answers;
-      answers.status = &txns->status_oracle();
-      answers.ssi = &txns->ssi_sink();
-      answers.gc_horizon = [m = txns.get()] { return m->oldest_snapshot(); };
-      auto [host, cport] = host_port("--cluster-listen", cluster_listen);
-      coordinator_server = std::make_unique<hf::partition_rpc::PartitionServer>(
-          std::vector<hf::partition_api::Partition*>{}, answers);
-      cport = coordinator_server->start(host, cport);
-      channel->describe(host + ":" + std::to_string(cport));  // the partitions' node attaches
-      spdlog::info("coordinating the partitions at {}", partitions_at);
-    }
+    auto txns = hf::coord::make_txn_manager(coordinator_partitions, coordinator_registry);
 
     // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
     std::string temp_dir = data_dir + "/pgsql_tmp";
@@ -327,11 +302,14 @@ int main(int argc, char** argv) {
     hf::sql::set_execution_limits({*statement_memory_bytes, temp_dir});
 
     hf::catalog::Catalog catalog(*txns, partitions);
+    catalog.set_node(node_id);
     catalog.load();
     // The lock service's durable holds go back into the lock tables before anyone connects.
     hf::locksvc::LockService lock_service(*txns);
-    size_t holds = lock_service.recover();
-    if (holds) spdlog::info("lock service: {} holds restored", holds);
+    if (partitions_at.empty()) {  // else the partitions' node restored them at its boot
+      size_t holds = lock_service.recover();
+      if (holds) spdlog::info("lock service: {} holds restored", holds);
+    }
     auto engine = hf::sql::make_engine(catalog, *txns);
 
     hf::session::ServerConfig config;
@@ -341,6 +319,7 @@ int main(int argc, char** argv) {
     config.max_connections = max_connections;
     config.partitions = partitions;
     hf::session::Services services(*txns, &catalog, *engine, config);
+    services.registry().set_node(node_id);
     services.set_lock_service(&lock_service);
 
     hf::wire::WireOptions wire_options;
@@ -388,7 +367,6 @@ int main(int argc, char** argv) {
       spdlog::info("partition rpc calls: {}", counts.empty() ? "none" : counts);
     }
     if (partition_server) partition_server->stop();
-    if (coordinator_server) coordinator_server->stop();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {

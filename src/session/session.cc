@@ -329,6 +329,7 @@ class SessionImpl final : public Session,
       if (!portal_name.empty() && portals_.count(portal_name)) {
         throw SqlError("42P03", "portal \"" + portal_name + "\" already exists");
       }
+      if (p->stmt && services_.has_catalog()) services_.catalog().sync();
       if (p->stmt && services_.has_catalog() && p->stmt->stale(services_.catalog())) {
         begin_statement();
         p->stmt = engine_.prepare(p->raw, p->requested_types, *this);
@@ -908,6 +909,8 @@ class SessionImpl final : public Session,
   void begin_statement() {
     ensure_txn();
     txn_->start_statement();
+    // Another coordinator's catalog change (issue 12) is read before this statement binds.
+    if (services_.has_catalog()) services_.catalog().sync();
   }
 
   // Commits the implicit transaction after a statement that is not inside a block

@@ -460,6 +460,8 @@ void Connection::authenticate(const session::StartupParams& params) {
   client.database = params.database;
 
   session::Services& services = server_.services();
+  // Roles and their settings changed on another SQL node (issue 12) count from this login on.
+  if (services.has_catalog()) services.catalog().sync();
   catalog::Roles* roles = services.has_catalog() ? &services.catalog().roles() : nullptr;
   auto is_member = [&](std::string_view user, std::string_view role) {
     if (!roles) return user == role;

@@ -13,7 +13,7 @@ port=$(bash "$root/scripts/freeport.sh")
 bash "$root/scripts/server.sh" start --port "$port" --data "$work/data" --log "$work/holdfast.log" \
   -- --partition-rpc >/dev/null || exit 1
 trap 'bash "$root/scripts/server.sh" stop --port "$port" >/dev/null; rm -rf "$work"' EXIT
-grep -q "partitions through" "$work/holdfast.log" || {
+grep -q "partitions and their registry through" "$work/holdfast.log" || {
   echo "FAIL: the server does not use the partition RPC"; cat "$work/holdfast.log"; exit 1; }
 status=0
 # Every call crosses the network here: a spec that loads a million rows (multiple-row-versions)

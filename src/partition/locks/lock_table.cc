@@ -1156,7 +1156,13 @@ std::vector<LockInfo> LockTable::blocking(OwnerId waiter) const {
   std::lock_guard lk(mu_);
   std::vector<LockInfo> out;
   auto it = waiting_.find(waiter);
-  if (it == waiting_.end()) return out;
+  if (it == waiting_.end()) {
+    // `waiter` may be a lock group (a session, by its pid): the waits of a session whose
+    // transaction id the asker does not know (it runs on another node of the cluster).
+    it = std::find_if(waiting_.begin(), waiting_.end(),
+                      [&](const auto& kv) { return kv.second->group == waiter; });
+    if (it == waiting_.end()) return out;
+  }
   const Waiter* w = it->second;
   const LockObject& obj = *w->obj;
   LockKind kind = obj.tag.kind;

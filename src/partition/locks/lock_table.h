@@ -343,7 +343,8 @@ class LockTable {
   std::vector<LockInfo> dump() const;                                 // for pg_locks; sorted by tag
   std::vector<OwnerId> blockers(OwnerId waiter) const;                // pg_blocking_pids
   // Like blockers(), with each blocker's group: the conflicting holds (granted = true) and
-  // the conflicting waiters ahead (granted = false) of the owner's waiting request.
+  // the conflicting waiters ahead (granted = false) of the owner's waiting request, or, when
+  // no waiter is that owner, of the waiting request of the lock group `waiter` (a session).
   std::vector<LockInfo> blocking(OwnerId waiter) const;
   bool holds(const LockTag& tag, OwnerId owner, Mode at_least) const;
   size_t size() const;          // locked things: compact rows and full objects (M1)

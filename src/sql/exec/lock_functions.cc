@@ -49,11 +49,14 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 std::vector<int32_t> blocking_pids(int32_t pid, ExecContext& cx) {
   std::vector<int32_t> out;
   auto& reg = cx.session.registry();
-  auto info = reg.find(pid);
-  if (!info) return out;
+  // Every lock request carries its session's lock group, derived from the pid, so the waits
+  // of a session on another node of the cluster (pids are unique there: set_node) are found
+  // by its group alone; a session of this node also by its transaction and service owner.
   std::vector<uint64_t> owners{kSessionOwnerBit | static_cast<uint32_t>(pid)};
-  if (info->txn_id) owners.push_back(info->txn_id);
-  if (info->service_owner) owners.push_back(info->service_owner);
+  if (auto info = reg.find(pid)) {
+    if (info->txn_id) owners.push_back(info->txn_id);
+    if (info->service_owner) owners.push_back(info->service_owner);
+  }
   for (const auto& b : cx.txn.manager().blockers(owners)) {
     std::optional<int32_t> who;
     if (b.group >> 62 == 1)
@@ -215,13 +218,11 @@ std::optional<Datum> lock_function(const bind::Expr& e, const std::vector<Datum>
     // pg_safe_snapshot_blocking_pids(pid) is among the interesting pids.
     if (args.size() < 2 || args[0].is_null() || args[1].is_null()) return Datum::Null();
     auto blockers = blocking_pids(static_cast<int32_t>(int_arg(args[0])), cx);
-    // ... and pg_safe_snapshot_blocking_pids(pid): a SERIALIZABLE READ ONLY DEFERRABLE wait.
-    if (auto info = cx.session.registry().find(static_cast<int32_t>(int_arg(args[0])));
-        info && info->txn_id) {
-      for (uint64_t t : cx.txn.manager().safe_snapshot_blockers(info->txn_id)) {
-        if (auto who = cx.session.registry().pid_of_txn(t)) blockers.push_back(*who);
-      }
-    }
+    // ... and pg_safe_snapshot_blocking_pids(pid): a SERIALIZABLE READ ONLY DEFERRABLE wait,
+    // asked by the session's lock group, so sessions of other nodes are found too.
+    uint64_t group = kSessionOwnerBit | static_cast<uint32_t>(int_arg(args[0]));
+    for (uint64_t g : cx.txn.manager().safe_snapshot_blocking_groups(group))
+      if (g >> 62 == 1) blockers.push_back(static_cast<int32_t>(g & 0xffffffffu));
     std::vector<int64_t> interesting;
     if (std::holds_alternative<std::string>(args[1].v)) {
       // An untyped '{1,2}' literal that reached us as text.

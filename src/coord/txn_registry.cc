@@ -1,0 +1,271 @@
+// coord/txn_registry.cc — the in-process TxnRegistry (partition_api/txn_registry.h): the
+// timestamp oracle, the transaction table, the registered snapshots and the SSI graph of every
+// coordinator over one node's partitions. See txn_manager.h (make_txn_registry).
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "coord/ssi.h"
+#include "coord/txn_manager.h"
+
+namespace hf::coord {
+
+namespace {
+
+using partition_api::Partition;
+using partition_api::TxnState;
+using partition_api::TxnStatus;
+
+class RegistryImpl final : public LocalTxnRegistry {
+ public:
+  RegistryImpl(std::vector<Partition*> parts, const TxnManagerOptions& o)
+      : parts_(std::move(parts)),
+        next_txn_(o.first_txn_id),
+        last_txn_(o.last_txn_id),
+        published_(o.start_ts),
+        last_assigned_(o.start_ts),
+        ssi_([this](TxnId t) {
+          for (Partition* p : parts_) p->release_siread(t);
+        }) {}
+
+  TxnIdBlock claim_txn_ids(uint64_t count) override {
+    std::lock_guard g(ids_mu_);
+    if (next_txn_ >= last_txn_) {
+      throw SqlError(sqlstate::kProgramLimitExceeded, "transaction ids exhausted; restart");
+    }
+    TxnIdBlock b{next_txn_, next_txn_ + std::min(count, last_txn_ - next_txn_)};
+    next_txn_ = b.end;
+    return b;
+  }
+  void begin(TxnId txn, uint64_t group) override {
+    std::lock_guard g(mu_);
+    txns_.emplace(txn, Entry{}).first->second.group = group;
+  }
+  Timestamp published() override { return published_.load(std::memory_order_acquire); }
+
+  TxnStatus status(TxnId txn) override {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end()) return {TxnState::kAborted, 0};
+    return {it->second.state, it->second.commit_ts};
+  }
+
+  Timestamp take_snapshot(TxnId txn) override {
+    std::lock_guard g(mu_);
+    auto& e = txns_[txn];
+    if (e.has_snapshot) snapshots_.erase(snapshots_.find(e.snapshot));
+    e.snapshot = published_.load(std::memory_order_relaxed);
+    e.has_snapshot = true;
+    snapshots_.insert(e.snapshot);
+    return e.snapshot;
+  }
+  void drop_snapshot(TxnId txn) override {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it == txns_.end() || !it->second.has_snapshot) return;
+    snapshots_.erase(snapshots_.find(it->second.snapshot));
+    it->second.has_snapshot = false;
+  }
+  Timestamp oldest_snapshot() override {
+    std::lock_guard g(mu_);
+    return snapshots_.empty() ? published_.load(std::memory_order_relaxed) : *snapshots_.begin();
+  }
+
+  Timestamp assign_commit(TxnId txn) override {
+    std::lock_guard g(mu_);
+    Timestamp ts = ++last_assigned_;
+    auto& e = txns_[txn];
+    e.state = TxnState::kCommitted;
+    e.commit_ts = ts;
+    advance_published();
+    return ts;
+  }
+  Timestamp reserve_commit() override {
+    std::lock_guard g(mu_);
+    Timestamp ts = ++last_assigned_;
+    reserved_.insert(ts);
+    return ts;
+  }
+  void complete_commit(TxnId txn, Timestamp ts, bool committed) override {
+    std::lock_guard g(mu_);
+    reserved_.erase(ts);
+    if (committed) {
+      auto& e = txns_[txn];
+      e.state = TxnState::kCommitted;
+      e.commit_ts = ts;
+    }
+    advance_published();
+  }
+  void wait_published(Timestamp ts) override {
+    if (published_.load(std::memory_order_acquire) >= ts) return;
+    auto w = std::make_shared<PublishWaiter>();
+    if (runtime::Fiber::current() != nullptr) w->event = runtime::Event::create();
+    {
+      std::lock_guard g(mu_);
+      if (published_.load(std::memory_order_relaxed) >= ts) return;
+      publish_waiters_.emplace(ts, w);
+    }
+    if (w->event) {
+      while (w->event->wait() != runtime::WakeReason::kSignalled) {
+      }
+      return;
+    }
+    std::unique_lock g(w->mu);
+    w->cv.wait(g, [&] { return w->done; });
+  }
+  void mark_aborted(TxnId txn) override {
+    std::lock_guard g(mu_);
+    auto it = txns_.find(txn);
+    if (it != txns_.end()) it->second.state = TxnState::kAborted;
+  }
+  void forget(TxnId txn) override {
+    std::vector<uint32_t> ready;
+    {
+      std::lock_guard g(mu_);
+      auto it = txns_.find(txn);
+      if (it == txns_.end()) return;
+      if (it->second.has_snapshot) snapshots_.erase(snapshots_.find(it->second.snapshot));
+      txns_.erase(it);
+      if (!pending_drops_.empty()) ready = take_ready_drops();
+    }
+    send_drops(ready);
+  }
+  // Deferred until no transaction that had a snapshot when it was asked is left: a
+  // statement that bound the table before its DROP or TRUNCATE committed, then waited for the
+  // table lock, still reads the old keyspace (PostgreSQL would read the new one; here the old
+  // rows must at least stay whole until it ends). Asked again at every transaction's end.
+  void drop_keyspaces(uint32_t table_id) override {
+    std::vector<uint32_t> ready;
+    {
+      std::lock_guard g(mu_);
+      pending_drops_.emplace_back(table_id, published_.load(std::memory_order_relaxed));
+      ready = take_ready_drops();
+    }
+    send_drops(ready);
+  }
+
+  SsiSnapshot ssi_begin(TxnId txn, bool read_only, bool deferrable,
+                        runtime::CancelToken* cancel) override {
+    auto s = ssi_.begin(
+        txn, read_only, deferrable, [&] { return take_snapshot(txn); }, [&] { drop_snapshot(txn); },
+        cancel);
+    return {s.read_ts, s.tracked, s.cancelled};
+  }
+  bool ssi_tracking(TxnId txn) override { return ssi_.tracking(txn); }
+  void ssi_after_read(TxnId txn, bool visited) override { ssi_.after_read(txn, visited); }
+  void ssi_write_conflicts(TxnId txn, const std::vector<TxnId>& readers) override {
+    ssi_.write_conflicts(txn, readers);
+  }
+  void ssi_precommit(TxnId txn) override { ssi_.precommit(txn); }
+  Timestamp ssi_commit(TxnId txn, bool wrote) override {
+    Timestamp ts = 0;
+    if (wrote) {
+      ssi_.commit(txn, true, [&] { return ts = assign_commit(txn); });
+    } else {
+      ssi_.commit(txn, false, {});
+    }
+    return ts;
+  }
+  void ssi_aborted(TxnId txn) override { ssi_.aborted(txn); }
+  std::vector<uint64_t> ssi_safe_snapshot_blocking_groups(uint64_t group) override {
+    std::vector<uint64_t> out;
+    if (group == 0) return out;
+    TxnId waiter = 0;
+    {
+      std::lock_guard g(mu_);
+      for (const auto& [id, e] : txns_)
+        if (e.group == group) waiter = id;
+    }
+    if (waiter == 0) return out;
+    std::vector<TxnId> blockers = ssi_.safe_snapshot_blockers(waiter);
+    std::lock_guard g(mu_);
+    for (TxnId t : blockers) {
+      auto it = txns_.find(t);
+      if (it != txns_.end() && it->second.group != 0) out.push_back(it->second.group);
+    }
+    return out;
+  }
+  size_t ssi_tracked() override { return ssi_.size(); }
+  uint64_t catalog_version() override { return catalog_version_.load(std::memory_order_acquire); }
+  uint64_t bump_catalog_version() override {
+    return catalog_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
+  partition_api::SsiConflictSink& ssi_sink() override { return ssi_; }
+
+ private:
+  struct Entry {
+    TxnState state = TxnState::kPending;
+    Timestamp commit_ts = 0;
+    uint64_t group = 0;  // the session's lock group
+    bool has_snapshot = false;
+    Timestamp snapshot = 0;
+  };
+  // A committer waiting for its timestamp to be published: a fiber's event, or a plain
+  // thread's condition variable.
+  struct PublishWaiter {
+    std::shared_ptr<runtime::Event> event;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  // REQUIRES: mu_ held. Publishes up to the first open reservation; wakes who waited for it.
+  void advance_published() {
+    Timestamp p = reserved_.empty() ? last_assigned_ : *reserved_.begin() - 1;
+    if (p <= published_.load(std::memory_order_relaxed)) return;
+    published_.store(p, std::memory_order_release);
+    while (!publish_waiters_.empty() && publish_waiters_.begin()->first <= p) {
+      auto w = std::move(publish_waiters_.begin()->second);
+      publish_waiters_.erase(publish_waiters_.begin());
+      if (w->event) {
+        w->event->complete(runtime::WakeReason::kSignalled);
+      } else {
+        std::lock_guard wg(w->mu);
+        w->done = true;
+        w->cv.notify_all();
+      }
+    }
+  }
+  // The pending drops no live snapshot predates. REQUIRES: mu_ held.
+  std::vector<uint32_t> take_ready_drops() {
+    std::vector<uint32_t> ready;
+    std::erase_if(pending_drops_, [&](const auto& d) {
+      if (!snapshots_.empty() && *snapshots_.begin() <= d.second) return false;
+      ready.push_back(d.first);
+      return true;
+    });
+    return ready;
+  }
+  void send_drops(const std::vector<uint32_t>& ready) {
+    for (uint32_t id : ready)
+      for (Partition* p : parts_) p->drop_keyspaces(id);
+  }
+
+  std::vector<Partition*> parts_;
+  std::mutex ids_mu_;
+  TxnId next_txn_;  // ids_mu_
+  TxnId last_txn_;
+  std::atomic<Timestamp> published_;
+  std::mutex mu_;                 // guards txns_, snapshots_, and ordering of published_ updates
+  Timestamp last_assigned_;       // guarded by mu_
+  std::set<Timestamp> reserved_;  // open reservations (mu_)
+  std::multimap<Timestamp, std::shared_ptr<PublishWaiter>> publish_waiters_;  // mu_
+  std::unordered_map<TxnId, Entry> txns_;
+  std::multiset<Timestamp> snapshots_;
+  // drop_keyspaces() not sent yet: (table id, the published timestamp when it was asked).
+  std::vector<std::pair<uint32_t, Timestamp>> pending_drops_;
+  std::atomic<uint64_t> catalog_version_{1};
+  SsiGraph ssi_;  // last: its release callback uses parts_
+};
+
+}  // namespace
+
+std::unique_ptr<LocalTxnRegistry> make_txn_registry(std::vector<Partition*> partitions,
+                                                    const TxnManagerOptions& opts) {
+  return std::make_unique<RegistryImpl>(std::move(partitions), opts);
+}
+
+}  // namespace hf::coord
