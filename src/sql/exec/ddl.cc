@@ -1054,6 +1054,20 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   std::string name_part;
   for (size_t i = 0; i < s->n_index_params; ++i) {
     const auto* ie = s->index_params[i]->index_elem;
+    // DESC and NULLS FIRST / LAST as pg_index.indoption records them (DESC puts NULLs first
+    // unless told otherwise).
+    const bool desc = ie->ordering == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+    const bool nulls_first =
+        ie->nulls_ordering == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+        (desc && ie->nulls_ordering != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+    const int option =
+        (desc ? catalog::Index::kDescending : 0) | (nulls_first ? catalog::Index::kNullsFirst : 0);
+    if (option != 0) {
+      idx.options.resize(i, 0);
+      idx.options.push_back(option);
+    } else if (!idx.options.empty()) {
+      idx.options.push_back(0);
+    }
     if (ie->name && *ie->name) {
       int c = t.find_column(ie->name);
       if (c < 0)
