@@ -164,7 +164,7 @@ JAVA
       timeout 120 java -cp "$jar:$work/java" Metadata "$port" >"$work/java/metadata.out" 2>&1
       if diff -u "$e2e_here/drivers/metadata.expected" "$work/java/metadata.out" \
         >"$work/java/metadata.diff"; then
-        ok "pgjdbc: DatabaseMetaData getTables/getColumns/getPrimaryKeys/getIndexInfo/getImportedKeys/getExportedKeys as PostgreSQL 15"
+        ok "pgjdbc: DatabaseMetaData (tables, columns, keys, indexes, functions) as PostgreSQL 15"
       else
         bad "pgjdbc DatabaseMetaData differs from PostgreSQL 15's: $(head -n 30 "$work/java/metadata.diff")"
       fi

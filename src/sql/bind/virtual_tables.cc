@@ -83,7 +83,10 @@ const std::vector<Def>& defs() {
         {"prorettype", kOid},
         {"proargtypes", kText},
         {"proargnames", kTextArray},
-        {"prosrc", kText}}},
+        {"prosrc", kText},
+        // NULL when every argument is IN, as PostgreSQL stores them ("char"[] there).
+        {"proargmodes", kTextArray},
+        {"proallargtypes", kOidArray}}},
       {"pg_catalog",
        "pg_type",
        {{"oid", kOid},

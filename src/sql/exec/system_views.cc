@@ -487,19 +487,28 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& f : cx.catalog.functions().all()) {
       std::string argtypes;
       int64_t nargs = 0, ndefaults = 0;
-      std::vector<Datum> argnames;
+      std::vector<Datum> argnames, modes, alltypes;
+      bool all_in = true, any_name = false;
       for (const auto& a : f->args) {
         argnames.push_back(Datum(a.name));
+        any_name |= !a.name.empty();
+        modes.push_back(ch(a.mode));
+        alltypes.push_back(oid(a.type.oid));
+        all_in &= a.mode == 'i';
         if (!a.is_input()) continue;
         argtypes += (nargs++ ? " " : "") + std::to_string(a.type.oid);
         if (!a.default_expr.empty()) ++ndefaults;
       }
-      auto names = std::make_shared<const std::vector<Datum>>(argnames);
+      auto array = [](std::vector<Datum> items) {
+        return Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))));
+      };
       out.push_back({oid(f->oid), Datum(f->name), oid(f->namespace_oid), oid(f->owner),
                      oid(f->language == "sql" ? kSqlLanguage : kPlpgsqlLanguage), ch('f'),
                      Datum(false), Datum(f->strict), Datum(f->returns_set), ch(f->volatility),
                      Datum(nargs), Datum(ndefaults), oid(f->result.oid), Datum(argtypes),
-                     argnames.empty() ? null() : Datum(ArrayPtr(names)), Datum(f->body)});
+                     any_name ? array(std::move(argnames)) : null(), Datum(f->body),
+                     all_in ? null() : array(std::move(modes)),
+                     all_in ? null() : array(std::move(alltypes))});
     }
     return out;
   }
@@ -512,10 +521,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (Oid o = 1; o < 5000; ++o) {
       const auto* ti = types::find_type(o);
       if (!ti) continue;
+      // typtype: pseudo-types (record, void, any, ...: category P) are 'p', as drivers
+      // expect (pgjdbc lists a record-returning function's OUT arguments only then).
       out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
-                     Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
-                     oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
-                     oid(kSuperuser), oid(type_collation(ti->oid)), null()});
+                     Datum(ti->by_value),
+                     ch(ti->category == 'P' || ti->oid == type_oid::kUnknown ? 'p' : 'b'),
+                     ch(ti->category), oid(ti->elem_oid), oid(ti->array_oid), oid(0), oid(0),
+                     Datum(int64_t{-1}), Datum(false), oid(kSuperuser),
+                     oid(type_collation(ti->oid)), null()});
     }
     // Enum types (typtype 'e') and their arrays.
     for (const auto& e : cx.catalog.enums()) {

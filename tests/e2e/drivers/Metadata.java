@@ -1,8 +1,9 @@
 // Metadata.java PORT — prints what pgjdbc's DatabaseMetaData says about a small schema it
 // creates (and drops): getTables, getColumns, getPrimaryKeys, getIndexInfo, getImportedKeys,
-// getExportedKeys. tests/e2e/drivers.sh runs it against the target and compares the output
-// with drivers/metadata.expected (PostgreSQL 15's output). Only the columns whose values do
-// not depend on the server's object ids are printed.
+// getExportedKeys, getFunctions, getFunctionColumns and getProcedureColumns.
+// tests/e2e/drivers.sh runs it against the target and compares the output with
+// drivers/metadata.expected (PostgreSQL 15's output). Only the columns whose values do not
+// depend on the server's object ids are printed.
 import java.sql.*;
 
 public class Metadata {
@@ -35,6 +36,8 @@ public class Metadata {
       s.execute("CREATE TABLE md_line (region int, order_no int, line serial, qty smallint"
           + " CHECK (qty > 0), PRIMARY KEY (region, order_no, line),"
           + " FOREIGN KEY (region, order_no) REFERENCES md_order (region, no) ON UPDATE RESTRICT)");
+      s.execute("CREATE OR REPLACE FUNCTION md_total(o_region int, o_no int, OUT total numeric,"
+          + " OUT lines bigint) LANGUAGE sql AS 'select 1.0, 2::bigint'");
       DatabaseMetaData md = c.getMetaData();
       dump("getTables", md.getTables(null, "public", "md_%", new String[] {"TABLE"}),
           "TABLE_CAT", "TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE", "REMARKS");
@@ -54,6 +57,15 @@ public class Metadata {
         dump("getExportedKeys " + t, md.getExportedKeys(null, "public", t), "PKTABLE_NAME",
             "PKCOLUMN_NAME", "FKTABLE_NAME", "FKCOLUMN_NAME", "KEY_SEQ", "FK_NAME");
       }
+      dump("getFunctions", md.getFunctions(null, "public", "md_%"), "FUNCTION_SCHEM",
+          "FUNCTION_NAME", "FUNCTION_TYPE");
+      dump("getFunctionColumns", md.getFunctionColumns(null, "public", "md_%", "%"),
+          "FUNCTION_NAME", "COLUMN_NAME", "COLUMN_TYPE", "DATA_TYPE", "TYPE_NAME", "NULLABLE",
+          "ORDINAL_POSITION");
+      dump("getProcedureColumns", md.getProcedureColumns(null, "public", "md_%", "%"),
+          "PROCEDURE_NAME", "COLUMN_NAME", "COLUMN_TYPE", "DATA_TYPE", "TYPE_NAME",
+          "ORDINAL_POSITION");
+      s.execute("DROP FUNCTION md_total(int, int)");
       s.execute("DROP TABLE md_line, md_order, md_customer");
     } catch (SQLException e) {
       System.out.println("ERROR " + e.getSQLState() + " " + e.getMessage().split("\n")[0]);
