@@ -5,6 +5,7 @@
 // own as in PostgreSQL: pg_class, pg_index (PostgreSQL 15's columns) and pg_attribute rows,
 // and CREATE INDEX text for pg_get_indexdef and pg_indexes (index_definition).
 #include <algorithm>
+#include <cstring>
 
 #include "catalog/functions.h"
 #include "catalog/roles.h"
@@ -13,6 +14,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/partitions.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/type_info.h"
@@ -110,8 +112,19 @@ char storage_of(const types::TypeInfo* ti) {
 // A column default as pg_get_expr(adbin, adrelid) prints it. The catalog keeps the DEFAULT
 // clause's text; PostgreSQL stores the expression coerced to the column's type, so a string
 // literal comes back with a cast to that type ('x'::text). Other expressions print as written.
+// The type of bit strings in a cast is printed "bit" (quoted: bare bit would mean bit(1)).
 std::string column_default_text(const catalog::Column& c) {
   const std::string& e = c.default_expr;
+  // A bit-string literal (b'0101', x'1f') is a constant of type bit, in any column.
+  const bool bit_literal = e.size() >= 3 && std::strchr("bBxX", e[0]) && e[1] == '\'' &&
+                           e.back() == '\'' && e.find('\'', 2) == e.size() - 1;
+  if (bit_literal) {
+    try {
+      return "'" + types::parse_bit_string(e[0] + e.substr(2, e.size() - 3)) + "'::\"bit\"";
+    } catch (const SqlError&) {
+      return e;
+    }
+  }
   bool one_literal = e.size() >= 2 && e.front() == '\'' && e.back() == '\'';
   for (size_t i = 1; one_literal && i + 1 < e.size(); ++i)
     if (e[i] == '\'') {
@@ -119,6 +132,7 @@ std::string column_default_text(const catalog::Column& c) {
       ++i;  // a doubled quote inside the literal
     }
   if (!one_literal) return e;
+  if (c.type.oid == type_oid::kBit) return e + "::\"bit\"";
   return e + "::" + types::format_type(TypeRef{c.type.oid, -1});
 }
 

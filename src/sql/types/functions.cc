@@ -614,6 +614,28 @@ FN(f_bytea_substr3) {
   return Datum(s.substr(from - 1, end - from));
 }
 
+// position(sub in bits): 1-based, 0 when absent; an empty string holds nothing (0) and an
+// empty sub is found at 1 (PostgreSQL's bitposition).
+FN(f_bit_position) {
+  const std::string &bits = a[0].as_string(), &sub = a[1].as_string();
+  if (bits.empty() || sub.size() > bits.size()) return Datum(int64_t{0});
+  const size_t at = bits.find(sub);
+  return Datum(at == std::string::npos ? int64_t{0} : static_cast<int64_t>(at + 1));
+}
+// overlay(bits placing other from start [for count]): count defaults to other's length
+// (PostgreSQL's bitoverlay; bit strings are one byte per bit, so substr_chars cuts them).
+FN(f_bit_overlay) {
+  const std::string &bits = a[0].as_string(), &other = a[1].as_string();
+  const int64_t start = a[2].as_int();
+  const int64_t count = a.size() > 3 ? a[3].as_int() : static_cast<int64_t>(other.size());
+  if (start <= 0) throw_error("22011", "negative substring length not allowed");
+  int64_t after = 0;
+  if (__builtin_add_overflow(start, count, &after) || after > INT32_MAX || after < INT32_MIN)
+    throw_error(sqlstate::kNumericValueOutOfRange, "integer out of range");
+  return Datum(substr_chars(bits, 1, start - 1, true) + other +
+               substr_chars(bits, after, 0, false));
+}
+
 std::string do_trim(const std::string& s, const std::string& chars, bool left, bool right) {
   size_t b = 0, e = s.size();
   if (left)
@@ -2179,6 +2201,11 @@ Registry::Registry() {
   F("bit_count", {kBit}, kInt8, f_bit_count_bits);
   F("bit_count", {kBytea}, kInt8, f_bit_count_bytes);
   F("get_bit", {kBit, kInt4}, kInt4, f_get_bit);
+  F("substring", {kBit, kInt4}, kBit, f_substr2);
+  F("substring", {kBit, kInt4, kInt4}, kBit, f_substr3);
+  F("position", {kBit, kBit}, kInt4, f_bit_position);
+  F("overlay", {kBit, kBit, kInt4}, kBit, f_bit_overlay);
+  F("overlay", {kBit, kBit, kInt4, kInt4}, kBit, f_bit_overlay);
   F("set_bit", {kBit, kInt4, kInt4}, kBit, f_set_bit);
   F("octet_length", {kText}, kInt4, f_octet_length);
   F("octet_length", {kBpchar}, kInt4, f_octet_length);
