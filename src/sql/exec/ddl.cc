@@ -1158,7 +1158,19 @@ void attach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd*
   if (child->relkind() != 'r' && child->relkind() != 'p')
     fail(sqlstate::kWrongObjectType, "\"" + child->name + "\" is not a table");
   if (child->partition_parent != 0) fail("42P17", "\"" + child->name + "\" is already a partition");
-  if (child->oid == parent.oid) fail("42P17", "cannot attach a table as a partition of itself");
+  // No cycles: the parent may be neither the table attached nor under it (PostgreSQL's check;
+  // a cycle made DROP recurse without end).
+  for (Oid up = parent.oid; up != 0;) {
+    if (up == child->oid) {
+      Error e;
+      e.sqlstate = sqlstate::kDuplicateTable;
+      e.message = "circular inheritance not allowed";
+      e.detail = "\"" + parent.name + "\" is already a child of \"" + child->name + "\".";
+      throw SqlError(std::move(e));
+    }
+    auto above = cx.catalog.table_by_oid(up);
+    up = above ? above->partition_parent : 0;
+  }
   if ((child->temp_namespace != 0) != (parent.temp_namespace != 0))
     fail(sqlstate::kWrongObjectType,
          child->temp_namespace != 0
