@@ -62,7 +62,7 @@ json to_json(const Table& t) {
   }
   if (!t.comment.empty()) j["comment"] = t.comment;
   j["indexes"] = json::array();
-  for (const auto& i : t.indexes)
+  for (const auto& i : t.indexes) {
     j["indexes"].push_back({{"id", i.id},
                             {"oid", i.oid},
                             {"name", i.name},
@@ -73,6 +73,8 @@ json to_json(const Table& t) {
                             {"include", i.include},
                             {"partition_columns", i.partition_columns},
                             {"predicate", i.predicate}});
+    if (!i.options.empty()) j["indexes"].back()["options"] = i.options;
+  }
   j["checks"] = json::array();
   for (const auto& c : t.checks)
     j["checks"].push_back({{"name", c.name}, {"expr", c.expr}, {"oid", c.oid}});
@@ -166,6 +168,7 @@ Table table_from_json(const json& j) {
     idx.include = i.at("include").get<std::vector<int>>();
     idx.partition_columns = i.value("partition_columns", 0u);
     idx.predicate = i.value("predicate", "");
+    if (i.contains("options")) idx.options = i.at("options").get<std::vector<int>>();
     t.indexes.push_back(std::move(idx));
   }
   for (const auto& c : j.at("checks"))

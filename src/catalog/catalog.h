@@ -159,6 +159,12 @@ struct Index {
   std::vector<int> columns;  // column positions; -1: expression (see exprs)
   std::vector<std::string> exprs;  // SQL text of each expression key, in order
   std::vector<int> include;        // INCLUDE columns
+  // Per key column, PostgreSQL's pg_index.indoption bits as CREATE INDEX wrote them: 1 DESC,
+  // 2 NULLS FIRST (empty: all 0). Described (pg_index, pg_get_indexdef) only: entries are
+  // kept in ascending order whatever they say, and a scan reads them either way.
+  static constexpr int kDescending = 1, kNullsFirst = 2;
+  std::vector<int> options;
+  int option(size_t key) const { return key < options.size() ? options[key] : 0; }
   // A partial index's predicate (CREATE INDEX ... WHERE), SQL text over the table's columns:
   // only rows for which it is true have entries, and a unique one is unique among those
   // rows only. Empty: every row.

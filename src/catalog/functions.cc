@@ -261,6 +261,19 @@ std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
   return out;
 }
 
+std::vector<TriggerPtr> Functions::all_triggers() const {
+  std::shared_lock lk(mu_);
+  std::vector<TriggerPtr> out;
+  for (const auto& [oid, t] : triggers_) out.push_back(t);
+  return out;
+}
+
+TriggerPtr Functions::trigger_by_oid(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = triggers_.find(oid);
+  return it == triggers_.end() ? nullptr : it->second;
+}
+
 void Functions::persist_trigger(const Trigger& t, bool deleted) {
   catalog_.write_system_row(kFunctionsSpace, function_key(t.oid, 't'),
                             deleted ? std::nullopt : std::optional(trigger_to_json(t).dump()));

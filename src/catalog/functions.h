@@ -109,6 +109,8 @@ class Functions {
 
   // Triggers of a table, in name order (PostgreSQL fires them so).
   std::vector<TriggerPtr> triggers_of(Oid table) const;
+  std::vector<TriggerPtr> all_triggers() const;  // in oid order (pg_trigger)
+  TriggerPtr trigger_by_oid(Oid oid) const;
   TriggerPtr store_trigger(Trigger t, coord::Transaction* owner = nullptr);
   void drop_trigger(Oid oid, coord::Transaction* owner = nullptr);
 

@@ -717,6 +717,10 @@ class SessionImpl final : public Session,
                  s_.services_.has_catalog())
           values_.push_back(sql::exec::regnamespace_text(s_.services_.catalog(),
                                                          static_cast<Oid>(row[i].as_int())));
+        else if (t.oid == type_oid::kRegproc && fmt == 0 && !row[i].is_null() &&
+                 s_.services_.has_catalog())
+          values_.push_back(sql::exec::regproc_text(s_.services_.catalog(), s_,
+                                                    static_cast<Oid>(row[i].as_int())));
         else
           values_.push_back(encode_value(row[i], t, fmt, zone_));
       }

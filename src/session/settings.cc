@@ -88,6 +88,8 @@ const std::vector<Def>& defs() {
        "Sets the maximum allowed duration of any wait for a lock."},
       {"max_connections", Kind::kInt, "100", false, true, nullptr, 1, 262143,
        "Sets the maximum number of concurrent connections."},
+      {"max_index_keys", Kind::kInt, "32", false, true, nullptr, 32, 32,
+       "Shows the maximum number of index keys."},
       {"max_locks_per_transaction", Kind::kInt, "64", false, true, nullptr, 10, INT32_MAX,
        "Sets the maximum number of locks per transaction."},
       // holdfast stores passwords only as SCRAM-SHA-256 secrets: "md5" is not offered.

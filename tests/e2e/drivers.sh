@@ -5,7 +5,8 @@
 #     the npm registry): verified TLS, SCRAM-SHA-256 and -PLUS (enableChannelBinding), the
 #     SQLSTATE of a wrong password (28P01), and a LISTEN/NOTIFY round trip;
 #   pgjdbc (Debian's libpostgresql-jdbc-java, compiled against with javac): sslmode=
-#     verify-full, SCRAM, 28P01.
+#     verify-full, SCRAM, 28P01; DatabaseMetaData (drivers/Metadata.java) printing what
+#     PostgreSQL 15 prints (drivers/metadata.expected).
 # A driver whose tools are missing is skipped (a line says why); exit 77 when all are.
 # Exit 0 pass, 1 fail.
 source "$(dirname "$0")/lib.sh"
@@ -157,6 +158,19 @@ JAVA
     out=$(java_run alice-pw "$tls/evil.crt")
     case $out in "ERROR 08006 "*) ok "pgjdbc: a server certificate from another CA is refused" ;;
       *) bad "pgjdbc with another CA: $out" ;; esac
+    # DatabaseMetaData over a small schema, as PostgreSQL 15 answers it (drivers/metadata.expected
+    # is Metadata.java's output against PostgreSQL 15).
+    if javac -cp "$jar" -d "$work/java" "$e2e_here/drivers/Metadata.java" 2>>"$work/java/javac.log"; then
+      timeout 120 java -cp "$jar:$work/java" Metadata "$port" >"$work/java/metadata.out" 2>&1
+      if diff -u "$e2e_here/drivers/metadata.expected" "$work/java/metadata.out" \
+        >"$work/java/metadata.diff"; then
+        ok "pgjdbc: DatabaseMetaData (tables, columns, keys, indexes, functions) as PostgreSQL 15"
+      else
+        bad "pgjdbc DatabaseMetaData differs from PostgreSQL 15's: $(head -n 30 "$work/java/metadata.diff")"
+      fi
+    else
+      bad "pgjdbc: javac Metadata.java failed: $(head -n 3 "$work/java/javac.log")"
+    fi
   else
     echo "  SKIPPED pgjdbc: javac failed: $(head -n 3 "$work/java/javac.log")"
   fi

@@ -52,7 +52,16 @@ const char kSrfHint[] =
 bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
          name == "pg_partition_ancestors" || name == "json_populate_recordset" ||
-         name == "jsonb_populate_recordset" || types::json::set_function_as_array(name) != nullptr;
+         name == "jsonb_populate_recordset" || name == "_pg_expandarray" ||
+         types::json::set_function_as_array(name) != nullptr;
+}
+
+// Whether `schema.name` names a built-in set-returning function: pg_catalog's (qualified or
+// not), and information_schema._pg_expandarray (only qualified, as PostgreSQL's search path
+// does not hold information_schema).
+bool is_builtin_set_function(const std::string& schema, const std::string& name) {
+  if (name == "_pg_expandarray") return schema == "information_schema";
+  return is_set_function(name) && (schema.empty() || schema == "pg_catalog");
 }
 
 // jsonb_each[_text] and json_each[_text]: (key, value) rows, so far only as FROM items.
@@ -89,6 +98,14 @@ int set_returning_location(const Expr& e) {
 
 [[noreturn]] void fail_no_function(const std::string& name, const std::vector<Oid>& ts,
                                    int location);
+bool place_builtin_args(const std::string& function, std::vector<ExprPtr>& args,
+                        const std::vector<std::string>& names);
+
+std::vector<Oid> arg_oids(const std::vector<ExprPtr>& args) {
+  std::vector<Oid> ts;
+  for (const auto& a : args) ts.push_back(a->type.oid);
+  return ts;
+}
 
 // where := first AND where (first alone when where is null; where unchanged when first is).
 void conjoin(ExprPtr& where, ExprPtr first) {
@@ -208,6 +225,7 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_get_viewdef", type_oid::kText},
     {"pg_get_indexdef", type_oid::kText},
     {"pg_get_constraintdef", type_oid::kText},
+    {"pg_get_triggerdef", type_oid::kText},
     {"obj_description", type_oid::kText},
     {"col_description", type_oid::kText},
     {"shobj_description", type_oid::kText},
@@ -279,6 +297,7 @@ const SessionFuncArity kSessionFuncArities[] = {
     {"pg_get_viewdef", 1, 2},
     {"pg_get_indexdef", 1, 3},
     {"pg_get_constraintdef", 1, 2},
+    {"pg_get_triggerdef", 1, 2},
     {"obj_description", 1, 2},
     {"col_description", 2, 2},
     {"shobj_description", 2, 2},
@@ -345,6 +364,7 @@ class Binder {
 
  private:
   ExprPtr bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope);
+  ExprPtr bind_tableoid(const Scope& s, int level, const std::string& table, int location);
   ExprPtr bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCtx* g);
   ExprPtr bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location);
   ExprPtr bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g);
@@ -686,12 +706,16 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
         std::string s = c->fval->fval;
         bool integral = s.find_first_of(".eE") == std::string::npos;
         if (integral) {
-          // Too big for int4: int8 if it fits, else numeric (as PostgreSQL's scanner does).
+          // Too big for int4 as written: int8 if it fits, else numeric (as PostgreSQL's
+          // scanner does); int4 after all when a folded minus sign made it fit
+          // (-2147483648), as PostgreSQL's make_const.
           try {
             size_t pos = 0;
             long long v = std::stoll(s, &pos);
             if (pos == s.size()) {
-              e = make_const(Datum(int64_t{v}), TypeRef{type_oid::kInt8, -1});
+              const bool int4 = v >= INT32_MIN && v <= INT32_MAX;
+              e = make_const(Datum(int64_t{v}),
+                             TypeRef{int4 ? type_oid::kInt4 : type_oid::kInt8, -1});
               break;
             }
           } catch (...) {
@@ -751,6 +775,8 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
              c->location);
       found = static_cast<int>(i);
     }
+    if (found < 0 && col == "tableoid")
+      if (auto e = bind_tableoid(*s, level, table, c->location)) return e;
     if (found < 0 && table.empty()) {
       for (size_t i = 0; i < s->cols.size(); ++i)
         if (s->cols[i].whole_row && s->cols[i].table == col) found = static_cast<int>(i);
@@ -807,6 +833,48 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
   fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location);
 }
 
+// The system column tableoid of a stored table in scope s (the one named `table`, or the only
+// one): the table's oid, a constant; for a partitioned table the leaf partition the row is
+// stored in, which is the one its partition key routes to, so the executor computes it from
+// the row's columns (session function "hf_stored_partition", index: the partitioned table).
+// nullptr when s has no such table.
+ExprPtr Binder::bind_tableoid(const Scope& s, int level, const std::string& table, int location) {
+  std::string alias;
+  catalog::TablePtr t;
+  for (const auto& sc : s.cols) {
+    if (sc.table_oid == 0 || sc.attnum <= 0 || (!table.empty() && sc.table != table)) continue;
+    if (t && sc.table == alias) continue;
+    auto candidate = cat_.table_by_oid(sc.table_oid);
+    if (!candidate || candidate->is_view()) continue;
+    if (t) fail(sqlstate::kAmbiguousColumn, "column reference \"tableoid\" is ambiguous", location);
+    alias = sc.table;
+    t = candidate;
+  }
+  if (!t) return nullptr;
+  if (!t->is_partitioned()) {
+    auto e = make_const(Datum(static_cast<int64_t>(t->oid)), TypeRef{type_oid::kOid, -1});
+    e->location = location;
+    return e;
+  }
+  auto e = std::make_unique<Expr>();
+  e->kind = ExprKind::kSessionFunc;
+  e->name = "hf_stored_partition";
+  e->index = static_cast<int>(t->oid);
+  e->type = TypeRef{type_oid::kOid, -1};
+  e->location = location;
+  for (size_t i = 0; i < s.cols.size(); ++i) {
+    if (s.cols[i].table != alias || s.cols[i].table_oid != t->oid) continue;
+    auto v = std::make_unique<Expr>();
+    v->kind = ExprKind::kColumn;
+    v->index = static_cast<int>(i);
+    v->level = level;
+    v->type = s.cols[i].type;
+    e->arg_types.push_back(v->type);
+    e->args.push_back(std::move(v));
+  }
+  return e;
+}
+
 ExprPtr Binder::param_by_name(const std::string& table, const std::string& col, int location) {
   if (param_names_ == nullptr) return nullptr;
   const auto& names = param_names_->names;
@@ -834,6 +902,10 @@ std::vector<ExprPtr> Binder::bind_call_args(const PgQuery__FuncCall* f, const Sc
     const PgQuery__Node* a = f->args[i];
     if (a->node_case == PG_QUERY__NODE__NODE_NAMED_ARG_EXPR) {
       names->resize(i);
+      if (std::find(names->begin(), names->end(), a->named_arg_expr->name) != names->end())
+        fail(sqlstate::kSyntaxError,
+             "argument name \"" + std::string(a->named_arg_expr->name) + "\" used more than once",
+             a->named_arg_expr->location);
       names->push_back(a->named_arg_expr->name);
       args.push_back(bind_expr(a->named_arg_expr->arg, scope, g));
       continue;
@@ -1199,8 +1271,8 @@ namespace {
 // where their lower bound of 0 cannot show: holdfast's arrays all start at 1, so
 // generate_subscripts, array_lower and array_position keep refusing them.
 void vectors_as_arrays(const std::string& name, std::vector<ExprPtr>& args, Binder& b) {
-  static const std::set<std::string> kBoundFree = {"unnest", "array_length", "cardinality",
-                                                   "array_ndims", "array_to_string"};
+  static const std::set<std::string> kBoundFree = {
+      "unnest", "array_length", "cardinality", "array_ndims", "array_to_string", "_pg_expandarray"};
   if (!kBoundFree.count(name)) return;
   for (auto& a : args) {
     const Oid t = a->type.oid;
@@ -1342,7 +1414,7 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
     fail(sqlstate::kWrongObjectType,
          "ORDER BY specified, but " + name + " is not an aggregate function", f->location);
   std::vector<ExprPtr> args;
-  if (is_set_function(name) && (schema.empty() || schema == "pg_catalog")) {
+  if (is_builtin_set_function(schema, name)) {
     if (is_two_column_set_function(name))
       fail(sqlstate::kFeatureNotSupported,
            "function " + name + " is supported only in FROM (it returns records)", f->location);
@@ -1452,26 +1524,33 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
       return call;
     }
   }
-  std::vector<Oid> ts;
-  for (auto& a : args) ts.push_back(a->type.oid);
+  std::vector<Oid> ts = arg_oids(args);
+  // The call as written (named arguments shown), for PostgreSQL's message when no function
+  // matches it.
+  std::string written;
+  for (size_t i = 0; i < args.size(); ++i)
+    written += (i ? ", " : "") +
+               (i < arg_names.size() && !arg_names[i].empty() ? arg_names[i] + " => " : "") +
+               type_display(args[i]->type);
+  auto fail_unmatched = [&] {
+    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + written + ") does not exist",
+         f->location,
+         "No function matches the given name and argument types. You might need to add "
+         "explicit type casts.");
+  };
   // Built-in functions live in pg_catalog, not in the schemas users create.
   if (!schema.empty() && schema != "pg_catalog" && schema != "public" &&
       schema != "information_schema")
     fail_no_function(name.find('.') == std::string::npos ? schema + "." + name : name, ts,
                      f->location);
-  if (!arg_names.empty()) {
-    // No built-in function takes named arguments here: PostgreSQL's message, names shown.
-    std::string sig;
-    for (size_t i = 0; i < args.size(); ++i)
-      sig += (i ? ", " : "") + (arg_names[i].empty() ? "" : arg_names[i] + " => ") +
-             type_display(args[i]->type);
-    fail(sqlstate::kUndefinedFunction, "function " + name + "(" + sig + ") does not exist",
-         f->location,
-         "No function matches the given name and argument types. You might need to add "
-         "explicit type casts.");
+  if ((!arg_names.empty() || !types::resolve_function(name, ts)) &&
+      place_builtin_args(name, args, arg_names)) {
+    arg_names.clear();
+    ts = arg_oids(args);
   }
+  if (!arg_names.empty()) fail_unmatched();  // no built-in function takes these names
   const types::FunctionDef* def = types::resolve_function(name, ts);
-  if (def == nullptr) fail_no_function(name, ts, f->location);
+  if (def == nullptr) fail_unmatched();
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kFunc;
   e->fn = def;
@@ -1507,6 +1586,73 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   e->type = TypeRef{types::function_result_type(*def, actual), -1};
   e->args = std::move(args);
   return e;
+}
+
+namespace {
+
+// The parameters of the built-in functions whose calls may name their arguments or leave some
+// out (PostgreSQL's pg_proc.proargnames and defaults for them).
+struct BuiltinParam {
+  const char* name;
+  Oid default_type = 0;  // 0: no default
+  Datum default_value = Datum::Null();
+};
+
+const std::vector<BuiltinParam>* builtin_params(const std::string& function) {
+  using namespace type_oid;
+  static const Datum zero(int64_t{0});
+  static const std::map<std::string, std::vector<BuiltinParam>> params = {
+      {"make_interval",
+       {{"years", kInt4, zero},
+        {"months", kInt4, zero},
+        {"weeks", kInt4, zero},
+        {"days", kInt4, zero},
+        {"hours", kInt4, zero},
+        {"mins", kInt4, zero},
+        {"secs", kFloat8, Datum(0.0)}}},
+      {"make_date", {{"year"}, {"month"}, {"day"}}},
+      {"make_timestamp", {{"year"}, {"month"}, {"mday"}, {"hour"}, {"min"}, {"sec"}}},
+      {"jsonb_set",
+       {{"jsonb_in"}, {"path"}, {"replacement"}, {"create_if_missing", kBool, Datum(true)}}},
+      {"jsonb_insert",
+       {{"jsonb_in"}, {"path"}, {"replacement"}, {"insert_after", kBool, Datum(false)}}},
+  };
+  auto it = params.find(function);
+  return it == params.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+// A call of a built-in function with named arguments, or with fewer than its parameters:
+// the arguments moved to their parameters' places and the defaults of those left out added,
+// as PostgreSQL matches a call to a function's declaration. False (nothing changed) when they
+// do not fit the function's parameters; the caller then reports that no function matches.
+bool place_builtin_args(const std::string& function, std::vector<ExprPtr>& args,
+                        const std::vector<std::string>& names) {
+  const auto* params = builtin_params(function);
+  if (!params || args.size() > params->size()) return false;
+  std::vector<int> slot_of(args.size(), -1);
+  std::vector<bool> filled(params->size(), false);
+  for (size_t i = 0; i < args.size(); ++i) {
+    int slot = static_cast<int>(i);  // positional
+    if (i < names.size() && !names[i].empty()) {
+      slot = -1;
+      for (size_t p = 0; p < params->size(); ++p)
+        if (names[i] == (*params)[p].name) slot = static_cast<int>(p);
+      if (slot < 0 || filled[slot]) return false;
+    }
+    slot_of[i] = slot;
+    filled[slot] = true;
+  }
+  for (size_t p = 0; p < params->size(); ++p)
+    if (!filled[p] && (*params)[p].default_type == 0) return false;
+  std::vector<ExprPtr> placed(params->size());
+  for (size_t i = 0; i < args.size(); ++i) placed[slot_of[i]] = std::move(args[i]);
+  for (size_t p = 0; p < params->size(); ++p)
+    if (!placed[p])
+      placed[p] = make_const((*params)[p].default_value, TypeRef{(*params)[p].default_type, -1});
+  args = std::move(placed);
+  return true;
 }
 
 void fail_no_function(const std::string& name, const std::vector<Oid>& ts, int location) {
@@ -1679,6 +1825,15 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
         t = type_oid::kNumeric;
     for (auto& a : args) a = coerce(std::move(a), TypeRef{t, -1}, CastContext::kImplicit);
     e->type = TypeRef{t, -1};
+  } else if (name == "_pg_expandarray") {
+    // information_schema._pg_expandarray(anyarray): one (x, n) record per element, n its
+    // position from 1 (what pgjdbc's getPrimaryKeys and getIndexInfo expand pg_index.indkey
+    // with; the executor builds the records, exec/set_functions.cc).
+    const Oid elem = args.size() == 1 ? types::array_elem_type(ts[0]) : 0;
+    if (elem == 0) fail_no_function("information_schema." + name, ts, location);
+    e->type = TypeRef{types::composite_types().bless(
+                          {{"x", TypeRef{elem, -1}}, {"n", TypeRef{type_oid::kInt4, -1}}}),
+                      -1};
   } else {  // unnest
     if (args.size() != 1) fail_no_function(name, ts, location);
     Oid elem = types::array_elem_type(args[0]->type.oid);

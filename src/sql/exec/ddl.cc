@@ -1054,6 +1054,20 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   std::string name_part;
   for (size_t i = 0; i < s->n_index_params; ++i) {
     const auto* ie = s->index_params[i]->index_elem;
+    // DESC and NULLS FIRST / LAST as pg_index.indoption records them (DESC puts NULLs first
+    // unless told otherwise).
+    const bool desc = ie->ordering == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
+    const bool nulls_first =
+        ie->nulls_ordering == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST ||
+        (desc && ie->nulls_ordering != PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST);
+    const int option =
+        (desc ? catalog::Index::kDescending : 0) | (nulls_first ? catalog::Index::kNullsFirst : 0);
+    if (option != 0) {
+      idx.options.resize(i, 0);
+      idx.options.push_back(option);
+    } else if (!idx.options.empty()) {
+      idx.options.push_back(0);
+    }
     if (ie->name && *ie->name) {
       int c = t.find_column(ie->name);
       if (c < 0)
@@ -1144,7 +1158,19 @@ void attach_partition(const catalog::Table& parent, const PgQuery__PartitionCmd*
   if (child->relkind() != 'r' && child->relkind() != 'p')
     fail(sqlstate::kWrongObjectType, "\"" + child->name + "\" is not a table");
   if (child->partition_parent != 0) fail("42P17", "\"" + child->name + "\" is already a partition");
-  if (child->oid == parent.oid) fail("42P17", "cannot attach a table as a partition of itself");
+  // No cycles: the parent may be neither the table attached nor under it (PostgreSQL's check;
+  // a cycle made DROP recurse without end).
+  for (Oid up = parent.oid; up != 0;) {
+    if (up == child->oid) {
+      Error e;
+      e.sqlstate = sqlstate::kDuplicateTable;
+      e.message = "circular inheritance not allowed";
+      e.detail = "\"" + parent.name + "\" is already a child of \"" + child->name + "\".";
+      throw SqlError(std::move(e));
+    }
+    auto above = cx.catalog.table_by_oid(up);
+    up = above ? above->partition_parent : 0;
+  }
   if ((child->temp_namespace != 0) != (parent.temp_namespace != 0))
     fail(sqlstate::kWrongObjectType,
          child->temp_namespace != 0

@@ -184,6 +184,10 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
           (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
            e.type.oid == type_oid::kName))
         return Datum(regnamespace_text(cx.catalog, static_cast<Oid>(v.as_int())));
+      if (e.arg_types[0].oid == type_oid::kRegproc &&
+          (e.type.oid == type_oid::kText || e.type.oid == type_oid::kVarchar ||
+           e.type.oid == type_oid::kName))
+        return Datum(regproc_text(cx.catalog, cx.session, static_cast<Oid>(v.as_int())));
       return types::cast(v, e.arg_types[0], e.type,
                          e.negate ? types::CastContext::kExplicit : types::CastContext::kAssignment,
                          cx.fctx.zone);
@@ -667,6 +671,17 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   }
   // holdfast has no logical replication: nothing can be published.
   if (n == "pg_relation_is_publishable") return any_null() ? Datum::Null() : Datum(false);
+  if (n == "hf_stored_partition") {  // tableoid of a partitioned table's row (binder.cc)
+    auto parent = cx.catalog.table_by_oid(static_cast<Oid>(e.index));
+    if (!parent) return Datum::Null();
+    return Datum(static_cast<int64_t>(route_row(*parent, Row(args.begin(), args.end()), cx).oid));
+  }
+  if (n == "pg_get_triggerdef") {
+    if (any_null()) return Datum::Null();
+    const bool pretty = args.size() > 1 && args[1].as_bool();
+    auto def = trigger_definition(cx.catalog, static_cast<Oid>(args[0].as_int()), pretty, s);
+    return def ? Datum(std::move(*def)) : Datum::Null();
+  }
   if (n == "pg_get_indexdef" || n == "pg_get_constraintdef") {
     if (any_null()) return Datum::Null();
     Oid oid = static_cast<Oid>(args[0].as_int());

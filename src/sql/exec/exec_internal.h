@@ -300,6 +300,11 @@ std::string expression_definition(catalog::Catalog& catalog, const catalog::Tabl
 // session: the table qualified only when that session's search path would not find it.
 std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index, int column,
                                             bool pretty, SessionContext* session = nullptr);
+// pg_get_triggerdef(trigger, pretty): the CREATE TRIGGER statement of the trigger with that
+// oid, its table qualified (pretty: only when the session's search path would not find it);
+// nullopt when there is none (exec/system_views.cc).
+std::optional<std::string> trigger_definition(catalog::Catalog& catalog, Oid trigger, bool pretty,
+                                              SessionContext& session);
 // A column default as pg_get_expr(adbin, adrelid) prints it (pg_attrdef.adbin,
 // information_schema.columns.column_default).
 std::string column_default_text(const catalog::Column& c);

@@ -48,6 +48,10 @@ catalog::SearchPath session_search_path(catalog::Catalog& catalog, SessionContex
 std::string regclass_text(catalog::Catalog& catalog, SessionContext& session, Oid oid);
 // A regnamespace value's text (regnamespaceout): the schema's name, "-" for 0, else the number.
 std::string regnamespace_text(catalog::Catalog& catalog, Oid oid);
+// A regproc value's text (regprocout): a user function's name, schema-qualified when its
+// schema is not on the session's search path; "-" for 0; else the number (holdfast's
+// built-in functions have no oids).
+std::string regproc_text(catalog::Catalog& catalog, SessionContext& session, Oid oid);
 
 Result run(const bind::BoundStatement& stmt, catalog::Catalog& catalog, SessionContext& session,
            const std::vector<Datum>& params);

@@ -107,6 +107,17 @@ std::string regnamespace_text(catalog::Catalog& catalog, Oid oid) {
   return sc ? types::quote_identifier(sc->name) : std::to_string(oid);
 }
 
+std::string regproc_text(catalog::Catalog& catalog, SessionContext& session, Oid oid) {
+  if (oid == 0) return "-";
+  auto f = catalog.functions().by_oid(oid);
+  if (!f) return std::to_string(oid);
+  const auto path = session_search_path(catalog, session);
+  const bool visible =
+      std::find(path.schemas.begin(), path.schemas.end(), f->namespace_oid) != path.schemas.end();
+  return (visible ? "" : types::quote_identifier(catalog.schema_name(f->namespace_oid)) + ".") +
+         types::quote_identifier(f->name);
+}
+
 catalog::TablePtr utility_table(ExecContext& cx, const PgQuery__RangeVar* rv) {
   const std::string schema = rv->schemaname ? rv->schemaname : "";
   if (!schema.empty() && schema != "pg_temp") existing_schema(cx, schema);

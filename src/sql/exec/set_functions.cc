@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "sql/types/composite_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/json.h"
 #include "sql/types/type_io.h"
@@ -111,6 +112,16 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
       records->push_back(Datum(ArrayPtr(
           std::make_shared<std::vector<Datum>>(values->begin() + static_cast<long>(at),
                                                values->begin() + static_cast<long>(at + width)))));
+    kind_ = Kind::kArray;
+    array_ = std::move(records);
+    return;
+  }
+  if (call.name == "_pg_expandarray") {
+    // (x, n): each element with its position from 1, as composite values.
+    auto records = std::make_shared<std::vector<Datum>>();
+    const auto& items = *args[0].as_array();
+    for (size_t i = 0; i < items.size(); ++i)
+      records->push_back(types::make_composite({items[i], Datum(static_cast<int64_t>(i + 1))}));
     kind_ = Kind::kArray;
     array_ = std::move(records);
     return;

@@ -4,6 +4,9 @@
 // exec/information_schema.cc). Indexes, the primary key's included, are relations of their
 // own as in PostgreSQL: pg_class, pg_index (PostgreSQL 15's columns) and pg_attribute rows,
 // and CREATE INDEX text for pg_get_indexdef and pg_indexes (index_definition).
+#include <algorithm>
+#include <cstring>
+
 #include "catalog/functions.h"
 #include "catalog/roles.h"
 #include "common/error.h"
@@ -11,6 +14,7 @@
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/partitions.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/type_info.h"
@@ -108,8 +112,19 @@ char storage_of(const types::TypeInfo* ti) {
 // A column default as pg_get_expr(adbin, adrelid) prints it. The catalog keeps the DEFAULT
 // clause's text; PostgreSQL stores the expression coerced to the column's type, so a string
 // literal comes back with a cast to that type ('x'::text). Other expressions print as written.
+// The type of bit strings in a cast is printed "bit" (quoted: bare bit would mean bit(1)).
 std::string column_default_text(const catalog::Column& c) {
   const std::string& e = c.default_expr;
+  // A bit-string literal (b'0101', x'1f') is a constant of type bit, in any column.
+  const bool bit_literal = e.size() >= 3 && std::strchr("bBxX", e[0]) && e[1] == '\'' &&
+                           e.back() == '\'' && e.find('\'', 2) == e.size() - 1;
+  if (bit_literal) {
+    try {
+      return "'" + types::parse_bit_string(e[0] + e.substr(2, e.size() - 3)) + "'::\"bit\"";
+    } catch (const SqlError&) {
+      return e;
+    }
+  }
   bool one_literal = e.size() >= 2 && e.front() == '\'' && e.back() == '\'';
   for (size_t i = 1; one_literal && i + 1 < e.size(); ++i)
     if (e[i] == '\'') {
@@ -117,6 +132,7 @@ std::string column_default_text(const catalog::Column& c) {
       ++i;  // a doubled quote inside the literal
     }
   if (!one_literal) return e;
+  if (c.type.oid == type_oid::kBit) return e + "::\"bit\"";
   return e + "::" + types::format_type(TypeRef{c.type.oid, -1});
 }
 
@@ -130,6 +146,35 @@ Oid sequence_type(const catalog::Sequence& sq) {
 
 namespace {
 
+// The unique index of the referenced table a foreign key relies on (pg_constraint.conindid):
+// the primary key's, or a unique index without predicate or expressions, on the referenced
+// columns in any order (PostgreSQL's transformFkeyCheckAttrs). 0 when none matches.
+Oid referenced_key_index(catalog::Catalog& catalog, const catalog::ForeignKey& f) {
+  auto ref = catalog.table_by_oid(f.ref_table);
+  if (!ref) return 0;
+  auto same_set = [&](std::vector<int> a) {
+    std::vector<int> b = f.ref_columns;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
+  };
+  if (!ref->primary_key.empty() && same_set(ref->primary_key)) return ref->pkey_oid;
+  for (const auto& i : ref->indexes)
+    if (i.unique && i.predicate.empty() && i.exprs.empty() && same_set(i.columns)) return i.oid;
+  return 0;
+}
+
+// relhastriggers / pg_tables.hastriggers: the table's own triggers, and the foreign keys'
+// (PostgreSQL implements both ends of a foreign key with triggers).
+bool has_triggers(catalog::Catalog& catalog, const std::vector<catalog::TablePtr>& tables,
+                  const catalog::Table& t) {
+  if (!t.foreign_keys.empty() || !catalog.functions().triggers_of(t.oid).empty()) return true;
+  for (const auto& other : tables)
+    for (const auto& f : other->foreign_keys)
+      if (f.ref_table == t.oid) return true;
+  return false;
+}
+
 // One column of an index as PostgreSQL describes it: its pg_attribute name (the column's, or
 // for an expression the function's name or "expr", numbered when taken: "expr1"), its type
 // and its text in pg_get_indexdef (an expression other than a function call in parentheses).
@@ -137,12 +182,14 @@ struct IndexKey {
   std::string name;
   TypeRef type;
   std::string text, pretty_text;
+  std::string order;  // " DESC", " NULLS FIRST", ...: in the whole definition only
 };
 
 std::vector<IndexKey> index_keys(catalog::Catalog& catalog, const catalog::Table& t,
                                  const std::vector<int>& columns,
                                  const std::vector<std::string>& exprs,
-                                 const std::vector<int>& include) {
+                                 const std::vector<int>& include,
+                                 const std::vector<int>& options = {}) {
   std::vector<IndexKey> keys;
   size_t next_expr = 0;
   std::vector<int> all = columns;
@@ -184,6 +231,14 @@ std::vector<IndexKey> index_keys(catalog::Catalog& catalog, const catalog::Table
       while (taken(k.name + std::to_string(n))) ++n;
       k.name += std::to_string(n);
     }
+    // pg_get_indexdef names a key's order when it is not the default (ASC, NULLS LAST).
+    const int option = keys.size() < options.size() ? options[keys.size()] : 0;
+    const bool desc = option & catalog::Index::kDescending;
+    const bool nulls_first = option & catalog::Index::kNullsFirst;
+    std::string order = desc ? " DESC" : "";
+    if (desc && !nulls_first) order += " NULLS LAST";
+    if (!desc && nulls_first) order += " NULLS FIRST";
+    k.order = order;
     keys.push_back(std::move(k));
   }
   return keys;
@@ -207,8 +262,9 @@ std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index
     }
     if (!idx) continue;
     std::vector<std::string> keys;
-    for (const auto& k : index_keys(catalog, *t, idx->columns, idx->exprs, idx->include))
-      keys.push_back(pretty ? k.pretty_text : k.text);
+    for (const auto& k :
+         index_keys(catalog, *t, idx->columns, idx->exprs, idx->include, idx->options))
+      keys.push_back((pretty ? k.pretty_text : k.text) + (column > 0 ? "" : k.order));
     if (column > 0) {
       if (size_t(column) > keys.size()) return std::string();
       return keys[column - 1];
@@ -234,6 +290,49 @@ std::optional<std::string> index_definition(catalog::Catalog& catalog, Oid index
     return def;
   }
   return std::nullopt;
+}
+
+// pg_trigger.tgtype as PostgreSQL encodes it: ROW 1, BEFORE 2, INSERT 4, DELETE 8, UPDATE 16.
+int64_t trigger_type_bits(const catalog::Trigger& t) {
+  int64_t bits = (t.row_level ? 1 : 0) | (t.before ? 2 : 0);
+  if (t.events & catalog::Trigger::kInsert) bits |= 4;
+  if (t.events & catalog::Trigger::kDelete) bits |= 8;
+  if (t.events & catalog::Trigger::kUpdate) bits |= 16;
+  return bits;
+}
+
+std::optional<std::string> trigger_definition(catalog::Catalog& catalog, Oid trigger, bool pretty,
+                                              SessionContext& session) {
+  auto t = catalog.functions().trigger_by_oid(trigger);
+  auto table = t ? catalog.table_by_oid(t->table) : nullptr;
+  if (!table) return std::nullopt;
+  std::string def =
+      "CREATE TRIGGER " + types::quote_identifier(t->name) + (t->before ? " BEFORE" : " AFTER");
+  // PostgreSQL's order: INSERT, DELETE, UPDATE [OF columns].
+  bool first = true;
+  auto event = [&](uint8_t bit, const char* word) {
+    if (!(t->events & bit)) return;
+    def += std::string(first ? " " : " OR ") + word;
+    first = false;
+  };
+  event(catalog::Trigger::kInsert, "INSERT");
+  event(catalog::Trigger::kDelete, "DELETE");
+  event(catalog::Trigger::kUpdate, "UPDATE");
+  for (size_t i = 0; i < t->columns.size(); ++i)
+    def += (i ? ", " : " OF ") + types::quote_identifier(t->columns[i]);
+  def += " ON " + (pretty ? regclass_text(catalog, session, table->oid)
+                          : types::quote_identifier(catalog.schema_name(table->namespace_oid)) +
+                                "." + types::quote_identifier(table->name));
+  def += t->row_level ? " FOR EACH ROW" : " FOR EACH STATEMENT";
+  // The condition as written; PostgreSQL's deparser parenthesises it once more unless pretty.
+  if (!t->when.empty()) def += pretty ? " WHEN (" + t->when + ")" : " WHEN ((" + t->when + "))";
+  def += " EXECUTE FUNCTION " + regproc_text(catalog, session, t->function) + "(";
+  for (size_t i = 0; i < t->args.size(); ++i) {
+    std::string quoted = "'";
+    for (char c : t->args[i]) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    def += (i ? ", " : "") + quoted + "'";
+  }
+  return def + ")";
 }
 
 std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
@@ -283,20 +382,11 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     return out;
   }
   if (view == "pg_tables") {
-    // relhastriggers: the table's own triggers, and the foreign keys' (PostgreSQL implements
-    // both ends of a foreign key with triggers).
-    auto has_triggers = [&](const catalog::Table& t) {
-      if (!t.foreign_keys.empty() || !cx.catalog.functions().triggers_of(t.oid).empty())
-        return true;
-      for (const auto& other : tables)
-        for (const auto& f : other->foreign_keys)
-          if (f.ref_table == t.oid) return true;
-      return false;
-    };
     for (const auto& t : tables)
       if (!t->view_query.size())  // tables and partitioned tables (relkind r, p)
         out.push_back({schema_of(*t), Datum(t->name), owner_of(*t), null(), Datum(has_indexes(*t)),
-                       Datum(false), Datum(has_triggers(*t)), Datum(t->row_security)});
+                       Datum(false), Datum(has_triggers(cx.catalog, tables, *t)),
+                       Datum(t->row_security)});
     return out;
   }
   if (view == "pg_indexes") {
@@ -340,37 +430,20 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                    bool row_security = false, bool force_row_security = false) {
       // The last two, reloftype and reltoastrelid: no typed tables, no TOAST tables. reltype:
       // a relation's row type has the relation's oid (sql/types/composite_types.h).
-      out.push_back({oid(o),
-                     Datum(n),
-                     oid(ns),
-                     oid(kind == 'r' || kind == 'v' || kind == 'm' ? o : 0),
-                     oid(owner),
+      out.push_back({oid(o), Datum(n), oid(ns),
+                     oid(kind == 'r' || kind == 'v' || kind == 'm' ? o : 0), oid(owner),
                      oid(kind == 'i'                  ? kBtreeAm
                          : kind == 'r' || kind == 'm' ? kHeapAm
                                                       : 0),
-                     oid(o),
-                     oid(0),
-                     Datum(int64_t{0}),
-                     Datum(-1.0),
-                     Datum(hasindex),
-                     Datum(false),
-                     ch(persistence),
-                     ch(kind),
-                     Datum(int64_t{natts}),
-                     Datum(int64_t{checks}),
-                     Datum(false),
-                     Datum(false),
-                     Datum(false),
-                     Datum(row_security),
-                     Datum(force_row_security),
-                     Datum(true),
-                     ch('d'),
-                     Datum(false),
-                     reloptions,
-                     null(),
-                     acl_datum(acl),
-                     oid(0),
-                     oid(0)});
+                     oid(o), oid(0),
+                     // No statistics: a table as PostgreSQL shows one never vacuumed or
+                     // analyzed (0 pages, -1 tuples), an index as one just built on an empty
+                     // table (its metapage, 0 tuples).
+                     Datum(int64_t{kind == 'i' ? 1 : 0}), Datum(kind == 'i' ? 0.0 : -1.0),
+                     Datum(hasindex), Datum(false), ch(persistence), ch(kind),
+                     Datum(int64_t{natts}), Datum(int64_t{checks}), Datum(false), Datum(false),
+                     Datum(false), Datum(row_security), Datum(force_row_security), Datum(true),
+                     ch('d'), Datum(false), reloptions, null(), acl_datum(acl), oid(0), oid(0)});
     };
     for (const auto& t : tables) {
       const char persistence = t->temp_namespace != 0 ? 't' : 'p';
@@ -391,6 +464,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
               : partition_option(*t, t->primary_key, t->placement_width()),
           persistence, static_cast<int>(t->checks.size()), t->namespace_oid, t->row_security,
           t->force_row_security);
+      out.back()[17] = Datum(has_triggers(cx.catalog, tables, *t));
       // Partitioned tables (catalog.h): relhassubclass, relispartition, relpartbound (the
       // bound as pg_get_expr prints it: the catalog keeps no node trees).
       if (t->is_partitioned()) out.back()[18] = Datum(!cx.catalog.partitions_of(t->oid).empty());
@@ -427,19 +501,28 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (const auto& f : cx.catalog.functions().all()) {
       std::string argtypes;
       int64_t nargs = 0, ndefaults = 0;
-      std::vector<Datum> argnames;
+      std::vector<Datum> argnames, modes, alltypes;
+      bool all_in = true, any_name = false;
       for (const auto& a : f->args) {
         argnames.push_back(Datum(a.name));
+        any_name |= !a.name.empty();
+        modes.push_back(ch(a.mode));
+        alltypes.push_back(oid(a.type.oid));
+        all_in &= a.mode == 'i';
         if (!a.is_input()) continue;
         argtypes += (nargs++ ? " " : "") + std::to_string(a.type.oid);
         if (!a.default_expr.empty()) ++ndefaults;
       }
-      auto names = std::make_shared<const std::vector<Datum>>(argnames);
+      auto array = [](std::vector<Datum> items) {
+        return Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(items))));
+      };
       out.push_back({oid(f->oid), Datum(f->name), oid(f->namespace_oid), oid(f->owner),
                      oid(f->language == "sql" ? kSqlLanguage : kPlpgsqlLanguage), ch('f'),
                      Datum(false), Datum(f->strict), Datum(f->returns_set), ch(f->volatility),
                      Datum(nargs), Datum(ndefaults), oid(f->result.oid), Datum(argtypes),
-                     argnames.empty() ? null() : Datum(ArrayPtr(names)), Datum(f->body)});
+                     any_name ? array(std::move(argnames)) : null(), Datum(f->body),
+                     all_in ? null() : array(std::move(modes)),
+                     all_in ? null() : array(std::move(alltypes))});
     }
     return out;
   }
@@ -452,10 +535,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     for (Oid o = 1; o < 5000; ++o) {
       const auto* ti = types::find_type(o);
       if (!ti) continue;
+      // typtype: pseudo-types (record, void, any, ...: category P) are 'p', as drivers
+      // expect (pgjdbc lists a record-returning function's OUT arguments only then).
       out.push_back({oid(ti->oid), Datum(ti->name), oid(kPgCatalogNs), Datum(int64_t{ti->typlen}),
-                     Datum(ti->by_value), ch('b'), ch(ti->category), oid(ti->elem_oid),
-                     oid(ti->array_oid), oid(0), oid(0), Datum(int64_t{-1}), Datum(false),
-                     oid(kSuperuser), oid(type_collation(ti->oid)), null()});
+                     Datum(ti->by_value),
+                     ch(ti->category == 'P' || ti->oid == type_oid::kUnknown ? 'p' : 'b'),
+                     ch(ti->category), oid(ti->elem_oid), oid(ti->array_oid), oid(0), oid(0),
+                     Datum(int64_t{-1}), Datum(false), oid(kSuperuser),
+                     oid(type_collation(ti->oid)), null()});
     }
     // Enum types (typtype 'e') and their arrays.
     for (const auto& e : cx.catalog.enums()) {
@@ -540,14 +627,16 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     };
     auto index_row = [&](const catalog::Table& t, Oid index, const std::vector<int>& keys,
                          const std::vector<int>& include, bool unique, bool primary,
-                         const std::vector<std::string>& exprs, const std::string& predicate) {
+                         const std::vector<std::string>& exprs, const std::string& predicate,
+                         const std::vector<int>& key_options) {
       std::vector<int64_t> attnums, collations, opclasses, options;
-      for (int c : keys) {
+      for (size_t k = 0; k < keys.size(); ++k) {
+        const int c = keys[k];
         attnums.push_back(c >= 0 ? c + 1 : 0);
         const Oid type = c >= 0 ? t.columns[c].type.oid : 0;
         collations.push_back(type_collation(type));
         opclasses.push_back(btree_opclass(type));
-        options.push_back(0);
+        options.push_back(k < key_options.size() ? key_options[k] : 0);
       }
       for (int c : include) attnums.push_back(c + 1);
       std::string exprs_text;
@@ -576,9 +665,10 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     };
     for (const auto& t : tables) {
       if (!t->primary_key.empty())
-        index_row(*t, t->pkey_oid, t->primary_key, {}, true, true, {}, "");
+        index_row(*t, t->pkey_oid, t->primary_key, {}, true, true, {}, "", {});
       for (const auto& i : t->indexes)
-        index_row(*t, i.oid, i.columns, i.include, i.unique, false, i.exprs, i.predicate);
+        index_row(*t, i.oid, i.columns, i.include, i.unique, false, i.exprs, i.predicate,
+                  i.options);
     }
     return out;
   }
@@ -627,8 +717,9 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         if (i.constraint)
           con(i.oid, i.name, 'u', t->oid, i.oid, 0, ' ', ' ', attnums(i.columns), null());
       for (const auto& f : t->foreign_keys)
-        con(f.oid, f.name, 'f', t->oid, 0, f.ref_table, f.on_update, f.on_delete,
-            attnums(f.columns), attnums(f.ref_columns), f.deferrable, f.initially_deferred);
+        con(f.oid, f.name, 'f', t->oid, referenced_key_index(cx.catalog, f), f.ref_table,
+            f.on_update, f.on_delete, attnums(f.columns), attnums(f.ref_columns), f.deferrable,
+            f.initially_deferred);
       for (const auto& c : t->checks)
         con(c.oid, c.name, 'c', t->oid, 0, 0, ' ', ' ', null(), null());
     }
@@ -656,7 +747,7 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
          {"server_version", "server_version_num", "client_encoding", "DateStyle", "TimeZone",
           "statement_timeout", "lock_timeout", "deadlock_timeout", "default_transaction_isolation",
           "transaction_isolation", "application_name", "search_path", "max_connections",
-          "standard_conforming_strings", "integer_datetimes"}) {
+          "max_index_keys", "standard_conforming_strings", "integer_datetimes"}) {
       std::string v;
       try {
         v = cx.session.get_setting(n);
@@ -748,7 +839,39 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
     }
     return out;
   }
-  // pg_description, pg_tablespace, pg_policy, pg_statistic_ext, pg_publication,
+  if (view == "pg_trigger") {
+    for (const auto& t : cx.catalog.functions().all_triggers()) {
+      auto table = cx.catalog.table_by_oid(t->table);
+      if (!table) continue;
+      // tgattr: UPDATE OF's column numbers; tgargs: the arguments, each NUL-terminated.
+      auto attrs = std::make_shared<std::vector<Datum>>();
+      for (const auto& c : t->columns)
+        if (int i = table->find_column(c); i >= 0) attrs->push_back(Datum(int64_t{i + 1}));
+      std::string args;
+      for (const auto& a : t->args) args += a + '\0';
+      out.push_back({oid(t->oid), oid(t->table), oid(0), Datum(t->name), oid(t->function),
+                     Datum(trigger_type_bits(*t)), ch('O'), Datum(false), oid(0), oid(0), oid(0),
+                     Datum(false), Datum(false), Datum(static_cast<int64_t>(t->args.size())),
+                     Datum(ArrayPtr(attrs)), Datum(args), t->when.empty() ? null() : Datum(t->when),
+                     null(), null()});
+    }
+    return out;
+  }
+  if (view == "pg_description") {
+    // COMMENT ON TABLE / VIEW / MATERIALIZED VIEW (objsubid 0) and COLUMN (its number), of
+    // class pg_class.
+    constexpr Oid kPgClass = 1259;
+    for (const auto& t : tables) {
+      if (!t->comment.empty())
+        out.push_back({oid(t->oid), oid(kPgClass), Datum(int64_t{0}), Datum(t->comment)});
+      for (size_t i = 0; i < t->columns.size(); ++i)
+        if (!t->columns[i].comment.empty())
+          out.push_back(
+              {oid(t->oid), oid(kPgClass), Datum(int64_t(i + 1)), Datum(t->columns[i].comment)});
+    }
+    return out;
+  }
+  // pg_tablespace, pg_policy, pg_statistic_ext, pg_publication,
   // pg_publication_namespace, pg_publication_rel: empty.
   if (view == "pg_tablespace") {
     out.push_back({oid(1663), Datum("pg_default")});

@@ -120,4 +120,60 @@ std::string bit_string_from_int(int64_t v, int width_of_source, int32_t typmod) 
   return bits;
 }
 
+std::string bit_string_binary_op(const std::string& a, const std::string& b, char op) {
+  if (a.size() != b.size())
+    throw SqlError(kStringDataLengthMismatch, std::string("cannot ") +
+                                                  (op == '&'   ? "AND"
+                                                   : op == '|' ? "OR"
+                                                               : "XOR") +
+                                                  " bit strings of different sizes");
+  std::string out(a.size(), '0');
+  for (size_t i = 0; i < a.size(); ++i) {
+    const bool x = a[i] == '1', y = b[i] == '1';
+    const bool r = op == '&' ? x && y : op == '|' ? x || y : x != y;
+    out[i] = r ? '1' : '0';
+  }
+  return out;
+}
+
+std::string bit_string_not(const std::string& bits) {
+  std::string out = bits;
+  for (char& c : out) c = c == '1' ? '0' : '1';
+  return out;
+}
+
+std::string bit_string_shift_left(const std::string& bits, int64_t count) {
+  const int64_t n = static_cast<int64_t>(bits.size());
+  std::string out(bits.size(), '0');
+  if (count >= n || count <= -n) return out;  // every bit shifted out
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t from = i + count;
+    if (from >= 0 && from < n) out[static_cast<size_t>(i)] = bits[static_cast<size_t>(from)];
+  }
+  return out;
+}
+
+namespace {
+
+void check_bit_index(const std::string& bits, int64_t n) {
+  if (n < 0 || n >= static_cast<int64_t>(bits.size()))
+    throw SqlError("2202E", "bit index " + std::to_string(n) + " out of valid range (0.." +
+                                std::to_string(static_cast<int64_t>(bits.size()) - 1) + ")");
+}
+
+}  // namespace
+
+int64_t bit_string_get_bit(const std::string& bits, int64_t n) {
+  check_bit_index(bits, n);
+  return bits[static_cast<size_t>(n)] == '1' ? 1 : 0;
+}
+
+std::string bit_string_set_bit(std::string bits, int64_t n, int64_t value) {
+  check_bit_index(bits, n);
+  if (value != 0 && value != 1)
+    throw SqlError(sqlstate::kInvalidParameterValue, "new bit must be 0 or 1");
+  bits[static_cast<size_t>(n)] = value ? '1' : '0';
+  return bits;
+}
+
 }  // namespace hf::sql::types

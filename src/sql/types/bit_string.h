@@ -33,4 +33,16 @@ std::string bit_string_from_binary(std::string_view data);
 int64_t bit_string_to_int(const std::string& bits, Oid target);
 std::string bit_string_from_int(int64_t v, int width_of_source, int32_t typmod);
 
+// Bitwise operators on bit strings (PostgreSQL's varbit.c): op is '&', '|' or '#' (the two
+// strings must have one length: 22026 "cannot AND bit strings of different sizes"); not
+// inverts; shift moves the bits left (count > 0) or right (count < 0), the length kept and
+// zeros shifted in.
+std::string bit_string_binary_op(const std::string& a, const std::string& b, char op);
+std::string bit_string_not(const std::string& bits);
+std::string bit_string_shift_left(const std::string& bits, int64_t count);
+// get_bit / set_bit: the bit at index n (0 = the first); 2202E when n is outside the string,
+// 22023 when the new value is not 0 or 1.
+int64_t bit_string_get_bit(const std::string& bits, int64_t n);
+std::string bit_string_set_bit(std::string bits, int64_t n, int64_t value);
+
 }  // namespace hf::sql::types

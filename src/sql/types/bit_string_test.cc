@@ -66,6 +66,32 @@ TEST(BitString, BinaryFormatPacksBits) {
             "22P03 invalid length in external bit string");
 }
 
+TEST(BitString, BitwiseOperatorsAndShifts) {
+  EXPECT_EQ(bit_string_binary_op("10110", "01100", '&'), "00100");
+  EXPECT_EQ(bit_string_binary_op("10110", "01100", '|'), "11110");
+  EXPECT_EQ(bit_string_binary_op("10110", "01100", '#'), "11010");
+  EXPECT_EQ(sqlstate_of([] { bit_string_binary_op("101", "01", '&'); }),
+            "22026 cannot AND bit strings of different sizes");
+  EXPECT_EQ(sqlstate_of([] { bit_string_binary_op("101", "01", '#'); }),
+            "22026 cannot XOR bit strings of different sizes");
+  EXPECT_EQ(bit_string_not("10110"), "01001");
+  EXPECT_EQ(bit_string_shift_left("10110", 2), "11000");
+  EXPECT_EQ(bit_string_shift_left("10110", -2), "00101");
+  EXPECT_EQ(bit_string_shift_left("101", INT64_MIN + 1), "000");
+  EXPECT_EQ(bit_string_shift_left("101", 0), "101");
+}
+
+TEST(BitString, GetAndSetBit) {
+  EXPECT_EQ(bit_string_get_bit("10110", 0), 1);
+  EXPECT_EQ(bit_string_get_bit("10110", 4), 0);
+  EXPECT_EQ(bit_string_set_bit("10110", 1, 1), "11110");
+  EXPECT_EQ(sqlstate_of([] { bit_string_get_bit("101", 3); }),
+            "2202E bit index 3 out of valid range (0..2)");
+  EXPECT_EQ(sqlstate_of([] { bit_string_set_bit("101", -1, 1); }),
+            "2202E bit index -1 out of valid range (0..2)");
+  EXPECT_EQ(sqlstate_of([] { bit_string_set_bit("101", 1, 2); }), "22023 new bit must be 0 or 1");
+}
+
 TEST(BinaryEncoding, DigestsAndEncodingsMatchPostgreSQL) {
   EXPECT_EQ(encode_bytes(sha256("abc"), "hex"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "sql/types/binary_encoding.h"
+#include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
 #include "sql/types/compare.h"
 #include "sql/types/enum_types.h"
@@ -483,6 +484,81 @@ FN(f_octet_length) {
 FN(f_bit_length) {
   return Datum(static_cast<int64_t>(a[0].as_string().size() * 8));
 }
+// Bitwise operators on integers (PostgreSQL's int2and ... int8shr). A shift count is taken
+// modulo the width the C shift runs in (32 bits for int2 and int4, 64 for int8), as
+// PostgreSQL's compiled shifts do on x86-64; int2 results wrap to 16 bits.
+int64_t narrow_to(int64_t v, Oid type) {
+  if (type == kInt2) return static_cast<int16_t>(v);
+  if (type == kInt4) return static_cast<int32_t>(v);
+  return v;
+}
+FN(op_int_and) {
+  return Datum(a[0].as_int() & a[1].as_int());
+}
+FN(op_int_or) {
+  return Datum(a[0].as_int() | a[1].as_int());
+}
+FN(op_int_xor) {
+  return Datum(a[0].as_int() ^ a[1].as_int());
+}
+template <Oid R>
+FN(op_int_not) {
+  return Datum(narrow_to(~a[0].as_int(), R));
+}
+template <Oid R>
+FN(op_int_shl) {
+  const int64_t count = a[1].as_int() & (R == kInt8 ? 63 : 31);
+  return Datum(narrow_to(static_cast<int64_t>(static_cast<uint64_t>(a[0].as_int()) << count), R));
+}
+template <Oid R>
+FN(op_int_shr) {
+  const int64_t count = a[1].as_int() & (R == kInt8 ? 63 : 31);
+  return Datum(narrow_to(a[0].as_int() >> count, R));
+}
+
+// Bit strings (sql/types/bit_string.h).
+FN(op_bit_and) {
+  return Datum(bit_string_binary_op(a[0].as_string(), a[1].as_string(), '&'));
+}
+FN(op_bit_or) {
+  return Datum(bit_string_binary_op(a[0].as_string(), a[1].as_string(), '|'));
+}
+FN(op_bit_xor) {
+  return Datum(bit_string_binary_op(a[0].as_string(), a[1].as_string(), '#'));
+}
+FN(op_bit_not) {
+  return Datum(bit_string_not(a[0].as_string()));
+}
+FN(op_bit_shl) {
+  return Datum(bit_string_shift_left(a[0].as_string(), a[1].as_int()));
+}
+FN(op_bit_shr) {
+  return Datum(bit_string_shift_left(a[0].as_string(), -a[1].as_int()));
+}
+FN(op_bit_concat) {
+  return Datum(a[0].as_string() + a[1].as_string());
+}
+FN(f_bit_count_bits) {
+  const std::string& bits = a[0].as_string();
+  return Datum(static_cast<int64_t>(std::count(bits.begin(), bits.end(), '1')));
+}
+FN(f_bit_count_bytes) {
+  int64_t n = 0;
+  for (unsigned char c : a[0].as_string()) n += __builtin_popcount(c);
+  return Datum(n);
+}
+FN(f_bit_string_length) {
+  return Datum(static_cast<int64_t>(a[0].as_string().size()));
+}
+FN(f_bit_string_octet_length) {
+  return Datum(static_cast<int64_t>((a[0].as_string().size() + 7) / 8));
+}
+FN(f_get_bit) {
+  return Datum(bit_string_get_bit(a[0].as_string(), a[1].as_int()));
+}
+FN(f_set_bit) {
+  return Datum(bit_string_set_bit(a[0].as_string(), a[1].as_int(), a[2].as_int()));
+}
 FN(f_lower) {
   return Datum(ascii_lower(a[0].as_string()));
 }
@@ -536,6 +612,28 @@ FN(f_bytea_substr3) {
   int64_t from = std::max<int64_t>(start, 1);
   if (end <= from || from > static_cast<int64_t>(s.size())) return Datum(std::string());
   return Datum(s.substr(from - 1, end - from));
+}
+
+// position(sub in bits): 1-based, 0 when absent; an empty string holds nothing (0) and an
+// empty sub is found at 1 (PostgreSQL's bitposition).
+FN(f_bit_position) {
+  const std::string &bits = a[0].as_string(), &sub = a[1].as_string();
+  if (bits.empty() || sub.size() > bits.size()) return Datum(int64_t{0});
+  const size_t at = bits.find(sub);
+  return Datum(at == std::string::npos ? int64_t{0} : static_cast<int64_t>(at + 1));
+}
+// overlay(bits placing other from start [for count]): count defaults to other's length
+// (PostgreSQL's bitoverlay; bit strings are one byte per bit, so substr_chars cuts them).
+FN(f_bit_overlay) {
+  const std::string &bits = a[0].as_string(), &other = a[1].as_string();
+  const int64_t start = a[2].as_int();
+  const int64_t count = a.size() > 3 ? a[3].as_int() : static_cast<int64_t>(other.size());
+  if (start <= 0) throw_error("22011", "negative substring length not allowed");
+  int64_t after = 0;
+  if (__builtin_add_overflow(start, count, &after) || after > INT32_MAX || after < INT32_MIN)
+    throw_error(sqlstate::kNumericValueOutOfRange, "integer out of range");
+  return Datum(substr_chars(bits, 1, start - 1, true) + other +
+               substr_chars(bits, after, 0, false));
 }
 
 std::string do_trim(const std::string& s, const std::string& chars, bool left, bool right) {
@@ -1963,6 +2061,32 @@ Registry::Registry() {
   ops.push_back({"@", 0, kInt4, kInt4, op_int_abs<kInt4>});
   ops.push_back({"@", 0, kInt8, kInt8, op_int_abs<kInt8>});
   add_cmp_ops(ops, kOid, kOid, true);
+  ops.push_back({"&", kInt2, kInt2, kInt2, op_int_and});
+  ops.push_back({"&", kInt4, kInt4, kInt4, op_int_and});
+  ops.push_back({"&", kInt8, kInt8, kInt8, op_int_and});
+  ops.push_back({"|", kInt2, kInt2, kInt2, op_int_or});
+  ops.push_back({"|", kInt4, kInt4, kInt4, op_int_or});
+  ops.push_back({"|", kInt8, kInt8, kInt8, op_int_or});
+  ops.push_back({"#", kInt2, kInt2, kInt2, op_int_xor});
+  ops.push_back({"#", kInt4, kInt4, kInt4, op_int_xor});
+  ops.push_back({"#", kInt8, kInt8, kInt8, op_int_xor});
+  ops.push_back({"~", 0, kInt2, kInt2, op_int_not<kInt2>});
+  ops.push_back({"~", 0, kInt4, kInt4, op_int_not<kInt4>});
+  ops.push_back({"~", 0, kInt8, kInt8, op_int_not<kInt8>});
+  ops.push_back({"<<", kInt2, kInt4, kInt2, op_int_shl<kInt2>});
+  ops.push_back({"<<", kInt4, kInt4, kInt4, op_int_shl<kInt4>});
+  ops.push_back({"<<", kInt8, kInt4, kInt8, op_int_shl<kInt8>});
+  ops.push_back({">>", kInt2, kInt4, kInt2, op_int_shr<kInt2>});
+  ops.push_back({">>", kInt4, kInt4, kInt4, op_int_shr<kInt4>});
+  ops.push_back({">>", kInt8, kInt4, kInt8, op_int_shr<kInt8>});
+  // Bit strings: varbit operands convert to bit (binary-coercible, as in PostgreSQL).
+  ops.push_back({"&", kBit, kBit, kBit, op_bit_and});
+  ops.push_back({"|", kBit, kBit, kBit, op_bit_or});
+  ops.push_back({"#", kBit, kBit, kBit, op_bit_xor});
+  ops.push_back({"~", 0, kBit, kBit, op_bit_not});
+  ops.push_back({"<<", kBit, kInt4, kBit, op_bit_shl});
+  ops.push_back({">>", kBit, kInt4, kBit, op_bit_shr});
+  ops.push_back({"||", kVarbit, kVarbit, kVarbit, op_bit_concat});
 
   // Floats.
   ops.push_back({"+", kFloat4, kFloat4, kFloat4, op_float_add<true>});
@@ -2071,6 +2195,18 @@ Registry::Registry() {
     F(n, {kBpchar}, kInt4, f_length);
   }
   F("length", {kBytea}, kInt4, f_octet_length);
+  F("length", {kBit}, kInt4, f_bit_string_length);
+  F("bit_length", {kBit}, kInt4, f_bit_string_length);
+  F("octet_length", {kBit}, kInt4, f_bit_string_octet_length);
+  F("bit_count", {kBit}, kInt8, f_bit_count_bits);
+  F("bit_count", {kBytea}, kInt8, f_bit_count_bytes);
+  F("get_bit", {kBit, kInt4}, kInt4, f_get_bit);
+  F("substring", {kBit, kInt4}, kBit, f_substr2);
+  F("substring", {kBit, kInt4, kInt4}, kBit, f_substr3);
+  F("position", {kBit, kBit}, kInt4, f_bit_position);
+  F("overlay", {kBit, kBit, kInt4}, kBit, f_bit_overlay);
+  F("overlay", {kBit, kBit, kInt4, kInt4}, kBit, f_bit_overlay);
+  F("set_bit", {kBit, kInt4, kInt4}, kBit, f_set_bit);
   F("octet_length", {kText}, kInt4, f_octet_length);
   F("octet_length", {kBpchar}, kInt4, f_octet_length);
   F("octet_length", {kBytea}, kInt4, f_octet_length);

@@ -66,3 +66,10 @@ INSERT INTO ev_h0 SELECT g, g FROM generate_series(1, 6) g WHERE g IN (1, 2, 5);
 INSERT INTO ev_h1 SELECT g, g FROM generate_series(1, 6) g WHERE g IN (3, 4, 6);
 SELECT id FROM ev_h ORDER BY id;
 DROP TABLE ev, ev_h;
+-- ATTACH PARTITION refuses a cycle (a table under itself), as PostgreSQL does.
+create table cyc_root (a int, b text) partition by list (a);
+create table cyc_mid partition of cyc_root for values in (1) partition by list (b);
+alter table cyc_mid attach partition cyc_root for values in ('b');
+alter table cyc_root attach partition cyc_root for values in (2);
+drop table cyc_root;
+select count(*) from pg_class where relname like 'cyc\_%';
