@@ -119,9 +119,11 @@ namespace {
 bool is_outer_value(const Expr& e, int known_below = 0) {
   runtime::check_stack_depth();
   if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
-  // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
+  // An uncorrelated scalar or ARRAY(...) subquery is an InitPlan: computed once, before the
+  // scan (so "id = ANY (ARRAY(SELECT ... FOR UPDATE SKIP LOCKED))" reads by key).
   if (e.kind == ExprKind::kSubLink)
-    return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
+    return (e.name == "scalar" || e.name == "array") && e.subquery &&
+           !refers_outside(*e.subquery, 0);
   if (e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef || e.kind == ExprKind::kSrf)
     return false;
   if (e.kind == ExprKind::kSessionFunc &&
