@@ -119,9 +119,11 @@ namespace {
 bool is_outer_value(const Expr& e, int known_below = 0) {
   runtime::check_stack_depth();
   if (e.kind == ExprKind::kColumn && e.level == 0) return e.index < known_below;
-  // An uncorrelated scalar subquery is an InitPlan: computed once, before the scan.
+  // An uncorrelated scalar or ARRAY(...) subquery is an InitPlan: computed once, before the
+  // scan (so "id = ANY (ARRAY(SELECT ... FOR UPDATE SKIP LOCKED))" reads by key).
   if (e.kind == ExprKind::kSubLink)
-    return e.name == "scalar" && e.subquery && !refers_outside(*e.subquery, 0);
+    return (e.name == "scalar" || e.name == "array") && e.subquery &&
+           !refers_outside(*e.subquery, 0);
   if (e.kind == ExprKind::kAggRef || e.kind == ExprKind::kWindowRef || e.kind == ExprKind::kSrf)
     return false;
   if (e.kind == ExprKind::kSessionFunc &&
@@ -246,10 +248,17 @@ void ranges(const std::vector<const Expr*>& cs, int offset, int column, Oid type
 // The values of a "col IN (v1, v2, ...)" conjunct on table column `column` whose values are
 // all known before the scan and have the column's key type; empty when there is none. Or the
 // one array of a "col = ANY (array)" conjunct whose array is known before the scan and holds
-// the column's key type (*array set then).
+// the column's key type (*array set then). Or the "col IN (SELECT ...)" sublink of an
+// uncorrelated subquery whose column has the column's key type (*array and *sublink set): its
+// rows are the values, read once before the scan (PostgreSQL's semi-join driven by the
+// subquery's rows). The subquery's rows are cached per statement (exec/eval.cc), so the
+// WHERE's own sublink, still applied to the rows read, reuses them and never runs it again:
+// a locking subquery (a job queue's claim: id IN (SELECT ... FOR UPDATE SKIP LOCKED)) locks
+// its rows once, and the statement reads those rows instead of the whole table.
 std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset, int column,
-                                 Oid type, int known_below, bool* array) {
+                                 Oid type, int known_below, bool* array, bool* sublink) {
   *array = false;
+  *sublink = false;
   // Whether e is the table's column `column`, usable as its key.
   auto is_the_column = [&](const Expr& e) {
     const Expr* col = key_column(e);
@@ -257,6 +266,16 @@ std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset,
            same_key_type(col->type.oid, type);
   };
   for (const Expr* c : cs) {
+    if (c->kind == ExprKind::kSubLink && c->name == "any" && !c->negate && c->op &&
+        std::string_view(c->op->name) == "=" && c->args.size() == 1 && c->subquery &&
+        c->arg_types.size() == 3) {
+      if (is_the_column(*c->args[0]) && c->arg_types[1].oid == c->arg_types[2].oid &&
+          same_key_type(c->arg_types[2].oid, type) && !refers_outside(*c->subquery, 0)) {
+        *array = *sublink = true;
+        return {c};
+      }
+      continue;
+    }
     if (c->kind == ExprKind::kAnyOp && !c->negate && c->op &&
         std::string_view(c->op->name) == "=" && c->args.size() == 2) {
       const Expr& arr = *c->args[1];
@@ -310,8 +329,9 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     std::vector<const Expr*> eq;
     RangeBound lo, hi;
     std::vector<const Expr*> in;
-    bool in_array = false;  // `in` is one array (col = ANY (array))
-    std::vector<int> cols;  // the key columns matched against
+    bool in_array = false;    // `in` is one array (col = ANY (array))
+    bool in_sublink = false;  // `in` is a "col IN (SELECT ...)" sublink (in_array too)
+    std::vector<int> cols;    // the key columns matched against
     bool range() const { return lo.value || hi.value; }
   };
   auto match = [&](const std::vector<int>& cols) {
@@ -325,7 +345,7 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     if (m.eq.size() < cols.size()) {
       int c = cols[m.eq.size()];
       ranges(cs, offset, c, t.columns[c].type.oid, m.lo, m.hi, known_below);
-      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below, &m.in_array);
+      m.in = in_list(cs, offset, c, t.columns[c].type.oid, known_below, &m.in_array, &m.in_sublink);
     }
     return m;
   };
@@ -335,7 +355,15 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
     for (size_t i = 0; i < m.eq.size(); ++i) acc.key.push_back(key_value(*m.eq[i], type_of(i)));
     acc.index_pos = index_pos;
     if (with_in) {
-      for (const Expr* v : m.in) acc.in_values.push_back(clone(*v));
+      for (const Expr* v : m.in) {
+        ExprPtr value = clone(*v);
+        if (m.in_sublink) {
+          // The subquery's rows as one array: ARRAY(SELECT ...) over the same (shared) plan.
+          value->name = "array";
+          value->args.clear();
+        }
+        acc.in_values.push_back(std::move(value));
+      }
       acc.in_array = m.in_array;
       return;
     }
