@@ -446,10 +446,17 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
                           });
   }
 
-  void on_close() {
-    std::lock_guard g(mu_);
-    closed_ = true;
-    for (auto& [id, token] : running_) token->request(runtime::CancelToken::kTerminate);  // S3
+  void on_close(bool server_stopping) {
+    {
+      std::lock_guard g(mu_);
+      closed_ = true;
+      for (auto& [id, token] : running_) token->request(runtime::CancelToken::kTerminate);  // S3
+    }
+    // S5: the coordinator is gone; once its calls still running here have ended, its
+    // transactions end too (not when the server itself is stopping: nothing is served then).
+    if (server_stopping || !services_.registry) return;
+    runtime::Fiber::spawn(runtime::Runtime::instance()->next_context(),
+                          [self = shared_from_this()] { self->settle_orphans(); });
   }
 
   void close() { conn_->close(); }
@@ -479,6 +486,9 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     if (auto err = failure_of([&] { execute(partitions_, services_, q, nullptr, nullptr); })) {
       if (write) failed_writes_[q.write().txn()] = FailedWrite{*err, q.write().sub()};
       answer_error(call_id, *err);
+    } else if (!write) {
+      std::lock_guard g(mu_);
+      note_commit_step(q, pb::Response{});
     }
   }
 
@@ -542,8 +552,90 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     {
       std::lock_guard g(mu_);
       running_.erase(call_id);
+      if (!answer.response().has_error()) note_commit_step(q, answer.response());
     }
     conn_->send(answer);
+  }
+
+  // What S5 needs to end a lost coordinator's transactions (REQUIRES: mu_ held): the ones it
+  // began and has not forgotten, with their sessions' lock groups; its open commit
+  // reservations, and which of them a one-phase commit made durable.
+  void note_commit_step(const pb::Request& q, const pb::Response& r) {
+    switch (q.call_case()) {
+      case pb::Request::kRegistryBegin:
+        begun_[q.registry_begin().txn()] = q.registry_begin().group();
+        if (q.registry_begin().group() != 0) groups_.insert(q.registry_begin().group());
+        break;
+      case pb::Request::kForget:
+        begun_.erase(q.forget().txn());
+        break;
+      case pb::Request::kReserveCommit:
+        reserved_[r.ts().ts()] = 0;
+        break;
+      case pb::Request::kCommitOnePhase:
+        if (auto it = reserved_.find(q.commit_one_phase().commit_ts()); it != reserved_.end())
+          it->second = q.commit_one_phase().txn();
+        break;
+      case pb::Request::kCompleteCommit:
+        reserved_.erase(q.complete_commit().commit_ts());
+        break;
+      default:
+        break;
+    }
+  }
+
+  // S5. A transaction that passed its commit point (the registry has it committed, or its
+  // one-phase write is durable) is finished: its writes resolved, its locks released. Any
+  // other is aborted. The sessions' own locks (session advisory locks) go too. Without this a
+  // dead SQL node's locks would be held until the storage node restarts, and an open
+  // reservation would hold the published timestamp back for every coordinator.
+  void settle_orphans() {
+    for (;;) {  // the lost coordinator's calls still running here end first (S3 cancelled them)
+      {
+        std::lock_guard g(mu_);
+        if (running_.empty()) break;
+      }
+      runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(5));
+    }
+    std::map<api::TxnId, uint64_t> begun;
+    std::map<api::Timestamp, api::TxnId> reserved;
+    std::set<uint64_t> groups;
+    {
+      std::lock_guard g(mu_);
+      begun.swap(begun_);
+      reserved.swap(reserved_);
+      groups.swap(groups_);
+    }
+    api::TxnRegistry& registry = *services_.registry;
+    size_t committed = 0, aborted = 0;
+    auto each_partition = [&](const auto& fn) {
+      for (api::Partition* p : partitions_) {
+        if (auto err = failure_of([&] { fn(*p); }))
+          spdlog::warn("partition server: ending a lost coordinator's work: {}", err->message);
+      }
+    };
+    for (auto [ts, txn] : reserved) registry.complete_commit(txn, ts, txn != 0);
+    for (auto [txn, group] : begun) {
+      auto st = registry.status(txn);
+      if (st.state == api::TxnState::kCommitted) {
+        each_partition([&](api::Partition& p) { p.commit(txn, st.commit_ts); });
+        ++committed;
+      } else {
+        registry.mark_aborted(txn);
+        each_partition([&](api::Partition& p) { p.abort(txn); });
+        registry.ssi_aborted(txn);
+        ++aborted;
+      }
+      registry.forget(txn);
+    }
+    for (uint64_t group : groups)
+      each_partition([&](api::Partition& p) { p.release_owner(group); });
+    if (!begun.empty() || !reserved.empty()) {
+      spdlog::warn(
+          "partition server: a coordinator connection was lost: {} of its transactions finished, "
+          "{} aborted, {} commit reservations closed",
+          committed, aborted, reserved.size());
+    }
   }
 
   std::shared_ptr<FrameConnection> conn_;
@@ -552,6 +644,9 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<runtime::CancelToken>> running_;
   bool closed_ = false;
+  std::map<api::TxnId, uint64_t> begun_;           // mu_: see note_commit_step
+  std::map<api::Timestamp, api::TxnId> reserved_;  // mu_
+  std::set<uint64_t> groups_;                      // mu_
   std::map<uint64_t, FailedWrite> failed_writes_;  // by transaction; io thread only
 };
 
@@ -595,7 +690,7 @@ void PartitionServer::accept_next() {
     }
     conn->start([served](pb::Frame&& f) { served->on_frame(std::move(f)); },
                 [this, served](const std::string& why) {
-                  served->on_close();
+                  served->on_close(stopping_.load());
                   std::lock_guard g(mu_);
                   connections_.erase(served);
                 });
@@ -605,6 +700,7 @@ void PartitionServer::accept_next() {
 
 void PartitionServer::stop() {
   if (!io_thread_.joinable()) return;
+  stopping_.store(true);
   boost::asio::post(io_, [this] {
     boost::system::error_code ignored;
     acceptor_->close(ignored);

@@ -14,11 +14,16 @@
 //  - S3 A connection that ends cancels (kTerminate) every call of it still running: no lock
 //    wait outlives the coordinator connection that asked for it.
 //  - S4 A waiting call with `observed` sends WaitProgress frames before its answer.
+//  - S5 (with a registry) A connection that ends ends its coordinator's transactions once its
+//    calls still running have returned: those past their commit point are finished, the
+//    others aborted (locks released, intents dropped); its sessions' locks are released and
+//    its open commit reservations closed. A SQL node's death so never leaves a lock behind.
 // The partitions must outlive the server. REQUIRES: runtime::Runtime::instance() exists and
 // runs (requests are served by its executors).
 // Thread safety: start() and stop() from one thread; the rest is internal.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
@@ -67,6 +72,7 @@ class PartitionServer {
   std::thread io_thread_;
   std::mutex mu_;
   std::set<std::shared_ptr<ServedConnection>> connections_;
+  std::atomic<bool> stopping_{false};  // stop() began: lost connections leave their work (S5)
 };
 
 }  // namespace hf::partition_rpc

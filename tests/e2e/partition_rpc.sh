@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/e2e/partition_rpc.sh — the network seam (issue 12): a server started with
 # --partition-rpc reaches every one of its partitions through its own partition server on
-# loopback (src/partition_rpc), exactly as a coordinator reaches another node's partitions. The
-# PostgreSQL isolation specs (when ../shared/conformance is there) and our scenario specs must
-# give the same output as over local partitions: the coordinator does not know the difference.
+# loopback (src/partition_rpc), exactly as a coordinator reaches another node's partitions, and
+# its transaction registry the same way. Our scenario specs must give the same output as over
+# local partitions: the coordinator does not know the difference.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -16,14 +16,8 @@ trap 'bash "$root/scripts/server.sh" stop --port "$port" >/dev/null; rm -rf "$wo
 grep -q "partitions and their registry through" "$work/holdfast.log" || {
   echo "FAIL: the server does not use the partition RPC"; cat "$work/holdfast.log"; exit 1; }
 status=0
-# Every call crosses the network here: a spec that loads a million rows (multiple-row-versions)
-# takes about 3x its one-process time, more on a loaded 2-core machine.
-export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
-out=$(bash "$root/tests/conformance/run.sh" --port "$port" 2>&1)
-rc=$?
-echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/partition rpc: /'
-# 77: the suite is not there (../shared/conformance): skipped, as in the test command's own step
-[ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -40; status=1; }
+# PostgreSQL's isolation specs over the network run in tests/e2e/sql_nodes.sh (two SQL nodes,
+# every call remote, each spec's sessions spread over both); here our scenario specs.
 out=$(bash "$root/tests/scenarios/run.sh" --port "$port" 2>&1)
 rc=$?
 echo "$out" | grep -E "^scenarios" | sed 's/^/partition rpc: /'

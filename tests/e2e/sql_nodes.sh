@@ -13,8 +13,9 @@
 #    are never handed out twice when both nodes insert at once;
 #  - concurrent transfers through both nodes (READ COMMITTED with FOR UPDATE, and SERIALIZABLE
 #    with retries) keep the total;
-#  - kill -9 of B fails the SQL nodes' statements with an error within seconds (no hang) and
-#    they keep accepting connections.
+#  - kill -9 of A1 while it holds a row lock, an advisory lock and an uncommitted write: B
+#    ends its transactions, A2 takes the locks within seconds and the write is gone;
+#  - kill -9 of B fails A2's statements with an error within seconds (no hang).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -79,10 +80,11 @@ echo "$out" | grep -E "^scenarios" | sed 's/^/two SQL nodes: /'
 
 # DDL on A1 is seen by A2's next statement; sessions on both nodes get distinct pids.
 psql_at "$a1" "create table nodes_t (id serial primary key, node int, v int)" >/dev/null
-[ "$(psql_at "$a2" "insert into nodes_t (node, v) values (2, 0) returning id")" = 1 ] ||
-  fail "A2 does not see the table A1 created"
+got=$(psql_at "$a2" "insert into nodes_t (node, v) values (2, 0) returning id")
+[ "$got" = 1 ] || fail "A2 does not see the table A1 created: $got"
 psql_at "$a2" "alter table nodes_t add column w int default 7" >/dev/null
-[ "$(psql_at "$a1" "select w from nodes_t")" = 7 ] || fail "A1 does not see A2's ALTER TABLE"
+got=$(psql_at "$a1" "select w from nodes_t")
+[ "$got" = 7 ] || fail "A1 does not see A2's ALTER TABLE: $got"
 p1=$(psql_at "$a1" "select pg_backend_pid()") p2=$(psql_at "$a2" "select pg_backend_pid()")
 [ $((p1 >> 22)) = 1 ] && [ $((p2 >> 22)) = 2 ] || fail "pids do not name their nodes: $p1 $p2"
 
@@ -131,9 +133,29 @@ for mode in rc ser; do
     "$(cat "$work"/xfer_"${mode}"_*.out | grep -c -e "could not serialize" -e "deadlock detected") retryable failures"
 done
 
+# A1 dies holding a row lock, a session advisory lock and an uncommitted write: B ends its
+# transactions (partition_server.h S5), so A2 gets all three within seconds, and the write is gone.
+mkfifo "$work/a1.fifo"
+psql -X -q -h 127.0.0.1 -p "$a1" -U postgres postgres <"$work/a1.fifo" >"$work/a1.out" 2>&1 &
+exec 7>"$work/a1.fifo"
+echo "select pg_advisory_lock(77); begin; update acct set bal = bal + 1000 where id = 1;" >&7
+for _ in $(seq 100); do
+  [ "$(psql_at "$a2" "select count(*) from pg_locks where locktype = 'advisory' and objid = 77")" = 1 ] && break
+  sleep 0.1
+done
+kill -9 "$(cat "${TMPDIR:-/tmp}/holdfast-$a1.pid")"
+exec 7>&-
+start=$(date +%s%N)
+got=$(psql_at "$a2" "set lock_timeout = '20s'; select pg_try_advisory_lock(77); update acct set bal = bal where id = 1 returning bal")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$(echo "$got" | sed -n 1p)" = t ] && [[ $(echo "$got" | sed -n 2p) =~ ^-?[0-9]+$ ]]; then
+  echo "two SQL nodes: after kill -9 of A1 holding locks, A2 took them in $ms ms"
+else fail "A2 could not take A1's locks after A1 died: $got"; fi
+[ "$(psql_at "$a2" "select sum(bal) from acct")" = 20000 ] || fail "A1's uncommitted write survived it"
+
 # B dies: the SQL nodes' statements fail at once with an error; the nodes stay up.
 kill -9 "$bpid"; bpid=
-for port in "$a1" "$a2"; do
+for port in "$a2"; do
   start=$(date +%s%N)
   answer=$(psql_at "$port" "select count(*) from acct"); rc=$?
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
