@@ -41,7 +41,7 @@ for d in $drivers; do
       jar=/usr/share/java/postgresql.jar
       if ! command -v javac >/dev/null || [ ! -f "$jar" ]; then
         echo "--- pgjdbc: javac or $jar (Debian's libpostgresql-jdbc-java) not installed, skipped"
-      elif javac -cp "$jar" -d "$work" "$here/driver_queues/Claim.java" 2>"$work/javac.log"; then
+      elif javac -encoding UTF-8 -cp "$jar" -d "$work" "$here/driver_queues/Claim.java" 2>"$work/javac.log"; then
         have+=(pgjdbc)
       else
         echo "--- pgjdbc: javac failed: $(head -n 3 "$work/javac.log")"; exit 1

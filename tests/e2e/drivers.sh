@@ -147,7 +147,7 @@ public class Check {
   }
 }
 JAVA
-  if javac -cp "$jar" -d "$work/java" "$work/java/Check.java" 2>"$work/java/javac.log"; then
+  if javac -encoding UTF-8 -cp "$jar" -d "$work/java" "$work/java/Check.java" 2>"$work/java/javac.log"; then
     tried=1
     java_run() { timeout 60 java -cp "$jar:$work/java" Check "$port" "$@" 2>&1 | grep -E '^(OK|ERROR)'; }
     check_eq "pgjdbc: sslmode=verify-full, SCRAM-SHA-256" "OK alice" \
@@ -160,7 +160,7 @@ JAVA
       *) bad "pgjdbc with another CA: $out" ;; esac
     # DatabaseMetaData over a small schema, as PostgreSQL 15 answers it (drivers/metadata.expected
     # is Metadata.java's output against PostgreSQL 15).
-    if javac -cp "$jar" -d "$work/java" "$e2e_here/drivers/Metadata.java" 2>>"$work/java/javac.log"; then
+    if javac -encoding UTF-8 -cp "$jar" -d "$work/java" "$e2e_here/drivers/Metadata.java" 2>>"$work/java/javac.log"; then
       timeout 120 java -cp "$jar:$work/java" Metadata "$port" >"$work/java/metadata.out" 2>&1
       if diff -u "$e2e_here/drivers/metadata.expected" "$work/java/metadata.out" \
         >"$work/java/metadata.diff"; then
