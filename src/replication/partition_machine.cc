@@ -109,6 +109,7 @@ PartitionMachine::PartitionMachine(storage::Engine& engine, PartitionNumber part
     if (value.size() != 8) throw std::runtime_error("partition applied index is not 8 bytes");
     applied_.store(storage::get_u64(value), std::memory_order_release);
   }
+  seen_ = applied_.load(std::memory_order_relaxed);
 }
 
 std::string PartitionMachine::applied_index_key(PartitionNumber partition) {
@@ -146,6 +147,7 @@ std::string PartitionMachine::check_entry(std::string_view entry, PartitionNumbe
 }
 
 void PartitionMachine::apply(LogIndex index, std::string_view entry) {
+  seen_ = index;
   if (index <= applied_.load(std::memory_order_relaxed)) {  // M2: replayed after a restart
     skipped_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -168,6 +170,13 @@ void PartitionMachine::apply(LogIndex index, std::string_view entry) {
 }
 
 std::string PartitionMachine::snapshot() {
+  if (seen_ < applied_.load(std::memory_order_relaxed))  // M5: replaying what it holds
+    throw std::runtime_error("the partition holds a later state than index " +
+                             std::to_string(seen_) + " (replaying its log)");
+  return range();
+}
+
+std::string PartitionMachine::range() const {
   rocksdb::WriteBatch batch;
   for (char prefix : kPartitionPrefixes) {
     std::string lo = range_lower(prefix, partition_);
@@ -192,6 +201,7 @@ void PartitionMachine::delete_range(rocksdb::WriteBatch& batch) {
 }
 
 void PartitionMachine::restore(LogIndex index, std::string_view snapshot) {
+  seen_ = index;
   if (index <= applied_.load(std::memory_order_relaxed)) {  // M5
     skipped_restores_.fetch_add(1, std::memory_order_relaxed);
     return;

@@ -29,7 +29,7 @@
 //       used up deterministically), nothing of the batch; refused() counts it and
 //       last_refusal() says at which index and why. Never half an entry.
 //   M4. snapshot() is the partition's whole range as a WriteBatch of Puts in key order (the
-//       same bytes on every replica whose range is the same: tests compare replicas with it).
+//       same bytes on every replica whose range is the same; range() gives them to any thread).
 //       restore(index, s) replaces the whole range by s's keys and sets the applied index, in
 //       one WriteBatch; when index is at or below the applied index it does nothing (M5).
 //       Keys of other partitions on the same engine are never read or written.
@@ -39,8 +39,11 @@
 //       is what libraft is about to make of it (it restores S, then re-applies the log after
 //       S, which M2 skips up to A). This spares a restarted replica rewriting its partition.
 //       It holds while the applied index belongs to this group's log: a replica removed from
-//       its group must clear its range (restore to an empty snapshot at index 0 is not that:
-//       call clear()) before it joins any group again.
+//       its group must clear() its range before it joins any group again.
+//       While libraft replays entries this machine skips, the engine holds a LATER state than
+//       the index libraft believes applied, so snapshot() refuses (throws; FsmAdapter reports
+//       the failure and libraft tries again after a later apply) rather than label that state
+//       with an earlier index (A4).
 //
 // Durability (what is fsynced when). Raft's log is the durable record: libraft's uv backend
 // writes each entry with O_DSYNC on every replica before acknowledging it, a leader applies
@@ -62,7 +65,7 @@
 // Thread safety: apply/snapshot/restore run on the thread that drives the raft instance
 // (state_machine.h). Other threads may read the partition's keys in the Engine at any time
 // (RocksDB reads are point-in-time consistent; each apply is one atomic write) and may call
-// applied_index(), refused(), skipped() and last_refusal(). Nothing here suspends. apply()
+// range(), applied_index() and the counters. Nothing here suspends. apply()
 // and restore() block only when RocksDB stalls writes (Engine::write_stalled()), which holds
 // up the group's heartbeats as any slow apply does.
 #pragma once
@@ -99,6 +102,9 @@ class PartitionMachine : public StateMachine {
   static std::string encode_entry(const rocksdb::WriteBatch& batch);
   // Why `entry` is not a valid entry of `partition` (empty string: it is valid).
   static std::string check_entry(std::string_view entry, PartitionNumber partition);
+  // The partition's range as snapshot() gives it, without snapshot()'s check: for any thread
+  // (tests compare replicas with it; a RocksDB iterator reads one consistent state).
+  std::string range() const;
   // Whether `key` is in `partition`'s range.
   static bool owns_key(std::string_view key, PartitionNumber partition);
   // The meta key holding `partition`'s applied index (8 bytes, big-endian).
@@ -135,6 +141,9 @@ class PartitionMachine : public StateMachine {
   const PartitionNumber partition_;
   const std::string applied_key_;
   std::atomic<LogIndex> applied_{0};
+  // The last index apply()/restore() was called with, or the applied index at construction
+  // (driving thread only).
+  LogIndex seen_ = 0;
   std::atomic<std::uint64_t> refused_{0}, skipped_{0}, applied_entries_{0};
   std::atomic<std::uint64_t> restores_{0}, skipped_restores_{0};
   mutable std::mutex refusal_mu_;
