@@ -7,11 +7,6 @@
 // range, key by key.
 #include "replication/partition_machine.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -24,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "replication/loopback_for_tests.h"
 #include "replication/raft_c.h"
 #include "replication/raft_requests.h"
 #include "replication/replica_group.h"
@@ -392,10 +388,7 @@ TEST_F(PartitionFixture, AfterTheLeaderCrashesTheNewLeaderContinuesAndAllConverg
 }
 
 TEST_F(PartitionFixture, AFarBehindReplicaIsSentASnapshotAndEndsIdentical) {
-  for (unsigned i = 0; i < 3; ++i) {
-    raft_set_snapshot_threshold(server(i), 8);
-    raft_set_snapshot_trailing(server(i), 2);
-  }
+  set_snapshots(8, 2);
   start();
   raft_fixture_elect(&f_, 0);
   raft_fixture_kill(&f_, 2);
@@ -511,33 +504,6 @@ TEST_F(PartitionFixture, AReplicaWhoseEngineLostItsUnsyncedTailRecoversFromRaft)
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-std::vector<int> free_ports(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-      ADD_FAILURE() << "cannot find a free port";
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds within) {
-  const auto deadline = Clock::now() + within;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
 
 // One node's replica of the partition: its engine, machine and group.
 struct Node {
