@@ -413,6 +413,69 @@ TEST_F(PartitionFixture, AFarBehindReplicaIsSentASnapshotAndEndsIdentical) {
     EXPECT_TRUE(same_range(machines_[i]->range(), expected_range(0, 44)));
 }
 
+// A leader cut off from both followers keeps accepting proposals it cannot commit; they must
+// never reach its engine, and once it rejoins its range is the new leader's.
+TEST_F(PartitionFixture, ACutOffLeadersUncommittedBatchesNeverReachItsEngine) {
+  start();
+  raft_fixture_elect(&f_, 0);
+  ASSERT_TRUE(all_applied(propose_all(0, stream(0, 4))));
+  for (unsigned other : {1u, 2u}) {
+    raft_fixture_saturate(&f_, 0, other);
+    raft_fixture_saturate(&f_, other, 0);
+  }
+  rocksdb::WriteBatch lost;
+  lost.Put(row(kPartition, 600), "never committed");
+  std::optional<Outcome> lost_outcome;
+  submit_proposal(server(0), PartitionMachine::encode_entry(lost),
+                  [&](Outcome o) { lost_outcome = o; });
+  ASSERT_TRUE(step_until([&] { return is_leader(1) || is_leader(2); }));
+  const unsigned leader = is_leader(1) ? 1 : 2;
+  ASSERT_TRUE(step_until([&] { return lost_outcome.has_value(); }));
+  EXPECT_EQ(lost_outcome->status, Outcome::kUnknown);
+  const LogIndex last = propose_all(leader, stream(5, 9));
+  ASSERT_GT(last, 0u);
+  for (unsigned other : {1u, 2u}) {
+    raft_fixture_desaturate(&f_, 0, other);
+    raft_fixture_desaturate(&f_, other, 0);
+  }
+  ASSERT_TRUE(all_applied(last));
+  const std::string expected = expected_range(0, 9);
+  for (unsigned i = 0; i < 3; ++i) {
+    EXPECT_TRUE(same_range(machines_[i]->range(), expected)) << i;
+    std::string v;
+    EXPECT_FALSE(engines_[i]->get(row(kPartition, 600), &v)) << i;
+  }
+}
+
+// Uneven network and disk latencies, proposals arriving while earlier ones are in flight: the
+// three engines still end with the same range, the one the log's order gives.
+TEST_F(PartitionFixture, UnevenLatenciesStillGiveIdenticalEngines) {
+  const unsigned network_ms[] = {5, 40, 120};
+  const unsigned disk_ms[] = {30, 2, 60};
+  for (unsigned i = 0; i < 3; ++i) {
+    raft_fixture_set_network_latency(&f_, i, network_ms[i]);
+    raft_fixture_set_disk_latency(&f_, i, disk_ms[i]);
+  }
+  set_snapshots(16, 4);
+  start();
+  raft_fixture_elect(&f_, 0);
+  auto done = std::make_shared<std::vector<std::optional<Outcome>>>(60);
+  for (int n = 0; n < 60; ++n) {
+    submit_proposal(server(0), entry_number(n),
+                    [done, n](Outcome o) { (*done)[static_cast<size_t>(n)] = o; });
+    raft_fixture_step_n(&f_, 3);
+  }
+  ASSERT_TRUE(step_until([&] {
+    for (const auto& o : *done)
+      if (!o) return false;
+    return true;
+  }));
+  for (const auto& o : *done) ASSERT_TRUE(o->ok()) << o->message;
+  ASSERT_TRUE(all_applied(done->back()->index));
+  const std::string expected = expected_range(0, 59);
+  for (unsigned i = 0; i < 3; ++i) EXPECT_TRUE(same_range(machines_[i]->range(), expected)) << i;
+}
+
 TEST_F(PartitionFixture, AnEntryTouchingAnotherPartitionIsRefusedIdenticallyEverywhere) {
   start();
   raft_fixture_elect(&f_, 0);
