@@ -24,6 +24,7 @@
 
 #include <gtest/gtest.h>
 
+#include "replication/loopback_for_tests.h"
 #include "replication/recording_machine_for_tests.h"
 #include "runtime/fiber.h"
 
@@ -43,26 +44,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// Ports the kernel reports free right now (as scripts/freeport.sh does), all distinct.
-std::vector<int> free_ports(int n) {
-  std::vector<int> fds, ports;
-  for (int i = 0; i < n; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-      ADD_FAILURE() << "cannot find a free port";
-    fds.push_back(fd);
-    ports.push_back(ntohs(addr.sin_port));
-  }
-  for (int fd : fds) close(fd);
-  return ports;
-}
 
 class UvCluster : public ::testing::Test {
  protected:
@@ -118,14 +99,6 @@ class UvCluster : public ::testing::Test {
       std::this_thread::sleep_for(10ms);
     }
     return -1;
-  }
-  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds within) {
-    const auto deadline = Clock::now() + within;
-    while (Clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return done();
   }
   // Proposes `n` entries "<prefix><k>" on replica `leader` from `threads` threads at once;
   // returns how many were not kOk.
