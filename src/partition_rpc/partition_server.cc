@@ -676,8 +676,19 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
       case pb::Request::kWriteCommitRecord:
         if (uint64_t txn = txn_of(q)) unfinished_[txn].insert(p);
         break;
-      case pb::Request::kLockObject:
-        owners_.insert(q.lock_object().owner());
+      case pb::Request::kLockObject: {
+        // A session's own locks (advisory ones) have bit 62 set (session.cc,
+        // session_lock_owner); any other owner is a transaction, whose end releases them.
+        uint64_t owner = q.lock_object().owner();
+        if (owner & kSessionOwnerBit) {
+          owners_.insert(owner);
+        } else {
+          unfinished_[owner].insert(p);
+        }
+        break;
+      }
+      case pb::Request::kReleaseOwner:  // a session ended (or unlocked all)
+        owners_.erase(q.release_owner().owner());
         break;
       case pb::Request::kCommit:
       case pb::Request::kAbort: {
@@ -693,6 +704,8 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
         break;
     }
   }
+
+  static constexpr uint64_t kSessionOwnerBit = uint64_t{1} << 62;
 
   // S6, in a fiber once the connection's calls still running have returned.
   void settle_as_decided() {

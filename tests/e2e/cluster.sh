@@ -52,7 +52,19 @@ fail() { echo "FAIL: $1"; status=1; }
 psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres postgres -c "$2" 2>&1; }
 
 export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
-out=$(bash "$root/tests/conformance/run.sh" --port "$proxy" 2>&1); rc=$?
+# A deadlock whose cycle runs through partitions of two nodes is not found yet (item 7: each
+# node's wait graph sees its own partitions' waits; doc/cluster.md §8 B): these specs' cycles
+# do (sql_nodes.sh runs them over one storage node).
+cross_node_deadlocks=" deadlock-hard deadlock-soft deadlock-soft-2 deadlock-three-way "
+suite=${HF_CONFORMANCE_DIR:-$root/../shared/conformance}
+HF_SPECS=
+for c in B C; do
+  for s in $(cat "$suite/pg-isolation/class-$c.txt" 2>/dev/null); do
+    [[ $cross_node_deadlocks == *" $s "* ]] || HF_SPECS+=" $s"
+  done
+done
+echo "three nodes: specs left out (cycles across nodes' partitions):$cross_node_deadlocks"
+out=$(HF_SPECS=$HF_SPECS bash "$root/tests/conformance/run.sh" --port "$proxy" 2>&1); rc=$?
 echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/three nodes: /'
 [ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -60; status=1; }
 echo "three nodes: conformance done at $(elapsed)"
@@ -61,7 +73,7 @@ node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-se
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}
-  [[ $node_local == *" $n "* ]] || specs+=("$n")
+  [[ $node_local$cross_node_deadlocks == *" $n "* ]] || specs+=("$n")
 done
 echo "three nodes: scenarios not spread over nodes (node-local features):$node_local"
 out=$(bash "$root/tests/scenarios/run.sh" --port "$proxy" "${specs[@]}" 2>&1); rc=$?
@@ -134,17 +146,17 @@ exec 7>"$work/n3.fifo"
 echo "begin; update acct set bal = bal + 1000; select 'locked';" >&7
 for _ in $(seq 100); do grep -q locked "$work/n3.out" && break; sleep 0.1; done
 grep -q locked "$work/n3.out" || fail "node 3's session did not lock the rows: $(cat "$work/n3.out")"
+start=$(date +%s%N)
 bash "$root/scripts/cluster.sh" kill 3 >/dev/null
 exec 7>&-
-start=$(date +%s%N)
-got_rows=0 lost_rows=0 worst=0
+got_rows=0 lost_rows=0 first=
 for id in $(seq 20); do
   s=$(date +%s%N)
   got=$(psql_at "${sql[1]}" "set lock_timeout = '20s'; update acct set bal = bal where id = $id returning bal")
   ms=$(( ($(date +%s%N) - s) / 1000000 ))
   if [[ $got =~ ^[0-9]+$ ]]; then
     got_rows=$((got_rows + 1))
-    [ $(( ($(date +%s%N) - start) / 1000000 )) -gt "$worst" ] && worst=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ -n "$first" ] || first=$(( ($(date +%s%N) - start) / 1000000 ))
     echo "$before" | grep -qx "$id=$got" || fail "row $id: balance $got after node 3 died (before: $(echo "$before" | grep "^$id="))"
   elif echo "$got" | grep -q "connection to partition server"; then
     lost_rows=$((lost_rows + 1))
@@ -154,10 +166,18 @@ for id in $(seq 20); do
   fi
 done
 [ "$got_rows" -gt 0 ] && [ "$lost_rows" -gt 0 ] || fail "rows locked on nodes 1-2: $got_rows, on node 3: $lost_rows (want both)"
-echo "three nodes: after kill -9 of node 3 holding every row's lock, node 1 had the $got_rows rows" \
-  "of nodes 1-2 (committed balances, write gone) within $worst ms of the kill; the $lost_rows rows" \
-  "of node 3 failed at once with 08006"
-grep -h "coordinator connection was lost" "$HF_CLUSTER_DIR"/node-[12].log | sed 's/^/three nodes: log: /'
+all=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "three nodes: after kill -9 of node 3 holding every row's lock: node 1 locked its first row of" \
+  "nodes 1-2 ${first:-never} ms after the kill, all $got_rows of them (committed balances, write" \
+  "gone) by $all ms (one psql per row); the $lost_rows rows of node 3 failed at once with 08006"
+# The bound itself: from the kill to each surviving node's log line saying it ended the work.
+for i in 1 2; do
+  line=$(grep -h "coordinator connection was lost" "$HF_CLUSTER_DIR/node-$i.log" | tail -1)
+  [ -n "$line" ] || { fail "node $i did not end node 3's transaction"; continue; }
+  at=$(date -d "$(echo "$line" | sed 's/^\[\([^]]*\)\].*/\1/')" +%s%N)
+  echo "three nodes: node $i released node 3's locks $(( (at - start) / 1000000 )) ms after the kill:" \
+    "$(echo "$line" | sed 's/^.*partition server: //')"
+done
 got=$(psql_at "${sql[2]}" "select count(*) from acct"); rc=$?
 echo "$got" | grep -q "connection to partition server" ||
   fail "a scan needing node 3's partitions on node 2: $got (want 08006)"
