@@ -762,8 +762,9 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
   }
 
   std::shared_ptr<FrameConnection> conn_;
-  const std::vector<api::Partition*>& partitions_;
-  const NodeServices& services_;
+  // Copies, not references into the server: S5/S6 run in a fiber that may outlive it.
+  const std::vector<api::Partition*> partitions_;
+  const NodeServices services_;
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<runtime::CancelToken>> running_;
   bool closed_ = false;

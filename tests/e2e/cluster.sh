@@ -11,7 +11,8 @@
 #  - DDL made on one node is seen by the next statement on the others; serial ids from three
 #    nodes at once are distinct; transfers through the 3 nodes keep the total;
 #  - kill -9 of node 3 while one of its sessions holds row locks (and an uncommitted write) on
-#    rows of every node: node 1 and node 2 end its transaction as node 1's registry decides;
+#    rows of every node, and session advisory locks: node 1 and node 2 end its transaction as
+#    node 1's registry decides and release the locks;
 #    a session on node 1 then gets every such row on nodes 1 and 2 (the time is printed) and
 #    sees the write gone; a statement that needs node 3's partitions fails at once (08006).
 # Prints the time of each part.
@@ -143,7 +144,7 @@ before=$(psql_at "${sql[1]}" "select id || '=' || bal from acct order by id")
 mkfifo "$work/n3.fifo"
 psql -X -q -h 127.0.0.1 -p "${sql[3]}" -U postgres postgres <"$work/n3.fifo" >"$work/n3.out" 2>&1 &
 exec 7>"$work/n3.fifo"
-echo "begin; update acct set bal = bal + 1000; select 'locked';" >&7
+echo "select pg_advisory_lock(k) from generate_series(1, 6) k; begin; update acct set bal = bal + 1000; select 'locked';" >&7
 for _ in $(seq 100); do grep -q locked "$work/n3.out" && break; sleep 0.1; done
 grep -q locked "$work/n3.out" || fail "node 3's session did not lock the rows: $(cat "$work/n3.out")"
 start=$(date +%s%N)
@@ -178,6 +179,16 @@ for i in 1 2; do
   echo "three nodes: node $i released node 3's locks $(( (at - start) / 1000000 )) ms after the kill:" \
     "$(echo "$line" | sed 's/^.*partition server: //')"
 done
+# Its session advisory locks: free on nodes 1-2 (S5, S6), 08006 on node 3's partitions.
+free=0 gone=0
+for k in $(seq 6); do
+  got=$(psql_at "${sql[1]}" "select pg_try_advisory_lock($k)")
+  if [ "$got" = t ]; then free=$((free + 1))
+  elif echo "$got" | grep -q "connection to partition server"; then gone=$((gone + 1))
+  else fail "advisory lock $k held by dead node 3: $got"; fi
+done
+[ "$free" -gt 0 ] || fail "none of node 3's advisory locks on nodes 1-2 was released"
+echo "three nodes: node 3's session advisory locks: $free free on nodes 1-2, $gone on node 3's partitions (08006)"
 got=$(psql_at "${sql[2]}" "select count(*) from acct"); rc=$?
 echo "$got" | grep -q "connection to partition server" ||
   fail "a scan needing node 3's partitions on node 2: $got (want 08006)"
