@@ -29,7 +29,8 @@ class RegistryImpl final : public LocalTxnRegistry {
         published_(o.start_ts),
         last_assigned_(o.start_ts),
         ssi_([this](TxnId t) {
-          for (Partition* p : parts_) p->release_siread(t);
+          // A partition on a node that is gone (08006) lost its SIREAD locks with it.
+          for (Partition* p : parts_) ignore_lost_node([&] { p->release_siread(t); });
         }) {}
 
   TxnIdBlock claim_txn_ids(uint64_t count) override {
@@ -77,8 +78,9 @@ class RegistryImpl final : public LocalTxnRegistry {
 
   Timestamp assign_commit(TxnId txn) override {
     std::lock_guard g(mu_);
-    Timestamp ts = ++last_assigned_;
     auto& e = txns_[txn];
+    if (e.decided) throw_decided_abort();  // R5
+    Timestamp ts = ++last_assigned_;
     e.state = TxnState::kCommitted;
     e.commit_ts = ts;
     advance_published();
@@ -162,6 +164,11 @@ class RegistryImpl final : public LocalTxnRegistry {
   }
   void ssi_precommit(TxnId txn) override { ssi_.precommit(txn); }
   Timestamp ssi_commit(TxnId txn, bool wrote) override {
+    {
+      std::lock_guard g(mu_);
+      auto it = txns_.find(txn);
+      if (it != txns_.end() && it->second.decided) throw_decided_abort();  // R5
+    }
     Timestamp ts = 0;
     if (wrote) {
       ssi_.commit(txn, true, [&] { return ts = assign_commit(txn); });
@@ -196,6 +203,24 @@ class RegistryImpl final : public LocalTxnRegistry {
   }
   partition_api::SsiConflictSink& ssi_sink() override { return ssi_; }
 
+  TxnStatus decide(TxnId txn) override {
+    std::lock_guard g(mu_);
+    // An unknown txn is recorded too: its coordinator may still begin it here (a frame on
+    // another connection), and begin() must then find it aborted.
+    auto& e = txns_[txn];
+    if (e.state == TxnState::kCommitted) return {TxnState::kCommitted, e.commit_ts};
+    e.state = TxnState::kAborted;
+    e.decided = true;
+    return {TxnState::kAborted, 0};
+  }
+  void ssi_read_skipped(TxnId reader, TxnId writer, Timestamp commit_ts) override {
+    if (writer != 0) {
+      ssi_.read_skipped_intent(reader, writer);
+    } else {
+      ssi_.read_skipped_commit(reader, commit_ts);
+    }
+  }
+
  private:
   struct Entry {
     TxnState state = TxnState::kPending;
@@ -203,7 +228,21 @@ class RegistryImpl final : public LocalTxnRegistry {
     uint64_t group = 0;  // the session's lock group
     bool has_snapshot = false;
     Timestamp snapshot = 0;
+    bool decided = false;  // decide() aborted it: it never commits (R5)
   };
+  [[noreturn]] static void throw_decided_abort() {
+    throw SqlError(sqlstate::kSerializationFailure,
+                   "could not serialize access: a partition's node lost this transaction's "
+                   "coordinator and the transaction registry aborted it");
+  }
+  template <typename Fn>
+  static void ignore_lost_node(Fn&& fn) {
+    try {
+      fn();
+    } catch (const SqlError& e) {
+      if (e.error().sqlstate != "08006") throw;
+    }
+  }
   // A committer waiting for its timestamp to be published: a fiber's event, or a plain
   // thread's condition variable.
   struct PublishWaiter {
@@ -241,7 +280,7 @@ class RegistryImpl final : public LocalTxnRegistry {
   }
   void send_drops(const std::vector<uint32_t>& ready) {
     for (uint32_t id : ready)
-      for (Partition* p : parts_) p->drop_keyspaces(id);
+      for (Partition* p : parts_) ignore_lost_node([&] { p->drop_keyspaces(id); });
   }
 
   std::vector<Partition*> parts_;

@@ -20,6 +20,7 @@
 //  - R3 The GC horizon (oldest_snapshot) never passes a snapshot being handed out.
 //  - R4 SERIALIZABLE: the ssi_* calls are coord/ssi.h's SsiGraph, whose commit check and the
 //    commit timestamp it assigns happen under the graph's mutex.
+//  - R5 A transaction decide() aborted never commits: its commit calls fail with 40001.
 // Thread-safe. wait_published and ssi_begin MAY SUSPEND; the others never suspend in-process
 // (over the network every call that returns something parks the fiber for a round trip).
 #pragma once
@@ -97,6 +98,17 @@ class TxnRegistry : public TxnStatusOracle {
   // reads it again (catalog/catalog.h, sync) before its statement binds a name.
   virtual uint64_t catalog_version() = 0;
   virtual uint64_t bump_catalog_version() = 0;
+
+  // Cluster nodes (doc/cluster.md §8 milestone B). A partition's node that lost the coordinator
+  // of txn asks what to do with its intents and locks: kCommitted (with the timestamp) when txn
+  // passed its commit point; otherwise txn is aborted here, now and for good (R5: the first
+  // decision wins; a later assign_commit or ssi_commit of txn throws 40001), and kAborted.
+  virtual TxnStatus decide(TxnId txn) = 0;
+  // A serializable read on a partition of another node than the registry's skipped a write:
+  // SsiConflictSink's two calls in one (writer != 0: a pending intent of writer; writer == 0:
+  // a version committed at commit_ts). Answered before the read returns, so the conflict is in
+  // the graph before the reader's commit check.
+  virtual void ssi_read_skipped(TxnId reader, TxnId writer, Timestamp commit_ts) = 0;
 };
 
 }  // namespace hf::partition_api

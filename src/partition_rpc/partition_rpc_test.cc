@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "coord/local_node_fixture_for_tests.h"
 #include "partition_api/counting_partition_for_tests.h"
+#include "partition_rpc/cluster_node.h"
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
 #include "storage/engine.h"
@@ -280,7 +281,9 @@ TEST_F(PartitionRpcTest, AFailedPipelinedWriteFailsTheTransactionsLaterRequests)
 TEST_F(PartitionRpcTest, KeyspaceDropsReachThePartitionsNode) {
   put("a", "1");
   const size_t before = node_->engine().dropped_tables();
-  for (auto& p : remote_) p->drop_keyspaces(kT.table_id);  // each waits for its answer
+  // Pipelined (the registry sends them from its own calls): the next round trip finds them done.
+  for (auto& p : remote_) p->drop_keyspaces(kT.table_id);
+  channel_->describe();
   EXPECT_EQ(node_->engine().dropped_tables(), before + 1);
   EXPECT_EQ(channel_->call_counts()["drop_keyspaces"], remote_.size());
 }
@@ -480,6 +483,235 @@ TEST_F(SeveralCoordinatorsTest, WriteSkewAcrossCoordinatorsFailsOneSerializableT
   step(*t2, "y");
   EXPECT_EQ(failed, 1) << "exactly one of the two must fail with 40001";
   EXPECT_EQ(registry_->ssi_tracked(), 0u);
+}
+
+// Two cluster nodes in one process, wired as holdfast --peers wires them (server/main.cc):
+// 4 partitions each opened, partition p owned by node (p mod 2) + 1; node 1 hosts the registry;
+// each node's coordinator uses its own partitions directly and the other's over the network.
+class ClusterNodesTest : public ::testing::Test {
+ protected:
+  static constexpr uint32_t kPartitions = 4;
+  struct Node {
+    std::string dir;
+    std::unique_ptr<partition::LocalNode> local;
+    std::unique_ptr<PartitionServer> server;
+    uint16_t port = 0;
+    std::shared_ptr<PartitionChannel> to_peer;
+    std::vector<std::unique_ptr<api::Partition>> remote;
+    std::vector<api::Partition*> parts;
+    std::unique_ptr<coord::LocalTxnManager> txns;
+  };
+
+  void SetUp() override {
+    runtime_ = std::make_unique<runtime::Runtime>(2, 4);
+    runtime_->start();
+    peers_ = {Peer{1, "127.0.0.1", 0}, Peer{2, "127.0.0.1", 0}};
+    owners_ = partition_owners(kPartitions, peers_);
+    for (uint32_t i = 0; i < 2; ++i) {
+      auto& n = nodes_[i];
+      n.dir = (std::filesystem::temp_directory_path() /
+               ("hf_rpc_cluster_" + std::to_string(::getpid()) + "_" + std::to_string(i + 1)))
+                  .string();
+      std::filesystem::remove_all(n.dir);
+      n.local = partition::open_local_node(n.dir, kPartitions);
+    }
+    // Node 2 serves first (its partitions ask node 1's registry through the link), node 1
+    // reaches it, builds the registry over every partition and serves; node 2 reaches node 1.
+    auto& n2 = nodes_[1];
+    n2.local->attach(
+        &link_, [this] { return link_.horizon(); }, &link_);
+    NodeServices s2;
+    s2.node_id = 2;
+    s2.owners = owners_;
+    s2.decide = [this](api::TxnId t) { return link_.decide(t); };
+    n2.server = std::make_unique<PartitionServer>(n2.local->partitions(), s2);
+    n2.port = n2.server->start("127.0.0.1", 0);
+    auto& n1 = nodes_[0];
+    connect(n1, n2.port, 1);
+    auto c = n1.local->clock();
+    registry_ = coord::make_txn_registry(n1.parts, {c.start_ts, c.first_txn_id, c.last_txn_id});
+    n1.local->attach(
+        registry_.get(), [r = registry_.get()] { return r->oldest_snapshot(); },
+        &registry_->ssi_sink());
+    NodeServices s1;
+    s1.node_id = 1;
+    s1.owners = owners_;
+    s1.registry = registry_.get();
+    s1.partitions_elsewhere = true;
+    n1.server = std::make_unique<PartitionServer>(n1.local->partitions(), s1);
+    n1.port = n1.server->start("127.0.0.1", 0);
+    connect(n2, n1.port, 2);
+    auto remote_registry = std::make_shared<RemoteTxnRegistry>(n2.to_peer);
+    link_.set(remote_registry);
+    n1.txns = coord::make_txn_manager(n1.parts, registry_);
+    n2.txns = coord::make_txn_manager(n2.parts, remote_registry);
+  }
+  // This node's partitions local, the peer's (at port) remote.
+  void connect(Node& n, uint16_t port, uint32_t me) {
+    n.parts.assign(kPartitions, nullptr);
+    for (uint32_t p = 0; p < kPartitions; ++p)
+      if (owners_[p] == me) n.parts[p] = n.local->partitions()[p];
+    n.to_peer = PartitionChannel::connect("127.0.0.1", port);
+    auto d = n.to_peer->describe();
+    ASSERT_EQ(d.node_id(), 3 - me);
+    ASSERT_EQ(d.partition_owners_size(), static_cast<int>(kPartitions));
+    for (auto& p : n.to_peer->partitions_listed(d)) {
+      ASSERT_EQ(n.parts[p->id()], nullptr);
+      n.parts[p->id()] = p.get();
+      n.remote.push_back(std::move(p));
+    }
+  }
+  void TearDown() override {
+    for (auto& n : nodes_) {
+      n.txns.reset();
+      n.remote.clear();
+      n.to_peer.reset();
+    }
+    for (auto& n : nodes_) n.server.reset();
+    runtime_->stop();
+    registry_.reset();
+    for (auto& n : nodes_) {
+      n.local.reset();
+      std::filesystem::remove_all(n.dir);
+    }
+  }
+
+  coord::LocalTxnManager& on(int node) { return *nodes_[node - 1].txns; }
+  // A key whose partition node `owner` owns.
+  std::string key_on(int owner, const std::string& prefix) {
+    for (int i = 0;; ++i) {
+      std::string k = prefix + std::to_string(i);
+      if (owners_[on(1).route(k)] == static_cast<uint32_t>(owner)) return k;
+    }
+  }
+  static void put(coord::Transaction& t, const std::string& key, const std::string& value) {
+    ASSERT_EQ(t.lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
+              LockOutcome::kGranted);
+    t.write(kT, key, key, value);
+  }
+  static std::string read(coord::Transaction& t, const std::string& key) {
+    auto row = t.get(kT, key, key);
+    return row ? row->value : "<none>";
+  }
+
+  std::unique_ptr<runtime::Runtime> runtime_;
+  std::vector<Peer> peers_;
+  std::vector<uint32_t> owners_;
+  RegistryLink link_;
+  std::shared_ptr<coord::LocalTxnRegistry> registry_;
+  std::array<Node, 2> nodes_;
+};
+
+TEST_F(ClusterNodesTest, EachNodeOwnsItsPartitionsAndRefusesTheOthers) {
+  EXPECT_EQ(owners_, (std::vector<uint32_t>{1, 2, 1, 2}));
+  EXPECT_EQ(describe_owners(owners_), "0:node 1, 1:node 2, 2:node 1, 3:node 2");
+  // Node 2's partitions, seen from node 1, are in a commit group of node 2's own.
+  EXPECT_EQ(nodes_[0].parts[1]->commit_group(), nodes_[0].parts[3]->commit_group());
+  EXPECT_NE(nodes_[0].parts[1]->commit_group(), nodes_[0].parts[0]->commit_group());
+  pb::Request q;
+  q.set_partition(0);  // node 1's, asked of node 2
+  q.mutable_abort()->set_txn(1);
+  auto r = nodes_[0].to_peer->call(q);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_NE(r.error().message().find("owned by node 1"), std::string::npos);
+  EXPECT_THROW(parse_peers("2=127.0.0.1:1"), std::runtime_error);  // node 1 is required
+  EXPECT_EQ(parse_peers("2=h:2,1=h:1").front().id, 1u);
+}
+
+TEST_F(ClusterNodesTest, CommitsOnEitherNodeAreSeenByTheOtherAcrossLocalAndRemotePartitions) {
+  for (int round = 0; round < 10; ++round) {
+    int writer = 1 + round % 2, reader = 3 - writer;
+    std::string v = "v" + std::to_string(round);
+    auto w = on(writer).begin({});
+    w->start_statement();
+    put(*w, key_on(1, "a"), v);
+    if (round % 4 >= 2) {
+      put(*w, key_on(2, "b"), v);  // two nodes: two-phase
+    }
+    w->commit();
+    auto r = on(reader).begin({});
+    r->start_statement();
+    EXPECT_EQ(read(*r, key_on(1, "a")), v) << "round " << round;
+    if (round % 4 >= 2) {
+      EXPECT_EQ(read(*r, key_on(2, "b")), v) << "round " << round;
+    }
+    r->commit();
+  }
+  // A row lock held on node 2's partition by node 1's coordinator blocks node 2's.
+  auto holder = on(1).begin({});
+  holder->start_statement();
+  put(*holder, key_on(2, "c"), "held");
+  auto other = on(2).begin({});
+  other->start_statement();
+  coord::LockWait nowait;
+  nowait.policy = api::WaitPolicy::kNoWait;
+  EXPECT_EQ(
+      other->lock(kT, key_on(2, "c"), key_on(2, "c"), LockStrength::kShare, nowait, std::nullopt)
+          .outcome,
+      LockOutcome::kWouldBlock);
+  other->abort();
+  holder->commit();
+}
+
+// S6 and R5: a coordinator (a third node, here a bare channel) dies with a committed
+// transaction and a pending one on node 2's partitions: node 2 commits the first and aborts
+// the second as node 1's registry decides, and the registry never lets the second commit.
+TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheRegistryDecides) {
+  std::string kc = key_on(2, "committed"), kp = key_on(2, "pending");
+  auto ids = registry_->claim_txn_ids(2);
+  api::TxnId committed = ids.first, pending = ids.first + 1;
+  api::Timestamp ts = 0;
+  {
+    auto ch = PartitionChannel::connect("127.0.0.1", nodes_[1].port);
+    auto parts = ch->partitions_listed(ch->describe());
+    auto of = [&](const std::string& k) -> api::Partition& {
+      for (auto& p : parts)
+        if (p->id() == on(1).route(k)) return *p;
+      throw std::logic_error("not node 2's");
+    };
+    for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}}) {
+      registry_->begin(txn, 0);
+      api::LockRequest req;
+      req.space = kT;
+      req.key = key;
+      req.txn = txn;
+      ASSERT_EQ(of(key).lock(req).outcome, LockOutcome::kGranted);
+      of(key).write(txn, 0, 0, kT, key, std::string("lost-") + std::to_string(txn));
+      of(key).prepare(txn);  // a round trip: the pipelined write is there
+    }
+    ts = registry_->assign_commit(committed);  // its commit point; then its coordinator dies
+  }
+  // Node 1's coordinator gets both rows once node 2 has ended the lost connection's work.
+  coord::LockWait nowait;
+  nowait.policy = api::WaitPolicy::kNoWait;
+  auto deadline = runtime::Clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto t = on(1).begin({});
+    t->start_statement();
+    bool got = t->lock(kT, kc, kc, LockStrength::kUpdate, nowait, std::nullopt).outcome ==
+                   LockOutcome::kGranted &&
+               t->lock(kT, kp, kp, LockStrength::kUpdate, nowait, std::nullopt).outcome ==
+                   LockOutcome::kGranted;
+    if (got) {
+      EXPECT_EQ(read(*t, kc), "lost-" + std::to_string(committed)) << "a committed write lost";
+      EXPECT_EQ(read(*t, kp), "<none>") << "an undecided write survived";
+      t->commit();
+      break;
+    }
+    t->abort();
+    ASSERT_LT(runtime::Clock::now(), deadline) << "the lost coordinator's locks stayed";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(registry_->status(committed).state, api::TxnState::kCommitted);
+  EXPECT_EQ(registry_->status(committed).commit_ts, ts);
+  EXPECT_EQ(registry_->status(pending).state, api::TxnState::kAborted);
+  try {
+    registry_->assign_commit(pending);
+    ADD_FAILURE() << "a transaction the registry aborted committed";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001");
+  }
+  EXPECT_EQ(registry_->decide(committed).state, api::TxnState::kCommitted);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ void scan_batch(api::Partition& p, const pb::Scan& m, pb::ScanBatch* out) {
 // A call to the node's transaction registry (partition.proto), not to a partition.
 bool is_registry_call(const pb::Request& q) {
   return q.call_case() >= pb::Request::kClaimTxnIds &&
-         q.call_case() <= pb::Request::kBumpCatalogVersion;
+         q.call_case() <= pb::Request::kSsiReadSkipped;
 }
 
 // Runs a registry call. MAY SUSPEND (wait_published, ssi_begin).
@@ -166,8 +166,14 @@ void registry_call(api::TxnRegistry& g, const pb::Request& q, runtime::CancelTok
     case pb::Request::kBumpCatalogVersion:
       r->mutable_count()->set_count(g.bump_catalog_version());
       return;
+    case pb::Request::kSsiReadSkipped: {
+      const auto& m = q.ssi_read_skipped();
+      g.ssi_read_skipped(m.reader(), m.writer(), m.commit_ts());
+      break;
+    }
+    case pb::Request::kDecide:
     case pb::Request::kRegistryStatus: {
-      auto st = g.status(q.registry_status().txn());
+      auto st = q.has_decide() ? g.decide(q.decide().txn()) : g.status(q.registry_status().txn());
       r->mutable_txn_status()->set_state(static_cast<uint32_t>(st.state));
       r->mutable_txn_status()->set_commit_ts(st.commit_ts);
       return;
@@ -183,11 +189,18 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
                      const pb::Request& q, runtime::CancelToken* cancel,
                      api::LockWaitObserver* observer) {
   pb::Response r;
+  bool cluster = services.node_id != 0;
   if (q.call_case() == pb::Request::kDescribe) {
     auto* d = r.mutable_description();
     for (auto* p : partitions) {
+      if (cluster && services.owners.at(p->id()) != services.node_id) continue;
       d->add_partitions(p->id());
-      d->add_commit_groups(p->commit_group());
+      uint64_t group = p->commit_group();
+      d->add_commit_groups(cluster && group ? uint64_t{services.node_id} << 32 | group : group);
+    }
+    if (cluster) {
+      d->set_node_id(services.node_id);
+      for (uint32_t o : services.owners) d->add_partition_owners(o);
     }
     return r;
   }
@@ -198,6 +211,11 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
   }
   if (q.partition() >= partitions.size()) {
     throw ProtocolError(fmt::format("partition RPC: no partition {} on this node", q.partition()));
+  }
+  if (cluster && services.owners.at(q.partition()) != services.node_id) {
+    throw SqlError(sqlstate::kInternalError,
+                   fmt::format("partition {} is owned by node {}, not by node {}", q.partition(),
+                               services.owners.at(q.partition()), services.node_id));
   }
   api::Partition& p = *partitions[q.partition()];
   auto now = runtime::Clock::now();
@@ -429,6 +447,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     }
     if (!frame.has_request()) return;  // answers and progress only travel the other way
     const pb::Request& q = frame.request();
+    if (services_.decide) note_partition_work(q);
     if (settle_failed_write(frame.call_id(), q)) return;
     if (q.pipelined()) return run_pipelined(frame.call_id(), q);
     if (runs_inline(q)) return serve(frame.call_id(), q, nullptr);
@@ -454,7 +473,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     }
     // S5: the coordinator is gone; once its calls still running here have ended, its
     // transactions end too (not when the server itself is stopping: nothing is served then).
-    if (server_stopping || !services_.registry) return;
+    if (server_stopping || (!services_.registry && !services_.decide)) return;
     runtime::Fiber::spawn(runtime::Runtime::instance()->next_context(),
                           [self = shared_from_this()] { self->settle_orphans(); });
   }
@@ -478,6 +497,8 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
       case pb::Request::kDropSnapshot:
       case pb::Request::kMarkAborted:
       case pb::Request::kForget:
+      case pb::Request::kReleaseSiread:
+      case pb::Request::kDropKeyspaces:
         break;
       default:
         return answer_error(call_id, Error{sqlstate::kInternalError,
@@ -597,6 +618,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
       }
       runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(5));
     }
+    if (!services_.registry) return settle_as_decided();
     std::map<api::TxnId, uint64_t> begun;
     std::map<api::Timestamp, api::TxnId> reserved;
     std::set<uint64_t> groups;
@@ -616,12 +638,13 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     };
     for (auto [ts, txn] : reserved) registry.complete_commit(txn, ts, txn != 0);
     for (auto [txn, group] : begun) {
-      auto st = registry.status(txn);
+      auto st = registry.decide(txn);  // committed stays committed; anything else aborts (R5)
       if (st.state == api::TxnState::kCommitted) {
         each_partition([&](api::Partition& p) { p.commit(txn, st.commit_ts); });
         ++committed;
+        // Other nodes may still hold its intents and will ask (S6): it stays committed.
+        if (services_.partitions_elsewhere) continue;
       } else {
-        registry.mark_aborted(txn);
         each_partition([&](api::Partition& p) { p.abort(txn); });
         registry.ssi_aborted(txn);
         ++aborted;
@@ -638,16 +661,120 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     }
   }
 
+  // S6: what this connection's coordinator left on this node's partitions, noted as requests
+  // arrive (io thread): the partitions each transaction locked or wrote and has not yet
+  // committed or aborted, the one-phase commits made here, and every lock owner it named
+  // (transactions and session groups).
+  void note_partition_work(const pb::Request& q) {
+    uint32_t p = q.partition();
+    std::lock_guard g(mu_);
+    switch (q.call_case()) {
+      case pb::Request::kLock:
+      case pb::Request::kLockBatch:
+      case pb::Request::kWrite:
+      case pb::Request::kPrepare:
+      case pb::Request::kWriteCommitRecord:
+        if (uint64_t txn = txn_of(q)) unfinished_[txn].insert(p);
+        break;
+      case pb::Request::kLockObject: {
+        // A session's own locks (advisory ones) have bit 62 set (session.cc,
+        // session_lock_owner); any other owner is a transaction, whose end releases them.
+        uint64_t owner = q.lock_object().owner();
+        if (owner & kSessionOwnerBit) {
+          owners_.insert(owner);
+        } else {
+          unfinished_[owner].insert(p);
+        }
+        break;
+      }
+      case pb::Request::kReleaseOwner:  // a session ended (or unlocked all)
+        owners_.erase(q.release_owner().owner());
+        break;
+      case pb::Request::kCommit:
+      case pb::Request::kAbort: {
+        auto it = unfinished_.find(txn_of(q));
+        if (it != unfinished_.end() && it->second.erase(p) && it->second.empty())
+          unfinished_.erase(it);
+        break;
+      }
+      case pb::Request::kCommitOnePhase:  // its commit point, here: the locks stay till commit
+        one_phase_[q.commit_one_phase().txn()] = q.commit_one_phase().commit_ts();
+        break;
+      default:
+        break;
+    }
+  }
+
+  static constexpr uint64_t kSessionOwnerBit = uint64_t{1} << 62;
+
+  // S6, in a fiber once the connection's calls still running have returned.
+  void settle_as_decided() {
+    std::map<api::TxnId, std::set<uint32_t>> unfinished;
+    std::map<api::TxnId, api::Timestamp> one_phase;
+    std::set<uint64_t> owners;
+    {
+      std::lock_guard g(mu_);
+      unfinished.swap(unfinished_);
+      one_phase.swap(one_phase_);
+      owners.swap(owners_);
+    }
+    size_t committed = 0, aborted = 0, undecided = 0;
+    auto on = [&](uint32_t p, const auto& fn) {
+      if (auto err = failure_of([&] { fn(*partitions_.at(p)); }))
+        spdlog::warn("partition server: ending a lost coordinator's work: {}", err->message);
+    };
+    for (const auto& [txn, parts] : unfinished) {
+      api::TxnStatus st;
+      if (auto it = one_phase.find(txn); it != one_phase.end()) {
+        // Its one synced write here was its commit point (all its writes are in this node's
+        // commit group): it committed whatever the registry heard.
+        st = {api::TxnState::kCommitted, it->second};
+      } else if (auto err = failure_of([&] { st = services_.decide(txn); })) {
+        // Without the registry nobody may decide: aborting could undo a commit.
+        spdlog::error(
+            "partition server: a coordinator connection was lost and the registry cannot "
+            "decide its transaction {}: its intents and locks stay ({})",
+            txn, err->message);
+        ++undecided;
+        continue;
+      }
+      for (uint32_t p : parts) {
+        if (st.state == api::TxnState::kCommitted) {
+          on(p, [&](api::Partition& x) { x.commit(txn, st.commit_ts); });
+        } else {
+          on(p, [&](api::Partition& x) { x.abort(txn); });
+        }
+      }
+      ++(st.state == api::TxnState::kCommitted ? committed : aborted);
+    }
+    for (uint64_t owner : owners) {
+      for (uint32_t p = 0; p < partitions_.size(); ++p) {
+        if (services_.owners.empty() || services_.owners[p] == services_.node_id)
+          on(p, [&](api::Partition& x) { x.release_owner(owner); });
+      }
+    }
+    if (!unfinished.empty() || !owners.empty()) {
+      spdlog::warn(
+          "partition server: a coordinator connection was lost: as the registry decided, {} of "
+          "its transactions here finished, {} aborted ({} undecided); {} lock owners released",
+          committed, aborted, undecided, owners.size());
+    }
+  }
+
   std::shared_ptr<FrameConnection> conn_;
-  const std::vector<api::Partition*>& partitions_;
-  const NodeServices& services_;
+  // Copies, not references into the server: S5/S6 run in a fiber that may outlive it.
+  const std::vector<api::Partition*> partitions_;
+  const NodeServices services_;
   std::mutex mu_;
   std::map<uint64_t, std::shared_ptr<runtime::CancelToken>> running_;
   bool closed_ = false;
-  std::map<api::TxnId, uint64_t> begun_;           // mu_: see note_commit_step
-  std::map<api::Timestamp, api::TxnId> reserved_;  // mu_
-  std::set<uint64_t> groups_;                      // mu_
-  std::map<uint64_t, FailedWrite> failed_writes_;  // by transaction; io thread only
+  std::map<api::TxnId, uint64_t> begun_;                 // mu_: see note_commit_step
+  std::map<api::Timestamp, api::TxnId> reserved_;        // mu_
+  std::set<uint64_t> groups_;                            // mu_
+  std::map<api::TxnId, std::set<uint32_t>> unfinished_;  // mu_: see note_partition_work
+  std::map<api::TxnId, api::Timestamp> one_phase_;       // mu_: committed here, not released
+  std::set<uint64_t> owners_;                            // mu_
+  std::map<uint64_t, FailedWrite> failed_writes_;        // by transaction; io thread only
 };
 
 PartitionServer::PartitionServer(std::vector<api::Partition*> partitions, NodeServices services)

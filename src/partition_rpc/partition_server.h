@@ -18,6 +18,13 @@
 //    calls still running have returned: those past their commit point are finished, the
 //    others aborted (locks released, intents dropped); its sessions' locks are released and
 //    its open commit reservations closed. A SQL node's death so never leaves a lock behind.
+//  - S6 (with NodeServices::decide, a cluster node without the registry) A connection that
+//    ends ends, once its calls still running have returned, every transaction it left
+//    unfinished on this node's partitions as the registry decides (never on this node's own
+//    judgement: the registry may have committed it): committed ones are resolved at their
+//    timestamp, others aborted; the locks of every owner it named (session locks too) are
+//    released. If the registry cannot be asked (its node is gone), nothing is decided: the
+//    intents and locks stay, and an error is logged.
 // The partitions must outlive the server. REQUIRES: runtime::Runtime::instance() exists and
 // runs (requests are served by its executors).
 // Thread safety: start() and stop() from one thread; the rest is internal.
@@ -46,6 +53,20 @@ struct NodeServices {
   // The transaction registry every coordinator over these partitions shares (the node's
   // own, partition_api/txn_registry.h); nullptr: registry calls are refused.
   partition_api::TxnRegistry* registry = nullptr;
+
+  // A cluster node (--peers; doc/cluster.md §8 milestone B). node_id != 0: this node's id, and
+  // owners[p] the node that owns partition p (the same map on every node). The node serves
+  // only the partitions it owns (describe() lists them, commit groups made unique in the
+  // cluster as node_id << 32 | group); a call to another partition fails with XX000.
+  uint32_t node_id = 0;
+  std::vector<uint32_t> owners;
+  // On the registry's node, when other nodes hold partitions: S5 keeps a lost coordinator's
+  // committed transactions in the registry (never forgotten), because the other nodes may still
+  // hold their intents and ask (an unknown transaction reads as aborted).
+  bool partitions_elsewhere = false;
+  // On a node whose registry is another node's: the registry's decision for a transaction
+  // (TxnRegistry::decide). With it, S6 holds.
+  std::function<partition_api::TxnStatus(partition_api::TxnId)> decide;
 };
 
 class PartitionServer {

@@ -69,7 +69,7 @@ std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& h
 }
 
 PartitionChannel::~PartitionChannel() {
-  connection_->close();
+  if (connection_) connection_->close();  // none when connect() failed
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
 }
@@ -444,12 +444,19 @@ class RemotePartition : public api::Partition {
     return {r.txns().txns().begin(), r.txns().txns().end()};
   }
 
+  // Pipelined: the registry sends these from its own calls, which another node's partitions
+  // may be waiting on (a status question): waiting here for that node could close a cycle.
   void drop_keyspaces(uint32_t table_id) override {
-    call(pb::Response::kDone,
-         [&](pb::Request& q) { q.mutable_drop_keyspaces()->set_table_id(table_id); });
+    pb::Request q;
+    q.set_partition(id_);
+    q.mutable_drop_keyspaces()->set_table_id(table_id);
+    channel_.send_pipelined(std::move(q));
   }
   void release_siread(api::TxnId txn) override {
-    call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_siread()->set_txn(txn); });
+    pb::Request q;
+    q.set_partition(id_);
+    q.mutable_release_siread()->set_txn(txn);
+    channel_.send_pipelined(std::move(q));
   }
 
  private:
@@ -522,6 +529,17 @@ std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions(
   return out;
 }
 
+std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions_listed(
+    const pb::NodeDescription& d) {
+  if (d.partitions_size() != d.commit_groups_size()) {
+    throw SqlError(sqlstate::kInternalError, "partition RPC: malformed node description");
+  }
+  std::vector<std::unique_ptr<api::Partition>> out;
+  for (int i = 0; i < d.partitions_size(); ++i)
+    out.push_back(std::make_unique<RemotePartition>(*this, d.partitions(i), d.commit_groups(i)));
+  return out;
+}
+
 // ---- RemoteTxnRegistry ----
 
 pb::Response RemoteTxnRegistry::call(pb::Request q, pb::Response::ResultCase expected,
@@ -541,15 +559,36 @@ api::Timestamp RemoteTxnRegistry::ts_call(pb::Request q, bool published) {
   return ts;
 }
 
-api::TxnStatus RemoteTxnRegistry::status(api::TxnId txn) {
-  pb::Request q;
-  q.mutable_registry_status()->set_txn(txn);
-  auto r = call(std::move(q), pb::Response::kTxnStatus).txn_status();
+namespace {
+api::TxnStatus status_of(const pb::TxnStatusAnswer& r) {
   api::TxnStatus out;
   out.state = static_cast<api::TxnState>(
       std::min<uint32_t>(r.state(), static_cast<uint32_t>(api::TxnState::kAborted)));
   out.commit_ts = r.commit_ts();
   return out;
+}
+}  // namespace
+
+api::TxnStatus RemoteTxnRegistry::status(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_registry_status()->set_txn(txn);
+  return status_of(call(std::move(q), pb::Response::kTxnStatus).txn_status());
+}
+
+api::TxnStatus RemoteTxnRegistry::decide(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_decide()->set_txn(txn);
+  return status_of(call(std::move(q), pb::Response::kTxnStatus).txn_status());
+}
+
+void RemoteTxnRegistry::ssi_read_skipped(api::TxnId reader, api::TxnId writer,
+                                         api::Timestamp commit_ts) {
+  pb::Request q;
+  auto* m = q.mutable_ssi_read_skipped();
+  m->set_reader(reader);
+  m->set_writer(writer);
+  m->set_commit_ts(commit_ts);
+  call(std::move(q), pb::Response::kDone);
 }
 
 api::TxnRegistry::TxnIdBlock RemoteTxnRegistry::claim_txn_ids(uint64_t count) {

@@ -76,6 +76,8 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   std::vector<std::unique_ptr<api::Partition>> partitions();
   // The same, from a description describe() already returned (no second round trip).
   std::vector<std::unique_ptr<api::Partition>> partitions(const pb::NodeDescription& d);
+  // The partitions a cluster node's description lists (the ones it owns, any ids), in its order.
+  std::vector<std::unique_ptr<api::Partition>> partitions_listed(const pb::NodeDescription& d);
 
   std::string address() const { return address_; }
 
@@ -145,6 +147,8 @@ class RemoteTxnRegistry final : public api::TxnRegistry {
   size_t ssi_tracked() override;
   uint64_t catalog_version() override;
   uint64_t bump_catalog_version() override;
+  api::TxnStatus decide(api::TxnId txn) override;
+  void ssi_read_skipped(api::TxnId reader, api::TxnId writer, api::Timestamp commit_ts) override;
 
  private:
   // One call answered with a timestamp (which is also a published one when `published`).

@@ -11,6 +11,10 @@
 // loaded from storage; the SQL engine; the session services; the wire server. Shutdown runs
 // in reverse: stop accepting, end every connection (open transactions roll back), stop the
 // executors, then close the catalog, the coordinator and storage.
+// In a static cluster (--peers, doc/cluster.md §8 milestone B) the storage step also serves
+// this node's partitions and reaches the peers': node 1 reaches every peer, builds the
+// transaction registry over all partitions, then serves; the others serve at once (their
+// partitions ask node 1's registry through a RegistryLink once they reach it).
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -31,6 +35,7 @@
 #include "coord/txn_manager.h"
 #include "locksvc/lock_service.h"
 #include "partition/local_node.h"
+#include "partition_rpc/cluster_node.h"
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
 #include "runtime/fiber.h"
@@ -83,6 +88,21 @@ std::shared_ptr<const hf::auth::HbaRules> load_rules(const std::string& hba_file
     }
   }
   return std::make_shared<const hf::auth::HbaRules>(std::move(rules));
+}
+
+// A peer's partitions (the ones its description lists) as RemotePartitions, each put at its
+// id in `at`; `keep` owns them.
+void pb_description_to_partitions(
+    hf::partition_rpc::PartitionChannel& channel, const hf::partition_rpc::pb::NodeDescription& d,
+    std::vector<hf::partition_api::Partition*>& at,
+    std::vector<std::unique_ptr<hf::partition_api::Partition>>& keep) {
+  for (auto& p : channel.partitions_listed(d)) {
+    if (p->id() >= at.size() || at[p->id()] != nullptr)
+      throw std::runtime_error("node description: partition " + std::to_string(p->id()) +
+                               " is not the peer's to serve");
+    at[p->id()] = p.get();
+    keep.push_back(std::move(p));
+  }
 }
 
 }  // namespace
@@ -146,6 +166,14 @@ int main(int argc, char** argv) {
                  "of its own and coordinates transactions over that node's, sharing its "
                  "transaction registry with every other such node (SQL and coordinators on "
                  "several nodes, partitions on one)");
+  std::string peers_text;
+  app.add_option("--peers", peers_text,
+                 "a static cluster (doc/cluster.md §8 milestone B): ID=HOST:PORT of every node's "
+                 "cluster port, this one's included (e.g. 1=127.0.0.1:7001,2=127.0.0.1:7002). "
+                 "Each node owns partitions p with p mod n = its rank, serves them there, "
+                 "accepts SQL and coordinates over every node's partitions; node 1 hosts the "
+                 "transaction registry. Needs --node-id; --cluster-listen defaults to this "
+                 "node's entry. Starts only on an empty --data (a node's restart is not built)");
   app.add_flag("--storage-only", storage_only,
                "serve this node's partitions and transaction registry on --cluster-listen to "
                "coordinator nodes (--partitions-at) and accept no SQL connections");
@@ -209,6 +237,19 @@ int main(int argc, char** argv) {
         throw std::runtime_error(flag + ": \"" + text + "\" is not HOST:PORT");
       return std::pair<std::string, uint16_t>{text.substr(0, colon), static_cast<uint16_t>(p)};
     };
+    std::vector<hf::partition_rpc::Peer> peers;
+    if (!peers_text.empty()) {
+      peers = hf::partition_rpc::parse_peers(peers_text);
+      if (storage_only || partition_rpc || !partitions_at.empty())
+        throw std::runtime_error(
+            "--peers excludes --storage-only, --partition-rpc and --partitions-at");
+      auto me =
+          std::find_if(peers.begin(), peers.end(), [&](const auto& p) { return p.id == node_id; });
+      if (me == peers.end())
+        throw std::runtime_error("--peers: this node's --node-id " + std::to_string(node_id) +
+                                 " is not listed");
+      if (cluster_listen.empty()) cluster_listen = me->host + ":" + std::to_string(me->port);
+    }
     if ((partition_rpc || storage_only || !partitions_at.empty()) && cluster_listen.empty()) {
       if (storage_only) throw std::runtime_error("--storage-only needs --cluster-listen");
       cluster_listen = "127.0.0.1:0";
@@ -228,7 +269,81 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<hf::partition_api::Partition>> remote_partitions;
     std::vector<hf::partition_api::Partition*> coordinator_partitions;
     std::shared_ptr<hf::partition_api::TxnRegistry> coordinator_registry;
-    if (partitions_at.empty()) {
+    // A static cluster (--peers): this node's partitions local, the others' remote, the
+    // registry on node 1 (doc/cluster.md §8 milestone B).
+    std::vector<std::shared_ptr<hf::partition_rpc::PartitionChannel>> peer_channels;
+    hf::partition_rpc::RegistryLink registry_link;
+    if (!peers.empty()) {
+      node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
+      if (node->boot_epoch() != 1) {
+        // The node's intents need the registry's decisions, and its boot epoch (the TxnIds it
+        // takes as dead: partition/local_node.h) would not match the registry's clock.
+        throw std::runtime_error(
+            "restarting a cluster node is not built yet (doc/cluster.md §8): " + data_dir +
+            " was used before; start the node on an empty --data");
+      }
+      auto owners = hf::partition_rpc::partition_owners(partitions, peers);
+      spdlog::info("cluster node {} of {}: partition map {}", node_id, peers.size(),
+                   hf::partition_rpc::describe_owners(owners));
+      hf::partition_rpc::NodeServices served;
+      served.node_id = node_id;
+      served.owners = owners;
+      auto connect_peers = [&] {
+        coordinator_partitions.assign(partitions, nullptr);
+        for (uint32_t p = 0; p < partitions; ++p)
+          if (owners[p] == node_id) coordinator_partitions[p] = node->partitions()[p];
+        for (const auto& peer : peers) {
+          if (peer.id == node_id) continue;
+          auto ch = hf::partition_rpc::connect_to_peer(peer, std::chrono::seconds(60));
+          auto d = ch->describe();
+          if (d.node_id() != peer.id || std::vector<uint32_t>(d.partition_owners().begin(),
+                                                              d.partition_owners().end()) != owners)
+            throw std::runtime_error("node " + std::to_string(peer.id) + " at " + ch->address() +
+                                     " has another node id or partition map (same --peers and "
+                                     "--partitions on every node?)");
+          // Only the partitions it owns: place them by id.
+          pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
+          peer_channels.push_back(ch);
+        }
+      };
+      auto start_server = [&] {
+        auto [host, cport] = host_port("--cluster-listen", cluster_listen);
+        partition_server =
+            std::make_unique<hf::partition_rpc::PartitionServer>(node->partitions(), served);
+        partition_server->start(host, cport);
+        spdlog::info("serving partitions of node {} on {}", node_id, cluster_listen);
+      };
+      if (node_id == 1) {
+        // The others serve their partitions without node 1; node 1 reaches them first, so its
+        // registry knows every partition (SIREAD releases, dropped tables) before it serves.
+        connect_peers();
+        auto clock = node->clock();
+        node_registry = hf::coord::make_txn_registry(
+            coordinator_partitions, {clock.start_ts, clock.first_txn_id, clock.last_txn_id});
+        node->attach(
+            node_registry.get(), [r = node_registry.get()] { return r->oldest_snapshot(); },
+            &node_registry->ssi_sink());
+        served.registry = node_registry.get();
+        served.partitions_elsewhere = peers.size() > 1;
+        coordinator_registry = node_registry;
+        start_server();
+      } else {
+        node->attach(
+            &registry_link, [l = &registry_link] { return l->horizon(); }, &registry_link);
+        served.decide = [l = &registry_link](hf::partition_api::TxnId t) { return l->decide(t); };
+        start_server();
+        connect_peers();
+        auto& to_registry = peer_channels.front();  // node 1: peers are sorted by id
+        coordinator_registry = std::make_shared<hf::partition_rpc::RemoteTxnRegistry>(to_registry);
+        registry_link.set(coordinator_registry);
+      }
+      spdlog::info(
+          "cluster node {}: the coordinator reaches {} partitions, {} of them local; "
+          "transaction registry on node 1",
+          node_id, coordinator_partitions.size(),
+          std::count(owners.begin(), owners.end(), node_id));
+    }
+    if (partitions_at.empty() && peers.empty()) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
       auto clock = node->clock();
       node_registry = hf::coord::make_txn_registry(
@@ -244,7 +359,7 @@ int main(int argc, char** argv) {
           data_dir, node->partition_count(), node->boot_epoch(), node->recovered_commits(),
           max_lock_memory_mb);
     }
-    if (!cluster_listen.empty() && partitions_at.empty()) {
+    if (!cluster_listen.empty() && partitions_at.empty() && peers.empty()) {
       auto [host, cport] = host_port("--cluster-listen", cluster_listen);
       hf::partition_rpc::NodeServices served;
       served.registry = node_registry.get();
@@ -306,7 +421,7 @@ int main(int argc, char** argv) {
     catalog.load();
     // The lock service's durable holds go back into the lock tables before anyone connects.
     hf::locksvc::LockService lock_service(*txns);
-    if (partitions_at.empty()) {  // else the partitions' node restored them at its boot
+    if (partitions_at.empty() && peers.empty()) {  // else restored at the partitions' boot
       size_t holds = lock_service.recover();
       if (holds) spdlog::info("lock service: {} holds restored", holds);
     }
@@ -359,6 +474,13 @@ int main(int argc, char** argv) {
 
     server.stop();
     lock_service.stop_expiry();
+    for (const auto& ch : peer_channels) {
+      std::string counts;
+      for (const auto& [kind, n] : ch->call_counts())
+        counts += (counts.empty() ? "" : ", ") + kind + " " + std::to_string(n);
+      spdlog::info("partition rpc calls to {}: {}", ch->address(),
+                   counts.empty() ? "none" : counts);
+    }
     if (channel) {
       std::string counts;
       for (const auto& [kind, n] : channel->call_counts()) {

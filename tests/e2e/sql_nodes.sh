@@ -8,7 +8,8 @@
 # A1 and A2, so every isolation spec runs with its sessions on different nodes.
 # Checks:
 #  - the PostgreSQL isolation specs (when ../shared/conformance is there) and our scenario
-#    specs, sessions spread over A1 and A2, give PostgreSQL's output;
+#    specs, sessions spread over A1 and A2, give PostgreSQL's output (by default only the
+#    deadlock specs tests/e2e/cluster.sh cannot run yet; HF_SQL_NODES_ALL=1: all of them);
 #  - DDL made on one node is seen by the next statement on the other; ids from a serial column
 #    are never handed out twice when both nodes insert at once;
 #  - concurrent transfers through both nodes (READ COMMITTED with FOR UPDATE, and SERIALIZABLE
@@ -61,7 +62,17 @@ psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U
 # Every call crosses the network here: a spec that loads a million rows (multiple-row-versions)
 # takes several times its one-process time, more on a loaded 2-core machine.
 export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
+# tests/e2e/cluster.sh runs every spec with its sessions spread over 3 nodes that also hold the
+# partitions; here only what it leaves out: deadlocks whose cycle runs through partitions of
+# two of its nodes (not found there yet; here every partition is on B). HF_SQL_NODES_ALL=1 runs
+# every spec here too.
+if [ -z "${HF_SQL_NODES_ALL:-}" ]; then
+  export HF_SPECS="deadlock-hard deadlock-soft deadlock-soft-2"
+  only_scenarios=" deadlock-three-way "
+  echo "two SQL nodes: only the specs tests/e2e/cluster.sh leaves out:$HF_SPECS$only_scenarios"
+fi
 out=$(bash "$root/tests/conformance/run.sh" --port "$proxy" 2>&1); rc=$?
+unset HF_SPECS
 echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/two SQL nodes: /'
 # 77: the suite is not there (../shared/conformance): skipped, as in the test command's own step
 [ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -60; status=1; }
@@ -71,7 +82,8 @@ node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-se
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}
-  [[ $node_local == *" $n "* ]] || specs+=("$n")
+  [[ $node_local == *" $n "* ]] || [[ -n ${only_scenarios:-} && $only_scenarios != *" $n "* ]] ||
+    specs+=("$n")
 done
 echo "two SQL nodes: scenarios not spread over nodes (node-local features):$node_local"
 out=$(bash "$root/tests/scenarios/run.sh" --port "$proxy" "${specs[@]}" 2>&1); rc=$?

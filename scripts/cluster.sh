@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# cluster.sh — an N-node holdfast cluster on loopback, for development and tests (issue 12
+# item 1; doc/cluster.md §8 milestone B: partitions spread over the nodes, every node takes SQL,
+# node 1 hosts the transaction registry).
+#   cluster.sh start N [-- extra holdfast args]   start N nodes on fresh data folders
+#   cluster.sh status                             one line per node: running or not, addresses
+#   cluster.sh stop                               SIGTERM every node (SIGKILL after 10 s)
+#   cluster.sh kill N                             kill -9 of node N (crash tests)
+# The cluster lives in $HF_CLUSTER_DIR (default /tmp/holdfast-cluster): node-I/ (data),
+# node-I.log, and cluster.txt ("I SQL_PORT CLUSTER_PORT PID" per node). Ports are free ones
+# (scripts/freeport.sh). start wipes the folder first: a node's restart is not built yet, so
+# every start is a new cluster. start returns once every node accepts SQL connections (at most
+# $HF_START_TIMEOUT s, default 60) and prints each node's SQL and cluster address. The binary
+# is $HOLDFAST_BIN or build/holdfast.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${HF_CLUSTER_DIR:-/tmp/holdfast-cluster}
+bin=${HOLDFAST_BIN:-$root/${HF_BUILD_PREFIX:-build}/holdfast}
+table=$dir/cluster.txt
+cmd=${1:-}; shift || true
+
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+nodes() { [ -f "$table" ] && cat "$table"; }
+
+case $cmd in
+  start)
+    n=${1:-}; shift || true
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { sed -n 2,14p "$0"; exit 2; }
+    [ "${1:-}" = -- ] && shift
+    [ -x "$bin" ] || { echo "cluster.sh: $bin not found: run scripts/build.sh" >&2; exit 1; }
+    if [ -f "$table" ]; then
+      while read -r i sql cl pid; do
+        alive "$pid" && { echo "cluster.sh: node $i still runs (pid $pid): cluster.sh stop first" >&2; exit 1; }
+      done <"$table"
+    fi
+    rm -rf "$dir"; mkdir -p "$dir"
+    peers= sqls=() cls=()
+    for i in $(seq "$n"); do
+      sqls[i]=$(bash "$root/scripts/freeport.sh"); cls[i]=$(bash "$root/scripts/freeport.sh")
+      peers+="${peers:+,}$i=127.0.0.1:${cls[i]}"
+    done
+    for i in $(seq "$n"); do
+      "$bin" --node-id "$i" --listen 127.0.0.1 --port "${sqls[i]}" --data "$dir/node-$i" \
+        --peers "$peers" "$@" </dev/null >"$dir/node-$i.log" 2>&1 &
+      echo "$i ${sqls[i]} ${cls[i]} $!" >>"$table"
+    done
+    deadline=$(($(date +%s) + ${HF_START_TIMEOUT:-60}))
+    while read -r i sql cl pid; do
+      until pg_isready -q -h 127.0.0.1 -p "$sql" -t 1; do
+        if ! alive "$pid" || [ "$(date +%s)" -ge "$deadline" ]; then
+          echo "cluster.sh: node $i did not start; log: $dir/node-$i.log" >&2
+          tail -n 20 "$dir/node-$i.log" >&2 || true
+          "$0" stop >/dev/null 2>&1 || true
+          exit 1
+        fi
+        sleep 0.2
+      done
+    done <"$table"
+    "$0" status
+    ;;
+  status)
+    [ -f "$table" ] || { echo "cluster.sh: no cluster in $dir" >&2; exit 1; }
+    rc=0
+    while read -r i sql cl pid; do
+      if alive "$pid"; then state="running (pid $pid)"; else state="not running"; rc=1; fi
+      echo "node $i: sql 127.0.0.1:$sql cluster 127.0.0.1:$cl $state log $dir/node-$i.log"
+    done <"$table"
+    exit $rc
+    ;;
+  stop)
+    nodes | while read -r i sql cl pid; do alive "$pid" && kill -TERM "$pid" 2>/dev/null; done || true
+    for _ in $(seq 50); do
+      left=$(nodes | while read -r i sql cl pid; do alive "$pid" && echo "$pid"; done || true)
+      [ -z "$left" ] && break
+      sleep 0.2
+    done
+    nodes | while read -r i sql cl pid; do alive "$pid" && kill -KILL "$pid" 2>/dev/null; done || true
+    echo "cluster.sh: stopped (data in $dir)"
+    ;;
+  kill)
+    n=${1:-}
+    line=$(nodes | awk -v n="$n" '$1 == n' || true)
+    [ -n "$line" ] || { echo "cluster.sh: no node $n in $table" >&2; exit 2; }
+    pid=$(echo "$line" | awk '{print $4}')
+    kill -KILL "$pid"
+    echo "cluster.sh: node $n killed (pid $pid)"
+    ;;
+  *) sed -n 2,14p "$0"; exit 2 ;;
+esac

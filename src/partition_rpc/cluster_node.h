@@ -1,0 +1,74 @@
+// partition_rpc/cluster_node.h — what a node of a static cluster (holdfast --peers; doc/
+// cluster.md §8 milestone B) needs besides the partition seam: the peer list, the partition
+// map, and the link from its partitions to the transaction registry on node 1.
+//
+// Owns: parsing of --peers; the static partition map; RegistryLink.
+// Promises:
+//  - M1 The partition map is a function of the partition count and the set of node ids only:
+//    partition p is owned by the (p mod n)-th smallest node id. Every node computes the same
+//    map, and describe() carries it so a node can check it against its peers'.
+//  - L1 RegistryLink answers the partitions' questions (status, SSI conflicts, the GC horizon)
+//    with node 1's registry once set() gave it: status and SSI calls made before then wait for
+//    it (at most `wait`), then fail with 08006; the horizon is 0 until then (nothing is
+//    collected). The horizon is asked at most once per 20 ms and cached: a cached horizon is
+//    older than the registry's, which only keeps more versions.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "partition_api/partition.h"
+#include "partition_api/txn_registry.h"
+
+namespace hf::partition_rpc {
+
+class PartitionChannel;
+
+struct Peer {
+  uint32_t id = 0;
+  std::string host;
+  uint16_t port = 0;
+};
+
+// "1=HOST:PORT,2=HOST:PORT,...": ids 1-511, each once, sorted by id in the result. Throws
+// std::runtime_error naming what is wrong; node 1 must be there (it hosts the registry).
+std::vector<Peer> parse_peers(const std::string& text);
+
+// M1: owners[p] for p in [0, partitions).
+std::vector<uint32_t> partition_owners(uint32_t partitions, const std::vector<Peer>& peers);
+// "0:1 1:2 2:3 ..." for logs.
+std::string describe_owners(const std::vector<uint32_t>& owners);
+
+// Connects to a peer's PartitionServer, retrying until `wait` has passed (the peers of a
+// cluster start in any order). Throws the last failure (08001).
+std::shared_ptr<PartitionChannel> connect_to_peer(const Peer& peer, std::chrono::milliseconds wait);
+
+class RegistryLink final : public partition_api::TxnStatusOracle,
+                           public partition_api::SsiConflictSink {
+ public:
+  explicit RegistryLink(std::chrono::milliseconds wait = std::chrono::seconds(30)) : wait_(wait) {}
+  void set(std::shared_ptr<partition_api::TxnRegistry> registry);
+
+  partition_api::TxnStatus status(partition_api::TxnId txn) override;
+  void read_skipped_intent(partition_api::TxnId reader, partition_api::TxnId writer) override;
+  void read_skipped_commit(partition_api::TxnId reader, partition_api::Timestamp ts) override;
+  partition_api::Timestamp horizon();
+  partition_api::TxnStatus decide(partition_api::TxnId txn);
+
+ private:
+  std::shared_ptr<partition_api::TxnRegistry> get();  // waits for set() (L1)
+  std::chrono::milliseconds wait_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::shared_ptr<partition_api::TxnRegistry> registry_;  // mu_
+  partition_api::Timestamp horizon_ = 0;                  // mu_: the last one asked
+  std::chrono::steady_clock::time_point horizon_at_{};    // mu_
+};
+
+}  // namespace hf::partition_rpc
