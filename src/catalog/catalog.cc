@@ -337,8 +337,8 @@ void Catalog::load() {
 // Another coordinator changed the catalog since this one read it (issue 12: several SQL nodes
 // over one node's partitions): read every definition again. A statement binds after this, so
 // it sees every catalog change committed before it started, wherever it was made.
-void Catalog::sync() {
-  uint64_t shared = txns_.catalog_version();
+void Catalog::sync(std::optional<uint64_t> known) {
+  uint64_t shared = known ? *known : txns_.catalog_version();
   if (shared == synced_.load(std::memory_order_acquire)) return;
   std::lock_guard g(sync_mu_);
   if (shared == synced_.load(std::memory_order_acquire)) return;

@@ -339,7 +339,9 @@ class Catalog {
   // Several coordinators over one node's partitions (issue 12, doc/cluster.md §8 A): reads
   // every definition again when another coordinator changed the catalog since this one read
   // it (TxnManager::catalog_version). Sessions call it before a statement binds. MAY SUSPEND.
-  void sync();
+  // `known`: the shared version as read after the statement started (the one its snapshot
+  // came with: Transaction::begin_statement), which spares asking for it.
+  void sync(std::optional<uint64_t> known = std::nullopt);
   // This coordinator's node id (0-511): temporary namespaces it hands out carry it, so they
   // are unique among coordinators and load() drops only its own node's leftovers.
   void set_node(uint32_t node_id);

@@ -150,6 +150,20 @@ class Transaction {
 
   // Statement boundary: a new command id; READ COMMITTED also takes a new snapshot.
   virtual void start_statement() = 0;
+  // Added (issue 12): the boundary of a statement the session is about to bind and run. It is
+  // start_statement(), and the statement's next start_statement() (the executor's, after
+  // binding) keeps the snapshot taken here instead of taking another: one snapshot per
+  // statement, as PostgreSQL takes its portal's snapshot once. Returns the catalog version read
+  // with that snapshot (TxnRegistry::take_statement_snapshot) when this call took one, so the
+  // catalog needs no round trip of its own to know whether to read itself again; nullopt when
+  // it took none (REPEATABLE READ after its first statement, SERIALIZABLE).
+  virtual std::optional<uint64_t> begin_statement() {
+    start_statement();
+    return std::nullopt;
+  }
+  // The statement begun by begin_statement() ended: its snapshot is no longer kept for the
+  // next start_statement() (a statement that never reached the executor).
+  virtual void end_statement() {}
   virtual ReadView view() const = 0;
 
   // Reads at the statement's view.

@@ -201,6 +201,8 @@ class TransactionImpl final : public Transaction {
   bool read_only() const override { return opts_.read_only; }
   bool optimistic() const override { return opts_.optimistic; }
   void start_statement() override;
+  std::optional<uint64_t> begin_statement() override;
+  void end_statement() override { keep_next_snapshot_ = false; }
   ReadView view() const override { return ReadView{read_ts_, id_, cid_, ssi_}; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& routing,
                                 const std::string& key) override;
@@ -293,6 +295,11 @@ class TransactionImpl final : public Transaction {
   BeginOptions opts_;
   Timestamp read_ts_ = 0;
   bool have_snapshot_ = false;
+  // begin_statement() took the statement's snapshot: the next start_statement() keeps it.
+  bool keep_next_snapshot_ = false;
+  // The catalog version read with the snapshot the last start_statement() took (none when it
+  // took none).
+  std::optional<uint64_t> statement_catalog_version_;
   CommandId cid_ = 0;
   std::vector<SubId> subs_;  // open subtransactions, innermost last
   // Bulk loading: keyspaces created, each with its subtransaction (note_new_keyspace), and
@@ -447,13 +454,30 @@ void TransactionImpl::ensure_snapshot() {
 
 void TransactionImpl::start_statement() {
   ++cid_;
+  statement_catalog_version_.reset();
+  if (keep_next_snapshot_) {
+    // The statement's snapshot, taken by begin_statement() before it was bound: nothing of
+    // this transaction ran since, so it is the snapshot a new one would be, minus the time
+    // the binding took.
+    keep_next_snapshot_ = false;
+    return;
+  }
   if (opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
-    read_ts_ = m_->registry().take_snapshot(id_);
+    auto s = m_->registry().take_statement_snapshot(id_);
+    read_ts_ = s.ts;
+    statement_catalog_version_ = s.catalog_version;
     have_snapshot_ = true;
   }
   ensure_snapshot();
   // A read-only transaction whose snapshot became safe stops taking SIREAD locks.
   if (ssi_) ssi_ = m_->registry().ssi_tracking(id_);
+}
+
+std::optional<uint64_t> TransactionImpl::begin_statement() {
+  keep_next_snapshot_ = false;  // a statement that never reached the executor leaves it set
+  start_statement();
+  keep_next_snapshot_ = true;
+  return statement_catalog_version_;
 }
 
 Partition& TransactionImpl::part(const std::string& routing, uint32_t* idx) {

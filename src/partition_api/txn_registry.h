@@ -51,6 +51,18 @@ class TxnRegistry : public TxnStatusOracle {
   // A snapshot for txn (replacing its previous one): the published timestamp, registered
   // atomically with reading it so the GC horizon never passes it (R3).
   virtual Timestamp take_snapshot(TxnId txn) = 0;
+  // take_snapshot() and then catalog_version(), in one call: a READ COMMITTED statement's
+  // snapshot and the catalog version its binding must see (a change acknowledged before the
+  // statement started bumped the version before this read it). Over the network, one round
+  // trip instead of two (doc/cluster.md §6).
+  struct StatementSnapshot {
+    Timestamp ts = 0;
+    uint64_t catalog_version = 0;
+  };
+  virtual StatementSnapshot take_statement_snapshot(TxnId txn) {
+    Timestamp ts = take_snapshot(txn);
+    return {ts, catalog_version()};
+  }
   virtual void drop_snapshot(TxnId txn) = 0;
   // The oldest timestamp any registered snapshot may still read at (published() when none).
   virtual Timestamp oldest_snapshot() = 0;

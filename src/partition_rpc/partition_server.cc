@@ -67,8 +67,9 @@ void scan_batch(api::Partition& p, const pb::Scan& m, pb::ScanBatch* out) {
 
 // A call to the node's transaction registry (partition.proto), not to a partition.
 bool is_registry_call(const pb::Request& q) {
-  return q.call_case() >= pb::Request::kClaimTxnIds &&
-         q.call_case() <= pb::Request::kSsiReadSkipped;
+  return (q.call_case() >= pb::Request::kClaimTxnIds &&
+          q.call_case() <= pb::Request::kSsiReadSkipped) ||
+         q.call_case() == pb::Request::kTakeStatementSnapshot;
 }
 
 // Runs a registry call. MAY SUSPEND (wait_published, ssi_begin).
@@ -90,6 +91,12 @@ void registry_call(api::TxnRegistry& g, const pb::Request& q, runtime::CancelTok
     case pb::Request::kTakeSnapshot:
       r->mutable_ts()->set_ts(g.take_snapshot(q.take_snapshot().txn()));
       return;
+    case pb::Request::kTakeStatementSnapshot: {
+      auto s = g.take_statement_snapshot(q.take_statement_snapshot().txn());
+      r->mutable_ts()->set_ts(s.ts);
+      r->mutable_ts()->set_catalog_version(s.catalog_version);
+      return;
+    }
     case pb::Request::kDropSnapshot:
       g.drop_snapshot(q.drop_snapshot().txn());
       break;

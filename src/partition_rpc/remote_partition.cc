@@ -551,12 +551,14 @@ pb::Response RemoteTxnRegistry::call(pb::Request q, pb::Response::ResultCase exp
 
 api::Timestamp RemoteTxnRegistry::ts_call(pb::Request q, bool published) {
   api::Timestamp ts = call(std::move(q), pb::Response::kTs).ts().ts();
-  if (published) {
-    api::Timestamp seen = seen_published_.load(std::memory_order_relaxed);
-    while (seen < ts && !seen_published_.compare_exchange_weak(seen, ts)) {
-    }
-  }
+  if (published) note_published(ts);
   return ts;
+}
+
+void RemoteTxnRegistry::note_published(api::Timestamp ts) {
+  api::Timestamp seen = seen_published_.load(std::memory_order_relaxed);
+  while (seen < ts && !seen_published_.compare_exchange_weak(seen, ts)) {
+  }
 }
 
 namespace {
@@ -615,6 +617,14 @@ api::Timestamp RemoteTxnRegistry::take_snapshot(api::TxnId txn) {
   pb::Request q;
   q.mutable_take_snapshot()->set_txn(txn);
   return ts_call(std::move(q), true);
+}
+
+RemoteTxnRegistry::StatementSnapshot RemoteTxnRegistry::take_statement_snapshot(api::TxnId txn) {
+  pb::Request q;
+  q.mutable_take_statement_snapshot()->set_txn(txn);
+  pb::Response r = call(std::move(q), pb::Response::kTs);
+  note_published(r.ts().ts());
+  return {r.ts().ts(), r.ts().catalog_version()};
 }
 
 void RemoteTxnRegistry::drop_snapshot(api::TxnId txn) {

@@ -126,6 +126,7 @@ class RemoteTxnRegistry final : public api::TxnRegistry {
   void begin(api::TxnId txn, uint64_t group) override;
   api::Timestamp published() override;
   api::Timestamp take_snapshot(api::TxnId txn) override;
+  StatementSnapshot take_statement_snapshot(api::TxnId txn) override;
   void drop_snapshot(api::TxnId txn) override;
   api::Timestamp oldest_snapshot() override;
   api::Timestamp assign_commit(api::TxnId txn) override;
@@ -153,6 +154,7 @@ class RemoteTxnRegistry final : public api::TxnRegistry {
  private:
   // One call answered with a timestamp (which is also a published one when `published`).
   api::Timestamp ts_call(pb::Request q, bool published);
+  void note_published(api::Timestamp ts);  // a published timestamp an answer carried
   pb::Response call(pb::Request q, pb::Response::ResultCase expected,
                     runtime::CancelToken* cancel = nullptr);
   std::shared_ptr<PartitionChannel> channel_;

@@ -106,6 +106,8 @@ struct Portal {
   std::unique_ptr<sql::Cursor> cursor;
   bool done = false;
   std::string tag;
+  // Bind began the statement (Transaction::begin_statement): Execute runs it on that snapshot.
+  bool began = false;
 };
 
 // The session is also its transactions' LockSession (coord/transaction.h): it gives every
@@ -329,9 +331,14 @@ class SessionImpl final : public Session,
       if (!portal_name.empty() && portals_.count(portal_name)) {
         throw SqlError("42P03", "portal \"" + portal_name + "\" already exists");
       }
-      if (p->stmt && services_.has_catalog()) services_.catalog().sync();
-      if (p->stmt && services_.has_catalog() && p->stmt->stale(services_.catalog())) {
+      // The statement starts here, as PostgreSQL's portal does: its snapshot (which Execute
+      // keeps) and the catalog it binds against, new definitions of another node included.
+      bool began = false;
+      if (p->stmt) {
         begin_statement();
+        began = true;
+      }
+      if (p->stmt && services_.has_catalog() && p->stmt->stale(services_.catalog())) {
         p->stmt = engine_.prepare(p->raw, p->requested_types, *this);
       }
       std::vector<Oid> types = p->stmt ? p->stmt->param_types() : p->requested_types;
@@ -357,6 +364,7 @@ class SessionImpl final : public Session,
       auto portal = std::make_shared<Portal>();
       portal->prepared = p;
       portal->stmt = p->stmt;
+      portal->began = began;
       for (size_t i = 0; i < params.size(); ++i) {
         int16_t fmt = param_formats.empty()       ? 0
                       : param_formats.size() == 1 ? param_formats[0]
@@ -467,7 +475,8 @@ class SessionImpl final : public Session,
         return ExecuteOutcome::kComplete;
       }
       if (!portal.cursor) {
-        begin_statement();
+        if (!portal.began) begin_statement();
+        portal.began = false;
         portal.cursor = engine_.execute(portal.stmt, portal.params, *this);
       }
       EncodingSink rows(*this, sink, portal.stmt->columns(), portal.result_formats);
@@ -782,6 +791,9 @@ class SessionImpl final : public Session,
       if (armed_) *armed_ = false;
       if (timer_) timer_->cancel();
       s_.sink_ = prev_sink_;
+      // A snapshot a statement took and did not use (a utility statement) is not kept for
+      // whatever runs next.
+      if (s_.txn_) s_.txn_->end_statement();
       s_.update_info_idle();
     }
 
@@ -912,9 +924,9 @@ class SessionImpl final : public Session,
 
   void begin_statement() {
     ensure_txn();
-    txn_->start_statement();
+    std::optional<uint64_t> catalog_version = txn_->begin_statement();
     // Another coordinator's catalog change (issue 12) is read before this statement binds.
-    if (services_.has_catalog()) services_.catalog().sync();
+    if (services_.has_catalog()) services_.catalog().sync(catalog_version);
   }
 
   // Commits the implicit transaction after a statement that is not inside a block
