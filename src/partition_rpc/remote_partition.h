@@ -29,6 +29,8 @@
 //    statement). The partition's node runs it before any later request of this node, so the
 //    transaction's later reads, locks and commit see it; if it fails, the transaction's next
 //    request to that node fails with its error (so its COMMIT cannot succeed without it).
+//    Except a serializable transaction's write (publish): it is a round trip, so its intent is
+//    there for readers of every coordinator once write() returns.
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
