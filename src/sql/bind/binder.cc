@@ -1275,10 +1275,18 @@ ExprPtr Binder::regproc_const(const std::string& written, int location) {
     return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegproc, -1});
   };
   if (written == "-") return constant(0);
-  if (!written.empty() && written.size() <= 10 &&
-      written.find_first_not_of("0123456789") == std::string::npos)
+  if (!written.empty() && written.find_first_not_of("0123456789") == std::string::npos) {
+    if (written.size() > 10 || std::stoull(written) > 0xffffffffULL)
+      fail(sqlstate::kNumericValueOutOfRange,
+           "value \"" + written + "\" is out of range for type oid", location);
     return constant(static_cast<Oid>(std::stoull(written)));
-  const auto parts = qualified_name_list(written);
+  }
+  std::vector<std::string> parts;
+  try {
+    parts = qualified_name_list(written);
+  } catch (const SqlError& e) {  // "invalid name syntax": at the literal, as PostgreSQL's
+    fail(e.error().sqlstate.c_str(), e.error().message, location);
+  }
   if (parts.empty() || parts.size() > 2)
     fail(sqlstate::kSyntaxError, "improper qualified name (too many dotted names): " + written,
          location);

@@ -20,6 +20,8 @@ select 'array_in'::regproc::oid = 750 as array_in_oid, 'textin'::regproc = 'text
 select 'no_such_function'::regproc;
 select 'no_such_schema.textin'::regproc;
 select 'a.b.c.d'::regproc;
+select '99999999999'::regproc;
+select ''::regproc;
 -- a user function is found by name too, and shown by name
 create function ti_fn(int) returns int language sql as 'select $1';
 select 'ti_fn'::regproc, 'public.ti_fn'::regproc = 'ti_fn'::regproc;
