@@ -442,6 +442,10 @@ class Catalog {
                                       const std::function<bool(sql::types::EnumType&)>& change,
                                       coord::Transaction* owner = nullptr);
   void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
+  // The transaction `txn` committed: the labels its ALTER TYPE ... ADD VALUE added to enum
+  // `oid` become usable (EnumLabel::pending_txn cleared; nothing stored, as the field is not).
+  // Never suspends.
+  void settle_enum_labels(Oid oid, uint64_t txn);
 
   // Composite types of CREATE TYPE ... AS (...) (see "Row types" above): stored in hf_types
   // beside the enums (kind "c") and published into the CompositeRegistry. store_composite

@@ -271,6 +271,20 @@ EnumTypePtr Catalog::store_enum(EnumType t, coord::Transaction* owner) {
   return stored;
 }
 
+void Catalog::settle_enum_labels(Oid oid, uint64_t txn) {
+  std::lock_guard ddl(ddl_mu_);
+  auto current = enum_by_oid(oid);
+  if (!current) return;
+  EnumType t = *current;
+  bool changed = false;
+  for (auto& l : t.labels)
+    if (l.pending_txn == txn) {
+      l.pending_txn = 0;
+      changed = true;
+    }
+  if (changed) put_enum(std::make_shared<const EnumType>(std::move(t)));
+}
+
 void Catalog::drop_enum(Oid oid, coord::Transaction* owner) {
   EnumTypePtr old;
   {

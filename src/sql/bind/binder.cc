@@ -15,6 +15,7 @@
 #include "sql/types/composite_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
+#include "sql/types/io_procs.h"
 #include "sql/types/json.h"
 #include "sql/types/type_info.h"
 #include "sql/types/type_io.h"
@@ -369,6 +370,7 @@ class Binder {
   ExprPtr bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location);
   ExprPtr bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g);
   ExprPtr regclass_const(const std::string& name, int location);
+  ExprPtr regproc_const(const std::string& written, int location);
   ExprPtr bind_sublink(const PgQuery__SubLink* s, const Scope& scope, GroupCtx* g);
   ExprPtr bind_const(const PgQuery__AConst* c);
   ExprPtr bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
@@ -1263,6 +1265,54 @@ ExprPtr Binder::regclass_const(const std::string& name, int location) {
   auto e = make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegclass, -1});
   e->index = static_cast<int>(oid);
   return e;
+}
+
+// 'name' or 'schema.name' as a regproc constant (PostgreSQL's regprocin): the one function of
+// that name, a user function or one of pg_type's built-in I/O functions (sql/types/io_procs.h,
+// the only built-ins holdfast knows by oid); digits are an oid, "-" InvalidOid.
+ExprPtr Binder::regproc_const(const std::string& written, int location) {
+  auto constant = [](Oid oid) {
+    return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegproc, -1});
+  };
+  if (written == "-") return constant(0);
+  if (!written.empty() && written.find_first_not_of("0123456789") == std::string::npos) {
+    if (written.size() > 10 || std::stoull(written) > 0xffffffffULL)
+      fail(sqlstate::kNumericValueOutOfRange,
+           "value \"" + written + "\" is out of range for type oid", location);
+    return constant(static_cast<Oid>(std::stoull(written)));
+  }
+  std::vector<std::string> parts;
+  try {
+    parts = qualified_name_list(written);
+  } catch (const SqlError& e) {  // "invalid name syntax": at the literal, as PostgreSQL's
+    fail(e.error().sqlstate.c_str(), e.error().message, location);
+  }
+  if (parts.empty() || parts.size() > 2)
+    fail(sqlstate::kSyntaxError, "improper qualified name (too many dotted names): " + written,
+         location);
+  const std::string& name = parts.back();
+  std::optional<Oid> schema;
+  if (parts.size() == 2) {
+    if (parts[0] == "pg_catalog")
+      schema = 11;
+    else if (auto sc = cat_.find_schema(parts[0]))
+      schema = sc->oid;
+    else
+      fail(sqlstate::kInvalidSchemaName, "schema \"" + parts[0] + "\" does not exist", location);
+  }
+  std::vector<Oid> found;
+  if (!schema || *schema == 11)
+    if (auto builtin = types::builtin_io_proc_oid(name)) found.push_back(*builtin);
+  for (const auto& f : cat_.functions().find(name)) {
+    const bool in_scope = schema ? f->namespace_oid == *schema
+                                 : std::find(path_.schemas.begin(), path_.schemas.end(),
+                                             f->namespace_oid) != path_.schemas.end();
+    if (in_scope) found.push_back(f->oid);
+  }
+  if (found.empty())
+    fail(sqlstate::kUndefinedFunction, "function \"" + written + "\" does not exist", location);
+  if (found.size() > 1) fail("42725", "more than one function named \"" + written + "\"", location);
+  return constant(found.front());
 }
 
 namespace {
@@ -2170,6 +2220,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
           return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegtype, -1});
         }
       }
+      if (t.oid == type_oid::kRegproc && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
+          arg->type.oid == type_oid::kUnknown)
+        return regproc_const(arg->value.as_string(), arg->location);
       // A literal's input error points at the literal (coerce), a failed cast at the cast.
       // (A set-returning call keeps its own: errors about the set point at the call.)
       if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown) &&

@@ -104,7 +104,12 @@ const std::vector<Def>& defs() {
         {"typnotnull", kBool},
         {"typowner", kOid},
         {"typcollation", kOid},
-        {"typacl", kTextArray}}},  // aclitem[] in PostgreSQL; NULL: the default privileges
+        {"typacl", kTextArray},  // aclitem[] in PostgreSQL; NULL: the default privileges
+        // Added for pgjdbc's getTypeInfo (typinput = 'array_in'::regproc): sql/types/io_procs.h.
+        {"typinput", kRegproc},
+        {"typoutput", kRegproc},
+        {"typreceive", kRegproc},
+        {"typsend", kRegproc}}},
       // Added (issue 13): the labels of enum types (CREATE TYPE ... AS ENUM).
       {"pg_catalog",
        "pg_enum",

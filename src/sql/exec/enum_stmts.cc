@@ -53,7 +53,7 @@ QualifiedName qualified_name(PgQuery__Node* const* names, size_t n) {
 // Inserts label before or after `neighbour` (at the end when empty) with a sort order between
 // its neighbours'; throws 22023 when the neighbour is not a label of t.
 void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
-                  bool after);
+                  bool after, uint64_t pending_txn);
 
 void check_label(const std::string& label) {
   if (label.size() > kMaxLabelBytes)
@@ -129,6 +129,7 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
   // Decided on the definition current under the catalog's DDL lock (update_enum), so a
   // concurrent ADD VALUE is not lost.
   bool skipped = false;
+  const uint64_t txn = cx.txn.id();
   auto add_label = [&](types::EnumType& t) {
     if (t.sort_order_of(label)) {
       if (s->skip_if_new_val_exists) {
@@ -137,11 +138,16 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
       }
       fail(sqlstate::kDuplicateObject, "enum label \"" + label + "\" already exists");
     }
-    insert_label(t, label, s->new_val_neighbor ? s->new_val_neighbor : "", s->new_val_is_after);
+    insert_label(t, label, s->new_val_neighbor ? s->new_val_neighbor : "", s->new_val_is_after,
+                 txn);
     return true;
   };
   if (!cx.catalog.update_enum(e->oid, add_label, &cx.txn) && !skipped)
     fail(sqlstate::kUndefinedObject, "type \"" + q.written() + "\" does not exist");
+  // The label is usable once this transaction commits (PostgreSQL 15: 55P04 before).
+  if (!skipped)
+    cx.txn.on_commit(
+        [&catalog = cx.catalog, oid = e->oid, txn] { catalog.settle_enum_labels(oid, txn); });
   if (skipped) send_notice(cx, "enum label \"" + label + "\" already exists, skipping");
   return "ALTER TYPE";
 }
@@ -149,7 +155,7 @@ std::string alter_enum(const PgQuery__AlterEnumStmt* s, ExecContext& cx) {
 namespace {
 
 void insert_label(types::EnumType& t, const std::string& label, const std::string& neighbour,
-                  bool after) {
+                  bool after, uint64_t pending_txn) {
   double order = t.labels.empty() ? 1 : t.labels.back().sort_order + 1;
   size_t at = t.labels.size();
   if (!neighbour.empty()) {
@@ -174,7 +180,8 @@ void insert_label(types::EnumType& t, const std::string& label, const std::strin
       order = t.labels[at - 1].sort_order + 1;
     }
   }
-  t.labels.insert(t.labels.begin() + static_cast<std::ptrdiff_t>(at), {0, order, label});
+  t.labels.insert(t.labels.begin() + static_cast<std::ptrdiff_t>(at),
+                  {0, order, label, pending_txn});
 }
 
 }  // namespace

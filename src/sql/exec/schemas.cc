@@ -14,6 +14,7 @@
 #include "sql/exec/privileges.h"
 #include "sql/exec/routines.h"
 #include "sql/types/functions.h"
+#include "sql/types/io_procs.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -110,7 +111,10 @@ std::string regnamespace_text(catalog::Catalog& catalog, Oid oid) {
 std::string regproc_text(catalog::Catalog& catalog, SessionContext& session, Oid oid) {
   if (oid == 0) return "-";
   auto f = catalog.functions().by_oid(oid);
-  if (!f) return std::to_string(oid);
+  if (!f) {
+    const char* builtin = types::builtin_io_proc_name(oid);  // pg_type's I/O functions
+    return builtin ? std::string(builtin) : std::to_string(oid);
+  }
   const auto path = session_search_path(catalog, session);
   const bool visible =
       std::find(path.schemas.begin(), path.schemas.end(), f->namespace_oid) != path.schemas.end();

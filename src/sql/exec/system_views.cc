@@ -17,6 +17,7 @@
 #include "sql/types/bit_string.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
+#include "sql/types/io_procs.h"
 #include "sql/types/type_info.h"
 
 namespace hf::sql::exec {
@@ -553,6 +554,12 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      Datum(int64_t{-1}), Datum(false), ch('b'), ch('A'), oid(e->oid), oid(0),
                      oid(0), oid(0), Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0),
                      null()});
+    }
+    // typinput, typoutput, typreceive, typsend: PostgreSQL's I/O functions of the type.
+    for (auto& row : out) {
+      const auto procs = types::io_procs_of(static_cast<Oid>(row[0].as_int()));
+      for (Oid p : {procs.input, procs.output, procs.receive, procs.send})
+        row.push_back(Datum(static_cast<int64_t>(p)));
     }
     return out;
   }

@@ -1020,24 +1020,47 @@ class Interpreter {
     return Flow::kNormal;
   }
 
-  // FOREACH target IN ARRAY expr LOOP: the elements in order (a multi-dimensional array is
-  // one list here: holdfast's arrays are one-dimensional).
+  // FOREACH target [SLICE n] IN ARRAY expr LOOP: the elements in order, or with SLICE n the
+  // n-dimensional slices. holdfast's arrays are one-dimensional (an empty one has no
+  // dimension, as PostgreSQL's ARR_NDIM), so SLICE 1 is the whole array, once. The checks and
+  // their order are PostgreSQL's exec_stmt_foreach_a.
   Flow exec_foreach(const json& s) {
-    if (int_of(s, "slice") != 0)
-      throw SqlError(sqlstate::kFeatureNotSupported, "FOREACH ... SLICE is not supported");
+    const int slice = int_of(s, "slice");
     TypeRef t;
     Datum array = eval(at(s, "expr"), &t);
     if (array.is_null()) throw SqlError("22004", "FOREACH expression must not be null");
     if (!types::is_array_type(t.oid))
       throw SqlError(sqlstate::kDatatypeMismatch,
                      "FOREACH expression must yield an array, not type " + types::format_type(t));
-    const TypeRef elem{types::array_elem_type(t.oid), -1};
     const ArrayPtr elements = array.as_array();  // held while the body runs
-    bool any = false;
+    const int ndim = elements->empty() ? 0 : 1;
+    if (slice < 0 || slice > ndim)
+      throw SqlError("2202E", "slice dimension (" + std::to_string(slice) +
+                                  ") is out of the valid range 0.." + std::to_string(ndim));
+    const int varno = int_of(s, "varno");
+    if (varno < 0 || static_cast<size_t>(varno) >= vars_.size())
+      throw SqlError(sqlstate::kInternalError, "PL/pgSQL variable out of range");
+    const Var& target = vars_[static_cast<size_t>(varno)];
+    const bool array_target =
+        !target.is_record && !target.is_row && types::is_array_type(target.type.oid);
+    if (slice > 0 && !array_target)
+      throw SqlError(sqlstate::kDatatypeMismatch,
+                     "FOREACH ... SLICE loop variable must be of an array type");
+    if (slice == 0 && array_target)
+      throw SqlError(sqlstate::kDatatypeMismatch,
+                     "FOREACH loop variable must not be of an array type");
     Flow result = Flow::kNormal;
+    if (slice == 1) {
+      set_var(varno, array, t);
+      loop_turn(s, &result);
+      set_found(true);
+      return result;
+    }
+    const TypeRef elem{types::array_elem_type(t.oid), -1};
+    bool any = false;
     for (const Datum& d : *elements) {
       any = true;
-      set_var(int_of(s, "varno"), d, elem);
+      set_var(varno, d, elem);
       if (loop_turn(s, &result)) break;
     }
     set_found(any);

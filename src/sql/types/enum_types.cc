@@ -106,11 +106,23 @@ EnumRegistry& enum_types() {
 }
 
 Datum enum_from_text(const EnumType& t, std::string_view s) {
-  if (!t.sort_order_of(s))
-    throw SqlError(
-        sqlstate::kInvalidTextRepresentation,
-        "invalid input value for enum " + t.display_name() + ": \"" + std::string(s) + "\"");
-  return Datum(std::string(s));
+  for (const auto& l : t.labels)
+    if (l.label == s) {
+      check_usable_label(t, l);
+      return Datum(std::string(s));
+    }
+  throw SqlError(
+      sqlstate::kInvalidTextRepresentation,
+      "invalid input value for enum " + t.display_name() + ": \"" + std::string(s) + "\"");
+}
+
+void check_usable_label(const EnumType& t, const EnumLabel& l) {
+  if (l.pending_txn == 0) return;
+  Error e;
+  e.sqlstate = "55P04";
+  e.message = "unsafe use of new value \"" + l.label + "\" of enum type " + t.display_name();
+  e.hint = "New enum values must be committed before they can be used.";
+  throw SqlError(std::move(e));
 }
 
 }  // namespace hf::sql::types

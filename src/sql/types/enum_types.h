@@ -40,6 +40,10 @@ struct EnumLabel {
   Oid oid = 0;            // pg_enum.oid
   double sort_order = 0;  // pg_enum.enumsortorder
   std::string label;      // pg_enum.enumlabel
+  // Nonzero while the transaction (this id) whose ALTER TYPE ... ADD VALUE made the label has
+  // not committed: the label may not be used yet (check_usable_label). Not stored: a label
+  // read back at load() is committed.
+  uint64_t pending_txn = 0;
 };
 
 struct EnumType {
@@ -101,7 +105,17 @@ inline EnumTypePtr find_enum(Oid oid) {
 }
 
 // The enum input function: the label if the type has it, else 22P02 "invalid input value for
-// enum t: \"x\"".
+// enum t: \"x\"". A label added by a transaction that has not committed is refused as
+// check_usable_label refuses it.
 Datum enum_from_text(const EnumType& t, std::string_view s);
+
+// Throws PostgreSQL 15's 55P04 "unsafe use of new value" (with its hint) when label l was added
+// by ALTER TYPE ... ADD VALUE in a transaction that has not committed yet. PostgreSQL refuses
+// it in the adding transaction (values must be committed before use) and other transactions do
+// not see it; holdfast's enum definitions are process-wide, so every session is refused the
+// label until it commits (another session gets 55P04 where PostgreSQL says 22P02, and
+// enum_range() fails there rather than leaving the label out). The enum input function and
+// enum_first/enum_last/enum_range check it, as PostgreSQL's check_safe_enum_use does.
+void check_usable_label(const EnumType& t, const EnumLabel& l);
 
 }  // namespace hf::sql::types

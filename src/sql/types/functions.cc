@@ -1805,12 +1805,16 @@ EnumTypePtr enum_of_argument(const Types& t) {
 FN(f_enum_first) {
   (void)a, (void)ctx;
   auto e = enum_of_argument(t);
-  return e->labels.empty() ? Datum::Null() : Datum(e->labels.front().label);
+  if (e->labels.empty()) return Datum::Null();
+  check_usable_label(*e, e->labels.front());
+  return Datum(e->labels.front().label);
 }
 FN(f_enum_last) {
   (void)a, (void)ctx;
   auto e = enum_of_argument(t);
-  return e->labels.empty() ? Datum::Null() : Datum(e->labels.back().label);
+  if (e->labels.empty()) return Datum::Null();
+  check_usable_label(*e, e->labels.back());
+  return Datum(e->labels.back().label);
 }
 // enum_range(t): every label in order; enum_range(lo, hi): from lo through hi (a NULL bound:
 // from the first / to the last).
@@ -1825,6 +1829,7 @@ FN(f_enum_range) {
   for (const auto& l : e->labels) {
     if (lo && l.sort_order < *lo) continue;
     if (hi && l.sort_order > *hi) continue;
+    check_usable_label(*e, l);
     out->push_back(Datum(l.label));
   }
   return Datum(ArrayPtr(out));

@@ -1,6 +1,7 @@
 // Metadata.java PORT — prints what pgjdbc's DatabaseMetaData says about a small schema it
 // creates (and drops): getTables, getColumns, getPrimaryKeys, getIndexInfo, getImportedKeys,
-// getExportedKeys, getFunctions, getFunctionColumns and getProcedureColumns.
+// getExportedKeys, getFunctions, getFunctionColumns, getProcedureColumns and getTypeInfo (the
+// rows of some built-in types, an array type and an enum, sorted: PostgreSQL has more types).
 // tests/e2e/drivers.sh runs it against the target and compares the output with
 // drivers/metadata.expected (PostgreSQL 15's output). Only the columns whose values do not
 // depend on the server's object ids are printed.
@@ -18,6 +19,24 @@ public class Metadata {
       System.out.println(line);
     }
     r.close();
+  }
+
+  // Like dump, for the rows whose TYPE_NAME is one of names, sorted by their text.
+  static void dumpTypes(String title, ResultSet r, java.util.Set<String> names, String... cols)
+      throws SQLException {
+    System.out.println("== " + title);
+    java.util.TreeSet<String> lines = new java.util.TreeSet<>();
+    while (r.next()) {
+      if (!names.contains(r.getString("TYPE_NAME"))) continue;
+      StringBuilder line = new StringBuilder();
+      for (String col : cols) {
+        if (line.length() > 0) line.append(" | ");
+        line.append(col).append('=').append(r.getString(col));
+      }
+      lines.add(line.toString());
+    }
+    r.close();
+    for (String line : lines) System.out.println(line);
   }
 
   public static void main(String[] a) throws Exception {
@@ -65,6 +84,17 @@ public class Metadata {
       dump("getProcedureColumns", md.getProcedureColumns(null, "public", "md_%", "%"),
           "PROCEDURE_NAME", "COLUMN_NAME", "COLUMN_TYPE", "DATA_TYPE", "TYPE_NAME",
           "ORDINAL_POSITION");
+      s.execute("DROP TYPE IF EXISTS md_mood");
+      s.execute("CREATE TYPE md_mood AS ENUM ('sad', 'happy')");
+      dumpTypes("getTypeInfo", md.getTypeInfo(),
+          new java.util.HashSet<>(java.util.Arrays.asList("bool", "int2", "int4", "int8",
+              "numeric", "float8", "text", "varchar", "bpchar", "bytea", "date", "timestamptz",
+              "uuid", "jsonb", "_int4", "_text", "md_mood", "_md_mood")),
+          "TYPE_NAME", "DATA_TYPE", "PRECISION", "LITERAL_PREFIX", "LITERAL_SUFFIX",
+          "CREATE_PARAMS", "NULLABLE", "CASE_SENSITIVE", "SEARCHABLE", "UNSIGNED_ATTRIBUTE",
+          "FIXED_PREC_SCALE", "AUTO_INCREMENT", "LOCAL_TYPE_NAME", "MINIMUM_SCALE",
+          "MAXIMUM_SCALE", "SQL_DATA_TYPE", "SQL_DATETIME_SUB", "NUM_PREC_RADIX");
+      s.execute("DROP TYPE md_mood");
       s.execute("DROP FUNCTION md_total(int, int)");
       s.execute("DROP TABLE md_line, md_order, md_customer");
     } catch (SQLException e) {
