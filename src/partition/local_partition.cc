@@ -41,6 +41,9 @@ locks::WaitPolicy map_policy(WaitPolicy p) {
 locks::LockTag to_lock_tag(const ObjectTag& t) {
   return locks::LockTag{static_cast<locks::LockKind>(t.kind), t.a, t.b, t.key};
 }
+ObjectTag to_object_tag(const locks::LockTag& t) {
+  return ObjectTag{static_cast<LockKind>(t.kind), t.a, t.b, t.key};
+}
 
 // Forwards the lock table's wait notices to the seam's observer.
 struct ObserverAdapter final : locks::WaitObserver {
@@ -757,13 +760,11 @@ NodeWaits LocalPartition::node_waits() {
 }
 
 bool LocalPartition::reorder_waits(const WaitOrder& order) {
-  return locks_.graph().reorder(locks::WaitOrder{
-      locks::LockTag{static_cast<locks::LockKind>(order.kind), order.a, order.b, order.key},
-      order.waits});
+  return locks_.graph().reorder(locks::WaitOrder{to_lock_tag(order.tag), order.waits});
 }
 
 WaitOrder to_api(const locks::WaitOrder& o) {
-  return WaitOrder{static_cast<LockKind>(o.tag.kind), o.tag.a, o.tag.b, o.tag.key, o.waits};
+  return WaitOrder{to_object_tag(o.tag), o.waits};
 }
 
 NodeWaits to_api(const locks::NodeWaits& w) {
@@ -771,7 +772,7 @@ NodeWaits to_api(const locks::NodeWaits& w) {
   out.links = w.links;
   out.locks.reserve(w.locks.size());
   for (const auto& l : w.locks) {
-    NodeWaits::Lock o{static_cast<LockKind>(l.tag.kind), l.tag.a, l.tag.b, l.tag.key, {}, {}};
+    NodeWaits::Lock o{to_object_tag(l.tag), {}, {}};
     for (const auto& h : l.holds)
       o.holds.push_back(NodeWaits::Lock::Held{h.vertex, h.owner, h.mode});
     for (const auto& q : l.queue)
@@ -786,8 +787,7 @@ locks::NodeWaits from_api(const NodeWaits& w) {
   out.links = w.links;
   out.locks.reserve(w.locks.size());
   for (const auto& l : w.locks) {
-    locks::NodeWaits::Lock o{
-        locks::LockTag{static_cast<locks::LockKind>(l.kind), l.a, l.b, l.key}, {}, {}};
+    locks::NodeWaits::Lock o{to_lock_tag(l.tag), {}, {}};
     for (const auto& h : l.holds) o.holds.push_back(locks::HeldBy{h.vertex, h.owner, h.mode});
     for (const auto& q : l.queue)
       o.queue.push_back(locks::NodeWaits::Queued{q.vertex, q.hold_vertex, q.mode, q.wait_id});

@@ -288,9 +288,7 @@ struct NodeWaits {
     uint64_t wait_id = 0;  // this wait on that node; a later wait of the vertex has another
   };
   struct Lock {
-    LockKind kind = LockKind::kRow;
-    uint32_t a = 0, b = 0;
-    std::string key;
+    ObjectTag tag;  // of any kind here, kRow too (a = table, b = index, key = the row's)
     struct Held {
       uint64_t vertex = 0;  // the holder's group, else its owner
       uint64_t owner = 0;
@@ -306,9 +304,7 @@ struct NodeWaits {
 // A soft deadlock's rearrangement of one wait queue of a partition's node (C5): the lock and
 // its waits (vertex, wait_id) in the new order.
 struct WaitOrder {
-  LockKind kind = LockKind::kRow;
-  uint32_t a = 0, b = 0;
-  std::string key;
+  ObjectTag tag;  // as NodeWaits::Lock's
   std::vector<std::pair<uint64_t, uint64_t>> waits;
 };
 

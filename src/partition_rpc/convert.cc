@@ -165,10 +165,7 @@ api::Blocker from_pb(const pb::Blocker& in) {
 void to_pb(const api::NodeWaits& in, pb::NodeWaits* out) {
   for (const auto& l : in.locks) {
     auto* o = out->add_locks();
-    o->set_kind(static_cast<uint32_t>(l.kind));
-    o->set_a(l.a);
-    o->set_b(l.b);
-    o->set_key(l.key);
+    to_pb(l.tag, o->mutable_tag());
     for (const auto& held : l.holds) {
       auto* h = o->add_holds();
       h->set_vertex(held.vertex);
@@ -194,10 +191,7 @@ api::NodeWaits from_pb(const pb::NodeWaits& in) {
   api::NodeWaits out;
   for (const auto& l : in.locks()) {
     api::NodeWaits::Lock o;
-    o.kind = kind_from(l.kind());
-    o.a = l.a();
-    o.b = l.b();
-    o.key = l.key();
+    o.tag = from_pb(l.tag());
     for (const auto& h : l.holds())
       o.holds.push_back({h.vertex(), h.owner(), static_cast<uint8_t>(h.mode())});
     for (const auto& w : l.queue())
@@ -210,10 +204,7 @@ api::NodeWaits from_pb(const pb::NodeWaits& in) {
 }
 
 void to_pb(const api::WaitOrder& in, pb::WaitOrder* out) {
-  out->set_kind(static_cast<uint32_t>(in.kind));
-  out->set_a(in.a);
-  out->set_b(in.b);
-  out->set_key(in.key);
+  to_pb(in.tag, out->mutable_tag());
   for (const auto& [vertex, wait_id] : in.waits) {
     auto* w = out->add_waits();
     w->set_vertex(vertex);
@@ -222,7 +213,7 @@ void to_pb(const api::WaitOrder& in, pb::WaitOrder* out) {
 }
 
 api::WaitOrder from_pb(const pb::WaitOrder& in) {
-  api::WaitOrder out{kind_from(in.kind()), in.a(), in.b(), in.key(), {}};
+  api::WaitOrder out{from_pb(in.tag()), {}};
   for (const auto& w : in.waits()) out.waits.emplace_back(w.vertex(), w.wait_id());
   return out;
 }

@@ -1601,11 +1601,16 @@ bool WaitGraph::reorder(const WaitOrder& order) {
   return false;
 }
 
-NodeWaits WaitGraph::export_waits() {
-  std::lock_guard g(mu_);
+std::vector<std::unique_lock<std::mutex>> WaitGraph::lock_tables_locked() {
   std::vector<std::unique_lock<std::mutex>> held;
   held.reserve(tables_.size());
   for (LockTable* t : tables_) held.emplace_back(t->mu_);
+  return held;
+}
+
+NodeWaits WaitGraph::export_waits() {
+  std::lock_guard g(mu_);
+  auto held = lock_tables_locked();
   NodeWaits out;
   for (LockTable* t : tables_) {
     for (auto& [tag, obj] : t->objects_) {
@@ -1639,25 +1644,20 @@ DeadlockState WaitGraph::check(OwnerId vertex) {
   WaitKeys cycle;
   std::vector<std::pair<uint32_t, WaitOrder>> reorders;
   st = check_pass(vertex, Pass::kFind, &first, nullptr, &cycle, &reorders);
-  if (st == DeadlockState::kSoftDeadlock) {
-    for (const auto& [from, order] : reorders)
-      if (send_order) send_order(from, order);
-    return st;
+  if (st == DeadlockState::kHardDeadlock) {
+    std::vector<NodeWaits> second = gather();
+    st = check_pass(vertex, Pass::kDecide, &second, &cycle, nullptr, &reorders);
   }
-  if (st != DeadlockState::kHardDeadlock) return st;
-  std::vector<NodeWaits> second = gather();
-  return check_pass(vertex, Pass::kDecide, &second, &cycle, nullptr, nullptr);
+  for (const auto& [from, order] : reorders)
+    if (send_order) send_order(from, order);
+  return st;
 }
 
 DeadlockState WaitGraph::check_pass(OwnerId vertex, Pass pass, const std::vector<NodeWaits>* remote,
                                     const WaitKeys* confirm, WaitKeys* found,
                                     std::vector<std::pair<uint32_t, WaitOrder>>* reorders) {
   std::lock_guard g(mu_);
-  // D2: every table mutex, in registration order (tables_ is kept in that order).
-  std::vector<std::unique_lock<std::mutex>> held;
-  held.reserve(tables_.size());
-  for (LockTable* t : tables_) held.emplace_back(t->mu_);
-
+  auto held = lock_tables_locked();  // D2
   Snapshot s;
   for (LockTable* t : tables_) {
     for (auto& [tag, obj] : t->objects_) {
@@ -1741,8 +1741,7 @@ DeadlockState WaitGraph::check_pass(OwnerId vertex, Pass pass, const std::vector
   // peer installs it only if the queue still holds exactly those (WaitGraph::reorder).
   for (const auto& [li, order] : checker.orders()) {
     const Snapshot::Lock& l = s.locks[li];
-    if (!l.table) {
-      if (!reorders) return DeadlockState::kNoDeadlock;  // kDecide: not expected, do nothing
+    if (!l.table) {  // only when remote is set, and then reorders is
       WaitOrder o{*l.tag, {}};
       for (int pi : order) o.waits.emplace_back(s.procs[pi].vertex, s.procs[pi].wait_id);
       reorders->emplace_back(l.from, std::move(o));

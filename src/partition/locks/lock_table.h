@@ -510,10 +510,14 @@ class WaitGraph {
   // kDecide acts only if every remote wait of the cycle is in `confirm`.
   using WaitKeys = std::set<std::pair<OwnerId, uint64_t>>;  // (vertex, wait_id)
   // A soft deadlock whose rearrangement needs peers' queues leaves them in *reorders (sent
-  // after the mutexes are released).
+  // after the mutexes are released); REQUIRES reorders whenever remote is set.
   DeadlockState check_pass(OwnerId vertex, Pass pass, const std::vector<NodeWaits>* remote,
                            const WaitKeys* confirm, WaitKeys* found,
                            std::vector<std::pair<uint32_t, WaitOrder>>* reorders);
+
+  // D2: every table's mutex, in registration order (tables_ is kept in that order).
+  // REQUIRES mu_.
+  std::vector<std::unique_lock<std::mutex>> lock_tables_locked();
 
   std::function<std::vector<NodeWaits>()> gather_;              // guarded by mu_
   std::function<void(uint32_t, const WaitOrder&)> send_order_;  // guarded by mu_
