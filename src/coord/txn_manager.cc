@@ -60,8 +60,11 @@ std::string describe_wait(const DeadlockEdge& e, LockSession* s) {
   std::string mode = lock_mode_name(e.kind, e.mode);
   switch (e.kind) {
     case LockKind::kRow: {
-      // PostgreSQL's row waiter waits for the holder's transaction.
-      uint64_t txn = s ? s->txn_of(e.blocker) : 0;
+      // PostgreSQL's row waiter waits for the holder's transaction: the hold's owner when
+      // the edge names it (a blocker on another node is no session of this one), else the
+      // blocker's current transaction.
+      uint64_t txn = e.blocker_owner && e.blocker_owner < (uint64_t{1} << 62) ? e.blocker_owner : 0;
+      if (txn == 0 && s) txn = s->txn_of(e.blocker);
       if (txn == 0 && e.blocker < (uint64_t{1} << 62)) txn = e.blocker;
       return "ShareLock on transaction " + std::to_string(txn);
     }

@@ -177,4 +177,29 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   return node;
 }
 
+void LocalNode::set_peer_waits(std::vector<partition_api::Partition*> one_per_peer) {
+  if (one_per_peer.empty()) return;
+  auto gather = [peers = one_per_peer] {
+    std::vector<locks::NodeWaits> out;
+    for (uint32_t i = 0; i < peers.size(); ++i) {
+      try {
+        out.push_back(from_api(peers[i]->node_waits()));
+        out.back().from = i;
+      } catch (const SqlError&) {
+        // A peer that cannot be asked (gone: 08006): its waits are unknown, so no cycle
+        // through them is found by this check; one without them is found as before.
+      }
+    }
+    return out;
+  };
+  auto reorder = [peers = one_per_peer](uint32_t from, const locks::WaitOrder& order) {
+    try {
+      if (from < peers.size()) peers[from]->reorder_waits(to_api(order));
+    } catch (const SqlError&) {
+      // As above: a peer gone keeps its queues (their waits end with its connections).
+    }
+  };
+  wait_graph_->set_peers(std::move(gather), std::move(reorder));
+}
+
 }  // namespace hf::partition

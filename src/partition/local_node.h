@@ -59,6 +59,11 @@ class LocalNode {
   void attach(partition_api::TxnStatusOracle* oracle,
               std::function<partition_api::Timestamp()> gc_horizon,
               partition_api::SsiConflictSink* ssi = nullptr);
+  // C5 (doc/cluster.md §4): one partition of each peer node (any of its partitions answers
+  // for its node's graph); a deadlock check that finds no cycle in this node's graph then
+  // looks in the union with theirs. A peer that cannot be asked is left out of that check.
+  // Call before serving; the partitions must outlive the node.
+  void set_peer_waits(std::vector<partition_api::Partition*> one_per_peer);
   storage::Engine& engine() { return *engine_; }
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.

@@ -41,6 +41,9 @@ locks::WaitPolicy map_policy(WaitPolicy p) {
 locks::LockTag to_lock_tag(const ObjectTag& t) {
   return locks::LockTag{static_cast<locks::LockKind>(t.kind), t.a, t.b, t.key};
 }
+ObjectTag to_object_tag(const locks::LockTag& t) {
+  return ObjectTag{static_cast<LockKind>(t.kind), t.a, t.b, t.key};
+}
 
 // Forwards the lock table's wait notices to the seam's observer.
 struct ObserverAdapter final : locks::WaitObserver {
@@ -57,7 +60,7 @@ std::vector<DeadlockEdge> map_report(std::vector<locks::DeadlockEdge> in) {
   out.reserve(in.size());
   for (auto& e : in) {
     out.push_back(DeadlockEdge{e.waiter, static_cast<LockKind>(e.tag.kind), e.tag.a, e.tag.b,
-                               std::move(e.tag.key), e.mode, e.blocker});
+                               std::move(e.tag.key), e.mode, e.blocker, e.blocker_owner});
   }
   return out;
 }
@@ -750,6 +753,47 @@ void LocalPartition::link_waits(uint64_t holder, uint64_t actor, bool add) {
     locks_.graph().link(holder, actor);
   else
     locks_.graph().unlink(holder, actor);
+}
+
+NodeWaits LocalPartition::node_waits() {
+  return to_api(locks_.graph().export_waits());
+}
+
+bool LocalPartition::reorder_waits(const WaitOrder& order) {
+  return locks_.graph().reorder(locks::WaitOrder{to_lock_tag(order.tag), order.waits});
+}
+
+WaitOrder to_api(const locks::WaitOrder& o) {
+  return WaitOrder{to_object_tag(o.tag), o.waits};
+}
+
+NodeWaits to_api(const locks::NodeWaits& w) {
+  NodeWaits out;
+  out.links = w.links;
+  out.locks.reserve(w.locks.size());
+  for (const auto& l : w.locks) {
+    NodeWaits::Lock o{to_object_tag(l.tag), {}, {}};
+    for (const auto& h : l.holds)
+      o.holds.push_back(NodeWaits::Lock::Held{h.vertex, h.owner, h.mode});
+    for (const auto& q : l.queue)
+      o.queue.push_back(NodeWaits::Queued{q.vertex, q.hold_vertex, q.mode, q.wait_id});
+    out.locks.push_back(std::move(o));
+  }
+  return out;
+}
+
+locks::NodeWaits from_api(const NodeWaits& w) {
+  locks::NodeWaits out;
+  out.links = w.links;
+  out.locks.reserve(w.locks.size());
+  for (const auto& l : w.locks) {
+    locks::NodeWaits::Lock o{to_lock_tag(l.tag), {}, {}};
+    for (const auto& h : l.holds) o.holds.push_back(locks::HeldBy{h.vertex, h.owner, h.mode});
+    for (const auto& q : l.queue)
+      o.queue.push_back(locks::NodeWaits::Queued{q.vertex, q.hold_vertex, q.mode, q.wait_id});
+    out.locks.push_back(std::move(o));
+  }
+  return out;
 }
 
 bool LocalPartition::unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) {

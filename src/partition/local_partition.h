@@ -91,6 +91,11 @@ inline constexpr size_t kFileLoadMinBytes = 64 << 10;
 // The lock owner of pruning: neither a TxnId (< 1 << 62) nor a session owner (1 << 62 | pid).
 inline constexpr uint64_t kPruneOwner = uint64_t{1} << 63;
 
+// The node's waits (C5) between the lock table's plain values and the seam's, unchanged.
+NodeWaits to_api(const locks::NodeWaits& w);
+locks::NodeWaits from_api(const NodeWaits& w);
+WaitOrder to_api(const locks::WaitOrder& o);
+
 class LocalPartition final : public Partition {
  public:
   // lock_memory: the node's budget for locks (nullptr: unlimited).
@@ -131,6 +136,8 @@ class LocalPartition final : public Partition {
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
   void link_waits(uint64_t holder, uint64_t actor, bool add) override;
+  NodeWaits node_waits() override;                      // the node's WaitGraph::export_waits()
+  bool reorder_waits(const WaitOrder& order) override;  // the node's WaitGraph::reorder()
   bool unlock_object(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void release_owner(uint64_t owner) override;
   std::vector<LockEntry> lock_view() override;

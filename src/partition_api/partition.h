@@ -171,6 +171,10 @@ struct DeadlockEdge {
   std::string key;
   uint8_t mode = 0;  // kRow: a LockStrength; else a table lock mode 1..8
   uint64_t blocker = 0;
+  // The owner of the blocker's conflicting hold (its TxnId for a transaction's lock), 0 when
+  // the blocker is a waiter ahead: the row DETAIL's "transaction %u" when the blocker is
+  // another node's session (whose transaction this node cannot look up).
+  uint64_t blocker_owner = 0;
 };
 
 struct LockResult {
@@ -270,6 +274,38 @@ struct LockEntry {
 struct Blocker {
   uint64_t owner = 0;
   uint64_t group = 0;
+};
+
+// The waits of a partition's node (doc/cluster.md §4 "Deadlocks (C5)"): every lock somebody
+// waits for there, with its holds and its queue, and the node's links (link_waits). A node's
+// deadlock check reads its peers' to find cycles whose edges sit on several nodes. Modes
+// are the lock table's numbers (partition/locks/lock_table.h), as is every kind.
+struct NodeWaits {
+  struct Queued {
+    uint64_t vertex = 0;       // who waits
+    uint64_t hold_vertex = 0;  // whose holds it never waits for (its own)
+    uint8_t mode = 0;
+    uint64_t wait_id = 0;  // this wait on that node; a later wait of the vertex has another
+  };
+  struct Lock {
+    ObjectTag tag;  // of any kind here, kRow too (a = table, b = index, key = the row's)
+    struct Held {
+      uint64_t vertex = 0;  // the holder's group, else its owner
+      uint64_t owner = 0;
+      uint8_t mode = 0;
+    };
+    std::vector<Held> holds;
+    std::vector<Queued> queue;  // queue order
+  };
+  std::vector<Lock> locks;
+  std::vector<std::pair<uint64_t, uint64_t>> links;  // holder -> actor
+};
+
+// A soft deadlock's rearrangement of one wait queue of a partition's node (C5): the lock and
+// its waits (vertex, wait_id) in the new order.
+struct WaitOrder {
+  ObjectTag tag;  // as NodeWaits::Lock's
+  std::vector<std::pair<uint64_t, uint64_t>> waits;
 };
 
 // ---- scans ----
@@ -454,6 +490,16 @@ class Partition {
   // lock-service owner) cannot go until `actor` (a session vertex) proceeds. Never suspends.
   virtual void link_waits(uint64_t holder, uint64_t actor, bool add) {
     (void)holder, (void)actor, (void)add;
+  }
+  // Added (issue 12, C5): every wait of this partition's node (its partitions share one
+  // waits-for graph), as plain values. Never waits for a lock; a remote call is one round trip.
+  virtual NodeWaits node_waits() { return {}; }
+  // Added (C5): installs a peer's rearrangement of one of the node's wait queues if that
+  // queue still holds exactly those waits (and grants whoever can then proceed); whether it
+  // did. Never waits for a lock.
+  virtual bool reorder_waits(const WaitOrder& order) {
+    (void)order;
+    return false;
   }
 
   // ---- SERIALIZABLE (SSI) SIREAD locks ----

@@ -117,12 +117,13 @@ void to_pb(const api::DeadlockEdge& in, pb::DeadlockEdge* out) {
   out->set_key(in.key);
   out->set_mode(in.mode);
   out->set_blocker(in.blocker);
+  out->set_blocker_owner(in.blocker_owner);
 }
 api::DeadlockEdge from_pb(const pb::DeadlockEdge& in) {
-  return {in.waiter(), kind_from(in.kind()),
-          in.a(),      in.b(),
-          in.key(),    byte_from(in.mode(), "lock mode"),
-          in.blocker()};
+  return {in.waiter(),  kind_from(in.kind()),
+          in.a(),       in.b(),
+          in.key(),     byte_from(in.mode(), "lock mode"),
+          in.blocker(), in.blocker_owner()};
 }
 
 void to_pb(const api::LockResult& in, pb::LockResult* out) {
@@ -159,6 +160,62 @@ void to_pb(const api::Blocker& in, pb::Blocker* out) {
 }
 api::Blocker from_pb(const pb::Blocker& in) {
   return {in.owner(), in.group()};
+}
+
+void to_pb(const api::NodeWaits& in, pb::NodeWaits* out) {
+  for (const auto& l : in.locks) {
+    auto* o = out->add_locks();
+    to_pb(l.tag, o->mutable_tag());
+    for (const auto& held : l.holds) {
+      auto* h = o->add_holds();
+      h->set_vertex(held.vertex);
+      h->set_owner(held.owner);
+      h->set_mode(held.mode);
+    }
+    for (const auto& q : l.queue) {
+      auto* w = o->add_queue();
+      w->set_vertex(q.vertex);
+      w->set_hold_vertex(q.hold_vertex);
+      w->set_mode(q.mode);
+      w->set_wait_id(q.wait_id);
+    }
+  }
+  for (const auto& [holder, actor] : in.links) {
+    auto* k = out->add_links();
+    k->set_holder(holder);
+    k->set_actor(actor);
+  }
+}
+
+api::NodeWaits from_pb(const pb::NodeWaits& in) {
+  api::NodeWaits out;
+  for (const auto& l : in.locks()) {
+    api::NodeWaits::Lock o;
+    o.tag = from_pb(l.tag());
+    for (const auto& h : l.holds())
+      o.holds.push_back({h.vertex(), h.owner(), static_cast<uint8_t>(h.mode())});
+    for (const auto& w : l.queue())
+      o.queue.push_back(api::NodeWaits::Queued{w.vertex(), w.hold_vertex(),
+                                               static_cast<uint8_t>(w.mode()), w.wait_id()});
+    out.locks.push_back(std::move(o));
+  }
+  for (const auto& k : in.links()) out.links.emplace_back(k.holder(), k.actor());
+  return out;
+}
+
+void to_pb(const api::WaitOrder& in, pb::WaitOrder* out) {
+  to_pb(in.tag, out->mutable_tag());
+  for (const auto& [vertex, wait_id] : in.waits) {
+    auto* w = out->add_waits();
+    w->set_vertex(vertex);
+    w->set_wait_id(wait_id);
+  }
+}
+
+api::WaitOrder from_pb(const pb::WaitOrder& in) {
+  api::WaitOrder out{from_pb(in.tag()), {}};
+  for (const auto& w : in.waits()) out.waits.emplace_back(w.vertex(), w.wait_id());
+  return out;
 }
 
 void to_pb(const api::LockEntry& in, runtime::Clock::time_point now, pb::LockEntry* out) {

@@ -45,6 +45,10 @@ void to_pb(const api::ObjectLockResult& in, pb::ObjectLockResult* out);
 api::ObjectLockResult from_pb(const pb::ObjectLockResult& in);
 void to_pb(const api::Blocker& in, pb::Blocker* out);
 api::Blocker from_pb(const pb::Blocker& in);
+void to_pb(const api::NodeWaits& in, pb::NodeWaits* out);
+api::NodeWaits from_pb(const pb::NodeWaits& in);
+void to_pb(const api::WaitOrder& in, pb::WaitOrder* out);
+api::WaitOrder from_pb(const pb::WaitOrder& in);
 // now: the sender's steady clock, to send how long a waiter has waited; the receiver rebuilds
 // wait_start against its own clock.
 void to_pb(const api::LockEntry& in, runtime::Clock::time_point now, pb::LockEntry* out);

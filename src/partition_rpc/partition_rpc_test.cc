@@ -6,6 +6,7 @@
 
 #include <array>
 #include <boost/asio/executor_work_guard.hpp>
+#include <iostream>
 
 #include "common/error.h"
 #include "coord/local_node_fixture_for_tests.h"
@@ -541,6 +542,9 @@ class ClusterNodesTest : public ::testing::Test {
     n1.server = std::make_unique<PartitionServer>(n1.local->partitions(), s1);
     n1.port = n1.server->start("127.0.0.1", 0);
     connect(n2, n1.port, 2);
+    // C5: each node's deadlock check reads the other's waits (as holdfast --peers sets up).
+    n1.local->set_peer_waits({n1.remote.front().get()});
+    n2.local->set_peer_waits({n2.remote.front().get()});
     auto remote_registry = std::make_shared<RemoteTxnRegistry>(n2.to_peer);
     link_.set(remote_registry);
     n1.txns = coord::make_txn_manager(n1.parts, registry_);
@@ -712,6 +716,138 @@ TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheReg
     EXPECT_EQ(e.error().sqlstate, "40001");
   }
   EXPECT_EQ(registry_->decide(committed).state, api::TxnState::kCommitted);
+}
+
+// C5 (doc/cluster.md §4): a cycle whose two edges sit on two nodes. T1 holds a row of node
+// 1 and waits for one of node 2; T2 holds that one and waits for T1's on node 1. Neither
+// node's own graph has the cycle; T2's check (the shorter deadlock_timeout, on node 1) finds
+// it in the union with node 2's waits and makes T2 the victim, with both edges for the DETAIL.
+TEST_F(ClusterNodesTest, ADeadlockWhoseEdgesSitOnTwoNodesIsFoundByTheWaiterThatChecks) {
+  std::string ka = key_on(1, "dl-a"), kb = key_on(2, "dl-b");
+  // Each call goes through a channel, so every wait runs on its partition's node.
+  auto via = [&](const std::string& key) -> api::Partition& {
+    int owner = static_cast<int>(owners_[on(1).route(key)]);
+    for (auto& p : nodes_[owner == 1 ? 1 : 0].remote)
+      if (p->id() == on(1).route(key)) return *p;
+    throw std::logic_error("no remote partition for the key");
+  };
+  auto ids = registry_->claim_txn_ids(2);
+  api::TxnId t1 = ids.first, t2 = ids.first + 1;
+  auto request = [&](api::TxnId txn, const std::string& key, std::chrono::milliseconds dt) {
+    api::LockRequest req;
+    req.space = kT;
+    req.key = key;
+    req.txn = txn;
+    req.deadlock_timeout = dt;
+    req.deadline = runtime::Clock::now() + std::chrono::seconds(5);
+    return req;
+  };
+  ASSERT_EQ(via(ka).lock(request(t1, ka, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
+  ASSERT_EQ(via(kb).lock(request(t2, kb, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
+  api::LockResult t1_got;
+  std::thread t1_waits([&] { t1_got = via(kb).lock(request(t1, kb, std::chrono::seconds(10))); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  constexpr auto kDeadlockTimeout = std::chrono::milliseconds(200);
+  auto started = runtime::Clock::now();
+  api::LockResult t2_got = via(ka).lock(request(t2, ka, kDeadlockTimeout));
+  auto took = runtime::Clock::now() - started;
+  std::cout << "C5: the cycle across two nodes failed its checker "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after its wait began (deadlock_timeout " << kDeadlockTimeout.count()
+            << " ms)\n";
+  ASSERT_EQ(t2_got.outcome, LockOutcome::kDeadlock) << "the cycle across nodes was not found";
+  EXPECT_GE(took, kDeadlockTimeout);
+  EXPECT_LT(took, kDeadlockTimeout + std::chrono::seconds(1)) << "C5's bound";
+  ASSERT_EQ(t2_got.deadlock.size(), 2u);
+  EXPECT_EQ(t2_got.deadlock[0].waiter, t2);
+  EXPECT_EQ(t2_got.deadlock[0].key, ka);
+  EXPECT_EQ(t2_got.deadlock[0].blocker, t1);
+  EXPECT_EQ(t2_got.deadlock[1].waiter, t1);
+  EXPECT_EQ(t2_got.deadlock[1].key, kb);
+  EXPECT_EQ(t2_got.deadlock[1].blocker, t2);
+  // The victim gives up its row: the other waiter gets it.
+  via(kb).abort(t2);
+  via(ka).abort(t2);
+  t1_waits.join();
+  EXPECT_EQ(t1_got.outcome, LockOutcome::kGranted);
+  via(ka).abort(t1);
+  via(kb).abort(t1);
+}
+
+// C5, soft: PostgreSQL's deadlock-soft with table a1 on node 1 and a2 on node 2. d1 and d2
+// hold ACCESS SHARE on a1 and a2, e1 and e2 queue ACCESS EXCLUSIVE, d1 queues behind e2 on a2
+// and d2 behind e1 on a1: a cycle of two queue-order edges across the nodes. d2's check (on
+// node 1) breaks it as PostgreSQL does, by putting d1 ahead of e2 in node 2's queue.
+TEST_F(ClusterNodesTest, ASoftDeadlockAcrossNodesIsBrokenByRearrangingThePeersQueue) {
+  // Partition 0 is node 1's, partition 1 node 2's; each reached over a channel.
+  api::Partition* on_node1 = nullptr;
+  api::Partition* on_node2 = nullptr;
+  for (auto& p : nodes_[1].remote)
+    if (p->id() == 0) on_node1 = p.get();
+  for (auto& p : nodes_[0].remote)
+    if (p->id() == 1) on_node2 = p.get();
+  ASSERT_TRUE(on_node1 && on_node2);
+  const api::ObjectTag a1 = api::table_object(501), a2 = api::table_object(502);
+  auto ids = registry_->claim_txn_ids(4);
+  const api::TxnId d1 = ids.first, d2 = d1 + 1, e1 = d1 + 2, e2 = d1 + 3;
+  auto lock = [](api::Partition* p, api::ObjectTag tag, api::TxnId who, uint8_t mode,
+                 std::chrono::milliseconds dt) {
+    api::ObjectLockRequest req;
+    req.tag = tag;
+    req.mode = mode;
+    req.owner = who;
+    req.deadlock_timeout = dt;
+    req.deadline = runtime::Clock::now() + std::chrono::seconds(5);
+    return p->lock_object(req).outcome;
+  };
+  constexpr uint8_t kAccessShare = 1, kAccessExclusive = 8;
+  const auto kLong = std::chrono::seconds(10);
+  ASSERT_EQ(lock(on_node1, a1, d1, kAccessShare, kLong), LockOutcome::kGranted);
+  ASSERT_EQ(lock(on_node2, a2, d2, kAccessShare, kLong), LockOutcome::kGranted);
+  std::atomic<int> done{0};
+  LockOutcome got_e1{}, got_e2{}, got_d1{}, got_d2{};
+  auto waits_in = [](api::Partition* p, api::TxnId who) {
+    for (int i = 0; i < 500; ++i) {
+      for (const auto& e : p->lock_view())
+        if (e.owner == who && !e.granted) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  };
+  std::thread te1([&] { got_e1 = lock(on_node1, a1, e1, kAccessExclusive, kLong), ++done; });
+  ASSERT_TRUE(waits_in(on_node1, e1));
+  std::thread te2([&] { got_e2 = lock(on_node2, a2, e2, kAccessExclusive, kLong), ++done; });
+  ASSERT_TRUE(waits_in(on_node2, e2));
+  auto d1_started = runtime::Clock::now();
+  std::atomic<int64_t> d1_took_ms{-1};
+  std::thread td1([&] {
+    got_d1 = lock(on_node2, a2, d1, kAccessShare, kLong);
+    d1_took_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(runtime::Clock::now() - d1_started)
+            .count();
+    ++done;
+  });
+  ASSERT_TRUE(waits_in(on_node2, d1));
+  constexpr auto kDeadlockTimeout = std::chrono::milliseconds(100);
+  std::thread td2([&] { got_d2 = lock(on_node1, a1, d2, kAccessShare, kDeadlockTimeout), ++done; });
+  // d1 gets a2 once d2's check (after its deadlock_timeout) has rearranged node 2's queue.
+  td1.join();
+  EXPECT_EQ(got_d1, LockOutcome::kGranted) << "the soft deadlock across nodes was not broken";
+  EXPECT_LT(d1_took_ms.load(), 1000 + kDeadlockTimeout.count()) << "C5's bound";
+  EXPECT_EQ(done.load(), 1) << "only d1 went ahead";
+  // Then as in PostgreSQL's expected output: d1 commits, e1 gets a1, commits; d2 gets a1 ...
+  on_node1->release_owner(d1);
+  on_node2->release_owner(d1);
+  te1.join();
+  EXPECT_EQ(got_e1, LockOutcome::kGranted);
+  on_node1->release_owner(e1);
+  td2.join();
+  EXPECT_EQ(got_d2, LockOutcome::kGranted);
+  on_node1->release_owner(d2);
+  on_node2->release_owner(d2);
+  te2.join();
+  EXPECT_EQ(got_e2, LockOutcome::kGranted);
+  on_node2->release_owner(e2);
 }
 
 }  // namespace

@@ -321,6 +321,12 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
       for (const auto& e : p.lock_view()) to_pb(e, runtime::Clock::now(), out->add_entries());
       break;
     }
+    case pb::Request::kNodeWaits:
+      to_pb(p.node_waits(), r.mutable_node_waits());
+      break;
+    case pb::Request::kReorderWaits:
+      r.mutable_flag()->set_value(p.reorder_waits(from_pb(q.reorder_waits())));
+      break;
     case pb::Request::kBlockers: {
       auto* out = r.mutable_blockers();
       for (const auto& b : p.blockers(q.blockers().owner())) to_pb(b, out->add_blockers());
@@ -362,6 +368,8 @@ bool runs_inline(const pb::Request& q) {
     case pb::Request::kReleaseOwner:
     case pb::Request::kLockView:
     case pb::Request::kBlockers:
+    case pb::Request::kNodeWaits:
+    case pb::Request::kReorderWaits:
     case pb::Request::kSireadHolders:
     case pb::Request::kReleaseSiread:
     case pb::Request::kDescribe:

@@ -436,6 +436,15 @@ class RemotePartition : public api::Partition {
     return out;
   }
 
+  api::NodeWaits node_waits() override {
+    auto r = call(pb::Response::kNodeWaits, [&](pb::Request& q) { q.mutable_node_waits(); });
+    return from_pb(r.node_waits());
+  }
+  bool reorder_waits(const api::WaitOrder& order) override {
+    auto r =
+        call(pb::Response::kFlag, [&](pb::Request& q) { to_pb(order, q.mutable_reorder_waits()); });
+    return r.flag().value();
+  }
   std::vector<api::Blocker> blockers(uint64_t owner) override {
     auto r = call(pb::Response::kBlockers,
                   [&](pb::Request& q) { q.mutable_blockers()->set_owner(owner); });

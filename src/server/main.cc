@@ -292,6 +292,7 @@ int main(int argc, char** argv) {
         coordinator_partitions.assign(partitions, nullptr);
         for (uint32_t p = 0; p < partitions; ++p)
           if (owners[p] == node_id) coordinator_partitions[p] = node->partitions()[p];
+        std::vector<hf::partition_api::Partition*> peer_waits;  // one partition a peer
         for (const auto& peer : peers) {
           if (peer.id == node_id) continue;
           auto ch = hf::partition_rpc::connect_to_peer(peer, std::chrono::seconds(60));
@@ -302,9 +303,13 @@ int main(int argc, char** argv) {
                                      " has another node id or partition map (same --peers and "
                                      "--partitions on every node?)");
           // Only the partitions it owns: place them by id.
+          size_t had = remote_partitions.size();
           pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
+          if (remote_partitions.size() > had) peer_waits.push_back(remote_partitions.back().get());
           peer_channels.push_back(ch);
         }
+        // Deadlocks across nodes (C5): a check without a cycle here asks the peers' graphs.
+        node->set_peer_waits(std::move(peer_waits));
       };
       auto start_server = [&] {
         auto [host, cport] = host_port("--cluster-listen", cluster_listen);

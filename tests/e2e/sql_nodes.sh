@@ -9,7 +9,7 @@
 # Checks:
 #  - the PostgreSQL isolation specs (when ../shared/conformance is there) and our scenario
 #    specs, sessions spread over A1 and A2, give PostgreSQL's output (by default only the
-#    deadlock specs tests/e2e/cluster.sh cannot run yet; HF_SQL_NODES_ALL=1: all of them);
+#    deadlock specs, one graph for sessions of two nodes; HF_SQL_NODES_ALL=1: all of them);
 #  - DDL made on one node is seen by the next statement on the other; ids from a serial column
 #    are never handed out twice when both nodes insert at once;
 #  - concurrent transfers through both nodes (READ COMMITTED with FOR UPDATE, and SERIALIZABLE
@@ -63,13 +63,13 @@ psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U
 # takes several times its one-process time, more on a loaded 2-core machine.
 export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
 # tests/e2e/cluster.sh runs every spec with its sessions spread over 3 nodes that also hold the
-# partitions; here only what it leaves out: deadlocks whose cycle runs through partitions of
-# two of its nodes (not found there yet; here every partition is on B). HF_SQL_NODES_ALL=1 runs
-# every spec here too.
+# partitions; here only the deadlock specs, whose cycles there run through several nodes'
+# graphs (C5) and here through B's one graph with sessions of two SQL nodes.
+# HF_SQL_NODES_ALL=1 runs every spec here too.
 if [ -z "${HF_SQL_NODES_ALL:-}" ]; then
   export HF_SPECS="deadlock-hard deadlock-soft deadlock-soft-2"
   only_scenarios=" deadlock-three-way "
-  echo "two SQL nodes: only the specs tests/e2e/cluster.sh leaves out:$HF_SPECS$only_scenarios"
+  echo "two SQL nodes: only the deadlock specs:$HF_SPECS$only_scenarios"
 fi
 out=$(bash "$root/tests/conformance/run.sh" --port "$proxy" 2>&1); rc=$?
 unset HF_SPECS

@@ -258,7 +258,8 @@ struct Waiter {
   bool granted = false;       // set by whoever granted it (hand-off)
   bool victim = false;        // set by the deadlock check (already removed from the queue)
   Clock::time_point wait_start;
-  OwnerId waiter = 0;  // AcquireRequest::waiter: the vertex that waits, if not the holder's
+  OwnerId waiter = 0;    // AcquireRequest::waiter: the vertex that waits, if not the holder's
+  uint64_t wait_id = 0;  // unique on this node: a peer's check tells this wait from a later one
   OwnerId hold_vertex() const { return group ? group : owner; }
   OwnerId vertex() const { return waiter ? waiter : hold_vertex(); }
 };
@@ -856,6 +857,10 @@ struct WaitNotice {
 };
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> next_wait_id{1};  // Waiter::wait_id
+}  // namespace
+
 AcquireResult LockTable::acquire(const AcquireRequest& req) {
   if (!valid_mode(req.tag.kind, req.mode)) throw std::invalid_argument("invalid lock mode");
   WaitNotice notice{req.observer};
@@ -895,8 +900,9 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
         for (const Hold& h : obj.holds) {
           if (same_vertex(w->owner, w->group, h) && h.vertex() != my_hold_vertex &&
               conflicts(kind, h.mode, req.mode)) {
-            deadlock_reports_[req.owner] = {DeadlockEdge{my_vertex, req.tag, req.mode, w->vertex()},
-                                            DeadlockEdge{w->vertex(), req.tag, w->mode, my_vertex}};
+            deadlock_reports_[req.owner] = {
+                DeadlockEdge{my_vertex, req.tag, req.mode, w->vertex(), h.owner},
+                DeadlockEdge{w->vertex(), req.tag, w->mode, my_vertex, req.owner}};
             return AcquireResult::kDeadlock;
           }
         }
@@ -923,6 +929,7 @@ AcquireResult LockTable::acquire(const AcquireRequest& req) {
   me.obj = &obj;
   me.ev = Event::create();
   me.wait_start = clock_->now();
+  me.wait_id = next_wait_id.fetch_add(1, std::memory_order_relaxed);
   obj.queue.insert(obj.queue.begin() + static_cast<long>(pos), &me);
   waiting_[req.owner] = &me;
 
@@ -1338,18 +1345,21 @@ namespace {
 // here as further Locks/Procs (that is the seam for a distributed graph).
 struct Snapshot {
   struct Lock {
-    LockTable* table;
-    LockObject* obj;
+    LockTable* table;  // nullptr: a peer's lock (C5), which this node can only read
+    LockObject* obj;   // nullptr for a peer's lock
+    const LockTag* tag;
     LockKind kind;
-    std::vector<int> queue;                       // proc indices, queue order
-    std::vector<std::pair<OwnerId, Mode>> holds;  // (vertex, mode)
+    std::vector<int> queue;  // proc indices, queue order
+    std::vector<HeldBy> holds;
+    uint32_t from = 0;  // a peer's lock: NodeWaits::from
   };
   struct Proc {
     OwnerId vertex;       // who waits
     OwnerId hold_vertex;  // whose holds it never waits for (its own: the owner's)
     int lock;
     Mode mode;
-    Waiter* waiter;
+    Waiter* waiter;        // nullptr: a peer's wait
+    uint64_t wait_id = 0;  // Waiter::wait_id, on its node
   };
   std::vector<Lock> locks;
   std::vector<Proc> procs;
@@ -1393,7 +1403,7 @@ class DeadlockChecker {
     std::vector<DeadlockEdge> out;
     for (const Detail& d : details_) {
       if (d.link && !out.empty() && out.back().blocker == d.edge.waiter)
-        out.back().blocker = d.edge.blocker;
+        out.back().blocker = d.edge.blocker, out.back().blocker_owner = 0;
       else if (!d.link)
         out.push_back(d.edge);
     }
@@ -1465,10 +1475,10 @@ class DeadlockChecker {
     const Snapshot::Proc& p = s_.procs[pi];
     const Snapshot::Lock& l = s_.locks[p.lock];
     // Hard edges: holders of conflicting modes (never the waiter's own holds).
-    for (const auto& [hv, hm] : l.holds) {
+    for (const auto& [hv, howner, hm] : l.holds) {
       if (hv != v && hv != p.hold_vertex && conflicts(l.kind, hm, p.mode) &&
           find_cycle_recurse(hv, soft)) {
-        record(v, l, p.mode, hv);
+        record(v, l, p.mode, hv, howner);
         return true;
       }
     }
@@ -1488,9 +1498,10 @@ class DeadlockChecker {
     return false;
   }
 
-  void record(OwnerId waiter, const Snapshot::Lock& l, Mode mode, OwnerId blocker) {
+  void record(OwnerId waiter, const Snapshot::Lock& l, Mode mode, OwnerId blocker,
+              OwnerId blocker_owner = 0) {
     if (recording_)
-      details_.push_back(Detail{DeadlockEdge{waiter, l.obj->tag, mode, blocker}, false});
+      details_.push_back(Detail{DeadlockEdge{waiter, *l.tag, mode, blocker, blocker_owner}, false});
   }
   void record_link(OwnerId holder, OwnerId actor) {
     if (recording_) details_.push_back(Detail{DeadlockEdge{holder, {}, 0, actor}, true});
@@ -1560,53 +1571,182 @@ class DeadlockChecker {
 
 }  // namespace
 
-DeadlockState WaitGraph::check(OwnerId vertex) {
+void WaitGraph::set_peers(std::function<std::vector<NodeWaits>()> gather,
+                          std::function<void(uint32_t from, const WaitOrder&)> reorder) {
   std::lock_guard g(mu_);
-  // D2: every table mutex, in registration order (tables_ is kept in that order).
+  gather_ = std::move(gather);
+  send_order_ = std::move(reorder);
+}
+
+bool WaitGraph::reorder(const WaitOrder& order) {
+  std::lock_guard g(mu_);
+  for (LockTable* t : tables_) {
+    std::lock_guard lk(t->mu_);
+    auto it = t->objects_.find(order.tag);
+    if (it == t->objects_.end()) continue;
+    LockObject& obj = *it->second;
+    if (obj.queue.size() != order.waits.size()) return false;
+    std::vector<Waiter*> q;
+    for (const auto& [vertex, wait_id] : order.waits) {
+      auto w = std::find_if(obj.queue.begin(), obj.queue.end(), [&](const Waiter* x) {
+        return x->vertex() == vertex && x->wait_id == wait_id;
+      });
+      if (w == obj.queue.end()) return false;  // the queue changed since it was read
+      q.push_back(*w);
+    }
+    obj.queue = std::move(q);
+    t->wake_waiters_locked(obj);
+    return true;
+  }
+  return false;
+}
+
+std::vector<std::unique_lock<std::mutex>> WaitGraph::lock_tables_locked() {
   std::vector<std::unique_lock<std::mutex>> held;
   held.reserve(tables_.size());
   for (LockTable* t : tables_) held.emplace_back(t->mu_);
+  return held;
+}
 
+NodeWaits WaitGraph::export_waits() {
+  std::lock_guard g(mu_);
+  auto held = lock_tables_locked();
+  NodeWaits out;
+  for (LockTable* t : tables_) {
+    for (auto& [tag, obj] : t->objects_) {
+      if (obj->queue.empty()) continue;
+      NodeWaits::Lock l{tag, {}, {}};
+      for (const Hold& h : obj->holds) l.holds.push_back(HeldBy{h.vertex(), h.owner, h.mode});
+      for (Waiter* w : obj->queue)
+        l.queue.push_back(NodeWaits::Queued{w->vertex(), w->hold_vertex(), w->mode, w->wait_id});
+      out.locks.push_back(std::move(l));
+    }
+  }
+  for (const auto& [holder, actors] : links_)
+    for (const auto& [actor, n] : actors) out.links.emplace_back(holder, actor);
+  return out;
+}
+
+DeadlockState WaitGraph::check(OwnerId vertex) {
+  DeadlockState st = check_pass(vertex, Pass::kLocal, nullptr, nullptr, nullptr, nullptr);
+  std::function<std::vector<NodeWaits>()> gather;
+  std::function<void(uint32_t, const WaitOrder&)> send_order;
+  {
+    std::lock_guard g(mu_);
+    gather = gather_;
+    send_order = send_order_;
+  }
+  if (st != DeadlockState::kNoDeadlock || !gather) return st;
+  // C5 (doc/cluster.md §4): the cycle may run through other nodes' waits. Gather them (no
+  // mutex held: this suspends), look for a cycle in the union; a hard one is acted on only
+  // when a second gathering shows every wait of it still the same wait.
+  std::vector<NodeWaits> first = gather();
+  WaitKeys cycle;
+  std::vector<std::pair<uint32_t, WaitOrder>> reorders;
+  st = check_pass(vertex, Pass::kFind, &first, nullptr, &cycle, &reorders);
+  if (st == DeadlockState::kHardDeadlock) {
+    std::vector<NodeWaits> second = gather();
+    st = check_pass(vertex, Pass::kDecide, &second, &cycle, nullptr, &reorders);
+  }
+  for (const auto& [from, order] : reorders)
+    if (send_order) send_order(from, order);
+  return st;
+}
+
+DeadlockState WaitGraph::check_pass(OwnerId vertex, Pass pass, const std::vector<NodeWaits>* remote,
+                                    const WaitKeys* confirm, WaitKeys* found,
+                                    std::vector<std::pair<uint32_t, WaitOrder>>* reorders) {
+  std::lock_guard g(mu_);
+  auto held = lock_tables_locked();  // D2
   Snapshot s;
   for (LockTable* t : tables_) {
     for (auto& [tag, obj] : t->objects_) {
       if (obj->queue.empty()) continue;
-      Snapshot::Lock l{t, obj.get(), tag.kind, {}, {}};
-      for (const Hold& h : obj->holds) l.holds.emplace_back(h.vertex(), h.mode);
+      Snapshot::Lock l{t, obj.get(), &obj->tag, tag.kind, {}, {}};
+      for (const Hold& h : obj->holds) l.holds.push_back(HeldBy{h.vertex(), h.owner, h.mode});
       int li = static_cast<int>(s.locks.size());
       for (Waiter* w : obj->queue) {
         int pi = static_cast<int>(s.procs.size());
-        s.procs.push_back(Snapshot::Proc{w->vertex(), w->hold_vertex(), li, w->mode, w});
+        s.procs.push_back(
+            Snapshot::Proc{w->vertex(), w->hold_vertex(), li, w->mode, w, w->wait_id});
         s.proc_of.emplace(w->vertex(), pi);
         l.queue.push_back(pi);
       }
       s.locks.push_back(std::move(l));
     }
   }
-  auto start = s.proc_of.find(vertex);
-  if (start == s.proc_of.end()) return DeadlockState::kNotWaiting;
+  auto start_it = s.proc_of.find(vertex);
+  if (start_it == s.proc_of.end()) return DeadlockState::kNotWaiting;
+  const int start = start_it->second;  // (proc_of grows below)
   for (const auto& [holder, actors] : links_) {
     auto& out = s.links[holder];
     for (const auto& [actor, n] : actors) out.push_back(actor);
-    std::sort(out.begin(), out.end());
+  }
+  // C5: the peers' waits, after this node's own (a vertex this node sees waiting keeps its
+  // wait here: a peer's answer about it can only be older).
+  if (remote) {
+    for (const NodeWaits& n : *remote) {
+      for (const NodeWaits::Lock& rl : n.locks) {
+        Snapshot::Lock l{nullptr, nullptr, &rl.tag, rl.tag.kind, {}, rl.holds, n.from};
+        int li = static_cast<int>(s.locks.size());
+        for (const NodeWaits::Queued& q : rl.queue) {
+          int pi = static_cast<int>(s.procs.size());
+          s.procs.push_back(
+              Snapshot::Proc{q.vertex, q.hold_vertex, li, q.mode, nullptr, q.wait_id});
+          s.proc_of.emplace(q.vertex, pi);
+          l.queue.push_back(pi);
+        }
+        s.locks.push_back(std::move(l));
+      }
+      for (const auto& [holder, actor] : n.links) s.links[holder].push_back(actor);
+    }
+  }
+  for (auto& [holder, actors] : s.links) {
+    std::sort(actors.begin(), actors.end());
+    actors.erase(std::unique(actors.begin(), actors.end()), actors.end());
   }
 
   DeadlockChecker checker(s);
   if (checker.check(vertex)) {
+    std::vector<DeadlockEdge> report = checker.report(vertex);
+    if (pass != Pass::kLocal) {
+      // The cycle's waits, this node's and the peers': the victim is chosen only if each is
+      // the very wait the finding pass saw (doc/cluster.md §4 "Deadlocks (C5)", why that
+      // suffices).
+      WaitKeys waits;
+      for (const DeadlockEdge& e : report) {
+        auto it = s.proc_of.find(e.waiter);
+        if (it != s.proc_of.end()) waits.emplace(e.waiter, s.procs[it->second].wait_id);
+      }
+      if (pass == Pass::kFind) {
+        if (found) *found = std::move(waits);
+        return DeadlockState::kHardDeadlock;
+      }
+      for (const auto& w : waits)
+        if (!confirm || !confirm->count(w)) return DeadlockState::kNoDeadlock;
+    }
     // D4: hard deadlock: the asking waiter is the victim. Take it out of its queue now
     // (letting those behind it proceed) and wake it.
-    Waiter* w = s.procs[start->second].waiter;
-    LockTable* t = s.locks[s.procs[start->second].lock].table;
-    t->deadlock_reports_[w->owner] = checker.report(vertex);
+    Waiter* w = s.procs[start].waiter;
+    LockTable* t = s.locks[s.procs[start].lock].table;
+    t->deadlock_reports_[w->owner] = std::move(report);
     w->victim = true;
     t->remove_waiter_locked(*w->obj, w);
     w->ev->complete(WakeReason::kSignalled);
     return DeadlockState::kHardDeadlock;
   }
   if (checker.orders().empty()) return DeadlockState::kNoDeadlock;
-  // D3: soft deadlock: install the new queue orders and grant whoever can now proceed.
+  // D3: soft deadlock: install the new queue orders and grant whoever can now proceed. A
+  // peer's queue (C5) is sent to it once the mutexes are released, named by its waits; the
+  // peer installs it only if the queue still holds exactly those (WaitGraph::reorder).
   for (const auto& [li, order] : checker.orders()) {
     const Snapshot::Lock& l = s.locks[li];
+    if (!l.table) {  // only when remote is set, and then reorders is
+      WaitOrder o{*l.tag, {}};
+      for (int pi : order) o.waits.emplace_back(s.procs[pi].vertex, s.procs[pi].wait_id);
+      reorders->emplace_back(l.from, std::move(o));
+      continue;
+    }
     std::vector<Waiter*> q;
     for (int pi : order) q.push_back(s.procs[pi].waiter);
     l.obj->queue = std::move(q);

@@ -92,9 +92,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -307,6 +309,44 @@ struct DeadlockEdge {
   LockTag tag;    // what the waiter waits for
   Mode mode = 0;  // in which mode
   OwnerId blocker = 0;
+  // The owner of the blocker's conflicting hold (a transaction's TxnId, or a session's owner
+  // id): PostgreSQL's row DETAIL names the holder's transaction, which the waiter's node
+  // cannot look up when the blocker is another node's session. 0: a waiter ahead, or a link.
+  OwnerId blocker_owner = 0;
+};
+
+// A hold as a deadlock check sees it.
+struct HeldBy {
+  OwnerId vertex = 0;  // Hold::vertex(): the group, else the owner
+  OwnerId owner = 0;
+  Mode mode = 0;
+};
+
+// The waits of one node as plain values: every lock somebody waits for, with its holds and
+// its queue, and the node's links. A node sends it to a peer whose waiter checks for a cycle
+// across nodes (doc/cluster.md §4 "Deadlocks (C5)"). Modes as this lock table numbers them.
+struct NodeWaits {
+  struct Queued {
+    OwnerId vertex = 0;       // who waits (Waiter::vertex)
+    OwnerId hold_vertex = 0;  // whose holds it never waits for
+    Mode mode = 0;
+    uint64_t wait_id = 0;  // names this one wait on its node: a later wait has another id
+  };
+  struct Lock {
+    LockTag tag;
+    std::vector<HeldBy> holds;
+    std::vector<Queued> queue;  // queue order
+  };
+  std::vector<Lock> locks;
+  std::vector<std::pair<OwnerId, OwnerId>> links;  // WaitGraph::link: holder -> actor
+  uint32_t from = 0;  // which peer answered (set_peers' numbering), for a rearrangement
+};
+
+// A wait queue in a new order, named by its waits (vertex, wait_id): a soft deadlock's
+// rearrangement of a peer's queue (C5).
+struct WaitOrder {
+  LockTag tag;
+  std::vector<std::pair<OwnerId, uint64_t>> waits;
 };
 
 // Outcome of one deadlock check (PostgreSQL's DeadLockState, minus autovacuum).
@@ -442,9 +482,45 @@ class WaitGraph {
   // Checks whether the waiting vertex (owner or group id) is in a deadlock; resolves a soft
   // one by reordering queues and waking whoever can now run; on a hard one marks the
   // waiter as victim and wakes it. Takes every table's mutex in registration order.
+  //
+  // C5 (doc/cluster.md §4): when the node's own graph has no cycle through the vertex and
+  // peers are set, the check also gathers every peer's waits (set_peers; MAY SUSPEND then,
+  // with no mutex held) and looks for a cycle in the union. A hard one is confirmed by a
+  // second gathering in which every remote wait of the cycle is still the same wait, and
+  // the vertex must still wait here: only then is it the victim.
   DeadlockState check(OwnerId vertex);
 
+  // Every wait of this node (takes every table's mutex, briefly). Never suspends.
+  NodeWaits export_waits();
+  // A peer's soft-deadlock rearrangement of one of this node's queues: installed (and the
+  // waiters that can now proceed granted) only if the queue holds exactly those waits.
+  // Returns whether it did. Never suspends.
+  bool reorder(const WaitOrder& order);
+  // The other nodes, for C5. gather: one NodeWaits per peer reached (a peer that cannot be
+  // asked is left out), each with `from` set; reorder: sends a rearrangement to peer `from`.
+  // Both are called on the checking waiter's fiber with no mutex held and may suspend.
+  // Unset (one node): checks see this node's graph only. Set before serving.
+  void set_peers(std::function<std::vector<NodeWaits>()> gather,
+                 std::function<void(uint32_t from, const WaitOrder&)> reorder);
+
  private:
+  enum class Pass : uint8_t { kLocal, kFind, kDecide };
+  // One check under every table mutex, with `remote` added to the node's own waits (kFind,
+  // kDecide). kFind reports a hard cycle without acting (*found: its remote waits);
+  // kDecide acts only if every remote wait of the cycle is in `confirm`.
+  using WaitKeys = std::set<std::pair<OwnerId, uint64_t>>;  // (vertex, wait_id)
+  // A soft deadlock whose rearrangement needs peers' queues leaves them in *reorders (sent
+  // after the mutexes are released); REQUIRES reorders whenever remote is set.
+  DeadlockState check_pass(OwnerId vertex, Pass pass, const std::vector<NodeWaits>* remote,
+                           const WaitKeys* confirm, WaitKeys* found,
+                           std::vector<std::pair<uint32_t, WaitOrder>>* reorders);
+
+  // D2: every table's mutex, in registration order (tables_ is kept in that order).
+  // REQUIRES mu_.
+  std::vector<std::unique_lock<std::mutex>> lock_tables_locked();
+
+  std::function<std::vector<NodeWaits>()> gather_;              // guarded by mu_
+  std::function<void(uint32_t, const WaitOrder&)> send_order_;  // guarded by mu_
   std::mutex mu_;                   // guards tables_, next_order_ and links_; taken before any
                                     // table mutex
   std::vector<LockTable*> tables_;  // sorted by graph_order_
