@@ -51,8 +51,7 @@ for _ in $(seq 100); do grep -q listening "$work/proxy.log" && break; sleep 0.1;
 grep -q listening "$work/proxy.log" || { echo "FAIL: the proxy did not start"; exit 1; }
 
 status=0
-fail() { echo "FAIL: $1"; status=1; }
-psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres postgres -c "$2" 2>&1; }
+source "$here/nodes_lib.sh"
 
 export HF_SPEC_TIMEOUT=${HF_SPEC_TIMEOUT:-240}
 # Deadlocks whose cycle runs through partitions of several nodes are found by the waiter's
@@ -102,36 +101,7 @@ got=$(psql_at "${sql[2]}" "select count(*), count(distinct id) from nodes_t")
 [ "$got" = "301|301" ] || fail "serial ids across nodes: count|distinct = $got (want 301|301)"
 
 # Transfers through the 3 nodes keep the total: READ COMMITTED + FOR UPDATE, then SERIALIZABLE.
-psql_at "${sql[1]}" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g" >/dev/null
-transfer_script() {  # transfer_script ISOLATION SEED
-  local i from to
-  for i in $(seq 40); do
-    from=$(( (i * 7 + $2) % 20 + 1 )) to=$(( (i * 13 + $2 * 3) % 20 + 1 ))
-    [ "$from" = "$to" ] && continue
-    if [ "$1" = rc ]; then
-      echo "begin; select bal from acct where id in ($from, $to) order by id for update;"
-    else
-      echo "begin isolation level serializable; select sum(bal) from acct;"
-    fi
-    echo "update acct set bal = bal - 5 where id = $from; update acct set bal = bal + 5 where id = $to; commit;"
-  done
-}
-for mode in rc ser; do
-  pids=()
-  for n in 1 2 3; do
-    transfer_script $mode $n | timeout 120 psql -X -q -h 127.0.0.1 -p "${sql[$n]}" -U postgres postgres \
-      >"$work/xfer_${mode}_$n.out" 2>&1 &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
-  total=$(psql_at "${sql[2]}" "select sum(bal) from acct")
-  [ "$total" = 20000 ] || fail "the total changed under $mode transfers through 3 nodes: $total"
-  bad=$(cat "$work"/xfer_"${mode}"_*.out | grep ERROR | grep -v -e "could not serialize" -e "deadlock detected" \
-    -e "current transaction is aborted" | head -3)
-  [ -z "$bad" ] || fail "unexpected errors in $mode transfers: $bad"
-  echo "three nodes: $mode transfers through 3 nodes: total $total," \
-    "$(cat "$work"/xfer_"${mode}"_*.out | grep -c -e "could not serialize" -e "deadlock detected") retryable failures"
-done
+transfers_keep_total "three nodes: through 3 nodes" 40 "${sql[1]}" "${sql[2]}" "${sql[3]}"
 # C5 (doc/cluster.md §4): a deadlock between a session of node 1 and one of node 2 over two
 # advisory keys (each key's lock lives in the partition its hash picks, so the cycle's edges
 # sit on the nodes owning them): node 2's session (deadlock_timeout 1 s, the other's 10 s) is

@@ -56,8 +56,7 @@ for _ in $(seq 100); do grep -q listening "$work/proxy.log" && break; sleep 0.1;
 grep -q listening "$work/proxy.log" || { echo "FAIL: the proxy did not start"; cat "$work/proxy.log"; exit 1; }
 
 status=0
-fail() { echo "FAIL: $1"; status=1; }
-psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres postgres -c "$2" 2>&1; }
+source "$here/nodes_lib.sh"
 
 # Every call crosses the network here: a spec that loads a million rows (multiple-row-versions)
 # takes several times its one-process time, more on a loaded 2-core machine.
@@ -113,37 +112,7 @@ got=$(psql_at "$a1" "select count(*), count(distinct id) from nodes_t")
 [ "$got" = "401|401" ] || fail "serial ids across nodes: count|distinct = $got (want 401|401)"
 
 # Transfers through both nodes keep the total: READ COMMITTED + FOR UPDATE, then SERIALIZABLE.
-psql_at "$a1" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g" >/dev/null
-transfer_script() {  # transfer_script ISOLATION SEED
-  local i from to
-  for i in $(seq 60); do
-    from=$(( (i * 7 + $2) % 20 + 1 )) to=$(( (i * 13 + $2 * 3) % 20 + 1 ))
-    [ "$from" = "$to" ] && continue
-    if [ "$1" = rc ]; then
-      echo "begin; select bal from acct where id in ($from, $to) order by id for update;"
-    else
-      echo "begin isolation level serializable; select sum(bal) from acct;"
-    fi
-    echo "update acct set bal = bal - 5 where id = $from; update acct set bal = bal + 5 where id = $to; commit;"
-  done
-}
-for mode in rc ser; do
-  pids=()
-  for n in 1 2 3 4; do
-    port=$a1; [ $((n % 2)) = 0 ] && port=$a2
-    transfer_script $mode $n | timeout 120 psql -X -q -h 127.0.0.1 -p "$port" -U postgres postgres \
-      >"$work/xfer_${mode}_$n.out" 2>&1 &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
-  total=$(psql_at "$a2" "select sum(bal) from acct")
-  [ "$total" = 20000 ] || fail "the total changed under $mode transfers through both nodes: $total"
-  bad=$(cat "$work"/xfer_"${mode}"_*.out | grep ERROR | grep -v -e "could not serialize" -e "deadlock detected" \
-    -e "current transaction is aborted" | head -3)
-  [ -z "$bad" ] || fail "unexpected errors in $mode transfers: $bad"
-  echo "two SQL nodes: $mode transfers through both nodes: total $total," \
-    "$(cat "$work"/xfer_"${mode}"_*.out | grep -c -e "could not serialize" -e "deadlock detected") retryable failures"
-done
+transfers_keep_total "two SQL nodes: through both nodes" 60 "$a1" "$a2" "$a1" "$a2"
 
 # A1 dies holding a row lock, a session advisory lock and an uncommitted write: B ends its
 # transactions (partition_server.h S5), so A2 gets all three within seconds, and the write is gone.
