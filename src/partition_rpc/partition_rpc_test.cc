@@ -343,6 +343,18 @@ TEST_F(PartitionRpcTest, ALostConnectionFailsTheCallsInFlightAndLaterOnes) {
 // Several coordinators over one node (doc/cluster.md §8 milestone A): the node serves its
 // partitions and its transaction registry; each coordinator is a manager over its own channel,
 // its RemotePartitions and a RemoteTxnRegistry, as `holdfast --partitions-at` builds it.
+// A row of kT written under its row lock, and read back ("<none>" when there is none): the
+// several-coordinator fixtures' two moves.
+void put(coord::Transaction& t, const std::string& key, const std::string& value) {
+  ASSERT_EQ(t.lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
+            LockOutcome::kGranted);
+  t.write(kT, key, key, value);
+}
+std::string read(coord::Transaction& t, const std::string& key) {
+  auto row = t.get(kT, key, key);
+  return row ? row->value : "<none>";
+}
+
 class SeveralCoordinatorsTest : public coord::LocalNodeFixture {
  protected:
   SeveralCoordinatorsTest() : LocalNodeFixture("hf_rpc_multi_") {}
@@ -386,16 +398,6 @@ class SeveralCoordinatorsTest : public coord::LocalNodeFixture {
 
   coord::LocalTxnManager& a() { return *coordinators_[0].txns; }
   coord::LocalTxnManager& b() { return *coordinators_[1].txns; }
-
-  static void put(coord::Transaction& t, const std::string& key, const std::string& value) {
-    ASSERT_EQ(t.lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-              LockOutcome::kGranted);
-    t.write(kT, key, key, value);
-  }
-  static std::string read(coord::Transaction& t, const std::string& key) {
-    auto row = t.get(kT, key, key);
-    return row ? row->value : "<none>";
-  }
 
   std::unique_ptr<runtime::Runtime> runtime_;
   std::shared_ptr<coord::LocalTxnRegistry> registry_;
@@ -587,15 +589,6 @@ class ClusterNodesTest : public ::testing::Test {
       std::string k = prefix + std::to_string(i);
       if (owners_[on(1).route(k)] == static_cast<uint32_t>(owner)) return k;
     }
-  }
-  static void put(coord::Transaction& t, const std::string& key, const std::string& value) {
-    ASSERT_EQ(t.lock(kT, key, key, LockStrength::kUpdate, coord::LockWait{}, std::nullopt).outcome,
-              LockOutcome::kGranted);
-    t.write(kT, key, key, value);
-  }
-  static std::string read(coord::Transaction& t, const std::string& key) {
-    auto row = t.get(kT, key, key);
-    return row ? row->value : "<none>";
   }
 
   std::unique_ptr<runtime::Runtime> runtime_;
