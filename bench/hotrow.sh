@@ -21,9 +21,7 @@ done
 client_counts=${HF_HOTROW_CLIENTS:-8 32 128}
 [ "$only" = queue ] && client_counts=
 cp "$root/bench/sql/hot_row.sql" "$work/hot.sql"  # one hot row FOR UPDATE, shared with modes.sh / hotrow.sh
-cat >"$work/queue.sql" <<'SQL'
-WITH j AS (SELECT id FROM jobs WHERE state = 'ready' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE jobs SET state = 'taken' FROM j WHERE jobs.id = j.id RETURNING jobs.id;
-SQL
+cp "$root/bench/sql/queue_claim.sql" "$work/queue.sql"  # shared with cluster.sh
 declare -A tps p99
 for t in $targets; do
   echo "== $t: starting"
@@ -41,16 +39,7 @@ for t in $targets; do
     echo "   hot row, $c clients: tps ${tps[$t-hot-$c]}, p99 ${p99[$t-hot-$c]} ms"
   done
   [ "$only" = hot ] && { target_stop "$t"; continue; }
-  # Jobs are loaded 50000 per statement (each its own transaction) on both targets.
-  sql "$t" "CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
-            CREATE INDEX jobs_state_id ON jobs (state, id);" || { target_stop "$t"; continue; }
-  load_ok=1 t0=$(date +%s)
-  for ((a = 1; a <= jobs; a += 50000)); do
-    b=$((a + 49999 < jobs ? a + 49999 : jobs))
-    sql "$t" "INSERT INTO jobs SELECT g, 'ready' FROM generate_series($a, $b) g" >/dev/null || { load_ok=0; break; }
-  done
-  [ $load_ok = 1 ] || { target_stop "$t"; continue; }
-  echo "   queue: $jobs jobs loaded in $(($(date +%s) - t0)) s"
+  load_jobs "$t" "$jobs" || { target_stop "$t"; continue; }
   rm -f "$work/$t-queue".*
   pgb "$t" -n -M prepared -f "$work/queue.sql" -c 8 -j 2 -T "$secs" -l --log-prefix="$work/$t-queue" \
     >"$work/$t-queue.log" 2>&1

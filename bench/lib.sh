@@ -1,13 +1,21 @@
 # bench/lib.sh — shared by the pgbench-driven benchmarks: start/stop a target on a free port.
-# Targets: holdfast (scripts/server.sh, build/holdfast) and pg (scripts/pg.sh, PostgreSQL 15),
-# both with fsync on. Source it; it sets root, work (a temp dir removed at exit) and defines
-#   target_start NAME   -> sets port; returns 1 when the server did not come up or answer
+# Targets: holdfast (scripts/server.sh, build/holdfast), cluster (scripts/cluster.sh: an
+# $HF_CLUSTER_NODES-node holdfast cluster on loopback, default 3) and pg (scripts/pg.sh,
+# PostgreSQL 15), all with fsync on. Source it; it sets root, work (a temp dir removed at exit)
+# and defines
+#   target_start NAME   -> sets port (a cluster's: node 1's SQL port, and cluster_ports: every
+#                          node's); returns 1 when the server did not come up or answer
 #   target_stop NAME
 #   sql NAME STATEMENT  -> psql -Atc on that target
+#   pgb NAME ARGS...    -> pgbench on that target. On a cluster, a run with -c N spreads its
+#                          clients over the nodes (one pgbench per node, N/nodes clients each)
+#                          and prints their reports, then the sums: "tps = " and the
+#                          transaction-weighted "latency average = ", which parse_pgbench reads.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d /tmp/hf-bench-XXXX)
 chmod 755 "$work"
 declare -A bench_port
+cluster_ports=()
 results=$root/bench/results
 mkdir -p "$results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -20,6 +28,11 @@ target_start() {
     holdfast) bash "$root/scripts/server.sh" start --port "$port" --data "$work/hf-data" --log "$work/holdfast.log" \
       -- ${HF_SERVER_ARGS:-} >/dev/null || return 1 ;;
     pg) bash "$root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null || return 1 ;;
+    cluster)
+      HF_CLUSTER_DIR=$work/cluster bash "$root/scripts/cluster.sh" start "${HF_CLUSTER_NODES:-3}" \
+        -- ${HF_SERVER_ARGS:-} >/dev/null || return 1
+      mapfile -t cluster_ports < <(awk '{print $2}' "$work/cluster/cluster.txt")
+      bench_port[$t]=${cluster_ports[0]} ;;
   esac
   [ "$(sql "$t" 'select 1' 2>/dev/null)" = 1 ]
 }
@@ -27,11 +40,47 @@ target_stop() {
   case $1 in
     holdfast) bash "$root/scripts/server.sh" stop --port "${bench_port[$1]}" >/dev/null 2>&1 ;;
     pg) bash "$root/scripts/pg.sh" stop "${bench_port[$1]}" "$work/pg" >/dev/null 2>&1 ;;
+    cluster) HF_CLUSTER_DIR=$work/cluster bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1 ;;
   esac
   return 0
 }
 sql() { psql -X -q -h 127.0.0.1 -p "${bench_port[$1]}" -U postgres -d postgres -Atc "$2"; }
-pgb() { local t=$1; shift; pgbench -h 127.0.0.1 -p "${bench_port[$t]}" -U postgres "$@" postgres; }
+pgb() {
+  local t=$1; shift
+  local a clients=0 init=0
+  for a in "$@"; do case $a in -i) init=1 ;; esac; done
+  a=("$@")
+  for ((i = 0; i < ${#a[@]} - 1; i++)); do [ "${a[i]}" = -c ] && clients=${a[i + 1]}; done
+  if [ "$t" != cluster ] || [ $init = 1 ] || [ "$clients" -lt 2 ]; then
+    pgbench -h 127.0.0.1 -p "${bench_port[$t]}" -U postgres "$@" postgres
+    return
+  fi
+  # A cluster run: node k gets clients/n (+1 for the first clients%n nodes), -j at most that.
+  local n=${#cluster_ports[@]} k share args pids=() rc=0
+  for ((k = 0; k < n; k++)); do
+    share=$((clients / n + (k < clients % n ? 1 : 0)))
+    [ "$share" -gt 0 ] || continue
+    args=()
+    for ((i = 0; i < ${#a[@]}; i++)); do
+      case ${a[i]} in
+        -c) args+=(-c "$share"); i=$((i + 1)) ;;
+        -j) args+=(-j "$((a[i + 1] < share ? a[i + 1] : share))"); i=$((i + 1)) ;;
+        *) args+=("${a[i]}") ;;
+      esac
+    done
+    pgbench -h 127.0.0.1 -p "${cluster_ports[k]}" -U postgres "${args[@]}" postgres >"$work/pgb-node$k.out" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  for ((k = 0; k < n; k++)); do [ -f "$work/pgb-node$k.out" ] && { echo "-- node $((k + 1)):"; cat "$work/pgb-node$k.out"; }; done
+  # Sum: tps adds up; the average latency is weighted by each node's processed transactions.
+  cat "$work"/pgb-node*.out | awk '/^number of transactions actually processed:/{split($6, x, "/"); tx[++n]=x[1]}
+    /^latency average = /{lat[++m]=$4} /^tps = /{tps+=$3}
+    END{w=0; s=0; for (i = 1; i <= n; i++) {w+=tx[i]; s+=tx[i]*lat[i]}
+        printf "tps = %.2f (spread over the nodes)\n", tps; if (w > 0) printf "latency average = %.3f ms\n", s/w}'
+  rm -f "$work"/pgb-node*.out
+  return $rc
+}
 bench_cleanup() {
   for t in "${!bench_port[@]}"; do target_stop "$t"; done
   [ -n "${HF_KEEP:-}" ] && echo "kept: $work" || rm -rf "$work"
@@ -46,5 +95,18 @@ parse_pgbench() {
 p99_ms() {
   cat "$@" 2>/dev/null | awk '$3 ~ /^[0-9]+$/{print $3}' | sort -n |
     awk '{a[NR]=$1} END{if (NR==0) print "-"; else {i=int(NR*0.99); if (i<1) i=1; printf "%.2f\n", a[i]/1000}}'
+}
+# load_jobs TARGET N: the queue table of bench/sql/queue_claim.sql with N ready jobs, loaded
+# 50000 per statement (each its own transaction).
+load_jobs() {
+  local t=$1 n=$2 a b t0
+  sql "$t" "CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
+            CREATE INDEX jobs_state_id ON jobs (state, id);" || return 1
+  t0=$(date +%s)
+  for ((a = 1; a <= n; a += 50000)); do
+    b=$((a + 49999 < n ? a + 49999 : n))
+    sql "$t" "INSERT INTO jobs SELECT g, 'ready' FROM generate_series($a, $b) g" >/dev/null || return 1
+  done
+  echo "   queue: $n jobs loaded in $(($(date +%s) - t0)) s"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a+0>0 && b+0>0) printf "%.2f", a/b; else print "-"}'; }
