@@ -91,6 +91,11 @@ struct Error {
   std::string table_name;
   std::string column_name;
   std::string constraint_name;
+  // An error inside a statement the server ran for a function (PL/pgSQL's embedded SQL): that
+  // statement's text and the 1-based position in it (ErrorResponse fields q and p; psql shows
+  // them as LINE and QUERY). 0 / empty: not sent.
+  int internal_position = 0;
+  std::string internal_query;
 };
 
 // Thrown to end the current statement; caught by the session, which reports it.

@@ -187,6 +187,8 @@ void write_error(std::string& out, const Error& e, bool notice) {
   if (!e.detail.empty()) w.int8('D').cstr(e.detail);
   if (!e.hint.empty()) w.int8('H').cstr(e.hint);
   if (e.position > 0) w.int8('P').cstr(std::to_string(e.position));
+  if (e.internal_position > 0) w.int8('p').cstr(std::to_string(e.internal_position));
+  if (!e.internal_query.empty()) w.int8('q').cstr(e.internal_query);
   if (!e.context.empty()) w.int8('W').cstr(e.context);
   if (!e.schema_name.empty()) w.int8('s').cstr(e.schema_name);
   if (!e.table_name.empty()) w.int8('t').cstr(e.table_name);

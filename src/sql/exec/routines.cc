@@ -349,7 +349,9 @@ RoutineContext::Outcome RoutineContext::run(const std::string& sql, const bind::
       plan::plan_statement(fresh->bound);
       fresh->bound.lock_wait_seconds = ps.lock_wait_seconds;
     } catch (SqlError& e) {
-      if (!bind_context.empty()) add_context(e, bind_context);
+      // An error that points into the text is reported against it by the caller (PL/pgSQL's
+      // internal query and position), with no context line, as PostgreSQL's SPI does.
+      if (!bind_context.empty() && e.error().position == 0) add_context(e, bind_context);
       throw;
     }
     prepared = fresh;

@@ -343,6 +343,58 @@ class Interpreter {
                    "assignment to \"" + target + "\" is not supported");
   }
 
+  // arr[i] := value, for a one-dimensional array variable (arrays here have lower bound 1):
+  // PostgreSQL's array_set_element. A subscript past the end extends the array with NULLs.
+  // statement: the whole 'a[i] := ...' (what an error about the target points into).
+  void set_element(const std::string& target, const Datum& value, const TypeRef& from,
+                   const std::string& statement) {
+    size_t open = target.find('[');
+    size_t close = target.rfind(']');
+    if (close == std::string::npos || close < open || trim(target.substr(close + 1)) != "")
+      throw SqlError(sqlstate::kSyntaxError, "syntax error at or near \"" + target + "\"");
+    std::string inner = target.substr(open + 1, close - open - 1);
+    if (inner.find(']') != std::string::npos || inner.find(':') != std::string::npos)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "assignment to a slice or an element of a multidimensional array is not "
+                     "supported");
+    std::string name = lower(trim(target.substr(0, open)));
+    int idx = -1;
+    for (int i = static_cast<int>(vars_.size()) - 1; i >= 0; --i)
+      if (vars_[i].active && vars_[i].name == name) {
+        idx = i;
+        break;
+      }
+    if (idx < 0)
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "assignment to \"" + target + "\" is not supported");
+    const TypeRef array_type = vars_[idx].type;
+    const Oid elem = types::array_elem_type(array_type.oid);
+    if (elem == 0) {
+      Error e{sqlstate::kDatatypeMismatch, "cannot subscript type " +
+                                               types::format_type(array_type) +
+                                               " because it does not support subscripting"};
+      e.internal_position = static_cast<int>(statement.find_first_not_of(" \t\n")) + 1;
+      e.internal_query = statement;
+      throw SqlError(std::move(e));
+    }
+    TypeRef st;
+    Datum sub = eval(json{{"PLpgSQL_expr", {{"query", inner}}}}, &st);
+    if (sub.is_null()) throw SqlError("22004", "array subscript in assignment must not be null");
+    const int64_t n = convert(sub, st, TypeRef{type_oid::kInt4, -1}).as_int();
+    const Datum& current = vars_[idx].value;
+    std::vector<Datum> elems;
+    if (!current.is_null()) elems = *current.as_array();
+    // Only what keeps the lower bound at 1 fits this array representation.
+    if (n < 1 || (elems.empty() && n != 1))
+      throw SqlError(sqlstate::kFeatureNotSupported,
+                     "assignment to an array element that changes the array's lower bound is "
+                     "not supported");
+    if (static_cast<size_t>(n) > elems.size()) elems.resize(static_cast<size_t>(n));
+    elems[static_cast<size_t>(n - 1)] = convert(value, from, TypeRef{elem, -1});
+    set_var(idx, Datum(ArrayPtr(std::make_shared<const std::vector<Datum>>(std::move(elems)))),
+            array_type);
+  }
+
   // ---- variables ----
   TypeRef resolve_type(const std::string& written) {
     std::string t = trim(written);
@@ -644,12 +696,16 @@ class Interpreter {
       const std::string& m = e.error().message;
       if (e.error().sqlstate == sqlstate::kUndefinedTable && m.rfind(prefix, 0) == 0) {
         std::string name = m.substr(prefix.size(), m.size() - prefix.size() - 1);
+        // PostgreSQL finds this while parsing, with no position: the expression's context
+        // line (bind_context) comes with it.
+        std::string context = e.error().context;
+        if (!bind_context.empty()) context += (context.empty() ? "" : "\n") + bind_context;
         for (const auto& v : vars_)
           if (v.active && v.is_record && !v.assigned && v.name == name)
             throw SqlError(
                 Error{"55000", "record \"" + name + "\" is not assigned yet",
                       "The tuple structure of a not-yet-assigned record is indeterminate.", "", 0,
-                      e.error().context});
+                      context});
       }
       throw;
     }
@@ -674,12 +730,49 @@ class Interpreter {
         values.push_back(d);
       }
     }
-    return rc_.run(sql, names, types, values, f_ == nullptr || f_->volatility == 'v');
+    try {
+      return rc_.run(sql, names, types, values, f_ == nullptr || f_->volatility == 'v');
+    } catch (FatalError&) {
+      throw;
+    } catch (SqlError& e) {
+      embedded_error(e, sql, 0);
+      throw;
+    }
   }
 
-  Datum eval(const json& expr, TypeRef* type) {
+  // An error of a statement or expression the body ran, as PostgreSQL's SPI reports it: one
+  // that points into the text (a position) points into that text instead (internal query and
+  // position: psql's LINE and QUERY), with no context line of its own; any other gets
+  // 'SQL statement "..."' as its CONTEXT (statement_context; expressions have none). text is
+  // what PostgreSQL shows, offset what to add to a position counted in the text that ran.
+  void embedded_error(SqlError& e, const std::string& text, int offset,
+                      bool statement_context = true) {
+    if (context_done_) return;
+    Error& err = e.error();
+    if (err.position > 0) {
+      err.internal_position = std::max(1, err.position + offset);
+      err.internal_query = text;
+      err.position = 0;
+    } else if (statement_context) {
+      std::string line = "SQL statement \"" + text + "\"";
+      err.context = err.context.empty() ? line : err.context + "\n" + line;
+    }
+  }
+
+  // An expression's value. display/offset: the text PostgreSQL shows for an error that points
+  // into it (an assignment's whole 'x := ...'), and where the expression starts in it.
+  Datum eval(const json& expr, TypeRef* type, const std::string* display = nullptr,
+             int display_offset = 0) {
     std::string q = query_of(expr);
-    auto o = run_sql("SELECT " + q, "SQL expression \"" + q + "\"");
+    RoutineContext::Outcome o;
+    try {
+      o = run_sql("SELECT " + q, "SQL expression \"" + q + "\"");
+    } catch (FatalError&) {
+      throw;
+    } catch (SqlError& e) {
+      embedded_error(e, display ? *display : q, display_offset - 7, false);
+      throw;
+    }
     if (o.names.size() != 1)
       throw SqlError(sqlstate::kSyntaxError,
                      "query \"" + q + "\" returned " + std::to_string(o.names.size()) + " columns");
@@ -723,22 +816,13 @@ class Interpreter {
     err.context = err.context.empty() ? line : err.context + "\n" + line;
   }
 
-  // A SQL statement's own CONTEXT line (before the PL/pgSQL one).
-  void sql_context(SqlError& e, const std::string& sql) {
-    if (context_done_) return;
-    Error& err = e.error();
-    err.position = 0;
-    std::string line = "SQL statement \"" + sql + "\"";
-    err.context = err.context.empty() ? line : err.context + "\n" + line;
-  }
-
   RoutineContext::Outcome run_statement_sql(const std::string& sql) {
     try {
       return run_sql(sql);
     } catch (FatalError&) {
       throw;
     } catch (SqlError& e) {
-      sql_context(e, sql);
+      embedded_error(e, sql, 0);
       throw;
     }
   }
@@ -804,13 +888,12 @@ class Interpreter {
       if (at == std::string::npos)
         throw SqlError(sqlstate::kSyntaxError, "unrecognised PL/pgSQL assignment");
       std::string target = trim(q.substr(0, at));
-      if (target.find('[') != std::string::npos)
-        throw SqlError(sqlstate::kFeatureNotSupported,
-                       "assignment to an array element is not supported");
       json e = {{"PLpgSQL_expr", {{"query", q.substr(at + skip)}}}};
       TypeRef t;
-      Datum d = eval(e, &t);
-      if (target.find('.') != std::string::npos) {
+      Datum d = eval(e, &t, &q, static_cast<int>(at + skip));
+      if (target.find('[') != std::string::npos) {
+        set_element(target, d, t, q);
+      } else if (target.find('.') != std::string::npos) {
         set_field(target, d, t);
       } else {
         set_var(int_of(s, "varno"), d, t);

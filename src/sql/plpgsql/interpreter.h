@@ -7,7 +7,8 @@
 // function's variables passed as named parameters, so the body sees the caller's snapshot,
 // takes locks for the caller's transaction and is undone with it.
 //
-// Supported: DECLARE (defaults, CONSTANT, NOT NULL, %TYPE, %ROWTYPE, record), assignment,
+// Supported: DECLARE (defaults, CONSTANT, NOT NULL, %TYPE, %ROWTYPE, record), assignment (to
+// a variable, a record's field, or an element of a one-dimensional array: arr[i] := v),
 // IF/ELSIF/ELSE, CASE (both forms), LOOP/WHILE/FOR over an integer range, FOR over a query
 // (static and EXECUTE), EXIT/CONTINUE (with labels and WHEN), RETURN, RETURN NEXT, RETURN
 // QUERY [EXECUTE], PERFORM, SQL statements with INTO [STRICT], EXECUTE ... [INTO] [USING],
@@ -19,7 +20,9 @@
 // Anything else fails with 0A000 naming the statement kind; never a crash.
 //
 // Promises: PostgreSQL 15's errors and CONTEXT lines ('PL/pgSQL function f(integer) line 3 at
-// RAISE', 'SQL statement "..."'), P0001 for RAISE EXCEPTION, P0002/P0003 for INTO STRICT.
+// RAISE', 'SQL statement "..."'), P0001 for RAISE EXCEPTION, P0002/P0003 for INTO STRICT; an
+// error that points into an embedded statement or expression is reported against its text
+// (ErrorResponse's internal query and position: psql's LINE and QUERY), as PostgreSQL's SPI.
 // What differs: a variable and a column of the same name resolve to the column
 // (PostgreSQL's default, variable_conflict = error, refuses the statement).
 //
