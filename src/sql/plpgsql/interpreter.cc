@@ -1577,13 +1577,48 @@ std::optional<Row> call_trigger(const catalog::Function& f, const exec::TriggerC
   return rows[0];
 }
 
+// What PostgreSQL's PL/pgSQL grammar checks of every RETURN at compile time, from the
+// function's result (libpg_query's parser does not know it): a value where the function has
+// none to return, or none where it must return one. The dummy RETURN libpg_query appends at
+// the end of the body has no line number and is left out. What differs: the error carries no
+// position in the statement (PostgreSQL's points at the expression).
+void check_returns(const json& node, bool returns_void, bool returns_set, bool has_out) {
+  if (node.is_array()) {
+    for (const auto& n : node) check_returns(n, returns_void, returns_set, has_out);
+    return;
+  }
+  if (!node.is_object()) return;
+  for (const auto& [key, value] : node.items()) {
+    if (key == "PLpgSQL_stmt_return" && value.is_object() && value.contains("lineno")) {
+      const bool has_value = value.contains("expr");
+      if (has_value && returns_set)
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "RETURN cannot have a parameter in function returning set", "",
+                       "Use RETURN NEXT or RETURN QUERY.");
+      if (has_value && has_out)
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "RETURN cannot have a parameter in function with OUT parameters");
+      if (has_value && returns_void)
+        throw SqlError(sqlstate::kDatatypeMismatch,
+                       "RETURN cannot have a parameter in function returning void");
+      if (!has_value && !returns_void && !returns_set && !has_out)
+        throw SqlError(sqlstate::kSyntaxError, "missing expression at or near \";\"");
+    }
+    check_returns(value, returns_void, returns_set, has_out);
+  }
+}
+
 void validate(const catalog::Function& f) {
-  parse_source(function_source(f));
+  json tree = parse_source(function_source(f));
+  bool has_out = false;
+  for (const auto& a : f.args) has_out = has_out || a.mode == 'o' || a.mode == 'b' || a.mode == 't';
+  check_returns(tree, f.result.oid == type_oid::kVoid, f.returns_set, has_out);
 }
 
 void run_do(const std::string& code, RoutineContext& rc) {
   std::string tag = quote_tag(code);
   json tree = parse_source("DO " + tag + code + tag);
+  check_returns(tree, true, false, false);
   Interpreter in(rc, nullptr);
   try {
     in.run(tree, {}, code);
