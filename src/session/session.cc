@@ -635,7 +635,7 @@ class SessionImpl final : public Session,
   uint64_t lock_group() const override { return session_lock_owner(); }
   std::chrono::milliseconds deadlock_timeout() override {
     return std::chrono::milliseconds(
-        std::max<int64_t>(1, settings_.milliseconds("deadlock_timeout")));
+        std::max<int64_t>(1, statement_settings().deadlock_timeout_ms));
   }
   partition_api::LockWaitObserver* wait_observer() override { return this; }
   runtime::CancelToken* wait_cancel() override { return &cancel_; }
@@ -1507,6 +1507,7 @@ class SessionImpl final : public Session,
     coord::Isolation isolation = coord::Isolation::kReadCommitted;
     bool read_only = false, deferrable = false, optimistic = false, validate_reads = false;
     int64_t statement_timeout_ms = 0, lock_timeout_ms = 0;
+    int64_t deadlock_timeout_ms = 0;  // asked at every lock request
     std::string application_name;
   };
   const StatementSettings& statement_settings() const {
@@ -1521,6 +1522,7 @@ class SessionImpl final : public Session,
     h.validate_reads = settings_.get("holdfast.occ_validate_reads") == "on";
     h.statement_timeout_ms = settings_.milliseconds("statement_timeout");
     h.lock_timeout_ms = settings_.milliseconds("lock_timeout");
+    h.deadlock_timeout_ms = settings_.milliseconds("deadlock_timeout");
     h.application_name = settings_.get("application_name");
     return h;
   }
