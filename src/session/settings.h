@@ -60,6 +60,11 @@ class Settings {
   // Milliseconds of a time setting (statement_timeout, ...); 0 = disabled.
   int64_t milliseconds(const std::string& name) const;
 
+  // Changes whenever a value may have changed (SET, RESET, a transaction's end undoing or
+  // keeping SETs): what the session derives from settings on every statement (the time
+  // zone, the transaction defaults, the timeouts) is derived again only when it moved.
+  uint64_t generation() const { return generation_; }
+
  private:
   struct Value {
     std::string current;
@@ -72,10 +77,11 @@ class Settings {
   std::string normalize(const std::string& key, const std::string& value) const;
   void assign(const std::string& key, const std::string& value, bool is_local, bool in_txn);
 
-  std::map<std::string, Value> values_;  // key: lower-case name
+  std::map<std::string, Value, std::less<>> values_;  // key: lower-case name
   std::map<std::string, TxnUndo> undo_;
   std::map<std::string, std::string> last_reported_;
   bool dirty_ = true;  // a value may have changed since take_changes() last looked
+  uint64_t generation_ = 0;
 };
 
 // Parses "5s", "100ms", "1min", "250" (ms) into milliseconds; nullopt if malformed.

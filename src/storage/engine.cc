@@ -7,6 +7,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -18,6 +19,7 @@
 
 #include "common/error.h"
 #include "storage/keys.h"
+#include "storage/perf_counters.h"
 #include "storage/zero_filled_wal.h"
 
 namespace hf::storage {
@@ -493,6 +495,10 @@ std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool
   }
   it->it_.reset(db_->NewIterator(ro));
   return it;
+}
+
+void disable_perf_counters_on_this_thread() {
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
 }
 
 }  // namespace hf::storage
