@@ -72,6 +72,23 @@ struct Fixture {
     s.txn->commit();
     s.txn.reset();
   }
+  // Runs prepared statements in one transaction, each as its own statement.
+  using Step = std::pair<const std::shared_ptr<PreparedStatement>*, std::vector<Datum>>;
+  void transaction(const std::vector<Step>& steps) {
+    auto& s = h.session();
+    struct Null : RowSink {
+      void row(const Row&) override {}
+    } sink;
+    s.txn = h.txns().begin({});
+    for (const auto& [p, params] : steps) {
+      s.txn->start_statement();
+      auto c = h.engine().execute(*p, params, s);
+      while (!c->fetch(0, sink)) {
+      }
+    }
+    s.txn->commit();
+    s.txn.reset();
+  }
   std::shared_ptr<PreparedStatement> prepare(const std::string& sql) {
     auto raw = h.engine().parse(sql);
     auto& s = h.session();
@@ -149,30 +166,16 @@ void BM_TemporalUpdateTransaction(benchmark::State& state) {
       "next_event_id + 1 WHERE shard_id = $1 AND namespace_id = '\\x0102'::bytea AND "
       "workflow_id = $2 AND run_id = $3");
   auto task = f.prepare("INSERT INTO transfer_tasks VALUES ($1, $2, '\\x0102030405'::bytea)");
-  auto& s = f.h.session();
-  struct Null : RowSink {
-    void row(const Row&) override {}
-  } sink;
   static int64_t i = 0;
   for (auto _ : state) {
     int64_t g = 1 + i++ % 5000;
     ++total_iterations;
     Datum sh(int64_t{g % 512}), wf(std::string("wf-") + std::to_string(g)),
         run(std::string("run-") + std::to_string(g));
-    s.txn = f.h.txns().begin({});
-    for (auto [p, params] :
-         std::vector<std::pair<std::shared_ptr<PreparedStatement>, std::vector<Datum>>>{
-             {shard, {sh}},
-             {lock, {sh, wf, run}},
-             {update, {sh, wf, run}},
-             {task, {sh, Datum(int64_t{1000000 + i})}}}) {
-      s.txn->start_statement();
-      auto c = f.h.engine().execute(p, params, s);
-      while (!c->fetch(0, sink)) {
-      }
-    }
-    s.txn->commit();
-    s.txn.reset();
+    f.transaction({{&shard, {sh}},
+                   {&lock, {sh, wf, run}},
+                   {&update, {sh, wf, run}},
+                   {&task, {sh, Datum(int64_t{1000000 + i})}}});
   }
 }
 BENCHMARK(BM_TemporalUpdateTransaction);
@@ -191,30 +194,16 @@ void BM_TpcbTransaction(benchmark::State& state) {
       f.prepare("UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2"),
       f.prepare("INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, "
                 "CURRENT_TIMESTAMP)")};
-  auto& s = f.h.session();
-  struct Null : RowSink {
-    void row(const Row&) override {}
-  } sink;
   static int64_t i = 0;
   for (auto _ : state) {
     ++i, ++total_iterations;
     Datum aid(int64_t{1 + i * 7919 % 10000}), tid(int64_t{1 + i % 10}), bid(int64_t{1}),
         delta(int64_t{i % 10001 - 5000});
-    s.txn = f.h.txns().begin({});
-    for (auto [p, params] :
-         std::vector<std::pair<const std::shared_ptr<PreparedStatement>*, std::vector<Datum>>>{
-             {&script[0], {delta, aid}},
-             {&script[1], {aid}},
-             {&script[2], {delta, tid}},
-             {&script[3], {delta, bid}},
-             {&script[4], {tid, bid, aid, delta}}}) {
-      s.txn->start_statement();
-      auto c = f.h.engine().execute(*p, params, s);
-      while (!c->fetch(0, sink)) {
-      }
-    }
-    s.txn->commit();
-    s.txn.reset();
+    f.transaction({{&script[0], {delta, aid}},
+                   {&script[1], {aid}},
+                   {&script[2], {delta, tid}},
+                   {&script[3], {delta, bid}},
+                   {&script[4], {tid, bid, aid, delta}}});
   }
 }
 BENCHMARK(BM_TpcbTransaction);
