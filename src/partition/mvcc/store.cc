@@ -31,6 +31,8 @@ struct RecentRead {
   std::string rk, bytes;
 };
 constexpr size_t kRecentReads = 4;
+// Larger records are read again instead (a thread keeps the memory of what it remembered).
+constexpr size_t kRecentReadMaxBytes = 16 << 10;
 thread_local std::array<RecentRead, kRecentReads> recent_reads;
 thread_local size_t recent_next = 0;
 }  // namespace
@@ -43,7 +45,9 @@ MvccStore::MvccStore(storage::Engine* engine, uint16_t partition, TxnId dead_bel
 
 void MvccStore::remember_read(TxnId txn, Timestamp read_ts, const std::string& rk,
                               const std::string& bytes) {
-  if (txn == 0 || read_ts == 0 || read_ts == partition_api::kMaxTimestamp) return;
+  if (txn == 0 || read_ts == 0 || read_ts == partition_api::kMaxTimestamp ||
+      bytes.size() > kRecentReadMaxBytes)
+    return;
   RecentRead& r = recent_reads[recent_next];
   recent_next = (recent_next + 1) % kRecentReads;
   r.store = instance_;
