@@ -316,8 +316,9 @@ void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& 
     auto it = txns_.find(txn);
     return it != txns_.end() && it->second.keys.count(k) > 0;
   };
-  auto buffered = publish ? mvcc::MvccStore::BufferResult::kUnbuffered
-                          : store_.buffer_intent(txn, sub, cid, rk, value, new_key, spilled);
+  auto buffered = publish
+                      ? mvcc::MvccStore::BufferResult::kUnbuffered
+                      : store_.buffer_intent(txn, sub, cid, rk, value, new_key, spilled, unlocked);
   if (buffered == mvcc::MvccStore::BufferResult::kBuffered) return;  // the buffer knows it
   if (unlocked) {
     // No lock yet: the intent may not reach storage, where another writer may hold the key.

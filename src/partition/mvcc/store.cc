@@ -21,8 +21,60 @@ bool prunable(const Record& r, Timestamp h, TxnId dead_below) {
   return r.has_committed && r.deleted && r.commit_ts <= h && !live_intent;
 }
 
+namespace {
+std::atomic<uint64_t> store_instances{0};
+// The last few records this thread's get() read (MvccStore::remember_read, store.h).
+struct RecentRead {
+  uint64_t store = 0;  // MvccStore::instance_ (0: empty)
+  TxnId txn = 0;
+  Timestamp read_ts = 0;
+  std::string rk, bytes;
+};
+constexpr size_t kRecentReads = 4;
+// Larger records are read again instead (a thread keeps the memory of what it remembered).
+constexpr size_t kRecentReadMaxBytes = 16 << 10;
+thread_local std::array<RecentRead, kRecentReads> recent_reads;
+thread_local size_t recent_next = 0;
+}  // namespace
+
 MvccStore::MvccStore(storage::Engine* engine, uint16_t partition, TxnId dead_below)
-    : engine_(engine), partition_(partition), dead_below_(dead_below) {}
+    : instance_(++store_instances),
+      engine_(engine),
+      partition_(partition),
+      dead_below_(dead_below) {}
+
+void MvccStore::remember_read(TxnId txn, Timestamp read_ts, const std::string& rk,
+                              const std::string& bytes) {
+  if (txn == 0 || read_ts == 0 || read_ts == partition_api::kMaxTimestamp ||
+      bytes.size() > kRecentReadMaxBytes)
+    return;
+  RecentRead& r = recent_reads[recent_next];
+  recent_next = (recent_next + 1) % kRecentReads;
+  r.store = instance_;
+  r.txn = txn;
+  r.read_ts = read_ts;
+  r.rk.assign(rk);
+  r.bytes.assign(bytes);
+}
+
+bool MvccStore::read_record_for_write(TxnId txn, const std::string& rk, std::string* out) {
+  for (RecentRead& r : recent_reads) {
+    if (r.store != instance_ || r.txn != txn || r.rk != rk) continue;
+    r.store = 0;  // taken (or found stale): never used twice
+    if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) return false;
+    // Under the write lock: nothing of the keyspace slot resolved above the read's snapshot.
+    const Timestamp resolved =
+        resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))].load(
+            std::memory_order_acquire);
+    if (resolved > r.read_ts) return false;
+    Record rec;
+    if (!decode_record(r.bytes, &rec) || rec.has_intent() || !rec.has_committed || rec.deleted)
+      return false;
+    *out = std::move(r.bytes);
+    return true;
+  }
+  return false;
+}
 
 std::string MvccStore::row_key(const KeySpace& space, std::string_view key) const {
   return storage::row_key(partition_, space.table_id, space.index_id, key);
@@ -176,6 +228,7 @@ std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::strin
   std::string buf;
   bool exists = engine_->get(rk, &buf);
   if (!exists && !own) return std::nullopt;
+  if (exists) remember_read(view.txn, view.read_ts, rk, buf);
   RowVersion row;
   if (!read_visible(rk, buf, view, &row, nullptr, own ? &*own : nullptr, exists))
     return std::nullopt;
@@ -552,6 +605,10 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
     if (bk && bk->flushed) {
       // The record as the flush wrote it: no read.
       if (!decode_record(bk->record, &r)) corrupt(rk);
+    } else if (bk && !bk->stored.empty()) {
+      // The record as this transaction read it, unchanged since (store.h): no read.
+      if (!decode_record(bk->stored, &r)) corrupt(rk);
+      attach_intent(r, txn, bk->entries);
     } else {
       bool exists = !(bk && bk->new_key) && engine_->get(rk, &buf);
       if (!exists && !bk) return;
@@ -653,7 +710,7 @@ void MvccStore::attach_intent(Record& r, TxnId txn, const OwnedIntent& own) {
 MvccStore::BufferResult MvccStore::buffer_intent(
     TxnId txn, SubId sub, CommandId cid, const std::string& rk,
     const std::optional<std::string>& value, bool new_key,
-    const std::function<bool(const std::string&)>& spilled_key) {
+    const std::function<bool(const std::string&)>& spilled_key, bool unlocked) {
   TxnBuffer* tb = buffer(txn, true);
   if (tb->flushed || (tb->spilled && spilled_key && spilled_key(rk)))
     return BufferResult::kUnbuffered;
@@ -663,6 +720,8 @@ MvccStore::BufferResult MvccStore::buffer_intent(
   if (inserted) {
     tb->bytes += rk.size() + 64;
     bk.new_key = new_key;
+    if (!new_key && !unlocked && read_record_for_write(txn, rk, &bk.stored))
+      tb->bytes += bk.stored.size();
   }
   // The common cases without the stack machinery below: a key's first write, and a rewrite
   // by the same command (push_intent's replace rule).

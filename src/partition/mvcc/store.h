@@ -157,13 +157,16 @@ class MvccStore {
     kSpillNow,   // kept, and the buffer is over its limit: the caller spills it now
     kUnbuffered  // not kept (flushed by prepare, or a key spilled before): use write_intent()
   };
-  // REQUIRES: txn holds the row's write lock.
+  // REQUIRES: txn holds the row's write lock, or `unlocked` (an optimistic write).
   // new_key: no version of rk was ever stored (flush and resolution need not read one).
   // spilled_key (asked only after this buffer spilled): whether rk's intent is in storage
   // already; then kUnbuffered, and the caller updates it there with write_intent().
+  // A key's first write under its lock may keep the record as txn's own get() read it
+  // (the write-after-read record below): resolution then need not read it again.
   BufferResult buffer_intent(TxnId txn, SubId sub, CommandId cid, const std::string& rk,
                              const std::optional<std::string>& value, bool new_key = false,
-                             const std::function<bool(const std::string&)>& spilled_key = {});
+                             const std::function<bool(const std::string&)>& spilled_key = {},
+                             bool unlocked = false);
   // Adds txn's buffered intents to `batch` as intent records (read-modify-write of each
   // stored record) and appends to *created the keys whose records the batch creates (pass
   // them to note_created() once the batch is written). keep: the buffer stays, marked
@@ -280,6 +283,9 @@ class MvccStore {
     bool flushed = false;  // in storage as an intent record, `record` below
     bool new_key = false;  // no version of the key was ever stored: nothing to read
     std::string record;    // flushed: the record as written (intent included)
+    // Not flushed: the record as stored when the key was first written, known unchanged
+    // since (read_record_for_write()); empty: resolution reads it.
+    std::string stored;
   };
   struct TxnBuffer {
     std::map<std::string, BufferedKey> keys;  // by row key
@@ -310,6 +316,22 @@ class MvccStore {
   // raises the floor to the kept one (the work is what became garbage since the last time).
   void trim_unlisted_history(const std::string& rk, Record& r, Timestamp h,
                              rocksdb::WriteBatch& batch);
+
+  // The write-after-read record. An UPDATE reads its row (get) before it locks and writes
+  // it; resolution then read the record a second time. get() keeps the bytes it read, per
+  // thread, for the last few keys; a buffered first write of such a key under its lock takes
+  // them when they are provably still the stored record: the get read at snapshot S, the
+  // record then had no intent and a live committed version, and nothing in the key's
+  // keyspace slot was resolved above S since (last_resolved_commit() <= S, checked under the
+  // write lock). Any later change of the record is either a resolution — which raises the
+  // slot above S first, since a commit at or below S was written before S was taken (one
+  // phase), or had its intent in the record since before its timestamp was assigned (two
+  // phase: then the read saw that intent) — or an intent of a writer that then aborted
+  // (which restores the record), or a prune (only of a dead record: a deletion, resolved).
+  // Misses (another thread, an older read) just read again.
+  void remember_read(TxnId txn, Timestamp read_ts, const std::string& rk, const std::string& bytes);
+  bool read_record_for_write(TxnId txn, const std::string& rk, std::string* out);
+  const uint64_t instance_;  // tells stores apart in the per-thread read memory
 
   storage::Engine* engine_;
   uint16_t partition_;

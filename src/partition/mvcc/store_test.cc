@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <thread>
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 #include "storage/keys.h"
 
 namespace hf::mvcc {
@@ -79,6 +82,55 @@ class StoreTest : public ::testing::Test {
   Timestamp ts_ = 100;
   TxnId next_txn_ = 1;
 };
+
+// The write-after-read record (store.h): a buffered first write of a key this transaction
+// just read resolves from the bytes the read returned, without reading the record again —
+// unless a commit in the key's keyspace came between the read's snapshot and the write, when
+// those bytes may be stale and resolution must read the stored record.
+class WriteAfterReadTest : public StoreTest {
+ protected:
+  // txn reads key at `at`, then writes `value` (buffered, "under its lock") and commits at
+  // `commit_ts`, with `between` run after the read. Returns the memtable/SST lookups the
+  // commit's resolution made.
+  uint64_t read_then_write(TxnId txn, Timestamp at, const std::string& key,
+                           const std::string& value, Timestamp commit_ts,
+                           const std::function<void()>& between = {}) {
+    EXPECT_TRUE(store_->get(kSpace, key, ReadView{at, txn, 1}).has_value());
+    if (between) between();
+    EXPECT_EQ(store_->buffer_intent(txn, 0, 2, rk(key), value), MvccStore::BufferResult::kBuffered);
+    rocksdb::WriteBatch b;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    store_->resolve_commit(txn, commit_ts, {}, b);
+    const uint64_t reads = rocksdb::get_perf_context()->get_from_memtable_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    engine_->write(b, storage::Durability::kWal);
+    return reads;
+  }
+  std::string at(const std::string& key, Timestamp ts) {
+    auto r = store_->get(kSpace, key, ReadView{ts, 0, 0});
+    return r ? r->value : "(none)";
+  }
+};
+
+TEST_F(WriteAfterReadTest, ResolutionReusesTheRecordTheTransactionRead) {
+  Timestamp t1 = put("k", "v1");
+  EXPECT_EQ(read_then_write(500, t1, "k", "v2", t1 + 1), 0u);
+  EXPECT_EQ(at("k", t1), "v1");
+  EXPECT_EQ(at("k", t1 + 1), "v2");
+}
+
+TEST_F(WriteAfterReadTest, ACommitAfterTheReadMakesResolutionReadTheRecord) {
+  Timestamp t1 = put("k", "v1");
+  Timestamp t2 = 0;
+  // Another transaction's commit lands between the read (snapshot t1) and the write: the
+  // bytes read lack its version, which must stay in the history.
+  EXPECT_GE(read_then_write(500, t1, "k", "mine", t1 + 2, [&] { t2 = put("k", "v2"); }), 1u);
+  ASSERT_EQ(t2, t1 + 1);
+  EXPECT_EQ(at("k", t1), "v1");
+  EXPECT_EQ(at("k", t2), "v2");
+  EXPECT_EQ(at("k", t1 + 2), "mine");
+}
 
 TEST(PrunableTest, OnlyDeletionsAtOrBelowTheHorizonWithoutLiveIntent) {
   Record r;

@@ -1042,6 +1042,10 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
                         const std::function<coord::LockStrength(const Row&)>& strength_of,
                         ExecContext& cx, Fn apply) {
   std::vector<StoredRow> cands;
+  // The candidates' snapshot, when every one was read at the same one (a function the WHERE
+  // clause calls may run statements of its own): with it the partition skips re-reading a
+  // row whose keyspace nothing resolved since (LocalPartition::lock_batch).
+  const coord::Timestamp read_before = cx.txn.view().read_ts;
   if (from) {
     cands = join_candidates(*from, cx);
   } else {
@@ -1050,14 +1054,18 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
       return true;
     });
   }
+  const coord::Timestamp seen_at = cx.txn.view().read_ts == read_before ? read_before : 0;
   auto ts = column_types(t);
   int64_t n = 0;
+  std::vector<coord::RowLockRequest> one(1);
   for (auto& c : cands) {
     // A partitioned target's candidate is locked in the partition it was read from.
     const catalog::Table& stored = c.table ? *c.table : t;
     auto space = row_space(stored);
     const std::string routing = row_routing(stored, c.key);
-    auto res = cx.txn.lock(space, routing, c.key, strength_of(c.row), lock_wait(cx), c.seen);
+    one[0] = coord::RowLockRequest{space,         routing, c.key,  strength_of(c.row),
+                                   lock_wait(cx), c.seen,  seen_at};
+    auto res = std::move(cx.txn.lock_rows(one, 0).front());
     if (res.outcome == coord::LockOutcome::kVersionMismatch) {
       auto mine = cx.txn.latest(space, routing, c.key);
       if (mine.intent_txn != cx.txn.id()) {
