@@ -20,7 +20,6 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <filesystem>
@@ -42,7 +41,6 @@
 #include "runtime/fiber.h"
 #include "session/services.h"
 #include "sql/engine.h"
-#include "storage/perf_counters.h"
 #include "wire/server.h"
 
 namespace {
@@ -223,11 +221,6 @@ int main(int argc, char** argv) {
   try {
     auto rules = load_rules(hba_file, listen);  // before anything starts: it may refuse
     hf::runtime::Runtime runtime(threads);
-    // Every fiber thread first turns RocksDB's perf counters off (storage/perf_counters.h):
-    // one task per io_context, queued before the threads run.
-    for (int i = 0; i < threads; ++i)
-      boost::asio::post(runtime.next_context(),
-                        [] { hf::storage::disable_perf_counters_on_this_thread(); });
     // Started before recovery: the partition server serves calls in the runtime's fibers.
     runtime.start();
 

@@ -19,7 +19,6 @@
 
 #include "common/error.h"
 #include "storage/keys.h"
-#include "storage/perf_counters.h"
 #include "storage/zero_filled_wal.h"
 
 namespace hf::storage {
@@ -511,10 +510,6 @@ std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool
   }
   it->it_.reset(db_->NewIterator(ro));
   return it;
-}
-
-void disable_perf_counters_on_this_thread() {
-  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
 }
 
 }  // namespace hf::storage
