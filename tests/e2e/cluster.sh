@@ -182,8 +182,10 @@ got=$(psql_at "${sql[2]}" "select count(*) from pg_locks where pid is null")
 [ "$got" = 0 ] || fail "node 2's pg_locks: $got rows without a pid: $(psql_at "${sql[2]}" "select * from pg_locks where pid is null")"
 got=$(psql_at "${sql[2]}" "select count(*) from pg_locks where pid = $pr and not granted")
 [ "$got" -ge 1 ] || fail "node 2's pg_locks shows no wait of the row waiter $pr: $(psql_at "${sql[2]}" "select locktype, pid, mode, granted from pg_locks")"
-got=$(psql_at "${sql[2]}" "select count(*) from pg_locks where pid = $p3 and locktype = 'virtualxid'")
-[ "$got" = 1 ] || fail "node 2's pg_locks shows no virtualxid of node 3's session $p3"
+# Its virtualxid, and the transactionid the row waiter waits for, held by it (the join the
+# usual "who blocks whom" queries make over pg_locks).
+got=$(psql_at "${sql[2]}" "select count(*) filter (where locktype = 'virtualxid'), count(*) filter (where locktype = 'transactionid' and granted and transactionid::text in (select transactionid::text from pg_locks where pid = $pr and locktype = 'transactionid' and not granted)) from pg_locks where pid = $p3")
+[ "$got" = "1|1" ] || fail "node 2's pg_locks: node 3's session $p3 holds its virtualxid and the transactionid $pr waits for: $got (want 1|1)"
 for w in "$pa" "$pr"; do
   got=$(psql_at "${sql[2]}" "select pg_blocking_pids($w)")
   [ "$got" = "{$p3}" ] || fail "pg_blocking_pids($w) on node 2: $got (want {$p3})"
