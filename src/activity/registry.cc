@@ -73,6 +73,25 @@ bool SessionRegistry::signal(int32_t pid, runtime::CancelToken::Kind kind) {
   return true;
 }
 
+bool SessionRegistry::signal_in_cluster(int32_t pid, runtime::CancelToken::Kind kind) {
+  int32_t base;
+  {
+    std::lock_guard g(mu_);
+    base = pid_base_;
+  }
+  if (peers_ && node_of(pid) != node_of(base)) return peers_->signal(pid, kind);
+  return signal(pid, kind);
+}
+
+std::vector<SessionInfo> SessionRegistry::cluster_snapshot() const {
+  auto out = snapshot();
+  if (peers_) {  // asked without mu_ held: the peers' answers may take a round trip
+    auto theirs = peers_->sessions();
+    out.insert(out.end(), theirs.begin(), theirs.end());
+  }
+  return out;
+}
+
 std::vector<SessionInfo> SessionRegistry::snapshot() const {
   std::lock_guard g(mu_);
   std::vector<SessionInfo> out;

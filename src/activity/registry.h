@@ -1,7 +1,8 @@
 // activity/registry.h — every live session, by backend pid: for CancelRequest,
 // pg_cancel_backend, pg_terminate_backend, pg_stat_activity and (issue 4) pg_locks and
 // pg_blocking_pids. Thread-safe. It sits below the SQL layer, which reads it, and is filled
-// in by the session layer above.
+// in by the session layer above. In a cluster (issue 12 item 7) it also reaches the other
+// nodes' registries through PeerSessions: cluster_snapshot() and signal_in_cluster().
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,19 @@ struct SessionInfo {
   uint64_t service_owner = 0;
 };
 
+// The sessions of the cluster's other nodes (issue 12 item 7; partition_rpc/cluster_node.h
+// implements it over the partition RPC). Thread-safe; calls may suspend a fiber.
+class PeerSessions {
+ public:
+  virtual ~PeerSessions() = default;
+  // Every reachable peer's sessions. A peer that does not answer in time is left out (a
+  // bounded wait: pg_stat_activity never hangs on a stopped node).
+  virtual std::vector<SessionInfo> sessions() = 0;
+  // Signals `pid` on the node its id names; whether that node had such a session (false
+  // when the node is not a peer or does not answer in time).
+  virtual bool signal(int32_t pid, runtime::CancelToken::Kind kind) = 0;
+};
+
 class SessionRegistry {
  public:
   struct Entry {
@@ -59,9 +73,19 @@ class SessionRegistry {
   void set_wait(int32_t pid, const char* wait_event_type, const char* wait_event);
   // CancelRequest: cancels only when the secret matches. Returns whether it did.
   bool cancel(int32_t pid, int32_t secret);
-  // pg_cancel_backend / pg_terminate_backend (no secret needed).
+  // pg_cancel_backend / pg_terminate_backend (no secret needed): this node's sessions only.
   bool signal(int32_t pid, runtime::CancelToken::Kind kind);
+  // The same for a pid of any node: another node's pid is signalled on its node (peers).
+  bool signal_in_cluster(int32_t pid, runtime::CancelToken::Kind kind);
+  // This node's sessions.
   std::vector<SessionInfo> snapshot() const;
+  // This node's sessions, then every reachable peer's (just this node's without peers).
+  std::vector<SessionInfo> cluster_snapshot() const;
+  // The cluster's other nodes (issue 12 item 7); nullptr: none. Call before serving; `peers`
+  // outlives the registry's use.
+  void set_peers(PeerSessions* peers) { peers_ = peers; }
+  // The node a pid belongs to (0: a single node's pid).
+  static uint32_t node_of(int32_t pid) { return static_cast<uint32_t>(pid) >> kNodeShift; }
   std::optional<SessionInfo> find(int32_t pid) const;
   std::optional<int32_t> pid_of_txn(uint64_t txn) const;
   // Added (issue 11): the session that last took a lock-service lock for `owner` (the one
@@ -75,6 +99,7 @@ class SessionRegistry {
   std::map<int32_t, Entry> sessions_;
   std::unordered_map<uint64_t, int32_t> service_owner_pid_;  // owner -> its latest session
   int32_t pid_base_ = 0;                                     // node id << kNodeShift
+  PeerSessions* peers_ = nullptr;
   int32_t next_pid_ = 10000;
 };
 

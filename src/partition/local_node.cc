@@ -186,8 +186,9 @@ void LocalNode::set_peer_waits(std::vector<partition_api::Partition*> one_per_pe
         out.push_back(from_api(peers[i]->node_waits()));
         out.back().from = i;
       } catch (const SqlError&) {
-        // A peer that cannot be asked (gone: 08006): its waits are unknown, so no cycle
-        // through them is found by this check; one without them is found as before.
+        // A peer that cannot be asked (gone, or silent for 1 s: a stopped node; both 08006,
+        // remote_partition.h P7): its waits are unknown, so no cycle through them is found
+        // by this check; one without them is found as before.
       }
     }
     return out;

@@ -61,7 +61,8 @@ class LocalNode {
               partition_api::SsiConflictSink* ssi = nullptr);
   // C5 (doc/cluster.md §4): one partition of each peer node (any of its partitions answers
   // for its node's graph); a deadlock check that finds no cycle in this node's graph then
-  // looks in the union with theirs. A peer that cannot be asked is left out of that check.
+  // looks in the union with theirs. A peer that cannot be asked, or does not answer in time
+  // (a remote node_waits() is bounded: partition_rpc P7), is left out of that check.
   // Call before serving; the partitions must outlive the node.
   void set_peer_waits(std::vector<partition_api::Partition*> one_per_peer);
   storage::Engine& engine() { return *engine_; }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "partition_rpc/convert.h"
 #include "partition_rpc/remote_partition.h"
 
 namespace hf::partition_rpc {
@@ -124,6 +125,49 @@ partition_api::Timestamp RegistryLink::horizon() {
   std::lock_guard g(mu_);
   horizon_ = std::max(horizon_, h);
   return horizon_;
+}
+
+std::vector<activity::SessionInfo> ClusterSessions::sessions() {
+  pb::Request q;
+  q.mutable_node_sessions();
+  // Every peer is asked before any answer is awaited, so a stopped peer costs one `wait` in
+  // all, not one per peer.
+  std::vector<PartitionChannel::SentCall> sent(peers_.size());
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    try {
+      sent[i] = peers_[i].channel->send_call(q);
+    } catch (const SqlError&) {
+      // Its connection is lost (08006): that node is gone, and so are its sessions.
+    }
+  }
+  auto deadline = runtime::Clock::now() + wait_;
+  std::vector<activity::SessionInfo> out;
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (!sent[i].pending) continue;
+    // No answer by the deadline (a stopped node): left out of this answer (V1).
+    auto r = peers_[i].channel->await_call(sent[i], deadline);
+    if (!r || !r->has_sessions()) continue;
+    for (const auto& s : r->sessions().sessions()) out.push_back(from_pb(s));
+  }
+  return out;
+}
+
+bool ClusterSessions::signal(int32_t pid, runtime::CancelToken::Kind kind) {
+  uint32_t node = activity::SessionRegistry::node_of(pid);
+  for (const auto& peer : peers_) {
+    if (peer.id != node) continue;
+    pb::Request q;
+    auto* m = q.mutable_signal_backend();
+    m->set_pid(pid);
+    m->set_kind(kind);
+    try {
+      auto r = peer.channel->call_within(std::move(q), wait_);
+      return r && r->has_flag() && r->flag().value();
+    } catch (const SqlError&) {
+      return false;  // the node is gone: no such process any more
+    }
+  }
+  return false;
 }
 
 }  // namespace hf::partition_rpc

@@ -2,7 +2,7 @@
 // cluster.md §8 milestone B) needs besides the partition seam: the peer list, the partition
 // map, and the link from its partitions to the transaction registry on node 1.
 //
-// Owns: parsing of --peers; the static partition map; RegistryLink.
+// Owns: parsing of --peers; the static partition map; RegistryLink; ClusterSessions.
 // Promises:
 //  - M1 The partition map is a function of the partition count and the set of node ids only:
 //    partition p is owned by the (p mod n)-th smallest node id. Every node computes the same
@@ -12,6 +12,11 @@
 //    it (at most `wait`), then fail with 08006; the horizon is 0 until then (nothing is
 //    collected). The horizon is asked at most once per 20 ms and cached: a cached horizon is
 //    older than the registry's, which only keeps more versions.
+//  - V1 (issue 12 item 7) ClusterSessions asks every peer at once and waits for all of them
+//    together at most `wait` (kNodeQuestionWait): a peer that has not answered by then, or
+//    whose connection is lost, is left out of that answer (pg_stat_activity shows the
+//    reachable nodes' sessions; a stopped node never stalls it). A signal goes to the node
+//    the pid names and waits as long at most (false when it does not answer).
 // Thread-safe.
 #pragma once
 
@@ -23,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "activity/registry.h"
 #include "partition_api/partition.h"
 #include "partition_api/txn_registry.h"
 
@@ -69,6 +75,26 @@ class RegistryLink final : public partition_api::TxnStatusOracle,
   std::shared_ptr<partition_api::TxnRegistry> registry_;  // mu_
   partition_api::Timestamp horizon_ = 0;                  // mu_: the last one asked
   std::chrono::steady_clock::time_point horizon_at_{};    // mu_
+};
+
+// The SQL sessions of the other nodes (V1), over the partition RPC (node_sessions,
+// signal_backend in partition.proto): what SessionRegistry::cluster_snapshot() and
+// signal_in_cluster() add to this node's own.
+class ClusterSessions final : public activity::PeerSessions {
+ public:
+  struct Node {
+    uint32_t id = 0;
+    std::shared_ptr<PartitionChannel> channel;
+  };
+  // wait: kNodeQuestionWait (remote_partition.h) in a server.
+  ClusterSessions(std::vector<Node> peers, std::chrono::milliseconds wait)
+      : peers_(std::move(peers)), wait_(wait) {}
+  std::vector<activity::SessionInfo> sessions() override;
+  bool signal(int32_t pid, runtime::CancelToken::Kind kind) override;
+
+ private:
+  std::vector<Node> peers_;
+  std::chrono::milliseconds wait_;
 };
 
 }  // namespace hf::partition_rpc

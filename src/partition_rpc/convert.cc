@@ -311,4 +311,40 @@ api::ObjectLockRequest from_pb(const pb::ObjectLockRequest& in, runtime::Clock::
   return out;
 }
 
+void to_pb(const activity::SessionInfo& in, pb::Session* out) {
+  out->set_pid(in.pid);
+  out->set_user(in.user);
+  out->set_database(in.database);
+  out->set_application_name(in.application_name);
+  out->set_state(in.state);
+  out->set_query(in.query);
+  out->set_wait_event_type(in.wait_event_type);
+  out->set_wait_event(in.wait_event);
+  out->set_backend_start_us(in.backend_start_us);
+  out->set_xact_start_us(in.xact_start_us);
+  out->set_query_start_us(in.query_start_us);
+  out->set_txn_id(in.txn_id);
+  out->set_optimistic(in.optimistic);
+  out->set_service_owner(in.service_owner);
+}
+
+activity::SessionInfo from_pb(const pb::Session& in) {
+  activity::SessionInfo out;
+  out.pid = in.pid();
+  out.user = in.user();
+  out.database = in.database();
+  out.application_name = in.application_name();
+  out.state = in.state();
+  out.query = in.query();
+  out.wait_event_type = in.wait_event_type();
+  out.wait_event = in.wait_event();
+  out.backend_start_us = in.backend_start_us();
+  out.xact_start_us = in.xact_start_us();
+  out.query_start_us = in.query_start_us();
+  out.txn_id = in.txn_id();
+  out.optimistic = in.optimistic();
+  out.service_owner = in.service_owner();
+  return out;
+}
+
 }  // namespace hf::partition_rpc

@@ -12,6 +12,7 @@
 
 #include <stdexcept>
 
+#include "activity/registry.h"
 #include "partition_api/partition.h"
 #include "partition_rpc/partition.pb.h"
 
@@ -47,6 +48,8 @@ void to_pb(const api::Blocker& in, pb::Blocker* out);
 api::Blocker from_pb(const pb::Blocker& in);
 void to_pb(const api::NodeWaits& in, pb::NodeWaits* out);
 api::NodeWaits from_pb(const pb::NodeWaits& in);
+void to_pb(const activity::SessionInfo& in, pb::Session* out);
+activity::SessionInfo from_pb(const pb::Session& in);
 void to_pb(const api::WaitOrder& in, pb::WaitOrder* out);
 api::WaitOrder from_pb(const pb::WaitOrder& in);
 // now: the sender's steady clock, to send how long a waiter has waited; the receiver rebuilds

@@ -843,5 +843,118 @@ TEST_F(ClusterNodesTest, ASoftDeadlockAcrossNodesIsBrokenByRearrangingThePeersQu
   on_node2->release_owner(e2);
 }
 
+// Issue 12 item 7: a node's SQL sessions seen and signalled from another node (node_sessions,
+// signal_backend; cluster_node.h V1), and node-level questions bounded in time, so a stopped
+// peer (it keeps its connection open and never answers) leaves them incomplete, not stalled.
+class NodeSessionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    runtime_ = std::make_unique<runtime::Runtime>(2, 4);
+    runtime_->start();
+    node2_.set_node(2);
+    NodeServices s;
+    s.sessions = [this] { return node2_.snapshot(); };
+    s.signal_backend = [this](int32_t pid, runtime::CancelToken::Kind k) {
+      return node2_.signal(pid, k);
+    };
+    server_ = std::make_unique<PartitionServer>(std::vector<api::Partition*>{}, s);
+    channel_ = PartitionChannel::connect("127.0.0.1", server_->start("127.0.0.1", 0));
+    // A peer that accepted the connection (the kernel's backlog does) and never answers.
+    silent_ = std::make_unique<boost::asio::ip::tcp::acceptor>(
+        io_, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    silent_channel_ = PartitionChannel::connect("127.0.0.1", silent_->local_endpoint().port());
+  }
+  void TearDown() override {
+    channel_.reset();
+    silent_channel_.reset();
+    server_.reset();
+    runtime_->stop();
+  }
+
+  std::unique_ptr<runtime::Runtime> runtime_;
+  activity::SessionRegistry node2_;
+  std::unique_ptr<PartitionServer> server_;
+  std::shared_ptr<PartitionChannel> channel_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> silent_;
+  std::shared_ptr<PartitionChannel> silent_channel_;
+};
+
+TEST_F(NodeSessionsTest, APeersSessionsAreSeenAndItsPidsSignalledOnTheirNode) {
+  runtime::CancelToken token2;
+  activity::SessionInfo info;
+  info.state = "active";
+  info.query = "select pg_sleep(10)";
+  info.txn_id = 77;
+  auto [pid2, secret2] = node2_.add(&token2, info);
+  (void)secret2;
+
+  activity::SessionRegistry node1;
+  node1.set_node(1);
+  ClusterSessions peers({{2, channel_}}, std::chrono::milliseconds(1000));
+  node1.set_peers(&peers);
+  runtime::CancelToken token1;
+  auto [pid1, secret1] = node1.add(&token1, activity::SessionInfo{});
+  (void)secret1;
+
+  auto all = node1.cluster_snapshot();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].pid, pid1);
+  EXPECT_EQ(all[1].pid, pid2);
+  EXPECT_EQ(all[1].query, "select pg_sleep(10)");
+  EXPECT_EQ(all[1].state, "active");
+  EXPECT_EQ(all[1].txn_id, 77u);
+  EXPECT_EQ(node1.snapshot().size(), 1u) << "snapshot() stays this node's";
+
+  EXPECT_TRUE(node1.signal_in_cluster(pid2, runtime::CancelToken::kUserRequest));
+  EXPECT_EQ(token2.pending(), runtime::CancelToken::kUserRequest);
+  EXPECT_EQ(token1.pending(), runtime::CancelToken::kNone);
+  EXPECT_TRUE(node1.signal_in_cluster(pid2, runtime::CancelToken::kTerminate));
+  EXPECT_EQ(token2.pending(), runtime::CancelToken::kTerminate);
+  EXPECT_FALSE(node1.signal_in_cluster(pid2 + 1, runtime::CancelToken::kUserRequest))
+      << "no such session on node 2";
+  EXPECT_FALSE(node1.signal_in_cluster((3 << 22) + 10000, runtime::CancelToken::kUserRequest))
+      << "node 3 is not a peer";
+  EXPECT_TRUE(node1.signal_in_cluster(pid1, runtime::CancelToken::kUserRequest));
+  EXPECT_EQ(token1.pending(), runtime::CancelToken::kUserRequest) << "its own pid: local";
+}
+
+TEST_F(NodeSessionsTest, APeerThatDoesNotAnswerIsLeftOutAfterTheWait) {
+  runtime::CancelToken token2;
+  auto [pid2, secret2] = node2_.add(&token2, activity::SessionInfo{});
+  (void)secret2;
+  constexpr auto kWait = std::chrono::milliseconds(200);
+  ClusterSessions peers({{3, silent_channel_}, {2, channel_}}, kWait);
+  auto start = runtime::Clock::now();
+  auto got = peers.sessions();
+  auto took = runtime::Clock::now() - start;
+  ASSERT_EQ(got.size(), 1u) << "node 2 answers, node 3 is left out";
+  EXPECT_EQ(got[0].pid, pid2);
+  EXPECT_GE(took, kWait);
+  EXPECT_LT(took, 3 * kWait) << "one wait for all peers, not one each";
+  start = runtime::Clock::now();
+  EXPECT_FALSE(peers.signal((3 << 22) + 10000, runtime::CancelToken::kUserRequest));
+  EXPECT_LT(runtime::Clock::now() - start, 3 * kWait);
+
+  // A deadlock check's gathering (node_waits) is bounded by kNodeQuestionWait: LocalNode's
+  // gather leaves a peer that throws out of that check (local_node.cc, set_peer_waits).
+  pb::NodeDescription d;
+  d.add_partitions(0);
+  d.add_commit_groups(0);
+  auto silent_partitions = silent_channel_->partitions_listed(d);
+  start = runtime::Clock::now();
+  try {
+    silent_partitions[0]->node_waits();
+    ADD_FAILURE() << "a peer that never answers must not answer node_waits";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "08006");
+  }
+  took = runtime::Clock::now() - start;
+  EXPECT_GE(took, kNodeQuestionWait);
+  EXPECT_LT(took, 2 * kNodeQuestionWait);
+  // A late answer finds no caller; the channel still works for later calls (none pending).
+  EXPECT_FALSE(silent_channel_->call_within(pb::Request{}, std::chrono::milliseconds(10)));
+}
+
 }  // namespace
 }  // namespace hf::partition_rpc

@@ -211,6 +211,19 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
     }
     return r;
   }
+  if (q.call_case() == pb::Request::kNodeSessions) {
+    auto* out = r.mutable_sessions();
+    if (services.sessions)
+      for (const auto& s : services.sessions()) to_pb(s, out->add_sessions());
+    return r;
+  }
+  if (q.call_case() == pb::Request::kSignalBackend) {
+    const auto& m = q.signal_backend();
+    auto kind = m.kind() == runtime::CancelToken::kTerminate ? runtime::CancelToken::kTerminate
+                                                             : runtime::CancelToken::kUserRequest;
+    r.mutable_flag()->set_value(services.signal_backend && services.signal_backend(m.pid(), kind));
+    return r;
+  }
   if (is_registry_call(q)) {
     if (!services.registry) throw ProtocolError("partition RPC: this node keeps no registry");
     registry_call(*services.registry, q, cancel, &r);
@@ -373,6 +386,8 @@ bool runs_inline(const pb::Request& q) {
     case pb::Request::kSireadHolders:
     case pb::Request::kReleaseSiread:
     case pb::Request::kDescribe:
+    case pb::Request::kNodeSessions:
+    case pb::Request::kSignalBackend:
       return true;
     default:  // registry calls: all but the two that may wait
       return is_registry_call(q) && q.call_case() != pb::Request::kWaitPublished &&

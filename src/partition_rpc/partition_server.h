@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "activity/registry.h"
 #include "partition_api/partition.h"
 #include "partition_api/txn_registry.h"
 
@@ -67,6 +68,13 @@ struct NodeServices {
   // On a node whose registry is another node's: the registry's decision for a transaction
   // (TxnRegistry::decide). With it, S6 holds.
   std::function<partition_api::TxnStatus(partition_api::TxnId)> decide;
+
+  // A cluster node's SQL sessions (issue 12 item 7), for its peers' pg_stat_activity and
+  // pg_locks (node_sessions), and signalling one of them for a peer's pg_cancel_backend or
+  // pg_terminate_backend (signal_backend: whether it was there). Unset: no sessions, no such
+  // pid (a node whose SQL side is not up yet, or a storage-only node).
+  std::function<std::vector<activity::SessionInfo>()> sessions;
+  std::function<bool(int32_t pid, runtime::CancelToken::Kind kind)> signal_backend;
 };
 
 class PartitionServer {

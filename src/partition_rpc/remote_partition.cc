@@ -121,6 +121,15 @@ std::map<std::string, uint64_t> PartitionChannel::call_counts() const {
 
 pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* cancel,
                                     api::LockWaitObserver* observer) {
+  return *await_call(send_call(std::move(request)), runtime::Deadline::max(), cancel, observer);
+}
+
+std::optional<pb::Response> PartitionChannel::call_within(pb::Request request,
+                                                          std::chrono::milliseconds wait) {
+  return await_call(send_call(std::move(request)), runtime::Clock::now() + wait);
+}
+
+PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
   count(request);
   auto pending = std::make_shared<PendingCall>();
   uint64_t id;
@@ -137,7 +146,21 @@ pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* c
   out.set_call_id(id);
   *out.mutable_request() = std::move(request);
   connection_->send(out);
+  return SentCall{id, std::move(pending)};
+}
 
+std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
+                                                         runtime::Deadline deadline,
+                                                         runtime::CancelToken* cancel,
+                                                         api::LockWaitObserver* observer) {
+  const uint64_t id = sent.id;
+  const auto& pending = sent.pending;
+  // The deadline passed with no answer: the call is forgotten here (its late answer, if one
+  // comes, finds no caller and is dropped); the node may still run it.
+  auto give_up = [&] {
+    std::lock_guard g(mu_);
+    pending_.erase(id);
+  };
   bool cancel_sent = false;
   runtime::Fiber* fiber = runtime::Fiber::current();
   for (;;) {
@@ -151,7 +174,7 @@ pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* c
       if (ev) {
         bool watch_cancel = cancel && !cancel_sent;
         if (watch_cancel) cancel->attach(ev);
-        auto reason = ev->wait();
+        auto reason = ev->wait(deadline);
         if (watch_cancel) cancel->detach();
         if (reason == runtime::WakeReason::kCancelled) {
           // Tell the partition's node; its answer (kCancelled, or what came first) follows.
@@ -161,13 +184,25 @@ pb::Response PartitionChannel::call(pb::Request request, runtime::CancelToken* c
           c.mutable_cancel()->set_kind(static_cast<int32_t>(cancel->pending()));
           connection_->send(c);
         }
-        std::lock_guard g(pending->mu);
+        std::unique_lock g(pending->mu);
         pending->event.reset();
-        if (pending->inbox.empty()) continue;
+        if (pending->inbox.empty()) {
+          if (reason != runtime::WakeReason::kTimeout) continue;
+          g.unlock();
+          give_up();
+          return std::nullopt;
+        }
       }
     } else {
       std::unique_lock g(pending->mu);
-      pending->cv.wait(g, [&] { return !pending->inbox.empty(); });
+      auto arrived = [&] { return !pending->inbox.empty(); };
+      if (deadline == runtime::Deadline::max()) {
+        pending->cv.wait(g, arrived);  // no time arithmetic near the clock's end
+      } else if (!pending->cv.wait_until(g, deadline, arrived)) {
+        g.unlock();
+        give_up();
+        return std::nullopt;
+      }
     }
     {
       std::lock_guard g(pending->mu);
@@ -436,9 +471,20 @@ class RemotePartition : public api::Partition {
     return out;
   }
 
+  // Bounded (kNodeQuestionWait): a deadlock check gathers every peer's waits, and a peer that
+  // is stopped (SIGSTOP, a stalled machine) keeps its connection open but never answers.
   api::NodeWaits node_waits() override {
-    auto r = call(pb::Response::kNodeWaits, [&](pb::Request& q) { q.mutable_node_waits(); });
-    return from_pb(r.node_waits());
+    pb::Request req;
+    req.set_partition(id_);
+    req.mutable_node_waits();
+    auto r = channel_.call_within(std::move(req), kNodeQuestionWait);
+    if (!r) {
+      throw SqlError(kConnectionFailure,
+                     fmt::format("partition server {} did not answer within {} ms",
+                                 channel_.address(), kNodeQuestionWait.count()));
+    }
+    check(*r, pb::Response::kNodeWaits);
+    return from_pb(r->node_waits());
   }
   bool reorder_waits(const api::WaitOrder& order) override {
     auto r =

@@ -31,16 +31,21 @@
 //    request to that node fails with its error (so its COMMIT cannot succeed without it).
 //    Except a serializable transaction's write (publish): it is a round trip, so its intent is
 //    there for readers of every coordinator once write() returns.
+//  - P7 Node-level questions are bounded: node_waits() (a deadlock check's gathering) waits
+//    at most kNodeQuestionWait for its answer, then throws 08006 (the peer is left out of that
+//    check); call_within()/await_call() give any call such a bound.
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +58,11 @@ namespace hf::partition_rpc {
 
 namespace api = partition_api;
 
+// How long a node-level question to a peer waits for its answer (issue 12 item 7: a peer's
+// waits for a deadlock check, its sessions for pg_stat_activity): a peer that does not answer
+// by then is left out of that answer rather than stalling it.
+inline constexpr std::chrono::milliseconds kNodeQuestionWait{1000};
+
 class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
  public:
   // Connects to a PartitionServer (blocking, from a plain thread or a fiber). Throws SqlError
@@ -64,6 +74,23 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   // thrown). MAY SUSPEND. cancel/observer: as the local request's (P3); nullptr: none.
   pb::Response call(pb::Request request, runtime::CancelToken* cancel = nullptr,
                     api::LockWaitObserver* observer = nullptr);
+  // One call with a bounded wait (issue 12 item 7: node-level questions to a peer that may be
+  // stopped): the answer, or nullopt when none came within `wait`. The node may still run the
+  // call; its late answer is dropped. Only for calls whose effect may be lost or repeated.
+  std::optional<pb::Response> call_within(pb::Request request, std::chrono::milliseconds wait);
+  // The same in two steps, so a caller can ask several nodes at once and wait for all of them
+  // with one deadline: send_call() sends (throws 08006 when the connection is lost);
+  // await_call() returns the answer, or nullopt once `deadline` passed without one. Each sent
+  // call is awaited exactly once. MAY SUSPEND.
+  struct PendingCall;  // internal: a call's inbox (remote_partition.cc)
+  struct SentCall {
+    uint64_t id = 0;
+    std::shared_ptr<PendingCall> pending;
+  };
+  SentCall send_call(pb::Request request);
+  std::optional<pb::Response> await_call(const SentCall& sent, runtime::Deadline deadline,
+                                         runtime::CancelToken* cancel = nullptr,
+                                         api::LockWaitObserver* observer = nullptr);
 
   // Sends a request the caller does not wait for (a pipelined write, partition.proto): its
   // failure comes back as the answer to the transaction's next request on this channel.
@@ -88,7 +115,6 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   std::map<std::string, uint64_t> call_counts() const;
 
  private:
-  struct PendingCall;
   PartitionChannel() = default;
   void on_frame(pb::Frame&& frame);
   void on_close(const std::string& why);

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -28,6 +29,7 @@
 #include <mutex>
 #include <thread>
 
+#include "activity/registry.h"
 #include "auth/hba.h"
 #include "catalog/catalog.h"
 #include "client/lock_client.h"
@@ -273,6 +275,10 @@ int main(int argc, char** argv) {
     // registry on node 1 (doc/cluster.md §8 milestone B).
     std::vector<std::shared_ptr<hf::partition_rpc::PartitionChannel>> peer_channels;
     hf::partition_rpc::RegistryLink registry_link;
+    // Issue 12 item 7: the peers' sessions (pg_stat_activity, pg_locks, pg_cancel_backend see
+    // the cluster), and this node's, served to them once the SQL side below exists.
+    std::unique_ptr<hf::partition_rpc::ClusterSessions> peer_sessions;
+    std::atomic<hf::activity::SessionRegistry*> sql_sessions{nullptr};
     if (!peers.empty()) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
       if (node->boot_epoch() != 1) {
@@ -288,11 +294,20 @@ int main(int argc, char** argv) {
       hf::partition_rpc::NodeServices served;
       served.node_id = node_id;
       served.owners = owners;
+      served.sessions = [&sql_sessions] {
+        auto* r = sql_sessions.load();
+        return r ? r->snapshot() : std::vector<hf::activity::SessionInfo>{};
+      };
+      served.signal_backend = [&sql_sessions](int32_t pid, hf::runtime::CancelToken::Kind kind) {
+        auto* r = sql_sessions.load();
+        return r && r->signal(pid, kind);
+      };
       auto connect_peers = [&] {
         coordinator_partitions.assign(partitions, nullptr);
         for (uint32_t p = 0; p < partitions; ++p)
           if (owners[p] == node_id) coordinator_partitions[p] = node->partitions()[p];
         std::vector<hf::partition_api::Partition*> peer_waits;  // one partition a peer
+        std::vector<hf::partition_rpc::ClusterSessions::Node> session_peers;
         for (const auto& peer : peers) {
           if (peer.id == node_id) continue;
           auto ch = hf::partition_rpc::connect_to_peer(peer, std::chrono::seconds(60));
@@ -307,7 +322,10 @@ int main(int argc, char** argv) {
           pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
           if (remote_partitions.size() > had) peer_waits.push_back(remote_partitions.back().get());
           peer_channels.push_back(ch);
+          session_peers.push_back({peer.id, ch});
         }
+        peer_sessions = std::make_unique<hf::partition_rpc::ClusterSessions>(
+            std::move(session_peers), hf::partition_rpc::kNodeQuestionWait);
         // Deadlocks across nodes (C5): a check without a cycle here asks the peers' graphs.
         node->set_peer_waits(std::move(peer_waits));
       };
@@ -440,6 +458,10 @@ int main(int argc, char** argv) {
     config.partitions = partitions;
     hf::session::Services services(*txns, &catalog, *engine, config);
     services.registry().set_node(node_id);
+    if (peer_sessions) {
+      services.registry().set_peers(peer_sessions.get());
+      sql_sessions.store(&services.registry());
+    }
     services.set_lock_service(&lock_service);
 
     hf::wire::WireOptions wire_options;
@@ -493,6 +515,7 @@ int main(int argc, char** argv) {
       }
       spdlog::info("partition rpc calls: {}", counts.empty() ? "none" : counts);
     }
+    sql_sessions.store(nullptr);  // the peers' questions find no sessions from here on
     if (partition_server) partition_server->stop();
     runtime.stop();
     spdlog::info("holdfast stopped");

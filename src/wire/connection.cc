@@ -287,6 +287,8 @@ bool Connection::startup() {
                                  std::to_string(p.code & 0xffff) + ": server supports 3.0 to 3.0"));
     }
     if (p.code == kCancelRequestCode) {
+      // This node's sessions only (issue 12 item 7): a client sends its cancel key to the node
+      // it connected to, which runs its session; pg_cancel_backend reaches the other nodes.
       server_.services().registry().cancel(p.cancel_pid, p.cancel_secret);
       return false;
     }

@@ -12,6 +12,14 @@
 #    nodes at once are distinct; transfers through the 3 nodes keep the total;
 #  - a deadlock between sessions of two nodes over locks of other nodes' partitions fails
 #    one of them within deadlock_timeout + 1 s (C5; the times are printed);
+#  - the cluster's sessions in every node's views (issue 12 item 7): a node-2 session in node
+#    1's pg_stat_activity with its query and state; a node-3 session's advisory and row locks
+#    waited for by node-1 sessions, in node 2's pg_locks with both pids, and pg_blocking_pids
+#    on node 2 naming the node-3 pid; pg_cancel_backend on node 1 cancels a node-2 session's
+#    pg_sleep (57014 there);
+#  - with node 3 stopped (SIGSTOP): a deadlock between sessions of nodes 1 and 2 over locks of
+#    their own partitions is still found (node 3 left out of the check after 1 s), and
+#    pg_stat_activity on node 1 answers without node 3's sessions; then SIGCONT;
 #  - kill -9 of node 3 while one of its sessions holds row locks (and an uncommitted write) on
 #    rows of every node, and session advisory locks: node 1 and node 2 end its transaction as
 #    node 1's registry decides and release the locks;
@@ -38,8 +46,8 @@ elapsed() { echo "$(( $(date +%s) - t0 )) s"; }
 
 bash "$root/scripts/cluster.sh" start 3 | sed 's/^/cluster: /' ||
   { echo "FAIL: the cluster did not start"; tail -20 "$HF_CLUSTER_DIR"/node-*.log; exit 1; }
-declare -A sql
-while read -r i s c pid; do sql[$i]=$s; done <"$HF_CLUSTER_DIR/cluster.txt"
+declare -A sql npid
+while read -r i s c pid; do sql[$i]=$s npid[$i]=$pid; done <"$HF_CLUSTER_DIR/cluster.txt"
 for i in 1 2 3; do
   grep -q "cluster node $i of 3: partition map 0:node 1, 1:node 2, 2:node 3, 3:node 1" \
     "$HF_CLUSTER_DIR/node-$i.log" || { echo "FAIL: node $i has no partition map"; exit 1; }
@@ -102,13 +110,11 @@ got=$(psql_at "${sql[2]}" "select count(*), count(distinct id) from nodes_t")
 
 # Transfers through the 3 nodes keep the total: READ COMMITTED + FOR UPDATE, then SERIALIZABLE.
 transfers_keep_total "three nodes: through 3 nodes" 40 "${sql[1]}" "${sql[2]}" "${sql[3]}"
-# C5 (doc/cluster.md §4): a deadlock between a session of node 1 and one of node 2 over two
-# advisory keys (each key's lock lives in the partition its hash picks, so the cycle's edges
-# sit on the nodes owning them): node 2's session (deadlock_timeout 1 s, the other's 10 s) is
-# the victim. Printed: from its blocking call to its error (its deadlock_timeout included).
-times=
-for pair in "101 102" "103 104" "105 106" "107 108" "109 110"; do
-  read -r k1 k2 <<<"$pair"
+# deadlock_pair LABEL K1 K2 BOUND_MS: a session of node 1 takes K1 then K2 (deadlock_timeout
+# 10 s), one of node 2 K2 then K1 (1 s): node 2's must be the victim within BOUND_MS of its
+# blocking call; pair_ms: how long it took.
+deadlock_pair() {
+  local label=$1 k1=$2 k2=$3 bound=$4 apid
   printf "set deadlock_timeout = '10s'; begin; select pg_advisory_xact_lock(%s); select pg_sleep(0.5); select pg_advisory_xact_lock(%s); commit;\n" \
     "$k1" "$k2" | timeout 60 psql -X -q -At -h 127.0.0.1 -p "${sql[1]}" -U postgres postgres >"$work/c5_a.out" 2>&1 &
   apid=$!
@@ -116,13 +122,140 @@ for pair in "101 102" "103 104" "105 106" "107 108" "109 110"; do
   printf "begin; select pg_advisory_xact_lock(%s); select pg_sleep(0.6); select extract(epoch from clock_timestamp()); select pg_advisory_xact_lock(%s); rollback; select extract(epoch from clock_timestamp());\n" \
     "$k2" "$k1" | timeout 60 psql -X -q -At -h 127.0.0.1 -p "${sql[2]}" -U postgres postgres >"$work/c5_b.out" 2>&1
   wait "$apid"
-  grep -q "ERROR:  deadlock detected" "$work/c5_b.out" || fail "keys $k1/$k2: no deadlock reported: $(cat "$work/c5_b.out")"
-  grep -q ERROR "$work/c5_a.out" && fail "keys $k1/$k2: the other session failed too: $(cat "$work/c5_a.out")"
-  ms=$(awk '/^[0-9.]+$/ { t[n++] = $1 } END { if (n == 2) printf "%d", (t[1] - t[0]) * 1000 }' "$work/c5_b.out")
-  [ -n "$ms" ] && [ "$ms" -lt 2000 ] || fail "keys $k1/$k2: the victim failed after ${ms:-?} ms (bound: deadlock_timeout 1 s + 1 s)"
-  times+=" ${ms:-?}"
+  grep -q "ERROR:  deadlock detected" "$work/c5_b.out" || fail "$label, keys $k1/$k2: no deadlock reported: $(cat "$work/c5_b.out")"
+  grep -q ERROR "$work/c5_a.out" && fail "$label, keys $k1/$k2: the other session failed too: $(cat "$work/c5_a.out")"
+  pair_ms=$(awk '/^[0-9.]+$/ { t[n++] = $1 } END { if (n == 2) printf "%d", (t[1] - t[0]) * 1000 }' "$work/c5_b.out")
+  [ -n "$pair_ms" ] && [ "$pair_ms" -lt "$bound" ] || fail "$label, keys $k1/$k2: the victim failed after ${pair_ms:-?} ms (bound: $bound ms)"
+}
+# C5 (doc/cluster.md §4): a deadlock between a session of node 1 and one of node 2 over two
+# advisory keys (each key's lock lives in the partition its hash picks, so the cycle's edges
+# sit on the nodes owning them): node 2's session (deadlock_timeout 1 s, the other's 10 s) is
+# the victim. Printed: from its blocking call to its error (its deadlock_timeout included).
+times=
+for pair in "101 102" "103 104" "105 106" "107 108" "109 110"; do
+  read -r k1 k2 <<<"$pair"
+  deadlock_pair C5 "$k1" "$k2" 2000  # deadlock_timeout 1 s + 1 s
+  times+=" ${pair_ms:-?}"
 done
 echo "three nodes: deadlocks between sessions of nodes 1 and 2 failed the victim after (ms, deadlock_timeout 1000 included):$times"
+
+# Issue 12 item 7: pg_stat_activity, pg_locks, pg_blocking_pids and pg_cancel_backend see the
+# cluster. bg_session NODE NAME SQL: a psql on NODE in the background, output in $work/NAME.out
+# (verbose errors: the SQLSTATE is shown); its shell pid in bg_pid.
+bg_session() {
+  printf '%s\n%s\n' '\set VERBOSITY verbose' "$3" |
+    timeout 60 psql -X -q -At -h 127.0.0.1 -p "${sql[$1]}" -U postgres postgres >"$work/$2.out" 2>&1 &
+  bg_pid=$!
+}
+# until_true PORT SQL: polls SQL on PORT (every 0.1 s, at most 10 s) until it prints t.
+until_true() {
+  for _ in $(seq 100); do [ "$(psql_at "$1" "$2")" = t ] && return 0; sleep 0.1; done
+  return 1
+}
+bg_session 2 act "select pg_backend_pid(); select pg_sleep(3) /* s28_activity */;"
+act=$bg_pid
+until_true "${sql[2]}" "select count(*) = 1 from pg_stat_activity where query like '%s28_activity */%' and pid <> pg_backend_pid()" ||
+  fail "node 2 never showed its own pg_sleep session"
+got=$(psql_at "${sql[1]}" "select pid, state from pg_stat_activity where query like '%s28_activity */%' and pid <> pg_backend_pid()")
+p2=$(head -1 "$work/act.out")
+[ "$got" = "$p2|active" ] || fail "node 1's pg_stat_activity: node 2's session $p2 shows as '$got' (want '$p2|active')"
+got=$(psql_at "${sql[3]}" "select count(*) filter (where pid = $p2), count(*) filter (where pid >> 22 = 3) from pg_stat_activity")
+[ "$got" = "1|1" ] || fail "node 3's pg_stat_activity: node 2's session $p2 and its own: $got (want 1|1)"
+wait "$act"
+echo "three nodes: node 1's pg_stat_activity shows node 2's session $p2 (active, its query)"
+
+# A node-3 session holds advisory key 301 and row 1's lock; node-1 sessions wait for them.
+bg_session 3 holder "select pg_backend_pid(); begin; select pg_advisory_xact_lock(301); update acct set bal = bal where id = 1; select pg_sleep(4); rollback;"
+holder=$bg_pid
+until_true "${sql[3]}" "select count(*) = 1 from pg_locks where locktype = 'advisory' and objid = 301 and granted" ||
+  fail "the node-3 session did not take advisory lock 301"
+bg_session 1 adv_waiter "select pg_backend_pid(); select pg_advisory_xact_lock(301);"
+adv_waiter=$bg_pid
+bg_session 1 row_waiter "select pg_backend_pid(); update acct set bal = bal where id = 1;"
+row_waiter=$bg_pid
+until_true "${sql[2]}" "select count(*) = 2 from pg_stat_activity where wait_event_type = 'Lock'" ||
+  fail "node 2 never saw the two node-1 sessions wait: $(psql_at "${sql[2]}" "select pid, wait_event_type, query from pg_stat_activity")"
+p3=$(head -1 "$work/holder.out") pa=$(head -1 "$work/adv_waiter.out") pr=$(head -1 "$work/row_waiter.out")
+got=$(psql_at "${sql[2]}" "select string_agg(pid || ':' || granted, ' ' order by granted desc) from pg_locks where locktype = 'advisory' and objid = 301")
+[ "$got" = "$p3:true $pa:false" ] || fail "node 2's pg_locks for advisory 301: '$got' (want '$p3:true $pa:false')"
+got=$(psql_at "${sql[2]}" "select count(*) from pg_locks where pid is null")
+[ "$got" = 0 ] || fail "node 2's pg_locks: $got rows without a pid: $(psql_at "${sql[2]}" "select * from pg_locks where pid is null")"
+got=$(psql_at "${sql[2]}" "select count(*) from pg_locks where pid = $pr and not granted")
+[ "$got" -ge 1 ] || fail "node 2's pg_locks shows no wait of the row waiter $pr: $(psql_at "${sql[2]}" "select locktype, pid, mode, granted from pg_locks")"
+# Its virtualxid, and the transactionid the row waiter waits for, held by it (the join the
+# usual "who blocks whom" queries make over pg_locks).
+got=$(psql_at "${sql[2]}" "select count(*) filter (where locktype = 'virtualxid'), count(*) filter (where locktype = 'transactionid' and granted and transactionid::text in (select transactionid::text from pg_locks where pid = $pr and locktype = 'transactionid' and not granted)) from pg_locks where pid = $p3")
+[ "$got" = "1|1" ] || fail "node 2's pg_locks: node 3's session $p3 holds its virtualxid and the transactionid $pr waits for: $got (want 1|1)"
+for w in "$pa" "$pr"; do
+  got=$(psql_at "${sql[2]}" "select pg_blocking_pids($w)")
+  [ "$got" = "{$p3}" ] || fail "pg_blocking_pids($w) on node 2: $got (want {$p3})"
+done
+wait "$holder" "$adv_waiter" "$row_waiter"
+grep -q ERROR "$work/adv_waiter.out" "$work/row_waiter.out" && fail "a waiter failed: $(cat "$work"/*_waiter.out)"
+echo "three nodes: node 2's pg_locks shows node 3's holder $p3 and node 1's waiters $pa (advisory), $pr (row) with their pids; pg_blocking_pids names $p3 for both"
+
+# pg_cancel_backend on node 1 of a node-2 session's pg_sleep.
+bg_session 2 cancelled "select pg_backend_pid(); select pg_sleep(30);"
+cancelled=$bg_pid
+until_true "${sql[2]}" "select count(*) = 1 from pg_stat_activity where query = 'select pg_sleep(30);' and state = 'active'" ||
+  fail "node 2's pg_sleep session did not start"
+pc=$(head -1 "$work/cancelled.out")
+s=$(date +%s%N)
+got=$(psql_at "${sql[1]}" "select pg_cancel_backend($pc)")
+[ "$got" = t ] || fail "pg_cancel_backend($pc) on node 1: $got (want t)"
+wait "$cancelled"
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+grep -q "ERROR:  57014: canceling statement due to user request" "$work/cancelled.out" ||
+  fail "node 2's session was not cancelled: $(cat "$work/cancelled.out")"
+[ "$ms" -lt 5000 ] || fail "the cancel took $ms ms"
+got=$(psql_at "${sql[1]}" "select pg_cancel_backend(($pc >> 22 << 22) + 4000001)")
+echo "$got" | grep -q "is not a PostgreSQL backend process" || fail "pg_cancel_backend of no session on node 2: $got"
+echo "three nodes: pg_cancel_backend on node 1 cancelled node 2's pg_sleep (57014) $ms ms after it was called"
+bg_session 3 terminated "select pg_backend_pid(); select pg_sleep(30);"
+terminated=$bg_pid
+until_true "${sql[3]}" "select count(*) = 1 from pg_stat_activity where query = 'select pg_sleep(30);' and state = 'active'" ||
+  fail "node 3's pg_sleep session did not start"
+got=$(psql_at "${sql[1]}" "select pg_terminate_backend($(head -1 "$work/terminated.out"))")
+[ "$got" = t ] || fail "pg_terminate_backend of node 3's session on node 1: $got (want t)"
+wait "$terminated"
+grep -q "FATAL:  57P01: terminating connection due to administrator command" "$work/terminated.out" ||
+  fail "node 3's session was not terminated: $(cat "$work/terminated.out")"
+
+# Node 3 stopped (SIGSTOP): its connections stay open and it answers nothing. A deadlock
+# between sessions of nodes 1 and 2 over advisory keys of their own partitions is still found:
+# the check leaves node 3 out after 1 s (kNodeQuestionWait) per gathering (a hard cycle is
+# gathered twice). key_of NODE FROM: the first advisory key >= FROM whose lock lives in a
+# partition of NODE (coord routing_hash, FNV-1a over partition_api::routing_key; the map as
+# node 1 logged it).
+key_of() {
+  python3 - "$1" "$2" "$HF_CLUSTER_DIR/node-1.log" <<'PY'
+import re, sys
+node, key = int(sys.argv[1]), int(sys.argv[2])
+owners = [int(n) for _, n in re.findall(r"(\d+):node (\d+)", open(sys.argv[3]).read().split("partition map", 1)[1].split("\n", 1)[0])]
+def fnv(b):
+    h = 14695981039346656037
+    for c in b:
+        h = ((h ^ c) * 1099511628211) % (1 << 64)
+    return h
+while owners[fnv(bytes([2]) + (1).to_bytes(8, "big") + (key % (1 << 64)).to_bytes(8, "big")) % len(owners)] != node:
+    key += 1
+print(key)
+PY
+}
+k1=$(key_of 1 401) k2=$(key_of 2 401)
+kill -STOP "${npid[3]}"
+s=$(date +%s%N)
+got=$(psql_at "${sql[1]}" "select count(*) filter (where pid >> 22 = 3), count(*) filter (where pid >> 22 = 1) > 0 from pg_stat_activity")
+ms=$(( ($(date +%s%N) - s) / 1000000 ))
+[ "$got" = "0|t" ] || fail "pg_stat_activity on node 1 with node 3 stopped: $got (want 0|t: node 3 left out)"
+[ "$ms" -lt 3000 ] || fail "pg_stat_activity on node 1 with node 3 stopped took $ms ms"
+# Bound: deadlock_timeout 1 s + 2 gatherings, each waiting 1 s for node 3, + 2 s.
+deadlock_pair "node 3 stopped" "$k1" "$k2" 5000
+kill -CONT "${npid[3]}"
+ms_d=$pair_ms
+got=$(psql_at "${sql[3]}" "select 1")
+[ "$got" = 1 ] || fail "node 3 after SIGCONT: $got"
+echo "three nodes: node 3 stopped: pg_stat_activity on node 1 answered in $ms ms without it; a deadlock of nodes 1 and 2 (keys $k1, $k2) failed its victim after $ms_d ms (deadlock_timeout 1000 included)"
 echo "three nodes: checks done at $(elapsed)"
 
 # Node 3 dies holding the row lock and an uncommitted write of every row (rows on every node):

@@ -555,8 +555,10 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   if (n == "pg_cancel_backend" || n == "pg_terminate_backend") {
     if (any_null()) return Datum::Null();
     int32_t pid = static_cast<int32_t>(args[0].as_int());
-    bool ok = s.registry().signal(pid, n == "pg_cancel_backend" ? runtime::CancelToken::kUserRequest
-                                                                : runtime::CancelToken::kTerminate);
+    // Another node's pid is signalled on its node (issue 12 item 7).
+    bool ok = s.registry().signal_in_cluster(pid, n == "pg_cancel_backend"
+                                                      ? runtime::CancelToken::kUserRequest
+                                                      : runtime::CancelToken::kTerminate);
     if (!ok) {
       Error w;
       w.severity = "WARNING";

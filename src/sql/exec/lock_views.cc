@@ -58,7 +58,9 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
   if (view != "pg_locks") return std::nullopt;
 
   auto& reg = cx.session.registry();
-  auto sessions = reg.snapshot();
+  // The cluster's sessions (issue 12 item 7): a lock held or awaited by another node's
+  // session names its pid, and every session in a transaction shows its virtualxid.
+  auto sessions = reg.cluster_snapshot();
   std::map<uint64_t, int32_t> pid_of_txn;
   for (const auto& s : sessions)
     if (s.txn_id) pid_of_txn[s.txn_id] = s.pid;
