@@ -125,6 +125,16 @@ class EngineImpl : public Engine {
     }
   }
 
+  // The tables whose rows a SELECT's locking clauses lock, at any level.
+  static void rows_locked(const bind::SelectPlan& p, std::vector<Oid>& out) {
+    if (p.left) rows_locked(*p.left, out);
+    if (p.right) rows_locked(*p.right, out);
+    for (const auto& src : p.sources) {
+      if (src.lock && src.table) out.push_back(src.table->oid);
+      if (src.subquery) rows_locked(*src.subquery, out);
+    }
+  }
+
   // Locks what the bound statement names (see prepare); false when it names no user relation.
   static bool lock_relations(const bind::BoundStatement& bound, SessionContext& ctx,
                              const catalog::Catalog& catalog) {
@@ -133,15 +143,21 @@ class EngineImpl : public Engine {
     if (bound.update && bound.update->table) targets.push_back(bound.update->table->oid);
     if (bound.del && bound.del->table) targets.push_back(bound.del->table->oid);
     if (bound.copy_table) targets.push_back(bound.copy_table->oid);
+    std::vector<Oid> locked;  // by a locking clause: ROW SHARE (sql/exec/select.cc)
+    if (bound.select) rows_locked(*bound.select, locked);
     bool any = false;
     for (Oid oid : bound.relations) {
       if (oid < catalog::kFirstUserOid) continue;  // the system catalogs: never locked
       if (!any) any = true;
-      const bool target = std::find(targets.begin(), targets.end(), oid) != targets.end();
+      auto in = [oid](const std::vector<Oid>& v) {
+        return std::find(v.begin(), v.end(), oid) != v.end();
+      };
+      const uint8_t mode = in(targets)  ? coord::table_mode::kRowExclusive
+                           : in(locked) ? coord::table_mode::kRowShare
+                                        : coord::table_mode::kAccessShare;
       coord::LockWait wait{coord::WaitPolicy::kBlock, ctx.lock_deadline(), &ctx.cancel()};
       coord::Transaction& txn = ctx.transaction();
-      txn.lock_table(
-          oid, target ? coord::table_mode::kRowExclusive : coord::table_mode::kAccessShare, wait);
+      txn.lock_table(oid, mode, wait);
       // Granted: a DROP or ALTER that held the lock has ended, and its commit hooks or undos
       // (which run after its locks went) finish its catalog change now.
       while (catalog.in_flight(oid, txn.id()))
