@@ -119,8 +119,12 @@ class EngineImpl : public Engine {
           bind::bind_statement(catalog_, ps.node, params, exec::session_search_path(catalog_, ctx));
       plan::plan_statement(bound);
       bound.lock_wait_seconds = ps.lock_wait_seconds;
-      if (lock_relations(bound, ctx, catalog_) && catalog_.version() != version && attempt < 8)
-        continue;
+      const auto before = runtime::Clock::now();
+      if (!lock_relations(bound, ctx, catalog_))
+        return std::make_shared<Prepared>(stmt, std::move(bound), version);
+      // A lock that waited: another coordinator's DDL may have ended meanwhile (issue 12).
+      if (runtime::Clock::now() - before > std::chrono::milliseconds(2)) catalog_.sync();
+      if (catalog_.version() != version && attempt < 8) continue;
       return std::make_shared<Prepared>(stmt, std::move(bound), version);
     }
   }

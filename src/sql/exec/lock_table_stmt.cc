@@ -49,11 +49,15 @@ void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::str
     if (!cx.txn.lock_table(oid, coord::table_mode::kAccessShare, lock_wait(cx)))
       throw SqlError(sqlstate::kLockNotAvailable,
                      "could not obtain lock on relation \"" + name + "\"");
-    // Its commit clears the mark just after its locks go (the commit's on_commit hook).
-    while (cx.catalog.is_uncommitted(oid) && pending() == oid)
+    // Its commit clears the mark just after its locks go (the commit's on_commit hook), on
+    // its own coordinator: this one reads the catalog again to learn it (Catalog::sync).
+    cx.catalog.sync();
+    while (cx.catalog.is_uncommitted(oid) && pending() == oid) {
       if (!runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1),
                                 &cx.session.cancel()))
         throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+      cx.catalog.sync();
+    }
     Error e;
     e.sqlstate = sqlstate::kUniqueViolation;
     if (what == NewObject::kSchema) {
