@@ -35,12 +35,14 @@
 //
 // What differs from PostgreSQL: the drop and every other change of a committed object (ALTER,
 // CREATE INDEX on an existing table, DROP SEQUENCE / SCHEMA) is stored when it runs, so a
-// crash before its commit keeps it; a session that only reads the catalog (pg_class, \d)
-// sees such a change at once (except a dropped table's, above); other coordinators see
-// drops at once, and a statement on another coordinator that waited for a DDL's lock does not
-// read the catalog again. Creations of a transaction become visible by a commit of their own
-// just after the transaction's: a crash between the two drops them although it committed. A
-// new relation's row type (composite_types) is published to every session when created.
+// crash before its commit keeps it; a session that only reads the catalog (pg_class,
+// pg_indexes, \d) sees such a change at once (a dropped table's excepted, above; the
+// sequences a dropped table owned go at once); other coordinators see drops at once, and a
+// statement there that waited for a DDL's lock reads the catalog again but may do so before
+// the DDL's undo or commit hook has run. Creations of a transaction become visible by a
+// commit of their own just after the transaction's: a crash between the two drops them
+// although it committed. A new relation's row type (composite_types) is published to every
+// session when created.
 //
 // Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
 // keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
