@@ -11,6 +11,7 @@
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "coord/autonomous_update.h"
+#include "runtime/fiber.h"
 
 namespace hf::catalog {
 
@@ -355,11 +356,18 @@ void Catalog::read_definitions(bool boot) {
   std::map<Oid, TablePtr> tables;
   std::map<Oid, Sequence> seqs;
   std::map<Oid, Schema> schemas;
+  std::map<Oid, Creator> pending;  // uncommitted creations (see catalog.h)
+  auto note_pending = [&](Oid oid, const json& j) {
+    if (auto it = j.find("pending"); it != j.end())
+      pending[oid] = Creator{it->at("txn").get<uint64_t>(), it->at("node").get<uint32_t>()};
+  };
   Oid max_oid = kFirstUserOid;
   {
     auto cur = txn->scan(coord::KeySpace{kTablesSpace, 0}, "", "");
     while (auto rv = cur->next()) {
-      Table t = table_from_json(json::parse(rv->value));
+      json j = json::parse(rv->value);
+      Table t = table_from_json(j);
+      note_pending(t.oid, j);
       max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
       for (const auto& i : t.indexes) max_oid = std::max(max_oid, i.oid);
       for (const auto& c : t.checks) max_oid = std::max(max_oid, c.oid);
@@ -370,7 +378,9 @@ void Catalog::read_definitions(bool boot) {
   {
     auto cur = txn->scan(coord::KeySpace{kSequencesSpace, 0}, "d", "e");
     while (auto rv = cur->next()) {
-      Sequence s = seq_from_json(json::parse(rv->value));
+      json j = json::parse(rv->value);
+      Sequence s = seq_from_json(j);
+      note_pending(s.oid, j);
       max_oid = std::max(max_oid, s.oid);
       seqs[s.oid] = s;
     }
@@ -378,7 +388,9 @@ void Catalog::read_definitions(bool boot) {
   {
     auto cur = txn->scan(coord::KeySpace{kNamespacesSpace, 0}, "", "");
     while (auto rv = cur->next()) {
-      Schema sc = schema_from_json(json::parse(rv->value));
+      json j = json::parse(rv->value);
+      Schema sc = schema_from_json(j);
+      note_pending(sc.oid, j);
       max_oid = std::max(max_oid, sc.oid);
       schemas[sc.oid] = sc;
     }
@@ -396,6 +408,7 @@ void Catalog::read_definitions(bool boot) {
     reserved_ = next_oid_;
   }
   std::vector<Oid> leftover_temp;
+  std::vector<std::pair<Oid, uint64_t>> leftover_uncommitted;
   {
     std::unique_lock lk(mu_);
     tables_ = std::move(tables);
@@ -403,15 +416,223 @@ void Catalog::read_definitions(bool boot) {
     std::erase_if(seq_state_, [&](const auto& kv) { return !seqs.count(kv.first); });
     sequences_ = std::move(seqs);
     schemas_ = std::move(schemas);
+    pending_ = std::move(pending);
     for (const auto& [oid, t] : tables_)
       if (boot && t->temp_namespace != 0 && temp_namespace_is_ours(t->temp_namespace))
         leftover_temp.push_back(oid);
+    // Creations of this node whose transaction had not committed when it stopped (the
+    // creator's id is no longer running anywhere): they never were.
+    if (boot)
+      for (const auto& [oid, c] : pending_)
+        if (c.node == node_id_) leftover_uncommitted.push_back({oid, c.txn});
     bump();
   }
   for (const auto& t : this->tables()) publish_row_type(t);
   // Temporary tables of sessions that ended with the previous run (a crash, kill -9 or a
   // shutdown before their sessions could drop them) die with it.
   for (Oid oid : leftover_temp) drop_table(oid);
+  for (const auto& [oid, txn] : leftover_uncommitted) settle_created(oid, txn, false);
+}
+
+// ---- uncommitted creations (see catalog.h) ----
+
+namespace {
+// The calling fiber, or on a plain thread (tests, tools) the thread, as a viewers_ key.
+const void* fiber_key() {
+  static thread_local char thread_tag;
+  if (auto* f = runtime::Fiber::current()) return f;
+  return &thread_tag;
+}
+}  // namespace
+
+std::optional<uint64_t> Catalog::viewer() const {
+  std::lock_guard lk(viewers_mu_);
+  auto it = viewers_.find(fiber_key());
+  if (it == viewers_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Catalog::visible_locked(Oid oid, const std::optional<uint64_t>& viewer) const {
+  auto it = pending_.find(oid);
+  if (it == pending_.end()) return true;
+  return viewer && it->second.txn == *viewer && it->second.node == node_id_;
+}
+
+std::optional<Catalog::Creator> Catalog::creator_of(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = pending_.find(oid);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Catalog::is_uncommitted(Oid oid) const {
+  return creator_of(oid).has_value();
+}
+
+void Catalog::mark_created(Oid oid, coord::Transaction& owner) {
+  const uint64_t txn = owner.id();
+  // A second CREATE of the name waits on this (sql/exec/ddl.cc); the oid is new, so this never
+  // waits.
+  owner.lock_table(oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
+  {
+    std::unique_lock lk(mu_);
+    pending_[oid] = Creator{txn, node_id_};
+  }
+  {
+    std::lock_guard lk(viewers_mu_);
+    viewers_[fiber_key()] = txn;
+  }
+  // Registered before the DDL's own undo, so it runs after it (undos run newest first).
+  owner.on_rollback([this, oid, txn] { settle_created(oid, txn, false); });
+  owner.on_commit([this, oid, txn] { settle_created(oid, txn, true); });
+}
+
+void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
+  TablePtr table;
+  std::optional<Sequence> seq;
+  std::optional<Schema> schema;
+  {
+    std::lock_guard ddl(ddl_mu_);
+    {
+      std::unique_lock lk(mu_);
+      auto it = pending_.find(oid);
+      if (it == pending_.end() || it->second.txn != txn || it->second.node != node_id_) return;
+      pending_.erase(it);
+      if (auto t = tables_.find(oid); t != tables_.end()) table = t->second;
+      if (auto q = sequences_.find(oid); q != sequences_.end()) seq = q->second;
+      if (auto c = schemas_.find(oid); c != schemas_.end()) schema = c->second;
+      // The transaction's last mark (a ROLLBACK TO may leave others): it need see none.
+      forget_viewer_locked(txn);
+    }
+    if (committed) {  // stored again without the mark
+      if (table) persist_table(*table, false);
+      if (seq) persist_sequence_def(*seq, false);
+      if (schema) persist_schema(*schema, false);
+    }
+    bump();
+  }
+  if (committed) return;
+  // What the undo of the creation left (none, unless it failed).
+  if (table) drop_table(oid);
+  if (seq) drop_sequence(oid);
+  if (schema) drop_schema(oid);
+}
+
+Oid Catalog::uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const {
+  std::shared_lock lk(mu_);
+  if (pending_.empty()) return 0;
+  auto v = viewer();
+  for (const auto& [oid, c] : pending_) {
+    if (visible_locked(oid, v)) continue;
+    if (auto it = tables_.find(oid); it != tables_.end()) {
+      const Table& t = *it->second;
+      bool in_schema = temp_namespace != 0 ? t.temp_namespace == temp_namespace
+                                           : t.temp_namespace == 0 && t.namespace_oid == ns;
+      if (in_schema &&
+          (t.name == name || (t.pkey_name == name && !t.primary_key.empty()) || t.find_index(name)))
+        return oid;
+    }
+    if (auto it = sequences_.find(oid); it != sequences_.end() && temp_namespace == 0 &&
+                                        it->second.namespace_oid == ns && it->second.name == name)
+      return oid;
+  }
+  return 0;
+}
+
+Oid Catalog::uncommitted_schema(std::string_view name) const {
+  std::shared_lock lk(mu_);
+  if (pending_.empty()) return 0;
+  auto v = viewer();
+  for (const auto& [oid, c] : pending_)
+    if (auto it = schemas_.find(oid);
+        it != schemas_.end() && it->second.name == name && !visible_locked(oid, v))
+      return oid;
+  return 0;
+}
+
+void Catalog::forget_viewer_locked(uint64_t txn) {
+  auto of_txn = [&](const Creator& c) { return c.txn == txn && c.node == node_id_; };
+  for (const auto& [oid, c] : pending_)
+    if (of_txn(c)) return;
+  for (const auto& [oid, d] : dropped_)
+    if (of_txn(d.by)) return;
+  std::lock_guard vl(viewers_mu_);
+  std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
+}
+
+void Catalog::forget_drop(Oid oid) {
+  {
+    std::unique_lock lk(mu_);
+    auto it = dropped_.find(oid);
+    if (it == dropped_.end()) return;
+    uint64_t txn = it->second.by.txn;
+    dropped_.erase(it);
+    forget_viewer_locked(txn);
+  }
+  bump();  // a statement that waited for the drop's lock binds again (sql/engine.cc)
+}
+
+void Catalog::note_exclusive(Oid oid, coord::Transaction& owner) {
+  const uint64_t txn = owner.id();
+  {
+    std::unique_lock lk(mu_);
+    auto [it, added] = exclusive_.try_emplace(oid, Creator{txn, node_id_});
+    if (!added) {
+      if (it->second.txn == txn && it->second.node == node_id_) return;
+      it->second = Creator{txn, node_id_};  // the previous holder ended
+    }
+  }
+  auto settle = [this, oid, txn] {
+    std::unique_lock lk(mu_);
+    auto it = exclusive_.find(oid);
+    if (it != exclusive_.end() && it->second.txn == txn && it->second.node == node_id_)
+      exclusive_.erase(it);
+  };
+  // Registered before the undos of the DDL that follows, so it runs after them.
+  owner.on_rollback(settle);
+  owner.on_commit(settle);
+}
+
+bool Catalog::in_flight(Oid oid, uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  auto other = [&](const Creator& c) { return c.txn != txn || c.node != node_id_; };
+  if (auto it = exclusive_.find(oid); it != exclusive_.end() && other(it->second)) return true;
+  if (auto it = dropped_.find(oid); it != dropped_.end() && other(it->second.by)) return true;
+  return false;
+}
+
+TablePtr Catalog::current_table(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = tables_.find(oid);
+  return it == tables_.end() ? nullptr : it->second;
+}
+
+std::optional<Sequence> Catalog::current_sequence(Oid oid) const {
+  std::shared_lock lk(mu_);
+  auto it = sequences_.find(oid);
+  if (it == sequences_.end()) return std::nullopt;
+  return it->second;
+}
+
+// Every table the calling fiber sees, in oid order, until fn returns true (then true): the
+// committed ones, its own transaction's creations, and the tables another transaction dropped
+// and has not committed. Without marks or drops this is the plain map walk of a lookup.
+template <typename Fn>
+bool Catalog::scan_tables_locked(Fn&& fn) const {
+  if (pending_.empty() && dropped_.empty()) {
+    for (const auto& [oid, t] : tables_)
+      if (fn(t)) return true;
+    return false;
+  }
+  auto v = viewer();
+  std::map<Oid, const TablePtr*> seen;
+  for (const auto& [oid, t] : tables_)
+    if (visible_locked(oid, v)) seen[oid] = &t;
+  for (const auto& [oid, d] : dropped_)
+    if (!(v && d.by.txn == *v && d.by.node == node_id_)) seen[oid] = &d.table;
+  for (const auto& [oid, t] : seen)
+    if (fn(*t)) return true;
+  return false;
 }
 
 TablePtr Catalog::find_table(std::string_view name, uint64_t temp_namespace) const {
@@ -427,9 +648,12 @@ TablePtr Catalog::find_table(std::string_view name, const SearchPath& path) cons
 
 TablePtr Catalog::find_table_in(Oid ns, std::string_view name) const {
   std::shared_lock lk(mu_);
-  for (const auto& [oid, t] : tables_)
-    if (t->temp_namespace == 0 && t->namespace_oid == ns && t->name == name) return t;
-  return nullptr;
+  TablePtr found;
+  scan_tables_locked([&](const TablePtr& t) {
+    if (t->temp_namespace == 0 && t->namespace_oid == ns && t->name == name) found = t;
+    return found != nullptr;
+  });
+  return found;
 }
 
 TablePtr Catalog::find_table(std::string_view schema, std::string_view name,
@@ -459,8 +683,11 @@ std::vector<TablePtr> Catalog::temp_tables(uint64_t temp_namespace) const {
 
 TablePtr Catalog::table_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
+  auto v = viewer_locked();
+  if (auto d = dropped_.find(oid); d != dropped_.end())
+    return v && d->second.by.txn == *v && d->second.by.node == node_id_ ? nullptr : d->second.table;
   auto it = tables_.find(oid);
-  return it == tables_.end() ? nullptr : it->second;
+  return it == tables_.end() || !visible_locked(oid, v) ? nullptr : it->second;
 }
 
 TablePtr Catalog::table_by_index_name(std::string_view n, uint64_t temp_namespace) const {
@@ -484,13 +711,16 @@ TablePtr Catalog::table_by_index_name(std::string_view schema, std::string_view 
     order.push_back(sc->oid);
   }
   std::shared_lock lk(mu_);
+  TablePtr found;
   for (Oid ns : order) {
-    for (const auto& [oid, t] : tables_) {
+    scan_tables_locked([&](const TablePtr& t) {
       bool in_schema = ns == kTempSchema
                            ? path.temp_namespace != 0 && t->temp_namespace == path.temp_namespace
                            : t->temp_namespace == 0 && t->namespace_oid == ns;
-      if (in_schema && has_index(*t)) return t;
-    }
+      if (in_schema && has_index(*t)) found = t;
+      return found != nullptr;
+    });
+    if (found) return found;
   }
   return nullptr;
 }
@@ -498,22 +728,28 @@ TablePtr Catalog::table_by_index_name(std::string_view schema, std::string_view 
 std::vector<TablePtr> Catalog::tables() const {
   std::shared_lock lk(mu_);
   std::vector<TablePtr> out;
-  for (const auto& [oid, t] : tables_) out.push_back(t);
+  scan_tables_locked([&](const TablePtr& t) {
+    out.push_back(t);
+    return false;
+  });
   return out;
 }
 
 std::vector<TablePtr> Catalog::partitions_of(Oid parent) const {
   std::shared_lock lk(mu_);
   std::vector<TablePtr> out;
-  for (const auto& [oid, t] : tables_)
+  scan_tables_locked([&](const TablePtr& t) {
     if (t->partition_parent == parent) out.push_back(t);
+    return false;
+  });
   return out;
 }
 
 std::optional<Sequence> Catalog::find_sequence_in(Oid ns, std::string_view name) const {
   std::shared_lock lk(mu_);
+  auto v = viewer_locked();
   for (const auto& [oid, s] : sequences_)
-    if (s.name == name && s.namespace_oid == ns) return s;
+    if (s.name == name && s.namespace_oid == ns && visible_locked(oid, v)) return s;
   return std::nullopt;
 }
 
@@ -531,14 +767,16 @@ std::optional<Sequence> Catalog::find_sequence(std::string_view schema, std::str
 std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
   auto it = sequences_.find(oid);
-  if (it == sequences_.end()) return std::nullopt;
+  if (it == sequences_.end() || !visible_locked(oid, viewer_locked())) return std::nullopt;
   return it->second;
 }
 
 std::vector<Sequence> Catalog::sequences() const {
   std::shared_lock lk(mu_);
   std::vector<Sequence> out;
-  for (const auto& [oid, s] : sequences_) out.push_back(s);
+  auto v = viewer_locked();
+  for (const auto& [oid, s] : sequences_)
+    if (visible_locked(oid, v)) out.push_back(s);
   return out;
 }
 
@@ -557,8 +795,9 @@ bool Catalog::relation_exists(std::string_view name, uint64_t temp_namespace, Oi
 std::optional<Schema> Catalog::find_schema(std::string_view name) const {
   if (name == kPublicSchema.name) return kPublicSchema;
   std::shared_lock lk(mu_);
+  auto v = viewer_locked();
   for (const auto& [oid, sc] : schemas_)
-    if (sc.name == name) return sc;
+    if (sc.name == name && visible_locked(oid, v)) return sc;
   return std::nullopt;
 }
 
@@ -566,14 +805,16 @@ std::optional<Schema> Catalog::schema_by_oid(Oid oid) const {
   if (oid == kPublicNamespaceId) return kPublicSchema;
   std::shared_lock lk(mu_);
   auto it = schemas_.find(oid);
-  if (it == schemas_.end()) return std::nullopt;
+  if (it == schemas_.end() || !visible_locked(oid, viewer_locked())) return std::nullopt;
   return it->second;
 }
 
 std::vector<Schema> Catalog::schemas() const {
   std::vector<Schema> out{kPublicSchema};
   std::shared_lock lk(mu_);
-  for (const auto& [oid, sc] : schemas_) out.push_back(sc);
+  auto v = viewer_locked();
+  for (const auto& [oid, sc] : schemas_)
+    if (visible_locked(oid, v)) out.push_back(sc);
   return out;
 }
 
@@ -585,16 +826,19 @@ std::string Catalog::schema_name(Oid ns) const {
 std::vector<TablePtr> Catalog::tables_in(Oid ns) const {
   std::vector<TablePtr> out;
   std::shared_lock lk(mu_);
-  for (const auto& [oid, t] : tables_)
+  scan_tables_locked([&](const TablePtr& t) {
     if (t->temp_namespace == 0 && t->namespace_oid == ns) out.push_back(t);
+    return false;
+  });
   return out;
 }
 
 std::vector<Sequence> Catalog::sequences_in(Oid ns) const {
   std::vector<Sequence> out;
   std::shared_lock lk(mu_);
+  auto v = viewer_locked();
   for (const auto& [oid, sq] : sequences_)
-    if (sq.namespace_oid == ns && sq.owner_table == 0) out.push_back(sq);
+    if (sq.namespace_oid == ns && sq.owner_table == 0 && visible_locked(oid, v)) out.push_back(sq);
   return out;
 }
 
@@ -664,17 +908,26 @@ uint32_t Catalog::allocate_storage_id() {
   return allocate_oid();
 }
 
+namespace {
+// An uncommitted creation's mark in its stored row (see catalog.h).
+template <typename Creator>
+json with_mark(json j, const std::optional<Creator>& c) {
+  if (c) j["pending"] = {{"txn", c->txn}, {"node", c->node}};
+  return j;
+}
+}  // namespace
+
 void Catalog::persist_table(const Table& t, bool deleted) {
   std::string key = be_key(0, t.oid);
   if (deleted)
     write_system_row(kTablesSpace, key, std::nullopt);
   else
-    write_system_row(kTablesSpace, key, to_json(t).dump());
+    write_system_row(kTablesSpace, key, with_mark(to_json(t), creator_of(t.oid)).dump());
 }
 
 void Catalog::persist_schema(const Schema& s, bool deleted) {
   std::optional<std::string> value;
-  if (!deleted) value = schema_to_json(s).dump();
+  if (!deleted) value = with_mark(schema_to_json(s), creator_of(s.oid)).dump();
   write_system_row(kNamespacesSpace, be_key(0, s.oid), value);
 }
 
@@ -682,6 +935,7 @@ Oid Catalog::create_schema(Schema s, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     if (s.oid == 0) s.oid = allocate_oid();
+    if (owner) mark_created(s.oid, *owner);
     persist_schema(s, false);
     {
       std::unique_lock lk(mu_);
@@ -718,7 +972,8 @@ void Catalog::persist_sequence_def(const Sequence& s, bool deleted) {
     write_system_row(kSequencesSpace, be_key('d', s.oid), std::nullopt);
     write_system_row(kSequencesSpace, be_key('v', s.oid), std::nullopt);
   } else {
-    write_system_row(kSequencesSpace, be_key('d', s.oid), seq_to_json_with_acl(s).dump());
+    write_system_row(kSequencesSpace, be_key('d', s.oid),
+                     with_mark(seq_to_json_with_acl(s), creator_of(s.oid)).dump());
   }
 }
 
@@ -727,6 +982,8 @@ TablePtr Catalog::create_table(Table t, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     if (t.oid == 0) t.oid = allocate_oid();
+    // A temporary table is its session's alone from the start (and load() drops it).
+    if (owner && t.temp_namespace == 0) mark_created(t.oid, *owner);
     if (t.storage_id == 0) {
       t.storage_id = allocate_storage_id();
       if (owner) owner->note_new_keyspace(t.storage_id);  // coord/transaction.h, bulk loading
@@ -748,7 +1005,7 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
   TablePtr p, old;
   {
     std::lock_guard ddl(ddl_mu_);
-    old = table_by_oid(t.oid);
+    old = current_table(t.oid);
     persist_table(t, false);
     p = std::make_shared<const Table>(std::move(t));
     {
@@ -772,13 +1029,21 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
 void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
   TablePtr t;
   std::vector<std::pair<Sequence, std::optional<std::string>>> owned;  // with their marks
+  // Other sessions keep seeing a committed permanent table until the drop commits.
+  bool ghost = false;
   {
     std::lock_guard ddl(ddl_mu_);
-    t = table_by_oid(oid);
+    t = current_table(oid);
     if (!t) return;
     persist_table(*t, true);
     {
       std::unique_lock lk(mu_);
+      ghost = owner && t->temp_namespace == 0 && !pending_.count(oid);
+      if (ghost) {
+        dropped_[oid] = Dropped{Creator{owner->id(), node_id_}, t};
+        std::lock_guard vl(viewers_mu_);
+        viewers_[fiber_key()] = owner->id();
+      }
       tables_.erase(oid);
       for (const auto& [soid, s] : sequences_)
         if (s.owner_table == oid) owned.emplace_back(s, std::nullopt);
@@ -794,10 +1059,12 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
     bump();
   }
   if (owner)
-    owner->on_rollback([this, t, owned] {
+    owner->on_rollback([this, t, owned, ghost] {
       for (const auto& [s, mark] : owned) restore_sequence(s, mark);
       replace_table(*t);
+      if (ghost) forget_drop(t->oid);
     });
+  if (ghost) owner->on_commit([this, oid] { forget_drop(oid); });
   release_storage(t->storage_id, owner);  // without an owner: autonomous, or a CREATE's undo
 }
 
@@ -812,6 +1079,7 @@ Oid Catalog::create_sequence(Sequence s, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     if (s.oid == 0) s.oid = allocate_oid();
+    if (owner) mark_created(s.oid, *owner);
     persist_sequence_def(s, false);
     {
       std::unique_lock lk(mu_);
@@ -828,7 +1096,7 @@ void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
   std::optional<std::string> mark;
   {
     std::lock_guard ddl(ddl_mu_);
-    s = sequence_by_oid(oid);
+    s = current_sequence(oid);
     if (!s) return;
     if (owner) mark = read_system_row(kSequencesSpace, be_key('v', oid));
     persist_sequence_def(*s, true);
@@ -846,7 +1114,7 @@ void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
   std::optional<Sequence> old;
   {
     std::lock_guard ddl(ddl_mu_);
-    old = sequence_by_oid(s.oid);
+    old = current_sequence(s.oid);
     if (!old) return;
     persist_sequence_def(s, false);
     std::unique_lock lk(mu_);

@@ -8,12 +8,41 @@
 // DDL so prepared statements notice they are stale.
 //
 // DDL commits in its own short transaction at the moment it runs (autonomous, like a
-// sequence), and is visible to every session from then on. Each DDL call may name the SQL
-// transaction it runs for (`owner`): the catalog then registers the compensating change with
-// owner->on_rollback(), so a statement that fails later in the same implicit or explicit
-// transaction, a ROLLBACK, or a ROLLBACK TO a savepoint taken before the DDL undoes it
-// (PostgreSQL's DDL is transactional). What differs from PostgreSQL: other sessions see the
-// change before its transaction commits, and a crash before that commit keeps it.
+// sequence). Each DDL call may name the SQL transaction it runs for (`owner`): the catalog then
+// registers the compensating change with owner->on_rollback(), so a statement that fails later
+// in the same implicit or explicit transaction, a ROLLBACK, or a ROLLBACK TO a savepoint taken
+// before the DDL undoes it (PostgreSQL's DDL is transactional).
+//
+// Uncommitted creations (issue 13). A table, view, materialized view, sequence or schema
+// created for an owner is marked "created by transaction X of node N, not committed"
+// (pending_, stored in its definition row as "pending"): every lookup by name or oid and every
+// listing (so pg_class, information_schema, psql's \d) skips it unless the asking fiber runs
+// X (viewers_: the transaction each fiber last ran DDL for), so other sessions see it only from
+// X's commit on; X's on_commit() hook clears the mark (stored again without it, and the
+// version bumped). Rolled back, it never was visible. load() at startup drops the marked
+// creations of its own node: a crash or a restart before the commit keeps none (as the
+// temporary tables). The creator holds ACCESS EXCLUSIVE on the new oid until it ends: a
+// second CREATE of that name (sql/exec/locking.h, wait_for_uncommitted_create) waits on it,
+// as PostgreSQL's waits on its catalog's unique index, then fails with that index's
+// duplicate-key error if the first committed, or goes on if it rolled back.
+//
+// Uncommitted drops. A committed permanent table or view dropped for an owner stays visible
+// to the other sessions of this coordinator until the drop commits (dropped_); as DROP holds
+// ACCESS EXCLUSIVE, a statement that names it waits (sql/engine.cc locks the relations a
+// statement names once it is bound, as PostgreSQL's parse analysis does), then binds again
+// when the catalog changed meanwhile: "does not exist" after a commit, the table as it was
+// after a rollback. ALTER TABLE works the same way through its lock and that second binding.
+//
+// What differs from PostgreSQL: the drop and every other change of a committed object (ALTER,
+// CREATE INDEX on an existing table, DROP SEQUENCE / SCHEMA) is stored when it runs, so a
+// crash before its commit keeps it; a session that only reads the catalog (pg_class,
+// pg_indexes, \d) sees such a change at once (a dropped table's excepted, above; the
+// sequences a dropped table owned go at once); other coordinators see drops at once, and a
+// statement there that waited for a DDL's lock reads the catalog again but may do so before
+// the DDL's undo or commit hook has run. Creations of a transaction become visible by a
+// commit of their own just after the transaction's: a crash between the two drops them
+// although it committed. A new relation's row type (composite_types) is published to every
+// session when created.
 //
 // Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
 // keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
@@ -408,6 +437,21 @@ class Catalog {
   // DDL (each commits on its own; see above). REQUIRES: names not taken (callers check).
   // `owner`: the transaction whose rollback undoes the change (nullptr: never undone).
   Oid allocate_oid();
+  // Uncommitted creations of other transactions (see above): the oid of the relation (table,
+  // view, index of a table, sequence) named `name` in schema ns (temp_namespace's, when not 0)
+  // or of the schema named `name`, that a transaction other than the caller's created and has
+  // not committed; 0: none. is_uncommitted: whether oid still carries its creator's mark.
+  Oid uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const;
+  Oid uncommitted_schema(std::string_view name) const;
+  bool is_uncommitted(Oid oid) const;
+  // `owner` holds ACCESS EXCLUSIVE on relation oid (a DROP, ALTER, TRUNCATE...): until the
+  // commit hooks or the undos of its catalog changes have run (both after its locks are
+  // released), in_flight() tells a statement that waited for that lock to wait a little more
+  // before it compares catalog versions (sql/engine.cc). Never suspends.
+  void note_exclusive(Oid oid, coord::Transaction& owner);
+  // Whether a transaction other than `txn` has dropped oid or holds (or held until just now)
+  // ACCESS EXCLUSIVE on it and has not settled.
+  bool in_flight(Oid oid, uint64_t txn) const;
   uint32_t allocate_storage_id();
   // Stores a new table (t.oid, t.storage_id assigned when 0) and returns it.
   TablePtr create_table(Table t, coord::Transaction* owner = nullptr);
@@ -474,6 +518,48 @@ class Catalog {
     bool loaded = false;
     std::mutex mu;
   };
+  // Uncommitted creations (see the top of this file). The creating transaction (its id and
+  // this coordinator's node); which transaction each fiber (or plain thread) last ran DDL for.
+  struct Creator {
+    uint64_t txn = 0;
+    uint32_t node = 0;
+  };
+  std::map<Oid, Creator> pending_;  // mu_
+  mutable std::mutex viewers_mu_;
+  std::map<const void*, uint64_t> viewers_;  // viewers_mu_
+  // Committed permanent tables a transaction dropped and has not committed: the other
+  // sessions still see them (they wait for the drop's lock, then bind again).
+  struct Dropped {
+    Creator by;
+    TablePtr table;
+  };
+  std::map<Oid, Dropped> dropped_;    // mu_
+  std::map<Oid, Creator> exclusive_;  // mu_: see note_exclusive
+  template <typename Fn>
+  bool scan_tables_locked(Fn&& fn) const;  // REQUIRES: mu_ held
+  // Forgets txn's viewer once it has no mark or drop left. REQUIRES: mu_ held (unique).
+  void forget_viewer_locked(uint64_t txn);
+  // The drop of oid committed or was undone: no longer shown to the others.
+  void forget_drop(Oid oid);
+  // The transaction the calling fiber runs DDL for, if any.
+  std::optional<uint64_t> viewer() const;
+  // Whether the object with that oid is visible to `viewer`. REQUIRES: mu_ held.
+  bool visible_locked(Oid oid, const std::optional<uint64_t>& viewer) const;
+  // The viewer to pass to visible_locked (none looked up while nothing is pending).
+  // REQUIRES: mu_ held.
+  std::optional<uint64_t> viewer_locked() const {
+    return pending_.empty() && dropped_.empty() ? std::nullopt : viewer();
+  }
+  // Marks a creation for `owner` (lock, mark, commit and rollback hooks). REQUIRES: ddl_mu_
+  // held, and nothing stored for oid yet. MAY SUSPEND.
+  void mark_created(Oid oid, coord::Transaction& owner);
+  // The creator `txn` committed (clear the mark and store the object without it) or rolled
+  // back (drop what is left of it). MAY SUSPEND.
+  void settle_created(Oid oid, uint64_t txn, bool committed);
+  // oid's mark, stored with its definition row ("pending").
+  std::optional<Creator> creator_of(Oid oid) const;
+  TablePtr current_table(Oid oid) const;  // whatever its mark (the catalog's own use)
+  std::optional<Sequence> current_sequence(Oid oid) const;
   void persist_table(const Table& t, bool deleted);
   void persist_sequence_def(const Sequence& s, bool deleted);
   void persist_schema(const Schema& s, bool deleted);

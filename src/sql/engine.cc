@@ -1,9 +1,14 @@
 // sql/engine.cc — the Engine of sql/engine.h: parse → bind → plan once per prepare, execute
 // many times with parameters (a prepared statement never re-binds; it goes stale when the
-// catalog version changes and the session re-prepares it).
+// catalog version changes and the session re-prepares it). prepare() locks the relations the
+// statement names and binds again when the catalog changed while it waited (issue 13).
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 
 #include "catalog/catalog.h"
+#include "common/error.h"
+#include "runtime/fiber.h"
 #include "sql/bind/binder.h"
 #include "sql/engine.h"
 #include "sql/exec/deferred_constraints.h"
@@ -102,20 +107,69 @@ class EngineImpl : public Engine {
     if (stmt.kind != StatementKind::kQuery && stmt.kind != StatementKind::kPrepare)
       throw SqlError(sqlstate::kInternalError, "prepare() called for a session statement");
     const auto& ps = parse::parsed(stmt);
-    uint64_t version = catalog_.version();
-    std::vector<Oid> params = param_types;
-    bind::BoundStatement bound;
-    try {
-      bound =
+    // As PostgreSQL's parse analysis: the relations the statement names are locked once bound
+    // (ROW EXCLUSIVE for the target of a write, ACCESS SHARE for the others). A DROP or ALTER
+    // TABLE still open in another transaction holds ACCESS EXCLUSIVE: the lock waits for it,
+    // and if the catalog changed meanwhile the statement binds again (the table may be gone:
+    // "does not exist", or have other columns), as PostgreSQL looks the name up again.
+    for (int attempt = 0;; ++attempt) {
+      uint64_t version = catalog_.version();
+      std::vector<Oid> params = param_types;
+      bind::BoundStatement bound =
           bind::bind_statement(catalog_, ps.node, params, exec::session_search_path(catalog_, ctx));
-    } catch (SqlError& e) {
-      // Positions are relative to the whole query string in libpg_query's tree.
-      (void)ps;
-      throw;
+      plan::plan_statement(bound);
+      bound.lock_wait_seconds = ps.lock_wait_seconds;
+      const auto before = runtime::Clock::now();
+      if (!lock_relations(bound, ctx, catalog_))
+        return std::make_shared<Prepared>(stmt, std::move(bound), version);
+      // A lock that waited: another coordinator's DDL may have ended meanwhile (issue 12).
+      if (runtime::Clock::now() - before > std::chrono::milliseconds(2)) catalog_.sync();
+      if (catalog_.version() != version && attempt < 8) continue;
+      return std::make_shared<Prepared>(stmt, std::move(bound), version);
     }
-    plan::plan_statement(bound);
-    bound.lock_wait_seconds = ps.lock_wait_seconds;
-    return std::make_shared<Prepared>(stmt, std::move(bound), version);
+  }
+
+  // The tables whose rows a SELECT's locking clauses lock, at any level.
+  static void rows_locked(const bind::SelectPlan& p, std::vector<Oid>& out) {
+    if (p.left) rows_locked(*p.left, out);
+    if (p.right) rows_locked(*p.right, out);
+    for (const auto& src : p.sources) {
+      if (src.lock && src.table) out.push_back(src.table->oid);
+      if (src.subquery) rows_locked(*src.subquery, out);
+    }
+  }
+
+  // Locks what the bound statement names (see prepare); false when it names no user relation.
+  static bool lock_relations(const bind::BoundStatement& bound, SessionContext& ctx,
+                             const catalog::Catalog& catalog) {
+    std::vector<Oid> targets;
+    if (bound.insert && bound.insert->table) targets.push_back(bound.insert->table->oid);
+    if (bound.update && bound.update->table) targets.push_back(bound.update->table->oid);
+    if (bound.del && bound.del->table) targets.push_back(bound.del->table->oid);
+    if (bound.copy_table) targets.push_back(bound.copy_table->oid);
+    std::vector<Oid> locked;  // by a locking clause: ROW SHARE (sql/exec/select.cc)
+    if (bound.select) rows_locked(*bound.select, locked);
+    bool any = false;
+    for (Oid oid : bound.relations) {
+      if (oid < catalog::kFirstUserOid) continue;  // the system catalogs: never locked
+      if (!any) any = true;
+      auto in = [oid](const std::vector<Oid>& v) {
+        return std::find(v.begin(), v.end(), oid) != v.end();
+      };
+      const uint8_t mode = in(targets)  ? coord::table_mode::kRowExclusive
+                           : in(locked) ? coord::table_mode::kRowShare
+                                        : coord::table_mode::kAccessShare;
+      coord::LockWait wait{coord::WaitPolicy::kBlock, ctx.lock_deadline(), &ctx.cancel()};
+      coord::Transaction& txn = ctx.transaction();
+      txn.lock_table(oid, mode, wait);
+      // Granted: a DROP or ALTER that held the lock has ended, and its commit hooks or undos
+      // (which run after its locks went) finish its catalog change now.
+      while (catalog.in_flight(oid, txn.id()))
+        if (!runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1),
+                                  &ctx.cancel()))
+          throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    }
+    return any;
   }
 
   std::unique_ptr<Cursor> execute(std::shared_ptr<PreparedStatement> stmt,

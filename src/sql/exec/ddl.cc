@@ -68,8 +68,11 @@ std::vector<int> column_list(const catalog::Table& t, PgQuery__Node** keys, size
 std::string unique_relation_name(ExecContext& cx, const std::string& base,
                                  const catalog::Table* pending = nullptr) {
   auto taken = [&](const std::string& n) {
-    if (cx.catalog.relation_exists(n, pending ? pending->temp_namespace : 0,
-                                   pending ? pending->namespace_oid : catalog::kPublicNamespaceId))
+    const uint64_t temp_ns = pending ? pending->temp_namespace : 0;
+    const Oid ns = pending ? pending->namespace_oid : catalog::kPublicNamespaceId;
+    // Another transaction's uncommitted relation takes the name too (catalog.h).
+    if (cx.catalog.relation_exists(n, temp_ns, ns) ||
+        cx.catalog.uncommitted_relation(n, temp_ns, ns))
       return true;
     if (pending) {
       if (pending->pkey_name == n) return true;
@@ -555,6 +558,7 @@ std::optional<catalog::Table> new_table(ExecContext& cx, const PgQuery__RangeVar
     throw SqlError(std::move(e));
   }
   const Oid ns = temp ? catalog::kPublicNamespaceId : creation_schema(cx, rv);
+  if (!temp) wait_for_uncommitted_create(cx, NewObject::kTable, name, 0, ns);
   if (cx.catalog.relation_exists(name, temp ? cx.session.temp_namespace() : 0, ns)) {
     if (if_not_exists) {
       notice(cx, sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists, skipping");
@@ -1092,6 +1096,8 @@ std::string create_index(const PgQuery__IndexStmt* s, ExecContext& cx) {
   }
   if (s->idxname && *s->idxname) {
     idx.name = s->idxname;
+    wait_for_uncommitted_create(cx, NewObject::kRelation, idx.name, t.temp_namespace,
+                                t.namespace_oid);
     if (cx.catalog.relation_exists(idx.name, t.temp_namespace, t.namespace_oid)) {
       if (s->if_not_exists) {
         notice(cx, sqlstate::kDuplicateTable,
@@ -1529,6 +1535,7 @@ std::string rename_table(const PgQuery__RenameStmt* s, ExecContext& cx) {
   auto tp = table_to_alter(cx, s->relation, s->missing_ok);
   if (!tp) return "ALTER TABLE";
   const std::string name = s->newname;
+  wait_for_uncommitted_create(cx, NewObject::kTable, name, tp->temp_namespace, tp->namespace_oid);
   if (cx.catalog.relation_exists(name, tp->temp_namespace, tp->namespace_oid))
     fail("42P07", "relation \"" + name + "\" already exists");
   catalog::Table t = *tp;
@@ -1676,6 +1683,7 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;
       const Oid ns = creation_schema(cx, s->sequence);
+      wait_for_uncommitted_create(cx, NewObject::kRelation, name, 0, ns);
       if (cx.catalog.relation_exists(name, 0, ns)) {
         if (s->if_not_exists) {
           notice(cx, sqlstate::kDuplicateTable,

@@ -1,9 +1,11 @@
 // sql/exec/lock_table_stmt.cc — the table locks statements take, and LOCK TABLE (see
 // locking.h).
 #include <algorithm>
+#include <chrono>
 #include <functional>
 
 #include "common/error.h"
+#include "runtime/fiber.h"
 #include "runtime/stack.h"
 #include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
@@ -30,6 +32,54 @@ void lock_relation(ExecContext& cx, const catalog::Table& t, uint8_t mode) {
   if (!cx.txn.lock_table(t.oid, mode, lock_wait(cx))) {
     throw SqlError(sqlstate::kLockNotAvailable,
                    "could not obtain lock on relation \"" + t.name + "\"");
+  }
+  // DROP / ALTER / TRUNCATE: statements that waited for this lock bind again once the
+  // catalog settled after it (sql/engine.cc; catalog.h, "Uncommitted drops").
+  if (mode == coord::table_mode::kAccessExclusive) cx.catalog.note_exclusive(t.oid, cx.txn);
+}
+
+void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::string& name,
+                                 uint64_t temp_namespace, Oid ns) {
+  auto pending = [&] {
+    return what == NewObject::kSchema ? cx.catalog.uncommitted_schema(name)
+                                      : cx.catalog.uncommitted_relation(name, temp_namespace, ns);
+  };
+  while (Oid oid = pending()) {
+    // The creator holds ACCESS EXCLUSIVE on the new oid until it ends.
+    if (!cx.txn.lock_table(oid, coord::table_mode::kAccessShare, lock_wait(cx)))
+      throw SqlError(sqlstate::kLockNotAvailable,
+                     "could not obtain lock on relation \"" + name + "\"");
+    // Its commit clears the mark just after its locks go (the commit's on_commit hook), on
+    // its own coordinator: this one reads the catalog again to learn it (Catalog::sync).
+    cx.catalog.sync();
+    while (cx.catalog.is_uncommitted(oid) && pending() == oid) {
+      if (!runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1),
+                                &cx.session.cancel()))
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+      cx.catalog.sync();
+    }
+    Error e;
+    e.sqlstate = sqlstate::kUniqueViolation;
+    if (what == NewObject::kSchema) {
+      if (!cx.catalog.find_schema(name)) continue;  // rolled back
+      e.message = "duplicate key value violates unique constraint \"pg_namespace_nspname_index\"";
+      e.detail = "Key (nspname)=(" + name + ") already exists.";
+      throw SqlError(std::move(e));
+    }
+    if (!cx.catalog.relation_exists(name, temp_namespace, ns)) continue;  // rolled back
+    // A new table's row type goes into pg_type before its pg_class row: it clashes there with
+    // a relation that has one (a table or view), else in pg_class.
+    const std::string ns_text = std::to_string(temp_namespace ? Oid{0} : ns);
+    auto t = temp_namespace ? cx.catalog.find_temp_table(name, temp_namespace)
+                            : cx.catalog.find_table_in(ns, name);
+    if (what == NewObject::kTable && t) {
+      e.message = "duplicate key value violates unique constraint \"pg_type_typname_nsp_index\"";
+      e.detail = "Key (typname, typnamespace)=(" + name + ", " + ns_text + ") already exists.";
+    } else {
+      e.message = "duplicate key value violates unique constraint \"pg_class_relname_nsp_index\"";
+      e.detail = "Key (relname, relnamespace)=(" + name + ", " + ns_text + ") already exists.";
+    }
+    throw SqlError(std::move(e));
   }
 }
 

@@ -32,6 +32,17 @@ void lock_relation(ExecContext& cx, const catalog::Table& t, uint8_t mode);
 // The table locks a statement takes before it runs (see above); called by exec::run.
 void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx);
 
+// Before a CREATE of `name` (issue 13; catalog.h, "Uncommitted creations"): while another
+// transaction has created an object of that name and not committed, waits for it to end, as
+// PostgreSQL's CREATE waits on the unique index of its catalog. If it committed, fails with
+// that index's duplicate-key error (23505), IF NOT EXISTS or not, as PostgreSQL; if it rolled
+// back, returns (the caller's own checks follow). What: kTable a table, view or materialized
+// view (a relation with a row type: pg_type's index), kRelation an index or a sequence
+// (pg_class's), kSchema a schema (pg_namespace's; temp_namespace and ns unused).
+enum class NewObject { kTable, kRelation, kSchema };
+void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::string& name,
+                                 uint64_t temp_namespace, Oid ns);
+
 // LOCK TABLE (a utility statement). Returns the command tag.
 std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx);
 

@@ -11,6 +11,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/routines.h"
 #include "sql/types/functions.h"
@@ -208,6 +209,7 @@ std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
     e.detail = "The prefix \"pg_\" is reserved for system schemas.";
     throw SqlError(std::move(e));
   }
+  wait_for_uncommitted_create(cx, NewObject::kSchema, name, 0, 0);
   if (cx.catalog.find_schema(name) || name == "information_schema") {
     if (s->if_not_exists) {
       send_notice(cx, "schema \"" + name + "\" already exists, skipping");

@@ -24,6 +24,7 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
@@ -164,6 +165,7 @@ std::string create_view(const PgQuery__ViewStmt* s, ExecContext& cx) {
   // The schema named, else the search path's first (CREATE privilege checked there).
   const Oid schema_oid = temp ? catalog::kPublicNamespaceId : creation_schema(cx, rv);
 
+  if (!temp) wait_for_uncommitted_create(cx, NewObject::kTable, name, 0, schema_oid);
   catalog::TablePtr existing =
       temp ? cx.catalog.find_temp_table(name, ns) : cx.catalog.find_table_in(schema_oid, name);
   catalog::Table v;
@@ -440,6 +442,7 @@ std::string create_materialized_view(const PgQuery__CreateTableAsStmt* s, ExecCo
   if (s->query->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
     fail(sqlstate::kFeatureNotSupported, "CREATE MATERIALIZED VIEW of this query is not supported");
   require_public_schema(cx, catalog::acl::kCreate, rv->location);
+  wait_for_uncommitted_create(cx, NewObject::kTable, name, 0, catalog::kPublicNamespaceId);
   if (cx.catalog.relation_exists(name)) {
     if (s->if_not_exists) {
       send_notice(cx, "relation \"" + name + "\" already exists, skipping");
