@@ -87,18 +87,7 @@ num() { [ -n "${1:-}" ] && [ "$1" != - ] && echo "$1" || echo null; }
 for r in "${rows[@]}"; do
   printf '%s %s %s %s\n' "$r" "${tps[holdfast-$r]:-0}" "${tps[cluster-$r]:-0}" "${tps[pg-$r]:-0}"
 done | sed 's/ - / 0 /g; s/ -$/ 0/' >"$work/plot.dat"
-gnuplot <<GP 2>/dev/null
-set terminal pngcairo size 900,500 noenhanced
-set output "$out.png"
-set title "${HF_CLUSTER_NODES:-3}-node cluster vs 1 node vs PostgreSQL 15 (${secs}s per point, fsync on, $(nproc) cores)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "tps (log scale)"
-set logscale y
-set yrange [10:*]
-set grid ytics
-set key top right
-plot "$work/plot.dat" using 2:xtic(1) title "holdfast, 1 node", "" using 3 title "holdfast, 3 nodes", "" using 4 title "PostgreSQL 15"
-GP
+plot_histogram "$out.png" \
+  "${HF_CLUSTER_NODES:-3}-node cluster vs 1 node vs PostgreSQL 15 (${secs}s per point, fsync on, $(nproc) cores)" \
+  "$work/plot.dat" "holdfast, 1 node" "holdfast, ${HF_CLUSTER_NODES:-3} nodes" "PostgreSQL 15"
 echo "results: $out.txt $out.json $out.png"

@@ -109,4 +109,29 @@ load_jobs() {
   done
   echo "   queue: $n jobs loaded in $(($(date +%s) - t0)) s"
 }
+# plot_histogram PNG TITLE DATA SERIES...: clustered bars on a log scale from DATA (one row per
+# workload: its name, then one value per series), one bar per series named by SERIES.
+plot_histogram() {
+  local png=$1 title=$2 data=$3 plot="" col=2 s
+  shift 3
+  for s in "$@"; do
+    if [ $col = 2 ]; then plot="\"$data\" using 2:xtic(1) title \"$s\""
+    else plot+=", \"\" using $col title \"$s\""; fi
+    col=$((col + 1))
+  done
+  gnuplot <<GP 2>/dev/null
+set terminal pngcairo size 900,500 noenhanced
+set output "$png"
+set title "$title"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "tps (log scale)"
+set logscale y
+set yrange [10:*]
+set grid ytics
+set key top right
+plot $plot
+GP
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a+0>0 && b+0>0) printf "%.2f", a/b; else print "-"}'; }

@@ -65,19 +65,7 @@ printf '%-10s %14s %14s %8s   (pgbench -i -s %s, seconds; ratio PG/holdfast)\n' 
 for w in tpcb select; do
   printf '%s %s %s\n' "$w" "${tps[holdfast-$w]:-0}" "${tps[pg-$w]:-0}" | sed 's/ - / 0 /; s/ -$/ 0/'
 done >"$work/plot.dat"
-gnuplot <<GP 2>/dev/null
-set terminal pngcairo size 800,500 noenhanced
-set output "$out.png"
-set title "pgbench (scale $scale, $clients clients, ${secs}s, fsync on)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel "tps (log scale)"
-set logscale y
-set yrange [10:*]
-set grid ytics
-set key top left
-plot "$work/plot.dat" using 2:xtic(1) title "holdfast", "" using 3 title "PostgreSQL 15"
-GP
+plot_histogram "$out.png" "pgbench (scale $scale, $clients clients, ${secs}s, fsync on)" "$work/plot.dat" \
+  holdfast "PostgreSQL 15"
 [ -f "$out.png" ] || gnuplot -e "set terminal png size 800,500; set output '$out.png'; set style data histograms; set style fill solid; set yrange [0:*]; plot '$work/plot.dat' using 2:xtic(1) title 'holdfast', '' using 3 title 'PostgreSQL 15'"
 echo "results: $out.txt $out.json $out.png"
