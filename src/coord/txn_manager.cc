@@ -273,8 +273,9 @@ class TransactionImpl final : public Transaction {
   enum : uint8_t { kLocked = 1, kWrote = 2 };
   // Sends an object lock to its partition; true when granted, false on kWouldBlock, throws
   // otherwise. group: the request's group (0: the session's).
+  // waited (optional): set when the request waited before it was granted.
   bool lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait, uint64_t owner,
-                   SubId sub, uint64_t group = 0, bool overtake = false);
+                   SubId sub, uint64_t group = 0, bool overtake = false, bool* waited = nullptr);
   uint64_t group() const { return opts_.session ? opts_.session->lock_group() : 0; }
   void ensure_snapshot();
   // Reads run with SSI at one snapshot: SERIALIZABLE, or an optimistic transaction that
@@ -702,8 +703,24 @@ std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequ
   return got;
 }
 
+namespace {
+// Passes a wait's start and end on to the session's observer and notes that it waited.
+struct WaitNoter final : partition_api::LockWaitObserver {
+  partition_api::LockWaitObserver* inner = nullptr;
+  bool* waited = nullptr;
+  void wait_started(partition_api::LockKind kind, bool first_in_queue) override {
+    *waited = true;
+    if (inner) inner->wait_started(kind, first_in_queue);
+  }
+  void wait_ended() override {
+    if (inner) inner->wait_ended();
+  }
+};
+}  // namespace
+
 bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const LockWait& wait,
-                                  uint64_t owner, SubId sub, uint64_t group, bool overtake) {
+                                  uint64_t owner, SubId sub, uint64_t group, bool overtake,
+                                  bool* waited) {
   uint32_t idx = m_->route(partition_api::routing_key(tag));
   partition_api::ObjectLockRequest req;
   req.tag = tag;
@@ -725,6 +742,12 @@ bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const Lock
     req.group = group;
   }
   req.overtake_compatible = overtake;
+  WaitNoter noter;
+  if (waited) {
+    noter.inner = req.observer;
+    noter.waited = waited;
+    req.observer = &noter;
+  }
   // Marked before the call: a lock granted and then interrupted is still released at end.
   if (owner == id_) touched_[idx] |= kLocked;
   auto r = m_->partition(idx).lock_object(req);
@@ -737,9 +760,20 @@ bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const Lock
 bool TransactionImpl::lock_table(uint32_t table_oid, uint8_t mode, const LockWait& wait) {
   uint64_t key = uint64_t{table_oid} << 8 | mode;
   if (table_locks_.count(key)) return true;
-  if (!lock_object(partition_api::table_object(table_oid), mode, wait, id_, current_sub()))
+  bool waited = false;
+  if (!lock_object(partition_api::table_object(table_oid), mode, wait, id_, current_sub(), 0, false,
+                   &waited))
     return false;
   table_locks_.emplace(key, current_sub());
+  // PostgreSQL takes a READ COMMITTED statement's snapshot after parse analysis has locked its
+  // tables: a statement that waited for a table lock reads what the holder committed (rows,
+  // a table rewritten by ALTER). Table locks come before the statement's reads, so its
+  // snapshot is simply taken again.
+  if (waited && opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
+    auto s = m_->registry().take_statement_snapshot(id_);
+    read_ts_ = s.ts;
+    have_snapshot_ = true;
+  }
   return true;
 }
 

@@ -97,9 +97,11 @@ TEST(UncommittedDdl, ARestartBeforeTheCommitDropsTheCreation) {
     h.catalog().create_table(table_named("t"), txn.get());
   });
   // The process stops before the transaction ends: nothing of it runs again (no commit, no
-  // undo), as after a crash. (Kept reachable, never destroyed: its destructor would abort.)
-  static std::vector<coord::Transaction*> stopped;
-  stopped.push_back(txn.release());
+  // undo), as after a crash. (Kept reachable, never destroyed: its destructor would abort.
+  // The list itself is never destroyed either, so LeakSanitizer, which looks after static
+  // destructors ran, still finds the transaction through it.)
+  static auto* stopped = new std::vector<coord::Transaction*>();
+  stopped->push_back(txn.release());
   h.restart();
   EXPECT_TRUE(h.catalog().find_table("kept"));
   EXPECT_FALSE(h.catalog().find_table("t"));
