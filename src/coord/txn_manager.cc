@@ -278,6 +278,9 @@ class TransactionImpl final : public Transaction {
                    SubId sub, uint64_t group = 0, bool overtake = false, bool* waited = nullptr);
   uint64_t group() const { return opts_.session ? opts_.session->lock_group() : 0; }
   void ensure_snapshot();
+  // READ COMMITTED (without SSI): a new statement snapshot, and the catalog version read with
+  // it; nullopt, and no snapshot, under the other isolations (theirs is the transaction's).
+  std::optional<uint64_t> take_read_committed_snapshot();
   // Reads run with SSI at one snapshot: SERIALIZABLE, or an optimistic transaction that
   // validates its reads (coord/optimistic.h).
   bool ssi_reads() const {
@@ -466,15 +469,18 @@ void TransactionImpl::start_statement() {
     keep_next_snapshot_ = false;
     return;
   }
-  if (opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
-    auto s = m_->registry().take_statement_snapshot(id_);
-    read_ts_ = s.ts;
-    statement_catalog_version_ = s.catalog_version;
-    have_snapshot_ = true;
-  }
+  statement_catalog_version_ = take_read_committed_snapshot();
   ensure_snapshot();
   // A read-only transaction whose snapshot became safe stops taking SIREAD locks.
   if (ssi_) ssi_ = m_->registry().ssi_tracking(id_);
+}
+
+std::optional<uint64_t> TransactionImpl::take_read_committed_snapshot() {
+  if (opts_.isolation != Isolation::kReadCommitted || ssi_reads()) return std::nullopt;
+  auto s = m_->registry().take_statement_snapshot(id_);
+  read_ts_ = s.ts;
+  have_snapshot_ = true;
+  return s.catalog_version;
 }
 
 std::optional<uint64_t> TransactionImpl::begin_statement() {
@@ -769,11 +775,7 @@ bool TransactionImpl::lock_table(uint32_t table_oid, uint8_t mode, const LockWai
   // tables: a statement that waited for a table lock reads what the holder committed (rows,
   // a table rewritten by ALTER). Table locks come before the statement's reads, so its
   // snapshot is simply taken again.
-  if (waited && opts_.isolation == Isolation::kReadCommitted && !ssi_reads()) {
-    auto s = m_->registry().take_statement_snapshot(id_);
-    read_ts_ = s.ts;
-    have_snapshot_ = true;
-  }
+  if (waited) take_read_committed_snapshot();
   return true;
 }
 
