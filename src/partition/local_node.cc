@@ -177,30 +177,25 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   return node;
 }
 
-void LocalNode::set_peer_waits(std::vector<partition_api::Partition*> one_per_peer) {
-  if (one_per_peer.empty()) return;
-  auto gather = [peers = one_per_peer] {
+void LocalNode::set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget) {
+  if (!peers || peers->peers() == 0) return;
+  auto gather = [peers](runtime::Deadline deadline, const std::vector<bool>& ask) {
+    // A peer that cannot be asked (gone) or has not answered by the deadline (a stopped
+    // node): its waits are unknown, so no cycle through them is found by this check; one
+    // without them is found as before.
     std::vector<locks::NodeWaits> out;
-    for (uint32_t i = 0; i < peers.size(); ++i) {
-      try {
-        out.push_back(from_api(peers[i]->node_waits()));
-        out.back().from = i;
-      } catch (const SqlError&) {
-        // A peer that cannot be asked (gone, or silent for 1 s: a stopped node; both 08006,
-        // remote_partition.h P7): its waits are unknown, so no cycle through them is found
-        // by this check; one without them is found as before.
-      }
+    auto answers = peers->gather(deadline, ask);
+    for (uint32_t i = 0; i < answers.size(); ++i) {
+      if (!answers[i]) continue;
+      out.push_back(from_api(*answers[i]));
+      out.back().from = i;
     }
     return out;
   };
-  auto reorder = [peers = one_per_peer](uint32_t from, const locks::WaitOrder& order) {
-    try {
-      if (from < peers.size()) peers[from]->reorder_waits(to_api(order));
-    } catch (const SqlError&) {
-      // As above: a peer gone keeps its queues (their waits end with its connections).
-    }
+  auto reorder = [peers](uint32_t from, const locks::WaitOrder& order) {
+    if (from < peers->peers()) peers->reorder(from, to_api(order));
   };
-  wait_graph_->set_peers(std::move(gather), std::move(reorder));
+  wait_graph_->set_peers(std::move(gather), std::move(reorder), budget);
 }
 
 }  // namespace hf::partition

@@ -21,6 +21,7 @@
 // use of its partitions. Thread-safe after attach().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,12 +60,12 @@ class LocalNode {
   void attach(partition_api::TxnStatusOracle* oracle,
               std::function<partition_api::Timestamp()> gc_horizon,
               partition_api::SsiConflictSink* ssi = nullptr);
-  // C5 (doc/cluster.md §4): one partition of each peer node (any of its partitions answers
-  // for its node's graph); a deadlock check that finds no cycle in this node's graph then
-  // looks in the union with theirs. A peer that cannot be asked, or does not answer in time
-  // (a remote node_waits() is bounded: partition_rpc P7), is left out of that check.
-  // Call before serving; the partitions must outlive the node.
-  void set_peer_waits(std::vector<partition_api::Partition*> one_per_peer);
+  // C5 (doc/cluster.md §4): the peer nodes; a deadlock check that finds no cycle in this
+  // node's graph then looks in the union with theirs, gathered from all peers at once. A peer
+  // that cannot be asked, or does not answer in time, is left out of that check; a check's
+  // gatherings wait at most `budget` in all (WaitGraph::check).
+  // Call before serving; peers must outlive the node.
+  void set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget);
   storage::Engine& engine() { return *engine_; }
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.

@@ -308,6 +308,24 @@ struct WaitOrder {
   std::vector<std::pair<uint64_t, uint64_t>> waits;
 };
 
+// The other nodes of a cluster as a deadlock check sees them (C5): a node's check gathers its
+// peers' waits in one step and sends a rearrangement to the peer whose queue it is. Peers are
+// numbered 0..peers()-1 by the implementation (partition_rpc::ClusterWaits).
+class PeerWaits {
+ public:
+  virtual ~PeerWaits() = default;
+  virtual size_t peers() const = 0;
+  // One gathering: every peer i with ask[i] (every peer when ask is empty) is asked at once,
+  // and the answers are awaited together until `deadline`, never later: out[i] is peer i's
+  // waits, or nullopt when it was not asked, is gone, or has not answered by then (a stopped
+  // node). MAY SUSPEND. Never throws for a peer.
+  virtual std::vector<std::optional<NodeWaits>> gather(runtime::Deadline deadline,
+                                                       const std::vector<bool>& ask) = 0;
+  // Sends a rearrangement of one of peer i's queues (Partition::reorder_waits); a peer that
+  // is gone keeps its queues. MAY SUSPEND.
+  virtual void reorder(size_t peer, const WaitOrder& order) = 0;
+};
+
 // ---- scans ----
 
 struct ScanRequest {

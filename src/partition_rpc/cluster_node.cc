@@ -128,28 +128,42 @@ partition_api::Timestamp RegistryLink::horizon() {
 }
 
 std::vector<activity::SessionInfo> ClusterSessions::sessions() {
-  pb::Request q;
-  q.mutable_node_sessions();
-  // Every peer is asked before any answer is awaited, so a stopped peer costs one `wait` in
-  // all, not one per peer.
-  std::vector<PartitionChannel::SentCall> sent(peers_.size());
+  std::vector<PeerQuestion> questions(peers_.size());
   for (size_t i = 0; i < peers_.size(); ++i) {
-    try {
-      sent[i] = peers_[i].channel->send_call(q);
-    } catch (const SqlError&) {
-      // Its connection is lost (08006): that node is gone, and so are its sessions.
-    }
+    questions[i].channel = peers_[i].channel.get();
+    questions[i].request.mutable_node_sessions();
   }
-  auto deadline = runtime::Clock::now() + wait_;
   std::vector<activity::SessionInfo> out;
-  for (size_t i = 0; i < peers_.size(); ++i) {
-    if (!sent[i].pending) continue;
-    // No answer by the deadline (a stopped node): left out of this answer (V1).
-    auto r = peers_[i].channel->await_call(sent[i], deadline);
+  // A peer gone or without an answer by then (a stopped node): left out of this answer (V1).
+  for (const auto& r : ask_at_once(std::move(questions), runtime::Clock::now() + wait_)) {
     if (!r || !r->has_sessions()) continue;
     for (const auto& s : r->sessions().sessions()) out.push_back(from_pb(s));
   }
   return out;
+}
+
+std::vector<std::optional<partition_api::NodeWaits>> ClusterWaits::gather(
+    runtime::Deadline deadline, const std::vector<bool>& ask) {
+  std::vector<PeerQuestion> questions(peers_.size());
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (!ask.empty() && (i >= ask.size() || !ask[i])) continue;
+    questions[i].channel = peers_[i].channel.get();
+    questions[i].request.set_partition(peers_[i].partition->id());
+    questions[i].request.mutable_node_waits();
+  }
+  std::vector<std::optional<partition_api::NodeWaits>> out(peers_.size());
+  auto answers = ask_at_once(std::move(questions), deadline);
+  for (size_t i = 0; i < answers.size(); ++i)
+    if (answers[i] && answers[i]->has_node_waits()) out[i] = from_pb(answers[i]->node_waits());
+  return out;
+}
+
+void ClusterWaits::reorder(size_t peer, const partition_api::WaitOrder& order) {
+  try {
+    peers_.at(peer).partition->reorder_waits(order);
+  } catch (const SqlError&) {
+    // The peer is gone: it keeps its queues (their waits end with its connections).
+  }
 }
 
 bool ClusterSessions::signal(int32_t pid, runtime::CancelToken::Kind kind) {

@@ -2,7 +2,8 @@
 // cluster.md §8 milestone B) needs besides the partition seam: the peer list, the partition
 // map, and the link from its partitions to the transaction registry on node 1.
 //
-// Owns: parsing of --peers; the static partition map; RegistryLink; ClusterSessions.
+// Owns: parsing of --peers; the static partition map; RegistryLink; ClusterSessions;
+// ClusterWaits.
 // Promises:
 //  - M1 The partition map is a function of the partition count and the set of node ids only:
 //    partition p is owned by the (p mod n)-th smallest node id. Every node computes the same
@@ -17,6 +18,9 @@
 //    whose connection is lost, is left out of that answer (pg_stat_activity shows the
 //    reachable nodes' sessions; a stopped node never stalls it). A signal goes to the node
 //    the pid names and waits as long at most (false when it does not answer).
+//  - W1 (C5) ClusterWaits gathers the peers' waits for a deadlock check the same way: every
+//    peer asked is asked at once, all awaited together until the check's deadline, a peer gone
+//    or silent by then left out of that gathering (WaitGraph::check, doc/cluster.md §4).
 // Thread-safe.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +100,24 @@ class ClusterSessions final : public activity::PeerSessions {
  private:
   std::vector<Node> peers_;
   std::chrono::milliseconds wait_;
+};
+
+// The other nodes' waits for this node's deadlock checks (W1): one partition of each peer
+// (any partition of a node answers for its node's waits-for graph) and its channel.
+class ClusterWaits final : public partition_api::PeerWaits {
+ public:
+  struct Node {
+    std::shared_ptr<PartitionChannel> channel;
+    partition_api::Partition* partition = nullptr;  // a RemotePartition over channel
+  };
+  explicit ClusterWaits(std::vector<Node> peers) : peers_(std::move(peers)) {}
+  size_t peers() const override { return peers_.size(); }
+  std::vector<std::optional<partition_api::NodeWaits>> gather(
+      runtime::Deadline deadline, const std::vector<bool>& ask) override;
+  void reorder(size_t peer, const partition_api::WaitOrder& order) override;
+
+ private:
+  std::vector<Node> peers_;
 };
 
 }  // namespace hf::partition_rpc

@@ -502,6 +502,7 @@ class ClusterNodesTest : public ::testing::Test {
     std::shared_ptr<PartitionChannel> to_peer;
     std::vector<std::unique_ptr<api::Partition>> remote;
     std::vector<api::Partition*> parts;
+    std::unique_ptr<ClusterWaits> waits;  // the peer's waits for this node's deadlock checks
     std::unique_ptr<coord::LocalTxnManager> txns;
   };
 
@@ -545,8 +546,11 @@ class ClusterNodesTest : public ::testing::Test {
     n1.port = n1.server->start("127.0.0.1", 0);
     connect(n2, n1.port, 2);
     // C5: each node's deadlock check reads the other's waits (as holdfast --peers sets up).
-    n1.local->set_peer_waits({n1.remote.front().get()});
-    n2.local->set_peer_waits({n2.remote.front().get()});
+    for (auto* n : {&n1, &n2}) {
+      n->waits = std::make_unique<ClusterWaits>(
+          std::vector<ClusterWaits::Node>{{n->to_peer, n->remote.front().get()}});
+      n->local->set_peer_waits(n->waits.get(), kNodeQuestionWait);
+    }
     auto remote_registry = std::make_shared<RemoteTxnRegistry>(n2.to_peer);
     link_.set(remote_registry);
     n1.txns = coord::make_txn_manager(n1.parts, registry_);
@@ -570,6 +574,7 @@ class ClusterNodesTest : public ::testing::Test {
   void TearDown() override {
     for (auto& n : nodes_) {
       n.txns.reset();
+      n.waits.reset();
       n.remote.clear();
       n.to_peer.reset();
     }
@@ -583,6 +588,9 @@ class ClusterNodesTest : public ::testing::Test {
   }
 
   coord::LocalTxnManager& on(int node) { return *nodes_[node - 1].txns; }
+  // C5: a hard cycle with one edge on each node; how long the victim's wait took.
+  std::chrono::nanoseconds hard_cycle_across_nodes(const std::string& prefix,
+                                                   std::chrono::milliseconds deadlock_timeout);
   // A key whose partition node `owner` owns.
   std::string key_on(int owner, const std::string& prefix) {
     for (int i = 0;; ++i) {
@@ -715,13 +723,16 @@ TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheReg
 // 1 and waits for one of node 2; T2 holds that one and waits for T1's on node 1. Neither
 // node's own graph has the cycle; T2's check (the shorter deadlock_timeout, on node 1) finds
 // it in the union with node 2's waits and makes T2 the victim, with both edges for the DETAIL.
-TEST_F(ClusterNodesTest, ADeadlockWhoseEdgesSitOnTwoNodesIsFoundByTheWaiterThatChecks) {
-  std::string ka = key_on(1, "dl-a"), kb = key_on(2, "dl-b");
+// Returns how long T2's wait took.
+std::chrono::nanoseconds ClusterNodesTest::hard_cycle_across_nodes(
+    const std::string& prefix, std::chrono::milliseconds deadlock_timeout) {
+  std::string ka = key_on(1, prefix + "-a"), kb = key_on(2, prefix + "-b");
+  auto& on1 = on(1);
   // Each call goes through a channel, so every wait runs on its partition's node.
   auto via = [&](const std::string& key) -> api::Partition& {
-    int owner = static_cast<int>(owners_[on(1).route(key)]);
+    int owner = static_cast<int>(owners_[on1.route(key)]);
     for (auto& p : nodes_[owner == 1 ? 1 : 0].remote)
-      if (p->id() == on(1).route(key)) return *p;
+      if (p->id() == on1.route(key)) return *p;
     throw std::logic_error("no remote partition for the key");
   };
   auto ids = registry_->claim_txn_ids(2);
@@ -735,29 +746,30 @@ TEST_F(ClusterNodesTest, ADeadlockWhoseEdgesSitOnTwoNodesIsFoundByTheWaiterThatC
     req.deadline = runtime::Clock::now() + std::chrono::seconds(5);
     return req;
   };
-  ASSERT_EQ(via(ka).lock(request(t1, ka, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
-  ASSERT_EQ(via(kb).lock(request(t2, kb, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
+  EXPECT_EQ(via(ka).lock(request(t1, ka, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
+  EXPECT_EQ(via(kb).lock(request(t2, kb, std::chrono::seconds(10))).outcome, LockOutcome::kGranted);
   api::LockResult t1_got;
   std::thread t1_waits([&] { t1_got = via(kb).lock(request(t1, kb, std::chrono::seconds(10))); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  constexpr auto kDeadlockTimeout = std::chrono::milliseconds(200);
   auto started = runtime::Clock::now();
-  api::LockResult t2_got = via(ka).lock(request(t2, ka, kDeadlockTimeout));
+  api::LockResult t2_got = via(ka).lock(request(t2, ka, deadlock_timeout));
   auto took = runtime::Clock::now() - started;
   std::cout << "C5: the cycle across two nodes failed its checker "
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-            << " ms after its wait began (deadlock_timeout " << kDeadlockTimeout.count()
+            << " ms after its wait began (deadlock_timeout " << deadlock_timeout.count()
             << " ms)\n";
-  ASSERT_EQ(t2_got.outcome, LockOutcome::kDeadlock) << "the cycle across nodes was not found";
-  EXPECT_GE(took, kDeadlockTimeout);
-  EXPECT_LT(took, kDeadlockTimeout + std::chrono::seconds(1)) << "C5's bound";
-  ASSERT_EQ(t2_got.deadlock.size(), 2u);
-  EXPECT_EQ(t2_got.deadlock[0].waiter, t2);
-  EXPECT_EQ(t2_got.deadlock[0].key, ka);
-  EXPECT_EQ(t2_got.deadlock[0].blocker, t1);
-  EXPECT_EQ(t2_got.deadlock[1].waiter, t1);
-  EXPECT_EQ(t2_got.deadlock[1].key, kb);
-  EXPECT_EQ(t2_got.deadlock[1].blocker, t2);
+  EXPECT_EQ(t2_got.outcome, LockOutcome::kDeadlock) << "the cycle across nodes was not found";
+  EXPECT_GE(took, deadlock_timeout);
+  if (t2_got.deadlock.size() == 2u) {
+    EXPECT_EQ(t2_got.deadlock[0].waiter, t2);
+    EXPECT_EQ(t2_got.deadlock[0].key, ka);
+    EXPECT_EQ(t2_got.deadlock[0].blocker, t1);
+    EXPECT_EQ(t2_got.deadlock[1].waiter, t1);
+    EXPECT_EQ(t2_got.deadlock[1].key, kb);
+    EXPECT_EQ(t2_got.deadlock[1].blocker, t2);
+  } else {
+    ADD_FAILURE() << "the DETAIL needs both edges, got " << t2_got.deadlock.size();
+  }
   // The victim gives up its row: the other waiter gets it.
   via(kb).abort(t2);
   via(ka).abort(t2);
@@ -765,6 +777,41 @@ TEST_F(ClusterNodesTest, ADeadlockWhoseEdgesSitOnTwoNodesIsFoundByTheWaiterThatC
   EXPECT_EQ(t1_got.outcome, LockOutcome::kGranted);
   via(ka).abort(t1);
   via(kb).abort(t1);
+  return took;
+}
+
+TEST_F(ClusterNodesTest, ADeadlockWhoseEdgesSitOnTwoNodesIsFoundByTheWaiterThatChecks) {
+  constexpr auto kDeadlockTimeout = std::chrono::milliseconds(200);
+  auto took = hard_cycle_across_nodes("dl", kDeadlockTimeout);
+  EXPECT_LT(took, kDeadlockTimeout + kNodeQuestionWait) << "C5's bound";
+}
+
+// C5 with a stopped third node (it accepted the connection and answers nothing): node 1's
+// check asks both peers at once, leaves the silent one out when 4/5 of its budget have passed,
+// and confirms with node 2 alone, so the cycle of nodes 1 and 2 is still found within
+// deadlock_timeout + one budget (before W1: + 2 budgets, one a gathering).
+TEST_F(ClusterNodesTest, ASilentPeerCostsADeadlockCheckOneBudgetNotOneAGathering) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  auto silent_channel = PartitionChannel::connect("127.0.0.1", silent.local_endpoint().port());
+  pb::NodeDescription d;
+  d.add_partitions(0);
+  d.add_commit_groups(0);
+  auto silent_partitions = silent_channel->partitions_listed(d);
+  auto& n1 = nodes_[0];
+  // The silent node first: were the peers asked one after another, node 2 would be asked
+  // only after it had been waited for.
+  ClusterWaits three_peers(
+      {{silent_channel, silent_partitions[0].get()}, {n1.to_peer, n1.remote.front().get()}});
+  n1.local->set_peer_waits(&three_peers, kNodeQuestionWait);
+  constexpr auto kDeadlockTimeout = std::chrono::milliseconds(200);
+  auto took = hard_cycle_across_nodes("dl-stopped", kDeadlockTimeout);
+  EXPECT_GE(took, kDeadlockTimeout + kNodeQuestionWait * 4 / 5)
+      << "the first gathering waits for the silent peer until 4/5 of the budget";
+  EXPECT_LT(took, kDeadlockTimeout + kNodeQuestionWait)
+      << "C5's bound: the confirmation does not wait for the peer that was silent";
+  n1.local->set_peer_waits(n1.waits.get(), kNodeQuestionWait);
 }
 
 // C5, soft: PostgreSQL's deadlock-soft with table a1 on node 1 and a2 on node 2. d1 and d2
@@ -936,8 +983,8 @@ TEST_F(NodeSessionsTest, APeerThatDoesNotAnswerIsLeftOutAfterTheWait) {
   EXPECT_FALSE(peers.signal((3 << 22) + 10000, runtime::CancelToken::kUserRequest));
   EXPECT_LT(runtime::Clock::now() - start, 3 * kWait);
 
-  // A deadlock check's gathering (node_waits) is bounded by kNodeQuestionWait: LocalNode's
-  // gather leaves a peer that throws out of that check (local_node.cc, set_peer_waits).
+  // One node_waits() call is bounded by kNodeQuestionWait (P7); a deadlock check's gathering
+  // asks all peers at once instead (ClusterWaits, ASilentPeerCostsADeadlockCheckOneBudget...).
   pb::NodeDescription d;
   d.add_partitions(0);
   d.add_commit_groups(0);

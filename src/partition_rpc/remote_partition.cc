@@ -129,6 +129,23 @@ std::optional<pb::Response> PartitionChannel::call_within(pb::Request request,
   return await_call(send_call(std::move(request)), runtime::Clock::now() + wait);
 }
 
+std::vector<std::optional<pb::Response>> ask_at_once(std::vector<PeerQuestion> questions,
+                                                     runtime::Deadline deadline) {
+  std::vector<PartitionChannel::SentCall> sent(questions.size());
+  for (size_t i = 0; i < questions.size(); ++i) {
+    if (!questions[i].channel) continue;
+    try {
+      sent[i] = questions[i].channel->send_call(std::move(questions[i].request));
+    } catch (const SqlError&) {
+      // Its connection is lost (08006): that node is gone, and so is its answer.
+    }
+  }
+  std::vector<std::optional<pb::Response>> out(questions.size());
+  for (size_t i = 0; i < questions.size(); ++i)
+    if (sent[i].pending) out[i] = questions[i].channel->await_call(sent[i], deadline);
+  return out;
+}
+
 PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
   count(request);
   auto pending = std::make_shared<PendingCall>();

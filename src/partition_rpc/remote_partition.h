@@ -31,9 +31,10 @@
 //    request to that node fails with its error (so its COMMIT cannot succeed without it).
 //    Except a serializable transaction's write (publish): it is a round trip, so its intent is
 //    there for readers of every coordinator once write() returns.
-//  - P7 Node-level questions are bounded: node_waits() (a deadlock check's gathering) waits
-//    at most kNodeQuestionWait for its answer, then throws 08006 (the peer is left out of that
-//    check); call_within()/await_call() give any call such a bound.
+//  - P7 Node-level questions are bounded: node_waits() waits at most kNodeQuestionWait for
+//    its answer, then throws 08006; call_within()/await_call() give any call such a bound, and
+//    ask_at_once() asks several peers with one deadline for all (a deadlock check's gathering,
+//    pg_stat_activity's sessions).
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
@@ -132,6 +133,19 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   std::map<uint64_t, std::shared_ptr<PendingCall>> pending_;
   std::string lost_;  // non-empty: the connection is gone, and why
 };
+
+// Node-level questions to several peers at once (issue 12 item 7, C5): every question is sent
+// before any answer is awaited, and all are awaited together until `deadline`, so a stopped
+// peer costs one wait in all, not one per peer. out[i] is question i's answer, or nullopt when
+// its channel is null (not asked), its connection is lost, or no answer came by the deadline
+// (the late answer is dropped). Only for calls whose effect may be lost or repeated.
+// MAY SUSPEND; never throws for a peer.
+struct PeerQuestion {
+  PartitionChannel* channel = nullptr;
+  pb::Request request;
+};
+std::vector<std::optional<pb::Response>> ask_at_once(std::vector<PeerQuestion> questions,
+                                                     runtime::Deadline deadline);
 
 }  // namespace hf::partition_rpc
 

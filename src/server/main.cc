@@ -278,6 +278,8 @@ int main(int argc, char** argv) {
     // Issue 12 item 7: the peers' sessions (pg_stat_activity, pg_locks, pg_cancel_backend see
     // the cluster), and this node's, served to them once the SQL side below exists.
     std::unique_ptr<hf::partition_rpc::ClusterSessions> peer_sessions;
+    // C5: the peers' waits for this node's deadlock checks (all asked at once, one budget).
+    std::unique_ptr<hf::partition_rpc::ClusterWaits> cluster_waits;
     std::atomic<hf::activity::SessionRegistry*> sql_sessions{nullptr};
     if (!peers.empty()) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
@@ -306,7 +308,7 @@ int main(int argc, char** argv) {
         coordinator_partitions.assign(partitions, nullptr);
         for (uint32_t p = 0; p < partitions; ++p)
           if (owners[p] == node_id) coordinator_partitions[p] = node->partitions()[p];
-        std::vector<hf::partition_api::Partition*> peer_waits;  // one partition a peer
+        std::vector<hf::partition_rpc::ClusterWaits::Node> peer_waits;  // one partition a peer
         std::vector<hf::partition_rpc::ClusterSessions::Node> session_peers;
         for (const auto& peer : peers) {
           if (peer.id == node_id) continue;
@@ -320,14 +322,16 @@ int main(int argc, char** argv) {
           // Only the partitions it owns: place them by id.
           size_t had = remote_partitions.size();
           pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
-          if (remote_partitions.size() > had) peer_waits.push_back(remote_partitions.back().get());
+          if (remote_partitions.size() > had)
+            peer_waits.push_back({ch, remote_partitions.back().get()});
           peer_channels.push_back(ch);
           session_peers.push_back({peer.id, ch});
         }
         peer_sessions = std::make_unique<hf::partition_rpc::ClusterSessions>(
             std::move(session_peers), hf::partition_rpc::kNodeQuestionWait);
         // Deadlocks across nodes (C5): a check without a cycle here asks the peers' graphs.
-        node->set_peer_waits(std::move(peer_waits));
+        cluster_waits = std::make_unique<hf::partition_rpc::ClusterWaits>(std::move(peer_waits));
+        node->set_peer_waits(cluster_waits.get(), hf::partition_rpc::kNodeQuestionWait);
       };
       auto start_server = [&] {
         auto [host, cport] = host_port("--cluster-listen", cluster_listen);

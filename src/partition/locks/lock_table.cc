@@ -1571,11 +1571,13 @@ class DeadlockChecker {
 
 }  // namespace
 
-void WaitGraph::set_peers(std::function<std::vector<NodeWaits>()> gather,
-                          std::function<void(uint32_t from, const WaitOrder&)> reorder) {
+void WaitGraph::set_peers(GatherWaits gather,
+                          std::function<void(uint32_t from, const WaitOrder&)> reorder,
+                          std::chrono::milliseconds budget) {
   std::lock_guard g(mu_);
   gather_ = std::move(gather);
   send_order_ = std::move(reorder);
+  gather_budget_ = budget;
 }
 
 bool WaitGraph::reorder(const WaitOrder& order) {
@@ -1629,23 +1631,35 @@ NodeWaits WaitGraph::export_waits() {
 
 DeadlockState WaitGraph::check(OwnerId vertex) {
   DeadlockState st = check_pass(vertex, Pass::kLocal, nullptr, nullptr, nullptr, nullptr);
-  std::function<std::vector<NodeWaits>()> gather;
+  GatherWaits gather;
   std::function<void(uint32_t, const WaitOrder&)> send_order;
+  std::chrono::milliseconds budget;
   {
     std::lock_guard g(mu_);
     gather = gather_;
     send_order = send_order_;
+    budget = gather_budget_;
   }
   if (st != DeadlockState::kNoDeadlock || !gather) return st;
   // C5 (doc/cluster.md §4): the cycle may run through other nodes' waits. Gather them (no
   // mutex held: this suspends), look for a cycle in the union; a hard one is acted on only
-  // when a second gathering shows every wait of it still the same wait.
-  std::vector<NodeWaits> first = gather();
+  // when a second gathering shows every wait of it still the same wait. The two share one
+  // budget: every peer is asked at once and awaited until 4/5 of it; the confirmation asks
+  // only the peers that answered (a silent peer's waits are in no cycle found from this
+  // union, so asking it again could only cost time) and waits the last fifth at most.
+  const auto confirm_wait = budget / 5;
+  std::vector<NodeWaits> first = gather(runtime::Clock::now() + (budget - confirm_wait), {});
   WaitKeys cycle;
   std::vector<std::pair<uint32_t, WaitOrder>> reorders;
   st = check_pass(vertex, Pass::kFind, &first, nullptr, &cycle, &reorders);
   if (st == DeadlockState::kHardDeadlock) {
-    std::vector<NodeWaits> second = gather();
+    std::vector<bool> answered;
+    for (const NodeWaits& n : first) {
+      if (answered.size() <= n.from) answered.resize(n.from + 1, false);
+      answered[n.from] = true;
+    }
+    std::vector<NodeWaits> second;
+    if (!answered.empty()) second = gather(runtime::Clock::now() + confirm_wait, answered);
     st = check_pass(vertex, Pass::kDecide, &second, &cycle, nullptr, &reorders);
   }
   for (const auto& [from, order] : reorders)

@@ -487,7 +487,10 @@ class WaitGraph {
   // peers are set, the check also gathers every peer's waits (set_peers; MAY SUSPEND then,
   // with no mutex held) and looks for a cycle in the union. A hard one is confirmed by a
   // second gathering in which every remote wait of the cycle is still the same wait, and
-  // the vertex must still wait here: only then is it the victim.
+  // the vertex must still wait here: only then is it the victim. Both gatherings together
+  // wait at most set_peers' budget: the first asks every peer and awaits them until
+  // 4/5 of it, the second asks only the peers that answered the first and awaits them the
+  // last fifth at most (a peer silent in the first cannot hold a wait of the cycle).
   DeadlockState check(OwnerId vertex);
 
   // Every wait of this node (takes every table's mutex, briefly). Never suspends.
@@ -496,12 +499,16 @@ class WaitGraph {
   // waiters that can now proceed granted) only if the queue holds exactly those waits.
   // Returns whether it did. Never suspends.
   bool reorder(const WaitOrder& order);
-  // The other nodes, for C5. gather: one NodeWaits per peer reached (a peer that cannot be
-  // asked is left out), each with `from` set; reorder: sends a rearrangement to peer `from`.
-  // Both are called on the checking waiter's fiber with no mutex held and may suspend.
+  // The other nodes, for C5. gather(deadline, ask): asks every peer i with ask[i] (every
+  // peer when ask is empty) at once and returns one NodeWaits per peer that answered by
+  // `deadline` (never waiting longer), each with `from` set to its number; reorder: sends a
+  // rearrangement to peer `from`. Both are called on the checking waiter's fiber with no
+  // mutex held and may suspend. budget: how long one check's gatherings may wait in all.
   // Unset (one node): checks see this node's graph only. Set before serving.
-  void set_peers(std::function<std::vector<NodeWaits>()> gather,
-                 std::function<void(uint32_t from, const WaitOrder&)> reorder);
+  using GatherWaits = std::function<std::vector<NodeWaits>(runtime::Deadline deadline,
+                                                           const std::vector<bool>& ask)>;
+  void set_peers(GatherWaits gather, std::function<void(uint32_t from, const WaitOrder&)> reorder,
+                 std::chrono::milliseconds budget);
 
  private:
   enum class Pass : uint8_t { kLocal, kFind, kDecide };
@@ -519,8 +526,9 @@ class WaitGraph {
   // REQUIRES mu_.
   std::vector<std::unique_lock<std::mutex>> lock_tables_locked();
 
-  std::function<std::vector<NodeWaits>()> gather_;              // guarded by mu_
+  GatherWaits gather_;                                          // guarded by mu_
   std::function<void(uint32_t, const WaitOrder&)> send_order_;  // guarded by mu_
+  std::chrono::milliseconds gather_budget_{0};                  // guarded by mu_
   std::mutex mu_;                   // guards tables_, next_order_ and links_; taken before any
                                     // table mutex
   std::vector<LockTable*> tables_;  // sorted by graph_order_
