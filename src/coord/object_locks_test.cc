@@ -351,6 +351,46 @@ TEST_P(ObjectLocks, AtMostSixteenTablesPerTransactionTakeTheFastPath) {
   EXPECT_TRUE(txns_->lock_view().empty());
 }
 
+TEST_P(ObjectLocks, DeadlockThroughMovedFastPathLocks) {
+  // Each holds a weak lock on one table and asks for ACCESS EXCLUSIVE on the other's: both
+  // weak locks were taken through the fast path (when on), and the detector still finds the
+  // cycle once the strong lockers moved them into the lock tables.
+  TestSession s1(201), s2(202);
+  s1.deadlock = std::chrono::milliseconds(10000);
+  s2.deadlock = std::chrono::milliseconds(20);
+  std::string state, detail;
+  bool a_got = false, b_ready = false;
+  run_fibers({[&] {
+                auto a = begin(&s1);
+                a->lock_table(7, table_mode::kAccessShare, LockWait{});
+                while (!b_ready)
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                a_got = a->lock_table(8, table_mode::kAccessExclusive, LockWait{});  // waits
+                a->commit();
+              },
+              [&] {
+                auto b = begin(&s2);
+                b->lock_table(8, table_mode::kAccessShare, LockWait{});
+                b_ready = true;
+                while (s1.waits.empty())
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                try {
+                  b->lock_table(7, table_mode::kAccessExclusive, LockWait{});
+                } catch (const SqlError& e) {
+                  state = e.error().sqlstate;
+                  detail = e.error().detail;
+                }
+                b->abort();
+              }});
+  EXPECT_EQ(state, "40P01");
+  EXPECT_TRUE(a_got) << "the survivor goes on";
+  EXPECT_EQ(detail,
+            "Process 202 waits for AccessExclusiveLock on relation 7 of database 5; blocked by "
+            "process 201.\n"
+            "Process 201 waits for AccessExclusiveLock on relation 8 of database 5; blocked by "
+            "process 202.");
+}
+
 INSTANTIATE_TEST_SUITE_P(LockTablesAndFastPath, ObjectLocks, ::testing::Bool());
 
 }  // namespace
