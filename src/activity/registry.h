@@ -95,8 +95,19 @@ class SessionRegistry {
   size_t size() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<int32_t, Entry> sessions_;
+  // Sessions live in shards by pid: every statement updates its session's entry twice
+  // (active, then idle), and with one mutex for all of them the sessions' threads queued on
+  // it more the more clients there were. A shard's mutex guards its map; whole-registry reads
+  // take the shards one after the other (never two at once).
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mu;
+    std::map<int32_t, Entry> sessions;
+  };
+  Shard& shard(int32_t pid) { return shards_[static_cast<uint32_t>(pid) % kShards]; }
+  const Shard& shard(int32_t pid) const { return shards_[static_cast<uint32_t>(pid) % kShards]; }
+  Shard shards_[kShards];
+  mutable std::mutex mu_;                                    // guards what follows
   std::unordered_map<uint64_t, int32_t> service_owner_pid_;  // owner -> its latest session
   int32_t pid_base_ = 0;                                     // node id << kNodeShift
   PeerSessions* peers_ = nullptr;

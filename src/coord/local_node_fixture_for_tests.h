@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,9 +22,10 @@ class LocalNodeFixture : public ::testing::Test {
   explicit LocalNodeFixture(std::string prefix) : prefix_(std::move(prefix)) {}
 
   void SetUp() override {
+    std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(test.begin(), test.end(), '/', '_');  // a parameterized test's "Name/1"
     dir_ = (std::filesystem::temp_directory_path() /
-            (prefix_ + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+            (prefix_ + std::to_string(::getpid()) + "_" + test))
                .string();
     std::filesystem::remove_all(dir_);
     node_ = partition::open_local_node(dir_, 8);

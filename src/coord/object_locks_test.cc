@@ -49,9 +49,16 @@ LockWait nowait() {
   return w;
 }
 
-class ObjectLocks : public coord::LocalNodeFixture {
+// Every test runs twice: weak table locks in the partitions' lock tables (a cluster's
+// coordinator), and through the fast path (a single node's: coord FastPathSlot), which must
+// behave the same.
+class ObjectLocks : public coord::LocalNodeFixture, public ::testing::WithParamInterface<bool> {
  protected:
   ObjectLocks() : LocalNodeFixture("hf_objlocks_") {}
+  void SetUp() override {
+    LocalNodeFixture::SetUp();
+    txns_->set_fast_path_locks(GetParam());
+  }
   std::unique_ptr<coord::Transaction> begin(TestSession* s) {
     coord::BeginOptions o;
     o.session = s;
@@ -74,7 +81,7 @@ class ObjectLocks : public coord::LocalNodeFixture {
   }
 };
 
-TEST_F(ObjectLocks, TableLocksConflictUntilCommit) {
+TEST_P(ObjectLocks, TableLocksConflictUntilCommit) {
   TestSession s1(1), s2(2);
   auto a = begin(&s1);
   auto b = begin(&s2);
@@ -93,7 +100,7 @@ TEST_F(ObjectLocks, TableLocksConflictUntilCommit) {
       << "only b's own RowExclusive is left, which never blocks b";
 }
 
-TEST_F(ObjectLocks, OwnLocksNeverConflictAndCommitReleases) {
+TEST_P(ObjectLocks, OwnLocksNeverConflictAndCommitReleases) {
   TestSession s1(1), s2(2);
   auto a = begin(&s1);
   EXPECT_TRUE(a->lock_table(7, table_mode::kAccessShare, LockWait{}));
@@ -106,7 +113,7 @@ TEST_F(ObjectLocks, OwnLocksNeverConflictAndCommitReleases) {
   EXPECT_TRUE(txns_->lock_view().empty());
 }
 
-TEST_F(ObjectLocks, SessionAdvisoryLocksOutliveTransactionsUntilReleased) {
+TEST_P(ObjectLocks, SessionAdvisoryLocksOutliveTransactionsUntilReleased) {
   TestSession s1(1), s2(2);
   auto key = partition_api::advisory_object(42);
   {
@@ -131,7 +138,7 @@ TEST_F(ObjectLocks, SessionAdvisoryLocksOutliveTransactionsUntilReleased) {
   EXPECT_TRUE(txns_->lock_view().empty());
 }
 
-TEST_F(ObjectLocks, UnlockAllReleasesOnlySessionLocks) {
+TEST_P(ObjectLocks, UnlockAllReleasesOnlySessionLocks) {
   TestSession s1(1), s2(2);
   auto a = begin(&s1);
   a->lock_advisory(partition_api::advisory_object(1), false, LockWait{}, true);
@@ -146,7 +153,7 @@ TEST_F(ObjectLocks, UnlockAllReleasesOnlySessionLocks) {
   EXPECT_TRUE(b->lock_advisory(partition_api::advisory_object(4), false, nowait(), false));
 }
 
-TEST_F(ObjectLocks, RollbackToReleasesLaterTableLocksAndForgetsThemInTheCache) {
+TEST_P(ObjectLocks, RollbackToReleasesLaterTableLocksAndForgetsThemInTheCache) {
   TestSession s1(1), s2(2);
   auto a = begin(&s1);
   a->lock_table(7, table_mode::kAccessShare, LockWait{});
@@ -165,7 +172,7 @@ TEST_F(ObjectLocks, RollbackToReleasesLaterTableLocksAndForgetsThemInTheCache) {
   EXPECT_FALSE(c->lock_table(8, table_mode::kAccessShare, nowait()));
 }
 
-TEST_F(ObjectLocks, BlockersAndWaitNoticesAcrossKindsAndPartitions) {
+TEST_P(ObjectLocks, BlockersAndWaitNoticesAcrossKindsAndPartitions) {
   TestSession s1(1), s2(2);
   std::vector<partition_api::Blocker> seen;
   std::vector<partition_api::LockEntry> view;
@@ -206,7 +213,7 @@ TEST_F(ObjectLocks, BlockersAndWaitNoticesAcrossKindsAndPartitions) {
   EXPECT_TRUE(waiting);
 }
 
-TEST_F(ObjectLocks, DeadlockAcrossTableAndAdvisoryLockNamesBothWaits) {
+TEST_P(ObjectLocks, DeadlockAcrossTableAndAdvisoryLockNamesBothWaits) {
   TestSession s1(101), s2(102);
   s1.deadlock = std::chrono::milliseconds(10000);
   s2.deadlock = std::chrono::milliseconds(20);
@@ -245,6 +252,146 @@ TEST_F(ObjectLocks, DeadlockAcrossTableAndAdvisoryLockNamesBothWaits) {
   EXPECT_EQ(hint, "See server log for query details.");
   EXPECT_EQ(s2.failures, std::vector<LockOutcome>{LockOutcome::kDeadlock});
 }
+
+// ---- the fast path itself (coord FastPathSlot) ----
+
+int fast_path_entries(coord::LocalTxnManager& m, uint32_t table) {
+  int n = 0;
+  for (const auto& e : m.lock_view())
+    if (e.kind == LockKind::kTable && e.a == table && e.fastpath) ++n;
+  return n;
+}
+
+TEST_P(ObjectLocks, WeakLocksStayInTheTransactionUntilAStrongLockerMovesThem) {
+  if (!GetParam()) GTEST_SKIP() << "fast path off";
+  TestSession s1(1), s2(2), s3(3);
+  auto a = begin(&s1);
+  EXPECT_TRUE(a->lock_table(7, table_mode::kAccessShare, LockWait{}));
+  EXPECT_TRUE(a->lock_table(7, table_mode::kRowExclusive, LockWait{}));
+  EXPECT_EQ(fast_path_entries(*txns_, 7), 2);
+  EXPECT_TRUE(node_->partitions()[0]->lock_view().empty());
+  auto b = begin(&s2);
+  EXPECT_FALSE(b->lock_table(7, table_mode::kShare, nowait())) << "conflicts with a's locks";
+  EXPECT_EQ(fast_path_entries(*txns_, 7), 0) << "moved into the lock table";
+  size_t held = 0;
+  for (const auto& e : txns_->lock_view())
+    if (e.kind == LockKind::kTable && e.a == 7 && e.owner == a->id() && e.granted) ++held;
+  EXPECT_EQ(held, 2u);
+  // b's raised count keeps new weak locks on 7 out of the fast path until b ends.
+  auto c = begin(&s3);
+  EXPECT_TRUE(c->lock_table(7, table_mode::kAccessShare, nowait()));
+  EXPECT_EQ(fast_path_entries(*txns_, 7), 0);
+  c->commit();
+  a->commit();
+  EXPECT_TRUE(b->lock_table(7, table_mode::kShare, nowait())) << "a's moved locks released";
+  auto d = begin(&s3);
+  EXPECT_FALSE(d->lock_table(7, table_mode::kRowExclusive, nowait()));
+  d->abort();
+  b->commit();
+  auto e = begin(&s3);
+  EXPECT_TRUE(e->lock_table(7, table_mode::kRowExclusive, nowait()));
+  EXPECT_EQ(fast_path_entries(*txns_, 7), 1) << "the count went down at b's end";
+  e->commit();
+  EXPECT_TRUE(txns_->lock_view().empty());
+}
+
+TEST_P(ObjectLocks, AStrongLockerWaitsForMovedLocksUntilTheirOwnerEnds) {
+  if (!GetParam()) GTEST_SKIP() << "fast path off";
+  TestSession s1(1), s2(2);
+  bool a_ended = false, b_got = false;
+  run_fibers({[&] {
+                auto a = begin(&s1);
+                a->lock_table(7, table_mode::kRowExclusive, LockWait{});
+                while (s2.waits.empty())
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                a_ended = true;
+                a->commit();  // releases the moved lock in a partition a never called
+              },
+              [&] {
+                while (fast_path_entries(*txns_, 7) == 0)
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                auto b = begin(&s2);
+                b_got = b->lock_table(7, table_mode::kAccessExclusive, LockWait{});
+                EXPECT_TRUE(a_ended);
+                b->commit();
+              }});
+  EXPECT_TRUE(b_got);
+  EXPECT_EQ(s2.waits, std::vector<LockKind>{LockKind::kTable});
+}
+
+TEST_P(ObjectLocks, FastPathLocksOfARolledBackSubtransactionAreReleased) {
+  if (!GetParam()) GTEST_SKIP() << "fast path off";
+  TestSession s1(1), s2(2);
+  auto a = begin(&s1);
+  a->lock_table(7, table_mode::kAccessShare, LockWait{});
+  auto sp = a->begin_subtransaction();
+  a->lock_table(8, table_mode::kRowExclusive, LockWait{});
+  EXPECT_EQ(fast_path_entries(*txns_, 8), 1);
+  a->rollback_to(sp);
+  EXPECT_EQ(fast_path_entries(*txns_, 8), 0);
+  EXPECT_EQ(fast_path_entries(*txns_, 7), 1);
+  auto b = begin(&s2);
+  EXPECT_TRUE(b->lock_table(8, table_mode::kAccessExclusive, nowait()));
+  EXPECT_FALSE(b->lock_table(7, table_mode::kAccessExclusive, nowait()));
+  b->abort();
+  a->commit();
+}
+
+TEST_P(ObjectLocks, AtMostSixteenTablesPerTransactionTakeTheFastPath) {
+  if (!GetParam()) GTEST_SKIP() << "fast path off";
+  TestSession s1(1);
+  auto a = begin(&s1);
+  for (uint32_t t = 100; t < 120; ++t) a->lock_table(t, table_mode::kAccessShare, LockWait{});
+  a->lock_table(100, table_mode::kRowExclusive, LockWait{});  // a table it has: a slot it has
+  int fast = 0, slow = 0;
+  for (const auto& e : txns_->lock_view()) (e.fastpath ? fast : slow) += 1;
+  EXPECT_EQ(fast, 17);
+  EXPECT_EQ(slow, 4);
+  a->commit();
+  EXPECT_TRUE(txns_->lock_view().empty());
+}
+
+TEST_P(ObjectLocks, DeadlockThroughMovedFastPathLocks) {
+  // Each holds a weak lock on one table and asks for ACCESS EXCLUSIVE on the other's: both
+  // weak locks were taken through the fast path (when on), and the detector still finds the
+  // cycle once the strong lockers moved them into the lock tables.
+  TestSession s1(201), s2(202);
+  s1.deadlock = std::chrono::milliseconds(10000);
+  s2.deadlock = std::chrono::milliseconds(20);
+  std::string state, detail;
+  bool a_got = false, b_ready = false;
+  run_fibers({[&] {
+                auto a = begin(&s1);
+                a->lock_table(7, table_mode::kAccessShare, LockWait{});
+                while (!b_ready)
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                a_got = a->lock_table(8, table_mode::kAccessExclusive, LockWait{});  // waits
+                a->commit();
+              },
+              [&] {
+                auto b = begin(&s2);
+                b->lock_table(8, table_mode::kAccessShare, LockWait{});
+                b_ready = true;
+                while (s1.waits.empty())
+                  runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+                try {
+                  b->lock_table(7, table_mode::kAccessExclusive, LockWait{});
+                } catch (const SqlError& e) {
+                  state = e.error().sqlstate;
+                  detail = e.error().detail;
+                }
+                b->abort();
+              }});
+  EXPECT_EQ(state, "40P01");
+  EXPECT_TRUE(a_got) << "the survivor goes on";
+  EXPECT_EQ(detail,
+            "Process 202 waits for AccessExclusiveLock on relation 7 of database 5; blocked by "
+            "process 201.\n"
+            "Process 201 waits for AccessExclusiveLock on relation 8 of database 5; blocked by "
+            "process 202.");
+}
+
+INSTANTIATE_TEST_SUITE_P(LockTablesAndFastPath, ObjectLocks, ::testing::Bool());
 
 }  // namespace
 }  // namespace hf

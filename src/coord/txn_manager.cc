@@ -3,6 +3,7 @@
 #include "coord/txn_manager.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -193,6 +194,57 @@ class SsiCursor final : public RowCursor {
 
 class ManagerImpl;
 
+// ---- Fast-path table locks ----
+//
+// PostgreSQL's fast path for weak relation locks (src/backend/storage/lmgr/README "Fast Path
+// Locking", lock.c): AccessShare, RowShare and RowExclusive on a table -- what every SELECT
+// and DML statement takes -- are recorded in the transaction's own slot instead of the lock
+// table of the table's partition, as long as no transaction holds or asks for a mode that
+// conflicts with them (Share and stronger) on a table of the same bucket. They cost one
+// uncontended mutex, no partition call to take them and none to release them.
+//
+// A strong locker (Share .. AccessExclusive) first raises its bucket's count, so that no new
+// weak lock on a table of the bucket takes the fast path, then moves every fast-path lock on
+// its table into the partition's lock table (held there by their owners, as if they had taken
+// them there), and only then asks for its own lock: it waits for them, conflicts with them and
+// finds deadlocks through them as through any other hold. The count goes down at the strong
+// locker's end (commit, abort), after the partitions released its locks.
+//
+// Why it is correct (PostgreSQL's argument): a weak locker reads the count under its slot's
+// mutex and records its lock under the same mutex; a strong locker raises the count before it
+// takes each slot's mutex. Either the weak locker read the count after the raise (and goes to
+// the lock table), or the strong locker finds the entry when it visits the slot. A move
+// happens under the slot's mutex and the manager's slot list mutex, so a second strong locker
+// that finds the slot empty finds the moved lock in the lock table.
+//
+// pg_locks shows fast-path locks with fastpath = true; at most kFastPathTables tables per
+// transaction (PostgreSQL's FP_LOCK_SLOTS_PER_BACKEND), the rest go to the lock table.
+// Only for a manager that is the only coordinator of its partitions (set_fast_path_locks):
+// another coordinator's strong locker could not see this one's slots.
+struct FastPathSlot {
+  struct Entry {
+    uint32_t oid = 0;
+    uint8_t mode = 0;
+    SubId sub = 0;
+  };
+  std::mutex mu;
+  TxnId owner = 0;                 // set before registration
+  uint64_t group = 0;              // the owner's lock group (session)
+  std::vector<Entry> entries;      // mu
+  std::vector<uint32_t> moved_to;  // mu: partitions that hold locks moved out of this slot
+  bool registered = false;         // the owner's fiber only
+};
+inline constexpr size_t kFastPathTables = 16;
+inline constexpr size_t kStrongLockBuckets = 1024;
+// Modes that conflict with no weak mode may take the fast path; modes above
+// ShareUpdateExclusive conflict with one of them (PostgreSQL's ConflictsWithRelationFastPath).
+inline bool fast_path_mode(uint8_t mode) {
+  return mode >= table_mode::kAccessShare && mode <= table_mode::kRowExclusive;
+}
+inline bool strong_table_mode(uint8_t mode) {
+  return mode > table_mode::kShareUpdateExclusive;
+}
+
 class TransactionImpl final : public Transaction {
  public:
   TransactionImpl(ManagerImpl* m, TxnId id, const BeginOptions& opts, size_t partitions)
@@ -337,6 +389,21 @@ class TransactionImpl final : public Transaction {
   OptimisticSet occ_;                             // optimistic: the rows written or locked so far
   std::vector<std::function<void()>> on_commit_;  // see on_commit()
   std::vector<uint64_t> acting_for_;              // lock-service owners linked (act_for)
+  // Fast-path table locks (see FastPathSlot): this transaction's slot, and the tables whose
+  // bucket count it raised (lowered at its end).
+  FastPathSlot fp_;
+  std::vector<uint32_t> strong_oids_;
+  // Records a weak table lock in the slot; false when it must go to the lock table.
+  bool fast_path_lock(uint32_t table_oid, uint8_t mode);
+  // Partitions that hold locks a strong locker moved out of the slot are released like
+  // touched ones.
+  void merge_moved_locks();
+  // Before the partitions release the transaction's locks: the slot's locks end (they are
+  // released now) and the slot leaves the manager's list.
+  void close_fast_path();
+  // After the partitions released the transaction's locks: the bucket counts it raised go
+  // down.
+  void lower_strong_counts();
 };
 
 class ManagerImpl final : public LocalTxnManager {
@@ -385,11 +452,78 @@ class ManagerImpl final : public LocalTxnManager {
   uint64_t bump_catalog_version() override { return registry_->bump_catalog_version(); }
   std::vector<LockEntry> lock_view() override {
     std::vector<LockEntry> out;
+    {
+      std::lock_guard g(fp_mu_);
+      for (FastPathSlot* s : fp_slots_) {
+        std::lock_guard sg(s->mu);
+        for (const auto& e : s->entries) {
+          LockEntry le;
+          le.kind = LockKind::kTable;
+          le.a = e.oid;
+          le.owner = s->owner;
+          le.group = s->group;
+          le.mode = e.mode;
+          le.granted = true;
+          le.fastpath = true;
+          out.push_back(std::move(le));
+        }
+      }
+    }
     for (Partition* p : parts_) {
       auto v = p->lock_view();
       out.insert(out.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
     }
     return out;
+  }
+
+  // Fast-path table locks (FastPathSlot).
+  void set_fast_path_locks(bool on) override { fast_path_ = on; }
+  bool fast_path_locks() const { return fast_path_; }
+  std::atomic<uint32_t>& strong_count(uint32_t table_oid) {
+    return strong_counts_[table_oid % kStrongLockBuckets];
+  }
+  void register_slot(FastPathSlot* s) {
+    std::lock_guard g(fp_mu_);
+    fp_slots_.insert(s);
+  }
+  void unregister_slot(FastPathSlot* s) {
+    std::lock_guard g(fp_mu_);
+    fp_slots_.erase(s);
+  }
+  // Moves every fast-path lock on the table into its partition's lock table, held by its
+  // owner in its subtransaction. REQUIRES: the table's bucket count raised by the caller.
+  void move_fast_path_locks(uint32_t table_oid) {
+    ObjectTag tag = partition_api::table_object(table_oid);
+    uint32_t idx = route(partition_api::routing_key(tag));
+    std::lock_guard g(fp_mu_);
+    for (FastPathSlot* s : fp_slots_) {
+      std::lock_guard sg(s->mu);
+      for (auto it = s->entries.begin(); it != s->entries.end();) {
+        if (it->oid != table_oid) {
+          ++it;
+          continue;
+        }
+        partition_api::ObjectLockRequest req;
+        req.tag = tag;
+        req.mode = it->mode;
+        req.owner = s->owner;
+        req.group = s->group;
+        req.sub = it->sub;
+        // Already held: granted past any queue (no conflicting hold can exist while the
+        // entry does, see FastPathSlot), never waits.
+        req.policy = WaitPolicy::kNoWait;
+        req.overtake_compatible = true;
+        auto r = parts_[idx]->lock_object(req);
+        if (r.outcome == LockOutcome::kMemoryExceeded)
+          throw_lock_outcome(r.outcome, LockWait{}, {}, nullptr);
+        if (r.outcome != LockOutcome::kGranted)
+          throw SqlError(sqlstate::kInternalError,
+                         "a fast-path table lock could not be moved to its lock table");
+        if (std::find(s->moved_to.begin(), s->moved_to.end(), idx) == s->moved_to.end())
+          s->moved_to.push_back(idx);
+        it = s->entries.erase(it);
+      }
+    }
   }
   std::vector<Blocker> blockers(const std::vector<uint64_t>& owners) override {
     std::vector<Blocker> out;
@@ -427,6 +561,10 @@ class ManagerImpl final : public LocalTxnManager {
   LocalTxnRegistry* local_;  // registry_ when it is in-process, else nullptr
   std::mutex ids_mu_;
   TxnId next_id_ = 0, block_end_ = 0;  // ids_mu_
+  bool fast_path_ = false;             // set before the first transaction
+  std::array<std::atomic<uint32_t>, kStrongLockBuckets> strong_counts_{};
+  std::mutex fp_mu_;                            // guards fp_slots_; taken before a slot's mu
+  std::unordered_set<FastPathSlot*> fp_slots_;  // slots of transactions with fast-path locks
 };
 
 // ---- TransactionImpl ----
@@ -438,6 +576,9 @@ TransactionImpl::~TransactionImpl() {
     } catch (...) {
     }
   }
+  // Whatever ended it: the slot leaves the manager's list, the counts go down.
+  close_fast_path();
+  lower_strong_counts();
 }
 
 void TransactionImpl::ensure_snapshot() {
@@ -763,9 +904,75 @@ bool TransactionImpl::lock_object(const ObjectTag& tag, uint8_t mode, const Lock
   throw_lock_outcome(r.outcome, wait, r.deadlock, s);
 }
 
+bool TransactionImpl::fast_path_lock(uint32_t table_oid, uint8_t mode) {
+  if (!fp_.registered) {
+    // Listed before the first entry is recorded: a strong locker that raises the count after
+    // the check below finds the slot.
+    fp_.owner = id_;
+    fp_.group = group();
+    m_->register_slot(&fp_);
+    fp_.registered = true;
+  }
+  std::lock_guard g(fp_.mu);
+  if (m_->strong_count(table_oid).load() != 0) return false;
+  bool listed = false;
+  size_t tables = 0;
+  for (const auto& e : fp_.entries) {
+    if (e.oid == table_oid) listed = true;
+    bool first = true;
+    for (const auto& f : fp_.entries) {
+      if (&f == &e) break;
+      if (f.oid == e.oid) first = false;
+    }
+    tables += first;
+  }
+  if (!listed && tables >= kFastPathTables) return false;
+  fp_.entries.push_back({table_oid, mode, current_sub()});
+  return true;
+}
+
+void TransactionImpl::merge_moved_locks() {
+  if (!fp_.registered) return;
+  std::lock_guard g(fp_.mu);
+  for (uint32_t idx : fp_.moved_to) touched_[idx] |= kLocked;
+  fp_.moved_to.clear();
+}
+
+void TransactionImpl::close_fast_path() {
+  if (!fp_.registered) return;
+  {
+    std::lock_guard g(fp_.mu);
+    fp_.entries.clear();
+    for (uint32_t idx : fp_.moved_to) touched_[idx] |= kLocked;
+    fp_.moved_to.clear();
+  }
+  m_->unregister_slot(&fp_);
+  fp_.registered = false;
+}
+
+void TransactionImpl::lower_strong_counts() {
+  for (uint32_t oid : strong_oids_) m_->strong_count(oid).fetch_sub(1);
+  strong_oids_.clear();
+}
+
 bool TransactionImpl::lock_table(uint32_t table_oid, uint8_t mode, const LockWait& wait) {
   uint64_t key = uint64_t{table_oid} << 8 | mode;
   if (table_locks_.count(key)) return true;
+  if (m_->fast_path_locks()) {
+    if (fast_path_mode(mode)) {
+      if (fast_path_lock(table_oid, mode)) {
+        table_locks_.emplace(key, current_sub());
+        return true;
+      }
+    } else if (strong_table_mode(mode)) {
+      // Kept raised until the transaction ends, even if this request fails or a ROLLBACK TO
+      // releases the lock: weak lockers of the bucket then only take the slower path.
+      m_->strong_count(table_oid).fetch_add(1);
+      strong_oids_.push_back(table_oid);
+      m_->move_fast_path_locks(table_oid);
+      merge_moved_locks();  // this transaction's own weak locks may have moved
+    }
+  }
   bool waited = false;
   if (!lock_object(partition_api::table_object(table_oid), mode, wait, id_, current_sub(), 0, false,
                    &waited))
@@ -928,6 +1135,11 @@ SubId TransactionImpl::begin_subtransaction() {
 }
 
 void TransactionImpl::rollback_to(SubId sub) {
+  if (fp_.registered) {
+    std::lock_guard g(fp_.mu);
+    std::erase_if(fp_.entries, [&](const FastPathSlot::Entry& e) { return e.sub >= sub; });
+  }
+  merge_moved_locks();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).rollback_subtransactions(id_, sub);
   }
@@ -1064,9 +1276,11 @@ void TransactionImpl::commit() {
   }
   if (writers.empty()) {
     // Nothing to make durable: just release the locks (FOR UPDATE without writes).
+    close_fast_path();
     for (size_t i = 0; i < touched_.size(); ++i) {
       if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
     }
+    lower_strong_counts();
     if (ssi_known_) m_->registry().ssi_commit(id_, false);
     undo_.clear();
     finish();
@@ -1106,10 +1320,12 @@ void TransactionImpl::commit() {
       if (!failed) failed = std::current_exception();
     }
   };
+  close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i] && i != anchor) resolve(i);
   }
   if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
+  lower_strong_counts();
   done_ = true;
   m_->registry().wait_published(
       ts);  // an earlier one-phase commit may still be making itself durable
@@ -1151,9 +1367,11 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   commit_ts_ = ts;
   undo_.clear();
   m_->registry().wait_published(ts);
+  close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
   }
+  lower_strong_counts();
   done_ = true;
   m_->registry().forget(id_);
   run_on_commit();
@@ -1163,9 +1381,11 @@ void TransactionImpl::abort() {
   if (done_ || committed_) return;
   pending_loads_.clear();
   m_->registry().mark_aborted(id_);
+  close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
   }
+  lower_strong_counts();
   if (ssi_known_) m_->registry().ssi_aborted(id_);
   finish();
   run_undo(0);

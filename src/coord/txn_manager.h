@@ -55,6 +55,12 @@ class LocalTxnManager : public TxnManager {
   virtual partition_api::SsiConflictSink& ssi_sink() = 0;
   // Serializable transactions the SSI graph still tracks (tests, memory).
   virtual size_t ssi_tracked() const = 0;
+  // PostgreSQL's fast path for weak table locks (AccessShare, RowShare, RowExclusive: kept in
+  // the transaction, moved to the lock table when a strong locker comes; txn_manager.cc
+  // FastPathSlot). Only for a manager that is the only coordinator of its partitions: a strong
+  // locker of another coordinator would not see this one's fast-path locks. Off by default;
+  // set before the first transaction.
+  virtual void set_fast_path_locks(bool on) = 0;
 };
 
 // The stable routing hash (FNV-1a, 64 bit). Part of the on-disk format.

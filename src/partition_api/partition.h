@@ -268,6 +268,7 @@ struct LockEntry {
   bool granted = false;
   bool first_waiter = false;                // !granted and first in its queue
   runtime::Clock::time_point wait_start{};  // when !granted
+  bool fastpath = false;  // a coordinator's fast-path table lock (never a partition's)
 };
 
 // Who blocks a waiting owner: holders of conflicting modes and conflicting waiters ahead.

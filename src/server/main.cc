@@ -437,6 +437,9 @@ int main(int argc, char** argv) {
     }
 
     auto txns = hf::coord::make_txn_manager(coordinator_partitions, coordinator_registry);
+    // Weak table locks through the fast path only when no other coordinator reaches these
+    // partitions (no cluster port, no peers): a strong locker must see every fast-path lock.
+    txns->set_fast_path_locks(cluster_listen.empty() && peers.empty() && partitions_at.empty());
 
     // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
     std::string temp_dir = data_dir + "/pgsql_tmp";

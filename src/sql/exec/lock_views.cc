@@ -1,7 +1,8 @@
 // sql/exec/lock_views.cc — rows of pg_locks and holdfast_lock_stats (see locking.h).
 //
 // pg_locks shows what PostgreSQL would show:
-//   - table locks: locktype 'relation', relation = table oid;
+//   - table locks: locktype 'relation', relation = table oid; fastpath = true for a weak lock
+//     the transaction keeps itself (coord FastPathSlot), as PostgreSQL's fast-path locks;
 //   - advisory locks: 'advisory', classid/objid = the key's high/low 32 bits, objsubid 1
 //     (one bigint key) or 2 (two int keys);
 //   - row locks: PostgreSQL keeps granted row locks in the tuples, not in pg_locks, so a
@@ -90,7 +91,7 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
   // One pg_locks row; nulls where the lock type has no such field.
   auto row = [&](const char* locktype, Datum relation, Datum virtualxid, Datum transactionid,
                  Datum classid, Datum objid, Datum objsubid, Datum pid, const char* mode,
-                 bool granted, Datum wait) {
+                 bool granted, Datum wait, bool fastpath = false) {
     return Row{Datum(std::string(locktype)),
                oid(kDatabaseOid),
                std::move(relation),
@@ -105,7 +106,7 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
                pid,
                Datum(std::string(mode)),
                Datum(granted),
-               Datum(false),
+               Datum(fastpath),
                std::move(wait)};
   };
   std::vector<Row> out;
@@ -117,8 +118,10 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
   for (const auto& s : sessions) {
     if (!s.txn_id) continue;
     Datum pid(int64_t{s.pid});
+    // PostgreSQL takes a transaction's virtualxid lock through the fast path.
     out.push_back(row("virtualxid", Datum::Null(), vxid_of(pid), Datum::Null(), Datum::Null(),
-                      Datum::Null(), Datum::Null(), pid, "ExclusiveLock", true, Datum::Null()));
+                      Datum::Null(), Datum::Null(), pid, "ExclusiveLock", true, Datum::Null(),
+                      true));
     if (row_lockers.count(s.txn_id))
       out.push_back(row("transactionid", Datum::Null(), Datum::Null(),
                         Datum(static_cast<int64_t>(s.txn_id)), Datum::Null(), Datum::Null(),
@@ -131,7 +134,8 @@ std::optional<std::vector<Row>> lock_view_rows(const std::string& view, ExecCont
     switch (e.kind) {
       case coord::LockKind::kTable:
         out.push_back(row("relation", oid(e.a), Datum::Null(), Datum::Null(), Datum::Null(),
-                          Datum::Null(), Datum::Null(), pid, mode, e.granted, waitstart(e)));
+                          Datum::Null(), Datum::Null(), pid, mode, e.granted, waitstart(e),
+                          e.fastpath));
         break;
       case coord::LockKind::kAdvisory: {
         uint64_t k = u64(e.key);

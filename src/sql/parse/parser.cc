@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 #include <vector>
 
 #include "common/utf8.h"
@@ -528,7 +529,48 @@ std::string strip_concurrency_modes(const std::string& sql,
   return out;
 }
 
+namespace {
+
+// Transaction control sent as a simple query ("BEGIN", "COMMIT": twice per transaction from
+// most drivers, even with prepared statements) is parsed once per thread: libpg_query's parse
+// and its protobuf round trip cost far more than the statement's execution. Only strings whose
+// statements are all transaction control are kept: the session reads nothing of them but the
+// classified fields, and their shared tree is never changed. Bounded, so clients that send
+// savepoint names of their own cannot grow it.
+constexpr size_t kControlCacheEntries = 64;
+constexpr size_t kControlCacheMaxText = 64;
+
+bool is_transaction_control(StatementKind k) {
+  return k == StatementKind::kBegin || k == StatementKind::kCommit ||
+         k == StatementKind::kRollback || k == StatementKind::kSavepoint ||
+         k == StatementKind::kRelease || k == StatementKind::kRollbackTo;
+}
+
+std::unordered_map<std::string, std::vector<RawStatement>>& control_cache() {
+  thread_local std::unordered_map<std::string, std::vector<RawStatement>> cache;
+  return cache;
+}
+
+std::vector<RawStatement> parse_sql_uncached(const std::string& sql_in);
+
+}  // namespace
+
 std::vector<RawStatement> parse_sql(const std::string& sql_in) {
+  if (sql_in.size() > kControlCacheMaxText) return parse_sql_uncached(sql_in);
+  auto& cache = control_cache();
+  if (auto it = cache.find(sql_in); it != cache.end()) return it->second;
+  std::vector<RawStatement> out = parse_sql_uncached(sql_in);
+  if (std::all_of(out.begin(), out.end(),
+                  [](const RawStatement& r) { return is_transaction_control(r.kind); })) {
+    if (cache.size() >= kControlCacheEntries) cache.clear();
+    cache.emplace(sql_in, out);
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<RawStatement> parse_sql_uncached(const std::string& sql_in) {
   check_utf8(sql_in);
   std::vector<LockWaitClause> waits;
   std::vector<ConcurrencyClause> modes;
@@ -569,6 +611,8 @@ std::vector<RawStatement> parse_sql(const std::string& sql_in) {
   }
   return out;
 }
+
+}  // namespace
 
 const ParsedStatement& parsed(const RawStatement& raw) {
   return *static_cast<const ParsedStatement*>(raw.tree.get());
