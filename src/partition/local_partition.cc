@@ -219,6 +219,8 @@ LockResult LocalPartition::lock(const LockRequest& req) {
       res.deadlock = map_report(locks_.take_deadlock_report(req.txn));
     return res;
   }
+  // The caller ignores the version: no read (a point lookup, the lock's main cost).
+  if (req.outcome_only && !req.expected) return res;
   // Under the lock: the newest committed version (a committed intent still being resolved
   // counts as the newest; our own intent does not).
   LatestState st = store_.latest(req.space, req.key);
