@@ -102,13 +102,22 @@ using OwnedIntent = std::vector<OwnedIntentEntry>;  // oldest first
 // (TxnId < dead_below) are dead and do not count.
 bool prunable(const Record& r, Timestamp h, TxnId dead_below);
 
+// What a scan read at the dead records it reports: seen[i] is the record at rks[i] as read
+// by a scan at a snapshot of read_ts (MvccStore::prune() may decide from it instead of reading
+// again).
+struct SeenRecords {
+  const std::vector<std::string>* seen = nullptr;
+  Timestamp read_ts = 0;
+};
+
 class MvccStore {
  public:
+  using SeenRecords = mvcc::SeenRecords;
   // Receives row keys of records a scan found dead at its own view (the sink re-checks
   // against the GC horizon, via prune()) and sets (*pruned)[i] when rks[i] was removed.
   // Called on the scanning thread.
-  using PruneSink =
-      std::function<void(const std::vector<std::string>& rks, std::vector<bool>* pruned)>;
+  using PruneSink = std::function<void(const std::vector<std::string>& rks, const SeenRecords& seen,
+                                       std::vector<bool>* pruned)>;
   // A scan's registration in the known-empty range registry (see the top of this file).
   struct ScanWatch {
     std::string lo, hi;  // the scan's row key range [lo, hi) (hi "": unbounded)
@@ -239,14 +248,25 @@ class MvccStore {
   // most the GC horizon; the caller excludes the rows' lock holders (a lock holder may have
   // acted on a record's state). A record not dead, gone, or in a stripe a writer holds is
   // skipped, not waited for. Returns how many went.
-  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned);
+  // seen (optional, rks' records as a scan read them): a record is decided from what the scan
+  // read, without reading it again, while nothing of its keyspace slot was resolved above the
+  // scan's snapshot (last_resolved_commit() <= seen.read_ts, checked under the caller's row
+  // locks): the same argument as the write-after-read record's below. Under the row lock,
+  // the record can have changed since only by a resolution (which raised the slot above the
+  // snapshot first: one at or below it was written before the snapshot was taken, so the scan
+  // saw it), by an intent whose writer aborted (which restores the record), or by another
+  // prune (the record is gone; deleting it and its history keys again changes nothing: a
+  // record created there since is a write, so under a lock, then resolved or aborted).
+  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned,
+               const SeenRecords& seen = {});
   // One record (tests).
   bool prune(const std::string& rk, Timestamp h) {
     std::vector<bool> pruned;
     return prune(std::vector<std::string>{rk}, h, &pruned) == 1;
   }
   // Hands `rks` to the prune sink, if any; (*pruned)[i]: rks[i] was removed.
-  void report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned);
+  void report_dead(const std::vector<std::string>& rks, const SeenRecords& seen,
+                   std::vector<bool>* pruned);
 
   // Registers w (its lo, hi set) and returns the key a forward scan should seek to: w->lo,
   // or the end of a known-empty range holding w->lo. REQUIRES: called before the scan's
@@ -328,8 +348,20 @@ class MvccStore {
   // phase), or had its intent in the record since before its timestamp was assigned (two
   // phase: then the read saw that intent) — or an intent of a writer that then aborted
   // (which restores the record), or a prune (only of a dead record: a deletion, resolved).
-  // Misses (another thread, an older read) just read again.
+  // Misses (another thread, an older read) just read again. Scan cursors remember the first
+  // rows they return too (an iterator opened after S reads as a get after S does).
+  // A get at the same snapshot S by the same transaction (a join reading the row its CTE just
+  // read) reuses the bytes instead of reading again (recall_read): what a view sees in a
+  // record read at any time after S was taken is the same, except the transaction's own
+  // intents in storage, so only while it has none in this partition (its buffer holds them
+  // all; buffered ones are attached as always). Not for SERIALIZABLE views (a read reports
+  // the writes it skips in the record as it is now).
+  bool recall_read(const ReadView& view, const std::string& rk, std::string* out);
+
+ public:
   void remember_read(TxnId txn, Timestamp read_ts, const std::string& rk, const std::string& bytes);
+
+ private:
   bool read_record_for_write(TxnId txn, const std::string& rk, std::string* out);
   const uint64_t instance_;  // tells stores apart in the per-thread read memory
 
