@@ -273,7 +273,11 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
     one_space = one_space && reqs[i].space == first.space;
   }
   std::vector<Version> newest;
-  if (one_space) newest = store_.latest_versions(first.space, reread);
+  if (one_space && reread.size() == 1) {
+    newest.push_back(store_.latest(first.space, std::string(reread[0])).newest);  // a point read
+  } else if (one_space) {
+    newest = store_.latest_versions(first.space, reread);
+  }
   size_t next = 0;
   for (size_t i = 0; i < n; ++i) {
     const LockRequest& req = reqs[i];

@@ -62,11 +62,8 @@ bool MvccStore::read_record_for_write(TxnId txn, const std::string& rk, std::str
     if (r.store != instance_ || r.txn != txn || r.rk != rk) continue;
     r.store = 0;  // taken (or found stale): never used twice
     if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) return false;
-    // Under the write lock: nothing of the keyspace slot resolved above the read's snapshot.
-    const Timestamp resolved =
-        resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))].load(
-            std::memory_order_acquire);
-    if (resolved > r.read_ts) return false;
+    // Under the write lock: nothing of the key's slot resolved above the read's snapshot.
+    if (key_resolved_at(rk) > r.read_ts) return false;
     Record rec;
     if (!decode_record(r.bytes, &rec) || rec.has_intent() || !rec.has_committed || rec.deleted)
       return false;
@@ -578,11 +575,10 @@ size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h, std::v
       const std::string& rk = rks[i];
       if (!held[idx[i]]) continue;
       // What the scan read, if nothing can have changed it since (see store.h); else read.
-      const bool as_seen =
-          seen.seen && seen.read_ts != 0 && seen.read_ts != partition_api::kMaxTimestamp &&
-          rk.size() >= storage::kKeySpacePrefixLen && rk[0] == storage::kRowPrefix &&
-          resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))].load(
-              std::memory_order_acquire) <= seen.read_ts;
+      const bool as_seen = seen.seen && seen.read_ts != 0 &&
+                           seen.read_ts != partition_api::kMaxTimestamp &&
+                           rk.size() >= storage::kKeySpacePrefixLen &&
+                           rk[0] == storage::kRowPrefix && key_resolved_at(rk) <= seen.read_ts;
       if (!as_seen && !engine_->get(rk, &buf)) continue;
       Record r;
       if (!decode_record(as_seen ? (*seen.seen)[i] : buf, &r)) corrupt(rk);
@@ -639,6 +635,12 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
       Timestamp cur = at.load(std::memory_order_relaxed);
       while (cur < commit_ts &&
              !at.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
+        ;
+      // key_resolved_at(): the same, per key slot.
+      auto& kat = resolved_key_at_[key_slot(rk)];
+      cur = kat.load(std::memory_order_relaxed);
+      while (cur < commit_ts &&
+             !kat.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
         ;
     }
     Record r;

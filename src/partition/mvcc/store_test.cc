@@ -151,6 +151,15 @@ TEST_F(WriteAfterReadTest, ACommitAfterTheReadMakesResolutionReadTheRecord) {
   EXPECT_EQ(at("k", t1 + 2), "mine");
 }
 
+// Only a resolution in the key's own slot counts (key_resolved_at()): a queue commits in the
+// same keyspace all the time.
+TEST_F(WriteAfterReadTest, ACommitOfAnotherKeyKeepsTheRecordRead) {
+  Timestamp t1 = put("k", "v1");
+  EXPECT_EQ(read_then_write(500, t1, "k", "mine", t1 + 2, [&] { put("other", "x"); }), 0u);
+  EXPECT_EQ(at("k", t1), "v1");
+  EXPECT_EQ(at("k", t1 + 2), "mine");
+}
+
 TEST_F(WriteAfterReadTest, ResolutionReusesTheRecordAScanReturned) {
   by_scan_ = true;
   Timestamp t1 = put("k", "v1");
