@@ -210,6 +210,14 @@ class Transaction {
                           LockStrength strength, const LockWait& wait,
                           std::optional<Version> expected) = 0;
 
+  // Added (issue 8): lock() at kUpdate without `expected` for a caller that uses only the
+  // outcome (a writer locking a key it then writes): LockResult::newest may be unset, and the
+  // partition need not read the row. MAY SUSPEND; throws as lock() does.
+  virtual LockResult lock_outcome(const KeySpace& space, const std::string& routing,
+                                  const std::string& key, const LockWait& wait) {
+    return lock(space, routing, key, LockStrength::kUpdate, wait, std::nullopt);
+  }
+
   // Added (issue 8): locks rows[first], rows[first + 1], ... in order, as lock() on each
   // would, sending many at once to each partition (Partition::lock_batch). Returns the
   // answers of a prefix, at least one; it stops after a kVersionMismatch or a kWouldBlock of

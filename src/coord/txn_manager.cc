@@ -279,7 +279,13 @@ class TransactionImpl final : public Transaction {
                      const std::string& key) override;
   LockResult lock(const KeySpace& space, const std::string& routing, const std::string& key,
                   LockStrength strength, const LockWait& wait,
-                  std::optional<Version> expected) override;
+                  std::optional<Version> expected) override {
+    return lock_row(space, routing, key, strength, wait, expected, false);
+  }
+  LockResult lock_outcome(const KeySpace& space, const std::string& routing, const std::string& key,
+                          const LockWait& wait) override {
+    return lock_row(space, routing, key, LockStrength::kUpdate, wait, std::nullopt, true);
+  }
   std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
              const std::optional<std::string>& value, bool new_key) override;
@@ -323,6 +329,10 @@ class TransactionImpl final : public Transaction {
   // Removes the waits-for links act_for() added (the transaction ended).
   void drop_links();
   enum : uint8_t { kLocked = 1, kWrote = 2 };
+  // lock() and lock_outcome() (outcome_only: LockRequest::outcome_only).
+  LockResult lock_row(const KeySpace& space, const std::string& routing, const std::string& key,
+                      LockStrength strength, const LockWait& wait, std::optional<Version> expected,
+                      bool outcome_only);
   // Sends an object lock to its partition; true when granted, false on kWouldBlock, throws
   // otherwise. group: the request's group (0: the session's).
   // waited (optional): set when the request waited before it was granted.
@@ -700,9 +710,10 @@ LatestState TransactionImpl::latest(const KeySpace& space, const std::string& ro
   return part(routing).latest(space, key, id_);
 }
 
-LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routing,
-                                 const std::string& key, LockStrength strength,
-                                 const LockWait& wait, std::optional<Version> expected) {
+LockResult TransactionImpl::lock_row(const KeySpace& space, const std::string& routing,
+                                     const std::string& key, LockStrength strength,
+                                     const LockWait& wait, std::optional<Version> expected,
+                                     bool outcome_only) {
   uint32_t idx = 0;
   Partition& p = part(routing, &idx);
   if (opts_.optimistic) {
@@ -733,6 +744,7 @@ LockResult TransactionImpl::lock(const KeySpace& space, const std::string& routi
   // Row locks behave as PostgreSQL's: a strength compatible with every current holder is
   // granted at once, even past a queued conflicting waiter (spec tuplelock-upgrade-no-deadlock).
   req.overtake_compatible = true;
+  req.outcome_only = outcome_only;
   LockResult r = p.lock(req);
   switch (r.outcome) {
     case LockOutcome::kGranted:

@@ -71,9 +71,9 @@ LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::W
     : id_(id),
       store_(engine, static_cast<uint16_t>(id), dead_below),
       locks_(graph, SIZE_MAX, nullptr, lock_memory) {
-  store_.set_prune_sink([this](const std::vector<std::string>& rks, std::vector<bool>* pruned) {
-    prune_dead(rks, pruned);
-  });
+  store_.set_prune_sink([this](const std::vector<std::string>& rks,
+                               const mvcc::MvccStore::SeenRecords& seen,
+                               std::vector<bool>* pruned) { prune_dead(rks, pruned, seen); });
 }
 
 LocalPartition::~LocalPartition() = default;
@@ -121,7 +121,8 @@ void LocalPartition::synced_write(rocksdb::WriteBatch& batch) {
 }
 
 size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
-                                  std::vector<bool>* pruned_out) {
+                                  std::vector<bool>* pruned_out,
+                                  const mvcc::MvccStore::SeenRecords& seen) {
   if (pruned_out) pruned_out->assign(rks.size(), false);
   std::unique_lock g(prune_mu_, std::try_to_lock);
   if (!g.owns_lock() || store_.engine().write_stalled()) return 0;
@@ -132,7 +133,8 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
   // every row lock; NOWAIT: a busy row is skipped, never waited for. They are held until the
   // one batch that removes the records is written.
   std::vector<std::string> locked;
-  std::vector<size_t> at;  // locked[j] is rks[at[j]]
+  std::vector<std::string> locked_seen;  // seen: the scan's bytes of locked[j]
+  std::vector<size_t> at;                // locked[j] is rks[at[j]]
   std::vector<locks::LockTag> tags;
   for (size_t i = 0; i < rks.size(); ++i) {
     const std::string& rk = rks[i];
@@ -146,6 +148,7 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
     if (locks_.acquire(ar) != locks::AcquireResult::kGranted) continue;
     tags.push_back(std::move(ar.tag));
     locked.push_back(rk);
+    if (seen.seen) locked_seen.push_back((*seen.seen)[i]);
     at.push_back(i);
   }
   auto release = [&] {
@@ -154,7 +157,10 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
   std::vector<bool> done;
   size_t pruned = 0;
   try {
-    pruned = store_.prune(locked, h, &done);
+    // Under the row locks: store_.prune may decide from what the scan read (store.h).
+    pruned = store_.prune(
+        locked, h, &done,
+        mvcc::MvccStore::SeenRecords{seen.seen ? &locked_seen : nullptr, seen.read_ts});
   } catch (...) {
     release();
     throw;
@@ -219,6 +225,8 @@ LockResult LocalPartition::lock(const LockRequest& req) {
       res.deadlock = map_report(locks_.take_deadlock_report(req.txn));
     return res;
   }
+  // The caller ignores the version: no read (a point lookup, the lock's main cost).
+  if (req.outcome_only && !req.expected) return res;
   // Under the lock: the newest committed version (a committed intent still being resolved
   // counts as the newest; our own intent does not).
   LatestState st = store_.latest(req.space, req.key);
@@ -265,7 +273,11 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
     one_space = one_space && reqs[i].space == first.space;
   }
   std::vector<Version> newest;
-  if (one_space) newest = store_.latest_versions(first.space, reread);
+  if (one_space && reread.size() == 1) {
+    newest.push_back(store_.latest(first.space, std::string(reread[0])).newest);  // a point read
+  } else if (one_space) {
+    newest = store_.latest_versions(first.space, reread);
+  }
   size_t next = 0;
   for (size_t i = 0; i < n; ++i) {
     const LockRequest& req = reqs[i];

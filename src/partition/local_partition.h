@@ -8,6 +8,7 @@
 // Protocol details (coord/transaction.h has the overview):
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
 //     version with `expected` → kGranted or kVersionMismatch (lock held either way).
+//     outcome_only without `expected` (a writer's key lock): no read of the row.
 //   - lock_batch(): LockTable::acquire_rows (one mutex acquisition for the rows it can grant
 //     at once), then the version check of each granted row in order; after the first
 //     kVersionMismatch the later grants are taken back (release) and not answered.
@@ -60,6 +61,8 @@
 //     each is removed under a NOWAIT row lock of owner kPruneOwner, skipped if anybody holds
 //     or awaits the row's lock. Runs on the scanning thread when its cursor is destroyed (or
 //     every mvcc::kPruneBatch dead keys); one pruner per partition at a time, others skip.
+//     Under those locks a record is decided from the scan's bytes when nothing of its
+//     keyspace was resolved since the scan's snapshot (mvcc::MvccStore::prune).
 //   - SERIALIZABLE: get()/scan() with ReadView::serializable take SIREAD locks (siread_locks.h)
 //     and report skipped writes to the SsiConflictSink; siread_holders() answers a writer.
 //   - RELEASE SAVEPOINT needs no partition call: SubIds increase and rollback_subtransactions
@@ -150,8 +153,10 @@ class LocalPartition final : public Partition {
   // Removes those of the records at `rks` (storage 'r' keys) that are dead at the GC horizon
   // and whose row lock is free; returns how many, and sets (*pruned)[i] for each removed
   // rks[i]. Skips all if another thread is pruning this partition or RocksDB stalls writes
-  // (a later scan reports them again).
-  size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr);
+  // (a later scan reports them again). seen: the records as the reporting scan read them
+  // (mvcc::MvccStore::prune).
+  size_t prune_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned = nullptr,
+                    const mvcc::MvccStore::SeenRecords& seen = {});
 
   // Recovery (LocalNode, before any transaction): deletes the rows of every load that a
   // crash interrupted (a load marker is left only by a transaction that never committed).

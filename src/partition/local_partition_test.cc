@@ -139,6 +139,38 @@ TEST_F(PartitionTest, GcDropsHistoryBelowHorizon) {
   EXPECT_TRUE(p().store().engine().get(storage::history_key(rk, t2), &v));
 }
 
+// A writer's key lock that reads only the outcome (LockRequest::outcome_only) costs no read of
+// the row; with `expected` the version is still checked (outcome_only is ignored).
+TEST_F(PartitionTest, OutcomeOnlyLockReadsNoRow) {
+  Timestamp t1 = put("k", "v1");
+  Timestamp t2 = put("k", "v2");
+  auto lookups = [&](std::optional<Version> expected, bool outcome_only, LockResult* out) {
+    LockRequest r;
+    r.space = kT;
+    r.key = "k";
+    r.txn = next_txn_++;
+    r.strength = LockStrength::kUpdate;
+    r.policy = WaitPolicy::kNoWait;
+    r.expected = expected;
+    r.outcome_only = outcome_only;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+    rocksdb::get_perf_context()->Reset();
+    *out = p().lock(r);
+    const uint64_t n = rocksdb::get_perf_context()->get_from_memtable_count;
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    p().abort(r.txn);
+    return n;
+  };
+  LockResult r;
+  EXPECT_EQ(lookups(std::nullopt, true, &r), 0u);
+  EXPECT_EQ(r.outcome, LockOutcome::kGranted);
+  EXPECT_GE(lookups(std::nullopt, false, &r), 1u);
+  EXPECT_EQ(r.newest, (Version{t2, false}));
+  EXPECT_GE(lookups(Version{t1, false}, true, &r), 1u);
+  EXPECT_EQ(r.outcome, LockOutcome::kVersionMismatch);
+  EXPECT_EQ(r.newest, (Version{t2, false}));
+}
+
 TEST_F(PartitionTest, LockReportsVersionMismatch) {
   Timestamp t1 = put("k", "v1");
   TxnId t = next_txn_++;

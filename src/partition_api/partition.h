@@ -158,6 +158,10 @@ struct LockRequest {
   // even if a conflicting request waits (heap_lock_tuple never queues it). false: strict
   // FIFO per row (partition/locks/README.md G2).
   bool overtake_compatible = false;
+  // Added (issue 8): the caller reads only the outcome (a writer's key lock, `expected`
+  // unset): the partition may leave LockResult::newest unset and skip reading the row (a
+  // point read per lock). Not carried by the partition RPC: a remote partition reads it.
+  bool outcome_only = false;
 };
 
 // One edge of a deadlock cycle (40P01 DETAIL): `waiter` waits for `mode` on `what`, blocked
@@ -180,6 +184,7 @@ struct DeadlockEdge {
 struct LockResult {
   LockOutcome outcome = LockOutcome::kGranted;
   Version newest;                      // the newest committed version when the call returned
+                                       // (unset for LockRequest::outcome_only)
   std::optional<std::string> value;    // its value, when kVersionMismatch and not deleted
   std::vector<TxnId> blockers;         // for kWouldBlock: who holds or waits ahead
   std::vector<DeadlockEdge> deadlock;  // for kDeadlock: the cycle, this waiter's edge first

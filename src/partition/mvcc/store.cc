@@ -62,15 +62,29 @@ bool MvccStore::read_record_for_write(TxnId txn, const std::string& rk, std::str
     if (r.store != instance_ || r.txn != txn || r.rk != rk) continue;
     r.store = 0;  // taken (or found stale): never used twice
     if (rk.size() < storage::kKeySpacePrefixLen || rk[0] != storage::kRowPrefix) return false;
-    // Under the write lock: nothing of the keyspace slot resolved above the read's snapshot.
-    const Timestamp resolved =
-        resolved_at_[resolved_slot(storage::get_u32(rk, 3), storage::get_u32(rk, 7))].load(
-            std::memory_order_acquire);
-    if (resolved > r.read_ts) return false;
+    // Under the write lock: nothing of the key's slot resolved above the read's snapshot.
+    if (key_resolved_at(rk) > r.read_ts) return false;
     Record rec;
     if (!decode_record(r.bytes, &rec) || rec.has_intent() || !rec.has_committed || rec.deleted)
       return false;
     *out = std::move(r.bytes);
+    return true;
+  }
+  return false;
+}
+
+bool MvccStore::recall_read(const ReadView& view, const std::string& rk, std::string* out) {
+  if (view.serializable || view.txn == 0 || view.read_ts == 0 ||
+      view.read_ts == partition_api::kMaxTimestamp)
+    return false;
+  for (const RecentRead& r : recent_reads) {
+    if (r.store != instance_ || r.txn != view.txn || r.read_ts != view.read_ts || r.rk != rk)
+      continue;
+    // None of the transaction's intents is in storage here (its buffer holds them all): the
+    // stored record cannot hold one the remembered bytes lack.
+    TxnBuffer* tb = buffer(view.txn, false);
+    if (tb && (tb->unbuffered || tb->spilled || tb->flushed)) return false;
+    *out = r.bytes;
     return true;
   }
   return false;
@@ -226,9 +240,12 @@ std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::strin
   std::optional<OwnedIntent> own;
   if (view.txn != 0) own = own_intent(view.txn, rk);
   std::string buf;
-  bool exists = engine_->get(rk, &buf);
+  bool exists = recall_read(view, rk, &buf);
+  if (!exists) {
+    exists = engine_->get(rk, &buf);
+    if (exists) remember_read(view.txn, view.read_ts, rk, buf);
+  }
   if (!exists && !own) return std::nullopt;
-  if (exists) remember_read(view.txn, view.read_ts, rk, buf);
   RowVersion row;
   if (!read_visible(rk, buf, view, &row, nullptr, own ? &*own : nullptr, exists))
     return std::nullopt;
@@ -309,11 +326,19 @@ class StoreCursor final : public RowCursor {
       Timestamp dead_ts = 0;
       if (store_->read_visible(rk_, buf_, view_, &row, &dead_ts, own, from_iter)) {
         end_run(rk_);
+        // As get() does (store.h, write-after-read record): a queue's claim scans an index
+        // and then rewrites the entry it found. Only the first rows: a long scan would pay a
+        // copy per row for a memory of the last few.
+        if (from_iter && !own && remembered_ < kRememberRows) {
+          ++remembered_;
+          store_->remember_read(view_.txn, view_.read_ts, rk_, buf_);
+        }
         return row;
       }
       if (dead_ts != 0) {
         if (run_open_) ++run_len_;
         dead_.push_back(rk_);
+        dead_seen_.push_back(buf_);
         // Bounded work per call: a long run of dead records is pruned as it goes.
         if (dead_.size() >= kPruneBatch) flush_dead();
       } else {
@@ -338,7 +363,7 @@ class StoreCursor final : public RowCursor {
   void flush_dead() {
     if (dead_.empty()) return;
     pruned_.assign(dead_.size(), false);
-    store_->report_dead(dead_, &pruned_);
+    store_->report_dead(dead_, MvccStore::SeenRecords{&dead_seen_, view_.read_ts}, &pruned_);
     // dead_[i] is the (reported_ + i)-th dead record; the first run_len_ form the run.
     for (size_t i = 0; i < dead_.size() && !claim_failed_ && reported_ + i < run_len_; ++i) {
       if (!pruned_[i]) {
@@ -348,6 +373,7 @@ class StoreCursor final : public RowCursor {
     }
     reported_ += dead_.size();
     dead_.clear();
+    dead_seen_.clear();
   }
   void advance() {
     if (reverse_) {
@@ -378,8 +404,11 @@ class StoreCursor final : public RowCursor {
   size_t own_pos_ = 0;                                    // own rows taken so far
   bool took_iter_ = false, took_own_ = false;             // what the last row came from
   bool started_ = false;
+  static constexpr size_t kRememberRows = 4;
+  size_t remembered_ = 0;  // rows handed to MvccStore::remember_read
   std::string rk_, buf_;
-  std::vector<std::string> dead_;  // row keys of dead records stepped over, not yet reported
+  std::vector<std::string> dead_;       // row keys of dead records stepped over, not yet reported
+  std::vector<std::string> dead_seen_;  // dead_[i]'s record as read (buf_)
   std::vector<bool> pruned_;
   size_t reported_ = 0;        // dead records reported so far
   bool run_open_ = true;       // every record so far was dead
@@ -521,12 +550,13 @@ std::vector<partition_api::Version> MvccStore::latest_versions(
   return out;
 }
 
-void MvccStore::report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned) {
-  if (prune_sink_ && !rks.empty()) prune_sink_(rks, pruned);
+void MvccStore::report_dead(const std::vector<std::string>& rks, const SeenRecords& seen,
+                            std::vector<bool>* pruned) {
+  if (prune_sink_ && !rks.empty()) prune_sink_(rks, seen, pruned);
 }
 
-size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
-                        std::vector<bool>* pruned) {
+size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned,
+                        const SeenRecords& seen) {
   pruned->assign(rks.size(), false);
   if (h == 0 || rks.empty()) return 0;
   // The stripes of every key, taken in index order (write_intent() takes one at a time, so
@@ -543,9 +573,15 @@ size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h,
     std::string buf;
     for (size_t i = 0; i < rks.size(); ++i) {
       const std::string& rk = rks[i];
-      if (!held[idx[i]] || !engine_->get(rk, &buf)) continue;
+      if (!held[idx[i]]) continue;
+      // What the scan read, if nothing can have changed it since (see store.h); else read.
+      const bool as_seen = seen.seen && seen.read_ts != 0 &&
+                           seen.read_ts != partition_api::kMaxTimestamp &&
+                           rk.size() >= storage::kKeySpacePrefixLen &&
+                           rk[0] == storage::kRowPrefix && key_resolved_at(rk) <= seen.read_ts;
+      if (!as_seen && !engine_->get(rk, &buf)) continue;
       Record r;
-      if (!decode_record(buf, &r)) corrupt(rk);
+      if (!decode_record(as_seen ? (*seen.seen)[i] : buf, &r)) corrupt(rk);
       if (!prunable(r, h, dead_below_)) continue;
       batch.Delete(slice(rk));
       for (auto ts : r.history) batch.Delete(slice(storage::history_key(rk, ts)));
@@ -599,6 +635,12 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
       Timestamp cur = at.load(std::memory_order_relaxed);
       while (cur < commit_ts &&
              !at.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
+        ;
+      // key_resolved_at(): the same, per key slot.
+      auto& kat = resolved_key_at_[key_slot(rk)];
+      cur = kat.load(std::memory_order_relaxed);
+      while (cur < commit_ts &&
+             !kat.compare_exchange_weak(cur, commit_ts, std::memory_order_release))
         ;
     }
     Record r;

@@ -102,13 +102,22 @@ using OwnedIntent = std::vector<OwnedIntentEntry>;  // oldest first
 // (TxnId < dead_below) are dead and do not count.
 bool prunable(const Record& r, Timestamp h, TxnId dead_below);
 
+// What a scan read at the dead records it reports: seen[i] is the record at rks[i] as read
+// by a scan at a snapshot of read_ts (MvccStore::prune() may decide from it instead of reading
+// again).
+struct SeenRecords {
+  const std::vector<std::string>* seen = nullptr;
+  Timestamp read_ts = 0;
+};
+
 class MvccStore {
  public:
+  using SeenRecords = mvcc::SeenRecords;
   // Receives row keys of records a scan found dead at its own view (the sink re-checks
   // against the GC horizon, via prune()) and sets (*pruned)[i] when rks[i] was removed.
   // Called on the scanning thread.
-  using PruneSink =
-      std::function<void(const std::vector<std::string>& rks, std::vector<bool>* pruned)>;
+  using PruneSink = std::function<void(const std::vector<std::string>& rks, const SeenRecords& seen,
+                                       std::vector<bool>* pruned)>;
   // A scan's registration in the known-empty range registry (see the top of this file).
   struct ScanWatch {
     std::string lo, hi;  // the scan's row key range [lo, hi) (hi "": unbounded)
@@ -239,14 +248,25 @@ class MvccStore {
   // most the GC horizon; the caller excludes the rows' lock holders (a lock holder may have
   // acted on a record's state). A record not dead, gone, or in a stripe a writer holds is
   // skipped, not waited for. Returns how many went.
-  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned);
+  // seen (optional, rks' records as a scan read them): a record is decided from what the scan
+  // read, without reading it again, while nothing of its key slot was resolved above the
+  // scan's snapshot (key_resolved_at() <= seen.read_ts, checked under the caller's row
+  // locks): the same argument as the write-after-read record's below. Under the row lock,
+  // the record can have changed since only by a resolution (which raised the slot above the
+  // snapshot first: one at or below it was written before the snapshot was taken, so the scan
+  // saw it), by an intent whose writer aborted (which restores the record), or by another
+  // prune (the record is gone; deleting it and its history keys again changes nothing: a
+  // record created there since is a write, so under a lock, then resolved or aborted).
+  size_t prune(const std::vector<std::string>& rks, Timestamp h, std::vector<bool>* pruned,
+               const SeenRecords& seen = {});
   // One record (tests).
   bool prune(const std::string& rk, Timestamp h) {
     std::vector<bool> pruned;
     return prune(std::vector<std::string>{rk}, h, &pruned) == 1;
   }
   // Hands `rks` to the prune sink, if any; (*pruned)[i]: rks[i] was removed.
-  void report_dead(const std::vector<std::string>& rks, std::vector<bool>* pruned);
+  void report_dead(const std::vector<std::string>& rks, const SeenRecords& seen,
+                   std::vector<bool>* pruned);
 
   // Registers w (its lo, hi set) and returns the key a forward scan should seek to: w->lo,
   // or the end of a known-empty range holding w->lo. REQUIRES: called before the scan's
@@ -322,14 +342,25 @@ class MvccStore {
   // thread, for the last few keys; a buffered first write of such a key under its lock takes
   // them when they are provably still the stored record: the get read at snapshot S, the
   // record then had no intent and a live committed version, and nothing in the key's
-  // keyspace slot was resolved above S since (last_resolved_commit() <= S, checked under the
-  // write lock). Any later change of the record is either a resolution — which raises the
-  // slot above S first, since a commit at or below S was written before S was taken (one
-  // phase), or had its intent in the record since before its timestamp was assigned (two
-  // phase: then the read saw that intent) — or an intent of a writer that then aborted
-  // (which restores the record), or a prune (only of a dead record: a deletion, resolved).
-  // Misses (another thread, an older read) just read again.
+  // slot was resolved above S since (key_resolved_at() <= S, checked under the write lock). Any
+  // later change of the record is either a resolution — which raises the slot above S first, since
+  // a commit at or below S was written before S was taken (one phase), or had its intent in the
+  // record since before its timestamp was assigned (two phase: then the read saw that intent) — or
+  // an intent of a writer that then aborted (which restores the record), or a prune (only of a dead
+  // record: a deletion, resolved). Misses (another thread, an older read) just read again. Scan
+  // cursors remember the first rows they return too (an iterator opened after S reads as a get
+  // after S does). A get at the same snapshot S by the same transaction (a join reading the row its
+  // CTE just read) reuses the bytes instead of reading again (recall_read): what a view sees in a
+  // record read at any time after S was taken is the same, except the transaction's own
+  // intents in storage, so only while it has none in this partition (its buffer holds them
+  // all; buffered ones are attached as always). Not for SERIALIZABLE views (a read reports
+  // the writes it skips in the record as it is now).
+  bool recall_read(const ReadView& view, const std::string& rk, std::string* out);
+
+ public:
   void remember_read(TxnId txn, Timestamp read_ts, const std::string& rk, const std::string& bytes);
+
+ private:
   bool read_record_for_write(TxnId txn, const std::string& rk, std::string* out);
   const uint64_t instance_;  // tells stores apart in the per-thread read memory
 
@@ -351,6 +382,15 @@ class MvccStore {
     return ((table * 0x9E3779B1u) ^ (index * 0x85EBCA6Bu)) >> 24;
   }
   std::array<std::atomic<Timestamp>, 256> resolved_at_{};
+  // The same per row key slot (keys hashed to 4,096 slots): a commit at or above that of every
+  // resolution of a key in the slot, raised before its write. The write-after-read record and
+  // prune() check it: a queue resolves in the same keyspace all the time, but seldom in the
+  // slot of the one key a reader is about to rewrite or prune.
+  static size_t key_slot(const std::string& rk) { return std::hash<std::string>{}(rk)&4095; }
+  Timestamp key_resolved_at(const std::string& rk) const {
+    return resolved_key_at_[key_slot(rk)].load(std::memory_order_acquire);
+  }
+  std::array<std::atomic<Timestamp>, 4096> resolved_key_at_{};
   std::atomic<size_t> buffered_bytes_{0};  // the bytes of every buffer of this partition
 };
 

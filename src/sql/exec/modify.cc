@@ -117,8 +117,8 @@ void check_conflict_visible(ExecContext& cx, bool invisible) {
 
 void lock_key(ExecContext& cx, const catalog::Table& t, const coord::KeySpace& space,
               const std::string& routing, const std::string& key) {
-  auto r =
-      cx.txn.lock(space, routing, key, coord::LockStrength::kUpdate, lock_wait(cx), std::nullopt);
+  // Only the outcome counts: the caller reads the key's state itself when it needs it.
+  auto r = cx.txn.lock_outcome(space, routing, key, lock_wait(cx));
   if (r.outcome != coord::LockOutcome::kGranted &&
       r.outcome != coord::LockOutcome::kVersionMismatch)
     throw_lock_failure(r.outcome, t, cx);

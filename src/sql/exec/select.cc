@@ -1205,7 +1205,9 @@ constexpr size_t kLockWindow = 1024;
 void lock_window(const SelectPlan& p, ExecContext& cx, int single, std::vector<Row>& input,
                  const std::vector<RowRefs>& refs, const size_t* order, size_t n,
                  const std::function<void(size_t, bool)>& emit) {
-  if (single < 0 || n == 1) {
+  // One locked source goes through lock_rows() even for one row (a queue's LIMIT 1): with
+  // the snapshot it was read at, the partition may skip reading the row again.
+  if (single < 0) {
     for (size_t j = 0; j < n; ++j) {
       bool changed = false;
       if (lock_candidate(p, input[order[j]], refs[order[j]], &changed, cx)) emit(order[j], changed);
