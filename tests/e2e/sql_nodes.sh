@@ -76,10 +76,8 @@ echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/two SQL nodes: /'
 # 77: the suite is not there (../shared/conformance): skipped, as in the test command's own step
 [ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -60; status=1; }
 # Still node-local (doc/cluster.md §8): a NOTIFY reaches the listeners of its own node only,
-# and the lock service's owners live on the node that took their locks; an uncommitted DROP
-# TABLE is hidden from the other nodes at once, and a node whose statement waited for an
-# ALTER's lock may read the catalog before the ALTER's undo ran (catalog.h).
-node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits ddl-drop-alter-blocks "
+# and the lock service's owners live on the node that took their locks.
+node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits "
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}
