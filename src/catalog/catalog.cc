@@ -357,21 +357,34 @@ void Catalog::read_definitions(bool boot) {
   std::map<Oid, Sequence> seqs;
   std::map<Oid, Schema> schemas;
   std::map<Oid, Creator> pending;  // uncommitted creations (see catalog.h)
+  std::map<Oid, Changed> changed;  // uncommitted changes of committed tables (see catalog.h)
   auto note_pending = [&](Oid oid, const json& j) {
     if (auto it = j.find("pending"); it != j.end())
       pending[oid] = Creator{it->at("txn").get<uint64_t>(), it->at("node").get<uint32_t>()};
   };
   Oid max_oid = kFirstUserOid;
+  auto note_oids = [&](const Table& t) {
+    max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
+    for (const auto& i : t.indexes) max_oid = std::max(max_oid, i.oid);
+    for (const auto& c : t.checks) max_oid = std::max(max_oid, c.oid);
+    for (const auto& f : t.foreign_keys) max_oid = std::max(max_oid, f.oid);
+  };
   {
     auto cur = txn->scan(coord::KeySpace{kTablesSpace, 0}, "", "");
     while (auto rv = cur->next()) {
       json j = json::parse(rv->value);
+      if (auto c = j.find("changed"); c != j.end()) {
+        Changed ch{Creator{c->at("txn").get<uint64_t>(), c->at("node").get<uint32_t>()},
+                   std::make_shared<const Table>(table_from_json(c->at("committed"))),
+                   c->at("mode").get<uint8_t>()};
+        note_oids(*ch.committed);
+        const Oid oid = ch.committed->oid;
+        changed[oid] = std::move(ch);
+        if (j.value("dropped", false)) continue;  // a tombstone: dropped, not committed
+      }
       Table t = table_from_json(j);
       note_pending(t.oid, j);
-      max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
-      for (const auto& i : t.indexes) max_oid = std::max(max_oid, i.oid);
-      for (const auto& c : t.checks) max_oid = std::max(max_oid, c.oid);
-      for (const auto& f : t.foreign_keys) max_oid = std::max(max_oid, f.oid);
+      note_oids(t);
       tables[t.oid] = std::make_shared<const Table>(std::move(t));
     }
   }
@@ -409,14 +422,38 @@ void Catalog::read_definitions(bool boot) {
   }
   std::vector<Oid> leftover_temp;
   std::vector<std::pair<Oid, uint64_t>> leftover_uncommitted;
+  std::vector<std::pair<Oid, uint32_t>> leftover_changes;  // with the changed storage
   {
     std::unique_lock lk(mu_);
+    // This coordinator's own marks are known here first (stored just after they are set,
+    // forgotten just before they are stored without): what it holds wins over what it read.
+    if (!boot) {
+      std::erase_if(pending, [&](const auto& kv) { return kv.second.node == node_id_; });
+      std::erase_if(changed, [&](const auto& kv) { return kv.second.by.node == node_id_; });
+      for (const auto& kv : pending_)
+        if (kv.second.node == node_id_) pending.insert(kv);
+      for (const auto& kv : changed_)
+        if (kv.second.by.node == node_id_) changed.insert(kv);
+    }
     tables_ = std::move(tables);
     // A sequence's cached values stay (its block is this coordinator's); a dropped one's go.
     std::erase_if(seq_state_, [&](const auto& kv) { return !seqs.count(kv.first); });
     sequences_ = std::move(seqs);
     schemas_ = std::move(schemas);
     pending_ = std::move(pending);
+    changed_ = std::move(changed);
+    // Changes of this node's committed tables whose transaction had not committed when it
+    // stopped: the committed definitions come back.
+    if (boot)
+      for (const auto& [oid, ch] : changed_)
+        if (ch.by.node == node_id_) {
+          auto it = tables_.find(oid);
+          uint32_t storage = 0;
+          if (it != tables_.end() && it->second->storage_id != ch.committed->storage_id)
+            storage = it->second->storage_id;
+          tables_[oid] = ch.committed;
+          leftover_changes.push_back({oid, storage});
+        }
     for (const auto& [oid, t] : tables_)
       if (boot && t->temp_namespace != 0 && temp_namespace_is_ours(t->temp_namespace))
         leftover_temp.push_back(oid);
@@ -432,6 +469,15 @@ void Catalog::read_definitions(bool boot) {
   // shutdown before their sessions could drop them) die with it.
   for (Oid oid : leftover_temp) drop_table(oid);
   for (const auto& [oid, txn] : leftover_uncommitted) settle_created(oid, txn, false);
+  for (const auto& [oid, storage] : leftover_changes) {
+    uint64_t by = 0;
+    {
+      std::shared_lock lk(mu_);
+      by = changed_.at(oid).by.txn;
+    }
+    forget_change(oid, by);
+    if (storage) txns_.drop_keyspaces(storage);
+  }
 }
 
 // ---- uncommitted creations (see catalog.h) ----
@@ -511,6 +557,7 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
     }
     bump();
   }
+  wake_settled();
   if (committed) return;
   // What the undo of the creation left (none, unless it failed).
   if (table) drop_table(oid);
@@ -520,7 +567,7 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
 
 Oid Catalog::uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const {
   std::shared_lock lk(mu_);
-  if (pending_.empty()) return 0;
+  if (pending_.empty() && changed_.empty()) return 0;
   auto v = viewer();
   for (const auto& [oid, c] : pending_) {
     if (visible_locked(oid, v)) continue;
@@ -536,6 +583,19 @@ Oid Catalog::uncommitted_relation(std::string_view name, uint64_t temp_namespace
                                         it->second.namespace_oid == ns && it->second.name == name)
       return oid;
   }
+  // A name another transaction's uncommitted change gives a committed table (RENAME, CREATE
+  // INDEX) and its committed definition does not have.
+  auto names = [&](const Table& t) {
+    return t.temp_namespace == 0 && t.namespace_oid == ns &&
+           (t.name == name || (t.pkey_name == name && !t.primary_key.empty()) ||
+            t.find_index(name));
+  };
+  if (temp_namespace == 0)
+    for (const auto& [oid, ch] : changed_) {
+      if (v && ch.by.txn == *v && ch.by.node == node_id_) continue;
+      auto it = tables_.find(oid);
+      if (it != tables_.end() && names(*it->second) && !names(*ch.committed)) return oid;
+    }
   return 0;
 }
 
@@ -554,51 +614,165 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
   auto of_txn = [&](const Creator& c) { return c.txn == txn && c.node == node_id_; };
   for (const auto& [oid, c] : pending_)
     if (of_txn(c)) return;
-  for (const auto& [oid, d] : dropped_)
-    if (of_txn(d.by)) return;
+  for (const auto& [oid, ch] : changed_)
+    if (of_txn(ch.by)) return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }
 
-void Catalog::forget_drop(Oid oid) {
-  {
-    std::unique_lock lk(mu_);
-    auto it = dropped_.find(oid);
-    if (it == dropped_.end()) return;
-    uint64_t txn = it->second.by.txn;
-    dropped_.erase(it);
-    forget_viewer_locked(txn);
-  }
-  bump();  // a statement that waited for the drop's lock binds again (sql/engine.cc)
-}
-
-void Catalog::note_exclusive(Oid oid, coord::Transaction& owner) {
+void Catalog::track_change(Oid oid, const TablePtr& committed, coord::Transaction& owner) {
+  if (committed->temp_namespace != 0) return;
   const uint64_t txn = owner.id();
   {
     std::unique_lock lk(mu_);
-    auto [it, added] = exclusive_.try_emplace(oid, Creator{txn, node_id_});
-    if (!added) {
-      if (it->second.txn == txn && it->second.node == node_id_) return;
-      it->second = Creator{txn, node_id_};  // the previous holder ended
+    if (pending_.count(oid) || changed_.count(oid)) return;
+    // The lock the change holds: what a statement must conflict with to wait for it. A change
+    // under no lock of its own (COMMENT) blocks nobody.
+    uint8_t mode = coord::table_mode::kShareUpdateExclusive;
+    if (auto h = held_.find(oid); h != held_.end())
+      for (const Held& x : h->second)
+        if (x.by.txn == txn && x.by.node == node_id_) mode = std::max(mode, x.mode);
+    changed_[oid] = Changed{Creator{txn, node_id_}, committed, mode};
+    std::lock_guard vl(viewers_mu_);
+    viewers_[fiber_key()] = txn;
+  }
+  // Registered before the change's own undo, so it runs after it (undos run newest first).
+  owner.on_rollback([this, oid, txn] { forget_change(oid, txn); });
+  owner.on_commit([this, oid, txn] { forget_change(oid, txn); });
+}
+
+void Catalog::forget_change(Oid oid, uint64_t txn) {
+  {
+    std::lock_guard ddl(ddl_mu_);
+    TablePtr now;
+    TablePtr committed;
+    {
+      std::unique_lock lk(mu_);
+      auto it = changed_.find(oid);
+      if (it == changed_.end() || it->second.by.txn != txn || it->second.by.node != node_id_)
+        return;
+      committed = it->second.committed;
+      changed_.erase(it);
+      if (auto t = tables_.find(oid); t != tables_.end()) now = t->second;
+      forget_viewer_locked(txn);
+      // Bumped with the change's end: a statement that waited for its lock and finds it
+      // settled binds again (sql/engine.cc), even before the row below is stored.
+      bump();
     }
+    // Stored without the mark; a dropped table's tombstone goes.
+    if (now)
+      persist_table(*now, false);
+    else
+      persist_table(*committed, true);
+    bump();  // a statement that waited for the change's lock binds again (sql/engine.cc)
+  }
+  wake_settled();
+}
+
+void Catalog::note_lock(Oid oid, uint8_t mode, coord::Transaction& owner) {
+  const uint64_t txn = owner.id();
+  {
+    std::unique_lock lk(mu_);
+    auto& held = held_[oid];
+    for (Held& h : held)
+      if (h.by.txn == txn && h.by.node == node_id_) {
+        h.mode = std::max(h.mode, mode);
+        return;
+      }
+    held.push_back(Held{Creator{txn, node_id_}, mode});
   }
   auto settle = [this, oid, txn] {
-    std::unique_lock lk(mu_);
-    auto it = exclusive_.find(oid);
-    if (it != exclusive_.end() && it->second.txn == txn && it->second.node == node_id_)
-      exclusive_.erase(it);
+    {
+      std::unique_lock lk(mu_);
+      auto it = held_.find(oid);
+      if (it == held_.end()) return;
+      std::erase_if(it->second,
+                    [&](const Held& h) { return h.by.txn == txn && h.by.node == node_id_; });
+      if (it->second.empty()) held_.erase(it);
+    }
+    wake_settled();
   };
   // Registered before the undos of the DDL that follows, so it runs after them.
   owner.on_rollback(settle);
   owner.on_commit(settle);
 }
 
-bool Catalog::in_flight(Oid oid, uint64_t txn) const {
+namespace {
+// PostgreSQL's table lock conflict table (coord::table_mode, 1..8).
+bool modes_conflict(uint8_t a, uint8_t b) {
+  static constexpr uint16_t kConflicts[9] = {
+      0,
+      1 << 8,                                               // ACCESS SHARE
+      1 << 7 | 1 << 8,                                      // ROW SHARE
+      1 << 5 | 1 << 6 | 1 << 7 | 1 << 8,                    // ROW EXCLUSIVE
+      1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8,           // SHARE UPDATE EXCLUSIVE
+      1 << 3 | 1 << 4 | 1 << 6 | 1 << 7 | 1 << 8,           // SHARE
+      1 << 3 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 8,  // SHARE ROW EXCLUSIVE
+      0x1fc,                                                // EXCLUSIVE: ROW SHARE and up
+      0x1fe,                                                // ACCESS EXCLUSIVE: all
+  };
+  return a <= 8 && b <= 8 && (kConflicts[a] >> b & 1);
+}
+}  // namespace
+
+bool Catalog::in_flight(Oid oid, uint64_t txn, uint8_t mode) const {
+  return conflicting_change(oid, txn, mode, nullptr);
+}
+
+bool Catalog::conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remote) const {
   std::shared_lock lk(mu_);
   auto other = [&](const Creator& c) { return c.txn != txn || c.node != node_id_; };
-  if (auto it = exclusive_.find(oid); it != exclusive_.end() && other(it->second)) return true;
-  if (auto it = dropped_.find(oid); it != dropped_.end() && other(it->second.by)) return true;
+  auto found = [&](const Creator& c) {
+    if (remote) *remote = c.node != node_id_;
+    return true;
+  };
+  if (auto it = held_.find(oid); it != held_.end())
+    for (const Held& h : it->second)
+      if (other(h.by) && modes_conflict(h.mode, mode)) return found(h.by);
+  if (auto it = changed_.find(oid);
+      it != changed_.end() && other(it->second.by) && modes_conflict(it->second.mode, mode))
+    return found(it->second.by);
+  // A creation holds ACCESS EXCLUSIVE on its new oid until it ends.
+  if (auto it = pending_.find(oid); it != pending_.end() && other(it->second))
+    return found(it->second);
   return false;
+}
+
+void Catalog::wake_settled() {
+  std::vector<std::shared_ptr<runtime::Event>> waiters;
+  {
+    std::lock_guard g(settle_mu_);
+    waiters.swap(settle_waiters_);
+  }
+  for (auto& ev : waiters) ev->complete(runtime::WakeReason::kSignalled);
+}
+
+bool Catalog::wait_settled(Oid oid, uint64_t txn, uint8_t mode, runtime::CancelToken* cancel) {
+  if (!conflicting_change(oid, txn, mode, nullptr)) return true;  // every statement's case
+  for (;;) {
+    std::shared_ptr<runtime::Event> ev;
+    bool remote = false;
+    {
+      // Checked and registered under settle_mu_: a settlement after the check wakes it.
+      std::lock_guard g(settle_mu_);
+      if (!conflicting_change(oid, txn, mode, &remote)) return true;
+      ev = runtime::Event::create();
+      settle_waiters_.push_back(ev);
+    }
+    // Another coordinator's change settles there: its end reaches this one by reading the
+    // catalog again, every few milliseconds.
+    const runtime::Deadline until =
+        remote ? runtime::Clock::now() + std::chrono::milliseconds(2) : runtime::Deadline::max();
+    if (cancel) cancel->attach(ev);
+    const runtime::WakeReason r = ev->wait(until);
+    if (cancel) cancel->detach();
+    if (r != runtime::WakeReason::kSignalled) {
+      std::lock_guard g(settle_mu_);
+      std::erase(settle_waiters_, ev);
+    }
+    if (r == runtime::WakeReason::kCancelled) return false;
+    if (remote) sync();
+  }
 }
 
 TablePtr Catalog::current_table(Oid oid) const {
@@ -619,7 +793,7 @@ std::optional<Sequence> Catalog::current_sequence(Oid oid) const {
 // and has not committed. Without marks or drops this is the plain map walk of a lookup.
 template <typename Fn>
 bool Catalog::scan_tables_locked(Fn&& fn) const {
-  if (pending_.empty() && dropped_.empty()) {
+  if (pending_.empty() && changed_.empty()) {
     for (const auto& [oid, t] : tables_)
       if (fn(t)) return true;
     return false;
@@ -628,8 +802,8 @@ bool Catalog::scan_tables_locked(Fn&& fn) const {
   std::map<Oid, const TablePtr*> seen;
   for (const auto& [oid, t] : tables_)
     if (visible_locked(oid, v)) seen[oid] = &t;
-  for (const auto& [oid, d] : dropped_)
-    if (!(v && d.by.txn == *v && d.by.node == node_id_)) seen[oid] = &d.table;
+  for (const auto& [oid, ch] : changed_)  // the others see the committed definition
+    if (!(v && ch.by.txn == *v && ch.by.node == node_id_)) seen[oid] = &ch.committed;
   for (const auto& [oid, t] : seen)
     if (fn(*t)) return true;
   return false;
@@ -684,8 +858,9 @@ std::vector<TablePtr> Catalog::temp_tables(uint64_t temp_namespace) const {
 TablePtr Catalog::table_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
   auto v = viewer_locked();
-  if (auto d = dropped_.find(oid); d != dropped_.end())
-    return v && d->second.by.txn == *v && d->second.by.node == node_id_ ? nullptr : d->second.table;
+  if (auto ch = changed_.find(oid);
+      ch != changed_.end() && !(v && ch->second.by.txn == *v && ch->second.by.node == node_id_))
+    return ch->second.committed;
   auto it = tables_.find(oid);
   return it == tables_.end() || !visible_locked(oid, v) ? nullptr : it->second;
 }
@@ -919,10 +1094,23 @@ json with_mark(json j, const std::optional<Creator>& c) {
 
 void Catalog::persist_table(const Table& t, bool deleted) {
   std::string key = be_key(0, t.oid);
-  if (deleted)
+  std::optional<Changed> ch;
+  {
+    std::shared_lock lk(mu_);
+    if (auto it = changed_.find(t.oid); it != changed_.end()) ch = it->second;
+  }
+  if (ch) {  // an uncommitted change of a committed table (see catalog.h)
+    json j = deleted ? json{{"dropped", true}} : to_json(t);
+    j["changed"] = {{"txn", ch->by.txn},
+                    {"node", ch->by.node},
+                    {"mode", ch->mode},
+                    {"committed", to_json(*ch->committed)}};
+    write_system_row(kTablesSpace, key, j.dump());
+  } else if (deleted) {
     write_system_row(kTablesSpace, key, std::nullopt);
-  else
+  } else {
     write_system_row(kTablesSpace, key, with_mark(to_json(t), creator_of(t.oid)).dump());
+  }
 }
 
 void Catalog::persist_schema(const Schema& s, bool deleted) {
@@ -1006,6 +1194,7 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     old = current_table(t.oid);
+    if (owner && old) track_change(old->oid, old, *owner);
     persist_table(t, false);
     p = std::make_shared<const Table>(std::move(t));
     {
@@ -1029,21 +1218,15 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
 void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
   TablePtr t;
   std::vector<std::pair<Sequence, std::optional<std::string>>> owned;  // with their marks
-  // Other sessions keep seeing a committed permanent table until the drop commits.
-  bool ghost = false;
   {
     std::lock_guard ddl(ddl_mu_);
     t = current_table(oid);
     if (!t) return;
+    // Other sessions keep seeing a committed permanent table until the drop commits.
+    if (owner) track_change(oid, t, *owner);
     persist_table(*t, true);
     {
       std::unique_lock lk(mu_);
-      ghost = owner && t->temp_namespace == 0 && !pending_.count(oid);
-      if (ghost) {
-        dropped_[oid] = Dropped{Creator{owner->id(), node_id_}, t};
-        std::lock_guard vl(viewers_mu_);
-        viewers_[fiber_key()] = owner->id();
-      }
       tables_.erase(oid);
       for (const auto& [soid, s] : sequences_)
         if (s.owner_table == oid) owned.emplace_back(s, std::nullopt);
@@ -1059,12 +1242,10 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
     bump();
   }
   if (owner)
-    owner->on_rollback([this, t, owned, ghost] {
+    owner->on_rollback([this, t, owned] {
       for (const auto& [s, mark] : owned) restore_sequence(s, mark);
       replace_table(*t);
-      if (ghost) forget_drop(t->oid);
     });
-  if (ghost) owner->on_commit([this, oid] { forget_drop(oid); });
   release_storage(t->storage_id, owner);  // without an owner: autonomous, or a CREATE's undo
 }
 

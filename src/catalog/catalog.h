@@ -26,23 +26,28 @@
 // as PostgreSQL's waits on its catalog's unique index, then fails with that index's
 // duplicate-key error if the first committed, or goes on if it rolled back.
 //
-// Uncommitted drops. A committed permanent table or view dropped for an owner stays visible
-// to the other sessions of this coordinator until the drop commits (dropped_); as DROP holds
-// ACCESS EXCLUSIVE, a statement that names it waits (sql/engine.cc locks the relations a
-// statement names once it is bound, as PostgreSQL's parse analysis does), then binds again
-// when the catalog changed meanwhile: "does not exist" after a commit, the table as it was
-// after a rollback. ALTER TABLE works the same way through its lock and that second binding.
+// Uncommitted changes of committed tables (DROP, ALTER, CREATE INDEX, COMMENT, TRUNCATE...).
+// A committed permanent table (or view) changed or dropped for an owner keeps its committed
+// definition for every other session until the change commits (changed_): the stored row
+// carries it ("changed": who, the lock mode it held, and the committed definition; a dropped
+// one's row stays as a tombstone that holds it), so other coordinators show it too, and
+// load() at startup puts the committed definition back for the changes of its own node (a
+// crash before the commit keeps none). The commit stores the new definition without it (or
+// deletes the tombstone); a rollback's undo puts the committed one back. As PostgreSQL's
+// parse analysis, sql/engine.cc locks the relations a statement names once bound: one whose
+// lock conflicts with the change's (a reader with DROP or ALTER's ACCESS EXCLUSIVE, a writer
+// with CREATE INDEX's SHARE) waits, then waits for the change to settle (wait_settled) and
+// binds again when the catalog changed: "does not exist" after a DROP's commit, the new
+// columns or indexes after an ALTER's, the table as it was after a rollback. A statement whose
+// lock does not conflict (a reader during CREATE INDEX) binds the committed definition.
 //
-// What differs from PostgreSQL: the drop and every other change of a committed object (ALTER,
-// CREATE INDEX on an existing table, DROP SEQUENCE / SCHEMA) is stored when it runs, so a
-// crash before its commit keeps it; a session that only reads the catalog (pg_class,
-// pg_indexes, \d) sees such a change at once (a dropped table's excepted, above; the
-// sequences a dropped table owned go at once); other coordinators see drops at once, and a
-// statement there that waited for a DDL's lock reads the catalog again but may do so before
-// the DDL's undo or commit hook has run. Creations of a transaction become visible by a
-// commit of their own just after the transaction's: a crash between the two drops them
-// although it committed. A new relation's row type (composite_types) is published to every
-// session when created.
+// What differs from PostgreSQL: sequences' and schemas' changes (ALTER SEQUENCE, DROP
+// SEQUENCE / SCHEMA, and the sequences a dropped table owned) are stored when they run and
+// seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one table run one after the other (the
+// second waits for the first's transaction; PostgreSQL builds both at once). Creations and
+// changes of a transaction become visible by a commit of their own just after the
+// transaction's: a crash between the two undoes them although it committed. A new or changed
+// relation's row type (composite_types) is published to every session at once.
 //
 // Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
 // keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
@@ -440,18 +445,24 @@ class Catalog {
   // Uncommitted creations of other transactions (see above): the oid of the relation (table,
   // view, index of a table, sequence) named `name` in schema ns (temp_namespace's, when not 0)
   // or of the schema named `name`, that a transaction other than the caller's created and has
-  // not committed; 0: none. is_uncommitted: whether oid still carries its creator's mark.
+  // not committed, or (a relation) the committed table whose uncommitted change (RENAME,
+  // CREATE INDEX) by such a transaction gives it that name; 0: none. is_uncommitted: whether
+  // oid still carries its creator's mark.
   Oid uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const;
   Oid uncommitted_schema(std::string_view name) const;
   bool is_uncommitted(Oid oid) const;
-  // `owner` holds ACCESS EXCLUSIVE on relation oid (a DROP, ALTER, TRUNCATE...): until the
-  // commit hooks or the undos of its catalog changes have run (both after its locks are
+  // `owner` holds table lock `mode` on relation oid (a DROP, ALTER, TRUNCATE, CREATE
+  // INDEX...): until the commit hooks of its catalog changes have run (after its locks are
   // released), in_flight() tells a statement that waited for that lock to wait a little more
   // before it compares catalog versions (sql/engine.cc). Never suspends.
-  void note_exclusive(Oid oid, coord::Transaction& owner);
-  // Whether a transaction other than `txn` has dropped oid or holds (or held until just now)
-  // ACCESS EXCLUSIVE on it and has not settled.
-  bool in_flight(Oid oid, uint64_t txn) const;
+  void note_lock(Oid oid, uint8_t mode, coord::Transaction& owner);
+  // Whether a transaction other than `txn` holds (or held until just now) a lock on oid that
+  // conflicts with `mode`, or has an unsettled creation or change of oid whose lock does.
+  bool in_flight(Oid oid, uint64_t txn, uint8_t mode) const;
+  // Parks the calling fiber while in_flight(oid, txn, mode), reading the catalog again
+  // (sync) while the change is another coordinator's. Woken when a creation or change
+  // settles on this coordinator. False: cancelled.
+  bool wait_settled(Oid oid, uint64_t txn, uint8_t mode, runtime::CancelToken* cancel);
   uint32_t allocate_storage_id();
   // Stores a new table (t.oid, t.storage_id assigned when 0) and returns it.
   TablePtr create_table(Table t, coord::Transaction* owner = nullptr);
@@ -527,20 +538,39 @@ class Catalog {
   std::map<Oid, Creator> pending_;  // mu_
   mutable std::mutex viewers_mu_;
   std::map<const void*, uint64_t> viewers_;  // viewers_mu_
-  // Committed permanent tables a transaction dropped and has not committed: the other
-  // sessions still see them (they wait for the drop's lock, then bind again).
-  struct Dropped {
+  // Committed permanent tables a transaction changed or dropped and has not committed (see
+  // the top of this file): the definition every other session sees meanwhile, and the table
+  // lock the changer held (what a statement must conflict with to wait for it).
+  struct Changed {
     Creator by;
-    TablePtr table;
+    TablePtr committed;
+    uint8_t mode = 0;
   };
-  std::map<Oid, Dropped> dropped_;    // mu_
-  std::map<Oid, Creator> exclusive_;  // mu_: see note_exclusive
+  std::map<Oid, Changed> changed_;  // mu_
+  struct Held {
+    Creator by;
+    uint8_t mode = 0;
+  };
+  std::map<Oid, std::vector<Held>> held_;  // mu_: see note_lock
+  // in_flight(); remote (optional): set when what is in flight is another coordinator's.
+  bool conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remote) const;
+  // Wakes the fibers parked in wait_settled (a creation, change or lock settled).
+  void wake_settled();
+  std::mutex settle_mu_;
+  std::vector<std::shared_ptr<runtime::Event>> settle_waiters_;  // settle_mu_
   template <typename Fn>
   bool scan_tables_locked(Fn&& fn) const;  // REQUIRES: mu_ held
   // Forgets txn's viewer once it has no mark or drop left. REQUIRES: mu_ held (unique).
   void forget_viewer_locked(uint64_t txn);
-  // The drop of oid committed or was undone: no longer shown to the others.
-  void forget_drop(Oid oid);
+  // The change of oid committed or was undone: the others see the table as it is now (stored
+  // again without the mark, or its tombstone deleted).
+  // (Only txn's change: a later one is another's.) MAY SUSPEND.
+  void forget_change(Oid oid, uint64_t txn);
+  // What a change of committed table oid by `owner` needs before it is stored: its entry in
+  // changed_ (committed: the definition before it), the viewer, the commit hook and the undo
+  // that ends it. Nothing for a temporary or uncommitted table, or one owner already
+  // changed. REQUIRES: ddl_mu_ held.
+  void track_change(Oid oid, const TablePtr& committed, coord::Transaction& owner);
   // The transaction the calling fiber runs DDL for, if any.
   std::optional<uint64_t> viewer() const;
   // Whether the object with that oid is visible to `viewer`. REQUIRES: mu_ held.
@@ -548,7 +578,7 @@ class Catalog {
   // The viewer to pass to visible_locked (none looked up while nothing is pending).
   // REQUIRES: mu_ held.
   std::optional<uint64_t> viewer_locked() const {
-    return pending_.empty() && dropped_.empty() ? std::nullopt : viewer();
+    return pending_.empty() && changed_.empty() ? std::nullopt : viewer();
   }
   // Marks a creation for `owner` (lock, mark, commit and rollback hooks). REQUIRES: ddl_mu_
   // held, and nothing stored for oid yet. MAY SUSPEND.

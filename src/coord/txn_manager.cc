@@ -1147,6 +1147,10 @@ SubId TransactionImpl::begin_subtransaction() {
 }
 
 void TransactionImpl::rollback_to(SubId sub) {
+  // The undos (catalog changes put back) run while the subtransaction's locks are held, as
+  // PostgreSQL's catalog rows are restored before its locks go: a statement that waited for
+  // such a lock finds the catalog as it was.
+  run_undo(sub);
   if (fp_.registered) {
     std::lock_guard g(fp_.mu);
     std::erase_if(fp_.entries, [&](const FastPathSlot::Entry& e) { return e.sub >= sub; });
@@ -1159,7 +1163,6 @@ void TransactionImpl::rollback_to(SubId sub) {
   std::erase_if(new_keyspaces_, [&](const auto& kv) { return kv.second >= sub; });
   pending_loads_.clear();
   occ_.rollback(sub);
-  run_undo(sub);
   // Drop `sub` and everything opened after it (ids only grow), continue in a fresh one.
   while (!subs_.empty() && subs_.back() >= sub) subs_.pop_back();
   subs_.push_back(next_sub_++);
@@ -1393,6 +1396,10 @@ void TransactionImpl::abort() {
   if (done_ || committed_) return;
   pending_loads_.clear();
   m_->registry().mark_aborted(id_);
+  // The undos run before the partitions (or the fast path) release the locks (see
+  // rollback_to): on every coordinator, a statement that waited for this transaction's DDL
+  // lock reads the catalog as it was.
+  run_undo(0);
   close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
@@ -1400,7 +1407,6 @@ void TransactionImpl::abort() {
   lower_strong_counts();
   if (ssi_known_) m_->registry().ssi_aborted(id_);
   finish();
-  run_undo(0);
   drop_links();
 }
 

@@ -141,7 +141,7 @@ class EngineImpl : public Engine {
 
   // Locks what the bound statement names (see prepare); false when it names no user relation.
   static bool lock_relations(const bind::BoundStatement& bound, SessionContext& ctx,
-                             const catalog::Catalog& catalog) {
+                             catalog::Catalog& catalog) {
     std::vector<Oid> targets;
     if (bound.insert && bound.insert->table) targets.push_back(bound.insert->table->oid);
     if (bound.update && bound.update->table) targets.push_back(bound.update->table->oid);
@@ -162,12 +162,10 @@ class EngineImpl : public Engine {
       coord::LockWait wait{coord::WaitPolicy::kBlock, ctx.lock_deadline(), &ctx.cancel()};
       coord::Transaction& txn = ctx.transaction();
       txn.lock_table(oid, mode, wait);
-      // Granted: a DROP or ALTER that held the lock has ended, and its commit hooks or undos
-      // (which run after its locks went) finish its catalog change now.
-      while (catalog.in_flight(oid, txn.id()))
-        if (!runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1),
-                                  &ctx.cancel()))
-          throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+      // Granted: a DROP, ALTER or CREATE INDEX that held a conflicting lock has ended, and its
+      // commit hooks (which run after its locks went) finish its catalog change now.
+      if (!catalog.wait_settled(oid, txn.id(), mode, &ctx.cancel()))
+        throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
     }
     return any;
   }

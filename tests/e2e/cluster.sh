@@ -75,13 +75,10 @@ out=$(HF_SPECS=$HF_SPECS bash "$root/tests/conformance/run.sh" --port "$proxy" 2
 echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/three nodes: /'
 [ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -60; status=1; }
 echo "three nodes: conformance done at $(elapsed)"
-# Node-local still (doc/cluster.md §8), as in sql_nodes.sh. ddl-drop-alter-blocks: an
-# uncommitted DROP TABLE is hidden from the other nodes at once, and a node whose statement
-# waited for an ALTER's lock may read the catalog before the ALTER's undo ran on its node
-# (catalog.h, "What differs from PostgreSQL").
+# Node-local still (doc/cluster.md §8), as in sql_nodes.sh.
 # fast-path-table-locks: coordinators that share partitions keep every table lock in them
 # (coord FastPathSlot), so pg_locks shows fastpath = false where PostgreSQL shows true.
-node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits ddl-drop-alter-blocks fast-path-table-locks "
+node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks "
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}

@@ -76,12 +76,10 @@ echo "$out" | grep -E "^(conformance|SKIPPED)" | sed 's/^/two SQL nodes: /'
 # 77: the suite is not there (../shared/conformance): skipped, as in the test command's own step
 [ $rc = 0 ] || [ $rc = 77 ] || { echo "$out" | tail -60; status=1; }
 # Still node-local (doc/cluster.md §8): a NOTIFY reaches the listeners of its own node only,
-# and the lock service's owners live on the node that took their locks; an uncommitted DROP
-# TABLE is hidden from the other nodes at once, and a node whose statement waited for an
-# ALTER's lock may read the catalog before the ALTER's undo ran (catalog.h).
+# and the lock service's owners live on the node that took their locks.
 # fast-path-table-locks: coordinators that share partitions keep every table lock in them
 # (coord FastPathSlot), so pg_locks shows fastpath = false where PostgreSQL shows true.
-node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits ddl-drop-alter-blocks fast-path-table-locks "
+node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks "
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}

@@ -2,6 +2,9 @@
 // its transaction commits (issue 13; catalog.h, "Uncommitted creations"), over a real local
 // node: another thread (a session of its own) does not find it by name or oid nor in the
 // listings until the commit; a rollback leaves nothing; a restart before the commit drops it.
+// The same for changes of committed tables ("Uncommitted changes"): the others see the
+// committed definition until the commit, and a restart before it puts that back; a waiter in
+// wait_settled is woken by the commit.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -110,6 +113,77 @@ TEST(UncommittedDdl, ARestartBeforeTheCommitDropsTheCreation) {
   h.exec("CREATE TABLE t (id int)");  // the name is free
   h.restart();
   EXPECT_TRUE(h.catalog().find_table("t"));
+}
+
+// Commits tables t (one column) and gone; returns gone's oid.
+Oid create_t_and_gone(SqlHarness& h) {
+  h.exec("CREATE TABLE t (id int)");
+  h.exec("CREATE TABLE gone (id int)");
+  return h.catalog().find_table("gone")->oid;
+}
+
+// On a session of its own, for txn: adds a column to t and drops `gone`; it sees both.
+void change_t_drop_gone(catalog::Catalog& cat, coord::Transaction* txn, Oid gone) {
+  on_other_session([&] {
+    catalog::Table t = *cat.find_table("t");
+    t.columns.push_back({"w", TypeRef{type_oid::kInt4, -1}});
+    cat.replace_table(std::move(t), txn);
+    cat.drop_table(gone, txn);
+    EXPECT_EQ(cat.find_table("t")->columns.size(), 2u) << "its own transaction sees it";
+    EXPECT_FALSE(cat.find_table("gone"));
+  });
+}
+
+TEST(UncommittedDdl, OthersSeeAChangeFromItsCommitOn) {
+  SqlHarness h("/tmp/hf-uncommitted-ddl-change");
+  const Oid gone = create_t_and_gone(h);
+  auto& cat = h.catalog();
+  const Oid t = cat.find_table("t")->oid;
+  auto txn = h.txns().begin({});
+  change_t_drop_gone(cat, txn.get(), gone);
+  EXPECT_EQ(cat.find_table("t")->columns.size(), 1u);
+  EXPECT_EQ(cat.table_by_oid(t)->columns.size(), 1u);
+  EXPECT_TRUE(cat.find_table("gone"));
+  EXPECT_TRUE(cat.in_flight(t, 0, coord::table_mode::kAccessExclusive));
+  EXPECT_FALSE(cat.in_flight(t, 0, coord::table_mode::kAccessShare))
+      << "a change under no lock blocks no reader";
+  // A waiter parked on the change is woken by the commit.
+  std::thread waiter(
+      [&] { EXPECT_TRUE(cat.wait_settled(t, 0, coord::table_mode::kAccessExclusive, nullptr)); });
+  txn->commit();
+  waiter.join();
+  EXPECT_EQ(cat.find_table("t")->columns.size(), 2u);
+  EXPECT_FALSE(cat.find_table("gone"));
+  EXPECT_FALSE(cat.in_flight(t, 0, coord::table_mode::kAccessExclusive));
+  h.restart();
+  EXPECT_EQ(h.catalog().find_table("t")->columns.size(), 2u);
+  EXPECT_FALSE(h.catalog().find_table("gone"));
+}
+
+TEST(UncommittedDdl, ARollbackOrARestartPutsTheCommittedDefinitionBack) {
+  SqlHarness h("/tmp/hf-uncommitted-ddl-change-undo");
+  const Oid gone = create_t_and_gone(h);
+  auto& cat = h.catalog();
+  {
+    auto txn = h.txns().begin({});
+    change_t_drop_gone(cat, txn.get(), gone);
+    txn->abort();
+    EXPECT_EQ(cat.find_table("t")->columns.size(), 1u);
+    EXPECT_TRUE(cat.find_table("gone"));
+  }
+  auto txn = h.txns().begin({});
+  change_t_drop_gone(cat, txn.get(), gone);
+  // Stopped before the transaction ends, as in ARestartBeforeTheCommitDropsTheCreation.
+  static auto* stopped = new std::vector<coord::Transaction*>();
+  stopped->push_back(txn.release());
+  h.restart();
+  EXPECT_EQ(h.catalog().find_table("t")->columns.size(), 1u);
+  EXPECT_TRUE(h.catalog().find_table("gone"));
+  h.restart();  // stored without the mark
+  EXPECT_EQ(h.catalog().find_table("t")->columns.size(), 1u);
+  EXPECT_TRUE(h.catalog().find_table("gone"));
+  h.exec("ALTER TABLE t ADD COLUMN w int");
+  EXPECT_EQ(h.catalog().find_table("t")->columns.size(), 2u);
 }
 
 }  // namespace
