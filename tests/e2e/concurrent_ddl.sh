@@ -33,6 +33,30 @@ for s in 1 2 3 4; do
     bad "session $s did not finish its DDL (rc $?; 124 is the 90 s limit): $(tail -n 2 "$work/ddl_$s.out")"
   fi
 done
+
+# Two transactions' CREATE INDEX of one table, the first then writing the table: PostgreSQL
+# builds both at once and the INSERT waits for the second's commit; holdfast runs them one
+# after the other, the second waiting as a lock wait (sql/exec/lock_table_stmt.cc), so the
+# INSERT goes first. Either way both finish: before, holdfast's second waited where deadlock
+# detection could not see it while the INSERT waited for its SHARE lock, for ever.
+q "create table ci_pair (a int, b int); insert into ci_pair values (1, 1)" >/dev/null
+echo "begin; create index ci_pair_a on ci_pair (a); select pg_sleep(1);
+      insert into ci_pair values (2, 2); commit;" |
+  timeout 20 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+    >"$work/ci_1.out" 2>&1 &
+ci_first=$!
+sleep 0.3
+echo "begin; create index ci_pair_b on ci_pair (b); commit;" |
+  timeout 20 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+    >"$work/ci_2.out" 2>&1
+ci_second=$?
+wait $ci_first
+ci_first=$?
+check_eq "two transactions' CREATE INDEX of one table, then the first one's INSERT: both end" \
+  "0 0" "$ci_first $ci_second"
+check_eq "both indexes and rows are there" "2 2" \
+  "$(q "select (select count(*) from pg_indexes where tablename = 'ci_pair'), count(*) from ci_pair" | tr '|' ' ')"
+q "drop table ci_pair" >/dev/null
 check_eq "no table of the sessions is left" "0" \
   "$(q "select count(*) from pg_class where relname like 'ddl\_%'")"
 check_eq "the server answers after" "1" "$(q 'select 1')"
