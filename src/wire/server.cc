@@ -206,15 +206,17 @@ void WireServer::release_admission() {
 void WireServer::stop(std::chrono::milliseconds wait) {
   if (stopping_.exchange(true)) return;
   if (acceptor_) {
-    std::atomic<bool> closed{false};
-    asio::post(runtime_.context(0), [this, &closed] {
+    // Shared with the posted close: when executor 0 is too busy to run it within the 2 s
+    // (valgrind, a loaded machine), it still runs later and must not write to this frame.
+    auto closed = std::make_shared<std::atomic<bool>>(false);
+    asio::post(runtime_.context(0), [this, closed] {
       boost::system::error_code ec;
       acceptor_->close(ec);
       if (retry_timer_) retry_timer_->cancel();
-      closed = true;
+      *closed = true;
     });
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!closed && std::chrono::steady_clock::now() < until)
+    while (!*closed && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::vector<std::shared_ptr<Connection>> conns;
