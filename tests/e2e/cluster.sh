@@ -212,7 +212,7 @@ grep -q "ERROR:  57014: canceling statement due to user request" "$work/cancelle
   fail "node 2's session was not cancelled: $(cat "$work/cancelled.out")"
 [ "$ms" -lt 5000 ] || fail "the cancel took $ms ms"
 got=$(psql_at "${sql[1]}" "select pg_cancel_backend(($pc >> 22 << 22) + 4000001)")
-echo "$got" | grep -q "is not a PostgreSQL backend process" || fail "pg_cancel_backend of no session on node 2: $got"
+grep -q "is not a PostgreSQL backend process" <<<"$got" || fail "pg_cancel_backend of no session on node 2: $got"
 echo "three nodes: pg_cancel_backend on node 1 cancelled node 2's pg_sleep (57014) $ms ms after it was called"
 bg_session 3 terminated "select pg_backend_pid(); select pg_sleep(30);"
 terminated=$bg_pid
@@ -303,8 +303,8 @@ for t in $tables; do
     if [[ $got =~ ^[0-9]+$ ]]; then
       got_rows=$((got_rows + 1))
       [ -n "$first" ] || first=$(( ($(date +%s%N) - start) / 1000000 ))
-      echo "$before" | grep -qx "$id=$got" || fail "$t row $id: balance $got after node 3 died (before: $(echo "$before" | grep "^$id="))"
-    elif echo "$got" | grep -q "connection to partition server"; then
+      grep -qx "$id=$got" <<<"$before" || fail "$t row $id: balance $got after node 3 died (before: $(echo "$before" | grep "^$id="))"
+    elif grep -q "connection to partition server" <<<"$got"; then
       lost_rows=$((lost_rows + 1))
       [ "$ms" -lt 5000 ] || fail "$t row $id on node 3's partitions failed only after $ms ms"
     else
@@ -332,13 +332,13 @@ free=0 gone=0
 for k in $(seq 6); do
   got=$(psql_at "${sql[1]}" "select pg_try_advisory_lock($k)")
   if [ "$got" = t ]; then free=$((free + 1))
-  elif echo "$got" | grep -q "connection to partition server"; then gone=$((gone + 1))
+  elif grep -q "connection to partition server" <<<"$got"; then gone=$((gone + 1))
   else fail "advisory lock $k held by dead node 3: $got"; fi
 done
 [ "$free" -gt 0 ] || fail "none of node 3's advisory locks on nodes 1-2 was released"
 echo "three nodes: node 3's session advisory locks: $free free on nodes 1-2, $gone on node 3's partitions (08006)"
 got=$(psql_at "${sql[2]}" "select count(*) from ${used:-acct}"); rc=$?
-echo "$got" | grep -q "connection to partition server" ||
+grep -q "connection to partition server" <<<"$got" ||
   fail "a scan needing node 3's partitions on node 2: $got (want 08006)"
 echo "three nodes: done in $(elapsed)"
 exit $status

@@ -143,7 +143,7 @@ for port in "$a2"; do
   answer=$(psql_at "$port" "select count(*) from acct"); rc=$?
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   if [ $rc = 124 ]; then fail "a statement hung after B died"
-  elif echo "$answer" | grep -q "connection to partition server"; then
+  elif grep -q "connection to partition server" <<<"$answer"; then
     echo "two SQL nodes: after kill -9 of B, a statement on :$port failed in $ms ms: $answer"
   else fail "unexpected answer after B died: $answer"; fi
 done
