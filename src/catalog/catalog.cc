@@ -511,10 +511,6 @@ std::optional<Catalog::Creator> Catalog::creator_of(Oid oid) const {
   return it->second;
 }
 
-bool Catalog::is_uncommitted(Oid oid) const {
-  return creator_of(oid).has_value();
-}
-
 void Catalog::mark_created(Oid oid, coord::Transaction& owner) {
   const uint64_t txn = owner.id();
   // A second CREATE of the name waits on this (sql/exec/ddl.cc); the oid is new, so this never

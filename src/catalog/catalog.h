@@ -43,9 +43,10 @@
 //
 // What differs from PostgreSQL: sequences' and schemas' changes (ALTER SEQUENCE, DROP
 // SEQUENCE / SCHEMA, and the sequences a dropped table owned) are stored when they run and
-// seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one table run one after the other (the
-// second waits for the first's transaction; PostgreSQL builds both at once). Creations and
-// changes of a transaction become visible by a commit of their own just after the
+// seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one
+// table run one after the other (the second asks SHARE ROW EXCLUSIVE and so waits for the
+// first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL builds both at once).
+// Creations and changes of a transaction become visible by a commit of their own just after the
 // transaction's: a crash between the two undoes them although it committed. A new or changed
 // relation's row type (composite_types) is published to every session at once.
 //
@@ -446,11 +447,9 @@ class Catalog {
   // view, index of a table, sequence) named `name` in schema ns (temp_namespace's, when not 0)
   // or of the schema named `name`, that a transaction other than the caller's created and has
   // not committed, or (a relation) the committed table whose uncommitted change (RENAME,
-  // CREATE INDEX) by such a transaction gives it that name; 0: none. is_uncommitted: whether
-  // oid still carries its creator's mark.
+  // CREATE INDEX) by such a transaction gives it that name; 0: none.
   Oid uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const;
   Oid uncommitted_schema(std::string_view name) const;
-  bool is_uncommitted(Oid oid) const;
   // `owner` holds table lock `mode` on relation oid (a DROP, ALTER, TRUNCATE, CREATE
   // INDEX...): until the commit hooks of its catalog changes have run (after its locks are
   // released), in_flight() tells a statement that waited for that lock to wait a little more
