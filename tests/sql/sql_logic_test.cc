@@ -542,6 +542,8 @@ TEST(SqlMemory, SortPastWorkMemSpillsWithTheInMemoryResult) {
 // A hash table or materialisation past --statement-memory fails with 53200, not the process.
 TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
   SqlHarness h("/tmp/hf-sql-statement-memory");
+  h.exec("CREATE TABLE big (id int PRIMARY KEY)");
+  h.exec("INSERT INTO big SELECT generate_series(1, 500000)");
   auto saved = execution_limits();
   set_execution_limits({16LL * 1024 * 1024, saved.temp_directory});
   struct Restore {
@@ -568,7 +570,23 @@ TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
       "HashAgg table context");
   expect_oom("SELECT count(*) FROM (SELECT DISTINCT g FROM generate_series(1, 100000) g) s",
              "HashAgg table context");
-  expect_oom("SELECT count(*) FROM generate_series(1, 400000) g", "ExecutorState");
+  // A join's rows are made before they are aggregated: over the cap in ExecutorState.
+  expect_oom("SELECT count(*) FROM generate_series(1, 400000) g, (VALUES (1)) v(x)",
+             "ExecutorState");
+  // An aggregate over one FROM item is fed its rows as they come and holds none of them
+  // (as PostgreSQL's Agg): 400,000 rows pass under the cap.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 400000) g").rows[0][0], "400000");
+  EXPECT_EQ(
+      h.exec("SELECT sum(g) FROM (SELECT g FROM generate_series(1, 400000) g) s WHERE g % 2 = 0")
+          .rows[0][0],
+      "40000200000");
+  // LockRows streams into the aggregate above it: 500,000 rows locked, none of them kept.
+  h.exec("BEGIN");
+  EXPECT_EQ(h.exec("SELECT count(*) FROM (SELECT id FROM big FOR UPDATE) s").rows[0][0], "500000");
+  h.exec("COMMIT");
+  // The same rows kept for a join are over the cap.
+  expect_oom("SELECT count(*) FROM (SELECT id FROM big FOR UPDATE) s, (VALUES (1)) v(x)",
+             "ExecutorState");
   expect_oom(
       "SELECT count(*) FROM (SELECT g FROM generate_series(1, 100000) g UNION SELECT g FROM "
       "generate_series(1, 100000) g) s",
@@ -577,6 +595,12 @@ TEST(SqlMemory, PastTheStatementCapIsOutOfMemory) {
       "SELECT count(*) FROM (SELECT a.a FROM generate_series(1, 100000) a(a) JOIN "
       "(SELECT b FROM generate_series(1, 100000) b ORDER BY b) b(b) ON a.a = b.b) s",
       "");
+  // A join's item is filtered by the WHERE conjuncts that read only it before it is joined
+  // (Source::filter): a.x = 7 leaves one row of a, so a x b is 2,000 rows, not 4,000,000.
+  EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 2000) a(x), generate_series(1, "
+                   "2000) b(y), generate_series(1, 3) c(z) WHERE a.x = 7 AND b.y = a.x + z")
+                .rows[0][0],
+            "3");
   // The statement after it runs; under the cap, and an ORDER BY past it, are fine.
   EXPECT_EQ(h.exec("SELECT count(*) FROM generate_series(1, 1000) g").rows[0][0], "1000");
   // WHERE drops a joined row as the join makes it: a filtered cross join of 1,000 x 1,000

@@ -179,6 +179,10 @@ struct Source {
   // How it joins to what comes before it.
   enum class Join : uint8_t { kInner, kLeft, kRight, kFull, kCross } join = Join::kCross;
   ExprPtr on;  // over the combined row so far (including this source)
+  // Set by the planner for an item of a join: the WHERE conjuncts that read only this item's
+  // columns, over its own row, applied as its rows are read (PostgreSQL's restriction clauses
+  // at the scan); WHERE is still applied in full after the joins. Null: none.
+  ExprPtr filter;
   std::vector<std::pair<int, int>> hash_keys;  // equi-join keys (left pos, right pos) for hash join
   std::vector<Oid> hash_key_types;
   std::string alias;      // the name FOR UPDATE OF matches (alias, else the relation's name)

@@ -404,11 +404,17 @@ const catalog::Table& stored_in(const Source& src, const RowRef& ref) {
 }
 using RowRefs = std::vector<RowRef>;  // indexed by source number
 
+bool lock_streams(const SelectPlan& p);
+void stream_lock_rows(const SelectPlan& p, ExecContext& cx, const std::function<void(Row&&)>& sink);
+bool projects_one_source(const SelectPlan& p);
+void stream_projection(const SelectPlan& p, ExecContext& cx,
+                       const std::function<void(Row&&)>& sink);
+
 // Calls emit with each row of one FROM item (a table's filtered by where_single). With
 // `refs`, a table source also reports each row's key and version.
 void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
                          const Expr* where_single, std::vector<RowRef>* refs,
-                         const std::function<void(Row&&)>& emit) {
+                         const std::function<void(Row&&)>& sink) {
   // A LATERAL item reads `ctx_row` (the row of the items before it) as its enclosing row.
   struct PushOuter {
     std::vector<const Row*>* v = nullptr;
@@ -420,6 +426,24 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
     cx.outer.push_back(&ctx_row);
     push_outer.v = &cx.outer;
   }
+  // The item's rows are made with that enclosing row; the sink runs with the caller's (it may
+  // evaluate the query above: an aggregate or a projection fed as the rows come).
+  struct PopOuter {
+    std::vector<const Row*>& v;
+    const Row* top;
+    explicit PopOuter(std::vector<const Row*>& outer) : v(outer), top(outer.back()) {
+      v.pop_back();
+    }
+    ~PopOuter() { v.push_back(top); }
+  };
+  std::function<void(Row &&)> lateral_sink;
+  if (src.lateral) {
+    lateral_sink = [&](Row&& r) {
+      PopOuter pop(cx.outer);
+      sink(std::move(r));
+    };
+  }
+  const std::function<void(Row &&)>& emit = src.lateral ? lateral_sink : sink;
   auto emit_all = [&](std::vector<Row> rows) {
     for (auto& r : rows) emit(std::move(r));
   };
@@ -448,14 +472,24 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
         // that defines it.
         if (static_cast<size_t>(src.cte_levels_up) > cx.outer.size())
           throw SqlError(sqlstate::kInternalError, "WITH query read outside its query");
-        std::vector<const Row*> saved = cx.outer;
-        cx.outer.resize(cx.outer.size() - src.cte_levels_up);
-        struct Restore {
-          std::vector<const Row*>& v;
-          std::vector<const Row*>& saved;
-          ~Restore() { v.swap(saved); }
-        } restore{cx.outer, saved};
-        emit_all(run_select(*src.subquery, cx));
+        std::vector<Row> rows;
+        {
+          std::vector<const Row*> saved = cx.outer;
+          cx.outer.resize(cx.outer.size() - src.cte_levels_up);
+          struct Restore {
+            std::vector<const Row*>& v;
+            std::vector<const Row*>& saved;
+            ~Restore() { v.swap(saved); }
+          } restore{cx.outer, saved};
+          rows = run_select(*src.subquery, cx);
+        }
+        emit_all(std::move(rows));  // to the caller, with its enclosing rows back
+      } else if (lock_streams(*src.subquery)) {
+        // LockRows over a scan hands its rows up as each window is locked.
+        stream_lock_rows(*src.subquery, cx, emit);
+      } else if (projects_one_source(*src.subquery)) {
+        // A projection of one item (a view, a derived table) hands its rows up one by one.
+        stream_projection(*src.subquery, cx, emit);
       } else {
         emit_all(run_select(*src.subquery, cx));
       }
@@ -508,15 +542,39 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
 }
 
 // Rows of one FROM item, charged to the statement's memory budget.
+// A join's item drops the rows its Source::filter rejects as they come (a base table's scan
+// applies it to the stored row).
 std::vector<Row> source_rows(const Source& src, const Row& ctx_row, ExecContext& cx,
                              const Expr* where_single, std::vector<RowRef>* refs = nullptr) {
   std::vector<Row> out;
+  const Expr* filter = where_single ? nullptr : src.filter.get();
+  const bool scan_filters = src.kind == Source::Kind::kTable && src.virtual_table.empty();
+  if (filter && scan_filters) {
+    where_single = filter;
+    filter = nullptr;
+  }
   for_each_source_row(src, ctx_row, cx, where_single, refs, [&](Row&& r) {
+    if (filter && !eval_bool(*filter, r, cx)) return;  // (only a table's scan reports refs)
     cx.memory.charge_row(r, kExecutorContext);
     out.push_back(std::move(r));
   });
   if (refs) refs->resize(out.size());
   return out;
+}
+
+// Calls emit with each row of p's one FROM item that passes WHERE (a base table's scan
+// applies WHERE itself; other items are filtered here).
+void for_each_filtered_row(const SelectPlan& p, ExecContext& cx,
+                           const std::function<void(Row&&)>& emit) {
+  const Source& src = p.sources[0];
+  const bool table_filters = src.kind == Source::Kind::kTable && src.virtual_table.empty();
+  if (table_filters || !p.where) {
+    for_each_source_row(src, Row{}, cx, p.where.get(), nullptr, emit);
+    return;
+  }
+  for_each_source_row(src, Row{}, cx, nullptr, nullptr, [&](Row&& in) {
+    if (eval_bool(*p.where, in, cx)) emit(std::move(in));
+  });
 }
 
 // SelectPlan::lookup_first_source: for each row of sources[1] (in its order), the target's
@@ -770,7 +828,82 @@ void step_aggregate(const bind::AggCall& ac, std::any& state, std::unordered_set
   ac.def->step(state, args);
 }
 
-std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecContext& cx) {
+// Hash aggregation fed one input row at a time, so that an aggregate over a scan or a
+// subquery holds its groups, not its input (PostgreSQL's Agg pulls from its child the same
+// way): `SELECT count(*) FROM (SELECT ... FOR UPDATE) s` over a million rows keeps no row.
+class Aggregator {
+ public:
+  Aggregator(const SelectPlan& p, ExecContext& cx) : p_(p), cx_(cx) {
+    for (const auto& g : p.group_by) key_types_.push_back(g->type.oid);
+  }
+
+  void add(const Row& row) {
+    std::vector<Datum> keys;
+    for (const auto& g : p_.group_by) keys.push_back(eval(*g, row, cx_));
+    std::string k = group_key(keys, key_types_);
+    auto it = index_.find(k);
+    size_t gi;
+    if (it == index_.end()) {
+      cx_.memory.charge(row_bytes(keys) + k.size() + kHashEntryOverhead * (1 + p_.aggs.size()),
+                        kHashAggContext);
+      gi = new_group(std::move(keys));
+      index_.emplace(std::move(k), gi);
+    } else {
+      gi = it->second;
+    }
+    Group& g = groups_[gi];
+    for (size_t a = 0; a < p_.aggs.size(); ++a) {
+      const auto& ac = p_.aggs[a];
+      if (ac.filter && !eval_bool(*ac.filter, row, cx_)) continue;
+      std::vector<Datum> args;
+      bool null = false;
+      for (const auto& e : ac.args) {
+        args.push_back(eval(*e, row, cx_));
+        null |= args.back().is_null();
+      }
+      if (null && ac.def->strict) continue;
+      if (!ac.order_by.empty()) {
+        Row sort_keys;
+        for (const auto& k : ac.order_by) sort_keys.push_back(eval(*k.expr, row, cx_));
+        cx_.memory.charge(row_bytes(sort_keys) + row_bytes(args) + kHashEntryOverhead,
+                          kHashAggContext);
+        g.ordered[a].emplace_back(std::move(sort_keys), std::move(args));
+        continue;
+      }
+      step_aggregate(ac, g.states[a], g.seen[a], args, cx_);
+    }
+  }
+
+  // The groups' rows (keys, then the aggregates' results) that pass HAVING.
+  std::vector<Row> finish() {
+    if (groups_.empty() && p_.group_by.empty()) new_group({});
+    for (size_t a = 0; a < p_.aggs.size(); ++a) {
+      const auto& ac = p_.aggs[a];
+      if (ac.order_by.empty()) continue;
+      std::vector<SortColumn> cols;
+      for (size_t k = 0; k < ac.order_by.size(); ++k)
+        cols.push_back(SortColumn{static_cast<int>(k), ac.order_by[k].expr->type.oid,
+                                  ac.order_by[k].descending, ac.order_by[k].nulls_first});
+      for (auto& g : groups_) {
+        auto& inputs = g.ordered[a];
+        std::stable_sort(inputs.begin(), inputs.end(), [&](const auto& x, const auto& y) {
+          return compare_rows(x.first, y.first, cols) < 0;
+        });
+        for (auto& in : inputs) step_aggregate(ac, g.states[a], g.seen[a], in.second, cx_);
+        inputs.clear();
+      }
+    }
+    std::vector<Row> out;
+    for (auto& g : groups_) {
+      Row r = g.keys;
+      for (size_t a = 0; a < p_.aggs.size(); ++a) r.push_back(p_.aggs[a].def->final(g.states[a]));
+      if (p_.having && !eval_bool(*p_.having, r, cx_)) continue;
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
   struct Group {
     std::vector<Datum> keys;
     std::vector<std::any> states;
@@ -778,80 +911,33 @@ std::vector<Row> aggregate(const SelectPlan& p, std::vector<Row>& input, ExecCon
     // Aggregates with ORDER BY: each input's sort keys and arguments, fed in order at the end.
     std::vector<std::vector<std::pair<Row, std::vector<Datum>>>> ordered;
   };
-  std::vector<Group> groups;
-  std::unordered_map<std::string, size_t> index;
-  std::vector<Oid> key_types;
-  for (const auto& g : p.group_by) key_types.push_back(g->type.oid);
-  auto new_group = [&](std::vector<Datum> keys) {
+  size_t new_group(std::vector<Datum> keys) {
     Group g;
     g.keys = std::move(keys);
-    for (const auto& a : p.aggs) g.states.push_back(a.def->init());
-    g.seen.resize(p.aggs.size());
-    g.ordered.resize(p.aggs.size());
-    groups.push_back(std::move(g));
-    return groups.size() - 1;
-  };
-  for (const auto& row : input) {
-    std::vector<Datum> keys;
-    for (const auto& g : p.group_by) keys.push_back(eval(*g, row, cx));
-    std::string k = group_key(keys, key_types);
-    auto it = index.find(k);
-    size_t gi;
-    if (it == index.end()) {
-      cx.memory.charge(row_bytes(keys) + k.size() + kHashEntryOverhead * (1 + p.aggs.size()),
-                       kHashAggContext);
-      gi = new_group(std::move(keys));
-      index.emplace(std::move(k), gi);
-    } else {
-      gi = it->second;
-    }
-    Group& g = groups[gi];
-    for (size_t a = 0; a < p.aggs.size(); ++a) {
-      const auto& ac = p.aggs[a];
-      if (ac.filter && !eval_bool(*ac.filter, row, cx)) continue;
-      std::vector<Datum> args;
-      bool null = false;
-      for (const auto& e : ac.args) {
-        args.push_back(eval(*e, row, cx));
-        null |= args.back().is_null();
-      }
-      if (null && ac.def->strict) continue;
-      if (!ac.order_by.empty()) {
-        Row sort_keys;
-        for (const auto& k : ac.order_by) sort_keys.push_back(eval(*k.expr, row, cx));
-        cx.memory.charge(row_bytes(sort_keys) + row_bytes(args) + kHashEntryOverhead,
-                         kHashAggContext);
-        g.ordered[a].emplace_back(std::move(sort_keys), std::move(args));
-        continue;
-      }
-      step_aggregate(ac, g.states[a], g.seen[a], args, cx);
-    }
+    for (const auto& a : p_.aggs) g.states.push_back(a.def->init());
+    g.seen.resize(p_.aggs.size());
+    g.ordered.resize(p_.aggs.size());
+    groups_.push_back(std::move(g));
+    return groups_.size() - 1;
   }
-  if (groups.empty() && p.group_by.empty()) new_group({});
-  for (size_t a = 0; a < p.aggs.size(); ++a) {
-    const auto& ac = p.aggs[a];
-    if (ac.order_by.empty()) continue;
-    std::vector<SortColumn> cols;
-    for (size_t k = 0; k < ac.order_by.size(); ++k)
-      cols.push_back(SortColumn{static_cast<int>(k), ac.order_by[k].expr->type.oid,
-                                ac.order_by[k].descending, ac.order_by[k].nulls_first});
-    for (auto& g : groups) {
-      auto& inputs = g.ordered[a];
-      std::stable_sort(inputs.begin(), inputs.end(), [&](const auto& x, const auto& y) {
-        return compare_rows(x.first, y.first, cols) < 0;
-      });
-      for (auto& in : inputs) step_aggregate(ac, g.states[a], g.seen[a], in.second, cx);
-      inputs.clear();
-    }
+
+  const SelectPlan& p_;
+  ExecContext& cx_;
+  std::vector<Oid> key_types_;
+  std::vector<Group> groups_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+// Agg over the FROM items: a single item's rows are fed to it as they come (as PostgreSQL's
+// Agg pulls them), a join's rows are made first.
+std::vector<Row> aggregate(const SelectPlan& p, ExecContext& cx) {
+  Aggregator agg(p, cx);
+  if (p.sources.size() == 1 && !p.lookup_first_source) {
+    for_each_filtered_row(p, cx, [&](Row&& in) { agg.add(in); });
+  } else {
+    for (const auto& in : join_sources(p, cx)) agg.add(in);
   }
-  std::vector<Row> out;
-  for (auto& g : groups) {
-    Row r = g.keys;
-    for (size_t a = 0; a < p.aggs.size(); ++a) r.push_back(p.aggs[a].def->final(g.states[a]));
-    if (p.having && !eval_bool(*p.having, r, cx)) continue;
-    out.push_back(std::move(r));
-  }
-  return out;
+  return agg.finish();
 }
 
 // Computes every window function for every row: values[row][window].
@@ -1311,13 +1397,14 @@ bool lock_streams(const SelectPlan& p) {
 // gather into a window (kLockWindow, or what LIMIT still needs), the window is locked in one
 // batch per partition, and the scan stops once OFFSET + LIMIT rows have been locked (rows
 // skipped by SKIP LOCKED or failing the EvalPlanQual re-check do not count), as PostgreSQL's
-// Limit over LockRows does. Only a window of candidates is held at a time, so locking a
-// million rows keeps a million result rows, not every row read.
-std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
+// Limit over LockRows does. Only a window of candidates is held at a time; each result row
+// goes to `sink` as its window is locked (a caller that keeps it charges it), so locking a
+// million rows under an aggregate keeps no row.
+void stream_lock_rows(const SelectPlan& p, ExecContext& cx,
+                      const std::function<void(Row&&)>& sink) {
   int64_t offset = 0, limit = -1;
   check_limits(p, cx, &offset, &limit);
   const Source& src = p.sources[0];
-  std::vector<Row> rows;
   int64_t passed = 0;
   std::vector<Row> window;
   std::vector<RowRefs> window_refs;
@@ -1328,8 +1415,7 @@ std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
     if (++passed <= offset) return;
     Row out = project(p, in, cx);
     if (static_cast<int>(out.size()) > p.visible) out.resize(p.visible);
-    cx.memory.charge_row(out, kExecutorContext);
-    rows.push_back(std::move(out));
+    sink(std::move(out));
   };
   auto lock_gathered = [&] {
     order.resize(window.size());
@@ -1339,7 +1425,7 @@ std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
     window_refs.clear();
   };
   size_t capacity = lock_window_size(offset, limit, passed);
-  if (capacity == 0) return rows;
+  if (capacity == 0) return;
   scan_table(
       *src.table, src.access, Row{}, cx,
       [&](StoredRow& r) {
@@ -1354,7 +1440,24 @@ std::vector<Row> stream_lock_rows(const SelectPlan& p, ExecContext& cx) {
       },
       coord::table_mode::kRowShare);
   if (!window.empty()) lock_gathered();
-  return rows;
+}
+
+// Whether p is a projection of one FROM item: its rows can be handed to the query above one
+// at a time, as the item makes them (nothing to sort, group, number or cut).
+bool projects_one_source(const SelectPlan& p) {
+  return p.setop == SetOp::kNone && p.sources.size() == 1 && !p.lookup_first_source && !p.grouped &&
+         p.windows.empty() && !p.distinct && p.srfs.empty() && !p.lock_rows && !p.sources[0].lock &&
+         p.order_by.empty() && !p.limit && !p.offset;
+}
+
+void stream_projection(const SelectPlan& p, ExecContext& cx,
+                       const std::function<void(Row&&)>& sink) {
+  runtime::check_stack_depth();
+  for_each_filtered_row(p, cx, [&](Row&& in) {
+    Row out = project(p, in, cx);
+    if (static_cast<int>(out.size()) > p.visible) out.resize(p.visible);
+    sink(std::move(out));
+  });
 }
 
 // Whether run_select can pull p's rows one at a time from its table's scan: one base table,
@@ -1434,14 +1537,7 @@ std::unique_ptr<RowStream> run_sorted_select(const SelectPlan& p, ExecContext& c
   auto cols = sort_columns(p.order_by);
   auto sorter = std::make_unique<ExternalSorter>(
       [cols](const Row& a, const Row& b) { return compare_rows(a, b, cols); }, opts);
-  const Source& src = p.sources[0];
-  // A base table's scan applies WHERE itself; other items are filtered here.
-  const bool table_filters = src.kind == Source::Kind::kTable && src.virtual_table.empty();
-  for_each_source_row(src, Row{}, cx, table_filters ? p.where.get() : nullptr, nullptr,
-                      [&](Row&& in) {
-                        if (!table_filters && p.where && !eval_bool(*p.where, in, cx)) return;
-                        sorter->add(project(p, in, cx));
-                      });
+  for_each_filtered_row(p, cx, [&](Row&& in) { sorter->add(project(p, in, cx)); });
   sorter->finish();
   return std::make_unique<SortedRows>(std::move(sorter), offset, limit, p.visible);
 }
@@ -1496,12 +1592,21 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
   if (p.setop != SetOp::kNone) {
     rows = setop(p, cx);
   } else {
-    std::vector<Row> input;
-    if (lock_streams(p)) return stream_lock_rows(p, cx);
+    if (lock_streams(p)) {
+      stream_lock_rows(p, cx, [&](Row&& r) {
+        cx.memory.charge_row(r, kExecutorContext);
+        rows.push_back(std::move(r));
+      });
+      return rows;
+    }
     if (streams(p)) return stream_select(p, cx);
     if (p.lock_rows) return lock_rows(p, cx);
-    input = join_sources(p, cx);
-    std::vector<Row> pre = p.grouped ? aggregate(p, input, cx) : std::move(input);
+    std::vector<Row> pre;
+    if (p.grouped) {
+      pre = aggregate(p, cx);
+    } else {
+      pre = join_sources(p, cx);
+    }
     std::vector<std::vector<Datum>> wv;
     if (!p.windows.empty()) wv = windows(p, pre, cx);
     rows.reserve(pre.size());

@@ -30,6 +30,7 @@ ExprPtr clone(const Expr& e) {
   c->has_else = e.has_else;
   c->subquery = e.subquery;
   c->location = e.location;
+  c->routine = e.routine;
   for (const auto& a : e.args) c->args.push_back(clone(*a));
   return c;
 }
@@ -590,6 +591,103 @@ void plan_select_sublinks(SelectPlan& p) {
   plan_sublinks(p.offset.get());
 }
 
+// Whether e can be evaluated over one FROM item's row ahead of the joins: its level-0 columns
+// all in [lo, hi) (*reads: it has one), and nothing whose second evaluation could differ or
+// that reads other rows (no subquery, nothing volatile or session-dependent, no user
+// function): WHERE is evaluated in full again after the joins.
+bool pushable(const Expr& e, int lo, int hi, bool* reads) {
+  switch (e.kind) {
+    case ExprKind::kColumn:
+      if (e.level != 0) return true;
+      if (e.index < lo || e.index >= hi) return false;
+      *reads = true;
+      return true;
+    case ExprKind::kFunc:
+      if (e.fn && e.fn->volatile_) return false;
+      break;
+    case ExprKind::kConst:
+    case ExprKind::kParam:
+    case ExprKind::kOp:
+    case ExprKind::kAnd:
+    case ExprKind::kOr:
+    case ExprKind::kNot:
+    case ExprKind::kIsNull:
+    case ExprKind::kIsNotNull:
+    case ExprKind::kIsTrue:
+    case ExprKind::kIsFalse:
+    case ExprKind::kCast:
+    case ExprKind::kCase:
+    case ExprKind::kCoalesce:
+    case ExprKind::kNullIf:
+    case ExprKind::kGreatest:
+    case ExprKind::kLeast:
+    case ExprKind::kInList:
+    case ExprKind::kDistinctFrom:
+    case ExprKind::kRowCompare:
+    case ExprKind::kArray:
+    case ExprKind::kAnyOp:
+    case ExprKind::kRow:
+    case ExprKind::kFieldSelect:
+      break;
+    default:
+      return false;
+  }
+  for (const auto& a : e.args)
+    if (!pushable(*a, lo, hi, reads)) return false;
+  return true;
+}
+
+// A copy of e over the row of the item at `offset` alone: its level-0 columns shifted.
+ExprPtr shifted(const Expr& e, int offset) {
+  ExprPtr c = clone(e);
+  std::vector<Expr*> todo{c.get()};
+  while (!todo.empty()) {
+    Expr* x = todo.back();
+    todo.pop_back();
+    if (x->kind == ExprKind::kColumn && x->level == 0) x->index -= offset;
+    for (auto& a : x->args) todo.push_back(a.get());
+  }
+  return c;
+}
+
+// Source::filter for each item of a join that no outer join null-extends (WHERE sees the
+// nulls of a null-extended item, so its conjuncts cannot run before the join): a comma join
+// `pg_class c, pg_class c2, pg_index i WHERE c.oid = 16384 AND ...` (psql's \d) then joins
+// one row of c with c2, not every row.
+void plan_source_filters(SelectPlan& p) {
+  for (auto& src : p.sources) src.filter.reset();
+  if (p.sources.size() < 2 || !p.where) return;
+  std::vector<const Expr*> cs;
+  conjuncts(p.where.get(), cs);
+  size_t extended_below = 0;  // items before a RIGHT or FULL join are null-extended by it
+  for (size_t i = 1; i < p.sources.size(); ++i) {
+    auto j = p.sources[i].join;
+    if (j == Source::Join::kRight || j == Source::Join::kFull) extended_below = i;
+  }
+  for (size_t i = 0; i < p.sources.size(); ++i) {
+    Source& src = p.sources[i];
+    if (i < extended_below) continue;
+    if (i > 0 && (src.join == Source::Join::kLeft || src.join == Source::Join::kFull)) continue;
+    ExprPtr filter;
+    for (const Expr* c : cs) {
+      bool reads = false;
+      if (!pushable(*c, src.offset, src.offset + src.width, &reads) || !reads) continue;
+      ExprPtr one = shifted(*c, src.offset);
+      if (!filter) {
+        filter = std::move(one);
+        continue;
+      }
+      auto both = std::make_unique<Expr>();
+      both->kind = ExprKind::kAnd;
+      both->type = c->type;
+      both->args.push_back(std::move(filter));
+      both->args.push_back(std::move(one));
+      filter = std::move(both);
+    }
+    src.filter = std::move(filter);
+  }
+}
+
 void plan_select(SelectPlan& p) {
   runtime::check_stack_depth();
   plan_select_sublinks(p);
@@ -650,6 +748,7 @@ void plan_select(SelectPlan& p) {
     }
     if (src.join == Source::Join::kCross && !src.hash_keys.empty()) src.join = Source::Join::kInner;
   }
+  plan_source_filters(p);
 }
 
 // UPDATE ... FROM / DELETE ... USING: when the FROM item (a subquery, WITH query, VALUES or
