@@ -488,6 +488,10 @@ class ManagerImpl final : public LocalTxnManager {
 
   // Fast-path table locks (FastPathSlot).
   void set_fast_path_locks(bool on) override { fast_path_ = on; }
+  void renew_txn_ids() override {
+    std::lock_guard g(ids_mu_);
+    next_id_ = block_end_;
+  }
   bool fast_path_locks() const { return fast_path_; }
   std::atomic<uint32_t>& strong_count(uint32_t table_oid) {
     return strong_counts_[table_oid % kStrongLockBuckets];

@@ -46,21 +46,14 @@ struct PartitionChannel::PendingCall {
 std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& host,
                                                             uint16_t port) {
   std::shared_ptr<PartitionChannel> ch(new PartitionChannel());
+  ch->host_ = host;
+  ch->port_ = port;
   ch->address_ = host + ":" + std::to_string(port);
-  boost::asio::ip::tcp::socket socket(ch->io_);
-  try {
-    boost::asio::ip::tcp::resolver resolver(ch->io_);
-    boost::asio::connect(socket, resolver.resolve(host, std::to_string(port)));
-  } catch (const boost::system::system_error& e) {
-    throw SqlError(kConnectionRefused, fmt::format("could not connect to partition server {}: {}",
-                                                   ch->address_, e.code().message()));
-  }
-  ch->connection_ = std::make_shared<FrameConnection>(std::move(socket));
+  auto socket = ch->open_socket();
+  ch->connection_ = ch->start_connection(std::move(socket), 1);
   // The handlers run on the io thread, which the destructor joins before anything they use
   // goes away: a plain pointer (a strong one could make the io thread run the destructor).
   PartitionChannel* c = ch.get();
-  ch->connection_->start([c](pb::Frame&& f) { c->on_frame(std::move(f)); },
-                         [c](const std::string& why) { c->on_close(why); });
   ch->io_thread_ = std::thread([c] {
     auto guard = boost::asio::make_work_guard(c->io_);
     c->io_.run();
@@ -68,8 +61,61 @@ std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& h
   return ch;
 }
 
+boost::asio::ip::tcp::socket PartitionChannel::open_socket() {
+  boost::asio::ip::tcp::socket socket(io_);
+  try {
+    boost::asio::ip::tcp::resolver resolver(io_);
+    boost::asio::connect(socket, resolver.resolve(host_, std::to_string(port_)));
+  } catch (const boost::system::system_error& e) {
+    throw SqlError(kConnectionRefused, fmt::format("could not connect to partition server {}: {}",
+                                                   address_, e.code().message()));
+  }
+  return socket;
+}
+
+std::shared_ptr<FrameConnection> PartitionChannel::start_connection(
+    boost::asio::ip::tcp::socket socket, uint64_t generation) {
+  auto conn = std::make_shared<FrameConnection>(std::move(socket));
+  PartitionChannel* c = this;
+  conn->start([c](pb::Frame&& f) { c->on_frame(std::move(f)); },
+              [c, generation](const std::string& why) { c->on_close(generation, why); });
+  return conn;
+}
+
+std::shared_ptr<FrameConnection> PartitionChannel::connection() const {
+  std::lock_guard g(mu_);
+  return connection_;
+}
+
+bool PartitionChannel::lost() const {
+  std::lock_guard g(mu_);
+  return !lost_.empty();
+}
+
+uint64_t PartitionChannel::generation() const {
+  std::lock_guard g(mu_);
+  return generation_;
+}
+
+void PartitionChannel::reconnect() {
+  uint64_t next;
+  {
+    std::lock_guard g(mu_);
+    if (lost_.empty()) return;  // someone else reconnected it
+    next = generation_ + 1;
+  }
+  auto socket = open_socket();
+  // The old connection has closed (lost_ is set only by its on_close), so no frame of it
+  // arrives any more; its pending calls all failed then.
+  auto conn = start_connection(std::move(socket), next);
+  std::lock_guard g(mu_);
+  connection_ = std::move(conn);
+  generation_ = next;
+  lost_.clear();
+}
+
 PartitionChannel::~PartitionChannel() {
-  if (connection_) connection_->close();  // none when connect() failed
+  if (auto c = connection()) c->close();  // none when connect() failed
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
 }
@@ -85,10 +131,11 @@ void PartitionChannel::on_frame(pb::Frame&& frame) {
   call->deliver(std::move(frame));
 }
 
-void PartitionChannel::on_close(const std::string& why) {
+void PartitionChannel::on_close(uint64_t generation, const std::string& why) {
   std::map<uint64_t, std::shared_ptr<PendingCall>> failed;
   {
     std::lock_guard g(mu_);
+    if (generation != generation_) return;  // an earlier connection (P8): already failed
     lost_ = why.empty() ? "closed" : why;
     failed.swap(pending_);
   }
@@ -150,6 +197,7 @@ PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
   count(request);
   auto pending = std::make_shared<PendingCall>();
   uint64_t id;
+  std::shared_ptr<FrameConnection> conn;
   {
     std::lock_guard g(mu_);
     if (!lost_.empty()) {
@@ -158,11 +206,12 @@ PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
     }
     id = next_call_id_++;
     pending_.emplace(id, pending);
+    conn = connection_;
   }
   pb::Frame out;
   out.set_call_id(id);
   *out.mutable_request() = std::move(request);
-  connection_->send(out);
+  conn->send(out);
   return SentCall{id, std::move(pending)};
 }
 
@@ -199,7 +248,9 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
           pb::Frame c;
           c.set_call_id(id);
           c.mutable_cancel()->set_kind(static_cast<int32_t>(cancel->pending()));
-          connection_->send(c);
+          // After a reconnect (P8) the new connection never heard of this call (it failed
+          // with 08006 on the old one): the server ignores a cancel of an unknown call.
+          connection()->send(c);
         }
         std::unique_lock g(pending->mu);
         pending->event.reset();
@@ -247,6 +298,7 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
 
 void PartitionChannel::send_pipelined(pb::Request request) {
   pb::Frame out;
+  std::shared_ptr<FrameConnection> conn;
   {
     std::lock_guard g(mu_);
     if (!lost_.empty()) {
@@ -254,11 +306,12 @@ void PartitionChannel::send_pipelined(pb::Request request) {
                      fmt::format("connection to partition server {} lost: {}", address_, lost_));
     }
     out.set_call_id(next_call_id_++);
+    conn = connection_;
   }
   request.set_pipelined(true);
   count(request);
   *out.mutable_request() = std::move(request);
-  connection_->send(out);
+  conn->send(out);
 }
 
 namespace {
