@@ -15,6 +15,9 @@ namespace hf::partition_rpc {
 namespace {
 constexpr const char* kConnectionFailure = "08006";
 constexpr const char* kConnectionRefused = "08001";
+// A session's own lock owner (session.cc session_lock_owner: bit 62 | its pid); any other
+// owner is a transaction.
+constexpr uint64_t kSessionOwnerBit = uint64_t{1} << 62;
 
 // Rows per scan batch: small first (most scans of a statement stop early: LIMIT, EXISTS, a
 // unique key), then growing to amortise the round trip.
@@ -112,6 +115,30 @@ void PartitionChannel::reconnect() {
   connection_ = std::move(conn);
   generation_ = next;
   lost_.clear();
+}
+
+void PartitionChannel::note_session_lock(uint64_t owner, int delta) {
+  std::lock_guard g(mu_);
+  auto& n = session_locks_[owner];
+  if (delta > 0) {
+    n += static_cast<uint64_t>(delta);
+  } else if (n > 0) {
+    --n;
+  }
+  if (n == 0) session_locks_.erase(owner);
+}
+
+void PartitionChannel::forget_session_owner(uint64_t owner) {
+  std::lock_guard g(mu_);
+  session_locks_.erase(owner);
+}
+
+std::vector<uint64_t> PartitionChannel::take_session_owners() {
+  std::lock_guard g(mu_);
+  std::vector<uint64_t> out;
+  for (const auto& [owner, n] : session_locks_) out.push_back(owner);
+  session_locks_.clear();
+  return out;
 }
 
 PartitionChannel::~PartitionChannel() {
@@ -508,7 +535,11 @@ class RemotePartition : public api::Partition {
         pb::Response::kObjectLock,
         [&](pb::Request& q) { to_pb(req, runtime::Clock::now(), q.mutable_lock_object()); },
         req.cancel, req.observer);
-    return from_pb(r.object_lock());
+    auto out = from_pb(r.object_lock());
+    // P8: a session's own lock here is lost if this node's life ends; its session is ended then.
+    if (out.outcome == api::LockOutcome::kGranted && (req.owner & kSessionOwnerBit))
+      channel_.note_session_lock(req.owner, 1);
+    return out;
   }
 
   bool unlock_object(const api::ObjectTag& tag, uint64_t owner, uint8_t mode) override {
@@ -518,7 +549,9 @@ class RemotePartition : public api::Partition {
       m->set_owner(owner);
       m->set_mode(mode);
     });
-    return r.unlocked().value();
+    bool released = r.unlocked().value();
+    if (released && (owner & kSessionOwnerBit)) channel_.note_session_lock(owner, -1);
+    return released;
   }
 
   void link_waits(uint64_t holder, uint64_t actor, bool add) override {
@@ -531,6 +564,7 @@ class RemotePartition : public api::Partition {
   }
   void release_owner(uint64_t owner) override {
     call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_owner()->set_owner(owner); });
+    if (owner & kSessionOwnerBit) channel_.forget_session_owner(owner);
   }
 
   std::vector<api::LockEntry> lock_view() override {

@@ -124,6 +124,14 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   void reconnect();
   // P8: 1 for the first connection, raised by each reconnect().
   uint64_t generation() const;
+  // P8: session lock owners (bit 62 set: a session's advisory locks) holding locks through
+  // this connection: noted by the RemotePartitions as locks are granted and released.
+  // take_session_owners() returns them and forgets them: once the connection is lost, their
+  // locks on that node may be gone (its restart starts with empty lock tables), so the caller
+  // ends those sessions.
+  void note_session_lock(uint64_t owner, int delta);
+  void forget_session_owner(uint64_t owner);
+  std::vector<uint64_t> take_session_owners();
 
   // Calls made so far, by kind ("get", "lock", ...; "write" counts pipelined writes), for the
   // counted figures of doc/cluster.md: round trips per transaction. Any thread.
@@ -149,12 +157,13 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   void count(const pb::Request& request);
   std::array<std::atomic<uint64_t>, 64> calls_by_kind_{};  // by pb::Request::CallCase
 
-  mutable std::mutex mu_;  // guards the five below
+  mutable std::mutex mu_;  // guards the six below
   std::shared_ptr<FrameConnection> connection_;
   uint64_t generation_ = 1;
   uint64_t next_call_id_ = 1;
   std::map<uint64_t, std::shared_ptr<PendingCall>> pending_;
-  std::string lost_;  // non-empty: the connection is gone, and why
+  std::string lost_;                            // non-empty: the connection is gone, and why
+  std::map<uint64_t, uint64_t> session_locks_;  // owner -> locks granted and not released
 };
 
 // Node-level questions to several peers at once (issue 12 item 7, C5): every question is sent

@@ -497,7 +497,24 @@ int main(int argc, char** argv) {
               lost_at[i] = {};
               continue;
             }
-            if (lost_at[i] == clock::time_point{}) lost_at[i] = clock::now();
+            if (lost_at[i] == clock::time_point{}) {
+              lost_at[i] = clock::now();
+              // Its session locks there are gone with that node's life (or will be, when
+              // it settles this connection's loss): a session that holds one is ended, as
+              // PostgreSQL ends a backend whose locks it cannot keep (C4: no silent loss).
+              size_t ended = 0;
+              auto* registry = sql_sessions.load();
+              for (uint64_t owner : ch.take_session_owners()) {
+                auto pid = static_cast<int32_t>(owner & 0xffffffffu);
+                if (registry && registry->signal(pid, hf::runtime::CancelToken::kTerminate))
+                  ++ended;
+              }
+              if (ended)
+                spdlog::warn(
+                    "cluster node {}: the connection to node {} was lost: {} sessions holding "
+                    "session locks there ended",
+                    node_id, peer_channel_ids[i], ended);
+            }
             try {
               ch.reconnect();
             } catch (const hf::SqlError&) {

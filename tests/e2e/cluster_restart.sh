@@ -14,6 +14,8 @@
 #    3's kill and restart does not commit: its next statement fails (40001, the restarted node
 #    refuses a transaction begun before its life; or 08006 before node 1 reached it again), and
 #    its update never appears; a session of node 2 then locks every row;
+#  - a session of node 1 holding session advisory locks, some on node 3's partitions, is ended
+#    when node 3 dies (57P01: those locks are gone); after the restart node 2 takes every key;
 #  - node 1 refuses to restart (the registry's host: not built).
 # Prints the time of each part.
 set -uo pipefail
@@ -136,6 +138,28 @@ total=$(psql_at "${sql[1]}" "select sum(bal) from acct")
 got=$(every_row_locked "${sql[2]}")
 [ "$got" = 20 ] || fail "node 2 could not lock every row after the holder failed: $got"
 echo "restart: node 1's holder of every row across node 3's restart failed with $how; its update is not there; node 2 then locked every row ($(elapsed))"
+
+# Part 3: a session of node 1 holding session advisory locks on node 3's partitions (30 keys:
+# some are there) is ended when node 3 dies (its locks there are gone); after node 3's restart
+# a session of node 2 takes every key.
+psql -X -q -h 127.0.0.1 -p "${sql[1]}" -U postgres postgres >"$work/advisory.out" 2>&1 <<'SQL' &
+select count(*) from (select pg_advisory_lock(k) from generate_series(1, 30) k) s;
+select pg_sleep(20);
+select 'still here';
+SQL
+apid=$!
+for _ in $(seq 100); do grep -q '^ *30$' "$work/advisory.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ *30$' "$work/advisory.out" || fail "node 1's session did not take the advisory locks: $(cat "$work/advisory.out")"
+t_kill=$(now_ms)
+bash "$root/scripts/cluster.sh" kill 3 >/dev/null
+wait "$apid"
+ended_ms=$(($(now_ms) - t_kill))
+grep -q "terminating connection" "$work/advisory.out" && ! grep -q "still here" "$work/advisory.out" ||
+  fail "node 1's session holding advisory locks on node 3 was not ended: $(cat "$work/advisory.out")"
+bash "$root/scripts/cluster.sh" restart 3 >/dev/null 2>&1 || fail "node 3 did not restart a third time"
+got=$(psql_at "${sql[2]}" "select count(*) filter (where pg_try_advisory_lock(k)) from generate_series(1, 30) k")
+[ "$got" = 30 ] || fail "node 2 took $got of the 30 advisory keys after node 3's restart (want 30)"
+echo "restart: node 1's session holding advisory locks on node 3's partitions ended ${ended_ms} ms after node 3's kill (57P01); after the restart node 2 took all 30 keys ($(elapsed))"
 
 # Node 1, the registry's host, refuses to restart.
 bash "$root/scripts/cluster.sh" kill 1 >/dev/null
