@@ -454,7 +454,17 @@ class ManagerImpl final : public LocalTxnManager {
   size_t size() const { return parts_.size(); }
 
   void release_owner(uint64_t owner) override {
-    for (Partition* p : parts_) p->release_owner(owner);
+    // Every partition, even when one fails: a partition whose node is gone (08006) has lost
+    // the owner's locks with it, and the others' must not stay held because of it.
+    std::exception_ptr failed;
+    for (Partition* p : parts_) {
+      try {
+        p->release_owner(owner);
+      } catch (...) {
+        if (!failed) failed = std::current_exception();
+      }
+    }
+    if (failed) std::rethrow_exception(failed);
   }
   void drop_keyspaces(uint32_t table_id) override { registry_->drop_keyspaces(table_id); }
   uint64_t catalog_version() override { return registry_->catalog_version(); }
@@ -1332,18 +1342,27 @@ void TransactionImpl::commit() {
   undo_.clear();
   PartitionId anchor = writers.front();
   std::exception_ptr failed;
+  bool only_lost = true;  // every failure so far is a partition whose node is gone (08006)
   auto resolve = [&](size_t i) {
     try {
       m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
+    } catch (const SqlError& e) {
+      if (!failed) failed = std::current_exception();
+      if (e.error().sqlstate != "08006") only_lost = false;
     } catch (...) {
       if (!failed) failed = std::current_exception();
+      only_lost = false;
     }
   };
   close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i] && i != anchor) resolve(i);
   }
-  if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
+  // Its batch deletes the commit record: only after all others. Unless the ones that failed
+  // are on a node that is gone (a cluster's peer: 08006): that node ends the transaction as
+  // the registry decides (S6, or its restart's recovery), never from this commit record, and
+  // leaving the anchor unresolved would hold its locks until this node restarts.
+  if (!failed || only_lost) resolve(anchor);
   lower_strong_counts();
   done_ = true;
   m_->registry().wait_published(

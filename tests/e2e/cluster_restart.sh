@@ -28,6 +28,9 @@ export HF_CLUSTER_DIR=$work/cluster
 t0=$(date +%s)
 cleanup() {
   bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1
+  # A failed run keeps the nodes' logs for a look.
+  [ "${status:-0}" = 0 ] || { rm -rf /tmp/hf-restart-last; mkdir -p /tmp/hf-restart-last
+    cp "$HF_CLUSTER_DIR"/node-*.log /tmp/hf-restart-last/ 2>/dev/null; echo "logs: /tmp/hf-restart-last"; }
   rm -rf "$work"
 }
 trap cleanup EXIT
