@@ -96,8 +96,8 @@ case $cmd in
     [ -n "$line" ] || { echo "cluster.sh: no node $n in $table" >&2; exit 2; }
     [ "$n" != 1 ] || { echo "cluster.sh: restarting node 1 (the registry's host) is not built" >&2; exit 2; }
     read -r i sql cl pid <<<"$line"
-    # A killed node's process may take a moment to go (a loaded machine): up to 5 s.
-    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    # A killed node's process may take a while to go on a loaded machine (seen: over 5 s).
+    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
     alive "$pid" && { echo "cluster.sh: node $n still runs (pid $pid)" >&2; exit 1; }
     peers=$(nodes | awk '{printf "%s%s=127.0.0.1:%s", (NR > 1 ? "," : ""), $1, $3}')
     extra=()

@@ -17,6 +17,20 @@ namespace hf::partition {
 namespace {
 constexpr int kEpochShift = 40;
 
+// Calls fn(row key, record) for every row record of partition p that carries an intent.
+template <typename Fn>
+void each_intent(storage::Engine& engine, uint32_t p, Fn&& fn) {
+  std::string prefix(1, storage::kRowPrefix);
+  storage::put_u16(prefix, static_cast<uint16_t>(p));
+  auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
+  mvcc::Record r;
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    auto v = (*it)->value();
+    if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.intent_txn != 0)
+      fn(std::string((*it)->key().data(), (*it)->key().size()), r);
+  }
+}
+
 // Resolves one committed transaction found at recovery: its intents become versions at ts.
 void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPartition>>& parts,
                     TxnId txn, std::string_view record_key, std::string_view value, Timestamp ts,
@@ -40,16 +54,9 @@ void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPa
       }
     } else {
       // Too many keys to list: find this transaction's intents in the partition.
-      std::string prefix(1, storage::kRowPrefix);
-      storage::put_u16(prefix, static_cast<uint16_t>(p));
-      auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
-      mvcc::Record r;
-      for (it->first(); (*it)->Valid(); (*it)->Next()) {
-        auto v = (*it)->value();
-        if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.intent_txn == txn) {
-          mine.emplace_back((*it)->key().data(), (*it)->key().size());
-        }
-      }
+      each_intent(engine, p, [&](std::string rk, const mvcc::Record& r) {
+        if (r.intent_txn == txn) mine.push_back(std::move(rk));
+      });
     }
     parts[p]->store().resolve_commit(txn, ts, mine, batch);
   }
@@ -200,15 +207,9 @@ LocalNode::Settled LocalNode::settle_by_registry(
   }
   for (uint32_t p : owned) {
     if (p >= partitions_.size()) continue;
-    std::string prefix(1, storage::kRowPrefix);
-    storage::put_u16(prefix, static_cast<uint16_t>(p));
-    auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
-    mvcc::Record r;
-    for (it->first(); (*it)->Valid(); (*it)->Next()) {
-      auto v = (*it)->value();
-      if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.has_intent())
-        intents[r.intent_txn][p].emplace_back((*it)->key().data(), (*it)->key().size());
-    }
+    each_intent(engine, p, [&](std::string rk, const mvcc::Record& r) {
+      intents[r.intent_txn][p].push_back(std::move(rk));
+    });
   }
   // Every decision first (the registry may be unreachable: then nothing is written), then
   // one batch.

@@ -591,6 +591,23 @@ class ClusterNodesTest : public ::testing::Test {
   // C5: a hard cycle with one edge on each node; how long the victim's wait took.
   std::chrono::nanoseconds hard_cycle_across_nodes(const std::string& prefix,
                                                    std::chrono::milliseconds deadlock_timeout);
+  // A coordinator of its own (a bare channel's partitions of node 2) begins txn, locks key
+  // and writes value there, and prepares: the intent is in node 2's storage.
+  void prepare_on_node2(std::vector<std::unique_ptr<api::Partition>>& parts, api::TxnId txn,
+                        const std::string& key, const std::string& value) {
+    api::Partition* of = nullptr;
+    for (auto& p : parts)
+      if (p->id() == on(1).route(key)) of = p.get();
+    ASSERT_NE(of, nullptr) << key << " is not node 2's";
+    registry_->begin(txn, 0);
+    api::LockRequest req;
+    req.space = kT;
+    req.key = key;
+    req.txn = txn;
+    ASSERT_EQ(of->lock(req).outcome, LockOutcome::kGranted);
+    of->write(txn, 0, 0, kT, key, value);
+    of->prepare(txn);  // a round trip: the pipelined write is there
+  }
   // A key whose partition node `owner` owns.
   std::string key_on(int owner, const std::string& prefix) {
     for (int i = 0;; ++i) {
@@ -669,21 +686,8 @@ TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheReg
   {
     auto ch = PartitionChannel::connect("127.0.0.1", nodes_[1].port);
     auto parts = ch->partitions_listed(ch->describe());
-    auto of = [&](const std::string& k) -> api::Partition& {
-      for (auto& p : parts)
-        if (p->id() == on(1).route(k)) return *p;
-      throw std::logic_error("not node 2's");
-    };
-    for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}}) {
-      registry_->begin(txn, 0);
-      api::LockRequest req;
-      req.space = kT;
-      req.key = key;
-      req.txn = txn;
-      ASSERT_EQ(of(key).lock(req).outcome, LockOutcome::kGranted);
-      of(key).write(txn, 0, 0, kT, key, std::string("lost-") + std::to_string(txn));
-      of(key).prepare(txn);  // a round trip: the pipelined write is there
-    }
+    for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}})
+      prepare_on_node2(parts, txn, key, "lost-" + std::to_string(txn));
     ts = registry_->assign_commit(committed);  // its commit point; then its coordinator dies
   }
   // Node 1's coordinator gets both rows once node 2 has ended the lost connection's work.
@@ -738,21 +742,8 @@ TEST_F(ClusterNodesTest,
             LockOutcome::kGranted);
   auto ch = PartitionChannel::connect("127.0.0.1", nodes_[1].port);  // a third coordinator
   auto parts = ch->partitions_listed(ch->describe());
-  auto of = [&](const std::string& k) -> api::Partition& {
-    for (auto& p : parts)
-      if (p->id() == on(1).route(k)) return *p;
-    throw std::logic_error("not node 2's");
-  };
-  for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}}) {
-    registry_->begin(txn, 0);
-    api::LockRequest req;
-    req.space = kT;
-    req.key = key;
-    req.txn = txn;
-    ASSERT_EQ(of(key).lock(req).outcome, LockOutcome::kGranted);
-    of(key).write(txn, 0, 0, kT, key, std::string("v") + std::to_string(txn));
-    of(key).prepare(txn);  // in node 2's storage
-  }
+  for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}})
+    prepare_on_node2(parts, txn, key, "v" + std::to_string(txn));  // in node 2's storage
   api::Timestamp ts = registry_->assign_commit(committed);  // its commit point
 
   // Node 2 dies: its server stops (no S6: nothing is settled by the living process) and its
