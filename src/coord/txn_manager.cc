@@ -356,6 +356,11 @@ class TransactionImpl final : public Transaction {
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
   void finish();
+  // Partition::abort on every partition it touched (its locks released, its intents dropped).
+  // A partition whose node is gone (08006) is passed over: that node ends the transaction
+  // itself (partition_server.h S6, or its restart's recovery), and stopping at it would keep
+  // the locks of every partition after it. Another error is thrown once all were asked.
+  void abort_partitions();
   // Runs (newest first) and drops the undos registered in subtransaction `from` or later.
   void run_undo(SubId from);
 
@@ -1306,9 +1311,7 @@ void TransactionImpl::commit() {
   if (writers.empty()) {
     // Nothing to make durable: just release the locks (FOR UPDATE without writes).
     close_fast_path();
-    for (size_t i = 0; i < touched_.size(); ++i) {
-      if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
-    }
+    abort_partitions();
     lower_strong_counts();
     if (ssi_known_) m_->registry().ssi_commit(id_, false);
     undo_.clear();
@@ -1415,6 +1418,19 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   run_on_commit();
 }
 
+void TransactionImpl::abort_partitions() {
+  std::exception_ptr failed;
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (!touched_[i]) continue;
+    try {
+      m_->partition(static_cast<uint32_t>(i)).abort(id_);
+    } catch (const SqlError& e) {
+      if (e.error().sqlstate != "08006" && !failed) failed = std::current_exception();
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
+}
+
 void TransactionImpl::abort() {
   if (done_ || committed_) return;
   pending_loads_.clear();
@@ -1424,9 +1440,7 @@ void TransactionImpl::abort() {
   // lock reads the catalog as it was.
   run_undo(0);
   close_fast_path();
-  for (size_t i = 0; i < touched_.size(); ++i) {
-    if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
-  }
+  abort_partitions();
   lower_strong_counts();
   if (ssi_known_) m_->registry().ssi_aborted(id_);
   finish();
