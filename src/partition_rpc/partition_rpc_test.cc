@@ -744,7 +744,7 @@ TEST_F(ClusterNodesTest,
   auto parts = ch->partitions_listed(ch->describe());
   for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}})
     prepare_on_node2(parts, txn, key, "v" + std::to_string(txn));  // in node 2's storage
-  api::Timestamp ts = registry_->assign_commit(committed);  // its commit point
+  api::Timestamp ts = registry_->assign_commit(committed);         // its commit point
 
   // Node 2 dies: its server stops (no S6: nothing is settled by the living process) and its
   // partitions' memory (lock tables) goes; its storage stays.
