@@ -100,23 +100,7 @@ for i in 1 2 3; do
 done
 
 # Transfers through the 3 nodes work again (statements needing node 3's partitions from 1, 2).
-for mode in rc ser; do
-  pids=()
-  for n in 1 2 3; do
-    transfer_script "$mode" $((n + 3)) 40 |
-      timeout 120 psql -X -q -h 127.0.0.1 -p "${sql[$n]}" -U postgres postgres \
-        >"$work/after_${mode}_$n.out" 2>&1 &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
-  total=$(psql_at "${sql[2]}" "select sum(bal) from acct")
-  [ "$total" = 20000 ] || fail "the total after $mode transfers past the restart: $total"
-  bad=$(cat "$work"/after_"$mode"_*.out | grep ERROR | grep -v -e "could not serialize" \
-    -e "deadlock detected" -e "current transaction is aborted" | head -3)
-  [ -z "$bad" ] || fail "unexpected errors in $mode transfers after node 3's restart: $bad"
-  echo "restart: $mode transfers through 3 nodes after the restart: total $total," \
-    "$(cat "$work"/after_"${mode}"_*.out | grep -c -e "could not serialize" -e "deadlock detected") retryable failures"
-done
+transfers_on_acct "restart: after the restart, through 3 nodes" 40 "${sql[1]}" "${sql[2]}" "${sql[3]}"
 
 # Part 2: a lock holder across node 3's restart never commits (C4).
 psql -X -q -h 127.0.0.1 -p "${sql[1]}" -U postgres postgres >"$work/holder.out" 2>&1 <<'SQL' &
