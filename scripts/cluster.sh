@@ -6,12 +6,15 @@
 #   cluster.sh status                             one line per node: running or not, addresses
 #   cluster.sh stop                               SIGTERM every node (SIGKILL after 10 s)
 #   cluster.sh kill N                             kill -9 of node N (crash tests)
+#   cluster.sh restart N                          node N again on its data and ports (N > 1)
 # The cluster lives in $HF_CLUSTER_DIR (default /tmp/holdfast-cluster): node-I/ (data),
-# node-I.log, and cluster.txt ("I SQL_PORT CLUSTER_PORT PID" per node). Ports are free ones
-# (scripts/freeport.sh). start wipes the folder first: a node's restart is not built yet, so
-# every start is a new cluster. start returns once every node accepts SQL connections (at most
-# $HF_START_TIMEOUT s, default 60) and prints each node's SQL and cluster address. The binary
-# is $HOLDFAST_BIN or build/holdfast.
+# node-I.log, cluster.txt ("I SQL_PORT CLUSTER_PORT PID" per node) and args (the extra holdfast
+# args, one a line). Ports are free ones (scripts/freeport.sh). start wipes the folder first:
+# every start is a new cluster. restart starts a node that is not running (killed or stopped)
+# on its data folder (its log appended to), node 1 excepted (the registry's host: its restart is
+# not built, doc/cluster.md §8). start and restart return once the node(s) accept SQL
+# connections (at most $HF_START_TIMEOUT s, default 60) and print the status. The binary is
+# $HOLDFAST_BIN or build/holdfast.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${HF_CLUSTER_DIR:-/tmp/holdfast-cluster}
@@ -25,7 +28,7 @@ nodes() { [ -f "$table" ] && cat "$table"; }
 case $cmd in
   start)
     n=${1:-}; shift || true
-    [[ $n =~ ^[1-9][0-9]*$ ]] || { sed -n 2,14p "$0"; exit 2; }
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { sed -n 2,17p "$0"; exit 2; }
     [ "${1:-}" = -- ] && shift
     [ -x "$bin" ] || { echo "cluster.sh: $bin not found: run scripts/build.sh" >&2; exit 1; }
     if [ -f "$table" ]; then
@@ -34,6 +37,8 @@ case $cmd in
       done <"$table"
     fi
     rm -rf "$dir"; mkdir -p "$dir"
+    : >"$dir/args"
+    for a in "$@"; do printf '%s\n' "$a" >>"$dir/args"; done
     peers= sqls=() cls=()
     for i in $(seq "$n"); do
       sqls[i]=$(bash "$root/scripts/freeport.sh"); cls[i]=$(bash "$root/scripts/freeport.sh")
@@ -85,5 +90,33 @@ case $cmd in
     kill -KILL "$pid"
     echo "cluster.sh: node $n killed (pid $pid)"
     ;;
-  *) sed -n 2,14p "$0"; exit 2 ;;
+  restart)
+    n=${1:-}
+    line=$(nodes | awk -v n="$n" '$1 == n' || true)
+    [ -n "$line" ] || { echo "cluster.sh: no node $n in $table" >&2; exit 2; }
+    [ "$n" != 1 ] || { echo "cluster.sh: restarting node 1 (the registry's host) is not built" >&2; exit 2; }
+    read -r i sql cl pid <<<"$line"
+    # A killed node's process may take a while to go on a loaded machine (seen: over 5 s).
+    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && { echo "cluster.sh: node $n still runs (pid $pid)" >&2; exit 1; }
+    peers=$(nodes | awk '{printf "%s%s=127.0.0.1:%s", (NR > 1 ? "," : ""), $1, $3}')
+    extra=()
+    [ -f "$dir/args" ] && mapfile -t extra <"$dir/args"
+    echo "cluster.sh: restarting node $n at $(date -u +%T.%N)" >>"$dir/node-$n.log"
+    "$bin" --node-id "$n" --listen 127.0.0.1 --port "$sql" --data "$dir/node-$n" \
+      --peers "$peers" "${extra[@]}" </dev/null >>"$dir/node-$n.log" 2>&1 &
+    pid=$!
+    awk -v n="$n" -v p="$pid" '$1 == n { $4 = p } { print }' "$table" >"$table.new" && mv "$table.new" "$table"
+    deadline=$(($(date +%s) + ${HF_START_TIMEOUT:-60}))
+    until pg_isready -q -h 127.0.0.1 -p "$sql" -t 1; do
+      if ! alive "$pid" || [ "$(date +%s)" -ge "$deadline" ]; then
+        echo "cluster.sh: node $n did not restart; log: $dir/node-$n.log" >&2
+        tail -n 20 "$dir/node-$n.log" >&2 || true
+        exit 1
+      fi
+      sleep 0.1
+    done
+    "$0" status
+    ;;
+  *) sed -n 2,17p "$0"; exit 2 ;;
 esac

@@ -356,6 +356,11 @@ class TransactionImpl final : public Transaction {
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
   void finish();
+  // Partition::abort on every partition it touched (its locks released, its intents dropped).
+  // A partition whose node is gone (08006) is passed over: that node ends the transaction
+  // itself (partition_server.h S6, or its restart's recovery), and stopping at it would keep
+  // the locks of every partition after it. Another error is thrown once all were asked.
+  void abort_partitions();
   // Runs (newest first) and drops the undos registered in subtransaction `from` or later.
   void run_undo(SubId from);
 
@@ -454,7 +459,17 @@ class ManagerImpl final : public LocalTxnManager {
   size_t size() const { return parts_.size(); }
 
   void release_owner(uint64_t owner) override {
-    for (Partition* p : parts_) p->release_owner(owner);
+    // Every partition, even when one fails: a partition whose node is gone (08006) has lost
+    // the owner's locks with it, and the others' must not stay held because of it.
+    std::exception_ptr failed;
+    for (Partition* p : parts_) {
+      try {
+        p->release_owner(owner);
+      } catch (...) {
+        if (!failed) failed = std::current_exception();
+      }
+    }
+    if (failed) std::rethrow_exception(failed);
   }
   void drop_keyspaces(uint32_t table_id) override { registry_->drop_keyspaces(table_id); }
   uint64_t catalog_version() override { return registry_->catalog_version(); }
@@ -488,6 +503,10 @@ class ManagerImpl final : public LocalTxnManager {
 
   // Fast-path table locks (FastPathSlot).
   void set_fast_path_locks(bool on) override { fast_path_ = on; }
+  void renew_txn_ids() override {
+    std::lock_guard g(ids_mu_);
+    next_id_ = block_end_;
+  }
   bool fast_path_locks() const { return fast_path_; }
   std::atomic<uint32_t>& strong_count(uint32_t table_oid) {
     return strong_counts_[table_oid % kStrongLockBuckets];
@@ -1292,9 +1311,7 @@ void TransactionImpl::commit() {
   if (writers.empty()) {
     // Nothing to make durable: just release the locks (FOR UPDATE without writes).
     close_fast_path();
-    for (size_t i = 0; i < touched_.size(); ++i) {
-      if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
-    }
+    abort_partitions();
     lower_strong_counts();
     if (ssi_known_) m_->registry().ssi_commit(id_, false);
     undo_.clear();
@@ -1328,18 +1345,27 @@ void TransactionImpl::commit() {
   undo_.clear();
   PartitionId anchor = writers.front();
   std::exception_ptr failed;
+  bool only_lost = true;  // every failure so far is a partition whose node is gone (08006)
   auto resolve = [&](size_t i) {
     try {
       m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
+    } catch (const SqlError& e) {
+      if (!failed) failed = std::current_exception();
+      if (e.error().sqlstate != "08006") only_lost = false;
     } catch (...) {
       if (!failed) failed = std::current_exception();
+      only_lost = false;
     }
   };
   close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i] && i != anchor) resolve(i);
   }
-  if (!failed) resolve(anchor);  // its batch deletes the commit record: only after all others
+  // Its batch deletes the commit record: only after all others. Unless the ones that failed
+  // are on a node that is gone (a cluster's peer: 08006): that node ends the transaction as
+  // the registry decides (S6, or its restart's recovery), never from this commit record, and
+  // leaving the anchor unresolved would hold its locks until this node restarts.
+  if (!failed || only_lost) resolve(anchor);
   lower_strong_counts();
   done_ = true;
   m_->registry().wait_published(
@@ -1392,6 +1418,19 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   run_on_commit();
 }
 
+void TransactionImpl::abort_partitions() {
+  std::exception_ptr failed;
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (!touched_[i]) continue;
+    try {
+      m_->partition(static_cast<uint32_t>(i)).abort(id_);
+    } catch (const SqlError& e) {
+      if (e.error().sqlstate != "08006" && !failed) failed = std::current_exception();
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
+}
+
 void TransactionImpl::abort() {
   if (done_ || committed_) return;
   pending_loads_.clear();
@@ -1401,9 +1440,7 @@ void TransactionImpl::abort() {
   // lock reads the catalog as it was.
   run_undo(0);
   close_fast_path();
-  for (size_t i = 0; i < touched_.size(); ++i) {
-    if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).abort(id_);
-  }
+  abort_partitions();
   lower_strong_counts();
   if (ssi_known_) m_->registry().ssi_aborted(id_);
   finish();

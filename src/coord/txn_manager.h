@@ -61,6 +61,11 @@ class LocalTxnManager : public TxnManager {
   // locker of another coordinator would not see this one's fast-path locks. Off by default;
   // set before the first transaction.
   virtual void set_fast_path_locks(bool on) = 0;
+  // The next transaction takes a new block of TxnIds from the registry instead of the rest of
+  // the current one. A static cluster calls it when a restarted peer is reached again: the peer
+  // refuses TxnIds handed out before its life (partition_server.h S7), so new transactions
+  // must not keep using an older block. Any thread.
+  virtual void renew_txn_ids() = 0;
 };
 
 // The stable routing hash (FNV-1a, 64 bit). Part of the on-disk format.

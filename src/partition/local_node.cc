@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "common/error.h"
 #include "partition/local_partition.h"
@@ -15,6 +16,20 @@ namespace hf::partition {
 
 namespace {
 constexpr int kEpochShift = 40;
+
+// Calls fn(row key, record) for every row record of partition p that carries an intent.
+template <typename Fn>
+void each_intent(storage::Engine& engine, uint32_t p, Fn&& fn) {
+  std::string prefix(1, storage::kRowPrefix);
+  storage::put_u16(prefix, static_cast<uint16_t>(p));
+  auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
+  mvcc::Record r;
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    auto v = (*it)->value();
+    if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.intent_txn != 0)
+      fn(std::string((*it)->key().data(), (*it)->key().size()), r);
+  }
+}
 
 // Resolves one committed transaction found at recovery: its intents become versions at ts.
 void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPartition>>& parts,
@@ -39,16 +54,9 @@ void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPa
       }
     } else {
       // Too many keys to list: find this transaction's intents in the partition.
-      std::string prefix(1, storage::kRowPrefix);
-      storage::put_u16(prefix, static_cast<uint16_t>(p));
-      auto it = engine.iterate(prefix, storage::prefix_successor(prefix), true);
-      mvcc::Record r;
-      for (it->first(); (*it)->Valid(); (*it)->Next()) {
-        auto v = (*it)->value();
-        if (mvcc::decode_record(std::string_view(v.data(), v.size()), &r) && r.intent_txn == txn) {
-          mine.emplace_back((*it)->key().data(), (*it)->key().size());
-        }
-      }
+      each_intent(engine, p, [&](std::string rk, const mvcc::Record& r) {
+        if (r.intent_txn == txn) mine.push_back(std::move(rk));
+      });
     }
     parts[p]->store().resolve_commit(txn, ts, mine, batch);
   }
@@ -104,7 +112,7 @@ void LocalNode::attach(partition_api::TxnStatusOracle* oracle,
 }
 
 std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions,
-                                           size_t max_lock_memory) {
+                                           size_t max_lock_memory, Recovery recovery) {
   if (partitions == 0 || partitions > 65535) {
     throw SqlError(sqlstate::kInvalidParameterValue, "partition count must be 1..65535");
   }
@@ -138,7 +146,10 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
     engine.write(b, storage::Durability::kSynced);
   }
   node->epoch_ = epoch;
-  TxnId dead_below = epoch << kEpochShift;
+  // By registry: the TxnIds in this node's storage are the registry's, from its epoch range,
+  // whatever this node's boot count is; none is dead until the registry says so.
+  const bool by_epoch = recovery == Recovery::kBootEpoch;
+  TxnId dead_below = by_epoch ? epoch << kEpochShift : 0;
 
   node->wait_graph_ = std::make_unique<locks::WaitGraph>();
   node->lock_memory_ = std::make_unique<locks::LockMemory>(
@@ -152,7 +163,7 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   // reached the WAL. Resolve at this boot's first timestamp (above all earlier boots').
   Timestamp ts = node->clock().start_ts;
   rocksdb::WriteBatch batch;
-  {
+  if (by_epoch) {
     std::string lo(1, storage::kCommitRecordPrefix);
     auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
     for (it->first(); (*it)->Valid(); (*it)->Next()) {
@@ -175,6 +186,59 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   node->siblings_.reset(siblings);
   for (auto& p : node->partitions_) p->set_siblings(node->siblings_.get());
   return node;
+}
+
+LocalNode::Settled LocalNode::settle_by_registry(
+    const std::function<partition_api::TxnStatus(partition_api::TxnId)>& decide,
+    const std::vector<uint32_t>& owned) {
+  auto& engine = *engine_;
+  // txn -> partition -> its intents' row keys; and the commit records.
+  std::map<TxnId, std::map<uint32_t, std::vector<std::string>>> intents;
+  std::vector<std::pair<TxnId, std::string>> records;
+  {
+    std::string lo(1, storage::kCommitRecordPrefix);
+    auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
+    for (it->first(); (*it)->Valid(); (*it)->Next()) {
+      auto k = (*it)->key();
+      if (k.size() != 9) continue;
+      std::string key(k.data(), k.size());
+      records.emplace_back(storage::get_u64(key, 1), key);
+    }
+  }
+  for (uint32_t p : owned) {
+    if (p >= partitions_.size()) continue;
+    each_intent(engine, p, [&](std::string rk, const mvcc::Record& r) {
+      intents[r.intent_txn][p].push_back(std::move(rk));
+    });
+  }
+  // Every decision first (the registry may be unreachable: then nothing is written), then
+  // one batch.
+  std::map<TxnId, partition_api::TxnStatus> decided;
+  for (const auto& [txn, by_partition] : intents) decided[txn] = decide(txn);
+  for (const auto& [txn, key] : records)
+    if (!decided.count(txn)) decided[txn] = decide(txn);
+  Settled out;
+  rocksdb::WriteBatch batch;
+  for (const auto& [txn, st] : decided) {
+    bool committed = st.state == partition_api::TxnState::kCommitted;
+    auto found = intents.find(txn);
+    if (found != intents.end()) {
+      for (const auto& [p, keys] : found->second) {
+        if (committed) {
+          partitions_[p]->store().resolve_commit(txn, st.commit_ts, keys, batch);
+        } else {
+          partitions_[p]->store().resolve_abort(txn, keys, batch);
+        }
+      }
+    }
+    ++(committed ? out.committed : out.aborted);
+  }
+  for (const auto& [txn, key] : records) {
+    batch.Delete(key);
+    ++out.records;
+  }
+  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  return out;
 }
 
 void LocalNode::set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget) {

@@ -11,6 +11,13 @@
 // Boot epochs keep TxnIds and timestamps unique across restarts: boot e uses TxnIds and
 // timestamps in [e << 40, (e + 1) << 40).
 //
+// A static cluster's node other than node 1 (doc/cluster.md §8 B) opens with
+// Recovery::kByRegistry instead: its TxnIds and timestamps are the registry's (node 1's), not
+// its boot's, so nothing is dead by epoch (dead_below 0) and nothing is resolved at open; a
+// commit record is not a commit there (it is written before the registry's commit point).
+// settle_by_registry() then ends every transaction whose intents or commit record it holds
+// as the registry decides (the boot epoch only names the node's life).
+//
 // Wiring (server main):
 //   auto node = partition::open_local_node(dir, 8);
 //   auto c = node->clock();
@@ -46,6 +53,10 @@ struct RecoveredClock {
   partition_api::TxnId last_txn_id = 0;   // TxnIds of this boot stay below this
 };
 
+// How open_local_node() ends the transactions a previous life left: by the boot epoch (one
+// node, whose own coordinator minted every TxnId), or by the cluster's registry (see above).
+enum class Recovery { kBootEpoch, kByRegistry };
+
 class LocalNode {
  public:
   ~LocalNode();
@@ -75,8 +86,23 @@ class LocalNode {
   // Transactions recovery resolved at open (for tests and logs).
   size_t recovered_commits() const { return recovered_commits_; }
 
+  // What settle_by_registry() did.
+  struct Settled {
+    size_t committed = 0;  // transactions resolved at the registry's commit timestamp
+    size_t aborted = 0;    // transactions whose intents were removed
+    size_t records = 0;    // commit records deleted
+  };
+  // Recovery::kByRegistry, before the partitions serve: every transaction that has an intent
+  // in one of `owned` partitions or a commit record here is ended as decide(txn) says
+  // (TxnRegistry::decide: committed stays committed, anything else is aborted for good, R5):
+  // committed ones resolved at the registry's commit timestamp, others' intents removed; the
+  // commit records are deleted. One synced batch. Throws what decide throws (nothing written).
+  Settled settle_by_registry(
+      const std::function<partition_api::TxnStatus(partition_api::TxnId)>& decide,
+      const std::vector<uint32_t>& owned);
+
  private:
-  friend std::unique_ptr<LocalNode> open_local_node(const std::string&, uint32_t, size_t);
+  friend std::unique_ptr<LocalNode> open_local_node(const std::string&, uint32_t, size_t, Recovery);
   LocalNode() = default;
   std::unique_ptr<storage::Engine> engine_;
   std::unique_ptr<locks::WaitGraph> wait_graph_;
@@ -93,7 +119,8 @@ class LocalNode {
 // max_lock_memory: bytes all lock tables of the node may use for locks together (0: the
 // default); a lock that needs more fails with 53200 (partition/locks/README.md M1).
 std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions = 8,
-                                           size_t max_lock_memory = 0);
+                                           size_t max_lock_memory = 0,
+                                           Recovery recovery = Recovery::kBootEpoch);
 
 // The default lock memory: an eighth of physical memory, at least 64 MiB, at most 1 GiB
 // (about 17 million row locks of an int4 key at the cap; README "Limits and costs").

@@ -591,6 +591,23 @@ class ClusterNodesTest : public ::testing::Test {
   // C5: a hard cycle with one edge on each node; how long the victim's wait took.
   std::chrono::nanoseconds hard_cycle_across_nodes(const std::string& prefix,
                                                    std::chrono::milliseconds deadlock_timeout);
+  // A coordinator of its own (a bare channel's partitions of node 2) begins txn, locks key
+  // and writes value there, and prepares: the intent is in node 2's storage.
+  void prepare_on_node2(std::vector<std::unique_ptr<api::Partition>>& parts, api::TxnId txn,
+                        const std::string& key, const std::string& value) {
+    api::Partition* of = nullptr;
+    for (auto& p : parts)
+      if (p->id() == on(1).route(key)) of = p.get();
+    ASSERT_NE(of, nullptr) << key << " is not node 2's";
+    registry_->begin(txn, 0);
+    api::LockRequest req;
+    req.space = kT;
+    req.key = key;
+    req.txn = txn;
+    ASSERT_EQ(of->lock(req).outcome, LockOutcome::kGranted);
+    of->write(txn, 0, 0, kT, key, value);
+    of->prepare(txn);  // a round trip: the pipelined write is there
+  }
   // A key whose partition node `owner` owns.
   std::string key_on(int owner, const std::string& prefix) {
     for (int i = 0;; ++i) {
@@ -669,21 +686,8 @@ TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheReg
   {
     auto ch = PartitionChannel::connect("127.0.0.1", nodes_[1].port);
     auto parts = ch->partitions_listed(ch->describe());
-    auto of = [&](const std::string& k) -> api::Partition& {
-      for (auto& p : parts)
-        if (p->id() == on(1).route(k)) return *p;
-      throw std::logic_error("not node 2's");
-    };
-    for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}}) {
-      registry_->begin(txn, 0);
-      api::LockRequest req;
-      req.space = kT;
-      req.key = key;
-      req.txn = txn;
-      ASSERT_EQ(of(key).lock(req).outcome, LockOutcome::kGranted);
-      of(key).write(txn, 0, 0, kT, key, std::string("lost-") + std::to_string(txn));
-      of(key).prepare(txn);  // a round trip: the pipelined write is there
-    }
+    for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}})
+      prepare_on_node2(parts, txn, key, "lost-" + std::to_string(txn));
     ts = registry_->assign_commit(committed);  // its commit point; then its coordinator dies
   }
   // Node 1's coordinator gets both rows once node 2 has ended the lost connection's work.
@@ -717,6 +721,95 @@ TEST_F(ClusterNodesTest, APartitionNodeEndsALostCoordinatorsTransactionsAsTheReg
     EXPECT_EQ(e.error().sqlstate, "40001");
   }
   EXPECT_EQ(registry_->decide(committed).state, api::TxnState::kCommitted);
+}
+
+// doc/cluster.md §8 B, restarting a node (local_node.h Recovery::kByRegistry, S7, P8): node 2
+// dies (its server stops, its memory goes) with a committed and a pending transaction's
+// prepared intents in its storage, while a transaction of node 1 holds a row lock there. Its
+// new life settles the intents as node 1's registry decides (the committed one at the
+// registry's timestamp, so it is visible), refuses node 1's old transaction (40001: its lock
+// was lost), and node 1's channel reconnects so its new transactions work there again.
+TEST_F(ClusterNodesTest,
+       ARestartedNodeSettlesItsIntentsByTheRegistryAndRefusesEarlierTransactions) {
+  std::string kc = key_on(2, "committed"), kp = key_on(2, "pending"), kh = key_on(2, "held");
+  auto ids = registry_->claim_txn_ids(2);
+  api::TxnId committed = ids.first, pending = ids.first + 1;
+  auto old = on(1).begin({});
+  old->start_statement();
+  coord::LockWait nowait;
+  nowait.policy = api::WaitPolicy::kNoWait;
+  ASSERT_EQ(old->lock(kT, kh, kh, LockStrength::kUpdate, nowait, std::nullopt).outcome,
+            LockOutcome::kGranted);
+  auto ch = PartitionChannel::connect("127.0.0.1", nodes_[1].port);  // a third coordinator
+  auto parts = ch->partitions_listed(ch->describe());
+  for (auto [txn, key] : {std::pair{committed, kc}, std::pair{pending, kp}})
+    prepare_on_node2(parts, txn, key, "v" + std::to_string(txn));  // in node 2's storage
+  api::Timestamp ts = registry_->assign_commit(committed);         // its commit point
+
+  // Node 2 dies: its server stops (no S6: nothing is settled by the living process) and its
+  // partitions' memory (lock tables) goes; its storage stays.
+  auto& n2 = nodes_[1];
+  uint16_t port = n2.port;
+  n2.txns.reset();
+  n2.server.reset();
+  n2.waits.reset();
+  parts.clear();
+  ch.reset();
+  n2.local.reset();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!nodes_[0].to_peer->lost()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "node 1 did not see node 2 go";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  // Its new life: the registry settles what the old one left, then it serves on its port.
+  n2.local = partition::open_local_node(n2.dir, kPartitions, 0, partition::Recovery::kByRegistry);
+  EXPECT_EQ(n2.local->boot_epoch(), 2u);
+  n2.local->attach(
+      &link_, [this] { return link_.horizon(); }, &link_);
+  std::vector<uint32_t> mine;
+  for (uint32_t p = 0; p < kPartitions; ++p)
+    if (owners_[p] == 2) mine.push_back(p);
+  auto settled =
+      n2.local->settle_by_registry([this](api::TxnId t) { return link_.decide(t); }, mine);
+  EXPECT_EQ(settled.committed, 1u);
+  EXPECT_EQ(settled.aborted, 1u);
+  NodeServices s2;
+  s2.node_id = 2;
+  s2.owners = owners_;
+  s2.decide = [this](api::TxnId t) { return link_.decide(t); };
+  s2.txn_fence = registry_->claim_txn_ids(1).first;
+  n2.server = std::make_unique<PartitionServer>(n2.local->partitions(), s2);
+  ASSERT_EQ(n2.server->start("127.0.0.1", port), port);
+  EXPECT_EQ(nodes_[0].to_peer->generation(), 1u);
+  nodes_[0].to_peer->reconnect();
+  EXPECT_EQ(nodes_[0].to_peer->generation(), 2u);
+  EXPECT_FALSE(nodes_[0].to_peer->lost());
+
+  // Node 1's transaction from before the restart: its lock there is gone, so it is refused.
+  try {
+    old->lock(kT, kc, kc, LockStrength::kShare, nowait, std::nullopt);
+    ADD_FAILURE() << "a transaction begun before node 2's restart used its new life";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001") << e.error().message;
+  }
+  old->abort();
+  // New transactions (a new TxnId block) see the settled state and lock the lost lock's row.
+  on(1).renew_txn_ids();
+  auto t = on(1).begin({});
+  t->start_statement();
+  EXPECT_EQ(t->lock(kT, kh, kh, LockStrength::kUpdate, nowait, std::nullopt).outcome,
+            LockOutcome::kGranted);
+  EXPECT_EQ(read(*t, kc), "v" + std::to_string(committed)) << "a committed write lost";
+  EXPECT_EQ(read(*t, kp), "<none>") << "an undecided write survived";
+  t->commit();
+  EXPECT_EQ(registry_->status(committed).commit_ts, ts);
+  try {
+    registry_->assign_commit(pending);
+    ADD_FAILURE() << "a transaction the restarted node's recovery aborted committed";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001");
+  }
 }
 
 // C5 (doc/cluster.md §4): a cycle whose two edges sit on two nodes. T1 holds a row of node

@@ -477,6 +477,7 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     }
     if (!frame.has_request()) return;  // answers and progress only travel the other way
     const pb::Request& q = frame.request();
+    if (refuse_earlier_life(frame.call_id(), q)) return;
     if (services_.decide) note_partition_work(q);
     if (settle_failed_write(frame.call_id(), q)) return;
     if (q.pipelined()) return run_pipelined(frame.call_id(), q);
@@ -541,6 +542,23 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
       std::lock_guard g(mu_);
       note_commit_step(q, pb::Response{});
     }
+  }
+
+  // S7: a transaction that began before this node's life (true: answered with 40001; a
+  // pipelined request's answer goes nowhere, and the transaction's next call is refused too).
+  bool refuse_earlier_life(uint64_t call_id, const pb::Request& q) {
+    if (services_.txn_fence == 0) return false;
+    if (q.call_case() == pb::Request::kCommit || q.call_case() == pb::Request::kAbort) return false;
+    uint64_t txn = txn_of(q);
+    if (txn == 0 || txn >= services_.txn_fence) return false;
+    answer_error(call_id,
+                 Error{"40001",
+                       "could not serialize access due to a restart of cluster node " +
+                           std::to_string(services_.node_id),
+                       "The transaction's locks and writes on that node's partitions were lost "
+                       "with its previous life.",
+                       "The transaction might succeed if retried."});
+    return true;
   }
 
   // A request of a transaction whose pipelined write failed gets that failure as its answer

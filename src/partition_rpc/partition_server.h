@@ -25,6 +25,11 @@
 //    timestamp, others aborted; the locks of every owner it named (session locks too) are
 //    released. If the registry cannot be asked (its node is gone), nothing is decided: the
 //    intents and locks stay, and an error is logged.
+//  - S7 (NodeServices::txn_fence, a restarted cluster node) A request of a transaction whose
+//    TxnId is below the fence — handed out by the registry before this life began, so it may
+//    hold locks or buffered writes the previous life lost — fails with 40001 and does nothing;
+//    only its commit (a resolution after its commit point, which recovery already made) and
+//    abort run. Session owners are not transactions and are not refused.
 // The partitions must outlive the server. REQUIRES: runtime::Runtime::instance() exists and
 // runs (requests are served by its executors).
 // Thread safety: start() and stop() from one thread; the rest is internal.
@@ -68,6 +73,9 @@ struct NodeServices {
   // On a node whose registry is another node's: the registry's decision for a transaction
   // (TxnRegistry::decide). With it, S6 holds.
   std::function<partition_api::TxnStatus(partition_api::TxnId)> decide;
+  // A restarted node's first TxnId of its life (S7): the registry handed out every TxnId
+  // below it before this node's storage was recovered. 0: none refused.
+  partition_api::TxnId txn_fence = 0;
 
   // A cluster node's SQL sessions (issue 12 item 7), for its peers' pg_stat_activity and
   // pg_locks (node_sessions), and signalling one of them for a peer's pg_cancel_backend or

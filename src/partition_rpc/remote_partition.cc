@@ -15,6 +15,9 @@ namespace hf::partition_rpc {
 namespace {
 constexpr const char* kConnectionFailure = "08006";
 constexpr const char* kConnectionRefused = "08001";
+// A session's own lock owner (session.cc session_lock_owner: bit 62 | its pid); any other
+// owner is a transaction.
+constexpr uint64_t kSessionOwnerBit = uint64_t{1} << 62;
 
 // Rows per scan batch: small first (most scans of a statement stop early: LIMIT, EXISTS, a
 // unique key), then growing to amortise the round trip.
@@ -46,21 +49,14 @@ struct PartitionChannel::PendingCall {
 std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& host,
                                                             uint16_t port) {
   std::shared_ptr<PartitionChannel> ch(new PartitionChannel());
+  ch->host_ = host;
+  ch->port_ = port;
   ch->address_ = host + ":" + std::to_string(port);
-  boost::asio::ip::tcp::socket socket(ch->io_);
-  try {
-    boost::asio::ip::tcp::resolver resolver(ch->io_);
-    boost::asio::connect(socket, resolver.resolve(host, std::to_string(port)));
-  } catch (const boost::system::system_error& e) {
-    throw SqlError(kConnectionRefused, fmt::format("could not connect to partition server {}: {}",
-                                                   ch->address_, e.code().message()));
-  }
-  ch->connection_ = std::make_shared<FrameConnection>(std::move(socket));
+  auto socket = ch->open_socket();
+  ch->connection_ = ch->start_connection(std::move(socket), 1);
   // The handlers run on the io thread, which the destructor joins before anything they use
   // goes away: a plain pointer (a strong one could make the io thread run the destructor).
   PartitionChannel* c = ch.get();
-  ch->connection_->start([c](pb::Frame&& f) { c->on_frame(std::move(f)); },
-                         [c](const std::string& why) { c->on_close(why); });
   ch->io_thread_ = std::thread([c] {
     auto guard = boost::asio::make_work_guard(c->io_);
     c->io_.run();
@@ -68,8 +64,85 @@ std::shared_ptr<PartitionChannel> PartitionChannel::connect(const std::string& h
   return ch;
 }
 
+boost::asio::ip::tcp::socket PartitionChannel::open_socket() {
+  boost::asio::ip::tcp::socket socket(io_);
+  try {
+    boost::asio::ip::tcp::resolver resolver(io_);
+    boost::asio::connect(socket, resolver.resolve(host_, std::to_string(port_)));
+  } catch (const boost::system::system_error& e) {
+    throw SqlError(kConnectionRefused, fmt::format("could not connect to partition server {}: {}",
+                                                   address_, e.code().message()));
+  }
+  return socket;
+}
+
+std::shared_ptr<FrameConnection> PartitionChannel::start_connection(
+    boost::asio::ip::tcp::socket socket, uint64_t generation) {
+  auto conn = std::make_shared<FrameConnection>(std::move(socket));
+  PartitionChannel* c = this;
+  conn->start([c](pb::Frame&& f) { c->on_frame(std::move(f)); },
+              [c, generation](const std::string& why) { c->on_close(generation, why); });
+  return conn;
+}
+
+std::shared_ptr<FrameConnection> PartitionChannel::connection() const {
+  std::lock_guard g(mu_);
+  return connection_;
+}
+
+bool PartitionChannel::lost() const {
+  std::lock_guard g(mu_);
+  return !lost_.empty();
+}
+
+uint64_t PartitionChannel::generation() const {
+  std::lock_guard g(mu_);
+  return generation_;
+}
+
+void PartitionChannel::reconnect() {
+  uint64_t next;
+  {
+    std::lock_guard g(mu_);
+    if (lost_.empty()) return;  // someone else reconnected it
+    next = generation_ + 1;
+  }
+  auto socket = open_socket();
+  // The old connection has closed (lost_ is set only by its on_close), so no frame of it
+  // arrives any more; its pending calls all failed then.
+  auto conn = start_connection(std::move(socket), next);
+  std::lock_guard g(mu_);
+  connection_ = std::move(conn);
+  generation_ = next;
+  lost_.clear();
+}
+
+void PartitionChannel::note_session_lock(uint64_t owner, int delta) {
+  std::lock_guard g(mu_);
+  auto& n = session_locks_[owner];
+  if (delta > 0) {
+    n += static_cast<uint64_t>(delta);
+  } else if (n > 0) {
+    --n;
+  }
+  if (n == 0) session_locks_.erase(owner);
+}
+
+void PartitionChannel::forget_session_owner(uint64_t owner) {
+  std::lock_guard g(mu_);
+  session_locks_.erase(owner);
+}
+
+std::vector<uint64_t> PartitionChannel::take_session_owners() {
+  std::lock_guard g(mu_);
+  std::vector<uint64_t> out;
+  for (const auto& [owner, n] : session_locks_) out.push_back(owner);
+  session_locks_.clear();
+  return out;
+}
+
 PartitionChannel::~PartitionChannel() {
-  if (connection_) connection_->close();  // none when connect() failed
+  if (auto c = connection()) c->close();  // none when connect() failed
   io_.stop();
   if (io_thread_.joinable()) io_thread_.join();
 }
@@ -85,10 +158,11 @@ void PartitionChannel::on_frame(pb::Frame&& frame) {
   call->deliver(std::move(frame));
 }
 
-void PartitionChannel::on_close(const std::string& why) {
+void PartitionChannel::on_close(uint64_t generation, const std::string& why) {
   std::map<uint64_t, std::shared_ptr<PendingCall>> failed;
   {
     std::lock_guard g(mu_);
+    if (generation != generation_) return;  // an earlier connection (P8): already failed
     lost_ = why.empty() ? "closed" : why;
     failed.swap(pending_);
   }
@@ -150,6 +224,7 @@ PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
   count(request);
   auto pending = std::make_shared<PendingCall>();
   uint64_t id;
+  std::shared_ptr<FrameConnection> conn;
   {
     std::lock_guard g(mu_);
     if (!lost_.empty()) {
@@ -158,11 +233,12 @@ PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
     }
     id = next_call_id_++;
     pending_.emplace(id, pending);
+    conn = connection_;
   }
   pb::Frame out;
   out.set_call_id(id);
   *out.mutable_request() = std::move(request);
-  connection_->send(out);
+  conn->send(out);
   return SentCall{id, std::move(pending)};
 }
 
@@ -199,7 +275,9 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
           pb::Frame c;
           c.set_call_id(id);
           c.mutable_cancel()->set_kind(static_cast<int32_t>(cancel->pending()));
-          connection_->send(c);
+          // After a reconnect (P8) the new connection never heard of this call (it failed
+          // with 08006 on the old one): the server ignores a cancel of an unknown call.
+          connection()->send(c);
         }
         std::unique_lock g(pending->mu);
         pending->event.reset();
@@ -247,6 +325,7 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
 
 void PartitionChannel::send_pipelined(pb::Request request) {
   pb::Frame out;
+  std::shared_ptr<FrameConnection> conn;
   {
     std::lock_guard g(mu_);
     if (!lost_.empty()) {
@@ -254,11 +333,12 @@ void PartitionChannel::send_pipelined(pb::Request request) {
                      fmt::format("connection to partition server {} lost: {}", address_, lost_));
     }
     out.set_call_id(next_call_id_++);
+    conn = connection_;
   }
   request.set_pipelined(true);
   count(request);
   *out.mutable_request() = std::move(request);
-  connection_->send(out);
+  conn->send(out);
 }
 
 namespace {
@@ -455,7 +535,11 @@ class RemotePartition : public api::Partition {
         pb::Response::kObjectLock,
         [&](pb::Request& q) { to_pb(req, runtime::Clock::now(), q.mutable_lock_object()); },
         req.cancel, req.observer);
-    return from_pb(r.object_lock());
+    auto out = from_pb(r.object_lock());
+    // P8: a session's own lock here is lost if this node's life ends; its session is ended then.
+    if (out.outcome == api::LockOutcome::kGranted && (req.owner & kSessionOwnerBit))
+      channel_.note_session_lock(req.owner, 1);
+    return out;
   }
 
   bool unlock_object(const api::ObjectTag& tag, uint64_t owner, uint8_t mode) override {
@@ -465,7 +549,9 @@ class RemotePartition : public api::Partition {
       m->set_owner(owner);
       m->set_mode(mode);
     });
-    return r.unlocked().value();
+    bool released = r.unlocked().value();
+    if (released && (owner & kSessionOwnerBit)) channel_.note_session_lock(owner, -1);
+    return released;
   }
 
   void link_waits(uint64_t holder, uint64_t actor, bool add) override {
@@ -478,6 +564,7 @@ class RemotePartition : public api::Partition {
   }
   void release_owner(uint64_t owner) override {
     call(pb::Response::kDone, [&](pb::Request& q) { q.mutable_release_owner()->set_owner(owner); });
+    if (owner & kSessionOwnerBit) channel_.forget_session_owner(owner);
   }
 
   std::vector<api::LockEntry> lock_view() override {

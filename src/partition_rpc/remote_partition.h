@@ -35,6 +35,12 @@
 //    its answer, then throws 08006; call_within()/await_call() give any call such a bound, and
 //    ask_at_once() asks several peers with one deadline for all (a deadlock check's gathering,
 //    pg_stat_activity's sessions).
+//  - P8 (a static cluster's restarted peer, doc/cluster.md §8 B) A lost channel may be
+//    reconnected: reconnect() opens a new connection to the same address and raises the
+//    channel's generation; every RemotePartition over the channel uses the new connection
+//    from then on. Calls that failed stay failed (08006); nothing is sent again. Whether the
+//    new life accepts a transaction that used the old one is the server's rule (it refuses
+//    TxnIds handed out before its boot: partition_server.h S7).
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
@@ -111,6 +117,22 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
 
   std::string address() const { return address_; }
 
+  // P8: whether the connection is lost (every call fails with 08006 until reconnect()).
+  bool lost() const;
+  // P8: a new connection to the same address, REQUIRES lost(); throws 08001 when it cannot
+  // connect (the channel stays lost). Blocking: from a plain thread.
+  void reconnect();
+  // P8: 1 for the first connection, raised by each reconnect().
+  uint64_t generation() const;
+  // P8: session lock owners (bit 62 set: a session's advisory locks) holding locks through
+  // this connection: noted by the RemotePartitions as locks are granted and released.
+  // take_session_owners() returns them and forgets them: once the connection is lost, their
+  // locks on that node may be gone (its restart starts with empty lock tables), so the caller
+  // ends those sessions.
+  void note_session_lock(uint64_t owner, int delta);
+  void forget_session_owner(uint64_t owner);
+  std::vector<uint64_t> take_session_owners();
+
   // Calls made so far, by kind ("get", "lock", ...; "write" counts pipelined writes), for the
   // counted figures of doc/cluster.md: round trips per transaction. Any thread.
   std::map<std::string, uint64_t> call_counts() const;
@@ -118,20 +140,30 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
  private:
   PartitionChannel() = default;
   void on_frame(pb::Frame&& frame);
-  void on_close(const std::string& why);
+  void on_close(uint64_t generation, const std::string& why);
+  // A connected socket to address_ (08001 when it cannot connect).
+  boost::asio::ip::tcp::socket open_socket();
+  // Starts a connection of `generation` on the socket (its handlers know their generation).
+  std::shared_ptr<FrameConnection> start_connection(boost::asio::ip::tcp::socket socket,
+                                                    uint64_t generation);
+  std::shared_ptr<FrameConnection> connection() const;  // the current one
 
   std::string address_;
+  std::string host_;
+  uint16_t port_ = 0;
   boost::asio::io_context io_;
   std::thread io_thread_;
-  std::shared_ptr<FrameConnection> connection_;
 
   void count(const pb::Request& request);
   std::array<std::atomic<uint64_t>, 64> calls_by_kind_{};  // by pb::Request::CallCase
 
-  std::mutex mu_;  // guards the three below
+  mutable std::mutex mu_;  // guards the six below
+  std::shared_ptr<FrameConnection> connection_;
+  uint64_t generation_ = 1;
   uint64_t next_call_id_ = 1;
   std::map<uint64_t, std::shared_ptr<PendingCall>> pending_;
-  std::string lost_;  // non-empty: the connection is gone, and why
+  std::string lost_;                            // non-empty: the connection is gone, and why
+  std::map<uint64_t, uint64_t> session_locks_;  // owner -> locks granted and not released
 };
 
 // Node-level questions to several peers at once (issue 12 item 7, C5): every question is sent

@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
                  "Each node owns partitions p with p mod n = its rank, serves them there, "
                  "accepts SQL and coordinates over every node's partitions; node 1 hosts the "
                  "transaction registry. Needs --node-id; --cluster-listen defaults to this "
-                 "node's entry. Starts only on an empty --data (a node's restart is not built)");
+                 "node's entry. A node other than 1 restarts on its --data (its intents settled by "
+                 "node 1's registry); node 1 starts only on an empty --data");
   app.add_flag("--storage-only", storage_only,
                "serve this node's partitions and transaction registry on --cluster-listen to "
                "coordinator nodes (--partitions-at) and accept no SQL connections");
@@ -274,6 +275,9 @@ int main(int argc, char** argv) {
     // A static cluster (--peers): this node's partitions local, the others' remote, the
     // registry on node 1 (doc/cluster.md §8 milestone B).
     std::vector<std::shared_ptr<hf::partition_rpc::PartitionChannel>> peer_channels;
+    // A restarted node's channel to node 1, opened before it serves (doc/cluster.md §8 B).
+    std::shared_ptr<hf::partition_rpc::PartitionChannel> registry_channel;
+    std::vector<uint32_t> peer_channel_ids;  // peer_channels[i] reaches node peer_channel_ids[i]
     hf::partition_rpc::RegistryLink registry_link;
     // Issue 12 item 7: the peers' sessions (pg_stat_activity, pg_locks, pg_cancel_backend see
     // the cluster), and this node's, served to them once the SQL side below exists.
@@ -282,13 +286,19 @@ int main(int argc, char** argv) {
     std::unique_ptr<hf::partition_rpc::ClusterWaits> cluster_waits;
     std::atomic<hf::activity::SessionRegistry*> sql_sessions{nullptr};
     if (!peers.empty()) {
-      node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
-      if (node->boot_epoch() != 1) {
-        // The node's intents need the registry's decisions, and its boot epoch (the TxnIds it
-        // takes as dead: partition/local_node.h) would not match the registry's clock.
+      // Node 1 mints the TxnIds and timestamps (by its boot epoch); every other node's
+      // storage holds the registry's TxnIds, so the registry settles them (local_node.h).
+      node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20,
+                                            node_id == 1 ? hf::partition::Recovery::kBootEpoch
+                                                         : hf::partition::Recovery::kByRegistry);
+      const bool restarted = node->boot_epoch() != 1;
+      if (restarted && node_id == 1) {
+        // Its registry's table (who committed, what was decided) lives in memory only: a new
+        // life could not answer for the transactions the other nodes still hold.
         throw std::runtime_error(
-            "restarting a cluster node is not built yet (doc/cluster.md §8): " + data_dir +
-            " was used before; start the node on an empty --data");
+            "restarting node 1 (the transaction registry's host) is not built yet "
+            "(doc/cluster.md §8): " +
+            data_dir + " was used before; start a new cluster on empty --data directories");
       }
       auto owners = hf::partition_rpc::partition_owners(partitions, peers);
       spdlog::info("cluster node {} of {}: partition map {}", node_id, peers.size(),
@@ -312,7 +322,9 @@ int main(int argc, char** argv) {
         std::vector<hf::partition_rpc::ClusterSessions::Node> session_peers;
         for (const auto& peer : peers) {
           if (peer.id == node_id) continue;
-          auto ch = hf::partition_rpc::connect_to_peer(peer, std::chrono::seconds(60));
+          auto ch = peer.id == 1 && registry_channel
+                        ? registry_channel
+                        : hf::partition_rpc::connect_to_peer(peer, std::chrono::seconds(60));
           auto d = ch->describe();
           if (d.node_id() != peer.id || std::vector<uint32_t>(d.partition_owners().begin(),
                                                               d.partition_owners().end()) != owners)
@@ -325,6 +337,7 @@ int main(int argc, char** argv) {
           if (remote_partitions.size() > had)
             peer_waits.push_back({ch, remote_partitions.back().get()});
           peer_channels.push_back(ch);
+          peer_channel_ids.push_back(peer.id);
           session_peers.push_back({peer.id, ch});
         }
         peer_sessions = std::make_unique<hf::partition_rpc::ClusterSessions>(
@@ -358,6 +371,31 @@ int main(int argc, char** argv) {
         node->attach(
             &registry_link, [l = &registry_link] { return l->horizon(); }, &registry_link);
         served.decide = [l = &registry_link](hf::partition_api::TxnId t) { return l->decide(t); };
+        if (restarted) {
+          // A new life (doc/cluster.md §8 B): node 1 first, which serves (it is not
+          // restarting), then the intents the previous life left, as its registry decides;
+          // only then serve, refusing the transactions that may have used the previous life.
+          auto started = std::chrono::steady_clock::now();
+          registry_channel =
+              hf::partition_rpc::connect_to_peer(peers.front(), std::chrono::seconds(60));
+          auto registry = std::make_shared<hf::partition_rpc::RemoteTxnRegistry>(registry_channel);
+          registry_link.set(registry);
+          served.txn_fence = registry->claim_txn_ids(1).first;
+          std::vector<uint32_t> mine;
+          for (uint32_t p = 0; p < partitions; ++p)
+            if (owners[p] == node_id) mine.push_back(p);
+          auto settled = node->settle_by_registry(
+              [l = &registry_link](hf::partition_api::TxnId t) { return l->decide(t); }, mine);
+          spdlog::info(
+              "cluster node {} restarted (boot {}): as node 1's registry decided, {} "
+              "transactions here committed, {} aborted, {} commit records removed; TxnIds "
+              "below {} refused ({} ms)",
+              node_id, node->boot_epoch(), settled.committed, settled.aborted, settled.records,
+              served.txn_fence,
+              std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count());
+        }
         start_server();
         connect_peers();
         auto& to_registry = peer_channels.front();  // node 1: peers are sorted by id
@@ -440,6 +478,76 @@ int main(int argc, char** argv) {
     // Weak table locks through the fast path only when no other coordinator reaches these
     // partitions (no cluster port, no peers): a strong locker must see every fast-path lock.
     txns->set_fast_path_locks(cluster_listen.empty() && peers.empty() && partitions_at.empty());
+
+    // A static cluster: a peer other than node 1 that was lost is reached again once it has
+    // restarted (doc/cluster.md §8 B; remote_partition.h P8): every RemotePartition over its
+    // channel works again. The new life refuses transactions begun before it (S7), so this
+    // node's new transactions take TxnIds from a new block from then on. Node 1 is not
+    // reconnected: its restart is refused (its registry would not know the cluster's
+    // transactions). Declared after what it uses, so it is joined before they go.
+    std::jthread reconnector;
+    if (!peers.empty()) {
+      reconnector = std::jthread([&](std::stop_token stop) {
+        using clock = std::chrono::steady_clock;
+        std::vector<clock::time_point> lost_at(peer_channels.size());
+        while (!stop.stop_requested()) {
+          for (size_t i = 0; i < peer_channels.size(); ++i) {
+            auto& ch = *peer_channels[i];
+            if (peer_channel_ids[i] == 1 || !ch.lost()) {
+              lost_at[i] = {};
+              continue;
+            }
+            if (lost_at[i] == clock::time_point{}) {
+              lost_at[i] = clock::now();
+              // Its session locks there are gone with that node's life (or will be, when
+              // it settles this connection's loss): a session that holds one is ended, as
+              // PostgreSQL ends a backend whose locks it cannot keep (C4: no silent loss).
+              size_t ended = 0;
+              auto* registry = sql_sessions.load();
+              for (uint64_t owner : ch.take_session_owners()) {
+                auto pid = static_cast<int32_t>(owner & 0xffffffffu);
+                if (registry && registry->signal(pid, hf::runtime::CancelToken::kTerminate))
+                  ++ended;
+              }
+              if (ended)
+                spdlog::warn(
+                    "cluster node {}: the connection to node {} was lost: {} sessions holding "
+                    "session locks there ended",
+                    node_id, peer_channel_ids[i], ended);
+            }
+            try {
+              ch.reconnect();
+            } catch (const hf::SqlError&) {
+              continue;  // not serving yet (or not back): try again
+            }
+            std::string why;
+            try {
+              auto d = ch.describe();
+              if (d.node_id() != peer_channel_ids[i] ||
+                  std::vector<uint32_t>(d.partition_owners().begin(), d.partition_owners().end()) !=
+                      hf::partition_rpc::partition_owners(partitions, peers))
+                why = "it has another node id or partition map";
+            } catch (const hf::SqlError& e) {
+              why = e.error().message;
+            }
+            if (!why.empty()) {
+              spdlog::error("cluster node {}: node {} at {} answered again, but {}", node_id,
+                            peer_channel_ids[i], ch.address(), why);
+              continue;
+            }
+            txns->renew_txn_ids();
+            spdlog::info(
+                "cluster node {}: reached node {} again (connection {}) {} ms after it was "
+                "lost; its partitions serve this node's transactions begun from now on",
+                node_id, peer_channel_ids[i], ch.generation(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - lost_at[i])
+                    .count());
+            lost_at[i] = {};
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      });
+    }
 
     // Sort runs go to <data>/pgsql_tmp as unnamed files: nothing to clean up after a crash.
     std::string temp_dir = data_dir + "/pgsql_tmp";

@@ -12,10 +12,16 @@ psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U
 # SERIALIZABLE. The total must stay 20,000 and the only errors be retryable ones; prints the
 # retryable failures as "LABEL: MODE transfers ...".
 transfers_keep_total() {
+  psql_at "$3" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g" >/dev/null
+  transfers_on_acct "$@"
+}
+
+# transfers_on_acct LABEL ROUNDS PORT...: the same on the table acct that is there (its
+# total 20,000).
+transfers_on_acct() {
   local label=$1 rounds=$2
   shift 2
   local ports=("$@") mode n total bad pids
-  psql_at "${ports[0]}" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g" >/dev/null
   for mode in rc ser; do
     pids=()
     for n in "${!ports[@]}"; do
