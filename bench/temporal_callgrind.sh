@@ -10,6 +10,8 @@
 # (a memtable flush in the window adds to it): compare runs of the same length, and repeat.
 # The total is sound; callgrind's split by function is not (it loses track of the call stack
 # across fiber switches and books whole sessions to Connection::run).
+# HF_VALGRIND_ARGS adds valgrind options: "--cache-sim=yes" counts D1/LL misses as well (the
+# event totals are then printed too).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/holdfast clients=8 warm=150 secs=90 out=/tmp/hf-temporal-callgrind.out
@@ -28,7 +30,8 @@ driver=$root/build/bench/hf_bench
 port=$(bash "$root/scripts/freeport.sh")
 work=$(mktemp -d /tmp/hf-temporal-callgrind-XXXX)
 rm -f "$out" "$out".*
-valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" --listen 127.0.0.1 --port "$port" \
+# shellcheck disable=SC2086
+valgrind --tool=callgrind ${HF_VALGRIND_ARGS:-} --callgrind-out-file="$out" "$bin" --listen 127.0.0.1 --port "$port" \
   --data "$work/data" >"$work/server.log" 2>&1 &
 vpid=$!
 dpid=
@@ -47,4 +50,16 @@ sleep "$secs"
 callgrind_control -d "$vpid" >/dev/null 2>&1
 n1=$(q "select count(*) from executions")
 total=$(callgrind_annotate "$out.1" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')
+# With several events (the cache simulation), every event's total divided by the workflows.
+if [ -n "${HF_VALGRIND_ARGS:-}" ]; then
+  python3 - "$out.1" "$((n1 - n0))" <<'EOF'
+import sys
+ev, tot = [], []
+for line in open(sys.argv[1]):
+    if line.startswith("events:"): ev = line.split()[1:]
+    if line.startswith("totals:") or line.startswith("summary:"): tot = [int(x) for x in line.split()[1:]]
+wf = int(sys.argv[2])
+print("per workflow: " + ", ".join(f"{e} {t // wf:,}" for e, t in zip(ev, tot)))
+EOF
+fi
 echo "clients $clients: $((n1 - n0)) workflows in ${secs} s, instructions: $total, per workflow: $((total / (n1 - n0)))  (profile: $out.1)"

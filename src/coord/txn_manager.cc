@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "common/wait_stats.h"
 #include "coord/optimistic.h"
 #include "coord/ssi.h"
 
@@ -1395,9 +1397,12 @@ bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) 
 // their timestamp at its commit check).
 void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) {
   Timestamp ts = m_->registry().reserve_commit();
+  auto& stats = wait_stats();
   try {
     std::vector<PartitionId> with(writers.begin() + 1, writers.end());
+    const auto durable_from = std::chrono::steady_clock::now();
     m_->partition(writers.front()).commit_one_phase(id_, ts, with);
+    add_wait(stats.durable_us, stats.durable_n, durable_from);
   } catch (...) {
     m_->registry().complete_commit(id_, ts, false);
     abort();
@@ -1407,7 +1412,9 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   committed_ = true;  // past the commit point: never abort from here on
   commit_ts_ = ts;
   undo_.clear();
+  const auto publish_from = std::chrono::steady_clock::now();
   m_->registry().wait_published(ts);
+  add_wait(stats.publish_us, stats.publish_n, publish_from);
   close_fast_path();
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);

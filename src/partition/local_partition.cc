@@ -2,8 +2,10 @@
 #include "partition/local_partition.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/error.h"
+#include "common/wait_stats.h"
 #include "runtime/fiber.h"
 #include "storage/keys.h"
 
@@ -112,11 +114,17 @@ void LocalPartition::synced_write(rocksdb::WriteBatch& batch) {
   // wake-ups preempted the executors ~6,000 times a second each.)
   auto durable = runtime::Event::create();
   std::exception_ptr failure;
-  engine.sync_then([&failure, durable](std::exception_ptr e) {
+  const auto appended = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point answered;  // written before complete(), read after wait()
+  engine.sync_then([&failure, &answered, durable](std::exception_ptr e) {
     failure = std::move(e);
+    answered = std::chrono::steady_clock::now();
     durable->complete(runtime::WakeReason::kSignalled);
   });
   durable->wait();
+  auto& stats = wait_stats();
+  add_wait(stats.sync_us, stats.sync_n, appended, answered);
+  add_wait(stats.wake_us, stats.wake_n, answered);
   if (failure) std::rethrow_exception(failure);
 }
 

@@ -22,6 +22,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <functional>
@@ -34,6 +36,7 @@
 #include "catalog/catalog.h"
 #include "client/lock_client.h"
 #include "client/seat_demo.h"
+#include "common/wait_stats.h"
 #include "coord/txn_manager.h"
 #include "locksvc/lock_service.h"
 #include "partition/local_node.h"
@@ -43,6 +46,7 @@
 #include "runtime/fiber.h"
 #include "session/services.h"
 #include "sql/engine.h"
+#include "storage/engine.h"
 #include "wire/server.h"
 
 namespace {
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   size_t max_lock_memory_mb = hf::partition::default_max_lock_memory() >> 20;
   std::string statement_memory = "1GB";
+  int stats_log_ms = 0;
   app.add_option("--listen", listen, "address to listen on")->capture_default_str();
   app.add_option("--port", port, "TCP port")->capture_default_str();
   app.add_option("--data", data_dir, "data directory (created if missing)")->capture_default_str();
@@ -137,6 +142,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "executor threads (default: two per core)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--stats-log-ms", stats_log_ms,
+                 "log the storage and commit-wait counters every N ms (0: never); "
+                 "bench/temporal_scale.sh reads them")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--max-connections", max_connections, "maximum concurrent clients")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
@@ -591,6 +600,31 @@ int main(int argc, char** argv) {
     spdlog::info("holdfast listening on {}:{} ({} threads, max {} connections)", listen, bound,
                  threads, max_connections);
 
+    // The counters a scaling measurement divides by the work done (bench/temporal_scale.sh):
+    // WAL syncs against synced writes is the group-commit batch; the commit waits say how long
+    // a commit waited for its fsync and for earlier commits' publication.
+    std::mutex stats_mu;
+    std::condition_variable stats_cv;
+    bool stats_stop = false;
+    std::thread stats_thread;
+    if (stats_log_ms > 0) {
+      hf::storage::Engine* storage = node ? &node->engine() : nullptr;
+      stats_thread = std::thread([&, storage] {
+        std::unique_lock g(stats_mu);
+        while (!stats_cv.wait_for(g, std::chrono::milliseconds(stats_log_ms),
+                                  [&] { return stats_stop; })) {
+          auto& w = hf::wait_stats();
+          auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+          spdlog::info(
+              "stats: wal_syncs={} synced_writes={} writes={} durable_us={} durable_n={} "
+              "publish_us={} publish_n={} sync_us={} sync_n={} wake_us={} wake_n={}",
+              storage ? storage->wal_syncs() : 0, storage ? storage->synced_writes() : 0,
+              storage ? storage->writes() : 0, v(w.durable_us), v(w.durable_n), v(w.publish_us),
+              v(w.publish_n), v(w.sync_us), v(w.sync_n), v(w.wake_us), v(w.wake_n));
+        }
+      });
+    }
+
     boost::asio::io_context signals_io;
     boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -614,6 +648,14 @@ int main(int argc, char** argv) {
     signals.async_wait(on_signal);
     signals_io.run();
 
+    if (stats_thread.joinable()) {
+      {
+        std::lock_guard g(stats_mu);
+        stats_stop = true;
+      }
+      stats_cv.notify_all();
+      stats_thread.join();
+    }
     server.stop();
     lock_service.stop_expiry();
     for (const auto& ch : peer_channels) {
