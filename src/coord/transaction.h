@@ -231,6 +231,16 @@ class Transaction {
     return out;
   }
 
+  // Added (issue 8): true when a SKIP LOCKED lock of the row at `strength` would be refused at
+  // once now, another transaction holding a conflicting lock (Partition::row_lock_taken); the
+  // session counts it as a skipped row then. false says nothing (the default; optimistic
+  // transactions, which lock at COMMIT, always). Never suspends, locks nothing.
+  virtual bool row_lock_taken(const KeySpace& space, const std::string& routing,
+                              const std::string& key, LockStrength strength) {
+    (void)space, (void)routing, (void)key, (void)strength;
+    return false;
+  }
+
   // Writes (value) or deletes (nullopt) a key. REQUIRES: the caller locked it at
   // kNoKeyUpdate or kUpdate in this transaction.
   // new_key: the key never existed (a keyspace this transaction created: a table rewrite), so

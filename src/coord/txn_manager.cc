@@ -289,6 +289,8 @@ class TransactionImpl final : public Transaction {
     return lock_row(space, routing, key, LockStrength::kUpdate, wait, std::nullopt, true);
   }
   std::vector<LockResult> lock_rows(const std::vector<RowLockRequest>& rows, size_t first) override;
+  bool row_lock_taken(const KeySpace& space, const std::string& routing, const std::string& key,
+                      LockStrength strength) override;
   void write(const KeySpace& space, const std::string& routing, const std::string& key,
              const std::optional<std::string>& value, bool new_key) override;
   void check_write_conflict(const KeySpace& space, const std::string& routing,
@@ -778,6 +780,24 @@ LockResult TransactionImpl::lock_row(const KeySpace& space, const std::string& r
       if (s) s->lock_failed(r.outcome, wait.policy);
       throw_lock_outcome(r.outcome, wait, r.deadlock, s);
   }
+}
+
+bool TransactionImpl::row_lock_taken(const KeySpace& space, const std::string& routing,
+                                     const std::string& key, LockStrength strength) {
+  if (opts_.optimistic) return false;  // its locks are taken at COMMIT
+  partition_api::LockRequest req;
+  req.space = space;
+  req.key = key;
+  req.txn = id_;
+  req.sub = current_sub();
+  req.strength = strength;
+  req.policy = WaitPolicy::kSkipLocked;
+  LockSession* s = opts_.session;
+  if (s) req.group = s->lock_group();
+  if (!part(routing).row_lock_taken(req)) return false;
+  // Counted as the lock's kWouldBlock would have been.
+  if (s) s->lock_failed(LockOutcome::kWouldBlock, WaitPolicy::kSkipLocked);
+  return true;
 }
 
 std::vector<LockResult> TransactionImpl::lock_rows(const std::vector<RowLockRequest>& rows,

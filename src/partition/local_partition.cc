@@ -318,6 +318,11 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
   return out;
 }
 
+bool LocalPartition::row_lock_taken(const LockRequest& req) {
+  return locks_.row_held_by_other(req.space.table_id, req.space.index_id, req.key, req.txn,
+                                  req.group, static_cast<locks::Mode>(req.strength));
+}
+
 void LocalPartition::unlock_batch(const std::vector<LockRequest>& reqs) {
   for (const LockRequest& r : reqs) {
     locks_.release(locks::row_tag(r.space.table_id, r.space.index_id, r.key), r.txn,

@@ -120,6 +120,7 @@ class LocalPartition final : public Partition {
   LatestState latest(const KeySpace& space, const std::string& key, TxnId own = 0) override;
   LockResult lock(const LockRequest& req) override;
   std::vector<LockResult> lock_batch(const std::vector<LockRequest>& reqs) override;
+  bool row_lock_taken(const LockRequest& req) override;  // LockTable::row_held_by_other
   void unlock_batch(const std::vector<LockRequest>& reqs) override;
   void write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space, const std::string& key,
              const std::optional<std::string>& value, bool publish = false, bool new_key = false,

@@ -415,6 +415,15 @@ class Partition {
     (void)reqs;
     return {};
   }
+
+  // Added (issue 8): true when lock(req) with kSkipLocked would answer kWouldBlock now because
+  // another transaction holds a conflicting lock on the row (locks::LockTable::
+  // row_held_by_other); false says nothing. Never suspends, takes nothing. The default (a
+  // partition that cannot tell without a round trip) says nothing.
+  virtual bool row_lock_taken(const LockRequest& req) {
+    (void)req;
+    return false;
+  }
   // Added (issue 8): takes back grants of lock_batch() the caller will not use (rows after
   // the place where another partition's batch stopped): one take of reqs[i].strength by
   // reqs[i].txn in its latest subtransaction each, as if never asked. Never suspends.

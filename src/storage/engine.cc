@@ -12,6 +12,7 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/experimental.h>
@@ -19,6 +20,7 @@
 
 #include "common/error.h"
 #include "storage/keys.h"
+#include "storage/memtable.h"
 #include "storage/zero_filled_wal.h"
 
 namespace hf::storage {
@@ -129,13 +131,20 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   o.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kKeySpacePrefixLen));
   o.memtable_prefix_bloom_size_ratio = 0.05;
   o.memtable_whole_key_filtering = true;
-  // Batches (a commit, a bulk load) insert many keys of one keyspace in key order: with a
-  // per-prefix insert hint the memtable skips most of its skiplist search for them. RocksDB
-  // ignores the hint under concurrent memtable writes, so a write group's leader inserts
-  // every batch of the group.
-  o.memtable_insert_with_hint_prefix_extractor.reset(
-      rocksdb::NewCappedPrefixTransform(kKeySpacePrefixLen));
+  // The memtable (storage/memtable.h): our skip list, whose key order is inlined, instead of
+  // the library's, which this librocksdb build runs with its assertions (about three times the
+  // key comparisons, each through two virtual calls and a thread-local check). It takes one
+  // writer at a time: a write group's leader inserts every batch of the group.
   o.allow_concurrent_memtable_write = false;
+  if (opts.own_memtable && std::getenv("HF_ROCKSDB_MEMTABLE") == nullptr) {
+    o.memtable_factory.reset(new_bytewise_skiplist_factory());
+  } else {
+    // Batches (a commit, a bulk load) insert many keys of one keyspace in key order: with a
+    // per-prefix insert hint the library's memtable skips most of its skiplist search for
+    // them (it ignores the hint under concurrent memtable writes).
+    o.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewCappedPrefixTransform(kKeySpacePrefixLen));
+  }
   // Queue tables are inserted at one end and deleted (then pruned) at the other: an SST whose
   // entries are mostly deletions is compacted soon, so the tombstones go and scans stop
   // stepping over them (deletion-triggered compaction: 1,024 deletions among any 4,096

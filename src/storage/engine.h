@@ -79,6 +79,9 @@ struct EngineOptions {
   size_t block_cache_bytes = 256 << 20;
   size_t write_buffer_bytes = 64 << 20;
   bool create_if_missing = true;
+  // The memtable: storage/memtable.h's skip list (true) or RocksDB's own (for comparison:
+  // HF_ROCKSDB_MEMTABLE=1 in the server's environment).
+  bool own_memtable = true;
   // Test seam: a RocksDB Env (e.g. a fault-injecting one). nullptr: the default Env.
   rocksdb::Env* env = nullptr;
 };

@@ -1139,6 +1139,29 @@ std::vector<LockInfo> LockTable::dump() const {
   return out;
 }
 
+bool LockTable::row_held_by_other(uint32_t a, uint32_t b, std::string_view key, OwnerId owner,
+                                  OwnerId group, Mode mode) const {
+  std::lock_guard lk(mu_);
+  CompactRow* c = nullptr;
+  LockObject* obj = nullptr;
+  find_row_locked(row_hash(a, b, key), a, b, key, &c, &obj);
+  if (c) {
+    // try_grant_locked's compact case: another vertex's conflicting hold -> kWouldBlock.
+    if (c->owner == owner) return false;
+    auto it = row_owners_.find(c->owner);
+    if (group != 0 && it != row_owners_.end() && it->second->group == group) return false;
+    return conflicts(LockKind::kRow, c->mode, mode);
+  }
+  if (!obj) return false;
+  // Any hold of the owner's own: G0 or the overtaking rules may grant; acquire decides.
+  for (const Hold& h : obj->holds)
+    if (h.owner == owner) return false;
+  // G1 fails (a conflicting hold of another vertex), so no rule grants: G3 -> kWouldBlock.
+  for (const Hold& h : obj->holds)
+    if (!same_vertex(owner, group, h) && conflicts(LockKind::kRow, h.mode, mode)) return true;
+  return false;
+}
+
 std::vector<OwnerId> LockTable::blockers(OwnerId waiter) const {
   std::lock_guard lk(mu_);
   std::vector<OwnerId> out;

@@ -382,6 +382,13 @@ class LockTable {
   void reassign_subtransaction(OwnerId owner, SubId from, SubId to);  // RELEASE SAVEPOINT
   std::vector<LockInfo> dump() const;                                 // for pg_locks; sorted by tag
   std::vector<OwnerId> blockers(OwnerId waiter) const;                // pg_blocking_pids
+  // Added (issue 8): whether a row lock of `mode` by owner (in group) would be refused at once
+  // now because another vertex holds a conflicting mode on the row (the owner holding none
+  // there itself, so G0 cannot grant). true promises that acquire() / acquire_rows() with
+  // kNoWait / kSkipLocked would answer kWouldBlock at this instant; false says nothing. Reads
+  // only (SKIP LOCKED asks before reading a row it would then skip).
+  bool row_held_by_other(uint32_t a, uint32_t b, std::string_view key, OwnerId owner, OwnerId group,
+                         Mode mode) const;
   // Like blockers(), with each blocker's group: the conflicting holds (granted = true) and
   // the conflicting waiters ahead (granted = false) of the owner's waiting request, or, when
   // no waiter is that owner, of the waiting request of the lock group `waiter` (a session).

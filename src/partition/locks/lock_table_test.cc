@@ -204,3 +204,49 @@ TEST(LockTable, MemoryLimitStopsRowLocks) {
 
 }  // namespace
 }  // namespace hf::locks
+
+namespace hf::locks {
+namespace {
+
+// row_held_by_other (SKIP LOCKED asks it before reading a row): true only when acquire with
+// kSkipLocked would answer kWouldBlock, on a compact row and on a full object.
+TEST(RowHeldByOther, TrueExactlyWhenSkipLockedWouldBeRefused) {
+  LockTable t;
+  auto take = [&](OwnerId owner, OwnerId group, Mode mode, const std::string& key) {
+    AcquireRequest r;
+    r.tag = row_tag(7, 0, key);
+    r.mode = mode;
+    r.owner = owner;
+    r.group = group;
+    r.policy = WaitPolicy::kSkipLocked;
+    return t.acquire(r);
+  };
+  auto probe_agrees = [&](OwnerId owner, OwnerId group, Mode mode, const std::string& key) {
+    bool taken = t.row_held_by_other(7, 0, key, owner, group, mode);
+    // What acquire answers now (a granted probe lock is given back).
+    AcquireResult a = take(owner, group, mode, key);
+    if (a == AcquireResult::kGranted) t.release(row_tag(7, 0, key), owner, mode);
+    EXPECT_EQ(taken, a == AcquireResult::kWouldBlock)
+        << "owner " << owner << " mode " << int(mode) << " key " << key;
+    return taken;
+  };
+  EXPECT_FALSE(probe_agrees(1, 0, row_mode::kUpdate, "a"));                  // nobody holds it
+  ASSERT_EQ(take(1, 100, row_mode::kUpdate, "a"), AcquireResult::kGranted);  // compact
+  EXPECT_TRUE(probe_agrees(2, 0, row_mode::kUpdate, "a"));
+  EXPECT_TRUE(probe_agrees(2, 0, row_mode::kKeyShare, "a"));
+  EXPECT_FALSE(probe_agrees(1, 100, row_mode::kUpdate, "a"));  // its own
+  EXPECT_FALSE(probe_agrees(3, 100, row_mode::kUpdate, "a"));  // its group's
+  // A full object: two holders of compatible modes.
+  ASSERT_EQ(take(1, 0, row_mode::kShare, "b"), AcquireResult::kGranted);
+  ASSERT_EQ(take(2, 0, row_mode::kShare, "b"), AcquireResult::kGranted);
+  EXPECT_FALSE(probe_agrees(3, 0, row_mode::kShare, "b"));     // compatible
+  EXPECT_FALSE(probe_agrees(3, 0, row_mode::kKeyShare, "b"));  // compatible
+  EXPECT_TRUE(probe_agrees(3, 0, row_mode::kUpdate, "b"));
+  // The owner holds a mode there itself: acquire decides (here: owner 1's FOR UPDATE waits
+  // for owner 2's share, so SKIP LOCKED is refused), the probe says nothing.
+  EXPECT_FALSE(t.row_held_by_other(7, 0, "b", 1, 0, row_mode::kUpdate));
+  EXPECT_FALSE(t.row_held_by_other(7, 0, "b", 1, 0, row_mode::kShare));
+}
+
+}  // namespace
+}  // namespace hf::locks

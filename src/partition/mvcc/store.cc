@@ -589,7 +589,8 @@ size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h, std::v
       (*pruned)[i] = true;
       ++n;
     }
-    if (n > 0) engine_->write(batch, storage::Durability::kWal);
+    // kNoWal: a lost prune only brings the dead record back (store.h, durability).
+    if (n > 0) engine_->write(batch, storage::Durability::kNoWal);
   } catch (...) {
     for (size_t s = 0; s < stripes_.size(); ++s)
       if (held[s]) stripes_[s].unlock();

@@ -14,7 +14,12 @@
 //   - resolution at commit: kWal (the commit record is the durable truth; recovery redoes it).
 //   - abort: kNoWal — a lost abort leaves a dead intent of a transaction without commit
 //     record, which every reader ignores and the next writer drops.
-//   - pruning: kWal (a lost prune only brings back a dead record, pruned again later).
+//   - pruning: kNoWal. A lost prune (a crash before the memtable is flushed) only brings
+//     back a dead record and its history keys, pruned again later. A write after the prune
+//     that re-creates the key is in the WAL, after it, and replaces the record; history keys
+//     of the old record that come back are older than every version the new record lists
+//     (or its history floor), so no read, GC or SSI check reaches them. (The WAL append was
+//     a fifth of a prune's cost; pruned at most once per claim in a queue.)
 //
 // Pruning of dead records (PostgreSQL's on-access heap pruning / index kill bits): a record
 // is DEAD when its newest committed version is a deletion with commit_ts <= the GC horizon

@@ -94,9 +94,13 @@ struct StoredRow {
 // PostgreSQL's parser opens it), so that LOCK TABLE ... EXCLUSIVE blocks SELECT FOR UPDATE.
 // A partitioned table is read as its leaf partitions in turn (each fully; the parent has no
 // access paths of its own), each StoredRow naming the partition it came from.
+// skip_row (issue 8): asked with a row's primary key before an index scan reads the row; true
+// leaves the row out unread (SKIP LOCKED: stream_lock_rows in select.cc says why that is the
+// outcome the read and the lock would have had).
 void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb,
-                uint8_t relation_mode = coord::table_mode::kAccessShare);
+                uint8_t relation_mode = coord::table_mode::kAccessShare,
+                const std::function<bool(const std::string& pk)>* skip_row = nullptr);
 
 // UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
 // with the target row's key and version; a target row joined several times comes once.

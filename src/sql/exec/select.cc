@@ -206,7 +206,8 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
 }  // namespace
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
-                ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode) {
+                ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode,
+                const std::function<bool(const std::string& pk)>* skip_row) {
   lock_relation(cx, t, relation_mode);    // exec/locking.h
   if (row_security_hides(cx, t)) return;  // exec/privileges.h: no policies, no rows
   if (t.is_partitioned()) {
@@ -301,6 +302,7 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
         std::string_view rest = ev->key;
         for (int c : idx.columns) types::decode_key(rest, t.columns[c].type.oid);
         std::string pk = rest.empty() ? ev->value : std::string(rest);
+        if (skip_row && (*skip_row)(pk)) continue;
         auto rv = cx.txn.get(space, row_routing(t, pk), pk);
         if (rv && !emit(*rv)) return;
       }
@@ -327,6 +329,7 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
         while (auto rv = cur->next()) pks.push_back(rv->key.substr(prefix.size()));
       }
       for (const auto& pk : pks) {
+        if (skip_row && (*skip_row)(pk)) continue;
         auto rv = cx.txn.get(space, row_routing(t, pk), pk);
         if (rv && !emit(*rv)) return;
       }
@@ -1426,6 +1429,26 @@ void stream_lock_rows(const SelectPlan& p, ExecContext& cx,
   };
   size_t capacity = lock_window_size(offset, limit, passed);
   if (capacity == 0) return;
+  // SKIP LOCKED through an index (issue 8): a row another transaction holds a conflicting lock
+  // on is left out before it is read (a queue's claim steps over rows the other workers just
+  // took: the row's read, often a history read too, was most of their cost). The outcome is
+  // the one reading and then locking at that instant gives: a row not visible or failing WHERE
+  // is left out unlocked, one that passes finds the lock taken and is skipped (PostgreSQL's
+  // heap fetch, then heap_lock_tuple's TM_WouldBlock); none is locked either way. Only while no
+  // candidate waits in the window, so the lock state is asked in the order LockRows would lock
+  // (PostgreSQL locks candidate k after candidates before it). Not under SERIALIZABLE: the read
+  // takes the SIREAD lock and reports the rw-conflict with the lock holder's write, which
+  // PostgreSQL's heap fetch does before the lock attempt. (REPEATABLE READ's 40001 comes only
+  // from a lock granted on a changed row, never from a skipped one.)
+  std::function<bool(const std::string&)> skip_taken;
+  if (src.lock_wait == coord::WaitPolicy::kSkipLocked &&
+      cx.txn.isolation() != coord::Isolation::kSerializable && !src.table->is_partitioned()) {
+    skip_taken = [&](const std::string& pk) {
+      const catalog::Table& t = *src.table;
+      return window.empty() &&
+             cx.txn.row_lock_taken(row_space(t), row_routing(t, pk), pk, src.lock_strength);
+    };
+  }
   scan_table(
       *src.table, src.access, Row{}, cx,
       [&](StoredRow& r) {
@@ -1438,7 +1461,7 @@ void stream_lock_rows(const SelectPlan& p, ExecContext& cx,
         capacity = lock_window_size(offset, limit, passed);
         return capacity > 0;
       },
-      coord::table_mode::kRowShare);
+      coord::table_mode::kRowShare, skip_taken ? &skip_taken : nullptr);
   if (!window.empty()) lock_gathered();
 }
 
