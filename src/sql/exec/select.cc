@@ -1500,7 +1500,10 @@ std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
     if (lock_streams(p)) return stream_lock_rows(p, cx);
     if (streams(p)) return stream_select(p, cx);
     if (p.lock_rows) return lock_rows(p, cx);
-    input = join_sources(p, cx);
+    // HAVING without GROUP BY or aggregates makes one group whatever the input holds: the
+    // input is not read (PostgreSQL's degenerate grouping, create_degenerate_grouping_paths).
+    const bool degenerate = p.grouped && p.group_by.empty() && p.aggs.empty() && p.having;
+    if (!degenerate) input = join_sources(p, cx);
     std::vector<Row> pre = p.grouped ? aggregate(p, input, cx) : std::move(input);
     std::vector<std::vector<Datum>> wv;
     if (!p.windows.empty()) wv = windows(p, pre, cx);
