@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string_view>
@@ -15,7 +17,7 @@ namespace hf::session {
 
 namespace {
 
-enum class Kind { kString, kBool, kInt, kTimeMs, kTimeS, kMemKb, kEnum };
+enum class Kind { kString, kBool, kInt, kReal, kTimeMs, kTimeS, kMemKb, kEnum };
 
 struct Def {
   const char* name;  // display name
@@ -170,6 +172,45 @@ const std::vector<Def>& defs() {
        "Sets the current transaction's read-only status."},
       {"work_mem", Kind::kMemKb, "4096", false, false, nullptr, 64, INT32_MAX,
        "Sets the maximum memory to be used for query workspaces."},
+      // More of PostgreSQL's planner, storage and maintenance settings: accepted, checked,
+      // shown and reset as there (scripts and tools set them); holdfast does not consult them.
+      {"constraint_exclusion", Kind::kEnum, "partition", false, false, "partition,on,off", 0, 0,
+       "Enables the planner to use constraints to optimize queries."},
+      {"default_statistics_target", Kind::kInt, "100", false, false, nullptr, 1, 10000,
+       "Sets the default statistics target."},
+      {"default_table_access_method", Kind::kString, "heap", false, false, nullptr, 0, 0,
+       "Sets the default table access method for new tables."},
+      {"default_tablespace", Kind::kString, "", false, false, nullptr, 0, 0,
+       "Sets the default tablespace to create tables and indexes in."},
+      {"default_toast_compression", Kind::kEnum, "pglz", false, false, "pglz,lz4", 0, 0,
+       "Sets the default compression method for compressible values."},
+      {"force_parallel_mode", Kind::kEnum, "off", false, false, "off,on,regress", 0, 0,
+       "Forces use of parallel query facilities."},
+      {"hash_mem_multiplier", Kind::kReal, "2", false, false, nullptr, 1, 1000,
+       "Multiple of work_mem to use for hash tables."},
+      {"jit_above_cost", Kind::kReal, "100000", false, false, nullptr, -1, INT64_MAX,
+       "Perform JIT compilation if query is more expensive."},
+      {"maintenance_work_mem", Kind::kMemKb, "65536", false, false, nullptr, 1024, INT32_MAX,
+       "Sets the maximum memory to be used for maintenance operations."},
+      {"max_parallel_maintenance_workers", Kind::kInt, "2", false, false, nullptr, 0, 1024,
+       "Sets the maximum number of parallel processes per maintenance operation."},
+      {"min_parallel_index_scan_size", Kind::kInt, "64", false, false, nullptr, 0, INT32_MAX / 3,
+       "Sets the minimum amount of index data for a parallel scan."},
+      {"min_parallel_table_scan_size", Kind::kInt, "1024", false, false, nullptr, 0, INT32_MAX / 3,
+       "Sets the minimum amount of table data for a parallel scan."},
+      {"parallel_setup_cost", Kind::kReal, "1000", false, false, nullptr, 0, INT64_MAX,
+       "Sets the planner's estimate of the cost of starting up worker processes for parallel "
+       "query."},
+      {"parallel_tuple_cost", Kind::kReal, "0.1", false, false, nullptr, 0, INT64_MAX,
+       "Sets the planner's estimate of the cost of passing each tuple (row) from worker to "
+       "leader backend."},
+      {"plan_cache_mode", Kind::kEnum, "auto", false, false,
+       "auto,force_generic_plan,force_custom_plan", 0, 0,
+       "Controls the planner's selection of custom or generic plan."},
+      {"seq_page_cost", Kind::kReal, "1", false, false, nullptr, 0, INT64_MAX,
+       "Sets the planner's estimate of the cost of a sequentially fetched disk page."},
+      {"vacuum_cost_delay", Kind::kReal, "0", false, false, nullptr, 0, 100,
+       "Vacuum cost delay in milliseconds."},
   };
   return d;
 }
@@ -400,6 +441,24 @@ std::string Settings::normalize(const std::string& key, const std::string& value
       if (!v) invalid_value(key, value);
       check_range(*v);
       return std::to_string(*v);
+    }
+    case Kind::kReal: {  // a floating-point setting, shown as PostgreSQL's %g shows it
+      char* end = nullptr;
+      errno = 0;
+      const double v = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || errno != 0 || !std::isfinite(v))
+        invalid_value(key, value);
+      if (v < static_cast<double>(d->min) || v > static_cast<double>(d->max)) {
+        const char* unit = key == "vacuum_cost_delay" ? " ms" : "";
+        char range[160];
+        std::snprintf(range, sizeof range,
+                      "%g%s is outside the valid range for parameter \"%s\" (%g .. %g)", v, unit,
+                      key.c_str(), static_cast<double>(d->min), static_cast<double>(d->max));
+        throw SqlError(sqlstate::kInvalidParameterValue, range);
+      }
+      char out[64];
+      std::snprintf(out, sizeof out, "%g", v);
+      return out;
     }
     case Kind::kTimeMs: {
       auto v = parse_with_units(value, kTimeUnitsMs);

@@ -146,9 +146,18 @@ class EngineImpl : public Engine {
     if (bound.insert && bound.insert->table) targets.push_back(bound.insert->table->oid);
     if (bound.update && bound.update->table) targets.push_back(bound.update->table->oid);
     if (bound.del && bound.del->table) targets.push_back(bound.del->table->oid);
-    if (bound.copy_table) targets.push_back(bound.copy_table->oid);
+    if (bound.copy_table && bound.kind == bind::BoundStatement::Kind::kCopyFrom)
+      targets.push_back(bound.copy_table->oid);
+    // COPY (query) TO: what the query writes and locks.
+    if (const auto* q = bound.copy_query.get()) {
+      if (q->insert && q->insert->table) targets.push_back(q->insert->table->oid);
+      if (q->update && q->update->table) targets.push_back(q->update->table->oid);
+      if (q->del && q->del->table) targets.push_back(q->del->table->oid);
+    }
     std::vector<Oid> locked;  // by a locking clause: ROW SHARE (sql/exec/select.cc)
     if (bound.select) rows_locked(*bound.select, locked);
+    if (bound.copy_query && bound.copy_query->select)
+      rows_locked(*bound.copy_query->select, locked);
     bool any = false;
     for (Oid oid : bound.relations) {
       if (oid < catalog::kFirstUserOid) continue;  // the system catalogs: never locked

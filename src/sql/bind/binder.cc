@@ -384,6 +384,7 @@ class Binder {
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
+  [[noreturn]] void fail_missing_rte(const Scope* scope, const std::string& table, int location);
   // A table named with an optional schema: none searches the session's search path (its
   // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
@@ -750,6 +751,23 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
   return e;
 }
 
+// A qualified name no FROM item of the scope answers to (PostgreSQL's errorMissingRTE): when
+// a table of that name is in scope under an alias, the error says the alias is the name to
+// use.
+void Binder::fail_missing_rte(const Scope* scope, const std::string& table, int location) {
+  for (const Scope* s = scope; s; s = s->parent)
+    for (const auto& sc : s->cols) {
+      if (sc.table_oid == 0 || sc.table == table) continue;
+      auto t = cat_.table_by_oid(sc.table_oid);
+      if (!t || t->name != table) continue;
+      fail(sqlstate::kUndefinedTable,
+           "invalid reference to FROM-clause entry for table \"" + table + "\"", location,
+           "Perhaps you meant to reference the table alias \"" + sc.table + "\".");
+    }
+  fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
+       location);
+}
+
 ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope) {
   std::string table, col;
   if (c->n_fields == 1) {
@@ -826,9 +844,7 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
     }
   }
   if (auto p = param_by_name(table, col, c->location)) return p;
-  if (!table.empty() && !table_seen)
-    fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
-         c->location);
+  if (!table.empty() && !table_seen) fail_missing_rte(&scope, table, c->location);
   if (!table.empty())
     fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
          c->location);
@@ -3577,8 +3593,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                                 ? str_of(v->column_ref->fields[v->column_ref->n_fields - 2])
                                 : "";
         if (!table.empty() && !scope.tables.count(table))
-          fail(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + table + "\"",
-               v->column_ref->location);
+          fail_missing_rte(&scope, table, v->column_ref->location);
         if (scope.cols.empty() && table.empty())
           fail(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid",
                v->column_ref->location);
@@ -4085,29 +4100,12 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   return out;
 }
 
-BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
-  BoundStatement out;
-  out.kind = BoundStatement::Kind::kCopyFrom;
-  out.tag = "COPY";
-  if (!s->is_from || (s->filename && *s->filename) || s->is_program || !s->relation)
-    fail(sqlstate::kFeatureNotSupported, "only COPY table FROM STDIN is supported");
-  out.copy_table = lookup_table(s->relation);
-  const auto& t = *out.copy_table;
-  if (t.is_view())
-    fail(sqlstate::kWrongObjectType, "cannot copy to view \"" + t.name + "\"", -1,
-         "To enable copying to a view, provide an INSTEAD OF INSERT trigger.");
-  if (s->n_attlist == 0) {
-    for (size_t i = 0; i < t.columns.size(); ++i) out.copy_columns.push_back(static_cast<int>(i));
-  } else {
-    for (size_t i = 0; i < s->n_attlist; ++i) {
-      std::string name = str_of(s->attlist[i]);
-      int c = t.find_column(name);
-      if (c < 0)
-        fail(sqlstate::kUndefinedColumn,
-             "column \"" + name + "\" of relation \"" + t.name + "\" does not exist");
-      out.copy_columns.push_back(c);
-    }
-  }
+// COPY's options, checked as PostgreSQL's ProcessCopyOptions checks them (same messages and
+// SQLSTATEs, the first failing check wins).
+void bind_copy_options(const PgQuery__CopyStmt* s, bool is_from, BoundStatement& out,
+                       std::vector<std::string>& force_quote,
+                       std::vector<std::string>& force_not_null,
+                       std::vector<std::string>& force_null) {
   // A boolean option (PostgreSQL's defGetBoolean): bare, a boolean, 0/1, or a word.
   auto flag = [](const PgQuery__DefElem* d, const std::string& v) -> bool {
     if (!d->arg) return true;
@@ -4115,29 +4113,243 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
     if (d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN) return d->arg->boolean->boolval;
     return v == "true" || v == "on" || v == "t" || v == "yes" || v == "1";
   };
+  auto names_of = [](const PgQuery__DefElem* d, std::vector<std::string>& into) {
+    if (!d->arg || d->arg->node_case != PG_QUERY__NODE__NODE_LIST)
+      fail(sqlstate::kInvalidParameterValue,
+           "argument to option \"" + std::string(d->defname) + "\" must be a list of column names",
+           d->location);
+    for (size_t i = 0; i < d->arg->list->n_items; ++i)
+      into.push_back(str_of(d->arg->list->items[i]));
+  };
+  bool format_seen = false, freeze_seen = false, header_seen = false, encoding_seen = false;
+  std::optional<std::string> delim, null, quote, escape;
+  bool binary = false, force_quote_seen = false, fnn_seen = false, fn_seen = false;
+  auto conflicting = [](const PgQuery__DefElem* d) {
+    fail(sqlstate::kSyntaxError, "conflicting or redundant options", d->location);
+  };
   for (size_t i = 0; i < s->n_options; ++i) {
     const auto* d = s->options[i]->def_elem;
     std::string name = d->defname;
     std::string v;
     if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_STRING) v = d->arg->string->sval;
     if (name == "format") {
+      if (format_seen) conflicting(d);
+      format_seen = true;
       if (v == "csv")
-        out.copy_csv = true, out.copy_delimiter = ",", out.copy_null = "";
+        out.copy_csv = true;
+      else if (v == "binary")
+        binary = true;
       else if (v != "text")
-        fail(sqlstate::kFeatureNotSupported, "COPY format \"" + v + "\" not supported");
-    } else if (name == "delimiter") {
-      out.copy_delimiter = v;
-    } else if (name == "null") {
-      out.copy_null = v;
-    } else if (name == "header") {
-      out.copy_header = flag(d, v);
+        fail(sqlstate::kInvalidParameterValue, "COPY format \"" + v + "\" not recognized",
+             d->location);
     } else if (name == "freeze") {
+      if (freeze_seen) conflicting(d);
+      freeze_seen = true;
       out.copy_freeze = flag(d, v);
+    } else if (name == "delimiter") {
+      if (delim) conflicting(d);
+      delim = v;
+    } else if (name == "null") {
+      if (null) conflicting(d);
+      null = v;
+    } else if (name == "header") {
+      if (header_seen) conflicting(d);
+      header_seen = true;
+      if (v == "match") {
+        if (!is_from)
+          fail(sqlstate::kFeatureNotSupported, "cannot use \"match\" with HEADER in COPY TO");
+        out.copy_header = out.copy_header_match = true;
+      } else {
+        out.copy_header = flag(d, v);
+      }
+    } else if (name == "quote") {
+      if (quote) conflicting(d);
+      quote = v;
+    } else if (name == "escape") {
+      if (escape) conflicting(d);
+      escape = v;
+    } else if (name == "force_quote") {
+      if (force_quote_seen) conflicting(d);
+      force_quote_seen = true;
+      if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_A_STAR)
+        out.copy_force_quote_all = true;
+      else
+        names_of(d, force_quote);
+    } else if (name == "force_not_null") {
+      if (fnn_seen) conflicting(d);
+      fnn_seen = true;
+      names_of(d, force_not_null);
+    } else if (name == "force_null") {
+      if (fn_seen) conflicting(d);
+      fn_seen = true;
+      names_of(d, force_null);
+    } else if (name == "encoding") {
+      if (encoding_seen) conflicting(d);
+      encoding_seen = true;
+      std::string e;
+      for (char c : v)
+        if (c != '_' && c != '-') e.push_back(static_cast<char>(std::tolower(c)));
+      if (e != "utf8" && e != "unicode" && e != "sqlascii")
+        fail(sqlstate::kFeatureNotSupported, "COPY encoding \"" + v + "\" is not supported",
+             d->location);
     } else {
-      fail(sqlstate::kFeatureNotSupported, "COPY option \"" + name + "\" not supported");
+      fail(sqlstate::kSyntaxError, "option \"" + name + "\" not recognized", d->location);
     }
   }
-  if (out.copy_csv && out.copy_delimiter == "\t") out.copy_delimiter = ",";
+  if (binary && delim) fail(sqlstate::kSyntaxError, "cannot specify DELIMITER in BINARY mode");
+  if (binary && null) fail(sqlstate::kSyntaxError, "cannot specify NULL in BINARY mode");
+  out.copy_delimiter = delim ? *delim : out.copy_csv ? "," : "\t";
+  out.copy_null = null ? *null : out.copy_csv ? "" : "\\N";
+  if (out.copy_csv) {
+    out.copy_quote = quote ? *quote : "\"";
+    out.copy_escape = escape ? *escape : out.copy_quote;
+  }
+  if (out.copy_delimiter.size() != 1)
+    fail(sqlstate::kFeatureNotSupported, "COPY delimiter must be a single one-byte character");
+  if (out.copy_delimiter == "\r" || out.copy_delimiter == "\n")
+    fail(sqlstate::kInvalidParameterValue, "COPY delimiter cannot be newline or carriage return");
+  if (out.copy_null.find_first_of("\r\n") != std::string::npos)
+    fail(sqlstate::kInvalidParameterValue,
+         "COPY null representation cannot use newline or carriage return");
+  if (!out.copy_csv &&
+      std::string_view("\\.abcdefghijklmnopqrstuvwxyz0123456789").find(out.copy_delimiter[0]) !=
+          std::string_view::npos)
+    fail(sqlstate::kInvalidParameterValue,
+         "COPY delimiter cannot be \"" + out.copy_delimiter + "\"");
+  if (binary && out.copy_header)
+    fail(sqlstate::kFeatureNotSupported, "cannot specify HEADER in BINARY mode");
+  if (!out.copy_csv && quote)
+    fail(sqlstate::kFeatureNotSupported, "COPY quote available only in CSV mode");
+  if (out.copy_csv && out.copy_quote.size() != 1)
+    fail(sqlstate::kFeatureNotSupported, "COPY quote must be a single one-byte character");
+  if (out.copy_csv && out.copy_delimiter[0] == out.copy_quote[0])
+    fail(sqlstate::kInvalidParameterValue, "COPY delimiter and quote must be different");
+  if (!out.copy_csv && escape)
+    fail(sqlstate::kFeatureNotSupported, "COPY escape available only in CSV mode");
+  if (out.copy_csv && out.copy_escape.size() != 1)
+    fail(sqlstate::kFeatureNotSupported, "COPY escape must be a single one-byte character");
+  if (!out.copy_csv && force_quote_seen)
+    fail(sqlstate::kFeatureNotSupported, "COPY force quote available only in CSV mode");
+  if (force_quote_seen && is_from)
+    fail(sqlstate::kFeatureNotSupported, "COPY force quote only available using COPY TO");
+  if (!out.copy_csv && fnn_seen)
+    fail(sqlstate::kFeatureNotSupported, "COPY force not null available only in CSV mode");
+  if (fnn_seen && !is_from)
+    fail(sqlstate::kFeatureNotSupported, "COPY force not null only available using COPY FROM");
+  if (!out.copy_csv && fn_seen)
+    fail(sqlstate::kFeatureNotSupported, "COPY force null available only in CSV mode");
+  if (fn_seen && !is_from)
+    fail(sqlstate::kFeatureNotSupported, "COPY force null only available using COPY FROM");
+  if (out.copy_null.find(out.copy_delimiter[0]) != std::string::npos)
+    fail(sqlstate::kFeatureNotSupported,
+         "COPY delimiter must not appear in the NULL specification");
+  if (out.copy_csv && out.copy_null.find(out.copy_quote[0]) != std::string::npos)
+    fail(sqlstate::kFeatureNotSupported,
+         "CSV quote character must not appear in the NULL specification");
+  // Binary COPY is checked last, as the one format holdfast does not write or read.
+  if (binary) fail(sqlstate::kFeatureNotSupported, "COPY format \"binary\" is not supported");
+}
+
+BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
+  BoundStatement out;
+  out.kind = s->is_from ? BoundStatement::Kind::kCopyFrom : BoundStatement::Kind::kCopyTo;
+  out.tag = "COPY";
+  out.copy_program = s->is_program;  // refused when it runs (who asks decides the error)
+  out.copy_to_file = s->filename && *s->filename && !s->is_program;
+  if (out.copy_to_file) out.copy_filename = s->filename;
+  std::vector<std::string> force_quote, force_not_null, force_null;
+  if (!s->relation) {
+    // COPY (query) TO: the query's rows, as a SELECT of them would return them.
+    auto inner = std::make_shared<BoundStatement>(bind(s->query));
+    if (inner->kind == BoundStatement::Kind::kUtility)
+      fail(sqlstate::kFeatureNotSupported, "COPY (SELECT INTO) is not supported");
+    if (inner->kind != BoundStatement::Kind::kSelect && inner->names.empty())
+      fail(sqlstate::kFeatureNotSupported, "COPY query must have a RETURNING clause");
+    out.copy_names = inner->names;
+    out.copy_query = std::move(inner);
+    bind_copy_options(s, false, out, force_quote, force_not_null, force_null);
+    for (const auto& n : force_quote) {
+      auto it = std::find(out.copy_names.begin(), out.copy_names.end(), n);
+      if (it == out.copy_names.end())
+        fail(sqlstate::kInvalidColumnReference,
+             "FORCE_QUOTE column \"" + n + "\" not referenced by COPY");
+      out.copy_force_quote.push_back(static_cast<int>(it - out.copy_names.begin()));
+    }
+    return out;
+  }
+  out.copy_table = lookup_table(s->relation);
+  const auto& t = *out.copy_table;
+  if (s->is_from && t.is_view())
+    fail(sqlstate::kWrongObjectType, "cannot copy to view \"" + t.name + "\"", -1,
+         "To enable copying to a view, provide an INSTEAD OF INSERT trigger.");
+  if (s->is_from && t.materialized)
+    fail(sqlstate::kWrongObjectType, "cannot copy to materialized view \"" + t.name + "\"");
+  if (!s->is_from && (t.is_view() || t.materialized || t.is_partitioned()))
+    fail(sqlstate::kWrongObjectType,
+         std::string("cannot copy from ") +
+             (t.is_view()      ? "view"
+              : t.materialized ? "materialized view"
+                               : "partitioned table") +
+             " \"" + t.name + "\"",
+         -1, t.materialized ? "" : "Try the COPY (SELECT ...) TO variant.");
+  if (s->n_attlist == 0) {
+    for (size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].generated_expr.empty()) out.copy_columns.push_back(static_cast<int>(i));
+  } else {
+    for (size_t i = 0; i < s->n_attlist; ++i) {
+      std::string name = str_of(s->attlist[i]);
+      int c = t.find_column(name);
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn,
+             "column \"" + name + "\" of relation \"" + t.name + "\" does not exist");
+      if (!t.columns[c].generated_expr.empty()) {
+        Error e;
+        e.sqlstate = sqlstate::kInvalidColumnReference;
+        e.message = "column \"" + name + "\" is a generated column";
+        e.detail = "Generated columns cannot be used in COPY.";
+        throw SqlError(std::move(e));
+      }
+      if (std::find(out.copy_columns.begin(), out.copy_columns.end(), c) != out.copy_columns.end())
+        fail(sqlstate::kDuplicateColumn, "column \"" + name + "\" specified more than once");
+      out.copy_columns.push_back(c);
+    }
+  }
+  for (int c : out.copy_columns) out.copy_names.push_back(t.columns[c].name);
+  bind_copy_options(s, s->is_from, out, force_quote, force_not_null, force_null);
+  // FORCE_QUOTE / FORCE_NOT_NULL / FORCE_NULL name columns of the COPY: positions in it.
+  auto positions = [&](const std::vector<std::string>& names, const char* option,
+                       std::vector<int>& into) {
+    for (const auto& n : names) {
+      int c = t.find_column(n);
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn,
+             "column \"" + n + "\" of relation \"" + t.name + "\" does not exist");
+      auto it = std::find(out.copy_columns.begin(), out.copy_columns.end(), c);
+      if (it == out.copy_columns.end())
+        fail(sqlstate::kInvalidColumnReference,
+             std::string(option) + " column \"" + n + "\" not referenced by COPY");
+      into.push_back(static_cast<int>(it - out.copy_columns.begin()));
+    }
+  };
+  positions(force_quote, "FORCE_QUOTE", out.copy_force_quote);
+  positions(force_not_null, "FORCE_NOT_NULL", out.copy_force_not_null);
+  positions(force_null, "FORCE_NULL", out.copy_force_null);
+  if (!s->is_from) {
+    // COPY table TO: the rows of SELECT columns FROM table.
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < out.copy_names.size(); ++i)
+      sql += (i ? ", " : "") + types::quote_identifier(out.copy_names[i]);
+    if (out.copy_names.empty())
+      sql += "FROM ";  // SELECT FROM t: rows of no columns
+    else
+      sql += " FROM ";
+    if (s->relation->schemaname && *s->relation->schemaname)
+      sql += types::quote_identifier(s->relation->schemaname) + ".";
+    sql += types::quote_identifier(s->relation->relname);
+    const PgQuery__Node* query = nullptr;
+    auto tree = parse::parse_query(sql, &query);
+    out.copy_query = std::make_shared<BoundStatement>(bind(query));
+  }
   return out;
 }
 
@@ -4335,6 +4547,8 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn, const std::vector<Oid>& s
       mods.push_back(m->a_const->ival->ival);
   }
   if (name == "interval") mods.clear();  // INTERVAL's field and precision modifiers: not kept
+  // SQL's CHAR arrives as pg_catalog.bpchar: a type node named char is the internal "char".
+  if (name == "char") name = "\"char\"";
   return type_for_name(name, mods, tn->n_array_bounds > 0, tn->location, schema, search_schemas);
 }
 

@@ -314,7 +314,16 @@ struct DeletePlan {
 
 // A bound statement.
 struct BoundStatement {
-  enum class Kind : uint8_t { kSelect, kInsert, kUpdate, kDelete, kUtility, kCopyFrom, kExplain };
+  enum class Kind : uint8_t {
+    kSelect,
+    kInsert,
+    kUpdate,
+    kDelete,
+    kUtility,
+    kCopyFrom,
+    kCopyTo,
+    kExplain
+  };
   Kind kind = Kind::kSelect;
   std::shared_ptr<SelectPlan> select;
   std::shared_ptr<InsertPlan> insert;
@@ -327,14 +336,30 @@ struct BoundStatement {
   std::vector<TypeRef> types;
   std::vector<std::pair<Oid, int16_t>> origins;
   std::vector<Oid> param_types;
-  // COPY FROM: target table and columns.
+  // COPY FROM: target table and columns. COPY TO: the table (none for COPY (query) TO), its
+  // columns, and copy_query, the statement whose rows are written.
   catalog::TablePtr copy_table;
   std::vector<int> copy_columns;
+  std::vector<std::string> copy_names;  // the copied columns' names (HEADER)
+  std::shared_ptr<BoundStatement> copy_query;
+  // COPY ... FROM 'file' / TO 'file' (checked and opened when it runs); else STDIN/STDOUT.
+  bool copy_to_file = false;
+  std::string copy_filename;
+  bool copy_program = false;  // COPY ... PROGRAM: never run (0A000, or 42501 for non-superusers)
   bool copy_csv = false;
   std::string copy_delimiter = "\t";
   std::string copy_null = "\\N";
+  std::string copy_quote = "\"";  // CSV only
+  std::string copy_escape = "\"";
   bool copy_header = false;
-  bool copy_freeze = false;  // FREEZE: the table must be new in this subtransaction
+  bool copy_header_match = false;  // HEADER MATCH (COPY FROM): names checked
+  bool copy_freeze = false;        // FREEZE: the table must be new in this subtransaction
+  // CSV: FORCE_QUOTE (COPY TO), FORCE_NOT_NULL and FORCE_NULL (COPY FROM): positions among
+  // the copied columns.
+  bool copy_force_quote_all = false;
+  std::vector<int> copy_force_quote;
+  std::vector<int> copy_force_not_null;
+  std::vector<int> copy_force_null;
   std::string explain_text;
   // Data-modifying WITH queries, run once each, in order, before the statement itself.
   std::vector<std::shared_ptr<BoundStatement>> dml_ctes;

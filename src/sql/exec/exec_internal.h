@@ -261,6 +261,15 @@ struct Writer {
   std::optional<LoadedKeys> loaded_keys_;  // load() of a table with a primary key
 };
 
+// COPY TO (exec/copy_out.cc): writes the rows of s.copy_query (already run) to the client or
+// the file; returns how many. The file checks, also for COPY FROM 'file' (exec/modify.cc):
+// who may read (from) or write server files, and the error for a file that does not open.
+int64_t copy_out(const bind::BoundStatement& s, Result& rows, ExecContext& cx);
+void check_copy_file_privilege(ExecContext& cx, bool from);
+// COPY ... PROGRAM: PostgreSQL's 42501 for those who may not, 0A000 for those who may.
+[[noreturn]] void refuse_copy_program(ExecContext& cx);
+[[noreturn]] void copy_file_error(const std::string& path, bool from, int err);
+
 // DDL (exec/ddl.cc).
 std::string run_utility(const PgQuery__Node* node, ExecContext& cx);
 // Views (exec/views.cc). CREATE [OR REPLACE] [TEMP] VIEW; returns the command tag.

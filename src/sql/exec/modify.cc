@@ -5,7 +5,11 @@
 // Foreign keys: a referencing row's check, and a referenced row's NO ACTION check, run at the
 // row or at the end of the statement, or at COMMIT when the constraint is deferred
 // (exec/deferred_constraints.h); the referenced row is locked FOR KEY SHARE either way.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
 #include <optional>
 
 #include "common/error.h"
@@ -1177,44 +1181,74 @@ std::vector<std::optional<std::string>> split_text_line(const std::string& line,
   return out;
 }
 
-std::vector<std::optional<std::string>> split_csv_record(const std::string& rec, char delim,
-                                                         const std::string& null) {
+// COPY csv format: one record → fields. A field is NULL when it is the null string unquoted
+// (FORCE_NOT_NULL: never; FORCE_NULL: quoted too), as PostgreSQL's CopyReadAttributesCSV.
+std::vector<std::optional<std::string>> split_csv_record(const std::string& rec,
+                                                         const BoundStatement& s) {
+  const char delim = s.copy_delimiter[0], quote = s.copy_quote[0], escape = s.copy_escape[0];
+  auto has = [](const std::vector<int>& v, size_t i) {
+    return std::find(v.begin(), v.end(), static_cast<int>(i)) != v.end();
+  };
   std::vector<std::optional<std::string>> out;
   std::string cur;
   bool quoted = false, was_quoted = false;
+  auto finish = [&] {
+    const size_t i = out.size();
+    const bool is_null = cur == s.copy_null && (!was_quoted || has(s.copy_force_null, i)) &&
+                         !has(s.copy_force_not_null, i);
+    if (is_null)
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(cur);
+    cur.clear();
+    was_quoted = false;
+  };
   for (size_t i = 0; i < rec.size(); ++i) {
     char c = rec[i];
     if (quoted) {
-      if (c == '"') {
-        if (i + 1 < rec.size() && rec[i + 1] == '"')
-          cur.push_back('"'), ++i;
-        else
-          quoted = false;
+      if (c == escape && i + 1 < rec.size() && rec[i + 1] == quote) {
+        cur.push_back(quote), ++i;
+      } else if (c == escape && escape != quote && i + 1 < rec.size() && rec[i + 1] == escape) {
+        cur.push_back(escape), ++i;
+      } else if (c == quote) {
+        quoted = false;
       } else {
         cur.push_back(c);
       }
       continue;
     }
-    if (c == '"') {
+    if (c == quote) {
       quoted = was_quoted = true;
       continue;
     }
     if (c == delim) {
-      if (!was_quoted && cur == null)
-        out.emplace_back(std::nullopt);
-      else
-        out.emplace_back(cur);
-      cur.clear();
-      was_quoted = false;
+      finish();
       continue;
     }
     cur.push_back(c);
   }
-  if (!was_quoted && cur == null)
-    out.emplace_back(std::nullopt);
-  else
-    out.emplace_back(cur);
+  finish();
   return out;
+}
+
+// Whether a CSV record so far ends inside a quoted field.
+bool csv_open_quote(const std::string& rec, const BoundStatement& s) {
+  const char quote = s.copy_quote[0], escape = s.copy_escape[0];
+  bool quoted = false;
+  for (size_t i = 0; i < rec.size(); ++i) {
+    if (!quoted) {
+      if (rec[i] == quote) quoted = true;
+    } else if (rec[i] == escape && escape != quote && i + 1 < rec.size() &&
+               (rec[i + 1] == quote || rec[i + 1] == escape)) {
+      ++i;
+    } else if (rec[i] == quote) {
+      if (escape == quote && i + 1 < rec.size() && rec[i + 1] == quote)
+        ++i;
+      else
+        quoted = false;
+    }
+  }
+  return quoted;
 }
 
 int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
@@ -1226,30 +1260,73 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
         c.default_expr.empty() ? nullptr : bind_table_expr(cx.catalog, t, c.default_expr, &c.type));
   for (const auto& c : t.checks)
     ip->checks.push_back(bind_table_expr(cx.catalog, t, c.expr, nullptr));
+  // COPY FROM 'file': the server reads the file (its rows as a client would send them).
+  std::ifstream file;
+  if (s.copy_to_file) {
+    check_copy_file_privilege(cx, true);
+    struct stat st {};
+    if (::stat(s.copy_filename.c_str(), &st) != 0) copy_file_error(s.copy_filename, true, errno);
+    if (S_ISDIR(st.st_mode))
+      throw SqlError(sqlstate::kWrongObjectType, "\"" + s.copy_filename + "\" is a directory");
+    file.open(s.copy_filename, std::ios::binary);
+    if (!file) copy_file_error(s.copy_filename, true, errno ? errno : EACCES);
+  }
   Writer w(t, cx);
   PartitionWriters parts(cx);
   // A table this transaction created or truncated (pgbench -i, an ETL job's load): its rows
   // are loaded, not inserted (Writer::load, PostgreSQL's COPY FREEZE).
   const bool bulk = w.loadable();
-  cx.session.copy_in_start(false, static_cast<int>(s.copy_columns.size()));
+  if (!s.copy_to_file) cx.session.copy_in_start(false, static_cast<int>(s.copy_columns.size()));
+  auto next_chunk = [&]() -> std::optional<std::string> {
+    if (!s.copy_to_file) return cx.session.copy_in_next();
+    std::string chunk(64 * 1024, '\0');
+    file.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<size_t>(file.gcount()));
+    if (chunk.empty()) return std::nullopt;
+    check_for_interrupts(cx);
+    return chunk;
+  };
   std::string buf;
   int64_t n = 0;
   int64_t line_no = 0;
   bool done = false;
   bool header_pending = s.copy_header;
   char delim = s.copy_delimiter.empty() ? '\t' : s.copy_delimiter[0];
-  auto handle_line = [&](const std::string& line) {
+  auto handle_record = [&](const std::string& line) {
     ++line_no;
     if (line == "\\.") {
       done = true;
       return;
     }
+    auto fields =
+        s.copy_csv ? split_csv_record(line, s) : split_text_line(line, delim, s.copy_null);
     if (header_pending) {
       header_pending = false;
+      // HEADER MATCH: the header's names must be the copied columns' (PostgreSQL 15).
+      auto header_error = [&](const std::string& message) {
+        Error e;
+        e.sqlstate = "22P04";
+        e.message = message;
+        e.context = "COPY " + t.name + ", line " + std::to_string(line_no) + ": \"" + line + "\"";
+        throw SqlError(std::move(e));
+      };
+      if (s.copy_header_match) {
+        if (fields.size() != s.copy_columns.size())
+          header_error("wrong number of fields in header line: got " +
+                       std::to_string(fields.size()) + ", expected " +
+                       std::to_string(s.copy_columns.size()));
+        for (size_t i = 0; i < fields.size(); ++i) {
+          const std::string& want = t.columns[s.copy_columns[i]].name;
+          if (!fields[i])
+            header_error("column name mismatch in header line field " + std::to_string(i + 1) +
+                         ": got null value (\"" + s.copy_null + "\"), expected \"" + want + "\"");
+          if (*fields[i] != want)
+            header_error("column name mismatch in header line field " + std::to_string(i + 1) +
+                         ": got \"" + *fields[i] + "\", expected \"" + want + "\"");
+        }
+      }
       return;
     }
-    auto fields = s.copy_csv ? split_csv_record(line, delim, s.copy_null)
-                             : split_text_line(line, delim, s.copy_null);
     if (fields.size() < s.copy_columns.size()) {
       Error e;
       e.sqlstate = "22P04";
@@ -1260,10 +1337,19 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
     if (fields.size() > s.copy_columns.size())
       throw SqlError("22P04", "extra data after last expected column");
     std::vector<Datum> vals;
-    for (size_t i = 0; i < fields.size(); ++i)
-      vals.push_back(
-          fields[i] ? types::from_text(*fields[i], t.columns[s.copy_columns[i]].type, cx.fctx.zone)
-                    : Datum::Null());
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const auto& col = t.columns[s.copy_columns[i]];
+      try {
+        vals.push_back(fields[i] ? types::from_text(*fields[i], col.type, cx.fctx.zone)
+                                 : Datum::Null());
+      } catch (SqlError& e) {
+        // PostgreSQL's context for a value its input function refused.
+        if (e.error().context.empty())
+          e.error().context = "COPY " + t.name + ", line " + std::to_string(line_no) + ", column " +
+                              col.name + ": \"" + fields[i].value_or("") + "\"";
+        throw;
+      }
+    }
     Row row = complete_row(*ip, s.copy_columns, vals, {}, cx);
     try {
       if (t.is_partitioned()) {
@@ -1288,6 +1374,17 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
     }
     ++n;
   };
+  // An error about a line (too few or many fields, a header) names it, as PostgreSQL does.
+  auto handle_line = [&](const std::string& line) {
+    try {
+      handle_record(line);
+    } catch (SqlError& e) {
+      if (e.error().context.empty())
+        e.error().context =
+            "COPY " + t.name + ", line " + std::to_string(line_no) + ": \"" + line + "\"";
+      throw;
+    }
+  };
   std::optional<SqlError> failure;
   // PostgreSQL checks FREEZE once the client is sending: the data is drained, then 55000.
   if (s.copy_freeze && t.is_partitioned())
@@ -1297,8 +1394,12 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
     failure = SqlError("55000",
                        "cannot perform COPY FREEZE because the table was not created or "
                        "truncated in the current subtransaction");
-  while (auto chunk = cx.session.copy_in_next()) {
-    if (done || failure) continue;  // drain the rest of the stream
+  std::string csv_record;  // a CSV record's lines so far, while a quote is open
+  while (auto chunk = next_chunk()) {
+    if (done || failure) {
+      if (s.copy_to_file) break;
+      continue;  // drain the rest of the stream
+    }
     buf += *chunk;
     size_t start = 0;
     try {
@@ -1306,8 +1407,18 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
         size_t nl = buf.find('\n', start);
         if (nl == std::string::npos) break;
         std::string line = buf.substr(start, nl - start);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
         start = nl + 1;
+        if (s.copy_csv) {
+          // A quoted CSV field may hold newlines: the record goes on to the next line.
+          csv_record += line;
+          if (csv_open_quote(csv_record, s)) {
+            csv_record += '\n';
+            continue;
+          }
+          line = std::move(csv_record);
+          csv_record.clear();
+        }
+        if (!line.empty() && line.back() == '\r') line.pop_back();
         handle_line(line);
         if (done) break;
       }
@@ -1317,7 +1428,7 @@ int64_t do_copy(const BoundStatement& s, ExecContext& cx) {
     buf.erase(0, start);
   }
   if (failure) throw *failure;
-  if (!done && !buf.empty()) handle_line(buf);
+  if (!done && !(csv_record + buf).empty()) handle_line(csv_record + buf);
   if (bulk) cx.txn.flush_loads();
   parts.check_referencing_rows();
   return n;
@@ -1340,12 +1451,19 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
     cx.wait_deadline = runtime::Clock::now() +
                        std::chrono::duration_cast<runtime::Clock::duration>(
                            std::chrono::duration<double>(std::min(*stmt.lock_wait_seconds, 1e9)));
+  if (stmt.copy_program) refuse_copy_program(cx);
   take_statement_locks(stmt, cx);  // table locks (exec/locking.h)
   // As PostgreSQL's ExecCheckRTPerms: after the parser's table locks, before anything runs.
   check_statement_privileges(stmt, cx);  // exec/privileges.h
+  // COPY ... TO: its query is what locks, is checked and runs its WITH queries.
+  const BoundStatement& query = stmt.copy_query ? *stmt.copy_query : stmt;
+  if (stmt.copy_query) {
+    take_statement_locks(query, cx);
+    check_statement_privileges(query, cx);
+  }
   // Data-modifying WITH queries run first, once each; the statement reads their RETURNING
   // rows and, sharing their command id, does not see their writes (as in PostgreSQL).
-  for (const auto& cte : stmt.dml_ctes) {
+  for (const auto& cte : query.dml_ctes) {
     take_statement_locks(*cte, cx);
     cx.cte_results.push_back(run_statement(*cte, cx).rows);
   }
@@ -1474,6 +1592,11 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
     case BoundStatement::Kind::kCopyFrom:
       res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
       break;
+    case BoundStatement::Kind::kCopyTo: {
+      Result rows = run_statement(*stmt.copy_query, cx);
+      res.tag = "COPY " + std::to_string(copy_out(stmt, rows, cx));
+      break;
+    }
     case BoundStatement::Kind::kExplain: {
       std::string text = plan::explain(stmt, cx.txn.manager().partition_count());
       size_t pos = 0;

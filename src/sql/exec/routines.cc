@@ -1,6 +1,8 @@
 // sql/exec/routines.cc — see routines.h.
 #include "sql/exec/routines.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -443,10 +445,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
     std::string opt = d->defname;
     if (opt == "as") {
       const auto* list = d->arg->list;
-      if (list->n_items != 1)
-        throw SqlError(sqlstate::kFeatureNotSupported,
-                       "functions in object files (AS 'file', 'symbol') are not supported");
-      f.body = str_of(list->items[0]);
+      f.body = list->n_items ? str_of(list->items[0]) : "";
       has_body = true;
     } else if (opt == "language") {
       f.language = lower(str_of(d->arg));
@@ -465,6 +464,21 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
                    "function bodies in SQL standard syntax (BEGIN ATOMIC) are not supported");
   if (f.language.empty()) throw SqlError(kInvalidFunctionDefinition, "no language specified");
   if (f.language != "sql" && f.language != "plpgsql") {
+    // LANGUAGE C: PostgreSQL loads the object file first (its libdir, its .so suffix): a
+    // file that is not there fails as there; one that is, holdfast cannot load.
+    if (f.language == "c" && has_body) {
+      std::string file = f.body;
+      const std::string libdir = "/usr/lib/postgresql/15/lib/";
+      if (file.rfind("$libdir/", 0) == 0) file = libdir + file.substr(8);
+      std::vector<std::string> tries = {file, file + ".so"};
+      if (file.find('/') == std::string::npos) tries = {libdir + file, libdir + file + ".so"};
+      struct stat st {};
+      bool found = false;
+      for (const auto& t : tries) found = found || ::stat(t.c_str(), &st) == 0;
+      if (!found)
+        throw SqlError("58P01",
+                       "could not access file \"" + f.body + "\": No such file or directory");
+    }
     if (f.language == "c" || f.language == "internal")
       throw SqlError(sqlstate::kFeatureNotSupported,
                      "functions in language \"" + f.language + "\" are not supported");

@@ -935,6 +935,10 @@ class Aggregator {
 // Agg pulls them), a join's rows are made first.
 std::vector<Row> aggregate(const SelectPlan& p, ExecContext& cx) {
   Aggregator agg(p, cx);
+  // HAVING without GROUP BY or aggregates makes one group whatever the input holds: the
+  // input is not read (PostgreSQL's degenerate grouping, create_degenerate_grouping_paths).
+  const bool degenerate = p.group_by.empty() && p.aggs.empty() && p.having;
+  if (degenerate) return agg.finish();
   if (p.sources.size() == 1 && !p.lookup_first_source) {
     for_each_filtered_row(p, cx, [&](Row&& in) { agg.add(in); });
   } else {

@@ -904,6 +904,7 @@ void plan_statement(BoundStatement& stmt) {
     plan_target_lookup(*stmt.del->from);
   }
   for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
+  if (stmt.copy_query) plan_statement(*stmt.copy_query);
 }
 
 size_t partitions_read(const catalog::Table& t, const TableAccess& a, size_t partitions) {

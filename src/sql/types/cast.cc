@@ -241,12 +241,11 @@ Datum cast(const Datum& d, const TypeRef& from, const TypeRef& to, CastContext c
       s = d.as_bool() ? "true" : "false";
     else if (f == kBpchar)
       s = rtrim_spaces(d.as_string());
-    else if (is_text_like(f) || f == kChar)
+    else if (is_text_like(f))
       s = d.as_string();
     else
-      s = to_text(d, from, zone);
-    if (t == kName) return from_text(s, to);
-    if (t == kChar) return Datum(s.substr(0, 1));
+      s = to_text(d, from, zone);  // "char" too: its output (\ooo for a high byte)
+    if (t == kName || t == kChar) return from_text(s, to);
     return apply_typmod(Datum(std::move(s)), to, expl);
   }
   // From string types: the target's input function.

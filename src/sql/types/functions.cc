@@ -1057,6 +1057,15 @@ FN(f_log10) {
 FN(f_pi) {
   return Datum(M_PI);
 }
+// The server's and the client's encoding: holdfast stores and speaks UTF8 only.
+FN(f_utf8_encoding) {
+  return Datum(std::string("UTF8"));
+}
+// The fraction of the notification queue in use: notifications are handed to listeners at
+// commit and never wait in a queue.
+FN(f_notification_queue_usage) {
+  return Datum(0.0);
+}
 FN(f_degrees) {
   return Datum(a[0].as_double() * 180.0 / M_PI);
 }
@@ -2321,6 +2330,9 @@ Registry::Registry() {
   F("log", {kFloat8}, kFloat8, f_log10);
   F("log10", {kFloat8}, kFloat8, f_log10);
   F("pi", {}, kFloat8, f_pi);
+  F("getdatabaseencoding", {}, kName, f_utf8_encoding);
+  F("pg_client_encoding", {}, kName, f_utf8_encoding);
+  F("pg_notification_queue_usage", {}, kFloat8, f_notification_queue_usage, true, false, true);
   F("degrees", {kFloat8}, kFloat8, f_degrees);
   F("radians", {kFloat8}, kFloat8, f_radians);
   F("sin", {kFloat8}, kFloat8, f_sin);

@@ -400,6 +400,13 @@ std::string to_text(const Datum& d, const TypeRef& t, const TimeZone& zone) {
     case kOid:
     case kXid:
       return std::to_string(d.as_int());
+    case kChar: {  // charout: a byte with its high bit set prints as \ooo
+      const std::string& v = d.as_string();
+      if (v.empty() || !(static_cast<unsigned char>(v[0]) & 0x80)) return v.substr(0, 1);
+      const auto b = static_cast<unsigned char>(v[0]);
+      return std::string{'\\', static_cast<char>('0' + (b >> 6)),
+                         static_cast<char>('0' + ((b >> 3) & 7)), static_cast<char>('0' + (b & 7))};
+    }
     case kInt2Vector:  // int2vectorout / oidvectorout: the elements separated by spaces
     case kOidVector: {
       std::string out;
@@ -540,7 +547,12 @@ Datum from_text(std::string_view s, const TypeRef& t, const TimeZone& zone) {
       if (v.size() > 63) v.resize(utf8_prefix_bytes(v.substr(0, 63), 63));
       return Datum(std::move(v));
     }
-    case kChar:
+    case kChar:  // charin: a backslash and three octal digits are that byte; NUL is empty
+      if (s.size() == 4 && s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
+          s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+        const int v = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+        return Datum((v & 0xFF) == 0 ? std::string() : std::string(1, static_cast<char>(v & 0xFF)));
+      }
       return Datum(std::string(s.substr(0, 1)));
     case kBytea:
       return Datum(parse_bytea(s));
