@@ -376,6 +376,7 @@ class Binder {
   ExprPtr bind_grouped(const PgQuery__Node* n, const Scope& scope, GroupCtx* g);
   void unify(std::vector<ExprPtr>& items, const char* construct);
   void bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer);
+  void bind_from_item(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer);
   void add_table_source(SelectPlan& plan, Scope& scope, catalog::TablePtr t,
                         const std::string& alias, const std::string& virt);
   std::string target_name(const PgQuery__Node* n);
@@ -2868,6 +2869,23 @@ int Binder::target_column(const catalog::Table& t, const std::string& name,
   return dml_view_->base_of[c];
 }
 
+// One item of a FROM list (or of UPDATE's FROM / DELETE's USING). The items are cross-joined
+// and the executor joins the list's sources left-deep, so a RIGHT or FULL join inside an item
+// after the first would null-extend the items before it too (`a, b RIGHT JOIN c` is
+// a x (b RIGHT JOIN c), not (a x b) RIGHT JOIN c): refused rather than answered wrongly.
+void Binder::bind_from_item(const PgQuery__Node* n, SelectPlan& plan, Scope& scope,
+                            const Scope* outer) {
+  const size_t before = plan.sources.size();
+  bind_from(n, plan, scope, outer);
+  if (before == 0) return;
+  for (size_t i = before + 1; i < plan.sources.size(); ++i) {
+    auto j = plan.sources[i].join;
+    if (j == Source::Join::kRight || j == Source::Join::kFull)
+      fail(sqlstate::kFeatureNotSupported,
+           "a RIGHT or FULL JOIN in a FROM item after the first is not supported");
+  }
+}
+
 void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, const Scope* outer) {
   runtime::check_stack_depth();
   const bool sole = sole_from_item_;
@@ -3321,7 +3339,7 @@ std::shared_ptr<SelectPlan> Binder::bind_target_join(const catalog::TablePtr& t,
   scope = Scope{};
   add_table_source(*p, scope, t, alias, "");
   p->sources.back().alias = alias;
-  for (size_t i = 0; i < n; ++i) bind_from(from[i], *p, scope, nullptr);
+  for (size_t i = 0; i < n; ++i) bind_from_item(from[i], *p, scope, nullptr);
   p->input_width = static_cast<int>(scope.cols.size());
   return p;
 }
@@ -3509,7 +3527,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
   } else {
     for (size_t i = 0; i < s->n_from_clause; ++i) {
       sole_from_item_ = s->n_from_clause == 1;
-      bind_from(s->from_clause[i], *plan, scope, outer);
+      bind_from_item(s->from_clause[i], *plan, scope, outer);
     }
     ExprPtr view_where = std::move(pulled_up_view_where_);
     plan->input_width = static_cast<int>(scope.cols.size());
