@@ -57,6 +57,15 @@ inline IKey entry_key(const char* entry) {
   const char* p = decode_prefixed(entry, &len);
   return {p, len};
 }
+// The internal key a point read looks for. RocksDB's LookupKey (db/lookup_key.h, which the
+// library does not install) begins with `const char* start_`, its memtable key: a
+// varint32-prefixed internal key, the format of an entry (7.8.3, as in every version since
+// LevelDB). Memtable.DatabaseReadsMatchAMap reads through it.
+inline IKey lookup_internal_key(const rocksdb::LookupKey& k) {
+  const char* start;
+  std::memcpy(&start, static_cast<const void*>(&k), sizeof start);
+  return entry_key(start);
+}
 inline int compare(const char* entry, const IKey& k) {
   IKey e = entry_key(entry);
   return compare_internal(e.data, e.size, k.data, k.size);
@@ -153,6 +162,17 @@ class BytewiseSkipList final : public rocksdb::MemTableRep {
     const BytewiseSkipList* list_;
     Node* node_ = nullptr;
   };
+
+  // A point read. RocksDB 7.8.3's default MemTableRep::Get takes an iterator from
+  // GetDynamicPrefixIterator() and never deletes it (its own representations all override
+  // Get): without this, every point read leaked an Iterator (LeakSanitizer found it).
+  void Get(const rocksdb::LookupKey& k, void* callback_args,
+           bool (*callback_func)(void* arg, const char* entry)) override {
+    const IKey key = lookup_internal_key(k);
+    for (Node* x = find_greater_or_equal(key); x != nullptr && callback_func(callback_args, x->key);
+         x = x->next(0)) {
+    }
+  }
 
   rocksdb::MemTableRep::Iterator* GetIterator(rocksdb::Arena* arena) override {
     if (arena == nullptr) return new Iterator(this);

@@ -58,7 +58,6 @@ copy copy_t to stdout (delimiter 'ab');
 copy copy_t to stdout (delimiter 'a');
 copy copy_t to stdout (header match);
 copy copy_t to stdout (format csv, force_not_null (a));
-copy copy_t from stdin (format csv, force_quote (a));
 copy copy_t to stdout (format text, format csv);
 create view copy_v as select * from copy_t;
 copy copy_v to stdout;
