@@ -334,6 +334,8 @@ class TransactionImpl final : public Transaction {
   void drop_links();
   enum : uint8_t { kLocked = 1, kWrote = 2 };
   // lock() and lock_outcome() (outcome_only: LockRequest::outcome_only).
+  partition_api::LockRequest row_request(const KeySpace& space, const std::string& key,
+                                         LockStrength strength, WaitPolicy policy);
   LockResult lock_row(const KeySpace& space, const std::string& routing, const std::string& key,
                       LockStrength strength, const LockWait& wait, std::optional<Version> expected,
                       bool outcome_only);
@@ -733,6 +735,21 @@ LatestState TransactionImpl::latest(const KeySpace& space, const std::string& ro
   return part(routing).latest(space, key, id_);
 }
 
+// A row lock request of this transaction (its subtransaction and its session's lock group).
+partition_api::LockRequest TransactionImpl::row_request(const KeySpace& space,
+                                                        const std::string& key,
+                                                        LockStrength strength, WaitPolicy policy) {
+  partition_api::LockRequest req;
+  req.space = space;
+  req.key = key;
+  req.txn = id_;
+  req.sub = current_sub();
+  req.strength = strength;
+  req.policy = policy;
+  if (opts_.session) req.group = opts_.session->lock_group();
+  return req;
+}
+
 LockResult TransactionImpl::lock_row(const KeySpace& space, const std::string& routing,
                                      const std::string& key, LockStrength strength,
                                      const LockWait& wait, std::optional<Version> expected,
@@ -748,19 +765,12 @@ LockResult TransactionImpl::lock_row(const KeySpace& space, const std::string& r
     return r;
   }
   touched_[idx] |= kLocked;
-  partition_api::LockRequest req;
-  req.space = space;
-  req.key = key;
-  req.txn = id_;
-  req.sub = current_sub();
-  req.strength = strength;
-  req.policy = wait.policy;
+  partition_api::LockRequest req = row_request(space, key, strength, wait.policy);
   req.expected = expected;
   req.deadline = wait.deadline;
   req.cancel = wait.cancel;
   LockSession* s = opts_.session;
   if (s) {
-    req.group = s->lock_group();
     req.deadlock_timeout = s->deadlock_timeout();
     req.observer = s->wait_observer();
   }
@@ -785,16 +795,9 @@ LockResult TransactionImpl::lock_row(const KeySpace& space, const std::string& r
 bool TransactionImpl::row_lock_taken(const KeySpace& space, const std::string& routing,
                                      const std::string& key, LockStrength strength) {
   if (opts_.optimistic) return false;  // its locks are taken at COMMIT
-  partition_api::LockRequest req;
-  req.space = space;
-  req.key = key;
-  req.txn = id_;
-  req.sub = current_sub();
-  req.strength = strength;
-  req.policy = WaitPolicy::kSkipLocked;
+  if (!part(routing).row_lock_taken(row_request(space, key, strength, WaitPolicy::kSkipLocked)))
+    return false;
   LockSession* s = opts_.session;
-  if (s) req.group = s->lock_group();
-  if (!part(routing).row_lock_taken(req)) return false;
   // Counted as the lock's kWouldBlock would have been.
   if (s) s->lock_failed(LockOutcome::kWouldBlock, WaitPolicy::kSkipLocked);
   return true;
