@@ -10,8 +10,10 @@
 // COMMIT first runs the deferred constraints' pending checks (Engine::run_deferred_checks; a
 // statement that is its own transaction runs them before its completion is sent), and a
 // failure there rolls the transaction back; SAVEPOINT / ROLLBACK TO keep and restore their state.
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <unordered_map>
 
 #include "activity/metrics.h"
 #include "catalog/catalog.h"
@@ -260,7 +262,7 @@ class SessionImpl final : public Session,
   }
   int64_t idle_in_transaction_timeout_ms() const override {
     if (transaction_status() == 'I') return 0;
-    return settings_.milliseconds("idle_in_transaction_session_timeout");
+    return statement_settings().idle_in_transaction_timeout_ms;
   }
 
   void simple_query(const std::string& sql, ResultSink& sink) override {
@@ -341,8 +343,8 @@ class SessionImpl final : public Session,
       if (p->stmt && services_.has_catalog() && p->stmt->stale(services_.catalog())) {
         p->stmt = engine_.prepare(p->raw, p->requested_types, *this);
       }
-      std::vector<Oid> types = p->stmt ? p->stmt->param_types() : p->requested_types;
-      if (!p->stmt) types.clear();
+      static const std::vector<Oid> kNoTypes;  // a statement without a plan takes none
+      const std::vector<Oid>& types = p->stmt ? p->stmt->param_types() : kNoTypes;
       if (params.size() != types.size()) {
         throw SqlError(sqlstate::kProtocolViolation,
                        "bind message supplies " + std::to_string(params.size()) +
@@ -365,6 +367,8 @@ class SessionImpl final : public Session,
       portal->prepared = p;
       portal->stmt = p->stmt;
       portal->began = began;
+      portal->params.reserve(params.size());
+      portal->result_formats.reserve(ncols);
       for (size_t i = 0; i < params.size(); ++i) {
         int16_t fmt = param_formats.empty()       ? 0
                       : param_formats.size() == 1 ? param_formats[0]
@@ -590,6 +594,7 @@ class SessionImpl final : public Session,
       info.executions = p->executions;
       out.push_back(std::move(info));
     }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return out;
   }
   sql::types::TimeZone time_zone() const override {
@@ -1507,7 +1512,8 @@ class SessionImpl final : public Session,
     coord::Isolation isolation = coord::Isolation::kReadCommitted;
     bool read_only = false, deferrable = false, optimistic = false, validate_reads = false;
     int64_t statement_timeout_ms = 0, lock_timeout_ms = 0;
-    int64_t deadlock_timeout_ms = 0;  // asked at every lock request
+    int64_t deadlock_timeout_ms = 0;             // asked at every lock request
+    int64_t idle_in_transaction_timeout_ms = 0;  // asked after every message in a block
     std::string application_name;
   };
   const StatementSettings& statement_settings() const {
@@ -1523,6 +1529,8 @@ class SessionImpl final : public Session,
     h.statement_timeout_ms = settings_.milliseconds("statement_timeout");
     h.lock_timeout_ms = settings_.milliseconds("lock_timeout");
     h.deadlock_timeout_ms = settings_.milliseconds("deadlock_timeout");
+    h.idle_in_transaction_timeout_ms =
+        settings_.milliseconds("idle_in_transaction_session_timeout");
     h.application_name = settings_.get("application_name");
     return h;
   }
@@ -1562,7 +1570,9 @@ class SessionImpl final : public Session,
   runtime::Deadline statement_deadline_ = runtime::Deadline::max();  // statement_timeout's
   runtime::Clock::time_point wait_started_at_{};
 
-  std::map<std::string, std::shared_ptr<Prepared>> statements_;
+  // Hashed: Bind finds its statement here for every execution, and drivers' names share long
+  // prefixes; prepared_statements() sorts what it lists.
+  std::unordered_map<std::string, std::shared_ptr<Prepared>> statements_;
   std::map<std::string, std::shared_ptr<Portal>> portals_;
   std::unique_ptr<SessionNotifications> notifications_;  // LISTEN/NOTIFY (listen_notify.h)
   uint64_t temp_namespace_ = 0;  // of this session's temporary tables (catalog/catalog.h)
