@@ -2,6 +2,7 @@
 #include "sql/types/type_info.h"
 
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "sql/types/composite_types.h"
@@ -117,9 +118,16 @@ constexpr Alias kAliases[] = {
 }  // namespace
 
 const TypeInfo* find_type(Oid oid) {
-  for (const auto& t : kTypes)
-    if (t.oid == oid) return &t;
-  if (oid < kFirstUserTypeOid) return nullptr;  // built in or nothing
+  // Asked for every parameter, column and value a statement encodes: an index by oid over
+  // the built-in oids (all below kFirstUserTypeOid) instead of a walk of kTypes. The first
+  // entry of an oid wins, as the walk's did.
+  static const std::vector<const TypeInfo*> by_oid = [] {
+    std::vector<const TypeInfo*> v(kFirstUserTypeOid, nullptr);
+    for (const auto& t : kTypes)
+      if (t.oid < kFirstUserTypeOid && v[t.oid] == nullptr) v[t.oid] = &t;
+    return v;
+  }();
+  if (oid < kFirstUserTypeOid) return by_oid[oid];  // built in or nothing
   if (const TypeInfo* e = enum_types().type_info(oid)) return e;
   return composite_types().type_info(oid);
 }
