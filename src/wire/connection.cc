@@ -722,9 +722,11 @@ bool Connection::dispatch(char type, std::string_view payload, bool& send_ready)
       std::string stmt = r.cstr();
       int16_t nformats = r.int16();
       std::vector<int16_t> formats;
+      formats.reserve(std::max<int16_t>(nformats, 0));
       for (int i = 0; i < nformats; ++i) formats.push_back(r.int16());
       int16_t nparams = r.int16();
       std::vector<std::optional<std::string>> params;
+      params.reserve(std::max<int16_t>(nparams, 0));
       for (int i = 0; i < nparams; ++i) {
         int32_t len = r.int32();
         if (len == -1) {
@@ -737,6 +739,7 @@ bool Connection::dispatch(char type, std::string_view payload, bool& send_ready)
       }
       int16_t nresults = r.int16();
       std::vector<int16_t> result_formats;
+      result_formats.reserve(std::max<int16_t>(nresults, 0));
       for (int i = 0; i < nresults; ++i) result_formats.push_back(r.int16());
       r.expect_end();
       session_->bind(portal, stmt, formats, params, result_formats);
