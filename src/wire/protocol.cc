@@ -1,5 +1,7 @@
 #include "wire/protocol.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace hf::wire {
@@ -31,24 +33,29 @@ MessageWriter& MessageWriter::int8(uint8_t v) {
   return *this;
 }
 
+// Every field of every row goes through these: one append each, not one per byte.
 MessageWriter& MessageWriter::int16(int16_t v) {
   auto u = static_cast<uint16_t>(v);
-  out_.push_back(static_cast<char>(u >> 8));
-  out_.push_back(static_cast<char>(u & 0xff));
+  const char b[2] = {static_cast<char>(u >> 8), static_cast<char>(u & 0xff)};
+  out_.append(b, sizeof b);
   return *this;
 }
 
 MessageWriter& MessageWriter::int32(int32_t v) {
   auto u = static_cast<uint32_t>(v);
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out_.push_back(static_cast<char>((u >> shift) & 0xff));
+  const char b[4] = {static_cast<char>(u >> 24), static_cast<char>((u >> 16) & 0xff),
+                     static_cast<char>((u >> 8) & 0xff), static_cast<char>(u & 0xff)};
+  out_.append(b, sizeof b);
   return *this;
 }
 
 MessageWriter& MessageWriter::cstr(std::string_view s) {
   // A NUL inside would end the string early on the client; PostgreSQL never sends one.
-  for (char c : s) out_.push_back(c == '\0' ? ' ' : c);
+  const size_t at = out_.size();
+  out_.append(s.data(), s.size());
   out_.push_back('\0');
+  if (!s.empty() && std::memchr(s.data(), '\0', s.size()) != nullptr)
+    std::replace(out_.begin() + static_cast<std::ptrdiff_t>(at), out_.end() - 1, '\0', ' ');
   return *this;
 }
 

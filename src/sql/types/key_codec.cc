@@ -37,12 +37,19 @@ void put_u64(std::string& out, uint64_t v) {
 }
 
 void put_string(std::string& out, std::string_view s) {
-  for (char c : s) {
-    out.push_back(c);
-    if (c == '\0') out.push_back('\xff');
+  // Every key of every row read or written: the runs between NULs go in one append each.
+  while (!s.empty()) {
+    const void* nul = std::memchr(s.data(), '\0', s.size());
+    if (nul == nullptr) {
+      out.append(s.data(), s.size());
+      break;
+    }
+    const size_t n = static_cast<size_t>(static_cast<const char*>(nul) - s.data());
+    out.append(s.data(), n);
+    out.append("\0\xff", 2);
+    s.remove_prefix(n + 1);
   }
-  out.push_back('\0');
-  out.push_back('\x01');
+  out.append("\0\x01", 2);
 }
 
 // The type an anonymous record's field is encoded as: the one its representation implies
