@@ -208,14 +208,21 @@ void write_error(std::string& out, const Error& e, bool notice) {
 void write_row_description(std::string& out, const std::vector<session::FieldDesc>& fields) {
   MessageWriter w(out);
   w.begin('T').int16(static_cast<int16_t>(fields.size()));
+  // Sent for every execution of a prepared statement (Describe): a field's fixed part goes in
+  // one append.
+  auto put = [](char* p, uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) p[i] = static_cast<char>((v >> (8 * (bytes - 1 - i))) & 0xff);
+  };
   for (const auto& f : fields) {
-    w.cstr(f.name)
-        .int32(static_cast<int32_t>(f.table_oid))
-        .int16(f.column)
-        .int32(static_cast<int32_t>(f.type_oid))
-        .int16(f.type_len)
-        .int32(f.typmod)
-        .int16(f.format);
+    w.cstr(f.name);
+    char b[18];
+    put(b, f.table_oid, 4);
+    put(b + 4, static_cast<uint16_t>(f.column), 2);
+    put(b + 6, f.type_oid, 4);
+    put(b + 10, static_cast<uint16_t>(f.type_len), 2);
+    put(b + 12, static_cast<uint32_t>(f.typmod), 4);
+    put(b + 16, static_cast<uint16_t>(f.format), 2);
+    w.bytes(std::string_view(b, sizeof b));
   }
   w.end();
 }
