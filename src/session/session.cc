@@ -322,7 +322,7 @@ class SessionImpl final : public Session,
 
   void bind(const std::string& portal_name, const std::string& statement,
             const std::vector<int16_t>& param_formats,
-            const std::vector<std::optional<std::string>>& params,
+            const std::vector<std::optional<std::string_view>>& params,
             const std::vector<int16_t>& result_formats) override {
     try {
       auto it = statements_.find(statement);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -116,7 +117,7 @@ class Session {
                      const std::vector<Oid>& param_types) = 0;
   virtual void bind(const std::string& portal, const std::string& statement,
                     const std::vector<int16_t>& param_formats,
-                    const std::vector<std::optional<std::string>>& params,
+                    const std::vector<std::optional<std::string_view>>& params,
                     const std::vector<int16_t>& result_formats) = 0;
   virtual StatementDescription describe_statement(const std::string& name) = 0;
   virtual std::vector<FieldDesc> describe_portal(const std::string& name) = 0;

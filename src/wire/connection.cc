@@ -725,7 +725,8 @@ bool Connection::dispatch(char type, std::string_view payload, bool& send_ready)
       formats.reserve(std::max<int16_t>(nformats, 0));
       for (int i = 0; i < nformats; ++i) formats.push_back(r.int16());
       int16_t nparams = r.int16();
-      std::vector<std::optional<std::string>> params;
+      // Views into the message: Bind decodes each value into the portal before it returns.
+      std::vector<std::optional<std::string_view>> params;
       params.reserve(std::max<int16_t>(nparams, 0));
       for (int i = 0; i < nparams; ++i) {
         int32_t len = r.int32();
@@ -734,7 +735,7 @@ bool Connection::dispatch(char type, std::string_view payload, bool& send_ready)
         } else {
           if (len < 0)
             throw SqlError(sqlstate::kProtocolViolation, "insufficient data left in message");
-          params.emplace_back(std::string(r.bytes(static_cast<size_t>(len))));
+          params.emplace_back(r.bytes(static_cast<size_t>(len)));
         }
       }
       int16_t nresults = r.int16();
