@@ -53,6 +53,45 @@ TEST(ProtocolTest, RowDescription) {
   r.expect_end();
 }
 
+TEST(ProtocolTest, RowDescriptionKeepsEveryFieldsBytes) {
+  std::string out;
+  session::FieldDesc a, b;
+  a.name = "first";
+  a.table_oid = 0x80000001u;
+  a.column = -2;
+  a.type_oid = 0x01020304u;
+  a.type_len = -1;
+  a.typmod = 0x7ffffffe;
+  a.format = 1;
+  b.name = "";
+  b.typmod = -5;
+  write_row_description(out, {a, b});
+  EXPECT_EQ(out.substr(1, 4), be32(static_cast<int32_t>(out.size() - 1)));
+  MessageReader r(std::string_view(out).substr(5));
+  EXPECT_EQ(r.int16(), 2);
+  EXPECT_EQ(r.cstr(), "first");
+  EXPECT_EQ(static_cast<uint32_t>(r.int32()), 0x80000001u);
+  EXPECT_EQ(r.int16(), -2);
+  EXPECT_EQ(r.int32(), 0x01020304);
+  EXPECT_EQ(r.int16(), -1);
+  EXPECT_EQ(r.int32(), 0x7ffffffe);
+  EXPECT_EQ(r.int16(), 1);
+  EXPECT_EQ(r.cstr(), "");
+  EXPECT_EQ(r.int32(), 0);
+  EXPECT_EQ(r.int16(), 0);
+  EXPECT_EQ(r.int32(), 25);
+  EXPECT_EQ(r.int16(), -1);
+  EXPECT_EQ(r.int32(), -5);
+  EXPECT_EQ(r.int16(), 0);
+  r.expect_end();
+}
+
+TEST(ProtocolTest, ANulInsideAStringIsSentAsASpace) {
+  std::string out;
+  write_command_complete(out, std::string_view("a\0b\0", 4));
+  EXPECT_EQ(out.substr(5), std::string("a b \0", 5));
+}
+
 TEST(ProtocolTest, ErrorFieldsRoundTrip) {
   Error e;
   e.sqlstate = "42P01";
