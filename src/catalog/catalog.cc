@@ -2,6 +2,7 @@
 #include "catalog/catalog.h"
 
 #include "sql/types/composite_types.h"
+#include "sql/types/composite_visibility.h"
 
 #include <cctype>
 
@@ -283,7 +284,10 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
   for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
-  for (const auto& [oid, t] : row_types_) sql::types::composite_types().erase(oid, t.get());
+  for (const auto& [oid, t] : row_types_) {
+    sql::types::set_name_visibility(oid, nullptr);
+    sql::types::composite_types().erase(oid, t.get());
+  }
 }
 
 void Catalog::publish_row_type(const TablePtr& t) {
@@ -295,12 +299,19 @@ void Catalog::publish_row_type(const TablePtr& t) {
   type->temp_namespace = t->temp_namespace;
   for (const auto& c : t->columns) type->fields.push_back({c.name, c.type});
   sql::types::CompositeTypePtr p = std::move(type);
+  // A creation not committed: by name only for its creator (composite_visibility.h).
+  if (t->temp_namespace == 0 && creator_of(t->oid))
+    sql::types::set_name_visibility(t->oid, [this, oid = t->oid] {
+      std::shared_lock lk(mu_);
+      return visible_locked(oid, viewer());
+    });
   std::lock_guard lk(row_types_mu_);
   row_types_[t->oid] = p;
   sql::types::composite_types().put(p);
 }
 
 void Catalog::retract_row_type(Oid oid) {
+  sql::types::set_name_visibility(oid, nullptr);
   std::lock_guard lk(row_types_mu_);
   auto it = row_types_.find(oid);
   if (it == row_types_.end()) return;
@@ -625,6 +636,7 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
       auto it = pending_.find(oid);
       if (it == pending_.end() || it->second.txn != txn || it->second.node != node_id_) return;
       pending_.erase(it);
+      sql::types::set_name_visibility(oid, nullptr);  // visible to all, or about to go
       if (auto t = tables_.find(oid); t != tables_.end()) table = t->second;
       if (auto q = sequences_.find(oid); q != sequences_.end()) seq = q->second;
       if (auto c = schemas_.find(oid); c != schemas_.end()) schema = c->second;

@@ -46,7 +46,7 @@
 // seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one
 // table run one after the other (the second asks SHARE ROW EXCLUSIVE and so waits for the
 // first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL builds both at once).
-// A new or changed relation's row type (composite_types) is published to every session at once.
+// A changed relation's row type is seen at once; a new one's by name by its creator only.
 //
 // Durability of a transaction's DDL. Its creations and changes become visible by commits of
 // their own just after the transaction's (settle_created, forget_change). So that a crash
