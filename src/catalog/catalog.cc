@@ -528,6 +528,9 @@ void Catalog::read_definitions(bool boot) {
 }
 
 void Catalog::note_ddl(coord::Transaction& owner) {
+  // A read-only transaction writes nothing: its DDL (temporary objects only) dies with a crash
+  // anyway (load() drops what temporary tables and their sequences left).
+  if (owner.read_only()) return;
   const uint64_t txn = owner.id();
   {
     std::lock_guard g(markers_mu_);
