@@ -152,6 +152,7 @@ e2e crash_bank bash tests/crash/crash_test.sh --workload bank
 e2e bank_modes bash tests/e2e/bank_modes.sh
 e2e demo_seats bash tests/e2e/demo_seats.sh
 e2e lock_crash bash tests/e2e/lock_crash.sh
+e2e ddl_crash bash tests/e2e/ddl_crash.sh
 e2e connections bash tests/e2e/connections.sh 1000
 e2e killed_client bash tests/e2e/killed_client.sh
 e2e wait_endings bash tests/e2e/wait_endings.sh

@@ -2,6 +2,7 @@
 #include "catalog/catalog.h"
 
 #include "sql/types/composite_types.h"
+#include "sql/types/composite_visibility.h"
 
 #include <cctype>
 
@@ -36,6 +37,16 @@ std::string be_key(char tag, uint64_t v) {
   if (tag) k.push_back(tag);
   for (int i = 7; i >= 0; --i) k.push_back(static_cast<char>((v >> (i * 8)) & 0xff));
   return k;
+}
+
+// A transaction's hf_ddl_commits row (catalog.h, "Durability"): 'c', node, txn.
+std::string ddl_marker_prefix(uint32_t node) {
+  std::string k(1, 'c');
+  for (int i = 3; i >= 0; --i) k.push_back(static_cast<char>((node >> (i * 8)) & 0xff));
+  return k;
+}
+std::string ddl_marker_key(uint32_t node, uint64_t txn) {
+  return ddl_marker_prefix(node) + be_key(0, txn);
 }
 
 json to_json(const Table& t) {
@@ -273,7 +284,10 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
   for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
-  for (const auto& [oid, t] : row_types_) sql::types::composite_types().erase(oid, t.get());
+  for (const auto& [oid, t] : row_types_) {
+    sql::types::set_name_visibility(oid, nullptr);
+    sql::types::composite_types().erase(oid, t.get());
+  }
 }
 
 void Catalog::publish_row_type(const TablePtr& t) {
@@ -285,12 +299,19 @@ void Catalog::publish_row_type(const TablePtr& t) {
   type->temp_namespace = t->temp_namespace;
   for (const auto& c : t->columns) type->fields.push_back({c.name, c.type});
   sql::types::CompositeTypePtr p = std::move(type);
+  // A creation not committed: by name only for its creator (composite_visibility.h).
+  if (t->temp_namespace == 0 && creator_of(t->oid))
+    sql::types::set_name_visibility(t->oid, [this, oid = t->oid] {
+      std::shared_lock lk(mu_);
+      return visible_locked(oid, viewer());
+    });
   std::lock_guard lk(row_types_mu_);
   row_types_[t->oid] = p;
   sql::types::composite_types().put(p);
 }
 
 void Catalog::retract_row_type(Oid oid) {
+  sql::types::set_name_visibility(oid, nullptr);
   std::lock_guard lk(row_types_mu_);
   auto it = row_types_.find(oid);
   if (it == row_types_.end()) return;
@@ -408,6 +429,22 @@ void Catalog::read_definitions(bool boot) {
       schemas[sc.oid] = sc;
     }
   }
+  // This node's transactions that committed DDL whose marks may not all be settled.
+  std::set<uint64_t> ddl_committed;
+  std::vector<std::string> ddl_markers;
+  if (boot) {
+    const std::string from = ddl_marker_prefix(node_id_);
+    auto cur =
+        txn->scan(coord::KeySpace{kDdlCommitsSpace, 0}, from, ddl_marker_prefix(node_id_ + 1));
+    while (auto rv = cur->next()) {
+      if (rv->key.size() != from.size() + 8 || rv->key.compare(0, from.size(), from) != 0) continue;
+      uint64_t id = 0;
+      for (size_t i = from.size(); i < rv->key.size(); ++i)
+        id = id << 8 | static_cast<unsigned char>(rv->key[i]);
+      ddl_committed.insert(id);
+      ddl_markers.push_back(rv->key);
+    }
+  }
   // Every id below the durable reservation may have been handed out before a restart.
   if (auto hw = txn->get(coord::KeySpace{kSequencesSpace, 0}, "o", "o"))
     max_oid = std::max<Oid>(max_oid, static_cast<Oid>(std::stoul(hw->value)));
@@ -421,8 +458,14 @@ void Catalog::read_definitions(bool boot) {
     reserved_ = next_oid_;
   }
   std::vector<Oid> leftover_temp;
-  std::vector<std::pair<Oid, uint64_t>> leftover_uncommitted;
-  std::vector<std::pair<Oid, uint32_t>> leftover_changes;  // with the changed storage
+  struct Leftover {
+    Oid oid = 0;
+    uint64_t txn = 0;
+    bool committed = false;  // its transaction's hf_ddl_commits row is there
+    uint32_t storage = 0;    // a change's keyspace that is garbage now (0: none)
+  };
+  std::vector<Leftover> leftover_uncommitted;
+  std::vector<Leftover> leftover_changes;
   {
     std::unique_lock lk(mu_);
     // This coordinator's own marks are known here first (stored just after they are set,
@@ -442,42 +485,97 @@ void Catalog::read_definitions(bool boot) {
     schemas_ = std::move(schemas);
     pending_ = std::move(pending);
     changed_ = std::move(changed);
-    // Changes of this node's committed tables whose transaction had not committed when it
-    // stopped: the committed definitions come back.
+    // Changes of this node's committed tables left by the previous run: those of a
+    // transaction that committed stay (the storage they replaced is garbage), the others'
+    // committed definitions come back (the storage they made is garbage).
     if (boot)
       for (const auto& [oid, ch] : changed_)
         if (ch.by.node == node_id_) {
           auto it = tables_.find(oid);
-          uint32_t storage = 0;
-          if (it != tables_.end() && it->second->storage_id != ch.committed->storage_id)
-            storage = it->second->storage_id;
-          tables_[oid] = ch.committed;
-          leftover_changes.push_back({oid, storage});
+          const uint32_t now = it == tables_.end() ? 0 : it->second->storage_id;
+          const uint32_t before = ch.committed->storage_id;
+          Leftover l{oid, ch.by.txn, ddl_committed.count(ch.by.txn) > 0, 0};
+          if (l.committed) {
+            if (now != before) l.storage = before;
+          } else {
+            if (now != 0 && now != before) l.storage = now;
+            tables_[oid] = ch.committed;
+          }
+          leftover_changes.push_back(l);
         }
     for (const auto& [oid, t] : tables_)
       if (boot && t->temp_namespace != 0 && temp_namespace_is_ours(t->temp_namespace))
         leftover_temp.push_back(oid);
-    // Creations of this node whose transaction had not committed when it stopped (the
-    // creator's id is no longer running anywhere): they never were.
+    // Creations of this node left by the previous run: those of a transaction that committed
+    // stay, the others (the creator's id is no longer running anywhere) never were.
     if (boot)
       for (const auto& [oid, c] : pending_)
-        if (c.node == node_id_) leftover_uncommitted.push_back({oid, c.txn});
+        if (c.node == node_id_)
+          leftover_uncommitted.push_back({oid, c.txn, ddl_committed.count(c.txn) > 0, 0});
     bump();
   }
   for (const auto& t : this->tables()) publish_row_type(t);
   // Temporary tables of sessions that ended with the previous run (a crash, kill -9 or a
   // shutdown before their sessions could drop them) die with it.
   for (Oid oid : leftover_temp) drop_table(oid);
-  for (const auto& [oid, txn] : leftover_uncommitted) settle_created(oid, txn, false);
-  for (const auto& [oid, storage] : leftover_changes) {
-    uint64_t by = 0;
-    {
-      std::shared_lock lk(mu_);
-      by = changed_.at(oid).by.txn;
-    }
-    forget_change(oid, by);
-    if (storage) txns_.drop_keyspaces(storage);
+  for (const Leftover& l : leftover_uncommitted) settle_created(l.oid, l.txn, l.committed);
+  for (const Leftover& l : leftover_changes) {
+    forget_change(l.oid, l.txn);
+    if (l.storage) txns_.drop_keyspaces(l.storage);
   }
+  // Every mark they vouched for is settled.
+  for (const std::string& key : ddl_markers) write_system_row(kDdlCommitsSpace, key, std::nullopt);
+}
+
+void Catalog::note_ddl(coord::Transaction& owner) {
+  // A read-only transaction writes nothing: its DDL (temporary objects only) dies with a crash
+  // anyway (load() drops what temporary tables and their sequences left).
+  if (owner.read_only()) return;
+  const uint64_t txn = owner.id();
+  {
+    std::lock_guard g(markers_mu_);
+    if (!marker_hooked_.insert(txn).second) return;
+  }
+  auto forget = [this, txn] {
+    std::lock_guard g(markers_mu_);
+    marker_hooked_.erase(txn);
+  };
+  // A ROLLBACK TO before this DDL forgets it too: a later DDL hooks again (the row is written
+  // twice then, harmlessly).
+  owner.on_rollback(forget);
+  owner.before_commit([this, &owner, txn, forget] {
+    const std::string mine = ddl_marker_key(node_id_, txn);
+    std::vector<std::string> gone;  // rows of transactions whose marks are settled
+    {
+      std::lock_guard g(markers_mu_);
+      gone.swap(settled_markers_);
+    }
+    auto requeue = [this](const std::vector<std::string>& keys) {
+      std::lock_guard g(markers_mu_);
+      settled_markers_.insert(settled_markers_.end(), keys.begin(), keys.end());
+    };
+    const coord::KeySpace ks{kDdlCommitsSpace, 0};
+    auto put = [&](const std::string& key, const std::optional<std::string>& value) {
+      auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
+      if (r.outcome != coord::LockOutcome::kGranted)
+        throw SqlError(sqlstate::kObjectInUse, "could not lock the catalog's commit record");
+      owner.write(ks, key, key, value);
+    };
+    try {
+      put(mine, std::string());
+      for (const std::string& key : gone) put(key, std::nullopt);
+    } catch (...) {
+      requeue(gone);
+      throw;
+    }
+    owner.on_rollback([requeue, gone] { requeue(gone); });
+    // After the settlements the DDL registered (hooks run in order): the row is not needed.
+    owner.on_commit([this, mine, forget] {
+      forget();
+      std::lock_guard g(markers_mu_);
+      settled_markers_.push_back(mine);
+    });
+  });
 }
 
 // ---- uncommitted creations (see catalog.h) ----
@@ -513,6 +611,7 @@ std::optional<Catalog::Creator> Catalog::creator_of(Oid oid) const {
 
 void Catalog::mark_created(Oid oid, coord::Transaction& owner) {
   const uint64_t txn = owner.id();
+  note_ddl(owner);
   // A second CREATE of the name waits on this (sql/exec/ddl.cc); the oid is new, so this never
   // waits.
   owner.lock_table(oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
@@ -540,6 +639,7 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
       auto it = pending_.find(oid);
       if (it == pending_.end() || it->second.txn != txn || it->second.node != node_id_) return;
       pending_.erase(it);
+      sql::types::set_name_visibility(oid, nullptr);  // visible to all, or about to go
       if (auto t = tables_.find(oid); t != tables_.end()) table = t->second;
       if (auto q = sequences_.find(oid); q != sequences_.end()) seq = q->second;
       if (auto c = schemas_.find(oid); c != schemas_.end()) schema = c->second;
@@ -632,6 +732,7 @@ void Catalog::track_change(Oid oid, const TablePtr& committed, coord::Transactio
     std::lock_guard vl(viewers_mu_);
     viewers_[fiber_key()] = txn;
   }
+  note_ddl(owner);
   // Registered before the change's own undo, so it runs after it (undos run newest first).
   owner.on_rollback([this, oid, txn] { forget_change(oid, txn); });
   owner.on_commit([this, oid, txn] { forget_change(oid, txn); });

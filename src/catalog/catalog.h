@@ -46,9 +46,18 @@
 // seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one
 // table run one after the other (the second asks SHARE ROW EXCLUSIVE and so waits for the
 // first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL builds both at once).
-// Creations and changes of a transaction become visible by a commit of their own just after the
-// transaction's: a crash between the two undoes them although it committed. A new or changed
-// relation's row type (composite_types) is published to every session at once.
+// A changed relation's row type is seen at once; a new one's by name by its creator only.
+//
+// Durability of a transaction's DDL. Its creations and changes become visible by commits of
+// their own just after the transaction's (settle_created, forget_change). So that a crash
+// between the two never undoes the DDL of a transaction that committed, the transaction writes
+// a row of its own into system keyspace 6 ('hf_ddl_commits', key 'c' + node u32 + txn u64)
+// just before its commit point (Transaction::before_commit): the row commits atomically with
+// the transaction or not at all. load() at startup settles this node's marked creations and
+// changes as committed when their transaction's row is there, as rolled back when it is not,
+// then deletes the rows. A row is needed only until its transaction's marks are settled; the
+// next DDL transaction's commit deletes those of the ones settled since (settled_markers_), so
+// no commit of its own is spent on it.
 //
 // Storage mapping (used by the executor): a table's rows live in keyspace {storage_id, 0}
 // keyed by the order-preserving encoding of the primary key (or of a hidden int8 row id,
@@ -129,6 +138,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -145,6 +155,7 @@ namespace hf::catalog {
 inline constexpr uint32_t kTablesSpace = 1;      // hf_tables
 inline constexpr uint32_t kSequencesSpace = 2;   // hf_sequences
 inline constexpr uint32_t kNamespacesSpace = 5;  // hf_namespaces
+inline constexpr uint32_t kDdlCommitsSpace = 6;  // hf_ddl_commits (see "Durability")
 inline constexpr uint32_t kTypesSpace = 8;       // hf_types (enum types)
 inline constexpr Oid kFirstUserOid = 16384;
 
@@ -579,6 +590,12 @@ class Catalog {
   std::optional<uint64_t> viewer_locked() const {
     return pending_.empty() && changed_.empty() ? std::nullopt : viewer();
   }
+  // `owner` runs DDL that leaves marks: its commit writes its hf_ddl_commits row (see
+  // "Durability"; once per transaction). REQUIRES: ddl_mu_ held.
+  void note_ddl(coord::Transaction& owner);
+  std::mutex markers_mu_;
+  std::set<uint64_t> marker_hooked_;          // markers_mu_: transactions note_ddl saw
+  std::vector<std::string> settled_markers_;  // markers_mu_: rows no longer needed
   // Marks a creation for `owner` (lock, mark, commit and rollback hooks). REQUIRES: ddl_mu_
   // held, and nothing stored for oid yet. MAY SUSPEND.
   void mark_created(Oid oid, coord::Transaction& owner);

@@ -350,6 +350,12 @@ class Transaction {
   // releases in-memory holds only when their release is durable. Run in order, after the
   // commit is visible; a callback that throws is skipped.
   virtual void on_commit(std::function<void()> fn) { (void)fn; }
+  // Work to run inside this transaction at the start of commit(), before its commit point:
+  // it may write, and what it writes commits atomically with the rest. The catalog records
+  // there that the transaction's DDL committed (catalog.h, "Durability"). Run in order; one
+  // that throws aborts the transaction and commit() rethrows. Added for DDL durability; the
+  // default (test doubles) drops it.
+  virtual void before_commit(std::function<void()> fn) { (void)fn; }
 };
 
 struct BeginOptions {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/crash_point.h"
 #include "common/error.h"
 #include "common/wait_stats.h"
 #include "coord/optimistic.h"
@@ -326,6 +327,7 @@ class TransactionImpl final : public Transaction {
   bool unlock_resource(const ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void act_for(uint64_t owner) override;
   void on_commit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
+  void before_commit(std::function<void()> fn) override { before_commit_.push_back(std::move(fn)); }
 
  private:
   // Runs the on_commit callbacks once the commit is visible.
@@ -409,7 +411,8 @@ class TransactionImpl final : public Transaction {
   std::vector<std::pair<SubId, std::function<void()>>> undo_;  // see on_rollback()
   OptimisticSet occ_;                             // optimistic: the rows written or locked so far
   std::vector<std::function<void()>> on_commit_;  // see on_commit()
-  std::vector<uint64_t> acting_for_;              // lock-service owners linked (act_for)
+  std::vector<std::function<void()>> before_commit_;  // see before_commit()
+  std::vector<uint64_t> acting_for_;                  // lock-service owners linked (act_for)
   // Fast-path table locks (see FastPathSlot): this transaction's slot, and the tables whose
   // bucket count it raised (lowered at its end).
   FastPathSlot fp_;
@@ -1080,6 +1083,8 @@ bool TransactionImpl::unlock_resource(const ObjectTag& tag, uint64_t owner, uint
 void TransactionImpl::run_on_commit() {
   auto fns = std::move(on_commit_);
   on_commit_.clear();
+  // Tests: a crash past the commit point, before what waits for it (tests/e2e/ddl_crash.sh).
+  if (!fns.empty()) crash_point("after-commit");
   for (auto& fn : fns) {
     try {
       fn();
@@ -1308,6 +1313,12 @@ void TransactionImpl::validate_optimistic() {
 void TransactionImpl::commit() {
   if (done_) return;
   try {
+    // A hook may add hooks (and writes); each runs once.
+    for (size_t i = 0; i < before_commit_.size(); ++i) {
+      auto fn = std::move(before_commit_[i]);
+      fn();
+    }
+    before_commit_.clear();
     flush_loads();
   } catch (...) {
     abort();

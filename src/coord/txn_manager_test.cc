@@ -210,6 +210,34 @@ TEST_F(CoordUnit, RollbackUndosRunNewestFirstPerSavepoint) {
   EXPECT_EQ(ran.size(), 4u) << "commit drops the undos";
 }
 
+// What a before_commit hook writes goes with the transaction's commit point: a transaction
+// that wrote nothing else commits it (one phase), and a hook that throws aborts it.
+TEST_F(CoordUnit, BeforeCommitHooksWriteBeforeTheCommitPoint) {
+  const KeySpace s{6, 0};
+  std::string k1 = key_in(1);
+  std::vector<std::string> order;
+  auto t = m_->begin({});
+  t->start_statement();
+  t->before_commit([&] {
+    order.push_back("before");
+    t->lock_outcome(s, k1, k1, {});
+    t->write(s, k1, k1, std::string());
+    t->on_commit([&] { order.push_back("after"); });
+  });
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p1:lock", "p1:write", "p1:one_phase", "p1:commit"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"before", "after"}));
+
+  auto f = m_->begin({});
+  f->start_statement();
+  bool undone = false;
+  f->on_rollback([&] { undone = true; });
+  f->before_commit([] { throw SqlError(sqlstate::kObjectInUse, "no"); });
+  EXPECT_THROW(f->commit(), SqlError);
+  EXPECT_TRUE(undone) << "a hook that throws aborts the transaction";
+}
+
 TEST_F(CoordUnit, ScanLatestReadsNewestCommitsAndCurrentCommand) {
   auto rr = m_->begin({Isolation::kRepeatableRead, false});
   rr->start_statement();

@@ -2,15 +2,45 @@
 #include "sql/types/composite_types.h"
 
 #include <cctype>
+#include <functional>
+#include <map>
 #include <mutex>
 
+#include "sql/types/composite_visibility.h"
 #include "sql/types/type_io.h"
 
 namespace hf::sql::types {
 
 namespace {
 constexpr Oid kPublicNamespaceOid = 2200;  // pg_namespace's public
+
+std::mutex visibility_mu;
+std::map<Oid, std::function<bool()>>& visibility() {  // visibility_mu
+  static auto* m = new std::map<Oid, std::function<bool()>>;
+  return *m;
+}
 }  // namespace
+
+void set_name_visibility(Oid oid, std::function<bool()> visible) {
+  std::lock_guard g(visibility_mu);
+  if (visible)
+    visibility()[oid] = std::move(visible);
+  else
+    visibility().erase(oid);
+}
+
+bool visible_by_name(Oid oid) {
+  std::function<bool()> visible;
+  {
+    std::lock_guard g(visibility_mu);
+    auto& m = visibility();
+    if (m.empty()) return true;
+    auto it = m.find(oid);
+    if (it == m.end()) return true;
+    visible = it->second;
+  }
+  return visible();
+}
 
 std::string CompositeType::display_name() const {
   if (namespace_oid == kPublicNamespaceOid || schema_name.empty() || temp_namespace != 0)
@@ -58,12 +88,16 @@ CompositeTypePtr CompositeRegistry::find(std::string_view schema, std::string_vi
   std::shared_lock lk(mu_);
   if (!schema.empty()) {
     for (const auto& [oid, t] : by_oid_)
-      if (t->temp_namespace == 0 && t->schema_name == schema && t->name == name) return t;
+      if (t->temp_namespace == 0 && t->schema_name == schema && t->name == name &&
+          visible_by_name(oid))
+        return t;
     return nullptr;
   }
   for (Oid ns : search_schemas)
     for (const auto& [oid, t] : by_oid_)
-      if (t->temp_namespace == 0 && t->namespace_oid == ns && t->name == name) return t;
+      if (t->temp_namespace == 0 && t->namespace_oid == ns && t->name == name &&
+          visible_by_name(oid))
+        return t;
   return nullptr;
 }
 
