@@ -658,7 +658,8 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
     for (auto& x : k) keys.push_back(std::move(x));
   }
   std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
-  std::string key = storage::commit_record_key(txn);
+  // In this partition's range (the anchor's), like the intents it commits.
+  std::string key = storage::commit_record_key(static_cast<uint16_t>(id_), txn);
   // This partition's buffered intents travel in the same synced batch (its prepare), and
   // the load markers of every participant on this node (load()): committed atomically.
   rocksdb::WriteBatch batch;
@@ -693,7 +694,8 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
     rocksdb::WriteBatch batch;
     std::vector<std::string> created;
     store_.resolve_commit(txn, commit_ts, keys, batch, &created);
-    if (w.has_commit_record) batch.Delete(slice(storage::commit_record_key(txn)));
+    if (w.has_commit_record)
+      batch.Delete(slice(storage::commit_record_key(static_cast<uint16_t>(id_), txn)));
     if (batch.Count() > 0) {
       unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
     }

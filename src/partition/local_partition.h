@@ -22,7 +22,8 @@
 //     runtime::run_blocking.
 //   - prepare(): the buffered intents in one kWal batch; the commit record's synced write
 //     then makes everything before it durable (one WAL, in order).
-//   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
+//   - write_commit_record(): ['t'][this partition][txn] → {participants, row keys of local
+//   participants if
 //     at most kMaxListedKeys}, in one synced batch with this partition's buffered intents
 //     (so the anchor needs no prepare()), through synced_write() (MAY SUSPEND: the fiber parks
 //     until the engine's sync thread has synced the WAL; concurrent commits share one fsync).

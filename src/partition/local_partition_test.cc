@@ -256,6 +256,10 @@ TEST_F(PartitionTest, RecoveryResolvesCommittedAndDropsUncommitted) {
   node_->partition(1).write(a, 0, 1, kT, "x", "A wrote x");
   node_->partition(1).prepare(a);  // the protocol: every participant but the anchor
   p().write_commit_record(a, {0, 1});
+  std::string v;
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(0, a), &v))
+      << "the record is in its anchor's range";
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(1, a), &v));
   // Transaction B: prepared intents only (no commit record).
   TxnId b = next_txn_++;
   ASSERT_EQ(lock(b, "b").outcome, LockOutcome::kGranted);
@@ -274,8 +278,7 @@ TEST_F(PartitionTest, RecoveryResolvesCommittedAndDropsUncommitted) {
   EXPECT_EQ(read(node_->partition(1), "x", now), "A wrote x");
   EXPECT_EQ(read("a", t0), "old a") << "the old version moved to history";
   EXPECT_EQ(read("b", now), std::nullopt) << "B never committed";
-  std::string v;
-  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(a), &v))
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, a), &v))
       << "record deleted after resolution";
   // A new writer replaces B's dead intent.
   ts_ = now;
@@ -436,6 +439,93 @@ TEST_F(PartitionTest, PartitionCountIsCheckedAtOpen) {
   EXPECT_THROW(open_local_node(dir_, 3), hf::SqlError);
 }
 
+// Commit records live in their anchor partition's range; recovery scans partition by
+// partition, so a transaction anchored on partition 1 is found as one on partition 0 is.
+TEST_F(PartitionTest, RecoveryFindsEachCommitRecordInItsAnchorsRange) {
+  LocalPartition& p1 = node_->partition(1);
+  auto lock_on = [&](LocalPartition& part, TxnId txn, const std::string& key) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    return part.lock(r).outcome;
+  };
+  TxnId a = next_txn_++;  // anchored on partition 1
+  ASSERT_EQ(lock_on(p1, a, "x"), LockOutcome::kGranted);
+  p1.write(a, 0, 1, kT, "x", "A wrote x");
+  ASSERT_EQ(lock_on(p(), a, "a"), LockOutcome::kGranted);
+  p().write(a, 0, 1, kT, "a", "A wrote a");
+  p().prepare(a);
+  p1.write_commit_record(a, {1, 0});
+  TxnId c = next_txn_++;  // anchored on partition 0
+  ASSERT_EQ(lock_on(p(), c, "c"), LockOutcome::kGranted);
+  p().write(c, 0, 1, kT, "c", "C wrote c");
+  p().write_commit_record(c, {0});
+  std::string v;
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(1, a), &v));
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(0, c), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, a), &v));
+
+  oracle_.states.clear();
+  open();
+  EXPECT_EQ(node_->recovered_commits(), 2u);
+  EXPECT_FALSE(node_->converted_from_format_1());
+  Timestamp now = node_->clock().start_ts;
+  EXPECT_EQ(read(node_->partition(1), "x", now), "A wrote x");
+  EXPECT_EQ(read("a", now), "A wrote a");
+  EXPECT_EQ(read("c", now), "C wrote c");
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(1, a), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, c), &v));
+}
+
+// A data folder of storage format 1 (commit records under the node-wide ['t'][txn], no
+// `format` meta key) is converted at open: each record moves to its anchor's range (the
+// first participant it names), then recovery resolves it as any other.
+TEST_F(PartitionTest, AFormat1FolderIsConvertedAtOpen) {
+  TxnId a = next_txn_++;
+  ASSERT_EQ(lock(a, "a").outcome, LockOutcome::kGranted);
+  p().write(a, 0, 1, kT, "a", "A wrote a");
+  p().prepare(a);
+  storage::Engine& engine = p().store().engine();
+  std::vector<std::string> keys{storage::row_key(0, kT.table_id, kT.index_id, "a")};
+  std::string old_key(1, storage::kCommitRecordPrefix);
+  storage::put_u64(old_key, a);
+  engine.put(old_key, LocalPartition::encode_commit_record({0}, &keys),
+             storage::Durability::kSynced);
+  engine.del(storage::meta_key("format"), storage::Durability::kSynced);
+
+  oracle_.states.clear();
+  open();
+  EXPECT_TRUE(node_->converted_from_format_1());
+  EXPECT_EQ(node_->converted_records(), 1u);
+  EXPECT_EQ(node_->recovered_commits(), 1u);
+  EXPECT_EQ(read("a", node_->clock().start_ts), "A wrote a");
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(old_key, &v));
+  ASSERT_TRUE(p().store().engine().get(storage::meta_key("format"), &v));
+  EXPECT_EQ(storage::get_u32(v), storage::kStorageFormat);
+  open();  // converted once
+  EXPECT_FALSE(node_->converted_from_format_1());
+  EXPECT_EQ(node_->recovered_commits(), 0u);
+}
+
+TEST_F(PartitionTest, ALaterStorageFormatIsRefusedAtOpen) {
+  std::string later;
+  storage::put_u32(later, storage::kStorageFormat + 1);
+  p().store().engine().put(storage::meta_key("format"), later, storage::Durability::kSynced);
+  node_.reset();
+  try {
+    open_local_node(dir_, 2);
+    FAIL() << "opened a folder of a later format";
+  } catch (const hf::SqlError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("storage format " + std::to_string(storage::kStorageFormat + 1)),
+        std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace hf::partition
 
@@ -564,7 +654,7 @@ TEST_F(PartitionTest, OnePhaseCommitAcrossSiblingPartitions) {
   EXPECT_EQ(read(node_->partition(1), "x", ts), "on p1");
   EXPECT_EQ(read("a", ts - 1), std::nullopt);
   std::string v;
-  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(t), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, t), &v));
   TxnId other = next_txn_++;
   EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kWouldBlock) << "locks held until commit()";
   p().commit(t, ts);
