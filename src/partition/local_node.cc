@@ -77,10 +77,11 @@ size_t convert_format_1(storage::Engine& engine, uint32_t partitions, rocksdb::W
   return moved;
 }
 
-// Resolves one committed transaction found at recovery: its intents become versions at ts.
+// Resolves one committed transaction found at recovery: its intents become versions at ts,
+// each participant's in its own part; the record's deletion goes to its anchor's part.
 void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPartition>>& parts,
-                    TxnId txn, std::string_view record_key, std::string_view value, Timestamp ts,
-                    rocksdb::WriteBatch& batch) {
+                    TxnId txn, uint32_t anchor, std::string_view record_key, std::string_view value,
+                    Timestamp ts, PartitionBatches& batches) {
   std::vector<PartitionId> participants;
   std::vector<std::string> keys;
   bool listed = false;
@@ -104,9 +105,9 @@ void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPa
         if (r.intent_txn == txn) mine.push_back(std::move(rk));
       });
     }
-    parts[p]->store().resolve_commit(txn, ts, mine, batch);
+    parts[p]->store().resolve_commit(txn, ts, mine, batches.of(p));
   }
-  batch.Delete(rocksdb::Slice(record_key.data(), record_key.size()));
+  batches.of(anchor).Delete(rocksdb::Slice(record_key.data(), record_key.size()));
 }
 }  // namespace
 
@@ -228,16 +229,16 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   // reached the WAL. Resolve at this boot's first timestamp (above all earlier boots'). Each
   // partition's records are in its own range (its anchored transactions).
   Timestamp ts = node->clock().start_ts;
-  rocksdb::WriteBatch batch;
+  PartitionBatches batches;  // one part per partition, one synced write
   if (by_epoch) {
     for (uint32_t p = 0; p < partitions; ++p) {
       each_commit_record(engine, p, [&](TxnId txn, std::string_view key, std::string_view value) {
-        recover_commit(engine, node->partitions_, txn, key, value, ts, batch);
+        recover_commit(engine, node->partitions_, txn, p, key, value, ts, batches);
         ++node->recovered_commits_;
       });
     }
   }
-  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  if (batches.count() > 0) engine.write(batches.combined(), storage::Durability::kSynced);
   // Bulk loads of transactions that never committed (partition_api Partition::load).
   for (auto& p : node->partitions_) p->drop_interrupted_loads();
 
@@ -255,10 +256,15 @@ LocalNode::Settled LocalNode::settle_by_registry(
   auto& engine = *engine_;
   // txn -> partition -> its intents' row keys; and the commit records.
   std::map<TxnId, std::map<uint32_t, std::vector<std::string>>> intents;
-  std::vector<std::pair<TxnId, std::string>> records;
+  struct Record {
+    TxnId txn;
+    uint32_t anchor;
+    std::string key;
+  };
+  std::vector<Record> records;
   for (uint32_t p = 0; p < partitions_.size(); ++p) {
     each_commit_record(engine, p, [&](TxnId txn, std::string_view key, std::string_view) {
-      records.emplace_back(txn, std::string(key));
+      records.push_back({txn, p, std::string(key)});
     });
   }
   for (uint32_t p : owned) {
@@ -271,30 +277,34 @@ LocalNode::Settled LocalNode::settle_by_registry(
   // one batch.
   std::map<TxnId, partition_api::TxnStatus> decided;
   for (const auto& [txn, by_partition] : intents) decided[txn] = decide(txn);
-  for (const auto& [txn, key] : records)
-    if (!decided.count(txn)) decided[txn] = decide(txn);
+  for (const auto& r : records)
+    if (!decided.count(r.txn)) decided[r.txn] = decide(r.txn);
   Settled out;
-  rocksdb::WriteBatch batch;
+  PartitionBatches batches;  // one part per partition, one synced write
   for (const auto& [txn, st] : decided) {
     bool committed = st.state == partition_api::TxnState::kCommitted;
     auto found = intents.find(txn);
     if (found != intents.end()) {
       for (const auto& [p, keys] : found->second) {
         if (committed) {
-          partitions_[p]->store().resolve_commit(txn, st.commit_ts, keys, batch);
+          partitions_[p]->store().resolve_commit(txn, st.commit_ts, keys, batches.of(p));
         } else {
-          partitions_[p]->store().resolve_abort(txn, keys, batch);
+          partitions_[p]->store().resolve_abort(txn, keys, batches.of(p));
         }
       }
     }
     ++(committed ? out.committed : out.aborted);
   }
-  for (const auto& [txn, key] : records) {
-    batch.Delete(key);
+  for (const auto& r : records) {
+    batches.of(r.anchor).Delete(r.key);
     ++out.records;
   }
-  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  if (batches.count() > 0) engine.write(batches.combined(), storage::Durability::kSynced);
   return out;
+}
+
+void LocalNode::set_log(PartitionLog* log) {
+  for (auto& p : partitions_) p->set_log(log);
 }
 
 void LocalNode::set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget) {

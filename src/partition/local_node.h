@@ -48,6 +48,7 @@ class Engine;
 namespace hf::partition {
 
 class LocalPartition;
+class PartitionLog;
 
 // What the coordinator needs to start above everything already stored.
 struct RecoveredClock {
@@ -81,6 +82,10 @@ class LocalNode {
   // Call before serving; peers must outlive the node.
   void set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget);
   storage::Engine& engine() { return *engine_; }
+  // The log every partition's batch writes go through (partition_log.h; nullptr: each one's
+  // DirectLog, the default). Call before the first call on a partition; `log` outlives the
+  // node. Recovery at open writes its one batch (one part per partition) directly.
+  void set_log(PartitionLog* log);
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.
   std::vector<std::pair<uint32_t, locks::LockInfo>> lock_dump() const;

@@ -936,3 +936,120 @@ TEST_F(LoadTest, TwoPhaseCommitRecordDeletesTheMarkersOfItsParticipants) {
 
 }  // namespace
 }  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// What went through a node's PartitionLog: each write's parts and durability.
+class RecordingLog final : public PartitionLog {
+ public:
+  explicit RecordingLog(storage::Engine& engine) : direct_(engine) {}
+  struct Write {
+    std::vector<PartitionId> partitions;
+    storage::Durability durability;
+    std::string check;  // PartitionBatches::check()
+  };
+  void write(PartitionBatches& parts, storage::Durability d) override {
+    Write w{{}, d, parts.check()};
+    for (size_t i = 0; i < parts.parts(); ++i)
+      if (parts.part(i).Count() > 0) w.partitions.push_back(parts.partition(i));
+    writes.push_back(std::move(w));
+    direct_.write(parts, d);
+  }
+  std::vector<Write> writes;
+
+ private:
+  DirectLog direct_;
+};
+
+class PartitionLogTest : public LoadTest {
+ protected:
+  void SetUp() override {
+    LoadTest::SetUp();
+    log_ = std::make_unique<RecordingLog>(p().store().engine());
+    node_->set_log(log_.get());
+  }
+  void TearDown() override {
+    node_.reset();  // before the log it writes through
+    LoadTest::TearDown();
+  }
+  LockOutcome lock_on(LocalPartition& part, TxnId txn, const std::string& key) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    return part.lock(r).outcome;
+  }
+  std::unique_ptr<RecordingLog> log_;
+};
+
+// milestone C step 2 (doc/cluster.md §4, site 5): a one-phase commit across sibling
+// partitions is one synced write of one part per partition, each part in its own range.
+TEST_F(PartitionLogTest, AOnePhaseCommitAcrossSiblingsIsOnePartPerPartitionInOneSyncedWrite) {
+  LocalPartition& p1 = node_->partition(1);
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock_on(p(), t, "a"), LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  ASSERT_EQ(lock_on(p1, t, "x"), LockOutcome::kGranted);
+  p1.write(t, 0, 1, kT, "x", "on p1");
+  ASSERT_TRUE(p1.load(t, 0, kL, rows("k", 2)));  // a load marker on p1 too
+  p1.finish_loads(t);
+  log_->writes.clear();
+  const uint64_t synced = p().store().engine().synced_writes();
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts, {1});
+  EXPECT_EQ(p().store().engine().synced_writes(), synced + 1) << "one fsync, as before";
+  ASSERT_EQ(log_->writes.size(), 1u);
+  const auto& w = log_->writes[0];
+  EXPECT_EQ(w.durability, storage::Durability::kSynced);
+  EXPECT_EQ(w.partitions, (std::vector<PartitionId>{0, 1}));
+  EXPECT_EQ(w.check, "") << "every part holds only its partition's keys";
+  p().commit(t, ts);
+  p1.commit(t, ts);
+  EXPECT_EQ(read("a", ts), "on p0");
+  EXPECT_EQ(read(p1, "x", ts), "on p1");
+  EXPECT_FALSE(marker(1));
+}
+
+// Site 3: the commit record's write holds the anchor's intents and record in the anchor's
+// part and another participant's load-marker Deletes in that participant's part; the
+// resolutions (site 4) are each partition's own write, the anchor's deleting its record.
+TEST_F(PartitionLogTest, TheCommitRecordsWriteIsOnePartPerParticipant) {
+  LocalPartition& p1 = node_->partition(1);
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p1.load(t, 0, kL, rows("k", 2)));
+  p1.finish_loads(t);
+  ASSERT_EQ(lock_on(p1, t, "x"), LockOutcome::kGranted);
+  p1.write(t, 0, 1, kT, "x", "on p1");
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  log_->writes.clear();
+  p1.prepare(t);  // every participant but the anchor, whose intents go with its record
+  p().write_commit_record(t, {0, 1});
+  ASSERT_EQ(log_->writes.size(), 2u);
+  EXPECT_EQ(log_->writes[0].partitions, (std::vector<PartitionId>{1})) << "p1's prepare";
+  const auto& record = log_->writes[1];
+  EXPECT_EQ(record.durability, storage::Durability::kSynced);
+  EXPECT_EQ(record.partitions, (std::vector<PartitionId>{0, 1}));
+  EXPECT_EQ(record.check, "");
+  EXPECT_FALSE(marker(1));
+  Timestamp ts = ++ts_;
+  oracle_.states[t] = {TxnState::kCommitted, ts};
+  log_->writes.clear();
+  p1.commit(t, ts);
+  p().commit(t, ts);
+  ASSERT_EQ(log_->writes.size(), 2u);
+  for (const auto& w : log_->writes) {
+    EXPECT_EQ(w.durability, storage::Durability::kWal);
+    EXPECT_EQ(w.check, "");
+    EXPECT_EQ(w.partitions.size(), 1u);
+  }
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, t), &v));
+  EXPECT_EQ(read(p1, "x", ts), "on p1");
+  EXPECT_EQ(read("a", ts), "on p0");
+}
+
+}  // namespace
+}  // namespace hf::partition
