@@ -75,6 +75,12 @@ LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::W
       locks_(graph, SIZE_MAX, nullptr, lock_memory),
       direct_log_(std::make_unique<DirectLog>(*engine)),
       log_(direct_log_.get()) {
+  // The store's own writes (intents, savepoint rollbacks, pruning) go through the log too.
+  store_.set_batch_writer([this](rocksdb::WriteBatch& batch, storage::Durability d) {
+    PartitionBatches parts;
+    parts.of(id_) = std::move(batch);
+    log_->write(parts, d);
+  });
   store_.set_prune_sink([this](const std::vector<std::string>& rks,
                                const mvcc::MvccStore::SeenRecords& seen,
                                std::vector<bool>* pruned) { prune_dead(rks, pruned, seen); });

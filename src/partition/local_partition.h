@@ -4,12 +4,12 @@
 // What it owns: the lock table, and in memory, per live transaction, the row keys it wrote
 // in this partition (for commit, abort and savepoint rollback) and whether this partition
 // holds its commit record. Row data lives in the node's shared storage::Engine.
-// Its batch writes (prepare, spill, the commit record, commit, one-phase commit, abort, load
-// markers and loaded rows through the memtable, an aborted load's deletions) go through a
-// PartitionLog (partition_log.h) as PartitionBatches, one part per partition, each part in
-// that partition's range. Not yet through it (doc/cluster.md §4): the intent writes, savepoint
-// rollbacks and pruning that mvcc::MvccStore writes itself, loaded files (SST ingestion) and
-// drop_keyspaces (node-wide).
+// Every batch write (an intent written at once, prepare, spill, the commit record, commit,
+// one-phase commit, abort, savepoint rollback, pruning, load markers and loaded rows through
+// the memtable, an aborted load's deletions; mvcc::MvccStore's own through its batch writer)
+// goes through a PartitionLog (partition_log.h) as PartitionBatches, one part per partition,
+// each part in that partition's range. Not through it (doc/cluster.md §4): loaded files (SST
+// ingestion, not a batch) and drop_keyspaces (a node-wide meta key and a compaction filter).
 //
 // Protocol details (coord/transaction.h has the overview):
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed

@@ -950,6 +950,7 @@ class RecordingLog final : public PartitionLog {
     std::string check;  // PartitionBatches::check()
   };
   void write(PartitionBatches& parts, storage::Durability d) override {
+    if (parts.count() == 0) return;  // nothing to write (the direct log writes nothing)
     Write w{{}, d, parts.check()};
     for (size_t i = 0; i < parts.parts(); ++i)
       if (parts.part(i).Count() > 0) w.partitions.push_back(parts.partition(i));
@@ -1049,6 +1050,39 @@ TEST_F(PartitionLogTest, TheCommitRecordsWriteIsOnePartPerParticipant) {
   EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, t), &v));
   EXPECT_EQ(read(p1, "x", ts), "on p1");
   EXPECT_EQ(read("a", ts), "on p0");
+}
+
+// The seam (doc/cluster.md §4): every storage write of the partition's operations goes
+// through its log, the store's own ones too (an intent written at once, a savepoint rollback,
+// pruning, abort), each one part in the partition's range: the engine counts no write the log
+// did not make.
+TEST_F(PartitionLogTest, EveryWriteOfThePartitionGoesThroughItsLog) {
+  put("dead", "v");
+  Timestamp del = put("dead", std::nullopt);
+  storage::Engine& engine = p().store().engine();
+  log_->writes.clear();
+  const uint64_t before = engine.writes();
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "published", /*publish=*/true);  // an intent at once (site 1)
+  ASSERT_EQ(lock(t, "b", {}, 1).outcome, LockOutcome::kGranted);
+  p().write(t, 1, 2, kT, "b", "in sub 1", /*publish=*/true);
+  p().rollback_subtransactions(t, 1);  // site 7
+  p().abort(t);                        // site 6
+  horizon_ = del;
+  EXPECT_EQ(scan_keys(del), "");  // prunes "dead" (site 8)
+  EXPECT_FALSE(stored("dead"));
+  TxnId u = next_txn_++;
+  ASSERT_TRUE(p().load(u, 0, kL, rows("k", 2)));  // marker and rows through the memtable
+  p().abort(u);                                   // an aborted load's deletions
+  Timestamp ts = put("c", "committed");           // the commit record, its resolution
+  EXPECT_EQ(read("c", ts), "committed");
+  EXPECT_EQ(engine.writes() - before, log_->writes.size()) << "a write around the log";
+  EXPECT_GE(log_->writes.size(), 9u);
+  for (const auto& w : log_->writes) {
+    EXPECT_EQ(w.check, "");
+    EXPECT_EQ(w.partitions, (std::vector<PartitionId>{0}));
+  }
 }
 
 }  // namespace

@@ -27,8 +27,9 @@
 //       writes nothing; on return every later read sees it.
 //   L2. kSynced MAY SUSPEND (the fiber parks until the write is durable; concurrent commits
 //       share one fsync); kWal and kNoWal never wait for another write's fsync.
-// Today every batch write of LocalPartition goes through its node's log except those the
-// storage layer makes itself (doc/cluster.md §4's table says which). Thread-safe.
+// Every batch write of a LocalPartition goes through its log (local_partition.h says which
+// writes do not: SST ingestion and drop_keyspaces; doc/cluster.md §4's table). The node's
+// open and recovery write directly. Thread-safe.
 #pragma once
 
 #include <cstdint>
