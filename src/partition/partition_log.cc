@@ -50,37 +50,42 @@ class RangeChecker final : public rocksdb::WriteBatch::Handler {
 }  // namespace
 
 rocksdb::WriteBatch& PartitionBatches::of(PartitionId p) {
-  for (auto& [id, batch] : parts_)
+  if (!has_first_) {
+    has_first_ = true;
+    first_id_ = p;
+    return first_;
+  }
+  if (first_id_ == p) return first_;
+  for (auto& [id, batch] : more_)
     if (id == p) return *batch;
-  parts_.emplace_back(p, std::make_unique<rocksdb::WriteBatch>());
-  return *parts_.back().second;
+  more_.emplace_back(p, std::make_unique<rocksdb::WriteBatch>());
+  return *more_.back().second;
 }
 
 uint32_t PartitionBatches::count() const {
   uint32_t n = 0;
-  for (const auto& [id, batch] : parts_) n += batch->Count();
+  for (size_t i = 0; i < parts(); ++i) n += part(i).Count();
   return n;
 }
 
 std::string PartitionBatches::check() const {
-  for (const auto& [id, batch] : parts_) {
-    RangeChecker checker(id);
-    rocksdb::Status s = batch->Iterate(&checker);
+  for (size_t i = 0; i < parts(); ++i) {
+    RangeChecker checker(partition(i));
+    rocksdb::Status s = part(i).Iterate(&checker);
     if (!checker.why.empty()) return checker.why;
-    if (!s.ok()) return "partition " + std::to_string(id) + ": " + s.ToString();
+    if (!s.ok()) return "partition " + std::to_string(partition(i)) + ": " + s.ToString();
   }
   return {};
 }
 
 rocksdb::WriteBatch& PartitionBatches::combined() {
-  if (parts_.size() == 1) return *parts_.front().second;
-  if (parts_.empty()) return combined_;
-  std::string rep = parts_.front().second->Data();
-  uint32_t n = parts_.front().second->Count();
-  for (size_t i = 1; i < parts_.size(); ++i) {
-    const std::string& data = parts_[i].second->Data();
-    rep.append(data, kBatchHeader, std::string::npos);
-    n += parts_[i].second->Count();
+  if (parts() == 1) return first_;
+  if (parts() == 0) return combined_;
+  std::string rep = first_.Data();
+  uint32_t n = first_.Count();
+  for (const auto& [id, batch] : more_) {
+    rep.append(batch->Data(), kBatchHeader, std::string::npos);
+    n += batch->Count();
   }
   for (size_t i = 0; i < 4; ++i) rep[kBatchCountAt + i] = static_cast<char>(n >> (8 * i));
   combined_ = rocksdb::WriteBatch(std::move(rep));

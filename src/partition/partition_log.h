@@ -49,11 +49,15 @@ class PartitionBatches {
  public:
   using PartitionId = partition_api::PartitionId;
 
+  PartitionBatches() = default;
+  PartitionBatches(const PartitionBatches&) = delete;  // of()'s references point into it
+  PartitionBatches& operator=(const PartitionBatches&) = delete;
+
   rocksdb::WriteBatch& of(PartitionId p);
-  size_t parts() const { return parts_.size(); }
+  size_t parts() const { return has_first_ ? 1 + more_.size() : 0; }
   // The i-th part: its partition and its batch.
-  PartitionId partition(size_t i) const { return parts_[i].first; }
-  const rocksdb::WriteBatch& part(size_t i) const { return *parts_[i].second; }
+  PartitionId partition(size_t i) const { return i == 0 ? first_id_ : more_[i - 1].first; }
+  const rocksdb::WriteBatch& part(size_t i) const { return i == 0 ? first_ : *more_[i - 1].second; }
   // Operations in all parts.
   uint32_t count() const;
   // B2: why a part holds a key outside its partition's range ("" when none does).
@@ -62,12 +66,19 @@ class PartitionBatches {
   rocksdb::WriteBatch& combined();
   // Empties it (no parts).
   void clear() {
-    parts_.clear();
+    has_first_ = false;
+    first_.Clear();
+    more_.clear();
     combined_.Clear();
   }
 
  private:
-  std::vector<std::pair<PartitionId, std::unique_ptr<rocksdb::WriteBatch>>> parts_;
+  // The first part lives here (most writes are one partition's: no allocation), the others
+  // on the heap (their addresses stay put as more are added).
+  bool has_first_ = false;
+  PartitionId first_id_ = 0;
+  rocksdb::WriteBatch first_;
+  std::vector<std::pair<PartitionId, std::unique_ptr<rocksdb::WriteBatch>>> more_;
   rocksdb::WriteBatch combined_;
 };
 
