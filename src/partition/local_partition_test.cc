@@ -51,6 +51,16 @@ class PartitionTest : public ::testing::Test {
     next_txn_ = node_->clock().first_txn_id;
   }
   LocalPartition& p() { return node_->partition(0); }
+  // An UPDATE lock of txn on key in `part`, without waiting.
+  LockOutcome lock_on(LocalPartition& part, TxnId txn, const std::string& key) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    r.policy = WaitPolicy::kNoWait;
+    return part.lock(r).outcome;
+  }
   LockResult lock(TxnId txn, const std::string& key, std::optional<Version> expected = {},
                   SubId sub = 0, KeySpace space = kT) {
     LockRequest r;
@@ -443,14 +453,6 @@ TEST_F(PartitionTest, PartitionCountIsCheckedAtOpen) {
 // partition, so a transaction anchored on partition 1 is found as one on partition 0 is.
 TEST_F(PartitionTest, RecoveryFindsEachCommitRecordInItsAnchorsRange) {
   LocalPartition& p1 = node_->partition(1);
-  auto lock_on = [&](LocalPartition& part, TxnId txn, const std::string& key) {
-    LockRequest r;
-    r.space = kT;
-    r.key = key;
-    r.txn = txn;
-    r.strength = LockStrength::kUpdate;
-    return part.lock(r).outcome;
-  };
   TxnId a = next_txn_++;  // anchored on partition 1
   ASSERT_EQ(lock_on(p1, a, "x"), LockOutcome::kGranted);
   p1.write(a, 0, 1, kT, "x", "A wrote x");
@@ -973,14 +975,6 @@ class PartitionLogTest : public LoadTest {
   void TearDown() override {
     node_.reset();  // before the log it writes through
     LoadTest::TearDown();
-  }
-  LockOutcome lock_on(LocalPartition& part, TxnId txn, const std::string& key) {
-    LockRequest r;
-    r.space = kT;
-    r.key = key;
-    r.txn = txn;
-    r.strength = LockStrength::kUpdate;
-    return part.lock(r).outcome;
   }
   std::unique_ptr<RecordingLog> log_;
 };
