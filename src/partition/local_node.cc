@@ -31,10 +31,57 @@ void each_intent(storage::Engine& engine, uint32_t p, Fn&& fn) {
   }
 }
 
-// Resolves one committed transaction found at recovery: its intents become versions at ts.
+// Calls fn(txn, key, value) for every commit record in partition p's range.
+template <typename Fn>
+void each_commit_record(storage::Engine& engine, uint32_t p, Fn&& fn) {
+  std::string lo =
+      storage::partition_prefix(storage::kCommitRecordPrefix, static_cast<uint16_t>(p));
+  auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    auto k = (*it)->key();
+    auto v = (*it)->value();
+    std::string_view key(k.data(), k.size());
+    if (key.size() != storage::kCommitRecordKeyLen) continue;
+    fn(storage::get_u64(key, 3), key, std::string_view(v.data(), v.size()));
+  }
+}
+
+// Format 1 (storage/keys.h kStorageFormat) kept commit records under the node-wide
+// ['t'][txn]; adds to `batch` their move to ['t'][anchor][txn], the anchor being the first
+// participant the record names (the coordinator writes it on writers.front()). Returns how
+// many. Throws on a record it cannot read (nothing written).
+size_t convert_format_1(storage::Engine& engine, uint32_t partitions, rocksdb::WriteBatch& batch) {
+  std::string lo(1, storage::kCommitRecordPrefix);
+  auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
+  size_t moved = 0;
+  for (it->first(); (*it)->Valid(); (*it)->Next()) {
+    auto k = (*it)->key();
+    auto v = (*it)->value();
+    if (k.size() != 1 + 8) continue;
+    std::string_view value(v.data(), v.size());
+    std::vector<PartitionId> participants;
+    std::vector<std::string> keys;
+    bool listed = false;
+    if (!LocalPartition::decode_commit_record(value, &participants, &listed, &keys) ||
+        participants.empty() || participants.front() >= partitions) {
+      throw SqlError(sqlstate::kInternalError,
+                     "cannot convert the data directory from storage format 1: a commit record "
+                     "names no partition of this node");
+    }
+    TxnId txn = storage::get_u64(std::string_view(k.data(), k.size()), 1);
+    batch.Delete(k);
+    batch.Put(storage::commit_record_key(static_cast<uint16_t>(participants.front()), txn),
+              rocksdb::Slice(value.data(), value.size()));
+    ++moved;
+  }
+  return moved;
+}
+
+// Resolves one committed transaction found at recovery: its intents become versions at ts,
+// each participant's in its own part; the record's deletion goes to its anchor's part.
 void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPartition>>& parts,
-                    TxnId txn, std::string_view record_key, std::string_view value, Timestamp ts,
-                    rocksdb::WriteBatch& batch) {
+                    TxnId txn, uint32_t anchor, std::string_view record_key, std::string_view value,
+                    Timestamp ts, PartitionBatches& batches) {
   std::vector<PartitionId> participants;
   std::vector<std::string> keys;
   bool listed = false;
@@ -58,9 +105,9 @@ void recover_commit(storage::Engine& engine, std::vector<std::unique_ptr<LocalPa
         if (r.intent_txn == txn) mine.push_back(std::move(rk));
       });
     }
-    parts[p]->store().resolve_commit(txn, ts, mine, batch);
+    parts[p]->store().resolve_commit(txn, ts, mine, batches.of(p));
   }
-  batch.Delete(rocksdb::Slice(record_key.data(), record_key.size()));
+  batches.of(anchor).Delete(rocksdb::Slice(record_key.data(), record_key.size()));
 }
 }  // namespace
 
@@ -124,8 +171,8 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   // Boot epoch: TxnIds and timestamps of this boot live in [epoch << 40, (epoch + 1) << 40).
   std::string buf;
   uint64_t epoch = 0;
-  if (engine.get(storage::meta_key("epoch"), &buf) && buf.size() == 8)
-    epoch = storage::get_u64(buf);
+  const bool used = engine.get(storage::meta_key("epoch"), &buf);  // opened before
+  if (used && buf.size() == 8) epoch = storage::get_u64(buf);
   ++epoch;
   std::string ev;
   storage::put_u64(ev, epoch);
@@ -139,12 +186,31 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
     }
   }
   storage::put_u32(pc, partitions);
+  // The storage format: a folder of a later format is refused; one of format 1 (no `format`
+  // key, but used: it has an epoch) is converted here, atomically with the new format key.
+  uint32_t format = storage::kStorageFormat;
+  if (engine.get(storage::meta_key("format"), &buf)) {
+    format = buf.size() == 4 ? storage::get_u32(buf) : 0;
+  } else if (used) {
+    format = 1;
+  }
+  if (format != storage::kStorageFormat && format != 1) {
+    throw SqlError(sqlstate::kInvalidParameterValue,
+                   "data directory " + data_dir + " has storage format " + std::to_string(format) +
+                       ", which this holdfast cannot read (it reads format " +
+                       std::to_string(storage::kStorageFormat) + " and converts format 1)");
+  }
+  std::string fv;
+  storage::put_u32(fv, storage::kStorageFormat);
   {
     rocksdb::WriteBatch b;
+    if (format == 1) node->converted_records_ = convert_format_1(engine, partitions, b);
     b.Put(storage::meta_key("epoch"), ev);
     b.Put(storage::meta_key("partitions"), pc);
+    b.Put(storage::meta_key("format"), fv);
     engine.write(b, storage::Durability::kSynced);
   }
+  node->converted_from_format_1_ = format == 1;
   node->epoch_ = epoch;
   // By registry: the TxnIds in this node's storage are the registry's, from its epoch range,
   // whatever this node's boot count is; none is dead until the registry says so.
@@ -160,23 +226,19 @@ std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t
   }
 
   // Recovery: every commit record is a committed transaction whose resolution may not have
-  // reached the WAL. Resolve at this boot's first timestamp (above all earlier boots').
+  // reached the WAL. Resolve at this boot's first timestamp (above all earlier boots'). Each
+  // partition's records are in its own range (its anchored transactions).
   Timestamp ts = node->clock().start_ts;
-  rocksdb::WriteBatch batch;
+  PartitionBatches batches;  // one part per partition, one synced write
   if (by_epoch) {
-    std::string lo(1, storage::kCommitRecordPrefix);
-    auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
-    for (it->first(); (*it)->Valid(); (*it)->Next()) {
-      auto k = (*it)->key();
-      auto v = (*it)->value();
-      if (k.size() != 9) continue;
-      TxnId txn = storage::get_u64(std::string_view(k.data(), k.size()), 1);
-      recover_commit(engine, node->partitions_, txn, std::string_view(k.data(), k.size()),
-                     std::string_view(v.data(), v.size()), ts, batch);
-      ++node->recovered_commits_;
+    for (uint32_t p = 0; p < partitions; ++p) {
+      each_commit_record(engine, p, [&](TxnId txn, std::string_view key, std::string_view value) {
+        recover_commit(engine, node->partitions_, txn, p, key, value, ts, batches);
+        ++node->recovered_commits_;
+      });
     }
   }
-  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  if (batches.count() > 0) engine.write(batches.combined(), storage::Durability::kSynced);
   // Bulk loads of transactions that never committed (partition_api Partition::load).
   for (auto& p : node->partitions_) p->drop_interrupted_loads();
 
@@ -194,16 +256,16 @@ LocalNode::Settled LocalNode::settle_by_registry(
   auto& engine = *engine_;
   // txn -> partition -> its intents' row keys; and the commit records.
   std::map<TxnId, std::map<uint32_t, std::vector<std::string>>> intents;
-  std::vector<std::pair<TxnId, std::string>> records;
-  {
-    std::string lo(1, storage::kCommitRecordPrefix);
-    auto it = engine.iterate(lo, storage::prefix_successor(lo), true);
-    for (it->first(); (*it)->Valid(); (*it)->Next()) {
-      auto k = (*it)->key();
-      if (k.size() != 9) continue;
-      std::string key(k.data(), k.size());
-      records.emplace_back(storage::get_u64(key, 1), key);
-    }
+  struct Record {
+    TxnId txn;
+    uint32_t anchor;
+    std::string key;
+  };
+  std::vector<Record> records;
+  for (uint32_t p = 0; p < partitions_.size(); ++p) {
+    each_commit_record(engine, p, [&](TxnId txn, std::string_view key, std::string_view) {
+      records.push_back({txn, p, std::string(key)});
+    });
   }
   for (uint32_t p : owned) {
     if (p >= partitions_.size()) continue;
@@ -215,30 +277,34 @@ LocalNode::Settled LocalNode::settle_by_registry(
   // one batch.
   std::map<TxnId, partition_api::TxnStatus> decided;
   for (const auto& [txn, by_partition] : intents) decided[txn] = decide(txn);
-  for (const auto& [txn, key] : records)
-    if (!decided.count(txn)) decided[txn] = decide(txn);
+  for (const auto& r : records)
+    if (!decided.count(r.txn)) decided[r.txn] = decide(r.txn);
   Settled out;
-  rocksdb::WriteBatch batch;
+  PartitionBatches batches;  // one part per partition, one synced write
   for (const auto& [txn, st] : decided) {
     bool committed = st.state == partition_api::TxnState::kCommitted;
     auto found = intents.find(txn);
     if (found != intents.end()) {
       for (const auto& [p, keys] : found->second) {
         if (committed) {
-          partitions_[p]->store().resolve_commit(txn, st.commit_ts, keys, batch);
+          partitions_[p]->store().resolve_commit(txn, st.commit_ts, keys, batches.of(p));
         } else {
-          partitions_[p]->store().resolve_abort(txn, keys, batch);
+          partitions_[p]->store().resolve_abort(txn, keys, batches.of(p));
         }
       }
     }
     ++(committed ? out.committed : out.aborted);
   }
-  for (const auto& [txn, key] : records) {
-    batch.Delete(key);
+  for (const auto& r : records) {
+    batches.of(r.anchor).Delete(r.key);
     ++out.records;
   }
-  if (batch.Count() > 0) engine.write(batch, storage::Durability::kSynced);
+  if (batches.count() > 0) engine.write(batches.combined(), storage::Durability::kSynced);
   return out;
+}
+
+void LocalNode::set_log(PartitionLog* log) {
+  for (auto& p : partitions_) p->set_log(log);
 }
 
 void LocalNode::set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget) {

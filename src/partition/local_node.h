@@ -1,9 +1,12 @@
 // partition/local_node.h — one node's partitions: the storage engine, N LocalPartitions, the
 // shared wait-for graph, and crash recovery.
 //
-// open_local_node() opens (or creates) the RocksDB instance at data_dir, bumps the boot
+// open_local_node() opens (or creates) the RocksDB instance at data_dir, checks the storage
+// format (storage/keys.h kStorageFormat: a later one is refused, format 1 converted: its
+// node-wide commit records moved into their anchor partitions' ranges), bumps the boot
 // epoch (meta key, synced), runs RECOVERY and creates the partitions:
-//   - every commit record ('t' keyspace) names a transaction that passed its commit point:
+//   - every commit record ('t' keyspace, scanned partition by partition: each lies in its
+//     anchor partition's range) names a transaction that passed its commit point:
 //     its intents are resolved (turned into versions) at recovered_ts(), a timestamp above
 //     everything the previous boots used, and the record is deleted;
 //   - every other intent belongs to a transaction that never committed: it is dead, readers
@@ -45,6 +48,7 @@ class Engine;
 namespace hf::partition {
 
 class LocalPartition;
+class PartitionLog;
 
 // What the coordinator needs to start above everything already stored.
 struct RecoveredClock {
@@ -78,6 +82,10 @@ class LocalNode {
   // Call before serving; peers must outlive the node.
   void set_peer_waits(partition_api::PeerWaits* peers, std::chrono::milliseconds budget);
   storage::Engine& engine() { return *engine_; }
+  // The log every partition's batch writes go through (partition_log.h; nullptr: each one's
+  // DirectLog, the default). Call before the first call on a partition; `log` outlives the
+  // node. Recovery at open writes its one batch (one part per partition) directly.
+  void set_log(PartitionLog* log);
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.
   std::vector<std::pair<uint32_t, locks::LockInfo>> lock_dump() const;
@@ -85,6 +93,10 @@ class LocalNode {
   const locks::LockMemory& lock_memory() const { return *lock_memory_; }
   // Transactions recovery resolved at open (for tests and logs).
   size_t recovered_commits() const { return recovered_commits_; }
+  // Whether open found a folder of storage format 1 (storage/keys.h) and converted it, and
+  // how many commit records it moved into their anchor partition's range.
+  bool converted_from_format_1() const { return converted_from_format_1_; }
+  size_t converted_records() const { return converted_records_; }
 
   // What settle_by_registry() did.
   struct Settled {
@@ -111,6 +123,8 @@ class LocalNode {
   std::unique_ptr<std::vector<LocalPartition*>> siblings_;
   uint64_t epoch_ = 0;
   size_t recovered_commits_ = 0;
+  bool converted_from_format_1_ = false;
+  size_t converted_records_ = 0;
 };
 
 // Opens the node's storage at data_dir (created if missing) and recovers. Throws hf::SqlError

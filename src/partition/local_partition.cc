@@ -72,7 +72,15 @@ LocalPartition::LocalPartition(PartitionId id, storage::Engine* engine, locks::W
                                TxnId dead_below, locks::LockMemory* lock_memory)
     : id_(id),
       store_(engine, static_cast<uint16_t>(id), dead_below),
-      locks_(graph, SIZE_MAX, nullptr, lock_memory) {
+      locks_(graph, SIZE_MAX, nullptr, lock_memory),
+      direct_log_(std::make_unique<DirectLog>(*engine)),
+      log_(direct_log_.get()) {
+  // The store's own writes (intents, savepoint rollbacks, pruning) go through the log too.
+  store_.set_batch_writer([this](rocksdb::WriteBatch& batch, storage::Durability d) {
+    PartitionBatches parts;
+    parts.of(id_) = std::move(batch);
+    log_->write(parts, d);
+  });
   store_.set_prune_sink([this](const std::vector<std::string>& rks,
                                const mvcc::MvccStore::SeenRecords& seen,
                                std::vector<bool>* pruned) { prune_dead(rks, pruned, seen); });
@@ -93,39 +101,8 @@ void LocalPartition::unsynced_write(const std::function<void()>& fn) {
   }
 }
 
-void LocalPartition::synced_write(rocksdb::WriteBatch& batch) {
-  storage::Engine& engine = store_.engine();
-  if (runtime::Fiber::current() == nullptr) {  // a plain thread (recovery, tests) may block
-    engine.write(batch, storage::Durability::kSynced);
-    return;
-  }
-  // The fsync runs on this fiber's own thread only when no other fiber is ready to run
-  // anywhere (nobody waits behind it) and the WAL's syncs are neither under way nor recently
-  // shared (storage::Engine::write_and_sync_if_idle): a lone commit then skips the wake-up of
-  // the sync thread and the wake-up back (~0.07 ms of a ~0.3 ms commit here).
-  if (!engine.write_stalled() && runtime::Fiber::ready_count() <= 1) {
-    if (engine.write_and_sync_if_idle(batch)) return;
-  } else {
-    unsynced_write([&] { engine.append_synced(batch); });
-  }
-  // Appended; the engine's sync thread makes it durable in the next group commit while this
-  // fiber is parked and its executor serves others. (Before: a blocking-pool thread per
-  // commit ran the write and waited for the group's fsync; under 32 Temporal clients those
-  // wake-ups preempted the executors ~6,000 times a second each.)
-  auto durable = runtime::Event::create();
-  std::exception_ptr failure;
-  const auto appended = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point answered;  // written before complete(), read after wait()
-  engine.sync_then([&failure, &answered, durable](std::exception_ptr e) {
-    failure = std::move(e);
-    answered = std::chrono::steady_clock::now();
-    durable->complete(runtime::WakeReason::kSignalled);
-  });
-  durable->wait();
-  auto& stats = wait_stats();
-  add_wait(stats.sync_us, stats.sync_n, appended, answered);
-  add_wait(stats.wake_us, stats.wake_n, answered);
-  if (failure) std::rethrow_exception(failure);
+void LocalPartition::set_log(PartitionLog* log) {
+  log_ = log ? log : direct_log_.get();
 }
 
 size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
@@ -412,11 +389,11 @@ bool LocalPartition::load(TxnId txn, SubId sub, const KeySpace& space,
   }
   if (first) {
     // Durable before any row can be: a file is in storage the moment it is added.
-    rocksdb::WriteBatch marker;
+    PartitionBatches marker;
     std::string v;
     storage::put_u64(v, txn);
-    marker.Put(slice(load_marker_key(id_, space)), slice(v));
-    synced_write(marker);
+    marker.of(id_).Put(slice(load_marker_key(id_, space)), slice(v));
+    log_->write(marker, storage::Durability::kSynced);
   }
   if (rows.empty()) return true;
   bool ordered = l->in_order && (l->last_key.empty() || rows.front().first > l->last_key);
@@ -443,12 +420,13 @@ bool LocalPartition::load(TxnId txn, SubId sub, const KeySpace& space,
       return true;
     }
   }
-  rocksdb::WriteBatch batch;
+  PartitionBatches parts;
+  rocksdb::WriteBatch& batch = parts.of(id_);
   store_.load(
       space, rows,
       [&](const std::string& rk, const std::string& rec) { batch.Put(slice(rk), slice(rec)); },
       &first_rk, &last_rk);
-  unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
+  log_->write(parts, storage::Durability::kWal);
   store_.note_created_range(first_rk, last_rk);
   return true;
 }
@@ -488,18 +466,20 @@ void LocalPartition::delete_loaded(const std::vector<KeySpace>& spaces) {
         std::string lo = storage::keyspace_prefix(prefix, static_cast<uint16_t>(id_),
                                                   space.table_id, space.index_id);
         auto it = engine.iterate(lo, storage::prefix_successor(lo));
-        rocksdb::WriteBatch batch;
+        PartitionBatches parts;
         for (it->first(); (*it)->Valid(); (*it)->Next()) {
-          batch.Delete((*it)->key());
-          if (batch.Count() >= 4096) {
-            engine.write(batch, storage::Durability::kNoWal);
-            batch.Clear();
+          parts.of(id_).Delete((*it)->key());
+          if (parts.count() >= 4096) {
+            log_->write(parts, storage::Durability::kNoWal);
+            parts.clear();
           }
         }
-        if (batch.Count() > 0) engine.write(batch, storage::Durability::kNoWal);
+        log_->write(parts, storage::Durability::kNoWal);
       }
       // Last: while the marker stays, recovery would delete the rows again.
-      engine.del(load_marker_key(id_, space), storage::Durability::kNoWal);
+      PartitionBatches marker;
+      marker.of(id_).Delete(slice(load_marker_key(id_, space)));
+      log_->write(marker, storage::Durability::kNoWal);
     }
   });
 }
@@ -514,6 +494,12 @@ void LocalPartition::drop_keyspaces(uint32_t table_id) {
   engine.compact_soon(storage::keyspace_prefix(storage::kRowPrefix, p, table_id, 0),
                       storage::keyspace_prefix(storage::kRowPrefix, p, table_id + 1, 0),
                       uint64_t{16} << 20);
+}
+
+bool LocalPartition::has_load_markers(TxnId txn) const {
+  std::lock_guard g(mu_);
+  auto it = txns_.find(txn);
+  return it != txns_.end() && !it->second.loaded.empty();
 }
 
 void LocalPartition::delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch) {
@@ -568,7 +554,8 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
 }
 
 void LocalPartition::flush_intents(TxnId txn, bool keep) {
-  rocksdb::WriteBatch batch;
+  PartitionBatches parts;
+  rocksdb::WriteBatch& batch = parts.of(id_);
   std::vector<std::string> created;
   std::vector<std::pair<std::string, SubId>> spilled;
   store_.flush_buffer(txn, keep, batch, &created, keep ? nullptr : &spilled);
@@ -579,7 +566,7 @@ void LocalPartition::flush_intents(TxnId txn, bool keep) {
     for (auto& [k, s] : spilled) keys[std::move(k)] = s;
   }
   if (batch.Count() == 0) return;
-  unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
+  log_->write(parts, storage::Durability::kWal);
   store_.note_created(created);
 }
 
@@ -658,17 +645,24 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
     for (auto& x : k) keys.push_back(std::move(x));
   }
   std::string value = encode_commit_record(participants, listed ? &keys : nullptr);
-  std::string key = storage::commit_record_key(txn);
-  // This partition's buffered intents travel in the same synced batch (its prepare), and
-  // the load markers of every participant on this node (load()): committed atomically.
-  rocksdb::WriteBatch batch;
+  // In this partition's range (the anchor's), like the intents it commits.
+  std::string key = storage::commit_record_key(static_cast<uint16_t>(id_), txn);
+  // This partition's buffered intents travel in the same synced write (its prepare), and
+  // the load markers of every participant on this node (load()): committed atomically. Each
+  // partition's part is its own (partition_log.h): the anchor's intents and record, each
+  // other participant's marker Deletes.
+  PartitionBatches parts;
+  rocksdb::WriteBatch& mine = parts.of(id_);
   std::vector<std::string> created;
-  store_.flush_buffer(txn, /*keep=*/true, batch, &created);
-  batch.Put(slice(key), slice(value));
-  for (auto p : participants)
-    if (siblings_ && p < siblings_->size()) (*siblings_)[p]->delete_load_markers(txn, batch);
-  if (!siblings_) delete_load_markers(txn, batch);
-  synced_write(batch);
+  store_.flush_buffer(txn, /*keep=*/true, mine, &created);
+  mine.Put(slice(key), slice(value));
+  for (auto p : participants) {
+    if (!siblings_ || p >= siblings_->size()) continue;
+    LocalPartition& participant = *(*siblings_)[p];
+    if (participant.has_load_markers(txn)) participant.delete_load_markers(txn, parts.of(p));
+  }
+  if (!siblings_) delete_load_markers(txn, mine);
+  log_->write(parts, storage::Durability::kSynced);
   store_.note_created(created);
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;
@@ -690,13 +684,13 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
     std::sort(keys.begin(), keys.end());
-    rocksdb::WriteBatch batch;
+    PartitionBatches parts;
+    rocksdb::WriteBatch& batch = parts.of(id_);
     std::vector<std::string> created;
     store_.resolve_commit(txn, commit_ts, keys, batch, &created);
-    if (w.has_commit_record) batch.Delete(slice(storage::commit_record_key(txn)));
-    if (batch.Count() > 0) {
-      unsynced_write([&] { store_.engine().write(batch, storage::Durability::kWal); });
-    }
+    if (w.has_commit_record)
+      batch.Delete(slice(storage::commit_record_key(static_cast<uint16_t>(id_), txn)));
+    log_->write(parts, storage::Durability::kWal);
     store_.note_created(created);
   } else {
     store_.drop_buffer(txn);
@@ -712,19 +706,20 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
       throw SqlError(sqlstate::kInternalError, "one-phase commit with a partition of another node");
     if (p != id_) parts.push_back((*siblings_)[p]);
   }
-  rocksdb::WriteBatch batch;
+  // One part per participant (partition_log.h), written as one synced write: atomic across
+  // them, one fsync.
+  PartitionBatches batches;
   std::vector<std::vector<std::string>> created(parts.size());
   for (LocalPartition* part : parts) part->finish_loads(txn);  // the coordinator did; cheap
   for (size_t i = 0; i < parts.size(); ++i) {
     std::vector<std::string> keys = parts[i]->stored_keys(txn);  // and the buffer's
+    rocksdb::WriteBatch& batch = batches.of(parts[i]->id_);
     parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
     // Bulk-loaded rows: their markers go in the commit's batch (and the sync makes the
     // rows, earlier in the WAL, durable with it).
     parts[i]->delete_load_markers(txn, batch);
   }
-  if (batch.Count() > 0) {
-    synced_write(batch);
-  }
+  log_->write(batches, storage::Durability::kSynced);
   for (size_t i = 0; i < parts.size(); ++i) {
     parts[i]->store_.note_created(created[i]);
     std::lock_guard g(parts[i]->mu_);
@@ -743,11 +738,9 @@ void LocalPartition::abort(TxnId txn) {
     std::vector<std::string> keys;
     keys.reserve(w.keys.size());
     for (auto& [k, s] : w.keys) keys.push_back(k);
-    rocksdb::WriteBatch batch;
-    store_.resolve_abort(txn, keys, batch);
-    if (batch.Count() > 0) {
-      unsynced_write([&] { store_.engine().write(batch, storage::Durability::kNoWal); });
-    }
+    PartitionBatches parts;
+    store_.resolve_abort(txn, keys, parts.of(id_));
+    log_->write(parts, storage::Durability::kNoWal);
   }
   locks_.release_all(txn);
 }

@@ -4,6 +4,12 @@
 // What it owns: the lock table, and in memory, per live transaction, the row keys it wrote
 // in this partition (for commit, abort and savepoint rollback) and whether this partition
 // holds its commit record. Row data lives in the node's shared storage::Engine.
+// Every batch write (an intent written at once, prepare, spill, the commit record, commit,
+// one-phase commit, abort, savepoint rollback, pruning, load markers and loaded rows through
+// the memtable, an aborted load's deletions; mvcc::MvccStore's own through its batch writer)
+// goes through a PartitionLog (partition_log.h) as PartitionBatches, one part per partition,
+// each part in that partition's range. Not through it (doc/cluster.md §4): loaded files (SST
+// ingestion, not a batch) and drop_keyspaces (a node-wide meta key and a compaction filter).
 //
 // Protocol details (coord/transaction.h has the overview):
 //   - lock(): acquire in the lock table (MAY SUSPEND), then compare the newest committed
@@ -22,16 +28,17 @@
 //     runtime::run_blocking.
 //   - prepare(): the buffered intents in one kWal batch; the commit record's synced write
 //     then makes everything before it durable (one WAL, in order).
-//   - write_commit_record(): ['t'][txn] → {participants, row keys of local participants if
-//     at most kMaxListedKeys}, in one synced batch with this partition's buffered intents
-//     (so the anchor needs no prepare()), through synced_write() (MAY SUSPEND: the fiber parks
-//     until the engine's sync thread has synced the WAL; concurrent commits share one fsync).
+//   - write_commit_record(): ['t'][this partition][txn] → {participants, row keys of local
+//     participants if at most kMaxListedKeys}, in one synced write with this partition's
+//     buffered intents (so the anchor needs no prepare()) and, each in its own part, the
+//     load-marker Deletes of the other participants of this node (MAY SUSPEND: the fiber parks
+//     until the WAL is synced; concurrent commits share one fsync).
 //   - commit(): one kWal batch resolving every intent (from the buffer's copy of the records
 //     written at prepare, without reading them again), then release_all in the lock table.
-//   - commit_one_phase(): one synced batch with the transaction's final versions (buffered
+//   - commit_one_phase(): one synced write with the transaction's final versions (buffered
 //     intents resolved directly, intents already in storage resolved too) in this partition
-//     and in the sibling partitions named (one RocksDB, one WAL: the batch is atomic across
-//     them), through synced_write(); the later commit() only releases the locks.
+//     and in the sibling partitions named, one part per partition (one RocksDB, one WAL: the
+//     write is atomic across them, one fsync); the later commit() only releases the locks.
 //     The partition holding the commit record deletes it in the same batch: the coordinator
 //     commits that partition LAST, so the deletion follows every resolution in WAL order.
 //   - load() (issue 8): the rows as frozen committed records (mvcc::MvccStore::load). While
@@ -80,6 +87,7 @@
 
 #include "partition/locks/lock_table.h"
 #include "partition/mvcc/store.h"
+#include "partition/partition_log.h"
 #include "partition/siread_locks.h"
 #include "partition_api/partition.h"
 
@@ -112,6 +120,9 @@ class LocalPartition final : public Partition {
   void set_oracle(TxnStatusOracle* oracle) { store_.set_oracle(oracle); }
   void set_gc_horizon(std::function<Timestamp()> f) { store_.set_gc_horizon(std::move(f)); }
   void set_ssi_sink(SsiConflictSink* sink) { store_.set_ssi_sink(sink); }
+  // The log its batch writes go through (partition_log.h; nullptr: its DirectLog on the
+  // node's engine, the default). Set before the first call; the log outlives the partition.
+  void set_log(PartitionLog* log);
 
   PartitionId id() const override { return id_; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
@@ -205,17 +216,13 @@ class LocalPartition final : public Partition {
   void delete_loaded(const std::vector<KeySpace>& spaces);
   // Adds to `batch` the deletion of txn's load markers here (its commit point).
   void delete_load_markers(TxnId txn, rocksdb::WriteBatch& batch);
+  bool has_load_markers(TxnId txn) const;
   // Removes and returns txn's bookkeeping.
   TxnWrites take(TxnId txn);
 
   // Runs an unsynced RocksDB write: inline, or on the blocking pool during a RocksDB write
   // stall, since it would wait for the stall to end.
   void unsynced_write(const std::function<void()>& fn);
-  // Writes `batch` durably (a commit). On a fiber with nobody else syncing the WAL, the fsync
-  // runs right here (no hand-off to another thread and back: the latency of a lone commit);
-  // otherwise the batch is appended here and the fiber parks until the engine's sync thread
-  // has synced the WAL (storage::Engine::sync_then: one wake-up per group, not per commit).
-  void synced_write(rocksdb::WriteBatch& batch);
   // Writes txn's buffered intents to storage (kWal); keep: for resolution (prepare), else
   // a spill (mvcc/store.h, write buffer).
   void flush_intents(TxnId txn, bool keep);
@@ -225,6 +232,8 @@ class LocalPartition final : public Partition {
   locks::LockTable locks_;
   SireadLocks siread_;
   const std::vector<LocalPartition*>* siblings_ = nullptr;
+  std::unique_ptr<PartitionLog> direct_log_;
+  PartitionLog* log_;      // direct_log_, or the one set_log() gave
   mutable std::mutex mu_;  // guards txns_
   std::unordered_map<TxnId, TxnWrites> txns_;
   std::mutex prune_mu_;  // one pruner at a time (kPruneOwner's locks are not shared)

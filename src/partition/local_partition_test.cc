@@ -51,6 +51,16 @@ class PartitionTest : public ::testing::Test {
     next_txn_ = node_->clock().first_txn_id;
   }
   LocalPartition& p() { return node_->partition(0); }
+  // An UPDATE lock of txn on key in `part`, without waiting.
+  LockOutcome lock_on(LocalPartition& part, TxnId txn, const std::string& key) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kUpdate;
+    r.policy = WaitPolicy::kNoWait;
+    return part.lock(r).outcome;
+  }
   LockResult lock(TxnId txn, const std::string& key, std::optional<Version> expected = {},
                   SubId sub = 0, KeySpace space = kT) {
     LockRequest r;
@@ -256,6 +266,10 @@ TEST_F(PartitionTest, RecoveryResolvesCommittedAndDropsUncommitted) {
   node_->partition(1).write(a, 0, 1, kT, "x", "A wrote x");
   node_->partition(1).prepare(a);  // the protocol: every participant but the anchor
   p().write_commit_record(a, {0, 1});
+  std::string v;
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(0, a), &v))
+      << "the record is in its anchor's range";
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(1, a), &v));
   // Transaction B: prepared intents only (no commit record).
   TxnId b = next_txn_++;
   ASSERT_EQ(lock(b, "b").outcome, LockOutcome::kGranted);
@@ -274,8 +288,7 @@ TEST_F(PartitionTest, RecoveryResolvesCommittedAndDropsUncommitted) {
   EXPECT_EQ(read(node_->partition(1), "x", now), "A wrote x");
   EXPECT_EQ(read("a", t0), "old a") << "the old version moved to history";
   EXPECT_EQ(read("b", now), std::nullopt) << "B never committed";
-  std::string v;
-  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(a), &v))
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, a), &v))
       << "record deleted after resolution";
   // A new writer replaces B's dead intent.
   ts_ = now;
@@ -436,6 +449,85 @@ TEST_F(PartitionTest, PartitionCountIsCheckedAtOpen) {
   EXPECT_THROW(open_local_node(dir_, 3), hf::SqlError);
 }
 
+// Commit records live in their anchor partition's range; recovery scans partition by
+// partition, so a transaction anchored on partition 1 is found as one on partition 0 is.
+TEST_F(PartitionTest, RecoveryFindsEachCommitRecordInItsAnchorsRange) {
+  LocalPartition& p1 = node_->partition(1);
+  TxnId a = next_txn_++;  // anchored on partition 1
+  ASSERT_EQ(lock_on(p1, a, "x"), LockOutcome::kGranted);
+  p1.write(a, 0, 1, kT, "x", "A wrote x");
+  ASSERT_EQ(lock_on(p(), a, "a"), LockOutcome::kGranted);
+  p().write(a, 0, 1, kT, "a", "A wrote a");
+  p().prepare(a);
+  p1.write_commit_record(a, {1, 0});
+  TxnId c = next_txn_++;  // anchored on partition 0
+  ASSERT_EQ(lock_on(p(), c, "c"), LockOutcome::kGranted);
+  p().write(c, 0, 1, kT, "c", "C wrote c");
+  p().write_commit_record(c, {0});
+  std::string v;
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(1, a), &v));
+  EXPECT_TRUE(p().store().engine().get(storage::commit_record_key(0, c), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, a), &v));
+
+  oracle_.states.clear();
+  open();
+  EXPECT_EQ(node_->recovered_commits(), 2u);
+  EXPECT_FALSE(node_->converted_from_format_1());
+  Timestamp now = node_->clock().start_ts;
+  EXPECT_EQ(read(node_->partition(1), "x", now), "A wrote x");
+  EXPECT_EQ(read("a", now), "A wrote a");
+  EXPECT_EQ(read("c", now), "C wrote c");
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(1, a), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, c), &v));
+}
+
+// A data folder of storage format 1 (commit records under the node-wide ['t'][txn], no
+// `format` meta key) is converted at open: each record moves to its anchor's range (the
+// first participant it names), then recovery resolves it as any other.
+TEST_F(PartitionTest, AFormat1FolderIsConvertedAtOpen) {
+  TxnId a = next_txn_++;
+  ASSERT_EQ(lock(a, "a").outcome, LockOutcome::kGranted);
+  p().write(a, 0, 1, kT, "a", "A wrote a");
+  p().prepare(a);
+  storage::Engine& engine = p().store().engine();
+  std::vector<std::string> keys{storage::row_key(0, kT.table_id, kT.index_id, "a")};
+  std::string old_key(1, storage::kCommitRecordPrefix);
+  storage::put_u64(old_key, a);
+  engine.put(old_key, LocalPartition::encode_commit_record({0}, &keys),
+             storage::Durability::kSynced);
+  engine.del(storage::meta_key("format"), storage::Durability::kSynced);
+
+  oracle_.states.clear();
+  open();
+  EXPECT_TRUE(node_->converted_from_format_1());
+  EXPECT_EQ(node_->converted_records(), 1u);
+  EXPECT_EQ(node_->recovered_commits(), 1u);
+  EXPECT_EQ(read("a", node_->clock().start_ts), "A wrote a");
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(old_key, &v));
+  ASSERT_TRUE(p().store().engine().get(storage::meta_key("format"), &v));
+  EXPECT_EQ(storage::get_u32(v), storage::kStorageFormat);
+  open();  // converted once
+  EXPECT_FALSE(node_->converted_from_format_1());
+  EXPECT_EQ(node_->recovered_commits(), 0u);
+}
+
+TEST_F(PartitionTest, ALaterStorageFormatIsRefusedAtOpen) {
+  std::string later;
+  storage::put_u32(later, storage::kStorageFormat + 1);
+  p().store().engine().put(storage::meta_key("format"), later, storage::Durability::kSynced);
+  node_.reset();
+  try {
+    open_local_node(dir_, 2);
+    FAIL() << "opened a folder of a later format";
+  } catch (const hf::SqlError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("storage format " + std::to_string(storage::kStorageFormat + 1)),
+        std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace hf::partition
 
@@ -564,7 +656,7 @@ TEST_F(PartitionTest, OnePhaseCommitAcrossSiblingPartitions) {
   EXPECT_EQ(read(node_->partition(1), "x", ts), "on p1");
   EXPECT_EQ(read("a", ts - 1), std::nullopt);
   std::string v;
-  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(t), &v));
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, t), &v));
   TxnId other = next_txn_++;
   EXPECT_EQ(lock(other, "a").outcome, LockOutcome::kWouldBlock) << "locks held until commit()";
   p().commit(t, ts);
@@ -842,6 +934,149 @@ TEST_F(LoadTest, TwoPhaseCommitRecordDeletesTheMarkersOfItsParticipants) {
   auto r = node_->partition(1).get(kL, "k101", ReadView{ts_, 0, 0});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->value, "v1");
+}
+
+}  // namespace
+}  // namespace hf::partition
+
+namespace hf::partition {
+namespace {
+
+// What went through a node's PartitionLog: each write's parts and durability.
+class RecordingLog final : public PartitionLog {
+ public:
+  explicit RecordingLog(storage::Engine& engine) : direct_(engine) {}
+  struct Write {
+    std::vector<PartitionId> partitions;
+    storage::Durability durability;
+    std::string check;  // PartitionBatches::check()
+  };
+  void write(PartitionBatches& parts, storage::Durability d) override {
+    if (parts.count() == 0) return;  // nothing to write (the direct log writes nothing)
+    Write w{{}, d, parts.check()};
+    for (size_t i = 0; i < parts.parts(); ++i)
+      if (parts.part(i).Count() > 0) w.partitions.push_back(parts.partition(i));
+    writes.push_back(std::move(w));
+    direct_.write(parts, d);
+  }
+  std::vector<Write> writes;
+
+ private:
+  DirectLog direct_;
+};
+
+class PartitionLogTest : public LoadTest {
+ protected:
+  void SetUp() override {
+    LoadTest::SetUp();
+    log_ = std::make_unique<RecordingLog>(p().store().engine());
+    node_->set_log(log_.get());
+  }
+  void TearDown() override {
+    node_.reset();  // before the log it writes through
+    LoadTest::TearDown();
+  }
+  std::unique_ptr<RecordingLog> log_;
+};
+
+// milestone C step 2 (doc/cluster.md §4, site 5): a one-phase commit across sibling
+// partitions is one synced write of one part per partition, each part in its own range.
+TEST_F(PartitionLogTest, AOnePhaseCommitAcrossSiblingsIsOnePartPerPartitionInOneSyncedWrite) {
+  LocalPartition& p1 = node_->partition(1);
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock_on(p(), t, "a"), LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  ASSERT_EQ(lock_on(p1, t, "x"), LockOutcome::kGranted);
+  p1.write(t, 0, 1, kT, "x", "on p1");
+  ASSERT_TRUE(p1.load(t, 0, kL, rows("k", 2)));  // a load marker on p1 too
+  p1.finish_loads(t);
+  log_->writes.clear();
+  const uint64_t synced = p().store().engine().synced_writes();
+  Timestamp ts = ++ts_;
+  p().commit_one_phase(t, ts, {1});
+  EXPECT_EQ(p().store().engine().synced_writes(), synced + 1) << "one fsync, as before";
+  ASSERT_EQ(log_->writes.size(), 1u);
+  const auto& w = log_->writes[0];
+  EXPECT_EQ(w.durability, storage::Durability::kSynced);
+  EXPECT_EQ(w.partitions, (std::vector<PartitionId>{0, 1}));
+  EXPECT_EQ(w.check, "") << "every part holds only its partition's keys";
+  p().commit(t, ts);
+  p1.commit(t, ts);
+  EXPECT_EQ(read("a", ts), "on p0");
+  EXPECT_EQ(read(p1, "x", ts), "on p1");
+  EXPECT_FALSE(marker(1));
+}
+
+// Site 3: the commit record's write holds the anchor's intents and record in the anchor's
+// part and another participant's load-marker Deletes in that participant's part; the
+// resolutions (site 4) are each partition's own write, the anchor's deleting its record.
+TEST_F(PartitionLogTest, TheCommitRecordsWriteIsOnePartPerParticipant) {
+  LocalPartition& p1 = node_->partition(1);
+  TxnId t = next_txn_++;
+  ASSERT_TRUE(p1.load(t, 0, kL, rows("k", 2)));
+  p1.finish_loads(t);
+  ASSERT_EQ(lock_on(p1, t, "x"), LockOutcome::kGranted);
+  p1.write(t, 0, 1, kT, "x", "on p1");
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "on p0");
+  log_->writes.clear();
+  p1.prepare(t);  // every participant but the anchor, whose intents go with its record
+  p().write_commit_record(t, {0, 1});
+  ASSERT_EQ(log_->writes.size(), 2u);
+  EXPECT_EQ(log_->writes[0].partitions, (std::vector<PartitionId>{1})) << "p1's prepare";
+  const auto& record = log_->writes[1];
+  EXPECT_EQ(record.durability, storage::Durability::kSynced);
+  EXPECT_EQ(record.partitions, (std::vector<PartitionId>{0, 1}));
+  EXPECT_EQ(record.check, "");
+  EXPECT_FALSE(marker(1));
+  Timestamp ts = ++ts_;
+  oracle_.states[t] = {TxnState::kCommitted, ts};
+  log_->writes.clear();
+  p1.commit(t, ts);
+  p().commit(t, ts);
+  ASSERT_EQ(log_->writes.size(), 2u);
+  for (const auto& w : log_->writes) {
+    EXPECT_EQ(w.durability, storage::Durability::kWal);
+    EXPECT_EQ(w.check, "");
+    EXPECT_EQ(w.partitions.size(), 1u);
+  }
+  std::string v;
+  EXPECT_FALSE(p().store().engine().get(storage::commit_record_key(0, t), &v));
+  EXPECT_EQ(read(p1, "x", ts), "on p1");
+  EXPECT_EQ(read("a", ts), "on p0");
+}
+
+// The seam (doc/cluster.md §4): every storage write of the partition's operations goes
+// through its log, the store's own ones too (an intent written at once, a savepoint rollback,
+// pruning, abort), each one part in the partition's range: the engine counts no write the log
+// did not make.
+TEST_F(PartitionLogTest, EveryWriteOfThePartitionGoesThroughItsLog) {
+  put("dead", "v");
+  Timestamp del = put("dead", std::nullopt);
+  storage::Engine& engine = p().store().engine();
+  log_->writes.clear();
+  const uint64_t before = engine.writes();
+  TxnId t = next_txn_++;
+  ASSERT_EQ(lock(t, "a").outcome, LockOutcome::kGranted);
+  p().write(t, 0, 1, kT, "a", "published", /*publish=*/true);  // an intent at once (site 1)
+  ASSERT_EQ(lock(t, "b", {}, 1).outcome, LockOutcome::kGranted);
+  p().write(t, 1, 2, kT, "b", "in sub 1", /*publish=*/true);
+  p().rollback_subtransactions(t, 1);  // site 7
+  p().abort(t);                        // site 6
+  horizon_ = del;
+  EXPECT_EQ(scan_keys(del), "");  // prunes "dead" (site 8)
+  EXPECT_FALSE(stored("dead"));
+  TxnId u = next_txn_++;
+  ASSERT_TRUE(p().load(u, 0, kL, rows("k", 2)));  // marker and rows through the memtable
+  p().abort(u);                                   // an aborted load's deletions
+  Timestamp ts = put("c", "committed");           // the commit record, its resolution
+  EXPECT_EQ(read("c", ts), "committed");
+  EXPECT_EQ(engine.writes() - before, log_->writes.size()) << "a write around the log";
+  EXPECT_GE(log_->writes.size(), 9u);
+  for (const auto& w : log_->writes) {
+    EXPECT_EQ(w.check, "");
+    EXPECT_EQ(w.partitions, (std::vector<PartitionId>{0}));
+  }
 }
 
 }  // namespace

@@ -11,14 +11,13 @@ namespace hf::replication {
 
 namespace {
 
-// The keyspaces whose keys carry the partition id right after the prefix byte.
+// The keyspaces whose keys carry the partition id right after the prefix byte
+// (storage::partition_of_key).
 constexpr char kPartitionPrefixes[] = {storage::kRowPrefix, storage::kHistoryPrefix,
-                                       storage::kLoadMarkerPrefix};
+                                       storage::kLoadMarkerPrefix, storage::kCommitRecordPrefix};
 
 std::string range_lower(char prefix, PartitionNumber partition) {
-  std::string s(1, prefix);
-  storage::put_u16(s, partition);
-  return s;
+  return storage::partition_prefix(prefix, partition);
 }
 
 std::string_view view(const rocksdb::Slice& s) {
@@ -119,10 +118,7 @@ std::string PartitionMachine::applied_index_key(PartitionNumber partition) {
 }
 
 bool PartitionMachine::owns_key(std::string_view key, PartitionNumber partition) {
-  if (key.size() < 3) return false;
-  bool keyspace = false;
-  for (char p : kPartitionPrefixes) keyspace |= key[0] == p;
-  return keyspace && storage::get_u16(key, 1) == partition;
+  return storage::partition_of_key(key) == partition;
 }
 
 std::string PartitionMachine::encode_entry(const rocksdb::WriteBatch& batch) {

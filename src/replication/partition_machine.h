@@ -5,11 +5,10 @@
 // What it owns. A PartitionMachine owns nothing but a durable meta key, the partition's
 // applied index (applied_index_key()); it writes the partition's keys in the node's Engine
 // (which the node owns and which must outlive it) and reads nothing else. The partition's
-// keys ("its range") are the keyspaces that carry the partition id (storage/keys.h): row
-// records 'r', history 'h' and load markers 'l', each [prefix][partition u16]... . Keys
-// without a partition id are not the partition's: commit records ['t'][txn] and node meta
-// 'm' are node-wide today, so an entry cannot write them (doc/cluster.md §4 says what must
-// change before a commit record can be proposed).
+// keys ("its range") are the keyspaces that carry the partition id (storage/keys.h,
+// partition_of_key): row records 'r', history 'h', load markers 'l' and the commit records
+// 't' of the transactions it anchors, each [prefix][partition u16]... . Node meta 'm' has no
+// partition id: an entry cannot write it (the applied index below is the machine's own).
 //
 // Entries (encode_entry()): [kind u8 = kWriteBatch][rocksdb::WriteBatch::Data()]. The batch
 // may hold only Put and Delete of keys in the partition's range, in the default column

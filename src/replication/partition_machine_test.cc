@@ -116,13 +116,17 @@ TEST(PartitionMachine, ChecksEntriesAndAppliesEachAtomicallyWithItsIndex) {
   rocksdb::WriteBatch good;
   good.Put(row(kPartition, 1), "one");
   good.Put(storage::keyspace_prefix(storage::kLoadMarkerPrefix, kPartition, 9, 0), "m");
+  // The commit record of a transaction this partition anchors is in its range.
+  good.Put(storage::commit_record_key(kPartition, 41), "c");
   EXPECT_EQ(PartitionMachine::check_entry(PartitionMachine::encode_entry(good), kPartition), "");
 
   rocksdb::WriteBatch foreign;
   foreign.Put(row(kPartition, 2), "mine");
   foreign.Put(row(kOther, 2), "not mine");
-  rocksdb::WriteBatch commit_record;  // node-wide key: not the partition's (the header)
-  commit_record.Put(storage::commit_record_key(42), "c");
+  rocksdb::WriteBatch commit_record;  // anchored by another partition: not this one's
+  commit_record.Put(storage::commit_record_key(kOther, 42), "c");
+  rocksdb::WriteBatch meta;  // node metadata: no partition's
+  meta.Put(storage::meta_key("epoch"), "e");
   rocksdb::WriteBatch merge;
   merge.Merge(row(kPartition, 3), "x");
   rocksdb::WriteBatch single_delete;
@@ -136,6 +140,7 @@ TEST(PartitionMachine, ChecksEntriesAndAppliesEachAtomicallyWithItsIndex) {
   const std::vector<std::string> bad{
       PartitionMachine::encode_entry(foreign),
       PartitionMachine::encode_entry(commit_record),
+      PartitionMachine::encode_entry(meta),
       PartitionMachine::encode_entry(merge),
       PartitionMachine::encode_entry(single_delete),
       PartitionMachine::encode_entry(log_data),
@@ -149,6 +154,12 @@ TEST(PartitionMachine, ChecksEntriesAndAppliesEachAtomicallyWithItsIndex) {
   EXPECT_NE(PartitionMachine::check_entry(PartitionMachine::encode_entry(foreign), kPartition)
                 .find("outside partition 3"),
             std::string::npos);
+  EXPECT_NE(PartitionMachine::check_entry(PartitionMachine::encode_entry(commit_record), kPartition)
+                .find("outside partition 3"),
+            std::string::npos);
+  // ... and it is the other partition's.
+  EXPECT_EQ(PartitionMachine::check_entry(PartitionMachine::encode_entry(commit_record), kOther),
+            "");
 
   m.apply(1, PartitionMachine::encode_entry(good));
   LogIndex index = 1;
@@ -160,10 +171,14 @@ TEST(PartitionMachine, ChecksEntriesAndAppliesEachAtomicallyWithItsIndex) {
   std::string v;
   EXPECT_TRUE(engine->get(row(kPartition, 1), &v));
   EXPECT_EQ(v, "one");
+  EXPECT_TRUE(engine->get(storage::commit_record_key(kPartition, 41), &v));
   // M3: nothing of a refused batch, not even its own-partition half.
   EXPECT_FALSE(engine->get(row(kPartition, 2), &v));
   EXPECT_FALSE(engine->get(row(kOther, 2), &v));
-  EXPECT_FALSE(engine->get(storage::commit_record_key(42), &v));
+  EXPECT_FALSE(engine->get(storage::commit_record_key(kOther, 42), &v));
+  EXPECT_FALSE(engine->get(storage::meta_key("epoch"), &v));
+  // M4: the partition's snapshot carries its commit records.
+  EXPECT_NE(m.range().find(storage::commit_record_key(kPartition, 41)), std::string::npos);
   // M1: the applied index is durable state in the engine.
   ASSERT_TRUE(engine->get(PartitionMachine::applied_index_key(kPartition), &v));
   EXPECT_EQ(storage::get_u64(v), index);
@@ -482,8 +497,8 @@ TEST_F(PartitionFixture, AnEntryTouchingAnotherPartitionIsRefusedIdenticallyEver
   rocksdb::WriteBatch half;  // one key of its own, one of another partition
   half.Put(row(kPartition, 500), "own half");
   half.Put(row(kOther, 500), "foreign half");
-  rocksdb::WriteBatch commit_record;
-  commit_record.Put(storage::commit_record_key(7), "c");
+  rocksdb::WriteBatch commit_record;  // anchored by another partition
+  commit_record.Put(storage::commit_record_key(kOther, 7), "c");
   std::vector<std::string> entries = stream(0, 4);
   entries.push_back(PartitionMachine::encode_entry(half));
   entries.push_back(PartitionMachine::encode_entry(commit_record));
@@ -502,7 +517,39 @@ TEST_F(PartitionFixture, AnEntryTouchingAnotherPartitionIsRefusedIdenticallyEver
     EXPECT_TRUE(same_range(machines_[i]->range(), expected)) << i;
     std::string v;
     EXPECT_FALSE(engines_[i]->get(row(kOther, 500), &v));
-    EXPECT_FALSE(engines_[i]->get(storage::commit_record_key(7), &v));
+    EXPECT_FALSE(engines_[i]->get(storage::commit_record_key(kOther, 7), &v));
+  }
+}
+
+TEST_F(PartitionFixture, TheAnchorsCommitRecordIsWrittenAndDeletedThroughItsGroup) {
+  // The two-phase commit on the anchor (doc/cluster.md §4, sites 3 and 4): its intents and
+  // the commit record in one entry, then the resolution with the record's deletion.
+  start();
+  raft_fixture_elect(&f_, 0);
+  rocksdb::WriteBatch commit_point;
+  commit_point.Put(row(kPartition, 700), "intent");
+  commit_point.Put(storage::commit_record_key(kPartition, 77), "record");
+  LogIndex at = propose_all(0, {PartitionMachine::encode_entry(commit_point)});
+  ASSERT_GT(at, 0u);
+  ASSERT_TRUE(all_applied(at));
+  for (unsigned i = 0; i < 3; ++i) {
+    std::string v;
+    EXPECT_TRUE(engines_[i]->get(storage::commit_record_key(kPartition, 77), &v)) << i;
+    EXPECT_EQ(v, "record") << i;
+  }
+  rocksdb::WriteBatch resolution;
+  resolution.Put(row(kPartition, 700), "version");
+  resolution.Delete(storage::commit_record_key(kPartition, 77));
+  at = propose_all(0, {PartitionMachine::encode_entry(resolution)});
+  ASSERT_GT(at, 0u);
+  ASSERT_TRUE(all_applied(at));
+  for (unsigned i = 0; i < 3; ++i) {
+    std::string v;
+    EXPECT_FALSE(engines_[i]->get(storage::commit_record_key(kPartition, 77), &v)) << i;
+    EXPECT_TRUE(engines_[i]->get(row(kPartition, 700), &v)) << i;
+    EXPECT_EQ(v, "version") << i;
+    EXPECT_EQ(machines_[i]->refused(), 0u) << i;
+    EXPECT_TRUE(same_range(machines_[i]->range(), machines_[0]->range())) << i;
   }
 }
 

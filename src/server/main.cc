@@ -111,6 +111,15 @@ void pb_description_to_partitions(
   }
 }
 
+// A data folder of storage format 1 was converted at open (partition/local_node.h): said once.
+void log_format_conversion(hf::partition::LocalNode& node, const std::string& data_dir) {
+  if (!node.converted_from_format_1()) return;
+  spdlog::info(
+      "storage at {} converted from format 1 to format 2: {} commit records moved into their "
+      "anchor partitions' ranges",
+      data_dir, node.converted_records());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -300,6 +309,7 @@ int main(int argc, char** argv) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20,
                                             node_id == 1 ? hf::partition::Recovery::kBootEpoch
                                                          : hf::partition::Recovery::kByRegistry);
+      log_format_conversion(*node, data_dir);
       const bool restarted = node->boot_epoch() != 1;
       if (restarted && node_id == 1) {
         // Its registry's table (who committed, what was decided) lives in memory only: a new
@@ -419,6 +429,7 @@ int main(int argc, char** argv) {
     }
     if (partitions_at.empty() && peers.empty()) {
       node = hf::partition::open_local_node(data_dir, partitions, max_lock_memory_mb << 20);
+      log_format_conversion(*node, data_dir);
       auto clock = node->clock();
       node_registry = hf::coord::make_txn_registry(
           node->partitions(), {clock.start_ts, clock.first_txn_id, clock.last_txn_id});

@@ -154,7 +154,7 @@ TEST(Engine, SyncInFlightWhileASyncedWriteWaitsForItsFsync) {
     e->put("a", "1", Durability::kWal);
     EXPECT_FALSE(e->sync_in_flight()) << "an unsynced write is never in flight as a sync";
     hold_wal_sync = true;
-    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    std::thread t([&] { e->put(commit_record_key(0, 9), "c", Durability::kSynced); });
     bool seen = false;
     for (int i = 0; i < 5000 && !seen; ++i) {
       seen = e->sync_in_flight();
@@ -186,7 +186,7 @@ TEST(Engine, SyncedWritesSyncTheWalOthersDoNot) {
     e->put("a", "1", Durability::kWal);
     e->put("b", "2", Durability::kNoWal);
     EXPECT_EQ(wal_syncs.load(), base) << "unsynced writes must not fsync";
-    e->put(commit_record_key(7), "c", Durability::kSynced);
+    e->put(commit_record_key(0, 7), "c", Durability::kSynced);
     EXPECT_GT(wal_syncs.load(), base) << "the commit record must fsync the WAL";
     EXPECT_EQ(e->synced_writes(), 1u);
     std::string v;
@@ -203,7 +203,7 @@ TEST(Engine, WalWritesSurviveReopen) {
   {
     auto e = Engine::open(dir);
     e->put(row_key(1, 2, 0, "k"), "v", Durability::kWal);
-    e->put(commit_record_key(1), "r", Durability::kSynced);
+    e->put(commit_record_key(0, 1), "r", Durability::kSynced);
   }
   {
     auto e = Engine::open(dir);
@@ -244,7 +244,7 @@ TEST(Engine, UnsyncedWriteDoesNotWaitForAGroupCommitFsync) {
     o.env = &env;
     auto e = Engine::open(dir, o);
     hold_wal_sync = true;
-    std::thread committer([&] { e->put(commit_record_key(5), "c", Durability::kSynced); });
+    std::thread committer([&] { e->put(commit_record_key(0, 5), "c", Durability::kSynced); });
     for (int i = 0; i < 5000 && syncs_holding.load() == 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ASSERT_EQ(syncs_holding.load(), 1) << "the synced write should be in its WAL fsync";
@@ -292,7 +292,7 @@ TEST(Engine, ConcurrentSyncedWritesShareWalSyncs) {
         for (int i = 0; i < kEach; ++i) {
           std::string k = "k" + std::to_string(t) + "/" + std::to_string(i);
           e->put(k, "v", Durability::kWal);
-          e->put(commit_record_key(uint64_t(t) * 1000 + i), "c", Durability::kSynced);
+          e->put(commit_record_key(0, uint64_t(t) * 1000 + i), "c", Durability::kSynced);
         }
       });
     }
@@ -407,9 +407,9 @@ TEST(Engine, FailedWalSyncFailsThatCommitAndEveryLaterOne) {
     EngineOptions o;
     o.env = &env;
     auto e = Engine::open(dir, o);
-    e->put(commit_record_key(1), "c", Durability::kSynced);
+    e->put(commit_record_key(0, 1), "c", Durability::kSynced);
     fail_wal_sync = true;
-    EXPECT_THROW(e->put(commit_record_key(2), "c", Durability::kSynced), SqlError);
+    EXPECT_THROW(e->put(commit_record_key(0, 2), "c", Durability::kSynced), SqlError);
     fail_wal_sync = false;
     EXPECT_THROW(e->sync(), SqlError) << "a sync after a failed one proves nothing";
   }
@@ -438,7 +438,7 @@ TEST(Engine, WriteAndSyncIfIdleLeadsOnlyWhenNobodySyncs) {
       EXPECT_TRUE(c->get("k1", &v)) << "durable when it returned true";
     }
     hold_wal_sync = true;
-    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    std::thread t([&] { e->put(commit_record_key(0, 9), "c", Durability::kSynced); });
     while (syncs_holding.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     rocksdb::WriteBatch b2;
     b2.Put("k2", "v");
@@ -494,7 +494,7 @@ TEST(Engine, SyncThenCallsBackOnceTheEarlierWritesAreDurable) {
 
     // Ten commits arriving while a sync is held share the next sync.
     hold_wal_sync = true;
-    std::thread t([&] { e->put(commit_record_key(9), "c", Durability::kSynced); });
+    std::thread t([&] { e->put(commit_record_key(0, 9), "c", Durability::kSynced); });
     while (syncs_holding.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     std::atomic<int> answered{0};
     for (int i = 0; i < 10; ++i) {

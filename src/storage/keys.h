@@ -5,8 +5,10 @@
 //                    → mvcc::Record (newest committed version + optional intent)
 //   'h' history      ['h'][partition u16][table u32][index u32][key bytes][~commit_ts u64]
 //                    → older committed versions, newest first per key
-//   't' commit rec.  ['t'][txn u64] → committed transaction's participants and keys
-//   'm' meta         ['m'][name]     → node metadata (boot epoch)
+//   't' commit rec.  ['t'][partition u16][txn u64] → committed transaction's participants and
+//                    keys; the partition is the transaction's anchor, which writes and deletes
+//                    it, so it lies in that partition's range like its rows
+//   'm' meta         ['m'][name]     → node metadata (boot epoch, partition count, format)
 //   'l' load marker  ['l'][partition u16][table u32][index u32] → txn u64: a transaction
 //                    bulk-loaded rows of that keyspace here and has not committed (deleted
 //                    atomically with its commit point; recovery deletes the rows of any left)
@@ -15,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +31,13 @@ inline constexpr char kLoadMarkerPrefix = 'l';
 
 // Length of [prefix][partition][table][index]: the prefix bloom filters' unit.
 inline constexpr size_t kKeySpacePrefixLen = 1 + 2 + 4 + 4;
+// Length of a commit record's key: [prefix][partition][txn].
+inline constexpr size_t kCommitRecordKeyLen = 1 + 2 + 8;
+
+// The storage format this build writes (meta key `format`, u32), checked at open
+// (partition/local_node.cc). 1: no `format` key, commit records ['t'][txn] (node-wide); a
+// format-1 folder is converted at open. 2: commit records ['t'][partition][txn].
+inline constexpr uint32_t kStorageFormat = 2;
 
 inline void put_u16(std::string& s, uint16_t v) {
   s.push_back(static_cast<char>(v >> 8));
@@ -82,10 +92,36 @@ inline std::string history_key(std::string_view rk, uint64_t commit_ts) {
   return s;
 }
 
-inline std::string commit_record_key(uint64_t txn) {
-  std::string s(1, kCommitRecordPrefix);
+// The commit record of txn, held by its anchor partition.
+inline std::string commit_record_key(uint16_t partition, uint64_t txn) {
+  std::string s;
+  s.reserve(kCommitRecordKeyLen);
+  s.push_back(kCommitRecordPrefix);
+  put_u16(s, partition);
   put_u64(s, txn);
   return s;
+}
+
+// [prefix][partition]: every key of that keyspace kind in the partition.
+inline std::string partition_prefix(char prefix, uint16_t partition) {
+  std::string s(1, prefix);
+  put_u16(s, partition);
+  return s;
+}
+
+// The partition whose range holds `key`: the partition id of a row record, history version,
+// load marker or commit record; none for node metadata (and anything unknown).
+inline std::optional<uint16_t> partition_of_key(std::string_view key) {
+  if (key.size() < 3) return std::nullopt;
+  switch (key[0]) {
+    case kRowPrefix:
+    case kHistoryPrefix:
+    case kLoadMarkerPrefix:
+    case kCommitRecordPrefix:
+      return get_u16(key, 1);
+    default:
+      return std::nullopt;
+  }
 }
 
 inline std::string meta_key(std::string_view name) {

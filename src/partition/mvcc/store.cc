@@ -590,7 +590,7 @@ size_t MvccStore::prune(const std::vector<std::string>& rks, Timestamp h, std::v
       ++n;
     }
     // kNoWal: a lost prune only brings the dead record back (store.h, durability).
-    if (n > 0) engine_->write(batch, storage::Durability::kNoWal);
+    if (n > 0) write_batch(batch, storage::Durability::kNoWal);
   } catch (...) {
     for (size_t s = 0; s < stripes_.size(); ++s)
       if (held[s]) stripes_[s].unlock();
@@ -618,7 +618,9 @@ void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::str
   push_intent(r, txn, sub, cid, !value.has_value(), value ? std::string_view(*value) : "");
   std::string out;
   encode_record(r, &out);
-  engine_->put(rk, out, storage::Durability::kWal);
+  rocksdb::WriteBatch batch;
+  batch.Put(slice(rk), slice(out));
+  write_batch(batch, storage::Durability::kWal);
   // After the put: a scan whose iterator missed this record has its watch marked dirty.
   if (!existed) note_created(rk);
 }
@@ -958,7 +960,7 @@ void MvccStore::rollback(TxnId txn, SubId first, const std::vector<std::string>&
       batch.Put(slice(rk), slice(out));
     }
   }
-  if (batch.Count() > 0) engine_->write(batch, storage::Durability::kWal);
+  if (batch.Count() > 0) write_batch(batch, storage::Durability::kWal);
 }
 
 }  // namespace hf::mvcc

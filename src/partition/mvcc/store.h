@@ -135,6 +135,12 @@ class MvccStore {
   void set_oracle(TxnStatusOracle* oracle) { oracle_ = oracle; }
   void set_gc_horizon(std::function<Timestamp()> f) { gc_horizon_ = std::move(f); }
   void set_prune_sink(PruneSink f) { prune_sink_ = std::move(f); }
+  // Writes a batch of this partition's keys (every key in its range) at a durability level.
+  // write_intent(), rollback() and prune() write through it; unset, straight to the engine.
+  // LocalPartition sets its PartitionLog here (partition/partition_log.h), so that every
+  // write of the partition can become a proposal of its group (doc/cluster.md §4).
+  using BatchWriter = std::function<void(rocksdb::WriteBatch& batch, storage::Durability d)>;
+  void set_batch_writer(BatchWriter f) { batch_writer_ = std::move(f); }
   // The GC horizon: the oldest read timestamp anybody may still read at (0: unknown, no GC).
   Timestamp horizon() const { return gc_horizon_ ? gc_horizon_() : 0; }
   // SERIALIZABLE: reads with ReadView::serializable report the writes they skip here.
@@ -375,6 +381,14 @@ class MvccStore {
   TxnStatusOracle* oracle_ = nullptr;
   std::function<Timestamp()> gc_horizon_;
   PruneSink prune_sink_;
+  BatchWriter batch_writer_;
+  void write_batch(rocksdb::WriteBatch& batch, storage::Durability d) {
+    if (batch_writer_) {
+      batch_writer_(batch, d);
+    } else {
+      engine_->write(batch, d);
+    }
+  }
   std::array<std::mutex, 64> stripes_;
   mutable std::mutex ranges_mu_;              // guards empty_ and watches_
   std::map<std::string, std::string> empty_;  // lo -> hi: no record in [lo, hi); disjoint
