@@ -136,6 +136,8 @@ class LocalPartition final : public Partition {
   void abort(TxnId txn) override;
   void commit_one_phase(TxnId txn, Timestamp commit_ts,
                         const std::vector<PartitionId>& with = {}) override;
+  void commit_one_phase_then(TxnId txn, Timestamp commit_ts, const std::vector<PartitionId>& with,
+                             const std::function<void()>& on_durable) override;
   // The node's partitions share one RocksDB and its WAL: one group per node.
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
@@ -215,7 +217,11 @@ class LocalPartition final : public Partition {
   // runs right here (no hand-off to another thread and back: the latency of a lone commit);
   // otherwise the batch is appended here and the fiber parks until the engine's sync thread
   // has synced the WAL (storage::Engine::sync_then: one wake-up per group, not per commit).
-  void synced_write(rocksdb::WriteBatch& batch);
+  // readable (when set) runs on this thread once the batch is appended, before the fiber may
+  // park; on_durable (when set) once it is durable, on the thread that learns it (the sync
+  // thread's callback: before this fiber is woken). Neither runs when the write fails.
+  void synced_write(rocksdb::WriteBatch& batch, const std::function<void()>& readable = {},
+                    const std::function<void()>& on_durable = {});
   // Writes txn's buffered intents to storage (kWal); keep: for resolution (prepare), else
   // a spill (mvcc/store.h, write buffer).
   void flush_intents(TxnId txn, bool keep);
