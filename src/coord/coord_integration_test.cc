@@ -6,12 +6,15 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
+#include <thread>
 
 #include "common/error.h"
 #include "coord/local_node_fixture_for_tests.h"
 #include "coord/txn_manager.h"
 #include "partition/local_node.h"
+#include "partition_api/counting_partition_for_tests.h"
 #include "storage/engine.h"
 
 namespace hf {
@@ -399,6 +402,173 @@ TEST_F(CoordTest, LockRowsStopsBeforeTheFirstRowThatWaitsInAnyPartition) {
   });
   io.run();
   EXPECT_EQ(events, (std::vector<std::string>{"B waits", "A commits", "B granted"}));
+}
+
+// Forwards to the node's partition; lets a test hold a one-phase commit before its write
+// (hold_before: the fiber sleeps, its timestamp reserved) or in its durability callback after
+// the coordinator's own (hold_durable: the thread that learnt durability, the WAL sync
+// thread, waits, so the committing fiber cannot have been woken yet).
+class HoldingPartition final : public partition_api::CountingPartition {
+ public:
+  explicit HoldingPartition(partition_api::Partition* p) : CountingPartition(p), inner_(p) {}
+  std::atomic<bool> hold_before{false}, hold_durable{false};
+  std::atomic<bool> held{false}, release{false};
+  std::atomic<Timestamp> durable_ts{0};  // the last commit whose on_durable returned
+  std::atomic<bool> durable_on_caller{false};
+
+  void commit_one_phase_then(partition_api::TxnId txn, Timestamp ts,
+                             const std::vector<partition_api::PartitionId>& with,
+                             const std::function<void()>& on_durable) override {
+    if (hold_before.exchange(false)) {
+      held = true;
+      while (!release) runtime::sleep_until(runtime::Clock::now() + std::chrono::milliseconds(1));
+    }
+    const bool hold = hold_durable.exchange(false);
+    const auto caller = std::this_thread::get_id();
+    inner_->commit_one_phase_then(txn, ts, with, [&] {
+      on_durable();
+      durable_ts = ts;
+      if (hold && std::this_thread::get_id() == caller) {
+        durable_on_caller = true;  // holding here would hold the test's own thread
+        return;
+      }
+      if (hold) {
+        held = true;
+        while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+
+ private:
+  partition_api::Partition* inner_;
+};
+
+class CommitPublicationTest : public CoordTest {
+ protected:
+  void SetUp() override {
+    CoordTest::SetUp();
+    std::vector<partition_api::Partition*> parts;
+    for (auto* p : node_->partitions()) {
+      wrappers_.push_back(std::make_unique<HoldingPartition>(p));
+      parts.push_back(wrappers_.back().get());
+    }
+    use_partitions(parts);
+  }
+  void TearDown() override {
+    for (auto& w : wrappers_) w->release = true;  // a failed test left one held
+    txns_.reset();
+    wrappers_.clear();
+    CoordTest::TearDown();
+  }
+  HoldingPartition& holder_of(const std::string& key) { return *wrappers_[txns_->route(key)]; }
+  // Spins (the test's thread) until pred or 10 s.
+  static bool eventually(const std::function<bool()>& pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+  LockOutcome try_lock(const std::string& key) {
+    auto t = begin();
+    t->start_statement();
+    LockWait nowait;
+    nowait.policy = partition_api::WaitPolicy::kNoWait;
+    auto r = t->lock(kT, key, key, LockStrength::kNoKeyUpdate, nowait, std::nullopt);
+    t->commit();
+    return r.outcome;
+  }
+  std::optional<std::string> read_now(const std::string& key) {
+    auto t = begin();
+    t->start_statement();
+    auto v = get(*t, key);
+    t->commit();
+    return v;
+  }
+  std::vector<std::unique_ptr<HoldingPartition>> wrappers_;
+};
+
+// Issue 8: a one-phase commit's timestamp is published where its durability is learnt (the WAL
+// sync thread's callback, Partition::commit_one_phase_then), before its fiber is woken, so
+// commits reserved after it need not wait for that fiber's turn on its executor. Its row locks
+// stay held until the fiber runs commit() (locks are released after publication, never
+// before). Deterministic: the sync thread is held inside the callback while the test looks.
+TEST_F(CommitPublicationTest, OnePhaseCommitIsPublishedBeforeItsFiberRunsAgain) {
+  put("k", "v0");
+  HoldingPartition& kp = holder_of("k");
+  runtime::asio::io_context io;
+  auto guard = runtime::asio::make_work_guard(io);
+  std::atomic<bool> committed{false};
+  bool other_ran = false;
+  runtime::Fiber::spawn(io, [&] {
+    auto a = begin();
+    a->start_statement();
+    a->lock(kT, "k", "k", LockStrength::kNoKeyUpdate, LockWait{}, std::nullopt);
+    a->write(kT, "k", "k", std::string("vA"));
+    kp.hold_durable = true;
+    a->commit();
+    committed = true;
+    guard.reset();
+  });
+  // A second ready fiber: the first one's commit then parks for the sync thread instead of
+  // syncing on its own thread (DirectLog::synced, partition/partition_log.cc: only a lone fiber
+  // does).
+  runtime::Fiber::spawn(io, [&] { other_ran = true; });
+  io.run_one();  // the first fiber, up to its park in the WAL sync wait
+  EXPECT_FALSE(other_ran);
+  EXPECT_TRUE(eventually([&] { return kp.held.load() || kp.durable_on_caller.load(); }));
+  EXPECT_FALSE(kp.durable_on_caller) << "the commit synced on the test's thread";
+  if (kp.held) {
+    EXPECT_FALSE(committed);
+    EXPECT_GE(txns_->published(), kp.durable_ts.load()) << "published before the fiber ran";
+    EXPECT_EQ(read_now("k"), "vA");
+    EXPECT_EQ(try_lock("k"), LockOutcome::kWouldBlock) << "locks go after the fiber runs";
+  }
+  kp.release = true;
+  io.run();
+  EXPECT_TRUE(committed);
+  EXPECT_EQ(try_lock("k"), LockOutcome::kGranted);
+}
+
+// R1 with the callback: a commit reserved later and durable first is published only with the
+// earlier reservation (a snapshot never sees a later commit without an earlier one), and its
+// locks stay held until then.
+TEST_F(CommitPublicationTest, LaterReservationWaitsForTheEarlierOneWhateverThreadCompletesIt) {
+  put("a", "a0");
+  put("b", "b0");
+  HoldingPartition& ap = holder_of("a");
+  HoldingPartition& bp = holder_of("b");
+  runtime::asio::io_context io;
+  auto guard = runtime::asio::make_work_guard(io);
+  std::atomic<int> done{0};
+  auto commit_one = [&](const std::string& key, HoldingPartition* hold) {
+    runtime::Fiber::spawn(io, [&, key, hold] {
+      auto t = begin();
+      t->start_statement();
+      t->lock(kT, key, key, LockStrength::kNoKeyUpdate, LockWait{}, std::nullopt);
+      t->write(kT, key, key, key + "1");
+      if (hold) hold->hold_before = true;
+      t->commit();
+      if (++done == 2) guard.reset();
+    });
+  };
+  std::thread runner([&] { io.run(); });
+  commit_one("a", &ap);  // reserves first, then sleeps before its write
+  ASSERT_TRUE(eventually([&] { return ap.held.load(); }));
+  const Timestamp before = txns_->published();
+  commit_one("b", nullptr);  // reserves later, written and durable
+  ASSERT_TRUE(eventually([&] { return bp.durable_ts.load() > before; }));
+  EXPECT_LT(txns_->published(), bp.durable_ts.load());
+  EXPECT_EQ(read_now("b"), "b0");
+  EXPECT_EQ(try_lock("b"), LockOutcome::kWouldBlock);
+  EXPECT_EQ(done, 0);
+  ap.release = true;
+  runner.join();
+  EXPECT_GE(txns_->published(), bp.durable_ts.load());
+  EXPECT_EQ(read_now("a"), "a1");
+  EXPECT_EQ(read_now("b"), "b1");
+  EXPECT_EQ(try_lock("b"), LockOutcome::kGranted);
 }
 
 }  // namespace

@@ -457,6 +457,8 @@ class ManagerImpl final : public LocalTxnManager {
   }
   size_t ssi_tracked() const override { return registry_->ssi_tracked(); }
   partition_api::TxnRegistry& registry() { return *registry_; }
+  // registry() when it is in this process (its calls never suspend), else nullptr.
+  LocalTxnRegistry* local_registry() { return local_; }
   std::vector<uint64_t> safe_snapshot_blocking_groups(uint64_t group) override {
     return registry_->ssi_safe_snapshot_blocking_groups(group);
   }
@@ -1429,20 +1431,31 @@ bool TransactionImpl::one_commit_group(const std::vector<PartitionId>& writers) 
 // partitions release its locks only after that, so nobody locks a row whose new version is
 // not yet visible. SERIALIZABLE transactions keep the two-phase path (the SSI graph assigns
 // their timestamp at its commit check).
+// With the registry in this process the reservation is completed where durability is learnt
+// (Partition::commit_one_phase_then: the WAL sync thread's callback), not when this fiber
+// runs again: published() stays below the first open reservation, so a commit reserved later
+// waited for this fiber's turn in its executor's run queue before it was visible and could
+// release its locks (~3.5 ms a commit at 64 Temporal clients,
+// bench/results/temporal-scale-20261206.md). Visibility order is unchanged: the reservation
+// still closes only once the write is durable and readable. The locks are still released
+// here, after publication.
 void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) {
   Timestamp ts = m_->registry().reserve_commit();
+  LocalTxnRegistry* local = m_->local_registry();
   auto& stats = wait_stats();
   try {
     std::vector<PartitionId> with(writers.begin() + 1, writers.end());
     const auto durable_from = std::chrono::steady_clock::now();
-    m_->partition(writers.front()).commit_one_phase(id_, ts, with);
+    m_->partition(writers.front()).commit_one_phase_then(id_, ts, with, [local, txn = id_, ts] {
+      if (local) local->complete_commit(txn, ts, true);
+    });
     add_wait(stats.durable_us, stats.durable_n, durable_from);
   } catch (...) {
-    m_->registry().complete_commit(id_, ts, false);
+    m_->registry().complete_commit(id_, ts, false);  // on_durable did not run
     abort();
     throw;
   }
-  m_->registry().complete_commit(id_, ts, true);
+  if (!local) m_->registry().complete_commit(id_, ts, true);  // a round trip: may suspend
   committed_ = true;  // past the commit point: never abort from here on
   commit_ts_ = ts;
   undo_.clear();

@@ -700,6 +700,12 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
 
 void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
                                       const std::vector<PartitionId>& with) {
+  commit_one_phase_then(txn, commit_ts, with, [] {});
+}
+
+void LocalPartition::commit_one_phase_then(TxnId txn, Timestamp commit_ts,
+                                           const std::vector<PartitionId>& with,
+                                           const std::function<void()>& on_durable) {
   std::vector<LocalPartition*> parts{this};
   for (PartitionId p : with) {
     if (!siblings_ || p >= siblings_->size())
@@ -719,9 +725,19 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
     // rows, earlier in the WAL, durable with it).
     parts[i]->delete_load_markers(txn, batch);
   }
-  log_->write(batches, storage::Durability::kSynced);
+  // The created records are reported once the batch is appended (readable), before
+  // on_durable may publish commit_ts: a scan at a snapshot that sees this commit must not
+  // skip them as a known-empty range.
+  auto readable = [&] {
+    for (size_t i = 0; i < parts.size(); ++i) parts[i]->store_.note_created(created[i]);
+  };
+  if (batches.count() > 0) {
+    log_->write(batches, storage::Durability::kSynced, {readable, on_durable});
+  } else {
+    readable();
+    on_durable();
+  }
   for (size_t i = 0; i < parts.size(); ++i) {
-    parts[i]->store_.note_created(created[i]);
     std::lock_guard g(parts[i]->mu_);
     auto it = parts[i]->txns_.find(txn);
     if (it != parts[i]->txns_.end()) it->second.keys.clear();  // resolved: commit() unlocks

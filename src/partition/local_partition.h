@@ -147,6 +147,8 @@ class LocalPartition final : public Partition {
   void abort(TxnId txn) override;
   void commit_one_phase(TxnId txn, Timestamp commit_ts,
                         const std::vector<PartitionId>& with = {}) override;
+  void commit_one_phase_then(TxnId txn, Timestamp commit_ts, const std::vector<PartitionId>& with,
+                             const std::function<void()>& on_durable) override;
   // The node's partitions share one RocksDB and its WAL: one group per node.
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;

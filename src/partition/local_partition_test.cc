@@ -951,13 +951,14 @@ class RecordingLog final : public PartitionLog {
     storage::Durability durability;
     std::string check;  // PartitionBatches::check()
   };
-  void write(PartitionBatches& parts, storage::Durability d) override {
-    if (parts.count() == 0) return;  // nothing to write (the direct log writes nothing)
+  using PartitionLog::write;
+  void write(PartitionBatches& parts, storage::Durability d, const WriteHooks& hooks) override {
+    if (parts.count() == 0) return direct_.write(parts, d, hooks);  // nothing to record
     Write w{{}, d, parts.check()};
     for (size_t i = 0; i < parts.parts(); ++i)
       if (parts.part(i).Count() > 0) w.partitions.push_back(parts.partition(i));
     writes.push_back(std::move(w));
-    direct_.write(parts, d);
+    direct_.write(parts, d, hooks);
   }
   std::vector<Write> writes;
 

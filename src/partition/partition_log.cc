@@ -92,11 +92,18 @@ rocksdb::WriteBatch& PartitionBatches::combined() {
   return combined_;
 }
 
-void DirectLog::write(PartitionBatches& parts, storage::Durability d) {
-  if (parts.count() == 0) return;
+void DirectLog::write(PartitionBatches& parts, storage::Durability d, const WriteHooks& hooks) {
+  auto succeeded = [&] {
+    if (hooks.readable) hooks.readable();
+    if (hooks.on_durable) hooks.on_durable();
+  };
+  if (parts.count() == 0) {
+    succeeded();
+    return;
+  }
   rocksdb::WriteBatch& batch = parts.combined();
   if (d == storage::Durability::kSynced) {
-    synced(batch);
+    synced(batch, hooks);
     return;
   }
   // An unsynced write is a memtable insert plus a WAL append: a few microseconds, so it runs
@@ -108,11 +115,17 @@ void DirectLog::write(PartitionBatches& parts, storage::Durability d) {
   } else {
     engine_.write(batch, d);
   }
+  succeeded();
 }
 
-void DirectLog::synced(rocksdb::WriteBatch& batch) {
+void DirectLog::synced(rocksdb::WriteBatch& batch, const WriteHooks& hooks) {
+  auto succeeded = [&] {
+    if (hooks.readable) hooks.readable();
+    if (hooks.on_durable) hooks.on_durable();
+  };
   if (runtime::Fiber::current() == nullptr) {  // a plain thread (recovery, tests) may block
     engine_.write(batch, storage::Durability::kSynced);
+    succeeded();
     return;
   }
   // The fsync runs on this fiber's own thread only when no other fiber is ready to run
@@ -120,23 +133,30 @@ void DirectLog::synced(rocksdb::WriteBatch& batch) {
   // shared (storage::Engine::write_and_sync_if_idle): a lone commit then skips the wake-up of
   // the sync thread and the wake-up back (~0.07 ms of a ~0.3 ms commit here).
   if (!engine_.write_stalled() && runtime::Fiber::ready_count() <= 1) {
-    if (engine_.write_and_sync_if_idle(batch)) return;
+    if (engine_.write_and_sync_if_idle(batch)) {
+      succeeded();
+      return;
+    }
   } else if (engine_.write_stalled()) {
     runtime::run_blocking([&] { engine_.append_synced(batch); });
   } else {
     engine_.append_synced(batch);
   }
+  if (hooks.readable) hooks.readable();
   // Appended; the engine's sync thread makes it durable in the next group commit while this
   // fiber is parked and its executor serves others. (Before: a blocking-pool thread per
   // commit ran the write and waited for the group's fsync; under 32 Temporal clients those
-  // wake-ups preempted the executors ~6,000 times a second each.)
+  // wake-ups preempted the executors ~6,000 times a second each.) on_durable runs in the
+  // sync thread's callback, before this fiber is woken: what it publishes does not wait for
+  // this fiber's turn in its executor's run queue.
   auto durable = runtime::Event::create();
   std::exception_ptr failure;
   const auto appended = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point answered;  // written before complete(), read after wait()
-  engine_.sync_then([&failure, &answered, durable](std::exception_ptr e) {
+  engine_.sync_then([&failure, &answered, &hooks, durable](std::exception_ptr e) {
     failure = std::move(e);
     answered = std::chrono::steady_clock::now();
+    if (!failure && hooks.on_durable) hooks.on_durable();
     durable->complete(runtime::WakeReason::kSignalled);
   });
   durable->wait();

@@ -27,12 +27,18 @@
 //       writes nothing; on return every later read sees it.
 //   L2. kSynced MAY SUSPEND (the fiber parks until the write is durable; concurrent commits
 //       share one fsync); kWal and kNoWal never wait for another write's fsync.
+//   L3. hooks (WriteHooks), when set, run only if the write succeeds: readable once every
+//       later read sees it, before the caller may park; on_durable once it is durable, on the
+//       thread that learns it (for DirectLog the engine's sync thread, before the parked fiber
+//       is woken: what on_durable publishes does not wait for the fiber's turn to run), and
+//       before write() returns. Each runs once, readable first.
 // Every batch write of a LocalPartition goes through its log (local_partition.h says which
 // writes do not: SST ingestion and drop_keyspaces; doc/cluster.md §4's table). The node's
 // open and recovery write directly. Thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -82,11 +88,20 @@ class PartitionBatches {
   rocksdb::WriteBatch combined_;
 };
 
+// L3: what a committer runs as its write becomes readable and durable (a one-phase commit
+// publishes its timestamp from on_durable).
+struct WriteHooks {
+  std::function<void()> readable;
+  std::function<void()> on_durable;
+};
+
 class PartitionLog {
  public:
   virtual ~PartitionLog() = default;
   // L1, L2.
-  virtual void write(PartitionBatches& parts, storage::Durability d) = 0;
+  void write(PartitionBatches& parts, storage::Durability d) { write(parts, d, WriteHooks{}); }
+  // L1, L2, L3.
+  virtual void write(PartitionBatches& parts, storage::Durability d, const WriteHooks& hooks) = 0;
 };
 
 // The direct log: one RocksDB write of parts.combined() on the node's engine.
@@ -102,10 +117,11 @@ class PartitionLog {
 class DirectLog final : public PartitionLog {
  public:
   explicit DirectLog(storage::Engine& engine) : engine_(engine) {}
-  void write(PartitionBatches& parts, storage::Durability d) override;
+  using PartitionLog::write;
+  void write(PartitionBatches& parts, storage::Durability d, const WriteHooks& hooks) override;
 
  private:
-  void synced(rocksdb::WriteBatch& batch);
+  void synced(rocksdb::WriteBatch& batch, const WriteHooks& hooks);
   storage::Engine& engine_;
 };
 

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -500,6 +501,20 @@ class Partition {
   // can write theirs atomically with its own); no other partition holds writes of txn.
   virtual void commit_one_phase(TxnId txn, Timestamp commit_ts,
                                 const std::vector<PartitionId>& with = {}) = 0;
+  // Added (issue 8): commit_one_phase(), calling on_durable() once the write is durable and
+  // the rows are readable by a snapshot at commit_ts, on whatever thread learns it (a local
+  // partition: the WAL sync thread), before this returns. The coordinator publishes commit_ts
+  // there, so the commits reserved after this one need not wait for this fiber to be
+  // scheduled again before they are visible and unlock (under load a fiber waits milliseconds
+  // in its executor's run queue). Called exactly once when this returns normally, never when
+  // it throws. on_durable MUST NOT suspend or throw. The default calls it after
+  // commit_one_phase() returns.
+  virtual void commit_one_phase_then(TxnId txn, Timestamp commit_ts,
+                                     const std::vector<PartitionId>& with,
+                                     const std::function<void()>& on_durable) {
+    commit_one_phase(txn, commit_ts, with);
+    on_durable();
+  }
   // Partitions with the same non-zero commit group can commit a transaction together in one
   // atomic write (commit_one_phase with `with`): they share a node and its log. 0: none.
   // A transaction that wrote across groups commits in two phases.
