@@ -5,6 +5,7 @@
 #include "sql/types/composite_visibility.h"
 
 #include <cctype>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -514,7 +515,20 @@ void Catalog::read_definitions(bool boot) {
           leftover_uncommitted.push_back({oid, c.txn, ddl_committed.count(c.txn) > 0, 0});
     bump();
   }
-  for (const auto& t : this->tables()) publish_row_type(t);
+  std::set<Oid> relations;
+  for (const auto& t : this->tables()) {
+    publish_row_type(t);
+    relations.insert(t->oid);
+  }
+  // A relation gone since the last load (another coordinator dropped it or rolled back its
+  // creation) takes its row type with it, as drop_table does on the node that dropped it.
+  std::vector<Oid> gone;
+  {
+    std::lock_guard lk(row_types_mu_);
+    for (const auto& [oid, type] : row_types_)
+      if (!type->standalone && !relations.count(oid)) gone.push_back(oid);
+  }
+  for (Oid oid : gone) retract_row_type(oid);
   // Temporary tables of sessions that ended with the previous run (a crash, kill -9 or a
   // shutdown before their sessions could drop them) die with it.
   for (Oid oid : leftover_temp) drop_table(oid);
