@@ -92,13 +92,17 @@ rocksdb::WriteBatch& PartitionBatches::combined() {
   return combined_;
 }
 
+namespace {
+// L3 for a write that is readable and durable at once (synced on this thread, or unsynced).
+void run_both(const WriteHooks& hooks) {
+  if (hooks.readable) hooks.readable();
+  if (hooks.on_durable) hooks.on_durable();
+}
+}  // namespace
+
 void DirectLog::write(PartitionBatches& parts, storage::Durability d, const WriteHooks& hooks) {
-  auto succeeded = [&] {
-    if (hooks.readable) hooks.readable();
-    if (hooks.on_durable) hooks.on_durable();
-  };
   if (parts.count() == 0) {
-    succeeded();
+    run_both(hooks);
     return;
   }
   rocksdb::WriteBatch& batch = parts.combined();
@@ -115,17 +119,13 @@ void DirectLog::write(PartitionBatches& parts, storage::Durability d, const Writ
   } else {
     engine_.write(batch, d);
   }
-  succeeded();
+  run_both(hooks);
 }
 
 void DirectLog::synced(rocksdb::WriteBatch& batch, const WriteHooks& hooks) {
-  auto succeeded = [&] {
-    if (hooks.readable) hooks.readable();
-    if (hooks.on_durable) hooks.on_durable();
-  };
   if (runtime::Fiber::current() == nullptr) {  // a plain thread (recovery, tests) may block
     engine_.write(batch, storage::Durability::kSynced);
-    succeeded();
+    run_both(hooks);
     return;
   }
   // The fsync runs on this fiber's own thread only when no other fiber is ready to run
@@ -134,7 +134,7 @@ void DirectLog::synced(rocksdb::WriteBatch& batch, const WriteHooks& hooks) {
   // the sync thread and the wake-up back (~0.07 ms of a ~0.3 ms commit here).
   if (!engine_.write_stalled() && runtime::Fiber::ready_count() <= 1) {
     if (engine_.write_and_sync_if_idle(batch)) {
-      succeeded();
+      run_both(hooks);
       return;
     }
   } else if (engine_.write_stalled()) {
