@@ -2621,8 +2621,20 @@ Scope Binder::table_scope(const catalog::Table& t, const std::string& alias) {
   return s;
 }
 
-// TableAccess::index_predicates of t.
+// TableAccess::index_predicates of t; for a partitioned t, its leaves (TableAccess::leaves),
+// each with its own.
 void Binder::bind_index_predicates(const catalog::Table& t, TableAccess& acc) {
+  if (t.is_partitioned()) {
+    for (const auto& part : cat_.partitions_of(t.oid)) {
+      if (part->is_partitioned()) {
+        bind_index_predicates(*part, acc);  // its leaves join acc.leaves
+        continue;
+      }
+      auto leaf = std::make_shared<TableAccess>();
+      bind_index_predicates(*part, *leaf);
+      acc.leaves.push_back({part, std::move(leaf)});
+    }
+  }
   bool partial = false;
   for (const auto& idx : t.indexes) partial |= !idx.predicate.empty();
   if (!partial) return;

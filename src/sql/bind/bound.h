@@ -155,6 +155,16 @@ struct TableAccess {
   // reads through a partial index only when the WHERE clause implies its predicate. Empty:
   // the table has no partial index.
   std::vector<ExprPtr> index_predicates;
+  // A partitioned table (set by the binder: each leaf partition with its own
+  // index_predicates; the planner then chooses each leaf's path from the same conditions over
+  // that leaf's primary key and indexes, as PostgreSQL plans each partition's scan apart).
+  // Used only by a full scan of the partitioned table (kind kFullScan): the leaves it reads
+  // go through their own path, a leaf not listed (attached since) is read whole.
+  struct Leaf {
+    catalog::TablePtr table;
+    std::shared_ptr<TableAccess> access;
+  };
+  std::vector<Leaf> leaves;
 };
 
 // One item of FROM.

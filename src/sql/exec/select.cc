@@ -220,9 +220,15 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
       pruned = partitions_for_key(t, key, cx);
     }
     bool stopped = false;
+    static const TableAccess kWhole;
     for (const auto& part : prune ? pruned : leaf_partitions(t, cx)) {
+      // The leaf's own path (planner.cc), when the plan has one for this very version of it.
+      const TableAccess* leaf_access = &kWhole;
+      if (acc.kind == AccessKind::kFullScan)
+        for (const auto& leaf : acc.leaves)
+          if (leaf.table == part) leaf_access = leaf.access.get();
       scan_table(
-          *part, TableAccess{}, ctx_row, cx,
+          *part, *leaf_access, ctx_row, cx,
           [&](StoredRow& r) {
             if (!cb(r)) stopped = true;
             return !stopped;

@@ -305,8 +305,11 @@ std::vector<const Expr*> in_list(const std::vector<const Expr*>& cs, int offset,
 void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, int offset,
                    TableAccess& acc, int known_below = 0) {
   std::vector<ExprPtr> predicates = std::move(acc.index_predicates);
+  std::vector<TableAccess::Leaf> leaves = std::move(acc.leaves);
   acc = TableAccess{};
   acc.index_predicates = std::move(predicates);
+  acc.leaves = std::move(leaves);
+  for (auto& leaf : acc.leaves) choose_access(*leaf.table, cs, offset, *leaf.access, known_below);
   if (cs.empty()) return;
   std::vector<std::pair<int, const Expr*>> eqs;
   equalities(cs, offset, static_cast<int>(t.columns.size()), eqs, known_below);
@@ -383,7 +386,27 @@ void choose_access(const catalog::Table& t, const std::vector<const Expr*>& cs, 
       return take(
           pk.eq.size() + 1 == t.primary_key.size() ? AccessKind::kPointGet : AccessKind::kPkRange,
           pk, -1, /*with_in=*/true);
-    if (!pk.eq.empty()) return take(AccessKind::kPkRange, pk, -1);
+    if (!pk.eq.empty()) {
+      // A partial index the WHERE implies that binds as many leading columns reads only the
+      // rows of its predicate: taken instead (PostgreSQL's costs pick it; a job queue's
+      // index of its waiting jobs, under a primary key led by the queue's name).
+      for (size_t i = 0; i < t.indexes.size(); ++i) {
+        const auto& idx = t.indexes[i];
+        if (idx.predicate.empty() || !idx.exprs.empty() || idx.columns.empty() ||
+            i >= acc.index_predicates.size() || !acc.index_predicates[i] ||
+            !implies_predicate(cs, offset, *acc.index_predicates[i]))
+          continue;
+        bool plain = true;
+        for (int c : idx.columns) plain &= c >= 0 && static_cast<size_t>(c) < t.columns.size();
+        if (!plain) continue;
+        Match m = match(idx.columns);
+        if (m.eq.size() < pk.eq.size()) continue;
+        return take(
+            m.eq.size() == idx.columns.size() ? AccessKind::kIndexEq : AccessKind::kIndexRange, m,
+            static_cast<int>(i));
+      }
+      return take(AccessKind::kPkRange, pk, -1);
+    }
   }
   // Secondary indexes: every column bound by equality first (one partition), else the
   // longest equality prefix, a range after it breaking ties; the first index wins ties.
@@ -434,11 +457,24 @@ bool join_order_kept(const TableAccess& a) {
          (a.kind == AccessKind::kPkRange && !a.reverse);
 }
 
+// A full scan again, keeping what the binder set (index_predicates, leaves, each reset too).
+void reset_access(TableAccess& a) {
+  std::vector<ExprPtr> predicates = std::move(a.index_predicates);
+  std::vector<TableAccess::Leaf> leaves = std::move(a.leaves);
+  a = TableAccess{};
+  a.index_predicates = std::move(predicates);
+  a.leaves = std::move(leaves);
+  for (auto& leaf : a.leaves) reset_access(*leaf.access);
+}
+
 void choose_join_access(SelectPlan& p) {
   for (size_t i = 0; i < p.sources.size(); ++i) {
     Source& src = p.sources[i];
     std::vector<ExprPtr> predicates = std::move(src.access.index_predicates);
+    std::vector<TableAccess::Leaf> leaves = std::move(src.access.leaves);
     src.access = TableAccess{};
+    src.access.leaves = std::move(leaves);
+    for (auto& leaf : src.access.leaves) reset_access(*leaf.access);
     if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) continue;
     std::vector<const Expr*> cs;
     if (i == 0) {
@@ -454,13 +490,20 @@ void choose_join_access(SelectPlan& p) {
     }
     TableAccess a;
     a.index_predicates = std::move(predicates);
+    a.leaves = std::move(src.access.leaves);
     choose_access(*src.table, cs, src.offset, a, i == 0 ? 0 : src.offset);
+    // A partitioned first item's leaves: each keeps a path that reads no earlier row and
+    // keeps key order; the others are read whole (as the table was before).
+    for (auto& leaf : a.leaves)
+      if (i != 0 || !join_order_kept(*leaf.access)) reset_access(*leaf.access);
     // The first item's partition pruning (choose_access) reads no earlier row: kept.
     const bool pruned_first = i == 0 && src.table->is_partitioned() && !a.key.empty();
-    if (join_order_kept(a) || pruned_first)
+    if (join_order_kept(a) || pruned_first || (i == 0 && src.table->is_partitioned())) {
       src.access = std::move(a);
-    else
+    } else {
       src.access.index_predicates = std::move(a.index_predicates);
+      src.access.leaves = std::move(a.leaves);
+    }
   }
 }
 
@@ -475,6 +518,9 @@ void order_from_scan(SelectPlan& p) {
     return;
   Source& src = p.sources[0];
   if (src.kind != Source::Kind::kTable || !src.virtual_table.empty() || !src.table) return;
+  // A partitioned table is read one leaf after another (scan_table), never in key order
+  // across them: its rows are sorted.
+  if (src.table->is_partitioned()) return;
   const catalog::Table& t = *src.table;
   std::vector<const Expr*> cs;
   conjuncts(p.where.get(), cs);
@@ -752,33 +798,75 @@ void plan_select(SelectPlan& p) {
 }
 
 // UPDATE ... FROM / DELETE ... USING: when the FROM item (a subquery, WITH query, VALUES or
-// function) binds every primary-key column of the target by an equi-join key, the target is
-// read by a point get per FROM row (PostgreSQL's nested loop over an index scan) instead of
-// a full scan hash-joined.
+// function) binds every primary-key column of the target by an equi-join key, or some of
+// them by an equality to a constant or parameter in WHERE (a job queue's "name = $1 AND
+// j.id = next.id" under a primary key (name, id)), the target is read by a point get per
+// FROM row (PostgreSQL's nested loop over an index scan) instead of a full scan hash-joined.
+// A partitioned target: each leaf by its own primary key, after the partition pruning.
+
+// The point-get key of t per FROM row (over the FROM row), or empty when a primary-key
+// column is bound neither way.
+std::vector<ExprPtr> lookup_key(const catalog::Table& t, const Source& from,
+                                const std::vector<std::pair<int, const Expr*>>& eqs) {
+  std::vector<ExprPtr> key;
+  if (t.primary_key.empty()) return key;
+  for (int c : t.primary_key) {
+    int right = -1;
+    for (size_t k = 0; k < from.hash_keys.size(); ++k)
+      if (from.hash_keys[k].first == c && from.hash_key_types[k] == t.columns[c].type.oid)
+        right = from.hash_keys[k].second;
+    if (right >= 0) {
+      auto e = std::make_unique<Expr>();
+      e->kind = ExprKind::kColumn;
+      e->index = right;  // in the outer (FROM) row
+      e->level = 0;
+      e->type = t.columns[c].type;
+      key.push_back(std::move(e));
+      continue;
+    }
+    // Only values that read no row: the key is evaluated over the FROM row.
+    const Expr* v = bound_value(eqs, c);
+    if (!v || (v->kind != ExprKind::kConst && v->kind != ExprKind::kParam) ||
+        !key_compatible(v->type.oid, t.columns[c].type.oid))
+      return {};
+    key.push_back(key_value(*v, t.columns[c].type));
+  }
+  return key;
+}
+
 void plan_target_lookup(SelectPlan& p) {
   p.lookup_first_source = false;
   if (p.sources.size() != 2) return;
   Source& target = p.sources[0];
   const Source& from = p.sources[1];
   if (target.kind != Source::Kind::kTable || !target.virtual_table.empty() || !target.table ||
-      target.table->primary_key.empty() || target.table->is_partitioned() ||
-      from.kind == Source::Kind::kTable || from.join != Source::Join::kInner || from.lateral)
+      from.kind == Source::Kind::kTable || from.join != Source::Join::kInner || from.lateral ||
+      from.hash_keys.empty())
     return;
   const catalog::Table& t = *target.table;
-  std::vector<ExprPtr> key;
-  for (int c : t.primary_key) {
-    int right = -1;
-    for (size_t k = 0; k < from.hash_keys.size(); ++k)
-      if (from.hash_keys[k].first == c && from.hash_key_types[k] == t.columns[c].type.oid)
-        right = from.hash_keys[k].second;
-    if (right < 0) return;
-    auto e = std::make_unique<Expr>();
-    e->kind = ExprKind::kColumn;
-    e->index = right;  // in the outer (FROM) row
-    e->level = 0;
-    e->type = t.columns[c].type;
-    key.push_back(std::move(e));
+  std::vector<const Expr*> cs;
+  conjuncts(p.where.get(), cs);
+  std::vector<std::pair<int, const Expr*>> eqs;
+  equalities(cs, 0, static_cast<int>(t.columns.size()), eqs);
+  if (t.is_partitioned()) {
+    // Every leaf the plan knows by its own key; the pruning (target.access.key) stays.
+    if (target.access.kind != AccessKind::kFullScan || target.access.leaves.empty()) return;
+    std::vector<std::vector<ExprPtr>> keys;
+    for (const auto& leaf : target.access.leaves) {
+      keys.push_back(lookup_key(*leaf.table, from, eqs));
+      if (keys.back().empty()) return;
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      TableAccess& a = *target.access.leaves[i].access;
+      reset_access(a);
+      a.kind = AccessKind::kPointGet;
+      a.key = std::move(keys[i]);
+    }
+    p.lookup_first_source = true;
+    return;
   }
+  std::vector<ExprPtr> key = lookup_key(t, from, eqs);
+  if (key.empty()) return;
   target.access = TableAccess{};
   target.access.kind = AccessKind::kPointGet;
   target.access.key = std::move(key);
@@ -788,23 +876,26 @@ void plan_target_lookup(SelectPlan& p) {
 void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out,
                     uint32_t partitions);
 
+std::string table_access_line(const catalog::Table& t, const TableAccess& a) {
+  switch (a.kind) {
+    case AccessKind::kPointGet:
+    case AccessKind::kPkRange:
+      return std::string(a.reverse ? "Index Scan Backward using " : "Index Scan using ") +
+             t.pkey_name + " on " + t.name;
+    case AccessKind::kIndexEq:
+    case AccessKind::kIndexRange:
+      return std::string(a.reverse ? "Index Scan Backward using " : "Index Scan using ") +
+             t.indexes[a.index_pos].name + " on " + t.name;
+    default:
+      return "Seq Scan on " + t.name;
+  }
+}
+
 std::string access_line(const Source& s) {
   if (s.kind == Source::Kind::kSubquery) return "Subquery Scan";
   if (s.kind == Source::Kind::kFunction) return "Function Scan on " + s.function->name;
   if (s.kind == Source::Kind::kValues) return "Values Scan on \"*VALUES*\"";
-  const auto& t = *s.table;
-  switch (s.access.kind) {
-    case AccessKind::kPointGet:
-    case AccessKind::kPkRange:
-      return std::string(s.access.reverse ? "Index Scan Backward using " : "Index Scan using ") +
-             t.pkey_name + " on " + t.name;
-    case AccessKind::kIndexEq:
-    case AccessKind::kIndexRange:
-      return std::string(s.access.reverse ? "Index Scan Backward using " : "Index Scan using ") +
-             t.indexes[s.access.index_pos].name + " on " + t.name;
-    default:
-      return "Seq Scan on " + t.name;
-  }
+  return table_access_line(*s.table, s.access);
 }
 
 void emit(std::vector<std::string>& out, int depth, const std::string& line) {
@@ -820,12 +911,26 @@ void emit_detail(std::vector<std::string>& out, int depth, const std::string& li
 
 // A scan node and, for a stored table, how many of the node's partitions it reads.
 void emit_scan(std::vector<std::string>& out, int depth, const Source& s, uint32_t partitions) {
-  emit(out, depth, access_line(s));
+  // A partitioned table's full scan reads each leaf through the leaf's own path (scan_table):
+  // PostgreSQL's Append over the partitions' scans, one node per leaf.
+  const bool append = s.kind == Source::Kind::kTable && s.table && s.table->is_partitioned() &&
+                      s.access.kind == AccessKind::kFullScan && !s.access.leaves.empty();
+  emit(out, depth, append ? "Append" : access_line(s));
   if (s.kind != Source::Kind::kTable || !s.virtual_table.empty() || !s.table || partitions == 0)
     return;
-  emit_detail(out, depth,
-              "Partitions: " + std::to_string(partitions_read(*s.table, s.access, partitions)) +
-                  " of " + std::to_string(partitions));
+  if (!append) {
+    emit_detail(out, depth,
+                "Partitions: " + std::to_string(partitions_read(*s.table, s.access, partitions)) +
+                    " of " + std::to_string(partitions));
+    return;
+  }
+  for (const auto& leaf : s.access.leaves) {
+    emit(out, depth + 1, table_access_line(*leaf.table, *leaf.access));
+    emit_detail(
+        out, depth + 1,
+        "Partitions: " + std::to_string(partitions_read(*leaf.table, *leaf.access, partitions)) +
+            " of " + std::to_string(partitions));
+  }
 }
 
 void explain_select(const SelectPlan& p, int depth, std::vector<std::string>& out,
@@ -940,6 +1045,7 @@ std::string explain(const BoundStatement& stmt, uint32_t partitions) {
     for (const auto& k : a.key) s.access.key.push_back(clone(*k));
     for (const auto& v : a.in_values) s.access.in_values.push_back(clone(*v));
     s.access.in_array = a.in_array;
+    s.access.leaves = a.leaves;  // shared: read only here
     emit_scan(out, 1, s, partitions);
   };
   if (stmt.select) explain_select(*stmt.select, 0, out, partitions);
