@@ -3794,7 +3794,15 @@ std::vector<ExprPtr> Binder::bind_returning(PgQuery__Node** list, size_t n, cons
         }
         continue;
       }
+      // t.* is t's columns alone (UPDATE ... FROM / DELETE ... USING have other items in
+      // scope); * is every item's.
+      std::string table = v->column_ref->n_fields > 1
+                              ? str_of(v->column_ref->fields[v->column_ref->n_fields - 2])
+                              : "";
+      if (!table.empty() && !scope.tables.count(table))
+        fail_missing_rte(&scope, table, v->column_ref->location);
       for (size_t c = 0; c < scope.cols.size(); ++c) {
+        if (!table.empty() && scope.cols[c].table != table) continue;
         auto e = std::make_unique<Expr>();
         e->kind = ExprKind::kColumn, e->index = static_cast<int>(c), e->type = scope.cols[c].type;
         out.names.push_back(scope.cols[c].name);
