@@ -31,7 +31,8 @@
 //       later read sees it, before the caller may park; on_durable once it is durable, on the
 //       thread that learns it (for DirectLog the engine's sync thread, before the parked fiber
 //       is woken: what on_durable publishes does not wait for the fiber's turn to run), and
-//       before write() returns. Each runs once, readable first.
+//       before write() returns. Each runs once, readable first; an empty write (no
+//       operations) succeeds at once and runs both.
 // Every batch write of a LocalPartition goes through its log (local_partition.h says which
 // writes do not: SST ingestion and drop_keyspaces; doc/cluster.md §4's table). The node's
 // open and recovery write directly. Thread-safe.
