@@ -36,6 +36,7 @@ inline constexpr const char* kUniqueViolation = "23505";
 inline constexpr const char* kCheckViolation = "23514";
 inline constexpr const char* kInvalidCursorState = "24000";
 inline constexpr const char* kActiveSqlTransaction = "25001";
+inline constexpr const char* kReadOnlySqlTransaction = "25006";
 inline constexpr const char* kNoActiveSqlTransaction = "25P01";
 inline constexpr const char* kInFailedSqlTransaction = "25P02";
 inline constexpr const char* kInvalidSqlStatementName = "26000";

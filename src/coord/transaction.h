@@ -145,6 +145,12 @@ class Transaction {
   virtual TxnId id() const = 0;
   virtual Isolation isolation() const = 0;
   virtual bool read_only() const = 0;
+  // SET TRANSACTION READ ONLY once the transaction has begun (PostgreSQL allows it at any
+  // point; a savepoint's ROLLBACK TO undoes it): statements refuse to write from then on, while
+  // what the transaction wrote before stays and commits. read_only() above is the mode it began
+  // in, which the commit protocol and SSI go by.
+  void set_sql_read_only(bool on) { sql_read_only_ = on; }
+  bool sql_read_only() const { return sql_read_only_ || read_only(); }
   // Added (issue 10): an optimistic transaction (coord/optimistic.h).
   virtual bool optimistic() const { return false; }
 
@@ -356,6 +362,9 @@ class Transaction {
   // that throws aborts the transaction and commit() rethrows. Added for DDL durability; the
   // default (test doubles) drops it.
   virtual void before_commit(std::function<void()> fn) { (void)fn; }
+
+ private:
+  bool sql_read_only_ = false;
 };
 
 struct BeginOptions {

@@ -562,7 +562,7 @@ class SessionImpl final : public Session,
       if (next_optimistic_) return *next_optimistic_ ? "optimistic" : "pessimistic";
     }
     if (key == "transaction_read_only") {
-      if (txn_) return txn_->read_only() ? "on" : "off";
+      if (txn_) return txn_->sql_read_only() ? "on" : "off";
       if (next_read_only_) return *next_read_only_ ? "on" : "off";
       return settings_.get("default_transaction_read_only");
     }
@@ -1123,7 +1123,7 @@ class SessionImpl final : public Session,
         std::optional<bool> ro;
         if (txn_) {
           iso = txn_->isolation();
-          ro = txn_->read_only();
+          ro = txn_->sql_read_only();
         } else {
           iso = next_isolation_;
           ro = next_read_only_;
@@ -1150,7 +1150,7 @@ class SessionImpl final : public Session,
         }
         const bool chain = raw.chain && in_block_;
         auto iso = txn_ ? std::optional(txn_->isolation()) : next_isolation_;
-        auto ro = txn_ ? std::optional(txn_->read_only()) : next_read_only_;
+        auto ro = txn_ ? std::optional(txn_->sql_read_only()) : next_read_only_;
         end_transaction(/*commit=*/false);
         if (chain) {
           in_block_ = true;
@@ -1173,7 +1173,7 @@ class SessionImpl final : public Session,
         if (deferred_constraints && deferred_constraints->txn == txn_->id())
           deferred_state = std::make_shared<sql::DeferredConstraints>(*deferred_constraints);
         savepoints_.push_back({raw.name, txn_->begin_subtransaction(), notifications_->mark(),
-                               std::move(deferred_state)});
+                               std::move(deferred_state), txn_->sql_read_only()});
         if (tag.empty()) tag = "SAVEPOINT";
         break;
       }
@@ -1184,6 +1184,9 @@ class SessionImpl final : public Session,
         }
         size_t idx = find_savepoint(raw.name);
         for (size_t i = savepoints_.size(); i-- > idx;) txn_->release(savepoints_[i].sub);
+        // A SET TRANSACTION READ ONLY inside the released savepoints ends with them, as the
+        // setting is PostgreSQL's transaction-local GUC of the subtransaction.
+        txn_->set_sql_read_only(savepoints_[idx].sql_read_only);
         savepoints_.resize(idx);
         if (tag.empty()) tag = "RELEASE";
         break;
@@ -1195,6 +1198,7 @@ class SessionImpl final : public Session,
         }
         size_t idx = find_savepoint(raw.name);
         txn_->rollback_to(savepoints_[idx].sub);
+        txn_->set_sql_read_only(savepoints_[idx].sql_read_only);
         notifications_->rollback_to(savepoints_[idx].notify_mark);
         deferred_constraints =
             savepoints_[idx].deferred_state
@@ -1222,6 +1226,17 @@ class SessionImpl final : public Session,
             if (raw.session_characteristics) {
               settings_.set("default_transaction_read_only", *raw.read_only ? "on" : "off", false,
                             true);
+            } else if (txn_) {
+              // The transaction has begun: READ ONLY takes effect at once; back to READ WRITE
+              // only in the top level before any query (PostgreSQL's check_transaction_read_only;
+              // here the transaction begins with its first query or savepoint).
+              if (!*raw.read_only && txn_->sql_read_only())
+                throw SqlError(sqlstate::kActiveSqlTransaction,
+                               savepoints_.empty()
+                                   ? "transaction read-write mode must be set before any query"
+                                   : "cannot set transaction read-write mode inside a read-only "
+                                     "transaction");
+              txn_->set_sql_read_only(*raw.read_only);
             } else {
               next_read_only_ = raw.read_only;
             }
@@ -1542,6 +1557,7 @@ class SessionImpl final : public Session,
     SessionNotifications::Mark notify_mark;  // LISTEN/NOTIFY queued before it
     // Deferred constraints' state when it was made (null: none yet); ROLLBACK TO restores it.
     std::shared_ptr<sql::DeferredConstraints> deferred_state;
+    bool sql_read_only = false;  // SET TRANSACTION READ ONLY's state when it was made
   };
 
   Services& services_;

@@ -1617,7 +1617,33 @@ std::string truncate(const PgQuery__TruncateStmt* s, ExecContext& cx) {
 
 }  // namespace
 
+// PostgreSQL's rule for utility statements in a READ ONLY transaction (its
+// ClassifyUtilityCommandAsReadOnly): what changes no database state, or only session state, runs;
+// every CREATE, ALTER, DROP, TRUNCATE, COMMENT, GRANT and REFRESH is refused before it looks at
+// its objects (25006, named by its command tag), temporary objects included.
+static bool allowed_in_read_only(const PgQuery__Node* node) {
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_VACUUM_STMT:
+    case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
+    case PG_QUERY__NODE__NODE_LOCK_STMT:  // any mode: only a standby refuses the strong ones
+    case PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT:
+    case PG_QUERY__NODE__NODE_DO_STMT:  // its statements are checked as they run
+    case PG_QUERY__NODE__NODE_CALL_STMT:
+    case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+    case PG_QUERY__NODE__NODE_DISCARD_STMT:
+    case PG_QUERY__NODE__NODE_LOAD_STMT:
+    case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+    case PG_QUERY__NODE__NODE_REINDEX_STMT:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
+  if (cx.txn.sql_read_only() && !allowed_in_read_only(node))
+    fail(sqlstate::kReadOnlySqlTransaction,
+         "cannot execute " + parse::statement_kind(node) + " in a read-only transaction");
   switch (node->node_case) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return create_table(node->create_stmt, cx);

@@ -502,6 +502,15 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
       }
     }
     check_sequence_privilege(cx, seq, n);  // exec/privileges.h
+    if (n != "currval" && cx.txn.sql_read_only()) {
+      // Advancing a sequence is a write, allowed in a READ ONLY transaction only for a
+      // temporary one (here: the sequence of a temporary table's serial column).
+      auto sq = cx.catalog.sequence_by_oid(seq);
+      auto owner = sq && sq->owner_table ? cx.catalog.table_by_oid(sq->owner_table) : nullptr;
+      if (!owner || owner->temp_namespace == 0)
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute " + n + "() in a read-only transaction");
+    }
     int32_t pid = s.backend_pid();
     if (n == "nextval") {
       int64_t v = cx.catalog.nextval(seq);

@@ -1472,27 +1472,52 @@ Result run(const BoundStatement& stmt, catalog::Catalog& catalog, SessionContext
 
 namespace {
 
+// The strength of the first locking clause that locks a permanent table's rows, anywhere in
+// the query: a READ ONLY transaction may not take it (a row lock is a write of the row, and
+// PostgreSQL checks it as one: only a temporary table's rows may be locked).
+std::optional<coord::LockStrength> permanent_row_lock(const bind::SelectPlan& p) {
+  for (const auto* side : {p.left.get(), p.right.get()})
+    if (side)
+      if (auto s = permanent_row_lock(*side)) return s;
+  for (const auto& src : p.sources) {
+    if (src.lock && src.table && src.table->temp_namespace == 0) return src.lock_strength;
+    if (src.subquery)
+      if (auto s = permanent_row_lock(*src.subquery)) return s;
+  }
+  return std::nullopt;
+}
+
 Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
   coord::Transaction& txn = cx.txn;
   Result res;
   switch (stmt.kind) {
     case BoundStatement::Kind::kSelect:
+      if (txn.sql_read_only())
+        if (auto strength = permanent_row_lock(*stmt.select)) {
+          static constexpr const char* kNames[] = {"SELECT FOR KEY SHARE", "SELECT FOR SHARE",
+                                                   "SELECT FOR NO KEY UPDATE", "SELECT FOR UPDATE"};
+          throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                         std::string("cannot execute ") + kNames[static_cast<int>(*strength)] +
+                             " in a read-only transaction");
+        }
       // A sort over one FROM item hands its rows out from the sorter (never all in memory).
       res.stream = run_sorted_select(*stmt.select, cx);
       if (!res.stream) res.rows = run_select(*stmt.select, cx);
       res.tag = "SELECT " + std::to_string(res.rows.size());
       break;
     case BoundStatement::Kind::kInsert: {
-      if (txn.read_only())
-        throw SqlError("25006", "cannot execute INSERT in a read-only transaction");
+      if (txn.sql_read_only())
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute INSERT in a read-only transaction");
       bool ret = !stmt.insert->returning.empty();
       int64_t n = do_insert(*stmt.insert, cx, ret ? &res.rows : nullptr);
       res.tag = "INSERT 0 " + std::to_string(n);
       break;
     }
     case BoundStatement::Kind::kUpdate: {
-      if (txn.read_only())
-        throw SqlError("25006", "cannot execute UPDATE in a read-only transaction");
+      if (txn.sql_read_only())
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute UPDATE in a read-only transaction");
       const auto& p = *stmt.update;
       Writer w(*p.table, cx);
       const size_t width = p.table->columns.size();
@@ -1557,8 +1582,9 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       break;
     }
     case BoundStatement::Kind::kDelete: {
-      if (txn.read_only())
-        throw SqlError("25006", "cannot execute DELETE in a read-only transaction");
+      if (txn.sql_read_only())
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute DELETE in a read-only transaction");
       const auto& p = *stmt.del;
       Writer w(*p.table, cx);
       const size_t width = p.table->columns.size();
@@ -1590,6 +1616,10 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       break;
     }
     case BoundStatement::Kind::kCopyFrom:
+      // Refused before the client is asked for data (PostgreSQL's DoCopy checks first).
+      if (txn.sql_read_only() && stmt.copy_table && stmt.copy_table->temp_namespace == 0)
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute COPY FROM in a read-only transaction");
       res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
       break;
     case BoundStatement::Kind::kCopyTo: {

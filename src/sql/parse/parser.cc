@@ -792,10 +792,44 @@ std::string utility_tag(const PgQuery__Node* node) {
   }
 }
 
+// "TABLE", "MATERIALIZED VIEW": an object type as a command tag names it.
+static std::string object_type_words(PgQuery__ObjectType type) {
+  switch (type) {
+    case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+      return "MATERIALIZED VIEW";
+    case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+    case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
+      return "TABLE";
+    case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+      return "FOREIGN TABLE";
+    default:
+      break;
+  }
+  const ProtobufCEnumDescriptor& d = pg_query__object_type__descriptor;
+  const ProtobufCEnumValue* v = nullptr;
+  for (unsigned i = 0; i < d.n_values; ++i)
+    if (d.values[i].value == static_cast<int>(type)) v = &d.values[i];
+  if (v == nullptr) return "OBJECT";
+  std::string name = v->name;  // OBJECT_TABLE
+  if (name.rfind("OBJECT_", 0) == 0) name = name.substr(7);
+  for (auto& c : name) c = c == '_' ? ' ' : c;
+  return name;
+}
+
 std::string statement_kind(const PgQuery__Node* node) {
   if (std::string tag = utility_tag(node); !tag.empty()) return tag;
   // Node kinds whose message name is not their field name read as words.
   switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_RENAME_STMT: {
+      const auto* r = node->rename_stmt;
+      const bool of_relation = r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN ||
+                               r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT;
+      return "ALTER " + object_type_words(of_relation ? r->relation_type : r->rename_type);
+    }
+    case PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT:
+      return "ALTER " + object_type_words(node->alter_object_schema_stmt->object_type);
+    case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
+      return "ALTER " + object_type_words(node->alter_owner_stmt->object_type);
     case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
       return "CREATE TRIGGER";
     case PG_QUERY__NODE__NODE_VIEW_STMT:
