@@ -205,6 +205,28 @@ TEST_F(UvCluster, ProposalsFromFibersParkInsteadOfBlocking) {
   EXPECT_EQ(machines_[leader]->size(), static_cast<size_t>(kFibers * kEach));
 }
 
+// propose(entry, on_applied): the hook runs on the loop thread, after this replica applied
+// the entry and before propose() returns; never for an entry that was not applied.
+TEST_F(UvCluster, OnAppliedRunsOnTheLoopThreadRightAfterTheApply) {
+  start_all();
+  const int leader = wait_for_leader();
+  ASSERT_GE(leader, 0);
+  std::thread::id ran_on;
+  size_t applied_then = 0;
+  Outcome out = groups_[leader]->propose("hooked", [&] {
+    ran_on = std::this_thread::get_id();
+    applied_then = machines_[leader]->size();
+  });
+  ASSERT_TRUE(out.ok()) << out.message;
+  EXPECT_NE(ran_on, std::thread::id()) << "ran before propose() returned";
+  EXPECT_NE(ran_on, std::this_thread::get_id()) << "on the loop thread";
+  EXPECT_EQ(applied_then, 1u) << "after the apply";
+  bool ran = false;
+  out = groups_[(leader + 1) % kReplicas]->propose("refused", [&] { ran = true; });
+  EXPECT_EQ(out.status, Outcome::kNotLeader);
+  EXPECT_FALSE(ran);
+}
+
 TEST_F(UvCluster, MembershipChangesAndTransferOverTcp) {
   start_all();
   const int leader = wait_for_leader();
