@@ -63,6 +63,26 @@
 // one write and on libraft keeping its log after its newest durable snapshot; with kNoWal a
 // kill -9 (not only a power loss) takes the engine back to its last flush, and restart replays
 // more of the Raft log. Changing it is a measured choice left open.
+// Not wired into a node yet. What a node needs before its partitions can run on a RaftLog
+// (doc/cluster.md §8 C):
+//   - commit groups per Raft group, not per node: the coordinator commits sibling partitions
+//     of one node in one phase (§4 site 5), which this log refuses; the commit record's write
+//     carries other participants' load-marker Deletes (site 3), which must go to their own
+//     groups with their resolution; recovery's resolutions (site 12) likewise.
+//   - only the leader's partition serves: a LocalPartition on a follower takes locks and
+//     buffers writes in memory and fails at its first write (40001). The partition map must
+//     route to the leader, and a new leader must commit a barrier and rebuild its lock table
+//     from the applied intents before it serves (replica_group.h).
+//   - MvccStore::write_intent (site 1: an intent published at once, or a spilled buffer)
+//     writes while it holds a stripe std::mutex: here its fiber parks holding it, so another
+//     fiber of the same executor taking that stripe would block the executor (DirectLog parks
+//     there only during a RocksDB write stall). Needs the pipelined proposal with an overlay,
+//     or a fiber-aware stripe lock.
+//   - 08007 resolved through the replicated transaction status, not turned into an abort.
+//   - loaded files (SST ingestion) and drop_keyspaces bypass every log (followers would not
+//     get them): entry kinds of their own; open and recovery write directly.
+//   - a write is one entry, held whole in memory by libraft (a large COPY batch or one-phase
+//     commit is one large entry).
 // Thread-safe: the partition → group map is fixed at construction.
 #pragma once
 

@@ -24,17 +24,10 @@
 #include "replication/loopback_for_tests.h"
 #include "replication/partition_machine.h"
 #include "replication/replica_group.h"
+#include "replication/tsan_suppressions_for_tests.h"  // this binary's one include of it
 #include "runtime/fiber.h"
 #include "storage/engine.h"
 #include "storage/keys.h"
-
-#if defined(HF_TSAN)
-// As in replication/replica_group_test.cc: libuv's shared thread pool and the loop threads
-// touch descriptors inside uninstrumented libuv; only epoll_ctl reports are suppressed.
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:epoll_ctl\n";
-}
-#endif
 
 namespace hf::partition {
 namespace {

@@ -26,18 +26,8 @@
 
 #include "replication/loopback_for_tests.h"
 #include "replication/recording_machine_for_tests.h"
+#include "replication/tsan_suppressions_for_tests.h"  // this binary's one include of it
 #include "runtime/fiber.h"
-
-#if defined(HF_TSAN)
-// ThreadSanitizer checks file descriptors as memory: libuv's thread pool, which every loop
-// in the process shares, opens libraft's segment files and may reuse the number of a
-// socket another loop thread is just removing from its epoll set (epoll_ctl DEL). Both
-// accesses are inside uninstrumented libuv, ordered by libuv itself; this layer never
-// touches a descriptor. Only reports whose top frame is epoll_ctl are suppressed.
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:epoll_ctl\n";
-}
-#endif
 
 namespace hf::replication {
 namespace {
