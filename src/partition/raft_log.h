@@ -72,7 +72,10 @@
 //   - only the leader's partition serves: a LocalPartition on a follower takes locks and
 //     buffers writes in memory and fails at its first write (40001). The partition map must
 //     route to the leader, and a new leader must commit a barrier and rebuild its lock table
-//     from the applied intents before it serves (replica_group.h).
+//     from the applied intents before it serves (replica_group.h). Its MvccStore's memory of
+//     the range (known-empty ranges, scan watches, when keys were last resolved) was not told
+//     of what the replica applied as a follower (apply() writes the engine only): it must be
+//     dropped when the replica starts to lead.
 //   - MvccStore::write_intent (site 1: an intent published at once, or a spilled buffer)
 //     writes while it holds a stripe std::mutex: here its fiber parks holding it, so another
 //     fiber of the same executor taking that stripe would block the executor (DirectLog parks
