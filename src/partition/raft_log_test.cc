@@ -226,6 +226,48 @@ TEST_F(RaftLogTest, OnePhaseCommitsAreReplicatedToEveryReplicaBeforeTheyAreAckno
   for (int i = 0; i < kNodes; ++i) EXPECT_EQ(nodes_[i].machines[1]->applied_index(), 0u);
 }
 
+// The other write sites of one partition through the log: an intent written at once (site 1),
+// the commit record's write (3), the resolution deleting it (4), an abort (6), a savepoint
+// rollback (7): each an entry, and every replica ends with the same range, no record left.
+TEST_F(RaftLogTest, TwoPhaseCommitAbortAndRollbackOfOnePartitionAreReplicated) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  LocalPartition& p = partition(l);
+  const uint64_t entries = nodes_[l].log->applied();
+  const TxnId t = next_txn_++;
+  ASSERT_EQ(lock(p, t, "two"), LockOutcome::kGranted);
+  p.write(t, 0, 1, kT, "two", std::string("phase"), /*publish=*/true);
+  p.write_commit_record(t, {0});
+  for (int i = 0; i < kNodes; ++i)
+    ASSERT_TRUE(wait_until(
+        [&] {
+          std::string v;
+          return nodes_[i].local->engine().get(storage::commit_record_key(0, t), &v);
+        },
+        5s))
+        << "node " << i << " has the commit record";
+  const Timestamp ts = ++ts_;
+  p.commit(t, ts);
+  const TxnId u = next_txn_++;
+  ASSERT_EQ(lock(p, u, "gone"), LockOutcome::kGranted);
+  p.write(u, 0, 1, kT, "gone", std::string("aborted"), /*publish=*/true);
+  ASSERT_EQ(lock(p, u, "sub"), LockOutcome::kGranted);
+  p.write(u, 1, 2, kT, "sub", std::string("rolled back"), /*publish=*/true);
+  p.rollback_subtransactions(u, 1);
+  p.abort(u);
+  EXPECT_GE(nodes_[l].log->applied() - entries, 6u) << "every write was an entry";
+  ASSERT_TRUE(converged(l));
+  const std::string range = nodes_[l].machines[0]->range();
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_EQ(nodes_[i].machines[0]->range(), range) << "node " << i;
+    std::string v;
+    EXPECT_FALSE(nodes_[i].local->engine().get(storage::commit_record_key(0, t), &v)) << i;
+    EXPECT_EQ(read(partition(i), "two", ts), "phase") << i;
+    EXPECT_EQ(read(partition(i), "gone", ts_), std::nullopt) << i;
+    EXPECT_EQ(read(partition(i), "sub", ts_), std::nullopt) << i;
+  }
+}
+
 // L2: commits from fibers park while their entries replicate; the executor runs the others.
 TEST_F(RaftLogTest, CommittingFibersParkWhileTheirEntriesReplicate) {
   const int l = leader();
