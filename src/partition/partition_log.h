@@ -23,16 +23,27 @@
 //       REQUIRES: no of() after combined().
 //
 // PartitionLog promises (every implementation):
-//   L1. write(parts, d) makes all of `parts` durable to level d atomically, or throws and
-//       writes nothing; on return every later read sees it.
+//   L1. write(parts, d) makes all of `parts` durable to level d (at least) atomically, or
+//       throws and writes nothing; on return every later read sees it. Atomic across parts
+//       only where the parts go to one log: DirectLog writes any parts as one RocksDB write;
+//       RaftLog (raft_log.h) takes the parts of ONE partition only (each partition is its own
+//       Raft group) and refuses a write with operations in two partitions (SqlError XX000,
+//       nothing written): a caller that needs atomicity across groups commits in two phases,
+//       and no log ever splits a write. RaftLog's failures after proposing are 40001 (never
+//       applied: not the leader) or 08007 (leadership lost in flight: it may still apply).
 //   L2. kSynced MAY SUSPEND (the fiber parks until the write is durable; concurrent commits
-//       share one fsync); kWal and kNoWal never wait for another write's fsync.
+//       share one fsync). DirectLog: kWal and kNoWal never wait for another write's fsync.
+//       RaftLog: every write with operations MAY SUSPEND (a waited proposal), whatever d.
 //   L3. hooks (WriteHooks), when set, run only if the write succeeds: readable once every
-//       later read sees it, before the caller may park; on_durable once it is durable, on the
-//       thread that learns it (for DirectLog the engine's sync thread, before the parked fiber
-//       is woken: what on_durable publishes does not wait for the fiber's turn to run), and
-//       before write() returns. Each runs once, readable first; an empty write (no
-//       operations) succeeds at once and runs both.
+//       later read sees it; on_durable once it is durable, on the thread that learns it,
+//       before the parked fiber is woken (what on_durable publishes does not wait for the
+//       fiber's turn to run), and before write() returns. Each runs once, readable first; an
+//       empty write (no operations) succeeds at once and runs both on the caller's thread.
+//       DirectLog runs readable before the caller may park, on_durable on the engine's sync
+//       thread (or the caller's, when it synced itself). RaftLog runs both together on the
+//       group's loop thread once the entry is applied (readable and durable coincide), so
+//       readable does not run before the caller parks there. Hooks are short and must not
+//       write through the log.
 // Every batch write of a LocalPartition goes through its log (local_partition.h says which
 // writes do not: SST ingestion and drop_keyspaces; doc/cluster.md §4's table). The node's
 // open and recovery write directly. Thread-safe.

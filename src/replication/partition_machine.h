@@ -60,6 +60,14 @@
 // its last apply (RocksDB reads include unsynced writes). Every other synced write on the node's
 // engine (a commit record, sync()) also makes the applies before it durable, so in practice A' is
 // close to A.
+// kNoWal would be correct by the same argument, which never needs the WAL: with it the durable
+// state is the last flushed memtable's (a batch lies wholly in one memtable, memtables flush in
+// order), again a prefix consistent at some A' <= A, so a kill -9 too may take the engine back
+// to A' and restart replays more of the Raft log. It requires that nothing else writes the
+// partition's range on this engine with the WAL in between (with partition::RaftLog as the
+// partition's log only open/recovery, loaded files and drop_keyspaces still do: §4 of
+// doc/cluster.md) and gives up the "a synced write makes earlier applies durable" shortcut.
+// kWal is kept until a measurement says the WAL append matters.
 //
 // Thread safety: apply/snapshot/restore run on the thread that drives the raft instance
 // (state_machine.h). Other threads may read the partition's keys in the Engine at any time

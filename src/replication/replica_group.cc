@@ -236,9 +236,17 @@ Outcome ReplicaGroup::call(std::function<void(raft*, OutcomeCallback)> request) 
 }
 
 Outcome ReplicaGroup::propose(std::string_view entry) {
+  return propose(entry, nullptr);
+}
+
+Outcome ReplicaGroup::propose(std::string_view entry, std::function<void()> on_applied) {
   // The bytes are copied once more into libraft's buffer on the loop thread.
-  return call([bytes = std::string(entry)](raft* r, OutcomeCallback done) {
-    submit_proposal(r, bytes, std::move(done));
+  return call([bytes = std::string(entry), on_applied = std::move(on_applied)](
+                  raft* r, OutcomeCallback done) {
+    submit_proposal(r, bytes, [on_applied, done = std::move(done)](Outcome out) {
+      if (out.ok() && on_applied) on_applied();
+      done(std::move(out));
+    });
   });
 }
 

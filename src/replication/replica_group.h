@@ -142,6 +142,11 @@ class ReplicaGroup {
   // Appends `entry` and returns once it is committed and applied here (kOk, with its index),
   // or why not (raft_requests.h). Only the leader accepts proposals.
   Outcome propose(std::string_view entry);
+  // The same, and `on_applied` runs on the loop thread right after this replica applied the
+  // entry (only for kOk; before propose() returns and before the next entry is applied):
+  // whatever it publishes does not wait for the proposer's turn to run again. It must be
+  // short and must not call this group (it runs where StateMachine calls do).
+  Outcome propose(std::string_view entry, std::function<void()> on_applied);
   // A read fence: kOk once everything committed before the call is applied here and this
   // replica was still leader when the barrier committed.
   Outcome barrier();

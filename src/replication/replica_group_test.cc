@@ -26,18 +26,8 @@
 
 #include "replication/loopback_for_tests.h"
 #include "replication/recording_machine_for_tests.h"
+#include "replication/tsan_suppressions_for_tests.h"  // this binary's one include of it
 #include "runtime/fiber.h"
-
-#if defined(HF_TSAN)
-// ThreadSanitizer checks file descriptors as memory: libuv's thread pool, which every loop
-// in the process shares, opens libraft's segment files and may reuse the number of a
-// socket another loop thread is just removing from its epoll set (epoll_ctl DEL). Both
-// accesses are inside uninstrumented libuv, ordered by libuv itself; this layer never
-// touches a descriptor. Only reports whose top frame is epoll_ctl are suppressed.
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:epoll_ctl\n";
-}
-#endif
 
 namespace hf::replication {
 namespace {
@@ -203,6 +193,28 @@ TEST_F(UvCluster, ProposalsFromFibersParkInsteadOfBlocking) {
   EXPECT_EQ(failed, 0);
   EXPECT_GT(max_in_flight, 1);  // several fibers were parked in propose() at once
   EXPECT_EQ(machines_[leader]->size(), static_cast<size_t>(kFibers * kEach));
+}
+
+// propose(entry, on_applied): the hook runs on the loop thread, after this replica applied
+// the entry and before propose() returns; never for an entry that was not applied.
+TEST_F(UvCluster, OnAppliedRunsOnTheLoopThreadRightAfterTheApply) {
+  start_all();
+  const int leader = wait_for_leader();
+  ASSERT_GE(leader, 0);
+  std::thread::id ran_on;
+  size_t applied_then = 0;
+  Outcome out = groups_[leader]->propose("hooked", [&] {
+    ran_on = std::this_thread::get_id();
+    applied_then = machines_[leader]->size();
+  });
+  ASSERT_TRUE(out.ok()) << out.message;
+  EXPECT_NE(ran_on, std::thread::id()) << "ran before propose() returned";
+  EXPECT_NE(ran_on, std::this_thread::get_id()) << "on the loop thread";
+  EXPECT_EQ(applied_then, 1u) << "after the apply";
+  bool ran = false;
+  out = groups_[(leader + 1) % kReplicas]->propose("refused", [&] { ran = true; });
+  EXPECT_EQ(out.status, Outcome::kNotLeader);
+  EXPECT_FALSE(ran);
 }
 
 TEST_F(UvCluster, MembershipChangesAndTransferOverTcp) {

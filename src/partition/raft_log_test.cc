@@ -1,0 +1,436 @@
+// partition/raft_log_test.cc — LocalPartitions whose writes go through RaftLog (raft_log.h):
+// three nodes in one process, each a LocalNode (its own RocksDB) with this node's replica of
+// each partition's Raft group (ReplicaGroup + PartitionMachine on the node's engine), over
+// loopback TCP with fsync on. Bounded by wall-clock deadlines (a few seconds each).
+#include "partition/raft_log.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "partition/local_node.h"
+#include "partition/local_partition.h"
+#include "replication/loopback_for_tests.h"
+#include "replication/partition_machine.h"
+#include "replication/replica_group.h"
+#include "replication/tsan_suppressions_for_tests.h"  // this binary's one include of it
+#include "runtime/fiber.h"
+#include "storage/engine.h"
+#include "storage/keys.h"
+
+namespace hf::partition {
+namespace {
+
+using namespace std::chrono_literals;
+using replication::free_ports;
+using replication::PartitionMachine;
+using replication::ReplicaGroup;
+using replication::ReplicaInfo;
+using replication::wait_until;
+
+const KeySpace kT{1001, 0};
+constexpr int kNodes = 3;
+constexpr uint32_t kPartitions = 2;  // each its own group of 3 replicas, one on every node
+
+class NoOracle : public TxnStatusOracle {
+ public:
+  TxnStatus status(TxnId) override { return TxnStatus{TxnState::kAborted, 0}; }
+};
+
+// One node: its storage and partitions, its replica of every partition's group, its log.
+struct Node {
+  std::unique_ptr<LocalNode> local;
+  std::vector<std::unique_ptr<PartitionMachine>> machines;  // by partition
+  std::vector<std::unique_ptr<ReplicaGroup>> groups;        // by partition
+  std::unique_ptr<RaftLog> log;
+};
+
+class RaftLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/hf-raftlog-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    const auto ports = free_ports(kNodes * kPartitions);
+    members_.resize(kPartitions);
+    for (uint32_t p = 0; p < kPartitions; ++p)
+      for (int i = 0; i < kNodes; ++i)
+        members_[p].push_back(replication::Member{
+            static_cast<replication::ReplicaId>(i + 1),
+            "127.0.0.1:" + std::to_string(ports[p * kNodes + i]), replication::Role::kVoter});
+    nodes_.resize(kNodes);
+    for (int i = 0; i < kNodes; ++i) start(i);
+    ts_ = nodes_[0].local->clock().start_ts;
+    next_txn_ = nodes_[0].local->clock().first_txn_id;
+  }
+  void TearDown() override {
+    for (int i = 0; i < kNodes; ++i) stop(i);
+    std::filesystem::remove_all(root_);
+  }
+
+  void start(int i) {
+    Node& n = nodes_[i];
+    const std::string dir = root_ + "/node-" + std::to_string(i + 1);
+    n.local = open_local_node(dir + "/rocksdb", kPartitions);
+    n.local->attach(&oracle_, [] { return Timestamp{0}; });
+    std::unordered_map<PartitionId, ReplicaGroup*> groups;
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      n.machines.push_back(std::make_unique<PartitionMachine>(
+          n.local->engine(), static_cast<replication::PartitionNumber>(p)));
+      replication::ReplicaGroupOptions o;
+      o.id = members_[p][i].id;
+      o.address = members_[p][i].address;
+      o.data_dir = dir + "/raft-" + std::to_string(p);
+      o.bootstrap = members_[p];
+      o.election_timeout_ms = 300;
+      o.heartbeat_timeout_ms = 50;
+      n.groups.push_back(std::make_unique<ReplicaGroup>(o, *n.machines.back()));
+      ASSERT_EQ(n.groups.back()->start(), "");
+      groups[p] = n.groups.back().get();
+    }
+    n.log = std::make_unique<RaftLog>(std::move(groups));
+    n.local->set_log(n.log.get());
+  }
+  // Groups first (their loop threads apply to the engine), then machines, node, log.
+  void stop(int i) {
+    Node& n = nodes_[i];
+    n.groups.clear();
+    n.machines.clear();
+    n.local.reset();
+    n.log.reset();
+  }
+  bool running(int i) const { return nodes_[i].local != nullptr; }
+
+  // The node whose replica leads partition p's group (-1 if none within 5 s).
+  int leader(uint32_t p = 0) {
+    int found = -1;
+    wait_until(
+        [&] {
+          for (int i = 0; i < kNodes; ++i)
+            if (running(i) && nodes_[i].groups[p]->info().state == ReplicaInfo::kLeader)
+              return (found = i) >= 0;
+          return false;
+        },
+        5s);
+    return found;
+  }
+  // Whether every running node applied partition p's entries up to what node `at` applied.
+  bool converged(int at, uint32_t p = 0) {
+    const replication::LogIndex target = nodes_[at].machines[p]->applied_index();
+    return wait_until(
+        [&] {
+          for (int i = 0; i < kNodes; ++i)
+            if (running(i) && nodes_[i].machines[p]->applied_index() < target) return false;
+          return true;
+        },
+        10s);
+  }
+  LocalPartition& partition(int node, uint32_t p = 0) { return nodes_[node].local->partition(p); }
+  std::vector<replication::LogIndex> applied_indexes() {
+    std::vector<replication::LogIndex> out;
+    for (int i = 0; i < kNodes; ++i)
+      for (uint32_t p = 0; p < kPartitions; ++p)
+        out.push_back(running(i) ? nodes_[i].machines[p]->applied_index() : 0);
+    return out;
+  }
+
+  LockOutcome lock(LocalPartition& part, TxnId txn, const std::string& key) {
+    LockRequest r;
+    r.space = kT;
+    r.key = key;
+    r.txn = txn;
+    r.strength = LockStrength::kNoKeyUpdate;
+    r.policy = WaitPolicy::kNoWait;
+    return part.lock(r).outcome;
+  }
+  // A transaction writing key=value in `part`, committed in one phase; its commit timestamp.
+  // on_durable counts the commits acknowledged and notes the thread it ran on.
+  Timestamp commit_one(LocalPartition& part, const std::string& key, const std::string& value) {
+    const TxnId t = next_txn_++;
+    EXPECT_EQ(lock(part, t, key), LockOutcome::kGranted);
+    part.write(t, 0, 1, kT, key, value);  // buffered: the commit's one entry carries it
+    const Timestamp ts = ++ts_;
+    part.commit_one_phase_then(t, ts, {}, [this] {
+      durable_.fetch_add(1);
+      std::lock_guard g(mu_);
+      durable_threads_.push_back(std::this_thread::get_id());
+    });
+    part.commit(t, ts);
+    return ts;
+  }
+  std::optional<std::string> read(LocalPartition& part, const std::string& key, Timestamp at) {
+    auto r = part.get(kT, key, ReadView{at, 0, 0});
+    if (!r) return std::nullopt;
+    return r->value;
+  }
+  // Whether the raw engine of `node` holds any version of key in partition p.
+  bool stored(int node, const std::string& key, uint32_t p = 0) {
+    std::string v;
+    return nodes_[node].local->engine().get(
+        storage::row_key(static_cast<uint16_t>(p), kT.table_id, kT.index_id, key), &v);
+  }
+
+  std::string root_;
+  std::vector<std::vector<replication::Member>> members_;  // by partition
+  std::vector<Node> nodes_;
+  NoOracle oracle_;
+  Timestamp ts_ = 0;
+  TxnId next_txn_ = 1;
+  std::atomic<int> durable_{0};
+  std::mutex mu_;
+  std::vector<std::thread::id> durable_threads_;  // guarded by mu_
+};
+
+// (1) C3: a commit acknowledged by a LocalPartition over the Raft log is in every replica's
+// engine, byte for byte, and the commit's on_durable ran on the group's loop thread.
+TEST_F(RaftLogTest, OnePhaseCommitsAreReplicatedToEveryReplicaBeforeTheyAreAcknowledged) {
+  const int l = leader();
+  ASSERT_GE(l, 0) << "no leader elected";
+  LocalPartition& p = partition(l);
+  std::map<std::string, Timestamp> committed;
+  for (int k = 0; k < 20; ++k)
+    committed["k" + std::to_string(k)] =
+        commit_one(p, "k" + std::to_string(k), "v" + std::to_string(k));
+  EXPECT_EQ(durable_.load(), 20);
+  {
+    std::lock_guard g(mu_);
+    for (auto id : durable_threads_) EXPECT_NE(id, std::this_thread::get_id()) << "L3: loop thread";
+  }
+  EXPECT_EQ(nodes_[l].log->applied(), 20u) << "one entry per commit";
+  for (const auto& [key, ts] : committed) EXPECT_EQ(read(p, key, ts), "v" + key.substr(1)) << key;
+  // Every commit is applied on the leader; the followers learn the commit index with the
+  // next heartbeat.
+  ASSERT_TRUE(converged(l));
+  const std::string range = nodes_[l].machines[0]->range();
+  EXPECT_GE(range.size(), 20u * 10);
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_EQ(nodes_[i].machines[0]->range(), range) << "node " << i << "'s range differs";
+    EXPECT_EQ(nodes_[i].machines[0]->refused(), 0u);
+    EXPECT_TRUE(stored(i, "k7")) << i;
+  }
+  // A follower's own partition reads the same rows from its engine.
+  const int f = (l + 1) % kNodes;
+  EXPECT_EQ(read(partition(f), "k13", committed["k13"]), "v13");
+  // Nothing of partition 1 was written.
+  for (int i = 0; i < kNodes; ++i) EXPECT_EQ(nodes_[i].machines[1]->applied_index(), 0u);
+}
+
+// The other write sites of one partition through the log: an intent written at once (site 1),
+// the commit record's write (3), the resolution deleting it (4), an abort (6), a savepoint
+// rollback (7): each an entry, and every replica ends with the same range, no record left.
+TEST_F(RaftLogTest, TwoPhaseCommitAbortAndRollbackOfOnePartitionAreReplicated) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  LocalPartition& p = partition(l);
+  const uint64_t entries = nodes_[l].log->applied();
+  const TxnId t = next_txn_++;
+  ASSERT_EQ(lock(p, t, "two"), LockOutcome::kGranted);
+  p.write(t, 0, 1, kT, "two", std::string("phase"), /*publish=*/true);
+  p.write_commit_record(t, {0});
+  for (int i = 0; i < kNodes; ++i)
+    ASSERT_TRUE(wait_until(
+        [&] {
+          std::string v;
+          return nodes_[i].local->engine().get(storage::commit_record_key(0, t), &v);
+        },
+        5s))
+        << "node " << i << " has the commit record";
+  const Timestamp ts = ++ts_;
+  p.commit(t, ts);
+  const TxnId u = next_txn_++;
+  ASSERT_EQ(lock(p, u, "gone"), LockOutcome::kGranted);
+  p.write(u, 0, 1, kT, "gone", std::string("aborted"), /*publish=*/true);
+  ASSERT_EQ(lock(p, u, "sub"), LockOutcome::kGranted);
+  p.write(u, 1, 2, kT, "sub", std::string("rolled back"), /*publish=*/true);
+  p.rollback_subtransactions(u, 1);
+  p.abort(u);
+  EXPECT_GE(nodes_[l].log->applied() - entries, 6u) << "every write was an entry";
+  ASSERT_TRUE(converged(l));
+  const std::string range = nodes_[l].machines[0]->range();
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_EQ(nodes_[i].machines[0]->range(), range) << "node " << i;
+    std::string v;
+    EXPECT_FALSE(nodes_[i].local->engine().get(storage::commit_record_key(0, t), &v)) << i;
+    EXPECT_EQ(read(partition(i), "two", ts), "phase") << i;
+    EXPECT_EQ(read(partition(i), "gone", ts_), std::nullopt) << i;
+    EXPECT_EQ(read(partition(i), "sub", ts_), std::nullopt) << i;
+  }
+}
+
+// L2: commits from fibers park while their entries replicate; the executor runs the others.
+TEST_F(RaftLogTest, CommittingFibersParkWhileTheirEntriesReplicate) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  LocalPartition& p = partition(l);
+  runtime::Runtime rt(1, 2);
+  rt.start();
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0, in_flight = 0, max_in_flight = 0;
+  constexpr int kFibers = 10;
+  for (int f = 0; f < kFibers; ++f) {
+    runtime::Fiber::spawn(rt.context(0), [&, f] {
+      {
+        std::lock_guard g(mu);
+        max_in_flight = std::max(max_in_flight, ++in_flight);
+      }
+      commit_one(p, "f" + std::to_string(f), "x");
+      std::lock_guard g(mu);
+      --in_flight;
+      ++done;
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock g(mu);
+    ASSERT_TRUE(cv.wait_for(g, 10s, [&] { return done == kFibers; }));
+  }
+  rt.stop();
+  EXPECT_GT(max_in_flight, 1) << "parked fibers, not a blocked executor";
+  EXPECT_EQ(durable_.load(), kFibers);
+  for (int f = 0; f < kFibers; ++f) EXPECT_EQ(read(p, "f" + std::to_string(f), ts_), "x") << f;
+}
+
+// (2) The leader stops right after its commits were acknowledged: the new leader's engine
+// has them (once it has committed an entry of its own term: barrier), and it goes on.
+TEST_F(RaftLogTest, ANewLeaderHasEveryAcknowledgedCommit) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  std::vector<Timestamp> ts;
+  for (int k = 0; k < 10; ++k)
+    ts.push_back(commit_one(partition(l), "a" + std::to_string(k), "old"));
+  stop(l);  // at once: the followers may not even know the last commit index yet
+  const int next = leader();
+  ASSERT_GE(next, 0) << "no new leader";
+  ASSERT_NE(next, l);
+  ASSERT_TRUE(nodes_[next].groups[0]->barrier().ok());
+  for (int k = 0; k < 10; ++k)
+    EXPECT_EQ(read(partition(next), "a" + std::to_string(k), ts[k]), "old") << k;
+  const Timestamp later = commit_one(partition(next), "b", "new");
+  EXPECT_EQ(read(partition(next), "b", later), "new");
+  ASSERT_TRUE(converged(next));
+  const int third = kNodes - l - next;
+  EXPECT_EQ(nodes_[third].machines[0]->range(), nodes_[next].machines[0]->range());
+  EXPECT_TRUE(stored(third, "b"));
+}
+
+// (3) A replica that is not the leader refuses the write (40001, the coordinator aborts):
+// no hook runs and nothing is applied on any replica.
+TEST_F(RaftLogTest, AWriteOnAReplicaThatIsNotTheLeaderFailsAndNothingIsApplied) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  commit_one(partition(l), "before", "x");
+  ASSERT_TRUE(converged(l));
+  const auto before = applied_indexes();
+  const int f = (l + 1) % kNodes;
+  LocalPartition& p = partition(f);
+  const TxnId t = next_txn_++;
+  ASSERT_EQ(lock(p, t, "lost"), LockOutcome::kGranted);  // the lock table is local
+  p.write(t, 0, 1, kT, "lost", std::string("never"));
+  bool hook_ran = false;
+  try {
+    p.commit_one_phase_then(t, ++ts_, {}, [&] { hook_ran = true; });
+    ADD_FAILURE() << "a follower acknowledged a commit";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001") << e.what() << " " << e.error().detail;
+  }
+  EXPECT_FALSE(hook_ran);
+  p.abort(t);
+  EXPECT_EQ(nodes_[f].log->failed(), 1u);
+  // Directly through the log too.
+  PartitionBatches parts;
+  parts.of(0).Put(storage::row_key(0, kT.table_id, kT.index_id, "raw"), "x");
+  EXPECT_THROW(nodes_[f].log->write(parts, storage::Durability::kSynced), SqlError);
+  std::this_thread::sleep_for(300ms);  // a few heartbeats: anything appended would show
+  EXPECT_EQ(applied_indexes(), before);
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_FALSE(stored(i, "lost")) << i;
+    EXPECT_FALSE(stored(i, "raw")) << i;
+  }
+  EXPECT_EQ(read(partition(l), "lost", ts_), std::nullopt);
+}
+
+// (4) A write whose parts belong to two groups is refused before anything is proposed: a
+// one-phase commit across two partitions (two groups) must be two-phase instead.
+TEST_F(RaftLogTest, AWriteSpanningTwoGroupsIsRefusedAndNothingIsProposed) {
+  const int l = leader(0);
+  ASSERT_GE(l, 0);
+  ASSERT_GE(leader(1), 0);
+  const auto before = applied_indexes();
+  LocalPartition& p0 = partition(l, 0);
+  LocalPartition& p1 = partition(l, 1);
+  const TxnId t = next_txn_++;
+  ASSERT_EQ(lock(p0, t, "x"), LockOutcome::kGranted);
+  p0.write(t, 0, 1, kT, "x", std::string("on p0"));
+  ASSERT_EQ(lock(p1, t, "y"), LockOutcome::kGranted);
+  p1.write(t, 0, 1, kT, "y", std::string("on p1"));
+  try {
+    p0.commit_one_phase(t, ++ts_, {1});
+    ADD_FAILURE() << "a write over two groups was accepted";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "XX000");
+    EXPECT_NE(std::string(e.what()).find("two-phase"), std::string::npos) << e.what();
+  }
+  p0.abort(t);
+  p1.abort(t);
+  // Empty parts do not count: a write with one non-empty part is one entry of its group.
+  PartitionBatches one;
+  one.of(1);
+  one.of(0).Put(storage::row_key(0, kT.table_id, kT.index_id, "only"), "x");
+  nodes_[l].log->write(one, storage::Durability::kWal);
+  EXPECT_TRUE(stored(l, "only"));
+  // A part holding another partition's key is refused here, not applied as a no-op (M3).
+  PartitionBatches foreign;
+  foreign.of(0).Put(storage::row_key(1, kT.table_id, kT.index_id, "elsewhere"), "x");
+  EXPECT_THROW(nodes_[l].log->write(foreign, storage::Durability::kWal), SqlError);
+  std::this_thread::sleep_for(300ms);
+  auto after = applied_indexes();
+  EXPECT_GT(after[l * kPartitions + 0], before[l * kPartitions + 0]) << "the one-part write";
+  for (int i = 0; i < kNodes; ++i) after[i * kPartitions + 0] = before[i * kPartitions + 0];
+  EXPECT_EQ(after, before) << "partition 1's group applied nothing";
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_FALSE(stored(i, "x", 0)) << i;
+    EXPECT_FALSE(stored(i, "y", 1)) << i;
+    EXPECT_FALSE(stored(i, "elsewhere", 1)) << i;
+    EXPECT_EQ(nodes_[i].machines[0]->refused(), 0u);
+  }
+}
+
+// A leader that loses its followers while a commit replicates steps down: the commit fails
+// with 08007 (its fate unknown), never a silent success, and its hook does not run.
+TEST_F(RaftLogTest, ALeaderCutOffWhileACommitReplicatesFailsItAsUnknown) {
+  const int l = leader();
+  ASSERT_GE(l, 0);
+  for (int i = 0; i < kNodes; ++i)
+    if (i != l) nodes_[i].groups[0]->stop();  // its followers; the leader steps down 300 ms on
+  LocalPartition& p = partition(l);
+  const TxnId t = next_txn_++;
+  ASSERT_EQ(lock(p, t, "cut"), LockOutcome::kGranted);
+  p.write(t, 0, 1, kT, "cut", std::string("maybe"));
+  ASSERT_EQ(nodes_[l].groups[0]->info().state, ReplicaInfo::kLeader);
+  bool hook_ran = false;
+  const auto began = std::chrono::steady_clock::now();
+  try {
+    p.commit_one_phase_then(t, ++ts_, {}, [&] { hook_ran = true; });
+    ADD_FAILURE() << "a commit without a majority was acknowledged";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "08007") << e.what() << " " << e.error().detail;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
+  EXPECT_FALSE(hook_ran);
+  p.abort(t);
+}
+
+}  // namespace
+}  // namespace hf::partition
