@@ -1443,10 +1443,13 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   Timestamp ts = m_->registry().reserve_commit();
   LocalTxnRegistry* local = m_->local_registry();
   auto& stats = wait_stats();
+  // When durability was learnt (on_durable's thread writes it before the fiber is woken).
+  std::chrono::steady_clock::time_point durable_at;
   try {
     std::vector<PartitionId> with(writers.begin() + 1, writers.end());
     const auto durable_from = std::chrono::steady_clock::now();
-    m_->partition(writers.front()).commit_one_phase_then(id_, ts, with, [local, txn = id_, ts] {
+    m_->partition(writers.front()).commit_one_phase_then(id_, ts, with, [&, local, txn = id_, ts] {
+      durable_at = std::chrono::steady_clock::now();
       if (local) local->complete_commit(txn, ts, true);
     });
     add_wait(stats.durable_us, stats.durable_n, durable_from);
@@ -1466,6 +1469,7 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
   for (size_t i = 0; i < touched_.size(); ++i) {
     if (touched_[i]) m_->partition(static_cast<uint32_t>(i)).commit(id_, ts);
   }
+  add_wait(stats.unlock_us, stats.unlock_n, durable_at);
   lower_strong_counts();
   done_ = true;
   m_->registry().forget(id_);
