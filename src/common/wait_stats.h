@@ -6,7 +6,8 @@
 // thread (one relaxed fetch_add each: no ordering, no lock). Who bumps what:
 //   - coord (commit_one_phase): durable_us/durable_n, the partition's one-phase commit call
 //     (its synced write: the WAL append and the wait for the group commit's fsync);
-//     publish_us/publish_n, the wait for every earlier reserved commit to be published;
+//     publish_us/publish_n, the wait for every earlier reserved commit to be published (and,
+//     when the publishing thread releases the locks, for that release);
 //     unlock_us/unlock_n, from the moment its durability is learnt (on_durable) to its row and
 //     table locks released in its partitions (what a waiter for one of its rows waits beyond
 //     the fsync);
