@@ -543,6 +543,7 @@ TEST_F(CommitPublicationTest, WaiterIsWokenByTheSyncThreadAndSeesTheCommittedVer
   HoldingPartition& kp = holder_of("k");
   runtime::asio::io_context io, io2;
   auto guard = runtime::asio::make_work_guard(io);
+  auto guard2 = runtime::asio::make_work_guard(io2);  // B parks with nothing else queued
   std::atomic<bool> a_locked{false}, committed{false}, granted{false};
   partition_api::LockResult waited;
   std::optional<std::string> reread;
@@ -576,6 +577,7 @@ TEST_F(CommitPublicationTest, WaiterIsWokenByTheSyncThreadAndSeesTheCommittedVer
       b->start_statement();
       reread = get(*b, "k");
       b->commit();
+      guard2.reset();
     });
     io2.run();
   });
