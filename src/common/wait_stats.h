@@ -6,7 +6,11 @@
 // thread (one relaxed fetch_add each: no ordering, no lock). Who bumps what:
 //   - coord (commit_one_phase): durable_us/durable_n, the partition's one-phase commit call
 //     (its synced write: the WAL append and the wait for the group commit's fsync);
-//     publish_us/publish_n, the wait for every earlier reserved commit to be published;
+//     publish_us/publish_n, the wait for every earlier reserved commit to be published (and,
+//     when the publishing thread releases the locks, for that release);
+//     unlock_us/unlock_n, from the moment its durability is learnt (on_durable) to its row and
+//     table locks released in its partitions (what a waiter for one of its rows waits beyond
+//     the fsync);
 //   - partition (a synced write that joins the WAL sync thread's group): sync_us/sync_n, from
 //     the WAL append to the sync thread's answer (the fsync it waited for, and the one before
 //     if one was under way); wake_us/wake_n, from that answer to the committing fiber running
@@ -29,6 +33,8 @@ struct WaitStats {
   std::atomic<uint64_t> sync_n{0};
   std::atomic<uint64_t> wake_us{0};
   std::atomic<uint64_t> wake_n{0};
+  std::atomic<uint64_t> unlock_us{0};
+  std::atomic<uint64_t> unlock_n{0};
 };
 
 inline WaitStats& wait_stats() {

@@ -491,10 +491,12 @@ class CommitPublicationTest : public CoordTest {
 
 // Issue 8: a one-phase commit's timestamp is published where its durability is learnt (the WAL
 // sync thread's callback, Partition::commit_one_phase_then), before its fiber is woken, so
-// commits reserved after it need not wait for that fiber's turn on its executor. Its row locks
-// stay held until the fiber runs commit() (locks are released after publication, never
-// before). Deterministic: the sync thread is held inside the callback while the test looks.
-TEST_F(CommitPublicationTest, OnePhaseCommitIsPublishedBeforeItsFiberRunsAgain) {
+// commits reserved after it need not wait for that fiber's turn on its executor; and its locks
+// are released there too, right after publication (never before: a snapshot that can lock
+// the row sees the new version). Deterministic: the sync thread is held inside the callback,
+// after the coordinator's part, while the test looks. (Before the release moved, NOWAIT here
+// failed: the locks went only once the fiber ran.)
+TEST_F(CommitPublicationTest, OnePhaseCommitIsPublishedAndUnlockedBeforeItsFiberRunsAgain) {
   put("k", "v0");
   HoldingPartition& kp = holder_of("k");
   runtime::asio::io_context io;
@@ -523,12 +525,76 @@ TEST_F(CommitPublicationTest, OnePhaseCommitIsPublishedBeforeItsFiberRunsAgain) 
     EXPECT_FALSE(committed);
     EXPECT_GE(txns_->published(), kp.durable_ts.load()) << "published before the fiber ran";
     EXPECT_EQ(read_now("k"), "vA");
-    EXPECT_EQ(try_lock("k"), LockOutcome::kWouldBlock) << "locks go after the fiber runs";
+    EXPECT_EQ(try_lock("k"), LockOutcome::kGranted) << "unlocked before the fiber ran";
   }
   kp.release = true;
   io.run();
   EXPECT_TRUE(committed);
   EXPECT_EQ(try_lock("k"), LockOutcome::kGranted);
+}
+
+// A waiter for the committing transaction's row is woken by the release on the sync thread,
+// while the committer's fiber has not run again, and what it finds is PostgreSQL's: its
+// EvalPlanQual check (the lock with the version it read) sees the committed version, and a new
+// statement's snapshot reads it. The waiter runs on its own thread (io2); the committer's
+// executor (io) stays parked the whole time.
+TEST_F(CommitPublicationTest, WaiterIsWokenByTheSyncThreadAndSeesTheCommittedVersion) {
+  put("k", "v0");
+  HoldingPartition& kp = holder_of("k");
+  runtime::asio::io_context io, io2;
+  auto guard = runtime::asio::make_work_guard(io);
+  auto guard2 = runtime::asio::make_work_guard(io2);  // B parks with nothing else queued
+  std::atomic<bool> a_locked{false}, committed{false}, granted{false};
+  partition_api::LockResult waited;
+  std::optional<std::string> reread;
+  runtime::Fiber::spawn(io, [&] {
+    auto a = begin();
+    a->start_statement();
+    a->lock(kT, "k", "k", LockStrength::kNoKeyUpdate, LockWait{}, std::nullopt);
+    a->write(kT, "k", "k", std::string("vA"));
+    a_locked = true;
+    // Until B is queued behind A's row lock (pg_locks' view: a lock not granted).
+    EXPECT_TRUE(eventually([&] {
+      for (const auto& l : txns_->lock_view())
+        if (!l.granted) return true;
+      return false;
+    }));
+    kp.hold_durable = true;
+    a->commit();
+    committed = true;
+    guard.reset();
+  });
+  runtime::Fiber::spawn(io, [] {});  // a second ready fiber: the commit parks (see above)
+  std::thread waiter([&] {
+    runtime::Fiber::spawn(io2, [&] {
+      while (!a_locked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      auto b = begin();
+      b->start_statement();
+      auto row = b->get(kT, "k", "k");
+      // Blocks behind A (this thread's only fiber: the executor sleeps until it is woken).
+      waited = b->lock(kT, "k", "k", LockStrength::kNoKeyUpdate, LockWait{}, row->newest);
+      granted = true;
+      b->start_statement();
+      reread = get(*b, "k");
+      b->commit();
+      guard2.reset();
+    });
+    io2.run();
+  });
+  io.run_one();  // A: its lock, its write, its commit up to the park in the WAL sync wait
+  ASSERT_TRUE(eventually([&] { return kp.held.load() || kp.durable_on_caller.load(); }));
+  EXPECT_FALSE(kp.durable_on_caller) << "the commit synced on the test's thread";
+  if (kp.held) {
+    EXPECT_TRUE(eventually([&] { return granted.load(); })) << "the waiter was not woken";
+    EXPECT_FALSE(committed) << "A's fiber ran";
+  }
+  kp.release = true;
+  io.run();
+  waiter.join();
+  EXPECT_TRUE(committed);
+  EXPECT_EQ(waited.outcome, LockOutcome::kVersionMismatch);
+  EXPECT_EQ(waited.value, "vA");
+  EXPECT_EQ(reread, "vA");
 }
 
 // R1 with the callback: a commit reserved later and durable first is published only with the

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,14 @@ class LocalTxnRegistry : public partition_api::TxnRegistry {
  public:
   // Where the partitions report what serializable reads skip.
   virtual partition_api::SsiConflictSink& ssi_sink() = 0;
+  // complete_commit(txn, ts, true), then once_published() as soon as ts is published: before
+  // this returns when no earlier reservation is open, else on the thread whose
+  // complete_commit() (or complete_commit_then()) closes the last earlier one, before that
+  // call returns. Callbacks run outside the registry's mutex, after published() passed their
+  // ts, in timestamp order within one call. once_published MUST NOT suspend or throw. (Issue
+  // 8: a one-phase commit releases its locks there, from the WAL sync thread.)
+  virtual void complete_commit_then(TxnId txn, Timestamp ts,
+                                    std::function<void()> once_published) = 0;
 };
 
 // `partitions`: where dropped keyspaces and released SIREAD locks are sent (a node's own).

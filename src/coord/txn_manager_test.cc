@@ -464,5 +464,30 @@ TEST_F(CoordUnit, KeyspaceDropWaitsForOlderSnapshots) {
   EXPECT_EQ(calls.size(), 4u) << "nobody reads: at once";
 }
 
+// complete_commit_then (issue 8): the callback runs once its timestamp is published, after
+// published() passed it: at once when no earlier reservation is open, else in the call that
+// closes the last earlier one (a failed commit's too), in timestamp order.
+TEST(RegistryPublication, CallbacksRunOnceTheirTimestampIsPublished) {
+  auto r = make_txn_registry({});
+  std::vector<std::string> ran;
+  auto note = [&](const std::string& name, Timestamp ts) {
+    return [&, name, ts] {
+      EXPECT_GE(r->published(), ts) << name;
+      ran.push_back(name);
+    };
+  };
+  const Timestamp t1 = r->reserve_commit(), t2 = r->reserve_commit(), t3 = r->reserve_commit();
+  r->complete_commit_then(103, t3, note("t3", t3));
+  r->complete_commit_then(102, t2, note("t2", t2));
+  EXPECT_TRUE(ran.empty()) << "t1 is open";
+  EXPECT_LT(r->published(), t2);
+  r->complete_commit(101, t1, false);  // t1 failed: its slot closes all the same
+  EXPECT_EQ(ran, (std::vector<std::string>{"t2", "t3"}));
+  EXPECT_EQ(r->status(102).state, partition_api::TxnState::kCommitted);
+  const Timestamp t4 = r->reserve_commit();
+  r->complete_commit_then(104, t4, note("t4", t4));
+  EXPECT_EQ(ran.back(), "t4") << "nothing earlier open: at once";
+}
+
 }  // namespace
 }  // namespace hf::coord

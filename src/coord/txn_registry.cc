@@ -3,6 +3,7 @@
 // coordinator over one node's partitions. See txn_manager.h (make_txn_registry).
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -93,14 +94,24 @@ class RegistryImpl final : public LocalTxnRegistry {
     return ts;
   }
   void complete_commit(TxnId txn, Timestamp ts, bool committed) override {
-    std::lock_guard g(mu_);
-    reserved_.erase(ts);
-    if (committed) {
-      auto& e = txns_[txn];
-      e.state = TxnState::kCommitted;
-      e.commit_ts = ts;
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard g(mu_);
+      close_reservation(txn, ts, committed);
+      ready = take_published_callbacks();
     }
-    advance_published();
+    for (auto& fn : ready) fn();
+  }
+  void complete_commit_then(TxnId txn, Timestamp ts,
+                            std::function<void()> once_published) override {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard g(mu_);
+      publish_callbacks_.emplace(ts, std::move(once_published));
+      close_reservation(txn, ts, true);
+      ready = take_published_callbacks();
+    }
+    for (auto& fn : ready) fn();
   }
   void wait_published(Timestamp ts) override {
     if (published_.load(std::memory_order_acquire) >= ts) return;
@@ -251,6 +262,27 @@ class RegistryImpl final : public LocalTxnRegistry {
     std::condition_variable cv;
     bool done = false;
   };
+  // REQUIRES: mu_ held.
+  void close_reservation(TxnId txn, Timestamp ts, bool committed) {
+    reserved_.erase(ts);
+    if (committed) {
+      auto& e = txns_[txn];
+      e.state = TxnState::kCommitted;
+      e.commit_ts = ts;
+    }
+    advance_published();
+  }
+  // REQUIRES: mu_ held. The complete_commit_then() callbacks whose ts is published, in
+  // timestamp order; the caller runs them after it let go of mu_.
+  std::vector<std::function<void()>> take_published_callbacks() {
+    std::vector<std::function<void()>> ready;
+    const Timestamp p = published_.load(std::memory_order_relaxed);
+    while (!publish_callbacks_.empty() && publish_callbacks_.begin()->first <= p) {
+      ready.push_back(std::move(publish_callbacks_.begin()->second));
+      publish_callbacks_.erase(publish_callbacks_.begin());
+    }
+    return ready;
+  }
   // REQUIRES: mu_ held. Publishes up to the first open reservation; wakes who waited for it.
   void advance_published() {
     Timestamp p = reserved_.empty() ? last_assigned_ : *reserved_.begin() - 1;
@@ -292,6 +324,8 @@ class RegistryImpl final : public LocalTxnRegistry {
   Timestamp last_assigned_;       // guarded by mu_
   std::set<Timestamp> reserved_;  // open reservations (mu_)
   std::multimap<Timestamp, std::shared_ptr<PublishWaiter>> publish_waiters_;  // mu_
+  // complete_commit_then() callbacks whose ts is not published yet (mu_).
+  std::multimap<Timestamp, std::function<void()>> publish_callbacks_;
   std::unordered_map<TxnId, Entry> txns_;
   std::multiset<Timestamp> snapshots_;
   // drop_keyspaces() not sent yet: (table id, the published timestamp when it was asked).

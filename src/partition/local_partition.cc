@@ -731,13 +731,19 @@ void LocalPartition::commit_one_phase_then(TxnId txn, Timestamp commit_ts,
   auto readable = [&] {
     for (size_t i = 0; i < parts.size(); ++i) parts[i]->store_.note_created(created[i]);
   };
+  // Resolved: commit() only unlocks from now on. Before on_durable, which may call it (the
+  // coordinator releases the locks from the thread that publishes commit_ts); not before the
+  // write succeeded (abort() needs the keys of intents in storage).
+  auto durable = [&] {
+    for (LocalPartition* part : parts) {
+      std::lock_guard g(part->mu_);
+      auto it = part->txns_.find(txn);
+      if (it != part->txns_.end()) it->second.keys.clear();
+    }
+    on_durable();
+  };
   // An empty write (nothing to resolve) runs both hooks at once (partition_log.h, L3).
-  log_->write(batches, storage::Durability::kSynced, {readable, on_durable});
-  for (size_t i = 0; i < parts.size(); ++i) {
-    std::lock_guard g(parts[i]->mu_);
-    auto it = parts[i]->txns_.find(txn);
-    if (it != parts[i]->txns_.end()) it->second.keys.clear();  // resolved: commit() unlocks
-  }
+  log_->write(batches, storage::Durability::kSynced, {readable, durable});
 }
 
 void LocalPartition::abort(TxnId txn) {

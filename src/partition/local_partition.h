@@ -151,6 +151,7 @@ class LocalPartition final : public Partition {
                              const std::function<void()>& on_durable) override;
   // The node's partitions share one RocksDB and its WAL: one group per node.
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
+  bool in_process() const override { return true; }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
   void link_waits(uint64_t holder, uint64_t actor, bool add) override;
   NodeWaits node_waits() override;                      // the node's WaitGraph::export_waits()

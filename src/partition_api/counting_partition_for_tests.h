@@ -66,6 +66,7 @@ class CountingPartition : public Partition {
     inner_->commit_one_phase(txn, commit_ts, with);
   }
   uint64_t commit_group() const override { return inner_->commit_group(); }
+  bool in_process() const override { return inner_->in_process(); }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override {
     return inner_->lock_object(req);
   }

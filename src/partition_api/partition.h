@@ -507,14 +507,23 @@ class Partition {
   // there, so the commits reserved after this one need not wait for this fiber to be
   // scheduled again before they are visible and unlock (under load a fiber waits milliseconds
   // in its executor's run queue). Called exactly once when this returns normally, never when
-  // it throws. on_durable MUST NOT suspend or throw. The default calls it after
-  // commit_one_phase() returns.
+  // it throws. on_durable MUST NOT suspend or throw. When on_durable runs, txn's writes in
+  // this partition and in `with` are resolved: commit(txn, commit_ts) called from it (or
+  // after it) on them only releases locks. The default calls it after commit_one_phase()
+  // returns.
   virtual void commit_one_phase_then(TxnId txn, Timestamp commit_ts,
                                      const std::vector<PartitionId>& with,
                                      const std::function<void()>& on_durable) {
     commit_one_phase(txn, commit_ts, with);
     on_durable();
   }
+  // Added (issue 8): the partition lives in this process, and commit() of a transaction whose
+  // writes here are all resolved (commit_one_phase_then's on_durable has run, or the
+  // transaction only locked here) only releases its locks: it never suspends, never throws
+  // but for memory, and may be called from any thread (the thread that publishes a one-phase
+  // commit releases its locks there, coord/txn_manager.cc). False (the default): a partition
+  // behind a network call.
+  virtual bool in_process() const { return false; }
   // Partitions with the same non-zero commit group can commit a transaction together in one
   // atomic write (commit_one_phase with `with`): they share a node and its log. 0: none.
   // A transaction that wrote across groups commits in two phases.

@@ -628,10 +628,12 @@ int main(int argc, char** argv) {
           auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
           spdlog::info(
               "stats: wal_syncs={} synced_writes={} writes={} durable_us={} durable_n={} "
-              "publish_us={} publish_n={} sync_us={} sync_n={} wake_us={} wake_n={}",
+              "publish_us={} publish_n={} sync_us={} sync_n={} wake_us={} wake_n={} unlock_us={} "
+              "unlock_n={}",
               storage ? storage->wal_syncs() : 0, storage ? storage->synced_writes() : 0,
               storage ? storage->writes() : 0, v(w.durable_us), v(w.durable_n), v(w.publish_us),
-              v(w.publish_n), v(w.sync_us), v(w.sync_n), v(w.wake_us), v(w.wake_n));
+              v(w.publish_n), v(w.sync_us), v(w.sync_n), v(w.wake_us), v(w.wake_n), v(w.unlock_us),
+              v(w.unlock_n));
         }
       });
     }
