@@ -54,6 +54,7 @@ bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
          name == "pg_partition_ancestors" || name == "json_populate_recordset" ||
          name == "jsonb_populate_recordset" || name == "_pg_expandarray" ||
+         name == "regexp_matches" || name == "regexp_split_to_table" ||
          types::json::set_function_as_array(name) != nullptr;
 }
 
@@ -1811,6 +1812,28 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     args.push_back(std::move(call));
     e->name = "unnest";
     e->type = TypeRef{types::array_elem_type(as_array->result), -1};
+  } else if (name == "regexp_matches" || name == "regexp_split_to_table") {
+    // unnest() over the array of the rows' values (regexp_matches's rows are text[]).
+    const types::FunctionDef* as_array = types::regexp_set_function_as_array(name, args.size());
+    if (!as_array) fail_no_function(name, ts, location);
+    for (size_t i = 0; i < args.size(); ++i)
+      if (!types::can_cast(ts[i], as_array->arg_types[i], CastContext::kImplicit))
+        fail_no_function(name, ts, location);
+    auto call = std::make_unique<Expr>();
+    call->kind = ExprKind::kFunc;
+    call->fn = as_array;
+    call->name = name;
+    call->location = location;
+    for (size_t i = 0; i < args.size(); ++i) {
+      call->args.push_back(
+          coerce(std::move(args[i]), TypeRef{as_array->arg_types[i], -1}, CastContext::kImplicit));
+      call->arg_types.push_back(call->args[i]->type);
+    }
+    call->type = TypeRef{as_array->result, -1};
+    args.clear();
+    args.push_back(std::move(call));
+    e->name = "unnest";
+    e->type = TypeRef{name == "regexp_matches" ? type_oid::kTextArray : type_oid::kText, -1};
   } else if (name == "pg_listening_channels") {
     // unnest() over the session's list of channels (SessionContext::listening_channels).
     if (!args.empty()) fail_no_function(name, ts, location);
