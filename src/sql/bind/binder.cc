@@ -2020,7 +2020,8 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
       return bind_operator(op, std::move(l), std::move(r), a->location);
     }
     case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
-    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR: {  // ~ (or !~) similar_to_escape(pattern)
       ExprPtr l = bind_expr(a->lexpr, scope, g);
       ExprPtr r = bind_expr(a->rexpr, scope, g);
       return bind_operator(op, std::move(l), std::move(r), a->location);

@@ -299,6 +299,20 @@ FN(f_regexp_replace) {
   return Datum(regex_replace_pg(a[0].as_string(), a[1].as_string(), a[2].as_string(),
                                 a.size() > 3 ? a[3].as_string() : std::string()));
 }
+FN(f_regexp_replace_from) {
+  return regexp_replace_pg(a);
+}
+FN(f_substring_regexp) {
+  return regexp_substring_pg(a[0].as_string(), a[1].as_string());
+}
+FN(f_similar_to_escape) {
+  return Datum(similar_to_escape_pg(a[0].as_string(), a.size() > 1 ? &a[1].as_string() : nullptr));
+}
+// substring(s similar pattern escape esc): the text the pattern's middle part matched.
+FN(f_substring_similar) {
+  return regexp_substring_pg(a[0].as_string(),
+                             similar_to_escape_pg(a[1].as_string(), &a[2].as_string()));
+}
 FN(f_regexp_match) {
   return regexp_match_pg(a);
 }
@@ -2267,6 +2281,15 @@ Registry::Registry() {
   F("replace", {kText, kText, kText}, kText, f_replace);
   F("regexp_replace", {kText, kText, kText}, kText, f_regexp_replace);
   F("regexp_replace", {kText, kText, kText, kText}, kText, f_regexp_replace);
+  F("regexp_replace", {kText, kText, kText, kInt4}, kText, f_regexp_replace_from);
+  F("regexp_replace", {kText, kText, kText, kInt4, kInt4}, kText, f_regexp_replace_from);
+  F("regexp_replace", {kText, kText, kText, kInt4, kInt4, kText}, kText, f_regexp_replace_from);
+  F("substring", {kText, kText}, kText, f_substring_regexp);
+  F("substring", {kText, kText, kText}, kText, f_substring_similar);
+  for (const char* n : {"similar_to_escape", "similar_escape"}) {
+    F(n, {kText}, kText, f_similar_to_escape);
+    F(n, {kText, kText}, kText, f_similar_to_escape);
+  }
   F("regexp_match", {kText, kText}, kTextArray, f_regexp_match);
   F("regexp_match", {kText, kText, kText}, kTextArray, f_regexp_match);
   F("regexp_split_to_array", {kText, kText}, kTextArray, f_regexp_split_to_array);

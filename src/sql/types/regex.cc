@@ -414,48 +414,148 @@ Datum regexp_substr_pg(const std::vector<Datum>& a) {
   return Datum(a[0].as_string().substr(so, eo - so));
 }
 
-std::string regex_replace_pg(const std::string& s, const std::string& pattern, const std::string& r,
-                             const std::string& flag_text) {
-  const RegexFlags flags = parse_flags(flag_text);
-  const bool global = flags.global;
+namespace {
+
+// PostgreSQL's replace_text_regexp: from byte `start`, the n'th match replaced (n = 0: every
+// match). The replacement's \1..\9 are groups, \& the whole match, \\ a backslash.
+std::string replace_matches(const std::string& s, const std::string& pattern, const std::string& r,
+                            const RegexFlags& flags, size_t start, int64_t n) {
   CodePtr code = compile(pattern, flags.options);
   MatchData md = match_data(code.get());
   const uint32_t groups = pcre2_get_ovector_count(md.get());
   std::string out;
-  size_t copied = 0, start = 0;
+  size_t copied = 0;
+  int64_t seen = 0;
   while (start <= s.size() && find(code.get(), s, start, md.get())) {
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
     const size_t so = ov[0], eo = ov[1];
-    out.append(s, copied, so - copied);
-    // PostgreSQL's replacement text: \1..\9 a group, \& the whole match, \\ a backslash.
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (r[i] == '\\' && i + 1 < r.size()) {
-        char n = r[i + 1];
-        if ((n >= '1' && n <= '9') || n == '&') {
-          uint32_t g = n == '&' ? 0 : static_cast<uint32_t>(n - '0');
-          if (g < groups && ov[2 * g] != PCRE2_UNSET)
-            out.append(s, ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
-          ++i;
-          continue;
+    ++seen;
+    if (n == 0 || seen == n) {
+      out.append(s, copied, so - copied);
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (r[i] == '\\' && i + 1 < r.size()) {
+          char c = r[i + 1];
+          if ((c >= '1' && c <= '9') || c == '&') {
+            uint32_t g = c == '&' ? 0 : static_cast<uint32_t>(c - '0');
+            if (g < groups && ov[2 * g] != PCRE2_UNSET)
+              out.append(s, ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+            ++i;
+            continue;
+          }
+          if (c == '\\') {
+            out += '\\';
+            ++i;
+            continue;
+          }
         }
-        if (n == '\\') {
-          out += '\\';
-          ++i;
-          continue;
-        }
+        out += r[i];
       }
-      out += r[i];
+      copied = eo;
+      if (n > 0) break;
     }
-    copied = eo;
-    if (!global) break;
-    start = eo;
-    if (so == eo) {  // an empty match: go on after the next character, as PostgreSQL does
-      if (start >= s.size()) break;
-      ++start;
-      while (start < s.size() && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) ++start;
-    }
+    // An empty match: go on after the next character, as PostgreSQL does.
+    start = so == eo ? next_char(s, eo) : eo;
   }
   out.append(s, copied, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+std::string regex_replace_pg(const std::string& s, const std::string& pattern, const std::string& r,
+                             const std::string& flag_text) {
+  const RegexFlags flags = parse_flags(flag_text);
+  return replace_matches(s, pattern, r, flags, 0, flags.global ? 0 : 1);
+}
+
+Datum regexp_replace_pg(const std::vector<Datum>& a) {
+  // (source, pattern, replacement, start [, N [, flags]]): N given, 'g' is ignored.
+  const std::string& s = a[0].as_string();
+  const int64_t start = checked_param(a[3], "start", 1);
+  int64_t n = a.size() > 4 ? checked_param(a[4], "n", 0) : 0;
+  const RegexFlags flags = parse_flags(flags_arg(a, 5));
+  if (a.size() <= 4) n = flags.global ? 0 : 1;
+  if (static_cast<size_t>(start - 1) > utf8_length(s)) return Datum(s);
+  const size_t from = utf8_prefix_bytes(s, static_cast<size_t>(start - 1));
+  return Datum(replace_matches(s, a[1].as_string(), a[2].as_string(), flags, from, n));
+}
+
+Datum regexp_substring_pg(const std::string& s, const std::string& pattern) {
+  // substring(text from pattern): the first group's text when the pattern has groups (NULL
+  // when it took no part), else the whole match; NULL without a match.
+  Matches m = find_matches(s, pattern, RegexFlags{}, 0, false, false);
+  if (m.count == 0) return Datum::Null();
+  size_t so = 0, eo = 0;
+  if (m.groups > 0) {
+    Matches g = find_matches(s, pattern, RegexFlags{}, 0, true, false);
+    if (!g.at(0, 0, &so, &eo)) return Datum::Null();
+  } else {
+    m.at(0, 0, &so, &eo);
+  }
+  return Datum(s.substr(so, eo - so));
+}
+
+std::string similar_to_escape_pg(const std::string& pat, const std::string* escape) {
+  // PostgreSQL's similar_escape: the SQL pattern as a regular expression anchored at both
+  // ends, % as .*, _ as ., ( as a non-capturing group; escape-" separates the three parts of
+  // a substring(... similar ...) pattern, the middle one captured.
+  std::string esc = escape ? *escape : std::string("\\");
+  if (utf8_length(esc) > 1)
+    throw SqlError("22025", "invalid escape string", {},
+                   "Escape string must be empty or one character.");
+  std::string out = "^(?:";
+  bool after_escape = false;
+  int class_depth = 0, class_start = 0, quotes = 0;
+  for (size_t i = 0; i < pat.size();) {
+    const size_t len = std::max<size_t>(1, utf8_char_len(static_cast<unsigned char>(pat[i])));
+    const std::string ch = pat.substr(i, len);
+    i += len;
+    if (after_escape) {
+      if (ch == "\"" && class_depth < 1) {
+        if (quotes == 0) {
+          out += "){1,1}?(";
+        } else if (quotes == 1) {
+          out += "){1,1}(?:";
+        } else {
+          throw SqlError("2200B",
+                         "SQL regular expression may not contain more than two escape-double-quote "
+                         "separators");
+        }
+        ++quotes;
+      } else {
+        out += '\\';
+        out += ch;
+      }
+      after_escape = false;
+    } else if (!esc.empty() && ch == esc) {
+      after_escape = true;
+    } else if (class_depth > 0) {
+      if (ch == "\\") out += '\\';
+      out += ch;
+      // A ] right after [ or [^ is a member, not the end of the class.
+      if (ch == "]" && class_start > 2)
+        --class_depth;
+      else if (ch == "[")
+        ++class_depth;
+      class_start = ch == "^" ? class_start + 1 : 3;
+    } else if (ch == "[") {
+      out += ch;
+      ++class_depth;
+      class_start = 1;
+    } else if (ch == "%") {
+      out += ".*";
+    } else if (ch == "_") {
+      out += '.';
+    } else if (ch == "(") {
+      out += "(?:";
+    } else if (ch == "\\" || ch == "." || ch == "^" || ch == "$") {
+      out += '\\';
+      out += ch;
+    } else {
+      out += ch;
+    }
+  }
+  out += ")$";
   return out;
 }
 
