@@ -54,6 +54,7 @@ bool is_set_function(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_listening_channels" ||
          name == "pg_partition_ancestors" || name == "json_populate_recordset" ||
          name == "jsonb_populate_recordset" || name == "_pg_expandarray" ||
+         name == "regexp_matches" || name == "regexp_split_to_table" ||
          types::json::set_function_as_array(name) != nullptr;
 }
 
@@ -1794,23 +1795,34 @@ ExprPtr Binder::bind_set_function(const std::string& name, std::vector<ExprPtr> 
     return t == type_oid::kTimestamp || t == type_oid::kTimestampTz || t == type_oid::kDate ||
            t == type_oid::kInterval;
   };
-  if (const types::FunctionDef* as_array = types::json::set_function_as_array(name)) {
-    // jsonb_array_elements(x) and its kin: unnest() over the array a function computes.
-    const Oid want = as_array->arg_types[0];
-    if (args.size() != 1 || !types::can_cast(ts[0], want, CastContext::kImplicit))
-      fail_no_function(name, ts, location);
+  const types::FunctionDef* as_array = types::json::set_function_as_array(name);
+  if (!as_array) as_array = types::regexp_set_function_as_array(name, args.size());
+  if (as_array) {
+    // jsonb_array_elements(x) and its kin, regexp_matches and regexp_split_to_table: unnest()
+    // over the array a function computes (regexp_matches's rows are text[] themselves).
+    if (args.size() != as_array->arg_types.size()) fail_no_function(name, ts, location);
+    for (size_t i = 0; i < args.size(); ++i)
+      if (!types::can_cast(ts[i], as_array->arg_types[i], CastContext::kImplicit))
+        fail_no_function(name, ts, location);
     auto call = std::make_unique<Expr>();
     call->kind = ExprKind::kFunc;
     call->fn = as_array;
     call->name = name;
     call->location = location;
-    call->args.push_back(coerce(std::move(args[0]), TypeRef{want, -1}, CastContext::kImplicit));
-    call->arg_types.push_back(call->args[0]->type);
+    for (size_t i = 0; i < args.size(); ++i) {
+      call->args.push_back(
+          coerce(std::move(args[i]), TypeRef{as_array->arg_types[i], -1}, CastContext::kImplicit));
+      call->arg_types.push_back(call->args[i]->type);
+    }
     call->type = TypeRef{as_array->result, -1};
     args.clear();
     args.push_back(std::move(call));
     e->name = "unnest";
-    e->type = TypeRef{types::array_elem_type(as_array->result), -1};
+    e->type = TypeRef{
+        name == "regexp_matches" ? type_oid::kTextArray : types::array_elem_type(as_array->result),
+        -1};
+  } else if (name == "regexp_matches" || name == "regexp_split_to_table") {
+    fail_no_function(name, ts, location);  // not 2 or 3 arguments
   } else if (name == "pg_listening_channels") {
     // unnest() over the session's list of channels (SessionContext::listening_channels).
     if (!args.empty()) fail_no_function(name, ts, location);
@@ -1997,7 +2009,8 @@ ExprPtr Binder::bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCt
       return bind_operator(op, std::move(l), std::move(r), a->location);
     }
     case PG_QUERY__A__EXPR__KIND__AEXPR_LIKE:
-    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE: {
+    case PG_QUERY__A__EXPR__KIND__AEXPR_ILIKE:
+    case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR: {  // ~ (or !~) similar_to_escape(pattern)
       ExprPtr l = bind_expr(a->lexpr, scope, g);
       ExprPtr r = bind_expr(a->rexpr, scope, g);
       return bind_operator(op, std::move(l), std::move(r), a->location);

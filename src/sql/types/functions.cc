@@ -299,6 +299,44 @@ FN(f_regexp_replace) {
   return Datum(regex_replace_pg(a[0].as_string(), a[1].as_string(), a[2].as_string(),
                                 a.size() > 3 ? a[3].as_string() : std::string()));
 }
+FN(f_regexp_replace_from) {
+  return regexp_replace_pg(a);
+}
+FN(f_substring_regexp) {
+  return regexp_substring_pg(a[0].as_string(), a[1].as_string());
+}
+FN(f_similar_to_escape) {
+  return Datum(similar_to_escape_pg(a[0].as_string(), a.size() > 1 ? &a[1].as_string() : nullptr));
+}
+// substring(s similar pattern escape esc): the text the pattern's middle part matched.
+FN(f_substring_similar) {
+  return regexp_substring_pg(a[0].as_string(),
+                             similar_to_escape_pg(a[1].as_string(), &a[2].as_string()));
+}
+FN(f_regexp_match) {
+  return regexp_match_pg(a);
+}
+FN(f_regexp_matches) {
+  return regexp_matches_pg(a);
+}
+FN(f_regexp_split_to_array) {
+  return regexp_split_pg(a, "regexp_split_to_array()");
+}
+FN(f_regexp_split_to_table) {
+  return regexp_split_pg(a, "regexp_split_to_table()");
+}
+FN(f_regexp_count) {
+  return regexp_count_pg(a);
+}
+FN(f_regexp_instr) {
+  return regexp_instr_pg(a);
+}
+FN(f_regexp_like) {
+  return regexp_like_pg(a);
+}
+FN(f_regexp_substr) {
+  return regexp_substr_pg(a);
+}
 FN(f_make_interval) {
   // make_interval(years, months, weeks, days, hours, mins, secs)
   int128 months = static_cast<int128>(a[0].as_int()) * 12 + a[1].as_int();
@@ -2243,6 +2281,35 @@ Registry::Registry() {
   F("replace", {kText, kText, kText}, kText, f_replace);
   F("regexp_replace", {kText, kText, kText}, kText, f_regexp_replace);
   F("regexp_replace", {kText, kText, kText, kText}, kText, f_regexp_replace);
+  F("regexp_replace", {kText, kText, kText, kInt4}, kText, f_regexp_replace_from);
+  F("regexp_replace", {kText, kText, kText, kInt4, kInt4}, kText, f_regexp_replace_from);
+  F("regexp_replace", {kText, kText, kText, kInt4, kInt4, kText}, kText, f_regexp_replace_from);
+  F("substring", {kText, kText}, kText, f_substring_regexp);
+  F("substring", {kText, kText, kText}, kText, f_substring_similar);
+  for (const char* n : {"similar_to_escape", "similar_escape"}) {
+    F(n, {kText}, kText, f_similar_to_escape);
+    F(n, {kText, kText}, kText, f_similar_to_escape);
+  }
+  F("regexp_match", {kText, kText}, kTextArray, f_regexp_match);
+  F("regexp_match", {kText, kText, kText}, kTextArray, f_regexp_match);
+  F("regexp_split_to_array", {kText, kText}, kTextArray, f_regexp_split_to_array);
+  F("regexp_split_to_array", {kText, kText, kText}, kTextArray, f_regexp_split_to_array);
+  F("regexp_count", {kText, kText}, kInt4, f_regexp_count);
+  F("regexp_count", {kText, kText, kInt4}, kInt4, f_regexp_count);
+  F("regexp_count", {kText, kText, kInt4, kText}, kInt4, f_regexp_count);
+  F("regexp_instr", {kText, kText}, kInt4, f_regexp_instr);
+  F("regexp_instr", {kText, kText, kInt4}, kInt4, f_regexp_instr);
+  F("regexp_instr", {kText, kText, kInt4, kInt4}, kInt4, f_regexp_instr);
+  F("regexp_instr", {kText, kText, kInt4, kInt4, kInt4}, kInt4, f_regexp_instr);
+  F("regexp_instr", {kText, kText, kInt4, kInt4, kInt4, kText}, kInt4, f_regexp_instr);
+  F("regexp_instr", {kText, kText, kInt4, kInt4, kInt4, kText, kInt4}, kInt4, f_regexp_instr);
+  F("regexp_like", {kText, kText}, kBool, f_regexp_like);
+  F("regexp_like", {kText, kText, kText}, kBool, f_regexp_like);
+  F("regexp_substr", {kText, kText}, kText, f_regexp_substr);
+  F("regexp_substr", {kText, kText, kInt4}, kText, f_regexp_substr);
+  F("regexp_substr", {kText, kText, kInt4, kInt4}, kText, f_regexp_substr);
+  F("regexp_substr", {kText, kText, kInt4, kInt4, kText}, kText, f_regexp_substr);
+  F("regexp_substr", {kText, kText, kInt4, kInt4, kText, kInt4}, kText, f_regexp_substr);
   F("make_interval", {kInt4, kInt4, kInt4, kInt4, kInt4, kInt4, kFloat8}, kInterval,
     f_make_interval);
   F("concat", {}, kText, f_concat, false, true);
@@ -2636,6 +2703,19 @@ const Def* best_of(const std::vector<Def>& defs,
 }
 
 }  // namespace
+
+const FunctionDef* regexp_set_function_as_array(std::string_view name, size_t nargs) {
+  // The rows' values as one array; regexp_matches's are text[] themselves (an array of them).
+  static const FunctionDef defs[] = {
+      {"regexp_matches", {kText, kText}, kTextArray, f_regexp_matches, true},
+      {"regexp_matches", {kText, kText, kText}, kTextArray, f_regexp_matches, true},
+      {"regexp_split_to_table", {kText, kText}, kTextArray, f_regexp_split_to_table, true},
+      {"regexp_split_to_table", {kText, kText, kText}, kTextArray, f_regexp_split_to_table, true},
+  };
+  for (const auto& d : defs)
+    if (name == d.name && nargs == d.arg_types.size()) return &d;
+  return nullptr;
+}
 
 const FunctionDef* resolve_function(std::string_view name, const std::vector<Oid>& arg_types) {
   const Registry& r = registry();

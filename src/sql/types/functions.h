@@ -48,6 +48,11 @@ struct FunctionDef {
 // fn. Non-volatile functions with constant arguments may be folded by the planner.
 const FunctionDef* resolve_function(std::string_view name, const std::vector<Oid>& arg_types);
 
+// regexp_matches and regexp_split_to_table (2 or 3 text arguments) as the scalar function that
+// computes the array of their rows' values, which the binder unnests; nullptr for any other
+// name or argument count. regexp_matches's rows are text[]: its array holds text[] values.
+const FunctionDef* regexp_set_function_as_array(std::string_view name, size_t nargs);
+
 struct OperatorDef {
   const char* name;
   Oid left;  // 0 for prefix

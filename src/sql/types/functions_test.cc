@@ -332,6 +332,42 @@ TEST(Functions, RegexpAndMakeInterval) {
       call("make_interval", {I4("1"), I4("2"), I4("1"), I4("3"), I4("4"), I4("5"), F8("6.5")}),
       "1 year 2 mons 10 days 04:05:06.5");
 }
+
+// PostgreSQL 15's regexp functions (their values as psql printed them on PostgreSQL 15).
+TEST(Functions, RegexpMatchSplitCountInstrSubstr) {
+  EXPECT_EQ(call("regexp_match", {U("foobarbequebaz"), U("(bar)(.+)?(beque)")}),
+            "{bar,NULL,beque}");
+  EXPECT_EQ(call("regexp_match", {U("abc"), U("x")}), "NULL");
+  EXPECT_EQ(call("regexp_match", {U("abc"), U("")}), "{\"\"}");
+  EXPECT_EQ(call("regexp_match", {U("ABC"), U("b"), U("ic")}), "NULL");
+  EXPECT_EQ(call("regexp_match", {U("ABC"), U("b"), U("ci")}), "{B}");
+  EXPECT_EQ(call("regexp_match", {U("a\nb"), U("a.b"), U("n")}), "NULL");
+  EXPECT_EQ(call("regexp_match", {U("abc\n"), U("c$")}), "NULL");
+  EXPECT_EQ(call("regexp_match", {U("the quick"), U("\\mq\\w+")}), "{quick}");
+  try {
+    call("regexp_match", {U("abc"), U("b"), U("g")});
+    ADD_FAILURE() << "g accepted";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().message, "regexp_match() does not support the \"global\" option");
+    EXPECT_EQ(e.error().hint, "Use the regexp_matches function instead.");
+  }
+  EXPECT_EQ(call("regexp_split_to_array", {U("123456"), U("")}), "{1,2,3,4,5,6}");
+  EXPECT_EQ(call("regexp_split_to_array", {U("123456"), U(".")}),
+            "{\"\",\"\",\"\",\"\",\"\",\"\",\"\"}");
+  EXPECT_EQ(call("regexp_split_to_array", {U(""), U("")}), "{\"\"}");
+  EXPECT_EQ(call("regexp_split_to_array", {U("the quick  fox"), U("\\s*")}),
+            "{t,h,e,q,u,i,c,k,f,o,x}");
+  EXPECT_EQ(call("regexp_count", {U("abc"), U("x*")}), "4");
+  EXPECT_EQ(call("regexp_count", {U("123123123123"), U("123"), I4("3")}), "3");
+  EXPECT_EQ(call("regexp_instr", {U("héllo"), U("l+"), I4("1"), I4("1"), I4("1")}), "5");
+  EXPECT_EQ(
+      call("regexp_instr", {U("foo"), U("foo(bar)?"), I4("1"), I4("1"), I4("0"), U(""), I4("1")}),
+      "0");
+  EXPECT_EQ(call("regexp_substr",
+                 {U("1234567890"), U("(123)(4(56)(78))"), I4("1"), I4("1"), U("i"), I4("3")}),
+            "56");
+  EXPECT_EQ(call("regexp_like", {U("a\nd"), U("a.d"), U("s")}), "t");
+}
 }  // namespace
 }  // namespace hf::sql::types
 

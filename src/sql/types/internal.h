@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/datum.h"
 #include "common/error.h"
@@ -121,6 +122,25 @@ int64_t now_us();                          // wall clock, PostgreSQL epoch
 // common subset; errors raise 2201B "invalid regular expression: ..."; a match that exceeds
 // PCRE2's backtracking or heap limit raises 2201B "... regular expression is too complex".
 bool regex_match_pg(const std::string& s, const std::string& pattern, bool icase);
+// PostgreSQL's regexp functions over their SQL arguments (text values, the optional ones
+// present or not; NULLs are the callers' business). flags: PostgreSQL's option letters.
+Datum regexp_match_pg(const std::vector<Datum>& args);    // (s, pattern [, flags]): text[]
+Datum regexp_matches_pg(const std::vector<Datum>& args);  // every match: an array of text[]
+// regexp_split_to_array and _to_table: fname names the one called in its "global" refusal.
+Datum regexp_split_pg(const std::vector<Datum>& args, const char* fname);
+Datum regexp_count_pg(const std::vector<Datum>& args);  // (s, pattern [, start [, flags]])
+Datum regexp_instr_pg(const std::vector<Datum>& args);  // (s, pattern [, start [, N [, endoption
+                                                        //   [, flags [, subexpr]]]]])
+// (source, pattern, replacement, start [, N [, flags]]): PostgreSQL 15's forms with a start.
+Datum regexp_replace_pg(const std::vector<Datum>& args);
+// substring(s from pattern): the first group's text, or the whole match; NULL without one.
+Datum regexp_substring_pg(const std::string& s, const std::string& pattern);
+// similar_to_escape(pattern [, escape]): a SIMILAR TO pattern as a regular expression;
+// escape nullptr is the default, a backslash; "" is none.
+std::string similar_to_escape_pg(const std::string& pattern, const std::string* escape);
+Datum regexp_like_pg(const std::vector<Datum>& args);    // (s, pattern [, flags])
+Datum regexp_substr_pg(const std::vector<Datum>& args);  // (s, pattern [, start [, N [, flags
+                                                         //   [, subexpr]]]])
 // flags: 'g' replace all, 'i' case-insensitive; \\1..\\9 and \\& in the replacement.
 std::string regex_replace_pg(const std::string& s, const std::string& pattern,
                              const std::string& replacement, const std::string& flags);
