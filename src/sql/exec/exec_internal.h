@@ -105,6 +105,22 @@ void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row
 // UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
 // with the target row's key and version; a target row joined several times comes once.
 std::vector<StoredRow> join_candidates(const bind::SelectPlan& p, ExecContext& cx);
+// MERGE: every joined row of p, in join order, with the identity of source `target`'s row in
+// it (matched false: that source was NULL-extended, no target row).
+struct MergeRow {
+  StoredRow stored;
+  bool matched = false;
+};
+std::vector<MergeRow> merge_join_rows(const bind::SelectPlan& p, size_t target, ExecContext& cx);
+// INSERT's new row: vals at cols (is_default[i]: DEFAULT), the other columns their defaults.
+Row complete_row(const bind::InsertPlan& p, const std::vector<int>& cols,
+                 const std::vector<Datum>& vals, const std::vector<bool>& is_default,
+                 ExecContext& cx);
+// Whether an UPDATE's new row changes a key column (primary key or a unique index column):
+// then it locks FOR UPDATE, else FOR NO KEY UPDATE (PostgreSQL's HeapDetermineColumnsInfo).
+bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row);
+// Runs a bound MERGE (exec/merge.cc): the number of rows it inserted, updated or deleted.
+int64_t run_merge(const bind::MergePlan& p, ExecContext& cx);
 // EvalPlanQual over a joined row whose locked parts were replaced by their newest versions:
 // the join conditions and WHERE again (a LEFT JOIN whose condition now fails null-extends).
 bool epq_recheck(const bind::SelectPlan& p, Row& row, ExecContext& cx);

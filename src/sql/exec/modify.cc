@@ -98,6 +98,10 @@ bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string&
     return mine.has_value();
   }
   if (mine) {
+    // The snapshot's version was deleted (or its key changed) by a transaction that has
+    // committed since: the key is free, as PostgreSQL's unique check (a dirty snapshot) sees
+    // it. The caller holds the key's lock, so no other deletion or insertion is pending.
+    if (latest.newest.commit_ts != 0 && latest.newest.deleted) return false;
     if (value) *value = mine->value;
     return true;
   }
@@ -447,7 +451,6 @@ void Writer::note_key_gone(const Row& old_row, const Row* new_row) {
 }
 
 namespace {
-bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row);
 
 // Whether child row r references the parent key `want` (the key encoding of the referenced
 // columns, in the parent's column types) through fk.
@@ -891,6 +894,8 @@ class PartitionWriters {
   std::map<Oid, std::unique_ptr<Target>> targets_;
 };
 
+}  // namespace
+
 Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::vector<Datum>& vals,
                  const std::vector<bool>& is_default, ExecContext& cx) {
   const auto& t = *p.table;
@@ -905,6 +910,8 @@ Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::v
     if (!given[c] && p.defaults[c]) row[c] = eval(*p.defaults[c], Row{}, cx);
   return row;
 }
+
+namespace {
 
 int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* returning) {
   const auto& t = *p.table;
@@ -1106,6 +1113,8 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
   return n;
 }
 
+}  // namespace
+
 // Whether an UPDATE's new row changes a key column (primary key or a unique index column):
 // then it locks FOR UPDATE, else FOR NO KEY UPDATE (PostgreSQL's HeapDetermineColumnsInfo).
 bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row) {
@@ -1122,6 +1131,8 @@ bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row
         if (differs(c)) return true;
   return false;
 }
+
+namespace {
 
 // COPY text format: one line → fields.
 std::vector<std::optional<std::string>> split_text_line(const std::string& line, char delim,
@@ -1589,6 +1600,11 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       res.tag = "DELETE " + std::to_string(n);
       break;
     }
+    case BoundStatement::Kind::kMerge:
+      if (txn.read_only())
+        throw SqlError("25006", "cannot execute MERGE in a read-only transaction");
+      res.tag = "MERGE " + std::to_string(run_merge(*stmt.merge, cx));
+      break;
     case BoundStatement::Kind::kCopyFrom:
       res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
       break;

@@ -1008,6 +1008,14 @@ void plan_statement(BoundStatement& stmt) {
     plan_select(*stmt.del->from);
     plan_target_lookup(*stmt.del->from);
   }
+  if (stmt.merge) {
+    for (const auto& a : stmt.merge->actions) {
+      plan_sublinks(a.condition.get());
+      for (const auto& [c, e] : a.sets) plan_sublinks(e.get());
+      plan_sublinks(a.values);
+    }
+    plan_select(*stmt.merge->join);
+  }
   for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
   if (stmt.copy_query) plan_statement(*stmt.copy_query);
 }

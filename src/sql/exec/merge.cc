@@ -1,0 +1,199 @@
+// sql/exec/merge.cc — MERGE as PostgreSQL 15 runs it (ExecMerge): each row of the source
+// LEFT JOIN target is matched or not; the first WHEN clause of that kind whose condition holds
+// acts on it (UPDATE / DELETE a matched row, INSERT for a row with no match, or DO NOTHING).
+//
+// Owns: the choice of action per joined row, the "cannot affect row a second time" rule, and
+// READ COMMITTED's recheck of a matched row a concurrent transaction changed: the row is
+// locked as UPDATE / DELETE lock it (exec/modify.cc for_each_target), its newest version
+// replaces the target's columns, and if the join condition still holds the WHEN MATCHED
+// clauses are tried again on it; if it was deleted or no longer matches, the WHEN NOT MATCHED
+// clauses are tried instead (PostgreSQL 15's ExecMergeMatched returning false). Above READ
+// COMMITTED such a row is a serialization failure (40001). Writes go through Writer, and the
+// row and statement triggers of each action fire as for the plain statement.
+// A matched row whose first applicable clause is DO NOTHING (or none) is neither locked nor
+// counted, as in PostgreSQL.
+#include <unordered_set>
+
+#include "common/error.h"
+#include "sql/exec/exec_internal.h"
+#include "sql/exec/placement.h"
+#include "sql/exec/routines.h"
+#include "sql/types/row_codec.h"
+
+namespace hf::sql::exec {
+
+using namespace hf::sql::bind;
+
+namespace {
+
+bool has_action(const MergePlan& p, MergeAction::Kind k) {
+  for (const auto& a : p.actions)
+    if (a.kind == k) return true;
+  return false;
+}
+
+// The first clause of the kind (matched or not) whose condition holds for the joined row.
+const MergeAction* choose_action(const MergePlan& p, bool matched, const Row& row,
+                                 ExecContext& cx) {
+  for (const auto& a : p.actions) {
+    if (a.matched != matched) continue;
+    if (!a.condition || eval_bool(*a.condition, row, cx)) return &a;
+  }
+  return nullptr;
+}
+
+[[noreturn]] void affected_twice() {
+  Error e;
+  e.sqlstate = sqlstate::kCardinalityViolation;
+  e.message = "MERGE command cannot affect row a second time";
+  e.hint = "Ensure that not more than one source row matches any one target row.";
+  throw SqlError(std::move(e));
+}
+
+}  // namespace
+
+int64_t run_merge(const MergePlan& p, ExecContext& cx) {
+  const catalog::Table& t = *p.table;
+  if (t.is_partitioned())
+    throw SqlError(sqlstate::kFeatureNotSupported, "MERGE on a partitioned table is not supported");
+  const size_t width = t.columns.size();
+  const size_t off = static_cast<size_t>(p.target_offset);
+  const Expr* on = p.join->sources[p.target_source].on.get();
+  const bool inserts = has_action(p, MergeAction::Kind::kInsert);
+  const bool updates = has_action(p, MergeAction::Kind::kUpdate);
+  const bool deletes = has_action(p, MergeAction::Kind::kDelete);
+  std::vector<int> set_columns;
+  for (const auto& a : p.actions)
+    for (const auto& set : a.sets)
+      if (std::find(set_columns.begin(), set_columns.end(), set.first) == set_columns.end())
+        set_columns.push_back(set.first);
+
+  Writer w(t, cx);
+  AfterRowQueue after_rows(cx);
+  // One RowTriggers per action kind the statement has (PostgreSQL's ExecInitMerge).
+  std::optional<RowTriggers> insert_triggers, update_triggers, delete_triggers;
+  if (inserts) insert_triggers.emplace(t, catalog::Trigger::kInsert, cx, after_rows);
+  if (updates) update_triggers.emplace(t, catalog::Trigger::kUpdate, cx, after_rows, &set_columns);
+  if (deletes) delete_triggers.emplace(t, catalog::Trigger::kDelete, cx, after_rows);
+  // BEFORE statement triggers: INSERT, UPDATE, DELETE; AFTER ones the other way round
+  // (PostgreSQL's fireBSTriggers / fireASTriggers for CMD_MERGE).
+  if (inserts) fire_statement_triggers(t, catalog::Trigger::kInsert, true, cx);
+  if (updates) fire_statement_triggers(t, catalog::Trigger::kUpdate, true, cx, &set_columns);
+  if (deletes) fire_statement_triggers(t, catalog::Trigger::kDelete, true, cx);
+
+  const coord::Timestamp read_before = cx.txn.view().read_ts;
+  std::vector<MergeRow> rows = merge_join_rows(*p.join, p.target_source, cx);
+  const coord::Timestamp seen_at = cx.txn.view().read_ts == read_before ? read_before : 0;
+  const auto ts = column_types(t);
+  const auto space = row_space(t);
+  // Target rows this statement updated or deleted: a second action on one is an error.
+  std::unordered_set<std::string> changed;
+  int64_t n = 0;
+  std::vector<coord::RowLockRequest> one(1);
+
+  auto new_row_of = [&](const MergeAction& a, const Row& joined) {
+    Row nr(joined.begin() + off, joined.begin() + off + width);
+    for (const auto& [col, e] : a.sets) nr[col] = eval(*e, joined, cx);
+    return nr;
+  };
+
+  // WHEN MATCHED for one joined row: false when it turns out not to match any more (the
+  // caller then tries WHEN NOT MATCHED with the source row).
+  auto merge_matched = [&](MergeRow& m) {
+    Row& row = m.stored.row;
+    bool locked = false;
+    std::optional<coord::Version> expected = m.stored.seen;
+    for (;;) {
+      const MergeAction* a = choose_action(p, true, row, cx);
+      if (!a || a->kind == MergeAction::Kind::kNothing) return true;
+      const std::string routing = row_routing(t, m.stored.key);
+      if (changed.count(m.stored.key)) affected_twice();
+      coord::LockStrength strength = coord::LockStrength::kUpdate;
+      if (a->kind == MergeAction::Kind::kUpdate) {
+        Row old(row.begin() + off, row.begin() + off + width);
+        if (p.update_strength == coord::LockStrength::kNoKeyUpdate ||
+            !changes_key(t, old, new_row_of(*a, row)))
+          strength = coord::LockStrength::kNoKeyUpdate;
+      }
+      one[0] = coord::RowLockRequest{space,         routing,  m.stored.key,        strength,
+                                     lock_wait(cx), expected, locked ? 0 : seen_at};
+      auto res = std::move(cx.txn.lock_rows(one, 0).front());
+      if (res.outcome == coord::LockOutcome::kVersionMismatch) {
+        auto mine = cx.txn.latest(space, routing, m.stored.key);
+        if (mine.intent_txn != cx.txn.id()) {
+          if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+            throw SqlError(sqlstate::kSerializationFailure,
+                           res.newest.deleted
+                               ? "could not serialize access due to concurrent delete"
+                               : "could not serialize access due to concurrent update");
+          std::string value;
+          if (res.newest.deleted || !res.value) {
+            // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
+            auto end = follow_moved_row(t, m.stored.key, res.newest.commit_ts, strength,
+                                        lock_wait(cx), cx);
+            if (end.state != ChainEnd::kLive) return false;
+            m.stored.key = std::move(end.key);
+            value = std::move(end.value);
+          } else {
+            value = std::move(*res.value);
+          }
+          expected.reset();  // locked now: a lock again (a stronger one) checks no version
+          locked = true;
+          Row nr = types::decode_row(value, ts);
+          for (size_t i = 0; i < width; ++i) row[off + i] = std::move(nr[i]);
+          // The join condition again on the newest version (PostgreSQL's EvalPlanQual): no
+          // longer matching, the source row goes to WHEN NOT MATCHED.
+          if (on && !eval_bool(*on, row, cx)) return false;
+          continue;  // the WHEN MATCHED clauses again, on the newest version
+        }
+      } else if (res.outcome != coord::LockOutcome::kGranted) {
+        throw_lock_failure(res.outcome, t, cx);
+      }
+      Row old(row.begin() + off, row.begin() + off + width);
+      if (a->kind == MergeAction::Kind::kDelete) {
+        if (!delete_triggers->empty() && !delete_triggers->before(&old, nullptr)) return true;
+        w.remove(old, m.stored.key);
+        if (!delete_triggers->empty()) delete_triggers->after(&old, nullptr);
+      } else {
+        Row nr = new_row_of(*a, row);
+        if (!update_triggers->empty() && !update_triggers->before(&old, &nr)) return true;
+        w.check_row(nr, p.insert->checks);
+        w.update(old, m.stored.key, nr);
+        if (!update_triggers->empty()) update_triggers->after(&old, &nr);
+      }
+      changed.insert(m.stored.key);
+      ++n;
+      return true;
+    }
+  };
+
+  for (auto& m : rows) {
+    check_for_interrupts(cx);
+    if (m.matched && merge_matched(m)) continue;
+    // WHEN NOT MATCHED: the target's columns read as NULL.
+    Row& row = m.stored.row;
+    for (size_t i = 0; i < width; ++i) row[off + i] = Datum::Null();
+    const MergeAction* a = choose_action(p, false, row, cx);
+    if (!a || a->kind != MergeAction::Kind::kInsert) continue;
+    std::vector<Datum> vals;
+    std::vector<bool> dflt;
+    for (const auto& e : a->values) {
+      dflt.push_back(e == nullptr);
+      vals.push_back(e ? eval(*e, row, cx) : Datum::Null());
+    }
+    Row nr = complete_row(*p.insert, a->columns, vals, dflt, cx);
+    if (!insert_triggers->empty() && !insert_triggers->before(nullptr, &nr)) continue;
+    w.check_row(nr, p.insert->checks);
+    w.insert(nr, -3, nullptr);
+    if (!insert_triggers->empty()) insert_triggers->after(nullptr, &nr);
+    ++n;
+  }
+  after_rows.fire();
+  w.check_referencing_rows();
+  if (deletes) fire_statement_triggers(t, catalog::Trigger::kDelete, false, cx);
+  if (updates) fire_statement_triggers(t, catalog::Trigger::kUpdate, false, cx, &set_columns);
+  if (inserts) fire_statement_triggers(t, catalog::Trigger::kInsert, false, cx);
+  return n;
+}
+
+}  // namespace hf::sql::exec
