@@ -4200,7 +4200,7 @@ BoundStatement Binder::bind_merge(const PgQuery__MergeStmt* s) {
   out.tag = "MERGE";
   auto plan = std::make_shared<MergePlan>();
   auto t = lookup_table(s->relation);
-  if (t->is_view()) {
+  if (t->is_view() || t->materialized) {
     Error e;
     e.sqlstate = sqlstate::kWrongObjectType;
     e.message = "cannot execute MERGE on relation \"" + t->name + "\"";
@@ -4208,12 +4208,20 @@ BoundStatement Binder::bind_merge(const PgQuery__MergeStmt* s) {
                                : "This operation is not supported for views.";
     throw SqlError(std::move(e));
   }
-  refuse_materialized_target(*t);
   const std::string alias = s->relation->alias ? s->relation->alias->aliasname : t->name;
   plan->table = t;
   auto join = std::make_shared<SelectPlan>();
   Scope scope;
-  bind_from_item(s->source_relation, *join, scope, nullptr);
+  // The source cannot see the target (it is no LATERAL item): PostgreSQL's HINT names it.
+  const MergeHiddenTarget hidden{alias, t.get()};
+  {
+    struct HiddenGuard {
+      const MergeHiddenTarget*& slot;
+      ~HiddenGuard() { slot = nullptr; }
+    } guard{merge_hidden_};
+    merge_hidden_ = &hidden;
+    bind_from_item(s->source_relation, *join, scope, nullptr);
+  }
   if (scope.tables.count(alias)) {
     Error e;
     e.sqlstate = "42712";
@@ -4242,7 +4250,6 @@ BoundStatement Binder::bind_merge(const PgQuery__MergeStmt* s) {
     source_only.cols[i].table.clear();
     source_only.cols[i].hidden = true;
   }
-  const MergeHiddenTarget hidden{alias, t.get()};
 
   bool unconditional[2] = {false, false};  // per NOT MATCHED / MATCHED
   bool key_change = false;
@@ -4484,6 +4491,8 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
   std::vector<std::string> force_quote, force_not_null, force_null;
   if (!s->relation) {
     // COPY (query) TO: the query's rows, as a SELECT of them would return them.
+    if (s->query->node_case == PG_QUERY__NODE__NODE_MERGE_STMT)
+      fail(sqlstate::kFeatureNotSupported, "MERGE not supported in COPY");
     auto inner = std::make_shared<BoundStatement>(bind(s->query));
     if (inner->kind == BoundStatement::Kind::kUtility)
       fail(sqlstate::kFeatureNotSupported, "COPY (SELECT INTO) is not supported");

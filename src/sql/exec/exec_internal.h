@@ -277,6 +277,32 @@ struct Writer {
   std::optional<LoadedKeys> loaded_keys_;  // load() of a table with a primary key
 };
 
+// The row writes of one INSERT / UPDATE / DELETE target, a partitioned one included
+// (exec/modify.cc): each new row checked (NOT NULL, CHECK, a view's CHECK OPTION) and, for a
+// partitioned table, routed to its leaf partition; an updated row that belongs in another
+// partition moves there. `stored` is the table a row was read from (StoredRow::table: its leaf
+// partition; ignored for a table that is not partitioned).
+class TableWrites {
+ public:
+  TableWrites(const catalog::Table& t, const std::vector<bind::ExprPtr>& checks,
+              const std::string& check_option_view, ExecContext& cx);
+  ~TableWrites();
+  void insert(Row& row);  // 23505 on any unique conflict
+  void update(const catalog::Table* stored, const Row& old, const std::string& key, Row& nr);
+  void remove(const catalog::Table* stored, const Row& old, const std::string& key);
+  // At the end of the statement: foreign keys that reference the rows changed (Writer's).
+  void check_referencing_rows();
+
+ private:
+  struct Parts;
+  const catalog::Table& table_;
+  const std::vector<bind::ExprPtr>& checks_;
+  const std::string& check_option_view_;
+  ExecContext& cx_;
+  Writer writer_;
+  std::unique_ptr<Parts> parts_;
+};
+
 // COPY TO (exec/copy_out.cc): writes the rows of s.copy_query (already run) to the client or
 // the file; returns how many. The file checks, also for COPY FROM 'file' (exec/modify.cc):
 // who may read (from) or write server files, and the error for a file that does not open.

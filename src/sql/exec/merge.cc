@@ -8,7 +8,8 @@
 // replaces the target's columns, and if the join condition still holds the WHEN MATCHED
 // clauses are tried again on it; if it was deleted or no longer matches, the WHEN NOT MATCHED
 // clauses are tried instead (PostgreSQL 15's ExecMergeMatched returning false). Above READ
-// COMMITTED such a row is a serialization failure (40001). Writes go through Writer, and the
+// COMMITTED such a row is a serialization failure (40001). Writes go through TableWrites (a
+// partitioned target's rows routed to, and moved between, its partitions), and the
 // row and statement triggers of each action fire as for the plain statement.
 // A matched row whose first applicable clause is DO NOTHING (or none) is neither locked nor
 // counted, as in PostgreSQL.
@@ -54,9 +55,8 @@ const MergeAction* choose_action(const MergePlan& p, bool matched, const Row& ro
 
 int64_t run_merge(const MergePlan& p, ExecContext& cx) {
   const catalog::Table& t = *p.table;
-  if (t.is_partitioned())
-    throw SqlError(sqlstate::kFeatureNotSupported, "MERGE on a partitioned table is not supported");
   const size_t width = t.columns.size();
+  static const std::string no_view;
   const size_t off = static_cast<size_t>(p.target_offset);
   const Expr* on = p.join->sources[p.target_source].on.get();
   const bool inserts = has_action(p, MergeAction::Kind::kInsert);
@@ -68,7 +68,7 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
       if (std::find(set_columns.begin(), set_columns.end(), set.first) == set_columns.end())
         set_columns.push_back(set.first);
 
-  Writer w(t, cx);
+  TableWrites writes(t, p.insert->checks, no_view, cx);
   AfterRowQueue after_rows(cx);
   // One RowTriggers per action kind the statement has (PostgreSQL's ExecInitMerge).
   std::optional<RowTriggers> insert_triggers, update_triggers, delete_triggers;
@@ -85,7 +85,6 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
   std::vector<MergeRow> rows = merge_join_rows(*p.join, p.target_source, cx);
   const coord::Timestamp seen_at = cx.txn.view().read_ts == read_before ? read_before : 0;
   const auto ts = column_types(t);
-  const auto space = row_space(t);
   // Target rows this statement updated or deleted: a second action on one is an error.
   std::unordered_set<std::string> changed;
   int64_t n = 0;
@@ -106,8 +105,11 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
     for (;;) {
       const MergeAction* a = choose_action(p, true, row, cx);
       if (!a || a->kind == MergeAction::Kind::kNothing) return true;
-      const std::string routing = row_routing(t, m.stored.key);
-      if (changed.count(m.stored.key)) affected_twice();
+      // A partitioned target's row is locked in the partition it was read from.
+      const catalog::Table& stored = m.stored.table ? *m.stored.table : t;
+      const auto space = row_space(stored);
+      const std::string routing = row_routing(stored, m.stored.key);
+      if (changed.count(std::to_string(stored.storage_id) + ":" + m.stored.key)) affected_twice();
       coord::LockStrength strength = coord::LockStrength::kUpdate;
       if (a->kind == MergeAction::Kind::kUpdate) {
         Row old(row.begin() + off, row.begin() + off + width);
@@ -129,7 +131,7 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
           std::string value;
           if (res.newest.deleted || !res.value) {
             // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
-            auto end = follow_moved_row(t, m.stored.key, res.newest.commit_ts, strength,
+            auto end = follow_moved_row(stored, m.stored.key, res.newest.commit_ts, strength,
                                         lock_wait(cx), cx);
             if (end.state != ChainEnd::kLive) return false;
             m.stored.key = std::move(end.key);
@@ -147,21 +149,20 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
           continue;  // the WHEN MATCHED clauses again, on the newest version
         }
       } else if (res.outcome != coord::LockOutcome::kGranted) {
-        throw_lock_failure(res.outcome, t, cx);
+        throw_lock_failure(res.outcome, stored, cx);
       }
       Row old(row.begin() + off, row.begin() + off + width);
       if (a->kind == MergeAction::Kind::kDelete) {
         if (!delete_triggers->empty() && !delete_triggers->before(&old, nullptr)) return true;
-        w.remove(old, m.stored.key);
+        writes.remove(m.stored.table, old, m.stored.key);
         if (!delete_triggers->empty()) delete_triggers->after(&old, nullptr);
       } else {
         Row nr = new_row_of(*a, row);
         if (!update_triggers->empty() && !update_triggers->before(&old, &nr)) return true;
-        w.check_row(nr, p.insert->checks);
-        w.update(old, m.stored.key, nr);
+        writes.update(m.stored.table, old, m.stored.key, nr);
         if (!update_triggers->empty()) update_triggers->after(&old, &nr);
       }
-      changed.insert(m.stored.key);
+      changed.insert(std::to_string(stored.storage_id) + ":" + m.stored.key);
       ++n;
       return true;
     }
@@ -183,13 +184,12 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
     }
     Row nr = complete_row(*p.insert, a->columns, vals, dflt, cx);
     if (!insert_triggers->empty() && !insert_triggers->before(nullptr, &nr)) continue;
-    w.check_row(nr, p.insert->checks);
-    w.insert(nr, -3, nullptr);
+    writes.insert(nr);
     if (!insert_triggers->empty()) insert_triggers->after(nullptr, &nr);
     ++n;
   }
   after_rows.fire();
-  w.check_referencing_rows();
+  writes.check_referencing_rows();
   if (deletes) fire_statement_triggers(t, catalog::Trigger::kDelete, false, cx);
   if (updates) fire_statement_triggers(t, catalog::Trigger::kUpdate, false, cx, &set_columns);
   if (inserts) fire_statement_triggers(t, catalog::Trigger::kInsert, false, cx);

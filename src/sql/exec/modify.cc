@@ -1039,6 +1039,73 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   return n;
 }
 
+}  // namespace
+
+struct TableWrites::Parts {
+  explicit Parts(ExecContext& cx) : writers(cx) {}
+  PartitionWriters writers;
+};
+
+TableWrites::TableWrites(const catalog::Table& t, const std::vector<ExprPtr>& checks,
+                         const std::string& check_option_view, ExecContext& cx)
+    : table_(t),
+      checks_(checks),
+      check_option_view_(check_option_view),
+      cx_(cx),
+      writer_(t, cx),
+      parts_(std::make_unique<Parts>(cx)) {}
+
+TableWrites::~TableWrites() = default;
+
+void TableWrites::insert(Row& row) {
+  if (!table_.is_partitioned()) {
+    writer_.check_row(row, checks_, check_option_view_);
+    writer_.insert(row, -3, nullptr);
+    return;
+  }
+  // Routed to its partition (23514 when none takes it), which checks and stores it.
+  parts_->writers.checked_target(table_, row, writer_, checks_, check_option_view_)
+      .writer.insert(row, -3, nullptr);
+}
+
+void TableWrites::update(const catalog::Table* stored, const Row& old, const std::string& key,
+                         Row& nr) {
+  if (!table_.is_partitioned()) {
+    writer_.check_row(nr, checks_, check_option_view_);
+    writer_.update(old, key, nr);
+    return;
+  }
+  // A new row its partition no longer takes moves to the one that does (a delete and an
+  // insert routed from the target, as PostgreSQL's cross-partition update).
+  auto& from_part = parts_->writers.of(*stored);
+  const catalog::Table& dest = route_row(table_, nr, cx_);
+  if (dest.oid == stored->oid) {
+    // Routing stays inside the target: the row must still fit the target's own bound.
+    check_partition_constraint(table_, nr, cx_);
+    from_part.writer.check_row(nr, from_part.checks);
+    if (!check_option_view_.empty()) writer_.check_row(nr, checks_, check_option_view_);
+    from_part.writer.update(old, key, nr);
+  } else {
+    auto& to_part =
+        parts_->writers.checked_target(table_, nr, writer_, checks_, check_option_view_);
+    from_part.writer.remove(old, key);
+    to_part.writer.insert(nr, -3, nullptr);
+  }
+}
+
+void TableWrites::remove(const catalog::Table* stored, const Row& old, const std::string& key) {
+  // A partitioned target's row goes from its partition.
+  Writer& from = table_.is_partitioned() ? parts_->writers.of(*stored).writer : writer_;
+  from.remove(old, key);
+}
+
+void TableWrites::check_referencing_rows() {
+  writer_.check_referencing_rows();
+  parts_->writers.check_referencing_rows();
+}
+
+namespace {
+
 // Candidate rows of UPDATE/DELETE, each locked before it is changed (EvalPlanQual under
 // READ COMMITTED: a row changed since our snapshot is re-read and re-checked; a lock on a row
 // that fails the re-check stays held, as in PostgreSQL). With `from` (UPDATE ... FROM /
@@ -1505,7 +1572,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       if (txn.read_only())
         throw SqlError("25006", "cannot execute UPDATE in a read-only transaction");
       const auto& p = *stmt.update;
-      Writer w(*p.table, cx);
+      TableWrites writes(*p.table, p.checks, p.check_option_view, cx);
       const size_t width = p.table->columns.size();
       auto new_row = [&](const Row& joined) {
         Row nr(joined.begin(), joined.begin() + width);
@@ -1523,33 +1590,12 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       AfterRowQueue after_rows(cx);
       RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, after_rows, &set_columns);
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, true, cx, &set_columns);
-      PartitionWriters parts(cx);
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
             if (!triggers.empty() && !triggers.before(&old, &nr)) return false;
-            if (p.table->is_partitioned()) {
-              // A new row its partition no longer takes moves to the one that does (a delete
-              // and an insert routed from the target, as PostgreSQL's cross-partition update).
-              auto& from_part = parts.of(*c.table);
-              const catalog::Table& dest = route_row(*p.table, nr, cx);
-              if (dest.oid == c.table->oid) {
-                // Routing stays inside p.table: the row must still fit p.table's own bound.
-                check_partition_constraint(*p.table, nr, cx);
-                from_part.writer.check_row(nr, from_part.checks);
-                if (!p.check_option_view.empty()) w.check_row(nr, p.checks, p.check_option_view);
-                from_part.writer.update(old, c.key, nr);
-              } else {
-                auto& to_part =
-                    parts.checked_target(*p.table, nr, w, p.checks, p.check_option_view);
-                from_part.writer.remove(old, c.key);
-                to_part.writer.insert(nr, -3, nullptr);
-              }
-            } else {
-              w.check_row(nr, p.checks, p.check_option_view);
-              w.update(old, c.key, nr);
-            }
+            writes.update(c.table, old, c.key, nr);
             if (!triggers.empty()) triggers.after(&old, &nr);
             if (!p.returning.empty()) {
               Row ret = c.row;  // RETURNING sees the new target row joined with the rest
@@ -1561,8 +1607,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
             return true;
           });
       after_rows.fire();
-      w.check_referencing_rows();
-      parts.check_referencing_rows();
+      writes.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, false, cx, &set_columns);
       res.tag = "UPDATE " + std::to_string(n);
       break;
