@@ -1072,6 +1072,12 @@ std::string explain(const BoundStatement& stmt, uint32_t partitions) {
     out.push_back("Delete on " + stmt.del->table->name);
     table_scan(stmt.del->table, stmt.del->access);
   }
+  if (stmt.merge) {
+    const auto& m = *stmt.merge;
+    const std::string& alias = m.join->sources[m.target_source].alias;
+    out.push_back("Merge on " + m.table->name + (alias != m.table->name ? " " + alias : ""));
+    explain_select(*m.join, 1, out, partitions);
+  }
   std::string s;
   for (auto& l : out) s += l + "\n";
   return s;
