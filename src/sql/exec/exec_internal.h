@@ -112,6 +112,16 @@ struct MergeRow {
   bool matched = false;
 };
 std::vector<MergeRow> merge_join_rows(const bind::SelectPlan& p, size_t target, ExecContext& cx);
+// Locks a row of an UPDATE / DELETE / MERGE target, read at version `seen` (of a snapshot at
+// seen_at), in `stored` (its table or leaf partition). kAsRead: locked, the version read is
+// the newest (or our own). kNewer (READ COMMITTED): a transaction committed a newer version
+// since: it is locked and in *value, and key is where it lives now (a key-changing UPDATE
+// moved it); the caller re-checks its conditions on it (EvalPlanQual). kGone: deleted since.
+// Above READ COMMITTED a newer version is 40001. Other lock failures throw.
+enum class TargetRowLock : uint8_t { kAsRead, kNewer, kGone };
+TargetRowLock lock_target_row(const catalog::Table& stored, std::string& key,
+                              const std::optional<coord::Version>& seen, coord::Timestamp seen_at,
+                              coord::LockStrength strength, ExecContext& cx, std::string* value);
 // INSERT's new row: vals at cols (is_default[i]: DEFAULT), the other columns their defaults.
 Row complete_row(const bind::InsertPlan& p, const std::vector<int>& cols,
                  const std::vector<Datum>& vals, const std::vector<bool>& is_default,

@@ -88,7 +88,6 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
   // Target rows this statement updated or deleted: a second action on one is an error.
   std::unordered_set<std::string> changed;
   int64_t n = 0;
-  std::vector<coord::RowLockRequest> one(1);
 
   auto new_row_of = [&](const MergeAction& a, const Row& joined) {
     Row nr(joined.begin() + off, joined.begin() + off + width);
@@ -107,8 +106,6 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
       if (!a || a->kind == MergeAction::Kind::kNothing) return true;
       // A partitioned target's row is locked in the partition it was read from.
       const catalog::Table& stored = m.stored.table ? *m.stored.table : t;
-      const auto space = row_space(stored);
-      const std::string routing = row_routing(stored, m.stored.key);
       if (changed.count(std::to_string(stored.storage_id) + ":" + m.stored.key)) affected_twice();
       coord::LockStrength strength = coord::LockStrength::kUpdate;
       if (a->kind == MergeAction::Kind::kUpdate) {
@@ -117,28 +114,12 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
             !changes_key(t, old, new_row_of(*a, row)))
           strength = coord::LockStrength::kNoKeyUpdate;
       }
-      one[0] = coord::RowLockRequest{space,         routing,  m.stored.key,        strength,
-                                     lock_wait(cx), expected, locked ? 0 : seen_at};
-      auto res = std::move(cx.txn.lock_rows(one, 0).front());
-      if (res.outcome == coord::LockOutcome::kVersionMismatch) {
-        auto mine = cx.txn.latest(space, routing, m.stored.key);
-        if (mine.intent_txn != cx.txn.id()) {
-          if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
-            throw SqlError(sqlstate::kSerializationFailure,
-                           res.newest.deleted
-                               ? "could not serialize access due to concurrent delete"
-                               : "could not serialize access due to concurrent update");
-          std::string value;
-          if (res.newest.deleted || !res.value) {
-            // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
-            auto end = follow_moved_row(stored, m.stored.key, res.newest.commit_ts, strength,
-                                        lock_wait(cx), cx);
-            if (end.state != ChainEnd::kLive) return false;
-            m.stored.key = std::move(end.key);
-            value = std::move(end.value);
-          } else {
-            value = std::move(*res.value);
-          }
+      std::string value;
+      switch (lock_target_row(stored, m.stored.key, expected, locked ? 0 : seen_at, strength, cx,
+                              &value)) {
+        case TargetRowLock::kGone:
+          return false;
+        case TargetRowLock::kNewer: {
           expected.reset();  // locked now: a lock again (a stronger one) checks no version
           locked = true;
           Row nr = types::decode_row(value, ts);
@@ -148,8 +129,8 @@ int64_t run_merge(const MergePlan& p, ExecContext& cx) {
           if (on && !eval_bool(*on, row, cx)) return false;
           continue;  // the WHEN MATCHED clauses again, on the newest version
         }
-      } else if (res.outcome != coord::LockOutcome::kGranted) {
-        throw_lock_failure(res.outcome, stored, cx);
+        case TargetRowLock::kAsRead:
+          break;
       }
       Row old(row.begin() + off, row.begin() + off + width);
       if (a->kind == MergeAction::Kind::kDelete) {

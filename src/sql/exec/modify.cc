@@ -1104,6 +1104,38 @@ void TableWrites::check_referencing_rows() {
   parts_->writers.check_referencing_rows();
 }
 
+namespace {}  // namespace
+
+TargetRowLock lock_target_row(const catalog::Table& stored, std::string& key,
+                              const std::optional<coord::Version>& seen, coord::Timestamp seen_at,
+                              coord::LockStrength strength, ExecContext& cx, std::string* value) {
+  auto space = row_space(stored);
+  const std::string routing = row_routing(stored, key);
+  std::vector<coord::RowLockRequest> one(1);
+  one[0] = coord::RowLockRequest{space, routing, key, strength, lock_wait(cx), seen, seen_at};
+  auto res = std::move(cx.txn.lock_rows(one, 0).front());
+  if (res.outcome == coord::LockOutcome::kVersionMismatch) {
+    auto mine = cx.txn.latest(space, routing, key);
+    if (mine.intent_txn == cx.txn.id()) return TargetRowLock::kAsRead;
+    if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+      throw SqlError(sqlstate::kSerializationFailure,
+                     res.newest.deleted ? "could not serialize access due to concurrent delete"
+                                        : "could not serialize access due to concurrent update");
+    if (res.newest.deleted || !res.value) {
+      // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
+      auto end = follow_moved_row(stored, key, res.newest.commit_ts, strength, lock_wait(cx), cx);
+      if (end.state != ChainEnd::kLive) return TargetRowLock::kGone;
+      key = std::move(end.key);
+      *value = std::move(end.value);
+    } else {
+      *value = std::move(*res.value);
+    }
+    return TargetRowLock::kNewer;
+  }
+  if (res.outcome != coord::LockOutcome::kGranted) throw_lock_failure(res.outcome, stored, cx);
+  return TargetRowLock::kAsRead;
+}
+
 namespace {
 
 // Candidate rows of UPDATE/DELETE, each locked before it is changed (EvalPlanQual under
@@ -1135,34 +1167,14 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
   const coord::Timestamp seen_at = cx.txn.view().read_ts == read_before ? read_before : 0;
   auto ts = column_types(t);
   int64_t n = 0;
-  std::vector<coord::RowLockRequest> one(1);
   for (auto& c : cands) {
     // A partitioned target's candidate is locked in the partition it was read from.
     const catalog::Table& stored = c.table ? *c.table : t;
-    auto space = row_space(stored);
-    const std::string routing = row_routing(stored, c.key);
-    one[0] = coord::RowLockRequest{space,         routing, c.key,  strength_of(c.row),
-                                   lock_wait(cx), c.seen,  seen_at};
-    auto res = std::move(cx.txn.lock_rows(one, 0).front());
-    if (res.outcome == coord::LockOutcome::kVersionMismatch) {
-      auto mine = cx.txn.latest(space, routing, c.key);
-      if (mine.intent_txn != cx.txn.id()) {
-        if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
-          throw SqlError(sqlstate::kSerializationFailure,
-                         res.newest.deleted
-                             ? "could not serialize access due to concurrent delete"
-                             : "could not serialize access due to concurrent update");
-        std::string value;
-        if (res.newest.deleted || !res.value) {
-          // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
-          auto end = follow_moved_row(stored, c.key, res.newest.commit_ts, strength_of(c.row),
-                                      lock_wait(cx), cx);
-          if (end.state != ChainEnd::kLive) continue;
-          c.key = std::move(end.key);
-          value = std::move(end.value);
-        } else {
-          value = std::move(*res.value);
-        }
+    std::string value;
+    switch (lock_target_row(stored, c.key, c.seen, seen_at, strength_of(c.row), cx, &value)) {
+      case TargetRowLock::kGone:
+        continue;
+      case TargetRowLock::kNewer: {
         Row nr = types::decode_row(value, ts);
         if (from) {
           for (size_t i = 0; i < nr.size() && i < c.row.size(); ++i) c.row[i] = std::move(nr[i]);
@@ -1171,9 +1183,10 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
           c.row = std::move(nr);
           if (where && !eval_bool(*where, c.row, cx)) continue;
         }
+        break;
       }
-    } else if (res.outcome != coord::LockOutcome::kGranted) {
-      throw_lock_failure(res.outcome, stored, cx);
+      case TargetRowLock::kAsRead:
+        break;
     }
     if (apply(c)) ++n;
   }
