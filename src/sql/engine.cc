@@ -146,6 +146,7 @@ class EngineImpl : public Engine {
     if (bound.insert && bound.insert->table) targets.push_back(bound.insert->table->oid);
     if (bound.update && bound.update->table) targets.push_back(bound.update->table->oid);
     if (bound.del && bound.del->table) targets.push_back(bound.del->table->oid);
+    if (bound.merge && bound.merge->table) targets.push_back(bound.merge->table->oid);
     if (bound.copy_table && bound.kind == bind::BoundStatement::Kind::kCopyFrom)
       targets.push_back(bound.copy_table->oid);
     // COPY (query) TO: what the query writes and locks.

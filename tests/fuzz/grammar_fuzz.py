@@ -114,7 +114,7 @@ def plpgsql_body():
 
 def statement():
     t = r(TABLES)
-    k = random.randrange(24)
+    k = random.randrange(26)
     if k == 0:
         cols = ", ".join(f"{c} {r(TYPES)}" for c in random.sample(COLS, random.randrange(1, 4)))
         return f"CREATE {r(['', 'TEMP ', 'UNLOGGED '])}TABLE {t} ({cols}){r(['', ' ON COMMIT DROP', ' ON COMMIT DELETE ROWS', ' PARTITION BY LIST (a)', ' PARTITION BY RANGE (a)', ' PARTITION BY HASH (a)'])}"
@@ -163,7 +163,38 @@ def statement():
         return f"SELECT {r(['f0', 'f1', 'f2', 'g0', 'g1'])}({expr()}){r(['', ' FROM ' + t])}"
     if k == 22:
         return f"ALTER SEQUENCE {r(['q', 't_a_seq'])} {r(['RESTART', 'INCREMENT BY 0', 'MAXVALUE 1', 'OWNED BY t.a'])}"
+    if k in (24, 25):
+        return merge_statement(t)
     return f"CREATE {r(['', 'UNIQUE '])}INDEX ON {t} ({r(COLS)}){r(['', ' WHERE ' + expr()])}"
+
+
+def merge_action(matched):
+    if matched:
+        return r([f"UPDATE SET {r(COLS)} = {expr()}",
+                  f"UPDATE SET {r(COLS)} = {expr()}, {r(COLS)} = DEFAULT",
+                  f"UPDATE SET ({r(COLS)}, {r(COLS)}) = ({expr()}, {expr()})",
+                  "DELETE", "DO NOTHING"])
+    return r([f"INSERT VALUES ({expr()}, {expr()})",
+              f"INSERT ({r(COLS)}) VALUES ({expr()})",
+              f"INSERT ({r(COLS)}, {r(COLS)}) OVERRIDING SYSTEM VALUE VALUES ({expr()}, DEFAULT)",
+              "INSERT DEFAULT VALUES", "DO NOTHING"])
+
+
+def merge_statement(t):
+    # MERGE (PostgreSQL 15): a table, subquery or VALUES source; WHEN clauses in any order.
+    source = r([r(TABLES), f"(SELECT {expr()} AS a, {expr()} AS b)",
+                f"(VALUES ({expr()}, {expr()}), ({expr()}, {expr()})) AS s(a, b)",
+                f"(SELECT * FROM {r(TABLES)} WHERE {expr()})", "generate_series(1, 3) AS s(a)"])
+    if not source.endswith(")") or source.startswith("(SELECT"):
+        source += r([" s", " AS s", ""])
+    clauses = []
+    for _ in range(random.randrange(1, 5)):
+        matched = random.random() < 0.5
+        cond = r(["", f" AND {expr()}"])
+        clauses.append(f"WHEN {'MATCHED' if matched else 'NOT MATCHED'}{cond} THEN {merge_action(matched)}")
+    with_clause = r(["", f"WITH w AS (SELECT {expr()} AS a) "])
+    return (f"{with_clause}MERGE INTO {r(['v', 'mv', t])}{r(['', ' tg', ' AS tg'])} USING {source} "
+            f"ON {r([expr(), 'tg.a = s.a', t + '.a = s.a', 'true'])} " + " ".join(clauses))
 
 
 # Objects the statements name, so that most of them get past name resolution.

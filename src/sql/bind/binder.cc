@@ -384,6 +384,22 @@ class Binder {
   BoundStatement bind_insert(const PgQuery__InsertStmt* s);
   BoundStatement bind_update(const PgQuery__UpdateStmt* s);
   BoundStatement bind_delete(const PgQuery__DeleteStmt* s);
+  BoundStatement bind_merge(const PgQuery__MergeStmt* s);
+  // While a MERGE's WHEN NOT MATCHED clause is bound: its target's name and columns, which
+  // are in scope (hidden) but cannot be referenced there (PostgreSQL's errors and HINTs).
+  struct MergeHiddenTarget {
+    std::string alias;
+    const catalog::Table* table = nullptr;
+  };
+  const MergeHiddenTarget* merge_hidden_ = nullptr;
+  [[noreturn]] void fail_hidden_merge_target(const std::string& table, const std::string& col,
+                                             int location);
+  // INSERT's column list (all of t's, through dml_view_ its view's, when n is 0): positions.
+  std::vector<int> insert_columns(const catalog::Table& t, PgQuery__Node** cols, size_t n);
+  // UPDATE's SET list over `row`, appended to sets; whether it sets a key column (primary
+  // key or unique index: the row is then locked FOR UPDATE, else FOR NO KEY UPDATE).
+  bool bind_set_list(const catalog::Table& t, PgQuery__Node** list, size_t n, const Scope& row,
+                     std::vector<std::pair<int, ExprPtr>>& sets);
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
   [[noreturn]] void fail_missing_rte(const Scope* scope, const std::string& table, int location);
@@ -846,6 +862,9 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
     }
   }
   if (auto p = param_by_name(table, col, c->location)) return p;
+  if (merge_hidden_ && (table == merge_hidden_->alias ||
+                        (table.empty() && merge_hidden_->table->find_column(col) >= 0)))
+    fail_hidden_merge_target(table, col, c->location);
   if (!table.empty() && !table_seen) fail_missing_rte(&scope, table, c->location);
   if (!table.empty())
     fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
@@ -3346,6 +3365,8 @@ void Binder::bind_with(const PgQuery__WithClause* w, const Scope* outer) {
       p->origins = dml.origins;
       p->visible = static_cast<int>(dml.names.size());
       dml_ctes_.push_back(std::make_shared<BoundStatement>(std::move(dml)));
+    } else if (q->node_case == PG_QUERY__NODE__NODE_MERGE_STMT) {
+      fail(sqlstate::kFeatureNotSupported, "MERGE not supported in WITH query", cte->location);
     } else {
       fail(sqlstate::kFeatureNotSupported, "unsupported statement in WITH", cte->location);
     }
@@ -3843,6 +3864,33 @@ void Binder::checks_of(const catalog::Table& t, std::vector<ExprPtr>& out) {
   for (const auto& c : t.checks) out.push_back(bind_table_expr(cat_, t, c.expr, nullptr));
 }
 
+std::vector<int> Binder::insert_columns(const catalog::Table& t, PgQuery__Node** cols, size_t n) {
+  std::vector<int> columns;
+  if (n == 0) {
+    if (dml_view_) {
+      for (size_t i = 0; i < dml_view_->base_of.size(); ++i)
+        columns.push_back(target_column(t, dml_view_->view->columns[i].name, "insert into"));
+    } else {
+      for (size_t i = 0; i < t.columns.size(); ++i) columns.push_back(static_cast<int>(i));
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const auto* rt = cols[i]->res_target;
+      int c = target_column(t, rt->name, "insert into");
+      if (c < 0)
+        fail(sqlstate::kUndefinedColumn,
+             "column \"" + std::string(rt->name) + "\" of relation \"" + target_display(t) +
+                 "\" does not exist",
+             rt->location);
+      if (std::find(columns.begin(), columns.end(), c) != columns.end())
+        fail(sqlstate::kDuplicateColumn,
+             "column \"" + std::string(rt->name) + "\" specified more than once", rt->location);
+      columns.push_back(c);
+    }
+  }
+  return columns;
+}
+
 BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   BoundStatement out;
   out.kind = BoundStatement::Kind::kInsert;
@@ -3852,28 +3900,7 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   plan->table = dml_target(s->relation, "insert into", s->on_conflict_clause,
                            "INSERT ... ON CONFLICT on a view is not supported", &alias);
   const auto& t = *plan->table;
-  if (s->n_cols == 0) {
-    if (dml_view_) {
-      for (size_t i = 0; i < dml_view_->base_of.size(); ++i)
-        plan->columns.push_back(target_column(t, dml_view_->view->columns[i].name, "insert into"));
-    } else {
-      for (size_t i = 0; i < t.columns.size(); ++i) plan->columns.push_back(static_cast<int>(i));
-    }
-  } else {
-    for (size_t i = 0; i < s->n_cols; ++i) {
-      const auto* rt = s->cols[i]->res_target;
-      int c = target_column(t, rt->name, "insert into");
-      if (c < 0)
-        fail(sqlstate::kUndefinedColumn,
-             "column \"" + std::string(rt->name) + "\" of relation \"" + target_display(t) +
-                 "\" does not exist",
-             rt->location);
-      if (std::find(plan->columns.begin(), plan->columns.end(), c) != plan->columns.end())
-        fail(sqlstate::kDuplicateColumn,
-             "column \"" + std::string(rt->name) + "\" specified more than once", rt->location);
-      plan->columns.push_back(c);
-    }
-  }
+  plan->columns = insert_columns(t, s->cols, s->n_cols);
   Scope empty;
   if (s->select_stmt) {
     const auto* sel = s->select_stmt->select_stmt;
@@ -4074,22 +4101,11 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
   return out;
 }
 
-BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
-  BoundStatement out;
-  out.kind = BoundStatement::Kind::kUpdate;
-  out.tag = "UPDATE";
-  auto plan = std::make_shared<UpdatePlan>();
-  std::string alias;
-  plan->table = dml_target(s->relation, "update", s->n_from_clause,
-                           "UPDATE ... FROM on a view is not supported", &alias);
-  const auto& t = *plan->table;
-  bind_index_predicates(t, plan->access);
-  Scope row = table_scope(t, alias);
-  if (s->n_from_clause)
-    plan->from = bind_target_join(plan->table, alias, s->from_clause, s->n_from_clause, row);
+bool Binder::bind_set_list(const catalog::Table& t, PgQuery__Node** list, size_t n,
+                           const Scope& row, std::vector<std::pair<int, ExprPtr>>& sets) {
   bool key_change = false;
-  for (size_t i = 0; i < s->n_target_list; ++i) {
-    const auto* rt = s->target_list[i]->res_target;
+  for (size_t i = 0; i < n; ++i) {
+    const auto* rt = list[i]->res_target;
     int c = target_column(t, rt->name, "update");
     if (c < 0)
       fail(sqlstate::kUndefinedColumn,
@@ -4117,8 +4133,25 @@ BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
       if (idx.unique && idx.predicate.empty() &&
           std::find(idx.columns.begin(), idx.columns.end(), c) != idx.columns.end())
         key_change = true;
-    plan->sets.emplace_back(c, std::move(e));
+    sets.emplace_back(c, std::move(e));
   }
+  return key_change;
+}
+
+BoundStatement Binder::bind_update(const PgQuery__UpdateStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kUpdate;
+  out.tag = "UPDATE";
+  auto plan = std::make_shared<UpdatePlan>();
+  std::string alias;
+  plan->table = dml_target(s->relation, "update", s->n_from_clause,
+                           "UPDATE ... FROM on a view is not supported", &alias);
+  const auto& t = *plan->table;
+  bind_index_predicates(t, plan->access);
+  Scope row = table_scope(t, alias);
+  if (s->n_from_clause)
+    plan->from = bind_target_join(plan->table, alias, s->from_clause, s->n_from_clause, row);
+  bool key_change = bind_set_list(t, s->target_list, s->n_target_list, row, plan->sets);
   plan->strength = key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
   if (s->where_clause) plan->where = to_bool(bind_expr_in(s->where_clause, row, "WHERE"), "WHERE");
   add_view_condition(plan->where);
@@ -4149,6 +4182,166 @@ BoundStatement Binder::bind_delete(const PgQuery__DeleteStmt* s) {
   plan->returning = bind_returning(s->returning_list, s->n_returning_list, row, out);
   out.del = plan;
   return out;
+}
+
+// Where an expression starts in the text, for the error cursor (the common cases of
+// PostgreSQL's exprLocation; -1 when not known).
+int node_location(const PgQuery__Node* n) {
+  switch (n->node_case) {
+    case PG_QUERY__NODE__NODE_A_CONST:
+      return n->a_const->location;
+    case PG_QUERY__NODE__NODE_COLUMN_REF:
+      return n->column_ref->location;
+    case PG_QUERY__NODE__NODE_PARAM_REF:
+      return n->param_ref->location;
+    case PG_QUERY__NODE__NODE_A_EXPR:
+      return n->a_expr->lexpr ? node_location(n->a_expr->lexpr) : n->a_expr->location;
+    case PG_QUERY__NODE__NODE_FUNC_CALL:
+      return n->func_call->location;
+    case PG_QUERY__NODE__NODE_TYPE_CAST:
+      return n->type_cast->arg ? node_location(n->type_cast->arg) : n->type_cast->location;
+    default:
+      return -1;
+  }
+}
+
+// MERGE (PostgreSQL 15's transformMergeStmt): the source's FROM item(s), then the target LEFT
+// JOINed on the join condition; the WHEN clauses bound over that joined row in order.
+BoundStatement Binder::bind_merge(const PgQuery__MergeStmt* s) {
+  BoundStatement out;
+  out.kind = BoundStatement::Kind::kMerge;
+  out.tag = "MERGE";
+  auto plan = std::make_shared<MergePlan>();
+  auto t = lookup_table(s->relation);
+  if (t->is_view() || t->materialized) {
+    Error e;
+    e.sqlstate = sqlstate::kWrongObjectType;
+    e.message = "cannot execute MERGE on relation \"" + t->name + "\"";
+    e.detail = t->materialized ? "This operation is not supported for materialized views."
+                               : "This operation is not supported for views.";
+    throw SqlError(std::move(e));
+  }
+  const std::string alias = s->relation->alias ? s->relation->alias->aliasname : t->name;
+  plan->table = t;
+  auto join = std::make_shared<SelectPlan>();
+  Scope scope;
+  // The source cannot see the target (it is no LATERAL item): PostgreSQL's HINT names it.
+  const MergeHiddenTarget hidden{alias, t.get()};
+  {
+    struct HiddenGuard {
+      const MergeHiddenTarget*& slot;
+      ~HiddenGuard() { slot = nullptr; }
+    } guard{merge_hidden_};
+    merge_hidden_ = &hidden;
+    bind_from_item(s->source_relation, *join, scope, nullptr);
+  }
+  if (scope.tables.count(alias)) {
+    Error e;
+    e.sqlstate = "42712";
+    e.message = "name \"" + alias + "\" specified more than once";
+    e.detail = "The name is used both as MERGE target table and data source.";
+    throw SqlError(std::move(e));
+  }
+  plan->target_source = static_cast<int>(join->sources.size());
+  plan->target_offset = static_cast<int>(scope.cols.size());
+  add_table_source(*join, scope, t, alias, "");
+  Source& target = join->sources.back();
+  target.alias = alias;
+  target.join = Source::Join::kLeft;
+  target.nullable = true;
+  {
+    SrfScope in_join(*this, srf_refused_in("JOIN conditions"));
+    target.on = to_bool(bind_expr(s->join_condition, scope, nullptr), "JOIN/ON");
+  }
+  join->input_width = static_cast<int>(scope.cols.size());
+  plan->join = join;
+
+  // WHEN NOT MATCHED sees the source alone: the target's columns stay in place, hidden.
+  Scope source_only = scope;
+  source_only.tables.erase(alias);
+  for (size_t i = plan->target_offset; i < source_only.cols.size(); ++i) {
+    source_only.cols[i].table.clear();
+    source_only.cols[i].hidden = true;
+  }
+
+  bool unconditional[2] = {false, false};  // per NOT MATCHED / MATCHED
+  bool key_change = false;
+  for (size_t w = 0; w < s->n_merge_when_clauses; ++w) {
+    const auto* wc = s->merge_when_clauses[w]->merge_when_clause;
+    if (unconditional[wc->matched])
+      fail(sqlstate::kSyntaxError,
+           "unreachable WHEN clause specified after unconditional WHEN clause");
+    if (!wc->condition) unconditional[wc->matched] = true;
+    const Scope& sc = wc->matched ? scope : source_only;
+    struct HiddenGuard {
+      const MergeHiddenTarget*& slot;
+      ~HiddenGuard() { slot = nullptr; }
+    } guard{merge_hidden_};
+    if (!wc->matched) merge_hidden_ = &hidden;
+    MergeAction a;
+    a.matched = wc->matched;
+    if (wc->condition)
+      a.condition = to_bool(bind_expr_in(wc->condition, sc, "MERGE WHEN conditions"), "WHEN");
+    switch (wc->command_type) {
+      case PG_QUERY__CMD_TYPE__CMD_UPDATE:
+        a.kind = MergeAction::Kind::kUpdate;
+        key_change |= bind_set_list(*t, wc->target_list, wc->n_target_list, sc, a.sets);
+        break;
+      case PG_QUERY__CMD_TYPE__CMD_DELETE:
+        a.kind = MergeAction::Kind::kDelete;
+        break;
+      case PG_QUERY__CMD_TYPE__CMD_INSERT: {
+        a.kind = MergeAction::Kind::kInsert;
+        if (wc->n_values == 0 && wc->n_target_list == 0) break;  // DEFAULT VALUES
+        a.columns = insert_columns(*t, wc->target_list, wc->n_target_list);
+        if (wc->n_target_list == 0 && wc->n_values < a.columns.size())
+          a.columns.resize(wc->n_values);
+        if (wc->n_values > a.columns.size())
+          fail(sqlstate::kSyntaxError, "INSERT has more expressions than target columns",
+               node_location(wc->values[a.columns.size()]));
+        if (wc->n_values < a.columns.size())
+          fail(sqlstate::kSyntaxError, "INSERT has more target columns than expressions",
+               wc->target_list[wc->n_values]->res_target->location);
+        SrfScope in_values(*this, srf_refused_in("VALUES"));
+        for (size_t i = 0; i < wc->n_values; ++i) {
+          if (wc->values[i]->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT) {
+            a.values.push_back(nullptr);
+            continue;
+          }
+          const auto& col = t->columns[a.columns[i]];
+          a.values.push_back(coerce(bind_expr(wc->values[i], sc, nullptr), col.type,
+                                    CastContext::kAssignment, col.name));
+        }
+        break;
+      }
+      default:
+        a.kind = MergeAction::Kind::kNothing;
+        break;
+    }
+    plan->actions.push_back(std::move(a));
+  }
+  plan->update_strength =
+      key_change ? coord::LockStrength::kUpdate : coord::LockStrength::kNoKeyUpdate;
+  plan->insert = std::make_shared<InsertPlan>();
+  plan->insert->table = t;
+  for (const auto& c : t->columns)
+    plan->insert->defaults.push_back(
+        c.default_expr.empty() ? nullptr : bind_table_expr(cat_, *t, c.default_expr, &c.type));
+  checks_of(*t, plan->insert->checks);
+  out.merge = plan;
+  return out;
+}
+
+void Binder::fail_hidden_merge_target(const std::string& table, const std::string& col,
+                                      int location) {
+  if (!table.empty())
+    fail(sqlstate::kUndefinedTable,
+         "invalid reference to FROM-clause entry for table \"" + table + "\"", location,
+         "There is an entry for table \"" + table +
+             "\", but it cannot be referenced from this part of the query.");
+  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", location,
+       "There is a column named \"" + col + "\" in table \"" + merge_hidden_->alias +
+           "\", but it cannot be referenced from this part of the query.");
 }
 
 // COPY's options, checked as PostgreSQL's ProcessCopyOptions checks them (same messages and
@@ -4311,6 +4504,8 @@ BoundStatement Binder::bind_copy(const PgQuery__CopyStmt* s) {
   std::vector<std::string> force_quote, force_not_null, force_null;
   if (!s->relation) {
     // COPY (query) TO: the query's rows, as a SELECT of them would return them.
+    if (s->query->node_case == PG_QUERY__NODE__NODE_MERGE_STMT)
+      fail(sqlstate::kFeatureNotSupported, "MERGE not supported in COPY");
     auto inner = std::make_shared<BoundStatement>(bind(s->query));
     if (inner->kind == BoundStatement::Kind::kUtility)
       fail(sqlstate::kFeatureNotSupported, "COPY (SELECT INTO) is not supported");
@@ -4434,6 +4629,10 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_DELETE_STMT:
       if (stmt->delete_stmt->with_clause) bind_with(stmt->delete_stmt->with_clause, nullptr);
       out = bind_delete(stmt->delete_stmt);
+      break;
+    case PG_QUERY__NODE__NODE_MERGE_STMT:
+      if (stmt->merge_stmt->with_clause) bind_with(stmt->merge_stmt->with_clause, nullptr);
+      out = bind_merge(stmt->merge_stmt);
       break;
     case PG_QUERY__NODE__NODE_COPY_STMT:
       out = bind_copy(stmt->copy_stmt);

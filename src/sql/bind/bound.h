@@ -322,6 +322,37 @@ struct DeletePlan {
   std::vector<ExprPtr> returning;  // over the old row
 };
 
+// One WHEN clause of MERGE (PostgreSQL 15's MergeAction). Its expressions are over the
+// joined row of MergePlan::join (the source's columns, then the target's at target_offset;
+// the target's are NULL for a NOT MATCHED clause, which cannot name them).
+struct MergeAction {
+  enum class Kind : uint8_t { kUpdate, kDelete, kInsert, kNothing } kind = Kind::kNothing;
+  bool matched = true;                        // WHEN MATCHED (else WHEN NOT MATCHED)
+  ExprPtr condition;                          // AND ... (null: always)
+  std::vector<std::pair<int, ExprPtr>> sets;  // kUpdate: target column, new value
+  // kInsert: target column positions and their values (nullptr: DEFAULT); INSERT DEFAULT
+  // VALUES has none. Missing columns take InsertPlan defaults (MergePlan::insert).
+  std::vector<int> columns;
+  std::vector<ExprPtr> values;
+};
+
+// MERGE INTO target USING source ON cond WHEN ... (PostgreSQL 15). join reads the source's
+// FROM item(s) LEFT JOINed to the target (its last source, ON = cond), as PostgreSQL plans
+// it: each source row once, with the target row it matches or NULLs.
+struct MergePlan {
+  catalog::TablePtr table;
+  std::shared_ptr<SelectPlan> join;
+  int target_source = 0;  // index of the target in join->sources
+  int target_offset = 0;  // its first column in the joined row
+  std::vector<MergeAction> actions;
+  // The target's column defaults and CHECK constraints for the INSERT and UPDATE actions
+  // (insert->table is table; its rows / select are unused).
+  std::shared_ptr<InsertPlan> insert;
+  // Row lock of a matched row an UPDATE action changes: FOR UPDATE when some UPDATE action
+  // sets a key column, else FOR NO KEY UPDATE (DELETE: always FOR UPDATE).
+  coord::LockStrength update_strength = coord::LockStrength::kNoKeyUpdate;
+};
+
 // A bound statement.
 struct BoundStatement {
   enum class Kind : uint8_t {
@@ -332,13 +363,15 @@ struct BoundStatement {
     kUtility,
     kCopyFrom,
     kCopyTo,
-    kExplain
+    kExplain,
+    kMerge
   };
   Kind kind = Kind::kSelect;
   std::shared_ptr<SelectPlan> select;
   std::shared_ptr<InsertPlan> insert;
   std::shared_ptr<UpdatePlan> update;
   std::shared_ptr<DeletePlan> del;
+  std::shared_ptr<MergePlan> merge;
   const PgQuery__Node* utility = nullptr;  // DDL etc.: executed from the parse tree
   std::string tag;                         // command tag stem
   // Result shape.

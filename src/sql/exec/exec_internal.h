@@ -105,6 +105,32 @@ void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row
 // UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
 // with the target row's key and version; a target row joined several times comes once.
 std::vector<StoredRow> join_candidates(const bind::SelectPlan& p, ExecContext& cx);
+// MERGE: every joined row of p, in join order, with the identity of source `target`'s row in
+// it (matched false: that source was NULL-extended, no target row).
+struct MergeRow {
+  StoredRow stored;
+  bool matched = false;
+};
+std::vector<MergeRow> merge_join_rows(const bind::SelectPlan& p, size_t target, ExecContext& cx);
+// Locks a row of an UPDATE / DELETE / MERGE target, read at version `seen` (of a snapshot at
+// seen_at), in `stored` (its table or leaf partition). kAsRead: locked, the version read is
+// the newest (or our own). kNewer (READ COMMITTED): a transaction committed a newer version
+// since: it is locked and in *value, and key is where it lives now (a key-changing UPDATE
+// moved it); the caller re-checks its conditions on it (EvalPlanQual). kGone: deleted since.
+// Above READ COMMITTED a newer version is 40001. Other lock failures throw.
+enum class TargetRowLock : uint8_t { kAsRead, kNewer, kGone };
+TargetRowLock lock_target_row(const catalog::Table& stored, std::string& key,
+                              const std::optional<coord::Version>& seen, coord::Timestamp seen_at,
+                              coord::LockStrength strength, ExecContext& cx, std::string* value);
+// INSERT's new row: vals at cols (is_default[i]: DEFAULT), the other columns their defaults.
+Row complete_row(const bind::InsertPlan& p, const std::vector<int>& cols,
+                 const std::vector<Datum>& vals, const std::vector<bool>& is_default,
+                 ExecContext& cx);
+// Whether an UPDATE's new row changes a key column (primary key or a unique index column):
+// then it locks FOR UPDATE, else FOR NO KEY UPDATE (PostgreSQL's HeapDetermineColumnsInfo).
+bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row);
+// Runs a bound MERGE (exec/merge.cc): the number of rows it inserted, updated or deleted.
+int64_t run_merge(const bind::MergePlan& p, ExecContext& cx);
 // EvalPlanQual over a joined row whose locked parts were replaced by their newest versions:
 // the join conditions and WHERE again (a LEFT JOIN whose condition now fails null-extends).
 bool epq_recheck(const bind::SelectPlan& p, Row& row, ExecContext& cx);
@@ -259,6 +285,32 @@ struct Writer {
   std::vector<Gone> gone_;
   bool has_unique_index_ = false;
   std::optional<LoadedKeys> loaded_keys_;  // load() of a table with a primary key
+};
+
+// The row writes of one INSERT / UPDATE / DELETE target, a partitioned one included
+// (exec/modify.cc): each new row checked (NOT NULL, CHECK, a view's CHECK OPTION) and, for a
+// partitioned table, routed to its leaf partition; an updated row that belongs in another
+// partition moves there. `stored` is the table a row was read from (StoredRow::table: its leaf
+// partition; ignored for a table that is not partitioned).
+class TableWrites {
+ public:
+  TableWrites(const catalog::Table& t, const std::vector<bind::ExprPtr>& checks,
+              const std::string& check_option_view, ExecContext& cx);
+  ~TableWrites();
+  void insert(Row& row);  // 23505 on any unique conflict
+  void update(const catalog::Table* stored, const Row& old, const std::string& key, Row& nr);
+  void remove(const catalog::Table* stored, const Row& old, const std::string& key);
+  // At the end of the statement: foreign keys that reference the rows changed (Writer's).
+  void check_referencing_rows();
+
+ private:
+  struct Parts;
+  const catalog::Table& table_;
+  const std::vector<bind::ExprPtr>& checks_;
+  const std::string& check_option_view_;
+  ExecContext& cx_;
+  Writer writer_;
+  std::unique_ptr<Parts> parts_;
 };
 
 // COPY TO (exec/copy_out.cc): writes the rows of s.copy_query (already run) to the client or

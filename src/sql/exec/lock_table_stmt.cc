@@ -104,6 +104,10 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
       if (stmt.del && stmt.del->table)
         lock_relation(cx, *stmt.del->table, coord::table_mode::kRowExclusive);
       return;
+    case Kind::kMerge:
+      if (stmt.merge && stmt.merge->table)
+        lock_relation(cx, *stmt.merge->table, coord::table_mode::kRowExclusive);
+      return;
     case Kind::kCopyFrom:
       if (stmt.copy_table) lock_relation(cx, *stmt.copy_table, coord::table_mode::kRowExclusive);
       return;

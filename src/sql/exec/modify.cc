@@ -98,6 +98,10 @@ bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string&
     return mine.has_value();
   }
   if (mine) {
+    // The snapshot's version was deleted (or its key changed) by a transaction that has
+    // committed since: the key is free, as PostgreSQL's unique check (a dirty snapshot) sees
+    // it. The caller holds the key's lock, so no other deletion or insertion is pending.
+    if (latest.newest.commit_ts != 0 && latest.newest.deleted) return false;
     if (value) *value = mine->value;
     return true;
   }
@@ -447,7 +451,6 @@ void Writer::note_key_gone(const Row& old_row, const Row* new_row) {
 }
 
 namespace {
-bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row);
 
 // Whether child row r references the parent key `want` (the key encoding of the referenced
 // columns, in the parent's column types) through fk.
@@ -891,6 +894,8 @@ class PartitionWriters {
   std::map<Oid, std::unique_ptr<Target>> targets_;
 };
 
+}  // namespace
+
 Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::vector<Datum>& vals,
                  const std::vector<bool>& is_default, ExecContext& cx) {
   const auto& t = *p.table;
@@ -905,6 +910,8 @@ Row complete_row(const InsertPlan& p, const std::vector<int>& cols, const std::v
     if (!given[c] && p.defaults[c]) row[c] = eval(*p.defaults[c], Row{}, cx);
   return row;
 }
+
+namespace {
 
 int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* returning) {
   const auto& t = *p.table;
@@ -1032,6 +1039,105 @@ int64_t do_insert(const InsertPlan& p, ExecContext& cx, std::vector<Row>* return
   return n;
 }
 
+}  // namespace
+
+struct TableWrites::Parts {
+  explicit Parts(ExecContext& cx) : writers(cx) {}
+  PartitionWriters writers;
+};
+
+TableWrites::TableWrites(const catalog::Table& t, const std::vector<ExprPtr>& checks,
+                         const std::string& check_option_view, ExecContext& cx)
+    : table_(t),
+      checks_(checks),
+      check_option_view_(check_option_view),
+      cx_(cx),
+      writer_(t, cx),
+      parts_(std::make_unique<Parts>(cx)) {}
+
+TableWrites::~TableWrites() = default;
+
+void TableWrites::insert(Row& row) {
+  if (!table_.is_partitioned()) {
+    writer_.check_row(row, checks_, check_option_view_);
+    writer_.insert(row, -3, nullptr);
+    return;
+  }
+  // Routed to its partition (23514 when none takes it), which checks and stores it.
+  parts_->writers.checked_target(table_, row, writer_, checks_, check_option_view_)
+      .writer.insert(row, -3, nullptr);
+}
+
+void TableWrites::update(const catalog::Table* stored, const Row& old, const std::string& key,
+                         Row& nr) {
+  if (!table_.is_partitioned()) {
+    writer_.check_row(nr, checks_, check_option_view_);
+    writer_.update(old, key, nr);
+    return;
+  }
+  // A new row its partition no longer takes moves to the one that does (a delete and an
+  // insert routed from the target, as PostgreSQL's cross-partition update).
+  auto& from_part = parts_->writers.of(*stored);
+  const catalog::Table& dest = route_row(table_, nr, cx_);
+  if (dest.oid == stored->oid) {
+    // Routing stays inside the target: the row must still fit the target's own bound.
+    check_partition_constraint(table_, nr, cx_);
+    from_part.writer.check_row(nr, from_part.checks);
+    if (!check_option_view_.empty()) writer_.check_row(nr, checks_, check_option_view_);
+    from_part.writer.update(old, key, nr);
+  } else {
+    auto& to_part =
+        parts_->writers.checked_target(table_, nr, writer_, checks_, check_option_view_);
+    from_part.writer.remove(old, key);
+    to_part.writer.insert(nr, -3, nullptr);
+  }
+}
+
+void TableWrites::remove(const catalog::Table* stored, const Row& old, const std::string& key) {
+  // A partitioned target's row goes from its partition.
+  Writer& from = table_.is_partitioned() ? parts_->writers.of(*stored).writer : writer_;
+  from.remove(old, key);
+}
+
+void TableWrites::check_referencing_rows() {
+  writer_.check_referencing_rows();
+  parts_->writers.check_referencing_rows();
+}
+
+namespace {}  // namespace
+
+TargetRowLock lock_target_row(const catalog::Table& stored, std::string& key,
+                              const std::optional<coord::Version>& seen, coord::Timestamp seen_at,
+                              coord::LockStrength strength, ExecContext& cx, std::string* value) {
+  auto space = row_space(stored);
+  const std::string routing = row_routing(stored, key);
+  std::vector<coord::RowLockRequest> one(1);
+  one[0] = coord::RowLockRequest{space, routing, key, strength, lock_wait(cx), seen, seen_at};
+  auto res = std::move(cx.txn.lock_rows(one, 0).front());
+  if (res.outcome == coord::LockOutcome::kVersionMismatch) {
+    auto mine = cx.txn.latest(space, routing, key);
+    if (mine.intent_txn == cx.txn.id()) return TargetRowLock::kAsRead;
+    if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
+      throw SqlError(sqlstate::kSerializationFailure,
+                     res.newest.deleted ? "could not serialize access due to concurrent delete"
+                                        : "could not serialize access due to concurrent update");
+    if (res.newest.deleted || !res.value) {
+      // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
+      auto end = follow_moved_row(stored, key, res.newest.commit_ts, strength, lock_wait(cx), cx);
+      if (end.state != ChainEnd::kLive) return TargetRowLock::kGone;
+      key = std::move(end.key);
+      *value = std::move(end.value);
+    } else {
+      *value = std::move(*res.value);
+    }
+    return TargetRowLock::kNewer;
+  }
+  if (res.outcome != coord::LockOutcome::kGranted) throw_lock_failure(res.outcome, stored, cx);
+  return TargetRowLock::kAsRead;
+}
+
+namespace {
+
 // Candidate rows of UPDATE/DELETE, each locked before it is changed (EvalPlanQual under
 // READ COMMITTED: a row changed since our snapshot is re-read and re-checked; a lock on a row
 // that fails the re-check stays held, as in PostgreSQL). With `from` (UPDATE ... FROM /
@@ -1061,34 +1167,14 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
   const coord::Timestamp seen_at = cx.txn.view().read_ts == read_before ? read_before : 0;
   auto ts = column_types(t);
   int64_t n = 0;
-  std::vector<coord::RowLockRequest> one(1);
   for (auto& c : cands) {
     // A partitioned target's candidate is locked in the partition it was read from.
     const catalog::Table& stored = c.table ? *c.table : t;
-    auto space = row_space(stored);
-    const std::string routing = row_routing(stored, c.key);
-    one[0] = coord::RowLockRequest{space,         routing, c.key,  strength_of(c.row),
-                                   lock_wait(cx), c.seen,  seen_at};
-    auto res = std::move(cx.txn.lock_rows(one, 0).front());
-    if (res.outcome == coord::LockOutcome::kVersionMismatch) {
-      auto mine = cx.txn.latest(space, routing, c.key);
-      if (mine.intent_txn != cx.txn.id()) {
-        if (cx.txn.isolation() != coord::Isolation::kReadCommitted)
-          throw SqlError(sqlstate::kSerializationFailure,
-                         res.newest.deleted
-                             ? "could not serialize access due to concurrent delete"
-                             : "could not serialize access due to concurrent update");
-        std::string value;
-        if (res.newest.deleted || !res.value) {
-          // Deleted, or moved by a key-changing UPDATE: EvalPlanQual follows the chain.
-          auto end = follow_moved_row(stored, c.key, res.newest.commit_ts, strength_of(c.row),
-                                      lock_wait(cx), cx);
-          if (end.state != ChainEnd::kLive) continue;
-          c.key = std::move(end.key);
-          value = std::move(end.value);
-        } else {
-          value = std::move(*res.value);
-        }
+    std::string value;
+    switch (lock_target_row(stored, c.key, c.seen, seen_at, strength_of(c.row), cx, &value)) {
+      case TargetRowLock::kGone:
+        continue;
+      case TargetRowLock::kNewer: {
         Row nr = types::decode_row(value, ts);
         if (from) {
           for (size_t i = 0; i < nr.size() && i < c.row.size(); ++i) c.row[i] = std::move(nr[i]);
@@ -1097,14 +1183,17 @@ int64_t for_each_target(const catalog::Table& t, const TableAccess& acc, const E
           c.row = std::move(nr);
           if (where && !eval_bool(*where, c.row, cx)) continue;
         }
+        break;
       }
-    } else if (res.outcome != coord::LockOutcome::kGranted) {
-      throw_lock_failure(res.outcome, stored, cx);
+      case TargetRowLock::kAsRead:
+        break;
     }
     if (apply(c)) ++n;
   }
   return n;
 }
+
+}  // namespace
 
 // Whether an UPDATE's new row changes a key column (primary key or a unique index column):
 // then it locks FOR UPDATE, else FOR NO KEY UPDATE (PostgreSQL's HeapDetermineColumnsInfo).
@@ -1122,6 +1211,8 @@ bool changes_key(const catalog::Table& t, const Row& old_row, const Row& new_row
         if (differs(c)) return true;
   return false;
 }
+
+namespace {
 
 // COPY text format: one line → fields.
 std::vector<std::optional<std::string>> split_text_line(const std::string& line, char delim,
@@ -1519,7 +1610,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
         throw SqlError(sqlstate::kReadOnlySqlTransaction,
                        "cannot execute UPDATE in a read-only transaction");
       const auto& p = *stmt.update;
-      Writer w(*p.table, cx);
+      TableWrites writes(*p.table, p.checks, p.check_option_view, cx);
       const size_t width = p.table->columns.size();
       auto new_row = [&](const Row& joined) {
         Row nr(joined.begin(), joined.begin() + width);
@@ -1537,33 +1628,12 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       AfterRowQueue after_rows(cx);
       RowTriggers triggers(*p.table, catalog::Trigger::kUpdate, cx, after_rows, &set_columns);
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, true, cx, &set_columns);
-      PartitionWriters parts(cx);
       int64_t n = for_each_target(
           *p.table, p.access, p.where.get(), p.from.get(), strength_of, cx, [&](StoredRow& c) {
             Row old(c.row.begin(), c.row.begin() + width);
             Row nr = new_row(c.row);
             if (!triggers.empty() && !triggers.before(&old, &nr)) return false;
-            if (p.table->is_partitioned()) {
-              // A new row its partition no longer takes moves to the one that does (a delete
-              // and an insert routed from the target, as PostgreSQL's cross-partition update).
-              auto& from_part = parts.of(*c.table);
-              const catalog::Table& dest = route_row(*p.table, nr, cx);
-              if (dest.oid == c.table->oid) {
-                // Routing stays inside p.table: the row must still fit p.table's own bound.
-                check_partition_constraint(*p.table, nr, cx);
-                from_part.writer.check_row(nr, from_part.checks);
-                if (!p.check_option_view.empty()) w.check_row(nr, p.checks, p.check_option_view);
-                from_part.writer.update(old, c.key, nr);
-              } else {
-                auto& to_part =
-                    parts.checked_target(*p.table, nr, w, p.checks, p.check_option_view);
-                from_part.writer.remove(old, c.key);
-                to_part.writer.insert(nr, -3, nullptr);
-              }
-            } else {
-              w.check_row(nr, p.checks, p.check_option_view);
-              w.update(old, c.key, nr);
-            }
+            writes.update(c.table, old, c.key, nr);
             if (!triggers.empty()) triggers.after(&old, &nr);
             if (!p.returning.empty()) {
               Row ret = c.row;  // RETURNING sees the new target row joined with the rest
@@ -1575,8 +1645,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
             return true;
           });
       after_rows.fire();
-      w.check_referencing_rows();
-      parts.check_referencing_rows();
+      writes.check_referencing_rows();
       fire_statement_triggers(*p.table, catalog::Trigger::kUpdate, false, cx, &set_columns);
       res.tag = "UPDATE " + std::to_string(n);
       break;
@@ -1615,6 +1684,11 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       res.tag = "DELETE " + std::to_string(n);
       break;
     }
+    case BoundStatement::Kind::kMerge:
+      if (txn.read_only())
+        throw SqlError("25006", "cannot execute MERGE in a read-only transaction");
+      res.tag = "MERGE " + std::to_string(run_merge(*stmt.merge, cx));
+      break;
     case BoundStatement::Kind::kCopyFrom:
       // Refused before the client is asked for data (PostgreSQL's DoCopy checks first).
       if (txn.sql_read_only() && stmt.copy_table && stmt.copy_table->temp_namespace == 0)

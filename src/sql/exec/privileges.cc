@@ -206,6 +206,28 @@ void collect(const bind::BoundStatement& stmt, Needs& n) {
     walk_expr(p.where.get(), n);
     walk_exprs(p.returning, n);
   }
+  if (stmt.merge) {
+    // Each action's privilege on the target, and SELECT (its join condition reads it).
+    const auto& p = *stmt.merge;
+    uint32_t privs = acl::kSelect;
+    for (const auto& a : p.actions) {
+      if (a.kind == bind::MergeAction::Kind::kInsert) privs |= acl::kInsert;
+      if (a.kind == bind::MergeAction::Kind::kUpdate) privs |= acl::kUpdate;
+      if (a.kind == bind::MergeAction::Kind::kDelete) privs |= acl::kDelete;
+      walk_expr(a.condition.get(), n);
+      for (const auto& [col, e] : a.sets) walk_expr(e.get(), n);
+      for (const auto& e : a.values) walk_expr(e.get(), n);
+    }
+    n.add(p.table.get(), privs);
+    for (size_t i = 0; i < p.join->sources.size(); ++i) {
+      const auto& s = p.join->sources[i];
+      if (static_cast<int>(i) != p.target_source && s.kind == bind::Source::Kind::kTable &&
+          s.table && s.table->oid != 0)
+        n.add(s.table.get(), acl::kSelect);
+      if (s.subquery) walk_select(*s.subquery, n);
+      walk_expr(s.on.get(), n);
+    }
+  }
   if (stmt.select) walk_select(*stmt.select, n);
   if (stmt.kind == Kind::kCopyFrom && stmt.copy_table) n.add(stmt.copy_table.get(), acl::kInsert);
 }

@@ -1609,6 +1609,21 @@ std::vector<StoredRow> join_candidates(const SelectPlan& p, ExecContext& cx) {
   return out;
 }
 
+std::vector<MergeRow> merge_join_rows(const SelectPlan& p, size_t target, ExecContext& cx) {
+  std::vector<RowRefs> refs;
+  std::vector<Row> rows = join_sources(p, cx, &refs);
+  std::vector<MergeRow> out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out[i].stored.row = std::move(rows[i]);
+    if (target >= refs[i].size() || !refs[i][target].present) continue;
+    out[i].matched = true;
+    out[i].stored.key = refs[i][target].key;
+    out[i].stored.seen = refs[i][target].seen;
+    out[i].stored.table = refs[i][target].table;
+  }
+  return out;
+}
+
 std::vector<Row> run_select(const SelectPlan& p, ExecContext& cx) {
   runtime::check_stack_depth();
   // What this call materialises is charged while it runs; its caller charges what it keeps.

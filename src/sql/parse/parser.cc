@@ -714,6 +714,8 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "UPDATE";
     case PG_QUERY__NODE__NODE_DELETE_STMT:
       return "DELETE";
+    case PG_QUERY__NODE__NODE_MERGE_STMT:
+      return "MERGE";
     case PG_QUERY__NODE__NODE_CREATE_STMT:
       return "CREATE TABLE";
     case PG_QUERY__NODE__NODE_VIEW_STMT:

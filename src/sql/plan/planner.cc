@@ -1008,6 +1008,14 @@ void plan_statement(BoundStatement& stmt) {
     plan_select(*stmt.del->from);
     plan_target_lookup(*stmt.del->from);
   }
+  if (stmt.merge) {
+    for (const auto& a : stmt.merge->actions) {
+      plan_sublinks(a.condition.get());
+      for (const auto& [c, e] : a.sets) plan_sublinks(e.get());
+      plan_sublinks(a.values);
+    }
+    plan_select(*stmt.merge->join);
+  }
   for (auto& cte : stmt.dml_ctes) plan_statement(*cte);
   if (stmt.copy_query) plan_statement(*stmt.copy_query);
 }
@@ -1063,6 +1071,12 @@ std::string explain(const BoundStatement& stmt, uint32_t partitions) {
   if (stmt.del) {
     out.push_back("Delete on " + stmt.del->table->name);
     table_scan(stmt.del->table, stmt.del->access);
+  }
+  if (stmt.merge) {
+    const auto& m = *stmt.merge;
+    const std::string& alias = m.join->sources[m.target_source].alias;
+    out.push_back("Merge on " + m.table->name + (alias != m.table->name ? " " + alias : ""));
+    explain_select(*m.join, 1, out, partitions);
   }
   std::string s;
   for (auto& l : out) s += l + "\n";
