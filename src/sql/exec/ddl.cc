@@ -500,10 +500,24 @@ void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
   }
 }
 
-// CREATE TABLE ... (LIKE source [INCLUDING ...]): source's columns with their NOT NULL
-// constraints, and as asked their defaults and CHECK constraints (PostgreSQL's
-// transformTableLikeClause). Indexes and identity are not copied.
-void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLikeClause* like) {
+// PostgreSQL's CREATE TABLE ... LIKE options (TableLikeOption bits).
+constexpr uint32_t kLikeComments = 1u << 0, kLikeConstraints = 1u << 2, kLikeDefaults = 1u << 3,
+                   kLikeGenerated = 1u << 4, kLikeIdentity = 1u << 5, kLikeIndexes = 1u << 6;
+
+// One LIKE clause of a CREATE TABLE: its source and where its columns start in the new table.
+struct LikeSource {
+  catalog::TablePtr src;
+  const PgQuery__TableLikeClause* like = nullptr;
+  int first_column = 0;
+};
+
+// CREATE TABLE ... (LIKE source [INCLUDING ...]), first part (PostgreSQL's
+// transformTableLikeClause): source's columns with their types and NOT NULL, and as asked
+// their defaults, generated expressions, identity (a sequence of the new table's own, with
+// the source sequence's bounds) and comments. CHECK constraints and indexes come after the
+// table's own constraints (add_like_constraints), as PostgreSQL adds them once the table exists.
+LikeSource add_like_columns(ExecContext& cx, catalog::Table& t,
+                            const PgQuery__TableLikeClause* like) {
   auto src = utility_table(cx, like->relation);
   if (!src) {
     Error e;
@@ -512,11 +526,7 @@ void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLi
     e.position = like->relation->location + 1;
     throw SqlError(std::move(e));
   }
-  constexpr uint32_t kConstraints = 1u << 2, kDefaults = 1u << 3, kIdentity = 1u << 5,
-                     kIndexes = 1u << 6;
-  if ((like->options & kIndexes) && (!src->primary_key.empty() || !src->indexes.empty()))
-    fail(sqlstate::kFeatureNotSupported,
-         "CREATE TABLE ... LIKE ... INCLUDING INDEXES is not supported");
+  LikeSource out{src, like, static_cast<int>(t.columns.size())};
   for (const auto& c : src->columns) {
     if (t.find_column(c.name) >= 0)
       fail(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" specified more than once");
@@ -524,17 +534,86 @@ void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLi
     col.name = c.name;
     col.type = c.type;
     col.not_null = c.not_null;
-    // A serial column's default names its sequence; an identity column's is its own.
+    if (like->options & kLikeComments) col.comment = c.comment;
+    // An identity column's default is its sequence (copied only with INCLUDING IDENTITY); a
+    // serial column's nextval default is an ordinary default and names the source's sequence.
     const bool identity = c.sequence != 0 && c.identity_always;
-    if ((like->options & kDefaults) && !identity) col.default_expr = c.default_expr;
-    if ((like->options & kIdentity) && identity)
-      fail(sqlstate::kFeatureNotSupported,
-           "CREATE TABLE ... LIKE ... INCLUDING IDENTITY is not supported");
+    if ((like->options & kLikeDefaults) && !identity && c.generated_expr.empty())
+      col.default_expr = c.default_expr;
+    if ((like->options & kLikeGenerated) && !c.generated_expr.empty())
+      col.generated_expr = c.generated_expr;
     t.columns.push_back(std::move(col));
+    if ((like->options & kLikeIdentity) && identity) {
+      catalog::Column& nc = t.columns.back();
+      catalog::Sequence sq;
+      if (auto old = cx.catalog.sequence_by_oid(c.sequence)) sq = *old;
+      sq.oid = 0;
+      sq.acl.reset();
+      sq.name = unique_relation_name(cx, t.name + "_" + nc.name + "_seq", &t);
+      sq.owner_table = t.oid;
+      sq.owner = t.owner;
+      sq.namespace_oid = t.namespace_oid;
+      nc.sequence = cx.catalog.create_sequence(sq, &cx.txn);
+      nc.identity_always = true;
+      nc.default_expr = serial_default(cx, t, sq.name);
+    }
   }
-  if (like->options & kConstraints)
-    for (const auto& c : src->checks)
+  return out;
+}
+
+// The column name PostgreSQL's FigureIndexColname gives an index expression: a function's
+// name, a column's, through casts; "expr" for anything else.
+std::string index_expr_name(const std::string& expr) {
+  const PgQuery__Node* n = nullptr;
+  auto tree = parse::parse_expression(expr, &n);
+  while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) n = n->type_cast->arg;
+  if (n && n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
+    return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
+  if (n && n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+      n->column_ref->fields[n->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_STRING)
+    return str_of(n->column_ref->fields[n->column_ref->n_fields - 1]);
+  return "expr";
+}
+
+// CREATE TABLE ... (LIKE source INCLUDING CONSTRAINTS / INDEXES), second part (PostgreSQL's
+// expandTableLikeClause): the source's CHECK constraints under their own names, and its
+// primary key, unique constraints and indexes under names chosen for the new table.
+void add_like_constraints(ExecContext& cx, catalog::Table& t, const LikeSource& ls) {
+  const catalog::Table& src = *ls.src;
+  const uint32_t options = ls.like->options;
+  if (options & kLikeConstraints)
+    for (const auto& c : src.checks)
       t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
+  if (!(options & kLikeIndexes)) return;
+  auto moved = [&](const std::vector<int>& cols) {
+    std::vector<int> out;
+    for (int c : cols) out.push_back(c < 0 ? c : c + ls.first_column);
+    return out;
+  };
+  if (!src.primary_key.empty()) {
+    if (!t.primary_key.empty())
+      fail("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
+    t.primary_key = moved(src.primary_key);
+    t.partition_columns = src.partition_columns;
+    t.pkey_name = unique_relation_name(cx, t.name + "_pkey", &t);
+    t.pkey_oid = cx.catalog.allocate_oid();
+  }
+  for (const auto& si : src.indexes) {
+    catalog::Index idx = si;
+    idx.columns = moved(si.columns);
+    idx.include = moved(si.include);
+    std::string name_part;
+    size_t e = 0;
+    for (int c : si.columns)
+      name_part += (name_part.empty() ? "" : "_") +
+                   (c >= 0 ? src.columns[c].name : index_expr_name(si.exprs[e++]));
+    for (int c : si.include) name_part += (name_part.empty() ? "" : "_") + src.columns[c].name;
+    idx.name =
+        unique_relation_name(cx, t.name + "_" + name_part + (si.constraint ? "_key" : "_idx"), &t);
+    idx.id = t.next_index_id++;
+    idx.oid = cx.catalog.allocate_oid();
+    t.indexes.push_back(std::move(idx));
+  }
 }
 
 }  // namespace
@@ -625,13 +704,14 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
       t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
   }
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
+  std::vector<LikeSource> likes;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
     if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && partition_parent) {
       fail(sqlstate::kFeatureNotSupported,
            "column options in CREATE TABLE ... PARTITION OF are not supported");
     } else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
-      add_like_columns(cx, t, e->table_like_clause);
+      likes.push_back(add_like_columns(cx, t, e->table_like_clause));
     } else if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
       const auto* cd = e->column_def;
       if (t.find_column(cd->colname) >= 0)
@@ -667,6 +747,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
   for (auto& [c, col] : deferred)
     if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
+  for (const auto& like : likes) add_like_constraints(cx, t, like);
   apply_storage_parameters(s->options, s->n_options, t, t.primary_key, "primary key", false,
                            &t.partition_columns);
   if (s->partspec) {

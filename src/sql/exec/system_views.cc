@@ -577,11 +577,12 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         out.push_back(
             {oid(t->oid), Datum(c.name), oid(c.type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
              Datum(int64_t(i + 1)), Datum(int64_t{c.type.typmod}), Datum(c.not_null),
-             Datum(!c.default_expr.empty()), Datum(false), ch(c.identity_always ? 'a' : '\0'),
-             ch('\0'), oid(type_collation(c.type.oid)), Datum(int64_t{-1}), null(),
-             ch(storage_of(ti)), Datum(std::string())});
+             Datum(!c.default_expr.empty() || !c.generated_expr.empty()), Datum(false),
+             ch(c.identity_always ? 'a' : '\0'), ch('\0'), oid(type_collation(c.type.oid)),
+             Datum(int64_t{-1}), null(), ch(storage_of(ti)), Datum(std::string())});
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
-        out.back()[10] = Datum(std::string());
+        // attgenerated: 's' for a stored generated column (its expression is its pg_attrdef).
+        out.back()[10] = Datum(std::string(c.generated_expr.empty() ? "" : "s"));
       }
     // An index's attributes, as PostgreSQL's index_create names them: a key column's name, or
     // "expr" ("expr1", ...) for an expression, whose type holdfast does not keep (0).
@@ -612,6 +613,9 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         if (!t->columns[i].default_expr.empty())
           out.push_back({oid(0), oid(t->oid), Datum(int64_t(i + 1)),
                          Datum(column_default_text(t->columns[i]))});
+        else if (!t->columns[i].generated_expr.empty())
+          out.push_back(
+              {oid(0), oid(t->oid), Datum(int64_t(i + 1)), Datum(t->columns[i].generated_expr)});
     return out;
   }
   if (view == "pg_collation") {
