@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/domain_stmts.h"
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
@@ -434,9 +435,10 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
                                                                 : type_oid::kInt4,
                        -1};
   } else {
-    col.type =
-        bind::resolve_type_name(cd->type_name, session_search_path(cx.catalog, cx.session).schemas);
+    const auto path = session_search_path(cx.catalog, cx.session).schemas;
+    col.type = bind::resolve_type_name(cd->type_name, path);
     refuse_composite_column(col.type, col.name);
+    if (auto d = bind::domain_of_type_name(cd->type_name, path)) col.domain = d->oid;
   }
   col.not_null = cd->is_not_null;
   (void)cx;
@@ -853,6 +855,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
   if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) return drop_schemas(s, cx);
   if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return drop_types(s, cx);
+  if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN) return drop_domains(s, cx);
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
@@ -1710,6 +1713,10 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_composite_type(node->composite_type_stmt, cx);
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return alter_enum(node->alter_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:  // exec/domain_stmts.h
+      return create_domain(node->create_domain_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
+      return alter_domain(node->alter_domain_stmt, cx);
     case PG_QUERY__NODE__NODE_COMMENT_STMT:
       return comment_on(node->comment_stmt, cx);
     case PG_QUERY__NODE__NODE_RENAME_STMT:
