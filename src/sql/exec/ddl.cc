@@ -1547,9 +1547,12 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         if (cd->raw_default != nullptr)
           fail(sqlstate::kFeatureNotSupported, "ALTER COLUMN ... TYPE ... USING is not supported");
         TypeRef from = t.columns[col].type;
-        TypeRef to = bind::resolve_type_name(cd->type_name,
-                                             session_search_path(cx.catalog, cx.session).schemas);
-        if (from == to) break;
+        const auto path = session_search_path(cx.catalog, cx.session).schemas;
+        TypeRef to = bind::resolve_type_name(cd->type_name, path);
+        // A domain's rows are rewritten (and so checked against it) like a new type's.
+        const auto to_domain = bind::domain_of_type_name(cd->type_name, path);
+        const Oid new_domain = to_domain ? to_domain->oid : 0;
+        if (from == to && t.columns[col].domain == new_domain) break;
         refuse_composite_column(to, t.columns[col].name);
         if (from.oid != to.oid &&
             !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
@@ -1564,6 +1567,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         // Every row is rewritten with the value cast (PostgreSQL's table rewrite), indexes too.
         catalog::Table nt = t;
         nt.columns[col].type = to;
+        nt.columns[col].domain = new_domain;
         nt.storage_id = cx.catalog.allocate_storage_id();
         rewrite_table(*cur, nt, cx, [&](const Row& r) {
           Row nr = r;
