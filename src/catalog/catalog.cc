@@ -72,6 +72,7 @@ json to_json(const Table& t) {
                             {"identity_always", c.identity_always}});
     if (!c.generated_expr.empty()) j["columns"].back()["generated"] = c.generated_expr;
     if (!c.comment.empty()) j["columns"].back()["comment"] = c.comment;
+    if (c.domain != 0) j["columns"].back()["domain"] = c.domain;
   }
   if (!t.comment.empty()) j["comment"] = t.comment;
   j["indexes"] = json::array();
@@ -167,6 +168,7 @@ Table table_from_json(const json& j) {
     col.identity_always = c.value("identity_always", false);
     col.generated_expr = c.value("generated", std::string());
     col.comment = c.value("comment", std::string());
+    col.domain = c.value("domain", Oid{0});
     t.columns.push_back(std::move(col));
   }
   for (const auto& i : j.at("indexes")) {
@@ -285,6 +287,7 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
   for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
+  for (const auto& [oid, t] : domains_) sql::types::domain_types().erase(oid, t.get());
   for (const auto& [oid, t] : row_types_) {
     sql::types::set_name_visibility(oid, nullptr);
     sql::types::composite_types().erase(oid, t.get());

@@ -111,6 +111,13 @@
 // per schema (a table and a type may share a name; PostgreSQL's pg_type would clash with the
 // table's row type).
 //
+// Domains (issue 13). CREATE DOMAIN stores one JSON document with "kind": "d" per domain in
+// hf_types beside the enums: its base type, default, NOT NULL and CHECK constraints (with
+// their pg_constraint oids). The catalog mirrors every definition into sql/types'
+// DomainRegistry (sql/types/domain_types.h). A column of a domain has its base type as `type`
+// and the domain's oid as `domain`; its rows are checked against the domain when written.
+// Like enums, a definition is undone when its transaction rolls back.
+//
 // Partitioned tables (PostgreSQL's declarative partitioning; nothing to do with the placement
 // partitions above). CREATE TABLE ... PARTITION BY LIST | RANGE | HASH (cols) makes a Table with
 // partition_strategy set (pg_class relkind 'p'): it has columns, defaults and CHECK
@@ -148,6 +155,7 @@
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/enum_types.h"
 
 namespace hf::catalog {
@@ -193,7 +201,17 @@ struct Column {
   std::string generated_expr;
   // COMMENT ON COLUMN (col_description); empty: none.
   std::string comment;
+  // A column declared of a domain (see "Domains" above): the domain's oid, `type` being its
+  // base type; 0: none.
+  Oid domain = 0;
 };
+
+// The default a column's rows get: its own, else its domain's (empty: NULL).
+inline std::string column_default(const Column& c) {
+  if (!c.default_expr.empty() || c.domain == 0) return c.default_expr;
+  auto d = sql::types::domain_types().find(c.domain);
+  return d ? d->default_expr : std::string();
+}
 
 struct Index {
   uint32_t id = 0;  // keyspace index_id (>= 1)
@@ -507,6 +525,11 @@ class Catalog {
                                       const std::function<bool(sql::types::EnumType&)>& change,
                                       coord::Transaction* owner = nullptr);
   void drop_enum(Oid oid, coord::Transaction* owner = nullptr);
+  // Domains (see "Domains" above): stores a new domain (oid, array_oid and constraint oids
+  // assigned when 0) or replaces one (ALTER DOMAIN), undone when owner rolls back; drops one.
+  sql::types::DomainTypePtr store_domain(sql::types::DomainType t,
+                                         coord::Transaction* owner = nullptr);
+  void drop_domain(Oid oid, coord::Transaction* owner = nullptr);
   // The transaction `txn` committed: the labels its ALTER TYPE ... ADD VALUE added to enum
   // `oid` become usable (EnumLabel::pending_txn cleared; nothing stored, as the field is not).
   // Never suspends.
@@ -613,6 +636,8 @@ class Catalog {
   // Reads the enum types (load(), with the schemas it read); returns the highest oid they
   // use. MAY SUSPEND.
   Oid load_enums(const std::map<Oid, Schema>& schemas);
+  // One domain's stored JSON into domains_ and the registry; returns its highest oid.
+  Oid load_domain(const std::string& stored, const std::map<Oid, Schema>& schemas);
   void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
   // A relation's row type into the composite registry (sql/types/composite_types.h), and out.
   void publish_row_type(const TablePtr& t);
@@ -636,6 +661,7 @@ class Catalog {
   std::map<Oid, Sequence> sequences_;
   std::map<Oid, Schema> schemas_;  // made by CREATE SCHEMA (not public)
   std::map<Oid, sql::types::EnumTypePtr> enums_;
+  std::map<Oid, sql::types::DomainTypePtr> domains_;  // under mu_
   // The row types this catalog published (so its destructor takes out only its own).
   mutable std::mutex row_types_mu_;
   std::map<Oid, std::shared_ptr<const sql::types::CompositeType>> row_types_;

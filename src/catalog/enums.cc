@@ -155,16 +155,21 @@ Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
     std::unique_lock lk(mu_);
     for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
     enums_.clear();
+    for (const auto& [oid, t] : domains_) sql::types::domain_types().erase(oid, t.get());
+    domains_.clear();
   }
   Oid max_oid = 0;
   auto txn = txns_.begin({});
   txn->start_statement();
   std::vector<EnumType> loaded;
   std::vector<sql::types::CompositeType> composites;
+  std::vector<std::string> domains;  // their JSON (catalog/domains.cc reads it)
   auto cur = txn->scan(coord::KeySpace{kTypesSpace, 0}, "", "");
   while (auto rv = cur->next()) {
     json j = json::parse(rv->value);
-    if (j.value("kind", "e") == "c")
+    if (j.value("kind", "e") == "d")
+      domains.push_back(rv->value);
+    else if (j.value("kind", "e") == "c")
       composites.push_back(composite_from_json(j));
     else
       loaded.push_back(enum_from_json(j));
@@ -183,6 +188,7 @@ Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
     t.schema_name = sc != schemas.end() ? sc->second.name : schema_name(t.namespace_oid);
     put_enum(std::make_shared<const EnumType>(std::move(t)));
   }
+  for (const auto& d : domains) max_oid = std::max(max_oid, load_domain(d, schemas));
   return max_oid;
 }
 

@@ -10,7 +10,7 @@ plpgsql (bodies with IF/CASE/loops/RETURN QUERY/PERFORM/EXECUTE format()/RAISE/e
 blocks/GET DIAGNOSTICS), DO blocks, row- and statement-level triggers with WHEN, views
 (updatable, WITH CHECK OPTION, FOR UPDATE through them), materialized views and REFRESH,
 temporary tables with ON COMMIT, LIST/RANGE/HASH partitioning with ATTACH/DETACH, COPY,
-LISTEN/NOTIFY/pg_notify, schemas, enums — then mutates a few of its tokens (drops, duplicates,
+LISTEN/NOTIFY/pg_notify, schemas, enums, CREATE TABLE ... (LIKE ...), domains — then mutates a few of its tokens (drops, duplicates,
 swaps, replaces with a keyword, a number or a quote) and runs it through psql in a new session
 (statement_timeout 2 s). Errors are expected; a finding is a server that dies or stops
 answering. Each finding is saved as DIR/crash-N.sql (default /tmp/hf-grammar-fuzz) and the
@@ -114,7 +114,7 @@ def plpgsql_body():
 
 def statement():
     t = r(TABLES)
-    k = random.randrange(26)
+    k = random.randrange(29)
     if k == 0:
         cols = ", ".join(f"{c} {r(TYPES)}" for c in random.sample(COLS, random.randrange(1, 4)))
         return f"CREATE {r(['', 'TEMP ', 'UNLOGGED '])}TABLE {t} ({cols}){r(['', ' ON COMMIT DROP', ' ON COMMIT DELETE ROWS', ' PARTITION BY LIST (a)', ' PARTITION BY RANGE (a)', ' PARTITION BY HASH (a)'])}"
@@ -163,8 +163,20 @@ def statement():
         return f"SELECT {r(['f0', 'f1', 'f2', 'g0', 'g1'])}({expr()}){r(['', ' FROM ' + t])}"
     if k == 22:
         return f"ALTER SEQUENCE {r(['q', 't_a_seq'])} {r(['RESTART', 'INCREMENT BY 0', 'MAXVALUE 1', 'OWNED BY t.a'])}"
-    if k in (24, 25):
+    if k in (27, 28):
         return merge_statement(t)
+    if k == 24:
+        opts = " ".join(r(["INCLUDING", "EXCLUDING"]) + " " + r(["ALL", "INDEXES", "DEFAULTS", "CONSTRAINTS", "IDENTITY", "GENERATED", "COMMENTS", "STORAGE", "STATISTICS", "COMPRESSION"]) for _ in range(random.randrange(3)))
+        return f"CREATE {r(['', 'TEMP '])}TABLE l{random.randrange(3)} ({r(['', 'z int, ', 'id int PRIMARY KEY, '])}LIKE {r([t, 'v', 'nosuch'])} {opts}{r(['', ', LIKE t', ', CHECK (a > 0)'])})"
+    if k == 25:
+        return f"CREATE DOMAIN d{random.randrange(3)} AS {r(TYPES)}{r(['', ' NOT NULL', ' NULL', ' DEFAULT ' + r(VALUES)])}{r(['', ' CHECK (VALUE > ' + r(VALUES) + ')', ' CONSTRAINT c CHECK (VALUE IS NOT NULL)', ' CHECK (' + expr() + ')'])}"
+    if k == 26:
+        d = f"d{random.randrange(3)}"
+        return r([f"ALTER DOMAIN {d} {r(['SET DEFAULT ' + r(VALUES), 'DROP DEFAULT', 'SET NOT NULL', 'DROP NOT NULL', 'ADD CHECK (VALUE <> ' + r(VALUES) + ')', 'DROP CONSTRAINT c', 'DROP CONSTRAINT IF EXISTS c'])}",
+                  f"DROP DOMAIN {r(['', 'IF EXISTS '])}{d}{r(['', ' CASCADE'])}",
+                  f"CREATE TABLE dt{random.randrange(2)} (a {d}, b {r(TYPES)})",
+                  f"INSERT INTO dt{random.randrange(2)} VALUES ({r(VALUES)}::{d}, {r(VALUES)})",
+                  f"SELECT {r(VALUES)}::{d}, CAST({expr()} AS {d})"])
     return f"CREATE {r(['', 'UNIQUE '])}INDEX ON {t} ({r(COLS)}){r(['', ' WHERE ' + expr()])}"
 
 

@@ -13,6 +13,7 @@
 #include "sql/types/bit_string.h"
 #include "sql/types/cast.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/functions.h"
 #include "sql/types/io_procs.h"
@@ -692,6 +693,18 @@ TypeRef type_for_name(const std::string& name, const std::vector<int32_t>& mods,
   if (ti == nullptr && schema != "pg_catalog")
     if (auto c = types::composite_types().find(schema, name, search_schemas))
       ti = types::find_type(c->oid);
+  // A domain is its base type here (a cast to it checks it: see the TypeCast binding).
+  if (ti == nullptr && schema != "pg_catalog")
+    if (auto d = types::domain_types().find(schema, name, search_schemas)) {
+      if (!mods.empty())
+        fail(sqlstate::kSyntaxError, "type modifier is not allowed for type \"" + d->name + "\"",
+             location);
+      if (!array) return d->base;
+      Oid a = types::array_type_of(d->base.oid);
+      if (a == 0)
+        fail(sqlstate::kUndefinedObject, "type \"" + name + "[]\" does not exist", location);
+      return TypeRef{a, -1};
+    }
   if (ti == nullptr)
     fail(sqlstate::kUndefinedObject,
          "type \"" + (user_schema ? schema + "." : "") + name + "\" does not exist", location);
@@ -1502,15 +1515,20 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
          "ORDER BY specified, but " + name + " is not an aggregate function", f->location);
   std::vector<ExprPtr> args;
   if (is_builtin_set_function(schema, name)) {
-    if (is_two_column_set_function(name))
-      fail(sqlstate::kFeatureNotSupported,
-           "function " + name + " is supported only in FROM (it returns records)", f->location);
     if (!srf_placement_.refusal.empty())
       fail(sqlstate::kFeatureNotSupported, srf_placement_.refusal, f->location,
            srf_placement_.hint ? kSrfHint : "");
     // Calls nested in the arguments run in a ProjectSet step below this one's.
     for (size_t i = 0; i < f->n_args; ++i) args.push_back(bind_expr(f->args[i], scope, g));
     auto e = bind_set_function(name, std::move(args), f->location);
+    if (is_two_column_set_function(name)) {
+      // Outside FROM each (key, value) row is one record (PostgreSQL prints it "(k,v)"), of a
+      // record type whose fields are named so that (jsonb_each(j)).key selects one.
+      e->name = "unnest_pairs";
+      e->type = TypeRef{types::composite_types().bless(
+                            {{"key", TypeRef{type_oid::kText, -1}}, {"value", e->type}}),
+                        -1};
+    }
     ++srf_calls_;
     last_srf_location_ = f->location;
     return e;
@@ -2265,7 +2283,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
           if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_TYPE_CAST)
             fail(sqlstate::kUndefinedObject, "type \"" + written + "\" does not exist",
                  arg->location);
-          const Oid oid = resolve_type_name(node->type_cast->type_name, path_.schemas).oid;
+          const auto domain = domain_of_type_name(node->type_cast->type_name, path_.schemas);
+          const Oid oid = domain ? domain->oid
+                                 : resolve_type_name(node->type_cast->type_name, path_.schemas).oid;
           return make_const(Datum(static_cast<int64_t>(oid)), TypeRef{type_oid::kRegtype, -1});
         }
       }
@@ -2277,6 +2297,8 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
       if (!(arg->kind == ExprKind::kConst && arg->type.oid == type_oid::kUnknown) &&
           arg->kind != ExprKind::kSrf)
         arg->location = tc->location;
+      if (auto d = domain_of_type_name(tc->type_name, path_.schemas))
+        return domain_check(cat_, d, coerce(std::move(arg), t, CastContext::kExplicit));
       return coerce(std::move(arg), t, CastContext::kExplicit);
     }
     case PG_QUERY__NODE__NODE_FUNC_CALL:
@@ -3967,9 +3989,10 @@ BoundStatement Binder::bind_insert(const PgQuery__InsertStmt* s) {
     plan->rows.emplace_back();  // DEFAULT VALUES
     plan->columns.clear();
   }
-  for (const auto& c : t.columns)
-    plan->defaults.push_back(
-        c.default_expr.empty() ? nullptr : bind_table_expr(cat_, t, c.default_expr, &c.type));
+  for (const auto& c : t.columns) {
+    const std::string def = catalog::column_default(c);
+    plan->defaults.push_back(def.empty() ? nullptr : bind_table_expr(cat_, t, def, &c.type));
+  }
   checks_of(t, plan->checks);
   add_check_option(plan->checks, plan->check_option_view);
   Scope row = table_scope(t, alias);
@@ -4121,9 +4144,9 @@ bool Binder::bind_set_list(const catalog::Table& t, PgQuery__Node** list, size_t
     }
     ExprPtr e;
     if (v->node_case == PG_QUERY__NODE__NODE_SET_TO_DEFAULT)
-      e = t.columns[c].default_expr.empty()
+      e = catalog::column_default(t.columns[c]).empty()
               ? make_const(Datum::Null(), t.columns[c].type)
-              : bind_table_expr(cat_, t, t.columns[c].default_expr, &t.columns[c].type);
+              : bind_table_expr(cat_, t, catalog::column_default(t.columns[c]), &t.columns[c].type);
     else
       e = coerce(bind_expr_in(v, row, "UPDATE"), t.columns[c].type, CastContext::kAssignment,
                  t.columns[c].name);
@@ -4669,6 +4692,8 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:  // exec/enum_stmts.h
     case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+    case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:  // exec/domain_stmts.h
+    case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
     case PG_QUERY__NODE__NODE_COMMENT_STMT:  // exec/ddl.cc comment_on
     // User functions (exec/routines.h).
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:

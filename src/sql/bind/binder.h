@@ -75,6 +75,11 @@ TypeRef resolve_type_name(const PgQuery__TypeName* tn,
                           const std::vector<Oid>& search_schemas = {catalog::kPublicNamespaceId});
 // The last name of a TypeName ("serial", "int4", ...), lower case.
 std::string type_name_of(const PgQuery__TypeName* tn);
+// The domain a type name denotes (not an array of it), or nullptr (bind/domains.cc).
+types::DomainTypePtr domain_of_type_name(const PgQuery__TypeName* tn,
+                                         const std::vector<Oid>& search_schemas);
+// value (of d's base type) checked against domain d when evaluated: a kDomainCheck.
+ExprPtr domain_check(catalog::Catalog& catalog, const types::DomainTypePtr& d, ExprPtr value);
 
 // Virtual pg_catalog / information_schema tables the executor fills (nullptr if not one).
 catalog::TablePtr virtual_table(std::string_view schema, std::string_view name);

@@ -19,6 +19,7 @@
 #include "catalog/functions.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/functions.h"
 
 namespace hf::sql::bind {
@@ -70,7 +71,12 @@ enum class ExprKind : uint8_t {
   kRow,
   // (x).f: field `index` of the composite args[0] (NULL when it is NULL).
   kFieldSelect,
+  // args[0] (a value of the domain's base type) checked against `domain`'s NOT NULL and
+  // CHECK constraints (a cast to a domain; a write to a column of one), then returned.
+  kDomainCheck,
 };
+
+struct DomainConstraints;
 
 struct Expr {
   ExprKind kind = ExprKind::kConst;
@@ -88,9 +94,18 @@ struct Expr {
   bool has_else = false;
   std::shared_ptr<SelectPlan> subquery;
   int location = 0;
-  catalog::FunctionPtr routine;  // kUserFunc
+  catalog::FunctionPtr routine;                     // kUserFunc
+  std::shared_ptr<const DomainConstraints> domain;  // kDomainCheck
 };
 using ExprPtr = std::unique_ptr<Expr>;
+
+// A domain's constraints as a kDomainCheck evaluates them: each CHECK bound over a row of
+// one column, VALUE (of the base type). Apart from the Expr's args because they read another
+// row than args[0] does.
+struct DomainConstraints {
+  types::DomainTypePtr domain;
+  std::vector<ExprPtr> checks;  // per domain->checks
+};
 
 struct SortKey {
   ExprPtr expr;

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/domain_stmts.h"
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/locking.h"
@@ -434,9 +435,10 @@ catalog::Column column_from_def(ExecContext& cx, catalog::Table& t, const PgQuer
                                                                 : type_oid::kInt4,
                        -1};
   } else {
-    col.type =
-        bind::resolve_type_name(cd->type_name, session_search_path(cx.catalog, cx.session).schemas);
+    const auto path = session_search_path(cx.catalog, cx.session).schemas;
+    col.type = bind::resolve_type_name(cd->type_name, path);
     refuse_composite_column(col.type, col.name);
+    if (auto d = bind::domain_of_type_name(cd->type_name, path)) col.domain = d->oid;
   }
   col.not_null = cd->is_not_null;
   (void)cx;
@@ -500,10 +502,24 @@ void set_partition_key(catalog::Table& t, const PgQuery__PartitionSpec* spec) {
   }
 }
 
-// CREATE TABLE ... (LIKE source [INCLUDING ...]): source's columns with their NOT NULL
-// constraints, and as asked their defaults and CHECK constraints (PostgreSQL's
-// transformTableLikeClause). Indexes and identity are not copied.
-void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLikeClause* like) {
+// PostgreSQL's CREATE TABLE ... LIKE options (TableLikeOption bits).
+constexpr uint32_t kLikeComments = 1u << 0, kLikeConstraints = 1u << 2, kLikeDefaults = 1u << 3,
+                   kLikeGenerated = 1u << 4, kLikeIdentity = 1u << 5, kLikeIndexes = 1u << 6;
+
+// One LIKE clause of a CREATE TABLE: its source and where its columns start in the new table.
+struct LikeSource {
+  catalog::TablePtr src;
+  const PgQuery__TableLikeClause* like = nullptr;
+  int first_column = 0;
+};
+
+// CREATE TABLE ... (LIKE source [INCLUDING ...]), first part (PostgreSQL's
+// transformTableLikeClause): source's columns with their types and NOT NULL, and as asked
+// their defaults, generated expressions, identity (a sequence of the new table's own, with
+// the source sequence's bounds) and comments. CHECK constraints and indexes come after the
+// table's own constraints (add_like_constraints), as PostgreSQL adds them once the table exists.
+LikeSource add_like_columns(ExecContext& cx, catalog::Table& t,
+                            const PgQuery__TableLikeClause* like) {
   auto src = utility_table(cx, like->relation);
   if (!src) {
     Error e;
@@ -512,11 +528,7 @@ void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLi
     e.position = like->relation->location + 1;
     throw SqlError(std::move(e));
   }
-  constexpr uint32_t kConstraints = 1u << 2, kDefaults = 1u << 3, kIdentity = 1u << 5,
-                     kIndexes = 1u << 6;
-  if ((like->options & kIndexes) && (!src->primary_key.empty() || !src->indexes.empty()))
-    fail(sqlstate::kFeatureNotSupported,
-         "CREATE TABLE ... LIKE ... INCLUDING INDEXES is not supported");
+  LikeSource out{src, like, static_cast<int>(t.columns.size())};
   for (const auto& c : src->columns) {
     if (t.find_column(c.name) >= 0)
       fail(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" specified more than once");
@@ -524,17 +536,86 @@ void add_like_columns(ExecContext& cx, catalog::Table& t, const PgQuery__TableLi
     col.name = c.name;
     col.type = c.type;
     col.not_null = c.not_null;
-    // A serial column's default names its sequence; an identity column's is its own.
+    if (like->options & kLikeComments) col.comment = c.comment;
+    // An identity column's default is its sequence (copied only with INCLUDING IDENTITY); a
+    // serial column's nextval default is an ordinary default and names the source's sequence.
     const bool identity = c.sequence != 0 && c.identity_always;
-    if ((like->options & kDefaults) && !identity) col.default_expr = c.default_expr;
-    if ((like->options & kIdentity) && identity)
-      fail(sqlstate::kFeatureNotSupported,
-           "CREATE TABLE ... LIKE ... INCLUDING IDENTITY is not supported");
+    if ((like->options & kLikeDefaults) && !identity && c.generated_expr.empty())
+      col.default_expr = c.default_expr;
+    if ((like->options & kLikeGenerated) && !c.generated_expr.empty())
+      col.generated_expr = c.generated_expr;
     t.columns.push_back(std::move(col));
+    if ((like->options & kLikeIdentity) && identity) {
+      catalog::Column& nc = t.columns.back();
+      catalog::Sequence sq;
+      if (auto old = cx.catalog.sequence_by_oid(c.sequence)) sq = *old;
+      sq.oid = 0;
+      sq.acl.reset();
+      sq.name = unique_relation_name(cx, t.name + "_" + nc.name + "_seq", &t);
+      sq.owner_table = t.oid;
+      sq.owner = t.owner;
+      sq.namespace_oid = t.namespace_oid;
+      nc.sequence = cx.catalog.create_sequence(sq, &cx.txn);
+      nc.identity_always = true;
+      nc.default_expr = serial_default(cx, t, sq.name);
+    }
   }
-  if (like->options & kConstraints)
-    for (const auto& c : src->checks)
+  return out;
+}
+
+// The column name PostgreSQL's FigureIndexColname gives an index expression: a function's
+// name, a column's, through casts; "expr" for anything else.
+std::string index_expr_name(const std::string& expr) {
+  const PgQuery__Node* n = nullptr;
+  auto tree = parse::parse_expression(expr, &n);
+  while (n && n->node_case == PG_QUERY__NODE__NODE_TYPE_CAST) n = n->type_cast->arg;
+  if (n && n->node_case == PG_QUERY__NODE__NODE_FUNC_CALL)
+    return str_of(n->func_call->funcname[n->func_call->n_funcname - 1]);
+  if (n && n->node_case == PG_QUERY__NODE__NODE_COLUMN_REF &&
+      n->column_ref->fields[n->column_ref->n_fields - 1]->node_case == PG_QUERY__NODE__NODE_STRING)
+    return str_of(n->column_ref->fields[n->column_ref->n_fields - 1]);
+  return "expr";
+}
+
+// CREATE TABLE ... (LIKE source INCLUDING CONSTRAINTS / INDEXES), second part (PostgreSQL's
+// expandTableLikeClause): the source's CHECK constraints under their own names, and its
+// primary key, unique constraints and indexes under names chosen for the new table.
+void add_like_constraints(ExecContext& cx, catalog::Table& t, const LikeSource& ls) {
+  const catalog::Table& src = *ls.src;
+  const uint32_t options = ls.like->options;
+  if (options & kLikeConstraints)
+    for (const auto& c : src.checks)
       t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
+  if (!(options & kLikeIndexes)) return;
+  auto moved = [&](const std::vector<int>& cols) {
+    std::vector<int> out;
+    for (int c : cols) out.push_back(c < 0 ? c : c + ls.first_column);
+    return out;
+  };
+  if (!src.primary_key.empty()) {
+    if (!t.primary_key.empty())
+      fail("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
+    t.primary_key = moved(src.primary_key);
+    t.partition_columns = src.partition_columns;
+    t.pkey_name = unique_relation_name(cx, t.name + "_pkey", &t);
+    t.pkey_oid = cx.catalog.allocate_oid();
+  }
+  for (const auto& si : src.indexes) {
+    catalog::Index idx = si;
+    idx.columns = moved(si.columns);
+    idx.include = moved(si.include);
+    std::string name_part;
+    size_t e = 0;
+    for (int c : si.columns)
+      name_part += (name_part.empty() ? "" : "_") +
+                   (c >= 0 ? src.columns[c].name : index_expr_name(si.exprs[e++]));
+    for (int c : si.include) name_part += (name_part.empty() ? "" : "_") + src.columns[c].name;
+    idx.name =
+        unique_relation_name(cx, t.name + "_" + name_part + (si.constraint ? "_key" : "_idx"), &t);
+    idx.id = t.next_index_id++;
+    idx.oid = cx.catalog.allocate_oid();
+    t.indexes.push_back(std::move(idx));
+  }
 }
 
 }  // namespace
@@ -625,13 +706,14 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
       t.checks.push_back({c.name, c.expr, cx.catalog.allocate_oid()});
   }
   std::vector<std::pair<const PgQuery__Constraint*, int>> deferred;
+  std::vector<LikeSource> likes;
   for (size_t i = 0; i < s->n_table_elts; ++i) {
     const auto* e = s->table_elts[i];
     if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && partition_parent) {
       fail(sqlstate::kFeatureNotSupported,
            "column options in CREATE TABLE ... PARTITION OF are not supported");
     } else if (e->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE) {
-      add_like_columns(cx, t, e->table_like_clause);
+      likes.push_back(add_like_columns(cx, t, e->table_like_clause));
     } else if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
       const auto* cd = e->column_def;
       if (t.find_column(cd->colname) >= 0)
@@ -667,6 +749,7 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
     if (c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
   for (auto& [c, col] : deferred)
     if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) add_constraint(cx, t, c, col, nullptr);
+  for (const auto& like : likes) add_like_constraints(cx, t, like);
   apply_storage_parameters(s->options, s->n_options, t, t.primary_key, "primary key", false,
                            &t.partition_columns);
   if (s->partspec) {
@@ -772,6 +855,7 @@ void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecCon
 std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
   if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) return drop_schemas(s, cx);
   if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return drop_types(s, cx);
+  if (s->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN) return drop_domains(s, cx);
   bool cascade = s->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
   for (size_t i = 0; i < s->n_objects; ++i) {
     const auto* obj = s->objects[i];
@@ -1463,9 +1547,12 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         if (cd->raw_default != nullptr)
           fail(sqlstate::kFeatureNotSupported, "ALTER COLUMN ... TYPE ... USING is not supported");
         TypeRef from = t.columns[col].type;
-        TypeRef to = bind::resolve_type_name(cd->type_name,
-                                             session_search_path(cx.catalog, cx.session).schemas);
-        if (from == to) break;
+        const auto path = session_search_path(cx.catalog, cx.session).schemas;
+        TypeRef to = bind::resolve_type_name(cd->type_name, path);
+        // A domain's rows are rewritten (and so checked against it) like a new type's.
+        const auto to_domain = bind::domain_of_type_name(cd->type_name, path);
+        const Oid new_domain = to_domain ? to_domain->oid : 0;
+        if (from == to && t.columns[col].domain == new_domain) break;
         refuse_composite_column(to, t.columns[col].name);
         if (from.oid != to.oid &&
             !types::can_cast(from.oid, to.oid, types::CastContext::kAssignment)) {
@@ -1480,6 +1567,7 @@ std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
         // Every row is rewritten with the value cast (PostgreSQL's table rewrite), indexes too.
         catalog::Table nt = t;
         nt.columns[col].type = to;
+        nt.columns[col].domain = new_domain;
         nt.storage_id = cx.catalog.allocate_storage_id();
         rewrite_table(*cur, nt, cx, [&](const Row& r) {
           Row nr = r;
@@ -1655,6 +1743,10 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return create_composite_type(node->composite_type_stmt, cx);
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return alter_enum(node->alter_enum_stmt, cx);
+    case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:  // exec/domain_stmts.h
+      return create_domain(node->create_domain_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
+      return alter_domain(node->alter_domain_stmt, cx);
     case PG_QUERY__NODE__NODE_COMMENT_STMT:
       return comment_on(node->comment_stmt, cx);
     case PG_QUERY__NODE__NODE_RENAME_STMT:

@@ -1,5 +1,6 @@
 // sql/exec/eval.cc — expression evaluation and the session-aware functions.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -94,6 +95,56 @@ bool is_row_type(Oid oid) {
   return oid == type_oid::kRecord || types::find_composite(oid) != nullptr;
 }
 }  // namespace
+
+std::string domain_check_text(const std::string& expr) {
+  std::string out;
+  size_t i = 0;
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  while (i < expr.size()) {
+    const char c = expr[i];
+    if (c == '\'' || c == '"') {  // a literal or quoted name: as it is
+      size_t j = i + 1;
+      while (j < expr.size() && expr[j] != c) ++j;
+      out += expr.substr(i, j + 1 - i);
+      i = j + 1;
+      continue;
+    }
+    if (word(c) && (i == 0 || !word(expr[i - 1]))) {
+      size_t j = i;
+      while (j < expr.size() && word(expr[j])) ++j;
+      const std::string w = expr.substr(i, j - i);
+      out += w == "value" ? "VALUE" : w;
+      i = j;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+void check_domain_value(const bind::DomainConstraints& d, const Datum& v, ExecContext& cx) {
+  const auto& domain = *d.domain;
+  if (v.is_null() && domain.not_null) {
+    Error err;
+    err.sqlstate = sqlstate::kNotNullViolation;
+    err.message = "domain " + domain.display_name() + " does not allow null values";
+    err.schema_name = domain.schema_name;
+    throw SqlError(std::move(err));
+  }
+  const Row value{v};
+  for (size_t i = 0; i < d.checks.size(); ++i) {
+    Datum ok = eval(*d.checks[i], value, cx);
+    if (ok.is_null() || ok.as_bool()) continue;
+    Error err;
+    err.sqlstate = sqlstate::kCheckViolation;
+    err.message = "value for domain " + domain.display_name() + " violates check constraint \"" +
+                  domain.checks[i].name + "\"";
+    err.schema_name = domain.schema_name;
+    err.constraint_name = domain.checks[i].name;
+    throw SqlError(std::move(err));
+  }
+}
 
 Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
   runtime::check_stack_depth();
@@ -284,6 +335,11 @@ Datum eval(const Expr& e, const Row& row, ExecContext& cx) {
       std::vector<Datum> fields;
       for (const auto& a : e.args) fields.push_back(eval(*a, row, cx));
       return types::make_composite(std::move(fields));
+    }
+    case ExprKind::kDomainCheck: {
+      Datum v = eval(*e.args[0], row, cx);
+      check_domain_value(*e.domain, v, cx);
+      return v;
     }
     case ExprKind::kFieldSelect: {
       Datum v = eval(*e.args[0], row, cx);
@@ -609,7 +665,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
     int32_t typmod =
         args.size() > 1 && !args[1].is_null() ? static_cast<int32_t>(args[1].as_int()) : -1;
     Oid t = static_cast<Oid>(args[0].as_int());
-    if (!types::find_type(t)) return Datum(std::string("???"));
+    if (!types::find_type(t) && !types::domain_types().find(t)) return Datum(std::string("???"));
     return Datum(types::format_type(TypeRef{t, typmod}));
   }
   if (n == "to_regclass") {
@@ -749,6 +805,14 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         return Datum(def);
       }
     }
+    // A domain's CHECK: over VALUE, as PostgreSQL spells it.
+    for (const auto& d : types::domain_types().all())
+      for (const auto& c : d->checks)
+        if (c.oid == oid) {
+          const bool pretty = args.size() > 1 && !args[1].is_null() && args[1].as_bool();
+          const std::string expr = domain_check_text(c.expr);
+          return Datum("CHECK (" + (pretty ? expr : "(" + expr + ")") + ")");
+        }
     return Datum::Null();
   }
   if (n == "pg_relation_size" || n == "pg_total_relation_size" || n == "pg_table_size")

@@ -70,6 +70,10 @@ inline constexpr std::chrono::milliseconds kStatementSlice{10};
 void send_notice(ExecContext& cx, const std::string& message, const std::string& detail = {});
 
 Datum eval(const bind::Expr& e, const Row& row, ExecContext& cx);
+// Throws PostgreSQL's 23502 / 23514 when v breaks domain d's NOT NULL or a CHECK of it.
+void check_domain_value(const bind::DomainConstraints& d, const Datum& v, ExecContext& cx);
+// A domain CHECK's stored text as PostgreSQL deparses it: VALUE in capitals.
+std::string domain_check_text(const std::string& expr);
 bool eval_bool(const bind::Expr& e, const Row& row, ExecContext& cx);  // NULL → false
 std::vector<Row> run_select(const bind::SelectPlan& p, ExecContext& cx);
 // Sort -> [Filter] -> one FROM item, run through an ExternalSorter (spilling past work_mem)
@@ -213,7 +217,10 @@ struct Writer {
   std::vector<bind::ExprPtr> index_exprs;       // flattened expression keys of expression indexes
   std::vector<bind::ExprPtr> index_predicates;  // per index: a partial index's WHERE, or null
   std::vector<bind::ExprPtr> generated;         // per column: its GENERATED expression, or null
-  std::vector<TypeRef> col_types;               // column_types(table), for every row's encoding
+  // Per column of a domain: a kDomainCheck of the column's value (else null), evaluated
+  // before the table's own constraints, as PostgreSQL checks a domain when the value is made.
+  std::vector<bind::ExprPtr> domain_checks;
+  std::vector<TypeRef> col_types;  // column_types(table), for every row's encoding
   // Its rows were routed here from a partitioned table (which checks the bounds it routes
   // by): check_row leaves out the partition constraint, a per-row walk of the ancestors.
   bool routed = false;

@@ -140,6 +140,18 @@ Writer::Writer(const catalog::Table& t, ExecContext& c)
     generated.push_back(col.generated_expr.empty()
                             ? nullptr
                             : bind_table_expr(cx.catalog, t, col.generated_expr, &col.type));
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    auto d = t.columns[i].domain ? types::domain_types().find(t.columns[i].domain) : nullptr;
+    if (!d) {
+      domain_checks.push_back(nullptr);
+      continue;
+    }
+    auto value = std::make_unique<bind::Expr>();
+    value->kind = bind::ExprKind::kColumn;
+    value->index = static_cast<int>(i);
+    value->type = t.columns[i].type;
+    domain_checks.push_back(bind::domain_check(cx.catalog, d, std::move(value)));
+  }
   for (const auto& idx : t.indexes) {
     has_unique_index_ |= idx.unique;
     for (const auto& e : idx.exprs)
@@ -212,6 +224,8 @@ void Writer::check_row(Row& row, const std::vector<ExprPtr>& checks,
                        const std::string& check_option_view) {
   for (size_t i = 0; i < generated.size() && i < row.size(); ++i)
     if (generated[i]) row[i] = eval(*generated[i], row, cx);
+  for (size_t i = 0; i < domain_checks.size() && i < row.size(); ++i)
+    if (domain_checks[i]) eval(*domain_checks[i], row, cx);
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (table.columns[i].not_null && row[i].is_null()) {
       Error e = relation_error(table, cx);

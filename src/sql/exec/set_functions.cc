@@ -126,6 +126,16 @@ SetFunctionCursor::SetFunctionCursor(const bind::Expr& call, const std::vector<D
     array_ = std::move(records);
     return;
   }
+  if (call.name == "unnest_pairs") {
+    // jsonb_each and its kin in a target list: the (key, value) pairs as composite values.
+    auto records = std::make_shared<std::vector<Datum>>();
+    const auto& items = *args[0].as_array();
+    for (size_t i = 0; i + 1 < items.size(); i += 2)
+      records->push_back(types::make_composite({items[i], items[i + 1]}));
+    kind_ = Kind::kArray;
+    array_ = std::move(records);
+    return;
+  }
   if (call.name == "unnest") {
     kind_ = Kind::kArray;
     array_ = args[0].as_array();

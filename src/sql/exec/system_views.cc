@@ -555,11 +555,38 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
                      oid(0), oid(0), Datum(int64_t{-1}), Datum(false), oid(e->owner), oid(0),
                      null()});
     }
-    // typinput, typoutput, typreceive, typsend: PostgreSQL's I/O functions of the type.
-    for (auto& row : out) {
-      const auto procs = types::io_procs_of(static_cast<Oid>(row[0].as_int()));
+    // Domains (typtype 'd': typbasetype, typtypmod, typnotnull, typdefault) and their arrays.
+    const size_t before_domains = out.size();
+    for (const auto& d : types::domain_types().all()) {
+      const auto* base = types::find_type(d->base.oid);
+      out.push_back({oid(d->oid), Datum(d->name), oid(d->namespace_oid),
+                     Datum(int64_t{base ? base->typlen : -1}), Datum(base && base->by_value),
+                     ch('d'), ch(base ? base->category : 'U'), oid(0), oid(d->array_oid), oid(0),
+                     oid(d->base.oid), Datum(int64_t{d->base.typmod}), Datum(d->not_null),
+                     oid(d->owner), oid(type_collation(d->base.oid)), null()});
+      out.push_back({oid(d->array_oid), Datum("_" + d->name), oid(d->namespace_oid),
+                     Datum(int64_t{-1}), Datum(false), ch('b'), ch('A'), oid(d->oid), oid(0),
+                     oid(0), oid(0), Datum(int64_t{-1}), Datum(false), oid(d->owner),
+                     oid(type_collation(d->base.oid)), null()});
+    }
+    // typinput, typoutput, typreceive, typsend: PostgreSQL's I/O functions of the type (a
+    // domain's are its base type's); typdefault: a domain's default.
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto& row = out[i];
+      Oid type = static_cast<Oid>(row[0].as_int());
+      auto domain = i >= before_domains ? types::domain_types().find(type) : nullptr;
+      if (domain) type = domain->base.oid;
+      const auto procs = types::io_procs_of(type);
       for (Oid p : {procs.input, procs.output, procs.receive, procs.send})
         row.push_back(Datum(static_cast<int64_t>(p)));
+      if (domain && !domain->default_expr.empty()) {
+        catalog::Column c;
+        c.default_expr = domain->default_expr;
+        c.type = domain->base;
+        row.push_back(Datum(column_default_text(c)));
+      } else {
+        row.push_back(null());
+      }
     }
     return out;
   }
@@ -574,14 +601,16 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (size_t i = 0; i < t->columns.size(); ++i) {
         const auto& c = t->columns[i];
         const auto* ti = types::find_type(c.type.oid);
-        out.push_back(
-            {oid(t->oid), Datum(c.name), oid(c.type.oid), Datum(int64_t{ti ? ti->typlen : -1}),
-             Datum(int64_t(i + 1)), Datum(int64_t{c.type.typmod}), Datum(c.not_null),
-             Datum(!c.default_expr.empty()), Datum(false), ch(c.identity_always ? 'a' : '\0'),
-             ch('\0'), oid(type_collation(c.type.oid)), Datum(int64_t{-1}), null(),
-             ch(storage_of(ti)), Datum(std::string())});
+        out.push_back({oid(t->oid), Datum(c.name), oid(c.domain ? c.domain : c.type.oid),
+                       Datum(int64_t{ti ? ti->typlen : -1}), Datum(int64_t(i + 1)),
+                       Datum(int64_t{c.domain ? -1 : c.type.typmod}), Datum(c.not_null),
+                       Datum(!c.default_expr.empty() || !c.generated_expr.empty()), Datum(false),
+                       ch(c.identity_always ? 'a' : '\0'), ch('\0'),
+                       oid(type_collation(c.type.oid)), Datum(int64_t{-1}), null(),
+                       ch(storage_of(ti)), Datum(std::string())});
         if (out.back()[9].as_string() == std::string(1, '\0')) out.back()[9] = Datum(std::string());
-        out.back()[10] = Datum(std::string());
+        // attgenerated: 's' for a stored generated column (its expression is its pg_attrdef).
+        out.back()[10] = Datum(std::string(c.generated_expr.empty() ? "" : "s"));
       }
     // An index's attributes, as PostgreSQL's index_create names them: a key column's name, or
     // "expr" ("expr1", ...) for an expression, whose type holdfast does not keep (0).
@@ -612,6 +641,9 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
         if (!t->columns[i].default_expr.empty())
           out.push_back({oid(0), oid(t->oid), Datum(int64_t(i + 1)),
                          Datum(column_default_text(t->columns[i]))});
+        else if (!t->columns[i].generated_expr.empty())
+          out.push_back(
+              {oid(0), oid(t->oid), Datum(int64_t(i + 1)), Datum(t->columns[i].generated_expr)});
     return out;
   }
   if (view == "pg_collation") {
@@ -730,6 +762,14 @@ std::vector<Row> system_view_rows(const std::string& name, ExecContext& cx) {
       for (const auto& c : t->checks)
         con(c.oid, c.name, 'c', t->oid, 0, 0, ' ', ' ', null(), null());
     }
+    for (auto& row : out) row.push_back(oid(0));  // contypid
+    // A domain's CHECK constraints: conrelid 0, contypid the domain.
+    for (const auto& d : types::domain_types().all())
+      for (const auto& c : d->checks) {
+        con(c.oid, c.name, 'c', 0, 0, 0, ' ', ' ', null(), null());
+        out.back()[2] = oid(d->namespace_oid);
+        out.back().push_back(oid(d->oid));
+      }
     return out;
   }
   if (view == "pg_database") {

@@ -744,6 +744,8 @@ std::string utility_tag(const PgQuery__Node* node) {
           return "DROP MATERIALIZED VIEW";
         case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
           return "DROP TYPE";
+        case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN:
+          return "DROP DOMAIN";
         default:
           return "DROP TABLE";
       }
@@ -776,6 +778,10 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "CREATE TYPE";
     case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
       return "ALTER TYPE";
+    case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+      return "CREATE DOMAIN";
+    case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
+      return "ALTER DOMAIN";
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
       return "CREATE ROLE";
     case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:

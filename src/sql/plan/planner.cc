@@ -31,6 +31,7 @@ ExprPtr clone(const Expr& e) {
   c->subquery = e.subquery;
   c->location = e.location;
   c->routine = e.routine;
+  c->domain = e.domain;
   for (const auto& a : e.args) c->args.push_back(clone(*a));
   return c;
 }
@@ -674,6 +675,7 @@ bool pushable(const Expr& e, int lo, int hi, bool* reads) {
     case ExprKind::kAnyOp:
     case ExprKind::kRow:
     case ExprKind::kFieldSelect:
+    case ExprKind::kDomainCheck:
       break;
     default:
       return false;

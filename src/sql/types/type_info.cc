@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/enum_types.h"
 
 namespace hf::sql::types {
@@ -152,7 +153,10 @@ const TypeInfo* find_type_by_name(std::string_view name) {
 std::string format_type(const TypeRef& t) {
   using std::to_string;
   const TypeInfo* info = find_type(t.oid);
-  if (info == nullptr) return "???";
+  if (info == nullptr) {
+    if (auto d = domain_types().find(t.oid)) return d->display_name();
+    return "???";
+  }
   if (info->elem_oid != 0 && info->category == 'A' && info->name[0] == '_')
     return format_type(TypeRef{info->elem_oid, t.typmod}) + "[]";
   if (info->category == 'E')

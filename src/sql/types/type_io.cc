@@ -10,6 +10,7 @@
 #include "sql/types/binary_encoding.h"
 #include "sql/types/bit_string.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/internal.h"
 #include "sql/types/json.h"
@@ -386,7 +387,8 @@ std::string to_text(const Datum& d, const TypeRef& t, const TimeZone& zone) {
       return d.as_bool() ? "t" : "f";
     case kRegtype:  // regtypeout: the type's name, or its number when there is no such type
       if (d.as_int() == 0) return "-";  // InvalidOid, as every reg* output prints it
-      if (find_type(static_cast<Oid>(d.as_int())) != nullptr)
+      if (find_type(static_cast<Oid>(d.as_int())) != nullptr ||
+          domain_types().find(static_cast<Oid>(d.as_int())) != nullptr)
         return format_type(TypeRef{static_cast<Oid>(d.as_int()), -1});
       return std::to_string(d.as_int());
     case kRegclass:
