@@ -1699,7 +1699,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       break;
     }
     case BoundStatement::Kind::kMerge:
-      if (txn.read_only())
+      if (txn.sql_read_only())
         throw SqlError("25006", "cannot execute MERGE in a read-only transaction");
       res.tag = "MERGE " + std::to_string(run_merge(*stmt.merge, cx));
       break;
