@@ -486,5 +486,161 @@ TEST_F(StoreTest, SerializableReadReportsUnlistedSkippedCommits) {
   EXPECT_EQ(sink.commits, std::vector<Timestamp>(ts.begin() + 10, ts.end()));
 }
 
+// Filtered ranges (store.h): a queue's claim rejects the done rows in front of the first
+// queued one; the next claim with the same filter starts after them instead of reading them
+// again (issue 13: every claim read every done row, so a queue of n jobs cost n^2 reads).
+class FilteredTest : public StoreTest {
+ protected:
+  // Rows returned by a scan with filter "f" at `at` that pass it (value "q": queued), until
+  // `want` of them passed; every row returned is added to *returned. own: the view's txn.
+  std::string claim(Timestamp at, size_t want = 1, std::string* returned = nullptr, TxnId own = 0) {
+    ScanRequest req;
+    req.space = kSpace;
+    req.view = ReadView{at, own, 2};  // sees its own writes of command 1
+    req.filter = "f";
+    auto c = store_->scan(req);
+    std::string passed;
+    while (auto r = c->next()) {
+      if (returned) *returned += r->key;
+      if (r->value != "q") {
+        c->reject();
+        continue;
+      }
+      passed += r->key;
+      if (passed.size() == want) break;
+    }
+    return passed;
+  }
+  // Rows a..j, a..e done.
+  Timestamp done_front() {
+    for (char c = 'a'; c <= 'j'; ++c) put(std::string(1, c), "q");
+    Timestamp t = 0;
+    for (char c = 'a'; c <= 'e'; ++c) t = put(std::string(1, c), "done");
+    return t;
+  }
+};
+
+TEST_F(FilteredTest, AClaimSkipsTheRowsTheLastClaimRejected) {
+  Timestamp t = done_front();
+  std::string returned;
+  EXPECT_EQ(claim(t, 1, &returned), "f");
+  EXPECT_EQ(returned, "abcdef");
+  auto ranges = store_->filtered_ranges("f");
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges.begin()->first, rk(""));
+  EXPECT_EQ(ranges.begin()->second.first, rk("f"));  // up to the row that passed
+  EXPECT_EQ(ranges.begin()->second.second, t);
+  returned.clear();
+  EXPECT_EQ(claim(t, 1, &returned), "f");
+  EXPECT_EQ(returned, "f");  // a..e not read again
+  // Another filter does not use them.
+  ScanRequest req;
+  req.space = kSpace;
+  req.view = ReadView{t, 0, 0};
+  req.filter = "g";
+  auto c = store_->scan(req);
+  auto r = c->next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->key, "a");
+  // Neither does a scan without a filter.
+  EXPECT_EQ(scan(t), "abcdefghij");
+}
+
+TEST_F(FilteredTest, AWriteInsideARangeSplitsItAndIsSeen) {
+  Timestamp t = done_front();
+  EXPECT_EQ(claim(t), "f");
+  // "c" queued again (a retry): the range is cut around it.
+  Timestamp t2 = put("c", "q");
+  std::string returned;
+  EXPECT_EQ(claim(t2, 1, &returned), "c");
+  EXPECT_EQ(returned, "c");
+  auto ranges = store_->filtered_ranges("f");
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges.begin()->second.first, rk("c"));
+  EXPECT_EQ(std::next(ranges.begin())->first, rk("c") + '\0');
+}
+
+TEST_F(FilteredTest, AnOlderSnapshotDoesNotUseARangeOfNewerVersions) {
+  for (char c = 'a'; c <= 'j'; ++c) put(std::string(1, c), "q");
+  Timestamp queued = ts_;
+  Timestamp t = 0;
+  for (char c = 'a'; c <= 'e'; ++c) t = put(std::string(1, c), "done");
+  EXPECT_EQ(claim(t), "f");
+  // A snapshot from before the rows were done sees "a" queued.
+  std::string returned;
+  EXPECT_EQ(claim(queued, 1, &returned), "a");
+  EXPECT_EQ(returned, "a");
+}
+
+TEST_F(FilteredTest, AWriteDuringTheScanStopsItsRangeThere) {
+  Timestamp t = done_front();
+  ScanRequest req;
+  req.space = kSpace;
+  req.view = ReadView{t, 0, 0};
+  req.filter = "f";
+  auto c = store_->scan(req);
+  for (int i = 0; i < 2; ++i) {
+    auto r = c->next();
+    ASSERT_TRUE(r);
+    c->reject();  // "a", "b"
+  }
+  // Written after the cursor's iterator took its snapshot: the cursor cannot see it.
+  Timestamp t2 = put("d", "q");
+  while (auto r = c->next()) {
+    if (r->value == "q") break;
+    c->reject();
+  }
+  c.reset();
+  auto ranges = store_->filtered_ranges("f");
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges.begin()->second.first, rk("d"));
+  std::string returned;
+  EXPECT_EQ(claim(t2, 1, &returned), "d");
+  EXPECT_EQ(returned, "d");  // a..c stay skipped
+}
+
+TEST_F(FilteredTest, RowsAnotherTransactionIsWritingEndTheRange) {
+  Timestamp t = done_front();
+  // "b" has a pending intent of transaction 500 (written to storage, as a spilled buffer).
+  store_->write_intent(500, 0, 1, rk("b"), std::string("q"));
+  std::string returned;
+  EXPECT_EQ(claim(t, 1, &returned), "f");
+  auto ranges = store_->filtered_ranges("f");
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges.begin()->second.first, rk("b"));  // the range stops before it
+  rocksdb::WriteBatch b;
+  std::vector<std::string> written;
+  store_->resolve_commit(500, ++ts_, {rk("b")}, b, nullptr, &written);
+  engine_->write(b, storage::Durability::kWal);
+  store_->note_written(written);
+  EXPECT_EQ(claim(ts_), "b");
+}
+
+TEST_F(FilteredTest, AViewWithBufferedIntentsOfItsOwnReadsEveryRow) {
+  Timestamp t = done_front();
+  EXPECT_EQ(claim(t), "f");
+  // Transaction 600 queues "c" again in its buffer: its own scan must see it.
+  ASSERT_EQ(store_->buffer_intent(600, 0, 1, rk("c"), std::string("q")),
+            MvccStore::BufferResult::kBuffered);
+  EXPECT_EQ(claim(t, 1, nullptr, 600), "c");
+  EXPECT_EQ(claim(t), "f");  // the others still skip
+  store_->drop_buffer(600);
+}
+
+// A resolution straight from the buffer (a one-phase commit) reports the rows it writes.
+TEST_F(FilteredTest, AOnePhaseCommitFromTheBufferCutsTheRange) {
+  Timestamp t = done_front();
+  EXPECT_EQ(claim(t), "f");
+  ASSERT_EQ(store_->buffer_intent(700, 0, 1, rk("b"), std::string("q")),
+            MvccStore::BufferResult::kBuffered);
+  rocksdb::WriteBatch b;
+  std::vector<std::string> created, written;
+  store_->resolve_commit(700, ++ts_, {}, b, &created, &written);
+  engine_->write(b, storage::Durability::kWal);
+  store_->note_written(written);
+  EXPECT_EQ(written, std::vector<std::string>{rk("b")});
+  EXPECT_EQ(claim(ts_), "b");
+}
+
 }  // namespace
 }  // namespace hf::mvcc
