@@ -187,6 +187,16 @@ class Transaction {
   virtual std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                           const std::string& end, bool reverse = false,
                                           const std::optional<std::string>& routing = {}) = 0;
+  // Added (issue 13): scan() for a caller that applies a row filter named `filter` to every
+  // row and reports the rows failing it with RowCursor::reject() (partition_api::ScanRequest::
+  // filter says what the name must promise). The default ignores the filter.
+  virtual std::unique_ptr<RowCursor> scan_filtered(const KeySpace& space, const std::string& start,
+                                                   const std::string& end, bool reverse,
+                                                   const std::optional<std::string>& routing,
+                                                   const std::string& filter) {
+    (void)filter;
+    return scan(space, start, end, reverse, routing);
+  }
   // Rows as a snapshot taken now sees them, with this transaction's own writes of every
   // command so far, the current one included: PostgreSQL's foreign-key checks read so (a
   // fresh snapshot after CommandCounterIncrement). Merged across partitions in key order.

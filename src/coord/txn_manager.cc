@@ -141,13 +141,23 @@ class MergeCursor final : public RowCursor {
       primed_ = true;
       for (size_t i = 0; i < cursors_.size(); ++i) pull(i);
     }
+    if (has_last_) {
+      has_last_ = false;
+      pull(last_);
+    }
     if (heap_.empty()) return std::nullopt;
     std::pop_heap(heap_.begin(), heap_.end(), cmp_);
     const size_t src = heap_.back();
     heap_.pop_back();
     RowVersion out = std::move(heads_[src]);
-    pull(src);
+    // The source is pulled ahead only when the caller asks for the next row, so that a
+    // reject() of this row reaches its source before the source reads on.
+    last_ = src;
+    has_last_ = true;
     return out;
+  }
+  void reject() override {
+    if (has_last_) cursors_[last_]->reject();
   }
 
  private:
@@ -175,6 +185,8 @@ class MergeCursor final : public RowCursor {
   Cmp cmp_;
   std::vector<size_t> heap_;
   bool primed_ = false;
+  size_t last_ = 0;        // the source of the row returned last,
+  bool has_last_ = false;  // not pulled again yet
 };
 
 // A serializable transaction's cursor: raises the 40001 a read found (a conflict out to a
@@ -188,6 +200,7 @@ class SsiCursor final : public RowCursor {
     g_->ssi_after_read(txn_, r.has_value());
     return r;
   }
+  void reject() override { in_->reject(); }
 
  private:
   std::unique_ptr<RowCursor> in_;
@@ -275,7 +288,13 @@ class TransactionImpl final : public Transaction {
   }
   std::unique_ptr<RowCursor> scan(const KeySpace& space, const std::string& start,
                                   const std::string& end, bool reverse,
-                                  const std::optional<std::string>& routing) override;
+                                  const std::optional<std::string>& routing) override {
+    return scan_filtered(space, start, end, reverse, routing, {});
+  }
+  std::unique_ptr<RowCursor> scan_filtered(const KeySpace& space, const std::string& start,
+                                           const std::string& end, bool reverse,
+                                           const std::optional<std::string>& routing,
+                                           const std::string& filter) override;
   std::unique_ptr<RowCursor> scan_latest(const KeySpace& space, const std::string& start,
                                          const std::string& end) override;
   std::optional<RowVersion> get_latest(const KeySpace& space, const std::string& routing,
@@ -698,9 +717,11 @@ std::optional<RowVersion> TransactionImpl::get(const KeySpace& space, const std:
   return r;
 }
 
-std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const std::string& start,
-                                                 const std::string& end, bool reverse,
-                                                 const std::optional<std::string>& routing) {
+std::unique_ptr<RowCursor> TransactionImpl::scan_filtered(const KeySpace& space,
+                                                          const std::string& start,
+                                                          const std::string& end, bool reverse,
+                                                          const std::optional<std::string>& routing,
+                                                          const std::string& filter) {
   ensure_snapshot();
   partition_api::ScanRequest req;
   req.space = space;
@@ -708,6 +729,7 @@ std::unique_ptr<RowCursor> TransactionImpl::scan(const KeySpace& space, const st
   req.end = end;
   req.view = view();
   req.reverse = reverse;
+  req.filter = filter;
   std::unique_ptr<RowCursor> c;
   if (routing) {
     c = part(*routing).scan(req);

@@ -556,9 +556,9 @@ void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
 void LocalPartition::flush_intents(TxnId txn, bool keep) {
   PartitionBatches parts;
   rocksdb::WriteBatch& batch = parts.of(id_);
-  std::vector<std::string> created;
+  std::vector<std::string> created, written;
   std::vector<std::pair<std::string, SubId>> spilled;
-  store_.flush_buffer(txn, keep, batch, &created, keep ? nullptr : &spilled);
+  store_.flush_buffer(txn, keep, batch, &created, keep ? nullptr : &spilled, &written);
   if (!spilled.empty()) {
     // Spilled keys are storage intents from now on: this partition tracks them.
     std::lock_guard g(mu_);
@@ -568,6 +568,7 @@ void LocalPartition::flush_intents(TxnId txn, bool keep) {
   if (batch.Count() == 0) return;
   log_->write(parts, storage::Durability::kWal);
   store_.note_created(created);
+  store_.note_written(written);
 }
 
 void LocalPartition::prepare(TxnId txn) {
@@ -653,8 +654,8 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   // other participant's marker Deletes.
   PartitionBatches parts;
   rocksdb::WriteBatch& mine = parts.of(id_);
-  std::vector<std::string> created;
-  store_.flush_buffer(txn, /*keep=*/true, mine, &created);
+  std::vector<std::string> created, written;
+  store_.flush_buffer(txn, /*keep=*/true, mine, &created, nullptr, &written);
   mine.Put(slice(key), slice(value));
   for (auto p : participants) {
     if (!siblings_ || p >= siblings_->size()) continue;
@@ -664,6 +665,7 @@ void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionI
   if (!siblings_) delete_load_markers(txn, mine);
   log_->write(parts, storage::Durability::kSynced);
   store_.note_created(created);
+  store_.note_written(written);
   std::lock_guard g(mu_);
   txns_[txn].has_commit_record = true;
 }
@@ -686,12 +688,13 @@ void LocalPartition::commit(TxnId txn, Timestamp commit_ts) {
     std::sort(keys.begin(), keys.end());
     PartitionBatches parts;
     rocksdb::WriteBatch& batch = parts.of(id_);
-    std::vector<std::string> created;
-    store_.resolve_commit(txn, commit_ts, keys, batch, &created);
+    std::vector<std::string> created, written;
+    store_.resolve_commit(txn, commit_ts, keys, batch, &created, &written);
     if (w.has_commit_record)
       batch.Delete(slice(storage::commit_record_key(static_cast<uint16_t>(id_), txn)));
     log_->write(parts, storage::Durability::kWal);
     store_.note_created(created);
+    store_.note_written(written);
   } else {
     store_.drop_buffer(txn);
   }
@@ -715,21 +718,24 @@ void LocalPartition::commit_one_phase_then(TxnId txn, Timestamp commit_ts,
   // One part per participant (partition_log.h), written as one synced write: atomic across
   // them, one fsync.
   PartitionBatches batches;
-  std::vector<std::vector<std::string>> created(parts.size());
+  std::vector<std::vector<std::string>> created(parts.size()), written(parts.size());
   for (LocalPartition* part : parts) part->finish_loads(txn);  // the coordinator did; cheap
   for (size_t i = 0; i < parts.size(); ++i) {
     std::vector<std::string> keys = parts[i]->stored_keys(txn);  // and the buffer's
     rocksdb::WriteBatch& batch = batches.of(parts[i]->id_);
-    parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i]);
+    parts[i]->store_.resolve_commit(txn, commit_ts, keys, batch, &created[i], &written[i]);
     // Bulk-loaded rows: their markers go in the commit's batch (and the sync makes the
     // rows, earlier in the WAL, durable with it).
     parts[i]->delete_load_markers(txn, batch);
   }
-  // The created records are reported once the batch is appended (readable), before
-  // on_durable may publish commit_ts: a scan at a snapshot that sees this commit must not
-  // skip them as a known-empty range.
+  // The created and written records are reported once the batch is appended (readable),
+  // before on_durable may publish commit_ts: a scan at a snapshot that sees this commit must
+  // not skip them as a known-empty or filtered range (mvcc/store.h).
   auto readable = [&] {
-    for (size_t i = 0; i < parts.size(); ++i) parts[i]->store_.note_created(created[i]);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      parts[i]->store_.note_created(created[i]);
+      parts[i]->store_.note_written(written[i]);
+    }
   };
   // Resolved: commit() only unlocks from now on. Before on_durable, which may call it (the
   // coordinator releases the locks from the thread that publishes commit_ts); not before the

@@ -342,6 +342,13 @@ struct ScanRequest {
   ReadView view;
   bool reverse = false;
   size_t limit = 0;  // 0: no limit (a hint: the cursor may stop early)
+  // Added (issue 13): the name of a row filter the caller applies to every row it reads, ""
+  // for none. The same name in the same keyspace MUST mean the same predicate over a row's
+  // value alone (no parameters, time or settings), so its answer for a version never changes.
+  // The caller reports the rows that fail it (RowCursor::reject); a partition may then
+  // remember ranges where no row passes it and let later scans with the same filter skip them
+  // (mvcc/store.h, filtered ranges). Not carried by the partition RPC (a hint).
+  std::string filter;
 };
 
 // Rows in key order (reverse order if asked), visible to the view. A cursor is owned by one
@@ -351,6 +358,9 @@ class RowCursor {
   virtual ~RowCursor() = default;
   // The next visible row, or nullopt at the end.
   virtual std::optional<RowVersion> next() = 0;
+  // Added (issue 13): the row next() returned last fails the scan's filter
+  // (ScanRequest::filter). Call it before the next next(); the default ignores it.
+  virtual void reject() {}
 };
 
 // The partition's answer about one key's newest state, including intents.

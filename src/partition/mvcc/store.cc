@@ -96,7 +96,7 @@ std::string MvccStore::row_key(const KeySpace& space, std::string_view key) cons
 
 bool MvccStore::read_visible(const std::string& rk, std::string& buf, const ReadView& view,
                              RowVersion* out, Timestamp* dead_ts, const OwnedIntent* own,
-                             bool exists) {
+                             bool exists, bool* settled, Timestamp* settled_ts) {
   if (dead_ts) *dead_ts = 0;
   Record r;
   Visibility v;
@@ -126,6 +126,12 @@ bool MvccStore::read_visible(const std::string& rk, std::string& buf, const Read
     }
   }
   if (view.serializable && ssi_sink_) report_skipped(rk, r, v, view, intent_dead);
+  if (settled) {
+    const bool live_intent = r.has_intent() && !intent_dead && r.intent_txn >= dead_below_;
+    const Timestamp newest = r.has_committed ? r.commit_ts : 0;
+    *settled = !live_intent && newest <= view.read_ts;
+    if (settled_ts) *settled_ts = newest;
+  }
   if (v.kind == Visibility::kInvisible) {
     // Cheap here (the record is decoded): a candidate for pruning, if the view is at or
     // above the deletion. The prune sink re-checks against the GC horizon.
@@ -255,18 +261,25 @@ std::optional<RowVersion> MvccStore::get(const KeySpace& space, const std::strin
 namespace {
 // Besides reading, a cursor collects the dead records it steps over for pruning and tracks
 // the run of them from its start key: if every record from the start up to some key was
-// pruned, that range is known-empty (store.h).
+// pruned, that range is known-empty (store.h). With a filter it also tracks the run of
+// settled records from its start that were invisible or rejected (store.h, filtered ranges).
 class StoreCursor final : public RowCursor {
  public:
+  // filtered: the scan has a filter and may make filtered ranges (forward, not SERIALIZABLE,
+  // no buffered intents of its own); filtered_ts: the newest commit ts of the filtered ranges
+  // begin_watch() skipped.
   StoreCursor(MvccStore* store, std::unique_ptr<MvccStore::ScanWatch> watch, std::string start,
               const ReadView& view, bool reverse,
-              std::vector<std::pair<std::string, OwnedIntent>> own)
+              std::vector<std::pair<std::string, OwnedIntent>> own, bool filtered,
+              Timestamp filtered_ts)
       : store_(store),
         watch_(std::move(watch)),
         start_(std::move(start)),
         view_(view),
         reverse_(reverse),
-        own_(std::move(own)) {}
+        own_(std::move(own)),
+        f_open_(filtered),
+        f_ts_(filtered_ts) {}
   void open(std::unique_ptr<storage::Iter> it) { it_ = std::move(it); }
   ~StoreCursor() override {
     // Prune what this scan stepped over, then claim the pruned run. A destructor must not
@@ -285,7 +298,18 @@ class StoreCursor final : public RowCursor {
         hi = run_hi_;
       }
     }
-    store_->end_watch(watch_.get(), start_, hi);
+    // The filtered run still open: it holds every record stepped over (a row returned and
+    // not rejected ends it before that row).
+    if (f_open_ && pending_) f_end(pending_rk_);
+    if (f_open_ && f_stepped_) f_end(f_last_ + '\0');
+    store_->end_watch(watch_.get(), start_, hi, f_hi_, f_ts_);
+  }
+
+  void reject() override {
+    if (!pending_) return;
+    pending_ = false;  // the row stays in the filtered run
+    f_last_ = std::move(pending_rk_);
+    f_stepped_ = true;
   }
 
   // Rows come from the iterator merged, in key order, with the view's own buffered intents
@@ -301,6 +325,7 @@ class StoreCursor final : public RowCursor {
     } else {
       step();
     }
+    if (pending_) f_end(pending_rk_);  // the row returned last was not rejected
     while (true) {
       bool from_iter = (*it_)->Valid();
       bool from_own = own_pos_ < own_.size();
@@ -324,7 +349,25 @@ class StoreCursor final : public RowCursor {
       const OwnedIntent* own = from_own ? &own_entry() : nullptr;
       RowVersion row;
       Timestamp dead_ts = 0;
-      if (store_->read_visible(rk_, buf_, view_, &row, &dead_ts, own, from_iter)) {
+      bool settled = false;
+      Timestamp settled_ts = 0;
+      const bool vis = store_->read_visible(rk_, buf_, view_, &row, &dead_ts, own, from_iter,
+                                            f_open_ ? &settled : nullptr, &settled_ts);
+      if (f_open_) {
+        if (!settled) {
+          f_end(rk_);
+        } else {
+          f_ts_ = std::max(f_ts_, settled_ts);
+          if (vis) {
+            pending_ = true;  // in the run once rejected
+            pending_rk_ = rk_;
+          } else {
+            f_last_ = rk_;
+            f_stepped_ = true;
+          }
+        }
+      }
+      if (vis) {
         end_run(rk_);
         // As get() does (store.h, write-after-read record): a queue's claim scans an index
         // and then rewrites the entry it found. Only the first rows: a long scan would pay a
@@ -350,6 +393,7 @@ class StoreCursor final : public RowCursor {
       throw SqlError(sqlstate::kInternalError, "storage scan: " + (*it_)->status().ToString());
     }
     end_run(watch_->hi);  // the run reached the end of the range
+    f_end(watch_->hi);
     return std::nullopt;
   }
 
@@ -359,6 +403,13 @@ class StoreCursor final : public RowCursor {
     if (!run_open_) return;
     run_open_ = false;
     run_hi_ = rk;
+  }
+  // The filtered run ends before `rk`.
+  void f_end(const std::string& rk) {
+    pending_ = false;
+    if (!f_open_) return;
+    f_open_ = false;
+    f_hi_ = rk;
   }
   void flush_dead() {
     if (dead_.empty()) return;
@@ -416,6 +467,15 @@ class StoreCursor final : public RowCursor {
   std::string run_hi_;         // that record's key (or the range's end)
   bool claim_failed_ = false;  // a record of the run was not pruned:
   std::string failed_at_;      // the first such
+  // The filtered run (store.h, filtered ranges): open while every record from the start was
+  // settled and invisible or rejected; f_hi_ is where it ended ("" when it holds nothing).
+  bool f_open_ = false;
+  std::string f_hi_;
+  Timestamp f_ts_ = 0;      // the newest commit ts in it
+  bool pending_ = false;    // the row returned last, settled, neither rejected nor passed yet
+  std::string pending_rk_;  // its row key
+  bool f_stepped_ = false;  // the run holds a record: f_last_, the last one
+  std::string f_last_;
 };
 }  // namespace
 
@@ -425,32 +485,81 @@ std::unique_ptr<RowCursor> MvccStore::scan(const ScanRequest& req) {
   auto watch = std::make_unique<ScanWatch>();
   watch->lo = prefix + req.start;
   watch->hi = req.end.empty() ? storage::prefix_successor(prefix) : prefix + req.end;
+  std::vector<std::pair<std::string, OwnedIntent>> own;
+  if (req.view.txn != 0) own = buffered_range(req.view.txn, watch->lo, watch->hi);
+  // Filtered ranges (see store.h): not for a view with buffered intents of its own in the
+  // range (it sees them; the ranges do not know them), nor a serializable one (its read
+  // reports what it skips), nor a backward scan.
+  const bool filtered =
+      !req.filter.empty() && !req.reverse && !req.view.serializable && own.empty();
+  // The namespace of filter names is the keyspace's: row keys tell keyspaces apart already.
+  if (filtered) watch->filter = req.filter;
+  Timestamp filtered_ts = 0;
   // The watch is registered before the iterator takes its snapshot (see store.h).
-  std::string lower = begin_watch(watch.get(), !req.reverse);
+  std::string lower =
+      begin_watch(watch.get(), !req.reverse, req.view.read_ts, filtered ? &filtered_ts : nullptr);
   std::string upper = watch->hi;
   if (!upper.empty() && lower > upper) lower = upper;
   auto* w = watch.get();
-  std::vector<std::pair<std::string, OwnedIntent>> own;
-  if (req.view.txn != 0) own = buffered_range(req.view.txn, watch->lo, watch->hi);
   auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse,
-                                              std::move(own));
+                                              std::move(own), filtered, filtered_ts);
   cursor->open(engine_->iterate(lower, w->hi, req.reverse));
   return cursor;
 }
 
-std::string MvccStore::begin_watch(ScanWatch* w, bool forward) {
+std::string MvccStore::begin_watch(ScanWatch* w, bool forward, Timestamp read_ts,
+                                   Timestamp* filtered_ts) {
   std::lock_guard g(ranges_mu_);
   watches_.push_back(w);
   if (!forward) return w->lo;
-  auto it = empty_.upper_bound(w->lo);
-  if (it == empty_.begin()) return w->lo;
-  --it;  // it->first <= lo
-  return w->lo < it->second ? it->second : w->lo;
+  auto hi_of = [](const auto& v) -> const std::string& {
+    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+      return v;
+    } else {
+      return v.hi;
+    }
+  };
+  // The range holding k in `ranges` (disjoint, lo -> hi), if any.
+  auto holding = [&](const auto& ranges, const std::string& k) {
+    auto it = ranges.upper_bound(k);
+    if (it == ranges.begin()) return ranges.end();
+    --it;  // it->first <= k
+    return k < hi_of(it->second) ? it : ranges.end();
+  };
+  const std::map<std::string, FilteredRange>* mine = nullptr;
+  if (filtered_ts) {
+    auto f = filtered_.find(w->filter);
+    if (f != filtered_.end()) mine = &f->second;
+  }
+  std::string k = w->lo;
+  // Known-empty and filtered ranges may follow each other: skip through both.
+  for (bool moved = true; moved;) {
+    moved = false;
+    if (auto it = holding(empty_, k); it != empty_.end()) {
+      k = it->second;
+      moved = true;
+    }
+    if (mine) {
+      auto it = holding(*mine, k);
+      if (it != mine->end() && it->second.ts <= read_ts) {
+        *filtered_ts = std::max(*filtered_ts, it->second.ts);
+        k = it->second.hi;
+        moved = true;
+      }
+    }
+  }
+  return k;
 }
 
-void MvccStore::end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi) {
+void MvccStore::end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi,
+                          const std::string& filtered_hi, Timestamp filtered_ts) {
   std::lock_guard g(ranges_mu_);
   std::erase(watches_, w);
+  if (!w->filter.empty()) {
+    std::string hi = filtered_hi;
+    if (w->written && w->first_written < hi) hi = w->first_written;
+    if (hi > claim_lo) add_filtered(w->filter, claim_lo, hi, filtered_ts);
+  }
   if (w->dirty || claim_hi.empty() || claim_hi <= claim_lo) return;
   if (empty_.size() >= 4096) empty_.clear();  // bounded memory; scans re-learn
   // The union of empty ranges that overlap or touch is empty.
@@ -493,6 +602,70 @@ void MvccStore::note_created(const std::string& rk) {
 std::map<std::string, std::string> MvccStore::empty_ranges() const {
   std::lock_guard g(ranges_mu_);
   return empty_;
+}
+
+void MvccStore::add_filtered(const std::string& filter, const std::string& lo_in,
+                             const std::string& hi_in, Timestamp ts) {
+  if (filtered_.size() >= 256 && !filtered_.count(filter)) filtered_.clear();  // bounded
+  auto& ranges = filtered_[filter];
+  if (ranges.size() >= 4096) ranges.clear();  // bounded memory; scans re-learn
+  // The union of ranges that overlap or touch holds no row passing the filter for a view at
+  // or above the newest of their commit ts.
+  std::string lo = lo_in, hi = hi_in;
+  auto it = ranges.lower_bound(lo);
+  while (it != ranges.end() && it->first <= hi) {
+    if (it->second.hi > hi) hi = it->second.hi;
+    ts = std::max(ts, it->second.ts);
+    it = ranges.erase(it);
+  }
+  if (it != ranges.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.hi >= lo) {
+      if (hi > prev->second.hi) prev->second.hi = hi;
+      prev->second.ts = std::max(prev->second.ts, ts);
+      return;
+    }
+  }
+  ranges.emplace(std::move(lo), FilteredRange{std::move(hi), ts});
+}
+
+void MvccStore::cut_filtered(const std::string& rk) {
+  for (ScanWatch* w : watches_) {
+    if (w->filter.empty() || rk < w->lo || (!w->hi.empty() && rk >= w->hi)) continue;
+    if (!w->written || rk < w->first_written) w->first_written = rk;
+    w->written = true;
+  }
+  for (auto& [filter, ranges] : filtered_) {
+    auto it = ranges.upper_bound(rk);
+    if (it == ranges.begin()) continue;
+    --it;  // it->first <= rk
+    if (rk >= it->second.hi) continue;
+    // Split [lo, hi) around rk: [lo, rk) and [rk + "\0", hi) stay.
+    FilteredRange rest{std::move(it->second.hi), it->second.ts};
+    if (it->first == rk) {
+      ranges.erase(it);
+    } else {
+      it->second.hi = rk;
+    }
+    std::string after = rk + '\0';
+    if (after < rest.hi) ranges.emplace(std::move(after), std::move(rest));
+  }
+}
+
+void MvccStore::note_written(const std::vector<std::string>& rks) {
+  if (rks.empty()) return;
+  std::lock_guard g(ranges_mu_);
+  for (const auto& rk : rks) cut_filtered(rk);
+}
+
+std::map<std::string, std::pair<std::string, Timestamp>> MvccStore::filtered_ranges(
+    const std::string& filter) const {
+  std::lock_guard g(ranges_mu_);
+  std::map<std::string, std::pair<std::string, Timestamp>> out;
+  auto f = filtered_.find(filter);
+  if (f != filtered_.end())
+    for (const auto& [lo, r] : f->second) out.emplace(lo, std::make_pair(r.hi, r.ts));
+  return out;
 }
 
 LatestState MvccStore::latest(const KeySpace& space, const std::string& key, TxnId own) {
@@ -623,10 +796,12 @@ void MvccStore::write_intent(TxnId txn, SubId sub, CommandId cid, const std::str
   write_batch(batch, storage::Durability::kWal);
   // After the put: a scan whose iterator missed this record has its watch marked dirty.
   if (!existed) note_created(rk);
+  note_written({rk});
 }
 
 void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
-                               rocksdb::WriteBatch& batch, std::vector<std::string>* created) {
+                               rocksdb::WriteBatch& batch, std::vector<std::string>* created,
+                               std::vector<std::string>* written) {
   Timestamp h = horizon();
   TxnBuffer* tb = buffer(txn, false);
   std::string buf, out;
@@ -664,6 +839,7 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
       }
     }
     if (!r.has_intent() || r.intent_txn != txn) return;
+    if (written) written->push_back(rk);
     const IntentEntry top = r.entries.back();
     if (r.has_committed) {
       batch.Put(slice(storage::history_key(rk, r.commit_ts)),
@@ -826,7 +1002,8 @@ std::vector<std::string> MvccStore::buffered_keys(TxnId txn) {
 
 void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
                              std::vector<std::string>* created,
-                             std::vector<std::pair<std::string, SubId>>* spilled) {
+                             std::vector<std::pair<std::string, SubId>>* spilled,
+                             std::vector<std::string>* written) {
   TxnBuffer* tb = buffer(txn, false);
   if (!tb || tb->flushed) return;
   std::string buf;
@@ -844,6 +1021,7 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
     encode_record(r, &out);
     batch.Put(slice(rk), slice(out));
     if (!exists && created) created->push_back(rk);
+    if (written) written->push_back(rk);
     if (keep) {
       bk.record = std::move(out);
       bk.flushed = true;
@@ -903,6 +1081,21 @@ void MvccStore::note_created_range(const std::string& first_rk, const std::strin
     --it;
     if (it->second <= first_rk) break;  // disjoint ranges: every earlier one ends earlier
     it = empty_.erase(it);
+  }
+  // The same for filtered ranges, and every filtered watch over the range is cut below it.
+  for (ScanWatch* w : watches_) {
+    if (w->filter.empty() || last_rk < w->lo || (!w->hi.empty() && first_rk >= w->hi)) continue;
+    const std::string& at = first_rk < w->lo ? w->lo : first_rk;
+    if (!w->written || at < w->first_written) w->first_written = at;
+    w->written = true;
+  }
+  for (auto& [filter, ranges] : filtered_) {
+    auto f = ranges.upper_bound(last_rk);
+    while (f != ranges.begin()) {
+      --f;
+      if (f->second.hi <= first_rk) break;
+      f = ranges.erase(f);
+    }
   }
 }
 

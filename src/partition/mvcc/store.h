@@ -42,6 +42,26 @@
 // dirty every scan watching that key; a scan registers its watch BEFORE it opens its
 // iterator and claims a range only if its watch stayed clean, so a record created after the
 // iterator's snapshot (which the scan could not see) never ends up inside a claimed range.
+//
+// Filtered ranges (issue 13: a queue's claim `WHERE state = 'queued' ORDER BY id LIMIT 1 FOR
+// UPDATE SKIP LOCKED` stepped over every done row on every claim). A scan may carry the name
+// of a row filter its caller applies (ScanRequest::filter: the same name means the same
+// predicate over the stored value, deterministic); the caller tells the cursor which returned
+// rows failed it (RowCursor::reject). A forward scan whose every record from its start up to
+// some key K was either a rejected row or invisible, each SETTLED (no live intent, newest
+// committed version at or below the view's read_ts), records [start, K) for that filter with
+// the newest commit ts T among them: a view with read_ts >= T sees in that range exactly what
+// the scan saw, unless a record in it is written afterwards. Every write that can change what
+// such a view sees reports its key (note_written): an intent put in storage (write_intent,
+// flush_buffer) and a resolution that makes a buffered intent a version without an intent
+// record first (resolve_commit), after the write is applied and before the commit ts can be
+// published. The report cuts every filtered range around the key and lowers the watch's
+// first_written, so a scan whose iterator missed the write claims only below it. Later
+// scans with the same filter, at read_ts >= T, without buffered intents of their own and not
+// SERIALIZABLE, start at K. Intents never make a record settled, so an uncommitted or
+// unresolved write is never inside a range; aborts and savepoint rollbacks only restore a
+// record a range could not cover, and pruning removes only records nobody sees.
+//
 // The write buffer. Most transactions' intents never need to be seen by anybody else before
 // they commit: a row is written only under its NoKeyUpdate/Update lock, so no other writer
 // touches it, and plain readers ignore uncommitted intents anyway. So buffer_intent() keeps a
@@ -127,6 +147,11 @@ class MvccStore {
   struct ScanWatch {
     std::string lo, hi;  // the scan's row key range [lo, hi) (hi "": unbounded)
     bool dirty = false;  // a record was created in it since the watch began
+    // Filtered ranges (see the top of this file): the scan's filter ("": none) and the
+    // smallest key written in [lo, hi) since the watch began ("": none).
+    std::string filter;
+    std::string first_written;
+    bool written = false;
   };
 
   // dead_below: TxnIds below it belong to earlier boots (never asked about; dead).
@@ -193,9 +218,11 @@ class MvccStore {
   // flushed, for resolution (prepare); otherwise it is freed and every later write of txn in
   // this partition goes to storage (spill). Idempotent for a flushed buffer.
   // spilled (keep false): the keys flushed, each with the newest subtransaction that wrote it.
+  // *written (optional) gets every record key the batch writes (for note_written()).
   void flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
                     std::vector<std::string>* created,
-                    std::vector<std::pair<std::string, SubId>>* spilled = nullptr);
+                    std::vector<std::pair<std::string, SubId>>* spilled = nullptr,
+                    std::vector<std::string>* written = nullptr);
   // The keys in txn's buffer, in key order; whether txn has one.
   std::vector<std::string> buffered_keys(TxnId txn);
   bool has_buffer(TxnId txn) { return buffer(txn, false) != nullptr; }
@@ -212,6 +239,9 @@ class MvccStore {
   bool rollback_buffer(TxnId txn, SubId first);
   // Reports records created by a written batch (see known-empty ranges).
   void note_created(const std::vector<std::string>& rks);
+  // Reports records a written batch changed (see filtered ranges): after the write is applied,
+  // before a commit it resolves can be published.
+  void note_written(const std::vector<std::string>& rks);
   // Reports records created anywhere in [first_rk, last_rk] (a load()): every watch over
   // that range is marked dirty and every known-empty range meeting it is forgotten.
   void note_created_range(const std::string& first_rk, const std::string& last_rk);
@@ -233,8 +263,10 @@ class MvccStore {
   // history no snapshot needs is deleted). Keys without an intent of txn are skipped
   // (idempotent). Buffered keys resolve from the buffer (flushed: no read; else the stored
   // record is read and *created gets the keys the batch creates); the buffer is freed.
+  // *written (optional) gets every record key the batch writes (for note_written()).
   void resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector<std::string>& rks,
-                      rocksdb::WriteBatch& batch, std::vector<std::string>* created = nullptr);
+                      rocksdb::WriteBatch& batch, std::vector<std::string>* created = nullptr,
+                      std::vector<std::string>* written = nullptr);
   // Adds to `batch` the removal of txn's intents on the keys.
   void resolve_abort(TxnId txn, const std::vector<std::string>& rks, rocksdb::WriteBatch& batch);
   // Removes intent entries of subtransactions >= first on the keys; writes kWal.
@@ -247,9 +279,12 @@ class MvccStore {
   // view's read ts, no live intent), else 0.
   // own: the view's buffered intent on rk, attached to the record as its intent; with
   // exists=false there is no stored record (buf is ignored).
+  // settled (optional): set to whether the record holds no live intent and its newest
+  // committed version is at or below the view's read_ts (see filtered ranges), and then
+  // *settled_ts to that version's commit ts (0: none).
   bool read_visible(const std::string& rk, std::string& buf, const ReadView& view, RowVersion* out,
                     Timestamp* dead_ts = nullptr, const OwnedIntent* own = nullptr,
-                    bool exists = true);
+                    bool exists = true, bool* settled = nullptr, Timestamp* settled_ts = nullptr);
   // Copies of txn's unflushed buffered intents with lo <= rk < hi (hi "": unbounded), by key.
   std::vector<std::pair<std::string, OwnedIntent>> buffered_range(TxnId txn, const std::string& lo,
                                                                   const std::string& hi);
@@ -279,16 +314,26 @@ class MvccStore {
   void report_dead(const std::vector<std::string>& rks, const SeenRecords& seen,
                    std::vector<bool>* pruned);
 
-  // Registers w (its lo, hi set) and returns the key a forward scan should seek to: w->lo,
-  // or the end of a known-empty range holding w->lo. REQUIRES: called before the scan's
-  // iterator is opened; end_watch() later.
-  std::string begin_watch(ScanWatch* w, bool forward);
+  // Registers w (its lo, hi, filter set) and returns the key a forward scan should seek to:
+  // w->lo, or past the known-empty ranges and (filtered: w->filter set, filtered_ts given) the
+  // filtered ranges of w->filter usable at read_ts that hold w->lo; *filtered_ts is then the
+  // newest commit ts of those. REQUIRES: called before the scan's iterator is opened;
+  // end_watch() later.
+  std::string begin_watch(ScanWatch* w, bool forward, Timestamp read_ts = 0,
+                          Timestamp* filtered_ts = nullptr);
   // Unregisters w; if claim_hi > claim_lo and no record was created in w's range since
   // begin_watch(), records [claim_lo, claim_hi) as known-empty. REQUIRES: the scan saw, from
-  // claim_lo on, only records it then removed, up to claim_hi.
-  void end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi);
+  // claim_lo on, only records it then removed, up to claim_hi. If filtered_hi > claim_lo,
+  // records [claim_lo, filtered_hi) (cut below w->first_written) as a filtered range of
+  // w->filter with newest commit ts filtered_ts. REQUIRES: every record from claim_lo up to
+  // filtered_hi was settled and invisible or rejected (see filtered ranges).
+  void end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi,
+                 const std::string& filtered_hi = {}, Timestamp filtered_ts = 0);
   // The known-empty ranges (tests).
   std::map<std::string, std::string> empty_ranges() const;
+  // The filtered ranges of one filter, lo -> {hi, newest commit ts} (tests).
+  std::map<std::string, std::pair<std::string, Timestamp>> filtered_ranges(
+      const std::string& filter) const;
 
   storage::Engine& engine() { return *engine_; }
   uint16_t partition() const { return partition_; }
@@ -393,6 +438,18 @@ class MvccStore {
   mutable std::mutex ranges_mu_;              // guards empty_ and watches_
   std::map<std::string, std::string> empty_;  // lo -> hi: no record in [lo, hi); disjoint
   std::vector<ScanWatch*> watches_;           // scans under way
+  // Filtered ranges per filter name: lo -> {hi, newest commit ts}; disjoint per filter.
+  struct FilteredRange {
+    std::string hi;
+    Timestamp ts = 0;
+  };
+  std::unordered_map<std::string, std::map<std::string, FilteredRange>> filtered_;
+  // Cuts every filtered range around rk and lowers the filtered watches' first_written
+  // (ranges_mu_ held).
+  void cut_filtered(const std::string& rk);
+  // Records [lo, hi) as a filtered range of `filter` (ranges_mu_ held).
+  void add_filtered(const std::string& filter, const std::string& lo, const std::string& hi,
+                    Timestamp ts);
   partition_api::SsiConflictSink* ssi_sink_ = nullptr;
   std::mutex buf_mu_;  // guards buffers_ (the map, not the buffers)
   std::unordered_map<TxnId, TxnBuffer> buffers_;

@@ -101,10 +101,14 @@ struct StoredRow {
 // skip_row (issue 8): asked with a row's primary key before an index scan reads the row; true
 // leaves the row out unread (SKIP LOCKED: stream_lock_rows in select.cc says why that is the
 // outcome the read and the lock would have had).
+// filter (issue 13): a condition on the row alone; rows failing it are left out before cb.
+// A primary-key scan names it to the partitions when it can (ScanRequest::filter), so runs of
+// rows that failed it need not be read again by the next scan with the same filter.
 void scan_table(const catalog::Table& t, const bind::TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb,
                 uint8_t relation_mode = coord::table_mode::kAccessShare,
-                const std::function<bool(const std::string& pk)>* skip_row = nullptr);
+                const std::function<bool(const std::string& pk)>* skip_row = nullptr,
+                const bind::Expr* filter = nullptr);
 
 // UPDATE ... FROM / DELETE ... USING: the joined rows of p (target table = source 0), each
 // with the target row's key and version; a target row joined several times comes once.

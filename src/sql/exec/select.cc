@@ -203,11 +203,95 @@ std::vector<KeyBuilder> in_list_keys(const TableAccess& acc, const catalog::Tabl
   return keys;
 }
 
+// Types whose comparisons a filter name may hold: their answer depends on the values alone
+// (no time zone, date style or other setting).
+bool settled_type(Oid o) {
+  return o == type_oid::kBool || o == type_oid::kInt2 || o == type_oid::kInt4 ||
+         o == type_oid::kInt8 || o == type_oid::kText || o == type_oid::kVarchar;
+}
+bool comparison(std::string_view op) {
+  return op == "=" || op == "<>" || op == "!=" || op == "<" || op == ">" || op == "<=" ||
+         op == ">=";
+}
+
+// Appends e's part of filter_name(); false when e may not be in one.
+bool append_filter_name(const Expr& e, const catalog::Table& t, ExecContext& cx, std::string& out) {
+  runtime::check_stack_depth();
+  auto value = [&](const Datum& v, Oid type) {
+    if (v.is_null()) {
+      out += "N";
+      return true;
+    }
+    if (!settled_type(type)) return false;
+    std::string k;
+    types::encode_key(k, v, type);
+    out += std::to_string(type) + ":" + std::to_string(k.size()) + ":" + k;
+    return true;
+  };
+  out += "(" + std::to_string(static_cast<int>(e.kind)) + (e.negate ? "-" : "+");
+  switch (e.kind) {
+    case ExprKind::kConst:
+      if (!value(e.value, e.type.oid)) return false;
+      break;
+    case ExprKind::kParam:
+      if (e.index < 0 || static_cast<size_t>(e.index) >= cx.params.size()) return false;
+      if (!value(cx.params[e.index], e.type.oid)) return false;
+      break;
+    case ExprKind::kColumn: {
+      if (e.level != 0 || e.index < 0 || static_cast<size_t>(e.index) >= t.columns.size())
+        return false;
+      const TypeRef& ct = t.columns[e.index].type;
+      if (!settled_type(ct.oid) || e.type.oid != ct.oid) return false;
+      out +=
+          std::to_string(e.index) + ":" + std::to_string(ct.oid) + ":" + std::to_string(ct.typmod);
+      break;
+    }
+    case ExprKind::kOp:
+    case ExprKind::kInList:
+      if (!e.op || !comparison(e.op->name) || !settled_type(e.op->left) ||
+          !settled_type(e.op->right))
+        return false;
+      out += std::string(e.op->name) + ":" + std::to_string(e.op->left) + ":" +
+             std::to_string(e.op->right);
+      for (const auto& at : e.arg_types)
+        if (!settled_type(at.oid)) return false;
+      break;
+    case ExprKind::kAnd:
+    case ExprKind::kOr:
+    case ExprKind::kNot:
+    case ExprKind::kIsNull:
+    case ExprKind::kIsNotNull:
+    case ExprKind::kIsTrue:
+    case ExprKind::kIsFalse:
+    case ExprKind::kDistinctFrom:
+      for (const auto& a : e.args)
+        if (!settled_type(a->type.oid)) return false;
+      break;
+    default:
+      return false;
+  }
+  for (const auto& a : e.args)
+    if (!append_filter_name(*a, t, cx, out)) return false;
+  out += ")";
+  return true;
+}
+
+// The name of `filter` over t's stored rows for partition_api::ScanRequest::filter: the same
+// name only for a predicate giving the same answer for every row value, whenever and by
+// whomever it is evaluated. "" when it cannot have one (an outer reference, a function, a type
+// whose comparison reads a setting, ...).
+std::string filter_name(const Expr& filter, const catalog::Table& t, ExecContext& cx) {
+  std::string out = "w" + std::to_string(t.columns.size());
+  if (!append_filter_name(filter, t, cx, out)) return {};
+  return out;
+}
+
 }  // namespace
 
 void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_row,
                 ExecContext& cx, const std::function<bool(StoredRow&)>& cb, uint8_t relation_mode,
-                const std::function<bool(const std::string& pk)>* skip_row) {
+                const std::function<bool(const std::string& pk)>* skip_row,
+                const bind::Expr* filter) {
   lock_relation(cx, t, relation_mode);    // exec/locking.h
   if (row_security_hides(cx, t)) return;  // exec/privileges.h: no policies, no rows
   if (t.is_partitioned()) {
@@ -233,18 +317,24 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
             if (!cb(r)) stopped = true;
             return !stopped;
           },
-          relation_mode);
+          relation_mode, nullptr, filter);
       if (stopped) return;
     }
     return;
   }
   auto space = row_space(t);
   auto ts = column_types(t);
-  auto emit = [&](const coord::RowVersion& rv) {
+  // cur: the cursor the row came from, told when the row fails `filter` (a scan with a named
+  // filter: the partition may let later scans skip runs of such rows, mvcc/store.h).
+  auto emit = [&](const coord::RowVersion& rv, coord::RowCursor* cur = nullptr) {
     check_for_interrupts(cx);
     StoredRow sr;
     sr.table = &t;
     sr.row = types::decode_row(rv.value, ts);
+    if (filter && !eval_bool(*filter, sr.row, cx)) {
+      if (cur) cur->reject();
+      return true;
+    }
     sr.key = rv.key;
     sr.newest = rv.newest;
     if (!rv.own_write) sr.seen = coord::Version{rv.visible_ts, false};
@@ -286,9 +376,10 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
       if (!key_range(acc, t.primary_key, t.placement_width(), t, ctx_row, cx, &start, &end,
                      &routing))
         return;
-      auto cur = cx.txn.scan(space, start, end, acc.reverse, routing);
+      const std::string name = filter ? filter_name(*filter, t, cx) : std::string();
+      auto cur = cx.txn.scan_filtered(space, start, end, acc.reverse, routing, name);
       while (auto rv = cur->next())
-        if (!emit(*rv)) return;
+        if (!emit(*rv, cur.get())) return;
       return;
     }
     case AccessKind::kIndexRange: {
@@ -342,9 +433,10 @@ void scan_table(const catalog::Table& t, const TableAccess& acc, const Row& ctx_
       return;
     }
     case AccessKind::kFullScan: {
-      auto cur = cx.txn.scan(space, "", "", acc.reverse);
+      const std::string name = filter ? filter_name(*filter, t, cx) : std::string();
+      auto cur = cx.txn.scan_filtered(space, "", "", acc.reverse, std::nullopt, name);
       while (auto rv = cur->next())
-        if (!emit(*rv)) return;
+        if (!emit(*rv, cur.get())) return;
       return;
     }
   }
@@ -465,12 +557,12 @@ void for_each_source_row(const Source& src, const Row& ctx_row, ExecContext& cx,
       scan_table(
           *src.table, src.access, ctx_row, cx,
           [&](StoredRow& r) {
-            if (where_single && !eval_bool(*where_single, r.row, cx)) return true;
             if (refs) refs->push_back(RowRef{std::move(r.key), r.seen, true, r.table});
             emit(std::move(r.row));
             return true;
           },
-          src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare);
+          src.lock ? coord::table_mode::kRowShare : coord::table_mode::kAccessShare, nullptr,
+          where_single);
       return;
     case Source::Kind::kSubquery:
       if (src.cte_result >= 0) {
@@ -1462,7 +1554,6 @@ void stream_lock_rows(const SelectPlan& p, ExecContext& cx,
   scan_table(
       *src.table, src.access, Row{}, cx,
       [&](StoredRow& r) {
-        if (p.where && !eval_bool(*p.where, r.row, cx)) return true;
         window.push_back(std::move(r.row));
         window_refs.emplace_back(1);
         window_refs.back()[0] = RowRef{std::move(r.key), r.seen, true, r.table};
@@ -1471,7 +1562,7 @@ void stream_lock_rows(const SelectPlan& p, ExecContext& cx,
         capacity = lock_window_size(offset, limit, passed);
         return capacity > 0;
       },
-      coord::table_mode::kRowShare, skip_taken ? &skip_taken : nullptr);
+      coord::table_mode::kRowShare, skip_taken ? &skip_taken : nullptr, p.where.get());
   if (!window.empty()) lock_gathered();
 }
 
