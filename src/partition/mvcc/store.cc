@@ -606,9 +606,15 @@ std::map<std::string, std::string> MvccStore::empty_ranges() const {
 
 void MvccStore::add_filtered(const std::string& filter, const std::string& lo_in,
                              const std::string& hi_in, Timestamp ts) {
-  if (filtered_.size() >= 256 && !filtered_.count(filter)) filtered_.clear();  // bounded
+  // Bounded memory: at most kMaxFilters names of at most kMaxFilterName bytes (a filter with
+  // a long constant is not worth remembering), kMaxRangesPerFilter ranges each; over a bound
+  // the set is dropped and scans learn again. Worst case per partition: 64 x 1,024 ranges of
+  // two keys each (~8 MB with 60-byte keys), where a queue needs a handful.
+  static constexpr size_t kMaxFilters = 64, kMaxFilterName = 512, kMaxRangesPerFilter = 1024;
+  if (filter.size() > kMaxFilterName) return;
+  if (filtered_.size() >= kMaxFilters && !filtered_.count(filter)) filtered_.clear();
   auto& ranges = filtered_[filter];
-  if (ranges.size() >= 4096) ranges.clear();  // bounded memory; scans re-learn
+  if (ranges.size() >= kMaxRangesPerFilter) ranges.clear();
   // The union of ranges that overlap or touch holds no row passing the filter for a view at
   // or above the newest of their commit ts.
   std::string lo = lo_in, hi = hi_in;
