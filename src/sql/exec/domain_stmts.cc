@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/ddl_names.h"
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
@@ -15,34 +16,7 @@ namespace hf::sql::exec {
 
 namespace {
 
-[[noreturn]] void fail(const char* state, const std::string& msg, const std::string& detail = {},
-                       const std::string& hint = {}) {
-  Error e;
-  e.sqlstate = state;
-  e.message = msg;
-  e.detail = detail;
-  e.hint = hint;
-  throw SqlError(std::move(e));
-}
-
-std::string str_of(const PgQuery__Node* n) {
-  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
-  return "";
-}
-
-struct QualifiedName {
-  std::string schema;
-  std::string name;
-  std::string written() const { return schema.empty() ? name : schema + "." + name; }
-};
-
-QualifiedName qualified_name(PgQuery__Node* const* names, size_t n) {
-  QualifiedName q;
-  if (n == 0) return q;
-  q.name = str_of(names[n - 1]);
-  if (n >= 2) q.schema = str_of(names[n - 2]);
-  return q;
-}
+using namespace ddl_names;  // NOLINT: fail, str_of, QualifiedName
 
 // The domain a statement names (42704 when there is none; 3F000 for a missing schema).
 types::DomainTypePtr named_domain(ExecContext& cx, const QualifiedName& q, bool missing_ok) {

@@ -6,6 +6,7 @@
 #include "catalog/functions.h"
 #include "common/error.h"
 #include "sql/bind/binder.h"
+#include "sql/exec/ddl_names.h"
 #include "sql/exec/executor.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/routines.h"
@@ -20,35 +21,7 @@ namespace {
 
 constexpr size_t kMaxLabelBytes = 63;  // NAMEDATALEN - 1
 
-[[noreturn]] void fail(const char* state, const std::string& msg, const std::string& detail = {},
-                       const std::string& hint = {}) {
-  Error e;
-  e.sqlstate = state;
-  e.message = msg;
-  e.detail = detail;
-  e.hint = hint;
-  throw SqlError(std::move(e));
-}
-
-std::string str_of(const PgQuery__Node* n) {
-  if (n && n->node_case == PG_QUERY__NODE__NODE_STRING) return n->string->sval;
-  return "";
-}
-
-// A possibly qualified name given as a list of String nodes: {schema, name}.
-struct QualifiedName {
-  std::string schema;
-  std::string name;
-  std::string written() const { return schema.empty() ? name : schema + "." + name; }
-};
-
-QualifiedName qualified_name(PgQuery__Node* const* names, size_t n) {
-  QualifiedName q;
-  if (n == 0) return q;
-  q.name = str_of(names[n - 1]);
-  if (n >= 2) q.schema = str_of(names[n - 2]);
-  return q;
-}
+using namespace ddl_names;  // NOLINT: fail, str_of, QualifiedName
 
 // Inserts label before or after `neighbour` (at the end when empty) with a sort order between
 // its neighbours'; throws 22023 when the neighbour is not a label of t.

@@ -3,6 +3,8 @@
 
 #include <mutex>
 
+#include "sql/types/named_types.h"
+
 #include "common/error.h"
 
 namespace hf::sql::types {
@@ -73,15 +75,7 @@ EnumTypePtr EnumRegistry::find_by_array(Oid array_oid) const {
 EnumTypePtr EnumRegistry::find(std::string_view schema, std::string_view name,
                                const std::vector<Oid>& search_schemas) const {
   std::shared_lock lk(mu_);
-  if (!schema.empty()) {
-    for (const auto& [oid, t] : by_oid_)
-      if (t->schema_name == schema && t->name == name) return t;
-    return nullptr;
-  }
-  for (Oid ns : search_schemas)
-    for (const auto& [oid, t] : by_oid_)
-      if (t->namespace_oid == ns && t->name == name) return t;
-  return nullptr;
+  return find_named_type(by_oid_, schema, name, search_schemas);
 }
 
 std::vector<EnumTypePtr> EnumRegistry::all() const {
