@@ -1700,7 +1700,8 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
     }
     case BoundStatement::Kind::kMerge:
       if (txn.sql_read_only())
-        throw SqlError("25006", "cannot execute MERGE in a read-only transaction");
+        throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                       "cannot execute MERGE in a read-only transaction");
       res.tag = "MERGE " + std::to_string(run_merge(*stmt.merge, cx));
       break;
     case BoundStatement::Kind::kCopyFrom:
