@@ -151,11 +151,56 @@ RecoveredClock LocalNode::clock() const {
 void LocalNode::attach(partition_api::TxnStatusOracle* oracle,
                        std::function<partition_api::Timestamp()> gc_horizon,
                        partition_api::SsiConflictSink* ssi) {
+  oracle_ = oracle;
   for (auto& p : partitions_) {
     p->set_oracle(oracle);
     p->set_ssi_sink(ssi);
     p->set_gc_horizon(gc_horizon);
   }
+}
+
+void LocalNode::gate() {
+  for (auto& p : partitions_) p->gate();
+}
+
+void LocalNode::stop_serving(uint32_t p) {
+  partitions_.at(p)->stop_serving();
+}
+
+LocalNode::TakenOver LocalNode::take_over(uint32_t p, uint64_t term, partition_api::TxnId fence,
+                                          partition_api::Timestamp ts) {
+  LocalPartition& part = *partitions_.at(p);
+  part.stop_serving();
+  TakenOver out;
+  part.store().forget_cached(ts);  // T1
+  // T2: every hold and wait in the table is of an earlier term of this replica. A waiter of
+  // one granted by these releases is refused when it wakes (G3).
+  std::vector<locks::OwnerId> owners;
+  for (const locks::LockInfo& l : part.lock_table().dump())
+    if (l.granted) owners.push_back(l.owner);
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  for (locks::OwnerId o : owners) part.lock_table().release_all(o);
+  out.released = owners.size();
+  // T3: the intents' write locks.
+  std::map<partition_api::TxnId, bool> live;  // txn -> not aborted
+  each_intent(*engine_, p, [&](std::string rk, const mvcc::Record& r) {
+    auto [it, fresh] = live.try_emplace(r.intent_txn, false);
+    if (fresh)
+      it->second = r.intent_txn >= part.store().dead_below() &&
+                   (oracle_ == nullptr ||
+                    oracle_->status(r.intent_txn).state != partition_api::TxnState::kAborted);
+    if (!it->second || rk.size() < storage::kKeySpacePrefixLen) return;
+    locks::AcquireRequest ar;
+    ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
+                            rk.substr(storage::kKeySpacePrefixLen));
+    ar.mode = static_cast<locks::Mode>(partition_api::LockStrength::kUpdate);
+    ar.owner = r.intent_txn;
+    ar.policy = locks::WaitPolicy::kNoWait;
+    if (part.lock_table().acquire(ar) == locks::AcquireResult::kGranted) ++out.rebuilt;
+  });
+  part.begin_serving(term, fence);  // T4
+  return out;
 }
 
 std::unique_ptr<LocalNode> open_local_node(const std::string& data_dir, uint32_t partitions,

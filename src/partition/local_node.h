@@ -86,6 +86,34 @@ class LocalNode {
   // DirectLog, the default). Call before the first call on a partition; `log` outlives the
   // node. Recovery at open writes its one batch (one part per partition) directly.
   void set_log(PartitionLog* log);
+  // Leader-only serving (doc/cluster.md §4 (e); partition/leadership.h drives it): each
+  // partition a Raft group whose leader serves it. gate(): from now on every partition
+  // serves nothing (40001, LocalPartition G1) until take_over() names this replica its
+  // group's leader; stop_serving() when it no longer is.
+  void gate();
+  struct TakenOver {
+    size_t released = 0;  // owners whose locks of earlier terms were released
+    size_t rebuilt = 0;   // row locks rebuilt from intents
+  };
+  // Partition p's replica leads its group in `term` and has applied every entry committed
+  // before (a barrier of this term returned kOk). `fence`: a TxnId above every one minted so
+  // far; `ts`: a timestamp at or above every commit timestamp handed out so far (both from
+  // the cluster's registry). Before the partition serves again:
+  //   T1. its store forgets what it remembered of the range (MvccStore::forget_cached(ts)):
+  //       as a follower it applied entries its caches were never told of;
+  //   T2. every lock in its table (of an earlier term of this replica) is released;
+  //   T3. every intent in its range whose transaction is not aborted (the status oracle)
+  //       becomes a FOR UPDATE row lock of that transaction again: a write lock is never
+  //       lost while its intent lives, so no second writer gets the row before the first
+  //       commits or aborts (C4);
+  //   T4. it serves at `fence` (LocalPartition G2): a transaction minted before cannot
+  //       continue here (40001) — its other locks and buffered writes were the old leader's
+  //       — though its commit (resolution) and abort run.
+  // REQUIRES: attach() was called; no call of the partition's own transactions in flight
+  // matters (they are refused or fenced). Not on a group's loop thread.
+  TakenOver take_over(uint32_t p, uint64_t term, partition_api::TxnId fence,
+                      partition_api::Timestamp ts);
+  void stop_serving(uint32_t p);
   // Every lock (held or awaited) in every partition's lock table, for pg_locks. Not in
   // partition_api yet: the lead decides whether the seam gets a lock_dump() call.
   std::vector<std::pair<uint32_t, locks::LockInfo>> lock_dump() const;
@@ -121,6 +149,7 @@ class LocalNode {
   std::unique_ptr<locks::LockMemory> lock_memory_;  // shared by the partitions' lock tables
   std::vector<std::unique_ptr<LocalPartition>> partitions_;
   std::unique_ptr<std::vector<LocalPartition*>> siblings_;
+  partition_api::TxnStatusOracle* oracle_ = nullptr;  // attach()'s
   uint64_t epoch_ = 0;
   size_t recovered_commits_ = 0;
   bool converted_from_format_1_ = false;

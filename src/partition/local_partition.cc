@@ -159,12 +159,14 @@ size_t LocalPartition::prune_dead(const std::vector<std::string>& rks,
 
 std::optional<RowVersion> LocalPartition::get(const KeySpace& space, const std::string& key,
                                               const ReadView& view) {
+  admit(view.txn);
   // The SIREAD lock first: a writer that comes after the read must find it.
   if (view.serializable && view.txn != 0) siread_.lock_key(view.txn, space, key, view.read_ts);
   return store_.get(space, key, view);
 }
 
 std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
+  admit(req.view.txn);
   if (req.view.serializable && req.view.txn != 0) {
     siread_.lock_range(req.view.txn, req.space, req.start, req.end);
   }
@@ -173,6 +175,7 @@ std::unique_ptr<RowCursor> LocalPartition::scan(const ScanRequest& req) {
 
 std::vector<TxnId> LocalPartition::siread_holders(const KeySpace& space, const std::string& key,
                                                   TxnId writer, bool replaces) {
+  admit(writer);
   if (!replaces) return siread_.holders(space, key, writer);
   // The live version the write replaces (a deleted one is not replaced: an insert).
   LatestState st = store_.latest(space, key);
@@ -185,10 +188,44 @@ void LocalPartition::release_siread(TxnId txn) {
 }
 
 LatestState LocalPartition::latest(const KeySpace& space, const std::string& key, TxnId own) {
+  admit(own);
   return store_.latest(space, key, own);
 }
 
+void LocalPartition::gate() {
+  term_.store(0, std::memory_order_release);
+  gated_.store(true, std::memory_order_release);
+}
+
+void LocalPartition::stop_serving() {
+  term_.store(0, std::memory_order_release);
+}
+
+void LocalPartition::begin_serving(uint64_t term, TxnId fence) {
+  fence_.store(fence, std::memory_order_release);
+  term_.store(term, std::memory_order_release);
+}
+
+uint64_t LocalPartition::admit(TxnId txn, uint64_t term) const {
+  if (!gated_.load(std::memory_order_acquire)) return 0;
+  const uint64_t now = term_.load(std::memory_order_acquire);
+  if (now == 0 || (term != 0 && now != term))
+    throw SqlError(sqlstate::kSerializationFailure,
+                   "could not serialize access due to a change of partition leader",
+                   "partition " + std::to_string(id_) +
+                       " is not served here: this replica does not lead its Raft group");
+  // Only transaction owners are fenced: a session's owner (1 << 62 | pid) is above any TxnId.
+  if (txn != 0 && txn < fence_.load(std::memory_order_acquire))
+    throw SqlError(sqlstate::kSerializationFailure,
+                   "could not serialize access due to a change of partition leader",
+                   "transaction " + std::to_string(txn) + " began before this replica took over "
+                       "partition " + std::to_string(id_) +
+                       ": locks and buffered writes it held at the previous leader may be lost");
+  return now;
+}
+
 LockResult LocalPartition::lock(const LockRequest& req) {
+  const uint64_t term = admit(req.txn);
   locks::AcquireRequest ar;
   ar.tag = locks::row_tag(req.space.table_id, req.space.index_id, req.key);
   ar.mode = static_cast<locks::Mode>(req.strength);
@@ -204,6 +241,9 @@ LockResult LocalPartition::lock(const LockRequest& req) {
   if (req.observer) ar.observer = &adapter.emplace(req.observer);
   LockResult res;
   res.outcome = map_result(locks_.acquire(ar));
+  // A grant after a wait across a change of leader is not answered: the hold is of a term
+  // that is over (its transaction's abort releases it).
+  if (res.outcome == LockOutcome::kGranted) admit(req.txn, term);
   if (res.outcome != LockOutcome::kGranted) {
     if (res.outcome == LockOutcome::kWouldBlock) res.blockers = locks_.blockers(req.txn);
     if (res.outcome == LockOutcome::kDeadlock)
@@ -227,6 +267,7 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
   std::vector<LockResult> out;
   if (reqs.empty()) return out;
   const LockRequest& first = reqs.front();
+  admit(first.txn);
   std::vector<locks::RowAsk> asks;
   asks.reserve(reqs.size());
   for (const LockRequest& r : reqs) {
@@ -296,6 +337,7 @@ std::vector<LockResult> LocalPartition::lock_batch(const std::vector<LockRequest
 }
 
 bool LocalPartition::row_lock_taken(const LockRequest& req) {
+  admit(req.txn);
   return locks_.row_held_by_other(req.space.table_id, req.space.index_id, req.key, req.txn,
                                   req.group, static_cast<locks::Mode>(req.strength));
 }
@@ -310,6 +352,7 @@ void LocalPartition::unlock_batch(const std::vector<LockRequest>& reqs) {
 void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& space,
                            const std::string& key, const std::optional<std::string>& value,
                            bool publish, bool new_key, bool unlocked) {
+  admit(txn);
   std::string rk = store_.row_key(space, key);
   // After a spill, a key whose intent went to storage then is written there again (asked
   // only of transactions whose buffer spilled).
@@ -373,6 +416,7 @@ std::string load_marker_key(PartitionId p, const KeySpace& space) {
 
 bool LocalPartition::load(TxnId txn, SubId sub, const KeySpace& space,
                           const std::vector<std::pair<std::string, std::string>>& rows) {
+  admit(txn);
   TxnWrites::Load* l = nullptr;  // only txn's own fiber touches it; map nodes do not move
   bool first = false;
   {
@@ -443,6 +487,7 @@ void LocalPartition::finish_file(TxnWrites::Load& l) {
 }
 
 void LocalPartition::finish_loads(TxnId txn) {
+  admit(txn);
   std::vector<TxnWrites::Load*> open;
   {
     std::lock_guard g(mu_);
@@ -526,6 +571,7 @@ size_t LocalPartition::drop_interrupted_loads() {
 }
 
 void LocalPartition::rollback_subtransactions(TxnId txn, SubId first_aborted) {
+  admit(txn);
   std::vector<std::string> keys;
   std::vector<KeySpace> unloaded;
   {
@@ -572,6 +618,7 @@ void LocalPartition::flush_intents(TxnId txn, bool keep) {
 }
 
 void LocalPartition::prepare(TxnId txn) {
+  admit(txn);
   // The buffered intents go to the WAL (kWal) in one batch; the commit record's fsync, on
   // this node's one WAL, makes them durable with it.
   flush_intents(txn, /*keep=*/true);
@@ -626,6 +673,7 @@ bool LocalPartition::decode_commit_record(std::string_view buf,
 }
 
 void LocalPartition::write_commit_record(TxnId txn, const std::vector<PartitionId>& participants) {
+  admit(txn);
   // Loaded files are in storage before the commit point (the coordinator saw to it already).
   finish_loads(txn);
   for (auto p : participants)
@@ -709,6 +757,7 @@ void LocalPartition::commit_one_phase(TxnId txn, Timestamp commit_ts,
 void LocalPartition::commit_one_phase_then(TxnId txn, Timestamp commit_ts,
                                            const std::vector<PartitionId>& with,
                                            const std::function<void()>& on_durable) {
+  admit(txn);
   std::vector<LocalPartition*> parts{this};
   for (PartitionId p : with) {
     if (!siblings_ || p >= siblings_->size())
@@ -770,6 +819,7 @@ void LocalPartition::abort(TxnId txn) {
 }
 
 ObjectLockResult LocalPartition::lock_object(const ObjectLockRequest& req) {
+  admit(req.owner);
   locks::AcquireRequest ar;
   ar.tag = to_lock_tag(req.tag);
   ar.mode = req.mode;

@@ -78,6 +78,7 @@
 // Thread-safe; lock() and write_commit_record() MAY SUSPEND.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -123,6 +124,24 @@ class LocalPartition final : public Partition {
   // The log its batch writes go through (partition_log.h; nullptr: its DirectLog on the
   // node's engine, the default). Set before the first call; the log outlives the partition.
   void set_log(PartitionLog* log);
+
+  // Leader-only serving (doc/cluster.md §4 (e); LocalNode::take_over drives it). Ungated (the
+  // default, one node) a partition serves every call. gate(): from now on it serves only
+  // while begin_serving() holds: its replica leads the partition's Raft group in that term.
+  //   G1. Not serving: every call that reads, locks or writes (get, scan, latest, lock,
+  //       lock_batch, row_lock_taken, write, load, finish_loads, rollback_subtransactions,
+  //       prepare, write_commit_record, commit_one_phase*, lock_object, siread_holders) fails
+  //       with 40001 and does nothing; commit (resolution after the commit point), abort and
+  //       the releases (unlock_*, release_owner, release_siread) and lock views still run.
+  //   G2. Serving at `fence`: the same calls of a transaction below the fence (minted before
+  //       this replica took over) fail with 40001: locks it held and writes it buffered at the
+  //       previous leader are gone, so it must never commit (C4). Its commit and abort run.
+  //   G3. A lock granted after a wait that spans a change of term is refused (40001).
+  void gate();
+  void begin_serving(uint64_t term, TxnId fence);
+  void stop_serving();
+  // The term it serves in (0: not serving, or ungated).
+  uint64_t serving_term() const { return term_.load(std::memory_order_acquire); }
 
   PartitionId id() const override { return id_; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,
@@ -230,7 +249,14 @@ class LocalPartition final : public Partition {
   // a spill (mvcc/store.h, write buffer).
   void flush_intents(TxnId txn, bool keep);
 
+  // G1-G3: throws 40001 unless ungated, or serving (in `term`, if not 0) and txn not fenced;
+  // returns the term served (0 when ungated).
+  uint64_t admit(TxnId txn, uint64_t term = 0) const;
+
   PartitionId id_;
+  std::atomic<bool> gated_{false};
+  std::atomic<uint64_t> term_{0};  // 0: not serving
+  std::atomic<TxnId> fence_{0};
   mvcc::MvccStore store_;
   locks::LockTable locks_;
   SireadLocks siread_;

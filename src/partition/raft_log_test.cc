@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "partition/leadership.h"
 #include "partition/local_node.h"
 #include "partition/local_partition.h"
 #include "replication/loopback_for_tests.h"
@@ -43,9 +44,23 @@ const KeySpace kT{1001, 0};
 constexpr int kNodes = 3;
 constexpr uint32_t kPartitions = 2;  // each its own group of 3 replicas, one on every node
 
-class NoOracle : public TxnStatusOracle {
+// Who committed: aborted unless set otherwise (a transaction's intents are dead to readers
+// until it is said to be pending or committed).
+class TestOracle : public TxnStatusOracle {
  public:
-  TxnStatus status(TxnId) override { return TxnStatus{TxnState::kAborted, 0}; }
+  TxnStatus status(TxnId t) override {
+    std::lock_guard g(mu_);
+    auto it = states_.find(t);
+    return it == states_.end() ? TxnStatus{TxnState::kAborted, 0} : it->second;
+  }
+  void set(TxnId t, TxnState s, Timestamp ts = 0) {
+    std::lock_guard g(mu_);
+    states_[t] = TxnStatus{s, ts};
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<TxnId, TxnStatus> states_;  // guarded by mu_
 };
 
 // One node: its storage and partitions, its replica of every partition's group, its log.
@@ -54,6 +69,7 @@ struct Node {
   std::vector<std::unique_ptr<PartitionMachine>> machines;  // by partition
   std::vector<std::unique_ptr<ReplicaGroup>> groups;        // by partition
   std::unique_ptr<RaftLog> log;
+  std::unique_ptr<Leadership> lead;  // LeaderServingTest only
 };
 
 class RaftLogTest : public ::testing::Test {
@@ -83,7 +99,7 @@ class RaftLogTest : public ::testing::Test {
     Node& n = nodes_[i];
     const std::string dir = root_ + "/node-" + std::to_string(i + 1);
     n.local = open_local_node(dir + "/rocksdb", kPartitions);
-    n.local->attach(&oracle_, [] { return Timestamp{0}; });
+    n.local->attach(&oracle_, [this] { return horizon_.load(); });
     std::unordered_map<PartitionId, ReplicaGroup*> groups;
     for (uint32_t p = 0; p < kPartitions; ++p) {
       n.machines.push_back(std::make_unique<PartitionMachine>(
@@ -99,12 +115,22 @@ class RaftLogTest : public ::testing::Test {
       ASSERT_EQ(n.groups.back()->start(), "");
       groups[p] = n.groups.back().get();
     }
-    n.log = std::make_unique<RaftLog>(std::move(groups));
+    n.log = std::make_unique<RaftLog>(groups);
     n.local->set_log(n.log.get());
+    if (gated_) {
+      n.local->gate();
+      // The registry's fence: every TxnId minted so far is below next_txn_, every commit
+      // timestamp handed out at or below ts_.
+      n.lead = std::make_unique<Leadership>(*n.local, groups, [this] {
+        return Leadership::Fence{next_txn_.load(), ts_.load()};
+      });
+      n.lead->start();
+    }
   }
   // Groups first (their loop threads apply to the engine), then machines, node, log.
   void stop(int i) {
     Node& n = nodes_[i];
+    n.lead.reset();  // before the groups it watches
     n.groups.clear();
     n.machines.clear();
     n.local.reset();
@@ -184,9 +210,11 @@ class RaftLogTest : public ::testing::Test {
   std::string root_;
   std::vector<std::vector<replication::Member>> members_;  // by partition
   std::vector<Node> nodes_;
-  NoOracle oracle_;
-  Timestamp ts_ = 0;
-  TxnId next_txn_ = 1;
+  TestOracle oracle_;
+  std::atomic<Timestamp> ts_{0};
+  std::atomic<TxnId> next_txn_{1};
+  std::atomic<Timestamp> horizon_{0};  // the GC horizon the partitions see
+  bool gated_ = false;                 // leader-only serving (LeaderServingTest)
   std::atomic<int> durable_{0};
   std::mutex mu_;
   std::vector<std::thread::id> durable_threads_;  // guarded by mu_
@@ -430,6 +458,178 @@ TEST_F(RaftLogTest, ALeaderCutOffWhileACommitReplicatesFailsItAsUnknown) {
   EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
   EXPECT_FALSE(hook_ran);
   p.abort(t);
+}
+
+
+// Leader-only serving (leadership.h, LocalNode::take_over, LocalPartition G1-G3): every
+// node's partitions gated, a Leadership per node taking a partition over when its replica
+// leads, with the fixture's counters as the registry's fence.
+class LeaderServingTest : public RaftLogTest {
+ protected:
+  void SetUp() override {
+    gated_ = true;
+    RaftLogTest::SetUp();
+  }
+  // The node whose partition p serves (its replica leads and took it over); -1 if none
+  // within 5 s. Only one node serves it then.
+  int serving(uint32_t p = 0, int not_node = -1) {
+    int found = -1;
+    wait_until(
+        [&] {
+          for (int i = 0; i < kNodes; ++i)
+            if (i != not_node && running(i) && partition(i, p).serving_term() != 0)
+              return (found = i) >= 0;
+          return false;
+        },
+        5s);
+    return found;
+  }
+  // The SQLSTATE fn throws ("" if none).
+  template <typename Fn>
+  static std::string fails(Fn&& fn) {
+    try {
+      fn();
+    } catch (const SqlError& e) {
+      return e.error().sqlstate;
+    }
+    return "";
+  }
+  std::string scan_keys(LocalPartition& part, Timestamp at) {
+    ScanRequest req;
+    req.space = kT;
+    req.view = ReadView{at, 0, 0};
+    std::string out;
+    auto c = part.scan(req);
+    while (auto row = c->next()) out += row->key + ",";
+    return out;
+  }
+};
+
+// C4 and issue 12 item 6: the leader is killed while transactions hold row locks there. The
+// new leader serves every acknowledged commit; a lock backed by a replicated intent is held
+// again by its transaction (no second holder while it may still commit); a lock without one
+// is gone, and its holder's commit fails with 40001 before anybody else gets the row.
+TEST_F(LeaderServingTest, ALeaderKilledWhileRowLocksAreHeldNeverLetsASecondHolderCommitWithTheFirst) {
+  const int l = serving();
+  ASSERT_GE(l, 0) << "no partition served";
+  ASSERT_EQ(leader(), l);
+  LocalPartition& p = partition(l);
+  // G1: the followers serve nothing.
+  for (int i = 0; i < kNodes; ++i) {
+    if (i == l) continue;
+    EXPECT_EQ(fails([&] { read(partition(i), "k0", ts_); }), "40001") << i;
+    EXPECT_EQ(fails([&] { lock(partition(i), next_txn_++, "k0"); }), "40001") << i;
+  }
+  std::map<std::string, Timestamp> acked;
+  for (int k = 0; k < 5; ++k) acked["k" + std::to_string(k)] = commit_one(p, "k" + std::to_string(k), "v");
+  // X: a row lock and a buffered write, only at the old leader.
+  const TxnId x = next_txn_++;
+  ASSERT_EQ(lock(p, x, "r"), LockOutcome::kGranted);
+  p.write(x, 0, 1, kT, "r", std::string("x's"));
+  // W: past its commit point (its intent and commit record replicated, the registry says
+  // committed) but not resolved when the leader dies.
+  const TxnId w = next_txn_++;
+  ASSERT_EQ(lock(p, w, "w"), LockOutcome::kGranted);
+  p.write(w, 0, 1, kT, "w", std::string("w's"), /*publish=*/true);
+  p.write_commit_record(w, {0});
+  const Timestamp wts = ++ts_;
+  oracle_.set(w, TxnState::kCommitted, wts);
+  // V: a published intent (replicated), not committed.
+  const TxnId v = next_txn_++;
+  oracle_.set(v, TxnState::kPending);
+  ASSERT_EQ(lock(p, v, "v"), LockOutcome::kGranted);
+  p.write(v, 0, 1, kT, "v", std::string("v's"), /*publish=*/true);
+
+  stop(l);  // killed: its lock table and X's buffered write are gone
+  const int n = serving(0, l);
+  ASSERT_GE(n, 0) << "no new leader took the partition over";
+  ASSERT_NE(n, l);
+  LocalPartition& q = partition(n);
+  EXPECT_GE(nodes_[n].lead->takeovers(), 1u);
+  // Every acknowledged commit is served by the new leader.
+  for (const auto& [key, ts] : acked) EXPECT_EQ(read(q, key, ts), "v") << key;
+
+  const TxnId y = next_txn_++;  // minted after the takeover
+  // W's and V's write locks live again (T3): Y cannot take their rows.
+  EXPECT_EQ(lock(q, y, "w"), LockOutcome::kWouldBlock);
+  EXPECT_EQ(lock(q, y, "v"), LockOutcome::kWouldBlock);
+  // X is fenced (G2): no read, lock or commit of it is served; its commit fails 40001 and
+  // never takes effect.
+  EXPECT_EQ(fails([&] { q.get(kT, "r", ReadView{ts_, x, 0}); }), "40001");
+  EXPECT_EQ(fails([&] { lock(q, x, "r"); }), "40001");
+  bool hook_ran = false;
+  EXPECT_EQ(fails([&] { q.commit_one_phase_then(x, ++ts_, {}, [&] { hook_ran = true; }); }),
+            "40001");
+  EXPECT_FALSE(hook_ran);
+  q.abort(x);
+  // Only now another transaction takes X's row (its lock had no intent: it was not rebuilt).
+  ASSERT_EQ(lock(q, y, "r"), LockOutcome::kGranted);
+  // V may not go on either: its commit record is refused; its abort runs and frees "v".
+  EXPECT_EQ(fails([&] { q.write_commit_record(v, {0}); }), "40001");
+  q.abort(v);
+  oracle_.set(v, TxnState::kAborted);
+  EXPECT_EQ(lock(q, y, "v"), LockOutcome::kGranted);
+  EXPECT_EQ(lock(q, y, "w"), LockOutcome::kWouldBlock) << "W still holds it until resolved";
+  // W's resolution runs (it is past its commit point) and releases its row.
+  q.commit(w, wts);
+  EXPECT_EQ(read(q, "w", wts), "w's");
+  EXPECT_EQ(lock(q, y, "w"), LockOutcome::kGranted);
+  // Y commits at the new leader.
+  q.write(y, 0, 1, kT, "r", std::string("y's"));
+  const Timestamp yts = ++ts_;
+  q.commit_one_phase(y, yts);
+  q.commit(y, yts);
+  EXPECT_EQ(read(q, "r", yts), "y's");
+  EXPECT_EQ(read(q, "v", yts), std::nullopt);
+  ASSERT_TRUE(converged(n));
+  const int third = kNodes - l - n;
+  EXPECT_EQ(nodes_[third].machines[0]->range(), nodes_[n].machines[0]->range());
+}
+
+// A replica that stops leading stops serving (W2); when it leads again it has forgotten what
+// its store knew of the range (T1: here a known-empty range, which would hide a row another
+// leader wrote meanwhile), released its earlier term's locks (T2) and fences the
+// transactions of that term (G2).
+TEST_F(LeaderServingTest, AReplicaLeadingAgainForgetsItsEarlierTermsRangesAndLocks) {
+  const int a = serving();
+  ASSERT_GE(a, 0);
+  LocalPartition& pa = partition(a);
+  // Dead rows a scan prunes and claims as known-empty (the GC horizon above their deletion).
+  for (const char* k : {"d1", "d2", "d3"}) commit_one(pa, k, "x");
+  for (const char* k : {"d1", "d2", "d3"}) {
+    const TxnId t = next_txn_++;
+    ASSERT_EQ(lock(pa, t, k), LockOutcome::kGranted);
+    pa.write(t, 0, 1, kT, k, std::nullopt);
+    const Timestamp ts = ++ts_;
+    pa.commit_one_phase(t, ts);
+    pa.commit(t, ts);
+  }
+  horizon_ = ts_.load();
+  EXPECT_EQ(scan_keys(pa, ts_), "");
+  ASSERT_FALSE(pa.store().empty_ranges().empty()) << "the scan claimed a known-empty range";
+  const TxnId x = next_txn_++;  // holds a lock at a
+  ASSERT_EQ(lock(pa, x, "held"), LockOutcome::kGranted);
+
+  const int b = (a + 1) % kNodes;
+  ASSERT_TRUE(nodes_[a].groups[0]->transfer(static_cast<replication::ReplicaId>(b + 1)).ok());
+  ASSERT_EQ(serving(0, a), b);
+  // W2: a stops within a poll of learning it no longer leads (until then it would still
+  // serve: no lease, leadership.h).
+  EXPECT_TRUE(wait_until([&] { return pa.serving_term() == 0; }, 5s)) << "W2";
+  EXPECT_EQ(fails([&] { scan_keys(pa, ts_); }), "40001");
+  LocalPartition& pb = partition(b);
+  EXPECT_EQ(fails([&] { lock(pb, x, "other"); }), "40001") << "G2: x began before b took over";
+  const Timestamp created = commit_one(pb, "d2", "back");  // in a's known-empty range
+
+  ASSERT_TRUE(nodes_[b].groups[0]->transfer(static_cast<replication::ReplicaId>(a + 1)).ok());
+  ASSERT_EQ(serving(0, b), a);
+  EXPECT_EQ(scan_keys(pa, created), "d2,") << "T1: the known-empty range was forgotten";
+  EXPECT_EQ(read(pa, "d2", created), "back");
+  // T2: x's hold of the earlier term is gone, and x is fenced.
+  EXPECT_EQ(lock(pa, next_txn_++, "held"), LockOutcome::kGranted);
+  EXPECT_EQ(fails([&] { lock(pa, x, "held"); }), "40001");
+  EXPECT_GE(nodes_[a].lead->takeovers(), 2u);
+  EXPECT_GE(nodes_[a].lead->stops(), 1u);
 }
 
 }  // namespace

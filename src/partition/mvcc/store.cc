@@ -599,6 +599,24 @@ void MvccStore::note_created(const std::string& rk) {
   if (after < hi) empty_.emplace(std::move(after), std::move(hi));
 }
 
+void MvccStore::forget_cached(Timestamp at_least) {
+  auto raise = [at_least](std::atomic<Timestamp>& at) {
+    Timestamp cur = at.load(std::memory_order_relaxed);
+    while (cur < at_least && !at.compare_exchange_weak(cur, at_least, std::memory_order_release))
+      ;
+  };
+  for (auto& at : resolved_at_) raise(at);
+  for (auto& at : resolved_key_at_) raise(at);
+  std::lock_guard g(ranges_mu_);
+  empty_.clear();
+  filtered_.clear();
+  for (ScanWatch* w : watches_) {
+    w->dirty = true;
+    w->written = true;
+    w->first_written = w->lo;
+  }
+}
+
 std::map<std::string, std::string> MvccStore::empty_ranges() const {
   std::lock_guard g(ranges_mu_);
   return empty_;

@@ -329,6 +329,15 @@ class MvccStore {
   // filtered_hi was settled and invisible or rejected (see filtered ranges).
   void end_watch(ScanWatch* w, const std::string& claim_lo, const std::string& claim_hi,
                  const std::string& filtered_hi = {}, Timestamp filtered_ts = 0);
+  // A replica that starts to lead its partition's Raft group (doc/cluster.md §4 (e)): what
+  // this store remembers of the range in memory was not told of the entries the replica
+  // applied as a follower (PartitionMachine writes the engine only), so it is dropped:
+  // known-empty and filtered ranges are forgotten, every scan under way has its watch marked
+  // dirty and written from its start (it claims nothing), and the resolution watermarks
+  // (last_resolved_commit(), key_resolved_at()) are raised to at_least — a timestamp at or
+  // above every commit timestamp handed out so far — so no read remembered before (the
+  // write-after-read record, a lock's version check) is taken as still current.
+  void forget_cached(Timestamp at_least);
   // The known-empty ranges (tests).
   std::map<std::string, std::string> empty_ranges() const;
   // The filtered ranges of one filter, lo -> {hi, newest commit ts} (tests).
