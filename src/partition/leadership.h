@@ -86,9 +86,9 @@ class Leadership {
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;     // guarded by mu_
-  uint64_t takeovers_ = 0;    // guarded by mu_
-  uint64_t stops_ = 0;        // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  uint64_t takeovers_ = 0;  // guarded by mu_
+  uint64_t stops_ = 0;      // guarded by mu_
 };
 
 }  // namespace hf::partition

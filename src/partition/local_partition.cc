@@ -218,8 +218,8 @@ uint64_t LocalPartition::admit(TxnId txn, uint64_t term) const {
   if (txn != 0 && txn < fence_.load(std::memory_order_acquire))
     throw SqlError(sqlstate::kSerializationFailure,
                    "could not serialize access due to a change of partition leader",
-                   "transaction " + std::to_string(txn) + " began before this replica took over "
-                       "partition " + std::to_string(id_) +
+                   "transaction " + std::to_string(txn) +
+                       " began before this replica took over partition " + std::to_string(id_) +
                        ": locks and buffered writes it held at the previous leader may be lost");
   return now;
 }

@@ -69,13 +69,12 @@
 //     of one node in one phase (§4 site 5), which this log refuses; the commit record's write
 //     carries other participants' load-marker Deletes (site 3), which must go to their own
 //     groups with their resolution; recovery's resolutions (site 12) likewise.
-//   - only the leader's partition serves: a LocalPartition on a follower takes locks and
-//     buffers writes in memory and fails at its first write (40001). The partition map must
-//     route to the leader, and a new leader must commit a barrier and rebuild its lock table
-//     from the applied intents before it serves (replica_group.h). Its MvccStore's memory of
-//     the range (known-empty ranges, scan watches, when keys were last resolved) was not told
-//     of what the replica applied as a follower (apply() writes the engine only): it must be
-//     dropped when the replica starts to lead.
+//   - only the leader's partition serves: built (partition/leadership.h, LocalNode::gate and
+//     take_over: a gated partition refuses every call unless its replica leads and took it
+//     over — barrier, store caches dropped, lock table rebuilt from the intents, a fence
+//     against the previous leader's transactions). Not built: the partition map routing to
+//     the leader (a follower answers 40001, not "ask node N"), a lease (a deposed leader
+//     serves reads and locks until its watcher notices).
 //   - MvccStore::write_intent (site 1: an intent published at once, or a spilled buffer)
 //     writes while it holds a stripe std::mutex: here its fiber parks holding it, so another
 //     fiber of the same executor taking that stripe would block the executor (DirectLog parks

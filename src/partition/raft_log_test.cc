@@ -460,7 +460,6 @@ TEST_F(RaftLogTest, ALeaderCutOffWhileACommitReplicatesFailsItAsUnknown) {
   p.abort(t);
 }
 
-
 // Leader-only serving (leadership.h, LocalNode::take_over, LocalPartition G1-G3): every
 // node's partitions gated, a Leadership per node taking a partition over when its replica
 // leads, with the fixture's counters as the registry's fence.
@@ -509,7 +508,8 @@ class LeaderServingTest : public RaftLogTest {
 // new leader serves every acknowledged commit; a lock backed by a replicated intent is held
 // again by its transaction (no second holder while it may still commit); a lock without one
 // is gone, and its holder's commit fails with 40001 before anybody else gets the row.
-TEST_F(LeaderServingTest, ALeaderKilledWhileRowLocksAreHeldNeverLetsASecondHolderCommitWithTheFirst) {
+TEST_F(LeaderServingTest,
+       ALeaderKilledWhileRowLocksAreHeldNeverLetsASecondHolderCommitWithTheFirst) {
   const int l = serving();
   ASSERT_GE(l, 0) << "no partition served";
   ASSERT_EQ(leader(), l);
@@ -521,7 +521,8 @@ TEST_F(LeaderServingTest, ALeaderKilledWhileRowLocksAreHeldNeverLetsASecondHolde
     EXPECT_EQ(fails([&] { lock(partition(i), next_txn_++, "k0"); }), "40001") << i;
   }
   std::map<std::string, Timestamp> acked;
-  for (int k = 0; k < 5; ++k) acked["k" + std::to_string(k)] = commit_one(p, "k" + std::to_string(k), "v");
+  for (int k = 0; k < 5; ++k)
+    acked["k" + std::to_string(k)] = commit_one(p, "k" + std::to_string(k), "v");
   // X: a row lock and a buffered write, only at the old leader.
   const TxnId x = next_txn_++;
   ASSERT_EQ(lock(p, x, "r"), LockOutcome::kGranted);

@@ -684,6 +684,40 @@ TEST_F(FilteredTest, AWriteCutsTheRangesOfEveryFilter) {
   EXPECT_EQ(claim_as("g", t2), "b");
 }
 
+// A replica that starts to lead its partition's group (MvccStore::forget_cached, doc/cluster.md
+// §4 (e) T1): the filtered ranges go, a scan under way claims nothing when it ends, and the
+// resolution watermarks stand at the given timestamp.
+TEST_F(FilteredTest, ForgettingWhatTheStoreKnewDropsRangesAndScansUnderWayClaimNothing) {
+  Timestamp t = done_front();
+  EXPECT_EQ(claim(t), "f");
+  ASSERT_FALSE(store_->filtered_ranges("f").empty());
+  store_->forget_cached(t + 5);
+  EXPECT_TRUE(store_->filtered_ranges("f").empty());
+  EXPECT_GE(store_->last_resolved_commit(kSpace), t + 5);
+  // A scan that began before and ends after: it stepped over a..e, rejected, but claims none.
+  {
+    ScanRequest req;
+    req.space = kSpace;
+    req.view = ReadView{t, 0, 0};
+    req.filter = "f";
+    auto c = store_->scan(req);
+    std::string passed;
+    while (auto r = c->next()) {
+      if (r->value != "q") {
+        c->reject();
+        continue;
+      }
+      passed = r->key;
+      break;
+    }
+    EXPECT_EQ(passed, "f");
+    store_->forget_cached(t + 5);
+  }
+  EXPECT_TRUE(store_->filtered_ranges("f").empty()) << "a watch from before claimed a range";
+  EXPECT_EQ(claim(t), "f");  // a scan that begins afterwards learns again
+  EXPECT_FALSE(store_->filtered_ranges("f").empty());
+}
+
 // A bulk load's rows (note_created_range) inside a range are seen.
 TEST_F(FilteredTest, ALoadInsideARangeIsSeen) {
   Timestamp t = done_front();
