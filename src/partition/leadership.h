@@ -20,10 +20,12 @@
 // trip), the deposed leader still serves reads and locks: libraft 0.15 has no leader lease,
 // so a replica cut off from its group learns it no longer leads only when its election
 // timeout passes. Its writes cannot commit (RaftLog: its proposals fail, 40001 or 08007),
-// so no write is lost; what is not guaranteed in that window: a read is linearizable, and a
-// lock granted there to a transaction whose writes are all in other partitions (a FOR
-// UPDATE without a write here) is honoured — the coordinator asks a lock-only participant
-// nothing before its commit point. Both need a lease or a barrier at prepare (not built).
+// so no write is lost; what is not guaranteed in that window: a read is linearizable (needs
+// a lease or a barrier per read batch; not built). Whatever the cause of a change of leader
+// (this window, or a leader killed), a transaction whose writes are all in other partitions
+// and that only locked rows here (FOR UPDATE without a write here) is not stopped from
+// committing: the coordinator asks such a participant nothing before its commit point, so
+// the fence never sees it (doc/cluster.md §4 (e); not built).
 //
 // Wiring (tests; main.cc not yet):
 //   node->gate();  // every partition refuses until taken over
