@@ -80,6 +80,11 @@ for f in $flavours; do
   # than it expects (vm.mmap_rnd_bits > 28 on newer kernels: "unexpected memory mapping");
   # running without address randomisation avoids that and changes nothing else.
   if [ "$f" = tsan ] && command -v setarch >/dev/null; then run=(setarch "$(uname -m)" -R); fi
+  # Longest tests first (tests/ctest-costs.txt) when this build dir has no timings of its own yet.
+  if [ ! -s "$d/Testing/Temporary/CTestCostData.txt" ]; then
+    mkdir -p "$d/Testing/Temporary"
+    { grep -v '^#' tests/ctest-costs.txt; echo ---; } >"$d/Testing/Temporary/CTestCostData.txt"
+  fi
   "${run[@]}" ctest --test-dir "$d" --output-on-failure -j2 --timeout 600 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   total=$(sed -n 's/.*tests passed, \([0-9]*\) tests\? failed out of \([0-9]*\).*/\2/p' "$log" | tail -n1)
