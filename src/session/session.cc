@@ -763,12 +763,13 @@ class SessionImpl final : public Session,
       if (s_.cancel_.pending() != runtime::CancelToken::kTerminate) s_.cancel_.take();
       if (sink) s_.sink_ = sink;
       s_.stmt_start_us_ = now_us_since_2000();
-      s_.info_.state = "active";
+      static const char* const kActive = "active";
+      s_.info_.state = kActive;
       s_.info_.query = query;
       s_.info_.query_start_us = s_.stmt_start_us_;
       const StatementSettings& settings = s_.statement_settings();
       s_.info_.application_name = settings.application_name;
-      s_.services_.registry().update(s_.pid_, s_.info_);
+      s_.publish_info(kActive);
       auto now = runtime::Clock::now();
       runtime::Deadline stmt_deadline = runtime::Deadline::max();
       int64_t st = settings.statement_timeout_ms;
@@ -1014,12 +1015,26 @@ class SessionImpl final : public Session,
   }
 
   void update_info_idle() {
-    if (in_block_) {
-      info_.state = failed_ ? "idle in transaction (aborted)" : "idle in transaction";
-    } else {
-      info_.state = "idle";
-    }
+    const char* state = !in_block_ ? "idle"
+                        : failed_  ? "idle in transaction (aborted)"
+                                   : "idle in transaction";
+    // Sync after a statement in a block (every statement of the extended protocol) finds the
+    // state its statement's end already published: nothing to copy, no shared lock to take.
+    if (published_.state == state && published_.xact_start_us == info_.xact_start_us &&
+        published_.txn_id == info_.txn_id && published_.optimistic == info_.optimistic &&
+        published_.query_start_us == info_.query_start_us)
+      return;
+    info_.state = state;
+    publish_info(state);
+  }
+
+  // Copies info_ to the registry (pg_stat_activity). `state` is the literal info_.state holds.
+  // Of info_, only the state and these scalars change without being published at once: the
+  // query and application_name change with a statement's start (published there), the wait
+  // events through set_wait.
+  void publish_info(const char* state) {
     services_.registry().update(pid_, info_);
+    published_ = {state, info_.xact_start_us, info_.txn_id, info_.optimistic, info_.query_start_us};
   }
 
   void run_simple_statement(const sql::RawStatement& raw, ResultSink& sink) {
@@ -1568,6 +1583,15 @@ class SessionImpl final : public Session,
   int32_t secret_ = 0;
   runtime::CancelToken cancel_;
   SessionInfo info_;
+  // What publish_info last gave the registry of what update_info_idle may change (state: the
+  // literal, compared by address; nullptr: nothing published yet).
+  struct Published {
+    const char* state = nullptr;
+    int64_t xact_start_us = 0;
+    uint64_t txn_id = 0;
+    bool optimistic = false;
+    int64_t query_start_us = 0;
+  } published_;
   ResultSink* sink_ = nullptr;
 
   std::unique_ptr<coord::Transaction> txn_;

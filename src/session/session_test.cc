@@ -324,6 +324,42 @@ TEST_F(SessionTest, RegistryShowsActivity) {
   EXPECT_EQ(services.registry().find(s->pid())->state, "idle");
 }
 
+// Sync publishes only what changed since the statement's end (session.cc update_info_idle):
+// the end of an implicit transaction (its id and start time gone, the state unchanged) and a
+// failed block still reach pg_stat_activity.
+TEST_F(SessionTest, RegistryFollowsExtendedProtocolSync) {
+  auto reg = [&] { return *services.registry().find(s->pid()); };
+  s->parse("", "WRITE", {});
+  s->bind("", "", {}, {}, {});
+  s->execute("", 0, sink);
+  EXPECT_EQ(reg().state, "idle");
+  EXPECT_NE(reg().txn_id, 0u);
+  EXPECT_NE(reg().xact_start_us, 0);
+  s->sync();
+  EXPECT_EQ(reg().state, "idle");
+  EXPECT_EQ(reg().txn_id, 0u);
+  EXPECT_EQ(reg().xact_start_us, 0);
+  q("BEGIN");
+  s->parse("", "WRITE", {});
+  s->bind("", "", {}, {}, {});
+  s->execute("", 0, sink);
+  s->sync();
+  EXPECT_EQ(reg().state, "idle in transaction");
+  EXPECT_EQ(reg().query, "WRITE");
+  EXPECT_NE(reg().xact_start_us, 0);
+  s->parse("", "FAIL", {});
+  s->bind("", "", {}, {}, {});
+  EXPECT_THROW(s->execute("", 0, sink), SqlError);
+  s->sync();
+  EXPECT_EQ(reg().state, "idle in transaction (aborted)");
+  EXPECT_EQ(reg().query, "FAIL");
+  q("ROLLBACK");
+  s->sync();
+  EXPECT_EQ(reg().state, "idle");
+  EXPECT_EQ(reg().txn_id, 0u);
+  EXPECT_EQ(reg().xact_start_us, 0);
+}
+
 TEST_F(SessionTest, TerminateAbortsOpenTransaction) {
   q("BEGIN");
   q("WRITE");
