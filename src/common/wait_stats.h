@@ -15,6 +15,10 @@
 //     the WAL append to the sync thread's answer (the fsync it waited for, and the one before
 //     if one was under way); wake_us/wake_n, from that answer to the committing fiber running
 //     again (its place in its executor's queue).
+//   - storage (Engine::lead_sync, Engine::sync_loop): fsync_us/fsync_n, each WAL sync itself
+//     (RocksDB's FlushWAL(true): the fdatasync); answer_us/answer_n, the sync thread's time
+//     answering one group's callbacks (on_durable and the fiber wake-ups) before it can lead
+//     the next sync.
 // Counters only grow; a restart starts them at zero.
 #pragma once
 
@@ -35,6 +39,10 @@ struct WaitStats {
   std::atomic<uint64_t> wake_n{0};
   std::atomic<uint64_t> unlock_us{0};
   std::atomic<uint64_t> unlock_n{0};
+  std::atomic<uint64_t> fsync_us{0};
+  std::atomic<uint64_t> fsync_n{0};
+  std::atomic<uint64_t> answer_us{0};
+  std::atomic<uint64_t> answer_n{0};
 };
 
 inline WaitStats& wait_stats() {

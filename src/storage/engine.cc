@@ -19,6 +19,7 @@
 #include <rocksdb/sst_file_writer.h>
 
 #include "common/error.h"
+#include "common/wait_stats.h"
 #include "storage/keys.h"
 #include "storage/memtable.h"
 #include "storage/zero_filled_wal.h"
@@ -388,7 +389,9 @@ void Engine::lead_sync(std::unique_lock<std::mutex>& g) {
   sync_leading_ = true;
   const uint64_t n = ++syncs_started_;
   g.unlock();
+  const auto started = std::chrono::steady_clock::now();
   rocksdb::Status s = db_->FlushWAL(true);
+  add_wait(wait_stats().fsync_us, wait_stats().fsync_n, started);
   wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   g.lock();
   sync_leading_ = false;
@@ -436,10 +439,12 @@ void Engine::sync_loop() {
     }
     if (!ready.empty()) {
       g.unlock();
+      const auto answering = std::chrono::steady_clock::now();
       for (auto& [waiter, failure] : ready) {
         waiter.done(failure);
         syncing_.fetch_sub(1, std::memory_order_acq_rel);
       }
+      add_wait(wait_stats().answer_us, wait_stats().answer_n, answering);
       g.lock();
       continue;
     }
