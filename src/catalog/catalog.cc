@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/functions.h"
+#include "catalog/pending_mark.h"
 #include "catalog/roles.h"
 #include "common/error.h"
 #include "coord/autonomous_update.h"
@@ -286,6 +287,7 @@ Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
       functions_(std::make_unique<Functions>(*this)) {}
 Catalog::~Catalog() {
   // The registry is process-wide; take this catalog's types out of it (see enum_types.h).
+  for (const auto& [oid, c] : pending_) sql::types::set_name_visibility(oid, nullptr);
   for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
   for (const auto& [oid, t] : domains_) sql::types::domain_types().erase(oid, t.get());
   for (const auto& [oid, t] : row_types_) {
@@ -304,14 +306,17 @@ void Catalog::publish_row_type(const TablePtr& t) {
   for (const auto& c : t->columns) type->fields.push_back({c.name, c.type});
   sql::types::CompositeTypePtr p = std::move(type);
   // A creation not committed: by name only for its creator (composite_visibility.h).
-  if (t->temp_namespace == 0 && creator_of(t->oid))
-    sql::types::set_name_visibility(t->oid, [this, oid = t->oid] {
-      std::shared_lock lk(mu_);
-      return visible_locked(oid, viewer());
-    });
+  if (t->temp_namespace == 0 && creator_of(t->oid)) hide_name_until_committed(t->oid);
   std::lock_guard lk(row_types_mu_);
   row_types_[t->oid] = p;
   sql::types::composite_types().put(p);
+}
+
+void Catalog::hide_name_until_committed(Oid oid) {
+  sql::types::set_name_visibility(oid, [this, oid] {
+    std::shared_lock lk(mu_);
+    return visible_locked(oid, viewer());
+  });
 }
 
 void Catalog::retract_row_type(Oid oid) {
@@ -331,6 +336,10 @@ void Catalog::write_system_row(uint32_t space, const std::string& key,
                                const std::optional<std::string>& value) {
   coord::update_row_autonomously(txns_, coord::KeySpace{space, 0}, key, "catalog row",
                                  [&](const std::optional<std::string>&) { return value; });
+  announce_change();
+}
+
+void Catalog::announce_change() {
   // Other coordinators read their catalog again before their next statement (sync); this one
   // has the change already, unless another one's came in between.
   uint64_t now = txns_.bump_catalog_version();
@@ -383,10 +392,7 @@ void Catalog::read_definitions(bool boot) {
   std::map<Oid, Schema> schemas;
   std::map<Oid, Creator> pending;  // uncommitted creations (see catalog.h)
   std::map<Oid, Changed> changed;  // uncommitted changes of committed tables (see catalog.h)
-  auto note_pending = [&](Oid oid, const json& j) {
-    if (auto it = j.find("pending"); it != j.end())
-      pending[oid] = Creator{it->at("txn").get<uint64_t>(), it->at("node").get<uint32_t>()};
-  };
+  auto note_pending = [&](Oid oid, const json& j) { note_mark(j, oid, pending); };
   Oid max_oid = kFirstUserOid;
   auto note_oids = [&](const Table& t) {
     max_oid = std::max({max_oid, t.oid, t.storage_id, t.pkey_oid});
@@ -455,7 +461,7 @@ void Catalog::read_definitions(bool boot) {
   txn->commit();
   max_oid = std::max(max_oid, roles_->load());
   max_oid = std::max(max_oid, functions_->load());
-  max_oid = std::max(max_oid, load_enums(schemas));
+  max_oid = std::max(max_oid, load_enums(schemas, pending));
   if (boot) {
     std::lock_guard g(reserve_mu_);
     next_oid_ = max_oid + 1;  // the next allocation claims a new block from here
@@ -489,6 +495,10 @@ void Catalog::read_definitions(bool boot) {
     schemas_ = std::move(schemas);
     pending_ = std::move(pending);
     changed_ = std::move(changed);
+    // A drop not committed is this coordinator's own (see defer_drop): it stays.
+    std::erase_if(dropping_, [&](const auto& kv) {
+      return !sequences_.count(kv.first) && !schemas_.count(kv.first);
+    });
     // Changes of this node's committed tables left by the previous run: those of a
     // transaction that committed stay (the storage they replaced is garbage), the others'
     // committed definitions come back (the storage they made is garbage).
@@ -517,6 +527,14 @@ void Catalog::read_definitions(bool boot) {
         if (c.node == node_id_)
           leftover_uncommitted.push_back({oid, c.txn, ddl_committed.count(c.txn) > 0, 0});
     bump();
+  }
+  {
+    std::vector<Oid> hidden;  // uncommitted creations: types found by name by their creator only
+    {
+      std::shared_lock lk(mu_);
+      for (const auto& [oid, c] : pending_) hidden.push_back(oid);
+    }
+    for (Oid oid : hidden) hide_name_until_committed(oid);
   }
   std::set<Oid> relations;
   for (const auto& t : this->tables()) {
@@ -614,6 +632,10 @@ std::optional<uint64_t> Catalog::viewer() const {
 }
 
 bool Catalog::visible_locked(Oid oid, const std::optional<uint64_t>& viewer) const {
+  if (!dropping_.empty())
+    if (auto d = dropping_.find(oid);
+        d != dropping_.end() && viewer && d->second.txn == *viewer && d->second.node == node_id_)
+      return false;  // dropped by the viewer's own transaction
   auto it = pending_.find(oid);
   if (it == pending_.end()) return true;
   return viewer && it->second.txn == *viewer && it->second.node == node_id_;
@@ -667,6 +689,7 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
       if (table) persist_table(*table, false);
       if (seq) persist_sequence_def(*seq, false);
       if (schema) persist_schema(*schema, false);
+      if (!table && !seq && !schema) persist_type_row(oid);
     }
     bump();
   }
@@ -676,6 +699,11 @@ void Catalog::settle_created(Oid oid, uint64_t txn, bool committed) {
   if (table) drop_table(oid);
   if (seq) drop_sequence(oid);
   if (schema) drop_schema(oid);
+  if (!table && !seq && !schema) {  // a type (each drop does nothing to an oid not its kind)
+    drop_domain(oid);
+    drop_enum(oid);
+    drop_composite(oid);
+  }
 }
 
 Oid Catalog::uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const {
@@ -729,6 +757,8 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(c)) return;
   for (const auto& [oid, ch] : changed_)
     if (of_txn(ch.by)) return;
+  for (const auto& [oid, by] : dropping_)
+    if (of_txn(by)) return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }
@@ -846,8 +876,10 @@ bool Catalog::conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remo
   if (auto it = changed_.find(oid);
       it != changed_.end() && other(it->second.by) && modes_conflict(it->second.mode, mode))
     return found(it->second.by);
-  // A creation holds ACCESS EXCLUSIVE on its new oid until it ends.
+  // A creation holds ACCESS EXCLUSIVE on its new oid until it ends; so does a drop.
   if (auto it = pending_.find(oid); it != pending_.end() && other(it->second))
+    return found(it->second);
+  if (auto it = dropping_.find(oid); it != dropping_.end() && other(it->second))
     return found(it->second);
   return false;
 }
@@ -1197,15 +1229,6 @@ uint32_t Catalog::allocate_storage_id() {
   return allocate_oid();
 }
 
-namespace {
-// An uncommitted creation's mark in its stored row (see catalog.h).
-template <typename Creator>
-json with_mark(json j, const std::optional<Creator>& c) {
-  if (c) j["pending"] = {{"txn", c->txn}, {"node", c->node}};
-  return j;
-}
-}  // namespace
-
 void Catalog::persist_table(const Table& t, bool deleted) {
   std::string key = be_key(0, t.oid);
   std::optional<Changed> ch;
@@ -1250,6 +1273,7 @@ Oid Catalog::create_schema(Schema s, coord::Transaction* owner) {
 }
 
 void Catalog::drop_schema(Oid oid, coord::Transaction* owner) {
+  if (defer_drop(oid, owner, kNamespacesSpace, {be_key(0, oid)})) return;
   std::optional<Schema> old;
   {
     std::lock_guard ddl(ddl_mu_);
@@ -1332,6 +1356,7 @@ TablePtr Catalog::replace_table(Table t, coord::Transaction* owner) {
 void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
   TablePtr t;
   std::vector<std::pair<Sequence, std::optional<std::string>>> owned;  // with their marks
+  std::vector<Oid> deferred;
   {
     std::lock_guard ddl(ddl_mu_);
     t = current_table(oid);
@@ -1346,6 +1371,14 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
         if (s.owner_table == oid) owned.emplace_back(s, std::nullopt);
     }
     retract_row_type(oid);
+    // A committed table's sequences stay for the others until the drop commits (defer_drop,
+    // below: it may wait for a lock, so not under the DDL lock).
+    if (owner)
+      std::erase_if(owned, [&](const auto& o) {
+        if (creator_of(o.first.oid)) return false;
+        deferred.push_back(o.first.oid);
+        return true;
+      });
     for (auto& [s, mark] : owned) {
       if (owner) mark = read_system_row(kSequencesSpace, be_key('v', s.oid));
       persist_sequence_def(s, true);
@@ -1355,12 +1388,66 @@ void Catalog::drop_table(Oid oid, coord::Transaction* owner) {
     }
     bump();
   }
+  for (Oid s : deferred) defer_drop(s, owner, kSequencesSpace, {be_key('d', s), be_key('v', s)});
   if (owner)
     owner->on_rollback([this, t, owned] {
       for (const auto& [s, mark] : owned) restore_sequence(s, mark);
       replace_table(*t);
     });
   release_storage(t->storage_id, owner);  // without an owner: autonomous, or a CREATE's undo
+}
+
+bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
+                         std::vector<std::string> keys) {
+  if (!owner || creator_of(oid)) return false;
+  const uint64_t txn = owner->id();
+  // As PostgreSQL's DROP: ACCESS EXCLUSIVE until the end (a nextval() waits for it).
+  owner->lock_table(oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
+  note_lock(oid, coord::table_mode::kAccessExclusive, *owner);
+  {
+    std::unique_lock lk(mu_);
+    if (!sequences_.count(oid) && !schemas_.count(oid)) return true;  // dropped already
+    dropping_[oid] = Creator{txn, node_id_};
+    std::lock_guard vl(viewers_mu_);
+    viewers_[fiber_key()] = txn;
+  }
+  bump();
+  auto mine = [this, oid, txn] {
+    std::shared_lock lk(mu_);
+    auto it = dropping_.find(oid);
+    return it != dropping_.end() && it->second.txn == txn && it->second.node == node_id_;
+  };
+  // The rows go with the transaction's own commit: a crash never keeps half of it.
+  owner->before_commit([owner, space, keys, mine] {
+    if (!mine()) return;  // rolled back to a savepoint taken before the drop
+    const coord::KeySpace ks{space, 0};
+    for (const std::string& key : keys) {
+      auto r = owner->lock_outcome(ks, key, key, coord::LockWait{});
+      if (r.outcome != coord::LockOutcome::kGranted)
+        throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
+      owner->write(ks, key, key, std::nullopt);
+    }
+  });
+  auto end = [this, oid, txn](bool committed) {
+    {
+      std::unique_lock lk(mu_);
+      auto it = dropping_.find(oid);
+      if (it == dropping_.end() || it->second.txn != txn || it->second.node != node_id_) return;
+      dropping_.erase(it);
+      if (committed) {
+        sequences_.erase(oid);
+        seq_state_.erase(oid);
+        schemas_.erase(oid);
+      }
+      forget_viewer_locked(txn);
+    }
+    if (committed) announce_change();
+    bump();
+    wake_settled();
+  };
+  owner->on_commit([end] { end(true); });
+  owner->on_rollback([end] { end(false); });
+  return true;
 }
 
 void Catalog::release_storage(uint32_t storage_id, coord::Transaction* owner) {
@@ -1387,6 +1474,7 @@ Oid Catalog::create_sequence(Sequence s, coord::Transaction* owner) {
 }
 
 void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
+  if (defer_drop(oid, owner, kSequencesSpace, {be_key('d', oid), be_key('v', oid)})) return;
   std::optional<Sequence> s;
   std::optional<std::string> mark;
   {

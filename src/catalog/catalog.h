@@ -41,12 +41,22 @@
 // columns or indexes after an ALTER's, the table as it was after a rollback. A statement whose
 // lock does not conflict (a reader during CREATE INDEX) binds the committed definition.
 //
-// What differs from PostgreSQL: sequences' and schemas' changes (ALTER SEQUENCE, DROP
-// SEQUENCE / SCHEMA, and the sequences a dropped table owned) are stored when they run and
-// seen by everybody at once, and a crash before their commit keeps them; two CREATE INDEX of one
-// table run one after the other (the second asks SHARE ROW EXCLUSIVE and so waits for the
-// first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL builds both at once).
-// A changed relation's row type is seen at once; a new one's by name by its creator only.
+// Uncommitted drops of sequences and schemas (DROP SEQUENCE, DROP SCHEMA, the sequences a
+// dropped table owned). The object stays in the catalog, and stored, for every other session
+// until the drop commits (dropping_); the dropper no longer sees it. The drop holds ACCESS
+// EXCLUSIVE on the oid: nextval() of the sequence waits for it (sql/exec/locking.h,
+// wait_for_sequence_change). Its rows are deleted by the dropping transaction itself
+// (before_commit), so they go atomically with its commit; the object leaves the catalog in
+// its on_commit hook; a rollback (or ROLLBACK TO before the drop) forgets the drop.
+//
+// What differs from PostgreSQL: a sequence's change of owner or ACL (ALTER SEQUENCE ... OWNER
+// TO, GRANT) is seen by everybody at once, and a crash before its commit keeps it; so are
+// ALTER DOMAIN, ALTER TYPE (but ADD VALUE's labels, see enum_types.h) and DROP TYPE / DOMAIN;
+// two CREATE INDEX of one table run one after the other (the second asks SHARE ROW EXCLUSIVE
+// and so waits for the first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL
+// builds both at once). A changed relation's row type is published at once, but a statement
+// that casts to it locks the relation (sql/bind), so it waits for the change's lock as
+// PostgreSQL's type cache does; a new one's is found by name by its creator only.
 //
 // Durability of a transaction's DDL. Its creations and changes become visible by commits of
 // their own just after the transaction's (settle_created, forget_change). So that a crash
@@ -117,6 +127,12 @@
 // DomainRegistry (sql/types/domain_types.h). A column of a domain has its base type as `type`
 // and the domain's oid as `domain`; its rows are checked against the domain when written.
 // Like enums, a definition is undone when its transaction rolls back.
+//
+// New types (CREATE DOMAIN, CREATE TYPE ... AS ENUM / AS (...)) are uncommitted creations like
+// tables (pending_, the "pending" mark in their hf_types row, load() settling leftovers): the
+// registries find them by name for their creator only (sql/types/composite_visibility.h)
+// until the commit, and pg_type lists them for it alone. A second CREATE of the name waits for
+// the first (sql/exec/locking.h, NewObject::kType), as PostgreSQL's waits on pg_type's index.
 //
 // Partitioned tables (PostgreSQL's declarative partitioning; nothing to do with the placement
 // partitions above). CREATE TABLE ... PARTITION BY LIST | RANGE | HASH (cols) makes a Table with
@@ -479,6 +495,9 @@ class Catalog {
   // CREATE INDEX) by such a transaction gives it that name; 0: none.
   Oid uncommitted_relation(std::string_view name, uint64_t temp_namespace, Oid ns) const;
   Oid uncommitted_schema(std::string_view name) const;
+  // The oid of the type (domain, enum, standalone composite) named `name` in schema ns that a
+  // transaction other than the caller's created and has not committed; 0: none.
+  Oid uncommitted_type(std::string_view name, Oid ns) const;
   // `owner` holds table lock `mode` on relation oid (a DROP, ALTER, TRUNCATE, CREATE
   // INDEX...): until the commit hooks of its catalog changes have run (after its locks are
   // released), in_flight() tells a statement that waited for that lock to wait a little more
@@ -580,6 +599,16 @@ class Catalog {
     uint8_t mode = 0;
   };
   std::map<Oid, Changed> changed_;  // mu_
+  // Sequences and schemas a transaction dropped and has not committed: still there for every
+  // other session (and stored) until the drop commits; gone for the dropper (visible_locked).
+  std::map<Oid, Creator> dropping_;  // mu_
+  // A drop of sequence or schema oid for `owner`, deferred as above: its rows are deleted by
+  // the transaction itself (before_commit, atomically with it), the object leaves the
+  // catalog at its commit, and a rollback (or ROLLBACK TO) forgets the drop. False: there is
+  // no owner, or the object is the owner's own uncommitted creation (dropped at once).
+  // keys: the object's rows in system keyspace `space`.
+  bool defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
+                  std::vector<std::string> keys);
   struct Held {
     Creator by;
     uint8_t mode = 0;
@@ -611,7 +640,7 @@ class Catalog {
   // The viewer to pass to visible_locked (none looked up while nothing is pending).
   // REQUIRES: mu_ held.
   std::optional<uint64_t> viewer_locked() const {
-    return pending_.empty() && changed_.empty() ? std::nullopt : viewer();
+    return pending_.empty() && changed_.empty() && dropping_.empty() ? std::nullopt : viewer();
   }
   // `owner` runs DDL that leaves marks: its commit writes its hf_ddl_commits row (see
   // "Durability"; once per transaction). REQUIRES: ddl_mu_ held.
@@ -635,9 +664,21 @@ class Catalog {
   // Puts back a dropped sequence with its stored high-water mark (an undo).
   // Reads the enum types (load(), with the schemas it read); returns the highest oid they
   // use. MAY SUSPEND.
-  Oid load_enums(const std::map<Oid, Schema>& schemas);
+  // The marks of uncommitted creations among them go into `pending`.
+  Oid load_enums(const std::map<Oid, Schema>& schemas, std::map<Oid, Creator>& pending);
   // One domain's stored JSON into domains_ and the registry; returns its highest oid.
   Oid load_domain(const std::string& stored, const std::map<Oid, Schema>& schemas);
+  // A type's name is found only by who may see it (composite_visibility.h): its creator
+  // while it is not committed, everybody once it is.
+  void hide_name_until_committed(Oid oid);
+  // A new type (domain, enum, composite) created for `owner`: marked (mark_created) and hidden
+  // by name from the others. REQUIRES: ddl_mu_ held, nothing stored yet.
+  void mark_type_created(Oid oid, coord::Transaction& owner);
+  // Stores the type (domain, enum or standalone composite) with that oid again, with its
+  // mark if it still has one; nothing if oid is no type. REQUIRES: ddl_mu_ held. MAY SUSPEND.
+  void persist_type_row(Oid oid);
+  // The same for a domain; false: oid is no domain.
+  bool persist_domain_row(Oid oid);
   void put_enum(sql::types::EnumTypePtr t);  // into enums_ and the registry
   // A relation's row type into the composite registry (sql/types/composite_types.h), and out.
   void publish_row_type(const TablePtr& t);
@@ -651,6 +692,8 @@ class Catalog {
   void release_storage(uint32_t storage_id, coord::Transaction* owner);
   void write_system_row(uint32_t space, const std::string& key,
                         const std::optional<std::string>& value);
+  // The catalog changed here: other coordinators read it again (TxnManager::catalog_version).
+  void announce_change();
   std::optional<std::string> read_system_row(uint32_t space, const std::string& key);
   void bump();
 

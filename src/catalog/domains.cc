@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "catalog/pending_mark.h"
 
 namespace hf::catalog {
 
@@ -73,12 +74,16 @@ DomainTypePtr Catalog::store_domain(DomainType t, coord::Transaction* owner) {
   {
     std::lock_guard ddl(ddl_mu_);
     if (t.oid != 0) previous = sql::types::domain_types().find(t.oid);
-    if (t.oid == 0) t.oid = allocate_oid();
+    if (t.oid == 0) {
+      t.oid = allocate_oid();
+      if (owner) mark_type_created(t.oid, *owner);  // the others see it once owner commits
+    }
     if (t.array_oid == 0) t.array_oid = allocate_oid();
     for (auto& c : t.checks)
       if (c.oid == 0) c.oid = allocate_oid();
     t.schema_name = schema_name(t.namespace_oid);
-    write_system_row(kTypesSpace, domain_key(t.oid), domain_to_json(t).dump());
+    write_system_row(kTypesSpace, domain_key(t.oid),
+                     with_mark(domain_to_json(t), creator_of(t.oid)).dump());
     stored = std::make_shared<const DomainType>(std::move(t));
     {
       std::unique_lock lk(mu_);
@@ -94,6 +99,19 @@ DomainTypePtr Catalog::store_domain(DomainType t, coord::Transaction* owner) {
       owner->on_rollback([this, oid = stored->oid] { drop_domain(oid); });
   }
   return stored;
+}
+
+bool Catalog::persist_domain_row(Oid oid) {
+  DomainTypePtr d;
+  {
+    std::shared_lock lk(mu_);
+    auto it = domains_.find(oid);
+    if (it == domains_.end()) return false;
+    d = it->second;
+  }
+  write_system_row(kTypesSpace, domain_key(oid),
+                   with_mark(domain_to_json(*d), creator_of(oid)).dump());
+  return true;
 }
 
 void Catalog::drop_domain(Oid oid, coord::Transaction* owner) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "catalog/pending_mark.h"
 
 namespace hf::catalog {
 
@@ -85,11 +86,15 @@ sql::types::CompositeTypePtr Catalog::store_composite(sql::types::CompositeType 
       auto it = row_types_.find(t.oid);
       if (it != row_types_.end()) previous = it->second;
     }
-    if (t.oid == 0) t.oid = allocate_oid();
+    if (t.oid == 0) {
+      t.oid = allocate_oid();
+      if (owner) mark_type_created(t.oid, *owner);
+    }
     if (t.array_oid == 0) t.array_oid = allocate_oid();
     t.standalone = true;
     t.schema_name = schema_name(t.namespace_oid);
-    write_system_row(kTypesSpace, type_key(t.oid), composite_to_json(t).dump());
+    write_system_row(kTypesSpace, type_key(t.oid),
+                     with_mark(composite_to_json(t), creator_of(t.oid)).dump());
     stored = std::make_shared<const sql::types::CompositeType>(std::move(t));
     publish_composite(stored);
     bump();
@@ -136,10 +141,60 @@ sql::types::CompositeTypePtr Catalog::find_composite(std::string_view schema, st
 
 std::vector<sql::types::CompositeTypePtr> Catalog::standalone_composites() const {
   std::vector<sql::types::CompositeTypePtr> out;
-  std::lock_guard lk(row_types_mu_);
-  for (const auto& [oid, t] : row_types_)
-    if (t->standalone) out.push_back(t);
+  {
+    std::lock_guard lk(row_types_mu_);
+    for (const auto& [oid, t] : row_types_)
+      if (t->standalone) out.push_back(t);
+  }
+  std::shared_lock lk(mu_);
+  auto v = viewer_locked();
+  std::erase_if(out, [&](const auto& t) { return !visible_locked(t->oid, v); });
   return out;
+}
+
+void Catalog::mark_type_created(Oid oid, coord::Transaction& owner) {
+  mark_created(oid, owner);
+  hide_name_until_committed(oid);
+}
+
+Oid Catalog::uncommitted_type(std::string_view name, Oid ns) const {
+  std::vector<Oid> hidden;  // another transaction's creations
+  {
+    std::shared_lock lk(mu_);
+    if (pending_.empty()) return 0;
+    auto v = viewer();
+    auto named = [&](const auto& t) { return t->namespace_oid == ns && t->name == name; };
+    for (const auto& [oid, c] : pending_) {
+      if (visible_locked(oid, v)) continue;
+      if (auto e = enums_.find(oid); e != enums_.end() && named(e->second)) return oid;
+      if (auto d = domains_.find(oid); d != domains_.end() && named(d->second)) return oid;
+      hidden.push_back(oid);
+    }
+  }
+  std::lock_guard lk(row_types_mu_);
+  for (Oid oid : hidden)
+    if (auto it = row_types_.find(oid); it != row_types_.end() && it->second->standalone &&
+                                        it->second->namespace_oid == ns && it->second->name == name)
+      return oid;
+  return 0;
+}
+
+void Catalog::persist_type_row(Oid oid) {
+  if (persist_domain_row(oid)) return;
+  if (auto e = enum_by_oid(oid)) {
+    write_system_row(kTypesSpace, type_key(oid),
+                     with_mark(enum_to_json(*e), creator_of(oid)).dump());
+    return;
+  }
+  sql::types::CompositeTypePtr c;
+  {
+    std::lock_guard lk(row_types_mu_);
+    auto it = row_types_.find(oid);
+    if (it != row_types_.end() && it->second->standalone) c = it->second;
+  }
+  if (c)
+    write_system_row(kTypesSpace, type_key(oid),
+                     with_mark(composite_to_json(*c), creator_of(oid)).dump());
 }
 
 void Catalog::put_enum(EnumTypePtr t) {
@@ -150,13 +205,19 @@ void Catalog::put_enum(EnumTypePtr t) {
   sql::types::enum_types().put(std::move(t));
 }
 
-Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
+Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas, std::map<Oid, Creator>& pending) {
   {
-    std::unique_lock lk(mu_);
-    for (const auto& [oid, t] : enums_) sql::types::enum_types().erase(oid, t.get());
-    enums_.clear();
-    for (const auto& [oid, t] : domains_) sql::types::domain_types().erase(oid, t.get());
-    domains_.clear();
+    // Out of the registries without mu_ held: a registry's find by name takes mu_ under its
+    // own lock (the visibility of uncommitted types, composite_visibility.h).
+    std::map<Oid, EnumTypePtr> enums;
+    std::map<Oid, sql::types::DomainTypePtr> domains;
+    {
+      std::unique_lock lk(mu_);
+      enums.swap(enums_);
+      domains.swap(domains_);
+    }
+    for (const auto& [oid, t] : enums) sql::types::enum_types().erase(oid, t.get());
+    for (const auto& [oid, t] : domains) sql::types::domain_types().erase(oid, t.get());
   }
   Oid max_oid = 0;
   auto txn = txns_.begin({});
@@ -167,6 +228,7 @@ Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
   auto cur = txn->scan(coord::KeySpace{kTypesSpace, 0}, "", "");
   while (auto rv = cur->next()) {
     json j = json::parse(rv->value);
+    note_mark(j, j.at("oid").get<Oid>(), pending);
     if (j.value("kind", "e") == "d")
       domains.push_back(rv->value);
     else if (j.value("kind", "e") == "c")
@@ -195,9 +257,10 @@ Oid Catalog::load_enums(const std::map<Oid, Schema>& schemas) {
 EnumTypePtr Catalog::find_enum(std::string_view schema, std::string_view name,
                                const SearchPath& path) const {
   std::shared_lock lk(mu_);
+  auto v = viewer_locked();
   auto in = [&](Oid ns) -> EnumTypePtr {
     for (const auto& [oid, t] : enums_)
-      if (t->namespace_oid == ns && t->name == name) return t;
+      if (t->namespace_oid == ns && t->name == name && visible_locked(oid, v)) return t;
     return nullptr;
   };
   if (!schema.empty()) {
@@ -220,7 +283,9 @@ EnumTypePtr Catalog::enum_by_oid(Oid oid) const {
 std::vector<EnumTypePtr> Catalog::enums() const {
   std::shared_lock lk(mu_);
   std::vector<EnumTypePtr> out;
-  for (const auto& [oid, t] : enums_) out.push_back(t);
+  auto v = viewer_locked();
+  for (const auto& [oid, t] : enums_)
+    if (visible_locked(oid, v)) out.push_back(t);
   return out;
 }
 
@@ -237,7 +302,8 @@ EnumTypePtr Catalog::persist_enum_locked(EnumType t) {
   for (auto& l : t.labels)
     if (l.oid == 0) l.oid = allocate_oid();
   t.schema_name = schema_name(t.namespace_oid);
-  write_system_row(kTypesSpace, type_key(t.oid), enum_to_json(t).dump());
+  write_system_row(kTypesSpace, type_key(t.oid),
+                   with_mark(enum_to_json(t), creator_of(t.oid)).dump());
   auto stored = std::make_shared<const EnumType>(std::move(t));
   put_enum(stored);
   bump();
@@ -265,7 +331,12 @@ EnumTypePtr Catalog::store_enum(EnumType t, coord::Transaction* owner) {
   EnumTypePtr stored;
   {
     std::lock_guard ddl(ddl_mu_);
-    if (t.oid != 0) previous = enum_by_oid(t.oid);
+    if (t.oid != 0) {
+      previous = enum_by_oid(t.oid);
+    } else if (owner) {  // a new type: the others see it once owner commits
+      t.oid = allocate_oid();
+      mark_type_created(t.oid, *owner);
+    }
     stored = persist_enum_locked(std::move(t));
   }
   if (owner) {

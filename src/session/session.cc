@@ -917,10 +917,18 @@ class SessionImpl final : public Session,
     opts.isolation = next_isolation_.value_or(defaults.isolation);
     opts.read_only = next_read_only_.value_or(defaults.read_only);
     opts.deferrable = next_deferrable_.value_or(defaults.deferrable);
+    // A READ ONLY transaction may write the session's temporary tables (PostgreSQL's rule).
+    // With any, it runs read-write below the SQL layer, which refuses every write of a
+    // permanent table (Transaction::sql_read_only); without, the coordinator's read-only mode
+    // (and SERIALIZABLE's read-only optimisations, DEFERRABLE's safe snapshot) stays.
+    const bool sql_only_read_only =
+        opts.read_only && !opts.deferrable && !session_temp_tables().empty();
+    if (sql_only_read_only) opts.read_only = false;
     opts.session = this;
     opts.optimistic = next_optimistic_.value_or(defaults.optimistic);
     opts.validate_reads = defaults.validate_reads;
     txn_ = services_.txns().begin(opts);
+    if (sql_only_read_only) txn_->set_sql_read_only(true);
     if (!xact_start_us_) xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : now_us_since_2000();
     info_.xact_start_us = xact_start_us_;
     info_.txn_id = txn_->id();
@@ -1391,18 +1399,25 @@ class SessionImpl final : public Session,
     }
   }
 
+  // The session's temporary tables, looked up again only after DDL: a commit or a BEGIN
+  // without temporary tables costs no catalog scan.
+  const std::vector<catalog::TablePtr>& session_temp_tables() {
+    if (!services_.has_catalog()) return temp_tables_;
+    catalog::Catalog& cat = services_.catalog();
+    if (cat.version() != temp_tables_version_) {
+      temp_tables_version_ = cat.version();
+      temp_tables_ = cat.temp_tables(temp_namespace_);
+    }
+    return temp_tables_;
+  }
+
   // PostgreSQL's PreCommit_on_commit_actions, inside the committing transaction: ON COMMIT
   // DROP tables are dropped, ON COMMIT DELETE ROWS tables that hold rows are emptied (given
   // new storage, as TRUNCATE does); a failed commit undoes both.
   void apply_on_commit_actions(coord::Transaction& txn) {
     if (!services_.has_catalog()) return;
     catalog::Catalog& cat = services_.catalog();
-    // Looked up again only after DDL: a commit without temporary tables costs no catalog scan.
-    if (cat.version() != temp_tables_version_) {
-      temp_tables_version_ = cat.version();
-      temp_tables_ = cat.temp_tables(temp_namespace_);
-    }
-    const std::vector<catalog::TablePtr> tables = temp_tables_;
+    const std::vector<catalog::TablePtr> tables = session_temp_tables();
     for (const auto& t : tables) {
       if (t->on_commit == catalog::Table::kDrop) {
         cat.drop_table(t->oid, &txn);

@@ -2245,6 +2245,9 @@ ExprPtr Binder::bind_expr(const PgQuery__Node* n, const Scope& scope, GroupCtx* 
     case PG_QUERY__NODE__NODE_TYPE_CAST: {
       const auto* tc = n->type_cast;
       TypeRef t = resolve_type_name(tc->type_name, path_.schemas);
+      // A relation's row type: the statement locks the relation as PostgreSQL's type cache
+      // opens it, so a cast waits for an uncommitted ALTER and binds what it left (issue 13).
+      if (auto ct = types::find_composite(t.oid); ct && !ct->standalone) relations_.insert(t.oid);
       auto arg = bind_expr(tc->arg, scope, g);
       if (t.oid == type_oid::kRegclass && arg->kind == ExprKind::kConst && !arg->value.is_null() &&
           arg->type.oid == type_oid::kUnknown)

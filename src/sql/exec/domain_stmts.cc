@@ -6,6 +6,7 @@
 #include "sql/exec/ddl_names.h"
 #include "sql/exec/enum_stmts.h"
 #include "sql/exec/executor.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
@@ -126,14 +127,13 @@ static std::string create_domain_here(const PgQuery__CreateDomainStmt* s, ExecCo
   rv.relname = const_cast<char*>(q.name.c_str());
   rv.location = -1;
   const Oid ns = creation_schema(cx, &rv);
-  const std::string schema = cx.catalog.schema_name(ns);
-  if (cx.catalog.find_enum(schema, q.name, {}) || cx.catalog.find_composite(schema, q.name, {}) ||
-      types::domain_types().find(schema, q.name, {}) || cx.catalog.find_table_in(ns, q.name))
+  wait_for_uncommitted_create(cx, NewObject::kType, q.name, 0, ns);
+  if (type_exists(cx, ns, q.name) || cx.catalog.find_table_in(ns, q.name))
     fail(sqlstate::kDuplicateObject, "type \"" + q.name + "\" already exists");
   types::DomainType d;
   d.name = q.name;
   d.namespace_oid = ns;
-  d.schema_name = schema;
+  d.schema_name = cx.catalog.schema_name(ns);
   d.owner = current_user(cx);
   d.base =
       bind::resolve_type_name(s->type_name, session_search_path(cx.catalog, cx.session).schemas);

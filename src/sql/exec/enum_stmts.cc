@@ -8,10 +8,12 @@
 #include "sql/bind/binder.h"
 #include "sql/exec/ddl_names.h"
 #include "sql/exec/executor.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/routines.h"
 #include "sql/exec/schemas.h"
 #include "sql/types/composite_types.h"
+#include "sql/types/domain_types.h"
 #include "sql/types/enum_types.h"
 #include "sql/types/type_info.h"
 
@@ -50,6 +52,12 @@ std::string builtin_type(const QualifiedName& q) {
 
 }  // namespace
 
+bool type_exists(ExecContext& cx, Oid ns, const std::string& name) {
+  const std::string schema = cx.catalog.schema_name(ns);
+  return cx.catalog.find_enum(schema, name, {}) || cx.catalog.find_composite(schema, name, {}) ||
+         types::domain_types().find(schema, name, {});
+}
+
 void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name) {
   if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}) ||
       cx.catalog.find_composite(cx.catalog.schema_name(ns), name, {}))
@@ -66,10 +74,9 @@ std::string create_enum(const PgQuery__CreateEnumStmt* s, ExecContext& cx) {
   rv.relname = const_cast<char*>(q.name.c_str());
   rv.location = -1;
   const Oid ns = creation_schema(cx, &rv);
+  wait_for_uncommitted_create(cx, NewObject::kType, q.name, 0, ns);
   // A table's name is taken too: PostgreSQL gives each table a row type of its name.
-  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), q.name, {}) ||
-      cx.catalog.find_composite(cx.catalog.schema_name(ns), q.name, {}) ||
-      cx.catalog.find_table_in(ns, q.name))
+  if (type_exists(cx, ns, q.name) || cx.catalog.find_table_in(ns, q.name))
     fail(sqlstate::kDuplicateObject, "type \"" + q.name + "\" already exists");
   types::EnumType t;
   t.name = q.name;
@@ -187,9 +194,8 @@ std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx) {
 std::string create_composite_type(const PgQuery__CompositeTypeStmt* s, ExecContext& cx) {
   const Oid ns = creation_schema(cx, s->typevar);
   const std::string name = s->typevar->relname;
-  if (cx.catalog.find_enum(cx.catalog.schema_name(ns), name, {}) ||
-      cx.catalog.find_composite(cx.catalog.schema_name(ns), name, {}) ||
-      cx.catalog.find_table_in(ns, name))
+  wait_for_uncommitted_create(cx, NewObject::kType, name, 0, ns);
+  if (type_exists(cx, ns, name) || cx.catalog.find_table_in(ns, name))
     fail(sqlstate::kDuplicateObject, "type \"" + name + "\" already exists");
   types::CompositeType t;
   t.name = name;

@@ -39,4 +39,9 @@ std::string rename_enum(const PgQuery__RenameStmt* s, ExecContext& cx);
 // enum type of that name already has: 42710 'type "name" already exists' with PostgreSQL's HINT.
 void refuse_row_type_clash(ExecContext& cx, Oid ns, const std::string& name);
 
+// Whether a type (enum, standalone composite, domain) named `name` in schema ns exists for the
+// calling session. A new type of that name first waits for another transaction's uncommitted
+// creation of one (wait_for_uncommitted_create, NewObject::kType).
+bool type_exists(ExecContext& cx, Oid ns, const std::string& name);
+
 }  // namespace hf::sql::exec

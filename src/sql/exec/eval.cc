@@ -567,6 +567,7 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
         throw SqlError(sqlstate::kReadOnlySqlTransaction,
                        "cannot execute " + n + "() in a read-only transaction");
     }
+    if (n != "currval") wait_for_sequence_change(cx, seq);  // a DROP in flight: its lock
     int32_t pid = s.backend_pid();
     if (n == "nextval") {
       int64_t v = cx.catalog.nextval(seq);

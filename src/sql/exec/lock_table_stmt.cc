@@ -6,6 +6,8 @@
 #include "common/error.h"
 #include "runtime/stack.h"
 #include "sql/exec/locking.h"
+
+#include "sql/exec/enum_stmts.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 
@@ -47,6 +49,7 @@ void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::str
                                  uint64_t temp_namespace, Oid ns) {
   auto pending = [&] {
     return what == NewObject::kSchema ? cx.catalog.uncommitted_schema(name)
+           : what == NewObject::kType ? cx.catalog.uncommitted_type(name, ns)
                                       : cx.catalog.uncommitted_relation(name, temp_namespace, ns);
   };
   while (Oid oid = pending()) {
@@ -72,6 +75,13 @@ void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::str
       e.detail = "Key (nspname)=(" + name + ") already exists.";
       throw SqlError(std::move(e));
     }
+    if (what == NewObject::kType) {
+      if (!type_exists(cx, ns, name)) continue;  // rolled back
+      e.message = "duplicate key value violates unique constraint \"pg_type_typname_nsp_index\"";
+      e.detail =
+          "Key (typname, typnamespace)=(" + name + ", " + std::to_string(ns) + ") already exists.";
+      throw SqlError(std::move(e));
+    }
     if (!cx.catalog.relation_exists(name, temp_namespace, ns)) continue;  // rolled back
     // A new table's row type goes into pg_type before its pg_class row: it clashes there with
     // a relation that has one (a table or view), else in pg_class.
@@ -87,6 +97,18 @@ void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::str
     }
     throw SqlError(std::move(e));
   }
+}
+
+void wait_for_sequence_change(ExecContext& cx, Oid seq) {
+  if (!cx.catalog.in_flight(seq, cx.txn.id(), coord::table_mode::kRowExclusive)) return;
+  cx.txn.lock_table(seq, coord::table_mode::kRowExclusive, lock_wait(cx));
+  cx.catalog.sync();
+  if (!cx.catalog.wait_settled(seq, cx.txn.id(), coord::table_mode::kRowExclusive,
+                               &cx.session.cancel()))
+    throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+  if (!cx.catalog.sequence_by_oid(seq))
+    throw SqlError(sqlstate::kInternalError,
+                   "could not open relation with OID " + std::to_string(seq));
 }
 
 void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {

@@ -38,10 +38,16 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx);
 // that index's duplicate-key error (23505), IF NOT EXISTS or not, as PostgreSQL; if it rolled
 // back, returns (the caller's own checks follow). What: kTable a table, view or materialized
 // view (a relation with a row type: pg_type's index), kRelation an index or a sequence
-// (pg_class's), kSchema a schema (pg_namespace's; temp_namespace and ns unused).
-enum class NewObject { kTable, kRelation, kSchema };
+// (pg_class's), kSchema a schema (pg_namespace's; temp_namespace and ns unused), kType a
+// domain, enum or composite type (pg_type's; temp_namespace unused).
+enum class NewObject { kTable, kRelation, kSchema, kType };
 void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::string& name,
                                  uint64_t temp_namespace, Oid ns);
+
+// Before nextval()/setval() of sequence seq: while another transaction drops it (holding
+// ACCESS EXCLUSIVE), waits for its lock as PostgreSQL's ROW EXCLUSIVE does, then fails as
+// PostgreSQL if the drop committed. Costs one map lookup when nothing is in flight.
+void wait_for_sequence_change(ExecContext& cx, Oid seq);
 
 // LOCK TABLE (a utility statement). Returns the command tag.
 std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx);

@@ -1592,6 +1592,15 @@ std::optional<coord::LockStrength> permanent_row_lock(const bind::SelectPlan& p)
   return std::nullopt;
 }
 
+// A READ ONLY transaction writes only temporary tables (PostgreSQL's rule: they are not
+// "permanent relations"); a write of any other table is refused with 25006.
+static void refuse_read_only_write(const coord::Transaction& txn, const catalog::Table* target,
+                                   const char* what) {
+  if (txn.sql_read_only() && (!target || target->temp_namespace == 0))
+    throw SqlError(sqlstate::kReadOnlySqlTransaction,
+                   std::string("cannot execute ") + what + " in a read-only transaction");
+}
+
 Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
   coord::Transaction& txn = cx.txn;
   Result res;
@@ -1611,18 +1620,14 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       res.tag = "SELECT " + std::to_string(res.rows.size());
       break;
     case BoundStatement::Kind::kInsert: {
-      if (txn.sql_read_only())
-        throw SqlError(sqlstate::kReadOnlySqlTransaction,
-                       "cannot execute INSERT in a read-only transaction");
+      refuse_read_only_write(txn, stmt.insert->table.get(), "INSERT");
       bool ret = !stmt.insert->returning.empty();
       int64_t n = do_insert(*stmt.insert, cx, ret ? &res.rows : nullptr);
       res.tag = "INSERT 0 " + std::to_string(n);
       break;
     }
     case BoundStatement::Kind::kUpdate: {
-      if (txn.sql_read_only())
-        throw SqlError(sqlstate::kReadOnlySqlTransaction,
-                       "cannot execute UPDATE in a read-only transaction");
+      refuse_read_only_write(txn, stmt.update->table.get(), "UPDATE");
       const auto& p = *stmt.update;
       TableWrites writes(*p.table, p.checks, p.check_option_view, cx);
       const size_t width = p.table->columns.size();
@@ -1665,9 +1670,7 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       break;
     }
     case BoundStatement::Kind::kDelete: {
-      if (txn.sql_read_only())
-        throw SqlError(sqlstate::kReadOnlySqlTransaction,
-                       "cannot execute DELETE in a read-only transaction");
+      refuse_read_only_write(txn, stmt.del->table.get(), "DELETE");
       const auto& p = *stmt.del;
       Writer w(*p.table, cx);
       const size_t width = p.table->columns.size();
@@ -1699,16 +1702,12 @@ Result run_statement(const BoundStatement& stmt, ExecContext& cx) {
       break;
     }
     case BoundStatement::Kind::kMerge:
-      if (txn.sql_read_only())
-        throw SqlError(sqlstate::kReadOnlySqlTransaction,
-                       "cannot execute MERGE in a read-only transaction");
+      refuse_read_only_write(txn, stmt.merge->table.get(), "MERGE");
       res.tag = "MERGE " + std::to_string(run_merge(*stmt.merge, cx));
       break;
     case BoundStatement::Kind::kCopyFrom:
       // Refused before the client is asked for data (PostgreSQL's DoCopy checks first).
-      if (txn.sql_read_only() && stmt.copy_table && stmt.copy_table->temp_namespace == 0)
-        throw SqlError(sqlstate::kReadOnlySqlTransaction,
-                       "cannot execute COPY FROM in a read-only transaction");
+      if (stmt.copy_table) refuse_read_only_write(txn, stmt.copy_table.get(), "COPY FROM");
       res.tag = "COPY " + std::to_string(do_copy(stmt, cx));
       break;
     case BoundStatement::Kind::kCopyTo: {

@@ -344,6 +344,8 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
             copy.foreign_keys, [&](const catalog::ForeignKey& f) { return f.ref_table == m.oid; });
         if (gone) cx.catalog.replace_table(std::move(copy), &cx.txn);
       }
+      // As DROP TABLE: ACCESS EXCLUSIVE until the end (its readers wait for the outcome).
+      lock_relation(cx, *m.table, coord::table_mode::kAccessExclusive);
       cx.catalog.drop_table(m.oid, &cx.txn);
     }
     for (const auto& m : members) {

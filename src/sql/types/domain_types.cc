@@ -1,6 +1,8 @@
 // sql/types/domain_types.cc — see domain_types.h.
 #include "sql/types/domain_types.h"
 
+#include "sql/types/composite_visibility.h"
+
 #include <mutex>
 
 #include "sql/types/named_types.h"
@@ -43,7 +45,8 @@ DomainTypePtr DomainRegistry::find(std::string_view schema, std::string_view nam
 std::vector<DomainTypePtr> DomainRegistry::all() const {
   std::shared_lock lk(mu_);
   std::vector<DomainTypePtr> out;
-  for (const auto& [oid, t] : by_oid_) out.push_back(t);
+  for (const auto& [oid, t] : by_oid_)
+    if (visible_by_name(oid)) out.push_back(t);
   return out;
 }
 

@@ -57,6 +57,7 @@ class DomainRegistry {
   // search_schemas (oids, in order) that has one of that name.
   DomainTypePtr find(std::string_view schema, std::string_view name,
                      const std::vector<Oid>& search_schemas) const;
+  // Every domain the calling session may see (not another's uncommitted creation).
   std::vector<DomainTypePtr> all() const;
 
  private:
