@@ -22,7 +22,13 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 target_start() {
   local t=$1 port
-  port=$(bash "$root/scripts/freeport.sh")
+  # HF_BENCH_PORT_BASE: fixed ports (holdfast BASE, pg BASE+1) for runs that were given a
+  # port range; otherwise a free port the kernel picks.
+  case ${HF_BENCH_PORT_BASE:+$t} in
+    holdfast) port=$HF_BENCH_PORT_BASE ;;
+    pg) port=$((HF_BENCH_PORT_BASE + 1)) ;;
+    *) port=$(bash "$root/scripts/freeport.sh") ;;
+  esac
   bench_port[$t]=$port
   case $t in
     holdfast) bash "$root/scripts/server.sh" start --port "$port" --data "$work/hf-data" --log "$work/holdfast.log" \

@@ -5,16 +5,30 @@
 # the same with -S. --quick: -s 1 -T 10. Prints workload | holdfast tps | PG tps | ratio and
 # writes bench/results/pgbench-<time>.json and .png (gnuplot). A target that does not start
 # is reported as "-" (holdfast is in progress).
+# --init-only [--repeat N] [--fresh]: only `pgbench -i -s 10`, N times (default 15) on each
+# target, the targets alternating run by run (both share the machine's noise); --fresh starts
+# a new server (empty data folder) for every run instead of one server per target. Prints and
+# writes bench/results/pgbench-init-<time>.{txt,json}: every run's steps and the server's CPU
+# seconds (holdfast: the process; PostgreSQL: the postmaster and its backends), then min /
+# median / max of each column per target and the ratio of the medians.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-scale=10 secs=60 targets="holdfast pg"
+scale=10 secs=60 targets="holdfast pg" init_only= repeat=15 fresh=
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) scale=1 secs=10; shift ;;
     --targets) targets=$2; shift 2 ;;
-    *) sed -n 2,7p "$0"; exit 2 ;;
+    --init-only) init_only=1; shift ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --fresh) fresh=1; shift ;;
+    *) sed -n 2,13p "$0"; exit 2 ;;
   esac
 done
+if [ -n "$init_only" ]; then
+  source "$(dirname "$0")/pgbench_init.sh"
+  init_repeat
+  exit $?
+fi
 clients=${HF_BENCH_CLIENTS:-8}
 declare -A tps lat init
 for t in $targets; do

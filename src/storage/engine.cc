@@ -217,17 +217,20 @@ void Engine::drop_table(uint32_t table_id) {
 bool Engine::compact_soon(const std::string& lo, const std::string& hi, uint64_t min_bytes) {
   // A small range is left to the compactions that come anyway: marking the files around it
   // would rewrite far more than it frees (every DROP of a temporary table would).
+  if (file_bytes(lo, hi) < min_bytes) return false;
+  rocksdb::Slice b(lo), e(hi);
+  rocksdb::experimental::SuggestCompactRange(db_.get(), &b, &e).PermitUncheckedError();
+  return true;
+}
+
+uint64_t Engine::file_bytes(const std::string& lo, const std::string& hi) {
   rocksdb::Range r(lo, hi);
   uint64_t size = 0;
   rocksdb::SizeApproximationOptions so;
   so.include_files = true;
   so.include_memtables = false;
-  if (!db_->GetApproximateSizes(so, db_->DefaultColumnFamily(), &r, 1, &size).ok() ||
-      size < min_bytes)
-    return false;
-  rocksdb::Slice b(lo), e(hi);
-  rocksdb::experimental::SuggestCompactRange(db_.get(), &b, &e).PermitUncheckedError();
-  return true;
+  if (!db_->GetApproximateSizes(so, db_->DefaultColumnFamily(), &r, 1, &size).ok()) return 0;
+  return size;
 }
 
 size_t Engine::dropped_tables() const {
@@ -504,13 +507,15 @@ void Engine::del(std::string_view key, Durability d) {
   write(b, d);
 }
 
-std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool total_order) {
+std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool total_order,
+                                      bool fill_cache) {
   perf_counters_off();
   auto it = std::make_unique<Iter>();
   it->lower_ = std::move(lower);
   it->upper_ = std::move(upper);
   rocksdb::ReadOptions ro;
   ro.verify_checksums = false;
+  ro.fill_cache = fill_cache;
   it->lower_slice_ = rocksdb::Slice(it->lower_);
   ro.iterate_lower_bound = &it->lower_slice_;
   if (!it->upper_.empty()) {

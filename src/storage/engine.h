@@ -160,12 +160,17 @@ class Engine {
   bool compact_soon(const std::string& lo, const std::string& hi, uint64_t min_bytes);
   // The dropped table ids (tests).
   size_t dropped_tables() const;
+  // RocksDB's estimate of the bytes its files hold in [lo, hi) (from the files' indexes, a
+  // few block lookups; memtables not counted).
+  uint64_t file_bytes(const std::string& lo, const std::string& hi);
 
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
   // otherwise the prefix bloom filter is used, the range must stay within one keyspace
-  // prefix, and iteration starts with Iter::first().
-  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false);
+  // prefix, and iteration starts with Iter::first(). fill_cache false: the data blocks it
+  // reads are not added to the block cache (a scan that reads each block once).
+  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false,
+                                bool fill_cache = true);
 
   // Counters for tests and benchmarks.
   uint64_t synced_writes() const { return synced_writes_.load(std::memory_order_relaxed); }
