@@ -167,10 +167,8 @@ class Engine {
   // An iterator over [lower, upper) (empty upper: unbounded). total_order: keys may span
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
   // otherwise the prefix bloom filter is used, the range must stay within one keyspace
-  // prefix, and iteration starts with Iter::first(). fill_cache false: the data blocks it
-  // reads are not added to the block cache (a scan that reads each block once).
-  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false,
-                                bool fill_cache = true);
+  // prefix, and iteration starts with Iter::first().
+  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false);
 
   // Counters for tests and benchmarks.
   uint64_t synced_writes() const { return synced_writes_.load(std::memory_order_relaxed); }

@@ -14,14 +14,6 @@ namespace {
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
 }
-// A forward scan of a whole keyspace whose files in this partition hold this much (compressed)
-// reads each data block once (a table rewrite such as ALTER TABLE ... ADD PRIMARY KEY, a
-// count(*) of a large table): its blocks are not added to the block cache, as PostgreSQL reads
-// a large table through a small ring of buffers. Added, every block would cost an LRU insert,
-// a fresh allocation (page faults while the cache grows) and the eviction of hot blocks.
-// pgbench -i -s 10's primary-key step (1.8 MB per partition): 37,000 page faults -> 5,000,
-// server CPU 2.6 -> 1.7 s.
-constexpr uint64_t kScanOnceFileBytes = 1 << 20;
 }  // namespace
 
 bool prunable(const Record& r, Timestamp h, TxnId dead_below) {
@@ -511,9 +503,7 @@ std::unique_ptr<RowCursor> MvccStore::scan(const ScanRequest& req) {
   auto* w = watch.get();
   auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse,
                                               std::move(own), filtered, filtered_ts);
-  const bool once = !req.reverse && req.start.empty() && req.end.empty() && req.limit == 0 &&
-                    engine_->file_bytes(w->lo, w->hi) >= kScanOnceFileBytes;
-  cursor->open(engine_->iterate(lower, w->hi, req.reverse, /*fill_cache=*/!once));
+  cursor->open(engine_->iterate(lower, w->hi, req.reverse));
   return cursor;
 }
 

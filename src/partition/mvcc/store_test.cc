@@ -924,52 +924,5 @@ TEST_F(FilteredTest, ClaimsRacingWritesFindWhatAPlainScanFinds) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
-// A whole-keyspace scan of a keyspace with megabytes of files reads each block once: it does
-// not add them to the block cache (pgbench -i's ADD PRIMARY KEY rewrite filled the cache with
-// the whole table, a page fault and an LRU insert per block); a bounded scan still does.
-TEST_F(StoreTest, AWholeScanOfABigKeyspaceLeavesTheBlockCacheAlone) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  uint64_t x = 88172645463325252ull;  // xorshift: values LZ4 cannot shrink much
-  for (int i = 0; i < 100000; ++i) {
-    char key[16];
-    std::snprintf(key, sizeof key, "%08d", i);
-    std::string v;
-    for (int j = 0; j < 8; ++j) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-      v.append(reinterpret_cast<const char*>(&x), sizeof x);
-    }
-    rows.emplace_back(key, std::move(v));
-  }
-  rocksdb::WriteBatch b;
-  std::string first, last;
-  store_->load(
-      kSpace, rows, [&](const std::string& k, const std::string& rec) { b.Put(k, rec); }, &first,
-      &last);
-  engine_->write(b, storage::Durability::kNoWal);
-  engine_->compact_all();  // in files (more than a megabyte), none in the memtable
-  auto cached = [&] {
-    uint64_t v = 0;
-    EXPECT_TRUE(engine_->db()->GetIntProperty("rocksdb.block-cache-usage", &v));
-    return v;
-  };
-  auto count = [&](const std::string& start) {
-    ScanRequest req;
-    req.space = kSpace;
-    req.start = start;
-    req.view = ReadView{1000, 0, 0};
-    size_t n = 0;
-    auto c = store_->scan(req);
-    while (c->next()) ++n;
-    return n;
-  };
-  const uint64_t before = cached();
-  EXPECT_EQ(count(""), rows.size());
-  const uint64_t after_whole = cached();
-  EXPECT_LT(after_whole - before, uint64_t{1} << 20)
-      << "a whole scan added " << after_whole - before << " bytes to the block cache";
-  EXPECT_EQ(count("00000000"), rows.size());  // bounded: its blocks are cached as before
-  EXPECT_GT(cached() - after_whole, uint64_t{4} << 20);
-}
-
 }  // namespace
 }  // namespace hf::mvcc
