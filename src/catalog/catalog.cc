@@ -1502,6 +1502,13 @@ void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
     persist_sequence_def(s, false);
     std::unique_lock lk(mu_);
     sequences_[s.oid] = s;
+    // A new increment (ALTER SEQUENCE ... INCREMENT BY) applies from the last value handed
+    // out, as PostgreSQL's: the next one is last + the new increment.
+    auto st = seq_state_.find(s.oid);
+    if (old->increment != s.increment && st != seq_state_.end() && st->second) {
+      std::lock_guard sl(st->second->mu);
+      if (st->second->loaded) st->second->next += s.increment - old->increment;
+    }
   }
   bump();
   if (owner) owner->on_rollback([this, prev = *old] { replace_sequence(prev); });

@@ -665,6 +665,188 @@ std::optional<catalog::Table> new_table(ExecContext& cx, const PgQuery__RangeVar
   return t;
 }
 
+namespace {
+
+// Sequences: the options of CREATE SEQUENCE and ALTER SEQUENCE, checked as PostgreSQL 15's
+// init_params (sequence.c) checks them, with its messages. What a sequence's data type is
+// (holdfast stores none) is read back from its bounds, as pg_sequences does.
+std::string sequence_type_of(const catalog::Sequence& sq) {
+  if (sq.max_value == INT16_MAX || sq.min_value == INT16_MIN) return "smallint";
+  if (sq.max_value == INT32_MAX || sq.min_value == INT32_MIN) return "integer";
+  return "bigint";
+}
+
+int64_t sequence_option_value(const PgQuery__DefElem* d) {
+  if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER) return d->arg->integer->ival;
+  if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT) {
+    try {
+      return std::stoll(d->arg->float_->fval);
+    } catch (const std::exception&) {
+      fail(sqlstate::kInvalidParameterValue, std::string(d->defname) + " requires a numeric value");
+    }
+  }
+  return 0;
+}
+
+// Applies CREATE SEQUENCE's (alter false: sq is a new sequence) or ALTER SEQUENCE's options
+// to sq. Returns the RESTART value (ALTER only; RESTART without WITH: the start value).
+// OWNED BY is apply_sequence_owned_by's.
+std::optional<int64_t> apply_sequence_options(catalog::Sequence& sq, PgQuery__Node* const* options,
+                                              size_t n, bool alter) {
+  const PgQuery__DefElem *as = nullptr, *start = nullptr, *restart = nullptr, *inc = nullptr,
+                         *minv = nullptr, *maxv = nullptr, *cache = nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    const auto* d = options[i]->def_elem;
+    const std::string opt = d->defname;
+    const PgQuery__DefElem** slot = opt == "as"          ? &as
+                                    : opt == "start"     ? &start
+                                    : opt == "restart"   ? &restart
+                                    : opt == "increment" ? &inc
+                                    : opt == "minvalue"  ? &minv
+                                    : opt == "maxvalue"  ? &maxv
+                                    : opt == "cache"     ? &cache
+                                                         : nullptr;
+    if (opt == "cycle") {
+      // holdfast's sequences do not wrap: NO CYCLE is what they do, CYCLE is refused.
+      if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean->boolval)
+        fail(sqlstate::kFeatureNotSupported, "CYCLE sequences are not supported");
+      continue;
+    }
+    if (!slot) continue;  // OWNED BY, sequence_name: the caller's
+    if (*slot) fail(sqlstate::kSyntaxError, "conflicting or redundant options");
+    *slot = d;
+  }
+  const std::string old_type = alter ? sequence_type_of(sq) : "bigint";
+  std::string type = old_type;
+  if (as) {
+    const std::string t = as->arg && as->arg->node_case == PG_QUERY__NODE__NODE_TYPE_NAME
+                              ? bind::type_name_of(as->arg->type_name)
+                              : "";
+    if (t != "int2" && t != "int4" && t != "int8")
+      fail(sqlstate::kInvalidParameterValue, "sequence type must be smallint, integer, or bigint");
+    type = t == "int2" ? "smallint" : t == "int4" ? "integer" : "bigint";
+  }
+  auto type_max = [](const std::string& t) -> int64_t {
+    return t == "smallint" ? INT16_MAX : t == "integer" ? INT32_MAX : INT64_MAX;
+  };
+  auto type_min = [](const std::string& t) -> int64_t {
+    return t == "smallint" ? INT16_MIN : t == "integer" ? INT32_MIN : INT64_MIN;
+  };
+  if (inc) {
+    sq.increment = sequence_option_value(inc);
+    if (sq.increment == 0) fail(sqlstate::kInvalidParameterValue, "INCREMENT must not be zero");
+  }
+  // A bound changes when given; at creation or NO MAXVALUE / NO MINVALUE it takes the default;
+  // AS resets one that was the old type's limit.
+  const bool reset_max = as && sq.max_value == type_max(old_type);
+  const bool reset_min = as && sq.min_value == type_min(old_type);
+  if (maxv && maxv->arg)
+    sq.max_value = sequence_option_value(maxv);
+  else if (!alter || maxv || reset_max)
+    sq.max_value = sq.increment > 0 ? type_max(type) : -1;
+  if (minv && minv->arg)
+    sq.min_value = sequence_option_value(minv);
+  else if (!alter || minv || reset_min)
+    sq.min_value = sq.increment > 0 ? 1 : type_min(type);
+  if (sq.max_value < type_min(type) || sq.max_value > type_max(type))
+    fail(sqlstate::kInvalidParameterValue, "MAXVALUE (" + std::to_string(sq.max_value) +
+                                               ") is out of range for sequence data type " + type);
+  if (sq.min_value < type_min(type) || sq.min_value > type_max(type))
+    fail(sqlstate::kInvalidParameterValue, "MINVALUE (" + std::to_string(sq.min_value) +
+                                               ") is out of range for sequence data type " + type);
+  if (sq.min_value >= sq.max_value)
+    fail(sqlstate::kInvalidParameterValue, "MINVALUE (" + std::to_string(sq.min_value) +
+                                               ") must be less than MAXVALUE (" +
+                                               std::to_string(sq.max_value) + ")");
+  if (start)
+    sq.start = sequence_option_value(start);
+  else if (!alter)
+    sq.start = sq.increment > 0 ? sq.min_value : sq.max_value;
+  auto check_bounds = [&](const char* what, int64_t v) {
+    if (v < sq.min_value)
+      fail(sqlstate::kInvalidParameterValue, std::string(what) + " value (" + std::to_string(v) +
+                                                 ") cannot be less than MINVALUE (" +
+                                                 std::to_string(sq.min_value) + ")");
+    if (v > sq.max_value)
+      fail(sqlstate::kInvalidParameterValue, std::string(what) + " value (" + std::to_string(v) +
+                                                 ") cannot be greater than MAXVALUE (" +
+                                                 std::to_string(sq.max_value) + ")");
+  };
+  check_bounds("START", sq.start);
+  std::optional<int64_t> restart_value;
+  if (restart) {
+    restart_value = restart->arg ? sequence_option_value(restart) : sq.start;
+    check_bounds("RESTART", *restart_value);
+  }
+  if (cache && sequence_option_value(cache) <= 0)
+    fail(sqlstate::kInvalidParameterValue,
+         "CACHE (" + std::to_string(sequence_option_value(cache)) + ") must be greater than zero");
+  return restart_value;
+}
+
+// OWNED BY t.c | NONE of CREATE SEQUENCE and ALTER SEQUENCE: the table whose drop drops sq.
+void apply_sequence_owned_by(ExecContext& cx, catalog::Sequence& sq, PgQuery__Node* const* options,
+                             size_t n) {
+  const auto path = session_search_path(cx.catalog, cx.session);
+  for (size_t i = 0; i < n; ++i) {
+    const auto* d = options[i]->def_elem;
+    if (std::string(d->defname) != "owned_by") continue;
+    if (!d->arg || d->arg->node_case != PG_QUERY__NODE__NODE_LIST) continue;
+    const auto* l = d->arg->list;
+    std::vector<std::string> parts;
+    for (size_t j = 0; j < l->n_items; ++j)
+      if (l->items[j]->node_case == PG_QUERY__NODE__NODE_STRING)
+        parts.push_back(l->items[j]->string->sval);
+    if (parts.size() == 1 && parts[0] == "none") {
+      sq.owner_table = 0;
+      continue;
+    }
+    if (parts.size() < 2) fail(sqlstate::kInvalidParameterValue, "invalid OWNED BY option");
+    const std::string col = parts.back();
+    const std::string tname = parts[parts.size() - 2];
+    const std::string tschema = parts.size() > 2 ? parts[parts.size() - 3] : "";
+    auto t = cx.catalog.find_table(tschema, tname, path);
+    if (!t) fail(sqlstate::kUndefinedTable, "relation \"" + tname + "\" does not exist");
+    if (t->find_column(col) < 0)
+      fail(sqlstate::kUndefinedColumn,
+           "column \"" + col + "\" of relation \"" + tname + "\" does not exist");
+    if (t->namespace_oid != sq.namespace_oid)
+      fail("55000", "sequence must be in same schema as table it is linked to");
+    sq.owner_table = t->oid;
+  }
+}
+
+// ALTER SEQUENCE [IF EXISTS] name options. The definition changes for the transaction (a
+// rollback puts the old one back); RESTART sets the value at once, which PostgreSQL 15 undoes
+// on rollback: it is refused inside a transaction block (0A000).
+std::string alter_sequence(const PgQuery__AlterSeqStmt* s, ExecContext& cx) {
+  const std::string name = s->sequence->relname;
+  const std::string schema = s->sequence->schemaname ? s->sequence->schemaname : "";
+  const auto path = session_search_path(cx.catalog, cx.session);
+  auto sq = cx.catalog.find_sequence(schema, name, path);
+  if (!sq) {
+    const bool other = static_cast<bool>(cx.catalog.find_table(schema, name, path));
+    if (other) fail(sqlstate::kWrongObjectType, "\"" + name + "\" is not a sequence");
+    if (s->missing_ok) {
+      notice(cx, "00000", "relation \"" + name + "\" does not exist, skipping");
+      return "ALTER SEQUENCE";
+    }
+    fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
+  }
+  require_owner(cx, sq->owner, "sequence", name);
+  catalog::Sequence next = *sq;
+  const auto restart = apply_sequence_options(next, s->options, s->n_options, true);
+  apply_sequence_owned_by(cx, next, s->options, s->n_options);
+  if (restart && cx.session.in_transaction_block())
+    fail(sqlstate::kFeatureNotSupported,
+         "ALTER SEQUENCE ... RESTART inside a transaction block is not supported");
+  cx.catalog.replace_sequence(next, &cx.txn);
+  if (restart) cx.catalog.setval(next.oid, *restart, false);
+  return "ALTER SEQUENCE";
+}
+
+}  // namespace
+
 void give_rowid_sequence(ExecContext& cx, catalog::Table& t) {
   catalog::Sequence sq;
   sq.name = "hf_rowid_" + std::to_string(t.oid);
@@ -1797,6 +1979,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       return run_do(node->do_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
       return create_trigger(node->create_trig_stmt, cx);
+    case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
+      return alter_sequence(node->alter_seq_stmt, cx);
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT: {
       const auto* s = node->create_seq_stmt;
       std::string name = s->sequence->relname;
@@ -1814,50 +1998,8 @@ std::string run_utility(const PgQuery__Node* node, ExecContext& cx) {
       sq.name = name;
       sq.owner = current_user(cx);
       sq.namespace_oid = ns;
-      for (size_t i = 0; i < s->n_options; ++i) {
-        const auto* d = s->options[i]->def_elem;
-        std::string opt = d->defname;
-        int64_t v = 0;
-        if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER)
-          v = d->arg->integer->ival;
-        else if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT)
-          v = std::stoll(d->arg->float_->fval);
-        if (opt == "start")
-          sq.start = v;
-        else if (opt == "increment")
-          sq.increment = v;
-        else if (opt == "minvalue")
-          sq.min_value = v;
-        else if (opt == "maxvalue")
-          sq.max_value = v;
-      }
-      if (sq.increment < 0 && sq.start == 1) {
-        sq.start = -1;
-        sq.max_value = -1;
-        sq.min_value = INT64_MIN;
-      }
-      // AS smallint | integer: the type's range bounds the sequence where no MINVALUE /
-      // MAXVALUE says otherwise (pg_sequence.seqtypid is read back from them).
-      for (size_t i = 0; i < s->n_options; ++i) {
-        const auto* d = s->options[i]->def_elem;
-        if (std::string(d->defname) != "as" || !d->arg ||
-            d->arg->node_case != PG_QUERY__NODE__NODE_TYPE_NAME)
-          continue;
-        const std::string type = bind::type_name_of(d->arg->type_name);
-        if (type != "int2" && type != "int4" && type != "int8")
-          fail(sqlstate::kInvalidParameterValue,
-               "sequence type must be smallint, integer, or bigint");
-        auto has = [&](const char* option) {
-          for (size_t j = 0; j < s->n_options; ++j)
-            if (std::string(s->options[j]->def_elem->defname) == option) return true;
-          return false;
-        };
-        const int64_t type_max = type == "int2"   ? INT16_MAX
-                                 : type == "int4" ? INT32_MAX
-                                                  : INT64_MAX;
-        if (sq.increment > 0 && !has("maxvalue")) sq.max_value = type_max;
-        if (sq.increment < 0 && !has("minvalue")) sq.min_value = -type_max - 1;
-      }
+      apply_sequence_options(sq, s->options, s->n_options, /*alter=*/false);
+      apply_sequence_owned_by(cx, sq, s->options, s->n_options);
       cx.catalog.create_sequence(sq, &cx.txn);
       return "CREATE SEQUENCE";
     }

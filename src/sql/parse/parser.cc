@@ -765,6 +765,8 @@ std::string utility_tag(const PgQuery__Node* node) {
       return "EXPLAIN";
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
       return "CREATE SEQUENCE";
+    case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
+      return "ALTER SEQUENCE";
     case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
       return node->create_function_stmt->is_procedure ? "CREATE PROCEDURE" : "CREATE FUNCTION";
     case PG_QUERY__NODE__NODE_DO_STMT:
