@@ -817,8 +817,8 @@ void apply_sequence_owned_by(ExecContext& cx, catalog::Sequence& sq, PgQuery__No
 }
 
 // ALTER SEQUENCE [IF EXISTS] name options. The definition changes for the transaction (a
-// rollback puts the old one back); RESTART sets the value at once, which PostgreSQL 15 undoes
-// on rollback: it is refused inside a transaction block (0A000).
+// rollback puts the old one back); RESTART sets the value as setval(n, false) does. Inside a
+// transaction block only OWNED BY is taken (see below).
 std::string alter_sequence(const PgQuery__AlterSeqStmt* s, ExecContext& cx) {
   const std::string name = s->sequence->relname;
   const std::string schema = s->sequence->schemaname ? s->sequence->schemaname : "";
@@ -837,9 +837,27 @@ std::string alter_sequence(const PgQuery__AlterSeqStmt* s, ExecContext& cx) {
   catalog::Sequence next = *sq;
   const auto restart = apply_sequence_options(next, s->options, s->n_options, true);
   apply_sequence_owned_by(cx, next, s->options, s->n_options);
-  if (restart && cx.session.in_transaction_block())
-    fail(sqlstate::kFeatureNotSupported,
-         "ALTER SEQUENCE ... RESTART inside a transaction block is not supported");
+  // In a transaction block PostgreSQL 15 gives the sequence new storage for every option but
+  // OWNED BY: a rollback undoes the values handed out after it as well, and other sessions'
+  // nextval waits for the commit. holdfast's values are never rolled back and the definition
+  // is seen at once, so those options are refused there (they work outside a block).
+  if (cx.session.in_transaction_block()) {
+    for (size_t i = 0; i < s->n_options; ++i) {
+      const auto* d = s->options[i]->def_elem;
+      std::string opt = d->defname;
+      if (opt == "owned_by") continue;
+      if (opt == "cycle")
+        opt =
+            d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && d->arg->boolean->boolval
+                ? "CYCLE"
+                : "NO CYCLE";
+      else if ((opt == "minvalue" || opt == "maxvalue") && !d->arg)
+        opt = "NO " + opt;
+      std::transform(opt.begin(), opt.end(), opt.begin(), ::toupper);
+      fail(sqlstate::kFeatureNotSupported,
+           "ALTER SEQUENCE ... " + opt + " inside a transaction block is not supported");
+    }
+  }
   cx.catalog.replace_sequence(next, &cx.txn);
   if (restart) cx.catalog.setval(next.oid, *restart, false);
   return "ALTER SEQUENCE";

