@@ -738,16 +738,16 @@ std::optional<int64_t> apply_sequence_options(catalog::Sequence& sq, PgQuery__No
   }
   // A bound changes when given; at creation or NO MAXVALUE / NO MINVALUE it takes the default;
   // AS resets one that was the old type's limit.
-  const bool reset_max = as && sq.max_value == type_max(old_type);
-  const bool reset_min = as && sq.min_value == type_min(old_type);
+  const bool reset_max = alter && as && sq.max_value == type_max(old_type);
+  const bool reset_min = alter && as && sq.min_value == type_min(old_type);
   if (maxv && maxv->arg)
     sq.max_value = sequence_option_value(maxv);
   else if (!alter || maxv || reset_max)
-    sq.max_value = sq.increment > 0 ? type_max(type) : -1;
+    sq.max_value = sq.increment > 0 || reset_max ? type_max(type) : -1;
   if (minv && minv->arg)
     sq.min_value = sequence_option_value(minv);
   else if (!alter || minv || reset_min)
-    sq.min_value = sq.increment > 0 ? 1 : type_min(type);
+    sq.min_value = sq.increment < 0 || reset_min ? type_min(type) : 1;
   if (sq.max_value < type_min(type) || sq.max_value > type_max(type))
     fail(sqlstate::kInvalidParameterValue, "MAXVALUE (" + std::to_string(sq.max_value) +
                                                ") is out of range for sequence data type " + type);
@@ -801,7 +801,9 @@ void apply_sequence_owned_by(ExecContext& cx, catalog::Sequence& sq, PgQuery__No
       sq.owner_table = 0;
       continue;
     }
-    if (parts.size() < 2) fail(sqlstate::kInvalidParameterValue, "invalid OWNED BY option");
+    if (parts.size() < 2)
+      throw SqlError(sqlstate::kInvalidParameterValue, "invalid OWNED BY option", "",
+                     "Specify OWNED BY table.column or OWNED BY NONE.");
     const std::string col = parts.back();
     const std::string tname = parts[parts.size() - 2];
     const std::string tschema = parts.size() > 2 ? parts[parts.size() - 3] : "";

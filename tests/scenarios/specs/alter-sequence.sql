@@ -55,6 +55,12 @@ CREATE SEQUENCE desc_seq INCREMENT -2;
 SELECT nextval('desc_seq'), nextval('desc_seq');
 SELECT start_value, minimum_value, maximum_value FROM information_schema.sequences WHERE sequence_name = 'desc_seq';
 DROP SEQUENCE desc_seq;
+CREATE SEQUENCE desc_int AS integer INCREMENT BY -1;
+ALTER SEQUENCE desc_int AS smallint;
+SELECT data_type, start_value, minimum_value, maximum_value
+  FROM information_schema.sequences WHERE sequence_name = 'desc_int';
+DROP SEQUENCE desc_int;
+ALTER SEQUENCE aseq OWNED BY nobody;
 ALTER SEQUENCE aseq CACHE 1 NO CYCLE;
 -- Names.
 ALTER SEQUENCE no_such_seq RESTART;
