@@ -5,6 +5,7 @@
 // reaching its partitions (bounds and their checks live in exec/partitions.h). CREATE TABLE ...
 // (LIKE t [INCLUDING DEFAULTS | CONSTRAINTS]).
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <unordered_set>
 
@@ -679,11 +680,15 @@ std::string sequence_type_of(const catalog::Sequence& sq) {
 int64_t sequence_option_value(const PgQuery__DefElem* d) {
   if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_INTEGER) return d->arg->integer->ival;
   if (d->arg && d->arg->node_case == PG_QUERY__NODE__NODE_FLOAT) {
-    try {
-      return std::stoll(d->arg->float_->fval);
-    } catch (const std::exception&) {
-      fail(sqlstate::kInvalidParameterValue, std::string(d->defname) + " requires a numeric value");
-    }
+    // A literal past int4 (or with a fraction) comes as a Float: read as bigint, as PostgreSQL.
+    const std::string text = d->arg->float_->fval;
+    int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc::result_out_of_range)
+      fail("22003", "value \"" + text + "\" is out of range for type bigint");
+    if (ec != std::errc() || end != text.data() + text.size())
+      fail("22P02", "invalid input syntax for type bigint: \"" + text + "\"");
+    return v;
   }
   return 0;
 }
