@@ -78,7 +78,11 @@ echo "three nodes: conformance done at $(elapsed)"
 # Node-local still (doc/cluster.md §8), as in sql_nodes.sh.
 # fast-path-table-locks: coordinators that share partitions keep every table lock in them
 # (coord FastPathSlot), so pg_locks shows fastpath = false where PostgreSQL shows true.
-node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks "
+# ddl-types-invisible, ddl-sequence-schema-changes, ddl-alter-row-type: an uncommitted CREATE
+# TYPE/DOMAIN, DROP SEQUENCE/SCHEMA or ALTER TABLE is hidden from, and waited for by, the other
+# sessions of its own node only (the pending state lives in that node's catalog; doc/cluster.md
+# §8): a session of another node sees the new type at once and does not wait.
+node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks ddl-types-invisible ddl-sequence-schema-changes ddl-alter-row-type "
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}
