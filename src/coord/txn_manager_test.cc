@@ -129,6 +129,21 @@ class CoordUnit : public ::testing::Test {
       if (m_->route(k) == p) return k;
     }
   }
+  // A transaction that locked a row of partition 3 and wrote rows of partitions 2 and 0; the
+  // calls recorded so far are cleared.
+  std::unique_ptr<Transaction> lock_3_write_2_and_0() {
+    auto t = m_->begin({});
+    t->start_statement();
+    std::string k0 = key_in(0), k2 = key_in(2), k3 = key_in(3);
+    const KeySpace s{1001, 0};
+    t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
+    t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
+    t->write(s, k2, k2, std::string("x"));
+    t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+    t->write(s, k0, k0, std::nullopt);
+    calls.clear();
+    return t;
+  }
   std::vector<std::unique_ptr<FakePartition>> parts_;
   std::unique_ptr<LocalTxnManager> m_;
 };
@@ -267,16 +282,7 @@ TEST_F(CoordUnit, ScanLatestReadsNewestCommitsAndCurrentCommand) {
 }
 
 TEST_F(CoordUnit, CommitProtocolOrder) {
-  auto t = m_->begin({});
-  t->start_statement();
-  std::string k0 = key_in(0), k2 = key_in(2), k3 = key_in(3);
-  const KeySpace s{1001, 0};
-  t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
-  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k2, k2, std::string("x"));
-  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k0, k0, std::nullopt);
-  calls.clear();
+  auto t = lock_3_write_2_and_0();
   t->commit();
   // prepare writers but the anchor (first writer), whose intents go with its commit record;
   // commit others, anchor last.
@@ -334,16 +340,9 @@ TEST_F(CoordUnit, WritersOfOneCommitGroupCommitInOnePhase) {
 // aborts the transaction before anything commits.
 TEST_F(CoordUnit, LockOnlyLeaderOnlyPartitionsAreConfirmedBeforeTheCommitPoint) {
   for (auto& p : parts_) p->leader = true;
-  std::string k0 = key_in(0), k1 = key_in(1), k2 = key_in(2), k3 = key_in(3);
+  std::string k0 = key_in(0), k1 = key_in(1), k3 = key_in(3);
   const KeySpace s{1001, 0};
-  auto t = m_->begin({});
-  t->start_statement();
-  t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
-  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k2, k2, std::string("x"));
-  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k0, k0, std::nullopt);
-  calls.clear();
+  auto t = lock_3_write_2_and_0();
   t->commit();
   EXPECT_EQ(calls, (std::vector<std::string>{"p3:prepare", "p2:prepare", "p0:record2", "p2:commit",
                                              "p3:commit", "p0:commit"}));
