@@ -392,6 +392,9 @@ class TransactionImpl final : public Transaction {
   // row NOWAIT and checks it did not change; throws 40001 (OC000) otherwise.
   void validate_optimistic();
   [[noreturn]] void optimistic_conflict();
+  // Before the commit point: each partition where it only locked still holds its locks
+  // (throws 40001 otherwise; see the definition).
+  void confirm_lock_only_partitions();
   SubId current_sub() const { return subs_.empty() ? 0 : subs_.back(); }
   Partition& part(const std::string& routing, uint32_t* idx = nullptr);
   void finish();
@@ -1347,6 +1350,24 @@ void TransactionImpl::validate_optimistic() {
   }
 }
 
+// Issue 12 item 6: a partition where this transaction locked rows or objects but wrote
+// nothing is asked nothing else before the commit point, and its locks may have lived only
+// in the memory of a leader that has since been deposed: a new leader may have granted them
+// to another transaction. Partition::prepare() of a transaction with nothing to prepare
+// there is the check (partition/local_partition.h, G5): a replica that took the partition
+// over after this transaction began (the fence) or that is no longer sure to lead it (not
+// serving, or its lease ran out) refuses it with 40001, and the transaction aborts. Only
+// partitions that say their locks can be lost so (Partition::leader_only) are asked: one
+// node's are not, a cluster's cost one round trip each. Writers need no check: their
+// prepare(), write_commit_record() or commit_one_phase() is fenced the same way.
+void TransactionImpl::confirm_lock_only_partitions() {
+  for (size_t i = 0; i < touched_.size(); ++i) {
+    if (touched_[i] != kLocked) continue;
+    Partition& p = m_->partition(static_cast<uint32_t>(i));
+    if (p.leader_only()) p.prepare(id_);
+  }
+}
+
 void TransactionImpl::commit() {
   if (done_) return;
   try {
@@ -1368,6 +1389,12 @@ void TransactionImpl::commit() {
       abort();
       throw;
     }
+  }
+  try {
+    confirm_lock_only_partitions();
+  } catch (...) {
+    abort();
+    throw;
   }
   std::vector<PartitionId> writers;
   for (size_t i = 0; i < touched_.size(); ++i) {

@@ -39,6 +39,9 @@ class FakePartition : public partition_api::Partition {
   PartitionId id() const override { return id_; }
   uint64_t commit_group() const override { return group; }
   uint64_t group = 0;
+  bool leader_only() const override { return leader; }
+  bool leader = false;
+  bool refuse_prepare = false;  // as a replica that may have lost txn's locks (40001)
   std::optional<RowVersion> get(const KeySpace&, const std::string& key,
                                 const ReadView& view) override {
     last_view = view;
@@ -73,7 +76,12 @@ class FakePartition : public partition_api::Partition {
   void drop_keyspaces(uint32_t table_id) override {
     calls.push_back(tag("drop" + std::to_string(table_id)));
   }
-  void prepare(TxnId) override { calls.push_back(tag("prepare")); }
+  void prepare(TxnId) override {
+    calls.push_back(tag("prepare"));
+    if (refuse_prepare)
+      throw SqlError(sqlstate::kSerializationFailure,
+                     "could not serialize access due to a change of partition leader");
+  }
   void write_commit_record(TxnId, const std::vector<PartitionId>& parts) override {
     calls.push_back(tag("record" + std::to_string(parts.size())));
   }
@@ -120,6 +128,21 @@ class CoordUnit : public ::testing::Test {
       std::string k = "k" + std::to_string(i);
       if (m_->route(k) == p) return k;
     }
+  }
+  // A transaction that locked a row of partition 3 and wrote rows of partitions 2 and 0; the
+  // calls recorded so far are cleared.
+  std::unique_ptr<Transaction> lock_3_write_2_and_0() {
+    auto t = m_->begin({});
+    t->start_statement();
+    std::string k0 = key_in(0), k2 = key_in(2), k3 = key_in(3);
+    const KeySpace s{1001, 0};
+    t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
+    t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
+    t->write(s, k2, k2, std::string("x"));
+    t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+    t->write(s, k0, k0, std::nullopt);
+    calls.clear();
+    return t;
   }
   std::vector<std::unique_ptr<FakePartition>> parts_;
   std::unique_ptr<LocalTxnManager> m_;
@@ -259,16 +282,7 @@ TEST_F(CoordUnit, ScanLatestReadsNewestCommitsAndCurrentCommand) {
 }
 
 TEST_F(CoordUnit, CommitProtocolOrder) {
-  auto t = m_->begin({});
-  t->start_statement();
-  std::string k0 = key_in(0), k2 = key_in(2), k3 = key_in(3);
-  const KeySpace s{1001, 0};
-  t->lock(s, k3, k3, LockStrength::kShare, {}, std::nullopt);  // lock only
-  t->lock(s, k2, k2, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k2, k2, std::string("x"));
-  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
-  t->write(s, k0, k0, std::nullopt);
-  calls.clear();
+  auto t = lock_3_write_2_and_0();
   t->commit();
   // prepare writers but the anchor (first writer), whose intents go with its commit record;
   // commit others, anchor last.
@@ -319,6 +333,43 @@ TEST_F(CoordUnit, WritersOfOneCommitGroupCommitInOnePhase) {
   t->commit();
   EXPECT_EQ(calls,
             (std::vector<std::string>{"p2:prepare", "p0:record2", "p2:commit", "p0:commit"}));
+}
+
+// Issue 12 item 6: partitions whose locks a change of leader can lose (leader_only) where the
+// transaction only locked are asked (prepare) before the commit point; one that refuses
+// aborts the transaction before anything commits.
+TEST_F(CoordUnit, LockOnlyLeaderOnlyPartitionsAreConfirmedBeforeTheCommitPoint) {
+  for (auto& p : parts_) p->leader = true;
+  std::string k0 = key_in(0), k1 = key_in(1), k3 = key_in(3);
+  const KeySpace s{1001, 0};
+  auto t = lock_3_write_2_and_0();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p3:prepare", "p2:prepare", "p0:record2", "p2:commit",
+                                             "p3:commit", "p0:commit"}));
+  // Only locks (no writer at all): still confirmed, then released.
+  t = m_->begin({});
+  t->start_statement();
+  t->lock(s, k1, k1, LockStrength::kUpdate, {}, std::nullopt);
+  calls.clear();
+  t->commit();
+  EXPECT_EQ(calls, (std::vector<std::string>{"p1:prepare", "p1:abort"}));
+  // The lock-only partition's new leader refuses: 40001, nothing commits.
+  parts_[3]->refuse_prepare = true;
+  t = m_->begin({});
+  t->start_statement();
+  t->lock(s, k3, k3, LockStrength::kUpdate, {}, std::nullopt);
+  t->lock(s, k0, k0, LockStrength::kUpdate, {}, std::nullopt);
+  t->write(s, k0, k0, std::string("y"));
+  const Timestamp before = m_->published();
+  calls.clear();
+  try {
+    t->commit();
+    ADD_FAILURE() << "committed";
+  } catch (const SqlError& e) {
+    EXPECT_EQ(e.error().sqlstate, "40001");
+  }
+  EXPECT_EQ(calls, (std::vector<std::string>{"p3:prepare", "p0:abort", "p3:abort"}));
+  EXPECT_EQ(m_->published(), before);
 }
 
 TEST_F(CoordUnit, LockOnlyAndReadOnlyTransactionsWriteNoRecord) {

@@ -11,8 +11,13 @@ namespace hf::partition {
 
 Leadership::Leadership(LocalNode& node,
                        std::unordered_map<PartitionId, replication::ReplicaGroup*> groups,
-                       std::function<Fence()> fence, std::chrono::milliseconds poll)
-    : node_(node), groups_(std::move(groups)), fence_(std::move(fence)), poll_(poll) {}
+                       std::function<Fence()> fence, std::chrono::milliseconds poll,
+                       std::chrono::milliseconds election_timeout)
+    : node_(node),
+      groups_(std::move(groups)),
+      fence_(std::move(fence)),
+      poll_(poll),
+      lease_(std::chrono::duration_cast<Clock::duration>(election_timeout) * 3 / 4) {}
 
 Leadership::~Leadership() {
   stop();
@@ -44,6 +49,36 @@ uint64_t Leadership::stops() const {
   return stops_;
 }
 
+uint64_t Leadership::renewals() const {
+  std::lock_guard g(mu_);
+  return renewals_;
+}
+
+bool Leadership::transfer(PartitionId p, uint64_t to) {
+  auto it = groups_.find(p);
+  if (it == groups_.end()) return false;
+  replication::ReplicaGroup& group = *it->second;
+  {
+    std::lock_guard act(act_mu_);
+    const replication::ReplicaInfo info = group.info();
+    if (info.state == replication::ReplicaInfo::kLeader) handed_off_[p] = info.term;
+    node_.stop_serving(static_cast<uint32_t>(p));
+    std::lock_guard g(mu_);
+    ++stops_;
+  }
+  const bool ok = group.transfer(static_cast<replication::ReplicaId>(to)).ok();
+  if (!ok) {
+    std::lock_guard act(act_mu_);
+    handed_off_.erase(p);  // still leading: W1 may take it over again (with a new fence)
+  }
+  return ok;
+}
+
+void Leadership::lease_from(PartitionId p, Clock::time_point asked) {
+  renewed_[p] = asked;
+  node_.partition(static_cast<uint32_t>(p)).set_lease(asked + lease_);
+}
+
 void Leadership::run() {
   for (;;) {
     for (const auto& [p, group] : groups_) {
@@ -59,6 +94,7 @@ void Leadership::run() {
 }
 
 void Leadership::check(PartitionId p, replication::ReplicaGroup& group) {
+  std::lock_guard act(act_mu_);
   const uint32_t index = static_cast<uint32_t>(p);
   const uint64_t serving = node_.partition(index).serving_term();
   const replication::ReplicaInfo info = group.info();
@@ -68,11 +104,31 @@ void Leadership::check(PartitionId p, replication::ReplicaGroup& group) {
     std::lock_guard g(mu_);
     ++stops_;
   }
-  if (!leads || info.term == serving) return;
+  if (!leads) return;
+  // Asked before the barrier: every AppendEntries that carries it is sent after this (W3).
+  const Clock::time_point asked = Clock::now();
+  auto still_leads = [&] {
+    const replication::ReplicaInfo after = group.info();
+    return after.state == replication::ReplicaInfo::kLeader && after.term == info.term;
+  };
+  if (info.term == serving) {  // W3: renew the lease
+    if (lease_ == Clock::duration::zero()) return;
+    auto r = renewed_.find(p);
+    if (r != renewed_.end() && asked - r->second < lease_ / 3) return;
+    // A failed barrier is tried again at the next poll; meanwhile the lease runs out.
+    if (!group.barrier().ok() || !still_leads()) return;
+    lease_from(p, asked);
+    std::lock_guard g(mu_);
+    ++renewals_;
+    return;
+  }
+  if (auto h = handed_off_.find(p); h != handed_off_.end()) {  // W4
+    if (h->second == info.term) return;
+    handed_off_.erase(h);
+  }
   // W1: everything committed before is applied here once a barrier of this term commits.
-  if (!group.barrier().ok()) return;
-  const replication::ReplicaInfo after = group.info();
-  if (after.state != replication::ReplicaInfo::kLeader || after.term != info.term) return;
+  if (!group.barrier().ok() || !still_leads()) return;
+  if (lease_ != Clock::duration::zero()) lease_from(p, asked);
   const Fence f = fence_();
   node_.take_over(index, info.term, f.txn, f.ts);
   std::lock_guard g(mu_);

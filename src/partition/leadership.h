@@ -16,20 +16,40 @@
 //       poll tries again.
 //   W2. A replica found not leading (or leading in another term) while its partition serves:
 //       LocalNode::stop_serving(p) at once: every later call is refused (40001).
-// Between a real loss of leadership and the next poll (at most `poll` plus an info() round
-// trip), the deposed leader still serves reads and locks: libraft 0.15 has no leader lease,
-// so a replica cut off from its group learns it no longer leads only when its election
-// timeout passes. Its writes cannot commit (RaftLog: its proposals fail, 40001 or 08007),
-// so no write is lost; what is not guaranteed in that window: a read is linearizable (needs
-// a lease or a barrier per read batch; not built). Whatever the cause of a change of leader
-// (this window, or a leader killed), a transaction whose writes are all in other partitions
-// and that only locked rows here (FOR UPDATE without a write here) is not stopped from
-// committing: the coordinator asks such a participant nothing before its commit point, so
-// the fence never sees it (doc/cluster.md §4 (e); not built).
-//
+//   W3. The lease (election_timeout given): a partition serves only while its replica has
+//       heard from a majority of its group recently. Each barrier this watcher commits
+//       (W1's, and one every lease/3 while serving) was appended at a time s read before
+//       it was asked for; once it commits, a majority of voters received an AppendEntries
+//       sent after s, and each of them restarted its election timer then. libraft 0.15
+//       (src/recv_request_vote.c) refuses every vote, pre-vote included, while it knows a
+//       leader: a follower forgets its leader only when its own election timer, at least
+//       election_timeout, runs out. Two majorities share a voter, so no other replica can be
+//       elected before s + election_timeout on that voter's clock; the partition is leased
+//       until s + lease, lease = election_timeout * 3/4 (LocalPartition G4: every call of G1
+//       refused from then on). The quarter left covers the clocks' rate difference over one
+//       election timeout (up to 25%). Renewal costs one barrier entry (one
+//       Raft round and a durable write on each replica) per lease/3 per led group.
+//       What the bound assumes (doc/cluster.md §4 (e)): a voter that restarts keeps no memory
+//       of its leader, so one that crashed and came back within election_timeout may vote at
+//       once; leadership transfers go through transfer() below, which stops serving first
+//       (libraft's TimeoutNow lets the target be elected at once).
+//   W4. transfer(p, to): the partition stops serving (W2) before libraft's transfer starts,
+//       and W1 does not take it over again in that term while it is handed off.
+// With the lease, a deposed or cut-off leader stops serving reads and granting locks at the
+// latest when its lease runs out, before another replica can be elected; without it
+// (election_timeout 0), only at the watcher's next poll after libraft steps it down, an
+// election timeout or two after it lost its majority. Its writes cannot commit either way
+// (RaftLog: its proposals fail, 40001 or 08007). A transaction that only locked rows here
+// is checked at its commit: the coordinator calls prepare() here before its commit point
+// (LocalPartition G5), which the fence and the lease refuse once this replica may have
+// lost the locks. What is left (doc/cluster.md §4 (e)): that check and the commit point
+// are not atomic; a check that passes proves no successor for another quarter election
+// timeout, so a commit point reached later than that after it may follow a grant of the
+// row at a new leader.
 // Wiring (tests; main.cc not yet):
 //   node->gate();  // every partition refuses until taken over
-//   Leadership lead(*node, {{0, group0}, {1, group1}}, [&] { return registry_fence(); });
+//   Leadership lead(*node, {{0, group0}, {1, group1}}, [&] { return registry_fence(); },
+//                   20ms, election_timeout);  // the groups' ReplicaGroupOptions value
 //   lead.start();  ...  lead.stop();  // before the groups stop
 // Thread-safe: serving_term() from any thread; start()/stop() by the owner.
 #pragma once
@@ -60,10 +80,12 @@ class Leadership {
     partition_api::Timestamp ts = 0;  // at or above every commit timestamp handed out
   };
   // groups[p]: this node's replica of partition p's group (outlives the Leadership). The
-  // partitions named must have been gated (LocalNode::gate).
+  // partitions named must have been gated (LocalNode::gate). election_timeout: the groups'
+  // (ReplicaGroupOptions::election_timeout_ms), for the lease (W3); 0: no lease.
   Leadership(LocalNode& node, std::unordered_map<PartitionId, replication::ReplicaGroup*> groups,
              std::function<Fence()> fence,
-             std::chrono::milliseconds poll = std::chrono::milliseconds(20));
+             std::chrono::milliseconds poll = std::chrono::milliseconds(20),
+             std::chrono::milliseconds election_timeout = std::chrono::milliseconds(0));
   ~Leadership();  // stop()s
   Leadership(const Leadership&) = delete;
   Leadership& operator=(const Leadership&) = delete;
@@ -73,24 +95,41 @@ class Leadership {
   // keep their state; stop the groups after this.
   void stop();
 
-  // Takeovers done (W1) and serving stops (W2), for tests and logs.
+  // W4: hands partition p's leadership to replica `to` (0: any) after p stopped serving
+  // here; whether libraft's transfer succeeded. MAY BLOCK (a check in progress, the
+  // transfer). Leadership changes on purpose go through here, never the group's transfer().
+  bool transfer(PartitionId p, uint64_t to);
+
+  // Takeovers done (W1), serving stops (W2) and lease renewals (W3), for tests and logs.
   uint64_t takeovers() const;
   uint64_t stops() const;
+  uint64_t renewals() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
   void run();
   void check(PartitionId p, replication::ReplicaGroup& g);
+  // W3: a barrier asked for at `asked` committed in `term` while this replica led p.
+  void lease_from(PartitionId p, Clock::time_point asked);
 
   LocalNode& node_;
   const std::unordered_map<PartitionId, replication::ReplicaGroup*> groups_;
   const std::function<Fence()> fence_;
   const std::chrono::milliseconds poll_;
+  const Clock::duration lease_;  // 0: no lease
   std::thread thread_;
+  // Held through a check() and through transfer()'s stop: a takeover decided before a
+  // transfer began never completes after it.
+  std::mutex act_mu_;
+  // Guarded by act_mu_ (the watcher's and transfer()'s):
+  std::unordered_map<PartitionId, Clock::time_point> renewed_;  // W3: last barrier asked
+  std::unordered_map<PartitionId, uint64_t> handed_off_;        // W4: the term given away
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;   // guarded by mu_
   uint64_t takeovers_ = 0;  // guarded by mu_
   uint64_t stops_ = 0;      // guarded by mu_
+  uint64_t renewals_ = 0;   // guarded by mu_
 };
 
 }  // namespace hf::partition

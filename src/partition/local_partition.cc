@@ -214,6 +214,15 @@ uint64_t LocalPartition::admit(TxnId txn, uint64_t term) const {
                    "could not serialize access due to a change of partition leader",
                    "partition " + std::to_string(id_) +
                        " is not served here: this replica does not lead its Raft group");
+  // G4: read the clock only when leased.
+  const auto until = lease_until_.load(std::memory_order_acquire);
+  if (until != std::chrono::steady_clock::time_point::max().time_since_epoch().count() &&
+      std::chrono::steady_clock::now().time_since_epoch().count() >= until)
+    throw SqlError(sqlstate::kSerializationFailure,
+                   "could not serialize access due to a change of partition leader",
+                   "partition " + std::to_string(id_) +
+                       ": this replica's leader lease ran out (it has not heard from a majority "
+                       "of its Raft group recently)");
   // Only transaction owners are fenced: a session's owner (1 << 62 | pid) is above any TxnId.
   if (txn != 0 && txn < fence_.load(std::memory_order_acquire))
     throw SqlError(sqlstate::kSerializationFailure,
@@ -618,7 +627,8 @@ void LocalPartition::flush_intents(TxnId txn, bool keep) {
 }
 
 void LocalPartition::prepare(TxnId txn) {
-  admit(txn);
+  admit(txn);  // G5: for a transaction that only locked here, this is the whole call
+  if (!store_.has_buffer(txn)) return;
   // The buffered intents go to the WAL (kWal) in one batch; the commit record's fsync, on
   // this node's one WAL, makes them durable with it.
   flush_intents(txn, /*keep=*/true);
@@ -762,7 +772,9 @@ void LocalPartition::commit_one_phase_then(TxnId txn, Timestamp commit_ts,
   for (PartitionId p : with) {
     if (!siblings_ || p >= siblings_->size())
       throw SqlError(sqlstate::kInternalError, "one-phase commit with a partition of another node");
-    if (p != id_) parts.push_back((*siblings_)[p]);
+    if (p == id_) continue;
+    parts.push_back((*siblings_)[p]);
+    parts.back()->admit(txn);  // each sibling serves here (G1-G4) or the commit does not happen
   }
   // One part per participant (partition_log.h), written as one synced write: atomic across
   // them, one fsync.

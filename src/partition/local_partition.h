@@ -79,6 +79,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -137,9 +138,19 @@ class LocalPartition final : public Partition {
   //       this replica took over) fail with 40001: locks it held and writes it buffered at the
   //       previous leader are gone, so it must never commit (C4). Its commit and abort run.
   //   G3. A lock granted after a wait that spans a change of term is refused (40001).
+  //   G4. Leased (set_lease; partition/leadership.h, the lease): from `until` on, every call
+  //       of G1 fails with 40001 as when not serving, until the lease is extended. A leader
+  //       cut off from its group stops serving before another replica can be elected.
+  //   G5. prepare() of a transaction that only locked here (no write) is the check that its
+  //       locks are still held here: it fails with 40001 unless G1, G2 and G4 let it through
+  //       (the coordinator calls it before the commit point; coord/txn_manager.cc).
   void gate();
   void begin_serving(uint64_t term, TxnId fence);
   void stop_serving();
+  // G4: serve only before `until` (steady clock); time_point::max(): no lease (the default).
+  void set_lease(std::chrono::steady_clock::time_point until) {
+    lease_until_.store(until.time_since_epoch().count(), std::memory_order_release);
+  }
   // The term it serves in (0: not serving, or ungated).
   uint64_t serving_term() const { return term_.load(std::memory_order_acquire); }
 
@@ -171,6 +182,7 @@ class LocalPartition final : public Partition {
   // The node's partitions share one RocksDB and its WAL: one group per node.
   uint64_t commit_group() const override { return siblings_ ? 1 : 0; }
   bool in_process() const override { return true; }
+  bool leader_only() const override { return gated_.load(std::memory_order_acquire); }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override;
   void link_waits(uint64_t holder, uint64_t actor, bool add) override;
   NodeWaits node_waits() override;                      // the node's WaitGraph::export_waits()
@@ -257,6 +269,9 @@ class LocalPartition final : public Partition {
   std::atomic<bool> gated_{false};
   std::atomic<uint64_t> term_{0};  // 0: not serving
   std::atomic<TxnId> fence_{0};
+  // G4: steady_clock ticks; max: no lease.
+  std::atomic<std::chrono::steady_clock::rep> lease_until_{
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
   mvcc::MvccStore store_;
   locks::LockTable locks_;
   SireadLocks siread_;

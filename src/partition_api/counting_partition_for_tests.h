@@ -67,6 +67,7 @@ class CountingPartition : public Partition {
   }
   uint64_t commit_group() const override { return inner_->commit_group(); }
   bool in_process() const override { return inner_->in_process(); }
+  bool leader_only() const override { return inner_->leader_only(); }
   ObjectLockResult lock_object(const ObjectLockRequest& req) override {
     return inner_->lock_object(req);
   }

@@ -538,6 +538,12 @@ class Partition {
   // atomic write (commit_one_phase with `with`): they share a node and its log. 0: none.
   // A transaction that wrote across groups commits in two phases.
   virtual uint64_t commit_group() const { return 0; }
+  // Added (issue 12 item 6): locks granted here may be lost to a change of leader (a
+  // replicated partition, served only by its Raft group's leader: LocalPartition G1-G5).
+  // The coordinator then calls prepare() of a transaction that only locked here before its
+  // commit point: it fails with 40001 once the locks may have been lost. False (the
+  // default): locks live as long as the partition's process (one node; no call needed).
+  virtual bool leader_only() const { return false; }
 
   // ---- object locks (issue 4) ----
   // MAY SUSPEND (kBlock). Granted, kWouldBlock (NOWAIT), kTimeout, kCancelled, kDeadlock

@@ -387,6 +387,9 @@ class RemotePartition : public api::Partition {
 
   api::PartitionId id() const override { return id_; }
   uint64_t commit_group() const override { return commit_group_; }
+  // Across the network: a cluster's partition, replicated or not (the coordinator cannot tell;
+  // an unreplicated one costs one needless round trip per lock-only commit participant).
+  bool leader_only() const override { return true; }
 
   // One call to this partition.
   template <typename Fill>

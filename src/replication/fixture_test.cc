@@ -378,5 +378,43 @@ TEST_F(FixtureCluster, UnevenLatenciesKeepEveryReplicaInTheSameOrder) {
   }
 }
 
+// What the leader lease of partition/leadership.h (W3) rests on, in libraft 0.15: once a
+// barrier asked for at time s has committed, no other replica is elected before
+// s + election_timeout, even when the leader is cut off at once and a follower's timer is at
+// its minimum (a voter refuses votes and pre-votes while it knows a leader, and
+// forgets it only when its own election timer runs out). And libraft alone keeps the cut-off
+// leader leading past the lease (s + 3/4 election_timeout): it checks its contact with a
+// majority once per election timeout, so without the lease it would still serve then.
+TEST_F(FixtureCluster, NoOtherLeaderIsElectedWithinAnElectionTimeoutOfACommittedBarrier) {
+  start();
+  raft_fixture_elect(&f_, 0);
+  const raft_time timeout = server(0)->election_timeout;
+  // Follower 1's timer at the minimum (the worst case); 2's later, or their votes split forever.
+  raft_fixture_set_randomized_election_timeout(&f_, 1, timeout);
+  raft_fixture_set_randomized_election_timeout(&f_, 2, timeout + 50);
+  for (int round = 0; round < 3; ++round) {  // heartbeats and renewals at different phases
+    raft_fixture_step_until_elapsed(&f_, 37);
+    auto barrier = std::make_shared<Result>();
+    submit_barrier(server(0), recorder(0, barrier));
+    ASSERT_TRUE(wait_for(barrier));
+    ASSERT_EQ(barrier->outcome->status, Outcome::kOk);
+  }
+  const raft_time asked = raft_fixture_time(&f_);
+  auto last = std::make_shared<Result>();
+  submit_barrier(server(0), recorder(0, last));
+  ASSERT_TRUE(wait_for(last));
+  ASSERT_EQ(last->outcome->status, Outcome::kOk);
+  for (unsigned other = 1; other < 3; ++other) {
+    raft_fixture_saturate(&f_, 0, other);
+    raft_fixture_saturate(&f_, other, 0);
+  }
+  const raft_time lease_end = asked + timeout * 3 / 4;
+  ASSERT_TRUE(step_until([&] { return raft_fixture_time(&f_) >= lease_end; }));
+  EXPECT_TRUE(is_leader(0)) << "libraft deposed the cut-off leader within the lease";
+  EXPECT_FALSE(is_leader(1) || is_leader(2));
+  ASSERT_TRUE(step_until([&] { return is_leader(1) || is_leader(2); }));
+  EXPECT_GE(raft_fixture_time(&f_), asked + timeout) << "elected within an election timeout";
+}
+
 }  // namespace
 }  // namespace hf::replication
