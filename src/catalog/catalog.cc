@@ -615,18 +615,15 @@ void Catalog::note_ddl(coord::Transaction& owner) {
 
 // ---- uncommitted creations (see catalog.h) ----
 
-namespace {
-// The calling fiber, or on a plain thread (tests, tools) the thread, as a viewers_ key.
-const void* fiber_key() {
+const void* viewer_key() {
   static thread_local char thread_tag;
   if (auto* f = runtime::Fiber::current()) return f;
   return &thread_tag;
 }
-}  // namespace
 
 std::optional<uint64_t> Catalog::viewer() const {
   std::lock_guard lk(viewers_mu_);
-  auto it = viewers_.find(fiber_key());
+  auto it = viewers_.find(viewer_key());
   if (it == viewers_.end()) return std::nullopt;
   return it->second;
 }
@@ -660,7 +657,7 @@ void Catalog::mark_created(Oid oid, coord::Transaction& owner) {
   }
   {
     std::lock_guard lk(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
   // Registered before the DDL's own undo, so it runs after it (undos run newest first).
   owner.on_rollback([this, oid, txn] { settle_created(oid, txn, false); });
@@ -759,6 +756,7 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(ch.by)) return;
   for (const auto& [oid, by] : dropping_)
     if (of_txn(by)) return;
+  if (functions_->changes_pending(txn)) return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }
@@ -777,7 +775,7 @@ void Catalog::track_change(Oid oid, const TablePtr& committed, coord::Transactio
         if (x.by.txn == txn && x.by.node == node_id_) mode = std::max(mode, x.mode);
     changed_[oid] = Changed{Creator{txn, node_id_}, committed, mode};
     std::lock_guard vl(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
   note_ddl(owner);
   // Registered before the change's own undo, so it runs after it (undos run newest first).
@@ -1409,7 +1407,7 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
     if (!sequences_.count(oid) && !schemas_.count(oid)) return true;  // dropped already
     dropping_[oid] = Creator{txn, node_id_};
     std::lock_guard vl(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
   bump();
   auto mine = [this, oid, txn] {

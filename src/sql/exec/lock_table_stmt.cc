@@ -111,6 +111,15 @@ void wait_for_sequence_change(ExecContext& cx, Oid seq) {
                    "could not open relation with OID " + std::to_string(seq));
 }
 
+void lock_for_drop(ExecContext& cx, Oid oid, const std::string& name) {
+  if (!cx.txn.lock_table(oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+    throw SqlError(sqlstate::kLockNotAvailable, "could not obtain lock on \"" + name + "\"");
+  cx.catalog.sync();  // the drop it waited for may be another coordinator's
+  if (!cx.catalog.wait_settled(oid, cx.txn.id(), coord::table_mode::kAccessExclusive,
+                               &cx.session.cancel()))
+    throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+}
+
 void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
   using Kind = bind::BoundStatement::Kind;
   switch (stmt.kind) {
