@@ -1402,13 +1402,23 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
   // As PostgreSQL's DROP: ACCESS EXCLUSIVE until the end (a nextval() waits for it).
   owner->lock_table(oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
   note_lock(oid, coord::table_mode::kAccessExclusive, *owner);
+  bool composite = false;  // a standalone composite type (CREATE TYPE ... AS (...))
+  {
+    std::lock_guard lk(row_types_mu_);
+    auto it = row_types_.find(oid);
+    composite = it != row_types_.end() && it->second->standalone;
+  }
+  bool type = composite;
   {
     std::unique_lock lk(mu_);
-    if (!sequences_.count(oid) && !schemas_.count(oid)) return true;  // dropped already
+    type = type || domains_.count(oid) || enums_.count(oid);
+    if (!sequences_.count(oid) && !schemas_.count(oid) && !type) return true;  // dropped already
     dropping_[oid] = Creator{txn, node_id_};
     std::lock_guard vl(viewers_mu_);
     viewers_[viewer_key()] = txn;
   }
+  // A type's name is no longer found by the dropper (the registries ask visible_locked).
+  if (type) hide_name_until_committed(oid);
   bump();
   auto mine = [this, oid, txn] {
     std::shared_lock lk(mu_);
@@ -1426,7 +1436,8 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
       owner->write(ks, key, key, std::nullopt);
     }
   });
-  auto end = [this, oid, txn](bool committed) {
+  auto end = [this, oid, txn, type](bool committed) {
+    sql::types::DomainTypePtr domain;
     {
       std::unique_lock lk(mu_);
       auto it = dropping_.find(oid);
@@ -1436,8 +1447,21 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
         sequences_.erase(oid);
         seq_state_.erase(oid);
         schemas_.erase(oid);
+        if (auto d = domains_.find(oid); d != domains_.end()) {
+          domain = d->second;
+          domains_.erase(d);
+        }
+        enums_.erase(oid);
       }
       forget_viewer_locked(txn);
+    }
+    if (type) {  // out of the registries (its row went with the commit), or found again
+      sql::types::set_name_visibility(oid, nullptr);
+      if (committed) {
+        if (domain) sql::types::domain_types().erase(oid, domain.get());
+        sql::types::enum_types().erase(oid);
+        retract_row_type(oid);
+      }
     }
     if (committed) announce_change();
     bump();

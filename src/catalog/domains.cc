@@ -115,6 +115,7 @@ bool Catalog::persist_domain_row(Oid oid) {
 }
 
 void Catalog::drop_domain(Oid oid, coord::Transaction* owner) {
+  if (defer_drop(oid, owner, kTypesSpace, {domain_key(oid)})) return;  // at its commit
   DomainTypePtr old;
   {
     std::lock_guard ddl(ddl_mu_);

@@ -258,6 +258,10 @@ std::string drop_domains(const PgQuery__DropStmt* s, ExecContext& cx) {
       fail(sqlstate::kFeatureNotSupported, "DROP DOMAIN of this object is not supported");
     QualifiedName q = qualified_name(obj->type_name->names, obj->type_name->n_names);
     auto d = named_domain(cx, q, true);
+    if (d) {  // a concurrent drop: waited for, and then it is gone if it committed
+      lock_for_drop(cx, d->oid, q.name);
+      d = named_domain(cx, q, true);
+    }
     if (!d) {
       if (!s->missing_ok) {
         // A type that exists but is no domain: PostgreSQL's 42809.
