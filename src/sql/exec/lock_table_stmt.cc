@@ -152,7 +152,11 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
   switch (node->node_case) {
     case PG_QUERY__NODE__NODE_DROP_STMT: {
       const auto* s = node->drop_stmt;
-      if (s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) return;
+      // A view too: its readers lock it (ACCESS SHARE) and so wait, as PostgreSQL's.
+      if (s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+          s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_VIEW &&
+          s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        return;
       for (size_t i = 0; i < s->n_objects; ++i) {
         const auto* obj = s->objects[i];
         std::string name = obj->node_case == PG_QUERY__NODE__NODE_LIST
@@ -162,6 +166,12 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
       }
       return;
     }
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      // CREATE OR REPLACE VIEW of an existing view: ACCESS EXCLUSIVE, as PostgreSQL, so its
+      // readers wait for the new definition to commit (or roll back).
+      if (node->view_stmt->replace && node->view_stmt->view)
+        lock_named(cx, node->view_stmt->view->relname, coord::table_mode::kAccessExclusive);
+      return;
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT: {
       const auto* s = node->truncate_stmt;
       for (size_t i = 0; i < s->n_relations; ++i)
