@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "coord/autonomous_update.h"
 #include "runtime/fiber.h"
+#include "sql/types/uncommitted_domains.h"
 
 namespace hf::catalog {
 
@@ -756,7 +757,7 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(ch.by)) return;
   for (const auto& [oid, by] : dropping_)
     if (of_txn(by)) return;
-  if (functions_->changes_pending(txn)) return;
+  if (functions_->changes_pending(txn) || sql::types::has_uncommitted_domain(txn)) return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }

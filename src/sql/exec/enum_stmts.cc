@@ -264,7 +264,7 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
     const auto path = session_search_path(cx.catalog, cx.session);
     auto c = cx.catalog.find_composite(q.schema, q.name, path);
     if (c) {
-      lock_for_drop(cx, c->oid, q.name);
+      lock_object_for_change(cx, c->oid, q.name);
       c = cx.catalog.find_composite(q.schema, q.name, path);
     }
     if (c) {
@@ -274,7 +274,7 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
     }
     auto e = lookup(cx, q);
     if (e) {
-      lock_for_drop(cx, e->oid, q.name);
+      lock_object_for_change(cx, e->oid, q.name);
       e = lookup(cx, q);
     }
     if (!e) {

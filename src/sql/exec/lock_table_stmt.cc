@@ -111,7 +111,7 @@ void wait_for_sequence_change(ExecContext& cx, Oid seq) {
                    "could not open relation with OID " + std::to_string(seq));
 }
 
-void lock_for_drop(ExecContext& cx, Oid oid, const std::string& name) {
+void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name) {
   if (!cx.txn.lock_table(oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
     throw SqlError(sqlstate::kLockNotAvailable, "could not obtain lock on \"" + name + "\"");
   cx.catalog.sync();  // the drop it waited for may be another coordinator's

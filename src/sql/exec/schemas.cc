@@ -232,7 +232,7 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
     const std::string name = str_of(s->objects[i]);
     auto sc = cx.catalog.find_schema(name);
     if (sc) {  // a concurrent drop: waited for, and then it is gone if it committed
-      lock_for_drop(cx, sc->oid, name);
+      lock_object_for_change(cx, sc->oid, name);
       sc = cx.catalog.find_schema(name);
     }
     if (!sc) {
