@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "coord/autonomous_update.h"
 #include "runtime/fiber.h"
+#include "sql/types/uncommitted_domains.h"
 
 namespace hf::catalog {
 
@@ -615,18 +616,15 @@ void Catalog::note_ddl(coord::Transaction& owner) {
 
 // ---- uncommitted creations (see catalog.h) ----
 
-namespace {
-// The calling fiber, or on a plain thread (tests, tools) the thread, as a viewers_ key.
-const void* fiber_key() {
+const void* viewer_key() {
   static thread_local char thread_tag;
   if (auto* f = runtime::Fiber::current()) return f;
   return &thread_tag;
 }
-}  // namespace
 
 std::optional<uint64_t> Catalog::viewer() const {
   std::lock_guard lk(viewers_mu_);
-  auto it = viewers_.find(fiber_key());
+  auto it = viewers_.find(viewer_key());
   if (it == viewers_.end()) return std::nullopt;
   return it->second;
 }
@@ -660,7 +658,7 @@ void Catalog::mark_created(Oid oid, coord::Transaction& owner) {
   }
   {
     std::lock_guard lk(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
   // Registered before the DDL's own undo, so it runs after it (undos run newest first).
   owner.on_rollback([this, oid, txn] { settle_created(oid, txn, false); });
@@ -759,6 +757,7 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(ch.by)) return;
   for (const auto& [oid, by] : dropping_)
     if (of_txn(by)) return;
+  if (functions_->changes_pending(txn) || sql::types::has_uncommitted_domain(txn)) return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }
@@ -777,7 +776,7 @@ void Catalog::track_change(Oid oid, const TablePtr& committed, coord::Transactio
         if (x.by.txn == txn && x.by.node == node_id_) mode = std::max(mode, x.mode);
     changed_[oid] = Changed{Creator{txn, node_id_}, committed, mode};
     std::lock_guard vl(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
   note_ddl(owner);
   // Registered before the change's own undo, so it runs after it (undos run newest first).
@@ -1404,13 +1403,23 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
   // As PostgreSQL's DROP: ACCESS EXCLUSIVE until the end (a nextval() waits for it).
   owner->lock_table(oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
   note_lock(oid, coord::table_mode::kAccessExclusive, *owner);
+  bool composite = false;  // a standalone composite type (CREATE TYPE ... AS (...))
+  {
+    std::lock_guard lk(row_types_mu_);
+    auto it = row_types_.find(oid);
+    composite = it != row_types_.end() && it->second->standalone;
+  }
+  bool type = composite;
   {
     std::unique_lock lk(mu_);
-    if (!sequences_.count(oid) && !schemas_.count(oid)) return true;  // dropped already
+    type = type || domains_.count(oid) || enums_.count(oid);
+    if (!sequences_.count(oid) && !schemas_.count(oid) && !type) return true;  // dropped already
     dropping_[oid] = Creator{txn, node_id_};
     std::lock_guard vl(viewers_mu_);
-    viewers_[fiber_key()] = txn;
+    viewers_[viewer_key()] = txn;
   }
+  // A type's name is no longer found by the dropper (the registries ask visible_locked).
+  if (type) hide_name_until_committed(oid);
   bump();
   auto mine = [this, oid, txn] {
     std::shared_lock lk(mu_);
@@ -1428,7 +1437,8 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
       owner->write(ks, key, key, std::nullopt);
     }
   });
-  auto end = [this, oid, txn](bool committed) {
+  auto end = [this, oid, txn, type](bool committed) {
+    sql::types::DomainTypePtr domain;
     {
       std::unique_lock lk(mu_);
       auto it = dropping_.find(oid);
@@ -1438,8 +1448,21 @@ bool Catalog::defer_drop(Oid oid, coord::Transaction* owner, uint32_t space,
         sequences_.erase(oid);
         seq_state_.erase(oid);
         schemas_.erase(oid);
+        if (auto d = domains_.find(oid); d != domains_.end()) {
+          domain = d->second;
+          domains_.erase(d);
+        }
+        enums_.erase(oid);
       }
       forget_viewer_locked(txn);
+    }
+    if (type) {  // out of the registries (its row went with the commit), or found again
+      sql::types::set_name_visibility(oid, nullptr);
+      if (committed) {
+        if (domain) sql::types::domain_types().erase(oid, domain.get());
+        sql::types::enum_types().erase(oid);
+        retract_row_type(oid);
+      }
     }
     if (committed) announce_change();
     bump();

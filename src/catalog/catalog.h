@@ -41,17 +41,23 @@
 // columns or indexes after an ALTER's, the table as it was after a rollback. A statement whose
 // lock does not conflict (a reader during CREATE INDEX) binds the committed definition.
 //
-// Uncommitted drops of sequences and schemas (DROP SEQUENCE, DROP SCHEMA, the sequences a
-// dropped table owned). The object stays in the catalog, and stored, for every other session
-// until the drop commits (dropping_); the dropper no longer sees it. The drop holds ACCESS
+// Uncommitted drops of sequences, schemas and types (DROP SEQUENCE, DROP SCHEMA, the
+// sequences a dropped table owned, DROP TYPE, DROP DOMAIN). The object stays in the catalog
+// (a type also in its registry), and stored, for every other session until the drop commits
+// (dropping_); the dropper no longer sees it (a type: not by name). The drop holds ACCESS
 // EXCLUSIVE on the oid: nextval() of the sequence waits for it (sql/exec/locking.h,
-// wait_for_sequence_change). Its rows are deleted by the dropping transaction itself
-// (before_commit), so they go atomically with its commit; the object leaves the catalog in
-// its on_commit hook; a rollback (or ROLLBACK TO before the drop) forgets the drop.
+// wait_for_sequence_change), so does a second DROP (lock_object_for_change), which then finds
+// the object gone. Its rows are deleted by the dropping transaction itself (before_commit), so
+// they go atomically with its commit; the object leaves the catalog in its on_commit hook; a
+// rollback (or ROLLBACK TO before the drop) forgets the drop.
+//
+// ALTER DOMAIN of a committed domain (store_domain with an owner) is kept beside the committed
+// definition for the altering transaction only (sql/types/uncommitted_domains.h), its row
+// written by that transaction, and published at its commit. Functions: catalog/functions.h.
 //
 // What differs from PostgreSQL: a sequence's change of owner or ACL (ALTER SEQUENCE ... OWNER
 // TO, GRANT) is seen by everybody at once, and a crash before its commit keeps it; so are
-// ALTER DOMAIN, ALTER TYPE (but ADD VALUE's labels, see enum_types.h) and DROP TYPE / DOMAIN;
+// ALTER TYPE (but ADD VALUE's labels, see enum_types.h) and roles (catalog/roles.h);
 // two CREATE INDEX of one table run one after the other (the second asks SHARE ROW EXCLUSIVE
 // and so waits for the first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL
 // builds both at once). A changed relation's row type is published at once, but a statement

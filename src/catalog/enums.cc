@@ -109,6 +109,7 @@ sql::types::CompositeTypePtr Catalog::store_composite(sql::types::CompositeType 
 }
 
 void Catalog::drop_composite(Oid oid, coord::Transaction* owner) {
+  if (defer_drop(oid, owner, kTypesSpace, {type_key(oid)})) return;  // at its commit
   sql::types::CompositeTypePtr old;
   {
     std::lock_guard ddl(ddl_mu_);
@@ -363,6 +364,7 @@ void Catalog::settle_enum_labels(Oid oid, uint64_t txn) {
 }
 
 void Catalog::drop_enum(Oid oid, coord::Transaction* owner) {
+  if (defer_drop(oid, owner, kTypesSpace, {type_key(oid)})) return;  // at its commit
   EnumTypePtr old;
   {
     std::lock_guard ddl(ddl_mu_);

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
+#include "catalog/pending_mark.h"
+#include "common/error.h"
 #include "sql/types/composite_types.h"
 
 namespace hf::catalog {
@@ -154,37 +156,90 @@ Oid Functions::load() {
   return max_oid;
 }
 
+template <typename Fn>
+void Functions::each_visible_locked(Fn&& fn) const {
+  if (changes_.empty()) {
+    for (const auto& [oid, f] : functions_) fn(f);
+    return;
+  }
+  const auto viewer = catalog_.viewer();
+  auto mine = [&](const Change& c) { return viewer && c.txn == *viewer; };
+  for (const auto& [oid, f] : functions_) {
+    auto c = changes_.find(oid);
+    if (c == changes_.end() || !mine(c->second))
+      fn(f);
+    else if (c->second.now)
+      fn(c->second.now);
+  }
+  for (const auto& [oid, c] : changes_)  // the viewer's own creations
+    if (!c.committed && c.now && mine(c) && !functions_.count(oid)) fn(c.now);
+}
+
 std::vector<FunctionPtr> Functions::find(std::string_view name) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  for (const auto& [oid, f] : functions_)
+  each_visible_locked([&](const FunctionPtr& f) {
     if (f->name == name) out.push_back(f);
+  });
+  std::sort(out.begin(), out.end(),
+            [](const FunctionPtr& a, const FunctionPtr& b) { return a->oid < b->oid; });
   return out;
 }
 
+namespace {
+bool same_identity(const Function& f, Oid ns, std::string_view name,
+                   const std::vector<Oid>& input_types) {
+  if (f.namespace_oid != ns || f.name != name) return false;
+  auto ts = f.input_types();
+  if (ts.size() != input_types.size()) return false;
+  for (size_t i = 0; i < ts.size(); ++i)
+    if (ts[i].oid != input_types[i]) return false;
+  return true;
+}
+}  // namespace
+
 FunctionPtr Functions::find_exact(Oid ns, std::string_view name,
                                   const std::vector<Oid>& input_types) const {
-  for (auto& f : find(name)) {
-    if (f->namespace_oid != ns) continue;
-    auto ts = f->input_types();
-    if (ts.size() != input_types.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < ts.size(); ++i) same = same && ts[i].oid == input_types[i];
-    if (same) return f;
-  }
+  for (auto& f : find(name))
+    if (same_identity(*f, ns, name, input_types)) return f;
   return nullptr;
+}
+
+Oid Functions::uncommitted(Oid ns, std::string_view name,
+                           const std::vector<Oid>& input_types) const {
+  const auto viewer = catalog_.viewer();
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : changes_)
+    if (!c.committed && c.now && !(viewer && c.txn == *viewer) &&
+        same_identity(*c.now, ns, name, input_types))
+      return oid;
+  return 0;
+}
+
+bool Functions::changes_pending(uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : changes_)
+    if (c.txn == txn) return true;
+  return false;
 }
 
 std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  for (const auto& [oid, f] : functions_)
+  each_visible_locked([&](const FunctionPtr& f) {
     if (f->namespace_oid == ns) out.push_back(f);
+  });
+  std::sort(out.begin(), out.end(),
+            [](const FunctionPtr& a, const FunctionPtr& b) { return a->oid < b->oid; });
   return out;
 }
 
 FunctionPtr Functions::by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
+  if (auto c = changes_.find(oid); c != changes_.end()) {
+    const auto viewer = catalog_.viewer();
+    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
+  }
   auto it = functions_.find(oid);
   return it == functions_.end() ? nullptr : it->second;
 }
@@ -192,7 +247,9 @@ FunctionPtr Functions::by_oid(Oid oid) const {
 std::vector<FunctionPtr> Functions::all() const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  for (const auto& [oid, f] : functions_) out.push_back(f);
+  each_visible_locked([&](const FunctionPtr& f) { out.push_back(f); });
+  std::sort(out.begin(), out.end(),
+            [](const FunctionPtr& a, const FunctionPtr& b) { return a->oid < b->oid; });
   return out;
 }
 
@@ -217,36 +274,105 @@ void Functions::erase(Oid oid) {
   catalog_.bump();
 }
 
+void Functions::change(Oid oid, FunctionPtr now, coord::Transaction& owner) {
+  const uint64_t txn = owner.id();
+  bool first = false;                 // the transaction's first change of oid (since a ROLLBACK TO)
+  std::optional<FunctionPtr> before;  // what the transaction saw before (none: committed)
+  {
+    std::unique_lock lk(mu_);
+    auto it = changes_.find(oid);
+    if (it == changes_.end()) {
+      auto c = functions_.find(oid);
+      changes_[oid] = Change{txn, c == functions_.end() ? nullptr : c->second, now};
+      first = true;
+    } else {
+      before = it->second.now;
+      it->second.now = now;
+    }
+  }
+  {
+    std::lock_guard vl(catalog_.viewers_mu_);
+    catalog_.viewers_[viewer_key()] = txn;
+  }
+  catalog_.bump();
+  // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
+  owner.on_rollback([this, oid, txn, before] {
+    {
+      std::unique_lock lk(mu_);
+      auto it = changes_.find(oid);
+      if (it == changes_.end() || it->second.txn != txn) return;
+      if (before)
+        it->second.now = *before;
+      else
+        changes_.erase(it);
+    }
+    if (!before) {
+      std::unique_lock lk(catalog_.mu_);
+      catalog_.forget_viewer_locked(txn);
+    }
+    catalog_.bump();
+  });
+  if (!first) return;
+  auto mine = [this, oid, txn]() -> std::optional<FunctionPtr> {
+    std::shared_lock lk(mu_);
+    auto it = changes_.find(oid);
+    if (it == changes_.end() || it->second.txn != txn) return std::nullopt;
+    return it->second.now;
+  };
+  // The row goes with the transaction's own commit: a crash never keeps half of it.
+  owner.before_commit([&owner, oid, mine] {
+    auto now = mine();
+    if (!now) return;  // rolled back to a savepoint taken before the change
+    const coord::KeySpace ks{kFunctionsSpace, 0};
+    const std::string key = function_key(oid);
+    auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
+    if (r.outcome != coord::LockOutcome::kGranted)
+      throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
+    owner.write(ks, key, key,
+                *now ? std::optional(to_json(**now).dump()) : std::optional<std::string>());
+  });
+  owner.on_commit([this, oid, txn] {
+    {
+      std::unique_lock lk(mu_);
+      auto it = changes_.find(oid);
+      if (it == changes_.end() || it->second.txn != txn) return;
+      if (it->second.now)
+        functions_[oid] = it->second.now;
+      else
+        functions_.erase(oid);
+      changes_.erase(it);
+    }
+    {
+      std::unique_lock lk(catalog_.mu_);
+      catalog_.forget_viewer_locked(txn);
+    }
+    catalog_.announce_change();  // other coordinators read the committed row
+    catalog_.bump();
+    catalog_.wake_settled();
+  });
+}
+
 FunctionPtr Functions::store(Function f, coord::Transaction* owner) {
   if (f.oid == 0) f.oid = catalog_.allocate_oid();
-  FunctionPtr old = by_oid(f.oid);
-  persist(f, false);
   auto p = std::make_shared<const Function>(std::move(f));
-  put(p);
   if (owner) {
-    owner->on_rollback([this, old, p] {
-      if (old) {
-        persist(*old, false);
-        put(old);
-      } else {
-        persist(*p, true);
-        erase(p->oid);
-      }
-    });
+    change(p->oid, p, *owner);
+    return p;
   }
+  persist(*p, false);
+  put(p);
   return p;
 }
 
 void Functions::drop(Oid oid, coord::Transaction* owner) {
   FunctionPtr old = by_oid(oid);
   if (!old) return;
+  if (owner) {
+    change(oid, nullptr, *owner);
+    return;
+  }
   persist(*old, true);
   erase(oid);
-  if (owner)
-    owner->on_rollback([this, old] {
-      persist(*old, false);
-      put(old);
-    });
 }
 
 std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {

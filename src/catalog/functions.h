@@ -11,10 +11,19 @@
 // off; holdfast checks them at the first call).
 //
 // Promises: functions are identified, as PostgreSQL identifies them, by schema, name and input
-// argument types (OUT and TABLE columns are not part of the identity). Changes commit
-// autonomously like the rest of the catalog's DDL and are undone through the owning
-// transaction's on_rollback() (see catalog.h); each change bumps the catalog version so
-// prepared statements that bound a call re-bind.
+// argument types (OUT and TABLE columns are not part of the identity). Each change bumps the
+// catalog version so prepared statements that bound a call re-bind.
+//
+// A function created, replaced or dropped for a transaction (`owner`) is transactional as in
+// PostgreSQL (issue 13): until it commits, every other session keeps the committed definition
+// (or finds none), and only the fibers that run that transaction (Catalog's viewers) see the
+// change; its row is written by the transaction itself (before_commit), so it commits
+// atomically with it, and a crash before the commit keeps nothing; the commit publishes it
+// to everybody (on_commit), a rollback or a ROLLBACK TO before the change forgets it. The
+// caller holds ACCESS EXCLUSIVE on the function's oid (sql/exec/routines.cc) so that a second
+// transaction's change of it waits, as PostgreSQL's waits on the pg_proc row or index.
+// Triggers are still stored autonomously (undone on rollback); CREATE / DROP TRIGGER lock
+// their table against writers, so no writer fires an uncommitted trigger.
 //
 // Thread safety: all methods are thread-safe. create/replace/drop MAY SUSPEND (a commit).
 #pragma once
@@ -103,9 +112,15 @@ class Functions {
   std::vector<FunctionPtr> in_schema(Oid ns) const;
   FunctionPtr by_oid(Oid oid) const;
   std::vector<FunctionPtr> all() const;
-  // Stores a new definition (f.oid assigned when 0) or replaces the one with the same oid.
+  // Stores a new definition (f.oid assigned when 0) or replaces the one with the same oid;
+  // for an owner, uncommitted until it commits (see above).
   FunctionPtr store(Function f, coord::Transaction* owner = nullptr);
   void drop(Oid oid, coord::Transaction* owner = nullptr);
+  // The function in schema `ns` with exactly these input types that a transaction other than
+  // the caller's created and has not committed; 0: none.
+  Oid uncommitted(Oid ns, std::string_view name, const std::vector<Oid>& input_types) const;
+  // Whether transaction txn has uncommitted function changes (it still needs its viewer).
+  bool changes_pending(uint64_t txn) const;
 
   // Triggers of a table, in name order (PostgreSQL fires them so).
   std::vector<TriggerPtr> triggers_of(Oid table) const;
@@ -118,10 +133,26 @@ class Functions {
   void persist(const Function& f, bool deleted);
   void put(FunctionPtr f);
   void erase(Oid oid);
+  // An uncommitted change of function oid by transaction txn (see above): what others see
+  // (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped by txn).
+  struct Change {
+    uint64_t txn = 0;
+    FunctionPtr committed;
+    FunctionPtr now;
+  };
+  // Records that owner's transaction makes function `oid` `now` (nullptr: drops it), with its
+  // commit, rollback and storage hooks (see above). MAY SUSPEND (never: the row is written at
+  // commit).
+  void change(Oid oid, FunctionPtr now, coord::Transaction& owner);
+  // The definitions the calling fiber sees: the committed ones with its own transaction's
+  // changes applied. REQUIRES: mu_ held.
+  template <typename Fn>
+  void each_visible_locked(Fn&& fn) const;
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, FunctionPtr> functions_;
+  std::map<Oid, FunctionPtr> functions_;  // committed
+  std::map<Oid, Change> changes_;         // mu_
   std::map<Oid, TriggerPtr> triggers_;
   void persist_trigger(const Trigger& t, bool deleted);
   void put_trigger(TriggerPtr t, bool present);

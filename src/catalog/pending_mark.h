@@ -1,6 +1,7 @@
 // catalog/pending_mark.h — an uncommitted creation's mark in its stored definition row
 // ("pending": the creating transaction and node; see "Uncommitted creations" in catalog.h).
-// Shared by catalog.cc (tables, sequences, schemas) and enums.cc / domains.cc (types).
+// Shared by catalog.cc (tables, sequences, schemas) and enums.cc / domains.cc (types);
+// viewer_key by functions.cc.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,10 @@
 #include <nlohmann/json.hpp>
 
 namespace hf::catalog {
+
+// The calling fiber, or on a plain thread (tests, tools) the thread: the key of Catalog's
+// viewers_ (which transaction's uncommitted DDL it sees). Shared with functions.cc.
+const void* viewer_key();
 
 // j with the mark of creator c (nothing when c is empty: a committed object).
 template <typename Creator>

@@ -1269,6 +1269,10 @@ std::string drop(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
       case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE: {
         auto sq = cx.catalog.find_sequence(schema, name, path);
+        if (sq) {  // a concurrent drop: waited for, and then it is gone if it committed
+          lock_object_for_change(cx, sq->oid, name);
+          sq = cx.catalog.find_sequence(schema, name, path);
+        }
         if (!sq) {
           if (s->missing_ok) {
             notice(cx, "00000", "sequence \"" + name + "\" does not exist, skipping");

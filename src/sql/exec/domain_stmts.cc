@@ -182,6 +182,9 @@ static std::string create_domain_here(const PgQuery__CreateDomainStmt* s, ExecCo
 std::string alter_domain(const PgQuery__AlterDomainStmt* s, ExecContext& cx) {
   QualifiedName q = qualified_name(s->type_name, s->n_type_name);
   auto current = named_domain(cx, q, false);
+  // Another transaction's ALTER or DROP of it is waited for: the change builds on what it left.
+  lock_object_for_change(cx, current->oid, q.name);
+  current = named_domain(cx, q, false);
   require_owner(cx, current->owner, "type", current->name);
   types::DomainType d = *current;
   const char sub = s->subtype && *s->subtype ? s->subtype[0] : 0;
@@ -258,6 +261,10 @@ std::string drop_domains(const PgQuery__DropStmt* s, ExecContext& cx) {
       fail(sqlstate::kFeatureNotSupported, "DROP DOMAIN of this object is not supported");
     QualifiedName q = qualified_name(obj->type_name->names, obj->type_name->n_names);
     auto d = named_domain(cx, q, true);
+    if (d) {  // a concurrent drop: waited for, and then it is gone if it committed
+      lock_object_for_change(cx, d->oid, q.name);
+      d = named_domain(cx, q, true);
+    }
     if (!d) {
       if (!s->missing_ok) {
         // A type that exists but is no domain: PostgreSQL's 42809.

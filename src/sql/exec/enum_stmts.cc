@@ -260,13 +260,23 @@ std::string drop_types(const PgQuery__DropStmt* s, ExecContext& cx) {
       fail(sqlstate::kFeatureNotSupported, "DROP TYPE of this object is not supported");
     const PgQuery__TypeName* tn = obj->type_name;
     QualifiedName q = qualified_name(tn->names, tn->n_names);
-    if (auto c = cx.catalog.find_composite(q.schema, q.name,
-                                           session_search_path(cx.catalog, cx.session))) {
+    // A concurrent drop of the type is waited for (its lock); then it is gone if it committed.
+    const auto path = session_search_path(cx.catalog, cx.session);
+    auto c = cx.catalog.find_composite(q.schema, q.name, path);
+    if (c) {
+      lock_object_for_change(cx, c->oid, q.name);
+      c = cx.catalog.find_composite(q.schema, q.name, path);
+    }
+    if (c) {
       require_owner(cx, c->owner, "type", c->name);
       doomed.push_back({c->oid, c->array_oid, true});
       continue;
     }
     auto e = lookup(cx, q);
+    if (e) {
+      lock_object_for_change(cx, e->oid, q.name);
+      e = lookup(cx, q);
+    }
     if (!e) {
       if (std::string b = builtin_type(q); !b.empty())
         fail(sqlstate::kDependentObjectsStillExist,

@@ -111,6 +111,15 @@ void wait_for_sequence_change(ExecContext& cx, Oid seq) {
                    "could not open relation with OID " + std::to_string(seq));
 }
 
+void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name) {
+  if (!cx.txn.lock_table(oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+    throw SqlError(sqlstate::kLockNotAvailable, "could not obtain lock on \"" + name + "\"");
+  cx.catalog.sync();  // the drop it waited for may be another coordinator's
+  if (!cx.catalog.wait_settled(oid, cx.txn.id(), coord::table_mode::kAccessExclusive,
+                               &cx.session.cancel()))
+    throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+}
+
 void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
   using Kind = bind::BoundStatement::Kind;
   switch (stmt.kind) {
@@ -143,7 +152,11 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
   switch (node->node_case) {
     case PG_QUERY__NODE__NODE_DROP_STMT: {
       const auto* s = node->drop_stmt;
-      if (s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) return;
+      // A view too: its readers lock it (ACCESS SHARE) and so wait, as PostgreSQL's.
+      if (s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE &&
+          s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_VIEW &&
+          s->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+        return;
       for (size_t i = 0; i < s->n_objects; ++i) {
         const auto* obj = s->objects[i];
         std::string name = obj->node_case == PG_QUERY__NODE__NODE_LIST
@@ -153,6 +166,12 @@ void take_statement_locks(const bind::BoundStatement& stmt, ExecContext& cx) {
       }
       return;
     }
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      // CREATE OR REPLACE VIEW of an existing view: ACCESS EXCLUSIVE, as PostgreSQL, so its
+      // readers wait for the new definition to commit (or roll back).
+      if (node->view_stmt->replace && node->view_stmt->view)
+        lock_named(cx, node->view_stmt->view->relname, coord::table_mode::kAccessExclusive);
+      return;
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT: {
       const auto* s = node->truncate_stmt;
       for (size_t i = 0; i < s->n_relations; ++i)

@@ -9,6 +9,7 @@
 #include "runtime/stack.h"
 #include "sql/exec/exec_internal.h"
 #include "sql/exec/executor.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
@@ -431,6 +432,55 @@ std::vector<Row> user_function_rows(const bind::Expr& call, std::vector<Datum> a
   return rows;
 }
 
+namespace {
+
+// Before a CREATE FUNCTION of a function that does not exist for the caller: while another
+// transaction has created one of that identity and not committed, waits for it to end, as
+// PostgreSQL's CREATE waits on pg_proc's unique index; fails with that index's error if it
+// committed, goes on if it rolled back.
+void wait_for_uncommitted_function(ExecContext& cx, Oid ns, const std::string& name,
+                                   const std::vector<Oid>& input) {
+  while (Oid oid = cx.catalog.functions().uncommitted(ns, name, input)) {
+    if (!cx.txn.lock_table(oid, coord::table_mode::kShareUpdateExclusive, lock_wait(cx)))
+      throw SqlError(sqlstate::kLockNotAvailable, "could not obtain lock on function");
+    cx.catalog.sync();  // its commit may be another coordinator's
+    if (!cx.catalog.wait_settled(oid, cx.txn.id(), coord::table_mode::kAccessExclusive,
+                                 &cx.session.cancel()))
+      throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+    if (!cx.catalog.functions().find_exact(ns, name, input)) continue;  // rolled back
+    Error e;
+    e.sqlstate = sqlstate::kUniqueViolation;
+    e.message = "duplicate key value violates unique constraint \"pg_proc_proname_args_nsp_index\"";
+    std::string types;
+    for (Oid t : input) types += (types.empty() ? "" : " ") + std::to_string(t);
+    e.detail = "Key (proname, proargtypes, pronamespace)=(" + name + ", " + types + ", " +
+               std::to_string(ns) + ") already exists.";
+    throw SqlError(std::move(e));
+  }
+}
+
+// Before CREATE OR REPLACE or DROP of committed function `seen`: ACCESS EXCLUSIVE on it until
+// the transaction ends, so that a second transaction's change waits for this one, as
+// PostgreSQL's waits on the pg_proc row; if that one changed the function meanwhile,
+// PostgreSQL's error for a concurrent update of the row.
+void lock_function_for_change(ExecContext& cx, const catalog::FunctionPtr& seen) {
+  if (!cx.txn.lock_table(seen->oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+    throw SqlError(sqlstate::kLockNotAvailable,
+                   "could not obtain lock on function \"" + seen->name + "\"");
+  if (!cx.catalog.wait_settled(seen->oid, cx.txn.id(), coord::table_mode::kAccessExclusive,
+                               &cx.session.cancel()))
+    throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
+  // (Compared by content: a catalog read again by sync() holds new copies of the same.)
+  auto now = cx.catalog.functions().by_oid(seen->oid);
+  if (!now || now->body != seen->body || now->name != seen->name ||
+      now->namespace_oid != seen->namespace_oid || now->owner != seen->owner ||
+      now->volatility != seen->volatility || now->strict != seen->strict ||
+      now->args.size() != seen->args.size())
+    throw SqlError(sqlstate::kInternalError, "tuple concurrently updated");
+}
+
+}  // namespace
+
 std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& cx) {
   if (s->is_procedure)
     throw SqlError(sqlstate::kFeatureNotSupported, "CREATE PROCEDURE is not supported");
@@ -542,6 +592,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
   }
   std::vector<Oid> input;
   for (const auto& t : f.input_types()) input.push_back(t.oid);
+  wait_for_uncommitted_function(cx, f.namespace_oid, f.name, input);
   if (auto old = cx.catalog.functions().find_exact(f.namespace_oid, f.name, input)) {
     if (!s->replace)
       throw SqlError(kDuplicateFunction,
@@ -551,10 +602,20 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
           kInvalidFunctionDefinition, "cannot change return type of existing function", "",
           "Use DROP FUNCTION " + function_signature(f.name, f.input_types(), true) + " first.");
     require_owner(cx, old->owner, "function", f.name);
+    lock_function_for_change(cx, old);
     f.oid = old->oid;
     f.owner = old->owner;
+  } else {
+    // A new function: ACCESS EXCLUSIVE on its oid until the transaction ends, which a second
+    // CREATE of it waits for (wait_for_uncommitted_function). The oid is new: never waits.
+    f.oid = cx.catalog.allocate_oid();
+    cx.txn.lock_table(f.oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
   }
+  const Oid oid = f.oid;
   cx.catalog.functions().store(std::move(f), &cx.txn);
+  // After store() registered its commit hook: a statement that waited for the lock sees the
+  // committed definition once wait_settled returns.
+  cx.catalog.note_lock(oid, coord::table_mode::kAccessExclusive, cx.txn);
   return "CREATE FUNCTION";
 }
 
@@ -610,7 +671,9 @@ std::string drop_function(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
     }
     require_owner(cx, f->owner, "function", name);
+    lock_function_for_change(cx, f);
     cx.catalog.functions().drop(f->oid, &cx.txn);
+    cx.catalog.note_lock(f->oid, coord::table_mode::kAccessExclusive, cx.txn);
   }
   return "DROP FUNCTION";
 }
@@ -768,6 +831,12 @@ std::string create_trigger(const PgQuery__CreateTrigStmt* s, ExecContext& cx) {
   auto table = utility_table(cx, s->relation);
   if (!table)
     throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
+  // SHARE ROW EXCLUSIVE, as PostgreSQL: no writer of the table fires the trigger before it
+  // commits (writers wait), and it waits for the writers already there.
+  lock_relation(cx, *table, coord::table_mode::kShareRowExclusive);
+  table = utility_table(cx, s->relation);
+  if (!table)
+    throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
   require_owner(cx, table->owner, "table", relname);
   std::string fname = str_of(s->funcname[s->n_funcname - 1]);
   auto f = function_exact(functions_named(cx, s->funcname, s->n_funcname), {});
@@ -825,6 +894,11 @@ std::string drop_trigger(const PgQuery__DropStmt* s, ExecContext& cx) {
       }
       throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
     }
+    // ACCESS EXCLUSIVE, as PostgreSQL 15: writers keep firing it until the drop commits.
+    lock_relation(cx, *table, coord::table_mode::kAccessExclusive);
+    table = utility_table(cx, &rv);
+    if (!table)
+      throw SqlError(sqlstate::kUndefinedTable, "relation \"" + relname + "\" does not exist");
     catalog::TriggerPtr found;
     for (const auto& t : cx.catalog.functions().triggers_of(table->oid))
       if (t->name == name) found = t;

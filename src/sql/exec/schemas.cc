@@ -231,6 +231,10 @@ std::string drop_schemas(const PgQuery__DropStmt* s, ExecContext& cx) {
   for (size_t i = 0; i < s->n_objects; ++i) {
     const std::string name = str_of(s->objects[i]);
     auto sc = cx.catalog.find_schema(name);
+    if (sc) {  // a concurrent drop: waited for, and then it is gone if it committed
+      lock_object_for_change(cx, sc->oid, name);
+      sc = cx.catalog.find_schema(name);
+    }
     if (!sc) {
       if (s->missing_ok) {
         send_notice(cx, "schema \"" + name + "\" does not exist, skipping");

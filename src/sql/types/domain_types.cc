@@ -1,11 +1,12 @@
 // sql/types/domain_types.cc — see domain_types.h.
 #include "sql/types/domain_types.h"
 
-#include "sql/types/composite_visibility.h"
-
+#include <atomic>
 #include <mutex>
 
+#include "sql/types/composite_visibility.h"
 #include "sql/types/named_types.h"
+#include "sql/types/uncommitted_domains.h"
 
 namespace hf::sql::types {
 
@@ -16,6 +17,45 @@ constexpr Oid kPublicNamespaceOid = 2200;  // pg_namespace's public
 std::string DomainType::display_name() const {
   if (namespace_oid == kPublicNamespaceOid || schema_name.empty()) return name;
   return schema_name + "." + name;
+}
+
+namespace {
+std::mutex uncommitted_mu;
+std::atomic<bool> any_uncommitted{false};
+std::map<Oid, UncommittedDomain>& uncommitted() {  // uncommitted_mu
+  static auto* m = new std::map<Oid, UncommittedDomain>;
+  return *m;
+}
+
+// t, or the uncommitted definition of it that the calling fiber sees.
+DomainTypePtr as_seen(DomainTypePtr t) {
+  if (!t || !any_uncommitted.load(std::memory_order_acquire)) return t;
+  auto u = uncommitted_domain(t->oid);
+  return u && u->visible && u->visible() ? u->definition : t;
+}
+}  // namespace
+
+void set_uncommitted_domain(Oid oid, std::optional<UncommittedDomain> u) {
+  std::lock_guard g(uncommitted_mu);
+  if (u)
+    uncommitted()[oid] = std::move(*u);
+  else
+    uncommitted().erase(oid);
+  any_uncommitted.store(!uncommitted().empty(), std::memory_order_release);
+}
+
+std::optional<UncommittedDomain> uncommitted_domain(Oid oid) {
+  std::lock_guard g(uncommitted_mu);
+  auto it = uncommitted().find(oid);
+  if (it == uncommitted().end()) return std::nullopt;
+  return it->second;
+}
+
+bool has_uncommitted_domain(uint64_t txn) {
+  std::lock_guard g(uncommitted_mu);
+  for (const auto& [oid, u] : uncommitted())
+    if (u.txn == txn) return true;
+  return false;
 }
 
 void DomainRegistry::put(DomainTypePtr t) {
@@ -31,22 +71,33 @@ void DomainRegistry::erase(Oid oid, const DomainType* only_if) {
 }
 
 DomainTypePtr DomainRegistry::find(Oid oid) const {
-  std::shared_lock lk(mu_);
-  auto it = by_oid_.find(oid);
-  return it == by_oid_.end() ? nullptr : it->second;
+  DomainTypePtr t;
+  {
+    std::shared_lock lk(mu_);
+    auto it = by_oid_.find(oid);
+    if (it != by_oid_.end()) t = it->second;
+  }
+  return as_seen(std::move(t));
 }
 
 DomainTypePtr DomainRegistry::find(std::string_view schema, std::string_view name,
                                    const std::vector<Oid>& search_schemas) const {
-  std::shared_lock lk(mu_);
-  return find_named_type(by_oid_, schema, name, search_schemas);
+  DomainTypePtr t;
+  {
+    std::shared_lock lk(mu_);
+    t = find_named_type(by_oid_, schema, name, search_schemas);
+  }
+  return as_seen(std::move(t));
 }
 
 std::vector<DomainTypePtr> DomainRegistry::all() const {
-  std::shared_lock lk(mu_);
   std::vector<DomainTypePtr> out;
-  for (const auto& [oid, t] : by_oid_)
-    if (visible_by_name(oid)) out.push_back(t);
+  {
+    std::shared_lock lk(mu_);
+    for (const auto& [oid, t] : by_oid_)
+      if (visible_by_name(oid)) out.push_back(t);
+  }
+  for (auto& t : out) t = as_seen(std::move(t));
   return out;
 }
 
