@@ -57,17 +57,41 @@ api::Partition& LeaderRoutedPartition::target(uint32_t& node) {
                      std::to_string(o_.self));
 }
 
+namespace {
+// A session's lock owner (1 << 62 | pid), not a transaction: never pinned (LR5).
+bool is_transaction(uint64_t owner) {
+  return owner != 0 && owner < (uint64_t{1} << 62);
+}
+}  // namespace
+
 bool LeaderRoutedPartition::mark(uint64_t owner) {
   if (owner == 0) return true;
   std::lock_guard g(mu_);
   if (touched_.size() >= kMaxTouched) touched_.clear();
-  return touched_.insert(owner).second;
+  return touched_.emplace(owner, 0).second;
 }
 
 bool LeaderRoutedPartition::marked(uint64_t owner) const {
   if (owner == 0) return false;
   std::lock_guard g(mu_);
   return touched_.count(owner) != 0;
+}
+
+void LeaderRoutedPartition::pin(uint64_t owner, uint32_t node, Retry retry, bool first) {
+  if (!is_transaction(owner) || retry == Retry::kAlways) return;
+  std::lock_guard g(mu_);
+  auto it = touched_.find(owner);
+  if (it == touched_.end()) return;  // a read of a transaction that left nothing here
+  if (first) {
+    it->second = node;  // its first state-leaving call goes here (again, when retried)
+    return;
+  }
+  if (it->second != 0 && it->second != node)
+    throw SqlError(sqlstate::kSerializationFailure, kLeaderChange,
+                   "transaction " + std::to_string(owner) + " reached partition " +
+                       std::to_string(o_.id) + " at node " + std::to_string(it->second) +
+                       ", and its group's leader is now node " + std::to_string(node) +
+                       ": what it did there may be lost");
 }
 
 void LeaderRoutedPartition::forget(uint64_t owner) {
@@ -110,7 +134,9 @@ auto LeaderRoutedPartition::routed(uint64_t owner, Retry retry, F&& fn)
   for (;;) {
     uint32_t node = 0;
     try {
-      return fn(target(node));
+      api::Partition& at = target(node);
+      pin(owner, node, retry, first);  // LR5
+      return fn(at);
     } catch (const SqlError& e) {
       const Refusal r = refusal_of(e);
       if (r == Refusal::kFenced && o_.fenced) o_.fenced();  // LR3

@@ -35,6 +35,14 @@
 //   LR3. A call refused by the fence (G2: "began before this replica took over") is never
 //        retried; `fenced()` is called first, so the coordinator's next transactions take
 //        TxnIds above the fence (TxnManager::renew_txn_ids).
+//   LR5. A transaction is pinned to the node where its first state-leaving call here went:
+//        every later call of it here (reads included) goes to that node or is refused with
+//        40001 without being made ("its group's leader is now node N"), but its end (commit,
+//        abort), which goes to the current leader. Without it a transaction minted after a
+//        new leader's fence could leave a write at a deposed or dead leader (a pipelined
+//        write returns once queued) and then prepare or commit at the new one, which never
+//        saw that write: an acknowledged commit missing a row. Session lock owners are not
+//        pinned (their locks at an old leader are lost: doc/cluster.md §4 (e)).
 //   LR4. commit_group() is 0: a transaction writing two partitions commits in two phases (each
 //        partition is its own group; RaftLog refuses a write spanning groups). in_process() is
 //        false: the coordinator releases a one-phase commit's locks from its own fiber.
@@ -45,7 +53,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "partition_api/partition.h"
 
@@ -132,6 +140,9 @@ class LeaderRoutedPartition final : public partition_api::Partition {
  private:
   partition_api::Partition& target(uint32_t& node);
   bool retryable(uint64_t owner, Retry retry, bool first) const;
+  // LR5: a transaction's first state-leaving call pins it to the node it went to; a later
+  // call (but its end) that the leader map would send elsewhere is refused (40001).
+  void pin(uint64_t owner, uint32_t node, Retry retry, bool first);
   // Marks owner as having left state here; whether it had not before.
   bool mark(uint64_t owner);
   bool marked(uint64_t owner) const;
@@ -140,8 +151,10 @@ class LeaderRoutedPartition final : public partition_api::Partition {
 
   const Options o_;
   mutable std::mutex mu_;
-  std::unordered_set<uint64_t> touched_;  // guarded by mu_
-  uint64_t retries_ = 0;                  // guarded by mu_
+  // Owners that left state here, each with the node its transaction is pinned to (0: none;
+  // LR5). Guarded by mu_.
+  std::unordered_map<uint64_t, uint32_t> touched_;
+  uint64_t retries_ = 0;  // guarded by mu_
 };
 
 }  // namespace hf::partition_rpc

@@ -131,6 +131,25 @@ TEST_F(LeaderRoutedTest, AFencedTransactionIsNotRetriedAndRenewsTheCoordinatorsT
   EXPECT_EQ(lock(150, "a").outcome, api::LockOutcome::kGranted);
 }
 
+TEST_F(LeaderRoutedTest, ATransactionStaysWithTheNodeItFirstReachedWhenTheLeaderMoves) {
+  take_over(2, 1);
+  leader_ = 2;
+  ASSERT_EQ(lock(20, "a").outcome, api::LockOutcome::kGranted);  // txn 20 is at node 2
+  // Node 1 takes over at a fence below 20 (20 was minted after it): only the pin stops 20
+  // from going on at node 1, which never saw what 20 did at node 2.
+  nodes_[1]->stop_serving(0);
+  take_over(1, 2, 5);
+  leader_ = 1;
+  EXPECT_EQ(sqlstate_of([&] { lock(20, "c"); }), "40001");
+  EXPECT_EQ(sqlstate_of([&] { routed_->get(kT, "a", api::ReadView{1, 20, 0}); }), "40001");
+  EXPECT_EQ(sqlstate_of([&] { routed_->prepare(20); }), "40001");
+  // Nothing of it was made at node 1: another transaction gets row c there.
+  EXPECT_EQ(lock(21, "c").outcome, api::LockOutcome::kGranted);
+  // Its end goes to the current leader.
+  EXPECT_NO_THROW(routed_->abort(20));
+  EXPECT_EQ(lock(22, "a").outcome, api::LockOutcome::kGranted);
+}
+
 TEST_F(LeaderRoutedTest, NoLeaderKnownIsARefusalRetriedUntilTheBound) {
   leader_ = 0;
   const auto start = std::chrono::steady_clock::now();

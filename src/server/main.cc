@@ -192,6 +192,10 @@ struct Replicas {
       using clock = std::chrono::steady_clock;
       const auto began = clock::now();
       std::vector<clock::time_point> tried(groups.size());
+      // Placement ends for a group once its leader is the map's: a later transfer would aim
+      // at a node that may be gone (and libraft refuses proposals while a transfer is
+      // pending: RaftLog's 40001 until it times out).
+      std::vector<bool> placed(groups.size(), !place);
       std::vector<uint64_t> serving(groups.size(), 0);
       while (!stop.stop_requested()) {
         for (size_t p = 0; p < groups.size() && !stop.stop_requested(); ++p) {
@@ -209,8 +213,8 @@ struct Replicas {
               spdlog::info("cluster node {}: partition {} serves here (term {})", self, p, term);
             serving[p] = term;
           }
-          if (place && leader == self && owners[p] != self &&
-              clock::now() - began < std::chrono::seconds(60) &&
+          if (leader == owners[p]) placed[p] = true;
+          if (!placed[p] && leader == self && clock::now() - began < std::chrono::seconds(60) &&
               clock::now() - tried[p] > std::chrono::seconds(1)) {
             tried[p] = clock::now();
             groups[p]->transfer(owners[p]);  // best effort: tried again a second later
@@ -613,11 +617,27 @@ int main(int argc, char** argv) {
           reg->complete_commit(block.first, ts, false);
           return hf::partition::Leadership::Fence{block.first, ts};
         });
-        // The catalog is read next: wait (at most 60 s) until every group has a leader here.
+        // The catalog is read next, by transactions whose TxnIds must be above every
+        // takeover's fence (G2): wait (at most 60 s) until each group's leader is the one it
+        // will keep (a fresh cluster's: the static map's), then until each partition answers
+        // a read there (retried while it is not served yet: LR2).
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
         for (uint32_t p = 0; p < partitions; ++p)
-          while (raft.leader(p) == 0 && std::chrono::steady_clock::now() < until)
+          while ((raft.leader(p) == 0 || (!restarted && raft.leader(p) != owners[p])) &&
+                 std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        for (uint32_t p = 0; p < partitions; ++p) {
+          for (;;) {
+            try {
+              coordinator_partitions[p]->get(hf::partition_api::KeySpace{0, 0}, "",
+                                             hf::partition_api::ReadView{});
+              break;
+            } catch (const hf::SqlError&) {
+              if (std::chrono::steady_clock::now() >= until) throw;
+            }
+          }
+        }
+        spdlog::info("cluster node {}: every partition is served by its group's leader", node_id);
       }
       spdlog::info(
           "cluster node {}: the coordinator reaches {} partitions, {} of them local; "
