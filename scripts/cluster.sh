@@ -12,7 +12,7 @@
 # Raft ports (partition p's group on the block's first + p; at most 32 partitions), kept in
 # args for restart.
 # HF_CLUSTER_BASE_PORT=B: ports from B instead of free ones (SQL B+i, cluster B+10+i, Raft
-# B+100+32*(i-1)...), for runs confined to a port range.
+# B+100+32*(i-1)...); or HF_PORT_RANGE=LOW-HIGH: free ones in that range (scripts/freeport.sh).
 # The cluster lives in $HF_CLUSTER_DIR (default /tmp/holdfast-cluster): node-I/ (data),
 # node-I.log, cluster.txt ("I SQL_PORT CLUSTER_PORT PID" per node) and args (the extra holdfast
 # args, one a line). Ports are free ones (scripts/freeport.sh). start wipes the folder first:
@@ -56,10 +56,11 @@ case $cmd in
       peers+="${peers:+,}$i=127.0.0.1:${cls[i]}"
       if [ -n "$replicas" ]; then
         if [ -n "$base" ]; then first=$((base + 100 + 32 * (i - 1)))
-        else first=$(python3 -c '
-import random, socket
+        else first=$(python3 - "${HF_PORT_RANGE:-20000-60000}" <<'PY'
+import random, socket, sys
+low, high = (int(x) for x in sys.argv[1].split("-"))
 while True:
-    b = random.randrange(20000, 60000 - 32)
+    b = random.randrange(low, high - 32)
     try:
         ss = []
         for p in range(b, b + 32):
@@ -68,7 +69,9 @@ while True:
     except OSError:
         pass
     finally:
-        for s in ss: s.close()'); fi
+        for s in ss: s.close()
+PY
+); fi
         raft+="${raft:+,}$i=127.0.0.1:$first"
       fi
     done
