@@ -634,6 +634,7 @@ int main(int argc, char** argv) {
               break;
             } catch (const hf::SqlError&) {
               if (std::chrono::steady_clock::now() >= until) throw;
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
             }
           }
         }
