@@ -7,6 +7,12 @@
 #   cluster.sh stop                               SIGTERM every node (SIGKILL after 10 s)
 #   cluster.sh kill N                             kill -9 of node N (crash tests)
 #   cluster.sh restart N                          node N again on its data and ports (N > 1)
+# A replicated cluster (doc/cluster.md §8 C: every partition a Raft group with a replica on each
+# node): `cluster.sh start 3 --replicas 3`, or HF_REPLICAS=3; each node then gets a block of 32
+# Raft ports (partition p's group on the block's first + p; at most 32 partitions), kept in
+# args for restart.
+# HF_CLUSTER_BASE_PORT=B: ports from B instead of free ones (SQL B+i, cluster B+10+i, Raft
+# B+100+32*(i-1)...); or HF_PORT_RANGE=LOW-HIGH: free ones in that range (scripts/freeport.sh).
 # The cluster lives in $HF_CLUSTER_DIR (default /tmp/holdfast-cluster): node-I/ (data),
 # node-I.log, cluster.txt ("I SQL_PORT CLUSTER_PORT PID" per node) and args (the extra holdfast
 # args, one a line). Ports are free ones (scripts/freeport.sh). start wipes the folder first:
@@ -28,7 +34,9 @@ nodes() { [ -f "$table" ] && cat "$table"; }
 case $cmd in
   start)
     n=${1:-}; shift || true
-    [[ $n =~ ^[1-9][0-9]*$ ]] || { sed -n 2,17p "$0"; exit 2; }
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { sed -n "2,/^set -euo/p" "$0"; exit 2; }
+    replicas=${HF_REPLICAS:-}
+    if [ "${1:-}" = --replicas ]; then replicas=${2:-}; shift 2 || true; fi
     [ "${1:-}" = -- ] && shift
     [ -x "$bin" ] || { echo "cluster.sh: $bin not found: run scripts/build.sh" >&2; exit 1; }
     if [ -f "$table" ]; then
@@ -37,13 +45,39 @@ case $cmd in
       done <"$table"
     fi
     rm -rf "$dir"; mkdir -p "$dir"
+    peers= raft= sqls=() cls=()
+    base=${HF_CLUSTER_BASE_PORT:-}
+    for i in $(seq "$n"); do
+      if [ -n "$base" ]; then
+        sqls[i]=$((base + i)); cls[i]=$((base + 10 + i))
+      else
+        sqls[i]=$(bash "$root/scripts/freeport.sh"); cls[i]=$(bash "$root/scripts/freeport.sh")
+      fi
+      peers+="${peers:+,}$i=127.0.0.1:${cls[i]}"
+      if [ -n "$replicas" ]; then
+        if [ -n "$base" ]; then first=$((base + 100 + 32 * (i - 1)))
+        else first=$(python3 - "${HF_PORT_RANGE:-20000-60000}" <<'PY'
+import random, socket, sys
+low, high = (int(x) for x in sys.argv[1].split("-"))
+while True:
+    b = random.randrange(low, high - 32)
+    try:
+        ss = []
+        for p in range(b, b + 32):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); ss.append(s)
+        print(b); break
+    except OSError:
+        pass
+    finally:
+        for s in ss: s.close()
+PY
+); fi
+        raft+="${raft:+,}$i=127.0.0.1:$first"
+      fi
+    done
+    [ -n "$replicas" ] && set -- --replicas "$replicas" --raft-peers "$raft" "$@"
     : >"$dir/args"
     for a in "$@"; do printf '%s\n' "$a" >>"$dir/args"; done
-    peers= sqls=() cls=()
-    for i in $(seq "$n"); do
-      sqls[i]=$(bash "$root/scripts/freeport.sh"); cls[i]=$(bash "$root/scripts/freeport.sh")
-      peers+="${peers:+,}$i=127.0.0.1:${cls[i]}"
-    done
     for i in $(seq "$n"); do
       "$bin" --node-id "$i" --listen 127.0.0.1 --port "${sqls[i]}" --data "$dir/node-$i" \
         --peers "$peers" "$@" </dev/null >"$dir/node-$i.log" 2>&1 &
@@ -118,5 +152,5 @@ case $cmd in
     done
     "$0" status
     ;;
-  *) sed -n 2,17p "$0"; exit 2 ;;
+  *) sed -n "2,/^set -euo/p" "$0"; exit 2 ;;
 esac

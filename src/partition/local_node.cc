@@ -191,6 +191,7 @@ LocalNode::TakenOver LocalNode::take_over(uint32_t p, uint64_t term, partition_a
                    (oracle_ == nullptr ||
                     oracle_->status(r.intent_txn).state != partition_api::TxnState::kAborted);
     if (!it->second || rk.size() < storage::kKeySpacePrefixLen) return;
+    part.adopt_stored_intent(r.intent_txn, rk);  // its resolution here finds it
     locks::AcquireRequest ar;
     ar.tag = locks::row_tag(storage::get_u32(rk, 3), storage::get_u32(rk, 7),
                             rk.substr(storage::kKeySpacePrefixLen));
@@ -199,6 +200,11 @@ LocalNode::TakenOver LocalNode::take_over(uint32_t p, uint64_t term, partition_a
     ar.policy = locks::WaitPolicy::kNoWait;
     if (part.lock_table().acquire(ar) == locks::AcquireResult::kGranted) ++out.rebuilt;
   });
+  // The commit records it anchors: deleted by their transaction's resolution here.
+  each_commit_record(*engine_, p,
+                     [&](partition_api::TxnId txn, std::string_view, std::string_view) {
+                       part.adopt_commit_record(txn);
+                     });
   part.begin_serving(term, fence);  // T4
   return out;
 }

@@ -105,7 +105,9 @@ class LocalNode {
   //   T3. every intent in its range whose transaction is not aborted (the status oracle)
   //       becomes a FOR UPDATE row lock of that transaction again: a write lock is never
   //       lost while its intent lives, so no second writer gets the row before the first
-  //       commits or aborts (C4);
+  //       commits or aborts (C4); the intent's key, and every commit record of the range, are
+  //       adopted as that transaction's (LocalPartition::adopt_stored_intent), so its
+  //       resolution here resolves them;
   //   T4. it serves at `fence` (LocalPartition G2): a transaction minted before cannot
   //       continue here (40001) — its other locks and buffered writes were the old leader's
   //       — though its commit (resolution) and abort run.

@@ -396,6 +396,16 @@ void LocalPartition::write(TxnId txn, SubId sub, CommandId cid, const KeySpace& 
   s = std::max(s, sub);
 }
 
+void LocalPartition::adopt_stored_intent(TxnId txn, const std::string& rk) {
+  std::lock_guard g(mu_);
+  txns_[txn].keys.try_emplace(rk, 0);
+}
+
+void LocalPartition::adopt_commit_record(TxnId txn) {
+  std::lock_guard g(mu_);
+  txns_[txn].has_commit_record = true;
+}
+
 std::vector<std::string> LocalPartition::written_keys(TxnId txn) {
   std::vector<std::string> out = stored_keys(txn);
   std::vector<std::string> buffered = store_.buffered_keys(txn);

@@ -153,6 +153,14 @@ class LocalPartition final : public Partition {
   }
   // The term it serves in (0: not serving, or ungated).
   uint64_t serving_term() const { return term_.load(std::memory_order_acquire); }
+  // A takeover (LocalNode::take_over T3): txn's intent at row key `rk` and its commit record,
+  // which the previous leader stored (this replica applied them as entries), become txn's
+  // here, so that its commit (the resolution after its commit point) resolves them and
+  // deletes the record, as at the leader that wrote them. Without it the resolution at a new
+  // leader did nothing: the intents stayed, and once the registry forgot the transaction they
+  // read as aborted (a committed write lost). REQUIRES: the partition does not serve yet.
+  void adopt_stored_intent(TxnId txn, const std::string& rk);
+  void adopt_commit_record(TxnId txn);
 
   PartitionId id() const override { return id_; }
   std::optional<RowVersion> get(const KeySpace& space, const std::string& key,

@@ -63,12 +63,14 @@
 // one write and on libraft keeping its log after its newest durable snapshot; with kNoWal a
 // kill -9 (not only a power loss) takes the engine back to its last flush, and restart replays
 // more of the Raft log. Changing it is a measured choice left open.
-// Not wired into a node yet. What a node needs before its partitions can run on a RaftLog
-// (doc/cluster.md §8 C):
-//   - commit groups per Raft group, not per node: the coordinator commits sibling partitions
-//     of one node in one phase (§4 site 5), which this log refuses; the commit record's write
-//     carries other participants' load-marker Deletes (site 3), which must go to their own
-//     groups with their resolution; recovery's resolutions (site 12) likewise.
+// Wired into a static cluster behind `holdfast --replicas 3` (server/main.cc, doc/cluster.md §8 C
+// step 3: commit groups per partition, no sibling partitions, leader-only serving, routing to
+// the leader). What is still missing (doc/cluster.md §8 C):
+//   - commit groups per Raft group: done by the wiring (commit group 0, no siblings: a
+//     transaction writing two partitions commits in two phases); the commit record's write
+//     (site 3) then carries only the anchor's own load markers; bulk loads (COPY) over several
+//     replicated partitions are not tested; recovery's resolutions (site 12) are not run on a
+//     replicated node.
 //   - only the leader's partition serves: built (partition/leadership.h, LocalNode::gate and
 //     take_over: a gated partition refuses every call unless its replica leads and took it
 //     over — barrier, store caches dropped, lock table rebuilt from the intents, a fence

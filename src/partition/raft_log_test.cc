@@ -594,6 +594,9 @@ TEST_F(LeaderServingTest,
   EXPECT_EQ(lock(q, y, "w"), LockOutcome::kWouldBlock) << "W still holds it until resolved";
   // W's resolution runs (it is past its commit point) and releases its row.
   q.commit(w, wts);
+  // Resolved into a version here: it stays visible once the registry forgets W (an unknown
+  // transaction reads as aborted).
+  oracle_.set(w, TxnState::kAborted);
   EXPECT_EQ(read(q, "w", wts), "w's");
   EXPECT_EQ(lock(q, y, "w"), LockOutcome::kGranted);
   // Y commits at the new leader.

@@ -200,9 +200,10 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
   if (q.call_case() == pb::Request::kDescribe) {
     auto* d = r.mutable_description();
     for (auto* p : partitions) {
-      if (cluster && services.owners.at(p->id()) != services.node_id) continue;
+      if (cluster && !services.replicated && services.owners.at(p->id()) != services.node_id)
+        continue;
       d->add_partitions(p->id());
-      uint64_t group = p->commit_group();
+      uint64_t group = services.replicated ? 0 : p->commit_group();
       d->add_commit_groups(cluster && group ? uint64_t{services.node_id} << 32 | group : group);
     }
     if (cluster) {
@@ -232,7 +233,7 @@ pb::Response execute(const std::vector<api::Partition*>& partitions, const NodeS
   if (q.partition() >= partitions.size()) {
     throw ProtocolError(fmt::format("partition RPC: no partition {} on this node", q.partition()));
   }
-  if (cluster && services.owners.at(q.partition()) != services.node_id) {
+  if (cluster && !services.replicated && services.owners.at(q.partition()) != services.node_id) {
     throw SqlError(sqlstate::kInternalError,
                    fmt::format("partition {} is owned by node {}, not by node {}", q.partition(),
                                services.owners.at(q.partition()), services.node_id));
@@ -797,7 +798,8 @@ class ServedConnection : public std::enable_shared_from_this<ServedConnection> {
     }
     for (uint64_t owner : owners) {
       for (uint32_t p = 0; p < partitions_.size(); ++p) {
-        if (services_.owners.empty() || services_.owners[p] == services_.node_id)
+        if (services_.owners.empty() || services_.replicated ||
+            services_.owners[p] == services_.node_id)
           on(p, [&](api::Partition& x) { x.release_owner(owner); });
       }
     }

@@ -66,6 +66,12 @@ struct NodeServices {
   // cluster as node_id << 32 | group); a call to another partition fails with XX000.
   uint32_t node_id = 0;
   std::vector<uint32_t> owners;
+  // A replicated cluster (--replicas, doc/cluster.md §8 C step 3): every partition is a Raft
+  // group with a replica on this node, and the node serves all of them (a gated partition
+  // refuses unless its replica leads, LocalPartition G1); describe() lists them all, each with
+  // commit group 0 (a transaction writing two partitions commits in two phases: RaftLog
+  // refuses a write spanning groups). `owners` stays the static map (the initial leaders).
+  bool replicated = false;
   // On the registry's node, when other nodes hold partitions: S5 keeps a lost coordinator's
   // committed transactions in the registry (never forgotten), because the other nodes may still
   // hold their intents and ask (an unknown transaction reads as aborted).

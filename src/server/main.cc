@@ -28,8 +28,10 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "activity/registry.h"
 #include "auth/hba.h"
@@ -39,10 +41,16 @@
 #include "common/wait_stats.h"
 #include "coord/txn_manager.h"
 #include "locksvc/lock_service.h"
+#include "partition/leadership.h"
 #include "partition/local_node.h"
+#include "partition/local_partition.h"
+#include "partition/raft_log.h"
 #include "partition_rpc/cluster_node.h"
+#include "partition_rpc/leader_routed.h"
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
+#include "replication/partition_machine.h"
+#include "replication/replica_group.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
 #include "sql/engine.h"
@@ -120,6 +128,123 @@ void log_format_conversion(hf::partition::LocalNode& node, const std::string& da
       data_dir, node.converted_records());
 }
 
+// A replicated static cluster's Raft side on this node (--replicas, doc/cluster.md §8 C step 3):
+// this node's replica of every partition's group (a PartitionMachine on the node's engine, a
+// ReplicaGroup whose Raft port is the node's --raft-peers port + the partition number), the
+// RaftLog every LocalPartition writes through, leader-only serving (partition::Leadership) and
+// the leader each group's replica here knows, which the coordinator's LeaderRoutedPartitions
+// follow. A fresh cluster moves each group's leadership to the node the static map names
+// (p mod n), once.
+struct Replicas {
+  std::vector<std::unique_ptr<hf::replication::PartitionMachine>> machines;
+  std::vector<std::unique_ptr<hf::replication::ReplicaGroup>> groups;
+  std::unique_ptr<hf::partition::RaftLog> log;
+  std::unique_ptr<hf::partition::Leadership> lead;
+  std::unique_ptr<std::atomic<uint32_t>[]> leader_of;  // by partition: a node id, 0 none
+  std::jthread watcher;
+  unsigned election_timeout_ms = 0;  // the groups' (set by start())
+
+  std::unordered_map<hf::partition_api::PartitionId, hf::replication::ReplicaGroup*> by_partition()
+      const {
+    std::unordered_map<hf::partition_api::PartitionId, hf::replication::ReplicaGroup*> out;
+    for (size_t p = 0; p < groups.size(); ++p) out[static_cast<uint32_t>(p)] = groups[p].get();
+    return out;
+  }
+  // Opens and starts every group (their loop threads apply to node's engine from now on) and
+  // puts the RaftLog under the node's partitions, which are gated: none serves until its
+  // replica leads and took it over.
+  void start(hf::partition::LocalNode& node, uint32_t self,
+             const std::vector<hf::partition_rpc::Peer>& raft_peers, const std::string& data_dir) {
+    const uint32_t n = node.partition_count();
+    leader_of = std::make_unique<std::atomic<uint32_t>[]>(n);
+    node.gate();
+    // Each partition is its own group: it never reaches another partition of this node (its
+    // replica here may not lead), so no one-phase commit or commit record spans siblings.
+    for (uint32_t p = 0; p < n; ++p) node.partition(p).set_siblings(nullptr);
+    for (uint32_t p = 0; p < n; ++p) {
+      hf::replication::ReplicaGroupOptions o;
+      for (const auto& peer : raft_peers) {
+        hf::replication::Member m{peer.id, peer.host + ":" + std::to_string(peer.port + p),
+                                  hf::replication::Role::kVoter};
+        if (peer.id == self) o.address = m.address;
+        o.bootstrap.push_back(m);
+      }
+      o.id = self;
+      o.data_dir = data_dir + "/raft-" + std::to_string(p);
+      election_timeout_ms = o.election_timeout_ms;
+      machines.push_back(std::make_unique<hf::replication::PartitionMachine>(
+          node.engine(), static_cast<hf::replication::PartitionNumber>(p)));
+      groups.push_back(std::make_unique<hf::replication::ReplicaGroup>(o, *machines.back()));
+      if (auto why = groups.back()->start(); !why.empty())
+        throw std::runtime_error("partition " + std::to_string(p) + ": its Raft group on " +
+                                 o.address + " did not start: " + why);
+    }
+    log = std::make_unique<hf::partition::RaftLog>(by_partition());
+    node.set_log(log.get());
+  }
+  // Leader-only serving from now on (the registry gives the fences), and the leader map the
+  // routing reads, logged on every change. `owners`: the static map; `place`: move each
+  // group's leadership there (a fresh cluster).
+  void serve(hf::partition::LocalNode& node, uint32_t self, std::vector<uint32_t> owners,
+             bool place, std::function<hf::partition::Leadership::Fence()> fence) {
+    // The lease (doc/cluster.md §4 (e) W3) is the groups' election timeout's: every group here
+    // was opened with the same options.
+    lead = std::make_unique<hf::partition::Leadership>(
+        node, by_partition(), std::move(fence), std::chrono::milliseconds(20),
+        std::chrono::milliseconds(election_timeout_ms));
+    lead->start();
+    watcher = std::jthread([this, &node, self, owners = std::move(owners),
+                            place](std::stop_token stop) {
+      using clock = std::chrono::steady_clock;
+      const auto began = clock::now();
+      std::vector<clock::time_point> tried(groups.size());
+      // Placement ends for a group once its leader is the map's: a later transfer would aim
+      // at a node that may be gone (and libraft refuses proposals while a transfer is
+      // pending: RaftLog's 40001 until it times out).
+      std::vector<bool> placed(groups.size(), !place);
+      std::vector<uint64_t> serving(groups.size(), 0);
+      while (!stop.stop_requested()) {
+        for (size_t p = 0; p < groups.size() && !stop.stop_requested(); ++p) {
+          const auto info = groups[p]->info();
+          const uint32_t leader = info.state == hf::replication::ReplicaInfo::kLeader
+                                      ? self
+                                      : static_cast<uint32_t>(info.leader_id);
+          const uint32_t before = leader_of[p].exchange(leader);
+          if (before != leader)
+            spdlog::info("cluster node {}: partition {} led by node {} (term {}; was node {})",
+                         self, p, leader, info.term, before);
+          const uint64_t term = node.partition(static_cast<uint32_t>(p)).serving_term();
+          if (term != serving[p]) {
+            if (term != 0)
+              spdlog::info("cluster node {}: partition {} serves here (term {})", self, p, term);
+            serving[p] = term;
+          }
+          if (leader == owners[p]) placed[p] = true;
+          if (!placed[p] && leader == self && clock::now() - began < std::chrono::seconds(60) &&
+              clock::now() - tried[p] > std::chrono::seconds(1)) {
+            tried[p] = clock::now();
+            // Through Leadership (W4): it stops serving here before libraft hands over.
+            lead->transfer(static_cast<uint32_t>(p), owners[p]);  // best effort: again later
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  uint32_t leader(uint32_t p) const { return leader_of[p].load(); }
+  // Watcher and Leadership first (they call the groups), then the groups (their loop threads
+  // apply to the engine): before the node closes.
+  void stop() {
+    if (watcher.joinable()) {
+      watcher.request_stop();
+      watcher.join();
+    }
+    lead.reset();
+    for (auto& g : groups) g->stop();
+  }
+  ~Replicas() { stop(); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -195,6 +320,16 @@ int main(int argc, char** argv) {
                  "transaction registry. Needs --node-id; --cluster-listen defaults to this "
                  "node's entry. A node other than 1 restarts on its --data (its intents settled by "
                  "node 1's registry); node 1 starts only on an empty --data");
+  uint32_t replicas = 0;
+  std::string raft_peers_text;
+  app.add_option("--replicas", replicas,
+                 "with --peers: every partition is a Raft group with a replica on each node "
+                 "(doc/cluster.md §8 C; the number of nodes, 3), its leader serving it; needs "
+                 "--raft-peers")
+      ->check(CLI::Range(0u, 9u));
+  app.add_option("--raft-peers", raft_peers_text,
+                 "with --replicas: ID=HOST:PORT of every node's first Raft port (partition p's "
+                 "group listens on PORT + p), this one's included");
   app.add_flag("--storage-only", storage_only,
                "serve this node's partitions and transaction registry on --cluster-listen to "
                "coordinator nodes (--partitions-at) and accept no SQL connections");
@@ -271,6 +406,19 @@ int main(int argc, char** argv) {
                                  " is not listed");
       if (cluster_listen.empty()) cluster_listen = me->host + ":" + std::to_string(me->port);
     }
+    std::vector<hf::partition_rpc::Peer> raft_peers;
+    if (replicas != 0) {
+      if (peers.empty()) throw std::runtime_error("--replicas needs --peers");
+      if (replicas != peers.size() || replicas < 3)
+        throw std::runtime_error(
+            "--replicas: only a replica of every partition on every node is built: give the "
+            "number of --peers (at least 3)");
+      raft_peers = hf::partition_rpc::parse_peers(raft_peers_text);
+      std::vector<uint32_t> a, b;
+      for (const auto& p : peers) a.push_back(p.id);
+      for (const auto& p : raft_peers) b.push_back(p.id);
+      if (a != b) throw std::runtime_error("--raft-peers must name the same node ids as --peers");
+    }
     if ((partition_rpc || storage_only || !partitions_at.empty()) && cluster_listen.empty()) {
       if (storage_only) throw std::runtime_error("--storage-only needs --cluster-listen");
       cluster_listen = "127.0.0.1:0";
@@ -283,7 +431,15 @@ int main(int argc, char** argv) {
     // registry every coordinator over them shares (partition_api/txn_registry.h), or none
     // (with --partitions-at the coordinator reaches another node's), and how the coordinator
     // below reaches them: directly, or through a PartitionChannel.
+    // Declared before the node: the node's partitions write through its RaftLog; stopped
+    // (groups joined) before the node closes, by `stop_replicas` below or at shutdown.
+    Replicas raft;
     std::unique_ptr<hf::partition::LocalNode> node;
+    struct StopReplicas {
+      Replicas& r;
+      ~StopReplicas() { r.stop(); }
+    } stop_replicas{raft};
+    std::vector<std::unique_ptr<hf::partition_rpc::LeaderRoutedPartition>> routed_partitions;
     std::shared_ptr<hf::coord::LocalTxnRegistry> node_registry;
     std::unique_ptr<hf::partition_rpc::PartitionServer> partition_server;
     std::shared_ptr<hf::partition_rpc::PartitionChannel> channel;
@@ -303,6 +459,10 @@ int main(int argc, char** argv) {
     // C5: the peers' waits for this node's deadlock checks (all asked at once, one budget).
     std::unique_ptr<hf::partition_rpc::ClusterWaits> cluster_waits;
     std::atomic<hf::activity::SessionRegistry*> sql_sessions{nullptr};
+    // A replicated cluster: each peer's RemotePartitions by partition id, and the coordinator
+    // (set once it exists) whose TxnId block a fence refusal renews (LR3).
+    std::map<uint32_t, std::vector<hf::partition_api::Partition*>> remote_by_node;
+    std::atomic<hf::coord::LocalTxnManager*> coordinator_txns{nullptr};
     if (!peers.empty()) {
       // Node 1 mints the TxnIds and timestamps (by its boot epoch); every other node's
       // storage holds the registry's TxnIds, so the registry settles them (local_node.h).
@@ -311,6 +471,14 @@ int main(int argc, char** argv) {
                                                          : hf::partition::Recovery::kByRegistry);
       log_format_conversion(*node, data_dir);
       const bool restarted = node->boot_epoch() != 1;
+      const bool replicated = replicas != 0;
+      if (replicated) {
+        raft.start(*node, node_id, raft_peers, data_dir);
+        spdlog::info(
+            "cluster node {}: a replica of each of {} partitions' Raft groups ({} "
+            "replicas), Raft ports from {}",
+            node_id, partitions, replicas, raft_peers_text);
+      }
       if (restarted && node_id == 1) {
         // Its registry's table (who committed, what was decided) lives in memory only: a new
         // life could not answer for the transactions the other nodes still hold.
@@ -325,6 +493,7 @@ int main(int argc, char** argv) {
       hf::partition_rpc::NodeServices served;
       served.node_id = node_id;
       served.owners = owners;
+      served.replicated = replicated;
       served.sessions = [&sql_sessions] {
         auto* r = sql_sessions.load();
         return r ? r->snapshot() : std::vector<hf::activity::SessionInfo>{};
@@ -350,14 +519,39 @@ int main(int argc, char** argv) {
             throw std::runtime_error("node " + std::to_string(peer.id) + " at " + ch->address() +
                                      " has another node id or partition map (same --peers and "
                                      "--partitions on every node?)");
-          // Only the partitions it owns: place them by id.
           size_t had = remote_partitions.size();
-          pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
+          if (replicated) {
+            // Every partition: the router reaches it there while that node leads it.
+            for (auto& p : ch->partitions(d)) {
+              remote_by_node[peer.id].push_back(p.get());
+              remote_partitions.push_back(std::move(p));
+            }
+          } else {
+            // Only the partitions it owns: place them by id.
+            pb_description_to_partitions(*ch, d, coordinator_partitions, remote_partitions);
+          }
           if (remote_partitions.size() > had)
             peer_waits.push_back({ch, remote_partitions.back().get()});
           peer_channels.push_back(ch);
           peer_channel_ids.push_back(peer.id);
           session_peers.push_back({peer.id, ch});
+        }
+        if (replicated) {
+          // The coordinator reaches each partition at its group's current leader (LR1-LR4).
+          for (uint32_t p = 0; p < partitions; ++p) {
+            hf::partition_rpc::LeaderRoutedPartition::Options o;
+            o.id = p;
+            o.self = node_id;
+            o.local = node->partitions()[p];
+            for (auto& [id, parts] : remote_by_node) o.remote[id] = parts.at(p);
+            o.leader = [r = &raft, p] { return r->leader(p); };
+            o.fenced = [&coordinator_txns] {
+              if (auto* t = coordinator_txns.load()) t->renew_txn_ids();
+            };
+            routed_partitions.push_back(
+                std::make_unique<hf::partition_rpc::LeaderRoutedPartition>(std::move(o)));
+            coordinator_partitions[p] = routed_partitions.back().get();
+          }
         }
         peer_sessions = std::make_unique<hf::partition_rpc::ClusterSessions>(
             std::move(session_peers), hf::partition_rpc::kNodeQuestionWait);
@@ -390,7 +584,7 @@ int main(int argc, char** argv) {
         node->attach(
             &registry_link, [l = &registry_link] { return l->horizon(); }, &registry_link);
         served.decide = [l = &registry_link](hf::partition_api::TxnId t) { return l->decide(t); };
-        if (restarted) {
+        if (restarted && !replicated) {
           // A new life (doc/cluster.md §8 B): node 1 first, which serves (it is not
           // restarting), then the intents the previous life left, as its registry decides;
           // only then serve, refusing the transactions that may have used the previous life.
@@ -420,6 +614,38 @@ int main(int argc, char** argv) {
         auto& to_registry = peer_channels.front();  // node 1: peers are sorted by id
         coordinator_registry = std::make_shared<hf::partition_rpc::RemoteTxnRegistry>(to_registry);
         registry_link.set(coordinator_registry);
+      }
+      if (replicated) {
+        // Leader-only serving, fenced by the registry: a TxnId above every one minted so far
+        // and a timestamp at or above every commit timestamp handed out (a closed reservation).
+        raft.serve(*node, node_id, owners, !restarted, [reg = coordinator_registry] {
+          auto block = reg->claim_txn_ids(1);
+          auto ts = reg->reserve_commit();
+          reg->complete_commit(block.first, ts, false);
+          return hf::partition::Leadership::Fence{block.first, ts};
+        });
+        // The catalog is read next, by transactions whose TxnIds must be above every
+        // takeover's fence (G2): wait (at most 60 s) until each group's leader is the one it
+        // will keep (a fresh cluster's: the static map's), then until each partition answers
+        // a read there (retried while it is not served yet: LR2).
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        for (uint32_t p = 0; p < partitions; ++p)
+          while ((raft.leader(p) == 0 || (!restarted && raft.leader(p) != owners[p])) &&
+                 std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        for (uint32_t p = 0; p < partitions; ++p) {
+          for (;;) {
+            try {
+              coordinator_partitions[p]->get(hf::partition_api::KeySpace{0, 0}, "",
+                                             hf::partition_api::ReadView{});
+              break;
+            } catch (const hf::SqlError&) {
+              if (std::chrono::steady_clock::now() >= until) throw;
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+          }
+        }
+        spdlog::info("cluster node {}: every partition is served by its group's leader", node_id);
       }
       spdlog::info(
           "cluster node {}: the coordinator reaches {} partitions, {} of them local; "
@@ -495,6 +721,7 @@ int main(int argc, char** argv) {
     }
 
     auto txns = hf::coord::make_txn_manager(coordinator_partitions, coordinator_registry);
+    coordinator_txns.store(txns.get());
     // Weak table locks through the fast path only when no other coordinator reaches these
     // partitions (no cluster port, no peers): a strong locker must see every fast-path lock.
     txns->set_fast_path_locks(cluster_listen.empty() && peers.empty() && partitions_at.empty());
@@ -687,6 +914,10 @@ int main(int argc, char** argv) {
     }
     sql_sessions.store(nullptr);  // the peers' questions find no sessions from here on
     if (partition_server) partition_server->stop();
+    for (const auto& r : routed_partitions)
+      if (r->retries())
+        spdlog::info("partition {}: {} calls retried at a new leader", r->id(), r->retries());
+    raft.stop();
     runtime.stop();
     spdlog::info("holdfast stopped");
   } catch (const hf::SqlError& e) {
