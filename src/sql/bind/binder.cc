@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/utf8.h"
 #include "runtime/stack.h"
 #include "sql/parse/parser.h"
 #include "sql/types/bit_string.h"
@@ -420,6 +421,8 @@ class Binder {
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
   [[noreturn]] void fail_missing_rte(const Scope* scope, const std::string& table, int location);
+  std::string similar_column_hint(const Scope& scope, const std::string& table,
+                                  const std::string& col);
   // A table named with an optional schema: none searches the session's search path (its
   // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
@@ -798,6 +801,75 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
   return e;
 }
 
+namespace {
+
+// Levenshtein distance between two UTF-8 strings, counted in characters (insertions,
+// deletions and substitutions cost 1), as PostgreSQL's varstr_levenshtein.
+int levenshtein(const std::string& a, const std::string& b) {
+  auto chars = [](const std::string& s) {
+    std::vector<std::string_view> out;
+    for (size_t i = 0; i < s.size();) {
+      size_t n = std::min(utf8_char_len(static_cast<unsigned char>(s[i])), s.size() - i);
+      out.push_back(std::string_view(s).substr(i, n));
+      i += n;
+    }
+    return out;
+  };
+  const auto x = chars(a), y = chars(b);
+  std::vector<int> prev(y.size() + 1), cur(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= x.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= y.size(); ++j)
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[y.size()];
+}
+
+}  // namespace
+
+// PostgreSQL's hint for a column that does not exist (searchRangeTableForCol and
+// errorMissingColumn): the columns of the FROM items in scope, innermost level first, whose
+// names are within 3 edits of the one written and not more than half of it different, plus,
+// for a qualified name, the edits between its qualifier and each item's name; one closest
+// column, or two equally close, are suggested. "" when none is.
+std::string Binder::similar_column_hint(const Scope& scope, const std::string& table,
+                                        const std::string& col) {
+  constexpr int kMaxFuzzyDistance = 3;
+  int distance = kMaxFuzzyDistance + 1;
+  const ScopeColumn* first = nullptr;
+  const ScopeColumn* second = nullptr;
+  for (const Scope* s = &scope; s != nullptr; s = s->parent)
+    for (const auto& sc : s->cols) {
+      if (sc.hidden || sc.name.empty()) continue;
+      const int penalty = table.empty() ? 0 : levenshtein(table, sc.table);
+      if (penalty > distance) continue;
+      int d = levenshtein(sc.name, col);
+      if (d > static_cast<int>(col.size()) / 2) continue;
+      d += penalty;
+      if (d < distance) {
+        distance = d, first = &sc, second = nullptr;
+      } else if (d == distance) {
+        if (second != nullptr) {
+          // More than two equally close: none is suggested, and only a closer one can be.
+          first = second = nullptr;
+          distance = d - 1;
+        } else if (first != nullptr) {
+          second = &sc;
+        } else if (distance <= kMaxFuzzyDistance) {
+          first = &sc;
+        }
+      }
+    }
+  if (first == nullptr) return "";
+  std::string hint =
+      "Perhaps you meant to reference the column \"" + first->table + "." + first->name + "\"";
+  if (second != nullptr) hint += " or the column \"" + second->table + "." + second->name + "\"";
+  return hint + ".";
+}
+
 // A qualified name no FROM item of the scope answers to (PostgreSQL's errorMissingRTE): when
 // a table of that name is in scope under an alias, the error says the alias is the name to
 // use.
@@ -895,10 +967,11 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
                         (table.empty() && merge_hidden_->table->find_column(col) >= 0)))
     fail_hidden_merge_target(table, col, c->location);
   if (!table.empty() && !table_seen) fail_missing_rte(&scope, table, c->location);
+  const std::string hint = similar_column_hint(scope, table, col);
   if (!table.empty())
-    fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
-         c->location);
-  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location);
+    fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist", c->location,
+         hint);
+  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location, hint);
 }
 
 // The system column tableoid of a stored table in scope s (the one named `table`, or the only
