@@ -655,6 +655,47 @@ FN(f_pg_size_bytes) {
   }
   return Datum(numeric_to_int(num, kInt8));
 }
+// like_escape(pattern, escape), which LIKE ... ESCAPE calls: the pattern rewritten to use
+// backslash as its escape (PostgreSQL's like_escape): no escape doubles every backslash; an
+// escape of one character becomes backslash, and a backslash not after it is doubled. Text
+// counts characters, bytea bytes.
+template <bool Bytes>
+FN(f_like_escape) {
+  const std::string pat = a[0].as_string(), esc = a[1].as_string();
+  auto char_len = [&](const std::string& s, size_t i) {
+    return Bytes ? size_t{1}
+                 : std::min(utf8_char_len(static_cast<unsigned char>(s[i])), s.size() - i);
+  };
+  std::string out;
+  if (esc.empty()) {
+    for (char c : pat) {
+      if (c == '\\') out += '\\';
+      out += c;
+    }
+    return Datum(out);
+  }
+  if (char_len(esc, 0) != esc.size())
+    throw SqlError("22025", "invalid escape string", "",
+                   "Escape string must be empty or one character.");
+  if (esc == "\\") return Datum(pat);
+  bool after_escape = false;
+  for (size_t i = 0; i < pat.size();) {
+    const size_t n = char_len(pat, i);
+    if (!after_escape && pat.compare(i, n, esc) == 0) {
+      out += '\\';
+      after_escape = true;
+    } else if (pat[i] == '\\') {
+      out += '\\';
+      if (!after_escape) out += '\\';
+      after_escape = false;
+    } else {
+      out.append(pat, i, n);
+      after_escape = false;
+    }
+    i += n;
+  }
+  return Datum(out);
+}
 FN(f_length) {
   return Datum(static_cast<int64_t>(utf8_length(bpchar_trim(a[0], t[0].oid))));
 }
@@ -2529,6 +2570,8 @@ Registry::Registry() {
   F("pg_size_pretty", {kInt8}, kText, f_pg_size_pretty_int8);
   F("pg_size_pretty", {kNumeric}, kText, f_pg_size_pretty_numeric);
   F("pg_size_bytes", {kText}, kInt8, f_pg_size_bytes);
+  F("like_escape", {kText, kText}, kText, f_like_escape<false>);
+  F("like_escape", {kBytea, kBytea}, kBytea, f_like_escape<true>);
   F("gcd", {kInt4, kInt4}, kInt4, f_int_gcd<kInt4>);
   F("gcd", {kInt8, kInt8}, kInt8, f_int_gcd<kInt8>);
   F("lcm", {kInt4, kInt4}, kInt4, f_int_lcm<kInt4>);
