@@ -102,7 +102,9 @@ size_t nesting_bound(const std::string& sql) {
 // the query text so the message is 15.18's.
 void extend_trailing_junk(const std::string& sql, Error& e) {
   static const std::string kPrefix = "trailing junk after numeric literal at or near \"";
-  if (e.message.rfind(kPrefix, 0) != 0 || e.message.back() != '"' || e.position <= 0) return;
+  if (e.message.rfind(kPrefix, 0) != 0 || e.message.back() != '"' || e.position <= 0 ||
+      e.message.size() == kPrefix.size() + 1)
+    return;
   const std::string token = e.message.substr(kPrefix.size(), e.message.size() - kPrefix.size() - 1);
   // The position counts characters; find its byte offset.
   size_t at = 0;
@@ -115,6 +117,9 @@ void extend_trailing_junk(const std::string& sql, Error& e) {
   auto ident_char = [](unsigned char c) {
     return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
   };
+  // Only a token ending in an identifier's first character is cut short ("0.0e+" of 0.0e+a,
+  // an exponent without digits, is whole).
+  if (!ident_char(static_cast<unsigned char>(token.back()))) return;
   while (end < sql.size() && ident_char(static_cast<unsigned char>(sql[end]))) ++end;
   e.message = kPrefix + sql.substr(at, end - at) + "\"";
 }

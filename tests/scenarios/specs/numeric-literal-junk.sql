@@ -5,4 +5,6 @@ select 0x0o;
 select 1_2_3;
 select 0.a;
 select 1.5e3xyz;
+select 0.0e+a;
+select 0.0e;
 select 'é', 42é_x;
