@@ -58,6 +58,18 @@ bool is_exit_statement(sql::StatementKind k) {
          k == sql::StatementKind::kCommit;
 }
 
+// Past the parser, positions in errors count bytes of the query text (the parse tree's
+// locations); PostgreSQL's count characters (parser_errposition's pg_mbstrlen_with_len), and
+// psql places its caret by them. (The parser's own errors already count characters.)
+void position_in_characters(SqlError& e, std::string_view sql) {
+  int& pos = e.error().position;
+  if (pos <= 1 || static_cast<size_t>(pos - 1) > sql.size()) return;
+  int chars = 0;
+  for (size_t i = 0; i < static_cast<size_t>(pos - 1); ++i)
+    if ((static_cast<unsigned char>(sql[i]) & 0xC0) != 0x80) ++chars;
+  pos = chars + 1;
+}
+
 bool is_transaction_control(sql::StatementKind k) {
   using K = sql::StatementKind;
   return k == K::kBegin || k == K::kCommit || k == K::kRollback || k == K::kSavepoint ||
@@ -281,7 +293,12 @@ class SessionImpl final : public Session,
         // implicit transaction block) unless BEGIN makes it explicit.
         if (stmts.size() > 1 && !in_block_) implicit_block_ = true;
         const bool last = i + 1 == stmts.size();
-        run_simple_statement(stmts[i], sink);
+        try {
+          run_simple_statement(stmts[i], sink);
+        } catch (SqlError& e) {
+          position_in_characters(e, sql);
+          throw;
+        }
         if (last) implicit_block_ = false;
         if (last || is_transaction_control(stmts[i].kind)) finish_xact_command();
       }
@@ -311,7 +328,12 @@ class SessionImpl final : public Session,
       if (in_block_ && failed_ && !is_exit_statement(p->raw.kind)) throw_in_failed_block();
       if (p->raw.kind == sql::StatementKind::kQuery) {
         begin_statement();
-        p->stmt = engine_.prepare(p->raw, param_types, *this);
+        try {
+          p->stmt = engine_.prepare(p->raw, param_types, *this);
+        } catch (SqlError& e) {
+          position_in_characters(e, sql);
+          throw;
+        }
       }
       statements_[name] = std::move(p);
     } catch (const SqlError&) {
@@ -568,8 +590,10 @@ class SessionImpl final : public Session,
     }
     return settings_.get(name);
   }
+  // set_config's value is the setting's text as is (PostgreSQL's set_config_by_name): a
+  // search_path of 'a, b' is two schemas, '' none.
   void set_setting(const std::string& name, const std::string& value, bool is_local) override {
-    apply_set(name, {value}, is_local);
+    apply_set(name, {value}, is_local, /*quote_names=*/false);
   }
   int32_t backend_pid() const override { return pid_; }
   runtime::CancelToken& cancel() override { return cancel_; }
@@ -1071,7 +1095,8 @@ class SessionImpl final : public Session,
     sink.command_complete(cursor->tag());
   }
 
-  void apply_set(const std::string& name, const std::vector<std::string>& values, bool is_local) {
+  void apply_set(const std::string& name, const std::vector<std::string>& values, bool is_local,
+                 bool quote_names = true) {
     std::string key = name;
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool in_txn = true;  // every SET runs inside some transaction (implicit or not)
@@ -1099,7 +1124,7 @@ class SessionImpl final : public Session,
     }
     // A list setting of names (PostgreSQL's GUC_LIST_QUOTE: search_path) keeps each item as
     // a name: quoted where it needs quotes, so SET search_path = "MySchema" finds MySchema.
-    const bool list_of_names = key == "search_path" || key == "temp_tablespaces";
+    const bool list_of_names = quote_names && (key == "search_path" || key == "temp_tablespaces");
     std::string joined;
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) joined += ", ";

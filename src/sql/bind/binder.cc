@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/utf8.h"
 #include "runtime/stack.h"
 #include "sql/parse/parser.h"
 #include "sql/types/bit_string.h"
@@ -164,6 +165,21 @@ struct Scope {
   std::set<std::string> tables;  // names visible for qualification
 };
 
+// A FROM item's column aliases (FROM t AS a(x, y)) rename its visible columns, from the first,
+// as PostgreSQL's buildRelationAliases does; more aliases than columns is its error.
+void apply_column_aliases(Scope& scope, size_t first, const PgQuery__Alias* alias_node) {
+  if (alias_node == nullptr || alias_node->n_colnames == 0) return;
+  std::vector<ScopeColumn*> visible;
+  for (size_t i = first; i < scope.cols.size(); ++i)
+    if (!scope.cols[i].hidden) visible.push_back(&scope.cols[i]);
+  if (alias_node->n_colnames > visible.size())
+    fail("42P10", std::string("table \"") + alias_node->aliasname + "\" has " +
+                      std::to_string(visible.size()) + " columns available but " +
+                      std::to_string(alias_node->n_colnames) + " columns specified");
+  for (size_t i = 0; i < alias_node->n_colnames; ++i)
+    visible[i]->name = str_of(alias_node->colnames[i]);
+}
+
 // Grouping context of a SELECT being bound.
 struct GroupCtx {
   SelectPlan* plan = nullptr;
@@ -243,7 +259,6 @@ const SessionFuncSig kSessionFuncs[] = {
     {"pg_relation_size", type_oid::kInt8},
     {"pg_total_relation_size", type_oid::kInt8},
     {"pg_table_size", type_oid::kInt8},
-    {"pg_size_pretty", type_oid::kText},
     {"pg_get_partkeydef", type_oid::kText},
     {"pg_get_partition_constraintdef", type_oid::kText},
     {"pg_get_statisticsobjdef_columns", type_oid::kText},
@@ -312,7 +327,6 @@ const SessionFuncArity kSessionFuncArities[] = {
     {"pg_relation_size", 1, 2},
     {"pg_total_relation_size", 1, 1},
     {"pg_table_size", 1, 1},
-    {"pg_size_pretty", 1, 1},
     {"pg_get_partkeydef", 1, 1},
     {"pg_get_partition_constraintdef", 1, 1},
     {"pg_get_statisticsobjdef_columns", 1, 1},
@@ -371,6 +385,9 @@ class Binder {
   ExprPtr bind_a_expr(const PgQuery__AExpr* a, const Scope& scope, GroupCtx* g);
   ExprPtr bind_operator(const std::string& op, ExprPtr l, ExprPtr r, int location);
   ExprPtr bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g);
+  ExprPtr function_style_cast(const std::string& name, const std::string& schema,
+                              std::vector<ExprPtr>& args);
+  void check_sort_clause_ambiguity(const PgQuery__SelectStmt* s, const Scope& scope);
   ExprPtr regclass_const(const std::string& name, int location);
   ExprPtr regproc_const(const std::string& written, int location);
   ExprPtr bind_sublink(const PgQuery__SubLink* s, const Scope& scope, GroupCtx* g);
@@ -404,6 +421,8 @@ class Binder {
   BoundStatement bind_copy(const PgQuery__CopyStmt* s);
   catalog::TablePtr lookup_table(const PgQuery__RangeVar* rv);
   [[noreturn]] void fail_missing_rte(const Scope* scope, const std::string& table, int location);
+  std::string similar_column_hint(const Scope& scope, const std::string& table,
+                                  const std::string& col);
   // A table named with an optional schema: none searches the session's search path (its
   // temporary tables first); pg_temp only its temporary tables; any other that schema.
   catalog::TablePtr find_relation(const std::string& schema, const std::string& name) {
@@ -782,6 +801,75 @@ ExprPtr Binder::bind_const(const PgQuery__AConst* c) {
   return e;
 }
 
+namespace {
+
+// Levenshtein distance between two UTF-8 strings, counted in characters (insertions,
+// deletions and substitutions cost 1), as PostgreSQL's varstr_levenshtein.
+int levenshtein(const std::string& a, const std::string& b) {
+  auto chars = [](const std::string& s) {
+    std::vector<std::string_view> out;
+    for (size_t i = 0; i < s.size();) {
+      size_t n = std::min(utf8_char_len(static_cast<unsigned char>(s[i])), s.size() - i);
+      out.push_back(std::string_view(s).substr(i, n));
+      i += n;
+    }
+    return out;
+  };
+  const auto x = chars(a), y = chars(b);
+  std::vector<int> prev(y.size() + 1), cur(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) prev[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= x.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= y.size(); ++j)
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[y.size()];
+}
+
+}  // namespace
+
+// PostgreSQL's hint for a column that does not exist (searchRangeTableForCol and
+// errorMissingColumn): the columns of the FROM items in scope, innermost level first, whose
+// names are within 3 edits of the one written and not more than half of it different, plus,
+// for a qualified name, the edits between its qualifier and each item's name; one closest
+// column, or two equally close, are suggested. "" when none is.
+std::string Binder::similar_column_hint(const Scope& scope, const std::string& table,
+                                        const std::string& col) {
+  constexpr int kMaxFuzzyDistance = 3;
+  int distance = kMaxFuzzyDistance + 1;
+  const ScopeColumn* first = nullptr;
+  const ScopeColumn* second = nullptr;
+  for (const Scope* s = &scope; s != nullptr; s = s->parent)
+    for (const auto& sc : s->cols) {
+      if (sc.hidden || sc.name.empty()) continue;
+      const int penalty = table.empty() ? 0 : levenshtein(table, sc.table);
+      if (penalty > distance) continue;
+      int d = levenshtein(sc.name, col);
+      if (d > static_cast<int>(col.size()) / 2) continue;
+      d += penalty;
+      if (d < distance) {
+        distance = d, first = &sc, second = nullptr;
+      } else if (d == distance) {
+        if (second != nullptr) {
+          // More than two equally close: none is suggested, and only a closer one can be.
+          first = second = nullptr;
+          distance = d - 1;
+        } else if (first != nullptr) {
+          second = &sc;
+        } else if (distance <= kMaxFuzzyDistance) {
+          first = &sc;
+        }
+      }
+    }
+  if (first == nullptr) return "";
+  std::string hint =
+      "Perhaps you meant to reference the column \"" + first->table + "." + first->name + "\"";
+  if (second != nullptr) hint += " or the column \"" + second->table + "." + second->name + "\"";
+  return hint + ".";
+}
+
 // A qualified name no FROM item of the scope answers to (PostgreSQL's errorMissingRTE): when
 // a table of that name is in scope under an alias, the error says the alias is the name to
 // use.
@@ -879,10 +967,11 @@ ExprPtr Binder::bind_column_ref(const PgQuery__ColumnRef* c, const Scope& scope)
                         (table.empty() && merge_hidden_->table->find_column(col) >= 0)))
     fail_hidden_merge_target(table, col, c->location);
   if (!table.empty() && !table_seen) fail_missing_rte(&scope, table, c->location);
+  const std::string hint = similar_column_hint(scope, table, col);
   if (!table.empty())
-    fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist",
-         c->location);
-  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location);
+    fail(sqlstate::kUndefinedColumn, "column " + table + "." + col + " does not exist", c->location,
+         hint);
+  fail(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", c->location, hint);
 }
 
 // The system column tableoid of a stored table in scope s (the one named `table`, or the only
@@ -1385,6 +1474,79 @@ void vectors_as_arrays(const std::string& name, std::vector<ExprPtr>& args, Bind
 
 }  // namespace
 
+// PostgreSQL's function-style cast (func_get_detail's coercion case): a call of one argument
+// that no function takes, named after a built-in type (its pg_type name: int4, float8, text,
+// not integer), is the explicit cast to that type when one exists, so float8(i) and int4(x)
+// work as they do there; a row is not cast to a string type this way. nullptr otherwise.
+ExprPtr Binder::function_style_cast(const std::string& name, const std::string& schema,
+                                    std::vector<ExprPtr>& args) {
+  if (args.size() != 1 || (!schema.empty() && schema != "pg_catalog")) return nullptr;
+  const types::TypeInfo* target = types::find_type_by_name(name);
+  if (target == nullptr || name != target->name) return nullptr;
+  const Oid from = args[0]->type.oid;
+  if (from != type_oid::kUnknown) {
+    if (!types::can_cast(from, target->oid, CastContext::kExplicit)) return nullptr;
+    const bool row = from == type_oid::kRecord || types::find_composite(from) != nullptr;
+    if (row && target->category == 'S') return nullptr;
+  }
+  return coerce(std::move(args[0]), TypeRef{target->oid, -1}, CastContext::kExplicit);
+}
+
+// PostgreSQL binds ORDER BY before GROUP BY, so when both name a column that is ambiguous in
+// FROM, the error points at ORDER BY's. This checks ORDER BY's unqualified column references
+// (outside subqueries; a bare name that is an output column's is that column) before GROUP BY
+// is bound here.
+void Binder::check_sort_clause_ambiguity(const PgQuery__SelectStmt* s, const Scope& scope) {
+  std::function<void(const PgQuery__Node*)> walk = [&](const PgQuery__Node* n) {
+    if (n == nullptr) return;
+    switch (n->node_case) {
+      case PG_QUERY__NODE__NODE_COLUMN_REF: {
+        const auto* c = n->column_ref;
+        if (c->n_fields != 1 || c->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING) return;
+        const std::string col = str_of(c->fields[0]);
+        int found = 0;
+        for (const auto& sc : scope.cols)
+          if (!sc.hidden && sc.name == col) ++found;
+        if (found > 1)
+          fail(sqlstate::kAmbiguousColumn, "column reference \"" + col + "\" is ambiguous",
+               c->location);
+        return;
+      }
+      case PG_QUERY__NODE__NODE_A_EXPR:
+        walk(n->a_expr->lexpr), walk(n->a_expr->rexpr);
+        return;
+      case PG_QUERY__NODE__NODE_TYPE_CAST:
+        walk(n->type_cast->arg);
+        return;
+      case PG_QUERY__NODE__NODE_FUNC_CALL:
+        for (size_t i = 0; i < n->func_call->n_args; ++i) walk(n->func_call->args[i]);
+        return;
+      default:
+        return;
+    }
+  };
+  for (size_t i = 0; i < s->n_sort_clause; ++i) {
+    const PgQuery__Node* node = s->sort_clause[i]->sort_by->node;
+    if (node->node_case == PG_QUERY__NODE__NODE_COLUMN_REF && node->column_ref->n_fields == 1 &&
+        node->column_ref->fields[0]->node_case == PG_QUERY__NODE__NODE_STRING) {
+      const std::string name = str_of(node->column_ref->fields[0]);
+      bool output = false;
+      for (size_t t = 0; t < s->n_target_list && !output; ++t) {
+        const auto* rt = s->target_list[t]->res_target;
+        if (rt->name != nullptr && *rt->name != '\0') {
+          output = name == rt->name;
+        } else if (rt->val->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+          const auto* c = rt->val->column_ref;
+          const auto* last = c->fields[c->n_fields - 1];
+          output = last->node_case == PG_QUERY__NODE__NODE_STRING && name == str_of(last);
+        }
+      }
+      if (output) continue;
+    }
+    walk(node);
+  }
+}
+
 ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupCtx* g) {
   std::string name = str_of(f->funcname[f->n_funcname - 1]);
   std::string schema = f->n_funcname > 1 ? str_of(f->funcname[0]) : "";
@@ -1655,7 +1817,10 @@ ExprPtr Binder::bind_func(const PgQuery__FuncCall* f, const Scope& scope, GroupC
   }
   if (!arg_names.empty()) fail_unmatched();  // no built-in function takes these names
   const types::FunctionDef* def = types::resolve_function(name, ts);
-  if (def == nullptr) fail_unmatched();
+  if (def == nullptr) {
+    if (auto cast = function_style_cast(name, schema, args)) return cast;
+    fail_unmatched();
+  }
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kFunc;
   e->fn = def;
@@ -2991,6 +3156,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
             scope.tables.insert(alias);
             for (int i = 0; i < src.width; ++i)
               scope.cols.push_back({alias, it->plan->names[i], it->plan->types[i]});
+            apply_column_aliases(scope, src.offset, rv->alias);
             plan.sources.push_back(std::move(src));
             return;
           }
@@ -2998,6 +3164,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       }
       catalog::TablePtr t;
       t = find_relation(schema, rv->relname);
+      const size_t first_col = scope.cols.size();
       if (!t) {
         auto v = virtual_table(schema, rv->relname);
         if (v) {
@@ -3005,6 +3172,7 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
               plan, scope, v, alias,
               (schema.empty() ? std::string("pg_catalog") : schema) + "." + rv->relname);
           plan.sources.back().alias = alias;
+          apply_column_aliases(scope, first_col, rv->alias);
           return;
         }
       }
@@ -3015,10 +3183,12 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
              "Use the REFRESH MATERIALIZED VIEW command.");
       if (t->is_view()) {
         add_view_source(plan, scope, t, alias, rv->alias, rv->location, sole);
+        apply_column_aliases(scope, first_col, rv->alias);
         return;
       }
       add_table_source(plan, scope, t, alias, "");
       plan.sources.back().alias = alias;
+      apply_column_aliases(scope, first_col, rv->alias);
       return;
     }
     case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
@@ -3033,12 +3203,9 @@ void Binder::bind_from(const PgQuery__Node* n, SelectPlan& plan, Scope& scope, c
       src.width = sub->visible;
       src.offset = static_cast<int>(scope.cols.size());
       scope.tables.insert(alias);
-      for (int i = 0; i < sub->visible; ++i) {
-        std::string name = sub->names[i];
-        if (rs->alias && static_cast<size_t>(i) < rs->alias->n_colnames)
-          name = str_of(rs->alias->colnames[i]);
-        scope.cols.push_back({alias, name, sub->types[i]});
-      }
+      for (int i = 0; i < sub->visible; ++i)
+        scope.cols.push_back({alias, sub->names[i], sub->types[i]});
+      apply_column_aliases(scope, src.offset, rs->alias);
       plan.sources.push_back(std::move(src));
       return;
     }
@@ -3509,7 +3676,8 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         int pos = sb->node->a_const->ival->ival;
         if (pos < 1 || pos > plan->visible)
           fail(sqlstate::kInvalidColumnReference,
-               "ORDER BY position " + std::to_string(pos) + " is not in select list");
+               "ORDER BY position " + std::to_string(pos) + " is not in select list",
+               sb->node->a_const->location);
         k.expr = std::make_unique<Expr>();
         k.expr->kind = ExprKind::kColumn, k.expr->index = pos - 1,
         k.expr->type = plan->types[pos - 1];
@@ -3614,6 +3782,7 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
                    contains_aggregate_list(s->target_list, s->n_target_list) ||
                    contains_aggregate_list(s->sort_clause, s->n_sort_clause);
     plan->grouped = grouped;
+    if (s->n_group_clause > 0) check_sort_clause_ambiguity(s, scope);
     // GROUP BY: expressions, output-column positions or output-column names. PostgreSQL
     // evaluates set-returning calls there below the aggregation (a ProjectSet under the Agg).
     std::optional<SrfScope> in_group_by;
@@ -3626,7 +3795,8 @@ std::shared_ptr<SelectPlan> Binder::bind_select(const PgQuery__SelectStmt* s, co
         int pos = gn->a_const->ival->ival;
         if (pos < 1 || static_cast<size_t>(pos) > s->n_target_list)
           fail(sqlstate::kInvalidColumnReference,
-               "GROUP BY position " + std::to_string(pos) + " is not in select list");
+               "GROUP BY position " + std::to_string(pos) + " is not in select list",
+               gn->a_const->location);
         plan->group_by.push_back(
             bind_expr(s->target_list[pos - 1]->res_target->val, scope, nullptr));
         continue;
@@ -4731,6 +4901,15 @@ BoundStatement Binder::bind(const PgQuery__Node* stmt) {
       out.utility = stmt;
       out.tag = "SET CONSTRAINTS";
       break;
+    case PG_QUERY__NODE__NODE_SEC_LABEL_STMT: {
+      // No security label provider is ever loaded here (PostgreSQL has one only with sepgsql
+      // or a test module loaded), so SECURITY LABEL fails as it does there without one.
+      const char* provider = stmt->sec_label_stmt->provider;
+      if (provider != nullptr && *provider != '\0')
+        fail(sqlstate::kInvalidParameterValue,
+             "security label provider \"" + std::string(provider) + "\" is not loaded");
+      fail(sqlstate::kInvalidParameterValue, "no security label providers have been loaded");
+    }
     default:
       fail(sqlstate::kFeatureNotSupported, parse::statement_kind(stmt) + " is not supported");
   }

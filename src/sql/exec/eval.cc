@@ -818,14 +818,6 @@ Datum session_function(const Expr& e, const std::vector<Datum>& args, ExecContex
   }
   if (n == "pg_relation_size" || n == "pg_total_relation_size" || n == "pg_table_size")
     return Datum(int64_t{0});
-  if (n == "pg_size_pretty") {
-    if (any_null()) return Datum::Null();
-    // Only the bigint form is here; PostgreSQL also has pg_size_pretty(numeric).
-    if (!std::holds_alternative<int64_t>(args[0].v))
-      throw SqlError(sqlstate::kFeatureNotSupported,
-                     "pg_size_pretty is supported only for integer arguments");
-    return Datum(std::to_string(args[0].as_int()) + " bytes");
-  }
   if (n == "inet_server_port") return Datum::Null();
   if (n == "pg_postmaster_start_time") return Datum(s.transaction_start_us());
   // Advisory locks, pg_blocking_pids, pg_isolation_test_session_is_blocked (exec/locking.h).

@@ -585,11 +585,7 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
   if (f.result.oid == type_oid::kRecord && outs.empty())
     throw SqlError(sqlstate::kFeatureNotSupported,
                    "functions returning record without OUT parameters are not supported");
-  if (f.language == "sql") {
-    check_sql_body(f, cx);
-  } else if (plpgsql_runtime().validate) {
-    plpgsql_runtime().validate(f);
-  }
+  if (f.language != "sql" && plpgsql_runtime().validate) plpgsql_runtime().validate(f);
   std::vector<Oid> input;
   for (const auto& t : f.input_types()) input.push_back(t.oid);
   wait_for_uncommitted_function(cx, f.namespace_oid, f.name, input);
@@ -611,11 +607,17 @@ std::string create_function(const PgQuery__CreateFunctionStmt* s, ExecContext& c
     f.oid = cx.catalog.allocate_oid();
     cx.txn.lock_table(f.oid, coord::table_mode::kAccessExclusive, coord::LockWait{});
   }
+  // PostgreSQL validates a SQL body once the function is in the catalog (ProcedureCreate, then
+  // the validator), so a body may call its own function; a body that fails undoes the CREATE
+  // with the statement.
+  std::optional<catalog::Function> sql_body;
+  if (f.language == "sql") sql_body = f;
   const Oid oid = f.oid;
   cx.catalog.functions().store(std::move(f), &cx.txn);
   // After store() registered its commit hook: a statement that waited for the lock sees the
   // committed definition once wait_settled returns.
   cx.catalog.note_lock(oid, coord::table_mode::kAccessExclusive, cx.txn);
+  if (sql_body) check_sql_body(*sql_body, cx);
   return "CREATE FUNCTION";
 }
 

@@ -171,6 +171,87 @@ std::string relation_display_name(ExecContext& cx, const catalog::Table& t) {
          types::quote_identifier(t.name);
 }
 
+namespace {
+
+// The schema an element of CREATE SCHEMA names for itself (nullptr: none), or "" for a GRANT,
+// which names none; nullptr for a statement that cannot be an element.
+const char* element_schema(const PgQuery__Node* e, bool* allowed) {
+  *allowed = true;
+  switch (e->node_case) {
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+      return e->create_stmt->relation->schemaname;
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return e->view_stmt->view->schemaname;
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      return e->index_stmt->relation->schemaname;
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+      return e->create_seq_stmt->sequence->schemaname;
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+      return e->create_trig_stmt->relation->schemaname;
+    case PG_QUERY__NODE__NODE_GRANT_STMT:
+      return nullptr;
+    default:
+      *allowed = false;
+      return nullptr;
+  }
+}
+
+// PostgreSQL's order for a schema's elements (transformCreateSchemaStmt): sequences, tables,
+// views, indexes, triggers, then grants, each kind in the order written.
+int element_rank(const PgQuery__Node* e) {
+  switch (e->node_case) {
+    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+      return 0;
+    case PG_QUERY__NODE__NODE_CREATE_STMT:
+      return 1;
+    case PG_QUERY__NODE__NODE_VIEW_STMT:
+      return 2;
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      return 3;
+    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+      return 4;
+    default:
+      return 5;
+  }
+}
+
+// CREATE SCHEMA s CREATE TABLE ... CREATE VIEW ...: each element names no other schema (42P15
+// otherwise), and runs, in PostgreSQL's order, with the new schema first in the search path
+// (as PostgreSQL's override path does), so unqualified names are created and found there.
+void create_schema_elements(const PgQuery__CreateSchemaStmt* s, const std::string& name,
+                            ExecContext& cx) {
+  std::vector<const PgQuery__Node*> elements;
+  for (size_t i = 0; i < s->n_schema_elts; ++i) {
+    const PgQuery__Node* e = s->schema_elts[i];
+    bool allowed = false;
+    const char* named = element_schema(e, &allowed);
+    if (!allowed)
+      fail(sqlstate::kFeatureNotSupported, "this statement in CREATE SCHEMA is not supported");
+    if (named != nullptr && *named != '\0' && name != named)
+      fail("42P15", "CREATE specifies a schema (" + std::string(named) +
+                        ") different from the one being created (" + name + ")");
+    elements.push_back(e);
+  }
+  std::stable_sort(elements.begin(), elements.end(),
+                   [](const PgQuery__Node* a, const PgQuery__Node* b) {
+                     return element_rank(a) < element_rank(b);
+                   });
+  const std::string saved = cx.session.get_setting("search_path");
+  std::string quoted = "\"";
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  quoted += "\"";
+  cx.session.set_setting("search_path", quoted + ", " + saved, /*is_local=*/false);
+  try {
+    for (const PgQuery__Node* e : elements) run_utility(e, cx);
+  } catch (...) {
+    cx.session.set_setting("search_path", saved, /*is_local=*/false);
+    throw;
+  }
+  cx.session.set_setting("search_path", saved, /*is_local=*/false);
+}
+
+}  // namespace
+
 std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
   Oid owner = current_user(cx);
   std::string owner_name;
@@ -200,8 +281,6 @@ std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
   // CREATE SCHEMA AUTHORIZATION r: the schema is named after its owner.
   const std::string name =
       s->schemaname && *s->schemaname ? s->schemaname : cx.catalog.roles().name_of(owner);
-  if (s->n_schema_elts > 0)
-    fail(sqlstate::kFeatureNotSupported, "CREATE SCHEMA ... CREATE is not supported");
   if (name.starts_with("pg_")) {
     Error e;
     e.sqlstate = kReservedName;
@@ -221,6 +300,7 @@ std::string create_schema(const PgQuery__CreateSchemaStmt* s, ExecContext& cx) {
   sc.name = name;
   sc.owner = owner;
   cx.catalog.create_schema(std::move(sc), &cx.txn);
+  if (s->n_schema_elts > 0) create_schema_elements(s, name, cx);
   return "CREATE SCHEMA";
 }
 

@@ -96,6 +96,34 @@ size_t nesting_bound(const std::string& sql) {
   return deepest;
 }
 
+// PostgreSQL 15.18's scanner takes a number and the whole identifier after it as one junk
+// token ({decinteger}{identifier}: "123abc", "0x0o", "1_2_3"); libpg_query's older scanner
+// stops after the identifier's first character ("123a"). The token named is completed from
+// the query text so the message is 15.18's.
+void extend_trailing_junk(const std::string& sql, Error& e) {
+  static const std::string kPrefix = "trailing junk after numeric literal at or near \"";
+  if (e.message.rfind(kPrefix, 0) != 0 || e.message.back() != '"' || e.position <= 0 ||
+      e.message.size() == kPrefix.size() + 1)
+    return;
+  const std::string token = e.message.substr(kPrefix.size(), e.message.size() - kPrefix.size() - 1);
+  // The position counts characters; find its byte offset.
+  size_t at = 0;
+  for (int chars = 1; at < sql.size() && chars < e.position; ++chars) {
+    ++at;
+    while (at < sql.size() && (static_cast<unsigned char>(sql[at]) & 0xC0) == 0x80) ++at;
+  }
+  if (sql.compare(at, token.size(), token) != 0) return;
+  size_t end = at + token.size();
+  auto ident_char = [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+  };
+  // Only a token ending in an identifier's first character is cut short ("0.0e+" of 0.0e+a,
+  // an exponent without digits, is whole).
+  if (!ident_char(static_cast<unsigned char>(token.back()))) return;
+  while (end < sql.size() && ident_char(static_cast<unsigned char>(sql[end]))) ++end;
+  e.message = kPrefix + sql.substr(at, end - at) + "\"";
+}
+
 std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
   // libpg_query's conversion of a tree to protobuf takes time quadratic in its depth (every
   // level's size is computed again for each level above it): a 400 kB `1+1+1...` held an
@@ -130,6 +158,7 @@ std::shared_ptr<ParseTree> parse_tree(const std::string& sql) {
           e.message.find("\" is reserved") != std::string::npos)
         e.sqlstate = "42939";
     }
+    extend_trailing_junk(sql, e);
     pg_query_free_protobuf_parse_result(r);
     throw SqlError(std::move(e));
   }

@@ -513,6 +513,189 @@ FN(op_array_cat) {
 FN(f_abs_int4) {
   return op_int_abs<kInt4>(a, t, ctx);
 }
+// gcd and lcm of integers, as PostgreSQL's int4gcd/int8gcd: never negative; a result the type
+// cannot hold (gcd(-2147483648, 0) is 2^31) is "integer out of range".
+unsigned __int128 int_gcd(int64_t x, int64_t y) {
+  unsigned __int128 p = x < 0 ? -static_cast<int128>(x) : x,
+                    q = y < 0 ? -static_cast<int128>(y) : y;
+  while (q != 0) {
+    unsigned __int128 r = p % q;
+    p = q;
+    q = r;
+  }
+  return p;
+}
+template <Oid R>
+FN(f_int_gcd) {
+  return Datum(check_int_range(static_cast<int128>(int_gcd(a[0].as_int(), a[1].as_int())), R));
+}
+template <Oid R>
+FN(f_int_lcm) {
+  int64_t x = a[0].as_int(), y = a[1].as_int();
+  if (x == 0 || y == 0) return Datum(int64_t{0});
+  // The gcd's own range check comes first, as in PostgreSQL (lcm(-2^31, -2^31) fails there).
+  int128 g = check_int_range(static_cast<int128>(int_gcd(x, y)), R);
+  int128 l = static_cast<int128>(x) / g * y;
+  return Datum(check_int_range(l < 0 ? -l : l, R));
+}
+// pg_size_pretty and pg_size_bytes, as PostgreSQL's dbsize.c: its units, each with the limit
+// below which a size is shown in it and whether it is shown half-rounded.
+struct SizeUnit {
+  const char* name;
+  int64_t limit;
+  bool round;
+  int bits;
+};
+constexpr SizeUnit kSizeUnits[] = {
+    {"bytes", 10 * 1024, false, 0},  {"kB", 20 * 1024 - 1, true, 10},
+    {"MB", 20 * 1024 - 1, true, 20}, {"GB", 20 * 1024 - 1, true, 30},
+    {"TB", 20 * 1024 - 1, true, 40}, {"PB", 20 * 1024 - 1, true, 50}};
+constexpr size_t kSizeUnitCount = sizeof(kSizeUnits) / sizeof(kSizeUnits[0]);
+// The bits to divide by between unit u and the next: one less when the next is half-rounded
+// (the extra bit the rounding uses), one more when this one is.
+int size_shift(size_t u) {
+  return kSizeUnits[u + 1].bits - kSizeUnits[u].bits - (kSizeUnits[u + 1].round ? 1 : 0) +
+         (kSizeUnits[u].round ? 1 : 0);
+}
+FN(f_pg_size_pretty_int8) {
+  int64_t size = a[0].as_int();
+  for (size_t u = 0;; ++u) {
+    if (u + 1 == kSizeUnitCount ||
+        (size < 0 ? -static_cast<int128>(size) : size) < kSizeUnits[u].limit) {
+      if (kSizeUnits[u].round) size = (size + (size < 0 ? -1 : 1)) / 2;
+      return Datum(std::to_string(size) + " " + kSizeUnits[u].name);
+    }
+    size /= int64_t{1} << size_shift(u);
+  }
+}
+// Division of a numeric by a positive integer, truncated toward zero to an integer (numeric's
+// div_trunc); truncating by 10^scale first and then by d truncates by their product.
+Numeric numeric_div_trunc_int(const Numeric& n, int64_t d) {
+  return Numeric{n.unscaled / pow10(n.scale) / d, 0, false};
+}
+FN(f_pg_size_pretty_numeric) {
+  Numeric size = a[0].as_numeric();
+  if (size.nan) return Datum(std::string("NaN bytes"));
+  for (size_t u = 0;; ++u) {
+    if (u + 1 == kSizeUnitCount ||
+        numeric_cmp(numeric_abs(size), numeric_from_int(kSizeUnits[u].limit)) < 0) {
+      if (kSizeUnits[u].round) {
+        const Numeric one = numeric_from_int(1);
+        size = numeric_div_trunc_int(
+            size.unscaled >= 0 ? numeric_add(size, one) : numeric_sub(size, one), 2);
+      }
+      return Datum(numeric_to_string(size) + " " + kSizeUnits[u].name);
+    }
+    size = numeric_div_trunc_int(size, int64_t{1} << size_shift(u));
+  }
+}
+FN(f_pg_size_bytes) {
+  const std::string str = a[0].as_string();
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t start = 0;
+  while (start < str.size() && space(str[start])) ++start;
+  size_t end = start;
+  if (end < str.size() && (str[end] == '-' || str[end] == '+')) ++end;
+  bool have_digits = false;
+  while (end < str.size() && digit(str[end])) ++end, have_digits = true;
+  if (end < str.size() && str[end] == '.') {
+    ++end;
+    while (end < str.size() && digit(str[end])) ++end, have_digits = true;
+  }
+  if (!have_digits) throw_error(sqlstate::kInvalidParameterValue, "invalid size: \"" + str + "\"");
+  // An exponent only when digits follow the e (what does not parse is left to the unit).
+  bool huge_exponent = false;
+  if (end < str.size() && (str[end] == 'e' || str[end] == 'E')) {
+    size_t e = end + 1;
+    if (e < str.size() && (str[e] == '-' || str[e] == '+')) ++e;
+    size_t digits_from = e;
+    while (e < str.size() && digit(str[e])) ++e;
+    if (e > digits_from) {
+      // PostgreSQL's numeric_in refuses an exponent of INT_MAX/2 or more as an overflow.
+      const std::string exp = str.substr(digits_from, e - digits_from);
+      huge_exponent = exp.size() > 10 || std::stoll(exp) >= INT32_MAX / 2;
+      end = e;
+    }
+  }
+  if (huge_exponent)
+    throw_error(sqlstate::kNumericValueOutOfRange, "value overflows numeric format");
+  Numeric num;
+  try {
+    bool ok = true;
+    num = numeric_parse(str.substr(start, end - start), &ok);
+    if (!ok) throw_error(sqlstate::kInvalidParameterValue, "invalid size: \"" + str + "\"");
+  } catch (const SqlError& err) {
+    // A number too large for the numeric here is one PostgreSQL's numeric holds, and then
+    // too large for a bigint.
+    if (err.error().sqlstate != sqlstate::kNumericValueOutOfRange) throw;
+    throw_error(sqlstate::kNumericValueOutOfRange, "bigint out of range");
+  }
+  size_t unit_from = end;
+  while (unit_from < str.size() && space(str[unit_from])) ++unit_from;
+  if (unit_from < str.size()) {
+    size_t unit_end = str.size();
+    while (unit_end > unit_from && space(str[unit_end - 1])) --unit_end;
+    const std::string unit = str.substr(unit_from, unit_end - unit_from);
+    const SizeUnit* found = nullptr;
+    for (const auto& u : kSizeUnits)
+      if (strcasecmp(unit.c_str(), u.name) == 0) found = &u;
+    if (found == nullptr)
+      throw SqlError(sqlstate::kInvalidParameterValue, "invalid size: \"" + str + "\"",
+                     "Invalid size unit: \"" + unit + "\".",
+                     "Valid units are \"bytes\", \"kB\", \"MB\", \"GB\", \"TB\", and \"PB\".");
+    if (found->bits > 0) {
+      try {
+        num = numeric_mul(num, numeric_from_int(int64_t{1} << found->bits));
+      } catch (const SqlError& err) {
+        if (err.error().sqlstate != sqlstate::kNumericValueOutOfRange) throw;
+        throw_error(sqlstate::kNumericValueOutOfRange, "bigint out of range");
+      }
+    }
+  }
+  return Datum(numeric_to_int(num, kInt8));
+}
+// like_escape(pattern, escape), which LIKE ... ESCAPE calls: the pattern rewritten to use
+// backslash as its escape (PostgreSQL's like_escape): no escape doubles every backslash; an
+// escape of one character becomes backslash, and a backslash not after it is doubled. Text
+// counts characters, bytea bytes.
+template <bool Bytes>
+FN(f_like_escape) {
+  const std::string pat = a[0].as_string(), esc = a[1].as_string();
+  auto char_len = [&](const std::string& s, size_t i) {
+    return Bytes ? size_t{1}
+                 : std::min(utf8_char_len(static_cast<unsigned char>(s[i])), s.size() - i);
+  };
+  std::string out;
+  if (esc.empty()) {
+    for (char c : pat) {
+      if (c == '\\') out += '\\';
+      out += c;
+    }
+    return Datum(out);
+  }
+  if (char_len(esc, 0) != esc.size())
+    throw SqlError("22025", "invalid escape string", "",
+                   "Escape string must be empty or one character.");
+  if (esc == "\\") return Datum(pat);
+  bool after_escape = false;
+  for (size_t i = 0; i < pat.size();) {
+    const size_t n = char_len(pat, i);
+    if (!after_escape && pat.compare(i, n, esc) == 0) {
+      out += '\\';
+      after_escape = true;
+    } else if (pat[i] == '\\') {
+      out += '\\';
+      if (!after_escape) out += '\\';
+      after_escape = false;
+    } else {
+      out.append(pat, i, n);
+      after_escape = false;
+    }
+    i += n;
+  }
+  return Datum(out);
+}
 FN(f_length) {
   return Datum(static_cast<int64_t>(utf8_length(bpchar_trim(a[0], t[0].oid))));
 }
@@ -2384,6 +2567,22 @@ Registry::Registry() {
   F("mod", {kInt4, kInt4}, kInt4, op_int_mod);
   F("mod", {kInt8, kInt8}, kInt8, op_int_mod);
   F("mod", {kNumeric, kNumeric}, kNumeric, op_num_mod);
+  F("pg_size_pretty", {kInt8}, kText, f_pg_size_pretty_int8);
+  F("pg_size_pretty", {kNumeric}, kText, f_pg_size_pretty_numeric);
+  F("pg_size_bytes", {kText}, kInt8, f_pg_size_bytes);
+  F("like_escape", {kText, kText}, kText, f_like_escape<false>);
+  F("like_escape", {kBytea, kBytea}, kBytea, f_like_escape<true>);
+  F("gcd", {kInt4, kInt4}, kInt4, f_int_gcd<kInt4>);
+  F("gcd", {kInt8, kInt8}, kInt8, f_int_gcd<kInt8>);
+  F("lcm", {kInt4, kInt4}, kInt4, f_int_lcm<kInt4>);
+  F("lcm", {kInt8, kInt8}, kInt8, f_int_lcm<kInt8>);
+  // The functions behind bool's comparison operators (pg_proc's booleq ... boolge).
+  F("booleq", {kBool, kBool}, kBool, op_cmp<0>);
+  F("boolne", {kBool, kBool}, kBool, op_cmp<1>);
+  F("boollt", {kBool, kBool}, kBool, op_cmp<2>);
+  F("boolgt", {kBool, kBool}, kBool, op_cmp<3>);
+  F("boolle", {kBool, kBool}, kBool, op_cmp<4>);
+  F("boolge", {kBool, kBool}, kBool, op_cmp<5>);
   F("div", {kNumeric, kNumeric}, kNumeric, f_div_num);
   F("power", {kFloat8, kFloat8}, kFloat8, op_float_pow);
   F("power", {kNumeric, kNumeric}, kNumeric, op_num_pow);
