@@ -1494,7 +1494,8 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
       if (released) {
         local->complete_commit_then(id_, ts, [this, ts, &durable_at, released] {
           release_after_publication(ts, durable_at);
-          released->complete(runtime::WakeReason::kSignalled);
+          // Urgent, as the durability answer (partition::DirectLog): the commit is done.
+          released->complete(runtime::WakeReason::kSignalled, runtime::Fiber::Priority::kUrgent);
         });
       } else if (local) {
         local->complete_commit(id_, ts, true);
