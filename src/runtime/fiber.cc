@@ -15,6 +15,7 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include "common/wait_stats.h"
 #include "runtime/stack.h"
 
 #if defined(HF_TSAN)
@@ -49,6 +50,9 @@ class Fiber::UrgentQueue final : public asio::execution_context::service {
   using key_type = UrgentQueue;
   static asio::execution_context::id id;
   explicit UrgentQueue(asio::execution_context& c) : service(c) {}
+
+  // Fiber slices run on this executor (WaitStats::wake_slices).
+  std::atomic<uint64_t> slices{0};
 
   // REQUIRES: f is kScheduled, and was made so by this call's caller.
   void push(FiberRef f) {
@@ -114,6 +118,10 @@ struct Fiber::Impl {
   ctx::fiber outside;  // where the fiber returns to when it parks
   bool finished = false;
   uintptr_t stack_limit = 0;  // the lowest usable address of the fiber's stack
+  // A kUrgent resume (counted whether or not HF_URGENT_WAKEUPS is on, for A/B runs): the
+  // executor's slice count then, for WaitStats::wake_slices when the fiber runs.
+  bool count_wake = false;
+  uint64_t woken_at_slice = 0;
 #if defined(HF_TSAN)
   void* tsan_fiber = nullptr;
   void* tsan_thread = nullptr;
@@ -186,6 +194,12 @@ void Fiber::run_slice() {
   {
     std::lock_guard g(mu_);
     state_ = State::kRunning;
+    const uint64_t slice = urgent_.slices.fetch_add(1, std::memory_order_relaxed);
+    if (impl_->count_wake) {
+      impl_->count_wake = false;
+      wait_stats().wake_slices.fetch_add(slice - impl_->woken_at_slice, std::memory_order_relaxed);
+      wait_stats().wake_slices_n.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   Fiber* prev = t_current;
   t_current = this;
@@ -241,6 +255,10 @@ void Fiber::resume(Priority p) {
       state_ = State::kScheduled;
       g_ready_fibers.fetch_add(1, std::memory_order_relaxed);
       FiberRef self = shared_from_this();
+      if (p == Priority::kUrgent) {
+        impl_->count_wake = true;
+        impl_->woken_at_slice = urgent_.slices.load(std::memory_order_relaxed);
+      }
       if (p == Priority::kUrgent && urgent_wakeups_on()) {
         urgent = std::move(self);
       } else {
