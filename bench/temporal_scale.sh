@@ -41,8 +41,10 @@ server_pids() {
 # executions rows | lock waits | lock wait ms | holdfast's stats line (--stats-log-ms 500):
 # wal syncs | synced writes | writes | commit durable us | n | publish wait us | n |
 # append-to-sync-answer us | n | answer-to-fiber-running us | n | durability-learnt-to-locks-released us | n
+# | WAL fsync us | n | the sync thread's answering of one group us | n | slices run ahead of a
+# commit's wake-up | n
 counters() {
-  local t=$1 ls ss="0|0|0|0|0|0|0|0|0|0|0|0|0"
+  local t=$1 ls ss="0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0"
   ls=$(sql "$t" "select lock_waits, wait_time_ms from holdfast_lock_stats" 2>/dev/null || echo "0|0")
   if [ "$t" = holdfast ]; then
     ss=$(grep 'stats: wal_syncs=' "$work/holdfast.log" | tail -1 |
@@ -66,11 +68,11 @@ for t in $targets; do
     # "warm-up" line): on a loaded machine that takes seconds, and its parsing is not the load.
     for _ in $(seq 600); do grep -q 'warm-up' "$work/$t-$c.log" 2>/dev/null && break; sleep 0.5; done
     sleep $((warmup + 1))
-    IFS='|' read -r n0 w0 wt0 s0 sw0 wr0 du0 dn0 pu0 pn0 yu0 yn0 ku0 kn0 uu0 un0 <<<"$(counters "$t")"
+    IFS='|' read -r n0 w0 wt0 s0 sw0 wr0 du0 dn0 pu0 pn0 yu0 yn0 ku0 kn0 uu0 un0 fu0 fn0 au0 an0 ws0 wn0 <<<"$(counters "$t")"
     # The driver runs 20 s past the window (the counters' queries may be slow on a loaded
     # machine); a sample that ends after it would miss its processes.
     python3 "$root/bench/procstat.py" "$secs" server="$spid" driver="$dpid" >"$work/proc-$t-$c.txt"
-    IFS='|' read -r n1 w1 wt1 s1 sw1 wr1 du1 dn1 pu1 pn1 yu1 yn1 ku1 kn1 uu1 un1 <<<"$(counters "$t")"
+    IFS='|' read -r n1 w1 wt1 s1 sw1 wr1 du1 dn1 pu1 pn1 yu1 yn1 ku1 kn1 uu1 un1 fu1 fn1 au1 an1 ws1 wn1 <<<"$(counters "$t")"
     wait "$dpid"
     wf=$((n1 - n0))
     echo "-- $t, $c clients: $wf workflows in $secs s ($(grep '^RESULT' "$work/$t-$c.log" | sed 's/.*units_per_s=\([^ ]*\).*/\1/') wf/s by the driver)"
@@ -78,9 +80,14 @@ for t in $targets; do
     python3 - "$work/proc-$t-$c.txt" "$t" "$c" "$wf" "$((w1 - w0))" "$(echo "$wt1 - $wt0" | bc)" \
       "$((s1 - s0))" "$((sw1 - sw0))" "$((wr1 - wr0))" "$secs" "$((du1 - du0))" "$((dn1 - dn0))" \
       "$((pu1 - pu0))" "$((pn1 - pn0))" "$((yu1 - yu0))" "$((yn1 - yn0))" "$((ku1 - ku0))" \
-      "$((kn1 - kn0))" "$((${uu1:-0} - ${uu0:-0}))" "$((${un1:-0} - ${un0:-0}))" >>"$out.jsonl" <<'EOF'
+      "$((kn1 - kn0))" "$((${uu1:-0} - ${uu0:-0}))" "$((${un1:-0} - ${un0:-0}))" \
+      "$((${fu1:-0} - ${fu0:-0}))" "$((${fn1:-0} - ${fn0:-0}))" "$((${au1:-0} - ${au0:-0}))" \
+      "$((${an1:-0} - ${an0:-0}))" "$((${ws1:-0} - ${ws0:-0}))" "$((${wn1:-0} - ${wn0:-0}))" \
+      "$(grep '^RESULT' "$work/$t-$c.log")" >>"$out.jsonl" <<'EOF'
 import json, sys
-f, t, c, wf, waits, wait_ms, syncs, synced, writes, secs, du, dn, pu, pn, yu, yn, ku, kn, uu, un = sys.argv[1:]
+f, t, c, wf, waits, wait_ms, syncs, synced, writes, secs, du, dn, pu, pn, yu, yn, ku, kn, uu, un, fu, fn, au, an, ws, wn, result = sys.argv[1:]
+# The driver's latencies cover its whole run (the window and the 20 s after it).
+lat = dict(kv.split("=", 1) for kv in result.split()[1:] if "=" in kv)
 wf = max(int(wf), 1)
 p = json.loads(open(f).read().strip().splitlines()[-1])["procstat"]
 s, d = p["server"], p["driver"]
@@ -101,7 +108,12 @@ row = {"target": t, "clients": int(c), "workflows": wf, "wf_per_s": round(wf / f
        "commits_per_wf": round(int(dn) / wf, 2),
        "sync_answer_ms": round(int(yu) / 1000 / int(yn), 3) if int(yn) else None,
        "fiber_wake_ms": round(int(ku) / 1000 / int(kn), 3) if int(kn) else None,
-       "unlock_after_durable_ms": round(int(uu) / 1000 / int(un), 3) if int(un) else None, "machine": p["machine"], "procstat": p}
+       "unlock_after_durable_ms": round(int(uu) / 1000 / int(un), 3) if int(un) else None,
+       "fsync_ms": round(int(fu) / 1000 / int(fn), 3) if int(fn) else None,
+       "answer_group_ms": round(int(au) / 1000 / int(an), 3) if int(an) else None,
+       "wake_slices_ahead": round(int(ws) / int(wn), 2) if int(wn) else None,
+       "p50_ms": lat.get("p50_ms"), "p99_ms": lat.get("p99_ms"),
+       "machine": p["machine"], "procstat": p}
 print(json.dumps(row))
 EOF
   done
@@ -114,7 +126,7 @@ cols = ["wf_per_s", "server_cpu_ms_per_wf", "server_user_ms_per_wf", "server_sys
         "server_runq_ms_per_wf", "server_vcsw_per_wf", "server_ivcsw_per_wf", "driver_cpu_ms_per_wf",
         "lock_waits_per_wf", "lock_wait_ms_per_wf", "wal_syncs_per_s", "commits_per_sync",
         "commit_durable_ms", "commit_publish_ms", "sync_answer_ms", "fiber_wake_ms",
-        "unlock_after_durable_ms"]
+        "unlock_after_durable_ms", "fsync_ms", "answer_group_ms", "wake_slices_ahead", "p50_ms", "p99_ms"]
 print("per workflow, over the measured window (machine idle share in the last column)")
 print(f"{'target':<9}{'clients':>8}" + "".join(f"{c.replace('_per_wf','').replace('server_','s_'):>14}" for c in cols) + f"{'idle':>7}")
 for r in rows:

@@ -19,6 +19,10 @@
 //     (RocksDB's FlushWAL(true): the fdatasync); answer_us/answer_n, the sync thread's time
 //     answering one group's callbacks (on_durable and the fiber wake-ups) before it can lead
 //     the next sync.
+//   - runtime (Fiber::resume with kUrgent, the commit path's wake-ups): wake_slices/
+//     wake_slices_n, how many other fibers' slices its executor ran between the wake-up and
+//     the fiber's own slice (its place in the queue, in work rather than time: what an urgent
+//     wake-up shortens; the rest of wake_us is the executor thread waiting for a CPU).
 // Counters only grow; a restart starts them at zero.
 #pragma once
 
@@ -43,6 +47,8 @@ struct WaitStats {
   std::atomic<uint64_t> fsync_n{0};
   std::atomic<uint64_t> answer_us{0};
   std::atomic<uint64_t> answer_n{0};
+  std::atomic<uint64_t> wake_slices{0};
+  std::atomic<uint64_t> wake_slices_n{0};
 };
 
 inline WaitStats& wait_stats() {

@@ -287,6 +287,10 @@ class Transaction {
     write(space, routing, key, value, /*new_key=*/true);
   }
   virtual void flush_loads() {}
+  // While on, this transaction's scans are bulk reads (partition_api::ScanRequest::bulk): a
+  // table rewrite reads its old keyspace once, without filling the storage's block cache.
+  // The default ignores it.
+  virtual void set_bulk_reads(bool on) { (void)on; }
 
   // Savepoints: a subtransaction per SAVEPOINT. rollback_to(s) undoes s and everything after
   // it, then continues in a new subtransaction; release(s) merges s into its parent.

@@ -325,6 +325,7 @@ class TransactionImpl final : public Transaction {
   void load(const KeySpace& space, const std::string& routing, std::string key,
             std::string value) override;
   void flush_loads() override;
+  void set_bulk_reads(bool on) override { bulk_reads_ = on; }
   SubId begin_subtransaction() override;
   void rollback_to(SubId sub) override;
   void release(SubId sub) override;
@@ -437,6 +438,7 @@ class TransactionImpl final : public Transaction {
   std::unordered_map<uint64_t, SubId> table_locks_;
   bool done_ = false;
   bool committed_ = false;
+  bool bulk_reads_ = false;  // set_bulk_reads: scans are ScanRequest::bulk
   bool released_ = false;    // a one-phase commit's locks are released (release_after_publication)
   Timestamp commit_ts_ = 0;  // see commit_timestamp()
   // SERIALIZABLE: ssi_ while the SSI graph tracks this transaction (reads take SIREAD locks);
@@ -733,6 +735,7 @@ std::unique_ptr<RowCursor> TransactionImpl::scan_filtered(const KeySpace& space,
   req.view = view();
   req.reverse = reverse;
   req.filter = filter;
+  req.bulk = bulk_reads_;
   std::unique_ptr<RowCursor> c;
   if (routing) {
     c = part(*routing).scan(req);
@@ -1521,7 +1524,8 @@ void TransactionImpl::commit_one_phase(const std::vector<PartitionId>& writers) 
       if (released) {
         local->complete_commit_then(id_, ts, [this, ts, &durable_at, released] {
           release_after_publication(ts, durable_at);
-          released->complete(runtime::WakeReason::kSignalled);
+          // Urgent, as the durability answer (partition::DirectLog): the commit is done.
+          released->complete(runtime::WakeReason::kSignalled, runtime::Fiber::Priority::kUrgent);
         });
       } else if (local) {
         local->complete_commit(id_, ts, true);

@@ -157,7 +157,9 @@ void DirectLog::synced(rocksdb::WriteBatch& batch, const WriteHooks& hooks) {
     failure = std::move(e);
     answered = std::chrono::steady_clock::now();
     if (!failure && hooks.on_durable) hooks.on_durable();
-    durable->complete(runtime::WakeReason::kSignalled);
+    // Urgent: what is left of the commit is short (the answer to the client), and a client
+    // waiting for it adds no load meanwhile; behind the executor's queue it waited 1-4 ms.
+    durable->complete(runtime::WakeReason::kSignalled, runtime::Fiber::Priority::kUrgent);
   });
   durable->wait();
   auto& stats = wait_stats();

@@ -349,6 +349,11 @@ struct ScanRequest {
   // remember ranges where no row passes it and let later scans with the same filter skip them
   // (mvcc/store.h, filtered ranges). Not carried by the partition RPC (a hint).
   std::string filter;
+  // Added (issue 8): a read of a whole keyspace that a bulk operation makes once (a table
+  // rewrite): the blocks it reads from storage are not kept in the block cache, where they
+  // would push out what the workload reads again. Set only by such callers (never by a scan's
+  // size: a queue's claim scans are small and hot). Not carried by the partition RPC (a hint).
+  bool bulk = false;
 };
 
 // Rows in key order (reverse order if asked), visible to the view. A cursor is owned by one

@@ -5,14 +5,17 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <exception>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include "common/wait_stats.h"
 #include "runtime/stack.h"
 
 #if defined(HF_TSAN)
@@ -26,13 +29,99 @@ namespace ctx = boost::context;
 namespace {
 thread_local Fiber* t_current = nullptr;
 Runtime* g_runtime = nullptr;
+
+// HF_URGENT_WAKEUPS=0: resume(kUrgent) is a kNormal resume (A/B measurements).
+bool urgent_wakeups_on() {
+  static const bool on = [] {
+    const char* v = std::getenv("HF_URGENT_WAKEUPS");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
 }  // namespace
+
+// An asio service, so each io_context (executor) has exactly one, found once per fiber.
+// Fibers resumed with kUrgent wait here instead of at the back of the io_context's queue;
+// the executor's thread runs them at the end of every fiber slice (Fiber::run_slice) and, in
+// case no slice ends soon (an idle executor, a handler that is not a fiber), from one posted
+// drain handler per batch: a busy executor is not sent a handler, nor woken, per fiber.
+class Fiber::UrgentQueue final : public asio::execution_context::service {
+ public:
+  using key_type = UrgentQueue;
+  static asio::execution_context::id id;
+  explicit UrgentQueue(asio::execution_context& c) : service(c) {}
+
+  // Fiber slices run on this executor (WaitStats::wake_slices).
+  std::atomic<uint64_t> slices{0};
+
+  // REQUIRES: f is kScheduled, and was made so by this call's caller.
+  void push(FiberRef f) {
+    bool post_drain = false;
+    {
+      std::lock_guard g(mu_);
+      ready_.push_back(std::move(f));
+      pending_.store(true, std::memory_order_release);
+      post_drain = !drain_posted_;
+      drain_posted_ = true;
+    }
+    if (post_drain) {
+      asio::post(static_cast<asio::io_context&>(context()), [this] {
+        {
+          std::lock_guard g(mu_);
+          drain_posted_ = false;
+        }
+        drain();
+      });
+    }
+  }
+
+  // Runs the queued fibers' slices, in the order they were pushed, until none is queued
+  // (each then waits on its socket or a lock: an urgent wake-up does not repeat without
+  // some other handler running in between). On the executor's thread; a slice's own end
+  // does not nest another drain.
+  void drain() {
+    if (!pending_.load(std::memory_order_acquire)) return;
+    if (draining_.exchange(true, std::memory_order_acquire)) return;
+    std::vector<FiberRef> batch;
+    for (;;) {
+      {
+        std::lock_guard g(mu_);
+        if (ready_.empty()) {
+          pending_.store(false, std::memory_order_release);
+          break;
+        }
+        batch.swap(ready_);
+      }
+      for (auto& f : batch) f->run_slice();
+      batch.clear();
+    }
+    draining_.store(false, std::memory_order_release);
+  }
+
+ private:
+  void shutdown() override {
+    std::lock_guard g(mu_);
+    ready_.clear();
+  }
+
+  std::mutex mu_;
+  std::vector<FiberRef> ready_;        // guarded by mu_
+  bool drain_posted_ = false;          // guarded by mu_: a drain handler is queued, not yet run
+  std::atomic<bool> pending_{false};   // ready_ may be non-empty (a lock-free check per slice)
+  std::atomic<bool> draining_{false};  // a drain is under way (its fibers' slices do not nest one)
+};
+
+asio::execution_context::id Fiber::UrgentQueue::id;
 
 struct Fiber::Impl {
   ctx::fiber inside;   // where to resume the fiber
   ctx::fiber outside;  // where the fiber returns to when it parks
   bool finished = false;
   uintptr_t stack_limit = 0;  // the lowest usable address of the fiber's stack
+  // A kUrgent resume (counted whether or not HF_URGENT_WAKEUPS is on, for A/B runs): the
+  // executor's slice count then, for WaitStats::wake_slices when the fiber runs.
+  bool count_wake = false;
+  uint64_t woken_at_slice = 0;
 #if defined(HF_TSAN)
   void* tsan_fiber = nullptr;
   void* tsan_thread = nullptr;
@@ -40,7 +129,7 @@ struct Fiber::Impl {
 };
 
 Fiber::Fiber(asio::io_context& io, std::function<void()> body, size_t stack_bytes)
-    : io_(io), impl_(std::make_unique<Impl>()) {
+    : io_(io), urgent_(asio::use_service<UrgentQueue>(io)), impl_(std::make_unique<Impl>()) {
 #if defined(HF_TSAN)
   impl_->tsan_fiber = __tsan_create_fiber(0);
 #endif
@@ -105,6 +194,12 @@ void Fiber::run_slice() {
   {
     std::lock_guard g(mu_);
     state_ = State::kRunning;
+    const uint64_t slice = urgent_.slices.fetch_add(1, std::memory_order_relaxed);
+    if (impl_->count_wake) {
+      impl_->count_wake = false;
+      wait_stats().wake_slices.fetch_add(slice - impl_->woken_at_slice, std::memory_order_relaxed);
+      wait_stats().wake_slices_n.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   Fiber* prev = t_current;
   t_current = this;
@@ -117,20 +212,22 @@ void Fiber::run_slice() {
   impl_->inside = std::move(impl_->inside).resume();
   t_current = prev;
   detail::set_stack_limit(prev_stack_limit);
-  std::lock_guard g(mu_);
-  if (impl_->finished) {
-    state_ = State::kDone;
-    g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
-    return;
+  {
+    std::lock_guard g(mu_);
+    if (impl_->finished) {
+      state_ = State::kDone;
+      g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
+    } else if (permit_) {
+      permit_ = false;
+      state_ = State::kScheduled;
+      asio::post(io_, [keep] { keep->run_slice(); });
+    } else {
+      state_ = State::kSuspended;
+      g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
+    }
   }
-  if (permit_) {
-    permit_ = false;
-    state_ = State::kScheduled;
-    asio::post(io_, [keep] { keep->run_slice(); });
-  } else {
-    state_ = State::kSuspended;
-    g_ready_fibers.fetch_sub(1, std::memory_order_relaxed);
-  }
+  // The executor is between two slices: fibers resumed urgently meanwhile go first.
+  urgent_.drain();
 }
 
 void Fiber::suspend() {
@@ -150,16 +247,29 @@ void Fiber::suspend() {
 #endif
 }
 
-void Fiber::resume() {
-  std::lock_guard g(mu_);
-  if (state_ == State::kSuspended) {
-    state_ = State::kScheduled;
-    g_ready_fibers.fetch_add(1, std::memory_order_relaxed);
-    FiberRef self = shared_from_this();
-    asio::post(io_, [self] { self->run_slice(); });
-  } else if (state_ != State::kDone) {
-    permit_ = true;
+void Fiber::resume(Priority p) {
+  FiberRef urgent;
+  {
+    std::lock_guard g(mu_);
+    if (state_ == State::kSuspended) {
+      state_ = State::kScheduled;
+      g_ready_fibers.fetch_add(1, std::memory_order_relaxed);
+      FiberRef self = shared_from_this();
+      if (p == Priority::kUrgent) {
+        impl_->count_wake = true;
+        impl_->woken_at_slice = urgent_.slices.load(std::memory_order_relaxed);
+      }
+      if (p == Priority::kUrgent && urgent_wakeups_on()) {
+        urgent = std::move(self);
+      } else {
+        asio::post(io_, [self] { self->run_slice(); });
+      }
+    } else if (state_ != State::kDone) {
+      permit_ = true;
+    }
   }
+  // Outside mu_: the executor's thread may already be draining and take this fiber's mu_.
+  if (urgent) urgent_.push(std::move(urgent));
 }
 
 void Fiber::yield() {
@@ -181,7 +291,7 @@ std::shared_ptr<Event> Event::create() {
   return ev;
 }
 
-bool Event::complete(WakeReason r) {
+bool Event::complete(WakeReason r, Fiber::Priority p) {
   FiberRef f;
   {
     std::lock_guard g(mu_);
@@ -190,7 +300,7 @@ bool Event::complete(WakeReason r) {
     reason_ = r;
     f = fiber_;
   }
-  if (f) f->resume();
+  if (f) f->resume(p);
   return true;
 }
 

@@ -15,6 +15,12 @@
 //    Spurious returns from suspend() are therefore possible: callers re-check their
 //    condition in a loop (Event does this for them).
 //  - A fiber runs only on its executor's thread, so thread-local state is stable inside it.
+//  - Resumed fibers run in the order they were resumed, except that a resume(kUrgent) puts
+//    the fiber ahead of everything already queued on its executor: its next slice runs as
+//    soon as the slice running there parks (behind other urgent ones only). For a fiber whose
+//    remaining work is short and which a client waits on (a commit made durable by the WAL
+//    sync thread: it sends CommandComplete and ReadyForQuery and reads the next query).
+//    HF_URGENT_WAKEUPS=0 in the environment makes every resume a kNormal one (for A/B runs).
 //  - A Fiber object is owned by the runtime and freed when its body returns; hold a
 //    FiberRef (shared_ptr) to resume it safely from elsewhere.
 #pragma once
@@ -52,22 +58,27 @@ class Fiber : public std::enable_shared_from_this<Fiber> {
   // one, included): a fiber about to block its thread knows whether anyone else would wait.
   static int ready_count();
 
+  // Where a resume() queues the fiber's next slice on its executor (see the contract above).
+  enum class Priority { kNormal, kUrgent };
+
   void suspend();  // REQUIRES: called from this fiber
   // Lets every handler and fiber already ready on the calling fiber's executor run, then
   // continues (the fiber goes to the back of the executor's queue). No-op outside a fiber.
   // REQUIRES: the caller holds no std::mutex another fiber of this thread may take.
   static void yield();
-  void resume();  // any thread
+  void resume(Priority p = Priority::kNormal);  // any thread
   asio::io_context& io() { return io_; }
   ~Fiber();
 
   struct Impl;
+  class UrgentQueue;  // per executor: the fibers resumed with kUrgent, not yet run
 
  private:
   Fiber(asio::io_context& io, std::function<void()> body, size_t stack_bytes);
   void run_slice();  // runs on io_'s thread: switches into the fiber until it parks or ends
 
   asio::io_context& io_;
+  UrgentQueue& urgent_;  // io_'s
   std::unique_ptr<Impl> impl_;
   std::mutex mu_;
   enum class State { kNew, kRunning, kSuspended, kScheduled, kDone } state_ = State::kNew;
@@ -83,8 +94,9 @@ class Event : public std::enable_shared_from_this<Event> {
  public:
   // Bound to the calling fiber. REQUIRES: Fiber::current() != nullptr.
   static std::shared_ptr<Event> create();
-  // Any thread. Returns false if the event was already completed.
-  bool complete(WakeReason r);
+  // Any thread. Returns false if the event was already completed. p: how the waiting fiber is
+  // resumed (Fiber::resume).
+  bool complete(WakeReason r, Fiber::Priority p = Fiber::Priority::kNormal);
   bool completed() const;
   // REQUIRES: called from the bound fiber. Suspends until complete() or the deadline
   // (which completes it with kTimeout). Returns the winning reason.

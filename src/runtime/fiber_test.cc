@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -59,6 +60,53 @@ TEST(Fiber, YieldLetsTheOtherFibersOfTheThreadRun) {
 
 // ready_count() counts fibers running or scheduled, not parked ones (a commit uses it to
 // decide whether blocking its thread for an fsync would hold anyone up).
+// The commit path's wake-up (partition::DirectLog): a fiber resumed with kUrgent by another
+// thread while a slice runs goes next, ahead of the fibers resumed before it.
+TEST(Fiber, AnUrgentResumeRunsAheadOfFibersQueuedEarlier) {
+  asio::io_context io;
+  std::vector<std::string> order;
+  auto parked = [&](std::string name) {
+    return Fiber::spawn(io, [&order, name] {
+      Fiber::current()->suspend();
+      order.push_back(name);
+    });
+  };
+  FiberRef a = parked("a"), b = parked("b"), urgent = parked("urgent");
+  io.poll();  // all three park
+  Fiber::spawn(io, [&] {
+    a->resume();
+    b->resume();
+    std::thread([&] { urgent->resume(Fiber::Priority::kUrgent); }).join();
+    order.push_back("running");
+  });
+  io.restart();
+  io.run();
+  EXPECT_EQ(order, (std::vector<std::string>{"running", "urgent", "a", "b"}));
+}
+
+// With no slice running (an idle executor) an urgent resume still gets its fiber run, and a
+// fiber resumed urgently again after it parked runs again.
+TEST(Fiber, AnUrgentResumeWakesAnIdleExecutor) {
+  asio::io_context io;
+  auto guard = asio::make_work_guard(io);
+  std::atomic<int> slices{0};
+  FiberRef f = Fiber::spawn(io, [&] {
+    for (int i = 0; i < 3; ++i) {
+      Fiber::current()->suspend();
+      ++slices;
+    }
+  });
+  std::thread runner([&] { io.run(); });
+  for (int i = 1; i <= 3; ++i) {
+    while (Fiber::ready_count() != 0) std::this_thread::yield();  // parked again
+    f->resume(Fiber::Priority::kUrgent);
+    while (slices.load() < i) std::this_thread::yield();
+  }
+  guard.reset();
+  runner.join();
+  EXPECT_EQ(slices.load(), 3);
+}
+
 TEST(Fiber, ReadyCountLeavesOutParkedFibers) {
   asio::io_context io;
   const int base = Fiber::ready_count();

@@ -856,11 +856,13 @@ int main(int argc, char** argv) {
           spdlog::info(
               "stats: wal_syncs={} synced_writes={} writes={} durable_us={} durable_n={} "
               "publish_us={} publish_n={} sync_us={} sync_n={} wake_us={} wake_n={} unlock_us={} "
-              "unlock_n={} fsync_us={} fsync_n={} answer_us={} answer_n={}",
+              "unlock_n={} fsync_us={} fsync_n={} answer_us={} answer_n={} wake_slices={} "
+              "wake_slices_n={}",
               storage ? storage->wal_syncs() : 0, storage ? storage->synced_writes() : 0,
               storage ? storage->writes() : 0, v(w.durable_us), v(w.durable_n), v(w.publish_us),
               v(w.publish_n), v(w.sync_us), v(w.sync_n), v(w.wake_us), v(w.wake_n), v(w.unlock_us),
-              v(w.unlock_n), v(w.fsync_us), v(w.fsync_n), v(w.answer_us), v(w.answer_n));
+              v(w.unlock_n), v(w.fsync_us), v(w.fsync_n), v(w.answer_us), v(w.answer_n),
+              v(w.wake_slices), v(w.wake_slices_n));
         }
       });
     }

@@ -507,13 +507,15 @@ void Engine::del(std::string_view key, Durability d) {
   write(b, d);
 }
 
-std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool total_order) {
+std::unique_ptr<Iter> Engine::iterate(std::string lower, std::string upper, bool total_order,
+                                      bool fill_cache) {
   perf_counters_off();
   auto it = std::make_unique<Iter>();
   it->lower_ = std::move(lower);
   it->upper_ = std::move(upper);
   rocksdb::ReadOptions ro;
   ro.verify_checksums = false;
+  ro.fill_cache = fill_cache;
   it->lower_slice_ = rocksdb::Slice(it->lower_);
   ro.iterate_lower_bound = &it->lower_slice_;
   if (!it->upper_.empty()) {

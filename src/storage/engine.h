@@ -168,7 +168,9 @@ class Engine {
   // several keyspace prefixes (recovery, whole-partition scans) or the scan runs backwards;
   // otherwise the prefix bloom filter is used, the range must stay within one keyspace
   // prefix, and iteration starts with Iter::first().
-  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false);
+  // fill_cache false: blocks read from files are not added to the block cache (a bulk read).
+  std::unique_ptr<Iter> iterate(std::string lower, std::string upper, bool total_order = false,
+                                bool fill_cache = true);
 
   // Counters for tests and benchmarks.
   uint64_t synced_writes() const { return synced_writes_.load(std::memory_order_relaxed); }

@@ -503,7 +503,7 @@ std::unique_ptr<RowCursor> MvccStore::scan(const ScanRequest& req) {
   auto* w = watch.get();
   auto cursor = std::make_unique<StoreCursor>(this, std::move(watch), lower, req.view, req.reverse,
                                               std::move(own), filtered, filtered_ts);
-  cursor->open(engine_->iterate(lower, w->hi, req.reverse));
+  cursor->open(engine_->iterate(lower, w->hi, req.reverse, /*fill_cache=*/!req.bulk));
   return cursor;
 }
 

@@ -1007,6 +1007,13 @@ std::string create_table(const PgQuery__CreateStmt* s, ExecContext& cx) {
 // indexes. Rows are moved inside the caller's transaction.
 void rewrite_table(const catalog::Table& from, const catalog::Table& to, ExecContext& cx,
                    const std::function<Row(const Row&)>& transform) {
+  // The old rows are read once: through the block cache they would evict what the workload
+  // reads (pgbench -i's primary-key rewrite: 2.0 -> 1.45 s of CPU without).
+  struct BulkReads {
+    coord::Transaction& txn;
+    explicit BulkReads(coord::Transaction& t) : txn(t) { txn.set_bulk_reads(true); }
+    ~BulkReads() { txn.set_bulk_reads(false); }
+  } bulk_reads(cx.txn);
   // Rows stream from the old keyspace into the new one (never all in memory): `to` has its own
   // storage id, and our writes are invisible to this statement's scan anyway.
   Writer w(to, cx);
