@@ -23,19 +23,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export HOLDFAST_BIN=${HOLDFAST_BIN:-$root/${HF_BUILD_PREFIX:-build}/holdfast}
 export HF_CLUSTER_BASE_PORT=${HF_CLUSTER_BASE_PORT:-23100}
-work=$(mktemp -d /tmp/hf-replicated-XXXX)
-chmod 755 "$work"
-export HF_CLUSTER_DIR=$work/cluster
-t0=$(date +%s)
-cleanup() {
-  bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1
-  [ "${status:-0}" = 0 ] || { rm -rf /tmp/hf-replicated-last; mkdir -p /tmp/hf-replicated-last
-    cp "$HF_CLUSTER_DIR"/node-*.log /tmp/hf-replicated-last/ 2>/dev/null; echo "logs: /tmp/hf-replicated-last"; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
-elapsed() { echo "$(($(date +%s) - t0)) s"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+source "$here/nodes_lib.sh"
+cluster_scratch replicated
 partitions=6
 
 bash "$root/scripts/cluster.sh" start 3 --replicas 3 -- --partitions "$partitions" | sed 's/^/cluster: /' ||
@@ -43,7 +32,6 @@ bash "$root/scripts/cluster.sh" start 3 --replicas 3 -- --partitions "$partition
 declare -A sql
 while read -r i s c pid; do sql[$i]=$s; done <"$HF_CLUSTER_DIR/cluster.txt"
 status=0
-source "$here/nodes_lib.sh"
 
 # The static map's leaders: node 3 serves partitions 2 and 5 (p mod 3 = 2) once placed.
 serves() { grep -q "cluster node $1: partition $2 serves here" "$HF_CLUSTER_DIR/node-$1.log"; }

@@ -22,20 +22,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export HOLDFAST_BIN=${HOLDFAST_BIN:-$root/${HF_BUILD_PREFIX:-build}/holdfast}
-work=$(mktemp -d /tmp/hf-restart-XXXX)
-chmod 755 "$work"
-export HF_CLUSTER_DIR=$work/cluster
-t0=$(date +%s)
-cleanup() {
-  bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1
-  # A failed run keeps the nodes' logs for a look.
-  [ "${status:-0}" = 0 ] || { rm -rf /tmp/hf-restart-last; mkdir -p /tmp/hf-restart-last
-    cp "$HF_CLUSTER_DIR"/node-*.log /tmp/hf-restart-last/ 2>/dev/null; echo "logs: /tmp/hf-restart-last"; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
-elapsed() { echo "$(($(date +%s) - t0)) s"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+source "$here/nodes_lib.sh"
+cluster_scratch restart
 
 bash "$root/scripts/cluster.sh" start 3 | sed 's/^/cluster: /' ||
   { echo "FAIL: the cluster did not start"; exit 1; }
@@ -43,7 +31,6 @@ declare -A sql
 while read -r i s c pid; do sql[$i]=$s; done <"$HF_CLUSTER_DIR/cluster.txt"
 
 status=0
-source "$here/nodes_lib.sh"
 psql_at "${sql[1]}" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g" >/dev/null
 
 # every_row_locked PORT: "20" when one transaction on PORT locks every row FOR UPDATE.

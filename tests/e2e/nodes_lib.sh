@@ -7,6 +7,32 @@ status=${status:-0}
 fail() { echo "FAIL: $1"; status=1; }
 psql_at() { timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres postgres -c "$2" 2>&1; }
 
+# cluster_scratch NAME — for a script that runs a cluster with scripts/cluster.sh: a scratch
+# folder ($work, removed at exit) holding the cluster's folders ($HF_CLUSTER_DIR), a trap that
+# stops the cluster and, when the run failed ($status not 0), keeps the nodes' logs in
+# /tmp/hf-NAME-last; t0, elapsed and now_ms for the printed figures. Call it at the top level
+# (the trap is the script's).
+cluster_scratch() {
+  local name=$1
+  work=$(mktemp -d "/tmp/hf-$name-XXXX")
+  chmod 755 "$work"
+  export HF_CLUSTER_DIR=$work/cluster
+  scratch_name=$name
+  t0=$(date +%s)
+  trap cluster_scratch_cleanup EXIT
+}
+cluster_scratch_cleanup() {
+  bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1
+  if [ "${status:-0}" != 0 ]; then
+    rm -rf "/tmp/hf-$scratch_name-last" && mkdir -p "/tmp/hf-$scratch_name-last"
+    cp "$HF_CLUSTER_DIR"/node-*.log "/tmp/hf-$scratch_name-last/" 2>/dev/null
+    echo "logs: /tmp/hf-$scratch_name-last"
+  fi
+  rm -rf "$work"
+}
+elapsed() { echo "$(($(date +%s) - t0)) s"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 # transfers_keep_total LABEL ROUNDS PORT... — bank transfers among 20 accounts, one client per
 # PORT (a port may repeat), ROUNDS transfers each: READ COMMITTED + FOR UPDATE, then
 # SERIALIZABLE. The total must stay 20,000 and the only errors be retryable ones; prints the
