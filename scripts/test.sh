@@ -152,6 +152,7 @@ e2e partition_rpc bash tests/e2e/partition_rpc.sh
 e2e sql_nodes bash tests/e2e/sql_nodes.sh
 e2e cluster bash tests/e2e/cluster.sh
 e2e cluster_restart bash tests/e2e/cluster_restart.sh
+e2e cluster_replicated bash tests/e2e/cluster_replicated.sh
 e2e crash bash tests/crash/crash_test.sh
 e2e crash_bank bash tests/crash/crash_test.sh --workload bank
 e2e bank_modes bash tests/e2e/bank_modes.sh
