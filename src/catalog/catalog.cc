@@ -757,7 +757,9 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(ch.by)) return;
   for (const auto& [oid, by] : dropping_)
     if (of_txn(by)) return;
-  if (functions_->changes_pending(txn) || sql::types::has_uncommitted_domain(txn)) return;
+  if (functions_->changes_pending(txn) || sql::types::has_uncommitted_domain(txn) ||
+      roles_->changes_pending(txn))
+    return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
 }
@@ -880,6 +882,8 @@ bool Catalog::conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remo
     return found(it->second);
   if (auto it = dropping_.find(oid); it != dropping_.end() && other(it->second))
     return found(it->second);
+  // A role's change (catalog/roles.h) is this node's; its transaction holds ACCESS EXCLUSIVE.
+  if (roles_->changed_by_other(oid, txn)) return found(Creator{0, node_id_});
   return false;
 }
 
