@@ -873,27 +873,58 @@ std::string grant_roles(const PgQuery__GrantRoleStmt* s, ExecContext& cx) {
 
 }  // namespace
 
-catalog::Table with_new_owner(const catalog::Table& t, const PgQuery__RoleSpec* spec,
-                              ExecContext& cx) {
+namespace {
+
+// PostgreSQL's ATExecChangeOwner for a relation of this kind owned by `owner`: the new owner,
+// checked, and the ACL's entries of the old owner given to the new one.
+Oid change_owner(ExecContext& cx, Oid owner, const char* kind, const std::string& name,
+                 std::optional<catalog::Acl>& acl, const PgQuery__RoleSpec* spec) {
   Oid new_owner = rolespec_oid(cx, spec);
   const auto& roles = roles_of(cx);
   Oid user = current_user(cx);
   if (!roles.is_superuser(user)) {
-    require_owner(cx, t.owner, "table", t.name);
+    require_owner(cx, owner, kind, name);
     if (!roles.is_member_of(user, new_owner))
       fail(sqlstate::kInsufficientPrivilege,
            "must be member of role \"" + roles.name_of(new_owner) + "\"");
     if (roles.public_schema_privileges(new_owner, acl::kCreate) == 0)
       fail(sqlstate::kInsufficientPrivilege, "permission denied for schema public");
   }
-  catalog::Table nt = t;
-  if (nt.acl)
-    for (auto& item : *nt.acl) {
-      if (item.grantee == t.owner) item.grantee = new_owner;
-      if (item.grantor == t.owner) item.grantor = new_owner;
+  if (acl) {
+    // As PostgreSQL's aclnewowner: entries that now name the same grantee and grantor merge.
+    catalog::Acl moved;
+    for (auto item : *acl) {
+      if (item.grantee == owner) item.grantee = new_owner;
+      if (item.grantor == owner) item.grantor = new_owner;
+      auto same = std::find_if(moved.begin(), moved.end(), [&](const catalog::AclItem& m) {
+        return m.grantee == item.grantee && m.grantor == item.grantor;
+      });
+      if (same == moved.end()) {
+        moved.push_back(item);
+      } else {
+        same->privileges |= item.privileges;
+        same->grant_options |= item.grant_options;
+      }
     }
-  nt.owner = new_owner;
+    acl = std::move(moved);
+  }
+  return new_owner;
+}
+
+}  // namespace
+
+catalog::Table with_new_owner(const catalog::Table& t, const PgQuery__RoleSpec* spec,
+                              ExecContext& cx) {
+  catalog::Table nt = t;
+  nt.owner = change_owner(cx, t.owner, "table", t.name, nt.acl, spec);
   return nt;
+}
+
+catalog::Sequence with_new_owner(const catalog::Sequence& s, const PgQuery__RoleSpec* spec,
+                                 ExecContext& cx) {
+  catalog::Sequence ns = s;
+  ns.owner = change_owner(cx, s.owner, "sequence", s.name, ns.acl, spec);
+  return ns;
 }
 
 std::string run_role_statement(const PgQuery__Node* node, ExecContext& cx) {
