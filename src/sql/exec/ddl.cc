@@ -1576,7 +1576,8 @@ std::optional<std::string> alter_sequence_owner(const PgQuery__AlterTableStmt* s
   for (size_t i = 0; i < s->n_cmds; ++i)
     if (s->cmds[i]->alter_table_cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner)
       fail(sqlstate::kFeatureNotSupported,
-           "this " + tag + " action on a sequence is not supported");
+           seq_kind ? "this ALTER SEQUENCE action is not supported"
+                    : "this ALTER TABLE action on a sequence is not supported");
   // PostgreSQL's ALTER SEQUENCE ... OWNER TO takes ACCESS EXCLUSIVE: nextval() waits for it.
   lock_object_for_change(cx, sq->oid, name);
   for (size_t i = 0; i < s->n_cmds; ++i) {
