@@ -22,8 +22,9 @@
 // to everybody (on_commit), a rollback or a ROLLBACK TO before the change forgets it. The
 // caller holds ACCESS EXCLUSIVE on the function's oid (sql/exec/routines.cc) so that a second
 // transaction's change of it waits, as PostgreSQL's waits on the pg_proc row or index.
-// Triggers are still stored autonomously (undone on rollback); CREATE / DROP TRIGGER lock
-// their table against writers, so no writer fires an uncommitted trigger.
+// Triggers created or dropped for a transaction are kept the same way (pg_trigger shows the
+// others the committed ones); CREATE / DROP TRIGGER also lock their table against writers, so
+// a writer waits for the change and fires the trigger only if it committed.
 //
 // Thread safety: all methods are thread-safe. create/replace/drop MAY SUSPEND (a commit).
 #pragma once
@@ -133,17 +134,21 @@ class Functions {
   void persist(const Function& f, bool deleted);
   void put(FunctionPtr f);
   void erase(Oid oid);
-  // An uncommitted change of function oid by transaction txn (see above): what others see
-  // (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped by txn).
-  struct Change {
+  // An uncommitted change of function or trigger oid by transaction txn (see above): what
+  // others see (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped).
+  template <typename T>
+  struct Pending {
     uint64_t txn = 0;
-    FunctionPtr committed;
-    FunctionPtr now;
+    std::shared_ptr<const T> committed;
+    std::shared_ptr<const T> now;
   };
-  // Records that owner's transaction makes function `oid` `now` (nullptr: drops it), with its
-  // commit, rollback and storage hooks (see above). MAY SUSPEND (never: the row is written at
-  // commit).
-  void change(Oid oid, FunctionPtr now, coord::Transaction& owner);
+  using Change = Pending<Function>;
+  // Records that owner's transaction makes function (trigger) `oid` `now` (nullptr: drops
+  // it) in `live` (functions_ or triggers_), with its commit, rollback and storage hooks (see
+  // above). Never suspends: the row is written at commit.
+  template <typename T>
+  void change(std::map<Oid, std::shared_ptr<const T>>& live, std::map<Oid, Pending<T>>& pending,
+              Oid oid, std::shared_ptr<const T> now, coord::Transaction& owner);
   // The definitions the calling fiber sees: the committed ones with its own transaction's
   // changes applied. REQUIRES: mu_ held.
   template <typename Fn>
@@ -151,9 +156,13 @@ class Functions {
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, FunctionPtr> functions_;  // committed
-  std::map<Oid, Change> changes_;         // mu_
-  std::map<Oid, TriggerPtr> triggers_;
+  std::map<Oid, FunctionPtr> functions_;             // committed
+  std::map<Oid, Change> changes_;                    // mu_
+  std::map<Oid, TriggerPtr> triggers_;               // committed
+  std::map<Oid, Pending<Trigger>> trigger_changes_;  // mu_
+  // The triggers the calling fiber sees (as each_visible_locked). REQUIRES: mu_ held.
+  template <typename Fn>
+  void each_visible_trigger_locked(Fn&& fn) const;
   void persist_trigger(const Trigger& t, bool deleted);
   void put_trigger(TriggerPtr t, bool present);
 };
