@@ -941,6 +941,11 @@ bool Catalog::conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remo
   // A role's change (catalog/roles.h) is this node's; its transaction holds ACCESS EXCLUSIVE.
   if (roles_->changed_by_other(oid, txn) || owner_change_in_flight(this, oid, txn))
     return found(Creator{0, node_id_});
+  // A trigger change holds at least SHARE ROW EXCLUSIVE on its table: the table's writers
+  // wait for its publication, so that they fire the trigger only if it committed.
+  if (modes_conflict(coord::table_mode::kShareRowExclusive, mode) &&
+      functions_->trigger_change_by_other(oid, txn))
+    return found(Creator{0, node_id_});
   return false;
 }
 

@@ -162,29 +162,42 @@ Oid Functions::load() {
   return max_oid;
 }
 
-template <typename Fn>
-void Functions::each_visible_locked(Fn&& fn) const {
-  if (changes_.empty()) {
-    for (const auto& [oid, f] : functions_) fn(f);
+template <typename T, typename Fn>
+void Functions::each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                                    const std::map<Oid, Pending<T>>& pending, Fn&& fn) const {
+  if (pending.empty()) {
+    for (const auto& [oid, f] : live) fn(f);
     return;
   }
   const auto viewer = catalog_.viewer();
-  auto mine = [&](const Change& c) { return viewer && c.txn == *viewer; };
-  for (const auto& [oid, f] : functions_) {
-    auto c = changes_.find(oid);
-    if (c == changes_.end() || !mine(c->second))
+  auto mine = [&](const Pending<T>& c) { return viewer && c.txn == *viewer; };
+  for (const auto& [oid, f] : live) {
+    auto c = pending.find(oid);
+    if (c == pending.end() || !mine(c->second))
       fn(f);
     else if (c->second.now)
       fn(c->second.now);
   }
-  for (const auto& [oid, c] : changes_)  // the viewer's own creations
-    if (!c.committed && c.now && mine(c) && !functions_.count(oid)) fn(c.now);
+  for (const auto& [oid, c] : pending)  // the viewer's own creations
+    if (!c.committed && c.now && mine(c) && !live.count(oid)) fn(c.now);
+}
+
+template <typename T>
+std::shared_ptr<const T> Functions::visible_locked(
+    const std::map<Oid, std::shared_ptr<const T>>& live, const std::map<Oid, Pending<T>>& pending,
+    Oid oid) const {
+  if (auto c = pending.find(oid); c != pending.end()) {
+    const auto viewer = catalog_.viewer();
+    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
+  }
+  auto it = live.find(oid);
+  return it == live.end() ? nullptr : it->second;
 }
 
 std::vector<FunctionPtr> Functions::find(std::string_view name) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) {
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) {
     if (f->name == name) out.push_back(f);
   });
   std::sort(out.begin(), out.end(),
@@ -234,7 +247,7 @@ bool Functions::changes_pending(uint64_t txn) const {
 std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) {
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) {
     if (f->namespace_oid == ns) out.push_back(f);
   });
   std::sort(out.begin(), out.end(),
@@ -244,18 +257,13 @@ std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
 
 FunctionPtr Functions::by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
-  if (auto c = changes_.find(oid); c != changes_.end()) {
-    const auto viewer = catalog_.viewer();
-    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
-  }
-  auto it = functions_.find(oid);
-  return it == functions_.end() ? nullptr : it->second;
+  return visible_locked(functions_, changes_, oid);
 }
 
 std::vector<FunctionPtr> Functions::all() const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) { out.push_back(f); });
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) { out.push_back(f); });
   std::sort(out.begin(), out.end(),
             [](const FunctionPtr& a, const FunctionPtr& b) { return a->oid < b->oid; });
   return out;
@@ -387,30 +395,20 @@ void Functions::drop(Oid oid, coord::Transaction* owner) {
   erase(oid);
 }
 
-template <typename Fn>
-void Functions::each_visible_trigger_locked(Fn&& fn) const {
-  if (trigger_changes_.empty()) {
-    for (const auto& [oid, t] : triggers_) fn(t);
-    return;
+bool Functions::trigger_change_by_other(Oid table, uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : trigger_changes_) {
+    const TriggerPtr& t = c.now ? c.now : c.committed;
+    if (c.txn != txn && t && t->table == table) return true;
   }
-  const auto viewer = catalog_.viewer();
-  auto mine = [&](const Pending<Trigger>& c) { return viewer && c.txn == *viewer; };
-  for (const auto& [oid, t] : triggers_) {
-    auto c = trigger_changes_.find(oid);
-    if (c == trigger_changes_.end() || !mine(c->second))
-      fn(t);
-    else if (c->second.now)
-      fn(c->second.now);
-  }
-  for (const auto& [oid, c] : trigger_changes_)  // the viewer's own creations
-    if (!c.committed && c.now && mine(c) && !triggers_.count(oid)) fn(c.now);
+  return false;
 }
 
 std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
   std::vector<TriggerPtr> out;
   {
     std::shared_lock lk(mu_);
-    each_visible_trigger_locked([&](const TriggerPtr& t) {
+    each_visible_locked(triggers_, trigger_changes_, [&](const TriggerPtr& t) {
       if (t->table == table) out.push_back(t);
     });
   }
@@ -423,7 +421,8 @@ std::vector<TriggerPtr> Functions::all_triggers() const {
   std::vector<TriggerPtr> out;
   {
     std::shared_lock lk(mu_);
-    each_visible_trigger_locked([&](const TriggerPtr& t) { out.push_back(t); });
+    each_visible_locked(triggers_, trigger_changes_,
+                        [&](const TriggerPtr& t) { out.push_back(t); });
   }
   std::sort(out.begin(), out.end(),
             [](const TriggerPtr& a, const TriggerPtr& b) { return a->oid < b->oid; });
@@ -432,12 +431,7 @@ std::vector<TriggerPtr> Functions::all_triggers() const {
 
 TriggerPtr Functions::trigger_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
-  if (auto c = trigger_changes_.find(oid); c != trigger_changes_.end()) {
-    const auto viewer = catalog_.viewer();
-    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
-  }
-  auto it = triggers_.find(oid);
-  return it == triggers_.end() ? nullptr : it->second;
+  return visible_locked(triggers_, trigger_changes_, oid);
 }
 
 void Functions::persist_trigger(const Trigger& t, bool deleted) {

@@ -122,6 +122,9 @@ class Functions {
   Oid uncommitted(Oid ns, std::string_view name, const std::vector<Oid>& input_types) const;
   // Whether transaction txn has uncommitted function changes (it still needs its viewer).
   bool changes_pending(uint64_t txn) const;
+  // Whether a transaction other than txn created or dropped a trigger of table `table` and
+  // has not committed (its commit publishes it after its table lock is gone).
+  bool trigger_change_by_other(Oid table, uint64_t txn) const;
 
   // Triggers of a table, in name order (PostgreSQL fires them so).
   std::vector<TriggerPtr> triggers_of(Oid table) const;
@@ -149,10 +152,15 @@ class Functions {
   template <typename T>
   void change(std::map<Oid, std::shared_ptr<const T>>& live, std::map<Oid, Pending<T>>& pending,
               Oid oid, std::shared_ptr<const T> now, coord::Transaction& owner);
-  // The definitions the calling fiber sees: the committed ones with its own transaction's
-  // changes applied. REQUIRES: mu_ held.
-  template <typename Fn>
-  void each_visible_locked(Fn&& fn) const;
+  // The definitions (triggers) the calling fiber sees: the committed ones in `live` with its
+  // own transaction's changes in `pending` applied. REQUIRES: mu_ held.
+  template <typename T, typename Fn>
+  void each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                           const std::map<Oid, Pending<T>>& pending, Fn&& fn) const;
+  // The definition with that oid the calling fiber sees (nullptr: none). REQUIRES: mu_ held.
+  template <typename T>
+  std::shared_ptr<const T> visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                                          const std::map<Oid, Pending<T>>& pending, Oid oid) const;
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
@@ -160,9 +168,6 @@ class Functions {
   std::map<Oid, Change> changes_;                    // mu_
   std::map<Oid, TriggerPtr> triggers_;               // committed
   std::map<Oid, Pending<Trigger>> trigger_changes_;  // mu_
-  // The triggers the calling fiber sees (as each_visible_locked). REQUIRES: mu_ held.
-  template <typename Fn>
-  void each_visible_trigger_locked(Fn&& fn) const;
   void persist_trigger(const Trigger& t, bool deleted);
   void put_trigger(TriggerPtr t, bool present);
 };
