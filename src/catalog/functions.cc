@@ -97,6 +97,12 @@ Function from_json(const json& j) {
   return f;
 }
 
+json row_json(const Function& f) {
+  return to_json(f);
+}
+json row_json(const Trigger& t) {
+  return trigger_to_json(t);
+}
 }  // namespace
 
 std::vector<TypeRef> Function::input_types() const {
@@ -156,29 +162,42 @@ Oid Functions::load() {
   return max_oid;
 }
 
-template <typename Fn>
-void Functions::each_visible_locked(Fn&& fn) const {
-  if (changes_.empty()) {
-    for (const auto& [oid, f] : functions_) fn(f);
+template <typename T, typename Fn>
+void Functions::each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                                    const std::map<Oid, Pending<T>>& pending, Fn&& fn) const {
+  if (pending.empty()) {
+    for (const auto& [oid, f] : live) fn(f);
     return;
   }
   const auto viewer = catalog_.viewer();
-  auto mine = [&](const Change& c) { return viewer && c.txn == *viewer; };
-  for (const auto& [oid, f] : functions_) {
-    auto c = changes_.find(oid);
-    if (c == changes_.end() || !mine(c->second))
+  auto mine = [&](const Pending<T>& c) { return viewer && c.txn == *viewer; };
+  for (const auto& [oid, f] : live) {
+    auto c = pending.find(oid);
+    if (c == pending.end() || !mine(c->second))
       fn(f);
     else if (c->second.now)
       fn(c->second.now);
   }
-  for (const auto& [oid, c] : changes_)  // the viewer's own creations
-    if (!c.committed && c.now && mine(c) && !functions_.count(oid)) fn(c.now);
+  for (const auto& [oid, c] : pending)  // the viewer's own creations
+    if (!c.committed && c.now && mine(c) && !live.count(oid)) fn(c.now);
+}
+
+template <typename T>
+std::shared_ptr<const T> Functions::visible_locked(
+    const std::map<Oid, std::shared_ptr<const T>>& live, const std::map<Oid, Pending<T>>& pending,
+    Oid oid) const {
+  if (auto c = pending.find(oid); c != pending.end()) {
+    const auto viewer = catalog_.viewer();
+    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
+  }
+  auto it = live.find(oid);
+  return it == live.end() ? nullptr : it->second;
 }
 
 std::vector<FunctionPtr> Functions::find(std::string_view name) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) {
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) {
     if (f->name == name) out.push_back(f);
   });
   std::sort(out.begin(), out.end(),
@@ -220,13 +239,15 @@ bool Functions::changes_pending(uint64_t txn) const {
   std::shared_lock lk(mu_);
   for (const auto& [oid, c] : changes_)
     if (c.txn == txn) return true;
+  for (const auto& [oid, c] : trigger_changes_)
+    if (c.txn == txn) return true;
   return false;
 }
 
 std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) {
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) {
     if (f->namespace_oid == ns) out.push_back(f);
   });
   std::sort(out.begin(), out.end(),
@@ -236,18 +257,13 @@ std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
 
 FunctionPtr Functions::by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
-  if (auto c = changes_.find(oid); c != changes_.end()) {
-    const auto viewer = catalog_.viewer();
-    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
-  }
-  auto it = functions_.find(oid);
-  return it == functions_.end() ? nullptr : it->second;
+  return visible_locked(functions_, changes_, oid);
 }
 
 std::vector<FunctionPtr> Functions::all() const {
   std::shared_lock lk(mu_);
   std::vector<FunctionPtr> out;
-  each_visible_locked([&](const FunctionPtr& f) { out.push_back(f); });
+  each_visible_locked(functions_, changes_, [&](const FunctionPtr& f) { out.push_back(f); });
   std::sort(out.begin(), out.end(),
             [](const FunctionPtr& a, const FunctionPtr& b) { return a->oid < b->oid; });
   return out;
@@ -274,16 +290,20 @@ void Functions::erase(Oid oid) {
   catalog_.bump();
 }
 
-void Functions::change(Oid oid, FunctionPtr now, coord::Transaction& owner) {
+template <typename T>
+void Functions::change(std::map<Oid, std::shared_ptr<const T>>& live,
+                       std::map<Oid, Pending<T>>& pending, Oid oid, std::shared_ptr<const T> now,
+                       coord::Transaction& owner) {
+  using Ptr = std::shared_ptr<const T>;
   const uint64_t txn = owner.id();
-  bool first = false;                 // the transaction's first change of oid (since a ROLLBACK TO)
-  std::optional<FunctionPtr> before;  // what the transaction saw before (none: committed)
+  bool first = false;         // the transaction's first change of oid (since a ROLLBACK TO)
+  std::optional<Ptr> before;  // what the transaction saw before (none: committed)
   {
     std::unique_lock lk(mu_);
-    auto it = changes_.find(oid);
-    if (it == changes_.end()) {
-      auto c = functions_.find(oid);
-      changes_[oid] = Change{txn, c == functions_.end() ? nullptr : c->second, now};
+    auto it = pending.find(oid);
+    if (it == pending.end()) {
+      auto c = live.find(oid);
+      pending[oid] = Pending<T>{txn, c == live.end() ? nullptr : c->second, now};
       first = true;
     } else {
       before = it->second.now;
@@ -296,15 +316,15 @@ void Functions::change(Oid oid, FunctionPtr now, coord::Transaction& owner) {
   }
   catalog_.bump();
   // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
-  owner.on_rollback([this, oid, txn, before] {
+  owner.on_rollback([this, &pending, oid, txn, before] {
     {
       std::unique_lock lk(mu_);
-      auto it = changes_.find(oid);
-      if (it == changes_.end() || it->second.txn != txn) return;
+      auto it = pending.find(oid);
+      if (it == pending.end() || it->second.txn != txn) return;
       if (before)
         it->second.now = *before;
       else
-        changes_.erase(it);
+        pending.erase(it);
     }
     if (!before) {
       std::unique_lock lk(catalog_.mu_);
@@ -313,10 +333,10 @@ void Functions::change(Oid oid, FunctionPtr now, coord::Transaction& owner) {
     catalog_.bump();
   });
   if (!first) return;
-  auto mine = [this, oid, txn]() -> std::optional<FunctionPtr> {
+  auto mine = [this, &pending, oid, txn]() -> std::optional<Ptr> {
     std::shared_lock lk(mu_);
-    auto it = changes_.find(oid);
-    if (it == changes_.end() || it->second.txn != txn) return std::nullopt;
+    auto it = pending.find(oid);
+    if (it == pending.end() || it->second.txn != txn) return std::nullopt;
     return it->second.now;
   };
   // The row goes with the transaction's own commit: a crash never keeps half of it.
@@ -324,23 +344,23 @@ void Functions::change(Oid oid, FunctionPtr now, coord::Transaction& owner) {
     auto now = mine();
     if (!now) return;  // rolled back to a savepoint taken before the change
     const coord::KeySpace ks{kFunctionsSpace, 0};
-    const std::string key = function_key(oid);
+    const std::string key = function_key(oid, std::is_same_v<T, Trigger> ? 't' : 'f');
     auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
     if (r.outcome != coord::LockOutcome::kGranted)
       throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
     owner.write(ks, key, key,
-                *now ? std::optional(to_json(**now).dump()) : std::optional<std::string>());
+                *now ? std::optional(row_json(**now).dump()) : std::optional<std::string>());
   });
-  owner.on_commit([this, oid, txn] {
+  owner.on_commit([this, &live, &pending, oid, txn] {
     {
       std::unique_lock lk(mu_);
-      auto it = changes_.find(oid);
-      if (it == changes_.end() || it->second.txn != txn) return;
+      auto it = pending.find(oid);
+      if (it == pending.end() || it->second.txn != txn) return;
       if (it->second.now)
-        functions_[oid] = it->second.now;
+        live[oid] = it->second.now;
       else
-        functions_.erase(oid);
-      changes_.erase(it);
+        live.erase(oid);
+      pending.erase(it);
     }
     {
       std::unique_lock lk(catalog_.mu_);
@@ -356,7 +376,7 @@ FunctionPtr Functions::store(Function f, coord::Transaction* owner) {
   if (f.oid == 0) f.oid = catalog_.allocate_oid();
   auto p = std::make_shared<const Function>(std::move(f));
   if (owner) {
-    change(p->oid, p, *owner);
+    change(functions_, changes_, p->oid, p, *owner);
     return p;
   }
   persist(*p, false);
@@ -368,19 +388,29 @@ void Functions::drop(Oid oid, coord::Transaction* owner) {
   FunctionPtr old = by_oid(oid);
   if (!old) return;
   if (owner) {
-    change(oid, nullptr, *owner);
+    change(functions_, changes_, oid, FunctionPtr(), *owner);
     return;
   }
   persist(*old, true);
   erase(oid);
 }
 
+bool Functions::trigger_change_by_other(Oid table, uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : trigger_changes_) {
+    const TriggerPtr& t = c.now ? c.now : c.committed;
+    if (c.txn != txn && t && t->table == table) return true;
+  }
+  return false;
+}
+
 std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
   std::vector<TriggerPtr> out;
   {
     std::shared_lock lk(mu_);
-    for (const auto& [oid, t] : triggers_)
+    each_visible_locked(triggers_, trigger_changes_, [&](const TriggerPtr& t) {
       if (t->table == table) out.push_back(t);
+    });
   }
   std::sort(out.begin(), out.end(),
             [](const TriggerPtr& a, const TriggerPtr& b) { return a->name < b->name; });
@@ -388,16 +418,20 @@ std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
 }
 
 std::vector<TriggerPtr> Functions::all_triggers() const {
-  std::shared_lock lk(mu_);
   std::vector<TriggerPtr> out;
-  for (const auto& [oid, t] : triggers_) out.push_back(t);
+  {
+    std::shared_lock lk(mu_);
+    each_visible_locked(triggers_, trigger_changes_,
+                        [&](const TriggerPtr& t) { out.push_back(t); });
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TriggerPtr& a, const TriggerPtr& b) { return a->oid < b->oid; });
   return out;
 }
 
 TriggerPtr Functions::trigger_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
-  auto it = triggers_.find(oid);
-  return it == triggers_.end() ? nullptr : it->second;
+  return visible_locked(triggers_, trigger_changes_, oid);
 }
 
 void Functions::persist_trigger(const Trigger& t, bool deleted) {
@@ -418,32 +452,25 @@ void Functions::put_trigger(TriggerPtr t, bool present) {
 
 TriggerPtr Functions::store_trigger(Trigger t, coord::Transaction* owner) {
   if (t.oid == 0) t.oid = catalog_.allocate_oid();
-  persist_trigger(t, false);
   auto p = std::make_shared<const Trigger>(std::move(t));
+  if (owner) {
+    change(triggers_, trigger_changes_, p->oid, p, *owner);
+    return p;
+  }
+  persist_trigger(*p, false);
   put_trigger(p, true);
-  if (owner)
-    owner->on_rollback([this, p] {
-      persist_trigger(*p, true);
-      put_trigger(p, false);
-    });
   return p;
 }
 
 void Functions::drop_trigger(Oid oid, coord::Transaction* owner) {
-  TriggerPtr old;
-  {
-    std::shared_lock lk(mu_);
-    auto it = triggers_.find(oid);
-    if (it != triggers_.end()) old = it->second;
-  }
+  TriggerPtr old = trigger_by_oid(oid);
   if (!old) return;
+  if (owner) {
+    change(triggers_, trigger_changes_, oid, TriggerPtr(), *owner);
+    return;
+  }
   persist_trigger(*old, true);
   put_trigger(old, false);
-  if (owner)
-    owner->on_rollback([this, old] {
-      persist_trigger(*old, false);
-      put_trigger(old, true);
-    });
 }
 
 }  // namespace hf::catalog

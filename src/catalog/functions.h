@@ -22,8 +22,9 @@
 // to everybody (on_commit), a rollback or a ROLLBACK TO before the change forgets it. The
 // caller holds ACCESS EXCLUSIVE on the function's oid (sql/exec/routines.cc) so that a second
 // transaction's change of it waits, as PostgreSQL's waits on the pg_proc row or index.
-// Triggers are still stored autonomously (undone on rollback); CREATE / DROP TRIGGER lock
-// their table against writers, so no writer fires an uncommitted trigger.
+// Triggers created or dropped for a transaction are kept the same way (pg_trigger shows the
+// others the committed ones); CREATE / DROP TRIGGER also lock their table against writers, so
+// a writer waits for the change and fires the trigger only if it committed.
 //
 // Thread safety: all methods are thread-safe. create/replace/drop MAY SUSPEND (a commit).
 #pragma once
@@ -121,6 +122,9 @@ class Functions {
   Oid uncommitted(Oid ns, std::string_view name, const std::vector<Oid>& input_types) const;
   // Whether transaction txn has uncommitted function changes (it still needs its viewer).
   bool changes_pending(uint64_t txn) const;
+  // Whether a transaction other than txn created or dropped a trigger of table `table` and
+  // has not committed (its commit publishes it after its table lock is gone).
+  bool trigger_change_by_other(Oid table, uint64_t txn) const;
 
   // Triggers of a table, in name order (PostgreSQL fires them so).
   std::vector<TriggerPtr> triggers_of(Oid table) const;
@@ -133,27 +137,37 @@ class Functions {
   void persist(const Function& f, bool deleted);
   void put(FunctionPtr f);
   void erase(Oid oid);
-  // An uncommitted change of function oid by transaction txn (see above): what others see
-  // (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped by txn).
-  struct Change {
+  // An uncommitted change of function or trigger oid by transaction txn (see above): what
+  // others see (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped).
+  template <typename T>
+  struct Pending {
     uint64_t txn = 0;
-    FunctionPtr committed;
-    FunctionPtr now;
+    std::shared_ptr<const T> committed;
+    std::shared_ptr<const T> now;
   };
-  // Records that owner's transaction makes function `oid` `now` (nullptr: drops it), with its
-  // commit, rollback and storage hooks (see above). MAY SUSPEND (never: the row is written at
-  // commit).
-  void change(Oid oid, FunctionPtr now, coord::Transaction& owner);
-  // The definitions the calling fiber sees: the committed ones with its own transaction's
-  // changes applied. REQUIRES: mu_ held.
-  template <typename Fn>
-  void each_visible_locked(Fn&& fn) const;
+  using Change = Pending<Function>;
+  // Records that owner's transaction makes function (trigger) `oid` `now` (nullptr: drops
+  // it) in `live` (functions_ or triggers_), with its commit, rollback and storage hooks (see
+  // above). Never suspends: the row is written at commit.
+  template <typename T>
+  void change(std::map<Oid, std::shared_ptr<const T>>& live, std::map<Oid, Pending<T>>& pending,
+              Oid oid, std::shared_ptr<const T> now, coord::Transaction& owner);
+  // The definitions (triggers) the calling fiber sees: the committed ones in `live` with its
+  // own transaction's changes in `pending` applied. REQUIRES: mu_ held.
+  template <typename T, typename Fn>
+  void each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                           const std::map<Oid, Pending<T>>& pending, Fn&& fn) const;
+  // The definition with that oid the calling fiber sees (nullptr: none). REQUIRES: mu_ held.
+  template <typename T>
+  std::shared_ptr<const T> visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
+                                          const std::map<Oid, Pending<T>>& pending, Oid oid) const;
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, FunctionPtr> functions_;  // committed
-  std::map<Oid, Change> changes_;         // mu_
-  std::map<Oid, TriggerPtr> triggers_;
+  std::map<Oid, FunctionPtr> functions_;             // committed
+  std::map<Oid, Change> changes_;                    // mu_
+  std::map<Oid, TriggerPtr> triggers_;               // committed
+  std::map<Oid, Pending<Trigger>> trigger_changes_;  // mu_
   void persist_trigger(const Trigger& t, bool deleted);
   void put_trigger(TriggerPtr t, bool present);
 };

@@ -7,6 +7,7 @@
 
 #include "auth/scram.h"
 #include "catalog/catalog.h"
+#include "catalog/pending_mark.h"
 #include "common/error.h"
 
 namespace hf::catalog {
@@ -140,31 +141,75 @@ Oid Roles::load() {
   return max_oid;
 }
 
+const std::map<Oid, Role>& Roles::visible_locked(std::map<Oid, Role>& scratch) const {
+  if (changes_.empty()) return roles_;  // every statement's case
+  const auto viewer = catalog_.viewer();
+  if (!viewer) return roles_;
+  bool any = false;
+  for (const auto& [oid, c] : changes_) {
+    if (c.txn != *viewer) continue;
+    if (!any) scratch = roles_;
+    any = true;
+    if (c.now)
+      scratch[oid] = *c.now;
+    else
+      scratch.erase(oid);
+  }
+  return any ? scratch : roles_;
+}
+
 std::optional<Role> Roles::find(std::string_view name) const {
   std::shared_lock lk(mu_);
-  for (const auto& [oid, r] : roles_)
+  std::map<Oid, Role> scratch;
+  for (const auto& [oid, r] : visible_locked(scratch))
     if (r.name == name) return r;
   return std::nullopt;
 }
 
 std::optional<Role> Roles::by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
-  auto it = roles_.find(oid);
-  if (it == roles_.end()) return std::nullopt;
+  std::map<Oid, Role> scratch;
+  const auto& roles = visible_locked(scratch);
+  auto it = roles.find(oid);
+  if (it == roles.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<Role> Roles::all() const {
   std::shared_lock lk(mu_);
+  std::map<Oid, Role> scratch;
   std::vector<Role> out;
-  for (const auto& [oid, r] : roles_) out.push_back(r);
+  for (const auto& [oid, r] : visible_locked(scratch)) out.push_back(r);
   return out;
 }
 
 std::string Roles::name_of(Oid oid) const {
   std::shared_lock lk(mu_);
-  auto it = roles_.find(oid);
-  return it == roles_.end() ? std::to_string(oid) : it->second.name;
+  std::map<Oid, Role> scratch;
+  const auto& roles = visible_locked(scratch);
+  auto it = roles.find(oid);
+  return it == roles.end() ? std::to_string(oid) : it->second.name;
+}
+
+Oid Roles::uncommitted_named(std::string_view name) const {
+  const auto viewer = catalog_.viewer();
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : changes_)
+    if (!c.committed && c.now && c.now->name == name && !(viewer && c.txn == *viewer)) return oid;
+  return 0;
+}
+
+bool Roles::changes_pending(uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  for (const auto& [oid, c] : changes_)
+    if (c.txn == txn) return true;
+  return false;
+}
+
+bool Roles::changed_by_other(Oid oid, uint64_t txn) const {
+  std::shared_lock lk(mu_);
+  auto it = changes_.find(oid);
+  return it != changes_.end() && it->second.txn != txn;
 }
 
 void Roles::persist(const Role& r, bool deleted) {
@@ -177,7 +222,92 @@ void Roles::persist_schema_acl(const std::optional<Acl>& acl) {
                             acl ? std::optional(acl_to_json(*acl).dump()) : std::nullopt);
 }
 
+void Roles::change(Oid oid, std::optional<Role> now, coord::Transaction& owner) {
+  const uint64_t txn = owner.id();
+  bool first = false;                         // the transaction's first change of oid
+  std::optional<std::optional<Role>> before;  // what the transaction saw before (none: committed)
+  {
+    std::unique_lock lk(mu_);
+    auto it = changes_.find(oid);
+    if (it != changes_.end() && it->second.txn != txn)  // the caller's lock makes this rare
+      throw SqlError(sqlstate::kInternalError, "tuple concurrently updated");
+    if (it == changes_.end()) {
+      auto c = roles_.find(oid);
+      changes_[oid] =
+          Change{txn, c == roles_.end() ? std::nullopt : std::optional(c->second), std::move(now)};
+      first = true;
+    } else {
+      before = it->second.now;
+      it->second.now = std::move(now);
+    }
+  }
+  {
+    std::lock_guard vl(catalog_.viewers_mu_);
+    catalog_.viewers_[viewer_key()] = txn;
+  }
+  bump();
+  catalog_.bump();
+  // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
+  owner.on_rollback([this, oid, txn, before] {
+    {
+      std::unique_lock lk(mu_);
+      auto it = changes_.find(oid);
+      if (it == changes_.end() || it->second.txn != txn) return;
+      if (before)
+        it->second.now = *before;
+      else
+        changes_.erase(it);
+    }
+    if (!before) {
+      std::unique_lock lk(catalog_.mu_);
+      catalog_.forget_viewer_locked(txn);
+    }
+    bump();
+    catalog_.bump();
+    catalog_.wake_settled();
+  });
+  if (!first) return;
+  auto mine = [this, oid, txn]() -> std::optional<std::optional<Role>> {
+    std::shared_lock lk(mu_);
+    auto it = changes_.find(oid);
+    if (it == changes_.end() || it->second.txn != txn) return std::nullopt;
+    return it->second.now;
+  };
+  // The row goes with the transaction's own commit: a crash never keeps half of it.
+  owner.before_commit([&owner, oid, mine] {
+    auto now = mine();
+    if (!now) return;  // rolled back to a savepoint taken before the change
+    const coord::KeySpace ks{kRolesSpace, 0};
+    const std::string key = role_key(oid);
+    auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
+    if (r.outcome != coord::LockOutcome::kGranted)
+      throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
+    owner.write(ks, key, key, *now ? std::optional(to_json(**now).dump()) : std::nullopt);
+  });
+  owner.on_commit([this, oid, txn] {
+    {
+      std::unique_lock lk(mu_);
+      auto it = changes_.find(oid);
+      if (it == changes_.end() || it->second.txn != txn) return;
+      if (it->second.now)
+        roles_[oid] = *it->second.now;
+      else
+        roles_.erase(oid);
+      changes_.erase(it);
+    }
+    {
+      std::unique_lock lk(catalog_.mu_);
+      catalog_.forget_viewer_locked(txn);
+    }
+    bump();
+    catalog_.announce_change();  // other coordinators read the committed row
+    catalog_.bump();
+    catalog_.wake_settled();
+  });
+}
+
 void Roles::create(Role r, coord::Transaction* owner) {
+  if (owner) return change(r.oid, std::move(r), *owner);
   {
     std::lock_guard ddl(ddl_mu_);
     persist(r, false);
@@ -185,40 +315,43 @@ void Roles::create(Role r, coord::Transaction* owner) {
     roles_[r.oid] = r;
   }
   bump();
-  if (owner) owner->on_rollback([this, oid = r.oid] { drop(oid); });
 }
 
 void Roles::replace(Role r, coord::Transaction* owner) {
-  std::optional<Role> old;
+  if (owner) return change(r.oid, std::move(r), *owner);
   {
     std::lock_guard ddl(ddl_mu_);
-    old = by_oid(r.oid);
     persist(r, false);
     std::unique_lock lk(mu_);
     roles_[r.oid] = r;
   }
   bump();
-  if (owner && old) owner->on_rollback([this, prev = *old] { replace(prev); });
 }
 
 void Roles::drop(Oid oid, coord::Transaction* owner) {
-  std::optional<Role> gone;
-  std::vector<Role> changed;  // members that lose their membership in the dropped role
+  // Every membership in the dropped role goes with it (other roles' member_of entries).
+  std::vector<Role> changed;
+  {
+    std::shared_lock lk(mu_);
+    std::map<Oid, Role> scratch;
+    for (const auto& [o, r] : visible_locked(scratch))
+      if (std::any_of(r.member_of.begin(), r.member_of.end(),
+                      [&](const RoleMembership& m) { return m.role == oid; }))
+        changed.push_back(r);
+  }
+  for (Role& r : changed)
+    std::erase_if(r.member_of, [&](const RoleMembership& m) { return m.role == oid; });
+  if (owner) {
+    change(oid, std::nullopt, *owner);
+    for (Role& r : changed) change(r.oid, std::move(r), *owner);
+    return;
+  }
   {
     std::lock_guard ddl(ddl_mu_);
-    gone = by_oid(oid);
+    auto gone = by_oid(oid);
     if (!gone) return;
     persist(*gone, true);
-    {
-      std::shared_lock lk(mu_);
-      for (const auto& [o, r] : roles_)
-        if (std::any_of(r.member_of.begin(), r.member_of.end(),
-                        [&](const RoleMembership& m) { return m.role == oid; }))
-          changed.push_back(r);
-    }
-    for (const Role& before : changed) {
-      Role after = before;
-      std::erase_if(after.member_of, [&](const RoleMembership& m) { return m.role == oid; });
+    for (const Role& after : changed) {
       persist(after, false);
       std::unique_lock lk(mu_);
       roles_[after.oid] = after;
@@ -227,22 +360,18 @@ void Roles::drop(Oid oid, coord::Transaction* owner) {
     roles_.erase(oid);
   }
   bump();
-  if (owner)
-    owner->on_rollback([this, role = *gone, changed] {
-      create(role);
-      for (const Role& r : changed) replace(r);
-    });
 }
 
-std::vector<Oid> Roles::memberships(Oid member, bool privileges_only) const {
+std::vector<Oid> Roles::memberships(const std::map<Oid, Role>& roles, Oid member,
+                                    bool privileges_only) {
   std::vector<Oid> out;
   std::set<Oid> seen{member};
   std::vector<Oid> todo{member};
   while (!todo.empty()) {
     Oid m = todo.back();
     todo.pop_back();
-    auto it = roles_.find(m);
-    if (it == roles_.end()) continue;
+    auto it = roles.find(m);
+    if (it == roles.end()) continue;
     if (privileges_only && !it->second.inherit) continue;
     std::vector<Oid> next;
     for (const auto& ms : it->second.member_of) next.push_back(ms.role);
@@ -259,16 +388,20 @@ std::vector<Oid> Roles::memberships(Oid member, bool privileges_only) const {
 
 bool Roles::is_superuser(Oid role) const {
   std::shared_lock lk(mu_);
-  auto it = roles_.find(role);
-  return it != roles_.end() && it->second.superuser;
+  std::map<Oid, Role> scratch;
+  const auto& roles = visible_locked(scratch);
+  auto it = roles.find(role);
+  return it != roles.end() && it->second.superuser;
 }
 
 bool Roles::has_privs_of(Oid member, Oid role) const {
   if (member == role) return true;
   std::shared_lock lk(mu_);
-  auto it = roles_.find(member);
-  if (it != roles_.end() && it->second.superuser) return true;
-  auto m = memberships(member, true);
+  std::map<Oid, Role> scratch;
+  const auto& roles = visible_locked(scratch);
+  auto it = roles.find(member);
+  if (it != roles.end() && it->second.superuser) return true;
+  auto m = memberships(roles, member, true);
   return std::find(m.begin(), m.end(), role) != m.end();
 }
 
@@ -281,23 +414,26 @@ bool Roles::is_member_of(Oid member, Oid role) const {
 bool Roles::is_member_of_nosuper(Oid member, Oid role) const {
   if (member == role) return true;
   std::shared_lock lk(mu_);
-  auto m = memberships(member, false);
+  std::map<Oid, Role> scratch;
+  auto m = memberships(visible_locked(scratch), member, false);
   return std::find(m.begin(), m.end(), role) != m.end();
 }
 
 bool Roles::is_admin_of(Oid role, Oid target) const {
   std::shared_lock lk(mu_);
-  auto r = roles_.find(role);
-  if (r == roles_.end()) return false;
+  std::map<Oid, Role> scratch;
+  const auto& roles = visible_locked(scratch);
+  auto r = roles.find(role);
+  if (r == roles.end()) return false;
   if (r->second.superuser) return true;
-  auto t = roles_.find(target);
-  if (r->second.create_role && (t == roles_.end() || !t->second.superuser)) return true;
+  auto t = roles.find(target);
+  if (r->second.create_role && (t == roles.end() || !t->second.superuser)) return true;
   // ADMIN OPTION held directly or through any membership chain.
-  std::vector<Oid> chain = memberships(role, false);
+  std::vector<Oid> chain = memberships(roles, role, false);
   chain.push_back(role);
   for (Oid c : chain) {
-    auto it = roles_.find(c);
-    if (it == roles_.end()) continue;
+    auto it = roles.find(c);
+    if (it == roles.end()) continue;
     for (const auto& m : it->second.member_of)
       if (m.role == target && m.admin_option) return true;
   }

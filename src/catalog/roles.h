@@ -9,8 +9,17 @@
 // bootstrap superuser "postgres" (oid 10, LOGIN, no password) and pg_database_owner (oid 6171,
 // whose one implicit member is the database owner, postgres), as initdb makes them.
 //
-// Role DDL follows Catalog's rule: it commits on its own when it runs, and the SQL transaction
-// it names (`owner`) gets the compensating change registered, so ROLLBACK undoes it.
+// Role DDL for a transaction (`owner`: CREATE / ALTER / DROP ROLE, GRANT / REVOKE of a
+// membership) is transactional as in PostgreSQL (issue 13): until it commits, every other
+// session keeps the committed roles (or finds no new one), and only the fibers that run that
+// transaction (Catalog's viewers) see the change; its rows are written by the transaction
+// itself (before_commit), so they commit atomically with it and a crash before the commit
+// keeps nothing; the commit publishes it (on_commit), a rollback or a ROLLBACK TO before the
+// change forgets it. The SQL layer holds ACCESS EXCLUSIVE on the role's oid while it changes
+// it (sql/exec/role_stmts.cc), so a second transaction's change waits, as PostgreSQL's waits
+// on the pg_authid row or its unique index; Catalog::wait_settled waits for the publication.
+// Without an owner a change commits on its own at once (bootstrap, tools, rollback undos).
+// The schema and database ACLs and settings still commit on their own, undone on rollback.
 // Passwords are stored only as SCRAM secrets (auth/scram.h), never in clear.
 //
 // Privilege rules, as PostgreSQL 15's acl.c: a superuser holds every privilege; a role holds
@@ -47,6 +56,8 @@ struct RoleMembership {
   Oid role = 0;  // the role this one is a member of
   Oid grantor = kBootstrapSuperuserId;
   bool admin_option = false;
+
+  bool operator==(const RoleMembership&) const = default;
 };
 
 struct Role {
@@ -66,6 +77,8 @@ struct Role {
   // ALTER ROLE ... SET (pg_roles.rolconfig): settings a session of this role starts with,
   // before its startup options; (lower-case name, value) in the order first set.
   std::vector<std::pair<std::string, std::string>> config;
+
+  bool operator==(const Role&) const = default;
 };
 
 class Roles {
@@ -89,6 +102,13 @@ class Roles {
   void replace(Role r, coord::Transaction* owner = nullptr);
   // Drops the role and every membership in it (other roles' member_of entries).
   void drop(Oid oid, coord::Transaction* owner = nullptr);
+
+  // The oid of a role named `name` that another transaction than the caller's created and has
+  // not committed (0: none).
+  Oid uncommitted_named(std::string_view name) const;
+  // Whether transaction txn has an uncommitted change of a role; of role oid (another's).
+  bool changes_pending(uint64_t txn) const;
+  bool changed_by_other(Oid oid, uint64_t txn) const;
 
   // PostgreSQL's has_privs_of_role: superusers, the role itself, and inheriting members.
   bool has_privs_of(Oid member, Oid role) const;
@@ -139,13 +159,28 @@ class Roles {
   void persist_schema_acl(const std::optional<Acl>& acl);
   void persist_database_acl(const std::string& name, const std::optional<Acl>& acl);
   void persist_database_config(const std::string& name, const Config& config);
-  // Roles `member` belongs to, directly or not; privileges_only: only through INHERIT roles.
-  std::vector<Oid> memberships(Oid member, bool privileges_only) const;  // REQUIRES: mu_ held
+  // An uncommitted change of one role: the committed definition (none: a creation) and the
+  // transaction's (none: a drop).
+  struct Change {
+    uint64_t txn = 0;
+    std::optional<Role> committed;
+    std::optional<Role> now;
+  };
+  // Records owner's change of role oid (now: none for a drop); see above.
+  void change(Oid oid, std::optional<Role> now, coord::Transaction& owner);
+  // The roles as the calling fiber sees them: roles_, or a copy in `scratch` with its
+  // transaction's changes. REQUIRES: mu_ held.
+  const std::map<Oid, Role>& visible_locked(std::map<Oid, Role>& scratch) const;
+  // Roles `member` belongs to in `roles`, directly or not; privileges_only: only through
+  // INHERIT roles.
+  static std::vector<Oid> memberships(const std::map<Oid, Role>& roles, Oid member,
+                                      bool privileges_only);
   void bump() { version_.fetch_add(1, std::memory_order_acq_rel); }
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, Role> roles_;
+  std::map<Oid, Role> roles_;      // committed
+  std::map<Oid, Change> changes_;  // uncommitted, by role oid
   std::optional<Acl> schema_acl_;  // nullopt: default
   std::map<std::string, Acl> database_acls_;
   std::map<std::string, Config> database_configs_;

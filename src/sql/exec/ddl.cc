@@ -1562,10 +1562,53 @@ catalog::TablePtr table_to_alter(ExecContext& cx, const PgQuery__RangeVar* relat
   return tp;
 }
 
+// ALTER SEQUENCE s OWNER TO r, or ALTER TABLE s OWNER TO r of a sequence (the parser makes
+// both an ALTER TABLE): nullopt when the statement names no sequence. Other actions on a
+// sequence are refused; one owned by a table column changes owner with the table only.
+std::optional<std::string> alter_sequence_owner(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
+  const bool seq_kind = s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE;
+  if (!seq_kind && s->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) return std::nullopt;
+  const auto* rv = s->relation;
+  const std::string name = rv->relname;
+  if (!seq_kind && utility_table(cx, rv)) return std::nullopt;
+  auto sq = cx.catalog.find_sequence(rv->schemaname ? rv->schemaname : "", name,
+                                     session_search_path(cx.catalog, cx.session));
+  if (sq && sq->name.rfind("hf_rowid_", 0) == 0) sq.reset();  // the hidden row ids
+  if (!sq) {
+    if (seq_kind && utility_table(cx, rv))
+      fail(sqlstate::kWrongObjectType, "\"" + name + "\" is not a sequence");
+    return std::nullopt;  // ALTER TABLE's own "does not exist" (or IF EXISTS notice)
+  }
+  const std::string tag = seq_kind ? "ALTER SEQUENCE" : "ALTER TABLE";
+  for (size_t i = 0; i < s->n_cmds; ++i)
+    if (s->cmds[i]->alter_table_cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner)
+      fail(sqlstate::kFeatureNotSupported,
+           seq_kind ? "this ALTER SEQUENCE action is not supported"
+                    : "this ALTER TABLE action on a sequence is not supported");
+  // PostgreSQL's ALTER SEQUENCE ... OWNER TO takes ACCESS EXCLUSIVE: nextval() waits for it.
+  lock_object_for_change(cx, sq->oid, name);
+  for (size_t i = 0; i < s->n_cmds; ++i) {
+    auto cur = cx.catalog.sequence_by_oid(sq->oid);
+    if (!cur) fail(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist");
+    if (cur->owner_table) {
+      auto t = cx.catalog.table_by_oid(cur->owner_table);
+      Error e;
+      e.sqlstate = sqlstate::kFeatureNotSupported;
+      e.message = "cannot change owner of sequence \"" + name + "\"";
+      e.detail = "Sequence \"" + name + "\" is linked to table \"" + (t ? t->name : "") + "\".";
+      throw SqlError(std::move(e));
+    }
+    cx.catalog.replace_sequence(with_new_owner(*cur, s->cmds[i]->alter_table_cmd->newowner, cx),
+                                &cx.txn);
+  }
+  return tag;
+}
+
 }  // namespace
 
 std::string alter_table(const PgQuery__AlterTableStmt* s, ExecContext& cx) {
   if (s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE) return alter_composite_type(s, cx);
+  if (auto tag = alter_sequence_owner(s, cx)) return *tag;
   auto tp = table_to_alter(cx, s->relation, s->missing_ok);
   if (!tp) return "ALTER TABLE";
   for (size_t i = 0; i < s->n_cmds; ++i) {

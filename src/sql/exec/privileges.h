@@ -67,6 +67,9 @@ std::string run_role_statement(const PgQuery__Node* node, ExecContext& cx);
 // ALTER TABLE ... OWNER TO (PostgreSQL's ATExecChangeOwner rules). Returns the new definition.
 catalog::Table with_new_owner(const catalog::Table& t, const PgQuery__RoleSpec* new_owner,
                               ExecContext& cx);
+// ALTER SEQUENCE (or ALTER TABLE) ... OWNER TO of a sequence, by the same rules.
+catalog::Sequence with_new_owner(const catalog::Sequence& s, const PgQuery__RoleSpec* new_owner,
+                                 ExecContext& cx);
 
 // The functions about roles and privileges: current_user, session_user, pg_get_userbyid,
 // has_table_privilege, has_schema_privilege. nullopt: not one of them.

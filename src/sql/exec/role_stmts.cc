@@ -12,6 +12,7 @@
 #include "auth/scram.h"
 #include "catalog/roles.h"
 #include "common/error.h"
+#include "sql/exec/locking.h"
 #include "sql/exec/privileges.h"
 #include "sql/exec/schemas.h"
 #include "sql/parse/parser.h"
@@ -84,6 +85,34 @@ const PgQuery__RoleSpec* as_rolespec(const PgQuery__Node* n) {
   if (!n || n->node_case != PG_QUERY__NODE__NODE_ROLE_SPEC)
     fail(sqlstate::kInternalError, "unexpected role specification");
   return n->role_spec;
+}
+
+// Before a change of role `seen` (ALTER, RENAME, DROP, a membership): ACCESS EXCLUSIVE on it
+// until the transaction ends, so that another transaction's change waits for this one, as
+// PostgreSQL's waits on the pg_authid row (catalog/roles.h). If that one changed or dropped
+// the role meanwhile, PostgreSQL's errors for a concurrent update of the row. Returns the
+// role as it is now.
+Role lock_role_for_change(ExecContext& cx, const Role& seen) {
+  lock_object_for_change(cx, seen.oid, seen.name);
+  auto now = roles_of(cx).by_oid(seen.oid);
+  if (!now) throw SqlError(sqlstate::kInternalError, "tuple concurrently deleted");
+  if (*now != seen) throw SqlError(sqlstate::kInternalError, "tuple concurrently updated");
+  return *now;
+}
+
+// Before a CREATE ROLE or RENAME of a role to `name`: while another transaction has created a
+// role of that name and not committed, waits for it to end, as PostgreSQL's waits on
+// pg_authid's unique index; fails with that index's error if it committed.
+void wait_for_uncommitted_role(ExecContext& cx, const std::string& name) {
+  while (Oid oid = roles_of(cx).uncommitted_named(name)) {
+    lock_object_for_change(cx, oid, name);
+    if (!roles_of(cx).find(name)) continue;  // rolled back
+    Error e;
+    e.sqlstate = sqlstate::kUniqueViolation;
+    e.message = "duplicate key value violates unique constraint \"pg_authid_rolname_index\"";
+    e.detail = "Key (rolname)=(" + name + ") already exists.";
+    throw SqlError(std::move(e));
+  }
 }
 
 bool has_createrole(ExecContext& cx) {
@@ -221,6 +250,7 @@ void change_members(ExecContext& cx, const Role& role,
     std::string mname = rolespec_name(cx, spec);
     auto member = roles.by_oid(mid);
     if (!member) continue;
+    member = lock_role_for_change(cx, *member);
     auto it = std::find_if(member->member_of.begin(), member->member_of.end(),
                            [&](const catalog::RoleMembership& m) { return m.role == role.oid; });
     if (add) {
@@ -297,10 +327,14 @@ std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
     fail(sqlstate::kInsufficientPrivilege, "permission denied to create role");
   }
   check_role_name(name);
+  wait_for_uncommitted_role(cx, name);
   if (roles.find(name)) fail(sqlstate::kDuplicateObject, "role \"" + name + "\" already exists");
   if (o.valid_until) r.valid_until = valid_until_value(o.valid_until, cx);
   if (o.password) r.password = password_secret(cx, o.password);
   r.oid = cx.catalog.allocate_oid();
+  // Held until the end: a second CREATE of the name waits on it (wait_for_uncommitted_role).
+  if (!cx.txn.lock_table(r.oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+    fail(sqlstate::kLockNotAvailable, "could not obtain lock on role \"" + name + "\"");
   cx.catalog.roles().create(r, &cx.txn);
   // IN ROLE: the new role joins existing roles; ROLE / ADMIN: existing roles join it.
   for (const auto* spec : role_list(o.add_role_to)) {
@@ -319,7 +353,7 @@ std::string create_role(const PgQuery__CreateRoleStmt* s, ExecContext& cx) {
 std::string alter_role(const PgQuery__AlterRoleStmt* s, ExecContext& cx) {
   RoleOptions o = read_options(cx, s->options, s->n_options);
   Oid oid = rolespec_oid(cx, s->role);
-  Role r = *roles_of(cx).by_oid(oid);
+  Role r = lock_role_for_change(cx, *roles_of(cx).by_oid(oid));
   Oid user = current_user(cx);
   const auto& roles = roles_of(cx);
   const bool superuser = roles.is_superuser(user);
@@ -360,7 +394,7 @@ std::string alter_role_set(const PgQuery__AlterRoleSetStmt* s, ExecContext& cx) 
   if (s->database != nullptr && *s->database)
     fail(sqlstate::kFeatureNotSupported, "ALTER ROLE ... IN DATABASE ... SET is not supported");
   Oid oid = rolespec_oid(cx, s->role);
-  Role r = *roles_of(cx).by_oid(oid);
+  Role r = lock_role_for_change(cx, *roles_of(cx).by_oid(oid));
   Oid user = current_user(cx);
   const bool superuser = roles_of(cx).is_superuser(user);
   if (r.superuser ? !superuser : !(superuser || has_createrole(cx) || oid == user))
@@ -492,6 +526,12 @@ std::string drop_role(const PgQuery__DropRoleStmt* s, ExecContext& cx) {
     if (!deps.empty())
       fail("2BP01", "role \"" + name + "\" cannot be dropped because some objects depend on it",
            deps);
+    lock_role_for_change(cx, *r);
+    // Its members lose their membership: their rows change too.
+    for (const Role& m : roles_of(cx).all())
+      if (std::any_of(m.member_of.begin(), m.member_of.end(),
+                      [&](const catalog::RoleMembership& ms) { return ms.role == r->oid; }))
+        lock_role_for_change(cx, m);
     cx.catalog.roles().drop(r->oid, &cx.txn);
   }
   return "DROP ROLE";
@@ -509,6 +549,7 @@ std::string rename_role(const PgQuery__RenameStmt* s, ExecContext& cx) {
     fail("42939", "role name \"" + old_name + "\" is reserved",
          "Role names starting with \"pg_\" are reserved.");
   check_role_name(new_name);
+  wait_for_uncommitted_role(cx, new_name);
   if (roles_of(cx).find(new_name))
     fail(sqlstate::kDuplicateObject, "role \"" + new_name + "\" already exists");
   const auto& roles = roles_of(cx);
@@ -518,6 +559,7 @@ std::string rename_role(const PgQuery__RenameStmt* s, ExecContext& cx) {
   } else if (!has_createrole(cx)) {
     fail(sqlstate::kInsufficientPrivilege, "permission denied to rename role");
   }
+  r = lock_role_for_change(cx, r);
   r.name = new_name;
   cx.catalog.roles().replace(r, &cx.txn);
   return "ALTER ROLE";
@@ -831,27 +873,58 @@ std::string grant_roles(const PgQuery__GrantRoleStmt* s, ExecContext& cx) {
 
 }  // namespace
 
-catalog::Table with_new_owner(const catalog::Table& t, const PgQuery__RoleSpec* spec,
-                              ExecContext& cx) {
+namespace {
+
+// PostgreSQL's ATExecChangeOwner for a relation of this kind owned by `owner`: the new owner,
+// checked, and the ACL's entries of the old owner given to the new one.
+Oid change_owner(ExecContext& cx, Oid owner, const char* kind, const std::string& name,
+                 std::optional<catalog::Acl>& acl, const PgQuery__RoleSpec* spec) {
   Oid new_owner = rolespec_oid(cx, spec);
   const auto& roles = roles_of(cx);
   Oid user = current_user(cx);
   if (!roles.is_superuser(user)) {
-    require_owner(cx, t.owner, "table", t.name);
+    require_owner(cx, owner, kind, name);
     if (!roles.is_member_of(user, new_owner))
       fail(sqlstate::kInsufficientPrivilege,
            "must be member of role \"" + roles.name_of(new_owner) + "\"");
     if (roles.public_schema_privileges(new_owner, acl::kCreate) == 0)
       fail(sqlstate::kInsufficientPrivilege, "permission denied for schema public");
   }
-  catalog::Table nt = t;
-  if (nt.acl)
-    for (auto& item : *nt.acl) {
-      if (item.grantee == t.owner) item.grantee = new_owner;
-      if (item.grantor == t.owner) item.grantor = new_owner;
+  if (acl) {
+    // As PostgreSQL's aclnewowner: entries that now name the same grantee and grantor merge.
+    catalog::Acl moved;
+    for (auto item : *acl) {
+      if (item.grantee == owner) item.grantee = new_owner;
+      if (item.grantor == owner) item.grantor = new_owner;
+      auto same = std::find_if(moved.begin(), moved.end(), [&](const catalog::AclItem& m) {
+        return m.grantee == item.grantee && m.grantor == item.grantor;
+      });
+      if (same == moved.end()) {
+        moved.push_back(item);
+      } else {
+        same->privileges |= item.privileges;
+        same->grant_options |= item.grant_options;
+      }
     }
-  nt.owner = new_owner;
+    acl = std::move(moved);
+  }
+  return new_owner;
+}
+
+}  // namespace
+
+catalog::Table with_new_owner(const catalog::Table& t, const PgQuery__RoleSpec* spec,
+                              ExecContext& cx) {
+  catalog::Table nt = t;
+  nt.owner = change_owner(cx, t.owner, "table", t.name, nt.acl, spec);
   return nt;
+}
+
+catalog::Sequence with_new_owner(const catalog::Sequence& s, const PgQuery__RoleSpec* spec,
+                                 ExecContext& cx) {
+  catalog::Sequence ns = s;
+  ns.owner = change_owner(cx, s.owner, "sequence", s.name, ns.acl, spec);
+  return ns;
 }
 
 std::string run_role_statement(const PgQuery__Node* node, ExecContext& cx) {
