@@ -55,9 +55,11 @@
 // definition for the altering transaction only (sql/types/uncommitted_domains.h), its row
 // written by that transaction, and published at its commit. Functions: catalog/functions.h.
 //
-// What differs from PostgreSQL: a sequence's change of owner or ACL (ALTER SEQUENCE ... OWNER
-// TO, GRANT) is seen by everybody at once, and a crash before its commit keeps it; so are
-// ALTER TYPE (but ADD VALUE's labels, see enum_types.h) and roles (catalog/roles.h);
+// A sequence's change of owner or ACL (ALTER SEQUENCE ... OWNER TO, GRANT) and a role's change
+// (catalog/roles.h) are kept aside the same way and published at commit.
+//
+// What differs from PostgreSQL: ALTER TYPE (but ADD VALUE's labels, see enum_types.h) is seen
+// by everybody at once, and a crash before its commit keeps it (doc/transactional-ddl.md);
 // two CREATE INDEX of one table run one after the other (the second asks SHARE ROW EXCLUSIVE
 // and so waits for the first's SHARE as a lock wait, sql/exec/lock_table_stmt.cc; PostgreSQL
 // builds both at once). A changed relation's row type is published at once, but a statement
