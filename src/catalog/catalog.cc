@@ -1635,6 +1635,7 @@ void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
         forget_viewer_locked(txn);
       }
       bump();
+      wake_settled();
     });
     if (before) return;
     // The row goes with the transaction's own commit: a crash never keeps half of it.
@@ -1674,6 +1675,7 @@ void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
       }
       announce_change();  // other coordinators read the committed row
       bump();
+      wake_settled();  // a nextval waiting in wait_settled for this change (OWNER TO)
     });
   };
   if (owner && !creator_of(s.oid)) {
