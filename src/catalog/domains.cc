@@ -105,6 +105,7 @@ DomainTypePtr Catalog::store_domain(DomainType t, coord::Transaction* owner) {
       sql::types::set_uncommitted_domain(oid, before);
       if (!before) forget_viewer();
       bump();
+      wake_settled();
     });
     if (before) return stored;  // the hooks below are there already
     owner->before_commit([owner, oid, txn] {

@@ -331,6 +331,7 @@ void Functions::change(std::map<Oid, std::shared_ptr<const T>>& live,
       catalog_.forget_viewer_locked(txn);
     }
     catalog_.bump();
+    catalog_.wake_settled();  // a writer waiting for this trigger change to settle
   });
   if (!first) return;
   auto mine = [this, &pending, oid, txn]() -> std::optional<Ptr> {
