@@ -7,10 +7,25 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "runtime/fiber.h"
+
+// libraft 0.15 parses "host:port" with strtok (uvIpParse, on every listen and connect), and
+// strtok keeps its position in one process-wide variable. This process runs one libuv loop
+// thread per Raft group, so two groups connecting at once could read each other's port (a
+// connection to the wrong replica) — ThreadSanitizer reported it as a race. Defining strtok
+// here makes the executable's definition the one libraft's call binds to (the executable
+// comes first in the dynamic linker's lookup order), and it keeps the position per thread,
+// which is all uvIpParse needs (it calls strtok twice in a row on its own buffer). This file
+// is linked into every binary that runs a ReplicaGroup, the only code that reaches libuv's
+// transport. Later libraft releases parse the address without strtok.
+extern "C" char* strtok(char* __restrict text, const char* __restrict delimiters) noexcept {
+  thread_local char* position = nullptr;
+  return strtok_r(text, delimiters, &position);
+}
 
 namespace hf::replication {
 

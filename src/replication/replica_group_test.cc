@@ -5,6 +5,7 @@
 #include "replication/replica_group.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,9 +14,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <set>
 #include <string>
@@ -111,6 +114,54 @@ class UvCluster : public ::testing::Test {
   std::vector<std::unique_ptr<RecordingMachine>> machines_;
   std::vector<std::unique_ptr<ReplicaGroup>> groups_;
 };
+
+// libraft's address parser (uvIpParse) calls strtok twice in a row on the loop thread of
+// each group; the strtok libraft binds to (the first definition in the process's lookup
+// order) must keep its position per thread, or a group connecting beside another reads the
+// other's port. Thread A starts on "a-host:1111", thread B on "b-host:2222" in between, then
+// A continues: A must get its own port.
+TEST(ReplicaGroupProcess, StrtokAsLibraftBindsItKeepsItsPositionPerThread) {
+  using StrtokFn = char* (*)(char*, const char*);
+  auto bound = reinterpret_cast<StrtokFn>(dlsym(RTLD_DEFAULT, "strtok"));
+  ASSERT_NE(bound, nullptr);
+  char a[] = "a-host:1111";
+  char b[] = "b-host:2222";
+  std::string a_host, a_port, b_host, b_port;
+  std::mutex mu;
+  std::condition_variable cv;
+  int step = 0;
+  auto wait_for = [&](int s) {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return step == s; });
+  };
+  auto advance = [&] {
+    {
+      std::lock_guard lock(mu);
+      ++step;
+    }
+    cv.notify_all();
+  };
+  std::thread first([&] {
+    a_host = bound(a, ":");
+    advance();  // 1: B parses its whole address now
+    wait_for(2);
+    const char* port = bound(nullptr, ":");
+    a_port = port ? port : "(null)";
+  });
+  std::thread second([&] {
+    wait_for(1);
+    b_host = bound(b, ":");
+    const char* port = bound(nullptr, ":");
+    b_port = port ? port : "(null)";
+    advance();  // 2
+  });
+  first.join();
+  second.join();
+  EXPECT_EQ(a_host, "a-host");
+  EXPECT_EQ(a_port, "1111");
+  EXPECT_EQ(b_host, "b-host");
+  EXPECT_EQ(b_port, "2222");
+}
 
 TEST_F(UvCluster, LeaderFailoverAndRestartFromItsDirectory) {
   start_all();
