@@ -78,10 +78,11 @@
 //     the leader (a follower answers 40001, not "ask node N"), a lease (a deposed leader
 //     serves reads and locks until its watcher notices).
 //   - MvccStore::write_intent (site 1: an intent published at once, or a spilled buffer)
-//     writes while it holds a stripe std::mutex: here its fiber parks holding it, so another
-//     fiber of the same executor taking that stripe would block the executor (DirectLog parks
-//     there only during a RocksDB write stall). Needs the pipelined proposal with an overlay,
-//     or a fiber-aware stripe lock.
+//     writes while it holds its key's stripe, so its fiber parks holding it for a Raft round:
+//     the stripes are fiber mutexes (a fiber taking a held one parks; std::mutexes blocked
+//     whole executors and hung a replicated cluster's SKIP LOCKED queue), but a write to a
+//     key of that stripe still waits one round. The pipelined proposal with an overlay would
+//     release it before the round.
 //   - 08007 resolved through the replicated transaction status, not turned into an abort.
 //   - loaded files (SST ingestion) and drop_keyspaces bypass every log (followers would not
 //     get them): entry kinds of their own; open and recovery write directly.

@@ -97,6 +97,7 @@
 
 #include "partition/mvcc/record.h"
 #include "partition_api/partition.h"
+#include "runtime/fiber.h"
 #include "storage/engine.h"
 
 namespace hf::mvcc {
@@ -349,11 +350,16 @@ class MvccStore {
   TxnId dead_below() const { return dead_below_; }
 
  private:
-  // Serializes write_intent() and prune() on one record (keys hashed to stripes).
+  // Serializes write_intent() and prune() on one record (keys hashed to stripes). A fiber
+  // mutex: the holder writes through the batch writer, which on a replicated partition parks
+  // its fiber until the write is committed in its Raft group (partition/raft_log.h); a
+  // std::mutex there let another fiber of the same executor block the thread the holder
+  // needs to resume on (a cluster with every executor so blocked stopped: the SKIP LOCKED
+  // queue on 3 replicated nodes hung within a second).
   size_t stripe_index(const std::string& rk) const {
     return std::hash<std::string>{}(rk) % stripes_.size();
   }
-  std::mutex& stripe(const std::string& rk) { return stripes_[stripe_index(rk)]; }
+  runtime::FiberMutex& stripe(const std::string& rk) { return stripes_[stripe_index(rk)]; }
 
   // write_intent() created the record at rk (see known-empty ranges).
   void note_created(const std::string& rk);
@@ -443,7 +449,7 @@ class MvccStore {
       engine_->write(batch, d);
     }
   }
-  std::array<std::mutex, 64> stripes_;
+  std::array<runtime::FiberMutex, 64> stripes_;
   mutable std::mutex ranges_mu_;              // guards empty_ and watches_
   std::map<std::string, std::string> empty_;  // lo -> hi: no record in [lo, hi); disjoint
   std::vector<ScanWatch*> watches_;           // scans under way

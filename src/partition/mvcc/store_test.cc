@@ -9,7 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -17,6 +21,7 @@
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
 
+#include "runtime/fiber.h"
 #include "storage/keys.h"
 
 namespace hf::mvcc {
@@ -402,6 +407,68 @@ TEST_F(StoreTest, PruneNeverErasesAConcurrentIntent) {
   pruner.join();
   EXPECT_EQ(lost, 0);
   EXPECT_GT(pruned.load(), 0u) << "the race was exercised";
+}
+
+// On a replicated partition the batch writer parks the writing fiber until its Raft group
+// commits the write, while write_intent() holds the key's stripe. Another fiber of the same
+// executor writing a key of the same stripe must park too, not block the thread the holder
+// needs to resume on: the executor runs one thread here, so a blocking stripe deadlocks it.
+TEST_F(StoreTest, AWriterParkedInsideItsStripeLetsItsExecutorRunTheHolder) {
+  std::atomic<bool> first{true}, holder_parked{false}, second_started{false};
+  std::shared_ptr<runtime::Event> parked;
+  std::mutex parked_mu;
+  store_->set_batch_writer([&](rocksdb::WriteBatch& batch, storage::Durability d) {
+    if (first.exchange(false)) {
+      auto ev = runtime::Event::create();
+      {
+        std::lock_guard g(parked_mu);
+        parked = ev;
+      }
+      holder_parked = true;
+      ev->wait();  // a Raft commit in flight
+    }
+    engine_->write(batch, d);
+  });
+  const std::string a = rk("a");
+  std::string b;
+  const auto stripe_of = [](const std::string& k) { return std::hash<std::string>{}(k) % 64; };
+  for (int i = 0; b.empty(); ++i)
+    if (std::string k = rk("b" + std::to_string(i)); stripe_of(k) == stripe_of(a)) b = k;
+  runtime::asio::io_context io;
+  auto busy = runtime::asio::make_work_guard(io);  // run() waits for the parked fibers
+  std::atomic<int> done{0};
+  runtime::Fiber::spawn(io, [&] {
+    store_->write_intent(1, 0, 1, a, "va");
+    ++done;
+  });
+  runtime::Fiber::spawn(io, [&] {
+    while (!holder_parked) runtime::Fiber::yield();
+    second_started = true;
+    store_->write_intent(2, 0, 1, b, "vb");
+    ++done;
+  });
+  std::thread executor([&] { io.run(); });
+  while (!second_started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the second reaches the stripe
+  {
+    std::lock_guard g(parked_mu);
+    parked->complete(runtime::WakeReason::kSignalled);  // the group committed the first write
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (done < 2 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (done < 2) {
+    // The executor thread is blocked for good on the stripe: nothing can end this process
+    // cleanly, so report and leave.
+    ADD_FAILURE() << "the second writer blocked the executor the parked holder needs";
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+  busy.reset();
+  executor.join();
+  std::string buf;
+  EXPECT_TRUE(engine_->get(a, &buf));
+  EXPECT_TRUE(engine_->get(b, &buf));
 }
 
 // A hot row written while an old snapshot holds the horizon back: the record lists only the
