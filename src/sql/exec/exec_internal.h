@@ -46,7 +46,7 @@ struct ExecContext {
   // and takes its locks, once. nullopt: the subquery is correlated.
   std::map<const bind::SelectPlan*, std::optional<std::vector<Row>>> sublink_rows;
   // What the statement's materialisations hold (exec/memory.h): 53200 past the cap.
-  MemoryBudget memory{execution_limits().statement_memory_bytes};
+  MemoryBudget memory{statement_memory_limit()};
   // The partitions of the partitioned tables the statement touched, read once (partitions.h).
   std::shared_ptr<PartitionCache> partitions;
   uint32_t interrupt_tick = 0;  // calls of check_for_interrupts() (it looks every 1024th)

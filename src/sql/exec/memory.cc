@@ -1,6 +1,7 @@
 // sql/exec/memory.cc — per-statement memory accounting and the process-wide limits.
 #include "sql/exec/memory.h"
 
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <mutex>
@@ -16,12 +17,21 @@ ExecutionLimits& limits_storage() {
   static ExecutionLimits limits;
   return limits;
 }
+// A copy of limits_storage().statement_memory_bytes, for statement_memory_limit().
+std::atomic<int64_t> statement_memory_bytes{ExecutionLimits{}.statement_memory_bytes};
 }  // namespace
 
 void set_execution_limits(ExecutionLimits limits) {
   std::lock_guard lock(limits_mu);
+  statement_memory_bytes.store(limits.statement_memory_bytes, std::memory_order_relaxed);
   limits_storage() = std::move(limits);
 }
+
+namespace exec {
+int64_t statement_memory_limit() {
+  return statement_memory_bytes.load(std::memory_order_relaxed);
+}
+}  // namespace exec
 
 ExecutionLimits execution_limits() {
   std::lock_guard lock(limits_mu);

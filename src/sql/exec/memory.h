@@ -31,6 +31,10 @@ size_t row_bytes(const Row& row);
 // work_mem of the session in bytes (PostgreSQL's default, 4MB, when the setting is unknown).
 int64_t work_mem_bytes(SessionContext& session);
 
+// ExecutionLimits::statement_memory_bytes as last set: every statement reads it as it starts,
+// so it is one atomic load, not execution_limits()'s lock and copy of the whole struct.
+int64_t statement_memory_limit();
+
 // 53200 as PostgreSQL's palloc() reports it.
 [[noreturn]] void throw_out_of_memory(size_t request, std::string_view context);
 

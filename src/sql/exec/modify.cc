@@ -90,9 +90,13 @@ bool key_taken(ExecContext& cx, const coord::KeySpace& space, const std::string&
     // report "cannot affect row a second time").
     return sk->second;
   }
+  auto latest = cx.txn.latest(space, routing, key);
+  // No version was ever committed and no write of this transaction is pending: the snapshot
+  // (taken when the statement started) can see nothing either, so the snapshot read is
+  // skipped. That is every insert of a new key: one storage read instead of two.
+  if (latest.newest.commit_ts == 0 && latest.intent_txn != cx.txn.id()) return false;
   // A uniqueness check, not a read of the query: no SERIALIZABLE SIREAD lock (probe()).
   auto mine = cx.txn.probe(space, routing, key);
-  auto latest = cx.txn.latest(space, routing, key);
   if (latest.intent_txn == cx.txn.id()) {
     if (mine && value) *value = mine->value;
     return mine.has_value();
