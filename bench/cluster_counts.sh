@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --txns) txns=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
-    *) sed -n 2,24p "$0"; exit 2 ;;
+    *) sed -n 2,21p "$0"; exit 2 ;;
   esac
 done
 driver=$root/build/bench/hf_bench
