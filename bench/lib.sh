@@ -1,13 +1,15 @@
 # bench/lib.sh — shared by the pgbench-driven benchmarks: start/stop a target on a free port.
 # Targets: holdfast (scripts/server.sh, build/holdfast), cluster (scripts/cluster.sh: an
-# $HF_CLUSTER_NODES-node holdfast cluster on loopback, default 3) and pg (scripts/pg.sh,
-# PostgreSQL 15), all with fsync on. Source it; it sets root, work (a temp dir removed at exit)
-# and defines
+# $HF_CLUSTER_NODES-node holdfast cluster on loopback, default 3, partitions spread over the
+# nodes, unreplicated), replicated (the same cluster started with `--replicas N`: every
+# partition a Raft group with a replica on each node, doc/cluster.md §8 C) and pg
+# (scripts/pg.sh, PostgreSQL 15), all with fsync on. Source it; it sets root, work (a temp dir
+# removed at exit) and defines
 #   target_start NAME   -> sets port (a cluster's: node 1's SQL port, and cluster_ports: every
 #                          node's); returns 1 when the server did not come up or answer
 #   target_stop NAME
 #   sql NAME STATEMENT  -> psql -Atc on that target
-#   pgb NAME ARGS...    -> pgbench on that target. On a cluster, a run with -c N spreads its
+#   pgb NAME ARGS...    -> pgbench on that target. On a cluster (either kind), a run with -c N spreads its
 #                          clients over the nodes (one pgbench per node, N/nodes clients each)
 #                          and prints their reports, then the sums: "tps = " and the
 #                          transaction-weighted "latency average = ", which parse_pgbench reads.
@@ -34,10 +36,12 @@ target_start() {
     holdfast) bash "$root/scripts/server.sh" start --port "$port" --data "$work/hf-data" --log "$work/holdfast.log" \
       -- ${HF_SERVER_ARGS:-} >/dev/null || return 1 ;;
     pg) bash "$root/scripts/pg.sh" start "$port" "$work/pg" >/dev/null || return 1 ;;
-    cluster)
-      HF_CLUSTER_DIR=$work/cluster bash "$root/scripts/cluster.sh" start "${HF_CLUSTER_NODES:-3}" \
+    cluster | replicated)
+      local n=${HF_CLUSTER_NODES:-3} replicas=()
+      [ "$t" = replicated ] && replicas=(--replicas "$n")
+      HF_CLUSTER_DIR=$work/$t bash "$root/scripts/cluster.sh" start "$n" "${replicas[@]}" \
         -- ${HF_SERVER_ARGS:-} >/dev/null || return 1
-      mapfile -t cluster_ports < <(awk '{print $2}' "$work/cluster/cluster.txt")
+      mapfile -t cluster_ports < <(awk '{print $2}' "$work/$t/cluster.txt")
       bench_port[$t]=${cluster_ports[0]} ;;
   esac
   [ "$(sql "$t" 'select 1' 2>/dev/null)" = 1 ]
@@ -46,7 +50,7 @@ target_stop() {
   case $1 in
     holdfast) bash "$root/scripts/server.sh" stop --port "${bench_port[$1]}" >/dev/null 2>&1 ;;
     pg) bash "$root/scripts/pg.sh" stop "${bench_port[$1]}" "$work/pg" >/dev/null 2>&1 ;;
-    cluster) HF_CLUSTER_DIR=$work/cluster bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1 ;;
+    cluster | replicated) HF_CLUSTER_DIR=$work/$1 bash "$root/scripts/cluster.sh" stop >/dev/null 2>&1 ;;
   esac
   return 0
 }
@@ -57,7 +61,7 @@ pgb() {
   for a in "$@"; do case $a in -i) init=1 ;; esac; done
   a=("$@")
   for ((i = 0; i < ${#a[@]} - 1; i++)); do [ "${a[i]}" = -c ] && clients=${a[i + 1]}; done
-  if [ "$t" != cluster ] || [ $init = 1 ] || [ "$clients" -lt 2 ]; then
+  if [ "$t" != cluster ] && [ "$t" != replicated ] || [ $init = 1 ] || [ "$clients" -lt 2 ]; then
     pgbench -h 127.0.0.1 -p "${bench_port[$t]}" -U postgres "$@" postgres
     return
   fi
@@ -103,15 +107,19 @@ p99_ms() {
     awk '{a[NR]=$1} END{if (NR==0) print "-"; else {i=int(NR*0.99); if (i<1) i=1; printf "%.2f\n", a[i]/1000}}'
 }
 # load_jobs TARGET N: the queue table of bench/sql/queue_claim.sql with N ready jobs, loaded
-# 50000 per statement (each its own transaction).
+# 50000 per statement (each its own transaction; one that fails is tried again, twice: on the
+# replicated cluster a leader whose lease lapsed on a loaded machine fails it with 40001).
 load_jobs() {
-  local t=$1 n=$2 a b t0
+  local t=$1 n=$2 a b t0 try
   sql "$t" "CREATE TABLE jobs (id int PRIMARY KEY, state text NOT NULL);
             CREATE INDEX jobs_state_id ON jobs (state, id);" || return 1
   t0=$(date +%s)
   for ((a = 1; a <= n; a += 50000)); do
     b=$((a + 49999 < n ? a + 49999 : n))
-    sql "$t" "INSERT INTO jobs SELECT g, 'ready' FROM generate_series($a, $b) g" >/dev/null || return 1
+    for try in 1 2 3; do
+      sql "$t" "INSERT INTO jobs SELECT g, 'ready' FROM generate_series($a, $b) g" >/dev/null && break
+      [ $try = 3 ] && return 1
+    done
   done
   echo "   queue: $n jobs loaded in $(($(date +%s) - t0)) s"
 }

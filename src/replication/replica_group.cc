@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "replication/raft_counts.h"
 #include "runtime/fiber.h"
 
 // libraft 0.15 parses "host:port" with strtok (uvIpParse, on every listen and connect), and
@@ -66,6 +67,64 @@ class Completion {
   std::condition_variable cv_;
   std::optional<T> value_;
 };
+
+// Counting raft_io (raft_counts.h): the uv backend's own functions, called by wrappers that
+// count first. They are the same static functions for every uv instance, so they are taken
+// from the first one; an io whose functions differ (another backend) is left unwrapped.
+struct UvIo {
+  decltype(raft_io::append) append;
+  decltype(raft_io::send) send;
+  decltype(raft_io::set_term) set_term;
+  decltype(raft_io::set_vote) set_vote;
+  decltype(raft_io::snapshot_put) snapshot_put;
+};
+
+const UvIo& uv_io(const raft_io& first) {
+  static const UvIo io{first.append, first.send, first.set_term, first.set_vote,
+                       first.snapshot_put};
+  return io;
+}
+
+void count_io(raft_io& io) {
+  const UvIo& uv = uv_io(io);
+  if (io.append != uv.append || io.send != uv.send || io.set_term != uv.set_term ||
+      io.set_vote != uv.set_vote || io.snapshot_put != uv.snapshot_put)
+    return;
+  io.append = [](raft_io* io, raft_io_append* req, const raft_entry entries[], unsigned n,
+                 raft_io_append_cb cb) {
+    raft_counts().log_appends.fetch_add(1, std::memory_order_relaxed);
+    raft_counts().log_entries.fetch_add(n, std::memory_order_relaxed);
+    return uv_io(*io).append(io, req, entries, n, cb);
+  };
+  io.send = [](raft_io* io, raft_io_send* req, const raft_message* m, raft_io_send_cb cb) {
+    auto& c = raft_counts();
+    switch (m->type) {
+      case RAFT_IO_APPEND_ENTRIES:
+        (m->append_entries.n_entries ? c.sent_entries : c.sent_heartbeats)
+            .fetch_add(1, std::memory_order_relaxed);
+        break;
+      case RAFT_IO_APPEND_ENTRIES_RESULT:
+        c.sent_results.fetch_add(1, std::memory_order_relaxed);
+        break;
+      default:
+        c.sent_other.fetch_add(1, std::memory_order_relaxed);
+    }
+    return uv_io(*io).send(io, req, m, cb);
+  };
+  io.set_term = [](raft_io* io, raft_term term) {
+    raft_counts().metadata_writes.fetch_add(1, std::memory_order_relaxed);
+    return uv_io(*io).set_term(io, term);
+  };
+  io.set_vote = [](raft_io* io, raft_id id) {
+    raft_counts().metadata_writes.fetch_add(1, std::memory_order_relaxed);
+    return uv_io(*io).set_vote(io, id);
+  };
+  io.snapshot_put = [](raft_io* io, unsigned trailing, raft_io_snapshot_put* req,
+                       const raft_snapshot* snapshot, raft_io_snapshot_put_cb cb) {
+    raft_counts().snapshot_writes.fetch_add(1, std::memory_order_relaxed);
+    return uv_io(*io).snapshot_put(io, trailing, req, snapshot, cb);
+  };
+}
 
 Outcome shutting_down() {
   Outcome out;
@@ -169,6 +228,7 @@ std::string ReplicaGroup::open_on_loop() {
   if ((rv = raft_uv_init(&l.io, &l.uv, o.data_dir.c_str(), &l.transport)) != 0)
     return "raft_uv_init(" + o.data_dir + "): " + l.io.errmsg;
   l.io_open = true;
+  count_io(l.io);
   if ((rv = raft_init(&l.instance, &l.io, adapter_.fsm(), o.id, o.address.c_str())) != 0)
     return std::string("raft_init: ") + raft_errmsg(&l.instance);
   l.raft_open = true;
@@ -256,6 +316,7 @@ Outcome ReplicaGroup::propose(std::string_view entry) {
 
 Outcome ReplicaGroup::propose(std::string_view entry, std::function<void()> on_applied) {
   // The bytes are copied once more into libraft's buffer on the loop thread.
+  raft_counts().proposals.fetch_add(1, std::memory_order_relaxed);
   return call([bytes = std::string(entry), on_applied = std::move(on_applied)](
                   raft* r, OutcomeCallback done) {
     submit_proposal(r, bytes, [on_applied, done = std::move(done)](Outcome out) {
@@ -266,6 +327,7 @@ Outcome ReplicaGroup::propose(std::string_view entry, std::function<void()> on_a
 }
 
 Outcome ReplicaGroup::barrier() {
+  raft_counts().barriers.fetch_add(1, std::memory_order_relaxed);
   return call([](raft* r, OutcomeCallback done) { submit_barrier(r, std::move(done)); });
 }
 

@@ -14,8 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -28,6 +28,7 @@
 #include <gtest/gtest.h>
 
 #include "replication/loopback_for_tests.h"
+#include "replication/raft_counts.h"
 #include "replication/recording_machine_for_tests.h"
 #include "replication/tsan_suppressions_for_tests.h"  // this binary's one include of it
 #include "runtime/fiber.h"
@@ -266,6 +267,42 @@ TEST_F(UvCluster, OnAppliedRunsOnTheLoopThreadRightAfterTheApply) {
   out = groups_[(leader + 1) % kReplicas]->propose("refused", [&] { ran = true; });
   EXPECT_EQ(out.status, Outcome::kNotLeader);
   EXPECT_FALSE(ran);
+}
+
+// The counters of raft_counts.h (doc/cluster.md §6's counted figures): an election writes
+// the term and the vote; one proposal is one propose() call, its entry stored once on each of
+// the 3 replicas (a log append each) and sent to both followers in AppendEntries carrying it.
+TEST_F(UvCluster, CountersSeeTheElectionAndEachProposalsAppendsAndMessages) {
+  auto& c = raft_counts();
+  const uint64_t metadata_before = c.metadata_writes.load();
+  start_all();
+  const int leader = wait_for_leader();
+  ASSERT_GE(leader, 0);
+  EXPECT_GT(c.metadata_writes.load(), metadata_before) << "the election's term and vote";
+  // Whatever the election appended (the new leader's barrier) is stored everywhere first.
+  const auto settled = [&] {
+    const auto want = groups_[leader]->info().last_index;
+    for (int i = 0; i < kReplicas; ++i)
+      if (groups_[i]->info().last_applied < want) return false;
+    return true;
+  };
+  for (auto deadline = Clock::now() + 5s; !settled() && Clock::now() < deadline;)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(settled());
+  const uint64_t proposals = c.proposals.load(), appends = c.log_appends.load(),
+                 entries = c.log_entries.load(), sent = c.sent_entries.load();
+  ASSERT_TRUE(groups_[leader]->propose("counted").ok());
+  for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
+    bool all = true;
+    for (int i = 0; i < kReplicas; ++i) all = all && machines_[i]->size() == 1;
+    if (all) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  for (int i = 0; i < kReplicas; ++i) ASSERT_EQ(machines_[i]->size(), 1u) << "replica " << i;
+  EXPECT_EQ(c.proposals.load() - proposals, 1u);
+  EXPECT_GE(c.log_appends.load() - appends, 3u) << "the leader's and each follower's";
+  EXPECT_GE(c.log_entries.load() - entries, 3u);
+  EXPECT_GE(c.sent_entries.load() - sent, 2u) << "one AppendEntries with it to each follower";
 }
 
 TEST_F(UvCluster, MembershipChangesAndTransferOverTcp) {

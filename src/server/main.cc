@@ -50,6 +50,7 @@
 #include "partition_rpc/partition_server.h"
 #include "partition_rpc/remote_partition.h"
 #include "replication/partition_machine.h"
+#include "replication/raft_counts.h"
 #include "replication/replica_group.h"
 #include "runtime/fiber.h"
 #include "session/services.h"
@@ -863,6 +864,27 @@ int main(int argc, char** argv) {
               v(w.publish_n), v(w.sync_us), v(w.sync_n), v(w.wake_us), v(w.wake_n), v(w.unlock_us),
               v(w.unlock_n), v(w.fsync_us), v(w.fsync_n), v(w.answer_us), v(w.answer_n),
               v(w.wake_slices), v(w.wake_slices_n));
+          // Counted figures per transaction (doc/cluster.md §6, bench/cluster_counts.sh): what
+          // this node's Raft replicas asked of the disk and the network, and the partition and
+          // registry calls its coordinator made to other nodes (network round trips, or
+          // pipelined messages, by kind).
+          auto& r = hf::replication::raft_counts();
+          spdlog::info(
+              "stats raft: proposals={} barriers={} log_appends={} log_entries={} "
+              "metadata_writes={} snapshot_writes={} sent_entries={} sent_heartbeats={} "
+              "sent_results={} sent_other={}",
+              v(r.proposals), v(r.barriers), v(r.log_appends), v(r.log_entries),
+              v(r.metadata_writes), v(r.snapshot_writes), v(r.sent_entries), v(r.sent_heartbeats),
+              v(r.sent_results), v(r.sent_other));
+          std::map<std::string, uint64_t> calls;
+          for (const auto& ch : peer_channels)
+            for (const auto& [kind, n] : ch->call_counts()) calls[kind] += n;
+          if (channel)
+            for (const auto& [kind, n] : channel->call_counts()) calls[kind] += n;
+          std::string line;
+          for (const auto& [kind, n] : calls)
+            line += (line.empty() ? "" : " ") + kind + "=" + std::to_string(n);
+          spdlog::info("stats rpc: {}", line.empty() ? "none" : line);
         }
       });
     }
