@@ -25,6 +25,9 @@
 #    each lock_b row with NOWAIT: a row it gets (its lock lived at node 3's dead leader) must
 #    make the node-1 holder's COMMIT fail with 40001 (never a second holder while the first
 #    commits); the rows of the live leaders stay held (55P03);
+#  - pgbench TPC-B (-M prepared, 2 clients through each of nodes 1 and 2, 40001/40P01 retried)
+#    during the same kill: sum(abalance) = sum(bbalance) = sum(tbalance) = sum(delta), and
+#    pgbench_history holds at least as many rows as pgbench acknowledged transactions;
 #  - node 3 restarted on its data (`cluster.sh restart 3`): it serves SQL again and reads the
 #    total, and transfers through nodes 1 and 3 keep it; then node 2 is killed, so every
 #    commit needs node 3's replica (2 of 3), which appends only once its log matches the
@@ -56,6 +59,9 @@ echo "replicated: leaders placed: $placed ($(elapsed))"
 
 psql_at "${sql[1]}" "create table acct (id int primary key, bal int); insert into acct select g, 1000 from generate_series(1, 20) g; create table ledger (c int, s int, primary key (c, s)); create table lock_a (k int primary key); insert into lock_a select generate_series(1, 30); create table lock_b (k int primary key); insert into lock_b select generate_series(1, 30); create table fence_check (k int primary key, v int); insert into fence_check select g, 0 from generate_series(1, 30) g" >/dev/null ||
   fail "could not create the tables"
+# pgbench's TPC-B tables for the run during node 3's kill (scale 1, generated server-side).
+timeout 120 pgbench -h 127.0.0.1 -p "${sql[1]}" -U postgres -i -s 1 -I dtGp -q postgres >"$work/pgbench_init.out" 2>&1 ||
+  fail "pgbench -i: $(tail -3 "$work/pgbench_init.out" | tr '\n' ' ')"
 
 # xfer_script CLIENT ROUNDS: transfers as psql input; each acknowledged one echoes
 # "ACK CLIENT SEQ MS" (ms: the wall clock when COMMIT returned without error).
@@ -223,6 +229,14 @@ echo "replicated: leaders now: $placed ($(elapsed))"
 # holds lock_a's rows and one on node 1 holds lock_b's.
 xfer_clients 1500 170 "1:${sql[1]}" "2:${sql[2]}"
 pids=("${xpids[@]}")
+# pgbench TPC-B through nodes 1 and 2 at once (-n: neither truncates pgbench_history, which
+# each run would do at its start), 40001/40P01 retried by pgbench.
+bpids=()
+for n in 1 2; do
+  timeout 60 pgbench -n -h 127.0.0.1 -p "${sql[$n]}" -U postgres -M prepared -c 2 -T 20 --max-tries 20 \
+    postgres >"$work/pgbench_$n.out" 2>&1 &
+  bpids+=($!)
+done
 session_open hold_a 3
 session_say hold_a 'begin;' 'select count(*) from (select k from lock_a for update) l;' '\echo HELD'
 session_open hold_b 1
@@ -293,7 +307,19 @@ for line in open(log, errors="replace"):
 print(best if best is not None else "")
 PY
 }
-wait "${pids[@]}"
+wait "${pids[@]}" "${bpids[@]}"
+# TPC-B's own consistency: every committed transaction changed one account, teller and branch
+# by its delta and added a history row with it; every acknowledged one is in the history.
+acked=$(cat "$work"/pgbench_[12].out | awk '/actually processed/ {s += $NF} END {print s + 0}')
+retried=$(cat "$work"/pgbench_[12].out | awk '/total number of retries/ {s += $NF} END {print s + 0}')
+aborted=$(cat "$work"/pgbench_[12].out | grep -o 'aborted in command.*' | sed 's/.*ERROR: *//' | sort | uniq -c |
+  awk '{c = $1; $1 = ""; printf "%s%s x%s", (NR > 1 ? "; " : ""), substr($0, 2, 50), c}')
+read -r sa sb st sd nh <<<"$(psql_retry "${sql[1]}" "select (select sum(abalance) from pgbench_accounts) || ' ' || (select sum(bbalance) from pgbench_branches) || ' ' || (select sum(tbalance) from pgbench_tellers) || ' ' || (select coalesce(sum(delta), 0) from pgbench_history) || ' ' || (select count(*) from pgbench_history)")"
+[ -n "$nh" ] && [ "$sa" = "$sb" ] && [ "$sb" = "$st" ] && [ "$st" = "$sd" ] ||
+  fail "pgbench's sums differ: accounts $sa, branches $sb, tellers $st, history $sd"
+[ -n "$nh" ] && [ "$nh" -ge "$acked" ] || fail "$acked TPC-B transactions were acknowledged and pgbench_history has $nh rows"
+[ "$acked" -gt 0 ] || fail "pgbench acknowledged no transaction"
+echo "replicated: pgbench TPC-B through nodes 1 and 2 during node 3's kill: $acked transactions acknowledged, $nh history rows; sum(abalance) = sum(bbalance) = sum(tbalance) = sum(delta) = $sa; $retried retries (40001/40P01); clients aborted: ${aborted:-none}"
 leaders=
 for p in 2 5; do
   ms=$(led_after "$p")
