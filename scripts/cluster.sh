@@ -6,6 +6,7 @@
 #   cluster.sh status                             one line per node: running or not, addresses
 #   cluster.sh stop                               SIGTERM every node (SIGKILL after 10 s)
 #   cluster.sh kill N                             kill -9 of node N (crash tests)
+#   cluster.sh pause N / resume N                 SIGSTOP / SIGCONT of node N (a stalled node)
 #   cluster.sh restart N                          node N again on its data and ports (N > 1)
 # A replicated cluster (doc/cluster.md §8 C: every partition a Raft group with a replica on each
 # node): `cluster.sh start 3 --replicas 3`, or HF_REPLICAS=3; each node then gets a block of 32
@@ -123,6 +124,13 @@ PY
     pid=$(echo "$line" | awk '{print $4}')
     kill -KILL "$pid"
     echo "cluster.sh: node $n killed (pid $pid)"
+    ;;
+  pause|resume)
+    n=${1:-}
+    pid=$(nodes | awk -v n="$n" '$1 == n {print $4}' || true)
+    [ -n "$pid" ] || { echo "cluster.sh: no node $n in $table" >&2; exit 2; }
+    if [ "$cmd" = pause ]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
+    echo "cluster.sh: node $n ${cmd}d (pid $pid)"
     ;;
   restart)
     n=${1:-}

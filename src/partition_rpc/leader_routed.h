@@ -46,6 +46,10 @@
 //   LR4. commit_group() is 0: a transaction writing two partitions commits in two phases (each
 //        partition is its own group; RaftLog refuses a write spanning groups). in_process() is
 //        false: the coordinator releases a one-phase commit's locks from its own fiber.
+//   LR6. leader_only() is true: a lock taken through it lives at a leader that may be deposed
+//        or die, so the coordinator confirms every partition where its transaction only
+//        locked before the commit point (partition/local_partition.h G5) — at the current
+//        leader, whose fence refuses the transaction (40001) if it took over after the lock.
 // Thread-safe. MAY SUSPEND as the target's calls do, plus the retry pauses (a fiber parks).
 #pragma once
 
@@ -110,6 +114,7 @@ class LeaderRoutedPartition final : public partition_api::Partition {
                              const std::function<void()>& on_durable) override;
   bool in_process() const override { return false; }
   uint64_t commit_group() const override { return 0; }
+  bool leader_only() const override { return true; }  // LR6
   partition_api::ObjectLockResult lock_object(const partition_api::ObjectLockRequest& req) override;
   bool unlock_object(const partition_api::ObjectTag& tag, uint64_t owner, uint8_t mode) override;
   void release_owner(uint64_t owner) override;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "coord/txn_manager.h"
 #include "partition/local_node.h"
 #include "partition/local_partition.h"
 
@@ -157,6 +158,29 @@ TEST_F(LeaderRoutedTest, NoLeaderKnownIsARefusalRetriedUntilTheBound) {
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, std::chrono::milliseconds(1900));  // retry_for 2 s
   EXPECT_LT(waited, std::chrono::milliseconds(5000));
+}
+
+// LR6 (issue 12 item 6): a row lock taken through the router lives at the leader only; once
+// another replica has taken the partition over and granted the row to U, the holder T — which
+// only locked there — must not commit: the coordinator asks the current leader, whose fence
+// refuses T (40001). Without LR6 the coordinator skipped the check and T committed while U
+// held its row (tests/e2e/cluster_replicated.sh found it: a session on node 2 took rows whose
+// lock a live session on node 1 held at node 3's dead leader, and the holder committed).
+TEST_F(LeaderRoutedTest, ALockOnlyHolderWhoseLeaderChangedCannotCommit) {
+  EXPECT_TRUE(routed_->leader_only());
+  take_over(1, 1);
+  leader_ = 1;
+  auto txns = coord::make_txn_manager({routed_.get()}, coord::TxnManagerOptions{1, 10, 1000});
+  auto t = txns->begin(coord::BeginOptions{});
+  t->start_statement();
+  ASSERT_EQ(t->lock(kT, "a", "a", api::LockStrength::kUpdate, {}, std::nullopt).outcome,
+            api::LockOutcome::kGranted);
+  // Node 1 is deposed; node 2 takes over above T's TxnId and grants T's row to U.
+  nodes_[0]->stop_serving(0);
+  take_over(2, 2, /*fence=*/2000);
+  leader_ = 2;
+  ASSERT_EQ(lock(2001, "a").outcome, api::LockOutcome::kGranted) << "U did not get the row";
+  EXPECT_EQ(sqlstate_of([&] { t->commit(); }), "40001") << "T committed while U held its row";
 }
 
 }  // namespace

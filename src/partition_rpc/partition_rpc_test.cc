@@ -208,6 +208,65 @@ TEST_F(PartitionRpcTest, CancellingAWaitingCallCancelsItOnThePartitionsNode) {
   holder->commit();
 }
 
+// P9: a call waiting at a node that no longer leads the partition (in the replicated
+// cluster: a leader stopped by SIGSTOP keeps its connection and answers nothing, while the
+// others elect a new leader) is given up once `abandon_when` says another node leads it: it
+// fails with the refusal LeaderRoutedPartition retries at the new leader, and its wait at the
+// node is cancelled. Without P9 the call waited until the holder ended (here a watchdog's
+// commit after 3 s; in the cluster, until the stopped node ran again).
+TEST_F(PartitionRpcTest, AWaitingCallIsGivenUpOnceAnotherNodeLeadsThePartition) {
+  put("k", "v0");
+  auto holder = hold("k");
+  std::atomic<bool> moved{false};
+  auto abandonable =
+      channel_->partitions(channel_->describe(), [&](api::PartitionId) { return moved.load(); });
+  api::Partition& at = *abandonable[txns_->route("k")];
+  std::atomic<bool> ended{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 300 && !ended; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!ended) holder->commit();
+  });
+  auto wait_and_move = [&](api::TxnId txn) {
+    std::thread mover([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      moved = true;
+    });
+    std::string state, detail;
+    try {
+      at.lock(row_k_request(txn));
+    } catch (const SqlError& e) {
+      state = e.error().sqlstate;
+      detail = e.error().detail;
+    }
+    mover.join();
+    moved = false;
+    remote_of("k").abort(txn);  // a wait granted after the watchdog's commit holds nothing on
+    EXPECT_EQ(state, "40001");
+    EXPECT_NE(detail.find("is not served here"), std::string::npos) << detail;
+  };
+  // From a fiber (the coordinator's sessions) and from a plain thread.
+  runtime::asio::io_context io;
+  auto guard = runtime::asio::make_work_guard(io);
+  runtime::Fiber::spawn(io, [&] {
+    wait_and_move(99996);
+    guard.reset();
+  });
+  io.run();
+  wait_and_move(99995);
+  ended = true;
+  watchdog.join();
+  // The node dropped both waits (the Cancel frames reached it).
+  bool left = true;
+  for (int i = 0; i < 100 && left; ++i) {
+    left = false;
+    for (const auto& e : remote_of("k").lock_view()) left |= e.owner == 99996 || e.owner == 99995;
+    if (left) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(left) << "a given-up wait is still queued at the partition's node";
+  holder->abort();
+}
+
 TEST_F(PartitionRpcTest, ADeadlineTravelsAsTimeLeft) {
   put("k", "v0");
   auto holder = hold("k");

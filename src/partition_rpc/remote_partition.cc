@@ -245,7 +245,8 @@ PartitionChannel::SentCall PartitionChannel::send_call(pb::Request request) {
 std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
                                                          runtime::Deadline deadline,
                                                          runtime::CancelToken* cancel,
-                                                         api::LockWaitObserver* observer) {
+                                                         api::LockWaitObserver* observer,
+                                                         const std::function<bool()>& abandon) {
   const uint64_t id = sent.id;
   const auto& pending = sent.pending;
   // The deadline passed with no answer: the call is forgotten here (its late answer, if one
@@ -253,6 +254,29 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
   auto give_up = [&] {
     std::lock_guard g(mu_);
     pending_.erase(id);
+  };
+  // Tells the partition's node; its answer (kCancelled, or what came first) follows. After a
+  // reconnect (P8) the new connection never heard of this call (it failed with 08006 on the
+  // old one): the server ignores a cancel of an unknown call.
+  auto send_cancel = [&](runtime::CancelToken::Kind kind) {
+    pb::Frame c;
+    c.set_call_id(id);
+    c.mutable_cancel()->set_kind(static_cast<int32_t>(kind));
+    connection()->send(c);
+  };
+  // P9: a wait with `abandon` wakes every kAbandonCheck to ask it (no time arithmetic near
+  // the clock's end: Deadline::max() stays a wait without one).
+  auto next_wake = [&] {
+    if (!abandon) return deadline;
+    return std::min(deadline, runtime::Clock::now() + kAbandonCheck);
+  };
+  // After a wake with no answer: whether the call is over (the deadline passed, or P9 gives it
+  // up), in which case it is forgotten.
+  auto over = [&] {
+    if (runtime::Clock::now() < deadline && !(abandon && abandon())) return false;
+    if (runtime::Clock::now() < deadline) send_cancel(runtime::CancelToken::kUserRequest);
+    give_up();
+    return true;
   };
   bool cancel_sent = false;
   runtime::Fiber* fiber = runtime::Fiber::current();
@@ -267,36 +291,31 @@ std::optional<pb::Response> PartitionChannel::await_call(const SentCall& sent,
       if (ev) {
         bool watch_cancel = cancel && !cancel_sent;
         if (watch_cancel) cancel->attach(ev);
-        auto reason = ev->wait(deadline);
+        auto reason = ev->wait(next_wake());
         if (watch_cancel) cancel->detach();
         if (reason == runtime::WakeReason::kCancelled) {
-          // Tell the partition's node; its answer (kCancelled, or what came first) follows.
           cancel_sent = true;
-          pb::Frame c;
-          c.set_call_id(id);
-          c.mutable_cancel()->set_kind(static_cast<int32_t>(cancel->pending()));
-          // After a reconnect (P8) the new connection never heard of this call (it failed
-          // with 08006 on the old one): the server ignores a cancel of an unknown call.
-          connection()->send(c);
+          send_cancel(cancel->pending());
         }
         std::unique_lock g(pending->mu);
         pending->event.reset();
         if (pending->inbox.empty()) {
           if (reason != runtime::WakeReason::kTimeout) continue;
           g.unlock();
-          give_up();
-          return std::nullopt;
+          if (over()) return std::nullopt;
+          continue;
         }
       }
     } else {
       std::unique_lock g(pending->mu);
       auto arrived = [&] { return !pending->inbox.empty(); };
-      if (deadline == runtime::Deadline::max()) {
-        pending->cv.wait(g, arrived);  // no time arithmetic near the clock's end
-      } else if (!pending->cv.wait_until(g, deadline, arrived)) {
+      const runtime::Deadline wake = next_wake();
+      if (wake == runtime::Deadline::max()) {
+        pending->cv.wait(g, arrived);
+      } else if (!pending->cv.wait_until(g, wake, arrived)) {
         g.unlock();
-        give_up();
-        return std::nullopt;
+        if (over()) return std::nullopt;
+        continue;
       }
     }
     {
@@ -382,8 +401,11 @@ class RemoteCursor : public api::RowCursor {
 
 class RemotePartition : public api::Partition {
  public:
-  RemotePartition(PartitionChannel& channel, api::PartitionId id, uint64_t commit_group)
-      : channel_(channel), id_(id), commit_group_(commit_group) {}
+  RemotePartition(PartitionChannel& channel, api::PartitionId id, uint64_t commit_group,
+                  AbandonWhen abandon_when = {})
+      : channel_(channel), id_(id), commit_group_(commit_group) {
+    if (abandon_when) abandon_ = [f = std::move(abandon_when), id] { return f(id); };
+  }
 
   api::PartitionId id() const override { return id_; }
   uint64_t commit_group() const override { return commit_group_; }
@@ -399,9 +421,17 @@ class RemotePartition : public api::Partition {
     pb::Request req;
     req.set_partition(id_);
     fill(req);
-    auto r = channel_.call(std::move(req), cancel, observer);
-    check(r, expected);
-    return r;
+    auto r = channel_.await_call(channel_.send_call(std::move(req)), runtime::Deadline::max(),
+                                 cancel, observer, abandon_);
+    if (!r) {  // P9: given up, another node leads this partition now
+      throw SqlError(sqlstate::kSerializationFailure,
+                     "could not serialize access due to a change of partition leader",
+                     fmt::format("partition {} is not served here: its node at {} did not answer "
+                                 "and another node leads it now",
+                                 id_, channel_.address()));
+    }
+    check(*r, expected);
+    return std::move(*r);
   }
 
   std::optional<api::RowVersion> get(const api::KeySpace& space, const std::string& key,
@@ -637,6 +667,7 @@ class RemotePartition : public api::Partition {
   PartitionChannel& channel_;
   api::PartitionId id_;
   uint64_t commit_group_;
+  std::function<bool()> abandon_;  // P9 (empty: never)
 };
 
 void RemoteCursor::fetch() {
@@ -689,7 +720,7 @@ std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions() {
 }
 
 std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions(
-    const pb::NodeDescription& d) {
+    const pb::NodeDescription& d, AbandonWhen abandon_when) {
   if (d.partitions_size() != d.commit_groups_size()) {
     throw SqlError(sqlstate::kInternalError, "partition RPC: malformed node description");
   }
@@ -698,7 +729,8 @@ std::vector<std::unique_ptr<api::Partition>> PartitionChannel::partitions(
     if (d.partitions(i) != static_cast<uint32_t>(i)) {
       throw SqlError(sqlstate::kInternalError, "partition RPC: partitions out of order");
     }
-    out.push_back(std::make_unique<RemotePartition>(*this, d.partitions(i), d.commit_groups(i)));
+    out.push_back(std::make_unique<RemotePartition>(*this, d.partitions(i), d.commit_groups(i),
+                                                    abandon_when));
   }
   return out;
 }

@@ -41,6 +41,15 @@
 //    from then on. Calls that failed stay failed (08006); nothing is sent again. Whether the
 //    new life accepts a transaction that used the old one is the server's rule (it refuses
 //    TxnIds handed out before its boot: partition_server.h S7).
+//  - P9 (a replicated cluster, doc/cluster.md §8 C) A call to a partition that another node
+//    now leads is given up: RemotePartitions made with an `abandon_when` (partitions(d, ...))
+//    check it every kAbandonCheck while a call waits for its answer, and once it says the
+//    partition has another leader the call sends a Cancel frame (the node drops the call's
+//    wait if it still runs), forgets the call (its late answer is dropped) and fails with
+//    40001 "partition P is not served here" — the refusal LeaderRoutedPartition makes again
+//    at the new leader when that is safe (leader_routed.h LR2). Without it a call sent to a
+//    leader that stopped (SIGSTOP, a stalled machine: its connection stays up) waited until
+//    that node ran again, however soon the others elected a new leader.
 // Thread safety: every method may be called concurrently from any fiber or thread.
 #pragma once
 
@@ -49,6 +58,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +79,10 @@ namespace api = partition_api;
 // waits for a deadlock check, its sessions for pg_stat_activity): a peer that does not answer
 // by then is left out of that answer rather than stalling it.
 inline constexpr std::chrono::milliseconds kNodeQuestionWait{1000};
+// How often a waiting call asks whether to give up (P9).
+inline constexpr std::chrono::milliseconds kAbandonCheck{100};
+// P9: whether a call to partition p (of the channel's node) is to be given up.
+using AbandonWhen = std::function<bool(api::PartitionId)>;
 
 class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
  public:
@@ -95,9 +109,12 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
     std::shared_ptr<PendingCall> pending;
   };
   SentCall send_call(pb::Request request);
+  // `abandon` (P9), when given, is asked every kAbandonCheck while no answer came: once it
+  // returns true the call is cancelled at the node and forgotten here, and nullopt returned.
   std::optional<pb::Response> await_call(const SentCall& sent, runtime::Deadline deadline,
                                          runtime::CancelToken* cancel = nullptr,
-                                         api::LockWaitObserver* observer = nullptr);
+                                         api::LockWaitObserver* observer = nullptr,
+                                         const std::function<bool()>& abandon = {});
 
   // Sends a request the caller does not wait for (a pipelined write, partition.proto): its
   // failure comes back as the answer to the transaction's next request on this channel.
@@ -110,8 +127,10 @@ class PartitionChannel : public std::enable_shared_from_this<PartitionChannel> {
   // The node's partitions, each a RemotePartition over this channel, indexed by partition id
   // as the node numbers them (partitions[i]->id() == i). The channel must outlive them.
   std::vector<std::unique_ptr<api::Partition>> partitions();
-  // The same, from a description describe() already returned (no second round trip).
-  std::vector<std::unique_ptr<api::Partition>> partitions(const pb::NodeDescription& d);
+  // The same, from a description describe() already returned (no second round trip); their
+  // calls are given up when `abandon_when` says so (P9; empty: never).
+  std::vector<std::unique_ptr<api::Partition>> partitions(const pb::NodeDescription& d,
+                                                          AbandonWhen abandon_when = {});
   // The partitions a cluster node's description lists (the ones it owns, any ids), in its order.
   std::vector<std::unique_ptr<api::Partition>> partitions_listed(const pb::NodeDescription& d);
 

@@ -522,8 +522,14 @@ int main(int argc, char** argv) {
                                      "--partitions on every node?)");
           size_t had = remote_partitions.size();
           if (replicated) {
-            // Every partition: the router reaches it there while that node leads it.
-            for (auto& p : ch->partitions(d)) {
+            // Every partition: the router reaches it there while that node leads it; a call
+            // there is given up once another node leads the partition (P9: a stopped leader
+            // keeps its connection and answers nothing).
+            auto led_elsewhere = [r = &raft, at = peer.id](hf::partition_api::PartitionId p) {
+              const uint32_t leader = r->leader(p);
+              return leader != 0 && leader != at;
+            };
+            for (auto& p : ch->partitions(d, led_elsewhere)) {
               remote_by_node[peer.id].push_back(p.get());
               remote_partitions.push_back(std::move(p));
             }
