@@ -16,6 +16,7 @@
 #include <boost/context/protected_fixedsize_stack.hpp>
 
 #include "common/wait_stats.h"
+#include "runtime/resume_here.h"
 #include "runtime/stack.h"
 
 #if defined(HF_TSAN)
@@ -28,12 +29,23 @@ namespace ctx = boost::context;
 
 namespace {
 thread_local Fiber* t_current = nullptr;
+// A ResumeHereScope is open on this thread and its resume is not used yet.
+thread_local bool t_resume_here = false;
 Runtime* g_runtime = nullptr;
 
 // HF_URGENT_WAKEUPS=0: resume(kUrgent) is a kNormal resume (A/B measurements).
 bool urgent_wakeups_on() {
   static const bool on = [] {
     const char* v = std::getenv("HF_URGENT_WAKEUPS");
+    return v == nullptr || std::string_view(v) != "0";
+  }();
+  return on;
+}
+
+// HF_RESUME_HERE=0: a ResumeHereScope changes nothing (A/B measurements).
+bool resume_here_on() {
+  static const bool on = [] {
+    const char* v = std::getenv("HF_RESUME_HERE");
     return v == nullptr || std::string_view(v) != "0";
   }();
   return on;
@@ -248,7 +260,11 @@ void Fiber::suspend() {
 }
 
 void Fiber::resume(Priority p) {
-  FiberRef urgent;
+  // Here (resume_here.h) only from a handler of this fiber's executor: not from a fiber
+  // (slices do not nest), not from another thread (the fiber runs on its executor's thread).
+  const bool inline_here = t_resume_here && p == Priority::kNormal && t_current == nullptr &&
+                           io_.get_executor().running_in_this_thread();
+  FiberRef urgent, here;
   {
     std::lock_guard g(mu_);
     if (state_ == State::kSuspended) {
@@ -261,6 +277,8 @@ void Fiber::resume(Priority p) {
       }
       if (p == Priority::kUrgent && urgent_wakeups_on()) {
         urgent = std::move(self);
+      } else if (inline_here) {
+        here = std::move(self);
       } else {
         asio::post(io_, [self] { self->run_slice(); });
       }
@@ -268,8 +286,21 @@ void Fiber::resume(Priority p) {
       permit_ = true;
     }
   }
-  // Outside mu_: the executor's thread may already be draining and take this fiber's mu_.
+  // Outside mu_: the executor's thread may already be draining and take this fiber's mu_;
+  // run_slice takes it too.
   if (urgent) urgent_.push(std::move(urgent));
+  if (here) {
+    t_resume_here = false;  // one per scope: whatever the handler does next is ordinary
+    here->run_slice();
+  }
+}
+
+ResumeHereScope::ResumeHereScope() : outer_(t_resume_here) {
+  t_resume_here = resume_here_on();
+}
+
+ResumeHereScope::~ResumeHereScope() {
+  t_resume_here = outer_;
 }
 
 void Fiber::yield() {

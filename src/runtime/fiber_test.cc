@@ -1,4 +1,5 @@
 #include "runtime/fiber.h"
+#include "runtime/resume_here.h"
 
 #include <atomic>
 #include <mutex>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <boost/asio/post.hpp>
 
 namespace hf::runtime {
 namespace {
@@ -105,6 +107,53 @@ TEST(Fiber, AnUrgentResumeWakesAnIdleExecutor) {
   guard.reset();
   runner.join();
   EXPECT_EQ(slices.load(), 3);
+}
+
+// A socket read's completion (wire/connection.cc) resumes its fiber under a ResumeHereScope:
+// the slice runs inside that handler, so the executor does not go back to its reactor (an
+// epoll_wait) between the completion and the fiber. Counted in handlers: one does both.
+TEST(Fiber, AResumeUnderResumeHereScopeRunsTheSliceInsideTheHandler) {
+  asio::io_context io;
+  int slices = 0;
+  FiberRef f = Fiber::spawn(io, [&] {
+    for (int i = 0; i < 3; ++i) {
+      Fiber::current()->suspend();
+      ++slices;
+    }
+  });
+  io.poll();  // parks
+  int seen_after_resume = -1;
+  asio::post(io, [&] {
+    ResumeHereScope here;
+    f->resume();
+    seen_after_resume = slices;
+  });
+  io.restart();
+  EXPECT_EQ(io.poll_one(), 1u);
+  EXPECT_EQ(seen_after_resume, 1) << "the slice ran within resume()";
+  EXPECT_EQ(io.poll(), 0u) << "nothing was queued for it";
+  EXPECT_EQ(Fiber::ready_count(), 0);
+
+  // Outside a handler of its executor it is a normal resume: from another thread ...
+  std::thread([&] {
+    ResumeHereScope here;
+    f->resume();
+  }).join();
+  EXPECT_EQ(slices, 1);
+  io.restart();
+  io.poll();
+  EXPECT_EQ(slices, 2);
+  // ... and from another fiber of the same executor (slices do not nest).
+  int seen_in_other = -1;
+  Fiber::spawn(io, [&] {
+    ResumeHereScope here;
+    f->resume();
+    seen_in_other = slices;
+  });
+  io.restart();
+  io.poll();
+  EXPECT_EQ(seen_in_other, 2);
+  EXPECT_EQ(slices, 3);
 }
 
 TEST(Fiber, ReadyCountLeavesOutParkedFibers) {

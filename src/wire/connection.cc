@@ -17,6 +17,7 @@
 #include "catalog/catalog.h"
 #include "catalog/roles.h"
 #include "runtime/fiber.h"
+#include "runtime/resume_here.h"
 #include "wire/protocol.h"
 #include "wire/server.h"
 
@@ -49,7 +50,9 @@ constexpr int32_t kMaxAuthResponse = 65535;
 constexpr std::chrono::seconds kAuthenticationTimeout{60};
 
 // Runs one asynchronous operation of the connection's stream and parks the fiber until it
-// completes. The handler's captures stay valid: the fiber's stack lives until then.
+// completes. The handler's captures stay valid: the fiber's stack lives until then. The
+// handler runs the fiber's next slice itself (runtime/resume_here.h): it is Asio's completion,
+// on the fiber's executor, holding nothing, and touches nothing after the wake-up.
 template <typename Start>
 std::pair<boost::system::error_code, size_t> await_io(Start&& start) {
   auto ev = runtime::Event::create();
@@ -58,6 +61,7 @@ std::pair<boost::system::error_code, size_t> await_io(Start&& start) {
   start([ev, &ec, &n](const boost::system::error_code& e, size_t k) {
     ec = e;
     n = k;
+    runtime::ResumeHereScope here;
     ev->complete(runtime::WakeReason::kSignalled);
   });
   ev->wait();
@@ -102,6 +106,7 @@ void Connection::await_socket(asio::ip::tcp::socket::wait_type w) {
   boost::system::error_code wait_ec;
   socket_.async_wait(w, [ev, &wait_ec](const boost::system::error_code& e) {
     wait_ec = e;
+    runtime::ResumeHereScope here;
     ev->complete(runtime::WakeReason::kSignalled);
   });
   ev->wait();
