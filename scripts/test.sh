@@ -151,6 +151,7 @@ e2e scenarios bash tests/scenarios/run.sh --target holdfast
 e2e partition_rpc bash tests/e2e/partition_rpc.sh
 e2e sql_nodes bash tests/e2e/sql_nodes.sh
 e2e cluster bash tests/e2e/cluster.sh
+e2e cluster_replicated_specs bash tests/e2e/cluster.sh --replicas 3
 e2e cluster_restart bash tests/e2e/cluster_restart.sh
 e2e cluster_replicated bash tests/e2e/cluster_replicated.sh
 e2e crash bash tests/crash/crash_test.sh

@@ -206,23 +206,51 @@ void LocalPartition::begin_serving(uint64_t term, TxnId fence) {
   term_.store(term, std::memory_order_release);
 }
 
+namespace {
+
+[[noreturn]] void refuse_not_served(PartitionId id) {
+  throw SqlError(sqlstate::kSerializationFailure,
+                 "could not serialize access due to a change of partition leader",
+                 "partition " + std::to_string(id) +
+                     " is not served here: this replica does not lead its Raft group");
+}
+
+bool lease_ran_out(std::chrono::steady_clock::rep until,
+                   std::chrono::steady_clock::time_point now) {
+  return until != std::chrono::steady_clock::time_point::max().time_since_epoch().count() &&
+         now.time_since_epoch().count() >= until;
+}
+
+}  // namespace
+
+void LocalPartition::await_lease(uint64_t term) const {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point give_up =
+      Clock::now() + Clock::duration(lease_wait_.load(std::memory_order_acquire));
+  for (;;) {
+    // Served only while this replica still serves in `term` and a renewal of that term
+    // extended the lease past now (leadership.h W3: no other leader can exist before then).
+    if (term_.load(std::memory_order_acquire) != term) refuse_not_served(id_);
+    const Clock::time_point now = Clock::now();
+    if (!lease_ran_out(lease_until_.load(std::memory_order_acquire), now)) return;
+    if (now >= give_up)
+      throw SqlError(sqlstate::kSerializationFailure,
+                     "could not serialize access due to a change of partition leader",
+                     "partition " + std::to_string(id_) +
+                         ": this replica's leader lease ran out (it has not heard from a "
+                         "majority of its Raft group recently)");
+    // Renewals are asked every few tens of milliseconds while one is late (W5).
+    runtime::sleep_until(std::min(give_up, now + std::chrono::milliseconds(5)));
+  }
+}
+
 uint64_t LocalPartition::admit(TxnId txn, uint64_t term) const {
   if (!gated_.load(std::memory_order_acquire)) return 0;
   const uint64_t now = term_.load(std::memory_order_acquire);
-  if (now == 0 || (term != 0 && now != term))
-    throw SqlError(sqlstate::kSerializationFailure,
-                   "could not serialize access due to a change of partition leader",
-                   "partition " + std::to_string(id_) +
-                       " is not served here: this replica does not lead its Raft group");
+  if (now == 0 || (term != 0 && now != term)) refuse_not_served(id_);
   // G4: read the clock only when leased.
-  const auto until = lease_until_.load(std::memory_order_acquire);
-  if (until != std::chrono::steady_clock::time_point::max().time_since_epoch().count() &&
-      std::chrono::steady_clock::now().time_since_epoch().count() >= until)
-    throw SqlError(sqlstate::kSerializationFailure,
-                   "could not serialize access due to a change of partition leader",
-                   "partition " + std::to_string(id_) +
-                       ": this replica's leader lease ran out (it has not heard from a majority "
-                       "of its Raft group recently)");
+  if (lease_ran_out(lease_until_.load(std::memory_order_acquire), std::chrono::steady_clock::now()))
+    await_lease(now);
   // Only transaction owners are fenced: a session's owner (1 << 62 | pid) is above any TxnId.
   if (txn != 0 && txn < fence_.load(std::memory_order_acquire))
     throw SqlError(sqlstate::kSerializationFailure,

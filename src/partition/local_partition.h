@@ -138,9 +138,14 @@ class LocalPartition final : public Partition {
   //       this replica took over) fail with 40001: locks it held and writes it buffered at the
   //       previous leader are gone, so it must never commit (C4). Its commit and abort run.
   //   G3. A lock granted after a wait that spans a change of term is refused (40001).
-  //   G4. Leased (set_lease; partition/leadership.h, the lease): from `until` on, every call
-  //       of G1 fails with 40001 as when not serving, until the lease is extended. A leader
-  //       cut off from its group stops serving before another replica can be elected.
+  //   G4. Leased (set_lease; partition/leadership.h, the lease): from `until` on, no call of
+  //       G1 is served until the lease is extended. Such a call waits (parks its fiber) up
+  //       to set_lease_wait()'s time for a renewal in flight to commit, and is served once
+  //       one has (in the same term); it fails with 40001 when the partition stops serving
+  //       meanwhile (as G1) or the wait ends first (0, the default: at once). A leader cut
+  //       off from its group serves nothing after its lease ends, before another replica
+  //       can be elected; a leader whose renewals are only slow (a loaded machine, a large
+  //       entry ahead of them in the log) keeps its callers waiting instead of failing them.
   //   G5. prepare() of a transaction that only locked here (no write) is the check that its
   //       locks are still held here: it fails with 40001 unless G1, G2 and G4 let it through
   //       (the coordinator calls it before the commit point; coord/txn_manager.cc).
@@ -150,6 +155,10 @@ class LocalPartition final : public Partition {
   // G4: serve only before `until` (steady clock); time_point::max(): no lease (the default).
   void set_lease(std::chrono::steady_clock::time_point until) {
     lease_until_.store(until.time_since_epoch().count(), std::memory_order_release);
+  }
+  // G4: how long a call waits for a lease that ran out to be extended (0: not at all).
+  void set_lease_wait(std::chrono::steady_clock::duration wait) {
+    lease_wait_.store(wait.count(), std::memory_order_release);
   }
   // The term it serves in (0: not serving, or ungated).
   uint64_t serving_term() const { return term_.load(std::memory_order_acquire); }
@@ -272,6 +281,9 @@ class LocalPartition final : public Partition {
   // G1-G3: throws 40001 unless ungated, or serving (in `term`, if not 0) and txn not fenced;
   // returns the term served (0 when ungated).
   uint64_t admit(TxnId txn, uint64_t term = 0) const;
+  // G4: waits (MAY SUSPEND) until the lease covers the present while serving in `term`;
+  // throws 40001 when it stops serving in `term` or the lease wait ends first.
+  void await_lease(uint64_t term) const;
 
   PartitionId id_;
   std::atomic<bool> gated_{false};
@@ -280,6 +292,7 @@ class LocalPartition final : public Partition {
   // G4: steady_clock ticks; max: no lease.
   std::atomic<std::chrono::steady_clock::rep> lease_until_{
       std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
+  std::atomic<std::chrono::steady_clock::rep> lease_wait_{0};  // G4: steady_clock ticks
   mvcc::MvccStore store_;
   locks::LockTable locks_;
   SireadLocks siread_;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "common/error.h"
 #include "partition/local_node.h"
@@ -1078,6 +1079,41 @@ TEST_F(PartitionLogTest, EveryWriteOfThePartitionGoesThroughItsLog) {
     EXPECT_EQ(w.check, "");
     EXPECT_EQ(w.partitions, (std::vector<PartitionId>{0}));
   }
+}
+
+// G4's wait (leadership.h W5): a call that meets a lease that ran out while its partition
+// still serves waits for a renewal and is served once one extends the lease; it fails with
+// 40001 when the partition stops serving meanwhile, and at once when it may not wait.
+TEST_F(PartitionTest, ACallMeetingALapsedLeaseWaitsForARenewal) {
+  using Clock = std::chrono::steady_clock;
+  const Timestamp ts = put("k", "v");
+  LocalPartition& part = p();
+  part.gate();
+  part.begin_serving(1, 0);
+  // The value read, or the SQLSTATE of the refusal.
+  auto outcome = [&]() -> std::string {
+    try {
+      return read("k", ts).value_or("(none)");
+    } catch (const SqlError& e) {
+      return e.error().sqlstate;
+    }
+  };
+  part.set_lease(Clock::now() - std::chrono::milliseconds(1));
+  EXPECT_EQ(outcome(), "40001") << "no lease wait set: refused at once";
+  part.set_lease_wait(std::chrono::minutes(5));
+  std::thread renewal([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    part.set_lease(Clock::now() + std::chrono::minutes(5));
+  });
+  EXPECT_EQ(outcome(), "v") << "served once the renewal extended the lease";
+  renewal.join();
+  part.set_lease(Clock::now() - std::chrono::milliseconds(1));
+  std::thread stepped_down([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    part.stop_serving();
+  });
+  EXPECT_EQ(outcome(), "40001") << "stopped serving while the call waited";
+  stepped_down.join();
 }
 
 }  // namespace

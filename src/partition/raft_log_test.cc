@@ -722,5 +722,44 @@ TEST_F(LeaderServingTest, ALeaderCutOffFromItsGroupStopsServingBeforeAnotherCanB
   EXPECT_EQ(fails([&] { scan_keys(p, ts); }), "40001");
 }
 
+// The lease's renewals (leadership.h W5) do not wait for one another: one node leads both
+// partitions, partition 0's group loses both followers, so its barriers never commit (libraft
+// fails them only when the leader steps down, one to two election timeouts later). Partition
+// 1's group is whole, and partition 1 serves throughout. Before W5, the watcher renewed the
+// groups one after another, blocking on each barrier: partition 1's lease ran out while the
+// watcher waited for partition 0's (40001 on partition 1 until partition 0's leader stepped
+// down).
+TEST_F(LeaderServingTest, ALeaseIsRenewedWhileAnotherGroupsRenewalCannotCommit) {
+  const int a = serving(0);
+  ASSERT_GE(a, 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const int l = leader(1);
+        if (l >= 0 && l != a)
+          nodes_[l].lead->transfer(1, static_cast<replication::ReplicaId>(a + 1));
+        return partition(a, 1).serving_term() != 0;
+      },
+      20s))
+      << "node " << a << " does not serve partition 1";
+  const Timestamp ts = commit_one(partition(a, 1), "k1", "v1");
+  const uint64_t renewed = nodes_[a].lead->renewals();
+  ASSERT_TRUE(wait_until([&] { return nodes_[a].lead->renewals() >= renewed + 2; }, 5s));
+  for (int i = 0; i < kNodes; ++i)
+    if (i != a) nodes_[i].groups[0]->stop();
+  // Two and a half election timeouts: partition 0's leader steps down within two, and its
+  // lease runs out before (leadership.h W3); partition 1 must serve every call meanwhile.
+  const auto until = std::chrono::steady_clock::now() + election_timeout_ * 5 / 2;
+  int reads = 0;
+  std::string refused;
+  while (std::chrono::steady_clock::now() < until && refused.empty()) {
+    refused = fails([&] { EXPECT_EQ(read(partition(a, 1), "k1", ts), "v1"); });
+    ++reads;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(refused, "") << "partition 1 refused read " << reads << " while partition 0's "
+                         << "group could not commit";
+  EXPECT_EQ(partition(a, 0).serving_term(), 0u) << "partition 0 still serves at node " << a;
+}
+
 }  // namespace
 }  // namespace hf::partition

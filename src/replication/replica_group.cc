@@ -331,6 +331,18 @@ Outcome ReplicaGroup::barrier() {
   return call([](raft* r, OutcomeCallback done) { submit_barrier(r, std::move(done)); });
 }
 
+bool ReplicaGroup::barrier_async(BarrierDone done) {
+  return post([this, done = std::move(done)]() mutable {
+    const auto asked = std::chrono::steady_clock::now();
+    if (loop_->closing) return done(shutting_down(), 0, asked);
+    raft* r = &loop_->instance;
+    const unsigned long long term = r->current_term;
+    submit_barrier(r, [done = std::move(done), term, asked](Outcome out) {
+      done(std::move(out), term, asked);
+    });
+  });
+}
+
 Outcome ReplicaGroup::add(ReplicaId id, const std::string& address) {
   return call([id, address](raft* r, OutcomeCallback done) {
     submit_add(r, id, address, std::move(done));

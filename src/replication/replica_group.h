@@ -73,6 +73,7 @@
 // failing its pending requests with kUnknown).
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -150,6 +151,17 @@ class ReplicaGroup {
   // A read fence: kOk once everything committed before the call is applied here and this
   // replica was still leader when the barrier committed.
   Outcome barrier();
+  // The same without waiting (a leader lease's renewals: several may be in flight, one per
+  // group does not hold up another's). `done` runs on the loop thread with the outcome, the
+  // term this replica was in and the steady-clock time read on the loop thread just before
+  // the barrier was handed to libraft: every AppendEntries carrying it is sent after `asked`.
+  // A kOk barrier committed while this replica led, continuously, in that term (libraft fails
+  // a leader's pending requests when it steps down). `done` must be short and must not wait
+  // for this group (it runs where StateMachine calls do). False: the group is not accepting
+  // work (stopping or stopped) and `done` is not called.
+  using BarrierDone = std::function<void(Outcome, unsigned long long term,
+                                         std::chrono::steady_clock::time_point asked)>;
+  bool barrier_async(BarrierDone done);
   // Membership (leader only): add a spare, assign a role (kVoter promotes once caught up),
   // remove a member, hand leadership to another voter (0: any).
   Outcome add(ReplicaId id, const std::string& address);

@@ -155,7 +155,8 @@ struct Replicas {
   // puts the RaftLog under the node's partitions, which are gated: none serves until its
   // replica leads and took it over.
   void start(hf::partition::LocalNode& node, uint32_t self,
-             const std::vector<hf::partition_rpc::Peer>& raft_peers, const std::string& data_dir) {
+             const std::vector<hf::partition_rpc::Peer>& raft_peers, const std::string& data_dir,
+             unsigned election_timeout) {
     const uint32_t n = node.partition_count();
     leader_of = std::make_unique<std::atomic<uint32_t>[]>(n);
     node.gate();
@@ -172,6 +173,7 @@ struct Replicas {
       }
       o.id = self;
       o.data_dir = data_dir + "/raft-" + std::to_string(p);
+      o.election_timeout_ms = election_timeout;
       election_timeout_ms = o.election_timeout_ms;
       machines.push_back(std::make_unique<hf::replication::PartitionMachine>(
           node.engine(), static_cast<hf::replication::PartitionNumber>(p)));
@@ -328,6 +330,11 @@ int main(int argc, char** argv) {
                  "(doc/cluster.md §8 C; the number of nodes, 3), its leader serving it; needs "
                  "--raft-peers")
       ->check(CLI::Range(0u, 9u));
+  unsigned raft_election_timeout_ms = hf::replication::ReplicaGroupOptions{}.election_timeout_ms;
+  app.add_option("--raft-election-timeout-ms", raft_election_timeout_ms,
+                 "with --replicas: the partition groups' Raft election timeout; a leader's "
+                 "lease is 3/4 of it (doc/cluster.md §4 (e))")
+      ->check(CLI::Range(100u, 60000u));
   app.add_option("--raft-peers", raft_peers_text,
                  "with --replicas: ID=HOST:PORT of every node's first Raft port (partition p's "
                  "group listens on PORT + p), this one's included");
@@ -474,7 +481,7 @@ int main(int argc, char** argv) {
       const bool restarted = node->boot_epoch() != 1;
       const bool replicated = replicas != 0;
       if (replicated) {
-        raft.start(*node, node_id, raft_peers, data_dir);
+        raft.start(*node, node_id, raft_peers, data_dir, raft_election_timeout_ms);
         spdlog::info(
             "cluster node {}: a replica of each of {} partitions' Raft groups ({} "
             "replicas), Raft ports from {}",
