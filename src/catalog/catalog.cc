@@ -35,49 +35,13 @@ const Index* Table::find_index(std::string_view n) const {
 
 namespace {
 
-// Uncommitted changes of a committed sequence's owner or ACL (ALTER SEQUENCE ... OWNER TO,
-// GRANT / REVOKE on it; issue 13): the catalog keeps the committed owner and ACL for every
-// other session, and the transaction's here, which its own fibers (its viewers) see; the
-// sequence's row is written by that transaction (before_commit) and the change published at
-// its commit. Kept out of catalog.h so that its many includers are not rebuilt.
-struct SequenceOwnership {
-  uint64_t txn = 0;
-  Oid owner = 0;
-  std::optional<Acl> acl;
-  bool new_owner = false;  // OWNER TO: its transaction holds ACCESS EXCLUSIVE on the sequence
-};
-std::shared_mutex seq_ownership_mu;
-std::map<std::pair<const void*, Oid>, SequenceOwnership> seq_ownership;  // by (catalog, oid)
-std::atomic<size_t> seq_ownership_count{0};                              // its size
-
-std::optional<SequenceOwnership> uncommitted_ownership(const void* catalog, Oid oid) {
-  std::shared_lock lk(seq_ownership_mu);
-  auto it = seq_ownership.find({catalog, oid});
-  if (it == seq_ownership.end()) return std::nullopt;
-  return it->second;
-}
-
-// Whether another transaction than txn changes the owner of sequence oid.
-bool owner_change_in_flight(const void* catalog, Oid oid, uint64_t txn) {
-  if (seq_ownership_count.load(std::memory_order_acquire) == 0) return false;
-  auto o = uncommitted_ownership(catalog, oid);
-  return o && o->txn != txn && o->new_owner;
-}
-
-bool has_uncommitted_ownership(const void* catalog, uint64_t txn) {
-  if (seq_ownership_count.load(std::memory_order_acquire) == 0) return false;
-  std::shared_lock lk(seq_ownership_mu);
-  for (const auto& [key, o] : seq_ownership)
-    if (key.first == catalog && o.txn == txn) return true;
-  return false;
-}
-
 // The sequence as `viewer` sees it: with its own uncommitted owner and ACL.
-Sequence seen_by(const void* catalog, Sequence s, const std::optional<uint64_t>& viewer) {
+Sequence seen_by(const KeptAside<SequenceOwnership>& ownership, Sequence s,
+                 const std::optional<uint64_t>& viewer) {
   if (!viewer) return s;
-  if (auto o = uncommitted_ownership(catalog, s.oid); o && o->txn == *viewer) {
-    s.owner = o->owner;
-    s.acl = o->acl;
+  if (auto o = ownership.find(s.oid); o && o->txn == *viewer) {
+    s.owner = o->now.owner;
+    s.acl = o->now.acl;
   }
   return s;
 }
@@ -340,6 +304,23 @@ constexpr int64_t kRowidSequenceCache = 65536;
 Catalog::Catalog(coord::TxnManager& txns, uint32_t partitions)
     : txns_(txns),
       partitions_(partitions),
+      seq_ownership_(*this,
+                     {[this](coord::Transaction& owner, Oid oid, const SequenceOwnership& o) {
+                        auto now = current_sequence(oid);
+                        if (!now) return;
+                        now->owner = o.owner;
+                        now->acl = o.acl;
+                        write_own_row(owner, kSequencesSpace, be_key('d', oid),
+                                      seq_to_json_with_acl(*now).dump());
+                      },
+                      [this](Oid oid, const SequenceOwnership& o) {
+                        std::unique_lock lk(mu_);
+                        if (auto sq = sequences_.find(oid); sq != sequences_.end()) {
+                          sq->second.owner = o.owner;
+                          sq->second.acl = o.acl;
+                        }
+                      }}),
+      domain_changes_(*this, domain_change_hooks(), mirror_domain_change()),
       roles_(std::make_unique<Roles>(*this)),
       functions_(std::make_unique<Functions>(*this)) {}
 Catalog::~Catalog() {
@@ -813,8 +794,8 @@ void Catalog::forget_viewer_locked(uint64_t txn) {
     if (of_txn(ch.by)) return;
   for (const auto& [oid, by] : dropping_)
     if (of_txn(by)) return;
-  if (functions_->changes_pending(txn) || sql::types::has_uncommitted_domain(txn) ||
-      roles_->changes_pending(txn) || has_uncommitted_ownership(this, txn))
+  if (functions_->changes_pending(txn) || roles_->changes_pending(txn) ||
+      seq_ownership_.of_txn(txn) || domain_changes_.of_txn(txn))
     return;
   std::lock_guard vl(viewers_mu_);
   std::erase_if(viewers_, [&](const auto& kv) { return kv.second == txn; });
@@ -939,7 +920,14 @@ bool Catalog::conflicting_change(Oid oid, uint64_t txn, uint8_t mode, bool* remo
   if (auto it = dropping_.find(oid); it != dropping_.end() && other(it->second))
     return found(it->second);
   // A role's change (catalog/roles.h) is this node's; its transaction holds ACCESS EXCLUSIVE.
-  if (roles_->changed_by_other(oid, txn) || owner_change_in_flight(this, oid, txn))
+  if (roles_->changed_by_other(oid, txn)) return found(Creator{0, node_id_});
+  // A sequence's new owner holds ACCESS EXCLUSIVE, a GRANT or REVOKE on it SHARE UPDATE
+  // EXCLUSIVE (sql/exec/role_stmts.cc): the next GRANT waits, nextval() does not.
+  if (auto o = seq_ownership_.find(oid);
+      o && o->txn != txn &&
+      modes_conflict(o->now.new_owner ? coord::table_mode::kAccessExclusive
+                                      : coord::table_mode::kShareUpdateExclusive,
+                     mode))
     return found(Creator{0, node_id_});
   // A trigger change holds at least SHARE ROW EXCLUSIVE on its table: the table's writers
   // wait for its publication, so that they fire the trigger only if it committed.
@@ -1134,10 +1122,10 @@ std::vector<TablePtr> Catalog::partitions_of(Oid parent) const {
 std::optional<Sequence> Catalog::find_sequence_in(Oid ns, std::string_view name) const {
   std::shared_lock lk(mu_);
   // viewer_locked() looks up no viewer while only a sequence's ownership is uncommitted.
-  auto v = seq_ownership_count.load(std::memory_order_acquire) ? viewer() : viewer_locked();
+  auto v = seq_ownership_.any() ? viewer() : viewer_locked();
   for (const auto& [oid, s] : sequences_)
     if (s.name == name && s.namespace_oid == ns && visible_locked(oid, v))
-      return seen_by(this, s, v);
+      return seen_by(seq_ownership_, s, v);
   return std::nullopt;
 }
 
@@ -1155,19 +1143,19 @@ std::optional<Sequence> Catalog::find_sequence(std::string_view schema, std::str
 std::optional<Sequence> Catalog::sequence_by_oid(Oid oid) const {
   std::shared_lock lk(mu_);
   // viewer_locked() looks up no viewer while only a sequence's ownership is uncommitted.
-  auto v = seq_ownership_count.load(std::memory_order_acquire) ? viewer() : viewer_locked();
+  auto v = seq_ownership_.any() ? viewer() : viewer_locked();
   auto it = sequences_.find(oid);
   if (it == sequences_.end() || !visible_locked(oid, v)) return std::nullopt;
-  return seen_by(this, it->second, v);
+  return seen_by(seq_ownership_, it->second, v);
 }
 
 std::vector<Sequence> Catalog::sequences() const {
   std::shared_lock lk(mu_);
   std::vector<Sequence> out;
   // viewer_locked() looks up no viewer while only a sequence's ownership is uncommitted.
-  auto v = seq_ownership_count.load(std::memory_order_acquire) ? viewer() : viewer_locked();
+  auto v = seq_ownership_.any() ? viewer() : viewer_locked();
   for (const auto& [oid, s] : sequences_)
-    if (visible_locked(oid, v)) out.push_back(seen_by(this, s, v));
+    if (visible_locked(oid, v)) out.push_back(seen_by(seq_ownership_, s, v));
   return out;
 }
 
@@ -1228,10 +1216,10 @@ std::vector<Sequence> Catalog::sequences_in(Oid ns) const {
   std::vector<Sequence> out;
   std::shared_lock lk(mu_);
   // viewer_locked() looks up no viewer while only a sequence's ownership is uncommitted.
-  auto v = seq_ownership_count.load(std::memory_order_acquire) ? viewer() : viewer_locked();
+  auto v = seq_ownership_.any() ? viewer() : viewer_locked();
   for (const auto& [oid, sq] : sequences_)
     if (sq.namespace_oid == ns && sq.owner_table == 0 && visible_locked(oid, v))
-      out.push_back(seen_by(this, sq, v));
+      out.push_back(seen_by(seq_ownership_, sq, v));
   return out;
 }
 
@@ -1590,93 +1578,13 @@ void Catalog::drop_sequence(Oid oid, coord::Transaction* owner) {
 }
 
 void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
-  // Records owner's new owner and ACL of committed sequence s.oid (see seq_ownership above).
+  // Records owner's new owner and ACL of committed sequence s.oid (seq_ownership_).
   auto change_ownership = [this](const Sequence& s, coord::Transaction& owner) {
-    const uint64_t txn = owner.id();
-    const Oid oid = s.oid;
-    const std::pair<const void*, Oid> key{this, oid};
-    std::optional<SequenceOwnership> before;  // the transaction's earlier change, if any
-    auto committed = current_sequence(oid);
-    const bool owner_changed = committed && committed->owner != s.owner;
-    {
-      std::unique_lock lk(seq_ownership_mu);
-      auto it = seq_ownership.find(key);
-      if (it != seq_ownership.end() && it->second.txn != txn)
-        throw SqlError(sqlstate::kInternalError, "tuple concurrently updated");
-      if (it != seq_ownership.end()) before = it->second;
-      const bool new_owner = (before && before->new_owner) || owner_changed;
-      seq_ownership[key] = SequenceOwnership{txn, s.owner, s.acl, new_owner};
-      seq_ownership_count.store(seq_ownership.size(), std::memory_order_release);
-    }
-    {
-      std::lock_guard vl(viewers_mu_);
-      viewers_[viewer_key()] = txn;
-    }
-    bump();
-    auto mine = [this, key, txn]() -> std::optional<SequenceOwnership> {
-      auto o = uncommitted_ownership(key.first, key.second);
-      if (!o || o->txn != txn) return std::nullopt;
-      return o;
-    };
-    // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
-    owner.on_rollback([this, key, txn, before] {
-      {
-        std::unique_lock lk(seq_ownership_mu);
-        auto it = seq_ownership.find(key);
-        if (it == seq_ownership.end() || it->second.txn != txn) return;
-        if (before)
-          it->second = *before;
-        else
-          seq_ownership.erase(it);
-        seq_ownership_count.store(seq_ownership.size(), std::memory_order_release);
-      }
-      if (!before) {
-        std::unique_lock lk(mu_);
-        forget_viewer_locked(txn);
-      }
-      bump();
-      wake_settled();
-    });
-    if (before) return;
-    // The row goes with the transaction's own commit: a crash never keeps half of it.
-    owner.before_commit([this, &owner, oid, mine] {
-      auto o = mine();
-      if (!o) return;  // rolled back to a savepoint taken before the change
-      auto now = current_sequence(oid);
-      if (!now) return;
-      now->owner = o->owner;
-      now->acl = o->acl;
-      const coord::KeySpace ks{kSequencesSpace, 0};
-      const std::string k = be_key('d', oid);
-      auto r = owner.lock_outcome(ks, k, k, coord::LockWait{});
-      if (r.outcome != coord::LockOutcome::kGranted)
-        throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
-      owner.write(ks, k, k, seq_to_json_with_acl(*now).dump());
-    });
-    owner.on_commit([this, key, txn, mine] {
-      auto o = mine();
-      if (!o) return;
-      {
-        std::unique_lock lk(mu_);  // (mu_ is never taken inside seq_ownership_mu)
-        if (auto sq = sequences_.find(key.second); sq != sequences_.end()) {
-          sq->second.owner = o->owner;
-          sq->second.acl = o->acl;
-        }
-      }
-      {
-        std::unique_lock lk(seq_ownership_mu);
-        if (auto it = seq_ownership.find(key); it != seq_ownership.end() && it->second.txn == txn)
-          seq_ownership.erase(it);
-        seq_ownership_count.store(seq_ownership.size(), std::memory_order_release);
-      }
-      {
-        std::unique_lock lk(mu_);
-        forget_viewer_locked(txn);
-      }
-      announce_change();  // other coordinators read the committed row
-      bump();
-      wake_settled();  // a nextval waiting in wait_settled for this change (OWNER TO)
-    });
+    auto committed = current_sequence(s.oid);
+    auto before = seq_ownership_.find(s.oid);
+    const bool new_owner = (before && before->txn == owner.id() && before->now.new_owner) ||
+                           (committed && committed->owner != s.owner);
+    seq_ownership_.keep(s.oid, {}, SequenceOwnership{s.owner, s.acl, new_owner}, owner);
   };
   if (owner && !creator_of(s.oid)) {
     auto committed = current_sequence(s.oid);
@@ -1684,7 +1592,7 @@ void Catalog::replace_sequence(Sequence s, coord::Transaction* owner) {
     if (same_but_ownership(s, *committed)) return change_ownership(s, *owner);
     // Another change (OWNED BY) is seen at once; the transaction's own owner and ACL stay
     // its own until it commits.
-    auto mine = uncommitted_ownership(this, s.oid);
+    auto mine = seq_ownership_.find(s.oid);
     if (mine && mine->txn == owner->id()) {
       change_ownership(s, *owner);
       s.owner = committed->owner;

@@ -51,12 +51,13 @@
 // they go atomically with its commit; the object leaves the catalog in its on_commit hook; a
 // rollback (or ROLLBACK TO before the drop) forgets the drop.
 //
-// ALTER DOMAIN of a committed domain (store_domain with an owner) is kept beside the committed
-// definition for the altering transaction only (sql/types/uncommitted_domains.h), its row
-// written by that transaction, and published at its commit. Functions: catalog/functions.h.
-//
-// A sequence's change of owner or ACL (ALTER SEQUENCE ... OWNER TO, GRANT) and a role's change
-// (catalog/roles.h) are kept aside the same way and published at commit.
+// Uncommitted changes kept aside (catalog/kept_aside.h, one mechanism for all of them): ALTER
+// DOMAIN of a committed domain (store_domain with an owner; mirrored into
+// sql/types/uncommitted_domains.h for the registry), a sequence's new owner or ACL (ALTER
+// SEQUENCE ... OWNER TO, GRANT / REVOKE: seq_ownership_), function and trigger changes
+// (catalog/functions.h) and role changes (catalog/roles.h) are kept beside the committed
+// definition for the changing transaction only, their rows written by that transaction, and
+// published at its commit.
 //
 // What differs from PostgreSQL: ALTER TYPE (but ADD VALUE's labels, see enum_types.h) is seen
 // by everybody at once, and a crash before its commit keeps it (doc/transactional-ddl.md);
@@ -175,6 +176,7 @@
 #include <vector>
 
 #include "catalog/acl.h"
+#include "catalog/kept_aside.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
@@ -190,6 +192,14 @@ inline constexpr uint32_t kNamespacesSpace = 5;  // hf_namespaces
 inline constexpr uint32_t kDdlCommitsSpace = 6;  // hf_ddl_commits (see "Durability")
 inline constexpr uint32_t kTypesSpace = 8;       // hf_types (enum types)
 inline constexpr Oid kFirstUserOid = 16384;
+
+// An uncommitted change of a committed sequence's owner or ACL (ALTER SEQUENCE ... OWNER TO,
+// GRANT / REVOKE on it), kept aside until its commit (Catalog::seq_ownership_).
+struct SequenceOwnership {
+  Oid owner = 0;
+  std::optional<Acl> acl;
+  bool new_owner = false;  // OWNER TO: its transaction holds ACCESS EXCLUSIVE on the sequence
+};
 
 // A schema made by CREATE SCHEMA (public is built in and has no row).
 struct Schema {
@@ -578,8 +588,9 @@ class Catalog {
   void setval(Oid seq, int64_t value, bool is_called);
 
  private:
-  friend class Roles;      // stores its rows with write_system_row() through txns_
-  friend class Functions;  // the same, and bump()s the version
+  friend class Roles;          // stores its rows with write_system_row() through txns_
+  friend class Functions;      // the same, and bump()s the version
+  friend class KeptAsideBase;  // viewers, versions and wake-ups of kept-aside changes
   struct SeqState {
     int64_t next = 0;   // next value to hand out
     int64_t limit = 0;  // values < limit (increment > 0) are reserved in storage
@@ -737,6 +748,13 @@ class Catalog {
   Oid next_oid_ = kFirstUserOid;  // reserve_mu_: the next id of the claimed block
   Oid reserved_ = 0;              // reserve_mu_: the claimed block ends here
   runtime::FiberMutex ddl_mu_;
+  // Uncommitted changes kept aside until their commit (catalog/kept_aside.h): a committed
+  // sequence's new owner and ACL (ALTER SEQUENCE ... OWNER TO, GRANT / REVOKE), and a committed
+  // domain's ALTER DOMAIN (mirrored into sql/types/uncommitted_domains.h for the registry).
+  KeptAside<SequenceOwnership> seq_ownership_;
+  KeptAside<sql::types::DomainTypePtr> domain_changes_;
+  KeptAside<sql::types::DomainTypePtr>::Hooks domain_change_hooks();
+  std::function<void(Oid, const Aside<sql::types::DomainTypePtr>*)> mirror_domain_change();
   std::unique_ptr<Roles> roles_;
   std::unique_ptr<Functions> functions_;
 };

@@ -77,61 +77,16 @@ DomainTypePtr Catalog::store_domain(DomainType t, coord::Transaction* owner) {
     // until owner commits (sql/types/uncommitted_domains.h); the row is written by owner itself,
     // so it commits atomically with it. The caller holds ACCESS EXCLUSIVE on the domain.
     const Oid oid = t.oid;
-    const uint64_t txn = owner->id();
     for (auto& c : t.checks)
       if (c.oid == 0) c.oid = allocate_oid();
     t.schema_name = schema_name(t.namespace_oid);
     auto stored = std::make_shared<const DomainType>(std::move(t));
-    auto before = sql::types::uncommitted_domain(oid);
-    if (before && before->txn != txn) before.reset();
-    auto mine = [this, txn] {
-      auto v = viewer();
-      return v && *v == txn;
-    };
-    sql::types::set_uncommitted_domain(oid, sql::types::UncommittedDomain{stored, txn, mine});
+    DomainTypePtr committed;
     {
-      std::lock_guard vl(viewers_mu_);
-      viewers_[viewer_key()] = txn;
+      std::shared_lock lk(mu_);
+      if (auto d = domains_.find(oid); d != domains_.end()) committed = d->second;
     }
-    bump();
-    auto forget_viewer = [this, txn] {
-      std::unique_lock lk(mu_);
-      forget_viewer_locked(txn);
-    };
-    // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
-    owner->on_rollback([this, oid, txn, before, forget_viewer] {
-      auto now = sql::types::uncommitted_domain(oid);
-      if (!now || now->txn != txn) return;
-      sql::types::set_uncommitted_domain(oid, before);
-      if (!before) forget_viewer();
-      bump();
-      wake_settled();
-    });
-    if (before) return stored;  // the hooks below are there already
-    owner->before_commit([owner, oid, txn] {
-      auto now = sql::types::uncommitted_domain(oid);
-      if (!now || now->txn != txn) return;  // rolled back to a savepoint before the change
-      const coord::KeySpace ks{kTypesSpace, 0};
-      const std::string key = domain_key(oid);
-      auto r = owner->lock_outcome(ks, key, key, coord::LockWait{});
-      if (r.outcome != coord::LockOutcome::kGranted)
-        throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
-      owner->write(ks, key, key, domain_to_json(*now->definition).dump());
-    });
-    owner->on_commit([this, oid, txn, forget_viewer] {
-      auto now = sql::types::uncommitted_domain(oid);
-      if (!now || now->txn != txn) return;
-      {
-        std::unique_lock lk(mu_);
-        domains_[oid] = now->definition;
-      }
-      sql::types::domain_types().put(now->definition);
-      sql::types::set_uncommitted_domain(oid, std::nullopt);
-      forget_viewer();
-      announce_change();  // other coordinators read the committed row
-      bump();
-      wake_settled();
-    });
+    domain_changes_.keep(oid, std::move(committed), stored, *owner);
     // After the commit hook: a statement that waited for the lock finds the new definition.
     note_lock(oid, coord::table_mode::kAccessExclusive, *owner);
     return stored;
@@ -165,6 +120,30 @@ DomainTypePtr Catalog::store_domain(DomainType t, coord::Transaction* owner) {
       owner->on_rollback([this, oid = stored->oid] { drop_domain(oid); });
   }
   return stored;
+}
+
+KeptAside<DomainTypePtr>::Hooks Catalog::domain_change_hooks() {
+  return {[](coord::Transaction& owner, Oid oid, const DomainTypePtr& now) {
+            write_own_row(owner, kTypesSpace, domain_key(oid), domain_to_json(*now).dump());
+          },
+          [this](Oid oid, const DomainTypePtr& now) {
+            {
+              std::unique_lock lk(mu_);
+              domains_[oid] = now;
+            }
+            sql::types::domain_types().put(now);
+          }};
+}
+
+std::function<void(Oid, const Aside<DomainTypePtr>*)> Catalog::mirror_domain_change() {
+  return [this](Oid oid, const Aside<DomainTypePtr>* a) {
+    if (!a) return sql::types::set_uncommitted_domain(oid, std::nullopt);
+    auto mine = [this, txn = a->txn] {
+      auto v = viewer();
+      return v && *v == txn;
+    };
+    sql::types::set_uncommitted_domain(oid, sql::types::UncommittedDomain{a->now, a->txn, mine});
+  };
 }
 
 bool Catalog::persist_domain_row(Oid oid) {

@@ -135,7 +135,27 @@ std::vector<std::pair<std::string, TypeRef>> Function::result_columns() const {
   return out;
 }
 
-Functions::Functions(Catalog& catalog) : catalog_(catalog) {}
+template <typename T>
+typename Functions::Changes<T>::Hooks Functions::hooks(
+    std::map<Oid, std::shared_ptr<const T>>& live) {
+  return {[](coord::Transaction& owner, Oid oid, const std::shared_ptr<const T>& now) {
+            write_own_row(owner, kFunctionsSpace,
+                          function_key(oid, std::is_same_v<T, Trigger> ? 't' : 'f'),
+                          now ? std::optional(row_json(*now).dump()) : std::nullopt);
+          },
+          [this, &live](Oid oid, const std::shared_ptr<const T>& now) {
+            std::unique_lock lk(mu_);
+            if (now)
+              live[oid] = now;
+            else
+              live.erase(oid);
+          }};
+}
+
+Functions::Functions(Catalog& catalog)
+    : catalog_(catalog),
+      changes_(catalog, hooks<Function>(functions_)),
+      trigger_changes_(catalog, hooks<Trigger>(triggers_)) {}
 
 Oid Functions::load() {
   std::map<Oid, FunctionPtr> loaded;
@@ -164,13 +184,15 @@ Oid Functions::load() {
 
 template <typename T, typename Fn>
 void Functions::each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
-                                    const std::map<Oid, Pending<T>>& pending, Fn&& fn) const {
-  if (pending.empty()) {
+                                    const Changes<T>& changes, Fn&& fn) const {
+  if (!changes.any()) {
     for (const auto& [oid, f] : live) fn(f);
     return;
   }
   const auto viewer = catalog_.viewer();
-  auto mine = [&](const Pending<T>& c) { return viewer && c.txn == *viewer; };
+  // Copied out: fn may look at the catalog (never under the changes' lock).
+  auto pending = changes.read([](const auto& asides) { return asides; });
+  auto mine = [&](const Aside<std::shared_ptr<const T>>& c) { return viewer && c.txn == *viewer; };
   for (const auto& [oid, f] : live) {
     auto c = pending.find(oid);
     if (c == pending.end() || !mine(c->second))
@@ -184,12 +206,8 @@ void Functions::each_visible_locked(const std::map<Oid, std::shared_ptr<const T>
 
 template <typename T>
 std::shared_ptr<const T> Functions::visible_locked(
-    const std::map<Oid, std::shared_ptr<const T>>& live, const std::map<Oid, Pending<T>>& pending,
-    Oid oid) const {
-  if (auto c = pending.find(oid); c != pending.end()) {
-    const auto viewer = catalog_.viewer();
-    return viewer && c->second.txn == *viewer ? c->second.now : c->second.committed;
-  }
+    const std::map<Oid, std::shared_ptr<const T>>& live, const Changes<T>& changes, Oid oid) const {
+  if (auto seen = changes.seen(oid)) return *seen;
   auto it = live.find(oid);
   return it == live.end() ? nullptr : it->second;
 }
@@ -227,21 +245,17 @@ FunctionPtr Functions::find_exact(Oid ns, std::string_view name,
 Oid Functions::uncommitted(Oid ns, std::string_view name,
                            const std::vector<Oid>& input_types) const {
   const auto viewer = catalog_.viewer();
-  std::shared_lock lk(mu_);
-  for (const auto& [oid, c] : changes_)
-    if (!c.committed && c.now && !(viewer && c.txn == *viewer) &&
-        same_identity(*c.now, ns, name, input_types))
-      return oid;
-  return 0;
+  return changes_.read([&](const auto& changes) -> Oid {
+    for (const auto& [oid, c] : changes)
+      if (!c.committed && c.now && !(viewer && c.txn == *viewer) &&
+          same_identity(*c.now, ns, name, input_types))
+        return oid;
+    return 0;
+  });
 }
 
 bool Functions::changes_pending(uint64_t txn) const {
-  std::shared_lock lk(mu_);
-  for (const auto& [oid, c] : changes_)
-    if (c.txn == txn) return true;
-  for (const auto& [oid, c] : trigger_changes_)
-    if (c.txn == txn) return true;
-  return false;
+  return changes_.of_txn(txn) || trigger_changes_.of_txn(txn);
 }
 
 std::vector<FunctionPtr> Functions::in_schema(Oid ns) const {
@@ -290,94 +304,11 @@ void Functions::erase(Oid oid) {
   catalog_.bump();
 }
 
-template <typename T>
-void Functions::change(std::map<Oid, std::shared_ptr<const T>>& live,
-                       std::map<Oid, Pending<T>>& pending, Oid oid, std::shared_ptr<const T> now,
-                       coord::Transaction& owner) {
-  using Ptr = std::shared_ptr<const T>;
-  const uint64_t txn = owner.id();
-  bool first = false;         // the transaction's first change of oid (since a ROLLBACK TO)
-  std::optional<Ptr> before;  // what the transaction saw before (none: committed)
-  {
-    std::unique_lock lk(mu_);
-    auto it = pending.find(oid);
-    if (it == pending.end()) {
-      auto c = live.find(oid);
-      pending[oid] = Pending<T>{txn, c == live.end() ? nullptr : c->second, now};
-      first = true;
-    } else {
-      before = it->second.now;
-      it->second.now = now;
-    }
-  }
-  {
-    std::lock_guard vl(catalog_.viewers_mu_);
-    catalog_.viewers_[viewer_key()] = txn;
-  }
-  catalog_.bump();
-  // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
-  owner.on_rollback([this, &pending, oid, txn, before] {
-    {
-      std::unique_lock lk(mu_);
-      auto it = pending.find(oid);
-      if (it == pending.end() || it->second.txn != txn) return;
-      if (before)
-        it->second.now = *before;
-      else
-        pending.erase(it);
-    }
-    if (!before) {
-      std::unique_lock lk(catalog_.mu_);
-      catalog_.forget_viewer_locked(txn);
-    }
-    catalog_.bump();
-    catalog_.wake_settled();  // a writer waiting for this trigger change to settle
-  });
-  if (!first) return;
-  auto mine = [this, &pending, oid, txn]() -> std::optional<Ptr> {
-    std::shared_lock lk(mu_);
-    auto it = pending.find(oid);
-    if (it == pending.end() || it->second.txn != txn) return std::nullopt;
-    return it->second.now;
-  };
-  // The row goes with the transaction's own commit: a crash never keeps half of it.
-  owner.before_commit([&owner, oid, mine] {
-    auto now = mine();
-    if (!now) return;  // rolled back to a savepoint taken before the change
-    const coord::KeySpace ks{kFunctionsSpace, 0};
-    const std::string key = function_key(oid, std::is_same_v<T, Trigger> ? 't' : 'f');
-    auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
-    if (r.outcome != coord::LockOutcome::kGranted)
-      throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
-    owner.write(ks, key, key,
-                *now ? std::optional(row_json(**now).dump()) : std::optional<std::string>());
-  });
-  owner.on_commit([this, &live, &pending, oid, txn] {
-    {
-      std::unique_lock lk(mu_);
-      auto it = pending.find(oid);
-      if (it == pending.end() || it->second.txn != txn) return;
-      if (it->second.now)
-        live[oid] = it->second.now;
-      else
-        live.erase(oid);
-      pending.erase(it);
-    }
-    {
-      std::unique_lock lk(catalog_.mu_);
-      catalog_.forget_viewer_locked(txn);
-    }
-    catalog_.announce_change();  // other coordinators read the committed row
-    catalog_.bump();
-    catalog_.wake_settled();
-  });
-}
-
 FunctionPtr Functions::store(Function f, coord::Transaction* owner) {
   if (f.oid == 0) f.oid = catalog_.allocate_oid();
   auto p = std::make_shared<const Function>(std::move(f));
   if (owner) {
-    change(functions_, changes_, p->oid, p, *owner);
+    changes_.keep(p->oid, by_oid(p->oid), p, *owner);
     return p;
   }
   persist(*p, false);
@@ -389,7 +320,7 @@ void Functions::drop(Oid oid, coord::Transaction* owner) {
   FunctionPtr old = by_oid(oid);
   if (!old) return;
   if (owner) {
-    change(functions_, changes_, oid, FunctionPtr(), *owner);
+    changes_.keep(oid, old, nullptr, *owner);
     return;
   }
   persist(*old, true);
@@ -397,12 +328,14 @@ void Functions::drop(Oid oid, coord::Transaction* owner) {
 }
 
 bool Functions::trigger_change_by_other(Oid table, uint64_t txn) const {
-  std::shared_lock lk(mu_);
-  for (const auto& [oid, c] : trigger_changes_) {
-    const TriggerPtr& t = c.now ? c.now : c.committed;
-    if (c.txn != txn && t && t->table == table) return true;
-  }
-  return false;
+  if (!trigger_changes_.any()) return false;
+  return trigger_changes_.read([&](const auto& changes) {
+    for (const auto& [oid, c] : changes) {
+      const TriggerPtr& t = c.now ? c.now : c.committed;
+      if (c.txn != txn && t && t->table == table) return true;
+    }
+    return false;
+  });
 }
 
 std::vector<TriggerPtr> Functions::triggers_of(Oid table) const {
@@ -455,7 +388,7 @@ TriggerPtr Functions::store_trigger(Trigger t, coord::Transaction* owner) {
   if (t.oid == 0) t.oid = catalog_.allocate_oid();
   auto p = std::make_shared<const Trigger>(std::move(t));
   if (owner) {
-    change(triggers_, trigger_changes_, p->oid, p, *owner);
+    trigger_changes_.keep(p->oid, trigger_by_oid(p->oid), p, *owner);
     return p;
   }
   persist_trigger(*p, false);
@@ -467,7 +400,7 @@ void Functions::drop_trigger(Oid oid, coord::Transaction* owner) {
   TriggerPtr old = trigger_by_oid(oid);
   if (!old) return;
   if (owner) {
-    change(triggers_, trigger_changes_, oid, TriggerPtr(), *owner);
+    trigger_changes_.keep(oid, old, nullptr, *owner);
     return;
   }
   persist_trigger(*old, true);

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "catalog/acl.h"
+#include "catalog/kept_aside.h"
 #include "common/datum.h"
 #include "coord/transaction.h"
 
@@ -137,37 +138,28 @@ class Functions {
   void persist(const Function& f, bool deleted);
   void put(FunctionPtr f);
   void erase(Oid oid);
-  // An uncommitted change of function or trigger oid by transaction txn (see above): what
-  // others see (committed; nullptr: created by txn) and what txn sees (now; nullptr: dropped).
+  // Uncommitted changes of functions and triggers (see above): what others see (committed;
+  // nullptr: created by the transaction) and what the transaction sees (now; nullptr: dropped).
   template <typename T>
-  struct Pending {
-    uint64_t txn = 0;
-    std::shared_ptr<const T> committed;
-    std::shared_ptr<const T> now;
-  };
-  using Change = Pending<Function>;
-  // Records that owner's transaction makes function (trigger) `oid` `now` (nullptr: drops
-  // it) in `live` (functions_ or triggers_), with its commit, rollback and storage hooks (see
-  // above). Never suspends: the row is written at commit.
+  using Changes = KeptAside<std::shared_ptr<const T>>;
   template <typename T>
-  void change(std::map<Oid, std::shared_ptr<const T>>& live, std::map<Oid, Pending<T>>& pending,
-              Oid oid, std::shared_ptr<const T> now, coord::Transaction& owner);
+  typename Changes<T>::Hooks hooks(std::map<Oid, std::shared_ptr<const T>>& live);
   // The definitions (triggers) the calling fiber sees: the committed ones in `live` with its
   // own transaction's changes in `pending` applied. REQUIRES: mu_ held.
   template <typename T, typename Fn>
   void each_visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
-                           const std::map<Oid, Pending<T>>& pending, Fn&& fn) const;
+                           const Changes<T>& pending, Fn&& fn) const;
   // The definition with that oid the calling fiber sees (nullptr: none). REQUIRES: mu_ held.
   template <typename T>
   std::shared_ptr<const T> visible_locked(const std::map<Oid, std::shared_ptr<const T>>& live,
-                                          const std::map<Oid, Pending<T>>& pending, Oid oid) const;
+                                          const Changes<T>& pending, Oid oid) const;
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, FunctionPtr> functions_;             // committed
-  std::map<Oid, Change> changes_;                    // mu_
-  std::map<Oid, TriggerPtr> triggers_;               // committed
-  std::map<Oid, Pending<Trigger>> trigger_changes_;  // mu_
+  std::map<Oid, FunctionPtr> functions_;  // committed
+  std::map<Oid, TriggerPtr> triggers_;    // committed
+  Changes<Function> changes_;
+  Changes<Trigger> trigger_changes_;
   void persist_trigger(const Trigger& t, bool deleted);
   void put_trigger(TriggerPtr t, bool present);
 };

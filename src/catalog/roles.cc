@@ -85,7 +85,21 @@ std::vector<Role> bootstrap_roles() {
 
 }  // namespace
 
-Roles::Roles(Catalog& catalog) : catalog_(catalog) {}
+Roles::Roles(Catalog& catalog)
+    : catalog_(catalog),
+      changes_(catalog,
+               {[](coord::Transaction& owner, Oid oid, const std::optional<Role>& now) {
+                  write_own_row(owner, kRolesSpace, role_key(oid),
+                                now ? std::optional(to_json(*now).dump()) : std::nullopt);
+                },
+                [this](Oid oid, const std::optional<Role>& now) {
+                  std::unique_lock lk(mu_);
+                  if (now)
+                    roles_[oid] = *now;
+                  else
+                    roles_.erase(oid);
+                }},
+               [this](Oid, const Aside<std::optional<Role>>*) { bump(); }) {}
 Roles::~Roles() = default;
 
 Oid Roles::load() {
@@ -142,19 +156,21 @@ Oid Roles::load() {
 }
 
 const std::map<Oid, Role>& Roles::visible_locked(std::map<Oid, Role>& scratch) const {
-  if (changes_.empty()) return roles_;  // every statement's case
+  if (!changes_.any()) return roles_;  // every statement's case
   const auto viewer = catalog_.viewer();
   if (!viewer) return roles_;
   bool any = false;
-  for (const auto& [oid, c] : changes_) {
-    if (c.txn != *viewer) continue;
-    if (!any) scratch = roles_;
-    any = true;
-    if (c.now)
-      scratch[oid] = *c.now;
-    else
-      scratch.erase(oid);
-  }
+  changes_.read([&](const auto& changes) {
+    for (const auto& [oid, c] : changes) {
+      if (c.txn != *viewer) continue;
+      if (!any) scratch = roles_;
+      any = true;
+      if (c.now)
+        scratch[oid] = *c.now;
+      else
+        scratch.erase(oid);
+    }
+  });
   return any ? scratch : roles_;
 }
 
@@ -193,23 +209,19 @@ std::string Roles::name_of(Oid oid) const {
 
 Oid Roles::uncommitted_named(std::string_view name) const {
   const auto viewer = catalog_.viewer();
-  std::shared_lock lk(mu_);
-  for (const auto& [oid, c] : changes_)
-    if (!c.committed && c.now && c.now->name == name && !(viewer && c.txn == *viewer)) return oid;
-  return 0;
+  return changes_.read([&](const auto& changes) -> Oid {
+    for (const auto& [oid, c] : changes)
+      if (!c.committed && c.now && c.now->name == name && !(viewer && c.txn == *viewer)) return oid;
+    return 0;
+  });
 }
 
 bool Roles::changes_pending(uint64_t txn) const {
-  std::shared_lock lk(mu_);
-  for (const auto& [oid, c] : changes_)
-    if (c.txn == txn) return true;
-  return false;
+  return changes_.of_txn(txn);
 }
 
 bool Roles::changed_by_other(Oid oid, uint64_t txn) const {
-  std::shared_lock lk(mu_);
-  auto it = changes_.find(oid);
-  return it != changes_.end() && it->second.txn != txn;
+  return changes_.other_than(oid, txn);
 }
 
 void Roles::persist(const Role& r, bool deleted) {
@@ -223,87 +235,12 @@ void Roles::persist_schema_acl(const std::optional<Acl>& acl) {
 }
 
 void Roles::change(Oid oid, std::optional<Role> now, coord::Transaction& owner) {
-  const uint64_t txn = owner.id();
-  bool first = false;                         // the transaction's first change of oid
-  std::optional<std::optional<Role>> before;  // what the transaction saw before (none: committed)
+  std::optional<Role> committed;
   {
-    std::unique_lock lk(mu_);
-    auto it = changes_.find(oid);
-    if (it != changes_.end() && it->second.txn != txn)  // the caller's lock makes this rare
-      throw SqlError(sqlstate::kInternalError, "tuple concurrently updated");
-    if (it == changes_.end()) {
-      auto c = roles_.find(oid);
-      changes_[oid] =
-          Change{txn, c == roles_.end() ? std::nullopt : std::optional(c->second), std::move(now)};
-      first = true;
-    } else {
-      before = it->second.now;
-      it->second.now = std::move(now);
-    }
-  }
-  {
-    std::lock_guard vl(catalog_.viewers_mu_);
-    catalog_.viewers_[viewer_key()] = txn;
-  }
-  bump();
-  catalog_.bump();
-  // Undone newest first: a ROLLBACK TO puts back what the transaction saw before.
-  owner.on_rollback([this, oid, txn, before] {
-    {
-      std::unique_lock lk(mu_);
-      auto it = changes_.find(oid);
-      if (it == changes_.end() || it->second.txn != txn) return;
-      if (before)
-        it->second.now = *before;
-      else
-        changes_.erase(it);
-    }
-    if (!before) {
-      std::unique_lock lk(catalog_.mu_);
-      catalog_.forget_viewer_locked(txn);
-    }
-    bump();
-    catalog_.bump();
-    catalog_.wake_settled();
-  });
-  if (!first) return;
-  auto mine = [this, oid, txn]() -> std::optional<std::optional<Role>> {
     std::shared_lock lk(mu_);
-    auto it = changes_.find(oid);
-    if (it == changes_.end() || it->second.txn != txn) return std::nullopt;
-    return it->second.now;
-  };
-  // The row goes with the transaction's own commit: a crash never keeps half of it.
-  owner.before_commit([&owner, oid, mine] {
-    auto now = mine();
-    if (!now) return;  // rolled back to a savepoint taken before the change
-    const coord::KeySpace ks{kRolesSpace, 0};
-    const std::string key = role_key(oid);
-    auto r = owner.lock_outcome(ks, key, key, coord::LockWait{});
-    if (r.outcome != coord::LockOutcome::kGranted)
-      throw SqlError(sqlstate::kObjectInUse, "could not lock a catalog row");
-    owner.write(ks, key, key, *now ? std::optional(to_json(**now).dump()) : std::nullopt);
-  });
-  owner.on_commit([this, oid, txn] {
-    {
-      std::unique_lock lk(mu_);
-      auto it = changes_.find(oid);
-      if (it == changes_.end() || it->second.txn != txn) return;
-      if (it->second.now)
-        roles_[oid] = *it->second.now;
-      else
-        roles_.erase(oid);
-      changes_.erase(it);
-    }
-    {
-      std::unique_lock lk(catalog_.mu_);
-      catalog_.forget_viewer_locked(txn);
-    }
-    bump();
-    catalog_.announce_change();  // other coordinators read the committed row
-    catalog_.bump();
-    catalog_.wake_settled();
-  });
+    if (auto c = roles_.find(oid); c != roles_.end()) committed = c->second;
+  }
+  changes_.keep(oid, std::move(committed), std::move(now), owner);
 }
 
 void Roles::create(Role r, coord::Transaction* owner) {

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "catalog/acl.h"
+#include "catalog/kept_aside.h"
 #include "coord/transaction.h"
 #include "runtime/fiber.h"
 
@@ -159,13 +160,6 @@ class Roles {
   void persist_schema_acl(const std::optional<Acl>& acl);
   void persist_database_acl(const std::string& name, const std::optional<Acl>& acl);
   void persist_database_config(const std::string& name, const Config& config);
-  // An uncommitted change of one role: the committed definition (none: a creation) and the
-  // transaction's (none: a drop).
-  struct Change {
-    uint64_t txn = 0;
-    std::optional<Role> committed;
-    std::optional<Role> now;
-  };
   // Records owner's change of role oid (now: none for a drop); see above.
   void change(Oid oid, std::optional<Role> now, coord::Transaction& owner);
   // The roles as the calling fiber sees them: roles_, or a copy in `scratch` with its
@@ -179,8 +173,10 @@ class Roles {
 
   Catalog& catalog_;
   mutable std::shared_mutex mu_;
-  std::map<Oid, Role> roles_;      // committed
-  std::map<Oid, Change> changes_;  // uncommitted, by role oid
+  std::map<Oid, Role> roles_;  // committed
+  // Uncommitted, by role oid: the committed definition (none: a creation) and the
+  // transaction's (none: a drop).
+  KeptAside<std::optional<Role>> changes_;
   std::optional<Acl> schema_acl_;  // nullopt: default
   std::map<std::string, Acl> database_acls_;
   std::map<std::string, Config> database_configs_;

@@ -4,7 +4,8 @@
 // listings until the commit; a rollback leaves nothing; a restart before the commit drops it.
 // The same for changes of committed tables ("Uncommitted changes"): the others see the
 // committed definition until the commit, and a restart before it puts that back; a waiter in
-// wait_settled is woken by the commit.
+// wait_settled is woken by the commit. A change kept aside (catalog/kept_aside.h; here a
+// sequence's new ACL) wakes its waiters when it commits and when it rolls back.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -184,6 +185,37 @@ TEST(UncommittedDdl, ARollbackOrARestartPutsTheCommittedDefinitionBack) {
   EXPECT_TRUE(h.catalog().find_table("gone"));
   h.exec("ALTER TABLE t ADD COLUMN w int");
   EXPECT_EQ(h.catalog().find_table("t")->columns.size(), 2u);
+}
+
+TEST(UncommittedDdl, AKeptAsideChangeWakesItsWaitersWhenItSettles) {
+  SqlHarness h("/tmp/hf-uncommitted-ddl-aside");
+  h.exec("CREATE SEQUENCE s");
+  auto& cat = h.catalog();
+  const Oid s = cat.find_sequence("", "s", {})->oid;
+  for (bool commit : {false, true}) {
+    auto txn = h.txns().begin({});
+    auto seq = *cat.sequence_by_oid(s);
+    seq.acl = catalog::Acl{
+        {catalog::kPublicRoleId, catalog::kBootstrapSuperuserId, catalog::acl::kSelect, 0}};
+    cat.replace_sequence(seq, txn.get());  // a GRANT
+    EXPECT_TRUE(cat.sequence_by_oid(s)->acl) << "its transaction sees it";
+    on_other_session([&] { EXPECT_FALSE(cat.sequence_by_oid(s)->acl) << "the others do not"; });
+    EXPECT_TRUE(cat.in_flight(s, 0, coord::table_mode::kShareUpdateExclusive))
+        << "a second GRANT waits for it";
+    EXPECT_FALSE(cat.in_flight(s, 0, coord::table_mode::kRowExclusive)) << "nextval() does not";
+    std::thread waiter([&] {
+      EXPECT_TRUE(cat.wait_settled(s, 0, coord::table_mode::kShareUpdateExclusive, nullptr));
+    });
+    if (commit)
+      txn->commit();
+    else
+      txn->abort();
+    waiter.join();
+    EXPECT_FALSE(cat.in_flight(s, 0, coord::table_mode::kShareUpdateExclusive));
+    on_other_session([&] { EXPECT_EQ(cat.sequence_by_oid(s)->acl.has_value(), commit); });
+  }
+  h.restart();
+  EXPECT_TRUE(h.catalog().sequence_by_oid(s)->acl) << "the committed GRANT was stored";
 }
 
 }  // namespace

@@ -111,12 +111,11 @@ void wait_for_sequence_change(ExecContext& cx, Oid seq) {
                    "could not open relation with OID " + std::to_string(seq));
 }
 
-void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name) {
-  if (!cx.txn.lock_table(oid, coord::table_mode::kAccessExclusive, lock_wait(cx)))
+void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name, uint8_t mode) {
+  if (!cx.txn.lock_table(oid, mode, lock_wait(cx)))
     throw SqlError(sqlstate::kLockNotAvailable, "could not obtain lock on \"" + name + "\"");
   cx.catalog.sync();  // the drop it waited for may be another coordinator's
-  if (!cx.catalog.wait_settled(oid, cx.txn.id(), coord::table_mode::kAccessExclusive,
-                               &cx.session.cancel()))
+  if (!cx.catalog.wait_settled(oid, cx.txn.id(), mode, &cx.session.cancel()))
     throw SqlError(sqlstate::kQueryCanceled, "canceling statement due to user request");
 }
 

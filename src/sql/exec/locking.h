@@ -50,11 +50,12 @@ void wait_for_uncommitted_create(ExecContext& cx, NewObject what, const std::str
 void wait_for_sequence_change(ExecContext& cx, Oid seq);
 
 // Before a DROP of a sequence, schema or type, or an ALTER DOMAIN, of the object with that
-// oid: ACCESS EXCLUSIVE on it, waited for as PostgreSQL's lock waits are (a cancel,
-// statement_timeout or lock_timeout ends it), then until another transaction's change of it
-// has settled. The caller looks the object up again: gone means a concurrent drop committed
-// (PostgreSQL's "does not exist").
-void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name);
+// oid: ACCESS EXCLUSIVE on it (or `mode`), waited for as PostgreSQL's lock waits are (a
+// cancel, statement_timeout or lock_timeout ends it), then until another transaction's
+// change of it has settled. The caller looks the object up again: gone means a concurrent
+// drop committed (PostgreSQL's "does not exist").
+void lock_object_for_change(ExecContext& cx, Oid oid, const std::string& name,
+                            uint8_t mode = coord::table_mode::kAccessExclusive);
 
 // LOCK TABLE (a utility statement). Returns the command tag.
 std::string run_lock_table(const PgQuery__LockStmt* s, ExecContext& cx);

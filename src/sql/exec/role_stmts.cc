@@ -743,6 +743,15 @@ void grant_on_sequence(ExecContext& cx, const PgQuery__GrantStmt* s, catalog::Se
       privileges &= acl::kAllOnSequence;
     }
   }
+  // PostgreSQL updates the sequence's pg_class row: another transaction's uncommitted GRANT,
+  // REVOKE or OWNER TO of it is waited for, and fails this one if it committed. Here the
+  // change holds SHARE UPDATE EXCLUSIVE, which conflicts with itself but not with nextval()'s
+  // ROW EXCLUSIVE or a reader's ACCESS SHARE.
+  lock_object_for_change(cx, seq.oid, seq.name, coord::table_mode::kShareUpdateExclusive);
+  auto now = cx.catalog.sequence_by_oid(seq.oid);
+  if (!now) fail(sqlstate::kUndefinedTable, "relation \"" + seq.name + "\" does not exist");
+  if (now->owner != seq.owner || now->acl != seq.acl)
+    fail(sqlstate::kInternalError, "tuple concurrently updated");
   seq.acl = granted_acl(cx, s, seq.acl, seq.owner, kSequenceKind, seq.name, privileges, all_privs,
                         grantees);
   cx.catalog.replace_sequence(std::move(seq), &cx.txn);

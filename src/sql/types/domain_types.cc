@@ -51,13 +51,6 @@ std::optional<UncommittedDomain> uncommitted_domain(Oid oid) {
   return it->second;
 }
 
-bool has_uncommitted_domain(uint64_t txn) {
-  std::lock_guard g(uncommitted_mu);
-  for (const auto& [oid, u] : uncommitted())
-    if (u.txn == txn) return true;
-  return false;
-}
-
 void DomainRegistry::put(DomainTypePtr t) {
   std::unique_lock lk(mu_);
   by_oid_[t->oid] = std::move(t);
