@@ -120,6 +120,13 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   // WAL files are written into zeros already on disk: a commit's fdatasync then writes the
   // commit's bytes only, not the file's grown size too (zero_filled_wal.h).
   e->group_wait_ = opts.group_wait;
+  if (const char* w = std::getenv("HF_GROUP_WAIT_US")) {  // EngineOptions::group_wait
+    if (std::string_view(w) == "auto") {
+      e->group_wait_.reset();
+    } else {
+      e->group_wait_ = std::chrono::microseconds(std::strtoll(w, nullptr, 10));
+    }
+  }
   e->env_ = make_zero_filled_wal_env(opts.env != nullptr ? opts.env : rocksdb::Env::Default());
   o.env = e->env_.get();
   o.IncreaseParallelism(2);

@@ -38,11 +38,12 @@
 //     writes are counted (writer_opened()/writer_closed(); partition/mvcc counts its write
 //     buffers), as commits that may still come. Before the sync thread leads a WAL sync for
 //     the sync_then() callbacks waiting, it waits while such writers are open (they may join
-//     this sync instead of paying one of their own), at most EngineOptions::group_wait (by
-//     default half the average WAL sync, at most 1 ms): the latency a commit may gain is
+//     this sync instead of paying one of their own), at most EngineOptions::group_wait ("auto":
+//     half the average WAL sync, at most 1 ms): the latency a commit may gain is
 //     bounded by half an fsync, and a lone committer (one hot row's holder: the others wait for
 //     its lock and hold no writes) never waits. PostgreSQL's commit_delay / commit_siblings
-//     do this with a fixed delay and a count of active backends. Only the sync thread waits:
+//     do this with a fixed delay and a count of active backends. Off unless asked for
+//     (EngineOptions::group_wait, HF_GROUP_WAIT_US). Only the sync thread waits:
 //     sync(), synced write() and write_and_sync_if_idle() are unchanged.
 //   - write(batch, kNoWal) skips the WAL (lost on crash unless flushed).
 //   - write_stalled(): whether RocksDB is delaying or stopping writes (too many memtables or
@@ -97,8 +98,12 @@ struct EngineOptions {
   rocksdb::Env* env = nullptr;
   // The longest the sync thread waits for open writers before a WAL sync (the header
   // comment's group wait). Unset: half the average of the recent WAL syncs, at most 1 ms.
-  // Zero: never waits.
-  std::optional<std::chrono::microseconds> group_wait;
+  // Zero: never waits. Off by default: on this 2-core shared machine it raised the commits
+  // per WAL sync (8 clients: 2.45 -> 3.17, 32: 6.47 -> 12.44) but the throughput of 8
+  // latency-bound clients was lower in 3 of 4 paired runs (bench/results/hotrow-locks-20261207.md).
+  // The server's environment turns it on: HF_GROUP_WAIT_US=N (N microseconds) or
+  // HF_GROUP_WAIT_US=auto (unset above).
+  std::optional<std::chrono::microseconds> group_wait = std::chrono::microseconds(0);
 };
 
 // An iterator with its bounds kept alive alongside it.
