@@ -119,6 +119,14 @@ std::unique_ptr<Engine> Engine::open(const std::string& dir, const EngineOptions
   o.create_if_missing = opts.create_if_missing;
   // WAL files are written into zeros already on disk: a commit's fdatasync then writes the
   // commit's bytes only, not the file's grown size too (zero_filled_wal.h).
+  e->group_wait_ = opts.group_wait;
+  if (const char* w = std::getenv("HF_GROUP_WAIT_US")) {  // EngineOptions::group_wait
+    if (std::string_view(w) == "auto") {
+      e->group_wait_.reset();
+    } else {
+      e->group_wait_ = std::chrono::microseconds(std::strtoll(w, nullptr, 10));
+    }
+  }
   e->env_ = make_zero_filled_wal_env(opts.env != nullptr ? opts.env : rocksdb::Env::Default());
   o.env = e->env_.get();
   o.IncreaseParallelism(2);
@@ -394,7 +402,12 @@ void Engine::lead_sync(std::unique_lock<std::mutex>& g) {
   g.unlock();
   const auto started = std::chrono::steady_clock::now();
   rocksdb::Status s = db_->FlushWAL(true);
+  const auto took = std::chrono::steady_clock::now() - started;
   add_wait(wait_stats().fsync_us, wait_stats().fsync_n, started);
+  // The group wait's default bound follows the device: an average over the last ~8 syncs.
+  const auto ns = static_cast<uint64_t>(std::chrono::nanoseconds(took).count());
+  const uint64_t avg = fsync_avg_ns_.load(std::memory_order_relaxed);
+  fsync_avg_ns_.store(avg == 0 ? ns : avg - avg / 8 + ns / 8, std::memory_order_relaxed);
   wal_syncs_.fetch_add(1, std::memory_order_relaxed);
   g.lock();
   sync_leading_ = false;
@@ -458,7 +471,37 @@ void Engine::sync_loop() {
       sync_thread_cv_.wait(g);
       continue;
     }
+    wait_for_group(g);
+    // A sync() caller may have led one meanwhile (it covers some of the waiters): look again.
+    if (sync_leading_ || sync_waiters_.front().need <= syncs_done_) continue;
     lead_sync(g);
+  }
+}
+
+void Engine::wait_for_group(std::unique_lock<std::mutex>& g) {
+  if (open_writers_.load(std::memory_order_acquire) <= 0 || sync_thread_stop_) return;
+  const std::chrono::nanoseconds bound =
+      group_wait_ ? std::chrono::nanoseconds(*group_wait_)
+                  : std::min<std::chrono::nanoseconds>(
+                        std::chrono::nanoseconds(fsync_avg_ns_.load(std::memory_order_relaxed) / 2),
+                        std::chrono::milliseconds(1));
+  if (bound <= std::chrono::nanoseconds::zero()) return;
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  group_waiting_.store(true, std::memory_order_seq_cst);
+  // Woken by each sync_then() arrival and by the last open writer closing (writer_closed).
+  while (open_writers_.load(std::memory_order_seq_cst) > 0 && !sync_thread_stop_ &&
+         sync_thread_cv_.wait_until(g, deadline) != std::cv_status::timeout) {
+  }
+  group_waiting_.store(false, std::memory_order_relaxed);
+}
+
+void Engine::writer_closed() {
+  // seq_cst with wait_for_group's store/load: either it sees no writer open, or this sees
+  // it waiting and wakes it.
+  if (open_writers_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      group_waiting_.load(std::memory_order_seq_cst)) {
+    std::lock_guard lk(sync_mu_);
+    sync_thread_cv_.notify_all();
   }
 }
 

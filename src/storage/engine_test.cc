@@ -584,6 +584,49 @@ TEST(Engine, SyncThenCallsBackOnceTheEarlierWritesAreDurable) {
   std::filesystem::remove_all(copy);
 }
 
+// The group wait (engine.h): commits that reach the sync thread one by one, 20 ms apart (each
+// would otherwise have its own WAL sync), share one sync while their writers were open when
+// the first arrived; the wait ends when the last open writer is gone, not at its bound (an
+// hour here). A lone commit, no other writer open, is synced without waiting.
+TEST(Engine, CommitsOfOpenWritersShareOneWalSync) {
+  const auto dir = temp_dir("group_wait");
+  EngineOptions o;
+  o.group_wait = std::chrono::hours(1);
+  auto e = Engine::open(dir, o);
+  constexpr int kCommits = 6;
+  for (int i = 0; i < kCommits; ++i) e->writer_opened();
+  EXPECT_EQ(e->open_writers(), kCommits);
+  const uint64_t syncs_before = e->wal_syncs();
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kCommits; ++i) {
+    rocksdb::WriteBatch b;
+    b.Put("w" + std::to_string(i), "v");
+    e->append_synced(b);
+    e->sync_then([&](std::exception_ptr err) {
+      if (!err) answered.fetch_add(1);
+    });
+    e->writer_closed();
+    // Time for the sync thread to sync this commit alone, were it not waiting for the others.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  while (answered.load() < kCommits) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(e->wal_syncs() - syncs_before, 1u) << kCommits << " commits, one WAL sync";
+  EXPECT_EQ(e->open_writers(), 0);
+
+  // A lone committer (its writer closed as its batch was resolved) does not wait at all.
+  e->writer_opened();
+  e->writer_closed();
+  rocksdb::WriteBatch lone;
+  lone.Put("lone", "v");
+  e->append_synced(lone);
+  std::promise<bool> done;
+  e->sync_then([&](std::exception_ptr err) { done.set_value(err == nullptr); });
+  EXPECT_TRUE(done.get_future().get());
+  EXPECT_EQ(e->wal_syncs() - syncs_before, 2u);
+  e.reset();
+  std::filesystem::remove_all(dir);
+}
+
 // The WAL is written into zeros laid down ahead (zero_filled_wal.h): a crash image whose WAL
 // holds the synced records followed by those zeros replays every synced record.
 TEST(Engine, ZeroFilledWalTailRecovers) {

@@ -71,6 +71,14 @@ uint16_t conflict_mask(LockKind kind, Mode m) {
   return kind == LockKind::kRow ? kRowConflicts[m] : kTableConflicts[m];
 }
 
+// Whether a waiter of any valid mode of `kind` conflicts with one of the modes in `modes`
+// (a mask of bit(mode)).
+bool blocks_every_mode(LockKind kind, uint16_t modes) {
+  for (Mode m = 0; m < 16; ++m)
+    if (valid_mode(kind, m) && (conflict_mask(kind, m) & modes) == 0) return false;
+  return true;
+}
+
 std::string be64(uint64_t v) {
   std::string s(8, '\0');
   for (int i = 7; i >= 0; --i) {
@@ -676,18 +684,19 @@ void LockTable::grant_locked(LockObject& obj, OwnerId owner, OwnerId group, SubI
 
 // W1-W3: scan the queue in order; grant every waiter that conflicts neither with a hold of
 // another vertex nor with the request of any waiter still ahead of it; wake only those.
+// The modes still waiting ahead are kept as a set (a mask of mode bits): once it conflicts
+// with every mode of the kind (a FOR UPDATE waiter ahead, one hot row's whole queue), nobody
+// further back can be granted and the scan stops. Before, each hand-off compared every waiter
+// with every one ahead of it: at 128 waiters for one row, ~8,000 checks under this table's
+// mutex per commit, on the path from one holder's release to the next holder's wake-up.
 void LockTable::wake_waiters_locked(LockObject& obj) {
   LockKind kind = obj.tag.kind;
-  std::vector<Mode> ahead;
+  uint16_t ahead = 0;          // bit(mode) of every waiter left in the queue so far
+  bool invalid_ahead = false;  // an invalid mode conflicts with everything (conflicts())
   for (size_t i = 0; i < obj.queue.size();) {
     Waiter* w = obj.queue[i];
-    bool blocked_ahead = false;
-    for (Mode m : ahead) {
-      if (conflicts(kind, m, w->mode)) {
-        blocked_ahead = true;
-        break;
-      }
-    }
+    ++waiters_examined_;
+    const bool blocked_ahead = invalid_ahead || (conflict_mask(kind, w->mode) & ahead) != 0;
     if (!blocked_ahead && grantable_locked(obj, w->owner, w->group, w->mode)) {
       grant_locked(obj, w->owner, w->group, w->sub, w->mode);
       w->granted = true;
@@ -696,7 +705,13 @@ void LockTable::wake_waiters_locked(LockObject& obj) {
       w->ev->complete(WakeReason::kSignalled);
       continue;
     }
-    ahead.push_back(w->mode);
+    const uint16_t before = ahead;
+    if (valid_mode(kind, w->mode)) {
+      ahead |= bit(w->mode);
+    } else {
+      invalid_ahead = true;
+    }
+    if (invalid_ahead || (ahead != before && blocks_every_mode(kind, ahead))) return;
     ++i;
   }
 }
@@ -1225,6 +1240,11 @@ bool LockTable::holds(const LockTag& tag, OwnerId owner, Mode at_least) const {
   for (const Hold& h : obj->holds)
     if (h.owner == owner && at_least_as_strong(tag.kind, h.mode, at_least)) return true;
   return false;
+}
+
+uint64_t LockTable::waiters_examined() const {
+  std::lock_guard lk(mu_);
+  return waiters_examined_;
 }
 
 size_t LockTable::size() const {

@@ -397,6 +397,9 @@ class LockTable {
   size_t size() const;          // locked things: compact rows and full objects (M1)
   size_t compact_rows() const;  // rows in compact form (tests)
   size_t memory_used() const;   // bytes this table has charged to its LockMemory
+  // Waiting requests the wake-ups (W1-W3) have looked at so far (tests: a hand-off looks at
+  // the head of the queue, not at everyone behind an exclusive waiter).
+  uint64_t waiters_examined() const;
 
   // Runs the deadlock check for `waiter` now, as its deadlock_timeout would (tests, and
   // the coordinator when a remote edge arrives). A hard deadlock wakes that waiter with
@@ -464,7 +467,8 @@ class LockTable {
   std::unique_ptr<RowIndex> rows_;
   std::unordered_map<OwnerId, std::unique_ptr<OwnerRows>> row_owners_;  // compact arenas
   size_t compact_count_ = 0;                                            // live compact rows
-  size_t charged_ = 0;  // bytes charged to memory_ by this table
+  size_t charged_ = 0;             // bytes charged to memory_ by this table
+  uint64_t waiters_examined_ = 0;  // see waiters_examined()
 };
 
 // All lock tables of a node register with one WaitGraph; a waiter that has waited

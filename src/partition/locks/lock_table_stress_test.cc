@@ -5,8 +5,10 @@
 // checked for mutual exclusion.
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -194,6 +196,71 @@ TEST(LockTableStress, HotRowHandOff) {
   EXPECT_EQ(total.load(), kThreads * kFibersPerThread * kIterations);
   EXPECT_EQ(max_inside.load(), 1);
   EXPECT_EQ(table.size(), 0u);
+}
+
+// A hand-off of one hot row looks at the head of its queue, not at everyone behind it: with
+// kWaiters FOR UPDATE waiters queued, the kWaiters releases that hand the lock down the queue
+// examine at most two waiters each (the one granted, and the next, which blocks everyone
+// behind it). Before, each release examined the whole queue (kWaiters * (kWaiters + 1) / 2 in
+// all). Each waiter is still granted in queue order.
+TEST(LockTableStress, HotRowHandOffExaminesTheHeadOfTheQueueOnly) {
+  constexpr int kWaiters = 64;
+  LockTable table;
+  const LockTag hot = row_tag(1, 0, "hot");
+  AcquireRequest holder;
+  holder.tag = hot;
+  holder.mode = row_mode::kUpdate;
+  holder.owner = 1;
+  ASSERT_EQ(table.acquire(holder), AcquireResult::kGranted);
+  boost::asio::io_context io(1);
+  std::mutex order_mu;
+  std::vector<OwnerId> order;  // owners in the order they were granted
+  std::atomic<int> done{0};
+  for (int f = 0; f < kWaiters; ++f) {
+    const OwnerId owner = static_cast<OwnerId>(f + 2);
+    runtime::Fiber::spawn(
+        io,
+        [&, owner] {
+          AcquireRequest r;
+          r.tag = hot;
+          r.mode = row_mode::kUpdate;
+          r.owner = owner;
+          if (table.acquire(r) == AcquireResult::kGranted) {
+            std::lock_guard g(order_mu);
+            order.push_back(owner);
+          }
+          table.release_all(owner);
+          ++done;
+        },
+        256 * 1024);
+  }
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  auto guard = std::make_unique<Guard>(io.get_executor());
+  std::thread runner([&] { io.run(); });
+  // Every fiber queued (in spawn order: one thread runs them) before the holder lets go.
+  auto queued = [&] {
+    int n = 0;
+    for (const LockInfo& l : table.dump()) n += !l.granted;
+    return n;
+  };
+  auto give_up = Clock::now() + std::chrono::seconds(120);
+  while (queued() < kWaiters && Clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(queued(), kWaiters);
+  const uint64_t examined_before = table.waiters_examined();
+  table.release_all(holder.owner);
+  while (done.load() < kWaiters && Clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  guard.reset();
+  if (done.load() != kWaiters) io.stop();
+  runner.join();
+  ASSERT_EQ(done.load(), kWaiters);
+  const uint64_t examined = table.waiters_examined() - examined_before;
+  EXPECT_LE(examined, 2u * kWaiters) << "releases examined the whole queue each time";
+  ASSERT_EQ(order.size(), static_cast<size_t>(kWaiters));
+  for (int f = 0; f < kWaiters; ++f) EXPECT_EQ(order[f], static_cast<OwnerId>(f + 2));
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.check_invariants(), "");
 }
 
 }  // namespace

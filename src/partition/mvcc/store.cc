@@ -43,6 +43,16 @@ MvccStore::MvccStore(storage::Engine* engine, uint16_t partition, TxnId dead_bel
       partition_(partition),
       dead_below_(dead_below) {}
 
+MvccStore::~MvccStore() {
+  for (auto& [txn, tb] : buffers_) close_writer(tb);
+}
+
+void MvccStore::close_writer(TxnBuffer& tb) {
+  if (!tb.writer_open) return;
+  tb.writer_open = false;
+  engine_->writer_closed();
+}
+
 void MvccStore::remember_read(TxnId txn, Timestamp read_ts, const std::string& rk,
                               const std::string& bytes) {
   if (txn == 0 || read_ts == 0 || read_ts == partition_api::kMaxTimestamp ||
@@ -919,7 +929,14 @@ void MvccStore::resolve_commit(TxnId txn, Timestamp commit_ts, const std::vector
 
 MvccStore::TxnBuffer* MvccStore::buffer(TxnId txn, bool create) {
   std::lock_guard g(buf_mu_);
-  if (create) return &buffers_[txn];
+  if (create) {
+    auto [it, created] = buffers_.try_emplace(txn);
+    if (created && engine_) {  // a commit may come: the WAL's group commit waits for it
+      it->second.writer_open = true;
+      engine_->writer_opened();
+    }
+    return &it->second;
+  }
   auto it = buffers_.find(txn);
   return it == buffers_.end() ? nullptr : &it->second;
 }
@@ -1057,6 +1074,10 @@ void MvccStore::flush_buffer(TxnId txn, bool keep, rocksdb::WriteBatch& batch,
   }
   if (keep) {
     tb->flushed = true;
+    // Prepared: its writes are in the batch of the synced write that follows (a group
+    // commit must not wait for this writer's own sync).
+    std::lock_guard g(buf_mu_);
+    close_writer(*tb);
   } else {
     tb->keys.clear();
     buffered_bytes_.fetch_sub(tb->bytes, std::memory_order_relaxed);
@@ -1072,6 +1093,7 @@ bool MvccStore::drop_buffer(TxnId txn) {
   const TxnBuffer& tb = it->second;
   bool stored = tb.flushed || tb.spilled || tb.unbuffered;
   buffered_bytes_.fetch_sub(tb.bytes, std::memory_order_relaxed);
+  close_writer(it->second);
   buffers_.erase(it);
   return stored;
 }

@@ -157,6 +157,9 @@ class MvccStore {
 
   // dead_below: TxnIds below it belong to earlier boots (never asked about; dead).
   MvccStore(storage::Engine* engine, uint16_t partition, TxnId dead_below);
+  ~MvccStore();  // the buffers left uncount as open writers
+  MvccStore(const MvccStore&) = delete;
+  MvccStore& operator=(const MvccStore&) = delete;
 
   void set_oracle(TxnStatusOracle* oracle) { oracle_ = oracle; }
   void set_gc_horizon(std::function<Timestamp()> f) { gc_horizon_ = std::move(f); }
@@ -385,7 +388,12 @@ class MvccStore {
     bool spilled = false;     // spilled once: some of txn's intents are in storage (the caller
                               // writes a key spilled before through write_intent())
     bool unbuffered = false;  // some write of txn went to storage directly
+    // Counted as an open writer by the engine (storage::Engine::writer_opened): from the
+    // buffer's creation until its writes go to a commit's write (prepare, resolution) or away.
+    bool writer_open = false;
   };
+  // Ends tb's count as an open writer (once). REQUIRES buf_mu_ held or tb private to the caller.
+  void close_writer(TxnBuffer& tb);
   // txn's buffer (created when `create`), or nullptr. The map is guarded by buf_mu_; a
   // buffer itself is used only by its own transaction's fiber (map nodes do not move).
   TxnBuffer* buffer(TxnId txn, bool create);

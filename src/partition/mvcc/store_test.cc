@@ -236,6 +236,29 @@ TEST(PrunableTest, OnlyDeletionsAtOrBelowTheHorizonWithoutLiveIntent) {
   EXPECT_FALSE(prunable(r, 10, 0));
 }
 
+// A transaction's write buffer counts as an open writer in the engine (its commit may join a
+// group commit, storage/engine.h) from its first buffered write until its resolution hands its
+// writes to the commit's batch, or its rollback drops them.
+TEST_F(StoreTest, AWriteBufferIsAnOpenWriterUntilResolvedOrDropped) {
+  EXPECT_EQ(engine_->open_writers(), 0);
+  EXPECT_EQ(store_->buffer_intent(7, 0, 1, rk("a"), std::string("1")),
+            MvccStore::BufferResult::kBuffered);
+  EXPECT_EQ(store_->buffer_intent(7, 0, 1, rk("b"), std::string("1")),
+            MvccStore::BufferResult::kBuffered);
+  EXPECT_EQ(store_->buffer_intent(8, 0, 1, rk("c"), std::string("1")),
+            MvccStore::BufferResult::kBuffered);
+  EXPECT_EQ(engine_->open_writers(), 2) << "one per transaction, not per row";
+  rocksdb::WriteBatch b;
+  store_->resolve_commit(7, ++ts_, {}, b);
+  EXPECT_EQ(engine_->open_writers(), 1) << "resolved: its writes are in the commit's batch";
+  store_->drop_buffer(8);
+  EXPECT_EQ(engine_->open_writers(), 0);
+  EXPECT_EQ(store_->buffer_intent(9, 0, 1, rk("d"), std::string("1")),
+            MvccStore::BufferResult::kBuffered);
+  store_.reset();
+  EXPECT_EQ(engine_->open_writers(), 0) << "a store going away closes its buffers' writers";
+}
+
 TEST_F(StoreTest, PruneRechecksTheRecord) {
   put("a", "v");
   Timestamp del = put("a", std::nullopt);
