@@ -129,12 +129,13 @@ echo "$label: conformance done at $(elapsed)"
 # function and domain registries) only, and the concurrent-DROP waits rely on it: other
 # nodes see the change at once. ddl-trigger-locks, ddl-view-locks: table locks on the trigger's
 # table and the view, not yet run with sessions on several nodes. ddl-roles-invisible,
-# ddl-sequence-ownership: an uncommitted role change, or a sequence's new owner or ACL, lives
-# in its node's catalog only (its row is written at the commit), and the waits of a second
-# CREATE ROLE or ALTER ROLE rely on it: another node's session does not wait for it.
+# ddl-sequence-ownership, ddl-sequence-second-grant: an uncommitted role change, or a
+# sequence's new owner or ACL, lives in its node's catalog only (its row is written at the
+# commit), and the waits of a second CREATE ROLE, ALTER ROLE or GRANT, and the "tuple
+# concurrently updated" after them, rely on it: another node's session does not wait for it.
 # ddl-trigger-catalog: an uncommitted trigger lives in its node's catalog only; not yet run
 # with sessions on several nodes.
-node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks ddl-types-invisible ddl-sequence-schema-changes ddl-alter-row-type ddl-functions-invisible ddl-drop-types ddl-alter-domain ddl-double-drop ddl-trigger-locks ddl-view-locks ddl-roles-invisible ddl-sequence-ownership ddl-trigger-catalog "
+node_local=" listen-notify-sessions lock-service-cycles lock-service-ddl lock-service-waits fast-path-table-locks ddl-types-invisible ddl-sequence-schema-changes ddl-alter-row-type ddl-functions-invisible ddl-drop-types ddl-alter-domain ddl-double-drop ddl-trigger-locks ddl-view-locks ddl-roles-invisible ddl-sequence-ownership ddl-sequence-second-grant ddl-trigger-catalog "
 specs=()
 for f in "$root"/tests/scenarios/specs/*.spec "$root"/tests/scenarios/specs/*.sql; do
   n=$(basename "$f"); n=${n%.*}
