@@ -195,6 +195,9 @@ class Engine {
   // A transaction began to hold uncommitted writes / no longer does (committed, rolled back,
   // or its writes handed to a commit's write): see the header comment's group wait. Cheap
   // (one atomic add; writer_closed() takes the sync mutex only while the sync thread waits).
+  // Only while the group wait is on (counts_writers(), fixed at open): off, nothing waits for
+  // the count, and a write transaction pays no shared atomics for it.
+  bool counts_writers() const { return !group_wait_ || group_wait_->count() > 0; }
   void writer_opened() { open_writers_.fetch_add(1, std::memory_order_acq_rel); }
   void writer_closed();
   int64_t open_writers() const { return open_writers_.load(std::memory_order_acquire); }

@@ -931,7 +931,7 @@ MvccStore::TxnBuffer* MvccStore::buffer(TxnId txn, bool create) {
   std::lock_guard g(buf_mu_);
   if (create) {
     auto [it, created] = buffers_.try_emplace(txn);
-    if (created && engine_) {  // a commit may come: the WAL's group commit waits for it
+    if (created && engine_ && engine_->counts_writers()) {  // the WAL's group wait waits for it
       it->second.writer_open = true;
       engine_->writer_opened();
     }

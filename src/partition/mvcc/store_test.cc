@@ -239,7 +239,24 @@ TEST(PrunableTest, OnlyDeletionsAtOrBelowTheHorizonWithoutLiveIntent) {
 // A transaction's write buffer counts as an open writer in the engine (its commit may join a
 // group commit, storage/engine.h) from its first buffered write until its resolution hands its
 // writes to the commit's batch, or its rollback drops them.
+TEST_F(StoreTest, AWriteBufferIsCountedAsAWriterOnlyWhileTheGroupWaitIsOn) {
+  ASSERT_FALSE(engine_->counts_writers()) << "the group wait is off by default";
+  EXPECT_EQ(store_->buffer_intent(7, 0, 1, rk("a"), std::string("1")),
+            MvccStore::BufferResult::kBuffered);
+  EXPECT_EQ(engine_->open_writers(), 0) << "nothing waits for the count";
+  store_->drop_buffer(7);
+  EXPECT_EQ(engine_->open_writers(), 0);
+}
+
 TEST_F(StoreTest, AWriteBufferIsAnOpenWriterUntilResolvedOrDropped) {
+  // This test's engine with the group wait on (the fixture's has it off, the default).
+  store_.reset();
+  engine_.reset();
+  storage::EngineOptions waits;
+  waits.group_wait = std::chrono::microseconds(500);
+  engine_ = storage::Engine::open(dir_, waits);
+  store_ = std::make_unique<MvccStore>(engine_.get(), 0, 0);
+  ASSERT_TRUE(engine_->counts_writers());
   EXPECT_EQ(engine_->open_writers(), 0);
   EXPECT_EQ(store_->buffer_intent(7, 0, 1, rk("a"), std::string("1")),
             MvccStore::BufferResult::kBuffered);
